@@ -1,0 +1,163 @@
+"""A trained model with everything needed to use it: the model bundle.
+
+``MODEL_DIR/model.keras`` is the Keras model (preprocessing included);
+``MODEL_DIR/signlstm.json`` holds the labels in output order, sequence length, feature layout,
+preprocessing, training data summary, metrics and library versions. Bundles are written
+atomically. Tutorial-era ``action.h5`` files load too, given their action labels.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, layout
+from .errors import BadInput, SignlstmError
+
+MODEL_FILE = "model.keras"
+META_FILE = "signlstm.json"
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
+
+
+def library_versions() -> dict:
+    import jax
+    import keras
+
+    return {"signlstm": __version__, "keras": keras.__version__, "backend": keras.backend.backend(),
+            "jax": jax.__version__, "numpy": np.__version__, "python": platform.python_version()}
+
+
+@dataclass
+class Bundle:
+    """A Keras model with its labels and metadata."""
+
+    model: object
+    meta: dict
+    path: Path | None = None
+    _fast: object = field(default=None, repr=False)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.meta["labels"])
+
+    @property
+    def seq_len(self) -> int:
+        return int(self.meta["seq_len"])
+
+    @property
+    def reject_label(self) -> str | None:
+        return self.meta.get("reject_label")
+
+    def predict(self, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities for a batch of windows (N, seq_len, 1662)."""
+        X = np.asarray(X, np.float32)
+        if len(X) == 0:
+            return np.zeros((0, len(self.labels)), np.float32)
+        return np.asarray(self.model.predict(X, batch_size=batch_size, verbose=0))
+
+    def classify(self, window: np.ndarray) -> np.ndarray:
+        """Probabilities for one window through the compiled fast path (never ``model.predict``)."""
+        if self._fast is None:
+            self._fast = fast_forward(self.model)
+        return self._fast(np.asarray(window, np.float32)[None])[0]
+
+    def check_input(self, n_features: int = layout.FRAME_SIZE, seq_len: int | None = None, where="") -> None:
+        shape = tuple(self.model.input_shape[1:])
+        want = (seq_len or shape[0], n_features)
+        if shape != want:
+            raise SignlstmError(f"{where or self.path}: model input is {shape}, expected {want}"
+                                + (f" (its frames look like {layout.describe_size(shape[-1])})" if shape[-1] != n_features else ""))
+
+
+def fast_forward(model):
+    """A jitted JAX function of the model's inference pass: window batch -> probabilities."""
+    import jax
+
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+
+    @jax.jit
+    def run(x):
+        out, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+        return out
+
+    return lambda x: np.asarray(run(x))
+
+
+def _atomic_dir(out: Path):
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.rename(out, old)
+    os.rename(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def save_bundle(model, meta: dict, out: str | Path) -> Path:
+    """Write ``model.keras`` + ``signlstm.json`` to ``out`` in one rename."""
+    out = Path(out)
+    meta = dict(meta)
+    meta.setdefault("format", "signlstm-bundle/1")
+    meta.setdefault("layout", {"name": layout.LAYOUT_NAME, "frame_size": layout.FRAME_SIZE,
+                               "parts": {p.name: [p.start, p.stop] for p in layout.PARTS}})
+    meta.setdefault("versions", library_versions())
+    meta["parameters"] = int(model.count_params())
+    tmp = _atomic_dir(out)
+    try:
+        model.save(tmp / MODEL_FILE)
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o).__name__)
+
+
+def _custom_objects() -> dict:
+    from . import features  # registers the preprocessing layers  # noqa: F401
+
+    return {}
+
+
+def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:
+    """Load a bundle folder, or a tutorial-era ``.h5`` / bare ``.keras`` file with ``actions``."""
+    import keras
+
+    path = Path(path) if path else DEFAULT_MODEL
+    if path.is_dir():
+        if not (path / META_FILE).exists() or not (path / MODEL_FILE).exists():
+            raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
+        meta = json.loads((path / META_FILE).read_text())
+        _custom_objects()
+        model = keras.models.load_model(path / MODEL_FILE, compile=False)
+        unknown = sorted(set(actions or []) - set(meta["labels"]) - {"none"})
+        if unknown:
+            raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']})")
+        return Bundle(model, meta, path)
+    if not path.exists():
+        raise BadInput(path, "no such model file or bundle folder")
+    from .legacy import load_legacy
+
+    return load_legacy(path, actions)

@@ -1,0 +1,50 @@
+"""The ``signlstm`` command: a thin layer over the library, one module per subcommand.
+
+Errors a user can cause print one line on stderr and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import SignlstmError
+
+COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
+            "extract", "collect", "live", "bench", "serve"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signlstm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    import warnings
+
+    import signlstm  # noqa: F401  selects the Keras backend before anything imports Keras
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="keras")
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except SignlstmError as e:
+        print(f"signlstm {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"signlstm {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

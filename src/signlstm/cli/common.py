@@ -1,0 +1,43 @@
+"""Options and loading steps shared by several subcommands."""
+from __future__ import annotations
+
+import sys
+
+
+def add_data(p, required=True):
+    p.add_argument("--data", nargs="+", required=required, metavar="PATH",
+                   help="MP_Data folders (<action>/<seq>/<frame>.npy), packed .npz files or folders of them")
+    p.add_argument("--actions", nargs="+", help="actions to use, in label order (default: folder names)")
+    p.add_argument("--length", type=int, help="frames per sequence (default: from the data, at least 30)")
+    p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
+
+
+def add_model(p, required=False):
+    p.add_argument("--model", required=required, metavar="M",
+                   help="a model bundle folder (default: the shipped model) or a tutorial .h5 with --actions")
+
+
+def load_data(args, actions=None):
+    from ..datasets import load
+
+    data = load(args.data, actions=actions or args.actions, length=args.length, skip_bad=args.skip_bad)
+    if data.skipped:
+        reasons = {}
+        for _, why in data.skipped:
+            key = why.split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+        print(f"skipped {len(data.skipped)} bad sequence(s): " + "; ".join(f"{n} x {k}" for k, n in reasons.items()),
+              file=sys.stderr)
+    return data
+
+
+def open_model(args):
+    """Load ``--model`` (or the shipped one) and warn when it looks untrained."""
+    from ..bundle import load_bundle
+    from ..legacy import looks_untrained
+
+    bundle = load_bundle(args.model, getattr(args, "actions", None))
+    if looks_untrained(bundle.model):
+        print(f"warning: {bundle.path}: this model looks untrained (every bias is still at Keras' initial value); "
+              "its predictions will be meaningless", file=sys.stderr)
+    return bundle

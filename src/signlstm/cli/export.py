@@ -1,0 +1,35 @@
+"""signlstm export: the tutorial's save_weights / to_json / .h5 forms of a model."""
+from pathlib import Path
+
+from . import common
+
+
+def register(sub):
+    p = sub.add_parser("export", help="write the model as weights, JSON architecture or a single .h5 file")
+    common.add_model(p)
+    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    p.add_argument("--format", required=True, choices=["weights", "json", "h5"])
+    p.add_argument("--out", help="output file (default: action.weights.h5 / action.json / action.h5)")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ..files import write_atomic, write_text
+
+    bundle = common.open_model(args)
+    default = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}[args.format]
+    out = Path(args.out or default)
+    if args.format == "weights":
+        if not out.name.endswith(".weights.h5"):
+            out = out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
+        write_atomic(out, lambda p: _save_weights(bundle.model, p))
+    elif args.format == "json":
+        write_text(out, bundle.model.to_json())
+    else:
+        write_atomic(out, lambda p: bundle.model.save(p + ".h5") or Path(p + ".h5").replace(p))
+    print(f"wrote {out}")
+
+
+def _save_weights(model, tmp):
+    model.save_weights(tmp + ".weights.h5")
+    Path(tmp + ".weights.h5").replace(tmp)

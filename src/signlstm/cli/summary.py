@@ -1,0 +1,16 @@
+"""signlstm summary: the layer table and parameter count of a model."""
+from . import common
+
+
+def register(sub):
+    p = sub.add_parser("summary", help="print a model's layers, parameters and labels")
+    common.add_model(p)
+    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    bundle = common.open_model(args)
+    bundle.model.summary(print_fn=lambda line, **_: print(line))
+    print(f"parameters: {bundle.model.count_params():,}")
+    print(f"labels: {' '.join(bundle.labels)}   sequence length: {bundle.seq_len}   arch: {bundle.meta.get('arch')}")

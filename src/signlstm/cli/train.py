@@ -1,0 +1,39 @@
+"""signlstm train: fit a recipe on keypoint data and write a model bundle."""
+from . import common
+
+
+def register(sub):
+    p = sub.add_parser("train", help="train a model and write a bundle folder")
+    common.add_data(p)
+    p.add_argument("--out", required=True, metavar="MODEL_DIR", help="bundle folder to write")
+    p.add_argument("--arch", default="default", help="recipe: default (signer-independent) or tutorial (the seed's model)")
+    p.add_argument("--epochs", type=int, help="maximum epochs (default: the recipe's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--logdir", help="write TensorBoard logs here")
+    p.add_argument("--fixes", help="a fixes CSV from `signlstm audit` to apply (relabel or drop)")
+    p.add_argument("--negatives", nargs="+", metavar="PATH",
+                   help="recordings of other signs, all trained as the rejection label 'none'")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ..bundle import save_bundle
+    from ..training import fit
+
+    data = common.load_data(args)
+    if args.fixes:
+        from ..audit import apply_fixes
+
+        data = apply_fixes(data, args.fixes)
+    if args.negatives:
+        from ..datasets import add_negatives
+
+        data = add_negatives(data, args.negatives, length=args.length)
+    bundle = fit(data, args.arch, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
+    if args.fixes:
+        bundle.meta["training"]["fixes"] = str(args.fixes)
+    save_bundle(bundle.model, bundle.meta, args.out)
+    m = bundle.meta["metrics"]
+    acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""
+    print(f"wrote {args.out}: {bundle.meta['arch']} model, {bundle.model.count_params():,} parameters, "
+          f"labels {bundle.labels}, {bundle.meta['training']['epochs_run']} epochs{acc}")

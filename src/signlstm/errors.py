@@ -1,0 +1,14 @@
+"""The one exception type for errors a user can cause (bad files, bad arguments)."""
+
+
+class SignlstmError(Exception):
+    """A problem with the user's input: the CLI prints it as one line and exits with status 2."""
+
+
+class BadInput(SignlstmError):
+    """A file that cannot be used, with the file named in the message."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")

@@ -1,0 +1,26 @@
+"""Atomic file writing: a temp file beside the target, renamed into place."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(out: str | Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename the temp file onto ``out``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_text(out: str | Path, text: str) -> None:
+    """Write a text file atomically."""
+    write_atomic(out, lambda p: Path(p).write_text(text))

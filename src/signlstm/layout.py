@@ -1,0 +1,102 @@
+"""The tutorial's 1662-value keypoint frame, defined once.
+
+A frame is MediaPipe Holistic's landmarks flattened in the order of the tutorial's
+``extract_keypoints``: pose 33 x (x, y, z, visibility), face 468 x (x, y, z),
+left hand 21 x (x, y, z), right hand 21 x (x, y, z). A part that was not detected
+is all zeros. Everything else in signlstm slices frames through this module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Part:
+    """One landmark group of the frame."""
+
+    name: str
+    points: int
+    values_per_point: int
+    start: int
+
+    @property
+    def size(self) -> int:
+        return self.points * self.values_per_point
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.size
+
+    @property
+    def slice(self) -> slice:
+        return slice(self.start, self.stop)
+
+
+POSE = Part("pose", 33, 4, 0)
+FACE = Part("face", 468, 3, POSE.stop)
+LEFT_HAND = Part("left_hand", 21, 3, FACE.stop)
+RIGHT_HAND = Part("right_hand", 21, 3, LEFT_HAND.stop)
+PARTS = (POSE, FACE, LEFT_HAND, RIGHT_HAND)
+FRAME_SIZE = RIGHT_HAND.stop  # 1662
+SEQ_LEN = 30  # the tutorial's sequence_length
+LAYOUT_NAME = "mediapipe-holistic-1662"
+
+# Attribute names of MediaPipe Holistic results, in frame order.
+RESULT_FIELDS = {
+    POSE: "pose_landmarks",
+    FACE: "face_landmarks",
+    LEFT_HAND: "left_hand_landmarks",
+    RIGHT_HAND: "right_hand_landmarks",
+}
+
+# Pose landmark indices that trade places when the image is mirrored.
+POSE_MIRROR = np.array([0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15,
+                        18, 17, 20, 19, 22, 21, 24, 23, 26, 25, 28, 27, 30, 29, 32, 31])
+
+# Feature sizes of modified extract_keypoints functions met in the wild (BAD_INPUTS.md).
+KNOWN_SIZES = {
+    POSE.size + LEFT_HAND.size + RIGHT_HAND.size: "pose + both hands without the face (258 values)",
+    LEFT_HAND.size + RIGHT_HAND.size: "both hands only (126 values)",
+    LEFT_HAND.size: "a single hand (63 values)",
+    POSE.points * 3: "pose x, y, z without visibility (99 values)",
+    POSE.size: "pose only (132 values)",
+    POSE.size + FACE.size: "pose + face without hands (1536 values)",
+}
+
+
+def describe_size(n: int) -> str:
+    """Name the feature set a frame of ``n`` values most likely holds."""
+    return KNOWN_SIZES.get(n, f"an unknown feature set of {n} values")
+
+
+def _landmark_values(landmarks, part: Part) -> np.ndarray:
+    if landmarks is None:
+        return np.zeros(part.size)
+    if part.values_per_point == 4:
+        rows = [[p.x, p.y, p.z, p.visibility] for p in landmarks.landmark]
+    else:
+        rows = [[p.x, p.y, p.z] for p in landmarks.landmark]
+    return np.asarray(rows, dtype=np.float64)[: part.points].flatten()
+
+
+def extract_keypoints(results) -> np.ndarray:
+    """The tutorial's ``extract_keypoints``: Holistic results -> (1662,) float64."""
+    return np.concatenate([_landmark_values(getattr(results, RESULT_FIELDS[p], None), p) for p in PARTS])
+
+
+def part(frames: np.ndarray, p: Part) -> np.ndarray:
+    """View of one part as (..., points, values_per_point)."""
+    return frames[..., p.slice].reshape(*frames.shape[:-1], p.points, p.values_per_point)
+
+
+def detected(frames: np.ndarray) -> dict[str, np.ndarray]:
+    """Which parts are present (not all zeros), per frame."""
+    return {p.name: np.any(frames[..., p.slice] != 0, axis=-1) for p in PARTS}
+
+
+def hands_present(frames: np.ndarray) -> np.ndarray:
+    """True where at least one hand was detected, per frame."""
+    d = detected(frames)
+    return d["left_hand"] | d["right_hand"]

@@ -1,0 +1,84 @@
+"""Tutorial-era models: Keras 2 ``action.h5`` files (and bare Keras 3 files) with user-given labels."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import layout
+from .bundle import Bundle
+from .errors import BadInput
+
+
+class CompatLSTM(keras.layers.LSTM):
+    """Keras 2 saved LSTMs with a ``time_major`` argument that Keras 3 no longer knows."""
+
+    def __init__(self, *args, time_major=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class CompatGRU(keras.layers.GRU):
+    def __init__(self, *args, time_major=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def _keras_version(path: Path) -> str:
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            v = f.attrs.get("keras_version", b"?")
+            return v.decode() if isinstance(v, bytes) else str(v)
+    except Exception:
+        return "?"
+
+
+def load_legacy(path: Path, actions: list[str] | None) -> Bundle:
+    """Load ``action.h5``; its input must be (T, 1662) and its outputs match ``actions``."""
+    if path.suffix not in (".h5", ".hdf5", ".keras"):
+        raise BadInput(path, "not a model (expected a bundle folder, an .h5 or a .keras file)")
+    if not actions:
+        raise BadInput(path, "a bare model file carries no labels: pass them in output order, "
+                             "e.g. --actions hello thanks iloveyou")
+    with open(path, "rb") as f:
+        if f.read(23).startswith(b"version https://git-lfs"):
+            raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
+    try:
+        model = keras.models.load_model(path, compile=False,
+                                        custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU})
+    except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
+        raise BadInput(path, f"cannot be loaded as a Keras model ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    shape = tuple(model.input_shape[1:])
+    if len(shape) != 2 or shape[-1] != layout.FRAME_SIZE:
+        raise BadInput(path, f"model input is {shape}, expected ({layout.SEQ_LEN}, {layout.FRAME_SIZE}): "
+                             f"it was trained on {layout.describe_size(shape[-1])}, which signlstm does not extract")
+    n_out = model.output_shape[-1]
+    if n_out != len(actions):
+        raise BadInput(path, f"model has {n_out} outputs but {len(actions)} actions were given ({' '.join(actions)})")
+    meta = {"labels": list(actions), "seq_len": int(shape[0]), "arch": "legacy-h5",
+            "source": str(path), "keras_version_saved": _keras_version(path)}
+    return Bundle(model, meta, path)
+
+
+def looks_untrained(model) -> bool:
+    """True when every bias still holds Keras' initial value (zeros; LSTM forget gate ones).
+
+    Tutorial notebooks often saved a freshly built model; its biases never moved.
+    """
+    seen = False
+    for layer in model.layers:
+        for w in layer.weights:
+            if not w.name.endswith("bias"):
+                continue
+            b = np.asarray(w.numpy() if hasattr(w, "numpy") else w)
+            seen = True
+            if np.all(b == 0):
+                continue
+            if isinstance(layer, keras.layers.LSTM) and b.size % 4 == 0:
+                u = b.size // 4
+                init = np.concatenate([np.zeros(u), np.ones(u), np.zeros(2 * u)])
+                if np.array_equal(b, init):
+                    continue
+            return False
+    return seen

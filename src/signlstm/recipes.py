@@ -1,0 +1,53 @@
+"""Training recipes: a model builder plus how to fit it.
+
+``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own
+signer-independent recipe (see :mod:`signlstm.features`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+
+from . import architectures
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    build: Callable[[int, int], keras.Model]  # (n_classes, seq_len) -> compiled model
+    epochs: int
+    batch_size: int | None
+    test_split: float  # share of sequences held back for the bundle's test metrics
+    preprocessing: str
+    callbacks: Callable[[], list] = field(default=lambda: [])
+    augment: Callable | None = None  # (X batch, rng) -> X batch, raw 1662-value frames
+    stratify: bool = False
+
+
+def _tutorial_callbacks():
+    return [keras.callbacks.EarlyStopping(monitor="loss", patience=10, restore_best_weights=True)]
+
+
+TUTORIAL = Recipe(
+    name="tutorial",
+    build=lambda n, t: architectures.build_tutorial_model(n, t),
+    epochs=500,
+    batch_size=None,
+    test_split=0.05,
+    preprocessing="none (raw 1662-value frames)",
+    callbacks=_tutorial_callbacks,
+)
+
+RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL}
+
+
+def get(name: str) -> Recipe:
+    from .errors import SignlstmError
+
+    if name == "default" and "default" not in RECIPES:
+        from . import features  # noqa: F401  registers the default recipe
+    if name not in RECIPES:
+        raise SignlstmError(f"unknown --arch '{name}' (choose from {', '.join(sorted(RECIPES))})")
+    return RECIPES[name]

@@ -1,0 +1,119 @@
+"""Fit a recipe on a dataset and return a bundle, with progress and optional TensorBoard logs."""
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from . import recipes
+from .bundle import Bundle, library_versions
+from .datasets import NONE, Dataset
+from .errors import SignlstmError
+
+
+class _Progress(keras.callbacks.Callback):
+    """One tqdm bar over epochs showing loss and accuracy."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=epochs, unit="epoch", desc="train", leave=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.update(1)
+        self.bar.set_postfix({k: f"{v:.3f}" for k, v in (logs or {}).items() if "loss" in k or "acc" in k})
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+
+
+class _TensorBoard(keras.callbacks.Callback):
+    """Per-epoch scalars as TensorBoard event files (tensorboardX; no TensorFlow needed)."""
+
+    def __init__(self, logdir: str):
+        super().__init__()
+        from tensorboardX import SummaryWriter
+
+        self.writer = SummaryWriter(logdir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for k, v in (logs or {}).items():
+            self.writer.add_scalar(k, float(v), epoch)
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+
+class _Augmented(keras.utils.PyDataset):
+    """Batches with the recipe's random augmentation applied anew each epoch."""
+
+    def __init__(self, X, Y, batch_size, augment, seed):
+        super().__init__()
+        self.X, self.Y, self.bs, self.augment = X, Y, batch_size, augment
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(X))
+
+    def __len__(self):
+        return int(np.ceil(len(self.X) / self.bs))
+
+    def __getitem__(self, i):
+        idx = self.order[i * self.bs:(i + 1) * self.bs]
+        return self.augment(self.X[idx], self.rng), self.Y[idx]
+
+    def on_epoch_end(self):
+        self.order = self.rng.permutation(len(self.X))
+
+
+def split(data: Dataset, share: float, seed: int, stratify: bool):
+    """Indices of a random train/test split (the tutorial's ``train_test_split``)."""
+    idx = np.arange(len(data))
+    if share <= 0:
+        return idx, idx[:0]
+    strat = data.y if stratify and np.bincount(data.y).min() >= 2 else None
+    return train_test_split(idx, test_size=share, random_state=seed, stratify=strat)
+
+
+def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | None = None, seed: int = 0,
+        logdir: str | None = None, progress: bool = True, test_split: float | None = None,
+        verbose: int = 0) -> Bundle:
+    """Train ``recipe`` on ``data``; the bundle's metrics come from the held-back split."""
+    r = recipes.get(recipe) if isinstance(recipe, str) else recipe
+    if len(data.actions) < 2:
+        raise SignlstmError(f"training needs at least 2 actions, the data has {data.actions}")
+    keras.utils.set_random_seed(seed)
+    n = len(data.actions)
+    Y = keras.utils.to_categorical(data.y, n)
+    share = r.test_split if test_split is None else test_split
+    tr, te = split(data, share, seed, r.stratify)
+    model = r.build(n, data.seq_len)
+    epochs = epochs or r.epochs
+    callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + ([_TensorBoard(logdir)] if logdir else [])
+    t0 = time.time()
+    if r.augment is not None:
+        train_data = _Augmented(data.X[tr], Y[tr], r.batch_size or 32, r.augment, seed)
+        hist = model.fit(train_data, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    else:
+        hist = model.fit(data.X[tr], Y[tr], epochs=epochs, batch_size=r.batch_size, callbacks=callbacks,
+                         verbose=verbose, shuffle=True)
+    seconds = time.time() - t0
+    bundle = Bundle(model, {
+        "labels": list(data.actions),
+        "seq_len": data.seq_len,
+        "arch": r.name,
+        "preprocessing": r.preprocessing,
+        "training": {**data.summary(), "seed": seed, "epochs_run": len(hist.history["loss"]),
+                     "epochs_max": epochs, "seconds": round(seconds, 1), "test_split": share,
+                     "train_sequences": len(tr)},
+        "versions": library_versions(),
+    })
+    if NONE in data.actions:
+        bundle.meta["reject_label"] = NONE
+    metrics = {"train_loss": float(hist.history["loss"][-1])}
+    if len(te):
+        pred = bundle.predict(data.X[te]).argmax(1)
+        metrics.update(test_accuracy=float((pred == data.y[te]).mean()), test_sequences=int(len(te)))
+    bundle.meta["metrics"] = metrics
+    return bundle

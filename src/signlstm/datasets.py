@@ -158,10 +158,7 @@ def load_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if not root.is_dir():
         raise BadInput(root, "no such data folder")
     names = list(actions) if actions else sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for a in names:
-        if not (root / a).is_dir():
-            raise BadInput(root / a, f"no folder for action '{a}'")
-    seqs = [(a, d) for a in names for _, d in _numbered(root / a)]
+    seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in _numbered(root / a)]
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
     frame_lists = [_numbered(d, ".npy") for _, d in seqs]
@@ -213,8 +210,12 @@ def load_npz(path: str | Path, length: int | None = None) -> Dataset:
 
 
 def load(paths, actions: list[str] | None = None, length: int | None = None,
-         skip_bad: bool = False) -> Dataset:
-    """Read any mix of MP_Data folders, packed ``.npz`` files and folders of them."""
+         skip_bad: bool = False, require_all: bool = False) -> Dataset:
+    """Read any mix of MP_Data folders, packed ``.npz`` files and folders of them.
+
+    With ``actions``, only those labels are kept (in that order); ``require_all`` makes a
+    missing one an error (training needs every action it is told about).
+    """
     parts = []
     for p in map(Path, paths):
         if p.is_dir() and not any(q.is_dir() for q in p.iterdir()) and any(p.glob("*.npz")):
@@ -233,7 +234,7 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
     data = concat(parts, actions)
     if actions:
         missing = [a for a in actions if a not in set(data.labels.tolist())]
-        if missing:
+        if missing and require_all:
             raise SignlstmError(f"no sequences for action(s) {missing} in {', '.join(map(str, paths))}")
         data = data.subset(np.isin(data.labels, actions))
         data.actions = list(actions)
@@ -279,3 +280,28 @@ class SequenceWriter:
             raise
 
 
+
+
+def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:
+    """Synthetic negatives: a share of ``data``'s sequences with both hands removed (idle / no-hand windows),
+    labelled :data:`NONE`, each kept in the group (signer) of the sequence it came from."""
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(data), int(round(share * len(data))), replace=False))
+    X = data.X[idx].copy()
+    X[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0.0
+    return Dataset(X, np.full(len(idx), NONE), data.groups[idx].copy(),
+                   [f"{data.sources[i]}#no-hands" for i in idx], [NONE])
+
+
+def add_negatives(data: Dataset, paths, length: int | None = None, synthetic: float = 0.25,
+                  seed: int = 0) -> Dataset:
+    """``data`` plus recordings of other signs (``paths``), every sequence labelled :data:`NONE`, group = file stem,
+    plus ``synthetic`` x len(data) no-hand windows made from ``data`` itself (see :func:`no_hand_windows`)."""
+    parts = [data]
+    if paths:
+        other = load(paths, length=length or data.seq_len)
+        parts.append(Dataset(other.X, np.full(len(other), NONE), other.groups, other.sources, [NONE]))
+    if synthetic:
+        parts.append(no_hand_windows(data.subset(data.labels != NONE), synthetic, seed))
+    actions = [a for a in data.actions if a != NONE] + [NONE]
+    return concat(parts, actions)

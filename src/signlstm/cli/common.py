@@ -17,10 +17,11 @@ def add_model(p, required=False):
                    help="a model bundle folder (default: the shipped model) or a tutorial .h5 with --actions")
 
 
-def load_data(args, actions=None):
+def load_data(args, actions=None, require_all=False):
     from ..datasets import load
 
-    data = load(args.data, actions=actions or args.actions, length=args.length, skip_bad=args.skip_bad)
+    data = load(args.data, actions=actions or args.actions, length=args.length, skip_bad=args.skip_bad,
+                require_all=require_all)
     if data.skipped:
         reasons = {}
         for _, why in data.skipped:

@@ -20,7 +20,7 @@ def run(args):
     from ..bundle import save_bundle
     from ..training import fit
 
-    data = common.load_data(args)
+    data = common.load_data(args, require_all=True)
     if args.fixes:
         from ..audit import apply_fixes
 

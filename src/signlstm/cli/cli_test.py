@@ -1,0 +1,120 @@
+"""The foundation commands end to end on real data: train, evaluate, predict, summary, export, bad input."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from signlstm.cli import main
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The default recipe trained briefly on one DEV signer (s03), 20% held back."""
+    from signlstm.conftest import shared_path
+    from signlstm.bundle import save_bundle
+    from signlstm.datasets import load_npz
+    from signlstm.training import fit
+
+    data = load_npz(shared_path("data", "signers", "s03.npz"))
+    b = fit(data, "default", epochs=25, seed=1, test_split=0.2, progress=False)
+    out = tmp_path_factory.mktemp("models") / "s03"
+    save_bundle(b.model, b.meta, out)
+    return out, b
+
+
+def test_short_training_on_one_signer_learns(trained):
+    _, b = trained
+    m = b.meta["metrics"]
+    assert m["test_sequences"] == 18
+    assert m["test_accuracy"] >= 0.8  # chance is 1/3
+
+
+def test_train_command_writes_a_tutorial_bundle(tmp_path, shared, capsys):
+    out = tmp_path / "tut"
+    assert main(["train", "--data", str(shared("data", "MP_Data_renotte")), "--actions", "hello", "thanks",
+                 "iloveyou", "--arch", "tutorial", "--epochs", "2", "--seed", "3", "--out", str(out),
+                 "--logdir", str(tmp_path / "logs")]) == 0
+    meta = json.loads((out / "signlstm.json").read_text())
+    assert meta["labels"] == ["hello", "thanks", "iloveyou"] and meta["parameters"] == 596_675
+    assert meta["training"]["sequences"] == 90 and meta["metrics"]["test_sequences"] == 5
+    assert any((tmp_path / "logs").iterdir())  # TensorBoard event file
+    assert "596,675 parameters" in capsys.readouterr().out
+
+
+def test_evaluate_json_and_plot(trained, shared, tmp_path, capsys):
+    out, _ = trained
+    plot = tmp_path / "cm.png"
+    assert main(["evaluate", "--model", str(out), "--data", str(shared("data", "signers", "s03.npz")),
+                 str(shared("data", "signers", "s04.npz")), "--json", "--plot", str(plot)]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["n"] == 180 and set(r["per_signer"]) == {"s03", "s04"}
+    assert r["per_signer"]["s03"]["accuracy"] > 0.8
+    assert np.array(r["confusion"]).sum() == 180
+    assert set(r["per_class"]) >= {"hello", "thanks", "iloveyou"}
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_predict_json_lines(trained, shared, capsys):
+    out, _ = trained
+    assert main(["predict", "--model", str(out), "--data", str(shared("data", "signers", "s03.npz")), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 90 and rows[5]["index"] == 5 and rows[5]["file"].endswith("s03.npz#5")
+    assert abs(sum(rows[0]["probs"].values()) - 1) < 1e-4
+    assert np.mean([r["label"] == r["true"] for r in rows]) > 0.8
+
+
+def test_summary_and_exports(trained, tmp_path, capsys):
+    out, b = trained
+    assert main(["summary", "--model", str(out)]) == 0
+    assert f"parameters: {b.model.count_params():,}" in capsys.readouterr().out
+    for fmt, name in (("weights", "a.weights.h5"), ("json", "a.json"), ("h5", "a.h5")):
+        assert main(["export", "--model", str(out), "--format", fmt, "--out", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).stat().st_size > 0
+    assert json.loads((tmp_path / "a.json").read_text())["class_name"] in ("Functional", "Sequential")
+
+
+def test_untrained_legacy_model_warns(shared, capsys):
+    assert main(["summary", "--model", str(shared("data", "legacy_models", "Izroth404__action.h5")),
+                 "--actions", "hello", "thanks", "iloveyou"]) == 0
+    assert "looks untrained" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["shape258_float64_noface.npy", "git_lfs_pointer.npy", "shape63_onehand.npy"])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, shared, name):
+    root = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        shutil.copytree(shared("data", "MP_Data_renotte", action, "30"), root / action / "0")
+    shutil.copy(shared("data", "bad_inputs", name), root / "hello" / "0" / "3.npy")
+    for argv in (["train", "--data", str(root), "--out", str(tmp_path / "m"), "--epochs", "1"],
+                 ["predict", "--model", str(shared("data", "legacy_models", "Atulkoirala__action.h5")),
+                  "--actions", "hello", "thanks", "iloveyou", "--data", str(root)]):
+        p = subprocess.run([sys.executable, "-m", "signlstm", *argv], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        assert p.returncode == 2, p.stderr
+        err = [line for line in p.stderr.splitlines() if line.startswith("signlstm")]
+        assert len(err) == 1 and "hello/0/3.npy" in err[0] and "Traceback" not in p.stderr
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["MP_Data"]
+
+
+def test_truncated_sequence_via_evaluate(shared, capsys):
+    assert main(["evaluate", "--model", str(shared("data", "legacy_models", "Atulkoirala__action.h5")),
+                 "--actions", "hello", "thanks", "iloveyou",
+                 "--data", str(shared("data", "bad_inputs", "truncated_sequence"))]) == 2
+    assert "truncated sequence" in capsys.readouterr().err
+
+
+def test_skip_bad_trains_on_the_rest(tmp_path, shared, capsys):
+    root = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        for n in (30, 31, 32):
+            shutil.copytree(shared("data", "MP_Data_renotte", action, str(n)), root / action / str(n))
+    shutil.copy(shared("data", "bad_inputs", "shape99.npy"), root / "thanks" / "31" / "0.npy")
+    assert main(["train", "--data", str(root), "--skip-bad", "--arch", "tutorial", "--epochs", "1",
+                 "--out", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 1 bad sequence(s)" in err and "frame has shape (99,)" in err
+    assert json.loads((tmp_path / "m" / "signlstm.json").read_text())["training"]["sequences"] == 5

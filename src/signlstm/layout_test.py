@@ -1,0 +1,60 @@
+import numpy as np
+
+from signlstm import layout
+from signlstm.datasets import load_npz
+
+
+def test_parts_tile_the_1662_value_frame():
+    assert [p.size for p in layout.PARTS] == [132, 1404, 63, 63]
+    assert layout.FRAME_SIZE == 1662
+    assert [p.start for p in layout.PARTS] == [0, 132, 1536, 1599]
+
+
+def test_known_sizes_name_the_feature_sets_seen_in_the_wild():
+    assert "without the face" in layout.describe_size(258)
+    assert "single hand" in layout.describe_size(63)
+    assert "without visibility" in layout.describe_size(99)
+    assert "unknown" in layout.describe_size(1704)
+
+
+def test_detected_counts_match_the_signers_readme(shared):
+    # ../shared/data/signers/README.md: s02 has 1128 frames without a left hand, 1167 without a right, 393 without both.
+    X = load_npz(shared("data", "signers", "s02.npz")).X
+    d = layout.detected(X)
+    assert (~d["left_hand"]).sum() == 1128
+    assert (~d["right_hand"]).sum() == 1167
+    assert (~layout.hands_present(X)).sum() == 393
+    assert d["pose"].all()
+
+
+def test_pose_mirror_is_an_involution_swapping_left_and_right():
+    m = layout.POSE_MIRROR
+    assert np.array_equal(m[m], np.arange(33))
+    assert m[11] == 12 and m[15] == 16 and m[0] == 0
+
+
+class _P:
+    def __init__(self, x, y, z, v=0.5):
+        self.x, self.y, self.z, self.visibility = x, y, z, v
+
+
+class _L:
+    def __init__(self, n, base):
+        self.landmark = [_P(base + i, base + i + 0.1, base + i + 0.2) for i in range(n)]
+
+
+class _Results:
+    """A stand-in with MediaPipe's attribute names (the real Holistic run is in landmarks_test)."""
+
+    pose_landmarks = _L(33, 0)
+    face_landmarks = None
+    left_hand_landmarks = _L(21, 1000)
+    right_hand_landmarks = None
+
+
+def test_extract_keypoints_follows_the_tutorial_order():
+    k = layout.extract_keypoints(_Results())
+    assert k.shape == (1662,)
+    assert np.allclose(k[:8], [0, 0.1, 0.2, 0.5, 1, 1.1, 1.2, 0.5])
+    assert not k[layout.FACE.slice].any() and not k[layout.RIGHT_HAND.slice].any()
+    assert np.allclose(k[1536:1539], [1000, 1000.1, 1000.2])

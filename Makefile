@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: test demo install clean
+.PHONY: test demo install browser clean
 
 install: $(STAMP)
 
@@ -17,11 +17,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-test: $(STAMP)
+# The web front end's end-to-end test drives Debian's Chromium through chromedriver.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/signlstm evaluate --data ../shared/data/signers/s02.npz --plot out/demo_confusion.png
+	$(BIN)/signlstm live --source demo/rohan937_hello_thanks_iloveyou.npy --headless --out out/demo.mp4 --strip out/demo.png
 
 clean:
 	rm -rf $(VENV) out

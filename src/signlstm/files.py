@@ -14,6 +14,9 @@ def write_atomic(out: str | Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):

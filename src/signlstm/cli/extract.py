@@ -1,0 +1,69 @@
+"""signlstm extract: keypoints from recorded videos, as MP_Data sequences or one keypoint file."""
+import sys
+
+from .. import layout
+
+
+def register(sub):
+    p = sub.add_parser("extract", help="turn recorded videos into keypoint sequences (MP_Data layout)")
+    p.add_argument("--videos", nargs="+", required=True, metavar="FILE_OR_DIR", help="video files or folders of them")
+    p.add_argument("--label", metavar="ACTION", help="the action the videos show (with --data)")
+    p.add_argument("--data", metavar="MP_Data", help="write sequences to MP_Data/<label>/<n>/<frame>.npy")
+    p.add_argument("--keypoints", metavar="OUT.npy",
+                   help="instead, write every frame of all videos, concatenated in order, as one (T, 1662) file")
+    p.add_argument("--length", type=int, default=layout.SEQ_LEN, help="frames per sequence (default 30)")
+    p.add_argument("--mode", choices=["window", "resample"], default="window",
+                   help="window: consecutive-frame windows covering the video (default); resample: one sequence per video")
+    p.add_argument("--stride", type=int, help="with --mode window: most frames between window starts (default length/2)")
+    p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    import numpy as np
+
+    from ..datasets import SequenceWriter
+    from ..errors import SignlstmError
+    from ..extraction import extract_videos, find_videos, to_sequences
+    from ..files import write_atomic
+
+    if bool(args.data) == bool(args.keypoints):
+        raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
+    if args.data and not args.label:
+        raise SignlstmError("--data needs --label ACTION (the action the videos show)")
+    videos, skipped = find_videos(args.videos)
+    writer = SequenceWriter(args.data) if args.data else None
+    frames, written, used = [], 0, 0
+    for item in extract_videos(videos, args.workers, progress=not args.quiet):
+        if item.error is None and writer is not None:
+            seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
+            if not len(seqs):
+                item.error = f"has {len(item.keypoints)} frames, fewer than {args.length}: no window (try --mode resample)"
+            for s in seqs:
+                writer.write(args.label, s)
+            written += len(seqs)
+        elif item.error is None:
+            frames.append(item.keypoints)
+        if item.error is None:
+            used += 1
+        else:
+            skipped.append(item)
+    for item in skipped:
+        print(f"skipped {item.path}: {item.error}", file=sys.stderr)
+    if not used:
+        raise SignlstmError("no video found in " + " ".join(args.videos) if not videos
+                            else f"none of the {len(videos)} video(s) could be used")
+    if writer is not None:
+        print(f"wrote {written} sequence(s) of '{args.label}' to {args.data} from {used} video(s)"
+              + (f", skipped {len(skipped)}" if skipped else ""))
+    else:
+        arr = np.concatenate(frames).astype(np.float32)
+
+        def save(tmp):
+            with open(tmp, "wb") as f:
+                np.save(f, arr)
+
+        write_atomic(args.keypoints, save)
+        print(f"wrote {args.keypoints}: {arr.shape[0]} frames x {arr.shape[1]} values from {used} video(s)"
+              + (f", skipped {len(skipped)}" if skipped else ""))

@@ -1,0 +1,53 @@
+"""signlstm serve: the browser front end (camera page, live words, recording and adapting) on a small web server."""
+from . import common
+
+
+def register(sub):
+    from ..recognizer import SENTENCE, STABILITY, THRESHOLD
+
+    p = sub.add_parser("serve", help="serve the camera web page: sign in a browser, see the words")
+    common.add_model(p)
+    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for the local network, "
+                        "where browsers allow the camera only over https: add --certfile/--keyfile)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--threshold", type=float, default=THRESHOLD, help=f"least probability for a word (default {THRESHOLD})")
+    p.add_argument("--stability", type=int, default=STABILITY,
+                   help=f"the last N predictions must agree (default {STABILITY})")
+    p.add_argument("--sentence", type=int, default=SENTENCE, help=f"words kept in the sentence (default {SENTENCE})")
+    p.add_argument("--workers", type=int, default=2,
+                   help="frames landmarked at once, over all pages (default 2; about one per CPU core)")
+    p.add_argument("--max-clients", type=int, default=8, help="pages open at once (default 8); more are turned away")
+    p.add_argument("--data", default="web_data",
+                   help="where recordings from the page go: DATA/<name>/<action>/<n>/ (default web_data)")
+    p.add_argument("--models", default="web_models", help="where adapted models go (default web_models)")
+    p.add_argument("--certfile", help="TLS certificate (PEM) to serve https")
+    p.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ..errors import SignlstmError
+
+    try:
+        from ..web.engine import Engine
+        from ..web.server import serve
+    except ImportError as e:
+        raise SignlstmError(f"serve needs the web extras ({e.name} is missing): pip install -e '.[web]'") from None
+    if not 1 <= args.port <= 65535:
+        raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
+    if bool(args.certfile) != bool(args.keyfile):
+        raise SignlstmError("--certfile and --keyfile go together")
+    bundle = common.open_model(args)
+    from .. import adapt
+
+    if hasattr(adapt, "use_compilation_cache"):  # as `signlstm adapt` does: the page's adapt compiles once
+        adapt.use_compilation_cache()
+    engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,
+                    max_clients=args.max_clients, data=args.data, models=args.models)
+    scheme = "https" if args.certfile else "http"
+    shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
+    print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",
+          flush=True)
+    serve(engine, args.host, args.port, args.certfile, args.keyfile)

@@ -1,0 +1,80 @@
+"""signlstm collect: the tutorial layout from a clip, reruns append, a killed run leaves no partial sequence."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from signlstm.cli import main
+from signlstm.datasets import load
+
+
+def test_collect_headless_from_a_clip_writes_loadable_sequences(shared, tmp_path, capsys):
+    clip = str(shared("media", "asl_soup_slp.mp4"))  # 41 frames
+    data = tmp_path / "MP_Data"
+    args = ["collect", "--actions", "hello", "thanks", "--sequences", "2", "--length", "10",
+            "--data", str(data), "--source", clip, "--headless"]
+    assert main(args) == 0
+    assert "collected 4 sequence(s)" in capsys.readouterr().out
+    assert sorted(p.name for p in (data / "hello").iterdir()) == ["0", "1"]
+    assert sorted(p.name for p in (data / "hello" / "0").iterdir()) == sorted(f"{i}.npy" for i in range(10))
+    loaded = load([data], length=10)
+    assert loaded.X.shape == (4, 10, 1662) and loaded.X[:, :, :132].any()
+    # a rerun numbers after the highest existing sequence; the clip ends during the 5th, which is dropped
+    assert main(args[:5] + ["5"] + args[6:]) == 0
+    out = capsys.readouterr().out
+    assert "stopped after 4 of 10" in out
+    assert sorted(int(p.name) for p in (data / "hello").iterdir()) == [0, 1, 2, 3, 4, 5]
+    assert load([data], length=10).X.shape == (8, 10, 1662)
+
+
+def test_a_killed_run_leaves_no_partial_sequence(shared, tmp_path):
+    data = tmp_path / "MP_Data"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "collect", "--actions", "hello", "--sequences", "20",
+                             "--length", "8", "--data", str(data), "--source", str(shared("media", "asl_soup_slp.mp4")),
+                             "--headless"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert proc.stdout.readline().startswith("saved ")  # the first sequence is on disk, the second under way
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    seqs = [p for p in (data / "hello").iterdir() if not p.name.startswith(".")]
+    assert 1 <= len(seqs) < 5
+    for s in seqs:
+        assert sorted(p.name for p in s.iterdir()) == sorted(f"{i}.npy" for i in range(8)), f"{s} is partial"
+    assert load([data], length=8).X.shape == (len(seqs), 8, 1662)
+
+
+def test_ctrl_c_mid_sequence_leaves_no_partial_sequence(shared, tmp_path):
+    data = tmp_path / "MP_Data"
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "collect", "--actions", "hello", "--sequences", "20",
+                             "--length", "8", "--data", str(data), "--source", str(shared("media", "asl_soup_slp.mp4")),
+                             "--headless"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    assert proc.stdout.readline().startswith("saved ")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode in (130, 0), err  # 0 only if the clip ended first
+    for s in (data / "hello").iterdir():
+        assert not s.name.startswith(".partial"), "temporary folder left behind"
+        assert len(list(s.iterdir())) == 8
+
+
+def test_missing_source_is_a_clear_error(tmp_path, capsys):
+    assert main(["collect", "--actions", "a", "--data", str(tmp_path / "d"), "--source",
+                 str(tmp_path / "nope.mp4"), "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nope.mp4: no such file" in err
+    assert not (tmp_path / "d").exists()
+
+
+def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    from signlstm.recording import collect
+
+    saved = collect(["hello"], 2, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=10,
+                    window=True, pause=0.1)
+    assert saved == 2 and load([tmp_path / "d"], length=10).X.shape == (2, 10, 1662)

@@ -1,0 +1,53 @@
+"""signlstm extract: videos -> MP_Data sequences; 2 workers == 1 worker; bad videos skipped."""
+import numpy as np
+import pytest
+
+from signlstm.cli import main
+from signlstm.datasets import load
+from signlstm.extraction import to_sequences, window_starts
+
+
+def test_windows_cover_the_video_and_resample_gives_one_sequence():
+    assert window_starts(39, 30, 15) == [0, 9]
+    assert window_starts(30, 30, 15) == [0]
+    assert window_starts(29, 30, 15) == []
+    starts = window_starts(100, 30, 15)
+    assert starts[0] == 0 and starts[-1] == 70 and max(np.diff(starts)) <= 15
+    kp = np.arange(39 * 1662, dtype=float).reshape(39, 1662)
+    seqs = to_sequences(kp, 30)
+    assert seqs.shape == (2, 30, 1662) and np.array_equal(seqs[1], kp[9:39])
+    one = to_sequences(kp[:20], 30, "resample")
+    assert one.shape == (1, 30, 1662) and np.array_equal(one[0, -1], kp[19])
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.npy"))}
+
+
+def test_two_workers_equal_one_and_bad_videos_are_skipped(shared, tmp_path, capsys):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all" * 100)
+    videos = [str(shared("media", "asl_soup_slp.mp4")), str(broken),
+              str(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")), str(tmp_path / "missing.avi")]
+    trees = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        assert main(["extract", "--videos", *videos, "--label", "soup", "--data", str(out),
+                     "--workers", str(workers), "--quiet"]) == 0
+        err = capsys.readouterr().err
+        assert f"skipped {broken}: unreadable video" in err and "missing.avi: no such file" in err
+        trees.append(_tree(out))
+    assert trees[0] == trees[1] and len(trees[0]) == 4 * 30  # 41 frames -> 2 windows, 39 frames -> 2 windows
+    data = load([tmp_path / "w2"])
+    assert data.X.shape == (4, 30, 1662) and set(data.labels) == {"soup"}
+
+
+def test_keypoints_file_and_argument_errors(shared, tmp_path, capsys):
+    out = tmp_path / "k.npy"
+    assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--keypoints", str(out),
+                 "--workers", "1", "--quiet"]) == 0
+    assert np.load(out).shape == (41, 1662)
+    assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "x.npy")]) == 2
+    assert "no video found" in capsys.readouterr().err and not (tmp_path / "x.npy").exists()
+    assert main(["extract", "--videos", str(out), "--data", str(tmp_path / "d")]) == 2
+    assert "--label" in capsys.readouterr().err

@@ -1,0 +1,58 @@
+"""Keypoints from the real clips and images of ../shared/media, against MEDIA.md's measurements."""
+import numpy as np
+import pytest
+
+from signlstm import layout
+from signlstm.errors import BadInput
+from signlstm.landmarks import KeypointReplay, image_keypoints, load_keypoints, parts, video_keypoints
+from signlstm.sources import open_source, read_image
+
+# MEDIA.md detection shares (pose, face, left hand, right hand, any hand) with a margin for other builds.
+CLIPS = {
+    "asl_iloveyou_rohan937.mp4": (39, 1.0, 1.0, 0.0, 1.0, 1.0),
+    "asl_thankyou_rohan937.mp4": (32, 1.0, 1.0, 0.0, 0.969, 0.969),
+    "asl_hello_rohan937.mp4": (37, 1.0, 0.946, 0.649, 0.0, 0.649),
+    "asl_soup_slp.mp4": (41, 1.0, 1.0, 0.976, 0.854, 1.0),
+    "asl_iloveyou_rohan937_480x270_mjpg.avi": (39, 1.0, 1.0, 0.0, 1.0, 1.0),
+}
+MARGIN = 0.1
+
+
+@pytest.mark.parametrize("name", sorted(CLIPS))
+def test_clip_keypoints_match_media_md(shared, name):
+    frames, *expected = CLIPS[name]
+    with open_source(shared("media", name)) as src:
+        kp = video_keypoints(src)
+    assert kp.shape == (frames, layout.FRAME_SIZE)
+    d = layout.detected(kp)
+    got = [d["pose"].mean(), d["face"].mean(), d["left_hand"].mean(), d["right_hand"].mean(),
+           layout.hands_present(kp).mean()]
+    for share, want, part in zip(got, expected, ["pose", "face", "left hand", "right hand", "any hand"]):
+        assert abs(share - want) <= MARGIN, f"{name}: {part} detected in {share:.3f} of frames, MEDIA.md says {want}"
+
+
+def test_images_match_media_md(shared):
+    coffee = image_keypoints(read_image(shared("media", "skimage_coffee_no_person.png")))
+    assert coffee.shape == (1662,) and not coffee.any()
+    astro = image_keypoints(read_image(shared("media", "skimage_astronaut.png")))
+    assert parts(astro) == {"pose": True, "face": True, "left_hand": False, "right_hand": False}
+    assert not astro[1536:1662].any()
+    ily = image_keypoints(read_image(shared("media", "asl_iloveyou_rohan937_frame20.jpg")))
+    assert ily[layout.RIGHT_HAND.slice].any() and not ily[layout.LEFT_HAND.slice].any()
+    women = image_keypoints(read_image(shared("media", "coco_val2014_000000000536_three_women_phones.jpg")))
+    assert all(parts(women).values())
+
+
+def test_keypoint_replay_of_npy_and_mp_data_sequence(shared, tmp_path):
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    frames = load_keypoints(seq)
+    assert frames.shape == (30, 1662) and frames.dtype == np.float32
+    np.save(tmp_path / "k.npy", frames[:5])
+    assert np.array_equal(np.stack(list(KeypointReplay(tmp_path / "k.npy"))), frames[:5])
+
+
+def test_bad_keypoint_files_are_named(shared, tmp_path):
+    with pytest.raises(BadInput, match="shape126_handsonly.npy.*both hands only"):
+        load_keypoints(shared("data", "bad_inputs", "shape126_handsonly.npy"))
+    with pytest.raises(BadInput, match="no such keypoint file"):
+        load_keypoints(tmp_path / "missing.npy")

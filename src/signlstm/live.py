@@ -1,0 +1,300 @@
+"""The live engine: source -> landmarks -> recognizer -> render -> window / JSON / video / strip.
+
+The stages overlap: a reader thread decodes frames, a landmark thread runs Holistic, and the
+calling thread classifies, draws and shows (pygame wants the main thread). Queues between them
+hold ``QUEUE`` items. From a camera a full queue drops its oldest frame, so latency stays bounded
+when a stage is slow; from a file nothing is dropped, so a file gives the same words every run.
+Saved keypoints (``.npy`` or an MP_Data sequence folder) replay without MediaPipe, drawn as a
+skeleton on a blank canvas.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from .recognizer import Recognizer
+
+QUEUE = 2
+STRIP_MAX = 6
+
+
+class _End:
+    """Marks the end of a stream, carrying the error that ended it, if any."""
+
+    def __init__(self, error: BaseException | None = None):
+        self.error = error
+
+
+def _put(q: queue.Queue, item, stop: threading.Event, drop: bool) -> int:
+    """Put ``item``; a dropping queue never waits but discards its oldest item. Returns frames dropped."""
+    dropped = 0
+    while not stop.is_set():
+        try:
+            if drop and not isinstance(item, _End):
+                q.put_nowait(item)
+            else:
+                q.put(item, timeout=0.1)
+            return dropped
+        except queue.Full:
+            if drop and not isinstance(item, _End):
+                try:
+                    q.get_nowait()
+                    dropped += 1
+                except queue.Empty:
+                    pass
+    return dropped
+
+
+def _get(q: queue.Queue, stop: threading.Event):
+    while not stop.is_set():
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            pass
+    return _End()
+
+
+class Pipeline:
+    """Frames of ``source`` as (index, image or None, keypoints), decoded and landmarked in threads."""
+
+    def __init__(self, source, detect=None, serial: bool = False):
+        self.source, self.detect, self.serial = source, detect, serial
+        self.drop = bool(getattr(source, "live", False))
+        self.stop = threading.Event()
+        self.dropped = 0
+        self.threads: list[threading.Thread] = []
+
+    def _read(self, out: queue.Queue):
+        try:
+            for i, item in enumerate(self.source):
+                if self.stop.is_set():
+                    break
+                self.dropped += _put(out, (i, item), self.stop, self.drop)
+            _put(out, _End(), self.stop, False)
+        except BaseException as e:  # handed to the consumer, which re-raises it
+            _put(out, _End(e), self.stop, False)
+
+    def _landmark(self, inp: queue.Queue, out: queue.Queue):
+        while True:
+            item = _get(inp, self.stop)
+            if isinstance(item, _End):
+                _put(out, item, self.stop, False)
+                return
+            try:
+                i, image = item
+                self.dropped += _put(out, (i, image, self.detect(image)), self.stop, self.drop)
+            except BaseException as e:
+                _put(out, _End(e), self.stop, False)
+                return
+
+    def _serial(self):
+        for i, item in enumerate(self.source):
+            yield (i, item, self.detect(item)) if self.detect else (i, None, item)
+
+    def __iter__(self):
+        if self.serial:
+            yield from self._serial()
+            return
+        q1 = queue.Queue(QUEUE)
+        self.threads = [threading.Thread(target=self._read, args=(q1,), daemon=True, name="signlstm-read")]
+        last = q1
+        if self.detect is not None:
+            q2 = queue.Queue(QUEUE)
+            self.threads.append(threading.Thread(target=self._landmark, args=(q1, q2), daemon=True,
+                                                 name="signlstm-landmarks"))
+            last = q2
+        for t in self.threads:
+            t.start()
+        try:
+            while True:
+                item = _get(last, self.stop)
+                if isinstance(item, _End):
+                    if item.error is not None:
+                        raise item.error
+                    return
+                yield item if self.detect is not None else (item[0], None, item[1])
+        finally:
+            self.close()
+
+    def close(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=5)
+
+
+def open_input(spec):
+    """(stream, detect) for ``--source``: saved keypoints replay with ``detect=None``; else frames + Holistic."""
+    from .landmarks import Holistic, KeypointReplay, is_keypoint_file
+    from .sources import open_source
+
+    if not str(spec).isdigit() and is_keypoint_file(spec):
+        return KeypointReplay(spec), None
+    if str(spec).endswith(".npz"):
+        from .errors import BadInput
+
+        raise BadInput(spec, "a packed dataset, not a stream: pass a (frames, 1662) .npy or an MP_Data sequence folder")
+    source = open_source(spec)
+    try:
+        return source, Holistic()
+    except BaseException:
+        source.close()
+        raise
+
+
+class VideoOut:
+    """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish`."""
+
+    def __init__(self, path, fps: float):
+        self.path, self.fps, self.writer, self.thread = Path(path), fps, None, None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
+        self.queue: queue.Queue = queue.Queue(8)  # blocks when full: a written video never skips frames
+
+    def write(self, frame: np.ndarray) -> None:
+        import cv2
+
+        if self.writer is None:
+            fourcc = cv2.VideoWriter_fourcc(*("MJPG" if self.path.suffix.lower() == ".avi" else "mp4v"))
+            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (frame.shape[1], frame.shape[0]))
+            if not self.writer.isOpened():
+                from .errors import BadInput
+
+                raise BadInput(self.path, "cannot write a video here (use .mp4 or .avi)")
+            self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
+            self.thread.start()
+        self.queue.put(frame)
+
+    def _encode(self):
+        while (frame := self.queue.get()) is not None:
+            self.writer.write(frame)
+
+    def _stop(self):
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.writer is not None:
+            self.writer.release()
+
+    def finish(self) -> None:
+        self._stop()
+        if self.writer is not None:
+            os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self._stop()
+        self.tmp.unlink(missing_ok=True)
+
+
+class StripCollector:
+    """Annotated frames for a summary picture: those where a word appeared, topped up with evenly spaced ones."""
+
+    def __init__(self, keep: int = STRIP_MAX):
+        self.keep, self.words, self.samples, self.every = keep, [], [], 1
+
+    def add(self, index: int, view: np.ndarray, word: bool) -> None:
+        if word and len(self.words) < self.keep:
+            self.words.append((index, view.copy()))
+        if index % self.every == 0:
+            self.samples.append((index, view.copy()))
+            if len(self.samples) > 2 * self.keep:  # keep memory flat on long runs: halve the sampling rate
+                self.every *= 2
+                self.samples = [s for s in self.samples if s[0] % self.every == 0]
+
+    def frames(self, least: int = STRIP_MAX) -> list[np.ndarray]:
+        chosen = dict(self.words)
+        extra = [s for s in self.samples if s[0] not in chosen]
+        need = max(0, least - len(chosen))
+        if need and extra:
+            picks = np.linspace(0, len(extra) - 1, min(need, len(extra))).round().astype(int)
+            chosen.update(extra[i] for i in picks)
+        return [v for _, v in sorted(chosen.items(), key=lambda kv: kv[0])]
+
+
+def run(bundle, spec="0", threshold: float = 0.5, stability: int = 10, sentence: int = 5,
+        window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
+        max_frames: int | None = None) -> dict:
+    """Recognise signs on ``spec`` until it ends or the user quits; returns the summary.
+
+    ``on_word(event)`` is called per emitted word with ``time`` (seconds since the first frame),
+    ``frame``, ``label``, ``prob`` and ``sentence``. The summary has ``frames``, ``fps``,
+    ``words`` and ``dropped`` (frames a camera delivered faster than they could be used).
+    """
+    from . import render
+    from .files import write_atomic
+
+    bundle.check_input(seq_len=bundle.seq_len)
+    rec = Recognizer(bundle, threshold, stability, sentence)
+    stream, detect = open_input(spec)
+    win = video = None
+    strips = StripCollector() if strip else None
+    pipe = Pipeline(stream, detect, serial)
+    pace = 1.0 / stream.fps if window and detect is None else 0.0  # replay at its own rate on screen
+    recent: deque = deque(maxlen=30)
+    t0 = None
+    frames = 0
+    try:
+        bundle.classify(np.zeros((bundle.seq_len, bundle.model.input_shape[-1]), np.float32))  # compile before timing
+        if window:
+            from .window import Window
+
+            win = Window(f"signlstm live - {stream.name}")
+        if out:
+            video = VideoOut(out, stream.fps)
+        for index, image, keypoints in pipe:
+            now = time.perf_counter()
+            t0 = t0 if t0 is not None else now
+            recent.append(now)
+            frames += 1
+            step = rec.update(keypoints)
+            if step.word and on_word:
+                on_word({"time": round(now - t0, 3), "frame": index, "label": step.word,
+                         "prob": round(float(step.probs[step.top]), 4), "sentence": step.sentence})
+            if win or video or strips:
+                fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
+                canvas = image if image is not None else render.canvas()
+                view = render.annotate(canvas, keypoints, bundle.labels, step.probs, step.sentence, fps, threshold)
+                if video:
+                    video.write(view)
+                if strips and step.probs is not None:  # frames with bars make the picture
+                    strips.add(index, view, step.word is not None)
+                if win and not win.show(view):
+                    break
+                if pace:
+                    time.sleep(max(0.0, pace - (time.perf_counter() - now)))
+            if max_frames and frames >= max_frames:
+                break
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a headless camera run stops: finish the outputs and report
+    except BaseException:
+        if video:
+            video.abort()
+        raise
+    finally:
+        pipe.close()
+        stream.close()
+        if detect is not None:
+            detect.close()
+        if win:
+            win.close()
+    elapsed = recent[-1] - t0 if frames > 1 else 0.0  # first to last frame, without start-up and shutdown
+    if video:
+        video.finish()
+    if strips and strips.samples:
+        import cv2
+
+        picture = render.strip(strips.frames())
+        write_atomic(strip, lambda p: _write_png(cv2, p, picture))
+    return {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
+            "words": rec.words, "dropped": pipe.dropped}
+
+
+def _write_png(cv2, path, picture):
+    ok, data = cv2.imencode(".png", picture)
+    Path(path).write_bytes(data.tobytes())

@@ -1,0 +1,157 @@
+"""signlstm live: headless JSON, annotated video and strip, keypoint replay, window, clear errors."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from signlstm.cli import main
+
+CLIPS = ["hello", "thankyou", "iloveyou"]  # the three rohan937 clips, in the demo's order
+LABELS = ["hello", "thanks", "iloveyou"]
+
+
+def _small_recipe():
+    import keras
+    from keras import layers
+
+    from signlstm.recipes import Recipe
+
+    def build(n, t):
+        m = keras.Sequential([keras.Input((t, 1662)), layers.LSTM(24), layers.Dense(n, activation="softmax")])
+        m.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy")
+        return m
+
+    return Recipe("test-small", build, epochs=120, batch_size=16, test_split=0.0, preprocessing="none")
+
+
+@pytest.fixture(scope="module")
+def clip_model(tmp_path_factory):
+    """A small model trained on every 30-frame window of the three rohan937 clips, and their keypoints."""
+    from signlstm.bundle import save_bundle
+    from signlstm.conftest import shared_path
+    from signlstm.datasets import Dataset
+    from signlstm.extraction import extract_videos, to_sequences
+    from signlstm.training import fit
+
+    videos = [shared_path("media", f"asl_{c}_rohan937.mp4") for c in CLIPS]
+    keypoints = [e.keypoints for e in extract_videos(videos, workers=1, progress=False)]
+    seqs = [to_sequences(k, 30, stride=1) for k in keypoints]
+    data = Dataset(np.concatenate(seqs).astype(np.float32), np.repeat(LABELS, [len(s) for s in seqs]),
+                   np.full(sum(map(len, seqs)), "rohan937"), [""] * sum(map(len, seqs)), LABELS)
+    t0 = time.time()
+    bundle = fit(data, _small_recipe(), seed=0, progress=False)
+    print(f"fit {time.time() - t0:.1f}s")
+    root = tmp_path_factory.mktemp("live")
+    save_bundle(bundle.model, bundle.meta, root / "model")
+    np.save(root / "demo.npy", np.concatenate(keypoints).astype(np.float32))
+    return root / "model", root / "demo.npy"
+
+
+def _lines(out):
+    return [json.loads(line) for line in out.strip().splitlines()]
+
+
+def test_headless_on_a_clip_emits_words_and_ends_with_a_summary(clip_model, shared, capsys):
+    model, _ = clip_model
+    assert main(["live", "--model", str(model), "--source", str(shared("media", "asl_iloveyou_rohan937.mp4")),
+                 "--headless"]) == 0
+    lines = _lines(capsys.readouterr().out)
+    *words, summary = lines
+    assert summary["frames"] == 39 and summary["fps"] > 0 and summary["words"] == ["iloveyou"]
+    assert words == [{"time": words[0]["time"], "frame": 38, "label": "iloveyou", "prob": words[0]["prob"],
+                      "sentence": ["iloveyou"]}]
+    assert words[0]["prob"] > 0.5
+
+
+def test_keypoint_replay_writes_video_and_strip(clip_model, tmp_path, capsys):
+    import cv2
+
+    model, demo = clip_model
+    out, strip = tmp_path / "out" / "demo.mp4", tmp_path / "out" / "demo.png"
+    assert main(["live", "--model", str(model), "--source", str(demo), "--headless", "--out", str(out),
+                 "--strip", str(strip)]) == 0
+    *words, summary = _lines(capsys.readouterr().out)
+    assert summary["words"] == LABELS and [w["label"] for w in words] == LABELS
+    assert words[-1]["sentence"] == LABELS and summary["frames"] == 108
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 108
+    ok, frame = cap.read()
+    assert ok and frame.shape == (480, 854 + 300, 3)
+    picture = cv2.imread(str(strip))
+    assert picture is not None and picture.shape[1] > 1000
+    assert sorted(p.name for p in out.parent.iterdir()) == ["demo.mp4", "demo.png"]  # no temporary files left
+
+
+def test_serial_and_pipelined_loops_agree(clip_model, shared):
+    from signlstm.bundle import load_bundle
+    from signlstm.live import run
+
+    model, _ = clip_model
+    bundle = load_bundle(model)
+    clip = shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")
+    a = run(bundle, str(clip), serial=True)
+    b = run(bundle, str(clip))
+    assert (a["frames"], a["words"]) == (b["frames"], b["words"]) == (39, ["iloveyou"])
+
+
+def test_window_offscreen_and_quit_keys(clip_model, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    from signlstm.bundle import load_bundle
+    from signlstm.live import run
+    from signlstm.window import Window
+
+    model, demo = clip_model
+    summary = run(load_bundle(model), str(demo), window=True, max_frames=35)
+    assert summary["frames"] == 35
+    win = Window("test")
+    frame = np.zeros((100, 120, 3), np.uint8)
+    assert win.show(frame)
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE))
+    assert not win.show(frame)
+    win.close()
+
+
+def test_unopenable_source_is_one_line_and_exit_2(clip_model, tmp_path, capsys):
+    model, _ = clip_model
+    (tmp_path / "broken.avi").write_bytes(b"RIFF" + b"\x00" * 500)
+    for source, message in [(tmp_path / "missing.mp4", "missing.mp4: no such file or folder"),
+                            (tmp_path / "broken.avi", "broken.avi: unreadable video")]:
+        assert main(["live", "--model", str(model), "--source", str(source), "--headless",
+                     "--out", str(tmp_path / "x.mp4")]) == 2
+        out = capsys.readouterr()
+        assert out.out == "" and out.err.count("\n") == 1 and message in out.err
+    # through a real process: no camera 97 -> one line, exit status 2, nothing written
+    proc = subprocess.run([sys.executable, "-m", "signlstm", "live", "--model", str(model), "--source", "97",
+                           "--headless", "--out", "x.mp4"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == ["signlstm live: error: camera 97: cannot open the camera "
+                                                "(none connected, or in use)"]
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_a_slow_consumer_drops_stale_camera_frames_but_never_file_frames(shared):
+    from signlstm.live import QUEUE, Pipeline
+    from signlstm.sources import open_source
+
+    def consume(live):
+        src = open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
+        src.live = live  # a camera's policy on a real file: frames come faster than they are used
+        pipe = Pipeline(src, detect=None)
+        seen = []
+        for i, _, frame in pipe:
+            assert frame.shape == (270, 480, 3)
+            seen.append(i)
+            time.sleep(0.05)
+        return seen, pipe.dropped
+
+    seen, dropped = consume(live=True)
+    assert dropped > 0 and len(seen) + dropped == 39 and seen == sorted(seen) and seen[-1] == 38
+    assert len(seen) < 39 - QUEUE  # the consumer skipped ahead to recent frames
+    seen, dropped = consume(live=False)
+    assert seen == list(range(39)) and dropped == 0

@@ -1,0 +1,59 @@
+"""The live view: bars for any number of actions (checked pixel by pixel), skeleton, banner, strip."""
+import numpy as np
+import pytest
+
+from signlstm import layout, render
+
+
+@pytest.mark.parametrize("n", [3, 10])
+def test_one_bar_per_action_in_its_own_colour(n):
+    labels = [f"action{i}" for i in range(n)]
+    probs = np.linspace(0.55, 0.98, n)  # bar ends clear of the label text
+    view = render.annotate(None, None, labels, probs, ["hello"], fps=25.0)
+    assert view.shape == (render.HEIGHT, render.REPLAY_W + render.PANEL_WIDTH, 3)
+    panel = view[:, -render.PANEL_WIDTH:]
+    cols = render.colors(n)
+    assert len(set(cols)) == n
+    slots = render.bar_slots(n)
+    assert slots[-1][3] <= render.HEIGHT - 8, "the last bar is clipped"
+    for i, (x0, y0, x1, y1) in enumerate(slots):
+        if i:
+            assert y0 >= slots[i - 1][3], "bars overlap"
+        assert y1 - y0 >= 8, "bars too thin to read"
+        end = x0 + round(probs[i] * (x1 - x0))
+        filled = panel[y0 + 1:y1 - 1, end - 4:end - 1].reshape(-1, 3)
+        empty = panel[y0 + 1:y1 - 1, end + 2:end + 5].reshape(-1, 3)
+        assert (filled == cols[i]).all(), f"bar {i} is not filled with its colour up to {probs[i]:.2f}"
+        assert not (empty == cols[i]).all(axis=1).any(), f"bar {i} runs past {probs[i]:.2f}"
+        # the label is written on the bar: white pixels inside its box
+        assert (panel[y0:y1, x0:x0 + 60].min(axis=2) > 200).sum() > 20, f"bar {i} has no label"
+
+
+def test_panel_before_the_window_is_full_shows_empty_bars():
+    panel = render.draw_panel(["a", "b", "c"], None)
+    for i, (x0, y0, x1, y1) in enumerate(render.bar_slots(3)):
+        assert not (panel[y0:y1, x0:x1] == render.colors(3)[i]).all(axis=2).any()
+
+
+def test_skeleton_drawn_where_the_hand_is(shared):
+    from signlstm.landmarks import image_keypoints
+    from signlstm.sources import read_image
+
+    image = read_image(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))
+    kp = image_keypoints(image)
+    view = render.annotate(image, kp, banner=["STARTING COLLECTION"])
+    assert view.shape == (480, 853, 3)
+    hand = layout.part(kp, layout.RIGHT_HAND)[:, :2] * [view.shape[1], view.shape[0]]
+    x0, y0 = hand.min(0).astype(int)
+    x1, y1 = hand.max(0).astype(int)
+    box = view[y0:y1 + 1, x0:x1 + 1].reshape(-1, 3)
+    assert (box == render.PART_BGR["right_hand"]).all(axis=1).sum() > 50
+    assert not (view == render.PART_BGR["left_hand"]).all(axis=2).any()
+    assert (view[5:30, 200:] == render.BANNER_BGR).all(axis=2).mean() > 0.5
+
+
+def test_strip_tiles_frames():
+    frames = [np.full((480, 1000, 3), i * 40, np.uint8) for i in range(4)]
+    out = render.strip(frames, columns=3, width=300)
+    assert out.shape == (2 * 144 + 3 * 6, 3 * 300 + 4 * 6, 3)
+    assert out[6 + 10, 6 + 300 + 6 + 10].tolist() == [40, 40, 40]

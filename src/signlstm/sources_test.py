@@ -1,0 +1,74 @@
+"""Frames from video files, image folders and cameras; one clear error when a source cannot be opened."""
+import numpy as np
+import pytest
+
+from signlstm.errors import BadInput, SignlstmError
+from signlstm.sources import open_source, read_image
+
+CLIP_FRAMES = {"asl_iloveyou_rohan937.mp4": (39, (720, 1280)), "asl_soup_slp.mp4": (41, (240, 320)),
+               "asl_iloveyou_rohan937_480x270_mjpg.avi": (39, (270, 480))}
+
+
+@pytest.mark.parametrize("name", sorted(CLIP_FRAMES))
+def test_video_file_gives_every_frame(shared, name):
+    count, shape = CLIP_FRAMES[name]
+    with open_source(shared("media", name)) as src:
+        frames = list(src)
+        assert not src.live and 20 < src.fps < 31
+    assert len(frames) == count
+    assert all(f.shape == (*shape, 3) and f.dtype == np.uint8 for f in frames)
+
+
+def test_image_folder_in_name_order(shared, tmp_path):
+    import shutil
+
+    for i, name in enumerate(["skimage_coffee_no_person.png", "skimage_astronaut.png"]):
+        shutil.copy(shared("media", name), tmp_path / f"{i:02d}.png")
+    (tmp_path / "notes.txt").write_text("not an image")
+    frames = list(open_source(tmp_path))
+    assert [f.shape for f in frames] == [(400, 600, 3), (512, 512, 3)]
+    assert read_image(tmp_path / "00.png").shape == (400, 600, 3)
+
+
+def test_missing_and_unreadable_sources_name_the_file(tmp_path):
+    with pytest.raises(BadInput, match="nope.mp4: no such file"):
+        open_source(tmp_path / "nope.mp4")
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00" * 4096)
+    with pytest.raises(BadInput, match="broken.mp4: unreadable video"):
+        open_source(bad)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BadInput, match="holds no images"):
+        open_source(tmp_path / "empty")
+
+
+def test_missing_camera_is_one_clear_error():
+    with pytest.raises(SignlstmError, match="camera 97: cannot open the camera"):
+        open_source("97")
+
+
+def test_camera_frames_through_a_mocked_webcam(monkeypatch):
+    """The one mock: a physical webcam."""
+    import cv2
+
+    class FakeCapture:
+        def __init__(self, index):
+            self.left = 3
+
+        def isOpened(self):
+            return True
+
+        def read(self):
+            self.left -= 1
+            return (self.left >= 0, np.full((48, 64, 3), self.left, np.uint8) if self.left >= 0 else None)
+
+        def get(self, prop):
+            return 30.0
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(cv2, "VideoCapture", FakeCapture)
+    with open_source(0) as cam:
+        assert cam.live and cam.name == "0"
+        assert [int(f[0, 0, 0]) for f in cam] == [2, 1, 0]

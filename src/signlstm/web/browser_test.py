@@ -1,0 +1,183 @@
+"""End to end in a real headless Chromium: a fake camera plays a real clip, the page shows landmarks, bars and words.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (/usr/bin/chromium, /usr/bin/chromedriver); under CI=1 their
+absence is a failure, elsewhere a skip. Set SIGNLSTM_SCREENSHOTS=DIR to keep the page's screenshots.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from signlstm.web.conftest import need, to_y4m
+
+need("starlette")
+webdriver = need("selenium.webdriver")
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1280,860"]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Call with camera flags to get a Selenium driver of a fresh Chromium; all are quit after the test."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        msg = "Chromium/ChromeDriver missing: apt-get install chromium chromium-driver"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not try to download anything
+    drivers = []
+
+    def launch(*camera_flags):
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for flag in FLAGS + list(camera_flags) + [f"--user-data-dir={tmp_path / f'profile{len(drivers)}'}"]:
+            opts.add_argument(flag)
+        d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        drivers.append(d)
+        return d
+
+    yield launch
+    for d in drivers:
+        try:
+            d.quit()
+        except Exception:
+            pass
+
+
+def fake_camera(y4m) -> list[str]:
+    return ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}"]
+
+
+def page(d) -> dict:
+    """What the page shows, read from its DOM and its state object."""
+    return d.execute_script("""
+        const S = window.signlstm;
+        const bars = [...document.querySelectorAll('#bars .bar')].map(b => ({
+            label: b.dataset.label, width: parseFloat(b.querySelector('.fill').style.width || '0')}));
+        return {results: S.results, landmarks: S.landmarkResults, probs: S.probResults, modelProbs: S.modelProbs, words: S.words,
+                sentence: document.getElementById('sentence').textContent, bars: bars,
+                message: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent,
+                fps: parseFloat(document.getElementById('fps').textContent),
+                latency: document.getElementById('latency').textContent, errors: S.errors,
+                model: S.model, adapt: S.adapt, rec: document.getElementById('rec-status').textContent};""")
+
+
+def wait_for(d, cond, what, timeout=120.0):
+    end = time.monotonic() + timeout
+    while True:
+        state = page(d)
+        if cond(state):
+            return state
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}; the page shows {json.dumps(state)[:1500]}")
+        time.sleep(0.25)
+
+
+def hand_pixels(d, color: str) -> int:
+    """Pixels of the camera canvas within a small distance of a landmark colour ("#rrggbb")."""
+    return d.execute_script("""
+        const c = document.getElementById('canvas'), hex = arguments[0];
+        const [r, g, b] = [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16));
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4)
+            if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 40) n++;
+        return n;""", color)
+
+
+def keep(d, path: Path, name: str) -> Path:
+    d.save_screenshot(str(path))
+    if os.environ.get("SIGNLSTM_SCREENSHOTS"):
+        out = Path(os.environ["SIGNLSTM_SCREENSHOTS"])
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, out / name)
+    return path
+
+
+def health(server) -> dict:
+    with urllib.request.urlopen(server.url + "/api/health", timeout=10) as r:
+        return json.load(r)
+
+
+def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start_server, browser, tmp_path):
+    from signlstm import render
+    from signlstm.web.engine import _hex
+
+    server = start_server(trained_model)
+    cams = {}
+    for clip in ("iloveyou", "thanks"):
+        to_y4m(clip, tmp_path / f"{clip}.y4m")
+        cams[clip] = browser(*fake_camera(tmp_path / f"{clip}.y4m"))
+    for d in cams.values():
+        d.get(server.url + "/")
+
+    a, b = cams["iloveyou"], cams["thanks"]
+    # Landmarks and one bar per action are drawn.
+    s = wait_for(a, lambda s: s["landmarks"] >= 5 and s["probs"] >= 1, "landmarks and probabilities", 90)
+    assert [bar["label"] for bar in s["bars"]] == ["hello", "thanks", "iloveyou"] and not s["message"]
+    assert hand_pixels(a, _hex(render.PART_BGR["right_hand"])) > 30  # the ILY hand's skeleton is on the canvas
+    # Words appear, each tab its own.
+    sa = wait_for(a, lambda s: "iloveyou" in s["sentence"].split(), "'iloveyou' in the first tab's sentence")
+    sb = wait_for(b, lambda s: "thanks" in s["sentence"].split(), "'thanks' in the second tab's sentence")
+    assert health(server)["sessions"] == 2
+    sa = page(a)
+    assert sa["sentence"] != sb["sentence"] and sa["fps"] > 0 and sa["latency"].isdigit()
+    top = {bar["label"]: bar["width"] for bar in sa["bars"]}
+    assert max(top, key=top.get) == "iloveyou", sa["bars"]
+    keep(a, tmp_path / "page.png", "web_page.png")
+
+    # Recording from the page (one visitor, two tabs), then adapting in the first tab.
+    for d, action in ((a, "ily"), (b, "thanks")):
+        d.find_element("id", "name").clear()
+        d.find_element("id", "name").send_keys("visitor")
+        d.find_element("id", "action").send_keys(action)
+        d.find_element("id", "count").clear()
+        d.find_element("id", "count").send_keys("1")
+        d.find_element("id", "record").click()
+    for d in (a, b):
+        wait_for(d, lambda s: s["rec"].startswith("saved 1 sequence"), "a recorded sequence", 120)
+    data = tmp_path / "web_data" / "visitor"
+    assert (data / "ily" / "0" / "29.npy").is_file() and (data / "thanks" / "0" / "29.npy").is_file()
+    a.find_element("id", "adapt").click()
+    s = wait_for(a, lambda s: (s["adapt"] or {}).get("state") in ("done", "error"), "adapting", 300)
+    assert s["adapt"]["state"] == "done", s["adapt"]
+    s = wait_for(a, lambda s: [bar["label"] for bar in s["bars"]] == ["thanks", "ily"] and s["modelProbs"] > 3,
+                 "the adapted model's bars", 60)
+    assert s["model"]["adapted"]
+    top = {bar["label"]: bar["width"] for bar in s["bars"]}
+    assert max(top, key=top.get) == "ily", s["bars"]  # the new label, from one recording of the first tab
+    keep(a, tmp_path / "adapted.png", "web_page_adapted.png")
+    assert [bar["label"] for bar in page(b)["bars"]] == ["hello", "thanks", "iloveyou"]  # the other tab keeps its model
+    assert not page(a)["errors"] and not page(b)["errors"]
+
+    # A closed tab frees its state on the server.
+    b.quit()
+    end = time.monotonic() + 20
+    while health(server)["sessions"] != 1:
+        assert time.monotonic() < end, health(server)
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("flags, expect", [
+    (["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream=deny"], "denied"),
+    (["--use-fake-ui-for-media-stream"], "No camera"),
+])
+def test_camera_denied_or_missing_is_said_on_the_page(trained_model, start_server, browser, flags, expect):
+    server = start_server(trained_model)
+    d = browser(*flags)
+    d.get(server.url + "/")
+    s = wait_for(d, lambda s: s["message"], "a camera message", 30)
+    assert expect in s["message"], s["message"]
+    assert health(server)["sessions"] == 0  # no camera, no connection

@@ -1,0 +1,192 @@
+"""signlstm serve without a browser: the WebSocket protocol, limits, per-page state, recording and adapting."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+
+from signlstm.web.conftest import clip_frames, need
+
+need("starlette")
+need("uvicorn")
+websockets = need("websockets.sync.client")
+
+from signlstm.web import engine as eng  # noqa: E402
+
+
+def _recv(ws, kind, timeout=60.0):
+    """The next message of type ``kind`` (others are skipped)."""
+    end = time.monotonic() + timeout
+    while True:
+        m = json.loads(ws.recv(timeout=max(0.1, end - time.monotonic())))
+        if m["type"] == kind:
+            return m
+
+
+def _health(server) -> dict:
+    with urllib.request.urlopen(server.url + "/api/health", timeout=10) as r:
+        return json.load(r)
+
+
+def _wait(cond, timeout=20.0):
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+# -- pure parts --------------------------------------------------------------------------------------------------------
+
+def test_jpeg_header_is_read_before_decoding(shared):
+    frame = clip_frames("iloveyou")[0]
+    assert eng.jpeg_size(frame) == (480, 270)
+    assert eng.decode_frame(frame).shape == (270, 480, 3)
+    for bad, why in [(b"", "JPEG"), (b"GIF89a....", "JPEG"), (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 20, "corrupt"),
+                     (frame[:200], "decoded"), (b"\xff\xd8" + b"\x00" * 100, "corrupt")]:
+        with pytest.raises(eng.BadMessage, match=why):
+            eng.decode_frame(bad)
+    # a frame header claiming 20000 x 20000 pixels is refused before anything is allocated
+    i = frame.index(b"\xff\xc0")
+    huge = frame[:i + 5] + (20000).to_bytes(2, "big") + (20000).to_bytes(2, "big") + frame[i + 9:]
+    with pytest.raises(eng.BadMessage, match="20000x20000"):
+        eng.decode_frame(huge)
+    with pytest.raises(eng.BadMessage, match="limit"):
+        eng.decode_frame(frame + b"\0" * eng.MAX_FRAME_BYTES)
+
+
+def test_points_per_part(shared):
+    from signlstm.landmarks import image_keypoints
+    import cv2
+
+    kp = image_keypoints(cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))))
+    p = eng.points(kp)
+    assert len(p["pose"]) == 25 and len(p["right_hand"]) == 21 and p["left_hand"] == []
+    assert len(p["face"]) == 468 // eng.FACE_EVERY
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in p["right_hand"])
+
+
+# -- over a real server ------------------------------------------------------------------------------------------------
+
+def test_page_and_static_files(trained_model, start_server):
+    server = start_server(trained_model)
+    with urllib.request.urlopen(server.url + "/", timeout=10) as r:
+        html = r.read().decode()
+    assert "/static/app.js" in html and 'id="bars"' in html
+    with urllib.request.urlopen(server.url + "/static/app.js", timeout=10) as r:
+        assert b"getUserMedia" in r.read()
+    assert _health(server)["labels"] == ["hello", "thanks", "iloveyou"]
+
+
+def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_model, start_server):
+    server = start_server(trained_model, max_clients=3)
+    frames = {a: clip_frames(a) for a in ("iloveyou", "thanks")}
+    with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b:
+        hello = _recv(a, "hello")
+        assert hello["max_frame_bytes"] == eng.MAX_FRAME_BYTES and hello["drawing"]["hand_edges"]
+        model = _recv(a, "model")
+        assert model["labels"] == ["hello", "thanks", "iloveyou"] and len(model["colors"]) == 3
+        _wait(lambda: _health(server)["sessions"] == 2)
+        words = {"a": [], "b": []}
+        for i in range(75):  # two loops and a bit of each clip, interleaved
+            for ws, key, clip in ((a, "a", "iloveyou"), (b, "b", "thanks")):
+                ws.send(frames[clip][i % len(frames[clip])])
+                r = _recv(ws, "result")
+                assert r["frame"] == i
+                if i == 0:
+                    assert r["probs"] is None and r["points"]["pose"]
+                if i >= 29:
+                    assert len(r["probs"]) == 3 and abs(sum(r["probs"]) - 1) < 1e-3
+                if r["word"]:
+                    words[key].append(r["word"])
+            if i == 40:  # malformed messages on page a: each is answered with an error, nothing else changes
+                for bad in (b"not a jpeg", b"\xff\xd8garbage", "{not json", json.dumps([1, 2]),
+                            json.dumps({"type": "launch"}), json.dumps({"type": "record", "name": "../x",
+                                                                        "action": "a", "count": 1}),
+                            "x" * 5000):
+                    a.send(bad)
+                    assert _recv(a, "error")["message"]
+        assert words["a"] and set(words["a"]) == {"iloveyou"}, words
+        assert words["b"] and set(words["b"]) == {"thanks"}, words
+
+        # An oversized message closes only that page's socket.
+        with websockets.connect(server.ws_url, max_size=None) as c:
+            _recv(c, "model")
+            c.send(b"\xff\xd8" + b"\0" * (2 * eng.MAX_FRAME_BYTES))
+            with pytest.raises(Exception):
+                for _ in range(10):
+                    c.recv(timeout=10)
+            assert c.close_code == 1009
+        a.send(frames["iloveyou"][0])
+        assert _recv(a, "result")["sentence"] == ["iloveyou"]
+        b.send(json.dumps({"type": "clear"}))
+        _recv(b, "cleared")
+        b.send(frames["thanks"][0])
+        assert _recv(b, "result")["sentence"] == []
+
+        # A fourth page is turned away while three are open.
+        _wait(lambda: _health(server)["sessions"] == 2)
+        with websockets.connect(server.ws_url) as c, websockets.connect(server.ws_url) as d:
+            msgs = [json.loads(d.recv(timeout=10))]
+            assert msgs[0]["type"] in ("busy", "hello")
+            if msgs[0]["type"] == "hello":  # c and d raced; one of them is the fourth
+                msgs = [json.loads(c.recv(timeout=10)) for _ in range(1)]
+                assert msgs[0]["type"] == "busy"
+    # Closed pages free their state.
+    _wait(lambda: _health(server)["sessions"] == 0)
+
+
+def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, start_server, tmp_path):
+    server = start_server(trained_model)
+    data = tmp_path / "web_data"
+    with websockets.connect(server.ws_url, max_size=None) as ws:
+        _recv(ws, "model")
+        for action, clip in (("ily", "iloveyou"), ("thanks", "thanks")):
+            frames = clip_frames(clip)
+            ws.send(json.dumps({"type": "record", "name": "visitor", "action": action, "count": 1, "pause": 0}))
+            assert _recv(ws, "recording")["phase"] == "recording"  # no pause
+            saved = None
+            for i in range(40):
+                ws.send(frames[i % len(frames)])
+                r = _recv(ws, "result")
+                if r.get("recording", {}).get("saved"):
+                    saved = r["recording"]
+                    break
+            assert saved and saved["phase"] == "done" and saved["counts"][action] == 1
+        seq = data / "visitor" / "ily" / "0"
+        assert sorted(int(p.stem) for p in seq.glob("*.npy")) == list(range(30))
+        assert np.load(seq / "5.npy").shape == (1662,)
+        assert not list((data / "visitor").rglob(".partial-*"))
+
+        ws.send(json.dumps({"type": "adapt", "name": "visitor"}))
+        states = []
+        while True:
+            m = json.loads(ws.recv(timeout=300))
+            if m["type"] == "model":
+                model = m
+            if m["type"] == "adapt":
+                states.append(m)
+                if m["state"] in ("done", "error"):
+                    break
+        assert states[-1]["state"] == "done", states[-1]
+        assert any(s["state"] == "running" for s in states)
+        assert model["labels"][:2] == ["thanks", "ily"] and model["adapted"]
+        ws.send(clip_frames("thanks")[0])
+        r = _recv(ws, "result")
+        assert r["probs"] is None  # a new window for the new model
+    saved_models = list((tmp_path / "web_models").iterdir())
+    assert len(saved_models) == 1 and (saved_models[0] / "signlstm.json").is_file()
+    assert _health(server)["labels"] == ["hello", "thanks", "iloveyou"]  # other pages keep the server's model
+
+
+def test_adapt_without_recordings_says_so(trained_model, start_server):
+    server = start_server(trained_model)
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        ws.send(json.dumps({"type": "adapt", "name": "nobody"}))
+        m = _recv(ws, "adapt")
+        while m["state"] not in ("done", "error"):
+            m = _recv(ws, "adapt")
+        assert m["state"] == "error" and "record some" in m["phase"]

@@ -1,0 +1,279 @@
+// signlstm page: camera -> JPEG frames over a WebSocket (one in flight at a time) -> landmarks, bars, sentence.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const video = $("video"), canvas = $("canvas"), ctx = canvas.getContext("2d");
+const grab = document.createElement("canvas"), gctx = grab.getContext("2d");
+
+// Everything the page knows; exposed for the end-to-end test (window.signlstm).
+const S = window.signlstm = {
+  ws: null, fps: 12, width: 480, drawing: null, labels: [], colors: [], threshold: 0.5,
+  inflight: false, sentAt: 0, lastSend: 0, replies: [], cameraOk: false,
+  results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
+  recording: null, adapt: null, closed: false,
+};
+
+function message(text) {
+  const m = $("message");
+  m.textContent = text;
+  m.hidden = !text;
+}
+
+function status(text, bad) {
+  const s = $("status");
+  s.textContent = text;
+  s.classList.toggle("bad", !!bad);
+}
+
+function cameraError(e) {
+  switch (e && e.name) {
+    case "NotAllowedError":
+    case "PermissionDeniedError":
+    case "SecurityError":
+      return "Camera access was denied. Allow the camera for this page (the camera icon in the address bar), then reload.";
+    case "NotFoundError":
+    case "DevicesNotFoundError":
+    case "OverconstrainedError":
+      return "No camera was found. Connect a camera, then reload the page.";
+    case "NotReadableError":
+    case "TrackStartError":
+      return "The camera is in use by another program or could not be started. Close that program, then reload.";
+    default:
+      return `The camera could not be started (${e && e.name}: ${e && e.message}).`;
+  }
+}
+
+async function startCamera() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    message("This browser does not offer a camera to this page. Cameras work only on secure pages: " +
+            "open it as http://localhost on this machine, or serve it over https (signlstm serve --certfile ...).");
+    status("no camera", true);
+    return false;
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({video: {width: {ideal: 640}, height: {ideal: 480}}, audio: false});
+  } catch (e) {
+    message(cameraError(e));
+    status("no camera", true);
+    return false;
+  }
+  for (const track of stream.getVideoTracks()) {
+    track.addEventListener("ended", () => { message("The camera was disconnected. Reconnect it, then reload."); status("no camera", true); });
+  }
+  video.srcObject = stream;
+  try { await video.play(); } catch (e) { /* autoplay of a muted stream is allowed; frames still arrive */ }
+  S.cameraOk = true;
+  return true;
+}
+
+function connect() {
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+  S.ws = ws;
+  S.inflight = false;
+  status("connecting…");
+  ws.onopen = () => { status("connected"); schedule(0); };
+  ws.onmessage = (ev) => { if (typeof ev.data === "string") handle(JSON.parse(ev.data)); };
+  ws.onclose = (ev) => {
+    S.inflight = false;
+    if (S.closed) return;
+    status(ev.code === 1013 ? "server busy" : "disconnected, retrying…", true);
+    setTimeout(connect, 2000);
+  };
+}
+
+function schedule(ms) { setTimeout(sendFrame, Math.max(0, ms)); }
+
+function sendFrame() {
+  const ws = S.ws;
+  if (!ws || ws.readyState !== WebSocket.OPEN || S.inflight) return;
+  if (!video.videoWidth) { schedule(50); return; }
+  const wait = 1000 / S.fps - (performance.now() - S.lastSend);
+  if (wait > 0) { schedule(wait); return; }
+  const w = Math.min(S.width, video.videoWidth), h = Math.round(video.videoHeight * w / video.videoWidth);
+  if (grab.width !== w || grab.height !== h) { grab.width = w; grab.height = h; }
+  gctx.drawImage(video, 0, 0, w, h);
+  S.inflight = true;
+  grab.toBlob((blob) => {
+    if (!blob || ws.readyState !== WebSocket.OPEN) { S.inflight = false; schedule(100); return; }
+    S.sentAt = S.lastSend = performance.now();
+    ws.send(blob);
+  }, "image/jpeg", 0.75);
+}
+
+function handle(m) {
+  switch (m.type) {
+    case "hello":
+      S.fps = m.fps; S.width = m.width; S.drawing = m.drawing;
+      if (m.adapt && m.adapt.state !== "idle") showAdapt(m.adapt);
+      break;
+    case "model":
+      setModel(m);
+      break;
+    case "result":
+      S.inflight = false;
+      result(m);
+      schedule(1000 / S.fps - (performance.now() - S.lastSend));
+      break;
+    case "recording":
+      showRecording(m);
+      break;
+    case "adapt":
+      showAdapt(m);
+      break;
+    case "error":
+      S.errors.push(m.message);
+      if (S.inflight) { S.inflight = false; schedule(200); }
+      $("rec-status").textContent = m.message;
+      break;
+    case "busy":
+      message(m.message);
+      S.closed = true;
+      break;
+  }
+}
+
+function setModel(m) {
+  S.model = m; S.labels = m.labels; S.colors = m.colors; S.threshold = m.threshold;
+  S.modelProbs = 0;  // results with probabilities from this model
+  $("window-note").textContent = "filling the window…";
+  $("model").textContent = (m.adapted ? "adapted model: " : "model: ") + m.name + " (" + m.labels.join(", ") + ")";
+  const bars = $("bars");
+  bars.textContent = "";
+  m.labels.forEach((label, i) => {
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.dataset.label = label;
+    bar.innerHTML = '<span class="fill"></span><span class="threshold"></span><span class="name"></span>';
+    bar.querySelector(".fill").style.background = m.colors[i];
+    bar.querySelector(".threshold").style.left = (100 * m.threshold) + "%";
+    bar.querySelector(".name").textContent = label;
+    bars.appendChild(bar);
+  });
+  const list = $("actions");
+  list.textContent = "";
+  for (const label of m.labels.filter((l) => l !== m.reject)) {
+    const o = document.createElement("option");
+    o.value = label;
+    list.appendChild(o);
+  }
+}
+
+function result(m) {
+  const now = performance.now();
+  S.results++;
+  S.replies.push(now);
+  while (S.replies.length > 1 && now - S.replies[0] > 2000) S.replies.shift();
+  const fps = S.replies.length > 1 ? (S.replies.length - 1) * 1000 / (now - S.replies[0]) : 0;
+  $("fps").textContent = fps.toFixed(1);
+  $("latency").textContent = Math.round(now - S.sentAt);
+  $("server-ms").textContent = Math.round(m.ms);
+  drawFrame(m.points);
+  if (m.probs) {
+    S.probResults++;
+    S.modelProbs++;
+    $("window-note").textContent = "";
+    const top = m.probs.indexOf(Math.max(...m.probs));
+    document.querySelectorAll("#bars .bar").forEach((bar, i) => {
+      const p = m.probs[i] || 0;
+      bar.querySelector(".fill").style.width = (100 * p).toFixed(1) + "%";
+      bar.querySelector(".name").textContent = `${S.labels[i]} ${p.toFixed(2)}`;
+      bar.classList.toggle("top", i === top);
+    });
+  }
+  if (m.word) S.words.push(m.word);
+  S.sentence = m.sentence;
+  $("sentence").textContent = m.sentence.join(" ");
+  if (m.recording) showRecording(m.recording);
+}
+
+function drawFrame(points) {
+  if (canvas.width !== grab.width || canvas.height !== grab.height) { canvas.width = grab.width; canvas.height = grab.height; }
+  ctx.drawImage(grab, 0, 0);
+  const d = S.drawing;
+  if (!d || !points) return;
+  const w = canvas.width, h = canvas.height;
+  let drawn = 0;
+  ctx.fillStyle = d.colors.face;
+  for (const [x, y] of points.face) { ctx.fillRect(x * w - 1, y * h - 1, 2, 2); drawn++; }
+  for (const [part, edges] of [["pose", d.pose_edges], ["left_hand", d.hand_edges], ["right_hand", d.hand_edges]]) {
+    const pts = points[part];
+    if (!pts.length) continue;
+    ctx.strokeStyle = d.colors[part];
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (const [a, b] of edges) {
+      if (a >= pts.length || b >= pts.length) continue;
+      ctx.moveTo(pts[a][0] * w, pts[a][1] * h);
+      ctx.lineTo(pts[b][0] * w, pts[b][1] * h);
+    }
+    ctx.stroke();
+    for (const [x, y] of pts) {
+      ctx.beginPath();
+      ctx.arc(x * w, y * h, 3, 0, 2 * Math.PI);
+      ctx.fillStyle = "#fff";
+      ctx.fill();
+      ctx.strokeStyle = d.colors[part];
+      ctx.lineWidth = 1;
+      ctx.stroke();
+      drawn++;
+    }
+  }
+  if (drawn) S.landmarkResults++;
+}
+
+function showRecording(r) {
+  S.recording = r;
+  const busy = r.phase === "ready" || r.phase === "recording";
+  $("record").disabled = busy;
+  $("cancel").disabled = !busy;
+  const text = {
+    ready: `get ready: sequence ${r.done + 1} of ${r.count} of "${r.action}" starts in a moment`,
+    recording: `recording "${r.action}": sequence ${r.done + 1} of ${r.count}, frame ${r.frame} of ${r.length}`,
+    done: `saved ${r.count} sequence(s) of "${r.action}"`,
+    cancelled: "recording cancelled (the unfinished sequence was not saved)",
+  }[r.phase] || "";
+  $("rec-status").textContent = text;
+  if (r.counts) {
+    const ul = $("counts");
+    ul.textContent = "";
+    for (const [action, n] of Object.entries(r.counts)) {
+      const li = document.createElement("li");
+      li.textContent = `${action}: ${n} recorded`;
+      ul.appendChild(li);
+    }
+  }
+}
+
+function showAdapt(a) {
+  S.adapt = a;
+  const running = a.state === "waiting" || a.state === "running";
+  $("adapt").disabled = running;
+  $("adapt-progress").hidden = a.state === "idle";
+  $("adapt-bar").style.width = (100 * (a.progress || 0)).toFixed(0) + "%";
+  const text = {
+    waiting: `waiting for another adaptation to finish… ${a.seconds}s`,
+    running: `${a.phase}… ${a.seconds}s`,
+    done: `done in ${a.seconds}s: this page now uses your adapted model (${(a.labels || []).join(", ")})`,
+    error: `adapting failed: ${a.phase}`,
+  }[a.state] || "";
+  $("adapt-status").textContent = text;
+}
+
+function sendControl(obj) {
+  if (S.ws && S.ws.readyState === WebSocket.OPEN) S.ws.send(JSON.stringify(obj));
+}
+
+$("record-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  sendControl({type: "record", name: $("name").value.trim(), action: $("action").value.trim(),
+               count: parseInt($("count").value, 10)});
+});
+$("cancel").addEventListener("click", () => sendControl({type: "cancel"}));
+$("adapt").addEventListener("click", () => sendControl({type: "adapt", name: $("name").value.trim()}));
+$("clear").addEventListener("click", () => sendControl({type: "clear"}));
+window.addEventListener("pagehide", () => { S.closed = true; if (S.ws) S.ws.close(); });
+
+(async () => {
+  if (await startCamera()) connect();
+})();

@@ -76,23 +76,35 @@ class Bundle:
 
 
 def fast_forward(model):
-    """A jitted JAX function of the model's inference pass: window batch -> probabilities."""
+    """The model's inference pass as XLA executables compiled ahead of time, one per input shape.
+
+    Calling a compiled executable skips ``model.predict``'s per-call machinery and most of
+    ``jax.jit``'s dispatch work; the weights are baked in as constants.
+    """
     import jax
 
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
+    traced = jax.jit(lambda x: model.stateless_call(trainable, non_trainable, x, training=False)[0])
+    compiled = {}
 
-    @jax.jit
     def run(x):
-        out, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-        return out
+        x = np.asarray(x, np.float32)
+        exe = compiled.get(x.shape)
+        if exe is None:
+            exe = compiled[x.shape] = traced.lower(x).compile()
+        return np.asarray(exe(x))
 
-    return lambda x: np.asarray(run(x))
+    return run
 
 
 def _atomic_dir(out: Path):
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a bundle folder gets the usual permissions
+    return tmp
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:

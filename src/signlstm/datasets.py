@@ -293,7 +293,7 @@ def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Datase
                    [f"{data.sources[i]}#no-hands" for i in idx], [NONE])
 
 
-def add_negatives(data: Dataset, paths, length: int | None = None, synthetic: float = 0.25,
+def add_negatives(data: Dataset, paths, length: int | None = None, synthetic: float = 0.15,
                   seed: int = 0) -> Dataset:
     """``data`` plus recordings of other signs (``paths``), every sequence labelled :data:`NONE`, group = file stem,
     plus ``synthetic`` x len(data) no-hand windows made from ``data`` itself (see :func:`no_hand_windows`)."""

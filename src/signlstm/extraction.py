@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import layout
-from .errors import BadInput
+from .errors import BadInput, SignlstmError
 from .sources import VIDEO_SUFFIXES
 
 MODES = ("window", "resample")
@@ -64,29 +64,64 @@ def extract_video(path) -> Extracted:
         return Extracted(str(path), error=e.problem)
 
 
-def extract_videos(paths, workers: int = 0, progress: bool = True):
-    """Yield :class:`Extracted` per video in input order, ``workers`` processes (0 = all cores)."""
+def extract_videos(paths, workers: int = 0, progress: bool = True, ray: str | None = None):
+    """Yield :class:`Extracted` per video in input order.
+
+    Locally on ``workers`` processes (0 = all cores), or on a Ray cluster when ``ray`` is given:
+    ``local`` starts a Ray instance on this machine, ``auto`` joins the running cluster, anything
+    else is a cluster address. Every video is tracked by a fresh graph, so all give the same keypoints.
+    """
     from tqdm.auto import tqdm
 
     paths = [str(p) for p in paths]
     workers = min(workers or os.cpu_count() or 1, max(len(paths), 1))
     bar = tqdm(total=len(paths), unit="video", desc="extract", disable=not progress)
     try:
-        if workers <= 1:
-            for p in paths:
-                yield extract_video(p)
-                bar.update(1)
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn: a fresh interpreter per worker; forking a process that already runs MediaPipe threads is unsafe.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for result in pool.map(extract_video, paths):
-                yield result
-                bar.update(1)
+        if ray:
+            results = _ray_map(paths, ray, workers)
+        elif workers <= 1:
+            results = map(extract_video, paths)
+        else:
+            results = _process_map(paths, workers)
+        for result in results:
+            yield result
+            bar.update(1)
     finally:
         bar.close()
+
+
+def _process_map(paths, workers):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter per worker; forking a process that already runs MediaPipe threads is unsafe.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(extract_video, paths)
+
+
+def _ray_map(paths, address: str, workers: int):
+    """Run :func:`extract_video` as Ray tasks, one CPU each, yielding results in input order."""
+    try:
+        import ray
+    except ImportError:
+        raise SignlstmError("--ray needs Ray: pip install 'signlstm[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        try:
+            if address == "local":
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=address, log_to_driver=False)
+        except ConnectionError as e:
+            raise SignlstmError(f"cannot reach a Ray cluster at '{address}': {e}") from None
+    try:
+        task = ray.remote(num_cpus=1)(extract_video)
+        refs = [task.remote(p) for p in paths]
+        for ref in refs:
+            yield ray.get(ref)
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def window_starts(n_frames: int, seq_len: int, stride: int) -> list[int]:

@@ -51,3 +51,15 @@ def test_keypoints_file_and_argument_errors(shared, tmp_path, capsys):
     assert "no video found" in capsys.readouterr().err and not (tmp_path / "x.npy").exists()
     assert main(["extract", "--videos", str(out), "--data", str(tmp_path / "d")]) == 2
     assert "--label" in capsys.readouterr().err
+
+
+def test_ray_cluster_gives_byte_identical_keypoints(shared):
+    """A local Ray instance with 2 CPUs extracts exactly what the local process path extracts."""
+    from signlstm.extraction import extract_videos
+
+    videos = [str(shared("media", "asl_soup_slp.mp4")), str(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))]
+    local = list(extract_videos(videos, workers=1, progress=False))
+    remote = list(extract_videos(videos, workers=2, progress=False, ray="local"))
+    assert [r.path for r in remote] == videos and all(r.error is None for r in remote)
+    for a, b in zip(local, remote):
+        assert a.keypoints.shape == b.keypoints.shape and a.keypoints.tobytes() == b.keypoints.tobytes()

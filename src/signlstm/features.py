@@ -1,1 +1,149 @@
-"""Preprocessing layers that live inside models (filled in by the default recipe)."""
+"""The default recipe: body-relative keypoint features computed INSIDE the model, and the network on top.
+
+Every model of this recipe takes the raw (T, 1662) tutorial window; the :class:`BodyFeatures` layer turns it into
+a small signer-independent vector per frame, so training and inference (``live``, ``predict``) cannot drift apart.
+
+Per frame (165 values):
+
+* pose: nose, shoulders, elbows, wrists (7 points, x/y) centred on the window's mean shoulder midpoint and divided
+  by its mean shoulder width (x is multiplied by 4/3, the 640x480 webcam aspect, before any distance);
+* face: three midline face-mesh points (forehead 10, nose tip 1, chin 152) in the same body frame, plus a face mask.
+  Only midline points are used, so a mirrored window needs no face-mesh index swap;
+* each hand: the wrist in the body frame, the 20 other landmarks relative to the wrist divided by the palm length
+  (wrist -> middle-finger MCP), and an explicit detected mask. A hand is zeroed and masked when it is missing or its
+  wrist lies far below the shoulders (``low_hand`` shoulder widths): a hand resting at hip level in a full-body shot
+  is not part of a sign;
+* motion: frame-to-frame velocity of the pose points and of both wrists (zero where a hand is missing).
+
+The network: a Dense projection, one bidirectional GRU, mean+max pooling over time, a 64-unit ``embedding`` layer and
+a softmax ``head``. Importing this module registers the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+import numpy as np
+
+from . import layout, recipes
+from .augment import FACE_POINTS
+
+ASPECT = 4.0 / 3.0
+POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
+_COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
+            + [layout.FACE.start + 3 * i + k for i in FACE_POINTS for k in range(3)]
+            + list(range(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)), dtype=np.int32)
+N_FEATURES = 2 * len(POSE_POINTS) + 2 * len(FACE_POINTS) + 1 + 2 * (2 + 60 + 1) + 2 * len(POSE_POINTS) + 4
+
+
+@keras.saving.register_keras_serializable(package="signlstm")
+class BodyFeatures(layers.Layer):
+    """Raw (B, T, 1662) MediaPipe Holistic windows -> (B, T, 165) body-relative features."""
+
+    def __init__(self, low_hand: float = 1.2, **kwargs):
+        super().__init__(**kwargs)
+        self.low_hand = float(low_hand)
+
+    def get_config(self):
+        return {**super().get_config(), "low_hand": self.low_hand}
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], N_FEATURES)
+
+    def call(self, x):
+        # Gather only the columns read below (pose x/y/z of POSE_POINTS, 3 face points, both hands): cheap.
+        x = ops.take(ops.cast(x, "float32"), _COLUMNS, axis=-1)
+        T = x.shape[1]
+        aspect = ops.convert_to_tensor([ASPECT, 1.0, 1.0], "float32")
+        n_pose, n_face = len(POSE_POINTS), len(FACE_POINTS)
+        pose = ops.reshape(x[..., :3 * n_pose], (-1, T, n_pose, 3)) * aspect
+        face = ops.reshape(x[..., 3 * n_pose:3 * (n_pose + n_face)], (-1, T, n_face, 3)) * aspect
+        h0 = 3 * (n_pose + n_face)
+        hands = [ops.reshape(x[..., h0 + 63 * k:h0 + 63 * (k + 1)], (-1, T, 21, 3)) * aspect for k in (0, 1)]
+
+        # Body frame: mean shoulder midpoint and width over the frames where the pose was detected.
+        pose_ok = ops.cast(ops.any(ops.not_equal(pose, 0.0), axis=(2, 3)), "float32")  # (B, T)
+        n_ok = ops.maximum(ops.sum(pose_ok, axis=1, keepdims=True), 1.0)  # (B, 1)
+        ls, rs = pose[:, :, 1, :2], pose[:, :, 2, :2]  # POSE_POINTS[1:3] = shoulders
+        mid = ops.sum(((ls + rs) / 2) * pose_ok[..., None], axis=1) / n_ok  # (B, 2)
+        width = ops.sum(ops.norm(ls - rs, axis=-1) * pose_ok, axis=1) / n_ok[:, 0]  # (B,)
+        has_pose = ops.cast(ops.sum(pose_ok, axis=1) > 0, "float32")
+        mid = mid * has_pose[:, None] + (1 - has_pose[:, None]) * ops.convert_to_tensor([0.5 * ASPECT, 0.5])
+        width = ops.maximum(width * has_pose + (1 - has_pose) * 0.3, 0.02)
+        centre = mid[:, None, None, :]
+        scale = width[:, None, None, None]
+
+        def body(points_xy):  # (B, T, P, 2) image coordinates -> body frame
+            return (points_xy - centre) / scale
+
+        pose_xy = body(pose[..., :2]) * pose_ok[..., None, None]
+        face_ok = ops.cast(ops.any(ops.not_equal(face, 0.0), axis=(2, 3)), "float32")
+        face_xy = body(face[..., :2]) * face_ok[..., None, None]
+
+        B_T = (-1, T)
+        feats = [ops.reshape(pose_xy, (*B_T, 2 * len(POSE_POINTS))),
+                 ops.reshape(face_xy, (*B_T, 2 * len(FACE_POINTS))), face_ok[..., None]]
+        wrists = []
+        for h in hands:
+            ok = ops.any(ops.not_equal(h, 0.0), axis=(2, 3))
+            wrist = h[:, :, 0, :]  # (B, T, 3)
+            wrist_body = (wrist[..., :2] - mid[:, None, :]) / width[:, None, None]
+            ok = ops.logical_and(ok, wrist_body[..., 1] < self.low_hand)  # a hand resting low is no sign
+            okf = ops.cast(ok, "float32")
+            palm = ops.maximum(ops.norm(h[:, :, 9, :2] - h[:, :, 0, :2], axis=-1), 1e-3)  # (B, T)
+            shape = (h[:, :, 1:, :] - wrist[:, :, None, :]) / palm[..., None, None]
+            shape = ops.clip(shape, -4.0, 4.0) * okf[..., None, None]
+            wrist_body = wrist_body * okf[..., None]
+            wrists.append((wrist_body, okf))
+            feats += [wrist_body, ops.reshape(shape, (*B_T, 60)), okf[..., None]]
+
+        # Motion: velocities of the pose points and the wrists (a missing endpoint gives zero).
+        def velocity(v, ok):  # v (B, T, D), ok (B, T)
+            d = (v[:, 1:] - v[:, :-1]) * (ok[:, 1:] * ok[:, :-1])[..., None]
+            return ops.concatenate([ops.zeros_like(d[:, :1]), d], axis=1)
+
+        feats.append(velocity(feats[0], pose_ok))
+        for wb, okf in wrists:
+            feats.append(velocity(wb, okf))
+        return ops.concatenate(feats, axis=-1)
+
+
+def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: int = 64,
+                        learning_rate: float = 2e-3) -> keras.Model:
+    """BodyFeatures -> Dense 96 -> BiGRU 64 -> mean+max pool -> Dense 64 ``embedding`` -> softmax ``head``."""
+    inp = keras.Input((seq_len, layout.FRAME_SIZE), name="keypoints")
+    x = BodyFeatures(name="features")(inp)
+    x = layers.GaussianNoise(0.02, name="noise")(x)
+    x = layers.Dense(96, activation="gelu", name="project")(x)
+    x = layers.Dropout(0.1, name="project_dropout")(x)
+    x = layers.Bidirectional(layers.GRU(units, return_sequences=True), name="bigru")(x)
+    x = layers.Concatenate(name="pool")([layers.GlobalAveragePooling1D(name="mean")(x),
+                                         layers.GlobalMaxPooling1D(name="max")(x)])
+    x = layers.Dropout(0.3, name="pool_dropout")(x)
+    x = layers.Dense(64, activation="gelu", name="embedding")(x)
+    x = layers.Dropout(0.2, name="embedding_dropout")(x)
+    out = layers.Dense(n_classes, activation="softmax", name="head")(x)
+    model = keras.Model(inp, out, name="signlstm_default")
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                  metrics=["categorical_accuracy"])
+    return model
+
+
+def _register():
+    from . import augment
+
+    recipes.RECIPES["default"] = recipes.Recipe(
+        name="default",
+        build=lambda n, t: build_default_model(n, t),
+        epochs=20,
+        batch_size=64,
+        test_split=0.0,  # a random split is not signer-independent; use `evaluate --cv signers`
+        preprocessing="inside the model: signlstm.features.BodyFeatures (body-relative pose, midline face, "
+                      "wrist-relative hands with missing/low-hand mask, motion)",
+        augment=augment.augment,
+        stratify=True,
+    )
+
+
+_register()

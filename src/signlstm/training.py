@@ -57,7 +57,9 @@ class _Augmented(keras.utils.PyDataset):
         self.order = self.rng.permutation(len(X))
 
     def __len__(self):
-        return int(np.ceil(len(self.X) / self.bs))
+        # Full batches only (the order is reshuffled every epoch, so every sequence is still seen): one batch shape,
+        # one compiled train step, which lets cross-validation reuse it across folds.
+        return max(1, len(self.X) // self.bs)
 
     def __getitem__(self, i):
         idx = self.order[i * self.bs:(i + 1) * self.bs]

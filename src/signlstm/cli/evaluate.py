@@ -16,7 +16,13 @@ def register(sub):
     p.add_argument("--epochs", type=int, help="with --cv: maximum epochs per fold")
     p.add_argument("--workers", type=int, default=0, help="with --cv: parallel fold processes (default: all cores)")
     p.add_argument("--shots", type=int, nargs="+", help="with --cv: few-shot adaptation with K sequences per action")
-    p.add_argument("--fixes", help="with --cv: apply an audit fixes file to the training folds")
+    p.add_argument("--fixes", help="with --cv: apply an audit fixes file to the training folds, or 'audit' to audit "
+                                   "each fold's training signers only (strictly held out)")
+    p.add_argument("--tutorial-epochs", type=int, default=30,
+                   help="with --cv: cap of the tutorial recipe's 500 epochs per fold (it is slow; default 30)")
+    p.add_argument("--tutorial-seeds", type=int, nargs="+",
+                   help="with --cv: seeds for the tutorial recipe (default: --seeds)")
+    p.add_argument("--results", metavar="FILE.json", help="with --cv: also write every fold's predictions here")
     p.add_argument("--negatives", nargs="+", metavar="PATH", help="with --cv: other-sign recordings for rejection")
     p.set_defaults(run=run)
 

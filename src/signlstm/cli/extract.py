@@ -16,6 +16,8 @@ def register(sub):
                    help="window: consecutive-frame windows covering the video (default); resample: one sequence per video")
     p.add_argument("--stride", type=int, help="with --mode window: most frames between window starts (default length/2)")
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
+    p.add_argument("--ray", metavar="local|auto|ADDRESS",
+                   help="run on a Ray cluster: local (start one here), auto (the running cluster) or its address")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -35,7 +37,7 @@ def run(args):
     videos, skipped = find_videos(args.videos)
     writer = SequenceWriter(args.data) if args.data else None
     frames, written, used = [], 0, 0
-    for item in extract_videos(videos, args.workers, progress=not args.quiet):
+    for item in extract_videos(videos, args.workers, progress=not args.quiet, ray=args.ray):
         if item.error is None and writer is not None:
             seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
             if not len(seqs):

@@ -32,6 +32,8 @@ def run(args):
     bundle = fit(data, args.arch, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
     if args.fixes:
         bundle.meta["training"]["fixes"] = str(args.fixes)
+    if args.negatives:
+        bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
     save_bundle(bundle.model, bundle.meta, args.out)
     m = bundle.meta["metrics"]
     acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""

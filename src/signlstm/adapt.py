@@ -1,0 +1,314 @@
+"""Fit a trained bundle to a new person (and new signs) from a handful of their recordings, in seconds.
+
+Method (chosen by measurement, see :mod:`signlstm.fewshot`): the base network up to its learned ``embedding`` is kept
+frozen (the trunk: body-relative features, GRU, pooling); the ``embedding`` layer is fine-tuned and a new softmax
+``head`` is trained on it, one output per action of the new data (actions the base knows keep their name, new ones
+are added), plus the base's rejection output ``none`` when it has one.
+
+1. **Augmented support.** The support windows and a few hundred augmented copies of them (the default recipe's
+   augmentation: mirror, scale/rotation/shift, time resampling, dropped hand frames) go through the frozen trunk once.
+2. **Prototype start.** The new head starts as a nearest-class-mean classifier on the embedding: class j with mean
+   embedding m_j gets weights ``s m_j`` and bias ``-s |m_j|^2 / 2`` (logits rank classes by distance to m_j).
+3. **Short fit of the top** (embedding + head) on those features: Adam, label smoothing, dropout, and an L2 pull of
+   the embedding weights back to the base's (L2-SP) so a few recordings cannot drag it far (no collapse). The
+   trunk is never differentiated, so there is no slow compilation: the whole step takes a second or two on a CPU.
+4. When the base has ``none``: the support windows with both hands removed are ``none`` examples (skipped when the
+   person's own signs mostly have no hands: their labels win), plus any ``negatives`` given; without any, the
+   base's ``none`` output is kept as it was.
+
+The result is a normal bundle; its JSON ``adapted`` entry names the base (path, labels), the shots, the method and
+the sequences used.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .bundle import Bundle, library_versions
+from .datasets import NONE, Dataset
+from .errors import SignlstmError
+
+EMBEDDING, HEAD = "embedding", "head"
+METHODS = ("top", "head", "ncm")
+
+
+def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
+    """Indices of at most ``k`` sequences per action, drawn at random (seeded), sorted; all when ``k`` is None."""
+    if k is None:
+        return np.arange(len(data))
+    if k < 1:
+        raise SignlstmError(f"--shots must be at least 1, got {k}")
+    rng = np.random.default_rng(seed)
+    idx = [rng.choice(pool, min(k, len(pool)), replace=False)
+           for pool in (np.flatnonzero(data.labels == a) for a in data.actions) if len(pool)]
+    return np.sort(np.concatenate(idx)) if idx else np.arange(0)
+
+
+def output_labels(base: Bundle, data: Dataset) -> list[str]:
+    """Labels of the adapted model: the data's actions (base order first, then new ones), then the base's ``none``."""
+    reject = base.reject_label
+    have = [a for a in data.actions if a not in (NONE, reject) and (data.labels == a).any()]
+    known = [a for a in base.labels if a in have]
+    return known + [a for a in have if a not in known] + ([reject] if reject else [])
+
+
+def split_model(model):
+    """Cut a base model into a frozen trunk and a small trainable top.
+
+    Returns (input, trunk output tensor, top layers, head layer). The trunk ends where the ``embedding`` layer starts
+    (default recipe: after the GRU and the mean+max pooling); the top is ``embedding`` and what follows it up to the
+    head. A model without an ``embedding`` layer (e.g. the tutorial's) is cut just before its last layer.
+    """
+    names = [layer.name for layer in model.layers]
+    head = model.get_layer(HEAD) if HEAD in names else model.layers[-1]
+    if not hasattr(head, "kernel"):
+        raise SignlstmError(f"cannot adapt this model: its last layer '{head.name}' is not a Dense head")
+    if EMBEDDING in names and names.index(EMBEDDING) < names.index(head.name):
+        chain = model.layers[names.index(EMBEDDING):names.index(head.name)]
+        return model.inputs[0], model.get_layer(EMBEDDING).input, chain, head
+    return model.inputs[0], head.input, [], head
+
+
+def forward_fn(model, chunk: int = 128):
+    """A jitted inference pass of ``model`` over fixed-size chunks (one compilation for any number of windows)."""
+    import jax
+
+    tv = [v.value for v in model.trainable_variables]
+    ntv = [v.value for v in model.non_trainable_variables]
+    # Weights are arguments, not constants, so the compiled program depends only on the architecture and can be
+    # reused from the persistent compilation cache by the next run.
+    run_ = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=False)[0])
+
+    def run(x):
+        return run_(tv, ntv, x)
+
+    def apply(X):
+        X = np.asarray(X, np.float32)
+        out = []
+        for i in range(0, len(X), chunk):
+            xb = X[i:i + chunk]
+            pad = chunk - len(xb)
+            if pad:
+                xb = np.concatenate([xb, np.zeros((pad, *xb.shape[1:]), xb.dtype)])
+            out.append(np.asarray(run(xb))[:chunk - pad])
+        return np.concatenate(out)
+
+    return apply
+
+
+def _hand_removed(signs: Dataset) -> np.ndarray:
+    """Support windows with both hands removed, when the person's signs mostly show hands."""
+    from . import layout
+
+    hands = layout.hands_present(signs.X).mean(1)  # share of frames with a hand, per sequence
+    if not len(hands) or np.median(hands) < 0.5:
+        return signs.X[:0]
+    X = signs.X[hands >= 0.5].copy()
+    X[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0.0
+    return X
+
+
+def use_compilation_cache() -> None:
+    """Keep compiled XLA programs on disk (``~/.cache/signlstm/xla``) so the next ``adapt`` skips compiling."""
+    import os
+
+    import jax
+
+    folder = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "signlstm", "xla")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", folder)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except (OSError, AttributeError):  # read-only home or an older jax: compile every time
+        pass
+
+
+def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, method: str = "top",
+          copies: int = 256, steps: int = 300, batch_size: int = 64, learning_rate: float = 3e-3,
+          l2sp: float = 1e-2, negatives: Dataset | None = None, log=None) -> Bundle:
+    """A new bundle: ``base`` fitted to ``data`` (at most ``shots`` sequences per action, seeded choice).
+
+    ``method``: ``top`` (default: embedding + prototype-initialised head fitted on augmented support features),
+    ``head`` (the same with the embedding frozen), ``ncm`` (the prototype head alone, no augmentation or training).
+    """
+    import keras
+
+    from . import augment as aug
+
+    t0 = time.time()
+    if method not in METHODS:
+        raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
+    if data.seq_len != base.seq_len:
+        raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
+    support = data.subset(choose_shots(data, shots, seed))
+    labels = output_labels(base, support)
+    reject = base.reject_label
+    real = [a for a in labels if a != reject]
+    if len(real) < 2 and not (real and reject):
+        raise SignlstmError(f"adapting needs at least 2 actions (or 1 plus the base's '{reject or NONE}'); "
+                            f"the data has {real or 'none'}")
+    rng = np.random.default_rng(seed)
+    keras.utils.set_random_seed(seed)
+
+    # Training windows: the person's signs, plus 'none' examples when the base rejects.
+    signs = support.subset(np.isin(support.labels, real))
+    X, y = signs.X, np.array([labels.index(a) for a in signs.labels], dtype=np.int64)
+    if reject:
+        neg = [_hand_removed(signs), support.X[support.labels == reject]]
+        if negatives is not None and len(negatives):
+            neg.append(negatives.X)
+        Xn = np.concatenate(neg)
+        X, y = np.concatenate([X, Xn]), np.concatenate([y, np.full(len(Xn), labels.index(reject))])
+    X = np.asarray(X, np.float32)
+
+    # Frozen trunk features of the windows and of augmented copies of them.
+    tick = {"prepare": time.time() - t0}
+    inp, cut, chain, old_head = split_model(base.model)
+    tick["split"] = time.time() - t0
+    reps = 0 if method == "ncm" else max(0, int(np.ceil(copies / len(X))) - 1)
+    Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
+    ya = np.tile(y, reps + 1)
+    tick["augment"] = time.time() - t0
+    F = forward_fn(keras.Model(inp, cut), chunk=256)(Xa)
+    tick["trunk"] = time.time() - t0
+
+    # Prototype (nearest-class-mean) head on the embedding.
+    dense = [layer for layer in chain if layer.weights]
+    W1 = [np.asarray(w, np.float32) for w in dense[0].get_weights()] if dense else None
+    act = dense[0].activation if dense else None
+    E = _embed(F, W1, act)
+    W0, b0 = (np.asarray(v, np.float32) for v in old_head.get_weights())
+    scale = 10.0 / max(float(np.mean(np.sum(E ** 2, axis=1))), 1e-6)
+    W = np.zeros((E.shape[1], len(labels)), np.float32)
+    b = np.zeros(len(labels), np.float32)
+    for j, a in enumerate(labels):
+        if a == reject and not (ya == j).any():  # no 'none' example: keep the base's rejection output
+            W[:, j], b[j] = W0[:, base.labels.index(a)], b0[base.labels.index(a)]
+            continue
+        m = E[ya == j].mean(0)
+        W[:, j], b[j] = m * scale, -0.5 * scale * float(m @ m)
+
+    if method != "ncm":
+        W1, W, b = _fit_top(F, ya, W1, act, W, b, seed, steps, batch_size, learning_rate, l2sp,
+                            train_embedding=method == "top" and W1 is not None)
+    tick["fit"] = time.time() - t0
+
+    # The adapted model: the base's trunk (shared, unchanged) + fresh copies of the top layers + the new head.
+    x = cut
+    for layer in chain:
+        fresh = layer.__class__.from_config(layer.get_config())
+        x = fresh(x)
+        if layer.weights:
+            fresh.set_weights(W1 if layer is dense[0] else layer.get_weights())
+    head = keras.layers.Dense(len(labels), activation="softmax", name=HEAD)
+    model = keras.Model(inp, head(x), name=base.model.name)
+    head.set_weights([W, b])
+
+    seconds = time.time() - t0
+    meta = {k: v for k, v in base.meta.items() if k not in ("labels", "reject_label", "metrics", "parameters")}
+    meta.update({
+        "labels": labels,
+        "seq_len": base.seq_len,
+        "adapted": {
+            "base": {"path": str(base.path) if base.path else None, "labels": base.labels,
+                     "arch": base.meta.get("arch")},
+            "shots": shots,
+            "method": method,
+            "seed": seed,
+            "sequences": {a: int((support.labels == a).sum()) for a in support.actions},
+            "sources": list(support.sources),
+            "negatives": int((y == labels.index(reject)).sum()) if reject else 0,
+            "new_labels": [a for a in labels if a not in base.labels],
+            "augmented_windows": int(len(Xa)),
+            "steps": 0 if method == "ncm" else steps,
+            "seconds": round(seconds, 2),
+            "timeline": {k: round(v, 2) for k, v in tick.items()},
+        },
+        "versions": library_versions(),
+    })
+    if reject:
+        meta["reject_label"] = reject
+    if log:
+        log(f"adapted in {seconds:.1f} s on {len(support)} sequences ({method})")
+    return Bundle(model, meta)
+
+
+def _embed(F, W1, act):
+    """The top's embedding of trunk features (Dropout is identity at inference)."""
+    if W1 is None:
+        return np.asarray(F, np.float32)
+    return np.asarray(act(F @ W1[0] + W1[1]), np.float32)
+
+
+def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embedding=True):
+    """Cross-entropy (label smoothing 0.1) with dropout on the trunk features (0.3) and the embedding (0.2), Adam,
+    and an L2 pull of the embedding weights back to the base's (L2-SP). A few hundred tiny jitted steps."""
+    import jax
+    import jax.numpy as jnp
+
+    n = W.shape[1]
+    Y = np.eye(n, dtype=np.float32)[y] * 0.9 + 0.1 / n
+    anchor = [jnp.asarray(w) for w in W1] if W1 is not None else None
+    params = {"head": [jnp.asarray(W), jnp.asarray(b)]}
+    if train_embedding:
+        params["emb"] = [jnp.asarray(w) for w in W1]
+
+    def loss_fn(p, x, yb, key):
+        k1, k2 = jax.random.split(key)
+        x = x * jax.random.bernoulli(k1, 0.7, x.shape) / 0.7
+        if W1 is not None:
+            w1 = p.get("emb", anchor)
+            x = act(x @ w1[0] + w1[1])
+        x = x * jax.random.bernoulli(k2, 0.8, x.shape) / 0.8
+        logits = x @ p["head"][0] + p["head"][1]
+        ce = -jnp.mean(jnp.sum(yb * jax.nn.log_softmax(logits), axis=-1))
+        pull = sum(jnp.sum((w - a) ** 2) for w, a in zip(p["emb"], anchor)) if "emb" in p else 0.0
+        return ce + l2sp * pull
+
+    b1, b2, eps = 0.9, 0.999, 1e-8
+
+    def step(p, m, v, t, x, yb, key):
+        g = jax.grad(loss_fn)(p, x, yb, key)
+        m = jax.tree_util.tree_map(lambda m_, g_: b1 * m_ + (1 - b1) * g_, m, g)
+        v = jax.tree_util.tree_map(lambda v_, g_: b2 * v_ + (1 - b2) * g_ * g_, v, g)
+        mh = jax.tree_util.tree_map(lambda m_: m_ / (1 - b1 ** t), m)
+        vh = jax.tree_util.tree_map(lambda v_: v_ / (1 - b2 ** t), v)
+        p = jax.tree_util.tree_map(lambda p_, a, c: p_ - lr * a / (jnp.sqrt(c) + eps), p, mh, vh)
+        return p, m, v
+
+    m = jax.tree_util.tree_map(jnp.zeros_like, params)
+    v = jax.tree_util.tree_map(jnp.zeros_like, params)
+    rng = np.random.default_rng(seed)
+    key = jax.random.PRNGKey(seed)
+    Fj, Yj = jnp.asarray(F, jnp.float32), jnp.asarray(Y)
+    bs = min(batch_size, len(F))
+    idx = jnp.asarray(np.stack([rng.choice(len(F), bs, replace=False) for _ in range(steps)]))
+
+    @jax.jit
+    def train(params, m, v, key, Fj, Yj, idx):
+        def body(carry, t_idx):
+            p, m, v, key = carry
+            t, ix = t_idx
+            key, sub = jax.random.split(key)
+            p, m, v = step(p, m, v, t, Fj[ix], Yj[ix], sub)
+            return (p, m, v, key), None
+
+        (params, m, v, _), _ = jax.lax.scan(body, (params, m, v, key),
+                                            (jnp.arange(1, steps + 1, dtype=jnp.float32), idx))
+        return params
+
+    params = train(params, m, v, key, Fj, Yj, idx)
+    W, b = (np.asarray(a) for a in params["head"])
+    W1 = [np.asarray(a) for a in params["emb"]] if "emb" in params else W1
+    return W1, W, b
+
+
+def load_negatives(paths, seq_len: int) -> Dataset | None:
+    """Recordings of other signs (any labels), used as extra ``none`` examples."""
+    if not paths:
+        return None
+    from .datasets import load
+
+    return load(paths, length=seq_len)

@@ -1,0 +1,303 @@
+"""Data audit: find likely label problems before training, and apply the resulting fixes file.
+
+1. Every sequence gets a pooled feature vector (mean/std/min/max over time of :class:`signlstm.features.BodyFeatures`).
+2. Signer-grouped out-of-fold probabilities: a logistic regression is trained on the other signers only (mirrored
+   copies added so left- and right-handed signers look alike) and predicts each held-out signer's sequences.
+3. ``cleanlab.filter.find_label_issues`` flags sequences whose label disagrees with those probabilities.
+4. Flags are grouped for a person to check: whole folders (signer + label) and sessions (a run of consecutive sequence
+   numbers) whose gestures match another label, single disagreeing sequences, and sequences with no hands in most
+   frames.
+
+The fixes file (CSV, one row per sequence: ``source, label, action, new_label, reason``) is applied by
+:func:`apply_fixes` when training; the user's data is never edited.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import layout
+from .datasets import Dataset
+from .errors import BadInput
+from .files import write_text
+
+FIELDS = ["source", "label", "action", "new_label", "reason"]  # label = as recorded (a packed source names only the file and sequence number)
+RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
+NO_HAND_SHARE = 0.5  # a sequence with no hand in more than this share of frames is dropped
+SESSION_MIN = 5  # a run of at least this many consecutive flagged sequences is reported as a session
+
+
+_FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # MCP, PIP, DIP, tip
+
+
+def _hand_frame_features(shape: np.ndarray) -> np.ndarray:
+    """(..., 20, 3) wrist-relative landmarks 1..20 (palm units) -> (..., 14) handshape numbers, mirror-invariant."""
+    pts = np.concatenate([np.zeros_like(shape[..., :1, :]), shape], axis=-2)  # landmark 0 = wrist at the origin
+    out = []
+    for mcp, pip, dip, tip in _FINGERS:
+        seg = (np.linalg.norm(pts[..., pip, :] - pts[..., mcp, :], axis=-1)
+               + np.linalg.norm(pts[..., dip, :] - pts[..., pip, :], axis=-1)
+               + np.linalg.norm(pts[..., tip, :] - pts[..., dip, :], axis=-1))
+        out.append(np.linalg.norm(pts[..., tip, :] - pts[..., mcp, :], axis=-1) / np.maximum(seg, 1e-3))  # straight
+        out.append(np.linalg.norm(pts[..., tip, :], axis=-1)
+                   / np.maximum(np.linalg.norm(pts[..., pip, :], axis=-1), 1e-3))  # reach
+    out.append(np.linalg.norm(pts[..., 4, :] - pts[..., 8, :], axis=-1))  # thumb-index tips
+    out.append(np.linalg.norm(pts[..., 8, :] - pts[..., 12, :], axis=-1))  # index-middle tips
+    out.append(np.abs(pts[..., 9, 0]))  # hand direction (wrist -> middle MCP), |x| so a mirror changes nothing
+    out.append(pts[..., 9, 1])
+    return np.stack(out, axis=-1)
+
+
+def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
+    """(N, T, 1662) -> (N, 43) per-sequence summary, mirror-invariant: handshape (finger straightness/reach,
+    tip distances, direction) of the dominant and the other hand averaged over the frames they are seen, how often
+    each hand and both are seen, where the dominant wrist is (body frame) and how much it moves, hand distance."""
+    import keras
+
+    from .features import BodyFeatures
+
+    layer = BodyFeatures()
+    F = np.concatenate([np.asarray(layer(keras.ops.convert_to_tensor(np.asarray(X[i:i + batch], np.float32))))
+                        for i in range(0, len(X), batch)]) if len(X) else np.zeros((0, 1, 165), np.float32)
+    o = 21  # first hand block in BodyFeatures' output: wrist xy (2), shape (60), mask (1)
+    hands = []
+    for k in (0, 1):
+        b = o + 63 * k
+        wrist, shape, mask = F[..., b:b + 2], F[..., b + 2:b + 62].reshape(*F.shape[:2], 20, 3), F[..., b + 62]
+        hands.append((wrist, _hand_frame_features(shape), mask))
+    seen = np.stack([h[2].mean(1) for h in hands], 1)  # (N, 2)
+    height = np.stack([-(h[0][..., 1] * h[2]).sum(1) / np.maximum(h[2].sum(1), 1) for h in hands], 1)
+    dom = np.where(seen[:, 0] * 2 + height[:, 0] * 0.01 >= seen[:, 1] * 2 + height[:, 1] * 0.01, 0, 1)
+    rows = np.arange(len(F))
+
+    def pick(k_of_row, j):
+        return np.stack([hands[0][j], hands[1][j]], 1)[rows, k_of_row]
+
+    feats = []
+    for which in (dom, 1 - dom):
+        wrist, hf, mask = pick(which, 0), pick(which, 1), pick(which, 2)
+        n = np.maximum(mask.sum(1), 1)
+        feats.append((hf * mask[..., None]).sum(1) / n[:, None])
+        feats.append(mask.mean(1)[:, None])
+        wy = np.where(mask > 0, wrist[..., 1], np.nan)
+        wx = np.where(mask > 0, np.abs(wrist[..., 0]), np.nan)
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                stats = [np.nanmean(wy, 1), np.nanmin(wy, 1), np.nanmean(wx, 1), np.nanstd(wx, 1), np.nanstd(wy, 1)]
+        feats.append(np.nan_to_num(np.stack(stats, 1), nan=0.0))
+    both = hands[0][2] * hands[1][2]
+    dist = np.linalg.norm(hands[0][0] - hands[1][0], axis=-1)
+    feats.append(np.stack([both.mean(1), (dist * both).sum(1) / np.maximum(both.sum(1), 1)], 1))
+    return np.concatenate(feats, 1).astype(np.float32)
+
+
+def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C: float = 1.0) -> np.ndarray:
+    """Signer-grouped out-of-fold class probabilities (N, len(actions)) from a logistic regression on
+    :func:`pooled_features`: each signer is predicted by a model that never saw them."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    F = pooled_features(data.X) if feats is None else feats
+    y, groups = data.y, data.groups
+    n_groups = len(set(groups.tolist()))
+    if n_groups < 2:
+        raise BadInput(",".join(sorted(set(groups.tolist()))),
+                       "the audit needs recordings of at least 2 signers (it predicts each signer from the others)")
+    cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
+    probs = np.zeros((len(data), len(data.actions)))
+    for tr, te in cv.split(F, y, groups):
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
+        clf.fit(F[tr], y[tr])
+        p = np.zeros((len(te), len(data.actions)))
+        p[:, clf.classes_] = clf.predict_proba(F[te])
+        probs[te] = p
+    return probs
+
+
+def _ranges(seqs: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3,7'."""
+    out, start = [], None
+    for k, v in enumerate(seqs):
+        if start is None:
+            start = v
+        if k + 1 == len(seqs) or seqs[k + 1] != v + 1:
+            out.append(f"{start}-{v}" if v > start else str(v))
+            start = None
+    return ",".join(out)
+
+
+@dataclass
+class Finding:
+    kind: str  # folder / session / sequence / no-hands
+    signer: str
+    label: str
+    seqs: list[int]
+    suggested: str | None
+    confidence: float
+    of: int = 0  # sequences in the signer's folder for this label
+    swap: bool = False  # found swapped both ways for this signer: the fixes relabel it
+
+    def row(self) -> list[str]:
+        s = self.seqs
+        where = (f"of {self.of}: seq " + _ranges(s) if self.kind in ("folder", "session") else
+                 "seq " + _ranges(s))
+        return [self.kind + (" SWAP" if self.swap else ""), self.signer, self.label, f"{len(s)} ({where})", self.suggested or "drop",
+                f"{self.confidence:.2f}"]
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    fixes: list[dict]
+    probs: np.ndarray
+    issues: np.ndarray  # bool per sequence
+
+
+def _seq_number(source: str, i: int) -> int:
+    tail = source.rsplit("#", 1)[-1] if "#" in source else Path(source).name
+    return int(tail) if tail.isdigit() else i
+
+
+def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
+    """Out-of-fold predictions + cleanlab -> findings (for people) and per-sequence fixes (for ``train --fixes``)."""
+    from cleanlab.filter import find_label_issues
+
+    if probs is None:
+        probs = out_of_fold_probs(data)
+    y = data.y
+    issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
+    pred = probs.argmax(1)
+    issues &= pred != y
+    hand_share = layout.hands_present(data.X).mean(1)
+    no_hands = hand_share < 1 - NO_HAND_SHARE
+    seqs = np.array([_seq_number(s, i) for i, s in enumerate(data.sources)])
+    findings, fixes = [], []
+    for g in sorted(set(data.groups.tolist())):
+        for a in data.actions:
+            cell = np.flatnonzero((data.groups == g) & (data.labels == a))
+            if not len(cell):
+                continue
+            cell = cell[np.argsort(seqs[cell], kind="stable")]
+            nh = cell[no_hands[cell]]
+            if len(nh):
+                findings.append(Finding("no-hands", g, a, sorted(seqs[nh].tolist()), None,
+                                        float(1 - hand_share[nh].mean()), len(cell)))
+            flagged = cell[issues[cell] & ~no_hands[cell]]
+            for s in sorted(set(pred[flagged].tolist())):
+                idx = flagged[pred[flagged] == s]
+                new = data.actions[s]
+                conf = float(probs[idx, s].mean())
+                if len(idx) >= 0.5 * len(cell):
+                    findings.append(Finding("folder" if len(idx) >= 0.6 * len(cell) else "session", g, a,
+                                            sorted(seqs[idx].tolist()), new, conf, len(cell)))
+                    continue
+                # Runs of consecutive flagged sequences (in sequence order within the folder) form sessions.
+                pos = np.searchsorted(cell, idx) if np.all(np.diff(cell) > 0) else np.array(
+                    [int(np.flatnonzero(cell == i)[0]) for i in idx])
+                runs, start = [], 0
+                for k in range(1, len(pos) + 1):
+                    if k == len(pos) or pos[k] > pos[k - 1] + 2:
+                        runs.append(idx[start:k])
+                        start = k
+                for run in runs:
+                    kind = "session" if len(run) >= SESSION_MIN else "sequence"
+                    findings.append(Finding(kind, g, a, sorted(seqs[run].tolist()), new, float(probs[run, s].mean()),
+                                            len(cell)))
+    # Fixes, one row per sequence. A folder/session-level finding whose two labels are found swapped the other way
+    # round too for the same signer (thanks -> iloveyou and iloveyou -> thanks) is a swap: relabel it. Everything
+    # else that disagrees (a folder of an odd variant, a lone sequence) is dropped rather than guessed.
+    swaps = set()
+    big = [f for f in findings if f.kind in ("folder", "session")]
+    for f in big:
+        if any(h.signer == f.signer and h.label == f.suggested and h.suggested == f.label for h in big):
+            swaps.add((f.signer, f.label))
+            f.swap = True
+    for i in range(len(data)):
+        g, a = data.groups[i], data.labels[i]
+        if no_hands[i]:
+            fixes.append({"source": data.sources[i], "label": a, "action": "drop", "new_label": "",
+                          "reason": f"no hands in {100 * (1 - hand_share[i]):.0f}% of frames"})
+        elif issues[i]:
+            new = data.actions[pred[i]]
+            conf = float(probs[i, pred[i]])
+            swapped = any(f.signer == g and f.label == a and f.suggested == new and seqs[i] in f.seqs
+                          and (g, a) in swaps for f in big)
+            if swapped and conf >= RELABEL_CONFIDENCE:
+                fixes.append({"source": data.sources[i], "label": a, "action": "relabel", "new_label": new,
+                              "reason": f"{a}<->{new} swap for {g}; looks like {new} (p={conf:.2f}) to a model "
+                                        "trained on other signers"})
+            else:
+                fixes.append({"source": data.sources[i], "label": a, "action": "drop", "new_label": "",
+                              "reason": f"disagrees with its label; looks like {new} (p={conf:.2f})"})
+    order = {"folder": 0, "session": 1, "sequence": 2, "no-hands": 3}
+    findings.sort(key=lambda f: (order[f.kind], f.signer, f.label))
+    return AuditResult(findings, fixes, probs, issues)
+
+
+def format_findings(result: AuditResult, data: Dataset) -> str:
+    head = ["kind", "signer", "label", "sequences", "suggested", "confidence"]
+    rows = [f.row() for f in result.findings]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    n_relabel = sum(f["action"] == "relabel" for f in result.fixes)
+    n_drop = sum(f["action"] == "drop" for f in result.fixes)
+    oof = float((result.probs.argmax(1) == data.y).mean())
+    lines += ["", f"{len(data)} sequences, {len(set(data.groups.tolist()))} signers; signer-grouped out-of-fold "
+                  f"accuracy {oof:.3f}; cleanlab flagged {int(result.issues.sum())}; "
+                  f"fixes: relabel {n_relabel}, drop {n_drop}"]
+    return "\n".join(lines)
+
+
+def write_fixes(fixes: list[dict], out: str | Path) -> Path:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, FIELDS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(fixes)
+    write_text(out, buf.getvalue())
+    return Path(out)
+
+
+def _key(source: str) -> str:
+    """A source name independent of where the data folder lives: ``s16.npz#12`` or ``hello/12``-style tails."""
+    if "#" in source:
+        path, seq = source.rsplit("#", 1)
+        return f"{Path(path).name}#{seq}"
+    return "/".join(Path(source).parts[-3:])
+
+
+def read_fixes(path: str | Path) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(path, "no such fixes file")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if rows and not set(FIELDS) <= set(rows[0]):
+        raise BadInput(path, f"not a fixes file (needs columns {', '.join(FIELDS)})")
+    for n, r in enumerate(rows, 2):
+        if r["action"] not in ("relabel", "drop"):
+            raise BadInput(path, f"line {n}: action '{r['action']}' is neither relabel nor drop")
+        if r["action"] == "relabel" and not r["new_label"]:
+            raise BadInput(path, f"line {n}: relabel without a new label")
+    return rows
+
+
+def apply_fixes(data: Dataset, fixes: str | Path | list[dict]) -> Dataset:
+    """A new dataset with the fixes applied (rows for sequences not in ``data`` are ignored)."""
+    rows = read_fixes(fixes) if isinstance(fixes, (str, Path)) else fixes
+    by_key = {(_key(r["source"]), r["label"]): r for r in rows}
+    mapping = {}
+    for i, (s, a) in enumerate(zip(data.sources, data.labels)):
+        r = by_key.get((_key(s), str(a)))
+        if r is not None:
+            mapping[i] = None if r["action"] == "drop" else r["new_label"]
+    return data.relabel(mapping)

@@ -1,0 +1,69 @@
+"""The audit finds the swaps VARIANTS.md suspects, and its fixes apply without touching the data."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from . import audit
+from .datasets import load
+
+
+@pytest.fixture(scope="module")
+def dev(request):
+    from .conftest import shared_path
+
+    data = load([shared_path("data", "signers")])
+    return data, audit.run_audit(data)
+
+
+def _relabels(result, signer, label):
+    return {int(f["source"].rsplit("#", 1)[1]): f["new_label"] for f in result.fixes
+            if f["action"] == "relabel" and f["label"] == label and f"{signer}.npz#" in f["source"]}
+
+
+def test_audit_finds_the_s16_swap(dev):
+    data, result = dev
+    kinds = {(f.signer, f.label): f for f in result.findings if f.kind in ("folder", "session")}
+    assert kinds[("s16", "thanks")].suggested == "iloveyou" and kinds[("s16", "thanks")].swap
+    assert kinds[("s16", "iloveyou")].suggested == "thanks" and kinds[("s16", "iloveyou")].swap
+    assert len(_relabels(result, "s16", "thanks")) >= 15
+    assert set(_relabels(result, "s16", "thanks").values()) == {"iloveyou"}
+
+
+def test_audit_finds_s18_thanks_sequences_16_to_29(dev):
+    data, result = dev
+    moved = _relabels(result, "s18", "thanks")
+    late = [s for s in range(16, 30) if moved.get(s) == "iloveyou"]
+    assert len(late) >= 12, f"s18 thanks 16-29 relabelled to iloveyou: {late}"
+
+
+def test_audit_drops_no_hand_sequences(dev):
+    data, result = dev
+    drops = {(f["source"], f["label"]) for f in result.fixes if f["action"] == "drop"}
+    renotte_hello = [s for s, a in zip(data.sources, data.labels) if "renotte" in s and a == "hello"]
+    assert sum((s, "hello") in drops for s in renotte_hello) >= 20  # 26/30 have no hands in most frames
+
+
+def test_fixes_file_round_trip_and_apply(dev, tmp_path):
+    data, result = dev
+    path = audit.write_fixes(result.fixes, tmp_path / "fixes.csv")
+    before = data.labels.copy()
+    fixed = audit.apply_fixes(data, path)
+    assert np.array_equal(data.labels, before)  # the original is untouched
+    n_drop = sum(f["action"] == "drop" for f in result.fixes)
+    assert len(fixed) == len(data) - n_drop
+    expected = Counter(data.labels.tolist())
+    for f in result.fixes:
+        expected[f["label"]] -= 1
+        if f["action"] == "relabel":
+            expected[f["new_label"]] += 1
+    assert Counter(fixed.labels.tolist()) == +expected
+
+
+def test_bad_fixes_file_is_a_named_error(tmp_path):
+    from .errors import BadInput
+
+    p = tmp_path / "f.csv"
+    p.write_text("source,label,action,new_label,reason\nx.npz#1,hello,rename,thanks,?\n")
+    with pytest.raises(BadInput, match="rename"):
+        audit.read_fixes(p)

@@ -1,0 +1,137 @@
+"""``signlstm bench``: speed figures measured in one run on this machine, printed as ratios.
+
+* classifier: p50/p95 latency of one window through the compiled fast path vs ``model.predict``
+  (same model, same windows) and the largest probability difference between them;
+* live loop: frames per second of the whole headless engine on a clip looped to >= 300 frames vs
+  the landmark stage alone on the same frames;
+* extraction: videos per second with 1 worker vs all cores;
+* training: seconds per epoch of the default recipe on the DEV signers.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import numpy as np
+
+
+def _percentiles(times: list[float]) -> dict:
+    t = np.asarray(times) * 1e3
+    return {"p50_ms": float(np.percentile(t, 50)), "p95_ms": float(np.percentile(t, 95))}
+
+
+def classifier(bundle, windows: np.ndarray, repeat: int = 200) -> dict:
+    """Latency of one window: fast path vs ``model.predict``, interleaved so load affects both alike."""
+    bundle.classify(windows[0])
+    bundle.model.predict(windows[:1], verbose=0)
+    fast, slow, diff = [], [], 0.0
+    for i in range(repeat):
+        x = windows[i % len(windows)]
+        t0 = time.perf_counter()
+        a = bundle.classify(x)
+        t1 = time.perf_counter()
+        b = bundle.model.predict(x[None], verbose=0)[0]
+        t2 = time.perf_counter()
+        fast.append(t1 - t0)
+        slow.append(t2 - t1)
+        diff = max(diff, float(np.abs(a - b).max()))
+    f, s = _percentiles(fast), _percentiles(slow)
+    return {"fast": f, "predict": s, "speedup_p50": s["p50_ms"] / f["p50_ms"], "max_abs_diff": diff}
+
+
+def training(data, epochs: int = 2, seed: int = 0) -> dict:
+    """Seconds per epoch of the default recipe (the first epoch, which compiles, is left out)."""
+    from .training import fit
+
+    t0 = time.perf_counter()
+    fit(data, "default", epochs=1, seed=seed, progress=False)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fit(data, "default", epochs=epochs + 1, seed=seed, progress=False)
+    total = time.perf_counter() - t0
+    return {"sequences": len(data), "seconds_per_epoch": (total - first) / epochs, "first_epoch_s": first}
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version()}
+
+
+def looped_clip(clip, frames: int, out) -> str:
+    """Write ``clip`` repeated until it has at least ``frames`` frames, as an MJPG .avi."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(clip))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    images = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        images.append(img)
+    cap.release()
+    if not images:
+        from .errors import BadInput
+
+        raise BadInput(clip, "unreadable video")
+    h, w = images[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    n = 0
+    while n < frames:
+        for img in images:
+            writer.write(img)
+            n += 1
+    writer.release()
+    return str(out)
+
+
+def landmark_stage(video) -> dict:
+    """Frames per second of Holistic alone on every frame of ``video`` (decoded beforehand)."""
+    from .landmarks import Holistic
+    from .sources import open_source
+
+    with open_source(video) as src:
+        images = list(src)
+    with Holistic() as h:
+        h(images[0])
+        t0 = time.perf_counter()
+        for img in images:
+            h(img)
+        seconds = time.perf_counter() - t0
+    return {"frames": len(images), "fps": len(images) / seconds}
+
+
+def live_loop(bundle, video, serial: bool = False) -> dict:
+    """Frames per second of the whole headless live engine on ``video``."""
+    from .live import run
+
+    summary = run(bundle, video, serial=serial)
+    return {"frames": summary["frames"], "fps": summary["fps"], "words": len(summary["words"])}
+
+
+def extraction(videos: list[str], workers: int) -> dict:
+    """Videos per second of ``extract_videos`` with ``workers`` processes, start-up included."""
+    from .extraction import extract_videos
+
+    t0 = time.perf_counter()
+    results = list(extract_videos(videos, workers=workers, progress=False))
+    seconds = time.perf_counter() - t0
+    return {"videos": len(results), "workers": workers, "seconds": seconds, "videos_per_s": len(results) / seconds}
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def soak(bundle, video, frames: int) -> dict:
+    """RSS before and after a headless live run of ``frames`` frames (the clip looped), after a warm-up."""
+    from .live import run
+
+    run(bundle, video, max_frames=300)
+    before = rss_mb()
+    summary = run(bundle, video, max_frames=frames)
+    after = rss_mb()
+    return {"frames": summary["frames"], "rss_before_mb": before, "rss_after_mb": after, "growth_mb": after - before}

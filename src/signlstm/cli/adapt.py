@@ -1,0 +1,45 @@
+"""signlstm adapt: fit a trained model to a new person (and new signs) from a few of their recordings, in seconds."""
+from . import common
+
+
+def register(sub):
+    p = sub.add_parser("adapt", help="fit a model to a new person or new signs from a few recordings (seconds)")
+    common.add_model(p)
+    common.add_data(p)
+    p.add_argument("--out", required=True, metavar="MODEL_DIR", help="bundle folder to write")
+    p.add_argument("--shots", type=int, metavar="K",
+                   help="use at most K sequences per action, chosen at random (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random choice and of the fit (default 0)")
+    p.add_argument("--method", choices=["top", "head", "ncm"], default="top",
+                   help="top: fit the embedding layer and a new head (default); head: the head only; "
+                        "ncm: nearest class mean, no fitting")
+    p.add_argument("--negatives", nargs="+", metavar="PATH",
+                   help="recordings of other signs or idle moments, as extra examples of the base's 'none'")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    adapt_to(args, args.out, shots=args.shots, seed=args.seed, method=args.method, negatives=args.negatives)
+
+
+def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None):
+    """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
+    too. ``args`` needs model, data, actions, length, skip_bad."""
+    import time
+
+    t0 = time.time()
+    from ..adapt import adapt, load_negatives, use_compilation_cache
+    from ..bundle import save_bundle
+
+    use_compilation_cache()
+    base = common.open_model(args)
+    data = common.load_data(args)
+    bundle = adapt(base, data, shots=shots, seed=seed, method=method,
+                   negatives=load_negatives(negatives, base.seq_len))
+    save_bundle(bundle.model, bundle.meta, out)
+    a = bundle.meta["adapted"]
+    counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
+    new = f" (new: {', '.join(a['new_labels'])})" if a["new_labels"] else ""
+    print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
+          f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
+    return bundle

@@ -1,0 +1,22 @@
+"""signlstm audit: find likely label problems (swapped folders, odd sequences, no-hand recordings) before training."""
+from . import common
+
+
+def register(sub):
+    p = sub.add_parser("audit", help="find likely label problems and write a fixes file for `train --fixes`")
+    common.add_data(p)
+    p.add_argument("--out", metavar="FIXES.csv", help="write the fixes (one row per sequence: relabel or drop) here")
+    p.add_argument("--splits", type=int, help="signer-grouped folds for the out-of-fold model (default: one per signer)")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ..audit import format_findings, out_of_fold_probs, run_audit, write_fixes
+
+    data = common.load_data(args)
+    result = run_audit(data, out_of_fold_probs(data, n_splits=args.splits))
+    print(format_findings(result, data))
+    if args.out:
+        write_fixes(result.fixes, args.out)
+        print(f"wrote {args.out}: {len(result.fixes)} fixes (apply with `signlstm train --fixes {args.out}`); "
+              "your data was not changed")

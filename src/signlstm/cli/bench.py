@@ -1,0 +1,67 @@
+"""signlstm bench: speed figures measured in one run, printed as ratios."""
+import json
+import os
+import tempfile
+
+from . import common
+
+
+def register(sub):
+    p = sub.add_parser("bench", help="measure classifier, live-loop, extraction and training speed in one run")
+    common.add_model(p)
+    p.add_argument("--shared", default="../shared", help="the shared data folder (clips and DEV signers)")
+    p.add_argument("--clip", help="clip for the live loop (default: the shared I LOVE YOU clip)")
+    p.add_argument("--frames", type=int, default=300, help="live-loop frames (the clip is looped)")
+    p.add_argument("--videos", type=int, default=12, help="videos for the extraction figure")
+    p.add_argument("--soak", type=int, default=0, metavar="N", help="also run N live frames and report memory growth")
+    p.add_argument("--skip", nargs="+", default=[], choices=["classifier", "live", "extraction", "training"])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from pathlib import Path
+
+    from .. import bench
+    from ..datasets import load
+
+    shared = Path(args.shared)
+    bundle = common.open_model(args)
+    clip = args.clip or str(shared / "media" / "asl_iloveyou_rohan937.mp4")
+    report = {"machine": bench.machine(), "model": str(bundle.path), "parameters": bundle.model.count_params()}
+    say = (lambda *a: None) if args.json else print
+    with tempfile.TemporaryDirectory() as tmp:
+        if "classifier" not in args.skip:
+            X = load([shared / "data" / "signers" / "s02.npz"]).X[:32]
+            c = report["classifier"] = bench.classifier(bundle, X)
+            say(f"classifier  fast p50 {c['fast']['p50_ms']:.3f} ms p95 {c['fast']['p95_ms']:.3f} ms | predict p50 "
+                f"{c['predict']['p50_ms']:.3f} ms p95 {c['predict']['p95_ms']:.3f} ms | {c['speedup_p50']:.1f}x faster,"
+                f" max |diff| {c['max_abs_diff']:.1e}")
+        if "live" not in args.skip:
+            video = bench.looped_clip(clip, args.frames, Path(tmp) / "loop.avi")
+            lm = bench.landmark_stage(video)
+            lv = bench.live_loop(bundle, video)
+            report["live"] = {"landmarks": lm, "loop": lv, "ratio": lv["fps"] / lm["fps"]}
+            say(f"live loop   {lv['fps']:.1f} fps over {lv['frames']} frames | landmark stage alone {lm['fps']:.1f} fps"
+                f" | ratio {lv['fps'] / lm['fps']:.2f}")
+        if "extraction" not in args.skip:
+            clips = sorted(str(p) for p in (shared / "media").glob("*.mp4"))
+            videos = [clips[i % len(clips)] for i in range(args.videos)]
+            one = bench.extraction(videos, 1)
+            allc = bench.extraction(videos, os.cpu_count() or 1)
+            report["extraction"] = {"one": one, "all": allc, "ratio": allc["videos_per_s"] / one["videos_per_s"]}
+            say(f"extraction  {one['videos_per_s']:.2f} videos/s with 1 worker | {allc['videos_per_s']:.2f} with "
+                f"{allc['workers']} | ratio {report['extraction']['ratio']:.2f}")
+        if "training" not in args.skip:
+            data = load([shared / "data" / "signers"])
+            t = report["training"] = bench.training(data)
+            say(f"training    {t['seconds_per_epoch']:.1f} s per epoch of the default recipe on {t['sequences']} "
+                f"sequences (first epoch with compilation {t['first_epoch_s']:.1f} s)")
+        if args.soak:
+            small = shared / "media" / "asl_iloveyou_rohan937_480x270_mjpg.avi"
+            s = report["soak"] = bench.soak(bundle, bench.looped_clip(small, args.soak + 300, Path(tmp) / "soak.avi"),
+                                            args.soak)
+            say(f"memory      {s['frames']} live frames: RSS {s['rss_before_mb']:.0f} -> {s['rss_after_mb']:.0f} MB"
+                f" ({s['growth_mb']:+.1f} MB)")
+    if args.json:
+        print(json.dumps(report))

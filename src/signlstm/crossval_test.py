@@ -1,0 +1,53 @@
+"""Cross-validation bookkeeping: the VARIANTS.md cells, held-out negatives, scores and collapse detection."""
+import numpy as np
+
+from . import crossval
+from .datasets import NONE, Dataset, add_negatives, load
+
+
+def test_consistent_cells_follow_variants_md():
+    cells = [(s, a) for s, labels in crossval.CONSISTENT.items() for a in labels]
+    assert len(crossval.CONSISTENT) == 21 and "renotte" not in crossval.CONSISTENT
+    assert ("s16", "thanks") not in cells and ("s18", "thanks") not in cells and ("s06", "iloveyou") not in cells
+    assert crossval.is_consistent("s09", "thanks") and crossval.is_consistent("s22", "thanks")
+    assert len(cells) == 16 * 3 + 5  # 16 signers with all three labels, 5 with hello only
+
+def test_held_out_negatives_keep_a_person_together():
+    out = crossval.held_out_negatives(["s02", "s05", "s23"], ["o01", "o02", "s23"])
+    assert out["s23"] == ["s23"]  # other_signs/s23 is the same person as signers/s23
+    held = [g for v in out.values() for g in v]
+    assert {"o01", "o02"} <= set(held)
+
+
+def test_summary_scores_and_collapse():
+    true = ["hello"] * 10 + ["thanks"] * 10 + ["iloveyou"] * 10
+    good = {"arch": "default", "seed": 0, "signer": "s09", "true": true, "pred": true, "seconds": 1.0,
+            "epochs_run": 3, "train_sequences": 5, "parameters": 10}
+    bad = {**good, "signer": "s06", "pred": ["hello"] * 30}
+    s = crossval.summarize([good, bad])["default"]
+    assert s["table"]["s09"]["consistent"] == 1.0
+    assert s["table"]["s06"]["consistent"] == 1.0  # only s06 hello is a consistent cell
+    assert s["table"]["s06"]["all"] == 10 / 30
+    assert s["collapsed"] == [("s06", 0)]
+    assert not s["target_met"]
+    text = crossval.format_summary({"default": s}, ["header"])
+    assert "consistent-gesture score" in text and "s06" in text
+
+
+def test_add_negatives_labels_everything_none(shared):
+    data = load([shared("data", "signers", "s09.npz")])
+    both = add_negatives(data, [shared("data", "other_signs", "o02.npz")], synthetic=0.1)
+    neg = both.labels == NONE
+    assert both.actions[-1] == NONE and neg.sum() == 20 + round(0.1 * len(data))
+    assert set(both.groups[neg]) == {"o02", "s09"}
+    assert not np.any(both.X[neg & (both.groups == "s09")][..., 1536:] != 0)  # no-hand windows
+    assert isinstance(both, Dataset) and len(both) == len(data) + neg.sum()
+
+
+def test_rejecting_everything_is_not_collapse_but_is_counted():
+    assert not crossval.collapsed(["none"] * 28 + ["hello"] * 2)
+    assert crossval.collapsed(["thanks"] * 28 + ["hello"] * 2)
+    r = {"arch": "default", "seed": 0, "signer": "renotte", "true": ["hello"] * 4, "pred": ["none"] * 4,
+         "seconds": 1.0, "epochs_run": 1, "train_sequences": 1, "parameters": 1}
+    s = crossval.summarize([r])["default"]
+    assert s["collapsed"] == [] and s["real_signs_rejected"] == 1.0

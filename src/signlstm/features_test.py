@@ -1,0 +1,75 @@
+"""The default recipe: invariant features inside the model, generalisation to an unseen signer, the shipped model."""
+import numpy as np
+import pytest
+
+from . import augment, features, layout
+from .datasets import NONE, load
+
+
+def _feats(X):
+    return np.asarray(features.BodyFeatures()(np.asarray(X, np.float32)))
+
+
+def test_features_ignore_scale_and_position(shared):
+    X = np.load(shared("data", "signers", "s09.npz"))["X"][:8].astype(np.float32)
+    moved = augment.affine(X, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.05)
+    assert _feats(X).shape == (8, layout.SEQ_LEN, features.N_FEATURES)
+    assert np.allclose(_feats(moved), _feats(X), atol=2e-4)
+
+
+def test_missing_and_resting_hands_are_masked(shared):
+    X = np.load(shared("data", "signers", "s09.npz"))["X"][:4].astype(np.float32)
+    F = _feats(X)
+    mask_l, mask_r = 21 + 62, 21 + 63 + 62
+    lh = np.any(X[..., layout.LEFT_HAND.slice] != 0, -1)
+    assert np.array_equal(F[..., mask_l] > 0, lh)
+    # Move the right hand to hip level (well below the shoulders): it must vanish from the features.
+    low = X.copy()
+    rh = low[..., layout.RIGHT_HAND.slice].reshape(4, 30, 21, 3)
+    present = np.any(rh != 0, -1)
+    rh[..., 1] = np.where(present, rh[..., 1] + 0.6, 0)
+    low[..., layout.RIGHT_HAND.slice] = rh.reshape(4, 30, 63)
+    G = _feats(low)
+    assert not np.any(G[..., mask_r] > 0)
+    assert np.allclose(G[..., 21 + 63:21 + 126], 0)
+
+
+def test_default_model_has_embedding_and_head():
+    m = features.build_default_model(4, 30)
+    assert m.get_layer("embedding").output.shape[-1] == 64
+    assert m.get_layer("head").output.shape[-1] == 4
+    assert m.layers[1].name == "features"
+
+
+def test_default_recipe_beats_chance_on_an_unseen_signer(shared, tmp_path):
+    from .bundle import load_bundle, save_bundle
+    from .evaluation import evaluate
+    from .training import fit
+
+    train = load([shared("data", "signers", f"{s}.npz") for s in ("s08", "s11", "s13", "s15")])
+    test = load([shared("data", "signers", "s19.npz")])
+    bundle = fit(train, "default", epochs=12, seed=0, progress=False)
+    acc = evaluate(bundle, test)["accuracy"]
+    assert acc > 0.6, f"accuracy {acc:.3f} on a signer never seen (chance 0.33)"
+    # the preprocessing is inside the saved model: a reloaded bundle predicts the same
+    save_bundle(bundle.model, bundle.meta, tmp_path / "m")
+    again = load_bundle(tmp_path / "m")
+    assert np.allclose(again.predict(test.X[:5]), bundle.predict(test.X[:5]), atol=1e-5)
+
+
+def test_shipped_model_loads_and_recognises_a_dev_signer(shared):
+    from .bundle import DEFAULT_MODEL, load_bundle
+    from .evaluation import evaluate
+
+    if not (DEFAULT_MODEL / "model.keras").exists():
+        pytest.fail(f"{DEFAULT_MODEL} is missing: the shipped model must be in the repository")
+    bundle = load_bundle()
+    assert bundle.meta["arch"] == "default" and bundle.reject_label == NONE
+    assert bundle.model.count_params() < 300_000
+    data = load([shared("data", "signers", "s08.npz")])
+    assert evaluate(bundle, data)["accuracy"] >= 0.9
+    # windows without hands are rejected, not forced into a word
+    empty = data.X[:10].copy()
+    empty[..., layout.LEFT_HAND.start:] = 0
+    probs = bundle.predict(empty)
+    assert (np.array(bundle.labels)[probs.argmax(1)] == NONE).mean() >= 0.9

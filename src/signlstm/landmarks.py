@@ -16,6 +16,7 @@ import numpy as np
 
 from . import layout
 from .errors import BadInput
+from .sources import Source
 
 MODEL_COMPLEXITY = 1
 _QUIET_FRAMES = 30  # MediaPipe's C++ start-up warnings come during construction and the first frames
@@ -128,10 +129,8 @@ def load_keypoints(path) -> np.ndarray:
     return check_frames(p, arr)
 
 
-class KeypointReplay:
+class KeypointReplay(Source):
     """Saved keypoints as a stream: ``read()`` gives one (1662,) frame at a time, None at the end."""
-
-    live = False
 
     def __init__(self, path, fps: float = 30.0):
         self.name, self.fps = str(path), fps
@@ -143,16 +142,3 @@ class KeypointReplay:
             return None
         self._i += 1
         return self.frames[self._i - 1]
-
-    def close(self) -> None:
-        pass
-
-    def __iter__(self):
-        while (kp := self.read()) is not None:
-            yield kp
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -155,3 +155,15 @@ def test_a_slow_consumer_drops_stale_camera_frames_but_never_file_frames(shared)
     assert len(seen) < 39 - QUEUE  # the consumer skipped ahead to recent frames
     seen, dropped = consume(live=False)
     assert seen == list(range(39)) and dropped == 0
+
+
+def test_shipped_model_emits_nothing_for_another_sign_or_an_empty_room(shared, tmp_path, capsys):
+    """ASL SOUP (a sign it does not know) and 45 frames with no person: the shipped model stays silent."""
+    room = tmp_path / "empty_room"
+    room.mkdir()
+    for i in range(45):
+        os.symlink(shared("media", "skimage_coffee_no_person.png"), room / f"{i:02d}.png")
+    for source, frames in ((shared("media", "asl_soup_slp.mp4"), 41), (room, 45)):
+        assert main(["live", "--source", str(source), "--headless"]) == 0
+        summary = _lines(capsys.readouterr().out)[-1]
+        assert summary["frames"] == frames and summary["words"] == []

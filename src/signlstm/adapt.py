@@ -104,9 +104,7 @@ def _hand_removed(signs: Dataset) -> np.ndarray:
     hands = layout.hands_present(signs.X).mean(1)  # share of frames with a hand, per sequence
     if not len(hands) or np.median(hands) < 0.5:
         return signs.X[:0]
-    X = signs.X[hands >= 0.5].copy()
-    X[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0.0
-    return X
+    return layout.without_hands(signs.X[hands >= 0.5])
 
 
 def use_compilation_cache() -> None:

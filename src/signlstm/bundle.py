@@ -67,6 +67,11 @@ class Bundle:
             self._fast = fast_forward(self.model)
         return self._fast(np.asarray(window, np.float32)[None])[0]
 
+    def prepare(self) -> None:
+        """Check the model reads (seq_len, 1662) windows and compile the fast path before the first frame."""
+        self.check_input(seq_len=self.seq_len)
+        self.classify(np.zeros((self.seq_len, layout.FRAME_SIZE), np.float32))
+
     def check_input(self, n_features: int = layout.FRAME_SIZE, seq_len: int | None = None, where="") -> None:
         shape = tuple(self.model.input_shape[1:])
         want = (seq_len or shape[0], n_features)

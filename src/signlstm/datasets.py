@@ -287,9 +287,7 @@ def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Datase
     labelled :data:`NONE`, each kept in the group (signer) of the sequence it came from."""
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(data), int(round(share * len(data))), replace=False))
-    X = data.X[idx].copy()
-    X[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0.0
-    return Dataset(X, np.full(len(idx), NONE), data.groups[idx].copy(),
+    return Dataset(layout.without_hands(data.X[idx]), np.full(len(idx), NONE), data.groups[idx].copy(),
                    [f"{data.sources[i]}#no-hands" for i in idx], [NONE])
 
 

@@ -96,6 +96,13 @@ def detected(frames: np.ndarray) -> dict[str, np.ndarray]:
     return {p.name: np.any(frames[..., p.slice] != 0, axis=-1) for p in PARTS}
 
 
+def without_hands(frames: np.ndarray) -> np.ndarray:
+    """A copy of ``frames`` with both hand blocks zeroed (as if no hand was detected)."""
+    out = np.array(frames, copy=True)
+    out[..., LEFT_HAND.start:RIGHT_HAND.stop] = 0.0
+    return out
+
+
 def hands_present(frames: np.ndarray) -> np.ndarray:
     """True where at least one hand was detected, per frame."""
     d = detected(frames)

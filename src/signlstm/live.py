@@ -229,7 +229,7 @@ def run(bundle, spec="0", threshold: float = 0.5, stability: int = 10, sentence:
     from . import render
     from .files import write_atomic
 
-    bundle.check_input(seq_len=bundle.seq_len)
+    bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence)
     stream, detect = open_input(spec)
     win = video = None
@@ -240,7 +240,6 @@ def run(bundle, spec="0", threshold: float = 0.5, stability: int = 10, sentence:
     t0 = None
     frames = 0
     try:
-        bundle.classify(np.zeros((bundle.seq_len, bundle.model.input_shape[-1]), np.float32))  # compile before timing
         if window:
             from .window import Window
 

@@ -113,12 +113,6 @@ def model_info(bundle, threshold: float) -> dict:
             "adapted": bool(bundle.meta.get("adapted"))}
 
 
-def warm(bundle) -> None:
-    """Compile the bundle's fast path once, so the first frame of a page is not slow."""
-    bundle.check_input(seq_len=bundle.seq_len)
-    bundle.classify(np.zeros((bundle.seq_len, layout.FRAME_SIZE), np.float32))
-
-
 class Engine:
     """Shared by all pages of one server: the model, the thread pools, the folders, the limits."""
 
@@ -129,7 +123,7 @@ class Engine:
             raise SignlstmError("threshold must be within 0..1; stability and sentence at least 1")
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
-        warm(bundle)
+        bundle.prepare()
         self.bundle = bundle
         self.threshold, self.stability, self.sentence = threshold, stability, sentence
         self.workers, self.max_clients = workers, max_clients
@@ -357,5 +351,5 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     save_bundle(bundle.model, bundle.meta, out)
     state.update(phase="loading the adapted model", progress=0.92)
     bundle = load_bundle(out)
-    warm(bundle)
+    bundle.prepare()
     return bundle

@@ -28,14 +28,16 @@ from .files import write_text
 FIELDS = ["source", "label", "action", "new_label", "reason"]  # label = as recorded (a packed source names only the file and sequence number)
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
 NO_HAND_SHARE = 0.5  # a sequence with no hand in more than this share of frames is dropped
-SESSION_MIN = 5  # a run of at least this many consecutive flagged sequences is reported as a session
+SESSION_MIN = 5
+ROUNDS = 2  # audit rounds (see :func:`audit`)  # a run of at least this many consecutive flagged sequences is reported as a session
 
 
 _FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # MCP, PIP, DIP, tip
 
 
-def _hand_frame_features(shape: np.ndarray) -> np.ndarray:
-    """(..., 20, 3) wrist-relative landmarks 1..20 (palm units) -> (..., 14) handshape numbers, mirror-invariant."""
+def _hand_frame_features(shape: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """(..., 20, 3) wrist-relative landmarks 1..20 (palm units) and the (..., 2) hand direction -> (..., 14)
+    handshape numbers, mirror-invariant."""
     pts = np.concatenate([np.zeros_like(shape[..., :1, :]), shape], axis=-2)  # landmark 0 = wrist at the origin
     out = []
     for mcp, pip, dip, tip in _FINGERS:
@@ -47,8 +49,8 @@ def _hand_frame_features(shape: np.ndarray) -> np.ndarray:
                    / np.maximum(np.linalg.norm(pts[..., pip, :], axis=-1), 1e-3))  # reach
     out.append(np.linalg.norm(pts[..., 4, :] - pts[..., 8, :], axis=-1))  # thumb-index tips
     out.append(np.linalg.norm(pts[..., 8, :] - pts[..., 12, :], axis=-1))  # index-middle tips
-    out.append(np.abs(pts[..., 9, 0]))  # hand direction (wrist -> middle MCP), |x| so a mirror changes nothing
-    out.append(pts[..., 9, 1])
+    out.append(np.abs(direction[..., 0]))  # hand direction (wrist -> middle MCP), |x| so a mirror changes nothing
+    out.append(direction[..., 1])
     return np.stack(out, axis=-1)
 
 
@@ -58,17 +60,12 @@ def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
     each hand and both are seen, where the dominant wrist is (body frame) and how much it moves, hand distance."""
     import keras
 
-    from .features import BodyFeatures
+    from .features import N_FEATURES, BodyFeatures, hand_blocks
 
     layer = BodyFeatures()
     F = np.concatenate([np.asarray(layer(keras.ops.convert_to_tensor(np.asarray(X[i:i + batch], np.float32))))
-                        for i in range(0, len(X), batch)]) if len(X) else np.zeros((0, 1, 165), np.float32)
-    o = 21  # first hand block in BodyFeatures' output: wrist xy (2), shape (60), mask (1)
-    hands = []
-    for k in (0, 1):
-        b = o + 63 * k
-        wrist, shape, mask = F[..., b:b + 2], F[..., b + 2:b + 62].reshape(*F.shape[:2], 20, 3), F[..., b + 62]
-        hands.append((wrist, _hand_frame_features(shape), mask))
+                        for i in range(0, len(X), batch)]) if len(X) else np.zeros((0, 1, N_FEATURES), np.float32)
+    hands = [(wrist, _hand_frame_features(shape, direction), mask) for wrist, direction, shape, mask in hand_blocks(F)]
     seen = np.stack([h[2].mean(1) for h in hands], 1)  # (N, 2)
     height = np.stack([-(h[0][..., 1] * h[2]).sum(1) / np.maximum(h[2].sum(1), 1) for h in hands], 1)
     dom = np.where(seen[:, 0] * 2 + height[:, 0] * 0.01 >= seen[:, 1] * 2 + height[:, 1] * 0.01, 0, 1)
@@ -98,16 +95,18 @@ def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
     return np.concatenate(feats, 1).astype(np.float32)
 
 
-def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C: float = 1.0) -> np.ndarray:
+def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C: float = 1.0,
+                      train_y: np.ndarray | None = None) -> np.ndarray:
     """Signer-grouped out-of-fold class probabilities (N, len(actions)) from a logistic regression on
-    :func:`pooled_features`: each signer is predicted by a model that never saw them."""
+    :func:`pooled_features`: each signer is predicted by a model that never saw them. ``train_y`` (label index per
+    sequence, -1 = leave out) replaces the recorded labels for training, e.g. after a first round of fixes."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     F = pooled_features(data.X) if feats is None else feats
-    y, groups = data.y, data.groups
+    y, groups = (data.y if train_y is None else np.asarray(train_y)), data.groups
     n_groups = len(set(groups.tolist()))
     if n_groups < 2:
         raise BadInput(",".join(sorted(set(groups.tolist()))),
@@ -115,6 +114,7 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
     probs = np.zeros((len(data), len(data.actions)))
     for tr, te in cv.split(F, y, groups):
+        tr = tr[y[tr] >= 0]
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
         clf.fit(F[tr], y[tr])
         p = np.zeros((len(te), len(data.actions)))
@@ -165,6 +165,48 @@ class AuditResult:
 def _seq_number(source: str, i: int) -> int:
     tail = source.rsplit("#", 1)[-1] if "#" in source else Path(source).name
     return int(tail) if tail.isdigit() else i
+
+
+def fixed_labels(data: Dataset, fixes: list[dict]) -> np.ndarray:
+    """Label index per sequence after ``fixes`` (-1 where dropped)."""
+    by_key = {(_key(r["source"]), r["label"]): r for r in fixes}
+    y = data.y.copy()
+    for i, (src, a) in enumerate(zip(data.sources, data.labels)):
+        r = by_key.get((_key(src), str(a)))
+        if r is not None:
+            y[i] = -1 if r["action"] == "drop" else data.actions.index(r["new_label"])
+    return y
+
+
+def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = ROUNDS) -> AuditResult:
+    """The whole audit: out-of-fold predictions, findings and fixes, repeated ``rounds`` times. From the second
+    round on, the out-of-fold models learn from the labels as the previous round fixed them (swaps relabelled,
+    disagreeing sequences left out), so a folder that only looked right because another signer's swapped folder
+    backed it up (two open hands labelled iloveyou by both) is found too. A later round's fix of a sequence replaces
+    an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
+    recorded."""
+    F = pooled_features(data.X) if feats is None else feats
+    result = run_audit(data, out_of_fold_probs(data, n_splits, F))
+    for _ in range(rounds - 1):
+        later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=fixed_labels(data, result.fixes)))
+        fixes = {(r["source"], r["label"]): r for r in result.fixes}
+        fixes.update({(r["source"], r["label"]): r for r in later.fixes})
+        findings = list(later.findings)
+        for f in result.findings:  # merged into the later finding of the same signer, label and suggestion
+            same = [g for g in findings if (g.signer, g.label, g.suggested) == (f.signer, f.label, f.suggested)]
+            if same:
+                g = same[0]
+                g.seqs = sorted(set(g.seqs) | set(f.seqs))
+                if g.kind != "no-hands" and len(g.seqs) >= 0.5 * g.of:
+                    g.kind = "folder" if len(g.seqs) >= 0.6 * g.of else "session"
+            else:
+                findings.append(f)
+        findings.sort(key=lambda f: (_ORDER[f.kind], f.signer, f.label))
+        result = AuditResult(findings, list(fixes.values()), later.probs, result.issues | later.issues)
+    return result
+
+
+_ORDER = {"folder": 0, "session": 1, "sequence": 2, "no-hands": 3}
 
 
 def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
@@ -238,8 +280,7 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
             else:
                 fixes.append({"source": data.sources[i], "label": a, "action": "drop", "new_label": "",
                               "reason": f"disagrees with its label; looks like {new} (p={conf:.2f})"})
-    order = {"folder": 0, "session": 1, "sequence": 2, "no-hands": 3}
-    findings.sort(key=lambda f: (order[f.kind], f.signer, f.label))
+    findings.sort(key=lambda f: (_ORDER[f.kind], f.signer, f.label))
     return AuditResult(findings, fixes, probs, issues)
 
 

@@ -13,7 +13,7 @@ def dev(request):
     from .conftest import shared_path
 
     data = load([shared_path("data", "signers")])
-    return data, audit.run_audit(data)
+    return data, audit.audit(data)
 
 
 def _relabels(result, signer, label):
@@ -35,6 +35,14 @@ def test_audit_finds_s18_thanks_sequences_16_to_29(dev):
     moved = _relabels(result, "s18", "thanks")
     late = [s for s in range(16, 30) if moved.get(s) == "iloveyou"]
     assert len(late) >= 12, f"s18 thanks 16-29 relabelled to iloveyou: {late}"
+
+
+def test_second_round_finds_the_folder_a_swap_was_hiding(dev):
+    # s18 iloveyou is two open hands (the common thanks); s16's swapped iloveyou folder backs it up until the first
+    # round relabels s16, so only the second round sees it.
+    data, result = dev
+    moved = _relabels(result, "s18", "iloveyou")
+    assert len(moved) >= 20 and set(moved.values()) == {"thanks"}
 
 
 def test_audit_drops_no_hand_sequences(dev):

@@ -3,9 +3,10 @@
 * mirror (p=0.5): x -> 1 - x, pose landmarks swapped left/right (:data:`layout.POSE_MIRROR`), left and right hand
   blocks swapped;
 * affine in the image plane: scale 0.8-1.2, rotation +-12 degrees, shift +-0.08, about the image centre;
+* hand tilt: each hand rotated about its own wrist by up to +-30 degrees (per window and hand);
 * time resampling: speed 0.8-1.25 with a random start, nearest frame (a window of the same length);
-* dropped hand frames: each hand block zeroed in a random 10 % of the frames (MediaPipe misses), for a random half of
-  the batch.
+* dropped hand frames: in a random half of the batch, each hand block zeroed in a random share (0-60 %, drawn per
+  window) of the frames: MediaPipe misses hands, and a sign with its hands seen in few frames is still that sign.
 
 Zeros mean "not detected" and stay zeros everywhere.
 
@@ -20,6 +21,8 @@ import numpy as np
 
 from . import layout
 
+TILT = 30.0  # degrees of random hand rotation about the wrist
+HAND_DROP = 0.6  # at most this share of a window's hand frames is dropped (MediaPipe misses hands)
 FACE_POINTS = (10, 1, 152)  # face-mesh midline points: forehead top, nose tip, chin
 # The columns augmentation touches, gathered once per batch: pose 33 x 4, midline face 3 x 3, hands 42 x 3.
 TOUCHED = np.concatenate([np.arange(layout.POSE.start, layout.POSE.stop),
@@ -90,31 +93,47 @@ def resample_time(X: np.ndarray, rng: np.random.Generator, speed=(0.8, 1.25)) ->
     return X[np.arange(B)[:, None], idx]
 
 
-def _drop_block(sub: np.ndarray, rng, p) -> None:
-    B, T = sub.shape[:2]
+def _tilt_block(sub: np.ndarray, rng, degrees) -> None:
+    B = len(sub)
     for lo in (_F, _F + 63):
-        drop = (rng.random((B, T)) < p) & (rng.random((B, 1)) < 0.5)
-        sub[..., lo:lo + 63][drop] = 0.0
+        h = sub[..., lo:lo + 63].reshape(*sub.shape[:-1], 21, 3)
+        a = np.deg2rad(rng.uniform(-degrees, degrees, B)).astype(np.float32)[:, None, None]
+        present = np.any(h != 0, axis=-1)
+        x = (h[..., 0] - h[..., :1, 0]) * (4 / 3)
+        y = h[..., 1] - h[..., :1, 1]
+        h[..., 0] = np.where(present, (np.cos(a) * x - np.sin(a) * y) * 0.75 + h[..., :1, 0], 0.0)
+        h[..., 1] = np.where(present, np.sin(a) * x + np.cos(a) * y + h[..., :1, 1], 0.0)
+        sub[..., lo:lo + 63] = h.reshape(*sub.shape[:-1], 63)
 
 
-def drop_hand_frames(X: np.ndarray, rng: np.random.Generator, p=0.1) -> np.ndarray:
-    """Zero each hand in a random share ``p`` of frames, in a random half of the windows."""
+def tilt_hands(X: np.ndarray, rng: np.random.Generator, degrees=30.0) -> np.ndarray:
+    """Rotate each hand about its own wrist by a random angle (per window and hand): people tilt their hands."""
     out = np.array(X, np.float32, copy=True)
     sub = out[..., TOUCHED]
-    _drop_block(sub, rng, p)
+    _tilt_block(sub, rng, degrees)
     out[..., TOUCHED] = sub
     return out
 
 
+def _drop_block(sub: np.ndarray, rng, p) -> None:
+    """Zero each hand in a random share of frames: up to ``p`` (drawn per window), in a random half of the windows."""
+    B, T = sub.shape[:2]
+    for lo in (_F, _F + 63):
+        share = rng.uniform(0, p, (B, 1)) * (rng.random((B, 1)) < 0.5)
+        drop = rng.random((B, T)) < share
+        sub[..., lo:lo + 63][drop] = 0.0
+
+
 def augment(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The default recipe's training augmentation on a batch of raw windows (one full copy, then the touched
-    columns only): time resampling, mirror (p=0.5), affine, dropped hand frames."""
+    columns only): time resampling, mirror (p=0.5), affine, hand tilt, dropped hand frames."""
     X = resample_time(np.asarray(X, np.float32), rng)  # a new array
     sub = X[..., TOUCHED]
     flip = rng.random(len(X)) < 0.5
     if flip.any():
         sub[flip] = _mirror_block(sub[flip])
     _affine_block(sub, rng, (0.8, 1.2), 12.0, 0.08)
-    _drop_block(sub, rng, 0.1)
+    _tilt_block(sub, rng, TILT)
+    _drop_block(sub, rng, HAND_DROP)
     X[..., TOUCHED] = sub
     return X

@@ -88,8 +88,9 @@ def fast_forward(model):
     """
     import jax
 
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
+    # Copies: ``model.predict`` may later replace (and free) the arrays behind the variables.
+    trainable = [np.array(v.value) for v in model.trainable_variables]
+    non_trainable = [np.array(v.value) for v in model.non_trainable_variables]
     traced = jax.jit(lambda x: model.stateless_call(trainable, non_trainable, x, training=False)[0])
     compiled = {}
 

@@ -72,15 +72,14 @@ def held_out_negatives(signers: list[str], neg_groups: list[str]) -> dict[str, l
 
 def _fold_fixes(signer: str):
     """Audit the training signers of one fold (never the test signer) -> list of fix rows."""
-    from .audit import out_of_fold_probs, pooled_features, run_audit
+    from .audit import audit, pooled_features
 
     data = _STATE["data"]
     if _STATE["audit_feats"] is None:
         _STATE["audit_feats"] = pooled_features(data.X)
     keep = data.groups != signer
     train = data.subset(keep)
-    probs = out_of_fold_probs(train, n_splits=5, feats=_STATE["audit_feats"][keep])
-    return signer, run_audit(train, probs).fixes
+    return signer, audit(train, n_splits=5, feats=_STATE["audit_feats"][keep]).fixes
 
 
 _MODELS: dict = {}

@@ -283,11 +283,14 @@ class SequenceWriter:
 
 
 def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:
-    """Synthetic negatives: a share of ``data``'s sequences with both hands removed (idle / no-hand windows),
-    labelled :data:`NONE`, each kept in the group (signer) of the sequence it came from."""
+    """Synthetic negatives: a share of ``data``'s sequences with both hands removed (idle / no-hand windows), every
+    third of them with the person removed too (an empty room: all zeros), labelled :data:`NONE`, each kept in the
+    group (signer) of the sequence it came from."""
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(data), int(round(share * len(data))), replace=False))
-    return Dataset(layout.without_hands(data.X[idx]), np.full(len(idx), NONE), data.groups[idx].copy(),
+    X = layout.without_hands(data.X[idx])
+    X[::3] = 0.0
+    return Dataset(X, np.full(len(idx), NONE), data.groups[idx].copy(),
                    [f"{data.sources[i]}#no-hands" for i in idx], [NONE])
 
 

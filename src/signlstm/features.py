@@ -3,14 +3,15 @@
 Every model of this recipe takes the raw (T, 1662) tutorial window; the :class:`BodyFeatures` layer turns it into
 a small signer-independent vector per frame, so training and inference (``live``, ``predict``) cannot drift apart.
 
-Per frame (165 values):
+Per frame (169 values):
 
 * pose: nose, shoulders, elbows, wrists (7 points, x/y) centred on the window's mean shoulder midpoint and divided
   by its mean shoulder width (x is multiplied by 4/3, the 640x480 webcam aspect, before any distance);
 * face: three midline face-mesh points (forehead 10, nose tip 1, chin 152) in the same body frame, plus a face mask.
   Only midline points are used, so a mirrored window needs no face-mesh index swap;
-* each hand: the wrist in the body frame, the 20 other landmarks relative to the wrist divided by the palm length
-  (wrist -> middle-finger MCP), and an explicit detected mask. A hand is zeroed and masked when it is missing or its
+* each hand: the wrist in the body frame, the hand's in-plane direction (unit vector wrist -> middle-finger MCP), the
+  20 other landmarks relative to the wrist divided by the palm length and rotated so that direction points up (the
+  handshape does not change with the hand's tilt), and an explicit detected mask. A hand is zeroed and masked when it is missing or its
   wrist lies far below the shoulders (``low_hand`` shoulder widths): a hand resting at hip level in a full-body shot
   is not part of a sign;
 * motion: frame-to-frame velocity of the pose points and of both wrists (zero where a hand is missing).
@@ -33,12 +34,25 @@ POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
 _COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
             + [layout.FACE.start + 3 * i + k for i in FACE_POINTS for k in range(3)]
             + list(range(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)), dtype=np.int32)
-N_FEATURES = 2 * len(POSE_POINTS) + 2 * len(FACE_POINTS) + 1 + 2 * (2 + 60 + 1) + 2 * len(POSE_POINTS) + 4
+HAND_START = 2 * len(POSE_POINTS) + 2 * len(FACE_POINTS) + 1  # first hand block of the output
+HAND_SIZE = 2 + 2 + 60 + 1  # wrist xy, direction, rotated shape, mask
+N_FEATURES = HAND_START + 2 * HAND_SIZE + 2 * len(POSE_POINTS) + 4
+
+
+def hand_blocks(F: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Split :class:`BodyFeatures` output (..., N_FEATURES) into (wrist xy, direction, shape (..., 20, 3), mask)
+    for the left and the right hand."""
+    out = []
+    for k in (0, 1):
+        b = HAND_START + HAND_SIZE * k
+        out.append((F[..., b:b + 2], F[..., b + 2:b + 4], F[..., b + 4:b + 64].reshape(*F.shape[:-1], 20, 3),
+                    F[..., b + 64]))
+    return out
 
 
 @keras.saving.register_keras_serializable(package="signlstm")
 class BodyFeatures(layers.Layer):
-    """Raw (B, T, 1662) MediaPipe Holistic windows -> (B, T, 165) body-relative features."""
+    """Raw (B, T, 1662) MediaPipe Holistic windows -> (B, T, N_FEATURES) body-relative features."""
 
     def __init__(self, low_hand: float = 1.2, **kwargs):
         super().__init__(**kwargs)
@@ -90,12 +104,19 @@ class BodyFeatures(layers.Layer):
             wrist_body = (wrist[..., :2] - mid[:, None, :]) / width[:, None, None]
             ok = ops.logical_and(ok, wrist_body[..., 1] < self.low_hand)  # a hand resting low is no sign
             okf = ops.cast(ok, "float32")
-            palm = ops.maximum(ops.norm(h[:, :, 9, :2] - h[:, :, 0, :2], axis=-1), 1e-3)  # (B, T)
-            shape = (h[:, :, 1:, :] - wrist[:, :, None, :]) / palm[..., None, None]
+            axis = h[:, :, 9, :2] - h[:, :, 0, :2]  # wrist -> middle-finger MCP
+            palm = ops.maximum(ops.norm(axis, axis=-1), 1e-3)  # (B, T)
+            ux, uy = axis[..., 0] / palm, axis[..., 1] / palm  # the hand's in-plane direction
+            rel = (h[:, :, 1:, :] - wrist[:, :, None, :]) / palm[..., None, None]
+            # Rotate so the palm axis points up: the handshape no longer depends on how the hand is tilted.
+            rx = -uy[..., None] * rel[..., 0] + ux[..., None] * rel[..., 1]
+            ry = -ux[..., None] * rel[..., 0] - uy[..., None] * rel[..., 1]
+            shape = ops.stack([rx, ry, rel[..., 2]], axis=-1)
             shape = ops.clip(shape, -4.0, 4.0) * okf[..., None, None]
+            tilt = ops.stack([ux, uy], axis=-1) * okf[..., None]
             wrist_body = wrist_body * okf[..., None]
             wrists.append((wrist_body, okf))
-            feats += [wrist_body, ops.reshape(shape, (*B_T, 60)), okf[..., None]]
+            feats += [wrist_body, tilt, ops.reshape(shape, (*B_T, 60)), okf[..., None]]
 
         # Motion: velocities of the pose points and the wrists (a missing endpoint gives zero).
         def velocity(v, ok):  # v (B, T, D), ok (B, T)
@@ -143,6 +164,7 @@ def _register():
                       "wrist-relative hands with missing/low-hand mask, motion)",
         augment=augment.augment,
         stratify=True,
+        reject_bias=1.0,
     )
 
 

@@ -19,19 +19,28 @@ def test_features_ignore_scale_and_position(shared):
 
 def test_missing_and_resting_hands_are_masked(shared):
     X = np.load(shared("data", "signers", "s09.npz"))["X"][:4].astype(np.float32)
-    F = _feats(X)
-    mask_l, mask_r = 21 + 62, 21 + 63 + 62
+    (*_, mask_l), _ = features.hand_blocks(_feats(X))
     lh = np.any(X[..., layout.LEFT_HAND.slice] != 0, -1)
-    assert np.array_equal(F[..., mask_l] > 0, lh)
+    assert np.array_equal(mask_l > 0, lh)
     # Move the right hand to hip level (well below the shoulders): it must vanish from the features.
     low = X.copy()
     rh = low[..., layout.RIGHT_HAND.slice].reshape(4, 30, 21, 3)
     present = np.any(rh != 0, -1)
     rh[..., 1] = np.where(present, rh[..., 1] + 0.6, 0)
     low[..., layout.RIGHT_HAND.slice] = rh.reshape(4, 30, 63)
-    G = _feats(low)
-    assert not np.any(G[..., mask_r] > 0)
-    assert np.allclose(G[..., 21 + 63:21 + 126], 0)
+    _, right = features.hand_blocks(_feats(low))
+    assert not np.any(right[-1] > 0)
+    assert all(np.allclose(part, 0) for part in right)
+
+
+def test_handshape_does_not_change_with_hand_tilt(shared):
+    X = np.load(shared("data", "signers", "s05.npz"))["X"][:6].astype(np.float32)
+    tilted = augment.tilt_hands(X, np.random.default_rng(1), degrees=60.0)
+    before, after = features.hand_blocks(_feats(X)), features.hand_blocks(_feats(tilted))
+    for (_, dir0, shape0, mask0), (_, dir1, shape1, mask1) in zip(before, after):
+        assert mask0.any() and np.array_equal(mask0, mask1)
+        assert np.allclose(shape0, shape1, atol=1e-3)  # the handshape is the same ...
+        assert np.abs(dir0 - dir1)[mask0 > 0].max() > 0.1  # ... only the hand's direction changed
 
 
 def test_default_model_has_embedding_and_head():

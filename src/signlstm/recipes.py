@@ -24,6 +24,9 @@ class Recipe:
     callbacks: Callable[[], list] = field(default=lambda: [])
     augment: Callable | None = None  # (X batch, rng) -> X batch, raw 1662-value frames
     stratify: bool = False
+    # Prior correction of the rejection output: after training, the ``none`` logit is lowered by this much, so a
+    # window is rejected only when ``none`` is e**reject_bias times likelier than the best sign (see the model card).
+    reject_bias: float = 0.0
 
 
 def _tutorial_callbacks():

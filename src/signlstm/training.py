@@ -78,6 +78,15 @@ def split(data: Dataset, share: float, seed: int, stratify: bool):
     return train_test_split(idx, test_size=share, random_state=seed, stratify=strat)
 
 
+def lower_reject_logit(model, index: int, amount: float) -> None:
+    """Subtract ``amount`` from the bias of output ``index`` of the model's softmax head (its last layer)."""
+    head = model.layers[-1]
+    kernel, bias = head.get_weights()
+    bias = bias.copy()
+    bias[index] -= amount
+    head.set_weights([kernel, bias])
+
+
 def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | None = None, seed: int = 0,
         logdir: str | None = None, progress: bool = True, test_split: float | None = None,
         verbose: int = 0) -> Bundle:
@@ -101,6 +110,8 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
         hist = model.fit(data.X[tr], Y[tr], epochs=epochs, batch_size=r.batch_size, callbacks=callbacks,
                          verbose=verbose, shuffle=True)
     seconds = time.time() - t0
+    if NONE in data.actions and r.reject_bias:
+        lower_reject_logit(model, data.actions.index(NONE), r.reject_bias)
     bundle = Bundle(model, {
         "labels": list(data.actions),
         "seq_len": data.seq_len,
@@ -113,6 +124,7 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     })
     if NONE in data.actions:
         bundle.meta["reject_label"] = NONE
+        bundle.meta["reject_bias"] = r.reject_bias
     metrics = {"train_loss": float(hist.history["loss"][-1])}
     if len(te):
         pred = bundle.predict(data.X[te]).argmax(1)

@@ -11,10 +11,10 @@ def register(sub):
 
 
 def run(args):
-    from ..audit import format_findings, out_of_fold_probs, run_audit, write_fixes
+    from ..audit import audit, format_findings, write_fixes
 
     data = common.load_data(args)
-    result = run_audit(data, out_of_fold_probs(data, n_splits=args.splits))
+    result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))
     if args.out:
         write_fixes(result.fixes, args.out)

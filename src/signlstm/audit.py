@@ -28,8 +28,8 @@ from .files import write_text
 FIELDS = ["source", "label", "action", "new_label", "reason"]  # label = as recorded (a packed source names only the file and sequence number)
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
 NO_HAND_SHARE = 0.5  # a sequence with no hand in more than this share of frames is dropped
-SESSION_MIN = 5
-ROUNDS = 2  # audit rounds (see :func:`audit`)  # a run of at least this many consecutive flagged sequences is reported as a session
+SESSION_MIN = 5  # a run of at least this many consecutive flagged sequences is reported as a session
+ROUNDS = 2  # audit rounds (see :func:`audit`)
 
 
 _FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # MCP, PIP, DIP, tip

@@ -98,7 +98,9 @@ def fast_forward(model):
         x = np.asarray(x, np.float32)
         exe = compiled.get(x.shape)
         if exe is None:
-            exe = compiled[x.shape] = traced.lower(x).compile()
+            # One window is too small to share between threads: a single-threaded program is faster.
+            exe = compiled[x.shape] = traced.lower(x).compile(
+                compiler_options={"xla_cpu_multi_thread_eigen": False})
         return np.asarray(exe(x))
 
     return run

@@ -108,13 +108,23 @@ def _reusing(recipe):
     return dataclasses.replace(recipe, build=build)
 
 
-def _predict(bundle, X) -> np.ndarray:
-    """Labels for X, padded to whole batches so the compiled predict step is reused."""
+def _probs(bundle, X) -> np.ndarray:
+    """Probabilities for X, padded to whole batches so the compiled predict step is reused."""
     n = len(X)
     pad = (-n) % PREDICT_BATCH
     Xp = np.concatenate([X, np.zeros((pad, *X.shape[1:]), X.dtype)]) if pad else X
-    probs = np.asarray(bundle.model.predict(Xp, batch_size=PREDICT_BATCH, verbose=0))[:n]
-    return np.array(bundle.labels)[probs.argmax(1)]
+    return np.asarray(bundle.model.predict(Xp, batch_size=PREDICT_BATCH, verbose=0))[:n]
+
+
+def decide(labels: list[str], probs, lower: float = 0.0) -> np.ndarray:
+    """Label per row of ``probs``; ``lower`` > 0 lowers the ``none`` logit by that much first (< 0 raises it)."""
+    p = np.asarray(probs, np.float64).copy()
+    if NONE in labels and lower:
+        p[:, labels.index(NONE)] *= np.exp(-lower)
+    return np.array(labels)[p.argmax(1)] if len(p) else np.array([], dtype=str)
+
+
+PRIOR_SHIFTS = (-1.0, 0.0, 1.0, 2.0)  # extra lowering of the none logit for the reported trade-off
 
 
 def _run_fold(task):
@@ -144,17 +154,22 @@ def _run_fold(task):
     t0 = time.time()
     bundle = fit(train, _reusing(recipe), epochs=epochs, seed=seed, progress=False, test_split=0.0)
     seconds = time.time() - t0
-    pred = _predict(bundle, test.X)
-    res = {"arch": arch, "seed": seed, "signer": signer, "true": test.labels.tolist(), "pred": pred.tolist(),
+    labels = bundle.labels
+    probs = _probs(bundle, test.X)
+    res = {"arch": arch, "seed": seed, "signer": signer, "true": test.labels.tolist(),
+           "pred": decide(labels, probs).tolist(), "labels": labels, "probs": np.round(probs, 6).tolist(),
+           "reject_bias": bundle.meta.get("reject_bias", 0.0),
            "seconds": seconds, "epochs_run": bundle.meta["training"]["epochs_run"], "train_sequences": len(train),
            "parameters": int(bundle.model.count_params())}
     if neg is not None:
         nh = no_hand_windows(test, 1.0, seed)
-        res["no_hand_none"] = float((_predict(bundle, nh.X) == NONE).mean())
+        res["no_hand_none"] = float((decide(labels, _probs(bundle, nh.X)) == NONE).mean())
         held = neg.subset(np.isin(neg.groups, neg_test))
         if len(held):
+            neg_probs = _probs(bundle, held.X)
             res["neg_groups"] = held.groups.tolist()
-            res["neg_pred"] = _predict(bundle, held.X).tolist()
+            res["neg_pred"] = decide(labels, neg_probs).tolist()
+            res["neg_probs"] = np.round(neg_probs, 6).tolist()
     return res
 
 
@@ -235,8 +250,31 @@ def summarize(results: list[dict], archs: list[str] | None = None) -> dict:
                 "per_person": {g: float(np.mean(v)) for g, v in sorted(by_group.items())},
                 "no_hand_windows": float(np.mean([r["no_hand_none"] for r in rs])),
             }
+            if all("probs" in r and "neg_probs" in r for r in rs if "neg_pred" in r):
+                summary["prior_tradeoff"] = prior_tradeoff(rs)
         out[arch] = summary
     return out
+
+
+def prior_tradeoff(rs: list[dict]) -> list[dict]:
+    """What lowering the ``none`` logit further (or less) would have given, from the folds' probabilities:
+    consistent-gesture score, other signs rejected, consistent sign windows rejected, per total bias."""
+    rows = []
+    for shift in PRIOR_SHIFTS:
+        cons, cons_none, neg_none = [], [], []
+        for r in rs:
+            pred = decide(r["labels"], r["probs"], shift)
+            for t, p in zip(r["true"], pred):
+                if is_consistent(r["signer"], t):
+                    cons.append(t == p)
+                    cons_none.append(p == NONE)
+            if r.get("neg_probs"):
+                neg_none += (decide(r["labels"], r["neg_probs"], shift) == NONE).tolist()
+        rows.append({"reject_bias": float(np.mean([r["reject_bias"] for r in rs])) + shift,
+                     "consistent": float(np.mean(cons)) if cons else None,
+                     "other_signs_rejected": float(np.mean(neg_none)) if neg_none else None,
+                     "consistent_rejected": float(np.mean(cons_none)) if cons_none else None})
+    return rows
 
 
 def _pct(v):
@@ -293,6 +331,11 @@ def format_summary(summary: dict, header: list[str]) -> str:
                          f"{_pct(sm['consistent_rejected']).strip()}; most: " + ", ".join(
                              f"{g} {_pct(v).strip()}" for g, v in sorted(sm["rejected_per_signer"].items(),
                                                                          key=lambda kv: -kv[1])[:4]) + ")")
+        if "prior_tradeoff" in sm:
+            lines.append("  none-logit prior (reject_bias) trade-off from the same probabilities: " + "; ".join(
+                f"{t['reject_bias']:g}: cons {_pct(t['consistent']).strip()}, other signs rejected "
+                f"{_pct(t['other_signs_rejected']).strip()}, consistent rejected "
+                f"{_pct(t['consistent_rejected']).strip()}" for t in sm["prior_tradeoff"]))
     return "\n".join(lines)
 
 

@@ -51,3 +51,17 @@ def test_rejecting_everything_is_not_collapse_but_is_counted():
          "seconds": 1.0, "epochs_run": 1, "train_sequences": 1, "parameters": 1}
     s = crossval.summarize([r])["default"]
     assert s["collapsed"] == [] and s["real_signs_rejected"] == 1.0
+
+
+def test_prior_tradeoff_moves_windows_between_none_and_the_best_sign():
+    labels = ["hello", "thanks", "iloveyou", NONE]
+    # a hello that is a close call with none, and an other sign that is a close call with thanks
+    r = {"arch": "default", "seed": 0, "signer": "s09", "true": ["hello"], "labels": labels,
+         "probs": [[0.40, 0.05, 0.05, 0.50]], "pred": ["none"], "neg_groups": ["o01"], "neg_pred": ["none"],
+         "neg_probs": [[0.05, 0.15, 0.05, 0.75]], "no_hand_none": 1.0, "reject_bias": 1.0, "seconds": 1.0,
+         "epochs_run": 1, "train_sequences": 1, "parameters": 1}
+    assert list(crossval.decide(labels, r["probs"], 0.5)) == ["hello"]
+    rows = {t["reject_bias"]: t for t in crossval.summarize([r])["default"]["prior_tradeoff"]}
+    assert rows[1.0]["consistent"] == 0.0 and rows[1.0]["other_signs_rejected"] == 1.0  # as trained
+    assert rows[2.0]["consistent"] == 1.0 and rows[2.0]["other_signs_rejected"] == 1.0  # 0.75/e > 0.15
+    assert rows[3.0]["other_signs_rejected"] == 0.0  # 0.75/e**2 < 0.15

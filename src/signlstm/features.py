@@ -11,13 +11,14 @@ Per frame (169 values):
   Only midline points are used, so a mirrored window needs no face-mesh index swap;
 * each hand: the wrist in the body frame, the hand's in-plane direction (unit vector wrist -> middle-finger MCP), the
   20 other landmarks relative to the wrist divided by the palm length and rotated so that direction points up (the
-  handshape does not change with the hand's tilt), and an explicit detected mask. A hand is zeroed and masked when it is missing or its
-  wrist lies far below the shoulders (``low_hand`` shoulder widths): a hand resting at hip level in a full-body shot
-  is not part of a sign;
+  handshape does not change with the hand's tilt), and an explicit detected mask. A hand is zeroed and masked when
+  it is missing or its wrist lies far below the shoulders (``low_hand`` shoulder widths): a hand resting at hip level
+  in a full-body shot is not part of a sign;
 * motion: frame-to-frame velocity of the pose points and of both wrists (zero where a hand is missing).
 
 The network: a Dense projection, one bidirectional GRU, mean+max pooling over time, a 64-unit ``embedding`` layer and
-a softmax ``head``. Importing this module registers the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
+a softmax ``head``. When trained with negatives, the ``none`` output's bias is then lowered by ``reject_bias`` (1.0:
+a window is rejected only when ``none`` is e times likelier than the best sign). Importing this module registers the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
 """
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ def data_key(paths, recipe: str, epochs: int | None, seed: int, negatives=None, 
         h.update(f"{f.resolve()}|{st.st_size}|{int(st.st_mtime)}\n".encode())
     h.update(f"{recipe}|{epochs}|{seed}|neg={bool(negatives)}|fixes={fixes}".encode())
     here = Path(__file__).resolve().parent
-    for name in ("features.py", "augment.py", "recipes.py", "architectures.py", "training.py"):  # the recipe's code
+    # the recipe's code
+    for name in ("features.py", "augment.py", "recipes.py", "architectures.py", "training.py", "datasets.py"):
         if (here / name).exists():
             h.update((here / name).read_bytes())
     return f"{recipe}-e{epochs or 'default'}-s{seed}-{h.hexdigest()[:10]}"

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +168,10 @@ def test_shipped_model_emits_nothing_for_another_sign_or_an_empty_room(shared, t
         assert main(["live", "--source", str(source), "--headless"]) == 0
         summary = _lines(capsys.readouterr().out)[-1]
         assert summary["frames"] == frames and summary["words"] == []
+
+
+def test_shipped_model_reads_the_shipped_demo(capsys):
+    """`make demo`: the shipped model on the shipped keypoints of a signer it never saw says all three words."""
+    demo = Path(__file__).resolve().parents[2] / "demo" / "rohan937_hello_thanks_iloveyou.npy"
+    assert main(["live", "--source", str(demo), "--headless"]) == 0
+    assert _lines(capsys.readouterr().out)[-1]["words"] == ["hello", "thanks", "iloveyou"]

@@ -28,7 +28,8 @@ def data_key(paths, recipe: str, epochs: int | None, seed: int, negatives=None, 
     """A short hash naming the base models trained from these files with this recipe (file names, sizes, mtimes)."""
     h = hashlib.sha1()
     files = []
-    for p in list(map(Path, paths)) + list(map(Path, negatives or [])) + ([Path(fixes)] if fixes else []):
+    fix_files = [Path(fixes)] if fixes and fixes != "audit" else []
+    for p in list(map(Path, paths)) + list(map(Path, negatives or [])) + fix_files:
         files += sorted(p.glob("*.npz")) if p.is_dir() else [p]
     for f in files:
         st = f.stat()
@@ -36,7 +37,8 @@ def data_key(paths, recipe: str, epochs: int | None, seed: int, negatives=None, 
     h.update(f"{recipe}|{epochs}|{seed}|neg={bool(negatives)}|fixes={fixes}".encode())
     here = Path(__file__).resolve().parent
     # the recipe's code
-    for name in ("features.py", "augment.py", "recipes.py", "architectures.py", "training.py", "datasets.py"):
+    for name in ("features.py", "augment.py", "recipes.py", "architectures.py", "training.py", "datasets.py",
+                 "audit.py"):
         if (here / name).exists():
             h.update((here / name).read_bytes())
     return f"{recipe}-e{epochs or 'default'}-s{seed}-{h.hexdigest()[:10]}"
@@ -57,7 +59,12 @@ def train_base(paths, held_out: str, out: Path, recipe: str = "default", epochs:
 
     t0 = time.time()
     data = load(paths)
-    if fixes:
+    if fixes == "audit":  # audit the training signers only: nothing of the held-out signer reaches the fixes
+        from .audit import apply_fixes, audit
+
+        data = data.subset(data.groups != held_out)
+        data = apply_fixes(data, audit(data, n_splits=5).fixes)
+    elif fixes:
         from .audit import apply_fixes
 
         data = apply_fixes(data, fixes)
@@ -340,10 +347,6 @@ def _fmt_err(err: dict) -> str:
 
 def run_cli(args) -> int:
     """``signlstm evaluate --cv signers --shots K...``."""
-    from .errors import SignlstmError
-
-    if args.fixes == "audit":
-        raise SignlstmError("--shots with --fixes audit is not supported; give a fixes file")
     archs = [a for a in args.arch if a != "tutorial"] or ["default"]
     res = few_shot_cv(args.data, shots=args.shots, seed=args.seeds[0], workers=args.workers, recipe=archs[0],
                       epochs=args.epochs, negatives=args.negatives, fixes=args.fixes,

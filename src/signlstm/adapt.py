@@ -179,11 +179,13 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     E = _embed(F, W1, act)
     W0, b0 = (np.asarray(v, np.float32) for v in old_head.get_weights())
     scale = 10.0 / max(float(np.mean(np.sum(E ** 2, axis=1))), 1e-6)
+    kept_reject = False  # the base's rejection output (and its reject_bias) carried over unchanged
     W = np.zeros((E.shape[1], len(labels)), np.float32)
     b = np.zeros(len(labels), np.float32)
     for j, a in enumerate(labels):
         if a == reject and not (ya == j).any():  # no 'none' example: keep the base's rejection output
             W[:, j], b[j] = W0[:, base.labels.index(a)], b0[base.labels.index(a)]
+            kept_reject = True
             continue
         m = E[ya == j].mean(0)
         W[:, j], b[j] = m * scale, -0.5 * scale * float(m @ m)
@@ -205,7 +207,8 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     head.set_weights([W, b])
 
     seconds = time.time() - t0
-    meta = {k: v for k, v in base.meta.items() if k not in ("labels", "reject_label", "metrics", "parameters")}
+    meta = {k: v for k, v in base.meta.items()
+            if k not in ("labels", "reject_label", "reject_bias", "metrics", "parameters")}
     meta.update({
         "labels": labels,
         "seq_len": base.seq_len,
@@ -228,6 +231,8 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     })
     if reject:
         meta["reject_label"] = reject
+        if kept_reject and "reject_bias" in base.meta:
+            meta["reject_bias"] = base.meta["reject_bias"]
     if log:
         log(f"adapted in {seconds:.1f} s on {len(support)} sequences ({method})")
     return Bundle(model, meta)

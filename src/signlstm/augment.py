@@ -21,6 +21,7 @@ import numpy as np
 
 from . import layout
 
+ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image
 TILT = 30.0  # degrees of random hand rotation about the wrist
 HAND_DROP = 0.6  # at most this share of a window's hand frames is dropped (MediaPipe misses hands)
 FACE_POINTS = (10, 1, 152)  # face-mesh midline points: forehead top, nose tip, chin
@@ -56,30 +57,44 @@ def mirror(X: np.ndarray) -> np.ndarray:
     return out
 
 
+def _on_touched(X: np.ndarray, block, *args) -> np.ndarray:
+    """A float32 copy of ``X`` with ``block(sub, *args)`` applied in place to its touched columns."""
+    out = np.array(X, np.float32, copy=True)
+    sub = out[..., TOUCHED]
+    block(sub, *args)
+    out[..., TOUCHED] = sub
+    return out
+
+
+def _rotate(v: np.ndarray, cx, cy, cos, sin, scale=1.0) -> np.ndarray:
+    """Rotate (and scale) the x/y of points ``v`` (..., P, 3 or 4) in place about (cx, cy), aspect-correct
+    (x is 4/3 wider than y in a 640x480 image); undetected (all-zero) points stay zero. Returns the detected mask."""
+    present = np.any(v[..., :3] != 0, axis=-1)
+    cx, cy = np.array(cx, np.float32), np.array(cy, np.float32)  # copies: they may be views of v
+    x = (v[..., 0] - cx) * ASPECT
+    y = v[..., 1] - cy
+    v[..., 0] = np.where(present, scale * (cos * x - sin * y) / ASPECT + cx, 0.0)
+    v[..., 1] = np.where(present, scale * (sin * x + cos * y) + cy, 0.0)
+    return present
+
+
 def _affine_block(sub: np.ndarray, rng, scale, degrees, shift) -> None:
     B = len(sub)
     s = rng.uniform(*scale, B).astype(np.float32)
     a = np.deg2rad(rng.uniform(-degrees, degrees, B)).astype(np.float32)
     t = rng.uniform(-shift, shift, (B, 2)).astype(np.float32)
-    cos, sin = np.cos(a), np.sin(a)
     for v in _points(sub):
-        present = np.any(v[..., :3] != 0, axis=-1)
         shp = (B,) + (1,) * (v.ndim - 2)
-        x = (v[..., 0] - 0.5) * (4 / 3)
-        y = v[..., 1] - 0.5
-        S, C, N = s.reshape(shp), cos.reshape(shp), sin.reshape(shp)
-        v[..., 0] = np.where(present, S * (C * x - N * y) * 0.75 + 0.5 + t[:, 0].reshape(shp), 0.0)
-        v[..., 1] = np.where(present, S * (N * x + C * y) + 0.5 + t[:, 1].reshape(shp), 0.0)
+        S = s.reshape(shp)
+        present = _rotate(v, 0.5, 0.5, np.cos(a).reshape(shp), np.sin(a).reshape(shp), S)
+        v[..., 0] += np.where(present, t[:, 0].reshape(shp), 0.0)
+        v[..., 1] += np.where(present, t[:, 1].reshape(shp), 0.0)
         v[..., 2] *= S
 
 
 def affine(X: np.ndarray, rng: np.random.Generator, scale=(0.8, 1.2), degrees=12.0, shift=0.08) -> np.ndarray:
     """Per-window random scale, rotation and shift of x/y (aspect-correct) about the image centre, zeros kept."""
-    out = np.array(X, np.float32, copy=True)
-    sub = out[..., TOUCHED]
-    _affine_block(sub, rng, scale, degrees, shift)
-    out[..., TOUCHED] = sub
-    return out
+    return _on_touched(X, _affine_block, rng, scale, degrees, shift)
 
 
 def resample_time(X: np.ndarray, rng: np.random.Generator, speed=(0.8, 1.25)) -> np.ndarray:
@@ -98,21 +113,13 @@ def _tilt_block(sub: np.ndarray, rng, degrees) -> None:
     for lo in (_F, _F + 63):
         h = sub[..., lo:lo + 63].reshape(*sub.shape[:-1], 21, 3)
         a = np.deg2rad(rng.uniform(-degrees, degrees, B)).astype(np.float32)[:, None, None]
-        present = np.any(h != 0, axis=-1)
-        x = (h[..., 0] - h[..., :1, 0]) * (4 / 3)
-        y = h[..., 1] - h[..., :1, 1]
-        h[..., 0] = np.where(present, (np.cos(a) * x - np.sin(a) * y) * 0.75 + h[..., :1, 0], 0.0)
-        h[..., 1] = np.where(present, np.sin(a) * x + np.cos(a) * y + h[..., :1, 1], 0.0)
+        _rotate(h, h[..., :1, 0], h[..., :1, 1], np.cos(a), np.sin(a))  # about the wrist, landmark 0
         sub[..., lo:lo + 63] = h.reshape(*sub.shape[:-1], 63)
 
 
-def tilt_hands(X: np.ndarray, rng: np.random.Generator, degrees=30.0) -> np.ndarray:
+def tilt_hands(X: np.ndarray, rng: np.random.Generator, degrees=TILT) -> np.ndarray:
     """Rotate each hand about its own wrist by a random angle (per window and hand): people tilt their hands."""
-    out = np.array(X, np.float32, copy=True)
-    sub = out[..., TOUCHED]
-    _tilt_block(sub, rng, degrees)
-    out[..., TOUCHED] = sub
-    return out
+    return _on_touched(X, _tilt_block, rng, degrees)
 
 
 def _drop_block(sub: np.ndarray, rng, p) -> None:

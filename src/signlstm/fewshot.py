@@ -59,16 +59,11 @@ def train_base(paths, held_out: str, out: Path, recipe: str = "default", epochs:
 
     t0 = time.time()
     data = load(paths)
-    if fixes == "audit":  # audit the training signers only: nothing of the held-out signer reaches the fixes
+    data = data.subset(data.groups != held_out)
+    if fixes:  # "audit": audit the training signers only, so nothing of the held-out signer reaches the fixes
         from .audit import apply_fixes, audit
 
-        data = data.subset(data.groups != held_out)
-        data = apply_fixes(data, audit(data, n_splits=5).fixes)
-    elif fixes:
-        from .audit import apply_fixes
-
-        data = apply_fixes(data, fixes)
-    data = data.subset(data.groups != held_out)
+        data = apply_fixes(data, audit(data, n_splits=5).fixes if fixes == "audit" else fixes)
     if negatives:
         data = add_negatives(data, negatives, seed=seed)
         data = data.subset(data.groups != held_out)  # the held-out signer's other signs stay out too

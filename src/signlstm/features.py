@@ -18,7 +18,8 @@ Per frame (169 values):
 
 The network: a Dense projection, one bidirectional GRU, mean+max pooling over time, a 64-unit ``embedding`` layer and
 a softmax ``head``. When trained with negatives, the ``none`` output's bias is then lowered by ``reject_bias`` (1.0:
-a window is rejected only when ``none`` is e times likelier than the best sign). Importing this module registers the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
+a window is rejected only when ``none`` is e times likelier than the best sign). Importing this module registers
+the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
 """
 from __future__ import annotations
 

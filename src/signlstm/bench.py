@@ -89,14 +89,15 @@ def looped_clip(clip, frames: int, out) -> str:
     return str(out)
 
 
-def landmark_stage(video) -> dict:
-    """Frames per second of Holistic alone on every frame of ``video`` (decoded beforehand)."""
+def landmark_stage(video, face: bool = True) -> dict:
+    """Frames per second of Holistic alone (``face=False``: without its face mesh) on every frame of ``video``
+    (decoded beforehand)."""
     from .landmarks import Holistic
     from .sources import open_source
 
     with open_source(video) as src:
         images = list(src)
-    with Holistic() as h:
+    with Holistic(face=face) as h:
         h(images[0])
         t0 = time.perf_counter()
         for img in images:
@@ -117,10 +118,21 @@ def extraction(videos: list[str], workers: int) -> dict:
     """Videos per second of ``extract_videos`` with ``workers`` processes, start-up included."""
     from .extraction import extract_videos
 
+    before = _cpu_seconds()
     t0 = time.perf_counter()
     results = list(extract_videos(videos, workers=workers, progress=False))
     seconds = time.perf_counter() - t0
-    return {"videos": len(results), "workers": workers, "seconds": seconds, "videos_per_s": len(results) / seconds}
+    cpu = _cpu_seconds() - before
+    return {"videos": len(results), "workers": workers, "seconds": seconds, "videos_per_s": len(results) / seconds,
+            "cores_busy": cpu / seconds}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (worker pools are joined when done)."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def rss_mb() -> float:

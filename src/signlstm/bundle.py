@@ -51,6 +51,11 @@ class Bundle:
         return int(self.meta["seq_len"])
 
     @property
+    def reads_face(self) -> bool:
+        """False when the model ignores the face block, so landmarks can skip MediaPipe's face mesh."""
+        return "face" in self.meta.get("parts_read", [p.name for p in layout.PARTS])
+
+    @property
     def reject_label(self) -> str | None:
         return self.meta.get("reject_label")
 

@@ -3,12 +3,12 @@
 Every model of this recipe takes the raw (T, 1662) tutorial window; the :class:`BodyFeatures` layer turns it into
 a small signer-independent vector per frame, so training and inference (``live``, ``predict``) cannot drift apart.
 
-Per frame (169 values):
+Per frame (162 values):
 
 * pose: nose, shoulders, elbows, wrists (7 points, x/y) centred on the window's mean shoulder midpoint and divided
   by its mean shoulder width (x is multiplied by 4/3, the 640x480 webcam aspect, before any distance);
-* face: three midline face-mesh points (forehead 10, nose tip 1, chin 152) in the same body frame, plus a face mask.
-  Only midline points are used, so a mirrored window needs no face-mesh index swap;
+* no face mesh: the 468 face points are not read (the pose's nose stands for the head), so ``live`` can run the
+  cheaper pose + hands landmark graph (:mod:`signlstm.landmarks`) for these models;
 * each hand: the wrist in the body frame, the hand's in-plane direction (unit vector wrist -> middle-finger MCP), the
   20 other landmarks relative to the wrist divided by the palm length and rotated so that direction points up (the
   handshape does not change with the hand's tilt), and an explicit detected mask. A hand is zeroed and masked when
@@ -29,14 +29,13 @@ from keras import layers, ops
 import numpy as np
 
 from . import layout, recipes
-from .augment import FACE_POINTS
 
 ASPECT = 4.0 / 3.0
 POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
 _COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
-            + [layout.FACE.start + 3 * i + k for i in FACE_POINTS for k in range(3)]
             + list(range(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)), dtype=np.int32)
-HAND_START = 2 * len(POSE_POINTS) + 2 * len(FACE_POINTS) + 1  # first hand block of the output
+PARTS_READ = ("pose", "left_hand", "right_hand")  # the keypoint parts these features read (no face)
+HAND_START = 2 * len(POSE_POINTS)  # first hand block of the output
 HAND_SIZE = 2 + 2 + 60 + 1  # wrist xy, direction, rotated shape, mask
 N_FEATURES = HAND_START + 2 * HAND_SIZE + 2 * len(POSE_POINTS) + 4
 
@@ -67,14 +66,13 @@ class BodyFeatures(layers.Layer):
         return (input_shape[0], input_shape[1], N_FEATURES)
 
     def call(self, x):
-        # Gather only the columns read below (pose x/y/z of POSE_POINTS, 3 face points, both hands): cheap.
+        # Gather only the columns read below (pose x/y/z of POSE_POINTS, both hands): cheap.
         x = ops.take(ops.cast(x, "float32"), _COLUMNS, axis=-1)
         T = x.shape[1]
         aspect = ops.convert_to_tensor([ASPECT, 1.0, 1.0], "float32")
-        n_pose, n_face = len(POSE_POINTS), len(FACE_POINTS)
+        n_pose = len(POSE_POINTS)
         pose = ops.reshape(x[..., :3 * n_pose], (-1, T, n_pose, 3)) * aspect
-        face = ops.reshape(x[..., 3 * n_pose:3 * (n_pose + n_face)], (-1, T, n_face, 3)) * aspect
-        h0 = 3 * (n_pose + n_face)
+        h0 = 3 * n_pose
         hands = [ops.reshape(x[..., h0 + 63 * k:h0 + 63 * (k + 1)], (-1, T, 21, 3)) * aspect for k in (0, 1)]
 
         # Body frame: mean shoulder midpoint and width over the frames where the pose was detected.
@@ -93,12 +91,9 @@ class BodyFeatures(layers.Layer):
             return (points_xy - centre) / scale
 
         pose_xy = body(pose[..., :2]) * pose_ok[..., None, None]
-        face_ok = ops.cast(ops.any(ops.not_equal(face, 0.0), axis=(2, 3)), "float32")
-        face_xy = body(face[..., :2]) * face_ok[..., None, None]
 
         B_T = (-1, T)
-        feats = [ops.reshape(pose_xy, (*B_T, 2 * len(POSE_POINTS))),
-                 ops.reshape(face_xy, (*B_T, 2 * len(FACE_POINTS))), face_ok[..., None]]
+        feats = [ops.reshape(pose_xy, (*B_T, 2 * len(POSE_POINTS)))]
         wrists = []
         for h in hands:
             ok = ops.any(ops.not_equal(h, 0.0), axis=(2, 3))
@@ -162,11 +157,12 @@ def _register():
         epochs=20,
         batch_size=64,
         test_split=0.0,  # a random split is not signer-independent; use `evaluate --cv signers`
-        preprocessing="inside the model: signlstm.features.BodyFeatures (body-relative pose, midline face, "
+        preprocessing="inside the model: signlstm.features.BodyFeatures (body-relative pose, no face mesh, "
                       "wrist-relative hands with missing/low-hand mask, motion)",
         augment=augment.augment,
         stratify=True,
         reject_bias=1.0,
+        parts_read=PARTS_READ,
     )
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from signlstm import layout
 from signlstm.errors import BadInput
-from signlstm.landmarks import KeypointReplay, image_keypoints, load_keypoints, parts, video_keypoints
+from signlstm.landmarks import Holistic, KeypointReplay, image_keypoints, load_keypoints, parts, video_keypoints
 from signlstm.sources import open_source, read_image
 
 # MEDIA.md detection shares (pose, face, left hand, right hand, any hand) with a margin for other builds.
@@ -29,6 +29,20 @@ def test_clip_keypoints_match_media_md(shared, name):
            layout.hands_present(kp).mean()]
     for share, want, part in zip(got, expected, ["pose", "face", "left hand", "right hand", "any hand"]):
         assert abs(share - want) <= MARGIN, f"{name}: {part} detected in {share:.3f} of frames, MEDIA.md says {want}"
+
+
+def test_without_face_mesh_pose_and_hands_are_holistics_own(shared):
+    # The hello clip: both a hand lost and found again, so hand tracking across frames is exercised too.
+    with open_source(shared("media", "asl_hello_rohan937.mp4")) as src:
+        images = list(src)
+    with Holistic() as h:
+        full = np.stack([h(i) for i in images])
+    with Holistic(face=False) as h:
+        lean = np.stack([h(i) for i in images])
+    assert layout.detected(full)["face"].mean() > 0.9 and not lean[:, layout.FACE.slice].any()
+    for p in (layout.POSE, layout.LEFT_HAND, layout.RIGHT_HAND):
+        assert np.array_equal(full[:, p.slice], lean[:, p.slice]), p.name
+    assert 0.5 < layout.hands_present(lean).mean() < 0.8
 
 
 def test_images_match_media_md(shared):

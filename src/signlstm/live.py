@@ -128,8 +128,9 @@ class Pipeline:
             t.join(timeout=5)
 
 
-def open_input(spec):
-    """(stream, detect) for ``--source``: saved keypoints replay with ``detect=None``; else frames + Holistic."""
+def open_input(spec, face: bool = True):
+    """(stream, detect) for ``--source``: saved keypoints replay with ``detect=None``; else frames + Holistic
+    (without the face mesh when ``face`` is False)."""
     from .landmarks import Holistic, KeypointReplay, is_keypoint_file
     from .sources import open_source
 
@@ -141,7 +142,7 @@ def open_input(spec):
         raise BadInput(spec, "a packed dataset, not a stream: pass a (frames, 1662) .npy or an MP_Data sequence folder")
     source = open_source(spec)
     try:
-        return source, Holistic()
+        return source, Holistic(face=face)
     except BaseException:
         source.close()
         raise
@@ -231,7 +232,7 @@ def run(bundle, spec="0", threshold: float = 0.5, stability: int = 10, sentence:
 
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence)
-    stream, detect = open_input(spec)
+    stream, detect = open_input(spec, face=bundle.reads_face)
     win = video = None
     strips = StripCollector() if strip else None
     pipe = Pipeline(stream, detect, serial)

@@ -27,6 +27,8 @@ class Recipe:
     # Prior correction of the rejection output: after training, the ``none`` logit is lowered by this much, so a
     # window is rejected only when ``none`` is e**reject_bias times likelier than the best sign (see the model card).
     reject_bias: float = 0.0
+    # The keypoint parts the model reads; ``live`` skips MediaPipe's face mesh for a model that reads no face.
+    parts_read: tuple[str, ...] = ("pose", "face", "left_hand", "right_hand")
 
 
 def _tutorial_callbacks():

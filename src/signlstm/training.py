@@ -117,6 +117,7 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
         "seq_len": data.seq_len,
         "arch": r.name,
         "preprocessing": r.preprocessing,
+        "parts_read": list(r.parts_read),
         "training": {**data.summary(), "seed": seed, "epochs_run": len(hist.history["loss"]),
                      "epochs_max": epochs, "seconds": round(seconds, 1), "test_split": share,
                      "train_sequences": len(tr)},

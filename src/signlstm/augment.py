@@ -22,7 +22,7 @@ import numpy as np
 from . import layout
 
 ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image
-TILT = 30.0  # degrees of random hand rotation about the wrist
+TILT = 60.0  # degrees of random hand rotation about the wrist
 HAND_DROP = 0.6  # at most this share of a window's hand frames is dropped (MediaPipe misses hands)
 FACE_POINTS = (10, 1, 152)  # face-mesh midline points: forehead top, nose tip, chin
 # The columns augmentation touches, gathered once per batch: pose 33 x 4, midline face 3 x 3, hands 42 x 3.

@@ -38,6 +38,10 @@ PARTS_READ = ("pose", "left_hand", "right_hand")  # the keypoint parts these fea
 HAND_START = 2 * len(POSE_POINTS)  # first hand block of the output
 HAND_SIZE = 2 + 2 + 60 + 1  # wrist xy, direction, rotated shape, mask
 N_FEATURES = HAND_START + 2 * HAND_SIZE + 2 * len(POSE_POINTS) + 4
+# Bundles saved before the features became face-free also read three face-mesh midline points (forehead, nose tip,
+# chin) and a face mask, right after the pose; their saved config has no ``face`` key and loads with ``face=True``.
+FACE_POINTS = (10, 1, 152)
+_FACE_COLUMNS = np.array([layout.FACE.start + 3 * i + k for i in FACE_POINTS for k in range(3)], dtype=np.int32)
 
 
 def hand_blocks(F: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
@@ -55,19 +59,25 @@ def hand_blocks(F: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray,
 class BodyFeatures(layers.Layer):
     """Raw (B, T, 1662) MediaPipe Holistic windows -> (B, T, N_FEATURES) body-relative features."""
 
-    def __init__(self, low_hand: float = 1.2, **kwargs):
+    def __init__(self, low_hand: float = 1.2, face: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.low_hand = float(low_hand)
+        self.face = bool(face)
 
     def get_config(self):
-        return {**super().get_config(), "low_hand": self.low_hand}
+        return {**super().get_config(), "low_hand": self.low_hand, "face": self.face}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**{"face": True, **config})  # saved before the option existed: the face was read
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[1], N_FEATURES)
+        return (input_shape[0], input_shape[1], N_FEATURES + (2 * len(FACE_POINTS) + 1 if self.face else 0))
 
     def call(self, x):
         # Gather only the columns read below (pose x/y/z of POSE_POINTS, both hands): cheap.
-        x = ops.take(ops.cast(x, "float32"), _COLUMNS, axis=-1)
+        raw = ops.cast(x, "float32")
+        x = ops.take(raw, _COLUMNS, axis=-1)
         T = x.shape[1]
         aspect = ops.convert_to_tensor([ASPECT, 1.0, 1.0], "float32")
         n_pose = len(POSE_POINTS)
@@ -94,6 +104,11 @@ class BodyFeatures(layers.Layer):
 
         B_T = (-1, T)
         feats = [ops.reshape(pose_xy, (*B_T, 2 * len(POSE_POINTS)))]
+        if self.face:
+            face = ops.reshape(ops.take(raw, _FACE_COLUMNS, axis=-1), (-1, T, len(FACE_POINTS), 3)) * aspect
+            face_ok = ops.cast(ops.any(ops.not_equal(face, 0.0), axis=(2, 3)), "float32")
+            feats += [ops.reshape(body(face[..., :2]) * face_ok[..., None, None], (*B_T, 2 * len(FACE_POINTS))),
+                      face_ok[..., None]]
         wrists = []
         for h in hands:
             ok = ops.any(ops.not_equal(h, 0.0), axis=(2, 3))

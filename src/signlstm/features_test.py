@@ -17,6 +17,22 @@ def test_features_ignore_scale_and_position(shared):
     assert np.allclose(_feats(moved), _feats(X), atol=2e-4)
 
 
+def test_features_read_no_face_and_older_face_reading_bundles_still_load(shared):
+    X = np.load(shared("data", "signers", "s09.npz"))["X"][:4].astype(np.float32)
+    blank = X.copy()
+    blank[..., layout.FACE.slice] = 0.0  # what live's face-free landmark graph gives
+    assert np.array_equal(_feats(blank), _feats(X))
+    # A layer config saved before the ``face`` option existed loads as the face-reading layer it was.
+    old = features.BodyFeatures.from_config({"name": "features", "trainable": True, "dtype": "float32",
+                                             "low_hand": 1.2})
+    F_old, F_new = np.asarray(old(X)), _feats(X)
+    n_face = 2 * len(features.FACE_POINTS) + 1
+    start = features.HAND_START
+    assert old.face and F_old.shape[-1] == features.N_FEATURES + n_face
+    assert np.allclose(np.delete(F_old, np.s_[start:start + n_face], axis=-1), F_new, atol=1e-6)
+    assert (F_old[..., start + n_face - 1] == 1).all()  # s09's face is detected in every frame
+
+
 def test_missing_and_resting_hands_are_masked(shared):
     X = np.load(shared("data", "signers", "s09.npz"))["X"][:4].astype(np.float32)
     (*_, mask_l), _ = features.hand_blocks(_feats(X))

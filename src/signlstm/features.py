@@ -29,6 +29,7 @@ from keras import layers, ops
 import numpy as np
 
 from . import layout, recipes
+from .augment import FACE_POINTS
 
 ASPECT = 4.0 / 3.0
 POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
@@ -40,7 +41,6 @@ HAND_SIZE = 2 + 2 + 60 + 1  # wrist xy, direction, rotated shape, mask
 N_FEATURES = HAND_START + 2 * HAND_SIZE + 2 * len(POSE_POINTS) + 4
 # Bundles saved before the features became face-free also read three face-mesh midline points (forehead, nose tip,
 # chin) and a face mask, right after the pose; their saved config has no ``face`` key and loads with ``face=True``.
-FACE_POINTS = (10, 1, 152)
 _FACE_COLUMNS = np.array([layout.FACE.start + 3 * i + k for i in FACE_POINTS for k in range(3)], dtype=np.int32)
 
 

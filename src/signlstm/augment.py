@@ -3,7 +3,7 @@
 * mirror (p=0.5): x -> 1 - x, pose landmarks swapped left/right (:data:`layout.POSE_MIRROR`), left and right hand
   blocks swapped;
 * affine in the image plane: scale 0.8-1.2, rotation +-12 degrees, shift +-0.08, about the image centre;
-* hand tilt: each hand rotated about its own wrist by up to +-30 degrees (per window and hand);
+* hand tilt: each hand rotated about its own wrist by up to +-:data:`TILT` (60) degrees (per window and hand);
 * time resampling: speed 0.8-1.25 with a random start, nearest frame (a window of the same length);
 * dropped hand frames: in a random half of the batch, each hand block zeroed in a random share (0-60 %, drawn per
   window) of the frames: MediaPipe misses hands, and a sign with its hands seen in few frames is still that sign.

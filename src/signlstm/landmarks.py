@@ -101,7 +101,6 @@ class Holistic:
 
         self.results = None  # the last raw MediaPipe result
         self.frames = 0
-        self.face = face
         with _quiet_stderr():
             if face:
                 self._graph = mp.solutions.holistic.Holistic(

@@ -29,9 +29,8 @@ from keras import layers, ops
 import numpy as np
 
 from . import layout, recipes
-from .augment import FACE_POINTS
+from .augment import ASPECT, FACE_POINTS
 
-ASPECT = 4.0 / 3.0
 POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
 _COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
             + list(range(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)), dtype=np.int32)

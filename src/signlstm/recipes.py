@@ -10,7 +10,7 @@ from typing import Callable
 
 import keras
 
-from . import architectures
+from . import architectures, layout
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Recipe:
     # window is rejected only when ``none`` is e**reject_bias times likelier than the best sign (see the model card).
     reject_bias: float = 0.0
     # The keypoint parts the model reads; ``live`` skips MediaPipe's face mesh for a model that reads no face.
-    parts_read: tuple[str, ...] = ("pose", "face", "left_hand", "right_hand")
+    parts_read: tuple[str, ...] = tuple(p.name for p in layout.PARTS)
 
 
 def _tutorial_callbacks():

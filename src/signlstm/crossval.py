@@ -36,6 +36,7 @@ CONSISTENT: dict[str, tuple[str, ...]] = {
 TARGET_POOLED, TARGET_SIGNER = 0.99, 0.95  # issue 6 "done when"
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed
 SYNTHETIC = 0.15  # no-hand windows per training sequence, as datasets.add_negatives
+HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
 TUTORIAL_EPOCHS = 30  # default cap of the tutorial recipe's 500 epochs in cross-validation
 
 _STATE: dict = {}
@@ -156,7 +157,10 @@ def _run_fold(task):
     seconds = time.time() - t0
     labels = bundle.labels
     probs = _probs(bundle, test.X)
+    from .layout import hands_present
+
     res = {"arch": arch, "seed": seed, "signer": signer, "true": test.labels.tolist(),
+           "hands": hands_present(test.X).mean(1).round(3).tolist(),
            "pred": decide(labels, probs).tolist(), "labels": labels, "probs": np.round(probs, 6).tolist(),
            "reject_bias": bundle.meta.get("reject_bias", 0.0),
            "seconds": seconds, "epochs_run": bundle.meta["training"]["epochs_run"], "train_sequences": len(train),
@@ -240,6 +244,8 @@ def summarize(results: list[dict], archs: list[str] | None = None) -> dict:
                                                             for p in r["pred"]])) for s in signers}
         cons_none = [p == NONE for r in rs for t, p in zip(r["true"], r["pred"]) if is_consistent(r["signer"], t)]
         summary["consistent_rejected"] = float(np.mean(cons_none)) if cons_none else 0.0
+        if all("hands" in r for r in rs):
+            summary["by_hands"] = by_hands(rs)
         if any("neg_pred" in r for r in rs):
             by_group = defaultdict(list)
             for r in rs:
@@ -254,6 +260,19 @@ def summarize(results: list[dict], archs: list[str] | None = None) -> dict:
                 summary["prior_tradeoff"] = prior_tradeoff(rs)
         out[arch] = summary
     return out
+
+
+def by_hands(rs: list[dict]) -> list[dict]:
+    """Consistent-cell test windows grouped by the share of their frames with a detected hand: how many, accuracy,
+    and how many were answered ``none`` (a window without hands is rejected by design)."""
+    rows = []
+    for lo, hi in zip(HAND_BANDS[:-1], HAND_BANDS[1:]):
+        hit = [(t, p) for r in rs for t, p, h in zip(r["true"], r["pred"], r["hands"])
+               if is_consistent(r["signer"], t) and lo <= h < hi]
+        rows.append({"from": lo, "to": min(hi, 1.0), "windows": len(hit),
+                     "accuracy": float(np.mean([t == p for t, p in hit])) if hit else None,
+                     "rejected": float(np.mean([p == NONE for _, p in hit])) if hit else None})
+    return rows
 
 
 def prior_tradeoff(rs: list[dict]) -> list[dict]:
@@ -331,6 +350,10 @@ def format_summary(summary: dict, header: list[str]) -> str:
                          f"{_pct(sm['consistent_rejected']).strip()}; most: " + ", ".join(
                              f"{g} {_pct(v).strip()}" for g, v in sorted(sm["rejected_per_signer"].items(),
                                                                          key=lambda kv: -kv[1])[:4]) + ")")
+        if "by_hands" in sm:
+            lines.append("  consistent cells by share of frames with a hand: " + "; ".join(
+                f"{b['from']:.0%}-{b['to']:.0%}: {b['windows']} windows, {_pct(b['accuracy']).strip()} right, "
+                f"{_pct(b['rejected']).strip()} none" for b in sm["by_hands"]))
         if "prior_tradeoff" in sm:
             lines.append("  none-logit prior (reject_bias) trade-off from the same probabilities: " + "; ".join(
                 f"{t['reject_bias']:g}: cons {_pct(t['consistent']).strip()}, other signs rejected "

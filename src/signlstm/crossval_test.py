@@ -65,3 +65,16 @@ def test_prior_tradeoff_moves_windows_between_none_and_the_best_sign():
     assert rows[1.0]["consistent"] == 0.0 and rows[1.0]["other_signs_rejected"] == 1.0  # as trained
     assert rows[2.0]["consistent"] == 1.0 and rows[2.0]["other_signs_rejected"] == 1.0  # 0.75/e > 0.15
     assert rows[3.0]["other_signs_rejected"] == 0.0  # 0.75/e**2 < 0.15
+
+
+def test_consistent_windows_are_scored_by_how_often_a_hand_was_seen():
+    r = {"arch": "default", "seed": 0, "signer": "s09", "true": ["hello"] * 4 + ["thanks"],
+         "pred": ["none", "hello", "hello", "thanks", "hello"], "hands": [0.1, 0.5, 0.9, 1.0, 1.0],
+         "seconds": 1.0, "epochs_run": 1, "train_sequences": 1, "parameters": 1}
+    s = crossval.summarize([r])["default"]
+    low, mid, high = s["by_hands"]
+    assert (low["windows"], low["accuracy"], low["rejected"]) == (1, 0.0, 1.0)
+    assert (mid["windows"], mid["accuracy"]) == (1, 1.0)
+    assert (high["windows"], high["accuracy"], high["rejected"]) == (3, 1 / 3, 0.0)
+    assert "consistent cells by share of frames with a hand: 0%-30%: 1 windows" in crossval.format_summary(
+        {"default": s}, [])

@@ -13,11 +13,13 @@ Per frame (162 values):
   20 other landmarks relative to the wrist divided by the palm length and rotated so that direction points up (the
   handshape does not change with the hand's tilt), and an explicit detected mask. A hand is zeroed and masked when
   it is missing or its wrist lies far below the shoulders (``low_hand`` shoulder widths): a hand resting at hip level
-  in a full-body shot is not part of a sign;
+  in a full-body shot is not part of a sign. A hand MediaPipe lost for at most ``fill`` frames (6 in the default
+  recipe; 0 in bundles saved before the option) takes its nearest detection in the window (:func:`fill_gaps`);
 * motion: frame-to-frame velocity of the pose points and of both wrists (zero where a hand is missing).
 
 The network: a Dense projection, one bidirectional GRU, mean+max pooling over time, a 64-unit ``embedding`` layer and
-a softmax ``head``. When trained with negatives, the ``none`` output's bias is then lowered by ``reject_bias`` (1.0:
+a softmax ``head``, trained with AdamW whose weights are replaced at the end by their exponential moving average
+(EMA, momentum 0.99: steadier across seeds). When trained with negatives, the ``none`` output's bias is then lowered by ``reject_bias`` (1.0:
 a window is rejected only when ``none`` is e times likelier than the best sign). Importing this module registers
 the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
 """
@@ -35,6 +37,7 @@ POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
 _COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
             + list(range(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)), dtype=np.int32)
 PARTS_READ = ("pose", "left_hand", "right_hand")  # the keypoint parts these features read (no face)
+FILL = 6  # a hand lost for up to this many frames takes its nearest detection (see fill_gaps)
 HAND_START = 2 * len(POSE_POINTS)  # first hand block of the output
 HAND_SIZE = 2 + 2 + 60 + 1  # wrist xy, direction, rotated shape, mask
 N_FEATURES = HAND_START + 2 * HAND_SIZE + 2 * len(POSE_POINTS) + 4
@@ -58,13 +61,14 @@ def hand_blocks(F: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray,
 class BodyFeatures(layers.Layer):
     """Raw (B, T, 1662) MediaPipe Holistic windows -> (B, T, N_FEATURES) body-relative features."""
 
-    def __init__(self, low_hand: float = 1.2, face: bool = False, **kwargs):
+    def __init__(self, low_hand: float = 1.2, face: bool = False, fill: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.low_hand = float(low_hand)
         self.face = bool(face)
+        self.fill = int(fill)
 
     def get_config(self):
-        return {**super().get_config(), "low_hand": self.low_hand, "face": self.face}
+        return {**super().get_config(), "low_hand": self.low_hand, "face": self.face, "fill": self.fill}
 
     @classmethod
     def from_config(cls, config):
@@ -111,6 +115,8 @@ class BodyFeatures(layers.Layer):
         wrists = []
         for h in hands:
             ok = ops.any(ops.not_equal(h, 0.0), axis=(2, 3))
+            if self.fill:
+                h, ok = fill_gaps(h, ok, self.fill)
             wrist = h[:, :, 0, :]  # (B, T, 3)
             wrist_body = (wrist[..., :2] - mid[:, None, :]) / width[:, None, None]
             ok = ops.logical_and(ok, wrist_body[..., 1] < self.low_hand)  # a hand resting low is no sign
@@ -140,11 +146,23 @@ class BodyFeatures(layers.Layer):
         return ops.concatenate(feats, axis=-1)
 
 
+def fill_gaps(h, ok, limit: int):
+    """Hand points (B, T, 21, 3) where the hand was lost for a few frames: each missing frame takes the nearest
+    frame with a detection (the earlier one on a tie) when it is at most ``limit`` frames away. Returns the filled
+    points and the new detected mask (B, T); a hand never seen in the window stays missing."""
+    T = h.shape[1]
+    t = ops.arange(T, dtype="float32")
+    dist = ops.abs(t[:, None] - t[None, :])[None] + (1.0 - ops.cast(ok, "float32"))[:, None, :] * 1e4  # (B, T, T)
+    pick = ops.one_hot(ops.argmin(dist, axis=-1), T)  # (B, T, T): row t selects the frame it copies
+    filled = ops.reshape(ops.matmul(pick, ops.reshape(h, (-1, T, 21 * 3))), (-1, T, 21, 3))
+    return filled, ops.min(dist, axis=-1) <= limit
+
+
 def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: int = 64,
                         learning_rate: float = 2e-3) -> keras.Model:
     """BodyFeatures -> Dense 96 -> BiGRU 64 -> mean+max pool -> Dense 64 ``embedding`` -> softmax ``head``."""
     inp = keras.Input((seq_len, layout.FRAME_SIZE), name="keypoints")
-    x = BodyFeatures(name="features")(inp)
+    x = BodyFeatures(fill=FILL, name="features")(inp)
     x = layers.GaussianNoise(0.02, name="noise")(x)
     x = layers.Dense(96, activation="gelu", name="project")(x)
     x = layers.Dropout(0.1, name="project_dropout")(x)
@@ -156,7 +174,8 @@ def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: in
     x = layers.Dropout(0.2, name="embedding_dropout")(x)
     out = layers.Dense(n_classes, activation="softmax", name="head")(x)
     model = keras.Model(inp, out, name="signlstm_default")
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0),
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0,
+                                                           use_ema=True, ema_momentum=0.99),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
                   metrics=["categorical_accuracy"])
     return model

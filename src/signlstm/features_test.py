@@ -49,6 +49,27 @@ def test_missing_and_resting_hands_are_masked(shared):
     assert all(np.allclose(part, 0) for part in right)
 
 
+def test_a_hand_lost_for_a_few_frames_takes_its_nearest_detection(shared):
+    X = np.load(shared("data", "signers", "s08.npz"))["X"].astype(np.float32)
+    seen = features.hand_blocks(_feats(X))[1][3].all(1)  # sequences with the right hand in every frame
+    assert seen.any()
+    X = X[np.flatnonzero(seen)[:1]]
+    lost = X.copy()
+    lost[0, 10:13, layout.RIGHT_HAND.slice] = 0  # lost for 3 frames
+    lost[0, 20:30, layout.RIGHT_HAND.slice] = 0  # and for the last 10
+    filled = np.asarray(features.BodyFeatures(fill=6)(lost))
+    plain, full = _feats(lost), np.asarray(features.BodyFeatures(fill=6)(X))
+    *_, (wrist, _, shape, mask) = features.hand_blocks(filled)
+    mask_plain = features.hand_blocks(plain)[1][3]
+    assert np.array_equal(mask_plain[0] > 0, np.r_[np.ones(10), np.zeros(3), np.ones(7), np.zeros(10)] > 0)
+    assert np.array_equal(mask[0] > 0, np.r_[np.ones(26), np.zeros(4)] > 0)  # 20-25 are within 6 of frame 19
+    full_shape = features.hand_blocks(full)[1][2]
+    for t, src in ((10, 9), (11, 9), (12, 13), (25, 19)):  # nearest detection, the earlier one on a tie
+        assert np.allclose(shape[0, t], full_shape[0, src], atol=1e-6), t
+    assert np.allclose(filled[0, :10], full[0, :10], atol=1e-6)  # frames with a detection are unchanged
+    assert not np.any(shape[0, 26:])  # too far from any detection: still missing
+
+
 def test_handshape_does_not_change_with_hand_tilt(shared):
     X = np.load(shared("data", "signers", "s05.npz"))["X"][:6].astype(np.float32)
     tilted = augment.tilt_hands(X, np.random.default_rng(1), degrees=60.0)

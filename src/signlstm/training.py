@@ -110,6 +110,11 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
         hist = model.fit(data.X[tr], Y[tr], epochs=epochs, batch_size=r.batch_size, callbacks=callbacks,
                          verbose=verbose, shuffle=True)
     seconds = time.time() - t0
+    if getattr(model.optimizer, "use_ema", False):
+        # Keras' EMA finalisation leaves each weight sharing its buffer with its moving average; the next predict,
+        # which donates the weights' buffers on JAX, would free the averages too and saving would then fail.
+        for v in model.trainable_variables:
+            v.assign(np.array(v.value))
     if NONE in data.actions and r.reject_bias:
         lower_reject_logit(model, data.actions.index(NONE), r.reject_bias)
     bundle = Bundle(model, {

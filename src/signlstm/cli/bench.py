@@ -15,6 +15,7 @@ def register(sub):
     p.add_argument("--videos", type=int, default=12, help="videos for the extraction figure")
     p.add_argument("--soak", type=int, default=0, metavar="N", help="also run N live frames and report memory growth")
     p.add_argument("--skip", nargs="+", default=[], choices=["classifier", "live", "extraction", "training"])
+    p.add_argument("--actions", nargs="+", help="with a tutorial .h5 --model: its labels in output order")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

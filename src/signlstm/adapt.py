@@ -13,7 +13,8 @@ are added), plus the base's rejection output ``none`` when it has one.
    the embedding weights back to the base's (L2-SP) so a few recordings cannot drag it far (no collapse). The
    trunk is never differentiated, so there is no slow compilation: the whole step takes a second or two on a CPU.
 4. When the base has ``none``: the support windows with both hands removed are ``none`` examples (skipped when the
-   person's own signs mostly have no hands: their labels win), plus any ``negatives`` given; without any, the
+   person's own signs mostly have no hands: their labels win), plus any ``negatives`` given; the new ``none``
+   output's bias is then lowered by the base's ``reject_bias``, as training does. Without any ``none`` example, the
    base's ``none`` output is kept as it was.
 
 The result is a normal bundle; its JSON ``adapted`` entry names the base (path, labels), the shots, the method and
@@ -193,6 +194,12 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     if method != "ncm":
         W1, W, b = _fit_top(F, ya, W1, act, W, b, seed, steps, batch_size, learning_rate, l2sp,
                             train_embedding=method == "top" and W1 is not None)
+    reject_bias = base.meta.get("reject_bias", 0.0) if reject else 0.0
+    if reject_bias and not kept_reject:
+        # The new 'none' output gets the base's prior correction too: it is learnt from as many windows as the
+        # signs (each sign window with its hands removed), so it is as over-predicted as the base's was.
+        b = np.array(b)
+        b[labels.index(reject)] -= reject_bias
     tick["fit"] = time.time() - t0
 
     # The adapted model: the base's trunk (shared, unchanged) + fresh copies of the top layers + the new head.
@@ -231,8 +238,8 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     })
     if reject:
         meta["reject_label"] = reject
-        if kept_reject and "reject_bias" in base.meta:
-            meta["reject_bias"] = base.meta["reject_bias"]
+        if reject_bias:
+            meta["reject_bias"] = reject_bias
     if log:
         log(f"adapted in {seconds:.1f} s on {len(support)} sequences ({method})")
     return Bundle(model, meta)

@@ -9,6 +9,7 @@ from signlstm.bundle import load_bundle, save_bundle
 from signlstm.cli import main
 from signlstm.conftest import shared_path
 from signlstm.datasets import NONE, add_negatives, concat, load_npz
+from signlstm.layout import without_hands
 
 BASE_SIGNERS = ("s02", "s03", "s04", "s05", "s08", "s11")
 # DEV signers whose gestures differ from most others (VARIANTS.md): s06 thanks = two fists, iloveyou = two open hands
@@ -70,6 +71,10 @@ def test_adapting_to_a_signer_with_other_gestures_beats_the_base(base):
     assert after >= 0.85 and after >= before + 0.2, (before, after)
     pred = np.array(adapted.labels)[adapted.predict(test.X).argmax(1)]
     assert {"hello", "thanks", "iloveyou"} <= set(pred.tolist())  # no collapse
+    # the adapted model still answers 'none' for this person's windows without hands (with the base's prior shift)
+    assert adapted.meta["reject_bias"] == base.meta["reject_bias"] > 0
+    empty = np.array(adapted.labels)[adapted.predict(without_hands(test.X)).argmax(1)]
+    assert (empty == NONE).mean() >= 0.9
 
 
 def test_a_fourth_action_becomes_a_new_output(base):

@@ -135,6 +135,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     import keras
 
     from . import augment as aug
+    from .training import lower_reject_logit
 
     t0 = time.time()
     if method not in METHODS:
@@ -194,12 +195,6 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     if method != "ncm":
         W1, W, b = _fit_top(F, ya, W1, act, W, b, seed, steps, batch_size, learning_rate, l2sp,
                             train_embedding=method == "top" and W1 is not None)
-    reject_bias = base.meta.get("reject_bias", 0.0) if reject else 0.0
-    if reject_bias and not kept_reject:
-        # The new 'none' output gets the base's prior correction too: it is learnt from as many windows as the
-        # signs (each sign window with its hands removed), so it is as over-predicted as the base's was.
-        b = np.array(b)
-        b[labels.index(reject)] -= reject_bias
     tick["fit"] = time.time() - t0
 
     # The adapted model: the base's trunk (shared, unchanged) + fresh copies of the top layers + the new head.
@@ -212,6 +207,11 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     head = keras.layers.Dense(len(labels), activation="softmax", name=HEAD)
     model = keras.Model(inp, head(x), name=base.model.name)
     head.set_weights([W, b])
+    reject_bias = base.meta.get("reject_bias", 0.0) if reject else 0.0
+    if reject_bias and not kept_reject:
+        # The new 'none' output gets the base's prior correction too, as training gives it: it is learnt from as
+        # many windows as the signs (each sign window with its hands removed), so it is as over-predicted.
+        lower_reject_logit(model, labels.index(reject), reject_bias)
 
     seconds = time.time() - t0
     meta = {k: v for k, v in base.meta.items()

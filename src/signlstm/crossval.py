@@ -133,6 +133,7 @@ def _run_fold(task):
     from . import recipes
     from .audit import apply_fixes
     from .datasets import Dataset, concat, no_hand_windows
+    from .layout import hands_present
     from .training import fit
 
     arch, seed, signer, epochs, fixes, neg_test = task
@@ -157,8 +158,6 @@ def _run_fold(task):
     seconds = time.time() - t0
     labels = bundle.labels
     probs = _probs(bundle, test.X)
-    from .layout import hands_present
-
     res = {"arch": arch, "seed": seed, "signer": signer, "true": test.labels.tolist(),
            "hands": hands_present(test.X).mean(1).round(3).tolist(),
            "pred": decide(labels, probs).tolist(), "labels": labels, "probs": np.round(probs, 6).tolist(),

@@ -19,9 +19,9 @@ Per frame (162 values):
 
 The network: a Dense projection, one bidirectional GRU, mean+max pooling over time, a 64-unit ``embedding`` layer and
 a softmax ``head``, trained with AdamW whose weights are replaced at the end by their exponential moving average
-(EMA, momentum 0.99: steadier across seeds). When trained with negatives, the ``none`` output's bias is then lowered by ``reject_bias`` (1.0:
-a window is rejected only when ``none`` is e times likelier than the best sign). Importing this module registers
-the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
+(EMA, momentum 0.99: steadier across seeds). When trained with negatives, the ``none`` output's bias is then lowered
+by ``reject_bias`` (1.0: a window is rejected only when ``none`` is e times likelier than the best sign). Importing
+this module registers the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
 """
 from __future__ import annotations
 
@@ -174,8 +174,8 @@ def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: in
     x = layers.Dropout(0.2, name="embedding_dropout")(x)
     out = layers.Dense(n_classes, activation="softmax", name="head")(x)
     model = keras.Model(inp, out, name="signlstm_default")
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0,
-                                                           use_ema=True, ema_momentum=0.99),
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0, use_ema=True,
+                                                   ema_momentum=0.99),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
                   metrics=["categorical_accuracy"])
     return model

@@ -59,7 +59,7 @@ def test_a_hand_lost_for_a_few_frames_takes_its_nearest_detection(shared):
     lost[0, 20:30, layout.RIGHT_HAND.slice] = 0  # and for the last 10
     filled = np.asarray(features.BodyFeatures(fill=6)(lost))
     plain, full = _feats(lost), np.asarray(features.BodyFeatures(fill=6)(X))
-    *_, (wrist, _, shape, mask) = features.hand_blocks(filled)
+    *_, (_, _, shape, mask) = features.hand_blocks(filled)
     mask_plain = features.hand_blocks(plain)[1][3]
     assert np.array_equal(mask_plain[0] > 0, np.r_[np.ones(10), np.zeros(3), np.ones(7), np.zeros(10)] > 0)
     assert np.array_equal(mask[0] > 0, np.r_[np.ones(26), np.zeros(4)] > 0)  # 20-25 are within 6 of frame 19

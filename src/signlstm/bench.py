@@ -99,10 +99,12 @@ def looped_clip(clip, frames: int, out) -> str:
     return str(out)
 
 
-def landmark_stage(video, face: bool = True) -> dict:
+def landmark_stage(video, face: bool = True, threads: bool = False) -> dict:
     """Frames per second of Holistic alone (``face=False``: without its face mesh) on every frame of ``video``
-    (decoded beforehand)."""
+    (decoded beforehand): its two steps one after the other in one thread, or (``threads``) in two threads as
+    ``live`` runs them."""
     from .landmarks import Holistic
+    from .live import Pipeline
     from .sources import open_source
 
     with open_source(video) as src:
@@ -110,10 +112,12 @@ def landmark_stage(video, face: bool = True) -> dict:
     with Holistic(face=face) as h:
         h(images[0])
         t0 = time.perf_counter()
-        for img in images:
-            h(img)
+        if threads:
+            n = sum(1 for _ in Pipeline(images, h))
+        else:
+            n = sum(1 for img in images if h(img) is not None)
         seconds = time.perf_counter() - t0
-    return {"frames": len(images), "fps": len(images) / seconds}
+    return {"frames": n, "fps": n / seconds, "threads": 2 if threads else 1}
 
 
 def live_loop(bundle, video, serial: bool = False) -> dict:

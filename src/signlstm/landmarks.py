@@ -1,10 +1,14 @@
 """BGR frames -> 1662-value keypoint vectors with MediaPipe Holistic; replay of saved keypoints.
 
-:class:`Holistic` runs ``mp.solutions.holistic.Holistic(model_complexity=1)`` (the only complexity
-whose model ships inside the mediapipe 0.10.21 wheel; 0 and 2 download at run time) and flattens
-the result with :func:`signlstm.layout.extract_keypoints`. With ``face=False`` it runs Holistic's own
-graph without its face-mesh node: the pose and hands are the same numbers, the face block is zeros,
-and a frame costs about 10 % less (``signlstm bench``). Models that read no face use it in ``live``.
+:class:`Holistic` runs the graph of ``mp.solutions.holistic.Holistic(model_complexity=1)`` (the only complexity
+whose model ships inside the mediapipe 0.10.21 wheel; 0 and 2 download at run time) as two MediaPipe graphs cut
+from it: the **pose** stage (Holistic's pose landmark node) and the **parts** stage (its hand nodes and, unless
+``face=False``, its face-mesh node, fed the image and that pose). Called on a frame it runs both, one after the
+other, and flattens the result with :func:`signlstm.layout.extract_keypoints`: the same 1662 numbers as
+Holistic itself (tested value for value). :attr:`Holistic.stages` hands the two stages to ``live``, which runs
+them in two threads, so the pose of the next frame is found while the hands of this one are (``signlstm bench``
+prints both rates). ``face=False`` leaves the face mesh out: the face block is zeros and a frame costs about 10 %
+less; models that read no face use it in ``live``.
 :func:`parts` says which parts were found.
 :class:`KeypointReplay` yields frames of a saved ``(T, 1662)`` ``.npy`` or an ``MP_Data`` sequence
 folder, so ``live`` and the demo run without a camera or MediaPipe.
@@ -12,8 +16,10 @@ folder, so ``live`` and the demo run without a camera or MediaPipe.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -23,111 +29,143 @@ from .sources import Source
 
 MODEL_COMPLEXITY = 1
 _QUIET_FRAMES = 30  # MediaPipe's C++ start-up warnings come during construction and the first frames
+_quiet = {"depth": 0, "saved": None, "lock": threading.Lock()}
 
 
 @contextmanager
 def _quiet_stderr(on: bool = True):
-    """Send file descriptor 2 to /dev/null (MediaPipe's C++ logs bypass Python); SIGNLSTM_MP_LOGS=1 keeps them."""
+    """Send file descriptor 2 to /dev/null (MediaPipe's C++ logs bypass Python); SIGNLSTM_MP_LOGS=1 keeps them.
+    Threads may overlap: the first to enter redirects, the last to leave restores."""
     if not on or os.environ.get("SIGNLSTM_MP_LOGS"):
         yield
         return
     import sys
 
-    sys.stderr.flush()
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)
+    with _quiet["lock"]:
+        if _quiet["depth"] == 0:
+            sys.stderr.flush()
+            _quiet["saved"] = os.dup(2)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+        _quiet["depth"] += 1
     try:
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
+        with _quiet["lock"]:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0:
+                os.dup2(_quiet["saved"], 2)
+                os.close(_quiet["saved"])
 
 
-def _pose_and_hands_graph(static_image_mode: bool, min_detection_confidence: float, min_tracking_confidence: float):
-    """Holistic's graph (``holistic_landmark_cpu.binarypb``) without the face-mesh node, as a MediaPipe solution."""
+def _holistic_subgraph(nodes: tuple[str, ...], inputs: list[str], outputs: list[str], side: dict,
+                       calculator_params: dict | None = None):
+    """A MediaPipe solution running only ``nodes`` (calculator names) of Holistic's own graph
+    (``holistic_landmark_cpu.binarypb`` in the wheel), with these input and output streams (``TAG:name``)."""
     from mediapipe.framework import calculator_pb2
     from mediapipe.python import solution_base
     from mediapipe.python.solutions import holistic
 
     config = calculator_pb2.CalculatorGraphConfig()
     config.ParseFromString((Path(solution_base.__file__).parents[2] / holistic._BINARYPB_FILE_PATH).read_bytes())
-    keep = [n for n in config.node if n.calculator in ("PoseLandmarkCpu", "HandLandmarksLeftAndRightCpu")]
-    if len(keep) != 2:
-        raise RuntimeError("unexpected Holistic graph in this mediapipe build: no pose and hands nodes")
+    keep = [n for n in config.node if n.calculator in nodes]
+    if sorted(n.calculator for n in keep) != sorted(nodes):
+        raise RuntimeError(f"unexpected Holistic graph in this mediapipe build: no {nodes} nodes")
     del config.node[:]
     config.node.extend(keep)
-    outputs = ["pose_landmarks", "left_hand_landmarks", "right_hand_landmarks"]
-    streams = [s for s in config.output_stream if s.split(":")[-1] in outputs]
-    del config.output_stream[:]
-    config.output_stream.extend(streams)
-    sides = [s for s in config.input_side_packet if "REFINE_FACE" not in s]
-    del config.input_side_packet[:]
-    config.input_side_packet.extend(sides)
+    for field, values in ((config.input_stream, inputs), (config.output_stream, outputs),
+                          (config.input_side_packet, [f"{k.upper()}:{k}" for k in side])):
+        del field[:]
+        field.extend(values)
+    return solution_base.SolutionBase(graph_config=config, side_inputs=side, calculator_params=calculator_params,
+                                      outputs=[s.split(":")[-1] for s in outputs])
+
+
+def _pose_graph(static_image_mode: bool, min_detection_confidence: float, min_tracking_confidence: float):
     tracking = not static_image_mode
-    return solution_base.SolutionBase(
-        graph_config=config,
-        side_inputs={"model_complexity": MODEL_COMPLEXITY, "smooth_landmarks": tracking, "enable_segmentation": False,
-                     "smooth_segmentation": tracking, "use_prev_landmarks": tracking},
+    return _holistic_subgraph(
+        ("PoseLandmarkCpu",), ["IMAGE:image"], ["POSE_LANDMARKS:pose_landmarks"],
+        side={"model_complexity": MODEL_COMPLEXITY, "smooth_landmarks": tracking, "enable_segmentation": False,
+              "smooth_segmentation": tracking, "use_prev_landmarks": tracking},
         calculator_params={  # the same parameters mp.solutions.holistic.Holistic sets
             "poselandmarkcpu__posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh":
                 min_detection_confidence,
             "poselandmarkcpu__poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__ThresholdingCalculator"
-            ".threshold": min_tracking_confidence},
-        outputs=outputs)
+            ".threshold": min_tracking_confidence})
 
 
-class _PoseAndHands:
-    def __init__(self, graph):
-        self._graph = graph
-
-    def process(self, rgb):
-        return self._graph.process(input_data={"image": rgb})
-
-    def close(self):
-        self._graph.close()
+def _parts_graph(face: bool):
+    nodes = ("HandLandmarksLeftAndRightCpu",)
+    outputs = ["LEFT_HAND_LANDMARKS:left_hand_landmarks", "RIGHT_HAND_LANDMARKS:right_hand_landmarks"]
+    side = {}
+    if face:  # Holistic's face mesh: the first 11 pose points give its region
+        nodes += ("SplitNormalizedLandmarkListCalculator", "FaceLandmarksFromPoseCpu")
+        outputs.append("FACE_LANDMARKS:face_landmarks")
+        side["refine_face_landmarks"] = False
+    return _holistic_subgraph(nodes, ["IMAGE:image", "POSE_LANDMARKS:pose_landmarks"], outputs, side)
 
 
 class Holistic:
-    """One MediaPipe Holistic graph: call it on BGR frames of one stream, in order.
+    """MediaPipe Holistic on the BGR frames of one stream, in order: ``h(frame)`` gives (1662,) keypoints.
 
     ``face=False`` skips the face mesh (the face block of every frame is zeros; pose and hands are unchanged).
+    :attr:`stages` is the same work as two steps, :meth:`pose_step` then :meth:`parts_step`, each called on the frames in order,
+    which may run in two threads (one thread per step).
     """
 
     def __init__(self, static_image_mode: bool = False, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, face: bool = True):
-        import mediapipe as mp
-
-        self.results = None  # the last raw MediaPipe result
-        self.frames = 0
+        self.results = None  # the last result: MediaPipe's landmark lists by Holistic's field names
+        self.frames = [0, 0]  # frames through each stage
+        self._graphs = []
         with _quiet_stderr():
-            if face:
-                self._graph = mp.solutions.holistic.Holistic(
-                    static_image_mode=static_image_mode, model_complexity=MODEL_COMPLEXITY,
-                    min_detection_confidence=min_detection_confidence, min_tracking_confidence=min_tracking_confidence)
-            else:
-                self._graph = _PoseAndHands(_pose_and_hands_graph(static_image_mode, min_detection_confidence,
-                                                                  min_tracking_confidence))
-            # The graph opens its calculators (and logs) in its own threads; one blank frame waits for that.
-            self._graph.process(np.zeros((64, 64, 3), np.uint8))
+            try:
+                self._graphs.append(_pose_graph(static_image_mode, min_detection_confidence,
+                                                min_tracking_confidence))
+                self._graphs.append(_parts_graph(face))
+                # The graphs open their calculators (and log) in their own threads; one blank frame waits for that.
+                self.parts_step(self.pose_step(np.zeros((64, 64, 3), np.uint8)))
+            except BaseException:
+                self.close()
+                raise
+        self.frames = [0, 0]
 
-    def __call__(self, frame: np.ndarray) -> np.ndarray:
-        """(1662,) float64 keypoints of one BGR frame, in the tutorial's order."""
+    @property
+    def stages(self):
+        return (self.pose_step, self.parts_step)
+
+    def pose_step(self, frame: np.ndarray):
+        """Step 1 of a frame: (RGB image, its pose landmarks or None)."""
         import cv2
 
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        with _quiet_stderr(self.frames < _QUIET_FRAMES):
-            self.results = self._graph.process(rgb)
-        self.frames += 1
+        with _quiet_stderr(self.frames[0] < _QUIET_FRAMES):
+            found = self._graphs[0].process(rgb).pose_landmarks
+        self.frames[0] += 1
+        return rgb, found
+
+    def parts_step(self, step) -> np.ndarray:
+        """Step 2 of a frame: its hands (and face) from the pose -> (1662,) float64 keypoints."""
+        rgb, pose = step
+        feed = {"image": rgb} if pose is None else {"image": rgb, "pose_landmarks": pose}
+        with _quiet_stderr(self.frames[1] < _QUIET_FRAMES):
+            out = self._graphs[1].process(feed)
+        self.frames[1] += 1
+        self.results = SimpleNamespace(pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),
+                                       left_hand_landmarks=out.left_hand_landmarks,
+                                       right_hand_landmarks=out.right_hand_landmarks)
         return layout.extract_keypoints(self.results)
 
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """(1662,) float64 keypoints of one BGR frame, in the tutorial's order."""
+        return self.parts_step(self.pose_step(frame))
+
     def close(self) -> None:
-        if self._graph is not None:
-            with _quiet_stderr():
-                self._graph.close()
-            self._graph = None
+        with _quiet_stderr():
+            while self._graphs:
+                self._graphs.pop().close()
 
     def __enter__(self):
         return self

@@ -31,18 +31,32 @@ def test_clip_keypoints_match_media_md(shared, name):
         assert abs(share - want) <= MARGIN, f"{name}: {part} detected in {share:.3f} of frames, MEDIA.md says {want}"
 
 
-def test_without_face_mesh_pose_and_hands_are_holistics_own(shared):
-    # The hello clip: both a hand lost and found again, so hand tracking across frames is exercised too.
+def test_two_step_graphs_give_holistics_own_numbers_in_one_thread_or_two(shared):
+    """Holistic's own solution vs signlstm's pose step + parts step, value for value: serially, without the face
+    mesh, and in live's two threads. The hello clip loses and finds a hand again, and a dark stretch in the middle
+    (a covered lens: the pose is lost, so the parts step gets no pose) exercises tracking across frames."""
+    import cv2
+    import mediapipe as mp
+
+    from signlstm.live import Pipeline
+
     with open_source(shared("media", "asl_hello_rohan937.mp4")) as src:
         images = list(src)
+    images = images[:20] + [np.zeros_like(images[0])] * 4 + images[20:]
+    with mp.solutions.holistic.Holistic(model_complexity=1) as h:
+        ref = np.stack([layout.extract_keypoints(h.process(cv2.cvtColor(i, cv2.COLOR_BGR2RGB))) for i in images])
     with Holistic() as h:
         full = np.stack([h(i) for i in images])
     with Holistic(face=False) as h:
+        threaded = np.stack([k for _, _, k in Pipeline(images, h)])
+    with Holistic(face=False) as h:
         lean = np.stack([h(i) for i in images])
-    assert layout.detected(full)["face"].mean() > 0.9 and not lean[:, layout.FACE.slice].any()
+    assert np.array_equal(full, ref)
+    assert layout.detected(ref)["face"].mean() > 0.8 and not layout.detected(ref)["pose"][20:24].any()
+    assert np.array_equal(threaded, lean) and not lean[:, layout.FACE.slice].any()
     for p in (layout.POSE, layout.LEFT_HAND, layout.RIGHT_HAND):
-        assert np.array_equal(full[:, p.slice], lean[:, p.slice]), p.name
-    assert 0.5 < layout.hands_present(lean).mean() < 0.8
+        assert np.array_equal(ref[:, p.slice], lean[:, p.slice]), p.name
+    assert 0.4 < layout.hands_present(lean).mean() < 0.8
 
 
 def test_images_match_media_md(shared):

@@ -1,6 +1,7 @@
 """The live engine: source -> landmarks -> recognizer -> render -> window / JSON / video / strip.
 
-The stages overlap: a reader thread decodes frames, a landmark thread runs Holistic, and the
+The stages overlap: a reader thread decodes frames, two landmark threads run Holistic's two steps
+(the pose, then the hands and face from it: :attr:`signlstm.landmarks.Holistic.stages`), and the
 calling thread classifies, draws and shows (pygame wants the main thread). Queues between them
 hold ``QUEUE`` items. From a camera a full queue drops its oldest frame, so latency stays bounded
 when a stage is slow; from a file nothing is dropped, so a file gives the same words every run.
@@ -75,20 +76,21 @@ class Pipeline:
             for i, item in enumerate(self.source):
                 if self.stop.is_set():
                     break
-                self.dropped += _put(out, (i, item), self.stop, self.drop)
+                self.dropped += _put(out, (i, item, item), self.stop, self.drop)
             _put(out, _End(), self.stop, False)
         except BaseException as e:  # handed to the consumer, which re-raises it
             _put(out, _End(e), self.stop, False)
 
-    def _landmark(self, inp: queue.Queue, out: queue.Queue):
+    def _step(self, step, inp: queue.Queue, out: queue.Queue):
+        """One landmark step in its own thread: (index, image, value) -> (index, image, step(value))."""
         while True:
             item = _get(inp, self.stop)
             if isinstance(item, _End):
                 _put(out, item, self.stop, False)
                 return
             try:
-                i, image = item
-                self.dropped += _put(out, (i, image, self.detect(image)), self.stop, self.drop)
+                i, image, value = item
+                self.dropped += _put(out, (i, image, step(value)), self.stop, self.drop)
             except BaseException as e:
                 _put(out, _End(e), self.stop, False)
                 return
@@ -104,11 +106,12 @@ class Pipeline:
         q1 = queue.Queue(QUEUE)
         self.threads = [threading.Thread(target=self._read, args=(q1,), daemon=True, name="signlstm-read")]
         last = q1
-        if self.detect is not None:
-            q2 = queue.Queue(QUEUE)
-            self.threads.append(threading.Thread(target=self._landmark, args=(q1, q2), daemon=True,
-                                                 name="signlstm-landmarks"))
-            last = q2
+        steps = () if self.detect is None else getattr(self.detect, "stages", (self.detect,))
+        for k, step in enumerate(steps):
+            nxt = queue.Queue(QUEUE)
+            self.threads.append(threading.Thread(target=self._step, args=(step, last, nxt), daemon=True,
+                                                 name=f"signlstm-landmarks-{k + 1}"))
+            last = nxt
         for t in self.threads:
             t.start()
         try:

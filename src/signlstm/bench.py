@@ -159,8 +159,12 @@ def soak(bundle, video, frames: int) -> dict:
     """RSS before and after a headless live run of ``frames`` frames (the clip looped), after a warm-up."""
     from .live import run
 
+    import gc
+
     run(bundle, video, max_frames=300)
+    gc.collect()  # what earlier measurements left behind is not the live loop's
     before = rss_mb()
     summary = run(bundle, video, max_frames=frames)
+    gc.collect()
     after = rss_mb()
     return {"frames": summary["frames"], "rss_before_mb": before, "rss_after_mb": after, "growth_mb": after - before}

@@ -104,7 +104,7 @@ def landmark_stage(video, face: bool = True, threads: bool = False) -> dict:
     (decoded beforehand): its two steps one after the other in one thread, or (``threads``) in two threads as
     ``live`` runs them."""
     from .landmarks import Holistic
-    from .live import Pipeline
+    from .pipeline import Pipeline
     from .sources import open_source
 
     with open_source(video) as src:

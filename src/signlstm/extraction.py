@@ -2,8 +2,9 @@
 
 Each video is read whole and tracked by a fresh Holistic graph (so the result of a video never
 depends on which worker ran it or what ran before: 1 or N workers give identical keypoints).
-Videos run in parallel processes, in input order, with a tqdm bar; a video that cannot be read is
-reported and skipped. How a video becomes sequences (:func:`to_sequences`):
+Videos run in parallel processes, in input order, with a tqdm bar; a lone video (fewer videos than
+cores) runs Holistic's two steps in two threads instead. A video that cannot be read is reported and
+skipped. How a video becomes sequences (:func:`to_sequences`):
 
 - ``window`` (default): windows of ``seq_len`` consecutive frames, so the tempo matches what
   ``live`` sees. Window starts are spread evenly from the first to the last possible frame with
@@ -52,14 +53,15 @@ def find_videos(paths) -> tuple[list[Path], list[Extracted]]:
     return videos, bad
 
 
-def extract_video(path) -> Extracted:
-    """Keypoints of every frame of one video, or the reason it cannot be read."""
+def extract_video(path, threads: bool = False) -> Extracted:
+    """Keypoints of every frame of one video, or the reason it cannot be read (``threads``: see
+    :func:`signlstm.landmarks.video_keypoints`)."""
     from .landmarks import video_keypoints
     from .sources import open_source
 
     try:
         with open_source(path) as src:
-            return Extracted(str(path), video_keypoints(src))
+            return Extracted(str(path), video_keypoints(src, threads))
     except BadInput as e:
         return Extracted(str(path), error=e.problem)
 
@@ -80,7 +82,9 @@ def extract_videos(paths, workers: int = 0, progress: bool = True, ray: str | No
         if ray:
             results = _ray_map(paths, ray, workers)
         elif workers <= 1:
-            results = map(extract_video, paths)
+            # Fewer videos than cores (one video): the idle cores run the graph's steps in threads instead.
+            threads = len(paths) < (os.cpu_count() or 1)
+            results = (extract_video(p, threads) for p in paths)
         else:
             results = _process_map(paths, workers)
         for result in results:

@@ -110,8 +110,8 @@ class Holistic:
     """MediaPipe Holistic on the BGR frames of one stream, in order: ``h(frame)`` gives (1662,) keypoints.
 
     ``face=False`` skips the face mesh (the face block of every frame is zeros; pose and hands are unchanged).
-    :attr:`stages` is the same work as two steps, :meth:`pose_step` then :meth:`parts_step`, each called on the frames in order,
-    which may run in two threads (one thread per step).
+    :attr:`stages` is the same work as two steps, :meth:`pose_step` then :meth:`parts_step`, each called on the
+    frames in order; they may run in two threads (one thread per step).
     """
 
     def __init__(self, static_image_mode: bool = False, min_detection_confidence: float = 0.5,
@@ -185,10 +185,14 @@ def image_keypoints(frame: np.ndarray) -> np.ndarray:
         return h(frame)
 
 
-def video_keypoints(frames) -> np.ndarray:
-    """(T, 1662) float64 keypoints of one stream of BGR frames, tracked with a fresh graph."""
+def video_keypoints(frames, threads: bool = False) -> np.ndarray:
+    """(T, 1662) float64 keypoints of one stream of BGR frames, tracked with a fresh graph; with ``threads`` the
+    frames are read and the graph's two steps run in three threads (:class:`signlstm.pipeline.Pipeline`), with the
+    same result."""
+    from .pipeline import Pipeline
+
     with Holistic() as h:
-        rows = [h(f) for f in frames]
+        rows = [k for _, _, k in Pipeline(frames, h)] if threads else [h(f) for f in frames]
     return np.stack(rows) if rows else np.zeros((0, layout.FRAME_SIZE))
 
 

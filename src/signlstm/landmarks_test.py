@@ -38,7 +38,7 @@ def test_two_step_graphs_give_holistics_own_numbers_in_one_thread_or_two(shared)
     import cv2
     import mediapipe as mp
 
-    from signlstm.live import Pipeline
+    from signlstm.pipeline import Pipeline
 
     with open_source(shared("media", "asl_hello_rohan937.mp4")) as src:
         images = list(src)

@@ -1,10 +1,10 @@
 """The live engine: source -> landmarks -> recognizer -> render -> window / JSON / video / strip.
 
-The stages overlap: a reader thread decodes frames, two landmark threads run Holistic's two steps
-(the pose, then the hands and face from it: :attr:`signlstm.landmarks.Holistic.stages`), and the
-calling thread classifies, draws and shows (pygame wants the main thread). Queues between them
-hold ``QUEUE`` items. From a camera a full queue drops its oldest frame, so latency stays bounded
-when a stage is slow; from a file nothing is dropped, so a file gives the same words every run.
+The stages overlap (:class:`signlstm.pipeline.Pipeline`): a reader thread decodes frames, two
+landmark threads run Holistic's two steps (the pose, then the hands and face from it), and the
+calling thread classifies, draws and shows (pygame wants the main thread). From a camera a full
+queue drops its oldest frame, so latency stays bounded when a stage is slow; from a file nothing
+is dropped, so a file gives the same words every run.
 Saved keypoints (``.npy`` or an MP_Data sequence folder) replay without MediaPipe, drawn as a
 skeleton on a blank canvas.
 """
@@ -19,116 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .pipeline import Pipeline
 from .recognizer import Recognizer
 
-QUEUE = 2
 STRIP_MAX = 6
-
-
-class _End:
-    """Marks the end of a stream, carrying the error that ended it, if any."""
-
-    def __init__(self, error: BaseException | None = None):
-        self.error = error
-
-
-def _put(q: queue.Queue, item, stop: threading.Event, drop: bool) -> int:
-    """Put ``item``; a dropping queue never waits but discards its oldest item. Returns frames dropped."""
-    dropped = 0
-    while not stop.is_set():
-        try:
-            if drop and not isinstance(item, _End):
-                q.put_nowait(item)
-            else:
-                q.put(item, timeout=0.1)
-            return dropped
-        except queue.Full:
-            if drop and not isinstance(item, _End):
-                try:
-                    q.get_nowait()
-                    dropped += 1
-                except queue.Empty:
-                    pass
-    return dropped
-
-
-def _get(q: queue.Queue, stop: threading.Event):
-    while not stop.is_set():
-        try:
-            return q.get(timeout=0.1)
-        except queue.Empty:
-            pass
-    return _End()
-
-
-class Pipeline:
-    """Frames of ``source`` as (index, image or None, keypoints), decoded and landmarked in threads."""
-
-    def __init__(self, source, detect=None, serial: bool = False):
-        self.source, self.detect, self.serial = source, detect, serial
-        self.drop = bool(getattr(source, "live", False))
-        self.stop = threading.Event()
-        self.dropped = 0
-        self.threads: list[threading.Thread] = []
-
-    def _read(self, out: queue.Queue):
-        try:
-            for i, item in enumerate(self.source):
-                if self.stop.is_set():
-                    break
-                self.dropped += _put(out, (i, item, item), self.stop, self.drop)
-            _put(out, _End(), self.stop, False)
-        except BaseException as e:  # handed to the consumer, which re-raises it
-            _put(out, _End(e), self.stop, False)
-
-    def _step(self, step, inp: queue.Queue, out: queue.Queue):
-        """One landmark step in its own thread: (index, image, value) -> (index, image, step(value))."""
-        while True:
-            item = _get(inp, self.stop)
-            if isinstance(item, _End):
-                _put(out, item, self.stop, False)
-                return
-            try:
-                i, image, value = item
-                self.dropped += _put(out, (i, image, step(value)), self.stop, self.drop)
-            except BaseException as e:
-                _put(out, _End(e), self.stop, False)
-                return
-
-    def _serial(self):
-        for i, item in enumerate(self.source):
-            yield (i, item, self.detect(item)) if self.detect else (i, None, item)
-
-    def __iter__(self):
-        if self.serial:
-            yield from self._serial()
-            return
-        q1 = queue.Queue(QUEUE)
-        self.threads = [threading.Thread(target=self._read, args=(q1,), daemon=True, name="signlstm-read")]
-        last = q1
-        steps = () if self.detect is None else getattr(self.detect, "stages", (self.detect,))
-        for k, step in enumerate(steps):
-            nxt = queue.Queue(QUEUE)
-            self.threads.append(threading.Thread(target=self._step, args=(step, last, nxt), daemon=True,
-                                                 name=f"signlstm-landmarks-{k + 1}"))
-            last = nxt
-        for t in self.threads:
-            t.start()
-        try:
-            while True:
-                item = _get(last, self.stop)
-                if isinstance(item, _End):
-                    if item.error is not None:
-                        raise item.error
-                    return
-                yield item if self.detect is not None else (item[0], None, item[1])
-        finally:
-            self.close()
-
-    def close(self):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=5)
 
 
 def open_input(spec, face: bool = True):

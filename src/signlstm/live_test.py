@@ -137,7 +137,7 @@ def test_unopenable_source_is_one_line_and_exit_2(clip_model, tmp_path, capsys):
 
 
 def test_a_slow_consumer_drops_stale_camera_frames_but_never_file_frames(shared):
-    from signlstm.live import QUEUE, Pipeline
+    from signlstm.pipeline import QUEUE, Pipeline
     from signlstm.sources import open_source
 
     def consume(live):

@@ -4,7 +4,7 @@
   (same model, same windows) and the largest probability difference between them;
 * live loop: frames per second of the whole headless engine on a clip looped to >= 300 frames vs
   the landmark stage alone on the same frames;
-* extraction: videos per second with 1 worker vs all cores;
+* extraction: videos per second with 1 worker vs all cores, and one video alone in one thread vs two;
 * training: seconds per epoch of the default recipe on the DEV signers.
 """
 from __future__ import annotations
@@ -120,6 +120,12 @@ def landmark_stage(video, face: bool = True, threads: bool = False) -> dict:
     return {"frames": n, "fps": n / seconds, "threads": 2 if threads else 1}
 
 
+def mean_runs(runs: list[dict]) -> dict:
+    """Several runs of one measurement as one: the last run's fields, the mean ``fps`` and every run's ``runs``."""
+    fps = [r["fps"] for r in runs]
+    return {**runs[-1], "fps": sum(fps) / len(fps), "runs": fps}
+
+
 def live_loop(bundle, video, serial: bool = False) -> dict:
     """Frames per second of the whole headless live engine on ``video``."""
     from .live import run
@@ -139,6 +145,20 @@ def extraction(videos: list[str], workers: int) -> dict:
     cpu = _cpu_seconds() - before
     return {"videos": len(results), "workers": workers, "seconds": seconds, "videos_per_s": len(results) / seconds,
             "cores_busy": cpu / seconds}
+
+
+def lone_video(video) -> dict:
+    """Frames per second of extracting one video alone: the graph's two steps in one thread vs in two (what
+    ``extract`` does when there are fewer videos than cores)."""
+    from .extraction import extract_video
+
+    out = {}
+    for threads in (False, True):
+        t0 = time.perf_counter()
+        n = len(extract_video(video, threads).keypoints)
+        out["threads" if threads else "serial"] = {"frames": n, "fps": n / (time.perf_counter() - t0)}
+    out["ratio"] = out["threads"]["fps"] / out["serial"]["fps"]
+    return out
 
 
 def _cpu_seconds() -> float:

@@ -23,3 +23,14 @@ def test_bench_live_measures_the_stage_in_one_and_two_threads_on_the_same_frames
     assert one["frames"] == two["frames"] == loop["frames"] >= 60
     assert live["ratio"] == loop["fps"] / two["fps"] and live["threads_vs_one"] == two["fps"] / one["fps"]
     assert loop["words"] >= 1  # the looped I LOVE YOU clip is recognised
+
+
+def test_bench_extraction_compares_workers_and_a_lone_video_in_one_and_two_threads(shared, capsys):
+    assert main(["bench", "--shared", str(shared()), "--frames", "60", "--videos", "2", "--skip", "classifier", "live",
+                 "training", "--json"]) == 0
+    ex = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["extraction"]
+    assert ex["one"]["videos"] == ex["all"]["videos"] == 2
+    assert ex["ratio"] == ex["all"]["videos_per_s"] / ex["one"]["videos_per_s"]
+    lone = ex["lone_video"]
+    assert lone["serial"]["frames"] == lone["threads"]["frames"] >= 60
+    assert lone["ratio"] == lone["threads"]["fps"] / lone["serial"]["fps"]

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 from signlstm.cli import main
 from signlstm.datasets import load
 
@@ -16,6 +18,15 @@ def test_collect_headless_from_a_clip_writes_loadable_sequences(shared, tmp_path
             "--data", str(data), "--source", clip, "--headless"]
     assert main(args) == 0
     assert "collected 4 sequence(s)" in capsys.readouterr().out
+    # landmarked in threads, the frames are the clip's first 40 in order, with the keypoints of a serial run
+    from signlstm.landmarks import video_keypoints
+    from signlstm.sources import open_source
+
+    with open_source(clip) as src:
+        serial = video_keypoints(src)
+    for i, (action, seq) in enumerate([("hello", "0"), ("hello", "1"), ("thanks", "0"), ("thanks", "1")]):
+        got = np.stack([np.load(data / action / seq / f"{f}.npy") for f in range(10)])
+        assert np.array_equal(got, serial[10 * i:10 * i + 10]), f"{action}/{seq}"
     assert sorted(p.name for p in (data / "hello").iterdir()) == ["0", "1"]
     assert sorted(p.name for p in (data / "hello" / "0").iterdir()) == sorted(f"{i}.npy" for i in range(10))
     loaded = load([data], length=10)
@@ -78,3 +89,25 @@ def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
     saved = collect(["hello"], 2, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=10,
                     window=True, pause=0.1)
     assert saved == 2 and load([tmp_path / "d"], length=10).X.shape == (2, 10, 1662)
+
+
+def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path, monkeypatch):
+    """A real clip posing as a camera (``live``, one frame every 1/30 s whether or not it is used; a physical webcam
+    cannot run here): the pause before each sequence consumes live frames, then the sequence records the next ones."""
+    from signlstm import recording, sources
+
+    real = sources.open_source
+
+    def camera(spec):
+        src = real(spec)
+        src.live, read = True, src.read
+        src.read = lambda: time.sleep(1 / 30) or read()
+        return src
+
+    monkeypatch.setattr(sources, "open_source", camera)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    saved = recording.collect(["hello"], 1, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=8,
+                              window=True, pause=0.2)
+    assert saved == 1
+    X = load([tmp_path / "d"], length=8).X
+    assert X.shape == (1, 8, 1662) and X[0, :, :132].any(axis=1).all()  # the signer's pose in every recorded frame

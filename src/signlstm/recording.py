@@ -6,8 +6,8 @@ memory and written by :class:`~signlstm.datasets.SequenceWriter` only once compl
 interrupted run never leaves a partial sequence, and reruns number after the highest existing one.
 Frames are read and landmarked in threads (:class:`~signlstm.pipeline.Pipeline`, as in ``live``): the
 pose of the next frame is found while the hands and face of this one are (full Holistic on 2 cores:
-34.6 instead of 26.0 frames per second in ``signlstm bench``); from a file the frames and keypoints are
-the same as one after the other.
+34.6 instead of 26.0 frames per second, ``signlstm bench`` with a tutorial model, see the README); from
+a file the frames and keypoints are the same as one after the other.
 """
 from __future__ import annotations
 

@@ -58,14 +58,22 @@ class Pipeline:
         self.drop = bool(getattr(source, "live", False))
         self.stop = threading.Event()
         self.dropped = 0
+        self._count = threading.Lock()  # several threads drop frames
         self.threads: list[threading.Thread] = []
+
+    def _forward(self, q: queue.Queue, item) -> None:
+        """Hand ``item`` on (dropping the queue's oldest when a camera's queue is full) and count what was dropped."""
+        dropped = _put(q, item, self.stop, self.drop)
+        if dropped:
+            with self._count:
+                self.dropped += dropped
 
     def _read(self, out: queue.Queue):
         try:
             for i, item in enumerate(self.source):
                 if self.stop.is_set():
                     break
-                self.dropped += _put(out, (i, item, item), self.stop, self.drop)
+                self._forward(out, (i, item, item))
             _put(out, _End(), self.stop, False)
         except BaseException as e:  # handed to the consumer, which re-raises it
             _put(out, _End(e), self.stop, False)
@@ -79,7 +87,7 @@ class Pipeline:
                 return
             try:
                 i, image, value = item
-                self.dropped += _put(out, (i, image, step(value)), self.stop, self.drop)
+                self._forward(out, (i, image, step(value)))
             except BaseException as e:
                 _put(out, _End(e), self.stop, False)
                 return

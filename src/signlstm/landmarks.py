@@ -116,7 +116,6 @@ class Holistic:
 
     def __init__(self, static_image_mode: bool = False, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, face: bool = True):
-        self.results = None  # the last result: MediaPipe's landmark lists by Holistic's field names
         self.frames = [0, 0]  # frames through each stage
         self._graphs = []
         with _quiet_stderr():
@@ -153,10 +152,9 @@ class Holistic:
         with _quiet_stderr(self.frames[1] < _QUIET_FRAMES):
             out = self._graphs[1].process(feed)
         self.frames[1] += 1
-        self.results = SimpleNamespace(pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),
-                                       left_hand_landmarks=out.left_hand_landmarks,
-                                       right_hand_landmarks=out.right_hand_landmarks)
-        return layout.extract_keypoints(self.results)
+        return layout.extract_keypoints(SimpleNamespace(  # MediaPipe's landmark lists by Holistic's field names
+            pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),
+            left_hand_landmarks=out.left_hand_landmarks, right_hand_landmarks=out.right_hand_landmarks))
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """(1662,) float64 keypoints of one BGR frame, in the tutorial's order."""

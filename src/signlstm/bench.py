@@ -112,10 +112,7 @@ def landmark_stage(video, face: bool = True, threads: bool = False) -> dict:
     with Holistic(face=face) as h:
         h(images[0])
         t0 = time.perf_counter()
-        if threads:
-            n = sum(1 for _ in Pipeline(images, h))
-        else:
-            n = sum(1 for img in images if h(img) is not None)
+        n = sum(1 for _ in (Pipeline(images, h) if threads else map(h, images)))
         seconds = time.perf_counter() - t0
     return {"frames": n, "fps": n / seconds, "threads": 2 if threads else 1}
 
@@ -177,9 +174,9 @@ def rss_mb() -> float:
 
 def soak(bundle, video, frames: int) -> dict:
     """RSS before and after a headless live run of ``frames`` frames (the clip looped), after a warm-up."""
-    from .live import run
-
     import gc
+
+    from .live import run
 
     run(bundle, video, max_frames=300)
     gc.collect()  # what earlier measurements left behind is not the live loop's

@@ -38,8 +38,9 @@ def run(args):
             say(f"classifier  fast p50 {c['fast']['p50_ms']:.3f} ms p95 {c['fast']['p95_ms']:.3f} ms | predict p50 "
                 f"{c['predict']['p50_ms']:.3f} ms p95 {c['predict']['p95_ms']:.3f} ms | {c['speedup_p50']:.1f}x faster,"
                 f" max |diff| {c['max_abs_diff']:.1e}")
-        if "live" not in args.skip:
+        if not {"live", "extraction"} <= set(args.skip):  # the clip looped, for the live loop and the lone video
             video = bench.looped_clip(clip, args.frames, Path(tmp) / "loop.avi")
+        if "live" not in args.skip:
             full = bench.landmark_stage(video)
             lean = full if bundle.reads_face else bench.landmark_stage(video, face=False)
             # The two-thread stage and the live loop that runs it, interleaved twice: load that drifts during the
@@ -72,7 +73,7 @@ def run(args):
             videos = [clips[i % len(clips)] for i in range(args.videos)]
             one = bench.extraction(videos, 1)
             allc = bench.extraction(videos, os.cpu_count() or 1)
-            lone = bench.lone_video(bench.looped_clip(clip, args.frames, Path(tmp) / "lone.avi"))
+            lone = bench.lone_video(video)
             report["extraction"] = {"one": one, "all": allc, "ratio": allc["videos_per_s"] / one["videos_per_s"],
                                     "lone_video": lone}
             say(f"extraction  {one['videos_per_s']:.2f} videos/s with 1 worker ({one['cores_busy']:.2f} cores busy) | "

@@ -147,6 +147,15 @@ def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
     assert sorted(tmp_path.rglob("*.json")) == before and again["results"] == res["results"]
 
 
+def test_own_accuracy_holds_out_what_each_action_can_spare(base):
+    from signlstm.fewshot import within_signer_accuracy
+
+    bundle, _ = base
+    data = signer("s12")
+    assert np.isnan(within_signer_accuracy(bundle, data.subset(choose_shots(data, 1))))  # nothing to hold out
+    assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds of 3 per action
+
+
 def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):
     # Earlier recordings of the person (the tutorial author's own hello / thanks, 5 each) plus one hello recorded
     # now from a real clip; --then-adapt fits the model to all of them right after recording.

@@ -167,6 +167,9 @@ def within_signer_accuracy(base, data, seed: int = 0, folds: int = 5) -> float:
 
     from .adapt import forward_fn, split_model
 
+    folds = min(folds, min(int((data.labels == a).sum()) for a in set(data.labels.tolist())))
+    if folds < 2 or len(set(data.labels.tolist())) < 2:
+        return float("nan")  # too few sequences of some action to hold any out
     inp, cut, _, _ = split_model(base.model)
     features = forward_fn(keras.Model(inp, cut))(data.X)
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
@@ -338,7 +341,7 @@ def format_cv(res: dict) -> str:
         lines.append(row)
     mean = {k: float(np.mean([r["k"][k]["acc"] for r in rs])) for k in shots}
     row = (f"{'mean':9}{pct(np.mean([r.get('base_acc', np.nan) for r in rs]))}"
-           + (pct(np.mean([r["own_acc"] for r in rs])) + " |" if own else "") + "".join(pct(mean[k]) for k in shots))
+           + (pct(np.nanmean([r["own_acc"] for r in rs])) + " |" if own else "") + "".join(pct(mean[k]) for k in shots))
     if tut:
         row += " |" + "".join(pct(np.mean([r["k"][k]["tutorial_acc"] for r in rs])) for k in shots)
     row += " |" + "".join(f"{np.median([r['k'][k]['seconds'] for r in rs]):7.1f}" for k in shots)
@@ -353,8 +356,8 @@ def format_cv(res: dict) -> str:
                      f"{TARGET_SIGNER:.0%}" + (", below: " + ", ".join(
                          f"{s} {100 * a:.1f}% (errors {_fmt_err(next(r for r in rs if r['signer'] == s)['k'][k]['errors'])})"
                          for s, a in low.items()) if low else ""))
-    if own:
-        accs = {r["signer"]: r["own_acc"] for r in rs}
+    accs = {r["signer"]: r["own_acc"] for r in rs if np.isfinite(r.get("own_acc", np.nan))}
+    if accs:
         low = {s_: a for s_, a in accs.items() if a < TARGET_SIGNER}
         lines.append(f"own (5-fold within the signer): mean {100 * np.mean(list(accs.values())):.1f}%, "
                      f"{len(accs) - len(low)}/{len(accs)} signers >= {TARGET_SIGNER:.0%}"

@@ -153,7 +153,7 @@ def test_own_accuracy_holds_out_what_each_action_can_spare(base):
     bundle, _ = base
     data = signer("s12")
     assert np.isnan(within_signer_accuracy(bundle, data.subset(choose_shots(data, 1))))  # nothing to hold out
-    assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds of 3 per action
+    assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds: 3 per action to learn, 1 held out
 
 
 def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):

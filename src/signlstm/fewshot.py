@@ -167,8 +167,9 @@ def within_signer_accuracy(base, data, seed: int = 0, folds: int = 5) -> float:
 
     from .adapt import forward_fn, split_model
 
-    folds = min(folds, min(int((data.labels == a).sum()) for a in set(data.labels.tolist())))
-    if folds < 2 or len(set(data.labels.tolist())) < 2:
+    counts = [int((data.labels == a).sum()) for a in set(data.labels.tolist())]
+    folds = min([folds] + counts)
+    if folds < 2 or len(counts) < 2:
         return float("nan")  # too few sequences of some action to hold any out
     inp, cut, _, _ = split_model(base.model)
     features = forward_fn(keras.Model(inp, cut))(data.X)

@@ -1,6 +1,6 @@
 """Fit a trained bundle to a new person (and new signs) from a handful of their recordings, in seconds.
 
-Method (chosen by measurement, see :mod:`signlstm.fewshot`): the base network up to its learned ``embedding`` is kept
+Method (chosen by measurement, see :mod:`signlstm.judging.fewshot`): the base network up to its learned ``embedding`` is kept
 frozen (the trunk: body-relative features, GRU, pooling); the ``embedding`` layer is fine-tuned and a new softmax
 ``head`` is trained on it, one output per action of the new data (actions the base knows keep their name, new ones
 are added), plus the base's rejection output ``none`` when it has one.
@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from .bundle import Bundle, library_versions
+from .models.bundle import Bundle, library_versions
 from .datasets import NONE, Dataset
 from .errors import SignlstmError
 

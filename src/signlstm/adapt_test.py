@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from signlstm.adapt import adapt, choose_shots, output_labels
-from signlstm.bundle import load_bundle, save_bundle
+from signlstm.models.bundle import load_bundle, save_bundle
 from signlstm.cli import main
 from signlstm.conftest import shared_path
 from signlstm.datasets import NONE, add_negatives, concat, load_npz
@@ -25,7 +25,7 @@ def signer(name):
 def base(tmp_path_factory):
     """The shipped model when it has a 'none' output and never saw one of the ODD signers; otherwise a small
     default-recipe base trained here (6 signers with the common gestures, 12 epochs, 'none' from no-hand windows)."""
-    from signlstm.bundle import DEFAULT_MODEL
+    from signlstm.models.bundle import DEFAULT_MODEL
 
     if (DEFAULT_MODEL / "signlstm.json").exists():
         shipped = load_bundle(DEFAULT_MODEL)
@@ -129,7 +129,7 @@ def test_bad_shots_is_one_line_error(base, tmp_path, capsys):
 
 
 def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
-    from signlstm.fewshot import few_shot_cv, format_cv
+    from signlstm.judging.fewshot import few_shot_cv, format_cv
 
     files = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s04", "s12")]
     kw = dict(workers=1, cache=tmp_path, epochs=2, tutorial_epochs=2, time_k=None, signers=["s12"],
@@ -148,7 +148,7 @@ def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
 
 
 def test_own_accuracy_holds_out_what_each_action_can_spare(base):
-    from signlstm.fewshot import within_signer_accuracy
+    from signlstm.judging.fewshot import within_signer_accuracy
 
     bundle, _ = base
     data = signer("s12")

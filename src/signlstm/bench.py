@@ -49,7 +49,7 @@ def training(data, epochs: int = 3, seed: int = 0) -> dict:
 
     import keras
 
-    from . import recipes
+    from .models import recipes
     from .training import fit
 
     class EpochTimer(keras.callbacks.Callback):

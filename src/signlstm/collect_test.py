@@ -84,7 +84,7 @@ def test_missing_source_is_a_clear_error(tmp_path, capsys):
 
 def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    from signlstm.recording import collect
+    from signlstm.recorder import collect
 
     saved = collect(["hello"], 2, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=10,
                     window=True, pause=0.1)
@@ -94,7 +94,7 @@ def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
 def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path, monkeypatch):
     """A real clip posing as a camera (``live``, one frame every 1/30 s whether or not it is used; a physical webcam
     cannot run here): the pause before each sequence consumes live frames, then the sequence records the next ones."""
-    from signlstm import recording, sources
+    from signlstm import recorder as recording, sources
 
     real = sources.open_source
 

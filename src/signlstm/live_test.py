@@ -19,7 +19,7 @@ def _small_recipe():
     import keras
     from keras import layers
 
-    from signlstm.recipes import Recipe
+    from signlstm.models.recipes import Recipe
 
     def build(n, t):
         m = keras.Sequential([keras.Input((t, 1662)), layers.LSTM(24), layers.Dense(n, activation="softmax")])
@@ -32,7 +32,7 @@ def _small_recipe():
 @pytest.fixture(scope="module")
 def clip_model(tmp_path_factory):
     """A small model trained on every 30-frame window of the three rohan937 clips, and their keypoints."""
-    from signlstm.bundle import save_bundle
+    from signlstm.models.bundle import save_bundle
     from signlstm.conftest import shared_path
     from signlstm.datasets import Dataset
     from signlstm.extraction import extract_videos, to_sequences
@@ -88,7 +88,7 @@ def test_keypoint_replay_writes_video_and_strip(clip_model, tmp_path, capsys):
 
 
 def test_serial_and_pipelined_loops_agree(clip_model, shared):
-    from signlstm.bundle import load_bundle
+    from signlstm.models.bundle import load_bundle
     from signlstm.live import run
 
     model, _ = clip_model
@@ -103,7 +103,7 @@ def test_window_offscreen_and_quit_keys(clip_model, monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     import pygame
 
-    from signlstm.bundle import load_bundle
+    from signlstm.models.bundle import load_bundle
     from signlstm.live import run
     from signlstm.window import Window
 
@@ -175,7 +175,7 @@ def test_shipped_model_reads_the_shipped_demo(capsys):
     frames back to back). Every window inside one clip gets that clip's sign as its top class; live emits no wrong
     word, in order, and at least two of the three (the 37-frame hello leaves only 8 whole windows for a rule that
     wants 10 agreeing ones, so it is a close call)."""
-    from signlstm.bundle import load_bundle
+    from signlstm.models.bundle import load_bundle
 
     demo = Path(__file__).resolve().parents[2] / "demo" / "rohan937_hello_thanks_iloveyou.npy"
     X = np.load(demo)

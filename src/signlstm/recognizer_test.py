@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from signlstm import layout
-from signlstm.bundle import Bundle
+from signlstm.models.bundle import Bundle
 from signlstm.recognizer import Recognizer
 
 

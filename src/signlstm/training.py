@@ -7,8 +7,8 @@ import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from . import recipes
-from .bundle import Bundle, library_versions
+from .models import recipes
+from .models.bundle import Bundle, library_versions
 from .datasets import NONE, Dataset
 from .errors import SignlstmError
 

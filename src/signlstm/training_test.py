@@ -1,7 +1,7 @@
 """Training helpers: the rejection prior correction."""
 import numpy as np
 
-from . import features
+from .models import features
 from .training import lower_reject_logit
 
 

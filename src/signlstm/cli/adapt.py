@@ -29,7 +29,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None):
 
     t0 = time.time()
     from ..adapt import adapt, load_negatives, use_compilation_cache
-    from ..bundle import save_bundle
+    from ..models.bundle import save_bundle
 
     use_compilation_cache()
     base = common.open_model(args)

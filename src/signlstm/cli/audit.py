@@ -11,7 +11,7 @@ def register(sub):
 
 
 def run(args):
-    from ..audit import audit, format_findings, write_fixes
+    from ..judging.audit import audit, format_findings, write_fixes
 
     data = common.load_data(args)
     result = audit(data, n_splits=args.splits)

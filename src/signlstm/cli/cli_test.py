@@ -15,7 +15,7 @@ from signlstm.cli import main
 def trained(tmp_path_factory):
     """The default recipe trained briefly on one DEV signer (s03), 20% held back."""
     from signlstm.conftest import shared_path
-    from signlstm.bundle import save_bundle
+    from signlstm.models.bundle import save_bundle
     from signlstm.datasets import load_npz
     from signlstm.training import fit
 

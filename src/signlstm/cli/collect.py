@@ -21,7 +21,7 @@ def register(sub):
 
 def run(args):
     from ..errors import SignlstmError
-    from ..recording import collect
+    from ..recorder import collect
 
     if args.sequences < 1 or args.length < 1:
         raise SignlstmError("--sequences and --length must be at least 1")

@@ -34,8 +34,8 @@ def load_data(args, actions=None, require_all=False):
 
 def open_model(args):
     """Load ``--model`` (or the shipped one) and warn when it looks untrained."""
-    from ..bundle import load_bundle
-    from ..legacy import looks_untrained
+    from ..models.bundle import load_bundle
+    from ..models.legacy import looks_untrained
 
     bundle = load_bundle(args.model, getattr(args, "actions", None))
     if looks_untrained(bundle.model):

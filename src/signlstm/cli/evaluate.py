@@ -29,10 +29,10 @@ def register(sub):
 
 def run(args):
     if args.cv:
-        from ..crossval import run_cli
+        from ..judging.crossval import run_cli
 
         return run_cli(args)
-    from ..evaluation import evaluate, format_report, plot_confusion
+    from ..judging.metrics import evaluate, format_report, plot_confusion
 
     bundle = common.open_model(args)
     data = common.load_data(args, actions=[a for a in bundle.labels if a != bundle.reject_label]

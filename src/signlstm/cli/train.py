@@ -17,12 +17,12 @@ def register(sub):
 
 
 def run(args):
-    from ..bundle import save_bundle
+    from ..models.bundle import save_bundle
     from ..training import fit
 
     data = common.load_data(args, require_all=True)
     if args.fixes:
-        from ..audit import apply_fixes
+        from ..judging.audit import apply_fixes
 
         data = apply_fixes(data, args.fixes)
     if args.negatives:

@@ -85,7 +85,7 @@ def clip_keypoints() -> dict[str, np.ndarray]:
 @pytest.fixture(scope="session")
 def trained_model(clip_keypoints, tmp_path_factory):
     """A bundle trained here: the clips' looped windows plus two DEV signers, the default recipe, 10 epochs."""
-    from signlstm.bundle import load_bundle, save_bundle
+    from signlstm.models.bundle import load_bundle, save_bundle
     from signlstm.datasets import Dataset, concat, load
     from signlstm.training import fit
 

@@ -332,7 +332,7 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     import inspect
 
     from ..adapt import adapt
-    from ..bundle import load_bundle, save_bundle
+    from ..models.bundle import load_bundle, save_bundle
     from ..datasets import load
 
     state.update(phase="loading your recordings", progress=0.05)

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .datasets import NONE
+from ..datasets import NONE
 
 # Signer+label cells whose recorded gesture is the common one, from ../shared/data/signers/VARIANTS.md ("DEV table"):
 # cells assigned hello-A (any motion: A, A1, A2, A3, mixed), thanks-A, thanks-B, thanks-A/B or iloveyou-A, and not
@@ -52,7 +52,7 @@ def _init_worker(data_paths, negative_paths, length):
     import warnings
 
     warnings.filterwarnings("ignore")
-    from .datasets import load
+    from ..datasets import load
 
     _STATE["data"] = load(data_paths, length=length)
     _STATE["neg"] = load(negative_paths, length=length or _STATE["data"].seq_len) if negative_paths else None
@@ -130,11 +130,11 @@ PRIOR_SHIFTS = (-1.0, 0.0, 1.0, 2.0)  # extra lowering of the none logit for the
 
 def _run_fold(task):
     """Train one recipe/seed without ``signer``, test on ``signer``: predictions and timings."""
-    from . import recipes
+    from ..models import recipes
     from .audit import apply_fixes
-    from .datasets import Dataset, concat, no_hand_windows
-    from .layout import hands_present
-    from .training import fit
+    from ..datasets import Dataset, concat, no_hand_windows
+    from ..layout import hands_present
+    from ..training import fit
 
     arch, seed, signer, epochs, fixes, neg_test = task
     data, neg = _STATE["data"], _STATE["neg"]
@@ -367,8 +367,8 @@ def run_cli(args) -> int:
 
     from tqdm.auto import tqdm
 
-    from .datasets import load
-    from .errors import SignlstmError
+    from ..datasets import load
+    from ..errors import SignlstmError
 
     if getattr(args, "shots", None):
         try:
@@ -381,7 +381,7 @@ def run_cli(args) -> int:
     signers = sorted(set(data.groups.tolist()))
     if len(signers) < 2:
         raise SignlstmError(f"--cv signers needs at least 2 signers, the data has {signers}")
-    from . import recipes
+    from ..models import recipes
 
     archs = list(dict.fromkeys(args.arch))
     for a in archs:
@@ -441,7 +441,7 @@ def run_cli(args) -> int:
             results.append(r)
     summary = summarize(results, archs)
     if getattr(args, "results", None):
-        from .files import write_text
+        from ..files import write_text
 
         write_text(args.results, json.dumps({"header": header, "results": results}, default=str) + "\n")
     wall = time.time() - t_start

@@ -1,7 +1,7 @@
 """Training recipes: a model builder plus how to fit it.
 
 ``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own
-signer-independent recipe (see :mod:`signlstm.features`).
+signer-independent recipe (see :mod:`signlstm.models.features`).
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Callable
 
 import keras
 
-from . import architectures, layout
+from . import architectures
+from .. import layout
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL}
 
 
 def get(name: str) -> Recipe:
-    from .errors import SignlstmError
+    from ..errors import SignlstmError
 
     if name == "default" and "default" not in RECIPES:
         from . import features  # noqa: F401  registers the default recipe

@@ -30,8 +30,9 @@ from keras import layers, ops
 
 import numpy as np
 
-from . import layout, recipes
-from .augment import ASPECT, FACE_POINTS
+from .. import layout
+from . import recipes
+from ..augment import ASPECT, FACE_POINTS
 
 POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
 _COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
@@ -182,7 +183,7 @@ def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: in
 
 
 def _register():
-    from . import augment
+    from .. import augment
 
     recipes.RECIPES["default"] = recipes.Recipe(
         name="default",
@@ -190,7 +191,7 @@ def _register():
         epochs=20,
         batch_size=64,
         test_split=0.0,  # a random split is not signer-independent; use `evaluate --cv signers`
-        preprocessing="inside the model: signlstm.features.BodyFeatures (body-relative pose, no face mesh, "
+        preprocessing="inside the model: signlstm.models.features.BodyFeatures (body-relative pose, no face mesh, "
                       "wrist-relative hands with missing/low-hand mask, motion)",
         augment=augment.augment,
         stratify=True,

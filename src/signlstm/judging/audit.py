@@ -1,6 +1,6 @@
 """Data audit: find likely label problems before training, and apply the resulting fixes file.
 
-1. Every sequence gets a pooled feature vector (mean/std/min/max over time of :class:`signlstm.features.BodyFeatures`).
+1. Every sequence gets a pooled feature vector (mean/std/min/max over time of :class:`signlstm.models.features.BodyFeatures`).
 2. Signer-grouped out-of-fold probabilities: a logistic regression is trained on the other signers only (mirrored
    copies added so left- and right-handed signers look alike) and predicts each held-out signer's sequences.
 3. ``cleanlab.filter.find_label_issues`` flags sequences whose label disagrees with those probabilities.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import layout
-from .datasets import Dataset
-from .errors import BadInput
-from .files import write_text
+from .. import layout
+from ..datasets import Dataset
+from ..errors import BadInput
+from ..files import write_text
 
 FIELDS = ["source", "label", "action", "new_label", "reason"]  # label = as recorded (a packed source names only the file and sequence number)
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
@@ -60,7 +60,7 @@ def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
     each hand and both are seen, where the dominant wrist is (body frame) and how much it moves, hand distance."""
     import keras
 
-    from .features import N_FEATURES, BodyFeatures, hand_blocks
+    from ..models.features import N_FEATURES, BodyFeatures, hand_blocks
 
     layer = BodyFeatures()
     F = np.concatenate([np.asarray(layer(keras.ops.convert_to_tensor(np.asarray(X[i:i + batch], np.float32))))

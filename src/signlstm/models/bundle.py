@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, layout
-from .errors import BadInput, SignlstmError
+from .. import __version__, layout
+from ..errors import BadInput, SignlstmError
 
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
+DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
 
 
 def library_versions() -> dict:

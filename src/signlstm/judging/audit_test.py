@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 from . import audit
-from .datasets import load
+from ..datasets import load
 
 
 @pytest.fixture(scope="module")
 def dev(request):
-    from .conftest import shared_path
+    from ..conftest import shared_path
 
     data = load([shared_path("data", "signers")])
     return data, audit.audit(data)
@@ -69,7 +69,7 @@ def test_fixes_file_round_trip_and_apply(dev, tmp_path):
 
 
 def test_bad_fixes_file_is_a_named_error(tmp_path):
-    from .errors import BadInput
+    from ..errors import BadInput
 
     p = tmp_path / "f.csv"
     p.write_text("source,label,action,new_label,reason\nx.npz#1,hello,rename,thanks,?\n")

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from . import augment, features, layout
-from .datasets import NONE, load
+from .. import augment, layout
+from . import features
+from ..datasets import NONE, load
 
 
 def _feats(X):
@@ -89,8 +90,8 @@ def test_default_model_has_embedding_and_head():
 
 def test_default_recipe_beats_chance_on_an_unseen_signer(shared, tmp_path):
     from .bundle import load_bundle, save_bundle
-    from .evaluation import evaluate
-    from .training import fit
+    from ..judging.metrics import evaluate
+    from ..training import fit
 
     train = load([shared("data", "signers", f"{s}.npz") for s in ("s08", "s11", "s13", "s15")])
     test = load([shared("data", "signers", "s19.npz")])
@@ -105,7 +106,7 @@ def test_default_recipe_beats_chance_on_an_unseen_signer(shared, tmp_path):
 
 def test_shipped_model_loads_and_recognises_a_dev_signer(shared):
     from .bundle import DEFAULT_MODEL, load_bundle
-    from .evaluation import evaluate
+    from ..judging.metrics import evaluate
 
     if not (DEFAULT_MODEL / "model.keras").exists():
         pytest.fail(f"{DEFAULT_MODEL} is missing: the shipped model must be in the repository")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import crossval
-from .datasets import NONE, Dataset, add_negatives, load
+from ..datasets import NONE, Dataset, add_negatives, load
 
 
 def test_consistent_cells_follow_variants_md():

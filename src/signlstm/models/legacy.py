@@ -6,9 +6,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import layout
+from .. import layout
 from .bundle import Bundle
-from .errors import BadInput
+from ..errors import BadInput
 
 
 class CompatLSTM(keras.layers.LSTM):

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from signlstm import architectures, bundle, legacy
+from signlstm.models import architectures, bundle, legacy
 from signlstm.datasets import load_npz
 from signlstm.errors import BadInput
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from . import layout
+from .. import layout
 
 
 def build_tutorial_model(n_actions: int, seq_len: int = layout.SEQ_LEN,

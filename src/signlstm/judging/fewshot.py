@@ -59,9 +59,9 @@ def _limit_threads():
 def train_base(paths, held_out: str, out: Path, recipe: str = "default", epochs: int | None = None, seed: int = 0,
                negatives=None, fixes=None) -> dict:
     """Train ``recipe`` on every signer in ``paths`` except ``held_out`` and save the bundle to ``out``."""
-    from .bundle import save_bundle
-    from .datasets import add_negatives, load
-    from .training import fit
+    from ..models.bundle import save_bundle
+    from ..datasets import add_negatives, load
+    from ..training import fit
 
     t0 = time.time()
     data = load(paths)
@@ -122,9 +122,9 @@ def run_fold(task: dict) -> dict:
     the same shots; test both on the signer's other sequences."""
     import keras
 
-    from .adapt import adapt, choose_shots
-    from .bundle import load_bundle
-    from .training import fit
+    from ..adapt import adapt, choose_shots
+    from ..models.bundle import load_bundle
+    from ..training import fit
 
     data, signer, seed = task["data"], task["signer"], task["seed"]
     out = {"signer": signer, "seed": seed, "n": len(data), "k": {}}
@@ -165,7 +165,7 @@ def within_signer_accuracy(base, data, seed: int = 0, folds: int = 5) -> float:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from .adapt import forward_fn, split_model
+    from ..adapt import forward_fn, split_model
 
     counts = [int((data.labels == a).sum()) for a in set(data.labels.tolist())]
     folds = min([folds] + counts)
@@ -222,8 +222,8 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache: 
     """Few-shot leave-one-signer-out cross-validation; see the module docstring. Returns per-signer results."""
     import multiprocessing as mp
 
-    from .datasets import load
-    from .errors import SignlstmError
+    from ..datasets import load
+    from ..errors import SignlstmError
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
@@ -255,7 +255,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache: 
 
     def keep(r):
         results.append(r)
-        from .files import write_text
+        from ..files import write_text
 
         write_text(fold_dir / f"{r['signer']}.json", json.dumps(r, default=str))
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support
 
-from .bundle import Bundle
-from .datasets import NONE, Dataset
-from .errors import SignlstmError
-from .files import write_atomic
+from ..models.bundle import Bundle
+from ..datasets import NONE, Dataset
+from ..errors import SignlstmError
+from ..files import write_atomic
 
 
 def decide(bundle: Bundle, probs: np.ndarray) -> np.ndarray:

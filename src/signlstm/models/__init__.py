@@ -1,0 +1,1 @@
+"""The networks: architecture builders, input features, training recipes, the model bundle and tutorial-era loading."""

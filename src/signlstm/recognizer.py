@@ -19,6 +19,20 @@ STABILITY = 10
 SENTENCE = 5
 
 
+def decide(labels, probs, lower_reject: float = 0.0, reject: str | None = "none") -> np.ndarray:
+    """The one decision: the label of the most probable output per row of ``probs`` (N, classes).
+
+    ``lower_reject`` > 0 divides the rejection output's probability by ``e**lower_reject`` first (< 0 raises it),
+    the prior shift the cross-validation's trade-off table reports.
+    """
+    p = np.atleast_2d(np.asarray(probs, np.float64))
+    labels = list(labels)
+    if lower_reject and reject in labels:
+        p = p.copy()
+        p[:, labels.index(reject)] *= np.exp(-lower_reject)
+    return np.array(labels)[p.argmax(1)] if len(p) else np.array([], dtype=str)
+
+
 @dataclass
 class Step:
     """What one frame produced: probabilities once the window is full, and the word emitted, if any."""

@@ -1,8 +1,14 @@
-"""Sequences of keypoint frames with their labels and signer ids.
+"""Sequences of keypoint frames with their labels and signer ids, read in bounded memory.
 
 Two on-disk forms are read: the tutorial's ``MP_Data/<action>/<seq>/<frame>.npy`` tree and
 packed ``.npz`` files (``X`` (N, T, 1662), ``y``, ``seq``, optional ``actions``; the file name
-is the signer id). Every file is checked, and a defect raises :class:`BadInput` naming it.
+is the signer id). Every file is checked, and a defect raises :class:`BadInput` naming it (and the
+sequence and frame inside a packed file). Declared sizes are read before anything is allocated
+(:mod:`signlstm.limits`).
+
+:func:`stream` yields the data in chunks of :data:`CHUNK` sequences (an ``.npz`` member read incrementally from its
+zip entry, a tree folder by folder): ``predict`` and ``evaluate`` hold one chunk at a time. :func:`load` collects
+everything into one :class:`Dataset`, holding only the parts a model reads (``parts``) in ``dtype``.
 :class:`SequenceWriter` writes the tutorial tree atomically for ``collect``, ``extract`` and the web page.
 """
 from __future__ import annotations
@@ -10,38 +16,88 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
-from . import layout
+from . import layout, limits
 from .errors import BadInput, SignlstmError
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 NONE = "none"  # the rejection label: none of the known signs
+CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
 _LFS_MAGIC = b"version https://git-lfs"
-_NPY_MAGIC = b"\x93NUMPY"
+_NPY_MAGIC = limits.NPY_MAGIC
+
+
+def columns(parts) -> np.ndarray | None:
+    """Frame columns of the named parts (``layout.PARTS`` names), in frame order; None for all 1662."""
+    if parts is None:
+        return None
+    names = set(parts)
+    unknown = names - {p.name for p in layout.PARTS}
+    if unknown:
+        raise SignlstmError(f"unknown keypoint part(s) {sorted(unknown)}")
+    if names >= {p.name for p in layout.PARTS}:
+        return None
+    return np.concatenate([np.arange(p.start, p.stop) for p in layout.PARTS if p.name in names])
 
 
 @dataclass
 class Dataset:
-    """N sequences: ``X`` (N, T, 1662) float32, a label, a signer/group id and a source per sequence."""
+    """N sequences of T frames, with a label, a signer/group id and a source per sequence.
 
-    X: np.ndarray
+    ``frames`` holds what the loader was asked to keep: every value of the 1662-value frame as float32 (the default:
+    T x 1662 x 4 = 199,440 bytes per 30-frame sequence), or only the ``columns`` of some parts in a smaller dtype
+    (``load(parts=..., dtype=np.float16)``): the shipped model's pose + hands, 258 values, take 30 x 258 x 2 = 15,480
+    bytes per sequence, 13x less; the tutorial model's whole frame as float16 99,720. Labels, groups and sources add
+    about 100 bytes. :attr:`X` and :meth:`batch` give 1662-value float32 frames (columns not kept are zeros).
+    """
+
+    frames: np.ndarray  # (N, T, K)
     labels: np.ndarray  # (N,) str
     groups: np.ndarray  # (N,) str
     sources: list[str]
     actions: list[str]  # label order; every label is in it
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    columns: np.ndarray | None = None  # the frame columns ``frames`` holds; None: all 1662
 
     def __len__(self) -> int:
-        return len(self.X)
+        return len(self.frames)
 
     @property
     def seq_len(self) -> int:
-        return int(self.X.shape[1])
+        return int(self.frames.shape[1])
+
+    @property
+    def bytes_per_sequence(self) -> int:
+        return int(np.prod(self.frames.shape[1:])) * self.frames.dtype.itemsize
+
+    @property
+    def X(self) -> np.ndarray:
+        """Every sequence as (N, T, 1662) float32: ``frames`` itself when it is that, else a new array of N x 199,440
+        bytes (use :meth:`batch` for a part of the data)."""
+        if self.columns is None and self.frames.dtype == np.float32:
+            return self.frames
+        return self.batch(slice(None))
+
+    def batch(self, idx) -> np.ndarray:
+        """The sequences ``idx`` as (n, T, 1662) float32."""
+        part = self.frames[idx]
+        if self.columns is None:
+            return part.astype(np.float32, copy=True)
+        out = np.zeros((*part.shape[:2], layout.FRAME_SIZE), np.float32)
+        out[..., self.columns] = part
+        return out
+
+    def chunks(self, size: int = CHUNK) -> Iterator[np.ndarray]:
+        """(n, T, 1662) float32 batches of at most ``size`` sequences, in order."""
+        for start in range(0, len(self), size):
+            yield self.batch(slice(start, start + size))
 
     @property
     def y(self) -> np.ndarray:
@@ -51,8 +107,8 @@ class Dataset:
 
     def subset(self, mask) -> "Dataset":
         idx = np.flatnonzero(mask) if np.asarray(mask).dtype == bool else np.asarray(mask)
-        return Dataset(self.X[idx], self.labels[idx], self.groups[idx],
-                       [self.sources[i] for i in idx], list(self.actions), list(self.skipped))
+        return Dataset(self.frames[idx], self.labels[idx], self.groups[idx],
+                       [self.sources[i] for i in idx], list(self.actions), list(self.skipped), self.columns)
 
     def relabel(self, mapping: dict[int, str | None]) -> "Dataset":
         """New labels for some sequences (index -> label, or None to drop the sequence)."""
@@ -64,7 +120,7 @@ class Dataset:
             else:
                 labels[i] = new
         actions = list(self.actions) + sorted(set(labels[keep]) - set(self.actions))
-        out = Dataset(self.X, labels, self.groups, self.sources, actions, list(self.skipped))
+        out = Dataset(self.frames, labels, self.groups, self.sources, actions, list(self.skipped), self.columns)
         return out.subset(keep)
 
     def summary(self) -> dict:
@@ -78,7 +134,8 @@ class Dataset:
 
 
 def concat(parts: list[Dataset], actions: list[str] | None = None) -> Dataset:
-    """Join datasets; the label order is ``actions`` or the first-seen order."""
+    """Join datasets; the label order is ``actions`` or the first-seen order. Parts that keep the same columns in the
+    same dtype are joined as they are, others as 1662-value float32 frames."""
     if not parts:
         raise SignlstmError("no data given")
     lengths = {p.seq_len for p in parts}
@@ -87,46 +144,75 @@ def concat(parts: list[Dataset], actions: list[str] | None = None) -> Dataset:
     order = list(actions) if actions else []
     for p in parts:
         order += [a for a in p.actions if a not in order and a in set(p.labels.tolist())]
+    cols = parts[0].columns
+    same = all((p.columns is None and cols is None) or (p.columns is not None and cols is not None and
+                                                        np.array_equal(p.columns, cols)) for p in parts)
+    same = same and len({p.frames.dtype for p in parts}) == 1
     return Dataset(
-        np.concatenate([p.X for p in parts]),
+        np.concatenate([p.frames for p in parts]) if same else np.concatenate([p.X for p in parts]),
         np.concatenate([p.labels for p in parts]),
         np.concatenate([p.groups for p in parts]),
         [s for p in parts for s in p.sources],
         order,
         [s for p in parts for s in p.skipped],
+        cols if same else None,
     )
 
 
+def no_person(X: np.ndarray) -> np.ndarray:
+    """True per sequence of ``X`` (N, T, F) where every value is zero: no person in any frame."""
+    return ~np.any(X.reshape(len(X), -1) != 0, axis=1)
+
+
+def _shape_problem(shape) -> str:
+    n = shape[-1] if shape else 0
+    return (f"frame has shape {tuple(shape)}, expected ({layout.FRAME_SIZE},): looks like {layout.describe_size(n)}, "
+            f"not MediaPipe Holistic's 1662-value layout")
+
+
 def read_frame(path: str | Path) -> np.ndarray:
-    """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect."""
+    """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect. Its header is read
+    first: a file declaring another shape is refused without reading its data."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            head = f.read(len(_LFS_MAGIC))
-            if head.startswith(_LFS_MAGIC):
+            if f.read(len(_LFS_MAGIC)).startswith(_LFS_MAGIC):
                 raise BadInput(path, "a Git LFS pointer, not keypoint data (run `git lfs pull` in the source repository)")
-            if not head.startswith(_NPY_MAGIC):
-                raise BadInput(path, "not an .npy file")
             f.seek(0)
-            arr = np.load(f, allow_pickle=False)
-    except BadInput:
+            header = limits.read_npy_header(f, path)
+            if len(header.shape) != 1 or header.shape[0] != layout.FRAME_SIZE:
+                raise BadInput(path, _shape_problem(header.shape))
+            if header.dtype.kind != "f":
+                raise BadInput(path, f"frame has dtype {header.dtype}, expected floating point")
+            data = f.read(header.nbytes)
+    except BadInput as e:
+        if e.problem.startswith("not an .npy array"):
+            raise BadInput(path, "not an .npy file") from None
         raise
-    except (OSError, ValueError, EOFError) as e:
+    except OSError as e:
         raise BadInput(path, f"unreadable .npy ({e})") from None
-    return check_frames(path, arr, single=True)
+    if len(data) < header.nbytes:
+        raise BadInput(path, f"truncated: holds {len(data)} of the {header.nbytes} bytes of a {header.describe()} frame")
+    return check_frames(path, np.frombuffer(data, header.dtype), single=True)
 
 
-def check_frames(path, arr: np.ndarray, single: bool = False) -> np.ndarray:
-    """Check the last axis is the 1662-value layout and values are finite."""
+def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:
+    """Check the last axis is the 1662-value layout and values are finite; (..., 1662) float32. For (N, T, 1662) the
+    first bad sequence and frame are named (``seq_ids``: the sequence ids to name them by)."""
     if arr.ndim == 0 or arr.shape[-1] != layout.FRAME_SIZE or (single and arr.ndim != 1):
-        n = arr.shape[-1] if arr.ndim else 0
-        raise BadInput(path, f"frame has shape {arr.shape}, expected ({layout.FRAME_SIZE},): "
-                             f"looks like {layout.describe_size(n)}, not MediaPipe Holistic's 1662-value layout")
+        raise BadInput(path, _shape_problem(arr.shape))
     if not np.issubdtype(arr.dtype, np.floating):
         raise BadInput(path, f"frame has dtype {arr.dtype}, expected floating point")
     arr = arr.astype(np.float32)
-    if not np.isfinite(arr).all():
-        raise BadInput(path, "frame holds NaN or infinite values")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        where = ""
+        if arr.ndim == 3:
+            i, t = np.argwhere(~finite.all(axis=2))[0]
+            where = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} "
+        elif arr.ndim == 2:
+            where = f"frame {np.argwhere(~finite.all(axis=1))[0][0]} "
+        raise BadInput(path, f"{where}holds NaN or infinite values")
     return arr
 
 
@@ -139,7 +225,12 @@ def _numbered(folder: Path, suffix: str = "") -> list[tuple[int, Path]]:
     return sorted(out)
 
 
-def _expected_length(counts: list[int], length: int | None) -> int:
+def _frame_count(folder: Path) -> int:
+    with os.scandir(folder) as it:
+        return sum(1 for e in it if e.name.endswith(".npy") and e.name[:-4].isdigit() and e.is_file())
+
+
+def _expected_length(counts, length: int | None) -> int:
     if length:
         return length
     common = Counter(counts).most_common(1)[0][0] if counts else layout.SEQ_LEN
@@ -147,12 +238,24 @@ def _expected_length(counts: list[int], length: int | None) -> int:
     return max(common, layout.SEQ_LEN) if common < layout.SEQ_LEN else common
 
 
-def load_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
-                 skip_bad: bool = False, group: str | None = None) -> Dataset:
-    """Read the tutorial layout ``root/<action>/<seq>/<frame>.npy``.
+@dataclass
+class Source:
+    """One file or tree, opened: its declared sequence count (an upper bound for a tree, whose bad sequences may be
+    skipped), sequence length, label order, and ``chunks(size)`` reading it as float32 1662-value chunks."""
 
-    Actions are the folder names (sorted) unless ``actions`` names them (in that order).
-    The sequence length is ``length`` or the most common frame count (at least 30).
+    path: Path
+    count: int
+    seq_len: int
+    actions: list[str]
+    chunks: Callable[[int], Iterator[Dataset]]
+
+
+def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
+                 skip_bad: bool = False, group: str | None = None) -> Source:
+    """The tutorial layout ``root/<action>/<seq>/<frame>.npy``, read sequence folder by sequence folder.
+
+    Actions are the folder names (sorted) unless ``actions`` names them (in that order). The sequence length is
+    ``length`` or the most common frame count (at least 30).
     """
     root = Path(root)
     if not root.is_dir():
@@ -161,69 +264,132 @@ def load_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in _numbered(root / a)]
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
-    frame_lists = [_numbered(d, ".npy") for _, d in seqs]
-    T = _expected_length([len(f) for f in frame_lists], length)
-    X, labels, sources, skipped = [], [], [], []
-    for (action, d), frames in zip(seqs, frame_lists):
-        try:
-            numbers = [n for n, _ in frames]
-            if numbers[:T] != list(range(min(T, len(numbers)))) or len(numbers) < T:
-                raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?)")
-            if len(numbers) > T:
-                raise BadInput(d, f"sequence has extra frames {numbers[T:]} beyond the {T}-frame layout")
-            X.append(np.stack([read_frame(p) for _, p in frames]))
-        except BadInput as e:
-            if not skip_bad:
-                raise
-            skipped.append((e.path, e.problem))
-            continue
-        labels.append(action)
-        sources.append(str(d))
-    if not X:
-        raise BadInput(root, f"no usable sequence ({len(skipped)} skipped)")
-    return Dataset(np.stack(X), np.array(labels), np.full(len(X), group or root.name),
-                   sources, [a for a in names if a in labels], skipped)
+    T = _expected_length((_frame_count(d) for _, d in seqs), length)
+    group = group or root.name
+
+    def chunks(size: int) -> Iterator[Dataset]:
+        X, labels, sources, skipped, used = [], [], [], [], 0
+
+        def emit():
+            return Dataset(np.stack(X) if X else np.zeros((0, T, layout.FRAME_SIZE), np.float32), np.array(labels, dtype=str),
+                           np.full(len(X), group), list(sources), list(names), list(skipped))
+
+        for action, d in seqs:
+            try:
+                numbers = [n for n, _ in _numbered(d, ".npy")]
+                if numbers[:T] != list(range(min(T, len(numbers)))) or len(numbers) < T:
+                    raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?)")
+                if len(numbers) > T:
+                    raise BadInput(d, f"sequence has extra frames {numbers[T:]} beyond the {T}-frame layout")
+                X.append(np.stack([read_frame(d / f"{n}.npy") for n in range(T)]))
+            except BadInput as e:
+                if not skip_bad:
+                    raise
+                skipped.append((e.path, e.problem))
+                continue
+            labels.append(action)
+            sources.append(str(d))
+            used += 1
+            if len(X) == size:
+                yield emit()
+                X, labels, sources, skipped = [], [], [], []
+        if X or skipped:
+            yield emit()
+        if not used:
+            raise BadInput(root, f"no usable sequence ({len(skipped)} skipped)")
+
+    return Source(root, len(seqs), T, names, chunks)
 
 
-def load_npz(path: str | Path, length: int | None = None) -> Dataset:
-    """Read a packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id."""
+def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
+    with z.open(member.name + ".npy") as f:
+        f.read(member.header.offset)
+        data = f.read(member.header.nbytes)
+    if len(data) != member.header.nbytes:
+        raise BadInput(path, f"{member.name}.npy is truncated")
+    return np.frombuffer(data, member.header.dtype).reshape(member.header.shape)
+
+
+def open_npz(path: str | Path, length: int | None = None) -> Source:
+    """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. The
+    headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry."""
     path = Path(path)
-    try:
-        z = np.load(path, allow_pickle=False)
-        X, y = z["X"], z["y"]
-        seq = z["seq"] if "seq" in z else np.arange(len(y))
-        actions = [str(a) for a in z["actions"]] if "actions" in z else list(SIGNER_LABELS)
-    except KeyError as e:
-        raise BadInput(path, f"packed file lacks array {e}") from None
-    except (OSError, ValueError, EOFError) as e:
-        raise BadInput(path, f"not a readable .npz file ({e})") from None
-    if X.ndim != 3 or len(X) != len(y):
-        raise BadInput(path, f"X has shape {X.shape}, expected (N, T, {layout.FRAME_SIZE}) with N = len(y) = {len(y)}")
-    X = check_frames(path, X)
-    if length and X.shape[1] != length:
-        raise BadInput(path, f"sequences have {X.shape[1]} frames, expected {length}")
-    if len(y) and (y.min() < 0 or y.max() >= len(actions)):
+    if not path.is_file():
+        raise BadInput(path, "no such file")
+    members = limits.npz_members(path)
+    for need in ("X", "y"):
+        if need not in members:
+            raise BadInput(path, f"packed file lacks array '{need}'")
+    hx = members["X"].header
+    if len(hx.shape) != 3 or hx.shape[2] != layout.FRAME_SIZE:
+        if len(hx.shape) == 3:
+            raise BadInput(path, f"X: {_shape_problem(hx.shape)}")
+        raise BadInput(path, f"X has shape {hx.shape}, expected (N, T, {layout.FRAME_SIZE})")
+    if hx.dtype.kind != "f":
+        raise BadInput(path, f"X has dtype {hx.dtype}, expected floating point")
+    N, T = hx.shape[:2]
+    if length and T != length:
+        raise BadInput(path, f"sequences have {T} frames, expected {length}")
+    if T == 0 and N:
+        raise BadInput(path, f"X has shape {hx.shape}: sequences of no frames")
+    side = {}
+    for name, kinds in (("y", "iu"), ("seq", "iu"), ("actions", "US")):
+        if name not in members:
+            continue
+        h = members[name].header
+        if len(h.shape) != 1 or (name != "actions" and h.shape[0] != N):
+            raise BadInput(path, f"{name} has shape {h.shape}, expected ({N if name != 'actions' else 'A'},) "
+                                 f"to match X's {N} sequences")
+        if h.dtype.kind not in kinds:
+            raise BadInput(path, f"{name} has dtype {h.dtype}, expected {'integers' if kinds == 'iu' else 'strings'}")
+        if name == "actions":
+            limits.check_declared(path, "actions", h.shape, h.dtype, limits.MAX_SIDE_ARRAY)
+        with zipfile.ZipFile(path) as z:
+            side[name] = _read_member(z, path, members[name])
+    y = side["y"].astype(np.int64)
+    seq = side["seq"].astype(np.int64) if "seq" in side else np.arange(N)
+    actions = [str(a) for a in side["actions"]] if "actions" in side else list(SIGNER_LABELS)
+    if len(set(actions)) != len(actions) or not all(actions):
+        raise BadInput(path, f"actions {actions} are not distinct names")
+    if N and (y.min() < 0 or y.max() >= len(actions)):
         raise BadInput(path, f"labels outside 0..{len(actions) - 1}")
-    labels = np.array(actions)[y]
-    return Dataset(X, labels, np.full(len(y), path.stem), [f"{path}#{int(s)}" for s in seq],
-                   [a for a in actions if a in set(labels.tolist())])
+    names = np.array(actions)
+    present = set(np.unique(y).tolist())
+    order = [a for i, a in enumerate(actions) if i in present]
+    seq_bytes = T * layout.FRAME_SIZE * hx.dtype.itemsize
+
+    def chunks(size: int) -> Iterator[Dataset]:
+        try:
+            with zipfile.ZipFile(path) as z, z.open("X.npy") as f:
+                f.read(hx.offset)
+                for start in range(0, N, size):
+                    n = min(size, N - start)
+                    data = f.read(n * seq_bytes)
+                    if len(data) < n * seq_bytes:
+                        raise BadInput(path, f"X is truncated: its data ends inside sequence {start + len(data) // seq_bytes}"
+                                             f" of the {N} it declares")
+                    raw = np.frombuffer(data, hx.dtype).reshape(n, T, layout.FRAME_SIZE)
+                    X = check_frames(path, raw, seq_ids=seq[start:start + n])
+                    yield Dataset(X, names[y[start:start + n]], np.full(n, path.stem),
+                                  [f"{path}#{int(s)}" for s in seq[start:start + n]], list(order))
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+
+    return Source(path, N, T, order, chunks)
 
 
-def load(paths, actions: list[str] | None = None, length: int | None = None,
-         skip_bad: bool = False, require_all: bool = False) -> Dataset:
-    """Read any mix of MP_Data folders, packed ``.npz`` files and folders of them.
-
-    With ``actions``, only those labels are kept (in that order); ``require_all`` makes a
-    missing one an error (training needs every action it is told about).
-    """
-    parts = []
+def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
+                 skip_bad: bool = False) -> list[Source]:
+    """Open any mix of MP_Data folders, packed ``.npz`` files and folders of them (headers checked, nothing large
+    read)."""
+    out = []
     for p in map(Path, paths):
         if p.is_dir() and not any(q.is_dir() for q in p.iterdir()) and any(p.glob("*.npz")):
-            parts += [load_npz(q, length) for q in sorted(p.glob("*.npz"))]
+            out += [open_npz(q, length) for q in sorted(p.glob("*.npz"))]
         elif p.is_dir():
-            parts.append(load_mp_data(p, actions, length, skip_bad))
+            out.append(open_mp_data(p, actions, length, skip_bad))
         elif p.suffix == ".npz":
-            parts.append(load_npz(p, length))
+            out.append(open_npz(p, length))
         elif p.suffix == ".npy":
             read_frame(p)  # raises the file's own defect if it has one
             raise BadInput(p, "a single frame file; pass the MP_Data folder that holds it")
@@ -231,12 +397,84 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
             raise BadInput(p, "no such file or folder")
         else:
             raise BadInput(p, "not keypoint data (expected an MP_Data folder or a packed .npz)")
-    data = concat(parts, actions)
+    if not out:
+        raise SignlstmError("no data given")
+    lengths = {s.seq_len for s in out}
+    if len(lengths) > 1:
+        raise SignlstmError(f"the data mixes sequence lengths {sorted(lengths)}; pass --length")
+    return out
+
+
+def stream(paths, actions: list[str] | None = None, length: int | None = None, skip_bad: bool = False,
+           chunk: int = CHUNK) -> Iterator[Dataset]:
+    """The data of ``paths`` as chunks of at most ``chunk`` sequences, (n, T, 1662) float32 each, file after file:
+    memory holds one chunk whatever the size of the data. With ``actions`` only those labels are kept. Every file's
+    header is checked before the first chunk."""
+    for src in open_sources(paths, actions, length, skip_bad):
+        for part in src.chunks(chunk):
+            yield part.subset(np.isin(part.labels, actions)) if actions else part
+
+
+def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:
+    """Every sequence of ``sources`` in one Dataset of ``parts`` columns in ``dtype``, allocated once from the
+    declared counts (refused when that exceeds :func:`limits.memory_budget`)."""
+    cols = columns(parts)
+    T = sources[0].seq_len
+    K = layout.FRAME_SIZE if cols is None else len(cols)
+    total = sum(s.count for s in sources)
+    budget = limits.memory_budget()
+    need = total * T * K * np.dtype(dtype).itemsize
+    if need > budget:
+        raise BadInput(where, f"declares {total:,} sequences of {T} x {K} values = {limits.fmt_bytes(need)} as "
+                              f"{np.dtype(dtype).name}, more than the {limits.fmt_bytes(budget)} this command may hold "
+                              "(half the memory; SIGNLSTM_MEMORY_LIMIT sets it)")
+    frames = np.empty((total, T, K), dtype)
+    labels, groups, srcs, skipped, order, n = [], [], [], [], list(actions) if actions else [], 0
+    for s in sources:
+        seen = set()
+        for c in s.chunks(CHUNK):
+            if actions:
+                c = c.subset(np.isin(c.labels, actions))
+            frames[n:n + len(c)] = c.frames if cols is None else c.frames[..., cols]
+            n += len(c)
+            labels.append(c.labels)
+            groups.append(c.groups)
+            srcs += c.sources
+            skipped += c.skipped
+            seen |= set(c.labels.tolist())
+        order += [a for a in s.actions if a not in order and a in seen]
+    if n < total:
+        frames = frames[:n].copy()
+    return Dataset(frames, np.concatenate(labels) if labels else np.array([], str),
+                   np.concatenate(groups) if groups else np.array([], str), srcs, order, skipped, cols)
+
+
+def load_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
+                 skip_bad: bool = False, group: str | None = None) -> Dataset:
+    """Read the tutorial layout ``root/<action>/<seq>/<frame>.npy`` (see :func:`open_mp_data`) as float32."""
+    src = open_mp_data(root, actions, length, skip_bad, group)
+    return _collect([src], None, None, np.float32, root)
+
+
+def load_npz(path: str | Path, length: int | None = None) -> Dataset:
+    """Read a packed file (see :func:`open_npz`) as float32."""
+    return _collect([open_npz(path, length)], None, None, np.float32, path)
+
+
+def load(paths, actions: list[str] | None = None, length: int | None = None,
+         skip_bad: bool = False, require_all: bool = False, parts=None, dtype=np.float32) -> Dataset:
+    """Read any mix of MP_Data folders, packed ``.npz`` files and folders of them into one :class:`Dataset`.
+
+    With ``actions``, only those labels are kept (in that order); ``require_all`` makes a
+    missing one an error (training needs every action it is told about). ``parts`` (names of
+    ``layout.PARTS``, e.g. a bundle's ``parts_read``) and ``dtype`` set what is held per sequence (see
+    :class:`Dataset`); the declared total must fit in :func:`limits.memory_budget`.
+    """
+    data = _collect(open_sources(paths, actions, length, skip_bad), actions, parts, dtype, ", ".join(map(str, paths)))
     if actions:
         missing = [a for a in actions if a not in set(data.labels.tolist())]
         if missing and require_all:
             raise SignlstmError(f"no sequences for action(s) {missing} in {', '.join(map(str, paths))}")
-        data = data.subset(np.isin(data.labels, actions))
         data.actions = list(actions)
     return data
 

@@ -103,3 +103,54 @@ def test_writer_numbers_after_the_highest_and_leaves_nothing_on_failure(tmp_path
     assert sorted(p.name for p in (tmp_path / "hello").iterdir()) == ["7", "8"]
     d = datasets.load_mp_data(tmp_path, length=30, skip_bad=True)
     assert len(d) == 1 and np.allclose(d.X[0], frames)
+
+
+def test_streamed_chunks_hold_the_same_sequences_as_one_load(shared):
+    whole = datasets.load([shared("data", "signers", "s02.npz"), shared("data", "MP_Data_renotte")],
+                          actions=["hello", "thanks", "iloveyou"])
+    chunks = list(datasets.stream([shared("data", "signers", "s02.npz"), shared("data", "MP_Data_renotte")],
+                                  actions=["hello", "thanks", "iloveyou"], chunk=64))
+    assert [len(c) for c in chunks] == [64, 26, 64, 26]  # file after file, at most 64 at a time
+    assert np.array_equal(np.concatenate([c.X for c in chunks]), whole.X)
+    assert [s for c in chunks for s in c.sources] == whole.sources
+
+
+def test_parts_are_held_as_float16_and_expand_to_the_same_frames(shared):
+    full = datasets.load([shared("data", "signers", "s03.npz")])
+    lean = datasets.load([shared("data", "signers", "s03.npz")], parts=["pose", "left_hand", "right_hand"],
+                         dtype=np.float16)
+    assert lean.bytes_per_sequence == 30 * 258 * 2 and full.bytes_per_sequence == 30 * 1662 * 4
+    want = full.X.copy()
+    want[..., 132:1536] = 0  # the face, not kept
+    assert np.array_equal(lean.batch(np.arange(5, 40)), want[5:40])  # the file is float16: nothing is lost
+    both = datasets.concat([lean, lean.subset(np.arange(3))])
+    assert both.frames.dtype == np.float16 and both.columns is not None and len(both) == 93
+
+
+def test_memory_budget_refuses_before_reading(shared, monkeypatch):
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "10M")
+    with pytest.raises(BadInput, match=r"declares 180 sequences of 30 x 1662 values = 35.9 MB as float32, more than "
+                                        r"the 10.0 MB"):
+        datasets.load([shared("data", "signers", "s02.npz"), shared("data", "signers", "s03.npz")])
+    assert len(datasets.load([shared("data", "signers", "s02.npz"), shared("data", "signers", "s03.npz")],
+                             parts=["pose", "left_hand", "right_hand"], dtype=np.float16)) == 180
+
+
+def _packed(tmp_path, X, **extra):
+    out = tmp_path / "p01.npz"
+    np.savez(out, X=X, y=np.zeros(len(X), np.int8), **extra)
+    return out
+
+
+def test_a_bad_value_deep_in_a_packed_file_names_its_sequence_and_frame(tmp_path, shared):
+    X = datasets.load_npz(shared("data", "signers", "s04.npz")).X.astype(np.float16)
+    X[77, 12, 600] = np.inf
+    with pytest.raises(BadInput, match=r"p01.npz: sequence 77 frame 12 holds NaN or infinite values"):
+        list(datasets.stream([_packed(tmp_path, X)], chunk=32))
+
+
+def test_no_person_is_every_value_zero(shared):
+    X = datasets.load_npz(shared("data", "signers", "s05.npz")).X[:4].copy()
+    X[1] = 0
+    X[2, :, 132:] = 0  # a pose without hands or face is still a person
+    assert datasets.no_person(X).tolist() == [False, True, False, False]

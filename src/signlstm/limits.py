@@ -1,0 +1,241 @@
+"""Declared sizes, read before anything is allocated: files that lie about their size are refused in one line.
+
+An ``.npy`` header declares a shape and dtype; a zip archive (``.npz``, ``.keras``) declares each member's unpacked
+size; an HDF5 file declares its datasets' shapes. A loader reads these first and refuses, naming the file and the
+numbers, an array that could not fit in what the command will hold (:func:`memory_budget`, :data:`MODEL_LIMIT`), a
+member whose declared size disagrees with its header, or one that unpacks to far more than keypoint data ever does
+(:data:`MAX_RATIO`, the classic compressed "bomb"). Nothing here reads array data.
+
+The web page (or any other front) checks a declared recording with :func:`check_recording` and any declared array
+with :func:`check_declared`.
+"""
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BadInput
+
+MODEL_LIMIT = 1 << 30  # bytes a model file may declare (weights, archive members); signlstm's models are < 10 MB
+MAX_RATIO = 100  # a zip member may unpack to at most this many times its stored size; keypoint data: 1.1-1.4x
+RATIO_FLOOR = 64 << 20  # ... once it unpacks to more than this (small all-zero files still load, and are reported)
+MAX_SIDE_ARRAY = 1 << 20  # bytes of a small side array (``actions``) read whole
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def fmt_bytes(n: float) -> str:
+    """``n`` bytes as a short figure: 512 B, 3.2 MB, 4.0 GB, 2.5e+06 TB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(n) < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB" if n < 1e6 else f"{n:.1e} TB"
+
+
+def _parse_bytes(text: str) -> int:
+    text = text.strip().upper().rstrip("B")
+    scale = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}.get(text[-1:], 1)
+    return int(float(text.rstrip("KMGT")) * scale)
+
+
+def memory_budget() -> int:
+    """Bytes a command that holds its data may fill: ``SIGNLSTM_MEMORY_LIMIT`` (``4G``, ``500M``, bytes) or half of
+    this machine's physical memory."""
+    env = os.environ.get("SIGNLSTM_MEMORY_LIMIT")
+    if env:
+        try:
+            return _parse_bytes(env)
+        except ValueError:
+            from .errors import SignlstmError
+
+            raise SignlstmError(f"SIGNLSTM_MEMORY_LIMIT={env!r} is not a size (e.g. 4G, 500M)") from None
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+
+
+@dataclass(frozen=True)
+class ArrayHeader:
+    """What an ``.npy`` header declares; ``offset`` is where the data starts."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran: bool
+    offset: int
+
+    @property
+    def count(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * self.dtype.itemsize
+
+    def describe(self) -> str:
+        return f"shape {self.shape} {self.dtype.str}"
+
+
+def read_npy_header(f, where, name: str = "") -> ArrayHeader:
+    """The header of the ``.npy`` stream ``f`` (positioned at its start); :class:`BadInput` naming ``where`` (and the
+    member ``name``) when it is not one, declares Python objects, or a shape that is not a tuple of sizes."""
+    what = f"{name}: " if name else ""
+    try:
+        start = f.tell()
+        magic = f.read(len(NPY_MAGIC) + 2)
+        if magic[:len(NPY_MAGIC)] != NPY_MAGIC or len(magic) < len(NPY_MAGIC) + 2:
+            raise BadInput(where, f"{what}not an .npy array")
+        version = (magic[-2], magic[-1])
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise BadInput(where, f"{what}unknown .npy format version {version}")
+        offset = f.tell() - start
+    except BadInput:
+        raise
+    except (ValueError, EOFError, OSError, SyntaxError, TypeError, zipfile.BadZipFile) as e:
+        raise BadInput(where, f"{what}unreadable .npy header ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+    if dtype.hasobject:
+        raise BadInput(where, f"{what}declares Python objects (dtype {dtype}); signlstm reads numbers only")
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise BadInput(where, f"{what}declares an invalid shape {shape}")
+    return ArrayHeader(tuple(int(n) for n in shape), dtype, bool(fortran), offset)
+
+
+def check_declared(where, what: str, shape, dtype, limit: int) -> int:
+    """Bytes of an array of ``shape`` and ``dtype``; :class:`BadInput` naming ``where`` and the numbers when they
+    exceed ``limit``."""
+    dtype = np.dtype(dtype)
+    if any(int(n) < 0 for n in shape):
+        raise BadInput(where, f"{what} declares an invalid shape {tuple(shape)}")
+    nbytes = math.prod(int(n) for n in shape) * dtype.itemsize
+    if nbytes > limit:
+        raise BadInput(where, f"{what} declares shape {tuple(int(n) for n in shape)} {dtype} = {fmt_bytes(nbytes)}, "
+                              f"more than the {fmt_bytes(limit)} this command can hold")
+    return nbytes
+
+
+def check_recording(where, sequences: int, frames: int, values: int, limit: int | None = None) -> int:
+    """Bytes of ``sequences`` x ``frames`` x ``values`` float32 keypoints as declared by an upload or a request;
+    :class:`BadInput` when they are not positive sizes or exceed ``limit`` (default :func:`memory_budget`)."""
+    for name, n in (("sequences", sequences), ("frames", frames), ("values", values)):
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
+            raise BadInput(where, f"{name} must be a positive whole number, got {n!r}")
+    return check_declared(where, "the recording", (sequences, frames, values), np.float32,
+                          memory_budget() if limit is None else limit)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One array member of an ``.npz``: its header and its zip entry's stored and unpacked sizes."""
+
+    name: str
+    header: ArrayHeader
+    stored: int
+    size: int
+
+
+def _check_ratio(where, name: str, stored: int, size: int) -> None:
+    if size > RATIO_FLOOR and size > MAX_RATIO * max(stored, 1):
+        raise BadInput(where, f"{name} unpacks from {fmt_bytes(stored)} to {fmt_bytes(size)} ({size / max(stored, 1):.0f} "
+                              f"times its size; keypoint data compresses less than {MAX_RATIO} times): refused as a "
+                              f"compression bomb (an empty room, no person in any frame, compresses like that too)")
+
+
+def npz_members(path) -> dict[str, Member]:
+    """Every ``.npy`` member of the archive ``path`` by array name (``X`` for ``X.npy``), headers read, sizes checked:
+    the zip entry must unpack to exactly the header plus the declared array, and not to more than :data:`MAX_RATIO`
+    times its stored size."""
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                name = info.filename[:-4]
+                _check_ratio(path, info.filename, info.compress_size, info.file_size)
+                with z.open(info) as f:
+                    header = read_npy_header(f, path, info.filename)
+                if header.fortran and len(header.shape) > 1:
+                    raise BadInput(path, f"{info.filename} is stored in Fortran order; signlstm reads C-order arrays "
+                                         "(save it again with numpy.savez)")
+                want = header.offset + header.nbytes
+                if info.file_size != want:
+                    raise BadInput(path, f"{info.filename} declares {header.describe()} ({fmt_bytes(header.nbytes)}) "
+                                         f"but its zip entry unpacks to {info.file_size:,} bytes, not {want:,}")
+                out[name] = Member(name, header, info.compress_size, info.file_size)
+    except BadInput:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as e:
+        raise BadInput(path, f"not a readable .npz file ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+    return out
+
+
+def check_model_archive(path, limit: int = MODEL_LIMIT) -> None:
+    """A ``.keras`` file: members that unpack to more than ``limit`` in all (or to more than :data:`MAX_RATIO` times
+    their size), and weights files whose datasets declare more than ``limit``, are refused before Keras reads them."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > limit:
+                raise BadInput(path, f"its {len(infos)} archive members unpack to {fmt_bytes(total)}, more than the "
+                                     f"{fmt_bytes(limit)} a model may take")
+            for info in infos:
+                _check_ratio(path, info.filename, info.compress_size, info.file_size)
+                if info.filename.endswith(".h5"):
+                    with z.open(info) as f:
+                        check_h5(f, path, limit, member=info.filename)
+    except BadInput:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as e:
+        raise BadInput(path, f"not a readable .keras archive ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+
+
+def check_h5(file, where=None, limit: int = MODEL_LIMIT, member: str = "") -> int:
+    """Bytes the HDF5 ``file`` (a path or a seekable binary file) declares in its datasets; :class:`BadInput` when they
+    exceed ``limit`` or when it is not HDF5."""
+    import h5py
+
+    where = where if where is not None else file
+    what = f"{member}: " if member else ""
+    sizes = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            if obj.dtype.hasobject and obj.dtype.kind != "S":
+                raise BadInput(where, f"{what}dataset {name} holds variable-length objects ({obj.dtype})")
+            sizes.append((name, obj.shape, math.prod(obj.shape or ()) * obj.dtype.itemsize))
+
+    try:
+        with h5py.File(file, "r") as f:
+            f.visititems(visit)
+    except BadInput:
+        raise
+    except Exception as e:  # noqa: BLE001 - h5py raises many types for a damaged file; each is a bad file here
+        raise BadInput(where, f"{what}not a readable HDF5 file ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})") from None
+    total = sum(s for _, _, s in sizes)
+    if total > limit:
+        name, shape, big = max(sizes, key=lambda s: s[2])
+        raise BadInput(where, f"{what}its {len(sizes)} weight arrays declare {fmt_bytes(total)} (the largest, {name}, "
+                              f"shape {shape} = {fmt_bytes(big)}), more than the {fmt_bytes(limit)} a model may take")
+    return total
+
+
+def check_npy_file(path, limit: int) -> ArrayHeader:
+    """The header of the ``.npy`` file ``path``, refused when its array exceeds ``limit`` or the file is shorter than
+    the header says."""
+    with open(path, "rb") as f:
+        header = read_npy_header(f, path)
+    check_declared(path, "the array", header.shape, header.dtype, limit)
+    size = Path(path).stat().st_size
+    if size < header.offset + header.nbytes:
+        raise BadInput(path, f"truncated: declares {header.describe()} ({header.nbytes:,} bytes) but holds "
+                             f"{max(size - header.offset, 0):,} bytes of data")
+    return header

@@ -111,3 +111,27 @@ def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path
     assert saved == 1
     X = load([tmp_path / "d"], length=8).X
     assert X.shape == (1, 8, 1662) and X[0, :, :132].any(axis=1).all()  # the signer's pose in every recorded frame
+
+
+def test_recorder_pauses_then_records_then_writes_each_sequence_whole(shared, tmp_path):
+    """The one pause/record/write state machine of ``collect`` and the web page, on a real signer's frames."""
+    from signlstm.datasets import SequenceWriter
+    from signlstm.recorder import Recorder
+
+    X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:40].astype(np.float64)
+    now = [100.0]
+    rec = Recorder(SequenceWriter(tmp_path / "d"), "hello", count=2, length=10, pause=1.0, clock=lambda: now[0])
+    assert rec.phase == "pause" and rec.pause_left() == 1.0
+    assert rec.feed(X[0]) is None and rec.status()["frame"] == 0  # a frame in the pause is not kept
+    now[0] += 1.0
+    paths = [rec.feed(x) for x in X[1:11]]
+    assert paths[:9] == [None] * 9 and paths[9] == tmp_path / "d" / "hello" / "0"
+    assert rec.phase == "pause" and rec.status() == {"action": "hello", "count": 2, "done": 1, "phase": "pause",
+                                                     "frame": 0, "length": 10}
+    assert rec.feed(X[11]) is None
+    rec.end_pause()
+    for x in X[12:22]:
+        rec.feed(x)
+    assert rec.phase == "done" and rec.feed(X[22]) is None and len(rec.saved) == 2
+    got = load([tmp_path / "d"], length=10).X
+    assert np.array_equal(got[0], X[1:11]) and np.array_equal(got[1], X[12:22])

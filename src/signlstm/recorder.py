@@ -1,28 +1,86 @@
-"""The tutorial's collection loop: for each action, record numbered sequences of keypoint frames.
+"""Recording keypoint sequences: one pause / record / write state machine, and the tutorial's collection loop on it.
 
-Before each sequence the view says "STARTING COLLECTION" for ``pause`` seconds (the tutorial's
-``waitKey(2000)``); from a camera those frames are shown but not recorded. Each sequence is kept in
-memory and written by :class:`~signlstm.datasets.SequenceWriter` only once complete, so an
-interrupted run never leaves a partial sequence, and reruns number after the highest existing one.
-Frames are read and landmarked in threads (:class:`~signlstm.pipeline.Pipeline`, as in ``live``): the
-pose of the next frame is found while the hands and face of this one are (full Holistic on 2 cores:
-34.6 instead of 26.0 frames per second, ``signlstm bench`` with a tutorial model, see the README); from
-a file the frames and keypoints are the same as one after the other.
+:class:`Recorder` is a "record ``count`` sequences of ``action``" request: a pause of ``pause`` seconds (the
+tutorial's "STARTING COLLECTION"; frames fed then are not kept), then ``length`` frames, then the sequence is written
+whole by :class:`~signlstm.datasets.SequenceWriter` (a hidden temporary folder renamed into place, numbered after the
+highest existing one), then the next pause. It knows no screen, camera or MediaPipe: ``collect`` drives it with the
+frames of a :class:`~signlstm.pipeline.Pipeline`, the web page's session with the keypoints the page sends.
+
+:func:`collect` is the tutorial's loop: for each action, a :class:`Recorder` fed from a camera, a video or a folder of
+images. Frames are read and landmarked in threads (as in ``live``): the pose of the next frame is found while the
+hands and face of this one are (full Holistic on 2 cores: 34.6 instead of 26.0 frames per second, ``signlstm bench``
+with a tutorial model, see the README); from a file the frames and keypoints are the same as one after the other.
 """
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
 from . import layout
 
 
+class Recorder:
+    """Pause, then ``length`` frames, then write; ``count`` times. Feed it every frame with :meth:`feed`."""
+
+    def __init__(self, writer, action: str, count: int, length: int = layout.SEQ_LEN, pause: float = 2.0,
+                 clock=time.monotonic):
+        if count < 1 or length < 1 or pause < 0:
+            raise ValueError("count and length must be at least 1, pause at least 0")
+        self.writer, self.action, self.count, self.length, self.pause = writer, action, count, length, pause
+        self.clock = clock
+        self.frames: list[np.ndarray] = []
+        self.saved: list[Path] = []
+        self.until = clock() + pause
+
+    @property
+    def done(self) -> int:
+        """Sequences written so far."""
+        return len(self.saved)
+
+    @property
+    def phase(self) -> str:
+        """``pause`` before a sequence, ``recording`` during one, ``done`` after the last."""
+        if self.done >= self.count:
+            return "done"
+        return "pause" if not self.frames and self.clock() < self.until else "recording"
+
+    def pause_left(self) -> float:
+        """Seconds of the current pause still to go (0 outside a pause)."""
+        return max(0.0, self.until - self.clock()) if self.phase == "pause" else 0.0
+
+    def end_pause(self) -> None:
+        """Start recording with the next frame (a video file waits without using its frames)."""
+        self.until = self.clock()
+
+    def feed(self, keypoints: np.ndarray) -> Path | None:
+        """One (1662,) frame: dropped in a pause, kept while recording; returns the folder of a sequence it completed
+        and wrote."""
+        if self.phase != "recording":
+            return None
+        self.frames.append(np.asarray(keypoints, np.float64))
+        if len(self.frames) < self.length:
+            return None
+        path = self.writer.write(self.action, np.stack(self.frames))
+        self.saved.append(path)
+        self.frames = []
+        self.until = self.clock() + self.pause
+        return path
+
+    def status(self) -> dict:
+        """The request's progress as plain values (the web page shows it)."""
+        return {"action": self.action, "count": self.count, "done": self.done, "phase": self.phase,
+                "frame": len(self.frames), "length": self.length}
+
+
 def collect(actions: list[str], sequences: int, data, spec="0", length: int = layout.SEQ_LEN,
             window: bool = False, pause: float = 2.0, on_saved=None) -> int:
     """Record ``sequences`` sequences per action from ``spec``; returns how many were saved.
 
-    Stops early (returning the count so far) when a video file ends or the user quits the window.
+    From a camera the pause runs over live frames (shown, not recorded); from a file it uses no frames (a still
+    banner in the window, nothing headless). Stops early (returning the count so far) when a video file ends (a
+    sequence in progress is dropped) or the user quits the window.
     """
     from . import render
     from .datasets import SequenceWriter
@@ -43,25 +101,30 @@ def collect(actions: list[str], sequences: int, data, spec="0", length: int = la
         pipe = Pipeline(source, holistic)
         stream = iter(pipe)  # (index, image, keypoints)
         for action in actions:
-            for k in range(sequences):
-                title = f"Collecting frames for {action} - sequence {k + 1} of {sequences}"
-                if not _pause(source, stream, win, pause, ["STARTING COLLECTION", title]):
+            rec = Recorder(writer, action, sequences, length, pause)
+            while rec.phase != "done":
+                title = f"Collecting frames for {action} - sequence {rec.done + 1} of {sequences}"
+                if rec.phase == "pause" and not source.live:
+                    if win and not win.wait(rec.pause_left(), render.annotate(None, None, banner=[
+                            "STARTING COLLECTION", title])):
+                        return saved
+                    rec.end_pause()
+                item = next(stream, None)
+                if item is None:
                     return saved
-                frames = []
-                while len(frames) < length:
-                    item = next(stream, None)
-                    if item is None:
-                        return saved  # the video ended mid-sequence: that sequence is dropped
-                    _, image, keypoints = item
-                    frames.append(keypoints)
-                    if win:
-                        view = render.annotate(image, keypoints, banner=[title, f"frame {len(frames)} of {length}"])
-                        if not win.show(view):
-                            return saved
-                path = writer.write(action, np.stack(frames))
-                saved += 1
-                if on_saved:
-                    on_saved(path)
+                _, image, keypoints = item
+                pausing = rec.phase == "pause"
+                path = rec.feed(keypoints)
+                if win:
+                    banner = (["STARTING COLLECTION", title] if pausing else
+                              [title, f"frame {len(rec.frames) or length} of {length}"])
+                    view = render.annotate(image, None if pausing else keypoints, banner=banner)
+                    if not win.show(view):
+                        return saved
+                if path is not None:
+                    saved += 1
+                    if on_saved:
+                        on_saved(path)
         return saved
     finally:
         if pipe:
@@ -71,22 +134,3 @@ def collect(actions: list[str], sequences: int, data, spec="0", length: int = la
             win.close()
         if holistic:
             holistic.close()
-
-
-def _pause(source, stream, win, seconds: float, banner: list[str]) -> bool:
-    """Show the banner for ``seconds``: over live camera frames from ``stream`` (not recorded), else over a still
-    canvas."""
-    from . import render
-
-    if seconds <= 0 or (win is None and not source.live):
-        return True
-    end = time.monotonic() + seconds
-    if not source.live:
-        return win.wait(seconds, render.annotate(None, None, banner=banner))
-    while time.monotonic() < end:
-        item = next(stream, None)
-        if item is None:
-            return False
-        if win and not win.show(render.annotate(item[1], None, banner=banner)):
-            return False
-    return True

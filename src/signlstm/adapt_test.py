@@ -8,10 +8,9 @@ from signlstm.adapt import adapt, choose_shots, output_labels
 from signlstm.models.bundle import load_bundle, save_bundle
 from signlstm.cli import main
 from signlstm.conftest import shared_path
-from signlstm.datasets import NONE, add_negatives, concat, load_npz
+from signlstm.datasets import NONE, concat, load_npz, training_set
 from signlstm.layout import without_hands
 
-BASE_SIGNERS = ("s02", "s03", "s04", "s05", "s08", "s11")
 # DEV signers whose gestures differ from most others (VARIANTS.md): s06 thanks = two fists, iloveyou = two open hands
 # (the common thanks); s12 thanks = a V hand at the face, iloveyou = a fist at the face.
 ODD = ("s06", "s12")
@@ -22,9 +21,9 @@ def signer(name):
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
+def base(request):
     """The shipped model when it has a 'none' output and never saw one of the ODD signers; otherwise a small
-    default-recipe base trained here (6 signers with the common gestures, 12 epochs, 'none' from no-hand windows)."""
+    default-recipe base trained here (conftest's ``small_base``)."""
     from signlstm.models.bundle import DEFAULT_MODEL
 
     if (DEFAULT_MODEL / "signlstm.json").exists():
@@ -33,13 +32,7 @@ def base(tmp_path_factory):
         unseen = [s for s in ODD if s not in seen]
         if unseen and shipped.reject_label == NONE and shipped.labels[:3] == ["hello", "thanks", "iloveyou"]:
             return shipped, unseen[0]
-    from signlstm.training import fit
-
-    data = add_negatives(concat([signer(s) for s in BASE_SIGNERS]), None, synthetic=0.25, seed=0)
-    b = fit(data, "default", epochs=12, seed=0, progress=False, test_split=0.0)
-    out = tmp_path_factory.mktemp("models") / "base"
-    save_bundle(b.model, b.meta, out)
-    return load_bundle(out), ODD[0]
+    return request.getfixturevalue("small_base"), ODD[0]
 
 
 def held_back(data, k, seed=0):
@@ -126,34 +119,6 @@ def test_bad_shots_is_one_line_error(base, tmp_path, capsys):
                  "--shots", "0", "--out", str(tmp_path / "never")]) == 2
     assert "--shots must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
-
-
-def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
-    from signlstm.judging.fewshot import few_shot_cv, format_cv
-
-    files = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s04", "s12")]
-    kw = dict(workers=1, cache=tmp_path, epochs=2, tutorial_epochs=2, time_k=None, signers=["s12"],
-              log=lambda m: None)
-    res = few_shot_cv(files, shots=[3], **kw)
-    (r,) = res["results"]
-    assert r["signer"] == "s12" and list(r["k"]) == [3]
-    assert r["k"][3]["test"] == 81 and r["k"][3]["support"] == 9
-    assert 0 <= r["k"][3]["tutorial_acc"] <= 1 and r["k"][3]["acc"] > 0.5 and r["k"][3]["seconds"] > 0
-    assert r["own_acc"] > 0.5  # the base's features separate s12's three gestures given most of its sequences
-    assert "K=3: mean" in format_cv(res) and "own (5-fold within the signer): mean" in format_cv(res)
-    # Bases and fold results are cached: a second run trains and adapts nothing and reports the same figures.
-    before = sorted(tmp_path.rglob("*.json"))
-    again = few_shot_cv(files, shots=[3], **kw)
-    assert sorted(tmp_path.rglob("*.json")) == before and again["results"] == res["results"]
-
-
-def test_own_accuracy_holds_out_what_each_action_can_spare(base):
-    from signlstm.judging.fewshot import within_signer_accuracy
-
-    bundle, _ = base
-    data = signer("s12")
-    assert np.isnan(within_signer_accuracy(bundle, data.subset(choose_shots(data, 1))))  # nothing to hold out
-    assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds: 3 per action to learn, 1 held out
 
 
 def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):

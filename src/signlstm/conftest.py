@@ -22,3 +22,23 @@ def shared_path(*parts) -> Path:
 @pytest.fixture
 def shared():
     return shared_path
+
+
+# People whose recordings train the shared test model: six DEV signers with the common gestures (VARIANTS.md).
+BASE_SIGNERS = ("s02", "s03", "s04", "s05", "s08", "s11")
+
+
+@pytest.fixture(scope="session")
+def small_base(tmp_path_factory):
+    """One small default-recipe model shared by every test that needs a trained network: 12 epochs on
+    :data:`BASE_SIGNERS`, with 'none' learnt from no-hand windows. Returns the loaded bundle (saved on disk)."""
+    from signlstm.datasets import concat, load_npz, training_set
+    from signlstm.models.bundle import load_bundle, save_bundle
+    from signlstm.training import fit
+
+    data = concat([load_npz(shared_path("data", "signers", f"{s}.npz")) for s in BASE_SIGNERS])
+    b = fit(training_set(data, negatives=[], synthetic=0.25, seed=0), "default", epochs=12, seed=0, progress=False,
+            test_split=0.0)
+    out = tmp_path_factory.mktemp("models") / "small_base"
+    save_bundle(b.model, b.meta, out)
+    return load_bundle(out)

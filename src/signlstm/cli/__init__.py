@@ -11,20 +11,14 @@ import sys
 from ..errors import SignlstmError
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
-            "extract", "collect", "live", "bench", "serve"]
+            "extract", "collect", "live", "bench", "serve", "judge"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signlstm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"{__name__}.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 

@@ -11,7 +11,8 @@ def register(sub):
 
 
 def run(args):
-    from ..judging.audit import audit, format_findings, write_fixes
+    from ..fixes import write_fixes
+    from ..judging.audit import audit, format_findings
 
     data = common.load_data(args)
     result = audit(data, n_splits=args.splits)

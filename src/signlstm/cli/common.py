@@ -17,6 +17,19 @@ def add_model(p, required=False):
                    help="a model bundle folder (default: the shipped model) or a tutorial .h5 with --actions")
 
 
+def add_judging(p):
+    """Options of every ``signlstm judge`` benchmark."""
+    p.add_argument("--negatives", nargs="+", metavar="PATH",
+                   help="recordings of other signs (trained as 'none'; held-out people's are tested)")
+    p.add_argument("--cells", metavar="cells.json",
+                   help="consistent-gesture cells (default: cells.json beside the data, if any)")
+    p.add_argument("--workers", type=int, default=0, help="parallel worker processes (default: one per core)")
+    p.add_argument("--ray", metavar="ADDRESS", help="run the folds on Ray: 'local', 'auto' or a cluster address")
+    p.add_argument("--cache", metavar="DIR",
+                   help="where trained fold models are cached (default: $SIGNLSTM_CACHE or ~/.cache/signlstm)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def load_data(args, actions=None, require_all=False):
     from ..datasets import load
 

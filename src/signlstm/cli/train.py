@@ -17,18 +17,12 @@ def register(sub):
 
 
 def run(args):
+    from ..datasets import training_set
     from ..models.bundle import save_bundle
     from ..training import fit
 
-    data = common.load_data(args, require_all=True)
-    if args.fixes:
-        from ..judging.audit import apply_fixes
-
-        data = apply_fixes(data, args.fixes)
-    if args.negatives:
-        from ..datasets import add_negatives
-
-        data = add_negatives(data, args.negatives, length=args.length)
+    data = training_set(common.load_data(args, require_all=True), fixes=args.fixes, negatives=args.negatives,
+                        seed=args.seed)
     bundle = fit(data, args.arch, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
     if args.fixes:
         bundle.meta["training"]["fixes"] = str(args.fixes)

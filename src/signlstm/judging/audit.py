@@ -9,12 +9,10 @@
    frames.
 
 The fixes file (CSV, one row per sequence: ``source, label, action, new_label, reason``) is applied by
-:func:`apply_fixes` when training; the user's data is never edited.
+:func:`signlstm.fixes.apply_fixes` when training; the user's data is never edited.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +21,8 @@ import numpy as np
 from .. import layout
 from ..datasets import Dataset
 from ..errors import BadInput
-from ..files import write_text
+from ..fixes import key as _key
 
-FIELDS = ["source", "label", "action", "new_label", "reason"]  # label = as recorded (a packed source names only the file and sequence number)
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
 NO_HAND_SHARE = 0.5  # a sequence with no hand in more than this share of frames is dropped
 SESSION_MIN = 5  # a run of at least this many consecutive flagged sequences is reported as a session
@@ -297,48 +294,3 @@ def format_findings(result: AuditResult, data: Dataset) -> str:
                   f"accuracy {oof:.3f}; cleanlab flagged {int(result.issues.sum())}; "
                   f"fixes: relabel {n_relabel}, drop {n_drop}"]
     return "\n".join(lines)
-
-
-def write_fixes(fixes: list[dict], out: str | Path) -> Path:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, FIELDS, lineterminator="\n")
-    w.writeheader()
-    w.writerows(fixes)
-    write_text(out, buf.getvalue())
-    return Path(out)
-
-
-def _key(source: str) -> str:
-    """A source name independent of where the data folder lives: ``s16.npz#12`` or ``hello/12``-style tails."""
-    if "#" in source:
-        path, seq = source.rsplit("#", 1)
-        return f"{Path(path).name}#{seq}"
-    return "/".join(Path(source).parts[-3:])
-
-
-def read_fixes(path: str | Path) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise BadInput(path, "no such fixes file")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if rows and not set(FIELDS) <= set(rows[0]):
-        raise BadInput(path, f"not a fixes file (needs columns {', '.join(FIELDS)})")
-    for n, r in enumerate(rows, 2):
-        if r["action"] not in ("relabel", "drop"):
-            raise BadInput(path, f"line {n}: action '{r['action']}' is neither relabel nor drop")
-        if r["action"] == "relabel" and not r["new_label"]:
-            raise BadInput(path, f"line {n}: relabel without a new label")
-    return rows
-
-
-def apply_fixes(data: Dataset, fixes: str | Path | list[dict]) -> Dataset:
-    """A new dataset with the fixes applied (rows for sequences not in ``data`` are ignored)."""
-    rows = read_fixes(fixes) if isinstance(fixes, (str, Path)) else fixes
-    by_key = {(_key(r["source"]), r["label"]): r for r in rows}
-    mapping = {}
-    for i, (s, a) in enumerate(zip(data.sources, data.labels)):
-        r = by_key.get((_key(s), str(a)))
-        if r is not None:
-            mapping[i] = None if r["action"] == "drop" else r["new_label"]
-    return data.relabel(mapping)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from . import audit
+from .. import fixes
 from ..datasets import load
 
 
@@ -54,9 +55,9 @@ def test_audit_drops_no_hand_sequences(dev):
 
 def test_fixes_file_round_trip_and_apply(dev, tmp_path):
     data, result = dev
-    path = audit.write_fixes(result.fixes, tmp_path / "fixes.csv")
+    path = fixes.write_fixes(result.fixes, tmp_path / "fixes.csv")
     before = data.labels.copy()
-    fixed = audit.apply_fixes(data, path)
+    fixed = fixes.apply_fixes(data, path)
     assert np.array_equal(data.labels, before)  # the original is untouched
     n_drop = sum(f["action"] == "drop" for f in result.fixes)
     assert len(fixed) == len(data) - n_drop
@@ -74,4 +75,4 @@ def test_bad_fixes_file_is_a_named_error(tmp_path):
     p = tmp_path / "f.csv"
     p.write_text("source,label,action,new_label,reason\nx.npz#1,hello,rename,thanks,?\n")
     with pytest.raises(BadInput, match="rename"):
-        audit.read_fixes(p)
+        fixes.read_fixes(p)

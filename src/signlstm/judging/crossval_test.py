@@ -1,16 +1,30 @@
-"""Cross-validation bookkeeping: the VARIANTS.md cells, held-out negatives, scores and collapse detection."""
+"""Cross-validation bookkeeping: the consistent cells, held-out negatives, the training set, scores, collapse."""
 import numpy as np
+import pytest
 
-from . import crossval
-from ..datasets import NONE, Dataset, add_negatives, load
+from . import cells as cells_file
+from . import crossval, report
+from ..datasets import NONE, Dataset, load, training_set
+from ..errors import BadInput
+from ..recognizer import decide
 
 
-def test_consistent_cells_follow_variants_md():
-    cells = [(s, a) for s, labels in crossval.CONSISTENT.items() for a in labels]
-    assert len(crossval.CONSISTENT) == 21 and "renotte" not in crossval.CONSISTENT
-    assert ("s16", "thanks") not in cells and ("s18", "thanks") not in cells and ("s06", "iloveyou") not in cells
-    assert crossval.is_consistent("s09", "thanks") and crossval.is_consistent("s22", "thanks")
-    assert len(cells) == 16 * 3 + 5  # 16 signers with all three labels, 5 with hello only
+@pytest.fixture(scope="module")
+def cells():
+    from ..conftest import shared_path
+
+    return cells_file.load_cells(shared_path("data", "signers", "cells.json"))
+
+
+def test_consistent_cells_are_read_from_the_data(cells, shared, tmp_path):
+    assert cells_file.find([shared("data", "signers")]) == shared("data", "signers", "cells.json")
+    assert cells_file.find([shared("data", "signers", "s02.npz")]) == shared("data", "signers", "cells.json")
+    assert not cells.is_consistent("renotte", "hello") and not cells.is_consistent("s16", "thanks")
+    assert cells.is_consistent("s09", "thanks") and cells.is_consistent("s06", "hello")
+    assert not cells_file.load_cells(None)
+    (tmp_path / "cells.json").write_text("[1, 2]")
+    with pytest.raises(BadInput, match="not a cells file"):
+        cells_file.load_cells(tmp_path / "cells.json")
 
 def test_held_out_negatives_keep_a_person_together():
     out = crossval.held_out_negatives(["s02", "s05", "s23"], ["o01", "o02", "s23"])
@@ -19,62 +33,64 @@ def test_held_out_negatives_keep_a_person_together():
     assert {"o01", "o02"} <= set(held)
 
 
-def test_summary_scores_and_collapse():
+def test_summary_scores_and_collapse(cells):
     true = ["hello"] * 10 + ["thanks"] * 10 + ["iloveyou"] * 10
     good = {"arch": "default", "seed": 0, "signer": "s09", "true": true, "pred": true, "seconds": 1.0,
             "epochs_run": 3, "train_sequences": 5, "parameters": 10}
     bad = {**good, "signer": "s06", "pred": ["hello"] * 30}
-    s = crossval.summarize([good, bad])["default"]
+    s = crossval.summarize([good, bad], cells)["default"]
     assert s["table"]["s09"]["consistent"] == 1.0
     assert s["table"]["s06"]["consistent"] == 1.0  # only s06 hello is a consistent cell
     assert s["table"]["s06"]["all"] == 10 / 30
     assert s["collapsed"] == [("s06", 0)]
-    assert not s["target_met"]
-    text = crossval.format_summary({"default": s}, ["header"])
+    text = report.format_crossval({"default": s}, ["header"])
     assert "consistent-gesture score" in text and "s06" in text
 
 
-def test_add_negatives_labels_everything_none(shared):
-    data = load([shared("data", "signers", "s09.npz")])
-    both = add_negatives(data, [shared("data", "other_signs", "o02.npz")], synthetic=0.1)
+def test_training_set_labels_negatives_none_and_holds_people_out(shared):
+    data = load([shared("data", "signers", "s09.npz"), shared("data", "signers", "s23.npz")])
+    negatives = [shared("data", "other_signs", "o02.npz"), shared("data", "other_signs", "s23.npz")]
+    both = training_set(data, negatives=negatives, synthetic=0.1, held_out=["s23"])
+    s09 = (data.groups == "s09").sum()
     neg = both.labels == NONE
-    assert both.actions[-1] == NONE and neg.sum() == 20 + round(0.1 * len(data))
-    assert set(both.groups[neg]) == {"o02", "s09"}
+    assert both.actions[-1] == NONE and neg.sum() == 20 + round(0.1 * s09)
+    assert set(both.groups[neg]) == {"o02", "s09"} and "s23" not in set(both.groups)  # s23 out on both sides
     assert not np.any(both.X[neg & (both.groups == "s09")][..., 1536:] != 0)  # no-hand windows
-    assert isinstance(both, Dataset) and len(both) == len(data) + neg.sum()
+    assert isinstance(both, Dataset) and len(both) == s09 + neg.sum()
+    assert training_set(data).actions == data.actions  # no negatives: the signs only
 
 
-def test_rejecting_everything_is_not_collapse_but_is_counted():
+def test_rejecting_everything_is_not_collapse_but_is_counted(cells):
     assert not crossval.collapsed(["none"] * 28 + ["hello"] * 2)
     assert crossval.collapsed(["thanks"] * 28 + ["hello"] * 2)
     r = {"arch": "default", "seed": 0, "signer": "renotte", "true": ["hello"] * 4, "pred": ["none"] * 4,
          "seconds": 1.0, "epochs_run": 1, "train_sequences": 1, "parameters": 1}
-    s = crossval.summarize([r])["default"]
+    s = crossval.summarize([r], cells)["default"]
     assert s["collapsed"] == [] and s["real_signs_rejected"] == 1.0
 
 
-def test_prior_tradeoff_moves_windows_between_none_and_the_best_sign():
+def test_prior_tradeoff_moves_windows_between_none_and_the_best_sign(cells):
     labels = ["hello", "thanks", "iloveyou", NONE]
     # a hello that is a close call with none, and an other sign that is a close call with thanks
     r = {"arch": "default", "seed": 0, "signer": "s09", "true": ["hello"], "labels": labels,
          "probs": [[0.40, 0.05, 0.05, 0.50]], "pred": ["none"], "neg_groups": ["o01"], "neg_pred": ["none"],
          "neg_probs": [[0.05, 0.15, 0.05, 0.75]], "no_hand_none": 1.0, "reject_bias": 1.0, "seconds": 1.0,
          "epochs_run": 1, "train_sequences": 1, "parameters": 1}
-    assert list(crossval.decide(labels, r["probs"], 0.5)) == ["hello"]
-    rows = {t["reject_bias"]: t for t in crossval.summarize([r])["default"]["prior_tradeoff"]}
+    assert list(decide(labels, r["probs"], 0.5)) == ["hello"]
+    rows = {t["reject_bias"]: t for t in crossval.summarize([r], cells)["default"]["prior_tradeoff"]}
     assert rows[1.0]["consistent"] == 0.0 and rows[1.0]["other_signs_rejected"] == 1.0  # as trained
     assert rows[2.0]["consistent"] == 1.0 and rows[2.0]["other_signs_rejected"] == 1.0  # 0.75/e > 0.15
     assert rows[3.0]["other_signs_rejected"] == 0.0  # 0.75/e**2 < 0.15
 
 
-def test_consistent_windows_are_scored_by_how_often_a_hand_was_seen():
+def test_consistent_windows_are_scored_by_how_often_a_hand_was_seen(cells):
     r = {"arch": "default", "seed": 0, "signer": "s09", "true": ["hello"] * 4 + ["thanks"],
          "pred": ["none", "hello", "hello", "thanks", "hello"], "hands": [0.1, 0.5, 0.9, 1.0, 1.0],
          "seconds": 1.0, "epochs_run": 1, "train_sequences": 1, "parameters": 1}
-    s = crossval.summarize([r])["default"]
+    s = crossval.summarize([r], cells)["default"]
     low, mid, high = s["by_hands"]
     assert (low["windows"], low["accuracy"], low["rejected"]) == (1, 0.0, 1.0)
     assert (mid["windows"], mid["accuracy"]) == (1, 1.0)
     assert (high["windows"], high["accuracy"], high["rejected"]) == (3, 1 / 3, 0.0)
-    assert "consistent cells by share of frames with a hand: 0%-30%: 1 windows" in crossval.format_summary(
+    assert "consistent cells by share of frames with a hand: 0%-30%: 1 windows" in report.format_crossval(
         {"default": s}, [])

@@ -59,12 +59,19 @@ class Bundle:
     def reject_label(self) -> str | None:
         return self.meta.get("reject_label")
 
-    def predict(self, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Class probabilities for a batch of windows (N, seq_len, 1662)."""
+    def predict(self, X: np.ndarray, batch_size: int = 128) -> np.ndarray:
+        """Class probabilities for a batch of windows (N, seq_len, 1662): the one batched inference path.
+
+        The input is padded to whole batches, so every call reuses the same compiled predict step.
+        """
         X = np.asarray(X, np.float32)
-        if len(X) == 0:
+        n = len(X)
+        if n == 0:
             return np.zeros((0, len(self.labels)), np.float32)
-        return np.asarray(self.model.predict(X, batch_size=batch_size, verbose=0))
+        pad = (-n) % batch_size
+        if pad:
+            X = np.concatenate([X, np.zeros((pad, *X.shape[1:]), np.float32)])
+        return np.asarray(self.model.predict(X, batch_size=batch_size, verbose=0))[:n]
 
     def classify(self, window: np.ndarray) -> np.ndarray:
         """Probabilities for one window through the compiled fast path (never ``model.predict``)."""

@@ -1,0 +1,42 @@
+"""signlstm judge cv: leave-one-signer-out cross-validation of training recipes."""
+import json
+import sys
+import time
+
+from .. import common
+
+
+def register(sub):
+    p = sub.add_parser("cv", help="leave-one-signer-out cross-validation of training recipes")
+    common.add_data(p)
+    common.add_judging(p)
+    p.add_argument("--arch", nargs="+", default=["default"], help="recipes to compare (default: default)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default: 0)")
+    p.add_argument("--epochs", type=int, help="maximum epochs per fold (default: the recipe's)")
+    p.add_argument("--fixes", help="an audit fixes file applied to the training folds, or 'audit' to audit each "
+                                   "fold's training signers only (strictly held out)")
+    p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe's 500 epochs per fold (default 30)")
+    p.add_argument("--tutorial-seeds", type=int, nargs="+", help="seeds for the tutorial recipe (default: --seeds)")
+    p.add_argument("--results", metavar="FILE.json", help="also write every fold's predictions here")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ...files import write_text
+    from ...judging import cells, crossval, report
+
+    t0 = time.time()
+    consistent = cells.load_cells(args.cells or cells.find(args.data))
+    results, archs, header = crossval.cross_validate(
+        args.data, args.arch, args.seeds, args.epochs, args.workers, args.ray, args.fixes, args.negatives,
+        args.length, args.tutorial_epochs, args.tutorial_seeds, args.actions, args.skip_bad)
+    summary = crossval.summarize(results, consistent, archs)
+    header.append(f"consistent-gesture cells: {consistent.source or 'none given (no cells.json beside the data)'}")
+    if args.results:
+        write_text(args.results, json.dumps({"header": header, "results": results}, default=str) + "\n")
+    header.append(f"wall time {(time.time() - t0) / 60:.1f} min")
+    if args.json:
+        print(json.dumps({"summary": summary, "header": header}, default=str))
+    else:
+        print(report.format_crossval(summary, header))
+    sys.stdout.flush()

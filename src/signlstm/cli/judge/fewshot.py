@@ -1,0 +1,29 @@
+"""signlstm judge fewshot: how well `adapt` fits a person it never saw from K of their recordings."""
+import json
+import sys
+
+from .. import common
+
+
+def register(sub):
+    p = sub.add_parser("fewshot", help="few-shot adaptation to each held-out signer, K recordings per sign")
+    common.add_data(p)
+    common.add_judging(p)
+    p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5], help="K values (default: 1 3 5)")
+    p.add_argument("--arch", default="default", help="recipe of the base models (default: default)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bases and the shot draws (default 0)")
+    p.add_argument("--epochs", type=int, help="maximum epochs per base (default: the recipe's)")
+    p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
+    p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe trained from scratch on the shots")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ...judging import report
+    from ...judging.fewshot import few_shot_cv
+
+    res = few_shot_cv(args.data, shots=args.shots, seed=args.seed, workers=args.workers, cache=args.cache,
+                      ray=args.ray, recipe=args.arch, epochs=args.epochs, negatives=args.negatives, fixes=args.fixes,
+                      tutorial_epochs=args.tutorial_epochs, time_k=5 if 5 in args.shots else max(args.shots),
+                      log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(json.dumps(res, default=str) if args.json else report.format_fewshot(res))

@@ -1,0 +1,52 @@
+"""The consistent-gesture cells of the DEV signers, read from ``cells.json`` beside the signer files.
+
+A cell is a signer + label whose recorded gesture is the common one (see ``VARIANTS.md`` beside the data); the
+consistent-gesture score counts only those. The file is data, not code: it is read, never copied.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import BadInput
+
+FILE_NAME = "cells.json"
+
+
+class Cells:
+    """Which (signer, label) cells are consistent; ``cells.is_consistent("s02", "hello")``."""
+
+    def __init__(self, include: dict[str, list[str]], source: str | None = None):
+        self.include = {s: tuple(labels) for s, labels in include.items()}
+        self.source = source
+
+    def is_consistent(self, signer: str, label: str) -> bool:
+        return label in self.include.get(signer, ())
+
+    def __bool__(self) -> bool:
+        return bool(self.include)
+
+
+def find(paths) -> Path | None:
+    """``cells.json`` in the first data folder (or beside the first data file) that has one."""
+    for p in map(Path, paths or []):
+        for folder in (p, p.parent):
+            if (folder / FILE_NAME).is_file():
+                return folder / FILE_NAME
+    return None
+
+
+def load_cells(path: str | Path | None) -> Cells:
+    """The cells of ``path`` (a ``cells.json``); no file gives no consistent cells (only the raw score is reported)."""
+    if path is None:
+        return Cells({})
+    path = Path(path)
+    try:
+        include = json.loads(path.read_text())["include"]
+        if not isinstance(include, dict) or not all(isinstance(v, list) for v in include.values()):
+            raise ValueError("'include' must map signer ids to lists of labels")
+    except FileNotFoundError:
+        raise BadInput(path, "no such file") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise BadInput(path, f"not a cells file ({e})") from None
+    return Cells(include, str(path))

@@ -1,0 +1,34 @@
+"""Few-shot cross-validation: one held-out signer end to end, cached folds, the within-signer bound."""
+import numpy as np
+
+from ..adapt import choose_shots
+from ..datasets import load_npz
+
+
+def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
+    from .fewshot import few_shot_cv
+    from .report import format_fewshot
+
+    files = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s04", "s12")]
+    kw = dict(workers=1, cache=tmp_path, epochs=2, tutorial_epochs=2, time_k=None, signers=["s12"],
+              log=lambda m: None)
+    res = few_shot_cv(files, shots=[3], **kw)
+    (r,) = res["results"]
+    assert r["signer"] == "s12" and list(r["k"]) == [3]
+    assert r["k"][3]["test"] == 81 and r["k"][3]["support"] == 9
+    assert 0 <= r["k"][3]["tutorial_acc"] <= 1 and r["k"][3]["acc"] > 0.5 and r["k"][3]["seconds"] > 0
+    assert r["own_acc"] > 0.5  # the base's features separate s12's three gestures given most of its sequences
+    assert "K=3: mean" in format_fewshot(res) and "own (5-fold within the signer): mean" in format_fewshot(res)
+    # Bases and fold results are cached: a second run trains and adapts nothing and reports the same figures.
+    before = sorted(tmp_path.rglob("*.json"))
+    again = few_shot_cv(files, shots=[3], **kw)
+    assert sorted(tmp_path.rglob("*.json")) == before and again["results"] == res["results"]
+
+
+def test_own_accuracy_holds_out_what_each_action_can_spare(small_base, shared):
+    from .fewshot import within_signer_accuracy
+
+    bundle = small_base
+    data = load_npz(shared("data", "signers", "s12.npz"))
+    assert np.isnan(within_signer_accuracy(bundle, data.subset(choose_shots(data, 1))))  # nothing to hold out
+    assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds: 3 per action to learn, 1 held out

@@ -1,0 +1,102 @@
+"""Models trained without one person each (leave-one-person-out bases), trained once and cached.
+
+Every benchmark that tests a person on a model that never saw them (few-shot, streams, vocabularies) asks
+:func:`fold_bases` for its bases. A base is trained on the training set that :func:`signlstm.datasets.training_set`
+builds from every recording in ``paths`` (and ``negatives``) except the held-out person's. Bases are cached under
+:func:`cache_dir` in a folder named by a hash of the inputs' content, the options and the training code, so a
+changed file or recipe trains new bases and an unchanged one reuses them.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from .. import parallel
+
+# The code a base's weights depend on (paths relative to the package).
+TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "augment.py", "training.py",
+                 "datasets.py", "fixes.py", "layout.py")
+AUDIT_CODE = ("judging/audit.py",)
+
+
+def cache_dir(cache: str | Path | None = None) -> Path:
+    """``cache`` if given, else ``$SIGNLSTM_CACHE``, else the user cache folder (``$XDG_CACHE_HOME`` or
+    ``~/.cache``) / signlstm. Never inside the checkout."""
+    if cache:
+        return Path(cache)
+    if os.environ.get("SIGNLSTM_CACHE"):
+        return Path(os.environ["SIGNLSTM_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "signlstm"
+
+
+def data_files(paths) -> list[Path]:
+    """The files behind data paths: ``.npz`` files, folders of them, ``MP_Data`` trees (every ``.npy``)."""
+    out = []
+    for p in map(Path, paths or []):
+        if p.is_dir():
+            out += sorted(p.glob("*.npz")) or sorted(p.rglob("*.npy"))
+        else:
+            out.append(p)
+    return out
+
+
+def content_key(*parts, files=(), code=()) -> str:
+    """A short hash of ``parts`` (any repr-able values), the bytes of ``files`` and of the package modules ``code``."""
+    h = hashlib.sha1(repr(parts).encode())
+    for f in files:
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    here = Path(__file__).resolve().parents[1]
+    for name in code:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", epochs: int | None = None,
+               seed: int = 0, negatives=None, fixes=None) -> dict:
+    """Train ``recipe`` on everyone in ``paths`` (+ ``negatives``) except ``held_out`` and save the bundle to
+    ``out``. ``fixes``: a fixes file, or "audit" to audit the training people only."""
+    from ..datasets import load, training_set
+    from ..models.bundle import save_bundle
+    from ..training import fit
+
+    t0 = time.time()
+    data = load(paths)
+    if fixes == "audit":
+        from .audit import audit
+
+        fixes = audit(data.subset(data.groups != held_out), n_splits=5).fixes
+    train = training_set(data, fixes=fixes, negatives=negatives, held_out=[held_out], seed=seed)
+    bundle = fit(train, recipe, epochs=epochs, seed=seed, progress=False, test_split=0.0)
+    bundle.meta["training"]["held_out"] = held_out
+    save_bundle(bundle.model, bundle.meta, out)
+    return {"held_out": held_out, "seconds": round(time.time() - t0, 1), "path": str(out)}
+
+
+def _train(job: dict) -> dict:
+    return train_base(**job)
+
+
+def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = None, seed: int = 0, negatives=None,
+               fixes=None, workers: int = 0, ray: str | None = None, cache=None, log=print) -> dict[str, Path]:
+    """One base bundle per person in ``held_out``, trained without that person where the cache lacks it."""
+    paths = [str(p) for p in paths]
+    negatives = [str(p) for p in negatives] if negatives else negatives
+    fix_files = [fixes] if fixes and fixes != "audit" else []
+    key = content_key(recipe, epochs, seed, negatives is not None, fixes == "audit",
+                      files=data_files(paths) + data_files(negatives) + fix_files,
+                      code=TRAINING_CODE + (AUDIT_CODE if fixes == "audit" else ()))
+    folder = cache_dir(cache) / "bases" / f"{recipe}-s{seed}-{key}"
+    want = {s: folder / s for s in held_out}
+    todo = [s for s, p in want.items() if not (p / "signlstm.json").exists()]
+    if todo:
+        log(f"training {len(todo)} base model(s) ({recipe}, each without one person) into {folder}")
+        jobs = [dict(paths=paths, held_out=s, out=want[s], recipe=recipe, epochs=epochs, seed=seed,
+                     negatives=negatives, fixes=fixes) for s in todo]
+        t0 = time.time()
+        for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
+            log(f"  base without {r['held_out']}: {r['seconds']} s ({time.time() - t0:.0f} s elapsed)")
+    return want

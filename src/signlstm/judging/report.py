@@ -1,0 +1,147 @@
+"""Text tables of the judging benchmarks: leave-one-signer-out cross-validation and few-shot adaptation."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+GOOD = 0.95  # a signer at or above this accuracy is counted in the tables' "signers >= 95 %" lines
+
+
+def _pct(v):
+    return "   -  " if v is None else f"{100 * v:5.1f}%"
+
+
+def format_crossval(summary: dict, header: list[str]) -> str:
+    """The leave-one-signer-out table (:func:`signlstm.judging.crossval.summarize`)."""
+    archs = list(summary)
+    labels = summary[archs[0]]["labels"]
+    cols = [a[:5] for a in labels] + ["all", "cons"]
+    lines = list(header) + ["", "per signer, accuracy on held-out signer (mean over seeds); cons = consistent-gesture "
+                                "cells of VARIANTS.md only", ""]
+    lines.append(f"{'':8}" + " | ".join(f"{a:^{7 * len(cols) - 1}}" for a in archs))
+    lines.append(f"{'signer':8}" + " | ".join(" ".join(f"{c:>6}" for c in cols) for _ in archs))
+    signers = sorted(summary[archs[0]]["table"])
+    for s in signers:
+        parts = []
+        for a in archs:
+            row = summary[a]["table"].get(s, {})
+            vals = [row.get(x) for x in labels] + [row.get("all"), row.get("consistent")]
+            parts.append(" ".join(_pct(v) for v in vals))
+        lines.append(f"{s:8}" + " | ".join(parts))
+    lines.append(f"{'mean':8}" + " | ".join(
+        " ".join(_pct(float(np.mean([summary[a]["table"][s].get(x) for s in signers
+                                     if summary[a]["table"][s].get(x) is not None]))) for x in labels)
+        + " " + _pct(summary[a]["raw"]["mean_per_signer"]) + " " + _pct(summary[a]["consistent"]["mean_per_signer"])
+        for a in archs))
+    lines.append("")
+    for a in archs:
+        sm = summary[a]
+        c = sm["consistent"]
+        lo = c["min_signer"]
+        lines.append(f"[{a}] {sm['parameters']:,} parameters, {sm['runs']} runs, epochs run {sm['epochs_run']['min']}-"
+                     f"{sm['epochs_run']['max']}, fit {sm['fold_seconds']['mean']:.0f} s per fold "
+                     f"(max {sm['fold_seconds']['max']:.0f} s)")
+        lines.append(f"  consistent-gesture score: pooled {_pct(c['pooled']).strip()}, mean per signer "
+                     f"{_pct(c['mean_per_signer']).strip()}, lowest signer {lo[0]} {_pct(lo[1]).strip()}, "
+                     f"{c['signers_at_target']}/{c['signers']} signers >= {GOOD:.0%}")
+        lines.append(f"  raw score (all cells, labels as recorded): pooled {_pct(sm['raw']['pooled']).strip()}, "
+                     f"mean per signer {_pct(sm['raw']['mean_per_signer']).strip()}")
+        lines.append("  per seed: " + ", ".join(f"seed {k}: raw {_pct(v['raw']).strip()} cons "
+                                               f"{_pct(v['consistent']).strip()}" for k, v in sm["per_seed"].items()))
+        lines.append(f"  collapsed runs (one sign label for >= {sm['collapse_share']:.0%} of a test signer): "
+                     + (", ".join(f"{s} seed {k}" for s, k in sm["collapsed"]) or "none")
+                     + f" of {sm['runs']}")
+        if "rejection" in sm:
+            rj = sm["rejection"]
+            lines.append(f"  rejection: other signs of people outside training -> none {_pct(rj['other_signs']).strip()} "
+                         f"(" + ", ".join(f"{g} {_pct(v).strip()}" for g, v in rj["per_person"].items()) + "); "
+                         f"no-hand windows of the held-out signer -> none {_pct(rj['no_hand_windows']).strip()}; "
+                         f"real signs rejected {_pct(sm['real_signs_rejected']).strip()} (consistent cells "
+                         f"{_pct(sm['consistent_rejected']).strip()}; most: " + ", ".join(
+                             f"{g} {_pct(v).strip()}" for g, v in sorted(sm["rejected_per_signer"].items(),
+                                                                         key=lambda kv: -kv[1])[:4]) + ")")
+        if "by_hands" in sm:
+            lines.append("  consistent cells by share of frames with a hand: " + "; ".join(
+                f"{b['from']:.0%}-{b['to']:.0%}: {b['windows']} windows, {_pct(b['accuracy']).strip()} right, "
+                f"{_pct(b['rejected']).strip()} none" for b in sm["by_hands"]))
+        if "prior_tradeoff" in sm:
+            lines.append("  none-logit prior (reject_bias) trade-off from the same probabilities: " + "; ".join(
+                f"{t['reject_bias']:g}: cons {_pct(t['consistent']).strip()}, other signs rejected "
+                f"{_pct(t['other_signs_rejected']).strip()}, consistent rejected "
+                f"{_pct(t['consistent_rejected']).strip()}" for t in sm["prior_tradeoff"]))
+    return "\n".join(lines)
+
+
+
+
+
+def format_fewshot(res: dict) -> str:
+    """The few-shot cross-validation table (:func:`signlstm.judging.fewshot.few_shot_cv`)."""
+    shots = res["shots"]
+    rs = res["results"]
+    tut = any("tutorial_acc" in r["k"][shots[0]] for r in rs)
+    own = all("own_acc" in r for r in rs)
+    head = (f"{'signer':9}{'base':>6} " + (f"{'own':>7} |" if own else "")
+            + "".join(f"{'K=' + str(k):>7}" for k in shots))
+    if tut:
+        head += " |" + "".join(f"{'tut' + str(k):>7}" for k in shots)
+    head += " |" + "".join(f"{'s K=' + str(k):>7}" for k in shots)
+    if any("cli_seconds" in r for r in rs):
+        head += f" | cli K={res['time_k']}"
+    lines = [f"few-shot leave-one-signer-out: base = '{res['recipe']}' recipe trained without the signer "
+             f"(cached in {res['cache']}), adapted with method '{res['method']}' on K random sequences per action "
+             f"(seed {res['seed']}), tested on the signer's other sequences, labels as recorded",
+             "columns: base = un-adapted base; own = logistic regression on the base's features, 5-fold within the "
+             "signer (about 24 shots per action; signs only); K=k adapted accuracy; tutk = tutorial recipe trained "
+             "from scratch on the same K; s K=k = adaptation seconds in the worker (no start-up); cli = wall "
+             "seconds of `signlstm adapt` in a fresh process", "", head]
+
+    def pct(v):
+        return f"{100 * v:6.1f}%"
+
+    for r in rs:
+        row = (f"{r['signer']:9}{pct(r.get('base_acc', float('nan')))}" + (pct(r["own_acc"]) + " |" if own else "")
+               + "".join(pct(r["k"][k]["acc"]) for k in shots))
+        if tut:
+            row += " |" + "".join(pct(r["k"][k]["tutorial_acc"]) for k in shots)
+        row += " |" + "".join(f"{r['k'][k]['seconds']:7.1f}" for k in shots)
+        if "cli_seconds" in r:
+            row += f" | {r['cli_seconds']:7.1f}"
+        lines.append(row)
+    mean = {k: float(np.mean([r["k"][k]["acc"] for r in rs])) for k in shots}
+    row = (f"{'mean':9}{pct(np.mean([r.get('base_acc', np.nan) for r in rs]))}"
+           + (pct(np.nanmean([r["own_acc"] for r in rs])) + " |" if own else "") + "".join(pct(mean[k]) for k in shots))
+    if tut:
+        row += " |" + "".join(pct(np.mean([r["k"][k]["tutorial_acc"] for r in rs])) for k in shots)
+    row += " |" + "".join(f"{np.median([r['k'][k]['seconds'] for r in rs]):7.1f}" for k in shots)
+    cli = [r["cli_seconds"] for r in rs if "cli_seconds" in r]
+    if cli:
+        row += f" | {np.median(cli):7.1f}"
+    lines += [row + "   (seconds: median)", ""]
+    for k in shots:
+        accs = {r["signer"]: r["k"][k]["acc"] for r in rs}
+        low = {s: a for s, a in accs.items() if a < GOOD}
+        lines.append(f"K={k}: mean {100 * mean[k]:.1f}%, {len(accs) - len(low)}/{len(accs)} signers >= "
+                     f"{GOOD:.0%}" + (", below: " + ", ".join(
+                         f"{s} {100 * a:.1f}% (errors {_fmt_err(next(r for r in rs if r['signer'] == s)['k'][k]['errors'])})"
+                         for s, a in low.items()) if low else ""))
+    accs = {r["signer"]: r["own_acc"] for r in rs if np.isfinite(r.get("own_acc", np.nan))}
+    if accs:
+        low = {s_: a for s_, a in accs.items() if a < GOOD}
+        lines.append(f"own (5-fold within the signer): mean {100 * np.mean(list(accs.values())):.1f}%, "
+                     f"{len(accs) - len(low)}/{len(accs)} signers >= {GOOD:.0%}"
+                     + (", below: " + ", ".join(f"{s_} {100 * a:.1f}%" for s_, a in low.items()) if low else ""))
+    if cli:
+        lines.append(f"`signlstm adapt --shots {res['time_k']}` wall time incl. start-up: median {np.median(cli):.1f} s, "
+                     f"max {max(cli):.1f} s over {len(cli)} signers")
+    s = res["seconds"]
+    lines.append(f"wall time {s['total'] / 60:.1f} min (bases {s['bases']:.0f} s, folds {s['folds']:.0f} s); "
+                 f"load average at the end {res['load'][0]:.1f} on {os.cpu_count()} cores")
+    return "\n".join(lines)
+
+
+def _fmt_err(err: dict) -> str:
+    return ", ".join(f"{t}->{p} x{n}" for t, ps in err.items() for p, n in ps.items()) or "-"
+
+

@@ -1,0 +1,108 @@
+"""The one worker pool: run a function over tasks in spawned local processes or as Ray tasks.
+
+Every worker runs one core's worth of XLA threads (:data:`THREAD_FLAGS`), so N workers keep N cores busy without
+oversubscribing them. An ``initializer`` runs once per worker process before its first task (loading data shared by
+the tasks), on local processes and Ray workers alike. Results come back in task order, or as they finish with
+``ordered=False``.
+"""
+from __future__ import annotations
+
+import os
+
+from .errors import SignlstmError
+
+THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+_initialised: set = set()
+
+
+def limit_threads() -> None:
+    """Make this process use one XLA thread (call before JAX starts); selects the Keras backend too."""
+    os.environ.setdefault("XLA_FLAGS", THREAD_FLAGS)
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+
+
+def _call(fn, initializer, initargs, task):
+    limit_threads()
+    if initializer is not None:
+        key = (initializer.__module__, initializer.__qualname__, repr(initargs))
+        if key not in _initialised:
+            initializer(*initargs)
+            _initialised.add(key)
+    return fn(task)
+
+
+def map_tasks(fn, tasks, workers: int = 0, ray: str | None = None, initializer=None, initargs=(),
+              ordered: bool = True):
+    """Yield ``fn(task)`` for every task: in this process (``workers`` == 1 and no Ray), in ``workers`` spawned
+    processes (0: one per core), or on Ray (``ray`` = "local" for a local instance, "auto" or an address to join
+    a cluster). ``fn`` and ``initializer`` must be importable module-level functions."""
+    tasks = list(tasks)
+    if not tasks:
+        return
+    workers = workers or os.cpu_count() or 1
+    if ray:
+        yield from _ray_map(fn, tasks, ray, workers, initializer, initargs, ordered)
+    elif workers <= 1 or len(tasks) == 1:
+        for t in tasks:
+            yield _call(fn, initializer, initargs, t)
+    else:
+        yield from _process_map(fn, tasks, min(workers, len(tasks)), initializer, initargs, ordered)
+
+
+def _process_map(fn, tasks, workers, initializer, initargs, ordered):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from functools import partial
+
+    call = partial(_call, fn, initializer, initargs)
+    # spawn: a fresh interpreter per worker; forking a process that runs MediaPipe or XLA threads is unsafe.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        if ordered:
+            yield from pool.map(call, tasks)
+        else:
+            for f in as_completed([pool.submit(call, t) for t in tasks]):
+                yield f.result()
+
+
+def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
+    try:
+        import ray
+    except ImportError:
+        raise SignlstmError("--ray needs Ray: pip install 'signlstm[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        try:
+            if address == "local":
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=address, log_to_driver=False)
+        except ConnectionError as e:
+            raise SignlstmError(f"cannot reach a Ray cluster at '{address}': {e}") from None
+    try:
+        remote = ray.remote(num_cpus=1)(_call)
+        refs = [remote.remote(fn, initializer, initargs, t) for t in tasks]
+        if ordered:
+            for ref in refs:
+                yield ray.get(ref)
+        else:
+            pending = refs
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                yield ray.get(done[0])
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_fresh(fn, arg):
+    """``(fn(arg), wall seconds)`` with ``fn`` run in a newly spawned process: the seconds include the interpreter's
+    start-up and every import, as a user running a command sees them."""
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.time()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        result = pool.submit(fn, arg).result()
+    return result, time.time() - t0

@@ -1,12 +1,17 @@
-"""What the web server runs per browser tab, on the same engine as ``live`` and ``collect``.
+"""What the web server runs per browser tab, on the same recognizer as ``live`` and the same recorder as ``collect``.
 
-One :class:`Engine` per server: the model loaded once, a bounded pool of landmark threads (MediaPipe and the
-classifier never run on the event loop, and never more than ``workers`` frames at once), one adapt thread, and the
-folders recordings and adapted models go to. One :class:`Session` per WebSocket: its own
-:class:`~signlstm.landmarks.Holistic` graph (MediaPipe tracks across frames, so graphs are never shared), its own
-:class:`~signlstm.recognizer.Recognizer` (window, stability, sentence), its recording in progress and, after
-adapting, its own model. A frame is a JPEG; what comes back is plain JSON (probabilities, sentence, the landmark
-points to draw). Nothing here imports Starlette: the protocol is testable without a server.
+One :class:`Engine` per server: the model loaded once, one classifier thread (the per-window forward pass of every
+page, off the event loop), a bounded pool of landmark threads for pages that send images (MediaPipe never runs on
+the event loop, and never more than ``workers`` frames at once), one adapt thread, and the folders recordings and
+adapted models go to. One :class:`Session` per WebSocket: its own :class:`~signlstm.recognizer.Recognizer` (window,
+stability, sentence), its :class:`~signlstm.recorder.Recorder` while recording, after adapting its own model, and,
+only if the page sends images, its own :class:`~signlstm.landmarks.Holistic` graph with the steps ``live`` runs for
+that model (MediaPipe tracks across frames, so graphs are never shared).
+
+A page sends either keypoints it computed itself (:mod:`.protocol`: the usual path, the images never leave the
+device) or JPEG frames (the fallback: the server finds the landmarks). Either way what comes back is plain JSON
+(probabilities, word, sentence; for an image also the landmark points to draw). Nothing here imports Starlette: the
+protocol is testable without a server.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ import numpy as np
 from .. import layout, render
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, STABILITY, THRESHOLD, Recognizer
+from . import protocol
+from .protocol import BadMessage
 
 MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
 MAX_TEXT_BYTES = 4096  # one JSON control message
@@ -29,10 +36,6 @@ MAX_SEQUENCES = 50  # per "record" request
 FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
 ACTION = re.compile(r"[^\W_][\w\-]{0,39}")  # letters/digits first; no dots or slashes: it becomes a folder name
-
-
-class BadMessage(SignlstmError):
-    """A WebSocket message the server refuses (malformed, oversized, unknown); the client is told why."""
 
 
 class Busy(SignlstmError):
@@ -105,22 +108,29 @@ def drawing() -> dict:
             "colors": {k: _hex(v) for k, v in render.PART_BGR.items()}}
 
 
+def parts_read(bundle) -> list[str]:
+    """The parts of the frame ``bundle`` reads: what a page sends it."""
+    return list(bundle.meta.get("parts_read", [p.name for p in layout.PARTS]))
+
+
 def model_info(bundle, threshold: float) -> dict:
     labels = bundle.labels
     return {"type": "model", "name": str(bundle.path or "(in memory)"), "labels": labels,
             "colors": [_hex(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
-            "seq_len": bundle.seq_len, "threshold": threshold,
-            "adapted": bool(bundle.meta.get("adapted"))}
+            "seq_len": bundle.seq_len, "threshold": threshold, "parts": parts_read(bundle),
+            "mask": protocol.mask_of(parts_read(bundle)), "adapted": bool(bundle.meta.get("adapted"))}
 
 
 class Engine:
-    """Shared by all pages of one server: the model, the thread pools, the folders, the limits."""
+    """Shared by all pages of one server: the model, the thread pools, the folders, the limits, the counters."""
 
     def __init__(self, bundle, threshold: float = THRESHOLD, stability: int = STABILITY, sentence: int = SENTENCE,
-                 workers: int = 2, max_clients: int = 8, data: str | Path = "web_data",
+                 workers: int = 2, max_clients: int = 100, data: str | Path = "web_data",
                  models: str | Path = "web_models", pause: float = 2.0, detector=None):
-        if not 0 <= threshold <= 1 or stability < 1 or sentence < 1:
-            raise SignlstmError("threshold must be within 0..1; stability and sentence at least 1")
+        try:  # the recognizer's own checks of the thresholds, before any page connects
+            Recognizer(bundle, threshold, stability, sentence)
+        except ValueError as e:
+            raise SignlstmError(str(e)) from None
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
         bundle.prepare()
@@ -129,12 +139,14 @@ class Engine:
         self.workers, self.max_clients = workers, max_clients
         self.data, self.models = Path(data), Path(models)
         self.pause = pause
-        self.detector = detector  # a factory of keypoint detectors (default: landmarks.Holistic)
+        self.detector = detector  # a factory of keypoint detectors for image pages (default: landmarks.Holistic)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="signlstm-landmarks")
+        self.classifier = ThreadPoolExecutor(1, thread_name_prefix="signlstm-classify")
         self.adapt_pool = ThreadPoolExecutor(1, thread_name_prefix="signlstm-adapt")
         self.sessions: set[Session] = set()
         self.adapting = 0  # adapt jobs queued or running
         self.served = 0  # frames answered, all pages
+        self.messages = {"keypoints": 0, "images": 0, "refused": 0}  # binary messages received, all pages
 
     def open(self) -> "Session":
         if len(self.sessions) >= self.max_clients:
@@ -145,31 +157,12 @@ class Engine:
 
     def stats(self) -> dict:
         return {"sessions": len(self.sessions), "workers": self.workers, "max_clients": self.max_clients,
-                "adapting": self.adapting, "frames": self.served, "model": str(self.bundle.path or "(in memory)"),
-                "labels": self.bundle.labels}
+                "adapting": self.adapting, "frames": self.served, "messages": dict(self.messages),
+                "model": str(self.bundle.path or "(in memory)"), "labels": self.bundle.labels}
 
     def shutdown(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.adapt_pool.shutdown(wait=False, cancel_futures=True)
-
-
-class Recording:
-    """A "record N sequences of ACTION" request in progress: a pause, then ``length`` frames, per sequence."""
-
-    def __init__(self, name: str, action: str, count: int, length: int, pause: float):
-        self.name, self.action, self.count, self.length, self.pause = name, action, count, length, pause
-        self.done = 0
-        self.frames: list[np.ndarray] = []
-        self.until = time.monotonic() + pause
-        self.saved: list[str] = []
-
-    @property
-    def phase(self) -> str:
-        return "done" if self.done >= self.count else ("ready" if time.monotonic() < self.until else "recording")
-
-    def status(self) -> dict:
-        return {"name": self.name, "action": self.action, "count": self.count, "done": self.done,
-                "phase": self.phase, "frame": len(self.frames), "length": self.length}
+        for pool in (self.pool, self.classifier, self.adapt_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def counts(root: Path) -> dict[str, int]:
@@ -181,17 +174,20 @@ def counts(root: Path) -> dict[str, int]:
 
 
 class Session:
-    """One page: its own landmark graph, recognizer, recording and model. Frames arrive one at a time."""
+    """One page: its recognizer, recording and model, and its landmark graph if it sends images."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.bundle = engine.bundle
         self.recognizer = self._recognizer(self.bundle)
+        self.need = protocol.mask_of(parts_read(self.bundle))
         self.detect = None
-        self.recording: Recording | None = None
+        self.detect_face = None  # whether self.detect runs the face mesh
+        self.recorder = None  # a Recorder while the page records
+        self.name = None  # whose folder the recording goes to
         self.frames = 0
         self.closed = False
-        self.lock = asyncio.Lock()  # held while a frame is processed; a model switch waits for it
+        self.lock = asyncio.Lock()  # held while a message is processed; a model switch waits for it
         self.adapt_task: asyncio.Task | None = None
         self.adapt_state: dict = {"state": "idle"}
 
@@ -199,61 +195,85 @@ class Session:
         e = self.engine
         return Recognizer(bundle, e.threshold, e.stability, e.sentence)
 
-    # -- blocking parts, run in the engine's landmark pool --------------------------------------------------------
-    def start(self) -> None:
-        if self.engine.detector is not None:
-            self.detect = self.engine.detector()
-        else:
-            from ..landmarks import Holistic
-
-            self.detect = Holistic()
-
-    def process(self, data: bytes) -> dict:
-        """One JPEG frame -> keypoints -> recognizer (and recording): the reply to send."""
+    # -- one binary message, on the event loop (the work in the engine's threads) --------------------------------
+    async def receive(self, data: bytes) -> dict:
+        """A keypoint message (classified in the classifier thread) or a JPEG frame (landmarked in the pool):
+        the reply to send. A bad message raises :class:`BadMessage` and changes nothing."""
+        loop, e = asyncio.get_running_loop(), self.engine
         t0 = time.perf_counter()
+        keypoints = protocol.is_keypoints(data)
+        try:
+            async with self.lock:
+                if keypoints:
+                    reply, frames = await loop.run_in_executor(e.classifier, self.classify, data)
+                else:
+                    reply, frames = await loop.run_in_executor(e.pool, self.process, data)
+                if self.recorder is not None:
+                    reply["recording"] = await loop.run_in_executor(e.pool, self._record, frames)
+        except BadMessage:
+            e.messages["refused"] += 1
+            raise
+        e.messages["keypoints" if keypoints else "images"] += 1
+        e.served += 1
+        reply["ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        return reply
+
+    def classify(self, data: bytes) -> tuple[dict, np.ndarray]:
+        """Keypoints the page computed -> recognizer: (the reply, the frames)."""
+        frames, t, _ = protocol.unpack(data, self.need)
+        return self._steps(frames, {"t": t}), frames
+
+    def process(self, data: bytes) -> tuple[dict, np.ndarray]:
+        """One JPEG frame -> keypoints -> recognizer: (the reply with the points to draw, the frame's keypoints)."""
         image = decode_frame(data)
-        if self.detect is None:
-            self.start()
+        face = self.bundle.reads_face
+        if self.detect is None or self.detect_face != face:
+            self._close_detector()
+            self.detect = self.engine.detector() if self.engine.detector is not None else _holistic(face)
+            self.detect_face = face
         keypoints = self.detect(image)
-        step = self.recognizer.update(keypoints)
-        out = {"type": "result", "frame": self.frames, "width": int(image.shape[1]), "height": int(image.shape[0]),
-               "points": points(keypoints),
+        extra = {"width": int(image.shape[1]), "height": int(image.shape[0]), "points": points(keypoints)}
+        return self._steps(keypoints[None], extra), keypoints[None]
+
+    def _steps(self, frames: np.ndarray, extra: dict) -> dict:
+        word = None
+        for f in frames:
+            step = self.recognizer.update(f)
+            word = step.word or word
+        out = {"type": "result", "frame": self.frames + len(frames) - 1, **extra,
                "probs": None if step.probs is None else np.round(step.probs.astype(float), 4).tolist(),
-               "word": step.word, "sentence": step.sentence}
-        self.frames += 1
-        if self.recording is not None:
-            out["recording"] = self._record(keypoints)
-        out["ms"] = round((time.perf_counter() - t0) * 1000, 1)
+               "word": word, "sentence": step.sentence}
+        self.frames += len(frames)
         return out
 
-    def _record(self, keypoints: np.ndarray) -> dict:
-        from ..datasets import SequenceWriter
-
-        r = self.recording
-        status = {}
-        if r.phase == "recording":
-            r.frames.append(np.asarray(keypoints, np.float64))
-            if len(r.frames) >= r.length:
-                path = SequenceWriter(self.engine.data / r.name).write(r.action, np.stack(r.frames))
-                r.saved.append(str(path))
-                r.done += 1
-                r.frames = []
-                r.until = time.monotonic() + r.pause
-                status = {"saved": str(path), "counts": counts(self.engine.data / r.name)}
+    def _record(self, frames: np.ndarray) -> dict:
+        """Feed the recorder (it writes each sequence whole); its status for the page."""
+        r = self.recorder
+        status = {"name": self.name}
+        for f in frames:
+            if r.feed(f) is not None:
+                status["saved"] = str(r.saved[-1])
+                status["counts"] = counts(self.engine.data / self.name)
         status.update(r.status())
         if r.phase == "done":
-            self.recording = None
+            self.recorder = None
         return status
 
-    def close(self) -> None:
-        self.closed = True
-        self.recording = None
+    def _close_detector(self) -> None:
         if self.detect is not None and hasattr(self.detect, "close"):
             self.detect.close()
         self.detect = None
 
+    def close(self) -> None:
+        self.closed = True
+        self.recorder = None
+        self._close_detector()
+
     # -- control messages, on the event loop ----------------------------------------------------------------------
     def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:
+        from ..datasets import SequenceWriter
+        from ..recorder import Recorder
+
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
         if not isinstance(action, str) or not ACTION.fullmatch(action):
@@ -263,11 +283,14 @@ class Session:
         pause = self.engine.pause if pause is None else pause
         if not isinstance(pause, (int, float)) or isinstance(pause, bool) or not 0 <= pause <= 10:
             raise BadMessage("pause: 0 to 10 seconds")
-        self.recording = Recording(name, action, count, self.bundle.seq_len, float(pause))
-        return {"type": "recording", **self.recording.status(), "counts": counts(self.engine.data / name)}
+        self.name = name
+        self.recorder = Recorder(SequenceWriter(self.engine.data / name), action, count, self.bundle.seq_len,
+                                 float(pause))
+        return {"type": "recording", "name": name, **self.recorder.status(),
+                "counts": counts(self.engine.data / name)}
 
     def cancel(self) -> dict:
-        self.recording = None  # a sequence in progress is dropped whole: nothing was written yet
+        self.recorder = None  # a sequence in progress is dropped whole: nothing was written yet
         return {"type": "recording", "phase": "cancelled"}
 
     def clear(self) -> None:
@@ -278,6 +301,7 @@ class Session:
         """Switch this page to ``bundle``; the sentence so far stays."""
         old = self.recognizer
         self.bundle = bundle
+        self.need = protocol.mask_of(parts_read(bundle))
         self.recognizer = self._recognizer(bundle)
         self.recognizer.sentence.extend(old.sentence)
         return model_info(bundle, self.engine.threshold)
@@ -327,23 +351,25 @@ class Session:
             engine.adapting -= 1
 
 
+def _holistic(face: bool):
+    """The landmark steps ``live`` runs for a model: Holistic, without the face mesh when the model reads no face."""
+    from ..landmarks import Holistic
+
+    return Holistic(face=face)
+
+
 def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     """Load the visitor's recordings, adapt ``base`` to them (the CLI's ``adapt``), save and warm the result."""
-    import inspect
-
     from ..adapt import adapt
-    from ..models.bundle import load_bundle, save_bundle
     from ..datasets import load
+    from ..models.bundle import load_bundle, save_bundle
 
     state.update(phase="loading your recordings", progress=0.05)
     if not root.is_dir():
         raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
     data = load([root], length=base.seq_len, skip_bad=True)
     state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
-    kwargs = {"seed": 0}
-    if "progress" in inspect.signature(adapt).parameters:  # a finer progress report, where adapt offers one
-        kwargs["progress"] = lambda f: state.update(progress=0.15 + 0.7 * float(f))
-    bundle = adapt(base, data, **kwargs)
+    bundle = adapt(base, data, seed=0)
     state.update(phase="saving the adapted model", progress=0.85)
     out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     while out.exists():

@@ -1,13 +1,20 @@
 """The ASGI app of ``signlstm serve``: the page, its static files, and one WebSocket per page.
 
+The page loads MediaPipe Holistic (the npm package ``@mediapipe/holistic``, installed by ``make install`` with
+``npm ci``) from ``/holistic/`` on this same server, never from elsewhere, finds the landmarks itself and sends only
+keypoints; with ``?landmarks=server``, or when the package is missing or the browser cannot run it, it sends camera
+frames and the server finds the landmarks.
+
 Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 
-- browser -> server, binary: one JPEG frame. The page sends the next one only after the reply (backpressure), at
-  most ``fps`` a second. Frames are read one at a time per page, so a page can never queue more than one.
+- browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most),
+  or one JPEG frame (the fallback; the next one only after the reply, at most ``fps`` a second). Messages are
+  handled one at a time per page.
 - browser -> server, text JSON: ``{"type": "record", "name", "action", "count", "pause"}``, ``{"type": "cancel"}``,
   ``{"type": "clear"}``, ``{"type": "adapt", "name"}``, ``{"type": "ping"}``.
-- server -> browser, text JSON: ``hello`` (drawing info and limits), ``model`` (labels, colours), ``result`` per
-  frame (probabilities, sentence, word, landmark points, recording status), ``recording``, ``adapt`` progress,
+- server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout, whether the page may find
+  landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per message (probabilities,
+  sentence, word, the message's timestamp or, for an image, the landmark points; recording status), ``recording``, ``adapt`` progress,
   ``error`` (a refused message; the page stays connected), ``busy``.
 
 A message over the size limit closes that page's socket (code 1009) and a page that sends ``MAX_BAD`` bad messages
@@ -27,16 +34,27 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import SignlstmError
+from . import protocol
 from .engine import MAX_FRAME_BYTES, MAX_TEXT_BYTES, BadMessage, Busy, Engine, drawing, model_info
 
 STATIC = Path(__file__).resolve().parent / "static"
+HOLISTIC = Path(__file__).resolve().parents[3] / "node_modules" / "@mediapipe" / "holistic"  # `npm ci` in the checkout
 MAX_BAD = 20  # bad messages in a row before a page is closed
-WS_MAX_SIZE = MAX_FRAME_BYTES + 64 * 1024  # the protocol layer refuses anything larger (close 1009)
+WS_MAX_SIZE = max(MAX_FRAME_BYTES, protocol.MAX_BYTES) + 64 * 1024  # the protocol layer refuses anything larger (1009)
 FPS = 12  # frames a second the page sends at most
 SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding them
 
 
-def create_app(engine: Engine) -> Starlette:
+def holistic_dir(path=None) -> Path | None:
+    """The folder of ``@mediapipe/holistic`` to serve (``path``, else the checkout's node_modules), or None."""
+    folder = Path(path) if path else HOLISTIC
+    return folder if (folder / "holistic.js").is_file() else None
+
+
+def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
+    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: found in the checkout)."""
+    page_landmarks = holistic_dir(holistic)
+
     async def index(request):
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
@@ -60,9 +78,9 @@ def create_app(engine: Engine) -> Starlette:
 
         try:
             await send({"type": "hello", "fps": FPS, "width": SEND_WIDTH, "max_frame_bytes": MAX_FRAME_BYTES,
-                        "max_text_bytes": MAX_TEXT_BYTES, "drawing": drawing(), "adapt": session.adapt_state})
+                        "max_text_bytes": MAX_TEXT_BYTES, "drawing": drawing(), "adapt": session.adapt_state,
+                        "keypoints": protocol.describe(), "page_landmarks": page_landmarks is not None})
             await send(model_info(session.bundle, engine.threshold))
-            await loop.run_in_executor(engine.pool, session.start)
             bad = 0
             while True:
                 msg = await ws.receive()
@@ -70,9 +88,7 @@ def create_app(engine: Engine) -> Starlette:
                     break
                 try:
                     if msg.get("bytes") is not None:
-                        async with session.lock:
-                            reply = await loop.run_in_executor(engine.pool, session.process, msg["bytes"])
-                        engine.served += 1
+                        reply = await session.receive(msg["bytes"])
                     else:
                         reply = await control(session, msg.get("text") or "", send)
                     bad = 0
@@ -120,6 +136,8 @@ def create_app(engine: Engine) -> Starlette:
 
     routes = [Route("/", index), Route("/api/health", health), WebSocketRoute("/ws", ws_endpoint),
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
+    if page_landmarks is not None:
+        routes.append(Mount("/holistic", StaticFiles(directory=page_landmarks), name="holistic"))
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
@@ -139,11 +157,11 @@ def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "war
 
 
 def serve(engine: Engine, host: str = "127.0.0.1", port: int = 8000, certfile=None, keyfile=None,
-          log_level: str = "warning") -> None:
+          log_level: str = "warning", holistic=None) -> None:
     import uvicorn
 
     ssl = {"ssl_certfile": certfile, "ssl_keyfile": keyfile} if certfile else {}
-    server = uvicorn.Server(config(create_app(engine), host, port, log_level, **ssl))
+    server = uvicorn.Server(config(create_app(engine, holistic), host, port, log_level, **ssl))
     server.run()
     if not server.started:
         raise SignlstmError(f"could not listen on {host}:{port} (in use, or not an address of this machine)")

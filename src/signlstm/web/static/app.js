@@ -1,4 +1,6 @@
-// signlstm page: camera -> JPEG frames over a WebSocket (one in flight at a time) -> landmarks, bars, sentence.
+// signlstm page: camera -> MediaPipe Holistic in this page -> keypoint messages over a WebSocket -> bars, sentence.
+// Fallback (?landmarks=server, no Holistic package on the server, or a browser that cannot run it): camera ->
+// JPEG frames (one in flight at a time) -> the server finds the landmarks.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -11,7 +13,15 @@ const S = window.signlstm = {
   inflight: false, sentAt: 0, lastSend: 0, replies: [], cameraOk: false,
   results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
   recording: null, adapt: null, closed: false,
+  // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
+  path: null, pathReason: "", layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0,
+  taps: [],  // functions called with (frame: Float32Array(1662), image: canvas) for every frame found in the page
 };
+const PAGE_WIDTH = 640;  // frames given to Holistic in the page are at most this wide
+const MAX_PENDING = 6;  // keypoint messages sent and not yet answered; past this a frame is not sent
+const RESULT_FIELDS = {pose: "poseLandmarks", face: "faceLandmarks", left_hand: "leftHandLandmarks",
+                       right_hand: "rightHandLandmarks"};  // Holistic's results by layout part name
+const params = new URLSearchParams(location.search);
 
 function message(text) {
   const m = $("message");
@@ -72,21 +82,161 @@ function connect() {
   S.ws = ws;
   S.inflight = false;
   status("connecting…");
-  ws.onopen = () => { status("connected"); schedule(0); };
+  ws.onopen = () => { status("connected"); };
   ws.onmessage = (ev) => { if (typeof ev.data === "string") handle(JSON.parse(ev.data)); };
   ws.onclose = (ev) => {
     S.inflight = false;
+    S.pending = 0;
     if (S.closed) return;
     status(ev.code === 1013 ? "server busy" : "disconnected, retrying…", true);
     setTimeout(connect, 2000);
   };
 }
 
+function showPath() {
+  const el = $("path");
+  el.textContent = S.path === "page"
+    ? "Landmarks are found in this browser: the camera images stay on this device; only the landmark numbers are sent."
+    : "Landmarks are found on the server: camera images are sent to the server" + (S.pathReason ? ` (${S.pathReason}).` : ".");
+  el.dataset.path = S.path;
+}
+
+// -- landmarks found in this page ----------------------------------------------------------------------------------
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement("script");
+    el.src = src;
+    el.onload = resolve;
+    el.onerror = () => reject(new Error("could not load " + src));
+    document.head.appendChild(el);
+  });
+}
+
+function withTimeout(promise, ms, what) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(what + " timed out")), ms))]);
+}
+
+async function startHolistic() {
+  if (typeof WebAssembly !== "object") throw new Error("this browser has no WebAssembly");
+  if (!window.Holistic) await loadScript("/holistic/holistic.js");
+  const h = new window.Holistic({locateFile: (file) => "/holistic/" + file});
+  // The settings of signlstm.landmarks.Holistic (mp.solutions.holistic, model_complexity=1, tracking);
+  // CPU inference: the same TFLite CPU kernels as Python's graph, and no GPU needed (?inference=gpu tries WebGL).
+  h.setOptions({modelComplexity: 1, smoothLandmarks: true, enableSegmentation: false, refineFaceLandmarks: false,
+                minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false,
+                useCpuInference: params.get("inference") !== "gpu"});
+  let latest = null;
+  h.onResults((r) => { latest = r; });
+  h.take = () => { const r = latest; latest = null; return r; };
+  await withTimeout(h.initialize(), 120000, "loading MediaPipe Holistic");
+  return h;
+}
+
+function frameOf(r) {
+  // The 1662-value frame of layout.extract_keypoints: parts in layout order, zeros for a part not found.
+  const frame = new Float32Array(S.layout.size);
+  let at = 0;
+  for (const p of S.layout.parts) {
+    const lm = r[RESULT_FIELDS[p.name]];
+    if (lm && lm.length >= p.points) {
+      for (let k = 0; k < p.points; k++) {
+        const q = lm[k];
+        frame[at] = q.x; frame[at + 1] = q.y; frame[at + 2] = q.z;
+        if (p.values === 4) frame[at + 3] = q.visibility || 0;
+        at += p.values;
+      }
+    } else at += p.points * p.values;
+  }
+  return frame;
+}
+
+function keypointMessage(frame, mask, t) {
+  // A keypoint message (signlstm.web.protocol): 16-byte header, then the parts in `mask` as float32.
+  const L = S.layout;
+  const parts = L.parts.filter((p, i) => (mask >> i) & 1);
+  const width = parts.reduce((n, p) => n + p.points * p.values, 0);
+  const buf = new ArrayBuffer(L.header_bytes + 4 * width);
+  const dv = new DataView(buf);
+  dv.setUint8(0, L.magic.charCodeAt(0)); dv.setUint8(1, L.magic.charCodeAt(1));
+  dv.setUint8(2, L.version); dv.setUint8(3, mask); dv.setUint16(4, 1, true); dv.setUint16(6, 0, true);
+  dv.setFloat64(8, t, true);
+  const out = new Float32Array(buf, L.header_bytes, width);
+  let at = 0;
+  for (const p of parts) { out.set(frame.subarray(p.start, p.start + p.points * p.values), at); at += p.points * p.values; }
+  return buf;
+}
+
+function pointsOf(frame) {
+  // What drawFrame draws, as the server's engine.points gives it for an image.
+  const out = {};
+  for (const p of S.layout.parts) {
+    const v = frame.subarray(p.start, p.start + p.points * p.values);
+    let pts = [];
+    if (v.some((x) => x !== 0)) for (let k = 0; k < p.points; k++) pts.push([v[k * p.values], v[k * p.values + 1]]);
+    if (p.name === "pose") pts = pts.slice(0, 25);
+    if (p.name === "face") pts = pts.filter((_, k) => k % 3 === 0);
+    out[p.name] = pts;
+  }
+  return out;
+}
+
+function nextVideoFrame() {
+  return new Promise((resolve) => {
+    // a new camera frame, or 100 ms (a hidden video may not report its frames)
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => resolve());
+    setTimeout(resolve, video.requestVideoFrameCallback ? 100 : 1000 / 30);
+  });
+}
+
+async function pageLoop(ws) {
+  // One camera frame at a time through Holistic, at the camera's rate when the browser keeps up.
+  while (S.ws === ws && ws.readyState === WebSocket.OPEN && S.path === "page") {
+    if (!video.videoWidth) { await new Promise((r) => setTimeout(r, 50)); continue; }
+    const w = Math.min(PAGE_WIDTH, video.videoWidth), h = Math.round(video.videoHeight * w / video.videoWidth);
+    if (grab.width !== w || grab.height !== h) { grab.width = w; grab.height = h; }
+    const t = performance.now();
+    gctx.drawImage(video, 0, 0, w, h);
+    await S.holistic.send({image: grab});
+    const r = S.holistic.take();
+    if (!r) continue;
+    const frame = frameOf(r);
+    S.pageFrames++;
+    for (const tap of S.taps) tap(frame, grab);
+    const recording = S.recording && (S.recording.phase === "pause" || S.recording.phase === "recording");
+    const mask = recording ? (1 << S.layout.parts.length) - 1 : S.model.mask;  // recordings keep every part
+    if (S.pending < MAX_PENDING && ws.readyState === WebSocket.OPEN) {
+      ws.send(keypointMessage(frame, mask, t));
+      S.pending++; S.sent++;
+    } else S.skipped++;
+    drawFrame(pointsOf(frame));
+    await nextVideoFrame();
+  }
+}
+
+async function choosePath(hello) {
+  let reason = "";
+  if (params.get("landmarks") === "server") reason = "asked for with ?landmarks=server";
+  else if (!hello.page_landmarks) reason = "the server has no copy of MediaPipe Holistic for the page (run make install)";
+  else {
+    try {
+      S.holistic = S.holistic || await startHolistic();
+      S.path = "page";
+      showPath();
+      return;
+    } catch (e) {
+      reason = "this browser could not run MediaPipe Holistic: " + e.message;
+      console.error(e);
+    }
+  }
+  S.path = "server"; S.pathReason = reason;
+  showPath();
+}
+
 function schedule(ms) { setTimeout(sendFrame, Math.max(0, ms)); }
 
 function sendFrame() {
   const ws = S.ws;
-  if (!ws || ws.readyState !== WebSocket.OPEN || S.inflight) return;
+  if (!ws || ws.readyState !== WebSocket.OPEN || S.inflight || S.path !== "server") return;
   if (!video.videoWidth) { schedule(50); return; }
   const wait = 1000 / S.fps - (performance.now() - S.lastSend);
   if (wait > 0) { schedule(wait); return; }
@@ -105,15 +255,26 @@ function handle(m) {
   switch (m.type) {
     case "hello":
       S.fps = m.fps; S.width = m.width; S.drawing = m.drawing;
+      S.layout = m.keypoints;
+      let start = 0;
+      for (const p of S.layout.parts) { p.start = start; start += p.points * p.values; }
+      S.layout.size = start;
       if (m.adapt && m.adapt.state !== "idle") showAdapt(m.adapt);
+      const ws = S.ws;
+      choosePath(m).then(() => { if (S.path === "page") pageLoop(ws); else schedule(0); });
       break;
     case "model":
       setModel(m);
       break;
     case "result":
-      S.inflight = false;
-      result(m);
-      schedule(1000 / S.fps - (performance.now() - S.lastSend));
+      if (m.points) {  // the reply to an image
+        S.inflight = false;
+        result(m);
+        schedule(1000 / S.fps - (performance.now() - S.lastSend));
+      } else {
+        S.pending = Math.max(0, S.pending - 1);
+        result(m);
+      }
       break;
     case "recording":
       showRecording(m);
@@ -124,6 +285,7 @@ function handle(m) {
     case "error":
       S.errors.push(m.message);
       if (S.inflight) { S.inflight = false; schedule(200); }
+      S.pending = Math.max(0, S.pending - 1);
       $("rec-status").textContent = m.message;
       break;
     case "busy":
@@ -166,9 +328,9 @@ function result(m) {
   while (S.replies.length > 1 && now - S.replies[0] > 2000) S.replies.shift();
   const fps = S.replies.length > 1 ? (S.replies.length - 1) * 1000 / (now - S.replies[0]) : 0;
   $("fps").textContent = fps.toFixed(1);
-  $("latency").textContent = Math.round(now - S.sentAt);
-  $("server-ms").textContent = Math.round(m.ms);
-  drawFrame(m.points);
+  $("latency").textContent = Math.round(now - (m.t === undefined ? S.sentAt : m.t));
+  $("server-ms").textContent = m.ms < 10 ? m.ms.toFixed(1) : Math.round(m.ms);
+  if (m.points) drawFrame(m.points);
   if (m.probs) {
     S.probResults++;
     S.modelProbs++;
@@ -224,11 +386,11 @@ function drawFrame(points) {
 
 function showRecording(r) {
   S.recording = r;
-  const busy = r.phase === "ready" || r.phase === "recording";
+  const busy = r.phase === "pause" || r.phase === "recording";
   $("record").disabled = busy;
   $("cancel").disabled = !busy;
   const text = {
-    ready: `get ready: sequence ${r.done + 1} of ${r.count} of "${r.action}" starts in a moment`,
+    pause: `get ready: sequence ${r.done + 1} of ${r.count} of "${r.action}" starts in a moment`,
     recording: `recording "${r.action}": sequence ${r.done + 1} of ${r.count}, frame ${r.frame} of ${r.length}`,
     done: `saved ${r.count} sequence(s) of "${r.action}"`,
     cancelled: "recording cancelled (the unfinished sequence was not saved)",

@@ -1,0 +1,105 @@
+"""The page's binary keypoint message: the parts of the 1662-value frame a model reads, computed in the browser.
+
+Layout (little-endian), 16-byte header then float32 values::
+
+    0  b"SK"          magic (a JPEG starts with FF D8, so the two kinds of binary message never collide)
+    2  u8  version    VERSION
+    3  u8  mask       bit i set = layout.PARTS[i] is in the payload (pose, face, left hand, right hand)
+    4  u16 count      frames in the message (1 from the live page; at most MAX_FRAMES)
+    6  u16 reserved   0
+    8  f64 t          the page's timestamp of the (first) frame, milliseconds; echoed in the reply
+    16 f32 payload    count frames, each the masked parts in layout order, each part as layout.extract_keypoints
+                      writes it (zeros for a part that was not found)
+
+:func:`unpack` checks everything against the header before touching the payload (a message declaring more than it
+holds is refused before anything is allocated) and returns (count, 1662) float32 frames with zeros for the parts not
+sent. The page builds the same bytes in ``static/keypoints.js`` from the layout the server announces in ``hello``.
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from .. import layout
+from ..errors import SignlstmError
+
+MAGIC = b"SK"
+VERSION = 1
+HEADER = struct.Struct("<2sBBHHd")
+MAX_FRAMES = layout.SEQ_LEN  # frames in one message
+MAX_ABS = 1000.0  # landmarks are normalised image coordinates (z on the same scale), visibility 0..1
+ALL = (1 << len(layout.PARTS)) - 1
+MAX_BYTES = HEADER.size + MAX_FRAMES * layout.FRAME_SIZE * 4
+
+
+class BadMessage(SignlstmError):
+    """A WebSocket message the server refuses (malformed, oversized, unknown); the client is told why."""
+
+
+def mask_of(names) -> int:
+    """The part mask of part names (``bundle.meta["parts_read"]``)."""
+    names = set(names)
+    return sum(1 << i for i, p in enumerate(layout.PARTS) if p.name in names)
+
+
+def parts_of(mask: int) -> list:
+    return [p for i, p in enumerate(layout.PARTS) if mask >> i & 1]
+
+
+def width(mask: int) -> int:
+    """Values per frame for a mask."""
+    return sum(p.size for p in parts_of(mask))
+
+
+def is_keypoints(data: bytes) -> bool:
+    return data[:2] == MAGIC
+
+
+def pack(frames: np.ndarray, mask: int = ALL, t: float = 0.0) -> bytes:
+    """The message for (count, 1662) or (1662,) frames, sending only the parts in ``mask``."""
+    frames = np.atleast_2d(np.asarray(frames, np.float32))
+    cols = np.concatenate([np.arange(p.start, p.stop) for p in parts_of(mask)])
+    return HEADER.pack(MAGIC, VERSION, mask, len(frames), 0, float(t)) + frames[:, cols].astype("<f4").tobytes()
+
+
+def unpack(data: bytes, need: int = 0) -> tuple[np.ndarray, float, int]:
+    """(frames (count, 1662) float32, timestamp, mask) of a keypoint message, or :class:`BadMessage` saying why.
+
+    ``need`` is the mask of the parts the model reads: a message without one of them is refused.
+    """
+    if len(data) < HEADER.size:
+        raise BadMessage(f"keypoint message of {len(data)} bytes is shorter than its {HEADER.size}-byte header")
+    magic, version, mask, count, reserved, t = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise BadMessage("not a keypoint message")
+    if version != VERSION:
+        raise BadMessage(f"keypoint message version {version}; this server reads version {VERSION}")
+    if not 0 < mask <= ALL or reserved:
+        raise BadMessage(f"keypoint message with an unknown part mask {mask:#x}")
+    if need & ~mask:
+        missing = ", ".join(p.name for p in parts_of(need & ~mask))
+        raise BadMessage(f"keypoint message without {missing}, which the model reads")
+    if not 1 <= count <= MAX_FRAMES:
+        raise BadMessage(f"keypoint message of {count} frames; 1 to {MAX_FRAMES} per message")
+    if not np.isfinite(t):
+        raise BadMessage("keypoint message with a timestamp that is not a number")
+    w = width(mask)
+    if len(data) != HEADER.size + 4 * w * count:
+        raise BadMessage(f"keypoint message declares {count} frame(s) of {w} values ({HEADER.size + 4 * w * count} "
+                         f"bytes) but is {len(data)} bytes")
+    values = np.frombuffer(data, "<f4", count * w, HEADER.size).reshape(count, w)
+    if not np.isfinite(values).all() or np.abs(values).max() > MAX_ABS:
+        raise BadMessage(f"keypoint message with values that are not finite or beyond +-{MAX_ABS:g}")
+    frames = np.zeros((count, layout.FRAME_SIZE), np.float32)
+    at = 0
+    for p in parts_of(mask):
+        frames[:, p.slice] = values[:, at:at + p.size]
+        at += p.size
+    return frames, float(t), mask
+
+
+def describe() -> dict:
+    """The layout as the page needs it to build messages (sent in ``hello``): parts in order with their sizes."""
+    return {"version": VERSION, "magic": MAGIC.decode(), "header_bytes": HEADER.size, "max_frames": MAX_FRAMES,
+            "parts": [{"name": p.name, "points": p.points, "values": p.values_per_point} for p in layout.PARTS]}

@@ -1,5 +1,6 @@
-"""signlstm predict: label and probabilities per sequence."""
+"""signlstm predict: label and probabilities per sequence, streamed (memory holds one chunk of the data)."""
 import json
+import sys
 
 from . import common
 
@@ -13,15 +14,37 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import load
+    from ..datasets import describe_skipped, no_person, open_sources, stream
+    from ..errors import SignlstmError
 
+    sources = open_sources(args.data, args.actions, args.length, args.skip_bad)  # headers: before the model loads
     bundle = common.open_model(args)
-    data = load(args.data, length=args.length or bundle.seq_len, skip_bad=args.skip_bad)
-    probs = bundle.predict(data.X)
-    for i, (src, p) in enumerate(zip(data.sources, probs)):
-        label = bundle.labels[int(p.argmax())]
-        if args.json:
-            print(json.dumps({"file": src, "index": i, "label": label, "true": str(data.labels[i]),
-                              "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
-        else:
-            print(f"{i:5d}  {label:<12} {float(p.max()):.3f}  {src}")
+    i = empty = 0
+    skipped = []
+    if sources[0].seq_len != bundle.seq_len:
+        raise SignlstmError(f"the data has {sources[0].seq_len}-frame sequences, the model expects {bundle.seq_len}")
+    for chunk in stream(args.data, actions=args.actions, sources=sources):
+        skipped += chunk.skipped
+        X = chunk.X
+        gone = no_person(X)
+        probs = iter(bundle.predict(X[~gone]))
+        for src, true, none in zip(chunk.sources, chunk.labels, gone):
+            p = None if none else next(probs)
+            label = None if none else bundle.labels[int(p.argmax())]
+            if args.json:
+                line = {"file": src, "index": i, "label": label, "true": str(true)}
+                print(json.dumps({**line, "no_person": True} if none else
+                                 {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
+            else:
+                print(f"{i:5d}  {'-':<12} {'':5}  {src}  (no person in any frame)" if none else
+                      f"{i:5d}  {label:<12} {float(p.max()):.3f}  {src}")
+            i += 1
+        empty += int(gone.sum())
+    if skipped:
+        print(describe_skipped(skipped), file=sys.stderr)
+    if empty == i:
+        raise SignlstmError(f"no person in any frame of the {i} sequence(s) (every value is zero): nothing to predict"
+                            if i else "no sequences to predict")
+    if empty:
+        print(f"{empty} of {i} sequence(s) show no person in any frame (every value zero): not classified",
+              file=sys.stderr)

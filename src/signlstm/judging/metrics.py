@@ -1,4 +1,9 @@
-"""Scores of a bundle on labelled data: accuracy, per-class, per-signer, confusion, plots."""
+"""Scores of a bundle on labelled data: accuracy, per-class, per-signer, confusion, plots.
+
+:func:`evaluate` reads its data chunk by chunk (a :class:`Dataset` or :func:`signlstm.datasets.stream`): memory holds
+one chunk of frames plus a label, a prediction and a signer id per sequence (about 100 bytes), whatever the size of
+the data. Sequences with no person in any frame are counted, not scored.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,14 +12,10 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support
 
 from ..models.bundle import Bundle
-from ..datasets import NONE, Dataset
+from ..datasets import CHUNK, NONE, Dataset, no_person
 from ..errors import SignlstmError
 from ..files import write_atomic
-
-
-def decide(bundle: Bundle, probs: np.ndarray) -> np.ndarray:
-    """Label per row of probabilities; the rejection output (if any) gives ``none``."""
-    return np.array(bundle.labels)[probs.argmax(1)]
+from ..recognizer import decide
 
 
 def check_labels(bundle: Bundle, data: Dataset) -> None:
@@ -48,15 +49,51 @@ def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[s
     }
 
 
-def evaluate(bundle: Bundle, data: Dataset) -> dict:
-    check_labels(bundle, data)
-    pred = decide(bundle, bundle.predict(data.X))
-    return score(data.labels, pred, data.groups, bundle.labels)
+def _chunks(data):
+    if isinstance(data, Dataset):
+        for start in range(0, len(data), CHUNK):
+            yield data.subset(np.arange(start, min(start + CHUNK, len(data))))
+    else:
+        yield from data
+
+
+def evaluate(bundle: Bundle, data) -> dict:
+    """Scores of ``bundle`` on ``data`` (a :class:`Dataset` or an iterable of chunks), read one chunk at a time.
+
+    Sequences whose every value is zero (no person in any frame) are left out of the scores and counted under
+    ``no_person``; when no sequence shows a person, :class:`SignlstmError` says so instead of scoring an empty room.
+    """
+    true, pred, groups, skipped, empty, seen = [], [], [], [], {}, 0
+    for c in _chunks(data):
+        check_labels(bundle, c)
+        skipped += c.skipped
+        seen += len(c)
+        X = c.X
+        gone = no_person(X)
+        for g in c.groups[gone]:
+            empty[str(g)] = empty.get(str(g), 0) + 1
+        keep = np.flatnonzero(~gone)
+        if len(keep):
+            pred.append(decide(bundle.labels, bundle.predict(X[keep])))
+            true.append(c.labels[keep])
+            groups.append(c.groups[keep])
+    if not pred:
+        raise SignlstmError(f"no person in any frame of the {seen} sequence(s) of {', '.join(sorted(empty)) or 'the data'}"
+                            " (every value is zero): nothing to score" if seen else "no sequences to score")
+    result = score(np.concatenate(true), np.concatenate(pred), np.concatenate(groups), bundle.labels)
+    result["no_person"] = {"sequences": sum(empty.values()), "per_signer": empty}
+    result["skipped"] = [list(s) for s in skipped]
+    return result
 
 
 def format_report(result: dict) -> str:
     """A plain-text table of an evaluation result."""
-    lines = [f"accuracy {result['accuracy']:.3f} on {result['n']} sequences", "",
+    lines = [f"accuracy {result['accuracy']:.3f} on {result['n']} sequences"]
+    empty = result.get("no_person", {}).get("sequences", 0)
+    if empty:
+        lines.append(f"not scored: {empty} sequence(s) with no person in any frame (every value zero): "
+                     + ", ".join(f"{g} {n}" for g, n in result["no_person"]["per_signer"].items()))
+    lines += ["",
              f"{'label':<14}{'precision':>10}{'recall':>8}{'n':>6}"]
     for a, m in result["per_class"].items():
         lines.append(f"{a:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['support']:>6}")

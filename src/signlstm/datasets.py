@@ -99,6 +99,17 @@ class Dataset:
         for start in range(0, len(self), size):
             yield self.batch(slice(start, start + size))
 
+    def compact(self, parts, dtype=np.float16) -> "Dataset":
+        """The same sequences holding only ``parts`` (names of ``layout.PARTS``) in ``dtype``, converted chunk by chunk
+        (never the whole data as 1662-value float32)."""
+        cols = columns(parts)
+        K = layout.FRAME_SIZE if cols is None else len(cols)
+        frames = np.empty((len(self), self.seq_len, K), dtype)
+        for start in range(0, len(self), CHUNK):
+            b = self.batch(slice(start, start + CHUNK))
+            frames[start:start + len(b)] = b if cols is None else b[..., cols]
+        return Dataset(frames, self.labels, self.groups, self.sources, list(self.actions), list(self.skipped), cols)
+
     @property
     def y(self) -> np.ndarray:
         """Labels as indices into ``actions``."""
@@ -162,6 +173,15 @@ def concat(parts: list[Dataset], actions: list[str] | None = None) -> Dataset:
 def no_person(X: np.ndarray) -> np.ndarray:
     """True per sequence of ``X`` (N, T, F) where every value is zero: no person in any frame."""
     return ~np.any(X.reshape(len(X), -1) != 0, axis=1)
+
+
+def describe_skipped(skipped) -> str:
+    """One line for the sequences ``--skip-bad`` left out: how many, and how many for each kind of defect."""
+    reasons: dict[str, int] = {}
+    for _, why in skipped:
+        key = why.split(":")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    return f"skipped {len(skipped)} bad sequence(s): " + "; ".join(f"{n} x {k}" for k, n in reasons.items())
 
 
 def _shape_problem(shape) -> str:
@@ -406,11 +426,11 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
 
 
 def stream(paths, actions: list[str] | None = None, length: int | None = None, skip_bad: bool = False,
-           chunk: int = CHUNK) -> Iterator[Dataset]:
-    """The data of ``paths`` as chunks of at most ``chunk`` sequences, (n, T, 1662) float32 each, file after file:
-    memory holds one chunk whatever the size of the data. With ``actions`` only those labels are kept. Every file's
-    header is checked before the first chunk."""
-    for src in open_sources(paths, actions, length, skip_bad):
+           chunk: int = CHUNK, sources: list[Source] | None = None) -> Iterator[Dataset]:
+    """The data of ``paths`` (or the already opened ``sources``) as chunks of at most ``chunk`` sequences, (n, T, 1662)
+    float32 each, file after file: memory holds one chunk whatever the size of the data. With ``actions`` only those
+    labels are kept. Every file's header is checked before the first chunk."""
+    for src in sources if sources is not None else open_sources(paths, actions, length, skip_bad):
         for part in src.chunks(chunk):
             yield part.subset(np.isin(part.labels, actions)) if actions else part
 

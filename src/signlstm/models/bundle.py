@@ -23,6 +23,8 @@ from ..errors import BadInput, SignlstmError
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
 DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
+MAX_META_BYTES = 1 << 20  # a bundle's signlstm.json
+MAX_SEQ_LEN = 10_000  # frames per window a bundle may declare
 
 
 def library_versions() -> dict:
@@ -173,23 +175,57 @@ def _custom_objects() -> dict:
     return {}
 
 
+def _read_meta(path: Path) -> dict:
+    meta_file = path / META_FILE
+    if meta_file.stat().st_size > MAX_META_BYTES:
+        raise BadInput(meta_file, f"{meta_file.stat().st_size:,} bytes; a bundle's {META_FILE} is at most "
+                                  f"{MAX_META_BYTES:,}")
+    try:
+        meta = json.loads(meta_file.read_bytes())
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise BadInput(meta_file, f"not valid JSON ({str(e)[:120]})") from None
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not (isinstance(labels, list) and labels and all(isinstance(a, str) and a for a in labels)
+            and len(set(labels)) == len(labels)):
+        raise BadInput(meta_file, "has no 'labels' list of distinct names")
+    seq_len = meta.get("seq_len")
+    if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= MAX_SEQ_LEN):
+        raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {MAX_SEQ_LEN}")
+    return meta
+
+
 def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:
-    """Load a bundle folder, or a tutorial-era ``.h5`` / bare ``.keras`` file with ``actions``."""
+    """Load a bundle folder, or a tutorial-era ``.h5`` / bare ``.keras`` file with ``actions``.
+
+    Declared sizes are checked before anything is read (:func:`signlstm.models.legacy.check_declared_sizes`); a file
+    that is not a usable model is :class:`BadInput` naming it.
+    """
     import keras
+
+    from .legacy import check_declared_sizes, first_line, io_shape, load_legacy
 
     path = Path(path) if path else DEFAULT_MODEL
     if path.is_dir():
-        if not (path / META_FILE).exists() or not (path / MODEL_FILE).exists():
+        if not (path / META_FILE).is_file() or not (path / MODEL_FILE).is_file():
             raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
-        meta = json.loads((path / META_FILE).read_text())
+        meta = _read_meta(path)
+        model_file = path / MODEL_FILE
+        check_declared_sizes(model_file)
         _custom_objects()
-        model = keras.models.load_model(path / MODEL_FILE, compile=False)
+        try:
+            model = keras.models.load_model(model_file, compile=False)
+        except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
+            raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e)})") from None
+        shape = io_shape(model_file, model)
+        if shape != (meta["seq_len"], layout.FRAME_SIZE) or model.output_shape[-1] != len(meta["labels"]):
+            raise BadInput(path, f"the model reads {shape} and gives {model.output_shape[-1]} outputs; its "
+                                 f"{META_FILE} says ({meta['seq_len']}, {layout.FRAME_SIZE}) and {len(meta['labels'])} "
+                                 f"labels")
         unknown = sorted(set(actions or []) - set(meta["labels"]) - {"none"})
         if unknown:
             raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']})")
         return Bundle(model, meta, path)
     if not path.exists():
         raise BadInput(path, "no such model file or bundle folder")
-    from .legacy import load_legacy
-
-    return load_legacy(path, actions)
+    model, meta = load_legacy(path, actions)
+    return Bundle(model, meta, path)

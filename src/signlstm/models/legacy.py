@@ -1,13 +1,13 @@
 """Tutorial-era models: Keras 2 ``action.h5`` files (and bare Keras 3 files) with user-given labels."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from .. import layout
-from .bundle import Bundle
 from ..errors import BadInput
 
 
@@ -34,8 +34,37 @@ def _keras_version(path: Path) -> str:
         return "?"
 
 
-def load_legacy(path: Path, actions: list[str] | None) -> Bundle:
-    """Load ``action.h5``; its input must be (T, 1662) and its outputs match ``actions``."""
+def first_line(e: BaseException) -> str:
+    """``Type: first line of the message`` of an exception, at most 200 characters."""
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0][:200]}" if text else type(e).__name__
+
+
+def check_declared_sizes(path: Path) -> None:
+    """Refuse a model file whose declared sizes (``.keras`` archive members, HDF5 weight shapes) exceed
+    :data:`signlstm.limits.MODEL_LIMIT`, before Keras reads it."""
+    from .. import limits
+
+    if zipfile.is_zipfile(path):
+        limits.check_model_archive(path)
+    else:
+        limits.check_h5(path)
+
+
+def io_shape(path: Path, model) -> tuple:
+    """The input shape (without the batch axis) of a model with one input and one output, else :class:`BadInput`."""
+    try:
+        inp, out = model.input_shape, model.output_shape
+    except (AttributeError, ValueError) as e:
+        raise BadInput(path, f"the model has no defined input and output shape ({first_line(e)})") from None
+    if not (isinstance(inp, tuple) and isinstance(out, tuple) and all(isinstance(n, (int, type(None))) for n in inp)):
+        raise BadInput(path, f"the model has input {inp} and output {out}; signlstm reads one (T, "
+                             f"{layout.FRAME_SIZE}) input and one vector of class probabilities")
+    return tuple(inp[1:])
+
+
+def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
+    """``(model, meta)`` of an ``action.h5``; its input must be (T, 1662) and its outputs match ``actions``."""
     if path.suffix not in (".h5", ".hdf5", ".keras"):
         raise BadInput(path, "not a model (expected a bundle folder, an .h5 or a .keras file)")
     if not actions:
@@ -44,12 +73,13 @@ def load_legacy(path: Path, actions: list[str] | None) -> Bundle:
     with open(path, "rb") as f:
         if f.read(23).startswith(b"version https://git-lfs"):
             raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
+    check_declared_sizes(path)
     try:
         model = keras.models.load_model(path, compile=False,
                                         custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU})
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
-        raise BadInput(path, f"cannot be loaded as a Keras model ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
-    shape = tuple(model.input_shape[1:])
+        raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
+    shape = io_shape(path, model)
     if len(shape) != 2 or shape[-1] != layout.FRAME_SIZE:
         raise BadInput(path, f"model input is {shape}, expected ({layout.SEQ_LEN}, {layout.FRAME_SIZE}): "
                              f"it was trained on {layout.describe_size(shape[-1])}, which signlstm does not extract")
@@ -58,7 +88,7 @@ def load_legacy(path: Path, actions: list[str] | None) -> Bundle:
         raise BadInput(path, f"model has {n_out} outputs but {len(actions)} actions were given ({' '.join(actions)})")
     meta = {"labels": list(actions), "seq_len": int(shape[0]), "arch": "legacy-h5",
             "source": str(path), "keras_version_saved": _keras_version(path)}
-    return Bundle(model, meta, path)
+    return model, meta
 
 
 def looks_untrained(model) -> bool:

@@ -145,8 +145,9 @@ class Dataset:
 
 
 def concat(parts: list[Dataset], actions: list[str] | None = None) -> Dataset:
-    """Join datasets; the label order is ``actions`` or the first-seen order. Parts that keep the same columns in the
-    same dtype are joined as they are, others as 1662-value float32 frames."""
+    """Join datasets; the label order is ``actions`` or the first-seen order. The result holds what the first part
+    holds (its columns, in its dtype: what a model trained on it reads); other parts are converted to that chunk by
+    chunk."""
     if not parts:
         raise SignlstmError("no data given")
     lengths = {p.seq_len for p in parts}
@@ -155,18 +156,28 @@ def concat(parts: list[Dataset], actions: list[str] | None = None) -> Dataset:
     order = list(actions) if actions else []
     for p in parts:
         order += [a for a in p.actions if a not in order and a in set(p.labels.tolist())]
-    cols = parts[0].columns
-    same = all((p.columns is None and cols is None) or (p.columns is not None and cols is not None and
-                                                        np.array_equal(p.columns, cols)) for p in parts)
-    same = same and len({p.frames.dtype for p in parts}) == 1
+    first = parts[0]
+    frames = np.empty((sum(len(p) for p in parts), *first.frames.shape[1:]), first.frames.dtype)
+    n = 0
+    for p in parts:
+        same = p.frames.dtype == first.frames.dtype and (
+            (p.columns is None and first.columns is None) or
+            (p.columns is not None and first.columns is not None and np.array_equal(p.columns, first.columns)))
+        if same:
+            frames[n:n + len(p)] = p.frames
+        else:
+            for start in range(0, len(p), CHUNK):
+                b = p.batch(slice(start, start + CHUNK))
+                frames[n + start:n + start + len(b)] = b if first.columns is None else b[..., first.columns]
+        n += len(p)
     return Dataset(
-        np.concatenate([p.frames for p in parts]) if same else np.concatenate([p.X for p in parts]),
+        frames,
         np.concatenate([p.labels for p in parts]),
         np.concatenate([p.groups for p in parts]),
         [s for p in parts for s in p.sources],
         order,
         [s for p in parts for s in p.skipped],
-        cols if same else None,
+        first.columns,
     )
 
 

@@ -154,3 +154,14 @@ def test_no_person_is_every_value_zero(shared):
     X[1] = 0
     X[2, :, 132:] = 0  # a pose without hands or face is still a person
     assert datasets.no_person(X).tolist() == [False, True, False, False]
+
+
+def test_concat_keeps_what_the_first_part_holds(shared):
+    lean = datasets.load([shared("data", "signers", "s03.npz")], parts=["pose", "left_hand", "right_hand"],
+                         dtype=np.float16)
+    full = datasets.load_npz(shared("data", "signers", "s04.npz"))
+    both = datasets.concat([lean, full])
+    assert both.frames.dtype == np.float16 and both.frames.shape == (180, 30, 258)
+    want = full.X.copy()
+    want[..., 132:1536] = 0
+    assert np.array_equal(both.batch(np.arange(90, 180)), want)

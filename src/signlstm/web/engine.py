@@ -16,6 +16,7 @@ protocol is testable without a server.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -270,6 +271,31 @@ class Session:
         self._close_detector()
 
     # -- control messages, on the event loop ----------------------------------------------------------------------
+    async def control(self, text: str, send) -> dict | None:
+        """One JSON control message: the reply to send (None when ``send`` reports progress itself)."""
+        if len(text.encode()) > MAX_TEXT_BYTES:
+            raise BadMessage(f"control message over {MAX_TEXT_BYTES} bytes")
+        try:
+            m = json.loads(text)
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
+            raise BadMessage("control messages are JSON objects") from None
+        if not isinstance(m, dict) or not isinstance(m.get("type"), str):
+            raise BadMessage('control messages are JSON objects with a "type"')
+        kind = m["type"]
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind == "clear":
+            self.clear()
+            return {"type": "cleared"}
+        if kind == "record":
+            return self.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"))
+        if kind == "cancel":
+            return self.cancel()
+        if kind == "adapt":
+            await self.adapt(m.get("name"), send)
+            return None
+        raise BadMessage(f"unknown message type {kind[:40]!r}")
+
     def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:
         from ..datasets import SequenceWriter
         from ..recorder import Recorder

@@ -90,7 +90,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
                     if msg.get("bytes") is not None:
                         reply = await session.receive(msg["bytes"])
                     else:
-                        reply = await control(session, msg.get("text") or "", send)
+                        reply = await session.control(msg.get("text") or "", send)
                     bad = 0
                     if reply is not None:
                         await send(reply)
@@ -109,30 +109,6 @@ def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
                 await loop.run_in_executor(engine.pool, session.close)
             except RuntimeError:  # the pool is shut down: the server is stopping
                 session.close()
-
-    async def control(session, text: str, send):
-        if len(text.encode()) > MAX_TEXT_BYTES:
-            raise BadMessage(f"control message over {MAX_TEXT_BYTES} bytes")
-        try:
-            m = json.loads(text)
-        except ValueError:
-            raise BadMessage("control messages are JSON objects") from None
-        if not isinstance(m, dict) or not isinstance(m.get("type"), str):
-            raise BadMessage('control messages are JSON objects with a "type"')
-        kind = m["type"]
-        if kind == "ping":
-            return {"type": "pong"}
-        if kind == "clear":
-            session.clear()
-            return {"type": "cleared"}
-        if kind == "record":
-            return session.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"))
-        if kind == "cancel":
-            return session.cancel()
-        if kind == "adapt":
-            await session.adapt(m.get("name"), send)
-            return None
-        raise BadMessage(f"unknown message type {kind[:40]!r}")
 
     routes = [Route("/", index), Route("/api/health", health), WebSocketRoute("/ws", ws_endpoint),
               Mount("/static", StaticFiles(directory=STATIC), name="static")]

@@ -190,3 +190,48 @@ def test_adapt_without_recordings_says_so(trained_model, start_server):
         while m["state"] not in ("done", "error"):
             m = _recv(ws, "adapt")
         assert m["state"] == "error" and "record some" in m["phase"]
+
+
+def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_sent(trained_model, start_server,
+                                                                                   clip_keypoints, tmp_path):
+    """The page's usual path: keypoints it computed, no image; replies echo the timestamp; a bad message hurts no
+    one; a recording is the very keypoints sent."""
+    from signlstm.web import protocol
+
+    server = start_server(trained_model)
+    with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b:
+        hello = _recv(a, "hello")
+        assert hello["keypoints"] == protocol.describe() and hello["page_landmarks"] in (True, False)
+        mask = _recv(a, "model")["mask"]
+        assert mask == protocol.mask_of(trained_model.meta["parts_read"])
+        _recv(b, "model")
+        words = {"a": [], "b": []}
+        for i in range(75):
+            for ws, key, clip in ((a, "a", "iloveyou"), (b, "b", "thanks")):
+                K = clip_keypoints[clip]
+                ws.send(protocol.pack(K[i % len(K)], mask, t=1000.0 + i))
+                r = _recv(ws, "result")
+                assert r["t"] == 1000.0 + i and r["frame"] == i and "points" not in r
+                assert (r["probs"] is None) == (i < 29)
+                if r["word"]:
+                    words[key].append(r["word"])
+            if i == 40:
+                a.send(protocol.pack(clip_keypoints["iloveyou"][0], mask)[:-4])
+                assert "declares 1 frame" in _recv(a, "error")["message"]
+                a.send(protocol.pack(clip_keypoints["iloveyou"][0], protocol.mask_of(["face"])))
+                assert "which the model reads" in _recv(a, "error")["message"]
+        assert words["a"] and set(words["a"]) == {"iloveyou"}, words
+        assert words["b"] and set(words["b"]) == {"thanks"}, words
+        h = _health(server)
+        assert h["messages"] == {"keypoints": 150, "images": 0, "refused": 2}, h
+
+        K = clip_keypoints["thanks"]
+        b.send(json.dumps({"type": "record", "name": "visitor", "action": "thanks", "count": 1, "pause": 0}))
+        assert _recv(b, "recording")["phase"] == "recording"
+        for i in range(30):
+            b.send(protocol.pack(K[i], protocol.ALL, t=i))
+            r = _recv(b, "result")
+        assert r["recording"]["phase"] == "done" and r["recording"]["counts"] == {"thanks": 1}
+    seq = tmp_path / "web_data" / "visitor" / "thanks" / "0"
+    saved = np.stack([np.load(seq / f"{i}.npy") for i in range(30)])
+    assert np.array_equal(saved, K[:30].astype(np.float32).astype(np.float64))

@@ -1,0 +1,175 @@
+"""The page's messages: keypoint messages round-trip with the layout's zeros, and random, truncated or mutated
+binary messages and JSON control messages each end in a refusal the client is told about or a correct result."""
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from signlstm import layout
+from signlstm.web import protocol
+from signlstm.web.protocol import BadMessage
+
+
+@pytest.fixture(scope="module")
+def frames() -> np.ndarray:
+    """Real keypoint frames of a DEV signer (hands, pose and face present)."""
+    from signlstm.conftest import shared_path
+    from signlstm.datasets import load
+
+    X = load([shared_path("data", "signers", "s02.npz")]).X[:4]
+    return np.asarray(X, np.float32).reshape(-1, layout.FRAME_SIZE)
+
+
+def test_a_message_carries_the_masked_parts_and_zeros_for_the_rest(frames):
+    f = frames[:3]
+    mask = protocol.mask_of(["pose", "left_hand", "right_hand"])
+    data = protocol.pack(f, mask, t=1234.5)
+    assert len(data) == protocol.HEADER.size + 3 * 4 * (132 + 63 + 63)
+    got, t, m = protocol.unpack(data, need=mask)
+    assert t == 1234.5 and m == mask and got.shape == (3, 1662) and got.dtype == np.float32
+    expect = f.copy()
+    expect[:, layout.FACE.slice] = 0
+    assert np.array_equal(got, expect)
+    everything, _, _ = protocol.unpack(protocol.pack(f[0]))
+    assert np.array_equal(everything[0], f[0])
+    assert protocol.describe()["parts"][1] == {"name": "face", "points": 468, "values": 3}
+
+
+def test_bad_messages_are_refused_with_the_reason(frames):
+    good = protocol.pack(frames[0], protocol.ALL)
+    head = bytearray(good[:16])
+
+    def with_header(**kw):
+        fields = dict(zip(("magic", "version", "mask", "count", "reserved", "t"), protocol.HEADER.unpack(head)))
+        fields.update(kw)
+        return protocol.HEADER.pack(*fields.values()) + good[16:]
+
+    for data, why in [(good[:10], "shorter than its 16-byte header"), (b"XX" + good[2:], "not a keypoint message"),
+                      (with_header(version=2), "version 2"), (with_header(mask=0), "part mask"),
+                      (with_header(mask=16), "part mask"), (with_header(count=0), "0 frames"),
+                      (good[:-4], "declares 1 frame"), (good + b"\0\0\0\0", "declares 1 frame"),
+                      (with_header(t=float("nan")), "timestamp"),
+                      (good[:16] + struct.pack("<f", float("inf")) + good[20:], "not finite"),
+                      (good[:16] + struct.pack("<f", 1e6) + good[20:], "not finite or beyond")]:
+        with pytest.raises(BadMessage, match=why):
+            protocol.unpack(data)
+    hands = protocol.pack(frames[0], protocol.mask_of(["left_hand", "right_hand"]))
+    with pytest.raises(BadMessage, match="without pose, which the model reads"):
+        protocol.unpack(hands, need=protocol.mask_of(["pose", "left_hand"]))
+
+
+def test_a_message_declaring_more_than_it_holds_is_refused_before_allocating(frames):
+    """30 frames of 1662 values declared (199 kB) in a 6 kB message: refused, and unpack allocates nothing of that."""
+    one = protocol.pack(frames[0])
+    _, version, mask, _, _, t = protocol.HEADER.unpack_from(one)
+    for count in (protocol.MAX_FRAMES, 65535):
+        liar = protocol.HEADER.pack(protocol.MAGIC, version, mask, count, 0, t) + one[16:]
+        tracemalloc.start()
+        try:
+            with pytest.raises(BadMessage, match="frame"):
+                protocol.unpack(liar)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 20_000, peak
+
+
+# -- fuzzing the session: every message ends in a refusal or a correct result ------------------------------------------
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    from signlstm.models.bundle import load_bundle
+    from signlstm.web.engine import Engine
+
+    root = tmp_path_factory.mktemp("fuzz")
+    e = Engine(load_bundle(), data=root / "data", models=root / "models", pause=0.0)
+    yield e
+    e.shutdown()
+
+
+def _check_reply(reply: dict, labels: list[str]) -> None:
+    assert reply["type"] == "result" and isinstance(reply["sentence"], list)
+    if reply["probs"] is not None:
+        assert len(reply["probs"]) == len(labels) and abs(sum(reply["probs"]) - 1) < 1e-3
+    json.dumps(reply)  # what the server sends must serialise
+
+
+def _mutations(frames):
+    valid = st.builds(lambda i, n, mask, t: protocol.pack(frames[i:i + n], mask, t),
+                      st.integers(0, len(frames) - 3), st.integers(1, 3), st.integers(1, protocol.ALL),
+                      st.floats(allow_nan=False, allow_infinity=False, width=64))
+
+    def mutate(data: bytes, how: str, at: int, value: int, extra: bytes) -> bytes:
+        at %= len(data)
+        if how == "truncate":
+            return data[:at]
+        if how == "flip":
+            return data[:at] + bytes([data[at] ^ (value or 1)]) + data[at + 1:]
+        if how == "header":
+            return data[:at % 16] + bytes([value]) + data[at % 16 + 1:]
+        return data + extra
+
+    mutated = st.builds(mutate, valid, st.sampled_from(["truncate", "flip", "header", "append"]),
+                        st.integers(0, 10 ** 6), st.integers(0, 255), st.binary(max_size=64))
+    return st.one_of(valid, mutated, st.binary(max_size=256), st.binary(max_size=64).map(lambda b: b"SK\x01" + b),
+                     st.binary(max_size=64).map(lambda b: b"\xff\xd8" + b))
+
+
+CONTROL = st.one_of(
+    st.text(max_size=64),
+    st.fixed_dictionaries({"type": st.sampled_from(["record", "cancel", "clear", "ping", "adapt", "nope", ""])},
+                          optional={"name": st.one_of(st.text(max_size=45), st.integers(), st.none()),
+                                    "action": st.one_of(st.text(max_size=45), st.sampled_from(["hello", "../x"])),
+                                    "count": st.one_of(st.integers(-5, 100), st.floats(), st.booleans()),
+                                    "pause": st.one_of(st.floats(), st.integers(-1, 20), st.text(max_size=3))}
+                          ).map(json.dumps),
+    st.recursive(st.none() | st.booleans() | st.integers(), lambda c: st.lists(c, max_size=3), max_leaves=20
+                 ).map(json.dumps),
+    st.just("[" * 5000), st.just("x" * 5000))
+
+
+@seed(20261201)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzzed_messages_end_in_a_refusal_or_a_result_and_the_session_keeps_working(engine, frames, data):
+    labels = engine.bundle.labels
+    session = engine.open()
+    sent: list = []
+
+    async def send(msg):
+        sent.append(msg)
+
+    async def one_round():
+        for _ in range(3):
+            if data.draw(st.booleans(), label="binary"):
+                msg = data.draw(_mutations(frames), label="binary message")
+                try:
+                    _check_reply(await session.receive(msg), labels)
+                except BadMessage as e:
+                    assert str(e)
+            else:
+                msg = data.draw(CONTROL, label="control message")
+                try:
+                    reply = await session.control(msg, send)
+                    assert reply is None or isinstance(reply.get("type"), str)
+                except BadMessage as e:
+                    assert str(e)
+        reply = await session.receive(protocol.pack(frames[0], protocol.ALL, 1.0))  # still works
+        _check_reply(reply, labels)
+        assert reply["t"] == 1.0
+        if session.adapt_task is not None:
+            await asyncio.wait([session.adapt_task], timeout=30)
+
+    try:
+        asyncio.run(one_round())
+    finally:
+        engine.sessions.discard(session)
+        session.close()

@@ -1,0 +1,251 @@
+"""Load test of ``signlstm serve`` on loopback: how many pages one server holds, keypoint path beside frame path.
+
+    .venv/bin/python tools/loadtest.py --clients 10 25 50 75 100 --image-clients 1 2 --seconds 10
+
+Starts ``signlstm serve`` on a free loopback port, then for each client count runs that many simulated pages at once
+for ``--seconds``:
+
+- keypoint pages replay real keypoints (DEV signers' sequences from ``../shared/data/signers``, the parts the model
+  reads, as the page sends them) at ``--fps`` frames a second each, without waiting for replies (as the page does);
+- image pages send the frames of a real clip (``../shared/media``, read with ``sources.open_source``, scaled to the
+  page's width, JPEG) at most ``--fps`` a second, the next one only after the reply (as the fallback page does).
+
+A count is held when every page got at least ``--min-fps`` replies a second, the server's own per-frame time
+(from the message's arrival in its handler to its reply, the reply's ``ms``) has a 95th percentile under
+``--max-p95`` ms, and no page saw an error. Prints one row per run and the largest count held per path, with the
+server's CPU use (user + system of its process, from /proc) and the machine. Loopback only; every run is bounded
+in time. Exit status 1 when a run had errors.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def keypoint_stream(signers: list[str]) -> np.ndarray:
+    """Real keypoints to replay: the sequences of a few DEV signers one after the other, (frames, 1662)."""
+    from signlstm.datasets import load
+
+    data = load([SHARED / "data" / "signers" / f"{s}.npz" for s in signers])
+    return np.asarray(data.X, np.float32).reshape(-1, data.X.shape[-1])
+
+
+def jpeg_frames(path, width: int) -> list[bytes]:
+    """A clip's frames as the fallback page sends them: scaled to ``width``, JPEG quality 75."""
+    import cv2
+
+    from signlstm.sources import open_source
+
+    out = []
+    with open_source(str(path)) as src:
+        for frame in src:
+            h = round(frame.shape[0] * width / frame.shape[1])
+            small = cv2.resize(frame, (width, h), interpolation=cv2.INTER_AREA)
+            out.append(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 75])[1].tobytes())
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+async def keypoint_page(n: int, url: str, stream: np.ndarray, seconds: float, fps: float, out: dict) -> None:
+    """One page on the keypoint path: a message every 1/fps s from its own point of the stream; replies counted."""
+    from websockets.asyncio.client import connect
+
+    from signlstm.web import protocol
+
+    s = out[n] = {"replies": 0, "server_ms": [], "rtt_ms": [], "errors": [], "seconds": 0.0}
+    try:
+        async with connect(url, max_size=None, open_timeout=60) as ws:
+            while True:
+                m = json.loads(await ws.recv())
+                if m["type"] == "model":
+                    mask = m["mask"]
+                    break
+                if m["type"] == "busy":
+                    raise RuntimeError(m["message"])
+            t0 = time.perf_counter()
+            end = t0 + seconds
+
+            async def read():
+                async for raw in ws:
+                    m = json.loads(raw)
+                    if m["type"] == "result":
+                        s["replies"] += 1
+                        s["server_ms"].append(m["ms"])
+                        s["rtt_ms"].append(time.perf_counter() * 1000 - m["t"])
+                    elif m["type"] in ("error", "busy"):
+                        s["errors"].append(m.get("message"))
+
+            reader = asyncio.create_task(read())
+            k, start = 0, 7 * n * 31
+            while (due := t0 + k / fps) < end:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                frame = stream[(start + k) % len(stream)]
+                await ws.send(protocol.pack(frame, mask, time.perf_counter() * 1000))
+                k += 1
+            await asyncio.sleep(0.5)  # the last replies
+            s["seconds"] = seconds
+            reader.cancel()
+    except Exception as e:  # a refused or dropped connection is an error of the run
+        s["errors"].append(f"{type(e).__name__}: {e}")
+
+
+async def image_page(n: int, url: str, frames: list[bytes], seconds: float, fps: float, out: dict) -> None:
+    """One page on the frame path: the next frame only after the reply, at most fps a second."""
+    from websockets.asyncio.client import connect
+
+    s = out[n] = {"replies": 0, "server_ms": [], "rtt_ms": [], "errors": [], "seconds": 0.0}
+    try:
+        async with connect(url, max_size=None, open_timeout=60) as ws:
+            while json.loads(await ws.recv())["type"] != "model":
+                pass
+            t0 = time.perf_counter()
+            i = 0
+            while time.perf_counter() - t0 < seconds:
+                sent = time.perf_counter()
+                await ws.send(frames[(i + 7 * n) % len(frames)])
+                i += 1
+                while True:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                    if m["type"] == "result":
+                        break
+                    if m["type"] in ("error", "busy"):
+                        s["errors"].append(m.get("message"))
+                        break
+                now = time.perf_counter()
+                s["replies"] += 1
+                s["server_ms"].append(m.get("ms", 0.0))
+                s["rtt_ms"].append((now - sent) * 1000)
+                await asyncio.sleep(max(0.0, 1.0 / fps - (now - sent)))
+            s["seconds"] = time.perf_counter() - t0
+    except Exception as e:
+        s["errors"].append(f"{type(e).__name__}: {e}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(model, clients: int, port: int, tmp: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "signlstm", "serve", "--port", str(port), "--max-clients", str(clients + 5),
+           "--data", f"{tmp}/data", "--models", f"{tmp}/models"] + (["--model", str(model)] if model else [])
+    proc = subprocess.Popen(cmd, stdout=sys.stderr)  # our stdout is the report
+    end = time.monotonic() + 180
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > end:
+                proc.kill()
+                raise SystemExit(f"the server did not start (exit status {proc.poll()})")
+            time.sleep(0.3)
+
+
+def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid: int) -> dict:
+    """``clients`` pages on one path for ``seconds``: one row of the table."""
+    page = keypoint_page if path == "keypoints" else image_page
+    out: dict = {}
+
+    async def all_pages():
+        await asyncio.gather(*(page(n, url, data, seconds, fps, out) for n in range(clients)))
+
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    asyncio.run(all_pages())
+    wall, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    rates = np.array([s["replies"] / s["seconds"] if s["seconds"] else 0.0 for s in out.values()])
+    server = np.concatenate([s["server_ms"] for s in out.values()] + [np.zeros(0)])
+    rtt = np.concatenate([s["rtt_ms"] for s in out.values()] + [np.zeros(0)])
+    errors = [e for s in out.values() for e in s["errors"]]
+    pct = lambda a, q: round(float(np.percentile(a, q)), 2) if len(a) else float("nan")  # noqa: E731
+    return {"path": path, "clients": clients, "fps_min": round(float(rates.min()), 2),
+            "fps_median": round(float(np.median(rates)), 2), "server_ms_p50": pct(server, 50),
+            "server_ms_p95": pct(server, 95), "rtt_ms_p95": pct(rtt, 95), "errors": len(errors),
+            "first_error": errors[0] if errors else None, "server_cpu_cores": round(cpu / wall, 2)}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="tools/loadtest.py", description=__doc__.splitlines()[0])
+    p.add_argument("--model", help="model bundle the server loads (default: the shipped model)")
+    p.add_argument("--clients", type=int, nargs="+", default=[10, 25, 50, 75, 100],
+                   help="keypoint-page counts to run, each for --seconds (default 10 25 50 75 100)")
+    p.add_argument("--image-clients", type=int, nargs="*", default=[1, 2],
+                   help="image-page counts to run (default 1 2; none: skip the frame path)")
+    p.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10, at most 120)")
+    p.add_argument("--fps", type=float, default=30.0, help="frames a second each page sends (default 30)")
+    p.add_argument("--min-fps", type=float, default=29.0, help="a page is served at this rate or more (default 29)")
+    p.add_argument("--max-p95", type=float, default=30.0, help="server p95 per-frame ms to hold (default 30)")
+    p.add_argument("--signers", nargs="+", default=["s02", "s03", "s04"], help="DEV signers whose keypoints replay")
+    p.add_argument("--clip", default=str(SHARED / "media" / "asl_thankyou_rohan937.mp4"), help="clip of the image pages")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON lines only")
+    args = p.parse_args(argv)
+    if not 0 < args.seconds <= 120 or max(args.clients + args.image_clients + [0]) > 500:
+        p.error("--seconds must be within 0..120 and counts at most 500")
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from signlstm.web.server import SEND_WIDTH
+
+    stream = keypoint_stream(args.signers)
+    frames = jpeg_frames(args.clip, SEND_WIDTH) if args.image_clients else []
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="signlstm-loadtest-") as tmp:
+        port = free_port()
+        proc = start_server(args.model, max(args.clients + args.image_clients), port, tmp)
+        url = f"ws://127.0.0.1:{port}/ws"
+        try:
+            if not args.json:
+                print(f"signlstm serve on {url}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+                      f"{platform.platform()}; {args.seconds:g} s a run at {args.fps:g} fps a page")
+                print(f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}"
+                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}  held")
+            for path, counts, data in (("keypoints", args.clients, stream), ("images", args.image_clients, frames)):
+                for n in counts:
+                    r = run(path, n, url, data, args.seconds, args.fps, proc.pid)
+                    r["held"] = r["fps_min"] >= args.min_fps and r["server_ms_p95"] < args.max_p95 and not r["errors"]
+                    rows.append(r)
+                    if args.json:
+                        print(json.dumps(r), flush=True)
+                    else:
+                        print(f"{path:<10}{n:>6}{r['fps_min']:>9.1f}{r['fps_median']:>9.1f}{r['server_ms_p50']:>9.2f}"
+                              f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}"
+                              f"{r['server_cpu_cores']:>10.2f}  {'yes' if r['held'] else 'no'}"
+                              + (f"  ({r['first_error']})" if r["errors"] else ""), flush=True)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    if not args.json:
+        for path in ("keypoints", "images"):
+            held = [r["clients"] for r in rows if r["path"] == path and r["held"]]
+            tried = [r["clients"] for r in rows if r["path"] == path]
+            if tried:
+                print(f"{path}: held {max(held) if held else 0} pages at >= {args.min_fps:g} fps each with server p95 "
+                      f"< {args.max_p95:g} ms (tried {', '.join(map(str, tried))})")
+    return 1 if any(r["errors"] for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

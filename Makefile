@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: test demo install browser clean
+.PHONY: test demo install npm browser clean
 
-install: $(STAMP)
+install: $(STAMP) npm
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,16 +17,24 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The web front end's end-to-end test drives Debian's Chromium through chromedriver.
+# The page's MediaPipe Holistic (@mediapipe/holistic: WebAssembly runtime and models), installed from the lock file
+# and served by `signlstm serve` from node_modules: the page finds the landmarks itself.
+npm: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The web front end's end-to-end tests drive Debian's Chromium through chromedriver.
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: $(STAMP) browser
+test: $(STAMP) npm browser
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
 	$(BIN)/signlstm live --source demo/rohan937_hello_thanks_iloveyou.npy --headless --out out/demo.mp4 --strip out/demo.png
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) out node_modules

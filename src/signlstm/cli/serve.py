@@ -17,8 +17,12 @@ def register(sub):
                    help=f"the last N predictions must agree (default {STABILITY})")
     p.add_argument("--sentence", type=int, default=SENTENCE, help=f"words kept in the sentence (default {SENTENCE})")
     p.add_argument("--workers", type=int, default=2,
-                   help="frames landmarked at once, over all pages (default 2; about one per CPU core)")
-    p.add_argument("--max-clients", type=int, default=8, help="pages open at once (default 8); more are turned away")
+                   help="camera frames landmarked at once for pages that send frames (default 2; about one per core)")
+    p.add_argument("--max-clients", type=int, default=100,
+                   help="pages open at once (default 100); more are turned away")
+    p.add_argument("--holistic", metavar="DIR",
+                   help="folder of the npm package @mediapipe/holistic the page loads (default: node_modules in "
+                        "the checkout, installed by make install); without it pages send camera frames")
     p.add_argument("--data", default="web_data",
                    help="where recordings from the page go: DATA/<name>/<action>/<n>/ (default web_data)")
     p.add_argument("--models", default="web_models", help="where adapted models go (default web_models)")
@@ -39,6 +43,10 @@ def run(args):
         raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
     if bool(args.certfile) != bool(args.keyfile):
         raise SignlstmError("--certfile and --keyfile go together")
+    from ..web.server import holistic_dir
+
+    if args.holistic and holistic_dir(args.holistic) is None:
+        raise SignlstmError(f"{args.holistic}: no holistic.js there (the folder of the npm package @mediapipe/holistic)")
     bundle = common.open_model(args)
     from .. import adapt
 
@@ -50,4 +58,4 @@ def run(args):
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",
           flush=True)
-    serve(engine, args.host, args.port, args.certfile, args.keyfile)
+    serve(engine, args.host, args.port, args.certfile, args.keyfile, holistic=args.holistic)

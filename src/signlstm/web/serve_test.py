@@ -18,7 +18,7 @@ def test_serve_binds_to_localhost_by_default():
     from signlstm.cli import build_parser
 
     args = build_parser().parse_args(["serve"])
-    assert (args.host, args.port, args.workers) == ("127.0.0.1", 8000, 2)
+    assert (args.host, args.port, args.workers, args.holistic) == ("127.0.0.1", 8000, 2, None)
 
 
 def test_serve_refuses_bad_options(tmp_path):
@@ -27,6 +27,7 @@ def test_serve_refuses_bad_options(tmp_path):
     assert main(["serve", "--port", "0"]) == 2
     assert main(["serve", "--certfile", str(tmp_path / "c.pem")]) == 2
     assert main(["serve", "--model", str(tmp_path / "missing")]) == 2
+    assert main(["serve", "--holistic", str(tmp_path)]) == 2
 
 
 def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model):

@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium: a fake camera plays a real clip, the page shows landmarks, bars and words.
+"""End to end in a real headless Chromium: a fake camera plays a real clip, the page shows landmarks, bars and words,
+with the landmarks found in the page (keypoint messages only) and, on request, on the server (the fallback).
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (/usr/bin/chromium, /usr/bin/chromedriver); under CI=1 their
 absence is a failure, elsewhere a skip. Set SIGNLSTM_SCREENSHOTS=DIR to keep the page's screenshots.
@@ -14,51 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from signlstm.web.conftest import need, to_y4m
+from signlstm.web.conftest import fake_camera, need, to_y4m
 
 need("starlette")
-webdriver = need("selenium.webdriver")
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1280,860"]
-
-
-@pytest.fixture
-def browser(tmp_path):
-    """Call with camera flags to get a Selenium driver of a fresh Chromium; all are quit after the test."""
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        msg = "Chromium/ChromeDriver missing: apt-get install chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not try to download anything
-    drivers = []
-
-    def launch(*camera_flags):
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = CHROMIUM
-        for flag in FLAGS + list(camera_flags) + [f"--user-data-dir={tmp_path / f'profile{len(drivers)}'}"]:
-            opts.add_argument(flag)
-        d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-        drivers.append(d)
-        return d
-
-    yield launch
-    for d in drivers:
-        try:
-            d.quit()
-        except Exception:
-            pass
-
-
-def fake_camera(y4m) -> list[str]:
-    return ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={y4m}"]
-
+need("selenium.webdriver")
+pytestmark = pytest.mark.browser
 
 def page(d) -> dict:
     """What the page shows, read from its DOM and its state object."""
@@ -66,7 +27,8 @@ def page(d) -> dict:
         const S = window.signlstm;
         const bars = [...document.querySelectorAll('#bars .bar')].map(b => ({
             label: b.dataset.label, width: parseFloat(b.querySelector('.fill').style.width || '0')}));
-        return {results: S.results, landmarks: S.landmarkResults, probs: S.probResults, modelProbs: S.modelProbs, words: S.words,
+        return {path: S.path, pathReason: S.pathReason, pathText: document.getElementById('path').textContent,
+                pageFrames: S.pageFrames, results: S.results, landmarks: S.landmarkResults, probs: S.probResults, modelProbs: S.modelProbs, words: S.words,
                 sentence: document.getElementById('sentence').textContent, bars: bars,
                 message: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent,
                 fps: parseFloat(document.getElementById('fps').textContent),
@@ -111,7 +73,11 @@ def health(server) -> dict:
         return json.load(r)
 
 
-def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start_server, browser, tmp_path):
+@pytest.mark.parametrize("path, query", [("page", ""), ("server", "?landmarks=server")])
+def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start_server, browser, tmp_path, path,
+                                                            query):
+    """``page``: the page finds the landmarks with MediaPipe Holistic in the browser and sends keypoints only (the
+    server receives no image); ``server``: the fallback, camera frames sent and landmarked on the server."""
     from signlstm import render
     from signlstm.web.engine import _hex
 
@@ -121,22 +87,29 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         to_y4m(clip, tmp_path / f"{clip}.y4m")
         cams[clip] = browser(*fake_camera(tmp_path / f"{clip}.y4m"))
     for d in cams.values():
-        d.get(server.url + "/")
+        d.get(server.url + "/" + query)
 
     a, b = cams["iloveyou"], cams["thanks"]
     # Landmarks and one bar per action are drawn.
-    s = wait_for(a, lambda s: s["landmarks"] >= 5 and s["probs"] >= 1, "landmarks and probabilities", 90)
+    s = wait_for(a, lambda s: s["landmarks"] >= 5 and s["probs"] >= 1, "landmarks and probabilities", 180)
     assert [bar["label"] for bar in s["bars"]] == ["hello", "thanks", "iloveyou"] and not s["message"]
+    assert s["path"] == path, s["pathReason"]
+    assert ("images stay on this device" in s["pathText"]) == (path == "page"), s["pathText"]
     assert hand_pixels(a, _hex(render.PART_BGR["right_hand"])) > 30  # the ILY hand's skeleton is on the canvas
     # Words appear, each tab its own.
-    sa = wait_for(a, lambda s: "iloveyou" in s["sentence"].split(), "'iloveyou' in the first tab's sentence")
-    sb = wait_for(b, lambda s: "thanks" in s["sentence"].split(), "'thanks' in the second tab's sentence")
-    assert health(server)["sessions"] == 2
+    sa = wait_for(a, lambda s: "iloveyou" in s["sentence"].split(), "'iloveyou' in the first tab's sentence", 180)
+    sb = wait_for(b, lambda s: "thanks" in s["sentence"].split(), "'thanks' in the second tab's sentence", 180)
+    h = health(server)
+    assert h["sessions"] == 2
+    if path == "page":  # counted by the server: keypoint messages only, not one image
+        assert h["messages"]["keypoints"] >= 80 and h["messages"]["images"] == 0, h["messages"]
+    else:
+        assert h["messages"]["images"] >= 80 and h["messages"]["keypoints"] == 0, h["messages"]
     sa = page(a)
     assert sa["sentence"] != sb["sentence"] and sa["fps"] > 0 and sa["latency"].isdigit()
     top = {bar["label"]: bar["width"] for bar in sa["bars"]}
     assert max(top, key=top.get) == "iloveyou", sa["bars"]
-    keep(a, tmp_path / "page.png", "web_page.png")
+    keep(a, tmp_path / "page.png", f"web_page_{path}.png")
 
     # Recording from the page (one visitor, two tabs), then adapting in the first tab.
     for d, action in ((a, "ily"), (b, "thanks")):
@@ -158,9 +131,11 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     assert s["model"]["adapted"]
     top = {bar["label"]: bar["width"] for bar in s["bars"]}
     assert max(top, key=top.get) == "ily", s["bars"]  # the new label, from one recording of the first tab
-    keep(a, tmp_path / "adapted.png", "web_page_adapted.png")
+    keep(a, tmp_path / "adapted.png", f"web_page_{path}_adapted.png")
     assert [bar["label"] for bar in page(b)["bars"]] == ["hello", "thanks", "iloveyou"]  # the other tab keeps its model
     assert not page(a)["errors"] and not page(b)["errors"]
+    if path == "page":
+        assert health(server)["messages"]["images"] == 0
 
     # A closed tab frees its state on the server.
     b.quit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 import threading
 import time
 
@@ -23,7 +24,8 @@ def need(module: str):
 
 
 CLIPS = {"hello": "asl_hello_rohan937.mp4", "thanks": "asl_thankyou_rohan937.mp4",
-         "iloveyou": "asl_iloveyou_rohan937.mp4"}
+         "iloveyou": "asl_iloveyou_rohan937.mp4", "soup": "asl_soup_slp.mp4"}
+STAMP_BITS = 8  # the frame number stamped into the top-right corner of a fake camera's frames
 ACTIONS = ["hello", "thanks", "iloveyou"]
 SEND_SIZE = (480, 270)  # what the page sends for a 16:9 camera (server.SEND_WIDTH wide)
 
@@ -60,6 +62,40 @@ def to_y4m(name: str, out, size=(640, 360), fps: int = 25) -> None:
             frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
             f.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
     cap.release()
+
+
+def stamp(frame: np.ndarray, index: int) -> np.ndarray:
+    """``frame`` with ``index`` written as STAMP_BITS black/white blocks along the top of its right half (a background
+    corner in these clips), so the page can say which camera frame it processed."""
+    h, w = frame.shape[:2]
+    out = frame.copy()
+    bw, bh = w // 2 // STAMP_BITS, max(8, h // 12)
+    for b in range(STAMP_BITS):
+        out[:bh, w // 2 + b * bw:w // 2 + (b + 1) * bw] = 255 if index >> b & 1 else 0
+    return out
+
+
+def stamped_camera(name: str, out, width: int = 640, fps: int = 10) -> list[np.ndarray]:
+    """A .y4m of the clip (``width`` wide) with each frame's number stamped, for Chromium's fake camera; returns the
+    frames as the camera delivers them (BGR after the file's 4:2:0 subsampling), read with ``sources.open_source``."""
+    import cv2
+
+    from signlstm.sources import open_source
+
+    frames = []
+    with open_source(str(shared_path("media", CLIPS[name]))) as src:
+        for i, frame in enumerate(src):
+            h = round(frame.shape[0] * width / frame.shape[1]) // 2 * 2
+            frames.append(stamp(cv2.resize(frame, (width, h), interpolation=cv2.INTER_AREA), i))
+    h = frames[0].shape[0]
+    camera = []
+    with open(out, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+            f.write(b"FRAME\n" + yuv.tobytes())
+            camera.append(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420))
+    return camera
 
 
 def looped_windows(K: np.ndarray, strides=(1, 2, 3), T: int = 30) -> np.ndarray:
@@ -142,3 +178,47 @@ def start_server(tmp_path):
     yield start
     for s in servers:
         s.stop()
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+# No GPU here: WebGL (which MediaPipe's graph needs for its image input even with CPU inference) runs on SwiftShader.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,860"]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Call with camera flags to get a Selenium driver of a fresh Chromium; all are quit after the test."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        msg = "Chromium/ChromeDriver missing: apt-get install chromium chromium-driver"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    webdriver = need("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not try to download anything
+    drivers = []
+
+    def launch(*camera_flags):
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for flag in FLAGS + list(camera_flags) + [f"--user-data-dir={tmp_path / f'profile{len(drivers)}'}"]:
+            opts.add_argument(flag)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, for failure messages
+        d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        drivers.append(d)
+        return d
+
+    yield launch
+    for d in drivers:
+        try:
+            d.quit()
+        except Exception:
+            pass
+
+
+def fake_camera(y4m) -> list[str]:
+    return ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}"]

@@ -5,13 +5,19 @@
 * live loop: frames per second of the whole headless engine on a clip looped to >= 300 frames vs
   the landmark stage alone on the same frames;
 * extraction: videos per second with 1 worker vs all cores, and one video alone in one thread vs two;
-* training: seconds per epoch of the default recipe on the DEV signers.
+* training: seconds per epoch of the default recipe on the DEV signers;
+* memory (:func:`memory_table`): peak RSS and seconds of ``predict``, ``evaluate`` and one training epoch, each in a
+  fresh process, on packed files of 2,000 to 100,000 sequences built from the DEV signers' recordings.
 """
 from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import sys
 import time
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
@@ -75,19 +81,10 @@ def looped_clip(clip, frames: int, out) -> str:
     """Write ``clip`` repeated until it has at least ``frames`` frames, as an MJPG .avi."""
     import cv2
 
-    cap = cv2.VideoCapture(str(clip))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    images = []
-    while True:
-        ok, img = cap.read()
-        if not ok:
-            break
-        images.append(img)
-    cap.release()
-    if not images:
-        from .errors import BadInput
+    from .sources import open_source
 
-        raise BadInput(clip, "unreadable video")
+    with open_source(clip) as src:
+        fps, images = src.fps, list(src)
     h, w = images[0].shape[:2]
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
     n = 0
@@ -185,3 +182,70 @@ def soak(bundle, video, frames: int) -> dict:
     gc.collect()
     after = rss_mb()
     return {"frames": summary["frames"], "rss_before_mb": before, "rss_after_mb": after, "growth_mb": after - before}
+
+
+def synthetic_packed(signers, sequences: int, out) -> Path:
+    """A packed file (``X`` float16, ``y``, ``seq``) of ``sequences`` real recordings: the ``.npz`` files in the folder
+    ``signers``, their sequences in turn and repeated, written chunk by chunk and stored uncompressed."""
+    Xs, ys = [], []
+    for f in sorted(Path(signers).glob("*.npz")):
+        with np.load(f) as z:
+            Xs.append(z["X"].astype(np.float16))
+            ys.append(z["y"].astype(np.int8))
+    X, y = np.concatenate(Xs), np.concatenate(ys)
+    out = Path(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        with z.open("X.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": X.dtype.str, "fortran_order": False,
+                                                     "shape": (sequences, *X.shape[1:])})
+            for start in range(0, sequences, len(X)):
+                f.write(X[:min(len(X), sequences - start)].tobytes())
+        for name, arr in (("y", np.resize(y, sequences)), ("seq", np.arange(sequences, dtype=np.int32))):
+            with z.open(f"{name}.npy", "w") as f:
+                np.lib.format.write_array(f, arr)
+    return out
+
+
+def train_epoch(path, recipe: str = "default") -> None:
+    """One training epoch of ``recipe`` on the packed file ``path``, the data held as the recipe's parts in float16
+    (what ``bench --memory`` measures in a fresh process)."""
+    from .datasets import load
+    from .models import recipes
+    from .training import fit
+
+    r = recipes.get(recipe)
+    data = load([path], parts=r.parts_read, dtype=np.float16)
+    fit(data, r, epochs=1, progress=False)
+
+
+def measured(argv: list[str]) -> dict:
+    """Exit status, seconds and peak RSS (MB) of ``argv`` run in a fresh process, its output discarded."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.decode()[-500:]}")
+    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def memory_table(signers, sizes, tmp, model: str | None = None) -> list[dict]:
+    """Peak RSS and seconds of ``signlstm predict``, ``signlstm evaluate`` and one training epoch (:func:`train_epoch`)
+    on a packed file of each size in ``sizes`` (built by :func:`synthetic_packed` in ``tmp``, removed after)."""
+    rows = []
+    cli = [sys.executable, "-m", "signlstm"]
+    for n in sizes:
+        path = synthetic_packed(signers, n, Path(tmp) / f"bench{n}.npz")
+        try:
+            model_args = ["--model", str(model)] if model else []
+            row = {"sequences": n, "file_mb": path.stat().st_size / 1e6,
+                   "predict": measured(cli + ["predict", "--data", str(path), *model_args]),
+                   "evaluate": measured(cli + ["evaluate", "--data", str(path), *model_args]),
+                   "train_epoch": measured([sys.executable, "-c", "import sys; from signlstm.bench import train_epoch; "
+                                            "train_epoch(sys.argv[1])", str(path)])}
+        finally:
+            path.unlink()
+        rows.append(row)
+    return rows

@@ -234,7 +234,8 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> n
         raise BadInput(path, _shape_problem(arr.shape))
     if not np.issubdtype(arr.dtype, np.floating):
         raise BadInput(path, f"frame has dtype {arr.dtype}, expected floating point")
-    arr = arr.astype(np.float32)
+    with np.errstate(over="ignore"):
+        arr = arr.astype(np.float32)  # float64 values beyond float32's range become infinite: refused below
     finite = np.isfinite(arr)
     if not finite.all():
         where = ""

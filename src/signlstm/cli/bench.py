@@ -14,6 +14,9 @@ def register(sub):
     p.add_argument("--frames", type=int, default=300, help="live-loop frames (the clip is looped)")
     p.add_argument("--videos", type=int, default=12, help="videos for the extraction figure")
     p.add_argument("--soak", type=int, default=0, metavar="N", help="also run N live frames and report memory growth")
+    p.add_argument("--memory", type=int, nargs="+", metavar="N",
+                   help="also measure peak RSS and seconds of predict, evaluate and one training epoch on N sequences "
+                        "(e.g. 2000 20000 100000; files built from the DEV signers in a temporary folder)")
     p.add_argument("--skip", nargs="+", default=[], choices=["classifier", "live", "extraction", "training"])
     p.add_argument("--actions", nargs="+", help="with a tutorial .h5 --model: its labels in output order")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -86,5 +89,14 @@ def run(args):
             t = report["training"] = bench.training(data)
             say(f"training    {t['seconds_per_epoch']:.1f} s per epoch of the default recipe on {t['sequences']} "
                 f"sequences (first epoch with compilation {t['first_epoch_s']:.1f} s)")
+        if args.memory:
+            rows = report["memory"] = bench.memory_table(shared / "data" / "signers", args.memory, tmp, args.model)
+            say("memory      peak RSS and seconds, each command in a fresh process (data: DEV signers' recordings "
+                "repeated, float16, stored)")
+            say(f"            {'sequences':>11} {'file':>8} | {'predict':>17} | {'evaluate':>17} | {'train 1 epoch':>17}")
+            for r in rows:
+                say(f"            {r['sequences']:>11,} {r['file_mb'] / 1e3:>5.1f} GB | " + " | ".join(
+                    f"{r[k]['peak_rss_mb']:>7.0f} MB {r[k]['seconds']:>6.1f} s" for k in ("predict", "evaluate",
+                                                                                        "train_epoch")))
     if args.json:
         print(json.dumps(report))

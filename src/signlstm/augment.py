@@ -20,24 +20,25 @@ from __future__ import annotations
 import numpy as np
 
 from . import layout
+from .layout import ASPECT, FACE_POINTS
 
-ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image
+HAND = layout.LEFT_HAND.size  # values per hand block (21 points x 3)
+
 TILT = 60.0  # degrees of random hand rotation about the wrist
 HAND_DROP = 0.6  # at most this share of a window's hand frames is dropped (MediaPipe misses hands)
-FACE_POINTS = (10, 1, 152)  # face-mesh midline points: forehead top, nose tip, chin
 # The columns augmentation touches, gathered once per batch: pose 33 x 4, midline face 3 x 3, hands 42 x 3.
 TOUCHED = np.concatenate([np.arange(layout.POSE.start, layout.POSE.stop),
                           [layout.FACE.start + 3 * i + k for i in FACE_POINTS for k in range(3)],
                           np.arange(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)])
-_P, _F = 132, 132 + 3 * len(FACE_POINTS)  # pose / face / hands boundaries inside the gathered block
+_P, _F = layout.POSE.size, layout.POSE.size + 3 * len(FACE_POINTS)  # pose / face / hands boundaries inside the gathered block
 _POSE_PERM = (layout.POSE_MIRROR[:, None] * 4 + np.arange(4)).ravel()
-_HAND_SWAP = np.concatenate([np.arange(_F + 63, _F + 126), np.arange(_F, _F + 63)])
+_HAND_SWAP = np.concatenate([np.arange(_F + HAND, _F + 2 * HAND), np.arange(_F, _F + HAND)])
 
 
 def _points(sub: np.ndarray):
     """Views (..., P, 3 or 4) of the gathered block: pose, face+hands (both 3 values per point)."""
     lead = sub.shape[:-1]
-    return sub[..., :_P].reshape(*lead, 33, 4), sub[..., _P:].reshape(*lead, -1, 3)
+    return sub[..., :_P].reshape(*lead, layout.POSE.points, layout.POSE.values_per_point), sub[..., _P:].reshape(*lead, -1, 3)
 
 
 def _mirror_block(sub: np.ndarray) -> np.ndarray:
@@ -110,11 +111,11 @@ def resample_time(X: np.ndarray, rng: np.random.Generator, speed=(0.8, 1.25)) ->
 
 def _tilt_block(sub: np.ndarray, rng, degrees) -> None:
     B = len(sub)
-    for lo in (_F, _F + 63):
-        h = sub[..., lo:lo + 63].reshape(*sub.shape[:-1], 21, 3)
+    for lo in (_F, _F + HAND):
+        h = sub[..., lo:lo + HAND].reshape(*sub.shape[:-1], layout.LEFT_HAND.points, 3)
         a = np.deg2rad(rng.uniform(-degrees, degrees, B)).astype(np.float32)[:, None, None]
         _rotate(h, h[..., :1, 0], h[..., :1, 1], np.cos(a), np.sin(a))  # about the wrist, landmark 0
-        sub[..., lo:lo + 63] = h.reshape(*sub.shape[:-1], 63)
+        sub[..., lo:lo + HAND] = h.reshape(*sub.shape[:-1], HAND)
 
 
 def tilt_hands(X: np.ndarray, rng: np.random.Generator, degrees=TILT) -> np.ndarray:
@@ -125,10 +126,10 @@ def tilt_hands(X: np.ndarray, rng: np.random.Generator, degrees=TILT) -> np.ndar
 def _drop_block(sub: np.ndarray, rng, p) -> None:
     """Zero each hand in a random share of frames: up to ``p`` (drawn per window), in a random half of the windows."""
     B, T = sub.shape[:2]
-    for lo in (_F, _F + 63):
+    for lo in (_F, _F + HAND):
         share = rng.uniform(0, p, (B, 1)) * (rng.random((B, 1)) < 0.5)
         drop = rng.random((B, T)) < share
-        sub[..., lo:lo + 63][drop] = 0.0
+        sub[..., lo:lo + HAND][drop] = 0.0
 
 
 def augment(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:

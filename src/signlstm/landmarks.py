@@ -1,4 +1,4 @@
-"""BGR frames -> 1662-value keypoint vectors with MediaPipe Holistic; replay of saved keypoints.
+"""BGR frames -> 1662-value keypoint vectors with MediaPipe Holistic.
 
 :class:`Holistic` runs the graph of ``mp.solutions.holistic.Holistic(model_complexity=1)`` (the only complexity
 whose model ships inside the mediapipe 0.10.21 wheel; 0 and 2 download at run time) as two MediaPipe graphs cut
@@ -10,8 +10,6 @@ them in two threads, so the pose of the next frame is found while the hands of t
 prints both rates). ``face=False`` leaves the face mesh out: the face block is zeros and a frame costs about 10 %
 less; models that read no face use it in ``live``.
 :func:`parts` says which parts were found.
-:class:`KeypointReplay` yields frames of a saved ``(T, 1662)`` ``.npy`` or an ``MP_Data`` sequence
-folder, so ``live`` and the demo run without a camera or MediaPipe.
 """
 from __future__ import annotations
 
@@ -24,8 +22,6 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import layout
-from .errors import BadInput
-from .sources import Source
 
 MODEL_COMPLEXITY = 1
 _QUIET_FRAMES = 30  # MediaPipe's C++ start-up warnings come during construction and the first frames
@@ -192,47 +188,3 @@ def video_keypoints(frames, threads: bool = False) -> np.ndarray:
     with Holistic() as h:
         rows = [k for _, _, k in Pipeline(frames, h)] if threads else [h(f) for f in frames]
     return np.stack(rows) if rows else np.zeros((0, layout.FRAME_SIZE))
-
-
-def is_keypoint_file(spec) -> bool:
-    """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...)."""
-    p = Path(str(spec))
-    return p.suffix.lower() == ".npy" or (p.is_dir() and (p / "0.npy").is_file())
-
-
-def load_keypoints(path) -> np.ndarray:
-    """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from .datasets import check_frames, read_frame
-
-    p = Path(path)
-    if not p.exists():
-        raise BadInput(p, "no such keypoint file or sequence folder")
-    if p.is_dir():
-        files = sorted((int(f.stem), f) for f in p.glob("*.npy") if f.stem.isdigit())
-        if not files or [n for n, _ in files] != list(range(len(files))):
-            raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
-        return np.stack([read_frame(f) for _, f in files])
-    try:
-        arr = np.load(p, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
-        raise BadInput(p, f"unreadable .npy ({e})") from None
-    if arr.ndim == 1:
-        arr = arr[None]
-    if arr.ndim != 2:
-        raise BadInput(p, f"keypoints have shape {arr.shape}, expected (frames, {layout.FRAME_SIZE})")
-    return check_frames(p, arr)
-
-
-class KeypointReplay(Source):
-    """Saved keypoints as a stream: ``read()`` gives one (1662,) frame at a time, None at the end."""
-
-    def __init__(self, path, fps: float = 30.0):
-        self.name, self.fps = str(path), fps
-        self.frames = load_keypoints(path)
-        self._i = 0
-
-    def read(self) -> np.ndarray | None:
-        if self._i >= len(self.frames):
-            return None
-        self._i += 1
-        return self.frames[self._i - 1]

@@ -4,7 +4,7 @@ import pytest
 
 from signlstm import layout
 from signlstm.errors import BadInput
-from signlstm.landmarks import Holistic, KeypointReplay, image_keypoints, load_keypoints, parts, video_keypoints
+from signlstm.landmarks import Holistic, image_keypoints, parts, video_keypoints
 from signlstm.sources import open_source, read_image
 
 # MEDIA.md detection shares (pose, face, left hand, right hand, any hand) with a margin for other builds.
@@ -69,18 +69,3 @@ def test_images_match_media_md(shared):
     assert ily[layout.RIGHT_HAND.slice].any() and not ily[layout.LEFT_HAND.slice].any()
     women = image_keypoints(read_image(shared("media", "coco_val2014_000000000536_three_women_phones.jpg")))
     assert all(parts(women).values())
-
-
-def test_keypoint_replay_of_npy_and_mp_data_sequence(shared, tmp_path):
-    seq = shared("data", "MP_Data_renotte", "hello", "30")
-    frames = load_keypoints(seq)
-    assert frames.shape == (30, 1662) and frames.dtype == np.float32
-    np.save(tmp_path / "k.npy", frames[:5])
-    assert np.array_equal(np.stack(list(KeypointReplay(tmp_path / "k.npy"))), frames[:5])
-
-
-def test_bad_keypoint_files_are_named(shared, tmp_path):
-    with pytest.raises(BadInput, match="shape126_handsonly.npy.*both hands only"):
-        load_keypoints(shared("data", "bad_inputs", "shape126_handsonly.npy"))
-    with pytest.raises(BadInput, match="no such keypoint file"):
-        load_keypoints(tmp_path / "missing.npy")

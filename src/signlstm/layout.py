@@ -41,6 +41,8 @@ RIGHT_HAND = Part("right_hand", 21, 3, LEFT_HAND.stop)
 PARTS = (POSE, FACE, LEFT_HAND, RIGHT_HAND)
 FRAME_SIZE = RIGHT_HAND.stop  # 1662
 SEQ_LEN = 30  # the tutorial's sequence_length
+ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image (x and y are both divided by their side)
+FACE_POINTS = (10, 1, 152)  # face-mesh midline points (forehead top, nose tip, chin): a mirror maps them onto themselves
 LAYOUT_NAME = "mediapipe-holistic-1662"
 
 # Attribute names of MediaPipe Holistic results, in frame order.

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from signlstm.cli import main
+from signlstm.sources import read_frames
 
 CLIPS = ["hello", "thankyou", "iloveyou"]  # the three rohan937 clips, in the demo's order
 LABELS = ["hello", "thanks", "iloveyou"]
@@ -78,10 +79,8 @@ def test_keypoint_replay_writes_video_and_strip(clip_model, tmp_path, capsys):
     *words, summary = _lines(capsys.readouterr().out)
     assert summary["words"] == LABELS and [w["label"] for w in words] == LABELS
     assert words[-1]["sentence"] == LABELS and summary["frames"] == 108
-    cap = cv2.VideoCapture(str(out))
-    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 108
-    ok, frame = cap.read()
-    assert ok and frame.shape == (480, 854 + 300, 3)
+    written = read_frames(out)
+    assert len(written) == 108 and written[0].shape == (480, 854 + 300, 3)
     picture = cv2.imread(str(strip))
     assert picture is not None and picture.shape[1] > 1000
     assert sorted(p.name for p in out.parent.iterdir()) == ["demo.mp4", "demo.png"]  # no temporary files left

@@ -1,9 +1,11 @@
-"""Frames from a webcam index, a video file or a folder of images.
+"""What ``--source`` names: a webcam index, a video file, a folder of images, or saved keypoints.
 
-:func:`open_source` takes what a user types after ``--source`` ("0", ``clip.mp4``, ``frames/``)
-and returns a :class:`Source`: an iterator of BGR ``uint8`` frames with a name, an fps and
-``live`` (True for a camera, whose frames may be dropped when the consumer is slow).
-A source that cannot be opened raises :class:`~signlstm.errors.SignlstmError` naming it.
+:func:`open_stream` takes what a user types after ``--source`` ("0", ``clip.mp4``, ``frames/``, ``keys.npy``,
+``MP_Data/hello/0``) and returns a :class:`Source`: an iterator of BGR ``uint8`` frames (:func:`open_source`) or,
+for saved keypoints, of (1662,) keypoint frames (:class:`KeypointReplay`, ``keypoints`` True), with a name, an fps
+and ``live`` (True for a camera, whose frames may be dropped when the consumer is slow). This module is the only
+place that opens a camera or a video. A source that cannot be opened raises
+:class:`~signlstm.errors.SignlstmError` naming it.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import layout
 from .errors import BadInput, SignlstmError
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -23,6 +26,7 @@ class Source:
     name: str = "source"
     fps: float = 30.0
     live: bool = False
+    keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
 
     def read(self) -> np.ndarray | None:
         """The next frame, or None at the end."""
@@ -122,3 +126,65 @@ def read_image(path) -> np.ndarray:
         if not isinstance(src, ImageSource) or len(src.paths) != 1:
             raise BadInput(path, "not an image file")
         return src.read()
+
+
+def is_keypoint_file(spec) -> bool:
+    """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...)."""
+    p = Path(str(spec))
+    return p.suffix.lower() == ".npy" or (p.is_dir() and (p / "0.npy").is_file())
+
+
+def load_keypoints(path) -> np.ndarray:
+    """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
+    from .datasets import check_frames, read_frame
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(p, "no such keypoint file or sequence folder")
+    if p.is_dir():
+        files = sorted((int(f.stem), f) for f in p.glob("*.npy") if f.stem.isdigit())
+        if not files or [n for n, _ in files] != list(range(len(files))):
+            raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
+        return np.stack([read_frame(f) for _, f in files])
+    try:
+        arr = np.load(p, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise BadInput(p, f"unreadable .npy ({e})") from None
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2:
+        raise BadInput(p, f"keypoints have shape {arr.shape}, expected (frames, {layout.FRAME_SIZE})")
+    return check_frames(p, arr)
+
+
+class KeypointReplay(Source):
+    """Saved keypoints as a stream: ``read()`` gives one (1662,) frame at a time, None at the end."""
+
+    keypoints = True
+
+    def __init__(self, path, fps: float = 30.0):
+        self.name, self.fps = str(path), fps
+        self.frames = load_keypoints(path)
+        self._i = 0
+
+    def read(self) -> np.ndarray | None:
+        if self._i >= len(self.frames):
+            return None
+        self._i += 1
+        return self.frames[self._i - 1]
+
+
+def open_stream(spec) -> Source:
+    """The one way to open ``--source``: saved keypoints (a ``(frames, 1662)`` ``.npy`` or an ``MP_Data`` sequence
+    folder) replay as keypoint frames; anything else opens as images (:func:`open_source`)."""
+    if not is_camera(spec) and is_keypoint_file(spec):
+        return KeypointReplay(spec)
+    if str(spec).endswith(".npz"):
+        raise BadInput(spec, "a packed dataset, not a stream: pass a (frames, 1662) .npy or an MP_Data sequence folder")
+    return open_source(spec)
+
+
+def read_frames(spec) -> list[np.ndarray]:
+    """Every frame of a video, an image folder or saved keypoints, in order (for short clips: tests, the bench)."""
+    with open_stream(spec) as src:
+        return list(src)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from signlstm.errors import BadInput, SignlstmError
-from signlstm.sources import open_source, read_image
+from signlstm.sources import KeypointReplay, load_keypoints, open_source, open_stream, read_frames, read_image
 
 CLIP_FRAMES = {"asl_iloveyou_rohan937.mp4": (39, (720, 1280)), "asl_soup_slp.mp4": (41, (240, 320)),
                "asl_iloveyou_rohan937_480x270_mjpg.avi": (39, (270, 480))}
@@ -72,3 +72,30 @@ def test_camera_frames_through_a_mocked_webcam(monkeypatch):
     with open_source(0) as cam:
         assert cam.live and cam.name == "0"
         assert [int(f[0, 0, 0]) for f in cam] == [2, 1, 0]
+
+
+def test_keypoint_replay_of_npy_and_mp_data_sequence(shared, tmp_path):
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    frames = load_keypoints(seq)
+    assert frames.shape == (30, 1662) and frames.dtype == np.float32
+    np.save(tmp_path / "k.npy", frames[:5])
+    assert np.array_equal(np.stack(list(KeypointReplay(tmp_path / "k.npy"))), frames[:5])
+    with open_stream(str(tmp_path / "k.npy")) as replay, open_stream(str(seq)) as folder:
+        assert replay.keypoints and folder.keypoints and len(list(folder)) == 30
+    assert np.array_equal(np.stack(read_frames(tmp_path / "k.npy")), frames[:5])
+
+
+def test_open_stream_opens_video_as_images_and_refuses_a_packed_dataset(shared):
+    clip = shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")
+    with open_stream(str(clip)) as src:
+        assert not src.keypoints and src.read().shape == (270, 480, 3)
+    assert len(read_frames(clip)) == 39
+    with pytest.raises(BadInput, match="a packed dataset, not a stream"):
+        open_stream(str(shared("data", "signers", "s02.npz")))
+
+
+def test_bad_keypoint_files_are_named(shared, tmp_path):
+    with pytest.raises(BadInput, match="shape126_handsonly.npy.*both hands only"):
+        load_keypoints(shared("data", "bad_inputs", "shape126_handsonly.npy"))
+    with pytest.raises(BadInput, match="no such keypoint file"):
+        load_keypoints(tmp_path / "missing.npy")

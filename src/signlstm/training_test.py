@@ -1,13 +1,13 @@
 """Training helpers: the rejection prior correction."""
 import numpy as np
 
-from .models import features
+from .models import architectures
 from .training import lower_reject_logit
 
 
 def test_lowering_the_reject_logit_rescales_only_the_none_odds(shared):
     X = np.load(shared("data", "signers", "s08.npz"))["X"][:6].astype(np.float32)
-    model = features.build_default_model(4, 30)
+    model = architectures.build_default_model(4, 30)
     before = np.asarray(model(X, training=False))
     lower_reject_logit(model, 3, 1.0)
     after = np.asarray(model(X, training=False))

@@ -1,4 +1,4 @@
-"""The default recipe: body-relative keypoint features computed INSIDE the model, and the network on top.
+"""Body-relative keypoint features computed INSIDE the model (the default recipe's first layer).
 
 Every model of this recipe takes the raw (T, 1662) tutorial window; the :class:`BodyFeatures` layer turns it into
 a small signer-independent vector per frame, so training and inference (``live``, ``predict``) cannot drift apart.
@@ -20,8 +20,9 @@ Per frame (162 values):
 The network: a Dense projection, one bidirectional GRU, mean+max pooling over time, a 64-unit ``embedding`` layer and
 a softmax ``head``, trained with AdamW whose weights are replaced at the end by their exponential moving average
 (EMA, momentum 0.99: steadier across seeds). When trained with negatives, the ``none`` output's bias is then lowered
-by ``reject_bias`` (1.0: a window is rejected only when ``none`` is e times likelier than the best sign). Importing
-this module registers the ``default`` recipe in :data:`signlstm.recipes.RECIPES`.
+by ``reject_bias`` (1.0: a window is rejected only when ``none`` is e times likelier than the best sign). The
+network's builder is :func:`signlstm.models.architectures.build_default_model`, its recipe ``default`` in
+:mod:`signlstm.models.recipes`.
 """
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ from keras import layers, ops
 import numpy as np
 
 from .. import layout
-from . import recipes
-from ..augment import ASPECT, FACE_POINTS
+from ..layout import ASPECT, FACE_POINTS
 
 POSE_POINTS = (0, 11, 12, 13, 14, 15, 16)  # nose, shoulders, elbows, wrists
+HAND_POINTS = layout.LEFT_HAND.points  # 21
+HAND = layout.LEFT_HAND.size  # 63 values per hand block
 _COLUMNS = np.array([layout.POSE.start + 4 * i + k for i in POSE_POINTS for k in range(3)]
             + list(range(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)), dtype=np.int32)
 PARTS_READ = ("pose", "left_hand", "right_hand")  # the keypoint parts these features read (no face)
@@ -87,7 +89,8 @@ class BodyFeatures(layers.Layer):
         n_pose = len(POSE_POINTS)
         pose = ops.reshape(x[..., :3 * n_pose], (-1, T, n_pose, 3)) * aspect
         h0 = 3 * n_pose
-        hands = [ops.reshape(x[..., h0 + 63 * k:h0 + 63 * (k + 1)], (-1, T, 21, 3)) * aspect for k in (0, 1)]
+        hands = [ops.reshape(x[..., h0 + HAND * k:h0 + HAND * (k + 1)], (-1, T, HAND_POINTS, 3)) * aspect
+                 for k in (0, 1)]
 
         # Body frame: mean shoulder midpoint and width over the frames where the pose was detected.
         pose_ok = ops.cast(ops.any(ops.not_equal(pose, 0.0), axis=(2, 3)), "float32")  # (B, T)
@@ -155,49 +158,5 @@ def fill_gaps(h, ok, limit: int):
     t = ops.arange(T, dtype="float32")
     dist = ops.abs(t[:, None] - t[None, :])[None] + (1.0 - ops.cast(ok, "float32"))[:, None, :] * 1e4  # (B, T, T)
     pick = ops.one_hot(ops.argmin(dist, axis=-1), T)  # (B, T, T): row t selects the frame it copies
-    filled = ops.reshape(ops.matmul(pick, ops.reshape(h, (-1, T, 21 * 3))), (-1, T, 21, 3))
+    filled = ops.reshape(ops.matmul(pick, ops.reshape(h, (-1, T, HAND))), (-1, T, HAND_POINTS, 3))
     return filled, ops.min(dist, axis=-1) <= limit
-
-
-def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: int = 64,
-                        learning_rate: float = 2e-3) -> keras.Model:
-    """BodyFeatures -> Dense 96 -> BiGRU 64 -> mean+max pool -> Dense 64 ``embedding`` -> softmax ``head``."""
-    inp = keras.Input((seq_len, layout.FRAME_SIZE), name="keypoints")
-    x = BodyFeatures(fill=FILL, name="features")(inp)
-    x = layers.GaussianNoise(0.02, name="noise")(x)
-    x = layers.Dense(96, activation="gelu", name="project")(x)
-    x = layers.Dropout(0.1, name="project_dropout")(x)
-    x = layers.Bidirectional(layers.GRU(units, return_sequences=True), name="bigru")(x)
-    x = layers.Concatenate(name="pool")([layers.GlobalAveragePooling1D(name="mean")(x),
-                                         layers.GlobalMaxPooling1D(name="max")(x)])
-    x = layers.Dropout(0.3, name="pool_dropout")(x)
-    x = layers.Dense(64, activation="gelu", name="embedding")(x)
-    x = layers.Dropout(0.2, name="embedding_dropout")(x)
-    out = layers.Dense(n_classes, activation="softmax", name="head")(x)
-    model = keras.Model(inp, out, name="signlstm_default")
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0, use_ema=True,
-                                                   ema_momentum=0.99),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
-                  metrics=["categorical_accuracy"])
-    return model
-
-
-def _register():
-    from .. import augment
-
-    recipes.RECIPES["default"] = recipes.Recipe(
-        name="default",
-        build=lambda n, t: build_default_model(n, t),
-        epochs=20,
-        batch_size=64,
-        test_split=0.0,  # a random split is not signer-independent; use `evaluate --cv signers`
-        preprocessing="inside the model: signlstm.models.features.BodyFeatures (body-relative pose, no face mesh, "
-                      "wrist-relative hands with missing/low-hand mask, motion)",
-        augment=augment.augment,
-        stratify=True,
-        reject_bias=1.0,
-        parts_read=PARTS_READ,
-    )
-
-
-_register()

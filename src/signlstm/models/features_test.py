@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from .. import augment, layout
-from . import features
+from . import architectures, features
 from ..datasets import NONE, load
 
 
@@ -82,7 +82,7 @@ def test_handshape_does_not_change_with_hand_tilt(shared):
 
 
 def test_default_model_has_embedding_and_head():
-    m = features.build_default_model(4, 30)
+    m = architectures.build_default_model(4, 30)
     assert m.get_layer("embedding").output.shape[-1] == 64
     assert m.get_layer("head").output.shape[-1] == 4
     assert m.layers[1].name == "features"

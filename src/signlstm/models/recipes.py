@@ -1,7 +1,7 @@
-"""Training recipes: a model builder plus how to fit it.
+"""Training recipes, an explicit table: a model builder plus how to fit it.
 
-``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own
-signer-independent recipe (see :mod:`signlstm.models.features`).
+``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own signer-independent recipe
+(features: :mod:`signlstm.models.features`; network: :func:`signlstm.models.architectures.build_default_model`).
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Callable
 
 import keras
 
+from .. import augment, layout
 from . import architectures
-from .. import layout
+from .features import PARTS_READ
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,27 @@ TUTORIAL = Recipe(
     callbacks=_tutorial_callbacks,
 )
 
-RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL}
+DEFAULT = Recipe(
+    name="default",
+    build=lambda n, t: architectures.build_default_model(n, t),
+    epochs=20,
+    batch_size=64,
+    test_split=0.0,  # a random split is not signer-independent; use `signlstm judge cv`
+    preprocessing="inside the model: signlstm.models.features.BodyFeatures (body-relative pose, no face mesh, "
+                  "wrist-relative hands with missing/low-hand mask, motion)",
+    augment=augment.augment,
+    stratify=True,
+    reject_bias=1.0,
+    parts_read=PARTS_READ,
+)
+
+RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL, "default": DEFAULT}
 
 
 def get(name: str) -> Recipe:
+    """The recipe called ``name``; an unknown name is a user error."""
     from ..errors import SignlstmError
 
-    if name == "default" and "default" not in RECIPES:
-        from . import features  # noqa: F401  registers the default recipe
     if name not in RECIPES:
         raise SignlstmError(f"unknown --arch '{name}' (choose from {', '.join(sorted(RECIPES))})")
     return RECIPES[name]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .pipeline import Pipeline
-from .recognizer import Recognizer
+from .recognizer import RULE, Recognizer
 
 STRIP_MAX = 6
 
@@ -115,10 +115,14 @@ class StripCollector:
         return [v for _, v in sorted(chosen.items(), key=lambda kv: kv[0])]
 
 
-def run(bundle, spec="0", threshold: float = 0.5, stability: int = 10, sentence: int = 5,
+def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = 5,
         window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
-        max_frames: int | None = None) -> dict:
+        max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
+        rearm: int | None = None) -> dict:
     """Recognise signs on ``spec`` until it ends or the user quits; returns the summary.
+
+    ``rule`` and its settings (``threshold``, ``stability``, ``rest``, ``rearm``; None: the rule's default) are
+    the :class:`~signlstm.recognizer.Recognizer`'s.
 
     ``on_word(event)`` is called per emitted word with ``time`` (seconds since the first frame),
     ``frame``, ``label``, ``prob`` and ``sentence``. The summary has ``frames``, ``fps``,
@@ -128,7 +132,8 @@ def run(bundle, spec="0", threshold: float = 0.5, stability: int = 10, sentence:
     from .files import write_atomic
 
     bundle.prepare()
-    rec = Recognizer(bundle, threshold, stability, sentence)
+    rec = Recognizer(bundle, threshold, stability, sentence, rule=rule or RULE, rest=rest, rearm=rearm)
+    threshold = rec.threshold
     stream, detect = open_input(spec, face=bundle.reads_face)
     win = video = None
     strips = StripCollector() if strip else None

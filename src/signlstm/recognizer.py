@@ -1,11 +1,19 @@
-"""The tutorial's real-time rule, one object per stream.
+"""The recognizer: one object per stream of keypoint frames, used by every front (live, web, demo, benchmarks).
 
-Keep the last ``seq_len`` keypoint frames; once the window is full, classify it every frame
-through :meth:`Bundle.classify` (the compiled fast path). A word is appended to the sentence when
-the top class is above ``threshold``, the last ``stability`` top classes all agree, it is not the
-bundle's rejection label, and it differs from the sentence's last word. The sentence keeps the last
-``sentence`` words. (The tutorial tested ``np.unique(predictions[-10:])[0] == top``, which only
-checks the smallest label; here all ``stability`` predictions must be equal.)
+Keep the last ``seq_len`` keypoint frames; once the window is full, classify it every frame through
+:meth:`Bundle.classify` (the compiled fast path) and turn the probabilities into a label with :func:`decide`. A word
+is appended to the sentence when the label is not the bundle's rejection label, its probability is above
+``threshold`` and the last ``stability`` labels all agree, under one of two rules:
+
+- ``tutorial``: the tutorial's rule, and the word differs from the sentence's last word (the same word never comes
+  twice in a row). (The tutorial tested ``np.unique(predictions[-10:])[0] == top``, which only checks the smallest
+  label; here all ``stability`` predictions must be equal.)
+- ``stream``: one word per sign made. A sign ends at a rest (no hand in view for ``rest`` frames: the window's
+  frames are then shown to the model without their hands, so what was signed before the rest no longer counts) or
+  at ``rearm`` rejected windows in a row (another sign, a movement); after either, the same word may come again.
+  Within one sign the word is not repeated.
+
+The sentence keeps the last ``sentence`` words.
 """
 from __future__ import annotations
 
@@ -14,9 +22,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-THRESHOLD = 0.5
-STABILITY = 10
+from . import layout
+
+THRESHOLD = 0.5  # the tutorial's
+STABILITY = 10  # the tutorial's
 SENTENCE = 5
+RULE = "tutorial"
+# Each rule's default settings. rest: frames without a hand that end a sign; rearm: rejected windows in a row that
+# end a sign.
+RULE_SETTINGS = {"tutorial": {"threshold": THRESHOLD, "stability": STABILITY},
+                 "stream": {"threshold": THRESHOLD, "stability": 8, "rest": 6, "rearm": 10}}
+RULES = tuple(RULE_SETTINGS)
+
+
+def rule_settings(rule: str = RULE) -> dict:
+    """The keyword arguments of :class:`Recognizer` for ``rule`` with its defaults."""
+    return {"rule": rule, **RULE_SETTINGS[rule]}
 
 
 def decide(labels, probs, lower_reject: float = 0.0, reject: str | None = "none") -> np.ndarray:
@@ -48,45 +69,83 @@ class Step:
 
 
 class Recognizer:
-    """Sliding window + threshold + stability + sentence over one stream of keypoint frames."""
+    """Sliding window + decision + rule (threshold, stability, word boundaries) + sentence over one stream."""
 
-    def __init__(self, bundle, threshold: float = THRESHOLD, stability: int = STABILITY,
-                 sentence: int = SENTENCE, classify=None):
+    def __init__(self, bundle, threshold: float | None = None, stability: int | None = None,
+                 sentence: int = SENTENCE, classify=None, rule: str = RULE, rest: int | None = None,
+                 rearm: int | None = None):
+        """Settings left None take ``rule``'s defaults (:data:`RULE_SETTINGS`)."""
+        if rule not in RULES:
+            raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
+        defaults = {"rest": 1, "rearm": 1, **RULE_SETTINGS[rule]}
+        threshold = defaults["threshold"] if threshold is None else threshold
+        stability = defaults["stability"] if stability is None else stability
+        rest = defaults["rest"] if rest is None else rest
+        rearm = defaults["rearm"] if rearm is None else rearm
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be within 0..1, got {threshold}")
-        if stability < 1 or sentence < 1:
-            raise ValueError("stability and sentence must be at least 1")
-        self.labels = bundle.labels
+        if stability < 1 or sentence < 1 or rest < 1 or rearm < 1:
+            raise ValueError("stability, sentence, rest and rearm must be at least 1")
+        self.labels = list(bundle.labels)
         self.reject = bundle.reject_label
         self.seq_len = bundle.seq_len
         self.classify = classify or bundle.classify
-        self.threshold = threshold
+        self.threshold, self.rule, self.rest, self.rearm = threshold, rule, rest, rearm
         self.window: deque = deque(maxlen=self.seq_len)
         self.recent: deque = deque(maxlen=stability)
         self.sentence: deque = deque(maxlen=sentence)
         self.words: list[str] = []  # every word emitted, for the summary
         self.frames = 0
+        self.idle = 0  # frames in a row without a hand
+        self.rejected = 0  # rejected windows in a row
+        self.said: str | None = None  # the word of the sign in progress (stream rule)
 
     def update(self, keypoints: np.ndarray) -> Step:
         """Add one (1662,) frame; classify when the window is full; maybe emit a word."""
-        self.window.append(np.asarray(keypoints, np.float32))
+        frame = np.asarray(keypoints, np.float32)
+        self.window.append(frame)
         step = Step(self.frames)
         self.frames += 1
+        if self.rule == "stream":
+            self._boundaries(frame)
         if len(self.window) == self.seq_len:
             step.probs = np.asarray(self.classify(np.stack(self.window)))
-            top = int(np.argmax(step.probs))
-            self.recent.append(top)
-            label = self.labels[top]
-            stable = len(self.recent) == self.recent.maxlen and all(t == top for t in self.recent)
-            if (stable and step.probs[top] > self.threshold and label != self.reject
-                    and (not self.sentence or self.sentence[-1] != label)):
+            label = str(decide(self.labels, step.probs, reject=self.reject)[0])
+            self.recent.append(label)
+            if self._emits(label, float(step.probs[self.labels.index(label)])):
                 self.sentence.append(label)
                 self.words.append(label)
+                self.said = label
                 step.word = label
         step.sentence = list(self.sentence)
         return step
 
+    def _boundaries(self, frame: np.ndarray) -> None:
+        """Stream rule: a rest of ``rest`` hand-less frames ends the sign and hides the hands of the frames before."""
+        self.idle = 0 if layout.hands_present(frame[None])[0] else self.idle + 1
+        if self.idle == self.rest:
+            for k in range(len(self.window)):
+                self.window[k] = layout.without_hands(self.window[k][None])[0]
+            self.said = None
+            self.recent.clear()
+
+    def _emits(self, label: str, prob: float) -> bool:
+        if label == self.reject:
+            self.rejected += 1
+            if self.rejected >= self.rearm:
+                self.said = None
+            return False
+        self.rejected = 0
+        stable = len(self.recent) == self.recent.maxlen and all(t == label for t in self.recent)
+        if not stable or prob <= self.threshold:
+            return False
+        if self.rule == "tutorial":
+            return not self.sentence or self.sentence[-1] != label
+        return self.said != label
+
     def reset(self) -> None:
-        """Forget the window and the stability history (the sentence stays)."""
+        """Forget the window, the stability history and the sign in progress (the sentence stays)."""
         self.window.clear()
         self.recent.clear()
+        self.idle = self.rejected = 0
+        self.said = None

@@ -4,7 +4,7 @@ import pytest
 
 from signlstm import layout
 from signlstm.models.bundle import Bundle
-from signlstm.recognizer import Recognizer
+from signlstm.recognizer import RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
 
 
 def scripted(labels, tops, probs=0.9, seq_len=3, reject=None):
@@ -63,3 +63,56 @@ def test_bad_settings_are_refused():
     meta, classify = scripted(["a", "b"], [])
     with pytest.raises(ValueError):
         Recognizer(Bundle(None, meta), threshold=1.5, classify=classify)
+
+
+def hand_frames(n, hand=True):
+    """n frames with (or without) a right hand in view."""
+    f = np.zeros((n, layout.FRAME_SIZE), np.float32)
+    if hand:
+        f[:, layout.RIGHT_HAND.start:layout.RIGHT_HAND.stop] = 0.5
+    return f
+
+
+def test_stream_rule_says_a_sign_again_after_a_rest_and_once_within_a_sign():
+    # a: held for 12 windows, a rest of 6 hand-less frames, a again; the classifier says 'a' whenever a hand is in
+    # the newest frame and 'none' otherwise
+    meta = {"labels": ["a", "b", "none"], "seq_len": 3, "reject_label": "none"}
+    seen = []
+
+    def classify(window):
+        seen.append(window.copy())
+        return np.array([0.9, 0.05, 0.05]) if window[-1].any() else np.array([0.05, 0.05, 0.9])
+
+    frames = np.concatenate([hand_frames(15), hand_frames(6, False), hand_frames(15), hand_frames(3, False)])
+    stream = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=6)
+    tutorial = Recognizer(Bundle(None, meta), classify=lambda w: classify(w), stability=3)
+    assert [w for w in (stream.update(f).word for f in frames) if w] == ["a", "a"]
+    assert [w for w in (tutorial.update(f).word for f in frames) if w] == ["a"]
+    # at the rest the window's earlier frames lose their hands: the sign before the rest no longer counts
+    rest_end = 15 + 6 - 1
+    assert not seen[rest_end - 2].any()
+
+
+def test_stream_rule_rearms_after_rejected_windows_but_not_within_a_short_dip():
+    tops = [0] * 5 + [2] * 4 + [0] * 5 + [2] * 6 + [0] * 5  # a, 4 rejected, a, 6 rejected, a
+    meta, classify = scripted(["a", "b", "none"], tops, seq_len=1, reject="none")
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rearm=5)
+    for f in hand_frames(len(tops)):  # hands in view throughout: no rest
+        rec.update(f)
+    assert rec.words == ["a", "a"]
+    meta, classify = scripted(["a", "b"], [0] * 5 + [1] * 5 + [0] * 5, seq_len=1)
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3)
+    for f in hand_frames(15):
+        rec.update(f)
+    assert rec.words == ["a", "b", "a"]  # another sign between: the same word again
+
+
+def test_rule_defaults_and_unknown_rule():
+    meta, classify = scripted(["a", "b"], [])
+    rec = Recognizer(Bundle(None, meta), classify=classify)
+    assert rec.rule == "tutorial" and rec.threshold == THRESHOLD and rec.recent.maxlen == STABILITY
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream")
+    assert rec.rest == RULE_SETTINGS["stream"]["rest"] and rec.recent.maxlen == RULE_SETTINGS["stream"]["stability"]
+    assert rule_settings("stream") == {"rule": "stream", **RULE_SETTINGS["stream"]}
+    with pytest.raises(ValueError):
+        Recognizer(Bundle(None, meta), classify=classify, rule="nope")

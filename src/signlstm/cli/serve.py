@@ -1,10 +1,8 @@
 """signlstm serve: the browser front end (camera page, live words, recording and adapting) on a small web server."""
-from . import common
+from . import common, recognizer_options
 
 
 def register(sub):
-    from ..recognizer import SENTENCE, STABILITY, THRESHOLD
-
     p = sub.add_parser("serve", help="serve the camera web page: sign in a browser, see the words")
     common.add_model(p)
     p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
@@ -12,10 +10,7 @@ def register(sub):
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for the local network, "
                         "where browsers allow the camera only over https: add --certfile/--keyfile)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--threshold", type=float, default=THRESHOLD, help=f"least probability for a word (default {THRESHOLD})")
-    p.add_argument("--stability", type=int, default=STABILITY,
-                   help=f"the last N predictions must agree (default {STABILITY})")
-    p.add_argument("--sentence", type=int, default=SENTENCE, help=f"words kept in the sentence (default {SENTENCE})")
+    recognizer_options.add_rule(p)
     p.add_argument("--workers", type=int, default=2,
                    help="camera frames landmarked at once for pages that send frames (default 2; about one per core)")
     p.add_argument("--max-clients", type=int, default=100,
@@ -38,7 +33,7 @@ def run(args):
         from ..web.engine import Engine
         from ..web.server import serve
     except ImportError as e:
-        raise SignlstmError(f"serve needs the web extras ({e.name} is missing): pip install -e '.[web]'") from None
+        raise SignlstmError(f"serve needs {e.name}: pip install 'signlstm[web]'") from None
     if not 1 <= args.port <= 65535:
         raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
     if bool(args.certfile) != bool(args.keyfile):
@@ -47,13 +42,25 @@ def run(args):
 
     if args.holistic and holistic_dir(args.holistic) is None:
         raise SignlstmError(f"{args.holistic}: no holistic.js there (the folder of the npm package @mediapipe/holistic)")
+    recognizer_options.check_rule(args)
     bundle = common.open_model(args)
     from .. import adapt
 
     if hasattr(adapt, "use_compilation_cache"):  # as `signlstm adapt` does: the page's adapt compiles once
         adapt.use_compilation_cache()
-    engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,
-                    max_clients=args.max_clients, data=args.data, models=args.models)
+    import inspect
+
+    from ..recognizer import rule_settings
+
+    settings = {**rule_settings(args.rule), **{k: v for k in ("threshold", "stability", "rest", "rearm")
+                                               if (v := getattr(args, k)) is not None}}
+    rule = {k: settings[k] for k in ("rule", "rest", "rearm") if k in settings}
+    if "rule" not in inspect.signature(Engine).parameters:  # an engine that builds tutorial-rule recognizers only
+        if args.rule != "tutorial":
+            raise SignlstmError("this web engine knows only --rule tutorial")
+        rule = {}
+    engine = Engine(bundle, settings["threshold"], settings["stability"], args.sentence, workers=args.workers,
+                    max_clients=args.max_clients, data=args.data, models=args.models, **rule)
     scheme = "https" if args.certfile else "http"
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",

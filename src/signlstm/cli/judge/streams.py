@@ -1,0 +1,78 @@
+"""signlstm judge streams: continuous signing, several signs in a row with rests and other signs between."""
+import json
+import sys
+
+from .. import common
+
+
+def register(sub):
+    p = sub.add_parser("streams", help="word error rate, other-sign words and latency on each held-out person's "
+                                       "stream of signs, per recognizer rule")
+    common.add_data(p)
+    common.add_judging(p)
+    p.add_argument("--others", nargs="+", metavar="PATH",
+                   help="other-sign recordings for the streams (default: the --negatives files); each fold holds "
+                        "one of these people out of training and puts their recordings in the stream")
+    p.add_argument("--rules", nargs="+", default=None, metavar="RULE",
+                   help="recognizer rules compared, each with its defaults (default: tutorial stream)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bases and the streams (default 0)")
+    p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
+    p.add_argument("--bases", metavar="DIR",
+                   help="ready fold bases (DIR/<person>/, each trained without that person and its fold's "
+                        "other-sign person) instead of training them")
+    p.add_argument("--write-stream", metavar="FILE.npy",
+                   help="only write the stream of the one person in --data (signs of every label, with --others' "
+                        "recordings) as a (frames, 1662) keypoint file for `live --source`, print its segments, and stop")
+    p.add_argument("--per-label", type=int, default=4, help="recordings per label in a stream (default 4)")
+    p.add_argument("--others-per-stream", type=int, default=4, help="other-sign recordings in a stream (default 4)")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from ...errors import SignlstmError
+    from ...judging import cells as cells_mod
+    from ...judging.streams import benchmark
+    from ...judging.streams_report import format_streams
+    from ...recognizer import RULES, rule_settings
+
+    if args.write_stream:
+        return write_stream(args)
+    rules = args.rules or list(RULES)
+    bad = [r for r in rules if r not in RULES]
+    if bad:
+        raise SignlstmError(f"--rules: unknown rule(s) {', '.join(bad)} (known: {', '.join(RULES)})")
+    if not (args.negatives or args.others):
+        raise SignlstmError("--negatives (or --others) is needed: the streams' other signs come from them")
+    cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
+    res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
+                    rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,
+                    per_label=args.per_label, n_others=args.others_per_stream,
+                    workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases,
+                    log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(json.dumps(res, default=str) if args.json else format_streams(res))
+
+
+def write_stream(args):
+    import numpy as np
+
+    from ...datasets import load
+    from ...errors import SignlstmError
+    from ...files import write_atomic
+    from ...judging.streams import build_stream, person_seed
+
+    signs = load(args.data)
+    people = sorted(set(signs.groups.tolist()))
+    if len(people) != 1:
+        raise SignlstmError(f"--write-stream takes one person's recordings in --data, got {len(people)}: "
+                            f"{', '.join(people)}")
+    others = load(args.others) if args.others else None
+    stream = build_stream(signs, others, seed=person_seed(args.seed, people[0]), per_label=args.per_label,
+                          n_others=args.others_per_stream)
+    def save(path):
+        with open(path, "wb") as f:  # a file object: np.save would add .npy to the temporary name
+            np.save(f, stream.frames.astype(np.float32))
+
+    write_atomic(args.write_stream, save)
+    for seg in stream.segments:
+        print(f"{seg.start:5d}-{seg.stop - 1:5d}  {seg.label or '(other sign)':14s} {seg.source} ({seg.recorded})")
+    print(f"{len(stream.frames)} frames; reference: {' '.join(stream.reference)}")

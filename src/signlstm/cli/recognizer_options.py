@@ -1,0 +1,32 @@
+"""The recognizer's options (rule, threshold, stability, sentence, rest, rearm), shared by live and serve."""
+
+
+def add_rule(p):
+    from ..recognizer import RULE, RULE_SETTINGS, RULES, SENTENCE
+
+    def default(key):
+        return ", ".join(f"{r} {s[key]}" for r, s in RULE_SETTINGS.items() if key in s)
+
+    p.add_argument("--rule", choices=RULES, default=RULE,
+                   help=f"word rule (default {RULE}): 'tutorial' is the tutorial's (no word twice in a row); "
+                        "'stream' gives one word per sign made, the same word again after a rest or another sign")
+    p.add_argument("--threshold", type=float, help=f"least probability for a word (default: {default('threshold')})")
+    p.add_argument("--stability", type=int,
+                   help=f"the last N predictions must agree (default: {default('stability')})")
+    p.add_argument("--sentence", type=int, default=SENTENCE, help=f"words kept in the sentence (default {SENTENCE})")
+    p.add_argument("--rest", type=int,
+                   help=f"stream rule: frames without a hand that end a sign (default {default('rest')})")
+    p.add_argument("--rearm", type=int,
+                   help=f"stream rule: rejected windows in a row that end a sign (default {default('rearm')})")
+
+
+def check_rule(args):
+    """One clear error for settings out of range."""
+    from ..errors import SignlstmError
+
+    if args.threshold is not None and not 0 <= args.threshold <= 1:
+        raise SignlstmError(f"--threshold must be within 0..1, got {args.threshold}")
+    for name in ("stability", "sentence", "rest", "rearm"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise SignlstmError(f"--{name} must be at least 1, got {value}")

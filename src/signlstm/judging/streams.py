@@ -1,0 +1,316 @@
+"""Continuous-signing benchmark: several signs in a row, rests between, other signs mixed in.
+
+For each held-out person a keypoint stream is built from their own recordings (:func:`build_stream`): up to
+``per_label`` recordings per label (only those with a hand in at least ``min_hands`` of their frames: a sign nobody
+can see is not a word), ``others`` other-sign recordings by people the model never saw, in a seeded random order,
+each segment preceded by a rest of ``rest`` frames (the next segment's first frame with both hands out of view) and
+a ``tail``-frame rest at the end. The reference is the person's signs in order, a sign made again counting again.
+
+The stream is replayed frame by frame through :class:`signlstm.recognizer.Recognizer`, the object ``live``, the web
+page and the demo use (:func:`replay`), and scored (:func:`score`): word errors (edit distance to the reference),
+the same with repeats merged, words emitted on other-sign segments, and latency (frames from the last frame of a
+sign to its word). :func:`run` does it for every person and rule on leave-one-person-out bases, on the
+consistent-gesture cells and on all cells, with window-level rejection figures beside.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import layout
+
+PER_LABEL = 4
+OTHERS = 4
+REST = (8, 20)
+TAIL = 20
+MIN_HANDS = 0.5
+
+
+@dataclass
+class Segment:
+    """One recording placed in a stream: frames ``start`` .. ``stop - 1``; ``label`` None for another sign;
+    ``source`` and ``recorded`` (its label as recorded) name the recording."""
+
+    start: int
+    stop: int
+    label: str | None
+    source: str
+    recorded: str = ""
+
+
+@dataclass
+class Stream:
+    frames: np.ndarray  # (T, 1662)
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def reference(self) -> list[str]:
+        return [s.label for s in self.segments if s.label is not None]
+
+
+def hand_share(X: np.ndarray) -> np.ndarray:
+    """Share of frames with a detected hand, per sequence of ``X`` (N, T, 1662)."""
+    return layout.hands_present(X.reshape(-1, X.shape[-1])).reshape(X.shape[:2]).mean(1)
+
+
+def pick_signs(signs, labels=None, per_label: int = PER_LABEL, min_hands: float = MIN_HANDS, rng=None):
+    """Indices of up to ``per_label`` recordings per label (of ``labels``, default all) with hands in view."""
+    rng = rng or np.random.default_rng(0)
+    ok = hand_share(signs.X) >= min_hands
+    out = []
+    for label in labels if labels is not None else sorted(set(signs.labels.tolist())):
+        idx = np.flatnonzero((signs.labels == label) & ok)
+        out += rng.choice(idx, min(per_label, len(idx)), replace=False).tolist()
+    return out
+
+
+def build_stream(signs, others, labels=None, seed=0, per_label: int = PER_LABEL, n_others: int = OTHERS,
+                 rest=REST, tail: int = TAIL, min_hands: float = MIN_HANDS) -> Stream:
+    """One person's stream from ``signs`` (their recordings, a Dataset) and ``others`` (other signs by people the
+    model never saw, a Dataset or None); ``labels`` limits the signs used (e.g. their consistent cells); ``seed``:
+    an int or a sequence of ints (:func:`numpy.random.default_rng`)."""
+    rng = np.random.default_rng(seed)
+    items = [(signs, i, str(signs.labels[i])) for i in pick_signs(signs, labels, per_label, min_hands, rng)]
+    if others is not None and len(others) and n_others:
+        items += [(others, int(i), None) for i in rng.choice(len(others), min(n_others, len(others)), replace=False)]
+    order = rng.permutation(len(items))
+    parts, segments, t = [], [], 0
+    for k in order:
+        data, i, label = items[k]
+        x = np.asarray(data.X[i], np.float32)
+        gap = int(rng.integers(rest[0], rest[1] + 1))
+        parts.append(np.repeat(layout.without_hands(x[:1]), gap, axis=0))
+        t += gap
+        parts.append(x)
+        segments.append(Segment(t, t + len(x), label, data.sources[i], str(data.labels[i])))
+        t += len(x)
+    if parts:
+        parts.append(np.repeat(layout.without_hands(parts[-1][-1:]), tail, axis=0))
+    frames = np.concatenate(parts) if parts else np.zeros((0, layout.FRAME_SIZE), np.float32)
+    return Stream(frames, segments)
+
+
+def person_seed(seed: int, person: str) -> tuple[int, int]:
+    """The stream seed of one person: every person's stream in its own order, the same on every run."""
+    return seed, zlib.crc32(person.encode())
+
+
+def replay(make, frames, predict=None) -> list[tuple[int, str]]:
+    """(frame, word) for every word a recognizer emits while fed ``frames`` one by one, as ``live`` feeds it.
+
+    ``make(classify)`` builds the recognizer (``classify`` None: its bundle's compiled per-window path). With
+    ``predict`` (a batched ``Bundle.predict``), the same recognizer is run twice: once to collect the windows it
+    classifies (which depend on the frames and the rule, never on the probabilities), then with those windows'
+    probabilities from one batched forward pass. Same words, many times faster (tested against the per-window path).
+    """
+    if predict is None:
+        return _feed(make(None), frames)
+    windows = []
+    probe = make(lambda w: windows.append(w) or _PROBE[: len(probe.labels)])
+    _feed(probe, frames)
+    probs = iter(predict(np.stack(windows)) if windows else [])
+    return _feed(make(lambda w: next(probs)), frames)
+
+
+_PROBE = np.zeros(64, np.float32)
+
+
+def _feed(recognizer, frames) -> list[tuple[int, str]]:
+    out = []
+    for f in frames:
+        step = recognizer.update(f)
+        if step.word:
+            out.append((step.frame, step.word))
+    return out
+
+
+def align(ref: list[str], hyp: list[str]) -> tuple[int, list[tuple[int | None, int | None]]]:
+    """Levenshtein distance and an alignment: (ref index or None, hyp index or None) pairs, matches and
+    substitutions paired, insertions with ref None, deletions with hyp None."""
+    n, m = len(ref), len(hyp)
+    d = np.zeros((n + 1, m + 1), np.int64)
+    d[:, 0], d[0, :] = np.arange(n + 1), np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]))
+    pairs, i, j = [], n, m
+    while i or j:
+        if i and j and d[i, j] == d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif i and d[i, j] == d[i - 1, j] + 1:
+            pairs.append((i - 1, None))
+            i -= 1
+        else:
+            pairs.append((None, j - 1))
+            j -= 1
+    return int(d[n, m]), pairs[::-1]
+
+
+def merge_repeats(words: list[str]) -> list[str]:
+    return [w for k, w in enumerate(words) if k == 0 or words[k - 1] != w]
+
+
+def score(stream: Stream, emitted: list[tuple[int, str]]) -> dict:
+    """Word errors, errors with repeats merged, words on other-sign segments and latencies of one replay.
+
+    A word belongs to the segment whose span (its first frame up to the next segment's first frame) holds the frame
+    it was emitted on; a word emitted before the first segment or on another sign's span is counted as a word on
+    another sign when the alignment leaves it unmatched. Latency: the frame a reference sign's matched word was
+    emitted on, minus the sign's last frame.
+    """
+    ref = stream.reference
+    hyp = [w for _, w in emitted]
+    errors, pairs = align(ref, hyp)
+    merged, _ = align(merge_repeats(ref), merge_repeats(hyp))
+    signs = [s for s in stream.segments if s.label is not None]
+    starts = np.array([s.start for s in stream.segments])
+    latencies, on_others = [], 0
+    for r, h in pairs:
+        if h is None:
+            continue
+        if r is not None and ref[r] == hyp[h]:
+            latencies.append(emitted[h][0] - (signs[r].stop - 1))
+        elif r is None:
+            k = int(np.searchsorted(starts, emitted[h][0], side="right")) - 1
+            on_others += k >= 0 and stream.segments[k].label is None
+    return {"ref": len(ref), "errors": errors, "merged_ref": len(merge_repeats(ref)), "merged_errors": merged,
+            "others": sum(s.label is None for s in stream.segments), "other_words": int(on_others),
+            "latencies": latencies, "words": hyp}
+
+
+def pool(rows: list[dict]) -> dict:
+    """Pooled figures over several scored streams."""
+    ref = sum(r["ref"] for r in rows)
+    mref = sum(r["merged_ref"] for r in rows)
+    others = sum(r["others"] for r in rows)
+    lat = [x for r in rows for x in r["latencies"]]
+    return {"ref": ref, "wer": sum(r["errors"] for r in rows) / ref if ref else float("nan"),
+            "wer_merged": sum(r["merged_errors"] for r in rows) / mref if mref else float("nan"),
+            "other_segments": others,
+            "other_words": sum(r["other_words"] for r in rows) / others if others else float("nan"),
+            "latency_median": float(np.median(lat)) if lat else float("nan"),
+            "latency_p95": float(np.percentile(lat, 95)) if lat else float("nan")}
+
+
+# ---------------------------------------------------------------------------------------------------- the benchmark
+
+CELLSETS = ("consistent", "all")
+
+
+def fold(task: dict) -> dict:
+    """One held-out person: their streams (consistent cells, all cells) replayed under every rule on the base that
+    never saw them, and the window-level rejection figures of that base."""
+    from ..datasets import load
+    from ..models.bundle import load_bundle
+    from ..recognizer import Recognizer, decide
+
+    signer = task["signer"]
+    bundle = load_bundle(task["base"])
+    data = load(task["signs"])
+    data = data.subset(data.groups == signer)
+    others = load(task["others"]) if task["others"] else None
+    out = {"signer": signer, "streams": {}, "windows": {}}
+    labels = {"consistent": list(task["consistent"]), "all": None}
+    for cellset in CELLSETS:
+        if cellset == "consistent" and not labels[cellset]:
+            continue
+        stream = build_stream(data, others, labels[cellset], seed=person_seed(task["seed"], signer),
+                              per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
+        for name, settings in task["rules"]:
+            emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
+                             None if task.get("per_window") else bundle.predict)
+            out["streams"][(name, cellset)] = score(stream, emitted)
+    share = hand_share(data.X)
+    consistent = np.isin(data.labels, list(task["consistent"]))
+    said = decide(bundle.labels, bundle.predict(data.X), reject=bundle.reject_label)
+    rejected = said == bundle.reject_label
+    for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
+        m = mask & (share >= MIN_HANDS)
+        out["windows"][cellset] = (int(rejected[m].sum()), int(m.sum()))
+    if others is not None:
+        said = decide(bundle.labels, bundle.predict(others.X), reject=bundle.reject_label)
+        out["windows"]["others"] = (int((said == bundle.reject_label).sum()), len(others))
+    return out
+
+
+def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
+        per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS) -> list[dict]:
+    """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
+    ``bases``: person -> base bundle folder (trained without them); ``others``: person -> other-sign file(s) of
+    people that base never saw; ``cells``: :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer
+    keyword arguments) pairs."""
+    from .. import parallel
+
+    tasks = [{"signer": s, "base": str(bases[s]), "signs": [str(p) for p in signers[s]],
+              "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
+              "rules": list(rules), "seed": seed, "per_window": per_window,
+              "per_label": per_label, "n_others": n_others} for s in sorted(bases)]
+    return list(parallel.map_tasks(fold, tasks, workers=workers, ray=ray))
+
+
+def summarise(folds: list[dict], rules) -> dict:
+    """Pooled stream figures per (rule, cellset), per-person rows, and the pooled window-level rejection."""
+    table = {}
+    for name, _ in rules:
+        for cellset in CELLSETS:
+            rows = {f["signer"]: f["streams"][(name, cellset)] for f in folds if (name, cellset) in f["streams"]}
+            table[f"{name}|{cellset}"] = {"pooled": pool(list(rows.values())),
+                                      "signers": {s: pool([r]) for s, r in rows.items()}}
+    windows = {}
+    for key in ("consistent", "all", "others"):
+        hit = sum(f["windows"][key][0] for f in folds if key in f["windows"])
+        n = sum(f["windows"][key][1] for f in folds if key in f["windows"])
+        windows[key] = {"rejected": hit, "n": n, "share": hit / n if n else float("nan")}
+    return {"streams": table, "windows": windows}
+
+
+def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
+    """Which other-sign people are held out with each signer (see
+    :func:`signlstm.judging.crossval.held_out_negatives`): person -> other-sign people."""
+    from .crossval import held_out_negatives
+
+    return held_out_negatives(sorted(Path(f).stem for f in signer_files), sorted(Path(f).stem for f in other_files))
+
+
+def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, seed: int = 0, workers: int = 0,
+              ray=None, cache=None, bases=None, per_label: int = PER_LABEL, n_others: int = OTHERS,
+              log=print) -> dict:
+    """The whole benchmark: leave-one-person-out bases (trained by :func:`signlstm.judging.folds.fold_bases`, each
+    without its signer and that fold's other-sign person, whose recordings then make the stream's other signs), every
+    signer's streams under every rule, pooled. ``others``: the other-sign files (default: the ``negatives`` files);
+    ``bases``: a folder of ready bases (one per signer, trained as above) instead."""
+    from .folds import data_files, fold_bases
+
+    signer_files = data_files(data)
+    other_files = data_files(others or negatives)
+    plan = fold_plan(signer_files, other_files)
+    if bases:
+        found = {s: Path(bases) / s for s in plan}
+        missing = [s for s, p in found.items() if not (p / "signlstm.json").exists()]
+        if missing:
+            from ..errors import BadInput
+
+            raise BadInput(bases, f"no base bundle for {', '.join(missing)}")
+    else:
+        found = {}
+        for person in sorted({g for gs in plan.values() for g in gs} | {""}):
+            group = [s for s, gs in plan.items() if (person in gs if person else not gs)]
+            if not group:
+                continue
+            keep = [str(f) for f in data_files(negatives) if Path(f).stem != person]
+            found.update(fold_bases([str(f) for f in signer_files], group, seed=seed, negatives=keep, fixes=fixes,
+                                    workers=workers, ray=ray, cache=cache, log=log))
+    by_stem = {Path(f).stem: f for f in other_files}
+    t0 = time.time()
+    folds = run({Path(f).stem: [f] for f in signer_files}, found,
+                {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
+                workers=workers, ray=ray, per_label=per_label, n_others=n_others)
+    out = summarise(folds, rules)
+    out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1),
+               people=len(folds), bases=str(Path(next(iter(found.values()))).parent) if found else None)
+    return out

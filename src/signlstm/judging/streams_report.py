@@ -1,0 +1,73 @@
+"""Text tables of the stream benchmark (:func:`signlstm.judging.streams.benchmark`)."""
+from __future__ import annotations
+
+import math
+
+# The issue's targets on the consistent-gesture streams of held-out people.
+TARGETS = {"wer": 0.05, "wer_signer": 0.15, "other_words": 0.05, "latency_median": 15, "signs_rejected": 0.005,
+           "others_rejected": 0.90}
+
+
+def _pct(x: float) -> str:
+    return "  n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:5.1f}"
+
+
+def _num(x: float, fmt: str = "{:5.1f}") -> str:
+    return "  n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+
+
+def format_streams(res: dict) -> str:
+    rules = [name for name, _ in res["rules"]]
+    settings = {name: s for name, s in res["rules"]}
+    lines = [f"Streams of {res['people']} held-out people (each scored by a base that never saw them, nor the "
+             f"people of its other-sign segments); {res['seconds']} s"]
+    for name in rules:
+        lines.append(f"  rule {name}: " + ", ".join(f"{k}={v}" for k, v in settings[name].items()))
+    lines += ["", "pooled         cells        words  WER %  WER merged %  other-sign words/seg  latency median  p95"
+                  "  worst person WER %"]
+    for cellset in ("consistent", "all"):
+        for name in rules:
+            t = res["streams"].get(f"{name}|{cellset}")
+            if not t:
+                continue
+            p = t["pooled"]
+            worst = max(t["signers"].items(), key=lambda kv: kv[1]["wer"], default=(None, {"wer": float("nan")}))
+            lines.append(f"{name:14s} {cellset:11s} {p['ref']:6d}  {_pct(p['wer'])}  {_pct(p['wer_merged']):>12s}"
+                         f"  {_num(p['other_words'], '{:20.3f}')}  {_num(p['latency_median'], '{:14.1f}')}"
+                         f"  {_num(p['latency_p95'])}  {_pct(worst[1]['wer'])} ({worst[0]})")
+    lines += ["", "per person: WER % (consistent cells / all cells), other-sign words, per rule"]
+    people = sorted({s for t in res["streams"].values() for s in t["signers"]})
+    lines.append("person   " + "".join(f"{name:>26s}" for name in rules))
+    for s in people:
+        row = f"{s:8s} "
+        for name in rules:
+            c = _get(res, name, "consistent")["signers"].get(s)
+            a = _get(res, name, "all")["signers"].get(s)
+            row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {a['other_words'] if a else 0:6.2f}"
+        lines.append(row)
+    w = res["windows"]
+    lines += ["", "window level (the same bases, recordings as recorded):",
+              f"  real signs with a hand in >= half the frames answered none: consistent cells "
+              f"{w['consistent']['rejected']}/{w['consistent']['n']} = {_pct(w['consistent']['share']).strip()} %, "
+              f"all cells {w['all']['rejected']}/{w['all']['n']} = {_pct(w['all']['share']).strip()} %",
+              f"  other signs of held-out people rejected: {w['others']['rejected']}/{w['others']['n']} = "
+              f"{_pct(w['others']['share']).strip()} %"]
+    best = rules[-1]
+    p = _get(res, best, "consistent")["pooled"]
+    worst = max((r["wer"] for r in _get(res, best, "consistent")["signers"].values()), default=float("nan"))
+    checks = [("WER pooled", p["wer"] <= TARGETS["wer"], f"{_pct(p['wer']).strip()} % <= 5 %"),
+              ("WER every person", worst <= TARGETS["wer_signer"], f"{_pct(worst).strip()} % <= 15 %"),
+              ("other-sign words", p["other_words"] <= TARGETS["other_words"], f"{p['other_words']:.3f} <= 0.05"),
+              ("median latency", p["latency_median"] <= TARGETS["latency_median"],
+               f"{p['latency_median']:.1f} <= 15 frames"),
+              ("signs answered none", w["consistent"]["share"] <= TARGETS["signs_rejected"],
+               f"{_pct(w['consistent']['share']).strip()} % <= 0.5 %"),
+              ("other signs rejected", w["others"]["share"] >= TARGETS["others_rejected"],
+               f"{_pct(w['others']['share']).strip()} % >= 90 %")]
+    lines += ["", f"targets (rule {best}, consistent cells): "
+              + "; ".join(f"{name} {'met' if ok else 'MISSED'} ({txt})" for name, ok, txt in checks)]
+    return "\n".join(lines)
+
+
+def _get(res, name, cellset):
+    return res["streams"].get(f"{name}|{cellset}") or {"pooled": {}, "signers": {}}

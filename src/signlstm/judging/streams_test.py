@@ -1,0 +1,84 @@
+"""Stream benchmark: streams built from real recordings, scoring, and replay through the live recognizer."""
+import numpy as np
+import pytest
+
+from signlstm import layout
+from signlstm.datasets import load
+from signlstm.judging import streams
+from signlstm.recognizer import Recognizer, rule_settings
+
+
+@pytest.fixture(scope="module")
+def s02_stream():
+    from signlstm.conftest import shared_path
+
+    signs = load([shared_path("data", "signers", "s02.npz")])
+    others = load([shared_path("data", "other_signs", "o01.npz")])
+    return signs, others, streams.build_stream(signs, others, seed=streams.person_seed(0, "s02"))
+
+
+def test_stream_holds_the_recordings_with_rests_between(s02_stream):
+    signs, others, st = s02_stream
+    labels = [s.label for s in st.segments]
+    assert sorted(x for x in labels if x) == sorted(["hello"] * 4 + ["thanks"] * 4 + ["iloveyou"] * 4)
+    assert labels.count(None) == 4 and st.reference == [x for x in labels if x]
+    by_source = {(s, y): x for d in (signs, others) for s, y, x in zip(d.sources, d.labels, d.X)}
+    hands = layout.hands_present(st.frames)
+    previous_stop = 0
+    for seg in st.segments:
+        assert np.array_equal(st.frames[seg.start:seg.stop], by_source[seg.source, seg.recorded].astype(np.float32))
+        gap = seg.start - previous_stop
+        assert 8 <= gap <= 20 and not hands[previous_stop:seg.start].any()
+        rest = st.frames[previous_stop:seg.start]  # the next segment's first frame, hands out of view
+        assert np.array_equal(rest[0], layout.without_hands(st.frames[seg.start][None])[0])
+        previous_stop = seg.stop
+    assert len(st.frames) - previous_stop == 20 and not hands[previous_stop:].any()
+    for seg in st.segments:
+        if seg.label:
+            assert hands[seg.start:seg.stop].mean() >= 0.5
+    # a different person's seed gives another order; the same seed the same stream
+    again = streams.build_stream(signs, others, seed=streams.person_seed(0, "s02"))
+    assert np.array_equal(again.frames, st.frames)
+    other = streams.build_stream(signs, others, seed=streams.person_seed(0, "s03"))
+    assert [s.source for s in other.segments] != [s.source for s in st.segments]
+
+
+def test_signs_without_hands_are_left_out(shared):
+    renotte = load([shared("data", "signers", "renotte.npz")])
+    share = streams.hand_share(renotte.X)
+    picked = streams.pick_signs(renotte, per_label=30)
+    assert (share[picked] >= 0.5).all() and len(picked) == int((share >= 0.5).sum())
+    assert (share < 0.5).sum() > 40  # renotte's hello and thanks are mostly recorded without a detected hand
+
+
+def test_score_counts_errors_repeats_other_sign_words_and_latency():
+    segs = [streams.Segment(10, 40, "hello", "a"), streams.Segment(50, 80, None, "x"),
+            streams.Segment(90, 120, "hello", "b"), streams.Segment(130, 160, "thanks", "c")]
+    st = streams.Stream(np.zeros((180, layout.FRAME_SIZE), np.float32), segs)
+    perfect = streams.score(st, [(35, "hello"), (119, "hello"), (170, "thanks")])
+    assert perfect["errors"] == 0 and perfect["other_words"] == 0 and perfect["latencies"] == [-4, 0, 11]
+    merged = streams.score(st, [(35, "hello"), (170, "thanks")])  # the repeat said once
+    assert merged["errors"] == 1 and merged["merged_errors"] == 0
+    other = streams.score(st, [(35, "hello"), (70, "thanks"), (119, "hello"), (170, "thanks")])
+    assert other["errors"] == 1 and other["other_words"] == 1
+    pooled = streams.pool([perfect, merged, other])
+    assert pooled["wer"] == pytest.approx(2 / 9) and pooled["other_words"] == pytest.approx(1 / 3)
+    assert pooled["latency_median"] == 0
+
+
+def test_batched_replay_gives_the_words_of_the_per_window_path(s02_stream):
+    from signlstm.models.bundle import load_bundle
+
+    bundle = load_bundle()
+    _, _, st = s02_stream
+    for rule in ("tutorial", "stream"):
+        settings = rule_settings(rule)
+        fast = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), st.frames, bundle.predict)
+        slow = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), st.frames)
+        assert fast == slow and len(slow) >= 4
+    # the stream rule says a sign made again after a rest again; the tutorial rule cannot
+    words = {r: [w for _, w in streams.replay(lambda c: Recognizer(bundle, classify=c, **rule_settings(r)),
+                                                st.frames, bundle.predict)] for r in ("tutorial", "stream")}
+    repeats = sum(a == b for a, b in zip(st.reference, st.reference[1:]))
+    assert repeats and not any(a == b for a, b in zip(words["tutorial"], words["tutorial"][1:]))
+    assert sum(a == b for a, b in zip(words["stream"], words["stream"][1:])) >= 1

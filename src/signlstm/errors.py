@@ -12,3 +12,13 @@ class BadInput(SignlstmError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+def optional(module: str, extra: str, what: str):
+    """Import an optional dependency, or say in one line which extra brings it: ``pip install 'signlstm[extra]'``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise SignlstmError(f"{what} needs {module.split('.')[0]}: pip install 'signlstm[{extra}]'") from None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import layout
+from . import layout, parallel
 from .errors import BadInput, SignlstmError
 from .sources import VIDEO_SUFFIXES
 
@@ -79,53 +79,17 @@ def extract_videos(paths, workers: int = 0, progress: bool = True, ray: str | No
     workers = min(workers or os.cpu_count() or 1, max(len(paths), 1))
     bar = tqdm(total=len(paths), unit="video", desc="extract", disable=not progress)
     try:
-        if ray:
-            results = _ray_map(paths, ray, workers)
-        elif workers <= 1:
+        if workers <= 1 and not ray:
             # Fewer videos than cores (one video): the idle cores run the graph's steps in threads instead.
             threads = len(paths) < (os.cpu_count() or 1)
             results = (extract_video(p, threads) for p in paths)
         else:
-            results = _process_map(paths, workers)
+            results = parallel.map_tasks(extract_video, paths, workers=workers, ray=ray)
         for result in results:
             yield result
             bar.update(1)
     finally:
         bar.close()
-
-
-def _process_map(paths, workers):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: a fresh interpreter per worker; forking a process that already runs MediaPipe threads is unsafe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(extract_video, paths)
-
-
-def _ray_map(paths, address: str, workers: int):
-    """Run :func:`extract_video` as Ray tasks, one CPU each, yielding results in input order."""
-    try:
-        import ray
-    except ImportError:
-        raise SignlstmError("--ray needs Ray: pip install 'signlstm[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        try:
-            if address == "local":
-                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-            else:
-                ray.init(address=address, log_to_driver=False)
-        except ConnectionError as e:
-            raise SignlstmError(f"cannot reach a Ray cluster at '{address}': {e}") from None
-    try:
-        task = ray.remote(num_cpus=1)(extract_video)
-        refs = [task.remote(p) for p in paths]
-        for ref in refs:
-            yield ray.get(ref)
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def window_starts(n_frames: int, seq_len: int, stride: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""Atomic file writing: a temp file beside the target, renamed into place."""
+"""Where files go: atomic writing (a temp file beside the target, renamed into place) and the user cache folder."""
 from __future__ import annotations
 
 import os
@@ -27,3 +27,13 @@ def write_atomic(out: str | Path, write) -> None:
 def write_text(out: str | Path, text: str) -> None:
     """Write a text file atomically."""
     write_atomic(out, lambda p: Path(p).write_text(text))
+
+
+def cache_dir(cache: str | Path | None = None) -> Path:
+    """``cache`` if given, else ``$SIGNLSTM_CACHE``, else the user cache folder (``$XDG_CACHE_HOME`` or
+    ``~/.cache``) / signlstm. Never inside the checkout."""
+    if cache:
+        return Path(cache)
+    if os.environ.get("SIGNLSTM_CACHE"):
+        return Path(os.environ["SIGNLSTM_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "signlstm"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import SignlstmError
+from .errors import SignlstmError, optional
 
 THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
@@ -66,10 +66,7 @@ def _process_map(fn, tasks, workers, initializer, initargs, ordered):
 
 
 def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
-    try:
-        import ray
-    except ImportError:
-        raise SignlstmError("--ray needs Ray: pip install 'signlstm[ray]'") from None
+    ray = optional("ray", "ray", "--ray")
     started = not ray.is_initialized()
     if started:
         try:

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from .errors import SignlstmError
+from .errors import SignlstmError, optional
 
 
 class Window:
@@ -17,10 +17,7 @@ class Window:
 
     def __init__(self, title: str = "signlstm"):
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-        try:
-            import pygame
-        except ImportError:
-            raise SignlstmError("the window needs pygame (pip install pygame); or run with --headless") from None
+        pygame = optional("pygame", "window", "the window (or run with --headless)")
         try:
             pygame.display.init()
             pygame.display.set_caption(title)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import layout
 from ..datasets import Dataset
-from ..errors import BadInput
+from ..errors import BadInput, optional
 from ..fixes import key as _key
 
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
@@ -208,7 +208,7 @@ _ORDER = {"folder": 0, "session": 1, "sequence": 2, "no-hands": 3}
 
 def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
     """Out-of-fold predictions + cleanlab -> findings (for people) and per-sequence fixes (for ``train --fixes``)."""
-    from cleanlab.filter import find_label_issues
+    find_label_issues = optional("cleanlab.filter", "audit", "the audit").find_label_issues
 
     if probs is None:
         probs = out_of_fold_probs(data)

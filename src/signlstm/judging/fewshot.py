@@ -25,7 +25,7 @@ import numpy as np
 from .. import parallel
 from ..files import write_text
 from ..recognizer import decide
-from .folds import cache_dir, content_key, fold_bases
+from .folds import content_key, fold_bases
 
 # ---------------------------------------------------------------------------------------------------------------- folds
 

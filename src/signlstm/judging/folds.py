@@ -3,7 +3,7 @@
 Every benchmark that tests a person on a model that never saw them (few-shot, streams, vocabularies) asks
 :func:`fold_bases` for its bases. A base is trained on the training set that :func:`signlstm.datasets.training_set`
 builds from every recording in ``paths`` (and ``negatives``) except the held-out person's. Bases are cached under
-:func:`cache_dir` in a folder named by a hash of the inputs' content, the options and the training code, so a
+:func:`signlstm.files.cache_dir` in a folder named by a hash of the inputs' content, the options and the training code, so a
 changed file or recipe trains new bases and an unchanged one reuses them.
 """
 from __future__ import annotations
@@ -14,21 +14,12 @@ import time
 from pathlib import Path
 
 from .. import parallel
+from ..files import cache_dir
 
 # The code a base's weights depend on (paths relative to the package).
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "augment.py", "training.py",
                  "datasets.py", "fixes.py", "layout.py")
 AUDIT_CODE = ("judging/audit.py",)
-
-
-def cache_dir(cache: str | Path | None = None) -> Path:
-    """``cache`` if given, else ``$SIGNLSTM_CACHE``, else the user cache folder (``$XDG_CACHE_HOME`` or
-    ``~/.cache``) / signlstm. Never inside the checkout."""
-    if cache:
-        return Path(cache)
-    if os.environ.get("SIGNLSTM_CACHE"):
-        return Path(os.environ["SIGNLSTM_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "signlstm"
 
 
 def data_files(paths) -> list[Path]:

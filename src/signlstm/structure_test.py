@@ -1,0 +1,75 @@
+"""The shape of the code: no import cycles among our modules, argparse only in cli/, video opened only by sources,
+and ``import signlstm`` light (no Keras, JAX or MediaPipe until a command needs them)."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        if not (path.name.endswith("_test.py") or path.name == "conftest.py"):
+            yield name, path
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Our modules that ``name`` imports anywhere in its body (function-level imports too)."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[:len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod.startswith("signlstm"):
+                out.add(mod)
+                out.update(f"{mod}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("signlstm"))
+    return out
+
+
+def test_no_import_cycles():
+    modules = dict(_modules())
+    graph = {m: {i for i in _imports(m, p) if i in modules and i != m} for m, p in modules.items()}
+    graph = {m: {i for i in deps if i != "signlstm"} for m, deps in graph.items()}  # the package root selects the backend
+    state: dict = {}
+    cycles = []
+
+    def visit(m, stack):
+        state[m] = "open"
+        for d in sorted(graph[m]):
+            if state.get(d) == "open":
+                cycles.append(stack[stack.index(d):] + [d])
+            elif d not in state:
+                visit(d, stack + [d])
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_argparse_only_in_cli_and_video_only_in_sources():
+    for name, path in _modules():
+        text = path.read_text()
+        if not name.startswith("signlstm.cli"):
+            assert "argparse" not in text, f"{path}: argparse belongs in cli/"
+        if name != "signlstm.sources":
+            assert "VideoCapture(" not in text, f"{path}: open video through signlstm.sources"
+
+
+def test_import_signlstm_is_light():
+    code = ("import sys, time; t = time.perf_counter(); import signlstm, signlstm.cli; "
+            "print(time.perf_counter() - t); print(sorted(m for m in ('keras', 'jax', 'mediapipe', 'cv2', 'ray', "
+            "'starlette') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[1] == "[]", f"import signlstm pulled in {out[1]}"

@@ -186,3 +186,56 @@ def test_shipped_model_reads_the_shipped_demo(capsys):
     assert main(["live", "--source", str(demo), "--headless"]) == 0
     words = _lines(capsys.readouterr().out)[-1]["words"]
     assert len(words) >= 2 and words == [w for w in ("hello", "thanks", "iloveyou") if w in words], words
+
+
+STREAM_DEMO = Path(__file__).resolve().parents[2] / "demo" / "s08_stream.npy"
+
+
+def _replayed(bundle, frames, rule):
+    """The stream benchmark's replay of these frames (batched forward pass, the same Recognizer)."""
+    from signlstm.judging.streams import replay
+    from signlstm.recognizer import Recognizer, rule_settings
+
+    return replay(lambda c: Recognizer(bundle, classify=c, **rule_settings(rule)), frames, bundle.predict)
+
+
+def test_live_on_a_keypoint_stream_says_what_the_benchmark_replay_says(capsys):
+    """The stream demo (a DEV signer's recordings with rests and two other signs between, see demo/README.md):
+    live gives the benchmark replay's words on the same frames under both rules, the stream rule says the repeated
+    hello twice, and the tutorial rule gives the words of the tutorial rule as it was before the stream rule."""
+    from signlstm.models.bundle import load_bundle
+
+    bundle = load_bundle()
+    frames = np.load(STREAM_DEMO).astype(np.float32)
+    for rule in ("tutorial", "stream"):
+        assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", rule]) == 0
+        *words, summary = _lines(capsys.readouterr().out)
+        assert [(w["frame"], w["label"]) for w in words] == _replayed(bundle, frames, rule)
+        if rule == "tutorial":
+            assert summary["words"] == ["iloveyou", "thanks", "hello", "iloveyou", "thanks"]
+            assert [w["frame"] for w in words] == [38, 78, 155, 288, 338]
+        else:
+            assert summary["words"] == ["iloveyou", "thanks", "hello", "hello", "iloveyou", "thanks"]
+
+
+def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(shared, capsys):
+    from signlstm.extraction import extract_videos
+    from signlstm.models.bundle import load_bundle
+
+    bundle = load_bundle()
+    clip = shared("media", "asl_iloveyou_rohan937.mp4")
+    keypoints = next(iter(extract_videos([clip], workers=1, progress=False))).keypoints.astype(np.float32)
+    for rule in ("tutorial", "stream"):
+        assert main(["live", "--source", str(clip), "--headless", "--rule", rule]) == 0
+        *words, summary = _lines(capsys.readouterr().out)
+        assert summary["frames"] == len(keypoints) == 39
+        said = [(w["frame"], w["label"]) for w in words]
+        assert said == _replayed(bundle, keypoints, rule) and [w for _, w in said] == ["iloveyou"]
+
+
+def test_bad_rule_settings_are_one_line(capsys):
+    for args, message in ((["--threshold", "2"], "--threshold must be within 0..1"),
+                          (["--rest", "0"], "--rest must be at least 1")):
+        assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
+        out = capsys.readouterr()
+        assert out.out == "" and out.err.count("\n") == 1 and message in out.err

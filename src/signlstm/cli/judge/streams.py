@@ -68,9 +68,13 @@ def write_stream(args):
     others = load(args.others) if args.others else None
     stream = build_stream(signs, others, seed=person_seed(args.seed, people[0]), per_label=args.per_label,
                           n_others=args.others_per_stream)
+    frames = stream.frames.astype(np.float16)  # half the size, and exact for float16 recordings (../shared's)
+    if not np.array_equal(frames, stream.frames):
+        frames = stream.frames.astype(np.float32)
+
     def save(path):
         with open(path, "wb") as f:  # a file object: np.save would add .npy to the temporary name
-            np.save(f, stream.frames.astype(np.float32))
+            np.save(f, frames)
 
     write_atomic(args.write_stream, save)
     for seg in stream.segments:

@@ -1,7 +1,7 @@
 """What the web server runs per browser tab, on the same recognizer as ``live`` and the same recorder as ``collect``.
 
-One :class:`Engine` per server: the model loaded once, one classifier thread (the per-window forward pass of every
-page, off the event loop), a bounded pool of landmark threads for pages that send images (MediaPipe never runs on
+One :class:`Engine` per server: the model loaded once, one classifier thread (the windows of every page that sends
+keypoints, classified in one compiled call per model by :mod:`.batch`, off the event loop), a bounded pool of landmark threads for pages that send images (MediaPipe never runs on
 the event loop, and never more than ``workers`` frames at once), one adapt thread, and the folders recordings and
 adapted models go to. One :class:`Session` per WebSocket: its own :class:`~signlstm.recognizer.Recognizer` (window,
 stability, sentence), its :class:`~signlstm.recorder.Recorder` while recording, after adapting its own model, and,
@@ -28,6 +28,7 @@ from .. import layout, render
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, STABILITY, THRESHOLD, Recognizer
 from . import protocol
+from .batch import Batcher, Forward, Precomputed
 from .protocol import BadMessage
 
 MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
@@ -143,6 +144,8 @@ class Engine:
         self.detector = detector  # a factory of keypoint detectors for image pages (default: landmarks.Holistic)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="signlstm-landmarks")
         self.classifier = ThreadPoolExecutor(1, thread_name_prefix="signlstm-classify")
+        self.forward = Forward(bundle)
+        self.batcher = Batcher(self.classifier)
         self.adapt_pool = ThreadPoolExecutor(1, thread_name_prefix="signlstm-adapt")
         self.sessions: set[Session] = set()
         self.adapting = 0  # adapt jobs queued or running
@@ -159,6 +162,7 @@ class Engine:
     def stats(self) -> dict:
         return {"sessions": len(self.sessions), "workers": self.workers, "max_clients": self.max_clients,
                 "adapting": self.adapting, "frames": self.served, "messages": dict(self.messages),
+                "batches": self.batcher.batches, "windows": self.batcher.windows,
                 "model": str(self.bundle.path or "(in memory)"), "labels": self.bundle.labels}
 
     def shutdown(self) -> None:
@@ -180,6 +184,7 @@ class Session:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.bundle = engine.bundle
+        self.forward = engine.forward
         self.recognizer = self._recognizer(self.bundle)
         self.need = protocol.mask_of(parts_read(self.bundle))
         self.detect = None
@@ -194,11 +199,12 @@ class Session:
 
     def _recognizer(self, bundle) -> Recognizer:
         e = self.engine
-        return Recognizer(bundle, e.threshold, e.stability, e.sentence)
+        self.precomputed = Precomputed(bundle)  # the probabilities of the batch, for the windows foreseen
+        return Recognizer(bundle, e.threshold, e.stability, e.sentence, classify=self.precomputed)
 
     # -- one binary message, on the event loop (the work in the engine's threads) --------------------------------
     async def receive(self, data: bytes) -> dict:
-        """A keypoint message (classified in the classifier thread) or a JPEG frame (landmarked in the pool):
+        """A keypoint message (classified with the other pages' in the batcher) or a JPEG frame (landmarked in the pool):
         the reply to send. A bad message raises :class:`BadMessage` and changes nothing."""
         loop, e = asyncio.get_running_loop(), self.engine
         t0 = time.perf_counter()
@@ -206,7 +212,7 @@ class Session:
         try:
             async with self.lock:
                 if keypoints:
-                    reply, frames = await loop.run_in_executor(e.classifier, self.classify, data)
+                    reply, frames = await e.batcher.submit(self, data)
                 else:
                     reply, frames = await loop.run_in_executor(e.pool, self.process, data)
                 if self.recorder is not None:
@@ -219,11 +225,6 @@ class Session:
         reply["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return reply
 
-    def classify(self, data: bytes) -> tuple[dict, np.ndarray]:
-        """Keypoints the page computed -> recognizer: (the reply, the frames)."""
-        frames, t, _ = protocol.unpack(data, self.need)
-        return self._steps(frames, {"t": t}), frames
-
     def process(self, data: bytes) -> tuple[dict, np.ndarray]:
         """One JPEG frame -> keypoints -> recognizer: (the reply with the points to draw, the frame's keypoints)."""
         image = decode_frame(data)
@@ -234,9 +235,10 @@ class Session:
             self.detect_face = face
         keypoints = self.detect(image)
         extra = {"width": int(image.shape[1]), "height": int(image.shape[0]), "points": points(keypoints)}
-        return self._steps(keypoints[None], extra), keypoints[None]
+        return self.steps(keypoints[None], extra), keypoints[None]
 
-    def _steps(self, frames: np.ndarray, extra: dict) -> dict:
+    def steps(self, frames: np.ndarray, extra: dict) -> dict:
+        """The recognizer over ``frames``: the reply (last probabilities, a word if one came, the sentence)."""
         word = None
         for f in frames:
             step = self.recognizer.update(f)
@@ -323,10 +325,11 @@ class Session:
         self.recognizer.sentence.clear()
         self.recognizer.reset()
 
-    def use(self, bundle) -> dict:
-        """Switch this page to ``bundle``; the sentence so far stays."""
+    def use(self, bundle, forward=None) -> dict:
+        """Switch this page to ``bundle`` (``forward``: its batch forward pass); the sentence so far stays."""
         old = self.recognizer
         self.bundle = bundle
+        self.forward = forward or Forward(bundle)
         self.need = protocol.mask_of(parts_read(bundle))
         self.recognizer = self._recognizer(bundle)
         self.recognizer.sentence.extend(old.sentence)
@@ -358,11 +361,11 @@ class Session:
                 self.adapt_state = dict(state)
                 await send(dict(state))
                 await asyncio.wait([future], timeout=0.5)
-            bundle = await future
+            bundle, forward = await future
             if self.closed:
                 return  # the page went away; the model stays on disk
             async with self.lock:
-                info = self.use(bundle)
+                info = self.use(bundle, forward)
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
                          model=str(bundle.path), labels=bundle.labels)
             self.adapt_state = dict(state)
@@ -385,7 +388,8 @@ def _holistic(face: bool):
 
 
 def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
-    """Load the visitor's recordings, adapt ``base`` to them (the CLI's ``adapt``), save and warm the result."""
+    """Load the visitor's recordings, adapt ``base`` to them (the CLI's ``adapt``), save and warm the result:
+    (the adapted bundle, its batch forward pass)."""
     from ..adapt import adapt
     from ..datasets import load
     from ..models.bundle import load_bundle, save_bundle
@@ -404,4 +408,4 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     state.update(phase="loading the adapted model", progress=0.92)
     bundle = load_bundle(out)
     bundle.prepare()
-    return bundle
+    return bundle, Forward(bundle)

@@ -1,0 +1,142 @@
+"""One compiled call for the windows of every page that is ready: the keypoint path's classifier.
+
+Keypoint messages of all pages are queued on the event loop; the classifier thread takes everything queued at once,
+reads each message (:func:`~signlstm.web.protocol.unpack`), works out the windows each page's recognizer will
+classify (its last ``seq_len`` frames after each new frame), runs them through the model in one forward pass per
+model (padded to a few fixed batch sizes, each compiled once), and then lets each page's
+:class:`~signlstm.recognizer.Recognizer` step through its frames with those probabilities in hand
+(:class:`Precomputed`; a window that is not the one foreseen is classified on its own, so the result is always the
+recognizer's own). A bad message fails only its own page's future.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+import numpy as np
+
+SIZES = (1, 4, 16, 64)  # batch sizes compiled; a batch is padded to the next one, larger ones are split
+
+
+class Precomputed:
+    """A recognizer's ``classify``: the probabilities computed in the batch for the windows it was told to expect,
+    else the bundle's own fast path."""
+
+    def __init__(self, bundle):
+        self.bundle = bundle
+        self.ready: deque = deque()  # (window, probs) in the order the recognizer will ask
+
+    def __call__(self, window: np.ndarray) -> np.ndarray:
+        while self.ready:
+            expected, probs = self.ready.popleft()
+            if expected.shape == window.shape and np.array_equal(expected, window):
+                return probs
+        return self.bundle.classify(window)
+
+
+def upcoming_windows(window, frames: np.ndarray, seq_len: int) -> list[np.ndarray]:
+    """The windows a recognizer holding ``window`` (its deque of frames) classifies as ``frames`` arrive."""
+    held = [np.asarray(f, np.float32) for f in list(window)[-(seq_len - 1):]] if seq_len > 1 else []
+    out = []
+    for f in frames:
+        held.append(np.asarray(f, np.float32))
+        held = held[-seq_len:]
+        if len(held) == seq_len:
+            out.append(np.stack(held))
+    return out
+
+
+class Forward:
+    """The model's forward pass for batches of windows, padded to :data:`SIZES` (compiled once each)."""
+
+    def __init__(self, bundle, warm: bool = True):
+        from ..models.bundle import fast_forward
+
+        self.run = fast_forward(bundle.model)
+        self.seq_len = bundle.seq_len
+        if warm:
+            for n in SIZES:
+                self.run(np.zeros((n, self.seq_len, bundle.model.input_shape[-1]), np.float32))
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        out = []
+        for at in range(0, len(windows), SIZES[-1]):
+            chunk = windows[at:at + SIZES[-1]]
+            n = next(s for s in SIZES if s >= len(chunk))
+            if n > len(chunk):
+                chunk = np.concatenate([chunk, np.zeros((n - len(chunk), *chunk.shape[1:]), np.float32)])
+            out.append(self.run(chunk)[:min(n, len(windows) - at)])
+        return np.concatenate(out)
+
+
+class Batcher:
+    """Queues keypoint messages on the event loop; the classifier thread handles all that are queued at once."""
+
+    def __init__(self, pool):
+        self.pool = pool
+        self.queue: list = []
+        self.running = False
+        self.batches = 0
+        self.windows = 0
+
+    async def submit(self, session, data: bytes):
+        """(reply, frames) of one keypoint message of ``session``, computed with the other pages' messages."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.queue.append((session, data, future))
+        if not self.running:
+            self.running = True
+            loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.sleep(0)  # messages that arrived in the same turn of the loop join the batch
+            while self.queue:
+                items, self.queue = self.queue, []
+                try:
+                    results = await loop.run_in_executor(self.pool, self._run, [(s, d) for s, d, _ in items])
+                except BaseException as e:  # the pool is shut down, or a programming error: every page is told
+                    results = [e] * len(items)
+                for (_, _, future), r in zip(items, results):
+                    if not future.done():
+                        (future.set_exception if isinstance(r, BaseException) else future.set_result)(r)
+        finally:
+            self.running = False
+
+    def _run(self, items) -> list:
+        """In the classifier thread: read every message, one forward pass per model, then each page's steps."""
+        from .protocol import BadMessage, unpack
+
+        read, groups = [], {}
+        for session, data in items:
+            try:
+                frames, t, _ = unpack(data, session.need)
+            except BadMessage as e:
+                read.append(e)
+                continue
+            windows = upcoming_windows(session.recognizer.window, frames, session.bundle.seq_len)
+            read.append((frames, t, windows))
+            groups.setdefault(id(session.forward), (session.forward, []))[1].extend(windows)
+        probs = {}
+        for key, (forward, windows) in groups.items():
+            if windows:
+                probs[key] = iter(forward(np.stack(windows)))
+                self.batches += 1
+                self.windows += len(windows)
+        out = []
+        for (session, _), r in zip(items, read):
+            if isinstance(r, BaseException):
+                out.append(r)
+                continue
+            frames, t, windows = r
+            for w in windows:
+                session.precomputed.ready.append((w, next(probs[id(session.forward)])))
+            try:
+                out.append((session.steps(frames, {"t": t}), frames))
+            except Exception as e:  # noqa: BLE001 - one page's failure is that page's alone
+                out.append(e)
+            finally:
+                session.precomputed.ready.clear()
+        return out

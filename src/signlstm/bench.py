@@ -218,17 +218,23 @@ def train_epoch(path, recipe: str = "default") -> None:
     fit(data, r, epochs=1, progress=False)
 
 
+# Runs argv and prints its peak RSS (kB) last on stderr. The kernel counts a process's RSS before exec into its
+# peak, so a child of this (large) process would report this process's size: a small launcher forks it instead.
+_LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+             "_, status, usage = os.wait4(p.pid, 0); print('maxrss', usage.ru_maxrss, file=sys.stderr); "
+             "sys.exit(os.waitstatus_to_exitcode(status))")
+
+
 def measured(argv: list[str]) -> dict:
     """Exit status, seconds and peak RSS (MB) of ``argv`` run in a fresh process, its output discarded."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    err = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code:
-        raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.decode()[-500:]}")
-    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": usage.ru_maxrss / 1024}
+    p = subprocess.run([sys.executable, "-c", _LAUNCHER, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    seconds = time.perf_counter() - t0
+    err = p.stderr.decode().splitlines()
+    if p.returncode or not err or not err[-1].startswith("maxrss "):
+        raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {' '.join(err[-5:])}")
+    return {"seconds": seconds, "peak_rss_mb": int(err[-1].split()[1]) / 1024}
 
 
 def memory_table(signers, sizes, tmp, model: str | None = None) -> list[dict]:

@@ -1,0 +1,39 @@
+"""A user's install: the package built as a wheel and installed without the checkout runs `live` on the demo
+keypoints with the shipped model (package data), from a folder outside the checkout."""
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def test_wheel_install_runs_live_with_the_shipped_model_outside_the_checkout(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                    str(wheels), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("signlstm-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "signlstm/models/default/model.keras" in names and "signlstm/models/default/signlstm.json" in names
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    # The installed copy comes first on the path: the checkout's editable install is not what runs.
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import signlstm; print(signlstm.__file__)"], cwd=away, env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(where).is_relative_to(site)
+    demo = ROOT / "demo" / "rohan937_hello_thanks_iloveyou.npy"
+    out = subprocess.run([sys.executable, "-m", "signlstm", "live", "--source", str(demo), "--headless"], cwd=away,
+                         env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["frames"] > 0 and {"hello", "thanks", "iloveyou"} <= set(summary["words"])

@@ -1,0 +1,44 @@
+"""The one worker pool: in-process, spawned processes and a local Ray instance give the same results."""
+import os
+
+import numpy as np
+
+from . import parallel
+
+_SEEN: dict = {}
+
+
+def _init(offset):
+    _SEEN["offset"] = offset
+    _SEEN["pid"] = os.getpid()
+
+
+def _work(task):
+    return task * task + _SEEN["offset"], os.environ.get("XLA_FLAGS")
+
+
+def test_map_tasks_gives_the_same_results_everywhere():
+    tasks = list(range(7))
+    inline = list(parallel.map_tasks(_work, tasks, workers=1, initializer=_init, initargs=(5,)))
+    procs = list(parallel.map_tasks(_work, tasks, workers=2, initializer=_init, initargs=(5,)))
+    ray = list(parallel.map_tasks(_work, tasks, workers=2, ray="local", initializer=_init, initargs=(5,)))
+    assert [r for r, _ in inline] == [t * t + 5 for t in tasks]
+    assert procs == ray and [r for r, _ in procs] == [r for r, _ in inline]
+    assert all(flags == parallel.THREAD_FLAGS for _, flags in procs)  # one XLA thread per worker
+    unordered = sorted(parallel.map_tasks(_work, tasks, workers=2, initializer=_init, initargs=(5,), ordered=False))
+    assert unordered == sorted(procs)
+
+
+def test_cross_validation_folds_on_ray_equal_local_workers(shared):
+    from .judging.crossval import cross_validate
+
+    files = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s09", "s12")]
+    kw = dict(archs=["default"], seeds=[0], epochs=1, workers=2, progress=False)
+    local, _, _ = cross_validate(files, **kw)
+    remote, _, header = cross_validate(files, ray="local", **kw)
+    by_signer = lambda rs: {r["signer"]: r for r in rs}  # noqa: E731
+    local, remote = by_signer(local), by_signer(remote)
+    assert sorted(local) == ["s03", "s09", "s12"] and "on Ray (local)" in header[0]
+    for s in local:
+        assert local[s]["pred"] == remote[s]["pred"]
+        assert np.allclose(local[s]["probs"], remote[s]["probs"], atol=1e-5)

@@ -23,6 +23,7 @@ the sequences used.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +33,8 @@ from .errors import SignlstmError
 
 EMBEDDING, HEAD = "embedding", "head"
 METHODS = ("top", "head", "ncm")
+TRUNK_MODEL = Path(__file__).resolve().parent / "models" / "trunk"  # the trunk trained on every kind of sign
+RADIUS = 0.9  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
 
 
 def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
@@ -109,12 +112,14 @@ def _hand_removed(signs: Dataset) -> np.ndarray:
 
 
 def use_compilation_cache() -> None:
-    """Keep compiled XLA programs on disk (``~/.cache/signlstm/xla``) so the next ``adapt`` skips compiling."""
+    """Keep compiled XLA programs on disk (the user cache folder's ``xla``) so the next ``adapt`` skips compiling."""
     import os
 
     import jax
 
-    folder = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "signlstm", "xla")
+    from .files import cache_dir
+
+    folder = str(cache_dir() / "xla")
     try:
         os.makedirs(folder, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", folder)
@@ -313,6 +318,70 @@ def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embed
     W, b = (np.asarray(a) for a in params["head"])
     W1 = [np.asarray(a) for a in params["emb"]] if "emb" in params else W1
     return W1, W, b
+
+
+def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
+                C: float = 1.0, log=None) -> Bundle:
+    """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
+
+    The support windows (at most ``shots`` per sign, seeded choice) go once through the trunk (``base`` cut where
+    :func:`split_model` cuts it); the features are standardised with the support's own mean and spread; a logistic
+    regression (L2, ``C``) on them names the sign; each sign's prototype is its mean standardised feature vector,
+    and a window farther than ``radius`` * sqrt(1 + 1/n) (n: that sign's shots, the spread of a mean of n) from
+    every prototype is ``none`` (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs
+    is needed. The base's own labels are not kept: the vocabulary is the data's.
+    """
+    import keras
+    from sklearn.linear_model import LogisticRegression
+
+    from .models.architectures import build_openset_model
+
+    t0 = time.time()
+    if data.seq_len != base.seq_len:
+        raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
+    support = data.subset(choose_shots(data, shots, seed))
+    support = support.subset(support.labels != NONE)
+    signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
+    if len(signs) < 2:
+        raise SignlstmError(f"a vocabulary needs at least 2 signs with recordings; the data has {signs or 'none'}")
+    inp, cut, _, _ = split_model(base.model)
+    F = forward_fn(keras.Model(inp, cut), chunk=256)(support.X)
+    tick = {"trunk": time.time() - t0}
+    y = np.array([signs.index(a) for a in support.labels])
+    mean, scale = F.mean(0), F.std(0) + 1e-3
+    Z = (F - mean) / scale
+    clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
+    counts = np.bincount(y, minlength=len(signs))
+    weights = {"mean": mean, "scale": scale, "prototypes": np.stack([Z[y == j].mean(0) for j in range(len(signs))]),
+               "radii": radius * np.sqrt(1.0 + 1.0 / counts), "kernel": clf.coef_.T, "bias": clf.intercept_}
+    if len(signs) == 2:  # scikit-learn's binary model has one output: logits (0, w x + b)
+        weights["kernel"] = np.concatenate([np.zeros_like(clf.coef_.T), clf.coef_.T], 1)
+        weights["bias"] = np.concatenate([[0.0], clf.intercept_])
+    weights = {k: np.asarray(v, np.float32) for k, v in weights.items()}
+    model = build_openset_model(inp, cut, weights)
+    tick["fit"] = time.time() - t0
+    labels = signs + [NONE]
+    seconds = time.time() - t0
+    meta = {k: v for k, v in base.meta.items()
+            if k not in ("labels", "reject_label", "reject_bias", "metrics", "parameters", "training", "trunk")}
+    meta.update({
+        "labels": labels,
+        "seq_len": base.seq_len,
+        "reject_label": NONE,
+        "adapted": {
+            "base": {"path": str(base.path) if base.path else None, "labels": len(base.labels),
+                     "arch": base.meta.get("arch")},
+            "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "C": C,
+            "sequences": {a: int((support.labels == a).sum()) for a in signs},
+            "sources": list(support.sources),
+            "seconds": round(seconds, 2),
+            "timeline": {k: round(v, 2) for k, v in tick.items()},
+        },
+        "versions": library_versions(),
+    })
+    if log:
+        log(f"adapted to {len(signs)} signs in {seconds:.1f} s on {len(support)} sequences (vocab)")
+    return Bundle(model, meta)
 
 
 def load_negatives(paths, seq_len: int) -> Dataset | None:

@@ -140,3 +140,57 @@ def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):
     b = load_bundle(out)
     assert b.labels == ["hello", "thanks", NONE]
     assert b.meta["adapted"]["sequences"] == {"hello": 6, "thanks": 5} and b.meta["adapted"]["shots"] is None
+
+
+# ----------------------------------------------------------------------------------------- personal vocabularies
+
+@pytest.fixture(scope="module")
+def o07():
+    """The largest personal vocabulary of ../shared (35 signs, 30 recordings each), with two signs renamed to names
+    with a space and non-ASCII letters, as users name their signs."""
+    d = load_npz(shared_path("data", "vocab", "o07.npz"))
+    rename = {"to meet": "to meet ñandú", "nice": "schön"}
+    d.labels = np.array([rename.get(a, a) for a in d.labels])
+    d.actions = [rename.get(a, a) for a in d.actions]
+    return d
+
+
+def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07, tmp_path):
+    from signlstm.adapt import TRUNK_MODEL, adapt_vocab
+    from signlstm.judging.vocab import split_signs
+    from signlstm.recognizer import decide
+
+    taught, untaught = split_signs(o07.actions, seed=0)
+    assert len(taught) == 26 and len(untaught) == 9
+    signs = o07.subset(np.isin(o07.labels, taught))
+    signs.actions = taught
+    b = adapt_vocab(load_bundle(TRUNK_MODEL), signs, shots=5, seed=0)
+    assert b.labels == taught + [NONE]  # the trunk's own labels (hello, o04/ball, ...) are not answered
+    save_bundle(b.model, b.meta, tmp_path / "mine")
+    b = load_bundle(tmp_path / "mine")
+    test = held_back(signs, 5)
+    pred = decide(b.labels, b.predict(test.X))
+    assert (pred == test.labels).mean() >= 0.85
+    assert (pred == NONE).mean() <= 0.05
+    other = o07.subset(np.isin(o07.labels, untaught))
+    assert (decide(b.labels, b.predict(other.X)) == NONE).mean() >= 0.3  # chance would give 0
+    # windows without hands are no sign either, and the fast per-window path agrees with the batch
+    assert (decide(b.labels, b.predict(without_hands(test.X[:40]))) == NONE).all()
+    assert np.allclose(b.classify(test.X[0]), b.predict(test.X[:1])[0], atol=1e-5)
+
+
+def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path, capsys):
+    from signlstm.datasets import SequenceWriter
+
+    # the person's recordings as the tutorial's folders, names with spaces and accents included
+    pick = choose_shots(o07, 5, seed=1)
+    writer = SequenceWriter(tmp_path / "MP_Data")
+    for i in pick:
+        writer.write(o07.labels[i], o07.X[i])
+    assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "MP_Data"), "--out", str(tmp_path / "mine")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    b = load_bundle(tmp_path / "mine")
+    assert sorted(b.labels[:-1]) == sorted(o07.actions) and b.labels[-1] == NONE and len(b.labels) == 36
+    meta = json.loads((tmp_path / "mine" / "signlstm.json").read_text())
+    assert meta["adapted"]["method"] == "vocab" and set(meta["adapted"]["sequences"].values()) == {5}
+    assert "to meet ñandú" in meta["labels"]

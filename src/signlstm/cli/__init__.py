@@ -11,7 +11,7 @@ import sys
 from ..errors import SignlstmError
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
-            "extract", "collect", "live", "bench", "serve", "judge"]
+            "extract", "collect", "live", "bench", "serve", "judge", "trunk"]
 
 
 def build_parser() -> argparse.ArgumentParser:

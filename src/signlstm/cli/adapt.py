@@ -10,36 +10,51 @@ def register(sub):
     p.add_argument("--shots", type=int, metavar="K",
                    help="use at most K sequences per action, chosen at random (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random choice and of the fit (default 0)")
-    p.add_argument("--method", choices=["top", "head", "ncm"], default="top",
+    p.add_argument("--method", choices=["top", "head", "ncm", "vocab"], default="top",
                    help="top: fit the embedding layer and a new head (default); head: the head only; "
-                        "ncm: nearest class mean, no fitting")
+                        "ncm: nearest class mean, no fitting; vocab: your own vocabulary (2-50 signs): answers only "
+                        "your signs and 'none' for any other, from the shipped trunk unless --model is given")
+    p.add_argument("--vocabulary", dest="method", action="store_const", const="vocab",
+                   help="the same as --method vocab")
+    p.add_argument("--radius", type=float,
+                   help="with vocab: how far from your recordings a window may be and still be a sign (default "
+                        "0.9; smaller rejects more)")
     p.add_argument("--negatives", nargs="+", metavar="PATH",
                    help="recordings of other signs or idle moments, as extra examples of the base's 'none'")
     p.set_defaults(run=run)
 
 
 def run(args):
-    adapt_to(args, args.out, shots=args.shots, seed=args.seed, method=args.method, negatives=args.negatives)
+    adapt_to(args, args.out, shots=args.shots, seed=args.seed, method=args.method, negatives=args.negatives,
+             radius=args.radius)
 
 
-def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None):
+def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None):
     """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
     too. ``args`` needs model, data, actions, length, skip_bad."""
     import time
 
     t0 = time.time()
-    from ..adapt import adapt, load_negatives, use_compilation_cache
+    from ..adapt import RADIUS, TRUNK_MODEL, adapt, adapt_vocab, load_negatives, use_compilation_cache
     from ..models.bundle import save_bundle
 
     use_compilation_cache()
-    base = common.open_model(args)
+    if method == "vocab":  # the base is a trunk: the data's actions are new signs, not its labels
+        from ..models.bundle import load_bundle
+
+        base = load_bundle(args.model or TRUNK_MODEL)
+    else:
+        base = common.open_model(args)
     data = common.load_data(args)
-    bundle = adapt(base, data, shots=shots, seed=seed, method=method,
-                   negatives=load_negatives(negatives, base.seq_len))
+    if method == "vocab":
+        bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius)
+    else:
+        bundle = adapt(base, data, shots=shots, seed=seed, method=method,
+                       negatives=load_negatives(negatives, base.seq_len))
     save_bundle(bundle.model, bundle.meta, out)
     a = bundle.meta["adapted"]
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
-    new = f" (new: {', '.join(a['new_labels'])})" if a["new_labels"] else ""
+    new = f" (new: {', '.join(a['new_labels'])})" if a.get("new_labels") else ""
     print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
           f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
     return bundle

@@ -48,3 +48,55 @@ def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: in
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
                   metrics=["categorical_accuracy"])
     return model
+
+
+@keras.saving.register_keras_serializable(package="signlstm")
+class OpenSetHead(layers.Layer):
+    """Trunk features (B, D) -> probabilities of ``n_classes`` signs and, last, of ``none``.
+
+    The features are standardised (``mean``, ``scale``); the signs' probabilities are a softmax of a linear map
+    (``kernel``, ``bias``); ``none`` is the probability that the window lies outside every sign: a logistic step of
+    width 1 / ``sharpness`` at 1 on min over classes j of d_j / ``radii``_j, where d_j is the distance to class j's
+    prototype (its mean standardised features) divided by sqrt(D). The sign probabilities are scaled by
+    1 - p(none), so a window outside every class's radius is answered ``none`` whatever the linear map says.
+    """
+
+    WEIGHTS = ("mean", "scale", "prototypes", "radii", "kernel", "bias")
+
+    def __init__(self, n_features: int, n_classes: int, sharpness: float = 10.0, **kwargs):
+        super().__init__(**kwargs)
+        self.n_features, self.n_classes, self.sharpness = int(n_features), int(n_classes), float(sharpness)
+        shape = {"mean": (n_features,), "scale": (n_features,), "prototypes": (n_classes, n_features),
+                 "radii": (n_classes,), "kernel": (n_features, n_classes), "bias": (n_classes,)}
+        for name in self.WEIGHTS:
+            setattr(self, name, self.add_weight(shape=shape[name], trainable=False, name=name,
+                                                initializer="ones" if name in ("scale", "radii") else "zeros"))
+
+    def get_config(self):
+        return {**super().get_config(), "n_features": self.n_features, "n_classes": self.n_classes,
+                "sharpness": self.sharpness}
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_classes + 1)
+
+    def call(self, x):
+        from keras import ops
+
+        z = (ops.cast(x, "float32") - self.mean) / self.scale
+        d2 = (ops.sum(z * z, axis=-1, keepdims=True) - 2 * ops.matmul(z, ops.transpose(self.prototypes))
+              + ops.sum(self.prototypes * self.prototypes, axis=-1)[None, :])
+        d = ops.sqrt(ops.maximum(d2, 0.0) / self.n_features) / self.radii
+        outside = ops.sigmoid(self.sharpness * (ops.min(d, axis=-1, keepdims=True) - 1.0))
+        signs = ops.softmax(ops.matmul(z, self.kernel) + self.bias, axis=-1)
+        return ops.concatenate([signs * (1.0 - outside), outside], axis=-1)
+
+
+def build_openset_model(inputs, features, weights: dict, name: str = "signlstm_vocab") -> keras.Model:
+    """A trunk (``inputs`` -> ``features`` tensors of a trained model) topped by an :class:`OpenSetHead` holding
+    ``weights`` (arrays named as :data:`OpenSetHead.WEIGHTS`)."""
+    n_classes, n_features = weights["prototypes"].shape
+    head = OpenSetHead(n_features, n_classes, name="head")
+    model = keras.Model(inputs, head(features), name=name)
+    for name_, var in zip(head.WEIGHTS, head.weights):
+        var.assign(weights[name_])
+    return model

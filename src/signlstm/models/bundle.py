@@ -170,7 +170,7 @@ def _json_default(o):
 
 
 def _custom_objects() -> dict:
-    from . import features  # registers the preprocessing layers  # noqa: F401
+    from . import architectures, features  # registers the preprocessing and head layers  # noqa: F401
 
     return {}
 

@@ -1,7 +1,7 @@
 """signlstm judge: benchmarks that test every person on models that never saw them, one module per benchmark."""
 import importlib
 
-BENCHMARKS = ["cv", "fewshot", "streams"]
+BENCHMARKS = ["cv", "fewshot", "streams", "vocab"]
 
 
 def register(sub):

@@ -1,0 +1,42 @@
+"""signlstm judge vocab: each person's own vocabulary taught with K recordings per sign, untaught signs must be none."""
+import json
+import sys
+
+from .. import common
+
+
+def register(sub):
+    p = sub.add_parser("vocab", help="personal vocabularies: 3/4 of a person's signs taught with K recordings each, "
+                                     "the rest never taught (must be 'none'), on trunks that never saw the person")
+    p.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                   help="one packed .npz per person (its signs, e.g. ../shared/data/vocab), or folders of them")
+    common.add_judging(p)
+    p.add_argument("--signers", nargs="+", metavar="PATH",
+                   help="signers' hello/thanks/iloveyou recordings, also in the trunks' training set")
+    p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                   help="seeds of the taught/untaught split and the shot draws (default: 0 1 2)")
+    p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.adapt.RADIUS)")
+    p.add_argument("--tutorial-shots", type=int, nargs="*", default=[5],
+                   help="K values at which the tutorial recipe is trained from scratch beside (first seed; "
+                        "default: 5; none: skip)")
+    p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe's epochs (default: its 500)")
+    p.add_argument("--epochs", type=int, help="maximum epochs per trunk (default: the recipe's)")
+    p.add_argument("--trunks", metavar="DIR", help="use DIR/<person> as each person's trunk instead of training them")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from tqdm import tqdm
+
+    from ...judging import vocab, vocab_report
+
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    bar = tqdm(total=len(vocab.data_files(args.data)), desc="people", unit="person", file=sys.stderr)
+    res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
+                    seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
+                    tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, epochs=args.epochs,
+                    workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update())
+    bar.close()
+    summ = vocab.summary(res)
+    print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))

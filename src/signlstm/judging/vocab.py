@@ -1,0 +1,213 @@
+"""Personal vocabularies: a trunk that serves signs it never saw, and the benchmark of ``adapt`` on a person's own signs.
+
+**Trunk.** The default recipe's network trained on every kind of sign available, each person's signs as that person's
+own classes (``o04/ball``; the same folder name in two files is not necessarily the same sign), the
+hello / thanks / iloveyou of the signers as shared classes (at most ``per_sign`` recordings per signer and sign, so
+three signs do not drown a hundred), and ``none`` (no-hand windows). Its embedding then separates handshapes and
+movements in general, not just three signs. :func:`trunks` trains one trunk per held-out person (that person's
+recordings in no file of its training set) and caches them like :func:`signlstm.judging.folds.fold_bases`.
+
+**Benchmark** (:func:`run`): for each person file, a trunk that never saw that person; their signs split by a seeded
+draw into three quarters taught and one quarter never taught; K recordings of each taught sign given to
+:func:`signlstm.adapt.adapt`; tested on the other recordings of the taught signs (accuracy, share answered ``none``)
+and on every recording of the untaught signs (share answered ``none``: rejected). Beside it, the tutorial recipe
+trained from scratch on the same shots.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import parallel
+from .folds import TRAINING_CODE, cache_dir, content_key, data_files
+
+PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
+SHOTS = (1, 3, 5, 10)
+SEEDS = (0, 1, 2)
+TAUGHT = 0.75
+TRUNK_SET = "trunk_set/1"  # part of the trunks' cache key: change it when trunk_set changes
+
+
+def person(path) -> str:
+    """The person id of a recording file (its stem), as :func:`signlstm.datasets.load` names groups."""
+    return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
+
+
+def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sign: int = PER_SIGN, seed: int = 0):
+    """The training set of a trunk: every person's own signs as ``person/sign`` classes (``vocab`` and ``others``
+    files; a person of ``others`` who has a ``vocab`` file is read from there only), up to ``per_sign`` recordings
+    per signer and sign of ``signers`` (those without a ``vocab`` file) under their shared labels, no-hand windows as ``none``; nothing of
+    ``held_out``."""
+    from ..datasets import Dataset, concat, load, training_set
+
+    vocab_files, other_files = data_files(vocab), data_files(others)
+    own = {person(f) for f in vocab_files}
+    parts = []
+    for f in vocab_files + [f for f in other_files if person(f) not in own]:
+        if person(f) == held_out:
+            continue
+        d = load([f])
+        labels = np.array([f"{g}/{a}" for g, a in zip(d.groups, d.labels)])
+        parts.append(Dataset(d.X, labels, d.groups, d.sources, sorted(set(labels.tolist()))))
+    rng = np.random.default_rng(seed)
+    for f in data_files(signers):
+        if person(f) == held_out or person(f) in own:  # a vocabulary file already has that person's signs
+            continue
+        d = load([f])
+        keep = np.concatenate([rng.choice(idx, min(per_sign, len(idx)), replace=False)
+                               for idx in (np.flatnonzero(d.labels == a) for a in d.actions) if len(idx)])
+        parts.append(d.subset(np.sort(keep)))
+    data = concat(parts)
+    return training_set(data, negatives=[], seed=seed)
+
+
+def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
+                per_sign: int = PER_SIGN) -> dict:
+    """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``."""
+    from ..models.bundle import save_bundle
+    from ..training import fit
+
+    t0 = time.time()
+    data = trunk_set(vocab, others, signers, held_out, per_sign, seed)
+    bundle = fit(data, "default", epochs=epochs, seed=seed, progress=False, test_split=0.0)
+    bundle.meta["training"]["held_out"] = held_out
+    bundle.meta["trunk"] = {"vocab": [str(p) for p in vocab], "others": [str(p) for p in others],
+                            "signers": [str(p) for p in signers], "per_sign": per_sign, "held_out": held_out}
+    save_bundle(bundle.model, bundle.meta, out)
+    return {"held_out": held_out, "seconds": round(time.time() - t0, 1), "path": str(out),
+            "classes": len(data.actions), "sequences": len(data)}
+
+
+def _train(job: dict) -> dict:
+    return train_trunk(**job)
+
+
+def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: int = 0, per_sign: int = PER_SIGN,
+           workers: int = 0, ray: str | None = None, cache=None, log=print) -> dict[str | None, Path]:
+    """One trunk per person in ``held_out`` (None: a trunk on everyone), trained where the cache lacks it."""
+    vocab, others, signers = ([str(p) for p in v] for v in (vocab, others or [], signers or []))
+    key = content_key(TRUNK_SET, epochs, seed, per_sign, [person(f) for f in data_files(vocab)],
+                      files=data_files(vocab) + data_files(others) + data_files(signers), code=TRAINING_CODE)
+    folder = cache_dir(cache) / "trunks" / f"trunk-s{seed}-{key}"
+    want = {p: folder / (p or "all") for p in held_out}
+    todo = [p for p, f in want.items() if not (f / "signlstm.json").exists()]
+    if todo:
+        log(f"training {len(todo)} trunk(s) (each without one person) into {folder}")
+        jobs = [dict(vocab=vocab, others=others, signers=signers, held_out=p, out=want[p], epochs=epochs, seed=seed,
+                     per_sign=per_sign) for p in todo]
+        t0 = time.time()
+        for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
+            log(f"  trunk without {r['held_out']}: {r['classes']} classes, {r['sequences']} sequences, "
+                f"{r['seconds']} s ({time.time() - t0:.0f} s elapsed)")
+    return want
+
+
+# ------------------------------------------------------------------------------------------------------- benchmark
+
+def split_signs(actions, seed: int, taught: float = TAUGHT) -> tuple[list[str], list[str]]:
+    """A seeded draw of a person's signs: (taught, untaught), about ``taught`` of them taught (at least 2 taught
+    and 1 untaught when there are 3 or more)."""
+    actions = sorted(actions)
+    n_untaught = min(max(1, round(len(actions) * (1 - taught))), len(actions) - 2) if len(actions) >= 3 else 0
+    perm = np.random.default_rng(seed).permutation(len(actions))
+    untaught = sorted(actions[i] for i in perm[:n_untaught])
+    return [a for a in actions if a not in untaught], untaught
+
+
+def run_person(task: dict) -> dict:
+    """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest."""
+    from ..adapt import adapt_vocab, choose_shots
+    from ..datasets import load
+    from ..models.bundle import load_bundle
+    from ..recognizer import decide
+
+    data = load([task["file"]])
+    base = load_bundle(task["trunk"])
+    rows = []
+    for seed in task["seeds"]:
+        taught, untaught = split_signs(data.actions, seed)
+        signs = data.subset(np.isin(data.labels, taught))
+        signs.actions = list(taught)
+        other = data.subset(np.isin(data.labels, untaught))
+        for k in task["shots"]:
+            pick = choose_shots(signs, k, seed)
+            test = signs.subset(np.setdiff1d(np.arange(len(signs)), pick))
+            t0 = time.time()
+            bundle = adapt_vocab(base, signs, shots=k, seed=seed, radius=task["radius"])
+            seconds = time.time() - t0
+            pred = decide(bundle.labels, bundle.predict(test.X))
+            pred_other = decide(bundle.labels, bundle.predict(other.X)) if len(other) else np.array([])
+            row = {"person": task["person"], "seed": seed, "k": k, "signs": len(taught), "untaught": len(untaught),
+                   "test": len(test), "acc": float((pred == test.labels).mean()),
+                   "known_none": float((pred == bundle.reject_label).mean()),
+                   "rejected": float((pred_other == bundle.reject_label).mean()) if len(other) else float("nan"),
+                   "seconds": seconds}
+            if k in task["tutorial"] and seed == task["seeds"][0]:
+                row.update(_tutorial(signs.subset(pick), test, task["tutorial_epochs"], seed))
+            rows.append(row)
+    return {"person": task["person"], "rows": rows}
+
+
+def _tutorial(support, test, epochs, seed) -> dict:
+    """The tutorial recipe trained from scratch on the same shots, tested on the same recordings."""
+    import keras
+
+    from ..recognizer import decide
+    from ..training import fit
+
+    keras.backend.clear_session()
+    t0 = time.time()
+    b = fit(support, "tutorial", epochs=epochs, seed=seed, progress=False, test_split=0.0)
+    pred = decide(b.labels, b.predict(test.X))
+    return {"tutorial_acc": float((pred == test.labels).mean()), "tutorial_seconds": time.time() - t0}
+
+
+def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
+        tutorial_epochs: int | None = None, trunk_folder=None, epochs: int | None = None, workers: int = 0,
+        ray: str | None = None, cache=None, log=print, progress=None) -> dict:
+    """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
+    folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`."""
+    from ..adapt import RADIUS
+
+    t0 = time.time()
+    files = {person(f): f for f in data_files(vocab)}
+    if trunk_folder:
+        bases = {p: Path(trunk_folder) / p for p in files}
+    else:
+        bases = trunks(vocab, others, signers, list(files), epochs=epochs, workers=workers, ray=ray, cache=cache,
+                       log=log)
+    tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),
+                  radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
+                  tutorial_epochs=tutorial_epochs) for p, f in files.items()]
+    rows = []
+    for r in parallel.map_tasks(run_person, tasks, workers=workers, ray=ray, ordered=False):
+        rows += r["rows"]
+        if progress:
+            progress(r["person"])
+    return {"rows": rows, "shots": list(shots), "seeds": list(seeds), "radius": tasks[0]["radius"] if tasks else None,
+            "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1)}
+
+
+def summary(res: dict) -> dict:
+    """Per K: per person (mean over seeds) and the mean over people of each figure."""
+    out = {}
+    for k in res["shots"]:
+        rows = [r for r in res["rows"] if r["k"] == k]
+        people = sorted({r["person"] for r in rows})
+        per = {}
+        for p in people:
+            rp = [r for r in rows if r["person"] == p]
+            per[p] = {m: float(np.nanmean([r[m] for r in rp])) for m in ("acc", "known_none", "rejected")}
+            per[p]["seconds"] = float(np.median([r["seconds"] for r in rp]))
+            per[p]["signs"] = rp[0]["signs"]
+            tut = [r["tutorial_acc"] for r in rp if "tutorial_acc" in r]
+            per[p]["tutorial_acc"] = float(np.mean(tut)) if tut else float("nan")
+        mean = {m: float(np.nanmean([v[m] for v in per.values()])) for m in
+                ("acc", "known_none", "rejected", "tutorial_acc")} if per else {}
+        if per:
+            mean["worst_acc"] = min(v["acc"] for v in per.values())
+            mean["seconds"] = float(np.median([r["seconds"] for r in rows]))
+        out[k] = {"people": per, "mean": mean}
+    return out

@@ -1,0 +1,28 @@
+"""Text table of the vocabulary benchmark (:mod:`signlstm.judging.vocab`)."""
+from __future__ import annotations
+
+import math
+
+
+def _pct(v: float) -> str:
+    return "   -" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:5.1f}"
+
+
+def format_vocab(res: dict, summ: dict) -> str:
+    """Per K, one line per person and the mean: known-sign accuracy, known signs answered none, untaught signs
+    rejected, adapt seconds (median), the tutorial recipe's accuracy on the same shots."""
+    lines = [f"vocabulary benchmark: {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
+             f"{res['seconds']:.0f} s wall"]
+    head = f"{'K':>3} {'person':8} {'signs':>5} {'known acc':>9} {'known->none':>11} {'untaught->none':>14} " \
+           f"{'adapt s':>7} {'tutorial acc':>12}"
+    for k, s in summ.items():
+        lines += ["", head]
+        for p, v in s["people"].items():
+            lines.append(f"{k:>3} {p:8} {v['signs']:>5} {_pct(v['acc']):>9} {_pct(v['known_none']):>11} "
+                         f"{_pct(v['rejected']):>14} {v['seconds']:>7.1f} {_pct(v['tutorial_acc']):>12}")
+        m = s["mean"]
+        if m:
+            lines.append(f"{k:>3} {'mean':8} {'':>5} {_pct(m['acc']):>9} {_pct(m['known_none']):>11} "
+                         f"{_pct(m['rejected']):>14} {m['seconds']:>7.1f} {_pct(m['tutorial_acc']):>12}"
+                         f"   worst person {_pct(m['worst_acc']).strip()} %")
+    return "\n".join(lines)

@@ -74,9 +74,9 @@ class Recorder:
                 "frame": len(self.frames), "length": self.length}
 
 
-def collect(actions: list[str], sequences: int, data, spec="0", length: int = layout.SEQ_LEN,
+def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
             window: bool = False, pause: float = 2.0, on_saved=None) -> int:
-    """Record ``sequences`` sequences per action from ``spec``; returns how many were saved.
+    """Record ``sequences`` sequences per action (or ``sequences[action]``) from ``spec``; returns how many were saved.
 
     From a camera the pause runs over live frames (shown, not recorded); from a file it uses no frames (a still
     banner in the window, nothing headless). Stops early (returning the count so far) when a video file ends (a
@@ -100,10 +100,12 @@ def collect(actions: list[str], sequences: int, data, spec="0", length: int = la
             win = Window(f"signlstm collect - {source.name}")
         pipe = Pipeline(source, holistic)
         stream = iter(pipe)  # (index, image, keypoints)
-        for action in actions:
-            rec = Recorder(writer, action, sequences, length, pause)
+        counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
+        for i, action in enumerate(a for a in actions if counts[a] > 0):
+            rec = Recorder(writer, action, counts[action], length, pause)
             while rec.phase != "done":
-                title = f"Collecting frames for {action} - sequence {rec.done + 1} of {sequences}"
+                title = (f"Collecting frames for {action} - sequence {rec.done + 1} of {counts[action]}"
+                         + (f" (sign {i + 1} of {sum(c > 0 for c in counts.values())})" if len(counts) > 1 else ""))
                 if rec.phase == "pause" and not source.live:
                     if win and not win.wait(rec.pause_left(), render.annotate(None, None, banner=[
                             "STARTING COLLECTION", title])):

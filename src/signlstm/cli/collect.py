@@ -4,7 +4,12 @@ from .. import layout
 
 def register(sub):
     p = sub.add_parser("collect", help="record keypoint sequences for each action (MP_Data layout)")
-    p.add_argument("--actions", nargs="+", required=True, help="actions to record, in order")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--actions", nargs="+", help="actions to record, in order")
+    which.add_argument("--actions-file", metavar="FILE",
+                       help="a UTF-8 text file with one sign per line (any name a folder can have: spaces, accents; "
+                            "blank lines and lines starting with # skipped); resumable: each sign is recorded up "
+                            "to --sequences, counting the sequences already in --data")
     p.add_argument("--sequences", type=int, default=30, help="sequences per action (default 30)")
     p.add_argument("--length", type=int, default=layout.SEQ_LEN, help="frames per sequence (default 30)")
     p.add_argument("--data", default="MP_Data", help="output folder (default MP_Data); existing sequences are kept")
@@ -25,8 +30,18 @@ def run(args):
 
     if args.sequences < 1 or args.length < 1:
         raise SignlstmError("--sequences and --length must be at least 1")
-    wanted = args.sequences * len(args.actions)
-    saved = collect(args.actions, args.sequences, args.data, args.source, args.length,
+    if args.actions_file:
+        args.actions = read_actions_file(args.actions_file)
+        counts = remaining(args.actions, args.sequences, args.data)
+        done = sum(args.sequences - c for c in counts.values())
+        todo = [a for a in args.actions if counts[a]]
+        print(f"{len(args.actions)} sign(s) in {args.actions_file}: {len(args.actions) - len(todo)} complete, "
+              f"{done} of {args.sequences * len(args.actions)} sequence(s) recorded"
+              + (f"; next: {todo[0]}" if todo else ""), flush=True)
+    else:
+        counts = args.sequences
+    wanted = sum(counts.values()) if isinstance(counts, dict) else args.sequences * len(args.actions)
+    saved = collect(args.actions, counts, args.data, args.source, args.length,
                     window=not args.headless, pause=args.pause,
                     on_saved=lambda path: print(f"saved {path}", flush=True))
     if saved < wanted:
@@ -38,5 +53,43 @@ def run(args):
 
         from .adapt import adapt_to
 
-        adapt_to(argparse.Namespace(model=args.model, data=[args.data], actions=None, length=args.length,
-                                    skip_bad=False), args.then_adapt)
+        # a list of signs is a vocabulary of its own: only those signs, 'none' for any other
+        adapt_to(argparse.Namespace(model=args.model, data=[args.data], actions=args.actions if args.actions_file
+                                    else None, length=args.length, skip_bad=False), args.then_adapt,
+                 method="vocab" if args.actions_file else "top")
+
+
+def read_actions_file(path) -> list[str]:
+    """The signs of an actions file, in order: one per line, stripped, blank and ``#`` lines skipped, repeats once.
+    A name no folder can have (``/``, a NUL, ``.`` or ``..``) or an unreadable file raises :class:`BadInput`."""
+    from pathlib import Path
+
+    from ..errors import BadInput
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
+    names = []
+    for n, line in enumerate(text.splitlines(), 1):
+        name = line.strip()
+        if not name or name.startswith("#"):
+            continue
+        if "/" in name or "\\" in name or "\0" in name or name in (".", "..") or name.startswith("."):
+            raise BadInput(path, f"line {n}: '{name}' cannot be a folder name (no /, \\, leading dot or NUL)")
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise BadInput(path, "no sign names (one per line)")
+    return names
+
+
+def remaining(actions, sequences: int, data) -> dict[str, int]:
+    """Sequences still to record per action so that each has ``sequences`` complete ones in ``data``."""
+    from pathlib import Path
+
+    def have(a):
+        folder = Path(data) / a
+        return sum(1 for p in folder.iterdir() if p.is_dir() and p.name.isdigit()) if folder.is_dir() else 0
+
+    return {a: max(0, sequences - have(a)) for a in actions}

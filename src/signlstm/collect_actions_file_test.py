@@ -1,0 +1,44 @@
+"""signlstm collect --actions-file: a list of signs (spaces, accents) recorded from a clip, resumed per sign."""
+import pytest
+
+from signlstm.cli import main
+from signlstm.cli.collect import read_actions_file
+from signlstm.datasets import load
+from signlstm.errors import BadInput
+
+
+def test_actions_file_records_each_sign_and_a_rerun_resumes(shared, tmp_path, capsys):
+    clip = str(shared("media", "asl_soup_slp.mp4"))  # 41 frames: four 10-frame sequences per run
+    signs = tmp_path / "signs.txt"
+    signs.write_text("# my signs\ngood morning\n\nñandú\ngood morning\n", encoding="utf-8")
+    data = tmp_path / "MP_Data"
+    args = ["collect", "--actions-file", str(signs), "--sequences", "2", "--length", "10", "--data", str(data),
+            "--source", clip, "--headless"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2 sign(s)" in out and "0 of 4 sequence(s) recorded; next: good morning" in out
+    assert "collected 4 sequence(s)" in out
+    assert sorted(p.name for p in data.iterdir()) == ["good morning", "ñandú"]
+    d = load([data], length=10)
+    assert sorted(set(d.labels.tolist())) == ["good morning", "ñandú"] and len(d) == 4
+    # a rerun with the same target records nothing more; a larger one records only what each sign lacks
+    assert main(args) == 0
+    assert "2 complete, 4 of 4 sequence(s) recorded" in capsys.readouterr().out
+    assert len(load([data], length=10)) == 4
+    assert main(args[:3] + ["--sequences", "3"] + args[5:]) == 0
+    assert "collected 2 sequence(s)" in capsys.readouterr().out
+    d = load([data], length=10)
+    assert [int((d.labels == a).sum()) for a in ("good morning", "ñandú")] == [3, 3]
+
+
+@pytest.mark.parametrize("text, problem", [("a/b\n", "cannot be a folder name"), ("..\n", "cannot be a folder name"),
+                                           ("\n# nothing\n", "no sign names")])
+def test_a_bad_actions_file_is_one_line_naming_it(tmp_path, text, problem, capsys):
+    f = tmp_path / "signs.txt"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput, match=problem):
+        read_actions_file(f)
+    assert main(["collect", "--actions-file", str(f), "--data", str(tmp_path / "d"), "--source", "x.mp4",
+                 "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert str(f) in err and problem in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,43 @@
+"""The vocabulary benchmark's pieces on the real files: the taught/untaught draw, a trunk's training set that never
+holds the held-out person, one person's row of figures."""
+import numpy as np
+
+from signlstm.conftest import shared_path
+from signlstm.judging import vocab
+
+
+def test_split_signs_is_seeded_and_teaches_three_quarters():
+    signs = [str(i) for i in range(35)]
+    taught, untaught = vocab.split_signs(signs, seed=0)
+    assert (len(taught), len(untaught)) == (26, 9) and sorted(taught + untaught) == sorted(signs)
+    assert vocab.split_signs(signs, seed=0) == (taught, untaught) and vocab.split_signs(signs, seed=1) != (taught, untaught)
+    assert [len(x) for x in vocab.split_signs(["a", "b", "c"], seed=0)] == [2, 1]
+    assert vocab.split_signs(["a", "b"], seed=0) == (["a", "b"], [])
+
+
+def test_a_trunk_never_sees_the_held_out_person():
+    d = vocab.trunk_set([shared_path("data", "vocab")], [shared_path("data", "other_signs")],
+                        [shared_path("data", "signers")], held_out="s23", per_sign=2)
+    groups = set(d.groups.tolist())
+    assert "s23" not in groups and {"o04", "o05", "o06", "o07", "o01", "s02", "renotte"} <= groups
+    assert not any(a.startswith("s23/") for a in d.actions)
+    # each person's signs are their own classes; the signers' shared signs a few per signer; 'none' from no hands
+    assert {"o05/a", "o07/a", "hello", "none"} <= set(d.actions)
+    assert int((d.labels == "hello").sum()) == 2 * 21
+    # with s23 in training, its signs come from its vocabulary file only (not again under the signers' labels)
+    d = vocab.trunk_set([shared_path("data", "vocab")], [], [shared_path("data", "signers")], held_out="o04",
+                        per_sign=2)
+    assert "s23/hello" in d.actions and "s23" not in set(d.groups[d.labels == "hello"].tolist())
+
+
+def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
+    from signlstm.adapt import TRUNK_MODEL
+
+    task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
+                seeds=[0], radius=0.9, tutorial=[], tutorial_epochs=None)
+    (row,) = vocab.run_person(task)["rows"]
+    assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
+    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and 0 < row["seconds"] < 120
+    assert 0 <= row["rejected"] <= 1
+    summ = vocab.summary({"shots": [3], "rows": [row]})
+    assert summ[3]["mean"]["acc"] == row["acc"] and np.isnan(summ[3]["mean"]["tutorial_acc"])

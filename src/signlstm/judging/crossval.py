@@ -31,7 +31,6 @@ PRIOR_SHIFTS = (-1.0, 0.0, 1.0, 2.0)  # extra lowering of the none logit for the
 GOOD = 0.95  # a signer at or above this consistent-gesture score is counted
 
 _STATE: dict = {}
-_MODELS: dict = {}
 
 
 def _init_worker(data_paths, negative_paths, length):
@@ -70,30 +69,10 @@ def _fold_fixes(signer: str):
     return signer, audit(train, n_splits=5, feats=_STATE["audit_feats"][keep]).fixes
 
 
-def _reusing(recipe):
-    """The recipe with a builder that re-initialises one cached model per (recipe, classes, length) instead of
-    building a new one, so a worker compiles the train and predict steps once, not once per fold. The fresh weights
-    come from the recipe's own builder under the fold's seed; optimizer moments and step count are zeroed."""
-    import dataclasses
-
-    def build(n, t):
-        fresh = recipe.build(n, t)
-        key = (recipe.name, n, t)
-        model = _MODELS.get(key)
-        if model is None or not model.optimizer.built:
-            _MODELS[key] = fresh
-            return fresh
-        model.set_weights(fresh.get_weights())
-        for v in model.optimizer.variables:
-            if not v.path.endswith("learning_rate"):
-                v.assign(np.zeros(v.shape, v.dtype))
-        return model
-
-    return dataclasses.replace(recipe, build=build)
-
-
 def _run_fold(task):
     """Train one recipe/seed without ``signer``, test on ``signer``: predictions and timings."""
+    import keras
+
     from ..datasets import no_hand_windows, training_set
     from ..layout import hands_present
     from ..models import recipes
@@ -110,7 +89,8 @@ def _run_fold(task):
         keep = np.random.default_rng(seed).permutation(len(train))[:len(train) - len(train) % 32]
         train = train.subset(np.sort(keep))
     t0 = time.time()
-    bundle = fit(train, _reusing(recipe), epochs=epochs, seed=seed, progress=False, test_split=0.0)
+    keras.backend.clear_session()  # a fresh model per fold: its result never depends on the folds run before
+    bundle = fit(train, recipe, epochs=epochs, seed=seed, progress=False, test_split=0.0)
     seconds = time.time() - t0
     labels = bundle.labels
     probs = bundle.predict(test.X)

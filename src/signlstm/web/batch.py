@@ -79,8 +79,9 @@ class Batcher:
         self.batches = 0
         self.windows = 0
 
-    async def submit(self, session, data: bytes):
-        """(reply, frames) of one keypoint message of ``session``, computed with the other pages' messages."""
+    async def submit(self, session, data: bytes) -> dict:
+        """The reply to one keypoint message of ``session``, computed with the other pages' messages (a page's
+        messages in the order submitted)."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.queue.append((session, data, future))
@@ -106,17 +107,21 @@ class Batcher:
             self.running = False
 
     def _run(self, items) -> list:
-        """In the classifier thread: read every message, one forward pass per model, then each page's steps."""
+        """In the classifier thread: read every message, one forward pass per model, then each page's steps (and
+        recording) in the order its messages came."""
         from .protocol import BadMessage, unpack
 
-        read, groups = [], {}
+        read, groups, held = [], {}, {}
         for session, data in items:
             try:
                 frames, t, _ = unpack(data, session.need)
             except BadMessage as e:
                 read.append(e)
                 continue
-            windows = upcoming_windows(session.recognizer.window, frames, session.bundle.seq_len)
+            seq_len = session.bundle.seq_len
+            before = list(held.get(id(session), session.recognizer.window))
+            windows = upcoming_windows(before, frames, seq_len)
+            held[id(session)] = [*before, *frames][-seq_len:]  # the page's window once this message is stepped
             read.append((frames, t, windows))
             groups.setdefault(id(session.forward), (session.forward, []))[1].extend(windows)
         probs = {}
@@ -131,12 +136,16 @@ class Batcher:
                 out.append(r)
                 continue
             frames, t, windows = r
-            for w in windows:
-                session.precomputed.ready.append((w, next(probs[id(session.forward)])))
-            try:
-                out.append((session.steps(frames, {"t": t}), frames))
-            except Exception as e:  # noqa: BLE001 - one page's failure is that page's alone
-                out.append(e)
-            finally:
-                session.precomputed.ready.clear()
+            with session.guard:
+                for w in windows:
+                    session.precomputed.ready.append((w, next(probs[id(session.forward)])))
+                try:
+                    reply = session.steps(frames, {"t": t})
+                    if session.recorder is not None:
+                        reply["recording"] = session.record_frames(frames)
+                    out.append(reply)
+                except Exception as e:  # noqa: BLE001 - one page's failure is that page's alone
+                    out.append(e)
+                finally:
+                    session.precomputed.ready.clear()
         return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +27,7 @@ import numpy as np
 
 from .. import layout, render
 from ..errors import SignlstmError
-from ..recognizer import SENTENCE, STABILITY, THRESHOLD, Recognizer
+from ..recognizer import RULE, SENTENCE, Recognizer
 from . import protocol
 from .batch import Batcher, Forward, Precomputed
 from .protocol import BadMessage
@@ -126,18 +127,22 @@ def model_info(bundle, threshold: float) -> dict:
 class Engine:
     """Shared by all pages of one server: the model, the thread pools, the folders, the limits, the counters."""
 
-    def __init__(self, bundle, threshold: float = THRESHOLD, stability: int = STABILITY, sentence: int = SENTENCE,
+    def __init__(self, bundle, threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
                  workers: int = 2, max_clients: int = 100, data: str | Path = "web_data",
-                 models: str | Path = "web_models", pause: float = 2.0, detector=None):
-        try:  # the recognizer's own checks of the thresholds, before any page connects
-            Recognizer(bundle, threshold, stability, sentence)
+                 models: str | Path = "web_models", pause: float = 2.0, detector=None, rule: str = RULE,
+                 rest: int | None = None, rearm: int | None = None):
+        # Every page's recognizer gets these (None: the rule's default); the recognizer checks them, here once.
+        self.options = {"threshold": threshold, "stability": stability, "sentence": sentence, "rule": rule,
+                        "rest": rest, "rearm": rearm}
+        try:
+            probe = Recognizer(bundle, **self.options)
         except ValueError as e:
             raise SignlstmError(str(e)) from None
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
         bundle.prepare()
         self.bundle = bundle
-        self.threshold, self.stability, self.sentence = threshold, stability, sentence
+        self.threshold = probe.threshold  # shown on the page's bars
         self.workers, self.max_clients = workers, max_clients
         self.data, self.models = Path(data), Path(models)
         self.pause = pause
@@ -193,14 +198,14 @@ class Session:
         self.name = None  # whose folder the recording goes to
         self.frames = 0
         self.closed = False
-        self.lock = asyncio.Lock()  # held while a message is processed; a model switch waits for it
+        self.lock = asyncio.Lock()  # held while an image is processed; a model switch waits for it
+        self.guard = threading.Lock()  # the recognizer and recorder, shared with the classifier thread
         self.adapt_task: asyncio.Task | None = None
         self.adapt_state: dict = {"state": "idle"}
 
     def _recognizer(self, bundle) -> Recognizer:
-        e = self.engine
         self.precomputed = Precomputed(bundle)  # the probabilities of the batch, for the windows foreseen
-        return Recognizer(bundle, e.threshold, e.stability, e.sentence, classify=self.precomputed)
+        return Recognizer(bundle, classify=self.precomputed, **self.engine.options)
 
     # -- one binary message, on the event loop (the work in the engine's threads) --------------------------------
     async def receive(self, data: bytes) -> dict:
@@ -210,13 +215,13 @@ class Session:
         t0 = time.perf_counter()
         keypoints = protocol.is_keypoints(data)
         try:
-            async with self.lock:
-                if keypoints:
-                    reply, frames = await e.batcher.submit(self, data)
-                else:
+            if keypoints:  # several may be on their way at once; the batcher keeps each page's in order
+                reply = await e.batcher.submit(self, data)
+            else:
+                async with self.lock:
                     reply, frames = await loop.run_in_executor(e.pool, self.process, data)
-                if self.recorder is not None:
-                    reply["recording"] = await loop.run_in_executor(e.pool, self._record, frames)
+                    if self.recorder is not None:
+                        reply["recording"] = await loop.run_in_executor(e.pool, self.record_frames, frames)
         except BadMessage:
             e.messages["refused"] += 1
             raise
@@ -249,7 +254,7 @@ class Session:
         self.frames += len(frames)
         return out
 
-    def _record(self, frames: np.ndarray) -> dict:
+    def record_frames(self, frames: np.ndarray) -> dict:
         """Feed the recorder (it writes each sequence whole); its status for the page."""
         r = self.recorder
         status = {"name": self.name}
@@ -311,28 +316,32 @@ class Session:
         pause = self.engine.pause if pause is None else pause
         if not isinstance(pause, (int, float)) or isinstance(pause, bool) or not 0 <= pause <= 10:
             raise BadMessage("pause: 0 to 10 seconds")
-        self.name = name
-        self.recorder = Recorder(SequenceWriter(self.engine.data / name), action, count, self.bundle.seq_len,
-                                 float(pause))
+        with self.guard:
+            self.name = name
+            self.recorder = Recorder(SequenceWriter(self.engine.data / name), action, count, self.bundle.seq_len,
+                                     float(pause))
         return {"type": "recording", "name": name, **self.recorder.status(),
                 "counts": counts(self.engine.data / name)}
 
     def cancel(self) -> dict:
-        self.recorder = None  # a sequence in progress is dropped whole: nothing was written yet
+        with self.guard:
+            self.recorder = None  # a sequence in progress is dropped whole: nothing was written yet
         return {"type": "recording", "phase": "cancelled"}
 
     def clear(self) -> None:
-        self.recognizer.sentence.clear()
-        self.recognizer.reset()
+        with self.guard:
+            self.recognizer.sentence.clear()
+            self.recognizer.reset()
 
     def use(self, bundle, forward=None) -> dict:
         """Switch this page to ``bundle`` (``forward``: its batch forward pass); the sentence so far stays."""
-        old = self.recognizer
-        self.bundle = bundle
-        self.forward = forward or Forward(bundle)
-        self.need = protocol.mask_of(parts_read(bundle))
-        self.recognizer = self._recognizer(bundle)
-        self.recognizer.sentence.extend(old.sentence)
+        forward = forward or Forward(bundle)
+        with self.guard:
+            old = self.recognizer
+            self.bundle, self.forward = bundle, forward
+            self.need = protocol.mask_of(parts_read(bundle))
+            self.recognizer = self._recognizer(bundle)
+            self.recognizer.sentence.extend(old.sentence)
         return model_info(bundle, self.engine.threshold)
 
     async def adapt(self, name: str, send) -> None:

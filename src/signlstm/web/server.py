@@ -40,9 +40,25 @@ from .engine import MAX_FRAME_BYTES, MAX_TEXT_BYTES, BadMessage, Busy, Engine, d
 STATIC = Path(__file__).resolve().parent / "static"
 HOLISTIC = Path(__file__).resolve().parents[3] / "node_modules" / "@mediapipe" / "holistic"  # `npm ci` in the checkout
 MAX_BAD = 20  # bad messages in a row before a page is closed
+MAX_IN_FLIGHT = 8  # keypoint messages of one page being answered at once; more are refused
 WS_MAX_SIZE = max(MAX_FRAME_BYTES, protocol.MAX_BYTES) + 64 * 1024  # the protocol layer refuses anything larger (1009)
 FPS = 12  # frames a second the page sends at most
 SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding them
+
+
+async def _refuse(why: str):
+    raise BadMessage(why)
+
+
+def _finished(tasks: set):
+    """A done-callback that forgets a finished task and swallows what a page that went away left behind."""
+    def done(task: asyncio.Task):
+        tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not isinstance(error, (WebSocketDisconnect, RuntimeError, OSError)):
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": "answering a keypoint message failed", "exception": error, "task": task})
+    return done
 
 
 def holistic_dir(path=None) -> Path | None:
@@ -82,15 +98,13 @@ def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
                         "keypoints": protocol.describe(), "page_landmarks": page_landmarks is not None})
             await send(model_info(session.bundle, engine.threshold))
             bad = 0
-            while True:
-                msg = await ws.receive()
-                if msg["type"] == "websocket.disconnect":
-                    break
+            answering: set[asyncio.Task] = set()  # keypoint messages on their way through the batcher
+
+            async def answer(handle):
+                """Send the reply of one message, or the reason it was refused; True when the page is closed."""
+                nonlocal bad
                 try:
-                    if msg.get("bytes") is not None:
-                        reply = await session.receive(msg["bytes"])
-                    else:
-                        reply = await session.control(msg.get("text") or "", send)
+                    reply = await handle
                     bad = 0
                     if reply is not None:
                         await send(reply)
@@ -99,10 +113,32 @@ def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
                     await send({"type": "error", "message": str(e)})
                     if bad >= MAX_BAD:
                         await ws.close(code=1008, reason="too many bad messages")
-                        break
+                        return True
+                return False
+
+            while True:
+                msg = await ws.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                data = msg.get("bytes")
+                if data is not None and protocol.is_keypoints(data) and len(answering) < MAX_IN_FLIGHT:
+                    task = loop.create_task(answer(session.receive(data)))
+                    answering.add(task)
+                    task.add_done_callback(_finished(answering))
+                    continue
+                if data is not None and protocol.is_keypoints(data):
+                    handle = _refuse(f"more than {MAX_IN_FLIGHT} keypoint messages waiting for their replies")
+                elif data is not None:
+                    handle = session.receive(data)
+                else:
+                    handle = session.control(msg.get("text") or "", send)
+                if await answer(handle):
+                    break
         except WebSocketDisconnect:
             pass
         finally:
+            for task in answering:
+                task.cancel()
             engine.sessions.discard(session)
             session.closed = True
             try:

@@ -14,7 +14,7 @@ const S = window.signlstm = {
   results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
   recording: null, adapt: null, closed: false,
   // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
-  path: null, pathReason: "", layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0,
+  path: null, pathReason: "", layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
   taps: [],  // functions called with (frame: Float32Array(1662), image: canvas) for every frame found in the page
 };
 const PAGE_WIDTH = 640;  // frames given to Holistic in the page are at most this wide
@@ -196,7 +196,10 @@ async function pageLoop(ws) {
     if (grab.width !== w || grab.height !== h) { grab.width = w; grab.height = h; }
     const t = performance.now();
     gctx.drawImage(video, 0, 0, w, h);
-    await S.holistic.send({image: grab});
+    // The graph's clock advances 1/30 s a frame, as Python's mp.solutions does (its tracking and landmark smoothing
+    // depend on it), so the page's keypoints are the ones signlstm extract and live compute from the same frames.
+    S.graphClock += 1000 / 30;
+    await S.holistic.send({image: grab}, S.graphClock);
     const r = S.holistic.take();
     if (!r) continue;
     const frame = frameOf(r);

@@ -1,0 +1,122 @@
+"""The page's MediaPipe Holistic against Python's, on the clips of ../shared/media through Chromium's fake camera.
+
+Each camera frame carries its number (:func:`~signlstm.web.conftest.stamp`); the page reports the 1662-value frame it
+built for every camera frame it processed, with the pixels it gave Holistic (the camera's frame after the browser's
+colour conversion), and Python's :class:`~signlstm.landmarks.Holistic` (tracking, as ``live``) runs on those pixels
+in the same order (the page may skip or repeat frames when it is slower or faster than the camera). Compared per processed frame: which hands were found, the landmark positions where both found a part,
+and the words the live recognizer (the shipped model) emits on each keypoint stream. Figures are printed (``-s``).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import numpy as np
+import pytest
+
+from signlstm import layout
+from signlstm.web.conftest import STAMP_BITS, fake_camera, need, stamped_camera
+
+need("starlette")
+need("selenium.webdriver")
+pytestmark = pytest.mark.browser
+
+FRAMES = 90  # processed frames compared per clip: the clips have 32-41 frames, the camera loops them
+
+TAP = """
+const S = window.signlstm, bits = arguments[0];
+window.tapped = [];
+window.pixels = {};
+S.taps.push((frame, img) => {
+  const g = img.getContext('2d'), w = img.width, h = img.height, bw = Math.floor(w / 2 / bits);
+  const y = Math.floor(Math.max(8, Math.floor(h / 12)) / 2);
+  let index = 0;
+  for (let b = 0; b < bits; b++) {
+    const px = g.getImageData(Math.floor(w / 2) + b * bw + Math.floor(bw / 2), y, 1, 1).data;
+    if (px[0] + px[1] + px[2] > 3 * 128) index |= 1 << b;
+  }
+  window.tapped.push([index, Array.from(frame)]);
+  if (!(index in window.pixels)) window.pixels[index] = img.toDataURL('image/png');
+});"""
+
+
+def _page_frames(d, want: int, timeout: float = 300.0) -> tuple[list[int], np.ndarray, dict]:
+    """The camera frame numbers the page processed, its keypoints of each, and the pixels of each frame (BGR)."""
+    import cv2
+
+    end = time.monotonic() + timeout
+    while True:
+        n = d.execute_script("return (window.tapped || []).length")
+        if n >= want:
+            break
+        if time.monotonic() > end:
+            logs = [e["message"][:200] for e in d.get_log("browser")][-10:]
+            state = d.execute_script("const S = window.signlstm; return [S.path, S.pathReason, S.pageFrames]")
+            raise AssertionError(f"the page processed {n} of {want} frames; page {state}; console {logs}")
+        time.sleep(0.5)
+    rows = d.execute_script(f"return window.tapped.slice(0, {want})")
+    order = [r[0] for r in rows]
+    pixels = {}
+    for i in sorted(set(order)):
+        png = base64.b64decode(d.execute_script("return window.pixels[arguments[0]]", i).split(",", 1)[1])
+        pixels[i] = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    return order, np.array([r[1] for r in rows], np.float64), pixels
+
+
+def _words(bundle, keypoints: np.ndarray) -> list[str]:
+    from signlstm.recognizer import Recognizer
+
+    rec = Recognizer(bundle)
+    return [w for w in (rec.update(k).word for k in keypoints) if w]
+
+
+def test_the_page_finds_the_landmarks_python_finds(start_server, browser, tmp_path):
+    from signlstm.landmarks import Holistic
+    from signlstm.models.bundle import load_bundle
+
+    bundle = load_bundle()
+    server = start_server(bundle)
+    report, failures = {}, []
+    for clip in ("iloveyou", "thanks", "hello", "soup"):
+        camera = stamped_camera(clip, tmp_path / f"{clip}.y4m", width=640, fps=10)  # the size the page asks for
+        d = browser(*fake_camera(tmp_path / f"{clip}.y4m"))
+        d.get(server.url + "/")
+        end = time.monotonic() + 180
+        while d.execute_script("return window.signlstm.path") != "page":
+            assert time.monotonic() < end, d.execute_script("return window.signlstm.pathReason")
+            time.sleep(0.2)
+        d.execute_script(TAP, STAMP_BITS)
+        order, page, pixels = _page_frames(d, FRAMES)
+        d.quit()
+        assert all(0 <= i < len(camera) for i in order), f"{clip}: unreadable frame stamps {order}"
+        with Holistic() as h:  # the page's pixels in the page's order, tracking from one to the next
+            py = np.stack([h(pixels[i]) for i in order])
+        camera_diff = np.mean([np.abs(pixels[i].astype(int) - camera[i]).mean() for i in pixels])
+
+        found_page, found_py = layout.detected(page), layout.detected(py)
+        hands_agree = np.mean((found_page["left_hand"] == found_py["left_hand"])
+                              & (found_page["right_hand"] == found_py["right_hand"]))
+        diffs = {}
+        for part in (layout.POSE, layout.LEFT_HAND, layout.RIGHT_HAND, layout.FACE):
+            both = found_page[part.name] & found_py[part.name]
+            if both.any():  # distance in the image plane, as a fraction of the width (x) and height (y)
+                xy = lambda K: layout.part(K[both], part)[..., :2]  # noqa: E731
+                diffs[part.name] = round(float(np.median(np.linalg.norm(xy(page) - xy(py), axis=-1))), 4)
+        words = {"page": _words(bundle, page), "python": _words(bundle, py)}
+        report[clip] = {"frames": len(order), "distinct camera frames": len(set(order)),
+                        "page pixels vs the y4m frame (mean abs, 0-255)": round(float(camera_diff), 2),
+                        "hand presence agrees": round(float(hands_agree), 3),
+                        "page hands (left, right)": [int(found_page["left_hand"].sum()),
+                                                     int(found_page["right_hand"].sum())],
+                        "python hands (left, right)": [int(found_py["left_hand"].sum()),
+                                                       int(found_py["right_hand"].sum())],
+                        "median landmark difference": diffs, "words": words}
+        if hands_agree < 0.95:
+            failures.append(f"{clip}: hand presence agrees in {hands_agree:.1%} of frames")
+        if words["page"] != words["python"]:
+            failures.append(f"{clip}: words differ: {words}")
+        if any(v > 0.02 for v in diffs.values()):
+            failures.append(f"{clip}: landmarks differ by more than 2 % of the image: {diffs}")
+    print(json.dumps(report, indent=1))
+    assert not failures, failures

@@ -18,7 +18,9 @@ def run(args):
 
     from ..datasets import describe_skipped, open_sources, stream
     from ..judging.metrics import evaluate, format_report, plot_confusion
+    from ..limits import return_freed_memory
 
+    return_freed_memory()  # one chunk at a time: freed chunks go back to the system
     sources = open_sources(args.data, args.actions, args.length, args.skip_bad)  # headers: before the model loads
     bundle = common.open_model(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]

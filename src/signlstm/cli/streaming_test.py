@@ -87,7 +87,8 @@ def zero_bomb(path, sequences=40_000):
 
 
 def _run(argv):
-    """Exit status, stderr, seconds and peak RSS in bytes of ``signlstm argv`` in a fresh process."""
+    """Exit status, stderr, seconds and peak RSS in bytes (an upper bound: it counts this process's size before
+    exec) of ``signlstm argv`` in a fresh process."""
     t0 = time.perf_counter()
     p = subprocess.Popen([sys.executable, "-m", "signlstm", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
@@ -96,7 +97,7 @@ def _run(argv):
     return os.waitstatus_to_exitcode(status), err.decode(), time.perf_counter() - t0, usage.ru_maxrss * 1024
 
 
-def test_a_4_mb_file_declaring_40000_empty_sequences_is_one_line_and_exit_2(tmp_path):
+def test_a_4_mb_file_declaring_40000_empty_sequences_is_one_line_exit_2_and_under_2_gb(tmp_path):
     bomb = zero_bomb(tmp_path / "bomb.npz")
     assert bomb.stat().st_size < 5_000_000
     z = np.load(bomb)
@@ -106,4 +107,4 @@ def test_a_4_mb_file_declaring_40000_empty_sequences_is_one_line_and_exit_2(tmp_
         assert code == 2 and "Traceback" not in err
         lines = [line for line in err.splitlines() if line.startswith("signlstm")]
         assert len(lines) == 1 and "bomb.npz: X.npy unpacks from" in lines[0] and "to 4.0 GB" in lines[0], err
-        assert seconds < 10 and peak < 2e9
+        assert peak < 2e9  # its time is a figure of the README, not a test (it depends on the machine's load)

@@ -1,10 +1,10 @@
-"""The tutorial's real-time rule: window, threshold, stability, sentence, no repeats, no rejection label."""
+"""The recognizer: window, threshold, stability, sentence, rejection label; the tutorial rule (no repeats) and the stream rule (a sign again after a rest)."""
 import numpy as np
 import pytest
 
 from signlstm import layout
 from signlstm.models.bundle import Bundle
-from signlstm.recognizer import RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
+from signlstm.recognizer import RULE, RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
 
 
 def scripted(labels, tops, probs=0.9, seq_len=3, reject=None):
@@ -27,7 +27,7 @@ def feed(rec, n):
 
 def test_window_fills_before_the_first_prediction():
     meta, classify = scripted(["a", "b"], [0] * 10)
-    rec = Recognizer(Bundle(None, meta), stability=2, classify=classify)
+    rec = Recognizer(Bundle(None, meta), stability=2, classify=classify, rule="tutorial")
     steps = feed(rec, 4)
     assert [s.probs is None for s in steps] == [True, True, False, False]
     assert [s.word for s in steps] == [None, None, None, "a"]
@@ -36,25 +36,25 @@ def test_window_fills_before_the_first_prediction():
 def test_stability_threshold_sentence_and_no_repeat():
     tops = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 1, 1, 1]
     meta, classify = scripted(["a", "b", "c"], tops, seq_len=1)
-    rec = Recognizer(Bundle(None, meta), stability=3, sentence=2, classify=classify)
+    rec = Recognizer(Bundle(None, meta), stability=3, sentence=2, classify=classify, rule="tutorial")
     words = [s.word for s in feed(rec, len(tops))]
     assert [w for w in words if w] == ["a", "b", "c", "a", "b"]
     assert words.index("a") == 5  # the 1 at index 2 broke the first run of 0s
     assert rec.sentence == type(rec.sentence)(["a", "b"]) and rec.words == ["a", "b", "c", "a", "b"]
     # the same sign held longer never repeats back to back
     meta, classify = scripted(["a", "b"], [0] * 30, seq_len=1)
-    rec = Recognizer(Bundle(None, meta), stability=3, classify=classify)
+    rec = Recognizer(Bundle(None, meta), stability=3, classify=classify, rule="tutorial")
     feed(rec, 30)
     assert rec.words == ["a"]
 
 
 def test_below_threshold_and_rejection_label_emit_nothing():
     meta, classify = scripted(["a", "b", "c"], [0] * 20, probs=0.45, seq_len=1)
-    rec = Recognizer(Bundle(None, meta), threshold=0.5, stability=2, classify=classify)
+    rec = Recognizer(Bundle(None, meta), threshold=0.5, stability=2, classify=classify, rule="tutorial")
     feed(rec, 20)
     assert rec.words == []
     meta, classify = scripted(["a", "none"], [1] * 20, seq_len=1, reject="none")
-    rec = Recognizer(Bundle(None, meta), stability=2, classify=classify)
+    rec = Recognizer(Bundle(None, meta), stability=2, classify=classify, rule="tutorial")
     feed(rec, 20)
     assert rec.words == []
 
@@ -85,7 +85,7 @@ def test_stream_rule_says_a_sign_again_after_a_rest_and_once_within_a_sign():
 
     frames = np.concatenate([hand_frames(15), hand_frames(6, False), hand_frames(15), hand_frames(3, False)])
     stream = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=6)
-    tutorial = Recognizer(Bundle(None, meta), classify=lambda w: classify(w), stability=3)
+    tutorial = Recognizer(Bundle(None, meta), classify=lambda w: classify(w), stability=3, rule="tutorial")
     assert [w for w in (stream.update(f).word for f in frames) if w] == ["a", "a"]
     assert [w for w in (tutorial.update(f).word for f in frames) if w] == ["a"]
     # at the rest the window's earlier frames lose their hands: the sign before the rest no longer counts
@@ -109,9 +109,10 @@ def test_stream_rule_rearms_after_rejected_windows_but_not_within_a_short_dip():
 
 def test_rule_defaults_and_unknown_rule():
     meta, classify = scripted(["a", "b"], [])
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="tutorial")
+    assert rec.threshold == THRESHOLD and rec.recent.maxlen == STABILITY
     rec = Recognizer(Bundle(None, meta), classify=classify)
-    assert rec.rule == "tutorial" and rec.threshold == THRESHOLD and rec.recent.maxlen == STABILITY
-    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream")
+    assert rec.rule == RULE == "stream" and rec.threshold == RULE_SETTINGS["stream"]["threshold"]
     assert rec.rest == RULE_SETTINGS["stream"]["rest"] and rec.recent.maxlen == RULE_SETTINGS["stream"]["stability"]
     assert rule_settings("stream") == {"rule": "stream", **RULE_SETTINGS["stream"]}
     with pytest.raises(ValueError):

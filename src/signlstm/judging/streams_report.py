@@ -43,7 +43,8 @@ def format_streams(res: dict) -> str:
         for name in rules:
             c = _get(res, name, "consistent")["signers"].get(s)
             a = _get(res, name, "all")["signers"].get(s)
-            row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {a['other_words'] if a else 0:6.2f}"
+            other = a["other_words"] if a else 0
+            row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {other:6.2f}"
         lines.append(row)
     w = res["windows"]
     lines += ["", "window level (the same bases, recordings as recorded):",

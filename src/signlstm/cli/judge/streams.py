@@ -22,7 +22,8 @@ def register(sub):
                         "other-sign person) instead of training them")
     p.add_argument("--write-stream", metavar="FILE.npy",
                    help="only write the stream of the one person in --data (signs of every label, with --others' "
-                        "recordings) as a (frames, 1662) keypoint file for `live --source`, print its segments, and stop")
+                        "recordings) as a (frames, 1662) keypoint file for `live --source`, print its segments, "
+                        "and stop")
     p.add_argument("--per-label", type=int, default=4, help="recordings per label in a stream (default 4)")
     p.add_argument("--others-per-stream", type=int, default=4, help="other-sign recordings in a stream (default 4)")
     p.set_defaults(run=run)

@@ -6,7 +6,8 @@ Starts ``signlstm serve`` on a free loopback port, then for each client count ru
 for ``--seconds``:
 
 - keypoint pages replay real keypoints (DEV signers' sequences from ``../shared/data/signers``, the parts the model
-  reads, as the page sends them) at ``--fps`` frames a second each, without waiting for replies (as the page does);
+  reads, as the page sends them) at ``--fps`` frames a second each, without waiting for replies but skipping a frame
+  when 6 are unanswered (as the page does);
 - image pages send the frames of a real clip (``../shared/media``, read with ``sources.open_source``, scaled to the
   page's width, JPEG) at most ``--fps`` a second, the next one only after the reply (as the fallback page does).
 
@@ -35,6 +36,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+MAX_PENDING = 6  # keypoint messages a page leaves unanswered before it skips frames (static/app.js)
 
 
 def keypoint_stream(signers: list[str]) -> np.ndarray:
@@ -70,11 +72,13 @@ async def keypoint_page(n: int, url: str, stream: np.ndarray, seconds: float, fp
     """One page on the keypoint path: a message every 1/fps s from its own point of the stream; replies counted."""
     from websockets.asyncio.client import connect
 
+    import struct
+
     from signlstm.web import protocol
 
     s = out[n] = {"replies": 0, "server_ms": [], "rtt_ms": [], "errors": [], "seconds": 0.0}
     try:
-        async with connect(url, max_size=None, open_timeout=60) as ws:
+        async with connect(url, max_size=None, open_timeout=60, compression=None) as ws:
             while True:
                 m = json.loads(await ws.recv())
                 if m["type"] == "model":
@@ -96,11 +100,16 @@ async def keypoint_page(n: int, url: str, stream: np.ndarray, seconds: float, fp
                         s["errors"].append(m.get("message"))
 
             reader = asyncio.create_task(read())
-            k, start = 0, 7 * n * 31
+            k, sent, start = 0, 0, 7 * n * 31
+            head = protocol.HEADER.size - 8  # the timestamp is the header's last 8 bytes
             while (due := t0 + k / fps) < end:
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                frame = stream[(start + k) % len(stream)]
-                await ws.send(protocol.pack(frame, mask, time.perf_counter() * 1000))
+                if sent - s["replies"] - len(s["errors"]) >= MAX_PENDING:  # as the page: a frame not sent
+                    k += 1
+                    continue
+                sent += 1
+                packed = stream[(start + k) % len(stream)][mask]
+                await ws.send(packed[:head] + struct.pack("<d", time.perf_counter() * 1000) + packed[head + 8:])
                 k += 1
             await asyncio.sleep(0.5)  # the last replies
             s["seconds"] = seconds
@@ -115,7 +124,7 @@ async def image_page(n: int, url: str, frames: list[bytes], seconds: float, fps:
 
     s = out[n] = {"replies": 0, "server_ms": [], "rtt_ms": [], "errors": [], "seconds": 0.0}
     try:
-        async with connect(url, max_size=None, open_timeout=60) as ws:
+        async with connect(url, max_size=None, open_timeout=60, compression=None) as ws:
             while json.loads(await ws.recv())["type"] != "model":
                 pass
             t0 = time.perf_counter()
@@ -171,9 +180,9 @@ def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid
     async def all_pages():
         await asyncio.gather(*(page(n, url, data, seconds, fps, out) for n in range(clients)))
 
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
     asyncio.run(all_pages())
-    wall, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    wall, cpu, own = time.perf_counter() - t0, cpu_seconds(pid) - cpu0, time.process_time() - own0
     rates = np.array([s["replies"] / s["seconds"] if s["seconds"] else 0.0 for s in out.values()])
     server = np.concatenate([s["server_ms"] for s in out.values()] + [np.zeros(0)])
     rtt = np.concatenate([s["rtt_ms"] for s in out.values()] + [np.zeros(0)])
@@ -182,7 +191,8 @@ def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid
     return {"path": path, "clients": clients, "fps_min": round(float(rates.min()), 2),
             "fps_median": round(float(np.median(rates)), 2), "server_ms_p50": pct(server, 50),
             "server_ms_p95": pct(server, 95), "rtt_ms_p95": pct(rtt, 95), "errors": len(errors),
-            "first_error": errors[0] if errors else None, "server_cpu_cores": round(cpu / wall, 2)}
+            "first_error": errors[0] if errors else None, "server_cpu_cores": round(cpu / wall, 2),
+            "clients_cpu_cores": round(own / wall, 2)}
 
 
 def main(argv=None) -> int:
@@ -206,7 +216,11 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT / "src"))
     from signlstm.web.server import SEND_WIDTH
 
-    stream = keypoint_stream(args.signers)
+    from signlstm.web import protocol
+
+    frames_kp = keypoint_stream(args.signers)
+    # every frame packed once per part mask a model may ask for (the clients only stamp the time)
+    stream = [{mask: protocol.pack(f, mask) for mask in range(1, protocol.ALL + 1)} for f in frames_kp[:3000]]
     frames = jpeg_frames(args.clip, SEND_WIDTH) if args.image_clients else []
     rows = []
     with tempfile.TemporaryDirectory(prefix="signlstm-loadtest-") as tmp:
@@ -218,7 +232,7 @@ def main(argv=None) -> int:
                 print(f"signlstm serve on {url}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                       f"{platform.platform()}; {args.seconds:g} s a run at {args.fps:g} fps a page")
                 print(f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}"
-                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}  held")
+                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}{'cli cores':>10}  held")
             for path, counts, data in (("keypoints", args.clients, stream), ("images", args.image_clients, frames)):
                 for n in counts:
                     r = run(path, n, url, data, args.seconds, args.fps, proc.pid)
@@ -229,7 +243,7 @@ def main(argv=None) -> int:
                     else:
                         print(f"{path:<10}{n:>6}{r['fps_min']:>9.1f}{r['fps_median']:>9.1f}{r['server_ms_p50']:>9.2f}"
                               f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}"
-                              f"{r['server_cpu_cores']:>10.2f}  {'yes' if r['held'] else 'no'}"
+                              f"{r['server_cpu_cores']:>10.2f}{r['clients_cpu_cores']:>10.2f}  {'yes' if r['held'] else 'no'}"
                               + (f"  ({r['first_error']})" if r["errors"] else ""), flush=True)
         finally:
             proc.terminate()

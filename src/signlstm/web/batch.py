@@ -1,6 +1,8 @@
 """One compiled call for the windows of every page that is ready: the keypoint path's classifier.
 
-Keypoint messages of all pages are queued on the event loop; the classifier thread takes everything queued at once,
+Keypoint messages of all pages are queued; everything queued is handled at once, the Python work on the event loop
+itself and only the forward pass in a thread (XLA runs without the GIL; Python work in a second thread would make the
+loop wait for the GIL at each of its many small socket calls: measured, the server answered several times slower),
 reads each message (:func:`~signlstm.web.protocol.unpack`), works out the windows each page's recognizer will
 classify (its last ``seq_len`` frames after each new frame), runs them through the model in one forward pass per
 model (padded to a few fixed batch sizes, each compiled once), and then lets each page's
@@ -15,7 +17,7 @@ from collections import deque
 
 import numpy as np
 
-SIZES = (1, 4, 16, 64)  # batch sizes compiled; a batch is padded to the next one, larger ones are split
+SIZES = (1, 4, 16, 32, 64)  # batch sizes compiled; a batch is padded to the next one, larger ones are split
 
 
 class Precomputed:
@@ -58,19 +60,21 @@ class Forward:
             for n in SIZES:
                 self.run(np.zeros((n, self.seq_len, bundle.model.input_shape[-1]), np.float32))
 
-    def __call__(self, windows: np.ndarray) -> np.ndarray:
+    def __call__(self, windows: list[np.ndarray]) -> np.ndarray:
+        """Probabilities of (seq_len, features) windows, copied once into zero-padded batches."""
         out = []
         for at in range(0, len(windows), SIZES[-1]):
             chunk = windows[at:at + SIZES[-1]]
-            n = next(s for s in SIZES if s >= len(chunk))
-            if n > len(chunk):
-                chunk = np.concatenate([chunk, np.zeros((n - len(chunk), *chunk.shape[1:]), np.float32)])
-            out.append(self.run(chunk)[:min(n, len(windows) - at)])
+            batch = np.zeros((next(s for s in SIZES if s >= len(chunk)), *chunk[0].shape), np.float32)
+            for i, w in enumerate(chunk):
+                batch[i] = w
+            out.append(self.run(batch)[:len(chunk)])
         return np.concatenate(out)
 
 
 class Batcher:
-    """Queues keypoint messages on the event loop; the classifier thread handles all that are queued at once."""
+    """Queues keypoint messages on the event loop and handles all that are queued at once: reading and the
+    recognizers' steps in the loop's thread, the forward pass in ``pool``'s one thread."""
 
     def __init__(self, pool):
         self.pool = pool
@@ -97,18 +101,22 @@ class Batcher:
             while self.queue:
                 items, self.queue = self.queue, []
                 try:
-                    results = await loop.run_in_executor(self.pool, self._run, [(s, d) for s, d, _ in items])
-                except BaseException as e:  # the pool is shut down, or a programming error: every page is told
+                    pairs = [(s, d) for s, d, _ in items]
+                    read, groups = self._read(pairs)
+                    # only the forward pass runs in the thread: XLA holds no GIL, so the loop goes on meanwhile
+                    probs = await loop.run_in_executor(self.pool, _forward_all, groups)
+                    results = self._steps(pairs, read, probs)
+                except Exception as e:  # a programming error, or the pool is shut down: every page is told
                     results = [e] * len(items)
                 for (_, _, future), r in zip(items, results):
                     if not future.done():
                         (future.set_exception if isinstance(r, BaseException) else future.set_result)(r)
+                await asyncio.sleep(0)  # the replies go out and the next messages come in before the next batch
         finally:
             self.running = False
 
-    def _run(self, items) -> list:
-        """In the classifier thread: read every message, one forward pass per model, then each page's steps (and
-        recording) in the order its messages came."""
+    def _read(self, items) -> tuple[list, dict]:
+        """Read every message and foresee the windows its page's recognizer will classify, grouped by model."""
         from .protocol import BadMessage, unpack
 
         read, groups, held = [], {}, {}
@@ -124,12 +132,13 @@ class Batcher:
             held[id(session)] = [*before, *frames][-seq_len:]  # the page's window once this message is stepped
             read.append((frames, t, windows))
             groups.setdefault(id(session.forward), (session.forward, []))[1].extend(windows)
-        probs = {}
-        for key, (forward, windows) in groups.items():
-            if windows:
-                probs[key] = iter(forward(np.stack(windows)))
-                self.batches += 1
-                self.windows += len(windows)
+        self.batches += sum(1 for _, w in groups.values() if w)
+        self.windows += sum(len(w) for _, w in groups.values())
+        return read, groups
+
+    def _steps(self, items, read, probs) -> list:
+        """Each page's recognizer (and recording) over its frames, in the order its messages came."""
+        probs = {key: iter(p) for key, p in probs.items()}
         out = []
         for (session, _), r in zip(items, read):
             if isinstance(r, BaseException):
@@ -149,3 +158,8 @@ class Batcher:
                 finally:
                     session.precomputed.ready.clear()
         return out
+
+
+def _forward_all(groups: dict) -> dict:
+    """The probabilities of every group's windows, one forward pass per model."""
+    return {key: forward(windows) for key, (forward, windows) in groups.items() if windows}

@@ -1,7 +1,7 @@
 """What the web server runs per browser tab, on the same recognizer as ``live`` and the same recorder as ``collect``.
 
-One :class:`Engine` per server: the model loaded once, one classifier thread (the windows of every page that sends
-keypoints, classified in one compiled call per model by :mod:`.batch`, off the event loop), a bounded pool of landmark threads for pages that send images (MediaPipe never runs on
+One :class:`Engine` per server: the model loaded once, the batcher (the windows of every page that sends keypoints,
+classified in one compiled call per model by :mod:`.batch`, in one classifier thread), a bounded pool of landmark threads for pages that send images (MediaPipe never runs on
 the event loop, and never more than ``workers`` frames at once), one adapt thread, and the folders recordings and
 adapted models go to. One :class:`Session` per WebSocket: its own :class:`~signlstm.recognizer.Recognizer` (window,
 stability, sentence), its :class:`~signlstm.recorder.Recorder` while recording, after adapting its own model, and,
@@ -199,7 +199,7 @@ class Session:
         self.frames = 0
         self.closed = False
         self.lock = asyncio.Lock()  # held while an image is processed; a model switch waits for it
-        self.guard = threading.Lock()  # the recognizer and recorder, shared with the classifier thread
+        self.guard = threading.Lock()  # the recognizer and recorder, shared with the image pool's threads
         self.adapt_task: asyncio.Task | None = None
         self.adapt_state: dict = {"state": "idle"}
 

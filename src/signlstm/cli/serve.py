@@ -48,19 +48,9 @@ def run(args):
 
     if hasattr(adapt, "use_compilation_cache"):  # as `signlstm adapt` does: the page's adapt compiles once
         adapt.use_compilation_cache()
-    import inspect
-
-    from ..recognizer import rule_settings
-
-    settings = {**rule_settings(args.rule), **{k: v for k in ("threshold", "stability", "rest", "rearm")
-                                               if (v := getattr(args, k)) is not None}}
-    rule = {k: settings[k] for k in ("rule", "rest", "rearm") if k in settings}
-    if "rule" not in inspect.signature(Engine).parameters:  # an engine that builds tutorial-rule recognizers only
-        if args.rule != "tutorial":
-            raise SignlstmError("this web engine knows only --rule tutorial")
-        rule = {}
-    engine = Engine(bundle, settings["threshold"], settings["stability"], args.sentence, workers=args.workers,
-                    max_clients=args.max_clients, data=args.data, models=args.models, **rule)
+    engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,
+                    max_clients=args.max_clients, data=args.data, models=args.models, rule=args.rule,
+                    rest=args.rest, rearm=args.rearm)
     scheme = "https" if args.certfile else "http"
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",

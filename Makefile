@@ -34,7 +34,7 @@ test: $(STAMP) npm browser
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/signlstm live --source demo/rohan937_hello_thanks_iloveyou.npy --headless --out out/demo.mp4 --strip out/demo.png
+	$(BIN)/signlstm live --source demo/s08_stream.npy --headless --out out/demo.mp4 --strip out/demo.png
 
 clean:
 	rm -rf $(VENV) out node_modules

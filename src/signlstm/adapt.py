@@ -23,6 +23,7 @@ the sequences used.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ from .errors import SignlstmError
 EMBEDDING, HEAD = "embedding", "head"
 METHODS = ("top", "head", "ncm")
 TRUNK_MODEL = Path(__file__).resolve().parent / "models" / "trunk"  # the trunk trained on every kind of sign
-RADIUS = 0.9  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
+RADIUS = 1.0  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
 
 
 def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
@@ -350,7 +351,9 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     y = np.array([signs.index(a) for a in support.labels])
     mean, scale = F.mean(0), F.std(0) + 1e-3
     Z = (F - mean) / scale
-    clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
+    with warnings.catch_warnings():  # one shot per sign: "more classes than half the samples" is expected
+        warnings.simplefilter("ignore", UserWarning)
+        clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
     counts = np.bincount(y, minlength=len(signs))
     weights = {"mean": mean, "scale": scale, "prototypes": np.stack([Z[y == j].mean(0) for j in range(len(signs))]),
                "radii": radius * np.sqrt(1.0 + 1.0 / counts), "kernel": clf.coef_.T, "bias": clf.intercept_}

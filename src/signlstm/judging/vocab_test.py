@@ -31,13 +31,25 @@ def test_a_trunk_never_sees_the_held_out_person():
 
 
 def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
-    from signlstm.adapt import TRUNK_MODEL
+    from signlstm.adapt import RADIUS, TRUNK_MODEL
 
     task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
-                seeds=[0], radius=0.9, tutorial=[], tutorial_epochs=None)
+                seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None)
     (row,) = vocab.run_person(task)["rows"]
     assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
     assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and 0 < row["seconds"] < 120
     assert 0 <= row["rejected"] <= 1
     summ = vocab.summary({"shots": [3], "rows": [row]})
     assert summ[3]["mean"]["acc"] == row["acc"] and np.isnan(summ[3]["mean"]["tutorial_acc"])
+
+
+def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
+    from signlstm.cli import main
+    from signlstm.models.bundle import load_bundle
+
+    assert main(["trunk", "--data", str(shared_path("data", "vocab", "s23.npz")), "--out", str(tmp_path / "t"),
+                 "--epochs", "1"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    b = load_bundle(tmp_path / "t")
+    assert b.labels[-1] == "none" and sorted(b.labels[:-1]) == sorted(f"s23/{a}" for a in np.load(
+        shared_path("data", "vocab", "s23.npz"))["actions"])

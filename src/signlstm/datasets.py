@@ -564,15 +564,30 @@ def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Datase
                    [f"{data.sources[i]}#no-hands" for i in idx], [NONE])
 
 
-def add_negatives(data: Dataset, paths, length: int | None = None, synthetic: float = 0.15,
-                  seed: int = 0) -> Dataset:
-    """``data`` plus recordings of other signs (``paths``), every sequence labelled :data:`NONE`, group = file stem,
-    plus ``synthetic`` x len(data) no-hand windows made from ``data`` itself (see :func:`no_hand_windows`)."""
-    parts = [data]
-    if paths:
-        other = load(paths, length=length or data.seq_len)
+def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: int = 0,
+                 synthetic: float = 0.15) -> Dataset:
+    """The one training-set builder used by every trainer (``train``, cross-validation, few-shot bases).
+
+    ``data`` (signs) less the ``held_out`` people, with ``fixes`` (a fixes file or its rows, see
+    :mod:`signlstm.fixes`) applied. With ``negatives`` (paths or a :class:`Dataset` of other signs, any labels;
+    held-out people's recordings left out; ``[]`` for none recorded) the rejection label :data:`NONE` is trained:
+    those recordings plus ``synthetic`` x len no-hand windows of the training signers (see :func:`no_hand_windows`).
+    Without ``negatives`` the model learns the signs only (the tutorial's setup).
+    """
+    from .fixes import apply_fixes
+
+    held = list(held_out)
+    train = data.subset(~np.isin(data.groups, held)) if held else data
+    if fixes is not None:
+        train = apply_fixes(train, fixes)
+    if negatives is None:
+        return train
+    parts = [train]
+    other = negatives if isinstance(negatives, Dataset) else load(negatives, length=train.seq_len) if negatives else None
+    if other is not None:
+        if held:
+            other = other.subset(~np.isin(other.groups, held))
         parts.append(Dataset(other.X, np.full(len(other), NONE), other.groups, other.sources, [NONE]))
     if synthetic:
-        parts.append(no_hand_windows(data.subset(data.labels != NONE), synthetic, seed))
-    actions = [a for a in data.actions if a != NONE] + [NONE]
-    return concat(parts, actions)
+        parts.append(no_hand_windows(train.subset(train.labels != NONE), synthetic, seed))
+    return concat(parts, [a for a in train.actions if a != NONE] + [NONE])

@@ -28,16 +28,12 @@ STRIP_MAX = 6
 def open_input(spec, face: bool = True):
     """(stream, detect) for ``--source``: saved keypoints replay with ``detect=None``; else frames + Holistic
     (without the face mesh when ``face`` is False)."""
-    from .landmarks import Holistic, KeypointReplay, is_keypoint_file
-    from .sources import open_source
+    from .landmarks import Holistic
+    from .sources import open_stream
 
-    if not str(spec).isdigit() and is_keypoint_file(spec):
-        return KeypointReplay(spec), None
-    if str(spec).endswith(".npz"):
-        from .errors import BadInput
-
-        raise BadInput(spec, "a packed dataset, not a stream: pass a (frames, 1662) .npy or an MP_Data sequence folder")
-    source = open_source(spec)
+    source = open_stream(spec)
+    if source.keypoints:
+        return source, None
     try:
         return source, Holistic(face=face)
     except BaseException:

@@ -40,9 +40,9 @@ class _TensorBoard(keras.callbacks.Callback):
 
     def __init__(self, logdir: str):
         super().__init__()
-        from tensorboardX import SummaryWriter
+        from .errors import optional
 
-        self.writer = SummaryWriter(logdir)
+        self.writer = optional("tensorboardX", "logs", "--logdir").SummaryWriter(logdir)
 
     def on_epoch_end(self, epoch, logs=None):
         for k, v in (logs or {}).items():

@@ -46,8 +46,7 @@ def run(args):
     bundle = common.open_model(args)
     from .. import adapt
 
-    if hasattr(adapt, "use_compilation_cache"):  # as `signlstm adapt` does: the page's adapt compiles once
-        adapt.use_compilation_cache()
+    adapt.use_compilation_cache()  # as `signlstm adapt` does: the page's adapt compiles once
     engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,
                     max_clients=args.max_clients, data=args.data, models=args.models, rule=args.rule,
                     rest=args.rest, rearm=args.rearm)

@@ -199,7 +199,7 @@ class Session:
         self.frames = 0
         self.closed = False
         self.lock = asyncio.Lock()  # held while an image is processed; a model switch waits for it
-        self.guard = threading.Lock()  # the recognizer and recorder, shared with the image pool's threads
+        self.guard = threading.Lock()  # the recognizer and recorder: the loop and the image pool's threads use them
         self.adapt_task: asyncio.Task | None = None
         self.adapt_state: dict = {"state": "idle"}
 
@@ -221,7 +221,7 @@ class Session:
                 async with self.lock:
                     reply, frames = await loop.run_in_executor(e.pool, self.process, data)
                     if self.recorder is not None:
-                        reply["recording"] = await loop.run_in_executor(e.pool, self.record_frames, frames)
+                        reply["recording"] = await loop.run_in_executor(e.pool, self._record_guarded, frames)
         except BadMessage:
             e.messages["refused"] += 1
             raise
@@ -240,7 +240,12 @@ class Session:
             self.detect_face = face
         keypoints = self.detect(image)
         extra = {"width": int(image.shape[1]), "height": int(image.shape[0]), "points": points(keypoints)}
-        return self.steps(keypoints[None], extra), keypoints[None]
+        with self.guard:
+            return self.steps(keypoints[None], extra), keypoints[None]
+
+    def _record_guarded(self, frames: np.ndarray) -> dict:
+        with self.guard:
+            return self.record_frames(frames) if self.recorder is not None else {"phase": "cancelled"}
 
     def steps(self, frames: np.ndarray, extra: dict) -> dict:
         """The recognizer over ``frames``: the reply (last probabilities, a word if one came, the sentence)."""
@@ -255,7 +260,7 @@ class Session:
         return out
 
     def record_frames(self, frames: np.ndarray) -> dict:
-        """Feed the recorder (it writes each sequence whole); its status for the page."""
+        """Feed the recorder (it writes each sequence whole); its status for the page. The caller holds the guard."""
         r = self.recorder
         status = {"name": self.name}
         for f in frames:

@@ -10,7 +10,7 @@ The two runtimes share ``pose_landmark_full.tflite`` byte for byte, but the pack
 from the wheel's, and its graph (``HolisticLandmarkGpu``) takes the image as a WebGL texture and crops the hand and
 face regions there where Python's graph does it on the CPU, so a hand at the detection threshold can be found by one and not the other. On the three signs (one hand, clearly in
 view) they agree in at least 95 % of frames; on ``soup`` (two hands crossing, at the threshold in many frames; its
-MEDIA.md row) in 72-87 % over four runs, the landmarks of the hands both found within 0.4 % of the image. The bar
+MEDIA.md row) in 68-87 % over six runs, the landmarks of the hands both found within 0.4 % of the image. The bar
 for soup is set below that (60 %) to catch a broken mapping (left/right swapped, a part missing), not the threshold.
 """
 from __future__ import annotations

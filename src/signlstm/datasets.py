@@ -555,13 +555,16 @@ class SequenceWriter:
 def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:
     """Synthetic negatives: a share of ``data``'s sequences with both hands removed (idle / no-hand windows), every
     third of them with the person removed too (an empty room: all zeros), labelled :data:`NONE`, each kept in the
-    group (signer) of the sequence it came from."""
+    group (signer) of the sequence it came from; held as ``data`` holds its frames (same columns and dtype)."""
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(data), int(round(share * len(data))), replace=False))
-    X = layout.without_hands(data.X[idx])
-    X[::3] = 0.0
-    return Dataset(X, np.full(len(idx), NONE), data.groups[idx].copy(),
-                   [f"{data.sources[i]}#no-hands" for i in idx], [NONE])
+    sub = data.subset(idx)
+    frames = np.array(sub.frames, copy=True)
+    cols = np.arange(layout.FRAME_SIZE) if sub.columns is None else sub.columns
+    frames[..., (cols >= layout.LEFT_HAND.start) & (cols < layout.RIGHT_HAND.stop)] = 0
+    frames[::3] = 0
+    return Dataset(frames, np.full(len(idx), NONE), sub.groups.copy(), [f"{s}#no-hands" for s in sub.sources], [NONE],
+                   columns=sub.columns)
 
 
 def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: int = 0,
@@ -583,7 +586,9 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
     if negatives is None:
         return train
     parts = [train]
-    other = negatives if isinstance(negatives, Dataset) else load(negatives, length=train.seq_len) if negatives else None
+    parts_held = None if train.columns is None else [p.name for p in layout.PARTS if np.isin(p.start, train.columns)]
+    other = (negatives if isinstance(negatives, Dataset) else
+             load(negatives, length=train.seq_len, parts=parts_held, dtype=train.frames.dtype) if negatives else None)
     if other is not None:
         if held:
             other = other.subset(~np.isin(other.groups, held))

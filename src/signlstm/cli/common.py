@@ -30,18 +30,16 @@ def add_judging(p):
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def load_data(args, actions=None, require_all=False):
-    from ..datasets import load
+def load_data(args, actions=None, require_all=False, parts=None, dtype=None):
+    """``--data`` as one dataset; ``parts`` and ``dtype`` keep only what a model reads (see ``datasets.Dataset``)."""
+    import numpy as np
+
+    from ..datasets import describe_skipped, load
 
     data = load(args.data, actions=actions or args.actions, length=args.length, skip_bad=args.skip_bad,
-                require_all=require_all)
+                require_all=require_all, parts=parts, dtype=dtype or np.float32)
     if data.skipped:
-        reasons = {}
-        for _, why in data.skipped:
-            key = why.split(":")[0]
-            reasons[key] = reasons.get(key, 0) + 1
-        print(f"skipped {len(data.skipped)} bad sequence(s): " + "; ".join(f"{n} x {k}" for k, n in reasons.items()),
-              file=sys.stderr)
+        print(describe_skipped(data.skipped), file=sys.stderr)
     return data
 
 

@@ -17,13 +17,19 @@ def register(sub):
 
 
 def run(args):
+    import numpy as np
+
     from ..datasets import training_set
+    from ..models import recipes
     from ..models.bundle import save_bundle
     from ..training import fit
 
-    data = training_set(common.load_data(args, require_all=True), fixes=args.fixes, negatives=args.negatives,
-                        seed=args.seed)
-    bundle = fit(data, args.arch, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
+    # Only the parts the recipe's model reads, as float16 (the packed files' own precision): 15,480 bytes per
+    # 30-frame sequence for the default recipe instead of 199,440.
+    recipe = recipes.get(args.arch)
+    data = common.load_data(args, require_all=True, parts=recipe.parts_read, dtype=np.float16)
+    data = training_set(data, fixes=args.fixes, negatives=args.negatives, seed=args.seed)
+    bundle = fit(data, recipe, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
     if args.fixes:
         bundle.meta["training"]["fixes"] = str(args.fixes)
     if args.negatives:

@@ -53,9 +53,14 @@ class Bundle:
         return int(self.meta["seq_len"])
 
     @property
+    def parts_read(self) -> list[str]:
+        """The parts of the frame the model reads (``layout.PARTS`` names; all of them unless the bundle says)."""
+        return list(self.meta.get("parts_read", [p.name for p in layout.PARTS]))
+
+    @property
     def reads_face(self) -> bool:
         """False when the model ignores the face block, so landmarks can skip MediaPipe's face mesh."""
-        return "face" in self.meta.get("parts_read", [p.name for p in layout.PARTS])
+        return "face" in self.parts_read
 
     @property
     def reject_label(self) -> str | None:

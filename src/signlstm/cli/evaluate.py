@@ -16,13 +16,10 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..datasets import describe_skipped, open_sources, stream
+    from ..datasets import describe_skipped, stream
     from ..judging.metrics import evaluate, format_report, plot_confusion
-    from ..limits import return_freed_memory
 
-    return_freed_memory()  # one chunk at a time: freed chunks go back to the system
-    sources = open_sources(args.data, args.actions, args.length, args.skip_bad)  # headers: before the model loads
-    bundle = common.open_model(args)
+    sources, bundle = common.open_streamed(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     result = evaluate(bundle, stream(args.data, actions=actions, sources=sources))

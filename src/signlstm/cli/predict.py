@@ -14,13 +14,10 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import describe_skipped, no_person, open_sources, stream
+    from ..datasets import describe_skipped, no_person, stream
     from ..errors import SignlstmError
-    from ..limits import return_freed_memory
 
-    return_freed_memory()  # one chunk at a time: freed chunks go back to the system
-    sources = open_sources(args.data, args.actions, args.length, args.skip_bad)  # headers: before the model loads
-    bundle = common.open_model(args)
+    sources, bundle = common.open_streamed(args)
     i = empty = 0
     skipped = []
     if sources[0].seq_len != bundle.seq_len:

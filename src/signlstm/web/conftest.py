@@ -34,15 +34,12 @@ def clip_frames(name: str, size=SEND_SIZE, quality: int = 75) -> list[bytes]:
     """The clip's frames as the page sends them: scaled to ``size`` and JPEG-encoded."""
     import cv2
 
-    cap = cv2.VideoCapture(str(shared_path("media", CLIPS[name])))
+    from signlstm.sources import read_frames
+
     out = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
+    for frame in read_frames(shared_path("media", CLIPS[name])):
         frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
         out.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes())
-    cap.release()
     assert len(out) >= 30, f"{name}: only {len(out)} frames"
     return out
 
@@ -51,17 +48,14 @@ def to_y4m(name: str, out, size=(640, 360), fps: int = 25) -> None:
     """The clip as an uncompressed YUV4MPEG2 file (4:2:0), which Chromium's fake camera plays in a loop."""
     import cv2
 
-    cap = cv2.VideoCapture(str(shared_path("media", CLIPS[name])))
+    from signlstm.sources import read_frames
+
     w, h = size
     with open(out, "wb") as f:
         f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
+        for frame in read_frames(shared_path("media", CLIPS[name])):
             frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
             f.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
-    cap.release()
 
 
 def stamp(frame: np.ndarray, index: int) -> np.ndarray:

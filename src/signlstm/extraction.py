@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import layout, parallel
-from .errors import BadInput, SignlstmError
+from .errors import BadInput
 from .sources import VIDEO_SUFFIXES
 
 MODES = ("window", "resample")

@@ -3,13 +3,12 @@
 Every benchmark that tests a person on a model that never saw them (few-shot, streams, vocabularies) asks
 :func:`fold_bases` for its bases. A base is trained on the training set that :func:`signlstm.datasets.training_set`
 builds from every recording in ``paths`` (and ``negatives``) except the held-out person's. Bases are cached under
-:func:`signlstm.files.cache_dir` in a folder named by a hash of the inputs' content, the options and the training code, so a
-changed file or recipe trains new bases and an unchanged one reuses them.
+:func:`signlstm.files.cache_dir` in a folder named by a hash of the inputs' content, the options and the training
+code, so a changed file or recipe trains new bases and an unchanged one reuses them.
 """
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from pathlib import Path
 

@@ -30,13 +30,14 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
     args = build_parser().parse_args(argv)
+    name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
     try:
         return args.run(args) or 0
     except SignlstmError as e:
-        print(f"signlstm {args.command}: error: {e}", file=sys.stderr)
+        print(f"signlstm {name}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"signlstm {args.command}: interrupted", file=sys.stderr)
+        print(f"signlstm {name}: interrupted", file=sys.stderr)
         return 130
 
 

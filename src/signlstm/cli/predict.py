@@ -16,6 +16,7 @@ def register(sub):
 def run(args):
     from ..datasets import describe_skipped, no_person, stream
     from ..errors import SignlstmError
+    from ..recognizer import decide
 
     sources, bundle = common.open_streamed(args)
     i = empty = 0
@@ -29,7 +30,7 @@ def run(args):
         probs = iter(bundle.predict(X[~gone]))
         for src, true, none in zip(chunk.sources, chunk.labels, gone):
             p = None if none else next(probs)
-            label = None if none else bundle.labels[int(p.argmax())]
+            label = None if none else str(decide(bundle.labels, p, reject=bundle.reject_label)[0])
             if args.json:
                 line = {"file": src, "index": i, "label": label, "true": str(true)}
                 print(json.dumps({**line, "no_person": True} if none else

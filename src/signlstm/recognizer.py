@@ -91,7 +91,12 @@ class Recognizer:
         self.seq_len = bundle.seq_len
         self.classify = classify or bundle.classify
         self.threshold, self.rule, self.rest, self.rearm = threshold, rule, rest, rearm
-        self.window: deque = deque(maxlen=self.seq_len)
+        # The window: the last ``held`` frames, rows ``end - held .. end`` of ``_buf`` (a ring of 2 * seq_len rows,
+        # moved to a fresh buffer when full), so a full window is a view, never a stack of frames. Rows a window
+        # handed to ``classify`` showed are never written again (a caller may keep the windows it was given).
+        self._buf: np.ndarray | None = None
+        self._end = 0
+        self._held = 0
         self.recent: deque = deque(maxlen=stability)
         self.sentence: deque = deque(maxlen=sentence)
         self.words: list[str] = []  # every word emitted, for the summary
@@ -100,32 +105,71 @@ class Recognizer:
         self.rejected = 0  # rejected windows in a row
         self.said: str | None = None  # the word of the sign in progress (stream rule)
 
+    @property
+    def window(self) -> np.ndarray:
+        """The frames held, oldest first (at most ``seq_len``; a read-only view)."""
+        if self._buf is None:
+            return np.zeros((0, layout.FRAME_SIZE), np.float32)
+        view = self._buf[self._end - self._held:self._end]
+        view.flags.writeable = False
+        return view
+
     def update(self, keypoints: np.ndarray) -> Step:
         """Add one (1662,) frame; classify when the window is full; maybe emit a word."""
+        step, window = self.advance(keypoints)
+        return step if window is None else self.conclude(step, self.classify(window))
+
+    def advance(self, keypoints: np.ndarray) -> tuple[Step, np.ndarray | None]:
+        """The first half of :meth:`update`: add the frame (and the stream rule's boundaries); (the step, the window
+        to classify once it is full, else None). :meth:`conclude` with that window's probabilities must follow before
+        the next frame (a batch of streams classifies all their windows at once between the two)."""
         frame = np.asarray(keypoints, np.float32)
-        self.window.append(frame)
+        self._append(frame)
         step = Step(self.frames)
         self.frames += 1
         if self.rule == "stream":
             self._boundaries(frame)
-        if len(self.window) == self.seq_len:
-            step.probs = np.asarray(self.classify(np.stack(self.window)))
-            label = str(decide(self.labels, step.probs, reject=self.reject)[0])
-            self.recent.append(label)
-            if self._emits(label, float(step.probs[self.labels.index(label)])):
-                self.sentence.append(label)
-                self.words.append(label)
-                self.said = label
-                step.word = label
+        step.sentence = list(self.sentence)
+        if self._held < self.seq_len:
+            return step, None
+        return step, self.window
+
+    def conclude(self, step: Step, probs: np.ndarray) -> Step:
+        """The second half of :meth:`update`: the decision on the window's probabilities; maybe a word."""
+        step.probs = np.asarray(probs)
+        label = str(decide(self.labels, step.probs, reject=self.reject)[0])
+        self.recent.append(label)
+        if self._emits(label, float(step.probs[self.labels.index(label)])):
+            self.sentence.append(label)
+            self.words.append(label)
+            self.said = label
+            step.word = label
         step.sentence = list(self.sentence)
         return step
 
+    def _append(self, frame: np.ndarray) -> None:
+        if self._buf is None:
+            self._buf = np.zeros((2 * self.seq_len, *frame.shape), np.float32)
+        elif self._buf.shape[1:] != frame.shape:
+            raise ValueError(f"a frame of shape {frame.shape} after frames of shape {self._buf.shape[1:]}")
+        elif self._end == len(self._buf):  # full: the last seq_len - 1 frames go to a fresh buffer
+            keep = min(self._held, self.seq_len - 1)
+            self._renew(self._buf[self._end - keep:self._end])
+        self._buf[self._end] = frame
+        self._end += 1
+        self._held = min(self._held + 1, self.seq_len)
+
+    def _renew(self, frames: np.ndarray) -> None:
+        buf = np.empty_like(self._buf)
+        buf[:len(frames)] = frames
+        self._buf, self._end, self._held = buf, len(frames), len(frames)
+
     def _boundaries(self, frame: np.ndarray) -> None:
         """Stream rule: a rest of ``rest`` hand-less frames ends the sign and hides the hands of the frames before."""
-        self.idle = 0 if layout.hands_present(frame[None])[0] else self.idle + 1
+        # layout.hands_present for one frame: the two hand blocks are adjacent, a hand is there when any value is
+        self.idle = 0 if frame[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop].any() else self.idle + 1
         if self.idle == self.rest:
-            for k in range(len(self.window)):
-                self.window[k] = layout.without_hands(self.window[k][None])[0]
+            self._renew(layout.without_hands(self.window))
             self.said = None
             self.recent.clear()
 
@@ -145,7 +189,7 @@ class Recognizer:
 
     def reset(self) -> None:
         """Forget the window, the stability history and the sign in progress (the sentence stays)."""
-        self.window.clear()
+        self._held = 0
         self.recent.clear()
         self.idle = self.rejected = 0
         self.said = None

@@ -35,7 +35,8 @@ from .errors import SignlstmError
 EMBEDDING, HEAD = "embedding", "head"
 METHODS = ("top", "head", "ncm")
 TRUNK_MODEL = Path(__file__).resolve().parent / "models" / "trunk"  # the trunk trained on every kind of sign
-RADIUS = 1.0  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
+RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
+WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
 
 
 def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
@@ -294,19 +295,55 @@ def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embed
     return W1, W, b
 
 
+def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RADIUS, within: float = WITHIN,
+               C: float = 1.0) -> dict:
+    """The weights of an :class:`~signlstm.models.architectures.OpenSetHead` for trunk features ``F`` of labels ``y``.
+
+    Standardisation: each feature is divided by a blend of its total spread over the support and its spread within a
+    sign (pooled over the signs, ``within`` of the weight when every sign has at least 2 shots, less with fewer
+    degrees of freedom, none at 1 shot): distances then count mostly the variation that separates signs, not the
+    variation between two recordings of one sign. Classifier: shrinkage LDA (Ledoit-Wolf) on the standardised
+    features when there are more recordings than signs, else a logistic regression (L2, ``C``). Rejection: each
+    sign's prototype is its mean; a window farther than ``radius`` * sqrt(1 + 1/n) from every prototype (n: the
+    sign's shots) is ``none``.
+    """
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.linear_model import LogisticRegression
+
+    F = np.asarray(F, np.float64)
+    counts = np.bincount(y, minlength=n_classes)
+    mean, total = F.mean(0), F.std(0) + 1e-3
+    Z = (F - mean) / total
+    centres = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
+    dof = len(Z) - n_classes
+    w = within * min(1.0, dof / n_classes)
+    spread = (((Z - centres[y]) ** 2).sum(0) / dof) if dof > 0 else np.ones(Z.shape[1])
+    scale = total * np.sqrt((1.0 - w) + w * spread) + 1e-6
+    Z = (F - mean) / scale
+    with warnings.catch_warnings():  # one shot per sign: "more classes than half the samples" is expected
+        warnings.simplefilter("ignore", UserWarning)
+        if dof > 0:
+            clf = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z, y)
+        else:
+            clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
+    kernel, bias = clf.coef_.T, np.atleast_1d(clf.intercept_)
+    if n_classes == 2:  # scikit-learn's binary models have one output: logits (0, w x + b)
+        kernel, bias = np.concatenate([np.zeros_like(kernel), kernel], 1), np.concatenate([[0.0], bias])
+    weights = {"mean": mean, "scale": scale, "prototypes": np.stack([Z[y == j].mean(0) for j in range(n_classes)]),
+               "radii": radius * np.sqrt(1.0 + 1.0 / counts), "kernel": kernel, "bias": bias}
+    return {k: np.asarray(v, np.float32) for k, v in weights.items()}
+
+
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
-                C: float = 1.0, log=None) -> Bundle:
+                C: float = 1.0, log=None, within: float = WITHIN) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
 
     The support windows (at most ``shots`` per sign, seeded choice) go once through the trunk (``base`` cut where
-    :func:`split_model` cuts it); the features are standardised with the support's own mean and spread; a logistic
-    regression (L2, ``C``) on them names the sign; each sign's prototype is its mean standardised feature vector,
-    and a window farther than ``radius`` * sqrt(1 + 1/n) (n: that sign's shots, the spread of a mean of n) from
-    every prototype is ``none`` (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs
-    is needed. The base's own labels are not kept: the vocabulary is the data's.
+    :func:`split_model` cuts it); :func:`vocab_head` fits the sign classifier and the prototypes with their radius
+    (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The base's own
+    labels are not kept: the vocabulary is the data's.
     """
     import keras
-    from sklearn.linear_model import LogisticRegression
 
     from .models.architectures import build_openset_model
 
@@ -322,18 +359,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     F = batched_forward(keras.Model(inp, cut), chunk=256)(support.X)
     tick = {"trunk": time.time() - t0}
     y = np.array([signs.index(a) for a in support.labels])
-    mean, scale = F.mean(0), F.std(0) + 1e-3
-    Z = (F - mean) / scale
-    with warnings.catch_warnings():  # one shot per sign: "more classes than half the samples" is expected
-        warnings.simplefilter("ignore", UserWarning)
-        clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
-    counts = np.bincount(y, minlength=len(signs))
-    weights = {"mean": mean, "scale": scale, "prototypes": np.stack([Z[y == j].mean(0) for j in range(len(signs))]),
-               "radii": radius * np.sqrt(1.0 + 1.0 / counts), "kernel": clf.coef_.T, "bias": clf.intercept_}
-    if len(signs) == 2:  # scikit-learn's binary model has one output: logits (0, w x + b)
-        weights["kernel"] = np.concatenate([np.zeros_like(clf.coef_.T), clf.coef_.T], 1)
-        weights["bias"] = np.concatenate([[0.0], clf.intercept_])
-    weights = {k: np.asarray(v, np.float32) for k, v in weights.items()}
+    weights = vocab_head(F, y, len(signs), radius=radius, within=within, C=C)
     model = build_openset_model(inp, cut, weights)
     tick["fit"] = time.time() - t0
     labels = signs + [NONE]
@@ -347,7 +373,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         "adapted": {
             "base": {"path": str(base.path) if base.path else None, "labels": len(base.labels),
                      "arch": base.meta.get("arch")},
-            "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "C": C,
+            "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "within": within, "C": C,
             "sequences": {a: int((support.labels == a).sum()) for a in signs},
             "sources": list(support.sources),
             "seconds": round(seconds, 2),

@@ -194,3 +194,24 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
     meta = json.loads((tmp_path / "mine" / "signlstm.json").read_text())
     assert meta["adapted"]["method"] == "vocab" and set(meta["adapted"]["sequences"].values()) == {5}
     assert "to meet ñandú" in meta["labels"]
+
+
+def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_count():
+    from signlstm.adapt import vocab_head
+
+    rng = np.random.default_rng(0)
+    # feature 0 separates the signs, feature 1 varies only between recordings of one sign
+    centres = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 0.0]])
+    for shots in (1, 5):
+        y = np.repeat(np.arange(3), shots)
+        F = centres[y] + rng.normal(0, [0.1, 2.0], (len(y), 2)) * (shots > 1)
+        w = vocab_head(F, y, 3, radius=1.0)
+        assert w["kernel"].shape == (2, 3) and w["prototypes"].shape == (3, 2)
+        np.testing.assert_allclose(w["radii"], np.sqrt(1 + 1 / shots), rtol=1e-6)
+        if shots == 1:  # no spread within a sign to measure: the total spread alone
+            np.testing.assert_allclose(w["scale"], F.std(0) + 1e-3, rtol=1e-5, atol=1e-5)
+        else:  # the within-sign noise (feature 1) keeps its total spread, the separating feature 0 counts more
+            ratio = w["scale"] / (F.std(0) + 1e-3)
+            assert ratio[1] > 0.95 and ratio[0] < 0.75
+    w = vocab_head(centres[[0, 0, 1, 1]] + rng.normal(0, 0.1, (4, 2)), np.array([0, 0, 1, 1]), 2)
+    assert w["kernel"].shape == (2, 2) and not w["kernel"][:, 0].any()  # binary: logits (0, w x + b)

@@ -18,7 +18,7 @@ def register(sub):
                    help="the same as --method vocab")
     p.add_argument("--radius", type=float,
                    help="with vocab: how far from your recordings a window may be and still be a sign (default "
-                        "1.0; smaller rejects more)")
+                        "1.1; smaller rejects more)")
     p.add_argument("--negatives", nargs="+", metavar="PATH",
                    help="recordings of other signs or idle moments, as extra examples of the base's 'none'")
     p.set_defaults(run=run)

@@ -192,7 +192,7 @@ def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid
             "fps_median": round(float(np.median(rates)), 2), "server_ms_p50": pct(server, 50),
             "server_ms_p95": pct(server, 95), "rtt_ms_p95": pct(rtt, 95), "errors": len(errors),
             "first_error": errors[0] if errors else None, "server_cpu_cores": round(cpu / wall, 2),
-            "clients_cpu_cores": round(own / wall, 2)}
+            "clients_cpu_cores": round(own / wall, 2), "load1": round(os.getloadavg()[0], 2)}
 
 
 def main(argv=None) -> int:
@@ -230,9 +230,11 @@ def main(argv=None) -> int:
         try:
             if not args.json:
                 print(f"signlstm serve on {url}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-                      f"{platform.platform()}; {args.seconds:g} s a run at {args.fps:g} fps a page")
+                      f"{platform.platform()}; {args.seconds:g} s a run at {args.fps:g} fps a page; load average "
+                      f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} (load1: the 1-minute load at the end of each "
+                      "run, this test's own processes included)")
                 print(f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}"
-                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}{'cli cores':>10}  held")
+                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}{'cli cores':>10}{'load1':>7}  held")
             for path, counts, data in (("keypoints", args.clients, stream), ("images", args.image_clients, frames)):
                 for n in counts:
                     r = run(path, n, url, data, args.seconds, args.fps, proc.pid)
@@ -243,7 +245,8 @@ def main(argv=None) -> int:
                     else:
                         print(f"{path:<10}{n:>6}{r['fps_min']:>9.1f}{r['fps_median']:>9.1f}{r['server_ms_p50']:>9.2f}"
                               f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}"
-                              f"{r['server_cpu_cores']:>10.2f}{r['clients_cpu_cores']:>10.2f}  {'yes' if r['held'] else 'no'}"
+                              f"{r['server_cpu_cores']:>10.2f}{r['clients_cpu_cores']:>10.2f}{r['load1']:>7.2f}"
+                              f"  {'yes' if r['held'] else 'no'}"
                               + (f"  ({r['first_error']})" if r["errors"] else ""), flush=True)
         finally:
             proc.terminate()

@@ -1,165 +1,192 @@
 """One compiled call for the windows of every page that is ready: the keypoint path's classifier.
 
-Keypoint messages of all pages are queued; everything queued is handled at once, the Python work on the event loop
-itself and only the forward pass in a thread (XLA runs without the GIL; Python work in a second thread would make the
-loop wait for the GIL at each of its many small socket calls: measured, the server answered several times slower),
-reads each message (:func:`~signlstm.web.protocol.unpack`), works out the windows each page's recognizer will
-classify (its last ``seq_len`` frames after each new frame), runs them through the model in one forward pass per
-model (padded to a few fixed batch sizes, each compiled once), and then lets each page's
-:class:`~signlstm.recognizer.Recognizer` step through its frames with those probabilities in hand
-(:class:`Precomputed`; a window that is not the one foreseen is classified on its own, so the result is always the
-recognizer's own). A bad message fails only its own page's future.
+Keypoint messages of all pages are queued as they arrive (:meth:`Batcher.put`, no task per message) and answered in
+rounds, all on the event loop. A round reads what was queued (:func:`~signlstm.web.protocol.unpack`; a bad message
+fails only its own page's reply), takes the next frame of every page that has one, moves each page's
+:class:`~signlstm.recognizer.Recognizer` one frame on (:meth:`~signlstm.recognizer.Recognizer.advance`: its window
+is a view of its ring buffer), runs all those windows through the model in one forward pass per model (copied into
+a reused batch padded to a few fixed sizes, each compiled once), then gives each recognizer its probabilities
+(:meth:`~signlstm.recognizer.Recognizer.conclude`). A recognizer sees exactly what ``update`` would have shown it:
+the same windows in the same order, one frame at a time. A message is answered when its last frame is concluded.
+
+Rounds start at most every ``tick`` seconds, so the messages of a few milliseconds share one forward pass. The
+forward pass runs on the loop's own thread: a round is one piece of work with nothing between a window and its
+probabilities, and on a busy machine it waits for no other thread (measured with ``tools/loadtest.py``, 50 pages,
+load average 6-7 on 2 cores: p95 19-21 ms inline, 32-135 ms with the forward pass handed to a thread and back).
 """
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 
 import numpy as np
 
-SIZES = (1, 4, 16, 32, 64)  # batch sizes compiled; a batch is padded to the next one, larger ones are split
-
-
-class Precomputed:
-    """A recognizer's ``classify``: the probabilities computed in the batch for the windows it was told to expect,
-    else the bundle's own fast path."""
-
-    def __init__(self, bundle):
-        self.bundle = bundle
-        self.ready: deque = deque()  # (window, probs) in the order the recognizer will ask
-
-    def __call__(self, window: np.ndarray) -> np.ndarray:
-        while self.ready:
-            expected, probs = self.ready.popleft()
-            if expected.shape == window.shape and np.array_equal(expected, window):
-                return probs
-        return self.bundle.classify(window)
-
-
-def upcoming_windows(window, frames: np.ndarray, seq_len: int) -> list[np.ndarray]:
-    """The windows a recognizer holding ``window`` (its deque of frames) classifies as ``frames`` arrive."""
-    held = [np.asarray(f, np.float32) for f in list(window)[-(seq_len - 1):]] if seq_len > 1 else []
-    out = []
-    for f in frames:
-        held.append(np.asarray(f, np.float32))
-        held = held[-seq_len:]
-        if len(held) == seq_len:
-            out.append(np.stack(held))
-    return out
+SIZES = (1, 4, 8, 16, 32)  # batch sizes compiled; a batch is padded to the next one, larger ones split (measured:
+# per window 32 costs the least; 64 windows take longer than two calls of 32)
+TICK = 0.004  # seconds between the starts of two rounds, at least
 
 
 class Forward:
-    """The model's forward pass for batches of windows, padded to :data:`SIZES` (compiled once each)."""
+    """The model's forward pass for batches of windows, padded to :data:`SIZES` (compiled once each). Call it from
+    one thread at a time (its batch buffer is reused)."""
 
     def __init__(self, bundle, warm: bool = True):
         from ..models.bundle import fast_forward
 
         self.run = fast_forward(bundle.model)
         self.seq_len = bundle.seq_len
+        self.features = bundle.model.input_shape[-1]
+        self.buffer = np.zeros((SIZES[-1], self.seq_len, self.features), np.float32)
         if warm:
             for n in SIZES:
-                self.run(np.zeros((n, self.seq_len, bundle.model.input_shape[-1]), np.float32))
+                self.run(self.buffer[:n])
 
     def __call__(self, windows: list[np.ndarray]) -> np.ndarray:
-        """Probabilities of (seq_len, features) windows, copied once into zero-padded batches."""
+        """Probabilities of (seq_len, features) windows, each copied once into the batch."""
         out = []
         for at in range(0, len(windows), SIZES[-1]):
             chunk = windows[at:at + SIZES[-1]]
-            batch = np.zeros((next(s for s in SIZES if s >= len(chunk)), *chunk[0].shape), np.float32)
             for i, w in enumerate(chunk):
-                batch[i] = w
-            out.append(self.run(batch)[:len(chunk)])
+                self.buffer[i] = w
+            size = next(s for s in SIZES if s >= len(chunk))
+            out.append(self.run(self.buffer[:size])[:len(chunk)])
         return np.concatenate(out)
 
 
+class Message:
+    """One keypoint message on its way: its frames, how many are stepped, and what its reply needs."""
+
+    __slots__ = ("session", "data", "done", "arrived", "frames", "t", "next", "word", "step")
+
+    def __init__(self, session, data: bytes, done, arrived: float):
+        self.session, self.data, self.done, self.arrived = session, data, done, arrived
+        self.frames = None
+        self.t = 0.0
+        self.next = 0
+        self.word = None
+        self.step = None
+
+
 class Batcher:
-    """Queues keypoint messages on the event loop and handles all that are queued at once: reading and the
-    recognizers' steps in the loop's thread, the forward pass in ``pool``'s one thread."""
+    """Queues keypoint messages on the event loop and answers them in rounds (see the module's text)."""
 
-    def __init__(self, pool):
-        self.pool = pool
-        self.queue: list = []
+    def __init__(self, tick: float = TICK):
+        self.tick = tick
+        self.queue: list[Message] = []  # arrived, not read yet
+        self.pending: dict = {}  # session -> deque of read messages with frames to step (in arrival order)
         self.running = False
-        self.batches = 0
+        self.batches = 0  # forward passes (one per model per round)
         self.windows = 0
+        self.rounds = 0
 
-    async def submit(self, session, data: bytes) -> dict:
-        """The reply to one keypoint message of ``session``, computed with the other pages' messages (a page's
-        messages in the order submitted)."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self.queue.append((session, data, future))
+    def put(self, session, data: bytes, done) -> None:
+        """Queue one keypoint message of ``session``; ``done(reply or BadMessage or error)`` is called later, on the
+        loop (a page's messages are answered in the order put; ``done`` must not block: it hands the reply on)."""
+        self.queue.append(Message(session, data, done, time.perf_counter()))
         if not self.running:
             self.running = True
-            loop.create_task(self._drain())
+            asyncio.get_running_loop().create_task(self._drain())
+
+    async def submit(self, session, data: bytes) -> dict:
+        """The reply to one keypoint message (raises :class:`~signlstm.web.protocol.BadMessage` if refused)."""
+        future = asyncio.get_running_loop().create_future()
+
+        def done(result):
+            if not future.done():
+                (future.set_exception if isinstance(result, BaseException) else future.set_result)(result)
+
+        self.put(session, data, done)
         return await future
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            await asyncio.sleep(0)  # messages that arrived in the same turn of the loop join the batch
-            while self.queue:
-                items, self.queue = self.queue, []
-                try:
-                    pairs = [(s, d) for s, d, _ in items]
-                    read, groups = self._read(pairs)
-                    # only the forward pass runs in the thread: XLA holds no GIL, so the loop goes on meanwhile
-                    probs = await loop.run_in_executor(self.pool, _forward_all, groups)
-                    results = self._steps(pairs, read, probs)
-                except Exception as e:  # a programming error, or the pool is shut down: every page is told
-                    results = [e] * len(items)
-                for (_, _, future), r in zip(items, results):
-                    if not future.done():
-                        (future.set_exception if isinstance(r, BaseException) else future.set_result)(r)
-                await asyncio.sleep(0)  # the replies go out and the next messages come in before the next batch
+            await asyncio.sleep(0)  # messages that arrived in the same turn of the loop join the first round
+            while self.queue or self.pending:
+                started = loop.time()
+                self._read()
+                if self.pending:
+                    self._round()
+                if self.tick and (self.queue or self.pending):
+                    await asyncio.sleep(max(0.0, started + self.tick - loop.time()))
+                else:
+                    await asyncio.sleep(0)  # the replies go out and the next messages come in
         finally:
             self.running = False
 
-    def _read(self, items) -> tuple[list, dict]:
-        """Read every message and foresee the windows its page's recognizer will classify, grouped by model."""
+    def _read(self) -> None:
+        """Unpack what was queued; refused messages are answered at once, the others wait for their rounds."""
         from .protocol import BadMessage, unpack
 
-        read, groups, held = [], {}, {}
-        for session, data in items:
+        items, self.queue = self.queue, []
+        for m in items:
+            s = m.session
+            if s.closed:
+                continue
             try:
-                frames, t, _ = unpack(data, session.need)
+                m.frames, m.t, _ = unpack(m.data, s.need)
             except BadMessage as e:
-                read.append(e)
+                m.frames = e
+                if s in self.pending:  # answered after the page's earlier messages
+                    self.pending[s].append(m)
+                else:
+                    s.finish(m)
                 continue
-            seq_len = session.bundle.seq_len
-            before = list(held.get(id(session), session.recognizer.window))
-            windows = upcoming_windows(before, frames, seq_len)
-            held[id(session)] = [*before, *frames][-seq_len:]  # the page's window once this message is stepped
-            read.append((frames, t, windows))
-            groups.setdefault(id(session.forward), (session.forward, []))[1].extend(windows)
-        self.batches += sum(1 for _, w in groups.values() if w)
-        self.windows += sum(len(w) for _, w in groups.values())
-        return read, groups
+            m.data = None
+            self.pending.setdefault(s, deque()).append(m)
 
-    def _steps(self, items, read, probs) -> list:
-        """Each page's recognizer (and recording) over its frames, in the order its messages came."""
-        probs = {key: iter(p) for key, p in probs.items()}
-        out = []
-        for (session, _), r in zip(items, read):
-            if isinstance(r, BaseException):
-                out.append(r)
+    def _round(self) -> None:
+        """One frame of every page that has one: advance, one forward pass per model, conclude, answer."""
+        stepped, groups, probs = [], {}, {}
+        for s, messages in list(self.pending.items()):
+            m = messages[0]
+            if s.closed:
+                del self.pending[s]
                 continue
-            frames, t, windows = r
-            with session.guard:
-                for w in windows:
-                    session.precomputed.ready.append((w, next(probs[id(session.forward)])))
+            if isinstance(m.frames, BaseException):
+                continue  # a refusal queued behind earlier messages: answered below
+            rec = s.recognizer
+            try:
+                with s.guard:
+                    step, window = rec.advance(m.frames[m.next])
+            except Exception as e:  # noqa: BLE001 - one page's failure is that page's alone
+                m.frames = e
+                continue
+            slot = None
+            if window is not None:
+                group = groups.setdefault(id(s.forward), (s.forward, []))[1]
+                slot = (id(s.forward), len(group))
+                group.append(window)
+            stepped.append((m, rec, step, slot))
+        if groups:
+            self.rounds += 1
+            self.batches += len(groups)
+            self.windows += sum(len(w) for _, w in groups.values())
+            try:
+                probs = {key: forward(windows) for key, (forward, windows) in groups.items()}
+            except Exception as e:  # noqa: BLE001 - a programming error: these pages are told
+                probs = e
+        for m, rec, step, slot in stepped:
+            if slot is not None:
                 try:
-                    reply = session.steps(frames, {"t": t})
-                    if session.recorder is not None:
-                        reply["recording"] = session.record_frames(frames)
-                    out.append(reply)
-                except Exception as e:  # noqa: BLE001 - one page's failure is that page's alone
-                    out.append(e)
-                finally:
-                    session.precomputed.ready.clear()
-        return out
+                    if isinstance(probs, BaseException):
+                        raise probs
+                    with m.session.guard:
+                        rec.conclude(step, probs[slot[0]][slot[1]])
+                except Exception as e:  # noqa: BLE001
+                    m.frames = e
+                    continue
+            m.word = step.word or m.word
+            m.step = step
+            m.next += 1
+        # answer every message whose frames are all stepped (or that failed), each page's in order
+        for s, messages in list(self.pending.items()):
+            while messages and (isinstance(messages[0].frames, BaseException)
+                                or messages[0].next == len(messages[0].frames)):
+                m = messages.popleft()
+                if not s.closed:
+                    s.finish(m)
+            if not messages:
+                del self.pending[s]
 
-
-def _forward_all(groups: dict) -> dict:
-    """The probabilities of every group's windows, one forward pass per model."""
-    return {key: forward(windows) for key, (forward, windows) in groups.items() if windows}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import numpy as np
 
@@ -49,3 +50,105 @@ def test_pages_classified_together_get_the_probabilities_and_words_of_their_own_
                 np.testing.assert_allclose(reply["probs"], step.probs, atol=1e-4)
             assert reply["word"] == step.word and reply["sentence"] == step.sentence
     assert any(r["word"] for replies in got for r in replies)  # words came, so the comparison covers them
+
+
+def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words(tmp_path):
+    """Pages with several messages in flight at once, some of several frames, one refused among them: each page's
+    replies come in its order with what its own recognizer gives (the stream rule, a rest inside a message)."""
+    from signlstm.datasets import load
+    from signlstm.models.bundle import load_bundle
+    from signlstm.recognizer import Recognizer
+    from signlstm.web.engine import Engine
+    from signlstm.web.protocol import BadMessage
+
+    bundle = load_bundle()
+    X = np.asarray(load([shared_path("data", "signers", "s04.npz")]).X[:12], np.float32)
+    X[3, :8, 1536:] = 0  # a rest
+    streams = [X[k * 4:(k + 1) * 4].reshape(-1, X.shape[-1]) for k in range(3)]
+    sizes = [1, 3, 2, 5]
+    mask = protocol.mask_of(bundle.parts_read)
+    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        sessions = [engine.open() for _ in streams]
+
+        async def page(session, stream):
+            tasks, sent, at = [], [], 0
+            while at < len(stream):
+                n = sizes[len(sent) % len(sizes)]
+                tasks.append(asyncio.ensure_future(session.receive(protocol.pack(stream[at:at + n], mask, t=at))))
+                sent.append((at, min(n, len(stream) - at)))
+                if len(sent) == 5:
+                    tasks.append(asyncio.ensure_future(session.receive(b"SK" + bytes(5))))  # refused
+                at += n
+                if len(tasks) % 6 == 0:
+                    await asyncio.sleep(0)  # several in flight, not all
+            return sent, await asyncio.gather(*tasks, return_exceptions=True)
+
+        async def all_pages():
+            return await asyncio.gather(*(page(s, k) for s, k in zip(sessions, streams)))
+
+        got = asyncio.run(all_pages())
+    finally:
+        engine.shutdown()
+    words = 0
+    for stream, (sent, replies) in zip(streams, got):
+        assert isinstance(replies[5], BadMessage) and sum(isinstance(r, BaseException) for r in replies) == 1
+        replies = [r for r in replies if not isinstance(r, BaseException)]
+        alone = Recognizer(bundle)
+        sent_frames = np.concatenate([protocol.unpack(protocol.pack(stream[i:i + 30], mask))[0]
+                                      for i in range(0, len(stream), 30)])  # the parts the page sends
+        steps = [alone.update(f) for f in sent_frames]
+        for (at, n), r in zip(sent, replies):
+            last = steps[at + n - 1]
+            assert r["t"] == at and r["frame"] == at + n - 1
+            assert (last.probs is None) == (r["probs"] is None)
+            if last.probs is not None:
+                np.testing.assert_allclose(r["probs"], last.probs, atol=1e-4)
+            assert r["word"] == next((s.word for s in reversed(steps[at:at + n]) if s.word), None)
+            assert r["sentence"] == last.sentence
+            words += bool(r["word"])
+    assert words  # words came, so the comparison covers them
+
+
+def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_path, monkeypatch):
+    import threading
+
+    from signlstm import datasets
+    from signlstm.datasets import load
+    from signlstm.models.bundle import load_bundle
+    from signlstm.web.engine import Engine
+
+    where = []
+    original = datasets.SequenceWriter.write
+
+    def write(self, action, frames):
+        where.append(threading.current_thread().name)
+        return original(self, action, frames)
+
+    monkeypatch.setattr(datasets.SequenceWriter, "write", write)
+    bundle = load_bundle()
+    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[:3], np.float32).reshape(-1, 1662)
+    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session = engine.open()
+
+        async def record():
+            loop_thread = threading.current_thread().name
+            await session.control(json.dumps({"type": "record", "name": "me", "action": "thank you", "count": 2,
+                                               "pause": 0}), None)
+            replies = await asyncio.gather(*(session.receive(protocol.pack(f, protocol.ALL, t=i))
+                                             for i, f in enumerate(K[:60])))
+            return loop_thread, replies
+
+        loop_thread, replies = asyncio.run(record())
+    finally:
+        engine.shutdown()
+    assert where == ["signlstm-write_0"] * 2 and loop_thread not in where
+    assert [r["frame"] for r in replies] == list(range(60))  # in order, the ones behind a write too
+    assert replies[29]["recording"]["saved"].endswith("0") and replies[29]["recording"]["counts"] == {"thank you": 1}
+    assert replies[59]["recording"]["phase"] == "done" and replies[59]["recording"]["counts"] == {"thank you": 2}
+    for n in (0, 1):
+        seq = tmp_path / "d" / "me" / "thank you" / str(n)
+        saved = np.stack([np.load(seq / f"{i}.npy") for i in range(30)])
+        assert np.array_equal(saved, K[30 * n:30 * n + 30].astype(np.float64))
+    assert not list((tmp_path / "d").rglob(".partial-*"))

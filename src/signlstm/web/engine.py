@@ -1,9 +1,10 @@
 """What the web server runs per browser tab, on the same recognizer as ``live`` and the same recorder as ``collect``.
 
 One :class:`Engine` per server: the model loaded once, the batcher (the windows of every page that sends keypoints,
-classified in one compiled call per model by :mod:`.batch`, in one classifier thread), a bounded pool of landmark threads for pages that send images (MediaPipe never runs on
-the event loop, and never more than ``workers`` frames at once), one adapt thread, and the folders recordings and
-adapted models go to. One :class:`Session` per WebSocket: its own :class:`~signlstm.recognizer.Recognizer` (window,
+classified in rounds of one compiled call per model by :mod:`.batch`), a bounded pool of landmark threads for pages
+that send images (MediaPipe never runs on the event loop, and never more than ``workers`` frames at once), one adapt
+thread, one thread that writes the keypoint pages' recordings (never on the event loop), and the folders recordings
+and adapted models go to. One :class:`Session` per WebSocket: its own :class:`~signlstm.recognizer.Recognizer` (window,
 stability, sentence), its :class:`~signlstm.recorder.Recorder` while recording, after adapting its own model, and,
 only if the page sends images, its own :class:`~signlstm.landmarks.Holistic` graph with the steps ``live`` runs for
 that model (MediaPipe tracks across frames, so graphs are never shared).
@@ -20,6 +21,8 @@ import json
 import re
 import threading
 import time
+import unicodedata
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from .. import layout, render
 from ..errors import SignlstmError
 from ..recognizer import RULE, SENTENCE, Recognizer
 from . import protocol
-from .batch import Batcher, Forward, Precomputed
+from .batch import Batcher, Forward
 from .protocol import BadMessage
 
 MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
@@ -38,7 +41,14 @@ MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
 MAX_SEQUENCES = 50  # per "record" request
 FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
-ACTION = re.compile(r"[^\W_][\w\-]{0,39}")  # letters/digits first; no dots or slashes: it becomes a folder name
+NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems refuse
+
+
+def action_ok(name) -> bool:
+    """A sign's name as a folder name: 1-40 characters of any script, spaces inside; no control or format
+    characters, no path separators (nor ``:*?"<>|``), not starting with a dot, no space at either end."""
+    return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and not name.startswith(".")
+            and not any(c in NOT_IN_ACTION or unicodedata.category(c).startswith("C") for c in name))
 
 
 class Busy(SignlstmError):
@@ -143,10 +153,10 @@ class Engine:
         self.pause = pause
         self.detector = detector  # a factory of keypoint detectors for image pages (default: landmarks.Holistic)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="signlstm-landmarks")
-        self.classifier = ThreadPoolExecutor(1, thread_name_prefix="signlstm-classify")
         self.forward = Forward(bundle)
-        self.batcher = Batcher(self.classifier)
+        self.batcher = Batcher()
         self.adapt_pool = ThreadPoolExecutor(1, thread_name_prefix="signlstm-adapt")
+        self.io = ThreadPoolExecutor(1, thread_name_prefix="signlstm-write")  # recordings of keypoint pages
         self.sessions: set[Session] = set()
         self.adapting = 0  # adapt jobs queued or running
         self.served = 0  # frames answered, all pages
@@ -162,12 +172,53 @@ class Engine:
     def stats(self) -> dict:
         return {"sessions": len(self.sessions), "workers": self.workers, "max_clients": self.max_clients,
                 "adapting": self.adapting, "frames": self.served, "messages": dict(self.messages),
-                "batches": self.batcher.batches, "windows": self.batcher.windows,
+                "batches": self.batcher.batches, "windows": self.batcher.windows, "rounds": self.batcher.rounds,
                 "model": str(self.bundle.path or "(in memory)"), "labels": self.bundle.labels}
 
     def shutdown(self) -> None:
-        for pool in (self.pool, self.classifier, self.adapt_pool):
+        for pool in (self.pool, self.adapt_pool, self.io):
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+class PendingWrite:
+    """A completed sequence not written yet (the recorder lists it as saved): :meth:`write` writes it (in the
+    writing thread); then ``path`` is its folder."""
+
+    def __init__(self, writer: "LaterWriter", action: str, frames: np.ndarray):
+        self.writer, self.action, self.frames = writer, action, frames
+        self.path: Path | None = None
+
+    def write(self) -> Path:
+        from ..datasets import SequenceWriter
+
+        self.path = SequenceWriter(self.writer.root).write(self.action, self.frames)
+        self.frames = None
+        return self.path
+
+    def __str__(self) -> str:
+        return str(self.path or f"{self.writer.root / self.action} (being written)")
+
+
+class LaterWriter:
+    """The :class:`~signlstm.recorder.Recorder`'s writer for a page: ``write`` only queues the sequence; the session
+    takes the queue (:meth:`take`) and writes it off the event loop, each sequence whole and atomic as
+    :class:`~signlstm.datasets.SequenceWriter` writes it (the same code)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.queued: list[PendingWrite] = []
+
+    def write(self, action: str, frames: np.ndarray) -> PendingWrite:
+        frames = np.asarray(frames)
+        if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
+            raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
+        w = PendingWrite(self, action, frames)
+        self.queued.append(w)
+        return w
+
+    def take(self) -> list[PendingWrite]:
+        out, self.queued = self.queued, []
+        return out
 
 
 def counts(root: Path) -> dict[str, int]:
@@ -197,33 +248,86 @@ class Session:
         self.guard = threading.Lock()  # the recognizer and recorder: the loop and the image pool's threads use them
         self.adapt_task: asyncio.Task | None = None
         self.adapt_state: dict = {"state": "idle"}
+        self.backlog: deque | None = None  # replies waiting behind a recording being written (keypoint path)
 
     def _recognizer(self, bundle) -> Recognizer:
-        self.precomputed = Precomputed(bundle)  # the probabilities of the batch, for the windows foreseen
-        return Recognizer(bundle, classify=self.precomputed, **self.engine.options)
+        return Recognizer(bundle, **self.engine.options)
 
     # -- one binary message, on the event loop (the work in the engine's threads) --------------------------------
     async def receive(self, data: bytes) -> dict:
         """A keypoint message (classified with the other pages' in the batcher) or a JPEG frame (landmarked in the pool):
-        the reply to send. A bad message raises :class:`BadMessage` and changes nothing."""
+        the reply to send. A bad message raises :class:`BadMessage` and changes nothing. (The server puts keypoint
+        messages straight into the batcher, :meth:`Batcher.put`, with a callback instead of a task each.)"""
+        if protocol.is_keypoints(data):  # several may be on their way at once; the batcher keeps each page's in order
+            return await self.engine.batcher.submit(self, data)
         loop, e = asyncio.get_running_loop(), self.engine
         t0 = time.perf_counter()
-        keypoints = protocol.is_keypoints(data)
         try:
-            if keypoints:  # several may be on their way at once; the batcher keeps each page's in order
-                reply = await e.batcher.submit(self, data)
-            else:
-                async with self.lock:
-                    reply, frames = await loop.run_in_executor(e.pool, self.process, data)
-                    if self.recorder is not None:
-                        reply["recording"] = await loop.run_in_executor(e.pool, self._record_guarded, frames)
+            async with self.lock:
+                reply, frames = await loop.run_in_executor(e.pool, self.process, data)
+                if self.recorder is not None:
+                    reply["recording"] = await loop.run_in_executor(e.pool, self._record_guarded, frames)
         except BadMessage:
             e.messages["refused"] += 1
             raise
-        e.messages["keypoints" if keypoints else "images"] += 1
+        e.messages["images"] += 1
         e.served += 1
         reply["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return reply
+
+    def finish(self, m) -> None:
+        """The batcher's last word on one keypoint message ``m`` (:class:`~.batch.Message`): its reply, or its
+        refusal, handed to ``m.done`` in the order the page sent them. A sequence the message completed is written
+        in the engine's writing thread, never on the event loop; the reply (and the page's later ones) wait for it."""
+        e = self.engine
+        if isinstance(m.frames, BaseException):
+            if isinstance(m.frames, BadMessage):
+                e.messages["refused"] += 1
+            self.deliver(m.done, m.frames, None, m.arrived)
+            return
+        step, n = m.step, len(m.frames)
+        reply = {"type": "result", "frame": self.frames + n - 1, "t": m.t,
+                 "probs": None if step.probs is None else np.round(step.probs.astype(float), 4).tolist(),
+                 "word": m.word, "sentence": step.sentence}
+        self.frames += n
+        writes = None
+        if self.recorder is not None:
+            with self.guard:
+                if self.recorder is not None:
+                    reply["recording"], writes = self.record_frames(m.frames, write=False)
+        e.messages["keypoints"] += 1
+        e.served += 1
+        self.deliver(m.done, reply, writes, m.arrived)
+
+    def deliver(self, done, result, writes, arrived: float) -> None:
+        """``done(result)`` with the time since the message arrived, after the page's earlier replies; when
+        ``writes`` are due, they are made first in the writing thread (and replies after it wait in the backlog)."""
+        if writes is None and self.backlog is None:
+            if isinstance(result, dict):
+                result["ms"] = round((time.perf_counter() - arrived) * 1000, 2)
+            done(result)
+            return
+        if self.backlog is None:
+            self.backlog = deque()
+            asyncio.get_running_loop().create_task(self._flush())
+        self.backlog.append((done, result, writes, arrived))
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.backlog:
+                done, result, writes, arrived = self.backlog[0]
+                if writes:
+                    try:
+                        result["recording"].update(await loop.run_in_executor(self.engine.io, self._write, writes))
+                    except (OSError, RuntimeError) as err:  # a full disk, or the server is stopping
+                        result = BadMessage(f"the recording could not be saved: {err}")
+                self.backlog.popleft()
+                if isinstance(result, dict):
+                    result["ms"] = round((time.perf_counter() - arrived) * 1000, 2)
+                done(result)
+        finally:
+            self.backlog = None
 
     def process(self, data: bytes) -> tuple[dict, np.ndarray]:
         """One JPEG frame -> keypoints -> recognizer: (the reply with the points to draw, the frame's keypoints)."""
@@ -240,7 +344,7 @@ class Session:
 
     def _record_guarded(self, frames: np.ndarray) -> dict:
         with self.guard:
-            return self.record_frames(frames) if self.recorder is not None else {"phase": "cancelled"}
+            return self.record_frames(frames)[0] if self.recorder is not None else {"phase": "cancelled"}
 
     def steps(self, frames: np.ndarray, extra: dict) -> dict:
         """The recognizer over ``frames``: the reply (last probabilities, a word if one came, the sentence)."""
@@ -254,18 +358,28 @@ class Session:
         self.frames += len(frames)
         return out
 
-    def record_frames(self, frames: np.ndarray) -> dict:
-        """Feed the recorder (it writes each sequence whole); its status for the page. The caller holds the guard."""
+    def record_frames(self, frames: np.ndarray, write: bool = True) -> tuple[dict, list | None]:
+        """Feed the recorder; (its status for the page, the sequences it completed). They are written here when
+        ``write`` (the image path: already in a pool thread), else left to the caller (:meth:`_write` in the writing
+        thread). The caller holds the guard."""
         r = self.recorder
         status = {"name": self.name}
         for f in frames:
-            if r.feed(f) is not None:
-                status["saved"] = str(r.saved[-1])
-                status["counts"] = counts(self.engine.data / self.name)
+            r.feed(f)
         status.update(r.status())
         if r.phase == "done":
             self.recorder = None
-        return status
+        writes = r.writer.take()
+        if writes and write:
+            status.update(self._write(writes))
+            writes = None
+        return status, writes or None
+
+    def _write(self, writes: list) -> dict:
+        """Write completed sequences (each whole, as ``collect`` does): the status fields that say so."""
+        for w in writes:
+            w.write()
+        return {"saved": str(writes[-1].path), "counts": counts(writes[-1].writer.root)}
 
     def _close_detector(self) -> None:
         if self.detect is not None and hasattr(self.detect, "close"):
@@ -304,13 +418,13 @@ class Session:
         raise BadMessage(f"unknown message type {kind[:40]!r}")
 
     def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:
-        from ..datasets import SequenceWriter
         from ..recorder import Recorder
 
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
-        if not isinstance(action, str) or not ACTION.fullmatch(action):
-            raise BadMessage("action: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+        if not action_ok(action):
+            raise BadMessage("action: 1-40 characters, no slashes, control characters or :*?\"<>|, not starting "
+                             "with a dot or a space, not ending with a space")
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEQUENCES:
             raise BadMessage(f"count: a whole number from 1 to {MAX_SEQUENCES}")
         pause = self.engine.pause if pause is None else pause
@@ -318,7 +432,7 @@ class Session:
             raise BadMessage("pause: 0 to 10 seconds")
         with self.guard:
             self.name = name
-            self.recorder = Recorder(SequenceWriter(self.engine.data / name), action, count, self.bundle.seq_len,
+            self.recorder = Recorder(LaterWriter(self.engine.data / name), action, count, self.bundle.seq_len,
                                      float(pause))
         return {"type": "recording", "name": name, **self.recorder.status(),
                 "counts": counts(self.engine.data / name)}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import deque
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -44,17 +45,6 @@ MAX_IN_FLIGHT = 8  # keypoint messages of one page being answered at once; past 
 WS_MAX_SIZE = max(MAX_FRAME_BYTES, protocol.MAX_BYTES) + 64 * 1024  # the protocol layer refuses anything larger (1009)
 FPS = 12  # frames a second the page sends at most
 SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding them
-
-
-def _finished(tasks: set):
-    """A done-callback that forgets a finished task and swallows what a page that went away left behind."""
-    def done(task: asyncio.Task):
-        tasks.discard(task)
-        error = None if task.cancelled() else task.exception()
-        if error is not None and not isinstance(error, (WebSocketDisconnect, RuntimeError, OSError)):
-            asyncio.get_running_loop().call_exception_handler(
-                {"message": "answering a keypoint message failed", "exception": error, "task": task})
-    return done
 
 
 def holistic_dir(path=None) -> Path | None:
@@ -82,59 +72,86 @@ def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
             await ws.close(code=1013)
             return
         loop = asyncio.get_running_loop()
-        send_lock = asyncio.Lock()
 
         async def send(msg: dict):
-            async with send_lock:
-                await ws.send_text(json.dumps(msg))
+            await ws.send_text(json.dumps(msg))
+
+        bad = 0
+        in_flight = 0  # keypoint messages of this page in the batcher
+        room: asyncio.Future | None = None  # set when in_flight drops below MAX_IN_FLIGHT
+
+        async def answer(result) -> bool:
+            """Send one reply, or the reason a message was refused; True when the page is closed for it."""
+            nonlocal bad
+            try:
+                if isinstance(result, BadMessage):
+                    bad += 1
+                    await send({"type": "error", "message": str(result)})
+                    if bad >= MAX_BAD:
+                        await ws.close(code=1008, reason="too many bad messages")
+                        return True
+                elif isinstance(result, BaseException):
+                    loop.call_exception_handler({"message": "answering a message failed", "exception": result})
+                elif result is not None:
+                    bad = 0
+                    await send(result)
+            except (WebSocketDisconnect, RuntimeError, OSError):  # the page went away meanwhile
+                pass
+            return False
+
+        outbox: deque = deque()  # keypoint replies for the sender task
+        wake: asyncio.Future | None = None  # set when the outbox has something
+
+        def answered(result) -> None:
+            """The batcher's callback for one keypoint message: the reply goes to this page's sender task, so a page
+            that does not read its replies (its socket's buffer full) holds up no other page."""
+            nonlocal in_flight
+            in_flight -= 1
+            if room is not None and not room.done():
+                room.set_result(None)
+            outbox.append(result)
+            if wake is not None and not wake.done():
+                wake.set_result(None)
+
+        async def sender() -> None:
+            nonlocal wake
+            while True:
+                while outbox:
+                    if await answer(outbox.popleft()):
+                        return
+                wake = loop.create_future()
+                await wake
+
+        sending = loop.create_task(sender())
 
         try:
             await send({"type": "hello", "fps": FPS, "width": SEND_WIDTH, "max_frame_bytes": MAX_FRAME_BYTES,
                         "max_text_bytes": MAX_TEXT_BYTES, "drawing": drawing(), "adapt": session.adapt_state,
                         "keypoints": protocol.describe(), "page_landmarks": page_landmarks is not None})
             await send(model_info(session.bundle, engine.threshold))
-            bad = 0
-            answering: set[asyncio.Task] = set()  # keypoint messages on their way through the batcher
-
-            async def answer(handle):
-                """Send the reply of one message, or the reason it was refused; True when the page is closed."""
-                nonlocal bad
-                try:
-                    reply = await handle
-                    bad = 0
-                    if reply is not None:
-                        await send(reply)
-                except BadMessage as e:
-                    bad += 1
-                    await send({"type": "error", "message": str(e)})
-                    if bad >= MAX_BAD:
-                        await ws.close(code=1008, reason="too many bad messages")
-                        return True
-                return False
-
             while True:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     break
                 data = msg.get("bytes")
                 if data is not None and protocol.is_keypoints(data):
-                    if len(answering) >= MAX_IN_FLIGHT:  # read no more from this page until one is answered
-                        await asyncio.wait(set(answering), return_when=asyncio.FIRST_COMPLETED)
-                    task = loop.create_task(answer(session.receive(data)))
-                    answering.add(task)
-                    task.add_done_callback(_finished(answering))
+                    while in_flight >= MAX_IN_FLIGHT:  # read no more from this page until one is answered
+                        room = loop.create_future()
+                        await room
+                    in_flight += 1
+                    engine.batcher.put(session, data, answered)
                     continue
-                if data is not None:
-                    handle = session.receive(data)
-                else:
-                    handle = session.control(msg.get("text") or "", send)
-                if await answer(handle):
+                try:
+                    result = await (session.receive(data) if data is not None
+                                    else session.control(msg.get("text") or "", send))
+                except BadMessage as e:
+                    result = e
+                if await answer(result):
                     break
         except WebSocketDisconnect:
             pass
         finally:
-            for task in answering:
-                task.cancel()
+            sending.cancel()
             engine.sessions.discard(session)
             session.closed = True
             try:

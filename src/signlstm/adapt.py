@@ -36,6 +36,8 @@ EMBEDDING, HEAD = "embedding", "head"
 METHODS = ("top", "head", "ncm")
 TRUNK_MODEL = Path(__file__).resolve().parent / "models" / "trunk"  # the trunk trained on every kind of sign
 RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
+BASE_EXAMPLES = "examples.npz"  # in a bundle folder: trunk features of recordings of the base's own signs
+BASE_PER_SIGN = 20  # recordings per sign kept there
 WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
 
 
@@ -296,52 +298,103 @@ def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embed
 
 
 def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RADIUS, within: float = WITHIN,
-               C: float = 1.0) -> dict:
+               C: float = 1.0, own: int | None = None) -> dict:
     """The weights of an :class:`~signlstm.models.architectures.OpenSetHead` for trunk features ``F`` of labels ``y``.
 
     Standardisation: each feature is divided by a blend of its total spread over the support and its spread within a
     sign (pooled over the signs, ``within`` of the weight when every sign has at least 2 shots, less with fewer
     degrees of freedom, none at 1 shot): distances then count mostly the variation that separates signs, not the
-    variation between two recordings of one sign. Classifier: shrinkage LDA (Ledoit-Wolf) on the standardised
-    features when there are more recordings than signs, else a logistic regression (L2, ``C``). Rejection: each
-    sign's prototype is its mean; a window farther than ``radius`` * sqrt(1 + 1/n) from every prototype (n: the
-    sign's shots) is ``none``.
+    variation between two recordings of one sign. Classifier: shrinkage LDA (Ledoit-Wolf covariance, scikit-learn's
+    ``lsqr`` solution) on the standardised features when there are more recordings than signs, else a logistic
+    regression (L2, ``C``). Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
+    sqrt(1 + 1/n) from every prototype (n: the sign's shots) is ``none``. Classes from ``own`` on (the base's
+    signs, recorded by many people) get a prototype and an output but do not enter the spreads and the covariance,
+    which are the person's.
     """
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.linear_model import LogisticRegression
 
+    own = n_classes if own is None else own
     F = np.asarray(F, np.float64)
     counts = np.bincount(y, minlength=n_classes)
-    mean, total = F.mean(0), F.std(0) + 1e-3
+    mine = y < own
+    mean, total = F[mine].mean(0), F[mine].std(0) + 1e-3
     Z = (F - mean) / total
     centres = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
-    dof = len(Z) - n_classes
-    w = within * min(1.0, dof / n_classes)
-    spread = (((Z - centres[y]) ** 2).sum(0) / dof) if dof > 0 else np.ones(Z.shape[1])
+    dof = int(mine.sum()) - own
+    w = within * min(1.0, dof / own)
+    spread = (((Z[mine] - centres[y[mine]]) ** 2).sum(0) / dof) if dof > 0 else np.ones(Z.shape[1])
     scale = total * np.sqrt((1.0 - w) + w * spread) + 1e-6
     Z = (F - mean) / scale
+    prototypes = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
     with warnings.catch_warnings():  # one shot per sign: "more classes than half the samples" is expected
         warnings.simplefilter("ignore", UserWarning)
         if dof > 0:
-            clf = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z, y)
+            cov = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z[mine], y[mine]).covariance_
+            kernel = np.linalg.lstsq(cov, prototypes.T, rcond=None)[0]
+            priors = np.minimum(counts, counts[:own].max()) / np.minimum(counts, counts[:own].max()).sum()
+            kernel, bias = kernel, -0.5 * np.sum(prototypes * kernel.T, 1) + np.log(priors)
         else:
             clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
-    kernel, bias = clf.coef_.T, np.atleast_1d(clf.intercept_)
-    if n_classes == 2:  # scikit-learn's binary models have one output: logits (0, w x + b)
-        kernel, bias = np.concatenate([np.zeros_like(kernel), kernel], 1), np.concatenate([[0.0], bias])
-    weights = {"mean": mean, "scale": scale, "prototypes": np.stack([Z[y == j].mean(0) for j in range(n_classes)]),
-               "radii": radius * np.sqrt(1.0 + 1.0 / counts), "kernel": kernel, "bias": bias}
+            kernel, bias = clf.coef_.T, np.atleast_1d(clf.intercept_)
+            if n_classes == 2:  # scikit-learn's binary model has one output: logits (0, w x + b)
+                kernel, bias = np.concatenate([np.zeros_like(kernel), kernel], 1), np.concatenate([[0.0], bias])
+    radii = radius * np.sqrt(1.0 + 1.0 / counts)
+    if own < n_classes:  # the base's signs spread over many people: their radius grows with their spread
+        rms = np.array([np.sqrt(np.mean(np.sum((Z[y == j] - prototypes[j]) ** 2, 1))) for j in range(n_classes)])
+        radii[own:] *= np.maximum(1.0, rms[own:] / max(float(np.sqrt(np.mean(rms[:own] ** 2))), 1e-6))
+    weights = {"mean": mean, "scale": scale, "prototypes": prototypes, "radii": radii, "kernel": kernel,
+               "bias": bias}
     return {k: np.asarray(v, np.float32) for k, v in weights.items()}
 
 
+def base_signs(base: Bundle) -> list[str]:
+    """The base's own signs a vocabulary may keep: its labels but ``none`` and a trunk's person classes (``o07/a``)."""
+    return [a for a in base.labels if a not in (NONE, base.reject_label) and "/" not in a]
+
+
+def write_base_examples(bundle_dir, data: Dataset, per_sign: int = BASE_PER_SIGN, seed: int = 0) -> dict[str, int]:
+    """Store in ``bundle_dir`` (a saved bundle) the trunk features of at most ``per_sign`` recordings (seeded choice)
+    of each of its :func:`base_signs` found in ``data``, so ``adapt_vocab(..., keep_base_actions=True)`` can keep
+    those signs without their recordings. Returns the counts written."""
+    import keras
+
+    from .models.bundle import load_bundle
+
+    base = load_bundle(bundle_dir)
+    want = [a for a in base_signs(base) if (data.labels == a).any()]
+    rng = np.random.default_rng(seed)
+    idx = np.sort(np.concatenate([rng.choice(pool, min(per_sign, len(pool)), replace=False)
+                                  for pool in (np.flatnonzero(data.labels == a) for a in want)])) if want else []
+    inp, cut, _, _ = split_model(base.model)
+    F = batched_forward(keras.Model(inp, cut), chunk=256)(data.batch(idx)) if len(idx) else np.zeros((0, 0))
+    labels = np.array(data.labels[idx] if len(idx) else [], dtype=str)
+    np.savez_compressed(Path(bundle_dir) / BASE_EXAMPLES, F=np.asarray(F, np.float16), labels=labels)
+    return {a: int((labels == a).sum()) for a in want}
+
+
+def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
+    """The stored features and labels of the base's signs not in ``skip`` (see :func:`write_base_examples`)."""
+    path = Path(base.path) / BASE_EXAMPLES if base.path else None
+    if path is None or not path.exists():
+        raise SignlstmError(f"cannot keep the base's signs: {base.path or 'the base'} holds no recordings of them "
+                            f"({BASE_EXAMPLES}); add recordings of the signs you want to --data instead")
+    with np.load(path, allow_pickle=False) as z:
+        F, labels = z["F"].astype(np.float32), z["labels"].astype(str)
+    keep = ~np.isin(labels, list(skip))
+    return F[keep], labels[keep]
+
+
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
-                C: float = 1.0, log=None, within: float = WITHIN) -> Bundle:
+                C: float = 1.0, log=None, within: float = WITHIN, keep_base_actions: bool = False) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
 
     The support windows (at most ``shots`` per sign, seeded choice) go once through the trunk (``base`` cut where
     :func:`split_model` cuts it); :func:`vocab_head` fits the sign classifier and the prototypes with their radius
     (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The base's own
-    labels are not kept: the vocabulary is the data's.
+    labels are not kept: the vocabulary is the data's, unless ``keep_base_actions``: then the base's own signs
+    (:func:`base_signs`, e.g. the trunk's hello / thanks / iloveyou) that the data lacks are added from the
+    recordings' features stored with the base (:func:`write_base_examples`).
     """
     import keras
 
@@ -358,8 +411,15 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     inp, cut, _, _ = split_model(base.model)
     F = batched_forward(keras.Model(inp, cut), chunk=256)(support.X)
     tick = {"trunk": time.time() - t0}
-    y = np.array([signs.index(a) for a in support.labels])
-    weights = vocab_head(F, y, len(signs), radius=radius, within=within, C=C)
+    names = support.labels
+    kept = []
+    if keep_base_actions:
+        Fb, Lb = _base_examples(base, signs)
+        kept = [a for a in base_signs(base) if (Lb == a).any()]
+        signs = signs + kept
+        F, names = np.concatenate([F, Fb]), np.concatenate([names, Lb])
+    y = np.array([signs.index(a) for a in names])
+    weights = vocab_head(F, y, len(signs), radius=radius, within=within, C=C, own=len(signs) - len(kept))
     model = build_openset_model(inp, cut, weights)
     tick["fit"] = time.time() - t0
     labels = signs + [NONE]
@@ -374,7 +434,8 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "base": {"path": str(base.path) if base.path else None, "labels": len(base.labels),
                      "arch": base.meta.get("arch")},
             "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "within": within, "C": C,
-            "sequences": {a: int((support.labels == a).sum()) for a in signs},
+            "sequences": {a: int((names == a).sum()) for a in signs},
+            "kept_base_actions": kept,
             "sources": list(support.sources),
             "seconds": round(seconds, 2),
             "timeline": {k: round(v, 2) for k, v in tick.items()},

@@ -213,5 +213,39 @@ def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_co
         else:  # the within-sign noise (feature 1) keeps its total spread, the separating feature 0 counts more
             ratio = w["scale"] / (F.std(0) + 1e-3)
             assert ratio[1] > 0.95 and ratio[0] < 0.75
-    w = vocab_head(centres[[0, 0, 1, 1]] + rng.normal(0, 0.1, (4, 2)), np.array([0, 0, 1, 1]), 2)
-    assert w["kernel"].shape == (2, 2) and not w["kernel"][:, 0].any()  # binary: logits (0, w x + b)
+    w = vocab_head(centres[[0, 1]], np.array([0, 1]), 2)
+    assert w["kernel"].shape == (2, 2) and not w["kernel"][:, 0].any()  # binary regression: logits (0, w x + b)
+    F = centres[[0, 0, 1, 1]] + rng.normal(0, 0.1, (4, 2))
+    w = vocab_head(F, np.array([0, 0, 1, 1]), 2)
+    assert (((F - w["mean"]) / w["scale"] @ w["kernel"] + w["bias"]).argmax(1) == [0, 0, 1, 1]).all()
+
+
+def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys):
+    from signlstm.adapt import TRUNK_MODEL, adapt_vocab
+    from signlstm.recognizer import decide
+
+    trunk = load_bundle(TRUNK_MODEL)
+    signs = o07.subset(np.isin(o07.labels, ["a", "b", "hello", "my", "name"]))
+    signs.actions = ["a", "b", "hello", "my", "name"]
+    thanks = load_npz(shared_path("data", "signers", "s02.npz"))
+    thanks = thanks.subset(thanks.labels == "thanks")
+    plain = adapt_vocab(trunk, signs, shots=5)
+    assert plain.labels == signs.actions + [NONE]
+    kept = adapt_vocab(trunk, signs, shots=5, keep_base_actions=True)
+    # the person's own hello stays theirs; the trunk's thanks and iloveyou are added from the recordings kept with it
+    assert kept.labels == signs.actions + ["thanks", "iloveyou", NONE]
+    assert kept.meta["adapted"]["kept_base_actions"] == ["thanks", "iloveyou"]
+    assert (decide(kept.labels, kept.predict(thanks.X)) == "thanks").mean() >= 0.8
+    assert "thanks" not in set(decide(plain.labels, plain.predict(thanks.X)).tolist())
+    # a base without stored recordings of its signs: one line saying what to do
+    save_bundle(plain.model, plain.meta, tmp_path / "nobase")
+    src = tmp_path / "MP_Data"
+    from signlstm.datasets import SequenceWriter
+    w = SequenceWriter(src)
+    for i in choose_shots(signs, 2):
+        w.write(signs.labels[i], signs.X[i])
+    assert main(["adapt", "--vocabulary", "--keep-base-actions", "--model", str(tmp_path / "nobase"),
+                 "--data", str(src), "--out", str(tmp_path / "x")]) == 2
+    assert "holds no recordings" in capsys.readouterr().err
+    assert main(["adapt", "--keep-base-actions", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
+    assert "--vocabulary" in capsys.readouterr().err

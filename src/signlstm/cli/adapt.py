@@ -19,6 +19,9 @@ def register(sub):
     p.add_argument("--radius", type=float,
                    help="with vocab: how far from your recordings a window may be and still be a sign (default "
                         "1.1; smaller rejects more)")
+    p.add_argument("--keep-base-actions", action="store_true",
+                   help="with vocab: answer the base's own signs too (the shipped trunk's hello, thanks, iloveyou), "
+                        "from recordings stored with it; without it a vocabulary answers only your signs")
     p.add_argument("--negatives", nargs="+", metavar="PATH",
                    help="recordings of other signs or idle moments, as extra examples of the base's 'none'")
     p.set_defaults(run=run)
@@ -26,18 +29,22 @@ def register(sub):
 
 def run(args):
     adapt_to(args, args.out, shots=args.shots, seed=args.seed, method=args.method, negatives=args.negatives,
-             radius=args.radius)
+             radius=args.radius, keep_base_actions=args.keep_base_actions)
 
 
-def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None):
+def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None, keep_base_actions=False):
     """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
     too. ``args`` needs model, data, actions, length, skip_bad."""
     import time
 
     t0 = time.time()
+    from ..errors import SignlstmError
     from ..adapt import RADIUS, TRUNK_MODEL, adapt, adapt_vocab, load_negatives, use_compilation_cache
     from ..models.bundle import save_bundle
 
+    if keep_base_actions and method != "vocab":
+        raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
+                            "that --data has recordings of)")
     use_compilation_cache()
     if method == "vocab":  # the base is a trunk: the data's actions are new signs, not its labels
         from ..models.bundle import load_bundle
@@ -47,7 +54,8 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         base = common.open_model(args)
     data = common.load_data(args)
     if method == "vocab":
-        bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius)
+        bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
+                             keep_base_actions=keep_base_actions)
     else:
         bundle = adapt(base, data, shots=shots, seed=seed, method=method,
                        negatives=load_negatives(negatives, base.seq_len))
@@ -55,6 +63,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     a = bundle.meta["adapted"]
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
     new = f" (new: {', '.join(a['new_labels'])})" if a.get("new_labels") else ""
+    new += f" (kept from the base: {', '.join(a['kept_base_actions'])})" if a.get("kept_base_actions") else ""
     print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
           f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
     return bundle

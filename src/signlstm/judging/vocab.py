@@ -66,6 +66,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
 def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
                 per_sign: int = PER_SIGN) -> dict:
     """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``."""
+    from ..adapt import write_base_examples
     from ..models.bundle import save_bundle
     from ..training import fit
 
@@ -76,8 +77,9 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
     bundle.meta["trunk"] = {"vocab": [str(p) for p in vocab], "others": [str(p) for p in others],
                             "signers": [str(p) for p in signers], "per_sign": per_sign, "held_out": held_out}
     save_bundle(bundle.model, bundle.meta, out)
+    kept = write_base_examples(out, data, seed=seed)  # what adapt --vocabulary --keep-base-actions keeps
     return {"held_out": held_out, "seconds": round(time.time() - t0, 1), "path": str(out),
-            "classes": len(data.actions), "sequences": len(data)}
+            "classes": len(data.actions), "sequences": len(data), "base_examples": kept}
 
 
 def _train(job: dict) -> dict:

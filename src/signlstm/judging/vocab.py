@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
+from ..datasets import NONE
 from .folds import TRAINING_CODE, cache_dir, content_key, data_files
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
@@ -128,6 +129,24 @@ def run_person(task: dict) -> dict:
     data = load([task["file"]])
     base = load_bundle(task["trunk"])
     rows = []
+    cut = None
+
+    def features(d):  # trunk features, for the trade-off's other radii
+        nonlocal cut
+        import keras
+
+        from ..adapt import split_model
+        from ..models.bundle import batched_forward
+
+        if cut is None:
+            inp, out, _, _ = split_model(base.model)
+            cut = batched_forward(keras.Model(inp, out), chunk=256)
+        key = tuple(d.sources)
+        if key not in cache:
+            cache[key] = cut(d.X) if len(d) else np.zeros((0, 1), np.float32)
+        return cache[key]
+
+    cache = {}
     for seed in task["seeds"]:
         taught, untaught = split_signs(data.actions, seed)
         signs = data.subset(np.isin(data.labels, taught))
@@ -135,21 +154,47 @@ def run_person(task: dict) -> dict:
         other = data.subset(np.isin(data.labels, untaught))
         for k in task["shots"]:
             pick = choose_shots(signs, k, seed)
-            test = signs.subset(np.setdiff1d(np.arange(len(signs)), pick))
+            test_idx = np.setdiff1d(np.arange(len(signs)), pick)
+            test = signs.subset(test_idx)
             t0 = time.time()
             bundle = adapt_vocab(base, signs, shots=k, seed=seed, radius=task["radius"])
             seconds = time.time() - t0
-            pred = decide(bundle.labels, bundle.predict(test.X))
-            pred_other = decide(bundle.labels, bundle.predict(other.X)) if len(other) else np.array([])
             row = {"person": task["person"], "seed": seed, "k": k, "signs": len(taught), "untaught": len(untaught),
-                   "test": len(test), "acc": float((pred == test.labels).mean()),
-                   "known_none": float((pred == bundle.reject_label).mean()),
-                   "rejected": float((pred_other == bundle.reject_label).mean()) if len(other) else float("nan"),
-                   "seconds": seconds}
+                   "test": len(test), **_scores(bundle, test, other), "seconds": seconds}
+            if task.get("radii"):  # the same fit at other radii: the trade-off curve
+                head = bundle.model.get_layer("head")
+                weights = {n: np.asarray(v.numpy()) for n, v in zip(head.WEIGHTS, head.weights)}
+                fitted = weights["radii"]
+                for r in task["radii"]:
+                    weights["radii"] = fitted * (r / task["radius"])
+                    row.setdefault("tradeoff", {})[str(r)] = _scores_at(
+                        bundle.labels, weights, features(signs)[test_idx], test.labels, features(other),
+                        head.sharpness)
             if k in task["tutorial"] and seed == task["seeds"][0]:
                 row.update(_tutorial(signs.subset(pick), test, task["tutorial_epochs"], seed))
             rows.append(row)
     return {"person": task["person"], "rows": rows}
+
+
+def _scores(bundle, test, other) -> dict:
+    """Known-sign accuracy (``none`` counts as wrong), known signs answered ``none``, untaught signs answered ``none``."""
+    from ..recognizer import decide
+
+    pred = decide(bundle.labels, bundle.predict(test.X))
+    pred_other = decide(bundle.labels, bundle.predict(other.X)) if len(other) else np.array([])
+    return {"acc": float((pred == test.labels).mean()), "known_none": float((pred == bundle.reject_label).mean()),
+            "rejected": float((pred_other == bundle.reject_label).mean()) if len(other) else float("nan")}
+
+
+def _scores_at(labels, weights, F_test, y_test, F_other, sharpness) -> dict:
+    """:func:`_scores` from trunk features through the head's weights in numpy (:func:`openset_probs`)."""
+    from ..models.architectures import openset_probs
+    from ..recognizer import decide
+
+    pred = decide(labels, openset_probs(weights, F_test, sharpness))
+    pred_other = decide(labels, openset_probs(weights, F_other, sharpness)) if len(F_other) else np.array([])
+    return {"acc": float((pred == y_test).mean()), "known_none": float((pred == NONE).mean()),
+            "rejected": float((pred_other == NONE).mean()) if len(F_other) else float("nan")}
 
 
 def _tutorial(support, test, epochs, seed) -> dict:
@@ -168,12 +213,13 @@ def _tutorial(support, test, epochs, seed) -> dict:
 
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
         tutorial_epochs: int | None = None, trunk_folder=None, epochs: int | None = None, workers: int = 0,
-        ray: str | None = None, cache=None, log=print, progress=None) -> dict:
+        ray: str | None = None, cache=None, log=print, progress=None, radii=()) -> dict:
     """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
-    folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`."""
+    folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`. ``radii``: the same fits
+    scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``)."""
     from ..adapt import RADIUS
 
-    t0 = time.time()
+    t0, load0 = time.time(), _load()
     files = {person(f): f for f in data_files(vocab)}
     if trunk_folder:
         bases = {p: Path(trunk_folder) / p for p in files}
@@ -182,14 +228,30 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
                        log=log)
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),
                   radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
-                  tutorial_epochs=tutorial_epochs) for p, f in files.items()]
+                  tutorial_epochs=tutorial_epochs, radii=list(radii or ())) for p, f in files.items()]
     rows = []
     for r in parallel.map_tasks(run_person, tasks, workers=workers, ray=ray, ordered=False):
         rows += r["rows"]
         if progress:
             progress(r["person"])
     return {"rows": rows, "shots": list(shots), "seeds": list(seeds), "radius": tasks[0]["radius"] if tasks else None,
-            "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1)}
+            "radii": list(radii or ()),
+            "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1),
+            "started": _utc(t0), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}
+
+
+def _utc(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t))
+
+
+def _load() -> list[float]:
+    """The 1-minute load average (the benchmark's seconds depend on it), or nothing where the system has none."""
+    import os
+
+    try:
+        return [os.getloadavg()[0]]
+    except (OSError, AttributeError):
+        return []
 
 
 def summary(res: dict) -> dict:
@@ -211,5 +273,11 @@ def summary(res: dict) -> dict:
         if per:
             mean["worst_acc"] = min(v["acc"] for v in per.values())
             mean["seconds"] = float(np.median([r["seconds"] for r in rows]))
-        out[k] = {"people": per, "mean": mean}
+        tradeoff = {}
+        for r in res.get("radii") or ():  # mean over people of each person's mean over seeds
+            by = [[x["tradeoff"][str(r)] for x in rows if x["person"] == p] for p in people]
+            tradeoff[r] = {m: float(np.nanmean([np.nanmean([x[m] for x in b]) for b in by]))
+                           for m in ("acc", "known_none", "rejected")}
+            tradeoff[r]["worst_acc"] = float(min(np.mean([x["acc"] for x in b]) for b in by))
+        out[k] = {"people": per, "mean": mean, "tradeoff": tradeoff}
     return out

@@ -12,7 +12,8 @@ def format_vocab(res: dict, summ: dict) -> str:
     """Per K, one line per person and the mean: known-sign accuracy, known signs answered none, untaught signs
     rejected, adapt seconds (median), the tutorial recipe's accuracy on the same shots."""
     lines = [f"vocabulary benchmark: {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
-             f"{res['seconds']:.0f} s wall"]
+             f"{res['seconds']:.0f} s wall ({res.get('started', '?')} - {res.get('ended', '?')}, load average "
+             f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})"]
     head = f"{'K':>3} {'person':8} {'signs':>5} {'known acc':>9} {'known->none':>11} {'untaught->none':>14} " \
            f"{'adapt s':>7} {'tutorial acc':>12}"
     for k, s in summ.items():
@@ -25,4 +26,10 @@ def format_vocab(res: dict, summ: dict) -> str:
             lines.append(f"{k:>3} {'mean':8} {'':>5} {_pct(m['acc']):>9} {_pct(m['known_none']):>11} "
                          f"{_pct(m['rejected']):>14} {m['seconds']:>7.1f} {_pct(m['tutorial_acc']):>12}"
                          f"   worst person {_pct(m['worst_acc']).strip()} %")
+        if s.get("tradeoff"):
+            lines += ["", f"{'K':>3} {'radius':>6} {'known acc':>9} {'worst':>6} {'known->none':>11} "
+                          f"{'untaught->none':>14}   (the same fits, mean over people)"]
+            for r, v in s["tradeoff"].items():
+                lines.append(f"{k:>3} {r:>6} {_pct(v['acc']):>9} {_pct(v['worst_acc']):>6} {_pct(v['known_none']):>11} "
+                             f"{_pct(v['rejected']):>14}")
     return "\n".join(lines)

@@ -53,3 +53,21 @@ def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
     b = load_bundle(tmp_path / "t")
     assert b.labels[-1] == "none" and sorted(b.labels[:-1]) == sorted(f"s23/{a}" for a in np.load(
         shared_path("data", "vocab", "s23.npz"))["actions"])
+
+
+def test_the_report_gives_the_trade_off_at_other_radii():
+    from signlstm.adapt import RADIUS, TRUNK_MODEL
+    from signlstm.judging.vocab_report import format_vocab
+
+    task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
+                seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, radii=[0.5, RADIUS, 10.0])
+    (row,) = vocab.run_person(task)["rows"]
+    t = row["tradeoff"]
+    for m in ("acc", "known_none", "rejected"):  # at the fit's own radius: the bundle's own figures (numpy twin)
+        assert abs(t[str(RADIUS)][m] - row[m]) <= 0.01
+    assert t["0.5"]["known_none"] >= row["known_none"] and t["0.5"]["rejected"] >= row["rejected"]
+    assert t["10.0"]["rejected"] == 0.0 and t["10.0"]["known_none"] == 0.0
+    res = {"shots": [3], "seeds": [0], "radius": RADIUS, "radii": task["radii"], "rows": [row], "seconds": 1.0,
+           "started": "a", "ended": "b", "load": [0.5, 0.7]}
+    text = format_vocab(res, vocab.summary(res))
+    assert "load average 0.5 -> 0.7" in text and "untaught->none" in text and len(text.splitlines()) == 10

@@ -91,6 +91,21 @@ class OpenSetHead(layers.Layer):
         return ops.concatenate([signs * (1.0 - outside), outside], axis=-1)
 
 
+def openset_probs(weights: dict, features, sharpness: float = 10.0):
+    """:meth:`OpenSetHead.call` in numpy, for trunk ``features`` (N, D) and the head's ``weights`` (arrays named as
+    :data:`OpenSetHead.WEIGHTS`): the same probabilities, without compiling a model (the benchmark's trade-off)."""
+    import numpy as np
+
+    z = (np.asarray(features, np.float32) - weights["mean"]) / weights["scale"]
+    d2 = (z * z).sum(-1, keepdims=True) - 2 * z @ weights["prototypes"].T + (weights["prototypes"] ** 2).sum(-1)
+    d = np.sqrt(np.maximum(d2, 0.0) / z.shape[1]) / weights["radii"]
+    outside = 1.0 / (1.0 + np.exp(-sharpness * (d.min(-1, keepdims=True) - 1.0)))
+    logits = z @ weights["kernel"] + weights["bias"]
+    signs = np.exp(logits - logits.max(-1, keepdims=True))
+    signs /= signs.sum(-1, keepdims=True)
+    return np.concatenate([signs * (1.0 - outside), outside], axis=-1)
+
+
 def build_openset_model(inputs, features, weights: dict, name: str = "signlstm_vocab") -> keras.Model:
     """A trunk (``inputs`` -> ``features`` tensors of a trained model) topped by an :class:`OpenSetHead` holding
     ``weights`` (arrays named as :data:`OpenSetHead.WEIGHTS`)."""

@@ -17,6 +17,9 @@ def register(sub):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                    help="seeds of the taught/untaught split and the shot draws (default: 0 1 2)")
     p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.adapt.RADIUS)")
+    p.add_argument("--radii", type=float, nargs="+", default=[],
+                   help="also score the same fits at these radii: the trade-off table (known signs answered none "
+                        "against untaught signs answered none)")
     p.add_argument("--tutorial-shots", type=int, nargs="*", default=[5],
                    help="K values at which the tutorial recipe is trained from scratch beside (first seed; "
                         "default: 5; none: skip)")
@@ -36,7 +39,8 @@ def run(args):
     res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
                     tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, epochs=args.epochs,
-                    workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update())
+                    workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update(),
+                    radii=args.radii)
     bar.close()
     summ = vocab.summary(res)
     print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))

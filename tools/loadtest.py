@@ -14,8 +14,10 @@ for ``--seconds``:
 A count is held when every page got at least ``--min-fps`` replies a second, the server's own per-frame time
 (from the message's arrival in its handler to its reply, the reply's ``ms``) has a 95th percentile under
 ``--max-p95`` ms, and no page saw an error. Prints one row per run and the largest count held per path, with the
-server's CPU use (user + system of its process, from /proc) and the machine. Loopback only; every run is bounded
-in time. Exit status 1 when a run had errors.
+server's CPU use (user + system of its process, from /proc), the clients' (this process), the mean windows per
+forward pass of the keypoint path (from the server's ``/api/health``), the 1-minute load average (the machine may be
+shared: say so with the figures) and the machine. Loopback only; every run is bounded in time. Exit status 1 when a
+run had errors.
 """
 from __future__ import annotations
 
@@ -172,6 +174,12 @@ def start_server(model, clients: int, port: int, tmp: str) -> subprocess.Popen:
             time.sleep(0.3)
 
 
+def health(url: str) -> dict:
+    """The server's counters (``/api/health``)."""
+    with urllib.request.urlopen(url.replace("ws://", "http://").replace("/ws", "/api/health"), timeout=10) as r:
+        return json.loads(r.read())
+
+
 def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid: int) -> dict:
     """``clients`` pages on one path for ``seconds``: one row of the table."""
     page = keypoint_page if path == "keypoints" else image_page
@@ -180,9 +188,13 @@ def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid
     async def all_pages():
         await asyncio.gather(*(page(n, url, data, seconds, fps, out) for n in range(clients)))
 
+    h0 = health(url)
     cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
     asyncio.run(all_pages())
     wall, cpu, own = time.perf_counter() - t0, cpu_seconds(pid) - cpu0, time.process_time() - own0
+    h1 = health(url)
+    batches = h1.get("batches", 0) - h0.get("batches", 0)
+    per_batch = (h1.get("windows", 0) - h0.get("windows", 0)) / batches if batches else 0.0
     rates = np.array([s["replies"] / s["seconds"] if s["seconds"] else 0.0 for s in out.values()])
     server = np.concatenate([s["server_ms"] for s in out.values()] + [np.zeros(0)])
     rtt = np.concatenate([s["rtt_ms"] for s in out.values()] + [np.zeros(0)])
@@ -192,7 +204,8 @@ def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid
             "fps_median": round(float(np.median(rates)), 2), "server_ms_p50": pct(server, 50),
             "server_ms_p95": pct(server, 95), "rtt_ms_p95": pct(rtt, 95), "errors": len(errors),
             "first_error": errors[0] if errors else None, "server_cpu_cores": round(cpu / wall, 2),
-            "clients_cpu_cores": round(own / wall, 2), "load1": round(os.getloadavg()[0], 2)}
+            "clients_cpu_cores": round(own / wall, 2), "load1": round(os.getloadavg()[0], 2),
+            "windows_per_batch": round(per_batch, 1)}
 
 
 def main(argv=None) -> int:
@@ -234,7 +247,7 @@ def main(argv=None) -> int:
                       f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} (load1: the 1-minute load at the end of each "
                       "run, this test's own processes included)")
                 print(f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}"
-                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}{'cli cores':>10}{'load1':>7}  held")
+                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}{'cli cores':>10}{'batch':>7}{'load1':>7}  held")
             for path, counts, data in (("keypoints", args.clients, stream), ("images", args.image_clients, frames)):
                 for n in counts:
                     r = run(path, n, url, data, args.seconds, args.fps, proc.pid)
@@ -245,7 +258,8 @@ def main(argv=None) -> int:
                     else:
                         print(f"{path:<10}{n:>6}{r['fps_min']:>9.1f}{r['fps_median']:>9.1f}{r['server_ms_p50']:>9.2f}"
                               f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}"
-                              f"{r['server_cpu_cores']:>10.2f}{r['clients_cpu_cores']:>10.2f}{r['load1']:>7.2f}"
+                              f"{r['server_cpu_cores']:>10.2f}{r['clients_cpu_cores']:>10.2f}{r['windows_per_batch']:>7.1f}"
+                              f"{r['load1']:>7.2f}"
                               f"  {'yes' if r['held'] else 'no'}"
                               + (f"  ({r['first_error']})" if r["errors"] else ""), flush=True)
         finally:

@@ -18,40 +18,77 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections import deque
 
 import numpy as np
 
-SIZES = (1, 4, 8, 16, 32)  # batch sizes compiled; a batch is padded to the next one, larger ones split (measured:
-# per window 32 costs the least; 64 windows take longer than two calls of 32)
+from .. import layout
+
+# Batch sizes compiled; a batch is padded to the next one, larger ones split. The shipped model's forward pass costs
+# about 0.12 ms a window from 8 windows on (0.21 ms alone, 64 windows slower than two calls of 32), so padding is
+# waste in proportion: the sizes are close together.
+SIZES = (1, 2, 4, 8, 12, 16, 24, 32)
 TICK = 0.004  # seconds between the starts of two rounds, at least
 
 
 class Forward:
-    """The model's forward pass for batches of windows, padded to :data:`SIZES` (compiled once each). Call it from
-    one thread at a time (its batch buffer is reused)."""
+    """The model's forward pass for batches of (seq_len, 1662) windows, padded to :data:`SIZES` (compiled once each).
+
+    Only the columns of the parts the model reads (``Bundle.parts_read``) are copied into the batch; the program puts
+    zeros in the others before the model (which never reads them), so for the shipped model 258 of the 1662 values
+    a frame travel: the same probabilities (bit for bit on the test windows), 10-15 % less time a batch."""
 
     def __init__(self, bundle, warm: bool = True):
         from ..models.bundle import fast_forward
 
-        self.run = fast_forward(bundle.model)
+        self.spans = [(p.start, p.stop) for p in layout.PARTS if p.name in bundle.parts_read]
+        if bundle.model not in _COMPILED:  # one set of executables per loaded model, whatever the number of engines
+            _COMPILED[bundle.model] = fast_forward(_reading(bundle.model, self.spans))
+        self.run = _COMPILED[bundle.model]
         self.seq_len = bundle.seq_len
-        self.features = bundle.model.input_shape[-1]
-        self.buffer = np.zeros((SIZES[-1], self.seq_len, self.features), np.float32)
+        self.buffer = np.zeros((SIZES[-1], self.seq_len, sum(b - a for a, b in self.spans)), np.float32)
         if warm:
             for n in SIZES:
                 self.run(self.buffer[:n])
 
     def __call__(self, windows: list[np.ndarray]) -> np.ndarray:
-        """Probabilities of (seq_len, features) windows, each copied once into the batch."""
+        """Probabilities of (seq_len, 1662) windows, the parts read copied once into the batch."""
         out = []
         for at in range(0, len(windows), SIZES[-1]):
             chunk = windows[at:at + SIZES[-1]]
             for i, w in enumerate(chunk):
-                self.buffer[i] = w
+                col = 0
+                for a, b in self.spans:
+                    self.buffer[i, :, col:col + b - a] = w[:, a:b]
+                    col += b - a
             size = next(s for s in SIZES if s >= len(chunk))
             out.append(self.run(self.buffer[:size])[:len(chunk)])
         return np.concatenate(out)
+
+
+def _reading(model, spans):
+    """``model`` behind an input of only the columns in ``spans``: the others are zeros again before it."""
+    if spans == [(0, layout.FRAME_SIZE)]:
+        return model
+    import keras
+
+    def widen(x):
+        pieces, col, last = [], 0, 0
+        for a, b in spans:
+            if a > last:
+                pieces.append(keras.ops.zeros((keras.ops.shape(x)[0], x.shape[1], a - last), x.dtype))
+            pieces.append(x[..., col:col + b - a])
+            col, last = col + b - a, b
+        if last < layout.FRAME_SIZE:
+            pieces.append(keras.ops.zeros((keras.ops.shape(x)[0], x.shape[1], layout.FRAME_SIZE - last), x.dtype))
+        return keras.ops.concatenate(pieces, axis=-1)
+
+    inputs = keras.Input(model.input_shape[1:-1] + (sum(b - a for a, b in spans),))
+    return keras.Model(inputs, model(keras.layers.Lambda(widen)(inputs)))
+
+
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class Message:

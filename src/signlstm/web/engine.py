@@ -511,18 +511,26 @@ def _holistic(face: bool):
 
 
 def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
-    """Load the visitor's recordings, adapt ``base`` to them (the CLI's ``adapt``), save and warm the result:
-    (the adapted bundle, its batch forward pass)."""
-    from ..adapt import adapt
-    from ..datasets import load
+    """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
+    of ``base``'s (and ``base`` is not a vocabulary of its own), ``adapt`` fits ``base`` to the visitor; otherwise
+    the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
+    --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result: (the
+    adapted bundle, its batch forward pass)."""
+    from ..adapt import RADIUS, TRUNK_MODEL, adapt, adapt_vocab
+    from ..datasets import NONE, load
     from ..models.bundle import load_bundle, save_bundle
 
     state.update(phase="loading your recordings", progress=0.05)
     if not root.is_dir():
         raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
     data = load([root], length=base.seq_len, skip_bad=True)
-    state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
-    bundle = adapt(base, data, seed=0)
+    signs = [a for a in data.actions if a != NONE]
+    if vocabulary(base, signs):
+        state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}", progress=0.15)
+        bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
+    else:
+        state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
+        bundle = adapt(base, data, seed=0)
     state.update(phase="saving the adapted model", progress=0.85)
     out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     while out.exists():
@@ -531,4 +539,12 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     state.update(phase="loading the adapted model", progress=0.92)
     bundle = load_bundle(out)
     bundle.prepare()
-    return bundle, Forward(bundle)
+    # one page uses it, so a round holds one of its windows: one batch size, compiled in seconds
+    return bundle, Forward(bundle, sizes=(1,))
+
+
+def vocabulary(base, signs) -> bool:
+    """Whether recordings of ``signs`` are a vocabulary of their own for a page on ``base``: some sign is not one of
+    ``base``'s, or ``base`` is already a vocabulary (its signs are the visitor's, all of them recorded again)."""
+    known = set(base.labels) - {base.reject_label}
+    return (base.meta.get("adapted") or {}).get("method") == "vocab" or not set(signs) <= known

@@ -29,7 +29,7 @@ from collections import deque
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -53,9 +53,54 @@ def holistic_dir(path=None) -> Path | None:
     return folder if (folder / "holistic.js").is_file() else None
 
 
-def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
-    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: found in the checkout)."""
+PACKED = "holistic_solution_packed_assets"  # the package's models, packed in one file, listed in its loader script
+PAGE_MODELS = ("package", "wheel")
+
+
+def wheel_models() -> Path | None:
+    """The ``mediapipe`` wheel's folder (found without importing it), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mediapipe")
+    return Path(spec.origin).parent if spec and spec.origin else None
+
+
+def packed_assets(folder: Path, wheel: Path | None) -> tuple[bytes, bytes, list[str]]:
+    """The package's packed models with every file the ``mediapipe`` wheel also has (same path under ``modules/``)
+    taken from the wheel instead, so the page runs the same model bytes as Python: (loader script, data, the files
+    replaced). Built from the installed packages when the server starts; nothing is fetched."""
+    loader = (folder / f"{PACKED}_loader.js").read_text()
+    data = (folder / f"{PACKED}.data").read_bytes()
+    at = loader.rindex("loadPackage(") + len("loadPackage(")
+    meta, end = json.JSONDecoder().raw_decode(loader, at)
+    out, replaced, files = [], [], []
+    for f in meta["files"]:
+        blob = data[f["start"]:f["end"]]
+        own = wheel / f["filename"].split("/mediapipe/", 1)[1] if wheel else None
+        if own is not None and own.is_file() and own.read_bytes() != blob:
+            blob = own.read_bytes()
+            replaced.append(f["filename"].rsplit("/", 1)[1])
+        start = sum(len(b) for b in out)
+        out.append(blob)
+        files.append({**f, "start": start, "end": start + len(blob)})
+    body = b"".join(out)
+    meta = {**meta, "files": files, "remote_package_size": len(body)}
+    return (loader[:at] + json.dumps(meta) + loader[end:]).encode(), body, replaced
+
+
+def create_app(engine: Engine, holistic: str | Path | None = None, page_models: str | None = None) -> Starlette:
+    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: found in the checkout);
+    ``page_models``: ``wheel`` serves the page the ``mediapipe`` wheel's models where the package's differ,
+    ``package`` the package's own (default: ``$SIGNLSTM_PAGE_MODELS``, else ``package``)."""
+    import os
+
     page_landmarks = holistic_dir(holistic)
+    page_models = page_models or os.environ.get("SIGNLSTM_PAGE_MODELS") or "package"
+    if page_models not in PAGE_MODELS:
+        raise SignlstmError(f"page models: one of {', '.join(PAGE_MODELS)}, not {page_models!r}")
+    packed = None
+    if page_landmarks is not None and page_models == "wheel":
+        packed = packed_assets(page_landmarks, wheel_models())
 
     async def index(request):
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
@@ -161,6 +206,14 @@ def create_app(engine: Engine, holistic: str | Path | None = None) -> Starlette:
 
     routes = [Route("/", index), Route("/api/health", health), WebSocketRoute("/ws", ws_endpoint),
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
+    if packed is not None:
+        async def packed_loader(request):
+            return Response(packed[0], media_type="text/javascript")
+
+        async def packed_data(request):
+            return Response(packed[1], media_type="application/octet-stream")
+
+        routes += [Route(f"/holistic/{PACKED}_loader.js", packed_loader), Route(f"/holistic/{PACKED}.data", packed_data)]
     if page_landmarks is not None:
         routes.append(Mount("/holistic", StaticFiles(directory=page_landmarks), name="holistic"))
     @contextlib.asynccontextmanager

@@ -139,11 +139,12 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
 
 
 def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, start_server, tmp_path):
+    """Signs the model knows, recorded from images: ``adapt`` fits the page's model to the visitor."""
     server = start_server(trained_model)
     data = tmp_path / "web_data"
     with websockets.connect(server.ws_url, max_size=None) as ws:
         _recv(ws, "model")
-        for action, clip in (("ily", "iloveyou"), ("thanks", "thanks")):
+        for action, clip in (("iloveyou", "iloveyou"), ("thanks", "thanks")):
             frames = clip_frames(clip)
             ws.send(json.dumps({"type": "record", "name": "visitor", "action": action, "count": 1, "pause": 0}))
             assert _recv(ws, "recording")["phase"] == "recording"  # no pause
@@ -155,7 +156,7 @@ def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, sta
                     saved = r["recording"]
                     break
             assert saved and saved["phase"] == "done" and saved["counts"][action] == 1
-        seq = data / "visitor" / "ily" / "0"
+        seq = data / "visitor" / "iloveyou" / "0"
         assert sorted(int(p.stem) for p in seq.glob("*.npy")) == list(range(30))
         assert np.load(seq / "5.npy").shape == (1662,)
         assert not list((data / "visitor").rglob(".partial-*"))
@@ -172,7 +173,9 @@ def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, sta
                     break
         assert states[-1]["state"] == "done", states[-1]
         assert any(s["state"] == "running" for s in states)
-        assert model["labels"][:2] == ["thanks", "ily"] and model["adapted"]
+        assert model["labels"] == ["thanks", "iloveyou"] and model["adapted"]  # the recorded signs, as adapt keeps
+        assert json.loads((list((tmp_path / "web_models").iterdir())[0] / "signlstm.json").read_text()
+                          )["adapted"]["method"] == "top"
         ws.send(clip_frames("thanks")[0])
         r = _recv(ws, "result")
         assert r["probs"] is None  # a new window for the new model
@@ -235,3 +238,49 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
     seq = tmp_path / "web_data" / "visitor" / "thanks" / "0"
     saved = np.stack([np.load(seq / f"{i}.npy") for i in range(30)])
     assert np.array_equal(saved, K[:30].astype(np.float32).astype(np.float64))
+
+
+def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server, clip_keypoints, tmp_path):
+    """Signs the model does not know, named in any script with spaces, recorded from keypoints one after the other:
+    adapting learns them as a vocabulary from the shipped trunk (``adapt --vocabulary``), which answers them and
+    ``none``; the page then tells them apart."""
+    from signlstm.web import protocol
+
+    server = start_server(trained_model)
+    names = {"thank you": "thanks", "我爱你": "iloveyou"}
+    with websockets.connect(server.ws_url, max_size=None) as ws:
+        _recv(ws, "model")
+        i = 0
+        for action, clip in names.items():
+            K = clip_keypoints[clip]
+            ws.send(json.dumps({"type": "record", "name": "visitor", "action": action, "count": 5, "pause": 0}))
+            assert _recv(ws, "recording")["phase"] == "recording"
+            while True:
+                ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=i))
+                i += 1
+                r = _recv(ws, "result")
+                if r["recording"]["phase"] == "done":
+                    break
+        assert r["recording"]["counts"] == {"thank you": 5, "我爱你": 5}
+        ws.send(json.dumps({"type": "adapt", "name": "visitor"}))
+        while True:
+            m = json.loads(ws.recv(timeout=300))
+            if m["type"] == "model":
+                model = m
+            if m["type"] == "adapt" and m["state"] in ("done", "error"):
+                break
+        assert m["state"] == "done", m
+        assert model["labels"] == ["thank you", "我爱你", "none"] and model["reject"] == "none" and model["adapted"]
+        saved = list((tmp_path / "web_models").iterdir())
+        assert len(saved) == 1 and json.loads((saved[0] / "signlstm.json").read_text())["adapted"]["method"] == "vocab"
+        for clip, label in (("iloveyou", "我爱你"), ("thanks", "thank you")):
+            ws.send(json.dumps({"type": "clear"}))
+            _recv(ws, "cleared")
+            K = clip_keypoints[clip]
+            tops = []
+            for k in range(60):
+                ws.send(protocol.pack(K[k % len(K)], model["mask"], t=k))
+                r = _recv(ws, "result")
+                if r["probs"] is not None:
+                    tops.append(model["labels"][int(np.argmax(r["probs"][:2]))])
+            assert tops.count(label) > 0.8 * len(tops), (clip, tops)

@@ -23,7 +23,6 @@ the sequences used.
 from __future__ import annotations
 
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -305,15 +304,13 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     sign (pooled over the signs, ``within`` of the weight when every sign has at least 2 shots, less with fewer
     degrees of freedom, none at 1 shot): distances then count mostly the variation that separates signs, not the
     variation between two recordings of one sign. Classifier: shrinkage LDA (Ledoit-Wolf covariance, scikit-learn's
-    ``lsqr`` solution) on the standardised features when there are more recordings than signs, else a logistic
-    regression (L2, ``C``). Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
+    ``lsqr`` solution, :func:`_lda_covariance`) on the standardised features when there are more recordings than
+    signs, else the nearest prototype (one shot per sign; 79.8 % against a logistic regression's 78.9 % at K = 1).
+    ``C`` is unused (kept for callers). Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
     sqrt(1 + 1/n) from every prototype (n: the sign's shots) is ``none``. Classes from ``own`` on (the base's
     signs, recorded by many people) get a prototype and an output but do not enter the spreads and the covariance,
     which are the person's.
     """
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-    from sklearn.linear_model import LogisticRegression
-
     own = n_classes if own is None else own
     F = np.asarray(F, np.float64)
     counts = np.bincount(y, minlength=n_classes)
@@ -327,18 +324,12 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     scale = total * np.sqrt((1.0 - w) + w * spread) + 1e-6
     Z = (F - mean) / scale
     prototypes = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
-    with warnings.catch_warnings():  # one shot per sign: "more classes than half the samples" is expected
-        warnings.simplefilter("ignore", UserWarning)
-        if dof > 0:
-            cov = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z[mine], y[mine]).covariance_
-            kernel = np.linalg.lstsq(cov, prototypes.T, rcond=None)[0]
-            priors = np.minimum(counts, counts[:own].max()) / np.minimum(counts, counts[:own].max()).sum()
-            kernel, bias = kernel, -0.5 * np.sum(prototypes * kernel.T, 1) + np.log(priors)
-        else:
-            clf = LogisticRegression(C=C, max_iter=2000).fit(Z, y)
-            kernel, bias = clf.coef_.T, np.atleast_1d(clf.intercept_)
-            if n_classes == 2:  # scikit-learn's binary model has one output: logits (0, w x + b)
-                kernel, bias = np.concatenate([np.zeros_like(kernel), kernel], 1), np.concatenate([[0.0], bias])
+    if dof > 0:  # LDA: the person's pooled covariance, each sign's prior from its recordings (capped at theirs)
+        kernel = np.linalg.lstsq(_lda_covariance(Z[mine], y[mine]), prototypes.T, rcond=None)[0]
+        priors = np.minimum(counts, counts[:own].max()) / np.minimum(counts, counts[:own].max()).sum()
+    else:  # one shot per sign: nothing to estimate a covariance from; the nearest prototype
+        kernel, priors = prototypes.T, np.ones(n_classes) / n_classes
+    bias = -0.5 * np.sum(prototypes * kernel.T, 1) + np.log(priors)
     radii = radius * np.sqrt(1.0 + 1.0 / counts)
     if own < n_classes:  # the base's signs spread over many people: their radius grows with their spread
         rms = np.array([np.sqrt(np.mean(np.sum((Z[y == j] - prototypes[j]) ** 2, 1))) for j in range(n_classes)])
@@ -346,6 +337,31 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     weights = {"mean": mean, "scale": scale, "prototypes": prototypes, "radii": radii, "kernel": kernel,
                "bias": bias}
     return {k: np.asarray(v, np.float32) for k, v in weights.items()}
+
+
+def _lda_covariance(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The within-class covariance of scikit-learn's ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")``
+    (same values to 1e-5, without importing scikit-learn, 1-2 s of adapt's start-up): per class, the Ledoit-Wolf
+    shrunk covariance of the standardised features, scaled back; averaged with the classes' shares as weights."""
+    p = Z.shape[1]
+    cov = np.zeros((p, p))
+    for c in np.unique(y):
+        X = Z[y == c]
+        n = len(X)
+        scale = X.std(0)
+        scale[scale == 0] = 1.0
+        Xs = (X - X.mean(0)) / scale
+        emp = Xs.T @ Xs / n
+        mu = np.trace(emp) / p
+        delta_ = np.sum(emp ** 2)
+        beta = min((np.sum((Xs ** 2).T @ Xs ** 2) / n - delta_) / (p * n),
+                   (delta_ - 2.0 * mu * np.trace(emp) + p * mu ** 2) / p)
+        delta = (delta_ - 2.0 * mu * np.trace(emp) + p * mu ** 2) / p
+        shrink = 0.0 if beta == 0 else beta / delta
+        s = (1.0 - shrink) * emp
+        s.flat[::p + 1] += shrink * mu
+        cov += n / len(y) * scale[:, None] * s * scale[None, :]
+    return cov
 
 
 def base_signs(base: Bundle) -> list[str]:

@@ -213,8 +213,9 @@ def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_co
         else:  # the within-sign noise (feature 1) keeps its total spread, the separating feature 0 counts more
             ratio = w["scale"] / (F.std(0) + 1e-3)
             assert ratio[1] > 0.95 and ratio[0] < 0.75
-    w = vocab_head(centres[[0, 1]], np.array([0, 1]), 2)
-    assert w["kernel"].shape == (2, 2) and not w["kernel"][:, 0].any()  # binary regression: logits (0, w x + b)
+    w = vocab_head(centres[[0, 1]], np.array([0, 1]), 2)  # one shot each: the nearest prototype
+    np.testing.assert_allclose(w["kernel"], w["prototypes"].T)
+    np.testing.assert_allclose(w["bias"], -0.5 * (w["prototypes"] ** 2).sum(1) + np.log(0.5), rtol=1e-6)
     F = centres[[0, 0, 1, 1]] + rng.normal(0, 0.1, (4, 2))
     w = vocab_head(F, np.array([0, 0, 1, 1]), 2)
     assert (((F - w["mean"]) / w["scale"] @ w["kernel"] + w["bias"]).argmax(1) == [0, 0, 1, 1]).all()
@@ -249,3 +250,15 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     assert "holds no recordings" in capsys.readouterr().err
     assert main(["adapt", "--keep-base-actions", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
     assert "--vocabulary" in capsys.readouterr().err
+
+
+def test_lda_covariance_is_scikit_learns_shrinkage_lda():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from signlstm.adapt import _lda_covariance
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(7), [5, 5, 5, 5, 5, 3, 1])
+    Z = rng.normal(size=(len(y), 40)) + y[:, None]
+    ref = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z, y).covariance_
+    np.testing.assert_allclose(_lda_covariance(Z, y), ref, atol=1e-8)

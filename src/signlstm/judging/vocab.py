@@ -129,29 +129,26 @@ def run_person(task: dict) -> dict:
     data = load([task["file"]])
     base = load_bundle(task["trunk"])
     rows = []
-    cut = None
+    every = None
 
-    def features(d):  # trunk features, for the trade-off's other radii
-        nonlocal cut
-        import keras
+    def features():  # trunk features of every recording of the person, once, for the trade-off's other radii
+        nonlocal every
+        if every is None:
+            import keras
 
-        from ..adapt import split_model
-        from ..models.bundle import batched_forward
+            from ..adapt import split_model
+            from ..models.bundle import batched_forward
 
-        if cut is None:
             inp, out, _, _ = split_model(base.model)
-            cut = batched_forward(keras.Model(inp, out), chunk=256)
-        key = tuple(d.sources)
-        if key not in cache:
-            cache[key] = cut(d.X) if len(d) else np.zeros((0, 1), np.float32)
-        return cache[key]
-
-    cache = {}
+            every = batched_forward(keras.Model(inp, out), chunk=256)(data.X)
+        return every
     for seed in task["seeds"]:
         taught, untaught = split_signs(data.actions, seed)
-        signs = data.subset(np.isin(data.labels, taught))
+        sign_idx = np.flatnonzero(np.isin(data.labels, taught))
+        other_idx = np.flatnonzero(np.isin(data.labels, untaught))
+        signs = data.subset(sign_idx)
         signs.actions = list(taught)
-        other = data.subset(np.isin(data.labels, untaught))
+        other = data.subset(other_idx)
         for k in task["shots"]:
             pick = choose_shots(signs, k, seed)
             test_idx = np.setdiff1d(np.arange(len(signs)), pick)
@@ -168,7 +165,7 @@ def run_person(task: dict) -> dict:
                 for r in task["radii"]:
                     weights["radii"] = fitted * (r / task["radius"])
                     row.setdefault("tradeoff", {})[str(r)] = _scores_at(
-                        bundle.labels, weights, features(signs)[test_idx], test.labels, features(other),
+                        bundle.labels, weights, features()[sign_idx[test_idx]], test.labels, features()[other_idx],
                         head.sharpness)
             if k in task["tutorial"] and seed == task["seeds"][0]:
                 row.update(_tutorial(signs.subset(pick), test, task["tutorial_epochs"], seed))
@@ -254,6 +251,12 @@ def _load() -> list[float]:
         return []
 
 
+def _nanmean(values) -> float:
+    """The mean of the values that are not NaN; NaN (and no warning) when there are none."""
+    v = np.asarray(values, float)
+    return float(v[~np.isnan(v)].mean()) if (~np.isnan(v)).any() else float("nan")
+
+
 def summary(res: dict) -> dict:
     """Per K: per person (mean over seeds) and the mean over people of each figure."""
     out = {}
@@ -268,7 +271,7 @@ def summary(res: dict) -> dict:
             per[p]["signs"] = rp[0]["signs"]
             tut = [r["tutorial_acc"] for r in rp if "tutorial_acc" in r]
             per[p]["tutorial_acc"] = float(np.mean(tut)) if tut else float("nan")
-        mean = {m: float(np.nanmean([v[m] for v in per.values()])) for m in
+        mean = {m: _nanmean([v[m] for v in per.values()]) for m in
                 ("acc", "known_none", "rejected", "tutorial_acc")} if per else {}
         if per:
             mean["worst_acc"] = min(v["acc"] for v in per.values())

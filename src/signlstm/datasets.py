@@ -30,6 +30,8 @@ from .errors import BadInput, SignlstmError
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 NONE = "none"  # the rejection label: none of the known signs
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
+# Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
+SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
 _LFS_MAGIC = b"version https://git-lfs"
 _NPY_MAGIC = limits.NPY_MAGIC
 
@@ -567,6 +569,30 @@ def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Datase
                    columns=sub.columns)
 
 
+def sign_key(label: str) -> str:
+    """A label as the sign it names: case, spaces and punctuation ignored, known spellings merged
+    (:data:`SAME_SIGN`): "Thank You", "thank_you" and "thanks" are one sign."""
+    key = "".join(ch for ch in str(label).casefold() if ch.isalnum())
+    return SAME_SIGN.get(key, key)
+
+
+def usable_negatives(other: Dataset, actions) -> np.ndarray:
+    """Mask of the recordings of ``other`` that may be trained as :data:`NONE` beside ``actions``: not one of the
+    actions under another spelling (a vocabulary's own "thank you" is not "none" for a model of thanks), and each
+    recording once (the same person's label and sequence number read from two files, e.g. a subset file and the
+    whole vocabulary it was cut from)."""
+    signs = {sign_key(a) for a in actions if a != NONE}
+    keep = np.array([sign_key(x) not in signs for x in other.labels], bool)
+    seen = set()
+    for i, (group, label, source) in enumerate(zip(other.groups, other.labels, other.sources)):
+        if "#" not in source or not keep[i]:
+            continue
+        key = (group, sign_key(label), source.rsplit("#", 1)[1])
+        keep[i] = key not in seen
+        seen.add(key)
+    return keep
+
+
 def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: int = 0,
                  synthetic: float = 0.15) -> Dataset:
     """The one training-set builder used by every trainer (``train``, cross-validation, few-shot bases).
@@ -575,7 +601,8 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
     :mod:`signlstm.fixes`) applied. With ``negatives`` (paths or a :class:`Dataset` of other signs, any labels;
     held-out people's recordings left out; ``[]`` for none recorded) the rejection label :data:`NONE` is trained:
     those recordings plus ``synthetic`` x len no-hand windows of the training signers (see :func:`no_hand_windows`).
-    Without ``negatives`` the model learns the signs only (the tutorial's setup).
+    Without ``negatives`` the model learns the signs only (the tutorial's setup). Negatives that are one of the
+    signs under another spelling, or the same recording twice, are left out (:func:`usable_negatives`).
     """
     from .fixes import apply_fixes
 
@@ -592,6 +619,7 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
     if other is not None:
         if held:
             other = other.subset(~np.isin(other.groups, held))
+        other = other.subset(usable_negatives(other, train.actions))
         parts.append(Dataset(other.X, np.full(len(other), NONE), other.groups, other.sources, [NONE]))
     if synthetic:
         parts.append(no_hand_windows(train.subset(train.labels != NONE), synthetic, seed))

@@ -165,3 +165,17 @@ def test_concat_keeps_what_the_first_part_holds(shared):
     want = full.X.copy()
     want[..., 132:1536] = 0
     assert np.array_equal(both.batch(np.arange(90, 180)), want)
+
+
+def test_negatives_leave_out_the_signs_themselves_and_repeated_recordings(shared):
+    """o06's whole vocabulary holds its own hello and "thank you"; its other_signs file repeats 66 of its recordings."""
+    whole = datasets.load([shared("data", "vocab", "o06.npz")])
+    subset = datasets.load([shared("data", "other_signs", "o06.npz")])
+    both = datasets.concat([whole, subset])
+    keep = datasets.usable_negatives(both, list(datasets.SIGNER_LABELS))
+    kept = set(both.labels[keep])
+    assert "hello" in whole.actions and "thank you" in whole.actions
+    assert not kept & {"hello", "thank you"} and {"bye", "please", "y"} <= kept
+    assert keep[len(whole):].sum() == 0  # every other_signs recording is one of the vocabulary's
+    assert keep[:len(whole)].sum() == len(whole) - 60  # 30 hello + 30 thank you
+    assert datasets.sign_key("Thank_You") == datasets.sign_key("thanks") != datasets.sign_key("thank")

@@ -114,6 +114,7 @@ class Batcher:
         self.queue: list[Message] = []  # arrived, not read yet
         self.pending: dict = {}  # session -> deque of read messages with frames to step (in arrival order)
         self.running = False
+        self.task: asyncio.Task | None = None
         self.batches = 0  # forward passes (one per model per round)
         self.windows = 0
         self.rounds = 0
@@ -124,7 +125,7 @@ class Batcher:
         self.queue.append(Message(session, data, done, time.perf_counter()))
         if not self.running:
             self.running = True
-            asyncio.get_running_loop().create_task(self._drain())
+            self.task = asyncio.get_running_loop().create_task(self._drain())  # referenced while it runs
 
     async def submit(self, session, data: bytes) -> dict:
         """The reply to one keypoint message (raises :class:`~signlstm.web.protocol.BadMessage` if refused)."""

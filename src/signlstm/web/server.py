@@ -1,15 +1,17 @@
 """The ASGI app of ``signlstm serve``: the page, its static files, and one WebSocket per page.
 
 The page loads MediaPipe Holistic (the npm package ``@mediapipe/holistic``, installed by ``make install`` with
-``npm ci``) from ``/holistic/`` on this same server, never from elsewhere, finds the landmarks itself and sends only
+``npm ci``) from ``/holistic/`` on this same server, never from elsewhere (optionally with the model files of the
+``mediapipe`` wheel in place of the package's: :func:`packed_assets`), finds the landmarks itself and sends only
 keypoints; with ``?landmarks=server``, or when the package is missing or the browser cannot run it, it sends camera
 frames and the server finds the landmarks.
 
 Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 
-- browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most),
-  or one JPEG frame (the fallback; the next one only after the reply, at most ``fps`` a second). Messages are
-  handled one at a time per page.
+- browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most:
+  past ``MAX_IN_FLIGHT`` unanswered the page is not read until one is answered), put straight into the engine's
+  batcher and answered in the order sent through the page's own sender task; or one JPEG frame (the fallback; the
+  next one only after the reply, at most ``fps`` a second).
 - browser -> server, text JSON: ``{"type": "record", "name", "action", "count", "pause"}``, ``{"type": "cancel"}``,
   ``{"type": "clear"}``, ``{"type": "adapt", "name"}``, ``{"type": "ping"}``.
 - server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout, whether the page may find

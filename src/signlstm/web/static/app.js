@@ -12,7 +12,7 @@ const S = window.signlstm = {
   ws: null, fps: 12, width: 480, drawing: null, labels: [], colors: [], threshold: 0.5,
   inflight: false, sentAt: 0, lastSend: 0, replies: [], cameraOk: false,
   results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
-  recording: null, adapt: null, closed: false,
+  recording: null, toRecord: [], adapt: null, closed: false,
   // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
   path: null, pathReason: "", layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
   taps: [],  // functions called with (frame: Float32Array(1662), image: canvas) for every frame found in the page
@@ -289,6 +289,7 @@ function handle(m) {
       S.errors.push(m.message);
       if (S.inflight) { S.inflight = false; schedule(200); }
       S.pending = Math.max(0, S.pending - 1);
+      if (/^(action|name|count|pause)/.test(m.message)) S.toRecord = [];  // a refused record request
       $("rec-status").textContent = m.message;
       break;
     case "busy":
@@ -398,7 +399,9 @@ function showRecording(r) {
     done: `saved ${r.count} sequence(s) of "${r.action}"`,
     cancelled: "recording cancelled (the unfinished sequence was not saved)",
   }[r.phase] || "";
-  $("rec-status").textContent = text;
+  const next = S.toRecord.length ? ` (then: ${S.toRecord.join(", ")})` : "";
+  $("rec-status").textContent = text + (busy ? next : "");
+  if (r.phase === "done" && S.toRecord.length) recordNext();
   if (r.counts) {
     const ul = $("counts");
     ul.textContent = "";
@@ -429,12 +432,24 @@ function sendControl(obj) {
   if (S.ws && S.ws.readyState === WebSocket.OPEN) S.ws.send(JSON.stringify(obj));
 }
 
+// The signs to record: one or more names separated by commas (any script, spaces inside a name), recorded one
+// after the other, each `count` times; the next starts when the server says the previous one is done.
+function signList(text) {
+  return [...new Set(text.split(/[,\n]/).map((a) => a.trim()).filter((a) => a))];
+}
+
+function recordNext() {
+  const action = S.toRecord.shift();
+  if (action === undefined) return;
+  sendControl({type: "record", name: $("name").value.trim(), action, count: parseInt($("count").value, 10)});
+}
+
 $("record-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  sendControl({type: "record", name: $("name").value.trim(), action: $("action").value.trim(),
-               count: parseInt($("count").value, 10)});
+  S.toRecord = signList($("action").value);
+  recordNext();
 });
-$("cancel").addEventListener("click", () => sendControl({type: "cancel"}));
+$("cancel").addEventListener("click", () => { S.toRecord = []; sendControl({type: "cancel"}); });
 $("adapt").addEventListener("click", () => sendControl({type: "adapt", name: $("name").value.trim()}));
 $("clear").addEventListener("click", () => sendControl({type: "clear"}));
 window.addEventListener("pagehide", () => { S.closed = true; if (S.ws) S.ws.close(); });

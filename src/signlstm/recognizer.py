@@ -31,7 +31,7 @@ RULE = "stream"  # the default rule: it measures better on `signlstm judge strea
 # Each rule's default settings. rest: frames without a hand that end a sign; rearm: rejected windows in a row that
 # end a sign. The stream rule's were chosen on the stream benchmark's leave-one-person-out window probabilities.
 RULE_SETTINGS = {"tutorial": {"threshold": THRESHOLD, "stability": STABILITY},
-                 "stream": {"threshold": 0.8, "stability": 12, "rest": 6, "rearm": 10}}
+                 "stream": {"threshold": 0.9, "stability": 16, "rest": 6, "rearm": 10}}
 RULES = tuple(RULE_SETTINGS)
 
 

@@ -7,7 +7,7 @@ from signlstm.models.bundle import Bundle
 from signlstm.recognizer import RULE, RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
 
 
-def scripted(labels, tops, probs=0.9, seq_len=3, reject=None):
+def scripted(labels, tops, probs=0.95, seq_len=3, reject=None):
     """A recognizer whose classifier returns the scripted top class per call (the rule under test, not a model)."""
     meta = {"labels": labels, "seq_len": seq_len, **({"reject_label": reject} if reject else {})}
     calls = iter(tops)
@@ -81,7 +81,7 @@ def test_stream_rule_says_a_sign_again_after_a_rest_and_once_within_a_sign():
 
     def classify(window):
         seen.append(window.copy())
-        return np.array([0.9, 0.05, 0.05]) if window[-1].any() else np.array([0.05, 0.05, 0.9])
+        return np.array([0.96, 0.02, 0.02]) if window[-1].any() else np.array([0.05, 0.05, 0.9])
 
     frames = np.concatenate([hand_frames(15), hand_frames(6, False), hand_frames(15), hand_frames(3, False)])
     stream = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=6)

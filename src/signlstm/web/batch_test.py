@@ -9,6 +9,10 @@ import numpy as np
 from signlstm.conftest import shared_path
 from signlstm.web import protocol
 
+# The stream rule with the settings these tests were written with (words come on these short streams), whatever the
+# rule's defaults become: the tests are about the batch giving each page its own recognizer's steps.
+RULE = {"rule": "stream", "threshold": 0.8, "stability": 12, "rest": 6, "rearm": 10}
+
 
 def test_pages_classified_together_get_the_probabilities_and_words_of_their_own_recognizer(tmp_path):
     from signlstm.datasets import load
@@ -19,7 +23,7 @@ def test_pages_classified_together_get_the_probabilities_and_words_of_their_own_
     bundle = load_bundle()
     data = load([shared_path("data", "signers", f"{s}.npz") for s in ("s02", "s03")])
     streams = [np.asarray(data.X[k * 7:k * 7 + 3], np.float32).reshape(-1, data.X.shape[-1]) for k in range(6)]
-    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")
+    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m", **RULE)
     try:
         sessions = [engine.open() for _ in streams]
         mask = protocol.mask_of(bundle.meta["parts_read"])
@@ -40,7 +44,7 @@ def test_pages_classified_together_get_the_probabilities_and_words_of_their_own_
     assert engine.batcher.windows == sum(len(k) - 29 for k in streams)
     assert engine.batcher.batches < engine.batcher.windows / 3  # the pages' windows went through together
     for stream, replies in zip(streams, got):
-        alone = Recognizer(bundle)
+        alone = Recognizer(bundle, **RULE)
         sent = np.concatenate([protocol.unpack(protocol.pack(stream[i:i + 30], mask))[0]
                                for i in range(0, len(stream), 30)])
         steps = [alone.update(f) for f in sent]
@@ -67,7 +71,7 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
     streams = [X[k * 4:(k + 1) * 4].reshape(-1, X.shape[-1]) for k in range(3)]
     sizes = [1, 3, 2, 5]
     mask = protocol.mask_of(bundle.parts_read)
-    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")
+    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m", **RULE)
     try:
         sessions = [engine.open() for _ in streams]
 
@@ -94,7 +98,7 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
     for stream, (sent, replies) in zip(streams, got):
         assert isinstance(replies[5], BadMessage) and sum(isinstance(r, BaseException) for r in replies) == 1
         replies = [r for r in replies if not isinstance(r, BaseException)]
-        alone = Recognizer(bundle)
+        alone = Recognizer(bundle, **RULE)
         sent_frames = np.concatenate([protocol.unpack(protocol.pack(stream[i:i + 30], mask))[0]
                                       for i in range(0, len(stream), 30)])  # the parts the page sends
         steps = [alone.update(f) for f in sent_frames]

@@ -27,10 +27,10 @@ def run(args):
         skipped += chunk.skipped
         X = chunk.X
         gone = no_person(X)
-        probs = iter(bundle.predict(X[~gone]))
+        P = bundle.predict(X[~gone])
+        said = iter(zip(P, decide(bundle.labels, P, reject=bundle.reject_label)))  # one decision per chunk
         for src, true, none in zip(chunk.sources, chunk.labels, gone):
-            p = None if none else next(probs)
-            label = None if none else str(decide(bundle.labels, p, reject=bundle.reject_label)[0])
+            p, label = (None, None) if none else next(said)
             if args.json:
                 line = {"file": src, "index": i, "label": label, "true": str(true)}
                 print(json.dumps({**line, "no_person": True} if none else

@@ -228,7 +228,7 @@ def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(sh
     bundle = load_bundle()
     clip = shared("media", "asl_iloveyou_rohan937.mp4")
     keypoints = next(iter(extract_videos([clip], workers=1, progress=False))).keypoints.astype(np.float32)
-    # a 39-frame clip has 10 whole windows: the stream rule is asked for 5 agreeing ones (its default wants 12)
+    # a 39-frame clip has 10 whole windows: the stream rule is asked for 5 agreeing ones (its default wants 16)
     for rule, settings in (("tutorial", {}), ("stream", {"stability": 5})):
         options = [x for k, v in settings.items() for x in (f"--{k}", str(v))]
         assert main(["live", "--source", str(clip), "--headless", "--rule", rule, *options]) == 0

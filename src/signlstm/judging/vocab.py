@@ -36,6 +36,19 @@ def person(path) -> str:
     return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
 
 
+def person_files(vocab) -> dict[str, Path]:
+    """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first: a
+    missing or defective path raises :class:`~signlstm.errors.BadInput` naming it, before any trunk is trained."""
+    from ..datasets import open_sources
+    from ..errors import BadInput
+
+    open_sources(vocab)  # the path's own defect (no such file, Git LFS pointer, odd frame size, truncated, ...)
+    for p in map(Path, vocab):
+        if p.suffix != ".npz" and not (p.is_dir() and any(p.glob("*.npz"))):
+            raise BadInput(p, "not a packed .npz per person (judge vocab takes .npz files or folders of them)")
+    return {person(f): f for f in data_files(vocab)}
+
+
 def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sign: int = PER_SIGN, seed: int = 0):
     """The training set of a trunk: every person's own signs as ``person/sign`` classes (``vocab`` and ``others``
     files; a person of ``others`` who has a ``vocab`` file is read from there only), up to ``per_sign`` recordings
@@ -217,10 +230,14 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
-    files = {person(f): f for f in data_files(vocab)}
+    files = person_files(vocab)
     if trunk_folder:
         bases = {p: Path(trunk_folder) / p for p in files}
     else:
+        if others or signers:
+            from ..datasets import open_sources
+
+            open_sources([*others, *signers])  # their defects too, named before any trunk is trained
         bases = trunks(vocab, others, signers, list(files), epochs=epochs, workers=workers, ray=ray, cache=cache,
                        log=log)
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),

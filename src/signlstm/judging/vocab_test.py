@@ -73,3 +73,14 @@ def test_the_report_gives_the_trade_off_at_other_radii():
            "started": "a", "ended": "b", "load": [0.5, 0.7]}
     text = format_vocab(res, vocab.summary(res))
     assert "load average 0.5 -> 0.7" in text and "untaught->none" in text and len(text.splitlines()) == 10
+
+
+def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, capsys):
+    from signlstm.cli import main
+
+    for name in ("git_lfs_pointer.npy", "shape99.npy", "truncated_sequence"):
+        bad = shared_path("data", "bad_inputs", name)
+        assert main(["judge", "vocab", "--data", str(bad), "--cache", str(tmp_path / "cache")]) == 2
+        err = capsys.readouterr().err
+        assert str(bad) in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "cache").exists()

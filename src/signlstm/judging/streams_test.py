@@ -82,3 +82,16 @@ def test_batched_replay_gives_the_words_of_the_per_window_path(s02_stream):
     repeats = sum(a == b for a, b in zip(st.reference, st.reference[1:]))
     assert repeats and not any(a == b for a, b in zip(words["tutorial"], words["tutorial"][1:]))
     assert sum(a == b for a, b in zip(words["stream"], words["stream"][1:])) >= 1
+
+
+def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsys):
+    from signlstm.cli import main
+
+    cases = [(shared("data", "bad_inputs", "shape99.npy"), "frame has shape (99,)"),
+             (shared("data", "MP_Data_renotte"), "packed .npz files, one per person")]
+    for data, message in cases:
+        code = main(["judge", "streams", "--data", str(data), "--negatives", str(shared("data", "other_signs")),
+                     "--cache", str(tmp_path / "cache")])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and message in err and str(data) in err, err
+    assert not (tmp_path / "cache").exists()

@@ -136,25 +136,20 @@ def run_person(task: dict) -> dict:
     """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest."""
     from ..adapt import adapt_vocab, choose_shots
     from ..datasets import load
+    from ..models.architectures import openset_probs
     from ..models.bundle import load_bundle
-    from ..recognizer import decide
 
     data = load([task["file"]])
     base = load_bundle(task["trunk"])
     rows = []
-    every = None
+    if task.get("radii"):  # trunk features of every recording of the person, once, for the trade-off's other radii
+        import keras
 
-    def features():  # trunk features of every recording of the person, once, for the trade-off's other radii
-        nonlocal every
-        if every is None:
-            import keras
+        from ..adapt import split_model
+        from ..models.bundle import batched_forward
 
-            from ..adapt import split_model
-            from ..models.bundle import batched_forward
-
-            inp, out, _, _ = split_model(base.model)
-            every = batched_forward(keras.Model(inp, out), chunk=256)(data.X)
-        return every
+        inp, out, _, _ = split_model(base.model)
+        every = batched_forward(keras.Model(inp, out), chunk=256)(data.X)
     for seed in task["seeds"]:
         taught, untaught = split_signs(data.actions, seed)
         sign_idx = np.flatnonzero(np.isin(data.labels, taught))
@@ -170,41 +165,32 @@ def run_person(task: dict) -> dict:
             bundle = adapt_vocab(base, signs, shots=k, seed=seed, radius=task["radius"])
             seconds = time.time() - t0
             row = {"person": task["person"], "seed": seed, "k": k, "signs": len(taught), "untaught": len(untaught),
-                   "test": len(test), **_scores(bundle, test, other), "seconds": seconds}
+                   "test": len(test), **_scores(bundle.labels, bundle.predict(test.X), test.labels,
+                                                bundle.predict(other.X) if len(other) else []),
+                   "seconds": seconds}
             if task.get("radii"):  # the same fit at other radii: the trade-off curve
                 head = bundle.model.get_layer("head")
                 weights = {n: np.asarray(v.numpy()) for n, v in zip(head.WEIGHTS, head.weights)}
                 fitted = weights["radii"]
                 for r in task["radii"]:
                     weights["radii"] = fitted * (r / task["radius"])
-                    row.setdefault("tradeoff", {})[str(r)] = _scores_at(
-                        bundle.labels, weights, features()[sign_idx[test_idx]], test.labels, features()[other_idx],
-                        head.sharpness)
+                    row.setdefault("tradeoff", {})[str(r)] = _scores(
+                        bundle.labels, openset_probs(weights, every[sign_idx[test_idx]], head.sharpness), test.labels,
+                        openset_probs(weights, every[other_idx], head.sharpness) if len(other_idx) else [])
             if k in task["tutorial"] and seed == task["seeds"][0]:
                 row.update(_tutorial(signs.subset(pick), test, task["tutorial_epochs"], seed))
             rows.append(row)
     return {"person": task["person"], "rows": rows}
 
 
-def _scores(bundle, test, other) -> dict:
-    """Known-sign accuracy (``none`` counts as wrong), known signs answered ``none``, untaught signs answered ``none``."""
+def _scores(labels, probs, truth, probs_other) -> dict:
+    """Known-sign accuracy (``none`` counts as wrong), known signs answered ``none``, untaught signs answered ``none``
+    (NaN without any), from the probabilities of the known signs' test recordings and of the untaught signs'."""
     from ..recognizer import decide
 
-    pred = decide(bundle.labels, bundle.predict(test.X))
-    pred_other = decide(bundle.labels, bundle.predict(other.X)) if len(other) else np.array([])
-    return {"acc": float((pred == test.labels).mean()), "known_none": float((pred == bundle.reject_label).mean()),
-            "rejected": float((pred_other == bundle.reject_label).mean()) if len(other) else float("nan")}
-
-
-def _scores_at(labels, weights, F_test, y_test, F_other, sharpness) -> dict:
-    """:func:`_scores` from trunk features through the head's weights in numpy (:func:`openset_probs`)."""
-    from ..models.architectures import openset_probs
-    from ..recognizer import decide
-
-    pred = decide(labels, openset_probs(weights, F_test, sharpness))
-    pred_other = decide(labels, openset_probs(weights, F_other, sharpness)) if len(F_other) else np.array([])
-    return {"acc": float((pred == y_test).mean()), "known_none": float((pred == NONE).mean()),
-            "rejected": float((pred_other == NONE).mean()) if len(F_other) else float("nan")}
+    pred = decide(labels, probs)
+    return {"acc": float((pred == truth).mean()), "known_none": float((pred == NONE).mean()),
+            "rejected": float((decide(labels, probs_other) == NONE).mean()) if len(probs_other) else float("nan")}
 
 
 def _tutorial(support, test, epochs, seed) -> dict:

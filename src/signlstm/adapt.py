@@ -297,7 +297,7 @@ def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embed
 
 
 def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RADIUS, within: float = WITHIN,
-               C: float = 1.0, own: int | None = None) -> dict:
+               own: int | None = None) -> dict:
     """The weights of an :class:`~signlstm.models.architectures.OpenSetHead` for trunk features ``F`` of labels ``y``.
 
     Standardisation: each feature is divided by a blend of its total spread over the support and its spread within a
@@ -306,7 +306,7 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     variation between two recordings of one sign. Classifier: shrinkage LDA (Ledoit-Wolf covariance, scikit-learn's
     ``lsqr`` solution, :func:`_lda_covariance`) on the standardised features when there are more recordings than
     signs, else the nearest prototype (one shot per sign; 79.8 % against a logistic regression's 78.9 % at K = 1).
-    ``C`` is unused (kept for callers). Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
+    Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
     sqrt(1 + 1/n) from every prototype (n: the sign's shots) is ``none``. Classes from ``own`` on (the base's
     signs, recorded by many people) get a prototype and an output but do not enter the spreads and the covariance,
     which are the person's.
@@ -326,7 +326,8 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     prototypes = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
     if dof > 0:  # LDA: the person's pooled covariance, each sign's prior from its recordings (capped at theirs)
         kernel = np.linalg.lstsq(_lda_covariance(Z[mine], y[mine]), prototypes.T, rcond=None)[0]
-        priors = np.minimum(counts, counts[:own].max()) / np.minimum(counts, counts[:own].max()).sum()
+        capped = np.minimum(counts, counts[:own].max())
+        priors = capped / capped.sum()
     else:  # one shot per sign: nothing to estimate a covariance from; the nearest prototype
         kernel, priors = prototypes.T, np.ones(n_classes) / n_classes
     bias = -0.5 * np.sum(prototypes * kernel.T, 1) + np.log(priors)
@@ -354,9 +355,8 @@ def _lda_covariance(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
         emp = Xs.T @ Xs / n
         mu = np.trace(emp) / p
         delta_ = np.sum(emp ** 2)
-        beta = min((np.sum((Xs ** 2).T @ Xs ** 2) / n - delta_) / (p * n),
-                   (delta_ - 2.0 * mu * np.trace(emp) + p * mu ** 2) / p)
         delta = (delta_ - 2.0 * mu * np.trace(emp) + p * mu ** 2) / p
+        beta = min((np.sum((Xs ** 2).T @ Xs ** 2) / n - delta_) / (p * n), delta)
         shrink = 0.0 if beta == 0 else beta / delta
         s = (1.0 - shrink) * emp
         s.flat[::p + 1] += shrink * mu
@@ -402,7 +402,7 @@ def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
 
 
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
-                C: float = 1.0, log=None, within: float = WITHIN, keep_base_actions: bool = False) -> Bundle:
+                log=None, within: float = WITHIN, keep_base_actions: bool = False) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
 
     The support windows (at most ``shots`` per sign, seeded choice) go once through the trunk (``base`` cut where
@@ -435,7 +435,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         signs = signs + kept
         F, names = np.concatenate([F, Fb]), np.concatenate([names, Lb])
     y = np.array([signs.index(a) for a in names])
-    weights = vocab_head(F, y, len(signs), radius=radius, within=within, C=C, own=len(signs) - len(kept))
+    weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept))
     model = build_openset_model(inp, cut, weights)
     tick["fit"] = time.time() - t0
     labels = signs + [NONE]
@@ -449,7 +449,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         "adapted": {
             "base": {"path": str(base.path) if base.path else None, "labels": len(base.labels),
                      "arch": base.meta.get("arch")},
-            "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "within": within, "C": C,
+            "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "within": within,
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
             "sources": list(support.sources),

@@ -257,8 +257,11 @@ def test_lda_covariance_is_scikit_learns_shrinkage_lda():
 
     from signlstm.adapt import _lda_covariance
 
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(7), [5, 5, 5, 5, 5, 3, 1])
-    Z = rng.normal(size=(len(y), 40)) + y[:, None]
+    # s23's six signs, 5 / 5 / 5 / 5 / 3 / 1 recordings: the time-mean of 40 pose values, standardised as adapt does
+    d = load_npz(shared_path("data", "vocab", "s23.npz"))
+    idx = np.concatenate([np.flatnonzero(d.labels == a)[:n] for a, n in zip(d.actions, [5, 5, 5, 5, 3, 1])])
+    F = d.X[idx, :, :40].mean(1).astype(np.float64)
+    Z = (F - F.mean(0)) / (F.std(0) + 1e-3)
+    y = np.array([d.actions.index(a) for a in d.labels[idx]])
     ref = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z, y).covariance_
     np.testing.assert_allclose(_lda_covariance(Z, y), ref, atol=1e-8)

@@ -38,9 +38,9 @@ def run(args):
         print(f"{len(args.actions)} sign(s) in {args.actions_file}: {len(args.actions) - len(todo)} complete, "
               f"{done} of {args.sequences * len(args.actions)} sequence(s) recorded"
               + (f"; next: {todo[0]}" if todo else ""), flush=True)
+        wanted = sum(counts.values())
     else:
-        counts = args.sequences
-    wanted = sum(counts.values()) if isinstance(counts, dict) else args.sequences * len(args.actions)
+        counts, wanted = args.sequences, args.sequences * len(args.actions)
     saved = collect(args.actions, counts, args.data, args.source, args.length,
                     window=not args.headless, pause=args.pause,
                     on_saved=lambda path: print(f"saved {path}", flush=True))
@@ -75,7 +75,7 @@ def read_actions_file(path) -> list[str]:
         name = line.strip()
         if not name or name.startswith("#"):
             continue
-        if "/" in name or "\\" in name or "\0" in name or name in (".", "..") or name.startswith("."):
+        if "/" in name or "\\" in name or "\0" in name or name.startswith("."):
             raise BadInput(path, f"line {n}: '{name}' cannot be a folder name (no /, \\, leading dot or NUL)")
         if name not in names:
             names.append(name)

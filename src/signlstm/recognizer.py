@@ -129,10 +129,10 @@ class Recognizer:
         self.frames += 1
         if self.rule == "stream":
             self._boundaries(frame)
-        step.sentence = list(self.sentence)
         if self._held < self.seq_len:
+            step.sentence = list(self.sentence)
             return step, None
-        return step, self.window
+        return step, self.window  # conclude sets the step's sentence
 
     def conclude(self, step: Step, probs: np.ndarray) -> Step:
         """The second half of :meth:`update`: the decision on the window's probabilities; maybe a word."""

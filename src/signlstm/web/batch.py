@@ -42,7 +42,13 @@ class Forward:
     def __init__(self, bundle, warm: bool = True, sizes: tuple[int, ...] = SIZES):
         from ..models.bundle import fast_forward
 
-        self.spans = [(p.start, p.stop) for p in layout.PARTS if p.name in bundle.parts_read]
+        self.spans = []  # (start, stop) of the parts read, adjacent parts as one span: all of them is [(0, 1662)]
+        for p in layout.PARTS:
+            if p.name in bundle.parts_read:
+                if self.spans and self.spans[-1][1] == p.start:
+                    self.spans[-1] = (self.spans[-1][0], p.stop)
+                else:
+                    self.spans.append((p.start, p.stop))
         if bundle.model not in _COMPILED:  # one set of executables per loaded model, whatever the number of engines
             _COMPILED[bundle.model] = fast_forward(_reading(bundle.model, self.spans))
         self.run = _COMPILED[bundle.model]

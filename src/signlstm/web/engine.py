@@ -285,11 +285,7 @@ class Session:
                 e.messages["refused"] += 1
             self.deliver(m.done, m.frames, None, m.arrived)
             return
-        step, n = m.step, len(m.frames)
-        reply = {"type": "result", "frame": self.frames + n - 1, "t": m.t,
-                 "probs": None if step.probs is None else np.round(step.probs.astype(float), 4).tolist(),
-                 "word": m.word, "sentence": step.sentence}
-        self.frames += n
+        reply = self.result(m.step, m.word, len(m.frames), t=m.t)
         writes = None
         if self.recorder is not None:
             with self.guard:
@@ -352,10 +348,14 @@ class Session:
         for f in frames:
             step = self.recognizer.update(f)
             word = step.word or word
-        out = {"type": "result", "frame": self.frames + len(frames) - 1, **extra,
+        return self.result(step, word, len(frames), **extra)
+
+    def result(self, step, word: str | None, n: int, **extra) -> dict:
+        """The reply to a message of ``n`` frames: ``step`` its last frame's, ``word`` the last any of them said."""
+        out = {"type": "result", "frame": self.frames + n - 1, **extra,
                "probs": None if step.probs is None else np.round(step.probs.astype(float), 4).tolist(),
                "word": word, "sentence": step.sentence}
-        self.frames += len(frames)
+        self.frames += n
         return out
 
     def record_frames(self, frames: np.ndarray, write: bool = True) -> tuple[dict, list | None]:

@@ -32,6 +32,20 @@ def data_files(paths) -> list[Path]:
     return out
 
 
+def check_person_files(paths, benchmark: str) -> None:
+    """Every header of ``paths`` checked (a missing or defective path raises :class:`~signlstm.errors.BadInput`
+    naming it) and each path a packed ``.npz`` or a folder of them, one file per person (the file name is the
+    person): what the per-person benchmarks read, checked before anything is trained."""
+    from ..datasets import open_sources
+    from ..errors import BadInput
+
+    open_sources(paths)  # the path's own defect (no such file, Git LFS pointer, odd frame size, truncated, ...)
+    for p in map(Path, paths):
+        if p.suffix != ".npz" and not (p.is_dir() and any(p.glob("*.npz"))):
+            raise BadInput(p, f"{benchmark} reads packed .npz files, one per person (the file name is the person), "
+                              "or folders of them")
+
+
 def content_key(*parts, files=(), code=()) -> str:
     """A short hash of ``parts`` (any repr-able values), the bytes of ``files`` and of the package modules ``code``."""
     h = hashlib.sha1(repr(parts).encode())

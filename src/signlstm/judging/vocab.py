@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import parallel
 from ..datasets import NONE
-from .folds import TRAINING_CODE, cache_dir, content_key, data_files
+from .folds import TRAINING_CODE, cache_dir, check_person_files, content_key, data_files
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 SHOTS = (1, 3, 5, 10)
@@ -37,15 +37,9 @@ def person(path) -> str:
 
 
 def person_files(vocab) -> dict[str, Path]:
-    """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first: a
-    missing or defective path raises :class:`~signlstm.errors.BadInput` naming it, before any trunk is trained."""
-    from ..datasets import open_sources
-    from ..errors import BadInput
-
-    open_sources(vocab)  # the path's own defect (no such file, Git LFS pointer, odd frame size, truncated, ...)
-    for p in map(Path, vocab):
-        if p.suffix != ".npz" and not (p.is_dir() and any(p.glob("*.npz"))):
-            raise BadInput(p, "not a packed .npz per person (judge vocab takes .npz files or folders of them)")
+    """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first
+    (:func:`~signlstm.judging.folds.check_person_files`), before any trunk is trained."""
+    check_person_files(vocab, "judge vocab")
     return {person(f): f for f in data_files(vocab)}
 
 

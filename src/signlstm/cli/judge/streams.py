@@ -1,7 +1,6 @@
 """signlstm judge streams: continuous signing, several signs in a row with rests and other signs between."""
 import json
 import sys
-from pathlib import Path
 
 from .. import common
 
@@ -31,8 +30,8 @@ def register(sub):
 
 
 def run(args):
-    from ...datasets import open_sources
-    from ...errors import BadInput, SignlstmError
+    from ...errors import SignlstmError
+    from ...judging.folds import check_person_files
     from ...judging import cells as cells_mod
     from ...judging.streams import benchmark
     from ...judging.streams_report import format_streams
@@ -48,11 +47,7 @@ def run(args):
         raise SignlstmError("--negatives (or --others) is needed: the streams' other signs come from them")
     for paths in (args.data, args.negatives, args.others):
         if paths:
-            open_sources(paths)  # every file's defect named before any base is trained
-            for path in paths:
-                if not (Path(path).suffix == ".npz" or any(Path(path).glob("*.npz"))):
-                    raise BadInput(path, "judge streams reads packed .npz files, one per person (the file name is "
-                                         "the person), or folders of them")
+            check_person_files(paths, "judge streams")  # every file's defect named before any base is trained
     cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
                     rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,

@@ -203,10 +203,11 @@ def _tutorial(support, test, epochs, seed) -> dict:
 
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
         tutorial_epochs: int | None = None, trunk_folder=None, epochs: int | None = None, workers: int = 0,
-        ray: str | None = None, cache=None, log=print, progress=None, radii=()) -> dict:
+        ray: str | None = None, cache=None, log=print, progress=None, radii=(), adapt_runs: int = 3) -> dict:
     """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
     folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`. ``radii``: the same fits
-    scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``)."""
+    scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``).
+    ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not)."""
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
@@ -228,10 +229,49 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         rows += r["rows"]
         if progress:
             progress(r["person"])
-    return {"rows": rows, "shots": list(shots), "seeds": list(seeds), "radius": tasks[0]["radius"] if tasks else None,
+    wall = None
+    if adapt_runs and files:  # after the parallel work: the largest vocabulary, as a person would adapt it
+        from ..datasets import open_sources
+
+        largest = max(files, key=lambda p: (len(open_sources([files[p]])[0].actions), p))
+        wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
+    return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "radius": tasks[0]["radius"] if tasks else None,
             "radii": list(radii or ()),
             "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1),
             "started": _utc(t0), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}
+
+
+def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=print) -> dict:
+    """Wall seconds of ``signlstm adapt --vocabulary`` in a fresh process, start-up included, as a person would run
+    it: ``shots`` recordings of each of the person's signs written in the tutorial's folders (``MP_Data/<sign>/<n>/
+    <frame>.npy``), adapted from ``trunk`` ``runs`` times; the bundle of each run is thrown away."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from ..adapt import choose_shots
+    from ..datasets import SequenceWriter, load
+
+    data = load([file])
+    pick = choose_shots(data, shots, seed)
+    seconds = []
+    with tempfile.TemporaryDirectory(prefix="signlstm-adapt-") as tmp:
+        writer = SequenceWriter(Path(tmp) / "MP_Data")
+        for i in pick:
+            writer.write(str(data.labels[i]), data.frames[i])
+        cmd = [sys.executable, "-m", "signlstm", "adapt", "--vocabulary", "--model", str(trunk),
+               "--data", str(writer.root), "--out", str(Path(tmp) / "bundle")]
+        for run in range(runs):
+            t0 = time.time()
+            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            seconds.append(round(time.time() - t0, 2))
+            if done.returncode:
+                raise RuntimeError(f"adapt failed ({done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
+            log(f"  adapt --vocabulary on {person(file)} ({len(data.actions)} signs x {shots}), run {run + 1}: "
+                f"{seconds[-1]:.2f} s")
+    return {"person": person(file), "signs": len(data.actions), "shots": shots, "sequences": int(len(pick)),
+            "seconds": seconds, "median": float(np.median(seconds)) if seconds else float("nan")}
 
 
 def _utc(t: float) -> str:

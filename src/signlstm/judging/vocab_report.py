@@ -32,4 +32,9 @@ def format_vocab(res: dict, summ: dict) -> str:
             for r, v in s["tradeoff"].items():
                 lines.append(f"{k:>3} {r:>6} {_pct(v['acc']):>9} {_pct(v['worst_acc']):>6} {_pct(v['known_none']):>11} "
                              f"{_pct(v['rejected']):>14}")
+    wall = res.get("adapt_wall")
+    if wall:
+        lines += ["", f"adapt --vocabulary in a fresh process (start-up included), {wall['person']}'s {wall['signs']} "
+                      f"signs x {wall['shots']} recordings: {', '.join(f'{x:.2f}' for x in wall['seconds'])} s, "
+                      f"median {wall['median']:.2f} s"]
     return "\n".join(lines)

@@ -84,3 +84,16 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
         err = capsys.readouterr().err
         assert str(bad) in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "cache").exists()
+
+
+def test_adapt_wall_times_the_command_in_a_fresh_process_on_the_tutorial_folders():
+    from signlstm.adapt import TRUNK_MODEL
+    from signlstm.judging.vocab_report import format_vocab
+
+    said = []
+    wall = vocab.adapt_wall(shared_path("data", "vocab", "s23.npz"), TRUNK_MODEL, shots=2, runs=1, log=said.append)
+    assert (wall["person"], wall["signs"], wall["sequences"]) == ("s23", 8, 16)
+    # a fresh interpreter importing keras and jax takes more than a second; the command either works or raises
+    assert len(wall["seconds"]) == 1 and 1.0 < wall["median"] < 120 and "run 1" in said[0]
+    res = {"shots": [], "seeds": [0], "radius": 1.1, "rows": [], "seconds": 1.0, "adapt_wall": wall}
+    assert f"s23's 8 signs x 2 recordings: {wall['seconds'][0]:.2f} s" in format_vocab(res, {})

@@ -25,6 +25,9 @@ def register(sub):
                         "default: 5; none: skip)")
     p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe's epochs (default: its 500)")
     p.add_argument("--epochs", type=int, help="maximum epochs per trunk (default: the recipe's)")
+    p.add_argument("--adapt-runs", type=int, default=3, metavar="N",
+                   help="time `signlstm adapt --vocabulary` N times in a fresh process on the largest vocabulary "
+                        "(5 recordings per sign, start-up included; default 3, 0: skip)")
     p.add_argument("--trunks", metavar="DIR", help="use DIR/<person> as each person's trunk instead of training them")
     p.set_defaults(run=run)
 
@@ -40,7 +43,7 @@ def run(args):
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
                     tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, epochs=args.epochs,
                     workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update(),
-                    radii=args.radii)
+                    radii=args.radii, adapt_runs=args.adapt_runs)
     bar.close()
     summ = vocab.summary(res)
     print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))

@@ -36,10 +36,14 @@ def person(path) -> str:
     return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
 
 
-def person_files(vocab) -> dict[str, Path]:
+def person_files(vocab, others=(), signers=()) -> dict[str, Path]:
     """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first
-    (:func:`~signlstm.judging.folds.check_person_files`), before any trunk is trained."""
+    (:func:`~signlstm.judging.folds.check_person_files`; the trunks' ``others`` and ``signers`` files too), before any
+    trunk is trained."""
+    from ..datasets import open_sources
+
     check_person_files(vocab, "judge vocab")
+    open_sources([*others, *signers])
     return {person(f): f for f in data_files(vocab)}
 
 
@@ -211,14 +215,10 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
-    files = person_files(vocab)
+    files = person_files(vocab, others, signers)
     if trunk_folder:
         bases = {p: Path(trunk_folder) / p for p in files}
     else:
-        if others or signers:
-            from ..datasets import open_sources
-
-            open_sources([*others, *signers])  # their defects too, named before any trunk is trained
         bases = trunks(vocab, others, signers, list(files), epochs=epochs, workers=workers, ray=ray, cache=cache,
                        log=log)
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),

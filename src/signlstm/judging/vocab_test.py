@@ -83,6 +83,12 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
         assert main(["judge", "vocab", "--data", str(bad), "--cache", str(tmp_path / "cache")]) == 2
         err = capsys.readouterr().err
         assert str(bad) in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    # a bad trunk-training file (--negatives, --signers) is named before the progress bar is drawn
+    bad = shared_path("data", "bad_inputs", "shape99.npy")
+    assert main(["judge", "vocab", "--data", str(shared_path("data", "vocab", "s23.npz")), "--negatives", str(bad),
+                 "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()] and str(bad) in err and "people" not in err
     assert not (tmp_path / "cache").exists()
 
 

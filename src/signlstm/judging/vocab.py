@@ -43,7 +43,8 @@ def person_files(vocab, others=(), signers=()) -> dict[str, Path]:
     from ..datasets import open_sources
 
     check_person_files(vocab, "judge vocab")
-    open_sources([*others, *signers])
+    if others or signers:
+        open_sources([*others, *signers])
     return {person(f): f for f in data_files(vocab)}
 
 

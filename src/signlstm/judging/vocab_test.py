@@ -90,6 +90,8 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [err.strip()] and str(bad) in err and "people" not in err
     assert not (tmp_path / "cache").exists()
+    good = shared_path("data", "vocab", "s23.npz")  # with ready trunks, no trunk-training files are needed
+    assert vocab.person_files([good]) == {"s23": good}
 
 
 def test_adapt_wall_times_the_command_in_a_fresh_process_on_the_tutorial_folders():

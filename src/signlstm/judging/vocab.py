@@ -236,8 +236,8 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
 
         largest = max(files, key=lambda p: (len(open_sources([files[p]])[0].actions), p))
         wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
-    return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "radius": tasks[0]["radius"] if tasks else None,
-            "radii": list(radii or ()),
+    return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds),
+            "radius": tasks[0]["radius"] if tasks else None, "radii": list(radii or ()),
             "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1),
             "started": _utc(t0), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}
 

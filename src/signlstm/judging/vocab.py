@@ -36,16 +36,21 @@ def person(path) -> str:
     return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
 
 
-def person_files(vocab, others=(), signers=()) -> dict[str, Path]:
+def person_files(vocab, others=(), signers=(), trunk_folder=None) -> dict[str, Path]:
     """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first
     (:func:`~signlstm.judging.folds.check_person_files`; the trunks' ``others`` and ``signers`` files too), before any
-    trunk is trained."""
+    trunk is trained; with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too."""
     from ..datasets import open_sources
+    from ..errors import BadInput
 
     check_person_files(vocab, "judge vocab")
     if others or signers:
         open_sources([*others, *signers])
-    return {person(f): f for f in data_files(vocab)}
+    files = {person(f): f for f in data_files(vocab)}
+    missing = [p for p in files if trunk_folder and not (Path(trunk_folder) / p / "signlstm.json").exists()]
+    if missing:
+        raise BadInput(trunk_folder, f"no trunk bundle for {', '.join(missing)}")
+    return files
 
 
 def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sign: int = PER_SIGN, seed: int = 0):
@@ -216,7 +221,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
-    files = person_files(vocab, others, signers)
+    files = person_files(vocab, others, signers, trunk_folder)
     if trunk_folder:
         bases = {p: Path(trunk_folder) / p for p in files}
     else:
@@ -263,13 +268,13 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
             writer.write(str(data.labels[i]), data.frames[i])
         cmd = [sys.executable, "-m", "signlstm", "adapt", "--vocabulary", "--model", str(trunk),
                "--data", str(writer.root), "--out", str(Path(tmp) / "bundle")]
-        for run in range(runs):
+        for i in range(runs):
             t0 = time.time()
             done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
             seconds.append(round(time.time() - t0, 2))
             if done.returncode:
                 raise RuntimeError(f"adapt failed ({done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
-            log(f"  adapt --vocabulary on {person(file)} ({len(data.actions)} signs x {shots}), run {run + 1}: "
+            log(f"  adapt --vocabulary on {person(file)} ({len(data.actions)} signs x {shots}), run {i + 1}: "
                 f"{seconds[-1]:.2f} s")
     return {"person": person(file), "signs": len(data.actions), "shots": shots, "sequences": int(len(pick)),
             "seconds": seconds, "median": float(np.median(seconds)) if seconds else float("nan")}

@@ -92,6 +92,10 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
     assert not (tmp_path / "cache").exists()
     good = shared_path("data", "vocab", "s23.npz")  # with ready trunks, no trunk-training files are needed
     assert vocab.person_files([good]) == {"s23": good}
+    # a trunk folder without the person's trunk: named before the progress bar, nothing run
+    assert main(["judge", "vocab", "--data", str(good), "--trunks", str(tmp_path / "trunks")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()] and "no trunk bundle for s23" in err and "people" not in err
 
 
 def test_adapt_wall_times_the_command_in_a_fresh_process_on_the_tutorial_folders():

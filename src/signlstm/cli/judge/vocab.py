@@ -38,7 +38,7 @@ def run(args):
     from ...judging import vocab, vocab_report
 
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    people = vocab.person_files(args.data, args.negatives or [], args.signers or [])  # bad files: before the bar
+    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks)  # before the bar
     bar = tqdm(total=len(people), desc="people", unit="person", file=sys.stderr)
     res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,

@@ -403,18 +403,22 @@ class Session:
         if not isinstance(m, dict) or not isinstance(m.get("type"), str):
             raise BadMessage('control messages are JSON objects with a "type"')
         kind = m["type"]
-        if kind == "ping":
-            return {"type": "pong"}
-        if kind == "clear":
-            self.clear()
-            return {"type": "cleared"}
-        if kind == "record":
-            return self.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"))
-        if kind == "cancel":
-            return self.cancel()
-        if kind == "adapt":
-            await self.adapt(m.get("name"), send)
-            return None
+        try:
+            if kind == "ping":
+                return {"type": "pong"}
+            if kind == "clear":
+                self.clear()
+                return {"type": "cleared"}
+            if kind == "record":
+                return self.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"))
+            if kind == "cancel":
+                return self.cancel()
+            if kind == "adapt":
+                await self.adapt(m.get("name"), send)
+                return None
+        except BadMessage as e:
+            e.about = kind  # the page's error reply names the request refused
+            raise
         raise BadMessage(f"unknown message type {kind[:40]!r}")
 
     def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:

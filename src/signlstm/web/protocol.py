@@ -34,7 +34,10 @@ MAX_BYTES = HEADER.size + MAX_FRAMES * layout.FRAME_SIZE * 4
 
 
 class BadMessage(SignlstmError):
-    """A WebSocket message the server refuses (malformed, oversized, unknown); the client is told why."""
+    """A WebSocket message the server refuses (malformed, oversized, unknown); the client is told why, and for a
+    control message refused, which request it was (``about``: its ``type``)."""
+
+    about: str | None = None
 
 
 def mask_of(names) -> int:

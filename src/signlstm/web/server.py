@@ -17,7 +17,8 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 - server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout, whether the page may find
   landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per message (probabilities,
   sentence, word, the message's timestamp or, for an image, the landmark points; recording status), ``recording``, ``adapt`` progress,
-  ``error`` (a refused message; the page stays connected), ``busy``.
+  ``error`` (a refused message, with ``about``: the type of a refused control message; the page stays
+  connected), ``busy``.
 
 A message over the size limit closes that page's socket (code 1009) and a page that sends ``MAX_BAD`` bad messages
 in a row is closed (1008); other pages never notice.
@@ -133,7 +134,8 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             try:
                 if isinstance(result, BadMessage):
                     bad += 1
-                    await send({"type": "error", "message": str(result)})
+                    await send({"type": "error", "message": str(result),
+                                **({"about": result.about} if result.about else {})})
                     if bad >= MAX_BAD:
                         await ws.close(code=1008, reason="too many bad messages")
                         return True

@@ -289,7 +289,7 @@ function handle(m) {
       S.errors.push(m.message);
       if (S.inflight) { S.inflight = false; schedule(200); }
       S.pending = Math.max(0, S.pending - 1);
-      if (/^(action|name|count|pause)/.test(m.message)) S.toRecord = [];  // a refused record request
+      if (m.about === "record") S.toRecord = [];  // a refused record request: the rest of the list is not recorded
       $("rec-status").textContent = m.message;
       break;
     case "busy":

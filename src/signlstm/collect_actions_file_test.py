@@ -42,3 +42,12 @@ def test_a_bad_actions_file_is_one_line_naming_it(tmp_path, text, problem, capsy
                  "--headless"]) == 2
     err = capsys.readouterr().err
     assert str(f) in err and problem in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content, problem", [(None, "no such file"), (b"hello\n\xff\xfe\n", "cannot be read as UTF-8")])
+def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, problem):
+    f = tmp_path / "signs.txt"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(BadInput, match=problem):
+        read_actions_file(f)

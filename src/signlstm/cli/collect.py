@@ -68,6 +68,8 @@ def read_actions_file(path) -> list[str]:
 
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BadInput(path, "no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     names = []

@@ -47,9 +47,10 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None) -> dict[str, P
     if others or signers:
         open_sources([*others, *signers])
     files = {person(f): f for f in data_files(vocab)}
-    missing = [p for p in files if trunk_folder and not (Path(trunk_folder) / p / "signlstm.json").exists()]
-    if missing:
-        raise BadInput(trunk_folder, f"no trunk bundle for {', '.join(missing)}")
+    if trunk_folder:
+        missing = [p for p in files if not (Path(trunk_folder) / p / "signlstm.json").exists()]
+        if missing:
+            raise BadInput(trunk_folder, f"no trunk bundle for {', '.join(missing)}")
     return files
 
 

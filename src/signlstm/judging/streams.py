@@ -94,9 +94,10 @@ def build_stream(signs, others, labels=None, seed=0, per_label: int = PER_LABEL,
     return Stream(frames, segments)
 
 
-def person_seed(seed: int, person: str) -> tuple[int, int]:
-    """The stream seed of one person: every person's stream in its own order, the same on every run."""
-    return seed, zlib.crc32(person.encode())
+def person_seed(seed: int, person: str, draw: int = 0) -> tuple[int, ...]:
+    """The seed of one person's stream number ``draw``: every person's streams in their own order and recordings,
+    the same on every run."""
+    return (seed, zlib.crc32(person.encode())) + ((draw,) if draw else ())
 
 
 def replay(make, frames, predict=None) -> list[tuple[int, str]]:
@@ -199,12 +200,15 @@ def pool(rows: list[dict]) -> dict:
 
 # ---------------------------------------------------------------------------------------------------- the benchmark
 
-CELLSETS = ("consistent", "all")
+CELLSETS = ("consistent", "recognised", "all")
 
 
 def fold(task: dict) -> dict:
-    """One held-out person: their streams (consistent cells, all cells) replayed under every rule on the base that
-    never saw them, and the window-level rejection figures of that base."""
+    """One held-out person: their streams (consistent cells, all cells; ``draws`` streams of each, other recordings in
+    another order) replayed under every rule on the base that never saw them, and the window-level rejection figures
+    of that base. A third stream, ``recognised``, is made of
+    the consistent cells' recordings that the base answers rightly on their own (the 30 frames as recorded, one
+    window): its errors are the ones the rule and the stream add, beside those of recognising the person at all."""
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
@@ -215,19 +219,21 @@ def fold(task: dict) -> dict:
     data = data.subset(data.groups == signer)
     others = load(task["others"]) if task["others"] else None
     out = {"signer": signer, "streams": {}, "windows": {}}
-    labels = {"consistent": list(task["consistent"]), "all": None}
+    said = decide(bundle.labels, bundle.predict(data.X), reject=bundle.reject_label)
+    labels = {"consistent": list(task["consistent"]), "recognised": list(task["consistent"]), "all": None}
     for cellset in CELLSETS:
-        if cellset == "consistent" and not labels[cellset]:
+        if cellset != "all" and not labels[cellset]:
             continue
-        stream = build_stream(data, others, labels[cellset], seed=person_seed(task["seed"], signer),
-                              per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
-        for name, settings in task["rules"]:
-            emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
-                             None if task.get("per_window") else bundle.predict)
-            out["streams"][(name, cellset)] = score(stream, emitted)
+        signs = data.subset(said == data.labels) if cellset == "recognised" else data
+        for draw in range(task.get("draws", 1)):
+            stream = build_stream(signs, others, labels[cellset], seed=person_seed(task["seed"], signer, draw),
+                                  per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
+            for name, settings in task["rules"]:
+                emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
+                                 None if task.get("per_window") else bundle.predict)
+                out["streams"].setdefault((name, cellset), []).append(score(stream, emitted))
     share = hand_share(data.X)
     consistent = np.isin(data.labels, list(task["consistent"]))
-    said = decide(bundle.labels, bundle.predict(data.X), reject=bundle.reject_label)
     rejected = said == bundle.reject_label
     for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
         m = mask & (share >= MIN_HANDS)
@@ -239,7 +245,7 @@ def fold(task: dict) -> dict:
 
 
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
-        per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS) -> list[dict]:
+        per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS, draws: int = 1) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
     ``bases``: person -> base bundle folder (trained without them); ``others``: person -> other-sign file(s) of
     people that base never saw; ``cells``: :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer
@@ -249,7 +255,7 @@ def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, w
     tasks = [{"signer": s, "base": str(bases[s]), "signs": [str(p) for p in signers[s]],
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
               "rules": list(rules), "seed": seed, "per_window": per_window,
-              "per_label": per_label, "n_others": n_others} for s in sorted(bases)]
+              "per_label": per_label, "n_others": n_others, "draws": draws} for s in sorted(bases)]
     return list(parallel.map_tasks(fold, tasks, workers=workers, ray=ray))
 
 
@@ -259,8 +265,8 @@ def summarise(folds: list[dict], rules) -> dict:
     for name, _ in rules:
         for cellset in CELLSETS:
             rows = {f["signer"]: f["streams"][(name, cellset)] for f in folds if (name, cellset) in f["streams"]}
-            table[f"{name}|{cellset}"] = {"pooled": pool(list(rows.values())),
-                                      "signers": {s: pool([r]) for s, r in rows.items()}}
+            table[f"{name}|{cellset}"] = {"pooled": pool([r for rs in rows.values() for r in rs]),
+                                      "signers": {s: pool(rs) for s, rs in rows.items()}}
     windows = {}
     for key in ("consistent", "all", "others"):
         hit = sum(f["windows"][key][0] for f in folds if key in f["windows"])
@@ -278,12 +284,13 @@ def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
 
 
 def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, seed: int = 0, workers: int = 0,
-              ray=None, cache=None, bases=None, per_label: int = PER_LABEL, n_others: int = OTHERS,
+              ray=None, cache=None, bases=None, per_label: int = PER_LABEL, n_others: int = OTHERS, draws: int = 1,
               log=print) -> dict:
     """The whole benchmark: leave-one-person-out bases (trained by :func:`signlstm.judging.folds.fold_bases`, each
     without its signer and that fold's other-sign person, whose recordings then make the stream's other signs), every
     signer's streams under every rule, pooled. ``others``: the other-sign files (default: the ``negatives`` files);
-    ``bases``: a folder of ready bases (one per signer, trained as above) instead."""
+    ``bases``: a folder of ready bases (one per signer, trained as above) instead; ``draws``: streams per person and
+    cell set, each drawing its recordings and order anew (pooled: a steadier figure than one draw)."""
     from .folds import data_files, fold_bases
 
     signer_files = data_files(data)
@@ -309,8 +316,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     t0 = time.time()
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
-                workers=workers, ray=ray, per_label=per_label, n_others=n_others)
+                workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws)
     out = summarise(folds, rules)
-    out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1),
+    out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws,
                people=len(folds), bases=str(Path(next(iter(found.values()))).parent) if found else None)
     return out

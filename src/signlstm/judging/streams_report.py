@@ -19,13 +19,15 @@ def _num(x: float, fmt: str = "{:5.1f}") -> str:
 def format_streams(res: dict) -> str:
     rules = [name for name, _ in res["rules"]]
     settings = {name: s for name, s in res["rules"]}
+    draws = res.get("draws", 1)
     lines = [f"Streams of {res['people']} held-out people (each scored by a base that never saw them, nor the "
-             f"people of its other-sign segments); {res['seconds']} s"]
+             f"people of its other-sign segments){f', {draws} streams per person and cell set' if draws > 1 else ''}; "
+             f"{res['seconds']} s"]
     for name in rules:
         lines.append(f"  rule {name}: " + ", ".join(f"{k}={v}" for k, v in settings[name].items()))
     lines += ["", "pooled         cells        words  WER %  WER merged %  other-sign words/seg  latency median  p95"
                   "  worst person WER %"]
-    for cellset in ("consistent", "all"):
+    for cellset in ("consistent", "recognised", "all"):
         for name in rules:
             t = res["streams"].get(f"{name}|{cellset}")
             if not t:
@@ -35,7 +37,8 @@ def format_streams(res: dict) -> str:
             lines.append(f"{name:14s} {cellset:11s} {p['ref']:6d}  {_pct(p['wer'])}  {_pct(p['wer_merged']):>12s}"
                          f"  {_num(p['other_words'], '{:20.3f}')}  {_num(p['latency_median'], '{:14.1f}')}"
                          f"  {_num(p['latency_p95'])}  {_pct(worst[1]['wer'])} ({worst[0]})")
-    lines += ["", "per person: WER % (consistent cells / all cells), other-sign words, per rule"]
+    lines += ["  (recognised: the consistent cells' recordings the base names rightly on their own, one window as "
+              "recorded)", "", "per person: WER % (consistent cells / all cells), other-sign words, per rule"]
     people = sorted({s for t in res["streams"].values() for s in t["signers"]})
     lines.append("person   " + "".join(f"{name:>26s}" for name in rules))
     for s in people:

@@ -95,3 +95,38 @@ def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsy
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and message in err and str(data) in err, err
     assert not (tmp_path / "cache").exists()
+
+
+def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shared):
+    from signlstm.judging.cells import load_cells
+    from signlstm.judging.streams_report import format_streams
+    from signlstm.models.bundle import DEFAULT_MODEL
+    from signlstm.recognizer import RULES
+
+    rules = [(r, rule_settings(r)) for r in RULES]
+    consistent = load_cells(shared("data", "signers", "cells.json")).include["s02"]
+    task = {"signer": "s02", "base": str(DEFAULT_MODEL), "signs": [shared("data", "signers", "s02.npz")],
+            "others": [shared("data", "other_signs", "o01.npz")], "consistent": consistent, "rules": rules,
+            "seed": 0, "draws": 2}
+    out = streams.fold(task)
+    assert set(out["streams"]) == {(r, c) for r, _ in rules for c in streams.CELLSETS}
+    assert all(len(rows) == 2 for rows in out["streams"].values())
+    # each draw picks its own recordings and order; a draw's stream is the same whatever the rule
+    first, second = (row["words"] for row in out["streams"][("stream", "all")])
+    assert out["streams"][("stream", "all")][0]["ref"] == 12 and first != second
+    signs = load([task["signs"][0]])
+    draws = [streams.build_stream(signs, None, seed=streams.person_seed(0, "s02", d)) for d in (0, 1)]
+    assert draws[0].reference != draws[1].reference
+    assert streams.person_seed(0, "s02", 0) == streams.person_seed(0, "s02")  # draw 0: the one-stream benchmark's
+    # the window-level counts are the recordings with hands in view
+    ok = streams.hand_share(signs.X) >= streams.MIN_HANDS
+    assert out["windows"]["all"][1] == int(ok.sum())
+    assert out["windows"]["consistent"][1] == int((ok & np.isin(signs.labels, list(consistent))).sum())
+
+    res = streams.summarise([out], rules)
+    res.update(rules=rules, seconds=0.0, people=1, draws=2)
+    pooled = res["streams"]["stream|consistent"]["pooled"]
+    assert pooled["ref"] == sum(r["ref"] for r in out["streams"][("stream", "consistent")])
+    text = format_streams(res)
+    assert "2 streams per person" in text and "recognised" in text and "\ns02 " in text
+    assert text.count("consistent ") >= 2 and "targets (rule stream, consistent cells)" in text

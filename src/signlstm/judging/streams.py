@@ -28,6 +28,7 @@ OTHERS = 4
 REST = (8, 20)
 TAIL = 20
 MIN_HANDS = 0.5
+DRAWS = 3  # streams per person and cell set: one draw of 4 recordings per label varies by several points of WER
 
 
 @dataclass
@@ -225,7 +226,7 @@ def fold(task: dict) -> dict:
         if cellset != "all" and not labels[cellset]:
             continue
         signs = data.subset(said == data.labels) if cellset == "recognised" else data
-        for draw in range(task.get("draws", 1)):
+        for draw in range(task.get("draws", DRAWS)):
             stream = build_stream(signs, others, labels[cellset], seed=person_seed(task["seed"], signer, draw),
                                   per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
             for name, settings in task["rules"]:
@@ -245,7 +246,8 @@ def fold(task: dict) -> dict:
 
 
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
-        per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS, draws: int = 1) -> list[dict]:
+        per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
+        draws: int = DRAWS) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
     ``bases``: person -> base bundle folder (trained without them); ``others``: person -> other-sign file(s) of
     people that base never saw; ``cells``: :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer
@@ -284,8 +286,8 @@ def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
 
 
 def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, seed: int = 0, workers: int = 0,
-              ray=None, cache=None, bases=None, per_label: int = PER_LABEL, n_others: int = OTHERS, draws: int = 1,
-              log=print) -> dict:
+              ray=None, cache=None, bases=None, per_label: int = PER_LABEL, n_others: int = OTHERS,
+              draws: int = DRAWS, log=print) -> dict:
     """The whole benchmark: leave-one-person-out bases (trained by :func:`signlstm.judging.folds.fold_bases`, each
     without its signer and that fold's other-sign person, whose recordings then make the stream's other signs), every
     signer's streams under every rule, pooled. ``others``: the other-sign files (default: the ``negatives`` files);

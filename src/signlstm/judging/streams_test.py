@@ -94,6 +94,10 @@ def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsy
                      "--cache", str(tmp_path / "cache")])
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and message in err and str(data) in err, err
+    code = main(["judge", "streams", "--data", str(shared("data", "signers")), "--negatives",
+                 str(shared("data", "other_signs")), "--streams", "0", "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--streams must be at least 1" in err, err
     assert not (tmp_path / "cache").exists()
 
 

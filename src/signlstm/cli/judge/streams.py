@@ -26,9 +26,9 @@ def register(sub):
                         "and stop")
     p.add_argument("--per-label", type=int, default=4, help="recordings per label in a stream (default 4)")
     p.add_argument("--others-per-stream", type=int, default=4, help="other-sign recordings in a stream (default 4)")
-    p.add_argument("--streams", type=int, default=1, metavar="N",
+    p.add_argument("--streams", type=int, default=None, metavar="N",
                    help="streams per person and cell set, each with its own draw of recordings and order, pooled "
-                        "(default 1)")
+                        "(default 3; 1: the first draw alone)")
     p.set_defaults(run=run)
 
 
@@ -36,7 +36,7 @@ def run(args):
     from ...errors import SignlstmError
     from ...judging.folds import check_person_files
     from ...judging import cells as cells_mod
-    from ...judging.streams import benchmark
+    from ...judging.streams import DRAWS, benchmark
     from ...judging.streams_report import format_streams
     from ...recognizer import RULES, rule_settings
 
@@ -46,8 +46,9 @@ def run(args):
     bad = [r for r in rules if r not in RULES]
     if bad:
         raise SignlstmError(f"--rules: unknown rule(s) {', '.join(bad)} (known: {', '.join(RULES)})")
-    if args.streams < 1:
-        raise SignlstmError(f"--streams must be at least 1, got {args.streams}")
+    draws = DRAWS if args.streams is None else args.streams
+    if draws < 1:
+        raise SignlstmError(f"--streams must be at least 1, got {draws}")
     if not (args.negatives or args.others):
         raise SignlstmError("--negatives (or --others) is needed: the streams' other signs come from them")
     for paths in (args.data, args.negatives, args.others):
@@ -56,7 +57,7 @@ def run(args):
     cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
                     rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,
-                    per_label=args.per_label, n_others=args.others_per_stream, draws=args.streams,
+                    per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
                     workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases,
                     log=lambda m: print(m, file=sys.stderr, flush=True))
     print(json.dumps(res, default=str) if args.json else format_streams(res))

@@ -207,9 +207,9 @@ CELLSETS = ("consistent", "recognised", "all")
 def fold(task: dict) -> dict:
     """One held-out person: their streams (consistent cells, all cells; ``draws`` streams of each, other recordings in
     another order) replayed under every rule on the base that never saw them, and the window-level rejection figures
-    of that base. A third stream, ``recognised``, is made of
-    the consistent cells' recordings that the base answers rightly on their own (the 30 frames as recorded, one
-    window): its errors are the ones the rule and the stream add, beside those of recognising the person at all."""
+    of that base. A third cell set, ``recognised``, holds only the consistent cells' recordings the base names rightly
+    on their own (the 30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a
+    probability under the rule's threshold, not to the base naming the sign wrongly."""
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from .streams import CELLSETS
+
 # The targets on the consistent-gesture streams of held-out people.
 TARGETS = {"wer": 0.05, "wer_signer": 0.15, "other_words": 0.05, "latency_median": 15, "signs_rejected": 0.005,
            "others_rejected": 0.90}
@@ -27,7 +29,7 @@ def format_streams(res: dict) -> str:
         lines.append(f"  rule {name}: " + ", ".join(f"{k}={v}" for k, v in settings[name].items()))
     lines += ["", "pooled         cells        words  WER %  WER merged %  other-sign words/seg  latency median  p95"
                   "  worst person WER %"]
-    for cellset in ("consistent", "recognised", "all"):
+    for cellset in CELLSETS:
         for name in rules:
             t = res["streams"].get(f"{name}|{cellset}")
             if not t:

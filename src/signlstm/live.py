@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .pipeline import Pipeline
-from .recognizer import RULE, Recognizer
+from .recognizer import Recognizer
 
 STRIP_MAX = 6
 
@@ -114,11 +114,11 @@ class StripCollector:
 def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = 5,
         window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
         max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
-        rearm: int | None = None) -> dict:
+        rearm: int | None = None, onset: float | None = None, refractory: int | None = None) -> dict:
     """Recognise signs on ``spec`` until it ends or the user quits; returns the summary.
 
-    ``rule`` and its settings (``threshold``, ``stability``, ``rest``, ``rearm``; None: the rule's default) are
-    the :class:`~signlstm.recognizer.Recognizer`'s.
+    ``rule`` (None: the bundle's) and its settings (``threshold``, ``stability``, ``rest``, ``rearm``, ``onset``,
+    ``refractory``; None: the rule's default) are the :class:`~signlstm.recognizer.Recognizer`'s.
 
     ``on_word(event)`` is called per emitted word with ``time`` (seconds since the first frame),
     ``frame``, ``label``, ``prob`` and ``sentence``. The summary has ``frames``, ``fps``,
@@ -128,7 +128,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     from .files import write_atomic
 
     bundle.prepare()
-    rec = Recognizer(bundle, threshold, stability, sentence, rule=rule or RULE, rest=rest, rearm=rearm)
+    rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
+                     refractory=refractory)
     threshold = rec.threshold
     stream, detect = open_input(spec, face=bundle.reads_face)
     win = video = None

@@ -204,21 +204,23 @@ def _replayed(bundle, frames, rule, **settings):
 
 def test_live_on_a_keypoint_stream_says_what_the_benchmark_replay_says(capsys):
     """The stream demo (a DEV signer's recordings with rests and two other signs between, see demo/README.md):
-    live gives the benchmark replay's words on the same frames under both rules, the stream rule says the repeated
-    hello twice, and the tutorial rule gives the words of the tutorial rule as it was before the stream rule."""
-    from signlstm.models.bundle import load_bundle
+    live gives the benchmark replay's words on the same frames under every rule (the tutorial and stream rules on
+    the shipped default model, the spot rule, live's default, on the shipped spotting model), the stream and spot
+    rules say the repeated hello twice, and the tutorial rule gives the words of the tutorial rule as it was before
+    the other rules."""
+    from signlstm.models.bundle import SPOTTING_MODEL, load_bundle
 
-    bundle = load_bundle()
     frames = np.load(STREAM_DEMO).astype(np.float32)
-    for rule in ("tutorial", "stream"):
-        assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", rule]) == 0
+    reference = ["iloveyou", "thanks", "hello", "hello", "iloveyou", "thanks"]  # demo/README.md
+    for rule, model in (("tutorial", None), ("stream", None), (None, SPOTTING_MODEL)):
+        assert main(["live", "--source", str(STREAM_DEMO), "--headless", *(["--rule", rule] if rule else [])]) == 0
         *words, summary = _lines(capsys.readouterr().out)
-        assert [(w["frame"], w["label"]) for w in words] == _replayed(bundle, frames, rule)
+        assert [(w["frame"], w["label"]) for w in words] == _replayed(load_bundle(model), frames, rule or "spot")
         if rule == "tutorial":
             assert summary["words"] == ["iloveyou", "thanks", "hello", "iloveyou", "thanks"]
             assert [w["frame"] for w in words] == [38, 78, 155, 288, 338]
         else:
-            assert summary["words"] == ["iloveyou", "thanks", "hello", "hello", "iloveyou", "thanks"]
+            assert summary["words"] == reference
 
 
 def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(shared, capsys):

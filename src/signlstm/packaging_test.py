@@ -20,7 +20,8 @@ def test_wheel_install_runs_live_with_the_shipped_model_outside_the_checkout(tmp
                     str(wheels), str(ROOT)], check=True, capture_output=True)
     (wheel,) = wheels.glob("signlstm-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "signlstm/models/default/model.keras" in names and "signlstm/models/default/signlstm.json" in names
+    for model in ("default", "spotting"):
+        assert f"signlstm/models/{model}/model.keras" in names and f"signlstm/models/{model}/signlstm.json" in names
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)

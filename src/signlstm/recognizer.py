@@ -12,7 +12,12 @@ is appended to the sentence when the label is not the bundle's rejection label, 
   frames are then shown to the model without their hands, so what was signed before the rest no longer counts) or
   at ``rearm`` rejected windows in a row (another sign, a movement); after either, the same word may come again.
   Within one sign the word is not repeated.
+- ``spot``: for a spotting model (the ``spotting`` recipe's, which says a sign as it ends and ``none`` elsewhere).
+  A sign event is a run of windows whose best sign has a probability of at least ``onset``; its word is the sign with
+  the most probability summed over the event so far, said once, on the first window where that sign's probability
+  reaches ``threshold``. An event that begins within ``refractory`` windows of the last word says nothing.
 
+A bundle may name the rule it is made for (``rule`` in its metadata); the recognizer uses it unless told otherwise.
 The sentence keeps the last ``sentence`` words.
 """
 from __future__ import annotations
@@ -27,17 +32,24 @@ from . import layout
 THRESHOLD = 0.5  # the tutorial's
 STABILITY = 10  # the tutorial's
 SENTENCE = 5
-RULE = "stream"  # the default rule: it measures better on `signlstm judge streams` (see the model card)
+RULE = "stream"  # the rule of a bundle that names none: it measures better than the tutorial's (see the model card)
 # Each rule's default settings. rest: frames without a hand that end a sign; rearm: rejected windows in a row that
-# end a sign. The stream rule's were chosen on the stream benchmark's leave-one-person-out window probabilities.
+# end a sign; onset: least sign probability inside a sign event; refractory: windows after a word in which no new
+# event speaks. The stream and spot rules' were chosen on the stream benchmark's leave-one-person-out probabilities.
 RULE_SETTINGS = {"tutorial": {"threshold": THRESHOLD, "stability": STABILITY},
-                 "stream": {"threshold": 0.9, "stability": 16, "rest": 6, "rearm": 10}}
+                 "stream": {"threshold": 0.9, "stability": 16, "rest": 6, "rearm": 10},
+                 "spot": {"threshold": 0.65, "onset": 0.2, "refractory": 25}}
 RULES = tuple(RULE_SETTINGS)
 
 
 def rule_settings(rule: str = RULE) -> dict:
     """The keyword arguments of :class:`Recognizer` for ``rule`` with its defaults."""
     return {"rule": rule, **RULE_SETTINGS[rule]}
+
+
+def bundle_rule(bundle) -> str:
+    """The rule ``bundle`` is made for (its metadata's ``rule``), else :data:`RULE`."""
+    return bundle.meta.get("rule") or RULE
 
 
 def decide(labels, probs, lower_reject: float = 0.0, reject: str | None = "none") -> np.ndarray:
@@ -72,25 +84,29 @@ class Recognizer:
     """Sliding window + decision + rule (threshold, stability, word boundaries) + sentence over one stream."""
 
     def __init__(self, bundle, threshold: float | None = None, stability: int | None = None,
-                 sentence: int = SENTENCE, classify=None, rule: str = RULE, rest: int | None = None,
-                 rearm: int | None = None):
-        """Settings left None take ``rule``'s defaults (:data:`RULE_SETTINGS`)."""
+                 sentence: int = SENTENCE, classify=None, rule: str | None = None, rest: int | None = None,
+                 rearm: int | None = None, onset: float | None = None, refractory: int | None = None):
+        """``rule`` None: the bundle's (:func:`bundle_rule`); settings left None take the rule's defaults
+        (:data:`RULE_SETTINGS`)."""
+        rule = rule or bundle_rule(bundle)
         if rule not in RULES:
             raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
-        defaults = {"rest": 1, "rearm": 1, **RULE_SETTINGS[rule]}
-        threshold = defaults["threshold"] if threshold is None else threshold
-        stability = defaults["stability"] if stability is None else stability
-        rest = defaults["rest"] if rest is None else rest
-        rearm = defaults["rearm"] if rearm is None else rearm
-        if not 0 <= threshold <= 1:
-            raise ValueError(f"threshold must be within 0..1, got {threshold}")
-        if stability < 1 or sentence < 1 or rest < 1 or rearm < 1:
-            raise ValueError("stability, sentence, rest and rearm must be at least 1")
+        defaults = {"stability": 1, "rest": 1, "rearm": 1, "onset": 0.0, "refractory": 0, **RULE_SETTINGS[rule]}
+        given = {"threshold": threshold, "stability": stability, "rest": rest, "rearm": rearm, "onset": onset,
+                 "refractory": refractory}
+        threshold, stability, rest, rearm, onset, refractory = (defaults[k] if v is None else v
+                                                                for k, v in given.items())
+        if not (0 <= threshold <= 1 and 0 <= onset <= 1):
+            raise ValueError(f"threshold and onset must be within 0..1, got {threshold} and {onset}")
+        if stability < 1 or sentence < 1 or rest < 1 or rearm < 1 or refractory < 0:
+            raise ValueError("stability, sentence, rest and rearm must be at least 1, refractory at least 0")
         self.labels = list(bundle.labels)
         self.reject = bundle.reject_label
         self.seq_len = bundle.seq_len
         self.classify = classify or bundle.classify
         self.threshold, self.rule, self.rest, self.rearm = threshold, rule, rest, rearm
+        self.onset, self.refractory = onset, refractory
+        self.signs = np.array([k for k, label in enumerate(self.labels) if label != self.reject])
         # The window: the last ``held`` frames, rows ``end - held .. end`` of ``_buf`` (a ring of 2 * seq_len rows,
         # moved to a fresh buffer when full), so a full window is a view, never a stack of frames. Rows a window
         # handed to ``classify`` showed are never written again (a caller may keep the windows it was given).
@@ -104,6 +120,9 @@ class Recognizer:
         self.idle = 0  # frames in a row without a hand
         self.rejected = 0  # rejected windows in a row
         self.said: str | None = None  # the word of the sign in progress (stream rule)
+        self.event: np.ndarray | None = None  # spot rule: sign probabilities summed over the event in progress
+        self.spoken = False  # spot rule: the event in progress has spoken (or may not)
+        self.since = 1 << 30  # spot rule: windows since the last word
 
     @property
     def window(self) -> np.ndarray:
@@ -139,7 +158,9 @@ class Recognizer:
         step.probs = np.asarray(probs)
         label = str(decide(self.labels, step.probs, reject=self.reject)[0])
         self.recent.append(label)
-        if self._emits(label, float(step.probs[self.labels.index(label)])):
+        if self.rule == "spot":
+            label = self._spot(step.probs)
+        if label is not None and self._emits(label, float(step.probs[self.labels.index(label)])):
             self.sentence.append(label)
             self.words.append(label)
             self.said = label
@@ -173,7 +194,26 @@ class Recognizer:
             self.said = None
             self.recent.clear()
 
+    def _spot(self, probs: np.ndarray) -> str | None:
+        """Spot rule: the word this window says, if any (the event bookkeeping of the module's docstring)."""
+        signs = np.asarray(probs, np.float64)[self.signs]
+        self.since += 1
+        if signs.max() < self.onset:
+            self.event = None
+            return None
+        if self.event is None:
+            self.event, self.spoken = np.zeros(len(signs)), False
+        self.event += signs
+        best = int(self.event.argmax())
+        self.spoken = self.spoken or self.since < self.refractory
+        if self.spoken or signs[best] < self.threshold:
+            return None
+        self.spoken, self.since = True, 0
+        return self.labels[self.signs[best]]
+
     def _emits(self, label: str, prob: float) -> bool:
+        if self.rule == "spot":
+            return True
         if label == self.reject:
             self.rejected += 1
             if self.rejected >= self.rearm:
@@ -192,4 +232,5 @@ class Recognizer:
         self._held = 0
         self.recent.clear()
         self.idle = self.rejected = 0
-        self.said = None
+        self.said = self.event = None
+        self.spoken, self.since = False, 1 << 30

@@ -117,3 +117,26 @@ def test_rule_defaults_and_unknown_rule():
     assert rule_settings("stream") == {"rule": "stream", **RULE_SETTINGS["stream"]}
     with pytest.raises(ValueError):
         Recognizer(Bundle(None, meta), classify=classify, rule="nope")
+
+
+def test_spot_rule_says_each_sign_event_once_and_nothing_within_the_refractory_windows():
+    """The spot rule (a spotting model's, named in its bundle): an event is a run of windows whose best sign has at
+    least ``onset``; its word comes once, on the first window where the event's leading sign reaches ``threshold``."""
+    probs = {"rest": [0.05, 0.05, 0.9], "rise": [0.3, 0.1, 0.6], "a": [0.8, 0.1, 0.1], "b": [0.1, 0.8, 0.1]}
+    script = ["rest"] * 3 + ["rise", "a", "a", "rise"] + ["rest"] * 30 + ["rise", "b", "b", "rest", "a", "rest"]
+    meta = {"labels": ["a", "b", "none"], "seq_len": 1, "reject_label": "none", "rule": "spot"}
+
+    def run(**settings):
+        calls = iter(script)
+        rec = Recognizer(Bundle(None, meta), classify=lambda w: np.array(probs[next(calls)]), **settings)
+        steps = [rec.update(f) for f in hand_frames(len(script))]
+        return rec, [(s.frame, s.word) for s in steps if s.word]
+
+    rec, said = run()
+    assert rec.rule == "spot" and rec.threshold == RULE_SETTINGS["spot"]["threshold"]
+    # a at its first confident window; b after the rest; the a 3 windows after b is within the refractory windows
+    assert said == [(4, "a"), (38, "b")]
+    assert run(refractory=0)[1] == [(4, "a"), (38, "b"), (41, "a")]
+    assert run(threshold=0.9)[1] == []  # never confident enough
+    assert run(onset=0.5)[1] == [(4, "a"), (38, "b")]  # the rises no longer open an event; the same words
+    assert run(rule="stream", stability=1, threshold=0.5)[0].rule == "stream"  # the bundle's rule can be overridden

@@ -112,7 +112,7 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     epochs = epochs or r.epochs
     callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + ([_TensorBoard(logdir)] if logdir else [])
     t0 = time.time()
-    batches = _Batches(data, tr, Y, r.batch_size or 32, r.augment, seed)
+    batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)
     hist = model.fit(batches, epochs=epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.time() - t0
     if getattr(model.optimizer, "use_ema", False):
@@ -133,6 +133,8 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
                      "train_sequences": len(tr)},
         "versions": library_versions(),
     })
+    if r.rule:
+        bundle.meta["rule"] = r.rule
     if NONE in data.actions:
         bundle.meta["reject_label"] = NONE
         bundle.meta["reject_bias"] = r.reject_bias

@@ -17,6 +17,12 @@ def add_model(p, required=False):
                    help="a model bundle folder (default: the shipped model) or a tutorial .h5 with --actions")
 
 
+def add_front_model(p):
+    p.add_argument("--model", metavar="M",
+                   help="a model bundle folder or a tutorial .h5 with --actions (default: the shipped spotting model; "
+                        "with --rule tutorial or stream, the shipped default model)")
+
+
 def add_judging(p):
     """Options of every ``signlstm judge`` benchmark."""
     p.add_argument("--negatives", nargs="+", metavar="PATH",
@@ -43,12 +49,14 @@ def load_data(args, actions=None, require_all=False, parts=None, dtype=None):
     return data
 
 
-def open_model(args):
-    """Load ``--model`` (or the shipped one) and warn when it looks untrained."""
-    from ..models.bundle import load_bundle
+def open_model(args, front: bool = False):
+    """Load ``--model`` (or the shipped one: for a ``front``, the one for its ``--rule``) and warn when it looks
+    untrained."""
+    from ..models.bundle import front_model, load_bundle
     from ..models.legacy import looks_untrained
 
-    bundle = load_bundle(args.model, getattr(args, "actions", None))
+    path = args.model or (front_model(args.rule) if front else None)
+    bundle = load_bundle(path, getattr(args, "actions", None))
     if looks_untrained(bundle.model):
         print(f"warning: {bundle.path}: this model looks untrained (every bias is still at Keras' initial value); "
               "its predictions will be meaningless", file=sys.stderr)

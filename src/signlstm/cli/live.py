@@ -6,7 +6,7 @@ from . import common, recognizer_options
 
 def register(sub):
     p = sub.add_parser("live", help="recognise signs in real time (camera, video file or keypoint file)")
-    common.add_model(p)
+    common.add_front_model(p)
     p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
     p.add_argument("--source", default="0",
                    help="camera index (default 0), a video file, a folder of images, or keypoints (.npy / MP_Data sequence)")
@@ -23,7 +23,7 @@ def run(args):
     from ..live import run as run_live
 
     recognizer_options.check_rule(args)
-    bundle = common.open_model(args)
+    bundle = common.open_model(args, front=True)
 
     def word(event):
         if args.headless:
@@ -31,7 +31,8 @@ def run(args):
 
     summary = run_live(bundle, args.source, args.threshold, args.stability, args.sentence,
                        window=not args.headless, out=args.out, strip=args.strip, serial=args.serial,
-                       on_word=word, rule=args.rule, rest=args.rest, rearm=args.rearm)
+                       on_word=word, rule=args.rule, rest=args.rest, rearm=args.rearm, onset=args.onset,
+                       refractory=args.refractory)
     if args.headless:
         print(json.dumps(summary), flush=True)
     else:

@@ -1,4 +1,5 @@
-"""The recognizer's options (rule, threshold, stability, sentence, rest, rearm), shared by live and serve."""
+"""The recognizer's options (rule, threshold, stability, sentence, rest, rearm, onset, refractory), shared by live
+and serve."""
 
 
 def add_rule(p):
@@ -7,9 +8,10 @@ def add_rule(p):
     def default(key):
         return ", ".join(f"{r} {s[key]}" for r, s in RULE_SETTINGS.items() if key in s)
 
-    p.add_argument("--rule", choices=RULES, default=RULE,
-                   help=f"word rule (default {RULE}): 'tutorial' is the tutorial's (no word twice in a row); "
-                        "'stream' gives one word per sign made, the same word again after a rest or another sign")
+    p.add_argument("--rule", choices=RULES,
+                   help=f"word rule (default: the model's; {RULE} for a model that names none): 'tutorial' is the "
+                        "tutorial's (no word twice in a row); 'stream' gives one word per sign made, the same word "
+                        "again after a rest or another sign; 'spot' is for a spotting model (the shipped one)")
     p.add_argument("--threshold", type=float, help=f"least probability for a word (default: {default('threshold')})")
     p.add_argument("--stability", type=int,
                    help=f"the last N predictions must agree (default: {default('stability')})")
@@ -18,15 +20,25 @@ def add_rule(p):
                    help=f"stream rule: frames without a hand that end a sign (default {default('rest')})")
     p.add_argument("--rearm", type=int,
                    help=f"stream rule: rejected windows in a row that end a sign (default {default('rearm')})")
+    p.add_argument("--onset", type=float,
+                   help=f"spot rule: least sign probability inside a sign (default {default('onset')})")
+    p.add_argument("--refractory", type=int,
+                   help=f"spot rule: windows after a word in which a new sign says nothing "
+                        f"(default {default('refractory')})")
 
 
 def check_rule(args):
     """One clear error for settings out of range."""
     from ..errors import SignlstmError
 
-    if args.threshold is not None and not 0 <= args.threshold <= 1:
-        raise SignlstmError(f"--threshold must be within 0..1, got {args.threshold}")
+    for name in ("threshold", "onset"):
+        value = getattr(args, name)
+        if value is not None and not 0 <= value <= 1:
+            raise SignlstmError(f"--{name} must be within 0..1, got {value}")
     for name in ("stability", "sentence", "rest", "rearm"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise SignlstmError(f"--{name} must be at least 1, got {value}")
+    if args.refractory is not None and args.refractory < 0:
+        raise SignlstmError(f"--refractory must be at least 0, got {args.refractory}")
+

@@ -4,7 +4,7 @@ from . import common, recognizer_options
 
 def register(sub):
     p = sub.add_parser("serve", help="serve the camera web page: sign in a browser, see the words")
-    common.add_model(p)
+    common.add_front_model(p)
     p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for the local network, "
@@ -43,13 +43,13 @@ def run(args):
     if args.holistic and holistic_dir(args.holistic) is None:
         raise SignlstmError(f"{args.holistic}: no holistic.js there (the folder of the npm package @mediapipe/holistic)")
     recognizer_options.check_rule(args)
-    bundle = common.open_model(args)
+    bundle = common.open_model(args, front=True)
     from .. import adapt
 
     adapt.use_compilation_cache()  # as `signlstm adapt` does: the page's adapt compiles once
     engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,
                     max_clients=args.max_clients, data=args.data, models=args.models, rule=args.rule,
-                    rest=args.rest, rearm=args.rearm)
+                    rest=args.rest, rearm=args.rearm, onset=args.onset, refractory=args.refractory)
     scheme = "https" if args.certfile else "http"
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",

@@ -6,7 +6,9 @@ def register(sub):
     p = sub.add_parser("train", help="train a model and write a bundle folder")
     common.add_data(p)
     p.add_argument("--out", required=True, metavar="MODEL_DIR", help="bundle folder to write")
-    p.add_argument("--arch", default="default", help="recipe: default (signer-independent) or tutorial (the seed's model)")
+    p.add_argument("--arch", default="default",
+                   help="recipe: default (signer-independent), spotting (the same network trained on synthetic "
+                        "streams, for the spot rule) or tutorial (the seed's model)")
     p.add_argument("--epochs", type=int, help="maximum epochs (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--logdir", help="write TensorBoard logs here")

@@ -9,8 +9,9 @@ a ``tail``-frame rest at the end. The reference is the person's signs in order, 
 The stream is replayed frame by frame through :class:`signlstm.recognizer.Recognizer`, the object ``live``, the web
 page and the demo use (:func:`replay`), and scored (:func:`score`): word errors (edit distance to the reference),
 the same with repeats merged, words emitted on other-sign segments, and latency (frames from the last frame of a
-sign to its word). :func:`run` does it for every person and rule on leave-one-person-out bases, on the
-consistent-gesture cells and on all cells, with window-level rejection figures beside.
+sign to its word). :func:`run` does it for every person and rule on leave-one-person-out bases (each rule on bases
+of the recipe made for it: :func:`signlstm.models.recipes.for_rule`), on the consistent-gesture cells and on all
+cells, with each base's window-level rejection figures beside.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import layout
+from ..synthetic_streams import compose, hand_share
 
 PER_LABEL = 4
 OTHERS = 4
@@ -53,11 +54,6 @@ class Stream:
         return [s.label for s in self.segments if s.label is not None]
 
 
-def hand_share(X: np.ndarray) -> np.ndarray:
-    """Share of frames with a detected hand, per sequence of ``X`` (N, T, 1662)."""
-    return layout.hands_present(X.reshape(-1, X.shape[-1])).reshape(X.shape[:2]).mean(1)
-
-
 def pick_signs(signs, labels=None, per_label: int = PER_LABEL, min_hands: float = MIN_HANDS, rng=None):
     """Indices of up to ``per_label`` recordings per label (of ``labels``, default all) with hands in view."""
     rng = rng or np.random.default_rng(0)
@@ -78,21 +74,11 @@ def build_stream(signs, others, labels=None, seed=0, per_label: int = PER_LABEL,
     items = [(signs, i, str(signs.labels[i])) for i in pick_signs(signs, labels, per_label, min_hands, rng)]
     if others is not None and len(others) and n_others:
         items += [(others, int(i), None) for i in rng.choice(len(others), min(n_others, len(others)), replace=False)]
-    order = rng.permutation(len(items))
-    parts, segments, t = [], [], 0
-    for k in order:
-        data, i, label = items[k]
-        x = np.asarray(data.X[i], np.float32)
-        gap = int(rng.integers(rest[0], rest[1] + 1))
-        parts.append(np.repeat(layout.without_hands(x[:1]), gap, axis=0))
-        t += gap
-        parts.append(x)
-        segments.append(Segment(t, t + len(x), label, data.sources[i], str(data.labels[i])))
-        t += len(x)
-    if parts:
-        parts.append(np.repeat(layout.without_hands(parts[-1][-1:]), tail, axis=0))
-    frames = np.concatenate(parts) if parts else np.zeros((0, layout.FRAME_SIZE), np.float32)
-    return Stream(frames, segments)
+    items = [items[k] for k in rng.permutation(len(items))]
+    gaps = [int(rng.integers(rest[0], rest[1] + 1)) for _ in items]
+    frames, spans = compose([data.X[i] for data, i, _ in items], gaps, tail)
+    return Stream(frames, [Segment(a, b, label, data.sources[i], str(data.labels[i]))
+                           for (a, b), (data, i, label) in zip(spans, items)])
 
 
 def person_seed(seed: int, person: str, draw: int = 0) -> tuple[int, ...]:
@@ -206,42 +192,47 @@ CELLSETS = ("consistent", "recognised", "all")
 
 def fold(task: dict) -> dict:
     """One held-out person: their streams (consistent cells, all cells; ``draws`` streams of each, other recordings in
-    another order) replayed under every rule on the base that never saw them, and the window-level rejection figures
-    of that base. A third cell set, ``recognised``, holds only the consistent cells' recordings the base names rightly
-    on their own (the 30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a
-    probability under the rule's threshold, not to the base naming the sign wrongly."""
+    another order) replayed under every rule on the base of that rule's recipe that never saw them
+    (``task["bases"]``: recipe -> bundle folder), and each base's window-level rejection figures. A third cell set,
+    ``recognised``, holds only the consistent cells' recordings the ``default`` base names rightly on their own (the
+    30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a probability under the
+    rule's threshold, not to the base naming the sign wrongly."""
     from ..datasets import load
     from ..models.bundle import load_bundle
+    from ..models.recipes import for_rule
     from ..recognizer import Recognizer, decide
 
     signer = task["signer"]
-    bundle = load_bundle(task["base"])
+    bundles = {recipe: load_bundle(path) for recipe, path in task["bases"].items()}
     data = load(task["signs"])
     data = data.subset(data.groups == signer)
     others = load(task["others"]) if task["others"] else None
     out = {"signer": signer, "streams": {}, "windows": {}}
-    said = decide(bundle.labels, bundle.predict(data.X), reject=bundle.reject_label)
+    said = {recipe: decide(b.labels, b.predict(data.X), reject=b.reject_label) for recipe, b in bundles.items()}
     labels = {"consistent": list(task["consistent"]), "recognised": list(task["consistent"]), "all": None}
     for cellset in CELLSETS:
         if cellset != "all" and not labels[cellset]:
             continue
-        signs = data.subset(said == data.labels) if cellset == "recognised" else data
+        signs = data.subset(said["default"] == data.labels) if cellset == "recognised" else data
         for draw in range(task.get("draws", DRAWS)):
             stream = build_stream(signs, others, labels[cellset], seed=person_seed(task["seed"], signer, draw),
                                   per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
             for name, settings in task["rules"]:
+                bundle = bundles[for_rule(settings.get("rule", name))]
                 emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
                                  None if task.get("per_window") else bundle.predict)
                 out["streams"].setdefault((name, cellset), []).append(score(stream, emitted))
     share = hand_share(data.X)
     consistent = np.isin(data.labels, list(task["consistent"]))
-    rejected = said == bundle.reject_label
-    for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
-        m = mask & (share >= MIN_HANDS)
-        out["windows"][cellset] = (int(rejected[m].sum()), int(m.sum()))
-    if others is not None:
-        said = decide(bundle.labels, bundle.predict(others.X), reject=bundle.reject_label)
-        out["windows"]["others"] = (int((said == bundle.reject_label).sum()), len(others))
+    for recipe, bundle in bundles.items():
+        rejected = said[recipe] == bundle.reject_label
+        windows = out["windows"][recipe] = {}
+        for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
+            m = mask & (share >= MIN_HANDS)
+            windows[cellset] = (int(rejected[m].sum()), int(m.sum()))
+        if others is not None:
+            told = decide(bundle.labels, bundle.predict(others.X), reject=bundle.reject_label)
+            windows["others"] = (int((told == bundle.reject_label).sum()), len(others))
     return out
 
 
@@ -249,20 +240,21 @@ def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, w
         per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
         draws: int = DRAWS) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
-    ``bases``: person -> base bundle folder (trained without them); ``others``: person -> other-sign file(s) of
-    people that base never saw; ``cells``: :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer
-    keyword arguments) pairs."""
+    ``bases``: recipe -> person -> base bundle folder (trained without them; ``default`` always, others as the rules
+    need); ``others``: person -> other-sign file(s) of people those bases never saw; ``cells``:
+    :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer keyword arguments) pairs."""
     from .. import parallel
 
-    tasks = [{"signer": s, "base": str(bases[s]), "signs": [str(p) for p in signers[s]],
+    tasks = [{"signer": s, "bases": {recipe: str(folders[s]) for recipe, folders in bases.items()},
+              "signs": [str(p) for p in signers[s]],
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
               "rules": list(rules), "seed": seed, "per_window": per_window,
-              "per_label": per_label, "n_others": n_others, "draws": draws} for s in sorted(bases)]
+              "per_label": per_label, "n_others": n_others, "draws": draws} for s in sorted(bases["default"])]
     return list(parallel.map_tasks(fold, tasks, workers=workers, ray=ray))
 
 
 def summarise(folds: list[dict], rules) -> dict:
-    """Pooled stream figures per (rule, cellset), per-person rows, and the pooled window-level rejection."""
+    """Pooled stream figures per (rule, cellset), per-person rows, and the pooled window-level rejection per recipe."""
     table = {}
     for name, _ in rules:
         for cellset in CELLSETS:
@@ -270,10 +262,12 @@ def summarise(folds: list[dict], rules) -> dict:
             table[f"{name}|{cellset}"] = {"pooled": pool([r for rs in rows.values() for r in rs]),
                                       "signers": {s: pool(rs) for s, rs in rows.items()}}
     windows = {}
-    for key in ("consistent", "all", "others"):
-        hit = sum(f["windows"][key][0] for f in folds if key in f["windows"])
-        n = sum(f["windows"][key][1] for f in folds if key in f["windows"])
-        windows[key] = {"rejected": hit, "n": n, "share": hit / n if n else float("nan")}
+    for recipe in sorted({r for f in folds for r in f["windows"]}):
+        counts = [f["windows"][recipe] for f in folds if recipe in f["windows"]]
+        for key in ("consistent", "all", "others"):
+            hit = sum(c[key][0] for c in counts if key in c)
+            n = sum(c[key][1] for c in counts if key in c)
+            windows.setdefault(recipe, {})[key] = {"rejected": hit, "n": n, "share": hit / n if n else float("nan")}
     return {"streams": table, "windows": windows}
 
 
@@ -290,30 +284,36 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
               draws: int = DRAWS, log=print) -> dict:
     """The whole benchmark: leave-one-person-out bases (trained by :func:`signlstm.judging.folds.fold_bases`, each
     without its signer and that fold's other-sign person, whose recordings then make the stream's other signs), every
-    signer's streams under every rule, pooled. ``others``: the other-sign files (default: the ``negatives`` files);
-    ``bases``: a folder of ready bases (one per signer, trained as above) instead; ``draws``: streams per person and
-    cell set, each drawing its recordings and order anew (pooled: a steadier figure than one draw)."""
+    signer's streams under every rule, pooled. Each rule is replayed on bases of the recipe made for it
+    (:func:`signlstm.models.recipes.for_rule`), the ``default`` recipe's always. ``others``: the other-sign files
+    (default: the ``negatives`` files); ``bases``: a folder of ready bases (``bases/<recipe>/<person>/``, trained as
+    above) instead; ``draws``: streams per person and cell set, each drawing its recordings and order anew (pooled: a
+    steadier figure than one draw)."""
+    from ..models.recipes import for_rule
     from .folds import data_files, fold_bases
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
     plan = fold_plan(signer_files, other_files)
-    if bases:
-        found = {s: Path(bases) / s for s in plan}
-        missing = [s for s, p in found.items() if not (p / "signlstm.json").exists()]
-        if missing:
-            from ..errors import BadInput
+    found = {}
+    for recipe in sorted({"default"} | {for_rule(settings.get("rule", name)) for name, settings in rules}):
+        if bases:
+            found[recipe] = {s: Path(bases) / recipe / s for s in plan}
+            missing = [s for s, p in found[recipe].items() if not (p / "signlstm.json").exists()]
+            if missing:
+                from ..errors import BadInput
 
-            raise BadInput(bases, f"no base bundle for {', '.join(missing)}")
-    else:
-        found = {}
+                raise BadInput(bases, f"no {recipe} base bundle for {', '.join(missing)}")
+            continue
+        found[recipe] = {}
         for person in sorted({g for gs in plan.values() for g in gs} | {""}):
             group = [s for s, gs in plan.items() if (person in gs if person else not gs)]
             if not group:
                 continue
             keep = [str(f) for f in data_files(negatives) if Path(f).stem != person]
-            found.update(fold_bases([str(f) for f in signer_files], group, seed=seed, negatives=keep, fixes=fixes,
-                                    workers=workers, ray=ray, cache=cache, log=log))
+            found[recipe].update(fold_bases([str(f) for f in signer_files], group, recipe=recipe, seed=seed,
+                                            negatives=keep, fixes=fixes, workers=workers, ray=ray, cache=cache,
+                                            log=log))
     by_stem = {Path(f).stem: f for f in other_files}
     t0 = time.time()
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
@@ -321,5 +321,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                 workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws)
     out = summarise(folds, rules)
     out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws,
-               people=len(folds), bases=str(Path(next(iter(found.values()))).parent) if found else None)
+               recipes={name: for_rule(settings.get("rule", name)) for name, settings in rules},
+               people=len(folds), bases={recipe: str(Path(next(iter(f.values()))).parent)
+                                         for recipe, f in found.items() if f})
     return out

@@ -51,14 +51,17 @@ def format_streams(res: dict) -> str:
             other = a["other_words"] if a else 0
             row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {other:6.2f}"
         lines.append(row)
-    w = res["windows"]
-    lines += ["", "window level (the same bases, recordings as recorded):",
-              f"  real signs with a hand in >= half the frames answered none: consistent cells "
-              f"{w['consistent']['rejected']}/{w['consistent']['n']} = {_pct(w['consistent']['share']).strip()} %, "
-              f"all cells {w['all']['rejected']}/{w['all']['n']} = {_pct(w['all']['share']).strip()} %",
-              f"  other signs of held-out people rejected: {w['others']['rejected']}/{w['others']['n']} = "
-              f"{_pct(w['others']['share']).strip()} %"]
+    recipes = res.get("recipes", {})
+    lines += ["", "window level (the same bases, recordings as recorded):"]
+    for recipe, w in res["windows"].items():
+        used = ", ".join(name for name in rules if recipes.get(name, "default") == recipe)
+        lines += [f"  {recipe} bases (rules {used or 'none'}): real signs with a hand in >= half the frames answered "
+                  f"none: consistent cells {w['consistent']['rejected']}/{w['consistent']['n']} = "
+                  f"{_pct(w['consistent']['share']).strip()} %, all cells {w['all']['rejected']}/{w['all']['n']} = "
+                  f"{_pct(w['all']['share']).strip()} %; other signs of held-out people rejected: "
+                  f"{w['others']['rejected']}/{w['others']['n']} = {_pct(w['others']['share']).strip()} %"]
     best = rules[-1]
+    w = res["windows"].get(recipes.get(best, "default")) or res["windows"]["default"]
     p = _get(res, best, "consistent")["pooled"]
     worst = max((r["wer"] for r in _get(res, best, "consistent")["signers"].values()), default=float("nan"))
     checks = [("WER pooled", p["wer"] <= TARGETS["wer"], f"{_pct(p['wer']).strip()} % <= 5 %"),

@@ -104,12 +104,13 @@ def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsy
 def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shared):
     from signlstm.judging.cells import load_cells
     from signlstm.judging.streams_report import format_streams
-    from signlstm.models.bundle import DEFAULT_MODEL
+    from signlstm.models.bundle import DEFAULT_MODEL, SPOTTING_MODEL
     from signlstm.recognizer import RULES
 
     rules = [(r, rule_settings(r)) for r in RULES]
     consistent = load_cells(shared("data", "signers", "cells.json")).include["s02"]
-    task = {"signer": "s02", "base": str(DEFAULT_MODEL), "signs": [shared("data", "signers", "s02.npz")],
+    task = {"signer": "s02", "bases": {"default": str(DEFAULT_MODEL), "spotting": str(SPOTTING_MODEL)},
+            "signs": [shared("data", "signers", "s02.npz")],
             "others": [shared("data", "other_signs", "o01.npz")], "consistent": consistent, "rules": rules,
             "seed": 0, "draws": 2}
     out = streams.fold(task)
@@ -122,15 +123,22 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     draws = [streams.build_stream(signs, None, seed=streams.person_seed(0, "s02", d)) for d in (0, 1)]
     assert draws[0].reference != draws[1].reference
     assert streams.person_seed(0, "s02", 0) == streams.person_seed(0, "s02")  # draw 0: the one-stream benchmark's
-    # the window-level counts are the recordings with hands in view
+    # the spot rule ran on the spotting model: its words are not the stream rule's on the default model
+    assert out["streams"][("spot", "all")] != out["streams"][("stream", "all")]
+    # the window-level counts, per base, are the recordings with hands in view
     ok = streams.hand_share(signs.X) >= streams.MIN_HANDS
-    assert out["windows"]["all"][1] == int(ok.sum())
-    assert out["windows"]["consistent"][1] == int((ok & np.isin(signs.labels, list(consistent))).sum())
+    assert set(out["windows"]) == {"default", "spotting"}
+    for counts in out["windows"].values():
+        assert counts["all"][1] == int(ok.sum())
+        assert counts["consistent"][1] == int((ok & np.isin(signs.labels, list(consistent))).sum())
+        assert counts["others"][1] == 20
 
     res = streams.summarise([out], rules)
-    res.update(rules=rules, seconds=0.0, people=1, draws=2)
+    res.update(rules=rules, seconds=0.0, people=1, draws=2, recipes={"tutorial": "default", "stream": "default",
+                                                                     "spot": "spotting"})
     pooled = res["streams"]["stream|consistent"]["pooled"]
     assert pooled["ref"] == sum(r["ref"] for r in out["streams"][("stream", "consistent")])
     text = format_streams(res)
     assert "2 streams per person" in text and "recognised" in text and "\ns02 " in text
-    assert text.count("consistent ") >= 2 and "targets (rule stream, consistent cells)" in text
+    assert text.count("consistent ") >= 2 and "targets (rule spot, consistent cells)" in text
+    assert "spotting bases (rules spot)" in text and "default bases (rules tutorial, stream)" in text

@@ -28,7 +28,7 @@ def build_tutorial_model(n_actions: int, seq_len: int = layout.SEQ_LEN,
 
 
 def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: int = 64,
-                        learning_rate: float = 2e-3) -> keras.Model:
+                        learning_rate: float = 2e-3, label_smoothing: float = 0.1) -> keras.Model:
     """BodyFeatures -> Dense 96 -> BiGRU 64 -> mean+max pool -> Dense 64 ``embedding`` -> softmax ``head``."""
     inp = keras.Input((seq_len, layout.FRAME_SIZE), name="keypoints")
     x = BodyFeatures(fill=FILL, name="features")(inp)
@@ -45,7 +45,7 @@ def build_default_model(n_classes: int, seq_len: int = layout.SEQ_LEN, units: in
     model = keras.Model(inp, out, name="signlstm_default")
     model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0, use_ema=True,
                                                    ema_momentum=0.99),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
                   metrics=["categorical_accuracy"])
     return model
 

@@ -23,6 +23,9 @@ from ..errors import BadInput, SignlstmError
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
 DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
+# The shipped spotting model (the ``spotting`` recipe's, for the recognizer's ``spot`` rule): what ``live`` and
+# ``serve`` use unless told another model or another rule (the other rules were measured on the default model).
+SPOTTING_MODEL = Path(__file__).resolve().parent / "spotting"
 MAX_META_BYTES = 1 << 20  # a bundle's signlstm.json
 MAX_SEQ_LEN = 10_000  # frames per window a bundle may declare
 
@@ -222,6 +225,11 @@ def _read_meta(path: Path) -> dict:
     if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= MAX_SEQ_LEN):
         raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {MAX_SEQ_LEN}")
     return meta
+
+
+def front_model(rule: str | None = None) -> Path:
+    """The shipped bundle for a front (``live``, ``serve``) asked for ``rule`` (None: the front's default)."""
+    return SPOTTING_MODEL if rule in (None, "spot") else DEFAULT_MODEL
 
 
 def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:

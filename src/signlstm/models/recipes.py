@@ -2,6 +2,9 @@
 
 ``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own signer-independent recipe
 (features: :mod:`signlstm.models.features`; network: :func:`signlstm.models.architectures.build_default_model`).
+``spotting`` is the same network trained on windows of synthetic streams
+(:class:`signlstm.synthetic_streams.SpottingBatches`) to say a sign as it ends and nothing elsewhere, for the
+recognizer's ``spot`` rule.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Callable
 
 import keras
 
-from .. import augment, layout
+from .. import augment, layout, synthetic_streams
 from . import architectures
 from .features import PARTS_READ
 
@@ -31,6 +34,11 @@ class Recipe:
     reject_bias: float = 0.0
     # The keypoint parts the model reads; ``live`` skips MediaPipe's face mesh for a model that reads no face.
     parts_read: tuple[str, ...] = tuple(p.name for p in layout.PARTS)
+    # The batch maker: (data, indices, one-hot targets, batch size, augment, seed) -> keras PyDataset; None: the
+    # training sequences themselves (signlstm.training).
+    batches: Callable | None = None
+    # The recognizer rule the recipe's models are made for (written in the bundle; None: the recognizer's default).
+    rule: str | None = None
 
 
 def _tutorial_callbacks():
@@ -61,7 +69,25 @@ DEFAULT = Recipe(
     parts_read=PARTS_READ,
 )
 
-RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL, "default": DEFAULT}
+SPOTTING = Recipe(
+    name="spotting",
+    build=lambda n, t: architectures.build_default_model(n, t, label_smoothing=0.0),
+    epochs=10,  # of 120 batches of 64 windows, 2 streams a batch
+    batch_size=64,
+    test_split=0.0,
+    preprocessing=DEFAULT.preprocessing,
+    augment=augment.augment,
+    parts_read=PARTS_READ,
+    batches=synthetic_streams.SpottingBatches,
+    rule="spot",
+)
+
+RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL, "default": DEFAULT, "spotting": SPOTTING}
+
+
+def for_rule(rule: str) -> str:
+    """The name of the recipe whose models a recognizer ``rule`` is made for (``default`` unless one says so)."""
+    return next((r.name for r in RECIPES.values() if r.rule == rule), DEFAULT.name)
 
 
 def get(name: str) -> Recipe:

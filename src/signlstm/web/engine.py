@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import layout, render
 from ..errors import SignlstmError
-from ..recognizer import RULE, SENTENCE, Recognizer
+from ..recognizer import SENTENCE, Recognizer
 from . import protocol
 from .batch import Batcher, Forward
 from .protocol import BadMessage
@@ -134,11 +134,13 @@ class Engine:
 
     def __init__(self, bundle, threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
                  workers: int = 2, max_clients: int = 100, data: str | Path = "web_data",
-                 models: str | Path = "web_models", pause: float = 2.0, detector=None, rule: str = RULE,
-                 rest: int | None = None, rearm: int | None = None):
-        # Every page's recognizer gets these (None: the rule's default); the recognizer checks them, here once.
+                 models: str | Path = "web_models", pause: float = 2.0, detector=None, rule: str | None = None,
+                 rest: int | None = None, rearm: int | None = None, onset: float | None = None,
+                 refractory: int | None = None):
+        # Every page's recognizer gets these (None: the rule's default; rule None: each model's own); the recognizer
+        # checks them, here once.
         self.options = {"threshold": threshold, "stability": stability, "sentence": sentence, "rule": rule,
-                        "rest": rest, "rearm": rearm}
+                        "rest": rest, "rearm": rearm, "onset": onset, "refractory": refractory}
         try:
             probe = Recognizer(bundle, **self.options)
         except ValueError as e:
@@ -460,7 +462,7 @@ class Session:
             self.need = protocol.mask_of(bundle.parts_read)
             self.recognizer = self._recognizer(bundle)
             self.recognizer.sentence.extend(old.sentence)
-        return model_info(bundle, self.engine.threshold)
+        return model_info(bundle, self.recognizer.threshold)
 
     async def adapt(self, name: str, send) -> None:
         """Adapt this page's model to ``name``'s recordings in the adapt thread, reporting progress with ``send``."""

@@ -177,7 +177,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             await send({"type": "hello", "fps": FPS, "width": SEND_WIDTH, "max_frame_bytes": MAX_FRAME_BYTES,
                         "max_text_bytes": MAX_TEXT_BYTES, "drawing": drawing(), "adapt": session.adapt_state,
                         "keypoints": protocol.describe(), "page_landmarks": page_landmarks is not None})
-            await send(model_info(session.bundle, engine.threshold))
+            await send(model_info(session.bundle, session.recognizer.threshold))
             while True:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":

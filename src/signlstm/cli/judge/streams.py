@@ -14,12 +14,14 @@ def register(sub):
                    help="other-sign recordings for the streams (default: the --negatives files); each fold holds "
                         "one of these people out of training and puts their recordings in the stream")
     p.add_argument("--rules", nargs="+", default=None, metavar="RULE",
-                   help="recognizer rules compared, each with its defaults (default: tutorial stream)")
+                   help="recognizer rules compared, each with its defaults and on bases of the recipe made for it "
+                        "(default: tutorial stream spot)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bases and the streams (default 0)")
     p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
     p.add_argument("--bases", metavar="DIR",
-                   help="ready fold bases (DIR/<person>/, each trained without that person and its fold's "
-                        "other-sign person) instead of training them")
+                   help="ready fold bases (DIR/<recipe>/<person>/, each trained without that person and its "
+                        "fold's other-sign person; recipes: default, and spotting for the spot rule) instead of "
+                        "training them")
     p.add_argument("--write-stream", metavar="FILE.npy",
                    help="only write the stream of the one person in --data (signs of every label, with --others' "
                         "recordings) as a (frames, 1662) keypoint file for `live --source`, print its segments, "

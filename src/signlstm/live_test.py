@@ -225,24 +225,28 @@ def test_live_on_a_keypoint_stream_says_what_the_benchmark_replay_says(capsys):
 
 def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(shared, capsys):
     from signlstm.extraction import extract_videos
-    from signlstm.models.bundle import load_bundle
+    from signlstm.models.bundle import SPOTTING_MODEL, load_bundle
 
-    bundle = load_bundle()
     clip = shared("media", "asl_iloveyou_rohan937.mp4")
     keypoints = next(iter(extract_videos([clip], workers=1, progress=False))).keypoints.astype(np.float32)
-    # a 39-frame clip has 10 whole windows: the stream rule is asked for 5 agreeing ones (its default wants 16)
-    for rule, settings in (("tutorial", {}), ("stream", {"stability": 5})):
-        options = [x for k, v in settings.items() for x in (f"--{k}", str(v))]
-        assert main(["live", "--source", str(clip), "--headless", "--rule", rule, *options]) == 0
+    # a 39-frame clip has 10 whole windows: the stream rule is asked for 5 agreeing ones (its default wants 16);
+    # no rule given: the spot rule on the spotting model
+    for rule, settings, model in (("tutorial", {}, None), ("stream", {"stability": 5}, None),
+                                  (None, {}, SPOTTING_MODEL)):
+        options = [x for k, v in settings.items() for x in (f"--{k}", str(v))] + (["--rule", rule] if rule else [])
+        assert main(["live", "--source", str(clip), "--headless", *options]) == 0
         *words, summary = _lines(capsys.readouterr().out)
         assert summary["frames"] == len(keypoints) == 39
         said = [(w["frame"], w["label"]) for w in words]
-        assert said == _replayed(bundle, keypoints, rule, **settings) and [w for _, w in said] == ["iloveyou"]
+        replayed = _replayed(load_bundle(model), keypoints, rule or "spot", **settings)
+        assert said == replayed and [w for _, w in said] == ["iloveyou"]
 
 
 def test_bad_rule_settings_are_one_line(capsys):
     for args, message in ((["--threshold", "2"], "--threshold must be within 0..1"),
-                          (["--rest", "0"], "--rest must be at least 1")):
+                          (["--rest", "0"], "--rest must be at least 1"),
+                          (["--onset", "1.5"], "--onset must be within 0..1"),
+                          (["--refractory", "-1"], "--refractory must be at least 0")):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.count("\n") == 1 and message in out.err

@@ -1,9 +1,10 @@
 """The recognizer: one object per stream of keypoint frames, used by every front (live, web, demo, benchmarks).
 
 Keep the last ``seq_len`` keypoint frames; once the window is full, classify it every frame through
-:meth:`Bundle.classify` (the compiled fast path) and turn the probabilities into a label with :func:`decide`. A word
-is appended to the sentence when the label is not the bundle's rejection label, its probability is above
-``threshold`` and the last ``stability`` labels all agree, under one of two rules:
+:meth:`Bundle.classify` (the compiled fast path) and turn the probabilities into a label with :func:`decide`. Under
+the first two rules a word is appended to the sentence when the label is not the bundle's rejection label, its
+probability is above ``threshold`` and the last ``stability`` labels all agree; the third reads the probabilities
+itself:
 
 - ``tutorial``: the tutorial's rule, and the word differs from the sentence's last word (the same word never comes
   twice in a row). (The tutorial tested ``np.unique(predictions[-10:])[0] == top``, which only checks the smallest
@@ -159,12 +160,14 @@ class Recognizer:
         label = str(decide(self.labels, step.probs, reject=self.reject)[0])
         self.recent.append(label)
         if self.rule == "spot":
-            label = self._spot(step.probs)
-        if label is not None and self._emits(label, float(step.probs[self.labels.index(label)])):
-            self.sentence.append(label)
-            self.words.append(label)
-            self.said = label
-            step.word = label
+            word = self._spot(step.probs)
+        else:
+            word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
+        if word is not None:
+            self.sentence.append(word)
+            self.words.append(word)
+            self.said = word
+            step.word = word
         step.sentence = list(self.sentence)
         return step
 
@@ -212,8 +215,6 @@ class Recognizer:
         return self.labels[self.signs[best]]
 
     def _emits(self, label: str, prob: float) -> bool:
-        if self.rule == "spot":
-            return True
         if label == self.reject:
             self.rejected += 1
             if self.rejected >= self.rearm:

@@ -204,18 +204,18 @@ def _replayed(bundle, frames, rule, **settings):
 
 def test_live_on_a_keypoint_stream_says_what_the_benchmark_replay_says(capsys):
     """The stream demo (a DEV signer's recordings with rests and two other signs between, see demo/README.md):
-    live gives the benchmark replay's words on the same frames under every rule (the tutorial and stream rules on
-    the shipped default model, the spot rule, live's default, on the shipped spotting model), the stream and spot
-    rules say the repeated hello twice, and the tutorial rule gives the words of the tutorial rule as it was before
-    the other rules."""
+    live gives the benchmark replay's words on the same frames under every rule (the tutorial rule and the stream
+    rule, live's default, on the shipped default model, the spot rule on the shipped spotting model), the stream and
+    spot rules say the repeated hello twice, and the tutorial rule gives the words of the tutorial rule as it was
+    before the other rules."""
     from signlstm.models.bundle import SPOTTING_MODEL, load_bundle
 
     frames = np.load(STREAM_DEMO).astype(np.float32)
     reference = ["iloveyou", "thanks", "hello", "hello", "iloveyou", "thanks"]  # demo/README.md
-    for rule, model in (("tutorial", None), ("stream", None), (None, SPOTTING_MODEL)):
+    for rule, model in (("tutorial", None), (None, None), ("spot", SPOTTING_MODEL)):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", *(["--rule", rule] if rule else [])]) == 0
         *words, summary = _lines(capsys.readouterr().out)
-        assert [(w["frame"], w["label"]) for w in words] == _replayed(load_bundle(model), frames, rule or "spot")
+        assert [(w["frame"], w["label"]) for w in words] == _replayed(load_bundle(model), frames, rule or "stream")
         if rule == "tutorial":
             assert summary["words"] == ["iloveyou", "thanks", "hello", "iloveyou", "thanks"]
             assert [w["frame"] for w in words] == [38, 78, 155, 288, 338]
@@ -230,15 +230,15 @@ def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(sh
     clip = shared("media", "asl_iloveyou_rohan937.mp4")
     keypoints = next(iter(extract_videos([clip], workers=1, progress=False))).keypoints.astype(np.float32)
     # a 39-frame clip has 10 whole windows: the stream rule is asked for 5 agreeing ones (its default wants 16);
-    # no rule given: the spot rule on the spotting model
+    # the spot rule runs on the shipped spotting model
     for rule, settings, model in (("tutorial", {}, None), ("stream", {"stability": 5}, None),
-                                  (None, {}, SPOTTING_MODEL)):
-        options = [x for k, v in settings.items() for x in (f"--{k}", str(v))] + (["--rule", rule] if rule else [])
-        assert main(["live", "--source", str(clip), "--headless", *options]) == 0
+                                  ("spot", {}, SPOTTING_MODEL)):
+        options = [x for k, v in settings.items() for x in (f"--{k}", str(v))]
+        assert main(["live", "--source", str(clip), "--headless", "--rule", rule, *options]) == 0
         *words, summary = _lines(capsys.readouterr().out)
         assert summary["frames"] == len(keypoints) == 39
         said = [(w["frame"], w["label"]) for w in words]
-        replayed = _replayed(load_bundle(model), keypoints, rule or "spot", **settings)
+        replayed = _replayed(load_bundle(model), keypoints, rule, **settings)
         assert said == replayed and [w for _, w in said] == ["iloveyou"]
 
 

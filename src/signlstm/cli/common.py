@@ -19,8 +19,8 @@ def add_model(p, required=False):
 
 def add_front_model(p):
     p.add_argument("--model", metavar="M",
-                   help="a model bundle folder or a tutorial .h5 with --actions (default: the shipped spotting model; "
-                        "with --rule tutorial or stream, the shipped default model)")
+                   help="a model bundle folder or a tutorial .h5 with --actions (default: the shipped model; with "
+                        "--rule spot, the shipped spotting model)")
 
 
 def add_judging(p):

@@ -11,7 +11,8 @@ def add_rule(p):
     p.add_argument("--rule", choices=RULES,
                    help=f"word rule (default: the model's; {RULE} for a model that names none): 'tutorial' is the "
                         "tutorial's (no word twice in a row); 'stream' gives one word per sign made, the same word "
-                        "again after a rest or another sign; 'spot' is for a spotting model (the shipped one)")
+                        "again after a rest or another sign; 'spot' is for a spotting model (without --model: the "
+                        "shipped one)")
     p.add_argument("--threshold", type=float, help=f"least probability for a word (default: {default('threshold')})")
     p.add_argument("--stability", type=int,
                    help=f"the last N predictions must agree (default: {default('stability')})")

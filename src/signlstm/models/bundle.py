@@ -23,8 +23,8 @@ from ..errors import BadInput, SignlstmError
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
 DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
-# The shipped spotting model (the ``spotting`` recipe's, for the recognizer's ``spot`` rule): what ``live`` and
-# ``serve`` use unless told another model or another rule (the other rules were measured on the default model).
+# The shipped spotting model (the ``spotting`` recipe's): what ``live`` and ``serve`` use for the recognizer's ``spot``
+# rule unless told another model.
 SPOTTING_MODEL = Path(__file__).resolve().parent / "spotting"
 MAX_META_BYTES = 1 << 20  # a bundle's signlstm.json
 MAX_SEQ_LEN = 10_000  # frames per window a bundle may declare
@@ -228,8 +228,8 @@ def _read_meta(path: Path) -> dict:
 
 
 def front_model(rule: str | None = None) -> Path:
-    """The shipped bundle for a front (``live``, ``serve``) asked for ``rule`` (None: the front's default)."""
-    return SPOTTING_MODEL if rule in (None, "spot") else DEFAULT_MODEL
+    """The shipped bundle for a front (``live``, ``serve``) asked for ``rule`` (None: the default model's rule)."""
+    return SPOTTING_MODEL if rule == "spot" else DEFAULT_MODEL
 
 
 def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:

@@ -60,10 +60,19 @@ def format_streams(res: dict) -> str:
                   f"{_pct(w['consistent']['share']).strip()} %, all cells {w['all']['rejected']}/{w['all']['n']} = "
                   f"{_pct(w['all']['share']).strip()} %; other signs of held-out people rejected: "
                   f"{w['others']['rejected']}/{w['others']['n']} = {_pct(w['others']['share']).strip()} %"]
-    best = rules[-1]
-    w = res["windows"].get(recipes.get(best, "default")) or res["windows"]["default"]
-    p = _get(res, best, "consistent")["pooled"]
-    worst = max((r["wer"] for r in _get(res, best, "consistent")["signers"].values()), default=float("nan"))
+    lines.append("")
+    for name in rules:
+        lines.append(_targets(res, name))
+    return "\n".join(lines)
+
+
+def _targets(res, name: str) -> str:
+    """One line: the issue's targets for rule ``name`` on the consistent cells, met or missed."""
+    w = res["windows"].get(res.get("recipes", {}).get(name, "default")) or res["windows"]["default"]
+    p = _get(res, name, "consistent")["pooled"]
+    if not p:
+        return f"targets (rule {name}): no consistent cells"
+    worst = max((r["wer"] for r in _get(res, name, "consistent")["signers"].values()), default=float("nan"))
     checks = [("WER pooled", p["wer"] <= TARGETS["wer"], f"{_pct(p['wer']).strip()} % <= 5 %"),
               ("WER every person", worst <= TARGETS["wer_signer"], f"{_pct(worst).strip()} % <= 15 %"),
               ("other-sign words", p["other_words"] <= TARGETS["other_words"], f"{p['other_words']:.3f} <= 0.05"),
@@ -73,9 +82,8 @@ def format_streams(res: dict) -> str:
                f"{_pct(w['consistent']['share']).strip()} % <= 0.5 %"),
               ("other signs rejected", w["others"]["share"] >= TARGETS["others_rejected"],
                f"{_pct(w['others']['share']).strip()} % >= 90 %")]
-    lines += ["", f"targets (rule {best}, consistent cells): "
-              + "; ".join(f"{name} {'met' if ok else 'MISSED'} ({txt})" for name, ok, txt in checks)]
-    return "\n".join(lines)
+    return (f"targets (rule {name}, consistent cells): "
+            + "; ".join(f"{label} {'met' if ok else 'MISSED'} ({txt})" for label, ok, txt in checks))
 
 
 def _get(res, name, cellset):

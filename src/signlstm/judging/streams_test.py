@@ -140,5 +140,5 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     assert pooled["ref"] == sum(r["ref"] for r in out["streams"][("stream", "consistent")])
     text = format_streams(res)
     assert "2 streams per person" in text and "recognised" in text and "\ns02 " in text
-    assert text.count("consistent ") >= 2 and "targets (rule spot, consistent cells)" in text
+    assert text.count("consistent ") >= 2 and all(f"targets (rule {r}, consistent cells)" in text for r, _ in rules)
     assert "spotting bases (rules spot)" in text and "default bases (rules tutorial, stream)" in text

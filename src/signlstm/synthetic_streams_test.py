@@ -71,12 +71,18 @@ def test_spotting_batches_are_windows_of_one_persons_streams_with_their_targets(
     assert np.allclose(Y.sum(1), 1) and (Y[:, :none].sum(1) > 0.5).sum() >= 8  # half the windows near a sign's end
 
 
-def test_the_spotting_recipe_trains_a_bundle_that_names_its_rule(train):
+def test_the_spotting_recipe_trains_a_bundle_that_names_its_rule(train, tmp_path, capsys):
+    from signlstm.cli import main
+    from signlstm.conftest import shared_path
     from signlstm.recognizer import Recognizer
     from signlstm.training import fit
 
     bundle = fit(train, "spotting", epochs=1, progress=False)
     assert bundle.meta["rule"] == "spot" and bundle.labels[-1] == NONE
     assert Recognizer(bundle).rule == "spot"
-    with pytest.raises(Exception, match="--negatives"):
-        fit(train.subset(train.labels != NONE), "spotting", epochs=1, progress=False)
+    # without other signs to be silent on: one line, exit status 2, nothing written
+    out = tmp_path / "spotting"
+    assert main(["train", "--arch", "spotting", "--data", str(shared_path("data", "signers", "s02.npz")),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--negatives" in err and not out.exists()

@@ -110,9 +110,9 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     tr, te = split(data, share, seed, r.stratify)
     model = r.build(n, data.seq_len)
     epochs = epochs or r.epochs
+    batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)  # may refuse the data
     callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + ([_TensorBoard(logdir)] if logdir else [])
     t0 = time.time()
-    batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)
     hist = model.fit(batches, epochs=epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.time() - t0
     if getattr(model.optimizer, "use_ema", False):

@@ -157,11 +157,11 @@ class Recognizer:
     def conclude(self, step: Step, probs: np.ndarray) -> Step:
         """The second half of :meth:`update`: the decision on the window's probabilities; maybe a word."""
         step.probs = np.asarray(probs)
-        label = str(decide(self.labels, step.probs, reject=self.reject)[0])
-        self.recent.append(label)
         if self.rule == "spot":
             word = self._spot(step.probs)
         else:
+            label = str(decide(self.labels, step.probs, reject=self.reject)[0])
+            self.recent.append(label)
             word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
         if word is not None:
             self.sentence.append(word)

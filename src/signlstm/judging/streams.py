@@ -199,7 +199,6 @@ def fold(task: dict) -> dict:
     rule's threshold, not to the base naming the sign wrongly."""
     from ..datasets import load
     from ..models.bundle import load_bundle
-    from ..models.recipes import for_rule
     from ..recognizer import Recognizer, decide
 
     signer = task["signer"]
@@ -218,7 +217,7 @@ def fold(task: dict) -> dict:
             stream = build_stream(signs, others, labels[cellset], seed=person_seed(task["seed"], signer, draw),
                                   per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
             for name, settings in task["rules"]:
-                bundle = bundles[for_rule(settings.get("rule", name))]
+                bundle = bundles[rule_recipe(name, settings)]
                 emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
                                  None if task.get("per_window") else bundle.predict)
                 out["streams"].setdefault((name, cellset), []).append(score(stream, emitted))
@@ -271,6 +270,13 @@ def summarise(folds: list[dict], rules) -> dict:
     return {"streams": table, "windows": windows}
 
 
+def rule_recipe(name: str, settings: dict) -> str:
+    """The recipe whose bases a compared rule (``name`` and its Recognizer keyword arguments) is replayed on."""
+    from ..models.recipes import for_rule
+
+    return for_rule(settings.get("rule", name))
+
+
 def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
     """Which other-sign people are held out with each signer (see
     :func:`signlstm.judging.crossval.held_out_negatives`): person -> other-sign people."""
@@ -289,14 +295,14 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     (default: the ``negatives`` files); ``bases``: a folder of ready bases (``bases/<recipe>/<person>/``, trained as
     above) instead; ``draws``: streams per person and cell set, each drawing its recordings and order anew (pooled: a
     steadier figure than one draw)."""
-    from ..models.recipes import for_rule
     from .folds import data_files, fold_bases
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
     plan = fold_plan(signer_files, other_files)
     found = {}
-    for recipe in sorted({"default"} | {for_rule(settings.get("rule", name)) for name, settings in rules}):
+    recipes = {name: rule_recipe(name, settings) for name, settings in rules}
+    for recipe in sorted({"default", *recipes.values()}):
         if bases:
             found[recipe] = {s: Path(bases) / recipe / s for s in plan}
             missing = [s for s, p in found[recipe].items() if not (p / "signlstm.json").exists()]
@@ -321,7 +327,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                 workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws)
     out = summarise(folds, rules)
     out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws,
-               recipes={name: for_rule(settings.get("rule", name)) for name, settings in rules},
+               recipes=recipes,
                people=len(folds), bases={recipe: str(Path(next(iter(f.values()))).parent)
                                          for recipe, f in found.items() if f})
     return out

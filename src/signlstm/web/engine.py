@@ -142,14 +142,13 @@ class Engine:
         self.options = {"threshold": threshold, "stability": stability, "sentence": sentence, "rule": rule,
                         "rest": rest, "rearm": rearm, "onset": onset, "refractory": refractory}
         try:
-            probe = Recognizer(bundle, **self.options)
+            Recognizer(bundle, **self.options)
         except ValueError as e:
             raise SignlstmError(str(e)) from None
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
         bundle.prepare()
         self.bundle = bundle
-        self.threshold = probe.threshold  # shown on the page's bars
         self.workers, self.max_clients = workers, max_clients
         self.data, self.models = Path(data), Path(models)
         self.pause = pause

@@ -46,6 +46,18 @@ def check_person_files(paths, benchmark: str) -> None:
                               "or folders of them")
 
 
+def check_unseen(bundle, people, option: str) -> None:
+    """Refuse to judge ``people`` with a ready model trained on any of them: the people of its training set
+    (``training.groups`` in its ``signlstm.json``; one per recording file) must not include a person judged."""
+    from ..errors import SignlstmError
+    from ..models.bundle import read_meta
+
+    seen = sorted(set(people) & set(read_meta(bundle).get("training", {}).get("groups", [])))
+    if seen:
+        raise SignlstmError(f"{option}: {bundle} was trained on {', '.join(seen)}; it can only judge people it "
+                            "never saw (a file of another person that shares the name: rename it)")
+
+
 def content_key(*parts, files=(), code=()) -> str:
     """A short hash of ``parts`` (any repr-able values), the bytes of ``files`` and of the package modules ``code``."""
     h = hashlib.sha1(repr(parts).encode())

@@ -286,23 +286,34 @@ def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
 
 
 def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, seed: int = 0, workers: int = 0,
-              ray=None, cache=None, bases=None, per_label: int = PER_LABEL, n_others: int = OTHERS,
-              draws: int = DRAWS, log=print) -> dict:
+              ray=None, cache=None, bases=None, shipped: bool = False, per_label: int = PER_LABEL,
+              n_others: int = OTHERS, draws: int = DRAWS, log=print) -> dict:
     """The whole benchmark: leave-one-person-out bases (trained by :func:`signlstm.judging.folds.fold_bases`, each
     without its signer and that fold's other-sign person, whose recordings then make the stream's other signs), every
     signer's streams under every rule, pooled. Each rule is replayed on bases of the recipe made for it
     (:func:`signlstm.models.recipes.for_rule`), the ``default`` recipe's always. ``others``: the other-sign files
     (default: the ``negatives`` files); ``bases``: a folder of ready bases (``bases/<recipe>/<person>/``, trained as
-    above) instead; ``draws``: streams per person and cell set, each drawing its recordings and order anew (pooled: a
-    steadier figure than one draw)."""
-    from .folds import data_files, fold_bases
+    above) instead; ``shipped``: every person judged by the shipped models (:func:`signlstm.models.bundle.front_model`
+    of each rule), for people and other-sign people they never saw, with every other-sign person in every stream;
+    ``draws``: streams per person and cell set, each drawing its recordings and order anew (pooled: a steadier figure
+    than one draw)."""
+    from ..models.bundle import front_model
+    from .folds import check_unseen, data_files, fold_bases
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
     plan = fold_plan(signer_files, other_files)
     found = {}
     recipes = {name: rule_recipe(name, settings) for name, settings in rules}
+    if shipped:
+        plan = {s: sorted(Path(f).stem for f in other_files) for s in plan}
+        models = {"default": front_model(None)} | {recipes[name]: front_model(settings.get("rule", name))
+                                                   for name, settings in rules}
     for recipe in sorted({"default", *recipes.values()}):
+        if shipped:
+            check_unseen(models[recipe], [*plan, *next(iter(plan.values()), [])], "--shipped")
+            found[recipe] = {s: models[recipe] for s in plan}
+            continue
         if bases:
             found[recipe] = {s: Path(bases) / recipe / s for s in plan}
             missing = [s for s, p in found[recipe].items() if not (p / "signlstm.json").exists()]
@@ -310,6 +321,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                 from ..errors import BadInput
 
                 raise BadInput(bases, f"no {recipe} base bundle for {', '.join(missing)}")
+            for s, folder in found[recipe].items():
+                check_unseen(folder, [s, *plan[s]], "--bases")
             continue
         found[recipe] = {}
         for person in sorted({g for gs in plan.values() for g in gs} | {""}):
@@ -328,6 +341,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     out = summarise(folds, rules)
     out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws,
                recipes=recipes,
-               people=len(folds), bases={recipe: str(Path(next(iter(f.values()))).parent)
-                                         for recipe, f in found.items() if f})
+               people=len(folds), shipped=shipped,
+               bases={recipe: str(models[recipe] if shipped else Path(next(iter(f.values()))).parent)
+                      for recipe, f in found.items() if f})
     return out

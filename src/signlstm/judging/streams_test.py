@@ -1,10 +1,14 @@
 """Stream benchmark: streams built from real recordings, scoring, and replay through the live recognizer."""
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from signlstm import layout
 from signlstm.datasets import load
 from signlstm.judging import streams
+from signlstm.models.bundle import DEFAULT_MODEL, SPOTTING_MODEL
 from signlstm.recognizer import Recognizer, rule_settings
 
 
@@ -104,7 +108,6 @@ def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsy
 def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shared):
     from signlstm.judging.cells import load_cells
     from signlstm.judging.streams_report import format_streams
-    from signlstm.models.bundle import DEFAULT_MODEL, SPOTTING_MODEL
     from signlstm.recognizer import RULES
 
     rules = [(r, rule_settings(r)) for r in RULES]
@@ -142,3 +145,39 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     assert "2 streams per person" in text and "recognised" in text and "\ns02 " in text
     assert text.count("consistent ") >= 2 and all(f"targets (rule {r}, consistent cells)" in text for r, _ in rules)
     assert "spotting bases (rules spot)" in text and "default bases (rules tutorial, stream)" in text
+
+
+def test_shipped_models_judge_only_people_they_never_saw(shared, tmp_path, capsys):
+    """``--shipped``: a person outside ../shared (rohan937's three real clips, keypoints from the repository's demo
+    file) with another outsider's sign (slp's SOUP, extracted here) is judged by the shipped models; DEV people,
+    whom those models were trained on, are refused in one line."""
+    from signlstm.cli import main
+
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir()
+    others.mkdir()
+    clips = np.load(Path(__file__).resolve().parents[3] / "demo" / "rohan937_hello_thanks_iloveyou.npy")
+    X = np.stack([clips[0:30], clips[37:67], clips[69:99]])  # hello, thank you, I love you: 37, 32, 39 frames
+    np.savez_compressed(people / "rohan937.npz", X=X.astype(np.float16), y=np.arange(3, dtype=np.int8),
+                        seq=np.arange(3, dtype=np.int16))
+    assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--keypoints",
+                 str(tmp_path / "soup.npy"), "--workers", "1"]) == 0
+    soup = np.load(tmp_path / "soup.npy")[None, :30]
+    np.savez_compressed(others / "slp.npz", X=soup.astype(np.float16), y=np.zeros(1, np.int8),
+                        seq=np.zeros(1, np.int16), actions=np.array(["soup"]))
+    capsys.readouterr()
+    assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--json",
+                 "--workers", "1", "--cache", str(tmp_path / "cache")]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["shipped"] and res["people"] == 1 and not (tmp_path / "cache").exists()  # nothing trained
+    assert res["bases"] == {"default": str(DEFAULT_MODEL), "spotting": str(SPOTTING_MODEL)}
+    tutorial = res["streams"]["tutorial|all"]["pooled"]
+    assert tutorial["ref"] == 9 and tutorial["other_segments"] == 3  # 3 streams of 3 signs and the soup
+    assert tutorial["wer"] <= 1 / 3  # the tutorial rule names at least two of the three (as `live` does)
+    assert res["windows"]["default"]["others"] == {"rejected": 1, "n": 1, "share": 1.0}  # soup is none
+    assert res["streams"]["stream|consistent"]["pooled"]["ref"] == 0  # no cells.json: all cells only
+
+    code = main(["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
+                 str(shared("data", "other_signs", "o07.npz")), "--shipped", "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "was trained on o07, s08" in err, err

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import parallel
 from ..datasets import NONE
-from .folds import TRAINING_CODE, cache_dir, check_person_files, content_key, data_files
+from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 SHOTS = (1, 3, 5, 10)
@@ -36,10 +36,11 @@ def person(path) -> str:
     return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
 
 
-def person_files(vocab, others=(), signers=(), trunk_folder=None) -> dict[str, Path]:
+def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None) -> dict[str, Path]:
     """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first
     (:func:`~signlstm.judging.folds.check_person_files`; the trunks' ``others`` and ``signers`` files too), before any
-    trunk is trained; with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too."""
+    trunk is trained; with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too, and with
+    ``trunk`` (one trunk for everyone), that it never saw any of them."""
     from ..datasets import open_sources
     from ..errors import BadInput
 
@@ -51,6 +52,10 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None) -> dict[str, P
         missing = [p for p in files if not (Path(trunk_folder) / p / "signlstm.json").exists()]
         if missing:
             raise BadInput(trunk_folder, f"no trunk bundle for {', '.join(missing)}")
+        for p in files:
+            check_unseen(Path(trunk_folder) / p, [p], "--trunks")
+    if trunk:
+        check_unseen(trunk, list(files), "--shipped")
     return files
 
 
@@ -213,17 +218,21 @@ def _tutorial(support, test, epochs, seed) -> dict:
 
 
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
-        tutorial_epochs: int | None = None, trunk_folder=None, epochs: int | None = None, workers: int = 0,
-        ray: str | None = None, cache=None, log=print, progress=None, radii=(), adapt_runs: int = 3) -> dict:
+        tutorial_epochs: int | None = None, trunk_folder=None, trunk=None, epochs: int | None = None,
+        workers: int = 0, ray: str | None = None, cache=None, log=print, progress=None, radii=(),
+        adapt_runs: int = 3) -> dict:
     """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
-    folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`. ``radii``: the same fits
+    folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`; ``trunk``: one trunk for
+    every person (e.g. the shipped one, for people it never saw). ``radii``: the same fits
     scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``).
     ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not)."""
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
-    files = person_files(vocab, others, signers, trunk_folder)
-    if trunk_folder:
+    files = person_files(vocab, others, signers, trunk_folder, trunk)
+    if trunk:
+        bases = {p: Path(trunk) for p in files}
+    elif trunk_folder:
         bases = {p: Path(trunk_folder) / p for p in files}
     else:
         bases = trunks(vocab, others, signers, list(files), epochs=epochs, workers=workers, ray=ray, cache=cache,

@@ -109,3 +109,27 @@ def test_adapt_wall_times_the_command_in_a_fresh_process_on_the_tutorial_folders
     assert len(wall["seconds"]) == 1 and 1.0 < wall["median"] < 120 and "run 1" in said[0]
     res = {"shots": [], "seeds": [0], "radius": 1.1, "rows": [], "seconds": 1.0, "adapt_wall": wall}
     assert f"s23's 8 signs x 2 recordings: {wall['seconds'][0]:.2f} s" in format_vocab(res, {})
+
+
+def test_the_shipped_trunk_judges_only_people_it_never_saw(tmp_path, capsys):
+    """``--shipped``: one trunk (the shipped one) for every person, no trunk trained; a person it was trained on is
+    refused in one line. (A renamed copy of s23's file stands in for a new person: it checks the plumbing only, the
+    figures of a person the trunk saw are not a measurement.)"""
+    import json
+    import shutil
+
+    from signlstm.adapt import TRUNK_MODEL
+    from signlstm.cli import main
+
+    good = shared_path("data", "vocab", "s23.npz")
+    assert main(["judge", "vocab", "--data", str(good), "--shipped", "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()] and "was trained on s23" in err and "people:" not in err
+    copy = tmp_path / "newcomer.npz"
+    shutil.copy(good, copy)
+    assert main(["judge", "vocab", "--data", str(copy), "--shipped", "--shots", "3", "--seeds", "0",
+                 "--tutorial-shots", "--adapt-runs", "0", "--json", "--cache", str(tmp_path / "cache")]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["trunks"] == {"newcomer": str(TRUNK_MODEL)} and not (tmp_path / "cache").exists()
+    (row,) = res["rows"]
+    assert (row["person"], row["signs"], row["untaught"]) == ("newcomer", 6, 2)

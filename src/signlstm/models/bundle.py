@@ -208,8 +208,9 @@ def _custom_objects() -> dict:
     return {}
 
 
-def _read_meta(path: Path) -> dict:
-    meta_file = path / META_FILE
+def read_meta(path: str | Path) -> dict:
+    """A bundle folder's ``signlstm.json``, checked (size, JSON, labels, window length) without loading its model."""
+    meta_file = Path(path) / META_FILE
     if meta_file.stat().st_size > MAX_META_BYTES:
         raise BadInput(meta_file, f"{meta_file.stat().st_size:,} bytes; a bundle's {META_FILE} is at most "
                                   f"{MAX_META_BYTES:,}")
@@ -246,7 +247,7 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
     if path.is_dir():
         if not (path / META_FILE).is_file() or not (path / MODEL_FILE).is_file():
             raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
-        meta = _read_meta(path)
+        meta = read_meta(path)
         model_file = path / MODEL_FILE
         check_declared_sizes(model_file)
         _custom_objects()

@@ -29,6 +29,9 @@ def register(sub):
                    help="time `signlstm adapt --vocabulary` N times in a fresh process on the largest vocabulary "
                         "(5 recordings per sign, start-up included; default 3, 0: skip)")
     p.add_argument("--trunks", metavar="DIR", help="use DIR/<person> as each person's trunk instead of training them")
+    p.add_argument("--shipped", action="store_true",
+                   help="use the shipped trunk (what `adapt --vocabulary` starts from) for every person instead of "
+                        "training trunks: for people it never saw; a person it was trained on is refused")
     p.set_defaults(run=run)
 
 
@@ -37,12 +40,18 @@ def run(args):
 
     from ...judging import vocab, vocab_report
 
+    from ...adapt import TRUNK_MODEL
+    from ...errors import SignlstmError
+
+    if args.shipped and args.trunks:
+        raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
+    trunk = TRUNK_MODEL if args.shipped else None
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks)  # before the bar
+    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks, trunk)  # before the bar
     bar = tqdm(total=len(people), desc="people", unit="person", file=sys.stderr)
     res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
-                    tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, epochs=args.epochs,
+                    tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk, epochs=args.epochs,
                     workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update(),
                     radii=args.radii, adapt_runs=args.adapt_runs)
     bar.close()

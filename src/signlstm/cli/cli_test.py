@@ -53,9 +53,17 @@ def test_evaluate_json_and_plot(trained, shared, tmp_path, capsys):
     r = json.loads(capsys.readouterr().out)
     assert r["n"] == 180 and set(r["per_signer"]) == {"s03", "s04"}
     assert r["per_signer"]["s03"]["accuracy"] > 0.8
+    assert r["trained_on"] == ["s03"]  # the model was trained on s03 (its meta's training groups), never on s04
     assert np.array(r["confusion"]).sum() == 180
     assert set(r["per_class"]) >= {"hello", "thanks", "iloveyou"}
     assert plot.read_bytes()[:4] == b"\x89PNG"
+    # the table says so: figures on people the model saw flatter it
+    assert main(["evaluate", "--model", str(out), "--data", str(shared("data", "signers", "s03.npz")),
+                 str(shared("data", "signers", "s04.npz"))]) == 0
+    text = capsys.readouterr().out
+    assert "the model was trained on s03:" in text and "(in training)" in text.split("\ns03")[1].splitlines()[0]
+    assert main(["evaluate", "--model", str(out), "--data", str(shared("data", "signers", "s04.npz"))]) == 0
+    assert "trained on" not in capsys.readouterr().out
 
 
 def test_predict_json_lines(trained, shared, capsys):

@@ -83,12 +83,18 @@ def evaluate(bundle: Bundle, data) -> dict:
     result = score(np.concatenate(true), np.concatenate(pred), np.concatenate(groups), bundle.labels)
     result["no_person"] = {"sequences": sum(empty.values()), "per_signer": empty}
     result["skipped"] = [list(s) for s in skipped]
+    trained = (bundle.meta.get("training") or {}).get("groups") or []
+    result["trained_on"] = sorted(set(result["per_signer"]) & set(trained))  # people the model saw in training
     return result
 
 
 def format_report(result: dict) -> str:
     """A plain-text table of an evaluation result."""
     lines = [f"accuracy {result['accuracy']:.3f} on {result['n']} sequences"]
+    seen = result.get("trained_on") or []
+    if seen:
+        lines.append(f"the model was trained on {', '.join(seen)}: figures on people it saw flatter it (`signlstm "
+                     "judge` measures people it never saw)")
     empty = result.get("no_person", {}).get("sequences", 0)
     if empty:
         lines.append(f"not scored: {empty} sequence(s) with no person in any frame (every value zero): "
@@ -104,7 +110,7 @@ def format_report(result: dict) -> str:
     if len(result["per_signer"]) > 1:
         lines += ["", f"{'signer':<14}{'accuracy':>10}{'n':>6}"]
         for g, m in result["per_signer"].items():
-            lines.append(f"{g:<14}{m['accuracy']:>10.3f}{m['n']:>6}")
+            lines.append(f"{g:<14}{m['accuracy']:>10.3f}{m['n']:>6}{'  (in training)' if g in seen else ''}")
     return "\n".join(lines)
 
 

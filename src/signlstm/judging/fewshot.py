@@ -118,23 +118,35 @@ def adapt_seconds(job: dict) -> float:
 def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=None, ray: str | None = None,
                 recipe: str = "default", epochs: int | None = None, negatives=None, fixes=None,
                 tutorial: bool = True, tutorial_epochs: int | None = None, method: str = "top",
-                time_k: int | None = 5, signers=None, log=print) -> dict:
-    """Few-shot leave-one-signer-out cross-validation; see the module docstring. Returns per-signer results."""
+                time_k: int | None = 5, signers=None, base=None, log=print) -> dict:
+    """Few-shot leave-one-signer-out cross-validation; see the module docstring. Returns per-signer results.
+    ``base``: one ready model adapted to every signer instead of fold bases (e.g. the shipped model, for people it
+    never saw; a signer it was trained on is refused)."""
     from ..datasets import load
     from ..errors import SignlstmError
+    from ..files import cache_dir
+    from .folds import check_unseen
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
     data = load(paths)
     all_signers = sorted(set(data.groups.tolist()))
     signers = [s for s in (signers or all_signers)]
-    if len(all_signers) < 2:
+    if base is not None:
+        check_unseen(base, signers, "--shipped")
+        bases = {s: Path(base) for s in signers}
+    elif len(all_signers) < 2:
         raise SignlstmError(f"few-shot cross-validation needs at least 2 signers, the data has {all_signers}")
-    bases = fold_bases(paths, signers, recipe, epochs, seed, negatives, fixes, workers, ray, cache, log)
+    else:
+        bases = fold_bases(paths, signers, recipe, epochs, seed, negatives, fixes, workers, ray, cache, log)
     t_bases = time.time() - t_start
-    # Fold results are cached beside the bases, keyed by everything that makes them (and the adaptation code).
-    key = content_key(shots, seed, method, tutorial, tutorial_epochs, code=("adapt.py", "judging/fewshot.py"))
-    fold_dir = Path(bases[signers[0]]).parent / "folds" / key
+    # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
+    # them (and the adaptation code).
+    key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
+                      files=[Path(base) / "model.keras"] if base is not None else (),
+                      code=("adapt.py", "judging/fewshot.py"))
+    home = cache_dir(cache) / "fewshot" if base is not None else Path(bases[signers[0]]).parent
+    fold_dir = home / "folds" / key
     results, tasks = [], []
     for s in signers:
         f = fold_dir / f"{s}.json"
@@ -170,7 +182,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
                                out=str(Path(tmp) / r["signer"]))
                     r["cli_seconds"] = parallel.run_fresh(adapt_seconds, job)[1]
     return {"results": results, "shots": shots, "seed": seed, "method": method, "recipe": recipe,
-            "cache": str(Path(bases[signers[0]]).parent), "time_k": time_k,
+            "cache": str(home), "base": str(base) if base is not None else None, "time_k": time_k,
             "seconds": {"bases": t_bases, "folds": t_folds, "total": time.time() - t_start},
             "load": os.getloadavg()}
 

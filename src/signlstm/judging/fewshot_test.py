@@ -32,3 +32,30 @@ def test_own_accuracy_holds_out_what_each_action_can_spare(small_base, shared):
     data = load_npz(shared("data", "signers", "s12.npz"))
     assert np.isnan(within_signer_accuracy(bundle, data.subset(choose_shots(data, 1))))  # nothing to hold out
     assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds: 3 per action to learn, 1 held out
+
+
+def test_the_shipped_base_adapts_only_to_people_it_never_saw(tmp_path, shared):
+    """``base=``: one ready model adapted to every person, fold results cached under the cache folder (never beside
+    the shipped model); a person it was trained on is refused. (A renamed copy of s03's file stands in for a new
+    person: it checks the plumbing only, the figures of a person the model saw are not a measurement.)"""
+    import shutil
+
+    import pytest
+
+    from ..errors import SignlstmError
+    from ..models.bundle import DEFAULT_MODEL
+    from .fewshot import few_shot_cv
+    from .report import format_fewshot
+
+    kw = dict(workers=1, cache=tmp_path / "cache", tutorial=False, time_k=None, base=DEFAULT_MODEL,
+              log=lambda m: None)
+    with pytest.raises(SignlstmError, match="was trained on s03"):
+        few_shot_cv([str(shared("data", "signers", "s03.npz"))], shots=[3], **kw)
+    copy = tmp_path / "newcomer.npz"
+    shutil.copy(shared("data", "signers", "s03.npz"), copy)
+    res = few_shot_cv([str(copy)], shots=[3], **kw)
+    (r,) = res["results"]
+    assert r["signer"] == "newcomer" and r["k"][3]["test"] == 90 - 9 and r["k"][3]["acc"] > 0.9
+    assert res["base"] == str(DEFAULT_MODEL) and (tmp_path / "cache" / "fewshot" / "folds").is_dir()
+    assert not (DEFAULT_MODEL.parent / "folds").exists()
+    assert "few-shot on people the base never saw" in format_fewshot(res)

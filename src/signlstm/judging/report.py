@@ -89,8 +89,10 @@ def format_fewshot(res: dict) -> str:
     head += " |" + "".join(f"{'s K=' + str(k):>7}" for k in shots)
     if any("cli_seconds" in r for r in rs):
         head += f" | cli K={res['time_k']}"
-    lines = [f"few-shot leave-one-signer-out: base = '{res['recipe']}' recipe trained without the signer "
-             f"(cached in {res['cache']}), adapted with method '{res['method']}' on K random sequences per action "
+    based = (f"few-shot on people the base never saw: base = {res['base']} (results cached in {res['cache']})"
+             if res.get("base") else f"few-shot leave-one-signer-out: base = '{res['recipe']}' recipe trained without "
+                                     f"the signer (cached in {res['cache']})")
+    lines = [f"{based}, adapted with method '{res['method']}' on K random sequences per action "
              f"(seed {res['seed']}), tested on the signer's other sequences, labels as recorded",
              "columns: base = un-adapted base; own = logistic regression on the base's features, 5-fold within the "
              "signer (about 24 shots per action; signs only); K=k adapted accuracy; tutk = tutorial recipe trained "
@@ -120,7 +122,7 @@ def format_fewshot(res: dict) -> str:
         row += f" | {np.median(cli):7.1f}"
     lines += [row + "   (seconds: median)", ""]
     for k in shots:
-        accs = {r["signer"]: r["k"][k]["acc"] for r in rs}
+        accs = {r["signer"]: r["k"][k]["acc"] for r in rs if np.isfinite(r["k"][k]["acc"])}  # nan: nothing to test
         low = {s: a for s, a in accs.items() if a < GOOD}
         lines.append(f"K={k}: mean {100 * mean[k]:.1f}%, {len(accs) - len(low)}/{len(accs)} signers >= "
                      f"{GOOD:.0%}" + (", below: " + ", ".join(

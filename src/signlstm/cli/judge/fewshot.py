@@ -15,15 +15,20 @@ def register(sub):
     p.add_argument("--epochs", type=int, help="maximum epochs per base (default: the recipe's)")
     p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
     p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe trained from scratch on the shots")
+    p.add_argument("--shipped", action="store_true",
+                   help="adapt the shipped model to every person instead of fold bases: for people it never saw; a "
+                        "person it was trained on is refused")
     p.set_defaults(run=run)
 
 
 def run(args):
     from ...judging import report
     from ...judging.fewshot import few_shot_cv
+    from ...models.bundle import DEFAULT_MODEL
 
     res = few_shot_cv(args.data, shots=args.shots, seed=args.seed, workers=args.workers, cache=args.cache,
                       ray=args.ray, recipe=args.arch, epochs=args.epochs, negatives=args.negatives, fixes=args.fixes,
                       tutorial_epochs=args.tutorial_epochs, time_k=5 if 5 in args.shots else max(args.shots),
+                      base=DEFAULT_MODEL if args.shipped else None,
                       log=lambda m: print(m, file=sys.stderr, flush=True))
     print(json.dumps(res, default=str) if args.json else report.format_fewshot(res))

@@ -196,7 +196,10 @@ def fold(task: dict) -> dict:
     (``task["bases"]``: recipe -> bundle folder), and each base's window-level rejection figures. A third cell set,
     ``recognised``, holds only the consistent cells' recordings the ``default`` base names rightly on their own (the
     30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a probability under the
-    rule's threshold, not to the base naming the sign wrongly."""
+    rule's threshold, not to the base naming the sign wrongly. With ``task["adapt"]`` = K, every base is first
+    adapted to K of the person's recordings per sign (:func:`signlstm.adapt.adapt`, as ``signlstm adapt --shots K``),
+    and the streams and window figures are made of their other recordings."""
+    from ..adapt import adapt, choose_shots
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
@@ -205,6 +208,10 @@ def fold(task: dict) -> dict:
     bundles = {recipe: load_bundle(path) for recipe, path in task["bases"].items()}
     data = load(task["signs"])
     data = data.subset(data.groups == signer)
+    if task.get("adapt"):
+        pick = choose_shots(data, task["adapt"], task["seed"])
+        bundles = {recipe: adapt(b, data.subset(pick), seed=task["seed"]) for recipe, b in bundles.items()}
+        data = data.subset(np.setdiff1d(np.arange(len(data)), pick))
     others = load(task["others"]) if task["others"] else None
     out = {"signer": signer, "streams": {}, "windows": {}}
     said = {recipe: decide(b.labels, b.predict(data.X), reject=b.reject_label) for recipe, b in bundles.items()}
@@ -237,18 +244,20 @@ def fold(task: dict) -> dict:
 
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
         per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
-        draws: int = DRAWS) -> list[dict]:
+        draws: int = DRAWS, adapt: int | None = None) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
     ``bases``: recipe -> person -> base bundle folder (trained without them; ``default`` always, others as the rules
     need); ``others``: person -> other-sign file(s) of people those bases never saw; ``cells``:
-    :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer keyword arguments) pairs."""
+    :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer keyword arguments) pairs; ``adapt``: K
+    recordings per sign each base is adapted to first (see :func:`fold`)."""
     from .. import parallel
 
     tasks = [{"signer": s, "bases": {recipe: str(folders[s]) for recipe, folders in bases.items()},
               "signs": [str(p) for p in signers[s]],
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
               "rules": list(rules), "seed": seed, "per_window": per_window,
-              "per_label": per_label, "n_others": n_others, "draws": draws} for s in sorted(bases["default"])]
+              "per_label": per_label, "n_others": n_others, "draws": draws, "adapt": adapt}
+             for s in sorted(bases["default"])]
     return list(parallel.map_tasks(fold, tasks, workers=workers, ray=ray))
 
 
@@ -287,7 +296,7 @@ def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
 
 def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, seed: int = 0, workers: int = 0,
               ray=None, cache=None, bases=None, shipped: bool = False, per_label: int = PER_LABEL,
-              n_others: int = OTHERS, draws: int = DRAWS, log=print) -> dict:
+              n_others: int = OTHERS, draws: int = DRAWS, adapt: int | None = None, log=print) -> dict:
     """The whole benchmark: leave-one-person-out bases (trained by :func:`signlstm.judging.folds.fold_bases`, each
     without its signer and that fold's other-sign person, whose recordings then make the stream's other signs), every
     signer's streams under every rule, pooled. Each rule is replayed on bases of the recipe made for it
@@ -296,7 +305,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     above) instead; ``shipped``: every person judged by the shipped models (:func:`signlstm.models.bundle.front_model`
     of each rule), for people and other-sign people they never saw, with every other-sign person in every stream;
     ``draws``: streams per person and cell set, each drawing its recordings and order anew (pooled: a steadier figure
-    than one draw)."""
+    than one draw); ``adapt``: K recordings per sign of each person that every base is adapted to before their
+    streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
     from ..models.bundle import front_model
     from .folds import check_unseen, data_files, fold_bases
 
@@ -304,6 +314,11 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     other_files = data_files(others or negatives)
     plan = fold_plan(signer_files, other_files)
     found = {}
+    if adapt:  # `adapt` fits window classifiers: a rule made for another recipe's models is left out
+        left = [name for name, settings in rules if rule_recipe(name, settings) != "default"]
+        rules = [(name, settings) for name, settings in rules if name not in left]
+        if left:
+            log(f"--adapt: rule(s) {', '.join(left)} left out (adapt is made for the default recipe's models)")
     recipes = {name: rule_recipe(name, settings) for name, settings in rules}
     if shipped:
         plan = {s: sorted(Path(f).stem for f in other_files) for s in plan}
@@ -337,9 +352,9 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     t0 = time.time()
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
-                workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws)
+                workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws, adapt=adapt)
     out = summarise(folds, rules)
-    out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws,
+    out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws, adapt=adapt,
                recipes=recipes,
                people=len(folds), shipped=shipped,
                bases={recipe: str(models[recipe] if shipped else Path(next(iter(f.values()))).parent)

@@ -25,8 +25,10 @@ def format_streams(res: dict) -> str:
     judged = ("people the shipped models never saw (" + ", ".join(res["bases"].values()) + ")" if res.get("shipped")
               else "held-out people (each scored by a base that never saw them, nor the people of its other-sign "
                    "segments)")
-    lines = [f"Streams of {res['people']} {judged}{f', {draws} streams per person and cell set' if draws > 1 else ''};"
-             f" {res['seconds']} s"]
+    adapted = (f", each base first adapted to {res['adapt']} of the person's recordings per sign (the streams hold "
+               "their other recordings)" if res.get("adapt") else "")
+    lines = [f"Streams of {res['people']} {judged}{adapted}"
+             f"{f', {draws} streams per person and cell set' if draws > 1 else ''}; {res['seconds']} s"]
     for name in rules:
         lines.append(f"  rule {name}: " + ", ".join(f"{k}={v}" for k, v in settings[name].items()))
     lines += ["", "pooled         cells        words  WER %  WER merged %  other-sign words/seg  latency median  p95"

@@ -26,6 +26,10 @@ def register(sub):
                    help="judge every person with the shipped models instead of fold bases (the default model, and "
                         "the spotting model for the spot rule): for people and other-sign people they never saw, "
                         "every --others person in every stream; a person they were trained on is refused")
+    p.add_argument("--adapt", type=int, metavar="K",
+                   help="adapt every base to K of the person's recordings per sign first (as `signlstm adapt "
+                        "--shots K`), and make the streams of their other recordings: what a person gets after "
+                        "recording K of each sign")
     p.add_argument("--write-stream", metavar="FILE.npy",
                    help="only write the stream of the one person in --data (signs of every label, with --others' "
                         "recordings) as a (frames, 1662) keypoint file for `live --source`, print its segments, "
@@ -55,6 +59,8 @@ def run(args):
     draws = DRAWS if args.streams is None else args.streams
     if draws < 1:
         raise SignlstmError(f"--streams must be at least 1, got {draws}")
+    if args.adapt is not None and args.adapt < 1:
+        raise SignlstmError(f"--adapt must be at least 1 recording per sign, got {args.adapt}")
     if args.shipped and args.bases:
         raise SignlstmError("--shipped and --bases: choose one (the shipped models, or your fold bases)")
     if not (args.negatives or args.others):
@@ -66,7 +72,7 @@ def run(args):
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
                     rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,
                     per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
-                    workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped,
+                    workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped, adapt=args.adapt,
                     log=lambda m: print(m, file=sys.stderr, flush=True))
     print(json.dumps(res, default=str) if args.json else format_streams(res))
 

@@ -13,9 +13,11 @@ are added), plus the base's rejection output ``none`` when it has one.
    the embedding weights back to the base's (L2-SP) so a few recordings cannot drag it far (no collapse). The
    trunk is never differentiated, so there is no slow compilation: the whole step takes a second or two on a CPU.
 4. When the base has ``none``: the support windows with both hands removed are ``none`` examples (skipped when the
-   person's own signs mostly have no hands: their labels win), plus any ``negatives`` given; the new ``none``
-   output's bias is then lowered by the base's ``reject_bias``, as training does. Without any ``none`` example, the
-   base's ``none`` output is kept as it was.
+   person's own signs mostly have no hands: their labels win), plus ``negatives`` (other signs) if given, at most
+   :data:`NEGATIVES_PER_WINDOW` times as many as the person's sign windows (a seeded choice); the new ``none``
+   output's bias is then lowered by the base's ``reject_bias``, as training does, and by :data:`NEGATIVES_BIAS` more
+   when other signs were among the examples. Without any ``none`` example, the base's ``none`` output is kept as it
+   was.
 
 The result is a normal bundle; its JSON ``adapted`` entry names the base (path, labels), the shots, the method and
 the sequences used.
@@ -38,6 +40,11 @@ RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension)
 BASE_EXAMPLES = "examples.npz"  # in a bundle folder: trunk features of recordings of the base's own signs
 BASE_PER_SIGN = 20  # recordings per sign kept there
 WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
+# Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all of
+# ../shared/data/other_signs, 20 times as many, made 'none' win over 6 % of the person's own signs), and the 'none'
+# output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
+NEGATIVES_PER_WINDOW = 3
+NEGATIVES_BIAS = 1.0
 
 
 def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
@@ -136,10 +143,12 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     # Training windows: the person's signs, plus 'none' examples when the base rejects.
     signs = support.subset(np.isin(support.labels, real))
     X, y = signs.X, np.array([labels.index(a) for a in signs.labels], dtype=np.int64)
+    others = 0
     if reject:
         neg = [_hand_removed(signs), support.X[support.labels == reject]]
         if negatives is not None and len(negatives):
-            neg.append(negatives.X)
+            others = min(len(negatives), NEGATIVES_PER_WINDOW * len(signs))
+            neg.append(negatives.X[np.sort(rng.choice(len(negatives), others, replace=False))])
         Xn = np.concatenate(neg)
         X, y = np.concatenate([X, Xn]), np.concatenate([y, np.full(len(Xn), labels.index(reject))])
     X = np.asarray(X, np.float32)
@@ -188,7 +197,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     head = keras.layers.Dense(len(labels), activation="softmax", name=HEAD)
     model = keras.Model(inp, head(x), name=base.model.name)
     head.set_weights([W, b])
-    reject_bias = base.meta.get("reject_bias", 0.0) if reject else 0.0
+    reject_bias = base.meta.get("reject_bias", 0.0) + (NEGATIVES_BIAS if others else 0.0) if reject else 0.0
     if reject_bias and not kept_reject:
         # The new 'none' output gets the base's prior correction too, as training gives it: it is learnt from as
         # many windows as the signs (each sign window with its hands removed), so it is as over-predicted.
@@ -209,6 +218,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
             "sequences": {a: int((support.labels == a).sum()) for a in support.actions},
             "sources": list(support.sources),
             "negatives": int((y == labels.index(reject)).sum()) if reject else 0,
+            "other_signs": others,
             "new_labels": [a for a in labels if a not in base.labels],
             "augmented_windows": int(len(Xa)),
             "steps": 0 if method == "ncm" else steps,

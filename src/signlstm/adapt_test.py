@@ -70,6 +70,31 @@ def test_adapting_to_a_signer_with_other_gestures_beats_the_base(base):
     assert (empty == NONE).mean() >= 0.9
 
 
+def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base):
+    """``negatives``: other people's other signs as extra 'none' examples, at most NEGATIVES_PER_WINDOW per sign
+    window of the person, with the 'none' prior lowered NEGATIVES_BIAS more: another person's other signs are then
+    answered 'none' more often, and the person's own signs stay named."""
+    from signlstm.adapt import NEGATIVES_BIAS, NEGATIVES_PER_WINDOW
+    from signlstm.datasets import load
+
+    base, who = base
+    data = signer(who)
+    test = held_back(data, 5)
+    negatives = load([shared_path("data", "other_signs", "o04.npz")])
+    unseen = load([shared_path("data", "other_signs", "o06.npz")])
+    plain = adapt(base, data, shots=5, seed=0)
+    with_others = adapt(base, data, shots=5, seed=0, negatives=negatives)
+    assert with_others.meta["adapted"]["other_signs"] == NEGATIVES_PER_WINDOW * 15 < len(negatives)
+    assert with_others.meta["reject_bias"] == base.meta["reject_bias"] + NEGATIVES_BIAS
+    assert plain.meta["adapted"]["other_signs"] == 0 and plain.meta["reject_bias"] == base.meta["reject_bias"]
+
+    def rejected(b):
+        return float((np.array(b.labels)[b.predict(unseen.X).argmax(1)] == NONE).mean())
+
+    assert rejected(with_others) >= rejected(plain) + 0.1, (rejected(plain), rejected(with_others))
+    assert accuracy(with_others, test) >= 0.85
+
+
 def test_a_fourth_action_becomes_a_new_output(base):
     base, _ = base
     # A person with the common gestures adds "please", recorded as s12's V hand at the face (relabelled).

@@ -197,9 +197,10 @@ def fold(task: dict) -> dict:
     ``recognised``, holds only the consistent cells' recordings the ``default`` base names rightly on their own (the
     30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a probability under the
     rule's threshold, not to the base naming the sign wrongly. With ``task["adapt"]`` = K, every base is first
-    adapted to K of the person's recordings per sign (:func:`signlstm.adapt.adapt`, as ``signlstm adapt --shots K``),
-    and the streams and window figures are made of their other recordings."""
-    from ..adapt import adapt, choose_shots
+    adapted to K of the person's recordings per sign (:func:`signlstm.adapt.adapt`, as ``signlstm adapt --shots K
+    --negatives ...`` with the other signs the base was trained on, ``task["adapt_negatives"]``), and the streams and
+    window figures are made of their other recordings."""
+    from ..adapt import adapt, choose_shots, load_negatives
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
@@ -210,7 +211,9 @@ def fold(task: dict) -> dict:
     data = data.subset(data.groups == signer)
     if task.get("adapt"):
         pick = choose_shots(data, task["adapt"], task["seed"])
-        bundles = {recipe: adapt(b, data.subset(pick), seed=task["seed"]) for recipe, b in bundles.items()}
+        negatives = load_negatives(task.get("adapt_negatives"), data.seq_len)
+        bundles = {recipe: adapt(b, data.subset(pick), seed=task["seed"], negatives=negatives)
+                   for recipe, b in bundles.items()}
         data = data.subset(np.setdiff1d(np.arange(len(data)), pick))
     others = load(task["others"]) if task["others"] else None
     out = {"signer": signer, "streams": {}, "windows": {}}
@@ -244,19 +247,21 @@ def fold(task: dict) -> dict:
 
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
         per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
-        draws: int = DRAWS, adapt: int | None = None) -> list[dict]:
+        draws: int = DRAWS, adapt: int | None = None, adapt_negatives: dict | None = None) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
     ``bases``: recipe -> person -> base bundle folder (trained without them; ``default`` always, others as the rules
     need); ``others``: person -> other-sign file(s) of people those bases never saw; ``cells``:
     :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer keyword arguments) pairs; ``adapt``: K
-    recordings per sign each base is adapted to first (see :func:`fold`)."""
+    recordings per sign each base is adapted to first, with ``adapt_negatives`` (person -> other-sign files) as
+    extra ``none`` examples (see :func:`fold`)."""
     from .. import parallel
 
     tasks = [{"signer": s, "bases": {recipe: str(folders[s]) for recipe, folders in bases.items()},
               "signs": [str(p) for p in signers[s]],
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
               "rules": list(rules), "seed": seed, "per_window": per_window,
-              "per_label": per_label, "n_others": n_others, "draws": draws, "adapt": adapt}
+              "per_label": per_label, "n_others": n_others, "draws": draws, "adapt": adapt,
+              "adapt_negatives": [str(p) for p in (adapt_negatives or {}).get(s, [])]}
              for s in sorted(bases["default"])]
     return list(parallel.map_tasks(fold, tasks, workers=workers, ray=ray))
 
@@ -349,10 +354,14 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                                             negatives=keep, fixes=fixes, workers=workers, ray=ray, cache=cache,
                                             log=log))
     by_stem = {Path(f).stem: f for f in other_files}
+    # what the person would give `signlstm adapt --negatives`: the other signs their base was trained on
+    held = {s: {s, *gs} for s, gs in plan.items()}
+    adapt_negatives = {s: [f for f in data_files(negatives) if Path(f).stem not in held[s]] for s in plan}
     t0 = time.time()
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
-                workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws, adapt=adapt)
+                workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws, adapt=adapt,
+                adapt_negatives=adapt_negatives)
     out = summarise(folds, rules)
     out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws, adapt=adapt,
                recipes=recipes,

@@ -13,8 +13,9 @@ are added), plus the base's rejection output ``none`` when it has one.
    the embedding weights back to the base's (L2-SP) so a few recordings cannot drag it far (no collapse). The
    trunk is never differentiated, so there is no slow compilation: the whole step takes a second or two on a CPU.
 4. When the base has ``none``: the support windows with both hands removed are ``none`` examples (skipped when the
-   person's own signs mostly have no hands: their labels win), plus ``negatives`` (other signs) if given, at most
-   :data:`NEGATIVES_PER_WINDOW` times as many as the person's sign windows (a seeded choice); the new ``none``
+   person's own signs mostly have no hands: their labels win), plus other signs: ``negatives`` if given, else the
+   other-sign features stored with the base (:func:`write_other_signs`, written by ``signlstm train --negatives``),
+   at most :data:`NEGATIVES_PER_WINDOW` times as many as the person's sign windows (a seeded choice); the new ``none``
    output's bias is then lowered by the base's ``reject_bias``, as training does, and by :data:`NEGATIVES_BIAS` more
    when other signs were among the examples. Without any ``none`` example, the base's ``none`` output is kept as it
    was.
@@ -45,6 +46,9 @@ WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisatio
 # output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
 NEGATIVES_PER_WINDOW = 3
 NEGATIVES_BIAS = 1.0
+OTHER_SIGNS = "other_signs.npz"  # in a bundle folder: trunk features of other-sign recordings, for adapt's 'none'
+OTHER_SIGNS_KEPT = 200  # recordings stored there (a seeded choice of the training negatives)
+OTHER_SIGNS_COPIES = 4  # rows per recording: the window and augmented copies, as adapt augments its own windows
 
 
 def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
@@ -114,8 +118,12 @@ def use_compilation_cache() -> None:
 
 def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, method: str = "top",
           copies: int = 256, steps: int = 300, batch_size: int = 64, learning_rate: float = 3e-3,
-          l2sp: float = 1e-2, negatives: Dataset | None = None, log=None) -> Bundle:
+          l2sp: float = 1e-2, negatives: Dataset | None = None, other_signs: np.ndarray | None = None,
+          log=None) -> Bundle:
     """A new bundle: ``base`` fitted to ``data`` (at most ``shots`` sequences per action, seeded choice).
+
+    ``negatives``: recordings of other signs as extra ``none`` examples; else ``other_signs``, their features as
+    :func:`other_sign_features` gives them; else those stored with the base, if any.
 
     ``method``: ``top`` (default: embedding + prototype-initialised head fitted on augmented support features),
     ``head`` (the same with the embedding frozen), ``ncm`` (the prototype head alone, no augmentation or training).
@@ -143,25 +151,34 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     # Training windows: the person's signs, plus 'none' examples when the base rejects.
     signs = support.subset(np.isin(support.labels, real))
     X, y = signs.X, np.array([labels.index(a) for a in signs.labels], dtype=np.int64)
-    others = 0
+    others, stored = 0, None
     if reject:
         neg = [_hand_removed(signs), support.X[support.labels == reject]]
         if negatives is not None and len(negatives):
             others = min(len(negatives), NEGATIVES_PER_WINDOW * len(signs))
             neg.append(negatives.X[np.sort(rng.choice(len(negatives), others, replace=False))])
+        else:
+            stored = other_signs if other_signs is not None else _stored_other_signs(base)
+            if stored is not None and len(stored):
+                others = min(len(stored), NEGATIVES_PER_WINDOW * len(signs))
+                stored = stored[np.sort(rng.choice(len(stored), others, replace=False))]
         Xn = np.concatenate(neg)
         X, y = np.concatenate([X, Xn]), np.concatenate([y, np.full(len(Xn), labels.index(reject))])
     X = np.asarray(X, np.float32)
 
-    # Frozen trunk features of the windows and of augmented copies of them.
+    # Frozen trunk features of the windows and of augmented copies of them (stored other signs: their copies).
     tick = {"prepare": time.time() - t0}
     inp, cut, chain, old_head = split_model(base.model)
     tick["split"] = time.time() - t0
-    reps = 0 if method == "ncm" else max(0, int(np.ceil(copies / len(X))) - 1)
+    reps = 0 if method == "ncm" else max(0, int(np.ceil(copies / (len(X) + others))) - 1)
     Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
     ya = np.tile(y, reps + 1)
     tick["augment"] = time.time() - t0
     F = batched_forward(keras.Model(inp, cut), chunk=256)(Xa)
+    if stored is not None and others:
+        rows = stored[:, : min(reps + 1, stored.shape[1])].reshape(-1, stored.shape[-1])
+        F = np.concatenate([np.asarray(F, np.float32), rows])
+        ya = np.concatenate([ya, np.full(len(rows), labels.index(reject))])
     tick["trunk"] = time.time() - t0
 
     # Prototype (nearest-class-mean) head on the embedding.
@@ -219,6 +236,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
             "sources": list(support.sources),
             "negatives": int((y == labels.index(reject)).sum()) if reject else 0,
             "other_signs": others,
+            "other_signs_from": ("negatives" if negatives is not None and len(negatives) else "base") if others else None,
             "new_labels": [a for a in labels if a not in base.labels],
             "augmented_windows": int(len(Xa)),
             "steps": 0 if method == "ncm" else steps,
@@ -397,6 +415,57 @@ def write_base_examples(bundle_dir, data: Dataset, per_sign: int = BASE_PER_SIGN
     labels = np.array(data.labels[idx] if len(idx) else [], dtype=str)
     np.savez_compressed(Path(bundle_dir) / BASE_EXAMPLES, F=np.asarray(F, np.float16), labels=labels)
     return {a: int((labels == a).sum()) for a in want}
+
+
+def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> np.ndarray:
+    """Trunk features (where :func:`split_model` cuts ``base``) of at most ``n`` recordings of ``negatives`` (a seeded
+    choice of those :func:`signlstm.datasets.usable_negatives` keeps beside the base's signs), each as the window and
+    ``OTHER_SIGNS_COPIES - 1`` augmented copies: (recordings, copies, features) float16."""
+    import keras
+
+    from . import augment as aug
+    from .datasets import usable_negatives
+
+    pool = np.flatnonzero(usable_negatives(negatives, base.labels))
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(pool, min(n, len(pool)), replace=False))
+    X = negatives.batch(idx)
+    inp, cut, _, _ = split_model(base.model)
+    forward = batched_forward(keras.Model(inp, cut), chunk=256)
+    F = [forward(X)] + [forward(aug.augment(X, rng)) for _ in range(OTHER_SIGNS_COPIES - 1)]
+    return np.stack([np.asarray(f, np.float16) for f in F], axis=1)
+
+
+def write_other_signs(bundle_dir, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> int:
+    """Store :func:`other_sign_features` of ``negatives`` in ``bundle_dir`` (a saved bundle with a rejection label),
+    written atomically, for :func:`adapt` to keep rejecting other signs when it is given none. Returns the count."""
+    from .files import write_atomic
+    from .models.bundle import load_bundle
+
+    F = other_sign_features(load_bundle(bundle_dir), negatives, n, seed)
+
+    def save(path):
+        with open(path, "wb") as f:
+            np.savez_compressed(f, F=F)
+
+    write_atomic(Path(bundle_dir) / OTHER_SIGNS, save)
+    return len(F)
+
+
+def _stored_other_signs(base: Bundle) -> np.ndarray | None:
+    """The other-sign features stored with ``base`` (:func:`write_other_signs`), float32, or None."""
+    path = Path(base.path) / OTHER_SIGNS if base.path else None
+    if path is None or not path.is_file():
+        return None
+    from . import limits
+    from .errors import BadInput
+
+    members = limits.npz_members(path)  # declared sizes checked before anything is read
+    if "F" not in members or len(members["F"].header.shape) != 3:
+        raise BadInput(path, "holds no (recordings, copies, features) array F")
+    limits.check_declared(path, "F", members["F"].header.shape, members["F"].header.dtype, limits.MODEL_LIMIT)
+    with np.load(path, allow_pickle=False) as z:
+        return z["F"].astype(np.float32)
 
 
 def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:

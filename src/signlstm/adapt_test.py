@@ -70,11 +70,14 @@ def test_adapting_to_a_signer_with_other_gestures_beats_the_base(base):
     assert (empty == NONE).mean() >= 0.9
 
 
-def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base):
+def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base, tmp_path):
     """``negatives``: other people's other signs as extra 'none' examples, at most NEGATIVES_PER_WINDOW per sign
     window of the person, with the 'none' prior lowered NEGATIVES_BIAS more: another person's other signs are then
-    answered 'none' more often, and the person's own signs stay named."""
-    from signlstm.adapt import NEGATIVES_BIAS, NEGATIVES_PER_WINDOW
+    answered 'none' more often, and the person's own signs stay named. The same without ``negatives`` from a base
+    that stores other-sign features (what ``signlstm train --negatives`` writes)."""
+    import shutil
+
+    from signlstm.adapt import NEGATIVES_BIAS, NEGATIVES_PER_WINDOW, OTHER_SIGNS, write_other_signs
     from signlstm.datasets import load
 
     base, who = base
@@ -93,6 +96,16 @@ def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base):
 
     assert rejected(with_others) >= rejected(plain) + 0.1, (rejected(plain), rejected(with_others))
     assert accuracy(with_others, test) >= 0.85
+
+    folder = tmp_path / "base"
+    shutil.copytree(base.path, folder)
+    (folder / OTHER_SIGNS).unlink(missing_ok=True)
+    assert write_other_signs(folder, negatives, n=60) == 60
+    stored = adapt(load_bundle(folder), data, shots=5, seed=0)
+    assert stored.meta["adapted"]["other_signs"] == 45 and stored.meta["adapted"]["other_signs_from"] == "base"
+    assert stored.meta["reject_bias"] == base.meta["reject_bias"] + NEGATIVES_BIAS
+    assert rejected(stored) >= rejected(plain) + 0.1, (rejected(plain), rejected(stored))
+    assert accuracy(stored, test) >= 0.85
 
 
 def test_a_fourth_action_becomes_a_new_output(base):

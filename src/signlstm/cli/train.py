@@ -37,6 +37,12 @@ def run(args):
     if args.negatives:
         bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
     save_bundle(bundle.model, bundle.meta, args.out)
+    if args.negatives and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
+        from ..adapt import write_other_signs
+        from ..datasets import load
+
+        others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=np.float16)
+        write_other_signs(args.out, others, seed=args.seed)
     m = bundle.meta["metrics"]
     acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""
     print(f"wrote {args.out}: {bundle.meta['arch']} model, {bundle.model.count_params():,} parameters, "

@@ -197,10 +197,11 @@ def fold(task: dict) -> dict:
     ``recognised``, holds only the consistent cells' recordings the ``default`` base names rightly on their own (the
     30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a probability under the
     rule's threshold, not to the base naming the sign wrongly. With ``task["adapt"]`` = K, every base is first
-    adapted to K of the person's recordings per sign (:func:`signlstm.adapt.adapt`, as ``signlstm adapt --shots K
-    --negatives ...`` with the other signs the base was trained on, ``task["adapt_negatives"]``), and the streams and
-    window figures are made of their other recordings."""
-    from ..adapt import adapt, choose_shots, load_negatives
+    adapted to K of the person's recordings per sign (:func:`signlstm.adapt.adapt`, as ``signlstm adapt --shots K``
+    adapts a base that ``signlstm train --negatives`` made: with features of other signs it was trained on,
+    ``task["adapt_negatives"]``, stored with it), and the streams and window figures are made of their other
+    recordings."""
+    from ..adapt import adapt, choose_shots, load_negatives, other_sign_features
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
@@ -212,7 +213,9 @@ def fold(task: dict) -> dict:
     if task.get("adapt"):
         pick = choose_shots(data, task["adapt"], task["seed"])
         negatives = load_negatives(task.get("adapt_negatives"), data.seq_len)
-        bundles = {recipe: adapt(b, data.subset(pick), seed=task["seed"], negatives=negatives)
+        # as `signlstm train --negatives` stores them with a base, for `adapt` without --negatives
+        bundles = {recipe: adapt(b, data.subset(pick), seed=task["seed"],
+                                 other_signs=None if negatives is None else other_sign_features(b, negatives))
                    for recipe, b in bundles.items()}
         data = data.subset(np.setdiff1d(np.arange(len(data)), pick))
     others = load(task["others"]) if task["others"] else None
@@ -354,7 +357,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                                             negatives=keep, fixes=fixes, workers=workers, ray=ray, cache=cache,
                                             log=log))
     by_stem = {Path(f).stem: f for f in other_files}
-    # what the person would give `signlstm adapt --negatives`: the other signs their base was trained on
+    # the other signs each base was trained on: `signlstm train --negatives` stores their features for `adapt`
     held = {s: {s, *gs} for s, gs in plan.items()}
     adapt_negatives = {s: [f for f in data_files(negatives) if Path(f).stem not in held[s]] for s in plan}
     t0 = time.time()

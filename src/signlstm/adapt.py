@@ -41,8 +41,8 @@ RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension)
 BASE_EXAMPLES = "examples.npz"  # in a bundle folder: trunk features of recordings of the base's own signs
 BASE_PER_SIGN = 20  # recordings per sign kept there
 WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
-# Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all of
-# ../shared/data/other_signs, 20 times as many, made 'none' win over 6 % of the person's own signs), and the 'none'
+# Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
+# 1,000-odd of ../shared/data/other_signs made 'none' win over 6 % of the person's own signs), and the 'none'
 # output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
 NEGATIVES_PER_WINDOW = 3
 NEGATIVES_BIAS = 1.0
@@ -177,6 +177,9 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     F = batched_forward(keras.Model(inp, cut), chunk=256)(Xa)
     if stored is not None and others:
         rows = stored[:, : min(reps + 1, stored.shape[1])].reshape(-1, stored.shape[-1])
+        if rows.shape[1] != F.shape[1]:
+            raise SignlstmError(f"{base.path}: its other-sign features ({OTHER_SIGNS}) have {rows.shape[1]} values, "
+                                f"its trunk gives {F.shape[1]}: write them again for this model")
         F = np.concatenate([np.asarray(F, np.float32), rows])
         ya = np.concatenate([ya, np.full(len(rows), labels.index(reject))])
     tick["trunk"] = time.time() - t0

@@ -9,6 +9,7 @@ from signlstm.models.bundle import load_bundle, save_bundle
 from signlstm.cli import main
 from signlstm.conftest import shared_path
 from signlstm.datasets import NONE, concat, load_npz, training_set
+from signlstm.errors import SignlstmError
 from signlstm.layout import without_hands
 
 # DEV signers whose gestures differ from most others (VARIANTS.md): s06 thanks = two fists, iloveyou = two open hands
@@ -106,6 +107,10 @@ def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base, tmp_p
     assert stored.meta["reject_bias"] == base.meta["reject_bias"] + NEGATIVES_BIAS
     assert rejected(stored) >= rejected(plain) + 0.1, (rejected(plain), rejected(stored))
     assert accuracy(stored, test) >= 0.85
+    # features that are not this trunk's: one clear error naming the bundle
+    np.savez_compressed(folder / OTHER_SIGNS, F=np.zeros((50, 4, 7), np.float16))
+    with pytest.raises(SignlstmError, match="other-sign features"):
+        adapt(load_bundle(folder), data, shots=5, seed=0)
 
 
 def test_a_fourth_action_becomes_a_new_output(base):

@@ -143,7 +143,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
-                      files=[Path(base) / "model.keras"] if base is not None else (),
+                      files=sorted(Path(base).iterdir()) if base is not None else (),  # weights, stored features
                       code=("adapt.py", "judging/fewshot.py"))
     home = cache_dir(cache) / "fewshot" if base is not None else Path(bases[signers[0]]).parent
     fold_dir = home / "folds" / key

@@ -23,7 +23,8 @@ def register(sub):
                    help="with vocab: answer the base's own signs too (the shipped trunk's hello, thanks, iloveyou), "
                         "from recordings stored with it; without it a vocabulary answers only your signs")
     p.add_argument("--negatives", nargs="+", metavar="PATH",
-                   help="recordings of other signs or idle moments, as extra examples of the base's 'none'")
+                   help="recordings of other signs or idle moments, as extra examples of the base's 'none' (at "
+                        "most 3 per sign recording of yours; default: the other signs stored with the base, if any)")
     p.set_defaults(run=run)
 
 

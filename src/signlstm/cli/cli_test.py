@@ -45,6 +45,25 @@ def test_train_command_writes_a_tutorial_bundle(tmp_path, shared, capsys):
     assert "596,675 parameters" in capsys.readouterr().out
 
 
+def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, shared, capsys):
+    """``train --negatives`` writes the trunk features of the other signs beside the model (``other_signs.npz``),
+    and ``adapt`` without ``--negatives`` takes its 'none' examples of other signs from them."""
+    from signlstm.adapt import OTHER_SIGNS, OTHER_SIGNS_COPIES
+    from signlstm.models.bundle import load_bundle
+
+    out = tmp_path / "base"
+    assert main(["train", "--data", str(shared("data", "signers", "s02.npz")), "--negatives",
+                 str(shared("data", "other_signs", "o04.npz")), "--epochs", "1", "--out", str(out)]) == 0
+    F = np.load(out / OTHER_SIGNS)["F"]
+    n = len(np.load(shared("data", "other_signs", "o04.npz"))["y"])
+    assert F.shape[:2] == (min(n, 200), OTHER_SIGNS_COPIES) and np.isfinite(F).all() and F.std() > 0
+    assert main(["adapt", "--model", str(out), "--data", str(shared("data", "signers", "s03.npz")), "--shots", "2",
+                 "--out", str(tmp_path / "mine")]) == 0
+    adapted = load_bundle(tmp_path / "mine").meta["adapted"]
+    assert adapted["other_signs"] == 3 * 6 and adapted["other_signs_from"] == "base"
+    capsys.readouterr()
+
+
 def test_evaluate_json_and_plot(trained, shared, tmp_path, capsys):
     out, _ = trained
     plot = tmp_path / "cm.png"

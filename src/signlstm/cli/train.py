@@ -21,7 +21,7 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..datasets import training_set
+    from ..datasets import load, training_set
     from ..models import recipes
     from ..models.bundle import save_bundle
     from ..training import fit
@@ -30,18 +30,19 @@ def run(args):
     # 30-frame sequence for the default recipe instead of 199,440.
     recipe = recipes.get(args.arch)
     data = common.load_data(args, require_all=True, parts=recipe.parts_read, dtype=np.float16)
-    data = training_set(data, fixes=args.fixes, negatives=args.negatives, seed=args.seed)
+    others = None  # read once: trained as 'none', and stored for `adapt` below
+    if args.negatives:
+        others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
+    data = training_set(data, fixes=args.fixes, negatives=others, seed=args.seed)
     bundle = fit(data, recipe, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
     if args.fixes:
         bundle.meta["training"]["fixes"] = str(args.fixes)
     if args.negatives:
         bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
     save_bundle(bundle.model, bundle.meta, args.out)
-    if args.negatives and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
+    if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
         from ..adapt import write_other_signs
-        from ..datasets import load
 
-        others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=np.float16)
         write_other_signs(args.out, others, seed=args.seed)
     m = bundle.meta["metrics"]
     acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""

@@ -329,12 +329,13 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
             log(f"--adapt: rule(s) {', '.join(left)} left out (adapt is made for the default recipe's models)")
     recipes = {name: rule_recipe(name, settings) for name, settings in rules}
     if shipped:
-        plan = {s: sorted(Path(f).stem for f in other_files) for s in plan}
+        strangers = sorted(Path(f).stem for f in other_files)  # every other-sign person in every stream
+        plan = {s: strangers for s in plan}
         models = {"default": front_model(None)} | {recipes[name]: front_model(settings.get("rule", name))
                                                    for name, settings in rules}
     for recipe in sorted({"default", *recipes.values()}):
         if shipped:
-            check_unseen(models[recipe], [*plan, *next(iter(plan.values()), [])], "--shipped")
+            check_unseen(models[recipe], [*plan, *strangers], "--shipped")
             found[recipe] = {s: models[recipe] for s in plan}
             continue
         if bases:
@@ -358,8 +359,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                                             log=log))
     by_stem = {Path(f).stem: f for f in other_files}
     # the other signs each base was trained on: `signlstm train --negatives` stores their features for `adapt`
-    held = {s: {s, *gs} for s, gs in plan.items()}
-    adapt_negatives = {s: [f for f in data_files(negatives) if Path(f).stem not in held[s]] for s in plan}
+    adapt_negatives = {s: [f for f in data_files(negatives) if Path(f).stem not in {s, *gs}]
+                       for s, gs in plan.items()} if adapt else None
     t0 = time.time()
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,

@@ -191,7 +191,8 @@ def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(sma
     from signlstm.cli import main
 
     rules = [("stream", rule_settings("stream"))]
-    task = {"signer": "s13", "bases": {"default": str(small_base.path)}, "signs": [shared("data", "signers", "s13.npz")],
+    task = {"signer": "s13", "bases": {"default": str(small_base.path)},
+            "signs": [shared("data", "signers", "s13.npz")],
             "others": [shared("data", "other_signs", "o04.npz")], "consistent": ["hello", "thanks", "iloveyou"],
             "rules": rules, "seed": 0, "draws": 1}
     signs = load([task["signs"][0]])

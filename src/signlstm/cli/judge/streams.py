@@ -72,7 +72,8 @@ def run(args):
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
                     rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,
                     per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
-                    workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped, adapt=args.adapt,
+                    workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped,
+                    adapt=args.adapt,
                     log=lambda m: print(m, file=sys.stderr, flush=True))
     print(json.dumps(res, default=str) if args.json else format_streams(res))
 

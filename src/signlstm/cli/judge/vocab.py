@@ -38,16 +38,16 @@ def register(sub):
 def run(args):
     from tqdm import tqdm
 
-    from ...judging import vocab, vocab_report
-
     from ...adapt import TRUNK_MODEL
     from ...errors import SignlstmError
+    from ...judging import vocab, vocab_report
 
     if args.shipped and args.trunks:
         raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
     trunk = TRUNK_MODEL if args.shipped else None
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks, trunk)  # before the bar
+    # every file checked before the bar is drawn
+    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks, trunk)
     bar = tqdm(total=len(people), desc="people", unit="person", file=sys.stderr)
     res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,

@@ -11,7 +11,8 @@ recordings in no file of its training set) and caches them like :func:`signlstm.
 draw into three quarters taught and one quarter never taught; K recordings of each taught sign given to
 :func:`signlstm.adapt.adapt`; tested on the other recordings of the taught signs (accuracy, share answered ``none``)
 and on every recording of the untaught signs (share answered ``none``: rejected). Beside it, the tutorial recipe
-trained from scratch on the same shots.
+trained from scratch on the same shots. With ``streams``, the same adapted model also reads the person's signs made
+in a row (:func:`in_a_row`): word error rate and words said on untaught signs, as ``live`` would say them.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ SHOTS = (1, 3, 5, 10)
 SEEDS = (0, 1, 2)
 TAUGHT = 0.75
 TRUNK_SET = "trunk_set/1"  # part of the trunks' cache key: change it when trunk_set changes
+STREAMS = 1  # streams per person, seed and K in which the taught signs are made in a row
 
 
 def person(path) -> str:
@@ -187,10 +189,31 @@ def run_person(task: dict) -> dict:
                     row.setdefault("tradeoff", {})[str(r)] = _scores(
                         bundle.labels, openset_probs(weights, every[sign_idx[test_idx]], head.sharpness), test.labels,
                         openset_probs(weights, every[other_idx], head.sharpness) if len(other_idx) else [])
+            if task.get("streams"):
+                row["streams"] = in_a_row(bundle, test, other, f"{task['person']}/{k}", seed, task["streams"])
             if k in task["tutorial"] and seed == task["seeds"][0]:
                 row.update(_tutorial(signs.subset(pick), test, task["tutorial_epochs"], seed))
             rows.append(row)
     return {"person": task["person"], "rows": rows}
+
+
+def in_a_row(bundle, test, other, name: str, seed: int, draws: int = STREAMS) -> list[dict]:
+    """The taught signs made in a row: ``draws`` keypoint streams (:func:`signlstm.judging.streams.build_stream`:
+    one of each taught sign's test recordings and as many recordings of the untaught signs as there are untaught
+    signs, in a seeded order, rests of hand-less frames between), replayed through the ``Recognizer`` under the
+    bundle's own rule and settings, as ``live --model`` runs it; each stream scored by
+    :func:`signlstm.judging.streams.score` (an untaught sign's word counts as a word on another sign)."""
+    from ..recognizer import Recognizer
+    from . import streams
+
+    n_other = len(set(other.labels.tolist())) if len(other) else 0
+    out = []
+    for draw in range(draws):
+        stream = streams.build_stream(test, other if n_other else None, seed=streams.person_seed(seed, name, draw),
+                                      per_label=1, n_others=n_other)
+        said = streams.replay(lambda c: Recognizer(bundle, classify=c), stream.frames, bundle.predict)
+        out.append(streams.score(stream, said))
+    return out
 
 
 def _scores(labels, probs, truth, probs_other) -> dict:
@@ -220,12 +243,13 @@ def _tutorial(support, test, epochs, seed) -> dict:
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
         tutorial_epochs: int | None = None, trunk_folder=None, trunk=None, epochs: int | None = None,
         workers: int = 0, ray: str | None = None, cache=None, log=print, progress=None, radii=(),
-        adapt_runs: int = 3) -> dict:
+        adapt_runs: int = 3, streams: int = STREAMS) -> dict:
     """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
     folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`; ``trunk``: one trunk for
     every person (e.g. the shipped one, for people it never saw). ``radii``: the same fits
     scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``).
-    ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not)."""
+    ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not);
+    ``streams``: streams per person, seed and K of :func:`in_a_row` (0: none)."""
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
@@ -239,7 +263,8 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
                        log=log)
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),
                   radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
-                  tutorial_epochs=tutorial_epochs, radii=list(radii or ())) for p, f in files.items()]
+                  tutorial_epochs=tutorial_epochs, radii=list(radii or ()), streams=streams)
+             for p, f in files.items()]
     rows = []
     for r in parallel.map_tasks(run_person, tasks, workers=workers, ray=ray, ordered=False):
         rows += r["rows"]
@@ -251,7 +276,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
 
         largest = max(files, key=lambda p: (len(open_sources([files[p]])[0].actions), p))
         wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
-    return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds),
+    return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "streams": streams,
             "radius": tasks[0]["radius"] if tasks else None, "radii": list(radii or ()),
             "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1),
             "started": _utc(t0), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}
@@ -311,7 +336,11 @@ def _nanmean(values) -> float:
 
 
 def summary(res: dict) -> dict:
-    """Per K: per person (mean over seeds) and the mean over people of each figure."""
+    """Per K: per person (mean over seeds) and the mean over people of each figure; with streams, each person's
+    streams pooled (``row_wer``: word error rate; ``row_other``: words said on untaught signs a segment) and the
+    mean over people of those."""
+    from .streams import pool
+
     out = {}
     for k in res["shots"]:
         rows = [r for r in res["rows"] if r["k"] == k]
@@ -324,8 +353,10 @@ def summary(res: dict) -> dict:
             per[p]["signs"] = rp[0]["signs"]
             tut = [r["tutorial_acc"] for r in rp if "tutorial_acc" in r]
             per[p]["tutorial_acc"] = float(np.mean(tut)) if tut else float("nan")
+            scored = pool([x for r in rp for x in r.get("streams", ())])
+            per[p]["row_wer"], per[p]["row_other"] = scored["wer"], scored["other_words"]
         mean = {m: _nanmean([v[m] for v in per.values()]) for m in
-                ("acc", "known_none", "rejected", "tutorial_acc")} if per else {}
+                ("acc", "known_none", "rejected", "tutorial_acc", "row_wer", "row_other")} if per else {}
         if per:
             mean["worst_acc"] = min(v["acc"] for v in per.values())
             mean["seconds"] = float(np.median([r["seconds"] for r in rows]))

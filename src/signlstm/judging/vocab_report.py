@@ -8,24 +8,32 @@ def _pct(v: float) -> str:
     return "   -" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:5.1f}"
 
 
+def _row(v: dict) -> str:
+    """The two in-a-row columns of one line."""
+    other = v.get("row_other", float("nan"))
+    return f" {_pct(v.get('row_wer')):>12} {'-' if math.isnan(other) else f'{other:.3f}':>18}"
+
+
 def format_vocab(res: dict, summ: dict) -> str:
     """Per K, one line per person and the mean: known-sign accuracy, known signs answered none, untaught signs
-    rejected, adapt seconds (median), the tutorial recipe's accuracy on the same shots."""
+    rejected, adapt seconds (median), the tutorial recipe's accuracy on the same shots, and with streams the word
+    error rate of the taught signs made in a row and the words said on untaught signs there, a segment."""
     lines = [f"vocabulary benchmark: {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
              f"{res['seconds']:.0f} s wall ({res.get('started', '?')} - {res.get('ended', '?')}, load average "
              f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})"]
     head = f"{'K':>3} {'person':8} {'signs':>5} {'known acc':>9} {'known->none':>11} {'untaught->none':>14} " \
-           f"{'adapt s':>7} {'tutorial acc':>12}"
+           f"{'adapt s':>7} {'tutorial acc':>12} {'in a row WER':>12} {'untaught words/seg':>18}"
     for k, s in summ.items():
         lines += ["", head]
         for p, v in s["people"].items():
             lines.append(f"{k:>3} {p:8} {v['signs']:>5} {_pct(v['acc']):>9} {_pct(v['known_none']):>11} "
-                         f"{_pct(v['rejected']):>14} {v['seconds']:>7.1f} {_pct(v['tutorial_acc']):>12}")
+                         f"{_pct(v['rejected']):>14} {v['seconds']:>7.1f} {_pct(v['tutorial_acc']):>12}"
+                         f"{_row(v)}")
         m = s["mean"]
         if m:
             lines.append(f"{k:>3} {'mean':8} {'':>5} {_pct(m['acc']):>9} {_pct(m['known_none']):>11} "
                          f"{_pct(m['rejected']):>14} {m['seconds']:>7.1f} {_pct(m['tutorial_acc']):>12}"
-                         f"   worst person {_pct(m['worst_acc']).strip()} %")
+                         f"{_row(m)}   worst person {_pct(m['worst_acc']).strip()} %")
         if s.get("tradeoff"):
             lines += ["", f"{'K':>3} {'radius':>6} {'known acc':>9} {'worst':>6} {'known->none':>11} "
                           f"{'untaught->none':>14}   (the same fits, mean over people)"]

@@ -34,13 +34,19 @@ def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
     from signlstm.adapt import RADIUS, TRUNK_MODEL
 
     task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
-                seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None)
+                seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=2)
     (row,) = vocab.run_person(task)["rows"]
     assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
     assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and 0 < row["seconds"] < 120
     assert 0 <= row["rejected"] <= 1
+    # the taught signs made in a row, each stream its own draw: one recording of each taught sign with its hands in
+    # view, two untaught signs' recordings between; live's rule gets at least a third of the words right
+    first, second = row["streams"]
+    assert first["ref"] == second["ref"] == 6 and first["others"] == second["others"] == 2
+    assert first["words"] != second["words"] and first["errors"] + second["errors"] <= 8
     summ = vocab.summary({"shots": [3], "rows": [row]})
     assert summ[3]["mean"]["acc"] == row["acc"] and np.isnan(summ[3]["mean"]["tutorial_acc"])
+    assert summ[3]["people"]["s23"]["row_wer"] == (first["errors"] + second["errors"]) / 12
 
 
 def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):

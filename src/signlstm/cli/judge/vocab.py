@@ -28,6 +28,10 @@ def register(sub):
     p.add_argument("--adapt-runs", type=int, default=3, metavar="N",
                    help="time `signlstm adapt --vocabulary` N times in a fresh process on the largest vocabulary "
                         "(5 recordings per sign, start-up included; default 3, 0: skip)")
+    p.add_argument("--streams", type=int, default=1, metavar="N",
+                   help="N streams per person, seed and K in which the taught signs are made in a row (one recording "
+                        "each, the untaught signs between, rests of hand-less frames), read as `live` reads them: "
+                        "word error rate and words said on untaught signs (default 1, 0: skip)")
     p.add_argument("--trunks", metavar="DIR", help="use DIR/<person> as each person's trunk instead of training them")
     p.add_argument("--shipped", action="store_true",
                    help="use the shipped trunk (what `adapt --vocabulary` starts from) for every person instead of "
@@ -53,7 +57,7 @@ def run(args):
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
                     tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk, epochs=args.epochs,
                     workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update(),
-                    radii=args.radii, adapt_runs=args.adapt_runs)
+                    radii=args.radii, adapt_runs=args.adapt_runs, streams=args.streams)
     bar.close()
     summ = vocab.summary(res)
     print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))

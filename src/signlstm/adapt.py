@@ -41,6 +41,9 @@ RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension)
 BASE_EXAMPLES = "examples.npz"  # in a bundle folder: trunk features of recordings of the base's own signs
 BASE_PER_SIGN = 20  # recordings per sign kept there
 WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
+# adapt_vocab's classifier also learns each shot as a sliding window sees it this many frames before its end (> 0,
+# a rest before it) or after (< 0): in a stream a sign's own window is one of many (docs/vocabulary.md, "In a row")
+VIEW_SHIFTS = (-4, 4, 8, 12)
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
 # 1,000-odd of ../shared/data/other_signs made 'none' win over 6 % of the person's own signs), and the 'none'
 # output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
@@ -328,7 +331,7 @@ def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embed
 
 
 def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RADIUS, within: float = WITHIN,
-               own: int | None = None) -> dict:
+               own: int | None = None, views: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """The weights of an :class:`~signlstm.models.architectures.OpenSetHead` for trunk features ``F`` of labels ``y``.
 
     Standardisation: each feature is divided by a blend of its total spread over the support and its spread within a
@@ -340,7 +343,9 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
     sqrt(1 + 1/n) from every prototype (n: the sign's shots) is ``none``. Classes from ``own`` on (the base's
     signs, recorded by many people) get a prototype and an output but do not enter the spreads and the covariance,
-    which are the person's.
+    which are the person's. ``views`` (features, labels): other views of the person's recordings (e.g. shifted in
+    time) that the LDA classifier learns too (its class means and covariance); the standardisation, the prototypes
+    and their radii stay those of ``F``.
     """
     own = n_classes if own is None else own
     F = np.asarray(F, np.float64)
@@ -355,13 +360,19 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     scale = total * np.sqrt((1.0 - w) + w * spread) + 1e-6
     Z = (F - mean) / scale
     prototypes = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
+    means = prototypes
     if dof > 0:  # LDA: the person's pooled covariance, each sign's prior from its recordings (capped at theirs)
-        kernel = np.linalg.lstsq(_lda_covariance(Z[mine], y[mine]), prototypes.T, rcond=None)[0]
+        Zc, yc = Z[mine], y[mine]
+        if views is not None and len(views[0]):
+            Zc = np.concatenate([Zc, (np.asarray(views[0], np.float64) - mean) / scale])
+            yc = np.concatenate([yc, views[1]])
+            means = np.stack([Zc[yc == j].mean(0) for j in range(own)] + list(prototypes[own:]))
+        kernel = np.linalg.lstsq(_lda_covariance(Zc, yc), means.T, rcond=None)[0]
         capped = np.minimum(counts, counts[:own].max())
         priors = capped / capped.sum()
     else:  # one shot per sign: nothing to estimate a covariance from; the nearest prototype
         kernel, priors = prototypes.T, np.ones(n_classes) / n_classes
-    bias = -0.5 * np.sum(prototypes * kernel.T, 1) + np.log(priors)
+    bias = -0.5 * np.sum(means * kernel.T, 1) + np.log(priors)
     radii = radius * np.sqrt(1.0 + 1.0 / counts)
     if own < n_classes:  # the base's signs spread over many people: their radius grows with their spread
         rms = np.array([np.sqrt(np.mean(np.sum((Z[y == j] - prototypes[j]) ** 2, 1))) for j in range(n_classes)])
@@ -484,7 +495,7 @@ def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
 
 
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
-                log=None, within: float = WITHIN, keep_base_actions: bool = False) -> Bundle:
+                log=None, within: float = WITHIN, keep_base_actions: bool = False, shift_views: bool = True) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
 
     The support windows (at most ``shots`` per sign, seeded choice) go once through the trunk (``base`` cut where
@@ -492,10 +503,13 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The base's own
     labels are not kept: the vocabulary is the data's, unless ``keep_base_actions``: then the base's own signs
     (:func:`base_signs`, e.g. the trunk's hello / thanks / iloveyou) that the data lacks are added from the
-    recordings' features stored with the base (:func:`write_base_examples`).
+    recordings' features stored with the base (:func:`write_base_examples`). With ``shift_views``, the classifier
+    also learns each support window as a sliding window sees it a few frames before and after (:data:`VIEW_SHIFTS`),
+    so a sign made in a row is named from more of the windows that overlap it.
     """
     import keras
 
+    from .augment import shift_in_time
     from .models.architectures import build_openset_model
 
     t0 = time.time()
@@ -507,9 +521,14 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     if len(signs) < 2:
         raise SignlstmError(f"a vocabulary needs at least 2 signs with recordings; the data has {signs or 'none'}")
     inp, cut, _, _ = split_model(base.model)
-    F = batched_forward(keras.Model(inp, cut), chunk=256)(support.X)
-    tick = {"trunk": time.time() - t0}
+    trunk = batched_forward(keras.Model(inp, cut), chunk=256)
+    F = trunk(support.X)
     names = support.labels
+    views = None
+    if shift_views:  # the same windows as a sliding window sees them a few frames before and after their end
+        views = (trunk(np.concatenate([shift_in_time(support.X, s) for s in VIEW_SHIFTS])),
+                 np.tile([signs.index(a) for a in names], len(VIEW_SHIFTS)))
+    tick = {"trunk": time.time() - t0}
     kept = []
     if keep_base_actions:
         Fb, Lb = _base_examples(base, signs)
@@ -517,7 +536,8 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         signs = signs + kept
         F, names = np.concatenate([F, Fb]), np.concatenate([names, Lb])
     y = np.array([signs.index(a) for a in names])
-    weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept))
+    weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept),
+                         views=views)
     model = build_openset_model(inp, cut, weights)
     tick["fit"] = time.time() - t0
     labels = signs + [NONE]
@@ -532,6 +552,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "base": {"path": str(base.path) if base.path else None, "labels": len(base.labels),
                      "arch": base.meta.get("arch")},
             "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "within": within,
+            "view_shifts": list(VIEW_SHIFTS) if shift_views else [],
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
             "sources": list(support.sources),

@@ -222,6 +222,26 @@ def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07,
     assert np.allclose(b.classify(test.X[0]), b.predict(test.X[:1])[0], atol=1e-5)
 
 
+def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it():
+    """In a stream a sign is seen by windows that begin in the rest before it; the classifier learns the shots so
+    shifted too (``VIEW_SHIFTS``), and names more of those windows rightly without losing the recordings as made."""
+    from signlstm.adapt import TRUNK_MODEL, VIEW_SHIFTS, adapt_vocab
+    from signlstm.augment import shift_in_time
+    from signlstm.recognizer import decide
+
+    person = load_npz(shared_path("data", "vocab", "s23.npz"))
+    test = held_back(person, 5)
+    trunk = load_bundle(TRUNK_MODEL)
+    right = {}
+    for views in (False, True):
+        b = adapt_vocab(trunk, person, shots=5, seed=0, shift_views=views)
+        assert b.meta["adapted"]["view_shifts"] == (list(VIEW_SHIFTS) if views else [])
+        right[views] = [(decide(b.labels, b.predict(shift_in_time(test.X, s))) == test.labels).mean()
+                        for s in (0, 8, 16)]
+    assert right[True][0] >= right[False][0]  # as recorded: no worse
+    assert right[True][1] > right[False][1] and right[True][2] > right[False][2] + 0.02
+
+
 def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path, capsys):
     from signlstm.datasets import SequenceWriter
 

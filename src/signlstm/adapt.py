@@ -330,6 +330,21 @@ def _fit_top(F, y, W1, act, W, b, seed, steps, batch_size, lr, l2sp, train_embed
     return W1, W, b
 
 
+def shift_in_time(X: np.ndarray, frames: int) -> np.ndarray:
+    """Windows (N, T, 1662) as a sliding window sees them ``frames`` before their end (``frames`` > 0: each begins
+    with that many hand-less copies of its first frame, a rest, and loses its last frames) or after it (< 0: it loses
+    its first frames and ends with hand-less copies of its last frame)."""
+    from .layout import without_hands
+
+    X = np.asarray(X)
+    if frames == 0:
+        return X.copy()
+    n = min(abs(frames), X.shape[1])
+    if frames > 0:
+        return np.concatenate([np.repeat(without_hands(X[:, :1]), n, 1), X[:, :X.shape[1] - n]], 1)
+    return np.concatenate([X[:, n:], np.repeat(without_hands(X[:, -1:]), n, 1)], 1)
+
+
 def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RADIUS, within: float = WITHIN,
                own: int | None = None, views: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """The weights of an :class:`~signlstm.models.architectures.OpenSetHead` for trunk features ``F`` of labels ``y``.
@@ -509,7 +524,6 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     """
     import keras
 
-    from .augment import shift_in_time
     from .models.architectures import build_openset_model
 
     t0 = time.time()

@@ -225,8 +225,7 @@ def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07,
 def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it():
     """In a stream a sign is seen by windows that begin in the rest before it; the classifier learns the shots so
     shifted too (``VIEW_SHIFTS``), and names more of those windows rightly without losing the recordings as made."""
-    from signlstm.adapt import TRUNK_MODEL, VIEW_SHIFTS, adapt_vocab
-    from signlstm.augment import shift_in_time
+    from signlstm.adapt import TRUNK_MODEL, VIEW_SHIFTS, adapt_vocab, shift_in_time
     from signlstm.recognizer import decide
 
     person = load_npz(shared_path("data", "vocab", "s23.npz"))
@@ -240,6 +239,21 @@ def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it():
                         for s in (0, 8, 16)]
     assert right[True][0] >= right[False][0]  # as recorded: no worse
     assert right[True][1] > right[False][1] and right[True][2] > right[False][2] + 0.02
+
+
+def test_shift_in_time_shows_a_recording_with_a_rest_before_or_after_it(shared):
+    from signlstm import layout
+    from signlstm.adapt import shift_in_time
+
+    X = np.load(shared("data", "signers", "s09.npz"))["X"][:4].astype(np.float32)
+    later, earlier = shift_in_time(X, 8), shift_in_time(X, -8)
+    assert later.shape == earlier.shape == X.shape
+    # 8 frames later: a rest of the first frame's pose without hands, then the recording's first 22 frames
+    assert not layout.hands_present(later[:, :8]).any() and np.array_equal(later[:, 8:], X[:, :22])
+    assert np.array_equal(later[:, :8, layout.POSE.slice], np.repeat(X[:, :1, layout.POSE.slice], 8, 1))
+    # 8 frames earlier: its last 22 frames, then the last frame's pose without hands
+    assert np.array_equal(earlier[:, :22], X[:, 8:]) and not layout.hands_present(earlier[:, 22:]).any()
+    assert np.array_equal(shift_in_time(X, 0), X) and not layout.hands_present(shift_in_time(X, 99)).any()
 
 
 def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path, capsys):

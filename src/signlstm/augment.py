@@ -109,19 +109,6 @@ def resample_time(X: np.ndarray, rng: np.random.Generator, speed=(0.8, 1.25)) ->
     return X[np.arange(B)[:, None], idx]
 
 
-def shift_in_time(X: np.ndarray, frames: int) -> np.ndarray:
-    """Windows (N, T, 1662) as a sliding window sees them ``frames`` before their end (``frames`` > 0: each begins
-    with that many hand-less copies of its first frame, a rest, and loses its last frames) or after it (< 0: it loses
-    its first frames and ends with hand-less copies of its last frame)."""
-    X = np.asarray(X)
-    if frames == 0:
-        return X.copy()
-    n = min(abs(frames), X.shape[1])
-    if frames > 0:
-        return np.concatenate([np.repeat(layout.without_hands(X[:, :1]), n, 1), X[:, :X.shape[1] - n]], 1)
-    return np.concatenate([X[:, n:], np.repeat(layout.without_hands(X[:, -1:]), n, 1)], 1)
-
-
 def _tilt_block(sub: np.ndarray, rng, degrees) -> None:
     B = len(sub)
     for lo in (_F, _F + HAND):

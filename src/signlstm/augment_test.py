@@ -33,15 +33,3 @@ def test_augment_keeps_missing_parts_missing(shared):
     frames_with_hands = np.any(X[..., hands] != 0, -1).sum()
     assert np.any(A[..., hands] != 0, -1).sum() <= frames_with_hands * 1.3
     assert not np.array_equal(A, X)
-
-
-def test_shift_in_time_shows_a_recording_with_a_rest_before_or_after_it(shared):
-    X = _windows(shared, 4)
-    later, earlier = augment.shift_in_time(X, 8), augment.shift_in_time(X, -8)
-    assert later.shape == earlier.shape == X.shape
-    # 8 frames later: a rest of the first frame's pose without hands, then the recording's first 22 frames
-    assert not layout.hands_present(later[:, :8]).any() and np.array_equal(later[:, 8:], X[:, :22])
-    assert np.array_equal(later[:, :8, layout.POSE.slice], np.repeat(X[:, :1, layout.POSE.slice], 8, 1))
-    # 8 frames earlier: its last 22 frames, then the last frame's pose without hands
-    assert np.array_equal(earlier[:, :22], X[:, 8:]) and not layout.hands_present(earlier[:, 22:]).any()
-    assert np.array_equal(augment.shift_in_time(X, 0), X) and not layout.hands_present(augment.shift_in_time(X, 99)).any()

@@ -44,6 +44,9 @@ WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisatio
 # adapt_vocab's classifier also learns each shot as a sliding window sees it this many frames before its end (> 0,
 # a rest before it) or after (< 0): in a stream a sign's own window is one of many (docs/vocabulary.md, "In a row")
 VIEW_SHIFTS = (-4, 4, 8, 12)
+# vocab_head's per-feature spreads are shrunk toward their mean as if this many more recordings said so: a few
+# recordings of two or three signs estimate 256 spreads badly (docs/vocabulary.md, "Few signs")
+SHRINK = 20
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
 # 1,000-odd of ../shared/data/other_signs made 'none' win over 6 % of the person's own signs), and the 'none'
 # output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
@@ -346,15 +349,20 @@ def shift_in_time(X: np.ndarray, frames: int) -> np.ndarray:
 
 
 def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RADIUS, within: float = WITHIN,
-               own: int | None = None, views: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+               own: int | None = None, views: tuple[np.ndarray, np.ndarray] | None = None,
+               shrink: float = SHRINK) -> dict:
     """The weights of an :class:`~signlstm.models.architectures.OpenSetHead` for trunk features ``F`` of labels ``y``.
 
     Standardisation: each feature is divided by a blend of its total spread over the support and its spread within a
     sign (pooled over the signs, ``within`` of the weight when every sign has at least 2 shots, less with fewer
     degrees of freedom, none at 1 shot): distances then count mostly the variation that separates signs, not the
-    variation between two recordings of one sign. Classifier: shrinkage LDA (Ledoit-Wolf covariance, scikit-learn's
-    ``lsqr`` solution, :func:`_lda_covariance`) on the standardised features when there are more recordings than
-    signs, else the nearest prototype (one shot per sign; 79.8 % against a logistic regression's 78.9 % at K = 1).
+    variation between two recordings of one sign. Each feature's squared spread is then shrunk toward their mean
+    as if ``shrink`` more recordings said so (10 recordings of two signs cannot tell 256 spreads apart: a feature
+    that barely varied in them would make any new window far from every sign); not at 1 shot per sign, where
+    nearest-prototype distances in the total spread's units reject more untaught signs. Classifier: shrinkage LDA
+    (Ledoit-Wolf covariance, scikit-learn's ``lsqr`` solution, :func:`_lda_covariance`) on the standardised features
+    when there are more recordings than signs, else the nearest prototype (one shot per sign; 79.8 % against a
+    logistic regression's 78.9 % at K = 1).
     Rejection: each sign's prototype is its mean; a window farther than ``radius`` *
     sqrt(1 + 1/n) from every prototype (n: the sign's shots) is ``none``. Classes from ``own`` on (the base's
     signs, recorded by many people) get a prototype and an output but do not enter the spreads and the covariance,
@@ -373,6 +381,9 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     w = within * min(1.0, dof / own)
     spread = (((Z[mine] - centres[y[mine]]) ** 2).sum(0) / dof) if dof > 0 else np.ones(Z.shape[1])
     scale = total * np.sqrt((1.0 - w) + w * spread) + 1e-6
+    if dof > 0:  # the person's recordings estimate the spreads; the mean spread steadies each one
+        m = int(mine.sum())
+        scale = np.sqrt((m * scale ** 2 + shrink * np.mean(scale ** 2)) / (m + shrink))
     Z = (F - mean) / scale
     prototypes = np.stack([Z[y == j].mean(0) for j in range(n_classes)])
     means = prototypes

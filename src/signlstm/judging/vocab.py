@@ -134,11 +134,14 @@ def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: in
 
 # ------------------------------------------------------------------------------------------------------- benchmark
 
-def split_signs(actions, seed: int, taught: float = TAUGHT) -> tuple[list[str], list[str]]:
+def split_signs(actions, seed: int, taught: float = TAUGHT, count: int | None = None) -> tuple[list[str], list[str]]:
     """A seeded draw of a person's signs: (taught, untaught), about ``taught`` of them taught (at least 2 taught
-    and 1 untaught when there are 3 or more)."""
+    and 1 untaught when there are 3 or more), or ``count`` of them taught (at least 2) when given."""
     actions = sorted(actions)
-    n_untaught = min(max(1, round(len(actions) * (1 - taught))), len(actions) - 2) if len(actions) >= 3 else 0
+    if count is not None:
+        n_untaught = max(0, len(actions) - max(2, count))
+    else:
+        n_untaught = min(max(1, round(len(actions) * (1 - taught))), len(actions) - 2) if len(actions) >= 3 else 0
     perm = np.random.default_rng(seed).permutation(len(actions))
     untaught = sorted(actions[i] for i in perm[:n_untaught])
     return [a for a in actions if a not in untaught], untaught
@@ -163,7 +166,7 @@ def run_person(task: dict) -> dict:
         inp, out, _, _ = split_model(base.model)
         every = batched_forward(keras.Model(inp, out), chunk=256)(data.X)
     for seed in task["seeds"]:
-        taught, untaught = split_signs(data.actions, seed)
+        taught, untaught = split_signs(data.actions, seed, count=task.get("signs"))
         sign_idx = np.flatnonzero(np.isin(data.labels, taught))
         other_idx = np.flatnonzero(np.isin(data.labels, untaught))
         signs = data.subset(sign_idx)
@@ -243,13 +246,14 @@ def _tutorial(support, test, epochs, seed) -> dict:
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
         tutorial_epochs: int | None = None, trunk_folder=None, trunk=None, epochs: int | None = None,
         workers: int = 0, ray: str | None = None, cache=None, log=print, progress=None, radii=(),
-        adapt_runs: int = 3, streams: int = STREAMS) -> dict:
+        adapt_runs: int = 3, streams: int = STREAMS, signs: int | None = None) -> dict:
     """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
     folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`; ``trunk``: one trunk for
     every person (e.g. the shipped one, for people it never saw). ``radii``: the same fits
     scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``).
     ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not);
-    ``streams``: streams per person, seed and K of :func:`in_a_row` (0: none)."""
+    ``streams``: streams per person, seed and K of :func:`in_a_row` (0: none); ``signs``: how many of each person's
+    signs are taught (a seeded choice, the rest untaught) instead of three quarters of them."""
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
@@ -263,7 +267,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
                        log=log)
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),
                   radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
-                  tutorial_epochs=tutorial_epochs, radii=list(radii or ()), streams=streams)
+                  tutorial_epochs=tutorial_epochs, radii=list(radii or ()), streams=streams, signs=signs)
              for p, f in files.items()]
     rows = []
     for r in parallel.map_tasks(run_person, tasks, workers=workers, ray=ray, ordered=False):
@@ -277,6 +281,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         largest = max(files, key=lambda p: (len(open_sources([files[p]])[0].actions), p))
         wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
     return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "streams": streams,
+            "signs": signs,
             "radius": tasks[0]["radius"] if tasks else None, "radii": list(radii or ()),
             "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1),
             "started": _utc(t0), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}

@@ -32,6 +32,9 @@ def register(sub):
                    help="N streams per person, seed and K in which the taught signs are made in a row (one recording "
                         "each, the untaught signs between, rests of hand-less frames), read as `live` reads them: "
                         "word error rate and words said on untaught signs (default 1, 0: skip)")
+    p.add_argument("--signs", type=int, metavar="N",
+                   help="teach N of each person's signs (a seeded choice, at least 2; the rest never taught) "
+                        "instead of three quarters of them: small vocabularies")
     p.add_argument("--trunks", metavar="DIR", help="use DIR/<person> as each person's trunk instead of training them")
     p.add_argument("--shipped", action="store_true",
                    help="use the shipped trunk (what `adapt --vocabulary` starts from) for every person instead of "
@@ -57,7 +60,8 @@ def run(args):
                     seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
                     tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk, epochs=args.epochs,
                     workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update(),
-                    radii=args.radii, adapt_runs=args.adapt_runs, streams=args.streams)
+                    radii=args.radii, adapt_runs=args.adapt_runs, streams=args.streams,
+                    signs=args.signs)
     bar.close()
     summ = vocab.summary(res)
     print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))

@@ -18,7 +18,7 @@ def format_vocab(res: dict, summ: dict) -> str:
     """Per K, one line per person and the mean: known-sign accuracy, known signs answered none, untaught signs
     rejected, adapt seconds (median), the tutorial recipe's accuracy on the same shots, and with streams the word
     error rate of the taught signs made in a row and the words said on untaught signs there, a segment."""
-    taught = f"{res['signs']} signs taught" if res.get("signs") else "3/4 of the signs taught"
+    taught = "3/4 of the signs taught" if res.get("signs") is None else f"{res['signs']} signs taught"
     lines = [f"vocabulary benchmark: {taught}, {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
              f"{res['seconds']:.0f} s wall ({res.get('started', '?')} - {res.get('ended', '?')}, load average "
              f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})"]

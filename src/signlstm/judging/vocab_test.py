@@ -13,6 +13,10 @@ def test_split_signs_is_seeded_and_teaches_three_quarters():
     assert vocab.split_signs(signs, seed=0) == (taught, untaught) and vocab.split_signs(signs, seed=1) != (taught, untaught)
     assert [len(x) for x in vocab.split_signs(["a", "b", "c"], seed=0)] == [2, 1]
     assert vocab.split_signs(["a", "b"], seed=0) == (["a", "b"], [])
+    # a small vocabulary: N of the signs taught (at least 2), the rest untaught
+    taught, untaught = vocab.split_signs(signs, seed=0, count=3)
+    assert len(taught) == 3 and len(untaught) == 32 and sorted(taught + untaught) == sorted(signs)
+    assert len(vocab.split_signs(signs, seed=0, count=1)[0]) == 2 and vocab.split_signs(signs, 0, count=99)[1] == []
 
 
 def test_a_trunk_never_sees_the_held_out_person():
@@ -98,6 +102,10 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
     assert not (tmp_path / "cache").exists()
     good = shared_path("data", "vocab", "s23.npz")  # with ready trunks, no trunk-training files are needed
     assert vocab.person_files([good]) == {"s23": good}
+    for bad_option in (["--signs", "1"], ["--streams", "-1"]):
+        assert main(["judge", "vocab", "--data", str(good), *bad_option]) == 2
+        err = capsys.readouterr().err
+        assert err.strip().splitlines() == [err.strip()] and bad_option[0] in err and "people" not in err
     # a trunk folder without the person's trunk: named before the progress bar, nothing run
     assert main(["judge", "vocab", "--data", str(good), "--trunks", str(tmp_path / "trunks")]) == 2
     err = capsys.readouterr().err

@@ -51,6 +51,11 @@ def run(args):
 
     if args.shipped and args.trunks:
         raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
+    if args.signs is not None and args.signs < 2:
+        raise SignlstmError(f"--signs must be at least 2 (a vocabulary of one sign has nothing to tell apart), "
+                            f"got {args.signs}")
+    if args.streams < 0:
+        raise SignlstmError(f"--streams must be 0 or more, got {args.streams}")
     trunk = TRUNK_MODEL if args.shipped else None
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     # every file checked before the bar is drawn

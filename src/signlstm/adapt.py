@@ -547,11 +547,13 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         raise SignlstmError(f"a vocabulary needs at least 2 signs with recordings; the data has {signs or 'none'}")
     inp, cut, _, _ = split_model(base.model)
     trunk = batched_forward(keras.Model(inp, cut), chunk=256)
-    F = trunk(support.X)
+    X = support.X
+    F = trunk(X)
     names = support.labels
     views = None
     if shift_views:  # the same windows as a sliding window sees them a few frames before and after their end
-        views = (trunk(np.concatenate([shift_in_time(support.X, s) for s in VIEW_SHIFTS])),
+        # one shift at a time: at most one more copy of the support's windows in memory
+        views = (np.concatenate([trunk(shift_in_time(X, s)) for s in VIEW_SHIFTS]),
                  np.tile([signs.index(a) for a in names], len(VIEW_SHIFTS)))
     tick = {"trunk": time.time() - t0}
     kept = []

@@ -453,7 +453,7 @@ def write_base_examples(bundle_dir, data: Dataset, per_sign: int = BASE_PER_SIGN
     inp, cut, _, _ = split_model(base.model)
     F = batched_forward(keras.Model(inp, cut), chunk=256)(data.batch(idx)) if len(idx) else np.zeros((0, 0))
     labels = np.array(data.labels[idx] if len(idx) else [], dtype=str)
-    np.savez_compressed(Path(bundle_dir) / BASE_EXAMPLES, F=np.asarray(F, np.float16), labels=labels)
+    _store(bundle_dir, BASE_EXAMPLES, F=np.asarray(F, np.float16), labels=labels)
     return {a: int((labels == a).sum()) for a in want}
 
 
@@ -479,43 +479,55 @@ def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_K
 def write_other_signs(bundle_dir, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> int:
     """Store :func:`other_sign_features` of ``negatives`` in ``bundle_dir`` (a saved bundle with a rejection label),
     written atomically, for :func:`adapt` to keep rejecting other signs when it is given none. Returns the count."""
-    from .files import write_atomic
     from .models.bundle import load_bundle
 
     F = other_sign_features(load_bundle(bundle_dir), negatives, n, seed)
+    _store(bundle_dir, OTHER_SIGNS, F=F)
+    return len(F)
+
+
+def _store(bundle_dir, name: str, **arrays) -> None:
+    """Write ``arrays`` to ``bundle_dir/name`` (a compressed .npz beside the model), atomically."""
+    from .files import write_atomic
 
     def save(path):
         with open(path, "wb") as f:
-            np.savez_compressed(f, F=F)
+            np.savez_compressed(f, **arrays)
 
-    write_atomic(Path(bundle_dir) / OTHER_SIGNS, save)
-    return len(F)
+    write_atomic(Path(bundle_dir) / name, save)
+
+
+def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray] | None:
+    """The arrays of ``base``'s ``name`` file (written by :func:`_store`), or None when the bundle has none. ``shapes``:
+    array -> what it holds, one letter per dimension; declared sizes are checked before anything is read."""
+    from . import limits
+    from .errors import BadInput
+
+    path = Path(base.path) / name if base.path else None
+    if path is None or not path.is_file():
+        return None
+    members = limits.npz_members(path)
+    for key, dims in shapes.items():
+        if key not in members or len(members[key].header.shape) != len(dims):
+            raise BadInput(path, f"holds no ({', '.join(dims)}) array {key}")
+        limits.check_declared(path, key, members[key].header.shape, members[key].header.dtype, limits.MODEL_LIMIT)
+    with np.load(path, allow_pickle=False) as z:
+        return {key: z[key] for key in shapes}
 
 
 def _stored_other_signs(base: Bundle) -> np.ndarray | None:
     """The other-sign features stored with ``base`` (:func:`write_other_signs`), float32, or None."""
-    path = Path(base.path) / OTHER_SIGNS if base.path else None
-    if path is None or not path.is_file():
-        return None
-    from . import limits
-    from .errors import BadInput
-
-    members = limits.npz_members(path)  # declared sizes checked before anything is read
-    if "F" not in members or len(members["F"].header.shape) != 3:
-        raise BadInput(path, "holds no (recordings, copies, features) array F")
-    limits.check_declared(path, "F", members["F"].header.shape, members["F"].header.dtype, limits.MODEL_LIMIT)
-    with np.load(path, allow_pickle=False) as z:
-        return z["F"].astype(np.float32)
+    stored = _stored(base, OTHER_SIGNS, {"F": ("recordings", "copies", "features")})
+    return None if stored is None else stored["F"].astype(np.float32)
 
 
 def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
     """The stored features and labels of the base's signs not in ``skip`` (see :func:`write_base_examples`)."""
-    path = Path(base.path) / BASE_EXAMPLES if base.path else None
-    if path is None or not path.exists():
+    stored = _stored(base, BASE_EXAMPLES, {"F": ("recordings", "features"), "labels": ("recordings",)})
+    if stored is None:
         raise SignlstmError(f"cannot keep the base's signs: {base.path or 'the base'} holds no recordings of them "
                             f"({BASE_EXAMPLES}); add recordings of the signs you want to --data instead")
-    with np.load(path, allow_pickle=False) as z:
-        F, labels = z["F"].astype(np.float32), z["labels"].astype(str)
+    F, labels = stored["F"].astype(np.float32), stored["labels"].astype(str)
     keep = ~np.isin(labels, list(skip))
     return F[keep], labels[keep]
 
@@ -550,11 +562,9 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     X = support.X
     F = trunk(X)
     names = support.labels
-    views = None
-    if shift_views:  # the same windows as a sliding window sees them a few frames before and after their end
-        # one shift at a time: at most one more copy of the support's windows in memory
-        views = (np.concatenate([trunk(shift_in_time(X, s)) for s in VIEW_SHIFTS]),
-                 np.tile([signs.index(a) for a in names], len(VIEW_SHIFTS)))
+    # the same windows as a sliding window sees them a few frames before and after their end, one shift at a time
+    # (at most one more copy of the support's windows in memory)
+    F_views = np.concatenate([trunk(shift_in_time(X, s)) for s in VIEW_SHIFTS]) if shift_views else None
     tick = {"trunk": time.time() - t0}
     kept = []
     if keep_base_actions:
@@ -563,8 +573,8 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         signs = signs + kept
         F, names = np.concatenate([F, Fb]), np.concatenate([names, Lb])
     y = np.array([signs.index(a) for a in names])
-    weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept),
-                         views=views)
+    views = None if F_views is None else (F_views, np.tile(y[:len(X)], len(VIEW_SHIFTS)))  # the shots' labels
+    weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept), views=views)
     model = build_openset_model(inp, cut, weights)
     tick["fit"] = time.time() - t0
     labels = signs + [NONE]

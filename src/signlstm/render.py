@@ -3,7 +3,8 @@
 :func:`annotate` returns a new BGR picture: the camera image (or a blank canvas for replayed
 keypoints) scaled to ``HEIGHT`` rows with the skeleton drawn from the 1662-value frame, the
 sentence in a banner on top, fps at the bottom, and, when labels are given, a side panel with one
-bar per action in colours generated for N actions. The panel sits beside the image, never over it.
+bar per action in colours generated for N actions. The panel sits beside the image, never over it. Text outside
+ASCII (a sign named ``ñandú``) is drawn by :mod:`signlstm.unicode_text`, OpenCV's fonts holding ASCII only.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import colorsys
 
 import numpy as np
 
-from . import layout
+from . import layout, unicode_text
 
 HEIGHT = 480  # rows of the annotated picture
 PANEL_WIDTH = 300
@@ -93,18 +94,28 @@ def draw_landmarks(image: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
 
 
 def _text(image, text, org, scale=0.6, color=(255, 255, 255), thickness=1):
+    """Text at ``org`` (its baseline's left end): OpenCV's font for ASCII, :mod:`signlstm.unicode_text` beyond."""
+    if not text.isascii():
+        unicode_text.draw(image, text, org, scale, color, thickness)
+        return
     import cv2
 
     cv2.putText(image, text, org, FONT, scale, color, thickness, cv2.LINE_AA)
 
 
-def _fit_text(text: str, scale: float, width: int) -> str:
-    """``text`` cut (ending in "..") so it fits ``width`` pixels."""
+def _text_width(text: str, scale: float) -> int:
+    if not text.isascii():
+        return unicode_text.width(text, scale)
     import cv2
 
-    if cv2.getTextSize(text, FONT, scale, 1)[0][0] <= width:
+    return cv2.getTextSize(text, FONT, scale, 1)[0][0]
+
+
+def _fit_text(text: str, scale: float, width: int) -> str:
+    """``text`` cut (ending in "..") so it fits ``width`` pixels."""
+    if _text_width(text, scale) <= width:
         return text
-    while text and cv2.getTextSize(text + "..", FONT, scale, 1)[0][0] > width:
+    while text and _text_width(text + "..", scale) > width:
         text = text[:-1]
     return text + ".."
 

@@ -57,3 +57,21 @@ def test_strip_tiles_frames():
     out = render.strip(frames, columns=3, width=300)
     assert out.shape == (2 * 144 + 3 * 6, 3 * 300 + 4 * 6, 3)
     assert out[6 + 10, 6 + 300 + 6 + 10].tolist() == [40, 40, 40]
+
+
+def test_sign_names_beyond_ascii_are_drawn_as_their_letters():
+    """OpenCV's fonts draw each byte of a letter outside ASCII as '?': ``ñandú`` came out as ``??and??``."""
+    def banner(text):
+        return render.draw_banner(render.canvas(400, 60), [text])
+
+    named = banner("ñandú")
+    assert (named != banner("??and??")).any() and (named != banner("nandu")).any()
+    assert (named[:, :, 0] > 200).sum() > 50, "nothing written"
+    # the tilde: lit pixels above the x-height of the n beside it, where "nandu" has none
+    plain = banner("nandu")
+    assert ((named > 200).all(axis=2) != (plain > 200).all(axis=2)).sum() > 10
+    # a long name is cut to the bar with "..", and the letters after the cut are not drawn
+    panel = render.draw_panel(["ñandú " * 20, "schön"], np.array([0.3, 0.7]))
+    x0, y0, x1, y1 = render.bar_slots(2)[0]
+    assert render._text_width(render._fit_text("ñandú " * 20, 0.6, x1 - x0 - 8), 0.6) <= x1 - x0 - 8
+    assert (panel[y0:y1, x1 - 4:x1] == (70, 70, 70)).all(), "text runs past the bar"

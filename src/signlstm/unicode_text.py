@@ -1,0 +1,128 @@
+"""Text in any script on a BGR picture: sign names such as ``ñandú``, ``schön`` or ``नमस्ते``.
+
+OpenCV's built-in fonts hold ASCII only (``ñandú`` comes out as ``??and??``), so :mod:`signlstm.render` draws text
+that is not ASCII here, with Pillow and a TrueType font: DejaVu Sans, which matplotlib ships (Latin, Greek,
+Cyrillic and more), or, for each letter it lacks, the first font installed on the machine that holds it
+(matplotlib's font list). Sizes follow OpenCV's: ``scale`` 1 is about as tall as ``cv2.FONT_HERSHEY_SIMPLEX`` at
+scale 1. Each (text, size, thickness) is rendered once and kept (a live view redraws the same labels every frame).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+PX_PER_SCALE = 30  # DejaVu Sans at 30 px has the capital height (22 px) of FONT_HERSHEY_SIMPLEX at scale 1
+
+
+def _size(scale: float) -> int:
+    return max(6, round(PX_PER_SCALE * scale))
+
+
+def _stroke(thickness: int) -> int:
+    """Pillow's outline width for an OpenCV line thickness (1-2: none; 3: an outline of 1 px, ...)."""
+    return max(0, int(thickness) - 2)
+
+
+@lru_cache(maxsize=1)
+def _default_font() -> str:
+    import matplotlib
+
+    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+
+
+@lru_cache(maxsize=None)
+def _glyph_table(path: str):
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return FT2Font(path)
+    except (OSError, RuntimeError):
+        return None
+
+
+def _has(path: str, letter: str) -> bool:
+    font = _glyph_table(path)
+    return font is not None and font.get_char_index(ord(letter)) != 0
+
+
+@lru_cache(maxsize=4096)
+def font_for(letter: str) -> str:
+    """The path of a font that holds ``letter``: DejaVu Sans when it does, else the first installed font that does
+    (matplotlib's list; its Last Resort font, which draws a placeholder for every letter, only when none does),
+    else DejaVu Sans (the letter then shows as a box)."""
+    if letter.isspace() or _has(_default_font(), letter):
+        return _default_font()
+    from matplotlib import font_manager
+
+    paths = [e.fname for e in font_manager.fontManager.ttflist]
+    for path in sorted(paths, key=lambda p: "LastResort" in Path(p).name):
+        if _has(path, letter):
+            return path
+    return _default_font()
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into (letters, font path) runs (a space in DejaVu Sans: a placeholder font would draw it)."""
+    runs: list[list[str]] = []
+    for c in text:
+        path = font_for(c)
+        if runs and runs[-1][1] == path:
+            runs[-1][0] += c
+        else:
+            runs.append([c, path])
+    return [(t, p) for t, p in runs]
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, px: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, px)
+
+
+@lru_cache(maxsize=512)
+def _mask(text: str, px: int, stroke: int) -> tuple[np.ndarray, int, int]:
+    """``text`` rendered white on black (H, W) uint8, and the offset of its top-left corner from the baseline's
+    left end."""
+    from PIL import Image, ImageDraw
+
+    placed, x = [], 0.0
+    for letters, path in _runs(text):
+        font = _font(path, px)
+        left, top, right, bottom = font.getbbox(letters, anchor="ls", stroke_width=stroke)
+        placed.append((letters, font, x, (x + left, top, x + right, bottom)))
+        x += font.getlength(letters)
+    x0 = int(np.floor(min(b[0] for *_, b in placed)))
+    y0 = int(min(b[1] for *_, b in placed))
+    x1 = int(np.ceil(max(b[2] for *_, b in placed)))
+    y1 = int(max(b[3] for *_, b in placed))
+    im = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)))
+    draw = ImageDraw.Draw(im)
+    for letters, font, x, _ in placed:
+        draw.text((x - x0, -y0), letters, fill=255, font=font, anchor="ls", stroke_width=stroke, stroke_fill=255)
+    return np.asarray(im), x0, y0
+
+
+def width(text: str, scale: float, thickness: int = 1) -> int:
+    """Pixels ``text`` takes along its baseline."""
+    px = _size(scale)
+    return int(np.ceil(sum(_font(path, px).getlength(t) for t, path in _runs(text)))) + 2 * _stroke(thickness)
+
+
+def draw(image: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6, color=(255, 255, 255),
+         thickness: int = 1) -> np.ndarray:
+    """Draw ``text`` in place, its baseline starting at ``org`` (as ``cv2.putText``), in BGR ``color``."""
+    if not text:
+        return image
+    mask, left, top = _mask(text, _size(scale), _stroke(thickness))
+    x0, y0 = org[0] + left, org[1] + top
+    h, w = image.shape[:2]
+    ya, yb, xa, xb = max(0, y0), min(h, y0 + mask.shape[0]), max(0, x0), min(w, x0 + mask.shape[1])
+    if ya >= yb or xa >= xb:
+        return image
+    alpha = mask[ya - y0:yb - y0, xa - x0:xb - x0, None].astype(np.float32) / 255.0
+    region = image[ya:yb, xa:xb].astype(np.float32)
+    image[ya:yb, xa:xb] = (region * (1.0 - alpha) + np.asarray(color, np.float32) * alpha).round().astype(np.uint8)
+    return image

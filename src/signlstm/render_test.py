@@ -75,3 +75,15 @@ def test_sign_names_beyond_ascii_are_drawn_as_their_letters():
     x0, y0, x1, y1 = render.bar_slots(2)[0]
     assert render._text_width(render._fit_text("ñandú " * 20, 0.6, x1 - x0 - 8), 0.6) <= x1 - x0 - 8
     assert (panel[y0:y1, x1 - 4:x1] == (70, 70, 70)).all(), "text runs past the bar"
+
+
+def test_any_label_is_drawn_on_one_line_without_failing():
+    """Labels come from folder names and files: a line break or a control code is drawn as '?', on one line, and a
+    font Pillow cannot draw at the size asked is replaced by DejaVu Sans."""
+    from signlstm import unicode_text
+
+    panel = render.draw_panel(["año\nnuevo", "tab\tñ", "ok"], np.array([0.2, 0.3, 0.5]))
+    x0, y0, x1, y1 = render.bar_slots(3)[0]
+    assert (panel[y0:y1, x0:x1].min(axis=2) > 200).sum() > 20, "the label is not drawn"
+    assert (panel[:y0 - 2, x0:x1] == render.PANEL_BGR).all(axis=2).mean() > 0.9, "a second line above the bar"
+    assert unicode_text._font("/no/such/font.ttf", 18).getlength("ñ") > 0

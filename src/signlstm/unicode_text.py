@@ -38,7 +38,7 @@ def _glyph_table(path: str):
 
     try:
         return FT2Font(path)
-    except (OSError, RuntimeError):
+    except Exception:  # a font file FreeType cannot read is no font
         return None
 
 
@@ -77,9 +77,20 @@ def _runs(text: str) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=64)
 def _font(path: str, px: int):
+    """Pillow's font at ``px`` pixels; DejaVu Sans when ``path`` cannot be drawn at that size (a colour emoji font
+    holds bitmaps of one size only)."""
     from PIL import ImageFont
 
-    return ImageFont.truetype(path, px)
+    try:
+        return ImageFont.truetype(path, px)
+    except OSError:
+        return ImageFont.truetype(_default_font(), px)
+
+
+def _printable(text: str) -> str:
+    """``text`` with each character that is not printable (a line break, a control code) as ``?``, as OpenCV
+    draws it: one line, whatever a label holds."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 @lru_cache(maxsize=512)
@@ -89,7 +100,7 @@ def _mask(text: str, px: int, stroke: int) -> tuple[np.ndarray, int, int]:
     from PIL import Image, ImageDraw
 
     placed, x = [], 0.0
-    for letters, path in _runs(text):
+    for letters, path in _runs(_printable(text)):
         font = _font(path, px)
         left, top, right, bottom = font.getbbox(letters, anchor="ls", stroke_width=stroke)
         placed.append((letters, font, x, (x + left, top, x + right, bottom)))
@@ -108,7 +119,8 @@ def _mask(text: str, px: int, stroke: int) -> tuple[np.ndarray, int, int]:
 def width(text: str, scale: float, thickness: int = 1) -> int:
     """Pixels ``text`` takes along its baseline."""
     px = _size(scale)
-    return int(np.ceil(sum(_font(path, px).getlength(t) for t, path in _runs(text)))) + 2 * _stroke(thickness)
+    runs = _runs(_printable(text))
+    return int(np.ceil(sum(_font(path, px).getlength(t) for t, path in runs))) + 2 * _stroke(thickness)
 
 
 def draw(image: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6, color=(255, 255, 255),

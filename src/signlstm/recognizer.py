@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import layout
+from .errors import BadInput
 
 THRESHOLD = 0.5  # the tutorial's
 STABILITY = 10  # the tutorial's
@@ -87,8 +88,11 @@ class Recognizer:
     def __init__(self, bundle, threshold: float | None = None, stability: int | None = None,
                  sentence: int = SENTENCE, classify=None, rule: str | None = None, rest: int | None = None,
                  rearm: int | None = None, onset: float | None = None, refractory: int | None = None):
-        """``rule`` None: the bundle's (:func:`bundle_rule`); settings left None take the rule's defaults
-        (:data:`RULE_SETTINGS`)."""
+        """``rule`` None: the bundle's (:func:`bundle_rule`; a bundle naming an unknown rule is :class:`BadInput`);
+        settings left None take the rule's defaults (:data:`RULE_SETTINGS`)."""
+        if rule is None and bundle_rule(bundle) not in RULES:
+            raise BadInput(bundle.path or "the model",
+                           f"'rule' {bundle_rule(bundle)!r} is not one of {', '.join(RULES)}")
         rule = rule or bundle_rule(bundle)
         if rule not in RULES:
             raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")

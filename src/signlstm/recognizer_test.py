@@ -119,6 +119,16 @@ def test_rule_defaults_and_unknown_rule():
         Recognizer(Bundle(None, meta), classify=classify, rule="nope")
 
 
+def test_a_bundle_naming_an_unknown_rule_is_bad_input_naming_it(tmp_path):
+    from signlstm.errors import BadInput
+
+    meta, classify = scripted(["a", "b"], [])
+    meta["rule"] = "nope"
+    with pytest.raises(BadInput, match=f"{tmp_path}: 'rule' 'nope' is not one of"):
+        Recognizer(Bundle(None, meta, tmp_path), classify=classify)
+    assert Recognizer(Bundle(None, meta, tmp_path), classify=classify, rule="tutorial").rule == "tutorial"
+
+
 def test_spot_rule_says_each_sign_event_once_and_nothing_within_the_refractory_windows():
     """The spot rule (a spotting model's, named in its bundle): an event is a run of windows whose best sign has at
     least ``onset``; its word comes once, on the first window where the event's leading sign reaches ``threshold``."""

@@ -33,18 +33,18 @@ def _default_font() -> str:
 
 
 @lru_cache(maxsize=None)
-def _glyph_table(path: str):
+def _letters(path: str) -> frozenset:
+    """The code points the font at ``path`` has a glyph for (read once; the font file is not kept open)."""
     from matplotlib.ft2font import FT2Font
 
     try:
-        return FT2Font(path)
-    except Exception:  # a font file FreeType cannot read is no font
-        return None
+        return frozenset(FT2Font(path).get_charmap())
+    except Exception:  # a font file FreeType cannot read holds no letter
+        return frozenset()
 
 
 def _has(path: str, letter: str) -> bool:
-    font = _glyph_table(path)
-    return font is not None and font.get_char_index(ord(letter)) != 0
+    return ord(letter) in _letters(path)
 
 
 @lru_cache(maxsize=4096)

@@ -50,6 +50,7 @@ SHRINK = 20
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
 # 1,000-odd of ../shared/data/other_signs made 'none' win over 6 % of the person's own signs), and the 'none'
 # output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
+CHECK_FOLDS = 5  # adapt_vocab's check of the shots: each recording named by a head fitted on the others (5 groups)
 NEGATIVES_PER_WINDOW = 3
 NEGATIVES_BIAS = 1.0
 OTHER_SIGNS = "other_signs.npz"  # in a bundle folder: trunk features of other-sign recordings, for adapt's 'none'
@@ -408,6 +409,58 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
     return {k: np.asarray(v, np.float32) for k, v in weights.items()}
 
 
+def check_shots(F: np.ndarray, y: np.ndarray, n_classes: int, own: int | None = None,
+                views: tuple[np.ndarray, np.ndarray] | None = None, folds: int = CHECK_FOLDS, **head) -> np.ndarray:
+    """Each of the person's recordings named by a :func:`vocab_head` fitted without it: the recordings are split into
+    ``folds`` groups (the i-th recording of every sign in group i mod ``folds``), each group named by a head fitted
+    on the others (and their ``views``, whose rows follow ``F``'s own rows in :data:`VIEW_SHIFTS` blocks). Returns,
+    per row of ``F`` from the person (``y < own``), the class named (``n_classes``: ``none``), -1 where the row's
+    sign has a single recording (nothing to fit it from without it)."""
+    from .models.architectures import openset_probs
+
+    own = n_classes if own is None else own
+    y = np.asarray(y)
+    rank = np.zeros(len(y), int)
+    for j in range(n_classes):
+        rank[y == j] = np.arange(int((y == j).sum()))
+    mine = y < own
+    group = np.where(mine, rank % folds, -1)
+    enough = np.zeros(len(y), bool)
+    enough[mine] = np.bincount(y[mine], minlength=own)[y[mine]] >= 2
+    named = np.full(len(y), -1)
+    n_views = 0 if views is None else len(views[0]) // max(int(mine.sum()), 1)
+    for g in range(folds):
+        held = (group == g) & enough
+        if not held.any():
+            continue
+        keep = ~held
+        view = None
+        if n_views:  # the views of the recordings kept (view rows: VIEW_SHIFTS blocks of the person's rows)
+            kept_rows = np.tile(keep[mine], n_views)
+            view = (views[0][kept_rows], views[1][kept_rows])
+        w = vocab_head(F[keep], y[keep], n_classes, own=own, views=view, **head)
+        named[held] = openset_probs(w, F[held]).argmax(1)
+    return named
+
+
+def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3, least: int = 2) -> dict:
+    """What :func:`check_shots` found: the share of recordings named rightly and answered ``none``, and the
+    ``top`` pairs of signs most often taken for each other, at least ``least`` times (each with how many of their
+    recordings were)."""
+    ok = named >= 0
+    n = len(signs)
+    pairs = {}
+    for t, p in zip(y[ok], named[ok]):
+        if p != t and p < n:
+            key = tuple(sorted((int(t), int(p))))
+            pairs[key] = pairs.get(key, 0) + 1
+    alike = sorted(((k, c) for k, c in pairs.items() if c >= least), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return {"recordings": int(ok.sum()),
+            "right": float((named[ok] == y[ok]).mean()) if ok.any() else None,
+            "none": float((named[ok] == n).mean()) if ok.any() else None,
+            "alike": [[signs[a], signs[b], c, int(np.isin(y[ok], (a, b)).sum())] for (a, b), c in alike]}
+
+
 def _lda_covariance(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The within-class covariance of scikit-learn's ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")``
     (same values to 1e-5, without importing scikit-learn, 1-2 s of adapt's start-up): per class, the Ledoit-Wolf
@@ -577,6 +630,9 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept), views=views)
     model = build_openset_model(inp, cut, weights)
     tick["fit"] = time.time() - t0
+    check = look_alike(check_shots(F, y, len(signs), own=len(signs) - len(kept), views=views, radius=radius,
+                                   within=within), y, signs)
+    tick["check"] = time.time() - t0
     labels = signs + [NONE]
     seconds = time.time() - t0
     meta = {k: v for k, v in base.meta.items()
@@ -592,6 +648,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "view_shifts": list(VIEW_SHIFTS) if shift_views else [],
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
+            "check": check,
             "sources": list(support.sources),
             "seconds": round(seconds, 2),
             "timeline": {k: round(v, 2) for k, v in tick.items()},
@@ -600,7 +657,20 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     })
     if log:
         log(f"adapted to {len(signs)} signs in {seconds:.1f} s on {len(support)} sequences (vocab)")
+        for line in check_lines(check):
+            log(line)
     return Bundle(model, meta)
+
+
+def check_lines(check: dict) -> list[str]:
+    """:func:`look_alike`'s findings in words, for ``adapt``'s output."""
+    if not check.get("recordings"):
+        return ["(record at least 2 of each sign for adapt to check them against each other)"]
+    out = [f"check: each recording named by a model fitted without it: {100 * check['right']:.0f} % of "
+           f"{check['recordings']} named rightly, {100 * check['none']:.0f} % answered none"]
+    for a, b, c, n in check["alike"]:
+        out.append(f"  alike: '{a}' and '{b}' ({c} of their {n} recordings taken for the other)")
+    return out
 
 
 def load_negatives(paths, seq_len: int) -> Dataset | None:

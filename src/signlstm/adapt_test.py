@@ -286,12 +286,37 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
     for i in pick:
         writer.write(o07.labels[i], o07.X[i])
     assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "MP_Data"), "--out", str(tmp_path / "mine")]) == 0
-    assert "wrote" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "wrote" in printed and "check: each recording named by a model fitted without it" in printed
     b = load_bundle(tmp_path / "mine")
     assert sorted(b.labels[:-1]) == sorted(o07.actions) and b.labels[-1] == NONE and len(b.labels) == 36
     meta = json.loads((tmp_path / "mine" / "signlstm.json").read_text())
     assert meta["adapted"]["method"] == "vocab" and set(meta["adapted"]["sequences"].values()) == {5}
     assert "to meet ñandú" in meta["labels"]
+
+
+def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
+    """``adapt --vocabulary`` names each recording by a model fitted without it: one sign recorded under two names
+    (o07's ``hello``, 5 recordings as ``hi`` and 5 as ``hey``) is what it finds alike, beside signs it tells apart;
+    with one recording per sign there is nothing to check."""
+    from signlstm.adapt import TRUNK_MODEL, adapt_vocab, check_lines
+
+    keep = ["hello", "thank you", "you", "is", "name", "b", "c"]
+    idx = np.concatenate([np.flatnonzero(o07.labels == a)[:10 if a == "hello" else 5] for a in keep])
+    d = o07.subset(idx)
+    labels = d.labels.copy()
+    hello = np.flatnonzero(labels == "hello")
+    labels[hello[::2]], labels[hello[1::2]] = "hi", "hey"  # in turns (recordings made one after the other drift)
+    d.labels, d.actions = labels, ["hi", "hey"] + keep[1:]
+    check = adapt_vocab(load_bundle(TRUNK_MODEL), d, seed=0).meta["adapted"]["check"]
+    assert check["recordings"] == 40
+    assert {check["alike"][0][0], check["alike"][0][1]} == {"hi", "hey"} and check["alike"][0][2] >= 3
+    others = [pair for pair in check["alike"] if {"hi", "hey"} != {pair[0], pair[1]}]
+    assert sum(c for _, _, c, _ in others) <= 2, others
+    assert "alike: 'hey' and 'hi'" in "\n".join(check_lines(check)) or "alike: 'hi' and 'hey'" in "\n".join(
+        check_lines(check))
+    one = adapt_vocab(load_bundle(TRUNK_MODEL), d, shots=1, seed=0).meta["adapted"]["check"]
+    assert one["recordings"] == 0 and "record at least 2" in check_lines(one)[0]
 
 
 def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_count():

@@ -67,4 +67,8 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     new += f" (kept from the base: {', '.join(a['kept_base_actions'])})" if a.get("kept_base_actions") else ""
     print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
           f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
+    if "check" in a:
+        from ..adapt import check_lines
+
+        print("\n".join(check_lines(a["check"])))
     return bundle

@@ -495,7 +495,7 @@ class Session:
             async with self.lock:
                 info = self.use(bundle, forward)
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
-                         model=str(bundle.path), labels=bundle.labels)
+                         model=str(bundle.path), labels=bundle.labels, check=adapt_check(bundle))
             self.adapt_state = dict(state)
             await send(info)
             await send(dict(state))
@@ -546,6 +546,14 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     bundle.prepare()
     # one page uses it, so a round holds one of its windows: one batch size, compiled in seconds
     return bundle, Forward(bundle, sizes=(1,))
+
+
+def adapt_check(bundle) -> list[str]:
+    """The lines ``adapt --vocabulary`` prints on how well the recordings tell the signs apart (none for others)."""
+    from ..adapt import check_lines
+
+    check = (bundle.meta.get("adapted") or {}).get("check")
+    return check_lines(check) if check else []
 
 
 def vocabulary(base, signs) -> bool:

@@ -422,7 +422,8 @@ function showAdapt(a) {
   const text = {
     waiting: `waiting for another adaptation to finish… ${a.seconds}s`,
     running: `${a.phase}… ${a.seconds}s`,
-    done: `done in ${a.seconds}s: this page now uses your adapted model (${(a.labels || []).join(", ")})`,
+    done: `done in ${a.seconds}s: this page now uses your adapted model (${(a.labels || []).join(", ")})` +
+      (a.check && a.check.length ? ". " + a.check.join("; ") : ""),
     error: `adapting failed: ${a.phase}`,
   }[a.state] || "";
   $("adapt-status").textContent = text;

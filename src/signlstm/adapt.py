@@ -47,10 +47,10 @@ VIEW_SHIFTS = (-4, 4, 8, 12)
 # vocab_head's per-feature spreads are shrunk toward their mean as if this many more recordings said so: a few
 # recordings of two or three signs estimate 256 spreads badly (docs/vocabulary.md, "Few signs")
 SHRINK = 20
+CHECK_FOLDS = 5  # adapt_vocab's check of the shots: each recording named by a head fitted on the others (5 groups)
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
 # 1,000-odd of ../shared/data/other_signs made 'none' win over 6 % of the person's own signs), and the 'none'
 # output's prior lowered by this much more than the base's (model card, "Adapting before signing in a row").
-CHECK_FOLDS = 5  # adapt_vocab's check of the shots: each recording named by a head fitted on the others (5 groups)
 NEGATIVES_PER_WINDOW = 3
 NEGATIVES_BIAS = 1.0
 OTHER_SIGNS = "other_signs.npz"  # in a bundle folder: trunk features of other-sign recordings, for adapt's 'none'
@@ -596,7 +596,9 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     (:func:`base_signs`, e.g. the trunk's hello / thanks / iloveyou) that the data lacks are added from the
     recordings' features stored with the base (:func:`write_base_examples`). With ``shift_views``, the classifier
     also learns each support window as a sliding window sees it a few frames before and after (:data:`VIEW_SHIFTS`),
-    so a sign made in a row is named from more of the windows that overlap it.
+    so a sign made in a row is named from more of the windows that overlap it. Last, :func:`check_shots` names each
+    support recording by a head fitted without it; what it finds (:func:`look_alike`: the share named rightly, the
+    signs taken for each other) is the metadata's ``adapted.check`` and ``log``'s last lines.
     """
     import keras
 

@@ -87,3 +87,5 @@ def test_any_label_is_drawn_on_one_line_without_failing():
     assert (panel[y0:y1, x0:x1].min(axis=2) > 200).sum() > 20, "the label is not drawn"
     assert (panel[:y0 - 2, x0:x1] == render.PANEL_BGR).all(axis=2).mean() > 0.9, "a second line above the bar"
     assert unicode_text._font("/no/such/font.ttf", 18).getlength("ñ") > 0
+    # a combining mark is shaped with its letter, even where the letter's font lacks it (DejaVu Sans: U+0947)
+    assert len(unicode_text._runs("b\u0947")) == 1 and len(unicode_text._runs("ab")) == 1

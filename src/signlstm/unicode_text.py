@@ -64,9 +64,16 @@ def font_for(letter: str) -> str:
 
 
 def _runs(text: str) -> list[tuple[str, str]]:
-    """``text`` cut into (letters, font path) runs (a space in DejaVu Sans: a placeholder font would draw it)."""
+    """``text`` cut into (letters, font path) runs (a space in DejaVu Sans: a placeholder font would draw it; a
+    combining mark or a format character, such as a vowel sign or an emoji's variation selector, in its letter's
+    run, so that the two are shaped together)."""
+    import unicodedata
+
     runs: list[list[str]] = []
     for c in text:
+        if runs and unicodedata.category(c) in ("Mn", "Mc", "Me", "Cf"):
+            runs[-1][0] += c
+            continue
         path = font_for(c)
         if runs and runs[-1][1] == path:
             runs[-1][0] += c

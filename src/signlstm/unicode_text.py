@@ -4,7 +4,8 @@ OpenCV's built-in fonts hold ASCII only (``ñandú`` comes out as ``??and??``), 
 that is not ASCII here, with Pillow and a TrueType font: DejaVu Sans, which matplotlib ships (Latin, Greek,
 Cyrillic and more), or, for each letter it lacks, the first font installed on the machine that holds it
 (matplotlib's font list). Sizes follow OpenCV's: ``scale`` 1 is about as tall as ``cv2.FONT_HERSHEY_SIMPLEX`` at
-scale 1. Each (text, size, thickness) is rendered once and kept (a live view redraws the same labels every frame).
+scale 1. Each word is rendered once per size and thickness and kept (a live view redraws the same labels every
+frame).
 """
 from __future__ import annotations
 
@@ -100,14 +101,14 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-@lru_cache(maxsize=512)
-def _mask(text: str, px: int, stroke: int) -> tuple[np.ndarray, int, int]:
-    """``text`` rendered white on black (H, W) uint8, and the offset of its top-left corner from the baseline's
-    left end."""
+@lru_cache(maxsize=2048)
+def _mask(word: str, px: int, stroke: int) -> tuple[np.ndarray, int, int]:
+    """``word`` (printable, no space) rendered white on black (H, W) uint8, and the offset of its top-left corner
+    from the baseline's left end."""
     from PIL import Image, ImageDraw
 
     placed, x = [], 0.0
-    for letters, path in _runs(_printable(text)):
+    for letters, path in _runs(word):
         font = _font(path, px)
         left, top, right, bottom = font.getbbox(letters, anchor="ls", stroke_width=stroke)
         placed.append((letters, font, x, (x + left, top, x + right, bottom)))
@@ -123,25 +124,45 @@ def _mask(text: str, px: int, stroke: int) -> tuple[np.ndarray, int, int]:
     return np.asarray(im), x0, y0
 
 
+@lru_cache(maxsize=4096)
+def _advance(word: str, px: int) -> float:
+    """How far ``word`` moves the pen along the baseline."""
+    return sum(_font(path, px).getlength(t) for t, path in _runs(word))
+
+
+def _words(text: str) -> list[str]:
+    """``text``'s words, printable: each is rendered and measured once and kept, so a label with a number that
+    changes every frame (``ñandú 0.42``) costs a few cached pieces, not a new rendering."""
+    return _printable(text).split(" ")
+
+
 def width(text: str, scale: float, thickness: int = 1) -> int:
     """Pixels ``text`` takes along its baseline."""
     px = _size(scale)
-    runs = _runs(_printable(text))
-    return int(np.ceil(sum(_font(path, px).getlength(t) for t, path in runs))) + 2 * _stroke(thickness)
+    words = _words(text)
+    pen = sum(_advance(w, px) for w in words) + (len(words) - 1) * _advance(" ", px)
+    return int(np.ceil(pen)) + 2 * _stroke(thickness)
 
 
 def draw(image: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6, color=(255, 255, 255),
          thickness: int = 1) -> np.ndarray:
     """Draw ``text`` in place, its baseline starting at ``org`` (as ``cv2.putText``), in BGR ``color``."""
-    if not text:
-        return image
-    mask, left, top = _mask(text, _size(scale), _stroke(thickness))
+    px, stroke = _size(scale), _stroke(thickness)
+    pen, space = float(org[0]), _advance(" ", px)
+    for word in _words(text):
+        if word:
+            _blit(image, *_mask(word, px, stroke), (round(pen), org[1]), color)
+        pen += _advance(word, px) + space
+    return image
+
+
+def _blit(image: np.ndarray, mask: np.ndarray, left: int, top: int, org: tuple[int, int], color) -> None:
+    """Blend ``color`` into ``image`` through ``mask``, whose top-left corner is (``left``, ``top``) from ``org``."""
     x0, y0 = org[0] + left, org[1] + top
     h, w = image.shape[:2]
     ya, yb, xa, xb = max(0, y0), min(h, y0 + mask.shape[0]), max(0, x0), min(w, x0 + mask.shape[1])
     if ya >= yb or xa >= xb:
-        return image
+        return
     alpha = mask[ya - y0:yb - y0, xa - x0:xb - x0, None].astype(np.float32) / 255.0
     region = image[ya:yb, xa:xb].astype(np.float32)
     image[ya:yb, xa:xb] = (region * (1.0 - alpha) + np.asarray(color, np.float32) * alpha).round().astype(np.uint8)
-    return image

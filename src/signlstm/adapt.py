@@ -598,7 +598,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     also learns each support window as a sliding window sees it a few frames before and after (:data:`VIEW_SHIFTS`),
     so a sign made in a row is named from more of the windows that overlap it. Last, :func:`check_shots` names each
     support recording by a head fitted without it; what it finds (:func:`look_alike`: the share named rightly, the
-    signs taken for each other) is the metadata's ``adapted.check`` and ``log``'s last lines.
+    signs taken for each other) is the metadata's ``adapted.check`` (:func:`check_lines` puts it in words).
     """
     import keras
 
@@ -659,8 +659,6 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     })
     if log:
         log(f"adapted to {len(signs)} signs in {seconds:.1f} s on {len(support)} sequences (vocab)")
-        for line in check_lines(check):
-            log(line)
     return Bundle(model, meta)
 
 

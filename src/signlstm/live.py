@@ -139,6 +139,9 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     recent: deque = deque(maxlen=30)
     t0 = None
     frames = 0
+    last = None  # (frame index, picture, keypoints, probabilities, fps) of the newest frame drawn
+    pending = None  # its view, written to the video when the next frame comes or the input ends (a word the end
+    # of the input gives, see Recognizer.finish, is then drawn on the last frame)
     try:
         if window:
             from .window import Window
@@ -153,14 +156,16 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             frames += 1
             step = rec.update(keypoints)
             if step.word and on_word:
-                on_word({"time": round(now - t0, 3), "frame": index, "label": step.word,
-                         "prob": round(float(step.probs[step.top]), 4), "sentence": step.sentence})
+                on_word(_word_event(step, index, now - t0))
             if win or video or strips:
                 fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
                 canvas = image if image is not None else render.canvas()
                 view = render.annotate(canvas, keypoints, bundle.labels, step.probs, step.sentence, fps, threshold)
+                last = (index, canvas, keypoints, step.probs, fps)
                 if video:
-                    video.write(view)
+                    if pending is not None:
+                        video.write(pending)
+                    pending = view
                 if strips and step.probs is not None:  # frames with bars make the picture
                     strips.add(index, view, step.word is not None)
                 if win and not win.show(view):
@@ -183,7 +188,18 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         if win:
             win.close()
     elapsed = recent[-1] - t0 if frames > 1 else 0.0  # first to last frame, without start-up and shutdown
+    end = rec.finish()  # the input ended: the sign in progress may still get its word
+    if end.word:
+        if on_word:
+            on_word(_word_event(end, last[0] if last else end.frame, elapsed))
+        if last is not None:
+            index, canvas, keypoints, probs, fps = last
+            pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, fps, threshold)
+            if strips and probs is not None:
+                strips.add(index, pending, True)
     if video:
+        if pending is not None:
+            video.write(pending)
         video.finish()
     if strips and strips.samples:
         import cv2
@@ -192,6 +208,14 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         write_atomic(strip, lambda p: _write_png(cv2, p, picture))
     return {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
             "words": rec.words, "dropped": pipe.dropped}
+
+
+def _word_event(step, index: int, seconds: float) -> dict:
+    """What ``on_word`` gets for a word: ``time`` (seconds since the first frame), ``frame``, ``label``, ``prob``
+    (of the newest window), ``sentence``."""
+    prob = float(step.probs[step.top]) if step.probs is not None else None
+    return {"time": round(seconds, 3), "frame": index, "label": step.word,
+            "prob": None if prob is None else round(prob, 4), "sentence": step.sentence}
 
 
 def _write_png(cv2, path, picture):

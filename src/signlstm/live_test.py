@@ -119,6 +119,18 @@ def test_window_offscreen_and_quit_keys(clip_model, monkeypatch):
     win.close()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY is how Linux names a screen")
+def test_window_without_a_display_is_one_line_and_exit_2(clip_model, monkeypatch, capsys):
+    """No display and no SDL driver asked for: one line pointing at --headless (SDL's offscreen driver would run
+    the whole source with nothing on screen)."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(name, raising=False)
+    model, demo = clip_model
+    assert main(["live", "--model", str(model), "--source", str(demo)]) == 2
+    err = capsys.readouterr().err
+    assert "no display" in err and "--headless" in err and len(err.strip().splitlines()) == 1
+
+
 def test_unopenable_source_is_one_line_and_exit_2(clip_model, tmp_path, capsys):
     model, _ = clip_model
     (tmp_path / "broken.avi").write_bytes(b"RIFF" + b"\x00" * 500)
@@ -169,6 +181,19 @@ def test_shipped_model_emits_nothing_for_another_sign_or_an_empty_room(shared, t
         assert main(["live", "--source", str(source), "--headless"]) == 0
         summary = _lines(capsys.readouterr().out)[-1]
         assert summary["frames"] == frames and summary["words"] == []
+
+
+def test_a_clip_shorter_than_the_stream_rule_stability_still_gets_its_word(shared, tmp_path, capsys):
+    """The default stream rule wants 16 agreeing windows: a 39-frame clip has 10. Its end ends the sign, which gets
+    its word when every window agrees above the threshold; the annotated video's last frame shows it."""
+    clip = shared("media", "asl_iloveyou_rohan937.mp4")
+    out = tmp_path / "a.avi"
+    assert main(["live", "--source", str(clip), "--headless", "--out", str(out)]) == 0
+    lines = _lines(capsys.readouterr().out)
+    assert lines[-1]["words"] == ["iloveyou"] and lines[0]["frame"] == 38 and lines[0]["sentence"] == ["iloveyou"]
+    frames = read_frames(out)
+    white = [int((f[:40] > 200).all(-1).sum()) for f in frames]  # the banner's white text: the sentence
+    assert len(frames) == 39 and white[-1] > 100 and max(white[:-1]) < 10
 
 
 def test_shipped_model_reads_the_rohan937_clips(capsys):

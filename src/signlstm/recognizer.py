@@ -12,7 +12,10 @@ itself:
 - ``stream``: one word per sign made. A sign ends at a rest (no hand in view for ``rest`` frames: the window's
   frames are then shown to the model without their hands, so what was signed before the rest no longer counts) or
   at ``rearm`` rejected windows in a row (another sign, a movement); after either, the same word may come again.
-  Within one sign the word is not repeated.
+  Within one sign the word is not repeated. A sign that ends at a rest, or at the end of the input
+  (:meth:`Recognizer.finish`), before ``stability`` windows could see it, gets its word when every window since the
+  input began or the last rest agrees and the last passes ``threshold`` (a clip of one sign shorter than
+  ``seq_len + stability - 1`` frames is still named).
 - ``spot``: for a spotting model (the ``spotting`` recipe's, which says a sign as it ends and ``none`` elsewhere).
   A sign event is a run of windows whose best sign has a probability of at least ``onset``; its word is the sign with
   the most probability summed over the event so far, said once, on the first window where that sign's probability
@@ -125,6 +128,7 @@ class Recognizer:
         self.idle = 0  # frames in a row without a hand
         self.rejected = 0  # rejected windows in a row
         self.said: str | None = None  # the word of the sign in progress (stream rule)
+        self.last_probs: np.ndarray | None = None  # the newest window's probabilities
         self.event: np.ndarray | None = None  # spot rule: sign probabilities summed over the event in progress
         self.spoken = False  # spot rule: the event in progress has spoken (or may not)
         self.since = 1 << 30  # spot rule: windows since the last word
@@ -152,7 +156,10 @@ class Recognizer:
         step = Step(self.frames)
         self.frames += 1
         if self.rule == "stream":
-            self._boundaries(frame)
+            word = self._boundaries(frame)
+            if word is not None:  # the sign that just ended: the next one may say the same word again
+                self._say(step, word)
+                self.said = None
         if self._held < self.seq_len:
             step.sentence = list(self.sentence)
             return step, None
@@ -160,7 +167,7 @@ class Recognizer:
 
     def conclude(self, step: Step, probs: np.ndarray) -> Step:
         """The second half of :meth:`update`: the decision on the window's probabilities; maybe a word."""
-        step.probs = np.asarray(probs)
+        step.probs = self.last_probs = np.asarray(probs)
         if self.rule == "spot":
             word = self._spot(step.probs)
         else:
@@ -168,12 +175,33 @@ class Recognizer:
             self.recent.append(label)
             word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
         if word is not None:
-            self.sentence.append(word)
-            self.words.append(word)
-            self.said = word
-            step.word = word
+            self._say(step, word)
         step.sentence = list(self.sentence)
         return step
+
+    def finish(self) -> Step:
+        """The end of the input (a video or a keypoint file ran out): under the stream rule the sign in progress
+        ends here as at a rest, and may get its word (see the module's docstring). The step of the last frame."""
+        step = Step(max(self.frames - 1, 0), self.last_probs)
+        word = self._ended() if self.rule == "stream" else None
+        if word is not None:
+            self._say(step, word)
+        step.sentence = list(self.sentence)
+        return step
+
+    def _say(self, step: Step, word: str) -> None:
+        self.sentence.append(word)
+        self.words.append(word)
+        self.said = word
+        step.word = word
+
+    def _ended(self) -> str | None:
+        """Stream rule, at the end of a sign: its word if it got none yet, every window since the input began or the
+        last rest (fewer than ``stability``) agrees on a sign, and the last one's probability passes ``threshold``."""
+        if self.said is not None or not self.recent or len(set(self.recent)) != 1:
+            return None
+        label = self.recent[-1]
+        return label if label != self.reject and self.last_probs[self.labels.index(label)] > self.threshold else None
 
     def _append(self, frame: np.ndarray) -> None:
         if self._buf is None:
@@ -192,14 +220,18 @@ class Recognizer:
         buf[:len(frames)] = frames
         self._buf, self._end, self._held = buf, len(frames), len(frames)
 
-    def _boundaries(self, frame: np.ndarray) -> None:
-        """Stream rule: a rest of ``rest`` hand-less frames ends the sign and hides the hands of the frames before."""
+    def _boundaries(self, frame: np.ndarray) -> str | None:
+        """Stream rule: a rest of ``rest`` hand-less frames ends the sign (its word, if it gets one now: see
+        :meth:`_ended`) and hides the hands of the frames before."""
         # layout.hands_present for one frame: the two hand blocks are adjacent, a hand is there when any value is
         self.idle = 0 if frame[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop].any() else self.idle + 1
-        if self.idle == self.rest:
-            self._renew(layout.without_hands(self.window))
-            self.said = None
-            self.recent.clear()
+        if self.idle != self.rest:
+            return None
+        word = self._ended()
+        self._renew(layout.without_hands(self.window))
+        self.said = None
+        self.recent.clear()
+        return word
 
     def _spot(self, probs: np.ndarray) -> str | None:
         """Spot rule: the word this window says, if any (the event bookkeeping of the module's docstring)."""
@@ -237,5 +269,6 @@ class Recognizer:
         self._held = 0
         self.recent.clear()
         self.idle = self.rejected = 0
+        self.last_probs = None
         self.said = self.event = None
         self.spoken, self.since = False, 1 << 30

@@ -93,6 +93,25 @@ def test_stream_rule_says_a_sign_again_after_a_rest_and_once_within_a_sign():
     assert not seen[rest_end - 2].any()
 
 
+def test_stream_rule_names_a_sign_that_ends_before_stability_windows_saw_it():
+    """Stability 5, one-frame windows. A sign seen by 4 agreeing windows ends at a rest of 2 frames: its word comes
+    at the rest, and the next sign may say the same word again. At the end of the input, 3 agreeing windows get
+    theirs from finish(); windows that disagree, or the tutorial rule, get nothing."""
+    meta, classify = scripted(["a", "b", "none"], [0, 0, 0, 0, 2] + [0] * 7 + [0, 2], seq_len=1, reject="none")
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=5, rest=2)
+    frames = np.concatenate([hand_frames(3), hand_frames(2, False), hand_frames(7), hand_frames(2, False)])
+    steps = [rec.update(f) for f in frames]
+    assert [(s.frame, s.word) for s in steps if s.word] == [(4, "a"), (9, "a")]  # at the rest; then 5 agreeing
+    assert rec.finish().word is None  # that sign already has its word
+    for tops, rule, said in (([1, 1, 1], "stream", "b"), ([1, 0, 1], "stream", None), ([1, 1, 1], "tutorial", None)):
+        meta, classify = scripted(["a", "b", "none"], tops, seq_len=1, reject="none")
+        rec = Recognizer(Bundle(None, meta), classify=classify, rule=rule, stability=5, rest=2)
+        for f in hand_frames(3):
+            rec.update(f)
+        end = rec.finish()
+        assert (end.frame, end.word) == (2, said) and rec.words == ([said] if said else [])
+
+
 def test_stream_rule_rearms_after_rejected_windows_but_not_within_a_short_dip():
     tops = [0] * 5 + [2] * 4 + [0] * 5 + [2] * 6 + [0] * 5  # a, 4 rejected, a, 6 rejected, a
     meta, classify = scripted(["a", "b", "none"], tops, seq_len=1, reject="none")

@@ -6,6 +6,7 @@ which is how the tests drive it.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -17,12 +18,19 @@ class Window:
 
     def __init__(self, title: str = "signlstm"):
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        asked = os.environ.get("SDL_VIDEODRIVER")  # a driver the user chose (the tests' "dummy") is theirs to use
+        if not asked and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                                   or os.environ.get("WAYLAND_DISPLAY")):
+            raise SignlstmError("cannot open a window: no display (DISPLAY is not set); run with --headless")
         pygame = optional("pygame", "window", "the window (or run with --headless)")
         try:
             pygame.display.init()
             pygame.display.set_caption(title)
         except pygame.error as e:
             raise SignlstmError(f"cannot open a window ({e}); run with --headless") from None
+        if not asked and pygame.display.get_driver() in ("offscreen", "dummy"):  # SDL found no screen: nothing shows
+            pygame.display.quit()
+            raise SignlstmError("cannot open a window: no display; run with --headless")
         self.pg, self.screen, self.open = pygame, None, True
 
     def show(self, frame: np.ndarray) -> bool:

@@ -113,6 +113,9 @@ def _feed(recognizer, frames) -> list[tuple[int, str]]:
         step = recognizer.update(f)
         if step.word:
             out.append((step.frame, step.word))
+    step = recognizer.finish()  # the end of the stream, as `live` ends a video or a keypoint file
+    if step.word:
+        out.append((step.frame, step.word))
     return out
 
 

@@ -145,6 +145,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
     if data.seq_len != base.seq_len:
         raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
+    _check_someone(data)
     support = data.subset(choose_shots(data, shots, seed))
     labels = output_labels(base, support)
     reject = base.reject_label
@@ -254,6 +255,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
             "timeline": {k: round(v, 2) for k, v in tick.items()},
         },
         "versions": library_versions(),
+        "training": {**(base.meta.get("training") or {}), "groups": seen_people(base, support)},
     })
     if reject:
         meta["reject_label"] = reject
@@ -550,9 +552,13 @@ def _store(bundle_dir, name: str, **arrays) -> None:
     write_atomic(Path(bundle_dir) / name, save)
 
 
-def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray] | None:
+def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: int | None = None,
+            text: tuple[str, ...] = (), what: str = "features") -> dict[str, np.ndarray] | None:
     """The arrays of ``base``'s ``name`` file (written by :func:`_store`), or None when the bundle has none. ``shapes``:
-    array -> what it holds, one letter per dimension; declared sizes are checked before anything is read."""
+    array -> what it holds, one name per dimension; a dimension named in several arrays has one size in all of them,
+    and ``features`` is ``width`` values (the trunk's) unless there are no rows. Arrays in ``text`` hold names, the
+    others finite numbers (``what``: what the features are, for messages). Declared sizes and types are checked
+    before anything is read; a file that breaks any of this is :class:`BadInput` naming it."""
     from . import limits
     from .errors import BadInput
 
@@ -560,29 +566,101 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]]) -> dict
     if path is None or not path.is_file():
         return None
     members = limits.npz_members(path)
+    sizes: dict[str, tuple[str, int]] = {}
     for key, dims in shapes.items():
         if key not in members or len(members[key].header.shape) != len(dims):
             raise BadInput(path, f"holds no ({', '.join(dims)}) array {key}")
-        limits.check_declared(path, key, members[key].header.shape, members[key].header.dtype, limits.MODEL_LIMIT)
-    with np.load(path, allow_pickle=False) as z:
-        return {key: z[key] for key in shapes}
+        header = members[key].header
+        limits.check_declared(path, key, header.shape, header.dtype, limits.MODEL_LIMIT)
+        if header.dtype.kind not in ("US" if key in text else "fiu"):
+            raise BadInput(path, f"{key} holds {header.dtype} values, not {'names' if key in text else 'numbers'}")
+        for dim, n in zip(dims, header.shape):
+            first = sizes.setdefault(dim, (key, n))
+            if first[1] != n:
+                raise BadInput(path, f"{key} has {n} {dim} but {first[0]} has {first[1]}")
+    rows = sizes[next(iter(shapes.values()))[0]][1]
+    empty = [dim for dim, (_, n) in sizes.items() if n == 0]
+    if rows and empty:
+        raise BadInput(path, f"holds {rows} recordings but no {empty[0]}")
+    if width is not None and "features" in sizes and rows and sizes["features"][1] != width:
+        raise BadInput(path, f"its {what} have {sizes['features'][1]} values each, the model's trunk gives {width}: "
+                             "write them again for this model")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {key: z[key] for key in shapes}
+    except (OSError, ValueError, EOFError) as e:
+        why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise BadInput(path, f"not a readable .npz file ({why})") from None
+    for key, a in arrays.items():
+        if key not in text and not np.isfinite(a).all():
+            raise BadInput(path, f"{key} holds {int((~np.isfinite(a)).sum()):,} values that are not finite numbers "
+                                 "(NaN or infinity)")
+    return arrays
+
+
+def trunk_width(base: Bundle) -> int:
+    """The number of trunk features of ``base`` (the width where :func:`split_model` cuts it)."""
+    return int(split_model(base.model)[1].shape[-1])
 
 
 def _stored_other_signs(base: Bundle) -> np.ndarray | None:
     """The other-sign features stored with ``base`` (:func:`write_other_signs`), float32, or None."""
-    stored = _stored(base, OTHER_SIGNS, {"F": ("recordings", "copies", "features")})
+    stored = _stored(base, OTHER_SIGNS, {"F": ("recordings", "copies", "features")}, width=trunk_width(base),
+                     what="other-sign features")
     return None if stored is None else stored["F"].astype(np.float32)
 
 
 def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
     """The stored features and labels of the base's signs not in ``skip`` (see :func:`write_base_examples`)."""
-    stored = _stored(base, BASE_EXAMPLES, {"F": ("recordings", "features"), "labels": ("recordings",)})
+    from .errors import BadInput
+
+    width = trunk_width(base)
+    stored = _stored(base, BASE_EXAMPLES, {"F": ("recordings", "features"), "labels": ("recordings",)}, width=width,
+                     text=("labels",), what="sign features")
     if stored is None:
         raise SignlstmError(f"cannot keep the base's signs: {base.path or 'the base'} holds no recordings of them "
                             f"({BASE_EXAMPLES}); add recordings of the signs you want to --data instead")
-    F, labels = stored["F"].astype(np.float32), stored["labels"].astype(str)
+    F, labels = stored["F"].astype(np.float32).reshape(-1, width), stored["labels"].astype(str)
+    unknown = sorted(set(labels.tolist()) - set(base_signs(base)))
+    if unknown:
+        raise BadInput(Path(base.path) / BASE_EXAMPLES, f"labels name {len(unknown)} sign(s) that are not the model's "
+                                                        f"own ({', '.join(map(repr, unknown[:5]))})")
     keep = ~np.isin(labels, list(skip))
     return F[keep], labels[keep]
+
+
+def _data_name(data: Dataset) -> str:
+    """The file or folder ``data`` was read from, for a message (several: their common folder)."""
+    import os
+
+    files = sorted({str(s).split("#")[0] for s in data.sources})
+    if len(files) == 1:
+        return files[0]
+    try:
+        return os.path.commonpath(files) or "the data"
+    except ValueError:
+        return "the data"
+
+
+def _check_someone(data: Dataset) -> None:
+    """:class:`BadInput` naming ``data`` when every value of every sequence is zero: no person in any frame."""
+    from .datasets import no_person
+    from .errors import BadInput
+
+    if len(data) and no_person(data.frames).all():
+        raise BadInput(_data_name(data), f"no person in any frame of its {len(data)} sequence(s) (every value is "
+                                         "zero): nothing to adapt to")
+
+
+def check_radius(radius) -> float:
+    """``radius`` as a float; :class:`SignlstmError` naming ``--radius`` unless it is a finite number above 0."""
+    try:
+        r = float(radius)
+    except (TypeError, ValueError):
+        r = float("nan")
+    if isinstance(radius, bool) or not (np.isfinite(r) and r > 0):
+        raise SignlstmError(f"--radius must be a finite number above 0, got {radius!r}")
+    return r
 
 
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
@@ -605,8 +683,10 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     from .models.architectures import build_openset_model
 
     t0 = time.time()
+    check_radius(radius)
     if data.seq_len != base.seq_len:
         raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
+    _check_someone(data)
     support = data.subset(choose_shots(data, shots, seed))
     support = support.subset(support.labels != NONE)
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
@@ -656,10 +736,18 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "timeline": {k: round(v, 2) for k, v in tick.items()},
         },
         "versions": library_versions(),
+        "training": {"groups": seen_people(base, support)},
     })
     if log:
         log(f"adapted to {len(signs)} signs in {seconds:.1f} s on {len(support)} sequences (vocab)")
     return Bundle(model, meta)
+
+
+def seen_people(base: Bundle, data: Dataset | None = None) -> list[str]:
+    """The people whose recordings shaped a model adapted from ``base`` to ``data``: ``base``'s ``training.groups``
+    and ``data``'s own (an adapted bundle's ``training.groups``, which ``evaluate`` and ``judge`` read)."""
+    people = set((base.meta.get("training") or {}).get("groups") or [])
+    return sorted(people | (set() if data is None else {str(g) for g in np.unique(data.groups)}))
 
 
 def check_lines(check: dict) -> list[str]:

@@ -295,6 +295,19 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
     assert "to meet ñandú" in meta["labels"]
 
 
+def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mixed(shared, tmp_path, capsys):
+    """The shipped trunk was trained on o05's and o07's recordings: adapting to them says so (its check flatters),
+    says two people's signs are taught as one vocabulary, and the bundle names them in ``training.groups`` (which
+    ``evaluate`` marks ``(in training)``)."""
+    files = [str(shared("data", "vocab", f"{p}.npz")) for p in ("o05", "o07")]
+    assert main(["adapt", "--vocabulary", "--data", *files, "--shots", "2", "--out", str(tmp_path / "both")]) == 0
+    err = capsys.readouterr().err
+    assert "was trained on recordings of o05, o07" in err
+    assert "the data holds 2 people's recordings (o05, o07)" in err
+    groups = json.loads((tmp_path / "both" / "signlstm.json").read_text())["training"]["groups"]
+    assert {"o05", "o07", "s02"} <= set(groups)
+
+
 def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
     """``adapt --vocabulary`` names each recording by a model fitted without it: one sign recorded under two names
     (o07's ``hello``, 5 recordings as ``hi`` and 5 as ``hey``) is what it finds alike, beside signs it tells apart;
@@ -388,3 +401,182 @@ def test_lda_covariance_is_scikit_learns_shrinkage_lda():
     y = np.array([d.actions.index(a) for a in d.labels[idx]])
     ref = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z, y).covariance_
     np.testing.assert_allclose(_lda_covariance(Z, y), ref, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------------------------------- bad input
+
+@pytest.fixture(scope="module")
+def s23_few():
+    """Three recordings of each of s23's signs (a person the shipped trunk never saw)."""
+    d = load_npz(shared_path("data", "vocab", "s23.npz"))
+    return d.subset(choose_shots(d, 3, 0))
+
+
+def _trunk_copy(tmp_path, **examples):
+    """A copy of the shipped trunk whose ``examples.npz`` holds ``examples`` (defaults: the shipped arrays)."""
+    import shutil
+
+    from signlstm.adapt import BASE_EXAMPLES, TRUNK_MODEL
+
+    folder = tmp_path / "trunk"
+    shutil.copytree(TRUNK_MODEL, folder)
+    with np.load(folder / BASE_EXAMPLES) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(examples)
+    np.savez_compressed(folder / BASE_EXAMPLES, **arrays)
+    return folder
+
+
+def _shipped_examples():
+    from signlstm.adapt import BASE_EXAMPLES, TRUNK_MODEL
+
+    with np.load(TRUNK_MODEL / BASE_EXAMPLES) as z:
+        return z["F"], z["labels"]
+
+
+def _with_nan(F, at=(3, 7)):
+    F = F.copy()
+    F[at] = np.nan
+    return F
+
+
+@pytest.mark.parametrize("case,problem", [
+    ("narrow", "its sign features have 10 values each, the model's trunk gives 256"),
+    ("fewer labels", "labels has 57 recordings but F has 60"),
+    ("nan", "F holds 1 values that are not finite numbers"),
+    ("inf", "F holds 1 values that are not finite numbers"),
+    ("unknown sign", "labels name 1 sign(s) that are not the model's own ('o04/ball')"),
+    ("numbers as labels", "labels holds int64 values, not names"),
+])
+def test_bad_stored_examples_of_the_base_signs_are_bad_input_naming_the_file(tmp_path, s23_few, case, problem):
+    """``--keep-base-actions`` reads ``examples.npz`` beside the base: features of another width or another count
+    than the labels were a ValueError / IndexError traceback, NaN or infinite features made a model answering NaN."""
+    from signlstm.adapt import BASE_EXAMPLES, adapt_vocab
+    from signlstm.errors import BadInput
+
+    F, labels = _shipped_examples()
+    inf = F.copy()
+    inf[3, 7] = np.inf
+    bad = {"narrow": {"F": F[:, :10]}, "fewer labels": {"labels": labels[:57]}, "nan": {"F": _with_nan(F)},
+           "inf": {"F": inf}, "unknown sign": {"labels": np.where(np.arange(len(labels)) == 4, "o04/ball", labels)},
+           "numbers as labels": {"labels": np.arange(len(labels))}}[case]
+    folder = _trunk_copy(tmp_path, **bad)
+    with pytest.raises(BadInput) as e:
+        adapt_vocab(load_bundle(folder), s23_few, keep_base_actions=True)
+    assert e.value.path == str(folder / BASE_EXAMPLES) and e.value.problem.startswith(problem), str(e.value)
+
+
+def test_the_command_says_in_one_line_that_stored_examples_are_not_numbers_and_writes_nothing(tmp_path, capsys):
+    F, _ = _shipped_examples()
+    folder = _trunk_copy(tmp_path, F=_with_nan(F))
+    out = tmp_path / "mine"
+    assert main(["adapt", "--vocabulary", "--keep-base-actions", "--model", str(folder), "--data",
+                 str(shared_path("data", "vocab", "s23.npz")), "--shots", "3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("signlstm")]  # after a note on who the trunk saw
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0] == (f"signlstm adapt: error: {folder / 'examples.npz'}: F holds 1 values that are not finite "
+                        "numbers (NaN or infinity)")
+    assert not out.exists()
+    # the same copy with the shipped features keeps the trunk's thanks (s23's own signs but it): what was refused
+    # was the NaN
+    from signlstm.adapt import adapt_vocab
+
+    d = load_npz(shared_path("data", "vocab", "s23.npz"))
+    d = d.subset(d.labels != "thanks")
+    d.actions = [a for a in d.actions if a != "thanks"]
+    kept = adapt_vocab(load_bundle(_trunk_copy(tmp_path / "again", F=F)), d, shots=3, keep_base_actions=True)
+    assert kept.meta["adapted"]["kept_base_actions"] == ["thanks"]
+    assert np.isfinite(kept.predict(d.X[:20])).all()
+
+
+def test_stored_other_sign_features_that_are_not_numbers_are_bad_input_naming_the_file(base, tmp_path):
+    """A NaN in the other-sign features stored with the base made ``adapt`` write a model whose every probability
+    was NaN."""
+    import shutil
+
+    from signlstm.adapt import OTHER_SIGNS, write_other_signs
+    from signlstm.datasets import load
+    from signlstm.errors import BadInput
+
+    base, who = base
+    folder = tmp_path / "base"
+    shutil.copytree(base.path, folder)
+    if not (folder / OTHER_SIGNS).exists():
+        write_other_signs(folder, load([shared_path("data", "other_signs", "o04.npz")]), n=20)
+    with np.load(folder / OTHER_SIGNS) as z:
+        F = z["F"].copy()
+    F[2, 0, 5] = np.nan
+    np.savez_compressed(folder / OTHER_SIGNS, F=F)
+    with pytest.raises(BadInput) as e:
+        adapt(load_bundle(folder), signer(who), shots=3, seed=0)
+    assert e.value.path == str(folder / OTHER_SIGNS) and "F holds 1 values that are not finite numbers" in str(e.value)
+    np.savez_compressed(folder / OTHER_SIGNS, F=F[:, :0])  # recordings without any copy
+    with pytest.raises(BadInput, match="holds .* recordings but no copies"):
+        adapt(load_bundle(folder), signer(who), shots=3, seed=0)
+
+
+@pytest.mark.parametrize("radius", [float("nan"), 0.0, -1.0, float("inf")])
+def test_a_radius_that_is_not_a_finite_number_above_0_is_refused(s23_few, radius):
+    """``--radius nan`` wrote a model whose every probability was NaN; 0 answered none for everything."""
+    from signlstm.adapt import TRUNK_MODEL, adapt_vocab
+
+    with pytest.raises(SignlstmError, match=r"--radius must be a finite number above 0, got "):
+        adapt_vocab(load_bundle(TRUNK_MODEL), s23_few, radius=radius)
+
+
+def test_radius_nan_is_one_line_in_adapt_and_judge_vocab(tmp_path, capsys):
+    import shutil
+
+    from signlstm.adapt import TRUNK_MODEL
+
+    data = str(shared_path("data", "vocab", "s23.npz"))
+    assert main(["adapt", "--vocabulary", "--radius", "nan", "--data", data, "--out", str(tmp_path / "m")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
+    assert err == ["signlstm adapt: error: --radius must be a finite number above 0, got nan"]
+    assert not (tmp_path / "m").exists()
+    # judge vocab fits with adapt_vocab: a trunk for s23 (the shipped one, said not to have seen s23)
+    shutil.copytree(TRUNK_MODEL, tmp_path / "trunks" / "s23")
+    meta = json.loads((tmp_path / "trunks" / "s23" / "signlstm.json").read_text())
+    meta["training"]["groups"].remove("s23")
+    (tmp_path / "trunks" / "s23" / "signlstm.json").write_text(json.dumps(meta))
+    assert main(["judge", "vocab", "--data", data, "--trunks", str(tmp_path / "trunks"), "--radius", "nan",
+                 "--workers", "1", "--shots", "5", "--seeds", "0", "--tutorial-shots", "--streams", "0",
+                 "--adapt-runs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "signlstm judge vocab: error: --radius must be a finite number above 0, got nan" in err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def nobody(tmp_path):
+    """Six of s02's sequences (two of each sign, labels kept) with every value zero: no person in any frame."""
+    with np.load(shared_path("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    idx = np.r_[0:2, 30:32, 60:62]
+    arrays = {k: v[idx] for k, v in arrays.items()}
+    arrays["X"] = np.zeros_like(arrays["X"])
+    path = tmp_path / "nobody.npz"
+    np.savez_compressed(path, **arrays)
+    assert set(load_npz(path).labels) == {"hello", "thanks", "iloveyou"}
+    return path
+
+
+@pytest.mark.parametrize("vocabulary", [False, True])
+def test_data_with_no_person_in_any_frame_is_refused(base, nobody, tmp_path, capsys, vocabulary):
+    """Both methods wrote a model from empty frames (every value zero): now one line naming the data."""
+    from signlstm.adapt import TRUNK_MODEL, adapt_vocab
+    from signlstm.errors import BadInput
+
+    base, _ = base
+    data = load_npz(nobody)
+    with pytest.raises(BadInput) as e:
+        adapt_vocab(load_bundle(TRUNK_MODEL), data) if vocabulary else adapt(base, data)
+    assert e.value.path == str(nobody) and "no person in any frame of its 6 sequence(s)" in e.value.problem
+    out = tmp_path / "m"
+    argv = ["adapt", "--data", str(nobody), "--out", str(out)]
+    assert main(argv + (["--vocabulary"] if vocabulary else ["--model", str(base.path)])) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("signlstm")]
+    assert len(lines) == 1 and f"{nobody}: no person in any frame" in lines[0] and "Traceback" not in err, err
+    assert not out.exists()

@@ -51,3 +51,42 @@ def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, probl
         f.write_bytes(content)
     with pytest.raises(BadInput, match=problem):
         read_actions_file(f)
+
+
+@pytest.mark.parametrize("args, problem", [(["--actions", "hello/x"], "'hello/x' cannot be a folder name"),
+                                           (["--actions", "hello", "--pause", "-3"], "--pause must be at least 0"),
+                                           (["--actions", "hello", "--model", "m"], "--model goes with --then-adapt")])
+def test_bad_collect_arguments_are_refused_before_anything_opens(tmp_path, args, problem, capsys):
+    """Checked before the source is opened or a folder made: one line, exit 2, --data untouched."""
+    assert main(["collect", *args, "--data", str(tmp_path / "d"), "--source", str(tmp_path / "none.mp4"),
+                 "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("text, problem", [("hello\nnone\n", "line 2: 'none' is the answer for anything"),
+                                           ("x" * 300 + "\n", "300 bytes long")])
+def test_actions_file_names_that_cannot_be_signs_are_refused(tmp_path, text, problem):
+    f = tmp_path / "signs.txt"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput, match=problem):
+        read_actions_file(f)
+
+
+def test_a_line_separator_inside_a_name_does_not_split_it(tmp_path):
+    f = tmp_path / "signs.txt"
+    f.write_text("good\u2028morning\r\nhi\n", encoding="utf-8")
+    assert read_actions_file(f) == ["good\u2028morning", "hi"]
+
+
+def test_then_adapt_is_checked_before_recording(tmp_path, capsys):
+    """A window length the model cannot read, or an output folder that is not a model: refused before the source
+    is opened (the source here does not exist; the error is about --then-adapt)."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine")
+    for extra, problem in ((["--length", "20", "--then-adapt", str(tmp_path / "m")], "--length 30"),
+                           (["--then-adapt", str(tmp_path / "notes")], "a folder that is not a model")):
+        assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source",
+                     str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
+        assert problem in capsys.readouterr().err
+    assert (tmp_path / "notes" / "a.txt").read_text() == "mine"

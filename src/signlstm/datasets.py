@@ -185,7 +185,7 @@ def concat(parts: list[Dataset], actions: list[str] | None = None) -> Dataset:
 
 def no_person(X: np.ndarray) -> np.ndarray:
     """True per sequence of ``X`` (N, T, F) where every value is zero: no person in any frame."""
-    return ~np.any(X.reshape(len(X), -1) != 0, axis=1)
+    return ~np.any(X != 0, axis=tuple(range(1, X.ndim)))
 
 
 def describe_skipped(skipped) -> str:
@@ -203,30 +203,61 @@ def _shape_problem(shape) -> str:
             f"not MediaPipe Holistic's 1662-value layout")
 
 
-def read_frame(path: str | Path) -> np.ndarray:
-    """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect. Its header is read
-    first: a file declaring another shape is refused without reading its data."""
-    path = Path(path)
+def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
+    """The ``.npy`` header of the keypoint file ``path`` (open as ``f`` at its start): :class:`BadInput` for a Git LFS
+    pointer, a file that is not an ``.npy`` array, or a header that cannot be read."""
+    if f.read(len(_LFS_MAGIC)).startswith(_LFS_MAGIC):
+        raise BadInput(path, "a Git LFS pointer, not keypoint data (run `git lfs pull` in the source repository)")
+    f.seek(0)
     try:
-        with open(path, "rb") as f:
-            if f.read(len(_LFS_MAGIC)).startswith(_LFS_MAGIC):
-                raise BadInput(path, "a Git LFS pointer, not keypoint data (run `git lfs pull` in the source repository)")
-            f.seek(0)
-            header = limits.read_npy_header(f, path)
-            if len(header.shape) != 1 or header.shape[0] != layout.FRAME_SIZE:
-                raise BadInput(path, _shape_problem(header.shape))
-            if header.dtype.kind != "f":
-                raise BadInput(path, f"frame has dtype {header.dtype}, expected floating point")
-            data = f.read(header.nbytes)
+        return limits.read_npy_header(f, path)
     except BadInput as e:
         if e.problem.startswith("not an .npy array"):
             raise BadInput(path, "not an .npy file") from None
         raise
+
+
+def _read_keypoints(path: str | Path, frames_axis: bool) -> np.ndarray:
+    """The keypoint array of one ``.npy`` file, checked: its header is read first, and a file declaring another
+    layout, a non-float dtype, more than :func:`limits.memory_budget` or more than it holds is refused without
+    reading its data. ``frames_axis``: (T, 1662) frames (a (1662,) file is one frame), else one (1662,) frame."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            header = _keypoint_header(f, path)
+            shape = header.shape
+            if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and len(shape) != 1):
+                raise BadInput(path, _shape_problem(shape))
+            if len(shape) > 2:
+                raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {layout.FRAME_SIZE})")
+            if frames_axis and 0 in shape:
+                raise BadInput(path, f"holds no frames (shape {shape})")
+            if header.dtype.kind != "f":
+                raise BadInput(path, f"frame has dtype {header.dtype}, expected floating point")
+            if frames_axis:
+                limits.check_declared(path, "the keypoint file", shape, np.float32, limits.memory_budget())
+            data = f.read(header.nbytes)
     except OSError as e:
         raise BadInput(path, f"unreadable .npy ({e})") from None
     if len(data) < header.nbytes:
-        raise BadInput(path, f"truncated: holds {len(data)} of the {header.nbytes} bytes of a {header.describe()} frame")
-    return check_frames(path, np.frombuffer(data, header.dtype), single=True)
+        what = "frame" if not frames_axis else "keypoint array"
+        raise BadInput(path, f"truncated: holds {len(data)} of the {header.nbytes} bytes of a {header.describe()} {what}")
+    arr = np.frombuffer(data, header.dtype)
+    if frames_axis:
+        arr = arr.reshape(shape, order="F" if header.fortran else "C").reshape(-1, layout.FRAME_SIZE)
+    return check_frames(path, arr, single=not frames_axis)
+
+
+def read_frame(path: str | Path) -> np.ndarray:
+    """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect. Its header is read
+    first: a file declaring another shape is refused without reading its data."""
+    return _read_keypoints(path, frames_axis=False)
+
+
+def read_keypoint_file(path: str | Path) -> np.ndarray:
+    """A saved keypoint stream (``np.save`` of (T, 1662) frames; a (1662,) file is one frame): (T, 1662) float32,
+    or :class:`BadInput` naming the defect (the header is checked before any data is read, as :func:`read_frame`)."""
+    return _read_keypoints(path, frames_axis=True)
 
 
 def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:
@@ -513,6 +544,16 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
     return data
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot, nothing, more
+    than 255 bytes), else None."""
+    if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
+        return "cannot be a folder name (no /, \\, leading dot or NUL)"
+    if len(name.encode("utf-8")) > 255:
+        return f"is {len(name.encode('utf-8'))} bytes long; a folder name holds at most 255"
+    return None
+
+
 class SequenceWriter:
     """Write sequences in the tutorial layout, each one whole or not at all.
 
@@ -533,6 +574,8 @@ class SequenceWriter:
         frames = np.asarray(frames)
         if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
             raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
+        if name_problem(action):
+            raise SignlstmError(f"action '{action[:40]}' {name_problem(action)}")
         folder = self.root / action
         folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))

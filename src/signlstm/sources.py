@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import layout
 from .errors import BadInput, SignlstmError
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -136,7 +135,7 @@ def is_keypoint_file(spec) -> bool:
 
 def load_keypoints(path) -> np.ndarray:
     """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from .datasets import check_frames, read_frame
+    from .datasets import read_frame, read_keypoint_file
 
     p = Path(path)
     if not p.exists():
@@ -146,15 +145,7 @@ def load_keypoints(path) -> np.ndarray:
         if not files or [n for n, _ in files] != list(range(len(files))):
             raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
         return np.stack([read_frame(f) for _, f in files])
-    try:
-        arr = np.load(p, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
-        raise BadInput(p, f"unreadable .npy ({e})") from None
-    if arr.ndim == 1:
-        arr = arr[None]
-    if arr.ndim != 2:
-        raise BadInput(p, f"keypoints have shape {arr.shape}, expected (frames, {layout.FRAME_SIZE})")
-    return check_frames(p, arr)
+    return read_keypoint_file(p)
 
 
 class KeypointReplay(Source):

@@ -99,3 +99,31 @@ def test_bad_keypoint_files_are_named(shared, tmp_path):
         load_keypoints(shared("data", "bad_inputs", "shape126_handsonly.npy"))
     with pytest.raises(BadInput, match="no such keypoint file"):
         load_keypoints(tmp_path / "missing.npy")
+    with pytest.raises(BadInput, match="git_lfs_pointer.npy: a Git LFS pointer"):
+        load_keypoints(shared("data", "bad_inputs", "git_lfs_pointer.npy"))
+
+
+def test_keypoint_file_header_is_checked_before_its_data(tmp_path):
+    """A stream file is refused from its header: more than memory allows, fewer bytes than declared, integers; a
+    Fortran-ordered file reads as the same frames."""
+    import struct
+
+    frames = np.random.default_rng(0).random((40, 1662), dtype=np.float32)
+    np.save(tmp_path / "c.npy", frames)
+    np.save(tmp_path / "f.npy", np.asfortranarray(frames))
+    assert np.array_equal(load_keypoints(tmp_path / "f.npy"), frames)
+    whole = (tmp_path / "c.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(BadInput, match="truncated: holds"):
+        load_keypoints(tmp_path / "cut.npy")
+    text = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 1662), }"
+    text += " " * (63 - (11 + len(text)) % 64) + "\n"
+    (tmp_path / "huge.npy").write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode() + bytes(64))
+    with pytest.raises(BadInput, match=r"declares shape \(1000000000, 1662\) float32 = 6.6 TB, more than"):
+        load_keypoints(tmp_path / "huge.npy")
+    np.save(tmp_path / "empty.npy", frames[:0])
+    with pytest.raises(BadInput, match=r"holds no frames \(shape \(0, 1662\)\)"):
+        load_keypoints(tmp_path / "empty.npy")
+    np.save(tmp_path / "int.npy", frames.astype(np.int32))
+    with pytest.raises(BadInput, match="dtype int32, expected floating point"):
+        load_keypoints(tmp_path / "int.npy")

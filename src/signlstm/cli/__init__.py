@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..errors import SignlstmError
@@ -39,6 +40,14 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"signlstm {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`... | head`): nothing more to say, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit would fail
+        return 1
+    except OSError as e:  # the machine's answer about a path (not writable, a folder, too long...): one line
+        if e.filename is None:
+            raise
+        print(f"signlstm {name}: error: {e.filename}: {e.strerror or e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

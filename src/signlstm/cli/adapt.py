@@ -46,6 +46,10 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     if keep_base_actions and method != "vocab":
         raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
                             "that --data has recordings of)")
+    from ..files import check_folder_out
+    from ..models.bundle import META_FILE
+
+    check_folder_out(out, META_FILE)
     use_compilation_cache()
     if method == "vocab":  # the base is a trunk: the data's actions are new signs, not its labels
         from ..models.bundle import load_bundle
@@ -60,6 +64,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     else:
         bundle = adapt(base, data, shots=shots, seed=seed, method=method,
                        negatives=load_negatives(negatives, base.seq_len))
+    _notes(base, data, method)
     save_bundle(bundle.model, bundle.meta, out)
     a = bundle.meta["adapted"]
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
@@ -72,3 +77,22 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
         print("\n".join(check_lines(a["check"])))
     return bundle
+
+
+def _notes(base, data, method) -> None:
+    """What the user should know about their data before the fit: people the base already saw (the check and any
+    figure on them flatter it), and several people's recordings taught as one vocabulary."""
+    import sys
+
+    import numpy as np
+
+    from ..adapt import seen_people
+
+    people = sorted({str(g) for g in np.unique(data.groups)})
+    seen = sorted(set(people) & set(seen_people(base)))
+    if seen:
+        print(f"note: {base.path or 'the base'} was trained on recordings of {', '.join(seen)}: figures on them "
+              "(the check below included) flatter it", file=sys.stderr)
+    if method == "vocab" and len(people) > 1:
+        print(f"note: the data holds {len(people)} people's recordings ({', '.join(people)}); a sign name two of them "
+              "use is taught as one sign", file=sys.stderr)

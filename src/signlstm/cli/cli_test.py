@@ -95,6 +95,8 @@ def test_predict_json_lines(trained, shared, capsys):
 
 
 def test_summary_and_exports(trained, tmp_path, capsys):
+    from signlstm.conftest import shared_path
+
     out, b = trained
     assert main(["summary", "--model", str(out)]) == 0
     assert f"parameters: {b.model.count_params():,}" in capsys.readouterr().out
@@ -102,6 +104,16 @@ def test_summary_and_exports(trained, tmp_path, capsys):
         assert main(["export", "--model", str(out), "--format", fmt, "--out", str(tmp_path / name)]) == 0
         assert (tmp_path / name).stat().st_size > 0
     assert json.loads((tmp_path / "a.json").read_text())["class_name"] in ("Functional", "Sequential")
+    # the exported .h5 (signlstm's own layers inside) loads back as --model in a fresh process (where nothing has
+    # imported those layers yet) and answers as the bundle does
+    from signlstm.datasets import load_npz
+
+    data = shared_path("data", "signers", "s02.npz")
+    run = subprocess.run([sys.executable, "-m", "signlstm", "predict", "--model", str(tmp_path / "a.h5"), "--actions",
+                          *b.labels, "--data", str(data), "--json"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    probs = np.array([list(json.loads(line)["probs"].values()) for line in run.stdout.splitlines()])
+    assert np.allclose(probs, b.predict(load_npz(data).X), atol=1e-3)
 
 
 def test_untrained_legacy_model_warns(shared, capsys):
@@ -134,6 +146,14 @@ def test_truncated_sequence_via_evaluate(shared, capsys):
     assert "truncated sequence" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_skip_bad_with_nothing_left_is_one_line(command, shared, capsys):
+    """Every sequence skipped: one line saying so, exit 2 (was a reshape traceback)."""
+    assert main([command, "--data", str(shared("data", "bad_inputs", "truncated_sequence")), "--skip-bad"]) == 2
+    err = capsys.readouterr().err
+    assert "no usable sequence (1 skipped)" in err and "Traceback" not in err
+
+
 def test_skip_bad_trains_on_the_rest(tmp_path, shared, capsys):
     root = tmp_path / "MP_Data"
     for action in ("hello", "thanks"):
@@ -145,3 +165,63 @@ def test_skip_bad_trains_on_the_rest(tmp_path, shared, capsys):
     err = capsys.readouterr().err
     assert "skipped 1 bad sequence(s)" in err and "frame has shape (99,)" in err
     assert json.loads((tmp_path / "m" / "signlstm.json").read_text())["training"]["sequences"] == 5
+
+
+def test_output_cut_short_by_its_reader_is_no_traceback(shared):
+    """`signlstm predict ... | head -1`: the pipe closes after one line; the command stops without a traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "predict", "--data", str(shared("data", "signers")),
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does: the rest (2,007 lines, far more than a pipe holds) has nowhere to go
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 1
+    assert json.loads(first)["index"] == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_outputs_that_would_replace_data_or_cannot_be_written_are_one_line(shared, tmp_path, capsys):
+    """`--out` naming the data folder itself (or any folder that is not a model, or a file) is refused before any
+    work and the data stays; a file output the machine refuses names the path asked for, not a temp file."""
+    data = tmp_path / "MP_Data"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), data / "hello" / "0")
+    shutil.copytree(shared("data", "MP_Data_renotte", "thanks", "30"), data / "thanks" / "0")
+    before = sorted(p.relative_to(data) for p in data.rglob("*"))
+    (tmp_path / "notes.txt").write_text("mine")
+    for argv in (["adapt", "--vocabulary", "--data", str(data), "--out", str(data)],
+                 ["train", "--data", str(data), "--out", str(data), "--epochs", "1"],
+                 ["adapt", "--data", str(data), "--out", str(tmp_path / "notes.txt")],
+                 ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "0"],
+                 ["export", "--format", "json", "--out", str(tmp_path / "notes.txt" / "a.json")],
+                 ["export", "--format", "json", "--out", str(data)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and ".tmp" not in err, err
+    assert sorted(p.relative_to(data) for p in data.rglob("*")) == before
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "m").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("label", ["../x", "a/../../x", "..", "x" * 300])
+def test_extract_refuses_a_label_that_is_not_one_folder_name(shared, tmp_path, label, capsys):
+    assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--label", label,
+                 "--data", str(tmp_path / "d" / "MP_Data")]) == 2
+    err = capsys.readouterr().err
+    assert ("300 bytes long; a folder name holds at most 255" if len(label) > 255 else "cannot be a folder name") in err
+    assert not (tmp_path / "d").exists()
+
+
+def test_evaluate_says_which_actions_of_the_data_it_does_not_score(shared, capsys):
+    """o07's 35 signs include hello: scored alone, with a note naming the rest; o05 has none of the model's signs."""
+    assert main(["evaluate", "--data", str(shared("data", "vocab", "o07.npz"))]) == 0
+    out = capsys.readouterr()
+    assert "not scored, the data's action(s) the model does not know: a, b, bye" in out.err
+    assert "on 30 sequences" in out.out
+    assert main(["evaluate", "--data", str(shared("data", "vocab", "o05.npz"))]) == 2
+    assert "no sequence of the model's actions (hello, thanks, iloveyou, none) in the data" in capsys.readouterr().err
+
+
+def test_train_on_data_without_a_person_is_refused(shared, tmp_path, capsys):
+    real = np.load(shared("data", "signers", "s02.npz"))
+    keep = np.r_[0:4, 30:34]
+    np.savez(tmp_path / "empty.npz", X=np.zeros_like(real["X"][keep]), y=real["y"][keep], seq=real["seq"][keep])
+    assert main(["train", "--data", str(tmp_path / "empty.npz"), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+    assert "no person in any frame" in capsys.readouterr().err and not (tmp_path / "m").exists()

@@ -18,18 +18,40 @@ def register(sub):
                    help="seconds of 'STARTING COLLECTION' before each sequence (default 2; not recorded)")
     p.add_argument("--headless", action="store_true", help="no window; print each saved sequence")
     p.add_argument("--then-adapt", metavar="MODEL_DIR",
-                   help="right after recording, adapt --model (default: the shipped one) to every sequence in --data "
-                        "and write your own model to MODEL_DIR (see `signlstm adapt`)")
-    p.add_argument("--model", metavar="M", help="with --then-adapt: the model to start from (default: the shipped one)")
+                   help="right after recording, adapt to every sequence in --data and write your own model to "
+                        "MODEL_DIR: with --actions-file a vocabulary of those signs only (as `signlstm adapt "
+                        "--vocabulary`, from the shipped trunk), with --actions the shipped model adapted to you (as "
+                        "`signlstm adapt`)")
+    p.add_argument("--model", metavar="M", help="with --then-adapt: the model to start from (default: the shipped "
+                                                "trunk with --actions-file, the shipped model with --actions)")
     p.set_defaults(run=run)
 
 
 def run(args):
+    from ..datasets import name_problem
     from ..errors import SignlstmError
     from ..recorder import collect
 
     if args.sequences < 1 or args.length < 1:
         raise SignlstmError("--sequences and --length must be at least 1")
+    if args.pause < 0:
+        raise SignlstmError(f"--pause must be at least 0 seconds, got {args.pause}")
+    if args.model and not args.then_adapt:
+        raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")
+    for name in args.actions or ():
+        if name_problem(name):
+            raise SignlstmError(f"--actions: '{_shown(name)}' {name_problem(name)}")
+    if args.then_adapt:  # what adapting will need, checked before anything is recorded
+        from ..files import check_folder_out
+        from ..models.bundle import META_FILE, read_meta
+
+        check_folder_out(args.then_adapt, META_FILE)
+        from pathlib import Path
+
+        wanted = read_meta(args.model)["seq_len"] if args.model and Path(args.model).is_dir() else layout.SEQ_LEN
+        if args.length != wanted:
+            raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
+                                f"--length {wanted}")
     if args.actions_file:
         args.actions = read_actions_file(args.actions_file)
         counts = remaining(args.actions, args.sequences, args.data)
@@ -64,6 +86,7 @@ def read_actions_file(path) -> list[str]:
     A name no folder can have (``/``, a NUL, ``.`` or ``..``) or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
+    from ..datasets import NONE, name_problem
     from ..errors import BadInput
 
     try:
@@ -73,17 +96,24 @@ def read_actions_file(path) -> list[str]:
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     names = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):  # not splitlines: a name may hold U+2028 or U+0085
         name = line.strip()
         if not name or name.startswith("#"):
             continue
-        if "/" in name or "\\" in name or "\0" in name or name.startswith("."):
-            raise BadInput(path, f"line {n}: '{name}' cannot be a folder name (no /, \\, leading dot or NUL)")
+        if name_problem(name):
+            raise BadInput(path, f"line {n}: '{_shown(name)}' {name_problem(name)}")
+        if name == NONE:
+            raise BadInput(path, f"line {n}: '{NONE}' is the answer for anything that is not one of your signs, "
+                                 "not a sign to record")
         if name not in names:
             names.append(name)
     if not names:
         raise BadInput(path, "no sign names (one per line)")
     return names
+
+
+def _shown(name: str, most: int = 40) -> str:
+    return name if len(name) <= most else name[:most] + "..."
 
 
 def remaining(actions, sequences: int, data) -> dict[str, int]:

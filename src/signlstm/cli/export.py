@@ -26,8 +26,22 @@ def run(args):
     elif args.format == "json":
         write_text(out, bundle.model.to_json())
     else:
-        write_atomic(out, lambda p: bundle.model.save(p + ".h5") or Path(p + ".h5").replace(p))
+        if out.suffix.lower() not in (".h5", ".hdf5"):  # `--model` reads .h5 files by their suffix
+            out = out.with_name(out.name + ".h5")
+        write_atomic(out, lambda p: _save_h5(bundle.model, p))
     print(f"wrote {out}")
+
+
+def _save_h5(model, tmp):
+    import absl.logging  # Keras warns through absl that .h5 is a legacy format: the tutorial's is what was asked
+
+    level = absl.logging.get_verbosity()
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    try:
+        model.save(tmp + ".h5")
+    finally:
+        absl.logging.set_verbosity(level)
+    Path(tmp + ".h5").replace(tmp)
 
 
 def _save_weights(model, tmp):

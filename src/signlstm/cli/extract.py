@@ -25,7 +25,7 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..datasets import SequenceWriter
+    from ..datasets import SequenceWriter, name_problem
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, to_sequences
     from ..files import write_atomic
@@ -34,6 +34,10 @@ def run(args):
         raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
     if args.data and not args.label:
         raise SignlstmError("--data needs --label ACTION (the action the videos show)")
+    if args.data and name_problem(args.label):
+        raise SignlstmError(f"--label '{args.label[:40]}' {name_problem(args.label)}")
+    if args.length < 1 or (args.stride is not None and args.stride < 1):
+        raise SignlstmError(f"--length and --stride must be at least 1, got {args.length} and {args.stride}")
     videos, skipped = find_videos(args.videos)
     writer = SequenceWriter(args.data) if args.data else None
     frames, written, used = [], 0, 0

@@ -38,11 +38,14 @@ def run(args):
         raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
     if bool(args.certfile) != bool(args.keyfile):
         raise SignlstmError("--certfile and --keyfile go together")
-    from ..web.server import holistic_dir
+    from ..web.server import check_listen, check_tls, holistic_dir
 
     if args.holistic and holistic_dir(args.holistic) is None:
         raise SignlstmError(f"{args.holistic}: no holistic.js there (the folder of the npm package @mediapipe/holistic)")
     recognizer_options.check_rule(args)
+    if args.certfile:
+        check_tls(args.certfile, args.keyfile)  # before the model loads (seconds), not as uvicorn's traceback after
+    check_listen(args.host, args.port)  # before "serving ... on" is printed
     bundle = common.open_model(args, front=True)
     from .. import adapt
 
@@ -51,7 +54,8 @@ def run(args):
                     max_clients=args.max_clients, data=args.data, models=args.models, rule=args.rule,
                     rest=args.rest, rearm=args.rearm, onset=args.onset, refractory=args.refractory)
     scheme = "https" if args.certfile else "http"
-    shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
+    shown = "localhost" if args.host in ("127.0.0.1", "localhost") else \
+        f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address is bracketed in a URL
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",
           flush=True)
     serve(engine, args.host, args.port, args.certfile, args.keyfile, holistic=args.holistic)

@@ -13,4 +13,5 @@ def run(args):
     bundle = common.open_model(args)
     bundle.model.summary(print_fn=lambda line, **_: print(line))
     print(f"parameters: {bundle.model.count_params():,}")
-    print(f"labels: {' '.join(bundle.labels)}   sequence length: {bundle.seq_len}   arch: {bundle.meta.get('arch')}")
+    names = ", ".join(repr(a) if any(c.isspace() or c == "," for c in a) else a for a in bundle.labels)
+    print(f"labels ({len(bundle.labels)}): {names}   sequence length: {bundle.seq_len}   arch: {bundle.meta.get('arch')}")

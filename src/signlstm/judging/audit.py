@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import layout
 from ..datasets import Dataset
-from ..errors import BadInput, optional
+from ..errors import BadInput, SignlstmError, optional
 from ..fixes import key as _key
 
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
@@ -92,6 +92,18 @@ def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
     return np.concatenate(feats, 1).astype(np.float32)
 
 
+def check_splits(data: Dataset, n_splits: int | None = None) -> None:
+    """Refuse, in one line, data of fewer than 2 signers or ``n_splits`` folds it cannot make (fewer than 2, or more
+    than it has signers): before any feature is computed."""
+    people = sorted(set(data.groups.tolist()))
+    if len(people) < 2:
+        raise BadInput(",".join(people) or "the data",
+                       "the audit needs recordings of at least 2 signers (it predicts each signer from the others)")
+    if n_splits is not None and not 2 <= n_splits <= len(people):
+        raise SignlstmError(f"cannot make {n_splits} signer-grouped folds of the data's {len(people)} signers "
+                            f"(--splits takes 2..{len(people)})")
+
+
 def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C: float = 1.0,
                       train_y: np.ndarray | None = None) -> np.ndarray:
     """Signer-grouped out-of-fold class probabilities (N, len(actions)) from a logistic regression on
@@ -102,12 +114,9 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    check_splits(data, n_splits)
     F = pooled_features(data.X) if feats is None else feats
     y, groups = (data.y if train_y is None else np.asarray(train_y)), data.groups
-    n_groups = len(set(groups.tolist()))
-    if n_groups < 2:
-        raise BadInput(",".join(sorted(set(groups.tolist()))),
-                       "the audit needs recordings of at least 2 signers (it predicts each signer from the others)")
     cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
     probs = np.zeros((len(data), len(data.actions)))
     for tr, te in cv.split(F, y, groups):
@@ -182,6 +191,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     backed it up (two open hands labelled iloveyou by both) is found too. A later round's fix of a sequence replaces
     an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
     recorded."""
+    check_splits(data, n_splits)
     F = pooled_features(data.X) if feats is None else feats
     result = run_audit(data, out_of_fold_probs(data, n_splits, F))
     for _ in range(rounds - 1):

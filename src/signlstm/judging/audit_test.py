@@ -76,3 +76,27 @@ def test_bad_fixes_file_is_a_named_error(tmp_path):
     p.write_text("source,label,action,new_label,reason\nx.npz#1,hello,rename,thanks,?\n")
     with pytest.raises(BadInput, match="rename"):
         fixes.read_fixes(p)
+
+
+def test_audit_refuses_folds_it_cannot_make_in_one_line_before_any_work(shared, tmp_path, capsys, monkeypatch):
+    """``--splits`` below 2 or above the number of signers (and ``--length`` below 1) are one line, exit 2, before the
+    features are computed and before any fixes file is written."""
+    from ..cli import main
+
+    def no_features(*a, **k):
+        raise AssertionError("features computed before the options were checked")
+
+    monkeypatch.setattr(audit, "pooled_features", no_features)
+    two = [str(shared("data", "signers", "s02.npz")), str(shared("data", "signers", "s03.npz"))]
+    out = tmp_path / "fixes.csv"
+    for argv, said in ((["--splits", "0"], "--splits must be at least 2"), (["--splits", "1"], "--splits"),
+                       (["--splits", "3"], "3 signer-grouped folds of the data's 2 signers"),
+                       (["--length", "0"], "--length must be at least 1")):
+        assert main(["audit", "--data", *two, "--out", str(out), *argv]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and err.startswith("signlstm audit: error: "), err
+        assert said in err and "Traceback" not in err, err
+    assert not out.exists()
+    data = load(two)
+    with pytest.raises(audit.SignlstmError, match=r"2\.\.2"):  # the library says the same
+        audit.out_of_fold_probs(data, n_splits=5, feats=np.zeros((len(data), 43)))

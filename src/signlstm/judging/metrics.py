@@ -79,7 +79,9 @@ def evaluate(bundle: Bundle, data) -> dict:
             groups.append(c.groups[keep])
     if not pred:
         raise SignlstmError(f"no person in any frame of the {seen} sequence(s) of {', '.join(sorted(empty)) or 'the data'}"
-                            " (every value is zero): nothing to score" if seen else "no sequences to score")
+                            " (every value is zero): nothing to score" if seen else
+                            f"no sequence of the model's actions ({', '.join(bundle.labels)}) in the data: nothing to "
+                            "score")
     result = score(np.concatenate(true), np.concatenate(pred), np.concatenate(groups), bundle.labels)
     result["no_person"] = {"sequences": sum(empty.values()), "per_signer": empty}
     result["skipped"] = [list(s) for s in skipped]

@@ -38,18 +38,97 @@ def person(path) -> str:
     return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
 
 
-def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None) -> dict[str, Path]:
+def person_paths(paths) -> list[Path]:
+    """One path per person behind data paths: each ``.npz`` of a folder of them, an ``MP_Data`` folder whole (its
+    name is the person, as :func:`signlstm.datasets.load` names its group), a file as it is. (Not
+    :func:`~signlstm.judging.folds.data_files`, which lists an ``MP_Data`` tree's every frame file: for hashing.)"""
+    out = []
+    for p in map(Path, paths or []):
+        packed = sorted(p.glob("*.npz")) if p.is_dir() else []
+        out += packed or [p]
+    return out
+
+
+def check_folders(paths, option: str) -> None:
+    """Refuse an empty folder among ``paths`` (one line naming it and ``option``): it holds no one's recordings."""
+    from ..errors import BadInput
+
+    for p in map(Path, paths or []):
+        if p.is_dir() and not any(not q.name.startswith(".") for q in p.iterdir()):
+            raise BadInput(p, f"an empty folder: no recordings ({option} takes packed .npz files, one per person, "
+                              "folders of them, or MP_Data folders)")
+
+
+def check_trunk_inputs(vocab, others=(), signers=(), held_out: str | None = None) -> list[str]:
+    """What :func:`train_trunk` reads, checked before it trains: every path's header (no empty folder, no defective
+    file, one sequence length), and ``held_out`` one of the people in them. Returns the people, sorted."""
+    from ..datasets import open_sources
+    from ..errors import SignlstmError
+
+    for option, paths in (("--data", vocab), ("--negatives", others), ("--signers", signers)):
+        check_folders(paths, option)
+    open_sources([*vocab, *others, *signers])
+    people = sorted({person(f) for f in person_paths([*vocab, *others, *signers])})
+    if held_out is not None and held_out not in people:
+        shown = ", ".join(people[:30]) + (f", ... ({len(people)} people)" if len(people) > 30 else "")
+        raise SignlstmError(f"--held-out {held_out}: no such person in the data (people: {shown})")
+    if held_out is not None and people == [held_out]:
+        raise SignlstmError(f"--held-out {held_out}: the only person in the data; that leaves no one to train on")
+    return people
+
+
+def sign_counts(path) -> dict[str, int]:
+    """Recordings per sign of a packed person file (its ``y`` and ``actions`` only; ``X`` is not read)."""
+    from ..datasets import SIGNER_LABELS
+
+    with np.load(path, allow_pickle=False) as z:
+        y = z["y"]
+        names = [str(a) for a in z["actions"]] if "actions" in z.files else list(SIGNER_LABELS)
+    ids, n = np.unique(y, return_counts=True)
+    return {names[int(i)]: int(c) for i, c in zip(ids, n)}
+
+
+def split_problem(counts: dict[str, int], shots, seeds, signs: int | None = None) -> str | None:
+    """Why a person with ``counts`` recordings per sign cannot be judged (None: they can): every draw of
+    :func:`split_signs` must leave at least 2 signs taught and 1 never taught, and for every K of ``shots`` a taught
+    sign must have a recording beyond its K shots to test on."""
+    held = f"{sum(counts.values())} recording(s) of {len(counts)} sign(s)"
+    need = 3 if signs is None else max(2, signs) + 1
+    if len(counts) < need:
+        why = "2 taught and 1 never taught" if signs is None else f"--signs {signs} taught and 1 never taught"
+        return f"{held}; judge vocab needs at least {need} signs with recordings ({why})"
+    for seed in seeds:
+        taught, _ = split_signs(list(counts), seed, count=signs)
+        most = max(counts[a] for a in taught)
+        for k in sorted(shots):
+            if most <= k:
+                return (f"{held}; the signs taught at seed {seed} have at most {most} recording(s) each: K = {k} "
+                        f"shots leave none to test on (a taught sign needs more than K recordings)")
+    return None
+
+
+def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, shots=None, seeds=None,
+                 signs: int | None = None) -> dict[str, Path]:
     """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first
     (:func:`~signlstm.judging.folds.check_person_files`; the trunks' ``others`` and ``signers`` files too), before any
-    trunk is trained; with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too, and with
-    ``trunk`` (one trunk for everyone), that it never saw any of them."""
+    trunk is trained; with ``shots`` and ``seeds``, that each person has the signs and recordings every split needs
+    (:func:`split_problem`); with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too,
+    and with ``trunk`` (one trunk for everyone), that it never saw any of them."""
     from ..datasets import open_sources
     from ..errors import BadInput
 
+    check_folders(vocab, "--data")
     check_person_files(vocab, "judge vocab")
     if others or signers:
-        open_sources([*others, *signers])
+        check_folders(others, "--negatives")
+        check_folders(signers, "--signers")
+        open_sources([*vocab, *others, *signers])  # each file, and one sequence length for the trunks' training set
     files = {person(f): f for f in data_files(vocab)}
+    if shots is not None and seeds is not None:
+        for f in files.values():
+            problem = split_problem(sign_counts(f), shots, seeds, signs)
+            if problem:
+                raise BadInput(f, problem)
     if trunk_folder:
         missing = [p for p in files if not (Path(trunk_folder) / p / "signlstm.json").exists()]
         if missing:
@@ -68,7 +147,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
     ``held_out``."""
     from ..datasets import Dataset, concat, load, training_set
 
-    vocab_files, other_files = data_files(vocab), data_files(others)
+    vocab_files, other_files = person_paths(vocab), person_paths(others)
     own = {person(f) for f in vocab_files}
     parts = []
     for f in vocab_files + [f for f in other_files if person(f) not in own]:
@@ -78,7 +157,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
         labels = np.array([f"{g}/{a}" for g, a in zip(d.groups, d.labels)])
         parts.append(Dataset(d.X, labels, d.groups, d.sources, sorted(set(labels.tolist()))))
     rng = np.random.default_rng(seed)
-    for f in data_files(signers):
+    for f in person_paths(signers):
         if person(f) == held_out or person(f) in own:  # a vocabulary file already has that person's signs
             continue
         d = load([f])
@@ -257,7 +336,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     from ..adapt import RADIUS
 
     t0, load0 = time.time(), _load()
-    files = person_files(vocab, others, signers, trunk_folder, trunk)
+    files = person_files(vocab, others, signers, trunk_folder, trunk, shots, seeds, signs)
     if trunk:
         bases = {p: Path(trunk) for p in files}
     elif trunk_folder:
@@ -353,7 +432,7 @@ def summary(res: dict) -> dict:
         per = {}
         for p in people:
             rp = [r for r in rows if r["person"] == p]
-            per[p] = {m: float(np.nanmean([r[m] for r in rp])) for m in ("acc", "known_none", "rejected")}
+            per[p] = {m: _nanmean([r[m] for r in rp]) for m in ("acc", "known_none", "rejected")}
             per[p]["seconds"] = float(np.median([r["seconds"] for r in rp]))
             per[p]["signs"] = rp[0]["signs"]
             tut = [r["tutorial_acc"] for r in rp if "tutorial_acc" in r]

@@ -147,3 +147,105 @@ def test_the_shipped_trunk_judges_only_people_it_never_saw(tmp_path, capsys):
     assert res["trunks"] == {"newcomer": str(TRUNK_MODEL)} and not (tmp_path / "cache").exists()
     (row,) = res["rows"]
     assert (row["person"], row["signs"], row["untaught"]) == ("newcomer", 6, 2)
+
+
+def _mp_data(root, actions=("hello", "thanks"), seqs=(30, 31)):
+    """A small tutorial MP_Data folder: ``seqs`` of ``actions`` copied from ../shared's MP_Data_renotte."""
+    import shutil
+
+    for a in actions:
+        for n in seqs:
+            shutil.copytree(shared_path("data", "MP_Data_renotte", a, str(n)), root / a / str(n))
+    return root
+
+
+def test_an_mp_data_folder_is_one_person_in_a_trunks_training_set(tmp_path):
+    """An MP_Data folder given as --negatives, --signers or --data is one person (the folder's name), not each of its
+    frame files (which were refused as 'a single frame file')."""
+    mp = _mp_data(tmp_path / "mp")
+    s23 = shared_path("data", "vocab", "s23.npz")
+    d = vocab.trunk_set([s23], [mp], [], held_out=None)
+    assert {"mp/hello", "mp/thanks", "none"} <= set(d.actions) and int((d.labels == "mp/hello").sum()) == 2
+    assert set(d.groups.tolist()) >= {"mp", "s23"}
+    d = vocab.trunk_set([s23], [mp], [mp], held_out="mp")  # held out: nothing of it, under either option
+    assert "mp" not in set(d.groups.tolist()) and not any(a.startswith("mp/") for a in d.actions)
+    d = vocab.trunk_set([mp], [], [s23], held_out=None, per_sign=1)
+    assert {"mp/hello", "mp/thanks", "hello"} <= set(d.actions)
+    assert vocab.check_trunk_inputs([s23], [mp], [], held_out="mp") == ["mp", "s23"]
+    assert vocab.person_paths([mp, shared_path("data", "signers")])[:2] == [mp, shared_path("data", "signers",
+                                                                                             "renotte.npz")]
+
+
+def test_trunk_refuses_no_epochs_empty_folders_and_an_unknown_held_out_person_before_training(tmp_path, capsys):
+    from signlstm.cli import main
+
+    s23, empty, out = str(shared_path("data", "vocab", "s23.npz")), tmp_path / "empty", tmp_path / "t"
+    empty.mkdir()
+    for argv, said in ((["--epochs", "0"], "--epochs must be at least 1"), (["--seed", "-1"], "--seed"),
+                       (["--signers", str(empty)], f"{empty}: an empty folder"),
+                       (["--negatives", str(empty)], f"{empty}: an empty folder"),
+                       (["--held-out", "nobody"], "--held-out nobody: no such person in the data (people: s23)"),
+                       (["--held-out", "s23"], "leaves no one to train on")):
+        assert main(["trunk", "--data", s23, "--out", str(out), *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.strip().splitlines() == [err.strip()] and said in err and "Traceback" not in err, err
+        assert not out.exists()
+
+
+def test_judge_vocab_refuses_options_it_cannot_use_before_anything_else(tmp_path, capsys):
+    """--cells (no consistent-gesture cells here: it was silently ignored) and every numeric option out of range are
+    one line before any file is read (a missing trunk folder would be named otherwise) and before the bar."""
+    from signlstm.cli import main
+
+    good = str(shared_path("data", "vocab", "s23.npz"))
+    for bad in (["--cells", str(shared_path("data", "signers", "cells.json"))], ["--shots", "3", "0"],
+                ["--seeds", "-1"], ["--tutorial-shots", "0"], ["--tutorial-epochs", "0"], ["--epochs", "0"],
+                ["--adapt-runs", "-1"], ["--streams", "-2"], ["--radii", "0"], ["--workers", "-1"]):
+        assert main(["judge", "vocab", "--data", good, "--trunks", str(tmp_path / "trunks"), *bad]) == 2, bad
+        err = capsys.readouterr().err
+        assert err.strip().splitlines() == [err.strip()] and err.startswith(f"signlstm judge vocab: error: {bad[0]}")
+        assert "people" not in err and "no trunk bundle" not in err, err
+    import contextlib
+    import io
+
+    from signlstm.cli import build_parser
+
+    help_text = io.StringIO()
+    with contextlib.redirect_stdout(help_text), contextlib.suppress(SystemExit):
+        build_parser().parse_args(["judge", "vocab", "--help"])
+    assert "--cells" not in help_text.getvalue() and "--shots" in help_text.getvalue()
+
+
+def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, recwarn):
+    """A person file of 4 recordings: too few signs for a taught/untaught split, or too few recordings to test after
+    K shots, is one line naming the file, before any trunk (it used to run and print '-' with numpy warnings)."""
+    from signlstm.cli import main
+
+    src = np.load(shared_path("data", "vocab", "s23.npz"))
+    y = src["y"]
+    for name, idx, said in (("two_signs", [*np.flatnonzero(y == 0)[:2], *np.flatnonzero(y == 1)[:2]],
+                             "4 recording(s) of 2 sign(s); judge vocab needs at least 3 signs"),
+                            ("one_each", [np.flatnonzero(y == a)[0] for a in range(4)],
+                             "at most 1 recording(s) each: K = 1 shots leave none to test on")):
+        f = tmp_path / f"{name}.npz"
+        np.savez(f, X=src["X"][idx], y=y[idx], seq=src["seq"][idx], actions=src["actions"])
+        assert main(["judge", "vocab", "--data", str(f), "--trunks", str(tmp_path / "trunks"), "--shots", "1",
+                     "--seeds", "0"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"signlstm judge vocab: error: {f}: ") and len(err.strip().splitlines()) == 1, err
+        assert said in err, err
+        assert "no trunk bundle" not in err and "people" not in err
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    counts = vocab.sign_counts(shared_path("data", "vocab", "s23.npz"))
+    assert len(counts) == 8 and set(counts.values()) == {30}
+    assert vocab.split_problem(counts, vocab.SHOTS, vocab.SEEDS) is None
+    assert "--signs 8 taught" in vocab.split_problem(counts, [3], [0], signs=8)
+    assert "K = 30" in vocab.split_problem(counts, [3, 30], [0])
+    # a person's figures without any untaught sign give no numpy warnings: NaN shown as '-'
+    import warnings
+
+    row = {"person": "p", "seed": 0, "k": 1, "signs": 2, "untaught": 0, "test": 2, "acc": 1.0, "known_none": 0.0,
+           "rejected": float("nan"), "seconds": 1.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(vocab.summary({"shots": [1], "rows": [row]})[1]["people"]["p"]["rejected"])

@@ -173,15 +173,23 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
 
 
 def save_bundle(model, meta: dict, out: str | Path) -> Path:
-    """Write ``model.keras`` + ``signlstm.json`` to ``out`` in one rename."""
+    """Write ``model.keras`` + ``signlstm.json`` to ``out`` in one rename. Only an absent or empty folder, or an
+    earlier bundle, is replaced (:func:`signlstm.files.check_folder_out`); a path the machine refuses is
+    :class:`BadInput` naming ``out``."""
+    from ..files import check_folder_out
+
     out = Path(out)
+    check_folder_out(out, META_FILE)
     meta = dict(meta)
     meta.setdefault("format", "signlstm-bundle/1")
     meta.setdefault("layout", {"name": layout.LAYOUT_NAME, "frame_size": layout.FRAME_SIZE,
                                "parts": {p.name: [p.start, p.stop] for p in layout.PARTS}})
     meta.setdefault("versions", library_versions())
     meta["parameters"] = int(model.count_params())
-    tmp = _atomic_dir(out)
+    try:
+        tmp = _atomic_dir(out)
+    except OSError as e:
+        raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
     try:
         model.save(tmp / MODEL_FILE)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
@@ -225,7 +233,51 @@ def read_meta(path: str | Path) -> dict:
     seq_len = meta.get("seq_len")
     if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= MAX_SEQ_LEN):
         raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {MAX_SEQ_LEN}")
+    problem = _field_problem(meta)
+    if problem:
+        raise BadInput(meta_file, problem)
     return meta
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field_problem(meta: dict) -> str | None:
+    """What is wrong with the optional fields of a bundle's metadata that the code reads, or None: each must have
+    the type (and value) the code expects when present (``rule`` and ``reject_label`` may be null)."""
+    parts = [p.name for p in layout.PARTS]
+    training = meta.get("training")
+    if "training" in meta and not isinstance(training, dict):
+        return f"'training' {_short(training)} is not an object"
+    groups = (training or {}).get("groups")
+    if groups is not None and not (isinstance(groups, list) and all(isinstance(g, str) for g in groups)):
+        return f"'training.groups' {_short(groups)} is not a list of names"
+    if "parts_read" in meta:
+        read = meta["parts_read"]
+        if not (isinstance(read, list) and read and all(isinstance(p, str) for p in read)):
+            return f"'parts_read' {_short(read)} is not a list of part names ({', '.join(parts)})"
+        unknown = [p for p in read if p not in parts]
+        if unknown:
+            return f"'parts_read' names unknown part(s) {', '.join(map(repr, unknown))} (known: {', '.join(parts)})"
+    if "reject_bias" in meta:
+        bias = meta["reject_bias"]
+        if not (isinstance(bias, (int, float)) and not isinstance(bias, bool) and np.isfinite(bias)):
+            return f"'reject_bias' {_short(bias)} is not a number"
+    reject = meta.get("reject_label")
+    if reject is not None and reject not in meta["labels"]:
+        return f"'reject_label' {_short(reject)} is not one of its labels"
+    for key in ("rule", "arch"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            return f"'{key}' {_short(meta[key])} is not a name"
+    if "adapted" in meta:
+        adapted = meta["adapted"]
+        if not isinstance(adapted, dict):
+            return f"'adapted' {_short(adapted)} is not an object"
+        if adapted.get("check") is not None and not isinstance(adapted["check"], dict):
+            return f"'adapted.check' {_short(adapted['check'])} is not an object"
+    return None
 
 
 def front_model(rule: str | None = None) -> Path:

@@ -80,3 +80,75 @@ def test_trained_legacy_model_is_not_flagged(shared):
 def test_h5_without_actions_asks_for_them(shared):
     with pytest.raises(BadInput, match="--actions"):
         bundle.load_bundle(shared("data", "legacy_models", "Atulkoirala__action.h5"))
+
+
+def _shipped_with(tmp_path, **fields):
+    """A copy of the shipped default bundle whose ``signlstm.json`` has ``fields`` set (None: removed)."""
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(bundle.DEFAULT_MODEL, folder)
+    meta = json.loads((folder / bundle.META_FILE).read_text())
+    for key, value in fields.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    (folder / bundle.META_FILE).write_text(json.dumps(meta))
+    return folder
+
+
+BAD_FIELDS = [
+    ({"training": "x"}, "'training' 'x' is not an object"),
+    ({"training": {"groups": 5}}, "'training.groups' 5 is not a list of names"),
+    ({"parts_read": 5}, "'parts_read' 5 is not a list of part names"),
+    ({"parts_read": "pose"}, "'parts_read' 'pose' is not a list of part names"),
+    ({"parts_read": ["pose", "bogus"]}, "'parts_read' names unknown part(s) 'bogus'"),
+    ({"reject_bias": "x"}, "'reject_bias' 'x' is not a number"),
+    ({"reject_label": "zzz"}, "'reject_label' 'zzz' is not one of its labels"),
+    ({"reject_label": 5}, "'reject_label' 5 is not one of its labels"),
+    ({"rule": 5}, "'rule' 5 is not a name"),
+    ({"arch": {"a": 1}}, "'arch' {'a': 1} is not a name"),
+    ({"adapted": "x"}, "'adapted' 'x' is not an object"),
+]
+
+
+@pytest.mark.parametrize("fields,problem", BAD_FIELDS, ids=[str(f) for f, _ in BAD_FIELDS])
+def test_a_wrongly_typed_metadata_field_is_bad_input_naming_the_json(tmp_path, fields, problem):
+    folder = _shipped_with(tmp_path, **fields)
+    with pytest.raises(BadInput) as e:
+        bundle.load_bundle(folder)
+    assert e.value.path == str(folder / bundle.META_FILE) and e.value.problem.startswith(problem)
+    assert "\n" not in str(e.value)
+
+
+def test_the_metadata_of_every_shipped_bundle_passes_the_checks(tmp_path):
+    for folder in (bundle.DEFAULT_MODEL, bundle.SPOTTING_MODEL, bundle.DEFAULT_MODEL.parent / "trunk"):
+        meta = bundle.read_meta(folder)
+        assert meta["labels"] and set(meta.get("parts_read", [])) <= {"pose", "face", "left_hand", "right_hand"}
+    # fields read with a default may be absent
+    meta = bundle.read_meta(_shipped_with(tmp_path, training=None, parts_read=None, reject_bias=None))
+    assert "training" not in meta
+    assert bundle.Bundle(None, meta).parts_read == ["pose", "face", "left_hand", "right_hand"]
+
+
+@pytest.mark.parametrize("command,fields,problem", [
+    ("evaluate", {"training": "x"}, "'training' 'x' is not an object"),
+    ("live", {"parts_read": 5}, "'parts_read' 5 is not a list"),
+    ("adapt", {"reject_bias": "x"}, "'reject_bias' 'x' is not a number"),
+    ("predict", {"reject_label": "zzz"}, "'reject_label' 'zzz' is not one of its labels"),
+])
+def test_commands_given_a_bundle_with_a_wrongly_typed_field_say_so_in_one_line(tmp_path, shared, capsys, command,
+                                                                              fields, problem):
+    """Were an AttributeError (evaluate), a TypeError (live, adapt) traceback, or silently accepted (predict)."""
+    from signlstm.cli import main
+
+    folder = _shipped_with(tmp_path, **fields)
+    data = str(shared("data", "signers", "s02.npz"))
+    argv = {"evaluate": ["--data", data], "predict": ["--data", data],
+            "adapt": ["--data", data, "--shots", "2", "--out", str(tmp_path / "out")],
+            "live": ["--source", str(shared("media", "asl_iloveyou_rohan937_frame20.jpg")), "--headless"]}[command]
+    assert main([command, "--model", str(folder), *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{folder / bundle.META_FILE}: {problem}" in err[0], err
+    assert not (tmp_path / "out").exists()

@@ -74,6 +74,7 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
         if f.read(23).startswith(b"version https://git-lfs"):
             raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
     check_declared_sizes(path)
+    from . import architectures, features  # noqa: F401 - registers signlstm's layers, for files `export` wrote
     try:
         model = keras.models.load_model(path, compile=False,
                                         custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU})

@@ -240,6 +240,89 @@ def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "war
                           ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False, lifespan="on", **ssl)
 
 
+def check_tls(certfile, keyfile) -> None:
+    """Refuse, in one line naming the file, a ``--certfile``/``--keyfile`` that is missing, not PEM, or a key that
+    does not belong to the certificate: what uvicorn would only find (as a traceback) after the model has loaded."""
+    import errno
+    import ssl
+
+    from ..errors import BadInput
+
+    for option, path in (("--certfile", certfile), ("--keyfile", keyfile)):
+        if path is None:
+            continue
+        p = Path(path)
+        if not p.exists():
+            raise BadInput(p, f"no such file ({option})")
+        if not p.is_file():
+            raise BadInput(p, f"not a file ({option} takes a PEM file)")
+        try:
+            with open(p, "rb") as f:
+                head = f.read(1 << 20)
+        except OSError as e:
+            raise BadInput(p, f"unreadable ({option}: {e.strerror or e})") from None
+        want = b"CERTIFICATE-----" if option == "--certfile" else b"PRIVATE KEY-----"
+        if b"-----BEGIN " not in head or want not in head:
+            what = "a PEM certificate (-----BEGIN CERTIFICATE-----)" if option == "--certfile" else \
+                "a PEM private key (-----BEGIN ... PRIVATE KEY-----)"
+            raise BadInput(p, f"not {what} ({option})")
+    encrypted = []
+
+    def password():  # an encrypted key: uvicorn will ask for its password at start-up, as before
+        encrypted.append(True)
+        return b""
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile, password=password)
+    except ssl.SSLError as e:
+        if encrypted:
+            return
+        reason = e.reason or str(e)
+        if "MISMATCH" in str(reason).upper():
+            raise SignlstmError(f"--keyfile {keyfile} is not the private key of --certfile {certfile}") from None
+        raise SignlstmError(f"--certfile {certfile} / --keyfile {keyfile}: cannot be loaded as PEM ({reason})") from None
+    except OSError as e:
+        code = errno.errorcode.get(e.errno, "")
+        raise SignlstmError(f"--certfile {certfile} / --keyfile {keyfile}: cannot be loaded ({e.strerror or code or e})") \
+            from None
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse, in one line, a ``--host``/``--port`` this machine cannot listen on (a host that does not resolve, not
+    an address of this machine, a port in use or reserved): bound and released here as uvicorn would bind it
+    (every address of ``host``, ``SO_REUSEADDR``), before the model loads and before "serving ..." is printed."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as e:
+        raise SignlstmError(f"--host {host}: not an address or name this machine can resolve "
+                            f"({getattr(e, 'strerror', None) or e})") from None
+    seen = set()
+    for family, kind, proto, _, addr in infos:
+        if (family, addr) in seen:
+            continue
+        seen.add((family, addr))
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(addr)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise SignlstmError(f"--port {port}: {host}:{port} is in use (another server?); choose another "
+                                    "--port") from None
+            if e.errno == errno.EADDRNOTAVAIL:
+                raise SignlstmError(f"--host {host}: not an address of this machine (127.0.0.1: this machine only; "
+                                    "0.0.0.0: every address)") from None
+            if e.errno == errno.EACCES:
+                raise SignlstmError(f"--port {port}: not allowed to listen on {host}:{port} (ports below 1024 need "
+                                    "administrator rights)") from None
+            raise SignlstmError(f"--host {host} --port {port}: cannot listen there ({e.strerror or e})") from None
+
+
 def serve(engine: Engine, host: str = "127.0.0.1", port: int = 8000, certfile=None, keyfile=None,
           log_level: str = "warning", holistic=None) -> None:
     import uvicorn

@@ -68,6 +68,63 @@ def test_points_per_part(shared):
     assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in p["right_hand"])
 
 
+def _refused(capsys, argv, *named):
+    """``signlstm serve argv`` exits 2 with one line naming ``named``, before any model is loaded (``--model`` points
+    nowhere: reaching the model would name it instead) and without printing "serving"."""
+    from signlstm.cli import main
+
+    assert main(["serve", *argv, "--model", "/nonexistent/model"]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [err.strip()] and "Traceback" not in err and "serving" not in out, (out, err)
+    assert err.startswith("signlstm serve: error: ") and "/nonexistent/model" not in err, err
+    for n in named:
+        assert n in err, err
+    return err
+
+
+def test_serve_refuses_tls_files_it_cannot_load_in_one_line_before_the_model(shared, tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    missing, not_pem = tmp_path / "missing.pem", shared("data", "vocab", "README.md")
+    key = tmp_path / "key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    _refused(capsys, ["--certfile", str(missing), "--keyfile", str(key)], str(missing), "no such file")
+    _refused(capsys, ["--certfile", str(not_pem), "--keyfile", str(key)], str(not_pem), "not a PEM certificate")
+    _refused(capsys, ["--certfile", str(tmp_path), "--keyfile", str(key)], str(tmp_path), "not a file")
+    if shutil.which("openssl") is None:
+        return
+    for name in ("a", "b"):  # two real self-signed certificates and their keys
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-keyout", str(tmp_path / f"{name}.key"), "-out", str(tmp_path / f"{name}.crt")],
+                       check=True, capture_output=True)
+    from signlstm.web.server import check_tls
+
+    check_tls(tmp_path / "a.crt", tmp_path / "a.key")  # a good pair passes
+    _refused(capsys, ["--certfile", str(tmp_path / "a.crt"), "--keyfile", str(not_pem)], str(not_pem),
+             "not a PEM private key")
+    _refused(capsys, ["--certfile", str(tmp_path / "a.key"), "--keyfile", str(tmp_path / "a.key")],
+             str(tmp_path / "a.key"), "not a PEM certificate")
+    _refused(capsys, ["--certfile", str(tmp_path / "a.crt"), "--keyfile", str(tmp_path / "b.key")],
+             "is not the private key of --certfile")
+
+
+def test_serve_refuses_a_host_or_port_it_cannot_listen_on_before_saying_serving(capsys):
+    import socket
+
+    _refused(capsys, ["--host", "256.1.1.1"], "--host 256.1.1.1")
+    _refused(capsys, ["--host", "192.0.2.1"], "--host 192.0.2.1", "not an address of this machine")  # TEST-NET-1
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        _refused(capsys, ["--port", str(port)], f"--port {port}", "in use")
+    from signlstm.web.server import check_listen
+
+    check_listen("127.0.0.1", port)  # free again: bound and released, nothing left listening
+    check_listen("localhost", port)
+
+
 # -- over a real server ------------------------------------------------------------------------------------------------
 
 def test_page_and_static_files(trained_model, start_server):

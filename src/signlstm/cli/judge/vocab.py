@@ -1,4 +1,5 @@
 """signlstm judge vocab: each person's own vocabulary taught with K recordings per sign, untaught signs must be none."""
+import argparse
 import json
 import sys
 
@@ -11,6 +12,9 @@ def register(sub):
     p.add_argument("--data", nargs="+", required=True, metavar="PATH",
                    help="one packed .npz per person (its signs, e.g. ../shared/data/vocab), or folders of them")
     common.add_judging(p)
+    for action in p._actions:  # the consistent-gesture cells of the other benchmarks: not read here (refused in run)
+        if "--cells" in action.option_strings:
+            action.help = argparse.SUPPRESS
     p.add_argument("--signers", nargs="+", metavar="PATH",
                    help="signers' hello/thanks/iloveyou recordings, also in the trunks' training set")
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")
@@ -46,27 +50,51 @@ def run(args):
     from tqdm import tqdm
 
     from ...adapt import TRUNK_MODEL
-    from ...errors import SignlstmError
     from ...judging import vocab, vocab_report
 
+    check_options(args)
+    trunk = TRUNK_MODEL if args.shipped else None
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    # every file checked before the bar is drawn, each person's signs and recordings against the splits too
+    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks, trunk,
+                                shots=args.shots, seeds=args.seeds, signs=args.signs)
+    bar = tqdm(total=len(people), desc="people", unit="person", file=sys.stderr)
+    try:
+        res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
+                        seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
+                        tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk,
+                        epochs=args.epochs, workers=args.workers, ray=args.ray, cache=args.cache, log=log,
+                        progress=lambda p: bar.update(), radii=args.radii, adapt_runs=args.adapt_runs,
+                        streams=args.streams, signs=args.signs)
+    finally:
+        bar.close()  # ends the bar's line: anything said next (an error too) starts on its own line
+    summ = vocab.summary(res)
+    print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))
+
+
+def check_options(args) -> None:
+    """Every option refused in one line before any file is read, any trunk trained or the progress bar drawn."""
+    from ...errors import SignlstmError
+
+    if args.cells:
+        raise SignlstmError("--cells: judge vocab does not use consistent-gesture cells (each person's own signs are "
+                            "their own classes); leave it out")
     if args.shipped and args.trunks:
         raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
     if args.signs is not None and args.signs < 2:
         raise SignlstmError(f"--signs must be at least 2 (a vocabulary of one sign has nothing to tell apart), "
                             f"got {args.signs}")
-    if args.streams < 0:
-        raise SignlstmError(f"--streams must be 0 or more, got {args.streams}")
-    trunk = TRUNK_MODEL if args.shipped else None
-    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    # every file checked before the bar is drawn
-    people = vocab.person_files(args.data, args.negatives or [], args.signers or [], args.trunks, trunk)
-    bar = tqdm(total=len(people), desc="people", unit="person", file=sys.stderr)
-    res = vocab.run(args.data, others=args.negatives or [], signers=args.signers or [], shots=args.shots,
-                    seeds=args.seeds, radius=args.radius, tutorial=args.tutorial_shots,
-                    tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk, epochs=args.epochs,
-                    workers=args.workers, ray=args.ray, cache=args.cache, log=log, progress=lambda p: bar.update(),
-                    radii=args.radii, adapt_runs=args.adapt_runs, streams=args.streams,
-                    signs=args.signs)
-    bar.close()
-    summ = vocab.summary(res)
-    print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))
+    at_least = [("--shots", args.shots, 1), ("--seeds", args.seeds, 0), ("--tutorial-shots", args.tutorial_shots, 1),
+                ("--tutorial-epochs", [args.tutorial_epochs], 1), ("--epochs", [args.epochs], 1),
+                ("--streams", [args.streams], 0), ("--adapt-runs", [args.adapt_runs], 0), ("--workers", [args.workers], 0)]
+    for option, values, low in at_least:
+        bad = [v for v in values if v is not None and v < low]
+        if bad:
+            raise SignlstmError(f"{option} must be {'at least 1' if low else '0 or more'}, got {bad[0]}")
+    bad = [r for r in args.radii if not (0 < r < float("inf"))]
+    if bad:
+        raise SignlstmError(f"--radii must be finite numbers above 0, got {bad[0]}")
+    if getattr(args, "radius", None) is not None:
+        from ...adapt import check_radius
+
+        check_radius(args.radius)

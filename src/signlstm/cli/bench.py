@@ -11,7 +11,8 @@ def register(sub):
     common.add_model(p)
     p.add_argument("--shared", default="../shared", help="the shared data folder (clips and DEV signers)")
     p.add_argument("--clip", help="clip for the live loop (default: the shared I LOVE YOU clip)")
-    p.add_argument("--frames", type=int, default=300, help="live-loop frames (the clip is looped)")
+    p.add_argument("--frames", type=int, default=300,
+                   help="live-loop frames, at least (the clip is looped whole: 39-frame clips make 117 of 100)")
     p.add_argument("--videos", type=int, default=12, help="videos for the extraction figure")
     p.add_argument("--soak", type=int, default=0, metavar="N", help="also run N live frames and report memory growth")
     p.add_argument("--memory", type=int, nargs="+", metavar="N",

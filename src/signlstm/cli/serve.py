@@ -58,4 +58,10 @@ def run(args):
         f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address is bracketed in a URL
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",
           flush=True)
+    if holistic_dir(args.holistic) is None:
+        import sys
+
+        print("note: no @mediapipe/holistic to give the pages (make install, or npm ci, in the checkout; or "
+              "--holistic DIR): pages will send their camera frames here to find the landmarks", file=sys.stderr,
+              flush=True)
     serve(engine, args.host, args.port, args.certfile, args.keyfile, holistic=args.holistic)

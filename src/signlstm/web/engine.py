@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout, render
+from ..datasets import NONE
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer
 from . import protocol
@@ -39,16 +40,26 @@ MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
 MAX_TEXT_BYTES = 4096  # one JSON control message
 MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
 MAX_SEQUENCES = 50  # per "record" request
+MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs them, a few seconds each
+IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
+# MediaPipe graph (about 180 MB), and one page already takes most of a core
 FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
 NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems refuse
 
 
 def action_ok(name) -> bool:
-    """A sign's name as a folder name: 1-40 characters of any script, spaces inside; no control or format
-    characters, no path separators (nor ``:*?"<>|``), not starting with a dot, no space at either end."""
-    return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and not name.startswith(".")
-            and not any(c in NOT_IN_ACTION or unicodedata.category(c).startswith("C") for c in name))
+    """A sign's name as a folder name: 1-40 characters of any script (in Unicode's composed form, NFC, so two
+    spellings of one letter are one sign), spaces inside; no control, format or line-separator characters, no path
+    separators (nor ``:*?"<>|``), not starting with a dot, no space at either end, at least one visible character,
+    and not the model's answer for anything else (``none``, in any case)."""
+    if not (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and not name.startswith(".")
+            and name == unicodedata.normalize("NFC", name) and name.casefold() != NONE):
+        return False
+    kinds = [unicodedata.category(c) for c in name]
+    if any(c in NOT_IN_ACTION or k[0] == "C" or (k[0] == "Z" and c != " ") for c, k in zip(name, kinds)):
+        return False
+    return any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds))  # U+2800: the blank braille cell
 
 
 class Busy(SignlstmError):
@@ -159,6 +170,9 @@ class Engine:
         self.adapt_pool = ThreadPoolExecutor(1, thread_name_prefix="signlstm-adapt")
         self.io = ThreadPoolExecutor(1, thread_name_prefix="signlstm-write")  # recordings of keypoint pages
         self.sessions: set[Session] = set()
+        self.max_image_pages = IMAGE_PAGES_PER_WORKER * workers
+        self.image_pages = 0  # pages holding a landmark graph (they send camera frames)
+        self._image_lock = threading.Lock()
         self.adapting = 0  # adapt jobs queued or running
         self.served = 0  # frames answered, all pages
         self.messages = {"keypoints": 0, "images": 0, "refused": 0}  # binary messages received, all pages
@@ -170,8 +184,18 @@ class Engine:
         self.sessions.add(s)
         return s
 
+    def image_page(self, opening: bool) -> bool:
+        """Take (``opening``) or give back a place for a page whose frames the server landmarks; False when all
+        :attr:`max_image_pages` are taken."""
+        with self._image_lock:
+            if opening and self.image_pages >= self.max_image_pages:
+                return False
+            self.image_pages += 1 if opening else -1
+            return True
+
     def stats(self) -> dict:
         return {"sessions": len(self.sessions), "workers": self.workers, "max_clients": self.max_clients,
+                "image_pages": self.image_pages, "max_image_pages": self.max_image_pages,
                 "adapting": self.adapting, "frames": self.served, "messages": dict(self.messages),
                 "batches": self.batcher.batches, "windows": self.batcher.windows, "rounds": self.batcher.rounds,
                 "model": str(self.bundle.path or "(in memory)"), "labels": self.bundle.labels}
@@ -332,7 +356,15 @@ class Session:
         face = self.bundle.reads_face
         if self.detect is None or self.detect_face != face:
             self._close_detector()
-            self.detect = self.engine.detector() if self.engine.detector is not None else _holistic(face)
+            if not self.engine.image_page(True):
+                raise BadMessage(f"the server finds the landmarks of camera frames for {self.engine.max_image_pages} "
+                                 "pages at most, all taken; a browser that runs MediaPipe Holistic sends landmarks "
+                                 "instead (see the page's path line)")
+            try:
+                self.detect = self.engine.detector() if self.engine.detector is not None else _holistic(face)
+            except BaseException:
+                self.engine.image_page(False)
+                raise
             self.detect_face = face
         keypoints = self.detect(image)
         extra = {"width": int(image.shape[1]), "height": int(image.shape[0]), "points": points(keypoints)}
@@ -383,14 +415,18 @@ class Session:
         return {"saved": str(writes[-1].path), "counts": counts(writes[-1].writer.root)}
 
     def _close_detector(self) -> None:
-        if self.detect is not None and hasattr(self.detect, "close"):
-            self.detect.close()
+        if self.detect is not None:
+            if hasattr(self.detect, "close"):
+                self.detect.close()
+            self.engine.image_page(False)
         self.detect = None
 
     def close(self) -> None:
         self.closed = True
         self.recorder = None
         self._close_detector()
+        if self.adapt_task is not None and not self.adapt_task.done():
+            self.adapt_task.cancel()  # a job still queued is dropped; one already running finishes, unheard
 
     # -- control messages, on the event loop ----------------------------------------------------------------------
     async def control(self, text: str, send) -> dict | None:
@@ -427,9 +463,11 @@ class Session:
 
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+        if isinstance(action, str):
+            action = unicodedata.normalize("NFC", action)  # the page's letters, as one spelling
         if not action_ok(action):
-            raise BadMessage("action: 1-40 characters, no slashes, control characters or :*?\"<>|, not starting "
-                             "with a dot or a space, not ending with a space")
+            raise BadMessage("action: 1-40 characters with at least one visible, no slashes, control characters or "
+                             ":*?\"<>|, not starting with a dot or a space, not ending with a space, not 'none'")
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEQUENCES:
             raise BadMessage(f"count: a whole number from 1 to {MAX_SEQUENCES}")
         pause = self.engine.pause if pause is None else pause
@@ -469,6 +507,8 @@ class Session:
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
         if self.adapt_task is not None and not self.adapt_task.done():
             raise BadMessage("an adaptation is already running for this page")
+        if self.engine.adapting >= MAX_ADAPTING:
+            raise BadMessage(f"the server has {self.engine.adapting} adaptations waiting; try again in a minute")
         self.adapt_task = asyncio.get_running_loop().create_task(self._adapt(name, send))
 
     async def _adapt(self, name: str, send) -> None:
@@ -481,13 +521,20 @@ class Session:
             state.update(state="running")
             return _adapt_job(self.bundle, engine.data / name, engine.models, name, state)
 
+        async def tell(message: dict) -> None:  # a page that has left hears nothing, and that is no error
+            if not self.closed:
+                try:
+                    await send(message)
+                except Exception:  # noqa: BLE001 - the socket's own error when the page closed meanwhile
+                    self.closed = True
+
         engine.adapting += 1
+        future = asyncio.get_running_loop().run_in_executor(engine.adapt_pool, job)
         try:
-            future = asyncio.get_running_loop().run_in_executor(engine.adapt_pool, job)
             while not future.done():
                 state["seconds"] = round(time.monotonic() - t0, 1)
                 self.adapt_state = dict(state)
-                await send(dict(state))
+                await tell(dict(state))
                 await asyncio.wait([future], timeout=0.5)
             bundle, forward = await future
             if self.closed:
@@ -497,13 +544,14 @@ class Session:
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
                          model=str(bundle.path), labels=bundle.labels, check=adapt_check(bundle))
             self.adapt_state = dict(state)
-            await send(info)
-            await send(dict(state))
+            await tell(info)
+            await tell(dict(state))
         except SignlstmError as e:
             state.update(state="error", phase=str(e), seconds=round(time.monotonic() - t0, 1))
             self.adapt_state = dict(state)
-            if not self.closed:
-                await send(dict(state))
+            await tell(dict(state))
+        except asyncio.CancelledError:
+            future.cancel()  # the page left: a job not started yet never runs
         finally:
             engine.adapting -= 1
 

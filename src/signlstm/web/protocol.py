@@ -78,8 +78,10 @@ def unpack(data: bytes, need: int = 0) -> tuple[np.ndarray, float, int]:
         raise BadMessage("not a keypoint message")
     if version != VERSION:
         raise BadMessage(f"keypoint message version {version}; this server reads version {VERSION}")
-    if not 0 < mask <= ALL or reserved:
+    if not 0 < mask <= ALL:
         raise BadMessage(f"keypoint message with an unknown part mask {mask:#x}")
+    if reserved:
+        raise BadMessage(f"keypoint message with {reserved} in its reserved header field (must be 0)")
     if need & ~mask:
         missing = ", ".join(p.name for p in parts_of(need & ~mask))
         raise BadMessage(f"keypoint message without {missing}, which the model reads")

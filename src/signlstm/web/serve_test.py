@@ -41,3 +41,17 @@ def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model
     assert [(r["path"], r["clients"]) for r in rows] == [("keypoints", 3), ("images", 1)]
     for r in rows:  # timing-free: every page was served, without an error
         assert r["errors"] == 0 and r["fps_min"] > 0 and r["server_ms_p95"] > 0 and r["server_cpu_cores"] > 0, r
+
+
+def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypatch, capsys):
+    """Without @mediapipe/holistic to give the pages, the operator is told that camera frames will come to the
+    server (the page says it too). The blocking server itself is replaced: what is tested is the start-up."""
+    from signlstm.cli import main
+    from signlstm.web import server
+
+    started = []
+    monkeypatch.setattr(server, "serve", lambda *a, **k: started.append(k))
+    monkeypatch.setattr(server, "HOLISTIC", tmp_path / "no_node_modules")
+    assert main(["serve", "--port", "8765"]) == 0 and started
+    err = capsys.readouterr().err
+    assert "pages will send their camera frames here" in err

@@ -369,3 +369,73 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
                 if r["probs"] is not None:
                     tops.append(model["labels"][int(np.argmax(r["probs"][:2]))])
             assert tops.count(label) > 0.8 * len(tops), (clip, tops)
+
+
+def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(trained_model, start_server, tmp_path):
+    """`none` (any case), names with nothing visible or a line separator are refused; the two Unicode spellings of
+    é are one folder."""
+    assert not any(eng.action_ok(n) for n in ("none", "NONE", "\u0301", "\u2800", "a\u2028b", " x", "a/b"))
+    assert all(eng.action_ok(n) for n in ("hello", "thank you", "é", "我爱你", "ñandú"))
+    server = start_server(trained_model)
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        for action in ("None", "\u2800"):
+            ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
+            assert "action:" in _recv(ws, "error")["message"]
+        for action in ("e\u0301", "\u00e9"):  # decomposed, then composed: one sign
+            ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
+            assert _recv(ws, "recording")["action"] == "\u00e9"
+
+
+def test_a_keypoint_header_with_its_reserved_field_set_is_named_so():
+    from signlstm.web import protocol
+
+    data = bytearray(protocol.pack(np.zeros((1, 1662), np.float32), protocol.ALL, t=0))
+    data[6:8] = (1).to_bytes(2, "little")
+    with pytest.raises(protocol.BadMessage, match="reserved header field"):
+        protocol.unpack(bytes(data), protocol.ALL)
+
+
+def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained_model, start_server, clip_keypoints,
+                                                                         tmp_path, caplog):
+    """Six pages ask to adapt and leave: the job running finishes (its model is saved), the waiting ones are
+    dropped, the count of jobs returns to 0, and nothing is logged about a page that is gone."""
+    from signlstm.datasets import SequenceWriter
+
+    writer = SequenceWriter(tmp_path / "web_data" / "leaver")
+    for action in ("iloveyou", "thanks"):
+        K = clip_keypoints[action]
+        for k in range(3):
+            writer.write(action, K[k:k + 30])
+    server = start_server(trained_model)
+    for _ in range(6):
+        with websockets.connect(server.ws_url) as ws:
+            _recv(ws, "model")
+            ws.send(json.dumps({"type": "adapt", "name": "leaver"}))
+            _recv(ws, "adapt")  # queued (or running): then the page closes
+    _wait(lambda: _health(server)["adapting"] == 0, timeout=180)
+    saved = list((tmp_path / "web_models").iterdir()) if (tmp_path / "web_models").exists() else []
+    assert len(saved) <= 2, saved
+    assert "never retrieved" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
+    """Each page whose camera frames the server landmarks holds its own MediaPipe graph: with --workers 1, two such
+    pages at once; a third is told why, and gets its place when one leaves."""
+    server = start_server(trained_model, workers=1)
+    frame = clip_frames("iloveyou")[0]
+    with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b:
+        for ws in (a, b):
+            _recv(ws, "model")
+            ws.send(frame)
+            _recv(ws, "result")
+        with websockets.connect(server.ws_url, max_size=None) as c:
+            _recv(c, "model")
+            c.send(frame)
+            assert "2 pages at most" in _recv(c, "error")["message"]
+        a.close()
+        _wait(lambda: _health(server)["image_pages"] == 1)
+        with websockets.connect(server.ws_url, max_size=None) as d:
+            _recv(d, "model")
+            d.send(frame)
+            assert _recv(d, "result")["probs"] is None  # landmarked: the window is filling

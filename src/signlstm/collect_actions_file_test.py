@@ -73,10 +73,17 @@ def test_actions_file_names_that_cannot_be_signs_are_refused(tmp_path, text, pro
         read_actions_file(f)
 
 
-def test_a_line_separator_inside_a_name_does_not_split_it(tmp_path):
+def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_path):
+    """Lines end at \\n only (a U+2028 inside a name is not a second sign but a name refused on its own line); the
+    two Unicode spellings of é are one sign; NONE in any case is refused."""
     f = tmp_path / "signs.txt"
-    f.write_text("good\u2028morning\r\nhi\n", encoding="utf-8")
-    assert read_actions_file(f) == ["good\u2028morning", "hi"]
+    f.write_text("caf\u00e9\r\ncafe\u0301\nhi\n", encoding="utf-8")
+    assert read_actions_file(f) == ["caf\u00e9", "hi"]
+    for text, problem in (("hi\ngood\u2028morning\n", "line 2: 'good\u2028morning' holds a control, format or line"),
+                          ("None\n", "line 1: 'None' is the answer"), ("\u2800\n", "has no visible character")):
+        f.write_text(text, encoding="utf-8")
+        with pytest.raises(BadInput, match=problem):
+            read_actions_file(f)
 
 
 def test_then_adapt_is_checked_before_recording(tmp_path, capsys):

@@ -545,13 +545,28 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
 
 
 def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot, nothing, more
-    than 255 bytes), else None."""
+    """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot; more than 255
+    bytes; a control, format or line-separator character; nothing visible), else None. (Names are taken in Unicode's
+    composed form, :func:`sign_name`, before they are checked.)"""
+    import unicodedata
+
     if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
         return "cannot be a folder name (no /, \\, leading dot or NUL)"
     if len(name.encode("utf-8")) > 255:
         return f"is {len(name.encode('utf-8'))} bytes long; a folder name holds at most 255"
+    kinds = [unicodedata.category(c) for c in name]
+    if any(k[0] == "C" or k in ("Zl", "Zp") for k in kinds):
+        return "holds a control, format or line-separator character"
+    if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
+        return "has no visible character"
     return None
+
+
+def sign_name(name: str) -> str:
+    """A sign's name as typed, in Unicode's composed form (NFC): two spellings of one letter are one sign."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name)
 
 
 class SequenceWriter:

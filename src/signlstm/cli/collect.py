@@ -28,7 +28,7 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import name_problem
+    from ..datasets import name_problem, sign_name
     from ..errors import SignlstmError
     from ..recorder import collect
 
@@ -38,6 +38,8 @@ def run(args):
         raise SignlstmError(f"--pause must be at least 0 seconds, got {args.pause}")
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")
+    if args.actions:
+        args.actions = [sign_name(a) for a in args.actions]
     for name in args.actions or ():
         if name_problem(name):
             raise SignlstmError(f"--actions: '{_shown(name)}' {name_problem(name)}")
@@ -86,7 +88,7 @@ def read_actions_file(path) -> list[str]:
     A name no folder can have (``/``, a NUL, ``.`` or ``..``) or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
-    from ..datasets import NONE, name_problem
+    from ..datasets import NONE, name_problem, sign_name
     from ..errors import BadInput
 
     try:
@@ -97,13 +99,13 @@ def read_actions_file(path) -> list[str]:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     names = []
     for n, line in enumerate(text.split("\n"), 1):  # not splitlines: a name may hold U+2028 or U+0085
-        name = line.strip()
+        name = sign_name(line.strip())
         if not name or name.startswith("#"):
             continue
         if name_problem(name):
             raise BadInput(path, f"line {n}: '{_shown(name)}' {name_problem(name)}")
-        if name == NONE:
-            raise BadInput(path, f"line {n}: '{NONE}' is the answer for anything that is not one of your signs, "
+        if name.casefold() == NONE:
+            raise BadInput(path, f"line {n}: '{name}' is the answer for anything that is not one of your signs, "
                                  "not a sign to record")
         if name not in names:
             names.append(name)

@@ -21,7 +21,6 @@ import json
 import re
 import threading
 import time
-import unicodedata
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout, render
-from ..datasets import NONE
+from ..datasets import NONE, name_problem, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer
 from . import protocol
@@ -49,17 +48,11 @@ NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems
 
 
 def action_ok(name) -> bool:
-    """A sign's name as a folder name: 1-40 characters of any script (in Unicode's composed form, NFC, so two
-    spellings of one letter are one sign), spaces inside; no control, format or line-separator characters, no path
-    separators (nor ``:*?"<>|``), not starting with a dot, no space at either end, at least one visible character,
-    and not the model's answer for anything else (``none``, in any case)."""
-    if not (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and not name.startswith(".")
-            and name == unicodedata.normalize("NFC", name) and name.casefold() != NONE):
-        return False
-    kinds = [unicodedata.category(c) for c in name]
-    if any(c in NOT_IN_ACTION or k[0] == "C" or (k[0] == "Z" and c != " ") for c, k in zip(name, kinds)):
-        return False
-    return any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds))  # U+2800: the blank braille cell
+    """A sign's name from a page: a folder name as ``collect`` takes one (:func:`signlstm.datasets.name_problem`, in
+    Unicode's composed form), of 1-40 characters, no ``:*?"<>|`` (which some file systems refuse), no space at either
+    end, and not the model's answer for anything else (``none``, in any case)."""
+    return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and name == sign_name(name)
+            and name.casefold() != NONE and not any(c in NOT_IN_ACTION for c in name) and name_problem(name) is None)
 
 
 class Busy(SignlstmError):
@@ -464,7 +457,7 @@ class Session:
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
         if isinstance(action, str):
-            action = unicodedata.normalize("NFC", action)  # the page's letters, as one spelling
+            action = sign_name(action)  # the page's letters, as one spelling
         if not action_ok(action):
             raise BadMessage("action: 1-40 characters with at least one visible, no slashes, control characters or "
                              ":*?\"<>|, not starting with a dot or a space, not ending with a space, not 'none'")

@@ -80,8 +80,9 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
 
 def _notes(base, data, method) -> None:
-    """What the user should know about their data before the fit: people the base already saw (the check and any
-    figure on them flatter it), and several people's recordings taught as one vocabulary."""
+    """What the user should know about their data (said once the fit worked, so a refusal stays one line): people
+    the base already saw (the check and any figure on them flatter it), and several people's recordings taught as
+    one vocabulary."""
     import sys
 
     import numpy as np

@@ -44,12 +44,12 @@ def run(args):
         if name_problem(name):
             raise SignlstmError(f"--actions: '{_shown(name)}' {name_problem(name)}")
     if args.then_adapt:  # what adapting will need, checked before anything is recorded
+        from pathlib import Path
+
         from ..files import check_folder_out
         from ..models.bundle import META_FILE, read_meta
 
         check_folder_out(args.then_adapt, META_FILE)
-        from pathlib import Path
-
         wanted = read_meta(args.model)["seq_len"] if args.model and Path(args.model).is_dir() else layout.SEQ_LEN
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
@@ -84,8 +84,9 @@ def run(args):
 
 
 def read_actions_file(path) -> list[str]:
-    """The signs of an actions file, in order: one per line, stripped, blank and ``#`` lines skipped, repeats once.
-    A name no folder can have (``/``, a NUL, ``.`` or ``..``) or an unreadable file raises :class:`BadInput`."""
+    """The signs of an actions file, in order: one per line, stripped, in Unicode's composed form, blank and ``#``
+    lines skipped, repeats once. A name no folder can have (:func:`signlstm.datasets.name_problem`), ``none`` in any
+    case, or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
     from ..datasets import NONE, name_problem, sign_name
@@ -98,7 +99,7 @@ def read_actions_file(path) -> list[str]:
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     names = []
-    for n, line in enumerate(text.split("\n"), 1):  # not splitlines: a name may hold U+2028 or U+0085
+    for n, line in enumerate(text.split("\n"), 1):  # lines end at \n only: a U+2028 is refused, not a new line
         name = sign_name(line.strip())
         if not name or name.startswith("#"):
             continue

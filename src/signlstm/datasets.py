@@ -217,6 +217,22 @@ def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
         raise
 
 
+def _checked_header(f, path: Path, frames_axis: bool) -> limits.ArrayHeader:
+    """The header of the keypoint file ``path`` (open as ``f``), refused unless it declares floats in the 1662-value
+    layout: (T, 1662) frames, T > 0, with ``frames_axis`` (a (1662,) file is one frame), else one (1662,) frame."""
+    header = _keypoint_header(f, path)
+    shape = header.shape
+    if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and len(shape) != 1):
+        raise BadInput(path, _shape_problem(shape))
+    if len(shape) > 2:
+        raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {layout.FRAME_SIZE})")
+    if frames_axis and 0 in shape:
+        raise BadInput(path, f"holds no frames (shape {shape})")
+    if header.dtype.kind != "f":
+        raise BadInput(path, f"frame has dtype {header.dtype}, expected floating point")
+    return header
+
+
 def _read_keypoints(path: str | Path, frames_axis: bool) -> np.ndarray:
     """The keypoint array of one ``.npy`` file, checked: its header is read first, and a file declaring another
     layout, a non-float dtype, more than :func:`limits.memory_budget` or more than it holds is refused without
@@ -224,16 +240,8 @@ def _read_keypoints(path: str | Path, frames_axis: bool) -> np.ndarray:
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            header = _keypoint_header(f, path)
+            header = _checked_header(f, path, frames_axis)
             shape = header.shape
-            if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and len(shape) != 1):
-                raise BadInput(path, _shape_problem(shape))
-            if len(shape) > 2:
-                raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {layout.FRAME_SIZE})")
-            if frames_axis and 0 in shape:
-                raise BadInput(path, f"holds no frames (shape {shape})")
-            if header.dtype.kind != "f":
-                raise BadInput(path, f"frame has dtype {header.dtype}, expected floating point")
             if frames_axis:
                 limits.check_declared(path, "the keypoint file", shape, np.float32, limits.memory_budget())
             data = f.read(header.nbytes)
@@ -252,6 +260,36 @@ def read_frame(path: str | Path) -> np.ndarray:
     """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect. Its header is read
     first: a file declaring another shape is refused without reading its data."""
     return _read_keypoints(path, frames_axis=False)
+
+
+def map_keypoint_file(path: str | Path) -> np.ndarray:
+    """A saved keypoint stream as a read-only memory map, (T, 1662) in the file's own float type: its header checked
+    as :func:`read_keypoint_file` checks it (and that the file holds every frame it declares), its frames read
+    from disk only as they are used, so any length replays in the same memory. Their values are not checked here:
+    check each frame as it is read (:func:`check_frame`)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            header = _checked_header(f, path, frames_axis=True)
+            size = os.fstat(f.fileno()).st_size
+    except OSError as e:
+        raise BadInput(path, f"unreadable .npy ({e})") from None
+    if size - header.offset < header.nbytes:
+        raise BadInput(path, f"truncated: holds {max(size - header.offset, 0)} of the {header.nbytes} bytes of a "
+                             f"{header.describe()} keypoint array")
+    frames = np.memmap(path, dtype=header.dtype, mode="r", offset=header.offset, shape=header.shape,
+                       order="F" if header.fortran else "C")
+    return frames if frames.ndim == 2 else frames.reshape(1, layout.FRAME_SIZE)
+
+
+def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
+    """Frame ``index`` of the stream ``path`` as (1662,) float32, or :class:`BadInput` naming it when a value is NaN
+    or infinite."""
+    with np.errstate(over="ignore"):
+        out = np.asarray(frame, np.float32)
+    if not np.isfinite(out).all():
+        raise BadInput(path, f"frame {index} holds NaN or infinite values")
+    return out
 
 
 def read_keypoint_file(path: str | Path) -> np.ndarray:

@@ -149,20 +149,26 @@ def load_keypoints(path) -> np.ndarray:
 
 
 class KeypointReplay(Source):
-    """Saved keypoints as a stream: ``read()`` gives one (1662,) frame at a time, None at the end."""
+    """Saved keypoints as a stream: ``read()`` gives one (1662,) float32 frame at a time, None at the end. A
+    ``.npy`` file is read from disk frame by frame (memory does not grow with its length; a frame holding NaN is
+    :class:`BadInput` when it is reached); an ``MP_Data`` sequence folder is read whole."""
 
     keypoints = True
 
     def __init__(self, path, fps: float = 30.0):
-        self.name, self.fps = str(path), fps
-        self.frames = load_keypoints(path)
+        from .datasets import map_keypoint_file
+
+        self.name, self.fps, self.path = str(path), fps, Path(path)
+        self.frames = map_keypoint_file(path) if self.path.is_file() else load_keypoints(path)
         self._i = 0
 
     def read(self) -> np.ndarray | None:
+        from .datasets import check_frame
+
         if self._i >= len(self.frames):
             return None
         self._i += 1
-        return self.frames[self._i - 1]
+        return check_frame(self.path, self._i - 1, self.frames[self._i - 1])
 
 
 def open_stream(spec) -> Source:

@@ -121,9 +121,32 @@ def test_keypoint_file_header_is_checked_before_its_data(tmp_path):
     (tmp_path / "huge.npy").write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode() + bytes(64))
     with pytest.raises(BadInput, match=r"declares shape \(1000000000, 1662\) float32 = 6.6 TB, more than"):
         load_keypoints(tmp_path / "huge.npy")
+    with pytest.raises(BadInput, match=r"truncated: holds 64 of the 6648000000000 bytes"):
+        KeypointReplay(tmp_path / "huge.npy")  # the replay reads frames as it goes, but not past the file's end
     np.save(tmp_path / "empty.npy", frames[:0])
     with pytest.raises(BadInput, match=r"holds no frames \(shape \(0, 1662\)\)"):
         load_keypoints(tmp_path / "empty.npy")
     np.save(tmp_path / "int.npy", frames.astype(np.int32))
     with pytest.raises(BadInput, match="dtype int32, expected floating point"):
         load_keypoints(tmp_path / "int.npy")
+
+
+def test_a_keypoint_stream_replays_in_memory_smaller_than_itself_and_a_bad_frame_is_named(shared, tmp_path,
+                                                                                           monkeypatch, capsys):
+    """A replayed ``.npy`` is read frame by frame: with a memory limit of 1 MB, 20 MB of a signer's keypoints replay
+    through ``live``; a NaN at frame 35 stops it with one line naming the frame, and no video is left."""
+    from signlstm.cli import main
+
+    X = np.load(shared("data", "signers", "s02.npz"))["X"].astype(np.float32).reshape(-1, 1662)[:3000]
+    np.save(tmp_path / "long.npy", X)
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "1M")
+    with pytest.raises(BadInput, match="more than the 1.0 MB"):
+        load_keypoints(tmp_path / "long.npy")
+    replay = KeypointReplay(tmp_path / "long.npy")
+    assert np.array_equal(np.stack(list(replay)), X)
+    X[35, 7] = np.nan
+    np.save(tmp_path / "nan.npy", X[:60])
+    assert main(["live", "--source", str(tmp_path / "nan.npy"), "--headless", "--out", str(tmp_path / "a.avi")]) == 2
+    err = capsys.readouterr().err
+    assert "nan.npy: frame 35 holds NaN or infinite values" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.avi")) and not list(tmp_path.glob(".a.avi*"))

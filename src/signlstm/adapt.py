@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .models.bundle import Bundle, batched_forward, library_versions
-from .datasets import NONE, Dataset
+from .datasets import NONE, Dataset, require_person
 from .errors import SignlstmError
 
 EMBEDDING, HEAD = "embedding", "head"
@@ -145,7 +145,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
     if data.seq_len != base.seq_len:
         raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
-    _check_someone(data)
+    require_person(data, "nothing to adapt to")
     support = data.subset(choose_shots(data, shots, seed))
     labels = output_labels(base, support)
     reject = base.reject_label
@@ -629,29 +629,6 @@ def _base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
     return F[keep], labels[keep]
 
 
-def _data_name(data: Dataset) -> str:
-    """The file or folder ``data`` was read from, for a message (several: their common folder)."""
-    import os
-
-    files = sorted({str(s).split("#")[0] for s in data.sources})
-    if len(files) == 1:
-        return files[0]
-    try:
-        return os.path.commonpath(files) or "the data"
-    except ValueError:
-        return "the data"
-
-
-def _check_someone(data: Dataset) -> None:
-    """:class:`BadInput` naming ``data`` when every value of every sequence is zero: no person in any frame."""
-    from .datasets import no_person
-    from .errors import BadInput
-
-    if len(data) and no_person(data.frames).all():
-        raise BadInput(_data_name(data), f"no person in any frame of its {len(data)} sequence(s) (every value is "
-                                         "zero): nothing to adapt to")
-
-
 def check_radius(radius) -> float:
     """``radius`` as a float; :class:`SignlstmError` naming ``--radius`` unless it is a finite number above 0."""
     try:
@@ -686,7 +663,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     check_radius(radius)
     if data.seq_len != base.seq_len:
         raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
-    _check_someone(data)
+    require_person(data, "nothing to adapt to")
     support = data.subset(choose_shots(data, shots, seed))
     support = support.subset(support.labels != NONE)
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]

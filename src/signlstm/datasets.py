@@ -188,6 +188,25 @@ def no_person(X: np.ndarray) -> np.ndarray:
     return ~np.any(X != 0, axis=tuple(range(1, X.ndim)))
 
 
+def data_name(data: Dataset) -> str:
+    """The file or folder ``data`` was read from, for a message (several: their common folder)."""
+    files = sorted({str(s).split("#")[0] for s in data.sources})
+    if len(files) == 1:
+        return files[0]
+    try:
+        return os.path.commonpath(files) or "the data"
+    except ValueError:
+        return "the data"
+
+
+def require_person(data: Dataset, purpose: str) -> None:
+    """:class:`BadInput` naming ``data`` (:func:`data_name`) when every value it holds is zero: no person in any
+    frame, so ``purpose`` (e.g. "nothing to learn from") cannot be served. Reads the frames without a copy."""
+    if len(data) and not data.frames.any():
+        raise BadInput(data_name(data), f"no person in any frame of its {len(data)} sequence(s) (every value read "
+                                        f"is zero): {purpose}")
+
+
 def describe_skipped(skipped) -> str:
     """One line for the sequences ``--skip-bad`` left out: how many, and how many for each kind of defect."""
     reasons: dict[str, int] = {}

@@ -156,19 +156,18 @@ class KeypointReplay(Source):
     keypoints = True
 
     def __init__(self, path, fps: float = 30.0):
-        from .datasets import map_keypoint_file
+        from .datasets import check_frame, map_keypoint_file
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
         self.frames = map_keypoint_file(path) if self.path.is_file() else load_keypoints(path)
+        self._check = check_frame  # per frame: imported once, here
         self._i = 0
 
     def read(self) -> np.ndarray | None:
-        from .datasets import check_frame
-
         if self._i >= len(self.frames):
             return None
         self._i += 1
-        return check_frame(self.path, self._i - 1, self.frames[self._i - 1])
+        return self._check(self.path, self._i - 1, self.frames[self._i - 1])
 
 
 def open_stream(spec) -> Source:

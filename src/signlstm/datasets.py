@@ -619,6 +619,11 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def shown_name(name: str, most: int = 40) -> str:
+    """``name`` for a message: its first ``most`` characters, then "..." when it is longer."""
+    return name if len(name) <= most else name[:most] + "..."
+
+
 def sign_name(name: str) -> str:
     """A sign's name as typed, in Unicode's composed form (NFC): two spellings of one letter are one sign."""
     import unicodedata
@@ -647,7 +652,7 @@ class SequenceWriter:
         if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
             raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
         if name_problem(action):
-            raise SignlstmError(f"action '{action[:40]}' {name_problem(action)}")
+            raise SignlstmError(f"action '{shown_name(action)}' {name_problem(action)}")
         folder = self.root / action
         folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))

@@ -28,7 +28,7 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import name_problem, sign_name
+    from ..datasets import name_problem, shown_name, sign_name
     from ..errors import SignlstmError
     from ..recorder import collect
 
@@ -42,7 +42,7 @@ def run(args):
         args.actions = [sign_name(a) for a in args.actions]
     for name in args.actions or ():
         if name_problem(name):
-            raise SignlstmError(f"--actions: '{_shown(name)}' {name_problem(name)}")
+            raise SignlstmError(f"--actions: '{shown_name(name)}' {name_problem(name)}")
     if args.then_adapt:  # what adapting will need, checked before anything is recorded
         from pathlib import Path
 
@@ -89,7 +89,7 @@ def read_actions_file(path) -> list[str]:
     case, or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
-    from ..datasets import NONE, name_problem, sign_name
+    from ..datasets import NONE, name_problem, shown_name, sign_name
     from ..errors import BadInput
 
     try:
@@ -104,7 +104,7 @@ def read_actions_file(path) -> list[str]:
         if not name or name.startswith("#"):
             continue
         if name_problem(name):
-            raise BadInput(path, f"line {n}: '{_shown(name)}' {name_problem(name)}")
+            raise BadInput(path, f"line {n}: '{shown_name(name)}' {name_problem(name)}")
         if name.casefold() == NONE:
             raise BadInput(path, f"line {n}: '{name}' is the answer for anything that is not one of your signs, "
                                  "not a sign to record")
@@ -113,10 +113,6 @@ def read_actions_file(path) -> list[str]:
     if not names:
         raise BadInput(path, "no sign names (one per line)")
     return names
-
-
-def _shown(name: str, most: int = 40) -> str:
-    return name if len(name) <= most else name[:most] + "..."
 
 
 def remaining(actions, sequences: int, data) -> dict[str, int]:

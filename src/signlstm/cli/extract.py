@@ -25,7 +25,7 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..datasets import SequenceWriter, name_problem
+    from ..datasets import SequenceWriter, name_problem, shown_name
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, to_sequences
     from ..files import write_atomic
@@ -35,7 +35,7 @@ def run(args):
     if args.data and not args.label:
         raise SignlstmError("--data needs --label ACTION (the action the videos show)")
     if args.data and name_problem(args.label):
-        raise SignlstmError(f"--label '{args.label[:40]}' {name_problem(args.label)}")
+        raise SignlstmError(f"--label '{shown_name(args.label)}' {name_problem(args.label)}")
     if args.length < 1 or (args.stride is not None and args.stride < 1):
         raise SignlstmError(f"--length and --stride must be at least 1, got {args.length} and {args.stride}")
     videos, skipped = find_videos(args.videos)

@@ -13,14 +13,13 @@ def register(sub):
 def run(args):
     from ..errors import SignlstmError
     from ..fixes import write_fixes
-    from ..judging.audit import audit, check_splits, format_findings
+    from ..judging.audit import audit, format_findings
 
     if args.splits is not None and args.splits < 2:  # before any file is read
         raise SignlstmError(f"--splits must be at least 2 (signer-grouped folds), got {args.splits}")
     if args.length is not None and args.length < 1:
         raise SignlstmError(f"--length must be at least 1 frame, got {args.length}")
     data = common.load_data(args)
-    check_splits(data, args.splits)  # more folds than signers: said before the features are computed
     result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))
     if args.out:

@@ -24,6 +24,15 @@ def shared():
     return shared_path
 
 
+def held_back(data, k, seed=0):
+    """The recordings of ``data`` that ``adapt``'s seeded choice of ``k`` shots per sign leaves: its test set."""
+    import numpy as np
+
+    from signlstm.adapt import choose_shots
+
+    return data.subset(np.setdiff1d(np.arange(len(data)), choose_shots(data, k, seed)))
+
+
 # People whose recordings train the shared test model: six DEV signers with the common gestures (VARIANTS.md).
 BASE_SIGNERS = ("s02", "s03", "s04", "s05", "s08", "s11")
 

@@ -2,8 +2,8 @@
 
 Two on-disk forms are read: the tutorial's ``MP_Data/<action>/<seq>/<frame>.npy`` tree and
 packed ``.npz`` files (``X`` (N, T, 1662), ``y``, ``seq``, optional ``actions``; the file name
-is the signer id). Every file is checked, and a defect raises :class:`BadInput` naming it (and the
-sequence and frame inside a packed file). Declared sizes are read before anything is allocated
+is the signer id). Every file is checked (frame files by :mod:`signlstm.keypoint_files`), and a defect raises
+:class:`BadInput` naming it (and the sequence and frame inside a packed file). Declared sizes are read before anything is allocated
 (:mod:`signlstm.limits`).
 
 :func:`stream` yields the data in chunks of :data:`CHUNK` sequences (an ``.npz`` member read incrementally from its
@@ -26,14 +26,14 @@ import numpy as np
 
 from . import layout, limits
 from .errors import BadInput, SignlstmError
+from .keypoint_files import check_frames, read_frame, shape_problem
+from .sign_names import name_problem, shown_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 NONE = "none"  # the rejection label: none of the known signs
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
 # Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
 SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
-_LFS_MAGIC = b"version https://git-lfs"
-_NPY_MAGIC = limits.NPY_MAGIC
 
 
 def columns(parts) -> np.ndarray | None:
@@ -216,128 +216,6 @@ def describe_skipped(skipped) -> str:
     return f"skipped {len(skipped)} bad sequence(s): " + "; ".join(f"{n} x {k}" for k, n in reasons.items())
 
 
-def _shape_problem(shape) -> str:
-    n = shape[-1] if shape else 0
-    return (f"frame has shape {tuple(shape)}, expected ({layout.FRAME_SIZE},): looks like {layout.describe_size(n)}, "
-            f"not MediaPipe Holistic's 1662-value layout")
-
-
-def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
-    """The ``.npy`` header of the keypoint file ``path`` (open as ``f`` at its start): :class:`BadInput` for a Git LFS
-    pointer, a file that is not an ``.npy`` array, or a header that cannot be read."""
-    if f.read(len(_LFS_MAGIC)).startswith(_LFS_MAGIC):
-        raise BadInput(path, "a Git LFS pointer, not keypoint data (run `git lfs pull` in the source repository)")
-    f.seek(0)
-    try:
-        return limits.read_npy_header(f, path)
-    except BadInput as e:
-        if e.problem.startswith("not an .npy array"):
-            raise BadInput(path, "not an .npy file") from None
-        raise
-
-
-def _checked_header(f, path: Path, frames_axis: bool) -> limits.ArrayHeader:
-    """The header of the keypoint file ``path`` (open as ``f``), refused unless it declares floats in the 1662-value
-    layout: (T, 1662) frames, T > 0, with ``frames_axis`` (a (1662,) file is one frame), else one (1662,) frame."""
-    header = _keypoint_header(f, path)
-    shape = header.shape
-    if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and len(shape) != 1):
-        raise BadInput(path, _shape_problem(shape))
-    if len(shape) > 2:
-        raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {layout.FRAME_SIZE})")
-    if frames_axis and 0 in shape:
-        raise BadInput(path, f"holds no frames (shape {shape})")
-    if header.dtype.kind != "f":
-        raise BadInput(path, f"frame has dtype {header.dtype}, expected floating point")
-    return header
-
-
-def _read_keypoints(path: str | Path, frames_axis: bool) -> np.ndarray:
-    """The keypoint array of one ``.npy`` file, checked: its header is read first, and a file declaring another
-    layout, a non-float dtype, more than :func:`limits.memory_budget` or more than it holds is refused without
-    reading its data. ``frames_axis``: (T, 1662) frames (a (1662,) file is one frame), else one (1662,) frame."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            header = _checked_header(f, path, frames_axis)
-            shape = header.shape
-            if frames_axis:
-                limits.check_declared(path, "the keypoint file", shape, np.float32, limits.memory_budget())
-            data = f.read(header.nbytes)
-    except OSError as e:
-        raise BadInput(path, f"unreadable .npy ({e})") from None
-    if len(data) < header.nbytes:
-        what = "frame" if not frames_axis else "keypoint array"
-        raise BadInput(path, f"truncated: holds {len(data)} of the {header.nbytes} bytes of a {header.describe()} {what}")
-    arr = np.frombuffer(data, header.dtype)
-    if frames_axis:
-        arr = arr.reshape(shape, order="F" if header.fortran else "C").reshape(-1, layout.FRAME_SIZE)
-    return check_frames(path, arr, single=not frames_axis)
-
-
-def read_frame(path: str | Path) -> np.ndarray:
-    """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect. Its header is read
-    first: a file declaring another shape is refused without reading its data."""
-    return _read_keypoints(path, frames_axis=False)
-
-
-def map_keypoint_file(path: str | Path) -> np.ndarray:
-    """A saved keypoint stream as a read-only memory map, (T, 1662) in the file's own float type: its header checked
-    as :func:`read_keypoint_file` checks it (and that the file holds every frame it declares), its frames read
-    from disk only as they are used, so any length replays in the same memory. Their values are not checked here:
-    check each frame as it is read (:func:`check_frame`)."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            header = _checked_header(f, path, frames_axis=True)
-            size = os.fstat(f.fileno()).st_size
-    except OSError as e:
-        raise BadInput(path, f"unreadable .npy ({e})") from None
-    if size - header.offset < header.nbytes:
-        raise BadInput(path, f"truncated: holds {max(size - header.offset, 0)} of the {header.nbytes} bytes of a "
-                             f"{header.describe()} keypoint array")
-    frames = np.memmap(path, dtype=header.dtype, mode="r", offset=header.offset, shape=header.shape,
-                       order="F" if header.fortran else "C")
-    return frames if frames.ndim == 2 else frames.reshape(1, layout.FRAME_SIZE)
-
-
-def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
-    """Frame ``index`` of the stream ``path`` as (1662,) float32, or :class:`BadInput` naming it when a value is NaN
-    or infinite."""
-    with np.errstate(over="ignore"):
-        out = np.asarray(frame, np.float32)
-    if not np.isfinite(out).all():
-        raise BadInput(path, f"frame {index} holds NaN or infinite values")
-    return out
-
-
-def read_keypoint_file(path: str | Path) -> np.ndarray:
-    """A saved keypoint stream (``np.save`` of (T, 1662) frames; a (1662,) file is one frame): (T, 1662) float32,
-    or :class:`BadInput` naming the defect (the header is checked before any data is read, as :func:`read_frame`)."""
-    return _read_keypoints(path, frames_axis=True)
-
-
-def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:
-    """Check the last axis is the 1662-value layout and values are finite; (..., 1662) float32. For (N, T, 1662) the
-    first bad sequence and frame are named (``seq_ids``: the sequence ids to name them by)."""
-    if arr.ndim == 0 or arr.shape[-1] != layout.FRAME_SIZE or (single and arr.ndim != 1):
-        raise BadInput(path, _shape_problem(arr.shape))
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise BadInput(path, f"frame has dtype {arr.dtype}, expected floating point")
-    with np.errstate(over="ignore"):
-        arr = arr.astype(np.float32)  # float64 values beyond float32's range become infinite: refused below
-    finite = np.isfinite(arr)
-    if not finite.all():
-        where = ""
-        if arr.ndim == 3:
-            i, t = np.argwhere(~finite.all(axis=2))[0]
-            where = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} "
-        elif arr.ndim == 2:
-            where = f"frame {np.argwhere(~finite.all(axis=1))[0][0]} "
-        raise BadInput(path, f"{where}holds NaN or infinite values")
-    return arr
-
-
 def _numbered(folder: Path, suffix: str = "") -> list[tuple[int, Path]]:
     out = []
     for p in folder.iterdir():
@@ -445,7 +323,7 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
     hx = members["X"].header
     if len(hx.shape) != 3 or hx.shape[2] != layout.FRAME_SIZE:
         if len(hx.shape) == 3:
-            raise BadInput(path, f"X: {_shape_problem(hx.shape)}")
+            raise BadInput(path, f"X: {shape_problem(hx.shape)}")
         raise BadInput(path, f"X has shape {hx.shape}, expected (N, T, {layout.FRAME_SIZE})")
     if hx.dtype.kind != "f":
         raise BadInput(path, f"X has dtype {hx.dtype}, expected floating point")
@@ -599,36 +477,6 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
             raise SignlstmError(f"no sequences for action(s) {missing} in {', '.join(map(str, paths))}")
         data.actions = list(actions)
     return data
-
-
-def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot; more than 255
-    bytes; a control, format or line-separator character; nothing visible), else None. (Names are taken in Unicode's
-    composed form, :func:`sign_name`, before they are checked.)"""
-    import unicodedata
-
-    if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
-        return "cannot be a folder name (no /, \\, leading dot or NUL)"
-    if len(name.encode("utf-8")) > 255:
-        return f"is {len(name.encode('utf-8'))} bytes long; a folder name holds at most 255"
-    kinds = [unicodedata.category(c) for c in name]
-    if any(k[0] == "C" or k in ("Zl", "Zp") for k in kinds):
-        return "holds a control, format or line-separator character"
-    if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
-        return "has no visible character"
-    return None
-
-
-def shown_name(name: str, most: int = 40) -> str:
-    """``name`` for a message: its first ``most`` characters, then "..." when it is longer."""
-    return name if len(name) <= most else name[:most] + "..."
-
-
-def sign_name(name: str) -> str:
-    """A sign's name as typed, in Unicode's composed form (NFC): two spellings of one letter are one sign."""
-    import unicodedata
-
-    return unicodedata.normalize("NFC", name)
 
 
 class SequenceWriter:

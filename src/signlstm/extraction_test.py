@@ -1,6 +1,5 @@
 """signlstm extract: videos -> MP_Data sequences; 2 workers == 1 worker; bad videos skipped."""
 import numpy as np
-import pytest
 
 from signlstm.cli import main
 from signlstm.datasets import load

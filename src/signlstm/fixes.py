@@ -49,8 +49,9 @@ def read_fixes(path: str | Path) -> list[dict]:
     return rows
 
 
-def apply_fixes(data, fixes: str | Path | list[dict]) -> Dataset:
-    """A new dataset with the fixes applied (rows for sequences not in ``data`` are ignored)."""
+def apply_fixes(data, fixes: str | Path | list[dict]):
+    """A new :class:`~signlstm.datasets.Dataset`: ``data`` with the fixes applied (rows for sequences not in ``data`` are
+    ignored)."""
     rows = read_fixes(fixes) if isinstance(fixes, (str, Path)) else fixes
     by_key = {(key(r["source"]), r["label"]): r for r in rows}
     mapping = {}

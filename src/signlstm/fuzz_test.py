@@ -11,14 +11,13 @@ import resource
 import shutil
 import struct
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signlstm import datasets
+from signlstm import datasets, keypoint_files
 from signlstm.conftest import shared_path
 from signlstm.errors import BadInput
 
@@ -107,7 +106,7 @@ def npy_files(draw):
 def test_fuzz_npy_frame(tmp_path, data):
     p = tmp_path / "0.npy"
     p.write_bytes(data)
-    frame = one_line_or_result(lambda: datasets.read_frame(p), p)
+    frame = one_line_or_result(lambda: keypoint_files.read_frame(p), p)
     if frame is not None:
         assert frame.shape == (1662,) and frame.dtype == np.float32 and np.isfinite(frame).all()
 

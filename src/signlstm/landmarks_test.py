@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from signlstm import layout
-from signlstm.errors import BadInput
 from signlstm.landmarks import Holistic, image_keypoints, parts, video_keypoints
 from signlstm.sources import open_source, read_image
 

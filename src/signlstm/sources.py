@@ -135,7 +135,7 @@ def is_keypoint_file(spec) -> bool:
 
 def load_keypoints(path) -> np.ndarray:
     """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from .datasets import read_frame, read_keypoint_file
+    from .keypoint_files import read_frame, read_keypoint_file
 
     p = Path(path)
     if not p.exists():
@@ -156,7 +156,7 @@ class KeypointReplay(Source):
     keypoints = True
 
     def __init__(self, path, fps: float = 30.0):
-        from .datasets import check_frame, map_keypoint_file
+        from .keypoint_files import check_frame, map_keypoint_file
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
         self.frames = map_keypoint_file(path) if self.path.is_file() else load_keypoints(path)

@@ -40,8 +40,9 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
     t0 = time.time()
     from ..errors import SignlstmError
-    from ..adapt import RADIUS, TRUNK_MODEL, adapt, adapt_vocab, load_negatives, use_compilation_cache
+    from ..adapt import adapt, load_negatives, use_compilation_cache
     from ..models.bundle import save_bundle
+    from ..vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
     if keep_base_actions and method != "vocab":
         raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
@@ -73,7 +74,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
           f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
     if "check" in a:
-        from ..adapt import check_lines
+        from ..vocabulary import check_lines
 
         print("\n".join(check_lines(a["check"])))
     return bundle

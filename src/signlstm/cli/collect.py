@@ -28,7 +28,7 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import name_problem, shown_name, sign_name
+    from ..sign_names import name_problem, shown_name, sign_name
     from ..errors import SignlstmError
     from ..recorder import collect
 
@@ -85,11 +85,12 @@ def run(args):
 
 def read_actions_file(path) -> list[str]:
     """The signs of an actions file, in order: one per line, stripped, in Unicode's composed form, blank and ``#``
-    lines skipped, repeats once. A name no folder can have (:func:`signlstm.datasets.name_problem`), ``none`` in any
+    lines skipped, repeats once. A name no folder can have (:func:`signlstm.sign_names.name_problem`), ``none`` in any
     case, or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
-    from ..datasets import NONE, name_problem, shown_name, sign_name
+    from ..datasets import NONE
+    from ..sign_names import name_problem, shown_name, sign_name
     from ..errors import BadInput
 
     try:

@@ -25,7 +25,8 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..datasets import SequenceWriter, name_problem, shown_name
+    from ..datasets import SequenceWriter
+    from ..sign_names import name_problem, shown_name
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, to_sequences
     from ..files import write_atomic

@@ -8,7 +8,6 @@ import time
 import zlib
 
 import numpy as np
-import pytest
 
 from signlstm.cli import main
 

@@ -49,7 +49,7 @@ def run(args):
         bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
     save_bundle(bundle.model, bundle.meta, args.out)
     if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
-        from ..adapt import write_other_signs
+        from ..stored_features import write_other_signs
 
         write_other_signs(args.out, others, seed=args.seed)
     m = bundle.meta["metrics"]

@@ -171,7 +171,6 @@ def summarize(results: list[dict], cells, archs: list[str] | None = None) -> dic
             "epochs_run": {"min": int(min(r["epochs_run"] for r in rs)), "max": int(max(r["epochs_run"] for r in rs))},
             "parameters": rs[0]["parameters"],
         }
-        c = summary["consistent"]
         summary["collapse_share"] = COLLAPSE_SHARE
         real_none = [p == NONE for r in rs for p in r["pred"]]
         summary["real_signs_rejected"] = float(np.mean(real_none))

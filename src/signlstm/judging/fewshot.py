@@ -71,21 +71,18 @@ def run_fold(task: dict) -> dict:
 def within_signer_accuracy(base, data, seed: int = 0, folds: int = 5) -> float:
     """Stratified ``folds``-fold accuracy of a logistic regression on ``base``'s frozen features of one signer's
     sequences (its signs only): how well those features separate the signer's own labels given most of them."""
-    import keras
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ..adapt import split_model
-    from ..models.bundle import batched_forward
+    from ..models.cut import trunk_forward
 
     counts = [int((data.labels == a).sum()) for a in set(data.labels.tolist())]
     folds = min([folds] + counts)
     if folds < 2 or len(counts) < 2:
         return float("nan")  # too few sequences of some action to hold any out
-    inp, cut, _, _ = split_model(base.model)
-    features = batched_forward(keras.Model(inp, cut))(data.X)
+    features = trunk_forward(base.model, chunk=128)(data.X)
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     return float(cross_val_score(clf, features, data.labels, cv=cv).mean())

@@ -17,7 +17,7 @@ from ..files import cache_dir
 
 # The code a base's weights depend on (paths relative to the package).
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "augment.py", "training.py",
-                 "datasets.py", "fixes.py", "layout.py", "synthetic_streams.py")
+                 "datasets.py", "keypoint_files.py", "fixes.py", "layout.py", "synthetic_streams.py")
 AUDIT_CODE = ("judging/audit.py",)
 
 

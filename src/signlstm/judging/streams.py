@@ -204,7 +204,8 @@ def fold(task: dict) -> dict:
     adapts a base that ``signlstm train --negatives`` made: with features of other signs it was trained on,
     ``task["adapt_negatives"]``, stored with it), and the streams and window figures are made of their other
     recordings."""
-    from ..adapt import adapt, choose_shots, load_negatives, other_sign_features
+    from ..adapt import adapt, choose_shots, load_negatives
+    from ..stored_features import other_sign_features
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide

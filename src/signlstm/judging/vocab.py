@@ -9,7 +9,7 @@ recordings in no file of its training set) and caches them like :func:`signlstm.
 
 **Benchmark** (:func:`run`): for each person file, a trunk that never saw that person; their signs split by a seeded
 draw into three quarters taught and one quarter never taught; K recordings of each taught sign given to
-:func:`signlstm.adapt.adapt`; tested on the other recordings of the taught signs (accuracy, share answered ``none``)
+:func:`signlstm.vocabulary.adapt_vocab`; tested on the other recordings of the taught signs (accuracy, share answered ``none``)
 and on every recording of the untaught signs (share answered ``none``: rejected). Beside it, the tutorial recipe
 trained from scratch on the same shots. With ``streams``, the same adapted model also reads the person's signs made
 in a row (:func:`in_a_row`): word error rate and words said on untaught signs, as ``live`` would say them.
@@ -171,7 +171,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
 def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
                 per_sign: int = PER_SIGN) -> dict:
     """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``."""
-    from ..adapt import write_base_examples
+    from ..stored_features import write_base_examples
     from ..models.bundle import save_bundle
     from ..training import fit
 
@@ -228,22 +228,19 @@ def split_signs(actions, seed: int, taught: float = TAUGHT, count: int | None = 
 
 def run_person(task: dict) -> dict:
     """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest."""
-    from ..adapt import adapt_vocab, choose_shots
+    from ..adapt import choose_shots
     from ..datasets import load
     from ..models.architectures import openset_probs
     from ..models.bundle import load_bundle
+    from ..vocabulary import adapt_vocab
 
     data = load([task["file"]])
     base = load_bundle(task["trunk"])
     rows = []
     if task.get("radii"):  # trunk features of every recording of the person, once, for the trade-off's other radii
-        import keras
+        from ..models.cut import trunk_forward
 
-        from ..adapt import split_model
-        from ..models.bundle import batched_forward
-
-        inp, out, _, _ = split_model(base.model)
-        every = batched_forward(keras.Model(inp, out), chunk=256)(data.X)
+        every = trunk_forward(base.model)(data.X)
     for seed in task["seeds"]:
         taught, untaught = split_signs(data.actions, seed, count=task.get("signs"))
         sign_idx = np.flatnonzero(np.isin(data.labels, taught))
@@ -333,7 +330,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not);
     ``streams``: streams per person, seed and K of :func:`in_a_row` (0: none); ``signs``: how many of each person's
     signs are taught (a seeded choice, the rest untaught) instead of three quarters of them."""
-    from ..adapt import RADIUS
+    from ..vocabulary import RADIUS
 
     t0, load0 = time.time(), _load()
     files = person_files(vocab, others, signers, trunk_folder, trunk, shots, seeds, signs)

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout, render
-from ..datasets import NONE, name_problem, sign_name
+from ..datasets import NONE
+from ..sign_names import name_problem, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer
 from . import protocol
@@ -48,7 +49,7 @@ NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems
 
 
 def action_ok(name) -> bool:
-    """A sign's name from a page: a folder name as ``collect`` takes one (:func:`signlstm.datasets.name_problem`, in
+    """A sign's name from a page: a folder name as ``collect`` takes one (:func:`signlstm.sign_names.name_problem`, in
     Unicode's composed form), of 1-40 characters, no ``:*?"<>|`` (which some file systems refuse), no space at either
     end, and not the model's answer for anything else (``none``, in any case)."""
     return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and name == sign_name(name)
@@ -562,9 +563,10 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
     --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result: (the
     adapted bundle, its batch forward pass)."""
-    from ..adapt import RADIUS, TRUNK_MODEL, adapt, adapt_vocab
+    from ..adapt import adapt
     from ..datasets import NONE, load
     from ..models.bundle import load_bundle, save_bundle
+    from ..vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
     state.update(phase="loading your recordings", progress=0.05)
     if not root.is_dir():
@@ -591,7 +593,7 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
 
 def adapt_check(bundle) -> list[str]:
     """The lines ``adapt --vocabulary`` prints on how well the recordings tell the signs apart (none for others)."""
-    from ..adapt import check_lines
+    from ..vocabulary import check_lines
 
     check = (bundle.meta.get("adapted") or {}).get("check")
     return check_lines(check) if check else []

@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from signlstm.web.conftest import need
 
 need("starlette")

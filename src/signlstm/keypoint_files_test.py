@@ -1,0 +1,58 @@
+"""Keypoint .npy files checked before they are trusted: real defective frame files named with their defect, a saved
+stream read whole and memory-mapped alike, and a header that declares too much refused before any data is read."""
+import numpy as np
+import pytest
+
+from signlstm.errors import BadInput
+from signlstm.keypoint_files import check_frame, map_keypoint_file, read_frame, read_keypoint_file
+
+
+@pytest.mark.parametrize("name,problem", [
+    ("shape258_float64_noface.npy", "(258,)"),
+    ("shape126_handsonly.npy", "both hands only"),
+    ("shape99.npy", "without visibility"),
+    ("git_lfs_pointer.npy", "Git LFS pointer"),
+])
+def test_a_real_defective_frame_file_is_named_with_its_defect(shared, name, problem):
+    path = shared("data", "bad_inputs", name)
+    with pytest.raises(BadInput) as e:
+        read_frame(path)
+    assert e.value.path == str(path) and problem in e.value.problem
+
+
+def test_a_tutorial_frame_reads_as_1662_float32_values(shared):
+    path = shared("data", "MP_Data_renotte", "hello", "30", "0.npy")
+    frame = read_frame(path)
+    assert frame.shape == (1662,) and frame.dtype == np.float32
+    assert np.array_equal(frame, np.load(path).astype(np.float32))
+
+
+def test_a_saved_stream_reads_whole_and_memory_mapped_alike(shared, tmp_path):
+    X = np.load(shared("data", "signers", "s02.npz"))["X"][:3].reshape(-1, 1662)  # 90 frames, float16
+    path = tmp_path / "stream.npy"
+    np.save(path, X)
+    whole, mapped = read_keypoint_file(path), map_keypoint_file(path)
+    assert whole.shape == mapped.shape == (90, 1662) and whole.dtype == np.float32
+    assert np.array_equal(whole, np.asarray(mapped, np.float32))
+    with pytest.raises(BadInput, match="truncated: holds"):  # the last frame's bytes cut off
+        path.write_bytes(path.read_bytes()[:-100])
+        map_keypoint_file(path)
+
+
+def test_a_header_declaring_more_than_the_memory_budget_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "huge.npy"
+    with open(path, "wb") as f:  # a header that declares 10^9 frames, and one frame of data
+        np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": (10**9, 1662)})
+        f.write(np.zeros(1662, np.float32).tobytes())
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "64M")
+    with pytest.raises(BadInput) as e:
+        read_keypoint_file(path)
+    assert e.value.path == str(path) and "6.6 TB, more than the 64.0 MB" in e.value.problem
+
+
+def test_a_frame_with_nan_is_named_by_its_index():
+    frame = np.zeros(1662, np.float16)
+    assert check_frame("s.npy", 3, frame).dtype == np.float32
+    frame[700] = np.nan
+    with pytest.raises(BadInput, match="frame 41 holds NaN"):
+        check_frame("s.npy", 41, frame)

@@ -1,0 +1,27 @@
+"""What a sign may be called: any folder name with something visible in it, in one Unicode spelling."""
+import pytest
+
+from signlstm.sign_names import name_problem, shown_name, sign_name
+
+
+@pytest.mark.parametrize("name", ["hello", "thank you", "good morning", "ñandú", "Привет", "नमस्ते", "我爱你", "5", "A-1"])
+def test_names_people_give_their_signs_are_taken(name):
+    assert name_problem(sign_name(name)) is None
+
+
+@pytest.mark.parametrize("name,problem", [
+    ("a/b", "cannot be a folder name"), ("..", "cannot be a folder name"), (".hidden", "cannot be a folder name"),
+    ("   ", "cannot be a folder name"), ("a\u2028b", "line-separator"), ("a\u200bb", "format"),
+    ("\u2800", "no visible character"), ("\u0301", "no visible character"), ("é" * 200, "bytes long"),
+])
+def test_names_no_folder_can_hold_or_nobody_can_see_are_refused(name, problem):
+    assert problem in name_problem(name)
+
+
+def test_two_spellings_of_one_letter_are_one_sign():
+    composed, decomposed = "\u00e9t\u00e9", "e\u0301te\u0301"
+    assert composed != decomposed and sign_name(composed) == sign_name(decomposed) == composed
+
+
+def test_a_long_name_is_shortened_in_messages():
+    assert shown_name("x" * 41) == "x" * 40 + "..." and shown_name("x" * 40) == "x" * 40

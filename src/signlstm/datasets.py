@@ -225,6 +225,11 @@ def _numbered(folder: Path, suffix: str = "") -> list[tuple[int, Path]]:
     return sorted(out)
 
 
+def _listed(numbers: list[int], most: int = 5) -> str:
+    """Frame numbers for a message: ``[30, 31]``, or the first ``most`` and how many more."""
+    return str(numbers) if len(numbers) <= most else f"{str(numbers[:most])[:-1]}, ... ({len(numbers) - most} more)]"
+
+
 def _frame_count(folder: Path) -> int:
     with os.scandir(folder) as it:
         return sum(1 for e in it if e.name.endswith(".npy") and e.name[:-4].isdigit() and e.is_file())
@@ -277,10 +282,15 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
         for action, d in seqs:
             try:
                 numbers = [n for n, _ in _numbered(d, ".npy")]
-                if numbers[:T] != list(range(min(T, len(numbers)))) or len(numbers) < T:
+                held = set(numbers)
+                missing = [n for n in range(T) if n not in held]
+                if missing and numbers == list(range(len(numbers))):
                     raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?)")
+                if missing:
+                    raise BadInput(d, f"frame file(s) {_listed(missing)} of 0-{T - 1} missing (the sequence holds "
+                                      f"{len(numbers)} frame files)")
                 if len(numbers) > T:
-                    raise BadInput(d, f"sequence has extra frames {numbers[T:]} beyond the {T}-frame layout")
+                    raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout")
                 X.append(np.stack([read_frame(d / f"{n}.npy") for n in range(T)]))
             except BadInput as e:
                 if not skip_bad:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from signlstm import datasets
-from signlstm.errors import BadInput
+from signlstm.errors import BadInput, SignlstmError
 
 
 def test_tutorial_data_loads_to_its_90_sequences(shared):
@@ -179,3 +179,66 @@ def test_negatives_leave_out_the_signs_themselves_and_repeated_recordings(shared
     assert keep[len(whole):].sum() == 0  # every other_signs recording is one of the vocabulary's
     assert keep[:len(whole)].sum() == len(whole) - 60  # 30 hello + 30 thank you
     assert datasets.sign_key("Thank_You") == datasets.sign_key("thanks") != datasets.sign_key("thank")
+
+
+def test_a_sequence_with_frames_beyond_the_sequence_length_is_refused(tmp_path, shared):
+    root = _tree_with(tmp_path, shared("data", "MP_Data_renotte", "hello", "30", "5.npy"), shared)
+    shutil.copy(shared("data", "MP_Data_renotte", "hello", "30", "0.npy"), root / "hello" / "1" / "30.npy")
+    with pytest.raises(BadInput, match=r"hello/1: sequence has extra frames \[30\] beyond the 30-frame layout"):
+        datasets.load([root])
+
+
+def test_packed_labels_beyond_the_action_names_and_another_length_are_refused(tmp_path, shared):
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files if k != "actions"}
+    y = arrays["y"].copy()
+    y[5] = 3  # three action names (the signers' default): labels 0..2
+    np.savez(tmp_path / "p01.npz", **{**arrays, "y": y})
+    with pytest.raises(BadInput, match=r"p01.npz: labels outside 0..2"):
+        datasets.load([tmp_path / "p01.npz"])
+    with pytest.raises(BadInput, match=r"s02.npz: sequences have 30 frames, expected 20"):
+        datasets.load([shared("data", "signers", "s02.npz")], length=20)
+
+
+def test_no_hand_windows_are_none_without_hands_and_every_third_an_empty_room(shared):
+    from signlstm import layout
+
+    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    neg = datasets.no_hand_windows(data, share=0.3, seed=0)
+    assert len(neg) == 27 and set(neg.labels) == {datasets.NONE} and set(neg.groups) == {"s02"}
+    assert not layout.hands_present(neg.X).any()
+    empty = datasets.no_person(neg.X)
+    assert empty.tolist() == [k % 3 == 0 for k in range(27)]
+    assert neg.X[~empty][..., layout.POSE.start:layout.POSE.stop].any(axis=(1, 2)).all()  # the person stays
+
+
+def test_the_training_set_puts_none_after_the_signs(shared):
+    """The label order is the model's output order (a bundle's ``labels``): the signs as the data orders them, then
+    ``none`` for the other signs and the no-hand windows."""
+    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    ts = datasets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")], synthetic=0.25)
+    assert ts.actions == ["hello", "thanks", "iloveyou", datasets.NONE]
+    assert (ts.y[:90] == data.y).all() and (ts.y[90:] == 3).all() and (ts.labels[90:] == datasets.NONE).all()
+
+
+def test_packed_action_names_must_be_distinct(tmp_path, shared):
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez(tmp_path / "p01.npz", **{**arrays, "actions": np.array(["hello", "hello", "iloveyou"])})
+    with pytest.raises(BadInput, match=r"p01.npz: actions \['hello', 'hello', 'iloveyou'\] are not distinct names"):
+        datasets.load([tmp_path / "p01.npz"])
+
+
+def test_actions_asked_for_that_the_data_lacks(shared):
+    """``require_all`` (training) makes a missing action an error; otherwise it is kept in the label order, unseen."""
+    with pytest.raises(SignlstmError, match=r"no sequences for action\(s\) \['bye'\] in .*s02.npz"):
+        datasets.load([shared("data", "signers", "s02.npz")], actions=["hello", "bye"], require_all=True)
+    d = datasets.load([shared("data", "signers", "s02.npz")], actions=["hello", "bye"])
+    assert d.actions == ["hello", "bye"] and set(d.labels) == {"hello"} and len(d) == 30
+
+
+def test_a_sequence_with_a_frame_missing_in_the_middle_names_it(tmp_path, shared):
+    root = _tree_with(tmp_path, shared("data", "MP_Data_renotte", "hello", "30", "5.npy"), shared)
+    (root / "hello" / "1" / "29.npy").rename(root / "hello" / "1" / "31.npy")  # frames 0-28 and 31: 30 files
+    with pytest.raises(BadInput, match=r"hello/1: frame file\(s\) \[29\] of 0-29 missing \(the sequence holds 30"):
+        datasets.load([root])

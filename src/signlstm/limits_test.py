@@ -1,5 +1,6 @@
 import struct
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,3 +91,60 @@ def test_memory_budget_from_the_environment(monkeypatch):
     monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "lots")
     with pytest.raises(SignlstmError, match="not a size"):
         limits.memory_budget()
+
+
+def test_a_recording_of_exactly_the_limit_fits_and_one_byte_more_does_not():
+    exact = 5 * 30 * 1662 * 4
+    assert limits.check_recording("upload", 5, 30, 1662, limit=exact) == exact
+    with pytest.raises(BadInput, match="more than the"):
+        limits.check_recording("upload", 5, 30, 1662, limit=exact - 1)
+
+
+@pytest.mark.parametrize("sizes", [(5, 0, 1662), (0, 30, 1662), (5, 30, 0), (True, 30, 1662), (5, 30.0, 1662)])
+def test_declared_recording_sizes_must_be_positive_whole_numbers(sizes):
+    with pytest.raises(BadInput, match="must be a positive whole number"):
+        limits.check_recording("upload", *sizes, limit=1 << 30)
+
+
+def test_memory_budget_units_and_default(monkeypatch):
+    """Sizes are decimal (as :func:`limits.fmt_bytes` prints them); without ``SIGNLSTM_MEMORY_LIMIT`` the budget is
+    half this machine's physical memory (``MemTotal`` of /proc/meminfo)."""
+    for text, n in (("500K", 500_000), ("500M", 500_000_000), ("2.5G", 2_500_000_000), ("1T", 10 ** 12),
+                    ("10MB", 10_000_000), ("123456", 123_456)):
+        monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", text)
+        assert limits.memory_budget() == n, text
+    monkeypatch.delenv("SIGNLSTM_MEMORY_LIMIT")
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        pytest.skip("no /proc/meminfo")
+    total = int(next(line for line in meminfo.read_text().splitlines() if line.startswith("MemTotal:")).split()[1])
+    assert limits.memory_budget() == pytest.approx(total * 1024 / 2, rel=0.01)
+
+
+def test_a_member_that_unpacks_to_more_than_it_declares_is_refused(tmp_path):
+    p = _lying_npz(tmp_path / "long.npz", 2, real_n=3)
+    with pytest.raises(BadInput, match=r"long.npz: X.npy declares shape \(2, 30, 1662\) <f2 .* but its zip entry "
+                                       r"unpacks to 299,"):
+        limits.npz_members(p)
+
+
+def test_a_fortran_ordered_packed_file_is_refused(tmp_path, shared):
+    """Read as C order, its frames would be scrambled values with no error."""
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["X"] = np.asfortranarray(arrays["X"][:4])
+    arrays["y"], arrays["seq"] = arrays["y"][:4], arrays["seq"][:4]
+    np.savez(tmp_path / "f.npz", **arrays)
+    with pytest.raises(BadInput, match=r"f.npz: X.npy is stored in Fortran order"):
+        limits.npz_members(tmp_path / "f.npz")
+
+
+def test_a_file_that_is_not_npy_says_so(shared):
+    from signlstm.keypoint_files import read_keypoint_file
+
+    jpg = shared("media", "asl_iloveyou_rohan937_frame20.jpg")
+    with pytest.raises(BadInput, match="not an .npy array"):
+        with open(jpg, "rb") as f:
+            limits.read_npy_header(f, jpg)
+    with pytest.raises(BadInput, match=r"frame20.jpg: not an .npy file"):
+        read_keypoint_file(jpg)

@@ -169,3 +169,135 @@ def test_spot_rule_says_each_sign_event_once_and_nothing_within_the_refractory_w
     assert run(threshold=0.9)[1] == []  # never confident enough
     assert run(onset=0.5)[1] == [(4, "a"), (38, "b")]  # the rises no longer open an event; the same words
     assert run(rule="stream", stability=1, threshold=0.5)[0].rule == "stream"  # the bundle's rule can be overridden
+
+
+def test_a_word_needs_a_probability_above_the_threshold_not_equal_to_it():
+    """"Above ``threshold``": windows exactly at the threshold say nothing (per window, and at the end of the input
+    under the stream rule); a hair above, they do."""
+    for threshold, said in ((0.5, []), (0.49, ["a"])):
+        for rule in ("tutorial", "stream"):
+            meta, classify = scripted(["a", "b", "none"], [0] * 6, probs=0.5, seq_len=1, reject="none")
+            rec = Recognizer(Bundle(None, meta), threshold=threshold, stability=3, classify=classify, rule=rule)
+            for f in hand_frames(6):
+                rec.update(f)
+            assert rec.words == said, (threshold, rule)
+        # a sign seen by fewer than `stability` windows, named by finish() only above the threshold
+        meta, classify = scripted(["a", "b", "none"], [0] * 3, probs=0.5, seq_len=1, reject="none")
+        rec = Recognizer(Bundle(None, meta), threshold=threshold, stability=5, classify=classify, rule="stream")
+        for f in hand_frames(3):
+            rec.update(f)
+        assert rec.finish().word == (said[0] if said else None), threshold
+
+
+def test_stream_rule_rearms_at_exactly_rearm_rejected_windows_in_a_row():
+    """``rearm`` rejected windows in a row end a sign (the same word may come again); one fewer does not, nor do
+    ``rearm`` rejected windows that a sign window interrupts."""
+    cases = [([0] * 3 + [2] * 5 + [0] * 3, ["a", "a"]),  # exactly 5 in a row
+             ([0] * 3 + [2] * 4 + [0] * 3, ["a"]),  # 4
+             ([0] * 3 + [2] * 3 + [0] + [2] * 3 + [0] * 3, ["a"])]  # 6, but not in a row
+    for tops, said in cases:
+        meta, classify = scripted(["a", "b", "none"], tops, seq_len=1, reject="none")
+        rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rearm=5)
+        for f in hand_frames(len(tops)):  # hands in view throughout: no rest
+            rec.update(f)
+        assert rec.words == said, tops
+
+
+def test_at_a_rest_the_sign_before_it_no_longer_counts():
+    """Windows longer than the rest: the frames before the rest keep their hands in the window for a while, but the
+    rest hides them, so the model (here: 'a' while any frame of the window shows a hand) sees no sign and the word
+    is not said again during the rest."""
+    meta = {"labels": ["a", "b", "none"], "seq_len": 8, "reject_label": "none"}
+    seen = []
+
+    def classify(window):
+        seen.append(window.copy())
+        return np.array([0.96, 0.02, 0.02]) if layout.hands_present(window).any() else np.array([0.05, 0.05, 0.9])
+
+    frames = np.concatenate([hand_frames(12), hand_frames(10, False)])
+    frames[:, layout.POSE.start:layout.POSE.stop] = 0.3  # a person in view throughout
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=2)
+    steps = [rec.update(f) for f in frames]
+    assert [(s.frame, s.word) for s in steps if s.word] == [(9, "a")]
+    at_rest = seen[13 - 7]  # the window classified on frame 13, the rest's 2nd hand-less frame (windows from frame 7)
+    assert not layout.hands_present(at_rest).any() and at_rest[:6].any()  # signed frames, their hands hidden
+
+
+def test_settings_out_of_range_are_refused():
+    meta, classify = scripted(["a", "b", "none"], [], reject="none")
+    for bad in ({"stability": 0}, {"sentence": 0}, {"rest": 0}, {"rearm": 0}, {"refractory": -1}, {"onset": 1.5},
+                {"onset": -0.1}, {"threshold": -0.1}):
+        with pytest.raises(ValueError):
+            Recognizer(Bundle(None, meta), classify=classify, **bad)
+    assert Recognizer(Bundle(None, meta), classify=classify, rule="spot", refractory=0, onset=1.0).refractory == 0
+
+
+def test_reset_forgets_the_window_the_agreeing_predictions_and_the_sign_but_keeps_the_sentence():
+    meta, classify = scripted(["a", "b", "none"], [0] * 20, seq_len=2, reject="none")
+    rec = Recognizer(Bundle(None, meta), stability=3, classify=classify, rule="stream")
+    first = [rec.update(f) for f in hand_frames(6)]  # windows on frames 1..5: 'a' said on frame 3, once
+    assert [s.word for s in first] == [None, None, None, "a", None, None]
+    rec.reset()
+    steps = [rec.update(f) for f in hand_frames(4)]
+    assert [s.probs is None for s in steps] == [True, False, False, False]  # the window fills again
+    assert [s.word for s in steps] == [None, None, None, "a"]  # three new agreeing windows, not the old ones
+    assert list(rec.sentence) == ["a", "a"]
+
+
+def test_spot_rule_boundaries_and_the_event_sum():
+    """The spot rule's words, window by window: a probability equal to ``onset`` keeps an event open, one equal to
+    ``threshold`` speaks, an event beginning exactly ``refractory`` windows after the last word speaks (one window
+    sooner it does not), and the word is the sign with the most probability summed over the event, not the
+    window's best."""
+    meta = {"labels": ["a", "b", "none"], "seq_len": 1, "reject_label": "none", "rule": "spot"}
+    probs = {"rest": [0.05, 0.05, 0.9], "a": [0.8, 0.1, 0.1], "b": [0.1, 0.8, 0.1], "at_onset": [0.2, 0.1, 0.7],
+             "a_at_threshold": [0.65, 0.1, 0.25], "mostly_b": [0.3, 0.6, 0.1], "then_a": [0.7, 0.25, 0.05]}
+
+    def said(script, **settings):
+        calls = iter(script)
+        rec = Recognizer(Bundle(None, meta), classify=lambda w: np.array(probs[next(calls)]), **settings)
+        return [(s.frame, s.word) for s in (rec.update(f) for f in hand_frames(len(script))) if s.word]
+
+    assert said(["rest", "a_at_threshold", "rest"]) == [(1, "a")]
+    assert said(["rest", "a", "at_onset", "a", "rest"], refractory=0) == [(1, "a")]  # one event, one word
+    assert said(["rest", "a", "rest", "a", "rest"], refractory=0) == [(1, "a"), (3, "a")]  # two events
+    assert said(["a", "rest", "rest", "b"], refractory=3) == [(0, "a"), (3, "b")]
+    assert said(["a", "rest", "b", "b"], refractory=3) == [(0, "a")]  # the event began within 3 windows
+    # b leads the event's sum until the 4th window, where a (0.7 each time) overtakes it and speaks
+    assert said(["mostly_b", "mostly_b", "then_a", "then_a"]) == [(3, "a")]
+
+
+def test_the_rules_defaults_are_the_documented_ones():
+    """README.md and the model card give these defaults (the stream benchmark's choices): changing one is a change
+    of what every front does, to be made in the docs too."""
+    assert RULE == "stream" and rule_settings() == {"rule": "stream", "threshold": 0.9, "stability": 16, "rest": 6,
+                                                    "rearm": 10}
+    assert rule_settings("spot") == {"rule": "spot", "threshold": 0.65, "onset": 0.2, "refractory": 25}
+    assert rule_settings("tutorial") == {"rule": "tutorial", "threshold": 0.5, "stability": 10}
+
+
+def test_stream_rule_names_a_short_sign_after_a_rest_as_after_the_input_began():
+    """Stability 8, three-frame windows, a rest of 3. Two five-frame signs, each followed by five hand-less frames:
+    the windows of the first rest (hand-less, 'none') do not count against the second sign, which gets its word at the
+    second rest as the first got its word at the first."""
+    # a window names the sign of the hand frames it holds, else none (frames 2-6: a; 10-16: b)
+    meta, classify = scripted(["a", "b", "none"], [0] * 5 + [2] * 3 + [1] * 7 + [2] * 3, reject="none")
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=8, rest=3)
+    frames = np.concatenate([hand_frames(5), hand_frames(5, False), hand_frames(5), hand_frames(5, False)])
+    assert [(s.frame, s.word) for s in (rec.update(f) for f in frames) if s.word] == [(7, "a"), (17, "b")]
+
+
+def test_a_short_real_sign_made_twice_with_rests_gets_its_word_twice(shared):
+    """The last 8 frames of s02's first iloveyou recording, made twice with 20 hand-less frames before, between and
+    after: the shipped model under the stream rule says iloveyou twice (before the rest's own windows stopped counting
+    against a sign after it, only once)."""
+    from signlstm.datasets import load_npz
+    from signlstm.models.bundle import DEFAULT_MODEL, load_bundle
+
+    d = load_npz(shared("data", "signers", "s02.npz"))
+    sign = d.X[d.labels == "iloveyou"][0][-8:]
+    rest = layout.without_hands(np.repeat(sign[:1], 20, 0))
+    rec = Recognizer(load_bundle(DEFAULT_MODEL), **rule_settings("stream"))
+    for f in np.concatenate([rest, sign, rest, sign, rest]):
+        rec.update(f)
+    assert rec.words == ["iloveyou", "iloveyou"]

@@ -150,8 +150,8 @@ def score(stream: Stream, emitted: list[tuple[int, str]]) -> dict:
     """Word errors, errors with repeats merged, words on other-sign segments and latencies of one replay.
 
     A word belongs to the segment whose span (its first frame up to the next segment's first frame) holds the frame
-    it was emitted on; a word emitted before the first segment or on another sign's span is counted as a word on
-    another sign when the alignment leaves it unmatched. Latency: the frame a reference sign's matched word was
+    it was emitted on; a word emitted on another sign's span is counted as a word on another sign when the alignment
+    leaves it unmatched (one emitted on the rest before the first segment is an insertion only). Latency: the frame a reference sign's matched word was
     emitted on, minus the sign's last frame.
     """
     ref = stream.reference

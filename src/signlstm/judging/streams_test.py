@@ -209,3 +209,45 @@ def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(sma
                  str(shared("data", "other_signs")), "--adapt", "0"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--adapt must be at least 1" in err, err
+
+
+def test_score_counts_a_word_on_the_first_frame_of_another_sign_and_no_latency_for_a_wrong_word():
+    """A word belongs to the segment whose span holds its frame, the segment's first frame included; a latency is
+    measured only for a word that names its sign rightly."""
+    segs = [streams.Segment(10, 40, "hello", "a"), streams.Segment(50, 80, None, "x")]
+    st = streams.Stream(np.zeros((100, layout.FRAME_SIZE), np.float32), segs)
+    at_start = streams.score(st, [(35, "hello"), (50, "thanks")])
+    assert at_start["errors"] == 1 and at_start["other_words"] == 1 and at_start["latencies"] == [-4]
+    before = streams.score(st, [(35, "hello"), (49, "thanks")])  # still the hello's span (up to the next start)
+    assert before["other_words"] == 0
+    wrong = streams.score(st, [(45, "thanks")])
+    assert wrong["errors"] == 1 and wrong["latencies"] == []
+
+
+def test_pool_latency_figures():
+    rows = [{"ref": 21, "errors": 0, "merged_ref": 21, "merged_errors": 0, "others": 0, "other_words": 0,
+             "latencies": list(range(20, -1, -1))}]
+    pooled = streams.pool(rows)
+    assert pooled["latency_median"] == 10 and pooled["latency_p95"] == 19 and pooled["wer"] == 0
+
+
+def test_rests_between_segments_take_the_given_lengths(s02_stream):
+    """``rest`` (least, most) frames before each segment, both ends included: (8, 8) is 8 frames every time."""
+    signs, others, _ = s02_stream
+    st = streams.build_stream(signs, others, seed=0, rest=(8, 8), tail=5)
+    starts = [s.start for s in st.segments]
+    stops = [0] + [s.stop for s in st.segments[:-1]]
+    assert [a - b for a, b in zip(starts, stops)] == [8] * len(st.segments)
+    assert len(st.frames) - st.segments[-1].stop == 5
+
+
+def test_replay_gives_the_word_that_the_end_of_the_input_ends(s02_stream):
+    """A clip of one sign shorter than the stream rule's stability (the rohan937 iloveyou, 39 frames: 10 windows, the
+    rule wants 16) gets its word from the recognizer's finish(), as ``live`` gives it, on the last frame."""
+    from signlstm.models.bundle import load_bundle
+
+    demo = Path(__file__).resolve().parents[3] / "demo" / "rohan937_hello_thanks_iloveyou.npy"
+    clip = np.load(demo)[69:108].astype(np.float32)
+    bundle = load_bundle()
+    said = streams.replay(lambda c: Recognizer(bundle, classify=c, **rule_settings("stream")), clip, bundle.predict)
+    assert said == [(38, "iloveyou")]

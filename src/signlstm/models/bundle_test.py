@@ -152,3 +152,87 @@ def test_commands_given_a_bundle_with_a_wrongly_typed_field_say_so_in_one_line(t
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{folder / bundle.META_FILE}: {problem}" in err[0], err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fields,problem", [
+    ({"labels": ["hello", "hello", "iloveyou", "none"]}, "has no 'labels' list of distinct names"),
+    ({"seq_len": 0}, "'seq_len' 0 is not a number of frames from 1 to"),
+    ({"labels": ["hello", "thanks", "iloveyou", "bye", "none"]},
+     "the model reads (30, 1662) and gives 4 outputs; its signlstm.json says (30, 1662) and 5 labels"),
+])
+def test_labels_and_window_that_do_not_match_the_model_are_bad_input(tmp_path, fields, problem):
+    """Labels name the model's outputs in order: duplicates or one label too many would name the wrong sign."""
+    folder = _shipped_with(tmp_path, **fields)
+    with pytest.raises(BadInput) as e:
+        bundle.load_bundle(folder)
+    assert problem in str(e.value)
+
+
+def test_an_oversized_metadata_file_is_refused_before_it_is_parsed(tmp_path):
+    folder = _shipped_with(tmp_path, notes="x" * bundle.MAX_META_BYTES)
+    with pytest.raises(BadInput, match=r"signlstm.json: 1,0\d\d,\d\d\d bytes; a bundle's signlstm.json is at most"):
+        bundle.load_bundle(folder)
+
+
+def test_asking_a_bundle_for_actions_it_does_not_know_names_them():
+    from signlstm.errors import SignlstmError
+
+    with pytest.raises(SignlstmError, match=r"the model does not know \['bye'\]"):
+        bundle.load_bundle(bundle.DEFAULT_MODEL, ["hello", "bye", "none"])
+    assert bundle.load_bundle(bundle.DEFAULT_MODEL, ["hello", "none"]).labels == ["hello", "thanks", "iloveyou", "none"]
+
+
+def test_a_saved_bundle_folder_gets_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        out = bundle.save_bundle(_small_bundle().model, _small_bundle().meta, tmp_path / "m")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+def test_front_models_by_rule():
+    assert bundle.front_model("spot") == bundle.SPOTTING_MODEL
+    for rule in (None, "stream", "tutorial"):
+        assert bundle.front_model(rule) == bundle.DEFAULT_MODEL
+
+
+def test_openset_head_says_none_outside_every_radius_and_its_numpy_twin_agrees():
+    """The vocabulary head: a window within its nearest sign's radius (distance per sqrt(dimension)) is that sign;
+    beyond every radius it is ``none`` (the last output); at the radius itself, a tie. The Keras layer and
+    ``openset_probs`` give the same probabilities, which sum to 1."""
+    import keras
+
+    D = 4
+    weights = {"mean": np.zeros(D), "scale": np.ones(D), "prototypes": np.array([[2.0, 0, 0, 0], [-2.0, 0, 0, 0]]),
+               "radii": np.array([1.0, 0.5]), "kernel": np.array([[1.0, -1.0], [0, 0], [0, 0], [0, 0]]),
+               "bias": np.zeros(2)}
+    weights = {k: np.asarray(v, np.float32) for k, v in weights.items()}
+    points = np.array([[2.0, 0, 0, 0],  # on sign 0's prototype
+                       [-2.0, 0, 0, 0],  # on sign 1's: far from sign 0's, near its own
+                       [2.0, 0, 0, 2.0],  # 2 / sqrt(4) = 1: at sign 0's radius
+                       [-2.0, 0, 0, 2.0],  # 1 from sign 1's prototype, twice its radius 0.5
+                       [0.0, 0, 9.0, 0]], np.float32)  # far from both
+    probs = architectures.openset_probs(weights, points)
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-6)
+    assert probs[[0, 1, 3, 4]].argmax(1).tolist() == [0, 1, 2, 2]
+    assert probs[:2, 2].max() < 1e-3 and probs[3:, 2].min() > 0.99
+    np.testing.assert_allclose(probs[2, 2], 0.5, atol=1e-6)
+    inp = keras.Input((D,))
+    model = architectures.build_openset_model(inp, inp, weights)
+    np.testing.assert_allclose(np.asarray(model(points)), probs, atol=1e-5)
+
+
+def test_saving_over_a_folder_that_is_not_a_bundle_is_refused_and_leaves_it_whole(tmp_path, shared):
+    """``--out`` given a data folder by mistake: the folder would be swapped out and deleted."""
+    import shutil
+
+    data = tmp_path / "MP_Data"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), data / "hello" / "0")
+    b = _small_bundle()
+    with pytest.raises(BadInput, match="a folder that is not a model"):
+        bundle.save_bundle(b.model, b.meta, data)
+    assert len(list((data / "hello" / "0").glob("*.npy"))) == 30 and [p.name for p in tmp_path.iterdir()] == ["MP_Data"]

@@ -1,0 +1,51 @@
+"""Atomic writing and output-folder checks: what a write that fails leaves, and what an output may replace."""
+import os
+import stat
+
+import pytest
+
+from signlstm.errors import BadInput
+from signlstm.files import check_folder_out, write_atomic, write_text
+
+
+def test_a_write_that_fails_leaves_the_old_file_whole_and_no_temp_file(tmp_path):
+    out = tmp_path / "scores.json"
+    write_text(out, '{"accuracy": 0.9}\n')
+
+    def half_then_fail(path):
+        with open(path, "w") as f:
+            f.write('{"accur')
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(out, half_then_fail)
+    assert out.read_text() == '{"accuracy": 0.9}\n' and sorted(p.name for p in tmp_path.iterdir()) == ["scores.json"]
+
+
+def test_a_written_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        write_text(tmp_path / "a.txt", "x")  # (the temporary file it was written to is private: 0600)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+
+
+def test_a_folder_in_the_way_is_bad_input_naming_it(tmp_path):
+    (tmp_path / "out.json").mkdir()
+    with pytest.raises(BadInput, match=r"out.json: is a folder; give a file name"):
+        write_text(tmp_path / "out.json", "x")
+
+
+def test_an_output_folder_may_replace_only_an_earlier_output_of_its_kind(tmp_path, shared):
+    check_folder_out(tmp_path / "absent", "signlstm.json")  # absent: fine
+    (tmp_path / "empty").mkdir()
+    check_folder_out(tmp_path / "empty", "signlstm.json")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "signlstm.json").write_text("{}")
+    check_folder_out(tmp_path / "model", "signlstm.json")
+    with pytest.raises(BadInput, match="a folder that is not a model"):
+        check_folder_out(shared("data", "MP_Data_renotte"), "signlstm.json")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BadInput, match="exists and is not a folder"):
+        check_folder_out(tmp_path / "file", "signlstm.json")

@@ -1,0 +1,33 @@
+"""Scores of a bundle on labelled data: what is refused, and which people the model was trained on."""
+import numpy as np
+import pytest
+
+from signlstm.datasets import Dataset, concat, load_npz
+from signlstm.errors import SignlstmError
+from signlstm.judging.metrics import evaluate
+from signlstm.models.bundle import load_bundle
+
+
+@pytest.fixture(scope="module")
+def default():
+    return load_bundle()
+
+
+def test_data_the_model_cannot_score_is_refused(default, shared):
+    s02 = load_npz(shared("data", "signers", "s02.npz"))
+    short = Dataset(s02.X[:, :20], s02.labels, s02.groups, s02.sources, s02.actions)
+    with pytest.raises(SignlstmError, match="the data has 20-frame sequences, the model expects 30"):
+        evaluate(default, short)
+    with pytest.raises(SignlstmError, match=r"the data has action\(s\) \[.*'india'.*\] that the model does not know"):
+        evaluate(default, load_npz(shared("data", "other_signs", "o04.npz")))
+
+
+def test_trained_on_names_only_the_people_both_scored_and_in_training(default, shared):
+    """The shipped model was trained on s02 (and every other DEV signer), not on a person "p99" (s03's recordings
+    under another name): a result on both names s02 alone."""
+    assert "s02" in default.meta["training"]["groups"] and "p99" not in default.meta["training"]["groups"]
+    data = load_npz(shared("data", "signers", "s02.npz")).subset(np.arange(0, 90, 9))
+    other = load_npz(shared("data", "signers", "s03.npz")).subset(np.arange(0, 90, 9))
+    other.groups = np.full(len(other), "p99")
+    r = evaluate(default, concat([data, other]))
+    assert r["trained_on"] == ["s02"] and set(r["per_signer"]) == {"s02", "p99"} and r["n"] == 20

@@ -13,10 +13,11 @@ itself:
   frames are then shown to the model without their hands, so what was signed before the rest no longer counts) or
   at ``rearm`` rejected windows in a row (another sign, a movement); after either, the same word may come again.
   Within one sign the word is not repeated. A sign that ends at a rest, or at the end of the input
-  (:meth:`Recognizer.finish`), before ``stability`` windows could see it, gets its word when every window since the
-  input began or the rest before it ended agrees and the last passes ``threshold`` (a clip of one sign shorter than
-  ``seq_len + stability - 1`` frames is still named). The windows of a rest (from its ``rest``-th hand-less frame to
-  the next frame with a hand) count for no sign.
+  (:meth:`Recognizer.finish`), before ``stability`` windows could see it, gets its word when it is the input's first
+  sign and every window since the input began agrees and the last passes ``threshold`` (a clip of one sign shorter
+  than ``seq_len + stability - 1`` frames is still named). After a rest the rest's own windows (``none``) stay among
+  the last ``stability``, so a sign after a rest is named only by ``stability`` agreeing windows: letting short signs
+  after a rest be named too gave more words on other signs and a higher word error rate (model card).
 - ``spot``: for a spotting model (the ``spotting`` recipe's, which says a sign as it ends and ``none`` elsewhere).
   A sign event is a run of windows whose best sign has a probability of at least ``onset``; its word is the sign with
   the most probability summed over the event so far, said once, on the first window where that sign's probability
@@ -171,9 +172,6 @@ class Recognizer:
         step.probs = self.last_probs = np.asarray(probs)
         if self.rule == "spot":
             word = self._spot(step.probs)
-        elif self.rule == "stream" and self.idle >= self.rest:  # a rest's windows are no sign's: the next sign's
-            self.recent.clear()  # windows are counted from its first frame with a hand
-            word = None
         else:
             label = str(decide(self.labels, step.probs, reject=self.reject)[0])
             self.recent.append(label)
@@ -200,9 +198,9 @@ class Recognizer:
         step.word = word
 
     def _ended(self) -> str | None:
-        """Stream rule, at the end of a sign: its word if it got none yet, every window since the input began or the
-        rest before the sign ended (fewer than ``stability``) agrees on a sign, and the last one's probability passes
-        ``threshold``."""
+        """Stream rule, at the end of a sign: its word if it got none yet, every window kept (fewer than ``stability``
+        since the input began, or since the last rest, whose own windows are among them) agrees on a sign, and the last
+        one's probability passes ``threshold``."""
         if self.said is not None or not self.recent or len(set(self.recent)) != 1:
             return None
         label = self.recent[-1]

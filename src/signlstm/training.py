@@ -17,6 +17,8 @@ from .models.bundle import Bundle, library_versions
 from .datasets import NONE, Dataset
 from .errors import SignlstmError
 
+EMA_SPAN = 5  # an optimizer's moving average spans at least 1/EMA_SPAN of the training's steps (see ema_fit)
+
 
 class _Progress(keras.callbacks.Callback):
     """One tqdm bar over epochs showing loss and accuracy."""
@@ -96,6 +98,15 @@ def lower_reject_logit(model, index: int, amount: float) -> None:
     head.set_weights([kernel, bias])
 
 
+def ema_fit(optimizer, steps: int) -> None:
+    """Shorten the moving average of an optimizer with ``use_ema`` to what ``steps`` optimizer steps can fill: its
+    momentum at most ``1 - EMA_SPAN / steps``. Keras starts the average at the first step's weights, so 0.99 over
+    the 40-odd steps of a tutorial-sized folder (90 recordings, 20 epochs) would keep two thirds of those nearly
+    untrained weights; from 500 steps on (every benchmark's and the shipped models' training) nothing changes."""
+    if getattr(optimizer, "use_ema", False) and steps > 0:
+        optimizer.ema_momentum = min(float(optimizer.ema_momentum), max(0.0, 1.0 - EMA_SPAN / steps))
+
+
 def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | None = None, seed: int = 0,
         logdir: str | None = None, progress: bool = True, test_split: float | None = None,
         verbose: int = 0) -> Bundle:
@@ -112,6 +123,7 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     epochs = epochs or r.epochs
     batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)  # may refuse the data
     callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + ([_TensorBoard(logdir)] if logdir else [])
+    ema_fit(model.optimizer, epochs * len(batches))
     t0 = time.time()
     hist = model.fit(batches, epochs=epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.time() - t0

@@ -21,6 +21,7 @@ import numpy as np
 
 from .pipeline import Pipeline
 from .recognizer import Recognizer
+from .resample import Resample
 
 STRIP_MAX = 6
 
@@ -114,8 +115,13 @@ class StripCollector:
 def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = 5,
         window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
         max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
-        rearm: int | None = None, onset: float | None = None, refractory: int | None = None) -> dict:
+        rearm: int | None = None, onset: float | None = None, refractory: int | None = None,
+        fps: float | None = None) -> dict:
     """Recognise signs on ``spec`` until it ends or the user quits; returns the summary.
+
+    The recognizer sees the input at :data:`signlstm.resample.RATE` frames a second, the rate the models learnt:
+    frame ``i`` of the source is taken at ``i / fps`` seconds (``fps`` None: the source's own rate: a video's, a
+    camera's, 30 for keypoints and images) and :class:`~signlstm.resample.Resample` makes the frames due by then.
 
     ``rule`` (None: the bundle's) and its settings (``threshold``, ``stability``, ``rest``, ``rearm``, ``onset``,
     ``refractory``; None: the rule's default) are the :class:`~signlstm.recognizer.Recognizer`'s.
@@ -135,6 +141,9 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     win = video = None
     strips = StripCollector() if strip else None
     pipe = Pipeline(stream, detect, serial)
+    rate = float(fps or stream.fps)
+    resample = Resample()
+    step = None  # the recognizer's newest step: what the frame is drawn with
     pace = 1.0 / stream.fps if window and detect is None else 0.0  # replay at its own rate on screen
     recent: deque = deque(maxlen=30)
     t0 = None
@@ -154,10 +163,13 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             t0 = t0 if t0 is not None else now
             recent.append(now)
             frames += 1
-            step = rec.update(keypoints)
-            if step.word and on_word:
-                on_word(_word_event(step, index, now - t0))
-            if win or video or strips:
+            said = False
+            for frame in resample(index / rate, keypoints):
+                step = rec.update(frame)
+                said = said or step.word is not None
+                if step.word and on_word:
+                    on_word(_word_event(step, index, now - t0))
+            if step is not None and (win or video or strips):  # (the first frame always gives a step)
                 fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
                 canvas = image if image is not None else render.canvas()
                 view = render.annotate(canvas, keypoints, bundle.labels, step.probs, step.sentence, fps, threshold)
@@ -167,7 +179,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                         video.write(pending)
                     pending = view
                 if strips and step.probs is not None:  # frames with bars make the picture
-                    strips.add(index, view, step.word is not None)
+                    strips.add(index, view, said)
                 if win and not win.show(view):
                     break
                 if pace:

@@ -61,8 +61,9 @@ def _lines(out):
 
 def test_headless_on_a_clip_emits_words_and_ends_with_a_summary(clip_model, shared, capsys):
     model, _ = clip_model
+    # the clip's 39 frames (24.5 a second) taken as 30 a second, one recognizer step each
     assert main(["live", "--model", str(model), "--source", str(shared("media", "asl_iloveyou_rohan937.mp4")),
-                 "--headless", "--rule", "tutorial"]) == 0
+                 "--headless", "--rule", "tutorial", "--fps", "30"]) == 0
     lines = _lines(capsys.readouterr().out)
     *words, summary = lines
     assert summary["frames"] == 39 and summary["fps"] > 0 and summary["words"] == ["iloveyou"]
@@ -184,11 +185,12 @@ def test_shipped_model_emits_nothing_for_another_sign_or_an_empty_room(shared, t
 
 
 def test_a_clip_shorter_than_the_stream_rule_stability_still_gets_its_word(shared, tmp_path, capsys):
-    """The default stream rule wants 16 agreeing windows: a 39-frame clip has 10. Its end ends the sign, which gets
-    its word when every window agrees above the threshold; the annotated video's last frame shows it."""
+    """The default stream rule wants 16 agreeing windows: a 39-frame clip taken as 30 frames a second has 10. Its end
+    ends the sign, which gets its word when every window agrees above the threshold; the annotated video's last frame
+    shows it. (At the clip's own 24.5 frames a second it makes 48 frames at 30, and 16 windows agree before its end.)"""
     clip = shared("media", "asl_iloveyou_rohan937.mp4")
     out = tmp_path / "a.avi"
-    assert main(["live", "--source", str(clip), "--headless", "--out", str(out)]) == 0
+    assert main(["live", "--source", str(clip), "--headless", "--out", str(out), "--fps", "30"]) == 0
     lines = _lines(capsys.readouterr().out)
     assert lines[-1]["words"] == ["iloveyou"] and lines[0]["frame"] == 38 and lines[0]["sentence"] == ["iloveyou"]
     frames = read_frames(out)
@@ -249,6 +251,8 @@ def test_live_on_a_keypoint_stream_says_what_the_benchmark_replay_says(capsys):
 
 
 def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(shared, capsys):
+    """Frame for frame with the video's frames taken as 30 a second (as the benchmark replays keypoints), and the same
+    words at the video's own rate (24.5 frames a second, made into 30 a second for the recognizer)."""
     from signlstm.extraction import extract_videos
     from signlstm.models.bundle import SPOTTING_MODEL, load_bundle
 
@@ -259,12 +263,14 @@ def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(sh
     for rule, settings, model in (("tutorial", {}, None), ("stream", {"stability": 5}, None),
                                   ("spot", {}, SPOTTING_MODEL)):
         options = [x for k, v in settings.items() for x in (f"--{k}", str(v))]
-        assert main(["live", "--source", str(clip), "--headless", "--rule", rule, *options]) == 0
+        assert main(["live", "--source", str(clip), "--headless", "--rule", rule, *options, "--fps", "30"]) == 0
         *words, summary = _lines(capsys.readouterr().out)
         assert summary["frames"] == len(keypoints) == 39
         said = [(w["frame"], w["label"]) for w in words]
         replayed = _replayed(load_bundle(model), keypoints, rule, **settings)
         assert said == replayed and [w for _, w in said] == ["iloveyou"]
+        assert main(["live", "--source", str(clip), "--headless", "--rule", rule, *options]) == 0
+        assert _lines(capsys.readouterr().out)[-1]["words"] == ["iloveyou"]
 
 
 def test_bad_rule_settings_are_one_line(capsys):

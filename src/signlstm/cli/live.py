@@ -1,6 +1,8 @@
 """signlstm live: recognise signs from a camera, a video or saved keypoints, in a window or as JSON lines."""
 import json
+import math
 
+from ..errors import SignlstmError
 from . import common, recognizer_options
 
 
@@ -16,6 +18,8 @@ def register(sub):
     p.add_argument("--out", metavar="FILE.mp4", help="write the annotated video")
     p.add_argument("--strip", metavar="FILE.png", help="write a picture of the frames where words appeared")
     p.add_argument("--serial", action="store_true", help="run the stages one after another (for comparison)")
+    p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's or camera's own "
+                                             "rate; 30 for keypoints and images); the recognizer sees 30")
     p.set_defaults(run=run)
 
 
@@ -23,6 +27,8 @@ def run(args):
     from ..live import run as run_live
 
     recognizer_options.check_rule(args)
+    if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
+        raise SignlstmError(f"--fps must be a number of frames a second above 0, got {args.fps}")
     bundle = common.open_model(args, front=True)
 
     def word(event):
@@ -32,7 +38,7 @@ def run(args):
     summary = run_live(bundle, args.source, args.threshold, args.stability, args.sentence,
                        window=not args.headless, out=args.out, strip=args.strip, serial=args.serial,
                        on_word=word, rule=args.rule, rest=args.rest, rearm=args.rearm, onset=args.onset,
-                       refractory=args.refractory)
+                       refractory=args.refractory, fps=args.fps)
     if args.headless:
         print(json.dumps(summary), flush=True)
     else:

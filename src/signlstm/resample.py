@@ -1,0 +1,58 @@
+"""Keypoint frames taken at any rate, as the models saw their recordings: :data:`RATE` frames a second.
+
+The tutorial recorded at a webcam's 30 frames a second, and every rule's counts (windows that agree, frames of a rest)
+are in those frames. A video at 24 or 15 frames a second, or a camera that delivers fewer frames than it says, would
+make every sign shorter in frames than any the models learnt: :class:`Resample` turns frames stamped with their time
+into frames at :data:`RATE` a second. Each output frame at time k / RATE is interpolated linearly between the two
+input frames around it, part by part (pose, face, each hand) where both hold the part; a part missing in either is
+taken from the nearer frame, so a hand never fades in or out. At exactly :data:`RATE` every frame comes out as it
+went in.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import layout
+
+RATE = 30.0  # frames a second of the tutorial's recordings, what the models and the rules' counts assume
+_EXACT = 1e-6  # an output time this close (in frames) to an input frame's is that frame
+
+
+class Resample:
+    """Frames stamped with their time in seconds -> frames at ``rate`` a second (see the module docstring)."""
+
+    def __init__(self, rate: float = RATE):
+        self.rate = float(rate)
+        self.start = None  # the first frame's time
+        self.last = None  # (time since start, frame) of the frame before
+        self.next = 0  # index of the next output frame
+
+    def __call__(self, seconds: float, frame: np.ndarray) -> list[np.ndarray]:
+        """The output frames due up to ``seconds`` (0, 1 or more), given the frame taken then."""
+        frame = np.asarray(frame, np.float32)
+        if self.start is None:
+            self.start = seconds
+        t = (seconds - self.start) * self.rate  # in output frames
+        if self.last is None:
+            self.last, self.next = (t, frame), 1
+            return [frame]
+        before, previous = self.last
+        if t <= before:  # no later than the frame before: nothing new is due
+            return []
+        out = []
+        while self.next <= t + _EXACT:
+            w = (self.next - before) / (t - before)
+            out.append(frame if w >= 1 - _EXACT else between(previous, frame, w))
+            self.next += 1
+        self.last = (t, frame)
+        return out
+
+
+def between(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    """The frame a fraction ``w`` of the way from ``a`` to ``b``: linear in each part both hold, else the nearer's."""
+    out = np.array(b if w >= 0.5 else a, np.float32)
+    for part in layout.PARTS:
+        pa, pb = a[part.slice], b[part.slice]
+        if pa.any() and pb.any():
+            out[part.slice] = (1 - w) * pa + w * pb
+    return out

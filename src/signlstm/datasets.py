@@ -36,6 +36,12 @@ CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
 SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
 
 
+def is_rejection_name(name) -> bool:
+    """True when ``name`` is :data:`NONE` in any case ("none", "None", "NONE"): the model's answer for anything that
+    is not one of the signs, never a sign's own name (``collect`` and the web page refuse to record it)."""
+    return str(name).casefold() == NONE
+
+
 def columns(parts) -> np.ndarray | None:
     """Frame columns of the named parts (``layout.PARTS`` names), in frame order; None for all 1662."""
     if parts is None:
@@ -253,6 +259,8 @@ class Source:
     seq_len: int
     actions: list[str]
     chunks: Callable[[int], Iterator[Dataset]]
+    held: int = 0  # the frame count its sequences hold: a packed file's T; a tree's when most (2+) agree, else 0
+    label_counts: dict[str, int] = field(default_factory=dict)  # sequences per label, as declared (a tree: folders)
 
 
 def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
@@ -269,8 +277,19 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in _numbered(root / a)]
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
-    T = _expected_length((_frame_count(d) for _, d in seqs), length)
+    counts = Counter(_frame_count(d) for _, d in seqs)
+    T = _expected_length(list(counts.elements()), length)
+    commonest, k = counts.most_common(1)[0]
+    held = commonest if k >= 2 and 2 * k > len(seqs) else 0  # the tree's length, when most sequences (2+) agree
     group = group or root.name
+
+    def hint(n: int) -> str:
+        """What a sequence of ``n`` frame files says beside its defect when most of the tree's sequences hold that
+        many too: the tree was recorded at another length than expected."""
+        if not held or n != held or held == T:
+            return ""
+        return (f"{counts[held]} of the {len(seqs)} sequences of {root} hold {held} frames: if your recordings are "
+                f"{held} frames long, give --length {held}")
 
     def chunks(size: int) -> Iterator[Dataset]:
         X, labels, sources, skipped, used = [], [], [], [], 0
@@ -281,16 +300,26 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
 
         for action, d in seqs:
             try:
-                numbers = [n for n, _ in _numbered(d, ".npy")]
-                held = set(numbers)
-                missing = [n for n in range(T) if n not in held]
+                files = _numbered(d, ".npy")
+                padded = [f.name for _, f in files if f.name != f"{int(f.stem)}.npy"]
+                if padded:
+                    raise BadInput(d, f"frame files named with leading zeros ({', '.join(padded[:3])}"
+                                      f"{', ...' if len(padded) > 3 else ''}): the tutorial layout names them 0.npy, "
+                                      "1.npy, ... (rename them)")
+                numbers = [n for n, _ in files]
+                present = set(numbers)
+                missing = [n for n in range(T) if n not in present]
                 if missing and numbers == list(range(len(numbers))):
-                    raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?)")
+                    more = hint(len(numbers))
+                    raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?"
+                                      f"{' ' + more if more else ''})")
                 if missing:
                     raise BadInput(d, f"frame file(s) {_listed(missing)} of 0-{T - 1} missing (the sequence holds "
                                       f"{len(numbers)} frame files)")
                 if len(numbers) > T:
-                    raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout")
+                    more = hint(len(numbers))
+                    raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout"
+                                      f"{' (' + more + ')' if more else ''}")
                 X.append(np.stack([read_frame(d / f"{n}.npy") for n in range(T)]))
             except BadInput as e:
                 if not skip_bad:
@@ -308,7 +337,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
         if not used:
             raise BadInput(root, f"no usable sequence ({len(skipped)} skipped)")
 
-    return Source(root, len(seqs), T, names, chunks)
+    return Source(root, len(seqs), T, names, chunks, held, dict(Counter(a for a, _ in seqs)))
 
 
 def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
@@ -385,7 +414,8 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
             raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
 
-    return Source(path, N, T, order, chunks)
+    return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
+        names))) if n})
 
 
 def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
@@ -401,8 +431,7 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
         elif p.suffix == ".npz":
             out.append(open_npz(p, length))
         elif p.suffix == ".npy":
-            read_frame(p)  # raises the file's own defect if it has one
-            raise BadInput(p, "a single frame file; pass the MP_Data folder that holds it")
+            raise BadInput(p, _npy_problem(p))
         elif not p.exists():
             raise BadInput(p, "no such file or folder")
         else:
@@ -413,6 +442,22 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
     if len(lengths) > 1:
         raise SignlstmError(f"the data mixes sequence lengths {sorted(lengths)}; pass --length")
     return out
+
+
+def _npy_problem(path: Path) -> str:
+    """Why the ``.npy`` file ``path`` given as data is not a dataset, from its header (or its own defect): sequences
+    to pack as an ``.npz``, a keypoint stream to replay, or one frame of an ``MP_Data`` tree."""
+    from .keypoint_files import read_keypoint_header
+
+    shape = read_keypoint_header(path).shape
+    if len(shape) == 3 and shape[2] == layout.FRAME_SIZE:
+        return (f"an array of {shape[0]} sequences of {shape[1]} frames but no labels: pack it with its labels as a "
+                f".npz, np.savez('data.npz', X=X, y=y) (y: each sequence's action number; actions=[names] optional)")
+    if len(shape) == 2 and shape[0] > 1 and shape[1] == layout.FRAME_SIZE:
+        return (f"a keypoint stream of {shape[0]} frames without labels (replay it with `signlstm live --source "
+                f"{path}`); labelled data is an MP_Data folder or a packed .npz with X and y")
+    read_frame(path)  # raises the file's own defect if it has one
+    return "a single frame file; pass the MP_Data folder that holds it"
 
 
 def stream(paths, actions: list[str] | None = None, length: int | None = None, skip_bad: bool = False,

@@ -242,3 +242,69 @@ def test_a_sequence_with_a_frame_missing_in_the_middle_names_it(tmp_path, shared
     (root / "hello" / "1" / "29.npy").rename(root / "hello" / "1" / "31.npy")  # frames 0-28 and 31: 30 files
     with pytest.raises(BadInput, match=r"hello/1: frame file\(s\) \[29\] of 0-29 missing \(the sequence holds 30"):
         datasets.load([root])
+
+
+def _resampled_tree(root, shared, length, per_sign=10):
+    """An MP_Data tree of s08's first ``per_sign`` recordings per sign, resampled in time (nearest frame) to
+    ``length`` frames: what a user who changed the tutorial's sequence_length records."""
+    with np.load(shared("data", "signers", "s08.npz")) as z:
+        X, y = z["X"], z["y"]
+    idx = np.clip(np.rint(np.linspace(0, 29, length)), 0, 29).astype(int)
+    for k, action in enumerate(datasets.SIGNER_LABELS):
+        for n, r in enumerate(np.flatnonzero(y == k)[:per_sign]):
+            (root / action / str(n)).mkdir(parents=True)
+            for t in range(length):
+                np.save(root / action / str(n) / f"{t}.npy", X[r, idx[t]].astype(np.float64))
+    return root
+
+
+def test_a_tree_recorded_at_another_length_says_which_length_to_give(tmp_path, shared):
+    """Every sequence 20 frames long (or 40 read as 30): the defect says so and names the --length that reads them,
+    and that length does; one aborted recording among full-length ones is only that."""
+    short = _resampled_tree(tmp_path / "MP_20", shared, 20, per_sign=4)
+    with pytest.raises(BadInput, match=r"holds 20 of 30 frames \(recording aborted\? 12 of the 12 sequences of .*MP_20 "
+                                       r"hold 20 frames: if your recordings are 20 frames long, give --length 20\)"):
+        datasets.load([short])
+    assert datasets.load([short], length=20).X.shape == (12, 20, 1662)
+    long = _resampled_tree(tmp_path / "MP_40", shared, 40, per_sign=2)
+    with pytest.raises(BadInput, match=r"extra frames .* beyond the 30-frame layout \(6 of the 6 .* give --length 40\)"):
+        datasets.load([long], length=30)
+    # one aborted recording among full ones: no length to give
+    root = _resampled_tree(tmp_path / "MP_30", shared, 30, per_sign=2)
+    for t in range(20, 30):
+        (root / "thanks" / "1" / f"{t}.npy").unlink()
+    with pytest.raises(BadInput) as e:
+        datasets.load([root])
+    assert e.value.problem == "truncated sequence: holds 20 of 30 frames (recording aborted?)"
+
+
+def test_frame_files_named_with_leading_zeros_are_named_as_such(tmp_path, shared):
+    seq = tmp_path / "MP_Data" / "hello" / "0"
+    seq.mkdir(parents=True)
+    for t in range(30):
+        shutil.copy(shared("data", "MP_Data_renotte", "hello", "30", f"{t}.npy"), seq / f"{t:02d}.npy")
+    with pytest.raises(BadInput) as e:
+        datasets.load([tmp_path / "MP_Data"])
+    assert e.value.path == str(seq)
+    assert e.value.problem == ("frame files named with leading zeros (00.npy, 01.npy, 02.npy, ...): the tutorial "
+                               "layout names them 0.npy, 1.npy, ... (rename them)")
+
+
+def test_sequences_or_a_stream_saved_as_one_npy_are_not_called_frames(tmp_path, shared):
+    """The tutorial's X saved with np.save is (N, 30, 1662): said to be sequences to pack with their labels; a
+    (T, 1662) file is a stream to replay."""
+    X = np.load(shared("data", "signers", "s08.npz"))["X"][:6]
+    np.save(tmp_path / "X.npy", X)
+    with pytest.raises(BadInput) as e:
+        datasets.load([tmp_path / "X.npy"])
+    assert e.value.problem.startswith("an array of 6 sequences of 30 frames but no labels: pack it with its labels "
+                                      "as a .npz, np.savez('data.npz', X=X, y=y)")
+    np.save(tmp_path / "stream.npy", X.reshape(-1, 1662))
+    with pytest.raises(BadInput, match=r"a keypoint stream of 180 frames without labels \(replay it with `signlstm "
+                                       r"live --source .*stream.npy`\)"):
+        datasets.load([tmp_path / "stream.npy"])
+
+
+def test_rejection_name_is_none_in_any_case():
+    assert [datasets.is_rejection_name(n) for n in ("none", "None", "NONE", "nOnE", "nothing", "none1")] == \
+        [True, True, True, True, False, False]

@@ -17,9 +17,14 @@ _LFS_MAGIC = b"version https://git-lfs"
 
 
 def shape_problem(shape) -> str:
-    """Why an array of ``shape`` is not keypoint frames: what its last axis looks like instead of the 1662 values."""
+    """Why an array of ``shape`` is not one keypoint frame: what its last axis looks like instead of the 1662 values,
+    or, when that axis is the 1662 values, how many frames it holds where one was expected."""
+    shape = tuple(int(n) for n in shape)
     n = shape[-1] if shape else 0
-    return (f"frame has shape {tuple(shape)}, expected ({layout.FRAME_SIZE},): looks like {layout.describe_size(n)}, "
+    if n == layout.FRAME_SIZE:
+        return (f"frame has shape {shape}, expected ({layout.FRAME_SIZE},): an array of {int(np.prod(shape[:-1]))} "
+                f"frames of {layout.FRAME_SIZE} values where one frame was expected")
+    return (f"frame has shape {shape}, expected ({layout.FRAME_SIZE},): looks like {layout.describe_size(n)}, "
             f"not MediaPipe Holistic's 1662-value layout")
 
 
@@ -37,12 +42,25 @@ def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
         raise
 
 
+def read_keypoint_header(path: str | Path) -> limits.ArrayHeader:
+    """The ``.npy`` header of ``path`` (its shape, dtype and data offset), nothing of its data read:
+    :class:`BadInput` for a missing or unreadable file, a Git LFS pointer or a file that is not an ``.npy`` array."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            return _keypoint_header(f, path)
+    except OSError as e:
+        raise BadInput(path, f"unreadable .npy ({e})") from None
+
+
 def _checked_header(f, path: Path, frames_axis: bool) -> limits.ArrayHeader:
     """The header of the keypoint file ``path`` (open as ``f``), refused unless it declares floats in the 1662-value
-    layout: (T, 1662) frames, T > 0, with ``frames_axis`` (a (1662,) file is one frame), else one (1662,) frame."""
+    layout: (T, 1662) frames, T > 0, with ``frames_axis`` (a (1662,) file is one frame), else one frame, (1662,) or
+    (1, 1662) (a frame saved with its batch axis)."""
     header = _keypoint_header(f, path)
     shape = header.shape
-    if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and len(shape) != 1):
+    one = len(shape) == 1 or tuple(shape) == (1, layout.FRAME_SIZE)
+    if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and not one):
         raise BadInput(path, shape_problem(shape))
     if len(shape) > 2:
         raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {layout.FRAME_SIZE})")
@@ -77,8 +95,9 @@ def _read_keypoints(path: str | Path, frames_axis: bool) -> np.ndarray:
 
 
 def read_frame(path: str | Path) -> np.ndarray:
-    """One tutorial frame file, checked: (1662,) float32, or :class:`BadInput` naming the defect. Its header is read
-    first: a file declaring another shape is refused without reading its data."""
+    """One tutorial frame file, checked: (1662,) float32 (a file of shape (1, 1662), one frame saved with a batch
+    axis, gives its one frame), or :class:`BadInput` naming the defect. Its header is read first: a file declaring
+    another shape is refused without reading its data."""
     return _read_keypoints(path, frames_axis=False)
 
 

@@ -56,3 +56,26 @@ def test_a_frame_with_nan_is_named_by_its_index():
     frame[700] = np.nan
     with pytest.raises(BadInput, match="frame 41 holds NaN"):
         check_frame("s.npy", 41, frame)
+
+
+def test_a_frame_saved_with_a_batch_axis_reads_as_its_one_frame(shared, tmp_path):
+    """np.save of ``keypoints[None]``, (1, 1662), is one frame: read as the (1662,) frame it holds, so a tree of
+    them loads as the tutorial tree does."""
+    from signlstm.datasets import load_mp_data
+
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    (tmp_path / "MP_Data" / "hello" / "0").mkdir(parents=True)
+    for t in range(30):
+        np.save(tmp_path / "MP_Data" / "hello" / "0" / f"{t}.npy", np.load(seq / f"{t}.npy")[None])
+    frame = read_frame(tmp_path / "MP_Data" / "hello" / "0" / "5.npy")
+    assert frame.shape == (1662,) and np.array_equal(frame, np.load(seq / "5.npy").astype(np.float32))
+    assert np.array_equal(load_mp_data(tmp_path / "MP_Data").X[0], np.stack([read_frame(seq / f"{t}.npy")
+                                                                              for t in range(30)]))
+
+
+def test_several_frames_where_one_was_expected_are_counted_not_called_another_layout(shared, tmp_path):
+    np.save(tmp_path / "5.npy", np.load(shared("data", "signers", "s08.npz"))["X"][:2, :3])
+    with pytest.raises(BadInput) as e:
+        read_frame(tmp_path / "5.npy")
+    assert e.value.problem == ("frame has shape (2, 3, 1662), expected (1662,): an array of 6 frames of 1662 values "
+                               "where one frame was expected")

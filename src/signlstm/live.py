@@ -128,7 +128,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
     ``on_word(event)`` is called per emitted word with ``time`` (seconds since the first frame),
     ``frame``, ``label``, ``prob`` and ``sentence``. The summary has ``frames``, ``fps``,
-    ``words`` and ``dropped`` (frames a camera delivered faster than they could be used).
+    ``words``, ``dropped`` (frames a camera delivered faster than they could be used) and ``recognized_frames``
+    (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
     """
     from . import render
     from .files import write_atomic
@@ -219,7 +220,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         picture = render.strip(strips.frames())
         write_atomic(strip, lambda p: _write_png(cv2, p, picture))
     return {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
-            "words": rec.words, "dropped": pipe.dropped}
+            "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
 
 
 def _word_event(step, index: int, seconds: float) -> dict:

@@ -112,11 +112,33 @@ def open_source(spec) -> Source:
     if path.is_dir():
         images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not images:
-            raise BadInput(path, f"folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            raise BadInput(path, _not_images(path) or f"folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
         return ImageSource(images, str(path))
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource([path], str(path))
     return CaptureSource(str(path), str(path), live=False)
+
+
+def _sequence_folders(folder: Path) -> list[Path]:
+    """The numbered subfolders of ``folder`` that hold ``.npy`` frame files (an ``MP_Data`` action's sequences)."""
+    return sorted((d for d in folder.iterdir() if d.is_dir() and d.name.isdigit() and any(d.glob("*.npy"))),
+                  key=lambda d: int(d.name))
+
+
+def _not_images(folder: Path) -> str | None:
+    """What a folder without images given as ``--source`` is when it is part of an ``MP_Data`` tree (the whole tree,
+    or one action's folder), and how to replay one of its sequences; None otherwise."""
+    seqs = _sequence_folders(folder)
+    if seqs:
+        return (f"looks like an action folder of an MP_Data tree ({len(seqs)} sequence folders), not a stream: "
+                f"replay one sequence with --source {seqs[0]}")
+    actions = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    for action in actions:
+        seqs = _sequence_folders(action)
+        if seqs:
+            return (f"looks like an MP_Data tree (<action>/<sequence>/<frame>.npy), not a stream: replay one "
+                    f"sequence with --source {seqs[0]} (or score the tree with `signlstm evaluate --data {folder}`)")
+    return None
 
 
 def read_image(path) -> np.ndarray:
@@ -128,9 +150,10 @@ def read_image(path) -> np.ndarray:
 
 
 def is_keypoint_file(spec) -> bool:
-    """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...)."""
+    """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...; any
+    number-named ``.npy`` files, so a folder of misnamed ones is named by :func:`load_keypoints`)."""
     p = Path(str(spec))
-    return p.suffix.lower() == ".npy" or (p.is_dir() and (p / "0.npy").is_file())
+    return p.suffix.lower() == ".npy" or (p.is_dir() and any(f.stem.isdigit() for f in p.glob("*.npy")))
 
 
 def load_keypoints(path) -> np.ndarray:
@@ -142,6 +165,11 @@ def load_keypoints(path) -> np.ndarray:
         raise BadInput(p, "no such keypoint file or sequence folder")
     if p.is_dir():
         files = sorted((int(f.stem), f) for f in p.glob("*.npy") if f.stem.isdigit())
+        padded = [f.name for n, f in files if f.name != f"{n}.npy"]
+        if padded:
+            raise BadInput(p, f"frame files named with leading zeros ({', '.join(padded[:3])}"
+                              f"{', ...' if len(padded) > 3 else ''}): the tutorial layout names them 0.npy, 1.npy, "
+                              "... (rename them)")
         if not files or [n for n, _ in files] != list(range(len(files))):
             raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
         return np.stack([read_frame(f) for _, f in files])
@@ -178,6 +206,15 @@ def open_stream(spec) -> Source:
     if str(spec).endswith(".npz"):
         raise BadInput(spec, "a packed dataset, not a stream: pass a (frames, 1662) .npy or an MP_Data sequence folder")
     return open_source(spec)
+
+
+def short_input_note(name, frames: int, window: int) -> str | None:
+    """The note for an input of ``frames`` frames shorter than a model's ``window``: no window was ever full, so
+    nothing could be said (not an error); None when the input filled a window."""
+    if frames >= window:
+        return None
+    return (f"note: {name}: the input is shorter than the model's window ({frames} of {window} frames), so "
+            "nothing could be said")
 
 
 def read_frames(spec) -> list[np.ndarray]:

@@ -150,3 +150,24 @@ def test_a_keypoint_stream_replays_in_memory_smaller_than_itself_and_a_bad_frame
     err = capsys.readouterr().err
     assert "nan.npy: frame 35 holds NaN or infinite values" in err and len(err.strip().splitlines()) == 1
     assert not list(tmp_path.glob("*.avi")) and not list(tmp_path.glob(".a.avi*"))
+
+
+@pytest.mark.parametrize("parts", [(), ("hello",)])
+def test_an_mp_data_tree_or_action_folder_as_a_source_names_a_sequence_that_replays(shared, parts):
+    """``live --source MP_Data`` (or one action's folder): said to be part of an MP_Data tree, with a sequence
+    folder to give instead, and that folder replays."""
+    folder = shared("data", "MP_Data_renotte", *parts)
+    with pytest.raises(BadInput) as e:
+        open_stream(str(folder))
+    what = "an action folder of an MP_Data tree (30 sequence folders)" if parts else "an MP_Data tree"
+    assert e.value.problem.startswith(f"looks like {what}")
+    suggested = e.value.problem.split("--source ")[1].split(" ")[0]
+    assert suggested == str(shared("data", "MP_Data_renotte", "hello", "30"))
+    assert len(read_frames(suggested)) == 30
+
+
+def test_a_sequence_folder_of_zero_padded_frame_files_is_named_as_such(shared, tmp_path):
+    for t in range(30):
+        (tmp_path / f"{t:02d}.npy").write_bytes(shared("data", "MP_Data_renotte", "hello", "30", f"{t}.npy").read_bytes())
+    with pytest.raises(BadInput, match=r"frame files named with leading zeros \(00.npy, 01.npy, 02.npy, ...\)"):
+        open_stream(str(tmp_path))

@@ -58,7 +58,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         base = load_bundle(args.model or TRUNK_MODEL)
     else:
         base = common.open_model(args)
-    data = common.load_data(args)
+    data = common.load_data(args, bundle=base)
     if method == "vocab":
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)
@@ -82,19 +82,24 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
 def _notes(base, data, method) -> None:
     """What the user should know about their data (said once the fit worked, so a refusal stays one line): people
-    the base already saw (the check and any figure on them flatter it), and several people's recordings taught as
-    one vocabulary."""
+    the base already saw (the check and any figure on them flatter it), recordings labelled ``none`` a vocabulary
+    leaves out, and several people's recordings taught as one vocabulary."""
     import sys
 
     import numpy as np
 
     from ..adapt import seen_people
+    from ..datasets import NONE
 
     people = sorted({str(g) for g in np.unique(data.groups)})
     seen = sorted(set(people) & set(seen_people(base)))
     if seen:
         print(f"note: {base.path or 'the base'} was trained on recordings of {', '.join(seen)}: figures on them "
               "(the check below included) flatter it", file=sys.stderr)
+    if method == "vocab":  # a vocabulary answers 'none' for anything else: recordings labelled so teach nothing
+        note = common.rejection_note({NONE: int((data.labels == NONE).sum())})
+        if note:
+            print(note, file=sys.stderr)
     if method == "vocab" and len(people) > 1:
         print(f"note: the data holds {len(people)} people's recordings ({', '.join(people)}); a sign name two of them "
               "use is taught as one sign", file=sys.stderr)

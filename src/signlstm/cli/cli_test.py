@@ -225,3 +225,89 @@ def test_train_on_data_without_a_person_is_refused(shared, tmp_path, capsys):
     np.savez(tmp_path / "empty.npz", X=np.zeros_like(real["X"][keep]), y=real["y"][keep], seq=real["seq"][keep])
     assert main(["train", "--data", str(tmp_path / "empty.npz"), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
     assert "no person in any frame" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+def _signer_tree(root, shared, names, per_sign, length=30):
+    """An MP_Data tree of s08's first ``per_sign`` recordings of hello, thanks and iloveyou, in folders ``names``
+    (in that order), resampled in time (nearest frame) to ``length`` frames."""
+    with np.load(shared("data", "signers", "s08.npz")) as z:
+        X, y = z["X"], z["y"]
+    idx = np.clip(np.rint(np.linspace(0, 29, length)), 0, 29).astype(int)
+    for k, action in enumerate(names):
+        for n, r in enumerate(np.flatnonzero(y == k)[:per_sign]):
+            (root / action / str(n)).mkdir(parents=True)
+            for t in range(length):
+                np.save(root / action / str(n) / f"{t}.npy", X[r, idx[t]].astype(np.float64))
+    return root
+
+
+def test_evaluate_says_it_leaves_out_the_recordings_labelled_none(shared, tmp_path, capsys):
+    """A packed file whose second action is called 'none': its 10 recordings are left out of the score, in a note."""
+    z = np.load(shared("data", "signers", "s08.npz"))
+    rows = np.concatenate([np.flatnonzero(z["y"] == k)[:10] for k in range(3)])
+    np.savez(tmp_path / "mine.npz", X=z["X"][rows], y=z["y"][rows], seq=z["seq"][rows],
+             actions=np.array(["hello", "none", "iloveyou"]))
+    assert main(["evaluate", "--data", str(tmp_path / "mine.npz"), "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["n"] == 20
+    assert "note: left out 10 recording(s) labelled 'none' (the rejection label is not a sign)" in out.err.splitlines()
+
+
+def test_adapt_vocabulary_says_it_leaves_out_a_folder_called_none(shared, tmp_path, capsys):
+    from signlstm.models.bundle import load_bundle
+
+    data = _signer_tree(tmp_path / "MP_Data", shared, ["hello", "thanks", "none"], per_sign=5)
+    assert main(["adapt", "--vocabulary", "--data", str(data), "--out", str(tmp_path / "mine")]) == 0
+    assert "note: left out 5 recording(s) labelled 'none' (the rejection label is not a sign)" in \
+        capsys.readouterr().err.splitlines()
+    assert load_bundle(tmp_path / "mine").labels == ["hello", "thanks", "none"]
+
+
+@pytest.mark.parametrize("argv", [["train", "--epochs", "1"], ["adapt"], ["adapt", "--vocabulary"]])
+def test_a_sign_folder_called_none_in_another_case_is_refused_by_train_and_adapt(shared, tmp_path, capsys, argv):
+    """'None' is the rejection label in another case: collect and the web page refuse to record it, and so the
+    commands that teach signs refuse to teach it (one line naming the folder, nothing written)."""
+    data = _signer_tree(tmp_path / "MP_Data", shared, ["hello", "thanks", "None"], per_sign=3)
+    assert main([*argv, "--data", str(data), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{data / 'None'}: action 'None' is the rejection label 'none' in another case" in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_and_predict_read_the_data_at_the_models_own_length(shared, tmp_path, capsys):
+    """A model trained with --length 20 scores a 20-frame tree without --length being given again."""
+    data = _signer_tree(tmp_path / "MP_20", shared, ["hello", "thanks", "iloveyou"], per_sign=10, length=20)
+    assert main(["train", "--data", str(data), "--length", "20", "--epochs", "1", "--out", str(tmp_path / "m20")]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(tmp_path / "m20"), "--data", str(data), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 30
+    assert main(["predict", "--model", str(tmp_path / "m20"), "--data", str(data), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 30 and lines[0]["file"] == str(data / "hello" / "0")
+
+
+def test_data_of_another_length_than_the_model_is_named(shared, tmp_path, capsys):
+    """The shipped model reads 30 frames: a 20-frame tree and a 40-frame packed file are named with their length."""
+    data = _signer_tree(tmp_path / "MP_20", shared, ["hello", "thanks", "iloveyou"], per_sign=2, length=20)
+    assert main(["evaluate", "--data", str(data)]) == 2
+    assert capsys.readouterr().err.startswith(f"signlstm evaluate: error: {data}: the data has 20-frame sequences, "
+                                              "the model expects 30")
+    z = np.load(shared("data", "signers", "s08.npz"))
+    X = z["X"][:6][:, np.clip(np.rint(np.linspace(0, 29, 40)), 0, 29).astype(int)]
+    np.savez(tmp_path / "p40.npz", X=X, y=z["y"][:6], seq=z["seq"][:6])
+    assert main(["predict", "--data", str(tmp_path / "p40.npz")]) == 2
+    assert capsys.readouterr().err.startswith(f"signlstm predict: error: {tmp_path / 'p40.npz'}: the data has 40-frame "
+                                              "sequences, the model expects 30")
+
+
+def test_live_on_keypoints_shorter_than_the_window_says_so(shared, tmp_path, capsys):
+    """A 20-frame keypoint file never fills the model's 30-frame window: no word, exit 0, and a note saying why."""
+    np.save(tmp_path / "short.npy", np.load(shared("data", "signers", "s08.npz"))["X"][0, :20])
+    assert main(["live", "--source", str(tmp_path / "short.npy"), "--headless"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out.splitlines()[-1])["words"] == []
+    assert (f"note: {tmp_path / 'short.npy'}: the input is shorter than the model's window (20 of 30 frames), so "
+            "nothing could be said") in out.err.splitlines()
+    # taken at 10 frames a second the same 20 frames last 2 s: 58 frames at 30 a second fill the window
+    assert main(["live", "--source", str(tmp_path / "short.npy"), "--headless", "--fps", "10"]) == 0
+    assert "shorter than the model's window" not in capsys.readouterr().err

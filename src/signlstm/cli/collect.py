@@ -89,7 +89,7 @@ def read_actions_file(path) -> list[str]:
     case, or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
-    from ..datasets import NONE
+    from ..datasets import is_rejection_name
     from ..sign_names import name_problem, shown_name, sign_name
     from ..errors import BadInput
 
@@ -106,7 +106,7 @@ def read_actions_file(path) -> list[str]:
             continue
         if name_problem(name):
             raise BadInput(path, f"line {n}: '{shown_name(name)}' {name_problem(name)}")
-        if name.casefold() == NONE:
+        if is_rejection_name(name):
             raise BadInput(path, f"line {n}: '{name}' is the answer for anything that is not one of your signs, "
                                  "not a sign to record")
         if name not in names:

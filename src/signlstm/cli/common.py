@@ -36,17 +36,82 @@ def add_judging(p):
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def load_data(args, actions=None, require_all=False, parts=None, dtype=None):
-    """``--data`` as one dataset; ``parts`` and ``dtype`` keep only what a model reads (see ``datasets.Dataset``)."""
+def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bundle=None):
+    """``--data`` as one dataset; ``parts`` and ``dtype`` keep only what a model reads (see ``datasets.Dataset``).
+    Every file's header is checked first, and an action named ``none`` in another case ("None", "NONE": the
+    rejection label, never a sign) is refused before anything is read. With ``bundle`` (the model the data is for),
+    the sequence length is the model's unless ``--length`` says otherwise (see :func:`check_length`)."""
     import numpy as np
 
-    from ..datasets import describe_skipped, load
+    from ..datasets import describe_skipped, load, open_sources
 
-    data = load(args.data, actions=actions or args.actions, length=args.length, skip_bad=args.skip_bad,
+    actions = actions or args.actions
+    sources = open_sources(args.data, actions, args.length, args.skip_bad)
+    refuse_rejection_spellings(sources, actions)
+    length = args.length
+    if bundle is not None:
+        check_length(sources, bundle, args.length)
+        length = args.length or bundle.seq_len
+    data = load(args.data, actions=actions, length=length, skip_bad=args.skip_bad,
                 require_all=require_all, parts=parts, dtype=dtype or np.float32)
     if data.skipped:
         print(describe_skipped(data.skipped), file=sys.stderr)
     return data
+
+
+def refuse_rejection_spellings(sources, actions=None) -> None:
+    """:class:`BadInput` naming the folder (or packed file) of an action called ``none`` in another case ("None",
+    "NONE"): that name is the rejection label (``datasets.is_rejection_name``, the rule ``collect`` and the web page
+    refuse it by), so it cannot be taught as a sign. Only the ``actions`` used, when given."""
+    from ..datasets import NONE, is_rejection_name
+    from ..errors import BadInput
+
+    for src in sources:
+        for label in src.label_counts:
+            if label != NONE and is_rejection_name(label) and (not actions or label in actions):
+                where = src.path / label if src.path.is_dir() else src.path
+                raise BadInput(where, f"action '{label}' is the rejection label '{NONE}' in another case, not a sign "
+                                      f"name (collect and the web page refuse it too): rename it, or call it '{NONE}' "
+                                      "if it holds recordings of no sign")
+
+
+def left_out_note(sources, actions) -> str | None:
+    """The note for recordings of ``sources`` labelled ``none`` (any case) that a command using only ``actions``
+    leaves out, or None when there are none: the rejection label is the model's answer, not a sign to score."""
+    from ..datasets import is_rejection_name
+
+    counts: dict[str, int] = {}
+    for src in sources:
+        for label, n in src.label_counts.items():
+            if is_rejection_name(label) and label not in actions:
+                counts[label] = counts.get(label, 0) + n
+    return rejection_note(counts)
+
+
+def rejection_note(counts: dict[str, int]) -> str | None:
+    """One line for recordings left out because their label is the rejection label: ``counts`` per label spelling."""
+    if not sum(counts.values()):
+        return None
+    labels = " and ".join(f"'{a}'" for a in sorted(counts))
+    return (f"note: left out {sum(counts.values())} recording(s) labelled {labels} (the rejection label is not a "
+            "sign)")
+
+
+def check_length(sources, bundle, length=None) -> None:
+    """Refuse data whose sequences are not as long as the model's window: :class:`BadInput` naming the file or tree
+    whose sequences (most of them, at least two, for a tree: one aborted recording is named as such when it is read)
+    hold another frame count than ``bundle.seq_len``, or a ``--length`` (``length``) other than the model's."""
+    from ..errors import BadInput, SignlstmError
+
+    want = bundle.seq_len
+    for src in sources:
+        if src.held and src.held != want:
+            raise BadInput(src.path, f"the data has {src.held}-frame sequences, the model expects {want} (it reads "
+                                     f"{want}-frame windows: record {want}-frame sequences, or train a model on these "
+                                     f"with --length {src.held})")
+    if length and length != want:
+        raise SignlstmError(f"--length {length}, but the model reads {want}-frame sequences (leave --length out: the "
+                            "model's length is the default)")
 
 
 def open_model(args, front: bool = False):
@@ -65,10 +130,16 @@ def open_model(args, front: bool = False):
 
 def open_streamed(args):
     """``(sources, bundle)`` for a command that streams ``--data`` through a model: every data file's header checked
-    before the model loads, and freed chunks handed back to the system as the data is read one chunk at a time."""
+    before the model loads, the sequence length the model's unless ``--length`` says otherwise (a tree of another
+    length is named, :func:`check_length`), and freed chunks handed back to the system as the data is read one chunk
+    at a time."""
     from ..datasets import open_sources
     from ..limits import return_freed_memory
 
     return_freed_memory()
     sources = open_sources(args.data, args.actions, args.length, args.skip_bad)
-    return sources, open_model(args)
+    bundle = open_model(args)
+    check_length(sources, bundle, args.length)
+    if any(src.seq_len != bundle.seq_len for src in sources):  # a tree read at the default length: at the model's
+        sources = open_sources(args.data, args.actions, bundle.seq_len, args.skip_bad)
+    return sources, bundle

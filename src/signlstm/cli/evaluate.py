@@ -23,7 +23,13 @@ def run(args):
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     if actions:  # the data's other actions are not scored: say which, before the figures that leave them out
-        other = sorted({a for src in sources for a in src.actions} - set(actions) - {bundle.reject_label})
+        from ..datasets import is_rejection_name
+
+        note = common.left_out_note(sources, actions)
+        if note:
+            print(note, file=sys.stderr)
+        other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
+                       - {bundle.reject_label})
         if other:
             shown = ", ".join(other[:10]) + (f" and {len(other) - 10} more" if len(other) > 10 else "")
             print(f"note: not scored, the data's action(s) the model does not know: {shown} (it knows "

@@ -24,7 +24,10 @@ def register(sub):
 
 
 def run(args):
+    import sys
+
     from ..live import run as run_live
+    from ..sources import short_input_note
 
     recognizer_options.check_rule(args)
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
@@ -39,6 +42,9 @@ def run(args):
                        window=not args.headless, out=args.out, strip=args.strip, serial=args.serial,
                        on_word=word, rule=args.rule, rest=args.rest, rearm=args.rearm, onset=args.onset,
                        refractory=args.refractory, fps=args.fps)
+    note = short_input_note(args.source, summary["recognized_frames"], bundle.seq_len)
+    if note:  # not an error: the input ended before the model's window was ever full
+        print(note, file=sys.stderr)
     if args.headless:
         print(json.dumps(summary), flush=True)
     else:

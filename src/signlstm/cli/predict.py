@@ -21,8 +21,6 @@ def run(args):
     sources, bundle = common.open_streamed(args)
     i = empty = 0
     skipped = []
-    if sources[0].seq_len != bundle.seq_len:
-        raise SignlstmError(f"the data has {sources[0].seq_len}-frame sequences, the model expects {bundle.seq_len}")
     for chunk in stream(args.data, actions=args.actions, sources=sources):
         skipped += chunk.skipped
         X = chunk.X

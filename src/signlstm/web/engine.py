@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout, render
-from ..datasets import NONE
+from ..datasets import is_rejection_name
 from ..sign_names import name_problem, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer
@@ -53,7 +53,7 @@ def action_ok(name) -> bool:
     Unicode's composed form), of 1-40 characters, no ``:*?"<>|`` (which some file systems refuse), no space at either
     end, and not the model's answer for anything else (``none``, in any case)."""
     return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and name == sign_name(name)
-            and name.casefold() != NONE and not any(c in NOT_IN_ACTION for c in name) and name_problem(name) is None)
+            and not is_rejection_name(name) and not any(c in NOT_IN_ACTION for c in name) and name_problem(name) is None)
 
 
 class Busy(SignlstmError):

@@ -185,14 +185,14 @@ def test_shipped_models_judge_only_people_they_never_saw(shared, tmp_path, capsy
 
 def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(small_base, shared, capsys):
     """``adapt``: each base first adapted to K recordings per sign of the person (as ``signlstm adapt --shots K``);
-    the streams and the window figures hold only the person's other recordings. s13 is not among the small base's
-    signers."""
+    the streams and the window figures hold only the person's other recordings. s12 is not among the small base's
+    signers, and makes thanks and iloveyou unlike most people (VARIANTS.md): adapting to it is what helps."""
     from signlstm.adapt import choose_shots
     from signlstm.cli import main
 
     rules = [("stream", rule_settings("stream"))]
-    task = {"signer": "s13", "bases": {"default": str(small_base.path)},
-            "signs": [shared("data", "signers", "s13.npz")],
+    task = {"signer": "s12", "bases": {"default": str(small_base.path)},
+            "signs": [shared("data", "signers", "s12.npz")],
             "others": [shared("data", "other_signs", "o04.npz")], "consistent": ["hello", "thanks", "iloveyou"],
             "rules": rules, "seed": 0, "draws": 1}
     signs = load([task["signs"][0]])

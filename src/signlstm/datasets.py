@@ -26,7 +26,7 @@ import numpy as np
 
 from . import layout, limits
 from .errors import BadInput, SignlstmError
-from .keypoint_files import check_frames, read_frame, shape_problem
+from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
 from .sign_names import name_problem, shown_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
@@ -241,10 +241,11 @@ def _frame_count(folder: Path) -> int:
         return sum(1 for e in it if e.name.endswith(".npy") and e.name[:-4].isdigit() and e.is_file())
 
 
-def _expected_length(counts, length: int | None) -> int:
+def _expected_length(counts: Counter, length: int | None) -> int:
+    """``length``, else the commonest of the sequences' frame ``counts`` (at least the tutorial's 30)."""
     if length:
         return length
-    common = Counter(counts).most_common(1)[0][0] if counts else layout.SEQ_LEN
+    common = counts.most_common(1)[0][0] if counts else layout.SEQ_LEN
     # A recording shorter than the tutorial's 30 frames is an aborted one unless the user says otherwise.
     return max(common, layout.SEQ_LEN) if common < layout.SEQ_LEN else common
 
@@ -278,7 +279,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
     counts = Counter(_frame_count(d) for _, d in seqs)
-    T = _expected_length(list(counts.elements()), length)
+    T = _expected_length(counts, length)
     commonest, k = counts.most_common(1)[0]
     held = commonest if k >= 2 and 2 * k > len(seqs) else 0  # the tree's length, when most sequences (2+) agree
     group = group or root.name
@@ -300,13 +301,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
 
         for action, d in seqs:
             try:
-                files = _numbered(d, ".npy")
-                padded = [f.name for _, f in files if f.name != f"{int(f.stem)}.npy"]
-                if padded:
-                    raise BadInput(d, f"frame files named with leading zeros ({', '.join(padded[:3])}"
-                                      f"{', ...' if len(padded) > 3 else ''}): the tutorial layout names them 0.npy, "
-                                      "1.npy, ... (rename them)")
-                numbers = [n for n, _ in files]
+                numbers = [n for n, _ in frame_files(d)]
                 present = set(numbers)
                 missing = [n for n in range(T) if n not in present]
                 if missing and numbers == list(range(len(numbers))):
@@ -517,15 +512,18 @@ def load_npz(path: str | Path, length: int | None = None) -> Dataset:
 
 
 def load(paths, actions: list[str] | None = None, length: int | None = None,
-         skip_bad: bool = False, require_all: bool = False, parts=None, dtype=np.float32) -> Dataset:
+         skip_bad: bool = False, require_all: bool = False, parts=None, dtype=np.float32,
+         sources: list[Source] | None = None) -> Dataset:
     """Read any mix of MP_Data folders, packed ``.npz`` files and folders of them into one :class:`Dataset`.
 
     With ``actions``, only those labels are kept (in that order); ``require_all`` makes a
     missing one an error (training needs every action it is told about). ``parts`` (names of
     ``layout.PARTS``, e.g. a bundle's ``parts_read``) and ``dtype`` set what is held per sequence (see
-    :class:`Dataset`); the declared total must fit in :func:`limits.memory_budget`.
+    :class:`Dataset`); the declared total must fit in :func:`limits.memory_budget`. ``sources``: ``paths`` already
+    opened (:func:`open_sources`), not opened again.
     """
-    data = _collect(open_sources(paths, actions, length, skip_bad), actions, parts, dtype, ", ".join(map(str, paths)))
+    sources = sources if sources is not None else open_sources(paths, actions, length, skip_bad)
+    data = _collect(sources, actions, parts, dtype, ", ".join(map(str, paths)))
     if actions:
         missing = [a for a in actions if a not in set(data.labels.tolist())]
         if missing and require_all:

@@ -16,6 +16,20 @@ from .errors import BadInput
 _LFS_MAGIC = b"version https://git-lfs"
 
 
+def frame_files(folder: Path) -> list[tuple[int, Path]]:
+    """A sequence folder's frame files as (frame number, path), in order: every ``<number>.npy`` in it, or
+    :class:`BadInput` naming the folder when they are named with leading zeros (``00.npy``) where the tutorial
+    layout writes ``0.npy``."""
+    files = sorted((int(f.name[:-4]), f) for f in Path(folder).iterdir()
+                   if f.name.endswith(".npy") and f.name[:-4].isdigit() and f.is_file())
+    padded = [f.name for n, f in files if f.name != f"{n}.npy"]
+    if padded:
+        raise BadInput(folder, f"frame files named with leading zeros ({', '.join(padded[:3])}"
+                               f"{', ...' if len(padded) > 3 else ''}): the tutorial layout names them 0.npy, 1.npy, "
+                               "... (rename them)")
+    return files
+
+
 def shape_problem(shape) -> str:
     """Why an array of ``shape`` is not one keypoint frame: what its last axis looks like instead of the 1662 values,
     or, when that axis is the 1662 values, how many frames it holds where one was expected."""

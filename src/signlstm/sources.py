@@ -158,18 +158,13 @@ def is_keypoint_file(spec) -> bool:
 
 def load_keypoints(path) -> np.ndarray:
     """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from .keypoint_files import read_frame, read_keypoint_file
+    from .keypoint_files import frame_files, read_frame, read_keypoint_file
 
     p = Path(path)
     if not p.exists():
         raise BadInput(p, "no such keypoint file or sequence folder")
     if p.is_dir():
-        files = sorted((int(f.stem), f) for f in p.glob("*.npy") if f.stem.isdigit())
-        padded = [f.name for n, f in files if f.name != f"{n}.npy"]
-        if padded:
-            raise BadInput(p, f"frame files named with leading zeros ({', '.join(padded[:3])}"
-                              f"{', ...' if len(padded) > 3 else ''}): the tutorial layout names them 0.npy, 1.npy, "
-                              "... (rename them)")
+        files = frame_files(p)
         if not files or [n for n, _ in files] != list(range(len(files))):
             raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
         return np.stack([read_frame(f) for _, f in files])

@@ -17,8 +17,6 @@ def run(args):
 
     if args.splits is not None and args.splits < 2:  # before any file is read
         raise SignlstmError(f"--splits must be at least 2 (signer-grouped folds), got {args.splits}")
-    if args.length is not None and args.length < 1:
-        raise SignlstmError(f"--length must be at least 1 frame, got {args.length}")
     data = common.load_data(args)
     result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))

@@ -46,17 +46,24 @@ def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bun
     from ..datasets import describe_skipped, load, open_sources
 
     actions = actions or args.actions
-    sources = open_sources(args.data, actions, args.length, args.skip_bad)
+    sources = open_sources(args.data, actions, checked_length(args), args.skip_bad)
     refuse_rejection_spellings(sources, actions)
-    length = args.length
     if bundle is not None:
-        check_length(sources, bundle, args.length)
-        length = args.length or bundle.seq_len
-    data = load(args.data, actions=actions, length=length, skip_bad=args.skip_bad,
-                require_all=require_all, parts=parts, dtype=dtype or np.float32)
+        sources = at_model_length(sources, bundle, args, actions)
+    data = load(args.data, actions=actions, skip_bad=args.skip_bad, require_all=require_all, parts=parts,
+                dtype=dtype or np.float32, sources=sources)
     if data.skipped:
         print(describe_skipped(data.skipped), file=sys.stderr)
     return data
+
+
+def checked_length(args) -> int | None:
+    """``--length`` (None when not given), or :class:`SignlstmError` unless it is at least 1 frame."""
+    from ..errors import SignlstmError
+
+    if args.length is not None and args.length < 1:
+        raise SignlstmError(f"--length must be at least 1 frame, got {args.length}")
+    return args.length
 
 
 def refuse_rejection_spellings(sources, actions=None) -> None:
@@ -137,9 +144,17 @@ def open_streamed(args):
     from ..limits import return_freed_memory
 
     return_freed_memory()
-    sources = open_sources(args.data, args.actions, args.length, args.skip_bad)
+    sources = open_sources(args.data, args.actions, checked_length(args), args.skip_bad)
     bundle = open_model(args)
+    return at_model_length(sources, bundle, args, args.actions), bundle
+
+
+def at_model_length(sources, bundle, args, actions=None):
+    """``sources`` (``args.data`` opened) refused unless their sequences are as long as ``bundle``'s window
+    (:func:`check_length`), and opened again at that length when a tree was read at the default one."""
+    from ..datasets import open_sources
+
     check_length(sources, bundle, args.length)
-    if any(src.seq_len != bundle.seq_len for src in sources):  # a tree read at the default length: at the model's
-        sources = open_sources(args.data, args.actions, bundle.seq_len, args.skip_bad)
-    return sources, bundle
+    if all(src.seq_len == bundle.seq_len for src in sources):
+        return sources
+    return open_sources(args.data, actions, bundle.seq_len, args.skip_bad)

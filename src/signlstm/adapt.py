@@ -34,7 +34,7 @@ from .datasets import NONE, Dataset, require_person
 from .errors import SignlstmError
 from .models.bundle import Bundle, library_versions
 from .models.cut import HEAD, split_model, trunk_forward
-from .stored_features import OTHER_SIGNS, stored_other_signs
+from .stored_features import stored_other_signs
 
 METHODS = ("top", "head", "ncm")
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
@@ -151,12 +151,9 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
     ya = np.tile(y, reps + 1)
     tick["augment"] = time.time() - t0
-    F = trunk_forward(base.model)(Xa)
-    if stored is not None and others:
+    F = trunk_forward(base.model, split=(inp, cut))(Xa)
+    if stored is not None and others:  # (stored_other_signs checked their width against this trunk's)
         rows = stored[:, : min(reps + 1, stored.shape[1])].reshape(-1, stored.shape[-1])
-        if rows.shape[1] != F.shape[1]:
-            raise SignlstmError(f"{base.path}: its other-sign features ({OTHER_SIGNS}) have {rows.shape[1]} values, "
-                                f"its trunk gives {F.shape[1]}: write them again for this model")
         F = np.concatenate([np.asarray(F, np.float32), rows])
         ya = np.concatenate([ya, np.full(len(rows), labels.index(reject))])
     tick["trunk"] = time.time() - t0

@@ -223,7 +223,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     if len(signs) < 2:
         raise SignlstmError(f"a vocabulary needs at least 2 signs with recordings; the data has {signs or 'none'}")
     inp, cut, _, _ = split_model(base.model)
-    trunk = trunk_forward(base.model)
+    trunk = trunk_forward(base.model, split=(inp, cut))
     X = support.X
     F = trunk(X)
     names = support.labels

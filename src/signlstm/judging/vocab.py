@@ -77,17 +77,6 @@ def check_trunk_inputs(vocab, others=(), signers=(), held_out: str | None = None
     return people
 
 
-def sign_counts(path) -> dict[str, int]:
-    """Recordings per sign of a packed person file (its ``y`` and ``actions`` only; ``X`` is not read)."""
-    from ..datasets import SIGNER_LABELS
-
-    with np.load(path, allow_pickle=False) as z:
-        y = z["y"]
-        names = [str(a) for a in z["actions"]] if "actions" in z.files else list(SIGNER_LABELS)
-    ids, n = np.unique(y, return_counts=True)
-    return {names[int(i)]: int(c) for i, c in zip(ids, n)}
-
-
 def split_problem(counts: dict[str, int], shots, seeds, signs: int | None = None) -> str | None:
     """Why a person with ``counts`` recordings per sign cannot be judged (None: they can): every draw of
     :func:`split_signs` must leave at least 2 signs taught and 1 never taught, and for every K of ``shots`` a taught
@@ -114,19 +103,17 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
     trunk is trained; with ``shots`` and ``seeds``, that each person has the signs and recordings every split needs
     (:func:`split_problem`); with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too,
     and with ``trunk`` (one trunk for everyone), that it never saw any of them."""
-    from ..datasets import open_sources
+    from ..datasets import open_npz
     from ..errors import BadInput
 
     check_folders(vocab, "--data")
     check_person_files(vocab, "judge vocab")
     if others or signers:
-        check_folders(others, "--negatives")
-        check_folders(signers, "--signers")
-        open_sources([*vocab, *others, *signers])  # each file, and one sequence length for the trunks' training set
+        check_trunk_inputs(vocab, others, signers)  # each file, and one sequence length for the trunks' training set
     files = {person(f): f for f in data_files(vocab)}
     if shots is not None and seeds is not None:
         for f in files.values():
-            problem = split_problem(sign_counts(f), shots, seeds, signs)
+            problem = split_problem(open_npz(f).label_counts, shots, seeds, signs)
             if problem:
                 raise BadInput(f, problem)
     if trunk_folder:

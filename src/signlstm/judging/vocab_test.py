@@ -3,6 +3,7 @@ holds the held-out person, one person's row of figures."""
 import numpy as np
 
 from signlstm.conftest import shared_path
+from signlstm.datasets import open_npz
 from signlstm.judging import vocab
 
 
@@ -236,7 +237,7 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
         assert said in err, err
         assert "no trunk bundle" not in err and "people" not in err
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
-    counts = vocab.sign_counts(shared_path("data", "vocab", "s23.npz"))
+    counts = open_npz(shared_path("data", "vocab", "s23.npz")).label_counts
     assert len(counts) == 8 and set(counts.values()) == {30}
     assert vocab.split_problem(counts, vocab.SHOTS, vocab.SEEDS) is None
     assert "--signs 8 taught" in vocab.split_problem(counts, [3], [0], signs=8)

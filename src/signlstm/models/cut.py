@@ -25,12 +25,12 @@ def split_model(model):
     return model.inputs[0], head.input, [], head
 
 
-def trunk_forward(model, chunk: int = 256):
+def trunk_forward(model, chunk: int = 256, split=None):
     """The batched forward pass of ``model``'s trunk (input -> where :func:`split_model` cuts it): windows (N, T, 1662)
-    -> trunk features (N, width)."""
+    -> trunk features (N, width). ``split``: the (input, cut) of :func:`split_model` when the caller has them."""
     import keras
 
-    inp, cut, _, _ = split_model(model)
+    inp, cut = split if split is not None else split_model(model)[:2]
     return batched_forward(keras.Model(inp, cut), chunk=chunk)
 
 

@@ -145,11 +145,12 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     rate = float(fps or stream.fps)
     resample = Resample()
     step = None  # the recognizer's newest step: what the frame is drawn with
-    pace = 1.0 / stream.fps if window and detect is None else 0.0  # replay at its own rate on screen
+    pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
     recent: deque = deque(maxlen=30)
     t0 = None
     frames = 0
-    last = None  # (frame index, picture, keypoints, probabilities, fps) of the newest frame drawn
+    index = -1  # the source's frame number of the newest frame
+    last = None  # (picture, keypoints, probabilities, shown fps) of the newest frame drawn
     pending = None  # its view, written to the video when the next frame comes or the input ends (a word the end
     # of the input gives, see Recognizer.finish, is then drawn on the last frame)
     try:
@@ -158,7 +159,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
             win = Window(f"signlstm live - {stream.name}")
         if out:
-            video = VideoOut(out, stream.fps)
+            video = VideoOut(out, rate)
         for index, image, keypoints in pipe:
             now = time.perf_counter()
             t0 = t0 if t0 is not None else now
@@ -170,11 +171,12 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                 said = said or step.word is not None
                 if step.word and on_word:
                     on_word(_word_event(step, index, now - t0))
-            if step is not None and (win or video or strips):  # (the first frame always gives a step)
-                fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
+            if win or video or strips:  # (the first frame always gives a step)
+                shown_fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
                 canvas = image if image is not None else render.canvas()
-                view = render.annotate(canvas, keypoints, bundle.labels, step.probs, step.sentence, fps, threshold)
-                last = (index, canvas, keypoints, step.probs, fps)
+                view = render.annotate(canvas, keypoints, bundle.labels, step.probs, step.sentence, shown_fps,
+                                       threshold)
+                last = (canvas, keypoints, step.probs, shown_fps)
                 if video:
                     if pending is not None:
                         video.write(pending)
@@ -204,10 +206,10 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     end = rec.finish()  # the input ended: the sign in progress may still get its word
     if end.word:
         if on_word:
-            on_word(_word_event(end, last[0] if last else end.frame, elapsed))
+            on_word(_word_event(end, index, elapsed))
         if last is not None:
-            index, canvas, keypoints, probs, fps = last
-            pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, fps, threshold)
+            canvas, keypoints, probs, shown_fps = last
+            pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, shown_fps, threshold)
             if strips and probs is not None:
                 strips.add(index, pending, True)
     if video:

@@ -1,8 +1,8 @@
 """Keypoint frames taken at any rate, as the models saw their recordings: :data:`RATE` frames a second.
 
 The tutorial recorded at a webcam's 30 frames a second, and every rule's counts (windows that agree, frames of a rest)
-are in those frames. A video at 24 or 15 frames a second, or a camera that delivers fewer frames than it says, would
-make every sign shorter in frames than any the models learnt: :class:`Resample` turns frames stamped with their time
+are in those frames. A video or camera at 24 or 15 frames a second would make every sign shorter in frames than any
+the models learnt: :class:`Resample` turns frames stamped with their time
 into frames at :data:`RATE` a second. Each output frame at time k / RATE is interpolated linearly between the two
 input frames around it, part by part (pose, face, each hand) where both hold the part; a part missing in either is
 taken from the nearer frame, so a hand never fades in or out. At exactly :data:`RATE` every frame comes out as it

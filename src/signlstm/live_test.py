@@ -281,3 +281,16 @@ def test_bad_rule_settings_are_one_line(capsys):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.count("\n") == 1 and message in out.err
+
+
+def test_a_word_the_end_of_the_input_gives_is_numbered_by_the_sources_frame(shared, tmp_path, capsys):
+    """s02's first iloveyou recording (30 frames) taken at 20 frames a second: 44 frames at 30 for the recognizer,
+    15 windows, so the word comes at the end of the input; it is numbered by the source's last frame (29), as every
+    other word is, not by the recognizer's count (43)."""
+    from signlstm.datasets import load_npz
+
+    d = load_npz(shared("data", "signers", "s02.npz"))
+    np.save(tmp_path / "ily.npy", d.X[d.labels == "iloveyou"][0])
+    assert main(["live", "--source", str(tmp_path / "ily.npy"), "--headless", "--fps", "20"]) == 0
+    *words, summary = _lines(capsys.readouterr().out)
+    assert [(w["frame"], w["label"]) for w in words] == [(29, "iloveyou")] and summary["recognized_frames"] == 44

@@ -159,9 +159,8 @@ class Recognizer:
         self.frames += 1
         if self.rule == "stream":
             word = self._boundaries(frame)
-            if word is not None:  # the sign that just ended: the next one may say the same word again
+            if word is not None:  # the sign that just ended (the next one may say the same word again)
                 self._say(step, word)
-                self.said = None
         if self._held < self.seq_len:
             step.sentence = list(self.sentence)
             return step, None
@@ -178,6 +177,7 @@ class Recognizer:
             word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
         if word is not None:
             self._say(step, word)
+            self.said = word  # stream rule: this sign has its word
         step.sentence = list(self.sentence)
         return step
 
@@ -188,13 +188,14 @@ class Recognizer:
         word = self._ended() if self.rule == "stream" else None
         if word is not None:
             self._say(step, word)
+            self.said = word  # a second finish says nothing more
         step.sentence = list(self.sentence)
         return step
 
     def _say(self, step: Step, word: str) -> None:
+        """Emit ``word`` on ``step``: the sentence and the list of words get it."""
         self.sentence.append(word)
         self.words.append(word)
-        self.said = word
         step.word = word
 
     def _ended(self) -> str | None:

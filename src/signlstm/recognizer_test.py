@@ -110,6 +110,7 @@ def test_stream_rule_names_a_sign_that_ends_before_stability_windows_saw_it():
             rec.update(f)
         end = rec.finish()
         assert (end.frame, end.word) == (2, said) and rec.words == ([said] if said else [])
+        assert rec.finish().word is None and rec.words == ([said] if said else [])  # said once, however often asked
 
 
 def test_stream_rule_rearms_after_rejected_windows_but_not_within_a_short_dip():

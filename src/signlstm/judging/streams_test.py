@@ -241,7 +241,7 @@ def test_rests_between_segments_take_the_given_lengths(s02_stream):
     assert len(st.frames) - st.segments[-1].stop == 5
 
 
-def test_replay_gives_the_word_that_the_end_of_the_input_ends(s02_stream):
+def test_replay_gives_the_word_that_the_end_of_the_input_ends():
     """A clip of one sign shorter than the stream rule's stability (the rohan937 iloveyou, 39 frames: 10 windows, the
     rule wants 16) gets its word from the recognizer's finish(), as ``live`` gives it, on the last frame."""
     from signlstm.models.bundle import load_bundle

@@ -55,7 +55,9 @@ def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, probl
 
 @pytest.mark.parametrize("args, problem", [(["--actions", "hello/x"], "'hello/x' cannot be a folder name"),
                                            (["--actions", "hello", "--pause", "-3"], "--pause must be at least 0"),
-                                           (["--actions", "hello", "--model", "m"], "--model goes with --then-adapt")])
+                                           (["--actions", "hello", "--model", "m"], "--model goes with --then-adapt"),
+                                           (["--actions", "hello", "None"],
+                                            "--actions: 'None' is the rejection label 'none' in another case")])
 def test_bad_collect_arguments_are_refused_before_anything_opens(tmp_path, args, problem, capsys):
     """Checked before the source is opened or a folder made: one line, exit 2, --data untouched."""
     assert main(["collect", *args, "--data", str(tmp_path / "d"), "--source", str(tmp_path / "none.mp4"),

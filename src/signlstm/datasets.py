@@ -27,19 +27,13 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
-from .sign_names import name_problem, shown_name
+from .sign_names import NONE, name_problem, rejection_problem, shown_name
+from .sign_names import is_rejection_name  # noqa: F401  (the commands and the web page import it from here)
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
-NONE = "none"  # the rejection label: none of the known signs
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
 # Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
 SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
-
-
-def is_rejection_name(name) -> bool:
-    """True when ``name`` is :data:`NONE` in any case ("none", "None", "NONE"): the model's answer for anything that
-    is not one of the signs, never a sign's own name (``collect`` and the web page refuse to record it)."""
-    return str(name).casefold() == NONE
 
 
 def columns(parts) -> np.ndarray | None:
@@ -467,7 +461,14 @@ def stream(paths, actions: list[str] | None = None, length: int | None = None, s
 
 def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:
     """Every sequence of ``sources`` in one Dataset of ``parts`` columns in ``dtype``, allocated once from the
-    declared counts (refused when that exceeds :func:`limits.memory_budget`)."""
+    declared counts (refused when that exceeds :func:`limits.memory_budget`). An action (of ``actions``, when given)
+    that spells the rejection label :data:`NONE` in another case ("None", "NONE") is :class:`BadInput` naming its
+    folder (or packed file) before anything is read: it would be taught as a sign."""
+    for s in sources:
+        for label in s.label_counts:
+            problem = rejection_problem(label)
+            if problem and (not actions or label in actions):
+                raise BadInput(s.path / label if s.path.is_dir() else s.path, f"action '{label}' {problem}")
     cols = columns(parts)
     T = sources[0].seq_len
     K = layout.FRAME_SIZE if cols is None else len(cols)

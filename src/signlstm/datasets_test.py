@@ -308,3 +308,35 @@ def test_sequences_or_a_stream_saved_as_one_npy_are_not_called_frames(tmp_path, 
 def test_rejection_name_is_none_in_any_case():
     assert [datasets.is_rejection_name(n) for n in ("none", "None", "NONE", "nOnE", "nothing", "none1")] == \
         [True, True, True, True, False, False]
+
+
+def test_an_action_spelling_none_in_another_case_is_refused_by_load(shared, tmp_path):
+    """'None' beside 'hello' would be trained as a sign by anything that loads data (judge, the web page): the folder
+    or packed file is named; a folder called 'none' (recordings of no sign), or a 'None' the actions leave out, loads."""
+    tutorial = shared("data", "MP_Data_renotte")
+    for folder, sign in (("hello", "hello"), ("none", "thanks"), ("None", "iloveyou")):
+        shutil.copytree(tutorial / sign / "30", tmp_path / "MP" / folder / "0")
+    with pytest.raises(BadInput) as e:
+        datasets.load([tmp_path / "MP"])
+    assert e.value.path == str(tmp_path / "MP" / "None")
+    assert e.value.problem == ("action 'None' is the rejection label 'none' in another case, not a sign name: call the "
+                               "sign something else, or 'none' for recordings of no sign")
+    assert datasets.load([tmp_path / "MP"], actions=["hello", "none"]).labels.tolist() == ["hello", "none"]
+    with np.load(shared("data", "signers", "s08.npz")) as z:
+        rows = np.concatenate([np.flatnonzero(z["y"] == k)[:2] for k in range(3)])
+        np.savez(tmp_path / "p.npz", X=z["X"][rows], y=z["y"][rows], seq=z["seq"][rows],
+                 actions=np.array(["hello", "NONE", "iloveyou"]))
+    with pytest.raises(BadInput, match="p.npz: action 'NONE' is the rejection label 'none' in another case"):
+        datasets.load([tmp_path / "p.npz"])
+
+
+def test_the_writer_refuses_none_in_another_case_and_writes_none(shared, tmp_path):
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    frames = np.stack([np.load(seq / f"{t}.npy") for t in range(30)])
+    w = datasets.SequenceWriter(tmp_path / "MP")
+    with pytest.raises(SignlstmError, match="action 'None' is the rejection label 'none' in another case"):
+        w.write("None", frames)
+    assert not (tmp_path / "MP").exists()
+    assert w.write("none", frames) == tmp_path / "MP" / "none" / "0"
+    d = datasets.load([tmp_path / "MP"])
+    assert d.labels.tolist() == ["none"] and np.array_equal(d.X[0], frames.astype(np.float32))

@@ -55,6 +55,14 @@ def test_keypoints_file_and_argument_errors(shared, tmp_path, capsys):
     assert "--label" in capsys.readouterr().err
 
 
+def test_a_label_spelling_none_in_another_case_is_refused_before_any_video_is_read(shared, tmp_path, capsys):
+    assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--label", "None", "--data",
+                 str(tmp_path / "d"), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--label 'None' is the rejection label 'none' in another case" in err
+    assert not (tmp_path / "d").exists()
+
+
 def test_ray_cluster_gives_byte_identical_keypoints(shared):
     """A local Ray instance with 2 CPUs extracts exactly what the local process path extracts."""
     from signlstm.extraction import extract_videos

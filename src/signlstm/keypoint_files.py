@@ -85,34 +85,40 @@ def _checked_header(f, path: Path, frames_axis: bool) -> limits.ArrayHeader:
     return header
 
 
-def _read_keypoints(path: str | Path, frames_axis: bool) -> np.ndarray:
-    """The keypoint array of one ``.npy`` file, checked: its header is read first, and a file declaring another
-    layout, a non-float dtype, more than :func:`limits.memory_budget` or more than it holds is refused without
-    reading its data. ``frames_axis``: (T, 1662) frames (a (1662,) file is one frame), else one (1662,) frame."""
+def _read_keypoints(path: str | Path, frames_axis: bool, mapped: bool = False) -> np.ndarray:
+    """The keypoints of one ``.npy`` file as (T, 1662) in the file's own float type, values not checked: its header is
+    read first (:func:`_checked_header`), and a file that holds fewer bytes than it declares, or (read whole) declares
+    more than :func:`limits.memory_budget` as float32 frames, is refused without reading its data. ``frames_axis``:
+    (T, 1662) frames (a (1662,) file is one frame), else one frame; ``mapped``: a read-only memory map of the frames,
+    read from disk as they are used, instead of the data read whole."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
             header = _checked_header(f, path, frames_axis)
-            shape = header.shape
-            if frames_axis:
-                limits.check_declared(path, "the keypoint file", shape, np.float32, limits.memory_budget())
-            data = f.read(header.nbytes)
+            if frames_axis and not mapped:
+                limits.check_declared(path, "the keypoint file", header.shape, np.float32, limits.memory_budget())
+            if mapped:
+                held = os.fstat(f.fileno()).st_size - header.offset
+            else:
+                data = f.read(header.nbytes)
+                held = len(data)
     except OSError as e:
         raise BadInput(path, f"unreadable .npy ({e})") from None
-    if len(data) < header.nbytes:
-        what = "frame" if not frames_axis else "keypoint array"
-        raise BadInput(path, f"truncated: holds {len(data)} of the {header.nbytes} bytes of a {header.describe()} {what}")
-    arr = np.frombuffer(data, header.dtype)
-    if frames_axis:
-        arr = arr.reshape(shape, order="F" if header.fortran else "C").reshape(-1, layout.FRAME_SIZE)
-    return check_frames(path, arr, single=not frames_axis)
+    if held < header.nbytes:
+        what = "keypoint array" if frames_axis else "frame"
+        raise BadInput(path, f"truncated: holds {max(held, 0)} of the {header.nbytes} bytes of a {header.describe()} "
+                             f"{what}")
+    order = "F" if header.fortran else "C"
+    arr = (np.memmap(path, dtype=header.dtype, mode="r", offset=header.offset, shape=header.shape, order=order)
+           if mapped else np.frombuffer(data, header.dtype).reshape(header.shape, order=order))
+    return arr.reshape(-1, layout.FRAME_SIZE)
 
 
 def read_frame(path: str | Path) -> np.ndarray:
     """One tutorial frame file, checked: (1662,) float32 (a file of shape (1, 1662), one frame saved with a batch
     axis, gives its one frame), or :class:`BadInput` naming the defect. Its header is read first: a file declaring
     another shape is refused without reading its data."""
-    return _read_keypoints(path, frames_axis=False)
+    return check_frames(path, _read_keypoints(path, frames_axis=False)[0], single=True)
 
 
 def map_keypoint_file(path: str | Path) -> np.ndarray:
@@ -120,19 +126,7 @@ def map_keypoint_file(path: str | Path) -> np.ndarray:
     as :func:`read_keypoint_file` checks it (and that the file holds every frame it declares), its frames read
     from disk only as they are used, so any length replays in the same memory. Their values are not checked here:
     check each frame as it is read (:func:`check_frame`)."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            header = _checked_header(f, path, frames_axis=True)
-            size = os.fstat(f.fileno()).st_size
-    except OSError as e:
-        raise BadInput(path, f"unreadable .npy ({e})") from None
-    if size - header.offset < header.nbytes:
-        raise BadInput(path, f"truncated: holds {max(size - header.offset, 0)} of the {header.nbytes} bytes of a "
-                             f"{header.describe()} keypoint array")
-    frames = np.memmap(path, dtype=header.dtype, mode="r", offset=header.offset, shape=header.shape,
-                       order="F" if header.fortran else "C")
-    return frames if frames.ndim == 2 else frames.reshape(1, layout.FRAME_SIZE)
+    return _read_keypoints(path, frames_axis=True, mapped=True)
 
 
 def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
@@ -148,7 +142,7 @@ def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
 def read_keypoint_file(path: str | Path) -> np.ndarray:
     """A saved keypoint stream (``np.save`` of (T, 1662) frames; a (1662,) file is one frame): (T, 1662) float32,
     or :class:`BadInput` naming the defect (the header is checked before any data is read, as :func:`read_frame`)."""
-    return _read_keypoints(path, frames_axis=True)
+    return check_frames(path, _read_keypoints(path, frames_axis=True))
 
 
 def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:

@@ -1,7 +1,7 @@
 """What a sign may be called: any folder name with something visible in it, in one Unicode spelling."""
 import pytest
 
-from signlstm.sign_names import name_problem, shown_name, sign_name
+from signlstm.sign_names import NONE, name_problem, rejection_problem, shown_name, sign_name
 
 
 @pytest.mark.parametrize("name", ["hello", "thank you", "good morning", "ñandú", "Привет", "नमस्ते", "我爱你", "5", "A-1"])
@@ -25,3 +25,19 @@ def test_two_spellings_of_one_letter_are_one_sign():
 
 def test_a_long_name_is_shortened_in_messages():
     assert shown_name("x" * 41) == "x" * 40 + "..." and shown_name("x" * 40) == "x" * 40
+
+
+@pytest.mark.parametrize("name", ["None", "NONE", "nOnE"])
+def test_the_rejection_label_in_another_case_cannot_be_a_signs_folder(name):
+    """'None' beside the rejection label 'none' would be taught as a sign: no writer makes, no loader takes, such a
+    folder, and each says why in the same words."""
+    assert name_problem(name) == rejection_problem(name) == (
+        "is the rejection label 'none' in another case, not a sign name: call the sign something else, or 'none' for "
+        "recordings of no sign")
+
+
+def test_none_itself_holds_recordings_of_no_sign_but_is_no_sign_to_learn():
+    assert name_problem(NONE) is None and rejection_problem(NONE) is None and rejection_problem("nothing") is None
+    assert rejection_problem(NONE, none_ok=False) == rejection_problem("None", none_ok=False) == \
+        "is the answer for anything that is not one of your signs, not a sign to record"
+    assert rejection_problem("nothing", none_ok=False) is None

@@ -174,7 +174,7 @@ def load_keypoints(path) -> np.ndarray:
 class KeypointReplay(Source):
     """Saved keypoints as a stream: ``read()`` gives one (1662,) float32 frame at a time, None at the end. A
     ``.npy`` file is read from disk frame by frame (memory does not grow with its length; a frame holding NaN is
-    :class:`BadInput` when it is reached); an ``MP_Data`` sequence folder is read whole."""
+    :class:`BadInput` when it is reached); an ``MP_Data`` sequence folder is read whole, every frame checked then."""
 
     keypoints = True
 
@@ -182,15 +182,18 @@ class KeypointReplay(Source):
         from .keypoint_files import check_frame, map_keypoint_file
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
-        self.frames = map_keypoint_file(path) if self.path.is_file() else load_keypoints(path)
-        self._check = check_frame  # per frame: imported once, here
+        if self.path.is_file():
+            self.frames, self._check = map_keypoint_file(path), check_frame  # each frame checked as it is reached
+        else:
+            self.frames, self._check = load_keypoints(path), None  # every frame checked as it was read
         self._i = 0
 
     def read(self) -> np.ndarray | None:
         if self._i >= len(self.frames):
             return None
         self._i += 1
-        return self._check(self.path, self._i - 1, self.frames[self._i - 1])
+        frame = self.frames[self._i - 1]
+        return frame if self._check is None else self._check(self.path, self._i - 1, frame)
 
 
 def open_stream(spec) -> Source:

@@ -274,6 +274,16 @@ def test_a_sign_folder_called_none_in_another_case_is_refused_by_train_and_adapt
     assert not (tmp_path / "m").exists()
 
 
+def test_judge_refuses_to_train_a_sign_folder_called_none_in_another_case(shared, tmp_path, capsys):
+    """judge reads its data with datasets.load, which refuses 'None' as train and adapt do: one line naming the
+    first person's folder, before any fold is trained."""
+    people = [_signer_tree(tmp_path / p, shared, ["hello", "None"], per_sign=3) for p in ("p1", "p2")]
+    assert main(["judge", "cv", "--data", *map(str, people), "--epochs", "1", "--workers", "1", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{people[0] / 'None'}: action 'None' is the rejection label 'none' in another " \
+                                    "case" in err
+
+
 def test_evaluate_and_predict_read_the_data_at_the_models_own_length(shared, tmp_path, capsys):
     """A model trained with --length 20 scores a 20-frame tree without --length being given again."""
     data = _signer_tree(tmp_path / "MP_20", shared, ["hello", "thanks", "iloveyou"], per_sign=10, length=20)

@@ -89,8 +89,7 @@ def read_actions_file(path) -> list[str]:
     case, or an unreadable file raises :class:`BadInput`."""
     from pathlib import Path
 
-    from ..datasets import is_rejection_name
-    from ..sign_names import name_problem, shown_name, sign_name
+    from ..sign_names import name_problem, rejection_problem, shown_name, sign_name
     from ..errors import BadInput
 
     try:
@@ -104,11 +103,9 @@ def read_actions_file(path) -> list[str]:
         name = sign_name(line.strip())
         if not name or name.startswith("#"):
             continue
-        if name_problem(name):
-            raise BadInput(path, f"line {n}: '{shown_name(name)}' {name_problem(name)}")
-        if is_rejection_name(name):
-            raise BadInput(path, f"line {n}: '{name}' is the answer for anything that is not one of your signs, "
-                                 "not a sign to record")
+        problem = rejection_problem(name, none_ok=False) or name_problem(name)
+        if problem:
+            raise BadInput(path, f"line {n}: '{shown_name(name)}' {problem}")
         if name not in names:
             names.append(name)
     if not names:

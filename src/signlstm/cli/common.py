@@ -39,15 +39,15 @@ def add_judging(p):
 def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bundle=None):
     """``--data`` as one dataset; ``parts`` and ``dtype`` keep only what a model reads (see ``datasets.Dataset``).
     Every file's header is checked first, and an action named ``none`` in another case ("None", "NONE": the
-    rejection label, never a sign) is refused before anything is read. With ``bundle`` (the model the data is for),
-    the sequence length is the model's unless ``--length`` says otherwise (see :func:`check_length`)."""
+    rejection label, never a sign) is refused before anything is read (``datasets.load``). With ``bundle`` (the model
+    the data is for), the sequence length is the model's unless ``--length`` says otherwise (see
+    :func:`check_length`)."""
     import numpy as np
 
     from ..datasets import describe_skipped, load, open_sources
 
     actions = actions or args.actions
     sources = open_sources(args.data, actions, checked_length(args), args.skip_bad)
-    refuse_rejection_spellings(sources, actions)
     if bundle is not None:
         sources = at_model_length(sources, bundle, args, actions)
     data = load(args.data, actions=actions, skip_bad=args.skip_bad, require_all=require_all, parts=parts,
@@ -66,26 +66,10 @@ def checked_length(args) -> int | None:
     return args.length
 
 
-def refuse_rejection_spellings(sources, actions=None) -> None:
-    """:class:`BadInput` naming the folder (or packed file) of an action called ``none`` in another case ("None",
-    "NONE"): that name is the rejection label (``datasets.is_rejection_name``, the rule ``collect`` and the web page
-    refuse it by), so it cannot be taught as a sign. Only the ``actions`` used, when given."""
-    from ..datasets import NONE, is_rejection_name
-    from ..errors import BadInput
-
-    for src in sources:
-        for label in src.label_counts:
-            if label != NONE and is_rejection_name(label) and (not actions or label in actions):
-                where = src.path / label if src.path.is_dir() else src.path
-                raise BadInput(where, f"action '{label}' is the rejection label '{NONE}' in another case, not a sign "
-                                      f"name (collect and the web page refuse it too): rename it, or call it '{NONE}' "
-                                      "if it holds recordings of no sign")
-
-
 def left_out_note(sources, actions) -> str | None:
     """The note for recordings of ``sources`` labelled ``none`` (any case) that a command using only ``actions``
     leaves out, or None when there are none: the rejection label is the model's answer, not a sign to score."""
-    from ..datasets import is_rejection_name
+    from ..sign_names import is_rejection_name
 
     counts: dict[str, int] = {}
     for src in sources:

@@ -23,7 +23,7 @@ def run(args):
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     if actions:  # the data's other actions are not scored: say which, before the figures that leave them out
-        from ..datasets import is_rejection_name
+        from ..sign_names import is_rejection_name
 
         note = common.left_out_note(sources, actions)
         if note:

@@ -1,6 +1,7 @@
 """Options and loading steps shared by several subcommands."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -23,12 +24,14 @@ def add_front_model(p):
                         "--rule spot, the shipped spotting model)")
 
 
-def add_judging(p):
-    """Options of every ``signlstm judge`` benchmark."""
+def add_judging(p, cells: bool = True):
+    """Options of every ``signlstm judge`` benchmark. ``cells`` False: ``--cells`` (the consistent-gesture cells of
+    the three signs) is left out of the help, for a benchmark that refuses it with its reason."""
     p.add_argument("--negatives", nargs="+", metavar="PATH",
                    help="recordings of other signs (trained as 'none'; held-out people's are tested)")
     p.add_argument("--cells", metavar="cells.json",
-                   help="consistent-gesture cells (default: cells.json beside the data, if any)")
+                   help="consistent-gesture cells (default: cells.json beside the data, if any)" if cells
+                   else argparse.SUPPRESS)
     p.add_argument("--workers", type=int, default=0, help="parallel worker processes (default: one per core)")
     p.add_argument("--ray", metavar="ADDRESS", help="run the folds on Ray: 'local', 'auto' or a cluster address")
     p.add_argument("--cache", metavar="DIR",

@@ -1,5 +1,4 @@
 """signlstm judge vocab: each person's own vocabulary taught with K recordings per sign, untaught signs must be none."""
-import argparse
 import json
 import sys
 
@@ -11,10 +10,7 @@ def register(sub):
                                      "the rest never taught (must be 'none'), on trunks that never saw the person")
     p.add_argument("--data", nargs="+", required=True, metavar="PATH",
                    help="one packed .npz per person (its signs, e.g. ../shared/data/vocab), or folders of them")
-    common.add_judging(p)
-    for action in p._actions:  # the consistent-gesture cells of the other benchmarks: not read here (refused in run)
-        if "--cells" in action.option_strings:
-            action.help = argparse.SUPPRESS
+    common.add_judging(p, cells=False)  # --cells is refused in check_options, with its reason
     p.add_argument("--signers", nargs="+", metavar="PATH",
                    help="signers' hello/thanks/iloveyou recordings, also in the trunks' training set")
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")

@@ -624,10 +624,12 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
     held-out people's recordings left out; ``[]`` for none recorded) the rejection label :data:`NONE` is trained:
     those recordings plus ``synthetic`` x len no-hand windows of the training signers (see :func:`no_hand_windows`).
     Without ``negatives`` the model learns the signs only (the tutorial's setup). Negatives that are one of the
-    signs under another spelling, or the same recording twice, are left out (:func:`usable_negatives`).
+    signs under another spelling, or the same recording twice, are left out (:func:`usable_negatives`). ``data``
+    without a person in any frame is :class:`BadInput` (:func:`require_person`), whatever the negatives hold.
     """
     from .fixes import apply_fixes
 
+    require_person(data, "nothing to learn from")
     held = list(held_out)
     train = data.subset(~np.isin(data.groups, held)) if held else data
     if fixes is not None:

@@ -221,6 +221,15 @@ def test_the_training_set_puts_none_after_the_signs(shared):
     assert (ts.y[:90] == data.y).all() and (ts.y[90:] == 3).all() and (ts.labels[90:] == datasets.NONE).all()
 
 
+def test_a_training_set_of_signs_with_no_person_in_any_frame_is_refused_whatever_the_negatives(shared):
+    """Every trainer (train, judge's folds) builds its set here: other people's recordings of other signs beside
+    them must not hide that the signs' recordings are empty (a file of zeros, a camera that saw nobody)."""
+    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    nobody = datasets.Dataset(np.zeros_like(data.X), data.labels, data.groups, data.sources, data.actions)
+    with pytest.raises(BadInput, match=r"no person in any frame of its 90 sequence\(s\)"):
+        datasets.training_set(nobody, negatives=[shared("data", "other_signs", "o01.npz")])
+    assert len(datasets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")])) > len(data)
+
 def test_packed_action_names_must_be_distinct(tmp_path, shared):
     with np.load(shared("data", "signers", "s02.npz")) as z:
         arrays = {k: z[k] for k in z.files}

@@ -21,7 +21,7 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..datasets import load, require_person, training_set
+    from ..datasets import load, training_set
     from ..errors import SignlstmError
     from ..files import check_folder_out
     from ..models.bundle import META_FILE
@@ -37,7 +37,6 @@ def run(args):
     # 30-frame sequence for the default recipe instead of 199,440.
     recipe = recipes.get(args.arch)
     data = common.load_data(args, require_all=True, parts=recipe.parts_read, dtype=np.float16)
-    require_person(data, "nothing to learn from")
     others = None  # read once: trained as 'none', and stored for `adapt` below
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)

@@ -10,7 +10,9 @@ only if the page sends images, its own :class:`~signlstm.landmarks.Holistic` gra
 that model (MediaPipe tracks across frames, so graphs are never shared).
 
 A page sends either keypoints it computed itself (:mod:`.protocol`: the usual path, the images never leave the
-device) or JPEG frames (the fallback: the server finds the landmarks). Either way what comes back is plain JSON
+device) or JPEG frames, each with the time the page took it (the fallback: the server finds the landmarks, and the
+recognizer sees the frames at 30 a second, made from the page's times as ``live`` makes them from a source's rate:
+:meth:`Session.due`). Either way what comes back is plain JSON
 (probabilities, word, sentence; for an image also the landmark points to draw). Nothing here imports Starlette: the
 protocol is testable without a server.
 """
@@ -22,7 +24,7 @@ import re
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,8 @@ from .. import layout, render
 from ..datasets import is_rejection_name
 from ..sign_names import name_problem, sign_name
 from ..errors import SignlstmError
-from ..recognizer import SENTENCE, Recognizer
+from ..recognizer import SENTENCE, Recognizer, Step
+from ..resample import RATE, Resample
 from . import protocol
 from .batch import Batcher, Forward
 from .protocol import BadMessage
@@ -44,6 +47,7 @@ MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs the
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
 # MediaPipe graph (about 180 MB), and one page already takes most of a core
 FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
+MAX_GAP = 1.0  # seconds between two camera frames of a page past which no frames are made up between them (a window)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
 NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems refuse
 
@@ -167,7 +171,7 @@ class Engine:
         self.max_image_pages = IMAGE_PAGES_PER_WORKER * workers
         self.image_pages = 0  # pages holding a landmark graph (they send camera frames)
         self._image_lock = threading.Lock()
-        self.adapting = 0  # adapt jobs queued or running
+        self.adapting = 0  # adapt jobs queued or running (changed on the event loop only)
         self.served = 0  # frames answered, all pages
         self.messages = {"keypoints": 0, "images": 0, "refused": 0}  # binary messages received, all pages
 
@@ -186,6 +190,29 @@ class Engine:
                 return False
             self.image_pages += 1 if opening else -1
             return True
+
+    def start_adapt(self, job) -> Future:
+        """Queue ``job`` in the adapt thread and count it, on the event loop: refused (:class:`BadMessage`) when
+        :data:`MAX_ADAPTING` are queued or running. The count falls once, on the loop, when the job has finished or
+        when it is cancelled before it started (a job already running cannot be cancelled and runs to its end)."""
+        if self.adapting >= MAX_ADAPTING:
+            raise BadMessage(f"the server has {self.adapting} adaptations waiting or running, the most it takes; "
+                             "try again in a minute")
+        loop = asyncio.get_running_loop()
+        future = self.adapt_pool.submit(job)  # RuntimeError once the server is stopping
+        self.adapting += 1
+
+        def ended(_) -> None:  # in the adapt thread, or wherever the job was cancelled
+            try:
+                loop.call_soon_threadsafe(self._adapt_ended)
+            except RuntimeError:  # that loop is closed: no request it could take is in flight
+                self._adapt_ended()
+
+        future.add_done_callback(ended)
+        return future
+
+    def _adapt_ended(self) -> None:
+        self.adapting -= 1
 
     def stats(self) -> dict:
         return {"sessions": len(self.sessions), "workers": self.workers, "max_clients": self.max_clients,
@@ -265,25 +292,30 @@ class Session:
         self.closed = False
         self.lock = asyncio.Lock()  # held while an image is processed; a model switch waits for it
         self.guard = threading.Lock()  # the recognizer and recorder: the loop and the image pool's threads use them
-        self.adapt_task: asyncio.Task | None = None
+        self.adapt_task: asyncio.Task | None = None  # reports the adapt job's progress to the page
+        self.adapt_job: Future | None = None  # the adapt job, in the engine's adapt thread
         self.adapt_state: dict = {"state": "idle"}
         self.backlog: deque | None = None  # replies waiting behind a recording being written (keypoint path)
+        self.resample = Resample()  # the image path's frames made into the models' rate (:meth:`due`)
+        self.seen: float | None = None  # the time of the latest frame given to it, seconds
 
     def _recognizer(self, bundle) -> Recognizer:
         return Recognizer(bundle, **self.engine.options)
 
     # -- one binary message, on the event loop (the work in the engine's threads) --------------------------------
     async def receive(self, data: bytes) -> dict:
-        """A keypoint message (classified with the other pages' in the batcher) or a JPEG frame (landmarked in the pool):
-        the reply to send. A bad message raises :class:`BadMessage` and changes nothing. (The server puts keypoint
-        messages straight into the batcher, :meth:`Batcher.put`, with a callback instead of a task each.)"""
+        """A keypoint message (classified with the other pages' in the batcher) or a camera frame, with its time
+        (:func:`~.protocol.pack_image`) or a bare JPEG (landmarked in the pool): the reply to send. A bad message
+        raises :class:`BadMessage` and changes nothing. (The server puts keypoint messages straight into the batcher,
+        :meth:`Batcher.put`, with a callback instead of a task each.)"""
         if protocol.is_keypoints(data):  # several may be on their way at once; the batcher keeps each page's in order
             return await self.engine.batcher.submit(self, data)
         loop, e = asyncio.get_running_loop(), self.engine
         t0 = time.perf_counter()
         try:
+            jpeg, t = protocol.unpack_image(data) if protocol.is_image(data) else (data, None)
             async with self.lock:
-                reply, frames = await loop.run_in_executor(e.pool, self.process, data)
+                reply, frames = await loop.run_in_executor(e.pool, self.process, jpeg, t)
                 if self.recorder is not None:
                     reply["recording"] = await loop.run_in_executor(e.pool, self._record_guarded, frames)
         except BadMessage:
@@ -344,8 +376,10 @@ class Session:
         finally:
             self.backlog = None
 
-    def process(self, data: bytes) -> tuple[dict, np.ndarray]:
-        """One JPEG frame -> keypoints -> recognizer: (the reply with the points to draw, the frame's keypoints)."""
+    def process(self, data: bytes, t: float | None = None) -> tuple[dict, np.ndarray]:
+        """One JPEG frame taken at ``t`` (milliseconds; None: unknown) -> keypoints -> the frames at
+        :data:`~signlstm.resample.RATE` a second it makes due (:meth:`due`) -> recognizer: (the reply with the points
+        to draw, the frame's keypoints)."""
         image = decode_frame(data)
         face = self.bundle.reads_face
         if self.detect is None or self.detect_face != face:
@@ -362,20 +396,39 @@ class Session:
             self.detect_face = face
         keypoints = self.detect(image)
         extra = {"width": int(image.shape[1]), "height": int(image.shape[0]), "points": points(keypoints)}
+        if t is not None:
+            extra["t"] = t
         with self.guard:
-            return self.steps(keypoints[None], extra), keypoints[None]
+            return self.steps(self.due(None if t is None else t / 1000, keypoints), extra, 1), keypoints[None]
+
+    def due(self, seconds: float | None, keypoints: np.ndarray) -> list[np.ndarray]:
+        """The frames at :data:`~signlstm.resample.RATE` a second that the page's frame taken at ``seconds`` makes
+        due (:class:`~signlstm.resample.Resample`, as ``live`` turns a source's frames into the models' rate); a frame
+        without a time is taken 1 / RATE seconds after the one before. A frame more than :data:`MAX_GAP` seconds from
+        the one before, either way, starts the page's time afresh (it comes out alone, as a first frame does): no
+        frames are made up across a gap longer than a window. The caller holds the guard."""
+        if seconds is None:
+            seconds = 0.0 if self.seen is None else self.seen + 1 / RATE
+        if self.seen is None or abs(seconds - self.seen) > MAX_GAP:
+            self.resample, self.seen = Resample(), seconds
+        else:
+            self.seen = max(self.seen, seconds)
+        return self.resample(seconds, keypoints)
 
     def _record_guarded(self, frames: np.ndarray) -> dict:
         with self.guard:
             return self.record_frames(frames)[0] if self.recorder is not None else {"phase": "cancelled"}
 
-    def steps(self, frames: np.ndarray, extra: dict) -> dict:
-        """The recognizer over ``frames``: the reply (last probabilities, a word if one came, the sentence)."""
-        word = None
+    def steps(self, frames, extra: dict, n: int | None = None) -> dict:
+        """The recognizer over ``frames``: the reply to a message of ``n`` of the page's frames (default: as many as
+        ``frames``) with the last probabilities, a word if one came, the sentence (with no frame to step, the
+        recognizer's as they stand)."""
+        rec, word = self.recognizer, None
+        step = Step(max(rec.frames - 1, 0), rec.last_probs, sentence=list(rec.sentence))
         for f in frames:
-            step = self.recognizer.update(f)
+            step = rec.update(f)
             word = step.word or word
-        return self.result(step, word, len(frames), **extra)
+        return self.result(step, word, len(frames) if n is None else n, **extra)
 
     def result(self, step, word: str | None, n: int, **extra) -> dict:
         """The reply to a message of ``n`` frames: ``step`` its last frame's, ``word`` the last any of them said."""
@@ -419,8 +472,8 @@ class Session:
         self.closed = True
         self.recorder = None
         self._close_detector()
-        if self.adapt_task is not None and not self.adapt_task.done():
-            self.adapt_task.cancel()  # a job still queued is dropped; one already running finishes, unheard
+        if self.adapt_job is not None:
+            self.adapt_job.cancel()  # a job still queued is dropped; one already running finishes, unheard
 
     # -- control messages, on the event loop ----------------------------------------------------------------------
     async def control(self, text: str, send) -> dict | None:
@@ -501,19 +554,24 @@ class Session:
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
         if self.adapt_task is not None and not self.adapt_task.done():
             raise BadMessage("an adaptation is already running for this page")
-        if self.engine.adapting >= MAX_ADAPTING:
-            raise BadMessage(f"the server has {self.engine.adapting} adaptations waiting; try again in a minute")
-        self.adapt_task = asyncio.get_running_loop().create_task(self._adapt(name, send))
-
-    async def _adapt(self, name: str, send) -> None:
         engine = self.engine
         state = {"type": "adapt", "state": "waiting", "phase": "waiting for the adapt worker", "progress": 0.0,
                  "seconds": 0.0, "name": name}
-        t0 = time.monotonic()
 
         def job():
             state.update(state="running")
             return _adapt_job(self.bundle, engine.data / name, engine.models, name, state)
+
+        try:
+            self.adapt_job = engine.start_adapt(job)
+        except RuntimeError:  # the adapt thread is shut down
+            raise BadMessage("the server is stopping") from None
+        self.adapt_task = asyncio.get_running_loop().create_task(self._adapt(self.adapt_job, state, send))
+
+    async def _adapt(self, job: Future, state: dict, send) -> None:
+        """Report ``job``'s progress to the page until it ends, then switch the page to the adapted model (a page
+        that has left hears nothing; its model stays on disk)."""
+        t0 = time.monotonic()
 
         async def tell(message: dict) -> None:  # a page that has left hears nothing, and that is no error
             if not self.closed:
@@ -522,15 +580,16 @@ class Session:
                 except Exception:  # noqa: BLE001 - the socket's own error when the page closed meanwhile
                     self.closed = True
 
-        engine.adapting += 1
-        future = asyncio.get_running_loop().run_in_executor(engine.adapt_pool, job)
+        future = asyncio.wrap_future(job)
         try:
             while not future.done():
                 state["seconds"] = round(time.monotonic() - t0, 1)
                 self.adapt_state = dict(state)
                 await tell(dict(state))
                 await asyncio.wait([future], timeout=0.5)
-            bundle, forward = await future
+            if future.cancelled():
+                return  # dropped before it started: the page left
+            bundle, forward = future.result()
             if self.closed:
                 return  # the page went away; the model stays on disk
             async with self.lock:
@@ -544,10 +603,10 @@ class Session:
             state.update(state="error", phase=str(e), seconds=round(time.monotonic() - t0, 1))
             self.adapt_state = dict(state)
             await tell(dict(state))
-        except asyncio.CancelledError:
-            future.cancel()  # the page left: a job not started yet never runs
-        finally:
-            engine.adapting -= 1
+        except asyncio.CancelledError:  # this task was cancelled (the loop is stopping)
+            job.cancel()  # a job not started yet never runs
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())  # what it raises goes unheard
+            raise
 
 
 def _holistic(face: bool):

@@ -13,7 +13,18 @@ Layout (little-endian), 16-byte header then float32 values::
 
 :func:`unpack` checks everything against the header before touching the payload (a message declaring more than it
 holds is refused before anything is allocated) and returns (count, 1662) float32 frames with zeros for the parts not
-sent. The page builds the same bytes in ``static/keypoints.js`` from the layout the server announces in ``hello``.
+sent. The page builds the same bytes in ``static/app.js`` from the layout the server announces in ``hello``.
+
+The fallback's camera frame (the page sends images, the server finds the landmarks) is a 16-byte header then the
+JPEG file, built by :func:`pack_image` and read by :func:`unpack_image`::
+
+    0  b"SJ"          magic
+    2  u8  version    VERSION
+    3  5 bytes        reserved, 0
+    8  f64 t          the page's timestamp of the frame (when it was taken from the camera), milliseconds
+    16 JPEG           the frame, starting with FF D8
+
+A bare JPEG (no header) is a frame without a time.
 """
 from __future__ import annotations
 
@@ -31,6 +42,8 @@ MAX_FRAMES = layout.SEQ_LEN  # frames in one message
 MAX_ABS = 1000.0  # landmarks are normalised image coordinates (z on the same scale), visibility 0..1
 ALL = (1 << len(layout.PARTS)) - 1
 MAX_BYTES = HEADER.size + MAX_FRAMES * layout.FRAME_SIZE * 4
+IMAGE_MAGIC = b"SJ"
+IMAGE_HEADER = struct.Struct("<2sB5sd")
 
 
 class BadMessage(SignlstmError):
@@ -102,6 +115,39 @@ def unpack(data: bytes, need: int = 0) -> tuple[np.ndarray, float, int]:
         frames[:, p.slice] = values[:, at:at + p.size]
         at += p.size
     return frames, float(t), mask
+
+
+def is_image(data: bytes) -> bool:
+    """Whether ``data`` is a camera frame with its header (:func:`pack_image`)."""
+    return data[:2] == IMAGE_MAGIC
+
+
+def pack_image(jpeg: bytes, t: float) -> bytes:
+    """The message for one JPEG frame taken at ``t`` (milliseconds, the page's clock)."""
+    return IMAGE_HEADER.pack(IMAGE_MAGIC, VERSION, bytes(5), float(t)) + bytes(jpeg)
+
+
+def unpack_image(data: bytes) -> tuple[bytes, float]:
+    """(the JPEG bytes, the timestamp in milliseconds) of a camera frame message, or :class:`BadMessage` saying why
+    (the JPEG itself is checked when it is decoded)."""
+    if len(data) < IMAGE_HEADER.size:
+        raise BadMessage(f"camera frame message of {len(data)} bytes is shorter than its {IMAGE_HEADER.size}-byte "
+                         "header")
+    magic, version, reserved, t = IMAGE_HEADER.unpack_from(data)
+    if magic != IMAGE_MAGIC:
+        raise BadMessage("not a camera frame message")
+    if version != VERSION:
+        raise BadMessage(f"camera frame message version {version}; this server reads version {VERSION}")
+    if any(reserved):
+        raise BadMessage("camera frame message with a reserved header field set (must be 0)")
+    if not np.isfinite(t):
+        raise BadMessage("camera frame message with a timestamp that is not a number")
+    return data[IMAGE_HEADER.size:], float(t)
+
+
+def describe_image() -> dict:
+    """The camera frame message's header as the page builds it (sent in ``hello``)."""
+    return {"version": VERSION, "magic": IMAGE_MAGIC.decode(), "header_bytes": IMAGE_HEADER.size}
 
 
 def describe() -> dict:

@@ -81,6 +81,20 @@ def test_a_message_declaring_more_than_it_holds_is_refused_before_allocating(fra
         assert peak < 20_000, peak
 
 
+def test_a_camera_frame_carries_the_time_it_was_taken_and_a_bad_header_is_refused(shared):
+    jpeg = shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()
+    data = protocol.pack_image(jpeg, 1234.5)
+    assert protocol.is_image(data) and not protocol.is_keypoints(data) and len(data) == 16 + len(jpeg)
+    assert protocol.unpack_image(data) == (jpeg, 1234.5)
+    assert protocol.describe_image() == {"version": protocol.VERSION, "magic": "SJ", "header_bytes": 16}
+    for bad, why in [(data[:15], "shorter than its 16-byte header"), (data[:2] + b"\x07" + data[3:], "version 7"),
+                     (data[:5] + b"\x01" + data[6:], "reserved header field"),
+                     (protocol.pack_image(jpeg, float("nan")), "not a number"),
+                     (protocol.pack_image(jpeg, float("inf")), "not a number")]:
+        with pytest.raises(BadMessage, match=why):
+            protocol.unpack_image(bad)
+
+
 # -- fuzzing the session: every message ends in a refusal or a correct result ------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -119,7 +133,9 @@ def _mutations(frames):
     mutated = st.builds(mutate, valid, st.sampled_from(["truncate", "flip", "header", "append"]),
                         st.integers(0, 10 ** 6), st.integers(0, 255), st.binary(max_size=64))
     return st.one_of(valid, mutated, st.binary(max_size=256), st.binary(max_size=64).map(lambda b: b"SK\x01" + b),
-                     st.binary(max_size=64).map(lambda b: b"\xff\xd8" + b))
+                     st.binary(max_size=64).map(lambda b: b"\xff\xd8" + b),
+                     st.builds(lambda b, t: protocol.pack_image(b"\xff\xd8" + b, t), st.binary(max_size=64),
+                               st.floats(width=64)))  # a camera frame with its time: a broken JPEG
 
 
 CONTROL = st.one_of(

@@ -10,13 +10,15 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 
 - browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most:
   past ``MAX_IN_FLIGHT`` unanswered the page is not read until one is answered), put straight into the engine's
-  batcher and answered in the order sent through the page's own sender task; or one JPEG frame (the fallback; the
-  next one only after the reply, at most ``fps`` a second).
+  batcher and answered in the order sent through the page's own sender task; or one camera frame (the fallback:
+  a JPEG after a header with the time the page took it, :func:`.protocol.pack_image`; the next one only after the
+  reply, at most ``fps`` a second; the recognizer sees the frames at 30 a second, made from those times).
 - browser -> server, text JSON: ``{"type": "record", "name", "action", "count", "pause"}``, ``{"type": "cancel"}``,
   ``{"type": "clear"}``, ``{"type": "adapt", "name"}``, ``{"type": "ping"}``.
-- server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout, whether the page may find
-  landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per message (probabilities,
-  sentence, word, the message's timestamp or, for an image, the landmark points; recording status), ``recording``, ``adapt`` progress,
+- server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout and the camera frame's header,
+  whether the page may find landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per
+  message (probabilities, sentence, word, the message's timestamp, for an image the landmark points; recording
+  status), ``recording``, ``adapt`` progress,
   ``error`` (a refused message, with ``about``: the type of a refused control message; the page stays
   connected), ``busy``.
 
@@ -176,7 +178,8 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
         try:
             await send({"type": "hello", "fps": FPS, "width": SEND_WIDTH, "max_frame_bytes": MAX_FRAME_BYTES,
                         "max_text_bytes": MAX_TEXT_BYTES, "drawing": drawing(), "adapt": session.adapt_state,
-                        "keypoints": protocol.describe(), "page_landmarks": page_landmarks is not None})
+                        "keypoints": protocol.describe(), "image": protocol.describe_image(),
+                        "page_landmarks": page_landmarks is not None})
             await send(model_info(session.bundle, session.recognizer.threshold))
             while True:
                 msg = await ws.receive()

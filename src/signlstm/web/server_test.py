@@ -396,10 +396,46 @@ def test_a_keypoint_header_with_its_reserved_field_set_is_named_so():
         protocol.unpack(bytes(data), protocol.ALL)
 
 
+def test_adapt_requests_arriving_together_are_counted_as_they_are_taken(trained_model, tmp_path):
+    """MAX_ADAPTING + 1 pages ask to adapt before any adapt task has run (requests handled in one turn of the event
+    loop): MAX_ADAPTING are taken and counted at once, the last is refused naming the count; each job counts out
+    once it has ended (here: nobody has recordings, each page is told so)."""
+    import asyncio
+
+    engine = eng.Engine(trained_model, data=tmp_path / "web_data", models=tmp_path / "web_models")
+    sessions = [engine.open() for _ in range(eng.MAX_ADAPTING + 1)]
+    heard = {s: [] for s in sessions}
+
+    async def run():
+        refused = []
+        for s in sessions:
+            async def send(m, s=s):
+                heard[s].append(m)
+
+            try:
+                await s.adapt("nobody", send)
+            except eng.BadMessage as e:
+                refused.append((s, str(e)))
+        assert engine.adapting == eng.MAX_ADAPTING
+        assert refused == [(sessions[-1], f"the server has {eng.MAX_ADAPTING} adaptations waiting or running, the "
+                                          "most it takes; try again in a minute")]
+        await asyncio.wait([s.adapt_task for s in sessions[:-1]], timeout=120)
+        return engine.adapting
+
+    try:
+        assert asyncio.run(run()) == 0
+    finally:
+        engine.shutdown()
+    for s in sessions[:-1]:
+        assert heard[s][-1]["state"] == "error" and "record some" in heard[s][-1]["phase"], heard[s][-1]
+    assert heard[sessions[-1]] == []
+
+
 def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained_model, start_server, clip_keypoints,
                                                                          tmp_path, caplog):
-    """Six pages ask to adapt and leave: the job running finishes (its model is saved), the waiting ones are
-    dropped, the count of jobs returns to 0, and nothing is logged about a page that is gone."""
+    """Six pages ask to adapt and leave: the first leaves with its job running, which finishes (its model is saved)
+    and is counted until then; the five after it wait behind it, leave, and are dropped (never run); the count of jobs
+    returns to 0, and nothing is logged about a page that is gone."""
     from signlstm.datasets import SequenceWriter
 
     writer = SequenceWriter(tmp_path / "web_data" / "leaver")
@@ -407,16 +443,100 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
         K = clip_keypoints[action]
         for k in range(3):
             writer.write(action, K[k:k + 30])
+    models = tmp_path / "web_models"
+
+    def saved():
+        return sorted(models.iterdir()) if models.exists() else []
+
     server = start_server(trained_model)
-    for _ in range(6):
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        ws.send(json.dumps({"type": "adapt", "name": "leaver"}))
+        while _recv(ws, "adapt")["state"] != "running":
+            pass
+    first = []
+    for _ in range(5):
         with websockets.connect(server.ws_url) as ws:
             _recv(ws, "model")
             ws.send(json.dumps({"type": "adapt", "name": "leaver"}))
-            _recv(ws, "adapt")  # queued (or running): then the page closes
+            first.append(_recv(ws, "adapt")["state"])  # then the page closes
+    # Until the first job's model is saved, that job is running: the count holds it. The five others were queued
+    # behind it; once they are counted out (the count at 1 while nothing is saved) they were dropped unrun.
+    dropped = False
+    end = time.monotonic() + 180
+    while True:
+        adapting = _health(server)["adapting"]
+        if saved():
+            break
+        assert adapting >= 1, "the count fell to 0 before the job of the page that left had saved its model"
+        dropped = dropped or adapting == 1
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+    assert dropped, f"the first job ended before the five waiting ones were counted out (their first states: {first})"
+    assert first == ["waiting"] * 5
     _wait(lambda: _health(server)["adapting"] == 0, timeout=180)
-    saved = list((tmp_path / "web_models").iterdir()) if (tmp_path / "web_models").exists() else []
-    assert len(saved) <= 2, saved
+    assert [p.name.split("-")[0] for p in saved()] == ["leaver"]  # the running job's, and no other ever ran
+    assert (saved()[0] / "signlstm.json").is_file()
     assert "never retrieved" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_the_page_took_them(trained_model,
+                                                                                                  start_server, shared):
+    """The fallback page whose camera gives 15 frames a second (the iloveyou clip as such a camera sees it) sends
+    each frame with the time it took it: the recognizer sees the frames :class:`~signlstm.resample.Resample` makes
+    of them at 30 a second, as ``live`` does for a 15 fps source. Its 30-frame window (a second) is full at the 16th
+    frame, each reply has the probabilities and word of a recognizer fed those frames, and the sign is named. A frame
+    taken earlier than the one before adds nothing; one taken a minute later adds one frame, none made up between."""
+    from signlstm.recognizer import Recognizer
+    from signlstm.resample import Resample
+    from signlstm.sources import open_source
+    from signlstm.web import protocol
+    from signlstm.web.conftest import CLIPS
+
+    with open_source(str(shared("media", CLIPS["iloveyou"]))) as src:
+        clip_fps = src.fps
+    frames = clip_frames("iloveyou")
+    sent = [frames[int(i * clip_fps / 15) % len(frames)] for i in range(75)]  # 5 s of a 15 fps camera
+    times = [90_000.0 + 1000 * i / 15 for i in range(len(sent))]  # the page's clock, milliseconds
+    early, late = (frames[0], times[-1] - 500), (frames[1], times[-1] + 60_000)
+    # What the recognizer should see: the server's landmark steps over the same frames, made into 30 a second.
+    detect = eng._holistic(trained_model.reads_face)
+    keypoints = [detect(eng.decode_frame(b)) for b in sent + [early[0], late[0]]]
+    detect.close()
+
+    server = start_server(trained_model)
+    rec, resample = Recognizer(trained_model, **server.engine.options), Resample()
+    expect = []
+    for k, t in zip(keypoints, times):
+        step, word = None, None
+        for f in resample(t / 1000, k):
+            step = rec.update(f)
+            word = step.word or word
+        expect.append((step.probs, word))
+    assert rec.frames == 2 * len(sent) - 1
+    with websockets.connect(server.ws_url, max_size=None) as ws:
+        _recv(ws, "model")
+        said = []
+        for i, (b, t) in enumerate(zip(sent, times)):
+            ws.send(protocol.pack_image(b, t))
+            r = _recv(ws, "result")
+            assert r["t"] == t and r["frame"] == i and r["points"]["pose"]
+            probs, word = expect[i]
+            assert (r["probs"] is None) == (probs is None) == (i < 15), i
+            if probs is not None:
+                assert np.allclose(r["probs"], probs, atol=2e-4), i
+            assert r["word"] == word, i
+            said += [word] if word else []
+        assert said and set(said) == {"iloveyou"}, said
+        ws.send(protocol.pack_image(*early))  # earlier than the frame before: nothing is due
+        r = _recv(ws, "result")
+        assert r["word"] is None and np.allclose(r["probs"], expect[-1][0], atol=2e-4) and r["frame"] == len(sent)
+        ws.send(protocol.pack_image(late[0], late[1]))  # a minute later: one frame, as a first frame
+        r = _recv(ws, "result")
+        assert np.allclose(r["probs"], rec.update(keypoints[-1]).probs, atol=2e-4)
+        ws.send(protocol.pack_image(late[0], late[1] + 10)[:12])
+        assert "shorter than its 16-byte header" in _recv(ws, "error")["message"]
+    assert _health(server)["messages"] == {"keypoints": 0, "images": len(sent) + 2, "refused": 1}
 
 
 def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):

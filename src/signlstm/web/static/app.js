@@ -1,6 +1,6 @@
 // signlstm page: camera -> MediaPipe Holistic in this page -> keypoint messages over a WebSocket -> bars, sentence.
 // Fallback (?landmarks=server, no Holistic package on the server, or a browser that cannot run it): camera ->
-// JPEG frames (one in flight at a time) -> the server finds the landmarks.
+// JPEG frames, each with the time it was taken (one in flight at a time) -> the server finds the landmarks.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +15,7 @@ const S = window.signlstm = {
   recording: null, toRecord: [], adapt: null, closed: false,
   // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
   path: null, pathReason: "", layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
+  image: null,  // the camera frame message's header (hello's "image")
   taps: [],  // functions called with (frame: Float32Array(1662), image: canvas) for every frame found in the page
 };
 const PAGE_WIDTH = 640;  // frames given to Holistic in the page are at most this wide
@@ -166,6 +167,15 @@ function keypointMessage(frame, mask, t) {
   return buf;
 }
 
+function imageMessage(jpeg, t) {
+  // A camera frame (signlstm.web.protocol.pack_image): 16-byte header with the time it was taken, then the JPEG.
+  const L = S.image;
+  const dv = new DataView(new ArrayBuffer(L.header_bytes));
+  dv.setUint8(0, L.magic.charCodeAt(0)); dv.setUint8(1, L.magic.charCodeAt(1)); dv.setUint8(2, L.version);
+  dv.setFloat64(8, t, true);  // bytes 3-7 stay 0 (reserved)
+  return new Blob([dv.buffer, jpeg]);
+}
+
 function pointsOf(frame) {
   // What drawFrame draws, as the server's engine.points gives it for an image.
   const out = {};
@@ -245,12 +255,13 @@ function sendFrame() {
   if (wait > 0) { schedule(wait); return; }
   const w = Math.min(S.width, video.videoWidth), h = Math.round(video.videoHeight * w / video.videoWidth);
   if (grab.width !== w || grab.height !== h) { grab.width = w; grab.height = h; }
+  const t = performance.now();  // when the frame was taken: the server makes the recognizer's 30 a second from it
   gctx.drawImage(video, 0, 0, w, h);
   S.inflight = true;
   grab.toBlob((blob) => {
     if (!blob || ws.readyState !== WebSocket.OPEN) { S.inflight = false; schedule(100); return; }
     S.sentAt = S.lastSend = performance.now();
-    ws.send(blob);
+    ws.send(imageMessage(blob, t));
   }, "image/jpeg", 0.75);
 }
 
@@ -258,7 +269,7 @@ function handle(m) {
   switch (m.type) {
     case "hello":
       S.fps = m.fps; S.width = m.width; S.drawing = m.drawing;
-      S.layout = m.keypoints;
+      S.layout = m.keypoints; S.image = m.image;
       let start = 0;
       for (const p of S.layout.parts) { p.start = start; start += p.points * p.values; }
       S.layout.size = start;

@@ -5,7 +5,8 @@ whose model ships inside the mediapipe 0.10.21 wheel; 0 and 2 download at run ti
 from it: the **pose** stage (Holistic's pose landmark node) and the **parts** stage (its hand nodes and, unless
 ``face=False``, its face-mesh node, fed the image and that pose). Called on a frame it runs both, one after the
 other, and flattens the result with :func:`signlstm.layout.extract_keypoints`: the same 1662 numbers as
-Holistic itself (tested value for value). :attr:`Holistic.stages` hands the two stages to ``live``, which runs
+Holistic itself (tested value for value), then stored as a 4:3 image's (:func:`signlstm.layout.to_reference_aspect`:
+unchanged for a 640x480 camera; x and z rescaled about the centre for a 16:9 or a portrait image). :attr:`Holistic.stages` hands the two stages to ``live``, which runs
 them in two threads, so the pose of the next frame is found while the hands of this one are (``signlstm bench``
 prints both rates). ``face=False`` leaves the face mesh out: the face block is zeros and a frame costs about 10 %
 less; models that read no face use it in ``live``.
@@ -142,15 +143,17 @@ class Holistic:
         return rgb, found
 
     def parts_step(self, step) -> np.ndarray:
-        """Step 2 of a frame: its hands (and face) from the pose -> (1662,) float64 keypoints."""
+        """Step 2 of a frame: its hands (and face) from the pose -> (1662,) float64 keypoints, as a 4:3 image's
+        (:func:`signlstm.layout.to_reference_aspect`)."""
         rgb, pose = step
         feed = {"image": rgb} if pose is None else {"image": rgb, "pose_landmarks": pose}
         with _quiet_stderr(self.frames[1] < _QUIET_FRAMES):
             out = self._graphs[1].process(feed)
         self.frames[1] += 1
-        return layout.extract_keypoints(SimpleNamespace(  # MediaPipe's landmark lists by Holistic's field names
+        keypoints = layout.extract_keypoints(SimpleNamespace(  # MediaPipe's landmark lists by Holistic's field names
             pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),
             left_hand_landmarks=out.left_hand_landmarks, right_hand_landmarks=out.right_hand_landmarks))
+        return layout.to_reference_aspect(keypoints, rgb.shape[1], rgb.shape[0])
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """(1662,) float64 keypoints of one BGR frame, in the tutorial's order."""

@@ -43,7 +43,8 @@ def test_two_step_graphs_give_holistics_own_numbers_in_one_thread_or_two(shared)
         images = list(src)
     images = images[:20] + [np.zeros_like(images[0])] * 4 + images[20:]
     with mp.solutions.holistic.Holistic(model_complexity=1) as h:
-        ref = np.stack([layout.extract_keypoints(h.process(cv2.cvtColor(i, cv2.COLOR_BGR2RGB))) for i in images])
+        ref = np.stack([layout.to_reference_aspect(layout.extract_keypoints(h.process(cv2.cvtColor(i, cv2.COLOR_BGR2RGB))),
+                                                   i.shape[1], i.shape[0]) for i in images])
     with Holistic() as h:
         full = np.stack([h(i) for i in images])
     with Holistic(face=False) as h:
@@ -68,3 +69,25 @@ def test_images_match_media_md(shared):
     assert ily[layout.RIGHT_HAND.slice].any() and not ily[layout.LEFT_HAND.slice].any()
     women = image_keypoints(read_image(shared("media", "coco_val2014_000000000536_three_women_phones.jpg")))
     assert all(parts(women).values())
+
+
+def test_a_wide_frame_gives_the_keypoints_of_its_4_3_middle(shared):
+    """The rohan937 I LOVE YOU clip is 1280x720 (16:9). Its keypoints are stored as a 4:3 image's, so they match
+    those of the same frames cropped to their 960x720 middle: the hand's width in x is the crop's (MediaPipe's own
+    numbers, 720 / 1280 of it, make it three quarters), and its points lie within 0.01 of the crop's."""
+    with open_source(shared("media", "asl_iloveyou_rohan937.mp4")) as src:
+        images = list(src)
+    h, w = images[0].shape[:2]
+    x0 = (w - h * 4 // 3) // 2
+    full = video_keypoints(images)
+    crop = video_keypoints([i[:, x0:w - x0] for i in images])
+    as_found = layout.from_reference_aspect(full, w, h)
+    A, B, raw = (layout.part(k, layout.RIGHT_HAND) for k in (full, crop, as_found))
+    both = A.any((1, 2)) & B.any((1, 2))
+    assert both.mean() > 0.9
+
+    def x_extent(hand):
+        return np.ptp(hand[both][..., 0], axis=1).mean()
+
+    assert 0.97 < x_extent(A) / x_extent(B) < 1.03 and 0.72 < x_extent(raw) / x_extent(B) < 0.78
+    assert np.abs(A[both][..., :2] - B[both][..., :2]).mean() < 0.01

@@ -3,7 +3,9 @@
 A frame is MediaPipe Holistic's landmarks flattened in the order of the tutorial's
 ``extract_keypoints``: pose 33 x (x, y, z, visibility), face 468 x (x, y, z),
 left hand 21 x (x, y, z), right hand 21 x (x, y, z). A part that was not detected
-is all zeros. Everything else in signlstm slices frames through this module.
+is all zeros. x and y are MediaPipe's, divided by the image's width and height, for a 4:3 image (the tutorial's
+webcam); keypoints found in an image of another shape are stored as a 4:3 image's (:func:`to_reference_aspect`).
+Everything else in signlstm slices frames through this module.
 """
 from __future__ import annotations
 
@@ -109,3 +111,29 @@ def hands_present(frames: np.ndarray) -> np.ndarray:
     """True where at least one hand was detected, per frame."""
     d = detected(frames)
     return d["left_hand"] | d["right_hand"]
+
+
+def to_reference_aspect(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Keypoints MediaPipe found in a ``width`` x ``height`` image, as they would be in a 4:3 image (:data:`ASPECT`,
+    the tutorial's 640x480 webcam) of the same height and centre: every part's x is scaled about the centre, and its
+    z (which MediaPipe gives in x's scale) with it, by (width / height) / ASPECT. A distance then means the same in
+    every file whatever the camera; a 4:3 image's keypoints are unchanged, and parts not detected stay zero."""
+    return _scale_x(frames, (width / height) / ASPECT)
+
+
+def from_reference_aspect(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The inverse of :func:`to_reference_aspect`: stored keypoints placed on a ``width`` x ``height`` image."""
+    return _scale_x(frames, ASPECT / (width / height))
+
+
+def _scale_x(frames: np.ndarray, r: float) -> np.ndarray:
+    out = np.array(frames, dtype=np.result_type(frames, np.float32), copy=True)
+    if r == 1.0:
+        return out
+    for p in PARTS:
+        xyz = part(out, p).copy()
+        present = np.any(xyz != 0, axis=(-2, -1))[..., None]
+        xyz[..., 0] = np.where(present, 0.5 + (xyz[..., 0] - 0.5) * r, 0.0)
+        xyz[..., 2] *= r
+        out[..., p.slice] = xyz.reshape(*out.shape[:-1], p.size)
+    return out

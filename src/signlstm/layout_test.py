@@ -58,3 +58,20 @@ def test_extract_keypoints_follows_the_tutorial_order():
     assert np.allclose(k[:8], [0, 0.1, 0.2, 0.5, 1, 1.1, 1.2, 0.5])
     assert not k[layout.FACE.slice].any() and not k[layout.RIGHT_HAND.slice].any()
     assert np.allclose(k[1536:1539], [1000, 1000.1, 1000.2])
+
+
+def test_keypoints_of_other_aspects_are_stored_as_a_4_3_images_and_back(shared):
+    """A 640x480 camera's keypoints are unchanged; a 1280x720 one's x (and z) are scaled about the centre by 4/3, a
+    portrait 480x640 one's by 9/16; parts not detected stay zero, and the inverse gives MediaPipe's numbers back."""
+    frames = np.load(shared("data", "signers", "s02.npz"))["X"][:2].astype(np.float64)  # (2, 30, 1662)
+    assert np.array_equal(layout.to_reference_aspect(frames, 640, 480), frames)
+    for (w, h), r in (((1280, 720), 4 / 3), ((480, 640), 9 / 16)):
+        out = layout.to_reference_aspect(frames, w, h)
+        for p in layout.PARTS:
+            a, b = layout.part(frames, p), layout.part(out, p)
+            there = a.any(axis=(-2, -1))
+            np.testing.assert_allclose(b[there][..., 0], 0.5 + (a[there][..., 0] - 0.5) * r)
+            np.testing.assert_allclose(b[there][..., 2], a[there][..., 2] * r)
+            np.testing.assert_array_equal(np.delete(b, [0, 2], -1), np.delete(a, [0, 2], -1))  # y, visibility
+            assert not b[~there].any()
+        np.testing.assert_allclose(layout.from_reference_aspect(out, w, h), frames, atol=1e-12)

@@ -60,17 +60,19 @@ def fit_height(image: np.ndarray, height: int = HEIGHT) -> np.ndarray:
 
 
 def _points(keypoints: np.ndarray, p: layout.Part, w: int, h: int) -> np.ndarray | None:
-    xyz = layout.part(np.asarray(keypoints, np.float64), p)
+    xyz = layout.part(keypoints, p)
     if not np.any(xyz):
         return None
     return np.stack([xyz[:, 0] * w, xyz[:, 1] * h], axis=1).round().astype(np.int32)
 
 
 def draw_landmarks(image: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
-    """Draw the pose, hands (lines + joints) and face (dots) of one 1662-value frame in place."""
+    """Draw the pose, hands (lines + joints) and face (dots) of one 1662-value frame in place (stored as a 4:3
+    image's, :func:`signlstm.layout.to_reference_aspect`: placed back on ``image``'s own shape)."""
     import cv2
 
     h, w = image.shape[:2]
+    keypoints = layout.from_reference_aspect(np.asarray(keypoints, np.float64), w, h)
     face = _points(keypoints, layout.FACE, w, h)
     if face is not None:
         ok = (face[:, 0] >= 0) & (face[:, 0] < w) & (face[:, 1] >= 0) & (face[:, 1] < h)

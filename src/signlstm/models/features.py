@@ -6,7 +6,8 @@ a small signer-independent vector per frame, so training and inference (``live``
 Per frame (162 values):
 
 * pose: nose, shoulders, elbows, wrists (7 points, x/y) centred on the window's mean shoulder midpoint and divided
-  by its mean shoulder width (x is multiplied by 4/3, the 640x480 webcam aspect, before any distance);
+  by its mean shoulder width (x is multiplied by 4/3, the 640x480 webcam aspect, before any distance: keypoints of
+  every camera are stored as a 4:3 image's, :func:`signlstm.layout.to_reference_aspect`);
 * no face mesh: the 468 face points are not read (the pose's nose stands for the head), so ``live`` can run the
   cheaper pose + hands landmark graph (:mod:`signlstm.landmarks`) for these models;
 * each hand: the wrist in the body frame, the hand's in-plane direction (unit vector wrist -> middle-finger MCP), the

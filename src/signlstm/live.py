@@ -120,8 +120,10 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     """Recognise signs on ``spec`` until it ends or the user quits; returns the summary.
 
     The recognizer sees the input at :data:`signlstm.resample.RATE` frames a second, the rate the models learnt:
-    frame ``i`` of the source is taken at ``i / fps`` seconds (``fps`` None: the source's own rate: a video's, a
-    camera's, 30 for keypoints and images) and :class:`~signlstm.resample.Resample` makes the frames due by then.
+    frame ``i`` of the source is taken at ``i / fps`` seconds (``fps`` None: the source's own rate: a video's, 30 for
+    keypoints and images; a camera's frames at the times they were read, :attr:`Pipeline.taken`, since a camera
+    may deliver fewer frames than it reports, e.g. in dim light) and :class:`~signlstm.resample.Resample` makes the
+    frames due by then.
 
     ``rule`` (None: the bundle's) and its settings (``threshold``, ``stability``, ``rest``, ``rearm``, ``onset``,
     ``refractory``; None: the rule's default) are the :class:`~signlstm.recognizer.Recognizer`'s.
@@ -143,6 +145,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     strips = StripCollector() if strip else None
     pipe = Pipeline(stream, detect, serial)
     rate = float(fps or stream.fps)
+    clock = bool(stream.live) and not fps  # a camera: its frames placed at the times they came
     resample = Resample()
     step = None  # the recognizer's newest step: what the frame is drawn with
     pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
@@ -166,7 +169,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             recent.append(now)
             frames += 1
             said = False
-            for frame in resample(index / rate, keypoints):
+            for frame in resample(pipe.taken if clock else index / rate, keypoints):
                 step = rec.update(frame)
                 said = said or step.word is not None
                 if step.word and on_word:

@@ -45,9 +45,9 @@ def clip_model(tmp_path_factory):
     data = Dataset(np.concatenate(seqs).astype(np.float32), np.repeat(LABELS, [len(s) for s in seqs]),
                    np.full(sum(map(len, seqs)), "rohan937"), [""] * sum(map(len, seqs)), LABELS)
     t0 = time.time()
-    # 30 windows and a tiny network: with the batches in training's own shuffled order, seed 0 learns the short THANK
-    # YOU clip too weakly for ten stable windows (seeds 1, 2 and 3 learn all three clips).
-    bundle = fit(data, _small_recipe(), seed=1, progress=False)
+    # 21 windows and a tiny network on raw keypoints: with the batches in training's own shuffled order, seeds 2 and 5
+    # of 0-5 learn all three clips well enough for ten stable windows each; the others lose HELLO or THANK YOU.
+    bundle = fit(data, _small_recipe(), seed=2, progress=False)
     print(f"fit {time.time() - t0:.1f}s")
     root = tmp_path_factory.mktemp("live")
     save_bundle(bundle.model, bundle.meta, root / "model")
@@ -294,3 +294,36 @@ def test_a_word_the_end_of_the_input_gives_is_numbered_by_the_sources_frame(shar
     assert main(["live", "--source", str(tmp_path / "ily.npy"), "--headless", "--fps", "20"]) == 0
     *words, summary = _lines(capsys.readouterr().out)
     assert [(w["frame"], w["label"]) for w in words] == [(29, "iloveyou")] and summary["recognized_frames"] == 44
+
+
+def test_a_camera_that_delivers_fewer_frames_than_it_reports_is_timed_by_its_frames(shared, monkeypatch):
+    """A camera that says 30 frames a second but delivers 15 (as webcams do in dim light): its frames are placed at
+    the times they come, so s02's 12 signs in a row, seen by it, give the words of the same signs at 30 a second.
+    (The camera is the one thing simulated: s02's stream, every other frame, delivered in real time.)"""
+    from signlstm import live
+    from signlstm.datasets import load_npz
+    from signlstm.judging.streams import build_stream
+    from signlstm.models.bundle import load_bundle
+    from signlstm.sources import Source
+
+    stream = build_stream(load_npz(shared("data", "signers", "s02.npz")), None, seed=0, per_label=4)
+
+    class SlowCamera(Source):
+        name, fps, live, keypoints = "camera 0", 30.0, True, True
+
+        def __init__(self, frames, every):
+            self.frames, self.every, self.i, self.t0 = frames, every, 0, None
+
+        def read(self):
+            if self.i >= len(self.frames):
+                return None
+            self.t0 = self.t0 or time.perf_counter()
+            time.sleep(max(0.0, self.t0 + self.i * self.every - time.perf_counter()))
+            self.i += 1
+            return self.frames[self.i - 1]
+
+    bundle = load_bundle()
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (SlowCamera(stream.frames[::2], 1 / 15), None))
+    summary = live.run(bundle, "0", sentence=20)
+    assert summary["words"] == stream.reference, summary
+    assert 1.8 < summary["recognized_frames"] / summary["frames"] < 2.2

@@ -1,6 +1,8 @@
 """Frames -> keypoints in threads: a reader thread decodes, one thread per landmark step, bounded queues between.
 
-:class:`Pipeline` iterates over ``(index, image, keypoints)``. ``detect`` is a callable (image -> keypoints) or has
+:class:`Pipeline` iterates over ``(index, image, keypoints)``; :attr:`Pipeline.taken` is the time
+(``time.perf_counter``) at which the newest of them was read from the source, so a camera's frames can be placed in
+time whatever rate it reports. ``detect`` is a callable (image -> keypoints) or has
 ``stages`` (callables applied in turn, one thread each: :attr:`signlstm.landmarks.Holistic.stages`). Queues hold
 ``QUEUE`` items. From a live source (a camera) a full queue drops its oldest frame, so latency stays bounded when a
 stage is slow; from a file nothing is dropped, so a file gives the same keypoints every run. An error in any thread
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 
 QUEUE = 2
 
@@ -58,6 +61,7 @@ class Pipeline:
         self.drop = bool(getattr(source, "live", False))
         self.stop = threading.Event()
         self.dropped = 0
+        self.taken: float | None = None  # when the newest frame given out was read from the source
         self._count = threading.Lock()  # several threads drop frames
         self.threads: list[threading.Thread] = []
 
@@ -73,27 +77,28 @@ class Pipeline:
             for i, item in enumerate(self.source):
                 if self.stop.is_set():
                     break
-                self._forward(out, (i, item, item))
+                self._forward(out, (i, time.perf_counter(), item, item))
             _put(out, _End(), self.stop, False)
         except BaseException as e:  # handed to the consumer, which re-raises it
             _put(out, _End(e), self.stop, False)
 
     def _step(self, step, inp: queue.Queue, out: queue.Queue):
-        """One landmark step in its own thread: (index, image, value) -> (index, image, step(value))."""
+        """One landmark step in its own thread: (index, time read, image, value) -> (..., step(value))."""
         while True:
             item = _get(inp, self.stop)
             if isinstance(item, _End):
                 _put(out, item, self.stop, False)
                 return
             try:
-                i, image, value = item
-                self._forward(out, (i, image, step(value)))
+                i, taken, image, value = item
+                self._forward(out, (i, taken, image, step(value)))
             except BaseException as e:
                 _put(out, _End(e), self.stop, False)
                 return
 
     def _serial(self):
         for i, item in enumerate(self.source):
+            self.taken = time.perf_counter()
             yield (i, item, self.detect(item)) if self.detect else (i, None, item)
 
     def __iter__(self):
@@ -118,7 +123,8 @@ class Pipeline:
                     if item.error is not None:
                         raise item.error
                     return
-                yield item if self.detect is not None else (item[0], None, item[1])
+                i, self.taken, image, value = item
+                yield (i, image, value) if self.detect is not None else (i, None, value)
         finally:
             self.close()
 

@@ -18,8 +18,9 @@ def register(sub):
     p.add_argument("--out", metavar="FILE.mp4", help="write the annotated video")
     p.add_argument("--strip", metavar="FILE.png", help="write a picture of the frames where words appeared")
     p.add_argument("--serial", action="store_true", help="run the stages one after another (for comparison)")
-    p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's or camera's own "
-                                             "rate; 30 for keypoints and images); the recognizer sees 30")
+    p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's own rate, 30 for "
+                                             "keypoints and images; a camera's frames are placed at the times they "
+                                             "arrive); the recognizer sees 30")
     p.set_defaults(run=run)
 
 

@@ -28,7 +28,6 @@ from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
 from .sign_names import NONE, name_problem, rejection_problem, shown_name
-from .sign_names import is_rejection_name  # noqa: F401  (the commands and the web page import it from here)
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames

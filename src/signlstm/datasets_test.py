@@ -314,11 +314,6 @@ def test_sequences_or_a_stream_saved_as_one_npy_are_not_called_frames(tmp_path, 
         datasets.load([tmp_path / "stream.npy"])
 
 
-def test_rejection_name_is_none_in_any_case():
-    assert [datasets.is_rejection_name(n) for n in ("none", "None", "NONE", "nOnE", "nothing", "none1")] == \
-        [True, True, True, True, False, False]
-
-
 def test_an_action_spelling_none_in_another_case_is_refused_by_load(shared, tmp_path):
     """'None' beside 'hello' would be trained as a sign by anything that loads data (judge, the web page): the folder
     or packed file is named; a folder called 'none' (recordings of no sign), or a 'None' the actions leave out, loads."""

@@ -41,3 +41,10 @@ def test_none_itself_holds_recordings_of_no_sign_but_is_no_sign_to_learn():
     assert rejection_problem(NONE, none_ok=False) == rejection_problem("None", none_ok=False) == \
         "is the answer for anything that is not one of your signs, not a sign to record"
     assert rejection_problem("nothing", none_ok=False) is None
+
+
+def test_rejection_name_is_none_in_any_case():
+    from signlstm.sign_names import is_rejection_name
+
+    assert [is_rejection_name(n) for n in ("none", "None", "NONE", "nOnE", "nothing", "none1")] == \
+        [True, True, True, True, False, False]

@@ -7,7 +7,10 @@ fails only its own page's reply), takes the next frame of every page that has on
 is a view of its ring buffer), runs all those windows through the model in one forward pass per model (copied into
 a reused batch padded to a few fixed sizes, each compiled once), then gives each recognizer its probabilities
 (:meth:`~signlstm.recognizer.Recognizer.conclude`). A recognizer sees exactly what ``update`` would have shown it:
-the same windows in the same order, one frame at a time. A message is answered when its last frame is concluded.
+the same windows in the same order, one frame at a time. The frames it sees are those the page's frames make due at
+30 a second from their times (:meth:`~signlstm.web.engine.Session.due`, as ``live`` resamples a source): a page
+whose browser finds 15 frames a second gives its recognizer 30. A message is answered when its last frame due is
+concluded (at once when it made none due).
 
 Rounds start at most every ``tick`` seconds, so the messages of a few milliseconds share one forward pass. The
 forward pass runs on the loop's own thread: a round is one piece of work with nothing between a window and its
@@ -101,11 +104,12 @@ _COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 class Message:
     """One keypoint message on its way: its frames, how many are stepped, and what its reply needs."""
 
-    __slots__ = ("session", "data", "done", "arrived", "frames", "t", "next", "word", "step")
+    __slots__ = ("session", "data", "done", "arrived", "sent", "frames", "t", "next", "word", "step")
 
     def __init__(self, session, data: bytes, done, arrived: float):
         self.session, self.data, self.done, self.arrived = session, data, done, arrived
-        self.frames = None
+        self.sent = None  # the page's frames
+        self.frames = None  # the frames they make due for the recognizer (or the message's refusal)
         self.t = 0.0
         self.next = 0
         self.word = None
@@ -170,7 +174,9 @@ class Batcher:
             if s.closed:
                 continue
             try:
-                m.frames, m.t, _ = unpack(m.data, s.need)
+                m.sent, m.t, _ = unpack(m.data, s.need)
+                with s.guard:
+                    m.frames = s.due_frames(m.sent, m.t)
             except BadMessage as e:
                 m.frames = e
                 if s in self.pending:  # answered after the page's earlier messages
@@ -189,8 +195,8 @@ class Batcher:
             if s.closed:
                 del self.pending[s]
                 continue
-            if isinstance(m.frames, BaseException):
-                continue  # a refusal queued behind earlier messages: answered below
+            if isinstance(m.frames, BaseException) or m.next == len(m.frames):
+                continue  # a refusal queued behind earlier messages, or no frame due: answered below
             rec = s.recognizer
             try:
                 with s.guard:

@@ -32,7 +32,7 @@ def test_pages_classified_together_get_the_probabilities_and_words_of_their_own_
             replies = []
             for i, frame in enumerate(stream):
                 # the page sends the parts the model reads; the others arrive as zeros
-                replies.append(await session.receive(protocol.pack(frame, mask, t=i)))
+                replies.append(await session.receive(protocol.pack(frame, mask, t=1000 * (i + 1) / 30)))
             return replies
 
         async def all_pages():
@@ -79,7 +79,8 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
             tasks, sent, at = [], [], 0
             while at < len(stream):
                 n = sizes[len(sent) % len(sizes)]
-                tasks.append(asyncio.ensure_future(session.receive(protocol.pack(stream[at:at + n], mask, t=at))))
+                tasks.append(asyncio.ensure_future(session.receive(protocol.pack(stream[at:at + n], mask,
+                                                                                 t=1000 * (at + 1) / 30))))
                 sent.append((at, min(n, len(stream) - at)))
                 if len(sent) == 5:
                     tasks.append(asyncio.ensure_future(session.receive(b"SK" + bytes(5))))  # refused
@@ -104,7 +105,7 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
         steps = [alone.update(f) for f in sent_frames]
         for (at, n), r in zip(sent, replies):
             last = steps[at + n - 1]
-            assert r["t"] == at and r["frame"] == at + n - 1
+            assert r["t"] == 1000 * (at + 1) / 30 and r["frame"] == at + n - 1
             assert (last.probs is None) == (r["probs"] is None)
             if last.probs is not None:
                 np.testing.assert_allclose(r["probs"], last.probs, atol=1e-4)
@@ -140,7 +141,7 @@ def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_
             loop_thread = threading.current_thread().name
             await session.control(json.dumps({"type": "record", "name": "me", "action": "thank you", "count": 2,
                                                "pause": 0}), None)
-            replies = await asyncio.gather(*(session.receive(protocol.pack(f, protocol.ALL, t=i))
+            replies = await asyncio.gather(*(session.receive(protocol.pack(f, protocol.ALL, t=1000 * (i + 1) / 30))
                                              for i, f in enumerate(K[:60])))
             return loop_thread, replies
 
@@ -156,3 +157,36 @@ def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_
         saved = np.stack([np.load(seq / f"{i}.npy") for i in range(30)])
         assert np.array_equal(saved, K[30 * n:30 * n + 30].astype(np.float64))
     assert not list((tmp_path / "d").rglob(".partial-*"))
+
+
+def test_a_page_that_finds_15_frames_a_second_gives_its_recognizer_30(tmp_path):
+    """s02's 12 signs in a row as a browser that keeps up with every other camera frame sends them (15 a second, each
+    with the time it was taken): the page's recognizer sees the frames made into 30 a second, as ``live`` does, and
+    says the words of the same signs at 30. Without times (0: not known) each frame counts as 1/30 s and words go."""
+    from signlstm.datasets import load_npz
+    from signlstm.judging.streams import build_stream
+    from signlstm.models.bundle import load_bundle
+    from signlstm.web.engine import Engine
+
+    bundle = load_bundle()
+    stream = build_stream(load_npz(shared_path("data", "signers", "s02.npz")), None, seed=0, per_label=4)
+    frames = stream.frames[::2]
+    mask = protocol.mask_of(bundle.parts_read)
+    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m", sentence=20)
+    try:
+        timed, untimed = engine.open(), engine.open()
+
+        async def page(session, times):
+            return [await session.receive(protocol.pack(f, mask, t=t)) for f, t in zip(frames, times)]
+
+        async def both():
+            return await asyncio.gather(page(timed, [2000 + 1000 * i / 15 for i in range(len(frames))]),
+                                        page(untimed, [0.0] * len(frames)))
+
+        got = asyncio.run(both())
+    finally:
+        engine.shutdown()
+    said = [[r["word"] for r in replies if r["word"]] for replies in got]
+    assert said[0] == stream.reference and timed.recognizer.frames == 2 * len(frames) - 1
+    assert untimed.recognizer.frames == len(frames) and len(said[1]) < len(stream.reference) - 2
+    assert [r["frame"] for r in got[0]] == list(range(len(frames)))  # the page's own frames are counted

@@ -30,8 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout, render
-from ..datasets import is_rejection_name
-from ..sign_names import name_problem, sign_name
+from ..sign_names import name_problem, rejection_problem, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer, Step
 from ..resample import RATE, Resample
@@ -57,7 +56,8 @@ def action_ok(name) -> bool:
     Unicode's composed form), of 1-40 characters, no ``:*?"<>|`` (which some file systems refuse), no space at either
     end, and not the model's answer for anything else (``none``, in any case)."""
     return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and name == sign_name(name)
-            and not is_rejection_name(name) and not any(c in NOT_IN_ACTION for c in name) and name_problem(name) is None)
+            and rejection_problem(name, none_ok=False) is None and not any(c in NOT_IN_ACTION for c in name)
+            and name_problem(name) is None)
 
 
 class Busy(SignlstmError):
@@ -336,12 +336,12 @@ class Session:
                 e.messages["refused"] += 1
             self.deliver(m.done, m.frames, None, m.arrived)
             return
-        reply = self.result(m.step, m.word, len(m.frames), t=m.t)
+        reply = self.result(m.step or self.current(), m.word, len(m.sent), t=m.t)
         writes = None
         if self.recorder is not None:
             with self.guard:
                 if self.recorder is not None:
-                    reply["recording"], writes = self.record_frames(m.frames, write=False)
+                    reply["recording"], writes = self.record_frames(m.sent, write=False)
         e.messages["keypoints"] += 1
         e.served += 1
         self.deliver(m.done, reply, writes, m.arrived)
@@ -395,11 +395,24 @@ class Session:
                 raise
             self.detect_face = face
         keypoints = self.detect(image)
-        extra = {"width": int(image.shape[1]), "height": int(image.shape[0]), "points": points(keypoints)}
+        height, width = image.shape[:2]  # the points drawn on the page's image: placed back on its shape
+        extra = {"width": width, "height": height,
+                 "points": points(layout.from_reference_aspect(keypoints, width, height))}
         if t is not None:
             extra["t"] = t
         with self.guard:
             return self.steps(self.due(None if t is None else t / 1000, keypoints), extra, 1), keypoints[None]
+
+    def due_frames(self, frames: np.ndarray, t: float) -> list[np.ndarray]:
+        """The frames at :data:`~signlstm.resample.RATE` a second that a keypoint message's ``frames`` make due
+        (:meth:`due`), the first taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not
+        known, each 1 / RATE seconds after the frame before). The caller holds the guard."""
+        return [f for k, frame in enumerate(frames) for f in self.due(t / 1000 + k / RATE if t else None, frame)]
+
+    def current(self) -> Step:
+        """The recognizer's state as the step of its newest frame: the reply to a message that made no frame due."""
+        rec = self.recognizer
+        return Step(max(rec.frames - 1, 0), rec.last_probs, sentence=list(rec.sentence))
 
     def due(self, seconds: float | None, keypoints: np.ndarray) -> list[np.ndarray]:
         """The frames at :data:`~signlstm.resample.RATE` a second that the page's frame taken at ``seconds`` makes
@@ -423,8 +436,7 @@ class Session:
         """The recognizer over ``frames``: the reply to a message of ``n`` of the page's frames (default: as many as
         ``frames``) with the last probabilities, a word if one came, the sentence (with no frame to step, the
         recognizer's as they stand)."""
-        rec, word = self.recognizer, None
-        step = Step(max(rec.frames - 1, 0), rec.last_probs, sentence=list(rec.sentence))
+        rec, word, step = self.recognizer, None, self.current()
         for f in frames:
             step = rec.update(f)
             word = step.word or word

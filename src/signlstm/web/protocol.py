@@ -7,7 +7,7 @@ Layout (little-endian), 16-byte header then float32 values::
     3  u8  mask       bit i set = layout.PARTS[i] is in the payload (pose, face, left hand, right hand)
     4  u16 count      frames in the message (1 from the live page; at most MAX_FRAMES)
     6  u16 reserved   0
-    8  f64 t          the page's timestamp of the (first) frame, milliseconds; echoed in the reply
+    8  f64 t          the page's timestamp of the (first) frame, milliseconds (0: not known); echoed in the reply
     16 f32 payload    count frames, each the masked parts in layout order, each part as layout.extract_keypoints
                       writes it (zeros for a part that was not found)
 
@@ -151,6 +151,9 @@ def describe_image() -> dict:
 
 
 def describe() -> dict:
-    """The layout as the page needs it to build messages (sent in ``hello``): parts in order with their sizes."""
+    """The layout as the page needs it to build messages (sent in ``hello``): parts in order with their sizes, and
+    the image shape keypoints are stored for (``aspect``, width / height: :func:`signlstm.layout.to_reference_aspect`,
+    which the page applies to the landmarks it finds)."""
     return {"version": VERSION, "magic": MAGIC.decode(), "header_bytes": HEADER.size, "max_frames": MAX_FRAMES,
-            "parts": [{"name": p.name, "points": p.points, "values": p.values_per_point} for p in layout.PARTS]}
+            "parts": [{"name": p.name, "points": p.points, "values": p.values_per_point} for p in layout.PARTS],
+            "aspect": layout.ASPECT}

@@ -296,9 +296,10 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
         for i in range(75):
             for ws, key, clip in ((a, "a", "iloveyou"), (b, "b", "thanks")):
                 K = clip_keypoints[clip]
-                ws.send(protocol.pack(K[i % len(K)], mask, t=1000.0 + i))
+                t = 1000.0 + 1000 * i / 30  # the page's clock, 30 frames a second
+                ws.send(protocol.pack(K[i % len(K)], mask, t=t))
                 r = _recv(ws, "result")
-                assert r["t"] == 1000.0 + i and r["frame"] == i and "points" not in r
+                assert r["t"] == t and r["frame"] == i and "points" not in r
                 assert (r["probs"] is None) == (i < 29)
                 if r["word"]:
                     words[key].append(r["word"])
@@ -316,7 +317,7 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
         b.send(json.dumps({"type": "record", "name": "visitor", "action": "thanks", "count": 1, "pause": 0}))
         assert _recv(b, "recording")["phase"] == "recording"
         for i in range(30):
-            b.send(protocol.pack(K[i], protocol.ALL, t=i))
+            b.send(protocol.pack(K[i], protocol.ALL, t=5000 + 1000 * i / 30))
             r = _recv(b, "result")
         assert r["recording"]["phase"] == "done" and r["recording"]["counts"] == {"thanks": 1}
     seq = tmp_path / "web_data" / "visitor" / "thanks" / "0"
@@ -340,7 +341,7 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
             ws.send(json.dumps({"type": "record", "name": "visitor", "action": action, "count": 5, "pause": 0}))
             assert _recv(ws, "recording")["phase"] == "recording"
             while True:
-                ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=i))
+                ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=1000 + 1000 * i / 30))
                 i += 1
                 r = _recv(ws, "result")
                 if r["recording"]["phase"] == "done":
@@ -364,7 +365,7 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
             K = clip_keypoints[clip]
             tops = []
             for k in range(60):
-                ws.send(protocol.pack(K[k % len(K)], model["mask"], t=k))
+                ws.send(protocol.pack(K[k % len(K)], model["mask"], t=1000 + 1000 * k / 30))
                 r = _recv(ws, "result")
                 if r["probs"] is not None:
                     tops.append(model["labels"][int(np.argmax(r["probs"][:2]))])

@@ -151,6 +151,20 @@ function frameOf(r) {
   return frame;
 }
 
+function toReferenceAspect(frame, w, h) {
+  // signlstm.layout.to_reference_aspect: the landmarks of a w x h image as a 4:3 image's (the layout's aspect), x and
+  // z scaled about the centre by (w / h) / aspect; a part not found stays zero.
+  const r = (w / h) / S.layout.aspect;
+  if (r === 1) return frame;
+  const out = Float32Array.from(frame);
+  for (const p of S.layout.parts) {
+    const v = out.subarray(p.start, p.start + p.points * p.values);
+    if (!v.some((x) => x !== 0)) continue;
+    for (let i = 0; i < v.length; i += p.values) { v[i] = 0.5 + (v[i] - 0.5) * r; v[i + 2] *= r; }
+  }
+  return out;
+}
+
 function keypointMessage(frame, mask, t) {
   // A keypoint message (signlstm.web.protocol): 16-byte header, then the parts in `mask` as float32.
   const L = S.layout;
@@ -212,7 +226,8 @@ async function pageLoop(ws) {
     await S.holistic.send({image: grab}, S.graphClock);
     const r = S.holistic.take();
     if (!r) continue;
-    const frame = frameOf(r);
+    const found = frameOf(r);  // MediaPipe's numbers for this image: what is drawn on it
+    const frame = toReferenceAspect(found, w, h);  // what is sent, as signlstm stores keypoints
     S.pageFrames++;
     for (const tap of S.taps) tap(frame, grab);
     const recording = S.recording && (S.recording.phase === "pause" || S.recording.phase === "recording");
@@ -221,7 +236,7 @@ async function pageLoop(ws) {
       ws.send(keypointMessage(frame, mask, t));
       S.pending++; S.sent++;
     } else S.skipped++;
-    drawFrame(pointsOf(frame));
+    drawFrame(pointsOf(found));
     await nextVideoFrame();
   }
 }

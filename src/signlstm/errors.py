@@ -13,6 +13,9 @@ class BadInput(SignlstmError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self):  # raised in a worker process (judge's folds), it reaches the command whole
+        return type(self), (self.path, self.problem)
+
 
 def optional(module: str, extra: str, what: str):
     """Import an optional dependency, or say in one line which extra brings it: ``pip install 'signlstm[extra]'``."""

@@ -321,3 +321,20 @@ def test_live_on_keypoints_shorter_than_the_window_says_so(shared, tmp_path, cap
     # taken at 10 frames a second the same 20 frames last 2 s: 58 frames at 30 a second fill the window
     assert main(["live", "--source", str(tmp_path / "short.npy"), "--headless", "--fps", "10"]) == 0
     assert "shorter than the model's window" not in capsys.readouterr().err
+
+
+def test_judge_in_worker_processes_names_data_with_no_person_in_one_line(shared, tmp_path, capsys):
+    """The check that a training set holds a person runs in judge's worker processes: its error crosses back to the
+    command whole (one line, exit 2), not as a broken process pool."""
+    paths = []
+    for person in ("s02", "s03"):
+        with np.load(shared("data", "signers", f"{person}.npz")) as z:
+            d = dict(z)
+        d["X"] = np.zeros_like(d["X"])
+        paths.append(tmp_path / f"{person}.npz")
+        np.savez(paths[-1], **d)
+    assert main(["judge", "cv", "--data", *map(str, paths), "--epochs", "1", "--workers", "2", "--json"]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]  # after the folds' progress bar
+    assert last.startswith("signlstm judge cv: error: ") and "no person in any frame" in last, err
+    assert "Traceback" not in err and err.count("error") == 1, err

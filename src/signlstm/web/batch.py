@@ -10,7 +10,7 @@ a reused batch padded to a few fixed sizes, each compiled once), then gives each
 the same windows in the same order, one frame at a time. The frames it sees are those the page's frames make due at
 30 a second from their times (:meth:`~signlstm.web.engine.Session.due`, as ``live`` resamples a source): a page
 whose browser finds 15 frames a second gives its recognizer 30. A message is answered when its last frame due is
-concluded (at once when it made none due).
+concluded (one that made none due, in its turn after the page's earlier messages). A recording keeps the frames due.
 
 Rounds start at most every ``tick`` seconds, so the messages of a few milliseconds share one forward pass. The
 forward pass runs on the loop's own thread: a round is one piece of work with nothing between a window and its

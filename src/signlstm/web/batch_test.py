@@ -190,3 +190,31 @@ def test_a_page_that_finds_15_frames_a_second_gives_its_recognizer_30(tmp_path):
     assert said[0] == stream.reference and timed.recognizer.frames == 2 * len(frames) - 1
     assert untimed.recognizer.frames == len(frames) and len(said[1]) < len(stream.reference) - 2
     assert [r["frame"] for r in got[0]] == list(range(len(frames)))  # the page's own frames are counted
+
+
+def test_a_recording_from_a_page_at_15_frames_a_second_holds_a_second_of_signing(tmp_path):
+    """A 30-frame recording keeps the frames the recognizer sees (30 a second): from a page sending 15 a second, the
+    sequence is the page's first 16 frames with one made between each two, not 30 of the page's frames (2 s)."""
+    from signlstm.datasets import load
+    from signlstm.models.bundle import load_bundle
+    from signlstm.resample import between
+    from signlstm.web.engine import Engine
+
+    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[0], np.float32)[::2]  # 15 frames a second
+    engine = Engine(load_bundle(), data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session = engine.open()
+
+        async def record():
+            await session.control(json.dumps({"type": "record", "name": "me", "action": "hello", "count": 1,
+                                               "pause": 0}), None)
+            return [await session.receive(protocol.pack(f, protocol.ALL, t=1000 + 1000 * i / 15))
+                    for i, f in enumerate(np.concatenate([K, K]))]
+
+        replies = asyncio.run(record())
+    finally:
+        engine.shutdown()
+    assert replies[15]["recording"]["phase"] == "done"  # 15 of the page's frames made 29, the 16th the 30th
+    saved = np.stack([np.load(tmp_path / "d" / "me" / "hello" / "0" / f"{i}.npy") for i in range(30)])
+    np.testing.assert_array_equal(saved[::2], K[:15].astype(np.float64))
+    np.testing.assert_allclose(saved[1], between(K[0], K[1], 0.5), atol=1e-6)

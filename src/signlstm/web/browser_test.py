@@ -109,10 +109,10 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         # (a word needs about 1.3 s of camera time, the frames made into 30 a second, however many the page sent in
         # it: 15 images for both tabs in one run; each tab's window needs two frames a second apart at least)
         assert h["messages"]["images"] >= 4 and h["messages"]["keypoints"] == 0, h["messages"]
-        # Each frame came with the time the page took it: at most 12 a second, 1/12 s or more apart, each made 2.5
-        # or more frames at 30 a second for the recognizer.
+        # Each frame came with the time the page took it: at most 12 a second, 1/12 s or more apart, so the recognizer
+        # got more frames than the page sent (a gap over a second counts one to one).
         seen = [(s.frames, s.recognizer.frames) for s in list(server.engine.sessions)]
-        assert len(seen) == 2 and all(made > 1.5 * sent for sent, made in seen), seen
+        assert len(seen) == 2 and all(made > sent for sent, made in seen), seen  # (a gap over a second: 1 to 1)
     sa = page(a)
     assert sa["sentence"] != sb["sentence"] and sa["fps"] > 0 and sa["latency"].isdigit()
     top = {bar["label"]: bar["width"] for bar in sa["bars"]}

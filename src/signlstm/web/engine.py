@@ -171,7 +171,7 @@ class Engine:
         self.max_image_pages = IMAGE_PAGES_PER_WORKER * workers
         self.image_pages = 0  # pages holding a landmark graph (they send camera frames)
         self._image_lock = threading.Lock()
-        self.adapting = 0  # adapt jobs queued or running (changed on the event loop only)
+        self.adapting = 0  # adapt jobs queued or running (changed on the event loop while it runs)
         self.served = 0  # frames answered, all pages
         self.messages = {"keypoints": 0, "images": 0, "refused": 0}  # binary messages received, all pages
 
@@ -336,12 +336,11 @@ class Session:
                 e.messages["refused"] += 1
             self.deliver(m.done, m.frames, None, m.arrived)
             return
-        reply = self.result(m.step or self.current(), m.word, len(m.sent), t=m.t)
         writes = None
-        if self.recorder is not None:
-            with self.guard:
-                if self.recorder is not None:
-                    reply["recording"], writes = self.record_frames(m.sent, write=False)
+        with self.guard:
+            reply = self.result(m.step or self.current(), m.word, len(m.sent), t=m.t)
+            if self.recorder is not None:  # the frames due, as the recognizer saw them: 30 a second
+                reply["recording"], writes = self.record_frames(m.frames, write=False)
         e.messages["keypoints"] += 1
         e.served += 1
         self.deliver(m.done, reply, writes, m.arrived)
@@ -376,10 +375,10 @@ class Session:
         finally:
             self.backlog = None
 
-    def process(self, data: bytes, t: float | None = None) -> tuple[dict, np.ndarray]:
-        """One JPEG frame taken at ``t`` (milliseconds; None: unknown) -> keypoints -> the frames at
-        :data:`~signlstm.resample.RATE` a second it makes due (:meth:`due`) -> recognizer: (the reply with the points
-        to draw, the frame's keypoints)."""
+    def process(self, data: bytes, t: float | None = None) -> tuple[dict, list[np.ndarray]]:
+        """One JPEG frame taken at ``t`` (milliseconds; None or 0: not known) -> keypoints -> the frames at
+        :data:`~signlstm.resample.RATE` a second it makes due (:meth:`due_frames`) -> recognizer: (the reply with the
+        points to draw, those frames, which a recording keeps)."""
         image = decode_frame(data)
         face = self.bundle.reads_face
         if self.detect is None or self.detect_face != face:
@@ -401,7 +400,8 @@ class Session:
         if t is not None:
             extra["t"] = t
         with self.guard:
-            return self.steps(self.due(None if t is None else t / 1000, keypoints), extra, 1), keypoints[None]
+            due = self.due_frames(keypoints[None], t or 0.0)
+            return self.steps(due, extra, 1), due
 
     def due_frames(self, frames: np.ndarray, t: float) -> list[np.ndarray]:
         """The frames at :data:`~signlstm.resample.RATE` a second that a keypoint message's ``frames`` make due
@@ -417,8 +417,8 @@ class Session:
     def due(self, seconds: float | None, keypoints: np.ndarray) -> list[np.ndarray]:
         """The frames at :data:`~signlstm.resample.RATE` a second that the page's frame taken at ``seconds`` makes
         due (:class:`~signlstm.resample.Resample`, as ``live`` turns a source's frames into the models' rate); a frame
-        without a time is taken 1 / RATE seconds after the one before. A frame more than :data:`MAX_GAP` seconds from
-        the one before, either way, starts the page's time afresh (it comes out alone, as a first frame does): no
+        without a time is taken 1 / RATE seconds after the latest time seen. A frame more than :data:`MAX_GAP` seconds
+        from the latest time seen, either way, starts the page's time afresh (it comes out alone, as a first frame does): no
         frames are made up across a gap longer than a window. The caller holds the guard."""
         if seconds is None:
             seconds = 0.0 if self.seen is None else self.seen + 1 / RATE

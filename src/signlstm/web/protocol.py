@@ -21,7 +21,8 @@ JPEG file, built by :func:`pack_image` and read by :func:`unpack_image`::
     0  b"SJ"          magic
     2  u8  version    VERSION
     3  5 bytes        reserved, 0
-    8  f64 t          the page's timestamp of the frame (when it was taken from the camera), milliseconds
+    8  f64 t          the page's timestamp of the frame (when it was taken from the camera), milliseconds (0: not
+                      known)
     16 JPEG           the frame, starting with FF D8
 
 A bare JPEG (no header) is a frame without a time.

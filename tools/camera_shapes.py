@@ -2,13 +2,15 @@
 
     .venv/bin/python tools/camera_shapes.py --data ../shared/data/signers --shapes 1280x720 480x640 720x1280
 
-The signers' recordings were made with the tutorial's 640x480 webcam. For each ``WxH`` camera of the same height
-and centre, the numbers MediaPipe would give for the same people are :func:`signlstm.layout.from_reference_aspect`
+The signers' recordings were made with the tutorial's code, mostly with a 640x480 webcam (a face-mesh width/height
+check suggests s04 and s15 used a 16:9 one). For each ``WxH`` camera of the same height and centre, the numbers
+MediaPipe would give for the same people are :func:`signlstm.layout.from_reference_aspect`
 of the recordings (x and z scaled about the centre; a part outside the narrower image is kept). Each is scored by
 ``signlstm evaluate`` (the shipped model unless ``--model``) twice: as found (what a keypoint file held before
 signlstm stored every camera's keypoints as a 4:3 image's) and as stored (:func:`~signlstm.layout.to_reference_aspect`
-of them, which ``landmarks.Holistic`` now applies). Prints one row per shape: accuracy and the three signers it
-moves most. The copies live in a temporary folder, removed at the end.
+of them, which ``landmarks.Holistic`` now applies: a round-trip check, equal to the first row by construction; the
+evidence that the conversion is right on real frames is ``landmarks_test.py``'s crop). Prints one row per shape:
+accuracy and the three signers it moves most. The copies live in a temporary folder, removed at the end.
 """
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ from it: the **pose** stage (Holistic's pose landmark node) and the **parts** st
 ``face=False``, its face-mesh node, fed the image and that pose). Called on a frame it runs both, one after the
 other, and flattens the result with :func:`signlstm.layout.extract_keypoints`: the same 1662 numbers as
 Holistic itself (tested value for value), then stored as a 4:3 image's (:func:`signlstm.layout.to_reference_aspect`:
-unchanged for a 640x480 camera; x and z rescaled about the centre for a 16:9 or a portrait image). :attr:`Holistic.stages` hands the two stages to ``live``, which runs
-them in two threads, so the pose of the next frame is found while the hands of this one are (``signlstm bench``
+unchanged for a 640x480 camera; x and z rescaled about the centre for a 16:9 or a portrait image).
+:attr:`Holistic.stages` hands the two stages to ``live``, which runs them in two threads, so the pose of the next frame is found while the hands of this one are (``signlstm bench``
 prints both rates). ``face=False`` leaves the face mesh out: the face block is zeros and a frame costs about 10 %
 less; models that read no face use it in ``live``.
 :func:`parts` says which parts were found.

@@ -72,7 +72,7 @@ def draw_landmarks(image: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     import cv2
 
     h, w = image.shape[:2]
-    keypoints = layout.from_reference_aspect(np.asarray(keypoints, np.float64), w, h)
+    keypoints = layout.from_reference_aspect(keypoints, w, h)  # a new float array
     face = _points(keypoints, layout.FACE, w, h)
     if face is not None:
         ok = (face[:, 0] >= 0) & (face[:, 0] < w) & (face[:, 1] >= 0) & (face[:, 1] < h)

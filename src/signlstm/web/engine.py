@@ -418,8 +418,8 @@ class Session:
         """The frames at :data:`~signlstm.resample.RATE` a second that the page's frame taken at ``seconds`` makes
         due (:class:`~signlstm.resample.Resample`, as ``live`` turns a source's frames into the models' rate); a frame
         without a time is taken 1 / RATE seconds after the latest time seen. A frame more than :data:`MAX_GAP` seconds
-        from the latest time seen, either way, starts the page's time afresh (it comes out alone, as a first frame does): no
-        frames are made up across a gap longer than a window. The caller holds the guard."""
+        from the latest time seen, either way, starts the page's time afresh (it comes out alone, as a first frame
+        does): no frames are made up across a gap longer than a window. The caller holds the guard."""
         if seconds is None:
             seconds = 0.0 if self.seen is None else self.seen + 1 / RATE
         if self.seen is None or abs(seconds - self.seen) > MAX_GAP:

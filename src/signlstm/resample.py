@@ -7,6 +7,10 @@ into frames at :data:`RATE` a second. Each output frame at time k / RATE is inte
 input frames around it, part by part (pose, face, each hand) where both hold the part; a part missing in either is
 taken from the nearer frame, so a hand never fades in or out. At exactly :data:`RATE` every frame comes out as it
 went in.
+
+Time may stop and jump: a camera freezes, a page is hidden. A frame more than :data:`MAX_GAP` seconds from the latest
+time seen, either way, starts the time afresh and comes out alone, as a first frame does: no frames are made up across
+a gap longer than a window.
 """
 from __future__ import annotations
 
@@ -15,21 +19,31 @@ import numpy as np
 from . import layout
 
 RATE = 30.0  # frames a second of the tutorial's recordings, what the models and the rules' counts assume
+MAX_GAP = 1.0  # seconds between two frames past which none are made up between them (a window's length)
 _EXACT = 1e-6  # an output time this close (in frames) to an input frame's is that frame
 
 
 class Resample:
-    """Frames stamped with their time in seconds -> frames at ``rate`` a second (see the module docstring)."""
+    """Frames stamped with their time in seconds -> frames at ``rate`` a second (see the module docstring);
+    ``max_gap`` None: frames are made up across any gap."""
 
-    def __init__(self, rate: float = RATE):
+    def __init__(self, rate: float = RATE, max_gap: float | None = MAX_GAP):
         self.rate = float(rate)
-        self.start = None  # the first frame's time
+        self.max_gap = max_gap
+        self.start = None  # the first frame's time (since the last restart)
+        self.seen = None  # the latest time seen
         self.last = None  # (time since start, frame) of the frame before
         self.next = 0  # index of the next output frame
 
-    def __call__(self, seconds: float, frame: np.ndarray) -> list[np.ndarray]:
-        """The output frames due up to ``seconds`` (0, 1 or more), given the frame taken then."""
+    def __call__(self, seconds: float | None, frame: np.ndarray) -> list[np.ndarray]:
+        """The output frames due up to ``seconds`` (0, 1 or more), given the frame taken then; ``seconds`` None:
+        1 / ``rate`` after the latest time seen (a frame whose time is not known)."""
         frame = np.asarray(frame, np.float32)
+        if seconds is None:
+            seconds = 0.0 if self.seen is None else self.seen + 1 / self.rate
+        if self.seen is not None and self.max_gap is not None and abs(seconds - self.seen) > self.max_gap:
+            self.start = self.last = None  # a restart: the frame comes out alone
+        self.seen = seconds if self.start is None else max(self.seen, seconds)
         if self.start is None:
             self.start = seconds
         t = (seconds - self.start) * self.rate  # in output frames
@@ -46,6 +60,13 @@ class Resample:
             self.next += 1
         self.last = (t, frame)
         return out
+
+
+def at_rate(frames: np.ndarray, fps: float, rate: float = RATE) -> np.ndarray:
+    """(T, 1662) frames of one recording taken at ``fps`` a second -> its frames at ``rate`` a second (float32)."""
+    resample = Resample(rate, max_gap=None)
+    out = [f for i, frame in enumerate(frames) for f in resample(i / fps, frame)]
+    return np.stack(out) if out else np.zeros((0, *np.shape(frames)[1:]), np.float32)
 
 
 def between(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:

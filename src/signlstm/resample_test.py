@@ -7,18 +7,13 @@ import numpy as np
 from signlstm import layout
 from signlstm.cli import main
 from signlstm.datasets import load_npz
-from signlstm.resample import Resample
-
-
-def _resampled(frames, fps):
-    r = Resample()
-    return np.stack([f for i, x in enumerate(frames) for f in r(i / fps, x)])
+from signlstm.resample import Resample, at_rate
 
 
 def test_frames_at_30_a_second_come_out_as_they_went_in_and_60_a_second_every_other(shared):
     X = load_npz(shared("data", "signers", "s02.npz")).X[:2].reshape(-1, layout.FRAME_SIZE)
-    assert np.array_equal(_resampled(X, 30.0), X)
-    assert np.array_equal(_resampled(X, 60.0), X[::2])
+    assert np.array_equal(at_rate(X, 30.0), X)
+    assert np.array_equal(at_rate(X, 60.0), X[::2])
 
 
 def test_a_frame_between_two_is_linear_in_each_part_both_hold_and_a_hand_never_fades():
@@ -32,6 +27,29 @@ def test_a_frame_between_two_is_linear_in_each_part_both_hold_and_a_hand_never_f
     assert np.allclose(mid[layout.POSE.slice], 0.4) and np.array_equal(end, b)
     assert not mid[layout.RIGHT_HAND.slice].any() and np.allclose(mid[layout.LEFT_HAND.slice], 0.3)  # b is as near
     assert r(1 / 15, b) == []  # a frame no later than the one before gives nothing
+
+
+def test_a_gap_longer_than_max_gap_makes_up_no_frames_and_time_goes_on_from_the_frame_after_it():
+    """A camera that froze for 3 s (or a hidden page): its next frame comes out alone, not after 90 made-up ones."""
+    a, b = np.zeros(layout.FRAME_SIZE, np.float32), np.ones(layout.FRAME_SIZE, np.float32)
+    r = Resample()
+    assert len(r(10.0, a)) == 1 and len(r(10.0 + 1 / 30, a)) == 1
+    after = r(13.0, b)
+    assert len(after) == 1 and np.array_equal(after[0], b)
+    assert len(r(13.0 + 1 / 15, b)) == 2  # 15 a second from there on: two frames each
+    assert r(12.5, a) == []  # earlier than the latest frame, within the gap: nothing
+    assert len(r(11.0, a)) == 1  # more than a gap back (a page's clock reset): a restart
+    unbounded = Resample(max_gap=None)
+    unbounded(10.0, a)
+    assert len(unbounded(13.0, b)) == 90
+
+
+def test_frames_without_a_time_come_one_per_frame_after_the_latest_time_seen():
+    a = np.zeros(layout.FRAME_SIZE, np.float32)
+    r = Resample()
+    assert [len(r(None, a)) for _ in range(5)] == [1] * 5
+    r(0.5, a)  # a time: 15 frames on; the next untimed frame is 1 / 30 s after it
+    assert len(r(None, a)) == 1 and r.seen == 0.5 + 1 / 30
 
 
 def test_a_stream_at_15_frames_a_second_gives_the_words_of_the_same_signs_at_30(shared, tmp_path, capsys):

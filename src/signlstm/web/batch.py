@@ -8,7 +8,7 @@ is a view of its ring buffer), runs all those windows through the model in one f
 a reused batch padded to a few fixed sizes, each compiled once), then gives each recognizer its probabilities
 (:meth:`~signlstm.recognizer.Recognizer.conclude`). A recognizer sees exactly what ``update`` would have shown it:
 the same windows in the same order, one frame at a time. The frames it sees are those the page's frames make due at
-30 a second from their times (:meth:`~signlstm.web.engine.Session.due`, as ``live`` resamples a source): a page
+30 a second from their times (:meth:`~signlstm.web.engine.Session.due_frames`, as ``live`` resamples a source): a page
 whose browser finds 15 frames a second gives its recognizer 30. A message is answered when its last frame due is
 concluded (one that made none due, in its turn after the page's earlier messages). A recording keeps the frames due.
 

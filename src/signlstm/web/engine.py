@@ -12,7 +12,7 @@ that model (MediaPipe tracks across frames, so graphs are never shared).
 A page sends either keypoints it computed itself (:mod:`.protocol`: the usual path, the images never leave the
 device) or JPEG frames, each with the time the page took it (the fallback: the server finds the landmarks, and the
 recognizer sees the frames at 30 a second, made from the page's times as ``live`` makes them from a source's rate:
-:meth:`Session.due`). Either way what comes back is plain JSON
+:meth:`Session.due_frames`). Either way what comes back is plain JSON
 (probabilities, word, sentence; for an image also the landmark points to draw). Nothing here imports Starlette: the
 protocol is testable without a server.
 """
@@ -46,7 +46,6 @@ MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs the
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
 # MediaPipe graph (about 180 MB), and one page already takes most of a core
 FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
-MAX_GAP = 1.0  # seconds between two camera frames of a page past which no frames are made up between them (a window)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
 NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems refuse
 
@@ -296,8 +295,7 @@ class Session:
         self.adapt_job: Future | None = None  # the adapt job, in the engine's adapt thread
         self.adapt_state: dict = {"state": "idle"}
         self.backlog: deque | None = None  # replies waiting behind a recording being written (keypoint path)
-        self.resample = Resample()  # the image path's frames made into the models' rate (:meth:`due`)
-        self.seen: float | None = None  # the time of the latest frame given to it, seconds
+        self.resample = Resample()  # the page's frames made into the models' rate (:meth:`due_frames`)
 
     def _recognizer(self, bundle) -> Recognizer:
         return Recognizer(bundle, **self.engine.options)
@@ -405,28 +403,16 @@ class Session:
 
     def due_frames(self, frames: np.ndarray, t: float) -> list[np.ndarray]:
         """The frames at :data:`~signlstm.resample.RATE` a second that a keypoint message's ``frames`` make due
-        (:meth:`due`), the first taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not
-        known, each 1 / RATE seconds after the frame before). The caller holds the guard."""
-        return [f for k, frame in enumerate(frames) for f in self.due(t / 1000 + k / RATE if t else None, frame)]
+        (:class:`~signlstm.resample.Resample`, as ``live`` turns a source's frames into the models' rate), the first
+        taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not known, each 1 / RATE
+        seconds after the latest time seen). A gap of more than :data:`~signlstm.resample.MAX_GAP` starts the page's
+        time afresh. The caller holds the guard."""
+        return [f for k, frame in enumerate(frames) for f in self.resample(t / 1000 + k / RATE if t else None, frame)]
 
     def current(self) -> Step:
         """The recognizer's state as the step of its newest frame: the reply to a message that made no frame due."""
         rec = self.recognizer
         return Step(max(rec.frames - 1, 0), rec.last_probs, sentence=list(rec.sentence))
-
-    def due(self, seconds: float | None, keypoints: np.ndarray) -> list[np.ndarray]:
-        """The frames at :data:`~signlstm.resample.RATE` a second that the page's frame taken at ``seconds`` makes
-        due (:class:`~signlstm.resample.Resample`, as ``live`` turns a source's frames into the models' rate); a frame
-        without a time is taken 1 / RATE seconds after the latest time seen. A frame more than :data:`MAX_GAP` seconds
-        from the latest time seen, either way, starts the page's time afresh (it comes out alone, as a first frame
-        does): no frames are made up across a gap longer than a window. The caller holds the guard."""
-        if seconds is None:
-            seconds = 0.0 if self.seen is None else self.seen + 1 / RATE
-        if self.seen is None or abs(seconds - self.seen) > MAX_GAP:
-            self.resample, self.seen = Resample(), seconds
-        else:
-            self.seen = max(self.seen, seconds)
-        return self.resample(seconds, keypoints)
 
     def _record_guarded(self, frames: np.ndarray) -> dict:
         with self.guard:
@@ -635,7 +621,8 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result: (the
     adapted bundle, its batch forward pass)."""
     from ..adapt import adapt
-    from ..datasets import NONE, load
+    from ..datasets import load
+    from ..sign_names import NONE
     from ..models.bundle import load_bundle, save_bundle
     from ..vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 

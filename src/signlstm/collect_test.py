@@ -18,12 +18,17 @@ def test_collect_headless_from_a_clip_writes_loadable_sequences(shared, tmp_path
             "--data", str(data), "--source", clip, "--headless"]
     assert main(args) == 0
     assert "collected 4 sequence(s)" in capsys.readouterr().out
-    # landmarked in threads, the frames are the clip's first 40 in order, with the keypoints of a serial run
+    # landmarked in threads, the frames are the clip's first 40 at 30 a second (it runs at 29.97), with the keypoints
+    # of a serial run
     from signlstm.landmarks import video_keypoints
+    from signlstm.resample import Resample
     from signlstm.sources import open_source
 
     with open_source(clip) as src:
-        serial = video_keypoints(src)
+        fps, raw = src.fps, video_keypoints(src)
+    resample = Resample()
+    serial = np.stack([f for i, k in enumerate(raw) for f in resample(i / fps, k)])
+    assert fps != 30 and not np.array_equal(serial[5:10], raw[5:10])
     for i, (action, seq) in enumerate([("hello", "0"), ("hello", "1"), ("thanks", "0"), ("thanks", "1")]):
         got = np.stack([np.load(data / action / seq / f"{f}.npy") for f in range(10)])
         assert np.array_equal(got, serial[10 * i:10 * i + 10]), f"{action}/{seq}"
@@ -111,6 +116,39 @@ def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path
     assert saved == 1
     X = load([tmp_path / "d"], length=8).X
     assert X.shape == (1, 8, 1662) and X[0, :, :132].any(axis=1).all()  # the signer's pose in every recorded frame
+
+
+def test_a_camera_that_delivers_fewer_frames_than_it_reports_records_a_second_per_30_frames(shared, tmp_path,
+                                                                                          monkeypatch):
+    """A camera that says 30 frames a second but delivers 15 (webcams in dim light): a 30-frame sequence is the
+    sign's first second at 30 a second, as ``live`` reads it, not two seconds of the camera's frames.
+    (The camera is the one thing simulated: s02's signs in a row, every other frame, delivered in real time.)"""
+    from signlstm import landmarks
+    from signlstm.sources import Source
+
+    X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:120].astype(np.float32)
+
+    class SlowCamera(Source):
+        name, fps, live, keypoints = "camera 0", 30.0, True, True
+
+        def __init__(self, frames, every):
+            self.frames, self.every, self.i, self.t0 = frames, every, 0, None
+
+        def read(self):
+            if self.i >= len(self.frames):
+                return None
+            self.t0 = self.t0 or time.perf_counter()
+            time.sleep(max(0.0, self.t0 + self.i * self.every - time.perf_counter()))
+            self.i += 1
+            return self.frames[self.i - 1]
+
+    monkeypatch.setattr(landmarks, "open_input", lambda spec, face=True: (SlowCamera(X[::2], 1 / 15), None))
+    from signlstm.recorder import collect
+
+    assert collect(["hello"], 1, tmp_path / "d", "0", pause=0.0) == 1
+    got = load([tmp_path / "d"]).X[0].astype(np.float32)
+    at30, as_delivered = np.abs(got - X[:30]).mean(), np.abs(got - X[:60:2]).mean()
+    assert at30 < as_delivered / 3, (at30, as_delivered)  # the recording's first second, not its first two
 
 
 def test_recorder_pauses_then_records_then_writes_each_sequence_whole(shared, tmp_path):

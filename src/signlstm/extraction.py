@@ -6,8 +6,9 @@ Videos run in parallel processes, in input order, with a tqdm bar; a lone video 
 cores) runs Holistic's two steps in two threads instead. A video that cannot be read is reported and
 skipped. How a video becomes sequences (:func:`to_sequences`):
 
-- ``window`` (default): windows of ``seq_len`` consecutive frames, so the tempo matches what
-  ``live`` sees. Window starts are spread evenly from the first to the last possible frame with
+- ``window`` (default): windows of ``seq_len`` consecutive frames at the models' 30 a second
+  (:func:`~signlstm.resample.at_rate`: a 24 or 60 fps video's frames made into 30 a second, as ``live`` reads
+  it), so the tempo matches what ``live`` sees. Window starts are spread evenly from the first to the last possible frame with
   at most ``stride`` frames between starts (default ``seq_len // 2``), so the whole video is
   covered. A video shorter than ``seq_len`` frames gives no window and is reported.
 - ``resample``: one sequence per video, ``seq_len`` frames picked at evenly spaced indices
@@ -30,11 +31,13 @@ MODES = ("window", "resample")
 
 @dataclass
 class Extracted:
-    """One video's outcome: (T, 1662) float64 keypoints, or the reason it was skipped."""
+    """One video's outcome: (T, 1662) float64 keypoints of its frames and its frame rate, or the reason it was
+    skipped."""
 
     path: str
     keypoints: np.ndarray | None = None
     error: str | None = None
+    fps: float = 30.0
 
 
 def find_videos(paths) -> tuple[list[Path], list[Extracted]]:
@@ -61,7 +64,7 @@ def extract_video(path, threads: bool = False) -> Extracted:
 
     try:
         with open_source(path) as src:
-            return Extracted(str(path), video_keypoints(src, threads))
+            return Extracted(str(path), video_keypoints(src, threads), fps=src.fps)
     except BadInput as e:
         return Extracted(str(path), error=e.problem)
 

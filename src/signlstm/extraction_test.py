@@ -5,6 +5,7 @@ from signlstm.cli import main
 from signlstm.datasets import load
 from signlstm.extraction import to_sequences, window_starts
 from signlstm.landmarks import video_keypoints
+from signlstm.resample import at_rate
 from signlstm.sources import open_source
 
 
@@ -38,9 +39,10 @@ def test_two_workers_equal_one_and_bad_videos_are_skipped(shared, tmp_path, caps
         err = capsys.readouterr().err
         assert f"skipped {broken}: unreadable video" in err and "missing.avi: no such file" in err
         trees.append(_tree(out))
-    assert trees[0] == trees[1] and len(trees[0]) == 4 * 30  # 41 frames -> 2 windows, 39 frames -> 2 windows
+    # at 30 a second: 41 frames at 29.97 -> 41 -> 2 windows, 39 frames at 24.51 -> 47 -> 3 windows
+    assert trees[0] == trees[1] and len(trees[0]) == 5 * 30
     data = load([tmp_path / "w2"])
-    assert data.X.shape == (4, 30, 1662) and set(data.labels) == {"soup"}
+    assert data.X.shape == (5, 30, 1662) and set(data.labels) == {"soup"}
 
 
 def test_keypoints_file_and_argument_errors(shared, tmp_path, capsys):
@@ -48,7 +50,9 @@ def test_keypoints_file_and_argument_errors(shared, tmp_path, capsys):
     assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--keypoints", str(out),
                  "--workers", "1", "--quiet"]) == 0
     with open_source(shared("media", "asl_soup_slp.mp4")) as src:  # one video: extracted in threads
-        assert np.array_equal(np.load(out), video_keypoints(src))
+        raw, fps = video_keypoints(src), src.fps
+    assert np.array_equal(np.load(out), at_rate(raw, fps))  # at 30 a second, the rate live reads keypoint files at
+    assert len(raw) == 41 and fps != 30 and not np.allclose(np.load(out)[10:], raw[10:].astype(np.float32))
     assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "x.npy")]) == 2
     assert "no video found" in capsys.readouterr().err and not (tmp_path / "x.npy").exists()
     assert main(["extract", "--videos", str(out), "--data", str(tmp_path / "d")]) == 2

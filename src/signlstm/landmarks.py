@@ -191,3 +191,18 @@ def video_keypoints(frames, threads: bool = False) -> np.ndarray:
     with Holistic() as h:
         rows = [k for _, _, k in Pipeline(frames, h)] if threads else [h(f) for f in frames]
     return np.stack(rows) if rows else np.zeros((0, layout.FRAME_SIZE))
+
+
+def open_input(spec, face: bool = True):
+    """(source, detect) for a ``--source``: saved keypoints replay with ``detect=None``; else its frames and a
+    :class:`Holistic` (without the face mesh when ``face`` is False) to find their keypoints."""
+    from .sources import open_stream
+
+    source = open_stream(spec)
+    if source.keypoints:
+        return source, None
+    try:
+        return source, Holistic(face=face)
+    except BaseException:
+        source.close()
+        raise

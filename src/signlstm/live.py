@@ -19,27 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .landmarks import open_input
 from .pipeline import Pipeline
 from .recognizer import Recognizer
-from .resample import Resample
+from .resample import RATE, Resample
 
 STRIP_MAX = 6
-
-
-def open_input(spec, face: bool = True):
-    """(stream, detect) for ``--source``: saved keypoints replay with ``detect=None``; else frames + Holistic
-    (without the face mesh when ``face`` is False)."""
-    from .landmarks import Holistic
-    from .sources import open_stream
-
-    source = open_stream(spec)
-    if source.keypoints:
-        return source, None
-    try:
-        return source, Holistic(face=face)
-    except BaseException:
-        source.close()
-        raise
 
 
 class VideoOut:
@@ -51,9 +36,12 @@ class VideoOut:
         self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
         self.queue: queue.Queue = queue.Queue(8)  # blocks when full: a written video never skips frames
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, copies: int = 1) -> None:
+        """Queue ``frame`` to be written ``copies`` times (0: not at all)."""
         import cv2
 
+        if copies < 1:
+            return
         if self.writer is None:
             fourcc = cv2.VideoWriter_fourcc(*("MJPG" if self.path.suffix.lower() == ".avi" else "mp4v"))
             self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (frame.shape[1], frame.shape[0]))
@@ -63,7 +51,8 @@ class VideoOut:
                 raise BadInput(self.path, "cannot write a video here (use .mp4 or .avi)")
             self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
             self.thread.start()
-        self.queue.put(frame)
+        for _ in range(copies):
+            self.queue.put(frame)
 
     def _encode(self):
         while (frame := self.queue.get()) is not None:
@@ -154,22 +143,24 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     frames = 0
     index = -1  # the source's frame number of the newest frame
     last = None  # (picture, keypoints, probabilities, shown fps) of the newest frame drawn
-    pending = None  # its view, written to the video when the next frame comes or the input ends (a word the end
-    # of the input gives, see Recognizer.finish, is then drawn on the last frame)
+    # its view, written to the video (``copies`` times: a camera's once per frame due) when the next frame comes or the
+    # input ends (a word the end of the input gives, see Recognizer.finish, is then drawn on the last frame)
+    pending, copies = None, 1
     try:
         if window:
             from .window import Window
 
             win = Window(f"signlstm live - {stream.name}")
         if out:
-            video = VideoOut(out, rate)
+            video = VideoOut(out, RATE if clock else rate)  # a camera's: as many pictures as frames due
         for index, image, keypoints in pipe:
             now = time.perf_counter()
             t0 = t0 if t0 is not None else now
             recent.append(now)
             frames += 1
             said = False
-            for frame in resample(pipe.taken if clock else index / rate, keypoints):
+            due = resample(pipe.taken if clock else index / rate, keypoints)
+            for frame in due:
                 step = rec.update(frame)
                 said = said or step.word is not None
                 if step.word and on_word:
@@ -182,8 +173,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                 last = (canvas, keypoints, step.probs, shown_fps)
                 if video:
                     if pending is not None:
-                        video.write(pending)
-                    pending = view
+                        video.write(pending, copies)
+                    pending, copies = view, len(due) if clock else 1
                 if strips and step.probs is not None:  # frames with bars make the picture
                     strips.add(index, view, said)
                 if win and not win.show(view):
@@ -217,7 +208,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                 strips.add(index, pending, True)
     if video:
         if pending is not None:
-            video.write(pending)
+            video.write(pending, copies)
         video.finish()
     if strips and strips.samples:
         import cv2

@@ -6,8 +6,8 @@ whole by :class:`~signlstm.datasets.SequenceWriter` (a hidden temporary folder r
 highest existing one), then the next pause. It knows no screen, camera or MediaPipe: ``collect`` drives it with the
 frames of a :class:`~signlstm.pipeline.Pipeline`, the web page's session with the keypoints the page sends.
 
-:func:`collect` is the tutorial's loop: for each action, a :class:`Recorder` fed from a camera, a video or a folder of
-images. Frames are read and landmarked in threads (as in ``live``): the pose of the next frame is found while the
+:func:`collect` is the tutorial's loop: for each action, a :class:`Recorder` fed from a camera, a video, a folder of
+images or saved keypoints, at 30 frames a second. Frames are read and landmarked in threads (as in ``live``): the pose of the next frame is found while the
 hands and face of this one are (full Holistic on 2 cores: 34.6 instead of 26.0 frames per second, ``signlstm bench``
 with a tutorial model, see the README); from a file the frames and keypoints are the same as one after the other.
 """
@@ -78,28 +78,33 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             window: bool = False, pause: float = 2.0, on_saved=None) -> int:
     """Record ``sequences`` sequences per action (or ``sequences[action]``) from ``spec``; returns how many were saved.
 
-    From a camera the pause runs over live frames (shown, not recorded); from a file it uses no frames (a still
-    banner in the window, nothing headless). Stops early (returning the count so far) when a video file ends (a
-    sequence in progress is dropped) or the user quits the window.
+    The frames recorded are those :class:`~signlstm.resample.Resample` makes due at the models' 30 a second, as
+    ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
+    delivers 15 frames a second while it reports 30 still records one second per 30-frame sequence), a video's at
+    its own rate, saved keypoints and images at 30 a second. From a camera the pause runs over live frames (shown,
+    not recorded); from a file it uses no frames (a still banner in the window, nothing headless). Stops early
+    (returning the count so far) when a file ends (a sequence in progress is dropped) or the user quits the window.
     """
+    from collections import deque
+
     from . import render
     from .datasets import SequenceWriter
-    from .landmarks import Holistic
+    from .landmarks import open_input
     from .pipeline import Pipeline
-    from .sources import open_source
+    from .resample import Resample
 
     writer = SequenceWriter(data)
     saved = 0
-    win = holistic = pipe = None
-    source = open_source(spec)
+    win = pipe = None
+    source, detect = open_input(spec)
     try:
-        holistic = Holistic()
         if window:
             from .window import Window
 
             win = Window(f"signlstm collect - {source.name}")
-        pipe = Pipeline(source, holistic)
+        pipe = Pipeline(source, detect)
         stream = iter(pipe)  # (index, image, keypoints)
+        resample, due = Resample(), deque()  # the frames due at 30 a second, not yet fed
         counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
         for i, action in enumerate(a for a in actions if counts[a] > 0):
             rec = Recorder(writer, action, counts[action], length, pause)
@@ -111,13 +116,15 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
                             "STARTING COLLECTION", title])):
                         return saved
                     rec.end_pause()
-                item = next(stream, None)
-                if item is None:
-                    return saved
-                _, image, keypoints = item
+                while not due:
+                    item = next(stream, None)
+                    if item is None:
+                        return saved
+                    index, image, keypoints = item
+                    due.extend(resample(pipe.taken if source.live else index / source.fps, keypoints))
                 pausing = rec.phase == "pause"
-                path = rec.feed(keypoints)
-                if win:
+                path = rec.feed(due.popleft())
+                if win and not due:  # the source frame's last frame due: show it
                     banner = (["STARTING COLLECTION", title] if pausing else
                               [title, f"frame {len(rec.frames) or length} of {length}"])
                     view = render.annotate(image, None if pausing else keypoints, banner=banner)
@@ -134,5 +141,5 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
         source.close()
         if win:
             win.close()
-        if holistic:
-            holistic.close()
+        if detect is not None:
+            detect.close()

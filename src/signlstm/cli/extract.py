@@ -10,10 +10,12 @@ def register(sub):
     p.add_argument("--label", metavar="ACTION", help="the action the videos show (with --data)")
     p.add_argument("--data", metavar="MP_Data", help="write sequences to MP_Data/<label>/<n>/<frame>.npy")
     p.add_argument("--keypoints", metavar="OUT.npy",
-                   help="instead, write every frame of all videos, concatenated in order, as one (T, 1662) file")
+                   help="instead, write all videos' frames, concatenated in order, as one (T, 1662) file at 30 "
+                        "frames a second (the rate live reads keypoint files at)")
     p.add_argument("--length", type=int, default=layout.SEQ_LEN, help="frames per sequence (default 30)")
     p.add_argument("--mode", choices=["window", "resample"], default="window",
-                   help="window: consecutive-frame windows covering the video (default); resample: one sequence per video")
+                   help="window: windows of consecutive frames at 30 a second covering the video (default); "
+                        "resample: one sequence per video")
     p.add_argument("--stride", type=int, help="with --mode window: most frames between window starts (default length/2)")
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
     p.add_argument("--ray", metavar="local|auto|ADDRESS",
@@ -30,6 +32,7 @@ def run(args):
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, to_sequences
     from ..files import write_atomic
+    from ..resample import at_rate
 
     if bool(args.data) == bool(args.keypoints):
         raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
@@ -43,6 +46,8 @@ def run(args):
     writer = SequenceWriter(args.data) if args.data else None
     frames, written, used = [], 0, 0
     for item in extract_videos(videos, args.workers, progress=not args.quiet, ray=args.ray):
+        if item.error is None and (args.mode == "window" or writer is None):  # the models' rate, as live reads it
+            item.keypoints = at_rate(item.keypoints, item.fps)
         if item.error is None and writer is not None:
             seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
             if not len(seqs):

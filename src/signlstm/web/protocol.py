@@ -26,6 +26,13 @@ JPEG file, built by :func:`pack_image` and read by :func:`unpack_image`::
     16 JPEG           the frame, starting with FF D8
 
 A bare JPEG (no header) is a frame without a time.
+
+Both headers carry :data:`VERSION`, which the page takes from ``hello`` (:func:`describe`, :func:`describe_image`);
+a message of another version is refused, saying so (:func:`version_error`). Version 2: a keypoint message's ``t`` is
+when the page took the frame, from which the server makes the models' 30 frames a second
+(:class:`signlstm.resample.Resample`; before, it was only echoed), and its keypoints are stored as a 4:3 image's
+(:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s ``aspect``; before, MediaPipe's
+own numbers whatever the camera's shape). A page loaded from an older server is refused until it is reloaded.
 """
 from __future__ import annotations
 
@@ -37,7 +44,7 @@ from .. import layout
 from ..errors import SignlstmError
 
 MAGIC = b"SK"
-VERSION = 1
+VERSION = 2  # of both binary messages (see above: 2 = frames resampled by t, keypoints as a 4:3 image's)
 HEADER = struct.Struct("<2sBBHHd")
 MAX_FRAMES = layout.SEQ_LEN  # frames in one message
 MAX_ABS = 1000.0  # landmarks are normalised image coordinates (z on the same scale), visibility 0..1
@@ -52,6 +59,12 @@ class BadMessage(SignlstmError):
     control message refused, which request it was (``about``: its ``type``)."""
 
     about: str | None = None
+
+
+def version_error(what: str, version: int) -> BadMessage:
+    """The refusal of a ``what`` ("keypoint message", "camera frame message") of another ``version``."""
+    return BadMessage(f"{what} version {version}; this server reads version {VERSION} (a page loaded before the server "
+                      "was updated: reload it)")
 
 
 def mask_of(names) -> int:
@@ -91,7 +104,7 @@ def unpack(data: bytes, need: int = 0) -> tuple[np.ndarray, float, int]:
     if magic != MAGIC:
         raise BadMessage("not a keypoint message")
     if version != VERSION:
-        raise BadMessage(f"keypoint message version {version}; this server reads version {VERSION}")
+        raise version_error("keypoint message", version)
     if not 0 < mask <= ALL:
         raise BadMessage(f"keypoint message with an unknown part mask {mask:#x}")
     if reserved:
@@ -138,7 +151,7 @@ def unpack_image(data: bytes) -> tuple[bytes, float]:
     if magic != IMAGE_MAGIC:
         raise BadMessage("not a camera frame message")
     if version != VERSION:
-        raise BadMessage(f"camera frame message version {version}; this server reads version {VERSION}")
+        raise version_error("camera frame message", version)
     if any(reserved):
         raise BadMessage("camera frame message with a reserved header field set (must be 0)")
     if not np.isfinite(t):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
+import re
 import struct
 import tracemalloc
 
@@ -52,7 +54,7 @@ def test_bad_messages_are_refused_with_the_reason(frames):
         return protocol.HEADER.pack(*fields.values()) + good[16:]
 
     for data, why in [(good[:10], "shorter than its 16-byte header"), (b"XX" + good[2:], "not a keypoint message"),
-                      (with_header(version=2), "version 2"), (with_header(mask=0), "part mask"),
+                      (with_header(mask=0), "part mask"),
                       (with_header(mask=16), "part mask"), (with_header(count=0), "0 frames"),
                       (good[:-4], "declares 1 frame"), (good + b"\0\0\0\0", "declares 1 frame"),
                       (with_header(t=float("nan")), "timestamp"),
@@ -63,6 +65,30 @@ def test_bad_messages_are_refused_with_the_reason(frames):
     hands = protocol.pack(frames[0], protocol.mask_of(["left_hand", "right_hand"]))
     with pytest.raises(BadMessage, match="without pose, which the model reads"):
         protocol.unpack(hands, need=protocol.mask_of(["pose", "left_hand"]))
+
+
+def test_a_message_of_another_version_is_refused_saying_to_reload_the_page(frames, shared):
+    """Version 2: the page's frames are resampled by their times and its keypoints are a 4:3 image's. A version-1 page
+    (before both) is refused with one message, for either kind of binary message; the page takes the version it sends
+    from ``hello`` and refuses a server of another version than its code builds (app.js's PROTOCOL)."""
+    assert protocol.VERSION == 2
+    jpeg = shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()
+    keypoints, image = protocol.pack(frames[0], t=1.0), protocol.pack_image(jpeg, 1.0)
+    assert keypoints[2] == image[2] == 2
+    assert protocol.unpack(keypoints)[1:] == (1.0, protocol.ALL) and protocol.unpack_image(image) == (jpeg, 1.0)
+    reload = "version 1; this server reads version 2 (a page loaded before the server was updated: reload it)"
+    for old, read, what in [(keypoints, protocol.unpack, "keypoint message"),
+                            (image, protocol.unpack_image, "camera frame message")]:
+        for v in (0, 1, 3, 255):
+            with pytest.raises(BadMessage, match=f"^{what} version {v}; this server reads version 2 "):
+                read(old[:2] + bytes([v]) + old[3:])
+        with pytest.raises(BadMessage) as refused:
+            read(old[:2] + b"\x01" + old[3:])
+        assert str(refused.value) == f"{what} {reload}"
+    assert protocol.describe()["version"] == protocol.describe_image()["version"] == protocol.VERSION
+    page = (Path(protocol.__file__).with_name("static") / "app.js").read_text()
+    assert re.findall(r"^const PROTOCOL = (\d+);", page, re.M) == [str(protocol.VERSION)]
+    assert page.count("dv.setUint8(2, L.version);") == 2  # both headers carry hello's version
 
 
 def test_a_message_declaring_more_than_it_holds_is_refused_before_allocating(frames):
@@ -132,7 +158,8 @@ def _mutations(frames):
 
     mutated = st.builds(mutate, valid, st.sampled_from(["truncate", "flip", "header", "append"]),
                         st.integers(0, 10 ** 6), st.integers(0, 255), st.binary(max_size=64))
-    return st.one_of(valid, mutated, st.binary(max_size=256), st.binary(max_size=64).map(lambda b: b"SK\x01" + b),
+    return st.one_of(valid, mutated, st.binary(max_size=256),
+                     st.binary(max_size=64).map(lambda b: b"SK" + bytes([protocol.VERSION]) + b),
                      st.binary(max_size=64).map(lambda b: b"\xff\xd8" + b),
                      st.builds(lambda b, t: protocol.pack_image(b"\xff\xd8" + b, t), st.binary(max_size=64),
                                st.floats(width=64)))  # a camera frame with its time: a broken JPEG

@@ -18,6 +18,10 @@ const S = window.signlstm = {
   image: null,  // the camera frame message's header (hello's "image")
   taps: [],  // functions called with (frame: Float32Array(1662), image: canvas) for every frame found in the page
 };
+// The version of signlstm.web.protocol this code builds (2: keypoints as a 4:3 image's, t the time a frame was taken).
+// The headers carry hello's version; a server announcing another one was updated while this page was open (it
+// reconnects by itself), and the page stops, asking to be reloaded.
+const PROTOCOL = 2;
 const PAGE_WIDTH = 640;  // frames given to Holistic in the page are at most this wide
 const MAX_PENDING = 6;  // keypoint messages sent and not yet answered; past this a frame is not sent
 const RESULT_FIELDS = {pose: "poseLandmarks", face: "faceLandmarks", left_hand: "leftHandLandmarks",
@@ -283,6 +287,14 @@ function sendFrame() {
 function handle(m) {
   switch (m.type) {
     case "hello":
+      if (m.keypoints.version !== PROTOCOL || m.image.version !== PROTOCOL) {
+        S.closed = true;  // not reconnected: every message this page builds would be refused or misread
+        S.ws.close();
+        status("reload the page", true);
+        message(`This page and the server speak different protocol versions (page ${PROTOCOL}, server ` +
+                `${m.keypoints.version}): reload the page.`);
+        break;
+      }
       S.fps = m.fps; S.width = m.width; S.drawing = m.drawing;
       S.layout = m.keypoints; S.image = m.image;
       let start = 0;

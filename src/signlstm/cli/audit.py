@@ -1,4 +1,5 @@
-"""signlstm audit: find likely label problems (swapped folders, odd sequences, no-hand recordings) before training."""
+"""signlstm audit: find likely label problems (swapped folders, odd sequences, no-hand recordings) before training,
+and people whose keypoints look taken with a camera that is not 4:3."""
 from . import common
 
 

@@ -7,18 +7,20 @@
 4. Flags are grouped for a person to check: whole folders (signer + label) and sessions (a run of consecutive sequence
    numbers) whose gestures match another label, single disagreeing sequences, and sequences with no hands in most
    frames.
+5. Per person, the camera shape the face mesh's proportions say (:mod:`signlstm.camera_shape`): a person whose
+   keypoints look taken with a camera that is not 4:3 is named (a finding only; nothing goes into the fixes).
 
 The fixes file (CSV, one row per sequence: ``source, label, action, new_label, reason``) is applied by
 :func:`signlstm.fixes.apply_fixes` when training; the user's data is never edited.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .. import layout
+from .. import camera_shape, layout
 from ..datasets import Dataset
 from ..errors import BadInput, SignlstmError, optional
 from ..fixes import key as _key
@@ -166,6 +168,19 @@ class AuditResult:
     fixes: list[dict]
     probs: np.ndarray
     issues: np.ndarray  # bool per sequence
+    cameras: dict[str, camera_shape.CameraShape | None] = field(default_factory=dict)  # per person; None: no face
+
+
+def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
+    """Per person (``data.groups``): the camera shape their face mesh says (:func:`signlstm.camera_shape.likely_shape`
+    of all their frames), None where too few frames have a face."""
+    if not len(data):
+        return {}
+    if data.columns is None:  # only the face columns it needs are read, in any dtype
+        ratios = camera_shape.face_ratios(data.frames)
+    else:
+        ratios = np.concatenate([camera_shape.face_ratios(b) for b in data.chunks()])
+    return {g: camera_shape.shape_from_ratios(ratios[data.groups == g]) for g in sorted(set(data.groups.tolist()))}
 
 
 def _seq_number(source: str, i: int) -> int:
@@ -210,6 +225,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
                 findings.append(f)
         findings.sort(key=lambda f: (_ORDER[f.kind], f.signer, f.label))
         result = AuditResult(findings, list(fixes.values()), later.probs, result.issues | later.issues)
+    result.cameras = cameras(data)
     return result
 
 
@@ -300,7 +316,26 @@ def format_findings(result: AuditResult, data: Dataset) -> str:
     n_relabel = sum(f["action"] == "relabel" for f in result.fixes)
     n_drop = sum(f["action"] == "drop" for f in result.fixes)
     oof = float((result.probs.argmax(1) == data.y).mean())
+    lines += camera_lines(result.cameras)
     lines += ["", f"{len(data)} sequences, {len(set(data.groups.tolist()))} signers; signer-grouped out-of-fold "
                   f"accuracy {oof:.3f}; cleanlab flagged {int(result.issues.sum())}; "
                   f"fixes: relabel {n_relabel}, drop {n_drop}"]
     return "\n".join(lines)
+
+
+def camera_lines(shapes: dict[str, camera_shape.CameraShape | None]) -> list[str]:
+    """One line per person whose face mesh says a camera that is not 4:3, one for the people it cannot tell; none
+    when everyone looks 4:3."""
+    odd = {g: s for g, s in shapes.items() if s is not None and s.name != "4:3"}
+    unknown = [g for g, s in shapes.items() if s is None]
+    lines = [f"{g}: face mesh proportions say a {s.name} camera (estimate {s.estimate:.2f} wide for 1 high, "
+             f"{s.frames} frames); signlstm stores keypoints as a 4:3 image's: these were stored as the camera gave "
+             f"them (x distances {layout.ASPECT / s.aspect:.2f} times a 4:3 image's)" for g, s in odd.items()]
+    if unknown:
+        lines.append(f"camera shape not told for {', '.join(unknown)}: fewer than {camera_shape.MIN_FACE_FRAMES} "
+                     "frames with a face")
+    if lines:
+        told = len(shapes) - len(unknown)
+        lines.insert(0, "")
+        lines.append(f"face mesh proportions say 4:3 for {told - len(odd)} of the {told} people with a face")
+    return lines

@@ -100,3 +100,29 @@ def test_audit_refuses_folds_it_cannot_make_in_one_line_before_any_work(shared, 
     data = load(two)
     with pytest.raises(audit.SignlstmError, match=r"2\.\.2"):  # the library says the same
         audit.out_of_fold_probs(data, n_splits=5, feats=np.zeros((len(data), 43)))
+
+
+def test_audit_names_the_people_whose_camera_was_16_9(dev):
+    """s04 and s15 (face mesh 0.49 and 0.48 wide for 1 high against 0.59-0.71 for everyone else) are named with a
+    16:9 camera; a 640x480 signer is not; the finding changes no fix."""
+    data, result = dev
+    lines = audit.format_findings(result, data).splitlines()
+    for person in ("s04", "s15"):
+        said = [ln for ln in lines if ln.startswith(f"{person}: ")]
+        assert len(said) == 1 and "16:9 camera" in said[0] and "4:3 image's" in said[0], said
+    assert not [ln for ln in lines if ln.startswith("s02: ")]
+    assert result.cameras["s02"].name == "4:3"
+    assert not any("camera" in f["reason"] for f in result.fixes)
+
+
+def test_camera_findings_of_data_held_compact_and_of_people_without_a_face(shared):
+    """Data holding only the face in float16 (read chunk by chunk) says the same, and a file whose face block is
+    zeroed is one line: not told."""
+    data = load([shared("data", "signers", "s04.npz"), shared("data", "signers", "s02.npz"),
+                 shared("data", "vocab", "o04.npz")], parts=["face"], dtype=np.float16)
+    shapes = audit.cameras(data)
+    assert shapes["s04"].name == "16:9" and shapes["s02"].name == "4:3" and shapes["o04"] is None
+    lines = audit.camera_lines(shapes)
+    assert lines[0] == "" and lines[1].startswith("s04: face mesh proportions say a 16:9 camera (estimate 1.7")
+    assert lines[2:] == ["camera shape not told for o04: fewer than 30 frames with a face",
+                         "face mesh proportions say 4:3 for 1 of the 2 people with a face"]

@@ -30,7 +30,8 @@ from __future__ import annotations
 import time
 import numpy as np
 
-from .datasets import NONE, Dataset, require_person
+from .datasets import Dataset, require_person
+from .sign_names import NONE
 from .errors import SignlstmError
 from .models.bundle import Bundle, library_versions
 from .models.cut import HEAD, split_model, trunk_forward

@@ -8,7 +8,8 @@ from signlstm.adapt import adapt, choose_shots, output_labels
 from signlstm.models.bundle import load_bundle
 from signlstm.cli import main
 from signlstm.conftest import held_back, shared_path
-from signlstm.datasets import NONE, concat, load_npz
+from signlstm.datasets import concat, load_npz
+from signlstm.sign_names import NONE
 from signlstm.errors import SignlstmError
 from signlstm.layout import without_hands
 

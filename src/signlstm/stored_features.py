@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import NONE, Dataset
+from .datasets import Dataset
+from .sign_names import NONE
 from .errors import SignlstmError
 from .models.bundle import Bundle
 from .models.cut import trunk_forward, trunk_width

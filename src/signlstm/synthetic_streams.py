@@ -80,7 +80,7 @@ class SpottingBatches(keras.utils.PyDataset):
 
     def __init__(self, data, idx, Y, batch_size, augment, seed, steps: int = 120, streams: int = 2):
         super().__init__()
-        from .datasets import NONE
+        from .sign_names import NONE
 
         idx = np.asarray(idx)
         self.reject = data.actions.index(NONE) if NONE in data.actions else -1

@@ -14,7 +14,8 @@ from sklearn.model_selection import train_test_split
 
 from .models import recipes
 from .models.bundle import Bundle, library_versions
-from .datasets import NONE, Dataset
+from .datasets import Dataset
+from .sign_names import NONE
 from .errors import SignlstmError
 
 EMA_SPAN = 5  # an optimizer's moving average spans at least 1/EMA_SPAN of the training's steps (see ema_fit)

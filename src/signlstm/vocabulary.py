@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .adapt import choose_shots, seen_people
-from .datasets import NONE, Dataset, require_person
+from .datasets import Dataset, require_person
+from .sign_names import NONE
 from .errors import SignlstmError
 from .models.bundle import Bundle, library_versions
 from .models.cut import split_model, trunk_forward

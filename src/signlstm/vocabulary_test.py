@@ -8,7 +8,8 @@ import pytest
 from signlstm.adapt import choose_shots
 from signlstm.cli import main
 from signlstm.conftest import held_back, shared_path
-from signlstm.datasets import NONE, load_npz
+from signlstm.datasets import load_npz
+from signlstm.sign_names import NONE
 from signlstm.errors import SignlstmError
 from signlstm.layout import without_hands
 from signlstm.models.bundle import load_bundle, save_bundle

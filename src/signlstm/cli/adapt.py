@@ -89,7 +89,7 @@ def _notes(base, data, method) -> None:
     import numpy as np
 
     from ..adapt import seen_people
-    from ..datasets import NONE
+    from ..sign_names import NONE
 
     people = sorted({str(g) for g in np.unique(data.groups)})
     seen = sorted(set(people) & set(seen_people(base)))

@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from .. import parallel
-from ..datasets import NONE
+from ..sign_names import NONE
 from ..recognizer import decide
 
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed

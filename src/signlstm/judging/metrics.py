@@ -12,7 +12,8 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support
 
 from ..models.bundle import Bundle
-from ..datasets import CHUNK, NONE, Dataset, no_person
+from ..datasets import CHUNK, Dataset, no_person
+from ..sign_names import NONE
 from ..errors import SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
-from ..datasets import NONE
+from ..sign_names import NONE
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set

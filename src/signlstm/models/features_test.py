@@ -4,7 +4,8 @@ import pytest
 
 from .. import augment, layout
 from . import architectures, features
-from ..datasets import NONE, load
+from ..datasets import load
+from ..sign_names import NONE
 
 
 def _feats(X):

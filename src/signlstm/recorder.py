@@ -7,9 +7,10 @@ highest existing one), then the next pause. It knows no screen, camera or MediaP
 frames of a :class:`~signlstm.pipeline.Pipeline`, the web page's session with the keypoints the page sends.
 
 :func:`collect` is the tutorial's loop: for each action, a :class:`Recorder` fed from a camera, a video, a folder of
-images or saved keypoints, at 30 frames a second. Frames are read and landmarked in threads (as in ``live``): the pose of the next frame is found while the
-hands and face of this one are (full Holistic on 2 cores: 34.6 instead of 26.0 frames per second, ``signlstm bench``
-with a tutorial model, see the README); from a file the frames and keypoints are the same as one after the other.
+images or saved keypoints, at 30 frames a second. Frames are read and landmarked in threads (as in ``live``): the
+pose of the next frame is found while the hands and face of this one are (full Holistic on 2 cores: 34.6 instead of
+26.0 frames per second, ``signlstm bench`` with a tutorial model, see the README); from a file the frames and
+keypoints are the same as one after the other.
 """
 from __future__ import annotations
 

@@ -119,30 +119,15 @@ def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path
 
 
 def test_a_camera_that_delivers_fewer_frames_than_it_reports_records_a_second_per_30_frames(shared, tmp_path,
-                                                                                          monkeypatch):
+                                                                                          monkeypatch, slow_camera):
     """A camera that says 30 frames a second but delivers 15 (webcams in dim light): a 30-frame sequence is the
     sign's first second at 30 a second, as ``live`` reads it, not two seconds of the camera's frames.
     (The camera is the one thing simulated: s02's signs in a row, every other frame, delivered in real time.)"""
     from signlstm import landmarks
-    from signlstm.sources import Source
 
     X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:120].astype(np.float32)
 
-    class SlowCamera(Source):
-        name, fps, live, keypoints = "camera 0", 30.0, True, True
-
-        def __init__(self, frames, every):
-            self.frames, self.every, self.i, self.t0 = frames, every, 0, None
-
-        def read(self):
-            if self.i >= len(self.frames):
-                return None
-            self.t0 = self.t0 or time.perf_counter()
-            time.sleep(max(0.0, self.t0 + self.i * self.every - time.perf_counter()))
-            self.i += 1
-            return self.frames[self.i - 1]
-
-    monkeypatch.setattr(landmarks, "open_input", lambda spec, face=True: (SlowCamera(X[::2], 1 / 15), None))
+    monkeypatch.setattr(landmarks, "open_input", lambda spec, face=True: (slow_camera(X[::2], 1 / 15), None))
     from signlstm.recorder import collect
 
     assert collect(["hello"], 1, tmp_path / "d", "0", pause=0.0) == 1

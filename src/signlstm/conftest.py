@@ -24,6 +24,32 @@ def shared():
     return shared_path
 
 
+@pytest.fixture
+def slow_camera():
+    """The one thing tests simulate, a physical webcam: ``slow_camera(frames, every)`` is a source that reports 30
+    frames a second and delivers the keypoint ``frames`` one every ``every`` seconds, in real time (as a webcam in dim
+    light delivers 15 while it reports 30)."""
+    import time
+
+    from signlstm.sources import Source
+
+    class SlowCamera(Source):
+        name, fps, live, keypoints = "camera 0", 30.0, True, True
+
+        def __init__(self, frames, every):
+            self.frames, self.every, self.i, self.t0 = frames, every, 0, None
+
+        def read(self):
+            if self.i >= len(self.frames):
+                return None
+            self.t0 = self.t0 or time.perf_counter()
+            time.sleep(max(0.0, self.t0 + self.i * self.every - time.perf_counter()))
+            self.i += 1
+            return self.frames[self.i - 1]
+
+    return SlowCamera
+
+
 def held_back(data, k, seed=0):
     """The recordings of ``data`` that ``adapt``'s seeded choice of ``k`` shots per sign leaves: its test set."""
     import numpy as np

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from signlstm.cli import main
-from signlstm.sources import Source, read_frames
+from signlstm.sources import read_frames
 
 CLIPS = ["hello", "thankyou", "iloveyou"]  # the three rohan937 clips, in the demo's order
 LABELS = ["hello", "thanks", "iloveyou"]
@@ -215,24 +215,6 @@ def test_shipped_model_reads_the_rohan937_clips(capsys):
     assert _lines(capsys.readouterr().out)[-1]["words"] == ["hello", "thanks", "iloveyou"]
 
 
-class SlowCamera(Source):
-    """The one thing simulated: a camera that reports 30 frames a second and delivers ``frames`` one every ``every``
-    seconds, in real time."""
-
-    name, fps, live, keypoints = "camera 0", 30.0, True, True
-
-    def __init__(self, frames, every):
-        self.frames, self.every, self.i, self.t0 = frames, every, 0, None
-
-    def read(self):
-        if self.i >= len(self.frames):
-            return None
-        self.t0 = self.t0 or time.perf_counter()
-        time.sleep(max(0.0, self.t0 + self.i * self.every - time.perf_counter()))
-        self.i += 1
-        return self.frames[self.i - 1]
-
-
 STREAM_DEMO = Path(__file__).resolve().parents[2] / "demo" / "s08_stream.npy"
 
 
@@ -312,7 +294,8 @@ def test_a_word_the_end_of_the_input_gives_is_numbered_by_the_sources_frame(shar
     assert [(w["frame"], w["label"]) for w in words] == [(29, "iloveyou")] and summary["recognized_frames"] == 44
 
 
-def test_a_camera_that_delivers_fewer_frames_than_it_reports_is_timed_by_its_frames(shared, monkeypatch):
+def test_a_camera_that_delivers_fewer_frames_than_it_reports_is_timed_by_its_frames(shared, monkeypatch,
+                                                                                     slow_camera):
     """A camera that says 30 frames a second but delivers 15 (as webcams do in dim light): its frames are placed at
     the times they come, so s02's 12 signs in a row, seen by it, give the words of the same signs at 30 a second.
     (The camera is the one thing simulated: s02's stream, every other frame, delivered in real time.)"""
@@ -324,13 +307,14 @@ def test_a_camera_that_delivers_fewer_frames_than_it_reports_is_timed_by_its_fra
     stream = build_stream(load_npz(shared("data", "signers", "s02.npz")), None, seed=0, per_label=4)
 
     bundle = load_bundle()
-    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (SlowCamera(stream.frames[::2], 1 / 15), None))
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (slow_camera(stream.frames[::2], 1 / 15), None))
     summary = live.run(bundle, "0", sentence=20)
     assert summary["words"] == stream.reference, summary
     assert 1.8 < summary["recognized_frames"] / summary["frames"] < 2.2
 
 
-def test_a_video_written_from_a_slow_camera_runs_at_30_frames_a_second_in_real_time(shared, tmp_path, monkeypatch):
+def test_a_video_written_from_a_slow_camera_runs_at_30_frames_a_second_in_real_time(shared, tmp_path, monkeypatch,
+                                                                                    slow_camera):
     """``--out`` from a camera that says 30 frames a second and delivers 15: the video has a picture per frame the
     recognizer saw, at 30 a second, so it lasts as long as the signing did (not half as long)."""
     import cv2
@@ -340,7 +324,7 @@ def test_a_video_written_from_a_slow_camera_runs_at_30_frames_a_second_in_real_t
     from signlstm.models.bundle import load_bundle
 
     frames = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)[::2]  # 15 frames, one second
-    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (SlowCamera(frames, 1 / 15), None))
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (slow_camera(frames, 1 / 15), None))
     summary = live.run(load_bundle(), "0", out=tmp_path / "cam.mp4")
     video = cv2.VideoCapture(str(tmp_path / "cam.mp4"))
     written, fps = int(video.get(cv2.CAP_PROP_FRAME_COUNT)), video.get(cv2.CAP_PROP_FPS)

@@ -158,3 +158,23 @@ def test_recorder_pauses_then_records_then_writes_each_sequence_whole(shared, tm
     assert rec.phase == "done" and rec.feed(X[22]) is None and len(rec.saved) == 2
     got = load([tmp_path / "d"], length=10).X
     assert np.array_equal(got[0], X[1:11]) and np.array_equal(got[1], X[12:22])
+
+
+def test_collect_from_saved_keypoints_cuts_them_into_sequences_and_a_bad_file_is_one_line(shared, tmp_path, capsys):
+    """A keypoint file (30 frames a second, as ``live`` reads it) as --source: its frames become sequences as they
+    are, one after the other (a file's pause uses no frames); a defective keypoint file is one line, exit 2, and
+    nothing is written."""
+    X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:65].astype(np.float32)
+    np.save(tmp_path / "stream.npy", X)
+    data = tmp_path / "MP_Data"
+    assert main(["collect", "--actions", "hello", "thanks", "--sequences", "1", "--data", str(data),
+                 "--source", str(tmp_path / "stream.npy"), "--headless"]) == 0
+    assert "collected 2 sequence(s)" in capsys.readouterr().out
+    got = load([data])
+    assert np.allclose(got.X[list(got.labels).index("hello")], X[:30])
+    assert np.allclose(got.X[list(got.labels).index("thanks")], X[30:60])
+    bad = shared("data", "bad_inputs", "shape63_onehand.npy")
+    assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d2"), "--source", str(bad),
+                 "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "shape63_onehand.npy" in err and not (tmp_path / "d2").exists()

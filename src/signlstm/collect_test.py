@@ -171,8 +171,8 @@ def test_collect_from_saved_keypoints_cuts_them_into_sequences_and_a_bad_file_is
                  "--source", str(tmp_path / "stream.npy"), "--headless"]) == 0
     assert "collected 2 sequence(s)" in capsys.readouterr().out
     got = load([data])
-    assert np.allclose(got.X[list(got.labels).index("hello")], X[:30])
-    assert np.allclose(got.X[list(got.labels).index("thanks")], X[30:60])
+    assert np.array_equal(got.X[list(got.labels).index("hello")], X[:30])
+    assert np.array_equal(got.X[list(got.labels).index("thanks")], X[30:60])
     bad = shared("data", "bad_inputs", "shape63_onehand.npy")
     assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d2"), "--source", str(bad),
                  "--headless"]) == 2

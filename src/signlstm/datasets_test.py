@@ -5,6 +5,7 @@ import pytest
 
 from signlstm import datasets
 from signlstm.errors import BadInput, SignlstmError
+from signlstm.sign_names import NONE
 
 
 def test_tutorial_data_loads_to_its_90_sequences(shared):
@@ -205,7 +206,7 @@ def test_no_hand_windows_are_none_without_hands_and_every_third_an_empty_room(sh
 
     data = datasets.load_npz(shared("data", "signers", "s02.npz"))
     neg = datasets.no_hand_windows(data, share=0.3, seed=0)
-    assert len(neg) == 27 and set(neg.labels) == {datasets.NONE} and set(neg.groups) == {"s02"}
+    assert len(neg) == 27 and set(neg.labels) == {NONE} and set(neg.groups) == {"s02"}
     assert not layout.hands_present(neg.X).any()
     empty = datasets.no_person(neg.X)
     assert empty.tolist() == [k % 3 == 0 for k in range(27)]
@@ -217,8 +218,8 @@ def test_the_training_set_puts_none_after_the_signs(shared):
     ``none`` for the other signs and the no-hand windows."""
     data = datasets.load_npz(shared("data", "signers", "s02.npz"))
     ts = datasets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")], synthetic=0.25)
-    assert ts.actions == ["hello", "thanks", "iloveyou", datasets.NONE]
-    assert (ts.y[:90] == data.y).all() and (ts.y[90:] == 3).all() and (ts.labels[90:] == datasets.NONE).all()
+    assert ts.actions == ["hello", "thanks", "iloveyou", NONE]
+    assert (ts.y[:90] == data.y).all() and (ts.y[90:] == 3).all() and (ts.labels[90:] == NONE).all()
 
 
 def test_a_training_set_of_signs_with_no_person_in_any_frame_is_refused_whatever_the_negatives(shared):

@@ -32,12 +32,19 @@ MODES = ("window", "resample")
 @dataclass
 class Extracted:
     """One video's outcome: (T, 1662) float64 keypoints of its frames and its frame rate, or the reason it was
-    skipped."""
+    skipped. :meth:`at_models_rate` gives the frames at 30 a second, what :func:`to_sequences` takes."""
 
     path: str
     keypoints: np.ndarray | None = None
     error: str | None = None
     fps: float = 30.0
+
+    def at_models_rate(self) -> np.ndarray:
+        """The keypoints at the models' 30 frames a second (:func:`~signlstm.resample.at_rate`), as ``live`` reads
+        the video (MediaPipe's values are float32: nothing is lost)."""
+        from .resample import at_rate
+
+        return at_rate(self.keypoints, self.fps)
 
 
 def find_videos(paths) -> tuple[list[Path], list[Extracted]]:
@@ -106,7 +113,8 @@ def window_starts(n_frames: int, seq_len: int, stride: int) -> list[int]:
 
 def to_sequences(keypoints: np.ndarray, seq_len: int = layout.SEQ_LEN, mode: str = "window",
                  stride: int | None = None) -> np.ndarray:
-    """(n, seq_len, 1662) sequences of one video's (T, 1662) keypoints (see the module doc)."""
+    """(n, seq_len, 1662) sequences of one video's (T, 1662) keypoints, at 30 a second for ``window``
+    (:meth:`Extracted.at_models_rate`; see the module doc)."""
     if mode == "resample":
         if len(keypoints) == 0:
             return np.zeros((0, seq_len, keypoints.shape[-1]))

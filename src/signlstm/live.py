@@ -22,7 +22,7 @@ import numpy as np
 from .landmarks import open_input
 from .pipeline import Pipeline
 from .recognizer import Recognizer
-from .resample import RATE, Resample
+from .resample import MAX_GAP, RATE, Resample
 
 STRIP_MAX = 6
 
@@ -135,7 +135,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     pipe = Pipeline(stream, detect, serial)
     rate = float(fps or stream.fps)
     clock = bool(stream.live) and not fps  # a camera: its frames placed at the times they came
-    resample = Resample()
+    resample = Resample(max_gap=MAX_GAP if clock else None)  # a file's times are made up: no gaps
     step = None  # the recognizer's newest step: what the frame is drawn with
     pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
     recent: deque = deque(maxlen=30)
@@ -207,8 +207,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             if strips and probs is not None:
                 strips.add(index, pending, True)
     if video:
-        if pending is not None:
-            video.write(pending, copies)
+        if pending is not None:  # a word the end gave is drawn on the last picture: shown once at least
+            video.write(pending, max(copies, 1) if end.word else copies)
         video.finish()
     if strips and strips.samples:
         import cv2

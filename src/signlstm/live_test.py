@@ -331,3 +331,22 @@ def test_a_video_written_from_a_slow_camera_runs_at_30_frames_a_second_in_real_t
     video.release()
     assert summary["frames"] == 15 and 25 <= summary["recognized_frames"] <= 33, summary
     assert fps == 30 and written == summary["recognized_frames"], (written, fps)
+
+
+def test_the_word_the_end_of_a_fast_cameras_input_gives_is_in_the_video(shared, tmp_path, monkeypatch, slow_camera):
+    """A camera that delivers 60 frames a second: half its frames make no frame due at 30 a second, and get no picture
+    of their own; the last one, on which the word that the end of the input gives is drawn, is written all the same."""
+    from signlstm import live
+    from signlstm.datasets import load_npz
+    from signlstm.models.bundle import load_bundle
+
+    d = load_npz(shared("data", "signers", "s02.npz"))
+    frames = np.repeat(d.X[d.labels == "iloveyou"][0].astype(np.float32), 3, axis=0)[:80]
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (slow_camera(frames, 1 / 60), None))
+    written = []
+    real = live.VideoOut.write
+    monkeypatch.setattr(live.VideoOut, "write", lambda self, f, copies=1: written.append(copies) or real(self, f, copies))
+    words = []
+    summary = live.run(load_bundle(), "0", out=tmp_path / "cam.mp4", on_word=words.append)
+    assert [(w["frame"], w["label"]) for w in words] == [(79, "iloveyou")], words  # said at the end of the input
+    assert written[-1] >= 1 and sum(written) >= summary["recognized_frames"]

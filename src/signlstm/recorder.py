@@ -92,7 +92,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     from .datasets import SequenceWriter
     from .landmarks import open_input
     from .pipeline import Pipeline
-    from .resample import Resample
+    from .resample import MAX_GAP, Resample
 
     writer = SequenceWriter(data)
     saved = 0
@@ -105,7 +105,8 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             win = Window(f"signlstm collect - {source.name}")
         pipe = Pipeline(source, detect)
         stream = iter(pipe)  # (index, image, keypoints)
-        resample, due = Resample(), deque()  # the frames due at 30 a second, not yet fed
+        resample = Resample(max_gap=MAX_GAP if source.live else None)  # a file's times are made up: no gaps
+        due = deque()  # the frames due at 30 a second, not yet fed
         counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
         for i, action in enumerate(a for a in actions if counts[a] > 0):
             rec = Recorder(writer, action, counts[action], length, pause)

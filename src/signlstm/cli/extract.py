@@ -32,7 +32,6 @@ def run(args):
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, to_sequences
     from ..files import write_atomic
-    from ..resample import at_rate
 
     if bool(args.data) == bool(args.keypoints):
         raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
@@ -46,12 +45,14 @@ def run(args):
     writer = SequenceWriter(args.data) if args.data else None
     frames, written, used = [], 0, 0
     for item in extract_videos(videos, args.workers, progress=not args.quiet, ray=args.ray):
+        raw = None if item.error else len(item.keypoints)
         if item.error is None and (args.mode == "window" or writer is None):  # the models' rate, as live reads it
-            item.keypoints = at_rate(item.keypoints, item.fps)
+            item.keypoints = item.at_models_rate()
         if item.error is None and writer is not None:
             seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
             if not len(seqs):
-                item.error = f"has {len(item.keypoints)} frames, fewer than {args.length}: no window (try --mode resample)"
+                item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), fewer than "
+                              f"{args.length}: no window (try --mode resample)")
             for s in seqs:
                 writer.write(args.label, s)
             written += len(seqs)

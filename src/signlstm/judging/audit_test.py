@@ -103,8 +103,8 @@ def test_audit_refuses_folds_it_cannot_make_in_one_line_before_any_work(shared, 
 
 
 def test_audit_names_the_people_whose_camera_was_16_9(dev):
-    """s04 and s15 (face mesh 0.49 and 0.48 wide for 1 high against 0.59-0.71 for everyone else) are named with a
-    16:9 camera; a 640x480 signer is not; the finding changes no fix."""
+    """s04 and s15 (whose face mesh is narrower for its height than everyone else's) are named with a 16:9 camera; a
+    640x480 signer is not; the finding changes no fix."""
     data, result = dev
     lines = audit.format_findings(result, data).splitlines()
     for person in ("s04", "s15"):

@@ -1,4 +1,4 @@
-"""The page's ``toReferenceAspect`` (static/app.js) is :func:`signlstm.layout.to_reference_aspect`, exactly.
+"""The page's ``toReferenceAspect`` (static/app.js) is :func:`signlstm.layout.to_reference_aspect`, to float32.
 
 The JavaScript function itself is cut out of app.js and run under Node on real keypoint frames of a DEV signer (both
 hands, one hand, none, no face) for cameras of several shapes, with the layout the server announces in ``hello``

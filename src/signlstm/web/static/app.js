@@ -292,7 +292,7 @@ function handle(m) {
         S.ws.close();
         status("reload the page", true);
         message(`This page and the server speak different protocol versions (page ${PROTOCOL}, server ` +
-                `${m.keypoints.version}): reload the page.`);
+                `${m.keypoints.version} / ${m.image.version}): reload the page.`);
         break;
       }
       S.fps = m.fps; S.width = m.width; S.drawing = m.drawing;

@@ -159,7 +159,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             recent.append(now)
             frames += 1
             said = False
-            due = resample(pipe.taken if clock else index / rate, keypoints)
+            due = resample(pipe.when(index, fps), keypoints)
             for frame in due:
                 step = rec.update(frame)
                 said = said or step.word is not None

@@ -123,7 +123,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
                     if item is None:
                         return saved
                     index, image, keypoints = item
-                    due.extend(resample(pipe.taken if source.live else index / source.fps, keypoints))
+                    due.extend(resample(pipe.when(index), keypoints))
                 pausing = rec.phase == "pause"
                 path = rec.feed(due.popleft())
                 if win and not due:  # the source frame's last frame due: show it

@@ -13,6 +13,11 @@ skipped. How a video becomes sequences (:func:`to_sequences`):
   covered. A video shorter than ``seq_len`` frames gives no window and is reported.
 - ``resample``: one sequence per video, ``seq_len`` frames picked at evenly spaced indices
   (frames repeat when the video is shorter, are skipped when longer).
+
+A video is held whole, so its length is bounded (:func:`frame_limit`): its keypoints and their copy at 30 a second
+must fit in the memory a command may fill (:func:`signlstm.limits.memory_budget`), shared by the processes that
+extract at once. A video whose header declares more frames is skipped before any is tracked; one that holds more
+than its header says is skipped when the limit is reached. Either way the reason names the figures.
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ MODES = ("window", "resample")
 
 @dataclass
 class Extracted:
-    """One video's outcome: (T, 1662) float64 keypoints of its frames and its frame rate, or the reason it was
+    """One video's outcome: (T, 1662) float32 keypoints of its frames and its frame rate, or the reason it was
     skipped. :meth:`at_models_rate` gives the frames at 30 a second, what :func:`to_sequences` takes."""
 
     path: str
@@ -63,15 +68,44 @@ def find_videos(paths) -> tuple[list[Path], list[Extracted]]:
     return videos, bad
 
 
-def extract_video(path, threads: bool = False) -> Extracted:
-    """Keypoints of every frame of one video, or the reason it cannot be read (``threads``: see
+def frame_limit(fps: float, budget: int) -> int:
+    """Most frames of a video at ``fps`` whose keypoints (float32) and, twice, their frames at 30 a second (made, then
+    stacked) fit in ``budget`` bytes."""
+    from .resample import RATE
+
+    return int(budget // (layout.FRAME_SIZE * 4 * (1 + 2 * max(1.0, RATE / fps))))
+
+
+def _too_long(frames: str, fps: float, most: int, budget: int) -> str:
+    from .limits import fmt_bytes
+
+    return (f"{frames} frames at {fps:g} a second, more than the {most:,} whose keypoints fit in the "
+            f"{fmt_bytes(budget)} one video may fill here (SIGNLSTM_MEMORY_LIMIT): cut it into shorter videos")
+
+
+def extract_video(path, threads: bool = False, budget: int | None = None) -> Extracted:
+    """Keypoints of every frame of one video, or the reason it cannot be read or is too long for ``budget`` bytes
+    (default :func:`signlstm.limits.memory_budget`; see :func:`frame_limit`) (``threads``: see
     :func:`signlstm.landmarks.video_keypoints`)."""
+    from itertools import islice
+
     from .landmarks import video_keypoints
+    from .limits import memory_budget
     from .sources import open_source
 
+    budget = budget or memory_budget()
     try:
         with open_source(path) as src:
-            return Extracted(str(path), video_keypoints(src, threads), fps=src.fps)
+            most = frame_limit(src.fps, budget)
+            declared = getattr(src, "declared_frames", 0)
+            if declared > most:
+                return Extracted(str(path), error="declares " + _too_long(f"{declared:,}", src.fps, most, budget),
+                                 fps=src.fps)
+            keypoints = video_keypoints(islice(src, most + 1), threads)
+            if len(keypoints) > most:
+                return Extracted(str(path), error="holds " + _too_long(f"over {most:,}", src.fps, most, budget),
+                                 fps=src.fps)
+            return Extracted(str(path), keypoints, fps=src.fps)
     except BadInput as e:
         return Extracted(str(path), error=e.problem)
 
@@ -85,16 +119,22 @@ def extract_videos(paths, workers: int = 0, progress: bool = True, ray: str | No
     """
     from tqdm.auto import tqdm
 
+    from functools import partial
+
+    from .limits import memory_budget
+
     paths = [str(p) for p in paths]
     workers = min(workers or os.cpu_count() or 1, max(len(paths), 1))
+    # each video is held by its worker and again when handed back: the budget is shared by twice the workers
+    budget = memory_budget() // (2 * workers if workers > 1 or ray else 1)
     bar = tqdm(total=len(paths), unit="video", desc="extract", disable=not progress)
     try:
         if workers <= 1 and not ray:
             # Fewer videos than cores (one video): the idle cores run the graph's steps in threads instead.
             threads = len(paths) < (os.cpu_count() or 1)
-            results = (extract_video(p, threads) for p in paths)
+            results = (extract_video(p, threads, budget) for p in paths)
         else:
-            results = parallel.map_tasks(extract_video, paths, workers=workers, ray=ray)
+            results = parallel.map_tasks(partial(extract_video, budget=budget), paths, workers=workers, ray=ray)
         for result in results:
             yield result
             bar.update(1)

@@ -77,3 +77,37 @@ def test_ray_cluster_gives_byte_identical_keypoints(shared):
     assert [r.path for r in remote] == videos and all(r.error is None for r in remote)
     for a, b in zip(local, remote):
         assert a.keypoints.shape == b.keypoints.shape and a.keypoints.tobytes() == b.keypoints.tobytes()
+
+
+def test_a_video_too_long_for_the_memory_is_skipped_by_its_header_or_by_what_it_holds(shared, tmp_path, monkeypatch,
+                                                                                      capsys):
+    """SIGNLSTM_MEMORY_LIMIT bounds one video: THANK YOU (32 frames at 24.70) fits in 760 kB, SOUP (41 at 29.97)
+    declares more than the 38 that fit and is skipped before it is tracked; a folder of images, whose length nothing
+    declares, is stopped at the limit."""
+    import cv2
+
+    from signlstm.extraction import extract_video, frame_limit
+
+    thanks, soup = shared("media", "asl_thankyou_rohan937.mp4"), shared("media", "asl_soup_slp.mp4")
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "760000")
+    out = tmp_path / "k.npy"
+    assert main(["extract", "--videos", str(thanks), str(soup), "--keypoints", str(out), "--workers", "1",
+                 "--quiet"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"skipped {soup}: declares 41 frames at 29.97 a second, more than the 38 whose keypoints fit in "
+                   "the 760.0 kB one video may fill here (SIGNLSTM_MEMORY_LIMIT): cut it into shorter videos"]
+    with open_source(thanks) as src:
+        assert np.array_equal(np.load(out), at_rate(video_keypoints(src), src.fps))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]  # the frames' temp file is gone
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    with open_source(soup) as src:
+        for i, image in zip(range(12), src):
+            cv2.imwrite(str(frames / f"{i:02d}.png"), image)
+    most = frame_limit(30.0, 10 * 19944 + 100)
+    assert most == 10
+    assert "holds over 10 frames at 30 a second" in extract_video(frames, budget=10 * 19944 + 100).error
+    for p in sorted(frames.iterdir())[10:]:
+        p.unlink()
+    assert extract_video(frames, budget=10 * 19944 + 100).keypoints.shape == (10, 1662)

@@ -2,7 +2,7 @@
 ((T, 1662) frames), or arrays already in memory. The header is read first, so a file declaring another layout, a
 non-float type, more than the memory budget (:func:`signlstm.limits.memory_budget`) or more bytes than it holds is
 refused without reading its data; every defect is :class:`~signlstm.errors.BadInput` naming the file (and the
-sequence and frame inside it)."""
+sequence and frame inside it). :class:`StreamWriter` writes a saved stream a part at a time, in bounded memory."""
 from __future__ import annotations
 
 import os
@@ -164,3 +164,60 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> n
             where = f"frame {np.argwhere(~finite.all(axis=1))[0][0]} "
         raise BadInput(path, f"{where}holds NaN or infinite values")
     return arr
+
+
+class StreamWriter:
+    """A (T, 1662) float32 stream written to ``out`` a part at a time, in the memory of one part: the frames go to a
+    temp file beside ``out``; :meth:`commit` writes the ``.npy`` (its header, then the frames copied in chunks)
+    atomically and removes the temp file. Left without ``commit`` (an error, Ctrl-C), nothing is left behind."""
+
+    def __init__(self, out: str | Path):
+        import tempfile
+
+        self.out, self.frames = Path(out), 0
+        if self.out.is_dir():
+            raise BadInput(self.out, "is a folder; give a file name")
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._raw = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".frames", dir=self.out.parent)
+        except OSError as e:
+            raise BadInput(self.out, f"cannot be written ({e.strerror or e})") from None
+        self._file = os.fdopen(fd, "wb")
+
+    def write(self, frames: np.ndarray) -> None:
+        """Append ``frames`` ((n, 1662), stored as float32)."""
+        frames = np.ascontiguousarray(frames, np.float32).reshape(-1, layout.FRAME_SIZE)
+        self._file.write(frames.tobytes())
+        self.frames += len(frames)
+
+    def commit(self) -> None:
+        """Write ``out`` (temp + rename) from the frames written, then drop the temp file."""
+        import shutil
+
+        from .files import write_atomic
+
+        self._file.close()
+
+        def save(tmp):
+            with open(tmp, "wb") as f, open(self._raw, "rb") as raw:
+                np.lib.format.write_array_header_1_0(
+                    f, {"descr": np.dtype(np.float32).str, "fortran_order": False,
+                        "shape": (self.frames, layout.FRAME_SIZE)})
+                shutil.copyfileobj(raw, f, 16 << 20)
+
+        try:
+            write_atomic(self.out, save)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop the temp file (``out`` is written only by :meth:`commit`)."""
+        self._file.close()
+        if os.path.exists(self._raw):
+            os.remove(self._raw)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -79,3 +79,20 @@ def test_several_frames_where_one_was_expected_are_counted_not_called_another_la
         read_frame(tmp_path / "5.npy")
     assert e.value.problem == ("frame has shape (2, 3, 1662), expected (1662,): an array of 6 frames of 1662 values "
                                "where one frame was expected")
+
+
+def test_a_stream_written_in_parts_is_one_file_and_nothing_when_interrupted(shared, tmp_path):
+    """StreamWriter: parts of a real stream make the same .npy as the whole; stopped before commit, no file and no
+    temp file remain."""
+    from signlstm.keypoint_files import StreamWriter
+
+    X = np.load(shared("data", "signers", "s02.npz"))["X"][:3].astype(np.float32)  # 3 sequences of 30 frames
+    with StreamWriter(tmp_path / "s.npy") as w:
+        for seq in X:
+            w.write(seq)
+        w.commit()
+    assert np.array_equal(np.load(tmp_path / "s.npy"), X.reshape(-1, 1662))
+    with pytest.raises(KeyboardInterrupt), StreamWriter(tmp_path / "t.npy") as w:
+        w.write(X[0])
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.npy"]

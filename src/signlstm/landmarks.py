@@ -183,14 +183,15 @@ def image_keypoints(frame: np.ndarray) -> np.ndarray:
 
 
 def video_keypoints(frames, threads: bool = False) -> np.ndarray:
-    """(T, 1662) float64 keypoints of one stream of BGR frames, tracked with a fresh graph; with ``threads`` the
+    """(T, 1662) float32 keypoints of one stream of BGR frames, tracked with a fresh graph; with ``threads`` the
     frames are read and the graph's two steps run in three threads (:class:`signlstm.pipeline.Pipeline`), with the
     same result."""
     from .pipeline import Pipeline
 
     with Holistic() as h:
-        rows = [k for _, _, k in Pipeline(frames, h)] if threads else [h(f) for f in frames]
-    return np.stack(rows) if rows else np.zeros((0, layout.FRAME_SIZE))
+        found = (k for _, _, k in Pipeline(frames, h)) if threads else map(h, frames)
+        rows = [np.asarray(k, np.float32) for k in found]
+    return np.stack(rows) if rows else np.zeros((0, layout.FRAME_SIZE), np.float32)
 
 
 def open_input(spec, face: bool = True):

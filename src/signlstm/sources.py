@@ -26,6 +26,7 @@ class Source:
     fps: float = 30.0
     live: bool = False
     keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
+    declared_frames: int = 0  # frames a video's header says it holds (0: not known)
 
     def read(self) -> np.ndarray | None:
         """The next frame, or None at the end."""
@@ -62,6 +63,8 @@ class CaptureSource(Source):
             raise (SignlstmError(f"camera {name}: {what}") if live else BadInput(name, what))
         fps = self.cap.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
+        count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._first = frame
 
     def read(self):

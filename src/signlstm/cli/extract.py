@@ -1,4 +1,5 @@
 """signlstm extract: keypoints from recorded videos, as MP_Data sequences or one keypoint file."""
+import contextlib
 import sys
 
 from .. import layout
@@ -25,13 +26,11 @@ def register(sub):
 
 
 def run(args):
-    import numpy as np
-
     from ..datasets import SequenceWriter
-    from ..sign_names import name_problem, shown_name
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, to_sequences
-    from ..files import write_atomic
+    from ..keypoint_files import StreamWriter
+    from ..sign_names import name_problem, shown_name
 
     if bool(args.data) == bool(args.keypoints):
         raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
@@ -43,40 +42,33 @@ def run(args):
         raise SignlstmError(f"--length and --stride must be at least 1, got {args.length} and {args.stride}")
     videos, skipped = find_videos(args.videos)
     writer = SequenceWriter(args.data) if args.data else None
-    frames, written, used = [], 0, 0
-    for item in extract_videos(videos, args.workers, progress=not args.quiet, ray=args.ray):
-        raw = None if item.error else len(item.keypoints)
-        if item.error is None and (args.mode == "window" or writer is None):  # the models' rate, as live reads it
-            item.keypoints = item.at_models_rate()
-        if item.error is None and writer is not None:
-            seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
-            if not len(seqs):
-                item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), fewer than "
-                              f"{args.length}: no window (try --mode resample)")
-            for s in seqs:
-                writer.write(args.label, s)
-            written += len(seqs)
-        elif item.error is None:
-            frames.append(item.keypoints)
-        if item.error is None:
-            used += 1
-        else:
-            skipped.append(item)
-    for item in skipped:
-        print(f"skipped {item.path}: {item.error}", file=sys.stderr)
-    if not used:
-        raise SignlstmError("no video found in " + " ".join(args.videos) if not videos
-                            else f"none of the {len(videos)} video(s) could be used")
-    if writer is not None:
-        print(f"wrote {written} sequence(s) of '{args.label}' to {args.data} from {used} video(s)"
-              + (f", skipped {len(skipped)}" if skipped else ""))
-    else:
-        arr = np.concatenate(frames).astype(np.float32)
-
-        def save(tmp):
-            with open(tmp, "wb") as f:
-                np.save(f, arr)
-
-        write_atomic(args.keypoints, save)
-        print(f"wrote {args.keypoints}: {arr.shape[0]} frames x {arr.shape[1]} values from {used} video(s)"
-              + (f", skipped {len(skipped)}" if skipped else ""))
+    with (StreamWriter(args.keypoints) if writer is None else contextlib.nullcontext()) as stream:
+        written, used = 0, 0
+        for item in extract_videos(videos, args.workers, progress=not args.quiet, ray=args.ray):
+            raw = None if item.error else len(item.keypoints)
+            if item.error is None and (args.mode == "window" or writer is None):  # the models' rate, as live reads it
+                item.keypoints = item.at_models_rate()
+            if item.error is None and writer is not None:
+                seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
+                if not len(seqs):
+                    item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
+                                  f"fewer than {args.length}: no window (try --mode resample)")
+                for s in seqs:
+                    writer.write(args.label, s)
+                written += len(seqs)
+            elif item.error is None:
+                stream.write(item.keypoints)
+            if item.error is None:
+                used += 1
+            else:
+                skipped.append(item)
+        for item in skipped:
+            print(f"skipped {item.path}: {item.error}", file=sys.stderr)
+        if not used:
+            raise SignlstmError("no video found in " + " ".join(args.videos) if not videos
+                                else f"none of the {len(videos)} video(s) could be used")
+        if stream is not None:
+            stream.commit()
+    out = (f"{written} sequence(s) of '{args.label}' to {args.data}" if writer is not None
+           else f"{args.keypoints}: {stream.frames} frames x {layout.FRAME_SIZE} values")
+    print(f"wrote {out} from {used} video(s)" + (f", skipped {len(skipped)}" if skipped else ""))

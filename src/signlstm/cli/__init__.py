@@ -12,7 +12,7 @@ import sys
 from ..errors import SignlstmError
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
-            "extract", "collect", "live", "bench", "serve", "judge", "trunk"]
+            "extract", "collect", "live", "bench", "serve", "judge", "trunk", "convert"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,216 @@
+"""signlstm convert on real data: s04 (recorded at 16:9) becomes a 4:3 image's keypoints, in the input's own form;
+a 4:3 person's data is left alone; defective input and taken outputs are one line, and nothing is left behind."""
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from signlstm import convert as convert_mod
+from signlstm import datasets, layout
+from signlstm.camera_shape import likely_shape
+from signlstm.cli import main
+
+
+def _tree(root, X, y, actions=datasets.SIGNER_LABELS, per_action=2):
+    """An MP_Data tree of ``per_action`` sequences of each action of ``X`` (frames float64, as the tutorial's)."""
+    writer = datasets.SequenceWriter(root)
+    for label, action in enumerate(actions):
+        for i in np.flatnonzero(y == label)[:per_action]:
+            writer.write(action, X[i])
+    return root
+
+
+def _files(root):
+    return sorted(p.relative_to(root) for p in root.rglob("*"))
+
+
+def _leftovers(folder, keep):
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+def test_npz_auto_is_converted_as_16_9_in_its_own_form(shared, tmp_path, capsys):
+    src = shared("data", "signers", "s04.npz")
+    out = tmp_path / "s04_43.npz"
+    assert main(["convert", "--data", str(src), "--camera", "auto", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert said.err == "" and said.out.splitlines() == [
+        f"converted 90 sequence(s) of 3 action(s) from {src} (16:9 as its face mesh says, estimate 1.77: x and z "
+        f"scaled by 1.333) to {out}"]
+    before, after = np.load(src), np.load(out)
+    assert likely_shape(before["X"]).name == "16:9" and likely_shape(after["X"]).name == "4:3"
+    assert after.files == before.files and after["X"].dtype == before["X"].dtype == np.float16
+    assert np.array_equal(after["X"], layout.to_reference_aspect(before["X"], 16, 9).astype(np.float16))
+    assert not np.array_equal(after["X"], before["X"])
+    for k in before.files:
+        if k != "X":
+            assert after[k].dtype == before[k].dtype and np.array_equal(after[k], before[k]), k
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:  # same members, order and compression
+        assert [(i.filename, i.compress_type) for i in a.infolist()] == [(i.filename, i.compress_type)
+                                                                        for i in b.infolist()]
+    data = datasets.load([out])
+    assert len(data) == 90 and data.actions == list(datasets.SIGNER_LABELS)
+    assert np.array_equal(data.frames, after["X"].astype(np.float32))
+    assert _leftovers(tmp_path, {out.name}) == []
+
+
+def test_npz_is_converted_in_chunks_as_a_whole(shared, tmp_path, monkeypatch):
+    """Chunks of 7 sequences (90 is not a multiple) give the same file as one chunk."""
+    src = shared("data", "signers", "s04.npz")
+    convert_mod.convert(src, convert_mod.parse_camera("16:9"), tmp_path / "whole.npz")
+    monkeypatch.setattr(datasets, "CHUNK", 7)
+    convert_mod.convert(src, convert_mod.parse_camera("16:9"), tmp_path / "chunked.npz")
+    a, b = np.load(tmp_path / "whole.npz"), np.load(tmp_path / "chunked.npz")
+    assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def test_tree_is_converted_frame_by_frame_with_the_same_names(shared, tmp_path, capsys):
+    z = np.load(shared("data", "signers", "s04.npz"))
+    root = _tree(tmp_path / "MP_Data", z["X"], z["y"])
+    out = tmp_path / "sub" / "MP_Data43"
+    assert main(["convert", "--data", str(root), "--camera", "1280x720", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert said.err == "" and said.out.splitlines() == [
+        f"converted 6 sequence(s) of 3 action(s) from {root} (1280x720: x and z scaled by 1.333) to {out}"]
+    assert _files(out) == _files(root) and len(list(out.rglob("*.npy"))) == 6 * 30
+    for f in root.rglob("*.npy"):
+        a, b = np.load(f), np.load(out / f.relative_to(root))
+        assert b.dtype == a.dtype == np.float64 and b.shape == a.shape == (layout.FRAME_SIZE,)
+        assert np.array_equal(b, layout.to_reference_aspect(a, 1280, 720)), f
+    assert likely_shape(datasets.load_mp_data(out).X).name == "4:3"
+    assert _leftovers(out.parent, {out.name}) == []
+
+
+def test_tree_of_a_4_3_person_with_auto_writes_nothing(shared, tmp_path, capsys):
+    src = shared("data", "MP_Data_renotte")
+    out = tmp_path / "converted"
+    assert main(["convert", "--data", str(src), "--camera", "auto", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert said.err == "" and len(said.out.splitlines()) == 1
+    assert said.out.startswith(f"nothing to convert: {src} holds a 4:3 image's keypoints (4:3 as its face mesh says")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_camera_the_face_mesh_contradicts_is_named(shared, tmp_path, capsys):
+    """s02 looks 4:3: converting it as 16:9 works as asked, with one warning line (data converted twice?)."""
+    out = tmp_path / "s02.npz"
+    assert main(["convert", "--data", str(shared("data", "signers", "s02.npz")), "--camera", "16:9", "--out",
+                 str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("warning: ") and "looks 4:3" in err[0] and out.is_file()
+
+
+def test_auto_without_a_face_is_refused_asking_for_camera(shared, tmp_path, capsys):
+    z = np.load(shared("data", "signers", "s04.npz"))
+    X = z["X"][:6].copy()
+    X[..., layout.FACE.slice] = 0
+    root = _tree(tmp_path / "MP_Data", X, z["y"][:6], actions=["hello"], per_action=6)
+    assert main(["convert", "--data", str(root), "--camera", "auto", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and str(root) in err[0] and "give --camera" in err[0]
+    assert _leftovers(tmp_path, {"MP_Data"}) == []
+
+
+@pytest.mark.parametrize("name", ["shape258_float64_noface.npy", "git_lfs_pointer.npy", "shape1704_float64.npy"])
+def test_a_bad_frame_late_in_the_tree_is_one_line_and_nothing_is_left(shared, tmp_path, name):
+    """The defective frame is in the last sequence read: the others were converted into the temp folder already."""
+    import subprocess
+    import sys
+
+    z = np.load(shared("data", "signers", "s04.npz"))
+    root = _tree(tmp_path / "MP_Data", z["X"], z["y"])
+    shutil.copy(shared("data", "bad_inputs", name), root / "thanks" / "1" / "7.npy")
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, "-m", "signlstm", "convert", "--data", str(root), "--camera", "16:9",
+                        "--out", str(out)], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stdout == ""
+    assert len(p.stderr.splitlines()) == 1 and "thanks/1/7.npy" in p.stderr and "Traceback" not in p.stderr
+    assert _leftovers(tmp_path, {"MP_Data"}) == []
+
+
+@pytest.mark.parametrize("data", [("bad_inputs", "truncated_sequence"), ("bad_inputs", "shape99.npy"),
+                                  ("bad_inputs", "no_such_folder"), ("signers",)])
+def test_bad_data_is_one_line_exit_2(shared, tmp_path, capsys, data):
+    path = shared("data", *data) if data[-1] != "no_such_folder" else shared("data", "bad_inputs") / data[-1]
+    assert main(["convert", "--data", str(path), "--camera", "16:9", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"signlstm convert: error: {path}"), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_npz_is_one_line_and_leaves_nothing(shared, tmp_path, capsys):
+    """s04.npz cut short: refused from its zip directory before anything is written; X's data damaged (its CRC no
+    longer matches): refused while it is read, and the temp file goes."""
+    raw = shared("data", "signers", "s04.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(raw[:len(raw) // 2])
+    damaged = bytearray(raw)
+    damaged[len(raw) // 2] ^= 0xFF  # inside X's compressed data
+    (tmp_path / "damaged.npz").write_bytes(bytes(damaged))
+    for name in ("cut.npz", "damaged.npz"):
+        assert main(["convert", "--data", str(tmp_path / name), "--camera", "16:9", "--out",
+                     str(tmp_path / "out.npz")]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and str(tmp_path / name) in err[0], err
+        assert _leftovers(tmp_path, {"cut.npz", "damaged.npz"}) == []
+
+
+def test_outputs_that_exist_or_are_the_data_are_refused(shared, tmp_path, capsys):
+    z = np.load(shared("data", "signers", "s04.npz"))
+    root = _tree(tmp_path / "MP_Data", z["X"], z["y"], per_action=1)
+    before = _files(root)
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine")
+    (tmp_path / "old.npz").write_bytes(b"mine")
+    npz = shared("data", "signers", "s04.npz")
+    for data, out, problem in ((root, taken, "exists and is not empty"), (root, root, "is the data"),
+                               (root, root / "hello" / "x", "is inside the data"),
+                               (root, tmp_path / "old.npz", "exists and is not a folder"),
+                               (npz, tmp_path / "old.npz", "exists"), (npz, npz, "is the data"),
+                               (npz, tmp_path / "copy", "ending in .npz"), (npz, taken, "ending in .npz")):
+        assert main(["convert", "--data", str(data), "--camera", "16:9", "--out", str(out)]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith(f"signlstm convert: error: {out}: ") and problem in err[0], err
+    assert _files(root) == before and (taken / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "old.npz").read_bytes() == b"mine" and _leftovers(tmp_path, {"MP_Data", "taken", "old.npz"}) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["convert", "--data", str(root), "--camera", "16:9", "--out", str(empty)]) == 0
+    assert _files(empty) == _files(root)
+
+
+def test_ctrl_c_leaves_no_output_and_no_temp(shared, tmp_path, monkeypatch):
+    """Interrupted in the fourth sequence of a tree (30 frames each) and in the third chunk of a packed file."""
+    z = np.load(shared("data", "signers", "s04.npz"))
+    root = _tree(tmp_path / "MP_Data", z["X"], z["y"])
+    real, calls = convert_mod._scaled, []
+
+    def interrupted(frames, camera):
+        calls.append(len(frames))
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        return real(frames, camera)
+
+    monkeypatch.setattr(convert_mod, "_scaled", interrupted)
+    monkeypatch.setattr(datasets, "CHUNK", 7)
+    for data, out, stop_at in ((root, tmp_path / "out", 100), (shared("data", "signers", "s04.npz"),
+                                                               tmp_path / "out.npz", 3)):
+        calls.clear()
+        with pytest.raises(KeyboardInterrupt):
+            convert_mod.convert(data, convert_mod.parse_camera("16:9"), out)
+        assert len(calls) == stop_at and _leftovers(tmp_path, {"MP_Data"}) == []
+
+
+@pytest.mark.parametrize("text, want", [("16:9", (16, 9)), ("1280x720", (1280, 720)), (" 9:16 ", (9, 16)),
+                                        ("1080X1920", (1080, 1920)), ("auto", None)])
+def test_camera_shapes_and_sizes(text, want):
+    camera = convert_mod.parse_camera(text)
+    assert (camera if camera is None else (camera.width, camera.height)) == want
+
+
+@pytest.mark.parametrize("text", ["wide", "16:0", "0x720", "1280x", "16/9", "-16:9"])
+def test_a_camera_that_is_no_shape_is_refused(text):
+    from signlstm.errors import SignlstmError
+
+    with pytest.raises(SignlstmError, match="--camera"):
+        convert_mod.parse_camera(text)

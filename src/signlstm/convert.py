@@ -26,7 +26,6 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -98,7 +97,8 @@ class Converted:
         if self.auto or self.found is None or self.found.name == self.camera.shape:
             return None
         return (f"warning: {self.source}: its face mesh looks {self.found.name} (estimate {self.found.estimate:.2f}), "
-                f"not {self.camera.name}{'' if self.camera.name == self.camera.shape else f' ({self.camera.shape})'}: check --camera (data converted already would be scaled twice)")
+                f"not {self.camera.name}{'' if self.camera.name == self.camera.shape else f' ({self.camera.shape})'}: "
+                "check --camera (data converted already would be scaled twice)")
 
 
 def convert(data: str | Path, camera: Camera | None, out: str | Path, length: int | None = None) -> Converted:
@@ -198,24 +198,6 @@ def _convert_tree(src: datasets.Source, out: Path, camera: Camera) -> tuple[list
     return ratios, labels
 
 
-def _raw_chunks(path: Path, header, size: int) -> Iterator[np.ndarray]:
-    """``X`` of the packed file ``path`` (its ``header``) in chunks of ``size`` sequences, in its own dtype."""
-    N, T, F = header.shape
-    seq_bytes = T * F * header.dtype.itemsize
-    try:
-        with zipfile.ZipFile(path) as z, z.open("X.npy") as f:
-            f.read(header.offset)
-            for start in range(0, N, size):
-                n = min(size, N - start)
-                data = f.read(n * seq_bytes)
-                if len(data) < n * seq_bytes:
-                    raise BadInput(path, f"X is truncated: its data ends inside sequence {start + len(data) // seq_bytes}"
-                                         f" of the {N} it declares")
-                yield np.frombuffer(data, header.dtype).reshape(n, T, F)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-        raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
-
-
 def _convert_npz(src: datasets.Source, out: Path, camera: Camera) -> tuple[list, list]:
     """Convert the packed file ``src`` into ``out``: its members in order, ``X`` chunk by chunk (each chunk checked by
     the dataset reader, the same bytes read again in the file's dtype), the others copied; written atomically."""
@@ -239,7 +221,8 @@ def _convert_npz(src: datasets.Source, out: Path, camera: Camera) -> tuple[list,
                         continue
                     np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(header.dtype),
                                                              "fortran_order": False, "shape": header.shape})
-                    for checked, raw in zip(src.chunks(datasets.CHUNK), _raw_chunks(path, header, datasets.CHUNK)):
+                    raws = datasets.packed_x(path, header, datasets.CHUNK)
+                    for checked, (_, raw) in zip(src.chunks(datasets.CHUNK), raws):
                         f.write(np.ascontiguousarray(_scaled(raw, camera)).tobytes())
                         ratios.append(camera_shape.face_ratios(checked.frames))
                         labels.extend(checked.labels.tolist())

@@ -337,6 +337,25 @@ def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
     return np.frombuffer(data, member.header.dtype).reshape(member.header.shape)
 
 
+def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``X`` of the packed file ``path`` (its ``header``, from :func:`limits.npz_members`) as (first sequence, chunk
+    of up to ``size`` sequences), in the file's own dtype, unchecked; a cut or damaged entry is :class:`BadInput`."""
+    N, T, F = header.shape
+    seq_bytes = T * F * header.dtype.itemsize
+    try:
+        with zipfile.ZipFile(path) as z, z.open("X.npy") as f:
+            f.read(header.offset)
+            for start in range(0, N, size):
+                n = min(size, N - start)
+                data = f.read(n * seq_bytes)
+                if len(data) < n * seq_bytes:
+                    raise BadInput(path, f"X is truncated: its data ends inside sequence {start + len(data) // seq_bytes}"
+                                         f" of the {N} it declares")
+                yield start, np.frombuffer(data, header.dtype).reshape(n, T, F)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+
+
 def open_npz(path: str | Path, length: int | None = None) -> Source:
     """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. The
     headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry."""
@@ -383,24 +402,12 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
     names = np.array(actions)
     present = set(np.unique(y).tolist())
     order = [a for i, a in enumerate(actions) if i in present]
-    seq_bytes = T * layout.FRAME_SIZE * hx.dtype.itemsize
-
     def chunks(size: int) -> Iterator[Dataset]:
-        try:
-            with zipfile.ZipFile(path) as z, z.open("X.npy") as f:
-                f.read(hx.offset)
-                for start in range(0, N, size):
-                    n = min(size, N - start)
-                    data = f.read(n * seq_bytes)
-                    if len(data) < n * seq_bytes:
-                        raise BadInput(path, f"X is truncated: its data ends inside sequence {start + len(data) // seq_bytes}"
-                                             f" of the {N} it declares")
-                    raw = np.frombuffer(data, hx.dtype).reshape(n, T, layout.FRAME_SIZE)
-                    X = check_frames(path, raw, seq_ids=seq[start:start + n])
-                    yield Dataset(X, names[y[start:start + n]], np.full(n, path.stem),
-                                  [f"{path}#{int(s)}" for s in seq[start:start + n]], list(order))
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-            raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+        for start, raw in packed_x(path, hx, size):
+            n = len(raw)
+            X = check_frames(path, raw, seq_ids=seq[start:start + n])
+            yield Dataset(X, names[y[start:start + n]], np.full(n, path.stem),
+                          [f"{path}#{int(s)}" for s in seq[start:start + n]], list(order))
 
     return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
         names))) if n})

@@ -12,8 +12,8 @@ The copy keeps the input's form exactly: a tree gives a tree of the same action,
 frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the same members in the
 same order and compression, ``X`` converted in its own dtype and every other member copied byte for byte. Every file
 is read and checked by :mod:`signlstm.datasets`' readers (a defect is :class:`~signlstm.errors.BadInput` naming it),
-a tree sequence by sequence and a packed ``X`` in chunks of :data:`signlstm.datasets.CHUNK` sequences, so memory
-holds one chunk whatever the data's size. The copy is built in a temporary folder or file beside the output and
+a tree sequence by sequence and a packed ``X`` in chunks of at most :data:`signlstm.datasets.CHUNK` sequences that
+fit the memory a command may fill (:func:`chunk_size`), so memory holds one chunk whatever the data's size. The copy is built in a temporary folder or file beside the output and
 renamed into place at the end: an error or Ctrl-C leaves neither. An output that exists and is not empty, or that is
 the data itself or inside it, is refused before anything is read.
 """
@@ -31,7 +31,7 @@ import numpy as np
 
 from . import camera_shape, datasets, layout
 from .errors import BadInput, SignlstmError
-from .files import write_atomic
+from .files import made_parents, not_written, remove_made, usual_permissions, write_atomic
 
 CAMERA_CHOICES = "16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT (e.g. 1280x720) or auto"
 
@@ -112,7 +112,7 @@ def convert(data: str | Path, camera: Camera | None, out: str | Path, length: in
     found = None
     if camera is None:
         found = camera_shape.shape_from_ratios(np.concatenate(
-            [camera_shape.face_ratios(c.frames) for c in src.chunks(datasets.CHUNK)] or [np.zeros(0)]))
+            [camera_shape.face_ratios(c.frames) for c in src.chunks(chunk_size(src))] or [np.zeros(0)]))
         if found is None:
             raise BadInput(src.path, f"cannot tell the camera's shape: fewer than {camera_shape.MIN_FACE_FRAMES} "
                                      f"frames have a face; give --camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
@@ -146,6 +146,12 @@ def _check_out(src: datasets.Source, out: Path) -> None:
     if o == s or s in o.parents:
         raise BadInput(out, f"{'is' if o == s else 'is inside'} the data being converted ({src.path}): the copy goes "
                             "elsewhere; choose a new output")
+    if out.is_symlink():
+        raise BadInput(out, "is a symbolic link: the copy is renamed into place, which would replace the link; "
+                            "give the folder or file it points to, or a new name")
+    here = Path.cwd().resolve()
+    if o == here or o in here.parents:
+        raise BadInput(out, "is the current folder or holds it: the copy is renamed into place; give a new name")
     if src.path.is_dir():
         if out.is_dir():
             if any(out.iterdir()):
@@ -161,6 +167,21 @@ def _check_out(src: datasets.Source, out: Path) -> None:
         raise BadInput(out, "exists: nothing is overwritten; choose a new file name")
 
 
+def chunk_size(src: datasets.Source, itemsize: int = 4) -> int:
+    """Sequences of ``src`` converted at once: at most :data:`datasets.CHUNK`, and as many as fit the memory a command
+    may fill (:func:`signlstm.limits.memory_budget`) with the copies a chunk is held in (read twice, checked,
+    scaled, written: about 8 + 4 x ``itemsize`` bytes a value). A sequence too long to fit alone is
+    :class:`BadInput`."""
+    from .limits import fmt_bytes, memory_budget
+
+    per_sequence = src.seq_len * layout.FRAME_SIZE * (8 + 4 * itemsize)
+    budget = memory_budget()
+    if per_sequence > budget:
+        raise BadInput(src.path, f"one sequence of {src.seq_len:,} frames takes {fmt_bytes(per_sequence)} to convert, "
+                                 f"more than the {fmt_bytes(budget)} this command may fill (SIGNLSTM_MEMORY_LIMIT)")
+    return max(1, min(datasets.CHUNK, budget // per_sequence))
+
+
 def _scaled(frames: np.ndarray, camera: Camera) -> np.ndarray:
     """``frames`` as a 4:3 image's keypoints, in their own dtype."""
     return layout.to_reference_aspect(frames, camera.width, camera.height).astype(frames.dtype, copy=False)
@@ -169,16 +190,16 @@ def _scaled(frames: np.ndarray, camera: Camera) -> np.ndarray:
 def _convert_tree(src: datasets.Source, out: Path, camera: Camera) -> tuple[list, list]:
     """Convert the tree ``src`` into ``out`` sequence by sequence (each checked by the dataset reader, then its frame
     files read as they are): a temporary folder beside ``out``, renamed to it at the end."""
+    made = []
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        made = made_parents(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     except OSError as e:
-        raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
+        remove_made(made)
+        raise not_written(out, e) from None
     ratios, labels = [], []
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the usual permissions
+        usual_permissions(tmp, folder=True)
         for chunk in src.chunks(1):
             seq = Path(chunk.sources[0])
             target = tmp / seq.parent.name / seq.name
@@ -192,8 +213,11 @@ def _convert_tree(src: datasets.Source, out: Path, camera: Camera) -> tuple[list
             os.replace(tmp, out)  # onto an empty folder too
         except OSError as e:
             raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        remove_made(made)
+        if isinstance(e, OSError) and e.filename is None:  # a full disk
+            raise not_written(out, e) from None
         raise
     return ratios, labels
 
@@ -221,9 +245,9 @@ def _convert_npz(src: datasets.Source, out: Path, camera: Camera) -> tuple[list,
                         continue
                     np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(header.dtype),
                                                              "fortran_order": False, "shape": header.shape})
-                    raws = datasets.packed_x(path, header, datasets.CHUNK)
-                    for checked, (_, raw) in zip(src.chunks(datasets.CHUNK), raws):
-                        f.write(np.ascontiguousarray(_scaled(raw, camera)).tobytes())
+                    size = chunk_size(src, header.dtype.itemsize)
+                    for checked, (_, raw) in zip(src.chunks(size), datasets.packed_x(path, header, size)):
+                        f.write(memoryview(np.ascontiguousarray(_scaled(raw, camera))).cast("B"))
                         ratios.append(camera_shape.face_ratios(checked.frames))
                         labels.extend(checked.labels.tolist())
 

@@ -214,3 +214,36 @@ def test_a_camera_that_is_no_shape_is_refused(text):
 
     with pytest.raises(SignlstmError, match="--camera"):
         convert_mod.parse_camera(text)
+
+
+def test_chunks_fit_the_memory_limit_and_a_sequence_too_long_for_it_is_refused(shared, tmp_path, monkeypatch, capsys):
+    """s04 (float16, 30 frames): a sequence takes 30 x 1662 x (8 + 4 x 2) bytes to convert, so a limit of 7 of them
+    and a bit converts 7 at a time, to the same file; a limit under one sequence is one line naming the file."""
+    npz = shared("data", "signers", "s04.npz")
+    convert_mod.convert(npz, convert_mod.parse_camera("16:9"), tmp_path / "whole.npz")
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", str(7 * 797_760 + 1000))
+    assert convert_mod.chunk_size(datasets.open_npz(npz), 2) == 7
+    convert_mod.convert(npz, convert_mod.parse_camera("16:9"), tmp_path / "chunked.npz")
+    a, b = np.load(tmp_path / "whole.npz"), np.load(tmp_path / "chunked.npz")
+    assert all(np.array_equal(a[k], b[k]) for k in a.files)
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "700000")
+    assert main(["convert", "--data", str(npz), "--camera", "16:9", "--out", str(tmp_path / "new" / "s04.npz")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"signlstm convert: error: {npz}: one sequence of 30 frames takes 797.8 kB to convert, more than "
+                   "the 700.0 kB this command may fill (SIGNLSTM_MEMORY_LIMIT)"]
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_link_as_output_and_folders_made_for_a_failed_copy(shared, tmp_path, capsys):
+    """A symbolic link as --out is refused before anything is read; a copy that fails (a bad frame in the last
+    sequence) leaves none of the folders made for it."""
+    z = np.load(shared("data", "signers", "s04.npz"))
+    root = _tree(tmp_path / "MP_Data", z["X"], z["y"], per_action=1)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    assert main(["convert", "--data", str(root), "--camera", "16:9", "--out", str(tmp_path / "link")]) == 2
+    assert "is a symbolic link" in capsys.readouterr().err and not any((tmp_path / "empty").iterdir())
+    last = sorted(p for p in root.rglob("*") if p.is_dir() and p.parent != root)[-1]
+    (last / "7.npy").write_bytes(b"not a frame")
+    assert main(["convert", "--data", str(root), "--camera", "16:9", "--out", str(tmp_path / "a" / "b" / "c")]) == 2
+    assert "7.npy" in capsys.readouterr().err and not (tmp_path / "a").exists()

@@ -27,6 +27,7 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
+from .files import usual_permissions
 from .sign_names import NONE, name_problem, rejection_problem, shown_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
@@ -567,6 +568,7 @@ class SequenceWriter:
         try:
             for i, frame in enumerate(frames):
                 np.save(tmp / f"{i}.npy", frame.astype(np.float64))
+            usual_permissions(tmp, folder=True)
             while True:
                 target = folder / str(self.next_number(action))
                 try:

@@ -16,8 +16,8 @@ skipped. How a video becomes sequences (:func:`to_sequences`):
 
 A video is held whole, so its length is bounded (:func:`frame_limit`): its keypoints and their copy at 30 a second
 must fit in the memory a command may fill (:func:`signlstm.limits.memory_budget`), shared by the processes that
-extract at once. A video whose header declares more frames is skipped before any is tracked; one that holds more
-than its header says is skipped when the limit is reached. Either way the reason names the figures.
+extract at once. A video whose header declares more frames (with a little slack: OpenCV often counts one more than a
+video holds) is skipped before any is tracked; one that holds more is skipped when the limit is reached. Either way the reason names the figures.
 """
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
     try:
         with open_source(path) as src:
             most = frame_limit(src.fps, budget)
-            declared = getattr(src, "declared_frames", 0)
-            if declared > most:
+            declared = getattr(src, "declared_frames", 0)  # often one more than a video holds: a little slack
+            if declared > most + max(2, most // 100):
                 return Extracted(str(path), error="declares " + _too_long(f"{declared:,}", src.fps, most, budget),
                                  fps=src.fps)
             keypoints = video_keypoints(islice(src, most + 1), threads)
@@ -125,8 +125,8 @@ def extract_videos(paths, workers: int = 0, progress: bool = True, ray: str | No
 
     paths = [str(p) for p in paths]
     workers = min(workers or os.cpu_count() or 1, max(len(paths), 1))
-    # each video is held by its worker and again when handed back: the budget is shared by twice the workers
-    budget = memory_budget() // (2 * workers if workers > 1 or ray else 1)
+    # in processes, up to twice the workers' videos are held at once (parallel.map_tasks), and one by this loop
+    budget = memory_budget() // (2 * workers + 1 if workers > 1 or ray else 1)
     bar = tqdm(total=len(paths), unit="video", desc="extract", disable=not progress)
     try:
         if workers <= 1 and not ray:
@@ -151,16 +151,23 @@ def window_starts(n_frames: int, seq_len: int, stride: int) -> list[int]:
     return sorted({int(round(s)) for s in np.linspace(0, last, count)})
 
 
+def iter_sequences(keypoints: np.ndarray, seq_len: int = layout.SEQ_LEN, mode: str = "window",
+                   stride: int | None = None):
+    """The sequences of :func:`to_sequences` one at a time, each (seq_len, 1662) (a window is a view of
+    ``keypoints``: nothing is copied)."""
+    if mode == "resample":
+        if len(keypoints):
+            yield keypoints[np.round(np.linspace(0, len(keypoints) - 1, seq_len)).astype(int)]
+        return
+    if mode != "window":
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    for start in window_starts(len(keypoints), seq_len, stride or max(1, seq_len // 2)):
+        yield keypoints[start:start + seq_len]
+
+
 def to_sequences(keypoints: np.ndarray, seq_len: int = layout.SEQ_LEN, mode: str = "window",
                  stride: int | None = None) -> np.ndarray:
     """(n, seq_len, 1662) sequences of one video's (T, 1662) keypoints, at 30 a second for ``window``
     (:meth:`Extracted.at_models_rate`; see the module doc)."""
-    if mode == "resample":
-        if len(keypoints) == 0:
-            return np.zeros((0, seq_len, keypoints.shape[-1]))
-        idx = np.round(np.linspace(0, len(keypoints) - 1, seq_len)).astype(int)
-        return keypoints[idx][None]
-    if mode != "window":
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    starts = window_starts(len(keypoints), seq_len, stride or max(1, seq_len // 2))
-    return np.stack([keypoints[s:s + seq_len] for s in starts]) if starts else np.zeros((0, seq_len, keypoints.shape[-1]))
+    seqs = list(iter_sequences(keypoints, seq_len, mode, stride))
+    return np.stack(seqs) if seqs else np.zeros((0, seq_len, keypoints.shape[-1]))

@@ -111,3 +111,23 @@ def test_a_video_too_long_for_the_memory_is_skipped_by_its_header_or_by_what_it_
     for p in sorted(frames.iterdir())[10:]:
         p.unlink()
     assert extract_video(frames, budget=10 * 19944 + 100).keypoints.shape == (10, 1662)
+
+
+def test_a_full_disk_is_one_line_and_a_failed_write_leaves_no_folder(shared, tmp_path):
+    """Writes the machine cannot finish (a file-size limit of 200 kB, under the SOUP file's 272 kB) are one line
+    naming the output and exit 2, with no file, temp file or folder left; so is a run with no usable video."""
+    import resource
+    import subprocess
+    import sys
+
+    soup = shared("media", "asl_soup_slp.mp4")
+    run = [sys.executable, "-m", "signlstm", "extract", "--videos", str(soup), "--workers", "1", "--quiet",
+           "--keypoints", str(tmp_path / "new" / "k.npy")]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000)))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"signlstm extract: error: {tmp_path / 'new' / 'k.npy'}: cannot be written "
+                                        "(File too large)"]
+    assert list(tmp_path.iterdir()) == []
+    assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "a" / "b.npy")]) == 2
+    assert list(tmp_path.iterdir()) == []

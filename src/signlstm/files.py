@@ -6,31 +6,68 @@ import tempfile
 from pathlib import Path
 
 
+def made_parents(path: str | Path) -> list[Path]:
+    """Create the missing folders above ``path``; return those created, deepest first (for :func:`remove_made`). An
+    ``OSError`` (not writable, a file in the way) is raised as the machine gives it."""
+    made, folder = [], Path(path).parent
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def remove_made(made: list[Path]) -> None:
+    """Remove the folders :func:`made_parents` created, deepest first, as long as they are empty."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def usual_permissions(path: str | Path, folder: bool = False) -> None:
+    """Give a file (0666) or folder (0777) made by ``tempfile`` (0600 / 0700) the permissions of the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, (0o777 if folder else 0o666) & ~umask)
+
+
+def not_written(out: str | Path, error: OSError):
+    """The :class:`~signlstm.errors.BadInput` for ``out`` when writing it failed with ``error`` (a full disk, a file
+    too large, a folder that is not writable)."""
+    from .errors import BadInput
+
+    return BadInput(out, f"cannot be written ({error.strerror or error})")
+
+
 def write_atomic(out: str | Path, write) -> None:
     """Call ``write(tmp_path)`` then rename the temp file onto ``out``. A path the machine refuses (no such folder,
-    not writable, a folder in the way) is :class:`~signlstm.errors.BadInput` naming ``out``; nothing is left."""
+    not writable, a folder in the way) or a write it cannot finish (a full disk) is
+    :class:`~signlstm.errors.BadInput` naming ``out``; nothing is left, not even the folders made for it."""
     from .errors import BadInput
 
     out = Path(out)
     if out.is_dir():
         raise BadInput(out, "is a folder; give a file name")
+    made = []
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        made = made_parents(out)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     except OSError as e:
-        raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
+        remove_made(made)
+        raise not_written(out, e) from None
     os.close(fd)
     try:
         write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+        usual_permissions(tmp)
         os.replace(tmp, out)
     except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
-        if isinstance(e, OSError) and e.filename in (tmp, str(out)):
-            raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
+        remove_made(made)
+        if isinstance(e, OSError) and e.filename in (None, tmp, str(out)):
+            raise not_written(out, e) from None
         raise
 
 

@@ -174,20 +174,28 @@ class StreamWriter:
     def __init__(self, out: str | Path):
         import tempfile
 
-        self.out, self.frames = Path(out), 0
+        from .files import made_parents, not_written, remove_made
+
+        self.out, self.frames, self._made = Path(out), 0, []
         if self.out.is_dir():
             raise BadInput(self.out, "is a folder; give a file name")
         try:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self._made = made_parents(self.out)
             fd, self._raw = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".frames", dir=self.out.parent)
         except OSError as e:
-            raise BadInput(self.out, f"cannot be written ({e.strerror or e})") from None
+            remove_made(self._made)
+            raise not_written(self.out, e) from None
         self._file = os.fdopen(fd, "wb")
 
     def write(self, frames: np.ndarray) -> None:
         """Append ``frames`` ((n, 1662), stored as float32)."""
+        from .files import not_written
+
         frames = np.ascontiguousarray(frames, np.float32).reshape(-1, layout.FRAME_SIZE)
-        self._file.write(frames.tobytes())
+        try:
+            self._file.write(memoryview(frames).cast("B"))
+        except OSError as e:  # a full disk, a file too large
+            raise not_written(self.out, e) from None
         self.frames += len(frames)
 
     def commit(self) -> None:
@@ -207,14 +215,18 @@ class StreamWriter:
 
         try:
             write_atomic(self.out, save)
+            self._made = []  # they hold ``out`` now
         finally:
             self.close()
 
     def close(self) -> None:
-        """Drop the temp file (``out`` is written only by :meth:`commit`)."""
+        """Drop the temp file, and the folders made for ``out`` unless :meth:`commit` wrote it."""
+        from .files import remove_made
+
         self._file.close()
         if os.path.exists(self._raw):
             os.remove(self._raw)
+        remove_made(self._made)
 
     def __enter__(self):
         return self

@@ -36,7 +36,8 @@ def map_tasks(fn, tasks, workers: int = 0, ray: str | None = None, initializer=N
               ordered: bool = True):
     """Yield ``fn(task)`` for every task: in this process (``workers`` == 1 and no Ray), in ``workers`` spawned
     processes (0: one per core), or on Ray (``ray`` = "local" for a local instance, "auto" or an address to join
-    a cluster). ``fn`` and ``initializer`` must be importable module-level functions."""
+    a cluster). ``fn`` and ``initializer`` must be importable module-level functions. In input order (``ordered``)
+    processes hold at most twice ``workers`` tasks in flight, so finished results never pile up behind a slow one."""
     tasks = list(tasks)
     if not tasks:
         return
@@ -52,14 +53,22 @@ def map_tasks(fn, tasks, workers: int = 0, ray: str | None = None, initializer=N
 
 def _process_map(fn, tasks, workers, initializer, initargs, ordered):
     import multiprocessing
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from functools import partial
+    from itertools import islice
 
     call = partial(_call, fn, initializer, initargs)
     # spawn: a fresh interpreter per worker; forking a process that runs MediaPipe or XLA threads is unsafe.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        if ordered:
-            yield from pool.map(call, tasks)
+        if ordered:  # at most twice the workers' tasks in flight: results never pile up behind a slow one
+            todo = iter(tasks)
+            pending = deque(pool.submit(call, t) for t in islice(todo, 2 * workers))
+            while pending:
+                result = pending.popleft().result()
+                for t in islice(todo, 1):
+                    pending.append(pool.submit(call, t))
+                yield result
         else:
             for f in as_completed([pool.submit(call, t) for t in tasks]):
                 yield f.result()

@@ -28,7 +28,7 @@ def register(sub):
 def run(args):
     from ..datasets import SequenceWriter
     from ..errors import SignlstmError
-    from ..extraction import extract_videos, find_videos, to_sequences
+    from ..extraction import extract_videos, find_videos, iter_sequences
     from ..keypoint_files import StreamWriter
     from ..sign_names import name_problem, shown_name
 
@@ -49,13 +49,13 @@ def run(args):
             if item.error is None and (args.mode == "window" or writer is None):  # the models' rate, as live reads it
                 item.keypoints = item.at_models_rate()
             if item.error is None and writer is not None:
-                seqs = to_sequences(item.keypoints, args.length, args.mode, args.stride)
-                if not len(seqs):
+                count = 0
+                for count, seq in enumerate(iter_sequences(item.keypoints, args.length, args.mode, args.stride), 1):
+                    writer.write(args.label, seq)
+                if not count:
                     item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
                                   f"fewer than {args.length}: no window (try --mode resample)")
-                for s in seqs:
-                    writer.write(args.label, s)
-                written += len(seqs)
+                written += count
             elif item.error is None:
                 stream.write(item.keypoints)
             if item.error is None:

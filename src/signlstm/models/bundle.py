@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import __version__, layout
 from ..errors import BadInput, SignlstmError
+from ..files import usual_permissions
 
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
@@ -156,9 +157,7 @@ def fast_forward(model):
 def _atomic_dir(out: Path):
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a bundle folder gets the usual permissions
+    usual_permissions(tmp, folder=True)
     return tmp
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
-from .files import usual_permissions
+from .files import made_parents, not_written, remove_made, usual_permissions
 from .sign_names import NONE, name_problem, rejection_problem, shown_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
@@ -563,12 +563,14 @@ class SequenceWriter:
         if name_problem(action):
             raise SignlstmError(f"action '{shown_name(action)}' {name_problem(action)}")
         folder = self.root / action
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
+        made = made_parents(folder / ".partial")  # the action's folder (and the root) when new
         try:
-            for i, frame in enumerate(frames):
-                np.save(tmp / f"{i}.npy", frame.astype(np.float64))
-            usual_permissions(tmp, folder=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
+        except BaseException:
+            remove_made(made)
+            raise
+        try:
+            self._save(tmp, frames, folder)
             while True:
                 target = folder / str(self.next_number(action))
                 try:
@@ -579,9 +581,21 @@ class SequenceWriter:
                         raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            remove_made(made)
             raise
 
-
+    @staticmethod
+    def _save(tmp: Path, frames: np.ndarray, folder: Path) -> None:
+        """The frames as ``tmp/<i>.npy`` (float64, as the tutorial's); a write the machine cannot finish (a full
+        disk) is :class:`BadInput` naming ``folder``."""
+        try:
+            for i, frame in enumerate(frames):
+                np.save(tmp / f"{i}.npy", frame.astype(np.float64))
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise not_written(folder, e) from None
+        usual_permissions(tmp, folder=True)
 
 
 def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:

@@ -129,5 +129,12 @@ def test_a_full_disk_is_one_line_and_a_failed_write_leaves_no_folder(shared, tmp
     assert done.stderr.splitlines() == [f"signlstm extract: error: {tmp_path / 'new' / 'k.npy'}: cannot be written "
                                         "(File too large)"]
     assert list(tmp_path.iterdir()) == []
+    run[-2:] = ["--data", str(tmp_path / "MP_Data"), "--label", "soup"]  # frame files of 13 kB under a 5 kB limit
+    done = subprocess.run(run, capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (5_000, 5_000)))
+    assert done.returncode == 2 and done.stderr.splitlines() == [  # numpy reports a short write, without errno
+        f"signlstm extract: error: {tmp_path / 'MP_Data' / 'soup'}: cannot be written (the write was cut short: "
+        "1662 requested and 609 written; is the disk full?)"]
+    assert list(tmp_path.iterdir()) == []
     assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "a" / "b.npy")]) == 2
     assert list(tmp_path.iterdir()) == []

@@ -38,7 +38,8 @@ def not_written(out: str | Path, error: OSError):
     too large, a folder that is not writable)."""
     from .errors import BadInput
 
-    return BadInput(out, f"cannot be written ({error.strerror or error})")
+    why = error.strerror or f"the write was cut short: {error}; is the disk full?"
+    return BadInput(out, f"cannot be written ({why})")
 
 
 def write_atomic(out: str | Path, write) -> None:

@@ -17,7 +17,8 @@ skipped. How a video becomes sequences (:func:`to_sequences`):
 A video is held whole, so its length is bounded (:func:`frame_limit`): its keypoints and their copy at 30 a second
 must fit in the memory a command may fill (:func:`signlstm.limits.memory_budget`), shared by the processes that
 extract at once. A video whose header declares more frames (with a little slack: OpenCV often counts one more than a
-video holds) is skipped before any is tracked; one that holds more is skipped when the limit is reached. Either way the reason names the figures.
+video holds) is skipped before any is tracked; one that holds more is skipped when the limit is reached. Either way
+the reason names the figures.
 """
 from __future__ import annotations
 
@@ -117,9 +118,9 @@ def extract_videos(paths, workers: int = 0, progress: bool = True, ray: str | No
     ``local`` starts a Ray instance on this machine, ``auto`` joins the running cluster, anything
     else is a cluster address. Every video is tracked by a fresh graph, so all give the same keypoints.
     """
-    from tqdm.auto import tqdm
-
     from functools import partial
+
+    from tqdm.auto import tqdm
 
     from .limits import memory_budget
 

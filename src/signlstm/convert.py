@@ -1,21 +1,22 @@
 """A converted copy of keypoints recorded before signlstm stored them as a 4:3 image's (``signlstm convert``).
 
-MediaPipe divides x by the image's width and y by its height, so keypoints found in a 16:9 camera's image are
-narrower in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` now store every frame as a 4:3 image's
-(:func:`signlstm.layout.to_reference_aspect`); data recorded before (an ``MP_Data/<action>/<seq>/<frame>.npy``
-tree written by the tutorial's own code, or a packed per-person ``.npz``) holds MediaPipe's raw numbers. :func:`convert`
-writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the camera's
-shape: given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
+MediaPipe divides x by the image's width and y by its height, so keypoints found in a 16:9 camera's image are narrower
+in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` now store every frame as a 4:3 image's
+(:func:`signlstm.layout.to_reference_aspect`); data recorded before (an ``MP_Data/<action>/<seq>/<frame>.npy`` tree
+written by the tutorial's own code, or a packed per-person ``.npz``) holds MediaPipe's raw numbers. :func:`convert`
+writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the camera's shape:
+given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
 (:func:`signlstm.camera_shape.likely_shape`, over all the data's frames).
 
 The copy keeps the input's form exactly: a tree gives a tree of the same action, sequence and frame file names, each
 frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the same members in the
 same order and compression, ``X`` converted in its own dtype and every other member copied byte for byte. Every file
-is read and checked by :mod:`signlstm.datasets`' readers (a defect is :class:`~signlstm.errors.BadInput` naming it),
-a tree sequence by sequence and a packed ``X`` in chunks of at most :data:`signlstm.datasets.CHUNK` sequences that
-fit the memory a command may fill (:func:`chunk_size`), so memory holds one chunk whatever the data's size. The copy is built in a temporary folder or file beside the output and
-renamed into place at the end: an error or Ctrl-C leaves neither. An output that exists and is not empty, or that is
-the data itself or inside it, is refused before anything is read.
+is read and checked by :mod:`signlstm.datasets`' readers (a defect is :class:`~signlstm.errors.BadInput` naming it), a
+tree sequence by sequence and a packed ``X`` in chunks of at most :data:`signlstm.datasets.CHUNK` sequences that fit
+the memory a command may fill (:func:`chunk_size`), so memory holds one chunk whatever the data's size. The copy is
+built in a temporary folder or file beside the output and renamed into place at the end: an error or Ctrl-C leaves
+neither. An output that exists and is not empty, that is the data itself or inside it, a symbolic link or the current
+folder is refused before anything is read.
 """
 from __future__ import annotations
 

@@ -12,11 +12,13 @@ import sys
 from ..errors import SignlstmError
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
-            "extract", "collect", "live", "bench", "serve", "judge", "trunk", "convert"]
+            "extract", "collect", "convert", "live", "bench", "serve", "judge", "trunk"]
+DESCRIPTION = ("Recognize sign-language signs from MediaPipe keypoints: record, extract, train, judge by held-out "
+               "person, adapt to a person's own signs, and run live or in a browser.")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="signlstm", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="signlstm", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)

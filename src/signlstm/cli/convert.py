@@ -6,8 +6,8 @@ from . import common
 
 
 def register(sub):
-    p = sub.add_parser("convert", help="write a copy of old keypoint data (an MP_Data folder or a packed .npz) as a "
-                                       "4:3 image's keypoints, as extract, collect and live store them now")
+    p = sub.add_parser("convert", help="copy keypoint data recorded before (an MP_Data folder or a packed .npz) as "
+                                       "a 4:3 image's keypoints, as signlstm stores them")
     p.add_argument("--data", required=True, metavar="PATH",
                    help="one MP_Data folder (<action>/<seq>/<frame>.npy) or one packed .npz file, as recorded")
     p.add_argument("--camera", required=True, metavar="SHAPE",

@@ -6,7 +6,9 @@ in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` now store every 
 written by the tutorial's own code, or a packed per-person ``.npz``) holds MediaPipe's raw numbers. :func:`convert`
 writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the camera's shape:
 given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
-(:func:`signlstm.camera_shape.likely_shape`, over all the data's frames).
+(:func:`signlstm.camera_shape.likely_shape`, over all the data's frames). :func:`convert_people` does it for a folder
+of packed files, one person each, each by its own camera (the 4:3 ones copied as they are), so a folder where some
+people recorded at 16:9 comes out consistent.
 
 The copy keeps the input's form exactly: a tree gives a tree of the same action, sequence and frame file names, each
 frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the same members in the
@@ -81,11 +83,14 @@ class Converted:
     actions: int = 0
     found: camera_shape.CameraShape | None = None  # what the face mesh says of the input (None: too little face)
     auto: bool = False
+    copied: bool = False  # in a folder of people (:func:`convert_people`): copied as it was, holding a 4:3 image's
 
     def summary(self) -> str:
         """One line for the user."""
         how = f"{self.camera.name} as its face mesh says, estimate {self.found.estimate:.2f}" if self.auto \
             else self.camera.name
+        if self.copied:
+            return f"copied {self.source} as it was to {self.out}: it holds a 4:3 image's keypoints ({how})"
         if self.out is None:
             return (f"nothing to convert: {self.source} holds a 4:3 image's keypoints ({how}), as signlstm stores "
                     "them; nothing written")
@@ -109,7 +114,53 @@ def convert(data: str | Path, camera: Camera | None, out: str | Path, length: in
     count, at least 30), or the length a packed file must hold."""
     src = _open(Path(data), length)
     out = Path(out)
-    _check_out(src, out)
+    _check_out(src.path, out)
+    return _convert_source(src, camera, out)
+
+
+def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
+                   length: int | None = None) -> list[Converted]:
+    """Write the folder ``out`` with every packed ``.npz`` of the folder ``data`` (one person each), under the same
+    names: each converted as :func:`convert` does (``camera`` None: each told from its own face mesh, so a folder
+    where only some people recorded at 16:9 is made consistent), or copied byte for byte when it holds a 4:3 image's
+    keypoints. Built in a temporary folder beside ``out`` and renamed into place: all the files or none."""
+    data, out = Path(data), Path(out)
+    if not datasets.is_packed_folder(data):
+        raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
+    sources = datasets.open_sources([data], length=length)  # every file's headers checked before any is written
+    _check_out(data, out)
+    made = []
+    try:
+        made = made_parents(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as e:
+        remove_made(made)
+        raise not_written(out, e) from None
+    results = []
+    try:
+        usual_permissions(tmp, folder=True)
+        for src in sources:
+            name = Path(src.path).name
+            result = _convert_source(src, camera, tmp / name)
+            if result.out is None:
+                shutil.copyfile(src.path, tmp / name)
+            result.out, result.copied = out / name, result.out is None
+            results.append(result)
+        try:
+            os.replace(tmp, out)
+        except OSError as e:
+            raise not_written(out, e) from None
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        remove_made(made)
+        if isinstance(e, OSError) and e.filename is None:  # a full disk
+            raise not_written(out, e) from None
+        raise
+    return results
+
+
+def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> Converted:
+    """:func:`convert` once the data is open and ``out`` checked."""
     found = None
     if camera is None:
         found = camera_shape.shape_from_ratios(np.concatenate(
@@ -136,16 +187,15 @@ def _open(path: Path, length: int | None) -> datasets.Source:
     ``.npz``."""
     sources = datasets.open_sources([path], length=length)
     if len(sources) != 1 or Path(sources[0].path) != path:
-        raise BadInput(path, f"a folder of {len(sources)} packed .npz file(s): convert one file at a time "
-                             "(--data FILE.npz)")
+        raise BadInput(path, f"a folder of {len(sources)} packed .npz file(s): see convert_people")
     return sources[0]
 
 
-def _check_out(src: datasets.Source, out: Path) -> None:
+def _check_out(data: Path, out: Path) -> None:
     """Refuse an ``out`` that is the data or inside it, or that exists and is not empty, before anything is read."""
-    s, o = src.path.resolve(), out.resolve()
+    s, o = Path(data).resolve(), out.resolve()
     if o == s or s in o.parents:
-        raise BadInput(out, f"{'is' if o == s else 'is inside'} the data being converted ({src.path}): the copy goes "
+        raise BadInput(out, f"{'is' if o == s else 'is inside'} the data being converted ({data}): the copy goes "
                             "elsewhere; choose a new output")
     if out.is_symlink():
         raise BadInput(out, "is a symbolic link: the copy is renamed into place, which would replace the link; "
@@ -153,12 +203,12 @@ def _check_out(src: datasets.Source, out: Path) -> None:
     here = Path.cwd().resolve()
     if o == here or o in here.parents:
         raise BadInput(out, "is the current folder or holds it: the copy is renamed into place; give a new name")
-    if src.path.is_dir():
+    if Path(data).is_dir():
         if out.is_dir():
             if any(out.iterdir()):
                 raise BadInput(out, "exists and is not empty: nothing is overwritten; choose a new or empty folder")
         elif out.exists() or out.is_symlink():
-            raise BadInput(out, "exists and is not a folder: the copy of an MP_Data tree is a folder; choose a new one")
+            raise BadInput(out, "exists and is not a folder: the copy of a folder is a folder; choose a new one")
         return
     if out.suffix.lower() != ".npz":
         raise BadInput(out, "the copy of a packed .npz file is a .npz: give a file name ending in .npz")

@@ -129,7 +129,7 @@ def test_a_bad_frame_late_in_the_tree_is_one_line_and_nothing_is_left(shared, tm
 
 
 @pytest.mark.parametrize("data", [("bad_inputs", "truncated_sequence"), ("bad_inputs", "shape99.npy"),
-                                  ("bad_inputs", "no_such_folder"), ("signers",)])
+                                  ("bad_inputs", "no_such_folder"), ("bad_inputs",)])
 def test_bad_data_is_one_line_exit_2(shared, tmp_path, capsys, data):
     path = shared("data", *data) if data[-1] != "no_such_folder" else shared("data", "bad_inputs") / data[-1]
     assert main(["convert", "--data", str(path), "--camera", "16:9", "--out", str(tmp_path / "out")]) == 2
@@ -247,3 +247,27 @@ def test_a_link_as_output_and_folders_made_for_a_failed_copy(shared, tmp_path, c
     (last / "7.npy").write_bytes(b"not a frame")
     assert main(["convert", "--data", str(root), "--camera", "16:9", "--out", str(tmp_path / "a" / "b" / "c")]) == 2
     assert "7.npy" in capsys.readouterr().err and not (tmp_path / "a").exists()
+
+
+def test_a_folder_of_people_is_converted_each_by_its_own_camera(shared, tmp_path, capsys):
+    """A folder holding s02 (4:3) and s04 (16:9) with auto: s04 converted as alone, s02 copied byte for byte, one
+    line each and a total; with a face-zeroed vocabulary beside them, auto cannot tell it and nothing is written."""
+    import shutil
+
+    people = tmp_path / "people"
+    people.mkdir()
+    for name in ("s02", "s04"):
+        shutil.copyfile(shared("data", "signers", f"{name}.npz"), people / f"{name}.npz")
+    assert main(["convert", "--data", str(people), "--camera", "auto", "--out", str(tmp_path / "as43")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"copied {people / 's02.npz'} as it was to {tmp_path / 'as43' / 's02.npz'}: it holds")
+    assert out[1].startswith(f"converted 90 sequence(s) of 3 action(s) from {people / 's04.npz'} (16:9 as its face")
+    assert out[2] == f"wrote 2 file(s) to {tmp_path / 'as43'}: 1 converted, 1 copied as they were"
+    assert (tmp_path / "as43" / "s02.npz").read_bytes() == (people / "s02.npz").read_bytes()
+    convert_mod.convert(people / "s04.npz", None, tmp_path / "alone.npz")
+    assert (tmp_path / "as43" / "s04.npz").read_bytes() == (tmp_path / "alone.npz").read_bytes()
+    shutil.copyfile(shared("data", "vocab", "o04.npz"), people / "o04.npz")
+    assert main(["convert", "--data", str(people), "--camera", "auto", "--out", str(tmp_path / "new")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and f"{people / 'o04.npz'}: cannot tell the camera's shape" in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.npz", "as43", "people"]

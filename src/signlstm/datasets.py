@@ -414,13 +414,20 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
         names))) if n})
 
 
+def is_packed_folder(path: str | Path) -> bool:
+    """True for a folder of packed ``.npz`` files (one person each; no subfolders), which is read as those files;
+    any other folder is an ``MP_Data`` tree."""
+    p = Path(path)
+    return p.is_dir() and not any(q.is_dir() for q in p.iterdir()) and any(p.glob("*.npz"))
+
+
 def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
                  skip_bad: bool = False) -> list[Source]:
     """Open any mix of MP_Data folders, packed ``.npz`` files and folders of them (headers checked, nothing large
     read)."""
     out = []
     for p in map(Path, paths):
-        if p.is_dir() and not any(q.is_dir() for q in p.iterdir()) and any(p.glob("*.npz")):
+        if is_packed_folder(p):
             out += [open_npz(q, length) for q in sorted(p.glob("*.npz"))]
         elif p.is_dir():
             out.append(open_mp_data(p, actions, length, skip_bad))

@@ -9,21 +9,30 @@ def register(sub):
     p = sub.add_parser("convert", help="copy keypoint data recorded before (an MP_Data folder or a packed .npz) as "
                                        "a 4:3 image's keypoints, as signlstm stores them")
     p.add_argument("--data", required=True, metavar="PATH",
-                   help="one MP_Data folder (<action>/<seq>/<frame>.npy) or one packed .npz file, as recorded")
+                   help="one MP_Data folder (<action>/<seq>/<frame>.npy), one packed .npz file, or a folder of "
+                        "them (one person each: each converted by its own camera, or copied when 4:3)")
     p.add_argument("--camera", required=True, metavar="SHAPE",
                    help="the shape of the images the keypoints were found in: 16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT "
                         "(e.g. 1280x720), or auto (told from the face mesh, as `audit` does)")
     p.add_argument("--out", required=True, metavar="PATH",
-                   help="the copy: a new (or empty) folder for an MP_Data folder, a new .npz file for a .npz")
+                   help="the copy: a new (or empty) folder for a folder, a new .npz file for a .npz")
     p.add_argument("--length", type=int, help="frames per sequence (default: from the data, at least 30)")
     p.set_defaults(run=run)
 
 
 def run(args):
-    from ..convert import convert, parse_camera
+    from ..convert import convert, convert_people, parse_camera
+    from ..datasets import is_packed_folder
 
     camera = parse_camera(args.camera)  # before any file is read
-    result = convert(args.data, camera, args.out, length=common.checked_length(args))
-    if result.warning:
-        print(result.warning, file=sys.stderr)
-    print(result.summary())
+    length = common.checked_length(args)
+    people = is_packed_folder(args.data)
+    results = (convert_people if people else convert)(args.data, camera, args.out, length=length)
+    for result in results if people else [results]:
+        if result.warning:
+            print(result.warning, file=sys.stderr)
+        print(result.summary())
+    if people:
+        copied = sum(r.copied for r in results)
+        print(f"wrote {len(results)} file(s) to {args.out}: {len(results) - copied} converted, {copied} copied as "
+              "they were")

@@ -22,10 +22,8 @@ folder is refused before anything is read.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +32,7 @@ import numpy as np
 
 from . import camera_shape, datasets, layout
 from .errors import BadInput, SignlstmError
-from .files import made_parents, not_written, remove_made, usual_permissions, write_atomic
+from .files import folder_atomic, write_atomic
 
 CAMERA_CHOICES = "16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT (e.g. 1280x720) or auto"
 
@@ -129,16 +127,8 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
         raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
     sources = datasets.open_sources([data], length=length)  # every file's headers checked before any is written
     _check_out(data, out)
-    made = []
-    try:
-        made = made_parents(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    except OSError as e:
-        remove_made(made)
-        raise not_written(out, e) from None
     results = []
-    try:
-        usual_permissions(tmp, folder=True)
+    with folder_atomic(out) as tmp:
         for src in sources:
             name = Path(src.path).name
             result = _convert_source(src, camera, tmp / name)
@@ -146,16 +136,6 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
                 shutil.copyfile(src.path, tmp / name)
             result.out, result.copied = out / name, result.out is None
             results.append(result)
-        try:
-            os.replace(tmp, out)
-        except OSError as e:
-            raise not_written(out, e) from None
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        remove_made(made)
-        if isinstance(e, OSError) and e.filename is None:  # a full disk
-            raise not_written(out, e) from None
-        raise
     return results
 
 
@@ -241,16 +221,8 @@ def _scaled(frames: np.ndarray, camera: Camera) -> np.ndarray:
 def _convert_tree(src: datasets.Source, out: Path, camera: Camera) -> tuple[list, list]:
     """Convert the tree ``src`` into ``out`` sequence by sequence (each checked by the dataset reader, then its frame
     files read as they are): a temporary folder beside ``out``, renamed to it at the end."""
-    made = []
-    try:
-        made = made_parents(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    except OSError as e:
-        remove_made(made)
-        raise not_written(out, e) from None
     ratios, labels = [], []
-    try:
-        usual_permissions(tmp, folder=True)
+    with folder_atomic(out) as tmp:
         for chunk in src.chunks(1):
             seq = Path(chunk.sources[0])
             target = tmp / seq.parent.name / seq.name
@@ -260,16 +232,6 @@ def _convert_tree(src: datasets.Source, out: Path, camera: Camera) -> tuple[list
                 np.save(target / f"{n}.npy", _scaled(raw, camera))
             ratios.append(camera_shape.face_ratios(chunk.frames))
             labels.append(str(chunk.labels[0]))
-        try:
-            os.replace(tmp, out)  # onto an empty folder too
-        except OSError as e:
-            raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        remove_made(made)
-        if isinstance(e, OSError) and e.filename is None:  # a full disk
-            raise not_written(out, e) from None
-        raise
     return ratios, labels
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -68,6 +69,36 @@ def write_atomic(out: str | Path, write) -> None:
             os.remove(tmp)
         remove_made(made)
         if isinstance(e, OSError) and e.filename in (None, tmp, str(out)):
+            raise not_written(out, e) from None
+        raise
+
+
+@contextmanager
+def folder_atomic(out: str | Path):
+    """A temporary folder beside ``out`` to fill in the ``with`` block, renamed onto ``out`` (absent or an empty
+    folder) when the block ends; on an error or Ctrl-C it is removed, with the folders made for it, and ``out`` is
+    untouched. A write the machine refuses or cannot finish is :class:`~signlstm.errors.BadInput` naming ``out``."""
+    import shutil
+
+    out = Path(out)
+    made = []
+    try:
+        made = made_parents(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as e:
+        remove_made(made)
+        raise not_written(out, e) from None
+    try:
+        usual_permissions(tmp, folder=True)
+        yield tmp
+        try:
+            os.replace(tmp, out)  # onto an empty folder too
+        except OSError as e:
+            raise not_written(out, e) from None
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        remove_made(made)
+        if isinstance(e, OSError) and e.filename is None:  # a full disk
             raise not_written(out, e) from None
         raise
 

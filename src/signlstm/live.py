@@ -22,7 +22,7 @@ import numpy as np
 from .landmarks import open_input
 from .pipeline import Pipeline
 from .recognizer import Recognizer
-from .resample import MAX_GAP, RATE, Resample
+from .resample import RATE, resampler
 
 STRIP_MAX = 6
 
@@ -134,8 +134,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     strips = StripCollector() if strip else None
     pipe = Pipeline(stream, detect, serial)
     rate = float(fps or stream.fps)
-    clock = bool(stream.live) and not fps  # a camera: its frames placed at the times they came
-    resample = Resample(max_gap=MAX_GAP if clock else None)  # a file's times are made up: no gaps
+    clock = pipe.real_time(fps)  # a camera: its frames placed at the times they came
+    resample = resampler(clock)
     step = None  # the recognizer's newest step: what the frame is drawn with
     pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
     recent: deque = deque(maxlen=30)

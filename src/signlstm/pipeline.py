@@ -2,7 +2,8 @@
 
 :class:`Pipeline` iterates over ``(index, image, keypoints)``; :attr:`Pipeline.taken` is the time
 (``time.perf_counter``) at which the newest of them was read from the source, so a camera's frames can be placed in
-time whatever rate it reports (:meth:`Pipeline.when`: that time for a camera, a file's by its rate). ``detect`` is a callable (image -> keypoints) or has
+time whatever rate it reports (:meth:`Pipeline.when`: that time for a camera, a file's by its rate;
+:meth:`Pipeline.real_time`: whether the times are real). ``detect`` is a callable (image -> keypoints) or has
 ``stages`` (callables applied in turn, one thread each: :attr:`signlstm.landmarks.Holistic.stages`). Queues hold
 ``QUEUE`` items. From a live source (a camera) a full queue drops its oldest frame, so latency stays bounded when a
 stage is slow; from a file nothing is dropped, so a file gives the same keypoints every run. An error in any thread
@@ -65,10 +66,14 @@ class Pipeline:
         self._count = threading.Lock()  # several threads drop frames
         self.threads: list[threading.Thread] = []
 
+    def real_time(self, fps: float | None = None) -> bool:
+        """True when frames are placed at the times they were read: a camera, unless ``fps`` is given."""
+        return self.drop and not fps
+
     def when(self, index: int, fps: float | None = None) -> float:
         """When frame ``index`` (the newest given out) was taken, in seconds: a camera's read time (:attr:`taken`),
         unless ``fps`` is given; a file's frame at ``index / fps`` (``fps`` None: the source's own rate)."""
-        if self.drop and not fps:
+        if self.real_time(fps):
             return self.taken
         return index / float(fps or self.source.fps)
 

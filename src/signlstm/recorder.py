@@ -92,7 +92,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     from .datasets import SequenceWriter
     from .landmarks import open_input
     from .pipeline import Pipeline
-    from .resample import MAX_GAP, Resample
+    from .resample import resampler
 
     writer = SequenceWriter(data)
     saved = 0
@@ -105,7 +105,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             win = Window(f"signlstm collect - {source.name}")
         pipe = Pipeline(source, detect)
         stream = iter(pipe)  # (index, image, keypoints)
-        resample = Resample(max_gap=MAX_GAP if source.live else None)  # a file's times are made up: no gaps
+        resample = resampler(pipe.real_time())
         due = deque()  # the frames due at 30 a second, not yet fed
         counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
         for i, action in enumerate(a for a in actions if counts[a] > 0):

@@ -62,6 +62,12 @@ class Resample:
         return out
 
 
+def resampler(real_time: bool) -> Resample:
+    """A :class:`Resample` for frames whose times are real (a camera's read times: the gap rule applies) or made up
+    (a file's frames at its rate: no gap rule, since such times cannot freeze)."""
+    return Resample(max_gap=MAX_GAP if real_time else None)
+
+
 def at_rate(frames: np.ndarray, fps: float, rate: float = RATE) -> np.ndarray:
     """(T, 1662) frames of one recording taken at ``fps`` a second -> its frames at ``rate`` a second (float32)."""
     resample = Resample(rate, max_gap=None)

@@ -403,6 +403,7 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
     names = np.array(actions)
     present = set(np.unique(y).tolist())
     order = [a for i, a in enumerate(actions) if i in present]
+
     def chunks(size: int) -> Iterator[Dataset]:
         for start, raw in packed_x(path, hx, size):
             n = len(raw)

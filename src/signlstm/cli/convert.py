@@ -27,8 +27,9 @@ def run(args):
     camera = parse_camera(args.camera)  # before any file is read
     length = common.checked_length(args)
     people = is_packed_folder(args.data)
-    results = (convert_people if people else convert)(args.data, camera, args.out, length=length)
-    for result in results if people else [results]:
+    results = (convert_people(args.data, camera, args.out, length=length) if people
+               else [convert(args.data, camera, args.out, length=length)])
+    for result in results:
         if result.warning:
             print(result.warning, file=sys.stderr)
         print(result.summary())

@@ -37,7 +37,8 @@ def map_tasks(fn, tasks, workers: int = 0, ray: str | None = None, initializer=N
     """Yield ``fn(task)`` for every task: in this process (``workers`` == 1 and no Ray), in ``workers`` spawned
     processes (0: one per core), or on Ray (``ray`` = "local" for a local instance, "auto" or an address to join
     a cluster). ``fn`` and ``initializer`` must be importable module-level functions. In input order (``ordered``)
-    processes hold at most twice ``workers`` tasks in flight, so finished results never pile up behind a slow one."""
+    processes, or Ray's cores, hold at most twice their number of tasks in flight, so finished results never pile up
+    behind a slow one."""
     tasks = list(tasks)
     if not tasks:
         return
@@ -53,25 +54,31 @@ def map_tasks(fn, tasks, workers: int = 0, ray: str | None = None, initializer=N
 
 def _process_map(fn, tasks, workers, initializer, initargs, ordered):
     import multiprocessing
-    from collections import deque
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from functools import partial
-    from itertools import islice
 
     call = partial(_call, fn, initializer, initargs)
     # spawn: a fresh interpreter per worker; forking a process that runs MediaPipe or XLA threads is unsafe.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         if ordered:  # at most twice the workers' tasks in flight: results never pile up behind a slow one
-            todo = iter(tasks)
-            pending = deque(pool.submit(call, t) for t in islice(todo, 2 * workers))
-            while pending:
-                result = pending.popleft().result()
-                for t in islice(todo, 1):
-                    pending.append(pool.submit(call, t))
-                yield result
+            yield from _windowed(lambda t: pool.submit(call, t), lambda f: f.result(), tasks, 2 * workers)
         else:
             for f in as_completed([pool.submit(call, t) for t in tasks]):
                 yield f.result()
+
+
+def _windowed(submit, result, tasks, in_flight):
+    """Yield ``result(submit(task))`` in task order with at most ``in_flight`` tasks submitted and not yet yielded."""
+    from collections import deque
+    from itertools import islice
+
+    todo = iter(tasks)
+    pending = deque(submit(t) for t in islice(todo, in_flight))
+    while pending:
+        done = result(pending.popleft())
+        for t in islice(todo, 1):
+            pending.append(submit(t))
+        yield done
 
 
 def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
@@ -87,12 +94,11 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
             raise SignlstmError(f"cannot reach a Ray cluster at '{address}': {e}") from None
     try:
         remote = ray.remote(num_cpus=1)(_call)
-        refs = [remote.remote(fn, initializer, initargs, t) for t in tasks]
-        if ordered:
-            for ref in refs:
-                yield ray.get(ref)
+        submit = lambda t: remote.remote(fn, initializer, initargs, t)  # noqa: E731
+        if ordered:  # as with processes: at most twice the cluster's cores in flight
+            yield from _windowed(submit, ray.get, tasks, 2 * max(1, int(ray.cluster_resources().get("CPU", workers))))
         else:
-            pending = refs
+            pending = [submit(t) for t in tasks]
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
                 yield ray.get(done[0])

@@ -42,3 +42,23 @@ def test_cross_validation_folds_on_ray_equal_local_workers(shared):
     for s in local:
         assert local[s]["pred"] == remote[s]["pred"]
         assert np.allclose(local[s]["probs"], remote[s]["probs"], atol=1e-5)
+
+
+def test_ordered_results_keep_at_most_the_window_in_flight():
+    """Whatever the order tasks finish in, results come in task order and no more than the window is submitted
+    and not yet given back (the bound on what waits in memory behind a slow task)."""
+    from hypothesis import given, strategies as st
+
+    @given(st.lists(st.integers(0, 9), max_size=30), st.integers(1, 6))
+    def check(tasks, window):
+        submitted, out = [], []
+
+        def result(t):
+            assert len(submitted) - len(out) <= window
+            return t * 2
+
+        for r in parallel._windowed(lambda t: submitted.append(t) or t, result, tasks, window):
+            out.append(r)
+        assert out == [t * 2 for t in tasks] and submitted == tasks
+
+    check()

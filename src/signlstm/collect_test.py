@@ -138,7 +138,7 @@ def test_a_camera_that_delivers_fewer_frames_than_it_reports_records_a_second_pe
 
 def test_recorder_pauses_then_records_then_writes_each_sequence_whole(shared, tmp_path):
     """The one pause/record/write state machine of ``collect`` and the web page, on a real signer's frames."""
-    from signlstm.datasets import SequenceWriter
+    from signlstm.sequence_writer import SequenceWriter
     from signlstm.recorder import Recorder
 
     X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:40].astype(np.float64)

@@ -67,7 +67,8 @@ BASE_SIGNERS = ("s02", "s03", "s04", "s05", "s08", "s11")
 def small_base(tmp_path_factory):
     """One small default-recipe model shared by every test that needs a trained network: 12 epochs on
     :data:`BASE_SIGNERS`, with 'none' learnt from no-hand windows. Returns the loaded bundle (saved on disk)."""
-    from signlstm.datasets import concat, load_npz, training_set
+    from signlstm.datasets import concat, load_npz
+    from signlstm.training_sets import training_set
     from signlstm.models.bundle import load_bundle, save_bundle
     from signlstm.training import fit
 

@@ -8,13 +8,14 @@ import pytest
 
 from signlstm import convert as convert_mod
 from signlstm import datasets, layout
+from signlstm.sequence_writer import SequenceWriter
 from signlstm.camera_shape import likely_shape
 from signlstm.cli import main
 
 
 def _tree(root, X, y, actions=datasets.SIGNER_LABELS, per_action=2):
     """An MP_Data tree of ``per_action`` sequences of each action of ``X`` (frames float64, as the tutorial's)."""
-    writer = datasets.SequenceWriter(root)
+    writer = SequenceWriter(root)
     for label, action in enumerate(actions):
         for i in np.flatnonzero(y == label)[:per_action]:
             writer.write(action, X[i])

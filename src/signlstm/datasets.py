@@ -9,13 +9,12 @@ is the signer id). Every file is checked (frame files by :mod:`signlstm.keypoint
 :func:`stream` yields the data in chunks of :data:`CHUNK` sequences (an ``.npz`` member read incrementally from its
 zip entry, a tree folder by folder): ``predict`` and ``evaluate`` hold one chunk at a time. :func:`load` collects
 everything into one :class:`Dataset`, holding only the parts a model reads (``parts``) in ``dtype``.
-:class:`SequenceWriter` writes the tutorial tree atomically for ``collect``, ``extract`` and the web page.
+:class:`signlstm.sequence_writer.SequenceWriter` writes the tutorial tree; :mod:`signlstm.training_sets` makes
+the training sets of these.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,13 +26,10 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
-from .files import made_parents, not_written, remove_made, usual_permissions
-from .sign_names import NONE, name_problem, rejection_problem, shown_name
+from .sign_names import rejection_problem
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
-# Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
-SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
 
 
 def columns(parts) -> np.ndarray | None:
@@ -216,13 +212,10 @@ def describe_skipped(skipped) -> str:
     return f"skipped {len(skipped)} bad sequence(s): " + "; ".join(f"{n} x {k}" for k, n in reasons.items())
 
 
-def _numbered(folder: Path, suffix: str = "") -> list[tuple[int, Path]]:
-    out = []
-    for p in folder.iterdir():
-        stem = p.name[: -len(suffix)] if suffix and p.name.endswith(suffix) else p.name
-        if (p.is_file() if suffix else p.is_dir()) and (not suffix or p.name.endswith(suffix)) and stem.isdigit():
-            out.append((int(stem), p))
-    return sorted(out)
+def sequence_folders(folder: Path) -> list[tuple[int, Path]]:
+    """The sub-folders of ``folder`` named by a number (a tree's sequences of one action), as (number, path) in
+    number order."""
+    return sorted((int(p.name), p) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
 
 
 def _listed(numbers: list[int], most: int = 5) -> str:
@@ -269,7 +262,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if not root.is_dir():
         raise BadInput(root, "no such data folder")
     names = list(actions) if actions else sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in _numbered(root / a)]
+    seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in sequence_folders(root / a)]
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
     counts = Counter(_frame_count(d) for _, d in seqs)
@@ -546,135 +539,3 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
             raise SignlstmError(f"no sequences for action(s) {missing} in {', '.join(map(str, paths))}")
         data.actions = list(actions)
     return data
-
-
-class SequenceWriter:
-    """Write sequences in the tutorial layout, each one whole or not at all.
-
-    Frames go to a hidden temporary folder beside the target; the folder is renamed to
-    ``<root>/<action>/<n>`` only when every frame is saved, with ``n`` after the highest
-    existing number, so nothing is ever overwritten and an interrupted sequence leaves nothing.
-    """
-
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
-
-    def next_number(self, action: str) -> int:
-        folder = self.root / action
-        numbers = [n for n, _ in _numbered(folder)] if folder.is_dir() else []
-        return max(numbers) + 1 if numbers else 0
-
-    def write(self, action: str, frames: np.ndarray) -> Path:
-        frames = np.asarray(frames)
-        if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
-            raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
-        if name_problem(action):
-            raise SignlstmError(f"action '{shown_name(action)}' {name_problem(action)}")
-        folder = self.root / action
-        made = made_parents(folder / ".partial")  # the action's folder (and the root) when new
-        try:
-            tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
-        except BaseException:
-            remove_made(made)
-            raise
-        try:
-            self._save(tmp, frames, folder)
-            while True:
-                target = folder / str(self.next_number(action))
-                try:
-                    os.rename(tmp, target)  # fails if a folder of that number appeared meanwhile
-                    return target
-                except OSError:
-                    if not target.exists():
-                        raise
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            remove_made(made)
-            raise
-
-    @staticmethod
-    def _save(tmp: Path, frames: np.ndarray, folder: Path) -> None:
-        """The frames as ``tmp/<i>.npy`` (float64, as the tutorial's); a write the machine cannot finish (a full
-        disk) is :class:`BadInput` naming ``folder``."""
-        try:
-            for i, frame in enumerate(frames):
-                np.save(tmp / f"{i}.npy", frame.astype(np.float64))
-        except OSError as e:
-            if e.filename is not None:
-                raise
-            raise not_written(folder, e) from None
-        usual_permissions(tmp, folder=True)
-
-
-def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:
-    """Synthetic negatives: a share of ``data``'s sequences with both hands removed (idle / no-hand windows), every
-    third of them with the person removed too (an empty room: all zeros), labelled :data:`NONE`, each kept in the
-    group (signer) of the sequence it came from; held as ``data`` holds its frames (same columns and dtype)."""
-    rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(len(data), int(round(share * len(data))), replace=False))
-    sub = data.subset(idx)
-    frames = np.array(sub.frames, copy=True)
-    cols = np.arange(layout.FRAME_SIZE) if sub.columns is None else sub.columns
-    frames[..., (cols >= layout.LEFT_HAND.start) & (cols < layout.RIGHT_HAND.stop)] = 0
-    frames[::3] = 0
-    return Dataset(frames, np.full(len(idx), NONE), sub.groups.copy(), [f"{s}#no-hands" for s in sub.sources], [NONE],
-                   columns=sub.columns)
-
-
-def sign_key(label: str) -> str:
-    """A label as the sign it names: case, spaces and punctuation ignored, known spellings merged
-    (:data:`SAME_SIGN`): "Thank You", "thank_you" and "thanks" are one sign."""
-    key = "".join(ch for ch in str(label).casefold() if ch.isalnum())
-    return SAME_SIGN.get(key, key)
-
-
-def usable_negatives(other: Dataset, actions) -> np.ndarray:
-    """Mask of the recordings of ``other`` that may be trained as :data:`NONE` beside ``actions``: not one of the
-    actions under another spelling (a vocabulary's own "thank you" is not "none" for a model of thanks), and each
-    recording once (the same person's label and sequence number read from two files, e.g. a subset file and the
-    whole vocabulary it was cut from)."""
-    signs = {sign_key(a) for a in actions if a != NONE}
-    keep = np.array([sign_key(x) not in signs for x in other.labels], bool)
-    seen = set()
-    for i, (group, label, source) in enumerate(zip(other.groups, other.labels, other.sources)):
-        if "#" not in source or not keep[i]:
-            continue
-        key = (group, sign_key(label), source.rsplit("#", 1)[1])
-        keep[i] = key not in seen
-        seen.add(key)
-    return keep
-
-
-def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: int = 0,
-                 synthetic: float = 0.15) -> Dataset:
-    """The one training-set builder used by every trainer (``train``, cross-validation, few-shot bases).
-
-    ``data`` (signs) less the ``held_out`` people, with ``fixes`` (a fixes file or its rows, see
-    :mod:`signlstm.fixes`) applied. With ``negatives`` (paths or a :class:`Dataset` of other signs, any labels;
-    held-out people's recordings left out; ``[]`` for none recorded) the rejection label :data:`NONE` is trained:
-    those recordings plus ``synthetic`` x len no-hand windows of the training signers (see :func:`no_hand_windows`).
-    Without ``negatives`` the model learns the signs only (the tutorial's setup). Negatives that are one of the
-    signs under another spelling, or the same recording twice, are left out (:func:`usable_negatives`). ``data``
-    without a person in any frame is :class:`BadInput` (:func:`require_person`), whatever the negatives hold.
-    """
-    from .fixes import apply_fixes
-
-    require_person(data, "nothing to learn from")
-    held = list(held_out)
-    train = data.subset(~np.isin(data.groups, held)) if held else data
-    if fixes is not None:
-        train = apply_fixes(train, fixes)
-    if negatives is None:
-        return train
-    parts = [train]
-    parts_held = None if train.columns is None else [p.name for p in layout.PARTS if np.isin(p.start, train.columns)]
-    other = (negatives if isinstance(negatives, Dataset) else
-             load(negatives, length=train.seq_len, parts=parts_held, dtype=train.frames.dtype) if negatives else None)
-    if other is not None:
-        if held:
-            other = other.subset(~np.isin(other.groups, held))
-        other = other.subset(usable_negatives(other, train.actions))
-        parts.append(Dataset(other.X, np.full(len(other), NONE), other.groups, other.sources, [NONE]))
-    if synthetic:
-        parts.append(no_hand_windows(train.subset(train.labels != NONE), synthetic, seed))
-    return concat(parts, [a for a in train.actions if a != NONE] + [NONE])

@@ -5,7 +5,6 @@ import pytest
 
 from signlstm import datasets
 from signlstm.errors import BadInput, SignlstmError
-from signlstm.sign_names import NONE
 
 
 def test_tutorial_data_loads_to_its_90_sequences(shared):
@@ -83,29 +82,6 @@ def test_a_lone_frame_file_is_not_a_dataset(shared):
         datasets.load([shared("data", "MP_Data_renotte", "hello", "30", "0.npy")])
 
 
-def test_writer_numbers_after_the_highest_and_leaves_nothing_on_failure(tmp_path, monkeypatch):
-    w = datasets.SequenceWriter(tmp_path)
-    (tmp_path / "hello" / "7").mkdir(parents=True)
-    frames = np.random.default_rng(0).random((30, 1662))
-    assert w.write("hello", frames).name == "8"
-
-    real_save, calls = np.save, []
-
-    def interrupted_at_frame_12(path, arr):
-        calls.append(path)
-        if len(calls) == 12:
-            raise KeyboardInterrupt
-        real_save(path, arr)
-
-    monkeypatch.setattr(np, "save", interrupted_at_frame_12)
-    with pytest.raises(KeyboardInterrupt):
-        w.write("hello", frames)
-    monkeypatch.undo()
-    assert sorted(p.name for p in (tmp_path / "hello").iterdir()) == ["7", "8"]
-    d = datasets.load_mp_data(tmp_path, length=30, skip_bad=True)
-    assert len(d) == 1 and np.allclose(d.X[0], frames)
-
-
 def test_streamed_chunks_hold_the_same_sequences_as_one_load(shared):
     whole = datasets.load([shared("data", "signers", "s02.npz"), shared("data", "MP_Data_renotte")],
                           actions=["hello", "thanks", "iloveyou"])
@@ -168,20 +144,6 @@ def test_concat_keeps_what_the_first_part_holds(shared):
     assert np.array_equal(both.batch(np.arange(90, 180)), want)
 
 
-def test_negatives_leave_out_the_signs_themselves_and_repeated_recordings(shared):
-    """o06's whole vocabulary holds its own hello and "thank you"; its other_signs file repeats 66 of its recordings."""
-    whole = datasets.load([shared("data", "vocab", "o06.npz")])
-    subset = datasets.load([shared("data", "other_signs", "o06.npz")])
-    both = datasets.concat([whole, subset])
-    keep = datasets.usable_negatives(both, list(datasets.SIGNER_LABELS))
-    kept = set(both.labels[keep])
-    assert "hello" in whole.actions and "thank you" in whole.actions
-    assert not kept & {"hello", "thank you"} and {"bye", "please", "y"} <= kept
-    assert keep[len(whole):].sum() == 0  # every other_signs recording is one of the vocabulary's
-    assert keep[:len(whole)].sum() == len(whole) - 60  # 30 hello + 30 thank you
-    assert datasets.sign_key("Thank_You") == datasets.sign_key("thanks") != datasets.sign_key("thank")
-
-
 def test_a_sequence_with_frames_beyond_the_sequence_length_is_refused(tmp_path, shared):
     root = _tree_with(tmp_path, shared("data", "MP_Data_renotte", "hello", "30", "5.npy"), shared)
     shutil.copy(shared("data", "MP_Data_renotte", "hello", "30", "0.npy"), root / "hello" / "1" / "30.npy")
@@ -200,36 +162,6 @@ def test_packed_labels_beyond_the_action_names_and_another_length_are_refused(tm
     with pytest.raises(BadInput, match=r"s02.npz: sequences have 30 frames, expected 20"):
         datasets.load([shared("data", "signers", "s02.npz")], length=20)
 
-
-def test_no_hand_windows_are_none_without_hands_and_every_third_an_empty_room(shared):
-    from signlstm import layout
-
-    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
-    neg = datasets.no_hand_windows(data, share=0.3, seed=0)
-    assert len(neg) == 27 and set(neg.labels) == {NONE} and set(neg.groups) == {"s02"}
-    assert not layout.hands_present(neg.X).any()
-    empty = datasets.no_person(neg.X)
-    assert empty.tolist() == [k % 3 == 0 for k in range(27)]
-    assert neg.X[~empty][..., layout.POSE.start:layout.POSE.stop].any(axis=(1, 2)).all()  # the person stays
-
-
-def test_the_training_set_puts_none_after_the_signs(shared):
-    """The label order is the model's output order (a bundle's ``labels``): the signs as the data orders them, then
-    ``none`` for the other signs and the no-hand windows."""
-    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
-    ts = datasets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")], synthetic=0.25)
-    assert ts.actions == ["hello", "thanks", "iloveyou", NONE]
-    assert (ts.y[:90] == data.y).all() and (ts.y[90:] == 3).all() and (ts.labels[90:] == NONE).all()
-
-
-def test_a_training_set_of_signs_with_no_person_in_any_frame_is_refused_whatever_the_negatives(shared):
-    """Every trainer (train, judge's folds) builds its set here: other people's recordings of other signs beside
-    them must not hide that the signs' recordings are empty (a file of zeros, a camera that saw nobody)."""
-    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
-    nobody = datasets.Dataset(np.zeros_like(data.X), data.labels, data.groups, data.sources, data.actions)
-    with pytest.raises(BadInput, match=r"no person in any frame of its 90 sequence\(s\)"):
-        datasets.training_set(nobody, negatives=[shared("data", "other_signs", "o01.npz")])
-    assert len(datasets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")])) > len(data)
 
 def test_packed_action_names_must_be_distinct(tmp_path, shared):
     with np.load(shared("data", "signers", "s02.npz")) as z:
@@ -333,15 +265,3 @@ def test_an_action_spelling_none_in_another_case_is_refused_by_load(shared, tmp_
                  actions=np.array(["hello", "NONE", "iloveyou"]))
     with pytest.raises(BadInput, match="p.npz: action 'NONE' is the rejection label 'none' in another case"):
         datasets.load([tmp_path / "p.npz"])
-
-
-def test_the_writer_refuses_none_in_another_case_and_writes_none(shared, tmp_path):
-    seq = shared("data", "MP_Data_renotte", "hello", "30")
-    frames = np.stack([np.load(seq / f"{t}.npy") for t in range(30)])
-    w = datasets.SequenceWriter(tmp_path / "MP")
-    with pytest.raises(SignlstmError, match="action 'None' is the rejection label 'none' in another case"):
-        w.write("None", frames)
-    assert not (tmp_path / "MP").exists()
-    assert w.write("none", frames) == tmp_path / "MP" / "none" / "0"
-    d = datasets.load([tmp_path / "MP"])
-    assert d.labels.tolist() == ["none"] and np.array_equal(d.X[0], frames.astype(np.float32))

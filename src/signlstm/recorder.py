@@ -2,7 +2,7 @@
 
 :class:`Recorder` is a "record ``count`` sequences of ``action``" request: a pause of ``pause`` seconds (the
 tutorial's "STARTING COLLECTION"; frames fed then are not kept), then ``length`` frames, then the sequence is written
-whole by :class:`~signlstm.datasets.SequenceWriter` (a hidden temporary folder renamed into place, numbered after the
+whole by :class:`~signlstm.sequence_writer.SequenceWriter` (a hidden temporary folder renamed into place, numbered after the
 highest existing one), then the next pause. It knows no screen, camera or MediaPipe: ``collect`` drives it with the
 frames of a :class:`~signlstm.pipeline.Pipeline`, the web page's session with the keypoints the page sends.
 
@@ -89,7 +89,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     from collections import deque
 
     from . import render
-    from .datasets import SequenceWriter
+    from .sequence_writer import SequenceWriter
     from .landmarks import open_input
     from .pipeline import Pipeline
     from .resample import resampler

@@ -45,10 +45,10 @@ def write_base_examples(bundle_dir, data: Dataset, per_sign: int = BASE_PER_SIGN
 
 def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> np.ndarray:
     """Trunk features (where :func:`signlstm.models.cut.split_model` cuts ``base``) of at most ``n`` recordings of
-    ``negatives`` (a seeded choice of those :func:`signlstm.datasets.usable_negatives` keeps beside the base's signs),
+    ``negatives`` (a seeded choice of those :func:`signlstm.training_sets.usable_negatives` keeps beside the base's signs),
     each as the window and ``OTHER_SIGNS_COPIES - 1`` augmented copies: (recordings, copies, features) float16."""
     from . import augment as aug
-    from .datasets import usable_negatives
+    from .training_sets import usable_negatives
 
     pool = np.flatnonzero(usable_negatives(negatives, base.labels))
     rng = np.random.default_rng(seed)

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from signlstm import layout
-from signlstm.datasets import load, training_set
+from signlstm.datasets import load
+from signlstm.training_sets import training_set
 from signlstm.sign_names import NONE
 from signlstm.synthetic_streams import HOLD, SpottingBatches, compose, hand_share, spot_targets
 

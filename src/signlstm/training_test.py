@@ -20,7 +20,8 @@ def test_the_default_recipe_learns_a_tutorial_sized_folder_in_its_20_epochs(shar
     """90 recordings of one person (s08), as `collect --sequences 30` makes them: the recipe's moving average of the
     weights spans what 20 epochs of 2-3 steps can fill, so the model names another person's (s03) signs; with the
     fixed momentum of 0.99 it kept two thirds of the first step's weights (s03: 0.86)."""
-    from .datasets import load_npz, training_set
+    from .datasets import load_npz
+    from .training_sets import training_set
     from .recognizer import decide
     from .training import fit
 

@@ -106,7 +106,7 @@ def test_shift_in_time_shows_a_recording_with_a_rest_before_or_after_it(shared):
 
 
 def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path, capsys):
-    from signlstm.datasets import SequenceWriter
+    from signlstm.sequence_writer import SequenceWriter
 
     # the person's recordings as the tutorial's folders, names with spaces and accents included
     pick = choose_shots(o07, 5, seed=1)
@@ -205,7 +205,7 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     # a base without stored recordings of its signs: one line saying what to do
     save_bundle(plain.model, plain.meta, tmp_path / "nobase")
     src = tmp_path / "MP_Data"
-    from signlstm.datasets import SequenceWriter
+    from signlstm.sequence_writer import SequenceWriter
     w = SequenceWriter(src)
     for i in choose_shots(signs, 2):
         w.write(signs.labels[i], signs.X[i])

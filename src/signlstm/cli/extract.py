@@ -26,7 +26,7 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import SequenceWriter
+    from ..sequence_writer import SequenceWriter
     from ..errors import SignlstmError
     from ..extraction import extract_videos, find_videos, iter_sequences
     from ..keypoint_files import StreamWriter

@@ -21,7 +21,8 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..datasets import load, training_set
+    from ..datasets import load
+    from ..training_sets import training_set
     from ..errors import SignlstmError
     from ..files import check_folder_out
     from ..models.bundle import META_FILE

@@ -73,7 +73,7 @@ def _run_fold(task):
     """Train one recipe/seed without ``signer``, test on ``signer``: predictions and timings."""
     import keras
 
-    from ..datasets import no_hand_windows, training_set
+    from ..training_sets import no_hand_windows, training_set
     from ..layout import hands_present
     from ..models import recipes
     from ..training import fit

@@ -1,7 +1,7 @@
 """Models trained without one person each (leave-one-person-out bases), trained once and cached.
 
 Every benchmark that tests a person on a model that never saw them (few-shot, streams, vocabularies) asks
-:func:`fold_bases` for its bases. A base is trained on the training set that :func:`signlstm.datasets.training_set`
+:func:`fold_bases` for its bases. A base is trained on the training set that :func:`signlstm.training_sets.training_set`
 builds from every recording in ``paths`` (and ``negatives``) except the held-out person's. Bases are cached under
 :func:`signlstm.files.cache_dir` in a folder named by a hash of the inputs' content, the options and the training
 code, so a changed file or recipe trains new bases and an unchanged one reuses them.
@@ -75,7 +75,8 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
                seed: int = 0, negatives=None, fixes=None) -> dict:
     """Train ``recipe`` on everyone in ``paths`` (+ ``negatives``) except ``held_out`` and save the bundle to
     ``out``. ``fixes``: a fixes file, or "audit" to audit the training people only."""
-    from ..datasets import load, training_set
+    from ..datasets import load
+    from ..training_sets import training_set
     from ..models.bundle import save_bundle
     from ..training import fit
 

@@ -132,7 +132,8 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
     files; a person of ``others`` who has a ``vocab`` file is read from there only), up to ``per_sign`` recordings
     per signer and sign of ``signers`` (those without a ``vocab`` file) under their shared labels, no-hand windows as ``none``; nothing of
     ``held_out``."""
-    from ..datasets import Dataset, concat, load, training_set
+    from ..datasets import Dataset, concat, load
+    from ..training_sets import training_set
 
     vocab_files, other_files = person_paths(vocab), person_paths(others)
     own = {person(f) for f in vocab_files}
@@ -360,7 +361,8 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
     import tempfile
 
     from ..adapt import choose_shots
-    from ..datasets import SequenceWriter, load
+    from ..datasets import load
+    from ..sequence_writer import SequenceWriter
 
     data = load([file])
     pick = choose_shots(data, shots, seed)

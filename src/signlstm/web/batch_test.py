@@ -118,19 +118,19 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
 def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_path, monkeypatch):
     import threading
 
-    from signlstm import datasets
+    from signlstm import sequence_writer
     from signlstm.datasets import load
     from signlstm.models.bundle import load_bundle
     from signlstm.web.engine import Engine
 
     where = []
-    original = datasets.SequenceWriter.write
+    original = sequence_writer.SequenceWriter.write
 
     def write(self, action, frames):
         where.append(threading.current_thread().name)
         return original(self, action, frames)
 
-    monkeypatch.setattr(datasets.SequenceWriter, "write", write)
+    monkeypatch.setattr(sequence_writer.SequenceWriter, "write", write)
     bundle = load_bundle()
     K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[:3], np.float32).reshape(-1, 1662)
     engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")

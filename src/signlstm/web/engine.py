@@ -234,7 +234,7 @@ class PendingWrite:
         self.path: Path | None = None
 
     def write(self) -> Path:
-        from ..datasets import SequenceWriter
+        from ..sequence_writer import SequenceWriter
 
         self.path = SequenceWriter(self.writer.root).write(self.action, self.frames)
         self.frames = None
@@ -247,7 +247,7 @@ class PendingWrite:
 class LaterWriter:
     """The :class:`~signlstm.recorder.Recorder`'s writer for a page: ``write`` only queues the sequence; the session
     takes the queue (:meth:`take`) and writes it off the event loop, each sequence whole and atomic as
-    :class:`~signlstm.datasets.SequenceWriter` writes it (the same code)."""
+    :class:`~signlstm.sequence_writer.SequenceWriter` writes it (the same code)."""
 
     def __init__(self, root: Path):
         self.root = Path(root)

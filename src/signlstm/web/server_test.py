@@ -437,7 +437,7 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
     """Six pages ask to adapt and leave: the first leaves with its job running, which finishes (its model is saved)
     and is counted until then; the five after it wait behind it, leave, and are dropped (never run); the count of jobs
     returns to 0, and nothing is logged about a page that is gone."""
-    from signlstm.datasets import SequenceWriter
+    from signlstm.sequence_writer import SequenceWriter
 
     writer = SequenceWriter(tmp_path / "web_data" / "leaver")
     for action in ("iloveyou", "thanks"):

@@ -3,8 +3,9 @@
 Method (chosen by measurement, see :mod:`signlstm.judging.fewshot`): the base network up to its learned
 ``embedding`` is kept frozen (the trunk: body-relative features, GRU, pooling); the ``embedding`` layer is fine-tuned
 and a new softmax ``head`` is trained on it, one output per action of the new data (actions the base knows keep their
-name, new ones are added), plus the base's rejection output ``none`` when it has one. A vocabulary of the person's own
-signs, with ``none`` for any other, is :mod:`signlstm.vocabulary`.
+name, whatever spelling the data gives them, :func:`signlstm.sign_names.same_signs`; new ones are added), plus the
+base's rejection output ``none`` when it has one. A vocabulary of the person's own signs, with ``none`` for any
+other, is :mod:`signlstm.vocabulary`.
 
 1. **Augmented support.** The support windows and a few hundred augmented copies of them (the default recipe's
    augmentation: mirror, scale/rotation/shift, time resampling, dropped hand frames) go through the frozen trunk once.
@@ -31,7 +32,7 @@ import time
 import numpy as np
 
 from .datasets import Dataset, require_person
-from .sign_names import NONE
+from .sign_names import NONE, same_signs
 from .errors import SignlstmError
 from .models.bundle import Bundle, library_versions
 from .models.cut import HEAD, split_model, trunk_forward
@@ -116,6 +117,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     if data.seq_len != base.seq_len:
         raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
     require_person(data, "nothing to adapt to")
+    data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
     support = data.subset(choose_shots(data, shots, seed))
     labels = output_labels(base, support)
     reject = base.reject_label

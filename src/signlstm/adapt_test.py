@@ -153,6 +153,26 @@ def test_adapt_command_writes_a_bundle_that_reloads_and_records_its_base(base, t
     assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.85
 
 
+def test_the_bases_signs_under_the_datas_spelling_keep_their_outputs_and_a_missing_one_is_said(base, tmp_path, capsys):
+    """A person's folders called "Hello" and "Thank You" are the base's hello and thanks, not two new signs; the
+    base's iloveyou, which they did not record, is said to be dropped."""
+    base, _ = base
+    with np.load(shared_path("data", "signers", "s21.npz")) as z:
+        keep = z["y"] < 2
+        np.savez(tmp_path / "p21.npz", X=z["X"][keep], y=z["y"][keep], seq=z["seq"][keep],
+                 actions=np.array(["Hello", "Thank You"]))
+    out = tmp_path / "mine"
+    assert main(["adapt", "--model", str(base.path), "--data", str(tmp_path / "p21.npz"), "--shots", "5",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "'Hello' is taught as the base's 'hello'" in err and "'Thank You' is taught as the base's 'thanks'" in err
+    assert "no recordings of the base's 'iloveyou'" in err
+    b = load_bundle(out)
+    assert b.labels == ["hello", "thanks", NONE]
+    test = held_back(signer("s21").subset(signer("s21").labels != "iloveyou"), 5)
+    assert accuracy(b, test) >= 0.85
+
+
 def test_bad_shots_is_one_line_error(base, tmp_path, capsys):
     base, _ = base
     assert main(["adapt", "--model", str(base.path), "--data", str(shared_path("data", "signers", "s21.npz")),

@@ -132,6 +132,14 @@ class Dataset:
         out = Dataset(self.frames, labels, self.groups, self.sources, actions, list(self.skipped), self.columns)
         return out.subset(keep)
 
+    def renamed(self, names: dict[str, str]) -> "Dataset":
+        """The same sequences with labels renamed (``names``: old -> new); labels renamed into one are one action."""
+        if not names:
+            return self
+        labels = np.array([names.get(a, a) for a in self.labels.tolist()])
+        actions = list(dict.fromkeys(names.get(a, a) for a in self.actions))
+        return Dataset(self.frames, labels, self.groups, self.sources, actions, list(self.skipped), self.columns)
+
     def summary(self) -> dict:
         return {
             "sequences": len(self),

@@ -1,11 +1,14 @@
 """What a sign may be called: any name a folder can hold, with something visible in it, in one Unicode spelling,
 other than the rejection label :data:`NONE` in another case; and how a long one is shown in a message. ``collect``,
-``extract``, the sequence writer, the data loader and the web page use these."""
+``extract``, the sequence writer, the data loader and the web page use these. Also when two names are one sign
+(:func:`sign_key`): "Thank You" and "thanks"."""
 from __future__ import annotations
 
 import unicodedata
 
 NONE = "none"  # the rejection label: none of the known signs
+# Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
+SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
 
 
 def is_rejection_name(name) -> bool:
@@ -51,3 +54,19 @@ def shown_name(name: str, most: int = 40) -> str:
 def sign_name(name: str) -> str:
     """A sign's name as typed, in Unicode's composed form (NFC): two spellings of one letter are one sign."""
     return unicodedata.normalize("NFC", name)
+
+
+def sign_key(label: str) -> str:
+    """A label as the sign it names: case, spaces and punctuation ignored, known spellings merged
+    (:data:`SAME_SIGN`): "Thank You", "thank_you" and "thanks" are one sign. Letters, digits and the marks that
+    make letters in many scripts (Devanagari's vowel signs) count; a name of punctuation alone keeps itself."""
+    name = sign_name(str(label))
+    key = "".join(ch for ch in name.casefold() if ch.isalnum() or unicodedata.category(ch)[0] == "M")
+    return SAME_SIGN.get(key, key) if key else name
+
+
+def same_signs(labels, names) -> dict[str, str]:
+    """Each of ``labels`` that is one of ``names`` under another spelling (:func:`sign_key`: "Hello", "thank you"
+    for "hello", "thanks"), mapped to that name; labels spelled as a name, or naming none of them, are left out."""
+    by_key = {sign_key(n): n for n in names}
+    return {a: by_key[sign_key(a)] for a in labels if a not in by_key.values() and sign_key(a) in by_key}

@@ -1,7 +1,7 @@
 """What a sign may be called: any folder name with something visible in it, in one Unicode spelling."""
 import pytest
 
-from signlstm.sign_names import NONE, name_problem, rejection_problem, shown_name, sign_name
+from signlstm.sign_names import NONE, name_problem, rejection_problem, same_signs, shown_name, sign_key, sign_name
 
 
 @pytest.mark.parametrize("name", ["hello", "thank you", "good morning", "ñandú", "Привет", "नमस्ते", "我爱你", "5", "A-1"])
@@ -48,3 +48,13 @@ def test_rejection_name_is_none_in_any_case():
 
     assert [is_rejection_name(n) for n in ("none", "None", "NONE", "nOnE", "nothing", "none1")] == \
         [True, True, True, True, False, False]
+
+
+def test_one_sign_under_other_spellings_and_distinct_signs_in_other_scripts():
+    """Case, spaces, punctuation and known spellings do not make another sign; a vowel sign does (Devanagari's
+    कि and का differ only in their marks), and names of punctuation alone stay apart."""
+    assert sign_key("Thank You") == sign_key("thank_you") == sign_key("thanks")
+    assert sign_key("cafe\u0301") == sign_key("Café")
+    assert sign_key("कि") != sign_key("का") and sign_key("?") != sign_key("!")
+    assert same_signs(["Hello", "thank you", "please", "hello", "ILY"], ["hello", "thanks", "iloveyou"]) == {
+        "Hello": "hello", "thank you": "thanks", "ILY": "iloveyou"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import Dataset
-from .sign_names import NONE
+from .sign_names import NONE, sign_key
 from .errors import SignlstmError
 from .models.bundle import Bundle
 from .models.cut import trunk_forward, trunk_width
@@ -135,7 +135,8 @@ def stored_other_signs(base: Bundle) -> np.ndarray | None:
 
 
 def base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
-    """The stored features and labels of the base's signs not in ``skip`` (see :func:`write_base_examples`)."""
+    """The stored features and labels of the base's signs not in ``skip``, under any spelling
+    (:func:`~signlstm.sign_names.sign_key`; see :func:`write_base_examples`)."""
     from .errors import BadInput
 
     width = trunk_width(base.model)
@@ -149,5 +150,6 @@ def base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
     if unknown:
         raise BadInput(Path(base.path) / BASE_EXAMPLES, f"labels name {len(unknown)} sign(s) that are not the model's "
                                                         f"own ({', '.join(map(repr, unknown[:5]))})")
-    keep = ~np.isin(labels, list(skip))
+    skip = {sign_key(a) for a in skip}
+    keep = np.array([sign_key(a) not in skip for a in labels.tolist()], bool)
     return F[keep], labels[keep]

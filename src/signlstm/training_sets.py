@@ -9,10 +9,7 @@ import numpy as np
 
 from . import layout
 from .datasets import Dataset, concat, load, require_person
-from .sign_names import NONE
-
-# Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
-SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
+from .sign_names import NONE, sign_key
 
 
 def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:
@@ -28,13 +25,6 @@ def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Datase
     frames[::3] = 0
     return Dataset(frames, np.full(len(idx), NONE), sub.groups.copy(), [f"{s}#no-hands" for s in sub.sources], [NONE],
                    columns=sub.columns)
-
-
-def sign_key(label: str) -> str:
-    """A label as the sign it names: case, spaces and punctuation ignored, known spellings merged
-    (:data:`SAME_SIGN`): "Thank You", "thank_you" and "thanks" are one sign."""
-    key = "".join(ch for ch in str(label).casefold() if ch.isalnum())
-    return SAME_SIGN.get(key, key)
 
 
 def usable_negatives(other: Dataset, actions) -> np.ndarray:

@@ -4,7 +4,7 @@ import pytest
 
 from signlstm import datasets, training_sets
 from signlstm.errors import BadInput
-from signlstm.sign_names import NONE
+from signlstm.sign_names import NONE, sign_key
 
 
 def test_negatives_leave_out_the_signs_themselves_and_repeated_recordings(shared):
@@ -18,7 +18,7 @@ def test_negatives_leave_out_the_signs_themselves_and_repeated_recordings(shared
     assert not kept & {"hello", "thank you"} and {"bye", "please", "y"} <= kept
     assert keep[len(whole):].sum() == 0  # every other_signs recording is one of the vocabulary's
     assert keep[:len(whole)].sum() == len(whole) - 60  # 30 hello + 30 thank you
-    assert training_sets.sign_key("Thank_You") == training_sets.sign_key("thanks") != training_sets.sign_key("thank")
+    assert sign_key("Thank_You") == sign_key("thanks") != sign_key("thank")
 
 
 def test_no_hand_windows_are_none_without_hands_and_every_third_an_empty_room(shared):

@@ -190,14 +190,15 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     from signlstm.recognizer import decide
 
     trunk = load_bundle(TRUNK_MODEL)
-    signs = o07.subset(np.isin(o07.labels, ["a", "b", "hello", "my", "name"]))
-    signs.actions = ["a", "b", "hello", "my", "name"]
+    signs = o07.subset(np.isin(o07.labels, ["a", "b", "hello", "my", "name"])).renamed({"hello": "Hello"})
+    signs.actions = ["a", "b", "Hello", "my", "name"]
     thanks = load_npz(shared_path("data", "signers", "s02.npz"))
     thanks = thanks.subset(thanks.labels == "thanks")
     plain = adapt_vocab(trunk, signs, shots=5)
     assert plain.labels == signs.actions + [NONE]
     kept = adapt_vocab(trunk, signs, shots=5, keep_base_actions=True)
-    # the person's own hello stays theirs; the trunk's thanks and iloveyou are added from the recordings kept with it
+    # the person's own hello (under their spelling) stays theirs; the trunk's thanks and iloveyou are added from the
+    # recordings kept with it
     assert kept.labels == signs.actions + ["thanks", "iloveyou", NONE]
     assert kept.meta["adapted"]["kept_base_actions"] == ["thanks", "iloveyou"]
     assert (decide(kept.labels, kept.predict(thanks.X)) == "thanks").mean() >= 0.8

@@ -82,14 +82,15 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
 def _notes(base, data, method) -> None:
     """What the user should know about their data (said once the fit worked, so a refusal stays one line): people
-    the base already saw (the check and any figure on them flatter it), recordings labelled ``none`` a vocabulary
-    leaves out, and several people's recordings taught as one vocabulary."""
+    the base already saw (the check and any figure on them flatter it), the base's signs under another spelling or
+    not in the data, recordings labelled ``none`` a vocabulary leaves out, and several people's recordings taught as
+    one vocabulary."""
     import sys
 
     import numpy as np
 
     from ..adapt import seen_people
-    from ..sign_names import NONE
+    from ..sign_names import NONE, same_signs, shown_name
 
     people = sorted({str(g) for g in np.unique(data.groups)})
     seen = sorted(set(people) & set(seen_people(base)))
@@ -100,6 +101,16 @@ def _notes(base, data, method) -> None:
         note = common.rejection_note({NONE: int((data.labels == NONE).sum())})
         if note:
             print(note, file=sys.stderr)
+    if method != "vocab":  # the base's signs: under the data's spelling of them, and those the data lacks
+        names = [a for a in base.labels if a not in (NONE, base.reject_label)]
+        same = same_signs(data.actions, names)
+        for theirs, ours in same.items():
+            print(f"note: '{shown_name(theirs)}' is taught as the base's '{ours}'", file=sys.stderr)
+        have = {same.get(a, a) for a in data.actions if (data.labels == a).any()}
+        missing = [a for a in names if a not in have]
+        if missing:
+            print(f"note: no recordings of the base's {', '.join(map(repr, missing))} in the data: the adapted model "
+                  "does not answer it (record a few of each sign it should keep)", file=sys.stderr)
     if method == "vocab" and len(people) > 1:
         print(f"note: the data holds {len(people)} people's recordings ({', '.join(people)}); a sign name two of them "
               "use is taught as one sign", file=sys.stderr)

@@ -77,33 +77,72 @@ def check_trunk_inputs(vocab, others=(), signers=(), held_out: str | None = None
     return people
 
 
-def split_problem(counts: dict[str, int], shots, seeds, signs: int | None = None) -> str | None:
-    """Why a person with ``counts`` recordings per sign cannot be judged (None: they can): every draw of
-    :func:`split_signs` must leave at least 2 signs taught and 1 never taught, and for every K of ``shots`` a taught
-    sign must have a recording beyond its K shots to test on."""
+def _span(values) -> str:
+    """``values`` (recordings per sign) as "6-8", or "30" when they are all one number."""
+    lo, hi = min(values), max(values)
+    return f"{lo}" if lo == hi else f"{lo}-{hi}"
+
+
+def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None) -> dict[int, str]:
+    """Why a person with ``counts`` recordings per sign cannot be measured at each K of ``shots``: K -> the reason,
+    for the K they cannot (none: measured at every K). Every draw of :func:`split_signs` must leave at least 2 signs
+    taught and 1 never taught (else no K can be measured), and at every seed a taught sign must have a recording
+    beyond its K shots to test on."""
     held = f"{sum(counts.values())} recording(s) of {len(counts)} sign(s)"
     need = 3 if signs is None else max(2, signs) + 1
     if len(counts) < need:
         why = "2 taught and 1 never taught" if signs is None else f"--signs {signs} taught and 1 never taught"
-        return f"{held}; judge vocab needs at least {need} signs with recordings ({why})"
-    for seed in seeds:
-        taught, _ = split_signs(list(counts), seed, count=signs)
-        most = max(counts[a] for a in taught)
-        for k in sorted(shots):
+        return {k: f"{held}; judge vocab needs at least {need} signs with recordings ({why})" for k in sorted(shots)}
+    out = {}
+    for k in sorted(shots):
+        for seed in seeds:
+            taught, _ = split_signs(list(counts), seed, count=signs)
+            most = max(counts[a] for a in taught)
             if most <= k:
-                return (f"{held}; the signs taught at seed {seed} have at most {most} recording(s) each: K = {k} "
-                        f"shots leave none to test on (a taught sign needs more than K recordings)")
-    return None
+                out[k] = (f"{_span(counts.values())} recording(s) per sign, K = {k} leaves none to test"
+                          + ("" if max(counts.values()) <= k else
+                             f" (the signs taught at seed {seed} have at most {most} each)"))
+                break
+    return out
+
+
+def split_problem(counts: dict[str, int], shots, seeds, signs: int | None = None) -> str | None:
+    """Why a person with ``counts`` recordings per sign cannot be measured at some K of ``shots`` (the smallest such
+    K's reason, :func:`shot_problems`), or None: they can at every K."""
+    return next(iter(shot_problems(counts, shots, seeds, signs).values()), None)
+
+
+def fewer_than_k(counts: dict[str, int], k: int, seeds, signs: int | None = None) -> list[str]:
+    """The signs taught at some seed that have fewer than ``k`` recordings: taught from all they have."""
+    taught = {a for seed in seeds for a in split_signs(list(counts), seed, count=signs)[0]}
+    return sorted(a for a in taught if counts[a] < k)
+
+
+def not_measured(files: dict[str, Path], shots, seeds, signs: int | None = None) -> dict[str, dict[int, str]]:
+    """Per person, the K of ``shots`` at which they cannot be measured and why (:func:`shot_problems`); a person
+    measured at every K is left out. Raises :class:`~signlstm.errors.BadInput` (one person) or
+    :class:`~signlstm.errors.SignlstmError` (several) when no one can be measured at any K."""
+    from ..datasets import open_npz
+    from ..errors import BadInput, SignlstmError
+
+    out = {p: shot_problems(open_npz(f).label_counts, shots, seeds, signs) for p, f in files.items()}
+    out = {p: v for p, v in out.items() if v}
+    if files and all(len(out.get(p, ())) == len(set(shots)) for p in files):
+        if len(files) == 1:
+            ((p, f),) = files.items()
+            raise BadInput(f, next(iter(out[p].values())))
+        raise SignlstmError("no person can be measured at any K: " + "; ".join(
+            f"{p}: {next(iter(v.values()))}" for p, v in out.items()))
+    return out
 
 
 def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, shots=None, seeds=None,
                  signs: int | None = None) -> dict[str, Path]:
     """The benchmark's person files (``.npz`` files or folders of them) by person, every header checked first
     (:func:`~signlstm.judging.folds.check_person_files`; the trunks' ``others`` and ``signers`` files too), before any
-    trunk is trained; with ``shots`` and ``seeds``, that each person has the signs and recordings every split needs
-    (:func:`split_problem`); with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too,
-    and with ``trunk`` (one trunk for everyone), that it never saw any of them."""
-    from ..datasets import open_npz
+    trunk is trained; with ``shots`` and ``seeds``, that someone can be measured at some K (:func:`not_measured`);
+    with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too, and with ``trunk`` (one
+    trunk for everyone), that it never saw any of them."""
     from ..errors import BadInput
 
     check_folders(vocab, "--data")
@@ -112,10 +151,7 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
         check_trunk_inputs(vocab, others, signers)  # each file, and one sequence length for the trunks' training set
     files = {person(f): f for f in data_files(vocab)}
     if shots is not None and seeds is not None:
-        for f in files.values():
-            problem = split_problem(open_npz(f).label_counts, shots, seeds, signs)
-            if problem:
-                raise BadInput(f, problem)
+        not_measured(files, shots, seeds, signs)  # a person not measured at some K is a row of the report
     if trunk_folder:
         missing = [p for p in files if not (Path(trunk_folder) / p / "signlstm.json").exists()]
         if missing:
@@ -320,32 +356,50 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     signs are taught (a seeded choice, the rest untaught) instead of three quarters of them."""
     from ..vocabulary import RADIUS
 
+    from ..datasets import open_npz
+
     t0, load0 = time.time(), _load()
     files = person_files(vocab, others, signers, trunk_folder, trunk, shots, seeds, signs)
+    unmeasured = not_measured(files, shots, seeds, signs)
+    todo = {p: [k for k in shots if k not in unmeasured.get(p, {})] for p in files}
+    notes = []
+    if (trunk or trunk_folder) and (others or signers):
+        used = " and ".join(o for o, v in (("--negatives", others), ("--signers", signers)) if v)
+        notes.append(f"note: {used} not used: they are the training set of the trunks, and "
+                     f"{'--shipped' if trunk else '--trunks'} gives ready ones")
+    for p, f in files.items():
+        counts = open_npz(f).label_counts
+        short = {k: fewer_than_k(counts, k, seeds, signs) for k in todo[p]}
+        if any(short.values()):
+            notes.append(f"note: {p}: signs with fewer than K recordings are taught from all they have: " + ", ".join(
+                f"K = {k}: {len(a)} sign(s) with {_span([counts[x] for x in a])}" for k, a in short.items() if a))
     if trunk:
         bases = {p: Path(trunk) for p in files}
     elif trunk_folder:
         bases = {p: Path(trunk_folder) / p for p in files}
     else:
-        bases = trunks(vocab, others, signers, list(files), epochs=epochs, workers=workers, ray=ray, cache=cache,
-                       log=log)
-    tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=list(shots), seeds=list(seeds),
+        bases = trunks(vocab, others, signers, [p for p in files if todo[p]], epochs=epochs, workers=workers,
+                       ray=ray, cache=cache, log=log)
+    tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=todo[p], seeds=list(seeds),
                   radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
                   tutorial_epochs=tutorial_epochs, radii=list(radii or ()), streams=streams, signs=signs)
-             for p, f in files.items()]
+             for p, f in files.items() if todo[p]]
+    for p in files:
+        if not todo[p] and progress:
+            progress(p)
     rows = []
     for r in parallel.map_tasks(run_person, tasks, workers=workers, ray=ray, ordered=False):
         rows += r["rows"]
         if progress:
             progress(r["person"])
     wall = None
-    if adapt_runs and files:  # after the parallel work: the largest vocabulary, as a person would adapt it
+    if adapt_runs and tasks:  # after the parallel work: the largest vocabulary, as a person would adapt it
         from ..datasets import open_sources
 
-        largest = max(files, key=lambda p: (len(open_sources([files[p]])[0].actions), p))
+        largest = max((p for p in files if todo[p]), key=lambda p: (len(open_sources([files[p]])[0].actions), p))
         wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
     return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "streams": streams,
-            "signs": signs,
+            "signs": signs, "people": list(files), "not_measured": unmeasured, "notes": notes,
             "radius": tasks[0]["radius"] if tasks else None, "radii": list(radii or ()),
             "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.time() - t0, 1),
             "started": _utc(t0), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}
@@ -406,7 +460,8 @@ def _nanmean(values) -> float:
 
 
 def summary(res: dict) -> dict:
-    """Per K: per person (mean over seeds) and the mean over people of each figure; with streams, each person's
+    """Per K: per person (mean over seeds) and the mean over people of each figure (over the people measured at that
+    K: ``mean["people"]`` of ``mean["of"]``; ``not_measured``: person -> why not); with streams, each person's
     streams pooled (``row_wer``: word error rate; ``row_other``: words said on untaught signs a segment) and the
     mean over people of those."""
     from .streams import pool
@@ -436,5 +491,9 @@ def summary(res: dict) -> dict:
             tradeoff[r] = {m: float(np.nanmean([np.nanmean([x[m] for x in b]) for b in by]))
                            for m in ("acc", "known_none", "rejected")}
             tradeoff[r]["worst_acc"] = float(min(np.mean([x["acc"] for x in b]) for b in by))
-        out[k] = {"people": per, "mean": mean, "tradeoff": tradeoff}
+        # people not measured at this K (too few recordings), with the reason; the means are over the others
+        missing = {q: v[k] for q, v in (res.get("not_measured") or {}).items() if k in v}
+        if mean:
+            mean["people"], mean["of"] = len(per), len(per) + len(missing)
+        out[k] = {"people": per, "mean": mean, "tradeoff": tradeoff, "not_measured": missing}
     return out

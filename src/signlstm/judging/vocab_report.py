@@ -21,7 +21,7 @@ def format_vocab(res: dict, summ: dict) -> str:
     taught = "3/4 of the signs taught" if res.get("signs") is None else f"{res['signs']} signs taught"
     lines = [f"vocabulary benchmark: {taught}, {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
              f"{res['seconds']:.0f} s wall ({res.get('started', '?')} - {res.get('ended', '?')}, load average "
-             f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})"]
+             f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})", *res.get("notes", ())]
     head = f"{'K':>3} {'person':8} {'signs':>5} {'known acc':>9} {'known->none':>11} {'untaught->none':>14} " \
            f"{'adapt s':>7} {'tutorial acc':>12} {'in a row WER':>12} {'untaught words/seg':>18}"
     for k, s in summ.items():
@@ -30,11 +30,15 @@ def format_vocab(res: dict, summ: dict) -> str:
             lines.append(f"{k:>3} {p:8} {v['signs']:>5} {_pct(v['acc']):>9} {_pct(v['known_none']):>11} "
                          f"{_pct(v['rejected']):>14} {v['seconds']:>7.1f} {_pct(v['tutorial_acc']):>12}"
                          f"{_row(v)}")
+        for p, why in s.get("not_measured", {}).items():
+            lines.append(f"{k:>3} {p:8} n/a: {why}")
         m = s["mean"]
         if m:
+            over = (f", mean over {m['people']} of {m['of']} people" if m.get("of", 0) > m.get("people", 0)
+                    else "")
             lines.append(f"{k:>3} {'mean':8} {'':>5} {_pct(m['acc']):>9} {_pct(m['known_none']):>11} "
                          f"{_pct(m['rejected']):>14} {m['seconds']:>7.1f} {_pct(m['tutorial_acc']):>12}"
-                         f"{_row(m)}   worst person {_pct(m['worst_acc']).strip()} %")
+                         f"{_row(m)}   worst person {_pct(m['worst_acc']).strip()} %{over}")
         if s.get("tradeoff"):
             lines += ["", f"{'K':>3} {'radius':>6} {'known acc':>9} {'worst':>6} {'known->none':>11} "
                           f"{'untaught->none':>14}   (the same fits, mean over people)"]

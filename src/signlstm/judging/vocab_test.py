@@ -227,7 +227,7 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
     for name, idx, said in (("two_signs", [*np.flatnonzero(y == 0)[:2], *np.flatnonzero(y == 1)[:2]],
                              "4 recording(s) of 2 sign(s); judge vocab needs at least 3 signs"),
                             ("one_each", [np.flatnonzero(y == a)[0] for a in range(4)],
-                             "at most 1 recording(s) each: K = 1 shots leave none to test on")):
+                             "1 recording(s) per sign, K = 1 leaves none to test")):
         f = tmp_path / f"{name}.npz"
         np.savez(f, X=src["X"][idx], y=y[idx], seq=src["seq"][idx], actions=src["actions"])
         assert main(["judge", "vocab", "--data", str(f), "--trunks", str(tmp_path / "trunks"), "--shots", "1",
@@ -250,3 +250,34 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(vocab.summary({"shots": [1], "rows": [row]})[1]["people"]["p"]["rejected"])
+
+
+def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_the_others_are(tmp_path, capsys):
+    """A person whose signs have 4-6 recordings each: at K = 6 nothing is left to test, so that row is n/a with the
+    reason and the mean is over the people measured (it used to stop the whole run: 'K = 6 shots leave none to test
+    on', exit 2); at K = 5 the signs with 4 are taught from all 4, said in a note. The shipped trunk does not use
+    --negatives (they train trunks): said too. (Renamed copies of s23's file stand in for new people.)"""
+    import shutil
+
+    from signlstm.cli import main
+
+    src = np.load(shared_path("data", "vocab", "s23.npz"))
+    y = src["y"]
+    idx = np.concatenate([np.flatnonzero(y == a)[:4 + 2 * (a % 2)] for a in range(len(src["actions"]))])
+    few = tmp_path / "few.npz"
+    np.savez(few, X=src["X"][idx], y=y[idx], seq=src["seq"][idx], actions=src["actions"])
+    shutil.copy(shared_path("data", "vocab", "s23.npz"), tmp_path / "full.npz")
+    capsys.readouterr()
+    assert main(["judge", "vocab", "--data", str(few), str(tmp_path / "full.npz"), "--shipped", "--shots", "5", "6",
+                 "--seeds", "0", "--tutorial-shots", "--adapt-runs", "0", "--streams", "0", "--workers", "1",
+                 "--negatives", str(shared_path("data", "other_signs", "o01.npz")),
+                 "--cache", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "  6 few      n/a: 4-6 recording(s) per sign, K = 6 leaves none to test" in lines, out
+    assert any(x.startswith("  5 few ") and "n/a" not in x for x in lines), out
+    assert any(x.startswith("  6 full ") for x in lines) and any(x.startswith("  6 mean ") for x in lines), out
+    assert [x for x in lines if x.startswith("  6 mean ")][0].endswith("mean over 1 of 2 people"), out
+    assert "mean over" not in [x for x in lines if x.startswith("  5 mean ")][0], out
+    assert "note: few: signs with fewer than K recordings are taught from all they have: K = 5: " in out, out
+    assert "note: --negatives not used" in out, out

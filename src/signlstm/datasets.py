@@ -26,7 +26,7 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
-from .sign_names import rejection_problem
+from .sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_key, sign_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
@@ -223,7 +223,7 @@ def describe_skipped(skipped) -> str:
 def sequence_folders(folder: Path) -> list[tuple[int, Path]]:
     """The sub-folders of ``folder`` named by a number (a tree's sequences of one action), as (number, path) in
     number order."""
-    return sorted((int(p.name), p) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
+    return sorted((int(p.name), p) for p in folder.iterdir() if p.name.isascii() and p.name.isdigit() and p.is_dir())
 
 
 def _listed(numbers: list[int], most: int = 5) -> str:
@@ -270,7 +270,16 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if not root.is_dir():
         raise BadInput(root, "no such data folder")
     names = list(actions) if actions else sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    twice = _one_sign_twice([a for a in names if (root / a).is_dir()])
+    if twice:
+        raise BadInput(root, f"folders {twice} name one sign (case, spaces and punctuation aside): merge them or "
+                             "rename one")
     seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in sequence_folders(root / a)]
+    unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if (root / a).is_dir()
+                  for d in sorted((root / a).iterdir())
+                  if d.is_dir() and not _hidden(d) and not (d.name.isascii() and d.name.isdigit())]
+    if unnumbered and not skip_bad:
+        raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
     counts = Counter(_frame_count(d) for _, d in seqs)
@@ -288,7 +297,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                 f"{held} frames long, give --length {held}")
 
     def chunks(size: int) -> Iterator[Dataset]:
-        X, labels, sources, skipped, used = [], [], [], [], 0
+        X, labels, sources, skipped, used = [], [], [], list(unnumbered), 0
 
         def emit():
             return Dataset(np.stack(X) if X else np.zeros((0, T, layout.FRAME_SIZE), np.float32), np.array(labels, dtype=str),
@@ -358,9 +367,11 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
         raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
 
 
-def open_npz(path: str | Path, length: int | None = None) -> Source:
+def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False) -> Source:
     """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. The
-    headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry."""
+    headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry. A sequence with a
+    value that is not finite is :class:`BadInput` naming it as ``<action>/<seq>`` (row), or with ``skip_bad`` left
+    out and listed in the chunk's ``skipped``."""
     path = Path(path)
     if not path.is_file():
         raise BadInput(path, "no such file")
@@ -396,9 +407,7 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
             side[name] = _read_member(z, path, members[name])
     y = side["y"].astype(np.int64)
     seq = side["seq"].astype(np.int64) if "seq" in side else np.arange(N)
-    actions = [str(a) for a in side["actions"]] if "actions" in side else list(SIGNER_LABELS)
-    if len(set(actions)) != len(actions) or not all(actions):
-        raise BadInput(path, f"actions {actions} are not distinct names")
+    actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
     if N and (y.min() < 0 or y.max() >= len(actions)):
         raise BadInput(path, f"labels outside 0..{len(actions) - 1}")
     names = np.array(actions)
@@ -407,20 +416,73 @@ def open_npz(path: str | Path, length: int | None = None) -> Source:
 
     def chunks(size: int) -> Iterator[Dataset]:
         for start, raw in packed_x(path, hx, size):
-            n = len(raw)
-            X = check_frames(path, raw, seq_ids=seq[start:start + n])
-            yield Dataset(X, names[y[start:start + n]], np.full(n, path.stem),
-                          [f"{path}#{int(s)}" for s in seq[start:start + n]], list(order))
+            rows = np.arange(start, start + len(raw))
+            ids = [f"{names[y[i]]}/{seq[i]} (row {i})" for i in rows]
+            skipped = []
+            if skip_bad:
+                bad = ~np.isfinite(raw).all(axis=(1, 2))
+                skipped = [(path, f"sequence {ids[i]} holds NaN or infinite values") for i in np.flatnonzero(bad)]
+                raw, rows, ids = raw[~bad], rows[~bad], [ids[i] for i in np.flatnonzero(~bad)]
+            X = check_frames(path, raw, seq_ids=ids)
+            yield Dataset(X, names[y[rows]], np.full(len(rows), path.stem), [f"{path}#{int(seq[i])}" for i in rows],
+                          list(order), skipped)
 
     return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
         names))) if n})
 
 
+def _hidden(p: Path) -> bool:
+    """A name the system or a tool put there, not data: ``.ipynb_checkpoints``, ``._s01.npz``, ``__MACOSX``."""
+    return p.name.startswith(".") or p.name == "__MACOSX"
+
+
+def packed_files(folder: Path) -> list[Path]:
+    """The packed ``.npz`` files in ``folder`` (any case of the suffix; hidden ones left out), in name order."""
+    return sorted(q for q in folder.iterdir() if q.suffix.lower() == ".npz" and q.is_file() and not _hidden(q))
+
+
+def _action_names(path: Path, stored: np.ndarray) -> list[str]:
+    """A packed file's ``actions`` as sign names (bytes read as UTF-8, Unicode's composed form), each one a folder
+    could hold and no two of them one sign (:func:`~signlstm.sign_names.sign_key`: "ball" and "Ball "), else
+    :class:`BadInput` naming the file."""
+    names = []
+    for a in stored.tolist():
+        if isinstance(a, bytes):
+            try:
+                a = a.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadInput(path, f"actions: {a[:40]!r} is not UTF-8 text") from None
+        names.append(sign_name(a))
+    for a in names:
+        problem = "is empty" if not a else name_problem(a)
+        if problem and problem != rejection_problem(a):  # none in another case: refused where it would be taught
+            raise BadInput(path, f"actions: '{shown_name(a)}' {problem}")
+    twice = _one_sign_twice(names)
+    if twice:
+        raise BadInput(path, f"actions {twice} name one sign (case, spaces and punctuation aside): give each sign one "
+                             "name")
+    return names
+
+
+def _one_sign_twice(names) -> str | None:
+    """The first names of ``names`` that are one sign (equal :func:`~signlstm.sign_names.sign_key`), shown for a
+    message, else None. Spellings of :data:`NONE` are left to :func:`_collect`, which says what they are."""
+    seen: dict[str, str] = {}
+    for a in names:
+        if is_rejection_name(a):
+            continue
+        other = seen.setdefault(sign_key(a), a)
+        if other != a or list(names).count(a) > 1:
+            return f"'{shown_name(other)}' and '{shown_name(a)}'"
+    return None
+
+
 def is_packed_folder(path: str | Path) -> bool:
-    """True for a folder of packed ``.npz`` files (one person each; no subfolders), which is read as those files;
-    any other folder is an ``MP_Data`` tree."""
+    """True for a folder of packed ``.npz`` files (one person each; no subfolders but hidden ones), which is read as
+    those files; any other folder is an ``MP_Data`` tree."""
     p = Path(path)
-    return p.is_dir() and not any(q.is_dir() for q in p.iterdir()) and any(p.glob("*.npz"))
+    return (p.is_dir() and not any(q.is_dir() and not _hidden(q) for q in p.iterdir())
+            and bool(packed_files(p)))
 
 
 def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
@@ -430,12 +492,12 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
     out = []
     for p in map(Path, paths):
         if is_packed_folder(p):
-            out += [open_npz(q, length) for q in sorted(p.glob("*.npz"))]
+            out += [open_npz(q, length, skip_bad) for q in packed_files(p)]
         elif p.is_dir():
             out.append(open_mp_data(p, actions, length, skip_bad))
-        elif p.suffix == ".npz":
-            out.append(open_npz(p, length))
-        elif p.suffix == ".npy":
+        elif p.suffix.lower() == ".npz":
+            out.append(open_npz(p, length, skip_bad))
+        elif p.suffix.lower() == ".npy":
             raise BadInput(p, _npy_problem(p))
         elif not p.exists():
             raise BadInput(p, "no such file or folder")
@@ -445,7 +507,9 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
         raise SignlstmError("no data given")
     lengths = {s.seq_len for s in out}
     if len(lengths) > 1:
-        raise SignlstmError(f"the data mixes sequence lengths {sorted(lengths)}; pass --length")
+        by_length = "; ".join(f"{n} frames: {', '.join(str(s.path) for s in out if s.seq_len == n)}"
+                              for n in sorted(lengths))
+        raise SignlstmError(f"the data mixes sequence lengths ({by_length[:400]}); pass --length")
     return out
 
 

@@ -119,11 +119,19 @@ def _packed(tmp_path, X, **extra):
     return out
 
 
-def test_a_bad_value_deep_in_a_packed_file_names_its_sequence_and_frame(tmp_path, shared):
-    X = datasets.load_npz(shared("data", "signers", "s04.npz")).X.astype(np.float16)
-    X[77, 12, 600] = np.inf
-    with pytest.raises(BadInput, match=r"p01.npz: sequence 77 frame 12 holds NaN or infinite values"):
-        list(datasets.stream([_packed(tmp_path, X)], chunk=32))
+def test_a_bad_value_deep_in_a_packed_file_names_its_sequence_and_frame_and_skip_bad_leaves_it_out(tmp_path, shared):
+    """A sequence is named as its action and number, as the tree it came from would name it, and by its row (the
+    numbers repeat from one action to the next); ``--skip-bad`` reads every other sequence."""
+    with np.load(shared("data", "signers", "s04.npz")) as z:
+        X, y, seq = z["X"].copy(), z["y"], z["seq"]
+    X[37, 12, 600] = np.inf
+    np.savez(tmp_path / "p01.npz", X=X, y=y, seq=seq)
+    with pytest.raises(BadInput, match=r"p01.npz: sequence thanks/7 \(row 37\) frame 12 holds NaN or infinite"):
+        list(datasets.stream([tmp_path / "p01.npz"], chunk=32))
+    d = datasets.load([tmp_path / "p01.npz"], skip_bad=True)
+    assert len(d) == len(X) - 1 and d.skipped == [(tmp_path / "p01.npz",
+                                                   "sequence thanks/7 (row 37) holds NaN or infinite values")]
+    assert np.array_equal(d.X[37], X[38].astype(np.float32))
 
 
 def test_no_person_is_every_value_zero(shared):
@@ -167,7 +175,7 @@ def test_packed_action_names_must_be_distinct(tmp_path, shared):
     with np.load(shared("data", "signers", "s02.npz")) as z:
         arrays = {k: z[k] for k in z.files}
     np.savez(tmp_path / "p01.npz", **{**arrays, "actions": np.array(["hello", "hello", "iloveyou"])})
-    with pytest.raises(BadInput, match=r"p01.npz: actions \['hello', 'hello', 'iloveyou'\] are not distinct names"):
+    with pytest.raises(BadInput, match=r"p01.npz: actions 'hello' and 'hello' name one sign"):
         datasets.load([tmp_path / "p01.npz"])
 
 
@@ -265,3 +273,62 @@ def test_an_action_spelling_none_in_another_case_is_refused_by_load(shared, tmp_
                  actions=np.array(["hello", "NONE", "iloveyou"]))
     with pytest.raises(BadInput, match="p.npz: action 'NONE' is the rejection label 'none' in another case"):
         datasets.load([tmp_path / "p.npz"])
+
+
+def test_a_folder_of_people_with_what_tools_leave_beside_them_is_still_those_people(tmp_path, shared):
+    """Jupyter's checkpoints folder, macOS's ``__MACOSX`` and ``._`` files are not data, and ``.NPZ`` is ``.npz``."""
+    for name in ("s02", "s03"):
+        shutil.copy(shared("data", "signers", f"{name}.npz"), tmp_path / f"{name}.npz")
+    (tmp_path / "s03.npz").rename(tmp_path / "s03.NPZ")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / "._s02.npz").write_bytes(b"\0\5\26\7 AppleDouble")
+    d = datasets.load([tmp_path])
+    assert sorted(set(d.groups.tolist())) == ["s02", "s03"] and len(d) == 180
+
+
+def test_packed_action_names_are_read_as_sign_names(tmp_path, shared):
+    """Bytes are UTF-8 text, two spellings of é are one name, and a name no folder could hold, an empty one or two
+    names of one sign are refused naming the file."""
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in ("X", "y", "seq")}
+
+    def packed(actions):
+        np.savez(tmp_path / "p01.npz", **arrays, actions=actions)
+        return [tmp_path / "p01.npz"]
+
+    d = datasets.load(packed(np.array(["caf\u00e9".encode(), b"thanks", "I love you".encode()])))
+    assert d.actions == ["caf\u00e9", "thanks", "I love you"]
+    assert datasets.load(packed(np.array(["cafe\u0301", "thanks", "x"]))).actions[0] == "caf\u00e9"
+    for actions, problem in ((["a/b", "thanks", "x"], "'a/b' cannot be a folder name"),
+                             (["", "thanks", "x"], "'' is empty"),
+                             (["ball", "Ball ", "x"], "'ball' and 'Ball ' name one sign"),
+                             ([b"\xe9t\xe9", b"thanks", b"x"], r"b'\\xe9t\\xe9' is not UTF-8 text")):
+        with pytest.raises(BadInput, match=f"p01.npz: actions: {problem}" if "one sign" not in problem
+                           else f"p01.npz: actions {problem}"):
+            datasets.load(packed(np.array(actions)))
+
+
+def test_a_tree_with_two_folders_of_one_sign_or_an_unnumbered_sequence_says_so(tmp_path, shared):
+    src = shared("data", "MP_Data_renotte")
+    root = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        for n in ("30", "31"):
+            shutil.copytree(src / action / n, root / action / n)
+    (root / "thanks" / "31").rename(root / "thanks" / "abc")
+    with pytest.raises(BadInput, match=r"thanks/abc: not a sequence folder \(those are numbered 0, 1, 2, ...\): "
+                                       r"rename it, or pass --skip-bad"):
+        datasets.load([root])
+    d = datasets.load([root], skip_bad=True)
+    assert len(d) == 3 and d.skipped == [(root / "thanks" / "abc", "not a sequence folder (those are numbered 0, 1, "
+                                                                   "2, ...)")]
+    shutil.copytree(root / "hello", root / "Hello")
+    with pytest.raises(BadInput, match=r"MP_Data: folders 'Hello' and 'hello' name one sign"):
+        datasets.load([root], skip_bad=True)
+
+
+def test_data_of_two_lengths_names_the_files_of_each(tmp_path, shared):
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        np.savez(tmp_path / "p45.npz", X=np.concatenate([z["X"], z["X"][:, :15]], axis=1), y=z["y"])
+    with pytest.raises(SignlstmError, match=r"mixes sequence lengths \(30 frames: .*s02.npz; 45 frames: .*p45.npz\)"):
+        datasets.load([shared("data", "signers", "s02.npz"), tmp_path / "p45.npz"])

@@ -100,7 +100,8 @@ def read_npy_header(f, where, name: str = "") -> ArrayHeader:
     except Exception as e:  # noqa: BLE001 - numpy parses the header text with tokenize/ast: any of their errors
         raise BadInput(where, f"{what}unreadable .npy header ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
     if dtype.hasobject:
-        raise BadInput(where, f"{what}declares Python objects (dtype {dtype}); signlstm reads numbers only")
+        raise BadInput(where, f"{what}declares Python objects (dtype {dtype}); signlstm reads numbers and text only "
+                              "(names as np.array(names, dtype=str))")
     if any(not isinstance(n, int) or n < 0 for n in shape):
         raise BadInput(where, f"{what}declares an invalid shape {shape}")
     return ArrayHeader(tuple(int(n) for n in shape), dtype, bool(fortran), offset)
@@ -162,7 +163,7 @@ def npz_members(path) -> dict[str, Member]:
                     header = read_npy_header(f, path, info.filename)
                 if header.fortran and len(header.shape) > 1:
                     raise BadInput(path, f"{info.filename} is stored in Fortran order; signlstm reads C-order arrays "
-                                         "(save it again with numpy.savez)")
+                                         "(save np.ascontiguousarray of it)")
                 want = header.offset + header.nbytes
                 if info.file_size != want:
                     raise BadInput(path, f"{info.filename} declares {header.describe()} ({fmt_bytes(header.nbytes)}) "

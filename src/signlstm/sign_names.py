@@ -47,8 +47,12 @@ def name_problem(name: str) -> str | None:
 
 
 def shown_name(name: str, most: int = 40) -> str:
-    """``name`` for a message: its first ``most`` characters, then "..." when it is longer."""
-    return name if len(name) <= most else name[:most] + "..."
+    """``name`` for a message: its first ``most`` characters, then "..." when it is longer; a control, format or
+    line-separator character shown as its escape (``\\x1b``, ``\\u2028``), so a message stays one line and sends
+    nothing to the terminal."""
+    short = name if len(name) <= most else name[:most] + "..."
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c)[0] == "C"
+                   or unicodedata.category(c) in ("Zl", "Zp") else c for c in short)
 
 
 def sign_name(name: str) -> str:

@@ -58,3 +58,9 @@ def test_one_sign_under_other_spellings_and_distinct_signs_in_other_scripts():
     assert sign_key("कि") != sign_key("का") and sign_key("?") != sign_key("!")
     assert same_signs(["Hello", "thank you", "please", "hello", "ILY"], ["hello", "thanks", "iloveyou"]) == {
         "Hello": "hello", "thank you": "thanks", "ILY": "iloveyou"}
+
+
+def test_a_name_in_a_message_shows_control_characters_as_escapes():
+    """A message stays one line and sends nothing to the terminal, whatever the name holds."""
+    assert shown_name("he\x1bllo\u2028x\x07") == "he\\x1bllo\\u2028x\\x07"
+    assert shown_name("नमस्ते") == "नमस्ते" and shown_name("a" * 41) == "a" * 40 + "..."

@@ -57,9 +57,10 @@ def _quiet_stderr(on: bool = True):
 
 
 def _holistic_subgraph(nodes: tuple[str, ...], inputs: list[str], outputs: list[str], side: dict,
-                       calculator_params: dict | None = None):
+                       calculator_params: dict | None = None, extra: tuple = ()):
     """A MediaPipe solution running only ``nodes`` (calculator names) of Holistic's own graph
-    (``holistic_landmark_cpu.binarypb`` in the wheel), with these input and output streams (``TAG:name``)."""
+    (``holistic_landmark_cpu.binarypb`` in the wheel), with these input and output streams (``TAG:name``), and the
+    ``extra`` nodes given as (calculator, input streams, output streams)."""
     from mediapipe.framework import calculator_pb2
     from mediapipe.python import solution_base
     from mediapipe.python.solutions import holistic
@@ -71,6 +72,10 @@ def _holistic_subgraph(nodes: tuple[str, ...], inputs: list[str], outputs: list[
         raise RuntimeError(f"unexpected Holistic graph in this mediapipe build: no {nodes} nodes")
     del config.node[:]
     config.node.extend(keep)
+    for calculator, node_inputs, node_outputs in extra:
+        node = config.node.add(calculator=calculator)
+        node.input_stream.extend(node_inputs)
+        node.output_stream.extend(node_outputs)
     for field, values in ((config.input_stream, inputs), (config.output_stream, outputs),
                           (config.input_side_packet, [f"{k.upper()}:{k}" for k in side])):
         del field[:]
@@ -100,7 +105,14 @@ def _parts_graph(face: bool):
         nodes += ("SplitNormalizedLandmarkListCalculator", "FaceLandmarksFromPoseCpu")
         outputs.append("FACE_LANDMARKS:face_landmarks")
         side["refine_face_landmarks"] = False
-    return _holistic_subgraph(nodes, ["IMAGE:image", "POSE_LANDMARKS:pose_landmarks"], outputs, side)
+    # Holistic's pose node leaves no packet for a frame without a person but moves its stream on, and its hand and
+    # face nodes then go on to the next frame. A graph's own input stream moves on only with a packet, so a frame
+    # without a pose gets one anyway (an empty list) and a gate drops it, moving the stream on as Holistic's does:
+    # fed the image alone, the graph kept every such image queued until the next pose (memory grew with each frame
+    # without a person, and MediaPipe logged "Resolved a deadlock by increasing max_queue_size").
+    gate = ("GateCalculator", ["pose_in", "ALLOW:pose_found"], ["pose_landmarks"])
+    return _holistic_subgraph(nodes, ["IMAGE:image", "POSE_IN:pose_in", "POSE_FOUND:pose_found"], outputs, side,
+                              extra=(gate,))
 
 
 class Holistic:
@@ -146,7 +158,12 @@ class Holistic:
         """Step 2 of a frame: its hands (and face) from the pose -> (1662,) float64 keypoints, as a 4:3 image's
         (:func:`signlstm.layout.to_reference_aspect`)."""
         rgb, pose = step
-        feed = {"image": rgb} if pose is None else {"image": rgb, "pose_landmarks": pose}
+        if pose is None:  # an empty list the graph's gate drops (see _parts_graph)
+            from mediapipe.framework.formats.landmark_pb2 import NormalizedLandmarkList
+
+            feed = {"image": rgb, "pose_in": NormalizedLandmarkList(), "pose_found": False}
+        else:
+            feed = {"image": rgb, "pose_in": pose, "pose_found": True}
         with _quiet_stderr(self.frames[1] < _QUIET_FRAMES):
             out = self._graphs[1].process(feed)
         self.frames[1] += 1

@@ -38,13 +38,19 @@ def run_fold(task: dict) -> dict:
     from ..models.bundle import load_bundle
     from ..training import fit
 
+    from .labels import none_left
+
     data, signer, seed = task["data"], task["signer"], task["seed"]
     out = {"signer": signer, "seed": seed, "n": len(data), "k": {}}
     for k in task["shots"]:
         pick = choose_shots(data, k, seed)
         test = data.subset(np.setdiff1d(np.arange(len(data)), pick))
+        if not len(test):  # K shots of each sign use every recording: not measured at this K
+            counts = {a: int((data.labels == a).sum()) for a in data.actions if (data.labels == a).any()}
+            out["k"][k] = {"na": none_left(counts, k), "test": 0, "support": int(len(pick))}
+            continue
         base = load_bundle(task["base"])
-        if k == task["shots"][0]:
+        if "base_acc" not in out:  # on the test recordings of the first K that leaves any
             p = decide(base.labels, base.predict(test.X))
             out["base_acc"] = float((p == test.labels).mean())
             out["own_acc"] = within_signer_accuracy(base, data, seed)
@@ -122,7 +128,9 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     from ..datasets import load
     from ..errors import SignlstmError
     from ..files import cache_dir
+    from ..models.bundle import read_meta
     from .folds import check_unseen
+    from .labels import match_labels, none_left, renamed
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
@@ -137,11 +145,19 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     else:
         bases = fold_bases(paths, signers, recipe, epochs, seed, negatives, fixes, workers, ray, cache, log)
     t_bases = time.time() - t_start
+    # the data's labels as the bases name them; recordings of none and of signs they do not know left out, said
+    meta = read_meta(bases[signers[0]])
+    mapping, signers, notes = match_labels(_counts(data, signers), meta["labels"], meta.get("reject_label"))
+    data = renamed(data, mapping)
+    counts = _counts(data, signers)
+    if all(none_left(c, k) for c in counts.values() for k in shots):  # nobody measured at any K
+        raise SignlstmError("too few recordings to measure: " + "; ".join(
+            f"{s} has {none_left(c, shots[0])}" for s, c in counts.items()))
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
                       files=sorted(Path(base).iterdir()) if base is not None else (),  # weights, stored features
-                      code=("adapt.py", "judging/fewshot.py"))
+                      code=("adapt.py", "judging/fewshot.py", "judging/labels.py"))
     home = cache_dir(cache) / "fewshot" if base is not None else Path(bases[signers[0]]).parent
     fold_dir = home / "folds" / key
     results, tasks = [], []
@@ -178,10 +194,16 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
                     job = dict(model=str(bases[r["signer"]]), data=f, shots=time_k, seed=seed,
                                out=str(Path(tmp) / r["signer"]))
                     r["cli_seconds"] = parallel.run_fresh(adapt_seconds, job)[1]
-    return {"results": results, "shots": shots, "seed": seed, "method": method, "recipe": recipe,
+    return {"results": results, "shots": shots, "seed": seed, "method": method, "recipe": recipe, "notes": notes,
             "cache": str(home), "base": str(base) if base is not None else None, "time_k": time_k,
             "seconds": {"bases": t_bases, "folds": t_folds, "total": time.time() - t_start},
             "load": os.getloadavg()}
+
+
+def _counts(data, signers) -> dict[str, dict[str, int]]:
+    """Recordings per label of each of ``signers`` in ``data``."""
+    return {s: {str(a): int(n) for a, n in zip(*np.unique(data.labels[data.groups == s], return_counts=True))}
+            for s in signers}
 
 
 def _from_json(r: dict) -> dict:

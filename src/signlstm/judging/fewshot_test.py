@@ -59,3 +59,39 @@ def test_the_shipped_base_adapts_only_to_people_it_never_saw(tmp_path, shared):
     assert res["base"] == str(DEFAULT_MODEL) and (tmp_path / "cache" / "fewshot" / "folds").is_dir()
     assert not (DEFAULT_MODEL.parent / "folds").exists()
     assert "few-shot on people the base never saw" in format_fewshot(res)
+
+
+def test_a_person_with_k_or_fewer_recordings_per_sign_is_not_measured_at_that_k(tmp_path, shared, recwarn):
+    """--shipped on a person with 5 recordings per sign, spelled Hello / thank you / iloveyou, with a sign the model
+    does not know (please) and recordings labelled none: at K = 5 nothing is left to test, so that K is n/a with the
+    reason (it printed nan %, numpy RuntimeWarnings and 'mean nan%'); the labels are the model's (the base named
+    none of 'Hello' rightly: 0 %), please and none are left out, said in notes; nobody measurable at any K is one
+    line. (A renamed copy of s03's recordings stands in for a new person: plumbing, not a measurement.)"""
+    import pytest
+
+    from ..datasets import load
+    from ..errors import SignlstmError
+    from ..models.bundle import DEFAULT_MODEL
+    from .fewshot import few_shot_cv
+    from .report import format_fewshot
+
+    s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
+    idx = np.concatenate([np.flatnonzero(s03.labels == a)[:5] for a in ("hello", "thanks", "iloveyou")])
+    names = ["Hello", "iloveyou", "none", "please", "thank you"]
+    labels = ["Hello"] * 5 + ["thank you"] * 5 + ["iloveyou"] * 5 + ["please"] * 3 + ["none"] * 2
+    f = tmp_path / "newcomer.npz"
+    np.savez_compressed(f, X=np.concatenate([s03.X[idx], o01.X[:3], s03.X[np.flatnonzero(s03.labels == "hello")[5:7]]]),
+                        y=np.array([names.index(a) for a in labels], np.int16), seq=np.arange(20, dtype=np.int16),
+                        actions=np.array(names))
+    kw = dict(workers=1, cache=tmp_path / "cache", tutorial=False, time_k=None, base=DEFAULT_MODEL,
+              log=lambda m: None)
+    res = few_shot_cv([str(f)], shots=[2, 5], **kw)
+    (r,) = res["results"]
+    assert r["k"][2]["test"] == 9 and r["base_acc"] > 0.8 and r["k"][2]["acc"] > 0.8, r
+    assert r["k"][5] == {"na": "5 recording(s) per sign, K = 5 leaves none to test", "test": 0, "support": 15}
+    text = format_fewshot(res)
+    assert "nan" not in text and "K=5: mean n/a over 0 of 1 signers" in text and "newcomer n/a: 5 recording(s)" in text
+    assert "note: left out 2 recording(s) labelled 'none'" in text and "does not know: please (3)" in text, text
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    with pytest.raises(SignlstmError, match="too few recordings to measure: newcomer has 5 recording"):
+        few_shot_cv([str(f)], shots=[5], **kw)

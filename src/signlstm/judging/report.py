@@ -77,11 +77,12 @@ def format_crossval(summary: dict, header: list[str]) -> str:
 
 
 def format_fewshot(res: dict) -> str:
-    """The few-shot cross-validation table (:func:`signlstm.judging.fewshot.few_shot_cv`)."""
+    """The few-shot cross-validation table (:func:`signlstm.judging.fewshot.few_shot_cv`). A signer whose K shots
+    per sign leave nothing to test is n/a at that K, with the reason; the means are over the signers measured."""
     shots = res["shots"]
     rs = res["results"]
-    tut = any("tutorial_acc" in r["k"][shots[0]] for r in rs)
-    own = all("own_acc" in r for r in rs)
+    tut = any("tutorial_acc" in r["k"][k] for r in rs for k in shots)
+    own = any("own_acc" in r for r in rs)
     head = (f"{'signer':9}{'base':>6} " + (f"{'own':>7} |" if own else "")
             + "".join(f"{'K=' + str(k):>7}" for k in shots))
     if tut:
@@ -97,37 +98,50 @@ def format_fewshot(res: dict) -> str:
              "columns: base = un-adapted base; own = logistic regression on the base's features, 5-fold within the "
              "signer (about 24 shots per action; signs only); K=k adapted accuracy; tutk = tutorial recipe trained "
              "from scratch on the same K; s K=k = adaptation seconds in the worker (no start-up); cli = wall "
-             "seconds of `signlstm adapt` in a fresh process", "", head]
+             "seconds of `signlstm adapt` in a fresh process", *res.get("notes", ()), "", head]
 
     def pct(v):
-        return f"{100 * v:6.1f}%"
+        return "    n/a" if v is None or not np.isfinite(v) else f"{100 * v:6.1f}%"
+
+    def secs(v):
+        return "    n/a" if v is None else f"{v:7.1f}"
+
+    def measured(k, key="acc"):  # signer -> figure at K, for the signers measured there
+        return {r["signer"]: r["k"][k][key] for r in rs if key in r["k"][k]}
+
+    def mean(values, f=np.mean):  # over the values measured (no numpy warning when there are none)
+        values = [v for v in values if v is not None and np.isfinite(v)]
+        return float(f(values)) if values else None
 
     for r in rs:
-        row = (f"{r['signer']:9}{pct(r.get('base_acc', float('nan')))}" + (pct(r["own_acc"]) + " |" if own else "")
-               + "".join(pct(r["k"][k]["acc"]) for k in shots))
+        row = (f"{r['signer']:9}{pct(r.get('base_acc'))}" + (pct(r.get("own_acc")) + " |" if own else "")
+               + "".join(pct(r["k"][k].get("acc")) for k in shots))
         if tut:
-            row += " |" + "".join(pct(r["k"][k]["tutorial_acc"]) for k in shots)
-        row += " |" + "".join(f"{r['k'][k]['seconds']:7.1f}" for k in shots)
+            row += " |" + "".join(pct(r["k"][k].get("tutorial_acc")) for k in shots)
+        row += " |" + "".join(secs(r["k"][k].get("seconds")) for k in shots)
         if "cli_seconds" in r:
             row += f" | {r['cli_seconds']:7.1f}"
         lines.append(row)
-    mean = {k: float(np.mean([r["k"][k]["acc"] for r in rs])) for k in shots}
-    row = (f"{'mean':9}{pct(np.mean([r.get('base_acc', np.nan) for r in rs]))}"
-           + (pct(np.nanmean([r["own_acc"] for r in rs])) + " |" if own else "") + "".join(pct(mean[k]) for k in shots))
+    means = {k: mean(measured(k).values()) for k in shots}
+    row = (f"{'mean':9}{pct(mean([r.get('base_acc') for r in rs]))}"
+           + (pct(mean([r.get("own_acc") for r in rs])) + " |" if own else "") + "".join(pct(means[k]) for k in shots))
     if tut:
-        row += " |" + "".join(pct(np.mean([r["k"][k]["tutorial_acc"] for r in rs])) for k in shots)
-    row += " |" + "".join(f"{np.median([r['k'][k]['seconds'] for r in rs]):7.1f}" for k in shots)
+        row += " |" + "".join(pct(mean(measured(k, "tutorial_acc").values())) for k in shots)
+    row += " |" + "".join(secs(mean(measured(k, "seconds").values(), np.median)) for k in shots)
     cli = [r["cli_seconds"] for r in rs if "cli_seconds" in r]
     if cli:
         row += f" | {np.median(cli):7.1f}"
     lines += [row + "   (seconds: median)", ""]
     for k in shots:
-        accs = {r["signer"]: r["k"][k]["acc"] for r in rs if np.isfinite(r["k"][k]["acc"])}  # nan: nothing to test
+        accs = {s: a for s, a in measured(k).items() if np.isfinite(a)}
         low = {s: a for s, a in accs.items() if a < GOOD}
-        lines.append(f"K={k}: mean {100 * mean[k]:.1f}%, {len(accs) - len(low)}/{len(accs)} signers >= "
+        na = {r["signer"]: r["k"][k]["na"] for r in rs if "na" in r["k"][k]}
+        over = f" over {len(accs)} of {len(rs)} signers" if na else ""
+        lines.append(f"K={k}: mean {pct(means[k]).strip()}{over}, {len(accs) - len(low)}/{len(accs)} signers >= "
                      f"{GOOD:.0%}" + (", below: " + ", ".join(
                          f"{s} {100 * a:.1f}% (errors {_fmt_err(next(r for r in rs if r['signer'] == s)['k'][k]['errors'])})"
-                         for s, a in low.items()) if low else ""))
+                         for s, a in low.items()) if low else "")
+                     + "".join(f"; {s} n/a: {why}" for s, why in na.items()))
     accs = {r["signer"]: r["own_acc"] for r in rs if np.isfinite(r.get("own_acc", np.nan))}
     if accs:
         low = {s_: a for s_, a in accs.items() if a < GOOD}

@@ -209,11 +209,15 @@ def fold(task: dict) -> dict:
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
+    from ..training_sets import usable_negatives
+    from .labels import renamed
 
     signer = task["signer"]
     bundles = {recipe: load_bundle(path) for recipe, path in task["bases"].items()}
     data = load(task["signs"])
     data = data.subset(data.groups == signer)
+    if task.get("labels") is not None:  # the person's labels as the models name them (:func:`benchmark`)
+        data = renamed(data, task["labels"])
     if task.get("adapt"):
         pick = choose_shots(data, task["adapt"], task["seed"])
         negatives = load_negatives(task.get("adapt_negatives"), data.seq_len)
@@ -223,7 +227,12 @@ def fold(task: dict) -> dict:
                    for recipe, b in bundles.items()}
         data = data.subset(np.setdiff1d(np.arange(len(data)), pick))
     others = load(task["others"]) if task["others"] else None
-    out = {"signer": signer, "streams": {}, "windows": {}}
+    out = {"signer": signer, "streams": {}, "windows": {}, "others_left_out": []}
+    if others is not None:  # other signs that are the models' signs under another spelling: left out, as in training
+        keep = usable_negatives(others, sorted({a for b in bundles.values() for a in b.labels}))
+        out["others_left_out"] = sorted({(src, str(a)) for src, a, k in zip(others.sources, others.labels, keep)
+                                         if not k})
+        others = others.subset(keep) if keep.any() else None
     said = {recipe: decide(b.labels, b.predict(data.X), reject=b.reject_label) for recipe, b in bundles.items()}
     labels = {"consistent": list(task["consistent"]), "recognised": list(task["consistent"]), "all": None}
     for cellset in CELLSETS:
@@ -254,19 +263,21 @@ def fold(task: dict) -> dict:
 
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
         per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
-        draws: int = DRAWS, adapt: int | None = None, adapt_negatives: dict | None = None) -> list[dict]:
+        draws: int = DRAWS, adapt: int | None = None, adapt_negatives: dict | None = None,
+        labels: dict | None = None) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
     ``bases``: recipe -> person -> base bundle folder (trained without them; ``default`` always, others as the rules
     need); ``others``: person -> other-sign file(s) of people those bases never saw; ``cells``:
     :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer keyword arguments) pairs; ``adapt``: K
     recordings per sign each base is adapted to first, with ``adapt_negatives`` (person -> other-sign files) as
-    extra ``none`` examples (see :func:`fold`)."""
+    extra ``none`` examples (see :func:`fold`); ``labels``: the data's labels kept, each to the models' name for it
+    (:func:`signlstm.judging.labels.match_labels`; None: every label as recorded)."""
     from .. import parallel
 
     tasks = [{"signer": s, "bases": {recipe: str(folders[s]) for recipe, folders in bases.items()},
               "signs": [str(p) for p in signers[s]],
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
-              "rules": list(rules), "seed": seed, "per_window": per_window,
+              "rules": list(rules), "seed": seed, "per_window": per_window, "labels": labels,
               "per_label": per_label, "n_others": n_others, "draws": draws, "adapt": adapt,
               "adapt_negatives": [str(p) for p in (adapt_negatives or {}).get(s, [])]}
              for s in sorted(bases["default"])]
@@ -361,6 +372,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
             found[recipe].update(fold_bases([str(f) for f in signer_files], group, recipe=recipe, seed=seed,
                                             negatives=keep, fixes=fixes, workers=workers, ray=ray, cache=cache,
                                             log=log))
+    labels, measured, notes = _scored_labels(signer_files, found, adapt)
+    found = {recipe: {s: b for s, b in f.items() if s in measured} for recipe, f in found.items()}
     by_stem = {Path(f).stem: f for f in other_files}
     # the other signs each base was trained on: `signlstm train --negatives` stores their features for `adapt`
     adapt_negatives = {s: [f for f in data_files(negatives) if Path(f).stem not in {s, *gs}]
@@ -369,11 +382,48 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
                 workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws, adapt=adapt,
-                adapt_negatives=adapt_negatives)
+                adapt_negatives=adapt_negatives, labels=labels)
+    left = {}
+    for _, label in {x for f in folds for x in map(tuple, f.get("others_left_out", ()))}:
+        left[label] = left.get(label, 0) + 1
+    if left:
+        notes.append(f"note: left out {sum(left.values())} other-sign recording(s) that are the models' signs "
+                     f"(as training leaves them out): " + ", ".join(f"{a} ({n})" for a, n in sorted(left.items())))
     out = summarise(folds, rules)
     out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws, adapt=adapt,
                recipes=recipes,
-               people=len(folds), shipped=shipped,
+               people=len(folds), shipped=shipped, notes=notes,
                bases={recipe: str(models[recipe] if shipped else Path(next(iter(f.values()))).parent)
                       for recipe, f in found.items() if f})
     return out
+
+
+def _scored_labels(signer_files, bases: dict, adapt: int | None) -> tuple[dict[str, str], list[str], list[str]]:
+    """The people's labels kept, each to the name the ``default`` bases give it
+    (:func:`signlstm.judging.labels.match_labels`), the people who can be measured, and the note lines for what is
+    left out: recordings labelled ``none``, signs the bases do not know, and with ``adapt`` = K a person whose K
+    shots per sign use every recording (:class:`~signlstm.errors.SignlstmError` when that leaves no one)."""
+    from ..datasets import open_npz
+    from ..errors import SignlstmError
+    from ..models.bundle import read_meta
+    from .labels import count_span, match_labels
+
+    counts = {Path(f).stem: open_npz(f).label_counts for f in signer_files}
+    meta = read_meta(next(iter(bases["default"].values())))
+    mapping, people, notes = match_labels(counts, meta["labels"], meta.get("reject_label"))
+    if adapt:
+        short = {}
+        for p in people:
+            mine = {}
+            for a, n in counts[p].items():
+                if n and a in mapping:
+                    mine[mapping[a]] = mine.get(mapping[a], 0) + n
+            if max(mine.values()) <= adapt:
+                short[p] = (f"{p} has {count_span(mine.values())} recording(s) per sign: --adapt {adapt} shots use "
+                            "them all, none are left for the streams")
+        if len(short) == len(people):
+            raise SignlstmError("too few recordings to measure: " + "; ".join(short.values()))
+        if short:
+            notes.append("note: not measured, too few recordings: " + "; ".join(short.values()))
+        people = [p for p in people if p not in short]
+    return mapping, people, notes

@@ -29,6 +29,7 @@ def format_streams(res: dict) -> str:
                "their other recordings)" if res.get("adapt") else "")
     lines = [f"Streams of {res['people']} {judged}{adapted}"
              f"{f', {draws} streams per person and cell set' if draws > 1 else ''}; {res['seconds']} s"]
+    lines += res.get("notes", [])
     for name in rules:
         lines.append(f"  rule {name}: " + ", ".join(f"{k}={v}" for k, v in settings[name].items()))
     lines += ["", "pooled         cells        words  WER %  WER merged %  other-sign words/seg  latency median  p95"

@@ -252,3 +252,85 @@ def test_replay_gives_the_word_that_the_end_of_the_input_ends():
     bundle = load_bundle()
     said = streams.replay(lambda c: Recognizer(bundle, classify=c, **rule_settings("stream")), clip, bundle.predict)
     assert said == [(38, "iloveyou")]
+
+
+def _person(path, X, names, labels):
+    """A packed person file of recordings ``X`` labelled ``labels`` (each one of ``names``, the file's actions)."""
+    np.savez_compressed(path, X=X.astype(np.float16), y=np.array([names.index(a) for a in labels], np.int16),
+                        seq=np.arange(len(labels), dtype=np.int16), actions=np.array(names))
+    return path
+
+
+def _with_hands(data, label, n, skip=0):
+    """``n`` of ``data``'s recordings of ``label`` with a hand in most frames (streams use only those)."""
+    idx = np.flatnonzero((data.labels == label) & (streams.hand_share(data.X) >= 0.6))
+    return idx[skip:skip + n]
+
+
+def test_labels_are_matched_to_the_models_and_none_unknown_signs_and_its_own_signs_among_others_left_out(
+        shared, tmp_path, capsys):
+    """--shipped on a person whose labels are spelled Hello / thank you / ILoveYou, with a sign the model does not
+    know (please) and recordings labelled none, and other signs that hold the model's hello and thank you under
+    another person's spelling: the labels are the model's, please and none are left out of the streams (they were
+    words of the reference: 'none', 'please' and 'Hello' never matched, about 100 % WER), the other person's hello
+    and thank you are not 'other signs' (as training leaves them out), each said in a note. (A renamed copy of s03's
+    recordings stands in for a new person: the figures check the plumbing, not a measurement.)"""
+    from signlstm.cli import main
+
+    s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
+    pick = {a: _with_hands(s03, a, 4) for a in ("hello", "thanks", "iloveyou")}
+    none = _with_hands(s03, "hello", 2, skip=4)
+    X = np.concatenate([s03.X[pick["hello"]], s03.X[pick["thanks"]], s03.X[pick["iloveyou"]], o01.X[:4], s03.X[none]])
+    names = ["Hello", "ILoveYou", "none", "please", "thank you"]
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    _person(people / "newcomer.npz", X, names,
+            ["Hello"] * 4 + ["thank you"] * 4 + ["ILoveYou"] * 4 + ["please"] * 4 + ["none"] * 2)
+    o06 = load([shared("data", "vocab", "o06.npz")])
+    idx = np.concatenate([np.flatnonzero(o06.labels == a)[:3] for a in ("bye", "hello", "thank you")])
+    _person(others / "stranger.npz", o06.X[idx], ["bye", "hello", "thank you"], o06.labels[idx].tolist())
+    capsys.readouterr()
+    assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--json",
+                 "--rules", "stream", "--streams", "1", "--workers", "1"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    pooled = res["streams"]["stream|all"]["pooled"]
+    assert pooled["ref"] == 12 and pooled["wer"] <= 0.25 and pooled["other_segments"] == 3, pooled
+    assert res["windows"]["default"]["others"]["n"] == 3  # bye only
+    notes = "\n".join(res["notes"])
+    assert "left out 2 recording(s) labelled 'none'" in notes, notes
+    assert "not scored, the data's action(s) the model does not know: please (4)" in notes, notes
+    assert "left out 6 other-sign recording(s) that are the models' signs" in notes, notes
+    assert "hello (3), thank you (3)" in notes, notes
+    # nothing left to score: one line, exit 2
+    _person(people / "newcomer.npz", o01.X[:4], ["please"], ["please"] * 4)
+    assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing to score" in err and "please" in err, err
+
+
+def test_adapt_with_too_few_recordings_for_k_shots_is_said_and_the_others_measured(shared, tmp_path, capsys):
+    """--adapt 3 on a person with 3 recordings per sign leaves nothing for the streams: one line, exit 2 (it ran and
+    printed an empty table, 'no signs in the streams', exit 0); beside a person with more, a note and the other
+    measured."""
+    from signlstm.cli import main
+
+    s03 = load([shared("data", "signers", "s03.npz")])
+    names = ["hello", "thanks", "iloveyou"]
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    idx = np.concatenate([_with_hands(s03, a, 3) for a in names])
+    _person(people / "few.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    o01 = load([shared("data", "other_signs", "o01.npz")])
+    _person(others / "stranger.npz", o01.X[:2], ["soup"], ["soup"] * 2)
+    argv = ["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--adapt", "3",
+            "--rules", "stream", "--streams", "1", "--workers", "1"]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "few has 3 recording(s) per sign: --adapt 3 shots use them all" in err, err
+    idx = np.concatenate([_with_hands(s03, a, 6) for a in names])
+    _person(people / "more.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    assert main([*argv, "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["people"] == 1 and res["streams"]["stream|all"]["pooled"]["ref"] == 9
+    assert any("not measured, too few recordings: few has 3 recording(s) per sign" in n for n in res["notes"])

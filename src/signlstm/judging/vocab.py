@@ -24,6 +24,7 @@ import numpy as np
 from .. import parallel
 from ..sign_names import NONE
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
+from .labels import count_span
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 SHOTS = (1, 3, 5, 10)
@@ -77,12 +78,6 @@ def check_trunk_inputs(vocab, others=(), signers=(), held_out: str | None = None
     return people
 
 
-def _span(values) -> str:
-    """``values`` (recordings per sign) as "6-8", or "30" when they are all one number."""
-    lo, hi = min(values), max(values)
-    return f"{lo}" if lo == hi else f"{lo}-{hi}"
-
-
 def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None) -> dict[int, str]:
     """Why a person with ``counts`` recordings per sign cannot be measured at each K of ``shots``: K -> the reason,
     for the K they cannot (none: measured at every K). Every draw of :func:`split_signs` must leave at least 2 signs
@@ -99,7 +94,7 @@ def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None
             taught, _ = split_signs(list(counts), seed, count=signs)
             most = max(counts[a] for a in taught)
             if most <= k:
-                out[k] = (f"{_span(counts.values())} recording(s) per sign, K = {k} leaves none to test"
+                out[k] = (f"{count_span(counts.values())} recording(s) per sign, K = {k} leaves none to test"
                           + ("" if max(counts.values()) <= k else
                              f" (the signs taught at seed {seed} have at most {most} each)"))
                 break
@@ -372,7 +367,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         short = {k: fewer_than_k(counts, k, seeds, signs) for k in todo[p]}
         if any(short.values()):
             notes.append(f"note: {p}: signs with fewer than K recordings are taught from all they have: " + ", ".join(
-                f"K = {k}: {len(a)} sign(s) with {_span([counts[x] for x in a])}" for k, a in short.items() if a))
+                f"K = {k}: {len(a)} sign(s) with {count_span([counts[x] for x in a])}" for k, a in short.items() if a))
     if trunk:
         bases = {p: Path(trunk) for p in files}
     elif trunk_folder:

@@ -1,0 +1,71 @@
+"""The data's labels as a ready model names them, for the benchmarks that score a model's answers (``streams``,
+``fewshot``): each label matched to one of the model's by :func:`signlstm.training_sets.sign_key` ("Hello",
+"thank you" are the model's "hello", "thanks"); recordings labelled ``none`` (no sign) and those of signs the model
+does not know are left out of the scoring, each said in a note line, as ``signlstm evaluate`` says them."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..sign_names import is_rejection_name
+from ..training_sets import sign_key
+
+
+def count_span(values) -> str:
+    """Recordings per sign (``values``) as "6-8", or "30" when they are all one number."""
+    lo, hi = min(values), max(values)
+    return f"{lo}" if lo == hi else f"{lo}-{hi}"
+
+
+def none_left(counts: dict[str, int], k: int) -> str | None:
+    """Why K shots of each sign leave none of a person's recordings (``counts`` per sign) to test, or None."""
+    if counts and max(counts.values()) > k:
+        return None
+    return f"{count_span(counts.values() or [0])} recording(s) per sign, K = {k} leaves none to test"
+
+
+def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) -> tuple[dict[str, str], list[str],
+                                                                                            list[str]]:
+    """The data's labels matched to a model's ``labels`` (its rejection label ``reject`` aside). ``counts``: person ->
+    recordings per label. Returns (data label -> the model's label, for the labels kept; the people left with
+    recordings to score; note lines for what is left out). Raises :class:`~signlstm.errors.SignlstmError` (one line)
+    when nothing is left to score."""
+    from ..cli.common import rejection_note
+    from ..errors import SignlstmError
+
+    signs = [a for a in labels if a != reject and not is_rejection_name(a)]
+    known = {sign_key(a): a for a in signs}
+    mapping, rejected, unknown = {}, {}, {}
+    for person_counts in counts.values():
+        for label, n in person_counts.items():
+            if not n:
+                continue
+            if is_rejection_name(label):
+                rejected[label] = rejected.get(label, 0) + n
+            elif sign_key(label) in known:
+                mapping[label] = known[sign_key(label)]
+            else:
+                unknown[label] = unknown.get(label, 0) + n
+    people = [p for p, c in counts.items() if any(n and a in mapping for a, n in c.items())]
+    if not people:
+        said = ", ".join(sorted({a for c in counts.values() for a in c})) or "none"
+        raise SignlstmError(f"nothing to score: none of the data's labels ({said}) is one of the model's signs "
+                            f"({', '.join(signs)})")
+    notes = [rejection_note(rejected)] if rejected else []
+    if unknown:
+        shown = ", ".join(f"{a} ({n})" for a, n in sorted(unknown.items()))
+        notes.append(f"note: not scored, the data's action(s) the model does not know: {shown} (it knows "
+                     f"{', '.join(signs)})")
+    if len(people) < len(counts):
+        notes.append(f"note: left out {', '.join(p for p in counts if p not in people)}: none of their recordings "
+                     "is one of the model's signs")
+    return mapping, people, [n for n in notes if n]
+
+
+def renamed(data, mapping: dict[str, str]):
+    """``data``'s recordings whose label ``mapping`` keeps, under the model's label (:func:`match_labels`)."""
+    sub = data.subset(np.isin(data.labels, list(mapping)))
+    names = np.array([mapping[a] for a in sub.labels.tolist()], dtype=str)
+    kept = [a for a in dict.fromkeys(mapping.values()) if (names == a).any()]
+    return dataclasses.replace(sub, labels=names, actions=kept)

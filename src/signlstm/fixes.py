@@ -34,18 +34,41 @@ def key(source: str) -> str:
 
 
 def read_fixes(path: str | Path) -> list[dict]:
+    """The rows of the fixes file ``path``, or :class:`BadInput` naming it (and the line) when it is not one: not
+    UTF-8 text (a UTF-8 file with a byte-order mark, Excel's "CSV UTF-8", is read), not CSV, without the columns of
+    :data:`FIELDS`, an action other than relabel or drop, or a new label that cannot be a sign's name
+    (:func:`~signlstm.sign_names.name_problem`; taken in Unicode's composed form)."""
+    from .sign_names import name_problem, shown_name, sign_name
+
     path = Path(path)
     if not path.is_file():
         raise BadInput(path, "no such fixes file")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except OSError as e:
+        raise BadInput(path, f"unreadable ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise BadInput(path, f"line {line}: not UTF-8 text, so not a fixes file (from a "
+                             "spreadsheet, save it as \"CSV UTF-8\")") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as e:  # a field over csv's limit (131,072 characters), ...
+        raise BadInput(path, f"line {reader.reader.line_num}: not CSV ({e}), so not a fixes file") from None
     if rows and not set(FIELDS) <= set(rows[0]):
         raise BadInput(path, f"not a fixes file (needs columns {', '.join(FIELDS)})")
     for n, r in enumerate(rows, 2):
         if r["action"] not in ("relabel", "drop"):
-            raise BadInput(path, f"line {n}: action '{r['action']}' is neither relabel nor drop")
+            raise BadInput(path, f"line {n}: action '{shown_name(str(r['action']))}' is neither relabel nor drop")
         if r["action"] == "relabel" and not r["new_label"]:
             raise BadInput(path, f"line {n}: relabel without a new label")
+        if r["action"] == "relabel":
+            r["new_label"] = sign_name(r["new_label"])
+            problem = name_problem(r["new_label"])
+            if problem:
+                raise BadInput(path, f"line {n}: the new label '{shown_name(r['new_label'])}' {problem}")
     return rows
 
 
@@ -59,4 +82,22 @@ def apply_fixes(data, fixes: str | Path | list[dict]):
         r = by_key.get((key(s), str(a)))
         if r is not None:
             mapping[i] = None if r["action"] == "drop" else r["new_label"]
-    return data.relabel(mapping)
+    out = data.relabel(mapping)
+    if len(data) and not len(out):
+        raise BadInput(fixes if isinstance(fixes, (str, Path)) else "the fixes",
+                       f"drops every one of the data's {len(data)} sequence(s): nothing left to train on")
+    return out
+
+
+def without_emptied(data):
+    """``(data, gone)``: ``data`` (fixes applied) less its actions left with no sequence (every one of them dropped or
+    relabelled), which are ``gone``: an output with no example to learn from would only take a share of the
+    probability."""
+    from .datasets import Dataset
+
+    held = set(data.labels.tolist())
+    gone = [a for a in data.actions if a not in held]
+    if not gone:
+        return data, []
+    return Dataset(data.frames, data.labels, data.groups, data.sources, [a for a in data.actions if a in held],
+                   list(data.skipped), data.columns), gone

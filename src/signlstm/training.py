@@ -6,6 +6,9 @@ the tutorial's, which reads the whole frame); only the batch in hand is expanded
 """
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 
 import keras
@@ -81,6 +84,53 @@ class _Batches(keras.utils.PyDataset):
         self.order = self.rng.permutation(self.idx)
 
 
+class _HeldInterrupt(keras.callbacks.Callback):
+    """Raises a Ctrl-C held by :func:`held_interrupts` at the end of a training batch or epoch, where the model and
+    its optimizer are whole."""
+
+    def __init__(self, pending):
+        super().__init__()
+        self.pending = pending
+
+    def _check(self):
+        if self.pending:
+            raise KeyboardInterrupt
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check()
+
+
+@contextlib.contextmanager
+def held_interrupts():
+    """Hold Ctrl-C (SIGINT) while Keras builds and steps the model: yields a list that a first Ctrl-C fills, for
+    :class:`_HeldInterrupt` to raise as ``KeyboardInterrupt`` at the next batch's end (and this block at its end);
+    a second Ctrl-C raises at once. A ``KeyboardInterrupt`` raised inside JAX's tracing of the first training step
+    (while it compiles, the first seconds) or in a garbage-collection callback is swallowed or turned into another
+    error by Keras' clean-up (``TypeError: 'NoneType' object is not callable``, or training that goes on). Only in
+    the main thread, and only over Python's own handler (not where SIGINT is ignored, as in worker processes)."""
+    pending: list = []
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield pending
+        return
+
+    def hold(signum, frame):
+        if pending:
+            raise KeyboardInterrupt
+        pending.append(signum)
+
+    signal.signal(signal.SIGINT, hold)
+    try:
+        yield pending
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pending:
+        raise KeyboardInterrupt
+
+
 def split(data: Dataset, share: float, seed: int, stratify: bool):
     """Indices of a random train/test split (the tutorial's ``train_test_split``)."""
     idx = np.arange(len(data))
@@ -126,7 +176,8 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + ([_TensorBoard(logdir)] if logdir else [])
     ema_fit(model.optimizer, epochs * len(batches))
     t0 = time.time()
-    hist = model.fit(batches, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    with held_interrupts() as pending:
+        hist = model.fit(batches, epochs=epochs, callbacks=[_HeldInterrupt(pending)] + callbacks, verbose=verbose)
     seconds = time.time() - t0
     if getattr(model.optimizer, "use_ema", False):
         # Keras' EMA finalisation leaves each weight sharing its buffer with its moving average; the next predict,

@@ -29,3 +29,38 @@ def test_the_default_recipe_learns_a_tutorial_sized_folder_in_its_20_epochs(shar
     bundle = fit(training_set(own, negatives=[], synthetic=0.25, seed=0), "default", seed=0, progress=False)
     assert bundle.meta["training"]["epochs_run"] == 20
     assert (decide(bundle.labels, bundle.predict(other.X)) == other.labels).mean() >= 0.95
+
+
+def test_ctrl_c_while_the_first_step_compiles_is_a_keyboard_interrupt(shared):
+    """Ctrl-C in the first seconds of training lands inside JAX's tracing of the first step; Keras' clean-up then
+    turned it into ``TypeError: 'NoneType' object is not callable`` (a traceback and exit 1 instead of `interrupted`
+    and 130). It is held to the end of the batch and raised there as KeyboardInterrupt; Python's handler is back
+    afterwards."""
+    import dataclasses
+    import os
+    import signal
+
+    import pytest
+
+    from .datasets import load_npz
+    from .models import recipes
+    from .training import fit
+
+    data = load_npz(shared("data", "signers", "s02.npz"))
+    data = data.subset(np.r_[0:8, 30:38])
+
+    def build(n, t):
+        model = recipes.DEFAULT.build(n, t)
+        opt, step = model.optimizer, model.optimizer.update_step
+
+        def update_step(*args, **kwargs):  # runs while the first training step is traced
+            os.kill(os.getpid(), signal.SIGINT)
+            opt.update_step = step
+            return step(*args, **kwargs)
+
+        opt.update_step = update_step
+        return model
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(data, dataclasses.replace(recipes.DEFAULT, build=build), epochs=1, progress=False, test_split=0.0)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

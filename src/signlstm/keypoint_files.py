@@ -14,6 +14,12 @@ from . import layout, limits
 from .errors import BadInput
 
 _LFS_MAGIC = b"version https://git-lfs"
+# The largest keypoint value a frame may hold. MediaPipe's are image fractions (x, y; a point outside the image
+# overshoots by a few widths at most), depths of the same scale and visibilities in 0..1: the largest magnitude in
+# ../shared's recordings (MP_Data_renotte, signers, other_signs, vocab) is 4.06. A value beyond this is not a position
+# (a corrupted or mis-scaled file) and would overflow training to NaN. The web page's keypoint messages have the same
+# bound (``web.protocol.MAX_ABS``).
+MAX_VALUE = 1e3
 
 
 def frame_files(folder: Path) -> list[tuple[int, Path]]:
@@ -129,14 +135,30 @@ def map_keypoint_file(path: str | Path) -> np.ndarray:
     return _read_keypoints(path, frames_axis=True, mapped=True)
 
 
+def values_ok(arr: np.ndarray) -> np.ndarray:
+    """Where ``arr``'s values can be keypoints: finite and at most :data:`MAX_VALUE` in magnitude (False for NaN)."""
+    ok = arr <= MAX_VALUE  # two masks, not a float copy of |arr|: a 256-sequence chunk's check holds 26 MB, not 51
+    ok &= arr >= -MAX_VALUE
+    return ok
+
+
 def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
-    """Frame ``index`` of the stream ``path`` as (1662,) float32, or :class:`BadInput` naming it when a value is NaN
-    or infinite."""
+    """Frame ``index`` of the stream ``path`` as (1662,) float32, or :class:`BadInput` naming it when a value is NaN,
+    infinite or beyond :data:`MAX_VALUE`."""
     with np.errstate(over="ignore"):
         out = np.asarray(frame, np.float32)
-    if not np.isfinite(out).all():
-        raise BadInput(path, f"frame {index} holds NaN or infinite values")
+    ok = values_ok(out)
+    if not ok.all():
+        raise BadInput(path, f"frame {index} {_value_problem(out[~ok])}")
     return out
+
+
+def _value_problem(bad: np.ndarray) -> str:
+    """What is wrong with the values ``bad`` of a frame (not finite, or beyond :data:`MAX_VALUE`)."""
+    if not np.isfinite(bad).all():
+        return "holds NaN or infinite values"
+    return (f"holds the value {float(bad.flat[np.abs(bad).argmax()]):.3g}, far outside any image (keypoints are image "
+            f"fractions and depths of order 1; at most {MAX_VALUE:g} is read)")
 
 
 def read_keypoint_file(path: str | Path) -> np.ndarray:
@@ -146,23 +168,25 @@ def read_keypoint_file(path: str | Path) -> np.ndarray:
 
 
 def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:
-    """Check the last axis is the 1662-value layout and values are finite; (..., 1662) float32. For (N, T, 1662) the
-    first bad sequence and frame are named (``seq_ids``: the sequence ids to name them by)."""
+    """Check the last axis is the 1662-value layout and values are finite and within :data:`MAX_VALUE`; (..., 1662)
+    float32. For (N, T, 1662) the first bad sequence and frame are named (``seq_ids``: the sequence ids to name them
+    by)."""
     if arr.ndim == 0 or arr.shape[-1] != layout.FRAME_SIZE or (single and arr.ndim != 1):
         raise BadInput(path, shape_problem(arr.shape))
     if not np.issubdtype(arr.dtype, np.floating):
         raise BadInput(path, f"frame has dtype {arr.dtype}, expected floating point")
     with np.errstate(over="ignore"):
         arr = arr.astype(np.float32)  # float64 values beyond float32's range become infinite: refused below
-    finite = np.isfinite(arr)
-    if not finite.all():
-        where = ""
+    ok = values_ok(arr)
+    if not ok.all():
+        where, frame = "", arr
         if arr.ndim == 3:
-            i, t = np.argwhere(~finite.all(axis=2))[0]
-            where = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} "
+            i, t = np.argwhere(~ok.all(axis=2))[0]
+            where, frame = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} ", arr[i, t]
         elif arr.ndim == 2:
-            where = f"frame {np.argwhere(~finite.all(axis=1))[0][0]} "
-        raise BadInput(path, f"{where}holds NaN or infinite values")
+            t = np.argwhere(~ok.all(axis=1))[0][0]
+            where, frame = f"frame {t} ", arr[t]
+        raise BadInput(path, f"{where}{_value_problem(frame[~values_ok(frame)])}")
     return arr
 
 

@@ -1,5 +1,7 @@
 """Keypoint .npy files checked before they are trusted: real defective frame files named with their defect, a saved
 stream read whole and memory-mapped alike, and a header that declares too much refused before any data is read."""
+import shutil
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,34 @@ def test_a_stream_written_in_parts_is_one_file_and_nothing_when_interrupted(shar
         w.write(X[0])
         raise KeyboardInterrupt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.npy"]
+
+
+def test_values_far_outside_any_image_are_named_where_frames_are_checked(shared, tmp_path):
+    """A value of 1e30 is finite but no keypoint (the shared recordings' largest magnitude is about 4): refused with
+    the file, the sequence and the frame, by a frame file's, a stream's and a packed file's checks alike (training
+    on it gave a model of NaN weights). Values within the bound, negative ones included, are read."""
+    from signlstm.datasets import load
+    from signlstm.keypoint_files import MAX_VALUE, check_frames
+
+    assert 1e3 <= MAX_VALUE <= 1e4
+    real = np.load(shared("data", "MP_Data_renotte", "hello", "30", "0.npy"))
+    huge = real.copy()
+    huge[700] = 1e30
+    np.save(tmp_path / "0.npy", huge)
+    with pytest.raises(BadInput, match=r"0.npy: holds the value 1e\+30, far outside any image"):
+        read_frame(tmp_path / "0.npy")
+    with pytest.raises(BadInput, match=r"s.npy: frame 5 holds the value -1e\+30"):
+        check_frame("s.npy", 5, -huge)
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        X = z["X"][:3].astype(np.float32)
+    X[2, 17, 40] = 2e5
+    with pytest.raises(BadInput, match=r"s02.npz: sequence 12 frame 17 holds the value 2e\+05"):
+        check_frames("s02.npz", X, seq_ids=[10, 11, 12])
+    X[2, 17, 40] = -MAX_VALUE
+    assert check_frames("s02.npz", X).shape == X.shape
+    root = tmp_path / "tree"
+    for action in ("hello", "thanks"):
+        shutil.copytree(shared("data", "MP_Data_renotte", action, "30"), root / action / "0")
+    np.save(root / "thanks" / "0" / "12.npy", huge)
+    with pytest.raises(BadInput, match=r"thanks/0/12.npy: holds the value 1e\+30"):
+        load([root])

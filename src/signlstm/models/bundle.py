@@ -171,14 +171,31 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def weights_problem(model) -> str | None:
+    """What is wrong with ``model``'s weights as numbers, or None: how many are NaN or infinite (a training that
+    diverged, e.g. on keypoint values far outside any image)."""
+    bad = total = 0
+    for w in model.weights:
+        v = np.asarray(w.numpy() if hasattr(w, "numpy") else w)
+        if v.dtype.kind in "fc":
+            bad += int(v.size - np.isfinite(v).sum())
+        total += v.size
+    return f"{bad:,} of its {total:,} weights are NaN or infinite" if bad else None
+
+
 def save_bundle(model, meta: dict, out: str | Path) -> Path:
     """Write ``model.keras`` + ``signlstm.json`` to ``out`` in one rename. Only an absent or empty folder, or an
     earlier bundle, is replaced (:func:`signlstm.files.check_folder_out`); a path the machine refuses is
-    :class:`BadInput` naming ``out``."""
+    :class:`BadInput` naming ``out``, and a model whose weights are not finite (:func:`weights_problem`) is
+    :class:`SignlstmError`, nothing written."""
     from ..files import check_folder_out
 
     out = Path(out)
     check_folder_out(out, META_FILE)
+    problem = weights_problem(model)
+    if problem:
+        raise SignlstmError(f"{out}: not written: the trained model is unusable, {problem} (the training diverged; "
+                            "look for extreme values in its data)")
     meta = dict(meta)
     meta.setdefault("format", "signlstm-bundle/1")
     meta.setdefault("layout", {"name": layout.LAYOUT_NAME, "frame_size": layout.FRAME_SIZE,
@@ -314,8 +331,17 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
         unknown = sorted(set(actions or []) - set(meta["labels"]) - {"none"})
         if unknown:
             raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']})")
+        _check_weights(model_file, model)
         return Bundle(model, meta, path)
     if not path.exists():
         raise BadInput(path, "no such model file or bundle folder")
     model, meta = load_legacy(path, actions)
+    _check_weights(path, model)
     return Bundle(model, meta, path)
+
+
+def _check_weights(path, model) -> None:
+    """:class:`BadInput` naming ``path`` when ``model``'s weights are not finite: every answer would be NaN."""
+    problem = weights_problem(model)
+    if problem:
+        raise BadInput(path, f"unusable model: {problem} (its training diverged; train it again)")

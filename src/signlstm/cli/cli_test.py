@@ -338,3 +338,80 @@ def test_judge_in_worker_processes_names_data_with_no_person_in_one_line(shared,
     last = err.strip().splitlines()[-1]  # after the folds' progress bar
     assert last.startswith("signlstm judge cv: error: ") and "no person in any frame" in last, err
     assert "Traceback" not in err and err.count("error") == 1, err
+
+
+def _tiny_tree(root, shared, actions=("hello", "thanks", "iloveyou"), seqs=("30", "31")):
+    for action in actions:
+        for n in seqs:
+            shutil.copytree(shared("data", "MP_Data_renotte", action, n), root / action / n)
+    return root
+
+
+def test_fixes_that_drop_everything_are_one_line_before_training_and_an_emptied_sign_is_left_out(shared, tmp_path,
+                                                                                                   capsys):
+    """Fixes dropping every sequence stopped in a reshape traceback inside the first batch's augmentation; dropping
+    every recording of one sign trained an output with no example, unsaid."""
+    data = _tiny_tree(tmp_path / "tiny", shared)
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("source,label,action,new_label,reason\n" + "".join(
+        f"/x/tiny/{a}/{n},{a},drop,,\n" for a in ("hello", "thanks", "iloveyou") for n in (30, 31)))
+    argv = ["train", "--data", str(data), "--epochs", "1", "--fixes", str(fixes), "--out", str(tmp_path / "m")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "fixes.csv: drops every one of the data's 6 sequence(s)" in err
+    assert not (tmp_path / "m").exists()
+    fixes.write_text("source,label,action,new_label,reason\n/x/tiny/thanks/30,thanks,drop,,\n"
+                     "/x/tiny/thanks/31,thanks,drop,,\n")
+    assert main(argv) == 0
+    assert "note: left out 'thanks': the fixes in" in capsys.readouterr().err
+    assert json.loads((tmp_path / "m" / "signlstm.json").read_text())["labels"] == ["hello", "iloveyou"]
+
+
+@pytest.mark.parametrize("argv, problem", [
+    (["train", "--actions", "hello", "hello", "thanks"], "'hello' is given twice"),
+    (["evaluate", "--actions", "hello", "hello", "iloveyou"], "'hello' is given twice"),
+    (["predict", "--actions", "hello", "cafe\u0301", "caf\u00e9"], "'caf\u00e9' is given twice"),
+    (["summary", "--actions", "hello", "", "iloveyou"], "'' cannot be a folder name"),
+    (["summary", "--actions", "hello", "thanks\x1bok", "iloveyou"], "holds a control"),
+    (["summary", "--actions", "hello", "NONE", "iloveyou"], "is the rejection label"),
+])
+def test_actions_that_cannot_label_outputs_are_one_line(shared, tmp_path, capsys, argv, problem):
+    """A label twice gave a bundle that `summary` then refused, or scored thanks as hello with a tutorial .h5."""
+    data = ["--data", str(_tiny_tree(tmp_path / "tiny", shared))] if argv[0] != "summary" else []
+    model = ["--out", str(tmp_path / "m")] if argv[0] == "train" else \
+        ["--model", str(shared("data", "legacy_models", "Atulkoirala__action.h5"))]
+    assert main([*argv, *data, *model]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: --actions: '" in err and problem in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_keypoint_values_far_outside_any_image_are_refused_and_a_diverged_model_is_not_written(shared, tmp_path,
+                                                                                                 capsys, monkeypatch):
+    """A frame of 1e30 (finite) trained a model of NaN weights, written with train_loss NaN, whose `predict --json`
+    printed NaN: the frame is named before training, and past that check a diverged model is not written."""
+    from signlstm import keypoint_files
+
+    data = _tiny_tree(tmp_path / "tiny", shared)
+    np.save(data / "thanks" / "31" / "7.npy", np.full(1662, 1e30))
+    argv = ["train", "--data", str(data), "--epochs", "1", "--out", str(tmp_path / "m")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "thanks/31/7.npy: holds the value 1e+30, far outside any image" in err
+    monkeypatch.setattr(keypoint_files, "MAX_VALUE", np.inf)  # as before the check
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert "m: not written: the trained model is unusable" in err and "weights are NaN or infinite" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]
+
+
+def test_summary_shows_a_label_with_a_control_character_escaped(tmp_path, capsys):
+    from signlstm.models import architectures
+    from signlstm.models.bundle import save_bundle
+
+    model = architectures.build_tutorial_model(3)
+    save_bundle(model, {"labels": ["hello", "he\x1b[2Jllo", "thanks"], "seq_len": 30, "arch": "tutorial"},
+                tmp_path / "m")
+    assert main(["summary", "--model", str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "labels (3): hello, 'he\\x1b[2Jllo', thanks" in out

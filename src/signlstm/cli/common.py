@@ -49,7 +49,8 @@ def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bun
 
     from ..datasets import describe_skipped, load, open_sources
 
-    actions = actions or args.actions
+    given = checked_actions(args)
+    actions = actions or given
     sources = open_sources(args.data, actions, checked_length(args), args.skip_bad)
     if bundle is not None:
         sources = at_model_length(sources, bundle, args, actions)
@@ -58,6 +59,30 @@ def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bun
     if data.skipped:
         print(describe_skipped(data.skipped), file=sys.stderr)
     return data
+
+
+def checked_actions(args) -> list[str] | None:
+    """``--actions`` (None when not given) in Unicode's composed form, stored back in ``args``, or
+    :class:`SignlstmError` naming the first that cannot be a sign's name (:func:`~signlstm.sign_names.name_problem`:
+    empty, a control or line-separator character, ``/``, ``None`` for the rejection label ...) or is given twice: a
+    label list with a name twice would give two outputs one name. Every command taking ``--actions`` checks them
+    before anything is read (:func:`load_data`, :func:`open_model`, :func:`open_streamed`)."""
+    from ..errors import SignlstmError
+    from ..sign_names import name_problem, shown_name, sign_name
+
+    if getattr(args, "actions", None) is None:
+        return None
+    names = [sign_name(a) for a in args.actions]
+    seen = set()
+    for a in names:
+        problem = name_problem(a)
+        if problem:
+            raise SignlstmError(f"--actions: '{shown_name(a)}' {problem}")
+        if a in seen:
+            raise SignlstmError(f"--actions: '{shown_name(a)}' is given twice; each label names one output")
+        seen.add(a)
+    args.actions = names
+    return names
 
 
 def checked_length(args) -> int | None:
@@ -72,7 +97,7 @@ def checked_length(args) -> int | None:
 def left_out_note(sources, actions) -> str | None:
     """The note for recordings of ``sources`` labelled ``none`` (any case) that a command using only ``actions``
     leaves out, or None when there are none: the rejection label is the model's answer, not a sign to score."""
-    from ..sign_names import is_rejection_name
+    from ..sign_names import is_rejection_name, rejection_note
 
     counts: dict[str, int] = {}
     for src in sources:
@@ -80,15 +105,6 @@ def left_out_note(sources, actions) -> str | None:
             if is_rejection_name(label) and label not in actions:
                 counts[label] = counts.get(label, 0) + n
     return rejection_note(counts)
-
-
-def rejection_note(counts: dict[str, int]) -> str | None:
-    """One line for recordings left out because their label is the rejection label: ``counts`` per label spelling."""
-    if not sum(counts.values()):
-        return None
-    labels = " and ".join(f"'{a}'" for a in sorted(counts))
-    return (f"note: left out {sum(counts.values())} recording(s) labelled {labels} (the rejection label is not a "
-            "sign)")
 
 
 def check_length(sources, bundle, length=None) -> None:
@@ -115,7 +131,7 @@ def open_model(args, front: bool = False):
     from ..models.legacy import looks_untrained
 
     path = args.model or (front_model(args.rule) if front else None)
-    bundle = load_bundle(path, getattr(args, "actions", None))
+    bundle = load_bundle(path, checked_actions(args))
     if looks_untrained(bundle.model):
         print(f"warning: {bundle.path}: this model looks untrained (every bias is still at Keras' initial value); "
               "its predictions will be meaningless", file=sys.stderr)
@@ -131,7 +147,7 @@ def open_streamed(args):
     from ..limits import return_freed_memory
 
     return_freed_memory()
-    sources = open_sources(args.data, args.actions, checked_length(args), args.skip_bad)
+    sources = open_sources(args.data, checked_actions(args), checked_length(args), args.skip_bad)
     bundle = open_model(args)
     return at_model_length(sources, bundle, args, args.actions), bundle
 

@@ -23,7 +23,7 @@ def run(args):
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     if actions:  # the data's other actions are not scored: say which, before the figures that leave them out
-        from ..sign_names import is_rejection_name
+        from ..sign_names import is_rejection_name, shown_name
 
         note = common.left_out_note(sources, actions)
         if note:
@@ -31,9 +31,9 @@ def run(args):
         other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
                        - {bundle.reject_label})
         if other:
-            shown = ", ".join(other[:10]) + (f" and {len(other) - 10} more" if len(other) > 10 else "")
+            shown = ", ".join(map(shown_name, other[:10])) + (f" and {len(other) - 10} more" if len(other) > 10 else "")
             print(f"note: not scored, the data's action(s) the model does not know: {shown} (it knows "
-                  f"{', '.join(actions)})", file=sys.stderr)
+                  f"{', '.join(map(shown_name, actions))})", file=sys.stderr)
     result = evaluate(bundle, stream(args.data, actions=actions, sources=sources))
     if result["skipped"]:
         print(describe_skipped(result["skipped"]), file=sys.stderr)

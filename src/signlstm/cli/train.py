@@ -19,12 +19,15 @@ def register(sub):
 
 
 def run(args):
+    import sys
+
     import numpy as np
 
     from ..datasets import load
     from ..training_sets import training_set
     from ..errors import SignlstmError
     from ..files import check_folder_out
+    from ..fixes import without_emptied
     from ..models.bundle import META_FILE
 
     if args.epochs is not None and args.epochs < 1:
@@ -42,6 +45,11 @@ def run(args):
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
     data = training_set(data, fixes=args.fixes, negatives=others, seed=args.seed)
+    data, gone = without_emptied(data)
+    if gone:
+        why = f"the fixes in {args.fixes} leave" if args.fixes else "the data holds"
+        print(f"note: left out {', '.join(repr(a) for a in gone)}: {why} no recording of "
+              f"{'it' if len(gone) == 1 else 'them'} to learn from", file=sys.stderr)
     bundle = fit(data, recipe, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
     if args.fixes:
         bundle.meta["training"]["fixes"] = str(args.fixes)

@@ -131,6 +131,17 @@ def held_interrupts():
         raise KeyboardInterrupt
 
 
+def _interrupted(e: BaseException) -> bool:
+    """True when ``e`` was raised while a KeyboardInterrupt was being handled (its context chain holds one)."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__context__
+    return False
+
+
 def split(data: Dataset, share: float, seed: int, stratify: bool):
     """Indices of a random train/test split (the tutorial's ``train_test_split``)."""
     idx = np.arange(len(data))
@@ -177,7 +188,12 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     ema_fit(model.optimizer, epochs * len(batches))
     t0 = time.time()
     with held_interrupts() as pending:
-        hist = model.fit(batches, epochs=epochs, callbacks=[_HeldInterrupt(pending)] + callbacks, verbose=verbose)
+        try:
+            hist = model.fit(batches, epochs=epochs, callbacks=[_HeldInterrupt(pending)] + callbacks, verbose=verbose)
+        except Exception as e:  # noqa: BLE001 - a second Ctrl-C inside the first step's tracing: Keras' clean-up
+            if _interrupted(e):  # fails on the half-built step (TypeError) while the KeyboardInterrupt propagates
+                raise KeyboardInterrupt from None
+            raise
     seconds = time.time() - t0
     if getattr(model.optimizer, "use_ema", False):
         # Keras' EMA finalisation leaves each weight sharing its buffer with its moving average; the next predict,

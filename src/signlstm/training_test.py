@@ -64,3 +64,21 @@ def test_ctrl_c_while_the_first_step_compiles_is_a_keyboard_interrupt(shared):
     with pytest.raises(KeyboardInterrupt):
         fit(data, dataclasses.replace(recipes.DEFAULT, build=build), epochs=1, progress=False, test_split=0.0)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    presses = 2  # an impatient second Ctrl-C stops at once, inside the tracing: still a KeyboardInterrupt
+
+    def build_twice(n, t):
+        model = recipes.DEFAULT.build(n, t)
+        opt, step = model.optimizer, model.optimizer.update_step
+
+        def update_step(*args, **kwargs):
+            for _ in range(presses):
+                os.kill(os.getpid(), signal.SIGINT)
+            opt.update_step = step
+            return step(*args, **kwargs)
+
+        opt.update_step = update_step
+        return model
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(data, dataclasses.replace(recipes.DEFAULT, build=build_twice), epochs=1, progress=False, test_split=0.0)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

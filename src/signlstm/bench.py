@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .datasets import packed_files
+
 
 def _percentiles(times: list[float]) -> dict:
     t = np.asarray(times) * 1e3
@@ -188,7 +190,7 @@ def synthetic_packed(signers, sequences: int, out) -> Path:
     """A packed file (``X`` float16, ``y``, ``seq``) of ``sequences`` real recordings: the ``.npz`` files in the folder
     ``signers``, their sequences in turn and repeated, written chunk by chunk and stored uncompressed."""
     Xs, ys = [], []
-    for f in sorted(Path(signers).glob("*.npz")):
+    for f in packed_files(Path(signers)):
         with np.load(f) as z:
             Xs.append(z["X"].astype(np.float16))
             ys.append(z["y"].astype(np.int8))

@@ -74,3 +74,12 @@ def same_signs(labels, names) -> dict[str, str]:
     for "hello", "thanks"), mapped to that name; labels spelled as a name, or naming none of them, are left out."""
     by_key = {sign_key(n): n for n in names}
     return {a: by_key[sign_key(a)] for a in labels if a not in by_key.values() and sign_key(a) in by_key}
+
+
+def rejection_note(counts: dict[str, int]) -> str | None:
+    """One line for recordings left out because their label is the rejection label: ``counts`` per label spelling."""
+    if not sum(counts.values()):
+        return None
+    labels = " and ".join(f"'{a}'" for a in sorted(counts))
+    return (f"note: left out {sum(counts.values())} recording(s) labelled {labels} (the rejection label is not a "
+            "sign)")

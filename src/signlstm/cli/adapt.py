@@ -90,7 +90,7 @@ def _notes(base, data, method) -> None:
     import numpy as np
 
     from ..adapt import seen_people
-    from ..sign_names import NONE, same_signs, shown_name
+    from ..sign_names import NONE, rejection_note, same_signs, shown_name
 
     people = sorted({str(g) for g in np.unique(data.groups)})
     seen = sorted(set(people) & set(seen_people(base)))
@@ -98,7 +98,7 @@ def _notes(base, data, method) -> None:
         print(f"note: {base.path or 'the base'} was trained on recordings of {', '.join(seen)}: figures on them "
               "(the check below included) flatter it", file=sys.stderr)
     if method == "vocab":  # a vocabulary answers 'none' for anything else: recordings labelled so teach nothing
-        note = common.rejection_note({NONE: int((data.labels == NONE).sum())})
+        note = rejection_note({NONE: int((data.labels == NONE).sum())})
         if note:
             print(note, file=sys.stderr)
     if method != "vocab":  # the base's signs: under the data's spelling of them, and those the data lacks

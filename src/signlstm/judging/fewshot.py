@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
+from ..datasets import packed_files
 from ..files import write_text
 from ..recognizer import decide
-from .folds import content_key, fold_bases
+from .folds import by_person, content_key, fold_bases
 
 # ---------------------------------------------------------------------------------------------------------------- folds
 
@@ -134,6 +135,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
+    files = _signer_files(paths)  # two people's files of one name refused before anything is read
     data = load(paths)
     all_signers = sorted(set(data.groups.tolist()))
     signers = [s for s in (signers or all_signers)]
@@ -182,7 +184,6 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
 
     # The user's view of speed: `signlstm adapt --shots K` in a fresh process, one at a time (nothing else of ours
     # running), on the signer's own packed file.
-    files = _signer_files(paths)
     if time_k:
         import tempfile
 
@@ -212,8 +213,6 @@ def _from_json(r: dict) -> dict:
 
 
 def _signer_files(paths) -> dict[str, str]:
-    out = {}
-    for p in map(Path, paths):
-        for f in (sorted(p.glob("*.npz")) if p.is_dir() else [p] if p.suffix == ".npz" else []):
-            out[f.stem] = str(f)
-    return out
+    files = [f for p in map(Path, paths) for f in (packed_files(p) if p.is_dir() else [p] if p.suffix.lower() == ".npz"
+                                                   else [])]
+    return {name: str(f) for name, f in by_person(files).items()}

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .. import parallel
+from ..datasets import open_sources, packed_files
 from ..files import cache_dir
 
 # The code a base's weights depend on (paths relative to the package).
@@ -26,24 +27,40 @@ def data_files(paths) -> list[Path]:
     out = []
     for p in map(Path, paths or []):
         if p.is_dir():
-            out += sorted(p.glob("*.npz")) or sorted(p.rglob("*.npy"))
+            out += packed_files(p) or sorted(p.rglob("*.npy"))
         else:
             out.append(p)
     return out
 
 
-def check_person_files(paths, benchmark: str) -> None:
+def check_person_files(paths, benchmark: str, judged: bool = False) -> None:
     """Every header of ``paths`` checked (a missing or defective path raises :class:`~signlstm.errors.BadInput`
     naming it) and each path a packed ``.npz`` or a folder of them, one file per person (the file name is the
-    person): what the per-person benchmarks read, checked before anything is trained."""
-    from ..datasets import open_sources
+    person): what the per-person benchmarks read, checked before anything is trained. For the people ``judged``,
+    two files of one name (``alice/vocab.npz``, ``bob/vocab.npz``) are refused: they would be judged as one person.
+    (Other signs may hold one person in two files, e.g. a vocabulary and the subset cut from it.)"""
     from ..errors import BadInput
 
-    open_sources(paths)  # the path's own defect (no such file, Git LFS pointer, odd frame size, truncated, ...)
+    sources = open_sources(paths)  # the path's own defect (no such file, Git LFS pointer, odd frame size, ...)
     for p in map(Path, paths):
-        if p.suffix != ".npz" and not (p.is_dir() and any(p.glob("*.npz"))):
+        if p.suffix.lower() != ".npz" and not (p.is_dir() and packed_files(p)):
             raise BadInput(p, f"{benchmark} reads packed .npz files, one per person (the file name is the person), "
                               "or folders of them")
+    if judged:
+        by_person([s.path for s in sources])
+
+
+def by_person(files) -> dict[str, Path]:
+    """Packed ``files`` by person (the file's stem); two files of one name are :class:`SignlstmError`: two people
+    would be judged as one."""
+    from ..errors import SignlstmError
+
+    named: dict[str, Path] = {}
+    for f in map(Path, files):
+        other = named.setdefault(f.stem, f)
+        if other != f:
+            raise SignlstmError(f"{other} and {f} are both person '{f.stem}' (a file's name is its person): rename one")
+    return named
 
 
 def check_unseen(bundle, people, option: str) -> None:

@@ -1,5 +1,5 @@
 """The data's labels as a ready model names them, for the benchmarks that score a model's answers (``streams``,
-``fewshot``): each label matched to one of the model's by :func:`signlstm.training_sets.sign_key` ("Hello",
+``fewshot``): each label matched to one of the model's by :func:`signlstm.sign_names.sign_key` ("Hello",
 "thank you" are the model's "hello", "thanks"); recordings labelled ``none`` (no sign) and those of signs the model
 does not know are left out of the scoring, each said in a note line, as ``signlstm evaluate`` says them."""
 from __future__ import annotations
@@ -8,8 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from ..sign_names import is_rejection_name
-from ..training_sets import sign_key
+from ..sign_names import is_rejection_name, rejection_note, same_signs
 
 
 def count_span(values) -> str:
@@ -31,21 +30,17 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
     recordings per label. Returns (data label -> the model's label, for the labels kept; the people left with
     recordings to score; note lines for what is left out). Raises :class:`~signlstm.errors.SignlstmError` (one line)
     when nothing is left to score."""
-    from ..cli.common import rejection_note
     from ..errors import SignlstmError
 
     signs = [a for a in labels if a != reject and not is_rejection_name(a)]
-    known = {sign_key(a): a for a in signs}
-    mapping, rejected, unknown = {}, {}, {}
+    said = {a for c in counts.values() for a, n in c.items() if n and not is_rejection_name(a)}
+    mapping = {**{a: a for a in said if a in signs}, **same_signs(said, signs)}
+    rejected, unknown = {}, {}
     for person_counts in counts.values():
         for label, n in person_counts.items():
-            if not n:
-                continue
-            if is_rejection_name(label):
+            if n and is_rejection_name(label):
                 rejected[label] = rejected.get(label, 0) + n
-            elif sign_key(label) in known:
-                mapping[label] = known[sign_key(label)]
-            else:
+            elif n and label not in mapping:
                 unknown[label] = unknown.get(label, 0) + n
     people = [p for p, c in counts.items() if any(n and a in mapping for a, n in c.items())]
     if not people:
@@ -65,7 +60,5 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
 
 def renamed(data, mapping: dict[str, str]):
     """``data``'s recordings whose label ``mapping`` keeps, under the model's label (:func:`match_labels`)."""
-    sub = data.subset(np.isin(data.labels, list(mapping)))
-    names = np.array([mapping[a] for a in sub.labels.tolist()], dtype=str)
-    kept = [a for a in dict.fromkeys(mapping.values()) if (names == a).any()]
-    return dataclasses.replace(sub, labels=names, actions=kept)
+    sub = data.subset(np.isin(data.labels, list(mapping))).renamed(mapping)
+    return dataclasses.replace(sub, actions=[a for a in sub.actions if (sub.labels == a).any()])

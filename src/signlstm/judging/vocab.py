@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
+from ..datasets import packed_files
 from ..sign_names import NONE
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
 from .labels import count_span
@@ -36,7 +37,7 @@ STREAMS = 1  # streams per person, seed and K in which the taught signs are made
 
 def person(path) -> str:
     """The person id of a recording file (its stem), as :func:`signlstm.datasets.load` names groups."""
-    return Path(path).stem if Path(path).suffix == ".npz" else Path(path).name
+    return Path(path).stem if Path(path).suffix.lower() == ".npz" else Path(path).name
 
 
 def person_paths(paths) -> list[Path]:
@@ -45,7 +46,7 @@ def person_paths(paths) -> list[Path]:
     :func:`~signlstm.judging.folds.data_files`, which lists an ``MP_Data`` tree's every frame file: for hashing.)"""
     out = []
     for p in map(Path, paths or []):
-        packed = sorted(p.glob("*.npz")) if p.is_dir() else []
+        packed = packed_files(p) if p.is_dir() else []
         out += packed or [p]
     return out
 
@@ -141,7 +142,7 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
     from ..errors import BadInput
 
     check_folders(vocab, "--data")
-    check_person_files(vocab, "judge vocab")
+    check_person_files(vocab, "judge vocab", judged=True)
     if others or signers:
         check_trunk_inputs(vocab, others, signers)  # each file, and one sequence length for the trunks' training set
     files = {person(f): f for f in data_files(vocab)}

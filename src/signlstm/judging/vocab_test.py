@@ -1,5 +1,7 @@
 """The vocabulary benchmark's pieces on the real files: the taught/untaught draw, a trunk's training set that never
 holds the held-out person, one person's row of figures."""
+import shutil
+
 import numpy as np
 
 from signlstm.conftest import shared_path
@@ -107,6 +109,15 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
         assert main(["judge", "vocab", "--data", str(good), *bad_option]) == 2
         err = capsys.readouterr().err
         assert err.strip().splitlines() == [err.strip()] and bad_option[0] in err and "people" not in err
+    # two people's files of one name would be judged as one person: refused, as --data of judge streams and fewshot
+    for who, src in (("alice", "o04"), ("bob", "s23")):
+        (tmp_path / who).mkdir()
+        shutil.copy(shared_path("data", "vocab", f"{src}.npz"), tmp_path / who / "vocab.npz")
+    for command in (["vocab", "--shipped"], ["streams", "--shipped", "--negatives", str(good)], ["fewshot", "--shipped"]):
+        assert main(["judge", command[0], "--data", str(tmp_path / "alice"), str(tmp_path / "bob" / "vocab.npz"),
+                     *command[1:]]) == 2
+        err = capsys.readouterr().err
+        assert err.strip().splitlines() == [err.strip()] and "are both person 'vocab'" in err, err
     # a trunk folder without the person's trunk: named before the progress bar, nothing run
     assert main(["judge", "vocab", "--data", str(good), "--trunks", str(tmp_path / "trunks")]) == 2
     err = capsys.readouterr().err

@@ -67,7 +67,7 @@ def run(args):
         raise SignlstmError("--negatives (or --others) is needed: the streams' other signs come from them")
     for paths in (args.data, args.negatives, args.others):
         if paths:
-            check_person_files(paths, "judge streams")  # every file's defect named before any base is trained
+            check_person_files(paths, "judge streams", judged=paths is args.data)  # every defect before any training
     cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
                     rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,

@@ -405,13 +405,19 @@ def test_keypoint_values_far_outside_any_image_are_refused_and_a_diverged_model_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]
 
 
-def test_summary_shows_a_label_with_a_control_character_escaped(tmp_path, capsys):
+def test_summary_and_predict_show_a_label_with_a_control_character_escaped(tmp_path, shared, capsys):
+    """A bundle's labels reach the terminal escaped: an ESC in one was sent raw (here: clear the screen)."""
     from signlstm.models import architectures
     from signlstm.models.bundle import save_bundle
 
     model = architectures.build_tutorial_model(3)
-    save_bundle(model, {"labels": ["hello", "he\x1b[2Jllo", "thanks"], "seq_len": 30, "arch": "tutorial"},
-                tmp_path / "m")
+    labels = ["hello", "he\x1b[2Jllo", "thanks"]
+    save_bundle(model, {"labels": labels, "seq_len": 30, "arch": "tutorial"}, tmp_path / "m")
     assert main(["summary", "--model", str(tmp_path / "m")]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "labels (3): hello, 'he\\x1b[2Jllo', thanks" in out
+    labels = ["a\x1b[2J", "b\x1b[2J", "c\x1b[2J"]  # whichever the untrained model answers
+    save_bundle(model, {"labels": labels, "seq_len": 30, "arch": "tutorial"}, tmp_path / "m")
+    assert main(["predict", "--model", str(tmp_path / "m"), "--data", str(_tiny_tree(tmp_path / "tiny", shared))]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[2J" in out

@@ -17,6 +17,7 @@ def run(args):
     from ..datasets import describe_skipped, no_person, stream
     from ..errors import SignlstmError
     from ..recognizer import decide
+    from ..sign_names import shown_name
 
     sources, bundle = common.open_streamed(args)
     i = empty = 0
@@ -35,7 +36,7 @@ def run(args):
                                  {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
             else:
                 print(f"{i:5d}  {'-':<12} {'':5}  {src}  (no person in any frame)" if none else
-                      f"{i:5d}  {label:<12} {float(p.max()):.3f}  {src}")
+                      f"{i:5d}  {shown_name(label, len(label)):<12} {float(p.max()):.3f}  {src}")
             i += 1
         empty += int(gone.sum())
     if skipped:

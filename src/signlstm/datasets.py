@@ -26,7 +26,7 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput, SignlstmError
 from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
-from .sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_key, sign_name
+from .sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
@@ -272,8 +272,8 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     names = list(actions) if actions else sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     twice = _one_sign_twice([a for a in names if (root / a).is_dir()])
     if twice:
-        raise BadInput(root, f"folders {twice} name one sign (case, spaces and punctuation aside): merge them or "
-                             "rename one")
+        raise BadInput(root, f"folders {twice} look the same (they differ only in spaces or in how a letter is "
+                             "encoded): merge them or rename one")
     seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in sequence_folders(root / a)]
     unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if (root / a).is_dir()
                   for d in sorted((root / a).iterdir())
@@ -443,8 +443,7 @@ def packed_files(folder: Path) -> list[Path]:
 
 def _action_names(path: Path, stored: np.ndarray) -> list[str]:
     """A packed file's ``actions`` as sign names (bytes read as UTF-8, Unicode's composed form), each one a folder
-    could hold and no two of them one sign (:func:`~signlstm.sign_names.sign_key`: "ball" and "Ball "), else
-    :class:`BadInput` naming the file."""
+    could hold and no two of them alike to the eye ("ball" and "ball "), else :class:`BadInput` naming the file."""
     names = []
     for a in stored.tolist():
         if isinstance(a, bytes):
@@ -459,19 +458,20 @@ def _action_names(path: Path, stored: np.ndarray) -> list[str]:
             raise BadInput(path, f"actions: '{shown_name(a)}' {problem}")
     twice = _one_sign_twice(names)
     if twice:
-        raise BadInput(path, f"actions {twice} name one sign (case, spaces and punctuation aside): give each sign one "
-                             "name")
+        raise BadInput(path, f"actions {twice} look the same (they differ only in spaces or in how a letter is "
+                             "encoded): give each sign one name")
     return names
 
 
 def _one_sign_twice(names) -> str | None:
-    """The first names of ``names`` that are one sign (equal :func:`~signlstm.sign_names.sign_key`), shown for a
-    message, else None. Spellings of :data:`NONE` are left to :func:`_collect`, which says what they are."""
+    """The first two of ``names`` that look the same (they differ in spaces around or between words, or in how a
+    letter is encoded), shown for a message, else None. Spellings of :data:`NONE` are left to :func:`_collect`, which
+    says what they are; names that differ in case or punctuation are two signs ("I" and "i" may be)."""
     seen: dict[str, str] = {}
     for a in names:
         if is_rejection_name(a):
             continue
-        other = seen.setdefault(sign_key(a), a)
+        other = seen.setdefault(" ".join(sign_name(a).split()), a)
         if other != a or list(names).count(a) > 1:
             return f"'{shown_name(other)}' and '{shown_name(a)}'"
     return None

@@ -14,46 +14,16 @@ less; models that read no face use it in ``live``.
 """
 from __future__ import annotations
 
-import os
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 
 from . import layout
+from .sources import quiet_stderr as _quiet_stderr
 
 MODEL_COMPLEXITY = 1
 _QUIET_FRAMES = 30  # MediaPipe's C++ start-up warnings come during construction and the first frames
-_quiet = {"depth": 0, "saved": None, "lock": threading.Lock()}
-
-
-@contextmanager
-def _quiet_stderr(on: bool = True):
-    """Send file descriptor 2 to /dev/null (MediaPipe's C++ logs bypass Python); SIGNLSTM_MP_LOGS=1 keeps them.
-    Threads may overlap: the first to enter redirects, the last to leave restores."""
-    if not on or os.environ.get("SIGNLSTM_MP_LOGS"):
-        yield
-        return
-    import sys
-
-    with _quiet["lock"]:
-        if _quiet["depth"] == 0:
-            sys.stderr.flush()
-            _quiet["saved"] = os.dup(2)
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 2)
-            os.close(null)
-        _quiet["depth"] += 1
-    try:
-        yield
-    finally:
-        with _quiet["lock"]:
-            _quiet["depth"] -= 1
-            if _quiet["depth"] == 0:
-                os.dup2(_quiet["saved"], 2)
-                os.close(_quiet["saved"])
 
 
 def _holistic_subgraph(nodes: tuple[str, ...], inputs: list[str], outputs: list[str], side: dict,

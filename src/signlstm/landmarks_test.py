@@ -93,20 +93,18 @@ def test_a_wide_frame_gives_the_keypoints_of_its_4_3_middle(shared):
     assert np.abs(A[both][..., :2] - B[both][..., :2]).mean() < 0.01
 
 
-def _peak_run(args, **kw):
-    """(exit status, stderr, peak resident MiB) of ``python -m signlstm ARGS`` run alone (os.wait4 gives that child's
-    own peak, whatever other children this process ran before)."""
-    import os
+def _peak_run(args):
+    """(exit status, stderr, peak resident MiB) of ``python -m signlstm ARGS``. A child forked from this (large)
+    process starts with its pages counted, so a small Python starts it and reports its children's peak."""
     import subprocess
     import sys
-    import tempfile
 
-    with tempfile.TemporaryFile("w+") as err:
-        p = subprocess.Popen([sys.executable, "-m", "signlstm", *args], stdout=subprocess.DEVNULL, stderr=err, **kw)
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return p.returncode, err.read(), usage.ru_maxrss / 1024
+    wrapper = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+               "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "signlstm", *args],
+                          capture_output=True, text=True, timeout=300)
+    status, peak = map(int, done.stdout.split())
+    return status, done.stderr, peak / 1024
 
 
 def test_frames_without_a_person_do_not_pile_up_in_the_graph(shared, tmp_path):

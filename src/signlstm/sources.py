@@ -6,17 +6,101 @@ for saved keypoints, of (1662,) keypoint frames (:class:`KeypointReplay`, ``keyp
 and ``live`` (True for a camera, whose frames may be dropped when the consumer is slow). This module is the only
 place that opens a camera or a video. A source that cannot be opened raises
 :class:`~signlstm.errors.SignlstmError` naming it.
+
+Bad files are the project's own one line (:class:`~signlstm.errors.BadInput`), never the decoders': FFmpeg is told
+to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print while an image is read is caught
+(:func:`quiet_stderr`), so a JPEG that ends early is named as truncated. A video that ends well before the frames its
+header declares is truncated too (:meth:`CaptureSource.read`). Frame size is bounded: an image or video whose frames
+exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
+scaled down to it as they are read, so what a frame costs downstream is bounded; frames of ordinary videos (up to 4K)
+are untouched.
 """
 from __future__ import annotations
 
+import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BadInput, SignlstmError
 
+# FFmpeg's own log ("moov atom not found", "partial file", h264 errors): read by OpenCV when it first opens a video
+# or a camera, so set before any is opened; -8 is AV_LOG_QUIET. A user's own setting is kept.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+# Containers whose header counts the frames exactly (MP4's sample table, AVI's index); others' counts are estimated
+# from a duration, so a shortfall there says nothing.
+COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
+FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
+MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
+_quiet = {"depth": 0, "saved": None, "log": None, "lock": threading.Lock()}
+
+
+@contextmanager
+def quiet_stderr(on: bool = True):
+    """Catch what C libraries write to file descriptor 2 meanwhile (MediaPipe's C++ logs, libjpeg's and libpng's
+    warnings bypass Python); yields a function giving the bytes written since entry. SIGNLSTM_MP_LOGS=1 prints them
+    after all. Threads may overlap: the first to enter redirects, the last to leave restores."""
+    if not on:
+        yield lambda: b""
+        return
+    import sys
+    import tempfile
+
+    with _quiet["lock"]:
+        if _quiet["depth"] == 0:
+            sys.stderr.flush()
+            _quiet["saved"] = os.dup(2)
+            _quiet["log"] = tempfile.TemporaryFile()
+            os.dup2(_quiet["log"].fileno(), 2)
+        _quiet["depth"] += 1
+        log = _quiet["log"]
+        start = os.lseek(log.fileno(), 0, os.SEEK_END)
+
+    def said() -> bytes:
+        return os.pread(log.fileno(), 1 << 20, start)
+
+    try:
+        yield said
+    finally:
+        with _quiet["lock"]:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0:
+                os.dup2(_quiet["saved"], 2)
+                os.close(_quiet["saved"])
+                if os.environ.get("SIGNLSTM_MP_LOGS"):
+                    os.write(2, os.pread(log.fileno(), 1 << 24, 0))
+                log.close()
+
+
+def _too_large(width: int, height: int, what: str) -> str:
+    return _over(f"{what} of {width}x{height} pixels")
+
+
+def _over(what: str) -> str:
+    return f"{what}, more than the {MAX_PIXELS:,} ({int(MAX_PIXELS ** 0.5)} squared) a frame may have here: scale it down"
+
+
+def fit(frame: np.ndarray) -> np.ndarray:
+    """``frame`` as it is, or scaled down to at most :data:`FIT_PIXELS` pixels by the smallest whole factor that
+    does it (each pixel the mean of a k x k block: OpenCV's fast path, 10 times quicker than an uneven factor; the
+    last width % k columns and height % k rows are dropped)."""
+    height, width = frame.shape[:2]
+    if height * width <= FIT_PIXELS:
+        return frame
+    import math
+
+    import cv2
+
+    k = math.ceil(math.sqrt(height * width / FIT_PIXELS))
+    while (height // k) * (width // k) > FIT_PIXELS:
+        k += 1
+    return cv2.resize(frame[:height - height % k, :width - width % k], (width // k, height // k),
+                      interpolation=cv2.INTER_AREA)
 
 
 class Source:
@@ -52,10 +136,14 @@ class CaptureSource(Source):
     def __init__(self, target, name: str, live: bool):
         import cv2
 
-        self.name, self.live = name, live
-        if live:  # OpenCV logs its own warnings about a missing camera; ours is the one line the user needs
-            cv2.setLogLevel(0)
+        self.name, self.live, self.frames_read = name, live, 0
+        # OpenCV logs its own warnings about a missing camera or a broken video; ours is the one line the user needs
+        cv2.setLogLevel(0)
         self.cap = cv2.VideoCapture(target)
+        size = [int(self.cap.get(p)) for p in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT)]
+        if not live and self.cap.isOpened() and size[0] * size[1] > MAX_PIXELS:  # refused before a frame is decoded
+            self.cap.release()
+            raise BadInput(name, _too_large(*size, "frames"))
         ok, frame = self.cap.read() if self.cap.isOpened() else (False, None)
         if not ok or frame is None:
             self.cap.release()
@@ -65,7 +153,18 @@ class CaptureSource(Source):
         self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
-        self._first = frame
+        self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
+        try:
+            self._first = self._checked(frame)
+        except BadInput:
+            self.close()
+            raise
+
+    def _checked(self, frame: np.ndarray) -> np.ndarray:
+        self.frames_read += 1
+        if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # larger than its header said
+            raise BadInput(self.name, _too_large(frame.shape[1], frame.shape[0], "frames"))
+        return fit(frame)
 
     def read(self):
         if self._first is not None:
@@ -74,7 +173,13 @@ class CaptureSource(Source):
         if self.cap is None:
             return None
         ok, frame = self.cap.read()
-        return frame if ok else None
+        if ok:
+            return self._checked(frame)
+        declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
+        if self._counted and self.frames_read < declared - max(2, declared // 20):
+            raise BadInput(self.name, f"truncated video: it ends after {self.frames_read:,} of the {declared:,} "
+                                      "frames its header declares")
+        return None
 
     def close(self):
         if self.cap is not None:
@@ -95,10 +200,48 @@ class ImageSource(Source):
             return None
         path = self.paths[self._i]
         self._i += 1
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        problem = _image_too_large(path)
+        if problem:
+            raise BadInput(path, problem)
+        with quiet_stderr() as said:  # libjpeg and libpng warn on fd 2; a JPEG that ends early is only said there
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            warned = said()
         if frame is None:
-            raise BadInput(path, "unreadable image")
-        return frame
+            raise BadInput(path, "empty file (0 bytes)" if _empty(path) else "unreadable image")
+        if b"Premature end of JPEG file" in warned:
+            raise BadInput(path, "truncated image (its JPEG data ends early)")
+        if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # a header Pillow could not read
+            raise BadInput(path, _too_large(frame.shape[1], frame.shape[0], "an image"))
+        return fit(frame)
+
+
+def _empty(path) -> bool:
+    try:
+        return Path(path).stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _image_too_large(path) -> str | None:
+    """Why an image is too large to decode, from its header (Pillow reads no pixels for it); None when it is not, or
+    when Pillow cannot tell (OpenCV then says whether it is an image at all)."""
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(path) as im:
+                width, height = im.size
+        except Image.DecompressionBombError as e:  # over Pillow's own limit, itself far over ours
+            import re
+
+            pixels = re.search(r"\((\d+) pixels\)", str(e))  # "Image size (400000000 pixels) exceeds limit ..."
+            return _over(f"an image of {int(pixels[1]):,} pixels" if pixels else "an image of too many pixels")
+        except Exception:
+            return None
+    return _too_large(width, height, "an image") if width * height > MAX_PIXELS else None
 
 
 def is_camera(spec) -> bool:
@@ -119,6 +262,8 @@ def open_source(spec) -> Source:
         return ImageSource(images, str(path))
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource([path], str(path))
+    if _empty(path):
+        raise BadInput(path, "empty file (0 bytes)")
     return CaptureSource(str(path), str(path), live=False)
 
 

@@ -171,3 +171,61 @@ def test_a_sequence_folder_of_zero_padded_frame_files_is_named_as_such(shared, t
         (tmp_path / f"{t:02d}.npy").write_bytes(shared("data", "MP_Data_renotte", "hello", "30", f"{t}.npy").read_bytes())
     with pytest.raises(BadInput, match=r"frame files named with leading zeros \(00.npy, 01.npy, 02.npy, ...\)"):
         open_stream(str(tmp_path))
+
+
+def test_a_bad_file_is_one_line_from_signlstm_and_the_decoders_say_nothing(shared, tmp_path, capfd):
+    """FFmpeg ("moov atom not found", "partial file"), libjpeg ("Premature end of JPEG file") and libpng ("iCCP: known
+    incorrect sRGB profile", from the astronaut PNG) used to print beside the project's line; a video cut in half was
+    taken silently (19 of its 38 frames) and a 0-byte or text file named .mp4 gave two lines."""
+    from signlstm.cli import main
+
+    hello = shared("media", "asl_hello_rohan937.mp4")
+    cut, text, empty = tmp_path / "cut.mp4", tmp_path / "text.mp4", tmp_path / "empty.mp4"
+    cut.write_bytes(hello.read_bytes()[:188759])
+    text.write_text("not a video\n")
+    empty.write_bytes(b"")
+    expected = {cut: "truncated video: it ends after 19 of the 38 frames its header declares",
+                text: "unreadable video (no frame could be decoded)", empty: "empty file (0 bytes)"}
+    for video, problem in expected.items():
+        assert main(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy"), "--workers", "1",
+                     "--quiet"]) == 2
+        assert capfd.readouterr().err.splitlines() == [f"signlstm extract: error: {video}: {problem}"]
+        assert not (tmp_path / "k.npy").exists()
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "0.jpg").write_bytes(shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()[:3000])
+    with pytest.raises(BadInput, match=r"0.jpg: truncated image \(its JPEG data ends early\)"):
+        read_frames(frames)
+    assert read_image(shared("media", "skimage_astronaut.png")).shape == (512, 512, 3)
+    assert capfd.readouterr().err == ""
+
+
+def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(shared, tmp_path):
+    """A grey PNG declaring 9000x9000 (zlib'd zero rows: 0.1 MB on disk, 243 MB decoded as colour) is refused, naming the file,
+    before it is decoded (a 20000x20000 one took 3 GB in live); a 4200x4200 video's frames come out halved, under
+    FIT_PIXELS, so what a frame costs downstream is bounded."""
+    import struct
+    import zlib
+
+    import cv2
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    side, packer = 9000, zlib.compressobj(1)
+    row = bytes(1 + side)
+    rows = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    bomb = tmp_path / "bomb"
+    bomb.mkdir()
+    (bomb / "0.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                                 + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+    with pytest.raises(BadInput, match=r"0.png: an image of 9000x9000 pixels, more than the 67,108,864"):
+        read_frames(bomb)
+    astronaut = cv2.resize(read_image(shared("media", "skimage_astronaut.png")), (4200, 4200))
+    video = tmp_path / "big.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (4200, 4200))
+    for _ in range(2):
+        out.write(astronaut)
+    out.release()
+    frames = read_frames(video)
+    assert [f.shape for f in frames] == [(2100, 2100, 3)] * 2  # 4200 squared is over FIT_PIXELS: a factor of 2

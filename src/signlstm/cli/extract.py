@@ -27,7 +27,7 @@ def register(sub):
 
 def run(args):
     from ..sequence_writer import SequenceWriter
-    from ..errors import SignlstmError
+    from ..errors import BadInput, SignlstmError
     from ..extraction import extract_videos, find_videos, iter_sequences
     from ..keypoint_files import StreamWriter
     from ..sign_names import name_problem, shown_name
@@ -62,6 +62,8 @@ def run(args):
                 used += 1
             else:
                 skipped.append(item)
+        if not used and len(skipped) == 1:  # the one input's problem is the one line
+            raise BadInput(skipped[0].path, skipped[0].error)
         for item in skipped:
             print(f"skipped {item.path}: {item.error}", file=sys.stderr)
         if not used:

@@ -37,6 +37,9 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
 FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
 MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
+# OpenCV's own limit for an image it decodes, read when cv2 is first imported (this module comes first in the
+# commands): an image whose header Pillow cannot read (_image_too_large) is still refused before it is decoded.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 _quiet = {"depth": 0, "saved": None, "log": None, "lock": threading.Lock()}
 
 
@@ -204,7 +207,13 @@ class ImageSource(Source):
         if problem:
             raise BadInput(path, problem)
         with quiet_stderr() as said:  # libjpeg and libpng warn on fd 2; a JPEG that ends early is only said there
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            try:
+                frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            except cv2.error as e:  # OPENCV_IO_MAX_IMAGE_PIXELS (or _WIDTH, _HEIGHT) refused its header
+                if "CV_IO_MAX_IMAGE" in str(e):
+                    raise BadInput(path, f"an image whose header declares more than the {MAX_PIXELS:,} pixels a "
+                                         "frame may have here: scale it down") from None
+                raise BadInput(path, "unreadable image") from None
             warned = said()
         if frame is None:
             raise BadInput(path, "empty file (0 bytes)" if _empty(path) else "unreadable image")

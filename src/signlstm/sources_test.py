@@ -205,6 +205,8 @@ def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(s
     before it is decoded (a 20000x20000 one took 3 GB in live); a 4200x4200 video's frames come out halved, under
     FIT_PIXELS, so what a frame costs downstream is bounded."""
     import struct
+    import subprocess
+    import sys
     import zlib
 
     import cv2
@@ -221,6 +223,14 @@ def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(s
                                  + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
     with pytest.raises(BadInput, match=r"0.png: an image of 9000x9000 pixels, more than the 67,108,864"):
         read_frames(bomb)
+    # a header Pillow cannot read (Radiance HDR named .png): OpenCV's own limit, set by signlstm.sources before cv2
+    # is imported, refuses it
+    (bomb / "0.png").write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 9000 +X 9000\n" + bytes(4096))
+    done = subprocess.run([sys.executable, "-c", "import sys; from signlstm.sources import read_frames; "
+                           "read_frames(sys.argv[1])", str(bomb)], capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == (f"signlstm.errors.BadInput: {bomb / '0.png'}: an image whose header "
+                                                    "declares more than the 67,108,864 pixels a frame may have here: "
+                                                    "scale it down")
     astronaut = cv2.resize(read_image(shared("media", "skimage_astronaut.png")), (4200, 4200))
     video = tmp_path / "big.avi"
     out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (4200, 4200))

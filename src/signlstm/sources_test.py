@@ -202,8 +202,8 @@ def test_a_bad_file_is_one_line_from_signlstm_and_the_decoders_say_nothing(share
 
 def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(shared, tmp_path):
     """A grey PNG declaring 9000x9000 (zlib'd zero rows: 0.1 MB on disk, 243 MB decoded as colour) is refused, naming the file,
-    before it is decoded (a 20000x20000 one took 3 GB in live); a 4200x4200 video's frames come out halved, under
-    FIT_PIXELS, so what a frame costs downstream is bounded."""
+    before it is decoded (a 20000x20000 one took 3 GB in live), and so is an 8200x8200 video, by its header; a
+    4200x4200 video's frames come out halved, under FIT_PIXELS, so what a frame costs downstream is bounded."""
     import struct
     import subprocess
     import sys
@@ -239,3 +239,9 @@ def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(s
     out.release()
     frames = read_frames(video)
     assert [f.shape for f in frames] == [(2100, 2100, 3)] * 2  # 4200 squared is over FIT_PIXELS: a factor of 2
+    huge = tmp_path / "huge.avi"
+    out = cv2.VideoWriter(str(huge), cv2.VideoWriter_fourcc(*"MJPG"), 30, (8200, 8200))
+    out.write(np.zeros((8200, 8200, 3), np.uint8))
+    out.release()
+    with pytest.raises(BadInput, match=r"huge.avi: frames of 8200x8200 pixels, more than the 67,108,864"):
+        open_source(huge)

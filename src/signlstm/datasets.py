@@ -25,7 +25,7 @@ import numpy as np
 
 from . import layout, limits
 from .errors import BadInput, SignlstmError
-from .keypoint_files import check_frames, frame_files, read_frame, shape_problem
+from .keypoint_files import check_frames, frame_files, read_frame, shape_problem, values_ok
 from .sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
@@ -420,8 +420,9 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             ids = [f"{names[y[i]]}/{seq[i]} (row {i})" for i in rows]
             skipped = []
             if skip_bad:
-                bad = ~np.isfinite(raw).all(axis=(1, 2))
-                skipped = [(path, f"sequence {ids[i]} holds NaN or infinite values") for i in np.flatnonzero(bad)]
+                bad = ~values_ok(raw).all(axis=(1, 2))
+                skipped = [(path, f"sequence {ids[i]} holds NaN, infinite or far too large values")
+                           for i in np.flatnonzero(bad)]
                 raw, rows, ids = raw[~bad], rows[~bad], [ids[i] for i in np.flatnonzero(~bad)]
             X = check_frames(path, raw, seq_ids=ids)
             yield Dataset(X, names[y[rows]], np.full(len(rows), path.stem), [f"{path}#{int(seq[i])}" for i in rows],

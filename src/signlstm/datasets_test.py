@@ -125,12 +125,14 @@ def test_a_bad_value_deep_in_a_packed_file_names_its_sequence_and_frame_and_skip
     with np.load(shared("data", "signers", "s04.npz")) as z:
         X, y, seq = z["X"].copy(), z["y"], z["seq"]
     X[37, 12, 600] = np.inf
+    X[70, 3, 10] = 5000  # far outside any image: a mis-scaled file
     np.savez(tmp_path / "p01.npz", X=X, y=y, seq=seq)
     with pytest.raises(BadInput, match=r"p01.npz: sequence thanks/7 \(row 37\) frame 12 holds NaN or infinite"):
         list(datasets.stream([tmp_path / "p01.npz"], chunk=32))
     d = datasets.load([tmp_path / "p01.npz"], skip_bad=True)
-    assert len(d) == len(X) - 1 and d.skipped == [(tmp_path / "p01.npz",
-                                                   "sequence thanks/7 (row 37) holds NaN or infinite values")]
+    why = "holds NaN, infinite or far too large values"
+    assert len(d) == len(X) - 2 and d.skipped == [(tmp_path / "p01.npz", f"sequence thanks/7 (row 37) {why}"),
+                                                   (tmp_path / "p01.npz", f"sequence iloveyou/10 (row 70) {why}")]
     assert np.array_equal(d.X[37], X[38].astype(np.float32))
 
 

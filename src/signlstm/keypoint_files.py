@@ -17,8 +17,8 @@ _LFS_MAGIC = b"version https://git-lfs"
 # The largest keypoint value a frame may hold. MediaPipe's are image fractions (x, y; a point outside the image
 # overshoots by a few widths at most), depths of the same scale and visibilities in 0..1: the largest magnitude in
 # ../shared's recordings (MP_Data_renotte, signers, other_signs, vocab) is 4.06. A value beyond this is not a position
-# (a corrupted or mis-scaled file) and would overflow training to NaN. The web page's keypoint messages have the same
-# bound (``web.protocol.MAX_ABS``).
+# (a corrupted or mis-scaled file) and would overflow training to NaN. The web page's keypoint messages are held to it
+# too (``web.protocol``).
 MAX_VALUE = 1e3
 
 

@@ -129,3 +129,12 @@ def test_values_far_outside_any_image_are_named_where_frames_are_checked(shared,
     np.save(root / "thanks" / "0" / "12.npy", huge)
     with pytest.raises(BadInput, match=r"thanks/0/12.npy: holds the value 1e\+30"):
         load([root])
+
+
+def test_frames_of_holistic_with_the_irises_or_without_visibility_say_so(tmp_path):
+    """Two layouts people save by changing the tutorial's code: refined face landmarks (478 face points) and the pose
+    without its visibility column."""
+    for n, said in ((1692, "refine_face_landmarks=True"), (1629, "without the pose's visibility")):
+        np.save(tmp_path / f"{n}.npy", np.zeros(n))
+        with pytest.raises(BadInput, match=said):
+            read_frame(tmp_path / f"{n}.npy")

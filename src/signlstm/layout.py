@@ -67,6 +67,10 @@ KNOWN_SIZES = {
     POSE.points * 3: "pose x, y, z without visibility (99 values)",
     POSE.size: "pose only (132 values)",
     POSE.size + FACE.size: "pose + face without hands (1536 values)",
+    FRAME_SIZE + 10 * 3: "Holistic with refine_face_landmarks=True (478 face points with the irises: 1692 values; "
+                         "extract again without it)",
+    POSE.points * 3 + FACE.size + LEFT_HAND.size + RIGHT_HAND.size: "Holistic without the pose's visibility "
+                                                                    "(1629 values)",
 }
 
 

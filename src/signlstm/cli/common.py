@@ -5,7 +5,13 @@ import argparse
 import sys
 
 
-def add_data(p, required=True):
+def add_data(p, required=True, people=False):
+    """``--data`` and how it is read (``--actions``, ``--length``, ``--skip-bad``); with ``people``, ``--data`` alone:
+    a per-person benchmark reads whole packed files, one per person."""
+    if people:
+        p.add_argument("--data", nargs="+", required=required, metavar="PATH",
+                       help="packed .npz files, one per person (the file name is the person), or folders of them")
+        return
     p.add_argument("--data", nargs="+", required=required, metavar="PATH",
                    help="MP_Data folders (<action>/<seq>/<frame>.npy), packed .npz files or folders of them")
     p.add_argument("--actions", nargs="+", help="actions to use, in label order (default: folder names)")

@@ -42,12 +42,12 @@ import numpy as np
 
 from .. import layout
 from ..errors import SignlstmError
+from ..keypoint_files import MAX_VALUE, values_ok
 
 MAGIC = b"SK"
 VERSION = 2  # of both binary messages (see above: 2 = frames resampled by t, keypoints as a 4:3 image's)
 HEADER = struct.Struct("<2sBBHHd")
 MAX_FRAMES = layout.SEQ_LEN  # frames in one message
-MAX_ABS = 1000.0  # landmarks are normalised image coordinates (z on the same scale), visibility 0..1
 ALL = (1 << len(layout.PARTS)) - 1
 MAX_BYTES = HEADER.size + MAX_FRAMES * layout.FRAME_SIZE * 4
 IMAGE_MAGIC = b"SJ"
@@ -121,8 +121,8 @@ def unpack(data: bytes, need: int = 0) -> tuple[np.ndarray, float, int]:
         raise BadMessage(f"keypoint message declares {count} frame(s) of {w} values ({HEADER.size + 4 * w * count} "
                          f"bytes) but is {len(data)} bytes")
     values = np.frombuffer(data, "<f4", count * w, HEADER.size).reshape(count, w)
-    if not np.isfinite(values).all() or np.abs(values).max() > MAX_ABS:
-        raise BadMessage(f"keypoint message with values that are not finite or beyond +-{MAX_ABS:g}")
+    if not values_ok(values).all():
+        raise BadMessage(f"keypoint message with values that are not finite or beyond +-{MAX_VALUE:g}")
     frames = np.zeros((count, layout.FRAME_SIZE), np.float32)
     at = 0
     for p in parts_of(mask):

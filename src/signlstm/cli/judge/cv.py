@@ -29,7 +29,8 @@ def run(args):
     consistent = cells.load_cells(args.cells or cells.find(args.data))
     results, archs, header = crossval.cross_validate(
         args.data, args.arch, args.seeds, args.epochs, args.workers, args.ray, args.fixes, args.negatives,
-        common.checked_length(args), args.tutorial_epochs, args.tutorial_seeds, args.actions, args.skip_bad)
+        common.checked_length(args), args.tutorial_epochs, args.tutorial_seeds, common.checked_actions(args),
+        args.skip_bad)
     summary = crossval.summarize(results, consistent, archs)
     header.append(f"consistent-gesture cells: {consistent.source or 'none given (no cells.json beside the data)'}")
     if args.results:

@@ -7,7 +7,7 @@ from .. import common
 
 def register(sub):
     p = sub.add_parser("fewshot", help="few-shot adaptation to each held-out signer, K recordings per sign")
-    common.add_data(p)
+    common.add_data(p, people=True)
     common.add_judging(p)
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5], help="K values (default: 1 3 5)")
     p.add_argument("--arch", default="default", help="recipe of the base models (default: default)")

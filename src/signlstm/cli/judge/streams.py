@@ -8,7 +8,7 @@ from .. import common
 def register(sub):
     p = sub.add_parser("streams", help="word error rate, other-sign words and latency on each held-out person's "
                                        "stream of signs, per recognizer rule")
-    common.add_data(p)
+    common.add_data(p, people=True)
     common.add_judging(p)
     p.add_argument("--others", nargs="+", metavar="PATH",
                    help="other-sign recordings for the streams (default: the --negatives files); each fold holds "

@@ -391,6 +391,8 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
         raise BadInput(path, f"sequences have {T} frames, expected {length}")
     if T == 0 and N:
         raise BadInput(path, f"X has shape {hx.shape}: sequences of no frames")
+    if N == 0:
+        raise BadInput(path, f"X has shape {hx.shape}: no sequences")
     side = {}
     for name, kinds in (("y", "iu"), ("seq", "iu"), ("actions", "US")):
         if name not in members:

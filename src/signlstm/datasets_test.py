@@ -240,6 +240,11 @@ def test_frame_files_named_with_leading_zeros_are_named_as_such(tmp_path, shared
     assert e.value.path == str(seq)
     assert e.value.problem == ("frame files named with leading zeros (00.npy, 01.npy, 02.npy, ...): the tutorial "
                                "layout names them 0.npy, 1.npy, ... (rename them)")
+    for t in range(30):  # np.save adds .npy to a name that has it already
+        (seq / f"{t:02d}.npy").rename(seq / f"{t}.npy.npy")
+    with pytest.raises(BadInput, match=r"hello/0: frame files named 0.npy.npy, 1.npy.npy, 10.npy.npy, ...: the "
+                                       r"tutorial layout names them 0.npy"):
+        datasets.load([tmp_path / "MP_Data"])
 
 
 def test_sequences_or_a_stream_saved_as_one_npy_are_not_called_frames(tmp_path, shared):
@@ -336,3 +341,9 @@ def test_data_of_two_lengths_names_the_files_of_each(tmp_path, shared):
         np.savez(tmp_path / "p45.npz", X=np.concatenate([z["X"], z["X"][:, :15]], axis=1), y=z["y"])
     with pytest.raises(SignlstmError, match=r"mixes sequence lengths \(30 frames: .*s02.npz; 45 frames: .*p45.npz\)"):
         datasets.load([shared("data", "signers", "s02.npz"), tmp_path / "p45.npz"])
+
+
+def test_a_packed_file_of_no_sequences_is_named(tmp_path):
+    np.savez(tmp_path / "p01.npz", X=np.zeros((0, 30, 1662), np.float16), y=np.zeros(0, np.int8))
+    with pytest.raises(BadInput, match=r"p01.npz: X has shape \(0, 30, 1662\): no sequences"):
+        datasets.load([tmp_path / "p01.npz"])

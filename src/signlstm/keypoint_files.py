@@ -24,10 +24,15 @@ MAX_VALUE = 1e3
 
 def frame_files(folder: Path) -> list[tuple[int, Path]]:
     """A sequence folder's frame files as (frame number, path), in order: every ``<number>.npy`` in it, or
-    :class:`BadInput` naming the folder when they are named with leading zeros (``00.npy``) where the tutorial
-    layout writes ``0.npy``."""
+    :class:`BadInput` naming the folder when they are named with leading zeros (``00.npy``) or with the suffix twice
+    (``0.npy.npy``) where the tutorial layout writes ``0.npy``."""
     files = sorted((int(f.name[:-4]), f) for f in Path(folder).iterdir()
                    if f.name.endswith(".npy") and f.name[:-4].isdigit() and f.is_file())
+    if not files:  # frames saved with the suffix twice (np.save adds .npy to a name that has it: "0.npy.npy")
+        doubled = sorted(f.name for f in Path(folder).iterdir() if f.name.endswith(".npy.npy"))
+        if doubled:
+            raise BadInput(folder, f"frame files named {', '.join(doubled[:3])}{', ...' if len(doubled) > 3 else ''}: "
+                                   "the tutorial layout names them 0.npy, 1.npy, ... (rename them)")
     padded = [f.name for n, f in files if f.name != f"{n}.npy"]
     if padded:
         raise BadInput(folder, f"frame files named with leading zeros ({', '.join(padded[:3])}"

@@ -253,3 +253,15 @@ def test_a_model_of_nan_weights_is_neither_written_nor_loaded(tmp_path, shared):
     b.model.save(good / "model.keras")  # as an older signlstm wrote it
     with pytest.raises(BadInput, match=r"model.keras: unusable model: 3 of its 596,675 weights are NaN"):
         bundle.load_bundle(good)
+
+
+def test_a_bundle_whose_keras_archive_was_cut_short_says_so(tmp_path):
+    """A copy or download cut short loses the zip's directory, which is at its end: the file is named as truncated,
+    not as "not a readable HDF5 file"."""
+    import shutil
+
+    shutil.copytree(bundle.DEFAULT_MODEL, tmp_path / "m")
+    whole = (tmp_path / "m" / bundle.MODEL_FILE).read_bytes()
+    (tmp_path / "m" / bundle.MODEL_FILE).write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(BadInput, match=r"model.keras: a truncated .keras archive"):
+        bundle.load_bundle(tmp_path / "m")

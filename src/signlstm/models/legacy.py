@@ -47,8 +47,16 @@ def check_declared_sizes(path: Path) -> None:
 
     if zipfile.is_zipfile(path):
         limits.check_model_archive(path)
+    elif Path(path).suffix.lower() == ".keras" and _starts_as_zip(path):  # a cut archive: its directory is at the end
+        raise BadInput(path, "a truncated .keras archive (its zip directory is missing: the file was cut short)")
     else:
         limits.check_h5(path)
+
+
+def _starts_as_zip(path) -> bool:
+    """True when ``path`` begins with a zip entry's signature (``PK\x03\x04``), whatever follows."""
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
 
 
 def io_shape(path: Path, model) -> tuple:

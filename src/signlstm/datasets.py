@@ -220,10 +220,19 @@ def describe_skipped(skipped) -> str:
     return f"skipped {len(skipped)} bad sequence(s): " + "; ".join(f"{n} x {k}" for k, n in reasons.items())
 
 
+def is_hidden(p: Path) -> bool:
+    """A name the system or a tool put there, not data: ``.ipynb_checkpoints``, ``._s01.npz``, ``__MACOSX``."""
+    return p.name.startswith(".") or p.name == "__MACOSX"
+
+
+def _numbered(p: Path) -> bool:
+    return p.name.isascii() and p.name.isdigit()
+
+
 def sequence_folders(folder: Path) -> list[tuple[int, Path]]:
     """The sub-folders of ``folder`` named by a number (a tree's sequences of one action), as (number, path) in
     number order."""
-    return sorted((int(p.name), p) for p in folder.iterdir() if p.name.isascii() and p.name.isdigit() and p.is_dir())
+    return sorted((int(p.name), p) for p in folder.iterdir() if _numbered(p) and p.is_dir())
 
 
 def _listed(numbers: list[int], most: int = 5) -> str:
@@ -263,21 +272,22 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                  skip_bad: bool = False, group: str | None = None) -> Source:
     """The tutorial layout ``root/<action>/<seq>/<frame>.npy``, read sequence folder by sequence folder.
 
-    Actions are the folder names (sorted) unless ``actions`` names them (in that order). The sequence length is
-    ``length`` or the most common frame count (at least 30).
+    Actions are the folder names in Unicode's composed form (sorted) unless ``actions`` names them (in that order).
+    The sequence length is ``length`` or the most common frame count (at least 30).
     """
     root = Path(root)
     if not root.is_dir():
         raise BadInput(root, "no such data folder")
-    names = list(actions) if actions else sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    twice = _one_sign_twice([a for a in names if (root / a).is_dir()])
+    on_disk = [p.name for p in root.iterdir() if p.is_dir() and not is_hidden(p)]
+    twice = _one_sign_twice(on_disk)  # checked before the names are composed, which would make the two one
     if twice:
         raise BadInput(root, f"folders {twice} look the same (they differ only in spaces or in how a letter is "
                              "encoded): merge them or rename one")
-    seqs = [(a, d) for a in names if (root / a).is_dir() for _, d in sequence_folders(root / a)]
-    unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if (root / a).is_dir()
-                  for d in sorted((root / a).iterdir())
-                  if d.is_dir() and not _hidden(d) and not (d.name.isascii() and d.name.isdigit())]
+    folder = {sign_name(f): root / f for f in on_disk}  # each sign's name in composed form, as --actions gives it
+    names = [sign_name(a) for a in actions] if actions else sorted(folder)
+    seqs = [(a, d) for a in names if a in folder for _, d in sequence_folders(folder[a])]
+    unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if a in folder
+                  for d in sorted(folder[a].iterdir()) if d.is_dir() and not is_hidden(d) and not _numbered(d)]
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs:
@@ -434,14 +444,9 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
         names))) if n})
 
 
-def _hidden(p: Path) -> bool:
-    """A name the system or a tool put there, not data: ``.ipynb_checkpoints``, ``._s01.npz``, ``__MACOSX``."""
-    return p.name.startswith(".") or p.name == "__MACOSX"
-
-
 def packed_files(folder: Path) -> list[Path]:
     """The packed ``.npz`` files in ``folder`` (any case of the suffix; hidden ones left out), in name order."""
-    return sorted(q for q in folder.iterdir() if q.suffix.lower() == ".npz" and q.is_file() and not _hidden(q))
+    return sorted(q for q in folder.iterdir() if q.suffix.lower() == ".npz" and q.is_file() and not is_hidden(q))
 
 
 def _action_names(path: Path, stored: np.ndarray) -> list[str]:
@@ -474,9 +479,10 @@ def _one_sign_twice(names) -> str | None:
     for a in names:
         if is_rejection_name(a):
             continue
-        other = seen.setdefault(" ".join(sign_name(a).split()), a)
-        if other != a or list(names).count(a) > 1:
-            return f"'{shown_name(other)}' and '{shown_name(a)}'"
+        key = " ".join(sign_name(a).split())
+        if key in seen:
+            return f"'{shown_name(seen[key])}' and '{shown_name(a)}'"
+        seen[key] = a
     return None
 
 
@@ -484,7 +490,7 @@ def is_packed_folder(path: str | Path) -> bool:
     """True for a folder of packed ``.npz`` files (one person each; no subfolders but hidden ones), which is read as
     those files; any other folder is an ``MP_Data`` tree."""
     p = Path(path)
-    return (p.is_dir() and not any(q.is_dir() and not _hidden(q) for q in p.iterdir())
+    return (p.is_dir() and not any(q.is_dir() and not is_hidden(q) for q in p.iterdir())
             and bool(packed_files(p)))
 
 

@@ -347,3 +347,16 @@ def test_a_packed_file_of_no_sequences_is_named(tmp_path):
     np.savez(tmp_path / "p01.npz", X=np.zeros((0, 30, 1662), np.float16), y=np.zeros(0, np.int8))
     with pytest.raises(BadInput, match=r"p01.npz: X has shape \(0, 30, 1662\): no sequences"):
         datasets.load([tmp_path / "p01.npz"])
+
+
+def test_a_trees_folder_names_are_read_in_composed_form_as_actions_are_given(tmp_path, shared):
+    """A folder made by a system that stores names decomposed (cafe + U+0301) is the sign 'café' that --actions,
+    typed or composed by the command line, names; and __MACOSX beside the actions is not an action."""
+    src = shared("data", "MP_Data_renotte")
+    root = tmp_path / "MP_Data"
+    shutil.copytree(src / "hello" / "30", root / "hello" / "0")
+    shutil.copytree(src / "thanks" / "30", root / "cafe\u0301" / "0")
+    (root / "__MACOSX" / "hello" / "0").mkdir(parents=True)
+    d = datasets.load([root], actions=["hello", "caf\u00e9"])
+    assert d.labels.tolist() == ["hello", "caf\u00e9"] and len(d) == 2
+    assert datasets.load([root]).actions == ["caf\u00e9", "hello"]

@@ -45,6 +45,7 @@ class Extracted:
     keypoints: np.ndarray | None = None
     error: str | None = None
     fps: float = 30.0
+    note: str | None = None  # what the user should know of a video used (:attr:`signlstm.sources.Source.shortfall`)
 
     def at_models_rate(self) -> np.ndarray:
         """The keypoints at the models' 30 frames a second (:func:`~signlstm.resample.at_rate`), as ``live`` reads
@@ -107,7 +108,7 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
             if len(keypoints) > most:
                 return Extracted(str(path), error="holds " + _too_long(f"over {most:,}", src.fps, most, budget),
                                  fps=src.fps)
-            return Extracted(str(path), keypoints, fps=src.fps)
+            return Extracted(str(path), keypoints, fps=src.fps, note=src.shortfall)
     except BadInput as e:
         return Extracted(str(path), error=e.problem)
 

@@ -215,8 +215,11 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
         picture = render.strip(strips.frames())
         write_atomic(strip, lambda p: _write_png(cv2, p, picture))
-    return {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
-            "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
+    summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
+               "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
+    if getattr(stream, "shortfall", None):  # a video that ends well before its header says: its frames were used, and the user told
+        summary["note"] = f"{stream.name}: {stream.shortfall}"
+    return summary
 
 
 def _word_event(step, index: int, seconds: float) -> dict:

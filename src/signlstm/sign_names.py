@@ -7,6 +7,9 @@ from __future__ import annotations
 import unicodedata
 
 NONE = "none"  # the rejection label: none of the known signs
+# The zero-width non-joiner and joiner: format characters that are part of how Persian, Hindi and other scripts
+# spell words, not control characters.
+JOINERS = {"\u200c", "\u200d"}
 # Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
 SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
 
@@ -39,7 +42,7 @@ def name_problem(name: str) -> str | None:
     if len(name.encode("utf-8")) > 255:
         return f"is {len(name.encode('utf-8'))} bytes long; a folder name holds at most 255"
     kinds = [unicodedata.category(c) for c in name]
-    if any(k[0] == "C" or k in ("Zl", "Zp") for k in kinds):
+    if any((k[0] == "C" and c not in JOINERS) or k in ("Zl", "Zp") for c, k in zip(name, kinds)):
         return "holds a control, format or line-separator character"
     if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
         return "has no visible character"
@@ -51,8 +54,9 @@ def shown_name(name: str, most: int = 40) -> str:
     line-separator character shown as its escape (``\\x1b``, ``\\u2028``), so a message stays one line and sends
     nothing to the terminal."""
     short = name if len(name) <= most else name[:most] + "..."
-    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c)[0] == "C"
-                   or unicodedata.category(c) in ("Zl", "Zp") else c for c in short)
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if (unicodedata.category(c)[0] == "C" and c not in JOINERS) or unicodedata.category(c) in ("Zl", "Zp")
+                   else c for c in short)
 
 
 def sign_name(name: str) -> str:
@@ -72,8 +76,12 @@ def sign_key(label: str) -> str:
 def same_signs(labels, names) -> dict[str, str]:
     """Each of ``labels`` that is one of ``names`` under another spelling (:func:`sign_key`: "Hello", "thank you"
     for "hello", "thanks"), mapped to that name; labels spelled as a name, or naming none of them, are left out."""
-    by_key = {sign_key(n): n for n in names}
-    return {a: by_key[sign_key(a)] for a in labels if a not in by_key.values() and sign_key(a) in by_key}
+    names = list(names)
+    by_key: dict[str, list[str]] = {}
+    for n in names:
+        by_key.setdefault(sign_key(n), []).append(n)
+    # a label spelled as one of the names is that name; a key two names share ("I" and "i") maps to neither
+    return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
 
 def rejection_note(counts: dict[str, int]) -> str | None:

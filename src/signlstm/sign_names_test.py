@@ -4,7 +4,8 @@ import pytest
 from signlstm.sign_names import NONE, name_problem, rejection_problem, same_signs, shown_name, sign_key, sign_name
 
 
-@pytest.mark.parametrize("name", ["hello", "thank you", "good morning", "ñandú", "Привет", "नमस्ते", "我爱你", "5", "A-1"])
+@pytest.mark.parametrize("name", ["hello", "thank you", "good morning", "ñandú", "Привет", "नमस्ते", "我爱你", "5", "A-1",
+                                  "می\u200cخواهم"])  # Persian "I want": a zero-width non-joiner inside
 def test_names_people_give_their_signs_are_taken(name):
     assert name_problem(sign_name(name)) is None
 
@@ -58,6 +59,7 @@ def test_one_sign_under_other_spellings_and_distinct_signs_in_other_scripts():
     assert sign_key("कि") != sign_key("का") and sign_key("?") != sign_key("!")
     assert same_signs(["Hello", "thank you", "please", "hello", "ILY"], ["hello", "thanks", "iloveyou"]) == {
         "Hello": "hello", "thank you": "thanks", "ILY": "iloveyou"}
+    assert same_signs(["I", "i", "A"], ["I", "i"]) == {}  # names that differ in case are two signs: kept apart
 
 
 def test_a_name_in_a_message_shows_control_characters_as_escapes():

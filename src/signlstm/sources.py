@@ -46,9 +46,11 @@ _quiet = {"depth": 0, "saved": None, "log": None, "lock": threading.Lock()}
 @contextmanager
 def quiet_stderr(on: bool = True):
     """Catch what C libraries write to file descriptor 2 meanwhile (MediaPipe's C++ logs, libjpeg's and libpng's
-    warnings bypass Python); yields a function giving the bytes written since entry. SIGNLSTM_MP_LOGS=1 prints them
-    after all. Threads may overlap: the first to enter redirects, the last to leave restores."""
-    if not on:
+    warnings bypass Python); yields a function giving the bytes written since entry. With SIGNLSTM_MP_LOGS=1 nothing
+    is caught: the logs reach the terminal as they are written (and the function gives nothing). Threads may
+    overlap: the first to enter redirects, the last to leave restores; whatever another thread writes to stderr
+    meanwhile (a few milliseconds per image, the first frames' landmarks) is caught too."""
+    if not on or os.environ.get("SIGNLSTM_MP_LOGS"):
         yield lambda: b""
         return
     import sys
@@ -75,8 +77,6 @@ def quiet_stderr(on: bool = True):
             if _quiet["depth"] == 0:
                 os.dup2(_quiet["saved"], 2)
                 os.close(_quiet["saved"])
-                if os.environ.get("SIGNLSTM_MP_LOGS"):
-                    os.write(2, os.pread(log.fileno(), 1 << 24, 0))
                 log.close()
 
 
@@ -114,6 +114,7 @@ class Source:
     live: bool = False
     keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
+    shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
 
     def read(self) -> np.ndarray | None:
         """The next frame, or None at the end."""
@@ -180,8 +181,10 @@ class CaptureSource(Source):
             return self._checked(frame)
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
         if self._counted and self.frames_read < declared - max(2, declared // 20):
-            raise BadInput(self.name, f"truncated video: it ends after {self.frames_read:,} of the {declared:,} "
-                                      "frames its header declares")
+            # a copy cut short, or a header that counts more than is shown (an edit list of a clip cut without
+            # re-encoding): said, and the frames it holds are used
+            self.shortfall = (f"it ends after {self.frames_read:,} of the {declared:,} frames its header declares "
+                              "(truncated?); the frames it holds are used")
         return None
 
     def close(self):

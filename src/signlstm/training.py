@@ -110,7 +110,7 @@ def held_interrupts():
     a second Ctrl-C raises at once. A ``KeyboardInterrupt`` raised inside JAX's tracing of the first training step
     (while it compiles, the first seconds) or in a garbage-collection callback is swallowed or turned into another
     error by Keras' clean-up (``TypeError: 'NoneType' object is not callable``, or training that goes on). Only in
-    the main thread, and only over Python's own handler (not where SIGINT is ignored, as in worker processes)."""
+    the main thread, and only over Python's own handler (not where a program has set its own, or ignores SIGINT)."""
     pending: list = []
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:

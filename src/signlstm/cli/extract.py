@@ -60,6 +60,8 @@ def run(args):
                 stream.write(item.keypoints)
             if item.error is None:
                 used += 1
+                if item.note:
+                    print(f"note: {item.path}: {item.note}", file=sys.stderr)
             else:
                 skipped.append(item)
         if not used and len(skipped) == 1:  # the one input's problem is the one line

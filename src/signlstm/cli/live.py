@@ -43,6 +43,8 @@ def run(args):
                        window=not args.headless, out=args.out, strip=args.strip, serial=args.serial,
                        on_word=word, rule=args.rule, rest=args.rest, rearm=args.rearm, onset=args.onset,
                        refractory=args.refractory, fps=args.fps)
+    if "note" in summary:
+        print(f"note: {summary['note']}", file=sys.stderr)
     note = short_input_note(args.source, summary["recognized_frames"], bundle.seq_len)
     if note:  # not an error: the input ended before the model's window was ever full
         print(note, file=sys.stderr)

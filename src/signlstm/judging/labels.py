@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from ..sign_names import is_rejection_name, rejection_note, same_signs
+from ..sign_names import is_rejection_name, rejection_note, same_signs, shown_name
 
 
 def count_span(values) -> str:
@@ -44,12 +44,12 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
                 unknown[label] = unknown.get(label, 0) + n
     people = [p for p, c in counts.items() if any(n and a in mapping for a, n in c.items())]
     if not people:
-        said = ", ".join(sorted({a for c in counts.values() for a in c})) or "none"
+        said = ", ".join(shown_name(a) for a in sorted({a for c in counts.values() for a in c})[:10]) or "none"
         raise SignlstmError(f"nothing to score: none of the data's labels ({said}) is one of the model's signs "
                             f"({', '.join(signs)})")
     notes = [rejection_note(rejected)] if rejected else []
     if unknown:
-        shown = ", ".join(f"{a} ({n})" for a, n in sorted(unknown.items()))
+        shown = ", ".join(f"{shown_name(a)} ({n})" for a, n in sorted(unknown.items()))
         notes.append(f"note: not scored, the data's action(s) the model does not know: {shown} (it knows "
                      f"{', '.join(signs)})")
     if len(people) < len(counts):

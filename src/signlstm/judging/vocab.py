@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
-from ..datasets import packed_files
+from ..datasets import is_hidden, packed_files
 from ..sign_names import NONE
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
 from .labels import count_span
@@ -56,7 +56,7 @@ def check_folders(paths, option: str) -> None:
     from ..errors import BadInput
 
     for p in map(Path, paths or []):
-        if p.is_dir() and not any(not q.name.startswith(".") for q in p.iterdir()):
+        if p.is_dir() and not any(not is_hidden(q) for q in p.iterdir()):
             raise BadInput(p, f"an empty folder: no recordings ({option} takes packed .npz files, one per person, "
                               "folders of them, or MP_Data folders)")
 

@@ -270,8 +270,9 @@ def counts(root: Path) -> dict[str, int]:
     """Saved sequences per action under one visitor's folder."""
     if not root.is_dir():
         return {}
-    return {a.name: sum(1 for s in a.iterdir() if s.is_dir() and s.name.isdigit())
-            for a in sorted(root.iterdir()) if a.is_dir() and not a.name.startswith(".")}
+    from ..datasets import is_hidden, sequence_folders
+
+    return {a.name: len(sequence_folders(a)) for a in sorted(root.iterdir()) if a.is_dir() and not is_hidden(a)}
 
 
 class Session:

@@ -67,3 +67,7 @@ def test_fixes_that_drop_every_sequence_are_refused_and_an_emptied_action_is_lef
     fixed, gone = without_emptied(apply_fixes(data, f))
     assert gone == ["thanks"] and "thanks" not in fixed.actions and len(fixed) == 5
     assert sorted(fixed.actions) == ["hello", "iloveyou"] and fixed.y.max() == 1
+    # every trainer's set (judge cv, the fold bases, train) is built by training_set, which leaves it out too
+    from signlstm.training_sets import training_set
+
+    assert training_set(data, fixes=f, negatives=[]).actions == ["hello", "iloveyou", "none"]

@@ -49,20 +49,21 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
     """The one training-set builder used by every trainer (``train``, cross-validation, few-shot bases).
 
     ``data`` (signs) less the ``held_out`` people, with ``fixes`` (a fixes file or its rows, see
-    :mod:`signlstm.fixes`) applied. With ``negatives`` (paths or a :class:`Dataset` of other signs, any labels;
+    :mod:`signlstm.fixes`) applied; an action they leave without a recording is left out
+    (:func:`~signlstm.fixes.without_emptied`: an output with nothing to learn from). With ``negatives`` (paths or a :class:`Dataset` of other signs, any labels;
     held-out people's recordings left out; ``[]`` for none recorded) the rejection label :data:`NONE` is trained:
     those recordings plus ``synthetic`` x len no-hand windows of the training signers (see :func:`no_hand_windows`).
     Without ``negatives`` the model learns the signs only (the tutorial's setup). Negatives that are one of the
     signs under another spelling, or the same recording twice, are left out (:func:`usable_negatives`). ``data``
     without a person in any frame is :class:`BadInput` (:func:`require_person`), whatever the negatives hold.
     """
-    from .fixes import apply_fixes
+    from .fixes import apply_fixes, without_emptied
 
     require_person(data, "nothing to learn from")
     held = list(held_out)
     train = data.subset(~np.isin(data.groups, held)) if held else data
     if fixes is not None:
-        train = apply_fixes(train, fixes)
+        train = without_emptied(apply_fixes(train, fixes))[0]
     if negatives is None:
         return train
     parts = [train]

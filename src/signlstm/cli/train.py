@@ -27,7 +27,6 @@ def run(args):
     from ..training_sets import training_set
     from ..errors import SignlstmError
     from ..files import check_folder_out
-    from ..fixes import without_emptied
     from ..models.bundle import META_FILE
 
     if args.epochs is not None and args.epochs < 1:
@@ -44,8 +43,9 @@ def run(args):
     others = None  # read once: trained as 'none', and stored for `adapt` below
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
+    signs = list(data.actions)
     data = training_set(data, fixes=args.fixes, negatives=others, seed=args.seed)
-    data, gone = without_emptied(data)
+    gone = [a for a in signs if a not in data.actions]
     if gone:
         why = f"the fixes in {args.fixes} leave" if args.fixes else "the data holds"
         print(f"note: left out {', '.join(repr(a) for a in gone)}: {why} no recording of "

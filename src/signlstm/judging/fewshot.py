@@ -131,7 +131,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     from ..files import cache_dir
     from ..models.bundle import read_meta
     from .folds import check_unseen
-    from .labels import match_labels, none_left, renamed
+    from .labels import match_labels, renamed
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
@@ -139,6 +139,8 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     data = load(paths)
     all_signers = sorted(set(data.groups.tolist()))
     signers = [s for s in (signers or all_signers)]
+    if base is None:  # fold bases learn the data's own labels: checked before any is trained (it may take hours)
+        _check_measurable(_counts(data, signers), shots)
     if base is not None:
         check_unseen(base, signers, "--shipped")
         bases = {s: Path(base) for s in signers}
@@ -152,9 +154,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     mapping, signers, notes = match_labels(_counts(data, signers), meta["labels"], meta.get("reject_label"))
     data = renamed(data, mapping)
     counts = _counts(data, signers)
-    if all(none_left(c, k) for c in counts.values() for k in shots):  # nobody measured at any K
-        raise SignlstmError("too few recordings to measure: " + "; ".join(
-            f"{s} has {none_left(c, shots[0])}" for s, c in counts.items()))
+    _check_measurable(counts, shots)  # again, on the labels the bases know
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
@@ -210,6 +210,19 @@ def _counts(data, signers) -> dict[str, dict[str, int]]:
 def _from_json(r: dict) -> dict:
     r["k"] = {int(k): v for k, v in r["k"].items()}
     return r
+
+
+def _check_measurable(counts: dict, shots) -> None:
+    """:class:`~signlstm.errors.SignlstmError` when no person (``counts``: person -> recordings per sign, recordings
+    of the rejection label aside) has a recording left to test at any K of ``shots``."""
+    from ..errors import SignlstmError
+    from ..sign_names import is_rejection_name
+    from .labels import none_left
+
+    counts = {s: {a: n for a, n in c.items() if not is_rejection_name(a)} for s, c in counts.items()}
+    if all(none_left(c, k) for c in counts.values() for k in shots):  # nobody measured at any K
+        raise SignlstmError("too few recordings to measure: " + "; ".join(
+            f"{s} has {none_left(c, shots[0])}" for s, c in counts.items()))
 
 
 def _signer_files(paths) -> dict[str, str]:

@@ -95,3 +95,22 @@ def test_a_person_with_k_or_fewer_recordings_per_sign_is_not_measured_at_that_k(
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
     with pytest.raises(SignlstmError, match="too few recordings to measure: newcomer has 5 recording"):
         few_shot_cv([str(f)], shots=[5], **kw)
+
+
+def test_too_few_recordings_for_every_k_is_said_before_any_base_is_trained(tmp_path, shared):
+    """Fold bases learn the data's own labels, so whether anyone can be measured is known before training them."""
+    import pytest
+
+    from ..errors import SignlstmError
+    from .fewshot import few_shot_cv
+
+    files = []
+    for s in ("s03", "s04"):
+        with np.load(shared("data", "signers", f"{s}.npz")) as z:
+            keep = np.concatenate([np.flatnonzero(z["y"] == k)[:3] for k in range(3)])
+            np.savez(tmp_path / f"{s}.npz", X=z["X"][keep], y=z["y"][keep], seq=z["seq"][keep])
+        files.append(str(tmp_path / f"{s}.npz"))
+    with pytest.raises(SignlstmError, match="too few recordings to measure: s03 has 3 recording"):
+        few_shot_cv(files, shots=[3, 5], workers=1, cache=tmp_path / "cache", epochs=1, tutorial=False, time_k=None,
+                    log=lambda m: None)
+    assert not (tmp_path / "cache").exists()

@@ -3,9 +3,10 @@
 Each video is read whole and tracked by a fresh Holistic graph (so the result of a video never
 depends on which worker ran it or what ran before: 1 or N workers give identical keypoints).
 Videos run in parallel processes, in input order, with a tqdm bar; a lone video (fewer videos than
-cores) runs Holistic's two steps in two threads instead. A video that cannot be read, that ends well before the
-frames its header declares (truncated) or whose frames are too large (:data:`signlstm.sources.MAX_PIXELS`) is
-reported and skipped; ``extract`` given one video says its problem in one line. How a video becomes sequences (:func:`to_sequences`):
+cores) runs Holistic's two steps in two threads instead. A video that cannot be read or whose frames are too large
+(:data:`signlstm.sources.MAX_PIXELS`) is reported and skipped, and ``extract`` given one video says its problem in
+one line; one that ends well before the frames its header declares is used with a note
+(:attr:`signlstm.sources.Source.shortfall`). How a video becomes sequences (:func:`to_sequences`):
 
 - ``window`` (default): windows of ``seq_len`` consecutive frames at the models' 30 a second
   (:func:`~signlstm.resample.at_rate`: a 24 or 60 fps video's frames made into 30 a second, as ``live`` reads

@@ -217,7 +217,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         write_atomic(strip, lambda p: _write_png(cv2, p, picture))
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
-    if getattr(stream, "shortfall", None):  # a video that ends well before its header says: its frames were used, and the user told
+    if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told
         summary["note"] = f"{stream.name}: {stream.shortfall}"
     return summary
 

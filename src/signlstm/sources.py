@@ -10,7 +10,7 @@ place that opens a camera or a video. A source that cannot be opened raises
 Bad files are the project's own one line (:class:`~signlstm.errors.BadInput`), never the decoders': FFmpeg is told
 to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print while an image is read is caught
 (:func:`quiet_stderr`), so a JPEG that ends early is named as truncated. A video that ends well before the frames its
-header declares is truncated too (:meth:`CaptureSource.read`). Frame size is bounded: an image or video whose frames
+header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`). Frame size is bounded: an image or video whose frames
 exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
 scaled down to it as they are read, so what a frame costs downstream is bounded; frames of ordinary videos (up to 4K)
 are untouched.

@@ -184,14 +184,14 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> n
         arr = arr.astype(np.float32)  # float64 values beyond float32's range become infinite: refused below
     ok = values_ok(arr)
     if not ok.all():
-        where, frame = "", arr
+        where, bad = "", arr[~ok]
         if arr.ndim == 3:
             i, t = np.argwhere(~ok.all(axis=2))[0]
-            where, frame = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} ", arr[i, t]
+            where, bad = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} ", arr[i, t][~ok[i, t]]
         elif arr.ndim == 2:
             t = np.argwhere(~ok.all(axis=1))[0][0]
-            where, frame = f"frame {t} ", arr[t]
-        raise BadInput(path, f"{where}{_value_problem(frame[~values_ok(frame)])}")
+            where, bad = f"frame {t} ", arr[t][~ok[t]]
+        raise BadInput(path, f"{where}{_value_problem(bad)}")
     return arr
 
 

@@ -279,7 +279,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if not root.is_dir():
         raise BadInput(root, "no such data folder")
     on_disk = [p.name for p in root.iterdir() if p.is_dir() and not is_hidden(p)]
-    twice = _one_sign_twice(on_disk)  # checked before the names are composed, which would make the two one
+    twice = _look_alike(on_disk)  # checked before the names are composed, which would make the two one
     if twice:
         raise BadInput(root, f"folders {twice} look the same (they differ only in spaces or in how a letter is "
                              "encoded): merge them or rename one")
@@ -380,7 +380,8 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
 def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False) -> Source:
     """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. The
     headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry. A sequence with a
-    value that is not finite is :class:`BadInput` naming it as ``<action>/<seq>`` (row), or with ``skip_bad`` left
+    value that is not finite or far outside any image (:func:`~signlstm.keypoint_files.values_ok`) is
+    :class:`BadInput` naming it as ``<action>/<seq>`` (row), or with ``skip_bad`` left
     out and listed in the chunk's ``skipped``."""
     path = Path(path)
     if not path.is_file():
@@ -464,14 +465,14 @@ def _action_names(path: Path, stored: np.ndarray) -> list[str]:
         problem = "is empty" if not a else name_problem(a)
         if problem and problem != rejection_problem(a):  # none in another case: refused where it would be taught
             raise BadInput(path, f"actions: '{shown_name(a)}' {problem}")
-    twice = _one_sign_twice(names)
+    twice = _look_alike(names)
     if twice:
         raise BadInput(path, f"actions {twice} look the same (they differ only in spaces or in how a letter is "
                              "encoded): give each sign one name")
     return names
 
 
-def _one_sign_twice(names) -> str | None:
+def _look_alike(names) -> str | None:
     """The first two of ``names`` that look the same (they differ in spaces around or between words, or in how a
     letter is encoded), shown for a message, else None. Spellings of :data:`NONE` are left to :func:`_collect`, which
     says what they are; names that differ in case or punctuation are two signs ("I" and "i" may be)."""

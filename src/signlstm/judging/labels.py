@@ -21,6 +21,11 @@ def none_left(counts: dict[str, int], k: int) -> str | None:
     """Why K shots of each sign leave none of a person's recordings (``counts`` per sign) to test, or None."""
     if counts and max(counts.values()) > k:
         return None
+    return leaves_none(counts, k)
+
+
+def leaves_none(counts: dict[str, int], k: int) -> str:
+    """The reason a person with ``counts`` recordings per sign has none left to test after ``k`` shots."""
     return f"{count_span(counts.values() or [0])} recording(s) per sign, K = {k} leaves none to test"
 
 

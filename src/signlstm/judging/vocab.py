@@ -25,7 +25,7 @@ from .. import parallel
 from ..datasets import is_hidden, packed_files
 from ..sign_names import NONE
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
-from .labels import count_span
+from .labels import count_span, leaves_none
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 SHOTS = (1, 3, 5, 10)
@@ -95,7 +95,7 @@ def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None
             taught, _ = split_signs(list(counts), seed, count=signs)
             most = max(counts[a] for a in taught)
             if most <= k:
-                out[k] = (f"{count_span(counts.values())} recording(s) per sign, K = {k} leaves none to test"
+                out[k] = (leaves_none(counts, k)
                           + ("" if max(counts.values()) <= k else
                              f" (the signs taught at seed {seed} have at most {most} each)"))
                 break

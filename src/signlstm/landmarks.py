@@ -95,8 +95,11 @@ class Holistic:
 
     def __init__(self, static_image_mode: bool = False, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, face: bool = True):
+        from mediapipe.framework.formats.landmark_pb2 import NormalizedLandmarkList
+
         self.frames = [0, 0]  # frames through each stage
         self._graphs = []
+        self._no_pose = NormalizedLandmarkList()  # what a frame without a person feeds the parts graph's gate
         with _quiet_stderr():
             try:
                 self._graphs.append(_pose_graph(static_image_mode, min_detection_confidence,
@@ -128,12 +131,8 @@ class Holistic:
         """Step 2 of a frame: its hands (and face) from the pose -> (1662,) float64 keypoints, as a 4:3 image's
         (:func:`signlstm.layout.to_reference_aspect`)."""
         rgb, pose = step
-        if pose is None:  # an empty list the graph's gate drops (see _parts_graph)
-            from mediapipe.framework.formats.landmark_pb2 import NormalizedLandmarkList
-
-            feed = {"image": rgb, "pose_in": NormalizedLandmarkList(), "pose_found": False}
-        else:
-            feed = {"image": rgb, "pose_in": pose, "pose_found": True}
+        found = pose is not None  # without a person: an empty list the graph's gate drops (see _parts_graph)
+        feed = {"image": rgb, "pose_in": pose if found else self._no_pose, "pose_found": found}
         with _quiet_stderr(self.frames[1] < _QUIET_FRAMES):
             out = self._graphs[1].process(feed)
         self.frames[1] += 1

@@ -350,3 +350,28 @@ def test_the_word_the_end_of_a_fast_cameras_input_gives_is_in_the_video(shared, 
     summary = live.run(load_bundle(), "0", out=tmp_path / "cam.mp4", on_word=words.append)
     assert [(w["frame"], w["label"]) for w in words] == [(79, "iloveyou")], words  # said at the end of the input
     assert written[-1] >= 1 and sum(written) >= summary["recognized_frames"]
+
+
+def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsys):
+    """A sign name in a script no installed font holds is drawn as boxes: ``live`` says so in one note before it
+    draws (a window, ``--out`` or ``--strip``), naming that sign and not one whose letters a font holds, and says
+    nothing when it draws nothing."""
+    from signlstm import unicode_text
+    from signlstm.models.bundle import load_bundle, save_bundle
+
+    shipped = load_bundle()
+    names = {"hello": "नमस्ते", "thanks": "ñandú"}
+    save_bundle(shipped.model, {**shipped.meta, "labels": [names.get(a, a) for a in shipped.labels]},
+                tmp_path / "renamed")
+    args = ["live", "--model", str(tmp_path / "renamed"), "--source", str(STREAM_DEMO), "--headless"]
+    assert main(args + ["--strip", str(tmp_path / "strip.png")]) == 0
+    captured = capsys.readouterr()
+    noted = [line for line in captured.err.splitlines() if "no font installed here" in line]
+    assert unicode_text.undrawable(["ñandú", "iloveyou"]) == ""
+    if unicode_text.undrawable(["नमस्ते"]):  # this machine (DejaVu Sans, Liberation): no Devanagari font
+        assert len(noted) == 1 and "नमस्ते" in noted[0] and "ñandú" not in noted[0]
+    else:
+        assert noted == []
+    assert "ñandú" in _lines(captured.out)[-1]["words"]
+    assert main(args) == 0
+    assert "no font installed here" not in capsys.readouterr().err

@@ -48,20 +48,84 @@ def _has(path: str, letter: str) -> bool:
     return ord(letter) in _letters(path)
 
 
-@lru_cache(maxsize=4096)
-def font_for(letter: str) -> str:
-    """The path of a font that holds ``letter``: DejaVu Sans when it does, else the first installed font that does
-    (matplotlib's list; its Last Resort font, which draws a placeholder for every letter, only when none does),
-    else DejaVu Sans (the letter then shows as a box)."""
-    if letter.isspace() or _has(_default_font(), letter):
-        return _default_font()
+@lru_cache(maxsize=1)
+def _installed() -> tuple[str, ...]:
+    """Every font file matplotlib knows, then those installed since its font list was cached (a font installed
+    after matplotlib's first run is found too: its list is not read again)."""
     from matplotlib import font_manager
 
     paths = [e.fname for e in font_manager.fontManager.ttflist]
-    for path in sorted(paths, key=lambda p: "LastResort" in Path(p).name):
-        if _has(path, letter):
-            return path
-    return _default_font()
+    known = set(paths)
+    return tuple(paths + sorted(p for p in font_manager.findSystemFonts() if p not in known))
+
+
+def _placeholder(path: str) -> bool:
+    """True for a Last Resort font, which "holds" every letter as a placeholder drawing."""
+    return "LastResort" in Path(path).name
+
+
+@lru_cache(maxsize=4096)
+def _holder(letter: str) -> str | None:
+    """The path of a font that holds ``letter`` (DejaVu Sans first), or None when no installed font but a Last
+    Resort one does."""
+    if letter.isspace() or _has(_default_font(), letter):
+        return _default_font()
+    return next((path for path in _installed() if not _placeholder(path) and _has(path, letter)), None)
+
+
+def font_for(letter: str) -> str:
+    """The path of a font that holds ``letter``: DejaVu Sans when it does, else the first installed font that does
+    (matplotlib's list, then fonts installed since), else a Last Resort font (a placeholder for every letter, which
+    matplotlib ships), else DejaVu Sans (the letter then shows as a box)."""
+    found = _holder(letter)
+    if found is None:
+        found = next((path for path in _installed() if _placeholder(path) and _has(path, letter)), None)
+    return found or _default_font()
+
+
+def undrawable(texts) -> str:
+    """The letters of ``texts`` (strings) that no installed font holds, each once, in order: they are drawn as
+    placeholders or boxes. Marks and format characters (a vowel sign, a joiner) are drawn with their letter and not counted."""
+    import unicodedata
+
+    seen: dict[str, None] = {}
+    for text in texts:
+        for c in _printable(text):
+            if unicodedata.category(c) not in ("Mn", "Mc", "Me", "Cf") and _holder(c) is None:
+                seen.setdefault(c, None)
+    return "".join(seen)
+
+
+def missing_letters_note(labels) -> str | None:
+    """A one-line note naming the ``labels`` whose letters no installed font holds (they will show as boxes in a
+    picture), or None when every letter can be drawn."""
+    from .sign_names import shown_name
+
+    lacking = [name for name in labels if undrawable([name])]
+    if not lacking:
+        return None
+    names = ", ".join(shown_name(n) for n in lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5 else "")
+    return (f"note: no font installed here holds the letters of {names}; they are drawn as placeholder boxes (install a font "
+            f"with that script, e.g. Debian's fonts-noto-core or fonts-noto-cjk)")
+
+
+def fallback_families(texts) -> list[str]:
+    """matplotlib family names of the installed fonts that ``texts`` need beyond DejaVu Sans (each registered with
+    matplotlib's font list), for a font fallback list: ``["DejaVu Sans", *fallback_families(labels)]``."""
+    from matplotlib import font_manager
+
+    families: list[str] = []
+    for path in dict.fromkeys(font_for(c) for text in texts for c in _printable(text)):
+        if path == _default_font():
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            name = font_manager.FontProperties(fname=path).get_name()
+        except Exception:  # a font matplotlib cannot read is left out (its letters then show as boxes)
+            continue
+        if name not in families:
+            families.append(name)
+    return families
 
 
 def _runs(text: str) -> list[tuple[str, str]]:

@@ -100,6 +100,12 @@ def checked_length(args) -> int | None:
     return args.length
 
 
+def print_note(note: str | None) -> None:
+    """Print ``note`` on stderr, when there is one (a note is not an error: the command goes on)."""
+    if note:
+        print(note, file=sys.stderr)
+
+
 def left_out_note(sources, actions) -> str | None:
     """The note for recordings of ``sources`` labelled ``none`` (any case) that a command using only ``actions``
     leaves out, or None when there are none: the rejection label is the model's answer, not a sign to score."""

@@ -18,6 +18,7 @@ def run(args):
 
     from ..datasets import describe_skipped, stream
     from ..judging.metrics import evaluate, format_report, plot_confusion
+    from ..unicode_text import missing_letters_note
 
     sources, bundle = common.open_streamed(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
@@ -39,4 +40,5 @@ def run(args):
         print(describe_skipped(result["skipped"]), file=sys.stderr)
     if args.plot:
         plot_confusion(result, args.plot)
+        common.print_note(missing_letters_note(result["labels"]))
     print(json.dumps(result) if args.json else format_report(result))

@@ -34,6 +34,10 @@ def run(args):
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
         raise SignlstmError(f"--fps must be a number of frames a second above 0, got {args.fps}")
     bundle = common.open_model(args, front=True)
+    if not args.headless or args.out or args.strip:  # the sign names are drawn
+        from ..unicode_text import missing_letters_note
+
+        common.print_note(missing_letters_note(bundle.labels))
 
     def word(event):
         if args.headless:

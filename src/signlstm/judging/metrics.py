@@ -6,6 +6,7 @@ the data. Sequences with no person in any frame are counted, not scored.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from ..sign_names import NONE
 from ..errors import SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
+from .. import unicode_text
 
 
 def check_labels(bundle: Bundle, data: Dataset) -> None:
@@ -126,11 +128,16 @@ def plot_confusion(result: dict, out: str | Path) -> Path:
     from sklearn.metrics import ConfusionMatrixDisplay
 
     out = Path(out)
-    fig, ax = plt.subplots(figsize=(1.2 * len(result["labels"]) + 2.5, 1.2 * len(result["labels"]) + 2))
-    ConfusionMatrixDisplay(np.array(result["confusion"]), display_labels=result["labels"]).plot(
-        ax=ax, cmap="Blues", colorbar=False)
-    ax.set_title(f"accuracy {result['accuracy']:.3f} (n={result['n']})")
-    fig.tight_layout()
-    write_atomic(out, lambda p: fig.savefig(p, format=out.suffix.lstrip(".") or "png"))
-    plt.close(fig)
+    labels = result["labels"]
+    family = ["DejaVu Sans", *unicode_text.fallback_families(labels)]  # the labels' scripts, where a font has them
+    with plt.rc_context({"font.family": family}), warnings.catch_warnings():
+        # a letter no installed font holds is a box; the command's note says so once (not a warning per letter)
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2.5, 1.2 * len(labels) + 2))
+        ConfusionMatrixDisplay(np.array(result["confusion"]), display_labels=labels).plot(
+            ax=ax, cmap="Blues", colorbar=False)
+        ax.set_title(f"accuracy {result['accuracy']:.3f} (n={result['n']})")
+        fig.tight_layout()
+        write_atomic(out, lambda p: fig.savefig(p, format=out.suffix.lstrip(".") or "png"))
+        plt.close(fig)
     return out

@@ -31,3 +31,15 @@ def test_trained_on_names_only_the_people_both_scored_and_in_training(default, s
     other.groups = np.full(len(other), "p99")
     r = evaluate(default, concat([data, other]))
     assert r["trained_on"] == ["s02"] and set(r["per_signer"]) == {"s02", "p99"} and r["n"] == 20
+
+
+def test_the_confusion_plot_of_signs_in_any_script_warns_nothing_per_letter(tmp_path, recwarn):
+    """matplotlib warns once per letter its font lacks ("Glyph 2344 missing from font(s) DejaVu Sans"), a dozen
+    lines for one Devanagari name; the plot draws the letters a font holds and leaves the note to the command."""
+    from signlstm.judging.metrics import plot_confusion
+
+    result = {"labels": ["नमस्ते", "ñandú", "none"], "confusion": [[3, 0, 1], [0, 4, 0], [1, 0, 2]],
+              "accuracy": 9 / 11, "n": 11}
+    out = plot_confusion(result, tmp_path / "cm.png")
+    assert out.stat().st_size > 1000
+    assert [str(w.message) for w in recwarn if "missing from" in str(w.message)] == []

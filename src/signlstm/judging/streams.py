@@ -255,7 +255,7 @@ def fold(task: dict) -> dict:
         for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
             m = mask & (share >= MIN_HANDS)
             windows[cellset] = (int(rejected[m].sum()), int(m.sum()))
-        if others is not None:
+        if others is not None and task.get("window_others", True):
             told = decide(bundle.labels, bundle.predict(others.X), reject=bundle.reject_label)
             windows["others"] = (int((told == bundle.reject_label).sum()), len(others))
     return out
@@ -264,14 +264,16 @@ def fold(task: dict) -> dict:
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
         per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
         draws: int = DRAWS, adapt: int | None = None, adapt_negatives: dict | None = None,
-        labels: dict | None = None) -> list[dict]:
+        labels: dict | None = None, others_once: bool = False) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
     ``bases``: recipe -> person -> base bundle folder (trained without them; ``default`` always, others as the rules
     need); ``others``: person -> other-sign file(s) of people those bases never saw; ``cells``:
     :class:`~signlstm.judging.cells.Cells`; ``rules``: (name, Recognizer keyword arguments) pairs; ``adapt``: K
     recordings per sign each base is adapted to first, with ``adapt_negatives`` (person -> other-sign files) as
     extra ``none`` examples (see :func:`fold`); ``labels``: the data's labels kept, each to the models' name for it
-    (:func:`signlstm.judging.labels.match_labels`; None: every label as recorded)."""
+    (:func:`signlstm.judging.labels.match_labels`; None: every label as recorded); ``others_once``: every person
+    has the same models and other signs (``--shipped``), so the window-level rejection of other signs is measured
+    with the first person's models only, each recording counted once."""
     from .. import parallel
 
     tasks = [{"signer": s, "bases": {recipe: str(folders[s]) for recipe, folders in bases.items()},
@@ -279,8 +281,9 @@ def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, w
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
               "rules": list(rules), "seed": seed, "per_window": per_window, "labels": labels,
               "per_label": per_label, "n_others": n_others, "draws": draws, "adapt": adapt,
-              "adapt_negatives": [str(p) for p in (adapt_negatives or {}).get(s, [])]}
-             for s in sorted(bases["default"])]
+              "adapt_negatives": [str(p) for p in (adapt_negatives or {}).get(s, [])],
+              "window_others": not (others_once and i)}
+             for i, s in enumerate(sorted(bases["default"]))]
     return list(parallel.map_tasks(fold, tasks, workers=workers, ray=ray))
 
 
@@ -382,7 +385,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
                 workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws, adapt=adapt,
-                adapt_negatives=adapt_negatives, labels=labels)
+                adapt_negatives=adapt_negatives, labels=labels, others_once=shipped and not adapt)
     left = {}
     for _, label in {x for f in folds for x in map(tuple, f.get("others_left_out", ()))}:
         left[label] = left.get(label, 0) + 1

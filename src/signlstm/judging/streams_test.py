@@ -334,3 +334,57 @@ def test_adapt_with_too_few_recordings_for_k_shots_is_said_and_the_others_measur
     res = json.loads(capsys.readouterr().out)
     assert res["people"] == 1 and res["streams"]["stream|all"]["pooled"]["ref"] == 9
     assert any("not measured, too few recordings: few has 3 recording(s) per sign" in n for n in res["notes"])
+
+
+def test_shipped_models_count_each_other_sign_once_however_many_people_are_judged(shared, tmp_path, capsys):
+    """With ``--shipped`` every person has the same models and the same other signs: the window-level rejection of
+    other signs counts each recording once (two people judged: 2 of 2, not 4), with ``--adapt`` once per adapted
+    model."""
+    from signlstm.cli import main
+
+    s03 = load([shared("data", "signers", "s03.npz")])
+    names = ["hello", "thanks", "iloveyou"]
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    for name, skip in (("first", 0), ("second", 8)):
+        idx = np.concatenate([_with_hands(s03, a, 8, skip=skip) for a in names])
+        _person(people / f"{name}.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    o01 = load([shared("data", "other_signs", "o01.npz")])
+    _person(others / "stranger.npz", o01.X[:2], ["soup"], ["soup"] * 2)
+    argv = ["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--rules", "stream",
+            "--streams", "1", "--workers", "1", "--json"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["people"] == 2 and res["windows"]["default"]["others"]["n"] == 2
+    assert main([*argv, "--adapt", "3"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["people"] == 2 and res["windows"]["default"]["others"]["n"] == 4
+
+
+def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the_reference(shared, tmp_path, capsys):
+    """``judge streams --write-stream`` with demo/README.md's command writes demo/s08_stream.npy as shipped; a person
+    file whose recordings include some labelled ``none`` (no sign) gets a stream whose reference holds signs only,
+    with a note."""
+    from signlstm.cli import main
+
+    demo = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"
+    out = tmp_path / "s08_stream.npy"
+    args = ["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
+            str(shared("data", "other_signs", "o07.npz")), "--per-label", "2", "--others-per-stream", "2"]
+    assert main([*args, "--write-stream", str(out)]) == 0
+    assert np.array_equal(np.load(out), np.load(demo))
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        "367 frames; reference: iloveyou thanks hello hello iloveyou thanks"
+
+    z = np.load(shared("data", "signers", "s08.npz"))
+    y = z["y"].copy()
+    y[y == 2] = 3  # s08's iloveyou recordings, labelled none
+    np.savez(tmp_path / "s08.npz", X=z["X"], y=y, seq=z["seq"],
+             actions=np.array(["hello", "thanks", "iloveyou", "none"]))
+    args[3] = str(tmp_path / "s08.npz")
+    assert main([*args, "--write-stream", str(tmp_path / "mixed.npy")]) == 0
+    out, err = capsys.readouterr()
+    reference = out.splitlines()[-1].split("reference: ")[1].split()
+    assert sorted(reference) == ["hello", "hello", "thanks", "thanks"]
+    assert "left out 30 recording(s) labelled 'none'" in err

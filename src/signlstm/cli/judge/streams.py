@@ -85,12 +85,19 @@ def write_stream(args):
     from ...errors import SignlstmError
     from ...files import write_atomic
     from ...judging.streams import build_stream, person_seed
+    from ...sign_names import is_rejection_name, rejection_note
 
     signs = load(args.data)
     people = sorted(set(signs.groups.tolist()))
     if len(people) != 1:
         raise SignlstmError(f"--write-stream takes one person's recordings in --data, got {len(people)}: "
                             f"{', '.join(people)}")
+    rejected = np.array([is_rejection_name(a) for a in signs.labels.tolist()], bool)
+    if rejected.any():  # recordings of no sign are not words of the reference
+        note = rejection_note(dict(zip(*np.unique(signs.labels[rejected], return_counts=True))))
+        print(note, file=sys.stderr)
+        signs = signs.subset(~rejected)
+        signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
     others = load(args.others) if args.others else None
     stream = build_stream(signs, others, seed=person_seed(args.seed, people[0]), per_label=args.per_label,
                           n_others=args.others_per_stream)

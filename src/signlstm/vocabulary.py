@@ -109,12 +109,14 @@ def vocab_head(F: np.ndarray, y: np.ndarray, n_classes: int, radius: float = RAD
 
 
 def check_shots(F: np.ndarray, y: np.ndarray, n_classes: int, own: int | None = None,
-                views: tuple[np.ndarray, np.ndarray] | None = None, folds: int = CHECK_FOLDS, **head) -> np.ndarray:
+                views: tuple[np.ndarray, np.ndarray] | None = None, folds: int = CHECK_FOLDS, tied: bool = False,
+                **head) -> np.ndarray:
     """Each of the person's recordings named by a :func:`vocab_head` fitted without it: the recordings are split into
     ``folds`` groups (the i-th recording of every sign in group i mod ``folds``), each group named by a head fitted
     on the others (and their ``views``, whose rows follow ``F``'s own rows in :data:`VIEW_SHIFTS` blocks). Returns,
     per row of ``F`` from the person (``y < own``), the class named (``n_classes``: ``none``), -1 where the row's
-    sign has a single recording (nothing to fit it from without it)."""
+    sign has a single recording (nothing to fit it from without it). ``tied``: the head's rejection
+    (:class:`~signlstm.models.architectures.OpenSetHead`)."""
     from .models.architectures import openset_probs
 
     own = n_classes if own is None else own
@@ -138,7 +140,7 @@ def check_shots(F: np.ndarray, y: np.ndarray, n_classes: int, own: int | None = 
             kept_rows = np.tile(keep[mine], n_views)
             view = (views[0][kept_rows], views[1][kept_rows])
         w = vocab_head(F[keep], y[keep], n_classes, own=own, views=view, **head)
-        named[held] = openset_probs(w, F[held]).argmax(1)
+        named[held] = openset_probs(w, F[held], tied=tied).argmax(1)
     return named
 
 
@@ -204,7 +206,9 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     with their radius (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The
     base's own labels are not kept: the vocabulary is the data's, unless ``keep_base_actions``: then the base's own
     signs (:func:`base_signs`, e.g. the trunk's hello / thanks / iloveyou) that the data lacks are added from the
-    recordings' features stored with the base (:func:`signlstm.stored_features.write_base_examples`). With
+    recordings' features stored with the base (:func:`signlstm.stored_features.write_base_examples`), and a window is
+    ``none`` when it lies outside the radius of the sign it is named (the head's ``tied`` rejection: those signs,
+    recorded by many people, have wide radii that would take in the person's untaught signs). With
     ``shift_views``, the classifier also learns each support window as a sliding window sees it a few frames before and
     after (:data:`VIEW_SHIFTS`), so a sign made in a row is named from more of the windows that overlap it. Last,
     :func:`check_shots` names each support recording by a head fitted without it; what it finds (:func:`look_alike`: the
@@ -241,10 +245,11 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     y = np.array([signs.index(a) for a in names])
     views = None if F_views is None else (F_views, np.tile(y[:len(X)], len(VIEW_SHIFTS)))  # the shots' labels
     weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept), views=views)
-    model = build_openset_model(inp, cut, weights)
+    tied = bool(kept)  # the base's signs have wide radii: a window is none outside the named sign's own
+    model = build_openset_model(inp, cut, weights, tied=tied)
     tick["fit"] = time.time() - t0
     check = look_alike(check_shots(F, y, len(signs), own=len(signs) - len(kept), views=views, radius=radius,
-                                   within=within), y, signs)
+                                   within=within, tied=tied), y, signs)
     tick["check"] = time.time() - t0
     labels = signs + [NONE]
     seconds = time.time() - t0
@@ -261,6 +266,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "view_shifts": list(VIEW_SHIFTS) if shift_views else [],
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
+            "rejection": "outside the named sign's radius" if tied else "outside every sign's radius",
             "check": check,
             "sources": list(support.sources),
             "seconds": round(seconds, 2),

@@ -17,6 +17,7 @@ in a row (:func:`in_a_row`): word error rate and words said on untaught signs, a
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -285,9 +286,10 @@ def run_person(task: dict) -> dict:
                 fitted = weights["radii"]
                 for r in task["radii"]:
                     weights["radii"] = fitted * (r / task["radius"])
+                    probs = partial(openset_probs, weights, sharpness=head.sharpness, tied=head.tied)
                     row.setdefault("tradeoff", {})[str(r)] = _scores(
-                        bundle.labels, openset_probs(weights, every[sign_idx[test_idx]], head.sharpness), test.labels,
-                        openset_probs(weights, every[other_idx], head.sharpness) if len(other_idx) else [])
+                        bundle.labels, probs(every[sign_idx[test_idx]]), test.labels,
+                        probs(every[other_idx]) if len(other_idx) else [])
             if task.get("streams"):
                 row["streams"] = in_a_row(bundle, test, other, f"{task['person']}/{k}", seed, task["streams"])
             if k in task["tutorial"] and seed == task["seeds"][0]:

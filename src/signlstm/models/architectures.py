@@ -59,13 +59,19 @@ class OpenSetHead(layers.Layer):
     width 1 / ``sharpness`` at 1 on min over classes j of d_j / ``radii``_j, where d_j is the distance to class j's
     prototype (its mean standardised features) divided by sqrt(D). The sign probabilities are scaled by
     1 - p(none), so a window outside every class's radius is answered ``none`` whatever the linear map says.
+
+    With ``tied``, p(none) is instead the sign probabilities' weighted sum of each class's own step at its radius:
+    a window is ``none`` when it lies outside the radius of the sign the linear map names. A vocabulary that keeps
+    a base's signs (recorded by many people, so of wide radii) uses it: otherwise every window inside one of those
+    wide radii would count as a sign, whichever sign it is named.
     """
 
     WEIGHTS = ("mean", "scale", "prototypes", "radii", "kernel", "bias")
 
-    def __init__(self, n_features: int, n_classes: int, sharpness: float = 10.0, **kwargs):
+    def __init__(self, n_features: int, n_classes: int, sharpness: float = 10.0, tied: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.n_features, self.n_classes, self.sharpness = int(n_features), int(n_classes), float(sharpness)
+        self.tied = bool(tied)
         shape = {"mean": (n_features,), "scale": (n_features,), "prototypes": (n_classes, n_features),
                  "radii": (n_classes,), "kernel": (n_features, n_classes), "bias": (n_classes,)}
         for name in self.WEIGHTS:
@@ -74,7 +80,7 @@ class OpenSetHead(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "n_features": self.n_features, "n_classes": self.n_classes,
-                "sharpness": self.sharpness}
+                "sharpness": self.sharpness, "tied": self.tied}
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n_classes + 1)
@@ -86,12 +92,15 @@ class OpenSetHead(layers.Layer):
         d2 = (ops.sum(z * z, axis=-1, keepdims=True) - 2 * ops.matmul(z, ops.transpose(self.prototypes))
               + ops.sum(self.prototypes * self.prototypes, axis=-1)[None, :])
         d = ops.sqrt(ops.maximum(d2, 0.0) / self.n_features) / self.radii
-        outside = ops.sigmoid(self.sharpness * (ops.min(d, axis=-1, keepdims=True) - 1.0))
         signs = ops.softmax(ops.matmul(z, self.kernel) + self.bias, axis=-1)
+        if self.tied:
+            outside = ops.sum(signs * ops.sigmoid(self.sharpness * (d - 1.0)), axis=-1, keepdims=True)
+        else:
+            outside = ops.sigmoid(self.sharpness * (ops.min(d, axis=-1, keepdims=True) - 1.0))
         return ops.concatenate([signs * (1.0 - outside), outside], axis=-1)
 
 
-def openset_probs(weights: dict, features, sharpness: float = 10.0):
+def openset_probs(weights: dict, features, sharpness: float = 10.0, tied: bool = False):
     """:meth:`OpenSetHead.call` in numpy, for trunk ``features`` (N, D) and the head's ``weights`` (arrays named as
     :data:`OpenSetHead.WEIGHTS`): the same probabilities, without compiling a model (the benchmark's trade-off)."""
     import numpy as np
@@ -99,18 +108,22 @@ def openset_probs(weights: dict, features, sharpness: float = 10.0):
     z = (np.asarray(features, np.float32) - weights["mean"]) / weights["scale"]
     d2 = (z * z).sum(-1, keepdims=True) - 2 * z @ weights["prototypes"].T + (weights["prototypes"] ** 2).sum(-1)
     d = np.sqrt(np.maximum(d2, 0.0) / z.shape[1]) / weights["radii"]
-    outside = 1.0 / (1.0 + np.exp(-sharpness * (d.min(-1, keepdims=True) - 1.0)))
     logits = z @ weights["kernel"] + weights["bias"]
     signs = np.exp(logits - logits.max(-1, keepdims=True))
     signs /= signs.sum(-1, keepdims=True)
+    if tied:
+        outside = (signs / (1.0 + np.exp(-sharpness * (d - 1.0)))).sum(-1, keepdims=True)
+    else:
+        outside = 1.0 / (1.0 + np.exp(-sharpness * (d.min(-1, keepdims=True) - 1.0)))
     return np.concatenate([signs * (1.0 - outside), outside], axis=-1)
 
 
-def build_openset_model(inputs, features, weights: dict, name: str = "signlstm_vocab") -> keras.Model:
+def build_openset_model(inputs, features, weights: dict, name: str = "signlstm_vocab",
+                        tied: bool = False) -> keras.Model:
     """A trunk (``inputs`` -> ``features`` tensors of a trained model) topped by an :class:`OpenSetHead` holding
-    ``weights`` (arrays named as :data:`OpenSetHead.WEIGHTS`)."""
+    ``weights`` (arrays named as :data:`OpenSetHead.WEIGHTS`), its rejection ``tied`` to the named sign or not."""
     n_classes, n_features = weights["prototypes"].shape
-    head = OpenSetHead(n_features, n_classes, name="head")
+    head = OpenSetHead(n_features, n_classes, tied=tied, name="head")
     model = keras.Model(inputs, head(features), name=name)
     for name_, var in zip(head.WEIGHTS, head.weights):
         var.assign(weights[name_])

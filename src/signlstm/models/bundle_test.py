@@ -223,6 +223,16 @@ def test_openset_head_says_none_outside_every_radius_and_its_numpy_twin_agrees()
     inp = keras.Input((D,))
     model = architectures.build_openset_model(inp, inp, weights)
     np.testing.assert_allclose(np.asarray(model(points)), probs, atol=1e-5)
+    # tied: none outside the radius of the sign the linear map names. On sign 1's prototype, but named sign 0 (its
+    # bias): the nearest-radius rule answers sign 0, the tied one none; on a prototype named rightly, both the sign
+    weights["bias"] = np.array([5.0, 0.0], np.float32)
+    for tied, answers in ((False, [0, 0]), (True, [0, 2])):
+        probs = architectures.openset_probs(weights, points[:2], tied=tied)
+        np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-6)
+        assert probs.argmax(1).tolist() == answers
+        model = architectures.build_openset_model(inp, inp, weights, tied=tied)
+        np.testing.assert_allclose(np.asarray(model(points[:2])), probs, atol=1e-5)
+        assert model.get_layer("head").get_config()["tied"] is tied
 
 
 def test_saving_over_a_folder_that_is_not_a_bundle_is_refused_and_leaves_it_whole(tmp_path, shared):

@@ -142,21 +142,38 @@ def draw_fps(image: np.ndarray, fps: float) -> np.ndarray:
     return image
 
 
+MIN_ROW = 12  # the thinnest row a bar and its label get (a bar of 8 px); more bars than fit go in another column
+
+
+def panel_columns(n: int, height: int = HEIGHT) -> int:
+    """How many columns of bars ``n`` actions take in a panel ``height`` tall (one until rows of :data:`MIN_ROW`
+    no longer fit: 34 at 480 px)."""
+    rows = max(1, (height - BANNER - 24) // MIN_ROW)
+    return max(1, -(-n // rows))
+
+
 def bar_slots(n: int, height: int = HEIGHT) -> list[tuple[int, int, int, int]]:
-    """Per action, the (x0, y0, x1, y1) box a full bar (probability 1) fills, in panel coordinates."""
+    """Per action, the (x0, y0, x1, y1) box a full bar (probability 1) fills, in panel coordinates: one column of
+    :data:`PANEL_WIDTH` pixels, or as many as :func:`panel_columns` says, filled top to bottom, left to right."""
     top, bottom = BANNER + 12, 12
-    row = max(12, min(44, (height - top - bottom) // max(n, 1)))
+    per = -(-n // panel_columns(n, height)) if n else 1  # rows in a column
+    row = max(MIN_ROW, min(44, (height - top - bottom) // per))
     bar_h = max(8, row - max(4, row // 3))
-    x0, x1 = 12, PANEL_WIDTH - 12
-    return [(x0, top + i * row + (row - bar_h), x1, top + (i + 1) * row) for i in range(n)]
+    slots = []
+    for i in range(n):
+        column, r = divmod(i, per)
+        x0, x1 = column * PANEL_WIDTH + 12, (column + 1) * PANEL_WIDTH - 12
+        slots.append((x0, top + r * row + (row - bar_h), x1, top + (r + 1) * row))
+    return slots
 
 
 def draw_panel(labels: list[str], probs: np.ndarray | None, height: int = HEIGHT,
                threshold: float | None = None, chosen: int | None = None) -> np.ndarray:
-    """A ``height`` x ``PANEL_WIDTH`` picture with one labelled bar per action."""
+    """A ``height`` x ``PANEL_WIDTH`` picture with one labelled bar per action (wider by a column of bars for each
+    :data:`MIN_ROW`-pixel rows that do not fit, :func:`panel_columns`)."""
     import cv2
 
-    panel = np.full((height, PANEL_WIDTH, 3), PANEL_BGR, np.uint8)
+    panel = np.full((height, PANEL_WIDTH * panel_columns(len(labels), height), 3), PANEL_BGR, np.uint8)
     _text(panel, "probabilities" if probs is not None else "filling the window...", (12, 28), 0.6, (200, 200, 200))
     slots = bar_slots(len(labels), height)
     cols = colors(len(labels))
@@ -174,9 +191,10 @@ def draw_panel(labels: list[str], probs: np.ndarray | None, height: int = HEIGHT
         _text(panel, text, (x0 + 5, ty), scale, (255, 255, 255), 1)
         if chosen == i:
             cv2.rectangle(panel, (x0 - 3, y0 - 3), (x1 + 2, y1 + 2), (255, 255, 255), 2)
-    if threshold is not None and slots:
-        xt = slots[0][0] + int(round(threshold * (slots[0][2] - slots[0][0])))
-        cv2.line(panel, (xt, slots[0][1] - 4), (xt, slots[-1][3] + 4), (230, 230, 230), 1)
+    for x0 in sorted({slot[0] for slot in slots}) if threshold is not None else ():  # a line down each column
+        column = [slot for slot in slots if slot[0] == x0]
+        xt = x0 + int(round(threshold * (column[0][2] - x0)))
+        cv2.line(panel, (xt, column[0][1] - 4), (xt, column[-1][3] + 4), (230, 230, 230), 1)
     return panel
 
 

@@ -5,19 +5,22 @@ import pytest
 from signlstm import layout, render
 
 
-@pytest.mark.parametrize("n", [3, 10])
-def test_one_bar_per_action_in_its_own_colour(n):
+@pytest.mark.parametrize("n, columns", [(3, 1), (10, 1), (34, 1), (36, 2), (51, 2), (69, 3)])
+def test_one_bar_per_action_in_its_own_colour(n, columns):
+    """Every bar inside the picture, however many signs: 36 (a 35-sign vocabulary and none) cut the last one in
+    half and 51 showed 35, until rows that do not fit went into another column."""
     labels = [f"action{i}" for i in range(n)]
     probs = np.linspace(0.55, 0.98, n)  # bar ends clear of the label text
     view = render.annotate(None, None, labels, probs, ["hello"], fps=25.0)
-    assert view.shape == (render.HEIGHT, render.REPLAY_W + render.PANEL_WIDTH, 3)
-    panel = view[:, -render.PANEL_WIDTH:]
+    assert view.shape == (render.HEIGHT, render.REPLAY_W + columns * render.PANEL_WIDTH, 3)
+    panel = view[:, render.REPLAY_W:]
     cols = render.colors(n)
     assert len(set(cols)) == n
     slots = render.bar_slots(n)
-    assert slots[-1][3] <= render.HEIGHT - 8, "the last bar is clipped"
+    assert max(y1 for *_, y1 in slots) <= render.HEIGHT - 8, "a bar is clipped"
+    assert max(x1 for _, _, x1, _ in slots) <= panel.shape[1]
     for i, (x0, y0, x1, y1) in enumerate(slots):
-        if i:
+        if i and x0 == slots[i - 1][0]:
             assert y0 >= slots[i - 1][3], "bars overlap"
         assert y1 - y0 >= 8, "bars too thin to read"
         end = x0 + round(probs[i] * (x1 - x0))

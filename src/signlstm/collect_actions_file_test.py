@@ -99,3 +99,40 @@ def test_then_adapt_is_checked_before_recording(tmp_path, capsys):
                      str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
         assert problem in capsys.readouterr().err
     assert (tmp_path / "notes" / "a.txt").read_text() == "mine"
+
+
+def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_as_one(tmp_path, capsys):
+    """A rerun with --then-adapt when every sign is already recorded adapts what is there (it skipped in silence);
+    a list of one sign is refused before recording; a vocabulary given as --model is refused, before recording, by a
+    method that cannot refit it (a traceback), and adapted again with --vocabulary it says which of its signs the
+    data leaves out."""
+    from pathlib import Path
+
+    stream = Path(__file__).resolve().parents[2] / "demo" / "s08_stream.npy"  # 367 frames of keypoints
+    signs, one = tmp_path / "signs.txt", tmp_path / "one.txt"
+    signs.write_text("uno\ndós\n", encoding="utf-8")
+    one.write_text("uno\n", encoding="utf-8")
+    data, model = tmp_path / "MP_Data", tmp_path / "mine"
+    args = ["collect", "--data", str(data), "--source", str(stream), "--headless", "--pause", "0", "--sequences", "2"]
+    assert main([*args, "--actions-file", str(one), "--then-adapt", str(model)]) == 2
+    assert "a vocabulary needs at least 2 signs" in capsys.readouterr().err and not data.exists()
+    assert main([*args, "--actions-file", str(signs)]) == 0
+    capsys.readouterr()
+    assert main([*args, "--actions-file", str(signs), "--then-adapt", str(model)]) == 0
+    assert "collected 0 sequence(s)" in capsys.readouterr().out
+    assert load([data]).actions == ["dós", "uno"]
+    from signlstm.models.bundle import load_bundle
+
+    assert load_bundle(model).labels == ["uno", "dós", "none"]
+
+    assert main([*args, "--actions", "tres", "--model", str(model), "--then-adapt", str(tmp_path / "m2")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a vocabulary (made by adapt --vocabulary)" in err, err
+    assert not (data / "tres").exists()
+    assert main(["adapt", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "m3")]) == 2
+    assert "is a vocabulary" in capsys.readouterr().err
+    assert main([*args, "--actions", "tres", "cuatro"]) == 0
+    assert main(["adapt", "--vocabulary", "--model", str(model), "--data", str(data), "--actions", "tres", "cuatro",
+                 "--out", str(tmp_path / "m4")]) == 0
+    err = capsys.readouterr().err
+    assert "own sign(s) uno, dós are not in the data" in err, err

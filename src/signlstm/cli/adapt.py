@@ -47,6 +47,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     if keep_base_actions and method != "vocab":
         raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
                             "that --data has recordings of)")
+    check_base(args.model, method)
     from ..files import check_folder_out
     from ..models.bundle import META_FILE
 
@@ -80,6 +81,21 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     return bundle
 
 
+def check_base(model, method: str) -> None:
+    """Refuse, before anything is read or recorded, to adapt a vocabulary model (one ``adapt --vocabulary`` made)
+    by another method: its head is a vocabulary's, which those methods cannot refit."""
+    from pathlib import Path
+
+    from ..errors import SignlstmError
+    from ..models.bundle import META_FILE, read_meta
+
+    if method == "vocab" or not model or not (Path(model) / META_FILE).is_file():
+        return
+    if read_meta(model).get("adapted", {}).get("method") == "vocab":
+        raise SignlstmError(f"{model} is a vocabulary (made by adapt --vocabulary): adapt it with --vocabulary, "
+                            "giving the recordings of every sign it should answer")
+
+
 def _notes(base, data, method) -> None:
     """What the user should know about their data (said once the fit worked, so a refusal stays one line): people
     the base already saw (the check and any figure on them flatter it), the base's signs under another spelling or
@@ -101,6 +117,15 @@ def _notes(base, data, method) -> None:
         note = rejection_note({NONE: int((data.labels == NONE).sum())})
         if note:
             print(note, file=sys.stderr)
+        if base.meta.get("adapted", {}).get("method") == "vocab":  # a vocabulary adapted again: its signs go
+            have = {a for a in data.actions if (data.labels == a).any()}
+            gone = [a for a in base.labels if a not in have and a != NONE]
+            if gone:
+                shown = ", ".join(map(shown_name, gone[:10])) + (f" and {len(gone) - 10} more" if len(gone) > 10
+                                                                else "")
+                print(f"note: {base.path}'s own sign(s) {shown} are not in the data: the new vocabulary does not "
+                      "answer them (a vocabulary answers the signs of --data; give their recordings too to keep "
+                      "them)", file=sys.stderr)
     if method != "vocab":  # the base's signs: under the data's spelling of them, and those the data lacks
         names = [a for a in base.labels if a not in (NONE, base.reject_label)]
         same = same_signs(data.actions, names)

@@ -50,13 +50,19 @@ def run(args):
         from ..files import check_folder_out
         from ..models.bundle import META_FILE, read_meta
 
+        from .adapt import check_base
+
         check_folder_out(args.then_adapt, META_FILE)
+        check_base(args.model, "vocab" if args.actions_file else "top")
         wanted = read_meta(args.model)["seq_len"] if args.model and Path(args.model).is_dir() else layout.SEQ_LEN
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
                                 f"--length {wanted}")
     if args.actions_file:
         args.actions = read_actions_file(args.actions_file)
+        if args.then_adapt and len(args.actions) < 2:
+            raise SignlstmError(f"--then-adapt: a vocabulary needs at least 2 signs; {args.actions_file} names "
+                                f"{len(args.actions)}")
         counts = remaining(args.actions, args.sequences, args.data)
         done = sum(args.sequences - c for c in counts.values())
         todo = [a for a in args.actions if counts[a]]
@@ -73,7 +79,9 @@ def run(args):
         print(f"stopped after {saved} of {wanted} sequence(s): the source ended or the window was closed")
     else:
         print(f"collected {saved} sequence(s) in {args.data}")
-    if args.then_adapt and saved:
+    if args.then_adapt and wanted and not saved:
+        print("not adapted: nothing was recorded (run again to record, then adapt)")
+    elif args.then_adapt:  # what was recorded now, or every sign already recorded before
         import argparse
 
         from .adapt import adapt_to

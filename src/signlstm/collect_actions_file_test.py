@@ -136,3 +136,33 @@ def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_
                  "--out", str(tmp_path / "m4")]) == 0
     err = capsys.readouterr().err
     assert "own sign(s) uno, dós are not in the data" in err, err
+
+
+def test_a_rerun_goes_on_in_a_folder_named_in_another_unicode_form(tmp_path, capsys):
+    """A tree copied from a Mac names ``ñandú`` with a combining tilde and accent: a rerun from an actions file that
+    spells it composed counts that folder's recordings and records the rest into it (it started a second folder of
+    the same look, which adapt then refused as two names alike)."""
+    import unicodedata
+    from pathlib import Path
+
+    import numpy as np
+
+    stream = Path(__file__).resolve().parents[2] / "demo" / "s08_stream.npy"
+    data = tmp_path / "MP_Data"
+    decomposed = unicodedata.normalize("NFD", "ñandú")
+    assert decomposed != "ñandú"
+    for i in range(2):
+        folder = data / decomposed / str(i)
+        folder.mkdir(parents=True)
+        for f, frame in enumerate(np.load(stream)[30 * i:30 * i + 30]):
+            np.save(folder / f"{f}.npy", frame.astype(np.float64))
+    signs = tmp_path / "signs.txt"
+    signs.write_text("ñandú\nuno\n", encoding="utf-8")
+    assert main(["collect", "--actions-file", str(signs), "--sequences", "3", "--data", str(data), "--source",
+                 str(stream), "--headless", "--pause", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 6 sequence(s) recorded; next: ñandú" in out and "collected 4 sequence(s)" in out
+    assert sorted(p.name for p in data.iterdir()) == sorted([decomposed, "uno"])
+    assert sorted(p.name for p in (data / decomposed).iterdir()) == ["0", "1", "2"]
+    d = load([data])
+    assert [int((d.labels == a).sum()) for a in ("ñandú", "uno")] == [3, 3]

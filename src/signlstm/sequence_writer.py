@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +28,19 @@ class SequenceWriter:
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
+    def folder(self, action: str) -> Path:
+        """The action's folder: ``<root>/<action>``, or an existing folder whose name is ``action`` in another
+        Unicode form (a tree copied from a Mac keeps ``ñ`` as ``n`` and a combining tilde), so that recordings of one
+        sign go on in one folder."""
+        exact = self.root / action
+        if exact.is_dir() or not self.root.is_dir():
+            return exact
+        want = unicodedata.normalize("NFC", action)
+        return next((p for p in sorted(self.root.iterdir())
+                     if p.is_dir() and unicodedata.normalize("NFC", p.name) == want), exact)
+
     def next_number(self, action: str) -> int:
-        folder = self.root / action
+        folder = self.folder(action)
         numbers = [n for n, _ in sequence_folders(folder)] if folder.is_dir() else []
         return max(numbers) + 1 if numbers else 0
 
@@ -38,7 +50,7 @@ class SequenceWriter:
             raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
         if name_problem(action):
             raise SignlstmError(f"action '{shown_name(action)}' {name_problem(action)}")
-        folder = self.root / action
+        folder = self.folder(action)
         made = made_parents(folder / ".partial")  # the action's folder (and the root) when new
         try:
             tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))

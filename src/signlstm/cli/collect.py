@@ -124,10 +124,10 @@ def read_actions_file(path) -> list[str]:
 
 def remaining(actions, sequences: int, data) -> dict[str, int]:
     """Sequences still to record per action so that each has ``sequences`` complete ones in ``data``."""
-    from pathlib import Path
+    from ..sequence_writer import SequenceWriter
 
     def have(a):
-        folder = Path(data) / a
+        folder = SequenceWriter(data).folder(a)
         return sum(1 for p in folder.iterdir() if p.is_dir() and p.name.isdigit()) if folder.is_dir() else 0
 
     return {a: max(0, sequences - have(a)) for a in actions}

@@ -120,8 +120,9 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     keep(a, tmp_path / "page.png", f"web_page_{path}.png")
 
     # Recording from the page (one visitor, two tabs; the second records a list of two signs, named with a space and
-    # in Chinese), then adapting in the first tab: signs the model does not know make a vocabulary of their own.
-    for d, action in ((a, "ily"), (b, "thank you, 谢谢")):
+    # in Chinese, separated by a full-width comma as a Chinese keyboard types it), then adapting in the first tab:
+    # signs the model does not know make a vocabulary of their own.
+    for d, action in ((a, "ily"), (b, "thank you\uff0c谢谢")):
         d.find_element("id", "name").clear()
         d.find_element("id", "name").send_keys("visitor")
         d.find_element("id", "action").send_keys(action)

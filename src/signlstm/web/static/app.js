@@ -471,10 +471,12 @@ function sendControl(obj) {
   if (S.ws && S.ws.readyState === WebSocket.OPEN) S.ws.send(JSON.stringify(obj));
 }
 
-// The signs to record: one or more names separated by commas (any script, spaces inside a name), recorded one
-// after the other, each `count` times; the next starts when the server says the previous one is done.
+// The signs to record: one or more names separated by commas (any script's: Latin, Arabic ، , full-width ， and
+// ideographic 、; spaces inside a name), in Unicode's composed form, recorded one after the other, each `count`
+// times; the next starts when the server says the previous one is done.
 function signList(text) {
-  return [...new Set(text.split(/[,\n]/).map((a) => a.trim()).filter((a) => a))];
+  const names = text.normalize("NFC").split(/[,\n\u060C\uFF0C\u3001\uFE50]/).map((a) => a.trim());
+  return [...new Set(names.filter((a) => a))];
 }
 
 function recordNext() {

@@ -209,14 +209,33 @@ def test_extract_refuses_a_label_that_is_not_one_folder_name(shared, tmp_path, l
     assert not (tmp_path / "d").exists()
 
 
-def test_evaluate_says_which_actions_of_the_data_it_does_not_score(shared, capsys):
-    """o07's 35 signs include hello: scored alone, with a note naming the rest; o05 has none of the model's signs."""
-    assert main(["evaluate", "--data", str(shared("data", "vocab", "o07.npz"))]) == 0
+def test_evaluate_scores_signs_the_model_does_not_know_by_how_often_it_answers_none(shared, tmp_path, capsys):
+    """o07's 35 signs include hello, scored as a sign, and thank you, the model's thanks under another spelling, not
+    scored; the 33 others are signs it was never taught, scored by how often it answers none (o05's 24 signs are all
+    such: exit 2, "nothing to score", until now). Exact counts come from the same predictions by hand."""
+    import json
+
+    from signlstm.datasets import load_npz
+    from signlstm.models.bundle import load_bundle
+    from signlstm.recognizer import decide
+
+    o07 = shared("data", "vocab", "o07.npz")
+    assert main(["evaluate", "--data", str(o07), "--json"]) == 0
     out = capsys.readouterr()
-    assert "not scored, the data's action(s) the model does not know: a, b, bye" in out.err
-    assert "on 30 sequences" in out.out
-    assert main(["evaluate", "--data", str(shared("data", "vocab", "o05.npz"))]) == 2
-    assert "no sequence of the model's actions (hello, thanks, iloveyou, none) in the data" in capsys.readouterr().err
+    assert "spelling(s) of the model's signs: thank you (thanks)" in out.err
+    assert "scored by how often it answers none to them: a, b, bye" in out.err
+    r = json.loads(out.out)
+    assert r["n"] == 30 and r["per_class"]["hello"]["support"] == 30
+    d = load_npz(o07)
+    strange = ~np.isin(d.labels, ["hello", "thank you"])
+    said = decide(load_bundle().labels, load_bundle().predict(d.X[strange]))
+    assert r["unknown_signs"]["n"] == 990 == strange.sum()
+    assert r["unknown_signs"]["none"] == int((said == "none").sum())
+    assert r["unknown_signs"]["per_label"]["w"]["none"] == int((said[d.labels[strange] == "w"] == "none").sum())
+    assert main(["evaluate", "--data", str(shared("data", "vocab", "o05.npz")), "--plot", str(tmp_path / "cm.png")]) == 0
+    out = capsys.readouterr()
+    assert "accuracy not measured" in out.out and "of 720 recordings answered none" in out.out
+    assert "cm.png not written" in out.err and not (tmp_path / "cm.png").exists()
 
 
 def test_train_on_data_without_a_person_is_refused(shared, tmp_path, capsys):

@@ -23,22 +23,37 @@ def run(args):
     sources, bundle = common.open_streamed(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
-    if actions:  # the data's other actions are not scored: say which, before the figures that leave them out
-        from ..sign_names import is_rejection_name, shown_name
+    unknown: list[str] = []
+    if actions:  # the data's other actions are not scored as signs: say which, before the figures
+        from ..sign_names import is_rejection_name, same_signs, shown_name
 
         note = common.left_out_note(sources, actions)
         if note:
             print(note, file=sys.stderr)
         other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
                        - {bundle.reject_label})
-        if other:
-            shown = ", ".join(map(shown_name, other[:10])) + (f" and {len(other) - 10} more" if len(other) > 10 else "")
-            print(f"note: not scored, the data's action(s) the model does not know: {shown} (it knows "
-                  f"{', '.join(map(shown_name, actions))})", file=sys.stderr)
-    result = evaluate(bundle, stream(args.data, actions=actions, sources=sources))
+        spelled = same_signs(other, actions)  # the model's signs under another spelling: neither scored nor unknown
+        if spelled:
+            print(f"note: not scored, the data's spelling(s) of the model's signs: "
+                  f"{', '.join(f'{shown_name(a)} ({shown_name(b)})' for a, b in spelled.items())}", file=sys.stderr)
+        unknown = [a for a in other if a not in spelled]
+        if unknown and bundle.reject_label:
+            shown = ", ".join(map(shown_name, unknown[:10])) + (f" and {len(unknown) - 10} more" if len(unknown) > 10
+                                                                else "")
+            print(f"note: the data's action(s) the model does not know, scored by how often it answers "
+                  f"{bundle.reject_label} to them: {shown} (it knows {', '.join(map(shown_name, actions))})",
+                  file=sys.stderr)
+        elif unknown:
+            print(f"note: not scored, the data's action(s) the model does not know (it has no rejection label): "
+                  f"{', '.join(map(shown_name, unknown[:10]))}", file=sys.stderr)
+            unknown = []
+    result = evaluate(bundle, stream(args.data, actions=actions + unknown if actions else None, sources=sources),
+                      unknown=unknown if actions else ())
     if result["skipped"]:
         print(describe_skipped(result["skipped"]), file=sys.stderr)
-    if args.plot:
+    if args.plot and not result["n"]:
+        print(f"note: {args.plot} not written: no recordings of the model's own signs to plot", file=sys.stderr)
+    elif args.plot:
         plot_confusion(result, args.plot)
         common.print_note(missing_letters_note(result["labels"]))
     print(json.dumps(result) if args.json else format_report(result))

@@ -14,7 +14,7 @@ from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, preci
 
 from ..models.bundle import Bundle
 from ..datasets import CHUNK, Dataset, no_person
-from ..sign_names import NONE
+from ..sign_names import NONE, shown_name
 from ..errors import SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
@@ -60,14 +60,22 @@ def _chunks(data):
         yield from data
 
 
-def evaluate(bundle: Bundle, data) -> dict:
+def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     """Scores of ``bundle`` on ``data`` (a :class:`Dataset` or an iterable of chunks), read one chunk at a time.
 
     Sequences whose every value is zero (no person in any frame) are left out of the scores and counted under
     ``no_person``; when no sequence shows a person, :class:`SignlstmError` says so instead of scoring an empty room.
+    Recordings labelled with one of ``unknown`` (signs the model was never taught) are not scored as signs: the
+    model should answer them ``none``, and ``unknown_signs`` counts how often it does (:func:`_unknown_counts`).
     """
     true, pred, groups, skipped, empty, seen = [], [], [], [], {}, 0
+    unknown, strangers = set(unknown), {}
     for c in _chunks(data):
+        if unknown:
+            strange = np.isin(c.labels, sorted(unknown))
+            if strange.any():
+                _unknown_counts(bundle, c.subset(strange), strangers)
+                c = c.subset(~strange)
         check_labels(bundle, c)
         skipped += c.skipped
         seen += len(c)
@@ -80,12 +88,19 @@ def evaluate(bundle: Bundle, data) -> dict:
             pred.append(decide(bundle.labels, bundle.predict(X[keep])))
             true.append(c.labels[keep])
             groups.append(c.groups[keep])
-    if not pred:
+    if not pred and strangers:  # only signs the model does not know: how often it says none is the score
+        result = {"accuracy": None, "n": 0, "labels": [], "per_class": {}, "per_signer": {}, "confusion": [],
+                  "multilabel_confusion": {}}
+    elif not pred:
         raise SignlstmError(f"no person in any frame of the {seen} sequence(s) of {', '.join(sorted(empty)) or 'the data'}"
                             " (every value is zero): nothing to score" if seen else
                             f"no sequence of the model's actions ({', '.join(bundle.labels)}) in the data: nothing to "
                             "score")
-    result = score(np.concatenate(true), np.concatenate(pred), np.concatenate(groups), bundle.labels)
+    else:
+        result = score(np.concatenate(true), np.concatenate(pred), np.concatenate(groups), bundle.labels)
+    if unknown:
+        n = sum(v["n"] for v in strangers.values())
+        result["unknown_signs"] = {"n": n, "none": sum(v["none"] for v in strangers.values()), "per_label": strangers}
     result["no_person"] = {"sequences": sum(empty.values()), "per_signer": empty}
     result["skipped"] = [list(s) for s in skipped]
     trained = (bundle.meta.get("training") or {}).get("groups") or []
@@ -93,9 +108,26 @@ def evaluate(bundle: Bundle, data) -> dict:
     return result
 
 
+def _unknown_counts(bundle: Bundle, data: Dataset, counts: dict) -> None:
+    """Add to ``counts`` (label -> ``n``, ``none``, ``named``: answer -> recordings) the answers of ``bundle`` to
+    ``data``'s recordings of signs it does not know (those with a person in some frame)."""
+    shown = data.subset(~no_person(data.X))
+    if not len(shown):
+        return
+    said = decide(bundle.labels, bundle.predict(shown.X), reject=bundle.reject_label)
+    for label, answer in zip(shown.labels.tolist(), said.tolist()):
+        row = counts.setdefault(label, {"n": 0, "none": 0, "named": {}})
+        row["n"] += 1
+        if answer == bundle.reject_label:
+            row["none"] += 1
+        else:
+            row["named"][answer] = row["named"].get(answer, 0) + 1
+
+
 def format_report(result: dict) -> str:
     """A plain-text table of an evaluation result."""
-    lines = [f"accuracy {result['accuracy']:.3f} on {result['n']} sequences"]
+    lines = [f"accuracy {result['accuracy']:.3f} on {result['n']} sequences" if result["n"] else
+             "no recordings of the model's own signs: accuracy not measured"]
     seen = result.get("trained_on") or []
     if seen:
         lines.append(f"the model was trained on {', '.join(seen)}: figures on people it saw flatter it (`signlstm "
@@ -104,18 +136,30 @@ def format_report(result: dict) -> str:
     if empty:
         lines.append(f"not scored: {empty} sequence(s) with no person in any frame (every value zero): "
                      + ", ".join(f"{g} {n}" for g, n in result["no_person"]["per_signer"].items()))
-    lines += ["",
-             f"{'label':<14}{'precision':>10}{'recall':>8}{'n':>6}"]
-    for a, m in result["per_class"].items():
-        lines.append(f"{a:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['support']:>6}")
-    names = result["labels"]
-    lines += ["", "confusion (rows true, columns predicted)", " " * 14 + "".join(f"{a[:9]:>10}" for a in names)]
-    for a, row in zip(names, result["confusion"]):
-        lines.append(f"{a:<14}" + "".join(f"{v:>10}" for v in row))
+    if result["n"]:
+        lines += ["", f"{'label':<14}{'precision':>10}{'recall':>8}{'n':>6}"]
+        for a, m in result["per_class"].items():
+            lines.append(f"{a:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['support']:>6}")
+        names = result["labels"]
+        lines += ["", "confusion (rows true, columns predicted)", " " * 14 + "".join(f"{a[:9]:>10}" for a in names)]
+        for a, row in zip(names, result["confusion"]):
+            lines.append(f"{a:<14}" + "".join(f"{v:>10}" for v in row))
     if len(result["per_signer"]) > 1:
         lines += ["", f"{'signer':<14}{'accuracy':>10}{'n':>6}"]
         for g, m in result["per_signer"].items():
             lines.append(f"{g:<14}{m['accuracy']:>10.3f}{m['n']:>6}{'  (in training)' if g in seen else ''}")
+    strangers = result.get("unknown_signs")
+    if strangers and strangers["n"]:
+        lines += ["", f"signs the model does not know (it should answer none): {strangers['none']} of "
+                      f"{strangers['n']} recordings answered none ({100 * strangers['none'] / strangers['n']:.1f} %)"]
+        rows = sorted(strangers["per_label"].items(), key=lambda kv: (kv[1]["none"] / kv[1]["n"], kv[0]))
+        for label, row in rows[:10]:  # the signs it lets through most, first
+            named = ", ".join(f"{a} {k}" for a, k in sorted(row["named"].items(), key=lambda kv: -kv[1])[:3])
+            lines.append(f"  {shown_name(label)}: {row['none']} of {row['n']} none" + (f"; named {named}" if named
+                                                                                    else ""))
+        if len(rows) > 10:
+            rest = [row for _, row in rows[10:]]
+            lines.append(f"  and {len(rest)} more: {sum(r['none'] for r in rest)} of {sum(r['n'] for r in rest)} none")
     return "\n".join(lines)
 
 

@@ -222,6 +222,8 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     assert "holds no recordings" in capsys.readouterr().err
     assert main(["adapt", "--keep-base-actions", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
     assert "--vocabulary" in capsys.readouterr().err
+    assert main(["adapt", "--radius", "0.9", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
+    assert "--radius goes with --vocabulary" in capsys.readouterr().err  # it was ignored
 
 
 def test_lda_covariance_is_scikit_learns_shrinkage_lda():

@@ -12,7 +12,8 @@ def register(sub):
     p.add_argument("--seed", type=int, default=0, help="seed of the random choice and of the fit (default 0)")
     p.add_argument("--method", choices=["top", "head", "ncm", "vocab"], default="top",
                    help="top: fit the embedding layer and a new head (default); head: the head only; "
-                        "ncm: nearest class mean, no fitting; vocab: your own vocabulary (2-50 signs): answers only "
+                        "ncm: nearest class mean, no fitting; vocab: your own vocabulary (2 signs or more; measured up "
+                        "to 50): answers only "
                         "your signs and 'none' for any other, from the shipped trunk unless --model is given")
     p.add_argument("--vocabulary", dest="method", action="store_const", const="vocab",
                    help="the same as --method vocab")
@@ -47,6 +48,9 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     if keep_base_actions and method != "vocab":
         raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
                             "that --data has recordings of)")
+    if radius is not None and method != "vocab":
+        raise SignlstmError("--radius goes with --vocabulary (the other methods answer none from the base's own "
+                            "none output)")
     check_base(args.model, method)
     from ..files import check_folder_out
     from ..models.bundle import META_FILE

@@ -28,18 +28,27 @@ def add_rule(p):
                         f"(default {default('refractory')})")
 
 
+MOST = 100_000  # the largest count of windows, frames or words a setting takes (about 55 minutes at 30 a second)
+
+
 def check_rule(args):
-    """One clear error for settings out of range."""
+    """One clear error for settings out of range; a note for a setting the rule asked for does not read."""
+    import sys
+
     from ..errors import SignlstmError
+    from ..recognizer import RULE_SETTINGS
 
     for name in ("threshold", "onset"):
         value = getattr(args, name)
         if value is not None and not 0 <= value <= 1:
             raise SignlstmError(f"--{name} must be within 0..1, got {value}")
-    for name in ("stability", "sentence", "rest", "rearm"):
+    for name, least in (("stability", 1), ("sentence", 1), ("rest", 1), ("rearm", 1), ("refractory", 0)):
         value = getattr(args, name)
-        if value is not None and value < 1:
-            raise SignlstmError(f"--{name} must be at least 1, got {value}")
-    if args.refractory is not None and args.refractory < 0:
-        raise SignlstmError(f"--refractory must be at least 0, got {args.refractory}")
+        if value is not None and not least <= value <= MOST:
+            raise SignlstmError(f"--{name} must be within {least}..{MOST}, got {value}")
+    if args.rule:  # (without --rule the model's rule decides, known only once it is loaded)
+        unread = [name for name in ("stability", "rest", "rearm", "onset", "refractory")
+                  if getattr(args, name) is not None and name not in RULE_SETTINGS[args.rule]]
+        if unread:
+            print(f"note: the {args.rule} rule does not read {', '.join('--' + n for n in unread)}", file=sys.stderr)
 

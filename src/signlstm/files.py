@@ -119,6 +119,27 @@ def check_folder_out(out: str | Path, marker: str) -> None:
         raise BadInput(path, "exists and is not a folder: choose another output folder")
 
 
+def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
+    """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths
+    that exist, e.g. the video being read) or each other: one would be written over the other."""
+    from .errors import SignlstmError
+
+    def same(a, b) -> bool:
+        a, b = Path(a), Path(b)
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+
+    given = [(option, path) for option, path in outputs.items() if path]
+    for i, (option, path) in enumerate(given):
+        for source in inputs:
+            if Path(source).exists() and same(path, source):
+                raise SignlstmError(f"{option} {path} is the input {source}: it would be written over")
+        for other, path2 in given[i + 1:]:
+            if same(path, path2):
+                raise SignlstmError(f"{option} and {other} name the same file ({path}): one would be written over")
+
+
 def write_text(out: str | Path, text: str) -> None:
     """Write a text file atomically."""
     write_atomic(out, lambda p: Path(p).write_text(text))

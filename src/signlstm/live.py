@@ -27,6 +27,24 @@ from .resample import RATE, resampler
 STRIP_MAX = 6
 
 
+VIDEO_SUFFIXES = (".mp4", ".avi")
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def check_out_paths(out=None, strip=None) -> None:
+    """Refuse, before anything is read, a video or strip picture path :func:`run` could not write: a folder, or a
+    suffix of another kind of file (:class:`BadInput` naming it)."""
+    from .errors import BadInput
+
+    for path, kinds, what in ((out, VIDEO_SUFFIXES, "video"), (strip, PICTURE_SUFFIXES, "picture")):
+        if not path:
+            continue
+        if Path(path).is_dir():
+            raise BadInput(path, f"is a folder; give the {what} file's name ({' or '.join(kinds)})")
+        if Path(path).suffix.lower() not in kinds:
+            raise BadInput(path, f"a {what} is written as {' or '.join(kinds)}")
+
+
 class VideoOut:
     """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish`."""
 
@@ -106,7 +124,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
         rearm: int | None = None, onset: float | None = None, refractory: int | None = None,
         fps: float | None = None) -> dict:
-    """Recognise signs on ``spec`` until it ends or the user quits; returns the summary.
+    """Recognise signs on ``spec`` until it ends or the user quits; returns the summary. Ctrl-C ends a camera's run
+    (its outputs are written, as at any end); on a file it raises :class:`KeyboardInterrupt` with no output written.
 
     The recognizer sees the input at :data:`signlstm.resample.RATE` frames a second, the rate the models learnt:
     frame ``i`` of the source is taken at ``i / fps`` seconds (``fps`` None: the source's own rate: a video's, 30 for
@@ -184,7 +203,11 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             if max_frames and frames >= max_frames:
                 break
     except KeyboardInterrupt:
-        pass  # Ctrl-C is how a headless camera run stops: finish the outputs and report
+        if not pipe.drop:  # a file stopped before its end: no output holding part of it replaces an earlier one
+            if video:
+                video.abort()
+            raise
+        # Ctrl-C is how a headless camera run stops: finish the outputs and report
     except BaseException:
         if video:
             video.abort()
@@ -214,7 +237,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         import cv2
 
         picture = render.strip(strips.frames())
-        write_atomic(strip, lambda p: _write_png(cv2, p, picture))
+        write_atomic(strip, lambda p: _write_picture(cv2, p, picture, Path(strip).suffix.lower() or ".png"))
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told
@@ -230,6 +253,6 @@ def _word_event(step, index: int, seconds: float) -> dict:
             "prob": None if prob is None else round(prob, 4), "sentence": step.sentence}
 
 
-def _write_png(cv2, path, picture):
-    ok, data = cv2.imencode(".png", picture)
+def _write_picture(cv2, path, picture, kind: str = ".png"):
+    ok, data = cv2.imencode(kind, picture)
     Path(path).write_bytes(data.tobytes())

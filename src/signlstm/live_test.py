@@ -272,13 +272,21 @@ def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(sh
 
 
 def test_bad_rule_settings_are_one_line(capsys):
+    """Each out of range in one line, exit 2: a count too large to be one (a traceback), a rate below a frame a
+    second (--fps 1e-9 made each frame into billions and filled the memory)."""
     for args, message in ((["--threshold", "2"], "--threshold must be within 0..1"),
-                          (["--rest", "0"], "--rest must be at least 1"),
+                          (["--rest", "0"], "--rest must be within 1..100000"),
                           (["--onset", "1.5"], "--onset must be within 0..1"),
-                          (["--refractory", "-1"], "--refractory must be at least 0")):
+                          (["--refractory", "-1"], "--refractory must be within 0..100000"),
+                          (["--stability", "9" * 20], "--stability must be within 1..100000"),
+                          (["--sentence", "9" * 20], "--sentence must be within 1..100000"),
+                          (["--fps", "1e-9"], "--fps must be a number of frames a second of at least 1")):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.count("\n") == 1 and message in out.err
+    # a setting the rule asked for does not read is said, not silently dropped
+    assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2"]) == 0
+    assert "note: the tutorial rule does not read --rest" in capsys.readouterr().err
 
 
 def test_a_word_the_end_of_the_input_gives_is_numbered_by_the_sources_frame(shared, tmp_path, capsys):
@@ -375,3 +383,55 @@ def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsy
     assert "ñandú" in _lines(captured.out)[-1]["words"]
     assert main(args) == 0
     assert "no font installed here" not in capsys.readouterr().err
+
+
+def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path):
+    """Ctrl-C while ``live`` reads a file: "interrupted", exit 130, and the video and picture of an earlier whole run
+    stay as they were (a video of the part seen was renamed over them, exit 0); no temporary file is left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    long = tmp_path / "long.npy"
+    np.save(long, np.tile(np.load(STREAM_DEMO), (30, 1)))  # 11,010 frames: minutes with a video written
+    out, strip = tmp_path / "out.mp4", tmp_path / "strip.png"
+    out.write_bytes(b"an earlier video")
+    strip.write_bytes(b"an earlier picture")
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "live", "--source", str(long), "--headless", "--out",
+                             str(out), "--strip", str(strip)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        assert '"label"' in proc.stdout.readline()  # the first word: frames are being read and drawn
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted" in err, err
+    assert out.read_bytes() == b"an earlier video" and strip.read_bytes() == b"an earlier picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.npy", "out.mp4", "strip.png"]
+
+
+def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_refused(shared, tmp_path, capsys):
+    """``--out`` naming the video being read replaced it with the annotated one, ``--strip`` on the keypoint file
+    replaced it with a picture, ``--out`` and ``--strip`` on one file kept only the picture, each with exit 0; a
+    folder as ``--out`` was "cannot write a video here" after the first frame, and ``--strip x.jpg`` held a PNG."""
+    import shutil
+
+    import cv2
+
+    clip = tmp_path / "clip.mp4"
+    shutil.copy(shared("media", "asl_iloveyou_rohan937.mp4"), clip)
+    kept = clip.read_bytes()
+    for extra, said in ((["--out", str(tmp_path / "." / "clip.mp4")], "--out"),
+                        (["--strip", str(clip)], "a picture is written as .png or .jpg or .jpeg"),
+                        (["--out", str(tmp_path / "x.mp4"), "--strip", str(tmp_path / "x.mp4")], "a picture is"),
+                        (["--out", str(tmp_path)], "is a folder; give the video file's name"),
+                        (["--out", str(tmp_path / "x.mov")], "a video is written as .mp4 or .avi")):
+        assert main(["live", "--source", str(clip), "--headless", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and said in err, err
+    assert clip.read_bytes() == kept and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+    assert main(["live", "--source", str(clip), "--headless", "--strip", str(tmp_path / "strip.jpg")]) == 0
+    assert (tmp_path / "strip.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    assert cv2.imread(str(tmp_path / "strip.jpg")) is not None

@@ -15,8 +15,9 @@ def register(sub):
     recognizer_options.add_rule(p)
     p.add_argument("--headless", action="store_true",
                    help="no window: print one JSON line per word, then a summary line")
-    p.add_argument("--out", metavar="FILE.mp4", help="write the annotated video")
-    p.add_argument("--strip", metavar="FILE.png", help="write a picture of the frames where words appeared")
+    p.add_argument("--out", metavar="FILE.mp4", help="write the annotated video (.mp4 or .avi)")
+    p.add_argument("--strip", metavar="FILE.png", help="write a picture (.png or .jpg) of the frames where words "
+                                                       "appeared")
     p.add_argument("--serial", action="store_true", help="run the stages one after another (for comparison)")
     p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's own rate, 30 for "
                                              "keypoints and images; a camera's frames are placed at the times they "
@@ -31,8 +32,15 @@ def run(args):
     from ..sources import short_input_note
 
     recognizer_options.check_rule(args)
-    if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
-        raise SignlstmError(f"--fps must be a number of frames a second above 0, got {args.fps}")
+    if args.fps is not None and not (math.isfinite(args.fps) and args.fps >= 1):
+        # (below 1, each frame would be made into more than 30 for the recognizer: 1e-9 filled the memory)
+        raise SignlstmError(f"--fps must be a number of frames a second of at least 1, got {args.fps}")
+    from ..files import check_outputs_apart
+
+    from ..live import check_out_paths
+
+    check_out_paths(args.out, args.strip)
+    check_outputs_apart({"--out": args.out, "--strip": args.strip}, [args.source])
     bundle = common.open_model(args, front=True)
     if not args.headless or args.out or args.strip:  # the sign names are drawn
         from ..unicode_text import missing_letters_note

@@ -388,3 +388,8 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
     reference = out.splitlines()[-1].split("reference: ")[1].split()
     assert sorted(reference) == ["hello", "hello", "thanks", "thanks"]
     assert "left out 30 recording(s) labelled 'none'" in err
+    for bad in (["--per-label", "-2"], ["--others-per-stream", "-1"]):  # a numpy traceback
+        assert main([*args, *bad, "--write-stream", str(tmp_path / "bad.npy")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--per-label must be at least 1" in err, err
+    assert not (tmp_path / "bad.npy").exists()

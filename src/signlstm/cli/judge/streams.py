@@ -50,6 +50,9 @@ def run(args):
     from ...judging.streams_report import format_streams
     from ...recognizer import RULES, rule_settings
 
+    if args.per_label < 1 or args.others_per_stream < 0:
+        raise SignlstmError(f"--per-label must be at least 1 and --others-per-stream at least 0, got "
+                            f"{args.per_label} and {args.others_per_stream}")
     if args.write_stream:
         return write_stream(args)
     rules = args.rules or list(RULES)

@@ -287,6 +287,12 @@ def test_bad_rule_settings_are_one_line(capsys):
     # a setting the rule asked for does not read is said, not silently dropped
     assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2"]) == 0
     assert "note: the tutorial rule does not read --rest" in capsys.readouterr().err
+    # the spot rule on the default model (not its spotting one) is said too: it names few words there
+    from signlstm.models.bundle import DEFAULT_MODEL
+
+    assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "spot", "--model",
+                 str(DEFAULT_MODEL)]) == 0
+    assert "the spot rule is made for models of the spotting recipe" in capsys.readouterr().err
 
 
 def test_a_word_the_end_of_the_input_gives_is_numbered_by_the_sources_frame(shared, tmp_path, capsys):

@@ -42,6 +42,7 @@ def run(args):
     check_out_paths(args.out, args.strip)
     check_outputs_apart({"--out": args.out, "--strip": args.strip}, [args.source])
     bundle = common.open_model(args, front=True)
+    recognizer_options.rule_model_note(args, bundle)
     if not args.headless or args.out or args.strip:  # the sign names are drawn
         from ..unicode_text import missing_letters_note
 

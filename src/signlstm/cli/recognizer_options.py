@@ -52,3 +52,16 @@ def check_rule(args):
         if unread:
             print(f"note: the {args.rule} rule does not read {', '.join('--' + n for n in unread)}", file=sys.stderr)
 
+
+
+def rule_model_note(args, bundle) -> None:
+    """A note when ``--rule`` names a rule made for another recipe's models than ``bundle``'s (the spot rule on the
+    default model names few words: it reads a spotting model's probabilities)."""
+    import sys
+
+    from ..models.recipes import for_rule
+    from ..recognizer import bundle_rule
+
+    if args.rule and for_rule(args.rule) != for_rule(bundle_rule(bundle)):
+        print(f"note: the {args.rule} rule is made for models of the {for_rule(args.rule)} recipe; {bundle.path} is "
+              f"made for the {bundle_rule(bundle)} rule", file=sys.stderr)

@@ -393,3 +393,5 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "--per-label must be at least 1" in err, err
     assert not (tmp_path / "bad.npy").exists()
+    assert main([*args, "--write-stream", str(tmp_path / "stream")]) == 2  # live would not read it as keypoints
+    assert "name it .npy" in capsys.readouterr().err and not (tmp_path / "stream").exists()

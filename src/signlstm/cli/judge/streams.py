@@ -84,8 +84,12 @@ def run(args):
 def write_stream(args):
     import numpy as np
 
-    from ...datasets import load
     from ...errors import SignlstmError
+
+    if not str(args.write_stream).lower().endswith(".npy"):  # `live --source` knows keypoints by their suffix
+        raise SignlstmError(f"--write-stream writes a keypoint file: name it .npy, got {args.write_stream}")
+
+    from ...datasets import load
     from ...files import write_atomic
     from ...judging.streams import build_stream, person_seed
     from ...sign_names import is_rejection_name, rejection_note

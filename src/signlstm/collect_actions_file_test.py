@@ -29,6 +29,10 @@ def test_actions_file_records_each_sign_and_a_rerun_resumes(shared, tmp_path, ca
     assert "collected 2 sequence(s)" in capsys.readouterr().out
     d = load([data], length=10)
     assert [int((d.labels == a).sum()) for a in ("good morning", "ñandú")] == [3, 3]
+    # names that differ only in case are two signs (I and i may be), and a note says so
+    signs.write_text("Good Morning\ngood morning\n", encoding="utf-8")
+    assert main(args) == 0
+    assert "note: Good Morning and good morning differ only in case" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text, problem", [("a/b\n", "cannot be a folder name"), ("..\n", "cannot be a folder name"),

@@ -29,6 +29,8 @@ def register(sub):
 
 
 def run(args):
+    import sys
+
     from ..sign_names import name_problem, shown_name, sign_name
     from ..errors import SignlstmError
     from ..recorder import collect
@@ -60,6 +62,13 @@ def run(args):
                                 f"--length {wanted}")
     if args.actions_file:
         args.actions = read_actions_file(args.actions_file)
+        by_case: dict[str, list[str]] = {}
+        for a in args.actions:
+            by_case.setdefault(a.casefold(), []).append(a)
+        alike = [" and ".join(map(shown_name, names)) for names in by_case.values() if len(names) > 1]
+        if alike:  # (kept apart: I and i may be two signs)
+            print(f"note: {'; '.join(alike)} differ only in case: they are recorded as different signs",
+                  file=sys.stderr)
         if args.then_adapt and len(args.actions) < 2:
             raise SignlstmError(f"--then-adapt: a vocabulary needs at least 2 signs; {args.actions_file} names "
                                 f"{len(args.actions)}")

@@ -131,7 +131,8 @@ def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_
 
     assert main([*args, "--actions", "tres", "--model", str(model), "--then-adapt", str(tmp_path / "m2")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "is a vocabulary (made by adapt --vocabulary)" in err, err
+    assert err.count("\n") == 1 and "is a vocabulary (made by adapt --vocabulary): record its signs with " \
+        "--actions-file" in err, err
     assert not (data / "tres").exists()
     assert main(["adapt", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "m3")]) == 2
     assert "is a vocabulary" in capsys.readouterr().err

@@ -140,6 +140,20 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
                 raise SignlstmError(f"{option} and {other} name the same file ({path}): one would be written over")
 
 
+def ignores_case(folder: str | Path) -> bool:
+    """Whether the disk that holds (or will hold) ``folder`` takes names that differ only in case for one name, as
+    macOS and Windows do by default: a temporary file named in lower case is looked for in upper case."""
+    place = Path(folder).absolute()
+    while not place.is_dir():
+        place = place.parent
+    fd, name = tempfile.mkstemp(prefix="signlstm-case-", suffix=".tmp", dir=place)
+    os.close(fd)
+    try:
+        return (place / Path(name).name.upper()).exists()
+    finally:
+        os.unlink(name)
+
+
 def write_text(out: str | Path, text: str) -> None:
     """Write a text file atomically."""
     write_atomic(out, lambda p: Path(p).write_text(text))

@@ -237,7 +237,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         import cv2
 
         picture = render.strip(strips.frames())
-        write_atomic(strip, lambda p: _write_picture(cv2, p, picture, Path(strip).suffix.lower() or ".png"))
+        write_atomic(strip, lambda p: _write_picture(cv2, p, picture, Path(strip).suffix.lower()))
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told

@@ -284,7 +284,10 @@ def test_bad_rule_settings_are_one_line(capsys):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.count("\n") == 1 and message in out.err
-    # a setting the rule asked for does not read is said, not silently dropped
+    # a setting the rule asked for does not read is said, not silently dropped, but only once nothing is refused
+    assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2",
+                 "--fps", "0"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
     assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2"]) == 0
     assert "note: the tutorial rule does not read --rest" in capsys.readouterr().err
     # the spot rule on the default model (not its spotting one) is said too: it names few words there

@@ -84,6 +84,14 @@ def same_signs(labels, names) -> dict[str, str]:
     return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
 
+def shown_list(names, most: int = 10) -> str:
+    """``names`` for a message: each as :func:`shown_name` shows it, comma-separated, the first ``most`` and then
+    how many more."""
+    names = list(names)
+    shown = ", ".join(shown_name(str(n)) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def rejection_note(counts: dict[str, int]) -> str | None:
     """One line for recordings left out because their label is the rejection label: ``counts`` per label spelling."""
     if not sum(counts.values()):

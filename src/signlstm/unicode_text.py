@@ -85,7 +85,8 @@ def font_for(letter: str) -> str:
 
 def undrawable(texts) -> str:
     """The letters of ``texts`` (strings) that no installed font holds, each once, in order: they are drawn as
-    placeholders or boxes. Marks and format characters (a vowel sign, a joiner) are drawn with their letter and not counted."""
+    placeholders or boxes. Marks and format characters (a vowel sign, a joiner) are drawn with their letter and not
+    counted."""
     import unicodedata
 
     seen: dict[str, None] = {}
@@ -99,14 +100,14 @@ def undrawable(texts) -> str:
 def missing_letters_note(labels) -> str | None:
     """A one-line note naming the ``labels`` whose letters no installed font holds (they will show as boxes in a
     picture), or None when every letter can be drawn."""
-    from .sign_names import shown_name
+    from .sign_names import shown_list
 
     lacking = [name for name in labels if undrawable([name])]
     if not lacking:
         return None
-    names = ", ".join(shown_name(n) for n in lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5 else "")
-    return (f"note: no font installed here holds the letters of {names}; they are drawn as placeholder boxes (install a font "
-            f"with that script, e.g. Debian's fonts-noto-core or fonts-noto-cjk)")
+    names = shown_list(lacking, most=5)
+    return (f"note: no font installed here holds the letters of {names}; they are drawn as placeholder boxes "
+            f"(install a font with that script, e.g. Debian's fonts-noto-core or fonts-noto-cjk)")
 
 
 def fallback_families(texts) -> list[str]:

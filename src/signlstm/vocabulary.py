@@ -266,7 +266,6 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "view_shifts": list(VIEW_SHIFTS) if shift_views else [],
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
-            "rejection": "outside the named sign's radius" if tied else "outside every sign's radius",
             "check": check,
             "sources": list(support.sources),
             "seconds": round(seconds, 2),

@@ -85,19 +85,20 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     return bundle
 
 
-def check_base(model, method: str) -> None:
+def check_base(model, method: str, how: str = "adapt it with --vocabulary") -> None:
     """Refuse, before anything is read or recorded, to adapt a vocabulary model (one ``adapt --vocabulary`` made)
-    by another method: its head is a vocabulary's, which those methods cannot refit."""
+    by another method: its head is a vocabulary's, which those methods cannot refit; ``how`` says what to do
+    instead."""
     from pathlib import Path
 
     from ..errors import SignlstmError
-    from ..models.bundle import META_FILE, read_meta
+    from ..models.bundle import META_FILE, is_vocabulary, read_meta
 
     if method == "vocab" or not model or not (Path(model) / META_FILE).is_file():
         return
-    if read_meta(model).get("adapted", {}).get("method") == "vocab":
-        raise SignlstmError(f"{model} is a vocabulary (made by adapt --vocabulary): adapt it with --vocabulary, "
-                            "giving the recordings of every sign it should answer")
+    if is_vocabulary(read_meta(model)):
+        raise SignlstmError(f"{model} is a vocabulary (made by adapt --vocabulary): {how}, giving the recordings "
+                            "of every sign it should answer")
 
 
 def _notes(base, data, method) -> None:
@@ -110,7 +111,8 @@ def _notes(base, data, method) -> None:
     import numpy as np
 
     from ..adapt import seen_people
-    from ..sign_names import NONE, rejection_note, same_signs, shown_name
+    from ..models.bundle import is_vocabulary
+    from ..sign_names import NONE, rejection_note, same_signs, shown_list, shown_name
 
     people = sorted({str(g) for g in np.unique(data.groups)})
     seen = sorted(set(people) & set(seen_people(base)))
@@ -121,15 +123,13 @@ def _notes(base, data, method) -> None:
         note = rejection_note({NONE: int((data.labels == NONE).sum())})
         if note:
             print(note, file=sys.stderr)
-        if base.meta.get("adapted", {}).get("method") == "vocab":  # a vocabulary adapted again: its signs go
+        if is_vocabulary(base.meta):  # a vocabulary adapted again: its signs go
             have = {a for a in data.actions if (data.labels == a).any()}
             gone = [a for a in base.labels if a not in have and a != NONE]
             if gone:
-                shown = ", ".join(map(shown_name, gone[:10])) + (f" and {len(gone) - 10} more" if len(gone) > 10
-                                                                else "")
-                print(f"note: {base.path}'s own sign(s) {shown} are not in the data: the new vocabulary does not "
-                      "answer them (a vocabulary answers the signs of --data; give their recordings too to keep "
-                      "them)", file=sys.stderr)
+                print(f"note: {base.path}'s own sign(s) {shown_list(gone)} are not in the data: the new vocabulary "
+                      "does not answer them (a vocabulary answers the signs of --data; give their recordings too to "
+                      "keep them)", file=sys.stderr)
     if method != "vocab":  # the base's signs: under the data's spelling of them, and those the data lacks
         names = [a for a in base.labels if a not in (NONE, base.reject_label)]
         same = same_signs(data.actions, names)

@@ -222,7 +222,7 @@ def test_evaluate_scores_signs_the_model_does_not_know_by_how_often_it_answers_n
     o07 = shared("data", "vocab", "o07.npz")
     assert main(["evaluate", "--data", str(o07), "--json"]) == 0
     out = capsys.readouterr()
-    assert "spelling(s) of the model's signs: thank you (thanks)" in out.err
+    assert "the model's own sign(s) spelled otherwise or left out of --actions: thank you (thanks)" in out.err
     assert "scored by how often it answers none to them: a, b, bye" in out.err
     r = json.loads(out.out)
     assert r["n"] == 30 and r["per_class"]["hello"]["support"] == 30
@@ -232,10 +232,27 @@ def test_evaluate_scores_signs_the_model_does_not_know_by_how_often_it_answers_n
     assert r["unknown_signs"]["n"] == 990 == strange.sum()
     assert r["unknown_signs"]["none"] == int((said == "none").sum())
     assert r["unknown_signs"]["per_label"]["w"]["none"] == int((said[d.labels[strange] == "w"] == "none").sum())
-    assert main(["evaluate", "--data", str(shared("data", "vocab", "o05.npz")), "--plot", str(tmp_path / "cm.png")]) == 0
+    o05 = shared("data", "vocab", "o05.npz")
+    assert main(["evaluate", "--data", str(o05), "--plot", str(tmp_path / "cm.png")]) == 0
     out = capsys.readouterr()
     assert "accuracy not measured" in out.out and "of 720 recordings answered none" in out.out
     assert "cm.png not written" in out.err and not (tmp_path / "cm.png").exists()
+    # recordings of unknown signs with nobody in them are counted as such, not scored
+    z = np.load(o05)
+    X = z["X"].copy()
+    X[:2] = 0
+    np.savez(tmp_path / "o05.npz", X=X, y=z["y"], seq=z["seq"], actions=z["actions"])
+    assert main(["evaluate", "--data", str(tmp_path / "o05.npz"), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["no_person"]["sequences"] == 2 and r["unknown_signs"]["n"] == 718
+    # the model's own signs that --actions leaves out are not signs it does not know
+    assert main(["evaluate", "--data", str(shared("data", "signers", "s08.npz")), "--actions", "hello",
+                 "--json"]) == 0
+    out = capsys.readouterr()
+    assert "not scored, the model's own sign(s) spelled otherwise or left out of --actions: iloveyou, thanks" \
+        in out.err
+    r = json.loads(out.out)
+    assert "unknown_signs" not in r and r["n"] == 30
 
 
 def test_train_on_data_without_a_person_is_refused(shared, tmp_path, capsys):

@@ -33,6 +33,7 @@ def run(args):
 
     from ..sign_names import name_problem, shown_name, sign_name
     from ..errors import SignlstmError
+    from ..files import ignores_case
     from ..recorder import collect
 
     if args.sequences < 1 or args.length < 1:
@@ -55,7 +56,8 @@ def run(args):
         from .adapt import check_base
 
         check_folder_out(args.then_adapt, META_FILE)
-        check_base(args.model, "vocab" if args.actions_file else "top")
+        check_base(args.model, "vocab" if args.actions_file else "top",
+                   how="record its signs with --actions-file (a list of signs is adapted as a vocabulary)")
         wanted = read_meta(args.model)["seq_len"] if args.model and Path(args.model).is_dir() else layout.SEQ_LEN
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
@@ -66,6 +68,9 @@ def run(args):
         for a in args.actions:
             by_case.setdefault(a.casefold(), []).append(a)
         alike = [" and ".join(map(shown_name, names)) for names in by_case.values() if len(names) > 1]
+        if alike and ignores_case(args.data):  # one folder would hold both
+            raise SignlstmError(f"{'; '.join(alike)} differ only in case, and the disk of {args.data} takes such "
+                                "names for one folder: rename one of them")
         if alike:  # (kept apart: I and i may be two signs)
             print(f"note: {'; '.join(alike)} differ only in case: they are recorded as different signs",
                   file=sys.stderr)

@@ -25,27 +25,27 @@ def run(args):
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     unknown: list[str] = []
     if actions:  # the data's other actions are not scored as signs: say which, before the figures
-        from ..sign_names import is_rejection_name, same_signs, shown_name
+        from ..sign_names import is_rejection_name, same_signs, shown_list
 
         note = common.left_out_note(sources, actions)
         if note:
             print(note, file=sys.stderr)
         other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
                        - {bundle.reject_label})
-        spelled = same_signs(other, actions)  # the model's signs under another spelling: neither scored nor unknown
-        if spelled:
-            print(f"note: not scored, the data's spelling(s) of the model's signs: "
-                  f"{', '.join(f'{shown_name(a)} ({shown_name(b)})' for a, b in spelled.items())}", file=sys.stderr)
-        unknown = [a for a in other if a not in spelled]
+        signs = [a for a in bundle.labels if a != bundle.reject_label]
+        spelled = same_signs(other, signs)  # the model's signs under another spelling: neither scored nor unknown
+        left = [a for a in other if a in signs or a in spelled]  # its own signs that --actions leaves out, too
+        if left:
+            print(f"note: not scored, the model's own sign(s) spelled otherwise or left out of --actions: "
+                  f"{shown_list([f'{a} ({spelled[a]})' if a in spelled else a for a in left])}", file=sys.stderr)
+        unknown = [a for a in other if a not in left]
         if unknown and bundle.reject_label:
-            shown = ", ".join(map(shown_name, unknown[:10])) + (f" and {len(unknown) - 10} more" if len(unknown) > 10
-                                                                else "")
             print(f"note: the data's action(s) the model does not know, scored by how often it answers "
-                  f"{bundle.reject_label} to them: {shown} (it knows {', '.join(map(shown_name, actions))})",
+                  f"{bundle.reject_label} to them: {shown_list(unknown)} (it knows {shown_list(signs)})",
                   file=sys.stderr)
         elif unknown:
             print(f"note: not scored, the data's action(s) the model does not know (it has no rejection label): "
-                  f"{', '.join(map(shown_name, unknown[:10]))}", file=sys.stderr)
+                  f"{shown_list(unknown)}", file=sys.stderr)
             unknown = []
     result = evaluate(bundle, stream(args.data, actions=actions + unknown if actions else None, sources=sources),
                       unknown=unknown if actions else ())

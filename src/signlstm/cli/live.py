@@ -28,21 +28,18 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..live import run as run_live
+    from ..files import check_outputs_apart
+    from ..live import check_out_paths, run as run_live
     from ..sources import short_input_note
 
     recognizer_options.check_rule(args)
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps >= 1):
         # (below 1, each frame would be made into more than 30 for the recognizer: 1e-9 filled the memory)
         raise SignlstmError(f"--fps must be a number of frames a second of at least 1, got {args.fps}")
-    from ..files import check_outputs_apart
-
-    from ..live import check_out_paths
-
     check_out_paths(args.out, args.strip)
     check_outputs_apart({"--out": args.out, "--strip": args.strip}, [args.source])
     bundle = common.open_model(args, front=True)
-    recognizer_options.rule_model_note(args, bundle)
+    recognizer_options.rule_notes(args, bundle)
     if not args.headless or args.out or args.strip:  # the sign names are drawn
         from ..unicode_text import missing_letters_note
 

@@ -32,11 +32,8 @@ MOST = 100_000  # the largest count of windows, frames or words a setting takes 
 
 
 def check_rule(args):
-    """One clear error for settings out of range; a note for a setting the rule asked for does not read."""
-    import sys
-
+    """One clear error for settings out of range."""
     from ..errors import SignlstmError
-    from ..recognizer import RULE_SETTINGS
 
     for name in ("threshold", "onset"):
         value = getattr(args, name)
@@ -46,22 +43,25 @@ def check_rule(args):
         value = getattr(args, name)
         if value is not None and not least <= value <= MOST:
             raise SignlstmError(f"--{name} must be within {least}..{MOST}, got {value}")
-    if args.rule:  # (without --rule the model's rule decides, known only once it is loaded)
-        unread = [name for name in ("stability", "rest", "rearm", "onset", "refractory")
-                  if getattr(args, name) is not None and name not in RULE_SETTINGS[args.rule]]
-        if unread:
-            print(f"note: the {args.rule} rule does not read {', '.join('--' + n for n in unread)}", file=sys.stderr)
 
 
-
-def rule_model_note(args, bundle) -> None:
-    """A note when ``--rule`` names a rule made for another recipe's models than ``bundle``'s (the spot rule on the
-    default model names few words: it reads a spotting model's probabilities)."""
+def rule_notes(args, bundle) -> None:
+    """Notes, once every setting is accepted: a setting the rule asked for does not read, and a rule made for
+    another recipe's models than ``bundle``'s (the spot rule on the default model names few words: it reads a
+    spotting model's probabilities)."""
     import sys
 
     from ..models.recipes import for_rule
-    from ..recognizer import bundle_rule
+    from ..recognizer import RULE_SETTINGS, bundle_rule
 
-    if args.rule and for_rule(args.rule) != for_rule(bundle_rule(bundle)):
+    if not args.rule:  # the model's own rule, with the settings given
+        return
+    unread = [name for name in ("stability", "rest", "rearm", "onset", "refractory")
+              if getattr(args, name) is not None and name not in RULE_SETTINGS[args.rule]]
+    if unread:
+        print(f"note: the {args.rule} rule does not read {', '.join('--' + n for n in unread)}", file=sys.stderr)
+    if for_rule(args.rule) != for_rule(bundle_rule(bundle)):
         print(f"note: the {args.rule} rule is made for models of the {for_rule(args.rule)} recipe; {bundle.path} is "
               f"made for the {bundle_rule(bundle)} rule", file=sys.stderr)
+
+

@@ -47,7 +47,7 @@ def run(args):
         check_tls(args.certfile, args.keyfile)  # before the model loads (seconds), not as uvicorn's traceback after
     check_listen(args.host, args.port)  # before "serving ... on" is printed
     bundle = common.open_model(args, front=True)
-    recognizer_options.rule_model_note(args, bundle)
+    recognizer_options.rule_notes(args, bundle)
     from .. import adapt
 
     adapt.use_compilation_cache()  # as `signlstm adapt` does: the page's adapt compiles once

@@ -69,11 +69,15 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     model should answer them ``none``, and ``unknown_signs`` counts how often it does (:func:`_unknown_counts`).
     """
     true, pred, groups, skipped, empty, seen = [], [], [], [], {}, 0
-    unknown, strangers = set(unknown), {}
+    unknown, strangers, people = set(unknown), {}, set()  # people: whose recordings of unknown signs were read
     for c in _chunks(data):
         if unknown:
             strange = np.isin(c.labels, sorted(unknown))
             if strange.any():
+                seen += int(strange.sum())
+                people.update(str(g) for g in c.groups[strange])
+                for g in c.groups[strange & no_person(c.X)]:  # counted as any recording with nobody in it
+                    empty[str(g)] = empty.get(str(g), 0) + 1
                 _unknown_counts(bundle, c.subset(strange), strangers)
                 c = c.subset(~strange)
         check_labels(bundle, c)
@@ -104,7 +108,8 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     result["no_person"] = {"sequences": sum(empty.values()), "per_signer": empty}
     result["skipped"] = [list(s) for s in skipped]
     trained = (bundle.meta.get("training") or {}).get("groups") or []
-    result["trained_on"] = sorted(set(result["per_signer"]) & set(trained))  # people the model saw in training
+    # people the model saw in training
+    result["trained_on"] = sorted((set(result["per_signer"]) | people) & set(trained))
     return result
 
 

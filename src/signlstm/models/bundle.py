@@ -301,6 +301,12 @@ def front_model(rule: str | None = None) -> Path:
     return SPOTTING_MODEL if rule == "spot" else DEFAULT_MODEL
 
 
+def is_vocabulary(meta: dict) -> bool:
+    """Whether a bundle's metadata ``meta`` is a vocabulary's (``adapt --vocabulary``: its signs are a person's own,
+    on a trunk's features)."""
+    return (meta.get("adapted") or {}).get("method") == "vocab"
+
+
 def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:
     """Load a bundle folder, or a tutorial-era ``.h5`` / bare ``.keras`` file with ``actions``.
 

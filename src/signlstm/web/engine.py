@@ -661,5 +661,7 @@ def adapt_check(bundle) -> list[str]:
 def vocabulary(base, signs) -> bool:
     """Whether recordings of ``signs`` are a vocabulary of their own for a page on ``base``: some sign is not one of
     ``base``'s, or ``base`` is already a vocabulary (its signs are the visitor's, all of them recorded again)."""
+    from ..models.bundle import is_vocabulary
+
     known = set(base.labels) - {base.reject_label}
-    return (base.meta.get("adapted") or {}).get("method") == "vocab" or not set(signs) <= known
+    return is_vocabulary(base.meta) or not set(signs) <= known

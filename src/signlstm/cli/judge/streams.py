@@ -105,6 +105,9 @@ def write_stream(args):
         print(note, file=sys.stderr)
         signs = signs.subset(~rejected)
         signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
+        if not len(signs):
+            raise SignlstmError(f"--write-stream: every recording of {people[0]} is labelled none: no signs to make a "
+                                "stream of")
     others = load(args.others) if args.others else None
     stream = build_stream(signs, others, seed=person_seed(args.seed, people[0]), per_label=args.per_label,
                           n_others=args.others_per_stream)

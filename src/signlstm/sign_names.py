@@ -84,6 +84,29 @@ def same_signs(labels, names) -> dict[str, str]:
     return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
 
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: two for a wide letter (Chinese, Japanese, Korean, full-width forms),
+    none for a combining mark or a format character (a vowel sign, a joiner), one for any other."""
+    width = 0
+    for c in text:
+        if unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return width
+
+
+def fit_columns(text: str, width: int, right: bool = False) -> str:
+    """``text`` cut to at most ``width`` terminal columns (:func:`columns`; a mark stays with its letter) and padded
+    with spaces to exactly ``width``, on the left when ``right`` (a table's right-aligned column)."""
+    cut = ""
+    for c in text:
+        if columns(cut + c) > width:
+            break
+        cut += c
+    pad = " " * (width - columns(cut))
+    return pad + cut if right else cut + pad
+
+
 def shown_list(names, most: int = 10) -> str:
     """``names`` for a message: each as :func:`shown_name` shows it, comma-separated, the first ``most`` and then
     how many more."""

@@ -66,3 +66,14 @@ def test_a_name_in_a_message_shows_control_characters_as_escapes():
     """A message stays one line and sends nothing to the terminal, whatever the name holds."""
     assert shown_name("he\x1bllo\u2028x\x07") == "he\\x1bllo\\u2028x\\x07"
     assert shown_name("नमस्ते") == "नमस्ते" and shown_name("a" * 41) == "a" * 40 + "..."
+
+
+def test_terminal_columns_count_wide_letters_twice_and_marks_not_at_all():
+    import unicodedata
+
+    from signlstm.sign_names import columns, fit_columns
+
+    assert columns("早上好") == 6 and columns("नमस्ते") == 4 and columns("hello") == 5
+    assert columns(unicodedata.normalize("NFD", "ñandú")) == 5
+    assert fit_columns("早上好", 5) == "早上 " and fit_columns("早上好", 4, right=True) == "早上"
+    assert fit_columns("ab", 4, right=True) == "  ab" and columns(fit_columns("नमस्ते", 6)) == 6

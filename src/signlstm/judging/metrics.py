@@ -14,7 +14,7 @@ from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, preci
 
 from ..models.bundle import Bundle
 from ..datasets import CHUNK, Dataset, no_person
-from ..sign_names import NONE, shown_name
+from ..sign_names import NONE, columns, fit_columns, shown_name
 from ..errors import SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
@@ -142,13 +142,15 @@ def format_report(result: dict) -> str:
         lines.append(f"not scored: {empty} sequence(s) with no person in any frame (every value zero): "
                      + ", ".join(f"{g} {n}" for g, n in result["no_person"]["per_signer"].items()))
     if result["n"]:
-        lines += ["", f"{'label':<14}{'precision':>10}{'recall':>8}{'n':>6}"]
-        for a, m in result["per_class"].items():
-            lines.append(f"{a:<14}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['support']:>6}")
         names = result["labels"]
-        lines += ["", "confusion (rows true, columns predicted)", " " * 14 + "".join(f"{a[:9]:>10}" for a in names)]
+        w = min(30, max([13] + [columns(a) for a in names]))  # the label column, in terminal columns
+        lines += ["", f"{'label':<{w + 1}}{'precision':>10}{'recall':>8}{'n':>6}"]
+        for a, m in result["per_class"].items():
+            lines.append(f"{fit_columns(a, w)} {m['precision']:>10.3f}{m['recall']:>8.3f}{m['support']:>6}")
+        lines += ["", "confusion (rows true, columns predicted)",
+                  " " * (w + 1) + "".join(" " + fit_columns(a, 9, right=True) for a in names)]
         for a, row in zip(names, result["confusion"]):
-            lines.append(f"{a:<14}" + "".join(f"{v:>10}" for v in row))
+            lines.append(f"{fit_columns(a, w)} " + "".join(f"{v:>10}" for v in row))
     if len(result["per_signer"]) > 1:
         lines += ["", f"{'signer':<14}{'accuracy':>10}{'n':>6}"]
         for g, m in result["per_signer"].items():

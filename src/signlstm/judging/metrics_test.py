@@ -43,3 +43,21 @@ def test_the_confusion_plot_of_signs_in_any_script_warns_nothing_per_letter(tmp_
     out = plot_confusion(result, tmp_path / "cm.png")
     assert out.stat().st_size > 1000
     assert [str(w.message) for w in recwarn if "missing from" in str(w.message)] == []
+
+
+def test_the_report_table_lines_up_labels_in_any_script():
+    """The label column is counted in terminal columns (a Chinese letter takes two, a vowel sign none): the figures
+    of every row start at the same column (they did not for 早上好 or नमस्ते), and a long name widens the column."""
+    from signlstm.judging.metrics import format_report
+    from signlstm.sign_names import columns
+
+    names = ["早上好", "नमस्ते", "good afternoon friend", "none"]
+    result = {"accuracy": 0.5, "n": 4, "labels": names, "per_signer": {},
+              "per_class": {a: {"precision": 1.0, "recall": 0.5, "support": 2} for a in names},
+              "confusion": [[1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 2, 0], [0, 0, 0, 2]]}
+    lines = format_report(result).splitlines()
+    rows = [line for line in lines if line.endswith("1.000   0.500     2")]
+    assert len(rows) == 4 and len({columns(line) for line in rows}) == 1
+    assert any(line.startswith("good afternoon friend ") for line in rows)
+    matrix = lines[lines.index("confusion (rows true, columns predicted)") + 1:][:5]
+    assert len({columns(line) for line in matrix}) == 1

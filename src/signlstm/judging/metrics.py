@@ -21,8 +21,9 @@ from ..recognizer import decide
 from .. import unicode_text
 
 
-def check_labels(bundle: Bundle, data: Dataset) -> None:
-    unknown = sorted(set(data.labels.tolist()) - set(bundle.labels) - {NONE})
+def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:
+    """Refuse data with labels the model does not know (but ``expected`` ones) or of another sequence length."""
+    unknown = sorted(set(data.labels.tolist()) - set(bundle.labels) - {NONE} - set(expected))
     if unknown:
         raise SignlstmError(f"the data has action(s) {unknown} that the model does not know (it knows {bundle.labels})")
     if data.seq_len != bundle.seq_len:
@@ -71,23 +72,19 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     true, pred, groups, skipped, empty, seen = [], [], [], [], {}, 0
     unknown, strangers, people = set(unknown), {}, set()  # people: whose recordings of unknown signs were read
     for c in _chunks(data):
-        if unknown:
-            strange = np.isin(c.labels, sorted(unknown))
-            if strange.any():
-                seen += int(strange.sum())
-                people.update(str(g) for g in c.groups[strange])
-                for g in c.groups[strange & no_person(c.X)]:  # counted as any recording with nobody in it
-                    empty[str(g)] = empty.get(str(g), 0) + 1
-                _unknown_counts(bundle, c.subset(strange), strangers)
-                c = c.subset(~strange)
-        check_labels(bundle, c)
+        check_labels(bundle, c, unknown)
         skipped += c.skipped
         seen += len(c)
         X = c.X
         gone = no_person(X)
-        for g in c.groups[gone]:
+        for g in c.groups[gone]:  # of any label
             empty[str(g)] = empty.get(str(g), 0) + 1
-        keep = np.flatnonzero(~gone)
+        strange = np.isin(c.labels, sorted(unknown)) if unknown else np.zeros(len(c), bool)
+        if strange.any():
+            people.update(str(g) for g in c.groups[strange])
+            shown = strange & ~gone
+            _unknown_counts(bundle, c.labels[shown], X[shown], strangers)
+        keep = np.flatnonzero(~gone & ~strange)
         if len(keep):
             pred.append(decide(bundle.labels, bundle.predict(X[keep])))
             true.append(c.labels[keep])
@@ -113,14 +110,13 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     return result
 
 
-def _unknown_counts(bundle: Bundle, data: Dataset, counts: dict) -> None:
+def _unknown_counts(bundle: Bundle, labels: np.ndarray, X: np.ndarray, counts: dict) -> None:
     """Add to ``counts`` (label -> ``n``, ``none``, ``named``: answer -> recordings) the answers of ``bundle`` to
-    ``data``'s recordings of signs it does not know (those with a person in some frame)."""
-    shown = data.subset(~no_person(data.X))
-    if not len(shown):
+    recordings ``X`` of signs it does not know, labelled ``labels``."""
+    if not len(X):
         return
-    said = decide(bundle.labels, bundle.predict(shown.X), reject=bundle.reject_label)
-    for label, answer in zip(shown.labels.tolist(), said.tolist()):
+    said = decide(bundle.labels, bundle.predict(X), reject=bundle.reject_label)
+    for label, answer in zip(labels.tolist(), said.tolist()):
         row = counts.setdefault(label, {"n": 0, "none": 0, "named": {}})
         row["n"] += 1
         if answer == bundle.reject_label:

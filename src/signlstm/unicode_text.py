@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+MARKS = ("Mn", "Mc", "Me", "Cf")  # Unicode categories drawn with the letter before them (vowel signs, joiners)
 PX_PER_SCALE = 30  # DejaVu Sans at 30 px has the capital height (22 px) of FONT_HERSHEY_SIMPLEX at scale 1
 
 
@@ -92,7 +93,7 @@ def undrawable(texts) -> str:
     seen: dict[str, None] = {}
     for text in texts:
         for c in _printable(text):
-            if unicodedata.category(c) not in ("Mn", "Mc", "Me", "Cf") and _holder(c) is None:
+            if unicodedata.category(c) not in MARKS and _holder(c) is None:
                 seen.setdefault(c, None)
     return "".join(seen)
 
@@ -137,7 +138,7 @@ def _runs(text: str) -> list[tuple[str, str]]:
 
     runs: list[list[str]] = []
     for c in text:
-        if runs and unicodedata.category(c) in ("Mn", "Mc", "Me", "Cf"):
+        if runs and unicodedata.category(c) in MARKS:
             runs[-1][0] += c
             continue
         path = font_for(c)

@@ -2,7 +2,8 @@
 
 Two on-disk forms are read: the tutorial's ``MP_Data/<action>/<seq>/<frame>.npy`` tree and
 packed ``.npz`` files (``X`` (N, T, 1662), ``y``, ``seq``, optional ``actions``; the file name
-is the signer id). Every file is checked (frame files by :mod:`signlstm.keypoint_files`), and a defect raises
+is the signer id); for ``predict``, also packed files without ``y`` and ``.npy`` arrays of sequences, unlabelled
+(:data:`UNLABELLED`). Every file is checked (frame files by :mod:`signlstm.keypoint_files`), and a defect raises
 :class:`BadInput` naming it (and the sequence and frame inside a packed file). Declared sizes are read before anything is allocated
 (:mod:`signlstm.limits`).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import zipfile
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -30,6 +32,7 @@ from .sign_names import is_rejection_name, name_problem, rejection_problem, show
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
+UNLABELLED = ""  # the label of a sequence read without one (`predict` on a packed file without y or an .npy of X)
 
 
 def columns(parts) -> np.ndarray | None:
@@ -358,13 +361,21 @@ def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
     return np.frombuffer(data, member.header.dtype).reshape(member.header.shape)
 
 
+@contextmanager
+def _zip_member(path: Path, name: str):
+    """The member ``name`` of the zip archive ``path``, open for reading."""
+    with zipfile.ZipFile(path) as z, z.open(name) as f:
+        yield f
+
+
 def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tuple[int, np.ndarray]]:
-    """``X`` of the packed file ``path`` (its ``header``, from :func:`limits.npz_members`) as (first sequence, chunk
-    of up to ``size`` sequences), in the file's own dtype, unchecked; a cut or damaged entry is :class:`BadInput`."""
+    """``X`` of the packed file ``path`` (its ``header``, from :func:`limits.npz_members`), or of the ``.npy`` array of
+    sequences ``path``, as (first sequence, chunk of up to ``size`` sequences), in the file's own dtype, unchecked; a
+    cut or damaged entry is :class:`BadInput`."""
     N, T, F = header.shape
     seq_bytes = T * F * header.dtype.itemsize
     try:
-        with zipfile.ZipFile(path) as z, z.open("X.npy") as f:
+        with (open(path, "rb") if path.suffix.lower() == ".npy" else _zip_member(path, "X.npy")) as f:
             f.read(header.offset)
             for start in range(0, N, size):
                 n = min(size, N - start)
@@ -377,8 +388,28 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
         raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
 
 
-def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False) -> Source:
-    """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. The
+def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, name: str) -> tuple[int, int]:
+    """``(N, T)`` of the array of sequences declared by ``hx`` (``name`` in the file ``path``), else
+    :class:`BadInput`: not (N, T, 1662) floats, not ``length`` frames long, or empty."""
+    if len(hx.shape) != 3 or hx.shape[2] != layout.FRAME_SIZE:
+        if len(hx.shape) == 3:
+            raise BadInput(path, f"{name}: {shape_problem(hx.shape)}")
+        raise BadInput(path, f"{name} has shape {hx.shape}, expected (N, T, {layout.FRAME_SIZE})")
+    if hx.dtype.kind != "f":
+        raise BadInput(path, f"{name} has dtype {hx.dtype}, expected floating point")
+    N, T = hx.shape[:2]
+    if length and T != length:
+        raise BadInput(path, f"sequences have {T} frames, expected {length}")
+    if T == 0 and N:
+        raise BadInput(path, f"{name} has shape {hx.shape}: sequences of no frames")
+    if N == 0:
+        raise BadInput(path, f"{name} has shape {hx.shape}: no sequences")
+    return N, T
+
+
+def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False, labelled: bool = True) -> Source:
+    """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. Unless
+    ``labelled``, ``y`` may be missing: every sequence is then labelled :data:`UNLABELLED`. The
     headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry. A sequence with a
     value that is not finite or far outside any image (:func:`~signlstm.keypoint_files.values_ok`) is
     :class:`BadInput` naming it as ``<action>/<seq>`` (row), or with ``skip_bad`` left
@@ -387,23 +418,12 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
     if not path.is_file():
         raise BadInput(path, "no such file")
     members = limits.npz_members(path)
-    for need in ("X", "y"):
+    for need in ("X", "y") if labelled else ("X",):
         if need not in members:
-            raise BadInput(path, f"packed file lacks array '{need}'")
+            raise BadInput(path, f"packed file lacks array '{need}'" + (
+                " (the labels; `signlstm predict` reads the file without them)" if need == "y" else ""))
     hx = members["X"].header
-    if len(hx.shape) != 3 or hx.shape[2] != layout.FRAME_SIZE:
-        if len(hx.shape) == 3:
-            raise BadInput(path, f"X: {shape_problem(hx.shape)}")
-        raise BadInput(path, f"X has shape {hx.shape}, expected (N, T, {layout.FRAME_SIZE})")
-    if hx.dtype.kind != "f":
-        raise BadInput(path, f"X has dtype {hx.dtype}, expected floating point")
-    N, T = hx.shape[:2]
-    if length and T != length:
-        raise BadInput(path, f"sequences have {T} frames, expected {length}")
-    if T == 0 and N:
-        raise BadInput(path, f"X has shape {hx.shape}: sequences of no frames")
-    if N == 0:
-        raise BadInput(path, f"X has shape {hx.shape}: no sequences")
+    N, T = _check_sequences(path, hx, length, "X")
     side = {}
     for name, kinds in (("y", "iu"), ("seq", "iu"), ("actions", "US")):
         if name not in members:
@@ -418,8 +438,10 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             limits.check_declared(path, "actions", h.shape, h.dtype, limits.MAX_SIDE_ARRAY)
         with zipfile.ZipFile(path) as z:
             side[name] = _read_member(z, path, members[name])
-    y = side["y"].astype(np.int64)
     seq = side["seq"].astype(np.int64) if "seq" in side else np.arange(N)
+    if "y" not in side:
+        return _unlabelled(path, hx, N, T, seq, skip_bad)
+    y = side["y"].astype(np.int64)
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
     if N and (y.min() < 0 or y.max() >= len(actions)):
         raise BadInput(path, f"labels outside 0..{len(actions) - 1}")
@@ -431,18 +453,55 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
         for start, raw in packed_x(path, hx, size):
             rows = np.arange(start, start + len(raw))
             ids = [f"{names[y[i]]}/{seq[i]} (row {i})" for i in rows]
-            skipped = []
-            if skip_bad:
-                bad = ~values_ok(raw).all(axis=(1, 2))
-                skipped = [(path, f"sequence {ids[i]} holds NaN, infinite or far too large values")
-                           for i in np.flatnonzero(bad)]
-                raw, rows, ids = raw[~bad], rows[~bad], [ids[i] for i in np.flatnonzero(~bad)]
-            X = check_frames(path, raw, seq_ids=ids)
+            X, rows, skipped = _checked_rows(path, raw, rows, ids, skip_bad)
             yield Dataset(X, names[y[rows]], np.full(len(rows), path.stem), [f"{path}#{int(seq[i])}" for i in rows],
                           list(order), skipped)
 
     return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
         names))) if n})
+
+
+def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool):
+    """``(X, rows, skipped)``: the chunk ``raw`` (sequences ``rows``, named ``ids``) as checked float32
+    (:func:`~signlstm.keypoint_files.check_frames`); with ``skip_bad`` the sequences holding NaN, infinite or far too
+    large values left out and listed in ``skipped``, else the first of them is :class:`BadInput`."""
+    skipped = []
+    if skip_bad:
+        bad = ~values_ok(raw).all(axis=(1, 2))
+        skipped = [(path, f"sequence {ids[i]} holds NaN, infinite or far too large values") for i in np.flatnonzero(bad)]
+        raw, rows, ids = raw[~bad], rows[~bad], [ids[i] for i in np.flatnonzero(~bad)]
+    return check_frames(path, raw, seq_ids=ids), rows, skipped
+
+
+def _unlabelled(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndarray, skip_bad: bool) -> Source:
+    """The ``N`` sequences of ``T`` frames declared by ``hx`` in ``path`` (a packed file without ``y``, or an ``.npy``
+    array of sequences), each labelled :data:`UNLABELLED`, read chunk by chunk."""
+    def chunks(size: int) -> Iterator[Dataset]:
+        for start, raw in packed_x(path, hx, size):
+            rows = np.arange(start, start + len(raw))
+            X, rows, skipped = _checked_rows(path, raw, rows, [f"{seq[i]} (row {i})" for i in rows], skip_bad)
+            yield Dataset(X, np.full(len(rows), UNLABELLED), np.full(len(rows), path.stem),
+                          [f"{path}#{int(seq[i])}" for i in rows], [], skipped)
+
+    return Source(path, N, T, [], chunks, T, {})
+
+
+def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = False) -> Source:
+    """An ``.npy`` array of sequences (N, T, 1662) (the tutorial's ``X`` saved with ``np.save``), unlabelled
+    (:data:`UNLABELLED`), read chunk by chunk; anything else is :class:`BadInput` saying what the file is."""
+    from .keypoint_files import read_keypoint_header
+
+    hx = read_keypoint_header(path)
+    if len(hx.shape) != 3:
+        raise BadInput(path, _npy_problem(path))
+    if hx.fortran:
+        raise BadInput(path, "stored in Fortran order; signlstm reads C-order arrays (save np.ascontiguousarray of it)")
+    N, T = _check_sequences(path, hx, length, "the array")
+    want = hx.offset + hx.nbytes
+    if path.stat().st_size < want:
+        raise BadInput(path, f"declares {hx.describe()} ({limits.fmt_bytes(hx.nbytes)}) but holds "
+                             f"{path.stat().st_size:,} bytes, not {want:,}")
+    return _unlabelled(path, hx, N, T, np.arange(N), skip_bad)
 
 
 def packed_files(folder: Path) -> list[Path]:
@@ -496,17 +555,20 @@ def is_packed_folder(path: str | Path) -> bool:
 
 
 def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
-                 skip_bad: bool = False) -> list[Source]:
+                 skip_bad: bool = False, labelled: bool = True) -> list[Source]:
     """Open any mix of MP_Data folders, packed ``.npz`` files and folders of them (headers checked, nothing large
-    read)."""
+    read). Unless ``labelled``, packed files without ``y`` and ``.npy`` arrays of sequences are read too, their
+    sequences labelled :data:`UNLABELLED`."""
     out = []
     for p in map(Path, paths):
         if is_packed_folder(p):
-            out += [open_npz(q, length, skip_bad) for q in packed_files(p)]
+            out += [open_npz(q, length, skip_bad, labelled) for q in packed_files(p)]
         elif p.is_dir():
             out.append(open_mp_data(p, actions, length, skip_bad))
         elif p.suffix.lower() == ".npz":
-            out.append(open_npz(p, length, skip_bad))
+            out.append(open_npz(p, length, skip_bad, labelled))
+        elif p.suffix.lower() == ".npy" and p.is_file() and not labelled:
+            out.append(open_sequences_npy(p, length, skip_bad))
         elif p.suffix.lower() == ".npy":
             raise BadInput(p, _npy_problem(p))
         elif not p.exists():
@@ -531,7 +593,8 @@ def _npy_problem(path: Path) -> str:
     shape = read_keypoint_header(path).shape
     if len(shape) == 3 and shape[2] == layout.FRAME_SIZE:
         return (f"an array of {shape[0]} sequences of {shape[1]} frames but no labels: pack it with its labels as a "
-                f".npz, np.savez('data.npz', X=X, y=y) (y: each sequence's action number; actions=[names] optional)")
+                f".npz, np.savez('data.npz', X=X, y=y) (y: each sequence's action number; actions=[names] optional); "
+                f"`signlstm predict` reads it as it is")
     if len(shape) == 2 and shape[0] > 1 and shape[1] == layout.FRAME_SIZE:
         return (f"a keypoint stream of {shape[0]} frames without labels (replay it with `signlstm live --source "
                 f"{path}`); labelled data is an MP_Data folder or a packed .npz with X and y")
@@ -546,7 +609,7 @@ def stream(paths, actions: list[str] | None = None, length: int | None = None, s
     labels are kept. Every file's header is checked before the first chunk."""
     for src in sources if sources is not None else open_sources(paths, actions, length, skip_bad):
         for part in src.chunks(chunk):
-            yield part.subset(np.isin(part.labels, actions)) if actions else part
+            yield part.subset(np.isin(part.labels, actions) | (part.labels == UNLABELLED)) if actions else part
 
 
 def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:

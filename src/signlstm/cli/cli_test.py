@@ -94,6 +94,34 @@ def test_predict_json_lines(trained, shared, capsys):
     assert np.mean([r["label"] == r["true"] for r in rows]) > 0.8
 
 
+def test_predict_reads_unlabelled_sequences_as_the_labelled_ones(shared, tmp_path, capsys):
+    """The tutorial's X saved alone (np.save) or packed without y: predicted with the shipped model, the same labels
+    and probabilities as the labelled file, `true` null; an unlabelled .npy cut short is one line, exit 2."""
+    data = shared("data", "signers", "s08.npz")
+    X = np.load(data)["X"]
+    np.save(tmp_path / "X.npy", X)
+    np.savez(tmp_path / "noy.npz", X=X)
+
+    def rows(path):
+        assert main(["predict", "--data", str(path), "--json"]) == 0
+        return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    want = rows(data)
+    for path in (tmp_path / "X.npy", tmp_path / "noy.npz"):
+        got = rows(path)
+        assert [r["label"] for r in got] == [r["label"] for r in want] and len(got) == len(X)
+        assert all(r["true"] is None for r in got) and got[3]["file"] == f"{path}#3"
+        assert np.allclose([list(r["probs"].values()) for r in got], [list(r["probs"].values()) for r in want],
+                           atol=1e-5)
+    assert np.mean([r["label"] == r["true"] for r in want]) > 0.8  # the labels compared are mostly right
+    (tmp_path / "cut.npy").write_bytes((tmp_path / "X.npy").read_bytes()[:-5000])
+    assert main(["predict", "--data", str(tmp_path / "cut.npy")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cut.npy: declares" in err[0] and "holds" in err[0]
+    assert main(["evaluate", "--data", str(tmp_path / "noy.npz")]) == 2  # scoring needs the labels
+    assert "lacks array 'y'" in capsys.readouterr().err
+
+
 def test_summary_and_exports(trained, tmp_path, capsys):
     from signlstm.conftest import shared_path
 

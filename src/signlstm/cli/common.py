@@ -5,15 +5,18 @@ import argparse
 import sys
 
 
-def add_data(p, required=True, people=False):
+def add_data(p, required=True, people=False, unlabelled=False):
     """``--data`` and how it is read (``--actions``, ``--length``, ``--skip-bad``); with ``people``, ``--data`` alone:
-    a per-person benchmark reads whole packed files, one per person."""
+    a per-person benchmark reads whole packed files, one per person; with ``unlabelled``, the help names the
+    unlabelled forms the command reads too."""
     if people:
         p.add_argument("--data", nargs="+", required=required, metavar="PATH",
                        help="packed .npz files, one per person (the file name is the person), or folders of them")
         return
     p.add_argument("--data", nargs="+", required=required, metavar="PATH",
-                   help="MP_Data folders (<action>/<seq>/<frame>.npy), packed .npz files or folders of them")
+                   help="MP_Data folders (<action>/<seq>/<frame>.npy), packed .npz files or folders of them"
+                        + ("; also .npz without y and .npy arrays of sequences (N, T, 1662), unlabelled"
+                           if unlabelled else ""))
     p.add_argument("--actions", nargs="+", help="actions to use, in label order (default: folder names)")
     p.add_argument("--length", type=int, help="frames per sequence (default: from the data, at least 30)")
     p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
@@ -150,21 +153,21 @@ def open_model(args, front: bool = False):
     return bundle
 
 
-def open_streamed(args):
+def open_streamed(args, labelled: bool = True):
     """``(sources, bundle)`` for a command that streams ``--data`` through a model: every data file's header checked
     before the model loads, the sequence length the model's unless ``--length`` says otherwise (a tree of another
     length is named, :func:`check_length`), and freed chunks handed back to the system as the data is read one chunk
-    at a time."""
+    at a time. Unless ``labelled``, data without labels is read too (:func:`~signlstm.datasets.open_sources`)."""
     from ..datasets import open_sources
     from ..limits import return_freed_memory
 
     return_freed_memory()
-    sources = open_sources(args.data, checked_actions(args), checked_length(args), args.skip_bad)
+    sources = open_sources(args.data, checked_actions(args), checked_length(args), args.skip_bad, labelled)
     bundle = open_model(args)
-    return at_model_length(sources, bundle, args, args.actions), bundle
+    return at_model_length(sources, bundle, args, args.actions, labelled), bundle
 
 
-def at_model_length(sources, bundle, args, actions=None):
+def at_model_length(sources, bundle, args, actions=None, labelled: bool = True):
     """``sources`` (``args.data`` opened) refused unless their sequences are as long as ``bundle``'s window
     (:func:`check_length`), and opened again at that length when a tree was read at the default one."""
     from ..datasets import open_sources
@@ -172,4 +175,4 @@ def at_model_length(sources, bundle, args, actions=None):
     check_length(sources, bundle, args.length)
     if all(src.seq_len == bundle.seq_len for src in sources):
         return sources
-    return open_sources(args.data, actions, bundle.seq_len, args.skip_bad)
+    return open_sources(args.data, actions, bundle.seq_len, args.skip_bad, labelled)

@@ -1,4 +1,5 @@
-"""signlstm predict: label and probabilities per sequence, streamed (memory holds one chunk of the data)."""
+"""signlstm predict: label and probabilities per sequence, streamed (memory holds one chunk of the data); the data may
+be unlabelled (a packed file without ``y``, an ``.npy`` of sequences)."""
 import json
 import sys
 
@@ -8,18 +9,18 @@ from . import common
 def register(sub):
     p = sub.add_parser("predict", help="print the predicted label and probabilities per sequence")
     common.add_model(p)
-    common.add_data(p)
+    common.add_data(p, unlabelled=True)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(run=run)
 
 
 def run(args):
-    from ..datasets import describe_skipped, no_person, stream
+    from ..datasets import UNLABELLED, describe_skipped, no_person, stream
     from ..errors import SignlstmError
     from ..recognizer import decide
     from ..sign_names import shown_name
 
-    sources, bundle = common.open_streamed(args)
+    sources, bundle = common.open_streamed(args, labelled=False)
     i = empty = 0
     skipped = []
     for chunk in stream(args.data, actions=args.actions, sources=sources):
@@ -31,7 +32,7 @@ def run(args):
         for src, true, none in zip(chunk.sources, chunk.labels, gone):
             p, label = (None, None) if none else next(said)
             if args.json:
-                line = {"file": src, "index": i, "label": label, "true": str(true)}
+                line = {"file": src, "index": i, "label": label, "true": None if true == UNLABELLED else str(true)}
                 print(json.dumps({**line, "no_person": True} if none else
                                  {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
             else:

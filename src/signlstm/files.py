@@ -74,10 +74,50 @@ def write_atomic(out: str | Path, write) -> None:
 
 
 @contextmanager
-def folder_atomic(out: str | Path):
+def interrupts_held():
+    """Ctrl-C inside the block is held until the block ends, then raised: for steps that must not be cut in two.
+    Off the main thread (where Python runs no signal handler) nothing changes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda *a: held.append(a))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        if callable(previous):
+            previous(*held[0])
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+
+def _swap_folders(tmp: Path, out: Path) -> None:
+    """Put the folder ``tmp`` in the place of the existing folder ``out`` and remove the old one: two renames and the
+    removal with Ctrl-C held until they are done, the old folder put back if the second rename fails."""
+    import shutil
+
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    with interrupts_held():
+        os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            os.rename(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def folder_atomic(out: str | Path, replace: bool = False):
     """A temporary folder beside ``out`` to fill in the ``with`` block, renamed onto ``out`` (absent or an empty
-    folder) when the block ends; on an error or Ctrl-C it is removed, with the folders made for it, and ``out`` is
-    untouched. A write the machine refuses or cannot finish is :class:`~signlstm.errors.BadInput` naming ``out``."""
+    folder; with ``replace``, also a folder holding files, which the caller has checked may go) when the block ends;
+    on an error or Ctrl-C it is removed, with the folders made for it, and ``out`` is untouched. A write the machine
+    refuses or cannot finish is :class:`~signlstm.errors.BadInput` naming ``out``."""
     import shutil
 
     out = Path(out)
@@ -92,7 +132,10 @@ def folder_atomic(out: str | Path):
         usual_permissions(tmp, folder=True)
         yield tmp
         try:
-            os.replace(tmp, out)  # onto an empty folder too
+            if replace and out.is_dir() and not out.is_symlink() and any(out.iterdir()):
+                _swap_folders(tmp, out)
+            else:
+                os.replace(tmp, out)  # onto an empty folder too
         except OSError as e:
             raise not_written(out, e) from None
     except BaseException as e:

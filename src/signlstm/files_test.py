@@ -49,3 +49,38 @@ def test_an_output_folder_may_replace_only_an_earlier_output_of_its_kind(tmp_pat
     (tmp_path / "file").write_text("x")
     with pytest.raises(BadInput, match="exists and is not a folder"):
         check_folder_out(tmp_path / "file", "signlstm.json")
+
+
+def test_ctrl_c_between_the_renames_of_a_folder_swap_is_held_until_both_are_done(tmp_path):
+    """A bundle folder replaced by a new one: a real SIGINT sent while the swap runs does not stop it half-way
+    (the old folder moved aside, the new one not yet in place); it is raised when the swap is done."""
+    import signal
+
+    import signlstm.files as files
+
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "signlstm.json").write_text("old")
+    rename = os.rename
+    calls = []
+
+    def rename_then_interrupt(a, b):  # the real rename, and a real Ctrl-C right after the first one
+        rename(a, b)
+        calls.append(b)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    files.os.rename = rename_then_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with files.folder_atomic(out, replace=True) as tmp:
+                (tmp / "signlstm.json").write_text("new")
+    finally:
+        files.os.rename = rename
+    assert len(calls) == 2 and (out / "signlstm.json").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # nothing aside, no temporary folder
+    with pytest.raises(ValueError):  # a failure while the new folder is filled leaves the old one as it was
+        with files.folder_atomic(out, replace=True) as tmp:
+            (tmp / "signlstm.json").write_text("newer")
+            raise ValueError
+    assert (out / "signlstm.json").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model"]

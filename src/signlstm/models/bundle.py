@@ -8,10 +8,7 @@ atomically. Tutorial-era ``action.h5`` files load too, given their action labels
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import numpy as np
 
 from .. import __version__, layout
 from ..errors import BadInput, SignlstmError
-from ..files import usual_permissions
+from ..files import check_folder_out, folder_atomic
 
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
@@ -154,23 +151,6 @@ def fast_forward(model):
     return run
 
 
-def _atomic_dir(out: Path):
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    usual_permissions(tmp, folder=True)
-    return tmp
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.rename(out, old)
-    os.rename(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def weights_problem(model) -> str | None:
     """What is wrong with ``model``'s weights as numbers, or None: how many are NaN or infinite (a training that
     diverged, e.g. on keypoint values far outside any image)."""
@@ -188,8 +168,6 @@ def save_bundle(model, meta: dict, out: str | Path) -> Path:
     earlier bundle, is replaced (:func:`signlstm.files.check_folder_out`); a path the machine refuses is
     :class:`BadInput` naming ``out``, and a model whose weights are not finite (:func:`weights_problem`) is
     :class:`SignlstmError`, nothing written."""
-    from ..files import check_folder_out
-
     out = Path(out)
     check_folder_out(out, META_FILE)
     problem = weights_problem(model)
@@ -202,17 +180,9 @@ def save_bundle(model, meta: dict, out: str | Path) -> Path:
                                "parts": {p.name: [p.start, p.stop] for p in layout.PARTS}})
     meta.setdefault("versions", library_versions())
     meta["parameters"] = int(model.count_params())
-    try:
-        tmp = _atomic_dir(out)
-    except OSError as e:
-        raise BadInput(out, f"cannot be written ({e.strerror or e})") from None
-    try:
+    with folder_atomic(out, replace=True) as tmp:
         model.save(tmp / MODEL_FILE)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

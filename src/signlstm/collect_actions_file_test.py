@@ -2,9 +2,9 @@
 import pytest
 
 from signlstm.cli import main
-from signlstm.cli.collect import read_actions_file
 from signlstm.datasets import load
 from signlstm.errors import BadInput
+from signlstm.sign_names import read_sign_list
 
 
 def test_actions_file_records_each_sign_and_a_rerun_resumes(shared, tmp_path, capsys):
@@ -41,7 +41,7 @@ def test_a_bad_actions_file_is_one_line_naming_it(tmp_path, text, problem, capsy
     f = tmp_path / "signs.txt"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput, match=problem):
-        read_actions_file(f)
+        read_sign_list(f)
     assert main(["collect", "--actions-file", str(f), "--data", str(tmp_path / "d"), "--source", "x.mp4",
                  "--headless"]) == 2
     err = capsys.readouterr().err
@@ -54,7 +54,7 @@ def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, probl
     if content is not None:
         f.write_bytes(content)
     with pytest.raises(BadInput, match=problem):
-        read_actions_file(f)
+        read_sign_list(f)
 
 
 @pytest.mark.parametrize("args, problem", [(["--actions", "hello/x"], "'hello/x' cannot be a folder name"),
@@ -76,7 +76,7 @@ def test_actions_file_names_that_cannot_be_signs_are_refused(tmp_path, text, pro
     f = tmp_path / "signs.txt"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput, match=problem):
-        read_actions_file(f)
+        read_sign_list(f)
 
 
 def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_path):
@@ -84,12 +84,12 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
     two Unicode spellings of é are one sign; NONE in any case is refused."""
     f = tmp_path / "signs.txt"
     f.write_text("caf\u00e9\r\ncafe\u0301\nhi\n", encoding="utf-8")
-    assert read_actions_file(f) == ["caf\u00e9", "hi"]
+    assert read_sign_list(f) == ["caf\u00e9", "hi"]
     for text, problem in (("hi\ngood\u2028morning\n", r"line 2: 'good\\u2028morning' holds a control, format or line"),
                           ("None\n", "line 1: 'None' is the answer"), ("\u2800\n", "has no visible character")):
         f.write_text(text, encoding="utf-8")
         with pytest.raises(BadInput, match=problem):
-            read_actions_file(f)
+            read_sign_list(f)
 
 
 def test_then_adapt_is_checked_before_recording(tmp_path, capsys):
@@ -171,3 +171,10 @@ def test_a_rerun_goes_on_in_a_folder_named_in_another_unicode_form(tmp_path, cap
     assert sorted(p.name for p in (data / decomposed).iterdir()) == ["0", "1", "2"]
     d = load([data])
     assert [int((d.labels == a).sum()) for a in ("ñandú", "uno")] == [3, 3]
+
+
+def test_collect_refuses_an_action_given_twice_before_recording(shared, tmp_path, capsys):
+    """`--actions hello hello` recorded hello's sequences twice over; it is refused as every --actions is."""
+    assert main(["collect", "--actions", "hello", "hello", "--data", str(tmp_path / "d"), "--headless",
+                 "--source", str(shared("media", "asl_soup_slp.mp4"))]) == 2
+    assert "--actions: 'hello' is given twice" in capsys.readouterr().err and not (tmp_path / "d").exists()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import BadInput
 from .files import write_text
+from .limits import read_small
 
 FIELDS = ["source", "label", "action", "new_label", "reason"]
 
@@ -43,11 +44,9 @@ def read_fixes(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise BadInput(path, "no such fixes file")
+    raw = read_small(path, "fixes file")
     try:
-        raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
-    except OSError as e:
-        raise BadInput(path, f"unreadable ({e.strerror or e})") from None
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
         raise BadInput(path, f"line {line}: not UTF-8 text, so not a fixes file (from a "

@@ -25,6 +25,7 @@ MODEL_LIMIT = 1 << 30  # bytes a model file may declare (weights, archive member
 MAX_RATIO = 100  # a zip member may unpack to at most this many times its stored size; keypoint data: 1.1-1.4x
 RATIO_FLOOR = 64 << 20  # ... once it unpacks to more than this (small all-zero files still load, and are reported)
 MAX_SIDE_ARRAY = 1 << 20  # bytes of a small side array (``actions``) read whole
+MAX_TEXT_FILE = 64 << 20  # bytes of a text file read whole (a fixes list, a list of signs, cells.json)
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -35,6 +36,24 @@ def fmt_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n:.1f} TB" if n < 1e6 else f"{n:.1e} TB"
+
+
+def read_small(path: str | Path, what: str, limit: int = MAX_TEXT_FILE) -> bytes:
+    """The bytes of the text file ``path`` (a ``what``, named in messages), read whole once its size is known to be
+    at most ``limit``; a missing, unreadable or larger file is :class:`BadInput`."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise BadInput(path, f"{fmt_bytes(size)}; a {what} is at most {fmt_bytes(limit)}")
+            return f.read(limit + 1)[:limit]
+    except FileNotFoundError:
+        raise BadInput(path, "no such file") from None
+    except IsADirectoryError:
+        raise BadInput(path, f"a folder, not a {what}") from None
+    except OSError as e:
+        raise BadInput(path, f"unreadable ({e.strerror or e})") from None
 
 
 def _parse_bytes(text: str) -> int:

@@ -39,6 +39,14 @@ class SequenceWriter:
         return next((p for p in sorted(self.root.iterdir())
                      if p.is_dir() and unicodedata.normalize("NFC", p.name) == want), exact)
 
+    def still_to_record(self, actions, sequences: int) -> dict[str, int]:
+        """Sequences still to record per action of ``actions`` so that each has ``sequences`` complete ones."""
+        def have(action):
+            folder = self.folder(action)
+            return len(sequence_folders(folder)) if folder.is_dir() else 0
+
+        return {a: max(0, sequences - have(a)) for a in actions}
+
     def next_number(self, action: str) -> int:
         folder = self.folder(action)
         numbers = [n for n, _ in sequence_folders(folder)] if folder.is_dir() else []

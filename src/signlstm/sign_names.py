@@ -1,7 +1,7 @@
 """What a sign may be called: any name a folder can hold, with something visible in it, in one Unicode spelling,
 other than the rejection label :data:`NONE` in another case; and how a long one is shown in a message. ``collect``,
 ``extract``, the sequence writer, the data loader and the web page use these. Also when two names are one sign
-(:func:`sign_key`): "Thank You" and "thanks"."""
+(:func:`sign_key`): "Thank You" and "thanks"; and a list of signs read from a text file (:func:`read_sign_list`)."""
 from __future__ import annotations
 
 import unicodedata
@@ -122,3 +122,29 @@ def rejection_note(counts: dict[str, int]) -> str | None:
     labels = " and ".join(f"'{a}'" for a in sorted(counts))
     return (f"note: left out {sum(counts.values())} recording(s) labelled {labels} (the rejection label is not a "
             "sign)")
+
+
+def read_sign_list(path) -> list[str]:
+    """The signs of an actions file, in order: one per line, stripped, in Unicode's composed form, blank and ``#``
+    lines skipped, repeats once. A name no folder can have (:func:`name_problem`), ``none`` in any
+    case, or an unreadable file raises :class:`BadInput`."""
+    from .errors import BadInput
+    from .limits import read_small
+
+    try:
+        text = read_small(path, "list of signs").decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
+    names = []
+    for n, line in enumerate(text.split("\n"), 1):  # lines end at \n only: a U+2028 is refused, not a new line
+        name = sign_name(line.strip())
+        if not name or name.startswith("#"):
+            continue
+        problem = rejection_problem(name, none_ok=False) or name_problem(name)
+        if problem:
+            raise BadInput(path, f"line {n}: '{shown_name(name)}' {problem}")
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise BadInput(path, "no sign names (one per line)")
+    return names

@@ -31,10 +31,13 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..sign_names import name_problem, shown_name, sign_name
     from ..errors import SignlstmError
     from ..files import ignores_case
     from ..recorder import collect
+    from ..sequence_writer import SequenceWriter
+    from ..sign_names import read_sign_list, shown_name
+
+    from .common import checked_actions
 
     if args.sequences < 1 or args.length < 1:
         raise SignlstmError("--sequences and --length must be at least 1")
@@ -42,11 +45,7 @@ def run(args):
         raise SignlstmError(f"--pause must be at least 0 seconds, got {args.pause}")
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")
-    if args.actions:
-        args.actions = [sign_name(a) for a in args.actions]
-    for name in args.actions or ():
-        if name_problem(name):
-            raise SignlstmError(f"--actions: '{shown_name(name)}' {name_problem(name)}")
+    checked_actions(args)
     if args.then_adapt:  # what adapting will need, checked before anything is recorded
         from pathlib import Path
 
@@ -63,7 +62,7 @@ def run(args):
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
                                 f"--length {wanted}")
     if args.actions_file:
-        args.actions = read_actions_file(args.actions_file)
+        args.actions = read_sign_list(args.actions_file)
         by_case: dict[str, list[str]] = {}
         for a in args.actions:
             by_case.setdefault(a.casefold(), []).append(a)
@@ -77,7 +76,7 @@ def run(args):
         if args.then_adapt and len(args.actions) < 2:
             raise SignlstmError(f"--then-adapt: a vocabulary needs at least 2 signs; {args.actions_file} names "
                                 f"{len(args.actions)}")
-        counts = remaining(args.actions, args.sequences, args.data)
+        counts = SequenceWriter(args.data).still_to_record(args.actions, args.sequences)
         done = sum(args.sequences - c for c in counts.values())
         todo = [a for a in args.actions if counts[a]]
         print(f"{len(args.actions)} sign(s) in {args.actions_file}: {len(args.actions) - len(todo)} complete, "
@@ -104,44 +103,3 @@ def run(args):
         adapt_to(argparse.Namespace(model=args.model, data=[args.data], actions=args.actions if args.actions_file
                                     else None, length=args.length, skip_bad=False), args.then_adapt,
                  method="vocab" if args.actions_file else "top")
-
-
-def read_actions_file(path) -> list[str]:
-    """The signs of an actions file, in order: one per line, stripped, in Unicode's composed form, blank and ``#``
-    lines skipped, repeats once. A name no folder can have (:func:`signlstm.sign_names.name_problem`), ``none`` in any
-    case, or an unreadable file raises :class:`BadInput`."""
-    from pathlib import Path
-
-    from ..sign_names import name_problem, rejection_problem, shown_name, sign_name
-    from ..errors import BadInput
-
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BadInput(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
-    names = []
-    for n, line in enumerate(text.split("\n"), 1):  # lines end at \n only: a U+2028 is refused, not a new line
-        name = sign_name(line.strip())
-        if not name or name.startswith("#"):
-            continue
-        problem = rejection_problem(name, none_ok=False) or name_problem(name)
-        if problem:
-            raise BadInput(path, f"line {n}: '{shown_name(name)}' {problem}")
-        if name not in names:
-            names.append(name)
-    if not names:
-        raise BadInput(path, "no sign names (one per line)")
-    return names
-
-
-def remaining(actions, sequences: int, data) -> dict[str, int]:
-    """Sequences still to record per action so that each has ``sequences`` complete ones in ``data``."""
-    from ..sequence_writer import SequenceWriter
-
-    def have(a):
-        folder = SequenceWriter(data).folder(a)
-        return sum(1 for p in folder.iterdir() if p.is_dir() and p.name.isdigit()) if folder.is_dir() else 0
-
-    return {a: max(0, sequences - have(a)) for a in actions}

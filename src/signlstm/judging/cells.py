@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from ..errors import BadInput
+from ..limits import read_small
 
 FILE_NAME = "cells.json"
 
@@ -41,12 +42,13 @@ def load_cells(path: str | Path | None) -> Cells:
     if path is None:
         return Cells({})
     path = Path(path)
+    raw = read_small(path, "cells file")
     try:
-        include = json.loads(path.read_text())["include"]
+        include = json.loads(raw)["include"]
         if not isinstance(include, dict) or not all(isinstance(v, list) for v in include.values()):
             raise ValueError("'include' must map signer ids to lists of labels")
-    except FileNotFoundError:
-        raise BadInput(path, "no such file") from None
-    except (ValueError, KeyError, TypeError) as e:
-        raise BadInput(path, f"not a cells file ({e})") from None
+    except RecursionError:
+        raise BadInput(path, "not a cells file (its JSON nests too deeply)") from None
+    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError is a ValueError
+        raise BadInput(path, f"not a cells file ({str(e)[:120]})") from None
     return Cells(include, str(path))

@@ -27,6 +27,14 @@ def test_consistent_cells_are_read_from_the_data(cells, shared, tmp_path):
     (tmp_path / "cells.json").write_text("[1, 2]")
     with pytest.raises(BadInput, match="not a cells file"):
         cells_file.load_cells(tmp_path / "cells.json")
+    (tmp_path / "cells.json").write_text("[" * 100_000 + "]" * 100_000)  # a traceback from json (RecursionError)
+    with pytest.raises(BadInput, match=r"not a cells file \(its JSON nests too deeply\)"):
+        cells_file.load_cells(tmp_path / "cells.json")
+    with open(tmp_path / "cells.json", "wb") as f:  # sparse: claims 65 MB, nothing read
+        f.truncate(65 << 20)
+    with pytest.raises(BadInput, match=r"68.2 MB; a cells file is at most 67.1 MB"):
+        cells_file.load_cells(tmp_path / "cells.json")
+
 
 def test_held_out_negatives_keep_a_person_together():
     out = crossval.held_out_negatives(["s02", "s05", "s23"], ["o01", "o02", "s23"])

@@ -19,15 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import SignlstmError
 from .landmarks import open_input
 from .pipeline import Pipeline
-from .recognizer import Recognizer
+from .recognizer import SENTENCE, Recognizer
 from .resample import RATE, resampler
 
 STRIP_MAX = 6
 
 
-VIDEO_SUFFIXES = (".mp4", ".avi")
+OUT_VIDEO_SUFFIXES = (".mp4", ".avi")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
@@ -36,7 +37,7 @@ def check_out_paths(out=None, strip=None) -> None:
     suffix of another kind of file (:class:`BadInput` naming it)."""
     from .errors import BadInput
 
-    for path, kinds, what in ((out, VIDEO_SUFFIXES, "video"), (strip, PICTURE_SUFFIXES, "picture")):
+    for path, kinds, what in ((out, OUT_VIDEO_SUFFIXES, "video"), (strip, PICTURE_SUFFIXES, "picture")):
         if not path:
             continue
         if Path(path).is_dir():
@@ -119,7 +120,7 @@ class StripCollector:
         return [v for _, v in sorted(chosen.items(), key=lambda kv: kv[0])]
 
 
-def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = 5,
+def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
         window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
         max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
         rearm: int | None = None, onset: float | None = None, refractory: int | None = None,
@@ -255,4 +256,6 @@ def _word_event(step, index: int, seconds: float) -> dict:
 
 def _write_picture(cv2, path, picture, kind: str = ".png"):
     ok, data = cv2.imencode(kind, picture)
+    if not ok:
+        raise SignlstmError(f"OpenCV could not encode the {picture.shape[1]}x{picture.shape[0]} picture as {kind}")
     Path(path).write_bytes(data.tobytes())

@@ -35,6 +35,7 @@ import numpy as np
 
 from . import layout
 from .errors import BadInput
+from .sign_names import NONE
 
 THRESHOLD = 0.5  # the tutorial's
 STABILITY = 10  # the tutorial's
@@ -59,7 +60,7 @@ def bundle_rule(bundle) -> str:
     return bundle.meta.get("rule") or RULE
 
 
-def decide(labels, probs, lower_reject: float = 0.0, reject: str | None = "none") -> np.ndarray:
+def decide(labels, probs, lower_reject: float = 0.0, reject: str | None = NONE) -> np.ndarray:
     """The one decision: the label of the most probable output per row of ``probs`` (N, classes).
 
     ``lower_reject`` > 0 divides the rejection output's probability by ``e**lower_reject`` first (< 0 raises it),

@@ -21,11 +21,13 @@ import numpy as np
 
 from . import layout
 
+PAUSE = 2.0  # seconds of 'STARTING COLLECTION' before each sequence (not recorded)
+
 
 class Recorder:
     """Pause, then ``length`` frames, then write; ``count`` times. Feed it every frame with :meth:`feed`."""
 
-    def __init__(self, writer, action: str, count: int, length: int = layout.SEQ_LEN, pause: float = 2.0,
+    def __init__(self, writer, action: str, count: int, length: int = layout.SEQ_LEN, pause: float = PAUSE,
                  clock=time.monotonic):
         if count < 1 or length < 1 or pause < 0:
             raise ValueError("count and length must be at least 1, pause at least 0")
@@ -76,7 +78,7 @@ class Recorder:
 
 
 def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
-            window: bool = False, pause: float = 2.0, on_saved=None) -> int:
+            window: bool = False, pause: float = PAUSE, on_saved=None) -> int:
     """Record ``sequences`` sequences per action (or ``sequences[action]``) from ``spec``; returns how many were saved.
 
     The frames recorded are those :class:`~signlstm.resample.Resample` makes due at the models' 30 a second, as

@@ -30,7 +30,8 @@ POSE_EDGES = [(0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9
               (13, 15), (15, 17), (15, 19), (15, 21), (17, 19), (12, 14), (14, 16), (16, 18), (16, 20),
               (16, 22), (18, 20), (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
               (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32)]
-BODY_POINTS = (11, 12, 13, 14, 15, 16, 23, 24)
+BODY_POINTS = (11, 12, 13, 14, 15, 16, 23, 24)  # the pose's joints drawn: shoulders, arms to the wrists, hips
+BODY_EDGES = [e for e in POSE_EDGES if e[0] in BODY_POINTS and e[1] in BODY_POINTS]  # (face and fingers: own parts)
 PART_BGR = {"pose": (230, 160, 60), "face": (150, 220, 150), "left_hand": (70, 90, 255), "right_hand": (255, 110, 220)}
 
 
@@ -77,14 +78,13 @@ def draw_landmarks(image: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     if face is not None:
         ok = (face[:, 0] >= 0) & (face[:, 0] < w) & (face[:, 1] >= 0) & (face[:, 1] < h)
         image[face[ok, 1], face[ok, 0]] = PART_BGR["face"]
-    for p, edges in ((layout.POSE, POSE_EDGES), (layout.LEFT_HAND, HAND_EDGES), (layout.RIGHT_HAND, HAND_EDGES)):
+    for p, edges in ((layout.POSE, BODY_EDGES), (layout.LEFT_HAND, HAND_EDGES), (layout.RIGHT_HAND, HAND_EDGES)):
         pts = _points(keypoints, p, w, h)
         if pts is None:
             continue
         joints = range(len(pts))
-        if p is layout.POSE:  # shoulders, arms to the wrists, hips: face and fingers have their own models
-            joints = BODY_POINTS
-            edges = [e for e in edges if e[0] in BODY_POINTS and e[1] in BODY_POINTS]
+        if p is layout.POSE:
+            joints, edges = BODY_POINTS, BODY_EDGES
         color = PART_BGR[p.name]
         for a, b in edges:
             cv2.line(image, tuple(map(int, pts[a])), tuple(map(int, pts[b])), color, 2, cv2.LINE_AA)

@@ -3,6 +3,8 @@ from .. import layout
 
 
 def register(sub):
+    from ..recorder import PAUSE
+
     p = sub.add_parser("collect", help="record keypoint sequences for each action (MP_Data layout)")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--actions", nargs="+", help="actions to record, in order")
@@ -15,8 +17,8 @@ def register(sub):
     p.add_argument("--data", default="MP_Data", help="output folder (default MP_Data); existing sequences are kept")
     p.add_argument("--source", default="0", help="camera index (default 0), a video file, a folder of images or saved "
                                                  "keypoints (.npy); recorded at 30 frames a second whatever its rate")
-    p.add_argument("--pause", type=float, default=2.0,
-                   help="seconds of 'STARTING COLLECTION' before each sequence (default 2; not recorded)")
+    p.add_argument("--pause", type=float, default=PAUSE,
+                   help=f"seconds of 'STARTING COLLECTION' before each sequence (default {PAUSE:g}; not recorded)")
     p.add_argument("--headless", action="store_true", help="no window; print each saved sequence")
     p.add_argument("--then-adapt", metavar="MODEL_DIR",
                    help="right after recording, adapt to every sequence in --data and write your own model to "

@@ -38,12 +38,21 @@ def _save_h5(model, tmp):
     level = absl.logging.get_verbosity()
     absl.logging.set_verbosity(absl.logging.ERROR)
     try:
-        model.save(tmp + ".h5")
+        _saved_as(tmp, ".h5", model.save)
     finally:
         absl.logging.set_verbosity(level)
-    Path(tmp + ".h5").replace(tmp)
 
 
 def _save_weights(model, tmp):
-    model.save_weights(tmp + ".weights.h5")
-    Path(tmp + ".weights.h5").replace(tmp)
+    _saved_as(tmp, ".weights.h5", model.save_weights)
+
+
+def _saved_as(tmp: str, suffix: str, save) -> None:
+    """``save(tmp + suffix)`` (Keras picks the format by the suffix), then renamed to ``tmp``; the file is removed
+    if the save fails or is interrupted."""
+    named = Path(tmp + suffix)
+    try:
+        save(str(named))
+        named.replace(tmp)
+    finally:
+        named.unlink(missing_ok=True)

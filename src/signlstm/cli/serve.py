@@ -3,6 +3,8 @@ from . import common, recognizer_options
 
 
 def register(sub):
+    from ..web.engine import DATA, MAX_CLIENTS, MODELS, WORKERS
+
     p = sub.add_parser("serve", help="serve the camera web page: sign in a browser, see the words")
     common.add_front_model(p)
     p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
@@ -11,16 +13,17 @@ def register(sub):
                         "where browsers allow the camera only over https: add --certfile/--keyfile)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     recognizer_options.add_rule(p)
-    p.add_argument("--workers", type=int, default=2,
-                   help="camera frames landmarked at once for pages that send frames (default 2; about one per core)")
-    p.add_argument("--max-clients", type=int, default=100,
-                   help="pages open at once (default 100); more are turned away")
+    p.add_argument("--workers", type=int, default=WORKERS,
+                   help=f"camera frames landmarked at once for pages that send frames (default {WORKERS}; about one "
+                        "per core)")
+    p.add_argument("--max-clients", type=int, default=MAX_CLIENTS,
+                   help=f"pages open at once (default {MAX_CLIENTS}); more are turned away")
     p.add_argument("--holistic", metavar="DIR",
                    help="folder of the npm package @mediapipe/holistic the page loads (default: node_modules in "
                         "the checkout, installed by make install); without it pages send camera frames")
-    p.add_argument("--data", default="web_data",
-                   help="where recordings from the page go: DATA/<name>/<action>/<n>/ (default web_data)")
-    p.add_argument("--models", default="web_models", help="where adapted models go (default web_models)")
+    p.add_argument("--data", default=DATA,
+                   help=f"where recordings from the page go: DATA/<name>/<action>/<n>/ (default {DATA})")
+    p.add_argument("--models", default=MODELS, help=f"where adapted models go (default {MODELS})")
     p.add_argument("--certfile", help="TLS certificate (PEM) to serve https")
     p.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     p.set_defaults(run=run)

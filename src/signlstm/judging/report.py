@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-GOOD = 0.95  # a signer at or above this accuracy is counted in the tables' "signers >= 95 %" lines
+from .crossval import GOOD  # a signer at or above this accuracy is counted in the tables' "signers >= 95 %" lines
 
 
 def _pct(v):

@@ -17,6 +17,7 @@ import numpy as np
 from .. import __version__, layout
 from ..errors import BadInput, SignlstmError
 from ..files import check_folder_out, folder_atomic
+from ..sign_names import NONE
 
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
@@ -304,7 +305,7 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
             raise BadInput(path, f"the model reads {shape} and gives {model.output_shape[-1]} outputs; its "
                                  f"{META_FILE} says ({meta['seq_len']}, {layout.FRAME_SIZE}) and {len(meta['labels'])} "
                                  f"labels")
-        unknown = sorted(set(actions or []) - set(meta["labels"]) - {"none"})
+        unknown = sorted(set(actions or []) - set(meta["labels"]) - {NONE})
         if unknown:
             raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']})")
         _check_weights(model_file, model)

@@ -33,11 +33,16 @@ from .. import layout, render
 from ..sign_names import name_problem, rejection_problem, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer, Step
+from ..recorder import PAUSE
 from ..resample import RATE, Resample
 from . import protocol
 from .batch import Batcher, Forward
 from .protocol import BadMessage
 
+WORKERS = 2  # camera frames landmarked at once for pages that send frames: about one per core
+MAX_CLIENTS = 100  # pages open at once; more are turned away
+DATA = "web_data"  # where recordings from the pages go: DATA/<name>/<action>/<n>/
+MODELS = "web_models"  # where the models adapted from the pages go
 MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
 MAX_TEXT_BYTES = 4096  # one JSON control message
 MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
@@ -111,7 +116,7 @@ def points(keypoints: np.ndarray) -> dict[str, list]:
             out[p.name] = []
             continue
         if p is layout.POSE:
-            xyz = xyz[:25]  # upper body, as render.draw_landmarks
+            xyz = xyz[:max(render.BODY_POINTS) + 1]  # the joints drawn are among these
         elif p is layout.FACE:
             xyz = xyz[::FACE_EVERY]
         out[p.name] = np.round(xyz[:, :2], 4).tolist()
@@ -125,7 +130,7 @@ def _hex(bgr) -> str:
 
 def drawing() -> dict:
     """Skeleton edges and part colours, from :mod:`signlstm.render` (one definition for window and page)."""
-    return {"pose_edges": [e for e in render.POSE_EDGES[9:] if max(e) < 25], "hand_edges": render.HAND_EDGES,
+    return {"pose_edges": render.BODY_EDGES, "pose_joints": list(render.BODY_POINTS), "hand_edges": render.HAND_EDGES,
             "colors": {k: _hex(v) for k, v in render.PART_BGR.items()}}
 
 
@@ -141,8 +146,8 @@ class Engine:
     """Shared by all pages of one server: the model, the thread pools, the folders, the limits, the counters."""
 
     def __init__(self, bundle, threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
-                 workers: int = 2, max_clients: int = 100, data: str | Path = "web_data",
-                 models: str | Path = "web_models", pause: float = 2.0, detector=None, rule: str | None = None,
+                 workers: int = WORKERS, max_clients: int = MAX_CLIENTS, data: str | Path = DATA,
+                 models: str | Path = MODELS, pause: float = PAUSE, detector=None, rule: str | None = None,
                  rest: int | None = None, rearm: int | None = None, onset: float | None = None,
                  refractory: int | None = None):
         # Every page's recognizer gets these (None: the rule's default; rule None: each model's own); the recognizer

@@ -201,7 +201,7 @@ function pointsOf(frame) {
     const v = frame.subarray(p.start, p.start + p.points * p.values);
     let pts = [];
     if (v.some((x) => x !== 0)) for (let k = 0; k < p.points; k++) pts.push([v[k * p.values], v[k * p.values + 1]]);
-    if (p.name === "pose") pts = pts.slice(0, 25);
+    if (p.name === "pose") pts = pts.slice(0, Math.max(...S.drawing.pose_joints) + 1);
     if (p.name === "face") pts = pts.filter((_, k) => k % 3 === 0);
     out[p.name] = pts;
   }
@@ -412,7 +412,8 @@ function drawFrame(points) {
       ctx.lineTo(pts[b][0] * w, pts[b][1] * h);
     }
     ctx.stroke();
-    for (const [x, y] of pts) {
+    for (const [k, [x, y]] of pts.entries()) {
+      if (part === "pose" && !d.pose_joints.includes(k)) continue;
       ctx.beginPath();
       ctx.arc(x * w, y * h, 3, 0, 2 * Math.PI);
       ctx.fillStyle = "#fff";

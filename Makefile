@@ -25,10 +25,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The web front end's end-to-end tests drive Debian's Chromium through chromedriver.
+# The web front end's end-to-end tests drive Debian's Chromium through chromedriver; the TLS test makes its
+# certificates with openssl.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v openssl >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver openssl \
+	  >/dev/null; }
 
 test: $(STAMP) npm browser
 	$(BIN)/python -m pytest

@@ -106,9 +106,9 @@ def test_then_adapt_is_checked_before_recording(tmp_path, capsys):
 
 
 def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_as_one(tmp_path, capsys):
-    """A rerun with --then-adapt when every sign is already recorded adapts what is there (it skipped in silence);
+    """A rerun with --then-adapt when every sign is already recorded adapts what is there;
     a list of one sign is refused before recording; a vocabulary given as --model is refused, before recording, by a
-    method that cannot refit it (a traceback), and adapted again with --vocabulary it says which of its signs the
+    method that cannot refit it (one line), and adapted again with --vocabulary it says which of its signs the
     data leaves out."""
     from pathlib import Path
 
@@ -145,8 +145,8 @@ def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_
 
 def test_a_rerun_goes_on_in_a_folder_named_in_another_unicode_form(tmp_path, capsys):
     """A tree copied from a Mac names ``ñandú`` with a combining tilde and accent: a rerun from an actions file that
-    spells it composed counts that folder's recordings and records the rest into it (it started a second folder of
-    the same look, which adapt then refused as two names alike)."""
+    spells it composed counts that folder's recordings and records the rest into it, not into a second folder
+    of the same look (which adapt would refuse as two names alike)."""
     import unicodedata
     from pathlib import Path
 

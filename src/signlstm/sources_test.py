@@ -175,8 +175,8 @@ def test_a_sequence_folder_of_zero_padded_frame_files_is_named_as_such(shared, t
 
 def test_a_bad_file_is_one_line_from_signlstm_and_the_decoders_say_nothing(shared, tmp_path, capfd):
     """FFmpeg ("moov atom not found", "partial file"), libjpeg ("Premature end of JPEG file") and libpng ("iCCP: known
-    incorrect sRGB profile", from the astronaut PNG) used to print beside the project's line; a video cut in half was
-    taken silently (19 of its 38 frames) and a 0-byte or text file named .mp4 gave two lines."""
+    incorrect sRGB profile", from the astronaut PNG) print nothing beside the project's line; a video cut in half
+    (19 of its 38 frames) is said to be short, and a 0-byte or text file named .mp4 is one line."""
     from signlstm.cli import main
 
     hello = shared("media", "asl_hello_rohan937.mp4")

@@ -176,7 +176,7 @@ def test_truncated_sequence_via_evaluate(shared, capsys):
 
 @pytest.mark.parametrize("command", ["evaluate", "predict"])
 def test_skip_bad_with_nothing_left_is_one_line(command, shared, capsys):
-    """Every sequence skipped: one line saying so, exit 2 (was a reshape traceback)."""
+    """Every sequence skipped: one line saying so, exit 2, no traceback."""
     assert main([command, "--data", str(shared("data", "bad_inputs", "truncated_sequence")), "--skip-bad"]) == 2
     err = capsys.readouterr().err
     assert "no usable sequence (1 skipped)" in err and "Traceback" not in err
@@ -452,8 +452,8 @@ def test_actions_that_cannot_label_outputs_are_one_line(shared, tmp_path, capsys
 
 def test_keypoint_values_far_outside_any_image_are_refused_and_a_diverged_model_is_not_written(shared, tmp_path,
                                                                                                  capsys, monkeypatch):
-    """A frame of 1e30 (finite) trained a model of NaN weights, written with train_loss NaN, whose `predict --json`
-    printed NaN: the frame is named before training, and past that check a diverged model is not written."""
+    """A frame of 1e30 (finite) trains a model of NaN weights: the frame is named before training, and with that
+    check off a diverged model is not written."""
     from signlstm import keypoint_files
 
     data = _tiny_tree(tmp_path / "tiny", shared)
@@ -462,7 +462,7 @@ def test_keypoint_values_far_outside_any_image_are_refused_and_a_diverged_model_
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "thanks/31/7.npy: holds the value 1e+30, far outside any image" in err
-    monkeypatch.setattr(keypoint_files, "MAX_VALUE", np.inf)  # as before the check
+    monkeypatch.setattr(keypoint_files, "MAX_VALUE", np.inf)  # the value check off
     assert main(argv) == 2
     err = capsys.readouterr().err.splitlines()[-1]
     assert "m: not written: the trained model is unusable" in err and "weights are NaN or infinite" in err
@@ -470,7 +470,7 @@ def test_keypoint_values_far_outside_any_image_are_refused_and_a_diverged_model_
 
 
 def test_summary_and_predict_show_a_label_with_a_control_character_escaped(tmp_path, shared, capsys):
-    """A bundle's labels reach the terminal escaped: an ESC in one was sent raw (here: clear the screen)."""
+    """A bundle's labels reach the terminal escaped: an ESC in one is not sent raw (here: clear the screen)."""
     from signlstm.models import architectures
     from signlstm.models.bundle import save_bundle
 

@@ -64,7 +64,7 @@ def test_the_shipped_base_adapts_only_to_people_it_never_saw(tmp_path, shared):
 def test_a_person_with_k_or_fewer_recordings_per_sign_is_not_measured_at_that_k(tmp_path, shared, recwarn):
     """--shipped on a person with 5 recordings per sign, spelled Hello / thank you / iloveyou, with a sign the model
     does not know (please) and recordings labelled none: at K = 5 nothing is left to test, so that K is n/a with the
-    reason (it printed nan %, numpy RuntimeWarnings and 'mean nan%'); the labels are the model's (the base named
+    reason (no nan %, no numpy RuntimeWarnings); the labels are the model's (the base named
     none of 'Hello' rightly: 0 %), please and none are left out, said in notes; nobody measurable at any K is one
     line. (A renamed copy of s03's recordings stands in for a new person: plumbing, not a measurement.)"""
     import pytest

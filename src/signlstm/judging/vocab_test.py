@@ -44,7 +44,7 @@ def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
                 seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=2)
     (row,) = vocab.run_person(task)["rows"]
     assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
-    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and 0 < row["seconds"] < 120
+    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and row["seconds"] > 0
     assert 0 <= row["rejected"] <= 1
     # the taught signs made in a row, each stream its own draw: one recording of each taught sign with its hands in
     # view, two untaught signs' recordings between; live's rule gets at least a third of the words right
@@ -230,7 +230,7 @@ def test_judge_vocab_refuses_options_it_cannot_use_before_anything_else(tmp_path
 
 def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, recwarn):
     """A person file of 4 recordings: too few signs for a taught/untaught split, or too few recordings to test after
-    K shots, is one line naming the file, before any trunk (it used to run and print '-' with numpy warnings)."""
+    K shots, is one line naming the file, before any trunk, without numpy warnings."""
     from signlstm.cli import main
 
     src = np.load(shared_path("data", "vocab", "s23.npz"))
@@ -265,8 +265,7 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
 
 def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_the_others_are(tmp_path, capsys):
     """A person whose signs have 4-6 recordings each: at K = 6 nothing is left to test, so that row is n/a with the
-    reason and the mean is over the people measured (it used to stop the whole run: 'K = 6 shots leave none to test
-    on', exit 2); at K = 5 the signs with 4 are taught from all 4, said in a note. The shipped trunk does not use
+    reason and the mean is over the people measured (the run goes on); at K = 5 the signs with 4 are taught from all 4, said in a note. The shipped trunk does not use
     --negatives (they train trunks): said too. (Renamed copies of s23's file stand in for new people.)"""
     import shutil
 

@@ -10,17 +10,9 @@ The two runtimes share ``pose_landmark_full.tflite`` byte for byte, but the pack
 from the wheel's, and its graph (``HolisticLandmarkGpu``) takes the image as a WebGL texture and crops the hand and
 face regions there where Python's graph does it on the CPU, so a hand at the detection threshold can be found by one
 and not the other. Which frames the page skips changes from run to run (it runs at its own pace), and tracking from
-one processed frame to the next makes the figures vary: on the three signs (one hand, clearly in view) hand presence
-agreed in 93.0-97.4 % of frames over the runs of the previous session and 94.8, 97.8, 97.8 % over three runs of
-this one, the median landmark difference of a part 0.02-2.8 % of the image, and the words of the live recognizer
-were the same on both streams in most runs (once the page's hello stream said "hello" where Python's said nothing,
-once the page's thanks stream lacked a word); on ``soup`` (two hands crossing, at the threshold in many frames; its
-MEDIA.md row) presence agreed in 60-87 %. Serving the page the wheel's model files in place of the package's
-differing ones (``SIGNLSTM_PAGE_MODELS=wheel``, :func:`signlstm.web.server.packed_assets`: the package's graph runs
-them) did not narrow it: 98.1, 93.3, 95.9 % on the three signs and 73-78 % on soup over three runs, beside the
-package's runs above, taken in turn on the same (shared, loaded) machine. The hand models' bytes are not what makes
-the two differ; the GPU graph's cropping is what is left. The figures are printed; the bars asserted are set to catch a broken mapping (left and right
-swapped, a part missing or misplaced, frames out of order: presence near 50 % or below, landmarks tens of percent
+one processed frame to the next makes the figures vary from run to run (measured figures: the README's web
+section). The figures are printed; the bars asserted are set to catch a broken mapping (left and right swapped, a
+part missing or misplaced, frames out of order: presence near 50 % or below, landmarks tens of percent
 apart), not the run-to-run spread: presence >= 85 % on the three signs and >= 60 % on soup, landmarks within 5 %.
 """
 from __future__ import annotations

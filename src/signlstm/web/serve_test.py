@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,19 +14,24 @@ need("websockets")
 
 
 def test_serve_binds_to_localhost_by_default():
+    """Only this machine can reach the page unless the operator asks for more."""
     from signlstm.cli import build_parser
 
     args = build_parser().parse_args(["serve"])
-    assert (args.host, args.port, args.workers, args.holistic) == ("127.0.0.1", 8000, 2, None)
+    assert (args.host, args.holistic) == ("127.0.0.1", None)
 
 
-def test_serve_refuses_bad_options(tmp_path):
+def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys):
     from signlstm.cli import main
 
-    assert main(["serve", "--port", "0"]) == 2
-    assert main(["serve", "--certfile", str(tmp_path / "c.pem")]) == 2
-    assert main(["serve", "--model", str(tmp_path / "missing")]) == 2
-    assert main(["serve", "--holistic", str(tmp_path)]) == 2
+    for options, said in ((["--port", "0"], "--port must be within 1..65535, got 0"),
+                          (["--certfile", str(tmp_path / "c.pem")], "--certfile and --keyfile go together"),
+                          (["--model", str(tmp_path / "missing")], f"{tmp_path / 'missing'}: no such model file or "
+                                                                   "bundle folder"),
+                          (["--holistic", str(tmp_path)], f"{tmp_path}: no holistic.js there (the folder of the npm "
+                                                          "package @mediapipe/holistic)")):
+        assert main(["serve", *options]) == 2
+        assert capsys.readouterr().err == f"signlstm serve: error: {said}\n", options
 
 
 def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model):
@@ -50,6 +56,9 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     started = []
     monkeypatch.setattr(server, "serve", lambda *a, **k: started.append(k))
     monkeypatch.setattr(server, "HOLISTIC", tmp_path / "no_node_modules")
-    assert main(["serve", "--port", "8765"]) == 0 and started
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert main(["serve", "--port", str(port)]) == 0 and started
     err = capsys.readouterr().err
     assert "pages will send their camera frames here" in err

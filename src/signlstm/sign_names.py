@@ -49,6 +49,24 @@ def name_problem(name: str) -> str | None:
     return rejection_problem(name)
 
 
+PAGE_NAME_MOST = 40  # characters of a sign's name from the web page
+NOT_ON_EVERY_DISK = ':*?"<>|'  # characters some file systems refuse in a folder name
+
+
+def page_name_problem(name: str) -> str | None:
+    """Why ``name`` (in Unicode's composed form) cannot be a sign's name sent by the web page, else None: what
+    :func:`name_problem` refuses, ``none`` itself (every name from a page is a sign to record), more than
+    :data:`PAGE_NAME_MOST` characters, a space at either end, or a character of :data:`NOT_ON_EVERY_DISK` (the server's
+    folders may be on any disk)."""
+    if len(name) > PAGE_NAME_MOST:
+        return f"is {len(name)} characters long; the page takes at most {PAGE_NAME_MOST}"
+    if name != name.strip():
+        return "begins or ends with a space"
+    if any(c in NOT_ON_EVERY_DISK for c in name):
+        return f"holds one of {NOT_ON_EVERY_DISK}, which some disks refuse in a folder name"
+    return rejection_problem(name, none_ok=False) or name_problem(name)
+
+
 def shown_name(name: str, most: int = 40) -> str:
     """``name`` for a message: its first ``most`` characters, then "..." when it is longer; a control, format or
     line-separator character shown as its escape (``\\x1b``, ``\\u2028``), so a message stays one line and sends

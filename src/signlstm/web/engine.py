@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout, render
-from ..sign_names import name_problem, rejection_problem, sign_name
+from ..sign_names import page_name_problem, shown_name, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer, Step
 from ..recorder import PAUSE
@@ -51,17 +51,7 @@ MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs the
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
 # MediaPipe graph (about 180 MB), and one page already takes most of a core
 FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
-NOT_IN_ACTION = set('/\\:*?"<>|')  # path separators, and what some file systems refuse
-
-
-def action_ok(name) -> bool:
-    """A sign's name from a page: a folder name as ``collect`` takes one (:func:`signlstm.sign_names.name_problem`, in
-    Unicode's composed form), of 1-40 characters, no ``:*?"<>|`` (which some file systems refuse), no space at either
-    end, and not the model's answer for anything else (``none``, in any case)."""
-    return (isinstance(name, str) and 1 <= len(name) <= 40 and name == name.strip() and name == sign_name(name)
-            and rejection_problem(name, none_ok=False) is None and not any(c in NOT_IN_ACTION for c in name)
-            and name_problem(name) is None)
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")  # a visitor's name: their folder under --data
 
 
 class Busy(SignlstmError):
@@ -516,9 +506,11 @@ class Session:
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
         if isinstance(action, str):
             action = sign_name(action)  # the page's letters, as one spelling
-        if not action_ok(action):
-            raise BadMessage("action: 1-40 characters with at least one visible, no slashes, control characters or "
-                             ":*?\"<>|, not starting with a dot or a space, not ending with a space, not 'none'")
+        if not isinstance(action, str):
+            raise BadMessage("action: a sign's name (text)")
+        problem = page_name_problem(action)
+        if problem:
+            raise BadMessage(f"action: '{shown_name(action)}' {problem}")
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEQUENCES:
             raise BadMessage(f"count: a whole number from 1 to {MAX_SEQUENCES}")
         pause = self.engine.pause if pause is None else pause

@@ -376,14 +376,19 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
 def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(trained_model, start_server, tmp_path):
     """`none` (any case), names with nothing visible or a line separator are refused; the two Unicode spellings of
     é are one folder."""
-    assert not any(eng.action_ok(n) for n in ("none", "NONE", "\u0301", "\u2800", "a\u2028b", " x", "a/b"))
-    assert all(eng.action_ok(n) for n in ("hello", "thank you", "é", "我爱你", "ñandú"))
+    from signlstm.sign_names import page_name_problem
+
+    assert all(page_name_problem(n) for n in ("none", "NONE", "\u0301", "\u2800", "a\u2028b", " x", "a/b", "a?",
+                                              "x" * 41))
+    assert not any(page_name_problem(n) for n in ("hello", "thank you", "é", "我爱你", "ñandú", "x" * 40))
     server = start_server(trained_model)
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")
-        for action in ("None", "\u2800"):
+        for action, said in (("None", "is the answer for anything that is not one of your signs"),
+                             ("\u2800", "has no visible character"), ("a" * 41, "the page takes at most 40")):
             ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
-            assert "action:" in _recv(ws, "error")["message"]
+            message = _recv(ws, "error")["message"]
+            assert message.startswith("action: '") and said in message, message
         for action in ("e\u0301", "\u00e9"):  # decomposed, then composed: one sign
             ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
             assert _recv(ws, "recording")["action"] == "\u00e9"

@@ -89,7 +89,7 @@ def test_missing_source_is_a_clear_error(tmp_path, capsys):
 
 def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    from signlstm.recorder import collect
+    from signlstm.collect import collect
 
     saved = collect(["hello"], 2, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=10,
                     window=True, pause=0.1)
@@ -99,7 +99,7 @@ def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
 def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path, monkeypatch):
     """A real clip posing as a camera (``live``, one frame every 1/30 s whether or not it is used; a physical webcam
     cannot run here): the pause before each sequence consumes live frames, then the sequence records the next ones."""
-    from signlstm import recorder as recording, sources
+    from signlstm import collect as recording, sources
 
     real = sources.open_source
 
@@ -128,7 +128,7 @@ def test_a_camera_that_delivers_fewer_frames_than_it_reports_records_a_second_pe
     X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:120].astype(np.float32)
 
     monkeypatch.setattr(landmarks, "open_input", lambda spec, face=True: (slow_camera(X[::2], 1 / 15), None))
-    from signlstm.recorder import collect
+    from signlstm.collect import collect
 
     assert collect(["hello"], 1, tmp_path / "d", "0", pause=0.0) == 1
     got = load([tmp_path / "d"]).X[0].astype(np.float32)

@@ -35,7 +35,7 @@ def run(args):
 
     from ..errors import SignlstmError
     from ..files import ignores_case
-    from ..recorder import collect
+    from ..collect import collect
     from ..sequence_writer import SequenceWriter
     from ..sign_names import read_sign_list, shown_name
 

@@ -50,8 +50,13 @@ class VideoOut:
     """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish`."""
 
     def __init__(self, path, fps: float):
+        from .files import made_parents, not_written
+
         self.path, self.fps, self.writer, self.thread = Path(path), fps, None, None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.made = made_parents(self.path)  # removed by abort when nothing is written
+        except OSError as e:
+            raise not_written(self.path, e) from None
         self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
         self.queue: queue.Queue = queue.Queue(8)  # blocks when full: a written video never skips frames
 
@@ -91,8 +96,11 @@ class VideoOut:
             os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
+        from .files import remove_made
+
         self._stop()
         self.tmp.unlink(missing_ok=True)
+        remove_made(self.made)
 
 
 class StripCollector:

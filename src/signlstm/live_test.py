@@ -396,7 +396,7 @@ def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsy
 
 def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path):
     """Ctrl-C while ``live`` reads a file: "interrupted", exit 130, and the video and picture of an earlier whole run
-    stay as they were (a video of the part seen was renamed over them, exit 0); no temporary file is left."""
+    stay as they were; no temporary file is left, nor a folder made for a video that was not written."""
     import os
     import signal
     import subprocess
@@ -404,20 +404,26 @@ def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path):
 
     long = tmp_path / "long.npy"
     np.save(long, np.tile(np.load(STREAM_DEMO), (30, 1)))  # 11,010 frames: minutes with a video written
+
+    def interrupted(out, strip):
+        proc = subprocess.Popen([sys.executable, "-m", "signlstm", "live", "--source", str(long), "--headless",
+                                 "--out", str(out), "--strip", str(strip)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        try:
+            assert '"label"' in proc.stdout.readline()  # the first word: frames are being read and drawn
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=120)
+        finally:
+            proc.kill()
+        assert proc.returncode == 130 and "interrupted" in err, err
+
     out, strip = tmp_path / "out.mp4", tmp_path / "strip.png"
     out.write_bytes(b"an earlier video")
     strip.write_bytes(b"an earlier picture")
-    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "live", "--source", str(long), "--headless", "--out",
-                             str(out), "--strip", str(strip)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    try:
-        assert '"label"' in proc.stdout.readline()  # the first word: frames are being read and drawn
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130 and "interrupted" in err, err
+    interrupted(out, strip)
     assert out.read_bytes() == b"an earlier video" and strip.read_bytes() == b"an earlier picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.npy", "out.mp4", "strip.png"]
+    interrupted(tmp_path / "new" / "run" / "out.mp4", tmp_path / "pictures" / "strip.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.npy", "out.mp4", "strip.png"]
 
 

@@ -102,6 +102,15 @@ def same_signs(labels, names) -> dict[str, str]:
     return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
 
+def spelled_alike(labels) -> list[list[str]]:
+    """The groups of two or more of ``labels`` that name one sign (:func:`sign_key`: "thanks" and "thank you"), in
+    the order of their first label."""
+    by_key: dict[str, list[str]] = {}
+    for a in labels:
+        by_key.setdefault(sign_key(a), []).append(a)
+    return [names for names in by_key.values() if len(names) > 1]
+
+
 def columns(text: str) -> int:
     """How many terminal columns ``text`` takes: two for a wide letter (Chinese, Japanese, Korean, full-width forms),
     none for a combining mark or a format character (a vowel sign, a joiner), one for any other."""

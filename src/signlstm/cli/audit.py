@@ -12,13 +12,18 @@ def register(sub):
 
 
 def run(args):
-    from ..errors import SignlstmError
+    from ..errors import BadInput, SignlstmError
     from ..fixes import write_fixes
     from ..judging.audit import audit, format_findings
 
     if args.splits is not None and args.splits < 2:  # before any file is read
         raise SignlstmError(f"--splits must be at least 2 (signer-grouped folds), got {args.splits}")
-    data = common.load_data(args)
+    sources = common.open_data(args)
+    if len(common.people_of(sources)) < 2:  # one file or tree is one person: known before reading
+        raise BadInput(", ".join(str(src.path) for src in sources), "the audit needs recordings of at least 2 "
+                       "signers (it predicts each signer from the others): give more --data")
+    data = common.load_data(args, sources=sources)
+    common.print_note(common.spelled_alike_note(data.actions))
     result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))
     if args.out:

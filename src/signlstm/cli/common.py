@@ -48,19 +48,19 @@ def add_judging(p, cells: bool = True):
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bundle=None):
-    """``--data`` as one dataset; ``parts`` and ``dtype`` keep only what a model reads (see ``datasets.Dataset``).
-    Every file's header is checked first, and an action named ``none`` in another case ("None", "NONE": the
-    rejection label, never a sign) is refused before anything is read (``datasets.load``). With ``bundle`` (the model
-    the data is for), the sequence length is the model's unless ``--length`` says otherwise (see
-    :func:`check_length`)."""
+def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bundle=None, sources=None):
+    """``--data`` (or its ``sources``, already opened by :func:`open_data`) as one dataset; ``parts`` and ``dtype``
+    keep only what a model reads (see ``datasets.Dataset``). Every file's header is checked first, and an action
+    named ``none`` in another case ("None", "NONE": the rejection label, never a sign) is refused before anything is
+    read (``datasets.load``). With ``bundle`` (the model the data is for), the sequence length is the model's unless
+    ``--length`` says otherwise (see :func:`check_length`)."""
     import numpy as np
 
-    from ..datasets import describe_skipped, load, open_sources
+    from ..datasets import describe_skipped, load
 
     given = checked_actions(args)
     actions = actions or given
-    sources = open_sources(args.data, actions, checked_length(args), args.skip_bad)
+    sources = open_data(args, actions) if sources is None else sources
     if bundle is not None:
         sources = at_model_length(sources, bundle, args, actions)
     data = load(args.data, actions=actions, skip_bad=args.skip_bad, require_all=require_all, parts=parts,
@@ -68,6 +68,19 @@ def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bun
     if data.skipped:
         print(describe_skipped(data.skipped), file=sys.stderr)
     return data
+
+
+def open_data(args, actions=None):
+    """``--data`` opened (:func:`~signlstm.datasets.open_sources`: headers checked, nothing large read) with
+    ``--actions`` (or ``actions``), ``--length`` and ``--skip-bad``."""
+    from ..datasets import open_sources
+
+    return open_sources(args.data, actions or checked_actions(args), checked_length(args), args.skip_bad)
+
+
+def people_of(sources) -> set[str]:
+    """The people of opened data: a packed file's stem, a tree's folder name (their sequences' ``groups``)."""
+    return {src.path.name if src.path.is_dir() else src.path.stem for src in sources}
 
 
 def checked_actions(args) -> list[str] | None:
@@ -107,6 +120,19 @@ def print_note(note: str | None) -> None:
     """Print ``note`` on stderr, when there is one (a note is not an error: the command goes on)."""
     if note:
         print(note, file=sys.stderr)
+
+
+def spelled_alike_note(labels) -> str | None:
+    """The note for labels of the data that look like one sign spelled in different ways ("thanks" and "thank you"),
+    which a command learns as different signs, or None."""
+    from ..sign_names import shown_name, spelled_alike
+
+    groups = spelled_alike(labels)
+    if not groups:
+        return None
+    said = "; ".join(" and ".join(f"'{shown_name(a)}'" for a in g) for g in groups)
+    return (f"note: {said} look like one sign spelled in different ways; they are taken as different signs (give "
+            "their folders one name to make them one)")
 
 
 def left_out_note(sources, actions) -> str | None:

@@ -40,6 +40,7 @@ def run(args):
     # 30-frame sequence for the default recipe instead of 199,440.
     recipe = recipes.get(args.arch)
     data = common.load_data(args, require_all=True, parts=recipe.parts_read, dtype=np.float16)
+    common.print_note(common.spelled_alike_note(data.actions))
     others = None  # read once: trained as 'none', and stored for `adapt` below
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)

@@ -126,3 +126,27 @@ def test_camera_findings_of_data_held_compact_and_of_people_without_a_face(share
     assert lines[0] == "" and lines[1].startswith("s04: face mesh proportions say a 16:9 camera (estimate 1.7")
     assert lines[2:] == ["camera shape not told for o04: fewer than 30 frames with a face",
                          "face mesh proportions say 4:3 for 1 of the 2 people with a face"]
+
+
+def test_a_sign_only_one_signer_recorded_is_not_checked_and_a_spelling_twin_is_noted(shared, tmp_path, capsys):
+    """s02 files its thanks as 'thank you' beside the tutorial author's tree: no other signer made 'thank you', so
+    the out-of-fold model can never say it. The audit runs (the second round's folds held one sign: a traceback),
+    flags none of those recordings, names the sign as not checked and notes the two spellings; one file is refused
+    before it is read."""
+    from ..cli import main
+
+    z = np.load(shared("data", "signers", "s02.npz"))
+    np.savez(tmp_path / "s02.npz", X=z["X"], y=z["y"], actions=np.array(["hello", "thank you", "iloveyou"]))
+    out = tmp_path / "fixes.csv"
+    assert main(["audit", "--data", str(shared("data", "MP_Data_renotte")), str(tmp_path / "s02.npz"),
+                 "--out", str(out)]) == 0
+    got = capsys.readouterr()
+    assert "not checked: 'thank you', recorded by s02 alone" in got.out
+    assert "'thanks' and 'thank you' look like one sign spelled in different ways" in got.err
+    import csv
+
+    rows = list(csv.DictReader(out.open()))
+    twin = [r["reason"] for r in rows if r["label"] == "thank you"]  # only dropped for lack of hands, never judged
+    assert rows and all(reason.startswith("no hands in") for reason in twin), twin
+    assert main(["audit", "--data", str(tmp_path / "s02.npz")]) == 2
+    assert "the audit needs recordings of at least 2 signers" in capsys.readouterr().err

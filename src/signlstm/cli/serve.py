@@ -66,6 +66,7 @@ def run(args):
         import sys
 
         print("note: no @mediapipe/holistic to give the pages (make install, or npm ci, in the checkout; or "
-              "--holistic DIR): pages will send their camera frames here to find the landmarks", file=sys.stderr,
+              "--holistic DIR): pages will ask their visitors to send their camera images here to find the landmarks",
+              file=sys.stderr,
               flush=True)
     serve(engine, args.host, args.port, args.certfile, args.keyfile, holistic=args.holistic)

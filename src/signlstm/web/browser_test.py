@@ -73,6 +73,27 @@ def health(server) -> dict:
         return json.load(r)
 
 
+def test_a_page_that_cannot_find_landmarks_itself_sends_no_image_until_the_visitor_says_so(trained_model,
+                                                                                           start_server, browser,
+                                                                                           tmp_path):
+    """A server without the page's MediaPipe (as when a browser cannot run it): the page says the landmarks cannot
+    be found here and sends nothing; camera images go to the server only after the visitor presses the button."""
+    empty = tmp_path / "no_holistic"
+    empty.mkdir()
+    server = start_server(trained_model, holistic=empty)
+    to_y4m("thanks", tmp_path / "thanks.y4m")
+    d = browser(*fake_camera(tmp_path / "thanks.y4m"))
+    d.get(server.url + "/")
+    s = wait_for(d, lambda s: s["path"] == "asking", "the page to ask before sending images", 60)
+    assert "nothing is sent" in s["pathText"] and "no copy of MediaPipe Holistic" in s["pathText"], s["pathText"]
+    time.sleep(3)  # the camera runs all along
+    sent = health(server)["messages"]
+    assert sent["keypoints"] == sent["images"] == 0 and d.find_element("id", "send-images").is_displayed(), sent
+    d.find_element("id", "send-images").click()
+    wait_for(d, lambda s: s["path"] == "server" and s["landmarks"] >= 2, "landmarks from the server's images", 120)
+    assert health(server)["messages"]["images"] >= 2 and not d.find_element("id", "send-images").is_displayed()
+
+
 @pytest.mark.parametrize("path, query", [("page", ""), ("server", "?landmarks=server")])
 def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start_server, browser, tmp_path, path,
                                                             query):

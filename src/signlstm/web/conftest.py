@@ -132,13 +132,13 @@ def trained_model(clip_keypoints, tmp_path_factory):
 class RunningServer:
     """``signlstm serve``'s app under uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, holistic=None):
         import uvicorn
 
         from signlstm.web.server import config, create_app
 
         self.engine = engine
-        self.app = create_app(engine)
+        self.app = create_app(engine, holistic)
         self.server = uvicorn.Server(config(self.app, "127.0.0.1", 0))
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="uvicorn")
         self.thread.start()
@@ -157,7 +157,8 @@ class RunningServer:
 
 @pytest.fixture
 def start_server(tmp_path):
-    """Call with a bundle (and Engine options) to get a :class:`RunningServer`; stopped after the test."""
+    """Call with a bundle (and Engine options, and ``holistic``: the folder of the page's MediaPipe) to get a
+    :class:`RunningServer`; stopped after the test."""
     from signlstm.web.engine import Engine
 
     servers = []
@@ -169,7 +170,8 @@ def start_server(tmp_path):
         kw.setdefault("rule", "tutorial")
         kw.setdefault("data", tmp_path / "web_data")
         kw.setdefault("models", tmp_path / "web_models")
-        s = RunningServer(Engine(bundle, **kw))
+        holistic = kw.pop("holistic", None)
+        s = RunningServer(Engine(bundle, **kw), holistic)
         servers.append(s)
         return s
 

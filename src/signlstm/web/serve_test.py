@@ -48,8 +48,8 @@ def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model
 
 
 def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypatch, capsys):
-    """Without @mediapipe/holistic to give the pages, the operator is told that camera frames will come to the
-    server (the page says it too). The blocking server itself is replaced: what is tested is the start-up."""
+    """Without @mediapipe/holistic to give the pages, the operator is told that pages will ask their visitors to send
+    camera images (browser_test: nothing is sent before). The blocking server itself is replaced: what is tested is the start-up."""
     from signlstm.cli import main
     from signlstm.web import server
 
@@ -61,4 +61,4 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
         port = free.getsockname()[1]
     assert main(["serve", "--port", str(port)]) == 0 and started
     err = capsys.readouterr().err
-    assert "pages will send their camera frames here" in err
+    assert "pages will ask their visitors to send their camera images here" in err

@@ -1,6 +1,7 @@
 // signlstm page: camera -> MediaPipe Holistic in this page -> keypoint messages over a WebSocket -> bars, sentence.
-// Fallback (?landmarks=server, no Holistic package on the server, or a browser that cannot run it): camera ->
-// JPEG frames, each with the time it was taken (one in flight at a time) -> the server finds the landmarks.
+// Fallback (?landmarks=server, or, when the server has no Holistic package or the browser cannot run it, once the
+// visitor lets the page send camera images): camera -> JPEG frames, each with the time it was taken (one in flight
+// at a time) -> the server finds the landmarks.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -14,7 +15,7 @@ const S = window.signlstm = {
   results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
   recording: null, toRecord: [], adapt: null, closed: false,
   // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
-  path: null, pathReason: "", layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
+  path: null, pathReason: "", imagesAllowed: false, layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
   image: null,  // the camera frame message's header (hello's "image")
   taps: [],  // functions called with (frame: Float32Array(1662), image: canvas) for every frame found in the page
 };
@@ -102,8 +103,20 @@ function showPath() {
   const el = $("path");
   el.textContent = S.path === "page"
     ? "Landmarks are found in this browser: the camera images stay on this device; only the landmark numbers are sent."
-    : "Landmarks are found on the server: camera images are sent to the server" + (S.pathReason ? ` (${S.pathReason}).` : ".");
+    : S.path === "server"
+    ? "Landmarks are found on the server: camera images are sent to the server" + (S.pathReason ? ` (${S.pathReason}).` : ".")
+    : `Landmarks cannot be found in this browser (${S.pathReason}). Camera images stay on this device: nothing is ` +
+      "sent. The server can find them if you let this page send it your camera images.";
   el.dataset.path = S.path;
+  $("send-images").hidden = S.path !== "asking";
+}
+
+// Camera images leave the device only when the visitor asks for it: ?landmarks=server, or this button.
+function consent() {
+  if (S.imagesAllowed) return Promise.resolve();
+  return new Promise((resolve) => {
+    $("send-images").onclick = () => { S.imagesAllowed = true; resolve(); };
+  });
 }
 
 // -- landmarks found in this page ----------------------------------------------------------------------------------
@@ -247,8 +260,10 @@ async function pageLoop(ws) {
 
 async function choosePath(hello) {
   let reason = "";
-  if (params.get("landmarks") === "server") reason = "asked for with ?landmarks=server";
-  else if (!hello.page_landmarks) reason = "the server has no copy of MediaPipe Holistic for the page (run make install)";
+  if (params.get("landmarks") === "server") {
+    S.imagesAllowed = true;
+    reason = "asked for with ?landmarks=server";
+  } else if (!hello.page_landmarks) reason = "the server has no copy of MediaPipe Holistic for the page (run make install)";
   else {
     try {
       S.holistic = S.holistic || await startHolistic();
@@ -256,11 +271,17 @@ async function choosePath(hello) {
       showPath();
       return;
     } catch (e) {
-      reason = "this browser could not run MediaPipe Holistic: " + e.message;
+      reason = "it could not run MediaPipe Holistic: " + e.message;
       console.error(e);
     }
   }
-  S.path = "server"; S.pathReason = reason;
+  S.pathReason = reason;
+  if (!S.imagesAllowed) {
+    S.path = "asking";
+    showPath();
+    await consent();
+  }
+  S.path = "server";
   showPath();
 }
 

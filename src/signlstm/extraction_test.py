@@ -141,3 +141,37 @@ def test_a_full_disk_is_one_line_and_a_failed_write_leaves_no_folder(shared, tmp
     assert list(tmp_path.iterdir()) == []
     assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "a" / "b.npy")]) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, tmp_path):
+    """Ctrl-C from a terminal (to every process of the command) and from `timeout -s INT` (to the main process
+    alone) while two worker processes landmark videos: "interrupted", exit 130 without waiting for the videos being
+    landmarked, no worker's traceback, no worker left running, and only whole sequences on disk."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    videos = [str(shared("media", f"asl_{s}_rohan937.mp4")) for s in ("hello", "thankyou", "iloveyou")] * 2
+    for n, to_group in enumerate((True, False)):
+        out = tmp_path / f"MP_Data{n}"
+        proc = subprocess.Popen([sys.executable, "-m", "signlstm", "extract", "--videos", *videos, "--label", "hello",
+                                 "--data", str(out), "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        time.sleep(6)  # the workers have started on the first videos
+        (os.killpg if to_group else os.kill)(proc.pid, signal.SIGINT)
+        try:  # at once: the videos being landmarked are not waited for (they take a minute here)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+        assert proc.returncode == 130 and err.strip().splitlines()[-1] == "signlstm extract: interrupted", err
+        assert "Traceback" not in err, err
+        for _ in range(50):  # no worker (nor multiprocessing's resource tracker) outlives the command for long
+            alive = subprocess.run(["pgrep", "-a", "-s", str(proc.pid)], capture_output=True, text=True).stdout
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert not alive, alive
+        for seq in out.glob("hello/*"):
+            assert seq.name.isdigit() and len(list(seq.glob("*.npy"))) == 30, seq

@@ -59,12 +59,34 @@ def _process_map(fn, tasks, workers, initializer, initargs, ordered):
 
     call = partial(_call, fn, initializer, initargs)
     # spawn: a fresh interpreter per worker; forking a process that runs MediaPipe or XLA threads is unsafe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_ctrl_c)
+    try:
         if ordered:  # at most twice the workers' tasks in flight: results never pile up behind a slow one
             yield from _windowed(lambda t: pool.submit(call, t), lambda f: f.result(), tasks, 2 * workers)
         else:
             for f in as_completed([pool.submit(call, t) for t in tasks]):
                 yield f.result()
+    except BaseException:  # Ctrl-C, an error, or the caller stopped reading: the tasks still running are not waited for
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _ignore_ctrl_c() -> None:
+    """In a worker: Ctrl-C (sent by a terminal to every process of the command) is the main process's to handle."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool) -> None:
+    """Cancel ``pool``'s queued tasks and end its worker processes now (their tasks' results are not wanted)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for w in workers:
+        w.terminate()
+    for w in workers:
+        w.join(10)
 
 
 def _windowed(submit, result, tasks, in_flight):

@@ -71,10 +71,18 @@ def test_incompatible_h5_fails_with_the_reason(shared, name):
         bundle.load_bundle(shared("data", "legacy_models", name), ACTIONS)
 
 
-def test_trained_legacy_model_is_not_flagged(shared):
-    b = bundle.load_bundle(shared("data", "legacy_models", "FruitPnchSamuraiG__action.h5"),
-                           ACTIONS + ["rashford"])
+def test_trained_legacy_model_is_not_flagged_and_its_export_loads_back(shared, tmp_path):
+    """The trained tutorial file, exported as .h5 by `signlstm export` (its LSTMs saved as the layer that reads
+    Keras 2's arguments), loads back as --model and answers as the original."""
+    from signlstm.cli import main
+
+    path, actions = shared("data", "legacy_models", "FruitPnchSamuraiG__action.h5"), ACTIONS + ["rashford"]
+    b = bundle.load_bundle(path, actions)
     assert not legacy.looks_untrained(b.model)
+    out = tmp_path / "exported.h5"
+    assert main(["export", "--model", str(path), "--actions", *actions, "--format", "h5", "--out", str(out)]) == 0
+    X = load_npz(shared("data", "signers", "s02.npz")).X[:6]
+    np.testing.assert_allclose(bundle.load_bundle(out, actions).predict(X), b.predict(X), atol=1e-6)
 
 
 def test_h5_without_actions_asks_for_them(shared):

@@ -74,9 +74,10 @@ def write_atomic(out: str | Path, write) -> None:
 
 
 @contextmanager
-def interrupts_held():
-    """Ctrl-C inside the block is held until the block ends, then raised: for steps that must not be cut in two.
-    Off the main thread (where Python runs no signal handler) nothing changes."""
+def interrupts_held(drop: bool = False):
+    """Ctrl-C inside the block is held until the block ends, then raised (with ``drop``, not raised: the block
+    finished what Ctrl-C would have stopped): for steps that must not be cut in two. Off the main thread (where
+    Python runs no signal handler) nothing changes."""
     import signal
     import threading
 
@@ -89,7 +90,7 @@ def interrupts_held():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if held:
+    if held and not drop:
         if callable(previous):
             previous(*held[0])
         elif previous != signal.SIG_IGN:

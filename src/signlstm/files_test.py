@@ -84,3 +84,20 @@ def test_ctrl_c_between_the_renames_of_a_folder_swap_is_held_until_both_are_done
             (tmp / "signlstm.json").write_text("newer")
             raise ValueError
     assert (out / "signlstm.json").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_ctrl_c_held_over_the_last_step_of_a_finished_run_is_dropped_when_asked(tmp_path):
+    """``live`` puts its video and picture into place with Ctrl-C held and dropped: a run whose outputs are written
+    is done, not interrupted; without ``drop`` the held Ctrl-C comes after the block."""
+    import signal
+
+    from signlstm.files import interrupts_held
+
+    with interrupts_held(drop=True):
+        os.kill(os.getpid(), signal.SIGINT)
+        (tmp_path / "a").write_text("written")
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            (tmp_path / "b").write_text("written")
+    assert (tmp_path / "a").read_text() == (tmp_path / "b").read_text() == "written"

@@ -82,7 +82,8 @@ class VideoOut:
         while (frame := self.queue.get()) is not None:
             self.writer.write(frame)
 
-    def _stop(self):
+    def drain(self) -> None:
+        """Wait until the frames queued are encoded; the encoder thread ends."""
         if self.thread is not None:
             self.queue.put(None)
             self.thread.join()
@@ -91,14 +92,15 @@ class VideoOut:
             self.writer.release()
 
     def finish(self) -> None:
-        self._stop()
+        """Write the frames queued (the encoder thread ends), then rename the video into place."""
+        self.drain()
         if self.writer is not None:
             os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         from .files import remove_made
 
-        self._stop()
+        self.drain()
         self.tmp.unlink(missing_ok=True)
         remove_made(self.made)
 
@@ -151,7 +153,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
     """
     from . import render
-    from .files import write_atomic
+    from .files import interrupts_held, write_atomic
 
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
@@ -238,15 +240,25 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, shown_fps, threshold)
             if strips and probs is not None:
                 strips.add(index, pending, True)
-    if video:
-        if pending is not None:  # a word the end gave is drawn on the last picture: shown once at least
-            video.write(pending, max(copies, 1) if end.word else copies)
-        video.finish()
-    if strips and strips.samples:
-        import cv2
+    picture = None
+    try:  # Ctrl-C before the outputs are whole: none is written
+        if video:
+            if pending is not None:  # a word the end gave is drawn on the last picture: shown once at least
+                video.write(pending, max(copies, 1) if end.word else copies)
+            video.drain()  # the encoder writes the frames queued
+        if strips and strips.samples:
+            import cv2
 
-        picture = render.strip(strips.frames())
-        write_atomic(strip, lambda p: _write_picture(cv2, p, picture, Path(strip).suffix.lower()))
+            picture = _encoded(cv2, render.strip(strips.frames()), Path(strip).suffix.lower())
+    except KeyboardInterrupt:
+        if video:
+            video.abort()
+        raise
+    with interrupts_held(drop=True):  # both outputs go into place; Ctrl-C now comes after the run is done
+        if video:
+            video.finish()
+        if picture is not None:
+            write_atomic(strip, lambda p: Path(p).write_bytes(picture))
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told
@@ -262,8 +274,9 @@ def _word_event(step, index: int, seconds: float) -> dict:
             "prob": None if prob is None else round(prob, 4), "sentence": step.sentence}
 
 
-def _write_picture(cv2, path, picture, kind: str = ".png"):
+def _encoded(cv2, picture, kind: str = ".png") -> bytes:
+    """``picture`` encoded as a ``kind`` file (.png, .jpg)."""
     ok, data = cv2.imencode(kind, picture)
     if not ok:
         raise SignlstmError(f"OpenCV could not encode the {picture.shape[1]}x{picture.shape[0]} picture as {kind}")
-    Path(path).write_bytes(data.tobytes())
+    return data.tobytes()

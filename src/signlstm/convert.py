@@ -203,13 +203,13 @@ def chunk_size(src: datasets.Source, itemsize: int = 4) -> int:
     may fill (:func:`signlstm.limits.memory_budget`) with the copies a chunk is held in (read twice, checked,
     scaled, written: about 8 + 4 x ``itemsize`` bytes a value). A sequence too long to fit alone is
     :class:`BadInput`."""
-    from .limits import fmt_bytes, memory_budget
+    from .limits import budget_source, fmt_bytes, memory_budget
 
     per_sequence = src.seq_len * layout.FRAME_SIZE * (8 + 4 * itemsize)
     budget = memory_budget()
     if per_sequence > budget:
         raise BadInput(src.path, f"one sequence of {src.seq_len:,} frames takes {fmt_bytes(per_sequence)} to convert, "
-                                 f"more than the {fmt_bytes(budget)} this command may fill (SIGNLSTM_MEMORY_LIMIT)")
+                                 f"more than the {fmt_bytes(budget)} this command may fill ({budget_source()})")
     return max(1, min(datasets.CHUNK, budget // per_sequence))
 
 

@@ -444,7 +444,9 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
     y = side["y"].astype(np.int64)
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
     if N and (y.min() < 0 or y.max() >= len(actions)):
-        raise BadInput(path, f"labels outside 0..{len(actions) - 1}")
+        raise BadInput(path, f"y holds labels {int(y.min())}..{int(y.max())} but there are {len(actions)} actions "
+                             f"({'its actions' if 'actions' in side else 'hello, thanks, iloveyou: no actions array'}), "
+                             f"numbered 0..{len(actions) - 1}")
     names = np.array(actions)
     present = set(np.unique(y).tolist())
     order = [a for i, a in enumerate(actions) if i in present]
@@ -631,7 +633,7 @@ def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:
     if need > budget:
         raise BadInput(where, f"declares {total:,} sequences of {T} x {K} values = {limits.fmt_bytes(need)} as "
                               f"{np.dtype(dtype).name}, more than the {limits.fmt_bytes(budget)} this command may hold "
-                              "(half the memory; SIGNLSTM_MEMORY_LIMIT sets it)")
+                              f"({limits.budget_source()})")
     frames = np.empty((total, T, K), dtype)
     labels, groups, srcs, skipped, order, n = [], [], [], [], list(actions) if actions else [], 0
     for s in sources:

@@ -167,8 +167,13 @@ def test_packed_labels_beyond_the_action_names_and_another_length_are_refused(tm
     y = arrays["y"].copy()
     y[5] = 3  # three action names (the signers' default): labels 0..2
     np.savez(tmp_path / "p01.npz", **{**arrays, "y": y})
-    with pytest.raises(BadInput, match=r"p01.npz: labels outside 0..2"):
+    with pytest.raises(BadInput, match=r"p01.npz: y holds labels 0..3 but there are 3 actions \(hello, thanks, "
+                                       r"iloveyou: no actions array\), numbered 0..2"):
         datasets.load([tmp_path / "p01.npz"])
+    np.savez(tmp_path / "p02.npz", **arrays, actions=np.array(["hello", "thanks"]))
+    with pytest.raises(BadInput, match=r"p02.npz: y holds labels 0..2 but there are 2 actions \(its actions\), "
+                                       r"numbered 0..1"):
+        datasets.load([tmp_path / "p02.npz"])
     with pytest.raises(BadInput, match=r"s02.npz: sequences have 30 frames, expected 20"):
         datasets.load([shared("data", "signers", "s02.npz")], length=20)
 

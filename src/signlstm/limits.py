@@ -62,6 +62,12 @@ def _parse_bytes(text: str) -> int:
     return int(float(text.rstrip("KMGT")) * scale)
 
 
+def budget_source() -> str:
+    """Where :func:`memory_budget` comes from, for a message."""
+    return ("SIGNLSTM_MEMORY_LIMIT" if os.environ.get("SIGNLSTM_MEMORY_LIMIT")
+            else "half the memory; SIGNLSTM_MEMORY_LIMIT sets it")
+
+
 def memory_budget() -> int:
     """Bytes a command that holds its data may fill: ``SIGNLSTM_MEMORY_LIMIT`` (``4G``, ``500M``, bytes) or half of
     this machine's physical memory."""

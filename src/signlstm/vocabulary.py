@@ -15,7 +15,7 @@ import numpy as np
 
 from .adapt import choose_shots, seen_people
 from .datasets import Dataset, require_person
-from .sign_names import NONE
+from .sign_names import NONE, shown_name
 from .errors import SignlstmError
 from .models.bundle import Bundle, library_versions
 from .models.cut import split_model, trunk_forward
@@ -226,7 +226,8 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     support = support.subset(support.labels != NONE)
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
     if len(signs) < 2:
-        raise SignlstmError(f"a vocabulary needs at least 2 signs with recordings; the data has {signs or 'none'}")
+        raise SignlstmError("a vocabulary needs at least 2 signs with recordings; the data has "
+                            + (f"only '{shown_name(signs[0])}'" if signs else "none"))
     inp, cut, _, _ = split_model(base.model)
     trunk = trunk_forward(base.model, split=(inp, cut))
     X = support.X

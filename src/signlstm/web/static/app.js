@@ -94,9 +94,21 @@ function connect() {
     S.inflight = false;
     S.pending = 0;
     if (S.closed) return;
+    lost();
     status(ev.code === 1013 ? "server busy" : "disconnected, retrying…", true);
     setTimeout(connect, 2000);
   };
+}
+
+// The connection closed: a recording or an adaptation in progress is the old connection's, gone with it.
+function lost() {
+  const r = S.recording;
+  if (r && (r.phase === "pause" || r.phase === "recording")) {
+    const rest = S.toRecord.length ? `; not recorded: ${S.toRecord.join(", ")}` : "";
+    S.toRecord = [];
+    showRecording({...r, phase: "lost", rest});
+  }
+  if (S.adapt && (S.adapt.state === "waiting" || S.adapt.state === "running")) showAdapt({...S.adapt, state: "lost"});
 }
 
 function showPath() {
@@ -348,8 +360,12 @@ function handle(m) {
       S.errors.push(m.message);
       if (S.inflight) { S.inflight = false; schedule(200); }
       S.pending = Math.max(0, S.pending - 1);
-      if (m.about === "record") S.toRecord = [];  // a refused record request: the rest of the list is not recorded
-      $("rec-status").textContent = m.message;
+      let rest = "";
+      if (m.about === "record" && S.toRecord.length) {  // a refused record request: the rest of the list is not recorded
+        rest = `; not recorded: ${S.toRecord.join(", ")}`;
+        S.toRecord = [];
+      }
+      $("rec-status").textContent = m.message + rest;
       break;
     case "busy":
       message(m.message);
@@ -458,6 +474,7 @@ function showRecording(r) {
     recording: `recording "${r.action}": sequence ${r.done + 1} of ${r.count}, frame ${r.frame} of ${r.length}`,
     done: `saved ${r.count} sequence(s) of "${r.action}"`,
     cancelled: "recording cancelled (the unfinished sequence was not saved)",
+    lost: `the connection to the server was lost: sequence ${r.done + 1} of "${r.action}" was not saved${r.rest}`,
   }[r.phase] || "";
   const next = S.toRecord.length ? ` (then: ${S.toRecord.join(", ")})` : "";
   $("rec-status").textContent = text + (busy ? next : "");
@@ -477,7 +494,7 @@ function showAdapt(a) {
   S.adapt = a;
   const running = a.state === "waiting" || a.state === "running";
   $("adapt").disabled = running;
-  $("adapt-progress").hidden = a.state === "idle";
+  $("adapt-progress").hidden = a.state === "idle" || a.state === "lost";
   $("adapt-bar").style.width = (100 * (a.progress || 0)).toFixed(0) + "%";
   const text = {
     waiting: `waiting for another adaptation to finish… ${a.seconds}s`,
@@ -485,6 +502,7 @@ function showAdapt(a) {
     done: `done in ${a.seconds}s: this page now uses your adapted model (${(a.labels || []).join(", ")})` +
       (a.check && a.check.length ? ". " + a.check.join("; ") : ""),
     error: `adapting failed: ${a.phase}`,
+    lost: "the connection to the server was lost while adapting: press adapt again",
   }[a.state] || "";
   $("adapt-status").textContent = text;
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -138,6 +139,30 @@ def map_keypoint_file(path: str | Path) -> np.ndarray:
     from disk only as they are used, so any length replays in the same memory. Their values are not checked here:
     check each frame as it is read (:func:`check_frame`)."""
     return _read_keypoints(path, frames_axis=True, mapped=True)
+
+
+def keypoint_blocks(path: str | Path, size: int = 1024) -> tuple[int, Iterator[np.ndarray]]:
+    """``(T, blocks)`` of a saved keypoint stream: its frame count, and its frames as blocks of up to ``size``
+    (n, 1662) in the file's own float type, read from disk one block at a time (its header and length checked as
+    :func:`map_keypoint_file` checks them; values not checked). Only a block is in memory at a time, and nothing of
+    the file stays mapped, so a stream of any length replays in the same memory."""
+    mapped = map_keypoint_file(path)  # the header, the frames the file holds
+    header = read_keypoint_header(path)
+    T = len(mapped)
+
+    def blocks() -> Iterator[np.ndarray]:
+        if header.fortran:  # frames are not contiguous on disk: read through the map (a rare layout)
+            for start in range(0, T, size):
+                yield np.array(mapped[start:start + size])
+            return
+        row = layout.FRAME_SIZE * header.dtype.itemsize
+        with open(path, "rb") as f:
+            f.seek(header.offset)
+            for start in range(0, T, size):
+                n = min(size, T - start)
+                yield np.frombuffer(f.read(n * row), header.dtype).reshape(n, layout.FRAME_SIZE)
+
+    return T, blocks()
 
 
 def values_ok(arr: np.ndarray) -> np.ndarray:

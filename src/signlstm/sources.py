@@ -339,20 +339,25 @@ class KeypointReplay(Source):
     keypoints = True
 
     def __init__(self, path, fps: float = 30.0):
-        from .keypoint_files import check_frame, map_keypoint_file
+        from .keypoint_files import check_frame, keypoint_blocks
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
         if self.path.is_file():
-            self.frames, self._check = map_keypoint_file(path), check_frame  # each frame checked as it is reached
+            self._count, self._blocks = keypoint_blocks(path)
+            self._check = check_frame  # each frame checked as it is reached
         else:
-            self.frames, self._check = load_keypoints(path), None  # every frame checked as it was read
-        self._i = 0
+            frames = load_keypoints(path)  # every frame checked as it was read
+            self._count, self._blocks, self._check = len(frames), iter([frames]), None
+        self._block, self._at, self._i = np.empty((0, 0)), 0, 0
 
     def read(self) -> np.ndarray | None:
-        if self._i >= len(self.frames):
+        if self._i >= self._count:
             return None
+        if self._at >= len(self._block):
+            self._block, self._at = next(self._blocks), 0
+        frame = self._block[self._at]
+        self._at += 1
         self._i += 1
-        frame = self.frames[self._i - 1]
         return frame if self._check is None else self._check(self.path, self._i - 1, frame)
 
 

@@ -12,6 +12,8 @@ def register(sub):
 
 
 def run(args):
+    import numpy as np
+
     from ..errors import BadInput, SignlstmError
     from ..fixes import write_fixes
     from ..judging.audit import audit, format_findings
@@ -22,7 +24,7 @@ def run(args):
     if len(common.people_of(sources)) < 2:  # one file or tree is one person: known before reading
         raise BadInput(", ".join(str(src.path) for src in sources), "the audit needs recordings of at least 2 "
                        "signers (it predicts each signer from the others): give more --data")
-    data = common.load_data(args, sources=sources)
+    data = common.load_data(args, sources=sources, dtype=np.float16)  # read a chunk at a time as float32
     common.print_note(common.spelled_alike_note(data.actions))
     result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))

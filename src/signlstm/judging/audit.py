@@ -54,6 +54,13 @@ def _hand_frame_features(shape: np.ndarray, direction: np.ndarray) -> np.ndarray
     return np.stack(out, axis=-1)
 
 
+def data_features(data: Dataset) -> np.ndarray:
+    """:func:`pooled_features` of every sequence of ``data``, a chunk at a time (held in any dtype and columns: only
+    one chunk is float32 at once)."""
+    chunks = [pooled_features(b) for b in data.chunks()]
+    return np.concatenate(chunks) if chunks else pooled_features(np.zeros((0, data.seq_len, layout.FRAME_SIZE)))
+
+
 def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
     """(N, T, 1662) -> (N, 43) per-sequence summary, mirror-invariant: handshape (finger straightness/reach,
     tip distances, direction) of the dominant and the other hand averaged over the frames they are seen, how often
@@ -118,7 +125,7 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     from sklearn.preprocessing import StandardScaler
 
     check_splits(data, n_splits)
-    F = pooled_features(data.X) if feats is None else feats
+    F = data_features(data) if feats is None else feats
     y, groups = (data.y if train_y is None else np.asarray(train_y)), data.groups
     cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
     probs = np.zeros((len(data), len(data.actions)))
@@ -218,7 +225,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
     recorded."""
     check_splits(data, n_splits)
-    F = pooled_features(data.X) if feats is None else feats
+    F = data_features(data) if feats is None else feats
     result = run_audit(data, out_of_fold_probs(data, n_splits, F))
     for _ in range(rounds - 1):
         later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=fixed_labels(data, result.fixes)))
@@ -253,7 +260,7 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
     issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
     pred = probs.argmax(1)
     issues &= (pred != y) & ~np.isin(data.labels, lone_labels(data))
-    hand_share = layout.hands_present(data.X).mean(1)
+    hand_share = np.concatenate([layout.hands_present(b).mean(1) for b in data.chunks()]) if len(data) else np.zeros(0)
     no_hands = hand_share < 1 - NO_HAND_SHARE
     seqs = np.array([_seq_number(s, i) for i, s in enumerate(data.sources)])
     findings, fixes = [], []

@@ -59,11 +59,11 @@ def held_out_negatives(signers: list[str], neg_groups: list[str]) -> dict[str, l
 
 def _fold_fixes(signer: str):
     """Audit the training signers of one fold (never the test signer) -> list of fix rows."""
-    from .audit import audit, pooled_features
+    from .audit import audit, data_features
 
     data = _STATE["data"]
     if _STATE["audit_feats"] is None:
-        _STATE["audit_feats"] = pooled_features(data.X)
+        _STATE["audit_feats"] = data_features(data)
     keep = data.groups != signer
     train = data.subset(keep)
     return signer, audit(train, n_splits=5, feats=_STATE["audit_feats"][keep]).fixes

@@ -163,6 +163,25 @@ def check_folder_out(out: str | Path, marker: str) -> None:
         raise BadInput(path, "exists and is not a folder: choose another output folder")
 
 
+def check_writable_folder(path: str | Path) -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput`) a folder that later writes into it would fail in: an existing
+    file, a folder this user cannot write, or a missing one whose nearest existing parent cannot hold it."""
+    from .errors import BadInput
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BadInput(path, "exists and is not a folder")
+    where = path
+    while not where.exists():
+        if where == where.parent:
+            break
+        where = where.parent
+    if not where.is_dir():
+        raise BadInput(path, f"cannot be made: {where} is not a folder")
+    if not os.access(where, os.W_OK | os.X_OK):
+        raise BadInput(path, "is not writable" if where == path else f"cannot be made: {where} is not writable")
+
+
 def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
     """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths
     that exist, e.g. the video being read) or each other: one would be written over the other."""

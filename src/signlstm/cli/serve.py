@@ -49,6 +49,10 @@ def run(args):
     if args.certfile:
         check_tls(args.certfile, args.keyfile)  # before the model loads (seconds), not as uvicorn's traceback after
     check_listen(args.host, args.port)  # before "serving ... on" is printed
+    from ..files import check_writable_folder
+
+    for folder in (args.data, args.models):  # the pages' recordings and models: refused now, not when one is saved
+        check_writable_folder(folder)
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)
     from .. import adapt
@@ -60,8 +64,16 @@ def run(args):
     scheme = "https" if args.certfile else "http"
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else \
         f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address is bracketed in a URL
-    print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/  (Ctrl+C stops)",
-          flush=True)
+    everywhere = args.host in ("0.0.0.0", "::")
+    if everywhere:
+        shown = "localhost"
+    print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/"
+          + (" and this machine's other addresses" if everywhere else "") + "  (Ctrl+C stops)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile:
+        import sys
+
+        print("note: browsers give a page the camera only over https or on localhost: other machines reaching this "
+              "page over http get no camera (add --certfile and --keyfile)", file=sys.stderr, flush=True)
     if holistic_dir(args.holistic) is None:
         import sys
 

@@ -24,7 +24,11 @@ def test_serve_binds_to_localhost_by_default():
 def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys):
     from signlstm.cli import main
 
+    (tmp_path / "a_file").write_text("")
     for options, said in ((["--port", "0"], "--port must be within 1..65535, got 0"),
+                          (["--data", str(tmp_path / "a_file")], f"{tmp_path / 'a_file'}: exists and is not a folder"),
+                          (["--models", str(tmp_path / "a_file" / "m")], f"{tmp_path / 'a_file' / 'm'}: cannot be "
+                                                                         f"made: {tmp_path / 'a_file'} is not a folder"),
                           (["--certfile", str(tmp_path / "c.pem")], "--certfile and --keyfile go together"),
                           (["--model", str(tmp_path / "missing")], f"{tmp_path / 'missing'}: no such model file or "
                                                                    "bundle folder"),
@@ -49,7 +53,8 @@ def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model
 
 def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypatch, capsys):
     """Without @mediapipe/holistic to give the pages, the operator is told that pages will ask their visitors to send
-    camera images (browser_test: nothing is sent before). The blocking server itself is replaced: what is tested is the start-up."""
+    camera images (browser_test: nothing is sent before); listening on every address over http, that other machines
+    get no camera. The blocking server itself is replaced: what is tested is the start-up."""
     from signlstm.cli import main
     from signlstm.web import server
 
@@ -61,4 +66,8 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
         port = free.getsockname()[1]
     assert main(["serve", "--port", str(port)]) == 0 and started
     err = capsys.readouterr().err
-    assert "pages will ask their visitors to send their camera images here" in err
+    assert "pages will ask their visitors to send their camera images here" in err and "over https" not in err
+    assert main(["serve", "--port", str(port), "--host", "0.0.0.0", "--data", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr()
+    assert f"on http://localhost:{port}/ and this machine's other addresses" in out.out
+    assert "other machines reaching this page over http get no camera" in out.err

@@ -267,6 +267,19 @@ def check_npy_file(path, limit: int) -> ArrayHeader:
     return header
 
 
+def trim_freed_memory() -> None:
+    """Have glibc give the system back the free memory of its heaps now (``malloc_trim``): after a large native
+    object is freed (a MediaPipe graph), the process's resident size falls back. No-op where the C library is not
+    glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def return_freed_memory(threshold: int = 1 << 20) -> None:
     """Have glibc hand freed buffers of ``threshold`` bytes or more straight back to the system.
 

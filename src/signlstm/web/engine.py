@@ -458,7 +458,10 @@ class Session:
     def _close_detector(self) -> None:
         if self.detect is not None:
             if hasattr(self.detect, "close"):
+                from ..limits import trim_freed_memory
+
                 self.detect.close()
+                trim_freed_memory()  # the graph's memory goes back to the system, not into the heap for good
             self.engine.image_page(False)
         self.detect = None
 

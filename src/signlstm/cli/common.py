@@ -169,13 +169,12 @@ def open_model(args, front: bool = False):
     """Load ``--model`` (or the shipped one: for a ``front``, the one for its ``--rule``) and warn when it looks
     untrained."""
     from ..models.bundle import front_model, load_bundle
-    from ..models.legacy import looks_untrained
+    from ..models.legacy import UNTRAINED, looks_untrained
 
     path = args.model or (front_model(args.rule) if front else None)
     bundle = load_bundle(path, checked_actions(args))
     if looks_untrained(bundle.model):
-        print(f"warning: {bundle.path}: this model looks untrained (every bias is still at Keras' initial value); "
-              "its predictions will be meaningless", file=sys.stderr)
+        print(f"warning: {bundle.path}: {UNTRAINED}", file=sys.stderr)
     return bundle
 
 

@@ -101,6 +101,10 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     return model, meta
 
 
+UNTRAINED = ("this model looks untrained (every bias is still at Keras' initial value); its predictions will be "
+             "meaningless")  # what a command or the page says of a model :func:`looks_untrained`
+
+
 def looks_untrained(model) -> bool:
     """True when every bias still holds Keras' initial value (zeros; LSTM forget gate ones).
 

@@ -125,11 +125,14 @@ def drawing() -> dict:
 
 
 def model_info(bundle, threshold: float) -> dict:
+    from ..models.legacy import UNTRAINED, looks_untrained
+
     labels = bundle.labels
     return {"type": "model", "name": str(bundle.path or "(in memory)"), "labels": labels,
             "colors": [_hex(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
             "seq_len": bundle.seq_len, "threshold": threshold, "parts": bundle.parts_read,
-            "mask": protocol.mask_of(bundle.parts_read), "adapted": bool(bundle.meta.get("adapted"))}
+            "mask": protocol.mask_of(bundle.parts_read), "adapted": bool(bundle.meta.get("adapted")),
+            "warning": UNTRAINED if looks_untrained(bundle.model) else None}
 
 
 class Engine:

@@ -171,6 +171,7 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
         assert hello["max_frame_bytes"] == eng.MAX_FRAME_BYTES and hello["drawing"]["hand_edges"]
         model = _recv(a, "model")
         assert model["labels"] == ["hello", "thanks", "iloveyou"] and len(model["colors"]) == 3
+        assert model["warning"] is None
         _wait(lambda: _health(server)["sessions"] == 2)
         words = {"a": [], "b": []}
         for i in range(75):  # two loops and a bit of each clip, interleaved
@@ -221,6 +222,16 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
                 assert msgs[0]["type"] == "busy"
     # Closed pages free their state.
     _wait(lambda: _health(server)["sessions"] == 0)
+
+
+def test_a_page_on_an_untrained_tutorial_model_is_told_so(shared, start_server):
+    """The warning `live` prints for a tutorial file saved before training reaches the page too."""
+    from signlstm.models.bundle import load_bundle
+
+    server = start_server(load_bundle(shared("data", "legacy_models", "Atulkoirala__action.h5"),
+                                      ["hello", "thanks", "iloveyou"]))
+    with websockets.connect(server.ws_url) as ws:
+        assert "this model looks untrained" in _recv(ws, "model")["warning"]
 
 
 def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, start_server, tmp_path):

@@ -379,6 +379,7 @@ function setModel(m) {
   S.modelProbs = 0;  // results with probabilities from this model
   $("window-note").textContent = "filling the window…";
   $("model").textContent = (m.adapted ? "adapted model: " : "model: ") + m.name + " (" + m.labels.join(", ") + ")";
+  if (m.warning) message(`${m.name}: ${m.warning}`);
   const bars = $("bars");
   bars.textContent = "";
   m.labels.forEach((label, i) => {

@@ -174,7 +174,7 @@ def test_a_rerun_goes_on_in_a_folder_named_in_another_unicode_form(tmp_path, cap
 
 
 def test_collect_refuses_an_action_given_twice_before_recording(shared, tmp_path, capsys):
-    """`--actions hello hello` recorded hello's sequences twice over; it is refused as every --actions is."""
+    """`--actions hello hello` is refused before anything is recorded, as every --actions is."""
     assert main(["collect", "--actions", "hello", "hello", "--data", str(tmp_path / "d"), "--headless",
                  "--source", str(shared("media", "asl_soup_slp.mp4"))]) == 2
     assert "--actions: 'hello' is given twice" in capsys.readouterr().err and not (tmp_path / "d").exists()

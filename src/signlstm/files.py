@@ -99,11 +99,12 @@ def interrupts_held(drop: bool = False):
 
 def _swap_folders(tmp: Path, out: Path) -> None:
     """Put the folder ``tmp`` in the place of the existing folder ``out`` and remove the old one: two renames and the
-    removal with Ctrl-C held until they are done, the old folder put back if the second rename fails."""
+    removal with Ctrl-C held (and dropped: the write is then done), the old folder put back if the second rename
+    fails."""
     import shutil
 
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    with interrupts_held():
+    with interrupts_held(drop=True):  # once both renames are done the new folder is written: not interrupted
         os.rename(out, old)
         try:
             os.rename(tmp, out)
@@ -122,6 +123,8 @@ def folder_atomic(out: str | Path, replace: bool = False):
     import shutil
 
     out = Path(out)
+    if replace and out.is_symlink() and out.is_dir():  # a link to an earlier output: that folder is replaced
+        out = out.resolve()
     made = []
     try:
         made = made_parents(out)

@@ -51,9 +51,11 @@ def test_an_output_folder_may_replace_only_an_earlier_output_of_its_kind(tmp_pat
         check_folder_out(tmp_path / "file", "signlstm.json")
 
 
-def test_ctrl_c_between_the_renames_of_a_folder_swap_is_held_until_both_are_done(tmp_path):
-    """A bundle folder replaced by a new one: a real SIGINT sent while the swap runs does not stop it half-way
-    (the old folder moved aside, the new one not yet in place); it is raised when the swap is done."""
+def test_a_folder_swap_is_not_cut_by_ctrl_c_and_a_failed_second_rename_puts_the_old_folder_back(tmp_path):
+    """A bundle folder replaced by a new one: a real SIGINT sent between the two renames does not stop the swap
+    half-way (the old folder moved aside, the new one not yet in place), and the write, done, is not interrupted; a
+    second rename that fails puts the old folder back, one line naming the folder. A link to a bundle folder has
+    that folder replaced."""
     import signal
 
     import signlstm.files as files
@@ -64,26 +66,41 @@ def test_ctrl_c_between_the_renames_of_a_folder_swap_is_held_until_both_are_done
     rename = os.rename
     calls = []
 
-    def rename_then_interrupt(a, b):  # the real rename, and a real Ctrl-C right after the first one
-        rename(a, b)
-        calls.append(b)
-        if len(calls) == 1:
-            os.kill(os.getpid(), signal.SIGINT)
+    def rename_then(after_first):  # the real rename, and after the first one a real Ctrl-C or a failure
+        def wrapped(a, b):
+            if len(calls) == 1 and after_first == "fail":
+                calls.append(b)
+                raise OSError(28, "No space left on device")
+            rename(a, b)
+            calls.append(b)
+            if len(calls) == 1 and after_first == "ctrl-c":
+                os.kill(os.getpid(), signal.SIGINT)
+        return wrapped
 
-    files.os.rename = rename_then_interrupt
-    try:
-        with pytest.raises(KeyboardInterrupt):
+    def swap(content, after_first):
+        calls.clear()
+        files.os.rename = rename_then(after_first)
+        try:
             with files.folder_atomic(out, replace=True) as tmp:
-                (tmp / "signlstm.json").write_text("new")
-    finally:
-        files.os.rename = rename
+                (tmp / "signlstm.json").write_text(content)
+        finally:
+            files.os.rename = rename
+
+    swap("new", "ctrl-c")
     assert len(calls) == 2 and (out / "signlstm.json").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # nothing aside, no temporary folder
+    with pytest.raises(BadInput, match=r"model: cannot be written \(No space left on device\)"):
+        swap("newer", "fail")
+    assert (out / "signlstm.json").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     with pytest.raises(ValueError):  # a failure while the new folder is filled leaves the old one as it was
         with files.folder_atomic(out, replace=True) as tmp:
             (tmp / "signlstm.json").write_text("newer")
             raise ValueError
     assert (out / "signlstm.json").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    (tmp_path / "link").symlink_to(out)
+    with files.folder_atomic(tmp_path / "link", replace=True) as tmp:
+        (tmp / "signlstm.json").write_text("through the link")
+    assert (tmp_path / "link").is_symlink() and (out / "signlstm.json").read_text() == "through the link"
 
 
 def test_a_ctrl_c_held_over_the_last_step_of_a_finished_run_is_dropped_when_asked(tmp_path):

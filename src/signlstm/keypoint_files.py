@@ -144,17 +144,14 @@ def map_keypoint_file(path: str | Path) -> np.ndarray:
 def keypoint_blocks(path: str | Path, size: int = 1024) -> tuple[int, Iterator[np.ndarray]]:
     """``(T, blocks)`` of a saved keypoint stream: its frame count, and its frames as blocks of up to ``size``
     (n, 1662) in the file's own float type, read from disk one block at a time (its header and length checked as
-    :func:`map_keypoint_file` checks them; values not checked). Only a block is in memory at a time, and nothing of
-    the file stays mapped, so a stream of any length replays in the same memory."""
-    mapped = map_keypoint_file(path)  # the header, the frames the file holds
+    :func:`map_keypoint_file` checks them; values not checked): only a block is in memory, so a stream of any length
+    replays in the same memory. A file stored in Fortran order (its frames not contiguous on disk) is refused."""
+    T = len(map_keypoint_file(path))  # the header, and the frames the file holds; the map is let go at once
     header = read_keypoint_header(path)
-    T = len(mapped)
+    if header.fortran and T > 1:
+        raise BadInput(path, "stored in Fortran order; replay reads C-order frames (save np.ascontiguousarray of it)")
 
     def blocks() -> Iterator[np.ndarray]:
-        if header.fortran:  # frames are not contiguous on disk: read through the map (a rare layout)
-            for start in range(0, T, size):
-                yield np.array(mapped[start:start + size])
-            return
         row = layout.FRAME_SIZE * header.dtype.itemsize
         with open(path, "rb") as f:
             f.seek(header.offset)

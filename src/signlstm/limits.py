@@ -47,7 +47,10 @@ def read_small(path: str | Path, what: str, limit: int = MAX_TEXT_FILE) -> bytes
             size = os.fstat(f.fileno()).st_size
             if size > limit:
                 raise BadInput(path, f"{fmt_bytes(size)}; a {what} is at most {fmt_bytes(limit)}")
-            return f.read(limit + 1)[:limit]
+            data = f.read(limit + 1)  # a pipe, or a file that grew since: its size is what was read
+            if len(data) > limit:
+                raise BadInput(path, f"more than {fmt_bytes(limit)}; a {what} is at most that")
+            return data
     except FileNotFoundError:
         raise BadInput(path, "no such file") from None
     except IsADirectoryError:

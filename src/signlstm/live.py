@@ -33,9 +33,10 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def check_out_paths(out=None, strip=None) -> None:
-    """Refuse, before anything is read, a video or strip picture path :func:`run` could not write: a folder, or a
-    suffix of another kind of file (:class:`BadInput` naming it)."""
+    """Refuse, before anything is read, a video or strip picture path :func:`run` could not write: a folder, a
+    suffix of another kind of file, or a folder it cannot be written in (:class:`BadInput` naming it)."""
     from .errors import BadInput
+    from .files import check_writable_folder
 
     for path, kinds, what in ((out, OUT_VIDEO_SUFFIXES, "video"), (strip, PICTURE_SUFFIXES, "picture")):
         if not path:
@@ -44,6 +45,10 @@ def check_out_paths(out=None, strip=None) -> None:
             raise BadInput(path, f"is a folder; give the {what} file's name ({' or '.join(kinds)})")
         if Path(path).suffix.lower() not in kinds:
             raise BadInput(path, f"a {what} is written as {' or '.join(kinds)}")
+        try:
+            check_writable_folder(Path(path).parent)
+        except BadInput as e:
+            raise BadInput(path, f"cannot be written: {e.path} {e.problem}") from None
 
 
 class VideoOut:
@@ -250,15 +255,20 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             import cv2
 
             picture = _encoded(cv2, render.strip(strips.frames()), Path(strip).suffix.lower())
-    except KeyboardInterrupt:
+    except BaseException:
         if video:
             video.abort()
         raise
-    with interrupts_held(drop=True):  # both outputs go into place; Ctrl-C now comes after the run is done
+    with interrupts_held(drop=True):  # the outputs go into place; Ctrl-C now comes after the run is done
+        try:
+            if picture is not None:
+                write_atomic(strip, lambda p: Path(p).write_bytes(picture))
+        except BaseException:
+            if video:
+                video.abort()
+            raise
         if video:
             video.finish()
-        if picture is not None:
-            write_atomic(strip, lambda p: Path(p).write_bytes(picture))
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told

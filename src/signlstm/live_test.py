@@ -428,9 +428,10 @@ def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path):
 
 
 def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_refused(shared, tmp_path, capsys):
-    """``--out`` naming the video being read replaced it with the annotated one, ``--strip`` on the keypoint file
-    replaced it with a picture, ``--out`` and ``--strip`` on one file kept only the picture, each with exit 0; a
-    folder as ``--out`` was "cannot write a video here" after the first frame, and ``--strip x.jpg`` held a PNG."""
+    """Refused in one line before anything is read: ``--out`` naming the video being read, ``--strip`` on the input,
+    ``--out`` and ``--strip`` on one file, a folder as ``--out``, a suffix of another kind, and a picture in a folder
+    that is a file (the video would have been put in place before the picture failed); ``--strip x.jpg`` holds a
+    JPEG."""
     import shutil
 
     import cv2
@@ -438,7 +439,10 @@ def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_r
     clip = tmp_path / "clip.mp4"
     shutil.copy(shared("media", "asl_iloveyou_rohan937.mp4"), clip)
     kept = clip.read_bytes()
+    (tmp_path / "a_file").write_text("")
     for extra, said in ((["--out", str(tmp_path / "." / "clip.mp4")], "--out"),
+                        (["--out", str(tmp_path / "y.mp4"), "--strip", str(tmp_path / "a_file" / "s.png")],
+                         f"s.png: cannot be written: {tmp_path / 'a_file'} exists and is not a folder"),
                         (["--strip", str(clip)], "a picture is written as .png or .jpg or .jpeg"),
                         (["--out", str(tmp_path / "x.mp4"), "--strip", str(tmp_path / "x.mp4")], "a picture is"),
                         (["--out", str(tmp_path)], "is a folder; give the video file's name"),
@@ -446,7 +450,7 @@ def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_r
         assert main(["live", "--source", str(clip), "--headless", *extra]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and said in err, err
-    assert clip.read_bytes() == kept and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+    assert clip.read_bytes() == kept and sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "clip.mp4"]
     assert main(["live", "--source", str(clip), "--headless", "--strip", str(tmp_path / "strip.jpg")]) == 0
     assert (tmp_path / "strip.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG
     assert cv2.imread(str(tmp_path / "strip.jpg")) is not None

@@ -58,13 +58,16 @@ def page_name_problem(name: str) -> str | None:
     :func:`name_problem` refuses, ``none`` itself (every name from a page is a sign to record), more than
     :data:`PAGE_NAME_MOST` characters, a space at either end, or a character of :data:`NOT_ON_EVERY_DISK` (the server's
     folders may be on any disk)."""
+    problem = rejection_problem(name, none_ok=False) or name_problem(name)
+    if problem:
+        return problem
     if len(name) > PAGE_NAME_MOST:
         return f"is {len(name)} characters long; the page takes at most {PAGE_NAME_MOST}"
     if name != name.strip():
         return "begins or ends with a space"
     if any(c in NOT_ON_EVERY_DISK for c in name):
         return f"holds one of {NOT_ON_EVERY_DISK}, which some disks refuse in a folder name"
-    return rejection_problem(name, none_ok=False) or name_problem(name)
+    return None
 
 
 def shown_name(name: str, most: int = 40) -> str:

@@ -333,7 +333,7 @@ def load_keypoints(path) -> np.ndarray:
 
 class KeypointReplay(Source):
     """Saved keypoints as a stream: ``read()`` gives one (1662,) float32 frame at a time, None at the end. A
-    ``.npy`` file is read from disk frame by frame (memory does not grow with its length; a frame holding NaN is
+    ``.npy`` file is read from disk in blocks of frames (memory does not grow with its length; a frame holding NaN is
     :class:`BadInput` when it is reached); an ``MP_Data`` sequence folder is read whole, every frame checked then."""
 
     keypoints = True

@@ -132,7 +132,7 @@ def spelled_alike_note(labels) -> str | None:
         return None
     said = "; ".join(" and ".join(f"'{shown_name(a)}'" for a in g) for g in groups)
     return (f"note: {said} look like one sign spelled in different ways; they are taken as different signs (give "
-            "their folders one name to make them one)")
+            "them one name to make them one)")
 
 
 def left_out_note(sources, actions) -> str | None:

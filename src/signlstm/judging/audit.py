@@ -143,6 +143,19 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     return probs
 
 
+def unjudged(data: Dataset, n_splits: int | None = None, train_y: np.ndarray | None = None) -> np.ndarray:
+    """Per sequence, True when its fold of :func:`out_of_fold_probs` (same ``n_splits`` and ``train_y``) learnt no
+    sequence of its label: that model cannot name it, so it is not judged."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+    y = data.y if train_y is None else np.asarray(train_y)
+    cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
+    out = np.zeros(len(data), bool)
+    for tr, te in cv.split(np.zeros(len(data)), y, data.groups):
+        out[te] = ~np.isin(data.y[te], y[tr][y[tr] >= 0])
+    return out
+
+
 def lone_labels(data: Dataset) -> list[str]:
     """The labels only one signer recorded: the audit predicts each signer from the others, who never made these,
     so it cannot check them (their recordings are never flagged)."""
@@ -226,9 +239,11 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     recorded."""
     check_splits(data, n_splits)
     F = data_features(data) if feats is None else feats
-    result = run_audit(data, out_of_fold_probs(data, n_splits, F))
+    result = run_audit(data, out_of_fold_probs(data, n_splits, F), unjudged(data, n_splits))
     for _ in range(rounds - 1):
-        later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=fixed_labels(data, result.fixes)))
+        train_y = fixed_labels(data, result.fixes)
+        later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=train_y),
+                          unjudged(data, n_splits, train_y))
         fixes = {(r["source"], r["label"]): r for r in result.fixes}
         fixes.update({(r["source"], r["label"]): r for r in later.fixes})
         findings = list(later.findings)
@@ -250,8 +265,9 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
 _ORDER = {"folder": 0, "session": 1, "sequence": 2, "no-hands": 3}
 
 
-def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
-    """Out-of-fold predictions + cleanlab -> findings (for people) and per-sequence fixes (for ``train --fixes``)."""
+def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray | None = None) -> AuditResult:
+    """Out-of-fold predictions + cleanlab -> findings (for people) and per-sequence fixes (for ``train --fixes``);
+    sequences ``skip`` marks (default: those of a label only one signer recorded) are not judged."""
     find_label_issues = optional("cleanlab.filter", "audit", "the audit").find_label_issues
 
     if probs is None:
@@ -259,7 +275,7 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None) -> AuditResult:
     y = data.y
     issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
     pred = probs.argmax(1)
-    issues &= (pred != y) & ~np.isin(data.labels, lone_labels(data))
+    issues &= (pred != y) & ~(np.isin(data.labels, lone_labels(data)) if skip is None else skip)
     hand_share = np.concatenate([layout.hands_present(b).mean(1) for b in data.chunks()]) if len(data) else np.zeros(0)
     no_hands = hand_share < 1 - NO_HAND_SHARE
     seqs = np.array([_seq_number(s, i) for i, s in enumerate(data.sources)])

@@ -130,8 +130,8 @@ def test_camera_findings_of_data_held_compact_and_of_people_without_a_face(share
 
 def test_a_sign_only_one_signer_recorded_is_not_checked_and_a_spelling_twin_is_noted(shared, tmp_path, capsys):
     """s02 files its thanks as 'thank you' beside the tutorial author's tree: no other signer made 'thank you', so
-    the out-of-fold model can never say it. The audit runs (the second round's folds held one sign: a traceback),
-    flags none of those recordings, names the sign as not checked and notes the two spellings; one file is refused
+    the out-of-fold model can never say it. The audit runs (its later rounds' folds may hold one sign), flags none
+    of those recordings, names the sign as not checked and notes the two spellings; one file is refused
     before it is read."""
     from ..cli import main
 

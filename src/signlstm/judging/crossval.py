@@ -28,7 +28,7 @@ COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share o
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
 TUTORIAL_EPOCHS = 30  # default cap of the tutorial recipe's 500 epochs in cross-validation
 PRIOR_SHIFTS = (-1.0, 0.0, 1.0, 2.0)  # extra lowering of the none logit for the reported trade-off
-GOOD = 0.95  # a signer at or above this consistent-gesture score is counted
+GOOD = 0.95  # a signer scored at or above this (consistent-gesture score, accuracy) is counted as at target
 
 _STATE: dict = {}
 

@@ -27,7 +27,7 @@ def test_consistent_cells_are_read_from_the_data(cells, shared, tmp_path):
     (tmp_path / "cells.json").write_text("[1, 2]")
     with pytest.raises(BadInput, match="not a cells file"):
         cells_file.load_cells(tmp_path / "cells.json")
-    (tmp_path / "cells.json").write_text("[" * 100_000 + "]" * 100_000)  # a traceback from json (RecursionError)
+    (tmp_path / "cells.json").write_text("[" * 100_000 + "]" * 100_000)  # too deep for json (RecursionError)
     with pytest.raises(BadInput, match=r"not a cells file \(its JSON nests too deeply\)"):
         cells_file.load_cells(tmp_path / "cells.json")
     with open(tmp_path / "cells.json", "wb") as f:  # sparse: claims 65 MB, nothing read

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from .crossval import GOOD  # a signer at or above this accuracy is counted in the tables' "signers >= 95 %" lines
+from .crossval import GOOD
 
 
 def _pct(v):

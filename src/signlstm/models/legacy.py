@@ -86,7 +86,7 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     try:
         model = keras.models.load_model(path, compile=False,
                                         custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU, "CompatLSTM": CompatLSTM,
-                                                        "CompatGRU": CompatGRU})  # the last two: such a file exported
+                                                        "CompatGRU": CompatGRU})  # the last two: a file `export` wrote
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
         raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
     shape = io_shape(path, model)

@@ -97,8 +97,8 @@ def test_a_page_that_cannot_find_landmarks_itself_sends_no_image_until_the_visit
 def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_again(trained_model, start_server,
                                                                                      browser, tmp_path):
     """The connection closes while a list of signs is being recorded (a server restart, a network drop): the page
-    says the sequence in progress and the signs after it were not recorded, and lets the visitor record again
-    (it waited for the lost recording for ever)."""
+    says the sequence in progress and the signs after it were not recorded, and lets the visitor record
+    again."""
     server = start_server(trained_model)
     to_y4m("thanks", tmp_path / "thanks.y4m")
     d = browser(*fake_camera(tmp_path / "thanks.y4m"))

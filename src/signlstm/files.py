@@ -136,7 +136,7 @@ def folder_atomic(out: str | Path, replace: bool = False):
         usual_permissions(tmp, folder=True)
         yield tmp
         try:
-            if replace and out.is_dir() and not out.is_symlink() and any(out.iterdir()):
+            if replace and out.is_dir() and any(out.iterdir()):  # (a link to a folder was resolved above)
                 _swap_folders(tmp, out)
             else:
                 os.replace(tmp, out)  # onto an empty folder too

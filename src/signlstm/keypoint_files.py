@@ -141,11 +141,11 @@ def map_keypoint_file(path: str | Path) -> np.ndarray:
     return _read_keypoints(path, frames_axis=True, mapped=True)
 
 
-def keypoint_blocks(path: str | Path, size: int = 1024) -> tuple[int, Iterator[np.ndarray]]:
-    """``(T, blocks)`` of a saved keypoint stream: its frame count, and its frames as blocks of up to ``size``
-    (n, 1662) in the file's own float type, read from disk one block at a time (its header and length checked as
-    :func:`map_keypoint_file` checks them; values not checked): only a block is in memory, so a stream of any length
-    replays in the same memory. A file stored in Fortran order (its frames not contiguous on disk) is refused."""
+def keypoint_blocks(path: str | Path, size: int = 1024) -> Iterator[np.ndarray]:
+    """The frames of a saved keypoint stream as blocks of up to ``size`` (n, 1662) in the file's own float type,
+    read from disk one block at a time; its header and length are checked now, as :func:`map_keypoint_file` checks
+    them (values not checked). Only a block is in memory, so a stream of any length replays in the same memory. A
+    file stored in Fortran order (its frames not contiguous on disk) is refused."""
     T = len(map_keypoint_file(path))  # the header, and the frames the file holds; the map is let go at once
     header = read_keypoint_header(path)
     if header.fortran and T > 1:
@@ -159,7 +159,7 @@ def keypoint_blocks(path: str | Path, size: int = 1024) -> tuple[int, Iterator[n
                 n = min(size, T - start)
                 yield np.frombuffer(f.read(n * row), header.dtype).reshape(n, layout.FRAME_SIZE)
 
-    return T, blocks()
+    return blocks()
 
 
 def values_ok(arr: np.ndarray) -> np.ndarray:

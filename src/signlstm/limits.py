@@ -274,13 +274,20 @@ def trim_freed_memory() -> None:
     """Have glibc give the system back the free memory of its heaps now (``malloc_trim``): after a large native
     object is freed (a MediaPipe graph), the process's resident size falls back. No-op where the C library is not
     glibc."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
+def _libc():
+    """The C library, through ctypes; None where it cannot be loaded."""
     import ctypes
     import ctypes.util
 
     try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
 
 
 def return_freed_memory(threshold: int = 1 << 20) -> None:
@@ -290,11 +297,6 @@ def return_freed_memory(threshold: int = 1 << 20) -> None:
     chunk-sized buffers come from the heap and stay there: a streamed run's RSS then creeps up by 60-100 MB. A fixed
     threshold keeps it flat. No-op where the C library is not glibc.
     """
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallopt"):
         libc.mallopt(-3, int(threshold))  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass

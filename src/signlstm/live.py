@@ -245,30 +245,25 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, shown_fps, threshold)
             if strips and probs is not None:
                 strips.add(index, pending, True)
-    picture = None
-    try:  # Ctrl-C before the outputs are whole: none is written
+    try:  # a failure or Ctrl-C before the outputs are whole: none is written
         if video:
             if pending is not None:  # a word the end gave is drawn on the last picture: shown once at least
                 video.write(pending, max(copies, 1) if end.word else copies)
             video.drain()  # the encoder writes the frames queued
+        picture = None
         if strips and strips.samples:
             import cv2
 
             picture = _encoded(cv2, render.strip(strips.frames()), Path(strip).suffix.lower())
+        with interrupts_held(drop=True):  # the outputs go into place; Ctrl-C now comes after the run is done
+            if picture is not None:
+                write_atomic(strip, lambda p: Path(p).write_bytes(picture))
+            if video:
+                video.finish()
     except BaseException:
         if video:
             video.abort()
         raise
-    with interrupts_held(drop=True):  # the outputs go into place; Ctrl-C now comes after the run is done
-        try:
-            if picture is not None:
-                write_atomic(strip, lambda p: Path(p).write_bytes(picture))
-        except BaseException:
-            if video:
-                video.abort()
-            raise
-        if video:
-            video.finish()
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told

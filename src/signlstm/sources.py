@@ -17,6 +17,7 @@ are untouched.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from contextlib import contextmanager
@@ -343,22 +344,16 @@ class KeypointReplay(Source):
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
         if self.path.is_file():
-            self._count, self._blocks = keypoint_blocks(path)
-            self._check = check_frame  # each frame checked as it is reached
+            blocks, self._check = keypoint_blocks(path), check_frame  # each frame checked as it is reached
         else:
-            frames = load_keypoints(path)  # every frame checked as it was read
-            self._count, self._blocks, self._check = len(frames), iter([frames]), None
-        self._block, self._at, self._i = np.empty((0, 0)), 0, 0
+            blocks, self._check = [load_keypoints(path)], None  # every frame checked as it was read
+        self._frames = enumerate(itertools.chain.from_iterable(blocks))
 
     def read(self) -> np.ndarray | None:
-        if self._i >= self._count:
-            return None
-        if self._at >= len(self._block):
-            self._block, self._at = next(self._blocks), 0
-        frame = self._block[self._at]
-        self._at += 1
-        self._i += 1
-        return frame if self._check is None else self._check(self.path, self._i - 1, frame)
+        i, frame = next(self._frames, (None, None))
+        if frame is None or self._check is None:
+            return frame
+        return self._check(self.path, i, frame)
 
 
 def open_stream(spec) -> Source:

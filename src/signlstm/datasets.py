@@ -269,6 +269,7 @@ class Source:
     chunks: Callable[[int], Iterator[Dataset]]
     held: int = 0  # the frame count its sequences hold: a packed file's T; a tree's when most (2+) agree, else 0
     label_counts: dict[str, int] = field(default_factory=dict)  # sequences per label, as declared (a tree: folders)
+    group: str = ""  # the person its sequences are by (their ``groups``): a packed file's stem, a tree's name
 
 
 def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
@@ -349,7 +350,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
         if not used:
             raise BadInput(root, f"no usable sequence ({len(skipped)} skipped)")
 
-    return Source(root, len(seqs), T, names, chunks, held, dict(Counter(a for a, _ in seqs)))
+    return Source(root, len(seqs), T, names, chunks, held, dict(Counter(a for a, _ in seqs)), group)
 
 
 def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
@@ -460,7 +461,7 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
                           list(order), skipped)
 
     return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
-        names))) if n})
+        names))) if n}, path.stem)
 
 
 def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool):
@@ -485,7 +486,7 @@ def _unlabelled(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndar
             yield Dataset(X, np.full(len(rows), UNLABELLED), np.full(len(rows), path.stem),
                           [f"{path}#{int(seq[i])}" for i in rows], [], skipped)
 
-    return Source(path, N, T, [], chunks, T, {})
+    return Source(path, N, T, [], chunks, T, {}, path.stem)
 
 
 def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = False) -> Source:

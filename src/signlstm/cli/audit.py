@@ -21,7 +21,7 @@ def run(args):
     if args.splits is not None and args.splits < 2:  # before any file is read
         raise SignlstmError(f"--splits must be at least 2 (signer-grouped folds), got {args.splits}")
     sources = common.open_data(args)
-    if len(common.people_of(sources)) < 2:  # one file or tree is one person: known before reading
+    if len({src.group for src in sources}) < 2:  # one file or tree is one person: known before reading
         raise BadInput(", ".join(str(src.path) for src in sources), "the audit needs recordings of at least 2 "
                        "signers (it predicts each signer from the others): give more --data")
     data = common.load_data(args, sources=sources, dtype=np.float16)  # read a chunk at a time as float32

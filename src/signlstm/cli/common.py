@@ -70,17 +70,12 @@ def load_data(args, actions=None, require_all=False, parts=None, dtype=None, bun
     return data
 
 
-def open_data(args, actions=None):
+def open_data(args, actions=None, labelled: bool = True):
     """``--data`` opened (:func:`~signlstm.datasets.open_sources`: headers checked, nothing large read) with
-    ``--actions`` (or ``actions``), ``--length`` and ``--skip-bad``."""
+    ``--actions`` (or ``actions``), ``--length`` and ``--skip-bad``; unless ``labelled``, data without labels too."""
     from ..datasets import open_sources
 
-    return open_sources(args.data, actions or checked_actions(args), checked_length(args), args.skip_bad)
-
-
-def people_of(sources) -> set[str]:
-    """The people of opened data: a packed file's stem, a tree's folder name (their sequences' ``groups``)."""
-    return {src.path.name if src.path.is_dir() else src.path.stem for src in sources}
+    return open_sources(args.data, actions or checked_actions(args), checked_length(args), args.skip_bad, labelled)
 
 
 def checked_actions(args) -> list[str] | None:
@@ -183,11 +178,10 @@ def open_streamed(args, labelled: bool = True):
     before the model loads, the sequence length the model's unless ``--length`` says otherwise (a tree of another
     length is named, :func:`check_length`), and freed chunks handed back to the system as the data is read one chunk
     at a time. Unless ``labelled``, data without labels is read too (:func:`~signlstm.datasets.open_sources`)."""
-    from ..datasets import open_sources
     from ..limits import return_freed_memory
 
     return_freed_memory()
-    sources = open_sources(args.data, checked_actions(args), checked_length(args), args.skip_bad, labelled)
+    sources = open_data(args, labelled=labelled)
     bundle = open_model(args)
     return at_model_length(sources, bundle, args, args.actions, labelled), bundle
 

@@ -153,15 +153,19 @@ def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, 
     import sys
     import time
 
-    videos = [str(shared("media", f"asl_{s}_rohan937.mp4")) for s in ("hello", "thankyou", "iloveyou")] * 2
+    # 24 videos: about 45 s of landmarking on two cores here, a good deal of it still to do when the first is written
+    videos = [str(shared("media", f"asl_{s}_rohan937.mp4")) for s in ("hello", "thankyou", "iloveyou")] * 8
     for n, to_group in enumerate((True, False)):
         out = tmp_path / f"MP_Data{n}"
         proc = subprocess.Popen([sys.executable, "-m", "signlstm", "extract", "--videos", *videos, "--label", "hello",
                                  "--data", str(out), "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
-        time.sleep(6)  # the workers have started on the first videos
+        end = time.monotonic() + 120
+        while not any(out.glob("hello/0")) and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)  # the workers are landmarking: the first video's sequences are written
+        assert proc.poll() is None, f"the command ended before it was interrupted: {proc.communicate()}"
         (os.killpg if to_group else os.kill)(proc.pid, signal.SIGINT)
-        try:  # at once: the videos being landmarked are not waited for (they take a minute here)
+        try:  # at once: the videos being landmarked are not waited for
             _, err = proc.communicate(timeout=30)
         finally:
             os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None

@@ -137,7 +137,8 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
 def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start_server, browser, tmp_path, path,
                                                             query):
     """``page``: the page finds the landmarks with MediaPipe Holistic in the browser and sends keypoints only (the
-    server receives no image); ``server``: the fallback, camera frames sent and landmarked on the server."""
+    server receives no image); ``server``: the fallback the link asks for, camera frames sent and landmarked on the
+    server once the visitor has pressed the button that lets the page send them."""
     from signlstm import render
     from signlstm.web.engine import _hex
 
@@ -148,6 +149,13 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         cams[clip] = browser(*fake_camera(tmp_path / f"{clip}.y4m"))
     for d in cams.values():
         d.get(server.url + "/" + query)
+    if path == "server":  # the link asks for the server's landmarks: images go only after the visitor's press
+        for d in cams.values():
+            s = wait_for(d, lambda s: s["path"] == "asking", "the page asking to send images", 60)
+            assert "nothing is sent" in s["pathText"] and "?landmarks=server" in s["pathText"], s["pathText"]
+        assert health(server)["messages"]["images"] == 0
+        for d in cams.values():
+            d.find_element("id", "send-images").click()
 
     a, b = cams["iloveyou"], cams["thanks"]
     # Landmarks and one bar per action are drawn.

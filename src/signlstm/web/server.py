@@ -4,7 +4,7 @@ The page loads MediaPipe Holistic (the npm package ``@mediapipe/holistic``, inst
 ``npm ci``) from ``/holistic/`` on this same server, never from elsewhere (optionally with the model files of the
 ``mediapipe`` wheel in place of the package's: :func:`packed_assets`), finds the landmarks itself and sends only
 keypoints; with ``?landmarks=server``, or when the package is missing or the browser cannot run it, it sends camera
-frames and the server finds the landmarks.
+frames once the visitor has pressed the button that allows it, and the server finds the landmarks.
 
 Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 

@@ -1,6 +1,6 @@
 // signlstm page: camera -> MediaPipe Holistic in this page -> keypoint messages over a WebSocket -> bars, sentence.
-// Fallback (?landmarks=server, or, when the server has no Holistic package or the browser cannot run it, once the
-// visitor lets the page send camera images): camera -> JPEG frames, each with the time it was taken (one in flight
+// Fallback (asked for with ?landmarks=server, or when the server has no Holistic package or the browser cannot run
+// it; either way only once the visitor lets the page send camera images): camera -> JPEG frames, each with the time it was taken (one in flight
 // at a time) -> the server finds the landmarks.
 "use strict";
 
@@ -28,6 +28,7 @@ const MAX_PENDING = 6;  // keypoint messages sent and not yet answered; past thi
 const RESULT_FIELDS = {pose: "poseLandmarks", face: "faceLandmarks", left_hand: "leftHandLandmarks",
                        right_hand: "rightHandLandmarks"};  // Holistic's results by layout part name
 const params = new URLSearchParams(location.search);
+const SERVER_ASKED = params.get("landmarks") === "server";  // the link asks for the server's landmarks
 
 function message(text) {
   const m = $("message");
@@ -117,13 +118,15 @@ function showPath() {
     ? "Landmarks are found in this browser: the camera images stay on this device; only the landmark numbers are sent."
     : S.path === "server"
     ? "Landmarks are found on the server: camera images are sent to the server" + (S.pathReason ? ` (${S.pathReason}).` : ".")
-    : `Landmarks cannot be found in this browser (${S.pathReason}). Camera images stay on this device: nothing is ` +
-      "sent. The server can find them if you let this page send it your camera images.";
+    : (SERVER_ASKED ? "This link asks for the landmarks to be found on the server (?landmarks=server)."
+       : `Landmarks cannot be found in this browser (${S.pathReason}).`) +
+      " Camera images stay on this device: nothing is sent. The server can find the landmarks if you let this page " +
+      "send it your camera images.";
   el.dataset.path = S.path;
   $("send-images").hidden = S.path !== "asking";
 }
 
-// Camera images leave the device only when the visitor asks for it: ?landmarks=server, or this button.
+// Camera images leave the device only when the visitor presses this button (a link with ?landmarks=server too).
 function consent() {
   if (S.imagesAllowed) return Promise.resolve();
   return new Promise((resolve) => {
@@ -272,10 +275,8 @@ async function pageLoop(ws) {
 
 async function choosePath(hello) {
   let reason = "";
-  if (params.get("landmarks") === "server") {
-    S.imagesAllowed = true;
-    reason = "asked for with ?landmarks=server";
-  } else if (!hello.page_landmarks) reason = "the server has no copy of MediaPipe Holistic for the page (run make install)";
+  if (SERVER_ASKED) reason = "asked for with ?landmarks=server";
+  else if (!hello.page_landmarks) reason = "the server has no copy of MediaPipe Holistic for the page (run make install)";
   else {
     try {
       S.holistic = S.holistic || await startHolistic();

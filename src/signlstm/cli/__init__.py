@@ -12,7 +12,7 @@ import sys
 from ..errors import SignlstmError
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
-            "extract", "collect", "convert", "live", "bench", "serve", "judge", "trunk"]
+            "extract", "collect", "convert", "live", "bench", "serve", "loadtest", "judge", "trunk"]
 DESCRIPTION = ("Recognize sign-language signs from MediaPipe keypoints: record, extract, train, judge by held-out "
                "person, adapt to a person's own signs, and run live or in a browser.")
 

@@ -5,7 +5,6 @@ import json
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from signlstm.web.conftest import need
 
@@ -38,12 +37,11 @@ def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys
         assert capsys.readouterr().err == f"signlstm serve: error: {said}\n", options
 
 
-def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model):
-    """A short run of tools/loadtest.py (the figures in the README come from a longer run, by hand)."""
-    tool = Path(__file__).resolve().parents[3] / "tools" / "loadtest.py"
-    run = subprocess.run([sys.executable, str(tool), "--model", str(trained_model.path), "--clients", "3",
-                          "--image-clients", "1", "--seconds", "4", "--json"],
-                         capture_output=True, text=True, timeout=300)
+def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model, shared):
+    """A short run of ``signlstm loadtest`` (the figures in the README come from a longer run, by hand)."""
+    run = subprocess.run([sys.executable, "-m", "signlstm", "loadtest", "--model", str(trained_model.path),
+                          "--shared", str(shared()), "--clients", "3", "--image-clients", "1", "--seconds", "4",
+                          "--json"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     rows = [json.loads(line) for line in run.stdout.splitlines()]
     assert [(r["path"], r["clients"]) for r in rows] == [("keypoints", 3), ("images", 1)]
@@ -71,3 +69,15 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     out = capsys.readouterr()
     assert f"on http://localhost:{port}/ and this machine's other addresses" in out.out
     assert "other machines reaching this page over http get no camera" in out.err
+
+
+def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
+    """Counts or lengths out of range, and a missing person file or clip, are one line and exit 2 before any server
+    starts."""
+    from signlstm.cli import main
+
+    for options, said in ((["--seconds", "0"], "--seconds must be within 0..120 and page counts within 1..500"),
+                          (["--clients", "0"], "--seconds must be within 0..120 and page counts within 1..500"),
+                          (["--shared", str(tmp_path)], f"{tmp_path}/data/signers/s02.npz: no such file")):
+        assert main(["loadtest", *options]) == 2
+        assert capsys.readouterr().err == f"signlstm loadtest: error: {said}\n", options

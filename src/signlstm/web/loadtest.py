@@ -1,31 +1,27 @@
-"""Load test of ``signlstm serve`` on loopback: how many pages one server holds, keypoint path beside frame path.
-
-    .venv/bin/python tools/loadtest.py --clients 10 25 50 75 100 --image-clients 1 2 --seconds 10
+"""Load test of ``signlstm serve`` on loopback (``signlstm loadtest``): how many pages one server holds, keypoint
+path beside frame path.
 
 Starts ``signlstm serve`` on a free loopback port, then for each client count runs that many simulated pages at once
-for ``--seconds``:
+for a number of seconds:
 
-- keypoint pages replay real keypoints (DEV signers' sequences from ``../shared/data/signers``, the parts the model
-  reads, as the page sends them) at ``--fps`` frames a second each, without waiting for replies but skipping a frame
-  when 6 are unanswered (as the page does);
-- image pages send the frames of a real clip (``../shared/media``, read with ``sources.open_source``, scaled to the
-  page's width, JPEG) at most ``--fps`` a second, the next one only after the reply (as the fallback page does).
+- keypoint pages replay real keypoints (DEV signers' sequences, the parts the model reads, as the page sends them)
+  at ``fps`` frames a second each, without waiting for replies but skipping a frame when 6 are unanswered (as the
+  page does);
+- image pages send the frames of a real clip (read with ``sources.open_source``, scaled to the page's width, JPEG)
+  at most ``fps`` a second, the next one only after the reply (as the fallback page does once allowed to).
 
-A count is held when every page got at least ``--min-fps`` replies a second, the server's own per-frame time
-(from the message's arrival in its handler to its reply, the reply's ``ms``) has a 95th percentile under
-``--max-p95`` ms, and no page saw an error. Prints one row per run and the largest count held per path, with the
-server's CPU use (user + system of its process, from /proc), the clients' (this process), the mean windows per
-forward pass of the keypoint path (from the server's ``/api/health``), the 1-minute load average (the machine may be
-shared: say so with the figures) and the machine. Loopback only; every run is bounded in time. Exit status 1 when a
-run had errors.
+A count is held when every page got at least ``min_fps`` replies a second, the server's own per-frame time (from
+the message's arrival in its handler to its reply, the reply's ``ms``) has a 95th percentile under ``max_p95`` ms,
+and no page saw an error. Each row gives the server's CPU use (user + system of its process, from /proc), the
+clients' (this process), the mean windows per forward pass of the keypoint path (from the server's
+``/api/health``) and the 1-minute load average (the machine may be shared: say so with the figures). Loopback only;
+every run is bounded in time.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -36,16 +32,18 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+from ..errors import SignlstmError
+
 MAX_PENDING = 6  # keypoint messages a page leaves unanswered before it skips frames (static/app.js)
+COLUMNS = (f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}{'rtt p95':>9}"
+           f"{'errors':>7}{'srv cores':>10}{'cli cores':>10}{'batch':>7}{'load1':>7}  held")
 
 
-def keypoint_stream(signers: list[str]) -> np.ndarray:
-    """Real keypoints to replay: the sequences of a few DEV signers one after the other, (frames, 1662)."""
-    from signlstm.datasets import load
+def keypoint_stream(files) -> np.ndarray:
+    """Real keypoints to replay: the sequences of a few person files one after the other, (frames, 1662)."""
+    from ..datasets import load
 
-    data = load([SHARED / "data" / "signers" / f"{s}.npz" for s in signers])
+    data = load(list(files))
     return np.asarray(data.X, np.float32).reshape(-1, data.X.shape[-1])
 
 
@@ -53,7 +51,7 @@ def jpeg_frames(path, width: int) -> list[bytes]:
     """A clip's frames as the fallback page sends them: scaled to ``width``, JPEG quality 75."""
     import cv2
 
-    from signlstm.sources import open_source
+    from ..sources import open_source
 
     out = []
     with open_source(str(path)) as src:
@@ -76,7 +74,7 @@ async def keypoint_page(n: int, url: str, stream: np.ndarray, seconds: float, fp
 
     import struct
 
-    from signlstm.web import protocol
+    from . import protocol
 
     s = out[n] = {"replies": 0, "server_ms": [], "rtt_ms": [], "errors": [], "seconds": 0.0}
     try:
@@ -170,7 +168,7 @@ def start_server(model, clients: int, port: int, tmp: str) -> subprocess.Popen:
         except OSError:
             if proc.poll() is not None or time.monotonic() > end:
                 proc.kill()
-                raise SystemExit(f"the server did not start (exit status {proc.poll()})")
+                raise SignlstmError(f"the server did not start (exit status {proc.poll()})")
             time.sleep(0.3)
 
 
@@ -180,7 +178,7 @@ def health(url: str) -> dict:
         return json.loads(r.read())
 
 
-def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid: int) -> dict:
+def run_pages(path: str, clients: int, url: str, data, seconds: float, fps: float, pid: int) -> dict:
     """``clients`` pages on one path for ``seconds``: one row of the table."""
     page = keypoint_page if path == "keypoints" else image_page
     out: dict = {}
@@ -208,75 +206,37 @@ def run(path: str, clients: int, url: str, data, seconds: float, fps: float, pid
             "windows_per_batch": round(per_batch, 1)}
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="tools/loadtest.py", description=__doc__.splitlines()[0])
-    p.add_argument("--model", help="model bundle the server loads (default: the shipped model)")
-    p.add_argument("--clients", type=int, nargs="+", default=[10, 25, 50, 75, 100],
-                   help="keypoint-page counts to run, each for --seconds (default 10 25 50 75 100)")
-    p.add_argument("--image-clients", type=int, nargs="*", default=[1, 2],
-                   help="image-page counts to run (default 1 2; none: skip the frame path)")
-    p.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10, at most 120)")
-    p.add_argument("--fps", type=float, default=30.0, help="frames a second each page sends (default 30)")
-    p.add_argument("--min-fps", type=float, default=29.0, help="a page is served at this rate or more (default 29)")
-    p.add_argument("--max-p95", type=float, default=30.0, help="server p95 per-frame ms to hold (default 30)")
-    p.add_argument("--signers", nargs="+", default=["s02", "s03", "s04"], help="DEV signers whose keypoints replay")
-    p.add_argument("--clip", default=str(SHARED / "media" / "asl_thankyou_rohan937.mp4"), help="clip of the image pages")
-    p.add_argument("--json", action="store_true", help="print the rows as JSON lines only")
-    args = p.parse_args(argv)
-    if not 0 < args.seconds <= 120 or max(args.clients + args.image_clients + [0]) > 500:
-        p.error("--seconds must be within 0..120 and counts at most 500")
+def loadtest(model, clients: list[int], image_clients: list[int], seconds: float, fps: float, min_fps: float,
+             max_p95: float, signer_files, clip):
+    """Start a server on a free loopback port, run each count of keypoint pages then of image pages for ``seconds``,
+    and yield one row per run as it is measured (``held``: see the module docstring)."""
+    from . import protocol
+    from .server import SEND_WIDTH
 
-    sys.path.insert(0, str(ROOT / "src"))
-    from signlstm.web.server import SEND_WIDTH
-
-    from signlstm.web import protocol
-
-    frames_kp = keypoint_stream(args.signers)
+    frames_kp = keypoint_stream(signer_files)
     # every frame packed once per part mask a model may ask for (the clients only stamp the time)
     stream = [{mask: protocol.pack(f, mask) for mask in range(1, protocol.ALL + 1)} for f in frames_kp[:3000]]
-    frames = jpeg_frames(args.clip, SEND_WIDTH) if args.image_clients else []
-    rows = []
+    frames = jpeg_frames(clip, SEND_WIDTH) if image_clients else []
     with tempfile.TemporaryDirectory(prefix="signlstm-loadtest-") as tmp:
         port = free_port()
-        proc = start_server(args.model, max(args.clients + args.image_clients), port, tmp)
-        url = f"ws://127.0.0.1:{port}/ws"
+        proc = start_server(model, max(clients + image_clients), port, tmp)
         try:
-            if not args.json:
-                print(f"signlstm serve on {url}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-                      f"{platform.platform()}; {args.seconds:g} s a run at {args.fps:g} fps a page; load average "
-                      f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} (load1: the 1-minute load at the end of each "
-                      "run, this test's own processes included)")
-                print(f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}"
-                      f"{'rtt p95':>9}{'errors':>7}{'srv cores':>10}{'cli cores':>10}{'batch':>7}{'load1':>7}  held")
-            for path, counts, data in (("keypoints", args.clients, stream), ("images", args.image_clients, frames)):
+            for path, counts, data in (("keypoints", clients, stream), ("images", image_clients, frames)):
                 for n in counts:
-                    r = run(path, n, url, data, args.seconds, args.fps, proc.pid)
-                    r["held"] = r["fps_min"] >= args.min_fps and r["server_ms_p95"] < args.max_p95 and not r["errors"]
-                    rows.append(r)
-                    if args.json:
-                        print(json.dumps(r), flush=True)
-                    else:
-                        print(f"{path:<10}{n:>6}{r['fps_min']:>9.1f}{r['fps_median']:>9.1f}{r['server_ms_p50']:>9.2f}"
-                              f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}"
-                              f"{r['server_cpu_cores']:>10.2f}{r['clients_cpu_cores']:>10.2f}{r['windows_per_batch']:>7.1f}"
-                              f"{r['load1']:>7.2f}"
-                              f"  {'yes' if r['held'] else 'no'}"
-                              + (f"  ({r['first_error']})" if r["errors"] else ""), flush=True)
+                    r = run_pages(path, n, f"ws://127.0.0.1:{port}/ws", data, seconds, fps, proc.pid)
+                    r["held"] = r["fps_min"] >= min_fps and r["server_ms_p95"] < max_p95 and not r["errors"]
+                    yield r
         finally:
             proc.terminate()
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    if not args.json:
-        for path in ("keypoints", "images"):
-            held = [r["clients"] for r in rows if r["path"] == path and r["held"]]
-            tried = [r["clients"] for r in rows if r["path"] == path]
-            if tried:
-                print(f"{path}: held {max(held) if held else 0} pages at >= {args.min_fps:g} fps each with server p95 "
-                      f"< {args.max_p95:g} ms (tried {', '.join(map(str, tried))})")
-    return 1 if any(r["errors"] for r in rows) else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def row_line(r: dict) -> str:
+    """One run as a line of the table under :data:`COLUMNS`."""
+    return (f"{r['path']:<10}{r['clients']:>6}{r['fps_min']:>9.1f}{r['fps_median']:>9.1f}{r['server_ms_p50']:>9.2f}"
+            f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}{r['server_cpu_cores']:>10.2f}"
+            f"{r['clients_cpu_cores']:>10.2f}{r['windows_per_batch']:>7.1f}{r['load1']:>7.2f}"
+            f"  {'yes' if r['held'] else 'no'}" + (f"  ({r['first_error']})" if r["errors"] else ""))

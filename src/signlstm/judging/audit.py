@@ -114,22 +114,29 @@ def check_splits(data: Dataset, n_splits: int | None = None) -> None:
                             f"(--splits takes 2..{len(people)})")
 
 
+def _signer_folds(data: Dataset, n_splits: int | None, y: np.ndarray):
+    """(train, test) index pairs in which no signer is on both sides: one fold per signer, or ``n_splits``
+    signer-grouped folds (the same every call)."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+    cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
+    return cv.split(np.zeros(len(data)), y, data.groups)
+
+
 def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C: float = 1.0,
                       train_y: np.ndarray | None = None) -> np.ndarray:
     """Signer-grouped out-of-fold class probabilities (N, len(actions)) from a logistic regression on
     :func:`pooled_features`: each signer is predicted by a model that never saw them. ``train_y`` (label index per
     sequence, -1 = leave out) replaces the recorded labels for training, e.g. after a first round of fixes."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     check_splits(data, n_splits)
     F = data_features(data) if feats is None else feats
-    y, groups = (data.y if train_y is None else np.asarray(train_y)), data.groups
-    cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
+    y = data.y if train_y is None else np.asarray(train_y)
     probs = np.zeros((len(data), len(data.actions)))
-    for tr, te in cv.split(F, y, groups):
+    for tr, te in _signer_folds(data, n_splits, y):
         tr = tr[y[tr] >= 0]
         known = np.unique(y[tr])
         if len(known) < 2:  # the other signers' recordings (as fixed) hold one sign, or none: nothing to tell apart
@@ -146,12 +153,9 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
 def unjudged(data: Dataset, n_splits: int | None = None, train_y: np.ndarray | None = None) -> np.ndarray:
     """Per sequence, True when its fold of :func:`out_of_fold_probs` (same ``n_splits`` and ``train_y``) learnt no
     sequence of its label: that model cannot name it, so it is not judged."""
-    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
-
     y = data.y if train_y is None else np.asarray(train_y)
-    cv = LeaveOneGroupOut() if n_splits is None else GroupKFold(n_splits)
     out = np.zeros(len(data), bool)
-    for tr, te in cv.split(np.zeros(len(data)), y, data.groups):
+    for tr, te in _signer_folds(data, n_splits, y):
         out[te] = ~np.isin(data.y[te], y[tr][y[tr] >= 0])
     return out
 

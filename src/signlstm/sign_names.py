@@ -94,13 +94,19 @@ def sign_key(label: str) -> str:
     return SAME_SIGN.get(key, key) if key else name
 
 
+def _by_sign(labels) -> dict[str, list[str]]:
+    """``labels`` grouped by :func:`sign_key`, in the order of each group's first label."""
+    by_key: dict[str, list[str]] = {}
+    for a in labels:
+        by_key.setdefault(sign_key(a), []).append(a)
+    return by_key
+
+
 def same_signs(labels, names) -> dict[str, str]:
     """Each of ``labels`` that is one of ``names`` under another spelling (:func:`sign_key`: "Hello", "thank you"
     for "hello", "thanks"), mapped to that name; labels spelled as a name, or naming none of them, are left out."""
     names = list(names)
-    by_key: dict[str, list[str]] = {}
-    for n in names:
-        by_key.setdefault(sign_key(n), []).append(n)
+    by_key = _by_sign(names)
     # a label spelled as one of the names is that name; a key two names share ("I" and "i") maps to neither
     return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
@@ -108,10 +114,7 @@ def same_signs(labels, names) -> dict[str, str]:
 def spelled_alike(labels) -> list[list[str]]:
     """The groups of two or more of ``labels`` that name one sign (:func:`sign_key`: "thanks" and "thank you"), in
     the order of their first label."""
-    by_key: dict[str, list[str]] = {}
-    for a in labels:
-        by_key.setdefault(sign_key(a), []).append(a)
-    return [names for names in by_key.values() if len(names) > 1]
+    return [names for names in _by_sign(labels).values() if len(names) > 1]
 
 
 def columns(text: str) -> int:

@@ -204,6 +204,7 @@ class AuditResult:
     probs: np.ndarray
     issues: np.ndarray  # bool per sequence
     cameras: dict[str, camera_shape.CameraShape | None] = field(default_factory=dict)  # per person; None: no face
+    unjudged: np.ndarray | None = None  # bool per sequence: its fold learnt no recording of its label (as recorded)
 
 
 def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
@@ -243,7 +244,8 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     recorded."""
     check_splits(data, n_splits)
     F = data_features(data) if feats is None else feats
-    result = run_audit(data, out_of_fold_probs(data, n_splits, F), unjudged(data, n_splits))
+    skip = unjudged(data, n_splits)
+    result = run_audit(data, out_of_fold_probs(data, n_splits, F), skip)
     for _ in range(rounds - 1):
         train_y = fixed_labels(data, result.fixes)
         later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=train_y),
@@ -262,7 +264,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
                 findings.append(f)
         findings.sort(key=lambda f: (_ORDER[f.kind], f.signer, f.label))
         result = AuditResult(findings, list(fixes.values()), later.probs, result.issues | later.issues)
-    result.cameras = cameras(data)
+    result.cameras, result.unjudged = cameras(data), skip
     return result
 
 
@@ -355,9 +357,16 @@ def format_findings(result: AuditResult, data: Dataset) -> str:
     n_drop = sum(f["action"] == "drop" for f in result.fixes)
     oof = float((result.probs.argmax(1) == data.y).mean())
     lines += camera_lines(result.cameras)
-    for a in lone_labels(data):
+    lone = lone_labels(data)
+    for a in lone:
         lines.append(f"not checked: '{shown_name(a)}', recorded by {data.groups[data.labels == a][0]} alone (no other "
                      "signer's recordings of it to check it against)")
+    skipped = np.zeros(len(data), bool) if result.unjudged is None else result.unjudged & ~np.isin(data.labels, lone)
+    for a in [a for a in data.actions if skipped[data.labels == a].any()]:  # folds (--splits) that hold all its signers
+        these = skipped & (data.labels == a)
+        lines.append(f"not checked: {int(these.sum())} of the {int((data.labels == a).sum())} recordings of "
+                     f"'{shown_name(a)}' (by {', '.join(sorted(set(data.groups[these].tolist())))}): their fold held "
+                     "every signer who recorded it, so its model never learnt it")
     lines += ["", f"{len(data)} sequences, {len(set(data.groups.tolist()))} signers; signer-grouped out-of-fold "
                   f"accuracy {oof:.3f}; cleanlab flagged {int(result.issues.sum())}; "
                   f"fixes: relabel {n_relabel}, drop {n_drop}"]

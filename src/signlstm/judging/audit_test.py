@@ -150,3 +150,23 @@ def test_a_sign_only_one_signer_recorded_is_not_checked_and_a_spelling_twin_is_n
     assert rows and all(reason.startswith("no hands in") for reason in twin), twin
     assert main(["audit", "--data", str(tmp_path / "s02.npz")]) == 2
     assert "the audit needs recordings of at least 2 signers" in capsys.readouterr().err
+
+
+def test_a_sign_whose_signers_share_a_fold_of_splits_is_named_not_checked(shared, tmp_path, capsys):
+    """With ``--splits 2`` over three people, the two smaller ones share a fold (scikit-learn's GroupKFold fills the
+    lighter fold); a sign only they recorded ('merci') is never learnt by the model that tests them. Those
+    recordings are not judged, and the audit says how many and whose, beside the lone sign of the third person."""
+    from ..cli import main
+
+    for name, keep in (("s02", 90), ("s03", 60), ("s04", 50)):
+        z = np.load(shared("data", "signers", f"{name}.npz"))
+        actions = ["hello", "thanks" if name == "s02" else "merci", "iloveyou"]
+        np.savez(tmp_path / f"{name}.npz", X=z["X"][:keep], y=z["y"][:keep], actions=np.array(actions))
+    merci = sum(int((np.load(tmp_path / f"{n}.npz")["y"] == 1).sum()) for n in ("s03", "s04"))
+    assert main(["audit", "--data", str(tmp_path), "--splits", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "not checked: 'thanks', recorded by s02 alone" in out, out
+    assert (f"not checked: {merci} of the {merci} recordings of 'merci' (by s03, s04): their fold held every signer "
+            "who recorded it") in out, out
+    assert main(["audit", "--data", str(tmp_path)]) == 0  # one fold per signer: each is checked against the other
+    assert "recordings of 'merci'" not in capsys.readouterr().out

@@ -30,7 +30,7 @@ def run(args):
     from pathlib import Path
 
     from ..bench import machine
-    from ..web.loadtest import COLUMNS, loadtest, row_line
+    from ..web.loadtest import COLUMNS, held_lines, loadtest, row_line
 
     if not 0 < args.seconds <= 120 or min(args.clients + args.image_clients + [1]) < 1 \
             or max(args.clients + args.image_clients + [0]) > 500:
@@ -53,12 +53,7 @@ def run(args):
         rows.append(row)
         print(json.dumps(row) if args.json else row_line(row), flush=True)
     if not args.json:
-        for path in ("keypoints", "images"):
-            held = [r["clients"] for r in rows if r["path"] == path and r["held"]]
-            tried = [r["clients"] for r in rows if r["path"] == path]
-            if tried:
-                print(f"{path}: held {max(held) if held else 0} pages at >= {args.min_fps:g} fps each with server "
-                      f"p95 < {args.max_p95:g} ms (tried {', '.join(map(str, tried))})")
+        print("\n".join(held_lines(rows, args.min_fps, args.max_p95)))
     if any(r["errors"] for r in rows):
         print("some pages saw errors (the rows' first_error)", file=sys.stderr)
         return 1

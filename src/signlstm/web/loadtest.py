@@ -240,3 +240,15 @@ def row_line(r: dict) -> str:
             f"{r['server_ms_p95']:>9.2f}{r['rtt_ms_p95']:>9.1f}{r['errors']:>7}{r['server_cpu_cores']:>10.2f}"
             f"{r['clients_cpu_cores']:>10.2f}{r['windows_per_batch']:>7.1f}{r['load1']:>7.2f}"
             f"  {'yes' if r['held'] else 'no'}" + (f"  ({r['first_error']})" if r["errors"] else ""))
+
+
+def held_lines(rows: list[dict], min_fps: float, max_p95: float) -> list[str]:
+    """Per path run, the largest page count held, and the counts tried."""
+    lines = []
+    for path in ("keypoints", "images"):
+        held = [r["clients"] for r in rows if r["path"] == path and r["held"]]
+        tried = [r["clients"] for r in rows if r["path"] == path]
+        if tried:
+            lines.append(f"{path}: held {max(held) if held else 0} pages at >= {min_fps:g} fps each with server p95 "
+                         f"< {max_p95:g} ms (tried {', '.join(map(str, tried))})")
+    return lines

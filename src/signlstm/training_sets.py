@@ -74,7 +74,8 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
         if held:
             other = other.subset(~np.isin(other.groups, held))
         other = other.subset(usable_negatives(other, train.actions))
-        parts.append(Dataset(other.X, np.full(len(other), NONE), other.groups, other.sources, [NONE]))
+        parts.append(Dataset(other.frames, np.full(len(other), NONE), other.groups, other.sources, [NONE],
+                             columns=other.columns))  # as stored: concat converts it a chunk at a time
     if synthetic:
         parts.append(no_hand_windows(train.subset(train.labels != NONE), synthetic, seed))
     return concat(parts, [a for a in train.actions if a != NONE] + [NONE])

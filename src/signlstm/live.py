@@ -273,8 +273,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
 def _word_event(step, index: int, seconds: float) -> dict:
     """What ``on_word`` gets for a word: ``time`` (seconds since the first frame), ``frame``, ``label``, ``prob``
-    (of the newest window), ``sentence``."""
-    prob = float(step.probs[step.top]) if step.probs is not None else None
+    (the word's probability in the window that decided it), ``sentence``."""
+    prob = step.word_prob
     return {"time": round(seconds, 3), "frame": index, "label": step.word,
             "prob": None if prob is None else round(prob, 4), "sentence": step.sentence}
 

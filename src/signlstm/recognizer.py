@@ -82,6 +82,7 @@ class Step:
     probs: np.ndarray | None = None
     word: str | None = None
     sentence: list[str] = field(default_factory=list)
+    word_prob: float | None = None  # the word's probability in the window that decided it (not always ``probs``)
 
     @property
     def top(self) -> int | None:
@@ -194,10 +195,14 @@ class Recognizer:
         return step
 
     def _say(self, step: Step, word: str) -> None:
-        """Emit ``word`` on ``step``: the sentence and the list of words get it."""
+        """Emit ``word`` on ``step``: the sentence and the list of words get it. Its probability is the one of the
+        window that decided it: the step's own, or, for a sign ended by a rest before this step's window is
+        classified, the window before."""
         self.sentence.append(word)
         self.words.append(word)
         step.word = word
+        decided = step.probs if step.probs is not None else self.last_probs
+        step.word_prob = None if decided is None else float(decided[self.labels.index(word)])
 
     def _ended(self) -> str | None:
         """Stream rule, at the end of a sign: its word if it got none yet, every window kept (fewer than ``stability``

@@ -287,3 +287,26 @@ def test_stream_rule_names_a_short_sign_at_its_end_only_as_the_inputs_first_sign
     frames = np.concatenate([hand_frames(5), hand_frames(5, False), hand_frames(5), hand_frames(5, False)])
     assert [(s.frame, s.word) for s in (rec.update(f) for f in frames) if s.word] == [(7, "a")]
     assert rec.finish().word is None
+
+
+def test_a_word_carries_the_probability_of_the_window_that_decided_it():
+    """A sign seen by 4 windows of 'a' at 0.93 ends at a rest: the word comes on the rest's step, whose own window
+    says 'none' at 0.8. The word's probability is 0.93, not the newest window's; a word said on its own window
+    (stability reached) carries that window's probability; finish() carries the last window's."""
+    answers = iter([("a", 0.93)] * 4 + [("none", 0.8)] + [("a", 0.96)] * 5 + [("b", 0.91)] * 3)
+    labels = ["a", "b", "none"]
+
+    def classify(window):
+        label, prob = next(answers)
+        p = np.full(3, (1 - prob) / 2)
+        p[labels.index(label)] = prob
+        return p
+
+    rec = Recognizer(Bundle(None, {"labels": labels, "seq_len": 1, "reject_label": "none"}), classify=classify,
+                     rule="stream", stability=5, rest=2)
+    frames = np.concatenate([hand_frames(3), hand_frames(2, False), hand_frames(5), hand_frames(2, False),
+                             hand_frames(1)])
+    said = [s for s in (rec.update(f) for f in frames) if s.word]
+    assert [(s.word, round(s.word_prob, 2), labels[s.top]) for s in said] == [("a", 0.93, "none"), ("a", 0.96, "a")]
+    end = rec.finish()  # 'b' in the windows since the last rest, the last one at 0.91
+    assert (end.word, round(end.word_prob, 2)) == ("b", 0.91)

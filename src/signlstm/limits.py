@@ -215,16 +215,56 @@ def check_model_archive(path, limit: int = MODEL_LIMIT) -> None:
             if total > limit:
                 raise BadInput(path, f"its {len(infos)} archive members unpack to {fmt_bytes(total)}, more than the "
                                      f"{fmt_bytes(limit)} a model may take")
+            held = 0
             for info in infos:
                 _check_ratio(path, info.filename, info.compress_size, info.file_size)
                 if info.filename.endswith(".h5"):
                     with z.open(info) as f:
-                        check_h5(f, path, limit, member=info.filename)
+                        held += check_h5(f, path, limit, member=info.filename)
+            if "config.json" in z.namelist() and z.getinfo("config.json").file_size <= MAX_TEXT_FILE:
+                _check_config(path, z.read("config.json"), held, limit)
     except BadInput:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError) as e:
         raise BadInput(path, f"not a readable .keras archive ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+
+
+# recurrent layers: weight matrices of units x units the recurrent kernel holds (one per gate)
+_RECURRENT_GATES = {"LSTM": 4, "CompatLSTM": 4, "GRU": 3, "CompatGRU": 3, "SimpleRNN": 1}
+
+
+def least_weight_bytes(config) -> int:
+    """Bytes of float32 weights the layers a Keras model configuration (parsed ``config.json``) describes must hold
+    at least, counted without building them: a recurrent layer's recurrent kernel (gates x units x units), a dense
+    layer's bias (units). Keras allocates these when it builds the model, before it reads a weight."""
+    least, stack = 0, [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            cls, conf = node.get("class_name"), node.get("config")
+            units = conf.get("units") if isinstance(conf, dict) else None
+            if isinstance(units, int) and not isinstance(units, bool) and units > 0:
+                least += 4 * (_RECURRENT_GATES[cls] * units * units if cls in _RECURRENT_GATES else units)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return least
+
+
+def _check_config(path, text: bytes, held: int, limit: int) -> None:
+    """A ``.keras`` archive's ``config.json`` whose layers need more weights than the archive's weights files hold
+    (``held`` bytes; a configuration edited after saving) or than ``limit`` is :class:`BadInput`: building it would
+    take that memory first."""
+    import json
+
+    try:
+        least = least_weight_bytes(json.loads(text))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return  # Keras says what is wrong with it
+    if least > min(limit, max(held, 0) * 2):
+        raise BadInput(path, f"config.json describes layers of at least {fmt_bytes(least)} of weights, but the "
+                             f"archive holds {fmt_bytes(held)} (the model's description does not match its weights)")
 
 
 def check_h5(file, where=None, limit: int = MODEL_LIMIT, member: str = "") -> int:

@@ -469,19 +469,19 @@ def test_keypoint_values_far_outside_any_image_are_refused_and_a_diverged_model_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]
 
 
-def test_summary_and_predict_show_a_label_with_a_control_character_escaped(tmp_path, shared, capsys):
-    """A bundle's labels reach the terminal escaped: an ESC in one is not sent raw (here: clear the screen)."""
+def test_a_bundle_label_with_a_control_character_is_refused_and_never_reaches_the_terminal_raw(tmp_path, shared,
+                                                                                              capsys):
+    """A bundle's label holding an ESC (here: clear the screen) is refused in one line that shows it escaped."""
     from signlstm.models import architectures
     from signlstm.models.bundle import save_bundle
 
     model = architectures.build_tutorial_model(3)
-    labels = ["hello", "he\x1b[2Jllo", "thanks"]
-    save_bundle(model, {"labels": labels, "seq_len": 30, "arch": "tutorial"}, tmp_path / "m")
-    assert main(["summary", "--model", str(tmp_path / "m")]) == 0
-    out = capsys.readouterr().out
-    assert "\x1b" not in out and "labels (3): hello, 'he\\x1b[2Jllo', thanks" in out
-    labels = ["a\x1b[2J", "b\x1b[2J", "c\x1b[2J"]  # whichever the untrained model answers
-    save_bundle(model, {"labels": labels, "seq_len": 30, "arch": "tutorial"}, tmp_path / "m")
-    assert main(["predict", "--model", str(tmp_path / "m"), "--data", str(_tiny_tree(tmp_path / "tiny", shared))]) == 0
-    out = capsys.readouterr().out
-    assert "\x1b" not in out and "\\x1b[2J" in out
+    save_bundle(model, {"labels": ["hello", "he\x1b[2Jllo", "thanks"], "seq_len": 30, "arch": "tutorial"},
+                tmp_path / "m")
+    for command in ("summary", "predict"):
+        data = ["--data", str(shared("data", "signers", "s02.npz"))] if command == "predict" else []
+        assert main([command, "--model", str(tmp_path / "m"), *data]) == 2
+        err = capsys.readouterr().err
+        assert "\x1b" not in err and err == (f"signlstm {command}: error: {tmp_path / 'm' / 'signlstm.json'}: label "
+                                             "'he\\x1b[2Jllo' holds a control character (a line break, a tab): labels "
+                                             "are shown on one line\n"), err

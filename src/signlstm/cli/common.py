@@ -163,13 +163,15 @@ def check_length(sources, bundle, length=None) -> None:
 def open_model(args, front: bool = False):
     """Load ``--model`` (or the shipped one: for a ``front``, the one for its ``--rule``) and warn when it looks
     untrained."""
-    from ..models.bundle import front_model, load_bundle
+    from ..models.bundle import front_model, label_order_problem, load_bundle
     from ..models.legacy import UNTRAINED, looks_untrained
 
     path = args.model or (front_model(args.rule) if front else None)
     bundle = load_bundle(path, checked_actions(args))
     if looks_untrained(bundle.model):
         print(f"warning: {bundle.path}: {UNTRAINED}", file=sys.stderr)
+    if label_order_problem(bundle.meta):
+        print(f"warning: {bundle.path}: {label_order_problem(bundle.meta)}", file=sys.stderr)
     return bundle
 
 

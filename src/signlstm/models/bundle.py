@@ -8,7 +8,9 @@ atomically. Tutorial-era ``action.h5`` files load too, given their action labels
 from __future__ import annotations
 
 import json
+import os
 import platform
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,6 +219,10 @@ def read_meta(path: str | Path) -> dict:
     if not (isinstance(labels, list) and labels and all(isinstance(a, str) and a for a in labels)
             and len(set(labels)) == len(labels)):
         raise BadInput(meta_file, "has no 'labels' list of distinct names")
+    odd = [a for a in labels if any(unicodedata.category(c) == "Cc" for c in a)]
+    if odd:
+        raise BadInput(meta_file, f"label {_short(odd[0])} holds a control character (a line break, a tab): "
+                                  "labels are shown on one line")
     seq_len = meta.get("seq_len")
     if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= MAX_SEQ_LEN):
         raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {MAX_SEQ_LEN}")
@@ -267,6 +273,20 @@ def _field_problem(meta: dict) -> str | None:
     return None
 
 
+def label_order_problem(meta: dict) -> str | None:
+    """What says a trained bundle's labels were reordered after training, or None: its ``training.actions`` (the
+    counts of the set it was trained on, in output order) name the same labels in another order. (An adapted
+    bundle keeps its base's ``training``, whose order may differ from its own.)"""
+    if "adapted" in meta:
+        return None
+    trained = list(((meta.get("training") or {}).get("actions") or {}))
+    labels = list(meta["labels"])
+    if sorted(trained) == sorted(labels) and trained != labels:
+        return (f"its labels {labels} are not in the order it was trained in ({trained}, 'training.actions'): "
+                "its answers would be named wrongly")
+    return None
+
+
 def front_model(rule: str | None = None) -> Path:
     """The shipped bundle for a front (``live``, ``serve``) asked for ``rule`` (None: the default model's rule)."""
     return SPOTTING_MODEL if rule == "spot" else DEFAULT_MODEL
@@ -290,8 +310,12 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
 
     path = Path(path) if path else DEFAULT_MODEL
     if path.is_dir():
-        if not (path / META_FILE).is_file() or not (path / MODEL_FILE).is_file():
-            raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
+        for name in (META_FILE, MODEL_FILE):
+            f = path / name
+            if os.path.lexists(f) and not f.is_file():
+                raise BadInput(f, "a folder, not a file" if f.is_dir() else "a link to nothing (broken, or a loop)")
+            if not f.is_file():
+                raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
         meta = read_meta(path)
         model_file = path / MODEL_FILE
         check_declared_sizes(model_file)

@@ -283,3 +283,88 @@ def test_a_bundle_whose_keras_archive_was_cut_short_says_so(tmp_path):
     (tmp_path / "m" / bundle.MODEL_FILE).write_bytes(whole[:len(whole) // 2])
     with pytest.raises(BadInput, match=r"model.keras: a truncated .keras archive"):
         bundle.load_bundle(tmp_path / "m")
+
+
+def _tiny_lstm(path, length, per_frame=False, outputs=3):
+    """A tutorial-style model saved at ``path``: LSTM over (``length``, 1662) frames, softmax over ``outputs``; with
+    ``per_frame`` an answer for every frame."""
+    import keras
+
+    model = keras.Sequential([keras.Input((length, 1662)), keras.layers.LSTM(4, return_sequences=per_frame),
+                              keras.layers.Dense(outputs, activation="softmax")])
+    model.save(path)
+    return path
+
+
+def test_a_model_that_answers_per_frame_is_refused_and_one_of_any_length_reads_30_frames(tmp_path, shared):
+    """An LSTM built without input_length reads windows of any length: it loads with the tutorial's 30 frames and
+    answers. One that answers for every frame is refused by name, as a tutorial file and inside a bundle."""
+    import shutil
+
+    any_length = bundle.load_bundle(_tiny_lstm(tmp_path / "any.h5", None), ["hello", "thanks", "iloveyou"])
+    X = load_npz(shared("data", "signers", "s02.npz")).X[:4]
+    assert any_length.seq_len == 30 and any_length.predict(X).shape == (4, 3)
+    with pytest.raises(BadInput, match=r"per_frame.h5: the model gives \(30, 3\) per window \(an answer per frame"):
+        bundle.load_bundle(_tiny_lstm(tmp_path / "per_frame.h5", 30, per_frame=True), ["hello", "thanks", "iloveyou"])
+    shutil.copytree(bundle.DEFAULT_MODEL, tmp_path / "m")
+    _tiny_lstm(tmp_path / "m" / bundle.MODEL_FILE, 30, per_frame=True, outputs=4)
+    with pytest.raises(BadInput, match=r"model.keras: the model gives \(30, 4\) per window"):
+        bundle.load_bundle(tmp_path / "m")
+
+
+def test_a_configuration_describing_layers_its_weights_do_not_hold_is_refused_before_it_is_built(tmp_path):
+    """The shipped bundle with its GRUs' units edited from 64 to 8000 in the archive's config.json (1.6 MB on disk):
+    Keras would allocate gigabytes building it before reading a weight. It is refused from the declared sizes."""
+    import shutil
+    import time
+    import zipfile
+
+    shutil.copytree(bundle.DEFAULT_MODEL, tmp_path / "m")
+    archive = tmp_path / "m" / bundle.MODEL_FILE
+    with zipfile.ZipFile(bundle.DEFAULT_MODEL / bundle.MODEL_FILE) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = members["config.json"].decode()
+    assert config.count('"units": 64') >= 2
+    members["config.json"] = config.replace('"units": 64', '"units": 8000').encode()
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    t = time.monotonic()
+    with pytest.raises(BadInput, match=r"model.keras: config.json describes layers of at least [\d.]+ [GM]B of "
+                                       r"weights, but the archive holds [\d.]+ [kM]B"):
+        bundle.load_bundle(tmp_path / "m")
+    assert time.monotonic() - t < 30  # refused from the sizes, not after building
+
+
+def test_model_files_of_the_wrong_kind_and_bundle_members_that_are_not_files_say_what_they_are(tmp_path):
+    """An HDF5 model saved as model.keras, an empty model.keras, a text one, a model.keras that is a folder: each is
+    named with what it is."""
+    import shutil
+
+    cases = [(lambda f: _tiny_lstm(f.with_suffix(".h5"), 30, outputs=4).rename(f),
+              "an HDF5 model under a .keras name (a .keras model is a zip archive): name it .h5"),
+             (lambda f: f.write_bytes(b""), "an empty file, not a model"),
+             (lambda f: f.write_text("not a model"), "not a .keras model (a .keras model is a zip archive)"),
+             (lambda f: f.mkdir(), "a folder, not a file")]
+    for n, (make, said) in enumerate(cases):
+        folder = tmp_path / f"m{n}"
+        shutil.copytree(bundle.DEFAULT_MODEL, folder)
+        (folder / bundle.MODEL_FILE).unlink()
+        make(folder / bundle.MODEL_FILE)
+        with pytest.raises(BadInput) as e:
+            bundle.load_bundle(folder)
+        assert str(e.value) == f"{folder / bundle.MODEL_FILE}: {said}", str(e.value)
+
+
+def test_a_label_with_a_line_break_is_refused_and_reordered_labels_are_warned_of(tmp_path, capsys):
+    """Labels are shown on one line: one holding a line break is refused. Labels put in another order than the one
+    the model was trained in (its training.actions) would name every answer wrongly: the commands warn."""
+    from signlstm.cli import main
+
+    with pytest.raises(BadInput, match=r"label 'than\\nks' holds a control character"):
+        bundle.load_bundle(_shipped_with(tmp_path, labels=["hello", "than\nks", "iloveyou", "none"]))
+    swapped = _shipped_with(tmp_path / "s", labels=["thanks", "hello", "iloveyou", "none"])
+    assert bundle.label_order_problem(bundle.read_meta(bundle.DEFAULT_MODEL)) is None
+    assert main(["summary", "--model", str(swapped)]) == 0
+    assert (f"warning: {swapped}: its labels ['thanks', 'hello', 'iloveyou', 'none'] are not in the order it was "
+            "trained in (['hello', 'thanks', 'iloveyou', 'none'], 'training.actions')") in capsys.readouterr().err

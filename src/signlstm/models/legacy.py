@@ -41,26 +41,40 @@ def first_line(e: BaseException) -> str:
 
 
 def check_declared_sizes(path: Path) -> None:
-    """Refuse a model file whose declared sizes (``.keras`` archive members, HDF5 weight shapes) exceed
-    :data:`signlstm.limits.MODEL_LIMIT`, before Keras reads it."""
+    """Refuse a model file whose declared sizes (``.keras`` archive members, HDF5 weight shapes, the layers its
+    configuration describes) exceed :data:`signlstm.limits.MODEL_LIMIT` or what its weights hold, and a file that is
+    empty or not of its suffix's kind, before Keras reads it."""
     from .. import limits
 
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise BadInput(path, "an empty file, not a model")
+    head = _head(path)
+    if head.startswith(b"version https://git-lfs"):
+        raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
     if zipfile.is_zipfile(path):
         limits.check_model_archive(path)
-    elif Path(path).suffix.lower() == ".keras" and _starts_as_zip(path):  # a cut archive: its directory is at the end
-        raise BadInput(path, "a truncated .keras archive (its zip directory is missing: the file was cut short)")
+    elif Path(path).suffix.lower() == ".keras":
+        if head.startswith(b"PK\x03\x04"):  # a cut archive: its directory is at the end
+            raise BadInput(path, "a truncated .keras archive (its zip directory is missing: the file was cut short)")
+        if head.startswith(HDF5_SIGNATURE):
+            raise BadInput(path, "an HDF5 model under a .keras name (a .keras model is a zip archive): name it .h5")
+        raise BadInput(path, "not a .keras model (a .keras model is a zip archive)")
     else:
         limits.check_h5(path)
 
 
-def _starts_as_zip(path) -> bool:
-    """True when ``path`` begins with a zip entry's signature (``PK\x03\x04``), whatever follows."""
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _head(path) -> bytes:
+    """The first bytes of ``path`` (enough for the signatures looked for)."""
     with open(path, "rb") as f:
-        return f.read(4) == b"PK\x03\x04"
+        return f.read(23)
 
 
 def io_shape(path: Path, model) -> tuple:
-    """The input shape (without the batch axis) of a model with one input and one output, else :class:`BadInput`."""
+    """The input shape (without the batch axis) of a model with one input and one output of class probabilities per
+    window, else :class:`BadInput`."""
     try:
         inp, out = model.input_shape, model.output_shape
     except (AttributeError, ValueError) as e:
@@ -68,6 +82,9 @@ def io_shape(path: Path, model) -> tuple:
     if not (isinstance(inp, tuple) and isinstance(out, tuple) and all(isinstance(n, (int, type(None))) for n in inp)):
         raise BadInput(path, f"the model has input {inp} and output {out}; signlstm reads one (T, "
                              f"{layout.FRAME_SIZE}) input and one vector of class probabilities")
+    if len(out) != 2 or not isinstance(out[1], int):
+        raise BadInput(path, f"the model gives {out[1:]} per window (an answer per frame?); signlstm reads one "
+                             "vector of class probabilities per window")
     return tuple(inp[1:])
 
 
@@ -78,9 +95,6 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     if not actions:
         raise BadInput(path, "a bare model file carries no labels: pass them in output order, "
                              "e.g. --actions hello thanks iloveyou")
-    with open(path, "rb") as f:
-        if f.read(23).startswith(b"version https://git-lfs"):
-            raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
     check_declared_sizes(path)
     from . import architectures, features  # noqa: F401 - registers signlstm's layers, for files `export` wrote
     try:
@@ -96,7 +110,9 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     n_out = model.output_shape[-1]
     if n_out != len(actions):
         raise BadInput(path, f"model has {n_out} outputs but {len(actions)} actions were given ({' '.join(actions)})")
-    meta = {"labels": list(actions), "seq_len": int(shape[0]), "arch": "legacy-h5",
+    # a window of any length (an LSTM built without input_length): given the tutorial's 30 frames
+    meta = {"labels": list(actions), "seq_len": layout.SEQ_LEN if shape[0] is None else int(shape[0]),
+            "arch": "legacy-h5",
             "source": str(path), "keras_version_saved": _keras_version(path)}
     return model, meta
 

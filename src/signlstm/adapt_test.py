@@ -108,6 +108,10 @@ def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base, tmp_p
     np.savez_compressed(folder / OTHER_SIGNS, F=np.zeros((50, 4, 7), np.float16))
     with pytest.raises(SignlstmError, match="other-sign features"):
         adapt(load_bundle(folder), data, shots=5, seed=0)
+    (folder / OTHER_SIGNS).unlink()  # a folder in its place is said, not taken for no file
+    (folder / OTHER_SIGNS).mkdir()
+    with pytest.raises(SignlstmError, match=f"{OTHER_SIGNS}: a folder, not a file"):
+        adapt(load_bundle(folder), data, shots=5, seed=0)
 
 
 def test_a_fourth_action_becomes_a_new_output(base):

@@ -4,6 +4,8 @@
 value checked first."""
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import numpy as np
@@ -92,8 +94,10 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
     from .errors import BadInput
 
     path = Path(base.path) / name if base.path else None
-    if path is None or not path.is_file():
+    if path is None or not os.path.lexists(path):
         return None
+    if not path.is_file():
+        raise BadInput(path, "a folder, not a file" if path.is_dir() else "a link to nothing (broken, or a loop)")
     members = limits.npz_members(path)
     sizes: dict[str, tuple[str, int]] = {}
     for key, dims in shapes.items():

@@ -220,6 +220,14 @@ def ignores_case(folder: str | Path) -> bool:
         os.unlink(name)
 
 
+def not_a_file(path: str | Path) -> str | None:
+    """What ``path`` is when something is there that is not a file (a folder, a link to nothing), else None."""
+    path = Path(path)
+    if not os.path.lexists(path) or path.is_file():
+        return None
+    return "a folder, not a file" if path.is_dir() else "a link to nothing (broken, or a loop)"
+
+
 def write_text(out: str | Path, text: str) -> None:
     """Write a text file atomically."""
     write_atomic(out, lambda p: Path(p).write_text(text))

@@ -14,7 +14,6 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput
 
-_LFS_MAGIC = b"version https://git-lfs"
 # The largest keypoint value a frame may hold. MediaPipe's are image fractions (x, y; a point outside the image
 # overshoots by a few widths at most), depths of the same scale and visibilities in 0..1: the largest magnitude in
 # ../shared's recordings (MP_Data_renotte, signers, other_signs, vocab) is 4.06. A value beyond this is not a position
@@ -57,7 +56,7 @@ def shape_problem(shape) -> str:
 def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
     """The ``.npy`` header of the keypoint file ``path`` (open as ``f`` at its start): :class:`BadInput` for a Git LFS
     pointer, a file that is not an ``.npy`` array, or a header that cannot be read."""
-    if f.read(len(_LFS_MAGIC)).startswith(_LFS_MAGIC):
+    if f.read(len(limits.LFS_MAGIC)).startswith(limits.LFS_MAGIC):
         raise BadInput(path, "a Git LFS pointer, not keypoint data (run `git lfs pull` in the source repository)")
     f.seek(0)
     try:

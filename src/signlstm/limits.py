@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import BadInput
 
+LFS_MAGIC = b"version https://git-lfs"  # how a Git LFS pointer committed in place of a file begins
 MODEL_LIMIT = 1 << 30  # bytes a model file may declare (weights, archive members); signlstm's models are < 10 MB
 MAX_RATIO = 100  # a zip member may unpack to at most this many times its stored size; keypoint data: 1.1-1.4x
 RATIO_FLOOR = 64 << 20  # ... once it unpacks to more than this (small all-zero files still load, and are reported)
@@ -230,14 +231,16 @@ def check_model_archive(path, limit: int = MODEL_LIMIT) -> None:
         raise BadInput(path, f"not a readable .keras archive ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
 
 
-# recurrent layers: weight matrices of units x units the recurrent kernel holds (one per gate)
-_RECURRENT_GATES = {"LSTM": 4, "CompatLSTM": 4, "GRU": 3, "CompatGRU": 3, "SimpleRNN": 1}
+# recurrent layers and their cells: weight matrices of units x units the recurrent kernel holds (one per gate)
+_RECURRENT_GATES = {"LSTM": 4, "CompatLSTM": 4, "LSTMCell": 4, "GRU": 3, "CompatGRU": 3, "GRUCell": 3,
+                    "SimpleRNN": 1, "SimpleRNNCell": 1}
 
 
 def least_weight_bytes(config) -> int:
     """Bytes of float32 weights the layers a Keras model configuration (parsed ``config.json``) describes must hold
-    at least, counted without building them: a recurrent layer's recurrent kernel (gates x units x units), a dense
-    layer's bias (units). Keras allocates these when it builds the model, before it reads a weight."""
+    at least, counted without building them: a recurrent layer's (or cell's) recurrent kernel (gates x units x
+    units), another layer's ``units`` once (a dense layer's bias; its kernel's input width is not counted). Keras
+    allocates these when it builds the model, before it reads a weight."""
     least, stack = 0, [config]
     while stack:
         node = stack.pop()

@@ -4,8 +4,6 @@
 value checked first."""
 from __future__ import annotations
 
-import os
-
 from pathlib import Path
 
 import numpy as np
@@ -92,12 +90,13 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
     before anything is read; a file that breaks any of this is :class:`BadInput` naming it."""
     from . import limits
     from .errors import BadInput
+    from .files import not_a_file
 
     path = Path(base.path) / name if base.path else None
-    if path is None or not os.path.lexists(path):
+    if path is not None and not_a_file(path):
+        raise BadInput(path, not_a_file(path))
+    if path is None or not path.is_file():
         return None
-    if not path.is_file():
-        raise BadInput(path, "a folder, not a file" if path.is_dir() else "a link to nothing (broken, or a loop)")
     members = limits.npz_members(path)
     sizes: dict[str, tuple[str, int]] = {}
     for key, dims in shapes.items():

@@ -6,8 +6,8 @@ def test_a_portrait_camera_as_found_costs_accuracy_and_as_stored_costs_none(shar
     from signlstm.judging.camera_shapes import camera_rows, moved_most
     from signlstm.models.bundle import load_bundle
 
-    person = shared("data", "signers", "s21.npz")  # a wide-armed signer: the narrow image moves them most
-    rows = list(camera_rows(load_bundle(), [person], [(720, 1280), (640, 480)]))
+    people = [shared("data", "signers", f"{p}.npz") for p in ("s21", "s02")]  # s21 signs wide: moved most
+    rows = list(camera_rows(load_bundle(), people, [(720, 1280), (640, 480)]))
     assert [r[0] for r in rows] == ["640x480", "720x1280", "640x480"]
     base = rows[0][1]["accuracy"]
     assert base > 0.8 and rows[1][1]["accuracy"] < base - 0.1, (base, rows[1][1]["accuracy"])
@@ -17,7 +17,10 @@ def test_a_portrait_camera_as_found_costs_accuracy_and_as_stored_costs_none(shar
 
 
 def test_a_shape_that_is_not_an_image_size_is_one_line(capsys):
-    for shape in ("auto", "wide"):
-        assert main(["judge", "cameras", "--data", "nowhere.npz", "--shapes", shape]) == 2
-        err = capsys.readouterr().err
-        assert err.startswith("signlstm judge cameras: error: ") and len(err.splitlines()) == 1, err
+    for shape in ("auto", "wide", "16:9", "0x0"):
+        assert main(["judge", "cameras", "--data", "nowhere.npz", "--shapes", "640x480", shape]) == 2
+        assert capsys.readouterr().err == (f"signlstm judge cameras: error: --shapes {shape!r}: give image sizes "
+                                           "WIDTHxHEIGHT, e.g. 1280x720\n")
+    assert main(["judge", "cameras", "--data", "nowhere.npz"]) == 2  # nothing printed before the one line
+    out, err = capsys.readouterr()
+    assert out == "" and err == "signlstm judge cameras: error: nowhere.npz: no such file\n", (out, err)

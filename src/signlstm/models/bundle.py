@@ -8,7 +8,6 @@ atomically. Tutorial-era ``action.h5`` files load too, given their action labels
 from __future__ import annotations
 
 import json
-import os
 import platform
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import numpy as np
 
 from .. import __version__, layout
 from ..errors import BadInput, SignlstmError
-from ..files import check_folder_out, folder_atomic
+from ..files import check_folder_out, folder_atomic, not_a_file
 from ..sign_names import NONE
 
 MODEL_FILE = "model.keras"
@@ -312,8 +311,8 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
     if path.is_dir():
         for name in (META_FILE, MODEL_FILE):
             f = path / name
-            if os.path.lexists(f) and not f.is_file():
-                raise BadInput(f, "a folder, not a file" if f.is_dir() else "a link to nothing (broken, or a loop)")
+            if not_a_file(f):
+                raise BadInput(f, not_a_file(f))
             if not f.is_file():
                 raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
         meta = read_meta(path)

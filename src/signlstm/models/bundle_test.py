@@ -316,7 +316,6 @@ def test_a_configuration_describing_layers_its_weights_do_not_hold_is_refused_be
     """The shipped bundle with its GRUs' units edited from 64 to 8000 in the archive's config.json (1.6 MB on disk):
     Keras would allocate gigabytes building it before reading a weight. It is refused from the declared sizes."""
     import shutil
-    import time
     import zipfile
 
     shutil.copytree(bundle.DEFAULT_MODEL, tmp_path / "m")
@@ -329,11 +328,9 @@ def test_a_configuration_describing_layers_its_weights_do_not_hold_is_refused_be
     with zipfile.ZipFile(archive, "w") as z:
         for name, data in members.items():
             z.writestr(name, data)
-    t = time.monotonic()
     with pytest.raises(BadInput, match=r"model.keras: config.json describes layers of at least [\d.]+ [GM]B of "
                                        r"weights, but the archive holds [\d.]+ [kM]B"):
-        bundle.load_bundle(tmp_path / "m")
-    assert time.monotonic() - t < 30  # refused from the sizes, not after building
+        bundle.load_bundle(tmp_path / "m")  # (built, it would fail on the weights' shapes with another message)
 
 
 def test_model_files_of_the_wrong_kind_and_bundle_members_that_are_not_files_say_what_they_are(tmp_path):

@@ -49,7 +49,7 @@ def check_declared_sizes(path: Path) -> None:
     if Path(path).is_file() and Path(path).stat().st_size == 0:
         raise BadInput(path, "an empty file, not a model")
     head = _head(path)
-    if head.startswith(b"version https://git-lfs"):
+    if head.startswith(limits.LFS_MAGIC):
         raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
     if zipfile.is_zipfile(path):
         limits.check_model_archive(path)

@@ -15,17 +15,20 @@ def register(sub):
 
 
 def run(args):
-    from ...convert import parse_camera
+    import re
+
     from ...errors import SignlstmError
     from ...judging.camera_shapes import camera_rows, moved_most
 
-    cameras = [parse_camera(s) for s in args.shapes]  # before any file is read
-    if any(c is None for c in cameras):
-        raise SignlstmError("--shapes: give image sizes (e.g. 1280x720), not auto")
+    sizes = [re.fullmatch(r"([1-9]\d{0,5})x([1-9]\d{0,5})", s.strip().lower()) for s in args.shapes]
+    if not all(sizes):  # before any file is read
+        bad = args.shapes[[m is None for m in sizes].index(True)]
+        raise SignlstmError(f"--shapes {bad!r}: give image sizes WIDTHxHEIGHT, e.g. 1280x720")
     bundle = common.open_model(args)
-    print(f"{'camera':>10}  {'as found':>8}  {'as stored':>9}  people moved most (as found)")
     base = None
-    for shape, found, stored in camera_rows(bundle, args.data, [(c.width, c.height) for c in cameras]):
+    for shape, found, stored in camera_rows(bundle, args.data, [(int(m[1]), int(m[2])) for m in sizes]):
+        if base is None:  # the data is read: the table begins
+            print(f"{'camera':>10}  {'as found':>8}  {'as stored':>9}  people moved most (as found)")
         base = base or found
         moved = ", ".join(f"{s} {a:.3f}->{b:.3f}" for s, a, b in moved_most(base, found)) if found is not base else ""
         print(f"{shape:>10}  {found['accuracy']:8.3f}  {stored['accuracy']:9.3f}  {moved}", flush=True)

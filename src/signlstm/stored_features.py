@@ -93,8 +93,8 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
     from .files import not_a_file
 
     path = Path(base.path) / name if base.path else None
-    if path is not None and not_a_file(path):
-        raise BadInput(path, not_a_file(path))
+    if path is not None and (problem := not_a_file(path)):
+        raise BadInput(path, problem)
     if path is None or not path.is_file():
         return None
     members = limits.npz_members(path)

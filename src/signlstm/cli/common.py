@@ -170,8 +170,8 @@ def open_model(args, front: bool = False):
     bundle = load_bundle(path, checked_actions(args))
     if looks_untrained(bundle.model):
         print(f"warning: {bundle.path}: {UNTRAINED}", file=sys.stderr)
-    if label_order_problem(bundle.meta):
-        print(f"warning: {bundle.path}: {label_order_problem(bundle.meta)}", file=sys.stderr)
+    if problem := label_order_problem(bundle.meta):
+        print(f"warning: {bundle.path}: {problem}", file=sys.stderr)
     return bundle
 
 

@@ -311,8 +311,8 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
     if path.is_dir():
         for name in (META_FILE, MODEL_FILE):
             f = path / name
-            if not_a_file(f):
-                raise BadInput(f, not_a_file(f))
+            if problem := not_a_file(f):
+                raise BadInput(f, problem)
             if not f.is_file():
                 raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
         meta = read_meta(path)

@@ -46,9 +46,9 @@ def check_declared_sizes(path: Path) -> None:
     empty or not of its suffix's kind, before Keras reads it."""
     from .. import limits
 
-    if Path(path).is_file() and Path(path).stat().st_size == 0:
-        raise BadInput(path, "an empty file, not a model")
     head = _head(path)
+    if not head:
+        raise BadInput(path, "an empty file, not a model")
     if head.startswith(limits.LFS_MAGIC):
         raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
     if zipfile.is_zipfile(path):

@@ -43,8 +43,8 @@ def keypoint_stream(files) -> np.ndarray:
     """Real keypoints to replay: the sequences of a few person files one after the other, (frames, 1662)."""
     from ..datasets import load
 
-    data = load(list(files))
-    return np.asarray(data.X, np.float32).reshape(-1, data.X.shape[-1])
+    X = load(list(files)).X
+    return X.reshape(-1, X.shape[-1])
 
 
 def jpeg_frames(path, width: int) -> list[bytes]:

@@ -14,21 +14,28 @@ def register(sub):
     p.set_defaults(run=run)
 
 
-def run(args):
-    import re
-
+def _size(text: str) -> tuple[int, int]:
+    """``--shapes``' WIDTHxHEIGHT (read as ``convert --camera`` reads it; a shape such as 16:9 has no size)."""
+    from ...convert import parse_camera
     from ...errors import SignlstmError
+
+    try:
+        camera = parse_camera(text)
+    except SignlstmError:
+        camera = None
+    if camera is None or "x" not in camera.name:
+        raise SignlstmError(f"--shapes {text!r}: give image sizes WIDTHxHEIGHT, e.g. 1280x720")
+    return camera.width, camera.height
+
+
+def run(args):
     from ...judging.camera_shapes import camera_rows, moved_most
 
-    sizes = [re.fullmatch(r"([1-9]\d{0,5})x([1-9]\d{0,5})", s.strip().lower()) for s in args.shapes]
-    if not all(sizes):  # before any file is read
-        bad = args.shapes[[m is None for m in sizes].index(True)]
-        raise SignlstmError(f"--shapes {bad!r}: give image sizes WIDTHxHEIGHT, e.g. 1280x720")
+    sizes = [_size(s) for s in args.shapes]  # before any file is read
     bundle = common.open_model(args)
-    base = None
-    for shape, found, stored in camera_rows(bundle, args.data, [(int(m[1]), int(m[2])) for m in sizes]):
-        if base is None:  # the data is read: the table begins
+    for n, (shape, found, stored) in enumerate(camera_rows(bundle, args.data, sizes)):
+        if n == 0:  # the data is read: the table begins, with the data's own camera
+            base = found
             print(f"{'camera':>10}  {'as found':>8}  {'as stored':>9}  people moved most (as found)")
-        base = base or found
-        moved = ", ".join(f"{s} {a:.3f}->{b:.3f}" for s, a, b in moved_most(base, found)) if found is not base else ""
+        moved = ", ".join(f"{s} {a:.3f}->{b:.3f}" for s, a, b in moved_most(base, found)) if n else ""
         print(f"{shape:>10}  {found['accuracy']:8.3f}  {stored['accuracy']:9.3f}  {moved}", flush=True)

@@ -31,7 +31,7 @@ def slow_camera():
     light delivers 15 while it reports 30)."""
     import time
 
-    from signlstm.sources import Source
+    from signlstm.frames.sources import Source
 
     class SlowCamera(Source):
         name, fps, live, keypoints = "camera 0", 30.0, True, True
@@ -54,7 +54,7 @@ def held_back(data, k, seed=0):
     """The recordings of ``data`` that ``adapt``'s seeded choice of ``k`` shots per sign leaves: its test set."""
     import numpy as np
 
-    from signlstm.adapt import choose_shots
+    from signlstm.models.adapt import choose_shots
 
     return data.subset(np.setdiff1d(np.arange(len(data)), choose_shots(data, k, seed)))
 
@@ -68,9 +68,9 @@ def small_base(tmp_path_factory):
     """One small default-recipe model shared by every test that needs a trained network: 12 epochs on
     :data:`BASE_SIGNERS`, with 'none' learnt from no-hand windows. Returns the loaded bundle (saved on disk)."""
     from signlstm.datasets import concat, load_npz
-    from signlstm.training_sets import training_set
+    from signlstm.datasets.training_sets import training_set
     from signlstm.models.bundle import load_bundle, save_bundle
-    from signlstm.training import fit
+    from signlstm.models.training import fit
 
     data = concat([load_npz(shared_path("data", "signers", f"{s}.npz")) for s in BASE_SIGNERS])
     b = fit(training_set(data, negatives=[], synthetic=0.25, seed=0), "default", epochs=12, seed=0, progress=False,

@@ -1,5 +1,6 @@
-"""The shape of the code: no import cycles among our modules, argparse only in cli/, video opened only by sources,
-and ``import signlstm`` light (no Keras, JAX or MediaPipe until a command needs them)."""
+"""The shape of the code: the stages of the pipeline import only the stages before them, no import cycles among our
+modules, argparse only in cli/, video opened only by sources, and ``import signlstm`` light (no Keras, JAX or
+MediaPipe until a command needs them)."""
 import ast
 import subprocess
 import sys
@@ -58,13 +59,39 @@ def test_no_import_cycles():
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
+# The pipeline's stages in order (the README's "Layout of the code"); the modules directly in the package (layout,
+# errors, files, limits, ...) are read by every stage and import no stage.
+STAGES = ("frames", "keypoints", "datasets", "models", "recognizer", "fronts", "judging", "cli|web")
+
+
+def _stage(module: str) -> int | None:
+    """The stage of one of our modules (its place in :data:`STAGES`), -1 for the shared modules directly in the
+    package, None for the package itself and its entry point."""
+    name = module.split(".")[1] if "." in module else None
+    if name in (None, "__main__"):
+        return None
+    return next((i for i, s in enumerate(STAGES) if name in s.split("|")), -1)
+
+
+def test_each_stage_imports_only_the_stages_before_it():
+    modules = dict(_modules())
+    wrong = []
+    for m, p in modules.items():
+        here = _stage(m)
+        for d in _imports(m, p):
+            there = _stage(d) if d in modules else None
+            if here is not None and there is not None and there > here and not (here == there == -1):
+                wrong.append(f"{m} -> {d}")
+    assert not wrong, "imports against the pipeline's order: " + "; ".join(sorted(wrong))
+
+
 def test_argparse_only_in_cli_and_video_only_in_sources():
     for name, path in _modules():
         text = path.read_text()
         if not name.startswith("signlstm.cli"):
             assert "argparse" not in text, f"{path}: argparse belongs in cli/"
-        if name != "signlstm.sources":
-            assert "VideoCapture(" not in text, f"{path}: open video through signlstm.sources"
+        if name != "signlstm.frames.sources":
+            assert "VideoCapture(" not in text, f"{path}: open video through signlstm.frames.sources"
 
 
 def test_import_signlstm_is_light():

@@ -41,9 +41,9 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
     t0 = time.time()
     from ..errors import SignlstmError
-    from ..adapt import adapt, load_negatives, use_compilation_cache
+    from ..models.adapt import adapt, load_negatives, use_compilation_cache
     from ..models.bundle import save_bundle
-    from ..vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
+    from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
     if keep_base_actions and method != "vocab":
         raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
@@ -79,7 +79,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
           f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
     if "check" in a:
-        from ..vocabulary import check_lines
+        from ..models.vocabulary import check_lines
 
         print("\n".join(check_lines(a["check"])))
     return bundle
@@ -110,7 +110,7 @@ def _notes(base, data, method) -> None:
 
     import numpy as np
 
-    from ..adapt import seen_people
+    from ..models.adapt import seen_people
     from ..models.bundle import is_vocabulary
     from ..sign_names import NONE, rejection_note, same_signs, shown_list, shown_name
 

@@ -15,7 +15,7 @@ def run(args):
     import numpy as np
 
     from ..errors import BadInput, SignlstmError
-    from ..fixes import write_fixes
+    from ..datasets.fixes import write_fixes
     from ..judging.audit import audit, format_findings
 
     if args.splits is not None and args.splits < 2:  # before any file is read

@@ -27,7 +27,7 @@ def register(sub):
 def run(args):
     from pathlib import Path
 
-    from .. import bench
+    from ..judging import bench
     from ..datasets import load
 
     shared = Path(args.shared)

@@ -17,7 +17,7 @@ def trained(tmp_path_factory):
     from signlstm.conftest import shared_path
     from signlstm.models.bundle import save_bundle
     from signlstm.datasets import load_npz
-    from signlstm.training import fit
+    from signlstm.models.training import fit
 
     data = load_npz(shared_path("data", "signers", "s03.npz"))
     b = fit(data, "default", epochs=25, seed=1, test_split=0.2, progress=False)
@@ -48,7 +48,7 @@ def test_train_command_writes_a_tutorial_bundle(tmp_path, shared, capsys):
 def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, shared, capsys):
     """``train --negatives`` writes the trunk features of the other signs beside the model (``other_signs.npz``),
     and ``adapt`` without ``--negatives`` takes its 'none' examples of other signs from them."""
-    from signlstm.stored_features import OTHER_SIGNS, OTHER_SIGNS_COPIES
+    from signlstm.models.stored_features import OTHER_SIGNS, OTHER_SIGNS_COPIES
     from signlstm.models.bundle import load_bundle
 
     out = tmp_path / "base"

@@ -3,7 +3,7 @@ from .. import layout
 
 
 def register(sub):
-    from ..recorder import PAUSE
+    from ..fronts.recorder import PAUSE
 
     p = sub.add_parser("collect", help="record keypoint sequences for each action (MP_Data layout)")
     which = p.add_mutually_exclusive_group(required=True)
@@ -35,8 +35,8 @@ def run(args):
 
     from ..errors import SignlstmError
     from ..files import ignores_case
-    from ..collect import collect
-    from ..sequence_writer import SequenceWriter
+    from ..fronts.collect import collect
+    from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import read_sign_list, shown_name
 
     from .common import checked_actions

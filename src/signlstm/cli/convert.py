@@ -1,5 +1,5 @@
 """signlstm convert: a copy of keypoints recorded before signlstm stored them as a 4:3 image's, converted
-(see :mod:`signlstm.convert`)."""
+(see :mod:`signlstm.datasets.convert`)."""
 import sys
 
 from . import common
@@ -21,7 +21,7 @@ def register(sub):
 
 
 def run(args):
-    from ..convert import convert, convert_people, parse_camera
+    from ..datasets.convert import convert, convert_people, parse_camera
     from ..datasets import is_packed_folder
 
     camera = parse_camera(args.camera)  # before any file is read

@@ -18,7 +18,7 @@ def run(args):
 
     from ..datasets import describe_skipped, stream
     from ..judging.metrics import evaluate, format_report, plot_confusion
-    from ..unicode_text import missing_letters_note
+    from ..fronts.unicode_text import missing_letters_note
 
     sources, bundle = common.open_streamed(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]

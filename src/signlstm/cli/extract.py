@@ -26,9 +26,9 @@ def register(sub):
 
 
 def run(args):
-    from ..sequence_writer import SequenceWriter
+    from ..datasets.sequence_writer import SequenceWriter
     from ..errors import BadInput, SignlstmError
-    from ..extraction import extract_videos, find_videos, iter_sequences
+    from ..keypoints.extraction import extract_videos, find_videos, iter_sequences
     from ..keypoint_files import StreamWriter
     from ..sign_names import name_problem, shown_name
 

@@ -29,8 +29,8 @@ def run(args):
     import sys
 
     from ..files import check_outputs_apart
-    from ..live import check_out_paths, run as run_live
-    from ..sources import short_input_note
+    from ..fronts.live import check_out_paths, run as run_live
+    from ..frames.sources import short_input_note
 
     recognizer_options.check_rule(args)
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps >= 1):
@@ -41,7 +41,7 @@ def run(args):
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)
     if not args.headless or args.out or args.strip:  # the sign names are drawn
-        from ..unicode_text import missing_letters_note
+        from ..fronts.unicode_text import missing_letters_note
 
         common.print_note(missing_letters_note(bundle.labels))
 

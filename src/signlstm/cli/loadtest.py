@@ -29,7 +29,7 @@ def register(sub):
 def run(args):
     from pathlib import Path
 
-    from ..bench import machine
+    from ..judging.bench import machine
     from ..web.loadtest import COLUMNS, held_lines, loadtest, row_line
 
     if not 0 < args.seconds <= 120 or min(args.clients + args.image_clients + [1]) < 1 \

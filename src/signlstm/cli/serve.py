@@ -55,7 +55,7 @@ def run(args):
         check_writable_folder(folder)
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)
-    from .. import adapt
+    from ..models import adapt
 
     adapt.use_compilation_cache()  # as `signlstm adapt` does: the page's adapt compiles once
     engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,

@@ -88,7 +88,7 @@ def zero_bomb(path, sequences=40_000):
 def _run(argv):
     """Exit status, stderr, seconds and peak RSS in bytes of ``signlstm argv`` in a fresh process, started by a small
     launcher (a child forked from this test process would count this process's size in its peak)."""
-    from signlstm.bench import _LAUNCHER
+    from signlstm.judging.bench import _LAUNCHER
 
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "signlstm", *argv],

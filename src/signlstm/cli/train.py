@@ -24,7 +24,7 @@ def run(args):
     import numpy as np
 
     from ..datasets import load
-    from ..training_sets import training_set
+    from ..datasets.training_sets import training_set
     from ..errors import SignlstmError
     from ..files import check_folder_out
     from ..models.bundle import META_FILE
@@ -34,7 +34,7 @@ def run(args):
     check_folder_out(args.out, META_FILE)
     from ..models import recipes
     from ..models.bundle import save_bundle
-    from ..training import fit
+    from ..models.training import fit
 
     # Only the parts the recipe's model reads, as float16 (the packed files' own precision): 15,480 bytes per
     # 30-frame sequence for the default recipe instead of 199,440.
@@ -58,7 +58,7 @@ def run(args):
         bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
     save_bundle(bundle.model, bundle.meta, args.out)
     if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
-        from ..stored_features import write_other_signs
+        from ..models.stored_features import write_other_signs
 
         write_other_signs(args.out, others, seed=args.seed)
     m = bundle.meta["metrics"]

@@ -7,11 +7,11 @@
 4. Flags are grouped for a person to check: whole folders (signer + label) and sessions (a run of consecutive sequence
    numbers) whose gestures match another label, single disagreeing sequences, and sequences with no hands in most
    frames.
-5. Per person, the camera shape the face mesh's proportions say (:mod:`signlstm.camera_shape`): a person whose
+5. Per person, the camera shape the face mesh's proportions say (:mod:`signlstm.keypoints.camera_shape`): a person whose
    keypoints look taken with a camera that is not 4:3 is named (a finding only; nothing goes into the fixes).
 
 The fixes file (CSV, one row per sequence: ``source, label, action, new_label, reason``) is applied by
-:func:`signlstm.fixes.apply_fixes` when training; the user's data is never edited.
+:func:`signlstm.datasets.fixes.apply_fixes` when training; the user's data is never edited.
 """
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import camera_shape, layout
+from ..keypoints import camera_shape
+from .. import layout
 from ..datasets import Dataset
 from ..errors import BadInput, SignlstmError, optional
-from ..fixes import key as _key
+from ..datasets.fixes import key as _key
 from ..sign_names import shown_name
 
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
@@ -208,8 +209,9 @@ class AuditResult:
 
 
 def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
-    """Per person (``data.groups``): the camera shape their face mesh says (:func:`signlstm.camera_shape.likely_shape`
-    of all their frames), None where too few frames have a face."""
+    """Per person (``data.groups``): the camera shape their face mesh says
+    (:func:`signlstm.keypoints.camera_shape.likely_shape` of all their frames), None where too few frames have a
+    face."""
     if not len(data):
         return {}
     if data.columns is None:  # only the face columns it needs are read, in any dtype

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from . import audit
-from .. import fixes
+from ..datasets import fixes
 from ..datasets import load
 
 

@@ -73,10 +73,10 @@ def _run_fold(task):
     """Train one recipe/seed without ``signer``, test on ``signer``: predictions and timings."""
     import keras
 
-    from ..training_sets import no_hand_windows, training_set
+    from ..datasets.training_sets import no_hand_windows, training_set
     from ..layout import hands_present
     from ..models import recipes
-    from ..training import fit
+    from ..models.training import fit
 
     arch, seed, signer, epochs, fixes, neg_test = task
     data, neg = _STATE["data"], _STATE["neg"]
@@ -239,7 +239,7 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
 
     from ..datasets import load
     from ..errors import SignlstmError
-    from ..fixes import read_fixes
+    from ..datasets.fixes import read_fixes
     from ..models import recipes
 
     data = load(data_paths, actions=actions, length=length, skip_bad=skip_bad)

@@ -5,7 +5,7 @@ import pytest
 from . import cells as cells_file
 from . import crossval, report
 from ..datasets import Dataset, load
-from ..training_sets import training_set
+from ..datasets.training_sets import training_set
 from ..sign_names import NONE
 from ..errors import BadInput
 from ..recognizer import decide

@@ -2,8 +2,8 @@
 
 For every signer: a base model is trained on all the OTHER signers (the default recipe; cached on disk, so a rerun
 only adapts), K sequences per action of the held-out signer are drawn at random (seeded), the base is adapted on them
-(:func:`signlstm.adapt.adapt`) and tested on the rest of that signer's sequences, labels as recorded. Beside it, the
-tutorial recipe is trained from scratch on the same K sequences. Folds run in parallel worker processes.
+(:func:`signlstm.models.adapt.adapt`) and tested on the rest of that signer's sequences, labels as recorded. Beside it,
+the tutorial recipe is trained from scratch on the same K sequences. Folds run in parallel worker processes.
 
 A third figure bounds what any adaptation of that base can do for the signer: ``own`` is the accuracy of a logistic
 regression on the base's frozen features (where ``adapt`` cuts the network) trained on 4/5 of the signer's own
@@ -35,9 +35,9 @@ def run_fold(task: dict) -> dict:
     the same shots; test both on the signer's other sequences."""
     import keras
 
-    from ..adapt import adapt, choose_shots
+    from ..models.adapt import adapt, choose_shots
     from ..models.bundle import load_bundle
-    from ..training import fit
+    from ..models.training import fit
 
     from .labels import none_left
 
@@ -109,7 +109,7 @@ def adapt_seconds(job: dict) -> float:
     """Wall time of what ``signlstm adapt`` does (load the base and the signer's file, adapt, save), in this
     process; run it in a fresh process (:func:`signlstm.parallel.run_fresh`) to include the start-up a user sees."""
     t0 = time.time()
-    from ..adapt import adapt
+    from ..models.adapt import adapt
     from ..datasets import load
     from ..models.bundle import load_bundle, save_bundle
 
@@ -159,7 +159,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
                       files=sorted(Path(base).iterdir()) if base is not None else (),  # weights, stored features
-                      code=("adapt.py", "judging/fewshot.py", "judging/labels.py"))
+                      code=("models/adapt.py", "judging/fewshot.py", "judging/labels.py"))
     home = cache_dir(cache) / "fewshot" if base is not None else Path(bases[signers[0]]).parent
     fold_dir = home / "folds" / key
     results, tasks = [], []

@@ -1,7 +1,7 @@
 """Few-shot cross-validation: one held-out signer end to end, cached folds, the within-signer bound."""
 import numpy as np
 
-from ..adapt import choose_shots
+from ..models.adapt import choose_shots
 from ..datasets import load_npz
 
 

@@ -1,10 +1,11 @@
 """Models trained without one person each (leave-one-person-out bases), trained once and cached.
 
 Every benchmark that tests a person on a model that never saw them (few-shot, streams, vocabularies) asks
-:func:`fold_bases` for its bases. A base is trained on the training set that :func:`signlstm.training_sets.training_set`
-builds from every recording in ``paths`` (and ``negatives``) except the held-out person's. Bases are cached under
-:func:`signlstm.files.cache_dir` in a folder named by a hash of the inputs' content, the options and the training
-code, so a changed file or recipe trains new bases and an unchanged one reuses them.
+:func:`fold_bases` for its bases. A base is trained on the training set that
+:func:`signlstm.datasets.training_sets.training_set` builds from every recording in ``paths`` (and ``negatives``) except
+the held-out person's. Bases are cached under :func:`signlstm.files.cache_dir` in a folder named by a hash of the
+inputs' content, the options and the training code, so a changed file or recipe trains new bases and an unchanged one
+reuses them.
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from ..datasets import open_sources, packed_files
 from ..files import cache_dir
 
 # The code a base's weights depend on (paths relative to the package).
-TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "augment.py", "training.py",
-                 "datasets.py", "keypoint_files.py", "fixes.py", "layout.py", "synthetic_streams.py")
+TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "datasets/augment.py",
+                 "models/training.py", "datasets/__init__.py", "keypoint_files.py", "datasets/fixes.py",
+                 "layout.py", "datasets/synthetic_streams.py")
 AUDIT_CODE = ("judging/audit.py",)
 
 
@@ -93,9 +95,9 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
     """Train ``recipe`` on everyone in ``paths`` (+ ``negatives``) except ``held_out`` and save the bundle to
     ``out``. ``fixes``: a fixes file, or "audit" to audit the training people only."""
     from ..datasets import load
-    from ..training_sets import training_set
+    from ..datasets.training_sets import training_set
     from ..models.bundle import save_bundle
-    from ..training import fit
+    from ..models.training import fit
 
     t0 = time.time()
     data = load(paths)

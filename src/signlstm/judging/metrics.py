@@ -18,7 +18,7 @@ from ..sign_names import NONE, columns, fit_columns, shown_name
 from ..errors import SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
-from .. import unicode_text
+from ..fronts import unicode_text
 
 
 def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:

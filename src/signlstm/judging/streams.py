@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..synthetic_streams import compose, hand_share
+from ..datasets.synthetic_streams import compose, hand_share
 
 PER_LABEL = 4
 OTHERS = 4
@@ -200,16 +200,16 @@ def fold(task: dict) -> dict:
     ``recognised``, holds only the consistent cells' recordings the ``default`` base names rightly on their own (the
     30 frames as recorded, one window): a word lost there is lost to the stream, the rule or a probability under the
     rule's threshold, not to the base naming the sign wrongly. With ``task["adapt"]`` = K, every base is first
-    adapted to K of the person's recordings per sign (:func:`signlstm.adapt.adapt`, as ``signlstm adapt --shots K``
-    adapts a base that ``signlstm train --negatives`` made: with features of other signs it was trained on,
+    adapted to K of the person's recordings per sign (:func:`signlstm.models.adapt.adapt`, as ``signlstm adapt --shots
+    K`` adapts a base that ``signlstm train --negatives`` made: with features of other signs it was trained on,
     ``task["adapt_negatives"]``, stored with it), and the streams and window figures are made of their other
     recordings."""
-    from ..adapt import adapt, choose_shots, load_negatives
-    from ..stored_features import other_sign_features
+    from ..models.adapt import adapt, choose_shots, load_negatives
+    from ..models.stored_features import other_sign_features
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
-    from ..training_sets import usable_negatives
+    from ..datasets.training_sets import usable_negatives
     from .labels import renamed
 
     signer = task["signer"]

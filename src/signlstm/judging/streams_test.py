@@ -187,7 +187,7 @@ def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(sma
     """``adapt``: each base first adapted to K recordings per sign of the person (as ``signlstm adapt --shots K``);
     the streams and the window figures hold only the person's other recordings. s12 is not among the small base's
     signers, and makes thanks and iloveyou unlike most people (VARIANTS.md): adapting to it is what helps."""
-    from signlstm.adapt import choose_shots
+    from signlstm.models.adapt import choose_shots
     from signlstm.cli import main
 
     rules = [("stream", rule_settings("stream"))]

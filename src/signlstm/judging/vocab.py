@@ -9,10 +9,10 @@ recordings in no file of its training set) and caches them like :func:`signlstm.
 
 **Benchmark** (:func:`run`): for each person file, a trunk that never saw that person; their signs split by a seeded
 draw into three quarters taught and one quarter never taught; K recordings of each taught sign given to
-:func:`signlstm.vocabulary.adapt_vocab`; tested on the other recordings of the taught signs (accuracy, share answered ``none``)
-and on every recording of the untaught signs (share answered ``none``: rejected). Beside it, the tutorial recipe
-trained from scratch on the same shots. With ``streams``, the same adapted model also reads the person's signs made
-in a row (:func:`in_a_row`): word error rate and words said on untaught signs, as ``live`` would say them.
+:func:`signlstm.models.vocabulary.adapt_vocab`; tested on the other recordings of the taught signs (accuracy, share
+answered ``none``) and on every recording of the untaught signs (share answered ``none``: rejected). Beside it, the
+tutorial recipe trained from scratch on the same shots. With ``streams``, the same adapted model also reads the person's
+signs made in a row (:func:`in_a_row`): word error rate and words said on untaught signs, as ``live`` would say them.
 """
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
     per signer and sign of ``signers`` (those without a ``vocab`` file) under their shared labels, no-hand windows as ``none``; nothing of
     ``held_out``."""
     from ..datasets import Dataset, concat, load
-    from ..training_sets import training_set
+    from ..datasets.training_sets import training_set
 
     vocab_files, other_files = person_paths(vocab), person_paths(others)
     own = {person(f) for f in vocab_files}
@@ -192,9 +192,9 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
 def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
                 per_sign: int = PER_SIGN) -> dict:
     """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``."""
-    from ..stored_features import write_base_examples
+    from ..models.stored_features import write_base_examples
     from ..models.bundle import save_bundle
-    from ..training import fit
+    from ..models.training import fit
 
     t0 = time.time()
     data = trunk_set(vocab, others, signers, held_out, per_sign, seed)
@@ -249,11 +249,11 @@ def split_signs(actions, seed: int, taught: float = TAUGHT, count: int | None = 
 
 def run_person(task: dict) -> dict:
     """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest."""
-    from ..adapt import choose_shots
+    from ..models.adapt import choose_shots
     from ..datasets import load
     from ..models.architectures import openset_probs
     from ..models.bundle import load_bundle
-    from ..vocabulary import adapt_vocab
+    from ..models.vocabulary import adapt_vocab
 
     data = load([task["file"]])
     base = load_bundle(task["trunk"])
@@ -332,7 +332,7 @@ def _tutorial(support, test, epochs, seed) -> dict:
     import keras
 
     from ..recognizer import decide
-    from ..training import fit
+    from ..models.training import fit
 
     keras.backend.clear_session()
     t0 = time.time()
@@ -352,7 +352,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not);
     ``streams``: streams per person, seed and K of :func:`in_a_row` (0: none); ``signs``: how many of each person's
     signs are taught (a seeded choice, the rest untaught) instead of three quarters of them."""
-    from ..vocabulary import RADIUS
+    from ..models.vocabulary import RADIUS
 
     from ..datasets import open_npz
 
@@ -412,9 +412,9 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
     import sys
     import tempfile
 
-    from ..adapt import choose_shots
+    from ..models.adapt import choose_shots
     from ..datasets import load
-    from ..sequence_writer import SequenceWriter
+    from ..datasets.sequence_writer import SequenceWriter
 
     data = load([file])
     pick = choose_shots(data, shots, seed)

@@ -38,7 +38,7 @@ def test_a_trunk_never_sees_the_held_out_person():
 
 
 def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
-    from signlstm.vocabulary import RADIUS, TRUNK_MODEL
+    from signlstm.models.vocabulary import RADIUS, TRUNK_MODEL
 
     task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
                 seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=2)
@@ -69,7 +69,7 @@ def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
 
 
 def test_the_report_gives_the_trade_off_at_other_radii():
-    from signlstm.vocabulary import RADIUS, TRUNK_MODEL
+    from signlstm.models.vocabulary import RADIUS, TRUNK_MODEL
     from signlstm.judging.vocab_report import format_vocab
 
     task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
@@ -125,7 +125,7 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
 
 
 def test_adapt_wall_times_the_command_in_a_fresh_process_on_the_tutorial_folders():
-    from signlstm.vocabulary import TRUNK_MODEL
+    from signlstm.models.vocabulary import TRUNK_MODEL
     from signlstm.judging.vocab_report import format_vocab
 
     said = []
@@ -144,7 +144,7 @@ def test_the_shipped_trunk_judges_only_people_it_never_saw(tmp_path, capsys):
     import json
     import shutil
 
-    from signlstm.vocabulary import TRUNK_MODEL
+    from signlstm.models.vocabulary import TRUNK_MODEL
     from signlstm.cli import main
 
     good = shared_path("data", "vocab", "s23.npz")

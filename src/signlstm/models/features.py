@@ -9,7 +9,7 @@ Per frame (162 values):
   by its mean shoulder width (x is multiplied by 4/3, the 640x480 webcam aspect, before any distance: keypoints of
   every camera are stored as a 4:3 image's, :func:`signlstm.layout.to_reference_aspect`);
 * no face mesh: the 468 face points are not read (the pose's nose stands for the head), so ``live`` can run the
-  cheaper pose + hands landmark graph (:mod:`signlstm.landmarks`) for these models;
+  cheaper pose + hands landmark graph (:mod:`signlstm.keypoints.landmarks`) for these models;
 * each hand: the wrist in the body frame, the hand's in-plane direction (unit vector wrist -> middle-finger MCP), the
   20 other landmarks relative to the wrist divided by the palm length and rotated so that direction points up (the
   handshape does not change with the hand's tilt), and an explicit detected mask. A hand is zeroed and masked when

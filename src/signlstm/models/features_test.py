@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from .. import augment, layout
+from ..datasets import augment
+from .. import layout
 from . import architectures, features
 from ..datasets import load
 from ..sign_names import NONE
@@ -92,7 +93,7 @@ def test_default_model_has_embedding_and_head():
 def test_default_recipe_beats_chance_on_an_unseen_signer(shared, tmp_path):
     from .bundle import load_bundle, save_bundle
     from ..judging.metrics import evaluate
-    from ..training import fit
+    from .training import fit
 
     train = load([shared("data", "signers", f"{s}.npz") for s in ("s08", "s11", "s13", "s15")])
     test = load([shared("data", "signers", "s19.npz")])

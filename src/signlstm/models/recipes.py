@@ -3,7 +3,7 @@
 ``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own signer-independent recipe
 (features: :mod:`signlstm.models.features`; network: :func:`signlstm.models.architectures.build_default_model`).
 ``spotting`` is the same network trained on windows of synthetic streams
-(:class:`signlstm.synthetic_streams.SpottingBatches`) to say a sign as it ends and nothing elsewhere, for the
+(:class:`signlstm.datasets.synthetic_streams.SpottingBatches`) to say a sign as it ends and nothing elsewhere, for the
 recognizer's ``spot`` rule.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Callable
 
 import keras
 
-from .. import augment, layout, synthetic_streams
+from ..datasets import augment, synthetic_streams
+from .. import layout
 from . import architectures
 from .features import PARTS_READ
 
@@ -35,7 +36,7 @@ class Recipe:
     # The keypoint parts the model reads; ``live`` skips MediaPipe's face mesh for a model that reads no face.
     parts_read: tuple[str, ...] = tuple(p.name for p in layout.PARTS)
     # The batch maker: (data, indices, one-hot targets, batch size, augment, seed) -> keras PyDataset; None: the
-    # training sequences themselves (signlstm.training).
+    # training sequences themselves (signlstm.models.training).
     batches: Callable | None = None
     # The recognizer rule the recipe's models are made for (written in the bundle; None: the recognizer's default).
     rule: str | None = None

@@ -2,9 +2,10 @@
 
 Each camera frame carries its number (:func:`~signlstm.web.conftest.stamp`); the page reports the 1662-value frame it
 built for every camera frame it processed, with the pixels it gave Holistic (the camera's frame after the browser's
-colour conversion), and Python's :class:`~signlstm.landmarks.Holistic` (tracking, as ``live``) runs on those pixels
-in the same order (the page may skip or repeat frames when it is slower or faster than the camera). Compared per processed frame: which hands were found, the landmark positions where both found a part,
-and the words the live recognizer (the shipped model, each word rule) emits on each keypoint stream. Figures are printed (``-s``).
+colour conversion), and Python's :class:`~signlstm.keypoints.landmarks.Holistic` (tracking, as ``live``) runs on those
+pixels in the same order (the page may skip or repeat frames when it is slower or faster than the camera). Compared per
+processed frame: which hands were found, the landmark positions where both found a part, and the words the live
+recognizer (the shipped model, each word rule) emits on each keypoint stream. Figures are printed (``-s``).
 
 The two runtimes share ``pose_landmark_full.tflite`` byte for byte, but the package's other models differ in bytes
 from the wheel's, and its graph (``HolisticLandmarkGpu``) takes the image as a WebGL texture and crops the hand and
@@ -83,7 +84,7 @@ def _words(bundle, keypoints: np.ndarray, rule: str) -> list[str]:
 
 
 def test_the_page_finds_the_landmarks_python_finds(start_server, browser, tmp_path):
-    from signlstm.landmarks import Holistic
+    from signlstm.keypoints.landmarks import Holistic
     from signlstm.models.bundle import load_bundle
     from signlstm.recognizer import RULES
 

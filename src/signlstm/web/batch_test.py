@@ -118,7 +118,7 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
 def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_path, monkeypatch):
     import threading
 
-    from signlstm import sequence_writer
+    from signlstm.datasets import sequence_writer
     from signlstm.datasets import load
     from signlstm.models.bundle import load_bundle
     from signlstm.web.engine import Engine
@@ -197,7 +197,7 @@ def test_a_recording_from_a_page_at_15_frames_a_second_holds_a_second_of_signing
     sequence is the page's first 16 frames with one made between each two, not 30 of the page's frames (2 s)."""
     from signlstm.datasets import load
     from signlstm.models.bundle import load_bundle
-    from signlstm.resample import between
+    from signlstm.keypoints.resample import between
     from signlstm.web.engine import Engine
 
     K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[0], np.float32)[::2]  # 15 frames a second

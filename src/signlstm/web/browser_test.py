@@ -139,7 +139,7 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     """``page``: the page finds the landmarks with MediaPipe Holistic in the browser and sends keypoints only (the
     server receives no image); ``server``: the fallback the link asks for, camera frames sent and landmarked on the
     server once the visitor has pressed the button that lets the page send them."""
-    from signlstm import render
+    from signlstm.fronts import render
     from signlstm.web.engine import _hex
 
     server = start_server(trained_model)

@@ -34,7 +34,7 @@ def clip_frames(name: str, size=SEND_SIZE, quality: int = 75) -> list[bytes]:
     """The clip's frames as the page sends them: scaled to ``size`` and JPEG-encoded."""
     import cv2
 
-    from signlstm.sources import read_frames
+    from signlstm.frames.sources import read_frames
 
     out = []
     for frame in read_frames(shared_path("media", CLIPS[name])):
@@ -48,7 +48,7 @@ def to_y4m(name: str, out, size=(640, 360), fps: int = 25) -> None:
     """The clip as an uncompressed YUV4MPEG2 file (4:2:0), which Chromium's fake camera plays in a loop."""
     import cv2
 
-    from signlstm.sources import read_frames
+    from signlstm.frames.sources import read_frames
 
     w, h = size
     with open(out, "wb") as f:
@@ -74,7 +74,7 @@ def stamped_camera(name: str, out, width: int = 640, fps: int = 10) -> list[np.n
     frames as the camera delivers them (BGR after the file's 4:2:0 subsampling), read with ``sources.open_source``."""
     import cv2
 
-    from signlstm.sources import open_source
+    from signlstm.frames.sources import open_source
 
     frames = []
     with open_source(str(shared_path("media", CLIPS[name]))) as src:
@@ -102,7 +102,7 @@ def looped_windows(K: np.ndarray, strides=(1, 2, 3), T: int = 30) -> np.ndarray:
 @pytest.fixture(scope="session")
 def clip_keypoints() -> dict[str, np.ndarray]:
     """(T, 1662) keypoints of each rohan937 clip, through the same decode + Holistic as the server."""
-    from signlstm.landmarks import Holistic
+    from signlstm.keypoints.landmarks import Holistic
     from signlstm.web.engine import decode_frame
 
     out = {}
@@ -117,7 +117,7 @@ def trained_model(clip_keypoints, tmp_path_factory):
     """A bundle trained here: the clips' looped windows plus two DEV signers, the default recipe, 10 epochs."""
     from signlstm.models.bundle import load_bundle, save_bundle
     from signlstm.datasets import Dataset, concat, load
-    from signlstm.training import fit
+    from signlstm.models.training import fit
 
     X = np.concatenate([looped_windows(clip_keypoints[a]) for a in ACTIONS])
     labels = np.array([a for a in ACTIONS for _ in range(len(looped_windows(clip_keypoints[a])))])

@@ -5,9 +5,9 @@ classified in rounds of one compiled call per model by :mod:`.batch`), a bounded
 that send images (MediaPipe never runs on the event loop, and never more than ``workers`` frames at once), one adapt
 thread, one thread that writes the keypoint pages' recordings (never on the event loop), and the folders recordings
 and adapted models go to. One :class:`Session` per WebSocket: its own :class:`~signlstm.recognizer.Recognizer` (window,
-stability, sentence), its :class:`~signlstm.recorder.Recorder` while recording, after adapting its own model, and,
-only if the page sends images, its own :class:`~signlstm.landmarks.Holistic` graph with the steps ``live`` runs for
-that model (MediaPipe tracks across frames, so graphs are never shared).
+stability, sentence), its :class:`~signlstm.fronts.recorder.Recorder` while recording, after adapting its own model,
+and, only if the page sends images, its own :class:`~signlstm.keypoints.landmarks.Holistic` graph with the steps
+``live`` runs for that model (MediaPipe tracks across frames, so graphs are never shared).
 
 A page sends either keypoints it computed itself (:mod:`.protocol`: the usual path, the images never leave the
 device) or JPEG frames, each with the time the page took it (the fallback: the server finds the landmarks, and the
@@ -29,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import layout, render
+from .. import layout
+from ..fronts import render
 from ..sign_names import page_name_problem, shown_name, sign_name
 from ..errors import SignlstmError
 from ..recognizer import SENTENCE, Recognizer, Step
-from ..recorder import PAUSE
-from ..resample import RATE, Resample
+from ..fronts.recorder import PAUSE
+from ..keypoints.resample import RATE, Resample
 from . import protocol
 from .batch import Batcher, Forward
 from .protocol import BadMessage
@@ -119,7 +120,7 @@ def _hex(bgr) -> str:
 
 
 def drawing() -> dict:
-    """Skeleton edges and part colours, from :mod:`signlstm.render` (one definition for window and page)."""
+    """Skeleton edges and part colours, from :mod:`signlstm.fronts.render` (one definition for window and page)."""
     return {"pose_edges": render.BODY_EDGES, "pose_joints": list(render.BODY_POINTS), "hand_edges": render.HAND_EDGES,
             "colors": {k: _hex(v) for k, v in render.PART_BGR.items()}}
 
@@ -232,7 +233,7 @@ class PendingWrite:
         self.path: Path | None = None
 
     def write(self) -> Path:
-        from ..sequence_writer import SequenceWriter
+        from ..datasets.sequence_writer import SequenceWriter
 
         self.path = SequenceWriter(self.writer.root).write(self.action, self.frames)
         self.frames = None
@@ -243,9 +244,9 @@ class PendingWrite:
 
 
 class LaterWriter:
-    """The :class:`~signlstm.recorder.Recorder`'s writer for a page: ``write`` only queues the sequence; the session
-    takes the queue (:meth:`take`) and writes it off the event loop, each sequence whole and atomic as
-    :class:`~signlstm.sequence_writer.SequenceWriter` writes it (the same code)."""
+    """The :class:`~signlstm.fronts.recorder.Recorder`'s writer for a page: ``write`` only queues the sequence; the
+    session takes the queue (:meth:`take`) and writes it off the event loop, each sequence whole and atomic as
+    :class:`~signlstm.datasets.sequence_writer.SequenceWriter` writes it (the same code)."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -374,8 +375,8 @@ class Session:
 
     def process(self, data: bytes, t: float | None = None) -> tuple[dict, list[np.ndarray]]:
         """One JPEG frame taken at ``t`` (milliseconds; None or 0: not known) -> keypoints -> the frames at
-        :data:`~signlstm.resample.RATE` a second it makes due (:meth:`due_frames`) -> recognizer: (the reply with the
-        points to draw, those frames, which a recording keeps)."""
+        :data:`~signlstm.keypoints.resample.RATE` a second it makes due (:meth:`due_frames`) -> recognizer: (the reply
+        with the points to draw, those frames, which a recording keeps)."""
         image = decode_frame(data)
         face = self.bundle.reads_face
         if self.detect is None or self.detect_face != face:
@@ -401,11 +402,11 @@ class Session:
             return self.steps(due, extra, 1), due
 
     def due_frames(self, frames: np.ndarray, t: float) -> list[np.ndarray]:
-        """The frames at :data:`~signlstm.resample.RATE` a second that a keypoint message's ``frames`` make due
-        (:class:`~signlstm.resample.Resample`, as ``live`` turns a source's frames into the models' rate), the first
-        taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not known, each 1 / RATE
-        seconds after the latest time seen). A gap of more than :data:`~signlstm.resample.MAX_GAP` starts the page's
-        time afresh. The caller holds the guard."""
+        """The frames at :data:`~signlstm.keypoints.resample.RATE` a second that a keypoint message's ``frames`` make
+        due (:class:`~signlstm.keypoints.resample.Resample`, as ``live`` turns a source's frames into the models' rate),
+        the first taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not known, each 1 /
+        RATE seconds after the latest time seen). A gap of more than :data:`~signlstm.keypoints.resample.MAX_GAP` starts
+        the page's time afresh. The caller holds the guard."""
         return [f for k, frame in enumerate(frames) for f in self.resample(t / 1000 + k / RATE if t else None, frame)]
 
     def current(self) -> Step:
@@ -506,7 +507,7 @@ class Session:
         raise BadMessage(f"unknown message type {kind[:40]!r}")
 
     def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:
-        from ..recorder import Recorder
+        from ..fronts.recorder import Recorder
 
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
@@ -613,7 +614,7 @@ class Session:
 
 def _holistic(face: bool):
     """The landmark steps ``live`` runs for a model: Holistic, without the face mesh when the model reads no face."""
-    from ..landmarks import Holistic
+    from ..keypoints.landmarks import Holistic
 
     return Holistic(face=face)
 
@@ -624,11 +625,11 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
     --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result: (the
     adapted bundle, its batch forward pass)."""
-    from ..adapt import adapt
+    from ..models.adapt import adapt
     from ..datasets import load
     from ..sign_names import NONE
     from ..models.bundle import load_bundle, save_bundle
-    from ..vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
+    from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
     state.update(phase="loading your recordings", progress=0.05)
     if not root.is_dir():
@@ -655,7 +656,7 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
 
 def adapt_check(bundle) -> list[str]:
     """The lines ``adapt --vocabulary`` prints on how well the recordings tell the signs apart (none for others)."""
-    from ..vocabulary import check_lines
+    from ..models.vocabulary import check_lines
 
     check = (bundle.meta.get("adapted") or {}).get("check")
     return check_lines(check) if check else []

@@ -51,7 +51,7 @@ def jpeg_frames(path, width: int) -> list[bytes]:
     """A clip's frames as the fallback page sends them: scaled to ``width``, JPEG quality 75."""
     import cv2
 
-    from ..sources import open_source
+    from ..frames.sources import open_source
 
     out = []
     with open_source(str(path)) as src:

@@ -30,9 +30,10 @@ A bare JPEG (no header) is a frame without a time.
 Both headers carry :data:`VERSION`, which the page takes from ``hello`` (:func:`describe`, :func:`describe_image`);
 a message of another version is refused, saying so (:func:`version_error`). Version 2: a keypoint message's ``t`` is
 when the page took the frame, from which the server makes the models' 30 frames a second
-(:class:`signlstm.resample.Resample`; before, it was only echoed), and its keypoints are stored as a 4:3 image's
-(:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s ``aspect``; before, MediaPipe's
-own numbers whatever the camera's shape). A page loaded from an older server is refused until it is reloaded.
+(:class:`signlstm.keypoints.resample.Resample`; before, it was only echoed), and its keypoints are stored as a 4:3
+image's (:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s ``aspect``; before,
+MediaPipe's own numbers whatever the camera's shape). A page loaded from an older server is refused until it is
+reloaded.
 """
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def test_jpeg_header_is_read_before_decoding(shared):
 
 
 def test_points_per_part(shared):
-    from signlstm.landmarks import image_keypoints
+    from signlstm.keypoints.landmarks import image_keypoints
     import cv2
 
     kp = image_keypoints(cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))))
@@ -454,7 +454,7 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
     """Six pages ask to adapt and leave: the first leaves with its job running, which finishes (its model is saved)
     and is counted until then; the five after it wait behind it, leave, and are dropped (never run); the count of jobs
     returns to 0, and nothing is logged about a page that is gone."""
-    from signlstm.sequence_writer import SequenceWriter
+    from signlstm.datasets.sequence_writer import SequenceWriter
 
     writer = SequenceWriter(tmp_path / "web_data" / "leaver")
     for action in ("iloveyou", "thanks"):
@@ -501,13 +501,14 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
 def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_the_page_took_them(trained_model,
                                                                                                   start_server, shared):
     """The fallback page whose camera gives 15 frames a second (the iloveyou clip as such a camera sees it) sends
-    each frame with the time it took it: the recognizer sees the frames :class:`~signlstm.resample.Resample` makes
-    of them at 30 a second, as ``live`` does for a 15 fps source. Its 30-frame window (a second) is full at the 16th
-    frame, each reply has the probabilities and word of a recognizer fed those frames, and the sign is named. A frame
-    taken earlier than the one before adds nothing; one taken a minute later adds one frame, none made up between."""
+    each frame with the time it took it: the recognizer sees the frames :class:`~signlstm.keypoints.resample.Resample`
+    makes of them at 30 a second, as ``live`` does for a 15 fps source. Its 30-frame window (a second) is full at the
+    16th frame, each reply has the probabilities and word of a recognizer fed those frames, and the sign is named. A
+    frame taken earlier than the one before adds nothing; one taken a minute later adds one frame, none made up
+    between."""
     from signlstm.recognizer import Recognizer
-    from signlstm.resample import Resample
-    from signlstm.sources import open_source
+    from signlstm.keypoints.resample import Resample
+    from signlstm.frames.sources import open_source
     from signlstm.web import protocol
     from signlstm.web.conftest import CLIPS
 

@@ -16,7 +16,7 @@ def register(sub):
 
 def _size(text: str) -> tuple[int, int]:
     """``--shapes``' WIDTHxHEIGHT (read as ``convert --camera`` reads it; a shape such as 16:9 has no size)."""
-    from ...convert import parse_camera
+    from ...datasets.convert import parse_camera
     from ...errors import SignlstmError
 
     try:

@@ -16,7 +16,7 @@ def register(sub):
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                    help="seeds of the taught/untaught split and the shot draws (default: 0 1 2)")
-    p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.vocabulary.RADIUS)")
+    p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.models.vocabulary.RADIUS)")
     p.add_argument("--radii", type=float, nargs="+", default=[],
                    help="also score the same fits at these radii: the trade-off table (known signs answered none "
                         "against untaught signs answered none)")
@@ -45,7 +45,7 @@ def register(sub):
 def run(args):
     from tqdm import tqdm
 
-    from ...vocabulary import TRUNK_MODEL
+    from ...models.vocabulary import TRUNK_MODEL
     from ...judging import vocab, vocab_report
 
     check_options(args)
@@ -91,6 +91,6 @@ def check_options(args) -> None:
     if bad:
         raise SignlstmError(f"--radii must be finite numbers above 0, got {bad[0]}")
     if getattr(args, "radius", None) is not None:
-        from ...vocabulary import check_radius
+        from ...models.vocabulary import check_radius
 
         check_radius(args.radius)

@@ -153,7 +153,7 @@ async function startHolistic() {
   if (typeof WebAssembly !== "object") throw new Error("this browser has no WebAssembly");
   if (!window.Holistic) await loadScript("/holistic/holistic.js");
   const h = new window.Holistic({locateFile: (file) => "/holistic/" + file});
-  // The settings of signlstm.landmarks.Holistic (mp.solutions.holistic, model_complexity=1, tracking);
+  // The settings of signlstm.keypoints.landmarks.Holistic (mp.solutions.holistic, model_complexity=1, tracking);
   // CPU inference: the same TFLite CPU kernels as Python's graph, and no GPU needed (?inference=gpu tries WebGL).
   h.setOptions({modelComplexity: 1, smoothLandmarks: true, enableSegmentation: false, refineFaceLandmarks: false,
                 minDetectionConfidence: 0.5, minTrackingConfidence: 0.5, selfieMode: false,

@@ -1,0 +1,269 @@
+"""A converted copy of keypoints recorded before signlstm stored them as a 4:3 image's (``signlstm convert``).
+
+MediaPipe divides x by the image's width and y by its height, so keypoints found in a 16:9 camera's image are narrower
+in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` now store every frame as a 4:3 image's
+(:func:`signlstm.layout.to_reference_aspect`); data recorded before (an ``MP_Data/<action>/<seq>/<frame>.npy`` tree
+written by the tutorial's own code, or a packed per-person ``.npz``) holds MediaPipe's raw numbers. :func:`convert`
+writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the camera's shape:
+given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
+(:func:`signlstm.keypoints.camera_shape.likely_shape`, over all the data's frames). :func:`convert_people` does it for a
+folder of packed files, one person each, each by its own camera (the 4:3 ones copied as they are), so a folder where
+some people recorded at 16:9 comes out consistent.
+
+The copy keeps the input's form exactly: a tree gives a tree of the same action, sequence and frame file names, each
+frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the same members in the
+same order and compression, ``X`` converted in its own dtype and every other member copied byte for byte. Every file
+is read and checked by :mod:`signlstm.datasets`' readers (a defect is :class:`~signlstm.errors.BadInput` naming it), a
+tree sequence by sequence and a packed ``X`` in chunks of at most :data:`signlstm.datasets.CHUNK` sequences that fit
+the memory a command may fill (:func:`chunk_size`), so memory holds one chunk whatever the data's size. The copy is
+built in a temporary folder or file beside the output and renamed into place at the end: an error or Ctrl-C leaves
+neither. An output that exists and is not empty, that is the data itself or inside it, a symbolic link or the current
+folder is refused before anything is read.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..keypoints import camera_shape
+from .. import datasets, layout
+from ..errors import BadInput, SignlstmError
+from ..files import folder_atomic, write_atomic
+
+CAMERA_CHOICES = "16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT (e.g. 1280x720) or auto"
+
+
+@dataclass(frozen=True)
+class Camera:
+    """The shape of the image the keypoints were found in: ``name`` as given ("16:9", "1280x720")."""
+
+    name: str
+    width: int
+    height: int
+
+    @property
+    def factor(self) -> float:
+        """What x (and z) are scaled by: (width / height) / (4 / 3)."""
+        return (self.width / self.height) / layout.ASPECT
+
+    @property
+    def shape(self) -> str:
+        """The common shape (:data:`camera_shape.SHAPES`) nearest to this one."""
+        aspect = self.width / self.height
+        return min(camera_shape.SHAPES, key=lambda s: abs(np.log(aspect / camera_shape.SHAPES[s])))
+
+
+def parse_camera(text: str) -> Camera | None:
+    """``--camera``: a shape ("16:9", any "W:H") or an image size ("1280x720") -> :class:`Camera`; "auto" -> None
+    (tell it from the face mesh). Anything else is :class:`SignlstmError`."""
+    t = str(text).strip().lower()
+    if t == "auto":
+        return None
+    m = re.fullmatch(r"(\d{1,6})\s*([x:])\s*(\d{1,6})", t)
+    if not m or int(m.group(1)) == 0 or int(m.group(3)) == 0:
+        raise SignlstmError(f"--camera {text!r}: expected {CAMERA_CHOICES}")
+    w, sep, h = int(m.group(1)), m.group(2), int(m.group(3))
+    return Camera(f"{w}:{h}" if sep == ":" else f"{w}x{h}", w, h)
+
+
+@dataclass
+class Converted:
+    """What :func:`convert` did: ``out`` None when nothing needed converting (a 4:3 camera)."""
+
+    source: Path
+    out: Path | None
+    camera: Camera
+    sequences: int = 0
+    actions: int = 0
+    found: camera_shape.CameraShape | None = None  # what the face mesh says of the input (None: too little face)
+    auto: bool = False
+    copied: bool = False  # in a folder of people (:func:`convert_people`): copied as it was, holding a 4:3 image's
+
+    def summary(self) -> str:
+        """One line for the user."""
+        how = f"{self.camera.name} as its face mesh says, estimate {self.found.estimate:.2f}" if self.auto \
+            else self.camera.name
+        if self.copied:
+            return f"copied {self.source} as it was to {self.out}: it holds a 4:3 image's keypoints ({how})"
+        if self.out is None:
+            return (f"nothing to convert: {self.source} holds a 4:3 image's keypoints ({how}), as signlstm stores "
+                    "them; nothing written")
+        return (f"converted {self.sequences} sequence(s) of {self.actions} action(s) from {self.source} ({how}: x and "
+                f"z scaled by {self.camera.factor:.3f}) to {self.out}")
+
+    @property
+    def warning(self) -> str | None:
+        """A line when the face mesh says the input was found in another shape than the one given, else None."""
+        if self.auto or self.found is None or self.found.name == self.camera.shape:
+            return None
+        return (f"warning: {self.source}: its face mesh looks {self.found.name} (estimate {self.found.estimate:.2f}), "
+                f"not {self.camera.name}{'' if self.camera.name == self.camera.shape else f' ({self.camera.shape})'}: "
+                "check --camera (data converted already would be scaled twice)")
+
+
+def convert(data: str | Path, camera: Camera | None, out: str | Path, length: int | None = None) -> Converted:
+    """Write ``out``, a copy of the tree or ``.npz`` ``data`` as a 4:3 image's keypoints (see the module docstring).
+    ``camera`` None: told from the face mesh of all the data's frames (:class:`BadInput` when too few have a face).
+    Nothing is written when the camera is 4:3. ``length``: frames per sequence of a tree (default: its commonest
+    count, at least 30), or the length a packed file must hold."""
+    src = _open(Path(data), length)
+    out = Path(out)
+    _check_out(src.path, out)
+    return _convert_source(src, camera, out)
+
+
+def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
+                   length: int | None = None) -> list[Converted]:
+    """Write the folder ``out`` with every packed ``.npz`` of the folder ``data`` (one person each), under the same
+    names: each converted as :func:`convert` does (``camera`` None: each told from its own face mesh, so a folder
+    where only some people recorded at 16:9 is made consistent), or copied byte for byte when it holds a 4:3 image's
+    keypoints. Built in a temporary folder beside ``out`` and renamed into place: all the files or none."""
+    data, out = Path(data), Path(out)
+    if not datasets.is_packed_folder(data):
+        raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
+    sources = datasets.open_sources([data], length=length)  # every file's headers checked before any is written
+    _check_out(data, out)
+    results = []
+    with folder_atomic(out) as tmp:
+        for src in sources:
+            name = Path(src.path).name
+            result = _convert_source(src, camera, tmp / name)
+            if result.out is None:
+                shutil.copyfile(src.path, tmp / name)
+            result.out, result.copied = out / name, result.out is None
+            results.append(result)
+    return results
+
+
+def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> Converted:
+    """:func:`convert` once the data is open and ``out`` checked."""
+    found = None
+    if camera is None:
+        found = camera_shape.shape_from_ratios(np.concatenate(
+            [camera_shape.face_ratios(c.frames) for c in src.chunks(chunk_size(src))] or [np.zeros(0)]))
+        if found is None:
+            raise BadInput(src.path, f"cannot tell the camera's shape: fewer than {camera_shape.MIN_FACE_FRAMES} "
+                                     f"frames have a face; give --camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
+        w, h = found.name.split(":")
+        camera = Camera(found.name, int(w), int(h))
+    result = Converted(src.path, out, camera, found=found, auto=found is not None)
+    if camera.factor == 1.0:
+        result.out = None
+        return result
+    convert_one = _convert_tree if src.path.is_dir() else _convert_npz
+    ratios, labels = convert_one(src, out, camera)
+    result.sequences, result.actions = len(labels), len(set(labels))
+    if found is None:
+        result.found = camera_shape.shape_from_ratios(np.concatenate(ratios) if ratios else np.zeros(0))
+    return result
+
+
+def _open(path: Path, length: int | None) -> datasets.Source:
+    """``path`` opened by :func:`datasets.open_sources` (headers checked, nothing large read): one tree or one
+    ``.npz``."""
+    sources = datasets.open_sources([path], length=length)
+    if len(sources) != 1 or Path(sources[0].path) != path:
+        raise BadInput(path, f"a folder of {len(sources)} packed .npz file(s): see convert_people")
+    return sources[0]
+
+
+def _check_out(data: Path, out: Path) -> None:
+    """Refuse an ``out`` that is the data or inside it, or that exists and is not empty, before anything is read."""
+    s, o = Path(data).resolve(), out.resolve()
+    if o == s or s in o.parents:
+        raise BadInput(out, f"{'is' if o == s else 'is inside'} the data being converted ({data}): the copy goes "
+                            "elsewhere; choose a new output")
+    if out.is_symlink():
+        raise BadInput(out, "is a symbolic link: the copy is renamed into place, which would replace the link; "
+                            "give the folder or file it points to, or a new name")
+    here = Path.cwd().resolve()
+    if o == here or o in here.parents:
+        raise BadInput(out, "is the current folder or holds it: the copy is renamed into place; give a new name")
+    if Path(data).is_dir():
+        if out.is_dir():
+            if any(out.iterdir()):
+                raise BadInput(out, "exists and is not empty: nothing is overwritten; choose a new or empty folder")
+        elif out.exists() or out.is_symlink():
+            raise BadInput(out, "exists and is not a folder: the copy of a folder is a folder; choose a new one")
+        return
+    if out.suffix.lower() != ".npz":
+        raise BadInput(out, "the copy of a packed .npz file is a .npz: give a file name ending in .npz")
+    if out.is_dir():
+        raise BadInput(out, "is a folder; give a .npz file name")
+    if out.is_symlink() or (out.exists() and out.stat().st_size > 0):
+        raise BadInput(out, "exists: nothing is overwritten; choose a new file name")
+
+
+def chunk_size(src: datasets.Source, itemsize: int = 4) -> int:
+    """Sequences of ``src`` converted at once: at most :data:`datasets.CHUNK`, and as many as fit the memory a command
+    may fill (:func:`signlstm.limits.memory_budget`) with the copies a chunk is held in (read twice, checked,
+    scaled, written: about 8 + 4 x ``itemsize`` bytes a value). A sequence too long to fit alone is
+    :class:`BadInput`."""
+    from ..limits import budget_source, fmt_bytes, memory_budget
+
+    per_sequence = src.seq_len * layout.FRAME_SIZE * (8 + 4 * itemsize)
+    budget = memory_budget()
+    if per_sequence > budget:
+        raise BadInput(src.path, f"one sequence of {src.seq_len:,} frames takes {fmt_bytes(per_sequence)} to convert, "
+                                 f"more than the {fmt_bytes(budget)} this command may fill ({budget_source()})")
+    return max(1, min(datasets.CHUNK, budget // per_sequence))
+
+
+def _scaled(frames: np.ndarray, camera: Camera) -> np.ndarray:
+    """``frames`` as a 4:3 image's keypoints, in their own dtype."""
+    return layout.to_reference_aspect(frames, camera.width, camera.height).astype(frames.dtype, copy=False)
+
+
+def _convert_tree(src: datasets.Source, out: Path, camera: Camera) -> tuple[list, list]:
+    """Convert the tree ``src`` into ``out`` sequence by sequence (each checked by the dataset reader, then its frame
+    files read as they are): a temporary folder beside ``out``, renamed to it at the end."""
+    ratios, labels = [], []
+    with folder_atomic(out) as tmp:
+        for chunk in src.chunks(1):
+            seq = Path(chunk.sources[0])
+            target = tmp / seq.parent.name / seq.name
+            target.mkdir(parents=True)
+            for n in range(src.seq_len):
+                raw = np.load(seq / f"{n}.npy", allow_pickle=False)  # checked just now by the reader
+                np.save(target / f"{n}.npy", _scaled(raw, camera))
+            ratios.append(camera_shape.face_ratios(chunk.frames))
+            labels.append(str(chunk.labels[0]))
+    return ratios, labels
+
+
+def _convert_npz(src: datasets.Source, out: Path, camera: Camera) -> tuple[list, list]:
+    """Convert the packed file ``src`` into ``out``: its members in order, ``X`` chunk by chunk (each chunk checked by
+    the dataset reader, the same bytes read again in the file's dtype), the others copied; written atomically."""
+    from .. import limits
+
+    path = Path(src.path)
+    header = limits.npz_members(path)["X"].header
+    ratios, labels = [], []
+
+    def write(tmp):
+        ratios.clear()
+        labels.clear()
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", allowZip64=True) as zout:
+            for info in zin.infolist():
+                member = zipfile.ZipInfo(info.filename, info.date_time)
+                member.compress_type, member.external_attr = info.compress_type, info.external_attr
+                with zout.open(member, "w", force_zip64=True) as f:
+                    if info.filename != "X.npy":
+                        with zin.open(info) as g:
+                            shutil.copyfileobj(g, f, 1 << 20)
+                        continue
+                    np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(header.dtype),
+                                                             "fortran_order": False, "shape": header.shape})
+                    size = chunk_size(src, header.dtype.itemsize)
+                    for checked, (_, raw) in zip(src.chunks(size), datasets.packed_x(path, header, size)):
+                        f.write(memoryview(np.ascontiguousarray(_scaled(raw, camera))).cast("B"))
+                        ratios.append(camera_shape.face_ratios(checked.frames))
+                        labels.extend(checked.labels.tolist())
+
+    write_atomic(out, write)
+    return ratios, labels

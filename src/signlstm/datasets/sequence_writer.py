@@ -1,0 +1,94 @@
+"""Sequences written in the tutorial's ``MP_Data/<action>/<seq>/<frame>.npy`` tree, each whole or not at all: for
+``collect``, ``extract --data`` and the web page's recordings."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from .. import layout
+from . import sequence_folders
+from ..errors import SignlstmError
+from ..files import made_parents, not_written, remove_made, usual_permissions
+from ..sign_names import name_problem, shown_name
+
+
+class SequenceWriter:
+    """Write sequences in the tutorial layout, each one whole or not at all.
+
+    Frames go to a hidden temporary folder beside the target; the folder is renamed to
+    ``<root>/<action>/<n>`` only when every frame is saved, with ``n`` after the highest
+    existing number, so nothing is ever overwritten and an interrupted sequence leaves nothing.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def folder(self, action: str) -> Path:
+        """The action's folder: ``<root>/<action>``, or an existing folder whose name is ``action`` in another
+        Unicode form (a tree copied from a Mac keeps ``ñ`` as ``n`` and a combining tilde), so that recordings of one
+        sign go on in one folder."""
+        exact = self.root / action
+        if exact.is_dir() or not self.root.is_dir():
+            return exact
+        want = unicodedata.normalize("NFC", action)
+        return next((p for p in sorted(self.root.iterdir())
+                     if p.is_dir() and unicodedata.normalize("NFC", p.name) == want), exact)
+
+    def still_to_record(self, actions, sequences: int) -> dict[str, int]:
+        """Sequences still to record per action of ``actions`` so that each has ``sequences`` complete ones."""
+        def have(action):
+            folder = self.folder(action)
+            return len(sequence_folders(folder)) if folder.is_dir() else 0
+
+        return {a: max(0, sequences - have(a)) for a in actions}
+
+    def next_number(self, action: str) -> int:
+        folder = self.folder(action)
+        numbers = [n for n, _ in sequence_folders(folder)] if folder.is_dir() else []
+        return max(numbers) + 1 if numbers else 0
+
+    def write(self, action: str, frames: np.ndarray) -> Path:
+        frames = np.asarray(frames)
+        if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
+            raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
+        if name_problem(action):
+            raise SignlstmError(f"action '{shown_name(action)}' {name_problem(action)}")
+        folder = self.folder(action)
+        made = made_parents(folder / ".partial")  # the action's folder (and the root) when new
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
+        except BaseException:
+            remove_made(made)
+            raise
+        try:
+            self._save(tmp, frames, folder)
+            while True:
+                target = folder / str(self.next_number(action))
+                try:
+                    os.rename(tmp, target)  # fails if a folder of that number appeared meanwhile
+                    return target
+                except OSError:
+                    if not target.exists():
+                        raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            remove_made(made)
+            raise
+
+    @staticmethod
+    def _save(tmp: Path, frames: np.ndarray, folder: Path) -> None:
+        """The frames as ``tmp/<i>.npy`` (float64, as the tutorial's); a write the machine cannot finish (a full
+        disk) is :class:`BadInput` naming ``folder``."""
+        try:
+            for i, frame in enumerate(frames):
+                np.save(tmp / f"{i}.npy", frame.astype(np.float64))
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise not_written(folder, e) from None
+        usual_permissions(tmp, folder=True)

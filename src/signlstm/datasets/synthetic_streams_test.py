@@ -1,0 +1,90 @@
+"""Synthetic streams: the layout of recordings with rests, the spotting targets, and the spotting recipe's batches."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from signlstm import layout
+from signlstm.datasets import load
+from signlstm.datasets.training_sets import training_set
+from signlstm.sign_names import NONE
+from signlstm.datasets.synthetic_streams import HOLD, SpottingBatches, compose, hand_share, spot_targets
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), min_size=1, max_size=6),
+       st.integers(0, 10))
+@settings(max_examples=60, deadline=None)
+def test_targets_are_distributions_that_say_a_sign_only_around_its_end(layout_, tail):
+    spans, classes, t = [], [], 0
+    for gap, c in layout_:
+        t += gap
+        spans.append((t, t + 30))
+        classes.append(c)
+        t += 30
+    Y = spot_targets(t + tail, spans, classes, 4, reject=3)
+    assert np.allclose(Y.sum(1), 1) and (Y >= 0).all()
+    stops = [stop for (_, stop), c in zip(spans, classes) if c != 3]
+    for (_, stop), c in zip(spans, classes):
+        if c != 3 and all(other == stop or abs(other - stop) > 40 for other in stops):
+            # a sign far from the others: said fully from its last frame for HOLD frames, not at all 20 frames before
+            end = min(stop - 1 + HOLD, t + tail - 1)
+            assert (Y[stop - 1:end + 1, c] == 1).all() and Y[stop - 21, c] == 0
+    said = Y[:, :3].sum(1) > 0
+    near = np.zeros(t + tail, bool)
+    for (_, stop), c in zip(spans, classes):
+        if c != 3:
+            near[max(0, stop - 1 - 6):stop + HOLD + 6] = True
+    assert not (said & ~near).any()  # nothing said away from a sign's end (rests, other signs)
+
+
+def test_compose_puts_each_recording_after_a_hand_less_rest(shared):
+    signs = load([shared("data", "signers", "s02.npz")])
+    X = signs.X[:3].astype(np.float32)
+    frames, spans = compose(X, [5, 0, 9], tail=7)
+    assert spans == [(5, 35), (35, 65), (74, 104)] and len(frames) == 111
+    for (a, b), x in zip(spans, X):
+        assert np.array_equal(frames[a:b], x)
+    hands = layout.hands_present(frames)
+    assert not hands[:5].any() and not hands[65:74].any() and not hands[104:].any()
+    assert np.array_equal(frames[65], layout.without_hands(X[2][:1])[0])  # the next recording's pose, no hands
+
+
+@pytest.fixture(scope="module")
+def train():
+    from signlstm.conftest import shared_path
+
+    data = load([shared_path("data", "signers", f) for f in ("s02.npz", "s03.npz", "s04.npz")])
+    return training_set(data, negatives=[shared_path("data", "other_signs", "o01.npz")])
+
+
+def test_spotting_batches_are_windows_of_one_persons_streams_with_their_targets(train):
+    batches = SpottingBatches(train, np.arange(len(train)), None, 64, None, seed=0, steps=3)
+    assert len(batches) == 3 and batches.people == ["s02", "s03", "s04"]
+    none = train.actions.index(NONE)
+    frames, spans, classes = batches.stream()
+    signs = [c for c in classes if c != none]
+    assert 3 <= len(signs) <= 15 and 2 <= len(classes) - len(signs) <= 6
+    # the recordings are the dataset's own; the signs one person's, the others another person's and never blank
+    rows = {train.batch([i])[0].tobytes(): i for i in range(len(train))}
+    used = [rows[frames[a:b].tobytes()] for a, b in spans]
+    assert len({train.groups[i] for i in used if train.y[i] != none}) == 1
+    assert all(hand_share(train.batch([i]))[0] > 0 for i in used if train.y[i] == none)
+    X, Y = batches[0]
+    assert X.shape == (64, train.seq_len, layout.FRAME_SIZE) and Y.shape == (64, len(train.actions))
+    assert np.allclose(Y.sum(1), 1) and (Y[:, :none].sum(1) > 0.5).sum() >= 8  # half the windows near a sign's end
+
+
+def test_the_spotting_recipe_trains_a_bundle_that_names_its_rule(train, tmp_path, capsys):
+    from signlstm.cli import main
+    from signlstm.conftest import shared_path
+    from signlstm.recognizer import Recognizer
+    from signlstm.models.training import fit
+
+    bundle = fit(train, "spotting", epochs=1, progress=False)
+    assert bundle.meta["rule"] == "spot" and bundle.labels[-1] == NONE
+    assert Recognizer(bundle).rule == "spot"
+    # without other signs to be silent on: one line, exit status 2, nothing written
+    out = tmp_path / "spotting"
+    assert main(["train", "--arch", "spotting", "--data", str(shared_path("data", "signers", "s02.npz")),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--negatives" in err and not out.exists()

@@ -1,0 +1,53 @@
+"""The training sets: signs, then other people's signs and no-hand windows as none."""
+import numpy as np
+import pytest
+
+from signlstm import datasets
+from signlstm.datasets import training_sets
+from signlstm.errors import BadInput
+from signlstm.sign_names import NONE, sign_key
+
+
+def test_negatives_leave_out_the_signs_themselves_and_repeated_recordings(shared):
+    """o06's whole vocabulary holds its own hello and "thank you"; its other_signs file repeats 66 of its recordings."""
+    whole = datasets.load([shared("data", "vocab", "o06.npz")])
+    subset = datasets.load([shared("data", "other_signs", "o06.npz")])
+    both = datasets.concat([whole, subset])
+    keep = training_sets.usable_negatives(both, list(datasets.SIGNER_LABELS))
+    kept = set(both.labels[keep])
+    assert "hello" in whole.actions and "thank you" in whole.actions
+    assert not kept & {"hello", "thank you"} and {"bye", "please", "y"} <= kept
+    assert keep[len(whole):].sum() == 0  # every other_signs recording is one of the vocabulary's
+    assert keep[:len(whole)].sum() == len(whole) - 60  # 30 hello + 30 thank you
+    assert sign_key("Thank_You") == sign_key("thanks") != sign_key("thank")
+
+
+def test_no_hand_windows_are_none_without_hands_and_every_third_an_empty_room(shared):
+    from signlstm import layout
+
+    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    neg = training_sets.no_hand_windows(data, share=0.3, seed=0)
+    assert len(neg) == 27 and set(neg.labels) == {NONE} and set(neg.groups) == {"s02"}
+    assert not layout.hands_present(neg.X).any()
+    empty = datasets.no_person(neg.X)
+    assert empty.tolist() == [k % 3 == 0 for k in range(27)]
+    assert neg.X[~empty][..., layout.POSE.start:layout.POSE.stop].any(axis=(1, 2)).all()  # the person stays
+
+
+def test_the_training_set_puts_none_after_the_signs(shared):
+    """The label order is the model's output order (a bundle's ``labels``): the signs as the data orders them, then
+    ``none`` for the other signs and the no-hand windows."""
+    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    ts = training_sets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")], synthetic=0.25)
+    assert ts.actions == ["hello", "thanks", "iloveyou", NONE]
+    assert (ts.y[:90] == data.y).all() and (ts.y[90:] == 3).all() and (ts.labels[90:] == NONE).all()
+
+
+def test_a_training_set_of_signs_with_no_person_in_any_frame_is_refused_whatever_the_negatives(shared):
+    """Every trainer (train, judge's folds) builds its set here: other people's recordings of other signs beside
+    them must not hide that the signs' recordings are empty (a file of zeros, a camera that saw nobody)."""
+    data = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    nobody = datasets.Dataset(np.zeros_like(data.X), data.labels, data.groups, data.sources, data.actions)
+    with pytest.raises(BadInput, match=r"no person in any frame of its 90 sequence\(s\)"):
+        training_sets.training_set(nobody, negatives=[shared("data", "other_signs", "o01.npz")])
+    assert len(training_sets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")])) > len(data)

@@ -1,0 +1,1 @@
+"""Frames: where the images come from (a camera, a video file, an image folder, saved keypoints)."""

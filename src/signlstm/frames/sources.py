@@ -1,0 +1,381 @@
+"""What ``--source`` names: a webcam index, a video file, a folder of images, or saved keypoints.
+
+:func:`open_stream` takes what a user types after ``--source`` ("0", ``clip.mp4``, ``frames/``, ``keys.npy``,
+``MP_Data/hello/0``) and returns a :class:`Source`: an iterator of BGR ``uint8`` frames (:func:`open_source`) or,
+for saved keypoints, of (1662,) keypoint frames (:class:`KeypointReplay`, ``keypoints`` True), with a name, an fps
+and ``live`` (True for a camera, whose frames may be dropped when the consumer is slow). This module is the only
+place that opens a camera or a video. A source that cannot be opened raises
+:class:`~signlstm.errors.SignlstmError` naming it.
+
+Bad files are the project's own one line (:class:`~signlstm.errors.BadInput`), never the decoders': FFmpeg is told
+to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print while an image is read is caught
+(:func:`quiet_stderr`), so a JPEG that ends early is named as truncated. A video that ends well before the frames its
+header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`). Frame size is bounded: an image or video whose frames
+exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
+scaled down to it as they are read, so what a frame costs downstream is bounded; frames of ordinary videos (up to 4K)
+are untouched.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BadInput, SignlstmError
+
+# FFmpeg's own log ("moov atom not found", "partial file", h264 errors): read by OpenCV when it first opens a video
+# or a camera, so set before any is opened; -8 is AV_LOG_QUIET. A user's own setting is kept.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+# Containers whose header counts the frames exactly (MP4's sample table, AVI's index); others' counts are estimated
+# from a duration, so a shortfall there says nothing.
+COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
+FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
+MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
+# OpenCV's own limit for an image it decodes, read when cv2 is first imported (this module comes first in the
+# commands): an image whose header Pillow cannot read (_image_too_large) is still refused before it is decoded.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+_quiet = {"depth": 0, "saved": None, "log": None, "lock": threading.Lock()}
+
+
+@contextmanager
+def quiet_stderr(on: bool = True):
+    """Catch what C libraries write to file descriptor 2 meanwhile (MediaPipe's C++ logs, libjpeg's and libpng's
+    warnings bypass Python); yields a function giving the bytes written since entry. With SIGNLSTM_MP_LOGS=1 nothing
+    is caught: the logs reach the terminal as they are written (and the function gives nothing). Threads may
+    overlap: the first to enter redirects, the last to leave restores; whatever another thread writes to stderr
+    meanwhile (a few milliseconds per image, the first frames' landmarks) is caught too."""
+    if not on or os.environ.get("SIGNLSTM_MP_LOGS"):
+        yield lambda: b""
+        return
+    import sys
+    import tempfile
+
+    with _quiet["lock"]:
+        if _quiet["depth"] == 0:
+            sys.stderr.flush()
+            _quiet["saved"] = os.dup(2)
+            _quiet["log"] = tempfile.TemporaryFile()
+            os.dup2(_quiet["log"].fileno(), 2)
+        _quiet["depth"] += 1
+        log = _quiet["log"]
+        start = os.lseek(log.fileno(), 0, os.SEEK_END)
+
+    def said() -> bytes:
+        return os.pread(log.fileno(), 1 << 20, start)
+
+    try:
+        yield said
+    finally:
+        with _quiet["lock"]:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0:
+                os.dup2(_quiet["saved"], 2)
+                os.close(_quiet["saved"])
+                log.close()
+
+
+def _too_large(width: int, height: int, what: str) -> str:
+    return _over(f"{what} of {width}x{height} pixels")
+
+
+def _over(what: str) -> str:
+    return f"{what}, more than the {MAX_PIXELS:,} ({int(MAX_PIXELS ** 0.5)} squared) a frame may have here: scale it down"
+
+
+def fit(frame: np.ndarray) -> np.ndarray:
+    """``frame`` as it is, or scaled down to at most :data:`FIT_PIXELS` pixels by the smallest whole factor that
+    does it (each pixel the mean of a k x k block: OpenCV's fast path, 10 times quicker than an uneven factor; the
+    last width % k columns and height % k rows are dropped)."""
+    height, width = frame.shape[:2]
+    if height * width <= FIT_PIXELS:
+        return frame
+    import math
+
+    import cv2
+
+    k = math.ceil(math.sqrt(height * width / FIT_PIXELS))
+    while (height // k) * (width // k) > FIT_PIXELS:
+        k += 1
+    return cv2.resize(frame[:height - height % k, :width - width % k], (width // k, height // k),
+                      interpolation=cv2.INTER_AREA)
+
+
+class Source:
+    """Iterator of BGR frames; ``close()`` (or ``with``) releases the device or file."""
+
+    name: str = "source"
+    fps: float = 30.0
+    live: bool = False
+    keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
+    declared_frames: int = 0  # frames a video's header says it holds (0: not known)
+    shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
+
+    def read(self) -> np.ndarray | None:
+        """The next frame, or None at the end."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __iter__(self):
+        while (frame := self.read()) is not None:
+            yield frame
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class CaptureSource(Source):
+    """A camera or video file through ``cv2.VideoCapture``; the first frame is read on opening."""
+
+    def __init__(self, target, name: str, live: bool):
+        import cv2
+
+        self.name, self.live, self.frames_read = name, live, 0
+        # OpenCV logs its own warnings about a missing camera or a broken video; ours is the one line the user needs
+        cv2.setLogLevel(0)
+        self.cap = cv2.VideoCapture(target)
+        size = [int(self.cap.get(p)) for p in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT)]
+        if not live and self.cap.isOpened() and size[0] * size[1] > MAX_PIXELS:  # refused before a frame is decoded
+            self.cap.release()
+            raise BadInput(name, _too_large(*size, "frames"))
+        ok, frame = self.cap.read() if self.cap.isOpened() else (False, None)
+        if not ok or frame is None:
+            self.cap.release()
+            what = "cannot open the camera (none connected, or in use)" if live else "unreadable video (no frame could be decoded)"
+            raise (SignlstmError(f"camera {name}: {what}") if live else BadInput(name, what))
+        fps = self.cap.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
+        count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
+        self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
+        try:
+            self._first = self._checked(frame)
+        except BadInput:
+            self.close()
+            raise
+
+    def _checked(self, frame: np.ndarray) -> np.ndarray:
+        self.frames_read += 1
+        if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # larger than its header said
+            raise BadInput(self.name, _too_large(frame.shape[1], frame.shape[0], "frames"))
+        return fit(frame)
+
+    def read(self):
+        if self._first is not None:
+            frame, self._first = self._first, None
+            return frame
+        if self.cap is None:
+            return None
+        ok, frame = self.cap.read()
+        if ok:
+            return self._checked(frame)
+        declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
+        if self._counted and self.frames_read < declared - max(2, declared // 20):
+            # a copy cut short, or a header that counts more than is shown (an edit list of a clip cut without
+            # re-encoding): said, and the frames it holds are used
+            self.shortfall = (f"it ends after {self.frames_read:,} of the {declared:,} frames its header declares "
+                              "(truncated?); the frames it holds are used")
+        return None
+
+    def close(self):
+        if self.cap is not None:
+            self.cap.release()
+            self.cap = None
+
+
+class ImageSource(Source):
+    """Image files in name order (a folder, or a single image)."""
+
+    def __init__(self, paths: list[Path], name: str):
+        self.paths, self.name, self._i = paths, name, 0
+
+    def read(self):
+        import cv2
+
+        if self._i >= len(self.paths):
+            return None
+        path = self.paths[self._i]
+        self._i += 1
+        problem = _image_too_large(path)
+        if problem:
+            raise BadInput(path, problem)
+        with quiet_stderr() as said:  # libjpeg and libpng warn on fd 2; a JPEG that ends early is only said there
+            try:
+                frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            except cv2.error as e:  # OPENCV_IO_MAX_IMAGE_PIXELS (or _WIDTH, _HEIGHT) refused its header
+                if "CV_IO_MAX_IMAGE" in str(e):
+                    raise BadInput(path, f"an image whose header declares more than the {MAX_PIXELS:,} pixels a "
+                                         "frame may have here: scale it down") from None
+                raise BadInput(path, "unreadable image") from None
+            warned = said()
+        if frame is None:
+            raise BadInput(path, "empty file (0 bytes)" if _empty(path) else "unreadable image")
+        if b"Premature end of JPEG file" in warned:
+            raise BadInput(path, "truncated image (its JPEG data ends early)")
+        if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # a header Pillow could not read
+            raise BadInput(path, _too_large(frame.shape[1], frame.shape[0], "an image"))
+        return fit(frame)
+
+
+def _empty(path) -> bool:
+    try:
+        return Path(path).stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _image_too_large(path) -> str | None:
+    """Why an image is too large to decode, from its header (Pillow reads no pixels for it); None when it is not, or
+    when Pillow cannot tell (OpenCV then says whether it is an image at all)."""
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(path) as im:
+                width, height = im.size
+        except Image.DecompressionBombError as e:  # over Pillow's own limit, itself far over ours
+            import re
+
+            pixels = re.search(r"\((\d+) pixels\)", str(e))  # "Image size (400000000 pixels) exceeds limit ..."
+            return _over(f"an image of {int(pixels[1]):,} pixels" if pixels else "an image of too many pixels")
+        except Exception:
+            return None
+    return _too_large(width, height, "an image") if width * height > MAX_PIXELS else None
+
+
+def is_camera(spec) -> bool:
+    return isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit())
+
+
+def open_source(spec) -> Source:
+    """Open ``spec``: a camera index (int or digits), a video file, an image file or a folder of images."""
+    if is_camera(spec):
+        return CaptureSource(int(spec), str(spec), live=True)
+    path = Path(spec)
+    if not path.exists():
+        raise BadInput(path, "no such file or folder")
+    if path.is_dir():
+        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise BadInput(path, _not_images(path) or f"folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
+        return ImageSource(images, str(path))
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource([path], str(path))
+    if _empty(path):
+        raise BadInput(path, "empty file (0 bytes)")
+    return CaptureSource(str(path), str(path), live=False)
+
+
+def _sequence_folders(folder: Path) -> list[Path]:
+    """The numbered subfolders of ``folder`` that hold ``.npy`` frame files (an ``MP_Data`` action's sequences)."""
+    return sorted((d for d in folder.iterdir() if d.is_dir() and d.name.isdigit() and any(d.glob("*.npy"))),
+                  key=lambda d: int(d.name))
+
+
+def _not_images(folder: Path) -> str | None:
+    """What a folder without images given as ``--source`` is when it is part of an ``MP_Data`` tree (the whole tree,
+    or one action's folder), and how to replay one of its sequences; None otherwise."""
+    seqs = _sequence_folders(folder)
+    if seqs:
+        return (f"looks like an action folder of an MP_Data tree ({len(seqs)} sequence folders), not a stream: "
+                f"replay one sequence with --source {seqs[0]}")
+    actions = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    for action in actions:
+        seqs = _sequence_folders(action)
+        if seqs:
+            return (f"looks like an MP_Data tree (<action>/<sequence>/<frame>.npy), not a stream: replay one "
+                    f"sequence with --source {seqs[0]} (or score the tree with `signlstm evaluate --data {folder}`)")
+    return None
+
+
+def read_image(path) -> np.ndarray:
+    """One BGR image, or :class:`BadInput`."""
+    with open_source(path) as src:
+        if not isinstance(src, ImageSource) or len(src.paths) != 1:
+            raise BadInput(path, "not an image file")
+        return src.read()
+
+
+def is_keypoint_file(spec) -> bool:
+    """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...; any
+    number-named ``.npy`` files, so a folder of misnamed ones is named by :func:`load_keypoints`)."""
+    p = Path(str(spec))
+    return p.suffix.lower() == ".npy" or (p.is_dir() and any(f.stem.isdigit() for f in p.glob("*.npy")))
+
+
+def load_keypoints(path) -> np.ndarray:
+    """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
+    from ..keypoint_files import frame_files, read_frame, read_keypoint_file
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(p, "no such keypoint file or sequence folder")
+    if p.is_dir():
+        files = frame_files(p)
+        if not files or [n for n, _ in files] != list(range(len(files))):
+            raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
+        return np.stack([read_frame(f) for _, f in files])
+    return read_keypoint_file(p)
+
+
+class KeypointReplay(Source):
+    """Saved keypoints as a stream: ``read()`` gives one (1662,) float32 frame at a time, None at the end. A
+    ``.npy`` file is read from disk in blocks of frames (memory does not grow with its length; a frame holding NaN is
+    :class:`BadInput` when it is reached); an ``MP_Data`` sequence folder is read whole, every frame checked then."""
+
+    keypoints = True
+
+    def __init__(self, path, fps: float = 30.0):
+        from ..keypoint_files import check_frame, keypoint_blocks
+
+        self.name, self.fps, self.path = str(path), fps, Path(path)
+        if self.path.is_file():
+            blocks, self._check = keypoint_blocks(path), check_frame  # each frame checked as it is reached
+        else:
+            blocks, self._check = [load_keypoints(path)], None  # every frame checked as it was read
+        self._frames = enumerate(itertools.chain.from_iterable(blocks))
+
+    def read(self) -> np.ndarray | None:
+        i, frame = next(self._frames, (None, None))
+        if frame is None or self._check is None:
+            return frame
+        return self._check(self.path, i, frame)
+
+
+def open_stream(spec) -> Source:
+    """The one way to open ``--source``: saved keypoints (a ``(frames, 1662)`` ``.npy`` or an ``MP_Data`` sequence
+    folder) replay as keypoint frames; anything else opens as images (:func:`open_source`)."""
+    if not is_camera(spec) and is_keypoint_file(spec):
+        return KeypointReplay(spec)
+    if str(spec).endswith(".npz"):
+        raise BadInput(spec, "a packed dataset, not a stream: pass a (frames, 1662) .npy or an MP_Data sequence folder")
+    return open_source(spec)
+
+
+def short_input_note(name, frames: int, window: int) -> str | None:
+    """The note for an input of ``frames`` frames shorter than a model's ``window``: no window was ever full, so
+    nothing could be said (not an error); None when the input filled a window."""
+    if frames >= window:
+        return None
+    return (f"note: {name}: the input is shorter than the model's window ({frames} of {window} frames), so "
+            "nothing could be said")
+
+
+def read_frames(spec) -> list[np.ndarray]:
+    """Every frame of a video, an image folder or saved keypoints, in order (for short clips: tests, the bench)."""
+    with open_stream(spec) as src:
+        return list(src)

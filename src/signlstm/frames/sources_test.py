@@ -1,0 +1,254 @@
+"""Frames from video files, image folders and cameras; one clear error when a source cannot be opened."""
+import numpy as np
+import pytest
+
+from signlstm.errors import BadInput, SignlstmError
+from signlstm.frames.sources import KeypointReplay, load_keypoints, open_source, open_stream, read_frames, read_image
+
+CLIP_FRAMES = {"asl_iloveyou_rohan937.mp4": (39, (720, 1280)), "asl_soup_slp.mp4": (41, (240, 320)),
+               "asl_iloveyou_rohan937_480x270_mjpg.avi": (39, (270, 480))}
+
+
+@pytest.mark.parametrize("name", sorted(CLIP_FRAMES))
+def test_video_file_gives_every_frame(shared, name):
+    count, shape = CLIP_FRAMES[name]
+    with open_source(shared("media", name)) as src:
+        frames = list(src)
+        assert not src.live and 20 < src.fps < 31
+    assert len(frames) == count
+    assert all(f.shape == (*shape, 3) and f.dtype == np.uint8 for f in frames)
+
+
+def test_image_folder_in_name_order(shared, tmp_path):
+    import shutil
+
+    for i, name in enumerate(["skimage_coffee_no_person.png", "skimage_astronaut.png"]):
+        shutil.copy(shared("media", name), tmp_path / f"{i:02d}.png")
+    (tmp_path / "notes.txt").write_text("not an image")
+    frames = list(open_source(tmp_path))
+    assert [f.shape for f in frames] == [(400, 600, 3), (512, 512, 3)]
+    assert read_image(tmp_path / "00.png").shape == (400, 600, 3)
+
+
+def test_missing_and_unreadable_sources_name_the_file(tmp_path):
+    with pytest.raises(BadInput, match="nope.mp4: no such file"):
+        open_source(tmp_path / "nope.mp4")
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00" * 4096)
+    with pytest.raises(BadInput, match="broken.mp4: unreadable video"):
+        open_source(bad)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BadInput, match="holds no images"):
+        open_source(tmp_path / "empty")
+
+
+def test_missing_camera_is_one_clear_error():
+    with pytest.raises(SignlstmError, match="camera 97: cannot open the camera"):
+        open_source("97")
+
+
+def test_camera_frames_through_a_mocked_webcam(monkeypatch):
+    """The one mock: a physical webcam."""
+    import cv2
+
+    class FakeCapture:
+        def __init__(self, index):
+            self.left = 3
+
+        def isOpened(self):
+            return True
+
+        def read(self):
+            self.left -= 1
+            return (self.left >= 0, np.full((48, 64, 3), self.left, np.uint8) if self.left >= 0 else None)
+
+        def get(self, prop):
+            return 30.0
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(cv2, "VideoCapture", FakeCapture)
+    with open_source(0) as cam:
+        assert cam.live and cam.name == "0"
+        assert [int(f[0, 0, 0]) for f in cam] == [2, 1, 0]
+
+
+def test_keypoint_replay_of_npy_and_mp_data_sequence(shared, tmp_path):
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    frames = load_keypoints(seq)
+    assert frames.shape == (30, 1662) and frames.dtype == np.float32
+    np.save(tmp_path / "k.npy", frames[:5])
+    assert np.array_equal(np.stack(list(KeypointReplay(tmp_path / "k.npy"))), frames[:5])
+    with open_stream(str(tmp_path / "k.npy")) as replay, open_stream(str(seq)) as folder:
+        assert replay.keypoints and folder.keypoints and len(list(folder)) == 30
+    assert np.array_equal(np.stack(read_frames(tmp_path / "k.npy")), frames[:5])
+
+
+def test_open_stream_opens_video_as_images_and_refuses_a_packed_dataset(shared):
+    clip = shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")
+    with open_stream(str(clip)) as src:
+        assert not src.keypoints and src.read().shape == (270, 480, 3)
+    assert len(read_frames(clip)) == 39
+    with pytest.raises(BadInput, match="a packed dataset, not a stream"):
+        open_stream(str(shared("data", "signers", "s02.npz")))
+
+
+def test_bad_keypoint_files_are_named(shared, tmp_path):
+    with pytest.raises(BadInput, match="shape126_handsonly.npy.*both hands only"):
+        load_keypoints(shared("data", "bad_inputs", "shape126_handsonly.npy"))
+    with pytest.raises(BadInput, match="no such keypoint file"):
+        load_keypoints(tmp_path / "missing.npy")
+    with pytest.raises(BadInput, match="git_lfs_pointer.npy: a Git LFS pointer"):
+        load_keypoints(shared("data", "bad_inputs", "git_lfs_pointer.npy"))
+
+
+def test_keypoint_file_header_is_checked_before_its_data(tmp_path):
+    """A stream file is refused from its header: more than memory allows, fewer bytes than declared, integers; a
+    Fortran-ordered file reads as the same frames."""
+    import struct
+
+    frames = np.random.default_rng(0).random((40, 1662), dtype=np.float32)
+    np.save(tmp_path / "c.npy", frames)
+    np.save(tmp_path / "f.npy", np.asfortranarray(frames))
+    assert np.array_equal(load_keypoints(tmp_path / "f.npy"), frames)
+    whole = (tmp_path / "c.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(BadInput, match="truncated: holds"):
+        load_keypoints(tmp_path / "cut.npy")
+    text = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 1662), }"
+    text += " " * (63 - (11 + len(text)) % 64) + "\n"
+    (tmp_path / "huge.npy").write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode() + bytes(64))
+    with pytest.raises(BadInput, match=r"declares shape \(1000000000, 1662\) float32 = 6.6 TB, more than"):
+        load_keypoints(tmp_path / "huge.npy")
+    with pytest.raises(BadInput, match=r"truncated: holds 64 of the 6648000000000 bytes"):
+        KeypointReplay(tmp_path / "huge.npy")  # the replay reads frames as it goes, but not past the file's end
+    np.save(tmp_path / "empty.npy", frames[:0])
+    with pytest.raises(BadInput, match=r"holds no frames \(shape \(0, 1662\)\)"):
+        load_keypoints(tmp_path / "empty.npy")
+    np.save(tmp_path / "int.npy", frames.astype(np.int32))
+    with pytest.raises(BadInput, match="dtype int32, expected floating point"):
+        load_keypoints(tmp_path / "int.npy")
+
+
+def test_a_keypoint_stream_replays_in_memory_smaller_than_itself_and_a_bad_frame_is_named(shared, tmp_path,
+                                                                                           monkeypatch, capsys):
+    """A replayed ``.npy`` is read frame by frame: with a memory limit of 1 MB, 20 MB of a signer's keypoints replay
+    through ``live``; a NaN at frame 35 stops it with one line naming the frame, and no video is left."""
+    from signlstm.cli import main
+
+    X = np.load(shared("data", "signers", "s02.npz"))["X"].astype(np.float32).reshape(-1, 1662)[:3000]
+    np.save(tmp_path / "long.npy", X)
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "1M")
+    with pytest.raises(BadInput, match="more than the 1.0 MB"):
+        load_keypoints(tmp_path / "long.npy")
+    replay = KeypointReplay(tmp_path / "long.npy")
+    assert np.array_equal(np.stack(list(replay)), X)
+    X[35, 7] = np.nan
+    np.save(tmp_path / "nan.npy", X[:60])
+    assert main(["live", "--source", str(tmp_path / "nan.npy"), "--headless", "--out", str(tmp_path / "a.avi")]) == 2
+    err = capsys.readouterr().err
+    assert "nan.npy: frame 35 holds NaN or infinite values" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.avi")) and not list(tmp_path.glob(".a.avi*"))
+
+
+@pytest.mark.parametrize("parts", [(), ("hello",)])
+def test_an_mp_data_tree_or_action_folder_as_a_source_names_a_sequence_that_replays(shared, parts):
+    """``live --source MP_Data`` (or one action's folder): said to be part of an MP_Data tree, with a sequence
+    folder to give instead, and that folder replays."""
+    folder = shared("data", "MP_Data_renotte", *parts)
+    with pytest.raises(BadInput) as e:
+        open_stream(str(folder))
+    what = "an action folder of an MP_Data tree (30 sequence folders)" if parts else "an MP_Data tree"
+    assert e.value.problem.startswith(f"looks like {what}")
+    suggested = e.value.problem.split("--source ")[1].split(" ")[0]
+    assert suggested == str(shared("data", "MP_Data_renotte", "hello", "30"))
+    assert len(read_frames(suggested)) == 30
+
+
+def test_a_sequence_folder_of_zero_padded_frame_files_is_named_as_such(shared, tmp_path):
+    for t in range(30):
+        (tmp_path / f"{t:02d}.npy").write_bytes(shared("data", "MP_Data_renotte", "hello", "30", f"{t}.npy").read_bytes())
+    with pytest.raises(BadInput, match=r"frame files named with leading zeros \(00.npy, 01.npy, 02.npy, ...\)"):
+        open_stream(str(tmp_path))
+
+
+def test_a_bad_file_is_one_line_from_signlstm_and_the_decoders_say_nothing(shared, tmp_path, capfd):
+    """FFmpeg ("moov atom not found", "partial file"), libjpeg ("Premature end of JPEG file") and libpng ("iCCP: known
+    incorrect sRGB profile", from the astronaut PNG) print nothing beside the project's line; a video cut in half
+    (19 of its 38 frames) is said to be short, and a 0-byte or text file named .mp4 is one line."""
+    from signlstm.cli import main
+
+    hello = shared("media", "asl_hello_rohan937.mp4")
+    cut, text, empty = tmp_path / "cut.mp4", tmp_path / "text.mp4", tmp_path / "empty.mp4"
+    cut.write_bytes(hello.read_bytes()[:188759])
+    text.write_text("not a video\n")
+    empty.write_bytes(b"")
+    # the cut video's 19 frames are used, and said to be fewer than its header declares (a clip cut without
+    # re-encoding may declare more than it shows: refusing it would lose a good video)
+    assert main(["extract", "--videos", str(cut), "--keypoints", str(tmp_path / "k.npy"), "--workers", "1",
+                 "--quiet"]) == 0
+    assert capfd.readouterr().err.splitlines() == [f"note: {cut}: it ends after 19 of the 38 frames its header "
+                                                   "declares (truncated?); the frames it holds are used"]
+    assert np.load(tmp_path / "k.npy").shape[0] > 0
+    (tmp_path / "k.npy").unlink()
+    expected = {text: "unreadable video (no frame could be decoded)", empty: "empty file (0 bytes)"}
+    for video, problem in expected.items():
+        assert main(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy"), "--workers", "1",
+                     "--quiet"]) == 2
+        assert capfd.readouterr().err.splitlines() == [f"signlstm extract: error: {video}: {problem}"]
+        assert not (tmp_path / "k.npy").exists()
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "0.jpg").write_bytes(shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()[:3000])
+    with pytest.raises(BadInput, match=r"0.jpg: truncated image \(its JPEG data ends early\)"):
+        read_frames(frames)
+    assert read_image(shared("media", "skimage_astronaut.png")).shape == (512, 512, 3)
+    assert capfd.readouterr().err == ""
+
+
+def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(shared, tmp_path):
+    """A grey PNG declaring 9000x9000 (zlib'd zero rows: 0.1 MB on disk, 243 MB decoded as colour) is refused, naming the file,
+    before it is decoded (a 20000x20000 one took 3 GB in live), and so is an 8200x8200 video, by its header; a
+    4200x4200 video's frames come out halved, under FIT_PIXELS, so what a frame costs downstream is bounded."""
+    import struct
+    import subprocess
+    import sys
+    import zlib
+
+    import cv2
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    side, packer = 9000, zlib.compressobj(1)
+    row = bytes(1 + side)
+    rows = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    bomb = tmp_path / "bomb"
+    bomb.mkdir()
+    (bomb / "0.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                                 + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+    with pytest.raises(BadInput, match=r"0.png: an image of 9000x9000 pixels, more than the 67,108,864"):
+        read_frames(bomb)
+    # a header Pillow cannot read (Radiance HDR named .png): OpenCV's own limit, set by signlstm.frames.sources before
+    # cv2 is imported, refuses it
+    (bomb / "0.png").write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 9000 +X 9000\n" + bytes(4096))
+    done = subprocess.run([sys.executable, "-c", "import sys; from signlstm.frames.sources import read_frames; "
+                           "read_frames(sys.argv[1])", str(bomb)], capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == (f"signlstm.errors.BadInput: {bomb / '0.png'}: an image whose header "
+                                                    "declares more than the 67,108,864 pixels a frame may have here: "
+                                                    "scale it down")
+    astronaut = cv2.resize(read_image(shared("media", "skimage_astronaut.png")), (4200, 4200))
+    video = tmp_path / "big.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (4200, 4200))
+    for _ in range(2):
+        out.write(astronaut)
+    out.release()
+    frames = read_frames(video)
+    assert [f.shape for f in frames] == [(2100, 2100, 3)] * 2  # 4200 squared is over FIT_PIXELS: a factor of 2
+    huge = tmp_path / "huge.avi"
+    out = cv2.VideoWriter(str(huge), cv2.VideoWriter_fourcc(*"MJPG"), 30, (8200, 8200))
+    out.write(np.zeros((8200, 8200, 3), np.uint8))
+    out.release()
+    with pytest.raises(BadInput, match=r"huge.avi: frames of 8200x8200 pixels, more than the 67,108,864"):
+        open_source(huge)

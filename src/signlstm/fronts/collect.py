@@ -1,0 +1,83 @@
+"""The tutorial's collection loop: for each action, a :class:`~signlstm.fronts.recorder.Recorder` fed from a camera, a
+video, a folder of images or saved keypoints, at 30 frames a second, with the window showing what is recorded.
+
+Frames are read and landmarked in threads (as in ``live``): the pose of the next frame is found while the hands and
+face of this one are (full Holistic on 2 cores: 34.6 instead of 26.0 frames per second, ``signlstm bench`` with a
+tutorial model, see the README); from a file the frames and keypoints are the same as one after the other.
+"""
+from __future__ import annotations
+
+from .. import layout
+from .recorder import PAUSE, Recorder
+
+
+def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
+            window: bool = False, pause: float = PAUSE, on_saved=None) -> int:
+    """Record ``sequences`` sequences per action (or ``sequences[action]``) from ``spec``; returns how many were saved.
+
+    The frames recorded are those :class:`~signlstm.keypoints.resample.Resample` makes due at the models' 30 a second,
+    as ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
+    delivers 15 frames a second while it reports 30 still records one second per 30-frame sequence), a video's at its
+    own rate, saved keypoints and images at 30 a second. From a camera the pause runs over live frames (shown, not
+    recorded); from a file it uses no frames (a still banner in the window, nothing headless). Stops early (returning
+    the count so far) when a file ends (a sequence in progress is dropped) or the user quits the window.
+    """
+    from collections import deque
+
+    from . import render
+    from ..datasets.sequence_writer import SequenceWriter
+    from ..keypoints.landmarks import open_input
+    from ..keypoints.pipeline import Pipeline
+    from ..keypoints.resample import resampler
+
+    writer = SequenceWriter(data)
+    saved = 0
+    win = pipe = None
+    source, detect = open_input(spec)
+    try:
+        if window:
+            from .window import Window
+
+            win = Window(f"signlstm collect - {source.name}")
+        pipe = Pipeline(source, detect)
+        stream = iter(pipe)  # (index, image, keypoints)
+        resample = resampler(pipe.real_time())
+        due = deque()  # the frames due at 30 a second, not yet fed
+        counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
+        for i, action in enumerate(a for a in actions if counts[a] > 0):
+            rec = Recorder(writer, action, counts[action], length, pause)
+            while rec.phase != "done":
+                title = (f"Collecting frames for {action} - sequence {rec.done + 1} of {counts[action]}"
+                         + (f" (sign {i + 1} of {sum(c > 0 for c in counts.values())})" if len(counts) > 1 else ""))
+                if rec.phase == "pause" and not source.live:
+                    if win and not win.wait(rec.pause_left(), render.annotate(None, None, banner=[
+                            "STARTING COLLECTION", title])):
+                        return saved
+                    rec.end_pause()
+                while not due:
+                    item = next(stream, None)
+                    if item is None:
+                        return saved
+                    index, image, keypoints = item
+                    due.extend(resample(pipe.when(index), keypoints))
+                pausing = rec.phase == "pause"
+                path = rec.feed(due.popleft())
+                if win and not due:  # the source frame's last frame due: show it
+                    banner = (["STARTING COLLECTION", title] if pausing else
+                              [title, f"frame {len(rec.frames) or length} of {length}"])
+                    view = render.annotate(image, None if pausing else keypoints, banner=banner)
+                    if not win.show(view):
+                        return saved
+                if path is not None:
+                    saved += 1
+                    if on_saved:
+                        on_saved(path)
+        return saved
+    finally:
+        if pipe:
+            pipe.close()  # its threads stop before the graphs and the source close
+        source.close()
+        if win:
+            win.close()
+        if detect is not None:
+            detect.close()

@@ -1,0 +1,180 @@
+"""signlstm collect --actions-file: a list of signs (spaces, accents) recorded from a clip, resumed per sign."""
+import pytest
+
+from signlstm.cli import main
+from signlstm.datasets import load
+from signlstm.errors import BadInput
+from signlstm.sign_names import read_sign_list
+
+
+def test_actions_file_records_each_sign_and_a_rerun_resumes(shared, tmp_path, capsys):
+    clip = str(shared("media", "asl_soup_slp.mp4"))  # 41 frames: four 10-frame sequences per run
+    signs = tmp_path / "signs.txt"
+    signs.write_text("# my signs\ngood morning\n\nñandú\ngood morning\n", encoding="utf-8")
+    data = tmp_path / "MP_Data"
+    args = ["collect", "--actions-file", str(signs), "--sequences", "2", "--length", "10", "--data", str(data),
+            "--source", clip, "--headless"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2 sign(s)" in out and "0 of 4 sequence(s) recorded; next: good morning" in out
+    assert "collected 4 sequence(s)" in out
+    assert sorted(p.name for p in data.iterdir()) == ["good morning", "ñandú"]
+    d = load([data], length=10)
+    assert sorted(set(d.labels.tolist())) == ["good morning", "ñandú"] and len(d) == 4
+    # a rerun with the same target records nothing more; a larger one records only what each sign lacks
+    assert main(args) == 0
+    assert "2 complete, 4 of 4 sequence(s) recorded" in capsys.readouterr().out
+    assert len(load([data], length=10)) == 4
+    assert main(args[:3] + ["--sequences", "3"] + args[5:]) == 0
+    assert "collected 2 sequence(s)" in capsys.readouterr().out
+    d = load([data], length=10)
+    assert [int((d.labels == a).sum()) for a in ("good morning", "ñandú")] == [3, 3]
+    # names that differ only in case are two signs (I and i may be), and a note says so
+    signs.write_text("Good Morning\ngood morning\n", encoding="utf-8")
+    assert main(args) == 0
+    assert "note: Good Morning and good morning differ only in case" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, problem", [("a/b\n", "cannot be a folder name"), ("..\n", "cannot be a folder name"),
+                                           ("\n# nothing\n", "no sign names")])
+def test_a_bad_actions_file_is_one_line_naming_it(tmp_path, text, problem, capsys):
+    f = tmp_path / "signs.txt"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput, match=problem):
+        read_sign_list(f)
+    assert main(["collect", "--actions-file", str(f), "--data", str(tmp_path / "d"), "--source", "x.mp4",
+                 "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert str(f) in err and problem in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content, problem", [(None, "no such file"), (b"hello\n\xff\xfe\n", "cannot be read as UTF-8")])
+def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, problem):
+    f = tmp_path / "signs.txt"
+    if content is not None:
+        f.write_bytes(content)
+    with pytest.raises(BadInput, match=problem):
+        read_sign_list(f)
+
+
+@pytest.mark.parametrize("args, problem", [(["--actions", "hello/x"], "'hello/x' cannot be a folder name"),
+                                           (["--actions", "hello", "--pause", "-3"], "--pause must be at least 0"),
+                                           (["--actions", "hello", "--model", "m"], "--model goes with --then-adapt"),
+                                           (["--actions", "hello", "None"],
+                                            "--actions: 'None' is the rejection label 'none' in another case")])
+def test_bad_collect_arguments_are_refused_before_anything_opens(tmp_path, args, problem, capsys):
+    """Checked before the source is opened or a folder made: one line, exit 2, --data untouched."""
+    assert main(["collect", *args, "--data", str(tmp_path / "d"), "--source", str(tmp_path / "none.mp4"),
+                 "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("text, problem", [("hello\nnone\n", "line 2: 'none' is the answer for anything"),
+                                           ("x" * 300 + "\n", "300 bytes long")])
+def test_actions_file_names_that_cannot_be_signs_are_refused(tmp_path, text, problem):
+    f = tmp_path / "signs.txt"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput, match=problem):
+        read_sign_list(f)
+
+
+def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_path):
+    """Lines end at \\n only (a U+2028 inside a name is not a second sign but a name refused on its own line); the
+    two Unicode spellings of é are one sign; NONE in any case is refused."""
+    f = tmp_path / "signs.txt"
+    f.write_text("caf\u00e9\r\ncafe\u0301\nhi\n", encoding="utf-8")
+    assert read_sign_list(f) == ["caf\u00e9", "hi"]
+    for text, problem in (("hi\ngood\u2028morning\n", r"line 2: 'good\\u2028morning' holds a control, format or line"),
+                          ("None\n", "line 1: 'None' is the answer"), ("\u2800\n", "has no visible character")):
+        f.write_text(text, encoding="utf-8")
+        with pytest.raises(BadInput, match=problem):
+            read_sign_list(f)
+
+
+def test_then_adapt_is_checked_before_recording(tmp_path, capsys):
+    """A window length the model cannot read, or an output folder that is not a model: refused before the source
+    is opened (the source here does not exist; the error is about --then-adapt)."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine")
+    for extra, problem in ((["--length", "20", "--then-adapt", str(tmp_path / "m")], "--length 30"),
+                           (["--then-adapt", str(tmp_path / "notes")], "a folder that is not a model")):
+        assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source",
+                     str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
+        assert problem in capsys.readouterr().err
+    assert (tmp_path / "notes" / "a.txt").read_text() == "mine"
+
+
+def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_as_one(tmp_path, capsys):
+    """A rerun with --then-adapt when every sign is already recorded adapts what is there;
+    a list of one sign is refused before recording; a vocabulary given as --model is refused, before recording, by a
+    method that cannot refit it (one line), and adapted again with --vocabulary it says which of its signs the
+    data leaves out."""
+    from pathlib import Path
+
+    stream = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"  # 367 frames of keypoints
+    signs, one = tmp_path / "signs.txt", tmp_path / "one.txt"
+    signs.write_text("uno\ndós\n", encoding="utf-8")
+    one.write_text("uno\n", encoding="utf-8")
+    data, model = tmp_path / "MP_Data", tmp_path / "mine"
+    args = ["collect", "--data", str(data), "--source", str(stream), "--headless", "--pause", "0", "--sequences", "2"]
+    assert main([*args, "--actions-file", str(one), "--then-adapt", str(model)]) == 2
+    assert "a vocabulary needs at least 2 signs" in capsys.readouterr().err and not data.exists()
+    assert main([*args, "--actions-file", str(signs)]) == 0
+    capsys.readouterr()
+    assert main([*args, "--actions-file", str(signs), "--then-adapt", str(model)]) == 0
+    assert "collected 0 sequence(s)" in capsys.readouterr().out
+    assert load([data]).actions == ["dós", "uno"]
+    from signlstm.models.bundle import load_bundle
+
+    assert load_bundle(model).labels == ["uno", "dós", "none"]
+
+    assert main([*args, "--actions", "tres", "--model", str(model), "--then-adapt", str(tmp_path / "m2")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a vocabulary (made by adapt --vocabulary): record its signs with " \
+        "--actions-file" in err, err
+    assert not (data / "tres").exists()
+    assert main(["adapt", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "m3")]) == 2
+    assert "is a vocabulary" in capsys.readouterr().err
+    assert main([*args, "--actions", "tres", "cuatro"]) == 0
+    assert main(["adapt", "--vocabulary", "--model", str(model), "--data", str(data), "--actions", "tres", "cuatro",
+                 "--out", str(tmp_path / "m4")]) == 0
+    err = capsys.readouterr().err
+    assert "own sign(s) uno, dós are not in the data" in err, err
+
+
+def test_a_rerun_goes_on_in_a_folder_named_in_another_unicode_form(tmp_path, capsys):
+    """A tree copied from a Mac names ``ñandú`` with a combining tilde and accent: a rerun from an actions file that
+    spells it composed counts that folder's recordings and records the rest into it, not into a second folder
+    of the same look (which adapt would refuse as two names alike)."""
+    import unicodedata
+    from pathlib import Path
+
+    import numpy as np
+
+    stream = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"
+    data = tmp_path / "MP_Data"
+    decomposed = unicodedata.normalize("NFD", "ñandú")
+    assert decomposed != "ñandú"
+    for i in range(2):
+        folder = data / decomposed / str(i)
+        folder.mkdir(parents=True)
+        for f, frame in enumerate(np.load(stream)[30 * i:30 * i + 30]):
+            np.save(folder / f"{f}.npy", frame.astype(np.float64))
+    signs = tmp_path / "signs.txt"
+    signs.write_text("ñandú\nuno\n", encoding="utf-8")
+    assert main(["collect", "--actions-file", str(signs), "--sequences", "3", "--data", str(data), "--source",
+                 str(stream), "--headless", "--pause", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 6 sequence(s) recorded; next: ñandú" in out and "collected 4 sequence(s)" in out
+    assert sorted(p.name for p in data.iterdir()) == sorted([decomposed, "uno"])
+    assert sorted(p.name for p in (data / decomposed).iterdir()) == ["0", "1", "2"]
+    d = load([data])
+    assert [int((d.labels == a).sum()) for a in ("ñandú", "uno")] == [3, 3]
+
+
+def test_collect_refuses_an_action_given_twice_before_recording(shared, tmp_path, capsys):
+    """`--actions hello hello` is refused before anything is recorded, as every --actions is."""
+    assert main(["collect", "--actions", "hello", "hello", "--data", str(tmp_path / "d"), "--headless",
+                 "--source", str(shared("media", "asl_soup_slp.mp4"))]) == 2
+    assert "--actions: 'hello' is given twice" in capsys.readouterr().err and not (tmp_path / "d").exists()

@@ -1,0 +1,287 @@
+"""The live engine: source -> landmarks -> recognizer -> render -> window / JSON / video / strip.
+
+The stages overlap (:class:`signlstm.keypoints.pipeline.Pipeline`): a reader thread decodes frames, two
+landmark threads run Holistic's two steps (the pose, then the hands and face from it), and the
+calling thread classifies, draws and shows (pygame wants the main thread). From a camera a full
+queue drops its oldest frame, so latency stays bounded when a stage is slow; from a file nothing
+is dropped, so a file gives the same words every run.
+Saved keypoints (``.npy`` or an MP_Data sequence folder) replay without MediaPipe, drawn as a
+skeleton on a blank canvas.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SignlstmError
+from ..keypoints.landmarks import open_input
+from ..keypoints.pipeline import Pipeline
+from ..recognizer import SENTENCE, Recognizer
+from ..keypoints.resample import RATE, resampler
+
+STRIP_MAX = 6
+
+
+OUT_VIDEO_SUFFIXES = (".mp4", ".avi")
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def check_out_paths(out=None, strip=None) -> None:
+    """Refuse, before anything is read, a video or strip picture path :func:`run` could not write: a folder, a
+    suffix of another kind of file, or a folder it cannot be written in (:class:`BadInput` naming it)."""
+    from ..errors import BadInput
+    from ..files import check_writable_folder
+
+    for path, kinds, what in ((out, OUT_VIDEO_SUFFIXES, "video"), (strip, PICTURE_SUFFIXES, "picture")):
+        if not path:
+            continue
+        if Path(path).is_dir():
+            raise BadInput(path, f"is a folder; give the {what} file's name ({' or '.join(kinds)})")
+        if Path(path).suffix.lower() not in kinds:
+            raise BadInput(path, f"a {what} is written as {' or '.join(kinds)}")
+        try:
+            check_writable_folder(Path(path).parent)
+        except BadInput as e:
+            raise BadInput(path, f"cannot be written: {e.path} {e.problem}") from None
+
+
+class VideoOut:
+    """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish`."""
+
+    def __init__(self, path, fps: float):
+        from ..files import made_parents, not_written
+
+        self.path, self.fps, self.writer, self.thread = Path(path), fps, None, None
+        try:
+            self.made = made_parents(self.path)  # removed by abort when nothing is written
+        except OSError as e:
+            raise not_written(self.path, e) from None
+        self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
+        self.queue: queue.Queue = queue.Queue(8)  # blocks when full: a written video never skips frames
+
+    def write(self, frame: np.ndarray, copies: int = 1) -> None:
+        """Queue ``frame`` to be written ``copies`` times (0: not at all)."""
+        import cv2
+
+        if copies < 1:
+            return
+        if self.writer is None:
+            fourcc = cv2.VideoWriter_fourcc(*("MJPG" if self.path.suffix.lower() == ".avi" else "mp4v"))
+            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (frame.shape[1], frame.shape[0]))
+            if not self.writer.isOpened():
+                from ..errors import BadInput
+
+                raise BadInput(self.path, "cannot write a video here (use .mp4 or .avi)")
+            self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
+            self.thread.start()
+        for _ in range(copies):
+            self.queue.put(frame)
+
+    def _encode(self):
+        while (frame := self.queue.get()) is not None:
+            self.writer.write(frame)
+
+    def drain(self) -> None:
+        """Wait until the frames queued are encoded; the encoder thread ends."""
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.writer is not None:
+            self.writer.release()
+
+    def finish(self) -> None:
+        """Write the frames queued (the encoder thread ends), then rename the video into place."""
+        self.drain()
+        if self.writer is not None:
+            os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        from ..files import remove_made
+
+        self.drain()
+        self.tmp.unlink(missing_ok=True)
+        remove_made(self.made)
+
+
+class StripCollector:
+    """Annotated frames for a summary picture: those where a word appeared, topped up with evenly spaced ones."""
+
+    def __init__(self, keep: int = STRIP_MAX):
+        self.keep, self.words, self.samples, self.every = keep, [], [], 1
+
+    def add(self, index: int, view: np.ndarray, word: bool) -> None:
+        if word and len(self.words) < self.keep:
+            self.words.append((index, view.copy()))
+        if index % self.every == 0:
+            self.samples.append((index, view.copy()))
+            if len(self.samples) > 2 * self.keep:  # keep memory flat on long runs: halve the sampling rate
+                self.every *= 2
+                self.samples = [s for s in self.samples if s[0] % self.every == 0]
+
+    def frames(self, least: int = STRIP_MAX) -> list[np.ndarray]:
+        chosen = dict(self.words)
+        extra = [s for s in self.samples if s[0] not in chosen]
+        need = max(0, least - len(chosen))
+        if need and extra:
+            picks = np.linspace(0, len(extra) - 1, min(need, len(extra))).round().astype(int)
+            chosen.update(extra[i] for i in picks)
+        return [v for _, v in sorted(chosen.items(), key=lambda kv: kv[0])]
+
+
+def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
+        window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
+        max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
+        rearm: int | None = None, onset: float | None = None, refractory: int | None = None,
+        fps: float | None = None) -> dict:
+    """Recognise signs on ``spec`` until it ends or the user quits; returns the summary. Ctrl-C ends a camera's run
+    (its outputs are written, as at any end); on a file it raises :class:`KeyboardInterrupt` with no output written.
+
+    The recognizer sees the input at :data:`signlstm.keypoints.resample.RATE` frames a second, the rate the models
+    learnt: frame ``i`` of the source is taken at ``i / fps`` seconds (``fps`` None: the source's own rate: a video's,
+    30 for keypoints and images; a camera's frames at the times they were read, :attr:`Pipeline.taken`, since a camera
+    may deliver fewer frames than it reports, e.g. in dim light) and :class:`~signlstm.keypoints.resample.Resample`
+    makes the frames due by then.
+
+    ``rule`` (None: the bundle's) and its settings (``threshold``, ``stability``, ``rest``, ``rearm``, ``onset``,
+    ``refractory``; None: the rule's default) are the :class:`~signlstm.recognizer.Recognizer`'s.
+
+    ``on_word(event)`` is called per emitted word with ``time`` (seconds since the first frame),
+    ``frame``, ``label``, ``prob`` and ``sentence``. The summary has ``frames``, ``fps``,
+    ``words``, ``dropped`` (frames a camera delivered faster than they could be used) and ``recognized_frames``
+    (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
+    """
+    from . import render
+    from ..files import interrupts_held, write_atomic
+
+    bundle.prepare()
+    rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
+                     refractory=refractory)
+    threshold = rec.threshold
+    stream, detect = open_input(spec, face=bundle.reads_face)
+    win = video = None
+    strips = StripCollector() if strip else None
+    pipe = Pipeline(stream, detect, serial)
+    rate = float(fps or stream.fps)
+    clock = pipe.real_time(fps)  # a camera: its frames placed at the times they came
+    resample = resampler(clock)
+    step = None  # the recognizer's newest step: what the frame is drawn with
+    pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
+    recent: deque = deque(maxlen=30)
+    t0 = None
+    frames = 0
+    index = -1  # the source's frame number of the newest frame
+    last = None  # (picture, keypoints, probabilities, shown fps) of the newest frame drawn
+    # its view, written to the video (``copies`` times: a camera's once per frame due) when the next frame comes or the
+    # input ends (a word the end of the input gives, see Recognizer.finish, is then drawn on the last frame)
+    pending, copies = None, 1
+    try:
+        if window:
+            from .window import Window
+
+            win = Window(f"signlstm live - {stream.name}")
+        if out:
+            video = VideoOut(out, RATE if clock else rate)  # a camera's: as many pictures as frames due
+        for index, image, keypoints in pipe:
+            now = time.perf_counter()
+            t0 = t0 if t0 is not None else now
+            recent.append(now)
+            frames += 1
+            said = False
+            due = resample(pipe.when(index, fps), keypoints)
+            for frame in due:
+                step = rec.update(frame)
+                said = said or step.word is not None
+                if step.word and on_word:
+                    on_word(_word_event(step, index, now - t0))
+            if win or video or strips:  # (the first frame always gives a step)
+                shown_fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
+                canvas = image if image is not None else render.canvas()
+                view = render.annotate(canvas, keypoints, bundle.labels, step.probs, step.sentence, shown_fps,
+                                       threshold)
+                last = (canvas, keypoints, step.probs, shown_fps)
+                if video:
+                    if pending is not None:
+                        video.write(pending, copies)
+                    pending, copies = view, len(due) if clock else 1
+                if strips and step.probs is not None:  # frames with bars make the picture
+                    strips.add(index, view, said)
+                if win and not win.show(view):
+                    break
+                if pace:
+                    time.sleep(max(0.0, pace - (time.perf_counter() - now)))
+            if max_frames and frames >= max_frames:
+                break
+    except KeyboardInterrupt:
+        if not pipe.drop:  # a file stopped before its end: no output holding part of it replaces an earlier one
+            if video:
+                video.abort()
+            raise
+        # Ctrl-C is how a headless camera run stops: finish the outputs and report
+    except BaseException:
+        if video:
+            video.abort()
+        raise
+    finally:
+        pipe.close()
+        stream.close()
+        if detect is not None:
+            detect.close()
+        if win:
+            win.close()
+    elapsed = recent[-1] - t0 if frames > 1 else 0.0  # first to last frame, without start-up and shutdown
+    end = rec.finish()  # the input ended: the sign in progress may still get its word
+    if end.word:
+        if on_word:
+            on_word(_word_event(end, index, elapsed))
+        if last is not None:
+            canvas, keypoints, probs, shown_fps = last
+            pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, shown_fps, threshold)
+            if strips and probs is not None:
+                strips.add(index, pending, True)
+    try:  # a failure or Ctrl-C before the outputs are whole: none is written
+        if video:
+            if pending is not None:  # a word the end gave is drawn on the last picture: shown once at least
+                video.write(pending, max(copies, 1) if end.word else copies)
+            video.drain()  # the encoder writes the frames queued
+        picture = None
+        if strips and strips.samples:
+            import cv2
+
+            picture = _encoded(cv2, render.strip(strips.frames()), Path(strip).suffix.lower())
+        with interrupts_held(drop=True):  # the outputs go into place; Ctrl-C now comes after the run is done
+            if picture is not None:
+                write_atomic(strip, lambda p: Path(p).write_bytes(picture))
+            if video:
+                video.finish()
+    except BaseException:
+        if video:
+            video.abort()
+        raise
+    summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
+               "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
+    if stream.shortfall:  # a video that ends well before its header says: its frames were used; the user is told
+        summary["note"] = f"{stream.name}: {stream.shortfall}"
+    return summary
+
+
+def _word_event(step, index: int, seconds: float) -> dict:
+    """What ``on_word`` gets for a word: ``time`` (seconds since the first frame), ``frame``, ``label``, ``prob``
+    (the word's probability in the window that decided it), ``sentence``."""
+    prob = step.word_prob
+    return {"time": round(seconds, 3), "frame": index, "label": step.word,
+            "prob": None if prob is None else round(prob, 4), "sentence": step.sentence}
+
+
+def _encoded(cv2, picture, kind: str = ".png") -> bytes:
+    """``picture`` encoded as a ``kind`` file (.png, .jpg)."""
+    ok, data = cv2.imencode(kind, picture)
+    if not ok:
+        raise SignlstmError(f"OpenCV could not encode the {picture.shape[1]}x{picture.shape[0]} picture as {kind}")
+    return data.tobytes()

@@ -1,0 +1,95 @@
+"""The live view: bars for any number of actions (checked pixel by pixel), skeleton, banner, strip."""
+import numpy as np
+import pytest
+
+from signlstm import layout
+from signlstm.fronts import render
+
+
+@pytest.mark.parametrize("n, columns", [(3, 1), (10, 1), (34, 1), (36, 2), (51, 2), (69, 3)])
+def test_one_bar_per_action_in_its_own_colour(n, columns):
+    """Every bar inside the picture, however many signs: 36 (a 35-sign vocabulary and none) cut the last one in
+    half and 51 showed 35, until rows that do not fit went into another column."""
+    labels = [f"action{i}" for i in range(n)]
+    probs = np.linspace(0.55, 0.98, n)  # bar ends clear of the label text
+    view = render.annotate(None, None, labels, probs, ["hello"], fps=25.0)
+    assert view.shape == (render.HEIGHT, render.REPLAY_W + columns * render.PANEL_WIDTH, 3)
+    panel = view[:, render.REPLAY_W:]
+    cols = render.colors(n)
+    assert len(set(cols)) == n
+    slots = render.bar_slots(n)
+    assert max(y1 for *_, y1 in slots) <= render.HEIGHT - 8, "a bar is clipped"
+    assert max(x1 for _, _, x1, _ in slots) <= panel.shape[1]
+    for i, (x0, y0, x1, y1) in enumerate(slots):
+        if i and x0 == slots[i - 1][0]:
+            assert y0 >= slots[i - 1][3], "bars overlap"
+        assert y1 - y0 >= 8, "bars too thin to read"
+        end = x0 + round(probs[i] * (x1 - x0))
+        filled = panel[y0 + 1:y1 - 1, end - 4:end - 1].reshape(-1, 3)
+        empty = panel[y0 + 1:y1 - 1, end + 2:end + 5].reshape(-1, 3)
+        assert (filled == cols[i]).all(), f"bar {i} is not filled with its colour up to {probs[i]:.2f}"
+        assert not (empty == cols[i]).all(axis=1).any(), f"bar {i} runs past {probs[i]:.2f}"
+        # the label is written on the bar: white pixels inside its box
+        assert (panel[y0:y1, x0:x0 + 60].min(axis=2) > 200).sum() > 20, f"bar {i} has no label"
+
+
+def test_panel_before_the_window_is_full_shows_empty_bars():
+    panel = render.draw_panel(["a", "b", "c"], None)
+    for i, (x0, y0, x1, y1) in enumerate(render.bar_slots(3)):
+        assert not (panel[y0:y1, x0:x1] == render.colors(3)[i]).all(axis=2).any()
+
+
+def test_skeleton_drawn_where_the_hand_is(shared):
+    from signlstm.keypoints.landmarks import image_keypoints
+    from signlstm.frames.sources import read_image
+
+    image = read_image(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))
+    kp = image_keypoints(image)
+    view = render.annotate(image, kp, banner=["STARTING COLLECTION"])
+    assert view.shape == (480, 853, 3)
+    hand = layout.part(kp, layout.RIGHT_HAND)[:, :2] * [view.shape[1], view.shape[0]]
+    x0, y0 = hand.min(0).astype(int)
+    x1, y1 = hand.max(0).astype(int)
+    box = view[y0:y1 + 1, x0:x1 + 1].reshape(-1, 3)
+    assert (box == render.PART_BGR["right_hand"]).all(axis=1).sum() > 50
+    assert not (view == render.PART_BGR["left_hand"]).all(axis=2).any()
+    assert (view[5:30, 200:] == render.BANNER_BGR).all(axis=2).mean() > 0.5
+
+
+def test_strip_tiles_frames():
+    frames = [np.full((480, 1000, 3), i * 40, np.uint8) for i in range(4)]
+    out = render.strip(frames, columns=3, width=300)
+    assert out.shape == (2 * 144 + 3 * 6, 3 * 300 + 4 * 6, 3)
+    assert out[6 + 10, 6 + 300 + 6 + 10].tolist() == [40, 40, 40]
+
+
+def test_sign_names_beyond_ascii_are_drawn_as_their_letters():
+    """OpenCV's fonts draw each byte of a letter outside ASCII as '?': ``ñandú`` came out as ``??and??``."""
+    def banner(text):
+        return render.draw_banner(render.canvas(400, 60), [text])
+
+    named = banner("ñandú")
+    assert (named != banner("??and??")).any() and (named != banner("nandu")).any()
+    assert (named[:, :, 0] > 200).sum() > 50, "nothing written"
+    # the tilde: lit pixels above the x-height of the n beside it, where "nandu" has none
+    plain = banner("nandu")
+    assert ((named > 200).all(axis=2) != (plain > 200).all(axis=2)).sum() > 10
+    # a long name is cut to the bar with "..", and the letters after the cut are not drawn
+    panel = render.draw_panel(["ñandú " * 20, "schön"], np.array([0.3, 0.7]))
+    x0, y0, x1, y1 = render.bar_slots(2)[0]
+    assert render._text_width(render._fit_text("ñandú " * 20, 0.6, x1 - x0 - 8), 0.6) <= x1 - x0 - 8
+    assert (panel[y0:y1, x1 - 4:x1] == (70, 70, 70)).all(), "text runs past the bar"
+
+
+def test_any_label_is_drawn_on_one_line_without_failing():
+    """Labels come from folder names and files: a line break or a control code is drawn as '?', on one line, and a
+    font Pillow cannot draw at the size asked is replaced by DejaVu Sans."""
+    from signlstm.fronts import unicode_text
+
+    panel = render.draw_panel(["año\nnuevo", "tab\tñ", "ok"], np.array([0.2, 0.3, 0.5]))
+    x0, y0, x1, y1 = render.bar_slots(3)[0]
+    assert (panel[y0:y1, x0:x1].min(axis=2) > 200).sum() > 20, "the label is not drawn"
+    assert (panel[:y0 - 2, x0:x1] == render.PANEL_BGR).all(axis=2).mean() > 0.9, "a second line above the bar"
+    assert unicode_text._font("/no/such/font.ttf", 18).getlength("ñ") > 0
+    # a combining mark is shaped with its letter, even where the letter's font lacks it (DejaVu Sans: U+0947)
+    assert len(unicode_text._runs("b\u0947")) == 1 and len(unicode_text._runs("ab")) == 1

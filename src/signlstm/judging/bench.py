@@ -1,0 +1,259 @@
+"""``signlstm bench``: speed figures measured in one run on this machine, printed as ratios.
+
+* classifier: p50/p95 latency of one window through the compiled fast path vs ``model.predict``
+  (same model, same windows) and the largest probability difference between them;
+* live loop: frames per second of the whole headless engine on a clip looped to >= 300 frames vs
+  the landmark stage alone on the same frames;
+* extraction: videos per second with 1 worker vs all cores, and one video alone in one thread vs two;
+* training: seconds per epoch of the default recipe on the DEV signers;
+* memory (:func:`memory_table`): peak RSS and seconds of ``predict``, ``evaluate`` and one training epoch, each in a
+  fresh process, on packed files of 2,000 to 100,000 sequences built from the DEV signers' recordings.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import packed_files
+
+
+def _percentiles(times: list[float]) -> dict:
+    t = np.asarray(times) * 1e3
+    return {"p50_ms": float(np.percentile(t, 50)), "p95_ms": float(np.percentile(t, 95))}
+
+
+def classifier(bundle, windows: np.ndarray, repeat: int = 200, block: int = 20) -> dict:
+    """Latency of one window: fast path vs ``model.predict``, in alternating blocks of ``block`` calls each (as a
+    live loop calls the classifier back to back) so that load affects both alike."""
+    bundle.classify(windows[0])
+    bundle.model.predict(windows[:1], verbose=0)
+    fast, slow, diff = [], [], 0.0
+    for start in range(0, repeat, block):
+        xs = [windows[i % len(windows)] for i in range(start, min(start + block, repeat))]
+        got = []
+        for x in xs:
+            t0 = time.perf_counter()
+            got.append(bundle.classify(x))
+            fast.append(time.perf_counter() - t0)
+        for x, a in zip(xs, got):
+            t0 = time.perf_counter()
+            b = bundle.model.predict(x[None], verbose=0)[0]
+            slow.append(time.perf_counter() - t0)
+            diff = max(diff, float(np.abs(a - b).max()))
+    f, s = _percentiles(fast), _percentiles(slow)
+    return {"fast": f, "predict": s, "speedup_p50": s["p50_ms"] / f["p50_ms"], "max_abs_diff": diff}
+
+
+def training(data, epochs: int = 3, seed: int = 0) -> dict:
+    """Seconds per epoch of the default recipe, timed epoch by epoch; the first epoch (which compiles) is left out."""
+    import dataclasses
+
+    import keras
+
+    from ..models import recipes
+    from ..models.training import fit
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    times: list[float] = []
+    recipe = recipes.get("default")
+    timed = dataclasses.replace(recipe, callbacks=lambda: recipe.callbacks() + [EpochTimer()])
+    fit(data, timed, epochs=epochs + 1, seed=seed, progress=False)
+    return {"sequences": len(data), "seconds_per_epoch": float(np.mean(times[1:])), "first_epoch_s": times[0]}
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version()}
+
+
+def looped_clip(clip, frames: int, out) -> str:
+    """Write ``clip`` repeated until it has at least ``frames`` frames, as an MJPG .avi."""
+    import cv2
+
+    from ..frames.sources import open_source
+
+    with open_source(clip) as src:
+        fps, images = src.fps, list(src)
+    h, w = images[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    n = 0
+    while n < frames:
+        for img in images:
+            writer.write(img)
+            n += 1
+    writer.release()
+    return str(out)
+
+
+def landmark_stage(video, face: bool = True, threads: bool = False) -> dict:
+    """Frames per second of Holistic alone (``face=False``: without its face mesh) on every frame of ``video``
+    (decoded beforehand): its two steps one after the other in one thread, or (``threads``) in two threads as
+    ``live`` runs them."""
+    from ..keypoints.landmarks import Holistic
+    from ..keypoints.pipeline import Pipeline
+    from ..frames.sources import open_source
+
+    with open_source(video) as src:
+        images = list(src)
+    with Holistic(face=face) as h:
+        h(images[0])
+        t0 = time.perf_counter()
+        n = sum(1 for _ in (Pipeline(images, h) if threads else map(h, images)))
+        seconds = time.perf_counter() - t0
+    return {"frames": n, "fps": n / seconds, "threads": 2 if threads else 1}
+
+
+def mean_runs(runs: list[dict]) -> dict:
+    """Several runs of one measurement as one: the last run's fields, the mean ``fps`` and every run's ``runs``."""
+    fps = [r["fps"] for r in runs]
+    return {**runs[-1], "fps": sum(fps) / len(fps), "runs": fps}
+
+
+def live_loop(bundle, video, serial: bool = False) -> dict:
+    """Frames per second of the whole headless live engine on ``video``."""
+    from ..fronts.live import run
+
+    summary = run(bundle, video, serial=serial)
+    return {"frames": summary["frames"], "fps": summary["fps"], "words": len(summary["words"])}
+
+
+def extraction(videos: list[str], workers: int) -> dict:
+    """Videos per second of ``extract_videos`` with ``workers`` processes, start-up included."""
+    from ..keypoints.extraction import extract_videos
+
+    before = _cpu_seconds()
+    t0 = time.perf_counter()
+    results = list(extract_videos(videos, workers=workers, progress=False))
+    seconds = time.perf_counter() - t0
+    cpu = _cpu_seconds() - before
+    return {"videos": len(results), "workers": workers, "seconds": seconds, "videos_per_s": len(results) / seconds,
+            "cores_busy": cpu / seconds}
+
+
+def lone_video(video) -> dict:
+    """Frames per second of extracting one video alone: the graph's two steps in one thread vs in two (what
+    ``extract`` does when there are fewer videos than cores)."""
+    from ..keypoints.extraction import extract_video
+
+    out = {}
+    for threads in (False, True):
+        t0 = time.perf_counter()
+        n = len(extract_video(video, threads).keypoints)
+        out["threads" if threads else "serial"] = {"frames": n, "fps": n / (time.perf_counter() - t0)}
+    out["ratio"] = out["threads"]["fps"] / out["serial"]["fps"]
+    return out
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (worker pools are joined when done)."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def soak(bundle, video, frames: int) -> dict:
+    """RSS before and after a headless live run of ``frames`` frames (the clip looped), after a warm-up."""
+    import gc
+
+    from ..fronts.live import run
+
+    run(bundle, video, max_frames=300)
+    gc.collect()  # what earlier measurements left behind is not the live loop's
+    before = rss_mb()
+    summary = run(bundle, video, max_frames=frames)
+    gc.collect()
+    after = rss_mb()
+    return {"frames": summary["frames"], "rss_before_mb": before, "rss_after_mb": after, "growth_mb": after - before}
+
+
+def synthetic_packed(signers, sequences: int, out) -> Path:
+    """A packed file (``X`` float16, ``y``, ``seq``) of ``sequences`` real recordings: the ``.npz`` files in the folder
+    ``signers``, their sequences in turn and repeated, written chunk by chunk and stored uncompressed."""
+    Xs, ys = [], []
+    for f in packed_files(Path(signers)):
+        with np.load(f) as z:
+            Xs.append(z["X"].astype(np.float16))
+            ys.append(z["y"].astype(np.int8))
+    X, y = np.concatenate(Xs), np.concatenate(ys)
+    out = Path(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        with z.open("X.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": X.dtype.str, "fortran_order": False,
+                                                     "shape": (sequences, *X.shape[1:])})
+            for start in range(0, sequences, len(X)):
+                f.write(X[:min(len(X), sequences - start)].tobytes())
+        for name, arr in (("y", np.resize(y, sequences)), ("seq", np.arange(sequences, dtype=np.int32))):
+            with z.open(f"{name}.npy", "w") as f:
+                np.lib.format.write_array(f, arr)
+    return out
+
+
+def train_epoch(path, recipe: str = "default") -> None:
+    """One training epoch of ``recipe`` on the packed file ``path``, the data held as the recipe's parts in float16
+    (what ``bench --memory`` measures in a fresh process)."""
+    from ..datasets import load
+    from ..models import recipes
+    from ..models.training import fit
+
+    r = recipes.get(recipe)
+    data = load([path], parts=r.parts_read, dtype=np.float16)
+    fit(data, r, epochs=1, progress=False)
+
+
+# Runs argv and prints its peak RSS (kB) last on stderr. The kernel counts a process's RSS before exec into its
+# peak, so a child of this (large) process would report this process's size: a small launcher forks it instead.
+_LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+             "_, status, usage = os.wait4(p.pid, 0); print('maxrss', usage.ru_maxrss, file=sys.stderr); "
+             "sys.exit(os.waitstatus_to_exitcode(status))")
+
+
+def measured(argv: list[str]) -> dict:
+    """Exit status, seconds and peak RSS (MB) of ``argv`` run in a fresh process, its output discarded."""
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", _LAUNCHER, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    seconds = time.perf_counter() - t0
+    err = p.stderr.decode().splitlines()
+    if p.returncode or not err or not err[-1].startswith("maxrss "):
+        raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {' '.join(err[-5:])}")
+    return {"seconds": seconds, "peak_rss_mb": int(err[-1].split()[1]) / 1024}
+
+
+def memory_table(signers, sizes, tmp, model: str | None = None) -> list[dict]:
+    """Peak RSS and seconds of ``signlstm predict``, ``signlstm evaluate`` and one training epoch (:func:`train_epoch`)
+    on a packed file of each size in ``sizes`` (built by :func:`synthetic_packed` in ``tmp``, removed after)."""
+    rows = []
+    cli = [sys.executable, "-m", "signlstm"]
+    for n in sizes:
+        path = synthetic_packed(signers, n, Path(tmp) / f"bench{n}.npz")
+        try:
+            model_args = ["--model", str(model)] if model else []
+            row = {"sequences": n, "file_mb": path.stat().st_size / 1e6,
+                   "predict": measured(cli + ["predict", "--data", str(path), *model_args]),
+                   "evaluate": measured(cli + ["evaluate", "--data", str(path), *model_args]),
+                   "train_epoch": measured([sys.executable, "-c", "import sys; from signlstm.judging.bench import "
+                                            "train_epoch; train_epoch(sys.argv[1])", str(path)])}
+        finally:
+            path.unlink()
+        rows.append(row)
+    return rows

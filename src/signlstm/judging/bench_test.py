@@ -1,0 +1,29 @@
+"""signlstm bench on the shipped model, one run: the fast path gives predict's probabilities, and every stage
+counts the frames of the clip it was given."""
+import json
+
+import pytest
+
+from signlstm.cli import main
+from signlstm.frames.sources import read_frames
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_outcomes(shared, capsys):
+    assert main(["bench", "--shared", str(shared()), "--frames", "60", "--videos", "2", "--skip", "training",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    c = report["classifier"]
+    assert c["max_abs_diff"] <= 1e-4  # the compiled per-window path gives model.predict's probabilities
+    assert c["fast"]["p50_ms"] > 0 and c["predict"]["p50_ms"] > 0 and report["parameters"] > 0
+    clip = len(read_frames(shared("media", "asl_iloveyou_rohan937.mp4")))
+    looped = clip * -(-60 // clip)  # the clip repeated until it has at least 60 frames
+    live = report["live"]
+    assert live["stage"] == "pose + hands (no face mesh)"  # the shipped model reads no face
+    for run in (live["one_thread"], live["landmarks"], live["loop"], live["holistic"]):
+        assert run["frames"] == looped
+    assert live["loop"]["words"] >= 1  # the looped I LOVE YOU clip is recognised
+    ex = report["extraction"]
+    assert ex["one"]["videos"] == ex["all"]["videos"] == 2
+    assert ex["lone_video"]["serial"]["frames"] == ex["lone_video"]["threads"]["frames"] == looped

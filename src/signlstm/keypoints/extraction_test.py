@@ -1,0 +1,181 @@
+"""signlstm extract: videos -> MP_Data sequences; 2 workers == 1 worker; bad videos skipped."""
+import numpy as np
+
+from signlstm.cli import main
+from signlstm.datasets import load
+from signlstm.keypoints.extraction import to_sequences, window_starts
+from signlstm.keypoints.landmarks import video_keypoints
+from signlstm.keypoints.resample import at_rate
+from signlstm.frames.sources import open_source
+
+
+def test_windows_cover_the_video_and_resample_gives_one_sequence():
+    assert window_starts(39, 30, 15) == [0, 9]
+    assert window_starts(30, 30, 15) == [0]
+    assert window_starts(29, 30, 15) == []
+    starts = window_starts(100, 30, 15)
+    assert starts[0] == 0 and starts[-1] == 70 and max(np.diff(starts)) <= 15
+    kp = np.arange(39 * 1662, dtype=float).reshape(39, 1662)
+    seqs = to_sequences(kp, 30)
+    assert seqs.shape == (2, 30, 1662) and np.array_equal(seqs[1], kp[9:39])
+    one = to_sequences(kp[:20], 30, "resample")
+    assert one.shape == (1, 30, 1662) and np.array_equal(one[0, -1], kp[19])
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.npy"))}
+
+
+def test_two_workers_equal_one_and_bad_videos_are_skipped(shared, tmp_path, capsys):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all" * 100)
+    videos = [str(shared("media", "asl_soup_slp.mp4")), str(broken),
+              str(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")), str(tmp_path / "missing.avi")]
+    trees = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        assert main(["extract", "--videos", *videos, "--label", "soup", "--data", str(out),
+                     "--workers", str(workers), "--quiet"]) == 0
+        err = capsys.readouterr().err
+        assert f"skipped {broken}: unreadable video" in err and "missing.avi: no such file" in err
+        trees.append(_tree(out))
+    # at 30 a second: 41 frames at 29.97 -> 41 -> 2 windows, 39 frames at 24.51 -> 47 -> 3 windows
+    assert trees[0] == trees[1] and len(trees[0]) == 5 * 30
+    data = load([tmp_path / "w2"])
+    assert data.X.shape == (5, 30, 1662) and set(data.labels) == {"soup"}
+
+
+def test_keypoints_file_and_argument_errors(shared, tmp_path, capsys):
+    out = tmp_path / "k.npy"
+    assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--keypoints", str(out),
+                 "--workers", "1", "--quiet"]) == 0
+    with open_source(shared("media", "asl_soup_slp.mp4")) as src:  # one video: extracted in threads
+        raw, fps = video_keypoints(src), src.fps
+    assert np.array_equal(np.load(out), at_rate(raw, fps))  # at 30 a second, the rate live reads keypoint files at
+    assert len(raw) == 41 and fps != 30 and not np.allclose(np.load(out)[10:], raw[10:].astype(np.float32))
+    assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err  # the one input's problem, in one line (after the progress bar)
+    assert err.splitlines()[-1] == f"signlstm extract: error: {tmp_path / 'none.mp4'}: no such file or folder"
+    assert "skipped" not in err
+    assert not (tmp_path / "x.npy").exists()
+    assert main(["extract", "--videos", str(out), "--data", str(tmp_path / "d")]) == 2
+    assert "--label" in capsys.readouterr().err
+
+
+def test_a_label_spelling_none_in_another_case_is_refused_before_any_video_is_read(shared, tmp_path, capsys):
+    assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--label", "None", "--data",
+                 str(tmp_path / "d"), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--label 'None' is the rejection label 'none' in another case" in err
+    assert not (tmp_path / "d").exists()
+
+
+def test_ray_cluster_gives_byte_identical_keypoints(shared):
+    """A local Ray instance with 2 CPUs extracts exactly what the local process path extracts."""
+    from signlstm.keypoints.extraction import extract_videos
+
+    videos = [str(shared("media", "asl_soup_slp.mp4")), str(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))]
+    local = list(extract_videos(videos, workers=1, progress=False))
+    remote = list(extract_videos(videos, workers=2, progress=False, ray="local"))
+    assert [r.path for r in remote] == videos and all(r.error is None for r in remote)
+    for a, b in zip(local, remote):
+        assert a.keypoints.shape == b.keypoints.shape and a.keypoints.tobytes() == b.keypoints.tobytes()
+
+
+def test_a_video_too_long_for_the_memory_is_skipped_by_its_header_or_by_what_it_holds(shared, tmp_path, monkeypatch,
+                                                                                      capsys):
+    """SIGNLSTM_MEMORY_LIMIT bounds one video: THANK YOU (32 frames at 24.70) fits in 760 kB, SOUP (41 at 29.97)
+    declares more than the 38 that fit and is skipped before it is tracked; a folder of images, whose length nothing
+    declares, is stopped at the limit."""
+    import cv2
+
+    from signlstm.keypoints.extraction import extract_video, frame_limit
+
+    thanks, soup = shared("media", "asl_thankyou_rohan937.mp4"), shared("media", "asl_soup_slp.mp4")
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "760000")
+    out = tmp_path / "k.npy"
+    assert main(["extract", "--videos", str(thanks), str(soup), "--keypoints", str(out), "--workers", "1",
+                 "--quiet"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"skipped {soup}: declares 41 frames at 29.97 a second, more than the 38 whose keypoints fit in "
+                   "the 760.0 kB one video may fill here (SIGNLSTM_MEMORY_LIMIT): cut it into shorter videos"]
+    with open_source(thanks) as src:
+        assert np.array_equal(np.load(out), at_rate(video_keypoints(src), src.fps))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]  # the frames' temp file is gone
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    with open_source(soup) as src:
+        for i, image in zip(range(12), src):
+            cv2.imwrite(str(frames / f"{i:02d}.png"), image)
+    most = frame_limit(30.0, 10 * 19944 + 100)
+    assert most == 10
+    assert "holds over 10 frames at 30 a second" in extract_video(frames, budget=10 * 19944 + 100).error
+    for p in sorted(frames.iterdir())[10:]:
+        p.unlink()
+    assert extract_video(frames, budget=10 * 19944 + 100).keypoints.shape == (10, 1662)
+
+
+def test_a_full_disk_is_one_line_and_a_failed_write_leaves_no_folder(shared, tmp_path):
+    """Writes the machine cannot finish (a file-size limit of 200 kB, under the SOUP file's 272 kB) are one line
+    naming the output and exit 2, with no file, temp file or folder left; so is a run with no usable video."""
+    import resource
+    import subprocess
+    import sys
+
+    soup = shared("media", "asl_soup_slp.mp4")
+    run = [sys.executable, "-m", "signlstm", "extract", "--videos", str(soup), "--workers", "1", "--quiet",
+           "--keypoints", str(tmp_path / "new" / "k.npy")]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000)))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"signlstm extract: error: {tmp_path / 'new' / 'k.npy'}: cannot be written "
+                                        "(File too large)"]
+    assert list(tmp_path.iterdir()) == []
+    run[-2:] = ["--data", str(tmp_path / "MP_Data"), "--label", "soup"]  # frame files of 13 kB under a 5 kB limit
+    done = subprocess.run(run, capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (5_000, 5_000)))
+    assert done.returncode == 2 and done.stderr.splitlines() == [  # numpy reports a short write, without errno
+        f"signlstm extract: error: {tmp_path / 'MP_Data' / 'soup'}: cannot be written (the write was cut short: "
+        "1662 requested and 609 written; is the disk full?)"]
+    assert list(tmp_path.iterdir()) == []
+    assert main(["extract", "--videos", str(tmp_path / "none.mp4"), "--keypoints", str(tmp_path / "a" / "b.npy")]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, tmp_path):
+    """Ctrl-C from a terminal (to every process of the command) and from `timeout -s INT` (to the main process
+    alone) while two worker processes landmark videos: "interrupted", exit 130 without waiting for the videos being
+    landmarked, no worker's traceback, no worker left running, and only whole sequences on disk."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # 24 videos: about 45 s of landmarking on two cores here, a good deal of it still to do when the first is written
+    videos = [str(shared("media", f"asl_{s}_rohan937.mp4")) for s in ("hello", "thankyou", "iloveyou")] * 8
+    for n, to_group in enumerate((True, False)):
+        out = tmp_path / f"MP_Data{n}"
+        proc = subprocess.Popen([sys.executable, "-m", "signlstm", "extract", "--videos", *videos, "--label", "hello",
+                                 "--data", str(out), "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        end = time.monotonic() + 120
+        while not any(out.glob("hello/0")) and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)  # the workers are landmarking: the first video's sequences are written
+        assert proc.poll() is None, f"the command ended before it was interrupted: {proc.communicate()}"
+        (os.killpg if to_group else os.kill)(proc.pid, signal.SIGINT)
+        try:  # at once: the videos being landmarked are not waited for
+            _, err = proc.communicate(timeout=30)
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+        assert proc.returncode == 130 and err.strip().splitlines()[-1] == "signlstm extract: interrupted", err
+        assert "Traceback" not in err, err
+        for _ in range(50):  # no worker (nor multiprocessing's resource tracker) outlives the command for long
+            alive = subprocess.run(["pgrep", "-a", "-s", str(proc.pid)], capture_output=True, text=True).stdout
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert not alive, alive
+        for seq in out.glob("hello/*"):
+            assert seq.name.isdigit() and len(list(seq.glob("*.npy"))) == 30, seq

@@ -1,0 +1,126 @@
+"""Keypoints from the real clips and images of ../shared/media, against MEDIA.md's measurements."""
+import numpy as np
+import pytest
+
+from signlstm import layout
+from signlstm.keypoints.landmarks import Holistic, image_keypoints, parts, video_keypoints
+from signlstm.frames.sources import open_source, read_image
+
+# MEDIA.md detection shares (pose, face, left hand, right hand, any hand) with a margin for other builds.
+CLIPS = {
+    "asl_iloveyou_rohan937.mp4": (39, 1.0, 1.0, 0.0, 1.0, 1.0),
+    "asl_thankyou_rohan937.mp4": (32, 1.0, 1.0, 0.0, 0.969, 0.969),
+    "asl_hello_rohan937.mp4": (37, 1.0, 0.946, 0.649, 0.0, 0.649),
+    "asl_soup_slp.mp4": (41, 1.0, 1.0, 0.976, 0.854, 1.0),
+    "asl_iloveyou_rohan937_480x270_mjpg.avi": (39, 1.0, 1.0, 0.0, 1.0, 1.0),
+}
+MARGIN = 0.1
+
+
+@pytest.mark.parametrize("name", sorted(CLIPS))
+def test_clip_keypoints_match_media_md(shared, name):
+    frames, *expected = CLIPS[name]
+    with open_source(shared("media", name)) as src:
+        kp = video_keypoints(src)
+    assert kp.shape == (frames, layout.FRAME_SIZE)
+    d = layout.detected(kp)
+    got = [d["pose"].mean(), d["face"].mean(), d["left_hand"].mean(), d["right_hand"].mean(),
+           layout.hands_present(kp).mean()]
+    for share, want, part in zip(got, expected, ["pose", "face", "left hand", "right hand", "any hand"]):
+        assert abs(share - want) <= MARGIN, f"{name}: {part} detected in {share:.3f} of frames, MEDIA.md says {want}"
+
+
+def test_two_step_graphs_give_holistics_own_numbers_in_one_thread_or_two(shared):
+    """Holistic's own solution vs signlstm's pose step + parts step, value for value: serially, without the face
+    mesh, and in live's two threads. The hello clip loses and finds a hand again, and a dark stretch in the middle
+    (a covered lens: the pose is lost, so the parts step gets no pose) exercises tracking across frames."""
+    import cv2
+    import mediapipe as mp
+
+    from signlstm.keypoints.pipeline import Pipeline
+
+    with open_source(shared("media", "asl_hello_rohan937.mp4")) as src:
+        images = list(src)
+    images = images[:20] + [np.zeros_like(images[0])] * 4 + images[20:]
+    with mp.solutions.holistic.Holistic(model_complexity=1) as h:
+        ref = np.stack([layout.to_reference_aspect(layout.extract_keypoints(h.process(cv2.cvtColor(i, cv2.COLOR_BGR2RGB))),
+                                                   i.shape[1], i.shape[0]) for i in images])
+    with Holistic() as h:
+        full = np.stack([h(i) for i in images])
+    with Holistic(face=False) as h:
+        threaded = np.stack([k for _, _, k in Pipeline(images, h)])
+    with Holistic(face=False) as h:
+        lean = np.stack([h(i) for i in images])
+    assert np.array_equal(full, ref)
+    assert layout.detected(ref)["face"].mean() > 0.8 and not layout.detected(ref)["pose"][20:24].any()
+    assert np.array_equal(threaded, lean) and not lean[:, layout.FACE.slice].any()
+    for p in (layout.POSE, layout.LEFT_HAND, layout.RIGHT_HAND):
+        assert np.array_equal(ref[:, p.slice], lean[:, p.slice]), p.name
+    assert 0.4 < layout.hands_present(lean).mean() < 0.8
+
+
+def test_images_match_media_md(shared):
+    coffee = image_keypoints(read_image(shared("media", "skimage_coffee_no_person.png")))
+    assert coffee.shape == (1662,) and not coffee.any()
+    astro = image_keypoints(read_image(shared("media", "skimage_astronaut.png")))
+    assert parts(astro) == {"pose": True, "face": True, "left_hand": False, "right_hand": False}
+    assert not astro[1536:1662].any()
+    ily = image_keypoints(read_image(shared("media", "asl_iloveyou_rohan937_frame20.jpg")))
+    assert ily[layout.RIGHT_HAND.slice].any() and not ily[layout.LEFT_HAND.slice].any()
+    women = image_keypoints(read_image(shared("media", "coco_val2014_000000000536_three_women_phones.jpg")))
+    assert all(parts(women).values())
+
+
+def test_a_wide_frame_gives_the_keypoints_of_its_4_3_middle(shared):
+    """The rohan937 I LOVE YOU clip is 1280x720 (16:9). Its keypoints are stored as a 4:3 image's, so they match
+    those of the same frames cropped to their 960x720 middle: the hand's width in x is the crop's (MediaPipe's own
+    numbers, 720 / 1280 of it, make it three quarters), and its points lie within 0.01 of the crop's."""
+    with open_source(shared("media", "asl_iloveyou_rohan937.mp4")) as src:
+        images = list(src)
+    h, w = images[0].shape[:2]
+    x0 = (w - h * 4 // 3) // 2
+    full = video_keypoints(images)
+    crop = video_keypoints([i[:, x0:w - x0] for i in images])
+    as_found = layout.from_reference_aspect(full, w, h)
+    A, B, raw = (layout.part(k, layout.RIGHT_HAND) for k in (full, crop, as_found))
+    both = A.any((1, 2)) & B.any((1, 2))
+    assert both.mean() > 0.9
+
+    def x_extent(hand):
+        return np.ptp(hand[both][..., 0], axis=1).mean()
+
+    assert 0.97 < x_extent(A) / x_extent(B) < 1.03 and 0.72 < x_extent(raw) / x_extent(B) < 0.78
+    assert np.abs(A[both][..., :2] - B[both][..., :2]).mean() < 0.01
+
+
+def _peak_run(args):
+    """(exit status, stderr, peak resident MiB) of ``python -m signlstm ARGS``. A child forked from this (large)
+    process starts with its pages counted, so a small Python starts it and reports its children's peak."""
+    import subprocess
+    import sys
+
+    wrapper = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+               "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "signlstm", *args],
+                          capture_output=True, text=True, timeout=300)
+    status, peak = map(int, done.stdout.split())
+    return status, done.stderr, peak / 1024
+
+
+def test_frames_without_a_person_do_not_pile_up_in_the_graph(shared, tmp_path):
+    """A person-less 1920x1080 video of 100 frames (the coffee photo): the parts graph does not keep the images that
+    come without a pose queued (about 6 MiB each), and MediaPipe logs no "Resolved a deadlock by increasing
+    max_queue_size"."""
+    import cv2
+
+    still = cv2.resize(cv2.imread(str(shared("media", "skimage_coffee_no_person.png"))), (1920, 1080))
+    video = tmp_path / "coffee.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (1920, 1080))
+    for _ in range(100):
+        out.write(still)
+    out.release()
+    status, err, peak = _peak_run(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy"),
+                                   "--workers", "1", "--quiet"])
+    assert status == 0 and err == "", err
+    assert peak < 700, f"{peak:.0f} MiB"
+    assert np.load(tmp_path / "k.npy").shape == (100, 1662) and not np.load(tmp_path / "k.npy").any()

@@ -1,0 +1,83 @@
+"""Keypoint frames taken at any rate, as the models saw their recordings: :data:`RATE` frames a second.
+
+The tutorial recorded at a webcam's 30 frames a second, and every rule's counts (windows that agree, frames of a rest)
+are in those frames. A video or camera at 24 or 15 frames a second would make every sign shorter in frames than any
+the models learnt: :class:`Resample` turns frames stamped with their time
+into frames at :data:`RATE` a second. Each output frame at time k / RATE is interpolated linearly between the two
+input frames around it, part by part (pose, face, each hand) where both hold the part; a part missing in either is
+taken from the nearer frame, so a hand never fades in or out. At exactly :data:`RATE` every frame comes out as it
+went in.
+
+Time may stop and jump: a camera freezes, a page is hidden. A frame more than :data:`MAX_GAP` seconds from the latest
+time seen, either way, starts the time afresh and comes out alone, as a first frame does: no frames are made up across
+a gap longer than a window.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import layout
+
+RATE = 30.0  # frames a second of the tutorial's recordings, what the models and the rules' counts assume
+MAX_GAP = 1.0  # seconds between two frames past which none are made up between them (a window's length)
+_EXACT = 1e-6  # an output time this close (in frames) to an input frame's is that frame
+_PART_STARTS = np.array([p.start for p in layout.PARTS])  # the parts tile the frame, in order (see layout)
+_PART_SIZES = np.array([p.stop - p.start for p in layout.PARTS])
+
+
+class Resample:
+    """Frames stamped with their time in seconds -> frames at ``rate`` a second (see the module docstring);
+    ``max_gap`` None: frames are made up across any gap."""
+
+    def __init__(self, rate: float = RATE, max_gap: float | None = MAX_GAP):
+        self.rate = float(rate)
+        self.max_gap = max_gap
+        self.start = None  # the first frame's time (since the last restart)
+        self.seen = None  # the latest time seen
+        self.last = None  # (time since start, frame) of the frame before
+        self.next = 0  # index of the next output frame
+
+    def __call__(self, seconds: float | None, frame: np.ndarray) -> list[np.ndarray]:
+        """The output frames due up to ``seconds`` (0, 1 or more), given the frame taken then; ``seconds`` None:
+        1 / ``rate`` after the latest time seen (a frame whose time is not known)."""
+        frame = np.asarray(frame, np.float32)
+        if seconds is None:
+            seconds = 0.0 if self.seen is None else self.seen + 1 / self.rate
+        if self.seen is not None and self.max_gap is not None and abs(seconds - self.seen) > self.max_gap:
+            self.start = self.last = None  # a restart: the frame comes out alone
+        self.seen = seconds if self.start is None else max(self.seen, seconds)
+        if self.start is None:
+            self.start = seconds
+        t = (seconds - self.start) * self.rate  # in output frames
+        if self.last is None:
+            self.last, self.next = (t, frame), 1
+            return [frame]
+        before, previous = self.last
+        if t <= before:  # no later than the frame before: nothing new is due
+            return []
+        out = []
+        while self.next <= t + _EXACT:
+            w = (self.next - before) / (t - before)
+            out.append(frame if w >= 1 - _EXACT else between(previous, frame, w))
+            self.next += 1
+        self.last = (t, frame)
+        return out
+
+
+def resampler(real_time: bool) -> Resample:
+    """A :class:`Resample` for frames whose times are real (a camera's read times: the gap rule applies) or made up
+    (a file's frames at its rate: no gap rule, since such times cannot freeze)."""
+    return Resample(max_gap=MAX_GAP if real_time else None)
+
+
+def at_rate(frames: np.ndarray, fps: float, rate: float = RATE) -> np.ndarray:
+    """(T, 1662) frames of one recording taken at ``fps`` a second -> its frames at ``rate`` a second (float32)."""
+    resample = Resample(rate, max_gap=None)
+    out = [f for i, frame in enumerate(frames) for f in resample(i / fps, frame)]
+    return np.stack(out) if out else np.zeros((0, *np.shape(frames)[1:]), np.float32)
+
+
+def between(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    """The frame a fraction ``w`` of the way from ``a`` to ``b``: linear in each part both hold, else the nearer's."""
+    both = np.logical_or.reduceat(a != 0, _PART_STARTS) & np.logical_or.reduceat(b != 0, _PART_STARTS)
+    return np.where(np.repeat(both, _PART_SIZES), (1 - w) * a + w * b, b if w >= 0.5 else a).astype(np.float32)

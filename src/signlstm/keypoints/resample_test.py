@@ -1,0 +1,71 @@
+"""Frames at any rate made into the models' 30 a second: unchanged at 30, interpolated part by part below it, and a
+stream of real signs at 15 frames a second given the same words as at 30."""
+import json
+
+import numpy as np
+
+from signlstm import layout
+from signlstm.cli import main
+from signlstm.datasets import load_npz
+from signlstm.keypoints.resample import Resample, at_rate
+
+
+def test_frames_at_30_a_second_come_out_as_they_went_in_and_60_a_second_every_other(shared):
+    X = load_npz(shared("data", "signers", "s02.npz")).X[:2].reshape(-1, layout.FRAME_SIZE)
+    assert np.array_equal(at_rate(X, 30.0), X)
+    assert np.array_equal(at_rate(X, 60.0), X[::2])
+
+
+def test_a_frame_between_two_is_linear_in_each_part_both_hold_and_a_hand_never_fades():
+    a, b = np.zeros(layout.FRAME_SIZE, np.float32), np.zeros(layout.FRAME_SIZE, np.float32)
+    a[layout.POSE.slice], b[layout.POSE.slice] = 0.2, 0.6
+    a[layout.RIGHT_HAND.slice] = 0.5  # the right hand leaves the picture
+    b[layout.LEFT_HAND.slice] = 0.3  # the left hand comes in
+    r = Resample()
+    assert len(r(0.0, a)) == 1
+    mid, end = r(1 / 15, b)  # 15 a second: one frame between, then b itself
+    assert np.allclose(mid[layout.POSE.slice], 0.4) and np.array_equal(end, b)
+    assert not mid[layout.RIGHT_HAND.slice].any() and np.allclose(mid[layout.LEFT_HAND.slice], 0.3)  # b is as near
+    assert r(1 / 15, b) == []  # a frame no later than the one before gives nothing
+
+
+def test_a_gap_longer_than_max_gap_makes_up_no_frames_and_time_goes_on_from_the_frame_after_it():
+    """A camera that froze for 3 s (or a hidden page): its next frame comes out alone, not after 90 made-up ones."""
+    a, b = np.zeros(layout.FRAME_SIZE, np.float32), np.ones(layout.FRAME_SIZE, np.float32)
+    r = Resample()
+    assert len(r(10.0, a)) == 1 and len(r(10.0 + 1 / 30, a)) == 1
+    after = r(13.0, b)
+    assert len(after) == 1 and np.array_equal(after[0], b)
+    assert len(r(13.0 + 1 / 15, b)) == 2  # 15 a second from there on: two frames each
+    assert r(12.5, a) == []  # earlier than the latest frame, within the gap: nothing
+    assert len(r(11.0, a)) == 1  # more than a gap back (a page's clock reset): a restart
+    unbounded = Resample(max_gap=None)
+    unbounded(10.0, a)
+    assert len(unbounded(13.0, b)) == 90
+
+
+def test_frames_without_a_time_come_one_per_frame_after_the_latest_time_seen():
+    a = np.zeros(layout.FRAME_SIZE, np.float32)
+    r = Resample()
+    assert [len(r(None, a)) for _ in range(5)] == [1] * 5
+    r(0.5, a)  # a time: 15 frames on; the next untimed frame is 1 / 30 s after it
+    assert len(r(None, a)) == 1 and r.seen == 0.5 + 1 / 30
+
+
+def test_a_stream_at_15_frames_a_second_gives_the_words_of_the_same_signs_at_30(shared, tmp_path, capsys):
+    """s02's 12 signs in a row (the stream benchmark's builder), then every other frame as a 15 fps camera gives it:
+    with --fps 15 live says what it says at 30; read as 30 frames a second the signs are too short to be named."""
+    from signlstm.judging.streams import build_stream
+
+    stream = build_stream(load_npz(shared("data", "signers", "s02.npz")), None, seed=0, per_label=4)
+    np.save(tmp_path / "s30.npy", stream.frames)
+    np.save(tmp_path / "s15.npy", stream.frames[::2])
+
+    def words(*extra):
+        assert main(["live", "--source", *extra, "--headless", "--sentence", "20"]) == 0
+        return json.loads(capsys.readouterr().out.strip().splitlines()[-1])["words"]
+
+    at30 = words(str(tmp_path / "s30.npy"))
+    assert at30 == stream.reference
+    assert words(str(tmp_path / "s15.npy"), "--fps", "15") == at30
+    assert len(words(str(tmp_path / "s15.npy"))) < len(at30) - 2

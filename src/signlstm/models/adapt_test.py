@@ -1,0 +1,267 @@
+"""Few-shot adaptation on real recordings: a person whose signs differ, a new sign, the bundle it writes."""
+import json
+
+import numpy as np
+import pytest
+
+from signlstm.models.adapt import adapt, choose_shots, output_labels
+from signlstm.models.bundle import load_bundle
+from signlstm.cli import main
+from signlstm.conftest import held_back, shared_path
+from signlstm.datasets import concat, load_npz
+from signlstm.sign_names import NONE
+from signlstm.errors import SignlstmError
+from signlstm.layout import without_hands
+
+# DEV signers whose gestures differ from most others (VARIANTS.md): s06 thanks = two fists, iloveyou = two open hands
+# (the common thanks); s12 thanks = a V hand at the face, iloveyou = a fist at the face.
+ODD = ("s06", "s12")
+
+
+def signer(name):
+    return load_npz(shared_path("data", "signers", f"{name}.npz"))
+
+
+@pytest.fixture(scope="module")
+def base(request):
+    """The shipped model when it has a 'none' output and never saw one of the ODD signers; otherwise a small
+    default-recipe base trained here (conftest's ``small_base``)."""
+    from signlstm.models.bundle import DEFAULT_MODEL
+
+    if (DEFAULT_MODEL / "signlstm.json").exists():
+        shipped = load_bundle(DEFAULT_MODEL)
+        seen = shipped.meta.get("training", {}).get("groups", [])
+        unseen = [s for s in ODD if s not in seen]
+        if unseen and shipped.reject_label == NONE and shipped.labels[:3] == ["hello", "thanks", "iloveyou"]:
+            return shipped, unseen[0]
+    return request.getfixturevalue("small_base"), ODD[0]
+
+
+def accuracy(bundle, data):
+    return float((np.array(bundle.labels)[bundle.predict(data.X).argmax(1)] == data.labels).mean())
+
+
+def test_choose_shots_is_seeded_and_per_action(shared):
+    data = signer("s12")
+    a, b, c = choose_shots(data, 5, 0), choose_shots(data, 5, 0), choose_shots(data, 5, 1)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert {x: int((data.labels[a] == x).sum()) for x in data.actions} == {"hello": 5, "thanks": 5, "iloveyou": 5}
+    assert len(choose_shots(data, 100, 0)) == len(data)  # at most K: all 30 per action
+
+
+def test_adapting_to_a_signer_with_other_gestures_beats_the_base(base):
+    # A person the base never saw, whose thanks / iloveyou are not the common gestures. Their labels are the truth.
+    base, who = base
+    data = signer(who)
+    test = held_back(data, 5)
+    before = accuracy(base, test)
+    adapted = adapt(base, data, shots=5, seed=0)
+    after = accuracy(adapted, test)
+    assert adapted.labels == ["hello", "thanks", "iloveyou", NONE]
+    assert after >= 0.85 and after >= before + 0.2, (before, after)
+    pred = np.array(adapted.labels)[adapted.predict(test.X).argmax(1)]
+    assert {"hello", "thanks", "iloveyou"} <= set(pred.tolist())  # no collapse
+    # the adapted model still answers 'none' for this person's windows without hands (with the base's prior shift)
+    assert adapted.meta["reject_bias"] == base.meta["reject_bias"] > 0
+    empty = np.array(adapted.labels)[adapted.predict(without_hands(test.X)).argmax(1)]
+    assert (empty == NONE).mean() >= 0.9
+
+
+def test_other_signs_given_as_negatives_are_capped_and_rejected_more(base, tmp_path):
+    """``negatives``: other people's other signs as extra 'none' examples, at most NEGATIVES_PER_WINDOW per sign
+    window of the person, with the 'none' prior lowered NEGATIVES_BIAS more: another person's other signs are then
+    answered 'none' more often, and the person's own signs stay named. The same without ``negatives`` from a base
+    that stores other-sign features (what ``signlstm train --negatives`` writes)."""
+    import shutil
+
+    from signlstm.models.adapt import NEGATIVES_BIAS, NEGATIVES_PER_WINDOW
+    from signlstm.models.stored_features import OTHER_SIGNS, write_other_signs
+    from signlstm.datasets import load
+
+    base, who = base
+    data = signer(who)
+    test = held_back(data, 5)
+    negatives = load([shared_path("data", "other_signs", "o04.npz")])
+    unseen = load([shared_path("data", "other_signs", "o06.npz")])
+    plain = adapt(base, data, shots=5, seed=0)
+    with_others = adapt(base, data, shots=5, seed=0, negatives=negatives)
+    assert with_others.meta["adapted"]["other_signs"] == NEGATIVES_PER_WINDOW * 15 < len(negatives)
+    assert with_others.meta["reject_bias"] == base.meta["reject_bias"] + NEGATIVES_BIAS
+    assert plain.meta["adapted"]["other_signs"] == 0 and plain.meta["reject_bias"] == base.meta["reject_bias"]
+
+    def rejected(b):
+        return float((np.array(b.labels)[b.predict(unseen.X).argmax(1)] == NONE).mean())
+
+    assert rejected(with_others) >= rejected(plain) + 0.1, (rejected(plain), rejected(with_others))
+    assert accuracy(with_others, test) >= 0.85
+
+    folder = tmp_path / "base"
+    shutil.copytree(base.path, folder)
+    (folder / OTHER_SIGNS).unlink(missing_ok=True)
+    assert write_other_signs(folder, negatives, n=60) == 60
+    stored = adapt(load_bundle(folder), data, shots=5, seed=0)
+    assert stored.meta["adapted"]["other_signs"] == 45 and stored.meta["adapted"]["other_signs_from"] == "base"
+    assert stored.meta["reject_bias"] == base.meta["reject_bias"] + NEGATIVES_BIAS
+    assert rejected(stored) >= rejected(plain) + 0.1, (rejected(plain), rejected(stored))
+    assert accuracy(stored, test) >= 0.85
+    # features that are not this trunk's: one clear error naming the bundle
+    np.savez_compressed(folder / OTHER_SIGNS, F=np.zeros((50, 4, 7), np.float16))
+    with pytest.raises(SignlstmError, match="other-sign features"):
+        adapt(load_bundle(folder), data, shots=5, seed=0)
+    (folder / OTHER_SIGNS).unlink()  # a folder in its place is said, not taken for no file
+    (folder / OTHER_SIGNS).mkdir()
+    with pytest.raises(SignlstmError, match=f"{OTHER_SIGNS}: a folder, not a file"):
+        adapt(load_bundle(folder), data, shots=5, seed=0)
+
+
+def test_a_fourth_action_becomes_a_new_output(base):
+    base, _ = base
+    # A person with the common gestures adds "please", recorded as s12's V hand at the face (relabelled).
+    person = signer("s02")
+    v_hand = signer("s12").subset(signer("s12").labels == "thanks")
+    v_hand.labels = np.full(len(v_hand), "please")
+    v_hand.actions = ["please"]
+    v_hand.groups = np.full(len(v_hand), "s02")
+    data = concat([person, v_hand])
+    assert output_labels(base, data) == ["hello", "thanks", "iloveyou", "please", NONE]
+    adapted = adapt(base, data, shots=5, seed=0)
+    assert adapted.labels == ["hello", "thanks", "iloveyou", "please", NONE]
+    assert adapted.model.output_shape == (None, 5)
+    test = held_back(data, 5)
+    pred = np.array(adapted.labels)[adapted.predict(test.X).argmax(1)]
+    please = test.labels == "please"
+    assert (pred[please] == "please").mean() >= 0.9
+    assert (pred[~please] == test.labels[~please]).mean() >= 0.85
+    assert adapted.meta["adapted"]["new_labels"] == ["please"]
+
+
+def test_adapt_command_writes_a_bundle_that_reloads_and_records_its_base(base, tmp_path, capsys):
+    base, _ = base
+    out = tmp_path / "mine"
+    data = shared_path("data", "signers", "s21.npz")
+    assert main(["adapt", "--model", str(base.path), "--data", str(data), "--shots", "5", "--seed", "3",
+                 "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    b = load_bundle(out)
+    a = b.meta["adapted"]
+    assert a["base"] == {"path": str(base.path), "labels": base.labels, "arch": "default"}
+    assert a["shots"] == 5 and a["seed"] == 3 and a["sequences"] == {"hello": 5, "thanks": 5, "iloveyou": 5}
+    assert len(a["sources"]) == 15 and all(s.startswith(str(data)) for s in a["sources"])
+    assert b.reject_label == NONE and b.labels[-1] == NONE
+    meta = json.loads((out / "signlstm.json").read_text())
+    assert meta["parameters"] == b.model.count_params()
+    # The fast path `live` uses agrees with predict, and `evaluate` scores it unchanged.
+    s21 = signer("s21")
+    np.testing.assert_allclose(b.classify(s21.X[0]), b.predict(s21.X[:1])[0], atol=1e-5)
+    assert main(["evaluate", "--model", str(out), "--data", str(data), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.85
+
+
+def test_the_bases_signs_under_the_datas_spelling_keep_their_outputs_and_a_missing_one_is_said(base, tmp_path, capsys):
+    """A person's folders called "Hello" and "Thank You" are the base's hello and thanks, not two new signs; the
+    base's iloveyou, which they did not record, is said to be dropped."""
+    base, _ = base
+    with np.load(shared_path("data", "signers", "s21.npz")) as z:
+        keep = z["y"] < 2
+        np.savez(tmp_path / "p21.npz", X=z["X"][keep], y=z["y"][keep], seq=z["seq"][keep],
+                 actions=np.array(["Hello", "Thank You"]))
+    out = tmp_path / "mine"
+    assert main(["adapt", "--model", str(base.path), "--data", str(tmp_path / "p21.npz"), "--shots", "5",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "'Hello' is taught as the base's 'hello'" in err and "'Thank You' is taught as the base's 'thanks'" in err
+    assert "no recordings of the base's 'iloveyou'" in err
+    b = load_bundle(out)
+    assert b.labels == ["hello", "thanks", NONE]
+    test = held_back(signer("s21").subset(signer("s21").labels != "iloveyou"), 5)
+    assert accuracy(b, test) >= 0.85
+
+
+def test_bad_shots_is_one_line_error(base, tmp_path, capsys):
+    base, _ = base
+    assert main(["adapt", "--model", str(base.path), "--data", str(shared_path("data", "signers", "s21.npz")),
+                 "--shots", "0", "--out", str(tmp_path / "never")]) == 2
+    assert "--shots must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+
+
+def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):
+    # Earlier recordings of the person (the tutorial author's own hello / thanks, 5 each) plus one hello recorded
+    # now from a real clip; --then-adapt fits the model to all of them right after recording.
+    import shutil
+
+    base, _ = base
+    data = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        for n in range(30, 35):
+            shutil.copytree(shared("data", "MP_Data_renotte", action, str(n)), data / action / str(n - 30))
+    out = tmp_path / "mine"
+    assert main(["collect", "--actions", "hello", "--sequences", "1", "--length", "30", "--pause", "0",
+                 "--data", str(data), "--source", str(shared("media", "asl_hello_rohan937.mp4")), "--headless",
+                 "--model", str(base.path), "--then-adapt", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "collected 1 sequence(s)" in printed and f"wrote {out}" in printed
+    b = load_bundle(out)
+    assert b.labels == ["hello", "thanks", NONE]
+    assert b.meta["adapted"]["sequences"] == {"hello": 6, "thanks": 5} and b.meta["adapted"]["shots"] is None
+
+
+# ----------------------------------------------------------------------------------------- personal vocabularies
+def test_stored_other_sign_features_that_are_not_numbers_are_bad_input_naming_the_file(base, tmp_path):
+    """A NaN in the other-sign features stored with the base made ``adapt`` write a model whose every probability
+    was NaN."""
+    import shutil
+
+    from signlstm.models.stored_features import OTHER_SIGNS, write_other_signs
+    from signlstm.datasets import load
+    from signlstm.errors import BadInput
+
+    base, who = base
+    folder = tmp_path / "base"
+    shutil.copytree(base.path, folder)
+    if not (folder / OTHER_SIGNS).exists():
+        write_other_signs(folder, load([shared_path("data", "other_signs", "o04.npz")]), n=20)
+    with np.load(folder / OTHER_SIGNS) as z:
+        F = z["F"].copy()
+    F[2, 0, 5] = np.nan
+    np.savez_compressed(folder / OTHER_SIGNS, F=F)
+    with pytest.raises(BadInput) as e:
+        adapt(load_bundle(folder), signer(who), shots=3, seed=0)
+    assert e.value.path == str(folder / OTHER_SIGNS) and "F holds 1 values that are not finite numbers" in str(e.value)
+    np.savez_compressed(folder / OTHER_SIGNS, F=F[:, :0])  # recordings without any copy
+    with pytest.raises(BadInput, match="holds .* recordings but no copies"):
+        adapt(load_bundle(folder), signer(who), shots=3, seed=0)
+
+
+@pytest.fixture
+def nobody(tmp_path):
+    """Six of s02's sequences (two of each sign, labels kept) with every value zero: no person in any frame."""
+    with np.load(shared_path("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    idx = np.r_[0:2, 30:32, 60:62]
+    arrays = {k: v[idx] for k, v in arrays.items()}
+    arrays["X"] = np.zeros_like(arrays["X"])
+    path = tmp_path / "nobody.npz"
+    np.savez_compressed(path, **arrays)
+    assert set(load_npz(path).labels) == {"hello", "thanks", "iloveyou"}
+    return path
+
+
+@pytest.mark.parametrize("vocabulary", [False, True])
+def test_data_with_no_person_in_any_frame_is_refused(base, nobody, tmp_path, capsys, vocabulary):
+    """Both methods wrote a model from empty frames (every value zero): now one line naming the data."""
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+    from signlstm.errors import BadInput
+
+    base, _ = base
+    data = load_npz(nobody)
+    with pytest.raises(BadInput) as e:
+        adapt_vocab(load_bundle(TRUNK_MODEL), data) if vocabulary else adapt(base, data)
+    assert e.value.path == str(nobody) and "no person in any frame of its 6 sequence(s)" in e.value.problem
+    out = tmp_path / "m"
+    argv = ["adapt", "--data", str(nobody), "--out", str(out)]
+    assert main(argv + (["--vocabulary"] if vocabulary else ["--model", str(base.path)])) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("signlstm")]
+    assert len(lines) == 1 and f"{nobody}: no person in any frame" in lines[0] and "Traceback" not in err, err
+    assert not out.exists()

@@ -1,0 +1,159 @@
+"""Trunk features stored beside a bundle, so that adapting needs no recordings but the person's: the base's own signs
+(``examples.npz``, which ``adapt --vocabulary --keep-base-actions`` adds to a vocabulary) and other people's other signs
+(``other_signs.npz``, the ``none`` examples of ``adapt``). Written atomically; read with every declared size, type and
+value checked first."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import Dataset
+from ..sign_names import NONE, sign_key
+from ..errors import SignlstmError
+from .bundle import Bundle
+from .cut import trunk_forward, trunk_width
+
+BASE_EXAMPLES = "examples.npz"  # in a bundle folder: trunk features of recordings of the base's own signs
+BASE_PER_SIGN = 20  # recordings per sign kept there
+OTHER_SIGNS = "other_signs.npz"  # in a bundle folder: trunk features of other-sign recordings, for adapt's 'none'
+OTHER_SIGNS_KEPT = 200  # recordings stored there (a seeded choice of the training negatives)
+OTHER_SIGNS_COPIES = 4  # rows per recording: the window and augmented copies, as adapt augments its own windows
+
+
+def base_signs(base: Bundle) -> list[str]:
+    """The base's own signs a vocabulary may keep: its labels but ``none`` and a trunk's person classes (``o07/a``)."""
+    return [a for a in base.labels if a not in (NONE, base.reject_label) and "/" not in a]
+
+
+def write_base_examples(bundle_dir, data: Dataset, per_sign: int = BASE_PER_SIGN, seed: int = 0) -> dict[str, int]:
+    """Store in ``bundle_dir`` (a saved bundle) the trunk features of at most ``per_sign`` recordings (seeded choice)
+    of each of its :func:`base_signs` found in ``data``, so ``signlstm.models.vocabulary.adapt_vocab(...,
+    keep_base_actions=True)`` can keep those signs without their recordings. Returns the counts written."""
+    from .bundle import load_bundle
+
+    base = load_bundle(bundle_dir)
+    want = [a for a in base_signs(base) if (data.labels == a).any()]
+    rng = np.random.default_rng(seed)
+    idx = np.sort(np.concatenate([rng.choice(pool, min(per_sign, len(pool)), replace=False)
+                                  for pool in (np.flatnonzero(data.labels == a) for a in want)])) if want else []
+    F = trunk_forward(base.model)(data.batch(idx)) if len(idx) else np.zeros((0, 0))
+    labels = np.array(data.labels[idx] if len(idx) else [], dtype=str)
+    _store(bundle_dir, BASE_EXAMPLES, F=np.asarray(F, np.float16), labels=labels)
+    return {a: int((labels == a).sum()) for a in want}
+
+
+def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> np.ndarray:
+    """Trunk features (where :func:`signlstm.models.cut.split_model` cuts ``base``) of at most ``n`` recordings of
+    ``negatives`` (a seeded choice of those :func:`signlstm.datasets.training_sets.usable_negatives` keeps beside the
+    base's signs), each as the window and ``OTHER_SIGNS_COPIES - 1`` augmented copies: (recordings, copies, features)
+    float16."""
+    from ..datasets import augment as aug
+    from ..datasets.training_sets import usable_negatives
+
+    pool = np.flatnonzero(usable_negatives(negatives, base.labels))
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(pool, min(n, len(pool)), replace=False))
+    X = negatives.batch(idx)
+    forward = trunk_forward(base.model)
+    F = [forward(X)] + [forward(aug.augment(X, rng)) for _ in range(OTHER_SIGNS_COPIES - 1)]
+    return np.stack([np.asarray(f, np.float16) for f in F], axis=1)
+
+
+def write_other_signs(bundle_dir, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> int:
+    """Store :func:`other_sign_features` of ``negatives`` in ``bundle_dir`` (a saved bundle with a rejection label),
+    written atomically, for :func:`signlstm.models.adapt.adapt` to keep rejecting other signs when it is given none.
+    Returns the count."""
+    from .bundle import load_bundle
+
+    F = other_sign_features(load_bundle(bundle_dir), negatives, n, seed)
+    _store(bundle_dir, OTHER_SIGNS, F=F)
+    return len(F)
+
+
+def _store(bundle_dir, name: str, **arrays) -> None:
+    """Write ``arrays`` to ``bundle_dir/name`` (a compressed .npz beside the model), atomically."""
+    from ..files import write_atomic
+
+    def save(path):
+        with open(path, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+    write_atomic(Path(bundle_dir) / name, save)
+
+
+def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: int | None = None,
+            text: tuple[str, ...] = (), what: str = "features") -> dict[str, np.ndarray] | None:
+    """The arrays of ``base``'s ``name`` file (written by :func:`_store`), or None when the bundle has none. ``shapes``:
+    array -> what it holds, one name per dimension; a dimension named in several arrays has one size in all of them,
+    and ``features`` is ``width`` values (the trunk's) unless there are no rows. Arrays in ``text`` hold names, the
+    others finite numbers (``what``: what the features are, for messages). Declared sizes and types are checked
+    before anything is read; a file that breaks any of this is :class:`BadInput` naming it."""
+    from .. import limits
+    from ..errors import BadInput
+    from ..files import not_a_file
+
+    path = Path(base.path) / name if base.path else None
+    if path is not None and (problem := not_a_file(path)):
+        raise BadInput(path, problem)
+    if path is None or not path.is_file():
+        return None
+    members = limits.npz_members(path)
+    sizes: dict[str, tuple[str, int]] = {}
+    for key, dims in shapes.items():
+        if key not in members or len(members[key].header.shape) != len(dims):
+            raise BadInput(path, f"holds no ({', '.join(dims)}) array {key}")
+        header = members[key].header
+        limits.check_declared(path, key, header.shape, header.dtype, limits.MODEL_LIMIT)
+        if header.dtype.kind not in ("US" if key in text else "fiu"):
+            raise BadInput(path, f"{key} holds {header.dtype} values, not {'names' if key in text else 'numbers'}")
+        for dim, n in zip(dims, header.shape):
+            first = sizes.setdefault(dim, (key, n))
+            if first[1] != n:
+                raise BadInput(path, f"{key} has {n} {dim} but {first[0]} has {first[1]}")
+    rows = sizes[next(iter(shapes.values()))[0]][1]
+    empty = [dim for dim, (_, n) in sizes.items() if n == 0]
+    if rows and empty:
+        raise BadInput(path, f"holds {rows} recordings but no {empty[0]}")
+    if width is not None and "features" in sizes and rows and sizes["features"][1] != width:
+        raise BadInput(path, f"its {what} have {sizes['features'][1]} values each, the model's trunk gives {width}: "
+                             "write them again for this model")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {key: z[key] for key in shapes}
+    except (OSError, ValueError, EOFError) as e:
+        why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise BadInput(path, f"not a readable .npz file ({why})") from None
+    for key, a in arrays.items():
+        if key not in text and not np.isfinite(a).all():
+            raise BadInput(path, f"{key} holds {int((~np.isfinite(a)).sum()):,} values that are not finite numbers "
+                                 "(NaN or infinity)")
+    return arrays
+
+
+def stored_other_signs(base: Bundle) -> np.ndarray | None:
+    """The other-sign features stored with ``base`` (:func:`write_other_signs`), float32, or None."""
+    stored = _stored(base, OTHER_SIGNS, {"F": ("recordings", "copies", "features")}, width=trunk_width(base.model),
+                     what="other-sign features")
+    return None if stored is None else stored["F"].astype(np.float32)
+
+
+def base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
+    """The stored features and labels of the base's signs not in ``skip``, under any spelling
+    (:func:`~signlstm.sign_names.sign_key`; see :func:`write_base_examples`)."""
+    from ..errors import BadInput
+
+    width = trunk_width(base.model)
+    stored = _stored(base, BASE_EXAMPLES, {"F": ("recordings", "features"), "labels": ("recordings",)}, width=width,
+                     text=("labels",), what="sign features")
+    if stored is None:
+        raise SignlstmError(f"cannot keep the base's signs: {base.path or 'the base'} holds no recordings of them "
+                            f"({BASE_EXAMPLES}); add recordings of the signs you want to --data instead")
+    F, labels = stored["F"].astype(np.float32).reshape(-1, width), stored["labels"].astype(str)
+    unknown = sorted(set(labels.tolist()) - set(base_signs(base)))
+    if unknown:
+        raise BadInput(Path(base.path) / BASE_EXAMPLES, f"labels name {len(unknown)} sign(s) that are not the model's "
+                                                        f"own ({', '.join(map(repr, unknown[:5]))})")
+    skip = {sign_key(a) for a in skip}
+    keep = np.array([sign_key(a) not in skip for a in labels.tolist()], bool)
+    return F[keep], labels[keep]

@@ -1,0 +1,363 @@
+"""A person's own vocabulary (signlstm.models.vocabulary): signs named from a few recordings, untaught signs rejected,
+the check of the recordings, the base's signs kept only when asked, bad stored examples and radii refused."""
+import json
+
+import numpy as np
+import pytest
+
+from signlstm.models.adapt import choose_shots
+from signlstm.cli import main
+from signlstm.conftest import held_back, shared_path
+from signlstm.datasets import load_npz
+from signlstm.sign_names import NONE
+from signlstm.errors import SignlstmError
+from signlstm.layout import without_hands
+from signlstm.models.bundle import load_bundle, save_bundle
+
+
+@pytest.fixture(scope="module")
+def o07():
+    """The largest personal vocabulary of ../shared (35 signs, 30 recordings each), with two signs renamed to names
+    with a space and non-ASCII letters, as users name their signs."""
+    d = load_npz(shared_path("data", "vocab", "o07.npz"))
+    rename = {"to meet": "to meet ñandú", "nice": "schön"}
+    d.labels = np.array([rename.get(a, a) for a in d.labels])
+    d.actions = [rename.get(a, a) for a in d.actions]
+    return d
+
+
+def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07, tmp_path):
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+    from signlstm.judging.vocab import split_signs
+    from signlstm.recognizer import decide
+
+    taught, untaught = split_signs(o07.actions, seed=0)
+    assert len(taught) == 26 and len(untaught) == 9
+    signs = o07.subset(np.isin(o07.labels, taught))
+    signs.actions = taught
+    b = adapt_vocab(load_bundle(TRUNK_MODEL), signs, shots=5, seed=0)
+    assert b.labels == taught + [NONE]  # the trunk's own labels (hello, o04/ball, ...) are not answered
+    save_bundle(b.model, b.meta, tmp_path / "mine")
+    b = load_bundle(tmp_path / "mine")
+    test = held_back(signs, 5)
+    pred = decide(b.labels, b.predict(test.X))
+    assert (pred == test.labels).mean() >= 0.85
+    assert (pred == NONE).mean() <= 0.05
+    other = o07.subset(np.isin(o07.labels, untaught))
+    assert (decide(b.labels, b.predict(other.X)) == NONE).mean() >= 0.3  # chance would give 0
+    # windows without hands are no sign either, and the fast per-window path agrees with the batch
+    assert (decide(b.labels, b.predict(without_hands(test.X[:40]))) == NONE).all()
+    assert np.allclose(b.classify(test.X[0]), b.predict(test.X[:1])[0], atol=1e-5)
+
+
+def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it():
+    """In a stream a sign is seen by windows that begin in the rest before it; the classifier learns the shots so
+    shifted too (``VIEW_SHIFTS``), and names more of those windows rightly without losing the recordings as made."""
+    from signlstm.models.vocabulary import TRUNK_MODEL, VIEW_SHIFTS, adapt_vocab, shift_in_time
+    from signlstm.recognizer import decide
+
+    person = load_npz(shared_path("data", "vocab", "s23.npz"))
+    test = held_back(person, 5)
+    trunk = load_bundle(TRUNK_MODEL)
+    right = {}
+    for views in (False, True):
+        b = adapt_vocab(trunk, person, shots=5, seed=0, shift_views=views)
+        assert b.meta["adapted"]["view_shifts"] == (list(VIEW_SHIFTS) if views else [])
+        right[views] = [(decide(b.labels, b.predict(shift_in_time(test.X, s))) == test.labels).mean()
+                        for s in (0, 8, 16)]
+    assert right[True][0] >= right[False][0]  # as recorded: no worse
+    assert right[True][1] > right[False][1] and right[True][2] > right[False][2] + 0.02
+
+
+def test_a_vocabulary_of_two_signs_keeps_its_own_signs_and_rejects_the_others():
+    """Ten recordings of two signs estimate the 256 feature spreads badly; shrunk toward their mean (``SHRINK``),
+    a window of a taught sign is not far from its sign for a feature that barely varied in the ten (without the
+    shrinkage: 20 % of o04's and 44 % of s23's own signs answered none)."""
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+    from signlstm.recognizer import decide
+
+    trunk = load_bundle(TRUNK_MODEL)
+    for person, most_none in (("o04", 0.10), ("s23", 0.25)):
+        data = load_npz(shared_path("data", "vocab", f"{person}.npz"))
+        two = data.actions[:2]
+        signs = data.subset(np.isin(data.labels, two))
+        signs.actions = two
+        b = adapt_vocab(trunk, signs, shots=5, seed=0)
+        test = held_back(signs, 5)
+        pred = decide(b.labels, b.predict(test.X))
+        assert (pred == NONE).mean() <= most_none and (pred == test.labels).mean() >= 1 - most_none - 0.02
+        others = data.subset(~np.isin(data.labels, two))
+        assert (decide(b.labels, b.predict(others.X)) == NONE).mean() >= 0.7
+
+
+def test_shift_in_time_shows_a_recording_with_a_rest_before_or_after_it(shared):
+    from signlstm import layout
+    from signlstm.models.vocabulary import shift_in_time
+
+    X = np.load(shared("data", "signers", "s09.npz"))["X"][:4].astype(np.float32)
+    later, earlier = shift_in_time(X, 8), shift_in_time(X, -8)
+    assert later.shape == earlier.shape == X.shape
+    # 8 frames later: a rest of the first frame's pose without hands, then the recording's first 22 frames
+    assert not layout.hands_present(later[:, :8]).any() and np.array_equal(later[:, 8:], X[:, :22])
+    assert np.array_equal(later[:, :8, layout.POSE.slice], np.repeat(X[:, :1, layout.POSE.slice], 8, 1))
+    # 8 frames earlier: its last 22 frames, then the last frame's pose without hands
+    assert np.array_equal(earlier[:, :22], X[:, 8:]) and not layout.hands_present(earlier[:, 22:]).any()
+    assert np.array_equal(shift_in_time(X, 0), X) and not layout.hands_present(shift_in_time(X, 99)).any()
+
+
+def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path, capsys):
+    from signlstm.datasets.sequence_writer import SequenceWriter
+
+    # the person's recordings as the tutorial's folders, names with spaces and accents included
+    pick = choose_shots(o07, 5, seed=1)
+    writer = SequenceWriter(tmp_path / "MP_Data")
+    for i in pick:
+        writer.write(o07.labels[i], o07.X[i])
+    assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "MP_Data"), "--out", str(tmp_path / "mine")]) == 0
+    printed = capsys.readouterr().out
+    assert "wrote" in printed and "check: each recording named by a model fitted without it" in printed
+    b = load_bundle(tmp_path / "mine")
+    assert sorted(b.labels[:-1]) == sorted(o07.actions) and b.labels[-1] == NONE and len(b.labels) == 36
+    meta = json.loads((tmp_path / "mine" / "signlstm.json").read_text())
+    assert meta["adapted"]["method"] == "vocab" and set(meta["adapted"]["sequences"].values()) == {5}
+    assert "to meet ñandú" in meta["labels"]
+
+
+def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mixed(shared, tmp_path, capsys):
+    """The shipped trunk was trained on o05's and o07's recordings: adapting to them says so (its check flatters),
+    says two people's signs are taught as one vocabulary, and the bundle names them in ``training.groups`` (which
+    ``evaluate`` marks ``(in training)``)."""
+    files = [str(shared("data", "vocab", f"{p}.npz")) for p in ("o05", "o07")]
+    assert main(["adapt", "--vocabulary", "--data", *files, "--shots", "2", "--out", str(tmp_path / "both")]) == 0
+    err = capsys.readouterr().err
+    assert "was trained on recordings of o05, o07" in err
+    assert "the data holds 2 people's recordings (o05, o07)" in err
+    groups = json.loads((tmp_path / "both" / "signlstm.json").read_text())["training"]["groups"]
+    assert {"o05", "o07", "s02"} <= set(groups)
+
+
+def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
+    """``adapt --vocabulary`` names each recording by a model fitted without it: one sign recorded under two names
+    (o07's ``hello``, 5 recordings as ``hi`` and 5 as ``hey``) is what it finds alike, beside signs it tells apart;
+    with one recording per sign there is nothing to check."""
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab, check_lines
+
+    keep = ["hello", "thank you", "you", "is", "name", "b", "c"]
+    idx = np.concatenate([np.flatnonzero(o07.labels == a)[:10 if a == "hello" else 5] for a in keep])
+    d = o07.subset(idx)
+    labels = d.labels.copy()
+    hello = np.flatnonzero(labels == "hello")
+    labels[hello[::2]], labels[hello[1::2]] = "hi", "hey"  # in turns (recordings made one after the other drift)
+    d.labels, d.actions = labels, ["hi", "hey"] + keep[1:]
+    check = adapt_vocab(load_bundle(TRUNK_MODEL), d, seed=0).meta["adapted"]["check"]
+    assert check["recordings"] == 40
+    assert {check["alike"][0][0], check["alike"][0][1]} == {"hi", "hey"} and check["alike"][0][2] >= 3
+    others = [pair for pair in check["alike"] if {"hi", "hey"} != {pair[0], pair[1]}]
+    assert sum(c for _, _, c, _ in others) <= 2, others
+    assert "alike: 'hey' and 'hi'" in "\n".join(check_lines(check)) or "alike: 'hi' and 'hey'" in "\n".join(
+        check_lines(check))
+    one = adapt_vocab(load_bundle(TRUNK_MODEL), d, shots=1, seed=0).meta["adapted"]["check"]
+    assert one["recordings"] == 0 and "record at least 2" in check_lines(one)[0]
+
+
+def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_count():
+    from signlstm.models.vocabulary import vocab_head
+
+    rng = np.random.default_rng(0)
+    # feature 0 separates the signs, feature 1 varies only between recordings of one sign
+    centres = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 0.0]])
+    for shots in (1, 5):
+        y = np.repeat(np.arange(3), shots)
+        F = centres[y] + rng.normal(0, [0.1, 2.0], (len(y), 2)) * (shots > 1)
+        w = vocab_head(F, y, 3, radius=1.0)
+        assert w["kernel"].shape == (2, 3) and w["prototypes"].shape == (3, 2)
+        np.testing.assert_allclose(w["radii"], np.sqrt(1 + 1 / shots), rtol=1e-6)
+        if shots == 1:  # no spread within a sign to measure: the total spread alone
+            np.testing.assert_allclose(w["scale"], F.std(0) + 1e-3, rtol=1e-5, atol=1e-5)
+        else:  # the within-sign noise (feature 1) keeps its total spread, the separating feature 0 counts more
+            ratio = w["scale"] / (F.std(0) + 1e-3)
+            assert ratio[1] > 0.95 and ratio[0] < 0.75
+    w = vocab_head(centres[[0, 1]], np.array([0, 1]), 2)  # one shot each: the nearest prototype
+    np.testing.assert_allclose(w["kernel"], w["prototypes"].T)
+    np.testing.assert_allclose(w["bias"], -0.5 * (w["prototypes"] ** 2).sum(1) + np.log(0.5), rtol=1e-6)
+    F = centres[[0, 0, 1, 1]] + rng.normal(0, 0.1, (4, 2))
+    w = vocab_head(F, np.array([0, 0, 1, 1]), 2)
+    assert (((F - w["mean"]) / w["scale"] @ w["kernel"] + w["bias"]).argmax(1) == [0, 0, 1, 1]).all()
+
+
+def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys):
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+    from signlstm.recognizer import decide
+
+    trunk = load_bundle(TRUNK_MODEL)
+    signs = o07.subset(np.isin(o07.labels, ["a", "b", "hello", "my", "name"])).renamed({"hello": "Hello"})
+    signs.actions = ["a", "b", "Hello", "my", "name"]
+    thanks = load_npz(shared_path("data", "signers", "s02.npz"))
+    thanks = thanks.subset(thanks.labels == "thanks")
+    plain = adapt_vocab(trunk, signs, shots=5)
+    assert plain.labels == signs.actions + [NONE]
+    kept = adapt_vocab(trunk, signs, shots=5, keep_base_actions=True)
+    # the person's own hello (under their spelling) stays theirs; the trunk's thanks and iloveyou are added from the
+    # recordings kept with it
+    assert kept.labels == signs.actions + ["thanks", "iloveyou", NONE]
+    assert kept.meta["adapted"]["kept_base_actions"] == ["thanks", "iloveyou"]
+    assert (decide(kept.labels, kept.predict(thanks.X)) == "thanks").mean() >= 0.8
+    assert "thanks" not in set(decide(plain.labels, plain.predict(thanks.X)).tolist())
+    # signs never taught stay none with the base's signs kept: their wide radii (many people's recordings) took in
+    # every untaught sign (0 % none on o05 and o06) until a window had to lie within the radius of the sign it is
+    # named (measured here: 88 % none without the base's signs, 80 % with them)
+    untaught = o07.subset(~np.isin(o07.labels, ["a", "b", "hello", "my", "name", "thank you"]))
+    assert len(untaught) == 870
+    assert (decide(kept.labels, kept.predict(untaught.X)) == NONE).mean() >= 0.7
+    assert kept.model.get_layer("head").tied and not plain.model.get_layer("head").tied
+    # a base without stored recordings of its signs: one line saying what to do
+    save_bundle(plain.model, plain.meta, tmp_path / "nobase")
+    src = tmp_path / "MP_Data"
+    from signlstm.datasets.sequence_writer import SequenceWriter
+    w = SequenceWriter(src)
+    for i in choose_shots(signs, 2):
+        w.write(signs.labels[i], signs.X[i])
+    assert main(["adapt", "--vocabulary", "--keep-base-actions", "--model", str(tmp_path / "nobase"),
+                 "--data", str(src), "--out", str(tmp_path / "x")]) == 2
+    assert "holds no recordings" in capsys.readouterr().err
+    assert main(["adapt", "--keep-base-actions", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
+    assert "--vocabulary" in capsys.readouterr().err
+    assert main(["adapt", "--radius", "0.9", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
+    assert "--radius goes with --vocabulary" in capsys.readouterr().err  # it was ignored
+
+
+def test_lda_covariance_is_scikit_learns_shrinkage_lda():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from signlstm.models.vocabulary import _lda_covariance
+
+    # s23's six signs, 5 / 5 / 5 / 5 / 3 / 1 recordings: the time-mean of 40 pose values, standardised as adapt does
+    d = load_npz(shared_path("data", "vocab", "s23.npz"))
+    idx = np.concatenate([np.flatnonzero(d.labels == a)[:n] for a, n in zip(d.actions, [5, 5, 5, 5, 3, 1])])
+    F = d.X[idx, :, :40].mean(1).astype(np.float64)
+    Z = (F - F.mean(0)) / (F.std(0) + 1e-3)
+    y = np.array([d.actions.index(a) for a in d.labels[idx]])
+    ref = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(Z, y).covariance_
+    np.testing.assert_allclose(_lda_covariance(Z, y), ref, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------------------------------- bad input
+
+@pytest.fixture(scope="module")
+def s23_few():
+    """Three recordings of each of s23's signs (a person the shipped trunk never saw)."""
+    d = load_npz(shared_path("data", "vocab", "s23.npz"))
+    return d.subset(choose_shots(d, 3, 0))
+
+
+def _trunk_copy(tmp_path, **examples):
+    """A copy of the shipped trunk whose ``examples.npz`` holds ``examples`` (defaults: the shipped arrays)."""
+    import shutil
+
+    from signlstm.models.stored_features import BASE_EXAMPLES
+    from signlstm.models.vocabulary import TRUNK_MODEL
+
+    folder = tmp_path / "trunk"
+    shutil.copytree(TRUNK_MODEL, folder)
+    with np.load(folder / BASE_EXAMPLES) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(examples)
+    np.savez_compressed(folder / BASE_EXAMPLES, **arrays)
+    return folder
+
+
+def _shipped_examples():
+    from signlstm.models.stored_features import BASE_EXAMPLES
+    from signlstm.models.vocabulary import TRUNK_MODEL
+
+    with np.load(TRUNK_MODEL / BASE_EXAMPLES) as z:
+        return z["F"], z["labels"]
+
+
+def _with_nan(F, at=(3, 7)):
+    F = F.copy()
+    F[at] = np.nan
+    return F
+
+
+@pytest.mark.parametrize("case,problem", [
+    ("narrow", "its sign features have 10 values each, the model's trunk gives 256"),
+    ("fewer labels", "labels has 57 recordings but F has 60"),
+    ("nan", "F holds 1 values that are not finite numbers"),
+    ("inf", "F holds 1 values that are not finite numbers"),
+    ("unknown sign", "labels name 1 sign(s) that are not the model's own ('o04/ball')"),
+    ("numbers as labels", "labels holds int64 values, not names"),
+])
+def test_bad_stored_examples_of_the_base_signs_are_bad_input_naming_the_file(tmp_path, s23_few, case, problem):
+    """``--keep-base-actions`` reads ``examples.npz`` beside the base: features of another width or another count
+    than the labels were a ValueError / IndexError traceback, NaN or infinite features made a model answering NaN."""
+    from signlstm.models.stored_features import BASE_EXAMPLES
+    from signlstm.models.vocabulary import adapt_vocab
+    from signlstm.errors import BadInput
+
+    F, labels = _shipped_examples()
+    inf = F.copy()
+    inf[3, 7] = np.inf
+    bad = {"narrow": {"F": F[:, :10]}, "fewer labels": {"labels": labels[:57]}, "nan": {"F": _with_nan(F)},
+           "inf": {"F": inf}, "unknown sign": {"labels": np.where(np.arange(len(labels)) == 4, "o04/ball", labels)},
+           "numbers as labels": {"labels": np.arange(len(labels))}}[case]
+    folder = _trunk_copy(tmp_path, **bad)
+    with pytest.raises(BadInput) as e:
+        adapt_vocab(load_bundle(folder), s23_few, keep_base_actions=True)
+    assert e.value.path == str(folder / BASE_EXAMPLES) and e.value.problem.startswith(problem), str(e.value)
+
+
+def test_the_command_says_in_one_line_that_stored_examples_are_not_numbers_and_writes_nothing(tmp_path, capsys):
+    F, _ = _shipped_examples()
+    folder = _trunk_copy(tmp_path, F=_with_nan(F))
+    out = tmp_path / "mine"
+    assert main(["adapt", "--vocabulary", "--keep-base-actions", "--model", str(folder), "--data",
+                 str(shared_path("data", "vocab", "s23.npz")), "--shots", "3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("signlstm")]  # after a note on who the trunk saw
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0] == (f"signlstm adapt: error: {folder / 'examples.npz'}: F holds 1 values that are not finite "
+                        "numbers (NaN or infinity)")
+    assert not out.exists()
+    # the same copy with the shipped features keeps the trunk's thanks (s23's own signs but it): what was refused
+    # was the NaN
+    from signlstm.models.vocabulary import adapt_vocab
+
+    d = load_npz(shared_path("data", "vocab", "s23.npz"))
+    d = d.subset(d.labels != "thanks")
+    d.actions = [a for a in d.actions if a != "thanks"]
+    kept = adapt_vocab(load_bundle(_trunk_copy(tmp_path / "again", F=F)), d, shots=3, keep_base_actions=True)
+    assert kept.meta["adapted"]["kept_base_actions"] == ["thanks"]
+    assert np.isfinite(kept.predict(d.X[:20])).all()
+
+
+@pytest.mark.parametrize("radius", [float("nan"), 0.0, -1.0, float("inf")])
+def test_a_radius_that_is_not_a_finite_number_above_0_is_refused(s23_few, radius):
+    """``--radius nan`` wrote a model whose every probability was NaN; 0 answered none for everything."""
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+
+    with pytest.raises(SignlstmError, match=r"--radius must be a finite number above 0, got "):
+        adapt_vocab(load_bundle(TRUNK_MODEL), s23_few, radius=radius)
+
+
+def test_radius_nan_is_one_line_in_adapt_and_judge_vocab(tmp_path, capsys):
+    import shutil
+
+    from signlstm.models.vocabulary import TRUNK_MODEL
+
+    data = str(shared_path("data", "vocab", "s23.npz"))
+    assert main(["adapt", "--vocabulary", "--radius", "nan", "--data", data, "--out", str(tmp_path / "m")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
+    assert err == ["signlstm adapt: error: --radius must be a finite number above 0, got nan"]
+    assert not (tmp_path / "m").exists()
+    # judge vocab fits with adapt_vocab: a trunk for s23 (the shipped one, said not to have seen s23)
+    shutil.copytree(TRUNK_MODEL, tmp_path / "trunks" / "s23")
+    meta = json.loads((tmp_path / "trunks" / "s23" / "signlstm.json").read_text())
+    meta["training"]["groups"].remove("s23")
+    (tmp_path / "trunks" / "s23" / "signlstm.json").write_text(json.dumps(meta))
+    assert main(["judge", "vocab", "--data", data, "--trunks", str(tmp_path / "trunks"), "--radius", "nan",
+                 "--workers", "1", "--shots", "5", "--seeds", "0", "--tutorial-shots", "--streams", "0",
+                 "--adapt-runs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "signlstm judge vocab: error: --radius must be a finite number above 0, got nan" in err
+    assert "Traceback" not in err

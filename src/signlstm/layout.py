@@ -43,6 +43,7 @@ RIGHT_HAND = Part("right_hand", 21, 3, LEFT_HAND.stop)
 PARTS = (POSE, FACE, LEFT_HAND, RIGHT_HAND)
 FRAME_SIZE = RIGHT_HAND.stop  # 1662
 SEQ_LEN = 30  # the tutorial's sequence_length
+SIGN_HANDS = 0.5  # a recording shows its sign when a hand is seen in at least this share of its frames (hand_share)
 ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image (x and y are both divided by their side)
 FACE_POINTS = (10, 1, 152)  # face-mesh midline points (forehead top, nose tip, chin): a mirror maps them onto themselves
 LAYOUT_NAME = "mediapipe-holistic-1662"
@@ -115,6 +116,11 @@ def hands_present(frames: np.ndarray) -> np.ndarray:
     """True where at least one hand was detected, per frame."""
     d = detected(frames)
     return d["left_hand"] | d["right_hand"]
+
+
+def hand_share(X: np.ndarray) -> np.ndarray:
+    """Share of frames with a detected hand, per sequence of ``X`` (N, T, 1662)."""
+    return hands_present(X.reshape(-1, X.shape[-1])).reshape(X.shape[:2]).mean(1)
 
 
 def to_reference_aspect(frames: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -14,16 +14,12 @@ def register(sub):
 def run(args):
     import numpy as np
 
-    from ..errors import BadInput, SignlstmError
     from ..datasets.fixes import write_fixes
-    from ..judging.audit import audit, format_findings
+    from ..judging.audit import audit, check_splits, format_findings
 
-    if args.splits is not None and args.splits < 2:  # before any file is read
-        raise SignlstmError(f"--splits must be at least 2 (signer-grouped folds), got {args.splits}")
     sources = common.open_data(args)
-    if len({src.group for src in sources}) < 2:  # one file or tree is one person: known before reading
-        raise BadInput(", ".join(str(src.path) for src in sources), "the audit needs recordings of at least 2 "
-                       "signers (it predicts each signer from the others): give more --data")
+    # one file or tree is one person: the people and the folds are known before anything is read
+    check_splits([src.group for src in sources], args.splits, where=", ".join(str(src.path) for src in sources))
     data = common.load_data(args, sources=sources, dtype=np.float16)  # read a chunk at a time as float32
     common.print_note(common.spelled_alike_note(data.actions))
     result = audit(data, n_splits=args.splits)

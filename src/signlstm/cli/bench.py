@@ -19,7 +19,7 @@ def register(sub):
                    help="also measure peak RSS and seconds of predict, evaluate and one training epoch on N sequences "
                         "(e.g. 2000 20000 100000; files built from the DEV signers in a temporary folder)")
     p.add_argument("--skip", nargs="+", default=[], choices=["classifier", "live", "extraction", "training"])
-    p.add_argument("--actions", nargs="+", help="with a tutorial .h5 --model: its labels in output order")
+    common.add_h5_actions(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

@@ -13,7 +13,8 @@ def register(sub):
                             "blank lines and lines starting with # skipped); resumable: each sign is recorded up "
                             "to --sequences, counting the sequences already in --data")
     p.add_argument("--sequences", type=int, default=30, help="sequences per action (default 30)")
-    p.add_argument("--length", type=int, default=layout.SEQ_LEN, help="frames per sequence (default 30)")
+    p.add_argument("--length", type=int, default=layout.SEQ_LEN,
+                   help=f"frames per sequence (default {layout.SEQ_LEN})")
     p.add_argument("--data", default="MP_Data", help="output folder (default MP_Data); existing sequences are kept")
     p.add_argument("--source", default="0", help="camera index (default 0), a video file, a folder of images or saved "
                                                  "keypoints (.npy); recorded at 30 frames a second whatever its rate")

@@ -27,6 +27,11 @@ def add_model(p, required=False):
                    help="a model bundle folder (default: the shipped model) or a tutorial .h5 with --actions")
 
 
+def add_h5_actions(p):
+    """``--actions``: the labels of a tutorial ``.h5`` model (which holds none), in output order."""
+    p.add_argument("--actions", nargs="+", help="with a tutorial .h5 --model: its labels in output order")
+
+
 def add_front_model(p):
     p.add_argument("--model", metavar="M",
                    help="a model bundle folder or a tutorial .h5 with --actions (default: the shipped model; with "
@@ -148,13 +153,13 @@ def check_length(sources, bundle, length=None) -> None:
     whose sequences (most of them, at least two, for a tree: one aborted recording is named as such when it is read)
     hold another frame count than ``bundle.seq_len``, or a ``--length`` (``length``) other than the model's."""
     from ..errors import BadInput, SignlstmError
+    from ..models.bundle import length_problem
 
     want = bundle.seq_len
     for src in sources:
         if src.held and src.held != want:
-            raise BadInput(src.path, f"the data has {src.held}-frame sequences, the model expects {want} (it reads "
-                                     f"{want}-frame windows: record {want}-frame sequences, or train a model on these "
-                                     f"with --length {src.held})")
+            raise BadInput(src.path, f"{length_problem(src.held, want)} (it reads {want}-frame windows: record "
+                                     f"{want}-frame sequences, or train a model on these with --length {src.held})")
     if length and length != want:
         raise SignlstmError(f"--length {length}, but the model reads {want}-frame sequences (leave --length out: the "
                             "model's length is the default)")

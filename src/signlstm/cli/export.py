@@ -7,7 +7,7 @@ from . import common
 def register(sub):
     p = sub.add_parser("export", help="write the model as weights, JSON architecture or a single .h5 file")
     common.add_model(p)
-    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    common.add_h5_actions(p)
     p.add_argument("--format", required=True, choices=["weights", "json", "h5"])
     p.add_argument("--out", help="output file (default: action.weights.h5 / action.json / action.h5)")
     p.set_defaults(run=run)

@@ -13,7 +13,8 @@ def register(sub):
     p.add_argument("--keypoints", metavar="OUT.npy",
                    help="instead, write all videos' frames, concatenated in order, as one (T, 1662) file at 30 "
                         "frames a second (the rate live reads keypoint files at)")
-    p.add_argument("--length", type=int, default=layout.SEQ_LEN, help="frames per sequence (default 30)")
+    p.add_argument("--length", type=int, default=layout.SEQ_LEN,
+                   help=f"frames per sequence (default {layout.SEQ_LEN})")
     p.add_argument("--mode", choices=["window", "resample"], default="window",
                    help="window: windows of consecutive frames at 30 a second covering the video (default); "
                         "resample: one sequence per video")

@@ -9,7 +9,7 @@ from . import common, recognizer_options
 def register(sub):
     p = sub.add_parser("live", help="recognise signs in real time (camera, video file or keypoint file)")
     common.add_front_model(p)
-    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    common.add_h5_actions(p)
     p.add_argument("--source", default="0",
                    help="camera index (default 0), a video file, a folder of images, or keypoints (.npy / MP_Data sequence)")
     recognizer_options.add_rule(p)
@@ -34,7 +34,7 @@ def run(args):
 
     recognizer_options.check_rule(args)
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps >= 1):
-        # (below 1, each frame would be made into more than 30 for the recognizer: 1e-9 filled the memory)
+        # (below 1, each frame would be made into more than 30 for the recognizer: near 0, without bound)
         raise SignlstmError(f"--fps must be a number of frames a second of at least 1, got {args.fps}")
     check_out_paths(args.out, args.strip)
     check_outputs_apart({"--out": args.out, "--strip": args.strip}, [args.source])

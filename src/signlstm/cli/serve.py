@@ -7,7 +7,7 @@ def register(sub):
 
     p = sub.add_parser("serve", help="serve the camera web page: sign in a browser, see the words")
     common.add_front_model(p)
-    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    common.add_h5_actions(p)
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for the local network, "
                         "where browsers allow the camera only over https: add --certfile/--keyfile)")

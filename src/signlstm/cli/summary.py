@@ -5,7 +5,7 @@ from . import common
 def register(sub):
     p = sub.add_parser("summary", help="print a model's layers, parameters and labels")
     common.add_model(p)
-    p.add_argument("--actions", nargs="+", help="labels of a tutorial .h5 file, in output order")
+    common.add_h5_actions(p)
     p.set_defaults(run=run)
 
 

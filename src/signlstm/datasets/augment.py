@@ -24,6 +24,9 @@ from ..layout import ASPECT, FACE_POINTS
 
 HAND = layout.LEFT_HAND.size  # values per hand block (21 points x 3)
 
+SCALE = (0.8, 1.2)  # range of the random scale of a window's x/y
+DEGREES = 12.0  # degrees of random rotation of a window's x/y about the image centre
+SHIFT = 0.08  # random shift of a window's x/y, in image widths / heights
 TILT = 60.0  # degrees of random hand rotation about the wrist
 HAND_DROP = 0.6  # at most this share of a window's hand frames is dropped (MediaPipe misses hands)
 # The columns augmentation touches, gathered once per batch: pose 33 x 4, midline face 3 x 3, hands 42 x 3.
@@ -93,7 +96,7 @@ def _affine_block(sub: np.ndarray, rng, scale, degrees, shift) -> None:
         v[..., 2] *= S
 
 
-def affine(X: np.ndarray, rng: np.random.Generator, scale=(0.8, 1.2), degrees=12.0, shift=0.08) -> np.ndarray:
+def affine(X: np.ndarray, rng: np.random.Generator, scale=SCALE, degrees=DEGREES, shift=SHIFT) -> np.ndarray:
     """Per-window random scale, rotation and shift of x/y (aspect-correct) about the image centre, zeros kept."""
     return _on_touched(X, _affine_block, rng, scale, degrees, shift)
 
@@ -140,7 +143,7 @@ def augment(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     flip = rng.random(len(X)) < 0.5
     if flip.any():
         sub[flip] = _mirror_block(sub[flip])
-    _affine_block(sub, rng, (0.8, 1.2), 12.0, 0.08)
+    _affine_block(sub, rng, SCALE, DEGREES, SHIFT)
     _tilt_block(sub, rng, TILT)
     _drop_block(sub, rng, HAND_DROP)
     X[..., TOUCHED] = sub

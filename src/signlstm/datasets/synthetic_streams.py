@@ -23,11 +23,6 @@ TRAIN_REST = (6, 24)  # rest frames before each recording of a training stream
 TAIL = 20
 
 
-def hand_share(X: np.ndarray) -> np.ndarray:
-    """Share of frames with a detected hand, per sequence of ``X`` (N, T, 1662)."""
-    return layout.hands_present(X.reshape(-1, X.shape[-1])).reshape(X.shape[:2]).mean(1)
-
-
 def compose(recordings, gaps, tail: int = TAIL) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """(frames (T, 1662) float32, the (start, stop) span of each recording): each recording preceded by ``gaps[k]``
     copies of its first frame without hands, and ``tail`` copies of the last frame without hands at the end."""
@@ -84,9 +79,9 @@ class SpottingBatches(keras.utils.PyDataset):
 
         idx = np.asarray(idx)
         self.reject = data.actions.index(NONE) if NONE in data.actions else -1
-        share = np.concatenate([hand_share(data.batch(idx[k:k + 256])) for k in range(0, len(idx), 256)])
+        share = np.concatenate([layout.hand_share(data.batch(idx[k:k + 256])) for k in range(0, len(idx), 256)])
         y = data.y[idx]
-        signs, others = idx[(y != self.reject) & (share >= 0.5)], idx[(y == self.reject) & (share > 0)]
+        signs, others = idx[(y != self.reject) & (share >= layout.SIGN_HANDS)], idx[(y == self.reject) & (share > 0)]
         if not len(others):
             from ..errors import SignlstmError
 

@@ -7,7 +7,8 @@ from signlstm import layout
 from signlstm.datasets import load
 from signlstm.datasets.training_sets import training_set
 from signlstm.sign_names import NONE
-from signlstm.datasets.synthetic_streams import HOLD, SpottingBatches, compose, hand_share, spot_targets
+from signlstm.datasets.synthetic_streams import HOLD, SpottingBatches, compose, spot_targets
+from signlstm.layout import hand_share
 
 
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), min_size=1, max_size=6),

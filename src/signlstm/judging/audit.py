@@ -28,7 +28,6 @@ from ..datasets.fixes import key as _key
 from ..sign_names import shown_name
 
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
-NO_HAND_SHARE = 0.5  # a sequence with no hand in more than this share of frames is dropped
 SESSION_MIN = 5  # a run of at least this many consecutive flagged sequences is reported as a session
 ROUNDS = 2  # audit rounds (see :func:`audit`)
 
@@ -103,12 +102,12 @@ def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
     return np.concatenate(feats, 1).astype(np.float32)
 
 
-def check_splits(data: Dataset, n_splits: int | None = None) -> None:
-    """Refuse, in one line, data of fewer than 2 signers or ``n_splits`` folds it cannot make (fewer than 2, or more
-    than it has signers): before any feature is computed."""
-    people = sorted(set(data.groups.tolist()))
+def check_splits(people, n_splits: int | None = None, where: str | None = None) -> None:
+    """Refuse, in one line, data of fewer than 2 signers (``people``, their names; the data named by ``where``) or
+    ``n_splits`` folds it cannot make (fewer than 2, or more than it has signers): before any feature is computed."""
+    people = sorted(set(people))
     if len(people) < 2:
-        raise BadInput(",".join(people) or "the data",
+        raise BadInput(where or ",".join(people) or "the data",
                        "the audit needs recordings of at least 2 signers (it predicts each signer from the others)")
     if n_splits is not None and not 2 <= n_splits <= len(people):
         raise SignlstmError(f"cannot make {n_splits} signer-grouped folds of the data's {len(people)} signers "
@@ -133,7 +132,7 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    check_splits(data, n_splits)
+    check_splits(data.groups.tolist(), n_splits)
     F = data_features(data) if feats is None else feats
     y = data.y if train_y is None else np.asarray(train_y)
     probs = np.zeros((len(data), len(data.actions)))
@@ -244,7 +243,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     backed it up (two open hands labelled iloveyou by both) is found too. A later round's fix of a sequence replaces
     an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
     recorded."""
-    check_splits(data, n_splits)
+    check_splits(data.groups.tolist(), n_splits)
     F = data_features(data) if feats is None else feats
     skip = unjudged(data, n_splits)
     result = run_audit(data, out_of_fold_probs(data, n_splits, F), skip)
@@ -284,8 +283,8 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray |
     issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
     pred = probs.argmax(1)
     issues &= (pred != y) & ~(np.isin(data.labels, lone_labels(data)) if skip is None else skip)
-    hand_share = np.concatenate([layout.hands_present(b).mean(1) for b in data.chunks()]) if len(data) else np.zeros(0)
-    no_hands = hand_share < 1 - NO_HAND_SHARE
+    hand_share = np.concatenate([layout.hand_share(b) for b in data.chunks()]) if len(data) else np.zeros(0)
+    no_hands = hand_share < layout.SIGN_HANDS  # dropped: a recording without its sign
     seqs = np.array([_seq_number(s, i) for i, s in enumerate(data.sources)])
     findings, fixes = [], []
     for g in sorted(set(data.groups.tolist())):

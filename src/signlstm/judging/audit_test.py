@@ -89,7 +89,7 @@ def test_audit_refuses_folds_it_cannot_make_in_one_line_before_any_work(shared, 
     monkeypatch.setattr(audit, "pooled_features", no_features)
     two = [str(shared("data", "signers", "s02.npz")), str(shared("data", "signers", "s03.npz"))]
     out = tmp_path / "fixes.csv"
-    for argv, said in ((["--splits", "0"], "--splits must be at least 2"), (["--splits", "1"], "--splits"),
+    for argv, said in ((["--splits", "0"], "--splits takes 2..2"), (["--splits", "1"], "--splits"),
                        (["--splits", "3"], "3 signer-grouped folds of the data's 2 signers"),
                        (["--length", "0"], "--length must be at least 1")):
         assert main(["audit", "--data", *two, "--out", str(out), *argv]) == 2

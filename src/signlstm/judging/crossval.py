@@ -74,7 +74,7 @@ def _run_fold(task):
     import keras
 
     from ..datasets.training_sets import no_hand_windows, training_set
-    from ..layout import hands_present
+    from ..layout import hand_share
     from ..models import recipes
     from ..models.training import fit
 
@@ -95,7 +95,7 @@ def _run_fold(task):
     labels = bundle.labels
     probs = bundle.predict(test.X)
     res = {"arch": arch, "seed": seed, "signer": signer, "true": test.labels.tolist(),
-           "hands": hands_present(test.X).mean(1).round(3).tolist(),
+           "hands": hand_share(test.X).round(3).tolist(),
            "pred": decide(labels, probs).tolist(), "labels": labels, "probs": np.round(probs, 6).tolist(),
            "reject_bias": bundle.meta.get("reject_bias", 0.0),
            "seconds": seconds, "epochs_run": bundle.meta["training"]["epochs_run"], "train_sequences": len(train),

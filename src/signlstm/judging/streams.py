@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets.synthetic_streams import compose, hand_share
+from ..datasets.synthetic_streams import TAIL, compose
+from ..layout import SIGN_HANDS, hand_share
 
 PER_LABEL = 4
 OTHERS = 4
 REST = (8, 20)
-TAIL = 20
-MIN_HANDS = 0.5
+MIN_HANDS = SIGN_HANDS  # only recordings with a hand in this share of their frames are signs in a stream
 DRAWS = 3  # streams per person and cell set: one draw of 4 recordings per label varies by several points of WER
 
 
@@ -85,6 +85,50 @@ def person_seed(seed: int, person: str, draw: int = 0) -> tuple[int, ...]:
     """The seed of one person's stream number ``draw``: every person's streams in their own order and recordings,
     the same on every run."""
     return (seed, zlib.crc32(person.encode())) + ((draw,) if draw else ())
+
+
+def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, n_others: int = OTHERS):
+    """(the stream of :func:`build_stream`, a note or None) for one person's recordings (``data``, paths) with other
+    signs from ``others`` (paths or None), seeded for that person (:func:`person_seed`); recordings labelled as no
+    sign are left out of it, and the note says so (:class:`SignlstmError` when that leaves none, or ``data`` holds
+    more than one person)."""
+    from ..datasets import load
+    from ..errors import SignlstmError
+    from ..sign_names import is_rejection_name, rejection_note
+
+    signs = load(data)
+    people = sorted(set(signs.groups.tolist()))
+    if len(people) != 1:
+        raise SignlstmError(f"--write-stream takes one person's recordings in --data, got {len(people)}: "
+                            f"{', '.join(people)}")
+    note = None
+    rejected = np.array([is_rejection_name(a) for a in signs.labels.tolist()], bool)
+    if rejected.any():  # recordings of no sign are not words of the reference
+        note = rejection_note(dict(zip(*np.unique(signs.labels[rejected], return_counts=True))))
+        signs = signs.subset(~rejected)
+        signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
+        if not len(signs):
+            raise SignlstmError(f"--write-stream: every recording of {people[0]} is labelled none: no signs to make a "
+                                "stream of")
+    others = load(others) if others else None
+    return build_stream(signs, others, seed=person_seed(seed, people[0]), per_label=per_label,
+                        n_others=n_others), note
+
+
+def save_stream(stream: Stream, path) -> None:
+    """Write ``stream``'s frames to the ``.npy`` file ``path`` atomically: float16 when that holds them exactly (as it
+    does recordings stored as float16), else float32."""
+    from ..files import write_atomic
+
+    frames = stream.frames.astype(np.float16)
+    if not np.array_equal(frames, stream.frames):
+        frames = stream.frames.astype(np.float32)
+
+    def save(f_path):
+        with open(f_path, "wb") as f:  # a file object: np.save would add .npy to the temporary name
+            np.save(f, frames)
+
+    write_atomic(path, save)
 
 
 def replay(make, frames, predict=None) -> list[tuple[int, str]]:

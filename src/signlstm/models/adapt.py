@@ -34,7 +34,7 @@ import numpy as np
 from ..datasets import Dataset, require_person
 from ..sign_names import NONE, same_signs
 from ..errors import SignlstmError
-from .bundle import Bundle, library_versions
+from .bundle import Bundle, check_length, library_versions
 from .cut import HEAD, split_model, trunk_forward
 from .stored_features import stored_other_signs
 
@@ -70,10 +70,10 @@ def _hand_removed(signs: Dataset) -> np.ndarray:
     """Support windows with both hands removed, when the person's signs mostly show hands."""
     from .. import layout
 
-    hands = layout.hands_present(signs.X).mean(1)  # share of frames with a hand, per sequence
-    if not len(hands) or np.median(hands) < 0.5:
+    hands = layout.hand_share(signs.X)
+    if not len(hands) or np.median(hands) < layout.SIGN_HANDS:
         return signs.X[:0]
-    return layout.without_hands(signs.X[hands >= 0.5])
+    return layout.without_hands(signs.X[hands >= layout.SIGN_HANDS])
 
 
 def use_compilation_cache() -> None:
@@ -114,8 +114,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     t0 = time.time()
     if method not in METHODS:
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
-    if data.seq_len != base.seq_len:
-        raise SignlstmError(f"the data has {data.seq_len}-frame sequences, the model expects {base.seq_len}")
+    check_length(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
     data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
     support = data.subset(choose_shots(data, shots, seed))

@@ -38,6 +38,18 @@ def library_versions() -> dict:
             "jax": jax.__version__, "numpy": np.__version__, "python": platform.python_version()}
 
 
+def length_problem(held: int, want: int) -> str | None:
+    """What is wrong with sequences of ``held`` frames for a model that reads ``want``-frame windows, or None."""
+    return None if held == want else f"the data has {held}-frame sequences, the model expects {want}"
+
+
+def check_length(held: int, want: int) -> None:
+    """Refuse (:class:`SignlstmError`) sequences of ``held`` frames for a model of ``want`` (:func:`length_problem`)."""
+    problem = length_problem(held, want)
+    if problem:
+        raise SignlstmError(problem)
+
+
 @dataclass
 class Bundle:
     """A Keras model with its labels and metadata."""

@@ -55,6 +55,12 @@ FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")  # a visitor's name: their folder under --data
 
 
+def check_name(name) -> None:
+    """Refuse (:class:`BadMessage`) a visitor's name that is not :data:`NAME`."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+
+
 class Busy(SignlstmError):
     """The server already has ``max_clients`` pages open."""
 
@@ -509,8 +515,7 @@ class Session:
     def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:
         from ..fronts.recorder import Recorder
 
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+        check_name(name)
         if isinstance(action, str):
             action = sign_name(action)  # the page's letters, as one spelling
         if not isinstance(action, str):
@@ -553,8 +558,7 @@ class Session:
 
     async def adapt(self, name: str, send) -> None:
         """Adapt this page's model to ``name``'s recordings in the adapt thread, reporting progress with ``send``."""
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+        check_name(name)
         if self.adapt_task is not None and not self.adapt_task.done():
             raise BadMessage("an adaptation is already running for this page")
         engine = self.engine

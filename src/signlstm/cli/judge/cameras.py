@@ -10,7 +10,7 @@ def register(sub):
                    help="recordings made with a 640x480 camera (packed .npz files, MP_Data folders or folders of them)")
     p.add_argument("--shapes", nargs="+", default=["1280x720", "480x640", "720x1280"], metavar="WxH",
                    help="camera image sizes to score (default: 1280x720 480x640 720x1280)")
-    p.add_argument("--actions", nargs="+", help="with a tutorial .h5 --model: its labels in output order")
+    common.add_h5_actions(p)
     p.set_defaults(run=run)
 
 

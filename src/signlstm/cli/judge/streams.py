@@ -82,44 +82,16 @@ def run(args):
 
 
 def write_stream(args):
-    import numpy as np
-
     from ...errors import SignlstmError
+    from ...judging.streams import person_stream, save_stream
 
     if not str(args.write_stream).lower().endswith(".npy"):  # `live --source` knows keypoints by their suffix
         raise SignlstmError(f"--write-stream writes a keypoint file: name it .npy, got {args.write_stream}")
-
-    from ...datasets import load
-    from ...files import write_atomic
-    from ...judging.streams import build_stream, person_seed
-    from ...sign_names import is_rejection_name, rejection_note
-
-    signs = load(args.data)
-    people = sorted(set(signs.groups.tolist()))
-    if len(people) != 1:
-        raise SignlstmError(f"--write-stream takes one person's recordings in --data, got {len(people)}: "
-                            f"{', '.join(people)}")
-    rejected = np.array([is_rejection_name(a) for a in signs.labels.tolist()], bool)
-    if rejected.any():  # recordings of no sign are not words of the reference
-        note = rejection_note(dict(zip(*np.unique(signs.labels[rejected], return_counts=True))))
+    stream, note = person_stream(args.data, args.others, seed=args.seed, per_label=args.per_label,
+                                 n_others=args.others_per_stream)
+    if note:
         print(note, file=sys.stderr)
-        signs = signs.subset(~rejected)
-        signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
-        if not len(signs):
-            raise SignlstmError(f"--write-stream: every recording of {people[0]} is labelled none: no signs to make a "
-                                "stream of")
-    others = load(args.others) if args.others else None
-    stream = build_stream(signs, others, seed=person_seed(args.seed, people[0]), per_label=args.per_label,
-                          n_others=args.others_per_stream)
-    frames = stream.frames.astype(np.float16)  # half the size, and exact for float16 recordings (../shared's)
-    if not np.array_equal(frames, stream.frames):
-        frames = stream.frames.astype(np.float32)
-
-    def save(path):
-        with open(path, "wb") as f:  # a file object: np.save would add .npy to the temporary name
-            np.save(f, frames)
-
-    write_atomic(args.write_stream, save)
+    save_stream(stream, args.write_stream)
     for seg in stream.segments:
         print(f"{seg.start:5d}-{seg.stop - 1:5d}  {seg.label or '(other sign)':14s} {seg.source} ({seg.recorded})")
     print(f"{len(stream.frames)} frames; reference: {' '.join(stream.reference)}")

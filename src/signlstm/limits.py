@@ -6,8 +6,7 @@ numbers, an array that could not fit in what the command will hold (:func:`memor
 member whose declared size disagrees with its header, or one that unpacks to far more than keypoint data ever does
 (:data:`MAX_RATIO`, the classic compressed "bomb"). Nothing here reads array data.
 
-The web page (or any other front) checks a declared recording with :func:`check_recording` and any declared array
-with :func:`check_declared`.
+Any other declared array is checked with :func:`check_declared`.
 """
 from __future__ import annotations
 
@@ -149,16 +148,6 @@ def check_declared(where, what: str, shape, dtype, limit: int) -> int:
     return nbytes
 
 
-def check_recording(where, sequences: int, frames: int, values: int, limit: int | None = None) -> int:
-    """Bytes of ``sequences`` x ``frames`` x ``values`` float32 keypoints as declared by an upload or a request;
-    :class:`BadInput` when they are not positive sizes or exceed ``limit`` (default :func:`memory_budget`)."""
-    for name, n in (("sequences", sequences), ("frames", frames), ("values", values)):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-            raise BadInput(where, f"{name} must be a positive whole number, got {n!r}")
-    return check_declared(where, "the recording", (sequences, frames, values), np.float32,
-                          memory_budget() if limit is None else limit)
-
-
 @dataclass(frozen=True)
 class Member:
     """One array member of an ``.npz``: its header and its zip entry's stored and unpacked sizes."""
@@ -298,19 +287,6 @@ def check_h5(file, where=None, limit: int = MODEL_LIMIT, member: str = "") -> in
         raise BadInput(where, f"{what}its {len(sizes)} weight arrays declare {fmt_bytes(total)} (the largest, {name}, "
                               f"shape {shape} = {fmt_bytes(big)}), more than the {fmt_bytes(limit)} a model may take")
     return total
-
-
-def check_npy_file(path, limit: int) -> ArrayHeader:
-    """The header of the ``.npy`` file ``path``, refused when its array exceeds ``limit`` or the file is shorter than
-    the header says."""
-    with open(path, "rb") as f:
-        header = read_npy_header(f, path)
-    check_declared(path, "the array", header.shape, header.dtype, limit)
-    size = Path(path).stat().st_size
-    if size < header.offset + header.nbytes:
-        raise BadInput(path, f"truncated: declares {header.describe()} ({header.nbytes:,} bytes) but holds "
-                             f"{max(size - header.offset, 0):,} bytes of data")
-    return header
 
 
 def trim_freed_memory() -> None:

@@ -77,12 +77,11 @@ def test_an_h5_declaring_huge_weights_is_refused_without_reading_them(tmp_path, 
         limits.check_h5(p)
 
 
-def test_declared_recordings_and_budget():
-    assert limits.check_recording("upload", 5, 30, 1662, limit=10 << 20) == 5 * 30 * 1662 * 4
+def test_declared_arrays_and_budget():
+    f4 = np.dtype("float32")
+    assert limits.check_declared("upload", "the recording", (5, 30, 1662), f4, 10 << 20) == 5 * 30 * 1662 * 4
     with pytest.raises(BadInput, match=r"upload: the recording declares shape \(40000, 30, 1662\) float32 = 8.0 GB"):
-        limits.check_recording("upload", 40_000, 30, 1662, limit=1 << 30)
-    with pytest.raises(BadInput, match="sequences must be a positive whole number"):
-        limits.check_recording("upload", -1, 30, 1662)
+        limits.check_declared("upload", "the recording", (40_000, 30, 1662), f4, 1 << 30)
 
 
 def test_memory_budget_from_the_environment(monkeypatch):
@@ -93,17 +92,11 @@ def test_memory_budget_from_the_environment(monkeypatch):
         limits.memory_budget()
 
 
-def test_a_recording_of_exactly_the_limit_fits_and_one_byte_more_does_not():
+def test_an_array_of_exactly_the_limit_fits_and_one_byte_more_does_not():
     exact = 5 * 30 * 1662 * 4
-    assert limits.check_recording("upload", 5, 30, 1662, limit=exact) == exact
+    assert limits.check_declared("upload", "the recording", (5, 30, 1662), np.dtype("float32"), exact) == exact
     with pytest.raises(BadInput, match="more than the"):
-        limits.check_recording("upload", 5, 30, 1662, limit=exact - 1)
-
-
-@pytest.mark.parametrize("sizes", [(5, 0, 1662), (0, 30, 1662), (5, 30, 0), (True, 30, 1662), (5, 30.0, 1662)])
-def test_declared_recording_sizes_must_be_positive_whole_numbers(sizes):
-    with pytest.raises(BadInput, match="must be a positive whole number"):
-        limits.check_recording("upload", *sizes, limit=1 << 30)
+        limits.check_declared("upload", "the recording", (5, 30, 1662), np.dtype("float32"), exact - 1)
 
 
 def test_memory_budget_units_and_default(monkeypatch):

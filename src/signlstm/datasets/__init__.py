@@ -100,17 +100,6 @@ class Dataset:
         for start in range(0, len(self), size):
             yield self.batch(slice(start, start + size))
 
-    def compact(self, parts, dtype=np.float16) -> "Dataset":
-        """The same sequences holding only ``parts`` (names of ``layout.PARTS``) in ``dtype``, converted chunk by chunk
-        (never the whole data as 1662-value float32)."""
-        cols = columns(parts)
-        K = layout.FRAME_SIZE if cols is None else len(cols)
-        frames = np.empty((len(self), self.seq_len, K), dtype)
-        for start in range(0, len(self), CHUNK):
-            b = self.batch(slice(start, start + CHUNK))
-            frames[start:start + len(b)] = b if cols is None else b[..., cols]
-        return Dataset(frames, self.labels, self.groups, self.sources, list(self.actions), list(self.skipped), cols)
-
     @property
     def y(self) -> np.ndarray:
         """Labels as indices into ``actions``."""

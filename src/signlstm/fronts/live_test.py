@@ -272,8 +272,8 @@ def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(sh
 
 
 def test_bad_rule_settings_are_one_line(capsys):
-    """Each out of range in one line, exit 2: a count too large to be one (a traceback), a rate below a frame a
-    second (--fps 1e-9 made each frame into billions and filled the memory)."""
+    """Each out of range in one line, exit 2: a count too large to be one, a rate below a frame a second (which
+    would make each frame into more than 30, without bound near 0)."""
     for args, message in ((["--threshold", "2"], "--threshold must be within 0..1"),
                           (["--rest", "0"], "--rest must be within 1..100000"),
                           (["--onset", "1.5"], "--onset must be within 0..1"),

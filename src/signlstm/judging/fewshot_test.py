@@ -16,7 +16,9 @@ def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
     (r,) = res["results"]
     assert r["signer"] == "s12" and list(r["k"]) == [3]
     assert r["k"][3]["test"] == 81 and r["k"][3]["support"] == 9
-    assert 0 <= r["k"][3]["tutorial_acc"] <= 1 and r["k"][3]["acc"] > 0.5 and r["k"][3]["seconds"] > 0
+    assert r["k"][3]["acc"] > 0.5 and r["k"][3]["seconds"] > 0
+    # the tutorial's network trained from scratch on the same 9 recordings is far behind the adapted base
+    assert r["k"][3]["tutorial_acc"] < r["k"][3]["acc"] - 0.2
     assert r["own_acc"] > 0.5  # the base's features separate s12's three gestures given most of its sequences
     assert "K=3: mean" in format_fewshot(res) and "own (5-fold within the signer): mean" in format_fewshot(res)
     # Bases and fold results are cached: a second run trains and adapts nothing and reports the same figures.

@@ -47,7 +47,7 @@ def test_the_confusion_plot_of_signs_in_any_script_warns_nothing_per_letter(tmp_
 
 def test_the_report_table_lines_up_labels_in_any_script():
     """The label column is counted in terminal columns (a Chinese letter takes two, a vowel sign none): the figures
-    of every row start at the same column (they did not for 早上好 or नमस्ते), and a long name widens the column."""
+    of every row start at the same column (早上好, नमस्ते), and a long name widens the column."""
     from signlstm.judging.metrics import format_report
     from signlstm.sign_names import columns
 

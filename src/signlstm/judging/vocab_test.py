@@ -45,7 +45,7 @@ def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
     (row,) = vocab.run_person(task)["rows"]
     assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
     assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and row["seconds"] > 0
-    assert 0 <= row["rejected"] <= 1
+    assert row["rejected"] >= 0.3  # untaught signs answered 'none' (about half with the shipped trunk)
     # the taught signs made in a row, each stream its own draw: one recording of each taught sign with its hands in
     # view, two untaught signs' recordings between; live's rule gets at least a third of the words right
     first, second = row["streams"]
@@ -131,8 +131,7 @@ def test_adapt_wall_times_the_command_in_a_fresh_process_on_the_tutorial_folders
     said = []
     wall = vocab.adapt_wall(shared_path("data", "vocab", "s23.npz"), TRUNK_MODEL, shots=2, runs=1, log=said.append)
     assert (wall["person"], wall["signs"], wall["sequences"]) == ("s23", 8, 16)
-    # a fresh interpreter importing keras and jax takes more than a second; the command either works or raises
-    assert len(wall["seconds"]) == 1 and 1.0 < wall["median"] < 120 and "run 1" in said[0]
+    assert len(wall["seconds"]) == 1 and wall["median"] == wall["seconds"][0] > 0 and "run 1" in said[0]
     res = {"shots": [], "seeds": [0], "radius": 1.1, "rows": [], "seconds": 1.0, "adapt_wall": wall}
     assert f"s23's 8 signs x 2 recordings: {wall['seconds'][0]:.2f} s" in format_vocab(res, {})
 
@@ -173,7 +172,7 @@ def _mp_data(root, actions=("hello", "thanks"), seqs=(30, 31)):
 
 def test_an_mp_data_folder_is_one_person_in_a_trunks_training_set(tmp_path):
     """An MP_Data folder given as --negatives, --signers or --data is one person (the folder's name), not each of its
-    frame files (which were refused as 'a single frame file')."""
+    frame files."""
     mp = _mp_data(tmp_path / "mp")
     s23 = shared_path("data", "vocab", "s23.npz")
     d = vocab.trunk_set([s23], [mp], [], held_out=None)
@@ -205,7 +204,7 @@ def test_trunk_refuses_no_epochs_empty_folders_and_an_unknown_held_out_person_be
 
 
 def test_judge_vocab_refuses_options_it_cannot_use_before_anything_else(tmp_path, capsys):
-    """--cells (no consistent-gesture cells here: it was silently ignored) and every numeric option out of range are
+    """--cells (no consistent-gesture cells here) and every numeric option out of range are
     one line before any file is read (a missing trunk folder would be named otherwise) and before the bar."""
     from signlstm.cli import main
 

@@ -208,8 +208,8 @@ def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------------------- personal vocabularies
 def test_stored_other_sign_features_that_are_not_numbers_are_bad_input_naming_the_file(base, tmp_path):
-    """A NaN in the other-sign features stored with the base made ``adapt`` write a model whose every probability
-    was NaN."""
+    """A NaN in the other-sign features stored with the base is bad input naming the file, not a model whose every
+    probability is NaN."""
     import shutil
 
     from signlstm.models.stored_features import OTHER_SIGNS, write_other_signs
@@ -249,7 +249,7 @@ def nobody(tmp_path):
 
 @pytest.mark.parametrize("vocabulary", [False, True])
 def test_data_with_no_person_in_any_frame_is_refused(base, nobody, tmp_path, capsys, vocabulary):
-    """Both methods wrote a model from empty frames (every value zero): now one line naming the data."""
+    """Data whose frames are all zero (no person) is refused by both methods in one line naming the data."""
     from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
     from signlstm.errors import BadInput
 

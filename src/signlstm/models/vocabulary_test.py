@@ -203,9 +203,8 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     assert kept.meta["adapted"]["kept_base_actions"] == ["thanks", "iloveyou"]
     assert (decide(kept.labels, kept.predict(thanks.X)) == "thanks").mean() >= 0.8
     assert "thanks" not in set(decide(plain.labels, plain.predict(thanks.X)).tolist())
-    # signs never taught stay none with the base's signs kept: their wide radii (many people's recordings) took in
-    # every untaught sign (0 % none on o05 and o06) until a window had to lie within the radius of the sign it is
-    # named (measured here: 88 % none without the base's signs, 80 % with them)
+    # signs never taught stay none with the base's signs kept: a window must lie within the radius of the sign it is
+    # named, or the base signs' wide radii (many people's recordings) would take in every untaught sign
     untaught = o07.subset(~np.isin(o07.labels, ["a", "b", "hello", "my", "name", "thank you"]))
     assert len(untaught) == 870
     assert (decide(kept.labels, kept.predict(untaught.X)) == NONE).mean() >= 0.7
@@ -223,7 +222,7 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     assert main(["adapt", "--keep-base-actions", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
     assert "--vocabulary" in capsys.readouterr().err
     assert main(["adapt", "--radius", "0.9", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
-    assert "--radius goes with --vocabulary" in capsys.readouterr().err  # it was ignored
+    assert "--radius goes with --vocabulary" in capsys.readouterr().err
 
 
 def test_lda_covariance_is_scikit_learns_shrinkage_lda():
@@ -290,7 +289,7 @@ def _with_nan(F, at=(3, 7)):
 ])
 def test_bad_stored_examples_of_the_base_signs_are_bad_input_naming_the_file(tmp_path, s23_few, case, problem):
     """``--keep-base-actions`` reads ``examples.npz`` beside the base: features of another width or another count
-    than the labels were a ValueError / IndexError traceback, NaN or infinite features made a model answering NaN."""
+    than the labels, or NaN or infinite features, are bad input naming the file."""
     from signlstm.models.stored_features import BASE_EXAMPLES
     from signlstm.models.vocabulary import adapt_vocab
     from signlstm.errors import BadInput
@@ -333,7 +332,7 @@ def test_the_command_says_in_one_line_that_stored_examples_are_not_numbers_and_w
 
 @pytest.mark.parametrize("radius", [float("nan"), 0.0, -1.0, float("inf")])
 def test_a_radius_that_is_not_a_finite_number_above_0_is_refused(s23_few, radius):
-    """``--radius nan`` wrote a model whose every probability was NaN; 0 answered none for everything."""
+    """A radius of NaN would make every probability NaN, and 0 would answer none for everything: refused."""
     from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
 
     with pytest.raises(SignlstmError, match=r"--radius must be a finite number above 0, got "):

@@ -28,9 +28,9 @@ import numpy as np
 
 from .. import layout
 
-# Batch sizes compiled; a batch is padded to the next one, larger ones split. The shipped model's forward pass costs
-# about 0.12 ms a window from 8 windows on (0.21 ms alone, 64 windows slower than two calls of 32), so padding is
-# waste in proportion: the sizes are close together.
+# Batch sizes compiled; a batch is padded to the next one, larger ones split. A window in a batch of 8 or more costs
+# the shipped model's forward pass about two thirds of one window alone, and 64 windows more than two calls of 32, so
+# padding is waste in proportion: the sizes are close together.
 SIZES = (1, 2, 4, 8, 12, 16, 24, 32)
 TICK = 0.004  # seconds between the starts of two rounds, at least
 

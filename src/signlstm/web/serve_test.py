@@ -72,7 +72,7 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
 
 
 def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
-    """Counts, lengths or rates out of range (a page rate below zero never ended its run), and a missing person file
+    """Counts, lengths or rates out of range (a page rate below zero would never end its run), and a missing person file
     or clip, are one line and exit 2 before any server starts."""
     from signlstm.cli import main
 

@@ -1,10 +1,13 @@
 """Where files go: atomic writing (a temp file beside the target, renamed into place) and the user cache folder."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # a write the disk has no room for, whatever file it names
 
 
 def made_parents(path: str | Path) -> list[Path]:
@@ -39,8 +42,30 @@ def not_written(out: str | Path, error: OSError):
     too large, a folder that is not writable)."""
     from .errors import BadInput
 
-    why = error.strerror or f"the write was cut short: {error}; is the disk full?"
+    if error.strerror:
+        why = error.strerror
+    elif "errno = 28" in str(error) or "No space left" in str(error):  # HDF5's own words for a full disk
+        why = "No space left on device"
+    else:
+        why = f"the write was cut short: {' '.join(str(error).split())[:200]}; is the disk full?"  # one line
     return BadInput(out, f"cannot be written ({why})")
+
+
+def check_free_space(out: str | Path, need: int) -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput` naming ``out``) a write of about ``need`` bytes that the disk
+    holding ``out``'s folder has no room for: for writers that fail badly on a full disk (HDF5 may crash)."""
+    import shutil
+
+    from .errors import BadInput
+    from .limits import fmt_bytes
+
+    where = Path(out).absolute().parent
+    while not where.is_dir() and where != where.parent:
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    if free < need:
+        raise BadInput(out, f"cannot be written: it needs about {fmt_bytes(need)} and the disk holds "
+                            f"{fmt_bytes(free)} free")
 
 
 def write_atomic(out: str | Path, write) -> None:
@@ -63,14 +88,60 @@ def write_atomic(out: str | Path, write) -> None:
     try:
         write(tmp)
         usual_permissions(tmp)
+        check_not_interrupted()
         os.replace(tmp, out)
     except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
         remove_made(made)
-        if isinstance(e, OSError) and e.filename in (None, tmp, str(out)):
+        if isinstance(e, OSError) and (e.filename in (None, tmp, str(out)) or e.errno in DISK_FULL):
             raise not_written(out, e) from None
         raise
+
+
+_INTERRUPTS: list = []  # the Ctrl-C seen inside interrupts_remembered (a list: appended to by a signal handler)
+
+
+def remember_interrupt(signum=None, frame=None) -> None:
+    """Note a Ctrl-C for :func:`check_not_interrupted` (called by the handlers that hold or raise it)."""
+    _INTERRUPTS.append(signum)
+
+
+def _raise_remembered(signum, frame):
+    remember_interrupt(signum)
+    raise KeyboardInterrupt
+
+
+REMEMBERING = _raise_remembered  # the SIGINT handler inside interrupts_remembered
+
+
+@contextmanager
+def interrupts_remembered():
+    """Inside the block (the main thread, over Python's own handler), a Ctrl-C raises ``KeyboardInterrupt`` as ever
+    and is also remembered. Python swallows the exception when it is raised inside a garbage-collection callback (as
+    JAX's are: "Exception ignored in ..."), and the program goes on; :func:`check_not_interrupted` then stops it
+    before :func:`write_atomic` or :func:`folder_atomic` puts anything in place."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    _INTERRUPTS.clear()
+    signal.signal(signal.SIGINT, REMEMBERING)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _INTERRUPTS.clear()
+
+
+def check_not_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` if a Ctrl-C was remembered (:func:`interrupts_remembered`), whether or not the
+    exception it raised reached the program."""
+    if _INTERRUPTS:
+        raise KeyboardInterrupt
 
 
 @contextmanager
@@ -135,6 +206,7 @@ def folder_atomic(out: str | Path, replace: bool = False):
     try:
         usual_permissions(tmp, folder=True)
         yield tmp
+        check_not_interrupted()
         try:
             if replace and out.is_dir() and any(out.iterdir()):  # (a link to a folder was resolved above)
                 _swap_folders(tmp, out)
@@ -145,7 +217,7 @@ def folder_atomic(out: str | Path, replace: bool = False):
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         remove_made(made)
-        if isinstance(e, OSError) and e.filename is None:  # a full disk
+        if isinstance(e, OSError) and (e.filename is None or e.errno in DISK_FULL):  # whatever file was copied
             raise not_written(out, e) from None
         raise
 
@@ -153,17 +225,30 @@ def folder_atomic(out: str | Path, replace: bool = False):
 def check_folder_out(out: str | Path, marker: str) -> None:
     """Refuse (:class:`~signlstm.errors.BadInput`) an output folder that would replace something other than an
     earlier output of the same kind: an existing file, or a non-empty folder without ``marker`` (e.g. the data
-    folder itself given as ``--out``). An absent or empty folder, or one holding ``marker``, may be (re)written."""
+    folder itself given as ``--out``), or one that cannot be written where it is (:func:`check_writable_folder`:
+    its parent, where it is renamed into place). An absent or empty folder, or one holding ``marker``, may be
+    (re)written."""
     from .errors import BadInput
 
     path = Path(out)
     if path.is_dir():
-        if (path / marker).is_file() or not any(path.iterdir()):
-            return
-        raise BadInput(path, f"a folder that is not a model (no {marker}): signlstm replaces only a model folder; "
-                             "choose another output folder")
-    if path.exists() or path.is_symlink():
+        if not ((path / marker).is_file() or not any(path.iterdir())):
+            raise BadInput(path, f"a folder that is not a model (no {marker}): signlstm replaces only a model "
+                                 "folder; choose another output folder")
+    elif path.exists() or path.is_symlink():
         raise BadInput(path, "exists and is not a folder: choose another output folder")
+    check_writable_folder(path.parent if path.is_dir() else path)
+
+
+def check_file_out(out: str | Path) -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput`) an output file path that a later write would fail on: a folder,
+    or a place where no file can be made (:func:`check_writable_folder` of its folder)."""
+    from .errors import BadInput
+
+    path = Path(out)
+    if path.is_dir():
+        raise BadInput(path, "is a folder: give a file name")
+    check_writable_folder(path.parent)
 
 
 def check_writable_folder(path: str | Path) -> None:

@@ -118,3 +118,37 @@ def test_a_ctrl_c_held_over_the_last_step_of_a_finished_run_is_dropped_when_aske
             os.kill(os.getpid(), signal.SIGINT)
             (tmp_path / "b").write_text("written")
     assert (tmp_path / "a").read_text() == (tmp_path / "b").read_text() == "written"
+
+
+SWALLOWED_CTRL_C = """
+import gc, signal, sys
+from signlstm.cli import main
+
+fired = []
+
+
+def ctrl_c_inside_a_gc_callback(phase, info):  # as JAX's callbacks receive it: Python prints it and goes on
+    if phase == "start" and not fired and signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        fired.append(1)
+        signal.raise_signal(signal.SIGINT)
+
+
+gc.callbacks.append(ctrl_c_inside_a_gc_callback)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_ctrl_c_that_python_swallows_still_stops_the_write_and_the_command(shared, tmp_path):
+    """A Ctrl-C raised inside a garbage-collection callback never reaches the command, which runs on: the file it
+    would write is not put in place, and the command ends as interrupted (exit 130, one line)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "s08.npy"
+    out.write_bytes(b"an earlier stream")
+    argv = ["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
+            str(shared("data", "other_signs", "o07.npz")), "--write-stream", str(out)]
+    p = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, *argv], capture_output=True, text=True, timeout=300)
+    assert "Exception ignored" in p.stderr and "KeyboardInterrupt" in p.stderr, p.stderr  # swallowed, as by JAX
+    assert p.returncode == 130 and p.stderr.strip().splitlines()[-1] == "signlstm judge streams: interrupted"
+    assert out.read_bytes() == b"an earlier stream" and sorted(tmp_path.iterdir()) == [out]

@@ -32,10 +32,15 @@ def main(argv=None) -> int:
 
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
+    from ..files import check_not_interrupted, interrupts_remembered
+
     args = build_parser().parse_args(argv)
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
     try:
-        return args.run(args) or 0
+        with interrupts_remembered():  # a Ctrl-C that Python swallowed still ends the command as interrupted
+            status = args.run(args) or 0
+            check_not_interrupted()
+        return status
     except SignlstmError as e:
         print(f"signlstm {name}: error: {e}", file=sys.stderr)
         return 2

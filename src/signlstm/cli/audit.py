@@ -15,8 +15,11 @@ def run(args):
     import numpy as np
 
     from ..datasets.fixes import write_fixes
+    from ..files import check_file_out
     from ..judging.audit import audit, check_splits, format_findings
 
+    if args.out:
+        check_file_out(args.out)  # before any feature is computed
     sources = common.open_data(args)
     # one file or tree is one person: the people and the folds are known before anything is read
     check_splits([src.group for src in sources], args.splits, where=", ".join(str(src.path) for src in sources))

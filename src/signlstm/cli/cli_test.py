@@ -485,3 +485,27 @@ def test_a_bundle_label_with_a_control_character_is_refused_and_never_reaches_th
         assert "\x1b" not in err and err == (f"signlstm {command}: error: {tmp_path / 'm' / 'signlstm.json'}: label "
                                              "'he\\x1b[2Jllo' holds a control character (a line break, a tab): labels "
                                              "are shown on one line\n"), err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["train", "--data", "{s02}", "--epochs", "1", "--out", "{file}/m"], "m: cannot be made: {file} is not a folder"),
+    (["trunk", "--data", "{o04}", "--epochs", "1", "--out", "{file}/t"], "t: cannot be made: {file} is not a folder"),
+    (["audit", "--data", "{s02}", "{s03}", "--out", "{file}/f.csv"], "{file}: exists and is not a folder"),
+    (["audit", "--data", "{s02}", "{s03}", "--out", "{tmp}"], "{tmp}: is a folder: give a file name"),
+    (["judge", "cv", "--data", "{s02}", "{s03}", "--epochs", "1", "--results", "{file}/r.json"],
+     "{file}: exists and is not a folder"),
+    (["extract", "--videos", "{clip}", "--label", "hello", "--data", "{file}/MP"], "MP: cannot be made: {file} is not "
+                                                                                    "a folder"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(shared, tmp_path, capsys, argv, said):
+    """Outputs under a file (or a file output given a folder) are one line, exit 2, before training, auditing or
+    reading a video: no progress bar, nothing written."""
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    names = dict(s02=shared("data", "signers", "s02.npz"), s03=shared("data", "signers", "s03.npz"),
+                 o04=shared("data", "vocab", "o04.npz"), clip=shared("media", "asl_hello_rohan937.mp4"),
+                 file=afile, tmp=tmp_path)
+    assert main([a.format(**names) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and said.format(**names) in err, err
+    assert "epoch" not in err and "%" not in err and sorted(tmp_path.iterdir()) == [afile]

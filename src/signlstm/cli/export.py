@@ -14,21 +14,22 @@ def register(sub):
 
 
 def run(args):
-    from ..files import write_atomic, write_text
+    from ..files import check_free_space, write_atomic, write_text
 
     bundle = common.open_model(args)
     default = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}[args.format]
     out = Path(args.out or default)
-    if args.format == "weights":
-        if not out.name.endswith(".weights.h5"):
-            out = out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
-        write_atomic(out, lambda p: _save_weights(bundle.model, p))
-    elif args.format == "json":
+    if args.format == "json":
         write_text(out, bundle.model.to_json())
     else:
-        if out.suffix.lower() not in (".h5", ".hdf5"):  # `--model` reads .h5 files by their suffix
+        if args.format == "weights" and not out.name.endswith(".weights.h5"):
+            out = out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
+        elif args.format == "h5" and out.suffix.lower() not in (".h5", ".hdf5"):  # `--model` reads .h5 by its suffix
             out = out.with_name(out.name + ".h5")
-        write_atomic(out, lambda p: _save_h5(bundle.model, p))
+        save = _save_weights if args.format == "weights" else _save_h5
+        # HDF5 can crash on a full disk: the weights and 1 MB of layout must fit before it starts
+        check_free_space(out, sum(int(w.numpy().nbytes) for w in bundle.model.weights) + (1 << 20))
+        write_atomic(out, lambda p: save(bundle.model, p))
     print(f"wrote {out}")
 
 

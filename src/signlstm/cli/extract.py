@@ -41,6 +41,10 @@ def run(args):
         raise SignlstmError(f"--label '{shown_name(args.label)}' {name_problem(args.label)}")
     if args.length < 1 or (args.stride is not None and args.stride < 1):
         raise SignlstmError(f"--length and --stride must be at least 1, got {args.length} and {args.stride}")
+    if args.data:
+        from ..files import check_writable_folder
+
+        check_writable_folder(args.data)  # before any video is read
     videos, skipped = find_videos(args.videos)
     writer = SequenceWriter(args.data) if args.data else None
     with (StreamWriter(args.keypoints) if writer is None else contextlib.nullcontext()) as stream:

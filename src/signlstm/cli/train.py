@@ -56,11 +56,12 @@ def run(args):
         bundle.meta["training"]["fixes"] = str(args.fixes)
     if args.negatives:
         bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
-    save_bundle(bundle.model, bundle.meta, args.out)
+    extra = {}
     if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
-        from ..models.stored_features import write_other_signs
+        from ..models.stored_features import OTHER_SIGNS, npz_bytes, other_sign_features
 
-        write_other_signs(args.out, others, seed=args.seed)
+        extra[OTHER_SIGNS] = npz_bytes(F=other_sign_features(bundle, others, seed=args.seed))
+    save_bundle(bundle.model, bundle.meta, args.out, extra=extra)  # the model and its features in one rename
     m = bundle.meta["metrics"]
     acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""
     print(f"wrote {args.out}: {bundle.meta['arch']} model, {bundle.model.count_params():,} parameters, "

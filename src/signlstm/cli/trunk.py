@@ -17,13 +17,16 @@ def register(sub):
 
 def run(args):
     from ..errors import SignlstmError
+    from ..files import check_folder_out
     from ..judging.vocab import check_trunk_inputs, train_trunk
+    from ..models.bundle import META_FILE
 
     if args.epochs is not None and args.epochs < 1:
         raise SignlstmError(f"--epochs must be at least 1, got {args.epochs}")
     if args.seed < 0:
         raise SignlstmError(f"--seed must be 0 or more, got {args.seed}")
-    check_trunk_inputs(args.data, args.negatives, args.signers, args.held_out)  # before the training starts
+    check_folder_out(args.out, META_FILE)  # before the training starts
+    check_trunk_inputs(args.data, args.negatives, args.signers, args.held_out)
     r = train_trunk(args.data, args.negatives, args.signers, args.held_out, args.out, epochs=args.epochs,
                     seed=args.seed)
     print(f"wrote {r['path']}: {r['classes']} classes, {r['sequences']} sequences, {r['seconds']} s")

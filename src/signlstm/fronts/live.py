@@ -52,12 +52,13 @@ def check_out_paths(out=None, strip=None) -> None:
 
 
 class VideoOut:
-    """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish`."""
+    """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish` once it
+    is read back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
 
     def __init__(self, path, fps: float):
         from ..files import made_parents, not_written
 
-        self.path, self.fps, self.writer, self.thread = Path(path), fps, None, None
+        self.path, self.fps, self.writer, self.thread, self.count = Path(path), fps, None, None, 0
         try:
             self.made = made_parents(self.path)  # removed by abort when nothing is written
         except OSError as e:
@@ -86,6 +87,7 @@ class VideoOut:
     def _encode(self):
         while (frame := self.queue.get()) is not None:
             self.writer.write(frame)
+            self.count += 1
 
     def drain(self) -> None:
         """Wait until the frames queued are encoded; the encoder thread ends."""
@@ -97,10 +99,37 @@ class VideoOut:
             self.writer.release()
 
     def finish(self) -> None:
-        """Write the frames queued (the encoder thread ends), then rename the video into place."""
+        """Write the frames queued (the encoder thread ends), then rename the video into place; a video that does not
+        read back with every frame written is :class:`BadInput` naming the path, and whatever was there is kept."""
         self.drain()
-        if self.writer is not None:
-            os.replace(self.tmp, self.path)
+        if self.writer is None:
+            return
+        stored = self._stored_frames()
+        if stored != self.count:
+            self.abort()
+            from ..errors import BadInput
+
+            raise BadInput(self.path, f"the video could not be written whole ({stored} of its {self.count} frames read "
+                                      "back; is the disk full?)")
+        from ..files import check_not_interrupted
+
+        try:
+            check_not_interrupted()  # a Ctrl-C that Python swallowed: the earlier video stays
+        except KeyboardInterrupt:
+            self.abort()
+            raise
+        os.replace(self.tmp, self.path)
+
+    def _stored_frames(self) -> int:
+        """Frames the temporary video declares when opened again (0: it does not open)."""
+        from ..errors import SignlstmError
+        from ..frames.sources import open_source
+
+        try:
+            with open_source(str(self.tmp)) as src:
+                return src.declared_frames
+        except SignlstmError:
+            return 0
 
     def abort(self) -> None:
         from ..files import remove_made

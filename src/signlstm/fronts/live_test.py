@@ -454,3 +454,27 @@ def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_r
     assert main(["live", "--source", str(clip), "--headless", "--strip", str(tmp_path / "strip.jpg")]) == 0
     assert (tmp_path / "strip.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG
     assert cv2.imread(str(tmp_path / "strip.jpg")) is not None
+
+
+def test_a_video_that_does_not_read_back_whole_is_refused_and_the_earlier_one_kept(shared, tmp_path):
+    """OpenCV's writer fails silently (a full disk): the video is read back before it replaces anything."""
+    from signlstm.errors import BadInput
+    from signlstm.fronts.live import VideoOut
+
+    frames = read_frames(str(shared("media", "asl_hello_rohan937.mp4")))
+    out = tmp_path / "a.mp4"
+    out.write_bytes(b"an earlier video")
+    video = VideoOut(out, 30.0)
+    for f in frames:
+        video.write(f)
+    video.drain()
+    with open(video.tmp, "r+b") as f:  # what a full disk leaves: the start of the file, no index at its end
+        f.truncate(video.tmp.stat().st_size // 2)
+    with pytest.raises(BadInput, match=rf"a\.mp4: the video could not be written whole \(0 of its {len(frames)} frames"):
+        video.finish()
+    assert out.read_bytes() == b"an earlier video" and sorted(tmp_path.iterdir()) == [out]
+    video = VideoOut(out, 30.0)  # written whole, it replaces the earlier one
+    for f in frames:
+        video.write(f)
+    video.finish()
+    assert len(read_frames(str(out))) == len(frames) and sorted(tmp_path.iterdir()) == [out]

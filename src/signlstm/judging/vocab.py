@@ -192,7 +192,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
 def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
                 per_sign: int = PER_SIGN) -> dict:
     """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``."""
-    from ..models.stored_features import write_base_examples
+    from ..models.stored_features import BASE_EXAMPLES, base_example_arrays, npz_bytes
     from ..models.bundle import save_bundle
     from ..models.training import fit
 
@@ -202,8 +202,8 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
     bundle.meta["training"]["held_out"] = held_out
     bundle.meta["trunk"] = {"vocab": [str(p) for p in vocab], "others": [str(p) for p in others],
                             "signers": [str(p) for p in signers], "per_sign": per_sign, "held_out": held_out}
-    save_bundle(bundle.model, bundle.meta, out)
-    kept = write_base_examples(out, data, seed=seed)  # what adapt --vocabulary --keep-base-actions keeps
+    examples, kept = base_example_arrays(bundle, data, seed=seed)  # what adapt --vocabulary --keep-base-actions keeps
+    save_bundle(bundle.model, bundle.meta, out, extra={BASE_EXAMPLES: npz_bytes(**examples)})
     return {"held_out": held_out, "seconds": round(time.time() - t0, 1), "path": str(out),
             "classes": len(data.actions), "sequences": len(data), "base_examples": kept}
 

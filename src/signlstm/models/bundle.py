@@ -177,8 +177,9 @@ def weights_problem(model) -> str | None:
     return f"{bad:,} of its {total:,} weights are NaN or infinite" if bad else None
 
 
-def save_bundle(model, meta: dict, out: str | Path) -> Path:
-    """Write ``model.keras`` + ``signlstm.json`` to ``out`` in one rename. Only an absent or empty folder, or an
+def save_bundle(model, meta: dict, out: str | Path, extra: dict[str, bytes] | None = None) -> Path:
+    """Write ``model.keras`` + ``signlstm.json`` (+ the files of ``extra``, name -> bytes, e.g. the stored features of
+    :mod:`signlstm.models.stored_features`) to ``out`` in one rename. Only an absent or empty folder, or an
     earlier bundle, is replaced (:func:`signlstm.files.check_folder_out`); a path the machine refuses is
     :class:`BadInput` naming ``out``, and a model whose weights are not finite (:func:`weights_problem`) is
     :class:`SignlstmError`, nothing written."""
@@ -197,6 +198,8 @@ def save_bundle(model, meta: dict, out: str | Path) -> Path:
     with folder_atomic(out, replace=True) as tmp:
         model.save(tmp / MODEL_FILE)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
+        for name, data in (extra or {}).items():
+            (tmp / name).write_bytes(data)
     return out
 
 

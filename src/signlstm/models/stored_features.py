@@ -4,6 +4,7 @@
 value checked first."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -27,20 +28,28 @@ def base_signs(base: Bundle) -> list[str]:
 
 
 def write_base_examples(bundle_dir, data: Dataset, per_sign: int = BASE_PER_SIGN, seed: int = 0) -> dict[str, int]:
-    """Store in ``bundle_dir`` (a saved bundle) the trunk features of at most ``per_sign`` recordings (seeded choice)
-    of each of its :func:`base_signs` found in ``data``, so ``signlstm.models.vocabulary.adapt_vocab(...,
-    keep_base_actions=True)`` can keep those signs without their recordings. Returns the counts written."""
+    """Store in ``bundle_dir`` (a saved bundle) its :func:`base_example_arrays` of ``data``, atomically. Returns the
+    counts written."""
     from .bundle import load_bundle
 
-    base = load_bundle(bundle_dir)
+    arrays, counts = base_example_arrays(load_bundle(bundle_dir), data, per_sign, seed)
+    _store(bundle_dir, BASE_EXAMPLES, **arrays)
+    return counts
+
+
+def base_example_arrays(base: Bundle, data: Dataset, per_sign: int = BASE_PER_SIGN,
+                        seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """(arrays of :data:`BASE_EXAMPLES`, counts per sign): the trunk features of at most ``per_sign`` recordings
+    (seeded choice) of each of ``base``'s :func:`base_signs` found in ``data``, so
+    ``signlstm.models.vocabulary.adapt_vocab(..., keep_base_actions=True)`` can keep those signs without their
+    recordings."""
     want = [a for a in base_signs(base) if (data.labels == a).any()]
     rng = np.random.default_rng(seed)
     idx = np.sort(np.concatenate([rng.choice(pool, min(per_sign, len(pool)), replace=False)
                                   for pool in (np.flatnonzero(data.labels == a) for a in want)])) if want else []
     F = trunk_forward(base.model)(data.batch(idx)) if len(idx) else np.zeros((0, 0))
     labels = np.array(data.labels[idx] if len(idx) else [], dtype=str)
-    _store(bundle_dir, BASE_EXAMPLES, F=np.asarray(F, np.float16), labels=labels)
-    return {a: int((labels == a).sum()) for a in want}
+    return {"F": np.asarray(F, np.float16), "labels": labels}, {a: int((labels == a).sum()) for a in want}
 
 
 def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> np.ndarray:
@@ -71,15 +80,20 @@ def write_other_signs(bundle_dir, negatives: Dataset, n: int = OTHER_SIGNS_KEPT,
     return len(F)
 
 
+def npz_bytes(**arrays) -> bytes:
+    """``arrays`` as the bytes of a compressed ``.npz``, made in memory (a file is then written whole or not at all:
+    numpy leaves its zip archive open on a failed write)."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
 def _store(bundle_dir, name: str, **arrays) -> None:
     """Write ``arrays`` to ``bundle_dir/name`` (a compressed .npz beside the model), atomically."""
     from ..files import write_atomic
 
-    def save(path):
-        with open(path, "wb") as f:
-            np.savez_compressed(f, **arrays)
-
-    write_atomic(Path(bundle_dir) / name, save)
+    data = npz_bytes(**arrays)
+    write_atomic(Path(bundle_dir) / name, lambda path: Path(path).write_bytes(data))
 
 
 def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: int | None = None,

@@ -110,14 +110,20 @@ def held_interrupts():
     a second Ctrl-C raises at once. A ``KeyboardInterrupt`` raised inside JAX's tracing of the first training step
     (while it compiles, the first seconds) or in a garbage-collection callback is swallowed or turned into another
     error by Keras' clean-up (``TypeError: 'NoneType' object is not callable``, or training that goes on). Only in
-    the main thread, and only over Python's own handler (not where a program has set its own, or ignores SIGINT)."""
+    the main thread, and only over Python's own handler or the command's (:func:`signlstm.files.interrupts_remembered`,
+    which is told of the Ctrl-C too), not where a program has set its own or ignores SIGINT."""
+    from ..files import REMEMBERING, remember_interrupt
+
     pending: list = []
+    previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            previous not in (signal.default_int_handler, REMEMBERING):
         yield pending
         return
 
     def hold(signum, frame):
+        if previous is REMEMBERING:
+            remember_interrupt(signum)
         if pending:
             raise KeyboardInterrupt
         pending.append(signum)
@@ -126,7 +132,7 @@ def held_interrupts():
     try:
         yield pending
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous)
     if pending:
         raise KeyboardInterrupt
 

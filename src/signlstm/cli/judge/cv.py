@@ -22,9 +22,11 @@ def register(sub):
 
 
 def run(args):
-    from ...files import write_text
+    from ...files import check_file_out, write_text
     from ...judging import cells, crossval, report
 
+    if args.results:
+        check_file_out(args.results)  # before any fold is trained
     t0 = time.time()
     consistent = cells.load_cells(args.cells or cells.find(args.data))
     results, archs, header = crossval.cross_validate(

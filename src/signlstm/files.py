@@ -137,6 +137,11 @@ def interrupts_remembered():
         _INTERRUPTS.clear()
 
 
+def forget_interrupts() -> None:
+    """Forget the Ctrl-C remembered so far: for a caller that took one as its way to stop and goes on to finish."""
+    _INTERRUPTS.clear()
+
+
 def check_not_interrupted() -> None:
     """Raise ``KeyboardInterrupt`` if a Ctrl-C was remembered (:func:`interrupts_remembered`), whether or not the
     exception it raised reached the program."""
@@ -231,6 +236,8 @@ def check_folder_out(out: str | Path, marker: str) -> None:
     from .errors import BadInput
 
     path = Path(out)
+    if path.is_symlink() and path.is_dir():  # a link to an earlier output: that folder is replaced (folder_atomic)
+        path = path.resolve()
     if path.is_dir():
         if not ((path / marker).is_file() or not any(path.iterdir())):
             raise BadInput(path, f"a folder that is not a model (no {marker}): signlstm replaces only a model "

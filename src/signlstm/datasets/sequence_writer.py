@@ -13,7 +13,7 @@ import numpy as np
 from .. import layout
 from . import sequence_folders
 from ..errors import SignlstmError
-from ..files import made_parents, not_written, remove_made, usual_permissions
+from ..files import check_not_interrupted, made_parents, not_written, remove_made, usual_permissions
 from ..sign_names import name_problem, shown_name
 
 
@@ -67,6 +67,7 @@ class SequenceWriter:
             raise
         try:
             self._save(tmp, frames, folder)
+            check_not_interrupted()  # after a Ctrl-C that Python swallowed, nothing more is put in place
             while True:
                 target = folder / str(self.next_number(action))
                 try:

@@ -99,26 +99,36 @@ class VideoOut:
             self.writer.release()
 
     def finish(self) -> None:
-        """Write the frames queued (the encoder thread ends), then rename the video into place; a video that does not
-        read back with every frame written is :class:`BadInput` naming the path, and whatever was there is kept."""
+        """:meth:`verify`, then :meth:`rename`."""
+        self.verify()
+        self.rename()
+
+    def verify(self) -> None:
+        """Write the frames queued (the encoder thread ends) and read the video back: one that does not hold every
+        frame written is :class:`BadInput` naming the path, and after a Ctrl-C that Python swallowed
+        (:func:`signlstm.files.check_not_interrupted`) ``KeyboardInterrupt``; either way it is removed and whatever
+        was at the path is kept."""
+        from ..files import check_not_interrupted
+
         self.drain()
         if self.writer is None:
             return
         stored = self._stored_frames()
-        if stored != self.count:
-            self.abort()
-            from ..errors import BadInput
-
-            raise BadInput(self.path, f"the video could not be written whole ({stored} of its {self.count} frames read "
-                                      "back; is the disk full?)")
-        from ..files import check_not_interrupted
-
         try:
-            check_not_interrupted()  # a Ctrl-C that Python swallowed: the earlier video stays
-        except KeyboardInterrupt:
+            if stored != self.count:
+                from ..errors import BadInput
+
+                raise BadInput(self.path, f"the video could not be written whole ({stored} of its {self.count} frames "
+                                          "read back; is the disk full?)")
+            check_not_interrupted()
+        except BaseException:
             self.abort()
             raise
-        os.replace(self.tmp, self.path)
+
+    def rename(self) -> None:
+        """Put the video (checked by :meth:`verify`) into place."""
+        if self.writer is not None:
+            os.replace(self.tmp, self.path)
 
     def _stored_frames(self) -> int:
         """Frames the temporary video declares when opened again (0: it does not open)."""
@@ -187,7 +197,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
     """
     from . import render
-    from ..files import interrupts_held, write_atomic
+    from ..files import forget_interrupts, interrupts_held, write_atomic
 
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
@@ -252,7 +262,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             if video:
                 video.abort()
             raise
-        # Ctrl-C is how a headless camera run stops: finish the outputs and report
+        forget_interrupts()  # Ctrl-C is how a headless camera run stops: finish the outputs and report
     except BaseException:
         if video:
             video.abort()
@@ -278,7 +288,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         if video:
             if pending is not None:  # a word the end gave is drawn on the last picture: shown once at least
                 video.write(pending, max(copies, 1) if end.word else copies)
-            video.drain()  # the encoder writes the frames queued
+            video.verify()  # the encoder writes the frames queued; the video must read back whole
         picture = None
         if strips and strips.samples:
             import cv2
@@ -288,7 +298,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             if picture is not None:
                 write_atomic(strip, lambda p: Path(p).write_bytes(picture))
             if video:
-                video.finish()
+                video.rename()
     except BaseException:
         if video:
             video.abort()

@@ -478,3 +478,27 @@ def test_a_video_that_does_not_read_back_whole_is_refused_and_the_earlier_one_ke
         video.write(f)
     video.finish()
     assert len(read_frames(str(out))) == len(frames) and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_ctrl_c_ends_a_headless_camera_run_with_its_outputs_written(tmp_path, monkeypatch, slow_camera):
+    """Through the command (which remembers every Ctrl-C): the Ctrl-C that stops a camera run is its way to end, so
+    the video and the picture are written and the run reports its words (exit 0)."""
+    import signal
+
+    from signlstm.fronts import live
+
+    frames = np.load(STREAM_DEMO).astype(np.float32)
+    camera = slow_camera(frames, 1 / 60)  # a camera of 60 frames a second
+    read = camera.read
+
+    def read_then_ctrl_c():  # the user presses Ctrl-C after 200 frames
+        if camera.i == 200:
+            os.kill(os.getpid(), signal.SIGINT)
+        return read()
+
+    camera.read = read_then_ctrl_c
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (camera, None))
+    out, strip = tmp_path / "cam.mp4", tmp_path / "cam.png"
+    assert main(["live", "--source", "0", "--headless", "--out", str(out), "--strip", str(strip)]) == 0
+    assert out.stat().st_size > 0 and strip.stat().st_size > 0 and sorted(tmp_path.iterdir()) == [out, strip]
+    assert len(read_frames(str(out))) >= 90  # 200 frames at 60 a second: about 100 at 30

@@ -188,7 +188,17 @@ def run_pages(path: str, clients: int, url: str, data, seconds: float, fps: floa
 
     h0 = health(url)
     cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
-    asyncio.run(all_pages())
+    import signal
+    import threading
+
+    # asyncio turns Ctrl-C into cancelling its main task only over Python's own handler, not the command's
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
+    try:
+        asyncio.run(all_pages())
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
     wall, cpu, own = time.perf_counter() - t0, cpu_seconds(pid) - cpu0, time.process_time() - own0
     h1 = health(url)
     batches = h1.get("batches", 0) - h0.get("batches", 0)

@@ -47,7 +47,11 @@ class _TensorBoard(keras.callbacks.Callback):
     def __init__(self, logdir: str):
         super().__init__()
         from ..errors import optional
+        from ..files import check_free_space
 
+        # tensorboardX fails on a full disk with tracebacks from its thread and its exit handler: refuse it first
+        check_free_space(logdir, 1 << 20)
+        self.logdir = logdir
         self.writer = optional("tensorboardX", "logs", "--logdir").SummaryWriter(logdir)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -55,7 +59,12 @@ class _TensorBoard(keras.callbacks.Callback):
             self.writer.add_scalar(k, float(v), epoch)
 
     def on_train_end(self, logs=None):
-        self.writer.close()
+        from ..files import not_written
+
+        try:
+            self.writer.close()
+        except OSError as e:  # the disk filled during training
+            raise not_written(self.logdir, e) from None
 
 
 class _Batches(keras.utils.PyDataset):
@@ -190,7 +199,8 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     model = r.build(n, data.seq_len)
     epochs = epochs or r.epochs
     batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)  # may refuse the data
-    callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + ([_TensorBoard(logdir)] if logdir else [])
+    logs = [_TensorBoard(logdir)] if logdir else []  # (refused on a full disk before the progress bar shows)
+    callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + logs
     ema_fit(model.optimizer, epochs * len(batches))
     t0 = time.time()
     with held_interrupts() as pending:

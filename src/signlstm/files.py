@@ -59,10 +59,7 @@ def check_free_space(out: str | Path, need: int) -> None:
     from .errors import BadInput
     from .limits import fmt_bytes
 
-    where = Path(out).absolute().parent
-    while not where.is_dir() and where != where.parent:
-        where = where.parent
-    free = shutil.disk_usage(where).free
+    free = shutil.disk_usage(_nearest_existing(Path(out).absolute().parent)).free
     if free < need:
         raise BadInput(out, f"cannot be written: it needs about {fmt_bytes(need)} and the disk holds "
                             f"{fmt_bytes(free)} free")
@@ -102,7 +99,7 @@ def write_atomic(out: str | Path, write) -> None:
 _INTERRUPTS: list = []  # the Ctrl-C seen inside interrupts_remembered (a list: appended to by a signal handler)
 
 
-def remember_interrupt(signum=None, frame=None) -> None:
+def remember_interrupt(signum=None) -> None:
     """Note a Ctrl-C for :func:`check_not_interrupted` (called by the handlers that hold or raise it)."""
     _INTERRUPTS.append(signum)
 
@@ -258,6 +255,13 @@ def check_file_out(out: str | Path) -> None:
     check_writable_folder(path.parent)
 
 
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest parent that exists (the root at most)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def check_writable_folder(path: str | Path) -> None:
     """Refuse (:class:`~signlstm.errors.BadInput`) a folder that later writes into it would fail in: an existing
     file, a folder this user cannot write, or a missing one whose nearest existing parent cannot hold it."""
@@ -266,11 +270,7 @@ def check_writable_folder(path: str | Path) -> None:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise BadInput(path, "exists and is not a folder")
-    where = path
-    while not where.exists():
-        if where == where.parent:
-            break
-        where = where.parent
+    where = _nearest_existing(path)
     if not where.is_dir():
         raise BadInput(path, f"cannot be made: {where} is not a folder")
     if not os.access(where, os.W_OK | os.X_OK):

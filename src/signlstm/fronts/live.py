@@ -52,8 +52,8 @@ def check_out_paths(out=None, strip=None) -> None:
 
 
 class VideoOut:
-    """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place at :meth:`finish` once it
-    is read back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
+    """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place (:meth:`rename`) once
+    :meth:`verify` has read it back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
 
     def __init__(self, path, fps: float):
         from ..files import made_parents, not_written
@@ -97,11 +97,6 @@ class VideoOut:
             self.thread = None
         if self.writer is not None:
             self.writer.release()
-
-    def finish(self) -> None:
-        """:meth:`verify`, then :meth:`rename`."""
-        self.verify()
-        self.rename()
 
     def verify(self) -> None:
         """Write the frames queued (the encoder thread ends) and read the video back: one that does not hold every

@@ -471,12 +471,13 @@ def test_a_video_that_does_not_read_back_whole_is_refused_and_the_earlier_one_ke
     with open(video.tmp, "r+b") as f:  # what a full disk leaves: the start of the file, no index at its end
         f.truncate(video.tmp.stat().st_size // 2)
     with pytest.raises(BadInput, match=rf"a\.mp4: the video could not be written whole \(0 of its {len(frames)} frames"):
-        video.finish()
+        video.verify()
     assert out.read_bytes() == b"an earlier video" and sorted(tmp_path.iterdir()) == [out]
     video = VideoOut(out, 30.0)  # written whole, it replaces the earlier one
     for f in frames:
         video.write(f)
-    video.finish()
+    video.verify()
+    video.rename()
     assert len(read_frames(str(out))) == len(frames) and sorted(tmp_path.iterdir()) == [out]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support
 
-from ..models.bundle import Bundle, check_length
+from ..models.bundle import Bundle, check_seq_len
 from ..datasets import CHUNK, Dataset, no_person
 from ..sign_names import NONE, columns, fit_columns, shown_name
 from ..errors import SignlstmError
@@ -26,7 +26,7 @@ def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:
     unknown = sorted(set(data.labels.tolist()) - set(bundle.labels) - {NONE} - set(expected))
     if unknown:
         raise SignlstmError(f"the data has action(s) {unknown} that the model does not know (it knows {bundle.labels})")
-    check_length(data.seq_len, bundle.seq_len)
+    check_seq_len(data.seq_len, bundle.seq_len)
 
 
 def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[str]) -> dict:

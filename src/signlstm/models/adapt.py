@@ -34,7 +34,7 @@ import numpy as np
 from ..datasets import Dataset, require_person
 from ..sign_names import NONE, same_signs
 from ..errors import SignlstmError
-from .bundle import Bundle, check_length, library_versions
+from .bundle import Bundle, check_seq_len, library_versions
 from .cut import HEAD, split_model, trunk_forward
 from .stored_features import stored_other_signs
 
@@ -114,7 +114,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     t0 = time.time()
     if method not in METHODS:
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
-    check_length(data.seq_len, base.seq_len)
+    check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
     data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
     support = data.subset(choose_shots(data, shots, seed))

@@ -43,7 +43,7 @@ def length_problem(held: int, want: int) -> str | None:
     return None if held == want else f"the data has {held}-frame sequences, the model expects {want}"
 
 
-def check_length(held: int, want: int) -> None:
+def check_seq_len(held: int, want: int) -> None:
     """Refuse (:class:`SignlstmError`) sequences of ``held`` frames for a model of ``want`` (:func:`length_problem`)."""
     problem = length_problem(held, want)
     if problem:

@@ -17,7 +17,7 @@ from .adapt import choose_shots, seen_people
 from ..datasets import Dataset, require_person
 from ..sign_names import NONE, shown_name
 from ..errors import SignlstmError
-from .bundle import Bundle, check_length, library_versions
+from .bundle import Bundle, check_seq_len, library_versions
 from .cut import split_model, trunk_forward
 from .stored_features import base_examples, base_signs
 
@@ -219,7 +219,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
 
     t0 = time.time()
     check_radius(radius)
-    check_length(data.seq_len, base.seq_len)
+    check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
     support = data.subset(choose_shots(data, shots, seed))
     support = support.subset(support.labels != NONE)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import packed_files
+from ..files import check_free_space, not_written
 
 
 def _percentiles(times: list[float]) -> dict:
@@ -88,6 +89,7 @@ def looped_clip(clip, frames: int, out) -> str:
     with open_source(clip) as src:
         fps, images = src.fps, list(src)
     h, w = images[0].shape[:2]
+    check_free_space(out, 2 * frames * len(cv2.imencode(".jpg", images[0])[1]))  # OpenCV's writer fails silently
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
     n = 0
     while n < frames:
@@ -188,7 +190,8 @@ def soak(bundle, video, frames: int) -> dict:
 
 def synthetic_packed(signers, sequences: int, out) -> Path:
     """A packed file (``X`` float16, ``y``, ``seq``) of ``sequences`` real recordings: the ``.npz`` files in the folder
-    ``signers``, their sequences in turn and repeated, written chunk by chunk and stored uncompressed."""
+    ``signers``, their sequences in turn and repeated, written chunk by chunk and stored uncompressed. A disk without
+    room for it is :class:`~signlstm.errors.BadInput` naming ``out``, and nothing is left."""
     Xs, ys = [], []
     for f in packed_files(Path(signers)):
         with np.load(f) as z:
@@ -196,15 +199,20 @@ def synthetic_packed(signers, sequences: int, out) -> Path:
             ys.append(z["y"].astype(np.int8))
     X, y = np.concatenate(Xs), np.concatenate(ys)
     out = Path(out)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        with z.open("X.npy", "w", force_zip64=True) as f:
-            np.lib.format.write_array_header_1_0(f, {"descr": X.dtype.str, "fortran_order": False,
-                                                     "shape": (sequences, *X.shape[1:])})
-            for start in range(0, sequences, len(X)):
-                f.write(X[:min(len(X), sequences - start)].tobytes())
-        for name, arr in (("y", np.resize(y, sequences)), ("seq", np.arange(sequences, dtype=np.int32))):
-            with z.open(f"{name}.npy", "w") as f:
-                np.lib.format.write_array(f, arr)
+    check_free_space(out, sequences * X[0].nbytes + 2**20)
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            with z.open("X.npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array_header_1_0(f, {"descr": X.dtype.str, "fortran_order": False,
+                                                         "shape": (sequences, *X.shape[1:])})
+                for start in range(0, sequences, len(X)):
+                    f.write(X[:min(len(X), sequences - start)].tobytes())
+            for name, arr in (("y", np.resize(y, sequences)), ("seq", np.arange(sequences, dtype=np.int32))):
+                with z.open(f"{name}.npy", "w") as f:
+                    np.lib.format.write_array(f, arr)
+    except OSError as e:  # the disk filled while writing (another writer took the room checked above)
+        out.unlink(missing_ok=True)
+        raise not_written(out, e) from None
     return out
 
 

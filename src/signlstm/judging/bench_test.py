@@ -27,3 +27,20 @@ def test_bench_outcomes(shared, capsys):
     ex = report["extraction"]
     assert ex["one"]["videos"] == ex["all"]["videos"] == 2
     assert ex["lone_video"]["serial"]["frames"] == ex["lone_video"]["threads"]["frames"] == looped
+
+
+def test_bench_memory_on_a_full_disk_is_one_line(shared, tmp_path, monkeypatch, capsys):
+    """The memory benchmark's packed file needs gigabytes for the larger sizes: a disk without room for it is one
+    line naming the file, exit 2, before anything is measured (the disk's free space is the one thing faked)."""
+    import shutil
+    import tempfile
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**30, 2**30 - 2**20, 2**20))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["bench", "--shared", str(shared()), "--skip", "classifier", "live", "extraction", "training",
+                 "--memory", "2000"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"signlstm bench: error: {tmp_path}/"), err
+    assert "bench2000.npz: cannot be written: it needs about 200.5 MB and the disk holds 1.0 MB free" in err[0], err

@@ -200,7 +200,8 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     epochs = epochs or r.epochs
     batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)  # may refuse the data
     logs = [_TensorBoard(logdir)] if logdir else []  # (refused on a full disk before the progress bar shows)
-    callbacks = r.callbacks() + ([_Progress(epochs)] if progress else []) + logs
+    bar = [_Progress(epochs)] if progress else []
+    callbacks = r.callbacks() + bar + logs
     ema_fit(model.optimizer, epochs * len(batches))
     t0 = time.time()
     with held_interrupts() as pending:
@@ -210,6 +211,9 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
             if _interrupted(e):  # fails on the half-built step (TypeError) while the KeyboardInterrupt propagates
                 raise KeyboardInterrupt from None
             raise
+        finally:  # Keras ends no callback on an exception: the bar's line ends before anything said next
+            for b in bar:
+                b.bar.close()
     seconds = time.time() - t0
     if getattr(model.optimizer, "use_ema", False):
         # Keras' EMA finalisation leaves each weight sharing its buffer with its moving average; the next predict,

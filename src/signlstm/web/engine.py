@@ -520,7 +520,7 @@ class Session:
             action = sign_name(action)  # the page's letters, as one spelling
         if not isinstance(action, str):
             raise BadMessage("action: a sign's name (text)")
-        problem = page_name_problem(action)
+        problem = page_name_problem(action) or self._case_clash(name, action)
         if problem:
             raise BadMessage(f"action: '{shown_name(action)}' {problem}")
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEQUENCES:
@@ -534,6 +534,22 @@ class Session:
                                      float(pause))
         return {"type": "recording", "name": name, **self.recorder.status(),
                 "counts": counts(self.engine.data / name)}
+
+    def _case_clash(self, name: str, action: str) -> str | None:
+        """Why ``action`` cannot be recorded beside the signs ``name`` has recorded, else None: on a disk that takes
+        names differing only in case for one folder (macOS, Windows), a sign recorded under such a name would join
+        that folder. On other disks they are two signs (I and i may be)."""
+        from ..files import ignores_case
+
+        folder = self.engine.data / name
+        if not folder.is_dir() or not ignores_case(folder):
+            return None
+        alike = sorted(p.name for p in folder.iterdir()
+                       if p.is_dir() and p.name != action and p.name.casefold() == action.casefold())
+        if not alike:
+            return None
+        return (f"differs only in case from '{shown_name(alike[0])}', already recorded, and the server's disk takes "
+                "such names for one folder: use that name or another")
 
     def cancel(self) -> dict:
         with self.guard:

@@ -578,3 +578,26 @@ def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
             _recv(d, "model")
             d.send(frame)
             assert _recv(d, "result")["probs"] is None  # landmarked: the window is filling
+
+
+def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_disk_merges_them(
+        trained_model, start_server, monkeypatch):
+    """On a disk that takes Hello and hello for one folder (macOS, Windows: faked here, this disk keeps them apart),
+    recording hello beside a recorded Hello is refused, naming it; on this disk they are two signs."""
+    import signlstm.files
+
+    server = start_server(trained_model)
+    (server.engine.data / "v" / "Hello" / "0").mkdir(parents=True)
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        for action in ("hello", "Hello"):  # this disk: two signs
+            ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
+            assert _recv(ws, "recording")["action"] == action
+        ws.send(json.dumps({"type": "cancel"}))
+        _recv(ws, "recording")
+        monkeypatch.setattr(signlstm.files, "ignores_case", lambda folder: True)
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 1, "pause": 0}))
+        message = _recv(ws, "error")["message"]
+        assert message.startswith("action: 'hello' differs only in case from 'Hello', already recorded"), message
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "Hello", "count": 1, "pause": 0}))
+        assert _recv(ws, "recording")["action"] == "Hello"  # the name recorded before, as it was written

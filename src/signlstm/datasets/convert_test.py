@@ -55,16 +55,6 @@ def test_npz_auto_is_converted_as_16_9_in_its_own_form(shared, tmp_path, capsys)
     assert _leftovers(tmp_path, {out.name}) == []
 
 
-def test_npz_is_converted_in_chunks_as_a_whole(shared, tmp_path, monkeypatch):
-    """Chunks of 7 sequences (90 is not a multiple) give the same file as one chunk."""
-    src = shared("data", "signers", "s04.npz")
-    convert_mod.convert(src, convert_mod.parse_camera("16:9"), tmp_path / "whole.npz")
-    monkeypatch.setattr(datasets, "CHUNK", 7)
-    convert_mod.convert(src, convert_mod.parse_camera("16:9"), tmp_path / "chunked.npz")
-    a, b = np.load(tmp_path / "whole.npz"), np.load(tmp_path / "chunked.npz")
-    assert all(np.array_equal(a[k], b[k]) for k in a.files)
-
-
 def test_tree_is_converted_frame_by_frame_with_the_same_names(shared, tmp_path, capsys):
     z = np.load(shared("data", "signers", "s04.npz"))
     root = _tree(tmp_path / "MP_Data", z["X"], z["y"])

@@ -4,7 +4,7 @@ import pytest
 
 from . import cells as cells_file
 from . import crossval, report
-from ..datasets import Dataset, load
+from ..datasets import load
 from ..datasets.training_sets import training_set
 from ..sign_names import NONE
 from ..errors import BadInput
@@ -66,7 +66,7 @@ def test_training_set_labels_negatives_none_and_holds_people_out(shared):
     assert both.actions[-1] == NONE and neg.sum() == 20 + round(0.1 * s09)
     assert set(both.groups[neg]) == {"o02", "s09"} and "s23" not in set(both.groups)  # s23 out on both sides
     assert not np.any(both.X[neg & (both.groups == "s09")][..., 1536:] != 0)  # no-hand windows
-    assert isinstance(both, Dataset) and len(both) == s09 + neg.sum()
+    assert len(both) == s09 + neg.sum()
     assert training_set(data).actions == data.actions  # no negatives: the signs only
 
 

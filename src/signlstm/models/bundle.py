@@ -116,14 +116,13 @@ def batched_forward(model, chunk: int = 128):
     windows; the last chunk is padded). :meth:`Bundle.predict` and ``adapt``'s feature passes use it."""
     import jax
 
-    tv = [v.value for v in model.trainable_variables]
-    ntv = [v.value for v in model.non_trainable_variables]
     # Weights are arguments, not constants, so the compiled program depends only on the architecture and can be
-    # reused from the persistent compilation cache by the next run.
+    # reused from the persistent compilation cache by the next run. They are read at each call: ``model.predict``
+    # replaces (and frees) the arrays behind the variables.
     run_ = jax.jit(lambda tv, ntv, x: model.stateless_call(tv, ntv, x, training=False)[0])
 
     def run(x):
-        return run_(tv, ntv, x)
+        return run_([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables], x)
 
     def apply(X):
         X = np.asarray(X, np.float32)

@@ -44,11 +44,18 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
         resample = resampler(pipe.real_time())
         due = deque()  # the frames due at 30 a second, not yet fed
         counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
-        for i, action in enumerate(a for a in actions if counts[a] > 0):
+        todo = [a for a in actions if counts[a] > 0]
+        # the first pause is counted from the first frame found (the graphs' start may take a second or more): the
+        # signer sees all of it
+        if not todo or (item := next(stream, None)) is None:
+            return saved
+        index, image, keypoints = item
+        due.extend(resample(pipe.when(index), keypoints))
+        for i, action in enumerate(todo):
             rec = Recorder(writer, action, counts[action], length, pause)
             while rec.phase != "done":
                 title = (f"Collecting frames for {action} - sequence {rec.done + 1} of {counts[action]}"
-                         + (f" (sign {i + 1} of {sum(c > 0 for c in counts.values())})" if len(counts) > 1 else ""))
+                         + (f" (sign {i + 1} of {len(todo)})" if len(counts) > 1 else ""))
                 if rec.phase == "pause" and not source.live:
                     if win and not win.wait(rec.pause_left(), render.annotate(None, None, banner=[
                             "STARTING COLLECTION", title])):

@@ -323,8 +323,13 @@ def test_a_camera_that_delivers_fewer_frames_than_it_reports_is_timed_by_its_fra
 
     stream = build_stream(load_npz(shared("data", "signers", "s02.npz")), None, seed=0, per_label=4)
 
+    from signlstm.keypoints import pipeline
+
     bundle = load_bundle()
     monkeypatch.setattr(live, "open_input", lambda spec, face=True: (slow_camera(stream.frames[::2], 1 / 15), None))
+    # a stall of the loop on a loaded machine (a fraction of a second) would drop frames, which another test covers:
+    # here every frame is kept, so the words depend on the frames' times alone
+    monkeypatch.setattr(pipeline, "QUEUE", len(stream.frames))
     summary = live.run(bundle, "0", sentence=20)
     assert summary["words"] == stream.reference, summary
     assert 1.8 < summary["recognized_frames"] / summary["frames"] < 2.2
@@ -346,7 +351,8 @@ def test_a_video_written_from_a_slow_camera_runs_at_30_frames_a_second_in_real_t
     video = cv2.VideoCapture(str(tmp_path / "cam.mp4"))
     written, fps = int(video.get(cv2.CAP_PROP_FRAME_COUNT)), video.get(cv2.CAP_PROP_FPS)
     video.release()
-    assert summary["frames"] == 15 and 25 <= summary["recognized_frames"] <= 33, summary
+    # (a frame the loop had no time for is dropped, the camera's way: the second it spans is the same)
+    assert summary["frames"] + summary["dropped"] == 15 and 25 <= summary["recognized_frames"] <= 33, summary
     assert fps == 30 and written == summary["recognized_frames"], (written, fps)
 
 
@@ -360,13 +366,12 @@ def test_the_word_the_end_of_a_fast_cameras_input_gives_is_in_the_video(shared, 
     d = load_npz(shared("data", "signers", "s02.npz"))
     frames = np.repeat(d.X[d.labels == "iloveyou"][0].astype(np.float32), 3, axis=0)[:80]
     monkeypatch.setattr(live, "open_input", lambda spec, face=True: (slow_camera(frames, 1 / 60), None))
-    written = []
-    real = live.VideoOut.write
-    monkeypatch.setattr(live.VideoOut, "write", lambda self, f, copies=1: written.append(copies) or real(self, f, copies))
     words = []
     summary = live.run(load_bundle(), "0", out=tmp_path / "cam.mp4", on_word=words.append)
     assert [(w["frame"], w["label"]) for w in words] == [(79, "iloveyou")], words  # said at the end of the input
-    assert written[-1] >= 1 and sum(written) >= summary["recognized_frames"]
+    pictures = read_frames(tmp_path / "cam.mp4")
+    white = [int((f[:40] > 200).all(-1).sum()) for f in pictures]  # the banner's white text: the sentence
+    assert len(pictures) >= summary["recognized_frames"] and white[-1] > 100 and max(white[:-1]) < 10
 
 
 def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsys):

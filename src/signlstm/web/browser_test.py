@@ -173,12 +173,11 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     # Words appear, each tab its own.
     sa = wait_for(a, lambda s: "iloveyou" in s["sentence"].split(), "'iloveyou' in the first tab's sentence", 180)
     sb = wait_for(b, lambda s: "thanks" in s["sentence"].split(), "'thanks' in the second tab's sentence", 180)
+    replies = page(a)["results"] + page(b)["results"]  # each a reply to a message the server counted before it
     h = health(server)
     assert h["sessions"] == 2
     if path == "page":  # counted by the server: keypoint messages only, not one image
-        # (the frames are made into 30 a second from their times: a word needs about a second of camera time, however
-        # many frames the page found in it; 52 messages for both tabs in one run on a loaded machine)
-        assert h["messages"]["keypoints"] >= 20 and h["messages"]["images"] == 0, h["messages"]
+        assert h["messages"]["keypoints"] >= replies > 0 and h["messages"]["images"] == 0, (h["messages"], replies)
     else:
         # (a word needs about 1.3 s of camera time, the frames made into 30 a second, however many the page sent in
         # it: 15 images for both tabs in one run; each tab's window needs two frames a second apart at least)
@@ -187,10 +186,13 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         # got more frames than the page sent (a gap over a second counts one to one).
         seen = [(s.frames, s.recognizer.frames) for s in list(server.engine.sessions)]
         assert len(seen) == 2 and all(made > sent for sent, made in seen), seen  # (a gap over a second: 1 to 1)
-    sa = page(a)
+    def leading(s):
+        widths = {bar["label"]: bar["width"] for bar in s["bars"]}
+        return max(widths, key=widths.get)
+
+    # (the bars are those of the newest window: one that straddles the clip's loop may lead with another sign)
+    sa = wait_for(a, lambda s: leading(s) == "iloveyou", "'iloveyou' on top of the first tab's bars", 60)
     assert sa["sentence"] != sb["sentence"] and sa["fps"] > 0 and sa["latency"].isdigit()
-    top = {bar["label"]: bar["width"] for bar in sa["bars"]}
-    assert max(top, key=top.get) == "iloveyou", sa["bars"]
     keep(a, tmp_path / "page.png", f"web_page_{path}.png")
 
     # Recording from the page (one visitor, two tabs; the second records a list of two signs, named with a space and
@@ -213,11 +215,6 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     s = wait_for(a, lambda s: [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"]
                  and s["modelProbs"] > 3, "the adapted model's bars", 60)
     assert s["model"]["adapted"]
-
-    def leading(s):
-        widths = {bar["label"]: bar["width"] for bar in s["bars"]}
-        return max(widths, key=widths.get)
-
     # the new label, from one recording of the first tab, tops the bars as the looping clip signs it (a window that
     # straddles the clip's loop or a frame the server has not landmarked yet may be none)
     wait_for(a, lambda s: leading(s) == "ily", "'ily' on top of the adapted model's bars", 90)

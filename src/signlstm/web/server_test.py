@@ -450,7 +450,7 @@ def test_adapt_requests_arriving_together_are_counted_as_they_are_taken(trained_
 
 
 def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained_model, start_server, clip_keypoints,
-                                                                         tmp_path, caplog):
+                                                                         tmp_path, caplog, monkeypatch):
     """Six pages ask to adapt and leave: the first leaves with its job running, which finishes (its model is saved)
     and is counted until then; the five after it wait behind it, leave, and are dropped (never run); the count of jobs
     returns to 0, and nothing is logged about a page that is gone."""
@@ -466,6 +466,19 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
     def saved():
         return sorted(models.iterdir()) if models.exists() else []
 
+    import threading
+
+    from signlstm.web import engine as eng
+
+    # the running job waits until the test has seen the five counted out, however fast it would adapt
+    counted_out = threading.Event()
+    job = eng._adapt_job
+
+    def held_job(*args):
+        counted_out.wait(120)
+        return job(*args)
+
+    monkeypatch.setattr(eng, "_adapt_job", held_job)
     server = start_server(trained_model)
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")
@@ -488,6 +501,8 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
             break
         assert adapting >= 1, "the count fell to 0 before the job of the page that left had saved its model"
         dropped = dropped or adapting == 1
+        if dropped:
+            counted_out.set()
         assert time.monotonic() < end, "timed out"
         time.sleep(0.05)
     assert dropped, f"the first job ended before the five waiting ones were counted out (their first states: {first})"

@@ -19,7 +19,10 @@ def _work(task):
 
 def test_map_tasks_gives_the_same_results_everywhere():
     tasks = list(range(7))
+    before = os.environ.get("XLA_FLAGS")
     inline = list(parallel.map_tasks(_work, tasks, workers=1, initializer=_init, initargs=(5,)))
+    # in this process, its environment is left as it was (commands it starts later keep their XLA threads)
+    assert all(flags == before for _, flags in inline) and os.environ.get("XLA_FLAGS") == before
     procs = list(parallel.map_tasks(_work, tasks, workers=2, initializer=_init, initargs=(5,)))
     ray = list(parallel.map_tasks(_work, tasks, workers=2, ray="local", initializer=_init, initargs=(5,)))
     assert [r for r, _ in inline] == [t * t + 5 for t in tasks]

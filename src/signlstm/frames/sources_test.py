@@ -1,4 +1,6 @@
 """Frames from video files, image folders and cameras; one clear error when a source cannot be opened."""
+import json
+
 import numpy as np
 import pytest
 
@@ -133,17 +135,19 @@ def test_keypoint_file_header_is_checked_before_its_data(tmp_path):
 
 def test_a_keypoint_stream_replays_in_memory_smaller_than_itself_and_a_bad_frame_is_named(shared, tmp_path,
                                                                                            monkeypatch, capsys):
-    """A replayed ``.npy`` is read frame by frame: with a memory limit of 1 MB, 20 MB of a signer's keypoints replay
+    """A replayed ``.npy`` is read frame by frame: with a memory limit of 1 MB, 18 MB of a signer's keypoints replay
     through ``live``; a NaN at frame 35 stops it with one line naming the frame, and no video is left."""
     from signlstm.cli import main
 
-    X = np.load(shared("data", "signers", "s02.npz"))["X"].astype(np.float32).reshape(-1, 1662)[:3000]
+    X = np.load(shared("data", "signers", "s02.npz"))["X"].astype(np.float32).reshape(-1, 1662)  # 2,700 frames
     np.save(tmp_path / "long.npy", X)
     monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "1M")
     with pytest.raises(BadInput, match="more than the 1.0 MB"):
         load_keypoints(tmp_path / "long.npy")
     replay = KeypointReplay(tmp_path / "long.npy")
     assert np.array_equal(np.stack(list(replay)), X)
+    assert main(["live", "--source", str(tmp_path / "long.npy"), "--headless"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["frames"] == len(X)
     X[35, 7] = np.nan
     np.save(tmp_path / "nan.npy", X[:60])
     assert main(["live", "--source", str(tmp_path / "nan.npy"), "--headless", "--out", str(tmp_path / "a.avi")]) == 2

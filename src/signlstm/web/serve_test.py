@@ -12,12 +12,40 @@ need("starlette")
 need("websockets")
 
 
-def test_serve_binds_to_localhost_by_default():
-    """Only this machine can reach the page unless the operator asks for more."""
-    from signlstm.cli import build_parser
+def _listening(port: int) -> list[str]:
+    """The addresses (hex, as the kernel lists them) of this machine's TCP sockets listening on ``port``."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    found.append(local.rsplit(":", 1)[0])
+    return found
 
-    args = build_parser().parse_args(["serve"])
-    assert (args.host, args.holistic) == ("127.0.0.1", None)
+
+def test_serve_binds_to_localhost_by_default(tmp_path):
+    """Only this machine can reach the page unless the operator asks for more: ``signlstm serve`` listens on
+    127.0.0.1 alone, and Ctrl-C stops it."""
+    import signal
+    import time
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "serve", "--port", str(port), "--data",
+                             str(tmp_path / "d"), "--models", str(tmp_path / "m")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 180
+        while not _listening(port):
+            assert proc.poll() is None and time.monotonic() < end, proc.stderr.read() if proc.poll() else "no socket"
+            time.sleep(0.2)
+        assert _listening(port) == ["0100007F"]  # 127.0.0.1, and no other address
+    finally:
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "signlstm serve: interrupted", err
 
 
 def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys):

@@ -272,3 +272,31 @@ def test_fuzz_h5_model(tmp_path, data):
     b = _model_loaded(p, ["hello", "thanks", "iloveyou"])
     if b is not None:
         assert b.model.input_shape == (None, 30, 1662) and b.model.output_shape == (None, 3)
+
+
+def test_the_files_each_fuzz_starts_from_load(tmp_path):
+    """The fuzz tests accept a refusal for every case: the files they mutate, unmutated (and a frame holding -0.0),
+    go through the same calls and load, so a loader that refused everything would fail here."""
+    from signlstm.models.bundle import DEFAULT_MODEL, load_bundle
+
+    p = tmp_path / "0.npy"
+    p.write_bytes(frame_file())
+    assert keypoint_files.read_frame(p).shape == (1662,)
+    values = np.frombuffer(frame_file()[128:], "<f8").copy()
+    values[7] = -0.0
+    p.write_bytes(frame_file()[:128] + values.tobytes())
+    assert keypoint_files.read_frame(p)[7] == 0
+    with np.load(shared_path("data", "signers", "s02.npz")) as z:
+        members = {"X.npy": _npy(z["X"][:4]), "y.npy": _npy(z["y"][:4]), "seq.npy": _npy(z["seq"][:4])}
+    for compress in (False, True):
+        p = tmp_path / f"s99{compress}.npz"
+        p.write_bytes(zip_of(members, compress))
+        assert sum(len(c) for c in datasets.stream([p], chunk=2)) == 4
+    root = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        for n in (0, 1):
+            shutil.copytree(shared_path("data", "MP_Data_renotte", action, str(30 + n)), root / action / str(n))
+    assert datasets.load([root]).X.shape == (4, 30, 1662)
+    assert load_bundle(DEFAULT_MODEL).labels == json.loads((DEFAULT_MODEL / "signlstm.json").read_text())["labels"]
+    h5 = load_bundle(shared_path("data", "legacy_models", "Atulkoirala__action.h5"), ["hello", "thanks", "iloveyou"])
+    assert h5.model.output_shape == (None, 3)

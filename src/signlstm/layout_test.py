@@ -33,31 +33,28 @@ def test_pose_mirror_is_an_involution_swapping_left_and_right():
     assert m[11] == 12 and m[15] == 16 and m[0] == 0
 
 
-class _P:
-    def __init__(self, x, y, z, v=0.5):
-        self.x, self.y, self.z, self.visibility = x, y, z, v
+def test_extract_keypoints_follows_the_tutorial_order(shared):
+    """MediaPipe Holistic's own results on a real frame (pose, face and one hand found, the other not): pose x, y,
+    z, visibility, then face, left hand and right hand x, y, z, each in MediaPipe's landmark order; a part not found
+    is zeros."""
+    import cv2
+    import mediapipe as mp
 
-
-class _L:
-    def __init__(self, n, base):
-        self.landmark = [_P(base + i, base + i + 0.1, base + i + 0.2) for i in range(n)]
-
-
-class _Results:
-    """A stand-in with MediaPipe's attribute names (the real Holistic run is in landmarks_test)."""
-
-    pose_landmarks = _L(33, 0)
-    face_landmarks = None
-    left_hand_landmarks = _L(21, 1000)
-    right_hand_landmarks = None
-
-
-def test_extract_keypoints_follows_the_tutorial_order():
-    k = layout.extract_keypoints(_Results())
+    image = cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg")))
+    with mp.solutions.holistic.Holistic(static_image_mode=True, model_complexity=1) as holistic:
+        results = holistic.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    k = layout.extract_keypoints(results)
     assert k.shape == (1662,)
-    assert np.allclose(k[:8], [0, 0.1, 0.2, 0.5, 1, 1.1, 1.2, 0.5])
-    assert not k[layout.FACE.slice].any() and not k[layout.RIGHT_HAND.slice].any()
-    assert np.allclose(k[1536:1539], [1000, 1000.1, 1000.2])
+    parts = {"pose": results.pose_landmarks, "face": results.face_landmarks,
+             "left_hand": results.left_hand_landmarks, "right_hand": results.right_hand_landmarks}
+    assert sum(found is None for found in parts.values()) == 1  # one hand is not in this frame
+    for part in layout.PARTS:
+        found = parts[part.name]
+        if found is None:
+            assert not k[part.slice].any(), part.name
+            continue
+        values = [[p.x, p.y, p.z, p.visibility] if part.name == "pose" else [p.x, p.y, p.z] for p in found.landmark]
+        assert np.allclose(k[part.slice], np.ravel(values)), part.name
 
 
 def test_keypoints_of_other_aspects_are_stored_as_a_4_3_images_and_back(shared):

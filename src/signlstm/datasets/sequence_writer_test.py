@@ -1,4 +1,7 @@
 """Sequences written in the tutorial tree: numbered after the highest, whole or not at all."""
+import os
+import signal
+
 import numpy as np
 import pytest
 
@@ -15,13 +18,13 @@ def test_writer_numbers_after_the_highest_and_leaves_nothing_on_failure(tmp_path
 
     real_save, calls = np.save, []
 
-    def interrupted_at_frame_12(path, arr):
+    def interrupted_at_frame_12(path, arr):  # a real Ctrl-C (SIGINT to this process) while frame 12 is saved
         calls.append(path)
         if len(calls) == 12:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
         real_save(path, arr)
 
-    monkeypatch.setattr(np, "save", interrupted_at_frame_12)
+    monkeypatch.setattr(sequence_writer.np, "save", interrupted_at_frame_12)
     with pytest.raises(KeyboardInterrupt):
         w.write("hello", frames)
     monkeypatch.undo()

@@ -1,5 +1,4 @@
 """signlstm extract: keypoints from recorded videos, as MP_Data sequences or one keypoint file."""
-import contextlib
 import sys
 
 from .. import layout
@@ -27,10 +26,8 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets.sequence_writer import SequenceWriter
+    from ..datasets.from_videos import write_videos
     from ..errors import BadInput, SignlstmError
-    from ..keypoints.extraction import extract_videos, find_videos, iter_sequences
-    from ..keypoint_files import StreamWriter
     from ..sign_names import name_problem, shown_name
 
     if bool(args.data) == bool(args.keypoints):
@@ -45,39 +42,16 @@ def run(args):
         from ..files import check_writable_folder
 
         check_writable_folder(args.data)  # before any video is read
-    videos, skipped = find_videos(args.videos)
-    writer = SequenceWriter(args.data) if args.data else None
-    with (StreamWriter(args.keypoints) if writer is None else contextlib.nullcontext()) as stream:
-        written, used = 0, 0
-        for item in extract_videos(videos, args.workers, progress=not args.quiet, ray=args.ray):
-            raw = None if item.error else len(item.keypoints)
-            if item.error is None and (args.mode == "window" or writer is None):  # the models' rate, as live reads it
-                item.keypoints = item.at_models_rate()
-            if item.error is None and writer is not None:
-                count = 0
-                for count, seq in enumerate(iter_sequences(item.keypoints, args.length, args.mode, args.stride), 1):
-                    writer.write(args.label, seq)
-                if not count:
-                    item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
-                                  f"fewer than {args.length}: no window (try --mode resample)")
-                written += count
-            elif item.error is None:
-                stream.write(item.keypoints)
-            if item.error is None:
-                used += 1
-                if item.note:
-                    print(f"note: {item.path}: {item.note}", file=sys.stderr)
-            else:
-                skipped.append(item)
-        if not used and len(skipped) == 1:  # the one input's problem is the one line
-            raise BadInput(skipped[0].path, skipped[0].error)
-        for item in skipped:
-            print(f"skipped {item.path}: {item.error}", file=sys.stderr)
-        if not used:
-            raise SignlstmError("no video found in " + " ".join(args.videos) if not videos
-                                else f"none of the {len(videos)} video(s) could be used")
-        if stream is not None:
-            stream.commit()
-    out = (f"{written} sequence(s) of '{args.label}' to {args.data}" if writer is not None
-           else f"{args.keypoints}: {stream.frames} frames x {layout.FRAME_SIZE} values")
-    print(f"wrote {out} from {used} video(s)" + (f", skipped {len(skipped)}" if skipped else ""))
+    done = write_videos(args.videos, args.label, args.data, args.keypoints, args.length, args.mode, args.stride,
+                        args.workers, args.ray, progress=not args.quiet,
+                        note=lambda text: print(f"note: {text}", file=sys.stderr))
+    if not done.used and len(done.skipped) == 1:  # the one input's problem is the one line
+        raise BadInput(done.skipped[0].path, done.skipped[0].error)
+    for item in done.skipped:
+        print(f"skipped {item.path}: {item.error}", file=sys.stderr)
+    if not done.used:
+        raise SignlstmError("no video found in " + " ".join(args.videos) if not done.found
+                            else f"none of the {done.found} video(s) could be used")
+    out = (f"{done.sequences} sequence(s) of '{args.label}' to {args.data}" if args.data
+           else f"{args.keypoints}: {done.frames} frames x {layout.FRAME_SIZE} values")
+    print(f"wrote {out} from {done.used} video(s)" + (f", skipped {len(done.skipped)}" if done.skipped else ""))

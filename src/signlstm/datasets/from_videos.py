@@ -1,0 +1,66 @@
+"""Recorded videos written as data: sequences of one action in the tutorial tree, or one keypoint stream file.
+
+:func:`write_videos` is what ``signlstm extract`` does: each video's keypoints (:mod:`signlstm.keypoints.extraction`,
+in worker processes) made into sequences (``--mode window``: windows at the models' 30 frames a second, as ``live``
+reads a video; ``resample``: one per video) written whole by :class:`~signlstm.datasets.sequence_writer.SequenceWriter`,
+or every video's frames at 30 a second appended to one ``.npy`` (:class:`~signlstm.keypoint_files.StreamWriter`,
+put in place once every video was read, and only when one could be used). Videos that cannot be used are skipped
+and reported.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from .. import layout
+
+
+@dataclass
+class Written:
+    """What :func:`write_videos` wrote: sequences (tree) or frames (stream file); the videos found, those used and
+    those skipped (:class:`~signlstm.keypoints.extraction.Extracted`, each with its ``error``)."""
+    sequences: int = 0
+    frames: int = 0
+    found: int = 0
+    used: int = 0
+    skipped: list = field(default_factory=list)
+
+
+def write_videos(videos, label: str | None = None, data=None, keypoints=None, length: int = layout.SEQ_LEN,
+                 mode: str = "window", stride: int | None = None, workers: int = 0, ray: str | None = None,
+                 progress: bool = True, note=lambda text: None) -> Written:
+    """Extract ``videos`` (paths, or folders of them) into ``data`` (``label``'s sequences, ``length`` frames each)
+    or into the stream file ``keypoints``; ``note(text)`` hears each video's note (a video that ends early) as it
+    comes. When no video could be used, nothing is written (``used`` is 0)."""
+    from ..keypoint_files import StreamWriter
+    from ..keypoints.extraction import extract_videos, find_videos, iter_sequences
+    from .sequence_writer import SequenceWriter
+
+    found, skipped = find_videos(videos)
+    done = Written(found=len(found), skipped=skipped)
+    writer = SequenceWriter(data) if data is not None else None
+    with (StreamWriter(keypoints) if writer is None else contextlib.nullcontext()) as stream:
+        for item in extract_videos(found, workers, progress=progress, ray=ray):
+            raw = None if item.error else len(item.keypoints)
+            if item.error is None and (mode == "window" or writer is None):  # the models' rate, as live reads it
+                item.keypoints = item.at_models_rate()
+            if item.error is None and writer is not None:
+                count = 0
+                for count, seq in enumerate(iter_sequences(item.keypoints, length, mode, stride), 1):
+                    writer.write(label, seq)
+                if not count:
+                    item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
+                                  f"fewer than {length}: no window (try --mode resample)")
+                done.sequences += count
+            elif item.error is None:
+                stream.write(item.keypoints)
+            if item.error is None:
+                done.used += 1
+                if item.note:
+                    note(f"{item.path}: {item.note}")
+            else:
+                done.skipped.append(item)
+        if stream is not None and done.used:
+            stream.commit()
+            done.frames = stream.frames
+    return done

@@ -135,19 +135,6 @@ def spelled_alike_note(labels) -> str | None:
             "them one name to make them one)")
 
 
-def left_out_note(sources, actions) -> str | None:
-    """The note for recordings of ``sources`` labelled ``none`` (any case) that a command using only ``actions``
-    leaves out, or None when there are none: the rejection label is the model's answer, not a sign to score."""
-    from ..sign_names import is_rejection_name, rejection_note
-
-    counts: dict[str, int] = {}
-    for src in sources:
-        for label, n in src.label_counts.items():
-            if is_rejection_name(label) and label not in actions:
-                counts[label] = counts.get(label, 0) + n
-    return rejection_note(counts)
-
-
 def check_length(sources, bundle, length=None) -> None:
     """Refuse data whose sequences are not as long as the model's window: :class:`BadInput` naming the file or tree
     whose sequences (most of them, at least two, for a tree: one aborted recording is named as such when it is read)

@@ -25,28 +25,11 @@ def run(args):
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     unknown: list[str] = []
     if actions:  # the data's other actions are not scored as signs: say which, before the figures
-        from ..sign_names import is_rejection_name, same_signs, shown_list
+        from ..judging.labels import scored_labels
 
-        note = common.left_out_note(sources, actions)
-        if note:
+        unknown, notes = scored_labels(sources, bundle, actions)
+        for note in notes:
             print(note, file=sys.stderr)
-        other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
-                       - {bundle.reject_label})
-        signs = [a for a in bundle.labels if a != bundle.reject_label]
-        spelled = same_signs(other, signs)  # the model's signs under another spelling: neither scored nor unknown
-        left = [a for a in other if a in signs or a in spelled]  # its own signs that --actions leaves out, too
-        if left:
-            print(f"note: not scored, the model's own sign(s) spelled otherwise or left out of --actions: "
-                  f"{shown_list([f'{a} ({spelled[a]})' if a in spelled else a for a in left])}", file=sys.stderr)
-        unknown = [a for a in other if a not in left]
-        if unknown and bundle.reject_label:
-            print(f"note: the data's action(s) the model does not know, scored by how often it answers "
-                  f"{bundle.reject_label} to them: {shown_list(unknown)} (it knows {shown_list(signs)})",
-                  file=sys.stderr)
-        elif unknown:
-            print(f"note: not scored, the data's action(s) the model does not know (it has no rejection label): "
-                  f"{shown_list(unknown)}", file=sys.stderr)
-            unknown = []
     result = evaluate(bundle, stream(args.data, actions=actions + unknown if actions else None, sources=sources),
                       unknown=unknown if actions else ())
     if result["skipped"]:

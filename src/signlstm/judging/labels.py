@@ -67,3 +67,38 @@ def renamed(data, mapping: dict[str, str]):
     """``data``'s recordings whose label ``mapping`` keeps, under the model's label (:func:`match_labels`)."""
     sub = data.subset(np.isin(data.labels, list(mapping))).renamed(mapping)
     return dataclasses.replace(sub, actions=[a for a in sub.actions if (sub.labels == a).any()])
+
+
+def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[str]]:
+    """What ``signlstm evaluate`` scores beside the signs ``actions`` (the model's, or ``--actions``): (the data's
+    labels the model does not know, scored by how often it answers its rejection label to them; the note lines that
+    say what is left out and why). Recordings labelled ``none``, and the
+    model's own signs spelled otherwise or left out of ``actions``, are neither; without a rejection label, labels
+    the model does not know are not scored either."""
+    from ..sign_names import shown_list
+
+    notes = []
+    rejected: dict[str, int] = {}
+    for src in sources:
+        for label, n in src.label_counts.items():
+            if is_rejection_name(label) and label not in actions:
+                rejected[label] = rejected.get(label, 0) + n
+    if rejected:
+        notes.append(rejection_note(rejected))
+    other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
+                   - {bundle.reject_label})
+    signs = [a for a in bundle.labels if a != bundle.reject_label]
+    spelled = same_signs(other, signs)  # the model's signs under another spelling: neither scored nor unknown
+    left = [a for a in other if a in signs or a in spelled]  # its own signs that --actions leaves out, too
+    if left:
+        notes.append(f"note: not scored, the model's own sign(s) spelled otherwise or left out of --actions: "
+                     f"{shown_list([f'{a} ({spelled[a]})' if a in spelled else a for a in left])}")
+    unknown = [a for a in other if a not in left]
+    if unknown and bundle.reject_label:
+        notes.append(f"note: the data's action(s) the model does not know, scored by how often it answers "
+                     f"{bundle.reject_label} to them: {shown_list(unknown)} (it knows {shown_list(signs)})")
+    elif unknown:
+        notes.append(f"note: not scored, the data's action(s) the model does not know (it has no rejection label): "
+                     f"{shown_list(unknown)}")
+        unknown = []
+    return unknown, notes

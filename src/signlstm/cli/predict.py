@@ -15,31 +15,29 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets import UNLABELLED, describe_skipped, no_person, stream
+    from ..datasets import describe_skipped, stream
     from ..errors import SignlstmError
-    from ..recognizer import decide
+    from ..judging.metrics import predictions
     from ..sign_names import shown_name
 
     sources, bundle = common.open_streamed(args, labelled=False)
     i = empty = 0
-    skipped = []
-    for chunk in stream(args.data, actions=args.actions, sources=sources):
-        skipped += chunk.skipped
-        X = chunk.X
-        gone = no_person(X)
-        P = bundle.predict(X[~gone])
-        said = iter(zip(P, decide(bundle.labels, P, reject=bundle.reject_label)))  # one decision per chunk
-        for src, true, none in zip(chunk.sources, chunk.labels, gone):
-            p, label = (None, None) if none else next(said)
-            if args.json:
-                line = {"file": src, "index": i, "label": label, "true": None if true == UNLABELLED else str(true)}
-                print(json.dumps({**line, "no_person": True} if none else
-                                 {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
-            else:
-                print(f"{i:5d}  {'-':<12} {'':5}  {src}  (no person in any frame)" if none else
-                      f"{i:5d}  {shown_name(label, len(label)):<12} {float(p.max()):.3f}  {src}")
-            i += 1
-        empty += int(gone.sum())
+    skipped = []  # the files the chunks skipped, said after the answers
+
+    def read():
+        for chunk in stream(args.data, actions=args.actions, sources=sources):
+            skipped.extend(chunk.skipped)
+            yield chunk
+
+    for i, (src, true, label, p) in enumerate(predictions(bundle, read()), 1):
+        if args.json:
+            line = {"file": src, "index": i - 1, "label": label, "true": true}
+            print(json.dumps({**line, "no_person": True} if p is None else
+                             {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
+        else:
+            print(f"{i - 1:5d}  {'-':<12} {'':5}  {src}  (no person in any frame)" if p is None else
+                  f"{i - 1:5d}  {shown_name(label, len(label)):<12} {float(p.max()):.3f}  {src}")
+        empty += p is None
     if skipped:
         print(describe_skipped(skipped), file=sys.stderr)
     if empty == i:

@@ -60,6 +60,22 @@ def _chunks(data):
         yield from data
 
 
+def predictions(bundle: Bundle, chunks):
+    """``signlstm predict``'s answers, one per sequence of ``chunks`` (:func:`~signlstm.datasets.stream`), in order:
+    (source, true label or None when unlabelled, the label decided, its probabilities), with label and
+    probabilities None for a sequence showing no person (every value zero), which is not classified. The chunks'
+    skipped files are reported by the chunks themselves (``chunk.skipped``)."""
+    from ..datasets import UNLABELLED
+
+    for chunk in chunks:
+        gone = no_person(chunk.X)
+        P = bundle.predict(chunk.X[~gone])
+        said = iter(zip(P, decide(bundle.labels, P, reject=bundle.reject_label)))  # one decision per chunk
+        for src, true, none in zip(chunk.sources, chunk.labels, gone):
+            p, label = (None, None) if none else next(said)
+            yield src, None if true == UNLABELLED else str(true), label, p
+
+
 def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     """Scores of ``bundle`` on ``data`` (a :class:`Dataset` or an iterable of chunks), read one chunk at a time.
 

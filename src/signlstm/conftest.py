@@ -78,3 +78,28 @@ def small_base(tmp_path_factory):
     out = tmp_path_factory.mktemp("models") / "small_base"
     save_bundle(b.model, b.meta, out)
     return load_bundle(out)
+
+
+# People of ../shared/data/vocab whose recordings, in every folder, train nothing in :func:`unseen_trunk`.
+UNSEEN_BY_TRUNK = ("o07", "s23")
+
+
+@pytest.fixture(scope="session")
+def unseen_trunk(tmp_path_factory):
+    """A vocabulary trunk (``signlstm trunk``'s recipe, :func:`signlstm.judging.vocab.train_trunk`) that never saw
+    :data:`UNSEEN_BY_TRUNK`, for the tests that measure a vocabulary on a person (the shipped trunk was trained on
+    everyone in ../shared): the other vocab people's signs, the other signs' people, 5 recordings per signer and sign
+    of the signers, 20 epochs, seed 0 (about a minute on 2 cores). Returns the loaded bundle (saved on disk, with its
+    ``examples.npz``)."""
+    from signlstm.judging.vocab import train_trunk
+    from signlstm.models.bundle import load_bundle
+
+    def files(folder):
+        return [p for p in sorted(shared_path("data", folder).glob("*.npz")) if p.stem not in UNSEEN_BY_TRUNK]
+
+    out = tmp_path_factory.mktemp("models") / "unseen_trunk"
+    train_trunk(files("vocab"), files("other_signs"), files("signers"), held_out="o07", out=out, epochs=20, seed=0,
+                per_sign=5)
+    b = load_bundle(out)
+    assert not set(UNSEEN_BY_TRUNK) & set(b.meta["training"]["groups"]), b.meta["training"]["groups"]
+    return b

@@ -6,6 +6,9 @@ from ..datasets import load_npz
 
 
 def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
+    from pathlib import Path
+
+    from ..models.bundle import read_meta
     from .fewshot import few_shot_cv
     from .report import format_fewshot
 
@@ -15,8 +18,10 @@ def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
     res = few_shot_cv(files, shots=[3], **kw)
     (r,) = res["results"]
     assert r["signer"] == "s12" and list(r["k"]) == [3]
+    assert "s12" not in read_meta(Path(res["cache"]) / "s12")["training"]["groups"]  # the fold's base never saw s12
     assert r["k"][3]["test"] == 81 and r["k"][3]["support"] == 9
-    assert r["k"][3]["acc"] > 0.5 and r["k"][3]["seconds"] > 0
+    assert r["k"][3]["acc"] > 0.5
+    assert 0 < r["k"][3]["seconds"] < res["seconds"]["folds"]  # the adaptation alone, within the folds' time
     # the tutorial's network trained from scratch on the same 9 recordings is far behind the adapted base
     assert r["k"][3]["tutorial_acc"] < r["k"][3]["acc"] - 0.2
     assert r["own_acc"] > 0.5  # the base's features separate s12's three gestures given most of its sequences
@@ -36,29 +41,30 @@ def test_own_accuracy_holds_out_what_each_action_can_spare(small_base, shared):
     assert within_signer_accuracy(bundle, data.subset(choose_shots(data, 4))) > 0.5  # 4 folds: 3 per action to learn, 1 held out
 
 
-def test_the_shipped_base_adapts_only_to_people_it_never_saw(tmp_path, shared):
-    """``base=``: one ready model adapted to every person, fold results cached under the cache folder (never beside
-    the shipped model); a person it was trained on is refused. (A renamed copy of s03's file stands in for a new
-    person: it checks the plumbing only, the figures of a person the model saw are not a measurement.)"""
-    import shutil
-
+def test_a_ready_base_adapts_only_to_people_it_never_saw(tmp_path, shared, small_base):
+    """``base=`` (what ``--shipped`` passes): one ready model adapted to every person, fold results cached under the
+    cache folder (never beside the model); a person it was trained on is refused (by the shipped model, which saw
+    everyone, and by the shared test base). Measured on s12, whom the test base (conftest's ``small_base``) never saw
+    and who signs thanks and iloveyou otherwise (VARIANTS.md): the base alone names 65 % of s12's recordings rightly,
+    adapted on 3 recordings a sign 100 %."""
     import pytest
 
     from ..errors import SignlstmError
-    from ..models.bundle import DEFAULT_MODEL
+    from ..models.bundle import DEFAULT_MODEL, read_meta
     from .fewshot import few_shot_cv
     from .report import format_fewshot
 
-    kw = dict(workers=1, cache=tmp_path / "cache", tutorial=False, time_k=None, base=DEFAULT_MODEL,
-              log=lambda m: None)
-    with pytest.raises(SignlstmError, match="was trained on s03"):
-        few_shot_cv([str(shared("data", "signers", "s03.npz"))], shots=[3], **kw)
-    copy = tmp_path / "newcomer.npz"
-    shutil.copy(shared("data", "signers", "s03.npz"), copy)
-    res = few_shot_cv([str(copy)], shots=[3], **kw)
+    kw = dict(workers=1, cache=tmp_path / "cache", tutorial=False, time_k=None, log=lambda m: None)
+    for base in (DEFAULT_MODEL, small_base.path):
+        with pytest.raises(SignlstmError, match="was trained on s03"):
+            few_shot_cv([str(shared("data", "signers", "s03.npz"))], shots=[3], base=base, **kw)
+    assert "s12" not in read_meta(small_base.path)["training"]["groups"]
+    res = few_shot_cv([str(shared("data", "signers", "s12.npz"))], shots=[3], base=small_base.path, **kw)
     (r,) = res["results"]
-    assert r["signer"] == "newcomer" and r["k"][3]["test"] == 90 - 9 and r["k"][3]["acc"] > 0.9
-    assert res["base"] == str(DEFAULT_MODEL) and (tmp_path / "cache" / "fewshot" / "folds").is_dir()
+    assert r["signer"] == "s12" and r["k"][3]["test"] == 90 - 9
+    assert r["k"][3]["acc"] >= 0.9 and r["k"][3]["acc"] >= r["base_acc"] + 0.2, r  # adapting helps a new person
+    assert res["base"] == str(small_base.path) and (tmp_path / "cache" / "fewshot" / "folds").is_dir()
+    assert not (small_base.path / "folds").exists() and not (small_base.path.parent / "folds").exists()
     assert not (DEFAULT_MODEL.parent / "folds").exists()
     assert "few-shot on people the base never saw" in format_fewshot(res)
 

@@ -37,15 +37,23 @@ def test_a_trunk_never_sees_the_held_out_person():
     assert "s23/hello" in d.actions and "s23" not in set(d.groups[d.labels == "hello"].tolist())
 
 
-def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds():
-    from signlstm.models.vocabulary import RADIUS, TRUNK_MODEL
+def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds(unseen_trunk):
+    """s23 on a trunk that never saw s23 (conftest's ``unseen_trunk``), K = 3: 86-90 % of the taught signs named
+    rightly, 5-6 % answered none, 53-55 % of the 2 untaught signs' recordings answered none (trunk seeds 0 and 1;
+    0 % without rejection); the seconds are the adaptation's, within the call's own time."""
+    import time
 
-    task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(TRUNK_MODEL), shots=[3],
-                seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=2)
+    from signlstm.models.vocabulary import RADIUS
+
+    task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(unseen_trunk.path),
+                shots=[3], seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=2)
+    t0 = time.time()
     (row,) = vocab.run_person(task)["rows"]
+    wall = time.time() - t0
     assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
-    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 and row["seconds"] > 0
-    assert row["rejected"] >= 0.3  # untaught signs answered 'none' (about half with the shipped trunk)
+    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1  # chance: 1 in 6
+    assert 0 < row["seconds"] < wall, (row["seconds"], wall)  # the adaptation alone, in seconds
+    assert row["rejected"] >= 0.35  # untaught signs answered 'none'
     # the taught signs made in a row, each stream its own draw: one recording of each taught sign with its hands in
     # view, two untaught signs' recordings between; live's rule gets at least a third of the words right
     first, second = row["streams"]
@@ -69,6 +77,8 @@ def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
 
 
 def test_the_report_gives_the_trade_off_at_other_radii():
+    """Plumbing of the trade-off table, on the shipped trunk (which saw s23: its figures are no measurement): the
+    figures at the fit's own radius are the bundle's, a smaller radius rejects more, a huge one nothing."""
     from signlstm.models.vocabulary import RADIUS, TRUNK_MODEL
     from signlstm.judging.vocab_report import format_vocab
 

@@ -26,8 +26,12 @@ def o07():
     return d
 
 
-def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07, tmp_path):
-    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07, unseen_trunk, tmp_path):
+    """On a trunk that never saw o07 (conftest's ``unseen_trunk``): 26 of o07's signs taught from 5 recordings each,
+    90.8-92.8 % of the rest named rightly, 1 % answered none, and 37-40 % of the 9 untaught signs' recordings
+    answered none (trunk seeds 0 and 1; 0 % without rejection; the shipped trunk, which saw o07, flatters: 97.7 % and
+    61 %)."""
+    from signlstm.models.vocabulary import adapt_vocab
     from signlstm.judging.vocab import split_signs
     from signlstm.recognizer import decide
 
@@ -35,54 +39,54 @@ def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07,
     assert len(taught) == 26 and len(untaught) == 9
     signs = o07.subset(np.isin(o07.labels, taught))
     signs.actions = taught
-    b = adapt_vocab(load_bundle(TRUNK_MODEL), signs, shots=5, seed=0)
+    b = adapt_vocab(unseen_trunk, signs, shots=5, seed=0)
     assert b.labels == taught + [NONE]  # the trunk's own labels (hello, o04/ball, ...) are not answered
     save_bundle(b.model, b.meta, tmp_path / "mine")
     b = load_bundle(tmp_path / "mine")
     test = held_back(signs, 5)
     pred = decide(b.labels, b.predict(test.X))
-    assert (pred == test.labels).mean() >= 0.85
+    assert (pred == test.labels).mean() >= 0.85  # chance: 1 in 26
     assert (pred == NONE).mean() <= 0.05
     other = o07.subset(np.isin(o07.labels, untaught))
-    assert (decide(b.labels, b.predict(other.X)) == NONE).mean() >= 0.3  # chance would give 0
+    assert (decide(b.labels, b.predict(other.X)) == NONE).mean() >= 0.25  # without rejection: 0
     # windows without hands are no sign either, and the fast per-window path agrees with the batch
     assert (decide(b.labels, b.predict(without_hands(test.X[:40]))) == NONE).all()
     assert np.allclose(b.classify(test.X[0]), b.predict(test.X[:1])[0], atol=1e-5)
 
 
-def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it():
+def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it(o07, unseen_trunk):
     """In a stream a sign is seen by windows that begin in the rest before it; the classifier learns the shots so
-    shifted too (``VIEW_SHIFTS``), and names more of those windows rightly without losing the recordings as made."""
-    from signlstm.models.vocabulary import TRUNK_MODEL, VIEW_SHIFTS, adapt_vocab, shift_in_time
+    shifted too (``VIEW_SHIFTS``), and names more of those windows rightly without losing the recordings as made.
+    On o07's 35 signs, a person the trunk never saw (trunk seeds 0 and 1): windows 16 frames late 71-72 -> 80-81 %,
+    8 frames late -0.1 to +2.3 points, as recorded +0.7 to +1.1 points (on s23's 6 signs as recorded: -1 to -1.5)."""
+    from signlstm.models.vocabulary import VIEW_SHIFTS, adapt_vocab, shift_in_time
     from signlstm.recognizer import decide
 
-    person = load_npz(shared_path("data", "vocab", "s23.npz"))
-    test = held_back(person, 5)
-    trunk = load_bundle(TRUNK_MODEL)
+    test = held_back(o07, 5)
     right = {}
     for views in (False, True):
-        b = adapt_vocab(trunk, person, shots=5, seed=0, shift_views=views)
+        b = adapt_vocab(unseen_trunk, o07, shots=5, seed=0, shift_views=views)
         assert b.meta["adapted"]["view_shifts"] == (list(VIEW_SHIFTS) if views else [])
         right[views] = [(decide(b.labels, b.predict(shift_in_time(test.X, s))) == test.labels).mean()
                         for s in (0, 8, 16)]
-    assert right[True][0] >= right[False][0]  # as recorded: no worse
-    assert right[True][1] > right[False][1] and right[True][2] > right[False][2] + 0.02
+    assert right[True][0] >= right[False][0] - 0.02 and right[True][1] >= right[False][1] - 0.02  # no worse
+    assert right[True][2] >= right[False][2] + 0.04, right  # 16 frames late: better
 
 
-def test_a_vocabulary_of_two_signs_keeps_its_own_signs_and_rejects_the_others():
+def test_a_vocabulary_of_two_signs_keeps_its_own_signs_and_rejects_the_others(unseen_trunk):
     """Ten recordings of two signs estimate the 256 feature spreads badly; shrunk toward their mean (``SHRINK``),
-    a window of a taught sign is not far from its sign for a feature that barely varied in the ten (without the
-    shrinkage: 20 % of o04's and 44 % of s23's own signs answered none)."""
-    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+    a window of a taught sign is not far from its sign for a feature that barely varied in the ten. On people the
+    trunk never saw (trunk seeds 0 and 1): 6-8 % of o07's and 10-16 % of s23's own signs answered none (without the
+    shrinkage: 26-36 % and 40-46 %), 85-92 % of their other signs' recordings."""
+    from signlstm.models.vocabulary import adapt_vocab
     from signlstm.recognizer import decide
 
-    trunk = load_bundle(TRUNK_MODEL)
-    for person, most_none in (("o04", 0.10), ("s23", 0.25)):
+    for person, most_none in (("o07", 0.15), ("s23", 0.25)):
         data = load_npz(shared_path("data", "vocab", f"{person}.npz"))
         two = data.actions[:2]
         signs = data.subset(np.isin(data.labels, two))
         signs.actions = two
-        b = adapt_vocab(trunk, signs, shots=5, seed=0)
+        b = adapt_vocab(unseen_trunk, signs, shots=5, seed=0)
         test = held_back(signs, 5)
         pred = decide(b.labels, b.predict(test.X))
         assert (pred == NONE).mean() <= most_none and (pred == test.labels).mean() >= 1 - most_none - 0.02
@@ -136,11 +140,12 @@ def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mi
     assert {"o05", "o07", "s02"} <= set(groups)
 
 
-def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
+def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07, unseen_trunk):
     """``adapt --vocabulary`` names each recording by a model fitted without it: one sign recorded under two names
     (o07's ``hello``, 5 recordings as ``hi`` and 5 as ``hey``) is what it finds alike, beside signs it tells apart;
-    with one recording per sign there is nothing to check."""
-    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab, check_lines
+    with one recording per sign there is nothing to check. On a trunk that never saw o07 (the shipped one learnt
+    o07's hello as one class): 2 and 4 of the 10 taken for each other (trunk seeds 0 and 1), no other pair."""
+    from signlstm.models.vocabulary import adapt_vocab, check_lines
 
     keep = ["hello", "thank you", "you", "is", "name", "b", "c"]
     idx = np.concatenate([np.flatnonzero(o07.labels == a)[:10 if a == "hello" else 5] for a in keep])
@@ -149,14 +154,14 @@ def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
     hello = np.flatnonzero(labels == "hello")
     labels[hello[::2]], labels[hello[1::2]] = "hi", "hey"  # in turns (recordings made one after the other drift)
     d.labels, d.actions = labels, ["hi", "hey"] + keep[1:]
-    check = adapt_vocab(load_bundle(TRUNK_MODEL), d, seed=0).meta["adapted"]["check"]
+    check = adapt_vocab(unseen_trunk, d, seed=0).meta["adapted"]["check"]
     assert check["recordings"] == 40
-    assert {check["alike"][0][0], check["alike"][0][1]} == {"hi", "hey"} and check["alike"][0][2] >= 3
+    assert {check["alike"][0][0], check["alike"][0][1]} == {"hi", "hey"} and check["alike"][0][2] >= 2
     others = [pair for pair in check["alike"] if {"hi", "hey"} != {pair[0], pair[1]}]
     assert sum(c for _, _, c, _ in others) <= 2, others
     assert "alike: 'hey' and 'hi'" in "\n".join(check_lines(check)) or "alike: 'hi' and 'hey'" in "\n".join(
         check_lines(check))
-    one = adapt_vocab(load_bundle(TRUNK_MODEL), d, shots=1, seed=0).meta["adapted"]["check"]
+    one = adapt_vocab(unseen_trunk, d, shots=1, seed=0).meta["adapted"]["check"]
     assert one["recordings"] == 0 and "record at least 2" in check_lines(one)[0]
 
 
@@ -185,11 +190,15 @@ def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_co
     assert (((F - w["mean"]) / w["scale"] @ w["kernel"] + w["bias"]).argmax(1) == [0, 0, 1, 1]).all()
 
 
-def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys):
-    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, unseen_trunk, tmp_path, capsys):
+    """On a trunk that never saw o07: the trunk's thanks kept from its stored recordings (s02's among them: this
+    checks the keeping, not a new person's thanks) is answered for s02's thanks, never without it; o07's untaught
+    signs stay none for 42-44 % of their recordings (trunk seeds 0 and 1; 0 % with the nearest radius's rule instead
+    of the tied one; the shipped trunk, which saw o07, flatters: 80 %)."""
+    from signlstm.models.vocabulary import adapt_vocab
     from signlstm.recognizer import decide
 
-    trunk = load_bundle(TRUNK_MODEL)
+    trunk = unseen_trunk
     signs = o07.subset(np.isin(o07.labels, ["a", "b", "hello", "my", "name"])).renamed({"hello": "Hello"})
     signs.actions = ["a", "b", "Hello", "my", "name"]
     thanks = load_npz(shared_path("data", "signers", "s02.npz"))
@@ -207,7 +216,7 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, tmp_path, capsys
     # named, or the base signs' wide radii (many people's recordings) would take in every untaught sign
     untaught = o07.subset(~np.isin(o07.labels, ["a", "b", "hello", "my", "name", "thank you"]))
     assert len(untaught) == 870
-    assert (decide(kept.labels, kept.predict(untaught.X)) == NONE).mean() >= 0.7
+    assert (decide(kept.labels, kept.predict(untaught.X)) == NONE).mean() >= 0.3
     assert kept.model.get_layer("head").tied and not plain.model.get_layer("head").tied
     # a base without stored recordings of its signs: one line saying what to do
     save_bundle(plain.model, plain.meta, tmp_path / "nobase")
@@ -244,7 +253,8 @@ def test_lda_covariance_is_scikit_learns_shrinkage_lda():
 
 @pytest.fixture(scope="module")
 def s23_few():
-    """Three recordings of each of s23's signs (a person the shipped trunk never saw)."""
+    """Three recordings of each of s23's signs (the shipped trunk was trained on s23: the tests below check what is
+    refused, not figures)."""
     d = load_npz(shared_path("data", "vocab", "s23.npz"))
     return d.subset(choose_shots(d, 3, 0))
 

@@ -300,11 +300,15 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
 
 def ignores_case(folder: str | Path) -> bool:
     """Whether the disk that holds (or will hold) ``folder`` takes names that differ only in case for one name, as
-    macOS and Windows do by default: a temporary file named in lower case is looked for in upper case."""
+    macOS and Windows do by default: a temporary file named in lower case is looked for in upper case. False when it
+    cannot be told (nothing can be written there: writing will say so)."""
     place = Path(folder).absolute()
     while not place.is_dir():
         place = place.parent
-    fd, name = tempfile.mkstemp(prefix="signlstm-case-", suffix=".tmp", dir=place)
+    try:
+        fd, name = tempfile.mkstemp(prefix="signlstm-case-", suffix=".tmp", dir=place)
+    except OSError:
+        return False
     os.close(fd)
     try:
         return (place / Path(name).name.upper()).exists()

@@ -117,6 +117,15 @@ def spelled_alike(labels) -> list[list[str]]:
     return [names for names in _by_sign(labels).values() if len(names) > 1]
 
 
+def case_twins(names) -> list[list[str]]:
+    """The groups of two or more of ``names`` that differ only in case (as a disk that ignores case compares them:
+    "Hello" and "hello", not "straße" and "STRASSE"), in the order of their first name."""
+    by_case: dict[str, list[str]] = {}
+    for name in dict.fromkeys(names):
+        by_case.setdefault(name.lower(), []).append(name)
+    return [group for group in by_case.values() if len(group) > 1]
+
+
 def columns(text: str) -> int:
     """How many terminal columns ``text`` takes: two for a wide letter (Chinese, Japanese, Korean, full-width forms),
     none for a combining mark or a format character (a vowel sign, a joiner), one for any other."""

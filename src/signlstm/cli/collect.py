@@ -38,7 +38,7 @@ def run(args):
     from ..files import ignores_case
     from ..fronts.collect import collect
     from ..datasets.sequence_writer import SequenceWriter
-    from ..sign_names import read_sign_list, shown_name
+    from ..sign_names import case_twins, read_sign_list, shown_name
 
     from .common import checked_actions
 
@@ -66,16 +66,21 @@ def run(args):
                                 f"--length {wanted}")
     if args.actions_file:
         args.actions = read_sign_list(args.actions_file)
-        by_case: dict[str, list[str]] = {}
+    merged = ignores_case(args.data)  # a disk that takes Hello and hello for one folder
+    alike = [" and ".join(map(shown_name, names)) for names in case_twins(args.actions)]
+    if alike and merged:  # one folder would hold both
+        raise SignlstmError(f"{'; '.join(alike)} differ only in case, and the disk of {args.data} takes such names "
+                            "for one folder: rename one of them")
+    if alike:  # (kept apart: I and i may be two signs)
+        print(f"note: {'; '.join(alike)} differ only in case: they are recorded as different signs", file=sys.stderr)
+    if merged:
+        writer = SequenceWriter(args.data)
         for a in args.actions:
-            by_case.setdefault(a.casefold(), []).append(a)
-        alike = [" and ".join(map(shown_name, names)) for names in by_case.values() if len(names) > 1]
-        if alike and ignores_case(args.data):  # one folder would hold both
-            raise SignlstmError(f"{'; '.join(alike)} differ only in case, and the disk of {args.data} takes such "
-                                "names for one folder: rename one of them")
-        if alike:  # (kept apart: I and i may be two signs)
-            print(f"note: {'; '.join(alike)} differ only in case: they are recorded as different signs",
-                  file=sys.stderr)
+            if (other := writer.recorded_in_other_case(a)) is not None:
+                raise SignlstmError(f"'{shown_name(a)}' differs only in case from '{shown_name(other)}', already "
+                                    f"recorded in {args.data}, and its disk takes such names for one folder: use "
+                                    "that name or another")
+    if args.actions_file:
         if args.then_adapt and len(args.actions) < 2:
             raise SignlstmError(f"--then-adapt: a vocabulary needs at least 2 signs; {args.actions_file} names "
                                 f"{len(args.actions)}")

@@ -35,6 +35,29 @@ def test_actions_file_records_each_sign_and_a_rerun_resumes(shared, tmp_path, ca
     assert "note: Good Morning and good morning differ only in case" in capsys.readouterr().err
 
 
+def test_on_a_disk_that_ignores_case_signs_differing_only_in_case_are_refused(tmp_path, monkeypatch, capsys):
+    """A disk that takes Hello and hello for one folder (macOS, Windows; this one keeps them apart: its answer is
+    the one thing faked): two such names in one list, or one beside a sign already recorded, are refused in one line
+    before anything is read; elsewhere a note says they are two signs."""
+    import signlstm.files
+
+    data = tmp_path / "MP_Data"
+    (data / "Hello" / "0").mkdir(parents=True)
+    signs = tmp_path / "signs.txt"
+    args = ["collect", "--actions-file", str(signs), "--data", str(data), "--source", str(tmp_path / "none.mp4"),
+            "--headless"]
+    monkeypatch.setattr(signlstm.files, "ignores_case", lambda folder: True)
+    for text, said in (("Thanks\nthanks\n", "Thanks and thanks differ only in case, and the disk of"),
+                       ("hello\n", "'hello' differs only in case from 'Hello', already recorded in")):
+        signs.write_text(text, encoding="utf-8")
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and said in err, err
+    assert main(["collect", "--actions", "hello", *args[3:]]) == 2  # the same from --actions
+    assert "'hello' differs only in case from 'Hello'" in capsys.readouterr().err
+    assert sorted(p.name for p in data.iterdir()) == ["Hello"]
+
+
 @pytest.mark.parametrize("text, problem", [("a/b\n", "cannot be a folder name"), ("..\n", "cannot be a folder name"),
                                            ("\n# nothing\n", "no sign names")])
 def test_a_bad_actions_file_is_one_line_naming_it(tmp_path, text, problem, capsys):

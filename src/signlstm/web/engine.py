@@ -33,6 +33,7 @@ from .. import layout
 from ..fronts import render
 from ..sign_names import page_name_problem, shown_name, sign_name
 from ..errors import SignlstmError
+from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
 from ..fronts.recorder import PAUSE
 from ..keypoints.resample import RATE, Resample
@@ -164,6 +165,7 @@ class Engine:
         self.bundle = bundle
         self.workers, self.max_clients = workers, max_clients
         self.data, self.models = Path(data), Path(models)
+        self.ignores_case = ignores_case(self.data)  # whether Hello and hello are one folder there
         self.pause = pause
         self.detector = detector  # a factory of keypoint detectors for image pages (default: landmarks.Holistic)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="signlstm-landmarks")
@@ -539,16 +541,14 @@ class Session:
         """Why ``action`` cannot be recorded beside the signs ``name`` has recorded, else None: on a disk that takes
         names differing only in case for one folder (macOS, Windows), a sign recorded under such a name would join
         that folder. On other disks they are two signs (I and i may be)."""
-        from ..files import ignores_case
+        from ..datasets.sequence_writer import SequenceWriter
 
-        folder = self.engine.data / name
-        if not folder.is_dir() or not ignores_case(folder):
+        if not self.engine.ignores_case:
             return None
-        alike = sorted(p.name for p in folder.iterdir()
-                       if p.is_dir() and p.name != action and p.name.casefold() == action.casefold())
-        if not alike:
+        other = SequenceWriter(self.engine.data / name).recorded_in_other_case(action)
+        if other is None:
             return None
-        return (f"differs only in case from '{shown_name(alike[0])}', already recorded, and the server's disk takes "
+        return (f"differs only in case from '{shown_name(other)}', already recorded, and the server's disk takes "
                 "such names for one folder: use that name or another")
 
     def cancel(self) -> dict:

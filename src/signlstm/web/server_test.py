@@ -597,11 +597,11 @@ def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
 
 def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_disk_merges_them(
         trained_model, start_server, monkeypatch):
-    """On a disk that takes Hello and hello for one folder (macOS, Windows: faked here, this disk keeps them apart),
-    recording hello beside a recorded Hello is refused, naming it; on this disk they are two signs."""
-    import signlstm.files
-
+    """On a disk that takes Hello and hello for one folder (macOS, Windows: the engine's reading of its disk is
+    faked here, this disk keeps them apart), recording hello beside a recorded Hello is refused, naming it; on this
+    disk they are two signs."""
     server = start_server(trained_model)
+    assert server.engine.ignores_case is False  # what this disk was found to do
     (server.engine.data / "v" / "Hello" / "0").mkdir(parents=True)
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")
@@ -610,7 +610,7 @@ def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_
             assert _recv(ws, "recording")["action"] == action
         ws.send(json.dumps({"type": "cancel"}))
         _recv(ws, "recording")
-        monkeypatch.setattr(signlstm.files, "ignores_case", lambda folder: True)
+        monkeypatch.setattr(server.engine, "ignores_case", True)
         ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 1, "pause": 0}))
         message = _recv(ws, "error")["message"]
         assert message.startswith("action: 'hello' differs only in case from 'Hello', already recorded"), message

@@ -42,16 +42,18 @@ def run(args):
         from ..files import check_writable_folder
 
         check_writable_folder(args.data)  # before any video is read
-    done = write_videos(args.videos, args.label, args.data, args.keypoints, args.length, args.mode, args.stride,
-                        args.workers, args.ray, progress=not args.quiet,
-                        note=lambda text: print(f"note: {text}", file=sys.stderr))
-    if not done.used and len(done.skipped) == 1:  # the one input's problem is the one line
-        raise BadInput(done.skipped[0].path, done.skipped[0].error)
-    for item in done.skipped:
-        print(f"skipped {item.path}: {item.error}", file=sys.stderr)
-    if not done.used:
-        raise SignlstmError("no video found in " + " ".join(args.videos) if not done.found
-                            else f"none of the {done.found} video(s) could be used")
+    def report(done):  # said before the keypoint file is put in place (which may fail on a full disk)
+        if not done.used and len(done.skipped) == 1:  # the one input's problem is the one line
+            raise BadInput(done.skipped[0].path, done.skipped[0].error)
+        for item in done.skipped:
+            print(f"skipped {item.path}: {item.error}", file=sys.stderr)
+        if not done.used:
+            raise SignlstmError("no video found in " + " ".join(args.videos) if not done.found
+                                else f"none of the {done.found} video(s) could be used")
+
+    done = write_videos(args.videos, args.label, args.data or None, args.keypoints or None, args.length, args.mode,
+                        args.stride, args.workers, args.ray, progress=not args.quiet,
+                        note=lambda text: print(f"note: {text}", file=sys.stderr), ready=report)
     out = (f"{done.sequences} sequence(s) of '{args.label}' to {args.data}" if args.data
            else f"{args.keypoints}: {done.frames} frames x {layout.FRAME_SIZE} values")
     print(f"wrote {out} from {done.used} video(s)" + (f", skipped {len(done.skipped)}" if done.skipped else ""))

@@ -28,10 +28,11 @@ class Written:
 
 def write_videos(videos, label: str | None = None, data=None, keypoints=None, length: int = layout.SEQ_LEN,
                  mode: str = "window", stride: int | None = None, workers: int = 0, ray: str | None = None,
-                 progress: bool = True, note=lambda text: None) -> Written:
+                 progress: bool = True, note=lambda text: None, ready=lambda done: None) -> Written:
     """Extract ``videos`` (paths, or folders of them) into ``data`` (``label``'s sequences, ``length`` frames each)
     or into the stream file ``keypoints``; ``note(text)`` hears each video's note (a video that ends early) as it
-    comes. When no video could be used, nothing is written (``used`` is 0)."""
+    comes, ``ready(done)`` what was read once every video was, before the stream file is put in place (an exception
+    it raises keeps the file from being written). When no video could be used, the stream file is not written."""
     from ..keypoint_files import StreamWriter
     from ..keypoints.extraction import extract_videos, find_videos, iter_sequences
     from .sequence_writer import SequenceWriter
@@ -60,7 +61,9 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                     note(f"{item.path}: {item.note}")
             else:
                 done.skipped.append(item)
+        if stream is not None:
+            done.frames = stream.frames
+        ready(done)
         if stream is not None and done.used:
             stream.commit()
-            done.frames = stream.frames
     return done

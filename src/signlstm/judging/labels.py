@@ -1,7 +1,9 @@
-"""The data's labels as a ready model names them, for the benchmarks that score a model's answers (``streams``,
-``fewshot``): each label matched to one of the model's by :func:`signlstm.sign_names.sign_key` ("Hello",
-"thank you" are the model's "hello", "thanks"); recordings labelled ``none`` (no sign) and those of signs the model
-does not know are left out of the scoring, each said in a note line, as ``signlstm evaluate`` says them."""
+"""The data's labels as a ready model names them. For the benchmarks that score a model's answers (``streams``,
+``fewshot``, :func:`match_labels`): each label matched to one of the model's by :func:`signlstm.sign_names.sign_key`
+("Hello", "thank you" are the model's "hello", "thanks"); recordings labelled ``none`` (no sign) and those of signs the
+model does not know are left out of the scoring, each said in a note line. For ``signlstm evaluate``
+(:func:`scored_labels`), which scores the model's signs as the data spells them: the model's signs spelled otherwise
+are left out with a note, and signs it does not know are scored by how often it answers its rejection label."""
 from __future__ import annotations
 
 import dataclasses
@@ -29,6 +31,16 @@ def leaves_none(counts: dict[str, int], k: int) -> str:
     return f"{count_span(counts.values() or [0])} recording(s) per sign, K = {k} leaves none to test"
 
 
+def _rejection_counts(label_counts) -> dict[str, int]:
+    """Recordings labelled ``none`` (any case) in each of ``label_counts`` (label -> recordings), summed per label."""
+    rejected: dict[str, int] = {}
+    for counts in label_counts:
+        for label, n in counts.items():
+            if n and is_rejection_name(label):
+                rejected[label] = rejected.get(label, 0) + n
+    return rejected
+
+
 def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) -> tuple[dict[str, str], list[str],
                                                                                             list[str]]:
     """The data's labels matched to a model's ``labels`` (its rejection label ``reject`` aside). ``counts``: person ->
@@ -40,12 +52,10 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
     signs = [a for a in labels if a != reject and not is_rejection_name(a)]
     said = {a for c in counts.values() for a, n in c.items() if n and not is_rejection_name(a)}
     mapping = {**{a: a for a in said if a in signs}, **same_signs(said, signs)}
-    rejected, unknown = {}, {}
+    rejected, unknown = _rejection_counts(counts.values()), {}
     for person_counts in counts.values():
         for label, n in person_counts.items():
-            if n and is_rejection_name(label):
-                rejected[label] = rejected.get(label, 0) + n
-            elif n and label not in mapping:
+            if n and not is_rejection_name(label) and label not in mapping:
                 unknown[label] = unknown.get(label, 0) + n
     people = [p for p, c in counts.items() if any(n and a in mapping for a, n in c.items())]
     if not people:
@@ -78,11 +88,8 @@ def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[
     from ..sign_names import shown_list
 
     notes = []
-    rejected: dict[str, int] = {}
-    for src in sources:
-        for label, n in src.label_counts.items():
-            if is_rejection_name(label) and label not in actions:
-                rejected[label] = rejected.get(label, 0) + n
+    rejected = _rejection_counts(src.label_counts for src in sources)
+    rejected = {label: n for label, n in rejected.items() if label not in actions}
     if rejected:
         notes.append(rejection_note(rejected))
     other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)

@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support
 
 from ..models.bundle import Bundle, check_seq_len
 from ..datasets import CHUNK, Dataset, no_person
@@ -31,6 +30,8 @@ def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:
 
 def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[str]) -> dict:
     """Accuracy, per-class precision/recall, confusion and per-signer accuracy."""
+    from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support
+
     names = list(labels) + ([NONE] if NONE not in labels and (NONE in set(pred) or NONE in set(true)) else [])
     p, r, f, s = precision_recall_fscore_support(true, pred, labels=names, zero_division=0)
     per_signer = {}

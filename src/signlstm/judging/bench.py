@@ -81,15 +81,18 @@ def machine() -> dict:
 
 
 def looped_clip(clip, frames: int, out) -> str:
-    """Write ``clip`` repeated until it has at least ``frames`` frames, as an MJPG .avi."""
+    """Write ``clip`` repeated until it has at least ``frames`` frames, as an MJPG .avi. OpenCV's writer fails
+    silently on a full disk: a video that does not hold every frame written is removed and is
+    :class:`~signlstm.errors.BadInput` naming ``out``."""
     import cv2
 
+    from ..errors import BadInput
     from ..frames.sources import open_source
 
     with open_source(clip) as src:
         fps, images = src.fps, list(src)
     h, w = images[0].shape[:2]
-    check_free_space(out, 2 * frames * len(cv2.imencode(".jpg", images[0])[1]))  # OpenCV's writer fails silently
+    check_free_space(out, 2 * frames * max(len(cv2.imencode(".jpg", img)[1]) for img in images))
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
     n = 0
     while n < frames:
@@ -97,6 +100,12 @@ def looped_clip(clip, frames: int, out) -> str:
             writer.write(img)
             n += 1
     writer.release()
+    video = cv2.VideoCapture(str(out))
+    held = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    video.release()
+    if held != n:
+        Path(out).unlink(missing_ok=True)
+        raise BadInput(out, f"cannot be written: it holds {held} of the {n} frames written (is the disk full?)")
     return str(out)
 
 

@@ -24,6 +24,19 @@ def shared():
     return shared_path
 
 
+@pytest.fixture(autouse=True)
+def _xla_threads_as_they_were():
+    """Each test leaves ``XLA_FLAGS`` as it found it: a command run in the test process with one worker sets it (so
+    that a command's in-process work runs on one XLA thread, as a worker's does), and the commands later tests start
+    would inherit it."""
+    before = os.environ.get("XLA_FLAGS")
+    yield
+    if before is None:
+        os.environ.pop("XLA_FLAGS", None)
+    else:
+        os.environ["XLA_FLAGS"] = before
+
+
 @pytest.fixture
 def slow_camera():
     """The one thing tests simulate, a physical webcam: ``slow_camera(frames, every)`` is a source that reports 30

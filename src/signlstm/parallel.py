@@ -1,8 +1,7 @@
 """The one worker pool: run a function over tasks in spawned local processes or as Ray tasks.
 
-Every worker process runs one core's worth of XLA threads (:data:`THREAD_FLAGS`), so N workers keep N cores busy
-without oversubscribing them; one worker runs the tasks in this process, whose threads and environment stay as they
-are. An ``initializer`` runs once per worker process before its first task (loading data shared by
+Every worker runs one core's worth of XLA threads (:data:`THREAD_FLAGS`), so N workers keep N cores busy without
+oversubscribing them. An ``initializer`` runs once per worker process before its first task (loading data shared by
 the tasks), on local processes and Ray workers alike. Results come back in task order, or as they finish with
 ``ordered=False``.
 """
@@ -24,12 +23,7 @@ def limit_threads() -> None:
 
 
 def _call(fn, initializer, initargs, task):
-    """``fn(task)`` in a worker process: one XLA thread (the workers share the cores), its initializer run once."""
     limit_threads()
-    return _run(fn, initializer, initargs, task)
-
-
-def _run(fn, initializer, initargs, task):
     if initializer is not None:
         key = (initializer.__module__, initializer.__qualname__, repr(initargs))
         if key not in _initialised:
@@ -51,9 +45,9 @@ def map_tasks(fn, tasks, workers: int = 0, ray: str | None = None, initializer=N
     workers = workers or os.cpu_count() or 1
     if ray:
         yield from _ray_map(fn, tasks, ray, workers, initializer, initargs, ordered)
-    elif workers <= 1 or len(tasks) == 1:  # in this process, its threads and environment as they are
+    elif workers <= 1 or len(tasks) == 1:
         for t in tasks:
-            yield _run(fn, initializer, initargs, t)
+            yield _call(fn, initializer, initargs, t)
     else:
         yield from _process_map(fn, tasks, min(workers, len(tasks)), initializer, initargs, ordered)
 

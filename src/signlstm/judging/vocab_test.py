@@ -38,9 +38,9 @@ def test_a_trunk_never_sees_the_held_out_person():
 
 
 def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds(unseen_trunk):
-    """s23 on a trunk that never saw s23 (conftest's ``unseen_trunk``), K = 3: 86-90 % of the taught signs named
-    rightly, 5-6 % answered none, 53-55 % of the 2 untaught signs' recordings answered none (trunk seeds 0 and 1;
-    0 % without rejection); the seconds are the adaptation's, within the call's own time."""
+    """s23 on a trunk that never saw s23 (conftest's ``unseen_trunk``), K = 3: the taught signs named rightly and
+    seldom none, a share of the 2 untaught signs' recordings answered none (none without rejection); the seconds are
+    the adaptation's, within the call's own time."""
     import time
 
     from signlstm.models.vocabulary import RADIUS

@@ -375,6 +375,16 @@ def short_input_note(name, frames: int, window: int) -> str | None:
             "nothing could be said")
 
 
+def stored_frames(path) -> int:
+    """The frames a video written here declares when opened again (0 when it does not open): how a writer that fails
+    silently (OpenCV's, on a full disk) is checked."""
+    try:
+        with open_source(str(path)) as src:
+            return src.declared_frames
+    except SignlstmError:
+        return 0
+
+
 def read_frames(spec) -> list[np.ndarray]:
     """Every frame of a video, an image folder or saved keypoints, in order (for short clips: tests, the bench)."""
     with open_stream(spec) as src:

@@ -108,7 +108,9 @@ class VideoOut:
         self.drain()
         if self.writer is None:
             return
-        stored = self._stored_frames()
+        from ..frames.sources import stored_frames
+
+        stored = stored_frames(self.tmp)
         try:
             if stored != self.count:
                 from ..errors import BadInput
@@ -124,17 +126,6 @@ class VideoOut:
         """Put the video (checked by :meth:`verify`) into place."""
         if self.writer is not None:
             os.replace(self.tmp, self.path)
-
-    def _stored_frames(self) -> int:
-        """Frames the temporary video declares when opened again (0: it does not open)."""
-        from ..errors import SignlstmError
-        from ..frames.sources import open_source
-
-        try:
-            with open_source(str(self.tmp)) as src:
-                return src.declared_frames
-        except SignlstmError:
-            return 0
 
     def abort(self) -> None:
         from ..files import remove_made

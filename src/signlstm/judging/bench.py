@@ -87,7 +87,7 @@ def looped_clip(clip, frames: int, out) -> str:
     import cv2
 
     from ..errors import BadInput
-    from ..frames.sources import open_source
+    from ..frames.sources import open_source, stored_frames
 
     with open_source(clip) as src:
         fps, images = src.fps, list(src)
@@ -100,9 +100,7 @@ def looped_clip(clip, frames: int, out) -> str:
             writer.write(img)
             n += 1
     writer.release()
-    video = cv2.VideoCapture(str(out))
-    held = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
-    video.release()
+    held = stored_frames(out)
     if held != n:
         Path(out).unlink(missing_ok=True)
         raise BadInput(out, f"cannot be written: it holds {held} of the {n} frames written (is the disk full?)")

@@ -95,6 +95,14 @@ def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
     saved = collect(["hello"], 2, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=10,
                     window=True, pause=0.1)
     assert saved == 2 and load([tmp_path / "d"], length=10).X.shape == (2, 10, 1662)
+    # q pressed in the window (an event in its queue before the first picture): nothing more is recorded
+    import pygame
+
+    pygame.display.init()
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q))
+    assert collect(["hello"], 2, tmp_path / "d", str(shared("media", "asl_soup_slp.mp4")), length=10,
+                   window=True, pause=0.1) == 0
+    assert len(load([tmp_path / "d"], length=10)) == 2
 
 
 def test_collect_from_a_camera_shows_the_pause_over_live_frames(shared, tmp_path, monkeypatch):

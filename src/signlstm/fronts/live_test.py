@@ -112,6 +112,9 @@ def test_window_offscreen_and_quit_keys(clip_model, monkeypatch):
     model, demo = clip_model
     summary = run(load_bundle(model), str(demo), window=True, max_frames=35)
     assert summary["frames"] == 35
+    pygame.display.init()  # q pressed in the window before its first picture: the run ends at that picture
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q))
+    assert run(load_bundle(model), str(demo), window=True, max_frames=35)["frames"] < 35
     win = Window("test")
     frame = np.zeros((100, 120, 3), np.uint8)
     assert win.show(frame)

@@ -36,8 +36,10 @@ class SequenceWriter:
             names = [p.name for p in self.root.iterdir() if p.is_dir()]
         except OSError:  # no folder yet, or one that cannot be read: nothing recorded to clash with
             return None
-        return next((n for group in case_twins([action, *names]) if action in group for n in group if n != action),
-                    None)
+        for group in case_twins([action, *names]):
+            if action in group:
+                return next(n for n in group if n != action)
+        return None
 
     def folder(self, action: str) -> Path:
         """The action's folder: ``<root>/<action>``, or an existing folder whose name is ``action`` in another

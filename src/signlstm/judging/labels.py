@@ -82,9 +82,9 @@ def renamed(data, mapping: dict[str, str]):
 def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[str]]:
     """What ``signlstm evaluate`` scores beside the signs ``actions`` (the model's, or ``--actions``): (the data's
     labels the model does not know, scored by how often it answers its rejection label to them; the note lines that
-    say what is left out and why). Recordings labelled ``none``, and the
-    model's own signs spelled otherwise or left out of ``actions``, are neither; without a rejection label, labels
-    the model does not know are not scored either."""
+    say what is left out and why). Recordings labelled ``none``, and the model's own signs spelled otherwise or left
+    out of ``actions``, are neither; without a rejection label, labels the model does not know are not scored
+    either."""
     from ..sign_names import shown_list
 
     notes = []

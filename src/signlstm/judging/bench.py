@@ -272,3 +272,56 @@ def memory_table(signers, sizes, tmp, model: str | None = None) -> list[dict]:
             path.unlink()
         rows.append(row)
     return rows
+
+
+PARTS = ("classifier", "live", "extraction", "training")
+
+
+def run(bundle, shared, *, clip=None, frames: int = 300, videos: int = 12, soak_frames: int = 0, memory=(),
+        skip=(), tmp, on_part=lambda name, report: None) -> dict:
+    """Every figure of ``signlstm bench`` in one run: the parts of :data:`PARTS` not in ``skip``, the live soak
+    when ``soak_frames`` and the memory table when ``memory`` (sizes) are given. Each part's figures go into the
+    returned report under its name, and ``on_part(name, report)`` is called as soon as one is measured, so a
+    front can show it while the next one runs. ``tmp`` is a folder for the looped clips and packed files."""
+    from ..datasets import load
+
+    shared, tmp = Path(shared), Path(tmp)
+    clip = clip or shared / "media" / "asl_iloveyou_rohan937.mp4"
+    report = {"machine": machine(), "model": str(bundle.path), "parameters": bundle.model.count_params()}
+
+    def done(name, figures):
+        report[name] = figures
+        on_part(name, report)
+
+    if "classifier" not in skip:
+        done("classifier", classifier(bundle, load([shared / "data" / "signers" / "s02.npz"]).X[:32]))
+    if not {"live", "extraction"} <= set(skip):  # the clip looped, for the live loop and the lone video
+        video = looped_clip(clip, frames, tmp / "loop.avi")
+    if "live" not in skip:
+        full = landmark_stage(video)
+        lean = full if bundle.reads_face else landmark_stage(video, face=False)
+        # The two-thread stage and the live loop that runs it, interleaved twice: load that drifts during the run
+        # then weighs on both alike.
+        stages, loops = [], []
+        for _ in range(2):
+            stages.append(landmark_stage(video, face=bundle.reads_face, threads=True))
+            loops.append(live_loop(bundle, video))
+        lm, lv = mean_runs(stages), mean_runs(loops)
+        done("live", {"holistic": full, "one_thread": lean, "landmarks": lm, "loop": lv,
+                      "stage": "Holistic" if bundle.reads_face else "pose + hands (no face mesh)",
+                      "reads_face": bundle.reads_face, "ratio": lv["fps"] / lm["fps"],
+                      "stage_vs_holistic": lean["fps"] / full["fps"], "threads_vs_one": lm["fps"] / lean["fps"]})
+    if soak_frames:  # before training, whose data would sit in the baseline
+        small = shared / "media" / "asl_iloveyou_rohan937_480x270_mjpg.avi"
+        done("soak", soak(bundle, looped_clip(small, soak_frames + 300, tmp / "soak.avi"), soak_frames))
+    if "extraction" not in skip:
+        clips = sorted(str(p) for p in (shared / "media").glob("*.mp4"))
+        chosen = [clips[i % len(clips)] for i in range(videos)]
+        one, allc = extraction(chosen, 1), extraction(chosen, os.cpu_count() or 1)
+        done("extraction", {"one": one, "all": allc, "ratio": allc["videos_per_s"] / one["videos_per_s"],
+                            "lone_video": lone_video(video)})
+    if "training" not in skip:
+        done("training", training(load([shared / "data" / "signers"])))
+    if memory:
+        done("memory", memory_table(shared / "data" / "signers", memory, tmp, bundle.path))
+    return report

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import layout
 from ..fronts import render
-from ..sign_names import page_name_problem, shown_name, sign_name
+from ..sign_names import case_twins, page_name_problem, shown_name, sign_name
 from ..errors import SignlstmError
 from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
@@ -538,18 +538,26 @@ class Session:
                 "counts": counts(self.engine.data / name)}
 
     def _case_clash(self, name: str, action: str) -> str | None:
-        """Why ``action`` cannot be recorded beside the signs ``name`` has recorded, else None: on a disk that takes
-        names differing only in case for one folder (macOS, Windows), a sign recorded under such a name would join
-        that folder. On other disks they are two signs (I and i may be)."""
+        """Why ``action`` cannot be recorded beside the signs ``name`` has recorded or another page is recording
+        for ``name``, else None: on a disk that takes names differing only in case for one folder (macOS, Windows),
+        a sign recorded under such a name would join that folder. On other disks they are two signs (I and i may
+        be)."""
         from ..datasets.sequence_writer import SequenceWriter
 
         if not self.engine.ignores_case:
             return None
         other = SequenceWriter(self.engine.data / name).recorded_in_other_case(action)
+        where = "already recorded"
+        if other is None:
+            recording = {s.recorder.action for s in list(self.engine.sessions)
+                         if s is not self and s.recorder is not None and s.name.lower() == name.lower()}
+            other = next((n for group in case_twins([action, *recording]) if action in group
+                          for n in group if n != action), None)
+            where = "being recorded on another page"
         if other is None:
             return None
-        return (f"differs only in case from '{shown_name(other)}', already recorded, and the server's disk takes "
-                "such names for one folder: use that name or another")
+        return (f"differs only in case from '{shown_name(other)}', {where}, and the server's disk takes such names "
+                "for one folder: use that name or another")
 
     def cancel(self) -> dict:
         with self.guard:

@@ -598,8 +598,8 @@ def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
 def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_disk_merges_them(
         trained_model, start_server, monkeypatch):
     """On a disk that takes Hello and hello for one folder (macOS, Windows: the engine's reading of its disk is
-    faked here, this disk keeps them apart), recording hello beside a recorded Hello is refused, naming it; on this
-    disk they are two signs."""
+    faked here, this disk keeps them apart), recording hello beside a recorded Hello is refused, naming it, and so is
+    bye while another page records Bye for the same person (until it stops); on this disk they are two signs."""
     server = start_server(trained_model)
     assert server.engine.ignores_case is False  # what this disk was found to do
     (server.engine.data / "v" / "Hello" / "0").mkdir(parents=True)
@@ -616,3 +616,15 @@ def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_
         assert message.startswith("action: 'hello' differs only in case from 'Hello', already recorded"), message
         ws.send(json.dumps({"type": "record", "name": "v", "action": "Hello", "count": 1, "pause": 0}))
         assert _recv(ws, "recording")["action"] == "Hello"  # the name recorded before, as it was written
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "Bye", "count": 1, "pause": 0}))
+        assert _recv(ws, "recording")["action"] == "Bye"  # nothing recorded yet under any case of it
+        with websockets.connect(server.ws_url) as other:  # a second page, while the first still records Bye
+            _recv(other, "model")
+            other.send(json.dumps({"type": "record", "name": "V", "action": "bye", "count": 1, "pause": 0}))
+            message = _recv(other, "error")["message"]
+            assert message.startswith("action: 'bye' differs only in case from 'Bye', being recorded on another "
+                                      "page"), message
+            ws.send(json.dumps({"type": "cancel"}))
+            _recv(ws, "recording")
+            other.send(json.dumps({"type": "record", "name": "V", "action": "bye", "count": 1, "pause": 0}))
+            assert _recv(other, "recording")["action"] == "bye"  # the first page no longer records it

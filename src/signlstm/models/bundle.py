@@ -22,6 +22,7 @@ from ..sign_names import NONE
 
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
+FORMAT = "signlstm-bundle/1"  # the "format" of the signlstm.json this version writes and reads
 DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
 # The shipped spotting model (the ``spotting`` recipe's): what ``live`` and ``serve`` use for the recognizer's ``spot``
 # rule unless told another model.
@@ -189,7 +190,7 @@ def save_bundle(model, meta: dict, out: str | Path, extra: dict[str, bytes] | No
         raise SignlstmError(f"{out}: not written: the trained model is unusable, {problem} (the training diverged; "
                             "look for extreme values in its data)")
     meta = dict(meta)
-    meta.setdefault("format", "signlstm-bundle/1")
+    meta.setdefault("format", FORMAT)
     meta.setdefault("layout", {"name": layout.LAYOUT_NAME, "frame_size": layout.FRAME_SIZE,
                                "parts": {p.name: [p.start, p.stop] for p in layout.PARTS}})
     meta.setdefault("versions", library_versions())
@@ -254,6 +255,15 @@ def _field_problem(meta: dict) -> str | None:
     """What is wrong with the optional fields of a bundle's metadata that the code reads, or None: each must have
     the type (and value) the code expects when present (``rule`` and ``reject_label`` may be null)."""
     parts = [p.name for p in layout.PARTS]
+    if "format" in meta and meta["format"] != FORMAT:
+        return (f"'format' {_short(meta['format'])} is not {FORMAT!r}, the one this signlstm reads (a bundle of "
+                "another version of signlstm, or not a signlstm bundle)")
+    if "layout" in meta and not isinstance(meta["layout"], dict):
+        return f"'layout' {_short(meta['layout'])} is not an object"
+    size = meta.get("layout", {}).get("frame_size")
+    if "layout" in meta and size != layout.FRAME_SIZE:
+        return (f"'layout' says frames of {_short(size)} values; this signlstm's frames hold {layout.FRAME_SIZE} "
+                f"({layout.LAYOUT_NAME})")
     training = meta.get("training")
     if "training" in meta and not isinstance(training, dict):
         return f"'training' {_short(training)} is not an object"

@@ -121,6 +121,11 @@ BAD_FIELDS = [
     ({"rule": 5}, "'rule' 5 is not a name"),
     ({"arch": {"a": 1}}, "'arch' {'a': 1} is not a name"),
     ({"adapted": "x"}, "'adapted' 'x' is not an object"),
+    ({"format": "signlstm-bundle/2"}, "'format' 'signlstm-bundle/2' is not 'signlstm-bundle/1', the one this "
+                                      "signlstm reads"),
+    ({"layout": {"name": "pose-only", "frame_size": 132}}, "'layout' says frames of 132 values; this signlstm's "
+                                                          "frames hold 1662"),
+    ({"layout": "x"}, "'layout' 'x' is not an object"),
 ]
 
 
@@ -138,7 +143,8 @@ def test_the_metadata_of_every_shipped_bundle_passes_the_checks(tmp_path):
         meta = bundle.read_meta(folder)
         assert meta["labels"] and set(meta.get("parts_read", [])) <= {"pose", "face", "left_hand", "right_hand"}
     # fields read with a default may be absent: the bundle loads, and reads every part of the frame
-    loaded = bundle.load_bundle(_shipped_with(tmp_path, training=None, parts_read=None, reject_bias=None))
+    loaded = bundle.load_bundle(_shipped_with(tmp_path, training=None, parts_read=None, reject_bias=None,
+                                              format=None, layout=None))
     assert loaded.parts_read == ["pose", "face", "left_hand", "right_hand"] and loaded.reads_face
 
 

@@ -13,6 +13,7 @@ import hashlib
 import time
 from pathlib import Path
 
+from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import open_sources, packed_files
 from ..files import cache_dir
@@ -127,7 +128,7 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
                       code=TRAINING_CODE + (AUDIT_CODE if fixes == "audit" else ()))
     folder = cache_dir(cache) / "bases" / f"{recipe}-s{seed}-{key}"
     want = {s: folder / s for s in held_out}
-    todo = [s for s, p in want.items() if not (p / "signlstm.json").exists()]
+    todo = [s for s, p in want.items() if not (p / META_FILE).exists()]
     if todo:
         log(f"training {len(todo)} base model(s) ({recipe}, each without one person) into {folder}")
         jobs = [dict(paths=paths, held_out=s, out=want[s], recipe=recipe, epochs=epochs, seed=seed,

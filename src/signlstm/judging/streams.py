@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models.bundle import META_FILE
 from ..datasets.synthetic_streams import TAIL, compose
 from ..layout import SIGN_HANDS, hand_share
 
@@ -402,7 +403,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
             continue
         if bases:
             found[recipe] = {s: Path(bases) / recipe / s for s in plan}
-            missing = [s for s, p in found[recipe].items() if not (p / "signlstm.json").exists()]
+            missing = [s for s, p in found[recipe].items() if not (p / META_FILE).exists()]
             if missing:
                 from ..errors import BadInput
 

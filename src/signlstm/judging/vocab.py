@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
 from ..sign_names import NONE
@@ -150,7 +151,7 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
     if shots is not None and seeds is not None:
         not_measured(files, shots, seeds, signs)  # a person not measured at some K is a row of the report
     if trunk_folder:
-        missing = [p for p in files if not (Path(trunk_folder) / p / "signlstm.json").exists()]
+        missing = [p for p in files if not (Path(trunk_folder) / p / META_FILE).exists()]
         if missing:
             raise BadInput(trunk_folder, f"no trunk bundle for {', '.join(missing)}")
         for p in files:
@@ -220,7 +221,7 @@ def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: in
                       files=data_files(vocab) + data_files(others) + data_files(signers), code=TRAINING_CODE)
     folder = cache_dir(cache) / "trunks" / f"trunk-s{seed}-{key}"
     want = {p: folder / (p or "all") for p in held_out}
-    todo = [p for p, f in want.items() if not (f / "signlstm.json").exists()]
+    todo = [p for p, f in want.items() if not (f / META_FILE).exists()]
     if todo:
         log(f"training {len(todo)} trunk(s) (each without one person) into {folder}")
         jobs = [dict(vocab=vocab, others=others, signers=signers, held_out=p, out=want[p], epochs=epochs, seed=seed,

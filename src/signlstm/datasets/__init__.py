@@ -95,6 +95,13 @@ class Dataset:
         out[..., self.columns] = part
         return out
 
+    def hand_shares(self, idx=None) -> np.ndarray:
+        """Share of frames with a detected hand (:func:`signlstm.layout.hand_share`) of the sequences ``idx`` (all
+        when None), read :data:`CHUNK` sequences at a time."""
+        idx = np.arange(len(self)) if idx is None else np.asarray(idx)
+        return np.concatenate([np.zeros(0)] + [layout.hand_share(self.batch(idx[k:k + CHUNK]))
+                                               for k in range(0, len(idx), CHUNK)])
+
     def chunks(self, size: int = CHUNK) -> Iterator[np.ndarray]:
         """(n, T, 1662) float32 batches of at most ``size`` sequences, in order."""
         for start in range(0, len(self), size):

@@ -79,7 +79,7 @@ class SpottingBatches(keras.utils.PyDataset):
 
         idx = np.asarray(idx)
         self.reject = data.actions.index(NONE) if NONE in data.actions else -1
-        share = np.concatenate([layout.hand_share(data.batch(idx[k:k + 256])) for k in range(0, len(idx), 256)])
+        share = data.hand_shares(idx)
         y = data.y[idx]
         signs, others = idx[(y != self.reject) & (share >= layout.SIGN_HANDS)], idx[(y == self.reject) & (share > 0)]
         if not len(others):

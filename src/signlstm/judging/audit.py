@@ -283,7 +283,7 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray |
     issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
     pred = probs.argmax(1)
     issues &= (pred != y) & ~(np.isin(data.labels, lone_labels(data)) if skip is None else skip)
-    hand_share = np.concatenate([layout.hand_share(b) for b in data.chunks()]) if len(data) else np.zeros(0)
+    hand_share = data.hand_shares()
     no_hands = hand_share < layout.SIGN_HANDS  # dropped: a recording without its sign
     seqs = np.array([_seq_number(s, i) for i, s in enumerate(data.sources)])
     findings, fixes = [], []

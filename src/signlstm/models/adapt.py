@@ -31,7 +31,7 @@ from __future__ import annotations
 import time
 import numpy as np
 
-from ..datasets import Dataset, require_person
+from ..datasets import CHUNK, Dataset, require_person
 from ..sign_names import NONE, same_signs
 from ..errors import SignlstmError
 from .bundle import Bundle, check_seq_len, library_versions
@@ -66,14 +66,23 @@ def output_labels(base: Bundle, data: Dataset) -> list[str]:
     return known + [a for a in have if a not in known] + ([reject] if reject else [])
 
 
-def _hand_removed(signs: Dataset) -> np.ndarray:
-    """Support windows with both hands removed, when the person's signs mostly show hands."""
+def _hands_shown(data: Dataset, idx: np.ndarray) -> np.ndarray:
+    """Of the sign windows ``idx``, those that show a hand in most frames, when the person's signs mostly do (their
+    copies with the hands removed are 'none' examples); else none."""
     from .. import layout
 
-    hands = layout.hand_share(signs.X)
+    hands = data.hand_shares(idx)
     if not len(hands) or np.median(hands) < layout.SIGN_HANDS:
-        return signs.X[:0]
-    return layout.without_hands(signs.X[hands >= layout.SIGN_HANDS])
+        return idx[:0]
+    return idx[hands >= layout.SIGN_HANDS]
+
+
+def _windows(data: Dataset, idx: np.ndarray, bare: bool) -> np.ndarray:
+    """The windows ``idx`` of ``data`` as float32, with both hands removed when ``bare``."""
+    from .. import layout
+
+    X = data.batch(idx)
+    return layout.without_hands(X) if bare else X
 
 
 def use_compilation_cache() -> None:
@@ -117,7 +126,8 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
     data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
-    support = data.subset(choose_shots(data, shots, seed))
+    chosen = choose_shots(data, shots, seed)
+    support = data if len(chosen) == len(data) else data.subset(chosen)  # (sorted and distinct: all, in order)
     labels = output_labels(base, support)
     reject = base.reject_label
     real = [a for a in labels if a != reject]
@@ -127,33 +137,43 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
 
-    # Training windows: the person's signs, plus 'none' examples when the base rejects.
-    signs = support.subset(np.isin(support.labels, real))
-    X, y = signs.X, np.array([labels.index(a) for a in signs.labels], dtype=np.int64)
+    # Training windows: the person's signs, plus 'none' examples when the base rejects (those signs with their hands
+    # removed, the person's own 'none' recordings, other people's signs); each group (data, indices, label, hands
+    # removed) is read a chunk at a time, so no copy of the whole data is made.
+    sign_idx = np.flatnonzero(np.isin(support.labels, real))
+    groups = [(support, sign_idx, np.array([labels.index(a) for a in support.labels[sign_idx]], np.int64), False)]
     others, stored = 0, None
     if reject:
-        neg = [_hand_removed(signs), support.X[support.labels == reject]]
+        r = labels.index(reject)
+        groups += [(support, _hands_shown(support, sign_idx), r, True),
+                   (support, np.flatnonzero(support.labels == reject), r, False)]
         if negatives is not None and len(negatives):
-            others = min(len(negatives), NEGATIVES_PER_WINDOW * len(signs))
-            neg.append(negatives.X[np.sort(rng.choice(len(negatives), others, replace=False))])
+            others = min(len(negatives), NEGATIVES_PER_WINDOW * len(sign_idx))
+            groups.append((negatives, np.sort(rng.choice(len(negatives), others, replace=False)), r, False))
         else:
             stored = other_signs if other_signs is not None else stored_other_signs(base)
             if stored is not None and len(stored):
-                others = min(len(stored), NEGATIVES_PER_WINDOW * len(signs))
+                others = min(len(stored), NEGATIVES_PER_WINDOW * len(sign_idx))
                 stored = stored[np.sort(rng.choice(len(stored), others, replace=False))]
-        Xn = np.concatenate(neg)
-        X, y = np.concatenate([X, Xn]), np.concatenate([y, np.full(len(Xn), labels.index(reject))])
-    X = np.asarray(X, np.float32)
+    y = np.concatenate([np.broadcast_to(np.asarray(lab, np.int64), idx.shape) for _, idx, lab, _ in groups])
 
     # Frozen trunk features of the windows and of augmented copies of them (stored other signs: their copies).
     tick = {"prepare": time.time() - t0}
     inp, cut, chain, old_head = split_model(base.model)
     tick["split"] = time.time() - t0
-    reps = 0 if method == "ncm" else max(0, int(np.ceil(copies / (len(X) + others))) - 1)
-    Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
+    reps = 0 if method == "ncm" else max(0, int(np.ceil(copies / (len(y) + others))) - 1)
+    trunk = trunk_forward(base.model, split=(inp, cut))
+    if reps:  # fewer windows than ``copies``: all of them at once, and their augmented copies
+        X = np.concatenate([_windows(*g[:2], g[3]) for g in groups])
+        Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
+        tick["augment"] = time.time() - t0
+        F = trunk(Xa)
+    else:
+        tick["augment"] = time.time() - t0
+        F = np.concatenate([np.zeros((0, int(cut.shape[-1])), np.float32)] + [
+            np.asarray(trunk(_windows(data_, idx[k:k + 4 * CHUNK], bare)), np.float32)
+            for data_, idx, _, bare in groups for k in range(0, len(idx), 4 * CHUNK)])
     ya = np.tile(y, reps + 1)
-    tick["augment"] = time.time() - t0
-    F = trunk_forward(base.model, split=(inp, cut))(Xa)
     if stored is not None and others:  # (stored_other_signs checked their width against this trunk's)
         rows = stored[:, : min(reps + 1, stored.shape[1])].reshape(-1, stored.shape[-1])
         F = np.concatenate([np.asarray(F, np.float32), rows])
@@ -217,7 +237,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
             "other_signs": others,
             "other_signs_from": None if not others else "base" if stored is not None else "negatives",
             "new_labels": [a for a in labels if a not in base.labels],
-            "augmented_windows": int(len(Xa)),
+            "augmented_windows": int(len(y) * (reps + 1)),
             "steps": 0 if method == "ncm" else steps,
             "seconds": round(seconds, 2),
             "timeline": {k: round(v, 2) for k, v in tick.items()},

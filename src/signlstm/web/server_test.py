@@ -385,8 +385,8 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
 
 
 def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(trained_model, start_server, tmp_path):
-    """`none` (any case), names with nothing visible or a line separator are refused; the two Unicode spellings of
-    é are one folder."""
+    """`none` (any case), names with nothing visible, a line separator or a lone surrogate are refused; the two
+    Unicode spellings of é are one folder."""
     from signlstm.sign_names import page_name_problem
 
     assert all(page_name_problem(n) for n in ("none", "NONE", "\u0301", "\u2800", "a\u2028b", " x", "a/b", "a?",
@@ -396,7 +396,8 @@ def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(tra
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")
         for action, said in (("None", "is the answer for anything that is not one of your signs"),
-                             ("\u2800", "has no visible character"), ("a" * 41, "the page takes at most 40")):
+                             ("\u2800", "has no visible character"), ("a" * 41, "the page takes at most 40"),
+                             ("\ud800", "is not valid text")):  # a lone surrogate (was a traceback, socket dropped)
             ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
             message = _recv(ws, "error")["message"]
             assert message.startswith("action: '") and said in message, message

@@ -234,13 +234,17 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
 
 
 def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning", **ssl):
-    """A uvicorn Config for ``app`` with the WebSocket size limit set."""
+    """A uvicorn Config for ``app`` with the WebSocket size limit set, answering only its own page
+    (:class:`~.origin.OwnPageOnly`; only loopback names when ``host`` is a loopback address)."""
     import uvicorn
+
+    from .origin import OwnPageOnly, is_loopback
 
     # No per-message compression: keypoint floats and JPEG frames hardly compress, and deflating every message both
     # ways cost the server about a tenth of its time at 50 pages (profiled).
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_max_size=WS_MAX_SIZE,
-                          ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False, lifespan="on", **ssl)
+    return uvicorn.Config(OwnPageOnly(app, is_loopback(host)), host=host, port=port, log_level=log_level,
+                          ws_max_size=WS_MAX_SIZE, ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False,
+                          lifespan="on", **ssl)
 
 
 def check_tls(certfile, keyfile) -> None:

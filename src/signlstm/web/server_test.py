@@ -629,3 +629,32 @@ def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_
             _recv(ws, "recording")
             other.send(json.dumps({"type": "record", "name": "V", "action": "bye", "count": 1, "pause": 0}))
             assert _recv(other, "recording")["action"] == "bye"  # the first page no longer records it
+
+
+def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_answered(trained_model, start_server):
+    """A browser names the page that opens a connection in Origin, and any site may open one to 127.0.0.1: a
+    WebSocket from another site's page is refused before it is accepted (nothing recorded), as is a request whose Host
+    is not a loopback name (a site's name pointed at 127.0.0.1); the server's own page, and clients that are no
+    browser (no Origin), are answered."""
+    import urllib.error
+
+    from websockets.exceptions import InvalidStatus
+
+    server = start_server(trained_model)
+    own = f"http://127.0.0.1:{server.port}"
+    for origin in ("https://evil.example", f"http://localhost:{server.port}", f"http://127.0.0.1:{server.port + 1}"):
+        with pytest.raises(InvalidStatus) as refused:
+            websockets.connect(server.ws_url, origin=origin)
+        assert refused.value.response.status_code == 403, origin
+    rebound = urllib.request.Request(server.url + "/api/health", headers={"Host": f"attacker.example:{server.port}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(rebound, timeout=10)
+    assert refused.value.code == 403 and b"is not a loopback name" in refused.value.read()
+    local = urllib.request.Request(server.url + "/api/health", headers={"Host": f"localhost:{server.port}"})
+    with urllib.request.urlopen(local, timeout=10) as r:
+        assert json.load(r)["sessions"] == 0  # no refused connection was opened as a page
+    for origin in (own, None):
+        with websockets.connect(server.ws_url, origin=origin) as ws:
+            _recv(ws, "model")
+            ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 1, "pause": 0}))
+            assert _recv(ws, "recording")["action"] == "hello"

@@ -24,7 +24,7 @@ def run(args):
     import numpy as np
 
     from ..datasets import load
-    from ..datasets.training_sets import training_set
+    from ..datasets.training_sets import negatives_problem, training_set
     from ..errors import SignlstmError
     from ..files import check_folder_out
     from ..models.bundle import META_FILE
@@ -44,6 +44,8 @@ def run(args):
     others = None  # read once: trained as 'none', and stored for `adapt` below
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
+        if problem := negatives_problem(others, data.actions):
+            raise SignlstmError(f"--negatives {' '.join(map(str, args.negatives))}: {problem}")
     signs = list(data.actions)
     data = training_set(data, fixes=args.fixes, negatives=others, seed=args.seed)
     gone = [a for a in signs if a not in data.actions]

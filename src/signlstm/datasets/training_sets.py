@@ -44,6 +44,16 @@ def usable_negatives(other: Dataset, actions) -> np.ndarray:
     return keep
 
 
+def negatives_problem(other: Dataset, actions) -> str | None:
+    """Why ``other``, given as negatives, teaches nothing beside ``actions`` (it holds recordings, and
+    :func:`usable_negatives` keeps none: each is one of the actions, or a recording twice), else None."""
+    if not len(other) or usable_negatives(other, actions).any():
+        return None
+    signs = [a for a in actions if a != NONE]
+    return (f"none of its {len(other):,} recordings can be trained as '{NONE}': each is one of the signs "
+            f"({', '.join(signs)}) under some spelling, or a recording given twice; give recordings of other signs")
+
+
 def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: int = 0,
                  synthetic: float = 0.15) -> Dataset:
     """The one training-set builder used by every trainer (``train``, cross-validation, few-shot bases).

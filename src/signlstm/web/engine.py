@@ -232,6 +232,14 @@ class Engine:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
+def recording_failed(why) -> BadMessage:
+    """The reply to a message whose recorded sequence could not be written: the page's recording stops (``about``
+    ``record``, as for a refused record request)."""
+    err = BadMessage(f"the recording could not be saved, and stopped: {why}")
+    err.about = "record"
+    return err
+
+
 class PendingWrite:
     """A completed sequence not written yet (the recorder lists it as saved): :meth:`write` writes it (in the
     writing thread); then ``path`` is its folder."""
@@ -365,6 +373,9 @@ class Session:
         self.backlog.append((done, result, writes, arrived))
 
     async def _flush(self) -> None:
+        """Make the backlog's writes in the writing thread and send its replies in order. A write that fails (a full
+        disk, the server stopping) stops the recording, and its reply says why; every reply in the backlog is sent,
+        whatever happens, so the page's count of messages on their way comes back down."""
         loop = asyncio.get_running_loop()
         try:
             while self.backlog:
@@ -372,14 +383,18 @@ class Session:
                 if writes:
                     try:
                         result["recording"].update(await loop.run_in_executor(self.engine.io, self._write, writes))
-                    except (OSError, RuntimeError) as err:  # a full disk, or the server is stopping
-                        result = BadMessage(f"the recording could not be saved: {err}")
+                    except (OSError, RuntimeError, SignlstmError) as err:
+                        with self.guard:
+                            self.recorder = None
+                        result = recording_failed(err)
                 self.backlog.popleft()
                 if isinstance(result, dict):
                     result["ms"] = round((time.perf_counter() - arrived) * 1000, 2)
                 done(result)
         finally:
-            self.backlog = None
+            left, self.backlog = self.backlog or (), None
+            for done, *_ in left:
+                done(recording_failed("the server stopped answering before it was saved"))
 
     def process(self, data: bytes, t: float | None = None) -> tuple[dict, list[np.ndarray]]:
         """One JPEG frame taken at ``t`` (milliseconds; None or 0: not known) -> keypoints -> the frames at
@@ -424,7 +439,13 @@ class Session:
 
     def _record_guarded(self, frames: np.ndarray) -> dict:
         with self.guard:
-            return self.record_frames(frames)[0] if self.recorder is not None else {"phase": "cancelled"}
+            if self.recorder is None:
+                return {"phase": "cancelled"}
+            try:
+                return self.record_frames(frames)[0]
+            except (OSError, SignlstmError) as err:  # a full disk: the recording stops, and the page hears why
+                self.recorder = None
+                raise recording_failed(err) from None
 
     def steps(self, frames, extra: dict, n: int | None = None) -> dict:
         """The recognizer over ``frames``: the reply to a message of ``n`` of the page's frames (default: as many as

@@ -19,8 +19,8 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
   whether the page may find landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per
   message (probabilities, sentence, word, the message's timestamp, for an image the landmark points; recording
   status), ``recording``, ``adapt`` progress,
-  ``error`` (a refused message, with ``about``: the type of a refused control message; the page stays
-  connected), ``busy``.
+  ``error`` (a refused message, with ``about``: the type of a refused control message, or ``record`` when a
+  recorded sequence could not be written and the recording stopped; the page stays connected), ``busy``.
 
 A message over the size limit closes that page's socket (code 1009) and a page that sends ``MAX_BAD`` bad messages
 in a row is closed (1008); other pages never notice.
@@ -233,6 +233,9 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
     return app
 
 
+GRACE = 10  # seconds a stopping server waits for its pages' tasks before it cancels them
+
+
 def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning", **ssl):
     """A uvicorn Config for ``app`` with the WebSocket size limit set, answering only its own page
     (:class:`~.origin.OwnPageOnly`; only loopback names when ``host`` is a loopback address)."""
@@ -244,7 +247,7 @@ def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "war
     # ways cost the server about a tenth of its time at 50 pages (profiled).
     return uvicorn.Config(OwnPageOnly(app, is_loopback(host)), host=host, port=port, log_level=log_level,
                           ws_max_size=WS_MAX_SIZE, ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False,
-                          lifespan="on", **ssl)
+                          lifespan="on", timeout_graceful_shutdown=GRACE, **ssl)
 
 
 def check_tls(certfile, keyfile) -> None:

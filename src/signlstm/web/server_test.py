@@ -337,6 +337,46 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
     assert np.array_equal(saved, K[:30].astype(np.float32).astype(np.float64))
 
 
+def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_answered(trained_model, start_server,
+                                                                                      clip_keypoints, tmp_path):
+    """A sequence that cannot be written (this process may write no file over 5,000 bytes for a while, as a full disk
+    refuses: the writes fail with EFBIG) stops the recording with one error saying so, about ``record``; every
+    keypoint message is still answered, in order, the page goes on being recognised, and nothing half-written stays."""
+    import resource
+
+    from signlstm.web import protocol
+
+    server = start_server(trained_model)
+    K = clip_keypoints["thanks"]
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    with websockets.connect(server.ws_url, max_size=None) as ws:
+        _recv(ws, "model")
+        ws.send(json.dumps({"type": "record", "name": "visitor", "action": "thanks", "count": 2, "pause": 0}))
+        assert _recv(ws, "recording")["phase"] == "recording"
+        answers = []
+        resource.setrlimit(resource.RLIMIT_FSIZE, (5000, hard))
+        try:
+            for i in range(40):
+                ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=5000 + 1000 * i / 30))
+            while len(answers) < 40:
+                m = json.loads(ws.recv(timeout=60))
+                if m["type"] in ("result", "error"):
+                    answers.append(m)
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        for i in range(40, 43):  # the recording stopped: later frames are recognised, not recorded
+            ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=5000 + 1000 * i / 30))
+            later = _recv(ws, "result")
+            assert "recording" not in later and later["probs"] is not None
+    kinds = [m["type"] for m in answers]
+    assert kinds == ["result"] * 29 + ["error"] + ["result"] * 10, kinds  # the 30th frame ends the sequence
+    error = answers[29]
+    assert error["about"] == "record" and error["message"].startswith(
+        "the recording could not be saved, and stopped: "), error
+    folder = tmp_path / "web_data" / "visitor" / "thanks"
+    assert not folder.exists() or not any(folder.iterdir()), list(folder.iterdir())
+
+
 def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server, clip_keypoints, tmp_path):
     """Signs the model does not know, named in any script with spaces, recorded from keypoints one after the other:
     adapting learns them as a vocabulary from the shipped trunk (``adapt --vocabulary``), which answers them and

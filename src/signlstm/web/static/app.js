@@ -362,9 +362,12 @@ function handle(m) {
       if (S.inflight) { S.inflight = false; schedule(200); }
       S.pending = Math.max(0, S.pending - 1);
       let rest = "";
-      if (m.about === "record" && S.toRecord.length) {  // a refused record request: the rest of the list is not recorded
-        rest = `; not recorded: ${S.toRecord.join(", ")}`;
+      if (m.about === "record") {  // a refused record request, or a recording that could not be saved: it stops
+        if (S.toRecord.length) rest = `; not recorded: ${S.toRecord.join(", ")}`;
         S.toRecord = [];
+        if (S.recording) S.recording = {...S.recording, phase: "stopped"};
+        $("record").disabled = false;
+        $("cancel").disabled = true;
       }
       $("rec-status").textContent = m.message + rest;
       break;

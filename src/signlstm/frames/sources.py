@@ -319,34 +319,43 @@ def is_keypoint_file(spec) -> bool:
 
 def load_keypoints(path) -> np.ndarray:
     """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from ..keypoint_files import frame_files, read_frame, read_keypoint_file
+    from ..keypoint_files import read_frame, read_keypoint_file
 
     p = Path(path)
     if not p.exists():
         raise BadInput(p, "no such keypoint file or sequence folder")
     if p.is_dir():
-        files = frame_files(p)
-        if not files or [n for n, _ in files] != list(range(len(files))):
-            raise BadInput(p, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
-        return np.stack([read_frame(f) for _, f in files])
+        return np.stack([read_frame(f) for f in sequence_frame_files(p)])
     return read_keypoint_file(p)
+
+
+def sequence_frame_files(folder: Path) -> list[Path]:
+    """The frame files of the ``MP_Data`` sequence folder ``folder`` in order (``0.npy``, ``1.npy``, ... without
+    gaps, else :class:`BadInput`)."""
+    from ..keypoint_files import frame_files
+
+    files = frame_files(folder)
+    if not files or [n for n, _ in files] != list(range(len(files))):
+        raise BadInput(folder, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
+    return [f for _, f in files]
 
 
 class KeypointReplay(Source):
     """Saved keypoints as a stream: ``read()`` gives one (1662,) float32 frame at a time, None at the end. A
-    ``.npy`` file is read from disk in blocks of frames (memory does not grow with its length; a frame holding NaN is
-    :class:`BadInput` when it is reached); an ``MP_Data`` sequence folder is read whole, every frame checked then."""
+    ``.npy`` file is read from disk in blocks of frames, an ``MP_Data`` sequence folder a frame file at a time (memory
+    does not grow with the length; a frame holding NaN, or a frame file that is not one, is :class:`BadInput` when it
+    is reached)."""
 
     keypoints = True
 
     def __init__(self, path, fps: float = 30.0):
-        from ..keypoint_files import check_frame, keypoint_blocks
+        from ..keypoint_files import check_frame, keypoint_blocks, read_frame
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
         if self.path.is_file():
             blocks, self._check = keypoint_blocks(path), check_frame  # each frame checked as it is reached
-        else:
-            blocks, self._check = [load_keypoints(path)], None  # every frame checked as it was read
+        else:  # each frame file checked as it is read
+            blocks, self._check = [map(read_frame, sequence_frame_files(self.path))], None
         self._frames = enumerate(itertools.chain.from_iterable(blocks))
 
     def read(self) -> np.ndarray | None:

@@ -87,6 +87,22 @@ def test_keypoint_replay_of_npy_and_mp_data_sequence(shared, tmp_path):
     assert np.array_equal(np.stack(read_frames(tmp_path / "k.npy")), frames[:5])
 
 
+def test_a_sequence_folder_is_replayed_a_frame_file_at_a_time(shared, tmp_path):
+    """Frames come as the files are read (memory does not grow with the folder): the frames before a damaged file
+    are replayed, and the damaged one is BadInput naming it when it is reached."""
+    import shutil
+
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    shutil.copytree(seq, tmp_path / "seq")
+    (tmp_path / "seq" / "5.npy").write_bytes(b"not a frame")
+    replay = KeypointReplay(tmp_path / "seq")
+    got = [replay.read() for _ in range(5)]
+    assert np.array_equal(np.stack(got), load_keypoints(seq)[:5])
+    with pytest.raises(BadInput) as e:
+        replay.read()
+    assert e.value.path == str(tmp_path / "seq" / "5.npy")
+
+
 def test_open_stream_opens_video_as_images_and_refuses_a_packed_dataset(shared):
     clip = shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")
     with open_stream(str(clip)) as src:

@@ -3,8 +3,9 @@
 An ``.npy`` header declares a shape and dtype; a zip archive (``.npz``, ``.keras``) declares each member's unpacked
 size; an HDF5 file declares its datasets' shapes. A loader reads these first and refuses, naming the file and the
 numbers, an array that could not fit in what the command will hold (:func:`memory_budget`, :data:`MODEL_LIMIT`), a
-member whose declared size disagrees with its header, or one that unpacks to far more than keypoint data ever does
-(:data:`MAX_RATIO`, the classic compressed "bomb"). Nothing here reads array data.
+member whose declared size disagrees with its header, one whose stored bytes would run past the next member or the
+archive's directory (a directory that lies about a member's size), or one that unpacks to far more than keypoint data
+ever does (:data:`MAX_RATIO`, the classic compressed "bomb"). Nothing here reads array data.
 
 Any other declared array is checked with :func:`check_declared`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,20 +167,54 @@ def _check_ratio(where, name: str, stored: int, size: int) -> None:
                               f"compression bomb (an empty room, no person in any frame, compresses like that too)")
 
 
+_LOCAL_HEADER = 30  # bytes of a zip local file header before its file name and extra field
+_LOCAL_MAGIC = b"PK\x03\x04"
+
+
+def _check_extents(where, f, z: zipfile.ZipFile, infos) -> None:
+    """:class:`BadInput` naming ``where``, the member and the numbers when one of ``infos`` (entries of the archive
+    ``z``, read from the binary file ``f``) has no local header where the directory places it, or claims stored bytes
+    that run past the next entry or the start of the directory (past the end of the file when that is nearer): what
+    the directory says of a member's size must fit in the bytes the file holds. A stored (uncompressed) member must
+    also unpack to exactly its stored size."""
+    size = os.fstat(f.fileno()).st_size
+    end = min(size, getattr(z, "start_dir", size))
+    starts = sorted({i.header_offset for i in z.infolist()} | {end})
+    for info in infos:
+        f.seek(info.header_offset)
+        local = f.read(_LOCAL_HEADER)
+        if len(local) < _LOCAL_HEADER or local[:4] != _LOCAL_MAGIC:
+            raise BadInput(where, f"{info.filename}: no zip entry at byte {info.header_offset:,}, where the archive's "
+                                  f"directory places it (the file is {size:,} bytes)")
+        name_len, extra_len = struct.unpack_from("<HH", local, 26)
+        data = info.header_offset + _LOCAL_HEADER + name_len + extra_len
+        limit = next((s for s in starts if s > info.header_offset), end)
+        if data + info.compress_size > limit:
+            what = ("the next member" if limit < end else
+                    "the archive's directory" if limit < size else "the end of the file")
+            raise BadInput(where, f"{info.filename}: its zip entry claims {info.compress_size:,} stored bytes "
+                                  f"({fmt_bytes(info.compress_size)}) from byte {data:,}, but {what} begins at byte "
+                                  f"{limit:,} (the file is {size:,} bytes): the archive is cut short or its directory "
+                                  f"lies")
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise BadInput(where, f"{info.filename} is stored uncompressed but its zip entry declares "
+                                  f"{info.compress_size:,} stored and {info.file_size:,} unpacked bytes")
+
+
 def npz_members(path) -> dict[str, Member]:
     """Every ``.npy`` member of the archive ``path`` by array name (``X`` for ``X.npy``), headers read, sizes checked:
-    the zip entry must unpack to exactly the header plus the declared array, and not to more than :data:`MAX_RATIO`
-    times its stored size."""
+    the zip entry's stored bytes must lie within the file (:func:`_check_extents`), it must unpack to exactly the
+    header plus the declared array, and not to more than :data:`MAX_RATIO` times its stored size."""
     out = {}
     try:
-        with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
-                if not info.filename.endswith(".npy"):
-                    continue
+        with open(path, "rb") as f, zipfile.ZipFile(f) as z:
+            infos = [i for i in z.infolist() if i.filename.endswith(".npy")]
+            _check_extents(path, f, z, infos)
+            for info in infos:
                 name = info.filename[:-4]
                 _check_ratio(path, info.filename, info.compress_size, info.file_size)
-                with z.open(info) as f:
-                    header = read_npy_header(f, path, info.filename)
+                with z.open(info) as m:
+                    header = read_npy_header(m, path, info.filename)
                 if header.fortran and len(header.shape) > 1:
                     raise BadInput(path, f"{info.filename} is stored in Fortran order; signlstm reads C-order arrays "
                                          "(save np.ascontiguousarray of it)")

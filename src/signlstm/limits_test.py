@@ -1,3 +1,5 @@
+import io
+import math
 import struct
 import zipfile
 from pathlib import Path
@@ -32,6 +34,52 @@ def test_a_member_whose_header_declares_more_than_its_entry_holds_is_refused(tmp
     p = _lying_npz(tmp_path / "lie.npz", 40_000)
     with pytest.raises(BadInput, match=r"lie.npz: X.npy declares shape \(40000, 30, 1662\) <f2 \(4.0 GB\) but its "
                                        r"zip entry unpacks to 199,568 bytes"):
+        limits.npz_members(p)
+
+
+def claiming_npz(path, n, members=("X", "y")):
+    """A packed file whose ``X.npy`` declares ``n`` sequences and ``y.npy`` ``n`` labels (of ``members``, in that
+    order) but each holds two, stored uncompressed: the zipfile module writes it, its central directory entries made
+    to claim the sizes the headers declare (in their zip64 fields above 4 GB) before it is closed. About 200 kB."""
+    arrays = {"X": ((n, 30, 1662), np.zeros((2, 30, 1662), np.float16)), "y": ((n,), np.zeros(2, np.int64))}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for name in members:
+            shape, held = arrays[name]
+            buf = io.BytesIO()
+            np.lib.format.write_array_header_1_0(buf, {"descr": held.dtype.str, "fortran_order": False,
+                                                       "shape": shape})
+            claimed = buf.tell() + math.prod(shape) * held.itemsize
+            z.writestr(f"{name}.npy", buf.getvalue() + held.tobytes())
+            info = z.getinfo(f"{name}.npy")
+            info.file_size = info.compress_size = claimed
+    return path
+
+
+@pytest.mark.parametrize("n", [40_000, 10 ** 10])
+@pytest.mark.parametrize("members", [("X",), ("X", "y"), ("y", "X")])
+def test_a_member_whose_directory_entry_claims_more_than_the_file_holds_is_refused(tmp_path, n, members):
+    """The directory's sizes agree with the headers (4.0 GB, 997 TB) but the stored bytes would run past the next
+    member or the directory itself: refused, naming the member and the numbers, before anything is unpacked."""
+    p = claiming_npz(tmp_path / "lie.npz", n, members)
+    assert p.stat().st_size < 250_000
+    first, nbytes = members[0], (n * 30 * 1662 * 2 if members[0] == "X" else n * 8) + 128
+    after = "the next member" if len(members) > 1 else "the archive's directory"
+    with pytest.raises(BadInput) as e:
+        limits.npz_members(p)
+    msg = str(e.value)
+    assert msg.startswith(f"{p}: {first}.npy: its zip entry claims {nbytes:,} stored bytes ") and "\n" not in msg
+    assert f"but {after} begins at byte " in msg and f"(the file is {p.stat().st_size:,} bytes)" in msg
+
+
+def test_a_stored_member_that_claims_to_unpack_to_more_than_it_stores_is_refused(tmp_path):
+    """X.npy declares 8 sequences, its directory entry 797,888 unpacked bytes to match, but it is stored uncompressed
+    in 199,568 bytes (2 sequences): refused before it is read."""
+    p = claiming_npz(tmp_path / "lie.npz", 8, ("X",))
+    data = bytearray(p.read_bytes())
+    struct.pack_into("<I", data, data.find(b"PK\x01\x02") + 20, 199_568)  # the stored size, the true one
+    p.write_bytes(bytes(data))
+    with pytest.raises(BadInput, match=r"lie.npz: X.npy is stored uncompressed but its zip entry declares 199,568 "
+                                       r"stored and 797,888 unpacked bytes$"):
         limits.npz_members(p)
 
 

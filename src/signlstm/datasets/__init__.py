@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -350,12 +351,22 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
 
 
 def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
-    with z.open(member.name + ".npy") as f:
-        f.read(member.header.offset)
-        data = f.read(member.header.nbytes)
+    """The array ``member`` of the archive ``z`` (the file ``path``), read whole; a cut or damaged entry is
+    :class:`BadInput` naming the file and the member."""
+    try:
+        with z.open(member.name + ".npy") as f:
+            f.read(member.header.offset)
+            data = f.read(member.header.nbytes)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, MemoryError) as e:
+        raise BadInput(path, f"{member.name}.npy is unreadable ({_first_line(e)})") from None
     if len(data) != member.header.nbytes:
         raise BadInput(path, f"{member.name}.npy is truncated")
     return np.frombuffer(data, member.header.dtype).reshape(member.header.shape)
+
+
+def _first_line(e: BaseException) -> str:
+    """The first line of the error ``e``'s message (at most 120 characters), else its type's name."""
+    return str(e).splitlines()[0][:120] if str(e) else type(e).__name__
 
 
 @contextmanager
@@ -381,8 +392,8 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
                     raise BadInput(path, f"X is truncated: its data ends inside sequence {start + len(data) // seq_bytes}"
                                          f" of the {N} it declares")
                 yield start, np.frombuffer(data, header.dtype).reshape(n, T, F)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-        raise BadInput(path, f"X is unreadable ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, MemoryError) as e:
+        raise BadInput(path, f"X is unreadable ({_first_line(e)})") from None
 
 
 def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, name: str) -> tuple[int, int]:
@@ -435,7 +446,7 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             limits.check_declared(path, "actions", h.shape, h.dtype, limits.MAX_SIDE_ARRAY)
         with zipfile.ZipFile(path) as z:
             side[name] = _read_member(z, path, members[name])
-    seq = side["seq"].astype(np.int64) if "seq" in side else np.arange(N)
+    seq = side["seq"].astype(np.int64) if "seq" in side else None  # None: a sequence's number is its row
     if "y" not in side:
         return _unlabelled(path, hx, N, T, seq, skip_bad)
     y = side["y"].astype(np.int64)
@@ -451,9 +462,10 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
     def chunks(size: int) -> Iterator[Dataset]:
         for start, raw in packed_x(path, hx, size):
             rows = np.arange(start, start + len(raw))
-            ids = [f"{names[y[i]]}/{seq[i]} (row {i})" for i in rows]
+            ids = [f"{names[y[i]]}/{i if seq is None else seq[i]} (row {i})" for i in rows]
             X, rows, skipped = _checked_rows(path, raw, rows, ids, skip_bad)
-            yield Dataset(X, names[y[rows]], np.full(len(rows), path.stem), [f"{path}#{int(seq[i])}" for i in rows],
+            numbers = rows if seq is None else seq[rows]
+            yield Dataset(X, names[y[rows]], np.full(len(rows), path.stem), [f"{path}#{int(k)}" for k in numbers],
                           list(order), skipped)
 
     return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
@@ -472,15 +484,18 @@ def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str],
     return check_frames(path, raw, seq_ids=ids), rows, skipped
 
 
-def _unlabelled(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndarray, skip_bad: bool) -> Source:
+def _unlabelled(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndarray | None,
+                skip_bad: bool) -> Source:
     """The ``N`` sequences of ``T`` frames declared by ``hx`` in ``path`` (a packed file without ``y``, or an ``.npy``
-    array of sequences), each labelled :data:`UNLABELLED`, read chunk by chunk."""
+    array of sequences), each labelled :data:`UNLABELLED`, read chunk by chunk; ``seq`` numbers them (None: by row)."""
     def chunks(size: int) -> Iterator[Dataset]:
         for start, raw in packed_x(path, hx, size):
             rows = np.arange(start, start + len(raw))
-            X, rows, skipped = _checked_rows(path, raw, rows, [f"{seq[i]} (row {i})" for i in rows], skip_bad)
+            ids = [f"{i if seq is None else seq[i]} (row {i})" for i in rows]
+            X, rows, skipped = _checked_rows(path, raw, rows, ids, skip_bad)
+            numbers = rows if seq is None else seq[rows]
             yield Dataset(X, np.full(len(rows), UNLABELLED), np.full(len(rows), path.stem),
-                          [f"{path}#{int(seq[i])}" for i in rows], [], skipped)
+                          [f"{path}#{int(k)}" for k in numbers], [], skipped)
 
     return Source(path, N, T, [], chunks, T, {}, path.stem)
 
@@ -500,7 +515,7 @@ def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = F
     if path.stat().st_size < want:
         raise BadInput(path, f"declares {hx.describe()} ({limits.fmt_bytes(hx.nbytes)}) but holds "
                              f"{path.stat().st_size:,} bytes, not {want:,}")
-    return _unlabelled(path, hx, N, T, np.arange(N), skip_bad)
+    return _unlabelled(path, hx, N, T, None, skip_bad)
 
 
 def packed_files(folder: Path) -> list[Path]:

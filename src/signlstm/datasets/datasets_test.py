@@ -365,3 +365,47 @@ def test_a_trees_folder_names_are_read_in_composed_form_as_actions_are_given(tmp
     d = datasets.load([root], actions=["hello", "caf\u00e9"])
     assert d.labels.tolist() == ["hello", "caf\u00e9"] and len(d) == 2
     assert datasets.load([root]).actions == ["caf\u00e9", "hello"]
+
+
+@pytest.mark.parametrize("members", [("X",), ("X", "y"), ("y", "X")])
+def test_a_packed_file_whose_directory_claims_what_its_headers_declare_is_one_line_before_any_large_allocation(
+        tmp_path, members, capsys):
+    """200 kB whose headers and directory both claim 10^10 sequences (997 TB; y 80 GB): every command that reads it
+    ends in one line naming the file (exit 2), having read only headers; the process's peak RSS grows by < 100 MB."""
+    import resource
+
+    from signlstm.cli import main
+    from signlstm.limits_test import claiming_npz
+
+    p = claiming_npz(tmp_path / "p01.npz", 10 ** 10, members)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(BadInput, match=r"p01.npz: (X|y).npy: its zip entry claims [\d,]+ stored bytes .* begins at"):
+        list(datasets.stream(sources=datasets.open_sources([p], labelled=False)))
+    if "y" in members:
+        with pytest.raises(BadInput, match=r"p01.npz: (X|y).npy: its zip entry claims"):
+            datasets.load([p])
+    assert main(["predict", "--data", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"signlstm predict: error: {p}: ") and err.count("\n") == 1, err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+
+
+def test_a_damaged_member_read_whole_is_named_in_one_line(tmp_path, shared):
+    """A side array (here ``actions``, 9.7 kB, stored) damaged past the part read with its header: the member is
+    named, not a zipfile error."""
+    import zipfile
+
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        X, y = z["X"][:4], z["y"][:4]
+    p = tmp_path / "p01.npz"
+    actions = np.array(["hello", "thanks", "iloveyou"] + [f"sign{i:03d}" for i in range(297)])
+    np.savez(p, X=X, y=y, actions=actions)
+    assert len(datasets.load([p])) == 4
+    data = bytearray(p.read_bytes())
+    with zipfile.ZipFile(p) as z:
+        info = z.getinfo("actions.npy")
+    assert info.file_size > 8192
+    data[info.header_offset + info.compress_size] ^= 0xFF  # a byte of the last name, past the first 4 kB read
+    p.write_bytes(bytes(data))
+    with pytest.raises(BadInput, match=r"p01.npz: actions.npy is unreadable \(Bad CRC-32 for file 'actions.npy'\)$"):
+        datasets.load([p])

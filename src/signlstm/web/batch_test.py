@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 
+from signlstm import layout
 from signlstm.conftest import shared_path
 from signlstm.web import protocol
 
@@ -218,3 +219,39 @@ def test_a_recording_from_a_page_at_15_frames_a_second_holds_a_second_of_signing
     saved = np.stack([np.load(tmp_path / "d" / "me" / "hello" / "0" / f"{i}.npy") for i in range(30)])
     np.testing.assert_array_equal(saved[::2], K[:15].astype(np.float64))
     np.testing.assert_allclose(saved[1], between(K[0], K[1], 0.5), atol=1e-6)
+
+
+def test_a_model_no_page_uses_is_freed_and_one_in_use_keeps_its_compiled_program():
+    """A model nothing holds any more (its bundle and forward passes dropped) is collected with its compiled program;
+    a model still held keeps its program, which every forward pass made for it then shares (compiled once)."""
+    import gc
+    import weakref
+
+    from signlstm.models.bundle import load_bundle
+    from signlstm.web.batch import Forward
+
+    window = np.asarray(load_first_window(), np.float32)
+    kept = load_bundle()
+    forward = Forward(kept, sizes=(1,))
+    probs = forward([window])
+    assert Forward(kept, sizes=(1,), warm=False).run is forward.run
+    program = weakref.ref(forward.run)
+
+    gone = load_bundle()
+    assert gone.model is not kept.model and gone.parts_read == kept.parts_read
+    assert len(kept.parts_read) < len(layout.PARTS)  # the program puts back the parts the model does not read
+    np.testing.assert_allclose(Forward(gone, sizes=(1,))([window]), probs, atol=1e-6)
+    model = weakref.ref(gone.model)
+    del forward, gone
+    gc.collect()
+    assert model() is None
+    assert program() is not None and Forward(kept, sizes=(1,), warm=False).run is program()
+    np.testing.assert_allclose(Forward(kept, sizes=(1,), warm=False)([window]), probs, atol=0)
+    np.testing.assert_allclose(probs[0], kept.classify(window), atol=1e-4)
+
+
+def load_first_window() -> np.ndarray:
+    """The first window of s02's recordings, (30, 1662)."""
+    from signlstm.datasets import load
+
+    return load([shared_path("data", "signers", "s02.npz")]).X[0]

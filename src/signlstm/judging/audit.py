@@ -22,7 +22,7 @@ import numpy as np
 
 from ..keypoints import camera_shape
 from .. import layout
-from ..datasets import Dataset
+from ..datasets import Dataset, require_person
 from ..errors import BadInput, SignlstmError, optional
 from ..datasets.fixes import key as _key
 from ..sign_names import shown_name
@@ -133,6 +133,7 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     from sklearn.preprocessing import StandardScaler
 
     check_splits(data.groups.tolist(), n_splits)
+    require_person(data, "nothing to audit")
     F = data_features(data) if feats is None else feats
     y = data.y if train_y is None else np.asarray(train_y)
     probs = np.zeros((len(data), len(data.actions)))
@@ -244,6 +245,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
     recorded."""
     check_splits(data.groups.tolist(), n_splits)
+    require_person(data, "nothing to audit")
     F = data_features(data) if feats is None else feats
     skip = unjudged(data, n_splits)
     result = run_audit(data, out_of_fold_probs(data, n_splits, F), skip)

@@ -170,3 +170,19 @@ def test_a_sign_whose_signers_share_a_fold_of_splits_is_named_not_checked(shared
             "who recorded it") in out, out
     assert main(["audit", "--data", str(tmp_path)]) == 0  # one fold per signer: each is checked against the other
     assert "recordings of 'merci'" not in capsys.readouterr().out
+
+
+def test_data_with_no_person_in_any_frame_is_one_line_before_any_work(shared, tmp_path, capsys):
+    """Two people's files whose frames are all zero (an empty room: they compress to almost nothing) are refused in
+    one line naming them, exit 2, no fixes file (audit judged and dropped every sequence, exit 0)."""
+    from ..cli import main
+
+    y = np.load(shared("data", "signers", "s02.npz"))["y"]
+    for person in ("p1", "p2"):
+        np.savez_compressed(tmp_path / f"{person}.npz", X=np.zeros((len(y), 30, 1662), np.float32), y=y,
+                            actions=np.array(["hello", "thanks", "iloveyou"]))
+    out = tmp_path / "fixes.csv"
+    assert main(["audit", "--data", str(tmp_path / "p1.npz"), str(tmp_path / "p2.npz"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"signlstm audit: error: {tmp_path}: no person in any frame"), err
+    assert "nothing to audit" in err[0] and not out.exists()

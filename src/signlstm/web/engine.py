@@ -377,16 +377,21 @@ class Session:
         disk, the server stopping) stops the recording, and its reply says why; every reply in the backlog is sent,
         whatever happens, so the page's count of messages on their way comes back down."""
         loop = asyncio.get_running_loop()
+        failed = False  # once a write fails, the replies queued behind it no longer speak of a recording
         try:
             while self.backlog:
                 done, result, writes, arrived = self.backlog[0]
+                if failed:
+                    writes = None
+                    if isinstance(result, dict):
+                        result.pop("recording", None)
                 if writes:
                     try:
                         result["recording"].update(await loop.run_in_executor(self.engine.io, self._write, writes))
                     except (OSError, RuntimeError, SignlstmError) as err:
                         with self.guard:
                             self.recorder = None
-                        result = recording_failed(err)
+                        result, failed = recording_failed(err), True
                 self.backlog.popleft()
                 if isinstance(result, dict):
                     result["ms"] = round((time.perf_counter() - arrived) * 1000, 2)
@@ -570,8 +575,8 @@ class Session:
         other = SequenceWriter(self.engine.data / name).recorded_in_other_case(action)
         where = "already recorded"
         if other is None:
-            recording = {s.recorder.action for s in list(self.engine.sessions)
-                         if s is not self and s.recorder is not None and s.name.lower() == name.lower()}
+            recording = {r.action for s in list(self.engine.sessions)
+                         if s is not self and (r := s.recorder) is not None and s.name.lower() == name.lower()}
             other = next((n for group in case_twins([action, *recording]) if action in group
                           for n in group if n != action), None)
             where = "being recorded on another page"

@@ -13,6 +13,7 @@ A server listening only on a loopback address also answers only requests address
 from __future__ import annotations
 
 import ipaddress
+import logging
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -20,6 +21,7 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocketClose
 
 LOOPBACK_NAMES = ("localhost",)
+log = logging.getLogger("signlstm.web")
 
 
 def is_loopback(host: str) -> bool:
@@ -37,10 +39,20 @@ def request_problem(headers: Headers, loopback_only: bool) -> str | None:
     """Why a request with ``headers`` is not answered (another site's page, or a name other than loopback when
     ``loopback_only``), else None."""
     host = headers.get("host", "")
-    if loopback_only and not is_loopback(urlsplit("//" + host).hostname or ""):
+    try:
+        name = urlsplit("//" + host).hostname or ""
+    except ValueError:  # an unclosed IPv6 bracket
+        return f"Host {host!r} is not a host name"
+    if loopback_only and not is_loopback(name):
         return f"Host {host!r} is not a loopback name, and this server listens on loopback only"
     origin = headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+    if origin is None:
+        return None
+    try:
+        site = urlsplit(origin).netloc.lower()
+    except ValueError:
+        return f"Origin {origin!r} is not a web address"
+    if site != host.lower():
         return f"Origin {origin!r} is another site than this server's page ({host})"
     return None
 
@@ -55,7 +67,8 @@ class OwnPageOnly:
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket"):
             problem = request_problem(Headers(scope=scope), self.loopback_only)
-            if problem:
+            if problem:  # said in the server's log too: a proxy that rewrites Host or Origin is refused here
+                log.warning("refused %s %s: %s", scope["type"], scope.get("path", ""), problem)
                 refusal = (PlainTextResponse(problem, status_code=403) if scope["type"] == "http"
                            else WebSocketClose(code=1008, reason=problem[:120]))
                 await refusal(scope, receive, send)

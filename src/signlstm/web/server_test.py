@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import urllib.request
 
@@ -345,6 +346,7 @@ def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_an
     import resource
 
     from signlstm.web import protocol
+    from signlstm.web import server as srv
 
     server = start_server(trained_model)
     K = clip_keypoints["thanks"]
@@ -354,15 +356,25 @@ def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_an
         ws.send(json.dumps({"type": "record", "name": "visitor", "action": "thanks", "count": 2, "pause": 0}))
         assert _recv(ws, "recording")["phase"] == "recording"
         answers = []
+        # The writing thread is held, as on a slow disk, until messages after the sequence's end are recognised and
+        # wait behind its write (the server reads srv.MAX_IN_FLIGHT unanswered messages of a page at most).
+        slow_disk = threading.Event()
+        queued = 30 + srv.MAX_IN_FLIGHT // 2
+        server.engine.io.submit(slow_disk.wait)
         resource.setrlimit(resource.RLIMIT_FSIZE, (5000, hard))
         try:
             for i in range(40):
                 ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=5000 + 1000 * i / 30))
+            deadline = time.monotonic() + 60
+            while server.engine.messages["keypoints"] < queued and time.monotonic() < deadline:
+                time.sleep(0.02)
+            slow_disk.set()
             while len(answers) < 40:
                 m = json.loads(ws.recv(timeout=60))
                 if m["type"] in ("result", "error"):
                     answers.append(m)
         finally:
+            slow_disk.set()
             resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         for i in range(40, 43):  # the recording stopped: later frames are recognised, not recorded
             ws.send(protocol.pack(K[i % len(K)], protocol.ALL, t=5000 + 1000 * i / 30))
@@ -370,6 +382,7 @@ def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_an
             assert "recording" not in later and later["probs"] is not None
     kinds = [m["type"] for m in answers]
     assert kinds == ["result"] * 29 + ["error"] + ["result"] * 10, kinds  # the 30th frame ends the sequence
+    assert all("recording" not in m for m in answers[30:]), answers[30:]  # nor do the replies queued behind it
     error = answers[29]
     assert error["about"] == "record" and error["message"].startswith(
         "the recording could not be saved, and stopped: "), error
@@ -437,7 +450,7 @@ def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(tra
         _recv(ws, "model")
         for action, said in (("None", "is the answer for anything that is not one of your signs"),
                              ("\u2800", "has no visible character"), ("a" * 41, "the page takes at most 40"),
-                             ("\ud800", "is not valid text")):  # a lone surrogate (was a traceback, socket dropped)
+                             ("\ud800", "is not valid text")):  # a lone surrogate: refused, the socket kept
             ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
             message = _recv(ws, "error")["message"]
             assert message.startswith("action: '") and said in message, message
@@ -690,6 +703,11 @@ def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_a
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(rebound, timeout=10)
     assert refused.value.code == 403 and b"is not a loopback name" in refused.value.read()
+    for header, value in (("Host", "[::1"), ("Origin", "http://[x")):  # no address at all: refused, not an error
+        malformed = urllib.request.Request(server.url + "/api/health", headers={header: value})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(malformed, timeout=10)
+        assert refused.value.code == 403 and b"is not a" in refused.value.read(), header
     local = urllib.request.Request(server.url + "/api/health", headers={"Host": f"localhost:{server.port}"})
     with urllib.request.urlopen(local, timeout=10) as r:
         assert json.load(r)["sessions"] == 0  # no refused connection was opened as a page

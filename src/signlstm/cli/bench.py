@@ -2,6 +2,7 @@
 import json
 import tempfile
 
+from ..judging.bench import PARTS
 from . import common
 
 
@@ -17,7 +18,7 @@ def register(sub):
     p.add_argument("--memory", type=int, nargs="+", metavar="N",
                    help="also measure peak RSS and seconds of predict, evaluate and one training epoch on N sequences "
                         "(e.g. 2000 20000 100000; files built from the DEV signers in a temporary folder)")
-    p.add_argument("--skip", nargs="+", default=[], choices=["classifier", "live", "extraction", "training"])
+    p.add_argument("--skip", nargs="+", default=[], choices=PARTS)
     common.add_h5_actions(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)

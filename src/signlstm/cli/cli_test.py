@@ -66,7 +66,7 @@ def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, share
 
 def test_train_with_negatives_that_are_all_its_own_signs_is_refused_before_training(tmp_path, shared, capsys):
     """Another signer's hello / thanks / iloveyou given as negatives are all left out (they are the signs): one line
-    naming them and why, exit 2, nothing written (was a traceback after training)."""
+    naming them and why, exit 2, nothing written, before any training."""
     negatives = str(shared("data", "signers", "s04.npz"))
     assert main(["train", "--data", str(shared("data", "signers", "s02.npz")), "--negatives", negatives,
                  "--epochs", "1", "--out", str(tmp_path / "m")]) == 2

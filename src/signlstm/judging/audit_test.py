@@ -174,7 +174,7 @@ def test_a_sign_whose_signers_share_a_fold_of_splits_is_named_not_checked(shared
 
 def test_data_with_no_person_in_any_frame_is_one_line_before_any_work(shared, tmp_path, capsys):
     """Two people's files whose frames are all zero (an empty room: they compress to almost nothing) are refused in
-    one line naming them, exit 2, no fixes file (audit judged and dropped every sequence, exit 0)."""
+    one line naming them, exit 2, no fixes file, before any sequence is judged."""
     from ..cli import main
 
     y = np.load(shared("data", "signers", "s02.npz"))["y"]

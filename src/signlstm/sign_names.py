@@ -53,13 +53,25 @@ def name_problem(name: str) -> str | None:
 
 PAGE_NAME_MOST = 40  # characters of a sign's name from the web page
 NOT_ON_EVERY_DISK = ':*?"<>|'  # characters some file systems refuse in a folder name
+# Names Windows keeps for devices, with or without an extension ("con", "nul.txt"): no folder there can have them.
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def windows_problem(name: str) -> str | None:
+    """Why a folder called ``name`` cannot be made, or would be another name's folder, on Windows, else None: a
+    device name (:data:`WINDOWS_DEVICES`) or a dot at the end (Windows drops it: "a." would be "a")."""
+    if name.split(".")[0].rstrip(" ").lower() in WINDOWS_DEVICES:
+        return "is a device name on Windows (CON, NUL, COM1...), which no folder there can have"
+    if name.endswith("."):
+        return "ends with a dot, which Windows drops from a folder name"
+    return None
 
 
 def page_name_problem(name: str) -> str | None:
     """Why ``name`` (in Unicode's composed form) cannot be a sign's name sent by the web page, else None: what
     :func:`name_problem` refuses, ``none`` itself (every name from a page is a sign to record), more than
-    :data:`PAGE_NAME_MOST` characters, a space at either end, or a character of :data:`NOT_ON_EVERY_DISK` (the server's
-    folders may be on any disk)."""
+    :data:`PAGE_NAME_MOST` characters, a space at either end, a character of :data:`NOT_ON_EVERY_DISK` or a name
+    Windows refuses (:func:`windows_problem`): the server's folders may be on any disk."""
     problem = rejection_problem(name, none_ok=False) or name_problem(name)
     if problem:
         return problem
@@ -69,7 +81,7 @@ def page_name_problem(name: str) -> str | None:
         return "begins or ends with a space"
     if any(c in NOT_ON_EVERY_DISK for c in name):
         return f"holds one of {NOT_ON_EVERY_DISK}, which some disks refuse in a folder name"
-    return None
+    return windows_problem(name)
 
 
 def shown_name(name: str, most: int = 40) -> str:

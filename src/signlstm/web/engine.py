@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import layout
 from ..fronts import render
-from ..sign_names import case_twins, page_name_problem, shown_name, sign_name
+from ..sign_names import case_twins, page_name_problem, shown_name, sign_name, windows_problem
 from ..errors import SignlstmError
 from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
@@ -60,6 +60,8 @@ def check_name(name) -> None:
     """Refuse (:class:`BadMessage`) a visitor's name that is not :data:`NAME`."""
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+    if windows_problem(name):
+        raise BadMessage(f"name: '{name}' {windows_problem(name)}")
 
 
 class Busy(SignlstmError):

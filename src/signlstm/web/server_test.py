@@ -443,8 +443,9 @@ def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(tra
     from signlstm.sign_names import page_name_problem
 
     assert all(page_name_problem(n) for n in ("none", "NONE", "\u0301", "\u2800", "a\u2028b", " x", "a/b", "a?",
-                                              "x" * 41))
-    assert not any(page_name_problem(n) for n in ("hello", "thank you", "é", "我爱你", "ñandú", "x" * 40))
+                                              "x" * 41, "CON", "nul.txt", "Com1", "a."))
+    assert not any(page_name_problem(n) for n in ("hello", "thank you", "é", "我爱你", "ñandú", "x" * 40, "cone",
+                                                  "com10", "a.b", "A.I"))
     server = start_server(trained_model)
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")
@@ -454,6 +455,8 @@ def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(tra
             ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
             message = _recv(ws, "error")["message"]
             assert message.startswith("action: '") and said in message, message
+        ws.send(json.dumps({"type": "record", "name": "aux", "action": "hello", "count": 1, "pause": 0}))
+        assert "device name on Windows" in _recv(ws, "error")["message"]  # a person's folder, too
         for action in ("e\u0301", "\u00e9"):  # decomposed, then composed: one sign
             ws.send(json.dumps({"type": "record", "name": "v", "action": action, "count": 1, "pause": 0}))
             assert _recv(ws, "recording")["action"] == "\u00e9"

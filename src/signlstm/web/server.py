@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import deque
 from pathlib import Path
 
@@ -245,9 +246,23 @@ def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "war
 
     # No per-message compression: keypoint floats and JPEG frames hardly compress, and deflating every message both
     # ways cost the server about a tenth of its time at 50 pages (profiled).
-    return uvicorn.Config(OwnPageOnly(app, is_loopback(host)), host=host, port=port, log_level=log_level,
+    made = uvicorn.Config(OwnPageOnly(app, is_loopback(host)), host=host, port=port, log_level=log_level,
                           ws_max_size=WS_MAX_SIZE, ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False,
                           lifespan="on", timeout_graceful_shutdown=GRACE, **ssl)
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, ClientTextNotUtf8) for f in errors.filters):
+        errors.addFilter(ClientTextNotUtf8())
+    return made
+
+
+class ClientTextNotUtf8(logging.Filter):
+    """uvicorn logs a text message that is not UTF-8 (it closes that page's socket with 1007) with the traceback of
+    its own decoding: its one line says it all, so the traceback is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], UnicodeDecodeError):
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def check_tls(certfile, keyfile) -> None:

@@ -462,6 +462,32 @@ def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(tra
             assert _recv(ws, "recording")["action"] == "\u00e9"
 
 
+def test_a_text_message_that_is_not_utf8_closes_that_page_with_one_log_line(trained_model, start_server, caplog):
+    """A text frame whose bytes are not UTF-8 closes that page's socket with 1007 (invalid data); the server's log
+    says so in one line, without the traceback of uvicorn's decoding; other pages go on."""
+    import logging
+
+    from websockets.exceptions import ConnectionClosed
+
+    server = start_server(trained_model)
+    uvicorn_log = logging.getLogger("uvicorn.error")  # uvicorn's own loggers do not reach the root logger
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        with websockets.connect(server.ws_url) as other, websockets.connect(server.ws_url) as bad:
+            _recv(other, "model"), _recv(bad, "model")
+            bad.send(b"\xff\xfe{}", text=True)
+            with pytest.raises(ConnectionClosed):
+                for _ in range(10):
+                    bad.recv(timeout=10)
+            assert bad.close_code == 1007
+            other.send(json.dumps({"type": "ping"}))
+            _recv(other, "pong")
+    finally:
+        uvicorn_log.removeHandler(caplog.handler)
+    said = [r for r in caplog.records if "UTF-8" in r.getMessage()]
+    assert len(said) == 1 and said[0].exc_info is None and not said[0].exc_text, said
+
+
 def test_a_keypoint_header_with_its_reserved_field_set_is_named_so():
     from signlstm.web import protocol
 

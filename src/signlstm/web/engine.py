@@ -138,7 +138,7 @@ def model_info(bundle, threshold: float) -> dict:
     from ..models.legacy import UNTRAINED, looks_untrained
 
     labels = bundle.labels
-    return {"type": "model", "name": str(bundle.path or "(in memory)"), "labels": labels,
+    return {"type": "model", "name": shown_path(bundle.path), "labels": labels,
             "colors": [_hex(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
             "seq_len": bundle.seq_len, "threshold": threshold, "parts": bundle.parts_read,
             "mask": protocol.mask_of(bundle.parts_read), "adapted": bool(bundle.meta.get("adapted")),
@@ -227,7 +227,7 @@ class Engine:
                 "image_pages": self.image_pages, "max_image_pages": self.max_image_pages,
                 "adapting": self.adapting, "frames": self.served, "messages": dict(self.messages),
                 "batches": self.batcher.batches, "windows": self.batcher.windows, "rounds": self.batcher.rounds,
-                "model": str(self.bundle.path or "(in memory)"), "labels": self.bundle.labels}
+                "model": shown_path(self.bundle.path), "labels": self.bundle.labels}
 
     def shutdown(self) -> None:
         for pool in (self.pool, self.adapt_pool, self.io):
@@ -281,6 +281,18 @@ class LaterWriter:
     def take(self) -> list[PendingWrite]:
         out, self.queued = self.queued, []
         return out
+
+
+def shown_path(path) -> str:
+    """``path`` as the page is told it: relative to the server's working folder when it is inside it, else the
+    file's own name, so a page never learns where the server's files are on its disk; "(in memory)" for None."""
+    if path is None:
+        return "(in memory)"
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name
 
 
 def counts(root: Path) -> dict[str, int]:
@@ -493,7 +505,7 @@ class Session:
         """Write completed sequences (each whole, as ``collect`` does): the status fields that say so."""
         for w in writes:
             w.write()
-        return {"saved": str(writes[-1].path), "counts": counts(writes[-1].writer.root)}
+        return {"saved": shown_path(writes[-1].path), "counts": counts(writes[-1].writer.root)}
 
     def _close_detector(self) -> None:
         if self.detect is not None:
@@ -654,7 +666,7 @@ class Session:
             async with self.lock:
                 info = self.use(bundle, forward)
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
-                         model=str(bundle.path), labels=bundle.labels, check=adapt_check(bundle))
+                         model=shown_path(bundle.path), labels=bundle.labels, check=adapt_check(bundle))
             self.adapt_state = dict(state)
             await tell(info)
             await tell(dict(state))

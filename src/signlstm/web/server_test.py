@@ -739,9 +739,11 @@ def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_a
         assert refused.value.code == 403 and b"is not a" in refused.value.read(), header
     local = urllib.request.Request(server.url + "/api/health", headers={"Host": f"localhost:{server.port}"})
     with urllib.request.urlopen(local, timeout=10) as r:
-        assert json.load(r)["sessions"] == 0  # no refused connection was opened as a page
+        health = json.load(r)
+    assert health["sessions"] == 0  # no refused connection was opened as a page
+    assert health["model"] == trained_model.path.name  # outside the server's working folder: its name alone
     for origin in (own, None):
         with websockets.connect(server.ws_url, origin=origin) as ws:
-            _recv(ws, "model")
+            assert _recv(ws, "model")["name"] == trained_model.path.name
             ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 1, "pause": 0}))
             assert _recv(ws, "recording")["action"] == "hello"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import threading
 import time
 from collections import deque
@@ -45,6 +46,7 @@ WORKERS = 2  # camera frames landmarked at once for pages that send frames: abou
 MAX_CLIENTS = 100  # pages open at once; more are turned away
 DATA = "web_data"  # where recordings from the pages go: DATA/<name>/<action>/<n>/
 MODELS = "web_models"  # where the models adapted from the pages go
+KEEP_ADAPTED = 3  # a visitor's newest adapted models kept on disk; older ones no page uses are removed
 MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
 MAX_TEXT_BYTES = 4096  # one JSON control message
 MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
@@ -221,6 +223,10 @@ class Engine:
 
     def _adapt_ended(self) -> None:
         self.adapting -= 1
+
+    def models_in_use(self) -> set[Path]:
+        """The folders of the models the open pages use (:func:`prune_adapted` spares them)."""
+        return {s.bundle.path.resolve() for s in list(self.sessions) if s.bundle.path is not None}
 
     def stats(self) -> dict:
         return {"sessions": len(self.sessions), "workers": self.workers, "max_clients": self.max_clients,
@@ -631,7 +637,7 @@ class Session:
 
         def job():
             state.update(state="running")
-            return _adapt_job(self.bundle, engine.data / name, engine.models, name, state)
+            return _adapt_job(self.bundle, engine.data / name, engine.models, name, state, engine.models_in_use)
 
         try:
             self.adapt_job = engine.start_adapt(job)
@@ -687,12 +693,39 @@ def _holistic(face: bool):
     return Holistic(face=face)
 
 
-def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
+def adapted_models(models: Path, name: str) -> list[Path]:
+    """``name``'s adapted models in ``models`` (``<name>-<date>-<time>``, as :func:`_adapt_job` names them), oldest
+    first."""
+    pattern = re.compile(re.escape(name) + r"-\d{8}-\d{6}x*")
+    if not models.is_dir():
+        return []
+    return sorted((p for p in models.iterdir() if p.is_dir() and pattern.fullmatch(p.name)), key=lambda p: p.name)
+
+
+def prune_adapted(models: Path, name: str, in_use: set[Path]) -> list[Path]:
+    """Remove all but the :data:`KEEP_ADAPTED` newest of ``name``'s adapted models, sparing those ``in_use`` (a page
+    uses them): the removed folders. Each is renamed aside first, so no half-removed folder looks like a model."""
+    removed = []
+    for old in adapted_models(models, name)[:-KEEP_ADAPTED]:
+        if old.resolve() in in_use:
+            continue
+        aside = old.with_name(f".removing-{old.name}")
+        try:
+            old.rename(aside)
+        except OSError:
+            continue  # another job removed it, or the disk refuses: it stays
+        shutil.rmtree(aside, ignore_errors=True)
+        removed.append(old)
+    return removed
+
+
+def _adapt_job(base, root: Path, models: Path, name: str, state: dict, in_use=set):  # in_use() -> set of Path
     """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
     of ``base``'s (and ``base`` is not a vocabulary of its own), ``adapt`` fits ``base`` to the visitor; otherwise
     the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
-    --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result: (the
-    adapted bundle, its batch forward pass)."""
+    --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result, and remove
+    ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
+    bundle, its batch forward pass)."""
     from ..models.adapt import adapt
     from ..datasets import load
     from ..sign_names import NONE
@@ -717,6 +750,7 @@ def _adapt_job(base, root: Path, models: Path, name: str, state: dict):
     save_bundle(bundle.model, bundle.meta, out)
     state.update(phase="loading the adapted model", progress=0.92)
     bundle = load_bundle(out)
+    prune_adapted(models, name, in_use())
     bundle.prepare()
     # one page uses it, so a round holds one of its windows: one batch size, compiled in seconds
     return bundle, Forward(bundle, sizes=(1,))

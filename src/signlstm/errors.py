@@ -17,6 +17,12 @@ class BadInput(SignlstmError):
         return type(self), (self.path, self.problem)
 
 
+def first_line(e: BaseException) -> str:
+    """The first line of the error ``e``'s message (at most 120 characters) for a one-line report, else its type's
+    name."""
+    return str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+
+
 def optional(module: str, extra: str, what: str):
     """Import an optional dependency, or say in one line which extra brings it: ``pip install 'signlstm[extra]'``."""
     import importlib

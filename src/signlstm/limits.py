@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BadInput
+from .errors import BadInput, first_line
 
 LFS_MAGIC = b"version https://git-lfs"  # how a Git LFS pointer committed in place of a file begins
 MODEL_LIMIT = 1 << 30  # bytes a model file may declare (weights, archive members); signlstm's models are < 10 MB
@@ -128,7 +128,7 @@ def read_npy_header(f, where, name: str = "") -> ArrayHeader:
     except BadInput:
         raise
     except Exception as e:  # noqa: BLE001 - numpy parses the header text with tokenize/ast: any of their errors
-        raise BadInput(where, f"{what}unreadable .npy header ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+        raise BadInput(where, f"{what}unreadable .npy header ({first_line(e)})") from None
     if dtype.hasobject:
         raise BadInput(where, f"{what}declares Python objects (dtype {dtype}); signlstm reads numbers and text only "
                               "(names as np.array(names, dtype=str))")
@@ -227,7 +227,7 @@ def npz_members(path) -> dict[str, Member]:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError) as e:
-        raise BadInput(path, f"not a readable .npz file ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+        raise BadInput(path, f"not a readable .npz file ({first_line(e)})") from None
     return out
 
 
@@ -253,7 +253,7 @@ def check_model_archive(path, limit: int = MODEL_LIMIT) -> None:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError) as e:
-        raise BadInput(path, f"not a readable .keras archive ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+        raise BadInput(path, f"not a readable .keras archive ({first_line(e)})") from None
 
 
 # recurrent layers and their cells: weight matrices of units x units the recurrent kernel holds (one per gate)
@@ -316,7 +316,7 @@ def check_h5(file, where=None, limit: int = MODEL_LIMIT, member: str = "") -> in
     except BadInput:
         raise
     except Exception as e:  # noqa: BLE001 - h5py raises many types for a damaged file; each is a bad file here
-        raise BadInput(where, f"{what}not a readable HDF5 file ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})") from None
+        raise BadInput(where, f"{what}not a readable HDF5 file ({type(e).__name__}: {first_line(e)})") from None
     total = sum(s for _, _, s in sizes)
     if total > limit:
         name, shape, big = max(sizes, key=lambda s: s[2])

@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .. import layout, limits
-from ..errors import BadInput, SignlstmError
+from ..errors import BadInput, SignlstmError, first_line
 from ..keypoint_files import check_frames, frame_files, read_frame, shape_problem, values_ok
 from ..sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_name
 
@@ -358,15 +358,18 @@ def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
             f.read(member.header.offset)
             data = f.read(member.header.nbytes)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, MemoryError) as e:
-        raise BadInput(path, f"{member.name}.npy is unreadable ({_first_line(e)})") from None
+        raise _unreadable(path, f"{member.name}.npy", e) from None
     if len(data) != member.header.nbytes:
         raise BadInput(path, f"{member.name}.npy is truncated")
     return np.frombuffer(data, member.header.dtype).reshape(member.header.shape)
 
 
-def _first_line(e: BaseException) -> str:
-    """The first line of the error ``e``'s message (at most 120 characters), else its type's name."""
-    return str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+def _unreadable(path, what: str, e: BaseException) -> BadInput:
+    """The one-line report of ``what`` in the file ``path`` that could not be read because of ``e``: a damaged file,
+    or a machine without the free memory for what the file's checked extents declare."""
+    if isinstance(e, MemoryError):
+        return BadInput(path, f"{what} does not fit in this machine's free memory")
+    return BadInput(path, f"{what} is unreadable ({first_line(e)})")
 
 
 @contextmanager
@@ -393,7 +396,7 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
                                          f" of the {N} it declares")
                 yield start, np.frombuffer(data, header.dtype).reshape(n, T, F)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, MemoryError) as e:
-        raise BadInput(path, f"X is unreadable ({_first_line(e)})") from None
+        raise _unreadable(path, "X", e) from None
 
 
 def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, name: str) -> tuple[int, int]:

@@ -409,3 +409,31 @@ def test_a_damaged_member_read_whole_is_named_in_one_line(tmp_path, shared):
     p.write_bytes(bytes(data))
     with pytest.raises(BadInput, match=r"p01.npz: actions.npy is unreadable \(Bad CRC-32 for file 'actions.npy'\)$"):
         datasets.load([p])
+
+
+def test_a_file_whose_chunk_the_machine_has_no_memory_for_says_so_not_that_it_is_damaged(tmp_path):
+    """A sound file read on a machine without the memory for one chunk of it (here a process allowed 16 MB more
+    address space than it holds, reading a 40 MB chunk) is one line saying it does not fit, not "unreadable"."""
+    import subprocess
+    import sys
+
+    X = np.zeros((700, 30, 1662), np.float16)  # 70 MB of sequences, stored uncompressed
+    np.savez(tmp_path / "big.npz", X=X, y=np.zeros(700, np.int64), actions=np.array(["a"]))
+    code = f"""
+import resource, sys
+from pathlib import Path
+from signlstm import datasets, limits
+from signlstm.errors import BadInput
+path = Path({str(tmp_path / 'big.npz')!r})
+header = limits.npz_members(path)["X"].header
+size = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (size + 16 * 2**20, resource.RLIM_INFINITY))
+try:
+    for _ in datasets.packed_x(path, header, 400):
+        pass
+except BadInput as e:
+    print(e)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == f"{tmp_path / 'big.npz'}: X does not fit in this machine's free memory", (out.stdout,
+                                                                                                          out.stderr)

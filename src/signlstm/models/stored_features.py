@@ -11,7 +11,7 @@ import numpy as np
 
 from ..datasets import Dataset
 from ..sign_names import NONE, sign_key
-from ..errors import SignlstmError
+from ..errors import SignlstmError, first_line
 from .bundle import Bundle
 from .cut import trunk_forward, trunk_width
 
@@ -136,8 +136,7 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
         with np.load(path, allow_pickle=False) as z:
             arrays = {key: z[key] for key in shapes}
     except (OSError, ValueError, EOFError) as e:
-        why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-        raise BadInput(path, f"not a readable .npz file ({why})") from None
+        raise BadInput(path, f"not a readable .npz file ({first_line(e)})") from None
     for key, a in arrays.items():
         if key not in text and not np.isfinite(a).all():
             raise BadInput(path, f"{key} holds {int((~np.isfinite(a)).sum()):,} values that are not finite numbers "

@@ -140,6 +140,11 @@ def case_twins(names) -> list[list[str]]:
     return [group for group in by_case.values() if len(group) > 1]
 
 
+def case_twin(name: str, names) -> str | None:
+    """The first of ``names`` that differs from ``name`` only in case (:func:`case_twins`), else None."""
+    return next((n for group in case_twins([name, *names]) if name in group for n in group if n != name), None)
+
+
 def columns(text: str) -> int:
     """How many terminal columns ``text`` takes: two for a wide letter (Chinese, Japanese, Korean, full-width forms),
     none for a combining mark or a format character (a vowel sign, a joiner), one for any other."""

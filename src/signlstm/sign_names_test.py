@@ -78,3 +78,13 @@ def test_terminal_columns_count_wide_letters_twice_and_marks_not_at_all():
     assert columns(unicodedata.normalize("NFD", "ñandú")) == 5
     assert fit_columns("早上好", 5) == "早上 " and fit_columns("早上好", 4, right=True) == "早上"
     assert fit_columns("ab", 4, right=True) == "  ab" and columns(fit_columns("नमस्ते", 6)) == 6
+
+
+def test_names_differing_only_in_case_are_found_as_a_disk_that_ignores_case_compares_them():
+    from signlstm.sign_names import case_twin, case_twins
+
+    assert case_twins(["Hello", "bye", "hello", "HELLO", "straße", "STRASSE", "I", "i"]) == [
+        ["Hello", "hello", "HELLO"], ["I", "i"]]  # ß and SS are two names to a disk, as to lower()
+    assert case_twin("hello", ["bye", "Hello"]) == "Hello"
+    assert case_twin("hello", ["hello", "bye"]) is None  # the same name is no twin
+    assert case_twin("STRASSE", ["straße"]) is None

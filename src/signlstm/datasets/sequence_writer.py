@@ -14,7 +14,7 @@ from .. import layout
 from . import sequence_folders
 from ..errors import SignlstmError
 from ..files import check_not_interrupted, made_parents, not_written, remove_made, usual_permissions
-from ..sign_names import case_twins, name_problem, shown_name
+from ..sign_names import case_twin, name_problem, shown_name
 
 
 class SequenceWriter:
@@ -30,16 +30,13 @@ class SequenceWriter:
 
     def recorded_in_other_case(self, action: str) -> str | None:
         """The name of a sign recorded here that differs from ``action`` only in case
-        (:func:`~signlstm.sign_names.case_twins`), or None. On a disk that ignores case
+        (:func:`~signlstm.sign_names.case_twin`), or None. On a disk that ignores case
         (:func:`~signlstm.files.ignores_case`) ``action``'s sequences would join that folder."""
         try:
             names = [p.name for p in self.root.iterdir() if p.is_dir()]
         except OSError:  # no folder yet, or one that cannot be read: nothing recorded to clash with
             return None
-        for group in case_twins([action, *names]):
-            if action in group:
-                return next(n for n in group if n != action)
-        return None
+        return case_twin(action, names)
 
     def folder(self, action: str) -> Path:
         """The action's folder: ``<root>/<action>``, or an existing folder whose name is ``action`` in another

@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import layout
 from ..fronts import render
-from ..sign_names import case_twins, page_name_problem, shown_name, sign_name, windows_problem
+from ..sign_names import case_twin, page_name_problem, shown_name, sign_name, windows_problem
 from ..errors import SignlstmError
 from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
@@ -597,8 +597,7 @@ class Session:
         if other is None:
             recording = {r.action for s in list(self.engine.sessions)
                          if s is not self and (r := s.recorder) is not None and s.name.lower() == name.lower()}
-            other = next((n for group in case_twins([action, *recording]) if action in group
-                          for n in group if n != action), None)
+            other = case_twin(action, recording)
             where = "being recorded on another page"
         if other is None:
             return None

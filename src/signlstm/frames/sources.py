@@ -375,6 +375,14 @@ def open_stream(spec) -> Source:
     return open_source(spec)
 
 
+def check_stream(spec) -> None:
+    """Refuse now (:class:`BadInput`) saved keypoints whose header, length or frame files :class:`KeypointReplay`
+    would refuse: reading a header costs nothing, so a front checks it before it loads a model. Cameras, videos and
+    images are checked when they are opened."""
+    if not is_camera(spec) and is_keypoint_file(spec):
+        KeypointReplay(spec).close()
+
+
 def short_input_note(name, frames: int, window: int) -> str | None:
     """The note for an input of ``frames`` frames shorter than a model's ``window``: no window was ever full, so
     nothing could be said (not an error); None when the input filled a window."""

@@ -172,6 +172,17 @@ def test_a_keypoint_stream_replays_in_memory_smaller_than_itself_and_a_bad_frame
     assert not list(tmp_path.glob("*.avi")) and not list(tmp_path.glob(".a.avi*"))
 
 
+def test_a_keypoint_file_with_a_bad_header_is_refused_before_the_model_is_loaded(tmp_path, capsys):
+    """Frames of 1661 values: one line naming the file, even with a model that does not exist (never opened)."""
+    from signlstm.cli import main
+
+    np.save(tmp_path / "short_frames.npy", np.zeros((40, 1661), np.float32))
+    assert main(["live", "--source", str(tmp_path / "short_frames.npy"), "--headless",
+                 "--model", str(tmp_path / "no_model")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "short_frames.npy" in err[0] and "no_model" not in err[0], err
+
+
 @pytest.mark.parametrize("parts", [(), ("hello",)])
 def test_an_mp_data_tree_or_action_folder_as_a_source_names_a_sequence_that_replays(shared, parts):
     """``live --source MP_Data`` (or one action's folder): said to be part of an MP_Data tree, with a sequence

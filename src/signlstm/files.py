@@ -51,15 +51,20 @@ def not_written(out: str | Path, error: OSError):
     return BadInput(out, f"cannot be written ({why})")
 
 
+def free_bytes(folder: str | Path) -> int:
+    """Free bytes on the disk that holds ``folder`` (or, when it does not exist yet, its nearest existing parent)."""
+    import shutil
+
+    return shutil.disk_usage(_nearest_existing(Path(folder).absolute())).free
+
+
 def check_free_space(out: str | Path, need: int) -> None:
     """Refuse (:class:`~signlstm.errors.BadInput` naming ``out``) a write of about ``need`` bytes that the disk
     holding ``out``'s folder has no room for: for writers that fail badly on a full disk (HDF5 may crash)."""
-    import shutil
-
     from .errors import BadInput
     from .limits import fmt_bytes
 
-    free = shutil.disk_usage(_nearest_existing(Path(out).absolute().parent)).free
+    free = free_bytes(Path(out).absolute().parent)
     if free < need:
         raise BadInput(out, f"cannot be written: it needs about {fmt_bytes(need)} and the disk holds "
                             f"{fmt_bytes(free)} free")

@@ -51,6 +51,8 @@ MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
 MAX_TEXT_BYTES = 4096  # one JSON control message
 MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
 MAX_SEQUENCES = 50  # per "record" request
+DISK_RESERVE = 100 * 2**20  # free bytes a recording leaves on the server's disk for the machine's other work
+FRAME_FILE_BYTES = layout.FRAME_SIZE * 8 + 128  # one recorded frame's file (float64 .npy, as collect saves it)
 MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs them, a few seconds each
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
 # MediaPipe graph (about 180 MB), and one page already takes most of a core
@@ -576,12 +578,25 @@ class Session:
         pause = self.engine.pause if pause is None else pause
         if not isinstance(pause, (int, float)) or isinstance(pause, bool) or not 0 <= pause <= 10:
             raise BadMessage("pause: 0 to 10 seconds")
+        self._check_room(count)
         with self.guard:
             self.name = name
             self.recorder = Recorder(LaterWriter(self.engine.data / name), action, count, self.bundle.seq_len,
                                      float(pause))
         return {"type": "recording", "name": name, **self.recorder.status(),
                 "counts": counts(self.engine.data / name)}
+
+    def _check_room(self, count: int) -> None:
+        """Refuse (:class:`BadMessage`) a recording of ``count`` sequences the server's disk cannot take while
+        keeping :data:`DISK_RESERVE` free: a visitor does not fill the machine's disk."""
+        from ..files import free_bytes
+        from ..limits import fmt_bytes
+
+        need = count * self.bundle.seq_len * FRAME_FILE_BYTES
+        free = free_bytes(self.engine.data)
+        if free - need < DISK_RESERVE:
+            raise BadMessage(f"count: the server's disk has {fmt_bytes(free)} free; {count} sequence(s) need about "
+                             f"{fmt_bytes(need)} and {fmt_bytes(DISK_RESERVE)} stay free for its other work")
 
     def _case_clash(self, name: str, action: str) -> str | None:
         """Why ``action`` cannot be recorded beside the signs ``name`` has recorded or another page is recording

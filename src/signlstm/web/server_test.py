@@ -772,3 +772,24 @@ def test_a_visitors_older_adapted_models_are_removed_unless_a_page_uses_them(tra
     kept = eng.adapted_models(models, "v")
     assert kept == [older[0], *older[-eng.KEEP_ADAPTED + 1:], bundle.path], kept  # older[1] went
     assert all(p.is_dir() for p in others) and not any(p.name.startswith(".") for p in models.iterdir())
+
+
+def test_a_recording_the_disk_has_no_room_for_beside_its_reserve_is_refused_before_it_starts(trained_model, tmp_path,
+                                                                                             monkeypatch):
+    """With 1 MB free above the reserve (the disk's free space is the one thing faked), two sequences (806 kB as
+    float64 frame files) may be recorded, three are refused naming the free space; nothing is started."""
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**40, 2**40 - eng.DISK_RESERVE - 2**20,
+                                                                 eng.DISK_RESERVE + 2**20))
+    engine = eng.Engine(trained_model, data=tmp_path / "web_data", models=tmp_path / "web_models")
+    try:
+        page = engine.open()
+        with pytest.raises(eng.BadMessage, match=r"count: the server's disk has 105\.9 MB free; 3 sequence\(s\) need"):
+            page.record("v", "hello", 3, 0)
+        assert page.recorder is None
+        assert page.record("v", "hello", 2, 0)["phase"] == "recording"
+    finally:
+        engine.shutdown()

@@ -16,6 +16,9 @@ from ..errors import SignlstmError
 from ..files import check_not_interrupted, made_parents, not_written, remove_made, usual_permissions
 from ..sign_names import case_twin, name_problem, shown_name
 
+FRAME_DTYPE = np.float64  # a written frame's values, as the tutorial saves them
+FRAME_FILE_BYTES = layout.FRAME_SIZE * np.dtype(FRAME_DTYPE).itemsize + 128  # one frame's .npy file, header included
+
 
 class SequenceWriter:
     """Write sequences in the tutorial layout, each one whole or not at all.
@@ -97,7 +100,7 @@ class SequenceWriter:
         disk) is :class:`BadInput` naming ``folder``."""
         try:
             for i, frame in enumerate(frames):
-                np.save(tmp / f"{i}.npy", frame.astype(np.float64))
+                np.save(tmp / f"{i}.npy", frame.astype(FRAME_DTYPE))
         except OSError as e:
             if e.filename is not None:
                 raise

@@ -27,6 +27,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -52,7 +53,6 @@ MAX_TEXT_BYTES = 4096  # one JSON control message
 MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
 MAX_SEQUENCES = 50  # per "record" request
 DISK_RESERVE = 100 * 2**20  # free bytes a recording leaves on the server's disk for the machine's other work
-FRAME_FILE_BYTES = layout.FRAME_SIZE * 8 + 128  # one recorded frame's file (float64 .npy, as collect saves it)
 MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs them, a few seconds each
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
 # MediaPipe graph (about 180 MB), and one page already takes most of a core
@@ -64,8 +64,8 @@ def check_name(name) -> None:
     """Refuse (:class:`BadMessage`) a visitor's name that is not :data:`NAME`."""
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise BadMessage("name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
-    if windows_problem(name):
-        raise BadMessage(f"name: '{name}' {windows_problem(name)}")
+    if problem := windows_problem(name):
+        raise BadMessage(f"name: '{name}' {problem}")
 
 
 class Busy(SignlstmError):
@@ -589,6 +589,7 @@ class Session:
     def _check_room(self, count: int) -> None:
         """Refuse (:class:`BadMessage`) a recording of ``count`` sequences the server's disk cannot take while
         keeping :data:`DISK_RESERVE` free: a visitor does not fill the machine's disk."""
+        from ..datasets.sequence_writer import FRAME_FILE_BYTES
         from ..files import free_bytes
         from ..limits import fmt_bytes
 
@@ -733,7 +734,8 @@ def prune_adapted(models: Path, name: str, in_use: set[Path]) -> list[Path]:
     return removed
 
 
-def _adapt_job(base, root: Path, models: Path, name: str, state: dict, in_use=set):  # in_use() -> set of Path
+def _adapt_job(base, root: Path, models: Path, name: str, state: dict,
+               in_use: Callable[[], set[Path]] = set):
     """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
     of ``base``'s (and ``base`` is not a vocabulary of its own), ``adapt`` fits ``base`` to the visitor; otherwise
     the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt

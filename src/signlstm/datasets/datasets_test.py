@@ -380,16 +380,19 @@ def test_a_packed_file_whose_directory_claims_what_its_headers_declare_is_one_li
 
     p = claiming_npz(tmp_path / "p01.npz", 10 ** 10, members)
     tracemalloc.start()
-    with pytest.raises(BadInput, match=r"p01.npz: (X|y).npy: its zip entry claims [\d,]+ stored bytes .* begins at"):
-        list(datasets.stream(sources=datasets.open_sources([p], labelled=False)))
-    if "y" in members:
-        with pytest.raises(BadInput, match=r"p01.npz: (X|y).npy: its zip entry claims"):
-            datasets.load([p])
-    assert main(["predict", "--data", str(p)]) == 2
+    try:
+        with pytest.raises(BadInput,
+                           match=r"p01.npz: (X|y).npy: its zip entry claims [\d,]+ stored bytes .* begins at"):
+            list(datasets.stream(sources=datasets.open_sources([p], labelled=False)))
+        if "y" in members:
+            with pytest.raises(BadInput, match=r"p01.npz: (X|y).npy: its zip entry claims"):
+                datasets.load([p])
+        assert main(["predict", "--data", str(p)]) == 2
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()  # a failure here must not leave the rest of the session traced
     err = capsys.readouterr().err
     assert err.startswith(f"signlstm predict: error: {p}: ") and err.count("\n") == 1, err
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
     assert peak < 100 * 2 ** 20, peak
 
 

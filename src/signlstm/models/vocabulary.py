@@ -197,6 +197,21 @@ def check_radius(radius) -> float:
     return r
 
 
+def support_features(trunk, support: Dataset, shifts=VIEW_SHIFTS) -> tuple[np.ndarray, np.ndarray | None]:
+    """The trunk features of ``support``'s windows, and of the same windows as a sliding window sees them ``shifts``
+    frames before and after their end (:func:`shift_in_time`; all windows at the first shift, then the second...;
+    None without shifts), read a chunk of windows at a time: memory holds one chunk and its shifted copy beside the
+    data."""
+    F, views = [], [[] for _ in shifts]
+    for X in support.chunks():
+        F.append(trunk(X))
+        for out, s in zip(views, shifts):
+            out.append(trunk(shift_in_time(X, s)))
+    width = F[0].shape[1] if F else 0
+    F = np.concatenate(F) if F else np.zeros((0, width), np.float32)
+    return F, (np.concatenate([np.concatenate(v) for v in views]) if shifts else None)
+
+
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
                 log=None, within: float = WITHIN, keep_base_actions: bool = False, shift_views: bool = True) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
@@ -221,20 +236,17 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     check_radius(radius)
     check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
-    support = data.subset(choose_shots(data, shots, seed))
-    support = support.subset(support.labels != NONE)
+    idx = choose_shots(data, shots, seed)
+    idx = idx[data.labels[idx] != NONE]
+    support = data if len(idx) == len(data) else data.subset(idx)  # all of the data: held once, not copied
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
     if len(signs) < 2:
         raise SignlstmError("a vocabulary needs at least 2 signs with recordings; the data has "
                             + (f"only '{shown_name(signs[0])}'" if signs else "none"))
     inp, cut, _, _ = split_model(base.model)
     trunk = trunk_forward(base.model, split=(inp, cut))
-    X = support.X
-    F = trunk(X)
+    F, F_views = support_features(trunk, support, VIEW_SHIFTS if shift_views else ())
     names = support.labels
-    # the same windows as a sliding window sees them a few frames before and after their end, one shift at a time
-    # (at most one more copy of the support's windows in memory)
-    F_views = np.concatenate([trunk(shift_in_time(X, s)) for s in VIEW_SHIFTS]) if shift_views else None
     tick = {"trunk": time.time() - t0}
     kept = []
     if keep_base_actions:
@@ -243,7 +255,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         signs = signs + kept
         F, names = np.concatenate([F, Fb]), np.concatenate([names, Lb])
     y = np.array([signs.index(a) for a in names])
-    views = None if F_views is None else (F_views, np.tile(y[:len(X)], len(VIEW_SHIFTS)))  # the shots' labels
+    views = None if F_views is None else (F_views, np.tile(y[:len(support)], len(VIEW_SHIFTS)))  # the shots' labels
     weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept), views=views)
     tied = bool(kept)  # the base's signs have wide radii: a window is none outside the named sign's own
     model = build_openset_model(inp, cut, weights, tied=tied)

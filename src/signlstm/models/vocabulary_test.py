@@ -367,3 +367,25 @@ def test_radius_nan_is_one_line_in_adapt_and_judge_vocab(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "signlstm judge vocab: error: --radius must be a finite number above 0, got nan" in err
     assert "Traceback" not in err
+
+
+def test_a_vocabulary_from_all_of_a_large_recording_holds_one_chunk_beside_it(unseen_trunk):
+    """Adapting to every recording given (no ``--shots``) reads the windows and their shifted views a chunk of 256 at
+    a time: beside o04's recordings four times over (1,320, 263 MB as float32), less than the data's own size is
+    allocated at once (Python's and numpy's allocations, traced); a copy of the chosen recordings and their shifted
+    views would be twice that."""
+    import tracemalloc
+
+    from signlstm.datasets import concat
+    from signlstm.models.vocabulary import adapt_vocab
+
+    d = load_npz(shared_path("data", "vocab", "o04.npz"))
+    d = concat([d] * 4)
+    tracemalloc.start()
+    try:
+        b = adapt_vocab(unseen_trunk, d, shift_views=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()  # a failure here must not leave the rest of the session traced
+    assert b.meta["adapted"]["sequences"] == {a: 120 for a in d.actions}
+    assert peak < d.frames.nbytes, (peak, d.frames.nbytes)

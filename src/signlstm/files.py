@@ -1,4 +1,5 @@
-"""Where files go: atomic writing (a temp file beside the target, renamed into place) and the user cache folder."""
+"""Where files go: atomic writing (a temp file beside the target, flushed to the disk, renamed into place) and the
+user cache folder."""
 from __future__ import annotations
 
 import errno
@@ -70,6 +71,42 @@ def check_free_space(out: str | Path, need: int) -> None:
                             f"{fmt_bytes(free)} free")
 
 
+def flush(path: str | Path) -> None:
+    """Have the disk hold what was written to the file ``path``, or a folder's list of names, before going on: a rename
+    after it then puts in place data that a power cut does not take back. A file system that cannot (some network
+    and FUSE mounts refuse ``fsync``) is left as it is."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def flush_tree(folder: str | Path) -> None:
+    """:func:`flush` for every file and folder written under ``folder``, in one call: ``syncfs`` of the file system
+    that holds it (Linux; ``os.sync`` elsewhere), not a sync per file (a tree of frame files holds thousands)."""
+    import ctypes
+
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        syncfs(fd)
+    finally:
+        os.close(fd)
+
+
 def write_atomic(out: str | Path, write) -> None:
     """Call ``write(tmp_path)`` then rename the temp file onto ``out``. A path the machine refuses (no such folder,
     not writable, a folder in the way) or a write it cannot finish (a full disk) is
@@ -90,8 +127,10 @@ def write_atomic(out: str | Path, write) -> None:
     try:
         write(tmp)
         usual_permissions(tmp)
+        flush(tmp)
         check_not_interrupted()
         os.replace(tmp, out)
+        flush(out.parent)
     except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -213,6 +252,7 @@ def folder_atomic(out: str | Path, replace: bool = False):
     try:
         usual_permissions(tmp, folder=True)
         yield tmp
+        flush_tree(tmp)
         check_not_interrupted()
         try:
             if replace and out.is_dir() and any(out.iterdir()):  # (a link to a folder was resolved above)
@@ -221,6 +261,7 @@ def folder_atomic(out: str | Path, replace: bool = False):
                 os.replace(tmp, out)  # onto an empty folder too
         except OSError as e:
             raise not_written(out, e) from None
+        flush(out.parent)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         remove_made(made)

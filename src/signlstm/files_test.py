@@ -152,3 +152,42 @@ def test_a_ctrl_c_that_python_swallows_still_stops_the_write_and_the_command(sha
     assert "Exception ignored" in p.stderr and "KeyboardInterrupt" in p.stderr, p.stderr  # swallowed, as by JAX
     assert p.returncode == 130 and p.stderr.strip().splitlines()[-1] == "signlstm judge streams: interrupted"
     assert out.read_bytes() == b"an earlier stream" and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_what_is_renamed_into_place_was_flushed_to_the_disk_first(tmp_path, monkeypatch):
+    """A file, a folder and a recorded sequence are on the disk before their name is, and their folder's new name
+    after (so a power cut leaves the old file or the whole new one, never a name over lost data). A power cut cannot
+    be made here: the test watches the order of the real calls (fsync, syncfs, rename)."""
+    import numpy as np
+
+    from signlstm import files, layout
+    from signlstm.datasets import sequence_writer
+
+    calls = []
+
+    def watched(name, real):
+        def call(path, *rest):
+            calls.append((name, os.path.relpath(path, tmp_path)))
+            return real(path, *rest)
+        return call
+
+    flush, flush_tree = watched("flush", files.flush), watched("flush_tree", files.flush_tree)
+    for module in (files, sequence_writer):
+        monkeypatch.setattr(module, "flush", flush)
+        monkeypatch.setattr(module, "flush_tree", flush_tree)
+    monkeypatch.setattr(files.os, "replace", watched("rename", os.replace))
+    monkeypatch.setattr(sequence_writer.os, "rename", watched("rename", os.rename))
+
+    write_atomic(tmp_path / "a.txt", lambda p: open(p, "w").write("x"))
+    assert [c[0] for c in calls] == ["flush", "rename", "flush"] and calls[0][1].startswith(".a.txt.")
+    assert calls[2][1] == "."
+    calls.clear()
+    with files.folder_atomic(tmp_path / "model") as tmp:
+        (tmp / "w.bin").write_bytes(b"w")
+    assert [c[0] for c in calls] == ["flush_tree", "rename", "flush"] and calls[0][1].startswith(".model.")
+    calls.clear()
+    sequence_writer.SequenceWriter(tmp_path / "MP_Data").write("hello", np.zeros((3, layout.FRAME_SIZE)))
+    assert [c[0] for c in calls] == ["flush_tree", "rename", "flush"], calls
+    assert calls[2][1] == os.path.join("MP_Data", "hello")
+    assert (tmp_path / "a.txt").read_text() == "x" and (tmp_path / "model" / "w.bin").is_file()
+    assert len(list((tmp_path / "MP_Data" / "hello" / "0").iterdir())) == 3

@@ -13,7 +13,8 @@ import numpy as np
 from .. import layout
 from . import sequence_folders
 from ..errors import SignlstmError
-from ..files import check_not_interrupted, made_parents, not_written, remove_made, usual_permissions
+from ..files import (check_not_interrupted, flush, flush_tree, made_parents, not_written, remove_made,
+                     usual_permissions)
 from ..sign_names import case_twin, name_problem, shown_name
 
 FRAME_DTYPE = np.float64  # a written frame's values, as the tutorial saves them
@@ -24,7 +25,7 @@ class SequenceWriter:
     """Write sequences in the tutorial layout, each one whole or not at all.
 
     Frames go to a hidden temporary folder beside the target; the folder is renamed to
-    ``<root>/<action>/<n>`` only when every frame is saved, with ``n`` after the highest
+    ``<root>/<action>/<n>`` only when every frame is saved and flushed to the disk, with ``n`` after the highest
     existing number, so nothing is ever overwritten and an interrupted sequence leaves nothing.
     """
 
@@ -80,11 +81,13 @@ class SequenceWriter:
             raise
         try:
             self._save(tmp, frames, folder)
+            flush_tree(tmp)  # the frames on the disk before the sequence's number names them
             check_not_interrupted()  # after a Ctrl-C that Python swallowed, nothing more is put in place
             while True:
                 target = folder / str(self.next_number(action))
                 try:
                     os.rename(tmp, target)  # fails if a folder of that number appeared meanwhile
+                    flush(folder)
                     return target
                 except OSError:
                     if not target.exists():

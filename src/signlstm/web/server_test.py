@@ -718,6 +718,7 @@ def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_a
     WebSocket from another site's page is refused before it is accepted (nothing recorded), as is a request whose Host
     is not a loopback name (a site's name pointed at 127.0.0.1); the server's own page, and clients that are no
     browser (no Origin), are answered."""
+    import socket
     import urllib.error
 
     from websockets.exceptions import InvalidStatus
@@ -732,6 +733,12 @@ def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_a
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(rebound, timeout=10)
     assert refused.value.code == 403 and b"is not a loopback name" in refused.value.read()
+    # the same name on a WebSocket, from a page of that name (its own origin): refused before it is accepted
+    rebound_ws = server.ws_url.replace("127.0.0.1", "attacker.example")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        with pytest.raises(InvalidStatus) as refused:
+            websockets.connect(rebound_ws, sock=sock, origin=f"http://attacker.example:{server.port}")
+    assert refused.value.response.status_code == 403  # (a refused WebSocket has no body; the log names the Host)
     for header, value in (("Host", "[::1"), ("Origin", "http://[x")):  # no address at all: refused, not an error
         malformed = urllib.request.Request(server.url + "/api/health", headers={header: value})
         with pytest.raises(urllib.error.HTTPError) as refused:

@@ -89,13 +89,15 @@ def flush(path: str | Path) -> None:
 
 def flush_tree(folder: str | Path) -> None:
     """:func:`flush` for every file and folder written under ``folder``, in one call: ``syncfs`` of the file system
-    that holds it (Linux; ``os.sync`` elsewhere), not a sync per file (a tree of frame files holds thousands)."""
+    that holds it (Linux; ``os.sync`` where there is one), not a sync per file (a tree of frame files holds
+    thousands)."""
     import ctypes
 
     try:
         syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        os.sync()
+    except (OSError, AttributeError, TypeError):  # no syncfs (macOS) or no C library to ask (Windows)
+        if hasattr(os, "sync"):
+            os.sync()
         return
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -33,7 +33,7 @@ PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training s
 SHOTS = (1, 3, 5, 10)
 SEEDS = (0, 1, 2)
 TAUGHT = 0.75
-TRUNK_SET = "trunk_set/1"  # part of the trunks' cache key: change it when trunk_set changes
+TRUNK_SET = "trunk_set/2"  # part of the trunks' cache key: change it when trunk_set changes
 STREAMS = 1  # streams per person, seed and K in which the taught signs are made in a row
 
 
@@ -168,21 +168,23 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
     ``held_out``."""
     from ..datasets import Dataset, concat, load
     from ..datasets.training_sets import training_set
+    from ..models import recipes
 
+    held = {"parts": recipes.get("default").parts_read, "dtype": np.float16}  # what the recipe reads, as `train` holds it
     vocab_files, other_files = person_paths(vocab), person_paths(others)
     own = {person(f) for f in vocab_files}
     parts = []
     for f in vocab_files + [f for f in other_files if person(f) not in own]:
         if person(f) == held_out:
             continue
-        d = load([f])
+        d = load([f], **held)
         labels = np.array([f"{g}/{a}" for g, a in zip(d.groups, d.labels)])
-        parts.append(Dataset(d.X, labels, d.groups, d.sources, sorted(set(labels.tolist()))))
+        parts.append(Dataset(d.frames, labels, d.groups, d.sources, sorted(set(labels.tolist())), columns=d.columns))
     rng = np.random.default_rng(seed)
     for f in person_paths(signers):
         if person(f) == held_out or person(f) in own:  # a vocabulary file already has that person's signs
             continue
-        d = load([f])
+        d = load([f], **held)
         keep = np.concatenate([rng.choice(idx, min(per_sign, len(idx)), replace=False)
                                for idx in (np.flatnonzero(d.labels == a) for a in d.actions) if len(idx)])
         parts.append(d.subset(np.sort(keep)))

@@ -9,6 +9,15 @@ import signlstm  # noqa: F401  selects the Keras backend
 SHARED = Path(os.environ.get("SIGNLSTM_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 
 
+def pytest_configure(config):
+    """Ctrl-C as a terminal gives it: a run started in the background by a shell without job control inherits SIGINT
+    ignored, as would every command it starts, and the tests of what Ctrl-C does would then all fail."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def shared_path(*parts) -> Path:
     """A file under ../shared; missing is a failure under CI and a skip elsewhere."""
     p = SHARED.joinpath(*parts)

@@ -21,8 +21,6 @@ def register(sub):
 def run(args):
     import sys
 
-    import numpy as np
-
     from ..datasets import load
     from ..datasets.training_sets import negatives_problem, training_set
     from ..errors import SignlstmError
@@ -36,10 +34,8 @@ def run(args):
     from ..models.bundle import save_bundle
     from ..models.training import fit
 
-    # Only the parts the recipe's model reads, as float16 (the packed files' own precision): 15,480 bytes per
-    # 30-frame sequence for the default recipe instead of 199,440.
     recipe = recipes.get(args.arch)
-    data = common.load_data(args, require_all=True, parts=recipe.parts_read, dtype=np.float16)
+    data = common.load_data(args, require_all=True, **recipe.held)
     common.print_note(common.spelled_alike_note(data.actions))
     others = None  # read once: trained as 'none', and stored for `adapt` below
     if args.negatives:

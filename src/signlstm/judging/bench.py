@@ -231,7 +231,7 @@ def train_epoch(path, recipe: str = "default") -> None:
     from ..models.training import fit
 
     r = recipes.get(recipe)
-    data = load([path], parts=r.parts_read, dtype=np.float16)
+    data = load([path], **r.held)
     fit(data, r, epochs=1, progress=False)
 
 

@@ -95,8 +95,6 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
                seed: int = 0, negatives=None, fixes=None) -> dict:
     """Train ``recipe`` on everyone in ``paths`` (+ ``negatives``) except ``held_out`` and save the bundle to
     ``out``. ``fixes``: a fixes file, or "audit" to audit the training people only."""
-    import numpy as np
-
     from ..datasets import load
     from ..datasets.training_sets import training_set
     from ..models import recipes
@@ -105,7 +103,7 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
 
     t0 = time.time()
     # what the recipe reads, as `train` holds it (the audit reads the whole frame)
-    held = {} if fixes == "audit" else {"parts": recipes.get(recipe).parts_read, "dtype": np.float16}
+    held = {} if fixes == "audit" else recipes.get(recipe).held
     data = load(paths, **held)
     if fixes == "audit":
         from .audit import audit

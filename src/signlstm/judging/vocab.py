@@ -170,7 +170,7 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
     from ..datasets.training_sets import training_set
     from ..models import recipes
 
-    held = {"parts": recipes.get("default").parts_read, "dtype": np.float16}  # what the recipe reads, as `train` holds it
+    held = recipes.get("default").held  # what the recipe reads, as `train` holds it
     vocab_files, other_files = person_paths(vocab), person_paths(others)
     own = {person(f) for f in vocab_files}
     parts = []

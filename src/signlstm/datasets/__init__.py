@@ -90,18 +90,23 @@ class Dataset:
     def batch(self, idx) -> np.ndarray:
         """The sequences ``idx`` as (n, T, 1662) float32."""
         part = self.frames[idx]
-        if self.columns is None:
-            return part.astype(np.float32, copy=True)
+        if self.columns is None:  # a new array: rows picked by index already are one, a slice is a view
+            return part.astype(np.float32, copy=np.may_share_memory(part, self.frames))
         out = np.zeros((*part.shape[:2], layout.FRAME_SIZE), np.float32)
         out[..., self.columns] = part
         return out
 
+    def apply(self, fn, idx=None, chunk: int = CHUNK) -> np.ndarray:
+        """``fn`` of the sequences ``idx`` (all when None), given them as (n, T, 1662) float32 batches of at most
+        ``chunk`` sequences, its answers joined in order: one batch is held at a time, never a copy of the rows (e.g.
+        ``data.apply(bundle.predict, test_rows)``). With no rows, ``fn`` gets an empty batch."""
+        idx = np.arange(len(self)) if idx is None else np.arange(len(self))[idx]
+        return np.concatenate([fn(self.batch(idx[k:k + chunk])) for k in range(0, max(len(idx), 1), chunk)])
+
     def hand_shares(self, idx=None) -> np.ndarray:
         """Share of frames with a detected hand (:func:`signlstm.layout.hand_share`) of the sequences ``idx`` (all
         when None), read :data:`CHUNK` sequences at a time."""
-        idx = np.arange(len(self)) if idx is None else np.asarray(idx)
-        return np.concatenate([np.zeros(0)] + [layout.hand_share(self.batch(idx[k:k + CHUNK]))
-                                               for k in range(0, len(idx), CHUNK)])
+        return self.apply(layout.hand_share, idx)
 
     def chunks(self, size: int = CHUNK) -> Iterator[np.ndarray]:
         """(n, T, 1662) float32 batches of at most ``size`` sequences, in order."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -32,43 +33,50 @@ from .folds import by_person, content_key, fold_bases
 
 def run_fold(task: dict) -> dict:
     """One held-out signer: adapt its base on K shots (for every K), and train the tutorial recipe from scratch on
-    the same shots; test both on the signer's other sequences."""
+    the same shots; test both on the signer's other sequences. The signer's recordings are read here, from their
+    ``files``, under the labels ``mapping`` gives them (:func:`~signlstm.judging.labels.match_labels`), and held once:
+    the test recordings are scored a chunk at a time, not copied."""
     import keras
 
+    from ..datasets import load, open_sources
     from ..models.adapt import adapt, choose_shots
     from ..models.bundle import load_bundle
     from ..models.training import fit
 
-    from .labels import none_left
+    from .labels import none_left, renamed
 
-    data, signer, seed = task["data"], task["signer"], task["seed"]
+    signer, seed = task["signer"], task["seed"]
+    sources = open_sources(task["files"])  # only the labels the base knows are read, in the files' order
+    kept = list(dict.fromkeys(a for src in sources for a in src.actions if a in task["mapping"]))
+    data = renamed(load(task["files"], actions=kept, sources=sources), task["mapping"])
     out = {"signer": signer, "seed": seed, "n": len(data), "k": {}}
     for k in task["shots"]:
         pick = choose_shots(data, k, seed)
-        test = data.subset(np.setdiff1d(np.arange(len(data)), pick))
-        if not len(test):  # K shots of each sign use every recording: not measured at this K
+        rest = np.setdiff1d(np.arange(len(data)), pick)
+        if not len(rest):  # K shots of each sign use every recording: not measured at this K
             counts = {a: int((data.labels == a).sum()) for a in data.actions if (data.labels == a).any()}
             out["k"][k] = {"na": none_left(counts, k), "test": 0, "support": int(len(pick))}
             continue
+        truth = data.labels[rest]
         base = load_bundle(task["base"])
         if "base_acc" not in out:  # on the test recordings of the first K that leaves any
-            p = decide(base.labels, base.predict(test.X))
-            out["base_acc"] = float((p == test.labels).mean())
+            p = decide(base.labels, data.apply(base.predict, rest))
+            out["base_acc"] = float((p == truth).mean())
             out["own_acc"] = within_signer_accuracy(base, data, seed)
         t0 = time.time()
         b = adapt(base, data, shots=k, seed=seed, method=task["method"])
         secs = time.time() - t0
-        pred = decide(b.labels, b.predict(test.X))
-        row = {"acc": float((pred == test.labels).mean()), "seconds": secs, "test": len(test),
-               "support": int(len(pick)), "errors": _errors(test, pred)}
+        pred = decide(b.labels, data.apply(b.predict, rest))
+        row = {"acc": float((pred == truth).mean()), "seconds": secs, "test": len(rest),
+               "support": int(len(pick)), "errors": _errors(truth, pred)}
         if task["tutorial"]:
             keras.backend.clear_session()
             t0 = time.time()
             tb = fit(data.subset(pick), "tutorial", epochs=task["tutorial_epochs"], seed=seed, progress=False,
                      test_split=0.0)
             row["tutorial_seconds"] = time.time() - t0
-            tp = decide(tb.labels, tb.predict(test.X))
-            row["tutorial_acc"] = float((tp == test.labels).mean())
+            tp = decide(tb.labels, data.apply(tb.predict, rest))
+            row["tutorial_acc"] = float((tp == truth).mean())
             row["tutorial_epochs"] = tb.meta["training"]["epochs_run"]
         out["k"][k] = row
         keras.backend.clear_session()
@@ -95,10 +103,10 @@ def within_signer_accuracy(base, data, seed: int = 0, folds: int = 5) -> float:
     return float(cross_val_score(clf, features, data.labels, cv=cv).mean())
 
 
-def _errors(test, pred) -> dict:
+def _errors(truth, pred) -> dict:
     """true -> predicted -> count, for the wrong predictions."""
     err: dict = {}
-    for t, p in zip(test.labels.tolist(), pred.tolist()):
+    for t, p in zip(truth.tolist(), pred.tolist()):
         if t != p:
             err.setdefault(t, {}).setdefault(p, 0)
             err[t][p] += 1
@@ -126,21 +134,26 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     """Few-shot leave-one-signer-out cross-validation; see the module docstring. Returns per-signer results.
     ``base``: one ready model adapted to every signer instead of fold bases (e.g. the shipped model, for people it
     never saw; a signer it was trained on is refused)."""
-    from ..datasets import load
+    from ..datasets import open_sources
     from ..errors import SignlstmError
     from ..files import cache_dir
     from ..models.bundle import read_meta
     from .folds import check_unseen
-    from .labels import match_labels, renamed
+    from .labels import match_labels
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
     files = _signer_files(paths)  # two people's files of one name refused before anything is read
-    data = load(paths)
-    all_signers = sorted(set(data.groups.tolist()))
+    sources = open_sources(paths)  # headers only: each fold reads its own person's recordings
+    held: dict[str, list[str]] = {}  # person -> the files of their recordings
+    declared: dict[str, Counter] = {}  # person -> recordings per label
+    for src in sources:
+        held.setdefault(src.group, []).append(str(src.path))
+        declared.setdefault(src.group, Counter()).update(src.label_counts)
+    all_signers = sorted(held)
     signers = [s for s in (signers or all_signers)]
     if base is None:  # fold bases learn the data's own labels: checked before any is trained (it may take hours)
-        _check_measurable(_counts(data, signers), shots)
+        _check_measurable(_counts(declared, signers), shots)
     if base is not None:
         check_unseen(base, signers, "--shipped")
         bases = {s: Path(base) for s in signers}
@@ -151,10 +164,8 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     t_bases = time.time() - t_start
     # the data's labels as the bases name them; recordings of none and of signs they do not know left out, said
     meta = read_meta(bases[signers[0]])
-    mapping, signers, notes = match_labels(_counts(data, signers), meta["labels"], meta.get("reject_label"))
-    data = renamed(data, mapping)
-    counts = _counts(data, signers)
-    _check_measurable(counts, shots)  # again, on the labels the bases know
+    mapping, signers, notes = match_labels(_counts(declared, signers), meta["labels"], meta.get("reject_label"))
+    _check_measurable(_counts(declared, signers, mapping), shots)  # again, on the labels the bases know
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
@@ -168,11 +179,10 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
         if f.exists():
             results.append(_from_json(json.loads(f.read_text())))
         else:
-            tasks.append(dict(data=data.subset(data.groups == s), signer=s, seed=seed, shots=shots,
+            tasks.append(dict(files=held[s], mapping=mapping, signer=s, seed=seed, shots=shots,
                               base=str(bases[s]), method=method, tutorial=tutorial, tutorial_epochs=tutorial_epochs))
     if results:
         log(f"{len(results)} fold result(s) reused from {fold_dir}")
-    del data
     log(f"adapting {len(tasks)} signer(s) x K={shots}" + (" + tutorial from scratch" if tutorial else ""))
     t0 = time.time()
     for r in parallel.map_tasks(run_fold, tasks, workers=workers, ray=ray, ordered=False):
@@ -201,10 +211,17 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
             "load": os.getloadavg()}
 
 
-def _counts(data, signers) -> dict[str, dict[str, int]]:
-    """Recordings per label of each of ``signers`` in ``data``."""
-    return {s: {str(a): int(n) for a, n in zip(*np.unique(data.labels[data.groups == s], return_counts=True))}
-            for s in signers}
+def _counts(declared: dict[str, Counter], signers, mapping: dict[str, str] | None = None) -> dict[str, dict[str, int]]:
+    """Recordings per label of each of ``signers`` (``declared``: person -> their files' counts per label); with
+    ``mapping``, of the labels it keeps, under their new names (:func:`~signlstm.judging.labels.renamed`)."""
+    out = {}
+    for s in signers:
+        counts: Counter = Counter()
+        for label, n in declared.get(s, {}).items():
+            if n and (mapping is None or label in mapping):
+                counts[label if mapping is None else mapping[label]] += int(n)
+        out[s] = {str(a): n for a, n in sorted(counts.items())}
+    return out
 
 
 def _from_json(r: dict) -> dict:

@@ -122,3 +122,29 @@ def test_too_few_recordings_for_every_k_is_said_before_any_base_is_trained(tmp_p
         few_shot_cv(files, shots=[3, 5], workers=1, cache=tmp_path / "cache", epochs=1, tutorial=False, time_k=None,
                     log=lambda m: None)
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_fold_holds_its_person_once_whatever_their_data(tmp_path, small_base, shared):
+    """A fold (``run_fold``) reads its own person's file and holds it once, scoring the test recordings a chunk at a
+    time: on two files of the signers' recordings (600 and 1,800 sequences), what is allocated at once (traced)
+    grows by less than 1.5 times the data added as float32 (the data once is 1; a copy of the test recordings would
+    make it 2)."""
+    import tracemalloc
+
+    from ..judging.bench import synthetic_packed
+    from .fewshot import run_fold
+
+    peaks = {}
+    for n in (100, 600, 1800):  # the first, unmeasured, compiles what every run reuses
+        f = synthetic_packed(shared("data", "signers"), n, tmp_path / f"p{n}.npz")
+        task = dict(files=[str(f)], mapping={a: a for a in ("hello", "thanks", "iloveyou")}, signer=f.stem, seed=0,
+                    shots=[5], base=str(small_base.path), method="top", tutorial=False, tutorial_epochs=None)
+        tracemalloc.start()
+        try:
+            r = run_fold(task)
+            peaks[n] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()  # a failure here must not leave the rest of the session traced
+        assert r["n"] == n and r["k"][5]["test"] == n - 15 and r["k"][5]["acc"] > 0.5
+    added = (1800 - 600) * 30 * 1662 * 4
+    assert peaks[1800] - peaks[600] < 1.5 * added, (peaks, added)

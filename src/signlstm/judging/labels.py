@@ -74,8 +74,10 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
 
 
 def renamed(data, mapping: dict[str, str]):
-    """``data``'s recordings whose label ``mapping`` keeps, under the model's label (:func:`match_labels`)."""
-    sub = data.subset(np.isin(data.labels, list(mapping))).renamed(mapping)
+    """``data``'s recordings whose label ``mapping`` keeps, under the model's label (:func:`match_labels`); the same
+    frames, not a copy, when it keeps them all."""
+    keep = np.isin(data.labels, list(mapping))
+    sub = (data if keep.all() else data.subset(keep)).renamed(mapping)
     return dataclasses.replace(sub, actions=[a for a in sub.actions if (sub.labels == a).any()])
 
 

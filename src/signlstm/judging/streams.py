@@ -55,24 +55,27 @@ class Stream:
         return [s.label for s in self.segments if s.label is not None]
 
 
-def pick_signs(signs, labels=None, per_label: int = PER_LABEL, min_hands: float = MIN_HANDS, rng=None):
-    """Indices of up to ``per_label`` recordings per label (of ``labels``, default all) with hands in view."""
+def pick_signs(signs, labels=None, per_label: int = PER_LABEL, min_hands: float = MIN_HANDS, rng=None, rows=None):
+    """Indices of up to ``per_label`` recordings per label (of ``labels``, default all) with hands in view, among
+    the ``rows`` of ``signs`` (default all)."""
     rng = rng or np.random.default_rng(0)
-    ok = hand_share(signs.X) >= min_hands
+    rows = np.arange(len(signs)) if rows is None else np.asarray(rows, np.intp)
+    ok = signs.hand_shares(rows) >= min_hands
+    held = signs.labels[rows]
     out = []
-    for label in labels if labels is not None else sorted(set(signs.labels.tolist())):
-        idx = np.flatnonzero((signs.labels == label) & ok)
+    for label in labels if labels is not None else sorted(set(held.tolist())):
+        idx = rows[(held == label) & ok]
         out += rng.choice(idx, min(per_label, len(idx)), replace=False).tolist()
     return out
 
 
 def build_stream(signs, others, labels=None, seed=0, per_label: int = PER_LABEL, n_others: int = OTHERS,
-                 rest=REST, tail: int = TAIL, min_hands: float = MIN_HANDS) -> Stream:
-    """One person's stream from ``signs`` (their recordings, a Dataset) and ``others`` (other signs by people the
-    model never saw, a Dataset or None); ``labels`` limits the signs used (e.g. their consistent cells); ``seed``:
-    an int or a sequence of ints (:func:`numpy.random.default_rng`)."""
+                 rest=REST, tail: int = TAIL, min_hands: float = MIN_HANDS, rows=None) -> Stream:
+    """One person's stream from ``signs`` (their recordings, a Dataset; only its ``rows`` when given) and ``others``
+    (other signs by people the model never saw, a Dataset or None); ``labels`` limits the signs used (e.g. their
+    consistent cells); ``seed``: an int or a sequence of ints (:func:`numpy.random.default_rng`)."""
     rng = np.random.default_rng(seed)
-    items = [(signs, i, str(signs.labels[i])) for i in pick_signs(signs, labels, per_label, min_hands, rng)]
+    items = [(signs, i, str(signs.labels[i])) for i in pick_signs(signs, labels, per_label, min_hands, rng, rows)]
     if others is not None and len(others) and n_others:
         items += [(others, int(i), None) for i in rng.choice(len(others), min(n_others, len(others)), replace=False)]
     items = [items[k] for k in rng.permutation(len(items))]

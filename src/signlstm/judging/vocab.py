@@ -16,6 +16,7 @@ signs made in a row (:func:`in_a_row`): word error rate and words said on untaug
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from functools import partial
 from pathlib import Path
@@ -251,7 +252,9 @@ def split_signs(actions, seed: int, taught: float = TAUGHT, count: int | None = 
 
 
 def run_person(task: dict) -> dict:
-    """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest."""
+    """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest. The person's
+    recordings are held once: the taught signs are that data under their names (no copy), the test recordings are
+    scored a chunk at a time; only the untaught signs' recordings are copied."""
     from ..models.adapt import choose_shots
     from ..datasets import load
     from ..models.architectures import openset_probs
@@ -264,23 +267,21 @@ def run_person(task: dict) -> dict:
     if task.get("radii"):  # trunk features of every recording of the person, once, for the trade-off's other radii
         from ..models.cut import trunk_forward
 
-        every = trunk_forward(base.model)(data.X)
+        every = data.apply(trunk_forward(base.model))
     for seed in task["seeds"]:
         taught, untaught = split_signs(data.actions, seed, count=task.get("signs"))
-        sign_idx = np.flatnonzero(np.isin(data.labels, taught))
+        signs = dataclasses.replace(data, actions=list(taught))  # the data itself, its signs the taught ones
         other_idx = np.flatnonzero(np.isin(data.labels, untaught))
-        signs = data.subset(sign_idx)
-        signs.actions = list(taught)
         other = data.subset(other_idx)
         for k in task["shots"]:
             pick = choose_shots(signs, k, seed)
-            test_idx = np.setdiff1d(np.arange(len(signs)), pick)
-            test = signs.subset(test_idx)
+            test = np.setdiff1d(np.flatnonzero(np.isin(data.labels, taught)), pick)  # rows of the data
+            truth = data.labels[test]
             t0 = time.time()
             bundle = adapt_vocab(base, signs, shots=k, seed=seed, radius=task["radius"])
             seconds = time.time() - t0
             row = {"person": task["person"], "seed": seed, "k": k, "signs": len(taught), "untaught": len(untaught),
-                   "test": len(test), **_scores(bundle.labels, bundle.predict(test.X), test.labels,
+                   "test": len(test), **_scores(bundle.labels, data.apply(bundle.predict, test), truth,
                                                 bundle.predict(other.X) if len(other) else []),
                    "seconds": seconds}
             if task.get("radii"):  # the same fit at other radii: the trade-off curve
@@ -291,30 +292,29 @@ def run_person(task: dict) -> dict:
                     weights["radii"] = fitted * (r / task["radius"])
                     probs = partial(openset_probs, weights, sharpness=head.sharpness, tied=head.tied)
                     row.setdefault("tradeoff", {})[str(r)] = _scores(
-                        bundle.labels, probs(every[sign_idx[test_idx]]), test.labels,
-                        probs(every[other_idx]) if len(other_idx) else [])
+                        bundle.labels, probs(every[test]), truth, probs(every[other_idx]) if len(other_idx) else [])
             if task.get("streams"):
-                row["streams"] = in_a_row(bundle, test, other, f"{task['person']}/{k}", seed, task["streams"])
+                row["streams"] = in_a_row(bundle, signs, test, other, f"{task['person']}/{k}", seed, task["streams"])
             if k in task["tutorial"] and seed == task["seeds"][0]:
-                row.update(_tutorial(signs.subset(pick), test, task["tutorial_epochs"], seed))
+                row.update(_tutorial(signs.subset(pick), signs, test, task["tutorial_epochs"], seed))
             rows.append(row)
     return {"person": task["person"], "rows": rows}
 
 
-def in_a_row(bundle, test, other, name: str, seed: int, draws: int = STREAMS) -> list[dict]:
+def in_a_row(bundle, signs, test, other, name: str, seed: int, draws: int = STREAMS) -> list[dict]:
     """The taught signs made in a row: ``draws`` keypoint streams (:func:`signlstm.judging.streams.build_stream`:
-    one of each taught sign's test recordings and as many recordings of the untaught signs as there are untaught
-    signs, in a seeded order, rests of hand-less frames between), replayed through the ``Recognizer`` under the
-    bundle's own rule and settings, as ``live --model`` runs it; each stream scored by
-    :func:`signlstm.judging.streams.score` (an untaught sign's word counts as a word on another sign)."""
+    one of each taught sign's test recordings (the rows ``test`` of ``signs``) and as many recordings of the untaught
+    signs (``other``) as there are untaught signs, in a seeded order, rests of hand-less frames between), replayed
+    through the ``Recognizer`` under the bundle's own rule and settings, as ``live --model`` runs it; each stream
+    scored by :func:`signlstm.judging.streams.score` (an untaught sign's word counts as a word on another sign)."""
     from ..recognizer import Recognizer
     from . import streams
 
     n_other = len(set(other.labels.tolist())) if len(other) else 0
     out = []
     for draw in range(draws):
-        stream = streams.build_stream(test, other if n_other else None, seed=streams.person_seed(seed, name, draw),
-                                      per_label=1, n_others=n_other)
+        stream = streams.build_stream(signs, other if n_other else None, seed=streams.person_seed(seed, name, draw),
+                                      per_label=1, n_others=n_other, rows=test)
         said = streams.replay(lambda c: Recognizer(bundle, classify=c), stream.frames, bundle.predict)
         out.append(streams.score(stream, said))
     return out
@@ -330,8 +330,9 @@ def _scores(labels, probs, truth, probs_other) -> dict:
             "rejected": float((decide(labels, probs_other) == NONE).mean()) if len(probs_other) else float("nan")}
 
 
-def _tutorial(support, test, epochs, seed) -> dict:
-    """The tutorial recipe trained from scratch on the same shots, tested on the same recordings."""
+def _tutorial(support, data, test, epochs, seed) -> dict:
+    """The tutorial recipe trained from scratch on the same shots (``support``), tested on the same recordings (the
+    rows ``test`` of ``data``)."""
     import keras
 
     from ..recognizer import decide
@@ -340,8 +341,8 @@ def _tutorial(support, test, epochs, seed) -> dict:
     keras.backend.clear_session()
     t0 = time.time()
     b = fit(support, "tutorial", epochs=epochs, seed=seed, progress=False, test_split=0.0)
-    pred = decide(b.labels, b.predict(test.X))
-    return {"tutorial_acc": float((pred == test.labels).mean()), "tutorial_seconds": time.time() - t0}
+    pred = decide(b.labels, data.apply(b.predict, test))
+    return {"tutorial_acc": float((pred == data.labels[test]).mean()), "tutorial_seconds": time.time() - t0}
 
 
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),

@@ -34,14 +34,17 @@ _STATE: dict = {}
 
 
 def _init_worker(data_paths, negative_paths, length):
-    """Load the data once per worker process (every fold reads it)."""
+    """Load the data once per worker process (every fold reads it): whole frames (the audit's features read the
+    face too) as float16, half of float32, the precision ``../shared``'s files are stored in; each recipe is given
+    them as float32 batches."""
     import warnings
 
     warnings.filterwarnings("ignore")
     from ..datasets import load
 
-    _STATE["data"] = load(data_paths, length=length)
-    _STATE["neg"] = load(negative_paths, length=length or _STATE["data"].seq_len) if negative_paths else None
+    _STATE["data"] = load(data_paths, length=length, dtype=np.float16)
+    _STATE["neg"] = (load(negative_paths, length=length or _STATE["data"].seq_len, dtype=np.float16)
+                     if negative_paths else None)
     _STATE["audit_feats"] = None
 
 

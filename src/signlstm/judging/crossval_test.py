@@ -104,3 +104,19 @@ def test_consistent_windows_are_scored_by_how_often_a_hand_was_seen(cells):
     assert (high["windows"], high["accuracy"], high["rejected"]) == (3, 1 / 3, 0.0)
     assert "consistent cells by share of frames with a hand: 0%-30%: 1 windows" in report.format_crossval(
         {"default": s}, [])
+
+
+def test_a_worker_holds_the_frames_in_float16_and_a_fold_learns_the_same(shared):
+    """``judge cv``'s workers hold every frame as float16 (half of float32; ``../shared``'s files are stored so): a
+    fold trained on them (default recipe, 1 epoch, s05 held out) answers s05's recordings exactly as one trained on
+    the same data held as float32."""
+    paths = [str(shared("data", "signers", f"{s}.npz")) for s in ("s02", "s03", "s05")]
+    task = ("default", 0, "s05", 1, None, [])
+    crossval._STATE.update(data=load(paths), neg=None, audit_feats=None)
+    as_float32 = crossval._run_fold(task)
+    crossval._init_worker(paths, [], None)
+    assert crossval._STATE["data"].frames.dtype == np.float16
+    held = crossval._run_fold(task)
+    assert held["signer"] == "s05" and len(held["pred"]) == 90
+    assert held["pred"] == as_float32["pred"] and held["probs"] == as_float32["probs"]
+    crossval._STATE.clear()

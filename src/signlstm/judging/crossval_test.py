@@ -112,11 +112,13 @@ def test_a_worker_holds_the_frames_in_float16_and_a_fold_learns_the_same(shared)
     the same data held as float32."""
     paths = [str(shared("data", "signers", f"{s}.npz")) for s in ("s02", "s03", "s05")]
     task = ("default", 0, "s05", 1, None, [])
-    crossval._STATE.update(data=load(paths), neg=None, audit_feats=None)
-    as_float32 = crossval._run_fold(task)
-    crossval._init_worker(paths, [], None)
-    assert crossval._STATE["data"].frames.dtype == np.float16
-    held = crossval._run_fold(task)
+    try:
+        crossval._STATE.update(data=load(paths), neg=None, audit_feats=None)
+        as_float32 = crossval._run_fold(task)
+        crossval._init_worker(paths, [], None)
+        assert crossval._STATE["data"].frames.dtype == np.float16
+        held = crossval._run_fold(task)
+    finally:
+        crossval._STATE.clear()  # a failure here must not leave this process holding the data as a worker
     assert held["signer"] == "s05" and len(held["pred"]) == 90
     assert held["pred"] == as_float32["pred"] and held["probs"] == as_float32["probs"]
-    crossval._STATE.clear()

@@ -271,11 +271,12 @@ def run_person(task: dict) -> dict:
     for seed in task["seeds"]:
         taught, untaught = split_signs(data.actions, seed, count=task.get("signs"))
         signs = dataclasses.replace(data, actions=list(taught))  # the data itself, its signs the taught ones
+        taught_idx = np.flatnonzero(np.isin(data.labels, taught))
         other_idx = np.flatnonzero(np.isin(data.labels, untaught))
         other = data.subset(other_idx)
         for k in task["shots"]:
             pick = choose_shots(signs, k, seed)
-            test = np.setdiff1d(np.flatnonzero(np.isin(data.labels, taught)), pick)  # rows of the data
+            test = np.setdiff1d(taught_idx, pick)  # rows of the data
             truth = data.labels[test]
             t0 = time.time()
             bundle = adapt_vocab(base, signs, shots=k, seed=seed, radius=task["radius"])

@@ -132,6 +132,22 @@ def read_frame(path: str | Path) -> np.ndarray:
     return check_frames(path, _read_keypoints(path, frames_axis=False)[0], single=True)
 
 
+def read_frames(paths: list[Path]) -> np.ndarray:
+    """The tutorial frame files ``paths`` (a sequence's, in order) as (T, 1662) float32: each file's header and size
+    checked as :func:`read_frame` checks them, then the values of all of them at once; :class:`BadInput` names the
+    file with the defect as :func:`read_frame` would (the first bad header, else the first bad values)."""
+    raw = [_read_keypoints(p, frames_axis=False)[0] for p in paths]
+    if not raw:
+        return np.zeros((0, layout.FRAME_SIZE), np.float32)
+    with np.errstate(over="ignore"):
+        out = np.stack(raw).astype(np.float32, copy=False)  # float64 beyond float32's range becomes infinite: refused
+    ok = values_ok(out)
+    if not ok.all():
+        t = int(np.argwhere(~ok.all(axis=1))[0][0])
+        check_frames(paths[t], raw[t], single=True)  # raises, naming the file and its values
+    return out
+
+
 def map_keypoint_file(path: str | Path) -> np.ndarray:
     """A saved keypoint stream as a read-only memory map, (T, 1662) in the file's own float type: its header checked
     as :func:`read_keypoint_file` checks it (and that the file holds every frame it declares), its frames read

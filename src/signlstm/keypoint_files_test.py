@@ -138,3 +138,25 @@ def test_frames_of_holistic_with_the_irises_or_without_visibility_say_so(tmp_pat
         np.save(tmp_path / f"{n}.npy", np.zeros(n))
         with pytest.raises(BadInput, match=said):
             read_frame(tmp_path / f"{n}.npy")
+
+
+def test_a_sequence_of_frame_files_reads_as_each_file_alone_and_its_defects_name_the_file(shared, tmp_path):
+    """read_frames: the tutorial's 30 frame files of one recording, one of them saved as float64, give what read_frame
+    gives for each; a NaN names its file, and a file of another layout is named first even after a NaN."""
+    from signlstm.keypoint_files import read_frames
+
+    seq = shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), tmp_path / "0")
+    np.save(seq / "9.npy", np.load(seq / "9.npy").astype(np.float64))
+    files = [seq / f"{t}.npy" for t in range(30)]
+    frames = read_frames(files)
+    assert frames.dtype == np.float32 and np.array_equal(frames, np.stack([read_frame(f) for f in files]))
+    bad = np.load(seq / "20.npy")
+    bad[1000] = np.nan
+    np.save(seq / "20.npy", bad)
+    with pytest.raises(BadInput) as e:
+        read_frames(files)
+    assert e.value.path == str(seq / "20.npy") and e.value.problem == "holds NaN or infinite values"
+    shutil.copy(shared("data", "bad_inputs", "shape99.npy"), seq / "25.npy")
+    with pytest.raises(BadInput) as e:
+        read_frames(files)
+    assert e.value.path == str(seq / "25.npy") and "without visibility" in e.value.problem

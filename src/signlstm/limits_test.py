@@ -193,3 +193,26 @@ def test_a_file_that_is_not_npy_says_so(shared):
             limits.read_npy_header(f, jpg)
     with pytest.raises(BadInput, match=r"frame20.jpg: not an .npy file"):
         read_keypoint_file(jpg)
+
+
+def test_npy_headers_read_as_numpy_reads_them_and_a_cut_or_oversized_one_is_refused(shared):
+    """Each .npy format version, C and Fortran order, read from the header alone as numpy reads it (headers that
+    are alike are parsed once and shared); a file that ends inside its header, or that declares a header longer than
+    numpy parses, is one line naming the file."""
+    real = np.load(shared("data", "MP_Data_renotte", "hello", "30", "0.npy"))
+    arrays = [real, real[None], np.asfortranarray(np.stack([real, real]).astype(np.float16))]
+    for version in ((1, 0), (2, 0), (3, 0)):
+        for i, arr in enumerate(arrays):
+            f = io.BytesIO()
+            np.lib.format.write_array(f, arr, version=version)
+            f.seek(0)
+            header = limits.read_npy_header(f, f"a{i}.npy")
+            assert (header.shape, header.dtype, header.fortran) == (arr.shape, arr.dtype, np.isfortran(arr))
+            assert np.array_equal(np.frombuffer(f.getvalue()[header.offset:], arr.dtype), arr.ravel(order="K"))
+    raw = shared("data", "MP_Data_renotte", "hello", "30", "0.npy").read_bytes()
+    for cut in (8, 9, 40):
+        with pytest.raises(BadInput, match=r"cut.npy: unreadable .npy header \(the file ends inside it\)"):
+            limits.read_npy_header(io.BytesIO(raw[:cut]), "cut.npy")
+    long = limits.NPY_MAGIC + bytes([2, 0]) + struct.pack("<I", 10**9) + b"{" * 100
+    with pytest.raises(BadInput, match=r"long.npy: unreadable .npy header \(it declares 1,000,000,000 bytes"):
+        limits.read_npy_header(io.BytesIO(long), "long.npy")

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import layout, limits
 from ..errors import BadInput, SignlstmError, first_line
-from ..keypoint_files import check_frames, frame_files, read_frame, shape_problem, values_ok
+from ..keypoint_files import check_frames, frame_files, read_frame, read_frames, shape_problem, values_ok
 from ..sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_name
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
@@ -335,7 +335,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                     more = hint(len(numbers))
                     raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout"
                                       f"{' (' + more + ')' if more else ''}")
-                X.append(np.stack([read_frame(d / f"{n}.npy") for n in range(T)]))
+                X.append(read_frames([d / f"{n}.npy" for n in range(T)]))
             except BadInput as e:
                 if not skip_bad:
                     raise

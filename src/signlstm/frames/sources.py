@@ -319,13 +319,13 @@ def is_keypoint_file(spec) -> bool:
 
 def load_keypoints(path) -> np.ndarray:
     """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from ..keypoint_files import read_frame, read_keypoint_file
+    from ..keypoint_files import read_frames, read_keypoint_file
 
     p = Path(path)
     if not p.exists():
         raise BadInput(p, "no such keypoint file or sequence folder")
     if p.is_dir():
-        return np.stack([read_frame(f) for f in sequence_frame_files(p)])
+        return read_frames(sequence_frame_files(p))
     return read_keypoint_file(p)
 
 

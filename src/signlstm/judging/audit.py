@@ -57,8 +57,7 @@ def _hand_frame_features(shape: np.ndarray, direction: np.ndarray) -> np.ndarray
 def data_features(data: Dataset) -> np.ndarray:
     """:func:`pooled_features` of every sequence of ``data``, a chunk at a time (held in any dtype and columns: only
     one chunk is float32 at once)."""
-    chunks = [pooled_features(b) for b in data.chunks()]
-    return np.concatenate(chunks) if chunks else pooled_features(np.zeros((0, data.seq_len, layout.FRAME_SIZE)))
+    return data.apply(pooled_features)
 
 
 def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -217,7 +216,7 @@ def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
     if data.columns is None:  # only the face columns it needs are read, in any dtype
         ratios = camera_shape.face_ratios(data.frames)
     else:
-        ratios = np.concatenate([camera_shape.face_ratios(b) for b in data.chunks()])
+        ratios = data.apply(camera_shape.face_ratios)
     return {g: camera_shape.shape_from_ratios(ratios[data.groups == g]) for g in sorted(set(data.groups.tolist()))}
 
 

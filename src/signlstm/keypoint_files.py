@@ -133,12 +133,11 @@ def read_frame(path: str | Path) -> np.ndarray:
 
 
 def read_frames(paths: list[Path]) -> np.ndarray:
-    """The tutorial frame files ``paths`` (a sequence's, in order) as (T, 1662) float32: each file's header and size
-    checked as :func:`read_frame` checks them, then the values of all of them at once; :class:`BadInput` names the
-    file with the defect as :func:`read_frame` would (the first bad header, else the first bad values)."""
+    """The tutorial frame files ``paths`` (a sequence's, in order; at least one) as (T, 1662) float32: each file's
+    header and size checked as :func:`read_frame` checks them, then the values of all of them at once;
+    :class:`BadInput` names the file with the defect as :func:`read_frame` would (the first bad header, else the first
+    bad values)."""
     raw = [_read_keypoints(p, frames_axis=False)[0] for p in paths]
-    if not raw:
-        return np.zeros((0, layout.FRAME_SIZE), np.float32)
     with np.errstate(over="ignore"):
         out = np.stack(raw).astype(np.float32, copy=False)  # float64 beyond float32's range becomes infinite: refused
     ok = values_ok(out)

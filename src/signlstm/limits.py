@@ -133,12 +133,13 @@ def read_npy_header(f, where, name: str = "") -> ArrayHeader:
         if magic[:len(NPY_MAGIC)] != NPY_MAGIC or len(magic) < len(NPY_MAGIC) + 2:
             raise BadInput(where, f"{what}not an .npy array")
         version = (magic[-2], magic[-1])
-        if version not in NPY_LENGTH_FIELD:
+        field = NPY_LENGTH_FIELD.get(version)
+        if field is None:
             raise BadInput(where, f"{what}unknown .npy format version {version}")
-        size = f.read(struct.calcsize(NPY_LENGTH_FIELD[version]))
-        if len(size) < struct.calcsize(NPY_LENGTH_FIELD[version]):
+        size = f.read(struct.calcsize(field))
+        if len(size) < struct.calcsize(field):
             raise BadInput(where, f"{what}unreadable .npy header (the file ends inside it)")
-        length = struct.unpack(NPY_LENGTH_FIELD[version], size)[0]
+        length = struct.unpack(field, size)[0]
         if length > NPY_MAX_HEADER:
             raise BadInput(where, f"{what}unreadable .npy header (it declares {length:,} bytes; numpy reads at most "
                                   f"{NPY_MAX_HEADER:,})")

@@ -327,8 +327,7 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
     Declared sizes are checked before anything is read (:func:`signlstm.models.legacy.check_declared_sizes`); a file
     that is not a usable model is :class:`BadInput` naming it.
     """
-    import keras
-
+    from .keras_files import load_model
     from .legacy import check_declared_sizes, first_line, io_shape, load_legacy
 
     path = Path(path) if path else DEFAULT_MODEL
@@ -344,7 +343,7 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
         check_declared_sizes(model_file)
         _custom_objects()
         try:
-            model = keras.models.load_model(model_file, compile=False)
+            model = load_model(model_file, compile=False)
         except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
             raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e)})") from None
         shape = io_shape(model_file, model)

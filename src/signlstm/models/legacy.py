@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput
+from .keras_files import load_model
 
 
 class CompatLSTM(keras.layers.LSTM):
@@ -98,9 +99,9 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     check_declared_sizes(path)
     from . import architectures, features  # noqa: F401 - registers signlstm's layers, for files `export` wrote
     try:
-        model = keras.models.load_model(path, compile=False,
-                                        custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU, "CompatLSTM": CompatLSTM,
-                                                        "CompatGRU": CompatGRU})  # the last two: a file `export` wrote
+        model = load_model(path, compile=False,
+                           custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU, "CompatLSTM": CompatLSTM,
+                                           "CompatGRU": CompatGRU})  # the last two: a file `export` wrote
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
         raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
     shape = io_shape(path, model)

@@ -1,0 +1,38 @@
+"""Keras model files loaded without running the layers' initializers.
+
+``keras.models.load_model`` builds every layer, which gives each variable its initial value (random draws, the
+recurrent layers' orthogonal matrices: on JAX each a compiled program, 1-3 s for a bundle), and then overwrites
+them with the file's weights. :func:`load_model` builds the layers inside a :class:`keras.StatelessScope`, where
+Keras defers the initial values, takes the file's weights from that scope and gives only the variables the file
+holds no value for (the seed generators' states) their initial values. The model is the same, weight for weight.
+"""
+from __future__ import annotations
+
+
+def load_model(path, **kwargs):
+    """``keras.models.load_model(path, **kwargs)``, without computing initial values the file's weights replace."""
+    import keras
+
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # a Keras that keeps its state elsewhere: the usual load
+        return keras.models.load_model(path, **kwargs)
+    pending = "uninitialized_variables"  # Keras's list of the variables whose initial value is deferred
+    before = list(global_state.get_global_attribute(pending) or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False) as scope:
+            model = keras.models.load_model(path, **kwargs)
+    except BaseException:
+        global_state.set_global_attribute(pending, before)  # the half-built model's variables are not kept
+        raise
+    loaded = set()
+    for v in model.variables:
+        value = scope.get_current_value(v)
+        if value is not None:
+            v.assign(value)
+            loaded.add(id(v))
+    global_state.set_global_attribute(pending, [v for v in global_state.get_global_attribute(pending) or []
+                                                if id(v) not in loaded])
+    with keras.StatelessScope():  # leaving it gives the variables still deferred their initial values
+        pass
+    return model

@@ -1,0 +1,60 @@
+"""Model files loaded without their initializers (signlstm.models.keras_files): the same weights and answers as
+Keras's own loader, nothing left deferred, and a failed load leaves nothing behind."""
+import keras
+import numpy as np
+import pytest
+from keras.src.backend.common import global_state
+
+from signlstm.datasets import load_npz
+from signlstm.models import bundle, legacy
+from signlstm.models.keras_files import load_model
+
+LEGACY = {"LSTM": legacy.CompatLSTM, "GRU": legacy.CompatGRU}
+
+
+def _pending() -> list:
+    return list(global_state.get_global_attribute("uninitialized_variables") or [])
+
+
+@pytest.mark.parametrize("name", ["default", "trunk", "spotting", "FruitPnchSamuraiG__action.h5",
+                                  "SidrahRashid__action.h5"])
+def test_a_model_file_loads_to_the_weights_and_answers_of_keras_own_loader(name, shared):
+    bundle._custom_objects()
+    path = (shared("data", "legacy_models", name) if name.endswith(".h5")
+            else bundle.DEFAULT_MODEL.parent / name / bundle.MODEL_FILE)
+    extra = {"custom_objects": LEGACY} if name.endswith(".h5") else {}
+    fast = load_model(path, compile=False, **extra)
+    assert _pending() == []
+    plain = keras.models.load_model(path, compile=False, **extra)
+    assert len(fast.variables) == len(plain.variables)
+    for v, w in zip(fast.variables, plain.variables):
+        if "seed_generator" in v.path:  # numbered per process; each load draws its own seed, as Keras's does
+            assert "seed_generator" in w.path and v.shape == w.shape and v.dtype == w.dtype
+        else:  # the file's weights
+            assert v.path == w.path
+            np.testing.assert_array_equal(np.asarray(v), np.asarray(w), err_msg=v.path)
+    X = load_npz(shared("data", "signers", "s02.npz")).X[::12].astype(np.float32)
+    X = X[..., :fast.input_shape[-1]]  # (the files made for fewer values per frame read a prefix: shapes only)
+    np.testing.assert_array_equal(fast.predict(X, verbose=0), plain.predict(X, verbose=0))
+
+
+def test_a_loaded_model_trains_and_a_new_one_builds_after_it(shared):
+    """Nothing of the load stays deferred: a loaded model takes a training step and a model built afterwards starts
+    with initial values of its own."""
+    model = load_model(bundle.DEFAULT_MODEL / bundle.MODEL_FILE, compile=False)
+    data = load_npz(shared("data", "signers", "s02.npz"))
+    before = [np.asarray(v) for v in model.trainable_variables]
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    model.fit(data.X[:8].astype(np.float32), np.zeros(8, int), epochs=1, verbose=0)
+    assert any(not np.array_equal(b, np.asarray(v)) for b, v in zip(before, model.trainable_variables))
+    fresh = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    assert np.abs(np.asarray(fresh.layers[0].kernel)).sum() > 0 and _pending() == []
+
+
+def test_a_file_that_fails_to_load_leaves_no_deferred_variables(tmp_path):
+    broken = tmp_path / "model.keras"
+    data = (bundle.DEFAULT_MODEL / bundle.MODEL_FILE).read_bytes()
+    broken.write_bytes(data[: len(data) // 2])
+    with pytest.raises(Exception):
+        load_model(broken, compile=False)
+    assert _pending() == []

@@ -3,8 +3,9 @@
 ``keras.models.load_model`` builds every layer, which gives each variable its initial value (random draws, the
 recurrent layers' orthogonal matrices: on JAX each a compiled program, 1-3 s for a bundle), and then overwrites
 them with the file's weights. :func:`load_model` builds the layers inside a :class:`keras.StatelessScope`, where
-Keras defers the initial values, takes the file's weights from that scope and gives only the variables the file
-holds no value for (the seed generators' states) their initial values. The model is the same, weight for weight.
+Keras defers the initial values, takes the file's weights from that scope and gives only the model's variables the
+file holds no value for (the seed generators' states) their initial values. The model is the same, weight for
+weight.
 """
 from __future__ import annotations
 
@@ -25,14 +26,16 @@ def load_model(path, **kwargs):
     except BaseException:
         global_state.set_global_attribute(pending, before)  # the half-built model's variables are not kept
         raise
-    loaded = set()
+    unset = []
     for v in model.variables:
         value = scope.get_current_value(v)
-        if value is not None:
+        if value is None:
+            unset.append(v)
+        else:
             v.assign(value)
-            loaded.add(id(v))
-    global_state.set_global_attribute(pending, [v for v in global_state.get_global_attribute(pending) or []
-                                                if id(v) not in loaded])
-    with keras.StatelessScope():  # leaving it gives the variables still deferred their initial values
+    # Deferred now: what was before, and the model's variables the file holds no value for. (Layers the loader builds
+    # and the model does not use, such as the layer a Bidirectional wrapper copies, keep theirs deferred for good.)
+    global_state.set_global_attribute(pending, before + unset)
+    with keras.StatelessScope():  # leaving it gives the deferred variables their initial values
         pass
     return model

@@ -41,7 +41,8 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
     t0 = time.time()
     from ..errors import SignlstmError
-    from ..models.adapt import adapt, load_negatives, use_compilation_cache
+    from ..models.adapt import adapt, load_negatives
+    from ..models.keras_files import use_compilation_cache
     from ..models.bundle import save_bundle
     from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 

@@ -19,7 +19,9 @@ def run(args):
     from ..datasets import describe_skipped, stream
     from ..judging.metrics import evaluate, format_report, plot_confusion
     from ..fronts.unicode_text import missing_letters_note
+    from ..models.keras_files import use_compilation_cache
 
+    use_compilation_cache()
     sources, bundle = common.open_streamed(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]
                if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions

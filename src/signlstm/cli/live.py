@@ -31,6 +31,7 @@ def run(args):
     from ..files import check_outputs_apart
     from ..fronts.live import check_out_paths, run as run_live
     from ..frames.sources import check_stream, short_input_note
+    from ..models.keras_files import use_compilation_cache
 
     recognizer_options.check_rule(args)
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps >= 1):
@@ -39,6 +40,7 @@ def run(args):
     check_out_paths(args.out, args.strip)
     check_outputs_apart({"--out": args.out, "--strip": args.strip}, [args.source])
     check_stream(args.source)  # a bad keypoint file is refused before the model is loaded
+    use_compilation_cache()
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)
     if not args.headless or args.out or args.strip:  # the sign names are drawn

@@ -18,8 +18,10 @@ def run(args):
     from ..datasets import describe_skipped, stream
     from ..errors import SignlstmError
     from ..judging.metrics import predictions
+    from ..models.keras_files import use_compilation_cache
     from ..sign_names import shown_name
 
+    use_compilation_cache()
     sources, bundle = common.open_streamed(args, labelled=False)
     i = empty = 0
     skipped = []  # the files the chunks skipped, said after the answers

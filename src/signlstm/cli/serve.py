@@ -55,9 +55,9 @@ def run(args):
         check_writable_folder(folder)
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)
-    from ..models import adapt
+    from ..models.keras_files import use_compilation_cache
 
-    adapt.use_compilation_cache()  # as `signlstm adapt` does: the page's adapt compiles once
+    use_compilation_cache()  # the page's adapt and the recognizer compile once, for this run and the next
     engine = Engine(bundle, args.threshold, args.stability, args.sentence, workers=args.workers,
                     max_clients=args.max_clients, data=args.data, models=args.models, rule=args.rule,
                     rest=args.rest, rearm=args.rearm, onset=args.onset, refractory=args.refractory)

@@ -85,24 +85,6 @@ def _windows(data: Dataset, idx: np.ndarray, bare: bool) -> np.ndarray:
     return layout.without_hands(X) if bare else X
 
 
-def use_compilation_cache() -> None:
-    """Keep compiled XLA programs on disk (the user cache folder's ``xla``) so the next ``adapt`` skips compiling."""
-    import os
-
-    import jax
-
-    from ..files import cache_dir
-
-    folder = str(cache_dir() / "xla")
-    try:
-        os.makedirs(folder, exist_ok=True)
-        jax.config.update("jax_compilation_cache_dir", folder)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    except (OSError, AttributeError):  # read-only home or an older jax: compile every time
-        pass
-
-
 def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, method: str = "top",
           copies: int = 256, steps: int = 300, batch_size: int = 64, learning_rate: float = 3e-3,
           l2sp: float = 1e-2, negatives: Dataset | None = None, other_signs: np.ndarray | None = None,

@@ -1,4 +1,5 @@
-"""Keras model files loaded without running the layers' initializers.
+"""Keras's start-up costs, cut: model files loaded without running the layers' initializers, and compiled programs
+kept on disk for the next process.
 
 ``keras.models.load_model`` builds every layer, which gives each variable its initial value (random draws, the
 recurrent layers' orthogonal matrices: on JAX each a compiled program, 1-3 s for a bundle), and then overwrites
@@ -39,3 +40,22 @@ def load_model(path, **kwargs):
     with keras.StatelessScope():  # leaving it gives the deferred variables their initial values
         pass
     return model
+
+
+def use_compilation_cache() -> None:
+    """Keep compiled XLA programs on disk (the user cache folder's ``xla``): the next command that runs the same model
+    (``predict``, ``live``, ``evaluate``, ``adapt``, ``serve``) skips compiling it."""
+    import os
+
+    import jax
+
+    from ..files import cache_dir
+
+    folder = str(cache_dir() / "xla")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", folder)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except (OSError, AttributeError):  # read-only home or an older jax: compile every time
+        pass

@@ -1,5 +1,6 @@
 """Model files loaded without their initializers (signlstm.models.keras_files): the same weights and answers as
-Keras's own loader, nothing left deferred, and a failed load leaves nothing behind."""
+Keras's own loader, nothing left deferred, and a failed load leaves nothing behind; compiled programs kept for the
+next run."""
 import keras
 import numpy as np
 import pytest
@@ -58,3 +59,24 @@ def test_a_file_that_fails_to_load_leaves_no_deferred_variables(tmp_path):
     with pytest.raises(Exception):
         load_model(broken, compile=False)
     assert _pending() == []
+
+
+def test_predict_keeps_its_compiled_programs_for_the_next_run_and_answers_the_same(shared, tmp_path):
+    """``predict`` (as ``live`` and ``evaluate``) keeps the programs it compiles in the cache folder's ``xla``; a
+    second run finds them there and prints the same answers."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SIGNLSTM_CACHE": str(tmp_path / "cache")}
+    argv = [sys.executable, "-m", "signlstm", "predict", "--data", str(shared("data", "signers", "s02.npz"))]
+    first = subprocess.run(argv, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    def kept():
+        return {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "xla").iterdir()}
+
+    programs = kept()
+    assert programs, "no compiled program kept"
+    again = subprocess.run(argv, capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and again.stdout == first.stdout and len(first.stdout.splitlines()) >= 90
+    assert kept() == programs  # read, not compiled and written anew

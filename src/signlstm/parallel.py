@@ -107,11 +107,17 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
     ray = optional("ray", "ray", "--ray")
     started = not ray.is_initialized()
     if started:
+        import warnings
+
         try:
-            if address == "local":
-                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-            else:
-                ray.init(address=address, log_to_driver=False)
+            with warnings.catch_warnings():
+                # Ray starts its daemons through a preexec_fn, which runs JAX's at-fork warning in this process;
+                # each daemon execs at once, so the deadlock it warns of cannot happen there.
+                warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
+                if address == "local":
+                    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+                else:
+                    ray.init(address=address, log_to_driver=False)
         except ConnectionError as e:
             raise SignlstmError(f"cannot reach a Ray cluster at '{address}': {e}") from None
     try:

@@ -119,22 +119,26 @@ def test_a_video_too_long_for_the_memory_is_skipped_by_its_header_or_by_what_it_
 def test_a_full_disk_is_one_line_and_a_failed_write_leaves_no_folder(shared, tmp_path):
     """Writes the machine cannot finish (a file-size limit of 200 kB, under the SOUP file's 272 kB) are one line
     naming the output and exit 2, with no file, temp file or folder left; so is a run with no usable video."""
-    import resource
     import subprocess
     import sys
 
+    def limited(size: int) -> list[str]:
+        """A Python that caps the size of the files it writes at ``size`` bytes, then runs signlstm (the cap set in
+        the new process, not by a preexec_fn in a fork of this multithreaded one)."""
+        cap = (f"import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({size}, {size})); "
+               "os.execv(sys.executable, [sys.executable, '-m', 'signlstm', *sys.argv[1:]])")
+        return [sys.executable, "-c", cap]
+
     soup = shared("media", "asl_soup_slp.mp4")
-    run = [sys.executable, "-m", "signlstm", "extract", "--videos", str(soup), "--workers", "1", "--quiet",
+    run = ["extract", "--videos", str(soup), "--workers", "1", "--quiet",
            "--keypoints", str(tmp_path / "new" / "k.npy")]
-    done = subprocess.run(run, capture_output=True, text=True, timeout=300,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000)))
+    done = subprocess.run(limited(200_000) + run, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [f"signlstm extract: error: {tmp_path / 'new' / 'k.npy'}: cannot be written "
                                         "(File too large)"]
     assert list(tmp_path.iterdir()) == []
     run[-2:] = ["--data", str(tmp_path / "MP_Data"), "--label", "soup"]  # frame files of 13 kB under a 5 kB limit
-    done = subprocess.run(run, capture_output=True, text=True, timeout=300,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (5_000, 5_000)))
+    done = subprocess.run(limited(5_000) + run, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and done.stderr.splitlines() == [  # numpy reports a short write, without errno
         f"signlstm extract: error: {tmp_path / 'MP_Data' / 'soup'}: cannot be written (the write was cut short: "
         "1662 requested and 609 written; is the disk full?)"]

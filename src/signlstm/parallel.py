@@ -111,8 +111,8 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
 
         try:
             with warnings.catch_warnings():
-                # Ray starts its daemons through a preexec_fn, which runs JAX's at-fork warning in this process;
-                # each daemon execs at once, so the deadlock it warns of cannot happen there.
+                # Ray starts its daemons through a preexec_fn (its choice, not ours), which fires JAX's at-fork
+                # warning here; the forked child only masks SIGINT and sets a parent-death signal, then execs.
                 warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
                 if address == "local":
                     ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)

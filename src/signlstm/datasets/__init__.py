@@ -456,7 +456,7 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             side[name] = _read_member(z, path, members[name])
     seq = side["seq"].astype(np.int64) if "seq" in side else None  # None: a sequence's number is its row
     if "y" not in side:
-        return _unlabelled(path, hx, N, T, seq, skip_bad)
+        return _packed_source(path, hx, N, T, seq, skip_bad)
     y = side["y"].astype(np.int64)
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
     if N and (y.min() < 0 or y.max() >= len(actions)):
@@ -465,19 +465,9 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
                              f"numbered 0..{len(actions) - 1}")
     names = np.array(actions)
     present = set(np.unique(y).tolist())
-    order = [a for i, a in enumerate(actions) if i in present]
-
-    def chunks(size: int) -> Iterator[Dataset]:
-        for start, raw in packed_x(path, hx, size):
-            rows = np.arange(start, start + len(raw))
-            ids = [f"{names[y[i]]}/{i if seq is None else seq[i]} (row {i})" for i in rows]
-            X, rows, skipped = _checked_rows(path, raw, rows, ids, skip_bad)
-            numbers = rows if seq is None else seq[rows]
-            yield Dataset(X, names[y[rows]], np.full(len(rows), path.stem), [f"{path}#{int(k)}" for k in numbers],
-                          list(order), skipped)
-
-    return Source(path, N, T, order, chunks, T, {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(
-        names))) if n}, path.stem)
+    counts = {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(names))) if n}
+    return _packed_source(path, hx, N, T, seq, skip_bad, (y, names), [a for i, a in enumerate(actions) if i in present],
+                          counts)
 
 
 def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool):
@@ -492,20 +482,25 @@ def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str],
     return check_frames(path, raw, seq_ids=ids), rows, skipped
 
 
-def _unlabelled(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndarray | None,
-                skip_bad: bool) -> Source:
-    """The ``N`` sequences of ``T`` frames declared by ``hx`` in ``path`` (a packed file without ``y``, or an ``.npy``
-    array of sequences), each labelled :data:`UNLABELLED`, read chunk by chunk; ``seq`` numbers them (None: by row)."""
+def _packed_source(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndarray | None, skip_bad: bool,
+                   labels: tuple[np.ndarray, np.ndarray] | None = None, order: list[str] | None = None,
+                   counts: dict[str, int] | None = None) -> Source:
+    """The ``N`` sequences of ``T`` frames declared by ``hx`` in ``path`` (a packed file, or an ``.npy`` array of
+    sequences), read chunk by chunk; ``seq`` numbers them (None: by row). ``labels`` is ``(y, names)``: row i is
+    action ``names[y[i]]`` (None: every sequence is :data:`UNLABELLED`); ``order`` and ``counts`` are the source's
+    label order and sequences per action."""
     def chunks(size: int) -> Iterator[Dataset]:
         for start, raw in packed_x(path, hx, size):
             rows = np.arange(start, start + len(raw))
-            ids = [f"{i if seq is None else seq[i]} (row {i})" for i in rows]
+            ids = [("" if labels is None else f"{labels[1][labels[0][i]]}/")
+                   + f"{i if seq is None else seq[i]} (row {i})" for i in rows]
             X, rows, skipped = _checked_rows(path, raw, rows, ids, skip_bad)
             numbers = rows if seq is None else seq[rows]
-            yield Dataset(X, np.full(len(rows), UNLABELLED), np.full(len(rows), path.stem),
-                          [f"{path}#{int(k)}" for k in numbers], [], skipped)
+            names = np.full(len(rows), UNLABELLED) if labels is None else labels[1][labels[0][rows]]
+            yield Dataset(X, names, np.full(len(rows), path.stem), [f"{path}#{int(k)}" for k in numbers],
+                          list(order or []), skipped)
 
-    return Source(path, N, T, [], chunks, T, {}, path.stem)
+    return Source(path, N, T, list(order or []), chunks, T, counts or {}, path.stem)
 
 
 def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = False) -> Source:
@@ -523,7 +518,7 @@ def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = F
     if path.stat().st_size < want:
         raise BadInput(path, f"declares {hx.describe()} ({limits.fmt_bytes(hx.nbytes)}) but holds "
                              f"{path.stat().st_size:,} bytes, not {want:,}")
-    return _unlabelled(path, hx, N, T, None, skip_bad)
+    return _packed_source(path, hx, N, T, None, skip_bad)
 
 
 def packed_files(folder: Path) -> list[Path]:

@@ -18,7 +18,10 @@ DESCRIPTION = ("Recognize sign-language signs from MediaPipe keypoints: record, 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(prog="signlstm", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"signlstm {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)

@@ -526,3 +526,12 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(shared, tmp
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and said.format(**names) in err, err
     assert "epoch" not in err and "%" not in err and sorted(tmp_path.iterdir()) == [afile]
+
+
+def test_version_is_the_installed_packages(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"signlstm {version('signlstm')}"  # pyproject reads signlstm.__version__

@@ -17,6 +17,15 @@ class BadInput(SignlstmError):
         return type(self), (self.path, self.problem)
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks, tabs and other control characters shown as escapes (``\\n``, ``\\t``): a
+    message naming a file whose name holds one stays one line."""
+    import unicodedata
+
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in text)
+
+
 def first_line(e: BaseException) -> str:
     """The first line of the error ``e``'s message (at most 120 characters) for a one-line report, else its type's
     name."""

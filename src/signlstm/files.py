@@ -365,11 +365,16 @@ def ignores_case(folder: str | Path) -> bool:
 
 
 def not_a_file(path: str | Path) -> str | None:
-    """What ``path`` is when something is there that is not a file (a folder, a link to nothing), else None."""
+    """What ``path`` is when something is there that is not a regular file (a folder, a link to nothing, a pipe or a
+    device, which reading would wait on for ever), else None."""
     path = Path(path)
     if not os.path.lexists(path) or path.is_file():
         return None
-    return "a folder, not a file" if path.is_dir() else "a link to nothing (broken, or a loop)"
+    if path.is_dir():
+        return "a folder, not a file"
+    if path.exists():
+        return "not a regular file (a pipe, a device or a socket)"
+    return "a link to nothing (broken, or a loop)"
 
 
 def write_text(out: str | Path, text: str) -> None:

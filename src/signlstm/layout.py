@@ -43,6 +43,9 @@ RIGHT_HAND = Part("right_hand", 21, 3, LEFT_HAND.stop)
 PARTS = (POSE, FACE, LEFT_HAND, RIGHT_HAND)
 FRAME_SIZE = RIGHT_HAND.stop  # 1662
 SEQ_LEN = 30  # the tutorial's sequence_length
+# The most frames a window or sequence may hold (a model's window, ``--length``): 33 s of signing. The default
+# recipe's gap filling holds a frames x frames matrix per window, so a window's memory grows with its square.
+MAX_SEQ_LEN = 1000
 SIGN_HANDS = 0.5  # a recording shows its sign when a hand is seen in at least this share of its frames (hand_share)
 ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image (x and y are both divided by their side)
 FACE_POINTS = (10, 1, 152)  # face-mesh midline points (forehead top, nose tip, chin): a mirror maps them onto themselves

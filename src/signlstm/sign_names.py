@@ -39,16 +39,28 @@ def name_problem(name: str) -> str | None:
     they are checked.)"""
     if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
         return "cannot be a folder name (no /, \\, leading dot or NUL)"
+    if problem := text_problem(name):
+        return problem
     kinds = [unicodedata.category(c) for c in name]
-    if any(k == "Cs" for k in kinds):  # a lone surrogate: bytes that were not text (a name given as such on Linux)
-        return "is not valid text (it holds bytes that are not UTF-8)"
-    if any((k[0] == "C" and c not in JOINERS) or k in ("Zl", "Zp") for c, k in zip(name, kinds)):
+    if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
         return "holds a control, format or line-separator character"
     if len(name.encode("utf-8")) > 255:
         return f"is {len(name.encode('utf-8'))} bytes long; a folder name holds at most 255"
     if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
         return "has no visible character"
     return rejection_problem(name)
+
+
+def text_problem(name: str) -> str | None:
+    """Why ``name`` cannot be shown as a sign's name on one line, wherever it comes from (bytes that are not UTF-8
+    text; a control character such as a line break or a tab; a line or paragraph separator), else None.
+    :func:`name_problem` refuses more for a name given to a new folder."""
+    kinds = [unicodedata.category(c) for c in name]
+    if any(k == "Cs" for k in kinds):  # a lone surrogate: bytes that were not text (a name given as such on Linux)
+        return "is not valid text (it holds bytes that are not UTF-8)"
+    if any(k in ("Cc", "Zl", "Zp") for k in kinds):
+        return "holds a control or line-separator character (a line break, a tab)"
+    return None
 
 
 PAGE_NAME_MOST = 40  # characters of a sign's name from the web page

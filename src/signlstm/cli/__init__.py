@@ -9,7 +9,8 @@ import importlib
 import os
 import sys
 
-from ..errors import SignlstmError
+from ..errors import SignlstmError, one_line
+from .common import check_seeds
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
             "extract", "collect", "convert", "live", "bench", "serve", "loadtest", "judge", "trunk"]
@@ -41,11 +42,12 @@ def main(argv=None) -> int:
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
     try:
         with interrupts_remembered():  # a Ctrl-C that Python swallowed still ends the command as interrupted
+            check_seeds(args)
             status = args.run(args) or 0
             check_not_interrupted()
         return status
     except SignlstmError as e:
-        print(f"signlstm {name}: error: {e}", file=sys.stderr)
+        print(f"signlstm {name}: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"signlstm {name}: interrupted", file=sys.stderr)
@@ -56,7 +58,7 @@ def main(argv=None) -> int:
     except OSError as e:  # the machine's answer about a path (not writable, a folder, too long...): one line
         if e.filename is None:
             raise
-        print(f"signlstm {name}: error: {e.filename}: {e.strerror or e}", file=sys.stderr)
+        print(f"signlstm {name}: error: {one_line(f'{e.filename}: {e.strerror or e}')}", file=sys.stderr)
         return 2
 
 

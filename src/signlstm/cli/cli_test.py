@@ -535,3 +535,35 @@ def test_version_is_the_installed_packages(capsys):
         main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.strip() == f"signlstm {version('signlstm')}"  # pyproject reads signlstm.__version__
+
+
+def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_work(shared, tmp_path, capsys):
+    """A --length beyond signlstm's longest window (which would size arrays by it), a seed numpy refuses and a
+    --plot type matplotlib cannot write: one line, exit 2, nothing written."""
+    tree, s02 = str(shared("data", "MP_Data_renotte")), str(shared("data", "signers", "s02.npz"))
+    clip = str(shared("media", "asl_iloveyou_rohan937.mp4"))
+    for argv, said in (
+            (["convert", "--data", tree, "--camera", "16:9", "--length", "1000000000", "--out", str(tmp_path / "c")],
+             "--length must be a number of frames from 1 to 1000, got 1000000000"),
+            (["extract", "--videos", clip, "--data", str(tmp_path / "e"), "--label", "x", "--length", "1001"],
+             "--length must be a number of frames from 1 to 1000, got 1001"),
+            (["train", "--data", s02, "--seed", "-1", "--out", str(tmp_path / "t")],
+             "--seed must be a whole number from 0 to 4294967295, got -1"),
+            (["adapt", "--data", s02, "--seed", str(2**32), "--out", str(tmp_path / "a")],
+             "--seed must be a whole number from 0 to 4294967295, got 4294967296"),
+            (["evaluate", "--data", s02, "--plot", str(tmp_path / "cm.txt")], "cm.txt: no picture of type .txt")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_naming_a_path_with_a_line_break_stays_one_line(shared, tmp_path, capsys):
+    import shutil
+
+    root = tmp_path / "MP_Data"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), root / "a\nb" / "0")
+    assert main(["train", "--data", str(root), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "MP_Data/a\\nb: the action's folder name holds a control" in err, err
+    assert not (tmp_path / "m").exists()

@@ -40,10 +40,11 @@ def run(args):
     from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import case_twins, read_sign_list, shown_name
 
-    from .common import checked_actions
+    from .common import checked_actions, checked_length
 
-    if args.sequences < 1 or args.length < 1:
-        raise SignlstmError("--sequences and --length must be at least 1")
+    checked_length(args)
+    if args.sequences < 1:
+        raise SignlstmError(f"--sequences must be at least 1, got {args.sequences}")
     if args.pause < 0:
         raise SignlstmError(f"--pause must be at least 0 seconds, got {args.pause}")
     if args.model and not args.then_adapt:

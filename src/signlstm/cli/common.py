@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import layout
+
 
 def add_data(p, required=True, people=False, unlabelled=False):
     """``--data`` and how it is read (``--actions``, ``--length``, ``--skip-bad``); with ``people``, ``--data`` alone:
@@ -108,12 +110,30 @@ def checked_actions(args) -> list[str] | None:
 
 
 def checked_length(args) -> int | None:
-    """``--length`` (None when not given), or :class:`SignlstmError` unless it is at least 1 frame."""
+    """``--length`` (None when not given), or :class:`SignlstmError` unless it is 1 to
+    :data:`~signlstm.layout.MAX_SEQ_LEN` frames."""
     from ..errors import SignlstmError
 
-    if args.length is not None and args.length < 1:
-        raise SignlstmError(f"--length must be at least 1 frame, got {args.length}")
+    if args.length is not None and not 1 <= args.length <= layout.MAX_SEQ_LEN:
+        raise SignlstmError(f"--length must be a number of frames from 1 to {layout.MAX_SEQ_LEN}, got {args.length}")
     return args.length
+
+
+SEED_OPTIONS = ("seed", "seeds", "tutorial_seeds")  # the options that seed random draws, in any command
+MAX_SEED = 2**32 - 1  # numpy's and Keras's largest seed
+
+
+def check_seeds(args) -> None:
+    """:class:`SignlstmError` unless every seed option of the command (:data:`SEED_OPTIONS`) is 0 to
+    :data:`MAX_SEED`."""
+    from ..errors import SignlstmError
+
+    for name in SEED_OPTIONS:
+        value = getattr(args, name, None)
+        for seed in value if isinstance(value, list) else [] if value is None else [value]:
+            if not 0 <= seed <= MAX_SEED:
+                raise SignlstmError(f"--{name.replace('_', '-')} must be a whole number from 0 to {MAX_SEED}, "
+                                    f"got {seed}")
 
 
 def print_note(note: str | None) -> None:

@@ -17,10 +17,12 @@ def run(args):
     import sys
 
     from ..datasets import describe_skipped, stream
-    from ..judging.metrics import evaluate, format_report, plot_confusion
+    from ..judging.metrics import check_plot_out, evaluate, format_report, plot_confusion
     from ..fronts.unicode_text import missing_letters_note
     from ..models.keras_files import use_compilation_cache
 
+    if args.plot:
+        check_plot_out(args.plot)  # before the model is loaded and the data read
     use_compilation_cache()
     sources, bundle = common.open_streamed(args)
     actions = ([a for a in bundle.labels if a != bundle.reject_label]

@@ -29,6 +29,7 @@ def run(args):
     from ..datasets.from_videos import write_videos
     from ..errors import BadInput, SignlstmError
     from ..sign_names import name_problem, shown_name
+    from .common import checked_length
 
     if bool(args.data) == bool(args.keypoints):
         raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
@@ -36,8 +37,9 @@ def run(args):
         raise SignlstmError("--data needs --label ACTION (the action the videos show)")
     if args.data and name_problem(args.label):
         raise SignlstmError(f"--label '{shown_name(args.label)}' {name_problem(args.label)}")
-    if args.length < 1 or (args.stride is not None and args.stride < 1):
-        raise SignlstmError(f"--length and --stride must be at least 1, got {args.length} and {args.stride}")
+    checked_length(args)
+    if args.stride is not None and args.stride < 1:
+        raise SignlstmError(f"--stride must be at least 1, got {args.stride}")
     if args.data:
         from ..files import check_writable_folder
 

@@ -23,8 +23,6 @@ def run(args):
 
     if args.epochs is not None and args.epochs < 1:
         raise SignlstmError(f"--epochs must be at least 1, got {args.epochs}")
-    if args.seed < 0:
-        raise SignlstmError(f"--seed must be 0 or more, got {args.seed}")
     check_folder_out(args.out, META_FILE)  # before the training starts
     check_trunk_inputs(args.data, args.negatives, args.signers, args.held_out)
     r = train_trunk(args.data, args.negatives, args.signers, args.held_out, args.out, epochs=args.epochs,

@@ -28,8 +28,9 @@ import numpy as np
 
 from .. import layout, limits
 from ..errors import BadInput, SignlstmError, first_line
+from ..files import not_a_file
 from ..keypoint_files import check_frames, frame_files, read_frame, read_frames, shape_problem, values_ok
-from ..sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_name
+from ..sign_names import is_rejection_name, name_problem, rejection_problem, shown_name, sign_name, text_problem
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
@@ -291,9 +292,16 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                              "encoded): merge them or rename one")
     folder = {sign_name(f): root / f for f in on_disk}  # each sign's name in composed form, as --actions gives it
     names = [sign_name(a) for a in actions] if actions else sorted(folder)
+    odd = [a for a in names if a in folder and text_problem(a)]
+    if odd:
+        raise BadInput(folder[odd[0]], f"the action's folder name {text_problem(odd[0])}: rename it (a sign's name is "
+                                       "shown on one line)")
     seqs = [(a, d) for a in names if a in folder for _, d in sequence_folders(folder[a])]
     unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if a in folder
                   for d in sorted(folder[a].iterdir()) if d.is_dir() and not is_hidden(d) and not _numbered(d)]
+    unnumbered += [(d, "named like a sequence but not a folder (a file, a link to nothing or a loop of links)")
+                   for a in names if a in folder for d in sorted(folder[a].iterdir())
+                   if _numbered(d) and not d.is_dir()]
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs:
@@ -432,7 +440,7 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
     out and listed in the chunk's ``skipped``."""
     path = Path(path)
     if not path.is_file():
-        raise BadInput(path, "no such file")
+        raise BadInput(path, not_a_file(path) or "no such file")
     members = limits.npz_members(path)
     for need in ("X", "y") if labelled else ("X",):
         if need not in members:
@@ -456,6 +464,7 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             side[name] = _read_member(z, path, members[name])
     seq = side["seq"].astype(np.int64) if "seq" in side else None  # None: a sequence's number is its row
     if "y" not in side:
+        _check_numbers(path, seq, None, [])
         return _packed_source(path, hx, N, T, seq, skip_bad)
     y = side["y"].astype(np.int64)
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
@@ -463,11 +472,27 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
         raise BadInput(path, f"y holds labels {int(y.min())}..{int(y.max())} but there are {len(actions)} actions "
                              f"({'its actions' if 'actions' in side else 'hello, thanks, iloveyou: no actions array'}), "
                              f"numbered 0..{len(actions) - 1}")
+    _check_numbers(path, seq, y, actions)
     names = np.array(actions)
     present = set(np.unique(y).tolist())
     counts = {str(a): int(n) for a, n in zip(names, np.bincount(y, minlength=len(names))) if n}
     return _packed_source(path, hx, N, T, seq, skip_bad, (y, names), [a for i, a in enumerate(actions) if i in present],
                           counts)
+
+
+def _check_numbers(path: Path, seq: np.ndarray | None, y: np.ndarray | None, actions: list[str]) -> None:
+    """:class:`BadInput` when the packed file ``path`` numbers two recordings of one sign alike (``seq``; per label
+    ``y`` when it has labels): a recording is named by its file, number and sign in fixes and reports."""
+    if seq is None or not len(seq):
+        return
+    keys = np.stack([seq, np.zeros_like(seq) if y is None else y], axis=1)
+    _, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        row = int(first[np.flatnonzero(counts > 1)[0]])
+        sign = "" if y is None else f" of {shown_name(actions[y[row]])!r}"
+        raise BadInput(path, f"seq gives {int(counts[counts > 1][0])} recordings{sign} the same number "
+                             f"{int(seq[row])} (the first in row {row}): each recording of a sign needs its own "
+                             "number, by which fixes and reports name it")
 
 
 def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool):
@@ -522,8 +547,9 @@ def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = F
 
 
 def packed_files(folder: Path) -> list[Path]:
-    """The packed ``.npz`` files in ``folder`` (any case of the suffix; hidden ones left out), in name order."""
-    return sorted(q for q in folder.iterdir() if q.suffix.lower() == ".npz" and q.is_file() and not is_hidden(q))
+    """The packed ``.npz`` files in ``folder`` (any case of the suffix; hidden ones left out), in name order: every
+    entry so named but a folder, so that a link to nothing or a pipe among them is named when it is opened."""
+    return sorted(q for q in folder.iterdir() if q.suffix.lower() == ".npz" and not q.is_dir() and not is_hidden(q))
 
 
 def _action_names(path: Path, stored: np.ndarray) -> list[str]:
@@ -578,6 +604,8 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
     sequences labelled :data:`UNLABELLED`."""
     out = []
     for p in map(Path, paths):
+        if not p.is_dir() and (problem := not_a_file(p)):
+            raise BadInput(p, problem)
         if is_packed_folder(p):
             out += [open_npz(q, length, skip_bad, labelled) for q in packed_files(p)]
         elif p.is_dir():

@@ -443,3 +443,59 @@ except BadInput as e:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == f"{tmp_path / 'big.npz'}: X does not fit in this machine's free memory", (out.stdout,
                                                                                                           out.stderr)
+
+
+def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_break_is_refused(tmp_path, shared):
+    """A file, a link to nothing or a loop of links named like a sequence is named (with ``--skip-bad``, left out and
+    listed), never dropped without a word; an action folder whose name holds a line break or a tab is refused."""
+    src = shared("data", "MP_Data_renotte")
+    root = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        for n in ("30", "31"):
+            shutil.copytree(src / action / n, root / action / n)
+    odd = {"32": lambda p: shutil.copy(src / "hello" / "30" / "0.npy", p), "33": lambda p: p.symlink_to(p.parent / "x"),
+           "34": lambda p: p.symlink_to(p)}
+    for n, make in odd.items():
+        make(root / "hello" / n)
+        with pytest.raises(BadInput, match=rf"hello/{n}: named like a sequence but not a folder"):
+            datasets.load([root])
+        d = datasets.load([root], skip_bad=True)
+        assert len(d) == 4 and [str(p) for p, _ in d.skipped] == [str(root / "hello" / n)]
+        (root / "hello" / n).unlink()
+    for name in ("a\nb", "a\tb"):
+        shutil.copytree(root / "thanks", root / name)
+        with pytest.raises(BadInput, match=r"the action's folder name holds a control or line-separator character"):
+            datasets.load([root], skip_bad=True)
+        shutil.rmtree(root / name)
+    assert len(datasets.load([root])) == 4
+
+
+@pytest.mark.timeout(60)  # reading a pipe would wait for ever
+def test_a_pipe_or_a_link_to_nothing_given_or_found_as_data_is_named_not_waited_on(tmp_path, shared):
+    import os
+
+    people = tmp_path / "people"
+    people.mkdir()
+    shutil.copy(shared("data", "signers", "s02.npz"), people / "s02.npz")
+    (people / "s03.npz").symlink_to(tmp_path / "not_fetched.npz")  # as an unfetched git-annex file
+    with pytest.raises(BadInput, match=r"s03.npz: a link to nothing \(broken, or a loop\)"):
+        datasets.open_sources([people])
+    (people / "s03.npz").unlink()
+    os.mkfifo(people / "s04.npz")
+    with pytest.raises(BadInput, match=r"s04.npz: not a regular file \(a pipe, a device or a socket\)"):
+        datasets.open_sources([people])
+    os.mkfifo(tmp_path / "a.npy")
+    with pytest.raises(BadInput, match=r"a.npy: not a regular file"):
+        datasets.open_sources([tmp_path / "a.npy"], labelled=False)
+
+
+def test_a_packed_file_numbering_two_recordings_of_one_sign_alike_is_refused(tmp_path, shared):
+    """Fixes and reports name a packed recording by file, number and sign: two alike would be one."""
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        X, y, seq = z["X"][:6], z["y"][:6], z["seq"][:6]
+    assert len(datasets.load_npz(_packed(tmp_path, X, seq=seq))) == 6  # y all 0 in _packed: numbers distinct
+    np.savez(tmp_path / "p02.npz", X=X, y=np.array([0, 0, 1, 1, 2, 2]), seq=np.array([0, 1, 0, 1, 0, 1]))
+    assert len(datasets.load_npz(tmp_path / "p02.npz")) == 6  # the same number for two signs is two recordings
+    np.savez(tmp_path / "p03.npz", X=X, y=np.array([0, 0, 1, 1, 2, 2]), seq=np.array([0, 1, 0, 0, 0, 1]))
+    with pytest.raises(BadInput, match=r"p03.npz: seq gives 2 recordings of 'thanks' the same number 0"):
+        datasets.load_npz(tmp_path / "p03.npz")

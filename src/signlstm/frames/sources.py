@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInput, SignlstmError
+from ..files import not_a_file
 
 # FFmpeg's own log ("moov atom not found", "partial file", h264 errors): read by OpenCV when it first opens a video
 # or a camera, so set before any is opened; -8 is AV_LOG_QUIET. A user's own setting is kept.
@@ -267,7 +268,9 @@ def open_source(spec) -> Source:
         return CaptureSource(int(spec), str(spec), live=True)
     path = Path(spec)
     if not path.exists():
-        raise BadInput(path, "no such file or folder")
+        raise BadInput(path, not_a_file(path) or "no such file or folder")
+    if not path.is_dir() and (problem := not_a_file(path)):
+        raise BadInput(path, problem)
     if path.is_dir():
         images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not images:
@@ -352,6 +355,8 @@ class KeypointReplay(Source):
         from ..keypoint_files import check_frame, keypoint_blocks, read_frame
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
+        if not self.path.is_dir() and (problem := not_a_file(self.path)):
+            raise BadInput(self.path, problem)
         if self.path.is_file():
             blocks, self._check = keypoint_blocks(path), check_frame  # each frame checked as it is reached
         else:  # each frame file checked as it is read

@@ -108,7 +108,7 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
     f = tmp_path / "signs.txt"
     f.write_text("caf\u00e9\r\ncafe\u0301\nhi\n", encoding="utf-8")
     assert read_sign_list(f) == ["caf\u00e9", "hi"]
-    for text, problem in (("hi\ngood\u2028morning\n", r"line 2: 'good\\u2028morning' holds a control, format or line"),
+    for text, problem in (("hi\ngood\u2028morning\n", r"line 2: 'good\\u2028morning' holds a control or line-separator"),
                           ("None\n", "line 1: 'None' is the answer"), ("\u2800\n", "has no visible character")):
         f.write_text(text, encoding="utf-8")
         with pytest.raises(BadInput, match=problem):

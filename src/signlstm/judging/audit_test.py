@@ -91,7 +91,8 @@ def test_audit_refuses_folds_it_cannot_make_in_one_line_before_any_work(shared, 
     out = tmp_path / "fixes.csv"
     for argv, said in ((["--splits", "0"], "--splits takes 2..2"), (["--splits", "1"], "--splits"),
                        (["--splits", "3"], "3 signer-grouped folds of the data's 2 signers"),
-                       (["--length", "0"], "--length must be at least 1")):
+                       (["--length", "0"], "--length must be a number of frames from 1 to 1000, got 0"),
+                       (["--length", "1001"], "--length must be a number of frames from 1 to 1000")):
         assert main(["audit", "--data", *two, "--out", str(out), *argv]) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and err.startswith("signlstm audit: error: "), err

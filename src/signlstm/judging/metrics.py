@@ -182,6 +182,22 @@ def format_report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def check_plot_out(out: str | Path) -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput`), before any work, a picture path whose type matplotlib does not
+    write (its suffix; none: PNG) or where no file can be made."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..errors import BadInput
+    from ..files import check_file_out
+
+    kinds = FigureCanvasAgg(Figure()).get_supported_filetypes()
+    kind = Path(out).suffix.lstrip(".").lower() or "png"
+    if kind not in kinds:
+        raise BadInput(out, f"no picture of type .{kind} can be written (types: {', '.join(sorted(kinds))})")
+    check_file_out(out)
+
+
 def plot_confusion(result: dict, out: str | Path) -> Path:
     """Save the confusion matrix as a PNG (written atomically)."""
     import matplotlib
@@ -201,6 +217,6 @@ def plot_confusion(result: dict, out: str | Path) -> Path:
             ax=ax, cmap="Blues", colorbar=False)
         ax.set_title(f"accuracy {result['accuracy']:.3f} (n={result['n']})")
         fig.tight_layout()
-        write_atomic(out, lambda p: fig.savefig(p, format=out.suffix.lstrip(".") or "png"))
+        write_atomic(out, lambda p: fig.savefig(p, format=out.suffix.lstrip(".").lower() or "png"))
         plt.close(fig)
     return out

@@ -28,7 +28,6 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
 # rule unless told another model.
 SPOTTING_MODEL = Path(__file__).resolve().parent / "spotting"
 MAX_META_BYTES = 1 << 20  # a bundle's signlstm.json
-MAX_SEQ_LEN = 10_000  # frames per window a bundle may declare
 
 
 def library_versions() -> dict:
@@ -238,8 +237,8 @@ def read_meta(path: str | Path) -> dict:
         raise BadInput(meta_file, f"label {_short(odd[0])} holds a control character (a line break, a tab): "
                                   "labels are shown on one line")
     seq_len = meta.get("seq_len")
-    if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= MAX_SEQ_LEN):
-        raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {MAX_SEQ_LEN}")
+    if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= layout.MAX_SEQ_LEN):
+        raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {layout.MAX_SEQ_LEN}")
     problem = _field_problem(meta)
     if problem:
         raise BadInput(meta_file, problem)

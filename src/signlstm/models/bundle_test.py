@@ -374,3 +374,33 @@ def test_a_label_with_a_line_break_is_refused_and_reordered_labels_are_warned_of
     assert main(["summary", "--model", str(swapped)]) == 0
     assert (f"warning: {swapped}: its labels ['thanks', 'hello', 'iloveyou', 'none'] are not in the order it was "
             "trained in (['hello', 'thanks', 'iloveyou', 'none'], 'training.actions')") in capsys.readouterr().err
+
+
+def test_a_model_whose_window_or_layers_would_take_any_memory_to_run_is_refused(tmp_path, shared):
+    """A real tutorial file whose configuration is edited to read windows of 10^9 frames, and a small bundle (its
+    weights a few kB) whose layer repeats a vector 400,000 times: their weights pass the size checks, running them
+    would not fit in memory. Both are refused when loaded, by name; the shipped models load."""
+    import shutil
+
+    import h5py
+    import keras
+
+    path = tmp_path / "long.h5"
+    shutil.copy(shared("data", "legacy_models", "Izroth404__action.h5"), path)
+    with h5py.File(path, "r+") as f:
+        config = f.attrs["model_config"]
+        text = config.decode() if isinstance(config, bytes) else config
+        assert text.count("[null, 30, 1662]") == 2  # the input layer and the first LSTM
+        f.attrs["model_config"] = text.replace("[null, 30, 1662]", "[null, 1000000000, 1662]")
+    with pytest.raises(BadInput, match=r"long.h5: the model reads windows of 1000000000 frames; signlstm reads at "
+                                       r"most 1000"):
+        bundle.load_bundle(path, ACTIONS)
+    inp = keras.Input((30, 1662))
+    x = keras.layers.Dense(8)(keras.layers.GlobalAveragePooling1D()(inp))
+    x = keras.layers.GlobalMaxPooling1D()(keras.layers.Conv1D(8, 5)(keras.layers.RepeatVector(400_000)(x)))
+    model = keras.Model(inp, keras.layers.Dense(4, activation="softmax")(x))
+    bundle.save_bundle(model, {"labels": ACTIONS + ["none"], "seq_len": 30, "arch": "odd"}, tmp_path / "b")
+    with pytest.raises(BadInput, match=r"model.keras: its layer 'repeat_vector' outputs 3,200,000 values per window"):
+        bundle.load_bundle(tmp_path / "b")
+    for shipped in (bundle.DEFAULT_MODEL, bundle.SPOTTING_MODEL):
+        bundle.load_bundle(shipped)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput
+from ..files import not_a_file
 from .keras_files import load_model
 
 
@@ -73,9 +74,14 @@ def _head(path) -> bytes:
         return f.read(23)
 
 
+MAX_LAYER_VALUES = 1 << 20  # values a layer may output per window, beyond the window itself (signlstm's: < 50,000)
+
+
 def io_shape(path: Path, model) -> tuple:
     """The input shape (without the batch axis) of a model with one input and one output of class probabilities per
-    window, else :class:`BadInput`."""
+    window, else :class:`BadInput`; so is a window longer than :data:`~signlstm.layout.MAX_SEQ_LEN` frames, and a
+    layer whose output per window is larger than both the window and :data:`MAX_LAYER_VALUES` (a small file may
+    describe a model whose running needs any memory: its weights are checked before loading, this after)."""
     try:
         inp, out = model.input_shape, model.output_shape
     except (AttributeError, ValueError) as e:
@@ -86,13 +92,39 @@ def io_shape(path: Path, model) -> tuple:
     if len(out) != 2 or not isinstance(out[1], int):
         raise BadInput(path, f"the model gives {out[1:]} per window (an answer per frame?); signlstm reads one "
                              "vector of class probabilities per window")
+    frames = inp[1] if len(inp) > 1 else None
+    if frames is not None and not 0 < frames <= layout.MAX_SEQ_LEN:
+        raise BadInput(path, f"the model reads windows of {frames} frames; signlstm reads at most {layout.MAX_SEQ_LEN}")
+    window = int(np.prod([layout.SEQ_LEN if n is None else n for n in inp[1:]]))
+    name, values = _largest_output(model, frames or layout.SEQ_LEN)
+    if values > max(window, MAX_LAYER_VALUES):
+        raise BadInput(path, f"its layer '{name}' outputs {values:,} values per window (at most {MAX_LAYER_VALUES:,} "
+                             "here): running it would take memory no sign model needs")
     return tuple(inp[1:])
+
+
+def _largest_output(model, frames: int) -> tuple[str, int]:
+    """``(layer name, values)``: the layer of ``model`` (nested models' layers included) with the most output values
+    per window, an axis of unknown length counted as ``frames``."""
+    best = ("", 0)
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            best = max(best, _largest_output(layer, frames), key=lambda b: b[1])
+        for node in getattr(layer, "_inbound_nodes", []):
+            for t in getattr(node, "outputs", []):
+                shape = getattr(t, "shape", None) or ()
+                values = int(np.prod([frames if n is None else n for n in shape[1:]], dtype=np.float64))
+                if values > best[1]:
+                    best = (layer.name, values)
+    return best
 
 
 def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     """``(model, meta)`` of an ``action.h5``; its input must be (T, 1662) and its outputs match ``actions``."""
     if path.suffix not in (".h5", ".hdf5", ".keras"):
         raise BadInput(path, "not a model (expected a bundle folder, an .h5 or a .keras file)")
+    if problem := not_a_file(path):
+        raise BadInput(path, problem)
     if not actions:
         raise BadInput(path, "a bare model file carries no labels: pass them in output order, "
                              "e.g. --actions hello thanks iloveyou")

@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import SignlstmError, one_line
-from .common import check_seeds
+from .common import check_counts
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
             "extract", "collect", "convert", "live", "bench", "serve", "loadtest", "judge", "trunk"]
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
     try:
         with interrupts_remembered():  # a Ctrl-C that Python swallowed still ends the command as interrupted
-            check_seeds(args)
+            check_counts(args)
             status = args.run(args) or 0
             check_not_interrupted()
         return status

@@ -143,6 +143,10 @@ def test_summary_and_exports(trained, tmp_path, capsys):
     assert f"parameters: {b.model.count_params():,}" in capsys.readouterr().out
     for fmt, name in (("weights", "a.weights.h5"), ("json", "a.json"), ("h5", "a.h5")):
         assert main(["export", "--model", str(out), "--format", fmt, "--out", str(tmp_path / name)]) == 0
+        (tmp_path / "d").mkdir()  # a folder is refused whatever the format, not written beside as d.h5
+        assert main(["export", "--model", str(out), "--format", fmt, "--out", str(tmp_path / "d")]) == 2
+        assert "d: is a folder" in capsys.readouterr().err and sorted(tmp_path.glob("d*")) == [tmp_path / "d"]
+        (tmp_path / "d").rmdir()
     assert json.loads((tmp_path / "a.json").read_text())["class_name"] in ("Functional", "Sequential")
     import keras
 
@@ -551,7 +555,9 @@ def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_w
              "--seed must be a whole number from 0 to 4294967295, got -1"),
             (["adapt", "--data", s02, "--seed", str(2**32), "--out", str(tmp_path / "a")],
              "--seed must be a whole number from 0 to 4294967295, got 4294967296"),
-            (["evaluate", "--data", s02, "--plot", str(tmp_path / "cm.txt")], "cm.txt: no picture of type .txt")):
+            (["evaluate", "--data", s02, "--plot", str(tmp_path / "cm.txt")], "cm.txt: no picture of type .txt"),
+            (["extract", "--videos", clip, "--keypoints", str(tmp_path / "k.npy"), "--workers", "-5"],
+             "--workers must be 0 (one per core) or more, got -5")):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and said in err and "Traceback" not in err, err

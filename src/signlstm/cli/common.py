@@ -123,11 +123,13 @@ SEED_OPTIONS = ("seed", "seeds", "tutorial_seeds")  # the options that seed rand
 MAX_SEED = 2**32 - 1  # numpy's and Keras's largest seed
 
 
-def check_seeds(args) -> None:
+def check_counts(args) -> None:
     """:class:`SignlstmError` unless every seed option of the command (:data:`SEED_OPTIONS`) is 0 to
-    :data:`MAX_SEED`."""
+    :data:`MAX_SEED`, and ``--workers`` of the commands that run worker processes is 0 (one per core) or more."""
     from ..errors import SignlstmError
 
+    if args.command != "serve" and getattr(args, "workers", None) is not None and args.workers < 0:
+        raise SignlstmError(f"--workers must be 0 (one per core) or more, got {args.workers}")
     for name in SEED_OPTIONS:
         value = getattr(args, name, None)
         for seed in value if isinstance(value, list) else [] if value is None else [value]:

@@ -14,11 +14,12 @@ def register(sub):
 
 
 def run(args):
-    from ..files import check_free_space, write_atomic, write_text
+    from ..files import check_file_out, check_free_space, write_atomic, write_text
 
-    bundle = common.open_model(args)
     default = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}[args.format]
     out = Path(args.out or default)
+    check_file_out(out)  # a folder is refused as given, before a suffix would make it the name of a file beside it
+    bundle = common.open_model(args)
     if args.format == "json":
         write_text(out, bundle.model.to_json())
     else:

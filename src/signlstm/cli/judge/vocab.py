@@ -82,7 +82,7 @@ def check_options(args) -> None:
                             f"got {args.signs}")
     at_least = [("--shots", args.shots, 1), ("--tutorial-shots", args.tutorial_shots, 1),
                 ("--tutorial-epochs", [args.tutorial_epochs], 1), ("--epochs", [args.epochs], 1),
-                ("--streams", [args.streams], 0), ("--adapt-runs", [args.adapt_runs], 0), ("--workers", [args.workers], 0)]
+                ("--streams", [args.streams], 0), ("--adapt-runs", [args.adapt_runs], 0)]
     for option, values, low in at_least:
         bad = [v for v in values if v is not None and v < low]
         if bad:

@@ -56,8 +56,10 @@ def read_fixes(path: str | Path) -> list[dict]:
         rows = list(reader)
     except csv.Error as e:  # a field over csv's limit (131,072 characters), ...
         raise BadInput(path, f"line {reader.reader.line_num}: not CSV ({e}), so not a fixes file") from None
-    if rows and not set(FIELDS) <= set(rows[0]):
-        raise BadInput(path, f"not a fixes file (needs columns {', '.join(FIELDS)})")
+    if not set(FIELDS) <= set(reader.fieldnames or []):
+        raise BadInput(path, f"not a fixes file (needs columns {', '.join(FIELDS)}" + (
+            "; it is empty: a fixes file without fixes still has its header line)" if not text.strip() else ")"))
+    seen = {}
     for n, r in enumerate(rows, 2):
         if r["action"] not in ("relabel", "drop"):
             raise BadInput(path, f"line {n}: action '{shown_name(str(r['action']))}' is neither relabel nor drop")
@@ -68,6 +70,11 @@ def read_fixes(path: str | Path) -> list[dict]:
             problem = name_problem(r["new_label"])
             if problem:
                 raise BadInput(path, f"line {n}: the new label '{shown_name(r['new_label'])}' {problem}")
+        which = (key(r["source"] or ""), r["label"])
+        if which in seen:  # one sequence, two fixes: which one was meant is not for the reader to guess
+            raise BadInput(path, f"line {n}: a second fix for {shown_name(r['source'] or '', 80)} "
+                                 f"({shown_name(r['label'] or '')}), after line {seen[which]}")
+        seen[which] = n
     return rows
 
 

@@ -71,3 +71,18 @@ def test_fixes_that_drop_every_sequence_are_refused_and_an_emptied_action_is_lef
     from signlstm.datasets.training_sets import training_set
 
     assert training_set(data, fixes=f, negatives=[]).actions == ["hello", "iloveyou", "none"]
+
+
+def test_an_empty_file_or_two_fixes_for_one_recording_are_named_and_a_header_alone_is_no_fixes(tmp_path):
+    f = tmp_path / "fixes.csv"
+    f.write_text("")
+    with pytest.raises(BadInput, match=r"fixes.csv: not a fixes file .*it is empty: a fixes file without fixes still"):
+        read_fixes(f)
+    f.write_text(HEADER)
+    assert read_fixes(f) == []
+    f.write_text(HEADER + "/x/tiny/hello/30,hello,relabel,thanks,\n/x/tiny/hello/31,hello,drop,,\n"
+                 "/y/tiny/hello/30,hello,drop,,\n")  # the same recording wherever its data folder lives
+    with pytest.raises(BadInput, match=r"fixes.csv: line 4: a second fix for /y/tiny/hello/30 \(hello\), after line 2"):
+        read_fixes(f)
+    f.write_text(HEADER + "/x/s02.npz#30,hello,drop,,\n/x/s02.npz#30,thanks,drop,,\n")  # a packed file's two
+    assert len(read_fixes(f)) == 2

@@ -499,3 +499,12 @@ def test_a_packed_file_numbering_two_recordings_of_one_sign_alike_is_refused(tmp
     np.savez(tmp_path / "p03.npz", X=X, y=np.array([0, 0, 1, 1, 2, 2]), seq=np.array([0, 1, 0, 0, 0, 1]))
     with pytest.raises(BadInput, match=r"p03.npz: seq gives 2 recordings of 'thanks' the same number 0"):
         datasets.load_npz(tmp_path / "p03.npz")
+
+
+def test_a_file_given_twice_is_named_rather_than_counted_twice(shared):
+    signers, s02 = shared("data", "signers"), shared("data", "signers", "s02.npz")
+    with pytest.raises(BadInput, match=r"s02.npz: given twice in the data \(also as .*s02.npz\)"):
+        datasets.open_sources([signers, s02])
+    with pytest.raises(BadInput, match=r"MP_Data_renotte: given twice"):
+        datasets.open_sources([shared("data", "MP_Data_renotte"), str(shared("data", "MP_Data_renotte")) + "/."])
+    assert len(datasets.open_sources([signers, shared("data", "vocab", "s23.npz")])) == 23  # s23 in two folders

@@ -393,9 +393,9 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "--per-label must be at least 1" in err, err
     assert not (tmp_path / "bad.npy").exists()
-    y[:] = 3
-    np.savez(tmp_path / "s08.npz", X=z["X"], y=y, seq=z["seq"], actions=np.array(["hello", "thanks", "iloveyou",
-                                                                                   "none"]))
+    y[:] = 3  # every recording labelled none, each under a number of its own
+    np.savez(tmp_path / "s08.npz", X=z["X"], y=y, seq=np.arange(len(y)), actions=np.array(["hello", "thanks",
+                                                                                           "iloveyou", "none"]))
     assert main([*args, "--write-stream", str(tmp_path / "bad.npy")]) == 2  # a stream of no sign, exit 0
     assert "every recording of s08 is labelled none" in capsys.readouterr().err
     assert main([*args, "--write-stream", str(tmp_path / "stream")]) == 2  # live would not read it as keypoints

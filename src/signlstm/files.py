@@ -156,6 +156,27 @@ def _raise_remembered(signum, frame):
 
 
 REMEMBERING = _raise_remembered  # the SIGINT handler inside interrupts_remembered
+_TERMINATED: list = []  # the SIGTERM seen inside interrupts_remembered
+
+
+def _as_ctrl_c(signum, frame):
+    """SIGTERM handled as a Ctrl-C: by whatever handles SIGINT at that moment (raised, remembered, or held until a
+    write is whole), or by the system's default when SIGINT is ignored or left to it."""
+    import signal
+
+    _TERMINATED.append(signum)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+
+
+def terminated() -> bool:
+    """True when the interrupt that stopped the block of :func:`interrupts_remembered` was a SIGTERM (``kill``,
+    a service manager) rather than a Ctrl-C."""
+    return bool(_TERMINATED)
 
 
 @contextmanager
@@ -163,7 +184,8 @@ def interrupts_remembered():
     """Inside the block (the main thread, over Python's own handler), a Ctrl-C raises ``KeyboardInterrupt`` as ever
     and is also remembered. Python swallows the exception when it is raised inside a garbage-collection callback (as
     JAX's are: "Exception ignored in ..."), and the program goes on; :func:`check_not_interrupted` then stops it
-    before :func:`write_atomic` or :func:`folder_atomic` puts anything in place."""
+    before :func:`write_atomic` or :func:`folder_atomic` puts anything in place. SIGTERM (over the system's default)
+    is taken as a Ctrl-C, so that ``kill`` leaves no half-written file either (:func:`terminated` tells which)."""
     import signal
     import threading
 
@@ -172,11 +194,17 @@ def interrupts_remembered():
         yield
         return
     _INTERRUPTS.clear()
+    _TERMINATED.clear()
     signal.signal(signal.SIGINT, REMEMBERING)
+    term = signal.getsignal(signal.SIGTERM)
+    if term == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _as_ctrl_c)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        if term == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, term)
         _INTERRUPTS.clear()
 
 

@@ -36,7 +36,7 @@ def main(argv=None) -> int:
 
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
-    from ..files import check_not_interrupted, interrupts_remembered
+    from ..files import check_not_interrupted, interrupts_remembered, terminated
 
     args = build_parser().parse_args(argv)
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
@@ -49,9 +49,9 @@ def main(argv=None) -> int:
     except SignlstmError as e:
         print(f"signlstm {name}: error: {one_line(str(e))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"signlstm {name}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM taken as one: 128 + the signal's number, as a shell reports it
+        print(f"signlstm {name}: {'terminated' if terminated() else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated() else 130
     except BrokenPipeError:  # the reader stopped reading (`... | head`): nothing more to say, and no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit would fail
         return 1

@@ -402,9 +402,11 @@ def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsy
     assert "no font installed here" not in capsys.readouterr().err
 
 
-def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path):
+@pytest.mark.parametrize("sig, status, said", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path, sig, status, said):
     """Ctrl-C while ``live`` reads a file: "interrupted", exit 130, and the video and picture of an earlier whole run
-    stay as they were; no temporary file is left, nor a folder made for a video that was not written."""
+    stay as they were; no temporary file is left, nor a folder made for a video that was not written. SIGTERM
+    (``kill``) the same, told as "terminated", exit 143."""
     import os
     import signal
     import subprocess
@@ -419,11 +421,11 @@ def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path):
                                 stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
         try:
             assert '"label"' in proc.stdout.readline()  # the first word: frames are being read and drawn
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(getattr(signal, sig))
             _, err = proc.communicate(timeout=120)
         finally:
             proc.kill()
-        assert proc.returncode == 130 and "interrupted" in err, err
+        assert proc.returncode == status and said in err, err
 
     out, strip = tmp_path / "out.mp4", tmp_path / "strip.png"
     out.write_bytes(b"an earlier video")

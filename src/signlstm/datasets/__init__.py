@@ -241,6 +241,20 @@ def sequence_folders(folder: Path) -> list[tuple[int, Path]]:
     return sorted((int(p.name), p) for p in folder.iterdir() if _numbered(p) and p.is_dir())
 
 
+def _numbered_twice(seqs: list[tuple[int, Path]]) -> list[tuple[Path, Path]]:
+    """Of one action's ``seqs`` (:func:`sequence_folders`), each folder that numbers the same recording as another
+    (``01`` beside ``1``), with the folder kept for that number: the one named as the tutorial names it, else the
+    first."""
+    by_number: dict[int, list[Path]] = {}
+    for n, d in seqs:
+        by_number.setdefault(n, []).append(d)
+    twice = []
+    for n, ds in by_number.items():
+        kept = next((d for d in ds if d.name == str(n)), ds[0])
+        twice += [(d, kept) for d in ds if d is not kept]
+    return twice
+
+
 def _listed(numbers: list[int], most: int = 5) -> str:
     """Frame numbers for a message: ``[30, 31]``, or the first ``most`` and how many more."""
     return str(numbers) if len(numbers) <= most else f"{str(numbers[:most])[:-1]}, ... ({len(numbers) - most} more)]"
@@ -296,9 +310,12 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if odd:
         raise BadInput(folder[odd[0]], f"the action's folder name {text_problem(odd[0])}: rename it (a sign's name is "
                                        "shown on one line)")
-    seqs = [(a, d) for a in names if a in folder for _, d in sequence_folders(folder[a])]
+    numbered = {a: sequence_folders(folder[a]) for a in names if a in folder}
+    twice = [pair for found in numbered.values() for pair in _numbered_twice(found)]
+    seqs = [(a, d) for a, found in numbered.items() for _, d in found if d not in {t for t, _ in twice}]
     unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if a in folder
                   for d in sorted(folder[a].iterdir()) if d.is_dir() and not is_hidden(d) and not _numbered(d)]
+    unnumbered += [(d, f"numbers the same recording as folder {kept.name}") for d, kept in twice]
     unnumbered += [(d, "named like a sequence but not a folder (a file, a link to nothing or a loop of links)")
                    for a in names if a in folder for d in sorted(folder[a].iterdir())
                    if _numbered(d) and not d.is_dir()]

@@ -341,6 +341,23 @@ def test_a_tree_with_two_folders_that_look_the_same_or_an_unnumbered_sequence_sa
         datasets.load([root], skip_bad=True)
 
 
+def test_two_sequence_folders_with_one_number_are_named_not_read_as_two_recordings(tmp_path, shared):
+    """``01`` beside ``1`` would be two recordings with one number (a fixes row for it would name both): refused
+    naming the second, or with ``--skip-bad`` left out and listed; ``00``, ``01`` alone still read."""
+    src = shared("data", "MP_Data_renotte")
+    root = tmp_path / "MP_Data"
+    for n, name in (("30", "1"), ("31", "01"), ("32", "2")):
+        shutil.copytree(src / "hello" / n, root / "hello" / name)
+    with pytest.raises(BadInput, match=r"hello/01: numbers the same recording as folder 1: rename it, or pass "
+                                       r"--skip-bad"):
+        datasets.load([root])
+    d = datasets.load([root], skip_bad=True)
+    assert len(d) == 2 and [s.split("/")[-1] for s in d.sources] == ["1", "2"]
+    assert d.skipped == [(root / "hello" / "01", "numbers the same recording as folder 1")]
+    (root / "hello" / "1").rename(root / "hello" / "00")
+    assert len(datasets.load([root])) == 3
+
+
 def test_data_of_two_lengths_names_the_files_of_each(tmp_path, shared):
     with np.load(shared("data", "signers", "s02.npz")) as z:
         np.savez(tmp_path / "p45.npz", X=np.concatenate([z["X"], z["X"][:, :15]], axis=1), y=z["y"])

@@ -281,7 +281,10 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray |
     if probs is None:
         probs = out_of_fold_probs(data)
     y = data.y
-    issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
+    if len(np.unique(y)) < 2:  # one sign: no label to take it for (cleanlab would warn and flag nothing)
+        issues = np.zeros(len(y), bool)
+    else:
+        issues = find_label_issues(y, probs, filter_by="prune_by_noise_rate", n_jobs=1)
     pred = probs.argmax(1)
     issues &= (pred != y) & ~(np.isin(data.labels, lone_labels(data)) if skip is None else skip)
     hand_share = data.hand_shares()
@@ -369,8 +372,11 @@ def format_findings(result: AuditResult, data: Dataset) -> str:
         lines.append(f"not checked: {int(these.sum())} of the {int((data.labels == a).sum())} recordings of "
                      f"'{shown_name(a)}' (by {', '.join(sorted(set(data.groups[these].tolist())))}): their fold held "
                      "every signer who recorded it, so its model never learnt it")
+    one = sorted(set(data.labels.tolist()))
+    if len(one) == 1:
+        lines.append(f"labels not checked: every recording is '{shown_name(one[0])}' (no other sign to take one for)")
     lines += ["", f"{len(data)} sequences, {len(set(data.groups.tolist()))} signers; signer-grouped out-of-fold "
-                  f"accuracy {oof:.3f}; cleanlab flagged {int(result.issues.sum())}; "
+                  f"accuracy {'-' if len(one) == 1 else f'{oof:.3f}'}; cleanlab flagged {int(result.issues.sum())}; "
                   f"fixes: relabel {n_relabel}, drop {n_drop}"]
     return "\n".join(lines)
 

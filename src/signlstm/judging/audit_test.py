@@ -173,6 +173,26 @@ def test_a_sign_whose_signers_share_a_fold_of_splits_is_named_not_checked(shared
     assert "recordings of 'merci'" not in capsys.readouterr().out
 
 
+def test_data_of_one_sign_is_audited_for_hands_without_judging_labels_or_warnings(shared, tmp_path, capsys):
+    """Three people's hello alone: no label can be taken for another, so the audit says labels are not checked,
+    gives no accuracy, prints no scikit-learn warning, and still drops the recordings without hands."""
+    import warnings
+
+    from ..cli import main
+
+    for name in ("s02", "s03", "s04"):
+        z = np.load(shared("data", "signers", f"{name}.npz"))
+        hello = z["y"] == 0
+        np.savez(tmp_path / f"{name}.npz", X=z["X"][hello], y=z["y"][hello], seq=z["seq"][hello])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would be a failure
+        assert main(["audit", "--data", str(tmp_path), "--out", str(tmp_path / "fixes.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "labels not checked: every recording is 'hello'" in out and "out-of-fold accuracy -;" in out, out
+    assert "cleanlab flagged 0" in out and "relabel 0" in out
+    assert "no-hands" in out  # s02's hello 0, 7-9 hold no hand
+
+
 def test_data_with_no_person_in_any_frame_is_one_line_before_any_work(shared, tmp_path, capsys):
     """Two people's files whose frames are all zero (an empty room: they compress to almost nothing) are refused in
     one line naming them, exit 2, no fixes file, before any sequence is judged."""

@@ -511,6 +511,8 @@ def test_a_bundle_label_with_a_control_character_is_refused_and_never_reaches_th
 @pytest.mark.parametrize("argv, said", [
     (["train", "--data", "{s02}", "--epochs", "1", "--out", "{file}/m"], "m: cannot be made: {file} is not a folder"),
     (["trunk", "--data", "{o04}", "--epochs", "1", "--out", "{file}/t"], "t: cannot be made: {file} is not a folder"),
+    (["train", "--data", "{s02}", "--epochs", "1", "--out", "{tmp}/m", "--logdir", "{file}"],
+     "{file}: exists and is not a folder"),
     (["audit", "--data", "{s02}", "{s03}", "--out", "{file}/f.csv"], "{file}: exists and is not a folder"),
     (["audit", "--data", "{s02}", "{s03}", "--out", "{tmp}"], "{tmp}: is a folder: give a file name"),
     (["judge", "cv", "--data", "{s02}", "{s03}", "--epochs", "1", "--results", "{file}/r.json"],

@@ -24,12 +24,14 @@ def run(args):
     from ..datasets import load
     from ..datasets.training_sets import negatives_problem, training_set
     from ..errors import SignlstmError
-    from ..files import check_folder_out
+    from ..files import check_folder_out, check_writable_folder
     from ..models.bundle import META_FILE
 
     if args.epochs is not None and args.epochs < 1:
         raise SignlstmError(f"--epochs must be at least 1, got {args.epochs}")
     check_folder_out(args.out, META_FILE)
+    if args.logdir:
+        check_writable_folder(args.logdir)
     from ..models import recipes
     from ..models.bundle import save_bundle
     from ..models.training import fit

@@ -146,7 +146,7 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     server receives no image); ``server``: the fallback the link asks for, camera frames sent and landmarked on the
     server once the visitor has pressed the button that lets the page send them."""
     from signlstm.fronts import render
-    from signlstm.web.engine import _hex
+    from signlstm.web.images import hex_color
 
     server = start_server(trained_model)
     cams = {}
@@ -169,7 +169,7 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     assert [bar["label"] for bar in s["bars"]] == ["hello", "thanks", "iloveyou"] and not s["message"]
     assert s["path"] == path, s["pathReason"]
     assert ("images stay on this device" in s["pathText"]) == (path == "page"), s["pathText"]
-    assert hand_pixels(a, _hex(render.PART_BGR["right_hand"])) > 30  # the ILY hand's skeleton is on the canvas
+    assert hand_pixels(a, hex_color(render.PART_BGR["right_hand"])) > 30  # the ILY hand's skeleton is on the canvas
     # Words appear, each tab its own.
     sa = wait_for(a, lambda s: "iloveyou" in s["sentence"].split(), "'iloveyou' in the first tab's sentence", 180)
     sb = wait_for(b, lambda s: "thanks" in s["sentence"].split(), "'thanks' in the second tab's sentence", 180)

@@ -103,7 +103,7 @@ def looped_windows(K: np.ndarray, strides=(1, 2, 3), T: int = 30) -> np.ndarray:
 def clip_keypoints() -> dict[str, np.ndarray]:
     """(T, 1662) keypoints of each rohan937 clip, through the same decode + Holistic as the server."""
     from signlstm.keypoints.landmarks import Holistic
-    from signlstm.web.engine import decode_frame
+    from signlstm.web.images import decode_frame
 
     out = {}
     for name in ACTIONS:

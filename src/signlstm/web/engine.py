@@ -21,13 +21,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -39,24 +37,21 @@ from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
 from ..fronts.recorder import PAUSE
 from ..keypoints.resample import RATE, Resample
-from . import protocol
+from . import adapted, images, protocol
 from .batch import Batcher, Forward
+from .images import hex_color
 from .protocol import BadMessage
 
 WORKERS = 2  # camera frames landmarked at once for pages that send frames: about one per core
 MAX_CLIENTS = 100  # pages open at once; more are turned away
 DATA = "web_data"  # where recordings from the pages go: DATA/<name>/<action>/<n>/
 MODELS = "web_models"  # where the models adapted from the pages go
-KEEP_ADAPTED = 3  # a visitor's newest adapted models kept on disk; older ones no page uses are removed
-MAX_FRAME_BYTES = 1_000_000  # one JPEG frame; the page sends ~20-60 kB
 MAX_TEXT_BYTES = 4096  # one JSON control message
-MAX_SIDE = 1920  # widest frame accepted (pixels, either side)
 MAX_SEQUENCES = 50  # per "record" request
 DISK_RESERVE = 100 * 2**20  # free bytes a recording leaves on the server's disk for the machine's other work
 MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs them, a few seconds each
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
 # MediaPipe graph (about 180 MB), and one page already takes most of a core
-FACE_EVERY = 3  # face points sent to the page: every 3rd of 468
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")  # a visitor's name: their folder under --data
 
 
@@ -72,78 +67,12 @@ class Busy(SignlstmError):
     """The server already has ``max_clients`` pages open."""
 
 
-def jpeg_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a JPEG's frame header, read before decoding so huge frames are refused cheaply."""
-    if len(data) < 4 or data[:2] != b"\xff\xd8":
-        raise BadMessage("a frame must be a JPEG image")
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            raise BadMessage("corrupt JPEG (bad marker)")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
-            i += 2
-            continue
-        seg = int.from_bytes(data[i + 2:i + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
-            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
-        if marker == 0xDA or seg < 2:  # scan data before any frame header
-            break
-        i += 2 + seg
-    raise BadMessage("corrupt JPEG (no frame header)")
-
-
-def decode_frame(data: bytes) -> np.ndarray:
-    """A BGR image from JPEG bytes, or :class:`BadMessage` saying what is wrong."""
-    import cv2
-
-    if len(data) > MAX_FRAME_BYTES:
-        raise BadMessage(f"frame of {len(data)} bytes is over the {MAX_FRAME_BYTES}-byte limit")
-    w, h = jpeg_size(data)
-    if not (1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE):
-        raise BadMessage(f"frame of {w}x{h} pixels; at most {MAX_SIDE} a side")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise BadMessage("the JPEG could not be decoded")
-    return image
-
-
-def points(keypoints: np.ndarray) -> dict[str, list]:
-    """The landmarks to draw, as normalised [x, y] pairs per part ([] when the part was not found)."""
-    out = {}
-    for p in layout.PARTS:
-        xyz = layout.part(np.asarray(keypoints, np.float64), p)
-        if not np.any(xyz):
-            out[p.name] = []
-            continue
-        if p is layout.POSE:
-            xyz = xyz[:max(render.BODY_POINTS) + 1]  # the joints drawn are among these
-        elif p is layout.FACE:
-            xyz = xyz[::FACE_EVERY]
-        out[p.name] = np.round(xyz[:, :2], 4).tolist()
-    return out
-
-
-def _hex(bgr) -> str:
-    b, g, r = bgr
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def drawing() -> dict:
-    """Skeleton edges and part colours, from :mod:`signlstm.fronts.render` (one definition for window and page)."""
-    return {"pose_edges": render.BODY_EDGES, "pose_joints": list(render.BODY_POINTS), "hand_edges": render.HAND_EDGES,
-            "colors": {k: _hex(v) for k, v in render.PART_BGR.items()}}
-
-
 def model_info(bundle, threshold: float) -> dict:
     from ..models.legacy import UNTRAINED, looks_untrained
 
     labels = bundle.labels
     return {"type": "model", "name": shown_path(bundle.path), "labels": labels,
-            "colors": [_hex(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
+            "colors": [hex_color(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
             "seq_len": bundle.seq_len, "threshold": threshold, "parts": bundle.parts_read,
             "mask": protocol.mask_of(bundle.parts_read), "adapted": bool(bundle.meta.get("adapted")),
             "warning": UNTRAINED if looks_untrained(bundle.model) else None}
@@ -227,7 +156,7 @@ class Engine:
         self.adapting -= 1
 
     def models_in_use(self) -> set[Path]:
-        """The folders of the models the open pages use (:func:`prune_adapted` spares them)."""
+        """The folders of the models the open pages use (:func:`~signlstm.web.adapted.prune_adapted` spares them)."""
         return {s.bundle.path.resolve() for s in list(self.sessions) if s.bundle.path is not None}
 
     def stats(self) -> dict:
@@ -427,7 +356,7 @@ class Session:
         """One JPEG frame taken at ``t`` (milliseconds; None or 0: not known) -> keypoints -> the frames at
         :data:`~signlstm.keypoints.resample.RATE` a second it makes due (:meth:`due_frames`) -> recognizer: (the reply
         with the points to draw, those frames, which a recording keeps)."""
-        image = decode_frame(data)
+        image = images.decode_frame(data)
         face = self.bundle.reads_face
         if self.detect is None or self.detect_face != face:
             self._close_detector()
@@ -444,7 +373,7 @@ class Session:
         keypoints = self.detect(image)
         height, width = image.shape[:2]  # the points drawn on the page's image: placed back on its shape
         extra = {"width": width, "height": height,
-                 "points": points(layout.from_reference_aspect(keypoints, width, height))}
+                 "points": images.points(layout.from_reference_aspect(keypoints, width, height))}
         if t is not None:
             extra["t"] = t
         with self.guard:
@@ -652,7 +581,7 @@ class Session:
 
         def job():
             state.update(state="running")
-            return _adapt_job(self.bundle, engine.data / name, engine.models, name, state, engine.models_in_use)
+            return adapted.adapt_job(self.bundle, engine.data / name, engine.models, name, state, engine.models_in_use)
 
         try:
             self.adapt_job = engine.start_adapt(job)
@@ -687,7 +616,7 @@ class Session:
             async with self.lock:
                 info = self.use(bundle, forward)
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
-                         model=shown_path(bundle.path), labels=bundle.labels, check=adapt_check(bundle))
+                         model=shown_path(bundle.path), labels=bundle.labels, check=adapted.adapt_check(bundle))
             self.adapt_state = dict(state)
             await tell(info)
             await tell(dict(state))
@@ -706,84 +635,3 @@ def _holistic(face: bool):
     from ..keypoints.landmarks import Holistic
 
     return Holistic(face=face)
-
-
-def adapted_models(models: Path, name: str) -> list[Path]:
-    """``name``'s adapted models in ``models`` (``<name>-<date>-<time>``, as :func:`_adapt_job` names them), oldest
-    first."""
-    pattern = re.compile(re.escape(name) + r"-\d{8}-\d{6}x*")
-    if not models.is_dir():
-        return []
-    return sorted((p for p in models.iterdir() if p.is_dir() and pattern.fullmatch(p.name)), key=lambda p: p.name)
-
-
-def prune_adapted(models: Path, name: str, in_use: set[Path]) -> list[Path]:
-    """Remove all but the :data:`KEEP_ADAPTED` newest of ``name``'s adapted models, sparing those ``in_use`` (a page
-    uses them): the removed folders. Each is renamed aside first, so no half-removed folder looks like a model."""
-    removed = []
-    for old in adapted_models(models, name)[:-KEEP_ADAPTED]:
-        if old.resolve() in in_use:
-            continue
-        aside = old.with_name(f".removing-{old.name}")
-        try:
-            old.rename(aside)
-        except OSError:
-            continue  # another job removed it, or the disk refuses: it stays
-        shutil.rmtree(aside, ignore_errors=True)
-        removed.append(old)
-    return removed
-
-
-def _adapt_job(base, root: Path, models: Path, name: str, state: dict,
-               in_use: Callable[[], set[Path]] = set):
-    """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
-    of ``base``'s (and ``base`` is not a vocabulary of its own), ``adapt`` fits ``base`` to the visitor; otherwise
-    the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
-    --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result, and remove
-    ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
-    bundle, its batch forward pass)."""
-    from ..models.adapt import adapt
-    from ..datasets import load
-    from ..sign_names import NONE
-    from ..models.bundle import load_bundle, save_bundle
-    from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
-
-    state.update(phase="loading your recordings", progress=0.05)
-    if not root.is_dir():
-        raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
-    data = load([root], length=base.seq_len, skip_bad=True)
-    signs = [a for a in data.actions if a != NONE]
-    if vocabulary(base, signs):
-        state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}", progress=0.15)
-        bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
-    else:
-        state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
-        bundle = adapt(base, data, seed=0)
-    state.update(phase="saving the adapted model", progress=0.85)
-    out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    while out.exists():
-        out = out.with_name(out.name + "x")
-    save_bundle(bundle.model, bundle.meta, out)
-    state.update(phase="loading the adapted model", progress=0.92)
-    bundle = load_bundle(out)
-    prune_adapted(models, name, in_use())
-    bundle.prepare()
-    # one page uses it, so a round holds one of its windows: one batch size, compiled in seconds
-    return bundle, Forward(bundle, sizes=(1,))
-
-
-def adapt_check(bundle) -> list[str]:
-    """The lines ``adapt --vocabulary`` prints on how well the recordings tell the signs apart (none for others)."""
-    from ..models.vocabulary import check_lines
-
-    check = (bundle.meta.get("adapted") or {}).get("check")
-    return check_lines(check) if check else []
-
-
-def vocabulary(base, signs) -> bool:
-    """Whether recordings of ``signs`` are a vocabulary of their own for a page on ``base``: some sign is not one of
-    ``base``'s, or ``base`` is already a vocabulary (its signs are the visitor's, all of them recorded again)."""
-    from ..models.bundle import is_vocabulary
-
-    known = set(base.labels) - {base.reject_label}
-    return is_vocabulary(base.meta) or not set(signs) <= known

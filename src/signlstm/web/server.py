@@ -42,7 +42,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import SignlstmError
 from . import protocol
-from .engine import MAX_FRAME_BYTES, MAX_TEXT_BYTES, BadMessage, Busy, Engine, drawing, model_info
+from .engine import MAX_TEXT_BYTES, BadMessage, Busy, Engine, model_info
+from .images import MAX_FRAME_BYTES, drawing
 
 STATIC = Path(__file__).resolve().parent / "static"
 HOLISTIC = Path(__file__).resolve().parents[3] / "node_modules" / "@mediapipe" / "holistic"  # `npm ci` in the checkout

@@ -16,6 +16,7 @@ need("starlette")
 need("uvicorn")
 websockets = need("websockets.sync.client")
 
+from signlstm.web import adapted, images  # noqa: E402
 from signlstm.web import engine as eng  # noqa: E402
 
 
@@ -38,36 +39,6 @@ def _wait(cond, timeout=20.0):
     while not cond():
         assert time.monotonic() < end, "timed out"
         time.sleep(0.05)
-
-
-# -- pure parts --------------------------------------------------------------------------------------------------------
-
-def test_jpeg_header_is_read_before_decoding(shared):
-    frame = clip_frames("iloveyou")[0]
-    assert eng.jpeg_size(frame) == (480, 270)
-    assert eng.decode_frame(frame).shape == (270, 480, 3)
-    for bad, why in [(b"", "JPEG"), (b"GIF89a....", "JPEG"), (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 20, "corrupt"),
-                     (frame[:200], "decoded"), (b"\xff\xd8" + b"\x00" * 100, "corrupt")]:
-        with pytest.raises(eng.BadMessage, match=why):
-            eng.decode_frame(bad)
-    # a frame header claiming 20000 x 20000 pixels is refused before anything is allocated
-    i = frame.index(b"\xff\xc0")
-    huge = frame[:i + 5] + (20000).to_bytes(2, "big") + (20000).to_bytes(2, "big") + frame[i + 9:]
-    with pytest.raises(eng.BadMessage, match="20000x20000"):
-        eng.decode_frame(huge)
-    with pytest.raises(eng.BadMessage, match="limit"):
-        eng.decode_frame(frame + b"\0" * eng.MAX_FRAME_BYTES)
-
-
-def test_points_per_part(shared):
-    from signlstm.keypoints.landmarks import image_keypoints
-    import cv2
-
-    kp = image_keypoints(cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))))
-    p = eng.points(kp)
-    assert len(p["pose"]) == 25 and len(p["right_hand"]) == 21 and p["left_hand"] == []
-    assert len(p["face"]) == 468 // eng.FACE_EVERY
-    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in p["right_hand"])
 
 
 def _refused(capsys, argv, *named):
@@ -169,7 +140,7 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
     frames = {a: clip_frames(a) for a in ("iloveyou", "thanks")}
     with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b:
         hello = _recv(a, "hello")
-        assert hello["max_frame_bytes"] == eng.MAX_FRAME_BYTES and hello["drawing"]["hand_edges"]
+        assert hello["max_frame_bytes"] == images.MAX_FRAME_BYTES and hello["drawing"]["hand_edges"]
         model = _recv(a, "model")
         assert model["labels"] == ["hello", "thanks", "iloveyou"] and len(model["colors"]) == 3
         assert model["warning"] is None
@@ -201,7 +172,7 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
         # An oversized message closes only that page's socket.
         with websockets.connect(server.ws_url, max_size=None) as c:
             _recv(c, "model")
-            c.send(b"\xff\xd8" + b"\0" * (2 * eng.MAX_FRAME_BYTES))
+            c.send(b"\xff\xd8" + b"\0" * (2 * images.MAX_FRAME_BYTES))
             with pytest.raises(Exception):
                 for _ in range(10):
                     c.recv(timeout=10)
@@ -551,17 +522,15 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
 
     import threading
 
-    from signlstm.web import engine as eng
-
     # the running job waits until the test has seen the five counted out, however fast it would adapt
     counted_out = threading.Event()
-    job = eng._adapt_job
+    job = adapted.adapt_job
 
     def held_job(*args):
         counted_out.wait(120)
         return job(*args)
 
-    monkeypatch.setattr(eng, "_adapt_job", held_job)
+    monkeypatch.setattr(adapted, "adapt_job", held_job)
     server = start_server(trained_model)
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")
@@ -618,7 +587,7 @@ def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_t
     early, late = (frames[0], times[-1] - 500), (frames[1], times[-1] + 60_000)
     # What the recognizer should see: the server's landmark steps over the same frames, made into 30 a second.
     detect = eng._holistic(trained_model.reads_face)
-    keypoints = [detect(eng.decode_frame(b)) for b in sent + [early[0], late[0]]]
+    keypoints = [detect(images.decode_frame(b)) for b in sent + [early[0], late[0]]]
     detect.close()
 
     server = start_server(trained_model)
@@ -754,31 +723,6 @@ def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_a
             assert _recv(ws, "model")["name"] == trained_model.path.name
             ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 1, "pause": 0}))
             assert _recv(ws, "recording")["action"] == "hello"
-
-
-def test_a_visitors_older_adapted_models_are_removed_unless_a_page_uses_them(trained_model, clip_keypoints,
-                                                                            tmp_path):
-    """Each adaptation saves a model: past the newest ``KEEP_ADAPTED`` of a visitor, the older ones go, except one a
-    page still uses; other visitors' models (a name that begins alike too) and other folders stay."""
-    import shutil
-
-    from signlstm.datasets.sequence_writer import SequenceWriter
-
-    models = tmp_path / "web_models"
-    older = [models / f"v-20000101-00000{i}" for i in range(4)]  # long before this run
-    others = [models / "v-2-20000101-000000", models / "vv-20000101-000000", models / "v-notes"]
-    for folder in older + others:
-        shutil.copytree(trained_model.path, folder)
-    assert eng.adapted_models(models, "v") == older
-    writer = SequenceWriter(tmp_path / "web_data" / "v")
-    for action in ("iloveyou", "thanks"):
-        for k in range(3):
-            writer.write(action, clip_keypoints[action][k:k + 30])
-    bundle, _ = eng._adapt_job(trained_model, tmp_path / "web_data" / "v", models, "v", {},
-                               in_use=lambda: {older[0].resolve()})
-    kept = eng.adapted_models(models, "v")
-    assert kept == [older[0], *older[-eng.KEEP_ADAPTED + 1:], bundle.path], kept  # older[1] went
-    assert all(p.is_dir() for p in others) and not any(p.name.startswith(".") for p in models.iterdir())
 
 
 def test_a_recording_the_disk_has_no_room_for_beside_its_reserve_is_refused_before_it_starts(trained_model, tmp_path,

@@ -1,0 +1,95 @@
+"""What the web page's "adapt" does on the server: the visitor's recordings made into a model of their own (the shipped
+model adapted to them, or a vocabulary of their own signs), saved under a dated name, and their older models removed."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+from ..errors import SignlstmError
+from .batch import Forward
+
+KEEP_ADAPTED = 3  # a visitor's newest adapted models kept on disk; older ones no page uses are removed
+
+
+def adapted_models(models: Path, name: str) -> list[Path]:
+    """``name``'s adapted models in ``models`` (``<name>-<date>-<time>``, as :func:`adapt_job` names them), oldest
+    first."""
+    pattern = re.compile(re.escape(name) + r"-\d{8}-\d{6}x*")
+    if not models.is_dir():
+        return []
+    return sorted((p for p in models.iterdir() if p.is_dir() and pattern.fullmatch(p.name)), key=lambda p: p.name)
+
+
+def prune_adapted(models: Path, name: str, in_use: set[Path]) -> list[Path]:
+    """Remove all but the :data:`KEEP_ADAPTED` newest of ``name``'s adapted models, sparing those ``in_use`` (a page
+    uses them): the removed folders. Each is renamed aside first, so no half-removed folder looks like a model."""
+    removed = []
+    for old in adapted_models(models, name)[:-KEEP_ADAPTED]:
+        if old.resolve() in in_use:
+            continue
+        aside = old.with_name(f".removing-{old.name}")
+        try:
+            old.rename(aside)
+        except OSError:
+            continue  # another job removed it, or the disk refuses: it stays
+        shutil.rmtree(aside, ignore_errors=True)
+        removed.append(old)
+    return removed
+
+
+def adapt_job(base, root: Path, models: Path, name: str, state: dict,
+               in_use: Callable[[], set[Path]] = set):
+    """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
+    of ``base``'s (and ``base`` is not a vocabulary of its own), ``adapt`` fits ``base`` to the visitor; otherwise
+    the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
+    --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result, and remove
+    ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
+    bundle, its batch forward pass)."""
+    from ..models.adapt import adapt
+    from ..datasets import load
+    from ..sign_names import NONE
+    from ..models.bundle import load_bundle, save_bundle
+    from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
+
+    state.update(phase="loading your recordings", progress=0.05)
+    if not root.is_dir():
+        raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
+    data = load([root], length=base.seq_len, skip_bad=True)
+    signs = [a for a in data.actions if a != NONE]
+    if vocabulary(base, signs):
+        state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}", progress=0.15)
+        bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
+    else:
+        state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
+        bundle = adapt(base, data, seed=0)
+    state.update(phase="saving the adapted model", progress=0.85)
+    out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    while out.exists():
+        out = out.with_name(out.name + "x")
+    save_bundle(bundle.model, bundle.meta, out)
+    state.update(phase="loading the adapted model", progress=0.92)
+    bundle = load_bundle(out)
+    prune_adapted(models, name, in_use())
+    bundle.prepare()
+    # one page uses it, so a round holds one of its windows: one batch size, compiled in seconds
+    return bundle, Forward(bundle, sizes=(1,))
+
+
+def adapt_check(bundle) -> list[str]:
+    """The lines ``adapt --vocabulary`` prints on how well the recordings tell the signs apart (none for others)."""
+    from ..models.vocabulary import check_lines
+
+    check = (bundle.meta.get("adapted") or {}).get("check")
+    return check_lines(check) if check else []
+
+
+def vocabulary(base, signs) -> bool:
+    """Whether recordings of ``signs`` are a vocabulary of their own for a page on ``base``: some sign is not one of
+    ``base``'s, or ``base`` is already a vocabulary (its signs are the visitor's, all of them recorded again)."""
+    from ..models.bundle import is_vocabulary
+
+    known = set(base.labels) - {base.reject_label}
+    return is_vocabulary(base.meta) or not set(signs) <= known

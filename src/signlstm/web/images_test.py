@@ -1,0 +1,36 @@
+"""The JPEG frames a page may send are checked before they are decoded, and the points sent back per part."""
+from __future__ import annotations
+
+import pytest
+
+from signlstm.web import images
+from signlstm.web.conftest import clip_frames
+from signlstm.web.protocol import BadMessage
+
+
+def test_jpeg_header_is_read_before_decoding(shared):
+    frame = clip_frames("iloveyou")[0]
+    assert images.jpeg_size(frame) == (480, 270)
+    assert images.decode_frame(frame).shape == (270, 480, 3)
+    for bad, why in [(b"", "JPEG"), (b"GIF89a....", "JPEG"), (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 20, "corrupt"),
+                     (frame[:200], "decoded"), (b"\xff\xd8" + b"\x00" * 100, "corrupt")]:
+        with pytest.raises(BadMessage, match=why):
+            images.decode_frame(bad)
+    # a frame header claiming 20000 x 20000 pixels is refused before anything is allocated
+    i = frame.index(b"\xff\xc0")
+    huge = frame[:i + 5] + (20000).to_bytes(2, "big") + (20000).to_bytes(2, "big") + frame[i + 9:]
+    with pytest.raises(BadMessage, match="20000x20000"):
+        images.decode_frame(huge)
+    with pytest.raises(BadMessage, match="limit"):
+        images.decode_frame(frame + b"\0" * images.MAX_FRAME_BYTES)
+
+
+def test_points_per_part(shared):
+    from signlstm.keypoints.landmarks import image_keypoints
+    import cv2
+
+    kp = image_keypoints(cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))))
+    p = images.points(kp)
+    assert len(p["pose"]) == 25 and len(p["right_hand"]) == 21 and p["left_hand"] == []
+    assert len(p["face"]) == 468 // images.FACE_EVERY
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in p["right_hand"])

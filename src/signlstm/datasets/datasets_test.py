@@ -509,7 +509,7 @@ def test_a_pipe_or_a_link_to_nothing_given_or_found_as_data_is_named_not_waited_
 def test_a_packed_file_numbering_two_recordings_of_one_sign_alike_is_refused(tmp_path, shared):
     """Fixes and reports name a packed recording by file, number and sign: two alike would be one."""
     with np.load(shared("data", "signers", "s02.npz")) as z:
-        X, y, seq = z["X"][:6], z["y"][:6], z["seq"][:6]
+        X, seq = z["X"][:6], z["seq"][:6]
     assert len(datasets.load_npz(_packed(tmp_path, X, seq=seq))) == 6  # y all 0 in _packed: numbers distinct
     np.savez(tmp_path / "p02.npz", X=X, y=np.array([0, 0, 1, 1, 2, 2]), seq=np.array([0, 1, 0, 1, 0, 1]))
     assert len(datasets.load_npz(tmp_path / "p02.npz")) == 6  # the same number for two signs is two recordings

@@ -20,7 +20,8 @@ from ..files import cache_dir
 
 # The code a base's weights depend on (paths relative to the package).
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "datasets/augment.py",
-                 "models/training.py", "datasets/__init__.py", "keypoint_files.py", "datasets/fixes.py",
+                 "models/training.py", "datasets/__init__.py", "datasets/dataset.py", "datasets/mp_data.py",
+                 "datasets/packed.py", "keypoint_files.py", "datasets/fixes.py",
                  "layout.py", "datasets/synthetic_streams.py")
 AUDIT_CODE = ("judging/audit.py",)
 

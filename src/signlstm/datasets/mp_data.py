@@ -1,0 +1,150 @@
+"""The tutorial's ``MP_Data/<action>/<seq>/<frame>.npy`` tree, opened as a :class:`~signlstm.datasets.dataset.Source`
+and read sequence folder by sequence folder; every frame file checked (:mod:`signlstm.keypoint_files`)."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .. import layout
+from ..errors import BadInput
+from ..keypoint_files import frame_files, read_frames
+from ..sign_names import sign_name, text_problem
+from .dataset import Dataset, Source, is_hidden, look_alike
+
+
+def _numbered(p: Path) -> bool:
+    return p.name.isascii() and p.name.isdigit()
+
+
+def sequence_folders(folder: Path) -> list[tuple[int, Path]]:
+    """The sub-folders of ``folder`` named by a number (a tree's sequences of one action), as (number, path) in
+    number order."""
+    return sorted((int(p.name), p) for p in folder.iterdir() if _numbered(p) and p.is_dir())
+
+
+def _numbered_twice(seqs: list[tuple[int, Path]]) -> list[tuple[Path, Path]]:
+    """Of one action's ``seqs`` (:func:`sequence_folders`), each folder that numbers the same recording as another
+    (``01`` beside ``1``), with the folder kept for that number: the one named as the tutorial names it, else the
+    first."""
+    by_number: dict[int, list[Path]] = {}
+    for n, d in seqs:
+        by_number.setdefault(n, []).append(d)
+    twice = []
+    for n, ds in by_number.items():
+        kept = next((d for d in ds if d.name == str(n)), ds[0])
+        twice += [(d, kept) for d in ds if d is not kept]
+    return twice
+
+
+def _listed(numbers: list[int], most: int = 5) -> str:
+    """Frame numbers for a message: ``[30, 31]``, or the first ``most`` and how many more."""
+    return str(numbers) if len(numbers) <= most else f"{str(numbers[:most])[:-1]}, ... ({len(numbers) - most} more)]"
+
+
+def _frame_count(folder: Path) -> int:
+    with os.scandir(folder) as it:
+        return sum(1 for e in it if e.name.endswith(".npy") and e.name[:-4].isdigit() and e.is_file())
+
+
+def _expected_length(counts: Counter, length: int | None) -> int:
+    """``length``, else the commonest of the sequences' frame ``counts`` (at least the tutorial's 30)."""
+    if length:
+        return length
+    common = counts.most_common(1)[0][0] if counts else layout.SEQ_LEN
+    # A recording shorter than the tutorial's 30 frames is an aborted one unless the user says otherwise.
+    return max(common, layout.SEQ_LEN) if common < layout.SEQ_LEN else common
+
+
+def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
+                 skip_bad: bool = False, group: str | None = None) -> Source:
+    """The tutorial layout ``root/<action>/<seq>/<frame>.npy``, read sequence folder by sequence folder.
+
+    Actions are the folder names in Unicode's composed form (sorted) unless ``actions`` names them (in that order).
+    The sequence length is ``length`` or the most common frame count (at least 30).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise BadInput(root, "no such data folder")
+    on_disk = [p.name for p in root.iterdir() if p.is_dir() and not is_hidden(p)]
+    twice = look_alike(on_disk)  # checked before the names are composed, which would make the two one
+    if twice:
+        raise BadInput(root, f"folders {twice} look the same (they differ only in spaces or in how a letter is "
+                             "encoded): merge them or rename one")
+    folder = {sign_name(f): root / f for f in on_disk}  # each sign's name in composed form, as --actions gives it
+    names = [sign_name(a) for a in actions] if actions else sorted(folder)
+    odd = [a for a in names if a in folder and text_problem(a)]
+    if odd:
+        raise BadInput(folder[odd[0]], f"the action's folder name {text_problem(odd[0])}: rename it (a sign's name is "
+                                       "shown on one line)")
+    numbered = {a: sequence_folders(folder[a]) for a in names if a in folder}
+    twice = [pair for found in numbered.values() for pair in _numbered_twice(found)]
+    seqs = [(a, d) for a, found in numbered.items() for _, d in found if d not in {t for t, _ in twice}]
+    unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if a in folder
+                  for d in sorted(folder[a].iterdir()) if d.is_dir() and not is_hidden(d) and not _numbered(d)]
+    unnumbered += [(d, f"numbers the same recording as folder {kept.name}") for d, kept in twice]
+    unnumbered += [(d, "named like a sequence but not a folder (a file, a link to nothing or a loop of links)")
+                   for a in names if a in folder for d in sorted(folder[a].iterdir())
+                   if _numbered(d) and not d.is_dir()]
+    if unnumbered and not skip_bad:
+        raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
+    if not seqs:
+        raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
+    counts = Counter(_frame_count(d) for _, d in seqs)
+    T = _expected_length(counts, length)
+    commonest, k = counts.most_common(1)[0]
+    held = commonest if k >= 2 and 2 * k > len(seqs) else 0  # the tree's length, when most sequences (2+) agree
+    group = group or root.name
+
+    def hint(n: int) -> str:
+        """What a sequence of ``n`` frame files says beside its defect when most of the tree's sequences hold that
+        many too: the tree was recorded at another length than expected."""
+        if not held or n != held or held == T:
+            return ""
+        return (f"{counts[held]} of the {len(seqs)} sequences of {root} hold {held} frames: if your recordings are "
+                f"{held} frames long, give --length {held}")
+
+    def chunks(size: int) -> Iterator[Dataset]:
+        X, labels, sources, skipped, used = [], [], [], list(unnumbered), 0
+
+        def emit():
+            return Dataset(np.stack(X) if X else np.zeros((0, T, layout.FRAME_SIZE), np.float32), np.array(labels, dtype=str),
+                           np.full(len(X), group), list(sources), list(names), list(skipped))
+
+        for action, d in seqs:
+            try:
+                numbers = [n for n, _ in frame_files(d)]
+                present = set(numbers)
+                missing = [n for n in range(T) if n not in present]
+                if missing and numbers == list(range(len(numbers))):
+                    more = hint(len(numbers))
+                    raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?"
+                                      f"{' ' + more if more else ''})")
+                if missing:
+                    raise BadInput(d, f"frame file(s) {_listed(missing)} of 0-{T - 1} missing (the sequence holds "
+                                      f"{len(numbers)} frame files)")
+                if len(numbers) > T:
+                    more = hint(len(numbers))
+                    raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout"
+                                      f"{' (' + more + ')' if more else ''}")
+                X.append(read_frames([d / f"{n}.npy" for n in range(T)]))
+            except BadInput as e:
+                if not skip_bad:
+                    raise
+                skipped.append((e.path, e.problem))
+                continue
+            labels.append(action)
+            sources.append(str(d))
+            used += 1
+            if len(X) == size:
+                yield emit()
+                X, labels, sources, skipped = [], [], [], []
+        if X or skipped:
+            yield emit()
+        if not used:
+            raise BadInput(root, f"no usable sequence ({len(skipped)} skipped)")
+
+    return Source(root, len(seqs), T, names, chunks, held, dict(Counter(a for a, _ in seqs)), group)

@@ -20,10 +20,24 @@ def _numbered(p: Path) -> bool:
     return p.name.isascii() and p.name.isdigit()
 
 
+def _listing(folder: Path) -> tuple[list[tuple[int, Path]], list[tuple[Path, str]]]:
+    """One listing of an action's folder: its sequence folders as (number, path) in number order, and the entries
+    that are neither a sequence folder nor hidden, each with what it is instead."""
+    seqs, odd = [], []
+    for p in sorted(folder.iterdir()):
+        if _numbered(p) and p.is_dir():
+            seqs.append((int(p.name), p))
+        elif _numbered(p):
+            odd.append((p, "named like a sequence but not a folder (a file, a link to nothing or a loop of links)"))
+        elif p.is_dir() and not is_hidden(p):
+            odd.append((p, "not a sequence folder (those are numbered 0, 1, 2, ...)"))
+    return sorted(seqs), odd
+
+
 def sequence_folders(folder: Path) -> list[tuple[int, Path]]:
     """The sub-folders of ``folder`` named by a number (a tree's sequences of one action), as (number, path) in
     number order."""
-    return sorted((int(p.name), p) for p in folder.iterdir() if _numbered(p) and p.is_dir())
+    return _listing(folder)[0]
 
 
 def _numbered_twice(seqs: list[tuple[int, Path]]) -> list[tuple[Path, Path]]:
@@ -80,15 +94,13 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if odd:
         raise BadInput(folder[odd[0]], f"the action's folder name {text_problem(odd[0])}: rename it (a sign's name is "
                                        "shown on one line)")
-    numbered = {a: sequence_folders(folder[a]) for a in names if a in folder}
-    twice = [pair for found in numbered.values() for pair in _numbered_twice(found)]
-    seqs = [(a, d) for a, found in numbered.items() for _, d in found if d not in {t for t, _ in twice}]
-    unnumbered = [(d, "not a sequence folder (those are numbered 0, 1, 2, ...)") for a in names if a in folder
-                  for d in sorted(folder[a].iterdir()) if d.is_dir() and not is_hidden(d) and not _numbered(d)]
-    unnumbered += [(d, f"numbers the same recording as folder {kept.name}") for d, kept in twice]
-    unnumbered += [(d, "named like a sequence but not a folder (a file, a link to nothing or a loop of links)")
-                   for a in names if a in folder for d in sorted(folder[a].iterdir())
-                   if _numbered(d) and not d.is_dir()]
+    seqs, unnumbered = [], []  # each action's folder listed once
+    for a in [a for a in names if a in folder]:
+        found, odd = _listing(folder[a])
+        twice = _numbered_twice(found)
+        second = {d for d, _ in twice}
+        seqs += [(a, d) for _, d in found if d not in second]
+        unnumbered += odd + [(d, f"numbers the same recording as folder {kept.name}") for d, kept in twice]
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs:

@@ -96,11 +96,11 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                                        "shown on one line)")
     seqs, unnumbered = [], []  # each action's folder listed once
     for a in [a for a in names if a in folder]:
-        found, odd = _listing(folder[a])
-        twice = _numbered_twice(found)
-        second = {d for d, _ in twice}
+        found, strays = _listing(folder[a])
+        again = _numbered_twice(found)
+        second = {d for d, _ in again}
         seqs += [(a, d) for _, d in found if d not in second]
-        unnumbered += odd + [(d, f"numbers the same recording as folder {kept.name}") for d, kept in twice]
+        unnumbered += strays + [(d, f"numbers the same recording as folder {kept.name}") for d, kept in again]
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs:

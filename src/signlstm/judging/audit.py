@@ -372,11 +372,11 @@ def format_findings(result: AuditResult, data: Dataset) -> str:
         lines.append(f"not checked: {int(these.sum())} of the {int((data.labels == a).sum())} recordings of "
                      f"'{shown_name(a)}' (by {', '.join(sorted(set(data.groups[these].tolist())))}): their fold held "
                      "every signer who recorded it, so its model never learnt it")
-    one = sorted(set(data.labels.tolist()))
-    if len(one) == 1:
-        lines.append(f"labels not checked: every recording is '{shown_name(one[0])}' (no other sign to take one for)")
+    signs = sorted(set(data.labels.tolist()))
+    if len(signs) == 1:
+        lines.append(f"labels not checked: every recording is '{shown_name(signs[0])}' (no other sign to take one for)")
     lines += ["", f"{len(data)} sequences, {len(set(data.groups.tolist()))} signers; signer-grouped out-of-fold "
-                  f"accuracy {'-' if len(one) == 1 else f'{oof:.3f}'}; cleanlab flagged {int(result.issues.sum())}; "
+                  f"accuracy {'-' if len(signs) == 1 else f'{oof:.3f}'}; cleanlab flagged {int(result.issues.sum())}; "
                   f"fixes: relabel {n_relabel}, drop {n_drop}"]
     return "\n".join(lines)
 

@@ -39,7 +39,6 @@ from ..fronts.recorder import PAUSE
 from ..keypoints.resample import RATE, Resample
 from . import adapted, images, protocol
 from .batch import Batcher, Forward
-from .images import hex_color
 from .protocol import BadMessage
 
 WORKERS = 2  # camera frames landmarked at once for pages that send frames: about one per core
@@ -72,7 +71,7 @@ def model_info(bundle, threshold: float) -> dict:
 
     labels = bundle.labels
     return {"type": "model", "name": shown_path(bundle.path), "labels": labels,
-            "colors": [hex_color(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
+            "colors": [images.hex_color(c) for c in render.colors(len(labels))], "reject": bundle.reject_label,
             "seq_len": bundle.seq_len, "threshold": threshold, "parts": bundle.parts_read,
             "mask": protocol.mask_of(bundle.parts_read), "adapted": bool(bundle.meta.get("adapted")),
             "warning": UNTRAINED if looks_untrained(bundle.model) else None}

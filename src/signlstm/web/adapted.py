@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ..errors import SignlstmError
+from ..errors import BadInput, SignlstmError
 from .batch import Forward
 
 KEEP_ADAPTED = 3  # a visitor's newest adapted models kept on disk; older ones no page uses are removed
@@ -57,14 +57,22 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     state.update(phase="loading your recordings", progress=0.05)
     if not root.is_dir():
         raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
-    data = load([root], length=base.seq_len, skip_bad=True)
+    try:
+        data = load([root], length=base.seq_len, skip_bad=True)
+    except BadInput as e:  # the page hears what is wrong, not where the server keeps its files
+        raise SignlstmError(f"none of your recordings could be read ({e.problem})") from None
+    state["left_out"] = left_out(root, data.skipped)
     signs = [a for a in data.actions if a != NONE]
-    if vocabulary(base, signs):
-        state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}", progress=0.15)
-        bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
-    else:
-        state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
-        bundle = adapt(base, data, seed=0)
+    try:
+        if vocabulary(base, signs):
+            state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}",
+                         progress=0.15)
+            bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
+        else:
+            state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
+            bundle = adapt(base, data, seed=0)
+    except SignlstmError as e:
+        raise SignlstmError("; ".join([str(e), *state["left_out"]])) from None
     state.update(phase="saving the adapted model", progress=0.85)
     out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     while out.exists():
@@ -76,6 +84,19 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     bundle.prepare()
     # one page uses it, so a round holds one of its windows: one batch size, compiled in seconds
     return bundle, Forward(bundle, sizes=(1,))
+
+
+def left_out(root: Path, skipped) -> list[str]:
+    """One line for each sign some of whose recordings under ``root`` could not be read (``skipped``, as
+    :class:`~signlstm.datasets.Dataset` lists them): how many, and the first problem, without the server's paths."""
+    by_sign: dict[str, list[str]] = {}
+    for path, why in skipped:
+        try:
+            sign = Path(path).relative_to(root).parts[0]
+        except (ValueError, IndexError):
+            sign = "?"
+        by_sign.setdefault(sign, []).append(why)
+    return [f"{len(whys)} recording(s) of '{sign}' left out, unreadable ({whys[0]})" for sign, whys in by_sign.items()]
 
 
 def adapt_check(bundle) -> list[str]:

@@ -27,3 +27,33 @@ def test_a_visitors_older_adapted_models_are_removed_unless_a_page_uses_them(tra
     kept = adapted.adapted_models(models, "v")
     assert kept == [older[0], *older[-adapted.KEEP_ADAPTED + 1:], bundle.path], kept  # older[1] went
     assert all(p.is_dir() for p in others) and not any(p.name.startswith(".") for p in models.iterdir())
+
+
+def test_recordings_that_cannot_be_read_are_named_by_sign_and_no_server_path_reaches_the_page(trained_model,
+                                                                                             clip_keypoints, tmp_path):
+    """A visitor's recording that the reader refuses (here a frame file cut short) is left out of the adaptation and
+    named by its sign in the lines the page shows; when nothing can be read, the error holds no path of the server."""
+    import pytest
+
+    from signlstm.datasets.sequence_writer import SequenceWriter
+    from signlstm.errors import SignlstmError
+
+    root = tmp_path / "web_data" / "v"
+    writer = SequenceWriter(root)
+    for action in ("iloveyou", "thanks"):
+        for k in range(3):
+            writer.write(action, clip_keypoints[action][k:k + 30])
+    writer.write("hello", clip_keypoints["hello"][:30])
+    (root / "hello" / "0" / "7.npy").write_bytes(b"\x93NUMPY")  # cut short
+    state = {}
+    bundle, _ = adapted.adapt_job(trained_model, root, tmp_path / "web_models", "v", state)
+    assert "hello" not in bundle.labels and {"iloveyou", "thanks"} <= set(bundle.labels)
+    [line] = state["left_out"]
+    assert line.startswith("1 recording(s) of 'hello' left out, unreadable (") and str(tmp_path) not in line, line
+
+    only = tmp_path / "web_data" / "w"
+    SequenceWriter(only).write("hello", clip_keypoints["hello"][:30])
+    (only / "hello" / "0" / "7.npy").write_bytes(b"\x93NUMPY")
+    with pytest.raises(SignlstmError) as e:
+        adapted.adapt_job(trained_model, only, tmp_path / "web_models", "w", {})
+    assert str(e.value).startswith("none of your recordings could be read") and str(tmp_path) not in str(e.value), e

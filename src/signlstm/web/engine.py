@@ -615,7 +615,8 @@ class Session:
             async with self.lock:
                 info = self.use(bundle, forward)
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
-                         model=shown_path(bundle.path), labels=bundle.labels, check=adapted.adapt_check(bundle))
+                         model=shown_path(bundle.path), labels=bundle.labels,
+                         check=state.get("left_out", []) + adapted.adapt_check(bundle))
             self.adapt_state = dict(state)
             await tell(info)
             await tell(dict(state))

@@ -161,16 +161,16 @@ _TERMINATED: list = []  # the SIGTERM seen inside interrupts_remembered
 
 def _as_ctrl_c(signum, frame):
     """SIGTERM handled as a Ctrl-C: by whatever handles SIGINT at that moment (raised, remembered, or held until a
-    write is whole), or by the system's default when SIGINT is ignored or left to it."""
+    write is whole); when SIGINT is ignored (a job started with ``&`` from a script) or left to the system, raised
+    and remembered as Python's own handler would inside :func:`interrupts_remembered`."""
     import signal
 
     _TERMINATED.append(signum)
     handler = signal.getsignal(signal.SIGINT)
     if callable(handler):
-        handler(signal.SIGINT, frame)
+        handler(signum, frame)
     else:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.raise_signal(signal.SIGTERM)
+        _raise_remembered(signum, frame)
 
 
 def terminated() -> bool:
@@ -189,22 +189,24 @@ def interrupts_remembered():
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler  # else ignored, or someone else's
+    term = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     _INTERRUPTS.clear()
     _TERMINATED.clear()
-    signal.signal(signal.SIGINT, REMEMBERING)
-    term = signal.getsignal(signal.SIGTERM)
-    if term == signal.SIG_DFL:
+    if ctrl_c:
+        signal.signal(signal.SIGINT, REMEMBERING)
+    if term:
         signal.signal(signal.SIGTERM, _as_ctrl_c)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        if term == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, term)
+        if ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if term:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _INTERRUPTS.clear()
 
 
@@ -240,8 +242,8 @@ def interrupts_held(drop: bool = False):
     if held and not drop:
         if callable(previous):
             previous(*held[0])
-        elif previous != signal.SIG_IGN:
-            raise KeyboardInterrupt
+        elif previous != signal.SIG_IGN or held[0][0] == signal.SIGTERM:  # a SIGTERM (as Ctrl-C) is never ignored
+            _raise_remembered(*held[0])
 
 
 def _swap_folders(tmp: Path, out: Path) -> None:
@@ -354,8 +356,9 @@ def check_writable_folder(path: str | Path) -> None:
 
 
 def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
-    """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths
-    that exist, e.g. the video being read) or each other: one would be written over the other."""
+    """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths,
+    e.g. the video being read), lie inside an input folder (read as part of it next time), hold an input (a folder
+    written in place of one that holds it), or name, hold or lie in each other."""
     from .errors import SignlstmError
 
     def same(a, b) -> bool:
@@ -364,14 +367,24 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
             return os.path.samefile(a, b)
         return a.resolve() == b.resolve()
 
+    def inside(a, b) -> bool:  # a strictly inside the folder b
+        a, b = Path(a).resolve(), Path(b).resolve()
+        return a != b and a.is_relative_to(b)
+
     given = [(option, path) for option, path in outputs.items() if path]
     for i, (option, path) in enumerate(given):
-        for source in inputs:
-            if Path(source).exists() and same(path, source):
+        for source in inputs:  # (one not there yet too: collect's --data is made as it records)
+            if same(path, source):
                 raise SignlstmError(f"{option} {path} is the input {source}: it would be written over")
+            if inside(path, source):
+                raise SignlstmError(f"{option} {path} is inside the input {source}: it would be read as part of it "
+                                    "next time; write it elsewhere")
+            if inside(source, path):
+                raise SignlstmError(f"{option} {path} holds the input {source}, which would be written over")
         for other, path2 in given[i + 1:]:
-            if same(path, path2):
-                raise SignlstmError(f"{option} and {other} name the same file ({path}): one would be written over")
+            if same(path, path2) or inside(path, path2) or inside(path2, path):
+                raise SignlstmError(f"{option} {path} and {other} {path2} overlap: one would be written over the "
+                                    "other")
 
 
 def ignores_case(folder: str | Path) -> bool:

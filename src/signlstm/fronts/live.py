@@ -51,6 +51,9 @@ def check_out_paths(out=None, strip=None) -> None:
             raise BadInput(path, f"cannot be written: {e.path} {e.problem}") from None
 
 
+_TURN = 0.25  # seconds a queue call of the video's waits before it looks again
+
+
 class VideoOut:
     """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place (:meth:`rename`) once
     :meth:`verify` has read it back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
@@ -82,17 +85,33 @@ class VideoOut:
             self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
             self.thread.start()
         for _ in range(copies):
-            self.queue.put(frame)
+            self._put(frame)
+            self.count += 1
+
+    # The queue is waited on in short turns: a Ctrl-C that lands inside the main thread's queue call can cost the
+    # other thread its wake-up (seen under load: the encoder asleep beside a queued end, the command hung), and an
+    # encoder that failed takes nothing more.
+    def _put(self, item) -> None:
+        while self.thread.is_alive():
+            try:
+                return self.queue.put(item, timeout=_TURN)
+            except queue.Full:
+                continue
 
     def _encode(self):
-        while (frame := self.queue.get()) is not None:
+        while True:
+            try:
+                frame = self.queue.get(timeout=_TURN)
+            except queue.Empty:
+                continue
+            if frame is None:
+                return
             self.writer.write(frame)
-            self.count += 1
 
     def drain(self) -> None:
         """Wait until the frames queued are encoded; the encoder thread ends."""
         if self.thread is not None:
-            self.queue.put(None)
+            self._put(None)
             self.thread.join()
             self.thread = None
         if self.writer is not None:
@@ -183,7 +202,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
     """
     from . import render
-    from ..files import forget_interrupts, interrupts_held, write_atomic
+    from ..files import check_not_interrupted, forget_interrupts, interrupts_held, write_atomic
 
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
@@ -214,6 +233,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         if out:
             video = VideoOut(out, RATE if clock else rate)  # a camera's: as many pictures as frames due
         for index, image, keypoints in pipe:
+            check_not_interrupted()  # a Ctrl-C whose exception Python swallowed (a GC callback's) stops the run too
             now = time.perf_counter()
             t0 = t0 if t0 is not None else now
             recent.append(now)

@@ -402,11 +402,14 @@ def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsy
     assert "no font installed here" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("sig, status, said", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
-def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path, sig, status, said):
+@pytest.mark.parametrize("sig, no_ctrl_c, status, said", [("SIGINT", False, 130, "interrupted"),
+                                                           ("SIGTERM", False, 143, "terminated"),
+                                                           ("SIGTERM", True, 143, "terminated")])
+def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path, sig, no_ctrl_c, status, said):
     """Ctrl-C while ``live`` reads a file: "interrupted", exit 130, and the video and picture of an earlier whole run
     stay as they were; no temporary file is left, nor a folder made for a video that was not written. SIGTERM
-    (``kill``) the same, told as "terminated", exit 143."""
+    (``kill``) the same, told as "terminated", exit 143, also when the command was started with Ctrl-C ignored (as a
+    script's ``signlstm ... &`` is)."""
     import os
     import signal
     import subprocess
@@ -418,7 +421,8 @@ def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path, si
     def interrupted(out, strip):
         proc = subprocess.Popen([sys.executable, "-m", "signlstm", "live", "--source", str(long), "--headless",
                                  "--out", str(out), "--strip", str(strip)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                                preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if no_ctrl_c else None)
         try:
             assert '"label"' in proc.stdout.readline()  # the first word: frames are being read and drawn
             proc.send_signal(getattr(signal, sig))

@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import SignlstmError, one_line
-from .common import check_counts
+from .common import check_counts, check_paths_apart
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
             "extract", "collect", "convert", "live", "bench", "serve", "loadtest", "judge", "trunk"]
@@ -43,6 +43,7 @@ def main(argv=None) -> int:
     try:
         with interrupts_remembered():  # a Ctrl-C that Python swallowed still ends the command as interrupted
             check_counts(args)
+            check_paths_apart(args)
             status = args.run(args) or 0
             check_not_interrupted()
         return status

@@ -26,7 +26,8 @@ def register(sub):
     p.add_argument("--negatives", nargs="+", metavar="PATH",
                    help="recordings of other signs or idle moments, as extra examples of the base's 'none' (at "
                         "most 3 per sign recording of yours; default: the other signs stored with the base, if any)")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("out",), reads=("model", "data", "negatives"))
 
 
 def run(args):

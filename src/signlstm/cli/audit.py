@@ -8,7 +8,8 @@ def register(sub):
     common.add_data(p)
     p.add_argument("--out", metavar="FIXES.csv", help="write the fixes (one row per sequence: relabel or drop) here")
     p.add_argument("--splits", type=int, help="signer-grouped folds for the out-of-fold model (default: one per signer)")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("out",), reads=("data",))
 
 
 def run(args):

@@ -544,8 +544,9 @@ def test_version_is_the_installed_packages(capsys):
 
 
 def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_work(shared, tmp_path, capsys):
-    """A --length beyond signlstm's longest window (which would size arrays by it), a seed numpy refuses and a
-    --plot type matplotlib cannot write: one line, exit 2, nothing written."""
+    """A --length beyond signlstm's longest window (which would size arrays by it), a seed numpy refuses, a
+    --plot type matplotlib cannot write, and counts below their least (epochs, shots, bench's frames, videos, soak
+    and memory sizes; were tracebacks after the work, or a temp file named): one line, exit 2, nothing written."""
     tree, s02 = str(shared("data", "MP_Data_renotte")), str(shared("data", "signers", "s02.npz"))
     clip = str(shared("media", "asl_iloveyou_rohan937.mp4"))
     for argv, said in (
@@ -559,7 +560,15 @@ def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_w
              "--seed must be a whole number from 0 to 4294967295, got 4294967296"),
             (["evaluate", "--data", s02, "--plot", str(tmp_path / "cm.txt")], "cm.txt: no picture of type .txt"),
             (["extract", "--videos", clip, "--keypoints", str(tmp_path / "k.npy"), "--workers", "-5"],
-             "--workers must be 0 (one per core) or more, got -5")):
+             "--workers must be 0 (one per core) or more, got -5"),
+            (["judge", "cv", "--data", s02, s02.replace("s02", "s03"), "--epochs", "-1"],
+             "--epochs must be at least 1, got -1"),
+            (["judge", "fewshot", "--data", s02, "--tutorial-epochs", "0"], "--tutorial-epochs must be at least 1"),
+            (["judge", "fewshot", "--data", s02, "--shots", "1", "0"], "--shots must be at least 1, got 0"),
+            (["bench", "--videos", "0"], "--videos must be at least 1, got 0"),
+            (["bench", "--memory", "100", "-5"], "--memory must be at least 1, got -5"),
+            (["bench", "--frames", "0"], "--frames must be at least 1, got 0"),
+            (["bench", "--soak", "-1"], "--soak must be 0 or more, got -1")):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
@@ -575,3 +584,42 @@ def test_an_error_naming_a_path_with_a_line_break_stays_one_line(shared, tmp_pat
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "MP_Data/a\\nb: the action's folder name holds a control" in err, err
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["export", "--model", "{model}", "--format", "json", "--out", "{model}/signlstm.json"], "is inside the input"),
+    (["adapt", "--model", "{model}", "--data", "{tree}", "--out", "{model}"], "is the input"),
+    (["audit", "--data", "{p1}", "{p2}", "--out", "{p1}"], "is the input"),
+    (["judge", "cv", "--data", "{p1}", "{p2}", "--epochs", "1", "--results", "{p2}"], "is the input"),
+    (["extract", "--videos", "{clip}", "--keypoints", "{clip}"], "is the input"),
+    (["train", "--data", "{tree}", "--epochs", "1", "--out", "{tree}/m"], "is inside the input"),
+    (["train", "--data", "{p1}", "--epochs", "1", "--out", "{tmp}/m", "--logdir", "{tmp}/m/logs"], "overlap"),
+    (["adapt", "--data", "{tree}/hello", "--out", "{tree}"], "holds the input"),
+    (["collect", "--actions", "hello", "--source", "{tree}/hello/30", "--headless", "--data", "{tmp}/c",
+      "--then-adapt", "{tmp}/c"], "is the input"),
+])
+def test_an_output_that_names_holds_or_lies_in_an_input_is_refused_before_any_work(shared, tmp_path, capsys, argv,
+                                                                                   said):
+    """Each command's outputs are kept apart from its inputs before any work: an output naming an input (the model
+    exported over itself, a data file audited over), inside an input folder (a model written into the data it
+    trains on) or holding one, or two outputs in one place. One line, exit 2, every input as it was."""
+    from signlstm.models.bundle import DEFAULT_MODEL
+
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, model)
+    tree = _tiny_tree(tmp_path / "tree", shared)
+    p1, p2 = tmp_path / "p1.npz", tmp_path / "p2.npz"
+    shutil.copy(shared("data", "signers", "s02.npz"), p1)
+    shutil.copy(shared("data", "signers", "s03.npz"), p2)
+    clip = tmp_path / "clip.mp4"
+    shutil.copy(shared("media", "asl_hello_rohan937.mp4"), clip)
+
+    def state():
+        return sorted((str(p.relative_to(tmp_path)), p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file())
+
+    before = state()
+    names = dict(model=model, tree=tree, p1=p1, p2=p2, clip=clip, tmp=tmp_path)
+    assert main([a.format(**names) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and said in err and "epoch" not in err, err
+    assert state() == before

@@ -121,21 +121,43 @@ def checked_length(args) -> int | None:
 
 SEED_OPTIONS = ("seed", "seeds", "tutorial_seeds")  # the options that seed random draws, in any command
 MAX_SEED = 2**32 - 1  # numpy's and Keras's largest seed
+# whole-number options and their least value, in any command that has them (a list: each value)
+AT_LEAST = {"epochs": 1, "tutorial_epochs": 1, "shots": 1, "frames": 1, "videos": 1, "soak": 0, "memory": 1}
 
 
 def check_counts(args) -> None:
     """:class:`SignlstmError` unless every seed option of the command (:data:`SEED_OPTIONS`) is 0 to
-    :data:`MAX_SEED`, and ``--workers`` of the commands that run worker processes is 0 (one per core) or more."""
+    :data:`MAX_SEED`, every count of :data:`AT_LEAST` at least its least value, and ``--workers`` of the commands
+    that run worker processes is 0 (one per core) or more."""
     from ..errors import SignlstmError
 
     if args.command != "serve" and getattr(args, "workers", None) is not None and args.workers < 0:
         raise SignlstmError(f"--workers must be 0 (one per core) or more, got {args.workers}")
+    for name, low in AT_LEAST.items():
+        value = getattr(args, name, None)
+        for n in value if isinstance(value, list) else [value]:
+            if isinstance(n, int) and n < low:  # (extract's --videos are paths, not a count)
+                raise SignlstmError(f"--{name.replace('_', '-')} must be {'at least 1' if low else '0 or more'}, "
+                                    f"got {n}")
     for name in SEED_OPTIONS:
         value = getattr(args, name, None)
         for seed in value if isinstance(value, list) else [] if value is None else [value]:
             if not 0 <= seed <= MAX_SEED:
                 raise SignlstmError(f"--{name.replace('_', '-')} must be a whole number from 0 to {MAX_SEED}, "
                                     f"got {seed}")
+
+
+def check_paths_apart(args) -> None:
+    """Refuse, before any work, a command's outputs (the options it lists as ``writes``) that name, lie inside or
+    hold one of its inputs (its ``reads``) or each other (see :func:`signlstm.files.check_outputs_apart`)."""
+    from ..files import check_outputs_apart
+
+    outputs = {f"--{name.replace('_', '-')}": getattr(args, name, None) for name in getattr(args, "writes", ())}
+    inputs = []
+    for name in getattr(args, "reads", ()):
+        value = getattr(args, name, None)
+        inputs += value if isinstance(value, list) else [] if value is None else [value]
+    check_outputs_apart(outputs, inputs)
 
 
 def print_note(note: str | None) -> None:

@@ -10,7 +10,8 @@ def register(sub):
     common.add_data(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="FILE.png", help="save the confusion matrix as a picture")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("plot",), reads=("model", "data"))
 
 
 def run(args):

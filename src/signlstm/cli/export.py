@@ -10,7 +10,8 @@ def register(sub):
     common.add_h5_actions(p)
     p.add_argument("--format", required=True, choices=["weights", "json", "h5"])
     p.add_argument("--out", help="output file (default: action.weights.h5 / action.json / action.h5)")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("out",), reads=("model",))
 
 
 def run(args):

@@ -22,7 +22,8 @@ def register(sub):
     p.add_argument("--ray", metavar="local|auto|ADDRESS",
                    help="run on a Ray cluster: local (start one here), auto (the running cluster) or its address")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("keypoints",), reads=("videos", "data"))
 
 
 def run(args):

@@ -22,13 +22,13 @@ def register(sub):
     p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's own rate, 30 for "
                                              "keypoints and images; a camera's frames are placed at the times they "
                                              "arrive); the recognizer sees 30")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("out", "strip"), reads=("source", "model"))
 
 
 def run(args):
     import sys
 
-    from ..files import check_outputs_apart
     from ..fronts.live import check_out_paths, run as run_live
     from ..frames.sources import check_stream, short_input_note
     from ..models.keras_files import use_compilation_cache
@@ -38,7 +38,6 @@ def run(args):
         # (below 1, each frame would be made into more than 30 for the recognizer: near 0, without bound)
         raise SignlstmError(f"--fps must be a number of frames a second of at least 1, got {args.fps}")
     check_out_paths(args.out, args.strip)
-    check_outputs_apart({"--out": args.out, "--strip": args.strip}, [args.source])
     check_stream(args.source)  # a bad keypoint file is refused before the model is loaded
     use_compilation_cache()
     bundle = common.open_model(args, front=True)

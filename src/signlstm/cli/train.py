@@ -15,7 +15,8 @@ def register(sub):
     p.add_argument("--fixes", help="a fixes CSV from `signlstm audit` to apply (relabel or drop)")
     p.add_argument("--negatives", nargs="+", metavar="PATH",
                    help="recordings of other signs, all trained as the rejection label 'none'")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("out", "logdir"), reads=("data", "negatives", "fixes"))
 
 
 def run(args):
@@ -27,8 +28,6 @@ def run(args):
     from ..files import check_folder_out, check_writable_folder
     from ..models.bundle import META_FILE
 
-    if args.epochs is not None and args.epochs < 1:
-        raise SignlstmError(f"--epochs must be at least 1, got {args.epochs}")
     check_folder_out(args.out, META_FILE)
     if args.logdir:
         check_writable_folder(args.logdir)

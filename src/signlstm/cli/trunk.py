@@ -12,17 +12,15 @@ def register(sub):
     p.add_argument("--out", required=True, metavar="MODEL_DIR", help="bundle folder to write")
     p.add_argument("--epochs", type=int, help="epochs (default: the default recipe's)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("out",), reads=("data", "negatives", "signers"))
 
 
 def run(args):
-    from ..errors import SignlstmError
     from ..files import check_folder_out
     from ..judging.vocab import check_trunk_inputs, train_trunk
     from ..models.bundle import META_FILE
 
-    if args.epochs is not None and args.epochs < 1:
-        raise SignlstmError(f"--epochs must be at least 1, got {args.epochs}")
     check_folder_out(args.out, META_FILE)  # before the training starts
     check_trunk_inputs(args.data, args.negatives, args.signers, args.held_out)
     r = train_trunk(args.data, args.negatives, args.signers, args.held_out, args.out, epochs=args.epochs,

@@ -18,7 +18,8 @@ def register(sub):
     p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe's 500 epochs per fold (default 30)")
     p.add_argument("--tutorial-seeds", type=int, nargs="+", help="seeds for the tutorial recipe (default: --seeds)")
     p.add_argument("--results", metavar="FILE.json", help="also write every fold's predictions here")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("results",), reads=("data", "negatives", "fixes", "cells"))
 
 
 def run(args):

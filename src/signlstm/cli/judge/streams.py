@@ -39,7 +39,8 @@ def register(sub):
     p.add_argument("--streams", type=int, default=None, metavar="N",
                    help="streams per person and cell set, each with its own draw of recordings and order, pooled "
                         "(default 3; 1: the first draw alone)")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("write_stream",), reads=("data", "negatives", "others", "fixes", "cells"))
 
 
 def run(args):

@@ -80,9 +80,8 @@ def check_options(args) -> None:
     if args.signs is not None and args.signs < 2:
         raise SignlstmError(f"--signs must be at least 2 (a vocabulary of one sign has nothing to tell apart), "
                             f"got {args.signs}")
-    at_least = [("--shots", args.shots, 1), ("--tutorial-shots", args.tutorial_shots, 1),
-                ("--tutorial-epochs", [args.tutorial_epochs], 1), ("--epochs", [args.epochs], 1),
-                ("--streams", [args.streams], 0), ("--adapt-runs", [args.adapt_runs], 0)]
+    at_least = [("--tutorial-shots", args.tutorial_shots, 1), ("--streams", [args.streams], 0),
+                ("--adapt-runs", [args.adapt_runs], 0)]  # (--shots and the epochs: common.check_counts)
     for option, values, low in at_least:
         bad = [v for v in values if v is not None and v < low]
         if bad:

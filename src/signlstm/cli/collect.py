@@ -28,13 +28,14 @@ def register(sub):
                         "`signlstm adapt`)")
     p.add_argument("--model", metavar="M", help="with --then-adapt: the model to start from (default: the shipped "
                                                 "trunk with --actions-file, the shipped model with --actions)")
-    p.set_defaults(run=run)
+    # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
+    p.set_defaults(run=run, writes=("then_adapt",), reads=("data", "source", "model", "actions_file"))
 
 
 def run(args):
     import sys
 
-    from ..errors import SignlstmError
+    from ..errors import BadInput, SignlstmError
     from ..files import ignores_case
     from ..fronts.collect import collect
     from ..datasets.sequence_writer import SequenceWriter
@@ -81,6 +82,10 @@ def run(args):
                 raise SignlstmError(f"'{shown_name(a)}' differs only in case from '{shown_name(other)}', already "
                                     f"recorded in {args.data}, and its disk takes such names for one folder: use "
                                     "that name or another")
+    odd = SequenceWriter(args.data).unlike(args.actions, args.length)
+    if odd:  # counted as recorded, it would stay a sequence every reader refuses
+        raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or record "
+                               "into another --data; nothing was recorded")
     if args.actions_file:
         if args.then_adapt and len(args.actions) < 2:
             raise SignlstmError(f"--then-adapt: a vocabulary needs at least 2 signs; {args.actions_file} names "

@@ -61,6 +61,20 @@ class SequenceWriter:
 
         return {a: max(0, sequences - have(a)) for a in actions}
 
+    def unlike(self, actions, length: int) -> tuple[Path, str] | None:
+        """The first sequence already recorded under one of ``actions`` that is not frames 0 to ``length`` - 1 (an
+        aborted recording of the tutorial's own code, or one of another length), with what it holds; None when all
+        are whole."""
+        from ..keypoint_files import frame_files
+
+        for action in actions:
+            folder = self.folder(action)
+            for _, seq in sequence_folders(folder) if folder.is_dir() else []:
+                numbers = [n for n, _ in frame_files(seq)]
+                if numbers != list(range(length)):
+                    return seq, f"holds {len(numbers)} frame file(s), not the frames 0-{length - 1} of a whole sequence"
+        return None
+
     def next_number(self, action: str) -> int:
         folder = self.folder(action)
         numbers = [n for n, _ in sequence_folders(folder)] if folder.is_dir() else []

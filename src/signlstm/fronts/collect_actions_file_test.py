@@ -201,3 +201,25 @@ def test_collect_refuses_an_action_given_twice_before_recording(shared, tmp_path
     assert main(["collect", "--actions", "hello", "hello", "--data", str(tmp_path / "d"), "--headless",
                  "--source", str(shared("media", "asl_soup_slp.mp4"))]) == 2
     assert "--actions: 'hello' is given twice" in capsys.readouterr().err and not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("length, keep", [(10, 4), (20, 10)])
+def test_a_sequence_already_there_that_is_not_whole_is_named_before_recording(shared, tmp_path, capsys, length,
+                                                                               keep):
+    """A sequence folder of the sign holding fewer frames (an aborted recording of the tutorial's own code), or
+    recorded with another --length, was counted as recorded (or recorded beside): now named, one line, exit 2,
+    nothing recorded."""
+    import shutil
+
+    data = tmp_path / "MP_Data"
+    seq = data / "hello" / "0"
+    seq.mkdir(parents=True)
+    for n in range(keep):
+        shutil.copy(shared("data", "MP_Data_renotte", "hello", "30", f"{n}.npy"), seq / f"{n}.npy")
+    signs = tmp_path / "signs.txt"
+    signs.write_text("hello\n")
+    assert main(["collect", "--actions-file", str(signs), "--sequences", "1", "--length", str(length), "--data",
+                 str(data), "--source", str(shared("media", "asl_soup_slp.mp4")), "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{seq}: holds {keep} frame file(s), not the frames 0-{length - 1}" in err, err
+    assert sorted(p.name for p in (data / "hello").iterdir()) == ["0"]

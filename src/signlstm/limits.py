@@ -47,7 +47,12 @@ def read_small(path: str | Path, what: str, limit: int = MAX_TEXT_FILE) -> bytes
     at most ``limit``; a missing, unreadable or larger file is :class:`BadInput`."""
     path = Path(path)
     try:
-        with open(path, "rb") as f:
+        # opened without waiting: a named pipe no program writes to would hold the open for ever (it then reads
+        # as empty); reads then wait as usual, for a pipe that is being written (bash's <(...))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with open(fd, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
                 raise BadInput(path, f"{fmt_bytes(size)}; a {what} is at most {fmt_bytes(limit)}")

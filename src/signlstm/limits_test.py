@@ -216,3 +216,14 @@ def test_npy_headers_read_as_numpy_reads_them_and_a_cut_or_oversized_one_is_refu
     long = limits.NPY_MAGIC + bytes([2, 0]) + struct.pack("<I", 10**9) + b"{" * 100
     with pytest.raises(BadInput, match=r"long.npy: unreadable .npy header \(it declares 1,000,000,000 bytes"):
         limits.read_npy_header(io.BytesIO(long), "long.npy")
+
+
+def test_a_named_pipe_nobody_writes_to_reads_as_empty_instead_of_waiting_for_ever(tmp_path):
+    """A list of signs, a fixes or cells file given as a named pipe with no writer: opening it used to wait for a
+    writer for ever; it now reads as nothing (and the command says the file holds nothing)."""
+    import os
+
+    from signlstm.limits import read_small
+
+    os.mkfifo(tmp_path / "signs.txt")
+    assert read_small(tmp_path / "signs.txt", "list of signs") == b""

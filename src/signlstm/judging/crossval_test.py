@@ -55,6 +55,9 @@ def test_summary_scores_and_collapse(cells):
     assert s["collapsed"] == [("s06", 0)]
     text = report.format_crossval({"default": s}, ["header"])
     assert "consistent-gesture score" in text and "s06" in text
+    none = crossval.summarize([good, bad], cells_file.load_cells(None))["default"]  # no cells.json beside the data
+    assert "consistent-gesture score: - (no consistent-gesture cells" in report.format_crossval({"default": none},
+                                                                                                ["header"])
 
 
 def test_training_set_labels_negatives_none_and_holds_people_out(shared):

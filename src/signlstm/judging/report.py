@@ -42,9 +42,12 @@ def format_crossval(summary: dict, header: list[str]) -> str:
         lines.append(f"[{a}] {sm['parameters']:,} parameters, {sm['runs']} runs, epochs run {sm['epochs_run']['min']}-"
                      f"{sm['epochs_run']['max']}, fit {sm['fold_seconds']['mean']:.0f} s per fold "
                      f"(max {sm['fold_seconds']['max']:.0f} s)")
-        lines.append(f"  consistent-gesture score: pooled {_pct(c['pooled']).strip()}, mean per signer "
-                     f"{_pct(c['mean_per_signer']).strip()}, lowest signer {lo[0]} {_pct(lo[1]).strip()}, "
-                     f"{c['signers_at_target']}/{c['signers']} signers >= {GOOD:.0%}")
+        if lo is None:  # no consistent-gesture cells for these people (no cells.json beside the data)
+            lines.append("  consistent-gesture score: - (no consistent-gesture cells for these people)")
+        else:
+            lines.append(f"  consistent-gesture score: pooled {_pct(c['pooled']).strip()}, mean per signer "
+                         f"{_pct(c['mean_per_signer']).strip()}, lowest signer {lo[0]} {_pct(lo[1]).strip()}, "
+                         f"{c['signers_at_target']}/{c['signers']} signers >= {GOOD:.0%}")
         lines.append(f"  raw score (all cells, labels as recorded): pooled {_pct(sm['raw']['pooled']).strip()}, "
                      f"mean per signer {_pct(sm['raw']['mean_per_signer']).strip()}")
         lines.append("  per seed: " + ", ".join(f"seed {k}: raw {_pct(v['raw']).strip()} cons "

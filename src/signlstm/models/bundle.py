@@ -218,6 +218,9 @@ def _custom_objects() -> dict:
     return {}
 
 
+MAX_REJECT_BIAS = 50  # a `none` logit shifted by more (e**50 times likelier) is no prior but a broken file
+
+
 def read_meta(path: str | Path) -> dict:
     """A bundle folder's ``signlstm.json``, checked (size, JSON, labels, window length) without loading its model."""
     meta_file = Path(path) / META_FILE
@@ -269,6 +272,10 @@ def _field_problem(meta: dict) -> str | None:
     groups = (training or {}).get("groups")
     if groups is not None and not (isinstance(groups, list) and all(isinstance(g, str) for g in groups)):
         return f"'training.groups' {_short(groups)} is not a list of names"
+    counts = (training or {}).get("actions")
+    if counts is not None and not (isinstance(counts, dict) and all(
+            isinstance(n, int) and not isinstance(n, bool) for n in counts.values())):
+        return f"'training.actions' {_short(counts)} is not an object of sign names and sequence counts"
     if "parts_read" in meta:
         read = meta["parts_read"]
         if not (isinstance(read, list) and read and all(isinstance(p, str) for p in read)):
@@ -278,8 +285,8 @@ def _field_problem(meta: dict) -> str | None:
             return f"'parts_read' names unknown part(s) {', '.join(map(repr, unknown))} (known: {', '.join(parts)})"
     if "reject_bias" in meta:
         bias = meta["reject_bias"]
-        if not (isinstance(bias, (int, float)) and not isinstance(bias, bool) and np.isfinite(bias)):
-            return f"'reject_bias' {_short(bias)} is not a number"
+        if not (isinstance(bias, (int, float)) and not isinstance(bias, bool) and abs(bias) <= MAX_REJECT_BIAS):
+            return f"'reject_bias' {_short(bias)} is not a number from -{MAX_REJECT_BIAS} to {MAX_REJECT_BIAS}"
     reject = meta.get("reject_label")
     if reject is not None and reject not in meta["labels"]:
         return f"'reject_label' {_short(reject)} is not one of its labels"

@@ -568,7 +568,10 @@ def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_w
             (["bench", "--videos", "0"], "--videos must be at least 1, got 0"),
             (["bench", "--memory", "100", "-5"], "--memory must be at least 1, got -5"),
             (["bench", "--frames", "0"], "--frames must be at least 1, got 0"),
-            (["bench", "--soak", "-1"], "--soak must be 0 or more, got -1")):
+            (["bench", "--soak", "-1"], "--soak must be 0 or more, got -1"),
+            (["judge", "cv", "--data", s02, s02.replace("s02", "s03"), "--fixes", "audit"],
+             "--fixes audit audits each fold's training signers in 5 signer-grouped folds: it needs at least 6 "
+             "signers, the data has 2")):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and said in err and "Traceback" not in err, err

@@ -34,7 +34,7 @@ def run(args):
 
     if not 0 < args.seconds <= 120 or min(args.clients + args.image_clients + [1]) < 1 \
             or max(args.clients + args.image_clients + [0]) > 500:
-        raise SignlstmError("--seconds must be within 0..120 and page counts within 1..500")
+        raise SignlstmError("--seconds must be above 0 and at most 120, and page counts within 1..500")
     if not (0 < args.fps <= 120 and 0 <= args.min_fps <= args.fps and args.max_p95 > 0):
         raise SignlstmError(f"--fps must be within 0..120 (got {args.fps:g}), --min-fps within 0..--fps (got "
                             f"{args.min_fps:g}) and --max-p95 above 0 (got {args.max_p95:g})")

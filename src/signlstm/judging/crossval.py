@@ -28,6 +28,7 @@ COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share o
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
 TUTORIAL_EPOCHS = 30  # default cap of the tutorial recipe's 500 epochs in cross-validation
 PRIOR_SHIFTS = (-1.0, 0.0, 1.0, 2.0)  # extra lowering of the none logit for the reported trade-off
+FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit runs on each fold's training signers
 GOOD = 0.95  # a signer scored at or above this (consistent-gesture score, accuracy) is counted as at target
 
 _STATE: dict = {}
@@ -69,7 +70,7 @@ def _fold_fixes(signer: str):
         _STATE["audit_feats"] = data_features(data)
     keep = data.groups != signer
     train = data.subset(keep)
-    return signer, audit(train, n_splits=5, feats=_STATE["audit_feats"][keep]).fixes
+    return signer, audit(train, n_splits=FOLD_AUDIT_SPLITS, feats=_STATE["audit_feats"][keep]).fixes
 
 
 def _run_fold(task):
@@ -249,6 +250,10 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     signers = sorted(set(data.groups.tolist()))
     if len(signers) < 2:
         raise SignlstmError(f"cross-validation needs at least 2 signers, the data has {signers}")
+    if fixes == "audit" and len(signers) - 1 < FOLD_AUDIT_SPLITS:
+        raise SignlstmError(f"--fixes audit audits each fold's training signers in {FOLD_AUDIT_SPLITS} "
+                            f"signer-grouped folds: it needs at least {FOLD_AUDIT_SPLITS + 1} signers, the data has "
+                            f"{len(signers)} (give a fixes file, or none)")
     archs = list(dict.fromkeys(archs))
     for a in archs:
         recipes.get(a)
@@ -267,8 +272,8 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
                       "batches of 32")
     fixes_note = "labels as recorded"
     if fixes == "audit":
-        fixes_note = ("audit fixes made per fold from the training signers only (signlstm audit with 5 signer-grouped "
-                      "folds, cleanlab)")
+        fixes_note = ("audit fixes made per fold from the training signers only (signlstm audit with "
+                      f"{FOLD_AUDIT_SPLITS} signer-grouped folds, cleanlab)")
     elif fixes:
         fixes_note = (f"fixes file {fixes} applied to the training signers (note: a fixes file made by auditing "
                       "all signers has seen the test signer's recordings; use --fixes audit for strictly held-out numbers)")

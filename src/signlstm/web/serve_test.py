@@ -104,8 +104,8 @@ def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
     or clip, are one line and exit 2 before any server starts."""
     from signlstm.cli import main
 
-    for options, said in ((["--seconds", "0"], "--seconds must be within 0..120 and page counts within 1..500"),
-                          (["--clients", "0"], "--seconds must be within 0..120 and page counts within 1..500"),
+    counts = "--seconds must be above 0 and at most 120, and page counts within 1..500"
+    for options, said in ((["--seconds", "0"], counts), (["--clients", "0"], counts),
                           (["--fps", "-1"], "--fps must be within 0..120 (got -1), --min-fps within 0..--fps (got 29) "
                                             "and --max-p95 above 0 (got 30)"),
                           (["--shared", str(tmp_path)], f"{tmp_path}/data/signers/s02.npz: no such file")):

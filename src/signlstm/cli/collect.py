@@ -46,7 +46,7 @@ def run(args):
     checked_length(args)
     if args.sequences < 1:
         raise SignlstmError(f"--sequences must be at least 1, got {args.sequences}")
-    if args.pause < 0:
+    if not 0 <= args.pause < float("inf"):  # (False for NaN)
         raise SignlstmError(f"--pause must be at least 0 seconds, got {args.pause}")
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")

@@ -58,6 +58,9 @@ class Camera:
         return min(camera_shape.SHAPES, key=lambda s: abs(np.log(aspect / camera_shape.SHAPES[s])))
 
 
+MAX_ASPECT = 4  # widest picture --camera takes (32:9 monitors are 3.6), and its upright counterpart the narrowest
+
+
 def parse_camera(text: str) -> Camera | None:
     """``--camera``: a shape ("16:9", any "W:H") or an image size ("1280x720") -> :class:`Camera`; "auto" -> None
     (tell it from the face mesh). Anything else is :class:`SignlstmError`."""
@@ -68,6 +71,9 @@ def parse_camera(text: str) -> Camera | None:
     if not m or int(m.group(1)) == 0 or int(m.group(3)) == 0:
         raise SignlstmError(f"--camera {text!r}: expected {CAMERA_CHOICES}")
     w, sep, h = int(m.group(1)), m.group(2), int(m.group(3))
+    if not 1 / MAX_ASPECT <= w / h <= MAX_ASPECT:
+        raise SignlstmError(f"--camera {text!r}: a picture {w / h:.3g} times as wide as it is high; cameras' are "
+                            f"from 1:{MAX_ASPECT} (upright) to {MAX_ASPECT}:1")
     return Camera(f"{w}:{h}" if sep == ":" else f"{w}x{h}", w, h)
 
 

@@ -199,7 +199,7 @@ def test_camera_shapes_and_sizes(text, want):
     assert (camera if camera is None else (camera.width, camera.height)) == want
 
 
-@pytest.mark.parametrize("text", ["wide", "16:0", "0x720", "1280x", "16/9", "-16:9"])
+@pytest.mark.parametrize("text", ["wide", "16:0", "0x720", "1280x", "16/9", "-16:9", "999999:1", "1:5"])
 def test_a_camera_that_is_no_shape_is_refused(text):
     from signlstm.errors import SignlstmError
 

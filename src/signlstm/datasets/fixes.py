@@ -41,7 +41,11 @@ def read_fixes(path: str | Path) -> list[dict]:
     (:func:`~signlstm.sign_names.name_problem`; taken in Unicode's composed form)."""
     from ..sign_names import name_problem, shown_name, sign_name
 
+    from ..files import not_a_file
+
     path = Path(path)
+    if not_a_file(path):
+        raise BadInput(path, f"{not_a_file(path)}: a fixes file is a CSV file")
     if not path.is_file():
         raise BadInput(path, "no such fixes file")
     raw = read_small(path, "fixes file")

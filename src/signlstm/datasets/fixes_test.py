@@ -86,3 +86,13 @@ def test_an_empty_file_or_two_fixes_for_one_recording_are_named_and_a_header_alo
         read_fixes(f)
     f.write_text(HEADER + "/x/s02.npz#30,hello,drop,,\n/x/s02.npz#30,thanks,drop,,\n")  # a packed file's two
     assert len(read_fixes(f)) == 2
+
+
+def test_a_fixes_file_that_is_a_folder_or_a_pipe_is_named_as_such(tmp_path):
+    """Were "no such fixes file" for a path that is there; a pipe is refused before it is opened."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    for path, what in ((tmp_path, "a folder, not a file"), (tmp_path / "pipe.csv", "not a regular file")):
+        with pytest.raises(BadInput, match=what):
+            read_fixes(path)

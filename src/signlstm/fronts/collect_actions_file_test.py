@@ -82,6 +82,7 @@ def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, probl
 
 @pytest.mark.parametrize("args, problem", [(["--actions", "hello/x"], "'hello/x' cannot be a folder name"),
                                            (["--actions", "hello", "--pause", "-3"], "--pause must be at least 0"),
+                                           (["--actions", "hello", "--pause", "nan"], "--pause must be at least 0"),
                                            (["--actions", "hello", "--model", "m"], "--model goes with --then-adapt"),
                                            (["--actions", "hello", "None"],
                                             "--actions: 'None' is the rejection label 'none' in another case")])

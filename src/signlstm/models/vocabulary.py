@@ -186,14 +186,19 @@ def _lda_covariance(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return cov
 
 
+RADIUS_RANGE = (0.01, 100.0)  # past these a radius answers none for everything, or overflows float32 distances
+
+
 def check_radius(radius) -> float:
-    """``radius`` as a float; :class:`SignlstmError` naming ``--radius`` unless it is a finite number above 0."""
+    """``radius`` as a float; :class:`SignlstmError` naming ``--radius`` unless it is a number in
+    :data:`RADIUS_RANGE`."""
     try:
         r = float(radius)
     except (TypeError, ValueError):
         r = float("nan")
-    if isinstance(radius, bool) or not (np.isfinite(r) and r > 0):
-        raise SignlstmError(f"--radius must be a finite number above 0, got {radius!r}")
+    low, high = RADIUS_RANGE
+    if isinstance(radius, bool) or not low <= r <= high:  # (False for NaN)
+        raise SignlstmError(f"--radius must be a number from {low:g} to {high:g} (default {RADIUS:g}), got {radius!r}")
     return r
 
 

@@ -340,12 +340,13 @@ def test_the_command_says_in_one_line_that_stored_examples_are_not_numbers_and_w
     assert np.isfinite(kept.predict(d.X[:20])).all()
 
 
-@pytest.mark.parametrize("radius", [float("nan"), 0.0, -1.0, float("inf")])
+@pytest.mark.parametrize("radius", [float("nan"), 0.0, -1.0, float("inf"), 1e-300, 3.5e38])
 def test_a_radius_that_is_not_a_finite_number_above_0_is_refused(s23_few, radius):
-    """A radius of NaN would make every probability NaN, and 0 would answer none for everything: refused."""
+    """A radius of NaN would make every probability NaN, 0 or 1e-300 would answer none for everything, and 3.5e38
+    overflowed into a "training diverged" message: refused."""
     from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
 
-    with pytest.raises(SignlstmError, match=r"--radius must be a finite number above 0, got "):
+    with pytest.raises(SignlstmError, match=r"--radius must be a number from 0.01 to 100 \(default 1.1\), got "):
         adapt_vocab(load_bundle(TRUNK_MODEL), s23_few, radius=radius)
 
 
@@ -357,7 +358,7 @@ def test_radius_nan_is_one_line_in_adapt_and_judge_vocab(tmp_path, capsys):
     data = str(shared_path("data", "vocab", "s23.npz"))
     assert main(["adapt", "--vocabulary", "--radius", "nan", "--data", data, "--out", str(tmp_path / "m")]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
-    assert err == ["signlstm adapt: error: --radius must be a finite number above 0, got nan"]
+    assert err == ["signlstm adapt: error: --radius must be a number from 0.01 to 100 (default 1.1), got nan"]
     assert not (tmp_path / "m").exists()
     # judge vocab fits with adapt_vocab: a trunk for s23 (the shipped one, said not to have seen s23)
     shutil.copytree(TRUNK_MODEL, tmp_path / "trunks" / "s23")
@@ -368,7 +369,7 @@ def test_radius_nan_is_one_line_in_adapt_and_judge_vocab(tmp_path, capsys):
                  "--workers", "1", "--shots", "5", "--seeds", "0", "--tutorial-shots", "--streams", "0",
                  "--adapt-runs", "0"]) == 2
     err = capsys.readouterr().err
-    assert "signlstm judge vocab: error: --radius must be a finite number above 0, got nan" in err
+    assert "signlstm judge vocab: error: --radius must be a number from 0.01 to 100 (default 1.1), got nan" in err
     assert "Traceback" not in err
 
 

@@ -589,6 +589,24 @@ def test_an_error_naming_a_path_with_a_line_break_stays_one_line(shared, tmp_pat
     assert not (tmp_path / "m").exists()
 
 
+def test_a_file_name_with_a_terminal_escape_reaches_the_terminal_escaped(shared, tmp_path, capsys):
+    """A data file named with an ESC sequence (which clears a terminal): evaluate's signer table and predict's rows
+    show it as ``\\x1b``, not raw; an all-zero file is named in predict's error."""
+    a, b = tmp_path / "p\x1b[2Jz.npz", tmp_path / "s03.npz"
+    shutil.copy(shared("data", "signers", "s02.npz"), a)
+    shutil.copy(shared("data", "signers", "s03.npz"), b)
+    assert main(["evaluate", "--data", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "p\\x1b[2Jz" in out, out
+    assert main(["predict", "--data", str(a)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and out.count("p\\x1b[2Jz.npz") == 90, out[:300]
+    with np.load(b) as z:
+        np.savez(tmp_path / "zeros.npz", X=np.zeros_like(z["X"][:3]), y=z["y"][:3], seq=z["seq"][:3])
+    assert main(["predict", "--data", str(tmp_path / "zeros.npz")]) == 2
+    assert f"{tmp_path / 'zeros.npz'}: no person in any frame of the 3 sequence(s)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, said", [
     (["export", "--model", "{model}", "--format", "json", "--out", "{model}/signlstm.json"], "is inside the input"),
     (["adapt", "--model", "{model}", "--data", "{tree}", "--out", "{model}"], "is the input"),

@@ -37,14 +37,16 @@ def run(args):
             print(json.dumps({**line, "no_person": True} if p is None else
                              {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
         else:
-            print(f"{i - 1:5d}  {'-':<12} {'':5}  {src}  (no person in any frame)" if p is None else
-                  f"{i - 1:5d}  {shown_name(label, len(label)):<12} {float(p.max()):.3f}  {src}")
+            where = shown_name(src, len(src))  # a file name's control characters sent to no terminal
+            print(f"{i - 1:5d}  {'-':<12} {'':5}  {where}  (no person in any frame)" if p is None else
+                  f"{i - 1:5d}  {shown_name(label, len(label)):<12} {float(p.max()):.3f}  {where}")
         empty += p is None
     if skipped:
         print(describe_skipped(skipped), file=sys.stderr)
     if empty == i:
-        raise SignlstmError(f"no person in any frame of the {i} sequence(s) (every value is zero): nothing to predict"
-                            if i else "no sequences to predict")
+        where = ", ".join(map(str, args.data))
+        raise SignlstmError(f"{where}: no person in any frame of the {i} sequence(s) (every value is zero): nothing "
+                            "to predict" if i else f"{where}: no sequences to predict")
     if empty:
         print(f"{empty} of {i} sequence(s) show no person in any frame (every value zero): not classified",
               file=sys.stderr)

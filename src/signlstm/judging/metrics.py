@@ -147,12 +147,12 @@ def format_report(result: dict) -> str:
              "no recordings of the model's own signs: accuracy not measured"]
     seen = result.get("trained_on") or []
     if seen:
-        lines.append(f"the model was trained on {', '.join(seen)}: figures on people it saw flatter it (`signlstm "
-                     "judge` measures people it never saw)")
+        lines.append(f"the model was trained on {', '.join(map(shown_name, seen))}: figures on people it saw flatter "
+                     "it (`signlstm judge` measures people it never saw)")
     empty = result.get("no_person", {}).get("sequences", 0)
     if empty:
         lines.append(f"not scored: {empty} sequence(s) with no person in any frame (every value zero): "
-                     + ", ".join(f"{g} {n}" for g, n in result["no_person"]["per_signer"].items()))
+                     + ", ".join(f"{shown_name(g)} {n}" for g, n in result["no_person"]["per_signer"].items()))
     if result["n"]:
         names = result["labels"]
         w = min(30, max([13] + [columns(a) for a in names]))  # the label column, in terminal columns
@@ -166,7 +166,8 @@ def format_report(result: dict) -> str:
     if len(result["per_signer"]) > 1:
         lines += ["", f"{'signer':<14}{'accuracy':>10}{'n':>6}"]
         for g, m in result["per_signer"].items():
-            lines.append(f"{g:<14}{m['accuracy']:>10.3f}{m['n']:>6}{'  (in training)' if g in seen else ''}")
+            trained = "  (in training)" if g in seen else ""
+            lines.append(f"{shown_name(g):<14}{m['accuracy']:>10.3f}{m['n']:>6}{trained}")
     strangers = result.get("unknown_signs")
     if strangers and strangers["n"]:
         lines += ["", f"signs the model does not know (it should answer none): {strangers['none']} of "

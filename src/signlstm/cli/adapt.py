@@ -70,8 +70,12 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)
     else:
-        bundle = adapt(base, data, shots=shots, seed=seed, method=method,
-                       negatives=load_negatives(negatives, base.seq_len))
+        from ..datasets.training_sets import negatives_problem
+
+        others = load_negatives(negatives, base.seq_len)
+        if others is not None and (problem := negatives_problem(others, data.actions)):
+            raise SignlstmError(f"--negatives {' '.join(map(str, negatives))}: {problem}")  # as train says it
+        bundle = adapt(base, data, shots=shots, seed=seed, method=method, negatives=others)
     _notes(base, data, method)
     save_bundle(bundle.model, bundle.meta, out)
     a = bundle.meta["adapted"]
@@ -119,8 +123,9 @@ def _notes(base, data, method) -> None:
     people = sorted({str(g) for g in np.unique(data.groups)})
     seen = sorted(set(people) & set(seen_people(base)))
     if seen:
-        print(f"note: {base.path or 'the base'} was trained on recordings of {', '.join(seen)}: figures on them "
-              "(the check below included) flatter it", file=sys.stderr)
+        check = " (the check below included)" if method == "vocab" else ""  # only a vocabulary prints a check
+        print(f"note: {base.path or 'the base'} was trained on recordings of {', '.join(seen)}: figures on them"
+              f"{check} flatter it", file=sys.stderr)
     if method == "vocab":  # a vocabulary answers 'none' for anything else: recordings labelled so teach nothing
         note = rejection_note({NONE: int((data.labels == NONE).sum())})
         if note:

@@ -18,7 +18,7 @@ import numpy as np
 from .. import __version__, layout
 from ..errors import BadInput, SignlstmError
 from ..files import check_folder_out, folder_atomic, not_a_file
-from ..sign_names import NONE
+from ..sign_names import NONE, rejection_problem, sign_name, text_problem
 
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
@@ -239,6 +239,12 @@ def read_meta(path: str | Path) -> dict:
     if odd:
         raise BadInput(meta_file, f"label {_short(odd[0])} holds a control character (a line break, a tab): "
                                   "labels are shown on one line")
+    for a in labels:  # what no reader of recordings lets through, so that no training could have written it
+        if problem := text_problem(a) or rejection_problem(a):
+            raise BadInput(meta_file, f"label {_short(a)} {problem}")
+    if len({sign_name(a) for a in labels}) < len(labels):
+        raise BadInput(meta_file, "has two labels that are one name in two Unicode spellings (composed and not): "
+                                  "each label names one output")
     seq_len = meta.get("seq_len")
     if not (isinstance(seq_len, int) and not isinstance(seq_len, bool) and 0 < seq_len <= layout.MAX_SEQ_LEN):
         raise BadInput(meta_file, f"'seq_len' {seq_len!r} is not a number of frames from 1 to {layout.MAX_SEQ_LEN}")

@@ -88,6 +88,27 @@ def test_trained_legacy_model_is_not_flagged_and_its_export_loads_back(shared, t
     np.testing.assert_allclose(bundle.load_bundle(out, actions).predict(X), b.predict(X), atol=1e-6)
 
 
+def test_a_model_file_whose_last_layer_gives_no_probabilities_is_refused(shared, tmp_path):
+    """The trained tutorial file with its softmax taken off (logits, which predict printed as "probabilities" of 1.39
+    and -1.08) is refused in one line; exported, a vocabulary (its open-set head) loads back."""
+    import keras
+
+    from signlstm.cli import main
+
+    path, actions = shared("data", "legacy_models", "FruitPnchSamuraiG__action.h5"), ACTIONS + ["rashford"]
+    model = bundle.load_bundle(path, actions).model
+    model.layers[-1].activation = keras.activations.linear
+    model.save(tmp_path / "logits.keras")
+    with pytest.raises(BadInput, match=r"its last layer '.*' gives no probabilities \(no softmax\)"):
+        bundle.load_bundle(tmp_path / "logits.keras", actions)
+    vocab = tmp_path / "v"
+    assert main(["adapt", "--vocabulary", "--data", str(shared("data", "vocab", "s23.npz")), "--shots", "3",
+                 "--out", str(vocab)]) == 0
+    assert main(["export", "--model", str(vocab), "--format", "h5", "--out", str(tmp_path / "v.h5")]) == 0
+    labels = bundle.load_bundle(vocab).labels
+    assert bundle.load_bundle(tmp_path / "v.h5", labels).labels == labels
+
+
 def test_h5_without_actions_asks_for_them(shared):
     with pytest.raises(BadInput, match="--actions"):
         bundle.load_bundle(shared("data", "legacy_models", "Atulkoirala__action.h5"))

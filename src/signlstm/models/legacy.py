@@ -119,6 +119,19 @@ def _largest_output(model, frames: int) -> tuple[str, int]:
     return best
 
 
+def gives_probabilities(model) -> bool:
+    """Whether ``model``'s last layer makes class probabilities: a softmax (a Dense or Activation layer's, or a
+    Softmax layer), or signlstm's own open-set head; a nested model is looked into."""
+    from .architectures import OpenSetHead
+
+    last = model.layers[-1] if model.layers else None
+    if isinstance(last, keras.Model):
+        return gives_probabilities(last)
+    if isinstance(last, (keras.layers.Softmax, OpenSetHead)):
+        return True
+    return getattr(getattr(last, "activation", None), "__name__", None) == "softmax"
+
+
 def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     """``(model, meta)`` of an ``action.h5``; its input must be (T, 1662) and its outputs match ``actions``."""
     if path.suffix not in (".h5", ".hdf5", ".keras"):
@@ -140,6 +153,9 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     if len(shape) != 2 or shape[-1] != layout.FRAME_SIZE:
         raise BadInput(path, f"model input is {shape}, expected ({layout.SEQ_LEN}, {layout.FRAME_SIZE}): "
                              f"it was trained on {layout.describe_size(shape[-1])}, which signlstm does not extract")
+    if not gives_probabilities(model):
+        raise BadInput(path, f"its last layer '{model.layers[-1].name}' gives no probabilities (no softmax): signlstm "
+                             "reads one vector of class probabilities per window")
     n_out = model.output_shape[-1]
     if n_out != len(actions):
         raise BadInput(path, f"model has {n_out} outputs but {len(actions)} actions were given ({' '.join(actions)})")

@@ -60,6 +60,10 @@ def run(args):
         from .adapt import check_base
 
         check_folder_out(args.then_adapt, META_FILE)
+        if args.model and Path(args.model).is_file():  # collect's --actions are the signs to record, not its labels
+            raise SignlstmError(f"--then-adapt starts from a model folder; {args.model} is a bare model file, which "
+                                f"names no signs: record, then run signlstm adapt --model {args.model} --actions "
+                                "<its signs in output order> --data ...")
         check_base(args.model, "vocab" if args.actions_file else "top",
                    how="record its signs with --actions-file (a list of signs is adapted as a vocabulary)")
         wanted = read_meta(args.model)["seq_len"] if args.model and Path(args.model).is_dir() else layout.SEQ_LEN

@@ -116,13 +116,16 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
             read_sign_list(f)
 
 
-def test_then_adapt_is_checked_before_recording(tmp_path, capsys):
-    """A window length the model cannot read, or an output folder that is not a model: refused before the source
-    is opened (the source here does not exist; the error is about --then-adapt)."""
+def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
+    """A window length the model cannot read, an output folder that is not a model, or a bare model file to start
+    from (which names no signs; it was refused only after recording): refused before the source is opened (the
+    source here does not exist; the error is about --then-adapt)."""
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "a.txt").write_text("mine")
+    h5 = str(shared("data", "legacy_models", "Atulkoirala__action.h5"))
     for extra, problem in ((["--length", "20", "--then-adapt", str(tmp_path / "m")], "--length 30"),
-                           (["--then-adapt", str(tmp_path / "notes")], "a folder that is not a model")):
+                           (["--then-adapt", str(tmp_path / "notes")], "a folder that is not a model"),
+                           (["--then-adapt", str(tmp_path / "m"), "--model", h5], "is a bare model file")):
         assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source",
                      str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
         assert problem in capsys.readouterr().err

@@ -355,10 +355,14 @@ def check_writable_folder(path: str | Path) -> None:
         raise BadInput(path, "is not writable" if where == path else f"cannot be made: {where} is not writable")
 
 
-def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
+REPORT_SUFFIXES = (".csv", ".json", ".txt")  # files no reader of data or models takes for either
+
+
+def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()) -> None:
     """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths,
-    e.g. the video being read), lie inside an input folder (read as part of it next time), hold an input (a folder
-    written in place of one that holds it), or name, hold or lie in each other."""
+    e.g. the video being read), lie inside an input folder (read as part of it next time; a report of
+    :data:`REPORT_SUFFIXES` may, but not inside one of ``models``, whose files are all its own), hold an input (a
+    folder written in place of one that holds it), or name, hold or lie in each other."""
     from .errors import SignlstmError
 
     def same(a, b) -> bool:
@@ -373,10 +377,10 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs) -> None:
 
     given = [(option, path) for option, path in outputs.items() if path]
     for i, (option, path) in enumerate(given):
-        for source in inputs:  # (one not there yet too: collect's --data is made as it records)
+        for source in [*inputs, *models]:  # (one not there yet too: collect's --data is made as it records)
             if same(path, source):
                 raise SignlstmError(f"{option} {path} is the input {source}: it would be written over")
-            if inside(path, source):
+            if inside(path, source) and (source in models or Path(path).suffix.lower() not in REPORT_SUFFIXES):
                 raise SignlstmError(f"{option} {path} is inside the input {source}: it would be read as part of it "
                                     "next time; write it elsewhere")
             if inside(source, path):

@@ -143,6 +143,17 @@ def spelled_alike(labels) -> list[list[str]]:
     return [names for names in _by_sign(labels).values() if len(names) > 1]
 
 
+def spelled_alike_note(labels) -> str | None:
+    """The note for labels of the data that look like one sign spelled in different ways ("thanks" and "thank you"),
+    which a command learns as different signs, or None."""
+    groups = spelled_alike(labels)
+    if not groups:
+        return None
+    said = "; ".join(" and ".join(f"'{shown_name(a)}'" for a in g) for g in groups)
+    return (f"note: {said} look like one sign spelled in different ways; they are taken as different signs (give "
+            "them one name to make them one)")
+
+
 def case_twins(names) -> list[list[str]]:
     """The groups of two or more of ``names`` that differ only in case (as a disk that ignores case compares them:
     "Hello" and "hello", not "straße" and "STRASSE"), in the order of their first name."""

@@ -18,6 +18,7 @@ def run(args):
     from ..datasets.fixes import write_fixes
     from ..files import check_file_out
     from ..judging.audit import audit, check_splits, format_findings
+    from ..sign_names import spelled_alike_note
 
     if args.out:
         check_file_out(args.out)  # before any feature is computed
@@ -25,7 +26,7 @@ def run(args):
     # one file or tree is one person: the people and the folds are known before anything is read
     check_splits([src.group for src in sources], args.splits, where=", ".join(str(src.path) for src in sources))
     data = common.load_data(args, sources=sources, dtype=np.float16)  # read a chunk at a time as float32
-    common.print_note(common.spelled_alike_note(data.actions))
+    common.print_note(spelled_alike_note(data.actions))
     result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))
     if args.out:

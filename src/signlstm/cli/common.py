@@ -157,26 +157,14 @@ def check_paths_apart(args) -> None:
     for name in getattr(args, "reads", ()):
         value = getattr(args, name, None)
         inputs += value if isinstance(value, list) else [] if value is None else [value]
-    check_outputs_apart(outputs, inputs)
+    model = getattr(args, "model", None) if "model" in getattr(args, "reads", ()) else None
+    check_outputs_apart(outputs, [p for p in inputs if p is not model], models=[model] if model else [])
 
 
 def print_note(note: str | None) -> None:
     """Print ``note`` on stderr, when there is one (a note is not an error: the command goes on)."""
     if note:
         print(note, file=sys.stderr)
-
-
-def spelled_alike_note(labels) -> str | None:
-    """The note for labels of the data that look like one sign spelled in different ways ("thanks" and "thank you"),
-    which a command learns as different signs, or None."""
-    from ..sign_names import shown_name, spelled_alike
-
-    groups = spelled_alike(labels)
-    if not groups:
-        return None
-    said = "; ".join(" and ".join(f"'{shown_name(a)}'" for a in g) for g in groups)
-    return (f"note: {said} look like one sign spelled in different ways; they are taken as different signs (give "
-            "them one name to make them one)")
 
 
 def check_length(sources, bundle, length=None) -> None:

@@ -27,6 +27,7 @@ def run(args):
     from ..errors import SignlstmError
     from ..files import check_folder_out, check_writable_folder
     from ..models.bundle import META_FILE
+    from ..sign_names import spelled_alike_note
 
     check_folder_out(args.out, META_FILE)
     if args.logdir:
@@ -37,7 +38,7 @@ def run(args):
 
     recipe = recipes.get(args.arch)
     data = common.load_data(args, require_all=True, **recipe.held)
-    common.print_note(common.spelled_alike_note(data.actions))
+    common.print_note(spelled_alike_note(data.actions))
     others = None  # read once: trained as 'none', and stored for `adapt` below
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)

@@ -50,7 +50,7 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     bundle, its batch forward pass)."""
     from ..models.adapt import adapt
     from ..datasets import load
-    from ..sign_names import NONE
+    from ..sign_names import NONE, same_signs, shown_name, spelled_alike_note
     from ..models.bundle import load_bundle, save_bundle
     from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
@@ -61,18 +61,23 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
         data = load([root], length=base.seq_len, skip_bad=True)
     except BadInput as e:  # the page hears what is wrong, not where the server keeps its files
         raise SignlstmError(f"none of your recordings could be read ({e.problem})") from None
-    state["left_out"] = left_out(root, data.skipped)
     signs = [a for a in data.actions if a != NONE]
+    state["notes"] = left_out(root, data.skipped)
     try:
         if vocabulary(base, signs):
+            alike = spelled_alike_note(signs)  # "Hello" and "hello" on a disk that keeps them apart: two signs
+            state["notes"] += [alike.removeprefix("note: ")] if alike else []
             state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}",
                          progress=0.15)
             bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
         else:
+            known = [a for a in base.labels if a != base.reject_label]
+            state["notes"] += [f"'{shown_name(a)}' taken as the model's '{shown_name(b)}'"
+                               for a, b in same_signs(signs, known).items()]
             state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
             bundle = adapt(base, data, seed=0)
     except SignlstmError as e:
-        raise SignlstmError("; ".join([str(e), *state["left_out"]])) from None
+        raise SignlstmError("; ".join([str(e), *state["notes"]])) from None
     state.update(phase="saving the adapted model", progress=0.85)
     out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     while out.exists():
@@ -109,8 +114,11 @@ def adapt_check(bundle) -> list[str]:
 
 def vocabulary(base, signs) -> bool:
     """Whether recordings of ``signs`` are a vocabulary of their own for a page on ``base``: some sign is not one of
-    ``base``'s, or ``base`` is already a vocabulary (its signs are the visitor's, all of them recorded again)."""
+    ``base``'s under any spelling (:func:`~signlstm.sign_names.same_signs`), or ``base`` is already a vocabulary (its
+    signs are the visitor's, all of them recorded again)."""
     from ..models.bundle import is_vocabulary
+    from ..sign_names import same_signs
 
-    known = set(base.labels) - {base.reject_label}
-    return is_vocabulary(base.meta) or not set(signs) <= known
+    known = [a for a in base.labels if a != base.reject_label]
+    spelled = same_signs(signs, known)  # "Hello" is the base's "hello", as adapt takes it
+    return is_vocabulary(base.meta) or not all(a in known or a in spelled for a in signs)

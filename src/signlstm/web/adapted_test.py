@@ -48,7 +48,7 @@ def test_recordings_that_cannot_be_read_are_named_by_sign_and_no_server_path_rea
     state = {}
     bundle, _ = adapted.adapt_job(trained_model, root, tmp_path / "web_models", "v", state)
     assert "hello" not in bundle.labels and {"iloveyou", "thanks"} <= set(bundle.labels)
-    [line] = state["left_out"]
+    [line] = state["notes"]
     assert line.startswith("1 recording(s) of 'hello' left out, unreadable (") and str(tmp_path) not in line, line
 
     only = tmp_path / "web_data" / "w"
@@ -57,3 +57,30 @@ def test_recordings_that_cannot_be_read_are_named_by_sign_and_no_server_path_rea
     with pytest.raises(SignlstmError) as e:
         adapted.adapt_job(trained_model, only, tmp_path / "web_models", "w", {})
     assert str(e.value).startswith("none of your recordings could be read") and str(tmp_path) not in str(e.value), e
+
+
+def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike_are_noted(trained_model,
+                                                                                           clip_keypoints, tmp_path):
+    """"Hello" and "thanks" are the base's signs (as ``adapt`` takes them): the base is adapted, not made into a
+    vocabulary of two, and the page is told how "Hello" was taken; in a vocabulary, "Thanks" beside "thanks" (two
+    folders on this disk) are two signs, and the page is told so."""
+    from signlstm.datasets.sequence_writer import SequenceWriter
+
+    assert not adapted.vocabulary(trained_model, ["Hello", "thanks"])
+    assert adapted.vocabulary(trained_model, ["hello", "thanks", "ñandú"])
+    for name, signs in (("v", [("Hello", "hello"), ("thanks", "thanks")]),
+                        ("w", [("Thanks", "thanks"), ("thanks", "thanks"), ("ñandú", "iloveyou")])):
+        writer = SequenceWriter(tmp_path / "web_data" / name)
+        for action, clip in signs:
+            for k in range(3):
+                writer.write(action, clip_keypoints[clip][k:k + 30])
+        state = {}
+        bundle, _ = adapted.adapt_job(trained_model, tmp_path / "web_data" / name, tmp_path / "web_models", name,
+                                      state)
+        if name == "v":
+            assert "hello" in bundle.labels and "Hello" not in bundle.labels
+            assert state["notes"] == ["'Hello' taken as the model's 'hello'"]
+        else:
+            assert {"Thanks", "thanks", "ñandú"} <= set(bundle.labels)
+            assert state["notes"] == ["'Thanks' and 'thanks' look like one sign spelled in different ways; they are "
+                                      "taken as different signs (give them one name to make them one)"]

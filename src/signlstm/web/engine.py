@@ -616,7 +616,7 @@ class Session:
                 info = self.use(bundle, forward)
             state.update(state="done", phase="done", progress=1.0, seconds=round(time.monotonic() - t0, 1),
                          model=shown_path(bundle.path), labels=bundle.labels,
-                         check=state.get("left_out", []) + adapted.adapt_check(bundle))
+                         check=state.get("notes", []) + adapted.adapt_check(bundle))
             self.adapt_state = dict(state)
             await tell(info)
             await tell(dict(state))

@@ -646,3 +646,17 @@ def test_an_output_that_names_holds_or_lies_in_an_input_is_refused_before_any_wo
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and said in err and "epoch" not in err, err
     assert state() == before
+
+
+def test_a_sign_whose_every_recording_is_held_back_is_named_as_never_trained(shared, tmp_path, capsys):
+    """The tutorial recipe holds back 5 % for its test: a sign of one recording can lose it to the test (seed 0
+    here), and its output is never trained; the command says so (it said nothing) and the bundle records it."""
+    from signlstm.models.bundle import read_meta
+
+    root = _tiny_tree(tmp_path / "MP_Data", shared, actions=("hello",))
+    _tiny_tree(root, shared, actions=("thanks",), seqs=("30",))
+    assert main(["train", "--data", str(root), "--arch", "tutorial", "--epochs", "1", "--seed", "0", "--out",
+                 str(tmp_path / "m")]) == 0
+    assert ("note: 'thanks': every recording was held back to test the model, so its output was never trained"
+            in capsys.readouterr().err)
+    assert read_meta(tmp_path / "m")["training"]["untrained_labels"] == ["thanks"]

@@ -52,6 +52,10 @@ def run(args):
         print(f"note: left out {', '.join(repr(a) for a in gone)}: {why} no recording of "
               f"{'it' if len(gone) == 1 else 'them'} to learn from", file=sys.stderr)
     bundle = fit(data, recipe, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
+    if untrained := bundle.meta["training"]["untrained_labels"]:
+        print(f"note: {', '.join(repr(a) for a in untrained)}: every recording was held back to test the model, so "
+              f"{'its output was' if len(untrained) == 1 else 'their outputs were'} never trained; record more",
+              file=sys.stderr)
     if args.fixes:
         bundle.meta["training"]["fixes"] = str(args.fixes)
     if args.negatives:

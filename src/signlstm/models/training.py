@@ -230,7 +230,9 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
         "parts_read": list(r.parts_read),
         "training": {**data.summary(), "seed": seed, "epochs_run": len(hist.history["loss"]),
                      "epochs_max": epochs, "seconds": round(seconds, 1), "test_split": share,
-                     "train_sequences": len(tr)},
+                     "train_sequences": len(tr),
+                     # labels whose every recording the split held back for the test: outputs never trained
+                     "untrained_labels": [a for k, a in enumerate(data.actions) if not (data.y[tr] == k).any()]},
         "versions": library_versions(),
     })
     if r.rule:

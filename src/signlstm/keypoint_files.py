@@ -13,6 +13,7 @@ import numpy as np
 
 from . import layout, limits
 from .errors import BadInput
+from .files import not_a_file
 
 # The largest keypoint value a frame may hold. MediaPipe's are image fractions (x, y; a point outside the image
 # overshoots by a few widths at most), depths of the same scale and visibilities in 0..1: the largest magnitude in
@@ -27,7 +28,10 @@ def frame_files(folder: Path) -> list[tuple[int, Path]]:
     :class:`BadInput` naming the folder when they are named with leading zeros (``00.npy``) or with the suffix twice
     (``0.npy.npy``) where the tutorial layout writes ``0.npy``."""
     files = sorted((int(f.name[:-4]), f) for f in Path(folder).iterdir()
-                   if f.name.endswith(".npy") and f.name[:-4].isdigit() and f.is_file())
+                   if f.name.endswith(".npy") and f.name[:-4].isdigit())
+    for _, f in files:  # a frame's name on a pipe, a device or a folder: named as such, not as a missing frame
+        if not f.is_file():
+            raise BadInput(f, not_a_file(f) or "not a regular file")
     if not files:  # frames saved with the suffix twice (np.save adds .npy to a name that has it: "0.npy.npy")
         doubled = sorted(f.name for f in Path(folder).iterdir() if f.name.endswith(".npy.npy"))
         if doubled:

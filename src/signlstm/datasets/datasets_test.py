@@ -525,3 +525,19 @@ def test_a_file_given_twice_is_named_rather_than_counted_twice(shared):
     with pytest.raises(BadInput, match=r"MP_Data_renotte: given twice"):
         datasets.open_sources([shared("data", "MP_Data_renotte"), str(shared("data", "MP_Data_renotte")) + "/."])
     assert len(datasets.open_sources([signers, shared("data", "vocab", "s23.npz")])) == 23  # s23 in two folders
+
+
+@pytest.mark.parametrize("make", ["fifo", "device"])
+def test_a_frame_file_that_is_a_pipe_or_a_device_is_named_as_such(shared, tmp_path, make):
+    """A frame's name on a named pipe, or a link to /dev/zero, was reported as a missing frame (or the tree as
+    29-frame sequences): now the file itself, and what it is."""
+    import os
+    import shutil
+
+    seq = tmp_path / "MP_Data" / "hello" / "0"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), seq)
+    (seq / "5.npy").unlink()
+    os.mkfifo(seq / "5.npy") if make == "fifo" else os.symlink("/dev/zero", seq / "5.npy")
+    with pytest.raises(BadInput) as e:
+        datasets.load([tmp_path / "MP_Data"])
+    assert e.value.path == str(seq / "5.npy") and e.value.problem.startswith("not a regular file"), e.value

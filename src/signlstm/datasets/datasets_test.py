@@ -170,6 +170,11 @@ def test_packed_labels_beyond_the_action_names_and_another_length_are_refused(tm
     with pytest.raises(BadInput, match=r"p01.npz: y holds labels 0..3 but there are 3 actions \(hello, thanks, "
                                        r"iloveyou: no actions array\), numbered 0..2"):
         datasets.load([tmp_path / "p01.npz"])
+    big = arrays["y"].astype(np.uint64)
+    big[5] = 2**63 + 5  # read as int64 it was a negative number: "labels -9223372036854775808.."
+    np.savez(tmp_path / "p03.npz", **{**arrays, "y": big})
+    with pytest.raises(BadInput, match=r"p03.npz: y holds labels 0..9223372036854775813 but"):
+        datasets.load([tmp_path / "p03.npz"])
     np.savez(tmp_path / "p02.npz", **arrays, actions=np.array(["hello", "thanks"]))
     with pytest.raises(BadInput, match=r"p02.npz: y holds labels 0..2 but there are 2 actions \(its actions\), "
                                        r"numbered 0..1"):

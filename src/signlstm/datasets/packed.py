@@ -125,12 +125,13 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
     if "y" not in side:
         _check_numbers(path, seq, None, [])
         return _packed_source(path, hx, N, T, seq, skip_bad)
-    y = side["y"].astype(np.int64)
+    raw = side["y"]
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
-    if N and (y.min() < 0 or y.max() >= len(actions)):
-        raise BadInput(path, f"y holds labels {int(y.min())}..{int(y.max())} but there are {len(actions)} actions "
+    if N and (raw.min() < 0 or raw.max() >= len(actions)):  # on the stored integers: uint64's top half stays positive
+        raise BadInput(path, f"y holds labels {int(raw.min())}..{int(raw.max())} but there are {len(actions)} actions "
                              f"({'its actions' if 'actions' in side else 'hello, thanks, iloveyou: no actions array'}), "
                              f"numbered 0..{len(actions) - 1}")
+    y = raw.astype(np.int64)  # (in range now)
     _check_numbers(path, seq, y, actions)
     names = np.array(actions)
     present = set(np.unique(y).tolist())

@@ -62,9 +62,10 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
             raise BadInput(p, "not keypoint data (expected an MP_Data folder or a packed .npz)")
     if not out:
         raise SignlstmError("no data given")
-    where: dict[Path, Path] = {}
-    for s in out:  # a file given twice (itself and in its folder, or by two names) would count its recordings twice
-        first = where.setdefault(s.path.resolve(), s.path)
+    where: dict[tuple, Path] = {}
+    for s in out:  # a file given twice (itself and in its folder, or by two names, links hard or symbolic) would
+        stat = s.path.stat()  # count its recordings twice: one file, one device and inode
+        first = where.setdefault((stat.st_dev, stat.st_ino), s.path)
         if first is not s.path:
             raise BadInput(s.path, f"given twice in the data (also as {first})")
     lengths = {s.seq_len for s in out}

@@ -523,8 +523,15 @@ def test_a_packed_file_numbering_two_recordings_of_one_sign_alike_is_refused(tmp
         datasets.load_npz(tmp_path / "p03.npz")
 
 
-def test_a_file_given_twice_is_named_rather_than_counted_twice(shared):
+def test_a_file_given_twice_is_named_rather_than_counted_twice(shared, tmp_path):
+    import os
+    import shutil
+
     signers, s02 = shared("data", "signers"), shared("data", "signers", "s02.npz")
+    shutil.copy(s02, tmp_path / "a.npz")
+    os.link(tmp_path / "a.npz", tmp_path / "b.npz")  # a hard link: one file under two names
+    with pytest.raises(BadInput, match=r"b.npz: given twice in the data \(also as .*a.npz\)"):
+        datasets.open_sources([tmp_path / "a.npz", tmp_path / "b.npz"])
     with pytest.raises(BadInput, match=r"s02.npz: given twice in the data \(also as .*s02.npz\)"):
         datasets.open_sources([signers, s02])
     with pytest.raises(BadInput, match=r"MP_Data_renotte: given twice"):

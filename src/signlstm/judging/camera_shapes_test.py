@@ -24,3 +24,15 @@ def test_a_shape_that_is_not_an_image_size_is_one_line(capsys):
     assert main(["judge", "cameras", "--data", "nowhere.npz"]) == 2  # nothing printed before the one line
     out, err = capsys.readouterr()
     assert out == "" and err == "signlstm judge cameras: error: nowhere.npz: no such file\n", (out, err)
+
+
+def test_data_of_none_of_the_models_signs_is_named_as_such(shared, tmp_path, capsys):
+    """A tree of another sign only was "no sequence folders" (the readers kept the model's signs alone)."""
+    import shutil
+
+    from signlstm.cli import main
+
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), tmp_path / "MP_Data" / "soup" / "0")
+    assert main(["judge", "cameras", "--data", str(tmp_path / "MP_Data")]) == 2
+    assert capsys.readouterr().err.endswith("holds none of the model's signs (hello, thanks, iloveyou); it holds "
+                                            "soup\n")

@@ -31,8 +31,17 @@ def _size(text: str) -> tuple[int, int]:
 def run(args):
     from ...judging.camera_shapes import camera_rows, moved_most
 
+    from ...datasets import open_sources
+    from ...errors import SignlstmError
+    from ...sign_names import shown_list
+
     sizes = [_size(s) for s in args.shapes]  # before any file is read
     bundle = common.open_model(args)
+    signs = [a for a in bundle.labels if a != bundle.reject_label]
+    held = list(dict.fromkeys(a for src in open_sources(args.data) for a in src.actions))
+    if not set(held) & set(signs):  # (the readers, told to keep only these signs, would find nothing to read)
+        raise SignlstmError(f"{', '.join(map(str, args.data))}: holds none of the model's signs ({shown_list(signs)});"
+                            f" it holds {shown_list(held)}")
     for n, (shape, found, stored) in enumerate(camera_rows(bundle, args.data, sizes)):
         if n == 0:  # the data is read: the table begins, with the data's own camera
             base = found

@@ -44,6 +44,13 @@ def run(args):
     for f in files + ([clip] if args.image_clients else []):  # before the table's head is printed
         if not f.is_file():
             raise BadInput(f, "no such file")
+    from ..datasets import open_sources
+
+    open_sources(files)  # each person file's arrays checked, and the model the server will load, before the table
+    if args.model:
+        from ..models.bundle import load_bundle
+
+        load_bundle(args.model)
 
     if not args.json:
         print(f"signlstm serve on loopback; {args.seconds:g} s a run at {args.fps:g} fps a page; machine "

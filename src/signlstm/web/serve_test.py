@@ -100,14 +100,17 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
 
 
 def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
-    """Counts, lengths or rates out of range (a page rate below zero would never end its run), and a missing person file
-    or clip, are one line and exit 2 before any server starts."""
+    """Counts, lengths or rates out of range (a page rate below zero would never end its run), a missing person file
+    or clip, and a folder that is no model (it was two lines, after the table's head), are one line and exit 2 before
+    any server starts."""
     from signlstm.cli import main
 
     counts = "--seconds must be above 0 and at most 120, and page counts within 1..500"
     for options, said in ((["--seconds", "0"], counts), (["--clients", "0"], counts),
                           (["--fps", "-1"], "--fps must be within 0..120 (got -1), --min-fps within 0..--fps (got 29) "
                                             "and --max-p95 above 0 (got 30)"),
-                          (["--shared", str(tmp_path)], f"{tmp_path}/data/signers/s02.npz: no such file")):
+                          (["--shared", str(tmp_path)], f"{tmp_path}/data/signers/s02.npz: no such file"),
+                          (["--model", str(tmp_path)], f"{tmp_path}: not a model bundle (needs model.keras and "
+                                                       "signlstm.json)")):
         assert main(["loadtest", *options]) == 2
         assert capsys.readouterr().err == f"signlstm loadtest: error: {said}\n", options

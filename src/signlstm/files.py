@@ -355,14 +355,15 @@ def check_writable_folder(path: str | Path) -> None:
         raise BadInput(path, "is not writable" if where == path else f"cannot be made: {where} is not writable")
 
 
-REPORT_SUFFIXES = (".csv", ".json", ".txt")  # files no reader of data or models takes for either
+# reports and pictures: files no reader of keypoint data takes for data (an image folder given to live is kept whole)
+REPORT_SUFFIXES = (".csv", ".json", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".svg")
 
 
 def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()) -> None:
     """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths,
     e.g. the video being read), lie inside an input folder (read as part of it next time; a report of
-    :data:`REPORT_SUFFIXES` may, but not inside one of ``models``, whose files are all its own), hold an input (a
-    folder written in place of one that holds it), or name, hold or lie in each other."""
+    :data:`REPORT_SUFFIXES` may, but not inside one of ``models`` (or any input whose files are all its own), hold an
+    input (a folder written in place of one that holds it), or name, hold or lie in each other."""
     from .errors import SignlstmError
 
     def same(a, b) -> bool:
@@ -384,7 +385,7 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()
                 raise SignlstmError(f"{option} {path} is inside the input {source}: it would be read as part of it "
                                     "next time; write it elsewhere")
             if inside(source, path):
-                raise SignlstmError(f"{option} {path} holds the input {source}, which would be written over")
+                raise SignlstmError(f"{option} {path} holds the input {source}: write it elsewhere")
         for other, path2 in given[i + 1:]:
             if same(path, path2) or inside(path, path2) or inside(path2, path):
                 raise SignlstmError(f"{option} {path} and {other} {path2} overlap: one would be written over the "

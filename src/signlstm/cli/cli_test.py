@@ -620,6 +620,7 @@ def test_a_file_name_with_a_terminal_escape_reaches_the_terminal_escaped(shared,
     (["adapt", "--data", "{tree}/hello", "--out", "{tree}"], "holds the input"),
     (["collect", "--actions", "hello", "--source", "{tree}/hello/30", "--headless", "--data", "{tmp}/c",
       "--then-adapt", "{tmp}/c"], "is the input"),
+    (["live", "--source", "{tree}/hello/30", "--headless", "--strip", "{tree}/hello/30/s.png"], "is inside the input"),
 ])
 def test_an_output_that_names_holds_or_lies_in_an_input_is_refused_before_any_work(shared, tmp_path, capsys, argv,
                                                                                    said):
@@ -660,3 +661,12 @@ def test_a_sign_whose_every_recording_is_held_back_is_named_as_never_trained(sha
     assert ("note: 'thanks': every recording was held back to test the model, so its output was never trained"
             in capsys.readouterr().err)
     assert read_meta(tmp_path / "m")["training"]["untrained_labels"] == ["thanks"]
+
+
+def test_a_report_or_picture_may_be_written_inside_a_data_folder(shared, tmp_path, capsys):
+    """A fixes file or a plot inside the folder of packed files it reads is no data to a reader: written."""
+    for name in ("s02", "s03"):
+        shutil.copy(shared("data", "signers", f"{name}.npz"), tmp_path / f"{name}.npz")
+    assert main(["evaluate", "--data", str(tmp_path), "--plot", str(tmp_path / "cm.png")]) == 0
+    assert (tmp_path / "cm.png").stat().st_size > 0
+    assert main(["evaluate", "--data", str(tmp_path)]) == 0 and "accuracy" in capsys.readouterr().out

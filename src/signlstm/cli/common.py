@@ -149,7 +149,8 @@ def check_counts(args) -> None:
 
 def check_paths_apart(args) -> None:
     """Refuse, before any work, a command's outputs (the options it lists as ``writes``) that name, lie inside or
-    hold one of its inputs (its ``reads``) or each other (see :func:`signlstm.files.check_outputs_apart`)."""
+    hold one of its inputs (its ``reads``; those it lists as ``whole``, by default ``--model``, hold nothing of
+    another's) or each other (see :func:`signlstm.files.check_outputs_apart`)."""
     from ..files import check_outputs_apart
 
     outputs = {f"--{name.replace('_', '-')}": getattr(args, name, None) for name in getattr(args, "writes", ())}
@@ -157,8 +158,9 @@ def check_paths_apart(args) -> None:
     for name in getattr(args, "reads", ()):
         value = getattr(args, name, None)
         inputs += value if isinstance(value, list) else [] if value is None else [value]
-    model = getattr(args, "model", None) if "model" in getattr(args, "reads", ()) else None
-    check_outputs_apart(outputs, [p for p in inputs if p is not model], models=[model] if model else [])
+    whole = [getattr(args, name, None) for name in getattr(args, "whole", ("model",))]  # nothing written inside
+    whole = [p for p in whole if p is not None]
+    check_outputs_apart(outputs, [p for p in inputs if p not in whole], models=whole)
 
 
 def print_note(note: str | None) -> None:

@@ -23,7 +23,7 @@ def register(sub):
                                              "keypoints and images; a camera's frames are placed at the times they "
                                              "arrive); the recognizer sees 30")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
-    p.set_defaults(run=run, writes=("out", "strip"), reads=("source", "model"))
+    p.set_defaults(run=run, writes=("out", "strip"), reads=("source", "model"), whole=("source", "model"))
 
 
 def run(args):

@@ -454,17 +454,21 @@ def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_r
     shutil.copy(shared("media", "asl_iloveyou_rohan937.mp4"), clip)
     kept = clip.read_bytes()
     (tmp_path / "a_file").write_text("")
+    (tmp_path / "a_folder").mkdir()
     for extra, said in ((["--out", str(tmp_path / "." / "clip.mp4")], "--out"),
                         (["--out", str(tmp_path / "y.mp4"), "--strip", str(tmp_path / "a_file" / "s.png")],
                          f"s.png: cannot be written: {tmp_path / 'a_file'} exists and is not a folder"),
-                        (["--strip", str(clip)], "a picture is written as .png or .jpg or .jpeg"),
-                        (["--out", str(tmp_path / "x.mp4"), "--strip", str(tmp_path / "x.mp4")], "a picture is"),
-                        (["--out", str(tmp_path)], "is a folder; give the video file's name"),
+                        (["--strip", str(clip)], "is the input"),
+                        (["--strip", str(tmp_path / "x.gif")], "a picture is written as .png or .jpg or .jpeg"),
+                        (["--out", str(tmp_path / "x.mp4"), "--strip", str(tmp_path / "x.mp4")], "overlap"),
+                        (["--out", str(tmp_path)], "holds the input"),
+                        (["--out", str(tmp_path / "a_folder")], "is a folder; give the video file's name"),
                         (["--out", str(tmp_path / "x.mov")], "a video is written as .mp4 or .avi")):
         assert main(["live", "--source", str(clip), "--headless", *extra]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and said in err, err
-    assert clip.read_bytes() == kept and sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "clip.mp4"]
+    assert clip.read_bytes() == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "a_folder", "clip.mp4"]
     assert main(["live", "--source", str(clip), "--headless", "--strip", str(tmp_path / "strip.jpg")]) == 0
     assert (tmp_path / "strip.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG
     assert cv2.imread(str(tmp_path / "strip.jpg")) is not None

@@ -34,3 +34,18 @@ def test_points_per_part(shared):
     assert len(p["pose"]) == 25 and len(p["right_hand"]) == 21 and p["left_hand"] == []
     assert len(p["face"]) == 468 // images.FACE_EVERY
     assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in p["right_hand"])
+
+
+def test_a_damaged_frame_that_decodes_writes_nothing_to_the_servers_error_stream(capfd):
+    """Scan data with hundreds of stray bytes before its end: decoded as before (the same pixels as OpenCV's
+    decoder), without the line libjpeg printed for each such frame through OpenCV."""
+    import cv2
+    import numpy as np
+
+    frame = clip_frames("iloveyou")[0]
+    damaged = frame[:-2] + b"\x00" * 500 + b"\xff\xd9"
+    assert np.array_equal(images.decode_frame(frame), cv2.imdecode(np.frombuffer(frame, np.uint8), cv2.IMREAD_COLOR))
+    capfd.readouterr()
+    for _ in range(3):
+        assert images.decode_frame(damaged).shape == (270, 480, 3)
+    assert capfd.readouterr().err == ""

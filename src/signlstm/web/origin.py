@@ -40,9 +40,12 @@ def request_problem(headers: Headers, loopback_only: bool) -> str | None:
     ``loopback_only``), else None."""
     host = headers.get("host", "")
     try:
-        name = urlsplit("//" + host).hostname or ""
-    except ValueError:  # an unclosed IPv6 bracket
+        parts = urlsplit("//" + host)
+        name, _ = parts.hostname or "", parts.port  # (the port: ValueError unless a number)
+    except ValueError:  # an unclosed IPv6 bracket, a port that is no number
         return f"Host {host!r} is not a host name"
+    if host and (not name or "@" in parts.netloc or parts.path or parts.query or parts.fragment):
+        return f"Host {host!r} is not a host name"  # (a browser sends name[:port] alone)
     if loopback_only and not is_loopback(name):
         return f"Host {host!r} is not a loopback name, and this server listens on loopback only"
     origin = headers.get("origin")

@@ -708,7 +708,8 @@ def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_a
         with pytest.raises(InvalidStatus) as refused:
             websockets.connect(rebound_ws, sock=sock, origin=f"http://attacker.example:{server.port}")
     assert refused.value.response.status_code == 403  # (a refused WebSocket has no body; the log names the Host)
-    for header, value in (("Host", "[::1"), ("Origin", "http://[x")):  # no address at all: refused, not an error
+    for header, value in (("Host", "[::1"), ("Origin", "http://[x"), ("Host", "localhost:abc"),
+                          ("Host", "evil.example@localhost"), ("Host", "localhost/evil")):  # no address: refused
         malformed = urllib.request.Request(server.url + "/api/health", headers={header: value})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(malformed, timeout=10)

@@ -40,8 +40,7 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
 def decode_frame(data: bytes) -> np.ndarray:
     """A BGR image from JPEG bytes, or :class:`BadMessage` saying what is wrong. Decoded by Pillow (libjpeg-turbo,
     the same pixels as OpenCV's decoder), which writes nothing to the server's error stream: OpenCV's libjpeg prints
-    a line for every damaged frame, which a page sending such frames would repeat without end; a frame cut short is
-    refused rather than filled with grey."""
+    a line for every damaged frame, which a page sending such frames would repeat without end."""
     import io
 
     from PIL import Image

@@ -419,10 +419,14 @@ def test_ctrl_c_on_a_file_writes_no_output_and_keeps_an_earlier_one(tmp_path, si
     np.save(long, np.tile(np.load(STREAM_DEMO), (30, 1)))  # 11,010 frames: minutes with a video written
 
     def interrupted(out, strip):
-        proc = subprocess.Popen([sys.executable, "-m", "signlstm", "live", "--source", str(long), "--headless",
-                                 "--out", str(out), "--strip", str(strip)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-                                preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if no_ctrl_c else None)
+        # an ignored SIGINT is inherited by the child, as a shell's `&` leaves it (no preexec_fn: a fork beside JAX)
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN if no_ctrl_c else signal.getsignal(signal.SIGINT))
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "signlstm", "live", "--source", str(long), "--headless",
+                                     "--out", str(out), "--strip", str(strip)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        finally:
+            signal.signal(signal.SIGINT, before)
         try:
             assert '"label"' in proc.stdout.readline()  # the first word: frames are being read and drawn
             proc.send_signal(getattr(signal, sig))

@@ -81,7 +81,8 @@ class VideoOut:
             if not self.writer.isOpened():
                 from ..errors import BadInput
 
-                raise BadInput(self.path, "cannot write a video here (use .mp4 or .avi)")
+                raise BadInput(self.path, "OpenCV could not open a video for writing there (a place the machine "
+                                          "refuses to write, or a codec it lacks)")
             self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
             self.thread.start()
         for _ in range(copies):

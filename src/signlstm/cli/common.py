@@ -158,8 +158,7 @@ def check_paths_apart(args) -> None:
     for name in getattr(args, "reads", ()):
         value = getattr(args, name, None)
         inputs += value if isinstance(value, list) else [] if value is None else [value]
-    whole = [getattr(args, name, None) for name in getattr(args, "whole", ("model",))]  # nothing written inside
-    whole = [p for p in whole if p is not None]
+    whole = [p for name in getattr(args, "whole", ("model",)) if (p := getattr(args, name, None)) is not None]
     check_outputs_apart(outputs, [p for p in inputs if p not in whole], models=whole)
 
 

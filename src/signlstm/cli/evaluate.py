@@ -26,8 +26,7 @@ def run(args):
         check_plot_out(args.plot)  # before the model is loaded and the data read
     use_compilation_cache()
     sources, bundle = common.open_streamed(args)
-    actions = ([a for a in bundle.labels if a != bundle.reject_label]
-               if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
+    actions = (bundle.signs if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     unknown: list[str] = []
     if actions:  # the data's other actions are not scored as signs: say which, before the figures
         from ..judging.labels import scored_labels

@@ -30,7 +30,7 @@ def camera_rows(bundle, data, cameras):
     """Yield ``(shape, as found, as stored)`` for the data's own 640x480 camera, then for each ``(width, height)`` of
     ``cameras``: :func:`~signlstm.judging.metrics.evaluate`'s results of ``bundle`` on ``data`` (paths), read a chunk
     at a time."""
-    signs = [a for a in bundle.labels if a != bundle.reject_label]
+    signs = bundle.signs
     base = evaluate(bundle, stream(data, actions=signs))
     yield "640x480", base, base
     for w, h in cameras:

@@ -96,7 +96,7 @@ def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[
         notes.append(rejection_note(rejected))
     other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
                    - {bundle.reject_label})
-    signs = [a for a in bundle.labels if a != bundle.reject_label]
+    signs = bundle.signs
     spelled = same_signs(other, signs)  # the model's signs under another spelling: neither scored nor unknown
     left = [a for a in other if a in signs or a in spelled]  # its own signs that --actions leaves out, too
     if left:

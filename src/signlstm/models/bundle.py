@@ -82,6 +82,11 @@ class Bundle:
     def reject_label(self) -> str | None:
         return self.meta.get("reject_label")
 
+    @property
+    def signs(self) -> list[str]:
+        """Its labels but the rejection label: the signs it can answer."""
+        return [a for a in self.labels if a != self.reject_label]
+
     def predict(self, X: np.ndarray, batch_size: int = 128) -> np.ndarray:
         """Class probabilities for a batch of windows (N, seq_len, 1662), through :func:`batched_forward` (compiled
         once per bundle and batch size, whatever N)."""

@@ -71,9 +71,8 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
                          progress=0.15)
             bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
         else:
-            known = [a for a in base.labels if a != base.reject_label]
             state["notes"] += [f"'{shown_name(a)}' taken as the model's '{shown_name(b)}'"
-                               for a, b in same_signs(signs, known).items()]
+                               for a, b in same_signs(signs, base.signs).items()]
             state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
             bundle = adapt(base, data, seed=0)
     except SignlstmError as e:
@@ -119,6 +118,5 @@ def vocabulary(base, signs) -> bool:
     from ..models.bundle import is_vocabulary
     from ..sign_names import same_signs
 
-    known = [a for a in base.labels if a != base.reject_label]
-    spelled = same_signs(signs, known)  # "Hello" is the base's "hello", as adapt takes it
-    return is_vocabulary(base.meta) or not all(a in known or a in spelled for a in signs)
+    spelled = same_signs(signs, base.signs)  # "Hello" is the base's "hello", as adapt takes it
+    return is_vocabulary(base.meta) or not all(a in base.signs or a in spelled for a in signs)

@@ -37,7 +37,7 @@ def run(args):
 
     sizes = [_size(s) for s in args.shapes]  # before any file is read
     bundle = common.open_model(args)
-    signs = [a for a in bundle.labels if a != bundle.reject_label]
+    signs = bundle.signs
     held = list(dict.fromkeys(a for src in open_sources(args.data) for a in src.actions))
     if not set(held) & set(signs):  # (the readers, told to keep only these signs, would find nothing to read)
         raise SignlstmError(f"{', '.join(map(str, args.data))}: holds none of the model's signs ({shown_list(signs)});"

@@ -31,6 +31,68 @@ def remove_made(made: list[Path]) -> None:
             return
 
 
+def temp_prefix(name: str, sep: str = ".") -> str:
+    """The start of a hidden temp name beside the output ``name``: ``.<name><sep><pid>-<machine>.``, the process that
+    writes it and a short hash of this machine's name, so that :func:`sweep_leftovers` can tell, after that process
+    was killed (SIGKILL, a power cut), that the temp is nobody's. A name too long to hold the tag gets none."""
+    prefix = f".{name}{sep}{os.getpid()}-{_machine()}."
+    return prefix if len(os.fsencode(prefix)) <= _TAGGED_MAX else f".{name}{sep}"
+
+
+_TAGGED_MAX = 236  # a file name holds 255 bytes: the tagged prefix, 8 random characters and a suffix such as .partial
+_SWEPT: set = set()  # the folders swept by this process
+
+
+def _machine() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def sweep_leftovers(folder: str | Path) -> None:
+    """Remove the hidden temp files and folders (named by :func:`temp_prefix`) that processes of this machine left in
+    ``folder`` when they were killed before they could clean up, i.e. whose process is no longer running. Once per
+    folder and process; nothing else is touched, and what the machine refuses to remove stays. Only where processes
+    can be asked whether they run without being signalled (POSIX)."""
+    import re
+    import shutil
+
+    key = str(Path(folder).absolute())
+    if os.name != "posix" or key in _SWEPT:
+        return
+    _SWEPT.add(key)
+    tag = re.compile(rf"[.-](\d+)-{_machine()}\.")
+    try:
+        entries = [e for e in os.scandir(key) if e.name.startswith(".")]
+    except OSError:
+        return
+    for entry in entries:
+        found = tag.search(entry.name)
+        if found is None or _running(int(found.group(1))):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0 asks without signalling; a process of another user exists too)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True
+    return True
+
+
 def usual_permissions(path: str | Path, folder: bool = False) -> None:
     """Give a file (0666) or folder (0777) made by ``tempfile`` (0600 / 0700) the permissions of the umask."""
     umask = os.umask(0)
@@ -121,7 +183,8 @@ def write_atomic(out: str | Path, write) -> None:
     made = []
     try:
         made = made_parents(out)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        sweep_leftovers(out.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(out.name), suffix=".tmp", dir=out.parent)
     except OSError as e:
         remove_made(made)
         raise not_written(out, e) from None
@@ -277,7 +340,8 @@ def folder_atomic(out: str | Path, replace: bool = False):
     made = []
     try:
         made = made_parents(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        sweep_leftovers(out.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".partial", dir=out.parent))
     except OSError as e:
         remove_made(made)
         raise not_written(out, e) from None

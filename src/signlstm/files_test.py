@@ -191,3 +191,40 @@ def test_what_is_renamed_into_place_was_flushed_to_the_disk_first(tmp_path, monk
     assert calls[2][1] == os.path.join("MP_Data", "hello")
     assert (tmp_path / "a.txt").read_text() == "x" and (tmp_path / "model" / "w.bin").is_file()
     assert len(list((tmp_path / "MP_Data" / "hello" / "0").iterdir())) == 3
+
+
+HOLD_A_PARTIAL_FOLDER = """
+import sys, time
+from signlstm.files import folder_atomic
+with folder_atomic(sys.argv[1]) as tmp:
+    (tmp / "weights.bin").write_bytes(bytes(1000))
+    print("writing", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_what_a_killed_writer_left_is_removed_by_the_next_write_beside_it_and_a_running_ones_is_kept(tmp_path):
+    """SIGKILL (or a power cut) leaves a writer no time to remove its hidden temp folder; the next write in that
+    folder, by any command, removes it, once the process that made it is gone, and leaves a running writer's alone."""
+    import signal
+    import subprocess
+    import sys
+
+    models = tmp_path / "models"
+    writers = [subprocess.Popen([sys.executable, "-c", HOLD_A_PARTIAL_FOLDER, str(models / name)],
+                                stdout=subprocess.PIPE, text=True) for name in ("killed", "running")]
+    try:
+        for w in writers:
+            assert w.stdout.readline() == "writing\n"
+        writers[0].send_signal(signal.SIGKILL)
+        writers[0].wait(timeout=30)
+        hidden = sorted(p.name for p in models.iterdir())
+        assert len(hidden) == 2 and all(n.startswith((".killed.", ".running.")) for n in hidden), hidden
+
+        write_text(models / "report.txt", "x")
+        left = sorted(p.name for p in models.iterdir())
+        assert left == [next(n for n in hidden if n.startswith(".running.")), "report.txt"], left
+    finally:
+        for w in writers:
+            w.kill()
+            w.wait(timeout=30)

@@ -243,14 +243,15 @@ class StreamWriter:
     def __init__(self, out: str | Path):
         import tempfile
 
-        from .files import made_parents, not_written, remove_made
+        from .files import made_parents, not_written, remove_made, sweep_leftovers, temp_prefix
 
         self.out, self.frames, self._made = Path(out), 0, []
         if self.out.is_dir():
             raise BadInput(self.out, "is a folder; give a file name")
         try:
             self._made = made_parents(self.out)
-            fd, self._raw = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".frames", dir=self.out.parent)
+            sweep_leftovers(self.out.parent)
+            fd, self._raw = tempfile.mkstemp(prefix=temp_prefix(self.out.name), suffix=".frames", dir=self.out.parent)
         except OSError as e:
             remove_made(self._made)
             raise not_written(self.out, e) from None

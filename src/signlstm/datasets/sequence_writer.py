@@ -14,7 +14,7 @@ from .. import layout
 from . import sequence_folders
 from ..errors import SignlstmError
 from ..files import (check_not_interrupted, flush, flush_tree, made_parents, not_written, remove_made,
-                     usual_permissions)
+                     sweep_leftovers, temp_prefix, usual_permissions)
 from ..sign_names import case_twin, name_problem, shown_name
 
 FRAME_DTYPE = np.float64  # a written frame's values, as the tutorial saves them
@@ -89,7 +89,8 @@ class SequenceWriter:
         folder = self.folder(action)
         made = made_parents(folder / ".partial")  # the action's folder (and the root) when new
         try:
-            tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
+            sweep_leftovers(folder)
+            tmp = Path(tempfile.mkdtemp(prefix=temp_prefix("partial", sep="-"), dir=folder))
         except BaseException:
             remove_made(made)
             raise

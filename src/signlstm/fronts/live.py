@@ -59,14 +59,15 @@ class VideoOut:
     :meth:`verify` has read it back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
 
     def __init__(self, path, fps: float):
-        from ..files import made_parents, not_written
+        from ..files import made_parents, not_written, sweep_leftovers, temp_prefix
 
         self.path, self.fps, self.writer, self.thread, self.count = Path(path), fps, None, None, 0
         try:
             self.made = made_parents(self.path)  # removed by abort when nothing is written
         except OSError as e:
             raise not_written(self.path, e) from None
-        self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
+        sweep_leftovers(self.path.parent)
+        self.tmp = self.path.with_name(f"{temp_prefix(self.path.stem)}tmp{self.path.suffix}")
         self.queue: queue.Queue = queue.Queue(8)  # blocks when full: a written video never skips frames
 
     def write(self, frame: np.ndarray, copies: int = 1) -> None:

@@ -245,6 +245,7 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     from ..errors import SignlstmError
     from ..datasets.fixes import read_fixes
     from ..models import recipes
+    from .folds import fixes_caveat
 
     data = load(data_paths, actions=actions, length=length, skip_bad=skip_bad)
     signers = sorted(set(data.groups.tolist()))
@@ -275,8 +276,7 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
         fixes_note = ("audit fixes made per fold from the training signers only (signlstm audit with "
                       f"{FOLD_AUDIT_SPLITS} signer-grouped folds, cleanlab)")
     elif fixes:
-        fixes_note = (f"fixes file {fixes} applied to the training signers (note: a fixes file made by auditing "
-                      "all signers has seen the test signer's recordings; use --fixes audit for strictly held-out numbers)")
+        fixes_note = fixes_caveat(fixes)
     header.append(f"training folds: {fixes_note}; "
                   + (f"negatives {', '.join(neg_groups)} as '{NONE}' (held-out people's negatives excluded) plus "
                      "no-hand windows of the training signers" if neg_groups else "no negatives"))

@@ -22,7 +22,7 @@ from ..files import cache_dir
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "datasets/augment.py",
                  "models/training.py", "datasets/__init__.py", "datasets/dataset.py", "datasets/mp_data.py",
                  "datasets/packed.py", "keypoint_files.py", "datasets/fixes.py",
-                 "layout.py", "datasets/synthetic_streams.py")
+                 "layout.py", "datasets/synthetic_streams.py", "datasets/training_sets.py", "sign_names.py")
 AUDIT_CODE = ("judging/audit.py",)
 
 
@@ -77,6 +77,14 @@ def check_unseen(bundle, people, option: str) -> None:
     if seen:
         raise SignlstmError(f"{option}: {bundle} was trained on {', '.join(seen)}; it can only judge people it "
                             "never saw (a file of another person that shares the name: rename it)")
+
+
+def fixes_caveat(fixes) -> str:
+    """What a fixes file given to leave-one-person-out training means for the figures: one made by auditing every
+    person (as the shipped ``default-fixes.csv`` is) has seen the judged people's recordings."""
+    return (f"fixes file {fixes} applied to the training people (a fixes file made by auditing all of them has seen "
+            "the judged people's recordings: --fixes audit audits each fold's training people only, for strictly "
+            "held-out figures)")
 
 
 def content_key(*parts, files=(), code=()) -> str:

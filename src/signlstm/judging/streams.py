@@ -167,27 +167,15 @@ def _feed(recognizer, frames) -> list[tuple[int, str]]:
     return out
 
 
-def align(ref: list[str], hyp: list[str]) -> tuple[int, list[tuple[int | None, int | None]]]:
-    """Levenshtein distance and an alignment: (ref index or None, hyp index or None) pairs, matches and
-    substitutions paired, insertions with ref None, deletions with hyp None."""
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Levenshtein distance between two word lists: substitutions, insertions and deletions, each counting one."""
     n, m = len(ref), len(hyp)
     d = np.zeros((n + 1, m + 1), np.int64)
     d[:, 0], d[0, :] = np.arange(n + 1), np.arange(m + 1)
     for i in range(1, n + 1):
         for j in range(1, m + 1):
             d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]))
-    pairs, i, j = [], n, m
-    while i or j:
-        if i and j and d[i, j] == d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif i and d[i, j] == d[i - 1, j] + 1:
-            pairs.append((i - 1, None))
-            i -= 1
-        else:
-            pairs.append((None, j - 1))
-            j -= 1
-    return int(d[n, m]), pairs[::-1]
+    return int(d[n, m])
 
 
 def merge_repeats(words: list[str]) -> list[str]:
@@ -197,26 +185,29 @@ def merge_repeats(words: list[str]) -> list[str]:
 def score(stream: Stream, emitted: list[tuple[int, str]]) -> dict:
     """Word errors, errors with repeats merged, words on other-sign segments and latencies of one replay.
 
-    A word belongs to the segment whose span (its first frame up to the next segment's first frame) holds the frame
-    it was emitted on; a word emitted on another sign's span is counted as a word on another sign when the alignment
-    leaves it unmatched (one emitted on the rest before the first segment is an insertion only). Latency: the frame a reference sign's matched word was
-    emitted on, minus the sign's last frame.
+    Word errors are the edit distance between the reference and the words said, in order (the usual word error rate:
+    a word counts by its label and place in the sentence, not its time). Words on other signs and latency are read in
+    time: a word belongs to the segment whose span (its first frame up to the next segment's first frame) holds the
+    frame it was emitted on. Every word in another sign's span is a word on another sign (one emitted on the rest
+    before the first segment belongs to no segment: an insertion only); a sign's latency is the frame of the first
+    word in its own span that names it, minus the sign's last frame (a sign without one has none).
     """
     ref = stream.reference
     hyp = [w for _, w in emitted]
-    errors, pairs = align(ref, hyp)
-    merged, _ = align(merge_repeats(ref), merge_repeats(hyp))
-    signs = [s for s in stream.segments if s.label is not None]
+    errors = edit_distance(ref, hyp)
+    merged = edit_distance(merge_repeats(ref), merge_repeats(hyp))
     starts = np.array([s.start for s in stream.segments])
-    latencies, on_others = [], 0
-    for r, h in pairs:
-        if h is None:
-            continue
-        if r is not None and ref[r] == hyp[h]:
-            latencies.append(emitted[h][0] - (signs[r].stop - 1))
-        elif r is None:
-            k = int(np.searchsorted(starts, emitted[h][0], side="right")) - 1
-            on_others += k >= 0 and stream.segments[k].label is None
+    said: list[list[tuple[int, str]]] = [[] for _ in stream.segments]
+    for frame, word in emitted:
+        k = int(np.searchsorted(starts, frame, side="right")) - 1
+        if k >= 0:
+            said[k].append((frame, word))
+    latencies = []
+    for seg, words in zip(stream.segments, said):
+        right = [frame for frame, word in words if seg.label is not None and word == seg.label]
+        if right:
+            latencies.append(right[0] - (seg.stop - 1))
+    on_others = sum(len(words) for seg, words in zip(stream.segments, said) if seg.label is None)
     return {"ref": len(ref), "errors": errors, "merged_ref": len(merge_repeats(ref)), "merged_errors": merged,
             "others": sum(s.label is None for s in stream.segments), "other_words": int(on_others),
             "latencies": latencies, "words": hyp}
@@ -383,7 +374,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     than one draw); ``adapt``: K recordings per sign of each person that every base is adapted to before their
     streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
     from ..models.bundle import front_model
-    from .folds import check_unseen, data_files, fold_bases
+    from .folds import check_unseen, data_files, fixes_caveat, fold_bases
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
@@ -424,6 +415,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
             found[recipe].update(fold_bases([str(f) for f in signer_files], group, recipe=recipe, seed=seed,
                                             negatives=keep, fixes=fixes, workers=workers, ray=ray, cache=cache,
                                             log=log))
+            for s in group:  # trained now or earlier (a cache kept from older code): who it saw, read back
+                check_unseen(found[recipe][s], [s, *plan[s]], "a cached base")
     labels, measured, notes = _scored_labels(signer_files, found, adapt)
     found = {recipe: {s: b for s, b in f.items() if s in measured} for recipe, f in found.items()}
     by_stem = {Path(f).stem: f for f in other_files}
@@ -438,6 +431,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     left = {}
     for _, label in {x for f in folds for x in map(tuple, f.get("others_left_out", ()))}:
         left[label] = left.get(label, 0) + 1
+    if fixes and fixes != "audit" and not shipped and not bases:
+        notes.append(f"note: {fixes_caveat(fixes)}")
     if left:
         notes.append(f"note: left out {sum(left.values())} other-sign recording(s) that are the models' signs "
                      f"(as training leaves them out): " + ", ".join(f"{a} ({n})" for a, n in sorted(left.items())))

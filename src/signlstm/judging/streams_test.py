@@ -183,6 +183,21 @@ def test_shipped_models_judge_only_people_they_never_saw(shared, tmp_path, capsy
     assert code == 2 and err.count("\n") == 1 and "was trained on o07, s08" in err, err
 
 
+def test_a_cached_base_that_saw_the_person_judged_is_refused(shared, capsys, monkeypatch, tmp_path):
+    """A base found in the cache (e.g. kept from code that chose the training people otherwise) is read back for
+    whom it was trained on before it judges anyone: one that saw the person judged, or the other-sign person of its
+    stream, is refused. (The cache is stood in for by the shipped model, trained on s08 and o07.)"""
+    from signlstm.cli import main
+    from signlstm.judging import folds
+
+    monkeypatch.setattr(folds, "fold_bases", lambda paths, group, **kw: {s: DEFAULT_MODEL for s in group})
+    code = main(["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
+                 str(shared("data", "other_signs", "o07.npz")), "--negatives", str(shared("data", "other_signs")),
+                 "--rules", "stream", "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "a cached base: " in err and "was trained on o07, s08" in err, err
+
+
 def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(small_base, shared, capsys):
     """``adapt``: each base first adapted to K recordings per sign of the person (as ``signlstm adapt --shots K``);
     the streams and the window figures hold only the person's other recordings. s12 is not among the small base's
@@ -222,6 +237,21 @@ def test_score_counts_a_word_on_the_first_frame_of_another_sign_and_no_latency_f
     assert before["other_words"] == 0
     wrong = streams.score(st, [(45, "thanks")])
     assert wrong["errors"] == 1 and wrong["latencies"] == []
+
+
+def test_a_word_said_on_another_sign_counts_there_even_when_a_missed_sign_could_take_it_in_the_sentence():
+    """Words on other signs and latency are read in time, not from the sentence's alignment: a ``thanks`` said during
+    another sign, with the real thanks after it missed, is a word on another sign, and gives the real thanks no
+    latency (the sentence reads right, as the person sees it: no word error)."""
+    segs = [streams.Segment(10, 40, "hello", "a"), streams.Segment(50, 80, None, "x"),
+            streams.Segment(90, 120, "thanks", "c")]
+    st = streams.Stream(np.zeros((140, layout.FRAME_SIZE), np.float32), segs)
+    early = streams.score(st, [(35, "hello"), (70, "thanks")])
+    assert early["errors"] == 0 and early["other_words"] == 1 and early["latencies"] == [-4]
+    late = streams.score(st, [(70, "hello")])  # the hello missed in its own span, said on the other sign
+    assert late["errors"] == 1 and late["other_words"] == 1 and late["latencies"] == []
+    twice = streams.score(st, [(35, "hello"), (60, "hello"), (75, "iloveyou"), (119, "thanks")])
+    assert twice["errors"] == 2 and twice["other_words"] == 2 and twice["latencies"] == [-4, 0]
 
 
 def test_pool_latency_figures():

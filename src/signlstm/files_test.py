@@ -20,6 +20,9 @@ def test_a_write_that_fails_leaves_the_old_file_whole_and_no_temp_file(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(out, half_then_fail)
     assert out.read_text() == '{"accuracy": 0.9}\n' and sorted(p.name for p in tmp_path.iterdir()) == ["scores.json"]
+    with pytest.raises(KeyboardInterrupt):  # into folders made for it: they go too
+        write_atomic(tmp_path / "runs" / "today" / "scores.json", half_then_fail)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.json"]
 
 
 def test_a_written_file_gets_the_usual_permissions(tmp_path):

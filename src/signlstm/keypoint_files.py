@@ -162,12 +162,14 @@ def map_keypoint_file(path: str | Path) -> np.ndarray:
 def keypoint_blocks(path: str | Path, size: int = 1024) -> Iterator[np.ndarray]:
     """The frames of a saved keypoint stream as blocks of up to ``size`` (n, 1662) in the file's own float type,
     read from disk one block at a time; its header and length are checked now, as :func:`map_keypoint_file` checks
-    them (values not checked). Only a block is in memory, so a stream of any length replays in the same memory. A
-    file stored in Fortran order (its frames not contiguous on disk) is refused."""
-    T = len(map_keypoint_file(path))  # the header, and the frames the file holds; the map is let go at once
+    them (values not checked). Only a block is in memory, so a stream of any length replays in the same memory (a
+    file stored in Fortran order, whose frames are not contiguous on disk, through its memory map)."""
+    frames = map_keypoint_file(path)  # the header, and the frames the file holds
     header = read_keypoint_header(path)
-    if header.fortran and T > 1:
-        raise BadInput(path, "stored in Fortran order; replay reads C-order frames (save np.ascontiguousarray of it)")
+    if header.fortran:
+        return (np.ascontiguousarray(frames[start:start + size]) for start in range(0, len(frames), size))
+    T = len(frames)
+    del frames  # the map is let go: the frames are read from the file
 
     def blocks() -> Iterator[np.ndarray]:
         row = layout.FRAME_SIZE * header.dtype.itemsize

@@ -160,3 +160,19 @@ def test_a_sequence_of_frame_files_reads_as_each_file_alone_and_its_defects_name
     with pytest.raises(BadInput) as e:
         read_frames(files)
     assert e.value.path == str(seq / "25.npy") and "without visibility" in e.value.problem
+
+
+def test_a_stream_saved_in_fortran_order_replays_frame_for_frame_as_the_same_stream_in_c_order(shared, tmp_path):
+    """``np.save`` of a transposed array writes it in Fortran order (frames not contiguous on disk): replayed block
+    by block (``live --source``), it gives the same frames as the C-order file."""
+    from signlstm.frames.sources import KeypointReplay
+    from signlstm.keypoint_files import keypoint_blocks
+
+    frames = np.load(shared("data", "signers", "s02.npz"))["X"][:3].reshape(-1, 1662).astype(np.float32)
+    np.save(tmp_path / "c.npy", frames)
+    np.save(tmp_path / "f.npy", np.asfortranarray(frames))
+    assert np.array_equal(np.concatenate(list(keypoint_blocks(tmp_path / "f.npy", size=7))), frames)
+    replay, read = KeypointReplay(tmp_path / "f.npy"), []
+    while (frame := replay.read()) is not None:
+        read.append(frame)
+    assert np.array_equal(np.stack(read), frames)

@@ -92,6 +92,12 @@ def test_a_compression_bomb_is_refused_from_its_declared_sizes(tmp_path):
         limits.npz_members(p)
     np.savez_compressed(p, X=np.zeros((100, 30, 1662), np.float16), y=np.zeros(100, np.int8))
     assert limits.npz_members(p)
+    # mostly zeros, one frame in 200 of random values: about 170 times its stored size, also refused
+    X = np.zeros((700, 30, 1662), np.float16)
+    X.reshape(-1, 1662)[::200] = np.random.default_rng(0).random((105, 1662))
+    np.savez_compressed(p, X=X, y=np.zeros(700, np.int8))
+    with pytest.raises(BadInput, match=r"X.npy unpacks from .* kB to 69.8 MB \(1\d\d times its size"):
+        limits.npz_members(p)
 
 
 def _lie_about_sizes(path, size=0xFFFFFFF0):

@@ -65,11 +65,11 @@ def test_bad_settings_are_refused():
         Recognizer(Bundle(None, meta), threshold=1.5, classify=classify)
 
 
-def hand_frames(n, hand=True):
-    """n frames with (or without) a right hand in view."""
+def hand_frames(n, hand=True, block=layout.RIGHT_HAND):
+    """n frames with (or without) a hand in view (the right one, or ``block``'s)."""
     f = np.zeros((n, layout.FRAME_SIZE), np.float32)
     if hand:
-        f[:, layout.RIGHT_HAND.start:layout.RIGHT_HAND.stop] = 0.5
+        f[:, block.start:block.stop] = 0.5
     return f
 
 
@@ -86,6 +86,11 @@ def test_stream_rule_says_a_sign_again_after_a_rest_and_once_within_a_sign():
     tutorial = Recognizer(Bundle(None, meta), classify=lambda w: classify(w), stability=3, rule="tutorial")
     assert [w for w in (stream.update(f).word for f in frames) if w] == ["a", "a"]
     assert [w for w in (tutorial.update(f).word for f in frames) if w] == ["a"]
+    # a left-handed signer's frames: the left hand alone is in view, and is no rest
+    left = np.concatenate([hand_frames(15, block=layout.LEFT_HAND), hand_frames(6, False),
+                           hand_frames(15, block=layout.LEFT_HAND), hand_frames(3, False)])
+    stream = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=6)
+    assert [w for w in (stream.update(f).word for f in left) if w] == ["a", "a"]
 
 
 def test_stream_rule_names_a_sign_that_ends_before_stability_windows_saw_it():
@@ -237,6 +242,11 @@ def test_reset_forgets_the_window_the_agreeing_predictions_and_the_sign_but_keep
     assert [s.probs is None for s in steps] == [True, False, False, False]  # the window fills again
     assert [s.word for s in steps] == [None, None, None, "a"]  # three new agreeing windows, not the old ones
     assert list(rec.sentence) == ["a", "a"]
+    # hand-less frames before a reset do not count toward a rest after it
+    rec = Recognizer(Bundle(None, meta), stability=3, classify=classify, rule="stream", rest=4)
+    [rec.update(f) for f in np.concatenate([hand_frames(6), hand_frames(3, False)])]
+    rec.reset()
+    assert [rec.update(f).word for f in hand_frames(2, False)] == [None, None] and rec.idle == 2
 
 
 def test_spot_rule_boundaries_and_the_event_sum():

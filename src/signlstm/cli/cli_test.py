@@ -89,6 +89,15 @@ def test_evaluate_json_and_plot(trained, shared, tmp_path, capsys):
     assert r["trained_on"] == ["s03"]  # the model was trained on s03 (its meta's training groups), never on s04
     assert np.array(r["confusion"]).sum() == 180
     assert set(r["per_class"]) >= {"hello", "thanks", "iloveyou"}
+    confusion = np.array(r["confusion"])  # rows: the labels as recorded; columns: the model's answers
+    for i, a in enumerate(r["labels"]):
+        right, told, made = confusion[i, i], confusion[:, i].sum(), confusion[i].sum()
+        assert r["per_class"][a]["precision"] == pytest.approx(right / told if told else 0.0)
+        assert r["per_class"][a]["recall"] == pytest.approx(right / made if made else 0.0)
+        assert r["per_class"][a]["support"] == made
+    assert r["accuracy"] == pytest.approx(np.trace(confusion) / 180)
+    seen, unseen = r["per_signer"]["s03"]["accuracy"], r["per_signer"]["s04"]["accuracy"]
+    assert seen > unseen and (seen + unseen) / 2 == pytest.approx(r["accuracy"])  # 90 recordings each
     assert plot.read_bytes()[:4] == b"\x89PNG"
     # the table says so: figures on people the model saw flatter it
     assert main(["evaluate", "--model", str(out), "--data", str(shared("data", "signers", "s03.npz")),
@@ -571,6 +580,14 @@ def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_w
             (["bench", "--memory", "100", "-5"], "--memory must be at least 1, got -5"),
             (["bench", "--frames", "0"], "--frames must be at least 1, got 0"),
             (["bench", "--soak", "-1"], "--soak must be 0 or more, got -1"),
+            (["extract", "--videos", clip, "--data", str(tmp_path / "e"), "--label", "x", "--mode", "window",
+              "--stride", "0"], "--stride must be at least 1, got 0"),
+            (["collect", "--actions", "x", "--sequences", "0", "--data", str(tmp_path / "d")],
+             "--sequences must be at least 1, got 0"),
+            (["judge", "streams", "--data", s02, "--rules", "stream", "nope"],
+             "--rules: unknown rule(s) nope (known: "),
+            (["judge", "streams", "--data", s02, "--shipped", "--bases", str(tmp_path)],
+             "--shipped and --bases: choose one"),
             (["judge", "cv", "--data", s02, s02.replace("s02", "s03"), "--fixes", "audit"],
              "--fixes audit audits each fold's training signers in 5 signer-grouped folds: it needs at least 6 "
              "signers, the data has 2")):

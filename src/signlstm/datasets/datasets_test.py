@@ -72,6 +72,16 @@ def test_skip_bad_keeps_the_good_sequences(tmp_path, shared):
     assert len(d) == 3 and len(d.skipped) == 1 and "thanks/1/5.npy" in d.skipped[0][0]
 
 
+
+def test_a_skipped_sequence_is_reported_once_however_many_chunks_the_tree_is_read_in(tmp_path, shared, monkeypatch):
+    root = _tree_with(tmp_path, shared("data", "bad_inputs", "shape99.npy"), shared)
+    shutil.copy(shared("data", "bad_inputs", "shape99.npy"), root / "hello" / "0" / "5.npy")  # the first read
+    monkeypatch.setattr(datasets, "CHUNK", 1)  # a chunk per sequence, as a tree of thousands is read
+    d = datasets.load([root], skip_bad=True)
+    assert len(d) == 2 and sorted(str(p)[len(str(root)) + 1:] for p, _ in d.skipped) == [
+        "hello/0/5.npy", "thanks/1/5.npy"]
+
+
 def test_truncated_sequence_is_reported(shared):
     with pytest.raises(BadInput, match=r"truncated sequence: holds 2 of 30 frames"):
         datasets.load([shared("data", "bad_inputs", "truncated_sequence")])

@@ -67,6 +67,7 @@ def test_score_counts_errors_repeats_other_sign_words_and_latency():
     assert other["errors"] == 1 and other["other_words"] == 1
     pooled = streams.pool([perfect, merged, other])
     assert pooled["wer"] == pytest.approx(2 / 9) and pooled["other_words"] == pytest.approx(1 / 3)
+    assert pooled["wer_merged"] == pytest.approx(2 / 6)  # merged: 2 words a stream; the third's 4 words are 2 off
     assert pooled["latency_median"] == 0
 
 
@@ -135,6 +136,22 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
         assert counts["all"][1] == int(ok.sum())
         assert counts["consistent"][1] == int((ok & np.isin(signs.labels, list(consistent))).sum())
         assert counts["others"][1] == 20
+    # ... and of them, those each base answers none (its own window as recorded)
+    from signlstm.models.bundle import load_bundle
+    from signlstm.recognizer import decide
+
+    others = load(task["others"])
+    for recipe, counts in out["windows"].items():
+        b = load_bundle(task["bases"][recipe])
+        said = decide(b.labels, b.predict(signs.X), reject=b.reject_label)
+        assert counts["all"][0] == int((ok & (said == b.reject_label)).sum())
+        assert counts["others"][0] == int((decide(b.labels, b.predict(others.X), reject=b.reject_label)
+                                           == b.reject_label).sum())
+        if recipe == "default":  # the recognised cells: only the consistent recordings this base names rightly
+            right = ok & (said == signs.labels)
+            assert right.sum() < ok.sum()
+            assert [row["ref"] for row in out["streams"][("stream", "recognised")]] == 2 * [
+                sum(min(streams.PER_LABEL, int((right & (signs.labels == a)).sum())) for a in consistent)]
 
     res = streams.summarise([out], rules)
     res.update(rules=rules, seconds=0.0, people=1, draws=2, recipes={"tutorial": "default", "stream": "default",
@@ -237,6 +254,8 @@ def test_score_counts_a_word_on_the_first_frame_of_another_sign_and_no_latency_f
     assert before["other_words"] == 0
     wrong = streams.score(st, [(45, "thanks")])
     assert wrong["errors"] == 1 and wrong["latencies"] == []
+    first = streams.score(st, [(5, "thanks"), (35, "hello")])  # on the rest before the first segment: no segment's
+    assert first["errors"] == 1 and first["other_words"] == 0 and first["latencies"] == [-4]
 
 
 def test_a_word_said_on_another_sign_counts_there_even_when_a_missed_sign_could_take_it_in_the_sentence():

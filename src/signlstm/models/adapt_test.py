@@ -38,6 +38,7 @@ def test_choose_shots_is_seeded_and_per_action(shared):
     data = signer("s12")
     a, b, c = choose_shots(data, 5, 0), choose_shots(data, 5, 0), choose_shots(data, 5, 1)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert len(np.unique(a)) == len(a) == 15  # no recording drawn twice
     assert {x: int((data.labels[a] == x).sum()) for x in data.actions} == {"hello": 5, "thanks": 5, "iloveyou": 5}
     assert len(choose_shots(data, 100, 0)) == len(data)  # at most K: all 30 per action
 
@@ -56,6 +57,11 @@ def test_adapting_to_a_signer_with_other_gestures_beats_the_base(base):
     assert {"hello", "thanks", "iloveyou"} <= set(pred.tolist())  # no collapse
     # the adapted model still answers 'none' for this person's windows without hands (with the base's prior shift)
     assert adapted.meta["reject_bias"] == base.meta["reject_bias"] > 0
+    # learnt from the shots with their hands removed (those showing a hand in most frames), as 'none'
+    from signlstm import layout
+
+    shown = data.hand_shares(choose_shots(data, 5, 0)) >= layout.SIGN_HANDS
+    assert adapted.meta["adapted"]["negatives"] == int(shown.sum()) >= 10
     empty = np.array(adapted.labels)[adapted.predict(without_hands(test.X)).argmax(1)]
     assert (empty == NONE).mean() >= 0.9
 

@@ -350,7 +350,8 @@ def test_a_model_that_answers_per_frame_is_refused_and_one_of_any_length_reads_3
 
 def test_a_configuration_describing_layers_its_weights_do_not_hold_is_refused_before_it_is_built(tmp_path):
     """The shipped bundle with its GRUs' units edited from 64 to 8000 in the archive's config.json (1.6 MB on disk):
-    Keras would allocate gigabytes building it before reading a weight. It is refused from the declared sizes."""
+    Keras would allocate gigabytes building it before reading a weight. It is refused from the declared sizes, as is
+    an edit to 1000 units (tens of MB: under the memory limit, but far more than the archive's weights hold)."""
     import shutil
     import zipfile
 
@@ -360,13 +361,14 @@ def test_a_configuration_describing_layers_its_weights_do_not_hold_is_refused_be
         members = {n: z.read(n) for n in z.namelist()}
     config = members["config.json"].decode()
     assert config.count('"units": 64') >= 2
-    members["config.json"] = config.replace('"units": 64', '"units": 8000').encode()
-    with zipfile.ZipFile(archive, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    with pytest.raises(BadInput, match=r"model.keras: config.json describes layers of at least [\d.]+ [GM]B of "
-                                       r"weights, but the archive holds [\d.]+ [kM]B"):
-        bundle.load_bundle(tmp_path / "m")  # (built, it would fail on the weights' shapes with another message)
+    for units, size in (("8000", "GB"), ("1000", "MB")):  # 1000: under the memory limit, far over what it holds
+        members["config.json"] = config.replace('"units": 64', f'"units": {units}').encode()
+        with zipfile.ZipFile(archive, "w") as z:
+            for name, data in members.items():
+                z.writestr(name, data)
+        with pytest.raises(BadInput, match=rf"model.keras: config.json describes layers of at least [\d.]+ {size} of "
+                                           r"weights, but the archive holds [\d.]+ [kM]B"):
+            bundle.load_bundle(tmp_path / "m")  # (built, it would fail on the weights' shapes with another message)
 
 
 def test_model_files_of_the_wrong_kind_and_bundle_members_that_are_not_files_say_what_they_are(tmp_path):

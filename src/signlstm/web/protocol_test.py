@@ -56,6 +56,8 @@ def test_bad_messages_are_refused_with_the_reason(frames):
     for data, why in [(good[:10], "shorter than its 16-byte header"), (b"XX" + good[2:], "not a keypoint message"),
                       (with_header(mask=0), "part mask"),
                       (with_header(mask=16), "part mask"), (with_header(count=0), "0 frames"),
+                      (with_header(reserved=1), "reserved header field"),
+                      (with_header(count=protocol.MAX_FRAMES + 1), f"1 to {protocol.MAX_FRAMES} per message"),
                       (good[:-4], "declares 1 frame"), (good + b"\0\0\0\0", "declares 1 frame"),
                       (with_header(t=float("nan")), "timestamp"),
                       (good[:16] + struct.pack("<f", float("inf")) + good[20:], "not finite"),

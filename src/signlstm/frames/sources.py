@@ -117,6 +117,7 @@ class Source:
     keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
     shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
+    times_rate: float | None = None  # at the end of a video: the rate its frames' own times give, when not ``fps``
 
     def read(self) -> np.ndarray | None:
         """The next frame, or None at the end."""
@@ -146,6 +147,8 @@ class CaptureSource(Source):
         # OpenCV logs its own warnings about a missing camera or a broken video; ours is the one line the user needs
         cv2.setLogLevel(0)
         self.cap = cv2.VideoCapture(target)
+        if not live:  # a phone stores an upright video as sideways frames and a display rotation: turned as shown
+            self.cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         size = [int(self.cap.get(p)) for p in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT)]
         if not live and self.cap.isOpened() and size[0] * size[1] > MAX_PIXELS:  # refused before a frame is decoded
             self.cap.release()
@@ -160,6 +163,7 @@ class CaptureSource(Source):
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
+        self._times = [] if live else [self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000]  # the first frame's and the newest
         try:
             self._first = self._checked(frame)
         except BadInput:
@@ -180,7 +184,12 @@ class CaptureSource(Source):
             return None
         ok, frame = self.cap.read()
         if ok:
+            if self._times:
+                import cv2
+
+                self._times[1:] = [self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000]
             return self._checked(frame)
+        self.times_rate = self._rate_from_times()
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
         if self._counted and self.frames_read < declared - max(2, declared // 20):
             # a copy cut short, or a header that counts more than is shown (an edit list of a clip cut without
@@ -188,6 +197,15 @@ class CaptureSource(Source):
             self.shortfall = (f"it ends after {self.frames_read:,} of the {declared:,} frames its header declares "
                               "(truncated?); the frames it holds are used")
         return None
+
+    def _rate_from_times(self) -> float | None:
+        """Frames a second from the frames' own times (first to last), when it differs from :attr:`fps` by more than a
+        tenth: a video whose header states another rate than its frames keep (a browser's WebM says 30 whatever the
+        camera gave)."""
+        if len(self._times) < 2 or self.frames_read < 3 or not self._times[1] > self._times[0]:
+            return None
+        rate = (self.frames_read - 1) / (self._times[1] - self._times[0])
+        return rate if abs(rate - self.fps) > 0.1 * self.fps and 1 <= rate <= 240 else None
 
     def close(self):
         if self.cap is not None:

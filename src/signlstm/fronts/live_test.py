@@ -201,6 +201,82 @@ def test_a_clip_shorter_than_the_stream_rule_stability_still_gets_its_word(share
     assert len(frames) == 39 and white[-1] > 100 and max(white[:-1]) < 10
 
 
+def _phone_video(clip, out):
+    """``clip`` as a phone stores an upright video: each frame turned a quarter turn, and a display rotation in the
+    MP4 track header (``tkhd``'s matrix) that turns it back on screen."""
+    import struct
+
+    import cv2
+
+    frames = read_frames(clip)
+    fps = cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FPS)
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (h, w))
+    for f in frames:
+        writer.write(np.ascontiguousarray(np.rot90(f, 1)))
+    writer.release()
+    data = bytearray(out.read_bytes())
+    box = data.find(b"tkhd")
+    matrix = box + 8 + (32 if data[box + 4] == 1 else 20) + 16  # after version, flags, times, id, duration, ...
+    assert struct.unpack(">9i", data[matrix:matrix + 36]) == (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 1 << 16, 0, -(1 << 16), 0, 0, 0, 0, 1 << 30)
+    out.write_bytes(bytes(data))
+    return frames
+
+
+def test_a_phone_video_stored_sideways_with_a_display_rotation_is_read_upright(shared, tmp_path, capsys):
+    """A phone's upright video is sideways frames and a rotation to show them with: read as shown, the iloveyou clip
+    stored so is upright (its frames as the clip's, within the re-encoding) and live says its word."""
+    from signlstm.frames.sources import open_source
+
+    upright = _phone_video(shared("media", "asl_iloveyou_rohan937.mp4"), tmp_path / "phone.mp4")
+    with open_source(str(tmp_path / "phone.mp4")) as src:
+        first = src.read()
+    assert first.shape == upright[0].shape and np.abs(first.astype(int) - upright[0].astype(int)).mean() < 8
+    assert main(["live", "--source", str(tmp_path / "phone.mp4"), "--headless"]) == 0
+    assert _lines(capsys.readouterr().out)[-1]["words"] == ["iloveyou"]
+
+
+def _mislabelled_video(clip, out, rate=12):
+    """Every other frame of ``clip`` as a Matroska video at ``rate`` frames a second whose header states 30 (its
+    DefaultDuration edited), as a browser's WebM recording states 30 whatever the camera gave."""
+    import struct
+
+    import cv2
+
+    frames = read_frames(clip)[::2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), rate, frames[0].shape[1::-1])
+    for f in frames:
+        writer.write(f)
+    writer.release()
+    data = bytearray(out.read_bytes())
+    at = data.find(bytes.fromhex("23E38384"))  # the track's DefaultDuration, 4 bytes of nanoseconds a frame
+    assert struct.unpack(">I", data[at + 4:at + 8])[0] == round(1e9 / rate)
+    data[at + 4:at + 8] = struct.pack(">I", round(1e9 / 30))
+    out.write_bytes(bytes(data))
+    return len(frames)
+
+
+def test_a_video_whose_header_states_another_rate_than_its_frames_keep_is_extracted_at_theirs(shared, tmp_path,
+                                                                                               capsys):
+    """The hello clip at 12 frames a second, its header saying 30: ``extract`` reads it at its frames' own times
+    (as many frames at 30 a second as the honest file gives, and says so); ``live``, which reads as it goes, says
+    which rate to give, and with it says the word."""
+    honest, mislabelled = tmp_path / "honest.mkv", tmp_path / "webm_like.mkv"
+    n = _mislabelled_video(shared("media", "asl_hello_rohan937.mp4"), mislabelled)
+    _mislabelled_video(shared("media", "asl_hello_rohan937.mp4"), honest, rate=30)  # (30 stated: no edit)
+    assert main(["extract", "--videos", str(mislabelled), "--keypoints", str(tmp_path / "k.npy"), "--workers", "1"]) == 0
+    assert "read at 12.0 frames a second, its frames' own times (its header says 30)" in capsys.readouterr().err
+    assert len(np.load(tmp_path / "k.npy")) == round((n - 1) * 30 / 12) + 1
+    assert main(["live", "--source", str(mislabelled), "--headless"]) == 0
+    summary = _lines(capsys.readouterr().out)[-1]
+    assert summary["words"] == [] and "give --fps 12 to read it at its own" in summary["note"]
+    assert main(["live", "--source", str(mislabelled), "--headless", "--fps", "12"]) == 0
+    assert _lines(capsys.readouterr().out)[-1]["words"] == ["hello"]
+    assert main(["live", "--source", str(honest), "--headless"]) == 0
+    assert "note" not in _lines(capsys.readouterr().out)[-1]
+
+
 def test_shipped_model_reads_the_rohan937_clips(capsys):
     """The tutorial rule and the shipped model on the shipped keypoints of a signer it never saw (three clips of 45,
     38 and 47 frames at 30 a second back to back, no rest between). Every window inside one clip gets that clip's sign

@@ -109,7 +109,13 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
             if len(keypoints) > most:
                 return Extracted(str(path), error="holds " + _too_long(f"over {most:,}", src.fps, most, budget),
                                  fps=src.fps)
-            return Extracted(str(path), keypoints, fps=src.fps, note=src.shortfall)
+            rate = src.times_rate  # a header that states another rate than the frames keep: their own is used
+            if rate and len(keypoints) > frame_limit(rate, budget):
+                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", rate, most, budget),
+                                 fps=rate)
+            said = f"read at {rate:.1f} frames a second, its frames' own times (its header says {src.fps:g})"
+            note = "; ".join(n for n in (src.shortfall, said if rate else None) if n)
+            return Extracted(str(path), keypoints, fps=rate or src.fps, note=note or None)
     except BadInput as e:
         return Extracted(str(path), error=e.problem)
 

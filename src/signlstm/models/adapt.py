@@ -66,7 +66,7 @@ def output_labels(base: Bundle, data: Dataset) -> list[str]:
     return known + [a for a in have if a not in known] + ([reject] if reject else [])
 
 
-def _hands_shown(data: Dataset, idx: np.ndarray) -> np.ndarray:
+def hands_shown(data: Dataset, idx: np.ndarray) -> np.ndarray:
     """Of the sign windows ``idx``, those that show a hand in most frames, when the person's signs mostly do (their
     copies with the hands removed are 'none' examples); else none."""
     from .. import layout
@@ -127,7 +127,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     others, stored = 0, None
     if reject:
         r = labels.index(reject)
-        groups += [(support, _hands_shown(support, sign_idx), r, True),
+        groups += [(support, hands_shown(support, sign_idx), r, True),
                    (support, np.flatnonzero(support.labels == reject), r, False)]
         if negatives is not None and len(negatives):
             others = min(len(negatives), NEGATIVES_PER_WINDOW * len(sign_idx))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .adapt import choose_shots, seen_people
+from .adapt import choose_shots, hands_shown, seen_people
 from ..datasets import Dataset, require_person
 from ..sign_names import NONE, shown_name
 from ..errors import SignlstmError
@@ -202,6 +202,27 @@ def check_radius(radius) -> float:
     return r
 
 
+def hands_unseen(data: Dataset, idx: np.ndarray) -> np.ndarray:
+    """Of the recordings ``idx``, those in which MediaPipe found a hand in fewer than half of the frames, when the
+    person's recordings mostly show one (else none: then hands are not what tells their signs apart). A vocabulary
+    leaves them out: a sign learnt from hand-less recordings would be answered for every window without hands (a
+    rest)."""
+    shown = hands_shown(data, idx)
+    return np.setdiff1d(idx, shown) if len(shown) else idx[:0]
+
+
+def unseen_note(labels: np.ndarray, taught) -> str:
+    """The recordings :func:`hands_unseen` left out (their ``labels``) in words, naming the signs not ``taught``
+    because of it."""
+    counts = {a: int((labels == a).sum()) for a in dict.fromkeys(labels.tolist())}
+    gone = [a for a in counts if a not in set(taught)]
+    return (f"left out {len(labels)} recording(s) with a hand seen in fewer than half of their frames: "
+            + ", ".join(f"'{shown_name(a)}' {n}" for a, n in counts.items())
+            + (f"; {', '.join(repr(shown_name(a)) for a in gone)} had no other recording and "
+               f"{'is' if len(gone) == 1 else 'are'} not taught: record {'it' if len(gone) == 1 else 'them'} again "
+               "with the hand in view" if gone else ""))
+
+
 def support_features(trunk, support: Dataset, shifts=VIEW_SHIFTS) -> tuple[np.ndarray, np.ndarray | None]:
     """The trunk features of ``support``'s windows, and of the same windows as a sliding window sees them ``shifts``
     frames before and after their end (:func:`shift_in_time`; all windows at the first shift, then the second...;
@@ -243,11 +264,14 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     require_person(data, "nothing to adapt to")
     idx = choose_shots(data, shots, seed)
     idx = idx[data.labels[idx] != NONE]
+    unseen = hands_unseen(data, idx)
+    idx = np.setdiff1d(idx, unseen)
     support = data if len(idx) == len(data) else data.subset(idx)  # all of the data: held once, not copied
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
     if len(signs) < 2:
         raise SignlstmError("a vocabulary needs at least 2 signs with recordings; the data has "
-                            + (f"only '{shown_name(signs[0])}'" if signs else "none"))
+                            + (f"only '{shown_name(signs[0])}'" if signs else "none")
+                            + (f" ({unseen_note(data.labels[unseen], signs)})" if len(unseen) else ""))
     inp, cut, _, _ = split_model(base.model)
     trunk = trunk_forward(base.model, split=(inp, cut))
     F, F_views = support_features(trunk, support, VIEW_SHIFTS if shift_views else ())
@@ -283,6 +307,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "view_shifts": list(VIEW_SHIFTS) if shift_views else [],
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
+            "hands_unseen": unseen_note(data.labels[unseen], signs) if len(unseen) else None,
             "check": check,
             "sources": list(support.sources),
             "seconds": round(seconds, 2),

@@ -51,7 +51,7 @@ def test_a_vocabulary_answers_its_signs_and_rejects_signs_it_was_not_taught(o07,
     assert (decide(b.labels, b.predict(other.X)) == NONE).mean() >= 0.25  # without rejection: 0
     # windows without hands are no sign either, and the fast per-window path agrees with the batch
     assert (decide(b.labels, b.predict(without_hands(test.X[:40]))) == NONE).all()
-    assert np.allclose(b.classify(test.X[0]), b.predict(test.X[:1])[0], atol=1e-5)
+    assert np.allclose(b.classify(test.X[0]), b.predict(test.X[:1])[0], atol=1e-4)  # float32 sums in another order
 
 
 def test_a_vocabulary_names_a_sign_from_windows_that_hold_part_of_it(o07, unseen_trunk):
@@ -116,13 +116,18 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
     for i in pick:
         writer.write(o07.labels[i], o07.X[i])
     assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "MP_Data"), "--out", str(tmp_path / "mine")]) == 0
-    printed = capsys.readouterr().out
-    assert "wrote" in printed and "check: each recording named by a model fitted without it" in printed
+    printed = capsys.readouterr()
+    assert "wrote" in printed.out and "check: each recording named by a model fitted without it" in printed.out
     b = load_bundle(tmp_path / "mine")
     assert sorted(b.labels[:-1]) == sorted(o07.actions) and b.labels[-1] == NONE and len(b.labels) == 36
     meta = json.loads((tmp_path / "mine" / "signlstm.json").read_text())
-    assert meta["adapted"]["method"] == "vocab" and set(meta["adapted"]["sequences"].values()) == {5}
-    assert "to meet ñandú" in meta["labels"]
+    # each sign's 5 recordings, but those in which MediaPipe saw no hand in most frames (left out, and said so)
+    from signlstm.models.vocabulary import hands_unseen
+
+    unseen = o07.labels[hands_unseen(o07, pick)]
+    assert len(unseen) and meta["adapted"]["sequences"] == {a: 5 - int((unseen == a).sum()) for a in o07.actions}
+    assert f"note: left out {len(unseen)} recording(s) with a hand seen in fewer than half" in printed.err
+    assert meta["adapted"]["method"] == "vocab" and "to meet ñandú" in meta["labels"]
 
 
 def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mixed(shared, tmp_path, capsys):
@@ -154,7 +159,7 @@ def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
     labels[hello[::2]], labels[hello[1::2]] = "hi", "hey"  # in turns (recordings made one after the other drift)
     d.labels, d.actions = labels, ["hi", "hey"] + keep[1:]
     check = adapt_vocab(load_bundle(TRUNK_MODEL), d, seed=0).meta["adapted"]["check"]
-    assert check["recordings"] == 40
+    assert check["recordings"] == 40 - 1  # one without a hand in view in most frames: left out
     assert {check["alike"][0][0], check["alike"][0][1]} == {"hi", "hey"} and check["alike"][0][2] >= 3
     others = [pair for pair in check["alike"] if {"hi", "hey"} != {pair[0], pair[1]}]
     assert sum(c for _, _, c, _ in others) <= 2, others
@@ -393,3 +398,26 @@ def test_a_vocabulary_from_all_of_a_large_recording_holds_one_chunk_beside_it(un
         tracemalloc.stop()  # a failure here must not leave the rest of the session traced
     assert b.meta["adapted"]["sequences"] == {a: 120 for a in d.actions}
     assert peak < d.frames.nbytes, (peak, d.frames.nbytes)
+
+
+def test_recordings_without_a_hand_in_view_are_left_out_so_that_windows_without_hands_stay_none(unseen_trunk):
+    """MediaPipe lost o05's hand in most frames of 17 of its 30 recordings of 'f' (and of 16 of 'e'). Learnt from
+    them, 'f' was the answer for windows without hands: o05's own signs with the hands gone, what a rest or a lost
+    hand gives. The vocabulary leaves such recordings out, says so, and does not teach a sign left without any."""
+    from signlstm.models.vocabulary import adapt_vocab
+    from signlstm.recognizer import decide
+
+    o05 = load_npz(shared_path("data", "vocab", "o05.npz"))
+    hands = o05.hand_shares(np.arange(len(o05)))
+    keep = np.isin(o05.labels, ["a", "b", "c", "e"]) | ((o05.labels == "f") & (hands < 0.5))
+    signs = o05.subset(keep)
+    signs.actions = ["a", "b", "c", "e", "f"]
+    b = adapt_vocab(unseen_trunk, signs, shots=5, seed=0)
+    assert b.labels == ["a", "b", "c", "e", NONE]
+    note = b.meta["adapted"]["hands_unseen"]
+    assert note.startswith("left out ") and "'f' 5" in note and "'f' had no other recording and is not taught" in note
+    assert b.meta["adapted"]["sequences"]["e"] >= 1
+    bare = without_hands(o05.subset(np.isin(o05.labels, ["a", "b", "c", "e", "f"])).X)
+    assert (decide(b.labels, b.predict(bare)) == NONE).all()
+    test = held_back(o05.subset(np.isin(o05.labels, ["a", "b", "c"])), 5)
+    assert (decide(b.labels, b.predict(test.X)) == test.labels).mean() >= 0.85

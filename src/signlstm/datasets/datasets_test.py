@@ -563,3 +563,32 @@ def test_a_frame_file_that_is_a_pipe_or_a_device_is_named_as_such(shared, tmp_pa
     with pytest.raises(BadInput) as e:
         datasets.load([tmp_path / "MP_Data"])
     assert e.value.path == str(seq / "5.npy") and e.value.problem.startswith("not a regular file"), e.value
+
+
+def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(tmp_path, shared):
+    """A folder holding the tree, a sign folder of one .npy per recording, a recording saved as one .npy, and frames
+    numbered from 1: each is one line saying what the tutorial's layout wants, naming the folder."""
+    import numpy as np
+
+    good = shared("data", "MP_Data_renotte", "hello", "30")
+    frames = np.stack([np.load(good / f"{i}.npy") for i in range(30)])
+    shutil.copytree(good, tmp_path / "project" / "MP_Data" / "hello" / "0")
+    (tmp_path / "per_recording" / "hello").mkdir(parents=True)
+    np.save(tmp_path / "per_recording" / "hello" / "0.npy", frames)
+    (tmp_path / "one_file" / "hello" / "0").mkdir(parents=True)
+    np.save(tmp_path / "one_file" / "hello" / "0" / "sequence.npy", frames)
+    for i in range(30):
+        (tmp_path / "from_one" / "hello" / "0").mkdir(parents=True, exist_ok=True)
+        np.save(tmp_path / "from_one" / "hello" / "0" / f"{i + 1}.npy", frames[i])
+    for root, where, said in (
+            ("project", "project", "holds a tree of sign folders in MP_Data/ (MP_Data/<action>/<number>/): give "
+                                   f"{tmp_path / 'project' / 'MP_Data'} instead"),
+            ("per_recording", "per_recording/hello", "holds 0.npy and no sequence folders: the tutorial's layout is a "
+                                                     "folder per recording"),
+            ("one_file", "one_file/hello/0", "holds sequence.npy and no frame files: the tutorial's layout is one file "
+                                             "per frame, 0.npy to 29.npy"),
+            ("from_one", "from_one/hello/0", "its frame files are numbered 1 to 30; the tutorial's start at 0")):
+        with pytest.raises(BadInput) as e:
+            datasets.load([tmp_path / root])
+        assert e.value.path == str(tmp_path / where) and said in e.value.problem, (root, str(e.value))
+    assert len(datasets.load([tmp_path / "project" / "MP_Data"])) == 1

@@ -59,6 +59,21 @@ def _listed(numbers: list[int], most: int = 5) -> str:
     return str(numbers) if len(numbers) <= most else f"{str(numbers[:most])[:-1]}, ... ({len(numbers) - most} more)]"
 
 
+def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
+    """(path, problem) when ``root``'s sign folders (``actions``) hold no sequence folder because ``root`` is not
+    the tree itself: a folder holding the tree (``project/MP_Data``), or a sign folder holding one ``.npy`` per
+    recording (``hello/0.npy``) instead of a folder per recording."""
+    for a in actions:
+        inner = [b for b in sorted(a.iterdir()) if b.is_dir() and not is_hidden(b)] if a.is_dir() else []
+        if any(sequence_folders(b) for b in inner[:20]):
+            return root, f"holds a tree of sign folders in {a.name}/ ({a.name}/<action>/<number>/): give {a} instead"
+        files = sorted(f.name for f in a.glob("*.npy") if f.stem.isdigit())
+        if files:
+            return a, (f"holds {', '.join(files[:3])}{' ...' if len(files) > 3 else ''} and no sequence folders: the "
+                       "tutorial's layout is a folder per recording, <action>/<number>/<frame>.npy")
+    return None
+
+
 def _frame_count(folder: Path) -> int:
     with os.scandir(folder) as it:
         return sum(1 for e in it if e.name.endswith(".npy") and e.name[:-4].isdigit())  # (a pipe too: named later)
@@ -101,6 +116,8 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
         second = {d for d, _ in again}
         seqs += [(a, d) for _, d in found if d not in second]
         unnumbered += strays + [(d, f"numbers the same recording as folder {kept.name}") for d, kept in again]
+    if not seqs and (why := _not_a_tree(root, [folder[a] for a in names if a in folder])):
+        raise BadInput(*why)
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs:
@@ -131,10 +148,16 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                 numbers = [n for n, _ in frame_files(d)]
                 present = set(numbers)
                 missing = [n for n in range(T) if n not in present]
+                if not numbers and (whole := sorted(f.name for f in d.glob("*.npy"))):
+                    raise BadInput(d, f"holds {', '.join(whole[:3])}{' ...' if len(whole) > 3 else ''} and no frame "
+                                      f"files: the tutorial's layout is one file per frame, 0.npy to {T - 1}.npy")
                 if missing and numbers == list(range(len(numbers))):
                     more = hint(len(numbers))
                     raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?"
                                       f"{' ' + more if more else ''})")
+                if numbers == list(range(1, T + 1)):
+                    raise BadInput(d, f"its frame files are numbered 1 to {T}; the tutorial's start at 0 (0.npy to "
+                                      f"{T - 1}.npy): number them from 0")
                 if missing:
                     raise BadInput(d, f"frame file(s) {_listed(missing)} of 0-{T - 1} missing (the sequence holds "
                                       f"{len(numbers)} frame files)")

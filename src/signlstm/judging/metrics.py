@@ -199,8 +199,12 @@ def check_plot_out(out: str | Path) -> None:
     check_file_out(out)
 
 
+PLOT_LABEL = 24  # characters of a sign's name the confusion plot shows (longer ones end in an ellipsis)
+
+
 def plot_confusion(result: dict, out: str | Path) -> Path:
-    """Save the confusion matrix as a PNG (written atomically)."""
+    """Save the confusion matrix as a PNG (written atomically); names longer than :data:`PLOT_LABEL` characters are
+    cut, and names longer than 8 are written aslant."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,8 +218,9 @@ def plot_confusion(result: dict, out: str | Path) -> Path:
         # a letter no installed font holds is a box; the command's note says so once (not a warning per letter)
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2.5, 1.2 * len(labels) + 2))
-        ConfusionMatrixDisplay(np.array(result["confusion"]), display_labels=labels).plot(
-            ax=ax, cmap="Blues", colorbar=False)
+        shown = [a if len(a) <= PLOT_LABEL else a[:PLOT_LABEL - 1] + "…" for a in labels]  # a long name stays in its cell
+        ConfusionMatrixDisplay(np.array(result["confusion"]), display_labels=shown).plot(
+            ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45 if max(map(len, shown)) > 8 else "horizontal")
         ax.set_title(f"accuracy {result['accuracy']:.3f} (n={result['n']})")
         fig.tight_layout()
         write_atomic(out, lambda p: fig.savefig(p, format=out.suffix.lstrip(".").lower() or "png"))

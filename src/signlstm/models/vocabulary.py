@@ -145,9 +145,9 @@ def check_shots(F: np.ndarray, y: np.ndarray, n_classes: int, own: int | None = 
 
 
 def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3, least: int = 2) -> dict:
-    """What :func:`check_shots` found: the share of recordings named rightly and answered ``none``, and the
-    ``top`` pairs of signs most often taken for each other, at least ``least`` times (each with how many of their
-    recordings were)."""
+    """What :func:`check_shots` found: the share of recordings named rightly and answered ``none``, the ``top``
+    pairs of signs most often taken for each other, at least ``least`` times (each with how many of their recordings
+    were), and the signs recorded once, which it cannot check."""
     ok = named >= 0
     n = len(signs)
     pairs = {}
@@ -156,7 +156,8 @@ def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3,
             key = tuple(sorted((int(t), int(p))))
             pairs[key] = pairs.get(key, 0) + 1
     alike = sorted(((k, c) for k, c in pairs.items() if c >= least), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return {"recordings": int(ok.sum()),
+    once = [signs[int(c)] for c in np.unique(y) if int((y == c).sum()) == 1]  # nothing to fit them from without it
+    return {"recordings": int(ok.sum()), "unchecked": once,
             "right": float((named[ok] == y[ok]).mean()) if ok.any() else None,
             "none": float((named[ok] == n).mean()) if ok.any() else None,
             "alike": [[signs[a], signs[b], c, int(np.isin(y[ok], (a, b)).sum())] for (a, b), c in alike]}
@@ -329,4 +330,7 @@ def check_lines(check: dict) -> list[str]:
            f"{check['recordings']} named rightly, {100 * check['none']:.0f} % answered none"]
     for a, b, c, n in check["alike"]:
         out.append(f"  alike: '{a}' and '{b}' ({c} of their {n} recordings taken for the other)")
+    if check.get("unchecked"):
+        out.append(f"  not checked, recorded once: {', '.join(repr(shown_name(a)) for a in check['unchecked'])} "
+                   "(record at least 2 of a sign to check it)")
     return out

@@ -6,6 +6,7 @@ import errno
 import os
 import tempfile
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # a write the disk has no room for, whatever file it names
@@ -33,21 +34,31 @@ def remove_made(made: list[Path]) -> None:
 
 def temp_prefix(name: str, sep: str = ".") -> str:
     """The start of a hidden temp name beside the output ``name``: ``.<name><sep><pid>-<machine>.``, the process that
-    writes it and a short hash of this machine's name, so that :func:`sweep_leftovers` can tell, after that process
-    was killed (SIGKILL, a power cut), that the temp is nobody's. A name too long to hold the tag gets none."""
+    writes it and a short hash of the process table it is in (this machine's name, boot and process namespace), so
+    that :func:`sweep_leftovers` can tell, after that process was killed (SIGKILL, a power cut), that the temp is
+    nobody's. A name too long to hold the tag gets the process id only (and is never swept)."""
     prefix = f".{name}{sep}{os.getpid()}-{_machine()}."
-    return prefix if len(os.fsencode(prefix)) <= _TAGGED_MAX else f".{name}{sep}"
+    return prefix if len(os.fsencode(prefix)) <= _TAGGED_MAX else f".{name}{sep}{os.getpid()}."
 
 
 _TAGGED_MAX = 236  # a file name holds 255 bytes: the tagged prefix, 8 random characters and a suffix such as .partial
 _SWEPT: set = set()  # the folders swept by this process
 
 
+@lru_cache(maxsize=1)
 def _machine() -> str:
+    """A short hash of what makes a process id mean one process: the machine's name, its boot and the process
+    namespace (two containers of one name, or two machines of one name on a shared disk, hash apart)."""
     import hashlib
     import socket
 
-    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+    where = [socket.gethostname()]
+    try:
+        where.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+        where.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    except OSError:  # not Linux: the name alone
+        pass
+    return hashlib.sha1("/".join(where).encode("utf-8", "replace")).hexdigest()[:6]
 
 
 def sweep_leftovers(folder: str | Path) -> None:

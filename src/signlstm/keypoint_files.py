@@ -164,20 +164,24 @@ def keypoint_blocks(path: str | Path, size: int = 1024) -> Iterator[np.ndarray]:
     read from disk one block at a time; its header and length are checked now, as :func:`map_keypoint_file` checks
     them (values not checked). Only a block is in memory, so a stream of any length replays in the same memory (a
     file stored in Fortran order, whose frames are not contiguous on disk, through its memory map)."""
-    frames = map_keypoint_file(path)  # the header, and the frames the file holds
+    T = len(map_keypoint_file(path))  # the header, and the frames the file holds; the map is let go at once
     header = read_keypoint_header(path)
-    if header.fortran:
-        return (np.ascontiguousarray(frames[start:start + size]) for start in range(0, len(frames), size))
-    T = len(frames)
-    del frames  # the map is let go: the frames are read from the file
+    item = header.dtype.itemsize
 
     def blocks() -> Iterator[np.ndarray]:
-        row = layout.FRAME_SIZE * header.dtype.itemsize
         with open(path, "rb") as f:
             f.seek(header.offset)
             for start in range(0, T, size):
                 n = min(size, T - start)
-                yield np.frombuffer(f.read(n * row), header.dtype).reshape(n, layout.FRAME_SIZE)
+                if not header.fortran:
+                    yield np.frombuffer(f.read(n * layout.FRAME_SIZE * item), header.dtype).reshape(
+                        n, layout.FRAME_SIZE)
+                    continue
+                block = np.empty((layout.FRAME_SIZE, n), header.dtype)  # a value's frames lie together on disk
+                for c in range(layout.FRAME_SIZE):
+                    f.seek(header.offset + (c * T + start) * item)
+                    block[c] = np.frombuffer(f.read(n * item), header.dtype)
+                yield np.ascontiguousarray(block.T)
 
     return blocks()
 

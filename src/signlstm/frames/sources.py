@@ -118,6 +118,7 @@ class Source:
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
     shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
     times_rate: float | None = None  # at the end of a video: the rate its frames' own times give, when not ``fps``
+    stated_rate: str = "30"  # what a video's header says of its rate, for a message
 
     def read(self) -> np.ndarray | None:
         """The next frame, or None at the end."""
@@ -160,6 +161,7 @@ class CaptureSource(Source):
             raise (SignlstmError(f"camera {name}: {what}") if live else BadInput(name, what))
         fps = self.cap.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
+        self.stated_rate = f"{self.fps:g}" if fps and 1 <= fps <= 240 else "no usable rate, read as 30"
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
@@ -187,7 +189,8 @@ class CaptureSource(Source):
             if self._times:
                 import cv2
 
-                self._times[1:] = [self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000]
+                t = self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
+                self._times = self._times[:1] + [t] if t > self._times[-1] else []  # times going back: not used
             return self._checked(frame)
         self.times_rate = self._rate_from_times()
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds

@@ -314,8 +314,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     rate = None if fps else getattr(stream, "times_rate", None)  # a header's rate that its frames do not keep
-    timing = (f"its frames' own times give {rate:.1f} frames a second, not the {stream.fps:g} its header states, which "
-              f"it was read at: give --fps {rate:.0f} to read it at its own" if rate else None)
+    timing = (f"its frames' own times give {rate:.1f} frames a second, where its header says {stream.stated_rate}, "
+              f"which it was read at: give --fps {rate:.0f} to read it at its own" if rate else None)
     notes = [n for n in (stream.shortfall, timing) if n]  # (a video ending well before its header says: said too)
     if notes:
         summary["note"] = f"{stream.name}: {'; '.join(notes)}"

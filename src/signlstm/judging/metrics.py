@@ -219,8 +219,10 @@ def plot_confusion(result: dict, out: str | Path) -> Path:
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2.5, 1.2 * len(labels) + 2))
         shown = [a if len(a) <= PLOT_LABEL else a[:PLOT_LABEL - 1] + "…" for a in labels]  # a long name stays in its cell
-        ConfusionMatrixDisplay(np.array(result["confusion"]), display_labels=shown).plot(
-            ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45 if max(map(len, shown)) > 8 else "horizontal")
+        ConfusionMatrixDisplay(np.array(result["confusion"]), display_labels=shown).plot(ax=ax, cmap="Blues",
+                                                                                          colorbar=False)
+        if max(map(len, shown)) > 8:  # aslant, each name ending under its column
+            plt.setp(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
         ax.set_title(f"accuracy {result['accuracy']:.3f} (n={result['n']})")
         fig.tight_layout()
         write_atomic(out, lambda p: fig.savefig(p, format=out.suffix.lstrip(".").lower() or "png"))

@@ -255,11 +255,10 @@ def run_person(task: dict) -> dict:
     """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest. The person's
     recordings are held once: the taught signs are that data under their names (no copy), the test recordings are
     scored a chunk at a time; only the untaught signs' recordings are copied."""
-    from ..models.adapt import choose_shots
     from ..datasets import load
     from ..models.architectures import openset_probs
     from ..models.bundle import load_bundle
-    from ..models.vocabulary import adapt_vocab
+    from ..models.vocabulary import adapt_vocab, vocab_shots
 
     data = load([task["file"]])
     base = load_bundle(task["trunk"])
@@ -275,7 +274,7 @@ def run_person(task: dict) -> dict:
         other_idx = np.flatnonzero(np.isin(data.labels, untaught))
         other = data.subset(other_idx)
         for k in task["shots"]:
-            pick = choose_shots(signs, k, seed)
+            pick = vocab_shots(signs, k, seed)[0]  # the shots adapt_vocab is taught from
             test = np.setdiff1d(taught_idx, pick)  # rows of the data
             truth = data.labels[test]
             t0 = time.time()

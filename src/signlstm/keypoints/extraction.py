@@ -111,10 +111,10 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
                                  fps=src.fps)
             rate = src.times_rate  # a header that states another rate than the frames keep: their own is used
             if rate and len(keypoints) > frame_limit(rate, budget):
-                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", rate, most, budget),
-                                 fps=rate)
-            said = f"read at {rate:.1f} frames a second, its frames' own times (its header says {src.fps:g})" if rate \
-                else None
+                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", rate,
+                                                                        frame_limit(rate, budget), budget), fps=rate)
+            said = (f"read at {rate:.1f} frames a second, its frames' own times (its header says "
+                    f"{src.stated_rate})") if rate else None
             note = "; ".join(n for n in (src.shortfall, said) if n)
             return Extracted(str(path), keypoints, fps=rate or src.fps, note=note or None)
     except BadInput as e:

@@ -46,15 +46,18 @@ NEGATIVES_PER_WINDOW = 3
 NEGATIVES_BIAS = 1.0
 
 
-def choose_shots(data: Dataset, k: int | None, seed: int = 0) -> np.ndarray:
-    """Indices of at most ``k`` sequences per action, drawn at random (seeded), sorted; all when ``k`` is None."""
+def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray | None = None) -> np.ndarray:
+    """Indices of at most ``k`` sequences per action, drawn at random (seeded), sorted; all when ``k`` is None.
+    ``rows``: drawn among these indices only."""
+    rows = np.arange(len(data)) if rows is None else np.asarray(rows, np.intp)
     if k is None:
-        return np.arange(len(data))
+        return rows
     if k < 1:
         raise SignlstmError(f"--shots must be at least 1, got {k}")
     rng = np.random.default_rng(seed)
+    held = data.labels[rows]
     idx = [rng.choice(pool, min(k, len(pool)), replace=False)
-           for pool in (np.flatnonzero(data.labels == a) for a in data.actions) if len(pool)]
+           for pool in (rows[held == a] for a in data.actions) if len(pool)]
     return np.sort(np.concatenate(idx)) if idx else np.arange(0)
 
 

@@ -144,7 +144,8 @@ def check_shots(F: np.ndarray, y: np.ndarray, n_classes: int, own: int | None = 
     return named
 
 
-def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3, least: int = 2) -> dict:
+def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3, least: int = 2,
+               own: int | None = None) -> dict:
     """What :func:`check_shots` found: the share of recordings named rightly and answered ``none``, the ``top``
     pairs of signs most often taken for each other, at least ``least`` times (each with how many of their recordings
     were), and the signs recorded once, which it cannot check."""
@@ -156,7 +157,8 @@ def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3,
             key = tuple(sorted((int(t), int(p))))
             pairs[key] = pairs.get(key, 0) + 1
     alike = sorted(((k, c) for k, c in pairs.items() if c >= least), key=lambda kv: (-kv[1], kv[0]))[:top]
-    once = [signs[int(c)] for c in np.unique(y) if int((y == c).sum()) == 1]  # nothing to fit them from without it
+    own = n if own is None else own  # the person's signs (the base's kept ones after them are never checked)
+    once = [signs[int(c)] for c in np.unique(y[y < own]) if int((y == c).sum()) == 1]  # nothing to fit them from
     return {"recordings": int(ok.sum()), "unchecked": once,
             "right": float((named[ok] == y[ok]).mean()) if ok.any() else None,
             "none": float((named[ok] == n).mean()) if ok.any() else None,
@@ -203,6 +205,15 @@ def check_radius(radius) -> float:
     return r
 
 
+def vocab_shots(data: Dataset, shots: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(the recordings a vocabulary is taught from, the recordings left out as :func:`hands_unseen`): at most
+    ``shots`` per sign (seeded; all when None), drawn among the recordings that are signs (not ``none``) and show a
+    hand (what ``judge vocab`` teaches too, and tests on the rest)."""
+    signs = np.flatnonzero(data.labels != NONE)
+    unseen = hands_unseen(data, signs)
+    return choose_shots(data, shots, seed, rows=np.setdiff1d(signs, unseen)), unseen
+
+
 def hands_unseen(data: Dataset, idx: np.ndarray) -> np.ndarray:
     """Of the recordings ``idx``, those in which MediaPipe found a hand in fewer than half of the frames, when the
     person's recordings mostly show one (else none: then hands are not what tells their signs apart). A vocabulary
@@ -219,7 +230,7 @@ def unseen_note(labels: np.ndarray, taught) -> str:
     gone = [a for a in counts if a not in set(taught)]
     return (f"left out {len(labels)} recording(s) with a hand seen in fewer than half of their frames: "
             + ", ".join(f"'{shown_name(a)}' {n}" for a, n in counts.items())
-            + (f"; {', '.join(repr(shown_name(a)) for a in gone)} had no other recording and "
+            + (f"; {', '.join(repr(shown_name(a)) for a in gone)} had no recording with the hand in view and "
                f"{'is' if len(gone) == 1 else 'are'} not taught: record {'it' if len(gone) == 1 else 'them'} again "
                "with the hand in view" if gone else ""))
 
@@ -263,10 +274,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     check_radius(radius)
     check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
-    idx = choose_shots(data, shots, seed)
-    idx = idx[data.labels[idx] != NONE]
-    unseen = hands_unseen(data, idx)
-    idx = np.setdiff1d(idx, unseen)
+    idx, unseen = vocab_shots(data, shots, seed)
     support = data if len(idx) == len(data) else data.subset(idx)  # all of the data: held once, not copied
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
     if len(signs) < 2:
@@ -291,7 +299,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     model = build_openset_model(inp, cut, weights, tied=tied)
     tick["fit"] = time.time() - t0
     check = look_alike(check_shots(F, y, len(signs), own=len(signs) - len(kept), views=views, radius=radius,
-                                   within=within, tied=tied), y, signs)
+                                   within=within, tied=tied), y, signs, own=len(signs) - len(kept))
     tick["check"] = time.time() - t0
     labels = signs + [NONE]
     seconds = time.time() - t0

@@ -419,9 +419,18 @@ def test_recordings_without_a_hand_in_view_are_left_out_so_that_windows_without_
     b = adapt_vocab(unseen_trunk, signs, shots=5, seed=0)
     assert b.labels == ["a", "b", "c", "e", NONE]
     note = b.meta["adapted"]["hands_unseen"]
-    assert note.startswith("left out ") and "'f' 5" in note and "'f' had no other recording and is not taught" in note
+    assert note.startswith("left out ") and "'f' 17" in note and "'e' 16" in note
+    assert "'f' had no recording with the hand in view and is not taught" in note
     assert b.meta["adapted"]["sequences"]["e"] >= 1
     bare = without_hands(o05.subset(np.isin(o05.labels, ["a", "b", "c", "e", "f"])).X)
     assert (decide(b.labels, b.predict(bare)) == NONE).all()
     test = held_back(o05.subset(np.isin(o05.labels, ["a", "b", "c"])), 5)
     assert (decide(b.labels, b.predict(test.X)) == test.labels).mean() >= 0.85
+
+
+def test_the_check_names_the_persons_signs_recorded_once_never_the_base_signs_kept_beside_them():
+    from signlstm.models.vocabulary import look_alike
+
+    # 'a' twice; 'b' and 'c' once each (c not checked: -1); 'kept', from the base, once
+    named, y = np.array([0, 0, 1, -1, -1]), np.array([0, 0, 1, 2, 3])
+    assert look_alike(named, y, ["a", "b", "c", "kept"], own=3)["unchecked"] == ["b", "c"]

@@ -51,7 +51,13 @@ def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds(unseen_trunk
     (row,) = vocab.run_person(task)["rows"]
     wall = time.time() - t0
     assert (row["signs"], row["untaught"], row["test"]) == (6, 2, 6 * 27)
-    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1  # chance: 1 in 6
+    # chance: 1 in 6; a recording without a hand in view in most frames is none (s23's Good Night: 15 of 30)
+    from signlstm.datasets import load
+
+    d = load([task["file"]])
+    taught, _ = vocab.split_signs(d.actions, 0)
+    handless = int(((d.hand_shares(np.arange(len(d))) < 0.5) & np.isin(d.labels, taught)).sum())
+    assert row["acc"] >= 0.8 and row["known_none"] <= 0.1 + handless / row["test"], (row, handless)
     assert 0 < row["seconds"] < wall, (row["seconds"], wall)  # the adaptation alone, in seconds
     assert row["rejected"] >= 0.35  # untaught signs answered 'none'
     # the taught signs made in a row, each stream its own draw: one recording of each taught sign with its hands in

@@ -148,6 +148,9 @@ def read_frames(paths: list[Path]) -> np.ndarray:
     if not ok.all():
         t = int(np.argwhere(~ok.all(axis=1))[0][0])
         check_frames(paths[t], raw[t], single=True)  # raises, naming the file and its values
+    odd = partial_face(out)
+    if odd.any():
+        raise BadInput(paths[int(np.argmax(odd))], f"frame {OTHER_ORDER}")
     return out
 
 
@@ -193,6 +196,20 @@ def values_ok(arr: np.ndarray) -> np.ndarray:
     return ok
 
 
+_HANDS = layout.LEFT_HAND.size + layout.RIGHT_HAND.size  # 126: both hands' values
+OTHER_ORDER = ("has a face block that is zero in its first 42 points and not after, which MediaPipe's face mesh never "
+               "gives (all 468 points or none): the frame's parts look concatenated in another order than the "
+               "tutorial's pose, face, left hand, right hand (e.g. pose, hands, face)")
+
+
+def partial_face(arr: np.ndarray) -> np.ndarray:
+    """Which frames of ``arr`` (..., 1662) hold a face block zero in its first 42 points (126 values: as many as both
+    hands hold) and not after: never a face mesh's, and what a frame whose parts are in another order gives when its
+    hands are out of view (see :data:`OTHER_ORDER`)."""
+    face = arr[..., layout.FACE.slice]
+    return ~face[..., :_HANDS].any(-1) & face[..., _HANDS:].any(-1)
+
+
 def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
     """Frame ``index`` of the stream ``path`` as (1662,) float32, or :class:`BadInput` naming it when a value is NaN,
     infinite or beyond :data:`MAX_VALUE`."""
@@ -201,6 +218,8 @@ def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
     ok = values_ok(out)
     if not ok.all():
         raise BadInput(path, f"frame {index} {_value_problem(out[~ok])}")
+    if partial_face(out):
+        raise BadInput(path, f"frame {index} {OTHER_ORDER}")
     return out
 
 
@@ -238,6 +257,15 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> n
             t = np.argwhere(~ok.all(axis=1))[0][0]
             where, bad = f"frame {t} ", arr[t][~ok[t]]
         raise BadInput(path, f"{where}{_value_problem(bad)}")
+    odd = partial_face(arr)
+    if odd.any():
+        where = ""
+        if arr.ndim == 3:
+            i, t = np.argwhere(odd)[0]
+            where = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} "
+        elif arr.ndim == 2:
+            where = f"frame {int(np.argwhere(odd)[0][0])} "
+        raise BadInput(path, f"{where or 'frame '}{OTHER_ORDER}")
     return arr
 
 

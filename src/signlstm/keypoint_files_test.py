@@ -176,3 +176,28 @@ def test_a_stream_saved_in_fortran_order_replays_frame_for_frame_as_the_same_str
     while (frame := replay.read()) is not None:
         read.append(frame)
     assert np.array_equal(np.stack(read), frames)
+
+
+def test_frames_whose_parts_are_in_another_order_are_named_as_such(shared, tmp_path):
+    """Some users' extract_keypoints concatenate pose, hands, face: still 1662 values, read silently, scored at chance.
+    With the hands out of view, such a frame's face block is zero in its first 42 points and not after, which a face
+    mesh never gives: a tree, a packed file and a replayed stream say so (no frame of ../shared does)."""
+    from signlstm import datasets, layout
+    from signlstm.frames.sources import KeypointReplay
+
+    z = np.load(shared("data", "signers", "s13.npz"))
+    X = z["X"][:4].astype(np.float32)
+    hands = slice(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)
+    X[:, :5, hands] = 0  # the hands out of view in the first frames, as at a rest
+    other = np.concatenate([X[..., :layout.FACE.start], X[..., hands], X[..., layout.FACE.slice]], axis=-1)
+    np.savez(tmp_path / "p.npz", X=other, y=z["y"][:4], seq=z["seq"][:4])
+    for n, frame in enumerate(other[0]):
+        (tmp_path / "MP_Data" / "hello" / "0").mkdir(parents=True, exist_ok=True)
+        np.save(tmp_path / "MP_Data" / "hello" / "0" / f"{n}.npy", frame)
+    np.save(tmp_path / "stream.npy", other.reshape(-1, 1662))
+    for source in (tmp_path / "p.npz", tmp_path / "MP_Data"):
+        with pytest.raises(BadInput, match="look concatenated in another order than the tutorial's pose, face"):
+            datasets.load([source])
+    with pytest.raises(BadInput, match=r"stream.npy: frame 0 has a face block that is zero in its first 42 points"):
+        KeypointReplay(tmp_path / "stream.npy").read()
+    assert len(datasets.load([shared("data", "signers", "s13.npz")])) == 90  # the tutorial's order: read

@@ -91,6 +91,19 @@ def sweep_leftovers(folder: str | Path) -> None:
             pass
 
 
+def temp_file(folder: str | Path, name: str, suffix: str) -> tuple[int, str]:
+    """A new hidden temp file in ``folder`` for the output ``name`` (its open descriptor and path), named by
+    :func:`temp_prefix` after :func:`sweep_leftovers` of ``folder``. ``OSError`` as the machine gives it."""
+    sweep_leftovers(folder)
+    return tempfile.mkstemp(prefix=temp_prefix(name), suffix=suffix, dir=folder)
+
+
+def temp_folder(folder: str | Path, name: str, suffix: str = "", sep: str = ".") -> Path:
+    """:func:`temp_file`'s folder: a new hidden temp folder in ``folder`` for the output ``name``."""
+    sweep_leftovers(folder)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(name, sep), suffix=suffix, dir=folder))
+
+
 def _running(pid: int) -> bool:
     """Whether process ``pid`` exists (signal 0 asks without signalling; a process of another user exists too)."""
     if pid == os.getpid():
@@ -194,8 +207,7 @@ def write_atomic(out: str | Path, write) -> None:
     made = []
     try:
         made = made_parents(out)
-        sweep_leftovers(out.parent)
-        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(out.name), suffix=".tmp", dir=out.parent)
+        fd, tmp = temp_file(out.parent, out.name, ".tmp")
     except OSError as e:
         remove_made(made)
         raise not_written(out, e) from None
@@ -351,8 +363,7 @@ def folder_atomic(out: str | Path, replace: bool = False):
     made = []
     try:
         made = made_parents(out)
-        sweep_leftovers(out.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".partial", dir=out.parent))
+        tmp = temp_folder(out.parent, out.name, ".partial")
     except OSError as e:
         remove_made(made)
         raise not_written(out, e) from None

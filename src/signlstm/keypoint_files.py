@@ -275,17 +275,14 @@ class StreamWriter:
     atomically and removes the temp file. Left without ``commit`` (an error, Ctrl-C), nothing is left behind."""
 
     def __init__(self, out: str | Path):
-        import tempfile
-
-        from .files import made_parents, not_written, remove_made, sweep_leftovers, temp_prefix
+        from .files import made_parents, not_written, remove_made, temp_file
 
         self.out, self.frames, self._made = Path(out), 0, []
         if self.out.is_dir():
             raise BadInput(self.out, "is a folder; give a file name")
         try:
             self._made = made_parents(self.out)
-            sweep_leftovers(self.out.parent)
-            fd, self._raw = tempfile.mkstemp(prefix=temp_prefix(self.out.name), suffix=".frames", dir=self.out.parent)
+            fd, self._raw = temp_file(self.out.parent, self.out.name, ".frames")
         except OSError as e:
             remove_made(self._made)
             raise not_written(self.out, e) from None

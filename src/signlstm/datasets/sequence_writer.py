@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from .. import layout
 from . import sequence_folders
 from ..errors import SignlstmError
 from ..files import (check_not_interrupted, flush, flush_tree, made_parents, not_written, remove_made,
-                     sweep_leftovers, temp_prefix, usual_permissions)
+                     temp_folder, usual_permissions)
 from ..sign_names import case_twin, name_problem, shown_name
 
 FRAME_DTYPE = np.float64  # a written frame's values, as the tutorial saves them
@@ -89,8 +88,7 @@ class SequenceWriter:
         folder = self.folder(action)
         made = made_parents(folder / ".partial")  # the action's folder (and the root) when new
         try:
-            sweep_leftovers(folder)
-            tmp = Path(tempfile.mkdtemp(prefix=temp_prefix("partial", sep="-"), dir=folder))
+            tmp = temp_folder(folder, "partial", sep="-")
         except BaseException:
             remove_made(made)
             raise

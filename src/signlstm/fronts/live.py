@@ -66,7 +66,7 @@ class VideoOut:
             self.made = made_parents(self.path)  # removed by abort when nothing is written
         except OSError as e:
             raise not_written(self.path, e) from None
-        sweep_leftovers(self.path.parent)
+        sweep_leftovers(self.path.parent)  # a name, not a file: OpenCV makes the file when the first frame comes
         self.tmp = self.path.with_name(f"{temp_prefix(self.path.stem)}tmp{self.path.suffix}")
         self.queue: queue.Queue = queue.Queue(8)  # blocks when full: a written video never skips frames
 

@@ -165,7 +165,9 @@ class CaptureSource(Source):
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
-        self._times = [] if live else [self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000]  # the first frame's and the newest
+        # a file's frame times (CAP_PROP_POS_MSEC): the first frame's and the newest; None once they go back
+        self._first_time = self._last_time = None if live else self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
+        self._time_of = cv2.CAP_PROP_POS_MSEC
         try:
             self._first = self._checked(frame)
         except BadInput:
@@ -186,11 +188,9 @@ class CaptureSource(Source):
             return None
         ok, frame = self.cap.read()
         if ok:
-            if self._times:
-                import cv2
-
-                t = self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
-                self._times = self._times[:1] + [t] if t > self._times[-1] else []  # times going back: not used
+            if self._last_time is not None:
+                t = self.cap.get(self._time_of) / 1000
+                self._last_time = t if t > self._last_time else None  # times going back: not used
             return self._checked(frame)
         self.times_rate = self._rate_from_times()
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
@@ -205,9 +205,9 @@ class CaptureSource(Source):
         """Frames a second from the frames' own times (first to last), when it differs from :attr:`fps` by more than a
         tenth: a video whose header states another rate than its frames keep (a browser's WebM says 30 whatever the
         camera gave)."""
-        if len(self._times) < 2 or self.frames_read < 3 or not self._times[1] > self._times[0]:
+        if self._last_time is None or self.frames_read < 3:
             return None
-        rate = (self.frames_read - 1) / (self._times[1] - self._times[0])
+        rate = (self.frames_read - 1) / (self._last_time - self._first_time)  # (the times rose: not zero)
         return rate if abs(rate - self.fps) > 0.1 * self.fps and 1 <= rate <= 240 else None
 
     def close(self):

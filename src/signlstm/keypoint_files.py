@@ -237,6 +237,18 @@ def read_keypoint_file(path: str | Path) -> np.ndarray:
     return check_frames(path, _read_keypoints(path, frames_axis=True))
 
 
+def _first(frames: np.ndarray) -> tuple:
+    """The index of the first True of a per-frame mask (``()`` for one frame's)."""
+    return tuple(int(i) for i in np.argwhere(frames)[0])
+
+
+def _frame_named(at: tuple, seq_ids=None) -> str:
+    """Where frame ``at`` (:func:`_first`) is, for a message: "sequence <id> frame <t> ", "frame <t> " or nothing."""
+    if len(at) == 2:
+        return f"sequence {seq_ids[at[0]] if seq_ids is not None else at[0]} frame {at[1]} "
+    return f"frame {at[0]} " if at else ""
+
+
 def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:
     """Check the last axis is the 1662-value layout and values are finite and within :data:`MAX_VALUE`; (..., 1662)
     float32. For (N, T, 1662) the first bad sequence and frame are named (``seq_ids``: the sequence ids to name them
@@ -249,23 +261,11 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> n
         arr = arr.astype(np.float32)  # float64 values beyond float32's range become infinite: refused below
     ok = values_ok(arr)
     if not ok.all():
-        where, bad = "", arr[~ok]
-        if arr.ndim == 3:
-            i, t = np.argwhere(~ok.all(axis=2))[0]
-            where, bad = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} ", arr[i, t][~ok[i, t]]
-        elif arr.ndim == 2:
-            t = np.argwhere(~ok.all(axis=1))[0][0]
-            where, bad = f"frame {t} ", arr[t][~ok[t]]
-        raise BadInput(path, f"{where}{_value_problem(bad)}")
+        at = _first(~ok.all(axis=-1))
+        raise BadInput(path, f"{_frame_named(at, seq_ids)}{_value_problem(arr[at][~ok[at]])}")
     odd = partial_face(arr)
     if odd.any():
-        where = ""
-        if arr.ndim == 3:
-            i, t = np.argwhere(odd)[0]
-            where = f"sequence {seq_ids[i] if seq_ids is not None else i} frame {t} "
-        elif arr.ndim == 2:
-            where = f"frame {int(np.argwhere(odd)[0][0])} "
-        raise BadInput(path, f"{where or 'frame '}{OTHER_ORDER}")
+        raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{OTHER_ORDER}")
     return arr
 
 

@@ -110,9 +110,9 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
                 return Extracted(str(path), error="holds " + _too_long(f"over {most:,}", src.fps, most, budget),
                                  fps=src.fps)
             rate = src.times_rate  # a header that states another rate than the frames keep: their own is used
-            if rate and len(keypoints) > frame_limit(rate, budget):
-                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", rate,
-                                                                        frame_limit(rate, budget), budget), fps=rate)
+            if rate and len(keypoints) > (fit := frame_limit(rate, budget)):
+                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", rate, fit, budget),
+                                 fps=rate)
             said = (f"read at {rate:.1f} frames a second, its frames' own times (its header says "
                     f"{src.stated_rate})") if rate else None
             note = "; ".join(n for n in (src.shortfall, said) if n)

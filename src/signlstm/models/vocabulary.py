@@ -148,7 +148,7 @@ def look_alike(named: np.ndarray, y: np.ndarray, signs: list[str], top: int = 3,
                own: int | None = None) -> dict:
     """What :func:`check_shots` found: the share of recordings named rightly and answered ``none``, the ``top``
     pairs of signs most often taken for each other, at least ``least`` times (each with how many of their recordings
-    were), and the signs recorded once, which it cannot check."""
+    were), and the signs taught from one recording, which it cannot check."""
     ok = named >= 0
     n = len(signs)
     pairs = {}
@@ -333,12 +333,13 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
 def check_lines(check: dict) -> list[str]:
     """:func:`look_alike`'s findings in words, for ``adapt``'s output."""
     if not check.get("recordings"):
-        return ["(record at least 2 of each sign for adapt to check them against each other)"]
+        return ["(record at least 2 of each sign, with a hand in view, for adapt to check them against each other)"]
     out = [f"check: each recording named by a model fitted without it: {100 * check['right']:.0f} % of "
            f"{check['recordings']} named rightly, {100 * check['none']:.0f} % answered none"]
     for a, b, c, n in check["alike"]:
         out.append(f"  alike: '{a}' and '{b}' ({c} of their {n} recordings taken for the other)")
     if check.get("unchecked"):
-        out.append(f"  not checked, recorded once: {', '.join(repr(shown_name(a)) for a in check['unchecked'])} "
-                   "(record at least 2 of a sign to check it)")
+        out.append(f"  not checked, taught from one recording: "
+                   f"{', '.join(repr(shown_name(a)) for a in check['unchecked'])} "
+                   "(a sign needs 2 taught recordings to be checked)")
     return out

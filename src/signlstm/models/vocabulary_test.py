@@ -170,7 +170,8 @@ def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
     once = d.subset(np.flatnonzero(d.labels != "c").tolist() + [int(np.flatnonzero(d.labels == "c")[0])])
     lone = adapt_vocab(load_bundle(TRUNK_MODEL), once, seed=0).meta["adapted"]["check"]
     assert lone["unchecked"] == ["c"] and check["unchecked"] == []
-    assert "  not checked, recorded once: 'c' (record at least 2 of a sign to check it)" in check_lines(lone)
+    assert ("  not checked, taught from one recording: 'c' (a sign needs 2 taught recordings to be checked)"
+            in check_lines(lone))
 
 
 def test_vocab_head_standardises_by_the_spread_within_signs_and_fits_any_shot_count():

@@ -4,8 +4,12 @@ Each camera frame carries its number (:func:`~signlstm.web.conftest.stamp`); the
 built for every camera frame it processed, with the pixels it gave Holistic (the camera's frame after the browser's
 colour conversion), and Python's :class:`~signlstm.keypoints.landmarks.Holistic` (tracking, as ``live``) runs on those
 pixels in the same order (the page may skip or repeat frames when it is slower or faster than the camera). Compared per
-processed frame: which hands were found, the landmark positions where both found a part, and the words the live
-recognizer (the shipped model, each word rule) emits on each keypoint stream. Figures are printed (``-s``).
+processed frame: which hands were found and the landmark positions where both found a part. The words the live
+recognizer (the shipped model, each word rule) emits on each of the two keypoint streams, fed to it frame by frame as
+the page processed them (the page's pace, not made into 30 a second as the server does), are printed beside them
+(``-s``) and not asserted: one hand found near the detection threshold by one runtime and not the other can change a
+word. That the server gives its recognizer the frames ``live`` would (made into 30 a second from the page's times)
+and replies with its words is asserted in ``server_test.py``.
 
 The two runtimes share ``pose_landmark_full.tflite`` byte for byte, but the package's other models differ in bytes
 from the wheel's, and its graph (``HolisticLandmarkGpu``) takes the image as a WebGL texture and crops the hand and

@@ -15,7 +15,7 @@ The fixes file (CSV, one row per sequence: ``source, label, action, new_label, r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -254,23 +254,52 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
                           unjudged(data, n_splits, train_y))
         fixes = {(r["source"], r["label"]): r for r in result.fixes}
         fixes.update({(r["source"], r["label"]): r for r in later.fixes})
-        findings = list(later.findings)
-        for f in result.findings:  # merged into the later finding of the same signer, label and suggestion
-            same = [g for g in findings if (g.signer, g.label, g.suggested) == (f.signer, f.label, f.suggested)]
-            if same:
-                g = same[0]
-                g.seqs = sorted(set(g.seqs) | set(f.seqs))
-                if g.kind != "no-hands" and len(g.seqs) >= 0.5 * g.of:
-                    g.kind = "folder" if len(g.seqs) >= 0.6 * g.of else "session"
-            else:
-                findings.append(f)
-        findings.sort(key=lambda f: (_ORDER[f.kind], f.signer, f.label))
-        result = AuditResult(findings, list(fixes.values()), later.probs, result.issues | later.issues)
+        result = AuditResult(merge_rounds(result.findings, later.findings), list(fixes.values()), later.probs,
+                             result.issues | later.issues)
     result.cameras, result.unjudged = cameras(data), skip
     return result
 
 
 _ORDER = {"folder": 0, "session": 1, "sequence": 2, "no-hands": 3}
+
+
+def _kind(n: int, of: int, kind: str) -> str:
+    """What a finding of kind ``kind`` is called when it holds ``n`` disagreeing sequences of a folder of ``of``:
+    most of the folder a folder, half of it a session; under half, a folder or session finding becomes a session if
+    it keeps :data:`SESSION_MIN` sequences, else a sequence, and a sequence finding stays one."""
+    if n >= 0.5 * of:
+        return "folder" if n >= 0.6 * of else "session"
+    if kind in ("folder", "session"):
+        return "session" if n >= SESSION_MIN else "sequence"
+    return kind
+
+
+def merge_rounds(earlier: list[Finding], later: list[Finding]) -> list[Finding]:
+    """Two rounds' findings as one table, each sequence in one row: what the later round shows of a signer's label
+    is as it says (its fix replaces the earlier one); the earlier round's other sequences of that label join the later
+    finding with the same suggestion, or stay a row of their own. Findings of one signer, label and suggestion that
+    together hold half the folder become one."""
+    findings = list(later)
+    for f in earlier:
+        hands = f.kind == "no-hands"
+        shown = {s for g in later if (g.signer, g.label) == (f.signer, f.label) and (g.kind == "no-hands") == hands
+                 for s in g.seqs}
+        rest = [s for s in f.seqs if s not in shown]
+        if not rest:
+            continue
+        same = [g for g in findings if (g.signer, g.label, g.suggested) == (f.signer, f.label, f.suggested)
+                and (g.kind == "no-hands") == hands]
+        if not same:
+            findings.append(replace(f, seqs=rest, kind=f.kind if hands else _kind(len(rest), f.of, f.kind)))
+            continue
+        g = same[0]
+        g.seqs = sorted(set(g.seqs) | set(rest))
+        together = set().union(*(h.seqs for h in same))
+        if not hands and len(together) >= 0.5 * g.of:
+            g.seqs, g.kind = sorted(together), _kind(len(together), g.of, g.kind)
+            findings = [h for h in findings if h is g or all(h is not x for x in same)]
+    findings.sort(key=lambda f: (_ORDER[f.kind], f.signer, f.label))
+    return findings
 
 
 def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray | None = None) -> AuditResult:

@@ -53,6 +53,39 @@ def test_audit_drops_no_hand_sequences(dev):
     assert sum((s, "hello") in drops for s in renotte_hello) >= 20  # 26/30 have no hands in most frames
 
 
+def test_each_disagreeing_sequence_is_in_one_row_and_the_rows_are_the_fixes(dev):
+    data, result = dev
+    rows, fixed = Counter(), set()
+    for f in result.findings:
+        if f.kind != "no-hands":
+            rows.update((f.signer, f.label, s) for s in f.seqs)
+    for r in result.fixes:
+        if not r["reason"].startswith("no hands"):
+            name, seq = r["source"].rsplit("#", 1)
+            fixed.add((name.rsplit("/", 1)[-1].removesuffix(".npz"), r["label"], int(seq)))
+    assert [k for k, n in rows.items() if n > 1] == []
+    assert set(rows) == fixed
+
+
+def test_two_rounds_merge_into_rows_that_show_each_sequence_once():
+    F = audit.Finding
+    earlier = [F("session", "a", "hello", [36, 37, 44, 48, 53, 58, 59], "thanks", 0.86, 60),
+               F("sequence", "a", "thanks", [5], "hello", 0.9, 30),
+               F("folder", "b", "thanks", list(range(18)), "iloveyou", 0.8, 30),
+               F("no-hands", "a", "hello", [1, 2], None, 0.9, 60)]
+    later = [F("sequence", "a", "hello", [44], "thanks", 1.0, 60), F("sequence", "a", "hello", [48], "thanks", 1.0, 60),
+             F("sequence", "a", "hello", [58, 59], "thanks", 0.99, 60),
+             F("sequence", "a", "thanks", [5], "iloveyou", 0.7, 30),
+             F("sequence", "b", "thanks", [20], "iloveyou", 0.9, 30),
+             F("sequence", "b", "thanks", [25], "iloveyou", 0.9, 30), F("no-hands", "a", "hello", [1], None, 1.0, 60)]
+    rows = {(f.kind, f.signer, f.label, f.suggested, tuple(f.seqs)) for f in audit.merge_rounds(earlier, later)}
+    assert rows == {("sequence", "a", "hello", "thanks", (36, 37, 44, 53)), ("sequence", "a", "hello", "thanks", (48,)),
+                    ("sequence", "a", "hello", "thanks", (58, 59)),
+                    ("sequence", "a", "thanks", "iloveyou", (5,)),  # the later round's fix replaced the earlier one
+                    ("folder", "b", "thanks", "iloveyou", tuple(range(18)) + (20, 25)),
+                    ("no-hands", "a", "hello", None, (1, 2))}
+
+
 def test_fixes_file_round_trip_and_apply(dev, tmp_path):
     data, result = dev
     path = fixes.write_fixes(result.fixes, tmp_path / "fixes.csv")

@@ -40,11 +40,12 @@ def add_front_model(p):
                         "--rule spot, the shipped spotting model)")
 
 
-def add_judging(p, cells: bool = True):
+def add_judging(p, cells: bool = True, negatives: str = "recordings of other signs (trained as 'none'; held-out "
+                                                           "people's are tested)"):
     """Options of every ``signlstm judge`` benchmark. ``cells`` False: ``--cells`` (the consistent-gesture cells of
-    the three signs) is left out of the help, for a benchmark that refuses it with its reason."""
-    p.add_argument("--negatives", nargs="+", metavar="PATH",
-                   help="recordings of other signs (trained as 'none'; held-out people's are tested)")
+    the three signs) is left out of the help, for a benchmark that refuses it with its reason. ``negatives``: what
+    that benchmark does with ``--negatives``."""
+    p.add_argument("--negatives", nargs="+", metavar="PATH", help=negatives)
     p.add_argument("--cells", metavar="cells.json",
                    help="consistent-gesture cells (default: cells.json beside the data, if any)" if cells
                    else argparse.SUPPRESS)

@@ -20,7 +20,8 @@ def register(sub):
                    help=f"pages open at once (default {MAX_CLIENTS}); more are turned away")
     p.add_argument("--holistic", metavar="DIR",
                    help="folder of the npm package @mediapipe/holistic the page loads (default: node_modules in "
-                        "the checkout, installed by make install); without it pages send camera frames")
+                        "the checkout signlstm runs from, else in the current folder: `npm ci` or make install "
+                        "puts it there); without it pages send camera frames")
     p.add_argument("--data", default=DATA,
                    help=f"where recordings from the page go: DATA/<name>/<action>/<n>/ (default {DATA})")
     p.add_argument("--models", default=MODELS, help=f"where adapted models go (default {MODELS})")
@@ -77,8 +78,8 @@ def run(args):
     if holistic_dir(args.holistic) is None:
         import sys
 
-        print("note: no @mediapipe/holistic to give the pages (make install, or npm ci, in the checkout; or "
-              "--holistic DIR): pages will ask their visitors to send their camera images here to find the landmarks",
+        print("note: no @mediapipe/holistic to give the pages (make install or npm ci in the checkout, and serve from "
+              "there; or --holistic DIR): pages will ask their visitors to send their camera images here to find the landmarks",
               file=sys.stderr,
               flush=True)
     serve(engine, args.host, args.port, args.certfile, args.keyfile, holistic=args.holistic)

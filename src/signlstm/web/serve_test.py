@@ -87,6 +87,7 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     started = []
     monkeypatch.setattr(server, "serve", lambda *a, **k: started.append(k))
     monkeypatch.setattr(server, "HOLISTIC", tmp_path / "no_node_modules")
+    monkeypatch.chdir(tmp_path)  # nor in the current folder
     with socket.socket() as free:  # a port nothing listens on
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
@@ -97,6 +98,21 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     out = capsys.readouterr()
     assert f"on http://localhost:{port}/ and this machine's other addresses" in out.out
     assert "other machines reaching this page over http get no camera" in out.err
+
+
+def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current_folder(tmp_path, monkeypatch):
+    """A non-editable install's package lives outside the checkout: run from the checkout, ``serve`` finds the
+    ``npm ci`` copy there; run elsewhere, none."""
+    from pathlib import Path
+
+    from signlstm.web import server
+
+    checkout = Path(__file__).resolve().parents[3]
+    monkeypatch.setattr(server, "HOLISTIC", tmp_path / "site-packages" / "node_modules" / "@mediapipe" / "holistic")
+    monkeypatch.chdir(checkout)
+    assert server.holistic_dir() == Path("node_modules/@mediapipe/holistic"), "npm ci (make install) not run?"
+    monkeypatch.chdir(tmp_path)
+    assert server.holistic_dir() is None
 
 
 def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):

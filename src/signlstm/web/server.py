@@ -55,9 +55,12 @@ SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding th
 
 
 def holistic_dir(path=None) -> Path | None:
-    """The folder of ``@mediapipe/holistic`` to serve (``path``, else the checkout's node_modules), or None."""
-    folder = Path(path) if path else HOLISTIC
-    return folder if (folder / "holistic.js").is_file() else None
+    """The folder of ``@mediapipe/holistic`` to serve (``path``, else the node_modules of the checkout signlstm runs
+    from, else of the current folder: an install that is not editable lives outside the checkout), or None."""
+    for folder in [Path(path)] if path else [HOLISTIC, Path("node_modules", "@mediapipe", "holistic")]:
+        if (folder / "holistic.js").is_file():
+            return folder
+    return None
 
 
 PACKED = "holistic_solution_packed_assets"  # the package's models, packed in one file, listed in its loader script

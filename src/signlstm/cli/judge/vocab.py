@@ -10,7 +10,9 @@ def register(sub):
                                      "the rest never taught (must be 'none'), on trunks that never saw the person")
     p.add_argument("--data", nargs="+", required=True, metavar="PATH",
                    help="one packed .npz per person (its signs, e.g. ../shared/data/vocab), or folders of them")
-    common.add_judging(p, cells=False)  # --cells is refused in check_options, with its reason
+    common.add_judging(p, cells=False,  # --cells is refused in check_options, with its reason
+                       negatives="more people's signs (e.g. ../shared/data/other_signs) in the trunks' training set, "
+                                 "each person's as classes of their own; not tested")
     p.add_argument("--signers", nargs="+", metavar="PATH",
                    help="signers' hello/thanks/iloveyou recordings, also in the trunks' training set")
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")

@@ -32,6 +32,9 @@ def remove_made(made: list[Path]) -> None:
             return
 
 
+OLD_SEP, OLD_SUFFIX = ".old-", "prev"  # the name of a replaced output folder while its successor is renamed in
+
+
 def temp_prefix(name: str, sep: str = ".") -> str:
     """The start of a hidden temp name beside the output ``name``: ``.<name><sep><pid>-<machine>.``, the process that
     writes it and a short hash of the process table it is in (this machine's name, boot and process namespace), so
@@ -63,9 +66,10 @@ def _machine() -> str:
 
 def sweep_leftovers(folder: str | Path) -> None:
     """Remove the hidden temp files and folders (named by :func:`temp_prefix`) that processes of this machine left in
-    ``folder`` when they were killed before they could clean up, i.e. whose process is no longer running. Once per
-    folder and process; nothing else is touched, and what the machine refuses to remove stays. Only where processes
-    can be asked whether they run without being signalled (POSIX)."""
+    ``folder`` when they were killed before they could clean up, i.e. whose process is no longer running; an output
+    folder that such a process had moved aside to replace it (``_swap_folders``), while nothing holds its name, is
+    renamed back instead. Once per folder and process; nothing else is touched, and what the machine refuses to
+    remove stays. Only where processes can be asked whether they run without being signalled (POSIX)."""
     import re
     import shutil
 
@@ -74,6 +78,7 @@ def sweep_leftovers(folder: str | Path) -> None:
         return
     _SWEPT.add(key)
     tag = re.compile(rf"[.-](\d+)-{_machine()}\.")
+    moved = re.compile(rf"\.(.+){re.escape(OLD_SEP)}\d+-{_machine()}\.{OLD_SUFFIX}")
     try:
         entries = [e for e in os.scandir(key) if e.name.startswith(".")]
     except OSError:
@@ -81,6 +86,13 @@ def sweep_leftovers(folder: str | Path) -> None:
     for entry in entries:
         found = tag.search(entry.name)
         if found is None or _running(int(found.group(1))):
+            continue
+        aside = moved.fullmatch(entry.name)
+        if aside and not os.path.lexists(os.path.join(key, aside.group(1))):
+            try:
+                os.rename(entry.path, os.path.join(key, aside.group(1)))
+            except OSError:
+                pass
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -338,7 +350,7 @@ def _swap_folders(tmp: Path, out: Path) -> None:
     fails."""
     import shutil
 
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    old = out.with_name(temp_prefix(out.name, OLD_SEP) + OLD_SUFFIX)  # a kill between the renames: the sweep puts it back
     with interrupts_held(drop=True):  # once both renames are done the new folder is written: not interrupted
         os.rename(out, old)
         try:
@@ -445,6 +457,17 @@ def check_writable_folder(path: str | Path) -> None:
 REPORT_SUFFIXES = (".csv", ".json", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".svg")
 
 
+def resolved(path: str | Path) -> Path:
+    """``path`` absolute, its links followed as far as they go; a loop of links is
+    :class:`~signlstm.errors.BadInput` naming ``path`` (``Path.resolve`` raises RuntimeError on one)."""
+    from .errors import BadInput
+
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        raise BadInput(path, "a link to nothing (broken, or a loop)") from None
+
+
 def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()) -> None:
     """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths,
     e.g. the video being read), lie inside an input folder (read as part of it next time; a report of
@@ -456,10 +479,10 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()
         a, b = Path(a), Path(b)
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
+        return resolved(a) == resolved(b)
 
     def inside(a, b) -> bool:  # a strictly inside the folder b
-        a, b = Path(a).resolve(), Path(b).resolve()
+        a, b = resolved(a), resolved(b)
         return a != b and a.is_relative_to(b)
 
     given = [(option, path) for option, path in outputs.items() if path]

@@ -5,7 +5,7 @@ import stat
 import pytest
 
 from signlstm.errors import BadInput
-from signlstm.files import check_folder_out, write_atomic, write_text
+from signlstm.files import check_folder_out, folder_atomic, write_atomic, write_text
 
 
 def test_a_write_that_fails_leaves_the_old_file_whole_and_no_temp_file(tmp_path):
@@ -204,6 +204,30 @@ with folder_atomic(sys.argv[1]) as tmp:
     print("writing", flush=True)
     time.sleep(120)
 """
+
+
+def test_a_model_folder_moved_aside_by_a_writer_killed_while_replacing_it_is_put_back_by_the_next_write(tmp_path):
+    """Replacing an output folder renames it aside, then the new one in: a writer killed between the two renames
+    (SIGKILL, a power cut) leaves no folder under the output's name. The next write beside it puts the previous
+    version back (and then replaces it as asked); a moved-aside copy whose name is taken again is removed."""
+    import subprocess
+    import sys
+
+    from signlstm.files import OLD_SEP, OLD_SUFFIX, temp_prefix
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)
+    aside = lambda name: temp_prefix(name, OLD_SEP).replace(f"-{os.getpid()}-", f"-{dead}-") + OLD_SUFFIX  # noqa: E731
+    models = tmp_path / "models"
+    (models / aside("mine")).mkdir(parents=True)
+    (models / aside("mine") / "signlstm.json").write_text("previous")
+    (models / aside("other")).mkdir()
+    (models / "other").mkdir()
+    with folder_atomic(models / "mine", replace=True) as tmp:
+        assert (models / "mine" / "signlstm.json").read_text() == "previous"  # put back before the write
+        (tmp / "signlstm.json").write_text("new")
+    assert sorted(p.name for p in models.iterdir()) == ["mine", "other"]
+    assert (models / "mine" / "signlstm.json").read_text() == "new"
 
 
 def test_what_a_killed_writer_left_is_removed_by_the_next_write_beside_it_and_a_running_ones_is_kept(tmp_path):

@@ -259,6 +259,24 @@ def test_outputs_that_would_replace_data_or_cannot_be_written_are_one_line(share
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_loop_of_links_given_as_data_or_output_is_one_line(shared, tmp_path, capsys):
+    """Outputs are checked against the inputs before anything is read: a loop of links among them (a stale link) is
+    named in one line, exit 2, as reading it would be, not a traceback from following it."""
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    (tmp_path / "loop.npz").symlink_to("loop1")
+    s02 = str(shared("data", "signers", "s02.npz"))
+    loop = str(tmp_path / "loop.npz")
+    for argv in (["evaluate", "--data", loop, "--plot", str(tmp_path / "cm.png")],
+                 ["train", "--data", loop, "--out", str(tmp_path / "m"), "--epochs", "1"],
+                 ["audit", "--data", s02, "--out", str(tmp_path / "loop1")],
+                 ["convert", "--data", s02, "--camera", "auto", "--out", str(tmp_path / "loop1")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "a link to nothing (broken, or a loop)" in err, (argv, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop.npz", "loop1", "loop2"]
+
+
 @pytest.mark.parametrize("label", ["../x", "a/../../x", "..", "x" * 300])
 def test_extract_refuses_a_label_that_is_not_one_folder_name(shared, tmp_path, label, capsys):
     assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--label", label,

@@ -33,7 +33,7 @@ import numpy as np
 from ..keypoints import camera_shape
 from .. import datasets, layout
 from ..errors import BadInput, SignlstmError
-from ..files import folder_atomic, write_atomic
+from ..files import folder_atomic, resolved, write_atomic
 
 CAMERA_CHOICES = "16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT (e.g. 1280x720) or auto"
 
@@ -180,7 +180,7 @@ def _open(path: Path, length: int | None) -> datasets.Source:
 
 def _check_out(data: Path, out: Path) -> None:
     """Refuse an ``out`` that is the data or inside it, or that exists and is not empty, before anything is read."""
-    s, o = Path(data).resolve(), out.resolve()
+    s, o = resolved(data), resolved(out)
     if o == s or s in o.parents:
         raise BadInput(out, f"{'is' if o == s else 'is inside'} the data being converted ({data}): the copy goes "
                             "elsewhere; choose a new output")

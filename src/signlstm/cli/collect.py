@@ -36,7 +36,7 @@ def run(args):
     import sys
 
     from ..errors import BadInput, SignlstmError
-    from ..files import ignores_case
+    from ..files import check_writable_folder, ignores_case
     from ..fronts.collect import collect
     from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import case_twins, read_sign_list, shown_name
@@ -72,6 +72,7 @@ def run(args):
                                 f"--length {wanted}")
     if args.actions_file:
         args.actions = read_sign_list(args.actions_file)
+    check_writable_folder(args.data)  # before any camera opens
     merged = ignores_case(args.data)  # a disk that takes Hello and hello for one folder
     alike = [" and ".join(map(shown_name, names)) for names in case_twins(args.actions)]
     if alike and merged:  # one folder would hold both

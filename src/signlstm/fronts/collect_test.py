@@ -88,6 +88,15 @@ def test_missing_source_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "d").exists()
 
 
+def test_data_that_is_a_file_is_named_before_any_source_opens(tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    assert main(["collect", "--actions", "a", "--data", str(tmp_path / "afile"), "--source",
+                 str(tmp_path / "nope.mp4"), "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path / 'afile'}: exists and is not a folder" in err, err
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def test_collect_in_an_offscreen_window(shared, tmp_path, monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     from signlstm.fronts.collect import collect

@@ -54,6 +54,7 @@ def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, share
     out = tmp_path / "base"
     assert main(["train", "--data", str(shared("data", "signers", "s02.npz")), "--negatives",
                  str(shared("data", "other_signs", "o04.npz")), "--epochs", "1", "--out", str(out)]) == 0
+    assert "no --negatives" not in capsys.readouterr().err
     F = np.load(out / OTHER_SIGNS)["F"]
     n = len(np.load(shared("data", "other_signs", "o04.npz"))["y"])
     assert F.shape[:2] == (min(n, 200), OTHER_SIGNS_COPIES) and np.isfinite(F).all() and F.std() > 0
@@ -476,7 +477,9 @@ def test_fixes_that_drop_everything_are_one_line_before_training_and_an_emptied_
     fixes.write_text("source,label,action,new_label,reason\n/x/tiny/thanks/30,thanks,drop,,\n"
                      "/x/tiny/thanks/31,thanks,drop,,\n")
     assert main(argv) == 0
-    assert "note: left out 'thanks': the fixes in" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "note: left out 'thanks': the fixes in" in err
+    assert "note: no --negatives: the model learns the signs only and has no 'none' output" in err
     assert json.loads((tmp_path / "m" / "signlstm.json").read_text())["labels"] == ["hello", "iloveyou"]
 
 

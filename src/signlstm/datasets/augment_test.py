@@ -34,3 +34,102 @@ def test_augment_keeps_missing_parts_missing(shared):
     frames_with_hands = np.any(X[..., hands] != 0, -1).sum()
     assert np.any(A[..., hands] != 0, -1).sum() <= frames_with_hands * 1.3
     assert not np.array_equal(A, X)
+
+
+def _pose_xy(A, point):
+    return A[..., 4 * point], A[..., 4 * point + 1]
+
+
+def test_mirror_swaps_left_and_right_pose_landmarks_and_the_hand_blocks(shared):
+    """The left shoulder (11) of a mirrored window is the input's right shoulder (12) with x flipped, and back; the
+    left hand block is the input's right hand with x flipped (y and z kept)."""
+    X = _windows(shared, n=90)  # the first windows show the left hand only
+    M = augment.mirror(X)
+    for left, right in ((11, 12), (12, 11), (15, 16)):
+        seen = np.any(X[..., 4 * right:4 * right + 3] != 0, axis=-1)
+        assert seen.sum() > 100
+        mx, my = _pose_xy(M, left)
+        x, y = _pose_xy(X, right)
+        assert np.allclose(mx[seen], 1 - x[seen], atol=1e-6) and np.allclose(my[seen], y[seen], atol=1e-6)
+        assert np.allclose(M[..., 4 * left + 2:4 * left + 4], X[..., 4 * right + 2:4 * right + 4], atol=1e-6)
+    for a, b in ((layout.LEFT_HAND, layout.RIGHT_HAND), (layout.RIGHT_HAND, layout.LEFT_HAND)):
+        out, src = layout.part(M, a), layout.part(X, b)
+        seen = np.any(src != 0, axis=-1)
+        assert seen.sum() > 100
+        assert np.allclose(out[..., 0][seen], 1 - src[..., 0][seen], atol=1e-6)
+        assert np.allclose(out[..., 1:], src[..., 1:], atol=1e-6) and not np.any(out[~seen])
+
+
+def _one_handed(B, T=30, seed=0):
+    """Synthetic windows: a pose, and a left hand in every frame, no right hand."""
+    rng = np.random.default_rng(seed)
+    X = np.zeros((B, T, layout.FRAME_SIZE), np.float32)
+    X[..., layout.POSE.slice] = rng.uniform(0.3, 0.7, (B, T, layout.POSE.size))
+    X[..., layout.LEFT_HAND.slice] = rng.uniform(0.3, 0.7, (B, T, layout.LEFT_HAND.size))
+    return X
+
+
+def test_augment_mirrors_about_half_the_windows():
+    """Windows with only a left hand come out with only a right hand when mirrored: about half of 400 are."""
+    A = augment.augment(_one_handed(400), np.random.default_rng(0))
+    seen = layout.detected(A)
+    left, right = seen["left_hand"].any(1), seen["right_hand"].any(1)
+    assert np.all(left ^ right)  # one hand a window, whichever side it ended on
+    assert 0.35 < right.mean() < 0.65, right.mean()
+
+
+def test_hand_tilt_turns_each_hand_about_its_wrist():
+    """The wrist (landmark 0) of each hand stays where it was; the other hand points move, at the same distance from
+    it (aspect-correct); the rest of the frame is untouched and a missing hand stays missing."""
+    rng = np.random.default_rng(3)
+    X = np.zeros((64, 5, layout.FRAME_SIZE), np.float32)
+    X[..., layout.POSE.slice] = rng.uniform(0.2, 0.8, (64, 5, layout.POSE.size))
+    hands = slice(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)
+    X[..., hands] = rng.uniform(0.15, 0.35, (64, 5, 2 * layout.LEFT_HAND.size))  # hands well off the image centre
+    X[-1, :, layout.RIGHT_HAND.slice] = 0
+    T = augment.tilt_hands(X, np.random.default_rng(4))
+    assert np.array_equal(T[..., :layout.LEFT_HAND.start], X[..., :layout.LEFT_HAND.start])
+    assert not np.any(T[-1, :, layout.RIGHT_HAND.slice])
+    for p in (layout.LEFT_HAND, layout.RIGHT_HAND):
+        h, h0 = layout.part(T, p)[:-1], layout.part(X, p)[:-1]
+        assert np.allclose(h[..., 0, :], h0[..., 0, :], atol=1e-6)  # the wrist
+        moved = np.abs(h[..., 1:, :2] - h0[..., 1:, :2]).max(-1)
+        assert np.mean(moved > 1e-3) > 0.9
+        def reach(v):
+            d = v[..., 1:, :2] - v[..., :1, :2]
+            return np.hypot(d[..., 0] * layout.ASPECT, d[..., 1])
+        assert np.allclose(reach(h), reach(h0), atol=1e-5)
+        assert np.array_equal(h[..., 2], h0[..., 2])
+
+
+def test_augment_drops_hand_frames_in_about_half_the_windows():
+    """Of 400 windows with both hands in all 30 frames, each hand loses frames in about half (a window drawing a
+    tiny share may lose none), never more than 60 % plus chance, and keeps them all in the others."""
+    X = _one_handed(400)
+    X[..., layout.RIGHT_HAND.slice] = X[..., layout.LEFT_HAND.slice] + 0.01
+    A = augment.augment(X, np.random.default_rng(0))
+    seen = layout.detected(A)
+    for side in ("left_hand", "right_hand"):
+        lost = 1 - seen[side].mean(1)  # share of a window's frames without that hand
+        assert 0.3 < np.mean(lost > 0) < 0.65, np.mean(lost > 0)
+        assert lost.max() < 0.9
+
+
+def test_resample_time_skips_or_repeats_frames_at_other_speeds():
+    """Frames numbered by a value: at speed 0.8 some are repeated, at 1.25 some are skipped, always in order and
+    from the window itself; at speed 1 every frame is taken once."""
+    B, T = 50, 30
+    X = np.zeros((B, T, layout.FRAME_SIZE), np.float32)
+    X[..., 0] = np.arange(T)
+    X[..., 1] = np.arange(B)[:, None]
+    def taken(speed):
+        R = augment.resample_time(X, np.random.default_rng(0), speed=(speed, speed))
+        assert R.shape == X.shape and np.array_equal(R[..., 1], X[..., 1])  # each window's own frames
+        return R[..., 0].astype(int)
+    steps = np.diff(taken(0.8), axis=1)
+    assert np.all(steps >= 0) and np.all((steps == 0).sum(1) >= 4)  # 29 steps of 0.8: about 6 repeats
+    steps = np.diff(taken(1.25), axis=1)
+    assert np.all(steps >= 0) and np.all((steps == 2).sum(1) >= 4)  # 23 frames span 29 steps of 1.25: skips
+    assert np.array_equal(taken(1.0), X[..., 0].astype(int))
+    default = augment.resample_time(X, np.random.default_rng(1))[..., 0]
+    assert np.mean(np.any(default != X[..., 0], axis=1)) > 0.8

@@ -283,3 +283,20 @@ def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(s
     out.release()
     with pytest.raises(BadInput, match=r"huge.avi: frames of 8200x8200 pixels, more than the 67,108,864"):
         open_source(huge)
+
+
+def test_a_15_fps_video_is_read_at_the_rate_its_header_states(shared, tmp_path):
+    """An honest 15 fps video (written by OpenCV from a clip's frames): its source says 15 frames a second, its
+    header is said to state 15, and its frames' own times agree (no other rate to report)."""
+    import cv2
+
+    frames = read_frames(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))[:12]
+    video = tmp_path / "slow.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 15, (480, 270))
+    for f in frames:
+        out.write(f)
+    out.release()
+    with open_source(video) as src:
+        assert src.fps == 15.0 and src.stated_rate == "15"
+        assert len(list(src)) == 12
+        assert src.times_rate is None and src.shortfall is None

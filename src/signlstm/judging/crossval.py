@@ -23,12 +23,12 @@ import numpy as np
 from .. import parallel
 from ..sign_names import NONE
 from ..recognizer import decide
+from .folds import FOLD_AUDIT_SPLITS, fold_fixes
 
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
 TUTORIAL_EPOCHS = 30  # default cap of the tutorial recipe's 500 epochs in cross-validation
 PRIOR_SHIFTS = (-1.0, 0.0, 1.0, 2.0)  # extra lowering of the none logit for the reported trade-off
-FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit runs on each fold's training signers
 GOOD = 0.95  # a signer scored at or above this (consistent-gesture score, accuracy) is counted as at target
 
 _STATE: dict = {}
@@ -63,14 +63,12 @@ def held_out_negatives(signers: list[str], neg_groups: list[str]) -> dict[str, l
 
 def _fold_fixes(signer: str):
     """Audit the training signers of one fold (never the test signer) -> list of fix rows."""
-    from .audit import audit, data_features
+    from .audit import data_features
 
     data = _STATE["data"]
     if _STATE["audit_feats"] is None:
         _STATE["audit_feats"] = data_features(data)
-    keep = data.groups != signer
-    train = data.subset(keep)
-    return signer, audit(train, n_splits=FOLD_AUDIT_SPLITS, feats=_STATE["audit_feats"][keep]).fixes
+    return signer, fold_fixes(data, signer, feats=_STATE["audit_feats"])
 
 
 def _run_fold(task):
@@ -103,6 +101,7 @@ def _run_fold(task):
            "pred": decide(labels, probs).tolist(), "labels": labels, "probs": np.round(probs, 6).tolist(),
            "reject_bias": bundle.meta.get("reject_bias", 0.0),
            "seconds": seconds, "epochs_run": bundle.meta["training"]["epochs_run"], "train_sequences": len(train),
+           "trained_on": sorted(set(train.groups.tolist())),
            "parameters": int(bundle.model.count_params())}
     if neg is not None:
         nh = no_hand_windows(test, 1.0, seed)

@@ -124,4 +124,25 @@ def test_a_worker_holds_the_frames_in_float16_and_a_fold_learns_the_same(shared)
     finally:
         crossval._STATE.clear()  # a failure here must not leave this process holding the data as a worker
     assert held["signer"] == "s05" and len(held["pred"]) == 90
+    assert held["trained_on"] == as_float32["trained_on"] == ["s02", "s03"]  # never the person it judges
     assert held["pred"] == as_float32["pred"] and held["probs"] == as_float32["probs"]
+
+
+def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held_out_with_them(shared):
+    """One fold of ``judge cv`` with other signs and ``--fixes audit``: the audit that fixes its labels never saw the
+    held-out person (s02's hand-less recordings would be among its drops), and the model trains on neither them nor
+    the other-sign person tested with them."""
+    from signlstm.judging.folds import FOLD_AUDIT_SPLITS, fold_fixes
+
+    people = ["s02", "s03", "s05", "s06", "s08", "s09", "s11"][:FOLD_AUDIT_SPLITS + 2]
+    data = load([str(shared("data", "signers", f"{s}.npz")) for s in people])
+    fixes = fold_fixes(data, "s02")
+    assert fixes and not [r for r in fixes if "s02.npz" in r["source"]]
+    assert {r["source"].rsplit("/", 1)[-1].split("#")[0] for r in fixes} <= {f"{s}.npz" for s in people[1:]}
+    neg = load([str(shared("data", "other_signs", f"{o}.npz")) for o in ("o04", "o06")])
+    try:
+        crossval._STATE.update(data=data, neg=neg, audit_feats=None)
+        res = crossval._run_fold(("default", 0, "s02", 1, fixes, ["o04"]))
+    finally:
+        crossval._STATE.clear()
+    assert res["trained_on"] == sorted(people[1:] + ["o06"]) and res["neg_groups"] == ["o04"] * len(res["neg_groups"])

@@ -100,6 +100,19 @@ def content_key(*parts, files=(), code=()) -> str:
     return h.hexdigest()[:12]
 
 
+FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit runs on each fold's training people
+
+
+def fold_fixes(data, held_out: str, feats=None) -> list[dict]:
+    """``--fixes audit`` for one fold: the fixes of the audit of everyone in ``data`` but ``held_out``, in
+    :data:`FOLD_AUDIT_SPLITS` signer-grouped folds (``feats``: the audit's features of all of ``data``, computed
+    once), so the held-out person's recordings shape no fix of the model that judges them."""
+    from .audit import audit
+
+    keep = data.groups != held_out
+    return audit(data.subset(keep), n_splits=FOLD_AUDIT_SPLITS, feats=None if feats is None else feats[keep]).fixes
+
+
 def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", epochs: int | None = None,
                seed: int = 0, negatives=None, fixes=None) -> dict:
     """Train ``recipe`` on everyone in ``paths`` (+ ``negatives``) except ``held_out`` and save the bundle to
@@ -115,9 +128,7 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
     held = {} if fixes == "audit" else recipes.get(recipe).held
     data = load(paths, **held)
     if fixes == "audit":
-        from .audit import audit
-
-        fixes = audit(data.subset(data.groups != held_out), n_splits=5).fixes
+        fixes = fold_fixes(data, held_out)
     train = training_set(data, fixes=fixes, negatives=negatives, held_out=[held_out], seed=seed)
     bundle = fit(train, recipe, epochs=epochs, seed=seed, progress=False, test_split=0.0)
     bundle.meta["training"]["held_out"] = held_out

@@ -169,6 +169,13 @@ def test_spot_rule_says_each_sign_event_once_and_nothing_within_the_refractory_w
     assert run(threshold=0.9)[1] == []  # never confident enough
     assert run(onset=0.5)[1] == [(4, "a"), (38, "b")]  # the rises no longer open an event; the same words
     assert run(rule="stream", stability=1, threshold=0.5)[0].rule == "stream"  # the bundle's rule can be overridden
+    # a page's "clear" (reset) right after a word: the next sign is a new event, not within the refractory windows
+    calls = iter(["a", "a", "rest", "b"])
+    rec = Recognizer(Bundle(None, meta), classify=lambda w: np.array(probs[next(calls)]))
+    frames = hand_frames(4)
+    assert [rec.update(f).word for f in frames[:2]] == ["a", None]
+    rec.reset()
+    assert [rec.update(f).word for f in frames[2:]] == [None, "b"]
 
 
 def test_a_word_needs_a_probability_above_the_threshold_not_equal_to_it():

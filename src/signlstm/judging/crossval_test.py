@@ -48,11 +48,16 @@ def test_summary_scores_and_collapse(cells):
     good = {"arch": "default", "seed": 0, "signer": "s09", "true": true, "pred": true, "seconds": 1.0,
             "epochs_run": 3, "train_sequences": 5, "parameters": 10}
     bad = {**good, "signer": "s06", "pred": ["hello"] * 30}
-    s = crossval.summarize([good, bad], cells)["default"]
+    # s08: 9 of 10 hello rightly, then 'none' for the rest: 27 of 30 'hello' would be collapse, 26 is not
+    weak = {**good, "signer": "s08", "pred": ["hello"] * 9 + ["thanks"] + ["none"] * 20}
+    edge = {**good, "signer": "s03", "pred": ["hello"] * 27 + ["none"] * 3}
+    under = {**good, "signer": "s03", "seed": 1, "pred": ["hello"] * 26 + ["none"] * 4}
+    s = crossval.summarize([good, bad, weak, edge, under], cells)["default"]
     assert s["table"]["s09"]["consistent"] == 1.0
     assert s["table"]["s06"]["consistent"] == 1.0  # only s06 hello is a consistent cell
     assert s["table"]["s06"]["all"] == 10 / 30
-    assert s["collapsed"] == [("s06", 0)]
+    assert s["consistent"]["min_signer"] == ("s08", 9 / 30)
+    assert s["collapsed"] == [("s06", 0), ("s03", 0)]
     text = report.format_crossval({"default": s}, ["header"])
     assert "consistent-gesture score" in text and "s06" in text
     none = crossval.summarize([good, bad], cells_file.load_cells(None))["default"]  # no cells.json beside the data

@@ -3,6 +3,7 @@ holds the held-out person, one person's row of figures."""
 import shutil
 
 import numpy as np
+import pytest
 
 from signlstm.conftest import shared_path
 from signlstm.datasets import open_npz
@@ -68,6 +69,20 @@ def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds(unseen_trunk
     summ = vocab.summary({"shots": [3], "rows": [row]})
     assert summ[3]["mean"]["acc"] == row["acc"] and np.isnan(summ[3]["mean"]["tutorial_acc"])
     assert summ[3]["people"]["s23"]["row_wer"] == (first["errors"] + second["errors"]) / 12
+
+
+def test_the_summary_averages_seeds_per_person_then_people_and_names_the_worst():
+    def row(person, seed, acc, at_2):
+        return {"k": 5, "person": person, "seed": seed, "acc": acc, "known_none": 0.1, "rejected": 0.5,
+                "seconds": 1.0 + seed, "signs": 4, "tradeoff": {"2.0": {"acc": at_2, "known_none": 0.0,
+                                                                         "rejected": 0.2}}}
+
+    rows = [row("a", 0, 0.6, 0.7), row("a", 1, 0.8, 0.9), row("b", 0, 0.9, 0.95), row("b", 1, 1.0, 0.85)]
+    summ = vocab.summary({"shots": [5], "rows": rows, "radii": [2.0]})[5]
+    assert summ["people"]["a"]["acc"] == pytest.approx(0.7) and summ["people"]["b"]["acc"] == pytest.approx(0.95)
+    assert summ["mean"]["acc"] == pytest.approx(0.825) and summ["mean"]["worst_acc"] == pytest.approx(0.7)
+    assert summ["mean"]["seconds"] == 1.5 and (summ["mean"]["people"], summ["mean"]["of"]) == (2, 2)
+    assert summ["tradeoff"][2.0]["acc"] == pytest.approx(0.85) and summ["tradeoff"][2.0]["worst_acc"] == pytest.approx(0.8)
 
 
 def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
@@ -333,3 +348,20 @@ def test_one_person_is_held_once_whatever_their_data(tmp_path, unseen_trunk):
         assert (row["signs"], row["untaught"]) == (2, 1) and row["acc"] > 0.5
     added = (1800 - 600) * 30 * 1662 * 4
     assert peaks[1800] - peaks[600] < 1.8 * added, (peaks, added)
+
+
+def test_a_cached_trunk_that_saw_the_person_judged_is_refused(capsys, monkeypatch, tmp_path):
+    """A trunk found in the cache (e.g. kept from code that chose the training people otherwise) is read back for
+    whom it was trained on before it judges anyone. (The cache is stood in for by the shipped trunk, trained on
+    s23.)"""
+    from signlstm.cli import main
+    from signlstm.models.vocabulary import TRUNK_MODEL
+
+    monkeypatch.setattr(vocab, "trunks", lambda vocab_files, others, signers, held_out, **kw:
+                        {p: TRUNK_MODEL for p in held_out})
+    code = main(["judge", "vocab", "--data", str(shared_path("data", "vocab", "s23.npz")), "--shots", "1",
+                 "--seeds", "0", "--tutorial-shots", "--adapt-runs", "0", "--streams", "0",
+                 "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and "a cached trunk: " in err and "was trained on s23" in err, err
+    assert err.strip().splitlines()[-1].startswith("signlstm judge vocab: error: a cached trunk"), err

@@ -435,3 +435,15 @@ def test_the_check_names_the_persons_signs_recorded_once_never_the_base_signs_ke
     # 'a' twice; 'b' and 'c' once each (c not checked: -1); 'kept', from the base, once
     named, y = np.array([0, 0, 1, -1, -1]), np.array([0, 0, 1, 2, 3])
     assert look_alike(named, y, ["a", "b", "c", "kept"], own=3)["unchecked"] == ["b", "c"]
+
+
+def test_the_checks_shares_count_the_recordings_named_rightly_and_those_answered_none():
+    from signlstm.models.vocabulary import check_lines, look_alike
+
+    # 8 checked recordings of 'a' / 'b' (index 2 = none); one not checked (-1)
+    named = np.array([0, 0, 1, 2, 1, 1, 0, 2, -1])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    check = look_alike(named, y, ["a", "b"], least=1)
+    assert check["recordings"] == 8 and check["right"] == 4 / 8 and check["none"] == 2 / 8
+    assert check["alike"] == [["a", "b", 2, 8]]  # a -> b once, b -> a once, of their 8 checked recordings
+    assert check_lines(check)[0].endswith("50 % of 8 named rightly, 25 % answered none")

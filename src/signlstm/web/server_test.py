@@ -745,3 +745,24 @@ def test_a_recording_the_disk_has_no_room_for_beside_its_reserve_is_refused_befo
         assert page.record("v", "hello", 2, 0)["phase"] == "recording"
     finally:
         engine.shutdown()
+
+
+def test_a_message_of_many_frames_is_answered_with_its_last_word_and_a_model_switch_keeps_the_sentence(
+        trained_model, clip_keypoints, tmp_path):
+    """A keypoint message may carry several frames: its reply gives the last word any of them said (and the sentence
+    all of them). A page switched to another model (after adapting) keeps the sentence it had."""
+    from signlstm import layout
+
+    engine = eng.Engine(trained_model, data=tmp_path / "web_data", models=tmp_path / "web_models")
+    try:
+        s = engine.open()
+        rest = layout.without_hands(clip_keypoints["thanks"][:10])
+        frames = np.concatenate([clip_keypoints["iloveyou"]] * 2 + [rest] + [clip_keypoints["thanks"]] * 2 + [rest])
+        reply = s.steps(frames, {})
+        assert reply["sentence"][-2:] == ["iloveyou", "thanks"] and reply["word"] == "thanks", reply["sentence"]
+        said = list(reply["sentence"])
+        s.use(trained_model)
+        assert list(s.recognizer.sentence) == said
+        assert s.steps(rest, {})["sentence"] == said
+    finally:
+        engine.shutdown()

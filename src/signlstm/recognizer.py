@@ -40,7 +40,7 @@ from .sign_names import NONE
 THRESHOLD = 0.5  # the tutorial's
 STABILITY = 10  # the tutorial's
 SENTENCE = 5
-RULE = "stream"  # the rule of a bundle that names none: it measures better than the tutorial's (see the model card)
+RULE = "stream"  # the rule of a bundle that names no rule: it measures better than the tutorial's (see the model card)
 # Each rule's default settings. rest: frames without a hand that end a sign; rearm: rejected windows in a row that
 # end a sign; onset: least sign probability inside a sign event; refractory: windows after a word in which no new
 # event speaks. The stream and spot rules' were chosen on the stream benchmark's leave-one-person-out probabilities.

@@ -9,7 +9,7 @@ def add_rule(p):
         return ", ".join(f"{r} {s[key]}" for r, s in RULE_SETTINGS.items() if key in s)
 
     p.add_argument("--rule", choices=RULES,
-                   help=f"word rule (default: the model's; {RULE} for a model that names none): 'tutorial' is the "
+                   help=f"word rule (default: the model's; {RULE} for a model that names no rule): 'tutorial' is the "
                         "tutorial's (no word twice in a row); 'stream' gives one word per sign made, the same word "
                         "again after a rest or another sign; 'spot' is for a spotting model (without --model: the "
                         "shipped one)")

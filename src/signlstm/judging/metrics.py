@@ -157,8 +157,11 @@ def format_report(result: dict) -> str:
         names = result["labels"]
         w = min(30, max([13] + [columns(a) for a in names]))  # the label column, in terminal columns
         lines += ["", f"{'label':<{w + 1}}{'precision':>10}{'recall':>8}{'n':>6}"]
-        for a, m in result["per_class"].items():
-            lines.append(f"{fit_columns(a, w)} {m['precision']:>10.3f}{m['recall']:>8.3f}{m['support']:>6}")
+        said = np.asarray(result["confusion"]).sum(axis=0)  # how often each label was answered
+        for (a, m), k in zip(result["per_class"].items(), said):
+            precision = f"{m['precision']:>10.3f}" if k else f"{'-':>10}"  # undefined: never answered
+            recall = f"{m['recall']:>8.3f}" if m["support"] else f"{'-':>8}"  # undefined: none in the data
+            lines.append(f"{fit_columns(a, w)} {precision}{recall}{m['support']:>6}")
         lines += ["", "confusion (rows true, columns predicted)",
                   " " * (w + 1) + "".join(" " + fit_columns(a, 9, right=True) for a in names)]
         for a, row in zip(names, result["confusion"]):

@@ -64,3 +64,17 @@ def test_the_report_table_lines_up_labels_in_any_script():
     assert any(line.startswith("good afternoon friend ") for line in rows)
     matrix = lines[lines.index("confusion (rows true, columns predicted)") + 1:][:5]
     assert len({columns(line) for line in matrix}) == 1
+
+
+def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
+    """A label never answered has no precision, one absent from the data no recall: the table shows '-', not 0."""
+    from signlstm.judging.metrics import format_report, score
+
+    true = np.array(["a", "a", "b", "b"])
+    pred = np.array(["a", "b", "b", "none"])
+    result = score(true, pred, np.array(["p"] * 4), ["a", "b", "c"])
+    lines = format_report(result).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("label"))
+    rows = {line.split()[0]: line.split()[1:] for line in lines[start + 1:start + 5]}
+    assert rows == {"a": ["1.000", "0.500", "2"], "b": ["0.500", "0.500", "2"], "c": ["-", "-", "0"],
+                    "none": ["0.000", "-", "0"]}

@@ -9,16 +9,17 @@ from . import common
 def register(sub):
     p = sub.add_parser("bench", help="measure classifier, live-loop, extraction and training speed in one run")
     common.add_model(p)
-    p.add_argument("--shared", default="../shared", help="the shared data folder (clips and DEV signers)")
+    p.add_argument("--shared", default="../shared", help="the shared data folder (clips and DEV signers; default ../shared)")
     p.add_argument("--clip", help="clip for the live loop (default: the shared I LOVE YOU clip)")
     p.add_argument("--frames", type=int, default=300,
-                   help="live-loop frames, at least (the clip is looped whole: 39-frame clips make 117 of 100)")
-    p.add_argument("--videos", type=int, default=12, help="videos for the extraction figure")
+                   help="live-loop frames, at least (the clip is looped whole: 39-frame clips make 117 of 100; "
+                        "default 300)")
+    p.add_argument("--videos", type=int, default=12, help="videos for the extraction figure (default 12)")
     p.add_argument("--soak", type=int, default=0, metavar="N", help="also run N live frames and report memory growth")
     p.add_argument("--memory", type=int, nargs="+", metavar="N",
                    help="also measure peak RSS and seconds of predict, evaluate and one training epoch on N sequences "
                         "(e.g. 2000 20000 100000; files built from the DEV signers in a temporary folder)")
-    p.add_argument("--skip", nargs="+", default=[], choices=PARTS)
+    p.add_argument("--skip", nargs="+", default=[], choices=PARTS, help="parts not to run")
     common.add_h5_actions(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)

@@ -67,8 +67,8 @@ def _machine() -> str:
 def sweep_leftovers(folder: str | Path) -> None:
     """Remove the hidden temp files and folders (named by :func:`temp_prefix`) that processes of this machine left in
     ``folder`` when they were killed before they could clean up, i.e. whose process is no longer running; an output
-    folder that such a process had moved aside to replace it (``_swap_folders``), while nothing holds its name, is
-    renamed back instead. Once per folder and process; nothing else is touched, and what the machine refuses to
+    folder that such a process had moved aside to replace it (``_swap_folders``) and whose successor it never renamed
+    in (its ``.partial`` folder is still there) is renamed back instead, while nothing holds its name. Once per folder and process; nothing else is touched, and what the machine refuses to
     remove stays. Only where processes can be asked whether they run without being signalled (POSIX)."""
     import re
     import shutil
@@ -83,12 +83,15 @@ def sweep_leftovers(folder: str | Path) -> None:
         entries = [e for e in os.scandir(key) if e.name.startswith(".")]
     except OSError:
         return
+    names = [e.name for e in entries]
     for entry in entries:
         found = tag.search(entry.name)
         if found is None or _running(int(found.group(1))):
             continue
         aside = moved.fullmatch(entry.name)
-        if aside and not os.path.lexists(os.path.join(key, aside.group(1))):
+        unfinished = aside and any(n.startswith(f".{aside.group(1)}.{found.group(1)}-{_machine()}.")
+                                   and n.endswith(".partial") for n in names)  # its successor never renamed in
+        if unfinished and not os.path.lexists(os.path.join(key, aside.group(1))):
             try:
                 os.rename(entry.path, os.path.join(key, aside.group(1)))
             except OSError:

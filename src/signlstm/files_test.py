@@ -206,28 +206,47 @@ with folder_atomic(sys.argv[1]) as tmp:
 """
 
 
-def test_a_model_folder_moved_aside_by_a_writer_killed_while_replacing_it_is_put_back_by_the_next_write(tmp_path):
-    """Replacing an output folder renames it aside, then the new one in: a writer killed between the two renames
-    (SIGKILL, a power cut) leaves no folder under the output's name. The next write beside it puts the previous
-    version back (and then replaces it as asked); a moved-aside copy whose name is taken again is removed."""
+KILLED_WHILE_REPLACING = """
+import os, shutil, signal, sys
+from signlstm.files import folder_atomic
+real, count = os.rename, [0]
+def rename(a, b):  # SIGKILL (or a power cut) just before the second rename: the old folder is aside
+    count[0] += 1
+    if count[0] == 2 and sys.argv[2] == "between the renames":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(a, b)
+os.rename = rename
+shutil.rmtree = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)  # ... or while the old folder is removed
+with folder_atomic(sys.argv[1], replace=True) as tmp:
+    (tmp / "signlstm.json").write_text("new")
+"""
+
+
+@pytest.mark.parametrize("when, left", [("between the renames", "previous"), ("while removing", "new")])
+def test_a_writer_killed_while_replacing_a_model_folder_leaves_the_next_write_one_version_whole(tmp_path, when, left):
+    """Replacing an output folder renames it aside, renames the new one in, then removes the old one. A writer killed
+    (SIGKILL, a power cut) between the two renames leaves no folder under the output's name: the next write beside it
+    puts the previous version back. Killed while removing the old one, the new version stays and the old one is
+    removed, never put back (even when the output's name was cleared since)."""
     import subprocess
     import sys
 
-    from signlstm.files import OLD_SEP, OLD_SUFFIX, temp_prefix
-
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead = int(gone.stdout)
-    aside = lambda name: temp_prefix(name, OLD_SEP).replace(f"-{os.getpid()}-", f"-{dead}-") + OLD_SUFFIX  # noqa: E731
     models = tmp_path / "models"
-    (models / aside("mine")).mkdir(parents=True)
-    (models / aside("mine") / "signlstm.json").write_text("previous")
-    (models / aside("other")).mkdir()
-    (models / "other").mkdir()
-    with folder_atomic(models / "mine", replace=True) as tmp:
-        assert (models / "mine" / "signlstm.json").read_text() == "previous"  # put back before the write
-        (tmp / "signlstm.json").write_text("new")
-    assert sorted(p.name for p in models.iterdir()) == ["mine", "other"]
-    assert (models / "mine" / "signlstm.json").read_text() == "new"
+    (models / "mine").mkdir(parents=True)
+    (models / "mine" / "signlstm.json").write_text("previous")
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_REPLACING, str(models / "mine"), when])
+    assert killed.returncode == -9
+    at = 2 if when == "between the renames" else 3
+    assert (models / "mine").exists() == (at == 3)
+    if at == 3:
+        (models / "mine").rename(models / "mine-v2")  # the name cleared before the next write
+    write_text(models / "notes.txt", "x")
+    if at == 2:
+        assert (models / "mine" / "signlstm.json").read_text() == left
+        assert sorted(p.name for p in models.iterdir()) == ["mine", "notes.txt"]
+    else:
+        assert (models / "mine-v2" / "signlstm.json").read_text() == left
+        assert sorted(p.name for p in models.iterdir()) == ["mine-v2", "notes.txt"]
 
 
 def test_what_a_killed_writer_left_is_removed_by_the_next_write_beside_it_and_a_running_ones_is_kept(tmp_path):

@@ -367,6 +367,14 @@ def test_evaluate_says_it_leaves_out_the_recordings_labelled_none(shared, tmp_pa
     assert "note: left out 10 recording(s) labelled 'none' (the rejection label is not a sign)" in out.err.splitlines()
 
 
+def test_train_on_data_with_a_none_folder_learns_none_without_saying_it_has_none(shared, tmp_path, capsys):
+    z = np.load(shared("data", "signers", "s08.npz"))
+    np.savez(tmp_path / "mine.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(["hello", "none", "iloveyou"]))
+    assert main(["train", "--data", str(tmp_path / "mine.npz"), "--epochs", "1", "--out", str(tmp_path / "m")]) == 0
+    assert json.loads((tmp_path / "m" / "signlstm.json").read_text())["reject_label"] == "none"
+    assert "no 'none' output" not in capsys.readouterr().err
+
+
 def test_adapt_vocabulary_says_it_leaves_out_a_folder_called_none(shared, tmp_path, capsys):
     from signlstm.models.bundle import load_bundle
 
@@ -479,7 +487,7 @@ def test_fixes_that_drop_everything_are_one_line_before_training_and_an_emptied_
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "note: left out 'thanks': the fixes in" in err
-    assert "note: no --negatives: the model learns the signs only and has no 'none' output" in err
+    assert "note: no --negatives (nor a 'none' folder in the data): the model has no 'none' output" in err
     assert json.loads((tmp_path / "m" / "signlstm.json").read_text())["labels"] == ["hello", "iloveyou"]
 
 

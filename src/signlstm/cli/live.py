@@ -49,7 +49,7 @@ def run(args):
 
     def word(event):
         if args.headless:
-            print(json.dumps(event, ensure_ascii=False), flush=True)
+            print(json.dumps(event), flush=True)
 
     summary = run_live(bundle, args.source, args.threshold, args.stability, args.sentence,
                        window=not args.headless, out=args.out, strip=args.strip, serial=args.serial,
@@ -61,6 +61,6 @@ def run(args):
     if note:  # not an error: the input ended before the model's window was ever full
         print(note, file=sys.stderr)
     if args.headless:
-        print(json.dumps(summary, ensure_ascii=False), flush=True)
+        print(json.dumps(summary), flush=True)
     else:
         print(f"{summary['frames']} frames at {summary['fps']} fps; words: {' '.join(summary['words']) or '(none)'}")

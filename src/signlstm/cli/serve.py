@@ -42,6 +42,7 @@ def run(args):
         raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
     if bool(args.certfile) != bool(args.keyfile):
         raise SignlstmError("--certfile and --keyfile go together")
+    from ..web import server
     from ..web.server import check_listen, check_tls, holistic_dir
 
     if args.holistic and holistic_dir(args.holistic) is None:
@@ -75,7 +76,13 @@ def run(args):
 
         print("note: browsers give a page the camera only over https or on localhost: other machines reaching this "
               "page over http get no camera (add --certfile and --keyfile)", file=sys.stderr, flush=True)
-    if holistic_dir(args.holistic) is None:
+    page_holistic = holistic_dir(args.holistic)
+    if page_holistic is not None and not args.holistic and page_holistic != server.HOLISTIC:
+        import sys
+
+        print(f"note: the pages find their landmarks with @mediapipe/holistic {server.holistic_version(page_holistic)} "
+              f"from {page_holistic.absolute()} (the current folder's node_modules)", file=sys.stderr, flush=True)
+    if page_holistic is None:
         import sys
 
         print("note: no @mediapipe/holistic to give the pages (make install or npm ci in the checkout, and serve from "

@@ -70,6 +70,7 @@ def run(args):
     acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""
     print(f"wrote {args.out}: {bundle.meta['arch']} model, {bundle.model.count_params():,} parameters, "
           f"labels {bundle.labels}, {bundle.meta['training']['epochs_run']} epochs{acc}")
-    if not args.negatives and args.arch == "default":  # (the tutorial's own setup has none; spotting needs them)
-        common.print_note("note: no --negatives: the model learns the signs only and has no 'none' output, so every "
-                          "window is named one of them; the shipped model was trained with --negatives (other signs)")
+    if bundle.reject_label is None and args.arch == "default":  # (the tutorial's own setup has none)
+        common.print_note("note: no --negatives (nor a 'none' folder in the data): the model has no 'none' output, so "
+                          "every window is named one of its signs; the shipped model was trained with --negatives "
+                          "(other signs)")

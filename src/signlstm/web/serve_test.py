@@ -103,17 +103,27 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     assert "other machines reaching this page over http get no camera" in out.err
 
 
-def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current_folder(tmp_path, monkeypatch):
+def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current_folder(tmp_path, monkeypatch,
+                                                                                        capsys):
     """A non-editable install's package lives outside the checkout: run from the checkout, ``serve`` finds the
-    ``npm ci`` copy there; run elsewhere, none."""
+    ``npm ci`` copy there and says which version from where; run elsewhere, none."""
     from pathlib import Path
 
+    from signlstm.cli import main
     from signlstm.web import server
 
     checkout = Path(__file__).resolve().parents[3]
     monkeypatch.setattr(server, "HOLISTIC", tmp_path / "site-packages" / "node_modules" / "@mediapipe" / "holistic")
+    monkeypatch.setattr(server, "serve", lambda *a, **k: None)
     monkeypatch.chdir(checkout)
     assert server.holistic_dir() == Path("node_modules/@mediapipe/holistic"), "npm ci (make install) not run?"
+    pinned = json.loads((checkout / "package.json").read_text())["dependencies"]["@mediapipe/holistic"]
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert main(["serve", "--port", str(port), "--data", str(tmp_path / "d"), "--models", str(tmp_path / "m")]) == 0
+    assert (f"the pages find their landmarks with @mediapipe/holistic {pinned} from "
+            f"{checkout / 'node_modules' / '@mediapipe' / 'holistic'}") in capsys.readouterr().err
     monkeypatch.chdir(tmp_path)
     assert server.holistic_dir() is None
 

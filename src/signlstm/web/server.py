@@ -63,6 +63,14 @@ def holistic_dir(path=None) -> Path | None:
     return None
 
 
+def holistic_version(folder: Path) -> str:
+    """The version the ``package.json`` of an ``@mediapipe/holistic`` folder states, or "of unknown version"."""
+    try:
+        return str(json.loads((folder / "package.json").read_text())["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "of unknown version"
+
+
 PACKED = "holistic_solution_packed_assets"  # the package's models, packed in one file, listed in its loader script
 PAGE_MODELS = ("package", "wheel")
 
@@ -99,7 +107,7 @@ def packed_assets(folder: Path, wheel: Path | None) -> tuple[bytes, bytes, list[
 
 
 def create_app(engine: Engine, holistic: str | Path | None = None, page_models: str | None = None) -> Starlette:
-    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: found in the checkout);
+    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: :func:`holistic_dir`);
     ``page_models``: ``wheel`` serves the page the ``mediapipe`` wheel's models where the package's differ,
     ``package`` the package's own (default: ``$SIGNLSTM_PAGE_MODELS``, else ``package``)."""
     import os

@@ -360,6 +360,16 @@ def test_a_radius_that_is_not_a_finite_number_above_0_is_refused(s23_few, radius
         adapt_vocab(load_bundle(TRUNK_MODEL), s23_few, radius=radius)
 
 
+def test_the_radius_range_is_inclusive_and_refuses_just_outside_it():
+    from signlstm.models.vocabulary import RADIUS_RANGE, check_radius
+
+    low, high = RADIUS_RANGE
+    assert (check_radius(low), check_radius(str(high)), check_radius(1)) == (low, high, 1.0)
+    for outside in (low * 0.999, high * 1.001, True, "1.1x", None):
+        with pytest.raises(SignlstmError, match="--radius must be a number from 0.01 to 100"):
+            check_radius(outside)
+
+
 def test_radius_nan_is_one_line_in_adapt_and_judge_vocab(tmp_path, capsys):
     import shutil
 

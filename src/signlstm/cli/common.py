@@ -7,10 +7,10 @@ import sys
 from .. import layout
 
 
-def add_data(p, required=True, people=False, unlabelled=False):
+def add_data(p, required=True, people=False, unlabelled=False, length="from the data, at least 30"):
     """``--data`` and how it is read (``--actions``, ``--length``, ``--skip-bad``); with ``people``, ``--data`` alone:
     a per-person benchmark reads whole packed files, one per person; with ``unlabelled``, the help names the
-    unlabelled forms the command reads too."""
+    unlabelled forms the command reads too; ``length``: the help's default of ``--length``."""
     if people:
         p.add_argument("--data", nargs="+", required=required, metavar="PATH",
                        help="packed .npz files, one per person (the file name is the person), or folders of them")
@@ -20,7 +20,7 @@ def add_data(p, required=True, people=False, unlabelled=False):
                         + ("; also .npz without y and .npy arrays of sequences (N, T, 1662), unlabelled"
                            if unlabelled else ""))
     p.add_argument("--actions", nargs="+", help="actions to use, in label order (default: folder names)")
-    p.add_argument("--length", type=int, help="frames per sequence (default: from the data, at least 30)")
+    p.add_argument("--length", type=int, help=f"frames per sequence (default: {length})")
     p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
 
 

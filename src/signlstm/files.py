@@ -35,13 +35,14 @@ def remove_made(made: list[Path]) -> None:
 OLD_SEP, OLD_SUFFIX = ".old-", "prev"  # the name of a replaced output folder while its successor is renamed in
 
 
-def temp_prefix(name: str, sep: str = ".") -> str:
+def temp_prefix(name: str, sep: str = ".", pid: int | None = None) -> str:
     """The start of a hidden temp name beside the output ``name``: ``.<name><sep><pid>-<machine>.``, the process that
-    writes it and a short hash of the process table it is in (this machine's name, boot and process namespace), so
-    that :func:`sweep_leftovers` can tell, after that process was killed (SIGKILL, a power cut), that the temp is
-    nobody's. A name too long to hold the tag gets the process id only (and is never swept)."""
-    prefix = f".{name}{sep}{os.getpid()}-{_machine()}."
-    return prefix if len(os.fsencode(prefix)) <= _TAGGED_MAX else f".{name}{sep}{os.getpid()}."
+    writes it (``pid``, default this one) and a short hash of the process table it is in (this machine's name, boot
+    and process namespace), so that :func:`sweep_leftovers` can tell, after that process was killed (SIGKILL, a power
+    cut), that the temp is nobody's. A name too long to hold the tag gets the process id only (and is never swept)."""
+    pid = os.getpid() if pid is None else pid
+    prefix = f".{name}{sep}{pid}-{_machine()}."
+    return prefix if len(os.fsencode(prefix)) <= _TAGGED_MAX else f".{name}{sep}{pid}."
 
 
 _TAGGED_MAX = 236  # a file name holds 255 bytes: the tagged prefix, 8 random characters and a suffix such as .partial
@@ -68,8 +69,9 @@ def sweep_leftovers(folder: str | Path) -> None:
     """Remove the hidden temp files and folders (named by :func:`temp_prefix`) that processes of this machine left in
     ``folder`` when they were killed before they could clean up, i.e. whose process is no longer running; an output
     folder that such a process had moved aside to replace it (``_swap_folders``) and whose successor it never renamed
-    in (its ``.partial`` folder is still there) is renamed back instead, while nothing holds its name. Once per folder and process; nothing else is touched, and what the machine refuses to
-    remove stays. Only where processes can be asked whether they run without being signalled (POSIX)."""
+    in (its ``.partial`` folder is still there) is renamed back instead, while nothing holds its name. Once per folder
+    and process; nothing else is touched, and what the machine refuses to remove stays. Only where processes can be
+    asked whether they run without being signalled (POSIX)."""
     import re
     import shutil
 
@@ -89,14 +91,14 @@ def sweep_leftovers(folder: str | Path) -> None:
         if found is None or _running(int(found.group(1))):
             continue
         aside = moved.fullmatch(entry.name)
-        unfinished = aside and any(n.startswith(f".{aside.group(1)}.{found.group(1)}-{_machine()}.")
-                                   and n.endswith(".partial") for n in names)  # its successor never renamed in
-        if unfinished and not os.path.lexists(os.path.join(key, aside.group(1))):
-            try:
-                os.rename(entry.path, os.path.join(key, aside.group(1)))
-            except OSError:
-                pass
-            continue
+        if aside:  # put back while its successor (the writer's .partial) never came in and nothing took its name
+            own, successor = os.path.join(key, aside.group(1)), temp_prefix(aside.group(1), pid=int(found.group(1)))
+            if not os.path.lexists(own) and any(n.startswith(successor) and n.endswith(".partial") for n in names):
+                try:
+                    os.rename(entry.path, own)
+                except OSError:
+                    pass
+                continue
         try:
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
@@ -353,7 +355,8 @@ def _swap_folders(tmp: Path, out: Path) -> None:
     fails."""
     import shutil
 
-    old = out.with_name(temp_prefix(out.name, OLD_SEP) + OLD_SUFFIX)  # a kill between the renames: the sweep puts it back
+    # a writer killed between the two renames leaves this name, which the next sweep puts back
+    old = out.with_name(temp_prefix(out.name, OLD_SEP) + OLD_SUFFIX)
     with interrupts_held(drop=True):  # once both renames are done the new folder is written: not interrupted
         os.rename(out, old)
         try:

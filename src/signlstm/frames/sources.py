@@ -160,8 +160,9 @@ class CaptureSource(Source):
             what = "cannot open the camera (none connected, or in use)" if live else "unreadable video (no frame could be decoded)"
             raise (SignlstmError(f"camera {name}: {what}") if live else BadInput(name, what))
         fps = self.cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
-        self.stated_rate = f"{self.fps:g}" if fps and 1 <= fps <= 240 else "no usable rate, read as 30"
+        usable = bool(fps) and 1 <= fps <= 240
+        self.fps = float(fps) if usable else 30.0
+        self.stated_rate = f"{self.fps:g}" if usable else "no usable rate, read as 30"
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES

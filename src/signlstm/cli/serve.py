@@ -72,21 +72,15 @@ def run(args):
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/"
           + (" and this machine's other addresses" if everywhere else "") + "  (Ctrl+C stops)", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile:
-        import sys
-
-        print("note: browsers give a page the camera only over https or on localhost: other machines reaching this "
-              "page over http get no camera (add --certfile and --keyfile)", file=sys.stderr, flush=True)
+        common.print_note("note: browsers give a page the camera only over https or on localhost: other machines "
+                          "reaching this page over http get no camera (add --certfile and --keyfile)")
     page_holistic = holistic_dir(args.holistic)
     if page_holistic is not None and not args.holistic and page_holistic != server.HOLISTIC:
-        import sys
-
-        print(f"note: the pages find their landmarks with @mediapipe/holistic {server.holistic_version(page_holistic)} "
-              f"from {page_holistic.absolute()} (the current folder's node_modules)", file=sys.stderr, flush=True)
+        common.print_note(f"note: the pages find their landmarks with @mediapipe/holistic "
+                          f"{server.holistic_version(page_holistic)} from {page_holistic.absolute()} (the current "
+                          "folder's node_modules)")
     if page_holistic is None:
-        import sys
-
-        print("note: no @mediapipe/holistic to give the pages (make install or npm ci in the checkout, and serve from "
-              "there; or --holistic DIR): pages will ask their visitors to send their camera images here to find the landmarks",
-              file=sys.stderr,
-              flush=True)
+        common.print_note("note: no @mediapipe/holistic to give the pages (make install or npm ci in the checkout, and "
+                          "serve from there; or --holistic DIR): pages will ask their visitors to send their camera "
+                          "images here to find the landmarks")
     serve(engine, args.host, args.port, args.certfile, args.keyfile, holistic=args.holistic)

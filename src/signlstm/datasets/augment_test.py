@@ -104,7 +104,7 @@ def test_hand_tilt_turns_each_hand_about_its_wrist():
 
 def test_augment_drops_hand_frames_in_about_half_the_windows():
     """Of 400 windows with both hands in all 30 frames, each hand loses frames in about half (a window drawing a
-    tiny share may lose none), never more than 60 % plus chance, and keeps them all in the others."""
+    tiny share may lose none), never 90 % of its frames or more, and keeps them all in the others."""
     X = _one_handed(400)
     X[..., layout.RIGHT_HAND.slice] = X[..., layout.LEFT_HAND.slice] + 0.01
     A = augment.augment(X, np.random.default_rng(0))

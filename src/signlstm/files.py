@@ -478,8 +478,9 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()
     """Refuse (:class:`SignlstmError`) outputs (option -> path; None: not asked) that name one of ``inputs`` (paths,
     e.g. the video being read), lie inside an input folder (read as part of it next time; a report of
     :data:`REPORT_SUFFIXES` may, but not inside one of ``models`` (or any input whose files are all its own), hold an
-    input (a folder written in place of one that holds it), or name, hold or lie in each other."""
-    from .errors import SignlstmError
+    input (a folder written in place of one that holds it), or name, hold or lie in each other; an output that is a
+    link to nothing is :class:`~signlstm.errors.BadInput`."""
+    from .errors import BadInput, SignlstmError
 
     def same(a, b) -> bool:
         a, b = Path(a), Path(b)
@@ -493,6 +494,9 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()
 
     given = [(option, path) for option, path in outputs.items() if path]
     for i, (option, path) in enumerate(given):
+        if Path(path).is_symlink() and not Path(path).exists():  # its output would be renamed over the link
+            raise BadInput(path, "a link to nothing (broken, or a loop): the output would replace the link, not "
+                                 "make what it names; give a new name, or the path the link points to")
         for source in [*inputs, *models]:  # (one not there yet too: collect's --data is made as it records)
             if same(path, source):
                 raise SignlstmError(f"{option} {path} is the input {source}: it would be written over")

@@ -278,6 +278,23 @@ def test_a_loop_of_links_given_as_data_or_output_is_one_line(shared, tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["loop.npz", "loop1", "loop2"]
 
 
+def test_an_output_that_is_a_link_to_nothing_is_refused_and_left(shared, tmp_path, capsys):
+    """An output named by a broken link is refused in one line, exit 2, before any work: renamed into place, the
+    output would replace the link rather than make the file or folder it names (convert's copy was refused so, the
+    other commands replaced the link)."""
+    (tmp_path / "out.json").symlink_to(tmp_path / "gone" / "model.json")
+    (tmp_path / "m").symlink_to(tmp_path / "gone" / "m")
+    s02 = str(shared("data", "signers", "s02.npz"))
+    for argv in (["export", "--format", "json", "--out", str(tmp_path / "out.json")],
+                 ["audit", "--data", s02, "--out", str(tmp_path / "out.json")],
+                 ["train", "--data", s02, "--out", str(tmp_path / "m"), "--epochs", "1"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "a link to nothing" in err and str(tmp_path) in err, (argv, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "out.json"]
+    assert all((tmp_path / n).is_symlink() for n in ("m", "out.json"))
+
+
 @pytest.mark.parametrize("label", ["../x", "a/../../x", "..", "x" * 300])
 def test_extract_refuses_a_label_that_is_not_one_folder_name(shared, tmp_path, label, capsys):
     assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--label", label,

@@ -34,6 +34,12 @@ def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[s
 
     names = list(labels) + ([NONE] if NONE not in labels and (NONE in set(pred) or NONE in set(true)) else [])
     p, r, f, s = precision_recall_fscore_support(true, pred, labels=names, zero_division=0)
+    confusion = confusion_matrix(true, pred, labels=names)
+    answered = confusion.sum(axis=0)  # how often each label was answered
+
+    def defined(value: float, count: int) -> float | None:  # None (JSON null) where the count it divides by is 0
+        return float(value) if count else None
+
     per_signer = {}
     for g in sorted(set(groups.tolist())):
         m = groups == g
@@ -44,10 +50,11 @@ def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[s
         "accuracy": float((pred == true).mean()) if len(true) else 0.0,
         "n": int(len(true)),
         "labels": names,
-        "per_class": {a: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+        "per_class": {a: {"precision": defined(p[i], answered[i]), "recall": defined(r[i], s[i]),
+                          "f1": defined(f[i], answered[i] and s[i]), "support": int(s[i])}
                       for i, a in enumerate(names)},
         "per_signer": per_signer,
-        "confusion": confusion_matrix(true, pred, labels=names).tolist(),
+        "confusion": confusion.tolist(),
         "multilabel_confusion": {a: m.tolist() for a, m in
                                  zip(names, multilabel_confusion_matrix(true, pred, labels=names))},
     }
@@ -157,10 +164,9 @@ def format_report(result: dict) -> str:
         names = result["labels"]
         w = min(30, max([13] + [columns(a) for a in names]))  # the label column, in terminal columns
         lines += ["", f"{'label':<{w + 1}}{'precision':>10}{'recall':>8}{'n':>6}"]
-        said = np.asarray(result["confusion"]).sum(axis=0)  # how often each label was answered
-        for (a, m), k in zip(result["per_class"].items(), said):
-            precision = f"{m['precision']:>10.3f}" if k else f"{'-':>10}"  # undefined: never answered
-            recall = f"{m['recall']:>8.3f}" if m["support"] else f"{'-':>8}"  # undefined: none in the data
+        for a, m in result["per_class"].items():  # None: undefined (never answered; none in the data)
+            precision = f"{'-':>10}" if m["precision"] is None else f"{m['precision']:>10.3f}"
+            recall = f"{'-':>8}" if m["recall"] is None else f"{m['recall']:>8.3f}"
             lines.append(f"{fit_columns(a, w)} {precision}{recall}{m['support']:>6}")
         lines += ["", "confusion (rows true, columns predicted)",
                   " " * (w + 1) + "".join(" " + fit_columns(a, 9, right=True) for a in names)]

@@ -67,7 +67,8 @@ def test_the_report_table_lines_up_labels_in_any_script():
 
 
 def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
-    """A label never answered has no precision, one absent from the data no recall: the table shows '-', not 0."""
+    """A label never answered has no precision, one absent from the data no recall (nor F1): the table shows '-',
+    the JSON null, not 0."""
     from signlstm.judging.metrics import format_report, score
 
     true = np.array(["a", "a", "b", "b"])
@@ -78,3 +79,6 @@ def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
     rows = {line.split()[0]: line.split()[1:] for line in lines[start + 1:start + 5]}
     assert rows == {"a": ["1.000", "0.500", "2"], "b": ["0.500", "0.500", "2"], "c": ["-", "-", "0"],
                     "none": ["0.000", "-", "0"]}
+    assert result["per_class"]["c"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+    assert result["per_class"]["none"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
+    assert result["per_class"]["b"]["f1"] == 0.5

@@ -19,9 +19,9 @@ def register(sub):
     p.add_argument("--strip", metavar="FILE.png", help="write a picture (.png or .jpg) of the frames where words "
                                                        "appeared")
     p.add_argument("--serial", action="store_true", help="run the stages one after another (for comparison)")
-    p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's own rate, 30 for "
-                                             "keypoints and images; a camera's frames are placed at the times they "
-                                             "arrive); the recognizer sees 30")
+    p.add_argument("--fps", type=float, help="frames a second of the source (default: a video's frames at their "
+                                             "own times, keypoints and images at 30, a camera's frames at the times "
+                                             "they arrive); the recognizer sees 30")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
     p.set_defaults(run=run, writes=("out", "strip"), reads=("source", "model"), whole=("source", "model"))
 

@@ -118,6 +118,7 @@ class Source:
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
     shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
     times_rate: float | None = None  # at the end of a video: the rate its frames' own times give, when not ``fps``
+    time: float | None = None  # a video file's newest frame's own time, in seconds from its first (None: not known)
     stated_rate: str = "30"  # what a video's header says of its rate, for a message
 
     def read(self) -> np.ndarray | None:
@@ -169,6 +170,7 @@ class CaptureSource(Source):
         # a file's frame times (CAP_PROP_POS_MSEC): the first frame's and the newest; None once they go back
         self._first_time = self._last_time = None if live else self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
         self._time_of = cv2.CAP_PROP_POS_MSEC
+        self.time = None if live else 0.0  # (a camera's frames are timed as they are read: Pipeline.taken)
         try:
             self._first = self._checked(frame)
         except BadInput:
@@ -189,9 +191,8 @@ class CaptureSource(Source):
             return None
         ok, frame = self.cap.read()
         if ok:
-            if self._last_time is not None:
-                t = self.cap.get(self._time_of) / 1000
-                self._last_time = t if t > self._last_time else None  # times going back: not used
+            if self.time is not None:  # a file's
+                self._timed(self.cap.get(self._time_of) / 1000)
             return self._checked(frame)
         self.times_rate = self._rate_from_times()
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
@@ -201,6 +202,15 @@ class CaptureSource(Source):
             self.shortfall = (f"it ends after {self.frames_read:,} of the {declared:,} frames its header declares "
                               "(truncated?); the frames it holds are used")
         return None
+
+    def _timed(self, t: float) -> None:
+        """Take ``t`` (seconds), the time a file gives its newest frame, as :attr:`time` (from the first frame's),
+        so that a variable-rate video (a phone's, in dim light) is read at its frames' own times; a time that does
+        not rise (none stored, or a broken one) is the frame before's plus one frame at the stated rate."""
+        rose = t - self._first_time > self.time  # (False for NaN)
+        self.time = t - self._first_time if rose else self.time + 1 / self.fps
+        if self._last_time is not None:
+            self._last_time = t if t > self._last_time else None  # times going back: no rate from them
 
     def _rate_from_times(self) -> float | None:
         """Frames a second from the frames' own times (first to last), when it differs from :attr:`fps` by more than a

@@ -18,7 +18,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     The frames recorded are those :class:`~signlstm.keypoints.resample.Resample` makes due at the models' 30 a second,
     as ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
     delivers 15 frames a second while it reports 30 still records one second per 30-frame sequence), a video's at its
-    own rate, saved keypoints and images at 30 a second. From a camera the pause runs over live frames (shown, not
+    frames' own times, saved keypoints and images at 30 a second. From a camera the pause runs over live frames (shown, not
     recorded); from a file it uses no frames (a still banner in the window, nothing headless). Stops early (returning
     the count so far) when a file ends (a sequence in progress is dropped) or the user quits the window.
     """
@@ -28,7 +28,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     from ..datasets.sequence_writer import SequenceWriter
     from ..keypoints.landmarks import open_input
     from ..keypoints.pipeline import Pipeline
-    from ..keypoints.resample import resampler
+    from ..keypoints.resample import Resample
 
     writer = SequenceWriter(data)
     saved = 0
@@ -41,7 +41,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             win = Window(f"signlstm collect - {source.name}")
         pipe = Pipeline(source, detect)
         stream = iter(pipe)  # (index, image, keypoints)
-        resample = resampler(pipe.real_time())
+        resample = Resample()
         due = deque()  # the frames due at 30 a second, not yet fed
         counts = sequences if isinstance(sequences, dict) else dict.fromkeys(actions, sequences)
         todo = [a for a in actions if counts[a] > 0]

@@ -23,7 +23,7 @@ from ..errors import SignlstmError
 from ..keypoints.landmarks import open_input
 from ..keypoints.pipeline import Pipeline
 from ..recognizer import SENTENCE, Recognizer
-from ..keypoints.resample import RATE, resampler
+from ..keypoints.resample import RATE, Resample
 
 STRIP_MAX = 6
 
@@ -190,9 +190,10 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     (its outputs are written, as at any end); on a file it raises :class:`KeyboardInterrupt` with no output written.
 
     The recognizer sees the input at :data:`signlstm.keypoints.resample.RATE` frames a second, the rate the models
-    learnt: frame ``i`` of the source is taken at ``i / fps`` seconds (``fps`` None: the source's own rate: a video's,
-    30 for keypoints and images; a camera's frames at the times they were read, :attr:`Pipeline.taken`, since a camera
-    may deliver fewer frames than it reports, e.g. in dim light) and :class:`~signlstm.keypoints.resample.Resample`
+    learnt: frame ``i`` of the source is taken at ``i / fps`` seconds; ``fps`` None: a video's frames at their own
+    times (a phone's video may change its rate in dim light), keypoints and images at 30 a second, and a camera's
+    frames at the times they were read (:attr:`Pipeline.taken`, since a camera may deliver fewer frames than it
+    reports) (:meth:`~signlstm.keypoints.pipeline.Pipeline.when`); :class:`~signlstm.keypoints.resample.Resample`
     makes the frames due by then.
 
     ``rule`` (None: the bundle's) and its settings (``threshold``, ``stability``, ``rest``, ``rearm``, ``onset``,
@@ -216,7 +217,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     pipe = Pipeline(stream, detect, serial)
     rate = float(fps or stream.fps)
     clock = pipe.real_time(fps)  # a camera: its frames placed at the times they came
-    resample = resampler(clock)
+    resample = Resample()
     step = None  # the recognizer's newest step: what the frame is drawn with
     pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
     recent: deque = deque(maxlen=30)
@@ -313,12 +314,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         raise
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
-    rate = None if fps else getattr(stream, "times_rate", None)  # a header's rate that its frames do not keep
-    timing = (f"its frames' own times give {rate:.1f} frames a second, where its header says {stream.stated_rate}, "
-              f"which it was read at: give --fps {rate:.0f} to read it at its own" if rate else None)
-    notes = [n for n in (stream.shortfall, timing) if n]  # (a video ending well before its header says: said too)
-    if notes:
-        summary["note"] = f"{stream.name}: {'; '.join(notes)}"
+    if stream.shortfall:  # a video ending well before its header says: said
+        summary["note"] = f"{stream.name}: {stream.shortfall}"
     return summary
 
 

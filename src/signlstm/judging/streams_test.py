@@ -174,7 +174,7 @@ def test_shipped_models_judge_only_people_they_never_saw(shared, tmp_path, capsy
     people.mkdir()
     others.mkdir()
     clips = np.load(Path(__file__).resolve().parents[3] / "demo" / "rohan937_hello_thanks_iloveyou.npy")
-    X = np.stack([clips[0:30], clips[45:75], clips[83:113]])  # hello, thank you, I love you: 45, 38, 47 frames
+    X = np.stack([clips[0:30], clips[46:76], clips[86:116]])  # hello, thank you, I love you: 46, 40, 47 frames
     np.savez_compressed(people / "rohan937.npz", X=X.astype(np.float16), y=np.arange(3, dtype=np.int8),
                         seq=np.arange(3, dtype=np.int16))
     assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--keypoints",
@@ -297,7 +297,7 @@ def test_replay_gives_the_word_that_the_end_of_the_input_ends():
     from signlstm.models.bundle import load_bundle
 
     demo = Path(__file__).resolve().parents[3] / "demo" / "rohan937_hello_thanks_iloveyou.npy"
-    clip = np.load(demo)[83:122].astype(np.float32)
+    clip = np.load(demo)[86:125].astype(np.float32)
     bundle = load_bundle()
     said = streams.replay(lambda c: Recognizer(bundle, classify=c, **rule_settings("stream")), clip, bundle.predict)
     assert said == [(38, "iloveyou")]

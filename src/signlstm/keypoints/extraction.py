@@ -47,12 +47,16 @@ class Extracted:
     error: str | None = None
     fps: float = 30.0
     note: str | None = None  # what to tell of a video used (:attr:`~signlstm.frames.sources.Source.shortfall`)
+    times: np.ndarray | None = None  # each frame's own time in seconds (:attr:`~signlstm.frames.sources.Source.time`)
 
     def at_models_rate(self) -> np.ndarray:
-        """The keypoints at the models' 30 frames a second (:func:`~signlstm.keypoints.resample.at_rate`), as ``live``
-        reads the video (MediaPipe's values are float32: nothing is lost)."""
-        from .resample import at_rate
+        """The keypoints at the models' 30 frames a second, as ``live`` reads the video: at the frames' own
+        :attr:`times` (:func:`~signlstm.keypoints.resample.at_times`), else at :attr:`fps`
+        (:func:`~signlstm.keypoints.resample.at_rate`) (MediaPipe's values are float32: nothing is lost)."""
+        from .resample import at_rate, at_times
 
+        if self.times is not None:
+            return at_times(self.keypoints, self.times)
         return at_rate(self.keypoints, self.fps)
 
 
@@ -105,18 +109,30 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
             if declared > most + max(2, most // 100):
                 return Extracted(str(path), error="declares " + _too_long(f"{declared:,}", src.fps, most, budget),
                                  fps=src.fps)
-            keypoints = video_keypoints(islice(src, most + 1), threads)
+            times: list[float] = []  # each frame's own time (the source's, as it is read)
+
+            def timed():
+                for frame in islice(src, most + 1):
+                    times.append(src.time)
+                    yield frame
+
+            keypoints = video_keypoints(timed(), threads)
             if len(keypoints) > most:
                 return Extracted(str(path), error="holds " + _too_long(f"over {most:,}", src.fps, most, budget),
                                  fps=src.fps)
-            rate = src.times_rate  # a header that states another rate than the frames keep: their own is used
-            if rate and len(keypoints) > (fit := frame_limit(rate, budget)):
-                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", rate, fit, budget),
-                                 fps=rate)
+            # read at its frames' own times: at 30 a second they give as many frames as their span, bounded so too
+            if len(times) != len(keypoints) or None in times:  # a source without its frames' times: its rate
+                times = None
+            own = (len(times) - 1) / times[-1] if times and len(times) > 1 and times[-1] > 0 else src.fps
+            if own < src.fps and len(keypoints) > (fit := frame_limit(own, budget)):
+                return Extracted(str(path), error="holds " + _too_long(f"{len(keypoints):,}", own, fit, budget),
+                                 fps=own)
+            rate = src.times_rate  # a header that states another rate than the frames keep: said
             said = (f"read at {rate:.1f} frames a second, its frames' own times (its header says "
                     f"{src.stated_rate})") if rate else None
             note = "; ".join(n for n in (src.shortfall, said) if n)
-            return Extracted(str(path), keypoints, fps=rate or src.fps, note=note or None)
+            return Extracted(str(path), keypoints, fps=rate or src.fps, note=note or None,
+                             times=None if times is None else np.array(times))
     except BadInput as e:
         return Extracted(str(path), error=e.problem)
 

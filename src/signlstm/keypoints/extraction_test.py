@@ -5,7 +5,7 @@ from signlstm.cli import main
 from signlstm.datasets import load
 from signlstm.keypoints.extraction import to_sequences, window_starts
 from signlstm.keypoints.landmarks import video_keypoints
-from signlstm.keypoints.resample import at_rate
+from signlstm.keypoints.resample import at_rate, at_times
 from signlstm.frames.sources import open_source
 
 
@@ -99,8 +99,9 @@ def test_a_video_too_long_for_the_memory_is_skipped_by_its_header_or_by_what_it_
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"skipped {soup}: declares 41 frames at 29.97 a second, more than the 38 whose keypoints fit in "
                    "the 760.0 kB one video may fill here (SIGNLSTM_MEMORY_LIMIT): cut it into shorter videos"]
-    with open_source(thanks) as src:
-        assert np.array_equal(np.load(out), at_rate(video_keypoints(src), src.fps))
+    with open_source(thanks) as src:  # at its frames' own times (a webcam's 30 a second, some frames missing)
+        frames, times = zip(*[(frame, src.time) for frame in src])
+    assert np.array_equal(np.load(out), at_times(video_keypoints(frames), times))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]  # the frames' temp file is gone
 
     frames = tmp_path / "frames"

@@ -2,8 +2,10 @@
 
 :class:`Pipeline` iterates over ``(index, image, keypoints)``; :attr:`Pipeline.taken` is the time
 (``time.perf_counter``) at which the newest of them was read from the source, so a camera's frames can be placed in
-time whatever rate it reports (:meth:`Pipeline.when`: that time for a camera, a file's by its rate;
-:meth:`Pipeline.real_time`: whether the times are real). ``detect`` is a callable (image -> keypoints) or has
+time whatever rate it reports, and :attr:`Pipeline.own` the time a video file gives that frame
+(:attr:`signlstm.frames.sources.Source.time`), so a variable-rate video is read at its frames' own times
+(:meth:`Pipeline.when`: a camera's read time, a video's own time, other files' frames by their rate;
+:meth:`Pipeline.real_time`: whether the times are a camera's). ``detect`` is a callable (image -> keypoints) or has
 ``stages`` (callables applied in turn, one thread each: :attr:`signlstm.keypoints.landmarks.Holistic.stages`). Queues
 hold ``QUEUE`` items. From a live source (a camera) a full queue drops its oldest frame, so latency stays bounded when a
 stage is slow; from a file nothing is dropped, so a file gives the same keypoints every run. An error in any thread ends
@@ -63,6 +65,7 @@ class Pipeline:
         self.stop = threading.Event()
         self.dropped = 0
         self.taken: float | None = None  # when the newest frame given out was read from the source
+        self.own: float | None = None  # the source's own time of that frame (a video file's), if it has one
         self._count = threading.Lock()  # several threads drop frames
         self.threads: list[threading.Thread] = []
 
@@ -71,11 +74,14 @@ class Pipeline:
         return self.drop and not fps
 
     def when(self, index: int, fps: float | None = None) -> float:
-        """When frame ``index`` (the newest given out) was taken, in seconds: a camera's read time (:attr:`taken`),
-        unless ``fps`` is given; a file's frame at ``index / fps`` (``fps`` None: the source's own rate)."""
-        if self.real_time(fps):
+        """When frame ``index`` (the newest given out) was taken, in seconds: with ``fps`` given, ``index / fps``;
+        else a camera's read time (:attr:`taken`), a video file's own time for the frame (:attr:`own`), or another
+        file's frame at ``index / fps`` of the source's rate."""
+        if fps:
+            return index / float(fps)
+        if self.real_time():
             return self.taken
-        return index / float(fps or self.source.fps)
+        return self.own if self.own is not None else index / float(self.source.fps)
 
     def _forward(self, q: queue.Queue, item) -> None:
         """Hand ``item`` on (dropping the queue's oldest when a camera's queue is full) and count what was dropped."""
@@ -89,13 +95,13 @@ class Pipeline:
             for i, item in enumerate(self.source):
                 if self.stop.is_set():
                     break
-                self._forward(out, (i, time.perf_counter(), item, item))
+                self._forward(out, (i, (time.perf_counter(), getattr(self.source, "time", None)), item, item))
             _put(out, _End(), self.stop, False)
         except BaseException as e:  # handed to the consumer, which re-raises it
             _put(out, _End(e), self.stop, False)
 
     def _step(self, step, inp: queue.Queue, out: queue.Queue):
-        """One landmark step in its own thread: (index, time read, image, value) -> (..., step(value))."""
+        """One landmark step in its own thread: (index, times, image, value) -> (..., step(value))."""
         while True:
             item = _get(inp, self.stop)
             if isinstance(item, _End):
@@ -110,7 +116,7 @@ class Pipeline:
 
     def _serial(self):
         for i, item in enumerate(self.source):
-            self.taken = time.perf_counter()
+            self.taken, self.own = time.perf_counter(), getattr(self.source, "time", None)
             yield (i, item, self.detect(item)) if self.detect else (i, None, item)
 
     def __iter__(self):
@@ -135,7 +141,7 @@ class Pipeline:
                     if item.error is not None:
                         raise item.error
                     return
-                i, self.taken, image, value = item
+                i, (self.taken, self.own), image, value = item
                 yield (i, image, value) if self.detect is not None else (i, None, value)
         finally:
             self.close()

@@ -8,7 +8,7 @@ input frames around it, part by part (pose, face, each hand) where both hold the
 taken from the nearer frame, so a hand never fades in or out. At exactly :data:`RATE` every frame comes out as it
 went in.
 
-Time may stop and jump: a camera freezes, a page is hidden. A frame more than :data:`MAX_GAP` seconds from the latest
+Time may stop and jump: a camera freezes, a page is hidden, a video's own frame times skip. A frame more than :data:`MAX_GAP` seconds from the latest
 time seen, either way, starts the time afresh and comes out alone, as a first frame does: no frames are made up across
 a gap longer than a window.
 """
@@ -64,16 +64,16 @@ class Resample:
         return out
 
 
-def resampler(real_time: bool) -> Resample:
-    """A :class:`Resample` for frames whose times are real (a camera's read times: the gap rule applies) or made up
-    (a file's frames at its rate: no gap rule, since such times cannot freeze)."""
-    return Resample(max_gap=MAX_GAP if real_time else None)
-
-
 def at_rate(frames: np.ndarray, fps: float, rate: float = RATE) -> np.ndarray:
     """(T, 1662) frames of one recording taken at ``fps`` a second -> its frames at ``rate`` a second (float32)."""
-    resample = Resample(rate, max_gap=None)
-    out = [f for i, frame in enumerate(frames) for f in resample(i / fps, frame)]
+    return at_times(frames, np.arange(len(frames)) / fps, rate)
+
+
+def at_times(frames: np.ndarray, seconds, rate: float = RATE) -> np.ndarray:
+    """(T, 1662) frames of one recording, frame ``i`` taken at ``seconds[i]`` (a video's own frame times) -> its
+    frames at ``rate`` a second (float32), by :class:`Resample` with its gap rule."""
+    resample = Resample(rate)
+    out = [f for t, frame in zip(seconds, frames) for f in resample(float(t), frame)]
     return np.stack(out) if out else np.zeros((0, *np.shape(frames)[1:]), np.float32)
 
 

@@ -88,3 +88,25 @@ def test_names_differing_only_in_case_are_found_as_a_disk_that_ignores_case_comp
     assert case_twin("hello", ["bye", "Hello"]) == "Hello"
     assert case_twin("hello", ["hello", "bye"]) is None  # the same name is no twin
     assert case_twin("STRASSE", ["straße"]) is None
+
+
+def test_a_name_of_exactly_255_bytes_is_a_folder_name_and_256_is_not():
+    """A folder name holds at most 255 bytes: 255 (ASCII, or 85 three-byte letters) is taken, 256 refused."""
+    assert name_problem("a" * 255) is None and name_problem("早" * 85) is None
+    assert name_problem("a" * 256) == "is 256 bytes long; a folder name holds at most 255"
+    assert name_problem("a" + "早" * 85) == "is 256 bytes long; a folder name holds at most 255"
+
+
+def test_a_spelling_of_two_names_that_differ_only_in_case_maps_to_neither():
+    """'hello' and 'HELLO' are two signs: a label 'Hello' could be either, so it is not merged into the first."""
+    assert same_signs(["Hello"], ["hello", "HELLO"]) == {}
+    assert same_signs(["Hello", "Thank You"], ["hello", "HELLO", "thanks"]) == {"Thank You": "thanks"}
+
+
+def test_full_width_letters_take_two_columns():
+    """Full-width Latin letters (East Asian width F) are drawn two columns wide, as Chinese is: a table pads them
+    to the columns they really take."""
+    from signlstm.sign_names import columns, fit_columns
+
+    assert columns("ＡＢＣ") == 6 and columns("ａ1") == 3
+    assert fit_columns("ＡＢＣ", 6) == "ＡＢＣ" and fit_columns("ＡＢＣ", 5) == "ＡＢ "

@@ -89,3 +89,24 @@ def test_the_spotting_recipe_trains_a_bundle_that_names_its_rule(train, tmp_path
                  "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--negatives" in err and not out.exists()
+
+
+def test_a_streams_rejection_recordings_are_always_another_persons(shared):
+    """Real s02 and s03 recordings with 'hello' relabelled as the rejection label, so each person has signs and
+    rejection-label recordings of their own: over 40 streams, every rejection-label recording in a stream belongs to
+    the other person, never to the one whose signs the stream shows (the model must not learn to reject the signer's
+    own recordings)."""
+    data = load([shared("data", "signers", f) for f in ("s02.npz", "s03.npz")]).renamed({"hello": NONE})
+    none = data.actions.index(NONE)
+    assert {data.groups[i] for i in np.flatnonzero(data.y == none)} == {"s02", "s03"}  # both people have some
+    batches = SpottingBatches(data, np.arange(len(data)), None, 32, None, seed=0)
+    rows = {data.batch([i])[0].tobytes(): i for i in range(len(data))}
+    seen = 0
+    for _ in range(40):
+        frames, spans, classes = batches.stream()
+        used = [rows[frames[a:b].tobytes()] for a, b in spans]
+        (person,) = {data.groups[i] for i in used if data.y[i] != none}
+        rejected = [data.groups[i] for i in used if data.y[i] == none]
+        assert 2 <= len(rejected) <= 6 and person not in rejected, (person, rejected)
+        seen += len(rejected)
+    assert seen >= 80

@@ -74,6 +74,20 @@ def test_incompatible_h5_fails_with_the_reason(shared, name):
         bundle.load_bundle(shared("data", "legacy_models", name), ACTIONS)
 
 
+def test_an_action_h5_that_is_a_git_lfs_pointer_says_to_run_git_lfs_pull(shared, tmp_path):
+    """A tutorial repository cloned without Git LFS holds a pointer file where action.h5 should be (the pointer in
+    ../shared/data/bad_inputs, under that name): it is refused in one line that names it as an LFS pointer and says
+    what to run, not as an unreadable HDF5 file."""
+    import shutil
+
+    path = tmp_path / "action.h5"
+    shutil.copy(shared("data", "bad_inputs", "git_lfs_pointer.npy"), path)
+    with pytest.raises(BadInput) as e:
+        bundle.load_bundle(path, ACTIONS)
+    assert str(e.value) == (f"{path}: a Git LFS pointer, not a model (run `git lfs pull` in the source "
+                            "repository)")
+
+
 def test_trained_legacy_model_is_not_flagged_and_its_export_loads_back(shared, tmp_path):
     """The trained tutorial file, exported as .h5 by `signlstm export` (its LSTMs saved as the layer that reads
     Keras 2's arguments), loads back as --model and answers as the original."""

@@ -73,6 +73,49 @@ def test_a_hand_lost_for_a_few_frames_takes_its_nearest_detection(shared):
     assert not np.any(shape[0, 26:])  # too far from any detection: still missing
 
 
+def test_a_hand_that_reappears_has_no_wrist_velocity_in_its_first_frame_back(shared):
+    """A real s02 window with the right hand seen in frames 9 and 10, its frame-9 hand zeroed (MediaPipe lost it):
+    the wrist's velocity at frame 10 is 0, not a jump from the image origin to the wrist (the hand is back, with a
+    wrist position, but there is no previous position to move from)."""
+    X = np.load(shared("data", "signers", "s02.npz"))["X"].astype(np.float32)
+    F = _feats(X)
+    right_mask, right_velocity = features.hand_blocks(F)[1][3], F[..., -2:]
+    moving = np.flatnonzero((right_mask[:, 9] > 0) & (right_mask[:, 10] > 0)
+                            & (np.abs(right_velocity[:, 10]).sum(-1) > 0))
+    assert moving.size, "s02 has a window with the right hand seen and moving at frames 9-10"
+    lost = X[moving[:1]].copy()
+    lost[0, 9, layout.RIGHT_HAND.slice] = 0
+    G = _feats(lost)
+    (wrist, _, _, mask) = features.hand_blocks(G)[1]
+    assert mask[0, 9] == 0 and mask[0, 10] == 1 and np.abs(wrist[0, 10]).sum() > 0.1  # gone, then back
+    assert np.array_equal(G[0, 10, -2:], [0.0, 0.0])  # no velocity from the missing frame
+    assert np.array_equal(G[0, 9, -2:], [0.0, 0.0])
+    assert np.allclose(G[0, 11, -2:], F[moving[0], 11, -2:], atol=1e-6)  # from frame 11 on: as before
+
+
+def test_handshape_values_stay_within_4_on_a_signer_whose_hands_are_sometimes_misdetected(shared):
+    """s32's keypoints hold misdetected hands with points up to about 220 palm lengths from the wrist: the rotated
+    handshape block of every hand is clipped to [-4, 4], the range the model was trained on."""
+    X = np.load(shared("data", "signers", "s32.npz"))["X"].astype(np.float32)
+    shapes = np.stack([shape for _, _, shape, _ in features.hand_blocks(_feats(X))])
+    assert np.abs(shapes).max() <= 4.0
+    assert np.isclose(np.abs(shapes).max(), 4.0)  # s32 does reach the limit: the clip is what holds it
+
+
+def test_a_frame_without_a_pose_gives_all_zero_pose_features(shared):
+    """A real s02 window with the pose lost in frames 0-7 (zeroed, as MediaPipe leaves it): those frames' pose xy
+    and pose velocity are all 0, not the image origin in body coordinates; the frames with a pose are unchanged
+    apart from the body frame, which is taken from them alone."""
+    X = np.load(shared("data", "signers", "s02.npz"))["X"][:4].astype(np.float32)
+    no_pose = X.copy()
+    no_pose[:, :8, layout.POSE.slice] = 0
+    n = 2 * len(features.POSE_POINTS)
+    F = _feats(no_pose)
+    assert not np.any(F[:, :8, :n])  # pose xy
+    assert not np.any(F[:, :9, -4 - n:-4])  # pose velocity (frame 8 has no pose before it)
+    assert np.all(np.abs(F[:, 8:, :n]).sum(-1) > 0.5)  # the frames with a pose still have it
+
+
 def test_handshape_does_not_change_with_hand_tilt(shared):
     X = np.load(shared("data", "signers", "s05.npz"))["X"][:6].astype(np.float32)
     tilted = augment.tilt_hands(X, np.random.default_rng(1), degrees=60.0)

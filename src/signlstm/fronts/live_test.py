@@ -175,6 +175,67 @@ def test_a_slow_consumer_drops_stale_camera_frames_but_never_file_frames(shared)
     assert seen == list(range(39)) and dropped == 0
 
 
+def test_live_fps_on_a_camera_places_its_frames_at_i_over_fps_not_at_read_times(shared, tmp_path, monkeypatch):
+    """``live --fps N`` on a camera (a real file read with a camera's policy, ``live = True``): frame i is placed at
+    i / N, not at the time it was read. The rohan937 MJPG clip through Pipeline: every frame's time at --fps 15 is
+    i / 15 (frame 6 at 0.4 s), and without --fps it is the read time. Then live on s02's first iloveyou recording (30
+    frames) from such a camera with --fps 20: 44 frames at 30 a second for the recognizer and the word at frame 29, as
+    from the file (read at read times, the frames, all read within milliseconds, would make one or two)."""
+    from signlstm.datasets import load_npz
+    from signlstm.frames.sources import open_source, open_stream
+    from signlstm.fronts import live
+    from signlstm.keypoints import pipeline
+    from signlstm.models.bundle import load_bundle
+
+    src = open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
+    src.live = True
+    pipe = pipeline.Pipeline(src, detect=None)
+    placed = [(i, pipe.when(i, 15), pipe.when(i), pipe.taken) for i, _, _ in pipe]
+    src.close()
+    assert pipe.real_time() and not pipe.real_time(15)
+    assert placed and all(at == i / 15 and read == taken for i, at, read, taken in placed), placed
+    assert pipe.when(6, 15) == 0.4
+
+    d = load_npz(shared("data", "signers", "s02.npz"))
+    np.save(tmp_path / "ily.npy", d.X[d.labels == "iloveyou"][0])
+
+    def camera(spec, face=True):
+        cam = open_stream(str(tmp_path / "ily.npy"))
+        cam.live = True
+        return cam, None
+
+    monkeypatch.setattr(live, "open_input", camera)
+    monkeypatch.setattr(pipeline, "QUEUE", 64)  # every frame kept: the words depend on the frames' times alone
+    words = []
+    summary = live.run(load_bundle(), "0", fps=20, on_word=words.append)
+    assert summary["frames"] == 30 and summary["recognized_frames"] == 44, summary
+    assert [(w["frame"], w["label"]) for w in words] == [(29, "iloveyou")], words
+
+
+def test_a_camera_that_freezes_feeds_the_recognizer_no_made_up_frames(shared, monkeypatch, slow_camera):
+    """A camera delivering s02's first recording (30 frames) at 30 a second that freezes for 1.6 s after its 15th
+    frame (longer than MAX_GAP): live's recognizer sees about one frame per frame delivered, not the ~48 more that
+    interpolating across the freeze would make up."""
+    from signlstm.datasets import load_npz
+    from signlstm.fronts import live
+    from signlstm.keypoints import pipeline
+    from signlstm.models.bundle import load_bundle
+
+    class Freezing(slow_camera):
+        def read(self):
+            if self.i == 15:
+                time.sleep(1.6)  # the freeze (the camera's clock goes on: later frames come 1.6 s late)
+                self.t0 += 1.6
+            return super().read()
+
+    frames = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (Freezing(frames, 1 / 30), None))
+    monkeypatch.setattr(pipeline, "QUEUE", 64)  # every frame kept
+    summary = live.run(load_bundle(), "0")
+    assert summary["frames"] == 30 and summary["dropped"] == 0, summary
+    assert 25 <= summary["recognized_frames"] <= 50, summary  # across the freeze: about 78
+
+
 def test_shipped_model_emits_nothing_for_another_sign_or_an_empty_room(shared, tmp_path, capsys):
     """ASL SOUP (a sign it does not know) and 45 frames with no person: the shipped model stays silent."""
     room = tmp_path / "empty_room"

@@ -93,3 +93,19 @@ def test_any_label_is_drawn_on_one_line_without_failing():
     assert unicode_text._font("/no/such/font.ttf", 18).getlength("ñ") > 0
     # a combining mark is shaped with its letter, even where the letter's font lacks it (DejaVu Sans: U+0947)
     assert len(unicode_text._runs("b\u0947")) == 1 and len(unicode_text._runs("ab")) == 1
+
+
+def test_a_name_beyond_ascii_cut_by_the_top_edge_is_drawn_in_its_visible_part():
+    """``ñandú`` with its baseline 8 pixels from the top (the live banner, a strip's caption near the edge): its
+    letters reach above the picture. The call returns (it stopped ``live`` with a ValueError of shapes (0, w) and
+    (h, w)), the rows that are in the picture are lit, and nothing is drawn below the baseline's few pixels."""
+    from signlstm.fronts import unicode_text
+
+    image = np.zeros((120, 200, 3), np.uint8)
+    assert unicode_text.draw(image, "ñandú", (10, 8), scale=1.0) is image
+    lit = (image > 0).any(axis=2)
+    assert lit[:8].sum() > 100, "the visible part is not drawn"
+    assert not lit[20:].any() and not lit[:, :5].any()
+    # the same name lower down, wholly in the picture: its lower rows are those drawn above
+    whole = unicode_text.draw(np.zeros((120, 200, 3), np.uint8), "ñandú", (10, 60), scale=1.0)
+    assert np.array_equal(whole[52:60], image[:8])

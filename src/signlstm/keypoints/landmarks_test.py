@@ -124,3 +124,59 @@ def test_frames_without_a_person_do_not_pile_up_in_the_graph(shared, tmp_path):
     assert status == 0 and err == "", err
     assert peak < 700, f"{peak:.0f} MiB"
     assert np.load(tmp_path / "k.npy").shape == (100, 1662) and not np.load(tmp_path / "k.npy").any()
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["file", "camera"])
+@pytest.mark.parametrize("where", ["reader", "detect", "second stage"])
+def test_an_error_on_frame_k_in_any_thread_comes_out_of_the_loop_after_k_frames(shared, live, where):
+    """The rohan937 MJPG clip (39 frames) read through Pipeline, with the 6th frame failing in the reader thread (the
+    video failing to decode), in a one-step ``detect`` or in the second of two landmark ``stages``: the very same
+    OSError is raised by the ``for`` loop, after exactly the 5 frames before it from a file (from a camera, whose full
+    queues drop old frames, after at most 5, in order). It does not end the iteration as if the stream had ended,
+    which would give a truncated result and exit status 0."""
+    from signlstm.keypoints.pipeline import Pipeline
+
+    K = 5
+    error = OSError(f"failed on frame {K}")
+    src = open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
+    src.live = live
+
+    class Failing:  # the clip, whose frame K cannot be read
+        def __init__(self, source):
+            self.source, self.live = source, source.live
+
+        def __iter__(self):
+            for i, image in enumerate(self.source):
+                if i == K:
+                    raise error
+                yield image
+
+    def failing_on_call(k, step):
+        calls = []
+
+        def stage(value):
+            if len(calls) == k:
+                raise error
+            calls.append(1)
+            return step(value)
+        return stage
+
+    def keypoints(image):
+        return np.full(layout.FRAME_SIZE, image.mean(), np.float32)
+
+    class TwoStages:
+        stages = (keypoints, failing_on_call(K, lambda v: v + 1))
+
+    source, detect = {"reader": (Failing(src), keypoints), "detect": (src, failing_on_call(K, keypoints)),
+                      "second stage": (src, TwoStages())}[where]
+    seen = []
+    with pytest.raises(OSError) as raised:
+        for i, image, kp in Pipeline(source, detect):
+            assert image.shape == (270, 480, 3) and kp.shape == (layout.FRAME_SIZE,)
+            seen.append(i)
+    src.close()
+    assert raised.value is error
+    if live:
+        assert len(seen) <= K and seen == sorted(seen), seen
+    else:
+        assert seen == list(range(K)), seen

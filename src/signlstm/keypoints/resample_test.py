@@ -64,6 +64,20 @@ def test_a_gap_longer_than_max_gap_makes_up_no_frames_and_time_goes_on_from_the_
     assert len(unbounded(13.0, b)) == 90
 
 
+def test_a_camera_that_freezes_for_3_4_s_gives_its_next_real_frame_alone_and_no_made_up_frames(shared):
+    """Real keypoints (s02's first recording) read by a camera at 0, 1/30 and 2/30 s that then freezes for 3.4 s, as
+    ``live`` and ``collect`` feed them to ``Resample()``: every frame, the one after the freeze too, comes out alone
+    and exactly as it went in; no frames are interpolated across the freeze (without the gap rule: 102 frames, 101 of
+    them made up), and time goes on at 30 a second from the frame after it."""
+    X = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)
+    times = [0.0, 1 / 30, 2 / 30, 2 / 30 + 3.4, 2 / 30 + 3.4 + 1 / 30]
+    r = Resample()
+    out = [r(t, X[i]) for i, t in enumerate(times)]
+    assert [len(o) for o in out] == [1, 1, 1, 1, 1]
+    assert all(np.array_equal(o[0], X[i]) for i, o in enumerate(out))
+    assert X[2].any() and X[3].any() and not np.array_equal(X[2], X[3])  # two real, different frames either side
+
+
 def test_frames_without_a_time_come_one_per_frame_after_the_latest_time_seen():
     a = np.zeros(layout.FRAME_SIZE, np.float32)
     r = Resample()

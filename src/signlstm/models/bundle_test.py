@@ -123,6 +123,29 @@ def test_a_model_file_whose_last_layer_gives_no_probabilities_is_refused(shared,
     assert bundle.load_bundle(tmp_path / "v.h5", labels).labels == labels
 
 
+def test_a_legacy_h5_of_fixed_20_frame_windows_loads_with_seq_len_20_and_is_fed_20_frames(shared, tmp_path):
+    """A tutorial-style ``.h5`` trained on 20-frame sequences (input (20, 1662), LSTM, softmax over 3 signs; none is in
+    ../shared/data/legacy_models, whose inputs all take 30): it loads with seq_len 20, and the recognizer (live,
+    predict) classifies its first window at the 20th frame, a window of 20 frames. Keras runs an LSTM over any length,
+    so 30-frame windows would be answered without an error, wrongly."""
+    import keras
+
+    from signlstm.recognizer import Recognizer
+
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((20, 1662)), layers.LSTM(8), layers.Dense(3, activation="softmax")])
+    model.save(tmp_path / "action.h5")
+    b = bundle.load_bundle(tmp_path / "action.h5", ACTIONS)
+    assert b.model.input_shape == (None, 20, 1662) and b.meta["seq_len"] == 20 and b.seq_len == 20
+    X = load_npz(shared("data", "signers", "s02.npz")).X[0]
+    windows = []
+    rec = Recognizer(b, classify=lambda w: windows.append(np.array(w)) or b.predict(w[None])[0])
+    for frame in X[:21]:
+        rec.update(frame)
+    assert [len(w) for w in windows] == [20, 20]
+    np.testing.assert_array_equal(windows[0], X[:20])
+
+
 def test_h5_without_actions_asks_for_them(shared):
     with pytest.raises(BadInput, match="--actions"):
         bundle.load_bundle(shared("data", "legacy_models", "Atulkoirala__action.h5"))

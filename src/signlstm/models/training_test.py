@@ -77,3 +77,30 @@ def test_ctrl_c_while_the_first_step_compiles_is_a_keyboard_interrupt(shared, ca
             pytest.fail("no KeyboardInterrupt")
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
         assert bar.startswith("\rtrain:") and bar.endswith("\n"), repr(bar)
+
+
+def test_fit_with_negatives_lowers_the_none_bias_by_the_recipes_reject_bias_and_nothing_else(shared):
+    """18 of s02's recordings with ``thanks`` as the negatives (``none``, the middle output), one epoch of the default
+    recipe, seed 0, trained twice: as the recipe is (reject_bias 1) and with reject_bias 0. The two trainings are the
+    same but for the correction ``fit`` applies at the end: the ``none`` output's bias is lower by exactly the
+    recipe's reject_bias, which the bundle records, and every other weight is equal; so ``none`` is e times less
+    likely against each sign than the network alone says, as the model card states."""
+    import dataclasses
+
+    from ..datasets import load_npz
+    from . import recipes
+    from .training import fit
+
+    data = load_npz(shared("data", "signers", "s02.npz")).renamed({"thanks": "none"})
+    data = data.subset(np.r_[0:6, 30:36, 60:66])
+    assert data.actions == ["hello", "none", "iloveyou"] and recipes.DEFAULT.reject_bias == 1.0
+    corrected = fit(data, "default", epochs=1, seed=0, progress=False, test_split=0.0)
+    plain = fit(data, dataclasses.replace(recipes.DEFAULT, reject_bias=0.0), epochs=1, seed=0, progress=False,
+                test_split=0.0)
+    k = data.actions.index("none")
+    assert corrected.meta["reject_bias"] == 1.0 and corrected.meta["reject_label"] == "none"
+    got, want = (b.model.layers[-1].get_weights()[1] for b in (corrected, plain))
+    np.testing.assert_allclose(got[k], want[k] - 1.0, atol=1e-6)
+    np.testing.assert_array_equal(np.delete(got, k), np.delete(want, k))
+    for v, w in zip(corrected.model.weights[:-1], plain.model.weights[:-1]):
+        np.testing.assert_array_equal(np.asarray(v), np.asarray(w), err_msg=v.path)

@@ -5,6 +5,7 @@ import asyncio
 import json
 
 import numpy as np
+import pytest
 
 from signlstm import layout
 from signlstm.conftest import shared_path
@@ -13,6 +14,15 @@ from signlstm.web import protocol
 # The stream rule with the settings these tests were written with (words come on these short streams), whatever the
 # rule's defaults become: the tests are about the batch giving each page its own recognizer's steps.
 RULE = {"rule": "stream", "threshold": 0.8, "stability": 12, "rest": 6, "rearm": 10}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped model, loaded once for the tests that share it: its forward passes are compiled by the first
+    engine's warm-up, and every later engine on it reuses them (seconds instead of half a minute)."""
+    from signlstm.models.bundle import load_bundle
+
+    return load_bundle()
 
 
 def test_pages_classified_together_get_the_probabilities_and_words_of_their_own_recognizer(tmp_path):
@@ -255,3 +265,143 @@ def load_first_window() -> np.ndarray:
     from signlstm.datasets import load
 
     return load([shared_path("data", "signers", "s02.npz")]).X[0]
+
+
+def _sent(frames: np.ndarray, mask: int) -> np.ndarray:
+    """``frames`` as a page sending the parts of ``mask`` delivers them (the others zeros)."""
+    return np.concatenate([protocol.unpack(protocol.pack(frames[i:i + 30], mask))[0]
+                           for i in range(0, len(frames), 30)])
+
+
+def test_more_pages_than_one_batch_holds_in_one_round_each_get_their_own_windows_probabilities(shipped, tmp_path):
+    """40 pages (more than the largest compiled batch, 32) each send a 30-frame recording of their own in the same
+    turn of the loop: the 40 windows go through in one round, split into batches, and every page is answered with
+    the probabilities its own recognizer gives its window (none refused, none given another page's)."""
+    from signlstm.datasets import load
+    from signlstm.recognizer import Recognizer
+    from signlstm.web.batch import SIZES
+    from signlstm.web.engine import Engine
+
+    X = np.asarray(load([shared_path("data", "signers", f"{s}.npz") for s in ("s02", "s03")]).X[::2][:40],
+                   np.float32)
+    assert len(X) == 40 > SIZES[-1]
+    mask = protocol.mask_of(shipped.parts_read)
+    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        sessions = [engine.open() for _ in X]
+
+        async def all_pages():
+            return await asyncio.gather(*(s.receive(protocol.pack(w, mask, t=1000.0)) for s, w in zip(sessions, X)))
+
+        replies = asyncio.run(all_pages())
+    finally:
+        engine.shutdown()
+    assert engine.batcher.windows == 40 and engine.batcher.rounds == 1  # all 40 windows in one round
+    for window, reply in zip(X, replies):
+        alone = Recognizer(shipped, **engine.options)
+        step = [alone.update(f) for f in _sent(window, mask)][-1]
+        assert reply["frame"] == 29
+        np.testing.assert_allclose(reply["probs"], step.probs, atol=1e-4)
+    assert len({int(np.argmax(r["probs"])) for r in replies}) > 1  # the windows differ: a mix-up would show
+
+
+def test_a_refused_message_is_answered_after_the_pages_earlier_messages_read_with_it(shipped, tmp_path):
+    """A page's good message, a malformed one and a good one, all arriving in the same turn of the loop (read in
+    one go): the replies come in that order (the page pairs replies with its messages by order), the refusal
+    after the first message's result, not before it."""
+    from signlstm.datasets import load
+    from signlstm.web.engine import Engine
+    from signlstm.web.protocol import BadMessage
+
+    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[0], np.float32)
+    mask = protocol.mask_of(shipped.parts_read)
+    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session = engine.open()
+        answered = []
+
+        async def page():
+            ended = asyncio.get_running_loop().create_future()
+
+            def done(which):
+                def reply(r):
+                    answered.append((which, r))
+                    if len(answered) == 3:
+                        ended.set_result(None)
+                return reply
+
+            # as the server puts a page's messages into the batcher: in one turn, before any round
+            engine.batcher.put(session, protocol.pack(K[:5], mask, t=1000.0), done("first"))
+            engine.batcher.put(session, b"SK" + bytes(5), done("refused"))
+            engine.batcher.put(session, protocol.pack(K[5:10], mask, t=1000 + 5000 / 30), done("third"))
+            await asyncio.wait_for(ended, 30)
+
+        asyncio.run(page())
+    finally:
+        engine.shutdown()
+    assert [which for which, _ in answered] == ["first", "refused", "third"]
+    assert answered[0][1]["frame"] == 4 and isinstance(answered[1][1], BadMessage) and answered[2][1]["frame"] == 9
+
+
+def test_a_word_said_in_the_middle_of_a_message_of_many_frames_is_in_that_messages_reply(shipped, tmp_path):
+    """s02's ``iloveyou`` twice, then hands down, sent in messages of 25 frames: the message during which the
+    recognizer says the word (on a frame that is not the message's last) is answered with that word, as the page's
+    own recognizer fed frame by frame says it, and the sentence grows there."""
+    from signlstm.datasets import load_npz
+    from signlstm.recognizer import Recognizer
+    from signlstm.web.engine import Engine
+
+    d = load_npz(shared_path("data", "signers", "s02.npz"))
+    sign = np.asarray(d.X[d.labels == "iloveyou"][0], np.float32)
+    frames = np.concatenate([sign, sign, layout.without_hands(sign[-1:].repeat(40, 0))])
+    mask = protocol.mask_of(shipped.parts_read)
+    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session = engine.open()
+
+        async def page():
+            return [await session.receive(protocol.pack(frames[i:i + 25], mask, t=1000 + 1000 * i / 30))
+                    for i in range(0, len(frames), 25)]
+
+        replies = asyncio.run(page())
+    finally:
+        engine.shutdown()
+    alone = Recognizer(shipped, **engine.options)
+    steps = [alone.update(f) for f in _sent(frames, mask)]
+    said = [i for i, s in enumerate(steps) if s.word]
+    assert [steps[i].word for i in said] == ["iloveyou"] and said[0] % 25 != 24  # said mid-message
+    for k, reply in enumerate(replies):
+        assert reply["word"] == next((s.word for s in reversed(steps[25 * k:25 * k + 25]) if s.word), None)
+        assert reply["sentence"] == steps[min(25 * k + 24, len(steps) - 1)].sentence
+    assert replies[said[0] // 25]["word"] == "iloveyou"
+
+
+def test_a_timed_message_of_several_frames_gives_the_recognizer_every_frame(shipped, tmp_path):
+    """Three messages of 10 frames each, stamped with the time of their first frame (a page at 30 frames a second):
+    the recognizer sees all 30 frames, the ones sent (the first at the stamp, each next 1/30 s later), and the last
+    reply has the probabilities of the whole 30-frame recording."""
+    from signlstm.datasets import load
+    from signlstm.recognizer import Recognizer
+    from signlstm.web.engine import Engine
+
+    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[0], np.float32)
+    mask = protocol.mask_of(shipped.parts_read)
+    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session, due = engine.open(), engine.open()
+
+        async def page():
+            return [await session.receive(protocol.pack(K[i:i + 10], mask, t=1000 + 1000 * i / 30))
+                    for i in (0, 10, 20)]
+
+        replies = asyncio.run(page())
+        with due.guard:
+            made = [due.due_frames(K[i:i + 10], 1000 + 1000 * i / 30) for i in (0, 10, 20)]
+    finally:
+        engine.shutdown()
+    assert [len(m) for m in made] == [10, 10, 10]
+    np.testing.assert_allclose(np.stack([f for m in made for f in m]), K, atol=1e-5)
+    assert session.recognizer.frames == 30 and [r["frame"] for r in replies] == [9, 19, 29]
+    alone = Recognizer(shipped, **engine.options)
+    step = [alone.update(f) for f in _sent(K, mask)][-1]
+    np.testing.assert_allclose(replies[-1]["probs"], step.probs, atol=1e-4)

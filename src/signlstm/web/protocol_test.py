@@ -136,6 +136,51 @@ def engine(tmp_path_factory):
     e.shutdown()
 
 
+@pytest.mark.parametrize("name", ["v/../x", "a/b", "a\\b", "v\n", "v/../../escape", "me/../../../escape"])
+def test_a_visitors_name_that_is_not_one_folder_is_refused_and_nothing_is_written_outside_the_data_folder(
+        engine, frames, tmp_path, name):
+    """A page asks to record (or adapt) under a name holding a path (a slash, a backslash, ``..``, a line end after
+    a good start): refused with the name rule, about that request, and the keypoints the page then sends leave no
+    file anywhere; a good name's recording lands inside the server's data folder and nowhere else."""
+    from signlstm.web.engine import Engine
+
+    data = tmp_path / "server" / "web_data"
+    e = Engine(engine.bundle, data=data, models=tmp_path / "server" / "web_models", pause=0.0)  # compiled already
+    try:
+        session = e.open()
+
+        async def visit(who, requests=("record", "adapt")):
+            refused, told = [], []
+
+            async def send(message):
+                told.append(message)
+
+            for kind in requests:
+                try:
+                    await session.control(json.dumps({"type": kind, "name": who, "action": "hello", "count": 1,
+                                                      "pause": 0}), send)
+                except BadMessage as err:
+                    refused.append((err.about, str(err)))
+                if session.adapt_task is not None:  # an adaptation accepted: it runs to its end first
+                    await asyncio.wait([session.adapt_task], timeout=60)
+            reply = await session.receive(protocol.pack(frames[:30], protocol.ALL))  # a recording's worth
+            return refused, reply
+
+        refused, reply = asyncio.run(visit(name))
+        written = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()]
+        assert not written  # nothing, in the data folder or out of it (a name let through writes its recording)
+        assert refused == [(kind, "name: 1-40 letters, digits, '-' or '_', starting with a letter or digit")
+                           for kind in ("record", "adapt")]
+        assert "recording" not in reply
+
+        _, reply = asyncio.run(visit("me", ("record",)))  # the same frames under a good name are recorded, inside
+        assert reply["recording"]["phase"] == "done"
+    finally:
+        e.shutdown()
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) == 30 and all(p.parent == data / "me" / "hello" / "0" for p in written)
+
+
 def _check_reply(reply: dict, labels: list[str]) -> None:
     assert reply["type"] == "result" and isinstance(reply["sentence"], list)
     if reply["probs"] is not None:

@@ -216,7 +216,6 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     strips = StripCollector() if strip else None
     pipe = Pipeline(stream, detect, serial)
     rate = float(fps or stream.fps)
-    clock = pipe.real_time(fps)  # a camera: its frames placed at the times they came
     resample = Resample()
     step = None  # the recognizer's newest step: what the frame is drawn with
     pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
@@ -234,7 +233,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
             win = Window(f"signlstm live - {stream.name}")
         if out:
-            video = VideoOut(out, RATE if clock else rate)  # a camera's: as many pictures as frames due
+            video = VideoOut(out, RATE)  # a picture per frame due: the recognizer's view, as long as the input
         for index, image, keypoints in pipe:
             check_not_interrupted()  # a Ctrl-C whose exception Python swallowed (a GC callback's) stops the run too
             now = time.perf_counter()
@@ -257,7 +256,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                 if video:
                     if pending is not None:
                         video.write(pending, copies)
-                    pending, copies = view, len(due) if clock else 1
+                    pending, copies = view, len(due)
                 if strips and step.probs is not None:  # frames with bars make the picture
                     strips.add(index, view, said)
                 if win and not win.show(view):

@@ -382,8 +382,8 @@ def test_a_variable_rate_video_is_read_at_its_frames_own_times(shared, tmp_path,
     whole and with every other frame of its first half left out, as a phone lowers its rate in dim light (OpenCV
     states 30 for both). Read at their own times, both give the same 46 frames at 30 a second, their hands within
     0.01 (0.003 measured; at each file's average rate, 0.06, the first half's frames early by up to 8); ``live`` gives
-    the recognizer as many frames as ``extract`` stores; the memory limit bounds the frames at 30 a second that the
-    times make. A file whose times do not rise is read at its stated rate."""
+    the recognizer (and its annotated video) as many frames as ``extract`` stores; the memory limit bounds the frames
+    at 30 a second that the times make. A file whose times do not rise is read at its stated rate."""
     from signlstm import layout
     from signlstm.frames.sources import open_source
     from signlstm.keypoints.extraction import extract_video
@@ -400,8 +400,9 @@ def test_a_variable_rate_video_is_read_at_its_frames_own_times(shared, tmp_path,
     hands = slice(layout.LEFT_HAND.start, layout.FRAME_SIZE)
     both = (a[:, hands] != 0).any(1) & (b[:, hands] != 0).any(1)
     assert both.sum() >= 25 and np.abs(a[both, hands] - b[both, hands]).mean() < 0.01
-    assert main(["live", "--source", str(slower), "--headless"]) == 0
+    assert main(["live", "--source", str(slower), "--headless", "--out", str(tmp_path / "seen.avi")]) == 0
     assert _lines(capsys.readouterr().out)[-1]["recognized_frames"] == len(b)
+    assert len(read_frames(tmp_path / "seen.avi")) == len(b)  # the annotated video: the frames seen, at 30 a second
     sparse = tmp_path / "sparse.mkv"  # 10 frames a second apart: 271 at 30 a second, bounded by the memory limit
     _retimed_video(frames[:10], [float(i) for i in range(10)], sparse)
     fits = 10 * (1 + 2 * 30) * layout.FRAME_SIZE * 4  # 10 frames, twice 30 a frame at 30 a second (frame_limit)

@@ -18,8 +18,8 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     The frames recorded are those :class:`~signlstm.keypoints.resample.Resample` makes due at the models' 30 a second,
     as ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
     delivers 15 frames a second while it reports 30 still records one second per 30-frame sequence), a video's at its
-    frames' own times, saved keypoints and images at 30 a second. From a camera the pause runs over live frames (shown, not
-    recorded); from a file it uses no frames (a still banner in the window, nothing headless). Stops early (returning
+    frames' own times, saved keypoints and images at 30 a second. From a camera the pause runs over live frames
+    (shown, not recorded); from a file it uses no frames (a still banner in the window, nothing headless). Stops early (returning
     the count so far) when a file ends (a sequence in progress is dropped) or the user quits the window.
     """
     from collections import deque

@@ -8,9 +8,9 @@ input frames around it, part by part (pose, face, each hand) where both hold the
 taken from the nearer frame, so a hand never fades in or out. At exactly :data:`RATE` every frame comes out as it
 went in.
 
-Time may stop and jump: a camera freezes, a page is hidden, a video's own frame times skip. A frame more than :data:`MAX_GAP` seconds from the latest
-time seen, either way, starts the time afresh and comes out alone, as a first frame does: no frames are made up across
-a gap longer than a window.
+Time may stop and jump: a camera freezes, a page is hidden, a video's own frame times skip. A frame more than
+:data:`MAX_GAP` seconds from the latest time seen, either way, starts the time afresh and comes out alone, as a first
+frame does: no frames are made up across a gap longer than a window.
 """
 from __future__ import annotations
 

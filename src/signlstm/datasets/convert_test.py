@@ -262,3 +262,11 @@ def test_a_folder_of_people_is_converted_each_by_its_own_camera(shared, tmp_path
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and f"{people / 'o04.npz'}: cannot tell the camera's shape" in err[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.npz", "as43", "people"]
+
+
+@pytest.mark.parametrize("text, want", [("4:1", (4, 1)), ("1:4", (1, 4)), ("1280x320", (1280, 320))])
+def test_the_widest_and_narrowest_camera_shapes_are_taken(text, want):
+    """The real outcome at the bounds: a picture exactly 4 times as wide as high (or as high as wide) is a camera's
+    shape (MAX_ASPECT is the widest taken, not the first refused)."""
+    camera = convert_mod.parse_camera(text)
+    assert (camera.width, camera.height) == want

@@ -250,6 +250,21 @@ def test_a_tree_recorded_at_another_length_says_which_length_to_give(tmp_path, s
     assert e.value.problem == "truncated sequence: holds 20 of 30 frames (recording aborted?)"
 
 
+def test_a_length_held_by_only_half_the_sequences_is_no_length_to_give(tmp_path, shared):
+    """s02 resampled into a 30-frame tree, two recordings a sign, with the first three of its six sequences cut to 20
+    frames: half is not most, so the real outcome is the plain defect "truncated sequence: holds 20 of 30 frames
+    (recording aborted?)" with no --length to give."""
+    root = _resampled_tree(tmp_path / "MP_30", shared, 30, per_sign=2)
+    seqs = [d for a in sorted(p.name for p in root.iterdir()) for d in sorted((root / a).iterdir())]
+    assert len(seqs) == 6
+    for d in seqs[:3]:
+        for t in range(20, 30):
+            (d / f"{t}.npy").unlink()
+    with pytest.raises(BadInput) as e:
+        datasets.load([root])
+    assert e.value.problem == "truncated sequence: holds 20 of 30 frames (recording aborted?)"
+
+
 def test_frame_files_named_with_leading_zeros_are_named_as_such(tmp_path, shared):
     seq = tmp_path / "MP_Data" / "hello" / "0"
     seq.mkdir(parents=True)
@@ -592,3 +607,19 @@ def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(
             datasets.load([tmp_path / root])
         assert e.value.path == str(tmp_path / where) and said in e.value.problem, (root, str(e.value))
     assert len(datasets.load([tmp_path / "project" / "MP_Data"])) == 1
+
+
+def test_a_folder_numbered_in_other_digits_than_0_to_9_is_not_a_sequence(tmp_path, shared):
+    """A sequence folder named in Arabic-Indic digits (``٣``, which ``int`` reads as 3) is no tutorial sequence: the
+    real outcome is that it is named as "not a sequence folder" (with ``--skip-bad``, left out and listed), never
+    loaded as sequence 3 beside the renotte tree's 30 and 31."""
+    src = shared("data", "MP_Data_renotte")
+    root = tmp_path / "MP_Data"
+    for action in ("hello", "thanks"):
+        for n in ("30", "31"):
+            shutil.copytree(src / action / n, root / action / n)
+    shutil.copytree(src / "hello" / "30", root / "hello" / "\u0663")
+    with pytest.raises(BadInput, match=r"not a sequence folder"):
+        datasets.load([root])
+    d = datasets.load([root], skip_bad=True)
+    assert len(d) == 4 and [str(p) for p, _ in d.skipped] == [str(root / "hello" / "\u0663")]

@@ -110,3 +110,13 @@ def test_a_streams_rejection_recordings_are_always_another_persons(shared):
         assert 2 <= len(rejected) <= 6 and person not in rejected, (person, rejected)
         seen += len(rejected)
     assert seen >= 80
+
+
+def test_a_window_partly_into_one_sign_keeps_the_rest_of_its_target_on_the_rejection_label():
+    """One sign over frames 40-69 of a 120-frame stream (4 outputs, rejection label 3): the window ending at frame
+    65, before the sign's end, has a target of its sign below 1 and the rest on the rejection label, summing to 1; the
+    real outcome is that such a partial target is kept as it is (only overlapping signs summing above 1 are scaled)."""
+    Y = spot_targets(120, [(40, 70)], [1], 4, reject=3, hold=4, before=10, after=10)
+    partial = Y[65]
+    assert 0 < partial[1] < 1 and partial[3] == pytest.approx(1 - partial[1]) and partial.sum() == pytest.approx(1)
+    assert (Y[:, 1] <= 1).all() and np.allclose(Y.sum(1), 1)

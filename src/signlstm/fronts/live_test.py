@@ -338,6 +338,19 @@ def test_a_video_whose_header_states_another_rate_than_its_frames_keep_is_read_a
     assert "note" not in _lines(capsys.readouterr().out)[-1]
 
 
+def test_the_serial_loop_reads_a_video_at_its_frames_own_times_too(shared, tmp_path, capsys):
+    """``live --serial`` on the hello clip at 12 frames a second whose header says 30: the real outcome is the
+    threaded loop's, the frames placed at their own times, so it says hello from as many frames at 30 a second as
+    ``extract`` stores (read at the header's 30 it would say nothing)."""
+    mislabelled = tmp_path / "webm_like.mkv"
+    _mislabelled_video(shared("media", "asl_hello_rohan937.mp4"), mislabelled)
+    assert main(["extract", "--videos", str(mislabelled), "--keypoints", str(tmp_path / "k.npy"), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["live", "--source", str(mislabelled), "--headless", "--serial"]) == 0
+    summary = _lines(capsys.readouterr().out)[-1]
+    assert summary["words"] == ["hello"] and summary["recognized_frames"] == len(np.load(tmp_path / "k.npy")), summary
+
+
 def _retimed_video(frames, seconds, out):
     """``frames`` as a Matroska (MJPG) video in which frame i is shown at ``seconds[i]``: the time of each of its
     blocks (EBML SimpleBlock, relative to its cluster's, in milliseconds) rewritten after OpenCV wrote them at one
@@ -570,6 +583,21 @@ def test_a_video_written_from_a_slow_camera_runs_at_30_frames_a_second_in_real_t
     # (a frame the loop had no time for is dropped, the camera's way: the second it spans is the same)
     assert summary["frames"] + summary["dropped"] == 15 and 25 <= summary["recognized_frames"] <= 33, summary
     assert fps == 30 and written == summary["recognized_frames"], (written, fps)
+
+
+def test_the_serial_loop_times_a_slow_cameras_frames_by_when_they_came_too(shared, monkeypatch, slow_camera):
+    """``live --serial`` (no threads) on a camera that says 30 frames a second and delivers 15: s02's first recording,
+    every other frame (15 frames, one second). The real outcome: its frames are placed at the times they were read,
+    so the recognizer sees about 30 frames (25-33), as in the threaded loop, not one frame per frame delivered."""
+    from signlstm.fronts import live
+    from signlstm.datasets import load_npz
+    from signlstm.models.bundle import load_bundle
+
+    frames = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)[::2]
+    monkeypatch.setattr(live, "open_input", lambda spec, face=True: (slow_camera(frames, 1 / 15), None))
+    summary = live.run(load_bundle(), "0", serial=True)
+    assert summary["frames"] == 15 and summary["dropped"] == 0, summary
+    assert 25 <= summary["recognized_frames"] <= 33, summary
 
 
 def test_the_word_the_end_of_a_fast_cameras_input_gives_is_in_the_video(shared, tmp_path, monkeypatch, slow_camera):

@@ -109,3 +109,20 @@ def test_a_name_beyond_ascii_cut_by_the_top_edge_is_drawn_in_its_visible_part():
     # the same name lower down, wholly in the picture: its lower rows are those drawn above
     whole = unicode_text.draw(np.zeros((120, 200, 3), np.uint8), "ñandú", (10, 60), scale=1.0)
     assert np.array_equal(whole[52:60], image[:8])
+
+
+def test_a_line_thickness_of_2_draws_no_outline_and_3_an_outline_of_one_pixel():
+    """OpenCV line thicknesses against Pillow's outline: the real outcome is that ``ñandú`` at thickness 1 and 2 takes
+    the same width (no outline) and at 3 two pixels more (a 1-pixel outline on each side)."""
+    from signlstm.fronts import unicode_text
+
+    one, two, three = (unicode_text.width("ñandú", 1.0, thickness=t) for t in (1, 2, 3))
+    assert one == two and three == one + 2
+
+
+def test_a_space_no_default_font_holds_is_drawn_as_a_space_not_looked_for_elsewhere():
+    """The ideographic space U+3000 is not in DejaVu Sans: the real outcome is that a space is left to the default
+    font (nothing to draw), never sent to another font or the Last Resort placeholder box."""
+    from signlstm.fronts import unicode_text
+
+    assert unicode_text.font_for("\u3000") == unicode_text._default_font()

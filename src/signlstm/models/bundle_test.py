@@ -470,3 +470,41 @@ def test_a_model_whose_window_or_layers_would_take_any_memory_to_run_is_refused(
         bundle.load_bundle(tmp_path / "b")
     for shipped in (bundle.DEFAULT_MODEL, bundle.SPOTTING_MODEL):
         bundle.load_bundle(shipped)
+
+
+def test_a_model_without_biases_is_not_flagged_as_untrained():
+    """A model with no bias in any layer (LSTM and Dense built with ``use_bias=False``) gives nothing to tell an
+    untrained model by: the real outcome is that it is not flagged (no "untrained" warning on a model that may be
+    trained)."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((30, 1662)), layers.LSTM(8, use_bias=False),
+                              layers.Dense(3, activation="softmax", use_bias=False)])
+    assert not legacy.looks_untrained(model)
+
+
+def test_a_model_reading_long_windows_whose_layers_output_no_more_than_the_window_is_taken(tmp_path):
+    """A model reading 640-frame windows (within MAX_SEQ_LEN) whose first layer (Masking) outputs the window itself,
+    640 x 1662 = 1,063,680 values, more than MAX_LAYER_VALUES (2**20): the real outcome is that its input shape is
+    taken, since no layer outputs more than the window it reads."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((640, 1662)), layers.Masking(), layers.LSTM(4),
+                              layers.Dense(3, activation="softmax")])
+    assert 640 * 1662 > legacy.MAX_LAYER_VALUES
+    assert legacy.io_shape(tmp_path / "long.keras", model) == (640, 1662)
+
+
+def test_a_model_ending_in_a_sigmoid_is_not_taken_for_one_giving_class_probabilities():
+    """A last Dense layer with a sigmoid gives each class a score on its own (they need not sum to 1): the real
+    outcome is that it is not read as class probabilities, while the same model ending in a softmax is."""
+    import keras
+    from keras import layers
+
+    def ending(activation):
+        return keras.Sequential([keras.Input((30, 1662)), layers.LSTM(4), layers.Dense(3, activation=activation)])
+
+    assert legacy.gives_probabilities(ending("softmax"))
+    assert not legacy.gives_probabilities(ending("sigmoid"))

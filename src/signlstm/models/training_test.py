@@ -104,3 +104,25 @@ def test_fit_with_negatives_lowers_the_none_bias_by_the_recipes_reject_bias_and_
     np.testing.assert_array_equal(np.delete(got, k), np.delete(want, k))
     for v, w in zip(corrected.model.weights[:-1], plain.model.weights[:-1]):
         np.testing.assert_array_equal(np.asarray(v), np.asarray(w), err_msg=v.path)
+
+
+def test_an_augmented_recipes_full_batches_see_every_sequence_over_epochs():
+    """s02's first 20 recordings in batches of 8 with augmentation (full batches only: 2 a epoch, 4 recordings left
+    out of each): the real outcome is a new order every epoch, so over ten epochs every recording is trained on,
+    and each epoch's order is the same 20 recordings."""
+    from signlstm.conftest import shared_path
+    from signlstm.datasets import load
+
+    from .training import _Batches
+
+    data = load([shared_path("data", "signers", "s02.npz")])
+    idx = np.arange(20)
+    batches = _Batches(data, idx, np.zeros((len(data), 1), np.float32), 8, lambda X, rng: X, seed=0)
+    assert len(batches) == 2
+    seen, orders = set(), []
+    for _ in range(10):
+        orders.append(batches.order.copy())
+        seen |= set(batches.order[:16].tolist())
+        batches.on_epoch_end()
+    assert all(sorted(o) == list(idx) for o in orders)
+    assert not np.array_equal(orders[0], orders[1]) and seen == set(idx.tolist())

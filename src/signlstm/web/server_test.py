@@ -647,6 +647,30 @@ def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
             assert _recv(d, "result")["probs"] is None  # landmarked: the window is filling
 
 
+def test_a_camera_frame_page_whose_landmark_graph_fails_to_start_gives_back_its_place(trained_model, start_server,
+                                                                                     monkeypatch):
+    """With --workers 1 (two camera-frame pages at most), the landmark graph failing to start for a page's first
+    frame (faked: the engine's detector maker raises): the real outcome is that the page's place is given back (the
+    health count of such pages is 0 again), so the server is not left with a place no page holds."""
+    server = start_server(trained_model, workers=1)
+
+    def failing():
+        raise RuntimeError("no graph today")
+
+    monkeypatch.setattr(server.engine, "detector", failing)
+    frame = clip_frames("iloveyou")[0]
+    with websockets.connect(server.ws_url, max_size=None) as ws:
+        _recv(ws, "model")
+        ws.send(frame)
+        try:
+            while json.loads(ws.recv(timeout=60))["type"] not in ("result", "error"):
+                pass
+        except Exception:  # noqa: BLE001 - the server may answer the failure by closing the connection
+            pass
+    _wait(lambda: _health(server)["image_pages"] == 0)
+    assert _health(server)["image_pages"] == 0
+
+
 def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_disk_merges_them(
         trained_model, start_server, monkeypatch):
     """On a disk that takes Hello and hello for one folder (macOS, Windows: the engine's reading of its disk is
@@ -680,6 +704,61 @@ def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_
             _recv(ws, "recording")
             other.send(json.dumps({"type": "record", "name": "V", "action": "bye", "count": 1, "pause": 0}))
             assert _recv(other, "recording")["action"] == "bye"  # the first page no longer records it
+
+
+def test_a_page_recording_a_sign_may_switch_to_it_in_another_case_where_the_disk_merges_them(
+        trained_model, start_server, monkeypatch):
+    """On a disk that takes Bye and bye for one folder (faked, as above), a page recording Bye that asks to record
+    bye instead: the real outcome is that it records bye (its own recording, which the new one replaces, is no other
+    page's), while nothing is on disk under any case of it."""
+    server = start_server(trained_model)
+    monkeypatch.setattr(server.engine, "ignores_case", True)
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "Bye", "count": 1, "pause": 0}))
+        assert _recv(ws, "recording")["action"] == "Bye"
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "bye", "count": 1, "pause": 0}))
+        while (m := json.loads(ws.recv(timeout=60)))["type"] not in ("recording", "error"):
+            pass
+        assert m["type"] == "recording" and m["action"] == "bye", m
+
+
+def test_a_recording_of_the_most_sequences_and_the_longest_pause_is_taken_and_one_more_is_refused(
+        trained_model, start_server):
+    """The bounds of a "record" request: the real outcome is that 50 sequences (MAX_SEQUENCES) with a 10-second
+    pause start recording, while 51 sequences, or a pause of 10.5 s, is refused naming the bound."""
+    server = start_server(trained_model)
+
+    def reply(ws):
+        while (m := json.loads(ws.recv(timeout=60)))["type"] not in ("recording", "error"):
+            pass
+        return m
+
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 50, "pause": 10}))
+        m = reply(ws)
+        assert m["type"] == "recording" and m["action"] == "hello", m
+        ws.send(json.dumps({"type": "cancel"}))
+        _recv(ws, "recording")
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 51, "pause": 0}))
+        m = reply(ws)
+        assert m["type"] == "error" and "count: a whole number from 1 to 50" in m["message"], m
+        ws.send(json.dumps({"type": "record", "name": "v", "action": "hello", "count": 1, "pause": 10.5}))
+        m = reply(ws)
+        assert m["type"] == "error" and "pause: 0 to 10 seconds" in m["message"], m
+
+
+def test_a_control_message_is_bounded_in_bytes_not_letters(trained_model, start_server):
+    """A JSON control message of 2,100 letters ñ (2 bytes each in UTF-8, 4,200+ bytes, fewer than 4,096 letters): the
+    real outcome is that it is refused as over MAX_TEXT_BYTES (4,096) bytes, and the page is still answered."""
+    server = start_server(trained_model)
+    with websockets.connect(server.ws_url) as ws:
+        _recv(ws, "model")
+        text = json.dumps({"type": "clear", "note": "\u00f1" * 2100}, ensure_ascii=False)
+        assert len(text) < 4096 < len(text.encode())
+        ws.send(text)
+        assert "control message over 4096 bytes" in _recv(ws, "error")["message"]
 
 
 def test_another_sites_page_and_a_rebound_name_are_refused_and_the_own_page_is_answered(trained_model, start_server):

@@ -167,10 +167,12 @@ class CaptureSource(Source):
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
-        # a file's frame times (CAP_PROP_POS_MSEC): the first frame's and the newest; None once they go back
-        self._first_time = self._last_time = None if live else self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
+        # a file's frame times (CAP_PROP_POS_MSEC), from its first frame's (a camera's frames are timed as they are
+        # read: Pipeline.taken); whether every one so far rose above the one before
+        self._first_time = None if live else self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
         self._time_of = cv2.CAP_PROP_POS_MSEC
-        self.time = None if live else 0.0  # (a camera's frames are timed as they are read: Pipeline.taken)
+        self.time = None if live else 0.0
+        self._times_rose = not live
         try:
             self._first = self._checked(frame)
         except BadInput:
@@ -207,18 +209,19 @@ class CaptureSource(Source):
         """Take ``t`` (seconds), the time a file gives its newest frame, as :attr:`time` (from the first frame's),
         so that a variable-rate video (a phone's, in dim light) is read at its frames' own times; a time that does
         not rise (none stored, or a broken one) is the frame before's plus one frame at the stated rate."""
-        rose = t - self._first_time > self.time  # (False for NaN)
-        self.time = t - self._first_time if rose else self.time + 1 / self.fps
-        if self._last_time is not None:
-            self._last_time = t if t > self._last_time else None  # times going back: no rate from them
+        since = t - self._first_time
+        if since > self.time:  # (False for NaN)
+            self.time = since
+        else:  # no rate from such times either
+            self.time, self._times_rose = self.time + 1 / self.fps, False
 
     def _rate_from_times(self) -> float | None:
         """Frames a second from the frames' own times (first to last), when it differs from :attr:`fps` by more than a
         tenth: a video whose header states another rate than its frames keep (a browser's WebM says 30 whatever the
         camera gave)."""
-        if self._last_time is None or self.frames_read < 3:
+        if not self._times_rose or self.frames_read < 3:
             return None
-        rate = (self.frames_read - 1) / (self._last_time - self._first_time)  # (the times rose: not zero)
+        rate = (self.frames_read - 1) / self.time  # (the times rose: not zero)
         return rate if abs(rate - self.fps) > 0.1 * self.fps and 1 <= rate <= 240 else None
 
     def close(self):

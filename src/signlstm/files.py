@@ -463,6 +463,9 @@ def check_writable_folder(path: str | Path) -> None:
 REPORT_SUFFIXES = (".csv", ".json", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".svg")
 
 
+LINK_TO_NOTHING = "a link to nothing (broken, or a loop)"  # what a path whose links lead nowhere is called
+
+
 def resolved(path: str | Path) -> Path:
     """``path`` absolute, its links followed as far as they go; a loop of links is
     :class:`~signlstm.errors.BadInput` naming ``path`` (``Path.resolve`` raises RuntimeError on one)."""
@@ -471,7 +474,7 @@ def resolved(path: str | Path) -> Path:
     try:
         return Path(path).resolve()
     except (RuntimeError, OSError):
-        raise BadInput(path, "a link to nothing (broken, or a loop)") from None
+        raise BadInput(path, LINK_TO_NOTHING) from None
 
 
 def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()) -> None:
@@ -495,8 +498,8 @@ def check_outputs_apart(outputs: dict[str, str | Path | None], inputs, models=()
     given = [(option, path) for option, path in outputs.items() if path]
     for i, (option, path) in enumerate(given):
         if Path(path).is_symlink() and not Path(path).exists():  # its output would be renamed over the link
-            raise BadInput(path, "a link to nothing (broken, or a loop): the output would replace the link, not "
-                                 "make what it names; give a new name, or the path the link points to")
+            raise BadInput(path, f"{LINK_TO_NOTHING}: the output would replace the link, not make what it names; "
+                                 "give a new name, or the path the link points to")
         for source in [*inputs, *models]:  # (one not there yet too: collect's --data is made as it records)
             if same(path, source):
                 raise SignlstmError(f"{option} {path} is the input {source}: it would be written over")
@@ -539,7 +542,7 @@ def not_a_file(path: str | Path) -> str | None:
         return "a folder, not a file"
     if path.exists():
         return "not a regular file (a pipe, a device or a socket)"
-    return "a link to nothing (broken, or a loop)"
+    return LINK_TO_NOTHING
 
 
 def write_text(out: str | Path, text: str) -> None:

@@ -428,8 +428,8 @@ def test_a_variable_rate_video_is_read_at_its_frames_own_times(shared, tmp_path,
 
 
 def test_shipped_model_reads_the_rohan937_clips(capsys):
-    """The tutorial rule and the shipped model on the shipped keypoints of a signer it never saw (three clips of 45,
-    38 and 47 frames at 30 a second back to back, no rest between). Every window inside one clip gets that clip's sign
+    """The tutorial rule and the shipped model on the shipped keypoints of a signer it never saw (three clips of 46,
+    40 and 47 frames at 30 a second back to back, no rest between). Every window inside one clip gets that clip's sign
     as its top class, and live says the three signs in order."""
     from signlstm.models.bundle import load_bundle
 

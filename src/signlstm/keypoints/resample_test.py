@@ -10,7 +10,7 @@ from signlstm import layout
 from signlstm.cli import main
 from signlstm.datasets import load_npz
 from signlstm.keypoint_files import MAX_VALUE, values_ok
-from signlstm.keypoints.resample import Resample, at_rate, between
+from signlstm.keypoints.resample import MAX_GAP, Resample, at_rate, at_times, between
 
 
 def test_frames_at_30_a_second_come_out_as_they_went_in_and_60_a_second_every_other(shared):
@@ -103,3 +103,39 @@ def test_a_stream_at_15_frames_a_second_gives_the_words_of_the_same_signs_at_30(
     assert at30 == stream.reference
     assert words(str(tmp_path / "s15.npy"), "--fps", "15") == at30
     assert len(words(str(tmp_path / "s15.npy"))) < len(at30) - 2
+
+
+def test_a_frame_stamped_late_is_left_out_and_the_gap_rule_still_counts_from_the_latest_time_seen(shared):
+    """Real keypoints (s02's first two recordings) from a camera at 15 frames a second, one frame of which comes
+    stamped 0.95 s too early (a clock that stepped back): that frame gives nothing, and the stream comes out exactly as
+    if it had never been sent, 59 frames at 30 a second. The frame after it is 1.02 s from the late time but 0.13 s
+    from the latest time seen, so it is interpolated, not taken for a restart that would lose 3 frames."""
+    X = load_npz(shared("data", "signers", "s02.npz")).X[:2].reshape(-1, layout.FRAME_SIZE)[::2].astype(np.float32)
+    times = np.arange(len(X)) / 15
+    assert len(X) == 30 and X[19].any() and X[21].any() and not np.array_equal(X[19], X[21])
+    r = Resample()
+    out = []
+    for i, (t, frame) in enumerate(zip(times, X)):
+        got = r(t - 0.95 if i == 20 else t, frame)
+        assert i != 20 or got == []  # the late frame: earlier than the latest seen, within the gap
+        out += got
+    without = at_times(np.delete(X, 20, axis=0), np.delete(times, 20))
+    assert len(out) == len(without) == 59
+    assert np.array_equal(np.stack(out), without)
+
+
+def test_a_gap_of_exactly_max_gap_is_filled_and_one_just_longer_is_not(shared):
+    """The gap rule's boundary, on two real frames a second apart (s02's first recording, frames 0 and 29): a gap of
+    exactly ``MAX_GAP`` (one window, 1 s) is no longer than a window, so its 29 frames are made up between them and the
+    second comes last, 30 frames; a gap a microsecond longer makes up none and the second frame comes out alone."""
+    X = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)
+    assert MAX_GAP == 1.0 and not np.array_equal(X[0], X[29])
+    r = Resample()
+    r(0.0, X[0])
+    filled = r(MAX_GAP, X[29])
+    assert len(filled) == 30 and np.array_equal(filled[-1], X[29])
+    assert np.array_equal(filled[14], between(X[0], X[29], 15 / 30))
+    r = Resample()
+    r(0.0, X[0])
+    alone = r(MAX_GAP + 1e-6, X[29])
+    assert len(alone) == 1 and np.array_equal(alone[0], X[29])

@@ -232,6 +232,28 @@ def test_stored_other_sign_features_that_are_not_numbers_are_bad_input_naming_th
         adapt(load_bundle(folder), signer(who), shots=3, seed=0)
 
 
+@pytest.mark.parametrize("shape", ["recordings, features", "recordings, copies, features, 1"])
+def test_stored_other_sign_features_of_another_shape_are_bad_input_naming_the_file(tmp_path, shape):
+    """The shipped model's ``other_signs.npz`` rewritten with F of one dimension fewer (its copies dropped) or one
+    more: adapting to s06 with it is bad input naming the file and the shape it should hold, not a numpy error from
+    deep inside the adaptation."""
+    import shutil
+
+    from signlstm.models.stored_features import OTHER_SIGNS
+    from signlstm.errors import BadInput
+
+    folder = tmp_path / "base"
+    shutil.copytree(load_bundle().path, folder)
+    with np.load(folder / OTHER_SIGNS) as z:
+        F = z["F"]
+    assert F.ndim == 3 and F.shape[0] > 1 and F.shape[1] > 1  # (recordings, copies, features)
+    np.savez_compressed(folder / OTHER_SIGNS, F=F[:, 0] if shape == "recordings, features" else F[..., None])
+    with pytest.raises(BadInput) as e:
+        adapt(load_bundle(folder), signer("s06"), shots=3, seed=0)
+    assert e.value.path == str(folder / OTHER_SIGNS)
+    assert e.value.problem == "holds no (recordings, copies, features) array F", str(e.value)
+
+
 @pytest.fixture
 def nobody(tmp_path):
     """Six of s02's sequences (two of each sign, labels kept) with every value zero: no person in any frame."""

@@ -285,6 +285,24 @@ def _trunk_copy(tmp_path, **examples):
     return folder
 
 
+def test_the_base_signs_stored_with_a_trunk_are_all_of_a_signs_recordings_when_it_has_fewer_than_are_kept():
+    """What ``trunk`` stores beside a trunk for ``--keep-base-actions`` (:func:`base_example_arrays`), from s02 with
+    all 30 of its hello recordings but only 4 of thanks and 6 of iloveyou (a person who recorded few): 20 hello (the
+    most kept), and every thanks and iloveyou recording, each as the trunk's 256 finite features; not a numpy error
+    about a sample larger than its population."""
+    from signlstm.models.stored_features import BASE_PER_SIGN, base_example_arrays
+    from signlstm.models.vocabulary import TRUNK_MODEL
+
+    d = load_npz(shared_path("data", "signers", "s02.npz"))
+    keep = {"hello": 30, "thanks": 4, "iloveyou": 6}
+    d = d.subset(np.sort(np.concatenate([np.flatnonzero(d.labels == a)[:n] for a, n in keep.items()])))
+    assert BASE_PER_SIGN == 20 and {a: int((d.labels == a).sum()) for a in keep} == keep
+    arrays, counts = base_example_arrays(load_bundle(TRUNK_MODEL), d, seed=0)
+    assert counts == {"hello": 20, "thanks": 4, "iloveyou": 6}
+    assert sorted(arrays["labels"].tolist()) == sorted(["hello"] * 20 + ["thanks"] * 4 + ["iloveyou"] * 6)
+    assert arrays["F"].shape == (30, 256) and np.isfinite(arrays["F"]).all()
+
+
 def _shipped_examples():
     from signlstm.models.stored_features import BASE_EXAMPLES
     from signlstm.models.vocabulary import TRUNK_MODEL

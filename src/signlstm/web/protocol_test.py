@@ -181,6 +181,35 @@ def test_a_visitors_name_that_is_not_one_folder_is_refused_and_nothing_is_writte
     assert len(written) == 30 and all(p.parent == data / "me" / "hello" / "0" for p in written)
 
 
+def test_the_signs_a_page_is_shown_it_has_recorded_leave_out_folders_a_tool_or_the_system_put_there(
+        engine, frames, tmp_path):
+    """A visitor's folder that also holds what Jupyter (``.ipynb_checkpoints``) and a Mac's unzip (``__MACOSX``) put
+    there: the signs listed to the page, when a recording starts and once its sequence (30 real frames of s02) is
+    written, are the ones recorded, ``{"hello": 1}``, and no folder of a tool's is shown as a sign."""
+    from signlstm.web.engine import Engine
+
+    data = tmp_path / "web_data"
+    for other in (".ipynb_checkpoints", "__MACOSX"):
+        (data / "me" / other / "0").mkdir(parents=True)
+    e = Engine(engine.bundle, data=data, models=tmp_path / "web_models", pause=0.0)  # compiled already
+    try:
+        session = e.open()
+
+        async def visit():
+            async def send(message):
+                pass
+
+            started = await session.control(json.dumps({"type": "record", "name": "me", "action": "hello",
+                                                        "count": 1, "pause": 0}), send)
+            return started, await session.receive(protocol.pack(frames[:30], protocol.ALL))
+
+        started, reply = asyncio.run(visit())
+    finally:
+        e.shutdown()
+    assert started["counts"] == {}
+    assert reply["recording"]["phase"] == "done" and reply["recording"]["counts"] == {"hello": 1}
+
+
 def _check_reply(reply: dict, labels: list[str]) -> None:
     assert reply["type"] == "result" and isinstance(reply["sentence"], list)
     if reply["probs"] is not None:

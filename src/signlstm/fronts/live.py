@@ -199,8 +199,9 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     ``rule`` (None: the bundle's) and its settings (``threshold``, ``stability``, ``rest``, ``rearm``, ``onset``,
     ``refractory``; None: the rule's default) are the :class:`~signlstm.recognizer.Recognizer`'s.
 
-    ``on_word(event)`` is called per emitted word with ``time`` (seconds since the first frame),
-    ``frame``, ``label``, ``prob`` and ``sentence``. The summary has ``frames``, ``fps``,
+    ``on_word(event)`` is called per emitted word with ``time`` (the input's time of the frame that gave it, in
+    seconds from the first frame: a video's own time, a camera's as read), ``frame``, ``label``, ``prob`` and
+    ``sentence``. The summary has ``frames``, ``fps``,
     ``words``, ``dropped`` (frames a camera delivered faster than they could be used) and ``recognized_frames``
     (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
     """
@@ -221,6 +222,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     pace = 1.0 / rate if window and detect is None else 0.0  # replay at its own rate on screen
     recent: deque = deque(maxlen=30)
     t0 = None
+    first = at = None  # the input's time of the first frame and of the newest (Pipeline.when)
     frames = 0
     index = -1  # the source's frame number of the newest frame
     last = None  # (picture, keypoints, probabilities, shown fps) of the newest frame drawn
@@ -241,12 +243,14 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             recent.append(now)
             frames += 1
             said = False
-            due = resample(pipe.when(index, fps), keypoints)
+            at = pipe.when(index, fps)
+            first = at if first is None else first
+            due = resample(at, keypoints)
             for frame in due:
                 step = rec.update(frame)
                 said = said or step.word is not None
                 if step.word and on_word:
-                    on_word(_word_event(step, index, now - t0))
+                    on_word(_word_event(step, index, at - first))
             if win or video or strips:  # (the first frame always gives a step)
                 shown_fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
                 canvas = image if image is not None else render.canvas()
@@ -286,7 +290,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     end = rec.finish()  # the input ended: the sign in progress may still get its word
     if end.word:
         if on_word:
-            on_word(_word_event(end, index, elapsed))
+            on_word(_word_event(end, index, at - first))
         if last is not None:
             canvas, keypoints, probs, shown_fps = last
             pending = render.annotate(canvas, keypoints, bundle.labels, probs, end.sentence, shown_fps, threshold)
@@ -319,7 +323,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
 
 def _word_event(step, index: int, seconds: float) -> dict:
-    """What ``on_word`` gets for a word: ``time`` (seconds since the first frame), ``frame``, ``label``, ``prob``
+    """What ``on_word`` gets for a word: ``time`` (the input's, seconds from its first frame), ``frame``, ``label``, ``prob``
     (the word's probability in the window that decided it), ``sentence``."""
     prob = step.word_prob
     return {"time": round(seconds, 3), "frame": index, "label": step.word,

@@ -67,8 +67,8 @@ def test_headless_on_a_clip_emits_words_and_ends_with_a_summary(clip_model, shar
     lines = _lines(capsys.readouterr().out)
     *words, summary = lines
     assert summary["frames"] == 39 and summary["fps"] > 0 and summary["words"] == ["iloveyou"]
-    assert words == [{"time": words[0]["time"], "frame": 38, "label": "iloveyou", "prob": words[0]["prob"],
-                      "sentence": ["iloveyou"]}]
+    assert words == [{"time": round(38 / 30, 3), "frame": 38, "label": "iloveyou", "prob": words[0]["prob"],
+                      "sentence": ["iloveyou"]}]  # the input's time of its frame (frame 38 at 30 a second)
     assert words[0]["prob"] > 0.5
 
 
@@ -415,6 +415,10 @@ def test_a_variable_rate_video_is_read_at_its_frames_own_times(shared, tmp_path,
     assert both.sum() >= 25 and np.abs(a[both, hands] - b[both, hands]).mean() < 0.01
     assert main(["live", "--source", str(slower), "--headless", "--out", str(tmp_path / "seen.avi")]) == 0
     assert _lines(capsys.readouterr().out)[-1]["recognized_frames"] == len(b)
+    assert main(["live", "--source", str(slower), "--headless", "--rule", "tutorial"]) == 0
+    *words, summary = _lines(capsys.readouterr().out)
+    assert [w["label"] for w in words] == ["hello"]  # said at the input's own time of the frame that gave it
+    assert words[0]["time"] == pytest.approx(seconds[keep[words[0]["frame"]]], abs=1e-3)
     assert len(read_frames(tmp_path / "seen.avi")) == len(b)  # the annotated video: the frames seen, at 30 a second
     sparse = tmp_path / "sparse.mkv"  # 10 frames a second apart: 271 at 30 a second, bounded by the memory limit
     _retimed_video(frames[:10], [float(i) for i in range(10)], sparse)

@@ -23,7 +23,9 @@ from .. import layout
 from ..frames.sources import quiet_stderr as _quiet_stderr
 
 MODEL_COMPLEXITY = 1
-_QUIET_FRAMES = 30  # MediaPipe's C++ start-up warnings come during construction and the first frames
+# MediaPipe's C++ warnings come during construction and the first frames with a person in view (whenever one first
+# appears: a camera on an empty room, a video that starts black), so each stage is quiet until this many have had one
+_QUIET_FRAMES = 30
 
 
 def _holistic_subgraph(nodes: tuple[str, ...], inputs: list[str], outputs: list[str], side: dict,
@@ -98,6 +100,7 @@ class Holistic:
         from mediapipe.framework.formats.landmark_pb2 import NormalizedLandmarkList
 
         self.frames = [0, 0]  # frames through each stage
+        self.people = [0, 0]  # of them, frames in which a person (a pose) was found
         self._graphs = []
         self._no_pose = NormalizedLandmarkList()  # what a frame without a person feeds the parts graph's gate
         with _quiet_stderr():
@@ -122,9 +125,10 @@ class Holistic:
 
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        with _quiet_stderr(self.frames[0] < _QUIET_FRAMES):
+        with _quiet_stderr(self.people[0] < _QUIET_FRAMES):
             found = self._graphs[0].process(rgb).pose_landmarks
         self.frames[0] += 1
+        self.people[0] += found is not None
         return rgb, found
 
     def parts_step(self, step) -> np.ndarray:
@@ -133,9 +137,10 @@ class Holistic:
         rgb, pose = step
         found = pose is not None  # without a person: an empty list the graph's gate drops (see _parts_graph)
         feed = {"image": rgb, "pose_in": pose if found else self._no_pose, "pose_found": found}
-        with _quiet_stderr(self.frames[1] < _QUIET_FRAMES):
+        with _quiet_stderr(self.people[1] < _QUIET_FRAMES):
             out = self._graphs[1].process(feed)
         self.frames[1] += 1
+        self.people[1] += found
         keypoints = layout.extract_keypoints(SimpleNamespace(  # MediaPipe's landmark lists by Holistic's field names
             pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),
             left_hand_landmarks=out.left_hand_landmarks, right_hand_landmarks=out.right_hand_landmarks))

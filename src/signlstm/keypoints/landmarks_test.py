@@ -126,6 +126,27 @@ def test_frames_without_a_person_do_not_pile_up_in_the_graph(shared, tmp_path):
     assert np.load(tmp_path / "k.npy").shape == (100, 1662) and not np.load(tmp_path / "k.npy").any()
 
 
+def test_a_person_who_comes_into_view_late_brings_no_mediapipe_warning(shared, tmp_path):
+    """A video that shows no one for its first 40 frames (the coffee photo, as a camera on an empty room) and then the
+    rohan937 I LOVE YOU clip: MediaPipe's C++ warnings, which come with the first frames in which it finds a person
+    ("Using NORM_RECT without IMAGE_DIMENSIONS ..."), are not printed, and the clip's hand is found."""
+    import cv2
+
+    with open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")) as src:
+        clip = list(src)
+    empty = cv2.resize(cv2.imread(str(shared("media", "skimage_coffee_no_person.png"))), clip[0].shape[1::-1])
+    video = tmp_path / "late.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, clip[0].shape[1::-1])
+    for frame in [empty] * 40 + clip:
+        out.write(frame)
+    out.release()
+    status, err, _ = _peak_run(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy"),
+                                "--workers", "1", "--quiet"])
+    assert status == 0 and err == "", err
+    k = np.load(tmp_path / "k.npy")
+    assert not layout.hands_present(k[:40]).any() and layout.hands_present(k[40:]).mean() > 0.9
+
+
 @pytest.mark.parametrize("live", [False, True], ids=["file", "camera"])
 @pytest.mark.parametrize("where", ["reader", "detect", "second stage"])
 def test_an_error_on_frame_k_in_any_thread_comes_out_of_the_loop_after_k_frames(shared, live, where):

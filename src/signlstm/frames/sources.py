@@ -10,7 +10,10 @@ place that opens a camera or a video. A source that cannot be opened raises
 Bad files are the project's own one line (:class:`~signlstm.errors.BadInput`), never the decoders': FFmpeg is told
 to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print while an image is read is caught
 (:func:`quiet_stderr`), so a JPEG that ends early is named as truncated. A video that ends well before the frames its
-header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`). Frame size is bounded: an image or video whose frames
+header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`); one
+whose pictures stop changing for half a second or more, byte for byte, says so in :attr:`Source.repeated` (a frozen
+part, or frames the decoder could not read: OpenCV gives the last good picture again, e.g. after a frame size that
+changes mid-video, which FFmpeg only logs). Frame size is bounded: an image or video whose frames
 exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
 scaled down to it as they are read, so what a frame costs downstream is bounded; frames of ordinary videos (up to 4K)
 are untouched.
@@ -32,11 +35,14 @@ from ..files import not_a_file
 # or a camera, so set before any is opened; -8 is AV_LOG_QUIET. A user's own setting is kept.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+# the kinds of video a folder is searched for (a file named alone is read whatever its name: OpenCV reads more)
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".ts", ".mts", ".m2ts",
+                  ".3gp", ".flv", ".ogv", ".gif")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # Containers whose header counts the frames exactly (MP4's sample table, AVI's index); others' counts are estimated
 # from a duration, so a shortfall there says nothing.
 COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
+REPEATED_SECONDS = 0.5  # a video's pictures the same byte for byte this long (at its stated rate) are said (Source.repeated)
 FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
 MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
 # OpenCV's own limit for an image it decodes, read when cv2 is first imported (this module comes first in the
@@ -117,6 +123,7 @@ class Source:
     keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
     shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
+    repeated: str | None = None  # at the end of a video, its longest run of frames repeating one picture exactly
     times_rate: float | None = None  # at the end of a video: the rate its frames' own times give, when not ``fps``
     time: float | None = None  # a video file's newest frame's own time, in seconds from its first (None: not known)
     stated_rate: str = "30"  # what a video's header says of its rate, for a message
@@ -124,6 +131,11 @@ class Source:
     def read(self) -> np.ndarray | None:
         """The next frame, or None at the end."""
         raise NotImplementedError
+
+    @property
+    def notes(self) -> list[str]:
+        """What to tell the user of the video read (:attr:`shortfall`, :attr:`repeated`)."""
+        return [n for n in (self.shortfall, self.repeated) if n]
 
     def close(self) -> None:
         pass
@@ -173,6 +185,7 @@ class CaptureSource(Source):
         self._time_of = cv2.CAP_PROP_POS_MSEC
         self.time = None if live else 0.0
         self._times_rose = not live
+        self._previous, self._run, self._longest = None, 0, (0, 0)  # a file's previous picture; runs repeating one
         try:
             self._first = self._checked(frame)
         except BadInput:
@@ -183,7 +196,22 @@ class CaptureSource(Source):
         self.frames_read += 1
         if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # larger than its header said
             raise BadInput(self.name, _too_large(frame.shape[1], frame.shape[0], "frames"))
+        if not self.live:
+            same = (self._previous is not None and np.array_equal(frame[::16], self._previous[::16])  # (rows first:
+                    and np.array_equal(frame, self._previous))  # most pictures differ there already)
+            self._run = self._run + 1 if same else 0
+            self._longest = max(self._longest, (self._run, self.frames_read - 1))  # (length, its last frame)
+            self._previous = frame.copy()  # (what is given out may be drawn on)
         return fit(frame)
+
+    def _repeated(self) -> str | None:
+        """What to say of the longest run of frames that repeat the picture before them exactly, if it lasts
+        :data:`REPEATED_SECONDS` or more."""
+        run, last = self._longest
+        if run < REPEATED_SECONDS * self.fps:
+            return None
+        return (f"frames {last - run + 1:,}-{last:,} repeat frame {last - run:,}'s picture exactly: a frozen part, or "
+                "frames the decoder could not read (a frame size that changes mid-video?)")
 
     def read(self):
         if self._first is not None:
@@ -197,8 +225,9 @@ class CaptureSource(Source):
                 self._timed(self.cap.get(self._time_of) / 1000)
             return self._checked(frame)
         self.times_rate = self._rate_from_times()
+        self.repeated, self._previous = self._repeated(), None
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
-        if self._counted and self.frames_read < declared - max(2, declared // 20):
+        if self._counted and self.frames_read < declared - max(2, declared // 20) and not self._lasts(declared):
             # a copy cut short, or a header that counts more than is shown (an edit list of a clip cut without
             # re-encoding): said, and the frames it holds are used
             self.shortfall = (f"it ends after {self.frames_read:,} of the {declared:,} frames its header declares "
@@ -214,6 +243,12 @@ class CaptureSource(Source):
             self.time = since
         else:  # no rate from such times either
             self.time, self._times_rose = self.time + 1 / self.fps, False
+
+    def _lasts(self, declared: int) -> bool:
+        """Whether the frames read, by their own times, last (nine tenths of) the ``declared`` frames at the stated
+        rate: a whole video whose header counts the frames a variable rate skipped (an AVI's empty chunks), not one
+        cut short."""
+        return self._times_rose and self.time + 1 / self.fps >= 0.9 * declared / self.fps
 
     def _rate_from_times(self) -> float | None:
         """Frames a second from the frames' own times (first to last), when it differs from :attr:`fps` by more than a

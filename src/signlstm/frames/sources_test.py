@@ -300,3 +300,73 @@ def test_a_15_fps_video_is_read_at_the_rate_its_header_states(shared, tmp_path):
         assert src.fps == 15.0 and src.stated_rate == "15"
         assert len(list(src)) == 12
         assert src.times_rate is None and src.shortfall is None
+
+
+def _avi_with_skipped_frames(frames, skipped, out, fps=30):
+    """An MJPG AVI of ``frames`` in which the frames numbered in ``skipped`` are empty chunks, as a recorder of a
+    variable rate stores the frames it skipped: its header counts them, its index gives them no bytes."""
+    import struct
+    from pathlib import Path
+
+    import cv2
+
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    data = bytearray(Path(out).read_bytes())
+    pos, index = data.find(b"movi") + 4, data.find(b"idx1")
+    chunks = []  # (offset, size) of each frame's chunk in the movi list
+    while pos < index - 8:
+        size = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if data[pos:pos + 4] == b"00dc":
+            chunks.append((pos, size))
+        pos += 8 + size + (size & 1)
+    assert len(chunks) == len(frames) and data[index + 8:index + 12] == b"00dc"
+    for k in skipped:  # an empty frame chunk, the rest of its bytes a JUNK chunk; its index entry's size 0
+        pos, size = chunks[k]
+        data[pos:pos + 16] = b"00dc" + struct.pack("<I", 0) + b"JUNK" + struct.pack("<I", size + (size & 1) - 8)
+        data[index + 8 + 16 * k + 12:index + 8 + 16 * k + 16] = struct.pack("<I", 0)
+    Path(out).write_bytes(bytes(data))
+
+
+def test_a_whole_avi_whose_header_counts_skipped_frames_is_not_said_to_be_cut_short(shared, tmp_path):
+    """The rohan937 MJPG clip's 39 frames stored at 30 a second with every other frame of its first half skipped (an
+    empty chunk each, as a variable-rate recording stores them): the header declares 39, 30 are read, and their own
+    times run to the last frame's 38 / 30 s, so the video is whole and nothing is said of it. The same file cut at
+    60 % of its bytes is said to end early."""
+    frames = read_frames(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
+    whole = tmp_path / "skipped.avi"
+    _avi_with_skipped_frames(frames, range(1, 19, 2), whole)
+    with open_source(whole) as src:
+        assert src.declared_frames == 39 and len(list(src)) == 30
+        assert src.time == pytest.approx(38 / 30) and src.shortfall is None
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[:int(whole.stat().st_size * 0.6)])
+    with open_source(cut) as src:
+        read = len(list(src))
+        assert read < 25 and src.shortfall == (f"it ends after {read} of the 39 frames its header declares "
+                                               "(truncated?); the frames it holds are used")
+
+
+def test_a_video_whose_picture_stops_changing_says_which_frames_repeat_it(shared, tmp_path):
+    """The rohan937 MJPG clip with its 15th frame's picture held for 20 more frames (as a frozen camera, or OpenCV
+    after a frame size that changes mid-video, gives the last good picture again): the source says which frames
+    repeat which one, and ``extract`` passes it on; the clip itself, whose pictures all differ, says nothing."""
+    import cv2
+
+    from signlstm.keypoints.extraction import extract_video
+
+    frames = read_frames(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
+    video = tmp_path / "frozen.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (480, 270))
+    for frame in frames[:15] + [frames[14]] * 20 + frames[15:]:
+        out.write(frame)
+    out.release()
+    said = ("frames 15-34 repeat frame 14's picture exactly: a frozen part, or frames the decoder could not read "
+            "(a frame size that changes mid-video?)")
+    with open_source(video) as src:
+        assert len(list(src)) == 59 and src.notes == [said]
+    assert extract_video(video).note == said
+    with open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")) as src:
+        assert len(list(src)) == 39 and src.repeated is None and src.notes == []

@@ -317,8 +317,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
         raise
     summary = {"frames": frames, "fps": round((frames - 1) / elapsed, 2) if elapsed else 0.0,
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
-    if stream.shortfall:  # a video ending well before its header says: said
-        summary["note"] = f"{stream.name}: {stream.shortfall}"
+    if stream.notes:  # a video ending well before its header says, or repeating one picture: said
+        summary["note"] = f"{stream.name}: {'; '.join(stream.notes)}"
     return summary
 
 

@@ -5,8 +5,8 @@ depends on which worker ran it or what ran before: 1 or N workers give identical
 Videos run in parallel processes, in input order, with a tqdm bar; a lone video (fewer videos than
 cores) runs Holistic's two steps in two threads instead. A video that cannot be read or whose frames are too large
 (:data:`signlstm.frames.sources.MAX_PIXELS`) is reported and skipped, and ``extract`` given one video says its problem
-in one line; one that ends well before the frames its header declares is used with a note
-(:attr:`~signlstm.frames.sources.Source.shortfall`). How a video becomes sequences (:func:`to_sequences`):
+in one line; one that ends well before the frames its header declares, or repeats one picture for half a second or
+more, is used with a note (:attr:`~signlstm.frames.sources.Source.notes`). How a video becomes sequences (:func:`to_sequences`):
 
 - ``window`` (default): windows of ``seq_len`` consecutive frames at the models' 30 a second
   (:func:`~signlstm.keypoints.resample.at_rate`: a 24 or 60 fps video's frames made into 30 a second, as ``live`` reads
@@ -46,7 +46,7 @@ class Extracted:
     keypoints: np.ndarray | None = None
     error: str | None = None
     fps: float = 30.0
-    note: str | None = None  # what to tell of a video used (:attr:`~signlstm.frames.sources.Source.shortfall`)
+    note: str | None = None  # what to tell of a video used (:attr:`~signlstm.frames.sources.Source.notes`)
     times: np.ndarray | None = None  # each frame's own time in seconds (:attr:`~signlstm.frames.sources.Source.time`)
 
     def at_models_rate(self) -> np.ndarray:
@@ -130,7 +130,7 @@ def extract_video(path, threads: bool = False, budget: int | None = None) -> Ext
             rate = src.times_rate  # a header that states another rate than the frames keep: said
             said = (f"read at {rate:.1f} frames a second, its frames' own times (its header says "
                     f"{src.stated_rate})") if rate else None
-            note = "; ".join(n for n in (src.shortfall, said) if n)
+            note = "; ".join(src.notes + ([said] if said else []))
             return Extracted(str(path), keypoints, fps=rate or src.fps, note=note or None,
                              times=None if times is None else np.array(times))
     except BadInput as e:

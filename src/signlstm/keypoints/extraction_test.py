@@ -186,3 +186,22 @@ def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, 
         assert len(seqs) < len(videos)  # the rest was dropped (every one of the videos gives a sequence or more)
         for seq in seqs:
             assert seq.name.isdigit() and len(list(seq.glob("*.npy"))) == 30, seq
+
+
+def test_a_folder_of_gifs_is_extracted_as_the_gif_named_alone(shared, tmp_path):
+    """An animated GIF of the rohan937 I LOVE YOU clip (Pillow, its 39 frames at 40 ms): ``extract`` reads it from a
+    folder of videos as it does when it is named alone, the same keypoints, with MediaPipe's hand in most frames."""
+    from PIL import Image
+
+    from signlstm.frames.sources import read_frames
+
+    frames = read_frames(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
+    folder = tmp_path / "gifs"
+    folder.mkdir()
+    pictures = [Image.fromarray(f[..., ::-1]) for f in frames]
+    pictures[0].save(folder / "iloveyou.gif", save_all=True, append_images=pictures[1:], duration=40, loop=0)
+    for given, out in ((folder, tmp_path / "folder.npy"), (folder / "iloveyou.gif", tmp_path / "alone.npy")):
+        assert main(["extract", "--videos", str(given), "--keypoints", str(out), "--workers", "1", "--quiet"]) == 0
+    k = np.load(tmp_path / "folder.npy")
+    assert np.array_equal(k, np.load(tmp_path / "alone.npy")) and len(k) >= 39
+    assert (k[:, 1536:] != 0).any(1).mean() > 0.5

@@ -107,6 +107,13 @@ def _peak_run(args):
     return status, done.stderr, peak / 1024
 
 
+def _marked(picture, i: int):
+    """``picture`` with a white 8x8 mark at the ``i``-th place along its top edge."""
+    marked = picture.copy()
+    marked[:8, 8 * i % (picture.shape[1] - 8):][:, :8] = 255
+    return marked
+
+
 def test_frames_without_a_person_do_not_pile_up_in_the_graph(shared, tmp_path):
     """A person-less 1920x1080 video of 100 frames (the coffee photo): the parts graph does not keep the images that
     come without a pose queued (about 6 MiB each), and MediaPipe logs no "Resolved a deadlock by increasing
@@ -116,8 +123,8 @@ def test_frames_without_a_person_do_not_pile_up_in_the_graph(shared, tmp_path):
     still = cv2.resize(cv2.imread(str(shared("media", "skimage_coffee_no_person.png"))), (1920, 1080))
     video = tmp_path / "coffee.avi"
     out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (1920, 1080))
-    for _ in range(100):
-        out.write(still)
+    for i in range(100):  # a mark moving in a corner: the pictures differ, as a camera's noise makes them
+        out.write(_marked(still, i))
     out.release()
     status, err, peak = _peak_run(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy"),
                                    "--workers", "1", "--quiet"])
@@ -137,7 +144,7 @@ def test_a_person_who_comes_into_view_late_brings_no_mediapipe_warning(shared, t
     empty = cv2.resize(cv2.imread(str(shared("media", "skimage_coffee_no_person.png"))), clip[0].shape[1::-1])
     video = tmp_path / "late.avi"
     out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, clip[0].shape[1::-1])
-    for frame in [empty] * 40 + clip:
+    for frame in [_marked(empty, i) for i in range(40)] + clip:
         out.write(frame)
     out.release()
     status, err, _ = _peak_run(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy"),

@@ -13,7 +13,7 @@ to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print
 header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`); one
 whose pictures stop changing for half a second or more, byte for byte, says so in :attr:`Source.repeated` (a frozen
 part, or frames the decoder could not read: OpenCV gives the last good picture again, e.g. after a frame size that
-changes mid-video, which FFmpeg only logs). Frame size is bounded: an image or video whose frames
+changes mid-video, which FFmpeg only logs; not a picture of one colour, such as a black lead-in). Frame size is bounded: an image or video whose frames
 exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
 scaled down to it as they are read, so what a frame costs downstream is bounded; frames of ordinary videos (up to 4K)
 are untouched.
@@ -43,6 +43,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # from a duration, so a shortfall there says nothing.
 COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
 REPEATED_SECONDS = 0.5  # a video's pictures the same byte for byte this long (at its stated rate) are said (Source.repeated)
+UNIFORM = 8  # ... unless the picture is of one colour: its values span at most this much
 FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
 MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
 # OpenCV's own limit for an image it decodes, read when cv2 is first imported (this module comes first in the
@@ -199,7 +200,8 @@ class CaptureSource(Source):
         if not self.live:
             same = (self._previous is not None and np.array_equal(frame[::16], self._previous[::16])  # (rows first:
                     and np.array_equal(frame, self._previous))  # most pictures differ there already)
-            self._run = self._run + 1 if same else 0
+            # a picture of one colour (a black lead-in or tail) held is no news
+            self._run = self._run + 1 if same and (self._run or np.ptp(frame) > UNIFORM) else 0
             self._longest = max(self._longest, (self._run, self.frames_read - 1))  # (length, its last frame)
             self._previous = frame.copy()  # (what is given out may be drawn on)
         return fit(frame)

@@ -352,7 +352,8 @@ def test_a_whole_avi_whose_header_counts_skipped_frames_is_not_said_to_be_cut_sh
 def test_a_video_whose_picture_stops_changing_says_which_frames_repeat_it(shared, tmp_path):
     """The rohan937 MJPG clip with its 15th frame's picture held for 20 more frames (as a frozen camera, or OpenCV
     after a frame size that changes mid-video, gives the last good picture again): the source says which frames
-    repeat which one, and ``extract`` passes it on; the clip itself, whose pictures all differ, says nothing."""
+    repeat which one, and ``extract`` passes it on; the clip itself, whose pictures all differ, says nothing, nor
+    does it after 20 black frames (a lead-in)."""
     import cv2
 
     from signlstm.keypoints.extraction import extract_video
@@ -370,3 +371,10 @@ def test_a_video_whose_picture_stops_changing_says_which_frames_repeat_it(shared
     assert extract_video(video).note == said
     with open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")) as src:
         assert len(list(src)) == 39 and src.repeated is None and src.notes == []
+    black = tmp_path / "black.avi"
+    out = cv2.VideoWriter(str(black), cv2.VideoWriter_fourcc(*"MJPG"), 30, (480, 270))
+    for frame in [np.zeros_like(frames[0])] * 20 + frames:
+        out.write(frame)
+    out.release()
+    with open_source(black) as src:
+        assert len(list(src)) == 59 and src.notes == []

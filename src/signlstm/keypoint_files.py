@@ -45,16 +45,32 @@ def frame_files(folder: Path) -> list[tuple[int, Path]]:
     return files
 
 
-def shape_problem(shape) -> str:
-    """Why an array of ``shape`` is not one keypoint frame: what its last axis looks like instead of the 1662 values,
-    or, when that axis is the 1662 values, how many frames it holds where one was expected."""
+CONVERT_HINT = ("`signlstm convert --data <its MP_Data folder or .npz> --camera <its camera's shape, e.g. 16:9> --out "
+                "<a new name>` copies the data into that layout, the face zeroed (the shipped models do not read it)")
+
+
+def shape_problem(shape, width: int | None = None) -> str:
+    """Why an array of ``shape`` is not one keypoint frame: what its last axis looks like instead of the 1662 values
+    (pose + hands in a frame or in packed sequences: with :data:`CONVERT_HINT`), or, when that axis is the values
+    expected, how many frames it holds where one was expected. ``width``: the values per frame of the data being
+    converted (``signlstm convert``, which reads 1662 or :data:`layout.POSE_HANDS_SIZE`, one of them throughout)."""
     shape = tuple(int(n) for n in shape)
     n = shape[-1] if shape else 0
-    if n == layout.FRAME_SIZE:
-        return (f"frame has shape {shape}, expected ({layout.FRAME_SIZE},): an array of {int(np.prod(shape[:-1]))} "
-                f"frames of {layout.FRAME_SIZE} values where one frame was expected")
-    return (f"frame has shape {shape}, expected ({layout.FRAME_SIZE},): looks like {layout.describe_size(n)}, "
-            f"not MediaPipe Holistic's 1662-value layout")
+    want = width or layout.FRAME_SIZE
+    if n == want:
+        return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
+                f"frames of {want} values where one frame was expected")
+    if width and n in (layout.FRAME_SIZE, layout.POSE_HANDS_SIZE):
+        return (f"frame has shape {shape}, expected ({width},) as the data's first frame: a copy is made of data of "
+                f"one layout, every frame {layout.FRAME_SIZE} values or every frame {layout.POSE_HANDS_SIZE} "
+                "(pose + both hands)")
+    text = f"frame has shape {shape}, expected ({want},): looks like {layout.describe_size(n)}, "
+    if width:
+        return text + (f"not MediaPipe Holistic's {layout.FRAME_SIZE} values or pose + both hands "
+                       f"({layout.POSE_HANDS_SIZE}), which convert reads")
+    text += f"not MediaPipe Holistic's {layout.FRAME_SIZE}-value layout"
+    stream = len(shape) == 2 and shape[0] > 1  # a saved stream, which convert does not take
+    return text + (f": {CONVERT_HINT}" if n == layout.POSE_HANDS_SIZE and not stream else "")
 
 
 def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
@@ -82,17 +98,19 @@ def read_keypoint_header(path: str | Path) -> limits.ArrayHeader:
         raise BadInput(path, f"unreadable .npy ({e})") from None
 
 
-def _checked_header(f, path: Path, frames_axis: bool) -> limits.ArrayHeader:
+def _checked_header(f, path: Path, frames_axis: bool, width: int | None = None) -> limits.ArrayHeader:
     """The header of the keypoint file ``path`` (open as ``f``), refused unless it declares floats in the 1662-value
     layout: (T, 1662) frames, T > 0, with ``frames_axis`` (a (1662,) file is one frame), else one frame, (1662,) or
-    (1, 1662) (a frame saved with its batch axis)."""
+    (1, 1662) (a frame saved with its batch axis). ``width``: frames of that many values instead (see
+    :func:`shape_problem`)."""
     header = _keypoint_header(f, path)
     shape = header.shape
-    one = len(shape) == 1 or tuple(shape) == (1, layout.FRAME_SIZE)
-    if not shape or shape[-1] != layout.FRAME_SIZE or (not frames_axis and not one):
-        raise BadInput(path, shape_problem(shape))
+    want = width or layout.FRAME_SIZE
+    one = len(shape) == 1 or tuple(shape) == (1, want)
+    if not shape or shape[-1] != want or (not frames_axis and not one):
+        raise BadInput(path, shape_problem(shape, width))
     if len(shape) > 2:
-        raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {layout.FRAME_SIZE})")
+        raise BadInput(path, f"keypoints have shape {shape}, expected (frames, {want})")
     if frames_axis and 0 in shape:
         raise BadInput(path, f"holds no frames (shape {shape})")
     if header.dtype.kind != "f":
@@ -100,16 +118,17 @@ def _checked_header(f, path: Path, frames_axis: bool) -> limits.ArrayHeader:
     return header
 
 
-def _read_keypoints(path: str | Path, frames_axis: bool, mapped: bool = False) -> np.ndarray:
+def _read_keypoints(path: str | Path, frames_axis: bool, mapped: bool = False, width: int | None = None) -> np.ndarray:
     """The keypoints of one ``.npy`` file as (T, 1662) in the file's own float type, values not checked: its header is
     read first (:func:`_checked_header`), and a file that holds fewer bytes than it declares, or (read whole) declares
     more than :func:`limits.memory_budget` as float32 frames, is refused without reading its data. ``frames_axis``:
     (T, 1662) frames (a (1662,) file is one frame), else one frame; ``mapped``: a read-only memory map of the frames,
-    read from disk as they are used, instead of the data read whole."""
+    read from disk as they are used, instead of the data read whole; ``width``: frames of that many values,
+    (T, width) (see :func:`shape_problem`)."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            header = _checked_header(f, path, frames_axis)
+            header = _checked_header(f, path, frames_axis, width)
             if frames_axis and not mapped:
                 limits.check_declared(path, "the keypoint file", header.shape, np.float32, limits.memory_budget())
             if mapped:
@@ -126,7 +145,7 @@ def _read_keypoints(path: str | Path, frames_axis: bool, mapped: bool = False) -
     order = "F" if header.fortran else "C"
     arr = (np.memmap(path, dtype=header.dtype, mode="r", offset=header.offset, shape=header.shape, order=order)
            if mapped else np.frombuffer(data, header.dtype).reshape(header.shape, order=order))
-    return arr.reshape(-1, layout.FRAME_SIZE)
+    return arr.reshape(-1, width or layout.FRAME_SIZE)
 
 
 def read_frame(path: str | Path) -> np.ndarray:
@@ -136,12 +155,16 @@ def read_frame(path: str | Path) -> np.ndarray:
     return check_frames(path, _read_keypoints(path, frames_axis=False)[0], single=True)
 
 
-def read_frames(paths: list[Path]) -> np.ndarray:
+def read_frames(paths: list[Path], width: int | None = None) -> np.ndarray:
     """The tutorial frame files ``paths`` (a sequence's, in order; at least one) as (T, 1662) float32: each file's
     header and size checked as :func:`read_frame` checks them, then the values of all of them at once;
     :class:`BadInput` names the file with the defect as :func:`read_frame` would (the first bad header, else the first
-    bad values)."""
-    raw = [_read_keypoints(p, frames_axis=False)[0] for p in paths]
+    bad values). ``width`` :data:`layout.POSE_HANDS_SIZE` (``signlstm convert``): files of pose + both hands instead,
+    widened with the face zeroed (:func:`layout.with_zero_face`) and checked to be that layout
+    (:func:`not_pose_hands`); another ``width``: files of that many values (see :func:`shape_problem`)."""
+    raw = [_read_keypoints(p, frames_axis=False, width=width)[0] for p in paths]
+    if width == layout.POSE_HANDS_SIZE:
+        raw = [layout.with_zero_face(r) for r in raw]
     with np.errstate(over="ignore"):
         out = np.stack(raw).astype(np.float32, copy=False)  # float64 beyond float32's range becomes infinite: refused
     ok = values_ok(out)
@@ -151,6 +174,9 @@ def read_frames(paths: list[Path]) -> np.ndarray:
     odd = partial_face(out)
     if odd.any():
         raise BadInput(paths[int(np.argmax(odd))], f"frame {OTHER_ORDER}")
+    odd = not_pose_hands(out) if width == layout.POSE_HANDS_SIZE else odd
+    if odd.any():
+        raise BadInput(paths[int(np.argmax(odd))], f"frame {NOT_POSE_HANDS}")
     return out
 
 
@@ -210,6 +236,22 @@ def partial_face(arr: np.ndarray) -> np.ndarray:
     return ~face[..., :_HANDS].any(-1) & face[..., _HANDS:].any(-1)
 
 
+NOT_POSE_HANDS = ("holds a pose MediaPipe never gives (a visibility outside 0..1, or some of its 33 points all zeros and "
+                  f"others not): its {layout.POSE_HANDS_SIZE} values are not the tutorial's pose (33 x, y, z, "
+                  "visibility), left hand and right hand without the face, in that order")
+
+
+def not_pose_hands(arr: np.ndarray) -> np.ndarray:
+    """Which frames of ``arr`` (..., 1662), widened from pose + both hands (:func:`layout.with_zero_face`), hold a
+    pose MediaPipe never gives: a visibility outside 0..1 (they are probabilities), or some points all zeros and
+    others not (it gives all 33 or none). Their values are another layout of as many numbers, such as the hands
+    before the pose (see :data:`NOT_POSE_HANDS`)."""
+    pose = layout.part(arr, layout.POSE)
+    visibility = pose[..., 3]
+    seen = pose.any(-1)
+    return ((visibility < 0) | (visibility > 1)).any(-1) | (seen.any(-1) & ~seen.all(-1))
+
+
 def check_frame(path, index: int, frame: np.ndarray) -> np.ndarray:
     """Frame ``index`` of the stream ``path`` as (1662,) float32, or :class:`BadInput` naming it when a value is NaN,
     infinite or beyond :data:`MAX_VALUE`."""
@@ -249,10 +291,11 @@ def _frame_named(at: tuple, seq_ids=None) -> str:
     return f"frame {at[0]} " if at else ""
 
 
-def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> np.ndarray:
+def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None, widened: bool = False) -> np.ndarray:
     """Check the last axis is the 1662-value layout and values are finite and within :data:`MAX_VALUE`; (..., 1662)
     float32. For (N, T, 1662) the first bad sequence and frame are named (``seq_ids``: the sequence ids to name them
-    by)."""
+    by). ``widened``: ``arr`` is pose + both hands widened (:func:`layout.with_zero_face`), its pose visibility
+    checked too (:func:`not_pose_hands`)."""
     if arr.ndim == 0 or arr.shape[-1] != layout.FRAME_SIZE or (single and arr.ndim != 1):
         raise BadInput(path, shape_problem(arr.shape))
     if not np.issubdtype(arr.dtype, np.floating):
@@ -266,6 +309,9 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None) -> n
     odd = partial_face(arr)
     if odd.any():
         raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{OTHER_ORDER}")
+    odd = not_pose_hands(arr) if widened else odd
+    if odd.any():
+        raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{NOT_POSE_HANDS}")
     return arr
 
 

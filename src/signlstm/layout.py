@@ -42,6 +42,10 @@ LEFT_HAND = Part("left_hand", 21, 3, FACE.stop)
 RIGHT_HAND = Part("right_hand", 21, 3, LEFT_HAND.stop)
 PARTS = (POSE, FACE, LEFT_HAND, RIGHT_HAND)
 FRAME_SIZE = RIGHT_HAND.stop  # 1662
+# The frame of the tutorial's variant that leaves the face out (pose, left hand, right hand in that order: BAD_INPUTS.md
+# names five public repositories): ``signlstm convert`` widens it, the face zeroed (:func:`with_zero_face`).
+POSE_HANDS = (POSE, LEFT_HAND, RIGHT_HAND)
+POSE_HANDS_SIZE = sum(p.size for p in POSE_HANDS)  # 258
 SEQ_LEN = 30  # the tutorial's sequence_length
 # The most frames a window or sequence may hold (a model's window, ``--length``): 33 s of signing. The default
 # recipe's gap filling holds a frames x frames matrix per window, so a window's memory grows with its square.
@@ -65,7 +69,7 @@ POSE_MIRROR = np.array([0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15
 
 # Feature sizes of modified extract_keypoints functions met in the wild (BAD_INPUTS.md).
 KNOWN_SIZES = {
-    POSE.size + LEFT_HAND.size + RIGHT_HAND.size: "pose + both hands without the face (258 values)",
+    POSE_HANDS_SIZE: "pose + both hands without the face (258 values)",
     LEFT_HAND.size + RIGHT_HAND.size: "both hands only (126 values)",
     LEFT_HAND.size: "a single hand (63 values)",
     POSE.points * 3: "pose x, y, z without visibility (99 values)",
@@ -81,6 +85,18 @@ KNOWN_SIZES = {
 def describe_size(n: int) -> str:
     """Name the feature set a frame of ``n`` values most likely holds."""
     return KNOWN_SIZES.get(n, f"an unknown feature set of {n} values")
+
+
+def with_zero_face(frames: np.ndarray) -> np.ndarray:
+    """Frames of pose + both hands (..., :data:`POSE_HANDS_SIZE`) as (..., :data:`FRAME_SIZE`) frames in their own
+    dtype, the face block all zeros (a face not detected). The shipped and default models read only the pose and hands
+    (their bundles' ``parts_read``), so they read such a frame as the recorded one."""
+    out = np.zeros((*frames.shape[:-1], FRAME_SIZE), frames.dtype)
+    at = 0
+    for p in POSE_HANDS:
+        out[..., p.slice] = frames[..., at:at + p.size]
+        at += p.size
+    return out
 
 
 def _landmark_values(landmarks, part: Part) -> np.ndarray:

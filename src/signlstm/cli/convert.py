@@ -1,5 +1,5 @@
-"""signlstm convert: a copy of keypoints recorded before signlstm stored them as a 4:3 image's, converted
-(see :mod:`signlstm.datasets.convert`)."""
+"""signlstm convert: a copy of keypoints recorded before signlstm stored them as a 4:3 image's, converted, and of
+pose + hands data without the face widened to the 1662-value layout (see :mod:`signlstm.datasets.convert`)."""
 import sys
 
 from . import common
@@ -7,13 +7,16 @@ from . import common
 
 def register(sub):
     p = sub.add_parser("convert", help="copy keypoint data recorded before (an MP_Data folder or a packed .npz) as "
-                                       "a 4:3 image's keypoints, as signlstm stores them")
+                                       "a 4:3 image's keypoints, as signlstm stores them; data of pose + both hands "
+                                       "without the face (258 values a frame) is copied as 1662, the face zeroed")
     p.add_argument("--data", required=True, metavar="PATH",
                    help="one MP_Data folder (<action>/<seq>/<frame>.npy), one packed .npz file, or a folder of "
-                        "them (one person each: each converted by its own camera, or copied when 4:3)")
+                        "them (one person each: each converted by its own camera, or copied when 4:3); its frames "
+                        "1662 values, or all 258 (pose + both hands, told from the files)")
     p.add_argument("--camera", required=True, metavar="SHAPE",
                    help="the shape of the images the keypoints were found in: 16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT "
-                        "(e.g. 1280x720), or auto (told from the face mesh, as `audit` does)")
+                        "(e.g. 1280x720), or auto (told from the face mesh, as `audit` does; data without the face "
+                        "needs the shape)")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="the copy: a new (or empty) folder for a folder, a new .npz file for a .npz")
     p.add_argument("--length", type=int, help="frames per sequence (default: from the data, at least 30)")

@@ -38,20 +38,21 @@ __all__ = ["CHUNK", "UNLABELLED", "SIGNER_LABELS", "Dataset", "Source", "columns
 
 
 def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
-                 skip_bad: bool = False, labelled: bool = True) -> list[Source]:
+                 skip_bad: bool = False, labelled: bool = True, pose_hands: bool = False) -> list[Source]:
     """Open any mix of MP_Data folders, packed ``.npz`` files and folders of them (headers checked, nothing large
     read). Unless ``labelled``, packed files without ``y`` and ``.npy`` arrays of sequences are read too, their
-    sequences labelled :data:`UNLABELLED`."""
+    sequences labelled :data:`UNLABELLED`. ``pose_hands`` (``signlstm convert``): a tree or packed file of pose +
+    both hands frames (:data:`layout.POSE_HANDS_SIZE` values) is read too, widened with the face zeroed."""
     out = []
     for p in map(Path, paths):
         if not p.is_dir() and (problem := not_a_file(p)):
             raise BadInput(p, problem)
         if is_packed_folder(p):
-            out += [open_npz(q, length, skip_bad, labelled) for q in packed_files(p)]
+            out += [open_npz(q, length, skip_bad, labelled, pose_hands) for q in packed_files(p)]
         elif p.is_dir():
-            out.append(open_mp_data(p, actions, length, skip_bad))
+            out.append(open_mp_data(p, actions, length, skip_bad, pose_hands=pose_hands))
         elif p.suffix.lower() == ".npz":
-            out.append(open_npz(p, length, skip_bad, labelled))
+            out.append(open_npz(p, length, skip_bad, labelled, pose_hands))
         elif p.suffix.lower() == ".npy" and p.is_file() and not labelled:
             out.append(open_sequences_npy(p, length, skip_bad))
         elif p.suffix.lower() == ".npy":

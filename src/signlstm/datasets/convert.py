@@ -10,6 +10,13 @@ given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face 
 folder of packed files, one person each, each by its own camera (the 4:3 ones copied as they are), so a folder where
 some people recorded at 16:9 comes out consistent.
 
+Data of the tutorial's variant that leaves the face out (every frame pose + both hands, :data:`layout.POSE_HANDS_SIZE`
+values: a tree whose first frame holds them, or a packed ``X`` of them) is copied into the 1662-value layout with the
+face zeroed (:func:`layout.with_zero_face`), which the shipped and default models do not read, so every other command
+takes the copy; a frame of another size among them, or with a pose MediaPipe never gives
+(:func:`signlstm.keypoint_files.not_pose_hands`: another layout of 258 numbers), is refused. Such data has no face
+mesh to tell the camera by: ``auto`` is refused, and a 4:3 camera's data is still copied (widened, not scaled).
+
 The copy keeps the input's form exactly: a tree gives a tree of the same action, sequence and frame file names, each
 frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the same members in the
 same order and compression, ``X`` converted in its own dtype and every other member copied byte for byte. Every file
@@ -89,6 +96,7 @@ class Converted:
     found: camera_shape.CameraShape | None = None  # what the face mesh says of the input (None: too little face)
     auto: bool = False
     copied: bool = False  # in a folder of people (:func:`convert_people`): copied as it was, holding a 4:3 image's
+    widened: bool = False  # the input holds pose + both hands (258 values), copied with the face zeroed
 
     def summary(self) -> str:
         """One line for the user."""
@@ -99,8 +107,12 @@ class Converted:
         if self.out is None:
             return (f"nothing to convert: {self.source} holds a 4:3 image's keypoints ({how}), as signlstm stores "
                     "them; nothing written")
-        return (f"converted {self.sequences} sequence(s) of {self.actions} action(s) from {self.source} ({how}: x and "
-                f"z scaled by {self.camera.factor:.3f}) to {self.out}")
+        scaled = "x and z as they were" if self.camera.factor == 1.0 else \
+            f"x and z scaled by {self.camera.factor:.3f}"
+        widened = (f"; pose + both hands ({layout.POSE_HANDS_SIZE} values) widened to {layout.FRAME_SIZE}, the face "
+                   "zeroed") if self.widened else ""
+        return (f"converted {self.sequences} sequence(s) of {self.actions} action(s) from {self.source} ({how}: "
+                f"{scaled}{widened}) to {self.out}")
 
     @property
     def warning(self) -> str | None:
@@ -132,7 +144,9 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
     data, out = Path(data), Path(out)
     if not datasets.is_packed_folder(data):
         raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
-    sources = datasets.open_sources([data], length=length)  # every file's headers checked before any is written
+    sources = datasets.open_sources([data], length=length, pose_hands=True)  # every header checked before writing
+    for src in sources:
+        _check_camera(src, camera)
     _check_out(data, out)
     results = []
     with folder_atomic(out) as tmp:
@@ -148,6 +162,7 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
 
 def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> Converted:
     """:func:`convert` once the data is open and ``out`` checked."""
+    _check_camera(src, camera)
     found = None
     if camera is None:
         found = camera_shape.shape_from_ratios(np.concatenate(
@@ -157,8 +172,9 @@ def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> C
                                      f"frames have a face; give --camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
         w, h = found.name.split(":")
         camera = Camera(found.name, int(w), int(h))
-    result = Converted(src.path, out, camera, found=found, auto=found is not None)
-    if camera.factor == 1.0:
+    widened = src.width == layout.POSE_HANDS_SIZE
+    result = Converted(src.path, out, camera, found=found, auto=found is not None, widened=widened)
+    if camera.factor == 1.0 and not widened:
         result.out = None
         return result
     convert_one = _convert_tree if src.path.is_dir() else _convert_npz
@@ -172,10 +188,18 @@ def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> C
 def _open(path: Path, length: int | None) -> datasets.Source:
     """``path`` opened by :func:`datasets.open_sources` (headers checked, nothing large read): one tree or one
     ``.npz``."""
-    sources = datasets.open_sources([path], length=length)
+    sources = datasets.open_sources([path], length=length, pose_hands=True)
     if len(sources) != 1 or Path(sources[0].path) != path:
         raise BadInput(path, f"a folder of {len(sources)} packed .npz file(s): see convert_people")
     return sources[0]
+
+
+def _check_camera(src: datasets.Source, camera: Camera | None) -> None:
+    """Refuse ``auto`` (``camera`` None) for data of pose + both hands, which has no face mesh to tell the shape by."""
+    if camera is None and src.width == layout.POSE_HANDS_SIZE:
+        raise BadInput(src.path, f"holds pose + both hands without the face ({layout.POSE_HANDS_SIZE} values a "
+                                 "frame): --camera auto tells the shape from the face mesh, which it lacks; give "
+                                 f"--camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
 
 
 def _check_out(data: Path, out: Path) -> None:
@@ -208,11 +232,12 @@ def _check_out(data: Path, out: Path) -> None:
 def chunk_size(src: datasets.Source, itemsize: int = 4) -> int:
     """Sequences of ``src`` converted at once: at most :data:`datasets.CHUNK`, and as many as fit the memory a command
     may fill (:func:`signlstm.limits.memory_budget`) with the copies a chunk is held in (read twice, checked,
-    scaled, written: about 8 + 4 x ``itemsize`` bytes a value). A sequence too long to fit alone is
-    :class:`BadInput`."""
+    scaled, written: about 8 + 4 x ``itemsize`` bytes a value, and 2 x ``itemsize`` more for data of pose + both hands,
+    widened as it is read and as it is written). A sequence too long to fit alone is :class:`BadInput`."""
     from ..limits import budget_source, fmt_bytes, memory_budget
 
-    per_sequence = src.seq_len * layout.FRAME_SIZE * (8 + 4 * itemsize)
+    copies = 4 if src.width == layout.FRAME_SIZE else 6
+    per_sequence = src.seq_len * layout.FRAME_SIZE * (8 + copies * itemsize)
     budget = memory_budget()
     if per_sequence > budget:
         raise BadInput(src.path, f"one sequence of {src.seq_len:,} frames takes {fmt_bytes(per_sequence)} to convert, "
@@ -221,7 +246,10 @@ def chunk_size(src: datasets.Source, itemsize: int = 4) -> int:
 
 
 def _scaled(frames: np.ndarray, camera: Camera) -> np.ndarray:
-    """``frames`` as a 4:3 image's keypoints, in their own dtype."""
+    """``frames`` as a 4:3 image's keypoints in the 1662-value layout, in their own dtype: frames of pose + both hands
+    widened first, the face zeroed (:func:`layout.with_zero_face`)."""
+    if frames.shape[-1] == layout.POSE_HANDS_SIZE:
+        frames = layout.with_zero_face(frames)
     return layout.to_reference_aspect(frames, camera.width, camera.height).astype(frames.dtype, copy=False)
 
 
@@ -264,7 +292,8 @@ def _convert_npz(src: datasets.Source, out: Path, camera: Camera) -> tuple[list,
                             shutil.copyfileobj(g, f, 1 << 20)
                         continue
                     np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(header.dtype),
-                                                             "fortran_order": False, "shape": header.shape})
+                                                             "fortran_order": False,
+                                                             "shape": (*header.shape[:2], layout.FRAME_SIZE)})
                     size = chunk_size(src, header.dtype.itemsize)
                     for checked, (_, raw) in zip(src.chunks(size), datasets.packed_x(path, header, size)):
                         f.write(memoryview(np.ascontiguousarray(_scaled(raw, camera))).cast("B"))

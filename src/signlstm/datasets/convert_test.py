@@ -11,6 +11,7 @@ from signlstm import datasets, layout
 from signlstm.datasets.sequence_writer import SequenceWriter
 from signlstm.keypoints.camera_shape import likely_shape
 from signlstm.cli import main
+from signlstm.errors import BadInput
 
 
 def _tree(root, X, y, actions=datasets.SIGNER_LABELS, per_action=2):
@@ -270,3 +271,165 @@ def test_the_widest_and_narrowest_camera_shapes_are_taken(text, want):
     shape (MAX_ASPECT is the widest taken, not the first refused)."""
     camera = convert_mod.parse_camera(text)
     assert (camera.width, camera.height) == want
+
+
+# Data of pose + both hands without the face (258 values a frame; BAD_INPUTS.md: five public repositories).
+POSE_HANDS = np.r_[layout.POSE.slice, layout.LEFT_HAND.start:layout.RIGHT_HAND.stop]  # the 1662 columns they keep
+
+
+def _renotte(shared, per_action=2):
+    """(action, sequence folder) of the first ``per_action`` recordings of each action of MP_Data_renotte."""
+    root = shared("data", "MP_Data_renotte")
+    return [(a, d) for a in ("hello", "thanks", "iloveyou") for d in sorted((root / a).iterdir())[:per_action]]
+
+
+def _pose_hands_tree(shared, root, per_action=2):
+    """A tree of MP_Data_renotte's real frames with the face block dropped, in the tutorial's float64, as the
+    tutorial's variant without the face writes them."""
+    for action, d in _renotte(shared, per_action):
+        (root / action / d.name).mkdir(parents=True)
+        for f in d.glob("*.npy"):
+            np.save(root / action / d.name / f.name, np.load(f)[POSE_HANDS])
+    return root
+
+
+def _face_zeroed(frames):
+    out = np.array(frames, copy=True)
+    out[..., layout.FACE.slice] = 0
+    return out
+
+
+@pytest.mark.parametrize("camera, size", [("16:9", (16, 9)), ("4:3", (4, 3))])
+def test_a_tree_of_pose_and_hands_is_copied_with_the_face_zeroed(shared, tmp_path, capsys, camera, size):
+    """Every frame of the copy is the original 1662-value frame with its face zeroed, after the camera's conversion
+    (at 4:3 exactly the original with its face zeroed), float64 as written; the copy is read as every command reads
+    data, where the 258-value tree is refused naming convert."""
+    root = _pose_hands_tree(shared, tmp_path / "MP_Data")
+    out = tmp_path / "MP_Data1662"
+    assert main(["convert", "--data", str(root), "--camera", camera, "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    scaled = "x and z scaled by 1.333" if camera == "16:9" else "x and z as they were"
+    assert said.err == "" and said.out.splitlines() == [
+        f"converted 6 sequence(s) of 3 action(s) from {root} ({camera}: {scaled}; pose + both hands (258 values) "
+        f"widened to 1662, the face zeroed) to {out}"]
+    assert _files(out) == _files(root)
+    for action, d in _renotte(shared):
+        for f in d.glob("*.npy"):
+            original, copy = np.load(f), np.load(out / action / d.name / f.name)
+            assert copy.dtype == original.dtype == np.float64 and copy.shape == (layout.FRAME_SIZE,)
+            want = _face_zeroed(original) if camera == "4:3" else layout.to_reference_aspect(_face_zeroed(original),
+                                                                                             *size)
+            assert np.array_equal(copy, want), f
+    assert len(datasets.load([out])) == 6
+    with pytest.raises(BadInput, match="without the face.*signlstm convert --data"):
+        datasets.load([root])
+    assert _leftovers(tmp_path, {"MP_Data", out.name}) == []
+
+
+@pytest.mark.parametrize("name", ["shape258_float64_noface.npy", "shape258_float32_noface.npy"])
+def test_the_real_pose_and_hands_files_convert_in_their_own_dtype(shared, tmp_path, capsys, name):
+    """The real 258-value frames of two public repositories (float64 and float32) as a tree: the copy holds each
+    widened with the face zeroed and scaled, in the file's dtype, and reads as 1662-value data."""
+    real = shared("data", "bad_inputs", name)
+    root = tmp_path / "MP_Data"
+    for seq in ("0", "1"):
+        (root / "hello" / seq).mkdir(parents=True)
+        for n in range(30):
+            shutil.copyfile(real, root / "hello" / seq / f"{n}.npy")
+    out = tmp_path / "out"
+    assert main(["convert", "--data", str(root), "--camera", "1280x720", "--out", str(out)]) == 0
+    assert "widened to 1662, the face zeroed" in capsys.readouterr().out
+    raw = np.load(real)
+    want = np.zeros(layout.FRAME_SIZE, raw.dtype)
+    want[layout.POSE.slice], want[layout.LEFT_HAND.start:] = raw[:layout.POSE.size], raw[layout.POSE.size:]
+    want = layout.to_reference_aspect(want, 1280, 720).astype(raw.dtype)
+    for f in out.rglob("*.npy"):
+        copy = np.load(f)
+        assert copy.dtype == raw.dtype and np.array_equal(copy, want), f
+    assert len(list(out.rglob("*.npy"))) == 60 and len(datasets.load([out])) == 2
+
+
+def test_a_packed_file_of_pose_and_hands_converts_too(shared, tmp_path, capsys):
+    """An .npz whose X is (N, 30, 258) float64: the copy's X is (N, 30, 1662), the original frames with the face
+    zeroed and scaled; its other members are copied byte for byte; the file itself is refused by the readers,
+    naming convert."""
+    seqs = _renotte(shared, per_action=3)
+    X = np.stack([np.stack([np.load(d / f"{n}.npy") for n in range(30)]) for _, d in seqs])  # (9, 30, 1662)
+    y = np.repeat(np.arange(3), 3)
+    src = tmp_path / "p01.npz"
+    np.savez_compressed(src, X=X[..., POSE_HANDS], y=y, seq=np.arange(9))
+    out = tmp_path / "p01_1662.npz"
+    assert main(["convert", "--data", str(src), "--camera", "16:9", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"converted 9 sequence(s) of 3 action(s) from {src} (16:9: x and z scaled by 1.333; pose + both hands (258 "
+        f"values) widened to 1662, the face zeroed) to {out}"]
+    before, after = np.load(src), np.load(out)
+    assert after.files == before.files and after["X"].dtype == np.float64 and after["X"].shape == (9, 30, 1662)
+    assert np.array_equal(after["X"], layout.to_reference_aspect(_face_zeroed(X), 16, 9))
+    assert np.array_equal(after["y"], y) and np.array_equal(after["seq"], before["seq"])
+    assert len(datasets.load([out])) == 9
+    with pytest.raises(BadInput, match=r"X: frame has shape \(9, 30, 258\).*signlstm convert --data"):
+        datasets.load([src])
+
+
+def test_mixed_frame_sizes_are_refused_naming_the_frame(shared, tmp_path):
+    """A 1662-value frame late in a tree of pose + hands frames: one line naming it, exit 2, nothing left (a
+    258-value frame in a 1662-value tree: see test_a_bad_frame_late_in_the_tree_is_one_line_and_nothing_is_left)."""
+    import subprocess
+    import sys
+
+    root = _pose_hands_tree(shared, tmp_path / "MP_Data")
+    late = sorted((root / "thanks").iterdir())[-1] / "12.npy"
+    shutil.copyfile(shared("data", "MP_Data_renotte", "hello", "30", "12.npy"), late)
+    p = subprocess.run([sys.executable, "-m", "signlstm", "convert", "--data", str(root), "--camera", "16:9",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+    assert p.stderr.splitlines() == [
+        f"signlstm convert: error: {late}: frame has shape (1662,), expected (258,) as the data's first frame: a copy "
+        "is made of data of one layout, every frame 1662 values or every frame 258 (pose + both hands)"]
+    assert _leftovers(tmp_path, {"MP_Data"}) == []
+
+
+def test_auto_is_refused_for_pose_and_hands_naming_the_data(shared, tmp_path, capsys):
+    """No face mesh to tell the camera by: one line naming the tree (or the packed file in a folder of people) and
+    asking for --camera, before anything is written."""
+    root = _pose_hands_tree(shared, tmp_path / "MP_Data", per_action=1)
+    people = tmp_path / "people"
+    people.mkdir()
+    shutil.copyfile(shared("data", "signers", "s04.npz"), people / "s04.npz")
+    np.savez(people / "p01.npz", X=np.load(people / "s04.npz")["X"][:3][..., POSE_HANDS], y=np.zeros(3, int))
+    for data, name in ((root, root), (people, people / "p01.npz")):
+        assert main(["convert", "--data", str(data), "--camera", "auto", "--out", str(tmp_path / "out")]) == 2
+        assert capsys.readouterr().err.splitlines() == [
+            f"signlstm convert: error: {name}: holds pose + both hands without the face (258 values a frame): --camera "
+            "auto tells the shape from the face mesh, which it lacks; give --camera (16:9, 4:3, 3:4, 9:16, "
+            "WIDTHxHEIGHT (e.g. 1280x720))"]
+        assert _leftovers(tmp_path, {"MP_Data", "people"}) == []
+
+
+def test_258_values_in_another_order_are_refused(shared, tmp_path, capsys):
+    """Hands first, then the pose: as many values, but not a pose MediaPipe gives. A recording without hands (its
+    "pose" then starts with 31 points of zeros) as a tree, and the frames of a recording with both hands (hand
+    coordinates where the pose's visibility goes, some outside 0..1) as a packed file: each refused naming the
+    frame."""
+    order = np.r_[layout.LEFT_HAND.start:layout.RIGHT_HAND.stop, layout.POSE.slice]
+    renotte = shared("data", "MP_Data_renotte")
+    no_hands = np.stack([np.load(renotte / "hello" / "30" / f"{n}.npy") for n in range(30)])
+    thanks = np.stack([np.load(renotte / "thanks" / "32" / f"{n}.npy") for n in range(30)])
+    both = thanks[layout.detected(thanks)["left_hand"] & layout.detected(thanks)["right_hand"]]
+    assert not layout.hands_present(no_hands).any() and len(both) == 2
+    root = tmp_path / "MP_Data"
+    (root / "hello" / "0").mkdir(parents=True)
+    for n in range(30):
+        np.save(root / "hello" / "0" / f"{n}.npy", no_hands[n, order])
+    np.savez(tmp_path / "p01.npz", X=np.ascontiguousarray(both[None, :, order]), y=np.zeros(1, int))
+    for data, named in ((root, f"{root / 'hello' / '0' / '0.npy'}: frame "),
+                        (tmp_path / "p01.npz", f"{tmp_path / 'p01.npz'}: sequence hello/0 (row 0) frame 0 ")):
+        out = tmp_path / ("out.npz" if data.suffix else "out")
+        assert main(["convert", "--data", str(data), "--camera", "16:9", "--out", str(out)]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith(f"signlstm convert: error: {named}holds a pose MediaPipe never "
+                                                   "gives"), err
+    assert _leftovers(tmp_path, {"MP_Data", "p01.npz"}) == []
+    widened = layout.with_zero_face(both[:, order])  # the packed file's refusal is its visibility, not zero points
+    assert (layout.part(widened, layout.POSE)[..., 3] < 0).any() and layout.part(widened, layout.POSE).any(-1).all()

@@ -226,6 +226,7 @@ class Source:
     held: int = 0  # the frame count its sequences hold: a packed file's T; a tree's when most (2+) agree, else 0
     label_counts: dict[str, int] = field(default_factory=dict)  # sequences per label, as declared (a tree: folders)
     group: str = ""  # the person its sequences are by (their ``groups``): a packed file's stem, a tree's name
+    width: int = layout.FRAME_SIZE  # values per frame as stored: layout.POSE_HANDS_SIZE is read widened (convert)
 
 
 def look_alike(names) -> str | None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput
-from ..keypoint_files import frame_files, read_frames
+from ..keypoint_files import frame_files, read_frames, read_keypoint_header
 from ..sign_names import sign_name, text_problem
 from .dataset import Dataset, Source, is_hidden, look_alike
 
@@ -88,12 +88,27 @@ def _expected_length(counts: Counter, length: int | None) -> int:
     return max(common, layout.SEQ_LEN) if common < layout.SEQ_LEN else common
 
 
+def _first_frame_width(seqs: list[tuple[str, Path]]) -> int:
+    """The values per frame the first frame file of the tree's first sequence declares when they are pose + both
+    hands' (:data:`layout.POSE_HANDS_SIZE`), else :data:`layout.FRAME_SIZE` (any other size, or a defect, is refused
+    as the frames are read, as every tree's)."""
+    try:
+        files = frame_files(seqs[0][1])
+        shape = read_keypoint_header(files[0][1]).shape if files else ()
+    except BadInput:
+        return layout.FRAME_SIZE
+    return layout.POSE_HANDS_SIZE if shape and shape[-1] == layout.POSE_HANDS_SIZE else layout.FRAME_SIZE
+
+
 def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
-                 skip_bad: bool = False, group: str | None = None) -> Source:
+                 skip_bad: bool = False, group: str | None = None, pose_hands: bool = False) -> Source:
     """The tutorial layout ``root/<action>/<seq>/<frame>.npy``, read sequence folder by sequence folder.
 
     Actions are the folder names in Unicode's composed form (sorted) unless ``actions`` names them (in that order).
-    The sequence length is ``length`` or the most common frame count (at least 30).
+    The sequence length is ``length`` or the most common frame count (at least 30). ``pose_hands``
+    (``signlstm convert``): a tree whose first frame holds pose + both hands (:data:`layout.POSE_HANDS_SIZE` values)
+    is read widened with the face zeroed (:func:`~signlstm.keypoint_files.read_frames`), every frame of it refused
+    unless it holds them too; one whose first frame holds 1662 values, every frame refused unless it does.
     """
     root = Path(root)
     if not root.is_dir():
@@ -127,6 +142,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     commonest, k = counts.most_common(1)[0]
     held = commonest if k >= 2 and 2 * k > len(seqs) else 0  # the tree's length, when most sequences (2+) agree
     group = group or root.name
+    width = _first_frame_width(seqs) if pose_hands else None  # None: 1662 values, 258 refused naming convert
 
     def hint(n: int) -> str:
         """What a sequence of ``n`` frame files says beside its defect when most of the tree's sequences hold that
@@ -165,7 +181,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                     more = hint(len(numbers))
                     raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout"
                                       f"{' (' + more + ')' if more else ''}")
-                X.append(read_frames([d / f"{n}.npy" for n in range(T)]))
+                X.append(read_frames([d / f"{n}.npy" for n in range(T)], width))
             except BadInput as e:
                 if not skip_bad:
                     raise
@@ -182,4 +198,5 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
         if not used:
             raise BadInput(root, f"no usable sequence ({len(skipped)} skipped)")
 
-    return Source(root, len(seqs), T, names, chunks, held, dict(Counter(a for a, _ in seqs)), group)
+    return Source(root, len(seqs), T, names, chunks, held, dict(Counter(a for a, _ in seqs)), group,
+                  width or layout.FRAME_SIZE)

@@ -71,12 +71,15 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
         raise _unreadable(path, "X", e) from None
 
 
-def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, name: str) -> tuple[int, int]:
+def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, name: str,
+                     pose_hands: bool = False) -> tuple[int, int]:
     """``(N, T)`` of the array of sequences declared by ``hx`` (``name`` in the file ``path``), else
-    :class:`BadInput`: not (N, T, 1662) floats, not ``length`` frames long, or empty."""
-    if len(hx.shape) != 3 or hx.shape[2] != layout.FRAME_SIZE:
+    :class:`BadInput`: not (N, T, 1662) floats (with ``pose_hands``, (N, T, :data:`layout.POSE_HANDS_SIZE`) too), not
+    ``length`` frames long, or empty."""
+    widths = (layout.FRAME_SIZE, layout.POSE_HANDS_SIZE) if pose_hands else (layout.FRAME_SIZE,)
+    if len(hx.shape) != 3 or hx.shape[2] not in widths:
         if len(hx.shape) == 3:
-            raise BadInput(path, f"{name}: {shape_problem(hx.shape)}")
+            raise BadInput(path, f"{name}: {shape_problem(hx.shape, layout.FRAME_SIZE if pose_hands else None)}")
         raise BadInput(path, f"{name} has shape {hx.shape}, expected (N, T, {layout.FRAME_SIZE})")
     if hx.dtype.kind != "f":
         raise BadInput(path, f"{name} has dtype {hx.dtype}, expected floating point")
@@ -91,13 +94,16 @@ def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, nam
     return N, T
 
 
-def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False, labelled: bool = True) -> Source:
+def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False, labelled: bool = True,
+             pose_hands: bool = False) -> Source:
     """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. Unless
     ``labelled``, ``y`` may be missing: every sequence is then labelled :data:`UNLABELLED`. The
     headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry. A sequence with a
     value that is not finite or far outside any image (:func:`~signlstm.keypoint_files.values_ok`) is
     :class:`BadInput` naming it as ``<action>/<seq>`` (row), or with ``skip_bad`` left
-    out and listed in the chunk's ``skipped``."""
+    out and listed in the chunk's ``skipped``. ``pose_hands`` (``signlstm convert``): an ``X`` of pose + both hands
+    frames (:data:`layout.POSE_HANDS_SIZE` values) is read too, widened with the face zeroed, a frame whose pose
+    visibility is outside 0..1 refused (not that layout)."""
     path = Path(path)
     if not path.is_file():
         raise BadInput(path, not_a_file(path) or "no such file")
@@ -107,7 +113,7 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             raise BadInput(path, f"packed file lacks array '{need}'" + (
                 " (the labels; `signlstm predict` reads the file without them)" if need == "y" else ""))
     hx = members["X"].header
-    N, T = _check_sequences(path, hx, length, "X")
+    N, T = _check_sequences(path, hx, length, "X", pose_hands)
     side = {}
     for name, kinds in (("y", "iu"), ("seq", "iu"), ("actions", "US")):
         if name not in members:
@@ -156,16 +162,18 @@ def _check_numbers(path: Path, seq: np.ndarray | None, y: np.ndarray | None, act
                              "number, by which fixes and reports name it")
 
 
-def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool):
+def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool,
+                  widened: bool = False):
     """``(X, rows, skipped)``: the chunk ``raw`` (sequences ``rows``, named ``ids``) as checked float32
-    (:func:`~signlstm.keypoint_files.check_frames`); with ``skip_bad`` the sequences holding NaN, infinite or far too
-    large values left out and listed in ``skipped``, else the first of them is :class:`BadInput`."""
+    (:func:`~signlstm.keypoint_files.check_frames`; ``widened``: from pose + both hands); with ``skip_bad`` the
+    sequences holding NaN, infinite or far too large values left out and listed in ``skipped``, else the first of them
+    is :class:`BadInput`."""
     skipped = []
     if skip_bad:
         bad = ~values_ok(raw).all(axis=(1, 2))
         skipped = [(path, f"sequence {ids[i]} holds NaN, infinite or far too large values") for i in np.flatnonzero(bad)]
         raw, rows, ids = raw[~bad], rows[~bad], [ids[i] for i in np.flatnonzero(~bad)]
-    return check_frames(path, raw, seq_ids=ids), rows, skipped
+    return check_frames(path, raw, seq_ids=ids, widened=widened), rows, skipped
 
 
 def _packed_source(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.ndarray | None, skip_bad: bool,
@@ -175,18 +183,21 @@ def _packed_source(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.n
     sequences), read chunk by chunk; ``seq`` numbers them (None: by row). ``labels`` is ``(y, names)``: row i is
     action ``names[y[i]]`` (None: every sequence is :data:`UNLABELLED`); ``order`` and ``counts`` are the source's
     label order and sequences per action."""
+    widened = hx.shape[2] == layout.POSE_HANDS_SIZE
+
     def chunks(size: int) -> Iterator[Dataset]:
         for start, raw in packed_x(path, hx, size):
             rows = np.arange(start, start + len(raw))
             ids = [("" if labels is None else f"{labels[1][labels[0][i]]}/")
                    + f"{i if seq is None else seq[i]} (row {i})" for i in rows]
-            X, rows, skipped = _checked_rows(path, raw, rows, ids, skip_bad)
+            X, rows, skipped = _checked_rows(path, layout.with_zero_face(raw) if widened else raw, rows, ids, skip_bad,
+                                             widened)
             numbers = rows if seq is None else seq[rows]
             names = np.full(len(rows), UNLABELLED) if labels is None else labels[1][labels[0][rows]]
             yield Dataset(X, names, np.full(len(rows), path.stem), [f"{path}#{int(k)}" for k in numbers],
                           list(order or []), skipped)
 
-    return Source(path, N, T, list(order or []), chunks, T, counts or {}, path.stem)
+    return Source(path, N, T, list(order or []), chunks, T, counts or {}, path.stem, hx.shape[2])
 
 
 def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = False) -> Source:

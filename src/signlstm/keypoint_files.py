@@ -61,7 +61,7 @@ def shape_problem(shape, width: int | None = None) -> str:
         return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
                 f"frames of {want} values where one frame was expected")
     if width and n in (layout.FRAME_SIZE, layout.POSE_HANDS_SIZE):
-        return (f"frame has shape {shape}, expected ({width},) as the data's first frame: a copy is made of data of "
+        return (f"frame has shape {shape}, expected ({width},) as the data's other frames: a copy is made of data of "
                 f"one layout, every frame {layout.FRAME_SIZE} values or every frame {layout.POSE_HANDS_SIZE} "
                 "(pose + both hands)")
     text = f"frame has shape {shape}, expected ({want},): looks like {layout.describe_size(n)}, "

@@ -372,22 +372,45 @@ def test_a_packed_file_of_pose_and_hands_converts_too(shared, tmp_path, capsys):
         datasets.load([src])
 
 
-def test_mixed_frame_sizes_are_refused_naming_the_frame(shared, tmp_path):
-    """A 1662-value frame late in a tree of pose + hands frames: one line naming it, exit 2, nothing left (a
-    258-value frame in a 1662-value tree: see test_a_bad_frame_late_in_the_tree_is_one_line_and_nothing_is_left)."""
+@pytest.mark.parametrize("camera", ["16:9", "4:3"])
+def test_mixed_frame_sizes_are_refused_naming_the_frame(shared, tmp_path, camera):
+    """A 1662-value frame late in a tree of pose + hands frames, or a 258-value one in a tree of 1662-value frames
+    (the renotte tree): one line naming it, exit 2, nothing left, at 4:3 too (where a 1662-value tree has nothing to
+    convert: the tree is judged by every frame's header, not by its first)."""
     import subprocess
     import sys
 
     root = _pose_hands_tree(shared, tmp_path / "MP_Data")
     late = sorted((root / "thanks").iterdir())[-1] / "12.npy"
     shutil.copyfile(shared("data", "MP_Data_renotte", "hello", "30", "12.npy"), late)
-    p = subprocess.run([sys.executable, "-m", "signlstm", "convert", "--data", str(root), "--camera", "16:9",
-                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
-    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
-    assert p.stderr.splitlines() == [
-        f"signlstm convert: error: {late}: frame has shape (1662,), expected (258,) as the data's first frame: a copy "
-        "is made of data of one layout, every frame 1662 values or every frame 258 (pose + both hands)"]
-    assert _leftovers(tmp_path, {"MP_Data"}) == []
+    full = tmp_path / "full"
+    shutil.copytree(shared("data", "MP_Data_renotte"), full)
+    odd = full / "thanks" / "31" / "7.npy"
+    np.save(odd, np.load(odd)[POSE_HANDS])
+    for data, name, what in ((root, late, "holds 1662 values where the tree's other 179 frames hold 258"),
+                             (full, odd, "holds 258 values where the tree's other 2,699 frames hold 1662")):
+        p = subprocess.run([sys.executable, "-m", "signlstm", "convert", "--data", str(data), "--camera", camera,
+                            "--out", str(tmp_path / "out")], capture_output=True, text=True)
+        assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+        assert p.stderr.splitlines() == [
+            f"signlstm convert: error: {name}: frame {what}: a copy is made of data of one layout, every frame 1662 "
+            "values or every frame 258 (pose + both hands)"]
+        assert _leftovers(tmp_path, {"MP_Data", "full"}) == []
+
+
+def test_a_pose_and_hands_tree_whose_first_sequence_is_empty_is_told_by_its_other_frames(shared, tmp_path, capsys):
+    """A pose + hands tree whose first sequence folder is empty (the tutorial makes every folder before recording;
+    its first frame file is what the tree was judged by) is told by its other frames: at 4:3 it is not called a 4:3
+    tree with nothing to convert (exit 0, which the readers' hint to run convert would loop on) but refused as every
+    tree with an empty sequence is, naming that folder, nothing written."""
+    root = _pose_hands_tree(shared, tmp_path / "MP_Data")
+    first = sorted((root / "hello").iterdir())[0]
+    for f in first.iterdir():
+        f.unlink()
+    assert main(["convert", "--data", str(root), "--camera", "4:3", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"signlstm convert: error: {first}: ")
+    assert not (tmp_path / "out").exists()
 
 
 def test_auto_is_refused_for_pose_and_hands_naming_the_data(shared, tmp_path, capsys):

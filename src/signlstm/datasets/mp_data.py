@@ -88,16 +88,33 @@ def _expected_length(counts: Counter, length: int | None) -> int:
     return max(common, layout.SEQ_LEN) if common < layout.SEQ_LEN else common
 
 
-def _first_frame_width(seqs: list[tuple[str, Path]]) -> int:
-    """The values per frame the first frame file of the tree's first sequence declares when they are pose + both
-    hands' (:data:`layout.POSE_HANDS_SIZE`), else :data:`layout.FRAME_SIZE` (any other size, or a defect, is refused
-    as the frames are read, as every tree's)."""
-    try:
-        files = frame_files(seqs[0][1])
-        shape = read_keypoint_header(files[0][1]).shape if files else ()
-    except BadInput:
-        return layout.FRAME_SIZE
-    return layout.POSE_HANDS_SIZE if shape and shape[-1] == layout.POSE_HANDS_SIZE else layout.FRAME_SIZE
+def _tree_width(seqs: list[tuple[str, Path]]) -> int:
+    """The values per frame of a tree's frame files, from every one's header (nothing of their data read):
+    :data:`layout.POSE_HANDS_SIZE` when they hold pose + both hands, else :data:`layout.FRAME_SIZE`; a tree holding
+    both is :class:`BadInput` naming the first file of the fewer kind. Files of another size or with a defect are left
+    to the reading of the frames, which refuses them as in every tree."""
+    first: dict[int, Path] = {}
+    counts: Counter = Counter()
+    for _, d in seqs:
+        try:
+            files = frame_files(d)
+        except BadInput:
+            continue
+        for _, f in files:
+            try:
+                shape = read_keypoint_header(f).shape
+            except BadInput:
+                continue
+            n = shape[-1] if shape else 0
+            if n in (layout.FRAME_SIZE, layout.POSE_HANDS_SIZE):
+                counts[n] += 1
+                first.setdefault(n, f)
+    if len(counts) == 2:
+        (most, k), (fewer, _) = counts.most_common()
+        raise BadInput(first[fewer], f"frame holds {fewer} values where the tree's other {k:,} frames hold {most}: a "
+                                     f"copy is made of data of one layout, every frame {layout.FRAME_SIZE} values or "
+                                     f"every frame {layout.POSE_HANDS_SIZE} (pose + both hands)")
+    return layout.POSE_HANDS_SIZE if layout.POSE_HANDS_SIZE in counts else layout.FRAME_SIZE
 
 
 def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
@@ -142,7 +159,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     commonest, k = counts.most_common(1)[0]
     held = commonest if k >= 2 and 2 * k > len(seqs) else 0  # the tree's length, when most sequences (2+) agree
     group = group or root.name
-    width = _first_frame_width(seqs) if pose_hands else None  # None: 1662 values, 258 refused naming convert
+    width = _tree_width(seqs) if pose_hands else None  # None: 1662 values, 258 refused naming convert
 
     def hint(n: int) -> str:
         """What a sequence of ``n`` frame files says beside its defect when most of the tree's sequences hold that

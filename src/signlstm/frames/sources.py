@@ -11,7 +11,8 @@ Bad files are the project's own one line (:class:`~signlstm.errors.BadInput`), n
 to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print while an image is read is caught
 (:func:`quiet_stderr`), so a JPEG that ends early is named as truncated. A video that ends well before the frames its
 header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`); one
-whose pictures stop changing for half a second or more, byte for byte, says so in :attr:`Source.repeated` (a frozen
+whose pictures stop changing for half a second or more (byte for byte, in every 4th pixel of every 4th row) says so
+in :attr:`Source.repeated` (a frozen
 part, or frames the decoder could not read: OpenCV gives the last good picture again, e.g. after a frame size that
 changes mid-video, which FFmpeg only logs; not a picture of one colour, such as a black lead-in). Frame size is bounded: an image or video whose frames
 exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
@@ -35,14 +36,15 @@ from ..files import not_a_file
 # or a camera, so set before any is opened; -8 is AV_LOG_QUIET. A user's own setting is kept.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-# the kinds of video a folder is searched for (a file named alone is read whatever its name: OpenCV reads more)
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".ts", ".mts", ".m2ts",
-                  ".3gp", ".flv", ".ogv", ".gif")
+# the kinds of video a folder is searched for; a file named alone is read whatever its name, such as a .gif (left out
+# of a folder's search: a dictionary's GIF preview beside each video is the same sign twice) or a .ts (TypeScript too)
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".mts", ".m2ts", ".3gp",
+                  ".flv", ".ogv")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # Containers whose header counts the frames exactly (MP4's sample table, AVI's index); others' counts are estimated
 # from a duration, so a shortfall there says nothing.
 COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
-REPEATED_SECONDS = 0.5  # a video's pictures the same byte for byte this long (at its stated rate) are said (Source.repeated)
+REPEATED_SECONDS = 0.5  # a video's picture unchanged this long (at its stated rate, 2 frames at least) is said (Source.repeated)
 UNIFORM = 8  # ... unless the picture is of one colour: its values span at most this much
 FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
 MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
@@ -197,22 +199,23 @@ class CaptureSource(Source):
         self.frames_read += 1
         if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # larger than its header said
             raise BadInput(self.name, _too_large(frame.shape[1], frame.shape[0], "frames"))
-        if not self.live:
-            same = (self._previous is not None and np.array_equal(frame[::16], self._previous[::16])  # (rows first:
-                    and np.array_equal(frame, self._previous))  # most pictures differ there already)
+        frame = fit(frame)
+        if not self.live:  # every 4th pixel of every 4th row, kept as a copy (what is given out may be drawn on)
+            sample = frame[::4, ::4].copy()
+            same = self._previous is not None and np.array_equal(sample, self._previous)
             # a picture of one colour (a black lead-in or tail) held is no news
-            self._run = self._run + 1 if same and (self._run or np.ptp(frame) > UNIFORM) else 0
+            self._run = self._run + 1 if same and (self._run or np.ptp(sample) > UNIFORM) else 0
             self._longest = max(self._longest, (self._run, self.frames_read - 1))  # (length, its last frame)
-            self._previous = frame.copy()  # (what is given out may be drawn on)
-        return fit(frame)
+            self._previous = sample
+        return frame
 
     def _repeated(self) -> str | None:
         """What to say of the longest run of frames that repeat the picture before them exactly, if it lasts
         :data:`REPEATED_SECONDS` or more."""
         run, last = self._longest
-        if run < REPEATED_SECONDS * self.fps:
+        if run < max(2, REPEATED_SECONDS * self.fps):
             return None
-        return (f"frames {last - run + 1:,}-{last:,} repeat frame {last - run:,}'s picture exactly: a frozen part, or "
+        return (f"frames {last - run + 1:,}-{last:,} repeat frame {last - run:,}'s picture unchanged: a frozen part, or "
                 "frames the decoder could not read (a frame size that changes mid-video?)")
 
     def read(self):
@@ -229,7 +232,8 @@ class CaptureSource(Source):
         self.times_rate = self._rate_from_times()
         self.repeated, self._previous = self._repeated(), None
         declared = self.declared_frames  # OpenCV may count a frame or two more than a whole video holds
-        if self._counted and self.frames_read < declared - max(2, declared // 20) and not self._lasts(declared):
+        most = declared - max(2, declared // 20)  # frames a whole video holds at least
+        if self._counted and self.frames_read < most and not self._lasts(most):
             # a copy cut short, or a header that counts more than is shown (an edit list of a clip cut without
             # re-encoding): said, and the frames it holds are used
             self.shortfall = (f"it ends after {self.frames_read:,} of the {declared:,} frames its header declares "
@@ -246,11 +250,10 @@ class CaptureSource(Source):
         else:  # no rate from such times either
             self.time, self._times_rose = self.time + 1 / self.fps, False
 
-    def _lasts(self, declared: int) -> bool:
-        """Whether the frames read, by their own times, last (nine tenths of) the ``declared`` frames at the stated
-        rate: a whole video whose header counts the frames a variable rate skipped (an AVI's empty chunks), not one
-        cut short."""
-        return self._times_rose and self.time + 1 / self.fps >= 0.9 * declared / self.fps
+    def _lasts(self, frames: int) -> bool:
+        """Whether the frames read, by their own times, last as long as ``frames`` frames at the stated rate: a whole
+        video whose header counts the frames a variable rate skipped (an AVI's empty chunks), not one cut short."""
+        return self._times_rose and self.time + 1 / self.fps >= frames / self.fps - 1e-6
 
     def _rate_from_times(self) -> float | None:
         """Frames a second from the frames' own times (first to last), when it differs from :attr:`fps` by more than a

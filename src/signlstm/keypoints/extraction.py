@@ -67,7 +67,8 @@ def find_videos(paths) -> tuple[list[Path], list[Extracted]]:
         if p.is_dir():
             found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES)
             if not found:
-                bad.append(Extracted(str(p), error=f"folder holds no videos ({', '.join(VIDEO_SUFFIXES)})"))
+                bad.append(Extracted(str(p), error=f"folder holds no videos ({', '.join(VIDEO_SUFFIXES)}; name a "
+                                                   ".gif or .ts file itself to read it)"))
             videos += found
         elif p.exists():
             videos.append(p)

@@ -188,20 +188,29 @@ def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, 
             assert seq.name.isdigit() and len(list(seq.glob("*.npy"))) == 30, seq
 
 
-def test_a_folder_of_gifs_is_extracted_as_the_gif_named_alone(shared, tmp_path):
-    """An animated GIF of the rohan937 I LOVE YOU clip (Pillow, its 39 frames at 40 ms): ``extract`` reads it from a
-    folder of videos as it does when it is named alone, the same keypoints, with MediaPipe's hand in most frames."""
+def test_a_gif_is_read_when_named_and_left_out_of_a_folders_videos(shared, tmp_path, capsys):
+    """An animated GIF of the rohan937 I LOVE YOU clip (Pillow, its 39 frames at 40 ms) beside the clip's MJPG video, as
+    sign dictionaries ship a GIF preview beside each video: ``extract`` on the folder reads the video alone (the same
+    sign twice would leak between training and test data), and on the GIF named alone reads the GIF, its hand in
+    most frames; a folder of GIFs alone says how to read them."""
+    import shutil
+
     from PIL import Image
 
     from signlstm.frames.sources import read_frames
 
-    frames = read_frames(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
-    folder = tmp_path / "gifs"
+    clip = shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi")
+    frames = read_frames(clip)
+    folder = tmp_path / "sign"
     folder.mkdir()
     pictures = [Image.fromarray(f[..., ::-1]) for f in frames]
     pictures[0].save(folder / "iloveyou.gif", save_all=True, append_images=pictures[1:], duration=40, loop=0)
-    for given, out in ((folder, tmp_path / "folder.npy"), (folder / "iloveyou.gif", tmp_path / "alone.npy")):
-        assert main(["extract", "--videos", str(given), "--keypoints", str(out), "--workers", "1", "--quiet"]) == 0
-    k = np.load(tmp_path / "folder.npy")
-    assert np.array_equal(k, np.load(tmp_path / "alone.npy")) and len(k) >= 39
-    assert (k[:, 1536:] != 0).any(1).mean() > 0.5
+    assert main(["extract", "--videos", str(folder), "--keypoints", str(tmp_path / "gifs.npy"), "--quiet"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith("name a .gif or .ts file itself to read it)")
+    shutil.copy(clip, folder / "iloveyou.avi")
+    for given, out in ((folder, "folder.npy"), (folder / "iloveyou.avi", "avi.npy"), (folder / "iloveyou.gif", "gif.npy")):
+        assert main(["extract", "--videos", str(given), "--keypoints", str(tmp_path / out), "--workers", "1",
+                     "--quiet"]) == 0
+    assert np.array_equal(np.load(tmp_path / "folder.npy"), np.load(tmp_path / "avi.npy"))
+    gif = np.load(tmp_path / "gif.npy")
+    assert len(gif) >= 39 and (gif[:, 1536:] != 0).any(1).mean() > 0.5

@@ -232,6 +232,21 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         time.sleep(0.2)
 
 
+@pytest.mark.parametrize("size", [(1280, 720), (406, 720)], ids=["16:9", "upright"])
+def test_a_camera_without_a_4_3_picture_is_seen_whole(trained_model, start_server, browser, tmp_path, size):
+    """A camera whose picture is 16:9 (1280 x 720) or upright (406 x 720), playing the I LOVE YOU clip: the page gets
+    its whole picture, in the camera's own proportions, as ``live`` reads a video (a browser asked for 640 x 480
+    would crop it to 4:3, cutting a 16:9 picture's sides and an upright one's top and bottom), and finds landmarks
+    in it."""
+    server = start_server(trained_model)
+    to_y4m("iloveyou", tmp_path / "cam.y4m", size=size)
+    d = browser(*fake_camera(tmp_path / "cam.y4m"))
+    d.get(server.url + "/")
+    wait_for(d, lambda s: s["landmarks"] >= 2, "landmarks", 180)
+    w, h = d.execute_script("const v = document.getElementById('video'); return [v.videoWidth, v.videoHeight];")
+    assert w * size[1] == h * size[0] and h >= 360, (w, h)
+
+
 @pytest.mark.parametrize("flags, expect", [
     (["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream=deny"], "denied"),
     (["--use-fake-ui-for-media-stream"], "No camera"),

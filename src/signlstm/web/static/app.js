@@ -69,7 +69,10 @@ async function startCamera() {
   }
   let stream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({video: {width: {ideal: 640}, height: {ideal: 480}}, audio: false});
+    // the camera's whole picture, near 640 x 480: a camera without a 4:3 mode would otherwise be cropped to it by the
+    // browser (a 16:9 webcam loses its sides, an upright phone a third of its height); the page scales it itself
+    stream = await navigator.mediaDevices.getUserMedia(
+        {video: {width: {ideal: 640}, height: {ideal: 480}, resizeMode: {ideal: "none"}}, audio: false});
   } catch (e) {
     message(cameraError(e));
     status("no camera", true);

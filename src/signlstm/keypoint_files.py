@@ -60,10 +60,6 @@ def shape_problem(shape, width: int | None = None) -> str:
     if n == want:
         return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
                 f"frames of {want} values where one frame was expected")
-    if width and n in (layout.FRAME_SIZE, layout.POSE_HANDS_SIZE):
-        return (f"frame has shape {shape}, expected ({width},) as the data's other frames: a copy is made of data of "
-                f"one layout, every frame {layout.FRAME_SIZE} values or every frame {layout.POSE_HANDS_SIZE} "
-                "(pose + both hands)")
     text = f"frame has shape {shape}, expected ({want},): looks like {layout.describe_size(n)}, "
     if width:
         return text + (f"not MediaPipe Holistic's {layout.FRAME_SIZE} values or pose + both hands "
@@ -174,8 +170,7 @@ def read_frames(paths: list[Path], width: int | None = None) -> np.ndarray:
     odd = partial_face(out)
     if odd.any():
         raise BadInput(paths[int(np.argmax(odd))], f"frame {OTHER_ORDER}")
-    odd = not_pose_hands(out) if width == layout.POSE_HANDS_SIZE else odd
-    if odd.any():
+    if width == layout.POSE_HANDS_SIZE and (odd := not_pose_hands(out)).any():
         raise BadInput(paths[int(np.argmax(odd))], f"frame {NOT_POSE_HANDS}")
     return out
 
@@ -236,8 +231,8 @@ def partial_face(arr: np.ndarray) -> np.ndarray:
     return ~face[..., :_HANDS].any(-1) & face[..., _HANDS:].any(-1)
 
 
-NOT_POSE_HANDS = ("holds a pose MediaPipe never gives (a visibility outside 0..1, or some of its 33 points all zeros and "
-                  f"others not): its {layout.POSE_HANDS_SIZE} values are not the tutorial's pose (33 x, y, z, "
+NOT_POSE_HANDS = ("holds a pose MediaPipe never gives (a visibility outside 0..1, or some of its 33 points all zeros "
+                  f"and others not): its {layout.POSE_HANDS_SIZE} values are not the tutorial's pose (33 x, y, z, "
                   "visibility), left hand and right hand without the face, in that order")
 
 
@@ -309,8 +304,7 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None, wide
     odd = partial_face(arr)
     if odd.any():
         raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{OTHER_ORDER}")
-    odd = not_pose_hands(arr) if widened else odd
-    if odd.any():
+    if widened and (odd := not_pose_hands(arr)).any():
         raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{NOT_POSE_HANDS}")
     return arr
 

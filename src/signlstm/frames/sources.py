@@ -12,9 +12,9 @@ to print nothing (``OPENCV_FFMPEG_LOGLEVEL``), and what libjpeg and libpng print
 (:func:`quiet_stderr`), so a JPEG that ends early is named as truncated. A video that ends well before the frames its
 header declares is read as far as it goes and says so in :attr:`Source.shortfall` (:meth:`CaptureSource.read`); one
 whose pictures stop changing for half a second or more (byte for byte, in every 4th pixel of every 4th row) says so
-in :attr:`Source.repeated` (a frozen
-part, or frames the decoder could not read: OpenCV gives the last good picture again, e.g. after a frame size that
-changes mid-video, which FFmpeg only logs; not a picture of one colour, such as a black lead-in). Frame size is bounded: an image or video whose frames
+in :attr:`Source.repeated` (a frozen part, or frames the decoder could not read: OpenCV gives the last good picture
+again, e.g. after a frame size that changes mid-video, which FFmpeg only logs; not a picture of one colour, such as a
+black lead-in). Frame size is bounded: an image or video whose frames
 exceed :data:`MAX_PIXELS` is refused before it is decoded (by its header), and frames above :data:`FIT_PIXELS` are
 scaled down to it as they are read, so what a frame costs downstream is bounded; frames of ordinary videos (up to 4K)
 are untouched.
@@ -44,7 +44,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # Containers whose header counts the frames exactly (MP4's sample table, AVI's index); others' counts are estimated
 # from a duration, so a shortfall there says nothing.
 COUNTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
-REPEATED_SECONDS = 0.5  # a video's picture unchanged this long (at its stated rate, 2 frames at least) is said (Source.repeated)
+# a video's picture unchanged this long (at its stated rate, 2 frames at least) is said (Source.repeated) ...
+REPEATED_SECONDS = 0.5
 UNIFORM = 8  # ... unless the picture is of one colour: its values span at most this much
 FIT_PIXELS = 4096 * 4096  # larger frames are scaled down to this many pixels as they are read (4K: 3840x2160 is not)
 MAX_PIXELS = 8192 * 8192  # larger frames are refused before they are decoded (192 MiB a frame at this size)
@@ -126,7 +127,7 @@ class Source:
     keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
     shortfall: str | None = None  # at the end of a video that holds well under that: what to tell the user
-    repeated: str | None = None  # at the end of a video, its longest run of frames repeating one picture exactly
+    repeated: str | None = None  # at the end of a video: what to tell of its longest run of one picture unchanged
     times_rate: float | None = None  # at the end of a video: the rate its frames' own times give, when not ``fps``
     time: float | None = None  # a video file's newest frame's own time, in seconds from its first (None: not known)
     stated_rate: str = "30"  # what a video's header says of its rate, for a message
@@ -215,8 +216,8 @@ class CaptureSource(Source):
         run, last = self._longest
         if run < max(2, REPEATED_SECONDS * self.fps):
             return None
-        return (f"frames {last - run + 1:,}-{last:,} repeat frame {last - run:,}'s picture unchanged: a frozen part, or "
-                "frames the decoder could not read (a frame size that changes mid-video?)")
+        return (f"frames {last - run + 1:,}-{last:,} repeat frame {last - run:,}'s picture unchanged: a frozen part, "
+                "or frames the decoder could not read (a frame size that changes mid-video?)")
 
     def read(self):
         if self._first is not None:

@@ -323,8 +323,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
 
 def _word_event(step, index: int, seconds: float) -> dict:
-    """What ``on_word`` gets for a word: ``time`` (the input's, seconds from its first frame), ``frame``, ``label``, ``prob``
-    (the word's probability in the window that decided it), ``sentence``."""
+    """What ``on_word`` gets for a word: ``time`` (the input's, seconds from its first frame), ``frame``, ``label``,
+    ``prob`` (the word's probability in the window that decided it), ``sentence``."""
     prob = step.word_prob
     return {"time": round(seconds, 3), "frame": index, "label": step.word,
             "prob": None if prob is None else round(prob, 4), "sentence": step.sentence}

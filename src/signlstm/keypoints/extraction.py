@@ -6,7 +6,8 @@ Videos run in parallel processes, in input order, with a tqdm bar; a lone video 
 cores) runs Holistic's two steps in two threads instead. A video that cannot be read or whose frames are too large
 (:data:`signlstm.frames.sources.MAX_PIXELS`) is reported and skipped, and ``extract`` given one video says its problem
 in one line; one that ends well before the frames its header declares, or repeats one picture for half a second or
-more, is used with a note (:attr:`~signlstm.frames.sources.Source.notes`). How a video becomes sequences (:func:`to_sequences`):
+more, is used with a note (:attr:`~signlstm.frames.sources.Source.notes`). How a video becomes sequences
+(:func:`to_sequences`):
 
 - ``window`` (default): windows of ``seq_len`` consecutive frames at the models' 30 a second
   (:func:`~signlstm.keypoints.resample.at_rate`: a 24 or 60 fps video's frames made into 30 a second, as ``live`` reads

@@ -99,8 +99,7 @@ class Holistic:
                  min_tracking_confidence: float = 0.5, face: bool = True):
         from mediapipe.framework.formats.landmark_pb2 import NormalizedLandmarkList
 
-        self.frames = [0, 0]  # frames through each stage
-        self.people = [0, 0]  # of them, frames in which a person (a pose) was found
+        self.people = [0, 0]  # frames through each stage in which a person (a pose) was found
         self._graphs = []
         self._no_pose = NormalizedLandmarkList()  # what a frame without a person feeds the parts graph's gate
         with _quiet_stderr():
@@ -113,7 +112,6 @@ class Holistic:
             except BaseException:
                 self.close()
                 raise
-        self.frames = [0, 0]
 
     @property
     def stages(self):
@@ -127,7 +125,6 @@ class Holistic:
         rgb.flags.writeable = False
         with _quiet_stderr(self.people[0] < _QUIET_FRAMES):
             found = self._graphs[0].process(rgb).pose_landmarks
-        self.frames[0] += 1
         self.people[0] += found is not None
         return rgb, found
 
@@ -139,7 +136,6 @@ class Holistic:
         feed = {"image": rgb, "pose_in": pose if found else self._no_pose, "pose_found": found}
         with _quiet_stderr(self.people[1] < _QUIET_FRAMES):
             out = self._graphs[1].process(feed)
-        self.frames[1] += 1
         self.people[1] += found
         keypoints = layout.extract_keypoints(SimpleNamespace(  # MediaPipe's landmark lists by Holistic's field names
             pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),

@@ -22,18 +22,35 @@ need("selenium.webdriver")
 pytestmark = pytest.mark.browser
 
 def page(d) -> dict:
-    """What the page shows, read from its DOM and its state object."""
-    return d.execute_script("""
+    """What the page shows, read from its DOM and its state object. A dialog (MediaPipe's alert that it has no WebGL)
+    cuts a read: ChromeDriver answers null if it opens during the script and refuses the next command while it is
+    open; the state is then read again."""
+    from selenium.common.exceptions import UnexpectedAlertPresentException
+
+    for _ in range(50):
+        try:
+            state = d.execute_script(STATE)
+        except UnexpectedAlertPresentException:  # the dialog was open; Selenium has dismissed it
+            continue
+        if state is not None:
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the page's state could not be read: every read was cut by a dialog")
+
+
+STATE = """
         const S = window.signlstm;
         const bars = [...document.querySelectorAll('#bars .bar')].map(b => ({
             label: b.dataset.label, width: parseFloat(b.querySelector('.fill').style.width || '0')}));
         return {path: S.path, pathReason: S.pathReason, pathText: document.getElementById('path').textContent,
-                pageFrames: S.pageFrames, results: S.results, landmarks: S.landmarkResults, probs: S.probResults, modelProbs: S.modelProbs, words: S.words,
+                pageFrames: S.pageFrames, results: S.results, landmarks: S.landmarkResults, probs: S.probResults,
+                modelProbs: S.modelProbs, words: S.words,
                 sentence: document.getElementById('sentence').textContent, bars: bars,
-                message: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent,
+                message: document.getElementById('message').hidden ? ''
+                    : document.getElementById('message').textContent,
                 fps: parseFloat(document.getElementById('fps').textContent),
                 latency: document.getElementById('latency').textContent, errors: S.errors,
-                model: S.model, adapt: S.adapt, rec: document.getElementById('rec-status').textContent};""")
+                model: S.model, adapt: S.adapt, rec: document.getElementById('rec-status').textContent};"""
 
 
 def wait_for(d, cond, what, timeout=120.0):
@@ -80,8 +97,6 @@ def test_a_page_that_cannot_find_landmarks_itself_sends_no_image_until_the_visit
     """A server without the page's MediaPipe, or a browser that cannot run it (WebGL off): the page says the
     landmarks cannot be found here and sends nothing; camera images go to the server only after the visitor presses
     the button."""
-    from selenium.common.exceptions import UnexpectedAlertPresentException
-
     empty = tmp_path / "no_holistic"
     empty.mkdir()
     server = start_server(trained_model, holistic=empty if why.startswith("no MediaPipe") else None)
@@ -90,11 +105,8 @@ def test_a_page_that_cannot_find_landmarks_itself_sends_no_image_until_the_visit
     d = browser(*fake_camera(tmp_path / "thanks.y4m"), *flags)
     d.get(server.url + "/")
     end = time.monotonic() + 90
-    while True:  # MediaPipe says it cannot make a WebGL context in an alert, which Selenium dismisses
-        try:
-            s = page(d)
-        except UnexpectedAlertPresentException:
-            continue
+    while True:  # MediaPipe says it cannot make a WebGL context in an alert, which page() outlasts
+        s = page(d)
         if s["path"] == "asking" or time.monotonic() > end:
             break
         time.sleep(0.25)

@@ -45,8 +45,9 @@ def frame_files(folder: Path) -> list[tuple[int, Path]]:
     return files
 
 
-CONVERT_HINT = ("`signlstm convert --data <its MP_Data folder or .npz> --camera <its camera's shape, e.g. 16:9> --out "
-                "<a new name>` copies the data into that layout, the face zeroed (the shipped models do not read it)")
+CONVERT_HINT = ("`signlstm convert --data <its MP_Data folder, .npz or .npy stream> --camera <its camera's shape, "
+                "e.g. 16:9> --out <a new name>` copies the data into that layout, the face zeroed (the shipped models "
+                "do not read it)")
 
 
 def shape_problem(shape, width: int | None = None) -> str:
@@ -65,8 +66,7 @@ def shape_problem(shape, width: int | None = None) -> str:
         return text + (f"not MediaPipe Holistic's {layout.FRAME_SIZE} values or pose + both hands "
                        f"({layout.POSE_HANDS_SIZE}), which convert reads")
     text += f"not MediaPipe Holistic's {layout.FRAME_SIZE}-value layout"
-    stream = len(shape) == 2 and shape[0] > 1  # a saved stream, which convert does not take
-    return text + (f": {CONVERT_HINT}" if n == layout.POSE_HANDS_SIZE and not stream else "")
+    return text + (f": {CONVERT_HINT}" if n == layout.POSE_HANDS_SIZE else "")
 
 
 def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
@@ -175,22 +175,24 @@ def read_frames(paths: list[Path], width: int | None = None) -> np.ndarray:
     return out
 
 
-def map_keypoint_file(path: str | Path) -> np.ndarray:
+def map_keypoint_file(path: str | Path, width: int | None = None) -> np.ndarray:
     """A saved keypoint stream as a read-only memory map, (T, 1662) in the file's own float type: its header checked
     as :func:`read_keypoint_file` checks it (and that the file holds every frame it declares), its frames read
     from disk only as they are used, so any length replays in the same memory. Their values are not checked here:
-    check each frame as it is read (:func:`check_frame`)."""
-    return _read_keypoints(path, frames_axis=True, mapped=True)
+    check each frame as it is read (:func:`check_frame`). ``width``: frames of that many values, (T, width)
+    (``signlstm convert`` of pose + both hands)."""
+    return _read_keypoints(path, frames_axis=True, mapped=True, width=width)
 
 
-def keypoint_blocks(path: str | Path, size: int = 1024) -> Iterator[np.ndarray]:
+def keypoint_blocks(path: str | Path, size: int = 1024, width: int | None = None) -> Iterator[np.ndarray]:
     """The frames of a saved keypoint stream as blocks of up to ``size`` (n, 1662) in the file's own float type,
     read from disk one block at a time; its header and length are checked now, as :func:`map_keypoint_file` checks
     them (values not checked). Only a block is in memory, so a stream of any length replays in the same memory (a
-    file stored in Fortran order, whose frames are not contiguous on disk, through its memory map)."""
-    T = len(map_keypoint_file(path))  # the header, and the frames the file holds; the map is let go at once
+    file stored in Fortran order, whose frames are not contiguous on disk, through its memory map). ``width``:
+    frames of that many values, (n, width) blocks."""
+    T = len(map_keypoint_file(path, width))  # the header, and the frames the file holds; the map is let go at once
     header = read_keypoint_header(path)
-    item = header.dtype.itemsize
+    item, values = header.dtype.itemsize, width or layout.FRAME_SIZE
 
     def blocks() -> Iterator[np.ndarray]:
         with open(path, "rb") as f:
@@ -198,11 +200,10 @@ def keypoint_blocks(path: str | Path, size: int = 1024) -> Iterator[np.ndarray]:
             for start in range(0, T, size):
                 n = min(size, T - start)
                 if not header.fortran:
-                    yield np.frombuffer(f.read(n * layout.FRAME_SIZE * item), header.dtype).reshape(
-                        n, layout.FRAME_SIZE)
+                    yield np.frombuffer(f.read(n * values * item), header.dtype).reshape(n, values)
                     continue
-                block = np.empty((layout.FRAME_SIZE, n), header.dtype)  # a value's frames lie together on disk
-                for c in range(layout.FRAME_SIZE):
+                block = np.empty((values, n), header.dtype)  # a value's frames lie together on disk
+                for c in range(values):
                     f.seek(header.offset + (c * T + start) * item)
                     block[c] = np.frombuffer(f.read(n * item), header.dtype)
                 yield np.ascontiguousarray(block.T)
@@ -279,18 +280,20 @@ def _first(frames: np.ndarray) -> tuple:
     return tuple(int(i) for i in np.argwhere(frames)[0])
 
 
-def _frame_named(at: tuple, seq_ids=None) -> str:
-    """Where frame ``at`` (:func:`_first`) is, for a message: "sequence <id> frame <t> ", "frame <t> " or nothing."""
+def _frame_named(at: tuple, seq_ids=None, first: int = 0) -> str:
+    """Where frame ``at`` (:func:`_first`) is, for a message: "sequence <id> frame <t> ", "frame <t> " (counted from
+    ``first``) or nothing."""
     if len(at) == 2:
         return f"sequence {seq_ids[at[0]] if seq_ids is not None else at[0]} frame {at[1]} "
-    return f"frame {at[0]} " if at else ""
+    return f"frame {first + at[0]} " if at else ""
 
 
-def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None, widened: bool = False) -> np.ndarray:
+def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None, widened: bool = False,
+                 first: int = 0) -> np.ndarray:
     """Check the last axis is the 1662-value layout and values are finite and within :data:`MAX_VALUE`; (..., 1662)
     float32. For (N, T, 1662) the first bad sequence and frame are named (``seq_ids``: the sequence ids to name them
-    by). ``widened``: ``arr`` is pose + both hands widened (:func:`layout.with_zero_face`), its pose visibility
-    checked too (:func:`not_pose_hands`)."""
+    by); for (T, 1662) the first bad frame, counted from ``first`` (a part of a stream). ``widened``: ``arr`` is pose
+    + both hands widened (:func:`layout.with_zero_face`), its pose visibility checked too (:func:`not_pose_hands`)."""
     if arr.ndim == 0 or arr.shape[-1] != layout.FRAME_SIZE or (single and arr.ndim != 1):
         raise BadInput(path, shape_problem(arr.shape))
     if not np.issubdtype(arr.dtype, np.floating):
@@ -300,12 +303,12 @@ def check_frames(path, arr: np.ndarray, single: bool = False, seq_ids=None, wide
     ok = values_ok(arr)
     if not ok.all():
         at = _first(~ok.all(axis=-1))
-        raise BadInput(path, f"{_frame_named(at, seq_ids)}{_value_problem(arr[at][~ok[at]])}")
+        raise BadInput(path, f"{_frame_named(at, seq_ids, first)}{_value_problem(arr[at][~ok[at]])}")
     odd = partial_face(arr)
     if odd.any():
-        raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{OTHER_ORDER}")
+        raise BadInput(path, f"{_frame_named(_first(odd), seq_ids, first) or 'frame '}{OTHER_ORDER}")
     if widened and (odd := not_pose_hands(arr)).any():
-        raise BadInput(path, f"{_frame_named(_first(odd), seq_ids) or 'frame '}{NOT_POSE_HANDS}")
+        raise BadInput(path, f"{_frame_named(_first(odd), seq_ids, first) or 'frame '}{NOT_POSE_HANDS}")
     return arr
 
 

@@ -206,17 +206,21 @@ def test_frames_whose_parts_are_in_another_order_are_named_as_such(shared, tmp_p
 @pytest.mark.parametrize("name", ["shape258_float64_noface.npy", "shape258_float32_noface.npy"])
 def test_a_pose_and_hands_frame_is_refused_naming_convert(shared, tmp_path, name):
     """The real 258-value frames (pose + both hands, no face) are refused by the readers with the way out, `signlstm
-    convert`; a saved stream of such frames, which convert does not take, is refused without it."""
+    convert`; a saved stream of such frames too."""
     path = shared("data", "bad_inputs", name)
     with pytest.raises(BadInput) as e:
         read_frame(path)
     assert e.value.problem == (
         "frame has shape (258,), expected (1662,): looks like pose + both hands without the face (258 values), not "
-        "MediaPipe Holistic's 1662-value layout: `signlstm convert --data <its MP_Data folder or .npz> --camera <its "
-        "camera's shape, e.g. 16:9> --out <a new name>` copies the data into that layout, the face zeroed (the "
-        "shipped models do not read it)")
+        "MediaPipe Holistic's 1662-value layout: `signlstm convert --data <its MP_Data folder, .npz or .npy stream> "
+        "--camera <its camera's shape, e.g. 16:9> --out <a new name>` copies the data into that layout, the face "
+        "zeroed (the shipped models do not read it)")
     stream = tmp_path / "stream.npy"
     np.save(stream, np.stack([np.load(path)] * 5))
     with pytest.raises(BadInput) as e:
         read_keypoint_file(stream)
-    assert "without the face (258 values)" in e.value.problem and "convert" not in e.value.problem
+    assert e.value.problem == ("frame has shape (5, 258), expected (1662,): looks like pose + both hands without the "
+                               "face (258 values), not MediaPipe Holistic's 1662-value layout: `signlstm convert "
+                               "--data <its MP_Data folder, .npz or .npy stream> --camera <its camera's shape, e.g. "
+                               "16:9> --out <a new name>` copies the data into that layout, the face zeroed (the "
+                               "shipped models do not read it)")

@@ -17,15 +17,19 @@ takes the copy; a frame of another size among them, or with a pose MediaPipe nev
 (:func:`signlstm.keypoint_files.not_pose_hands`: another layout of 258 numbers), is refused. Such data has no face
 mesh to tell the camera by: ``auto`` is refused, and a 4:3 camera's data is still copied (widened, not scaled).
 
-The copy keeps the input's form exactly: a tree gives a tree of the same action, sequence and frame file names, each
-frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the same members in the
-same order and compression, ``X`` converted in its own dtype and every other member copied byte for byte. Every file
-is read and checked by :mod:`signlstm.datasets`' readers (a defect is :class:`~signlstm.errors.BadInput` naming it), a
-tree sequence by sequence and a packed ``X`` in chunks of at most :data:`signlstm.datasets.CHUNK` sequences that fit
-the memory a command may fill (:func:`chunk_size`), so memory holds one chunk whatever the data's size. The copy is
-built in a temporary folder or file beside the output and renamed into place at the end: an error or Ctrl-C leaves
-neither. An output that exists and is not empty, that is the data itself or inside it, a symbolic link or the current
-folder is refused before anything is read.
+A saved keypoint stream (an ``.npy`` of (T, 1662) or (T, 258) frames, as ``extract --keypoints`` writes and ``live
+--source`` replays) gives a (T, 1662) float32 stream, as signlstm writes them (:func:`convert_stream`), read and
+written a block of frames at a time.
+
+The copy of a tree or packed file keeps the input's form exactly: a tree gives a tree of the same action, sequence and
+frame file names, each frame in its own dtype and shape (the tutorial's float64); an ``.npz`` gives an ``.npz`` of the
+same members in the same order and compression, ``X`` converted in its own dtype and every other member copied byte for
+byte. Every file is read and checked by :mod:`signlstm.datasets`' readers (a defect is
+:class:`~signlstm.errors.BadInput` naming it), a tree sequence by sequence and a packed ``X`` in chunks of at most
+:data:`signlstm.datasets.CHUNK` sequences that fit the memory a command may fill (:func:`chunk_size`), so memory holds
+one chunk whatever the data's size. The copy is built in a temporary folder or file beside the output and renamed into
+place at the end: an error or Ctrl-C leaves neither. An output that exists and is not empty, that is the data itself or
+inside it, a symbolic link or the current folder is refused before anything is read.
 """
 from __future__ import annotations
 
@@ -93,6 +97,7 @@ class Converted:
     camera: Camera
     sequences: int = 0
     actions: int = 0
+    frames: int | None = None  # a stream's (:func:`convert_stream`); None for sequences
     found: camera_shape.CameraShape | None = None  # what the face mesh says of the input (None: too little face)
     auto: bool = False
     copied: bool = False  # in a folder of people (:func:`convert_people`): copied as it was, holding a 4:3 image's
@@ -111,8 +116,9 @@ class Converted:
             f"x and z scaled by {self.camera.factor:.3f}"
         widened = (f"; pose + both hands ({layout.POSE_HANDS_SIZE} values) widened to {layout.FRAME_SIZE}, the face "
                    "zeroed") if self.widened else ""
-        return (f"converted {self.sequences} sequence(s) of {self.actions} action(s) from {self.source} ({how}: "
-                f"{scaled}{widened}) to {self.out}")
+        what = f"{self.sequences} sequence(s) of {self.actions} action(s)" if self.frames is None else \
+            f"a stream of {self.frames:,} frame(s)"
+        return f"converted {what} from {self.source} ({how}: {scaled}{widened}) to {self.out}"
 
     @property
     def warning(self) -> str | None:
@@ -125,10 +131,12 @@ class Converted:
 
 
 def convert(data: str | Path, camera: Camera | None, out: str | Path, length: int | None = None) -> Converted:
-    """Write ``out``, a copy of the tree or ``.npz`` ``data`` as a 4:3 image's keypoints (see the module docstring).
-    ``camera`` None: told from the face mesh of all the data's frames (:class:`BadInput` when too few have a face).
-    Nothing is written when the camera is 4:3. ``length``: frames per sequence of a tree (default: its commonest
-    count, at least 30), or the length a packed file must hold."""
+    """Write ``out``, a copy of the tree, ``.npz`` or ``.npy`` stream ``data`` as a 4:3 image's keypoints (see the
+    module docstring). ``camera`` None: told from the face mesh of all the data's frames (:class:`BadInput` when too
+    few have a face). Nothing is written when the camera is 4:3 (and the data 1662 values a frame). ``length``: frames
+    per sequence of a tree (default: its commonest count, at least 30), or the length a packed file must hold."""
+    if Path(data).suffix.lower() == ".npy" and not Path(data).is_dir():
+        return convert_stream(data, camera, out)
     src = _open(Path(data), length)
     out = Path(out)
     _check_out(src.path, out)
@@ -146,7 +154,7 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
         raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
     sources = datasets.open_sources([data], length=length, pose_hands=True)  # every header checked before writing
     for src in sources:
-        _check_camera(src, camera)
+        _check_camera(src.path, src.width, camera)
     _check_out(data, out)
     results = []
     with folder_atomic(out) as tmp:
@@ -160,18 +168,66 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
     return results
 
 
-def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> Converted:
-    """:func:`convert` once the data is open and ``out`` checked."""
-    _check_camera(src, camera)
+def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> Converted:
+    """Write ``out``, a (T, 1662) float32 ``.npy`` stream: the saved stream ``data`` ((T, 1662) or (T, 258) frames of
+    pose + both hands, widened with the face zeroed) as a 4:3 image's keypoints, read, checked (a bad frame is
+    :class:`BadInput` naming it) and written a block of frames at a time, renamed into place at the end. ``camera``
+    None: told from the face mesh of all its frames (a first pass). Nothing is written for 1662-value frames of a 4:3
+    camera."""
+    from ..keypoint_files import StreamWriter, check_frames, keypoint_blocks, map_keypoint_file, read_keypoint_header
+
+    data, out = Path(data), Path(out)
+    shape = read_keypoint_header(data).shape
+    width = layout.POSE_HANDS_SIZE if shape and shape[-1] == layout.POSE_HANDS_SIZE else None
+    map_keypoint_file(data, width)  # its shape, type and length checked before anything else
+
+    def frames():
+        """The stream's frames in checked blocks, (n, 1662) float32 (the header is checked at the first call)."""
+        done = 0
+        for raw in keypoint_blocks(data, width=width):
+            wide = layout.with_zero_face(raw) if width else raw
+            yield check_frames(data, wide, widened=bool(width), first=done)
+            done += len(raw)
+
+    _check_camera(data, width or layout.FRAME_SIZE, camera)
+    _check_out(data, out)
     found = None
     if camera is None:
-        found = camera_shape.shape_from_ratios(np.concatenate(
-            [camera_shape.face_ratios(c.frames) for c in src.chunks(chunk_size(src))] or [np.zeros(0)]))
-        if found is None:
-            raise BadInput(src.path, f"cannot tell the camera's shape: fewer than {camera_shape.MIN_FACE_FRAMES} "
-                                     f"frames have a face; give --camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
-        w, h = found.name.split(":")
-        camera = Camera(found.name, int(w), int(h))
+        found = _camera_from_face(data, (camera_shape.face_ratios(b) for b in frames()))
+        camera = Camera(found.name, *map(int, found.name.split(":")))
+    result = Converted(data, out, camera, found=found, auto=found is not None, widened=bool(width), frames=0)
+    if camera.factor == 1.0 and not width:
+        result.out = None
+        return result
+    ratios = []
+    with StreamWriter(out) as writer:
+        for block in frames():
+            writer.write(_scaled(block, camera))
+            ratios.append(camera_shape.face_ratios(block))
+        writer.commit()
+        result.frames = writer.frames
+    if found is None:
+        result.found = camera_shape.shape_from_ratios(np.concatenate(ratios))
+    return result
+
+
+def _camera_from_face(path: Path, ratios) -> camera_shape.CameraShape:
+    """The camera's shape the face mesh of the data ``path`` says (``ratios``: its frames' :func:`face_ratios`, in
+    parts), or :class:`BadInput` asking for ``--camera`` when too few frames have a face."""
+    found = camera_shape.shape_from_ratios(np.concatenate(list(ratios) or [np.zeros(0)]))
+    if found is None:
+        raise BadInput(path, f"cannot tell the camera's shape: fewer than {camera_shape.MIN_FACE_FRAMES} "
+                             f"frames have a face; give --camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
+    return found
+
+
+def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> Converted:
+    """:func:`convert` once the data is open and ``out`` checked."""
+    _check_camera(src.path, src.width, camera)
+    found = None
+    if camera is None:
+        found = _camera_from_face(src.path, (camera_shape.face_ratios(c.frames) for c in src.chunks(chunk_size(src))))
+        camera = Camera(found.name, *map(int, found.name.split(":")))
     widened = src.width == layout.POSE_HANDS_SIZE
     result = Converted(src.path, out, camera, found=found, auto=found is not None, widened=widened)
     if camera.factor == 1.0 and not widened:
@@ -194,12 +250,13 @@ def _open(path: Path, length: int | None) -> datasets.Source:
     return sources[0]
 
 
-def _check_camera(src: datasets.Source, camera: Camera | None) -> None:
-    """Refuse ``auto`` (``camera`` None) for data of pose + both hands, which has no face mesh to tell the shape by."""
-    if camera is None and src.width == layout.POSE_HANDS_SIZE:
-        raise BadInput(src.path, f"holds pose + both hands without the face ({layout.POSE_HANDS_SIZE} values a "
-                                 "frame): --camera auto tells the shape from the face mesh, which it lacks; give "
-                                 f"--camera ({CAMERA_CHOICES.removesuffix(' or auto')})")
+def _check_camera(path, width: int, camera: Camera | None) -> None:
+    """Refuse ``auto`` (``camera`` None) for the data ``path`` of ``width`` values a frame when they are pose + both
+    hands, which have no face mesh to tell the shape by."""
+    if camera is None and width == layout.POSE_HANDS_SIZE:
+        raise BadInput(path, f"holds pose + both hands without the face ({layout.POSE_HANDS_SIZE} values a frame): "
+                             "--camera auto tells the shape from the face mesh, which it lacks; give --camera "
+                             f"({CAMERA_CHOICES.removesuffix(' or auto')})")
 
 
 def _check_out(data: Path, out: Path) -> None:
@@ -221,10 +278,12 @@ def _check_out(data: Path, out: Path) -> None:
         elif out.exists() or out.is_symlink():
             raise BadInput(out, "exists and is not a folder: the copy of a folder is a folder; choose a new one")
         return
-    if out.suffix.lower() != ".npz":
-        raise BadInput(out, "the copy of a packed .npz file is a .npz: give a file name ending in .npz")
+    kind = ".npy" if Path(data).suffix.lower() == ".npy" else ".npz"
+    what = "saved stream" if kind == ".npy" else "packed file"
+    if out.suffix.lower() != kind:
+        raise BadInput(out, f"the copy of a {what} ({kind}) is a {kind}: give a file name ending in {kind}")
     if out.is_dir():
-        raise BadInput(out, "is a folder; give a .npz file name")
+        raise BadInput(out, f"is a folder; give a {kind} file name")
     if out.is_symlink() or (out.exists() and out.stat().st_size > 0):
         raise BadInput(out, "exists: nothing is overwritten; choose a new file name")
 

@@ -172,9 +172,11 @@ def test_outputs_that_exist_or_are_the_data_are_refused(shared, tmp_path, capsys
 
 
 def test_ctrl_c_leaves_no_output_and_no_temp(shared, tmp_path, monkeypatch):
-    """Interrupted in the fourth sequence of a tree (30 frames each) and in the third chunk of a packed file."""
+    """Interrupted in the fourth sequence of a tree (30 frames each), in the third chunk of a packed file and in the
+    second block of a saved stream."""
     z = np.load(shared("data", "signers", "s04.npz"))
     root = _tree(tmp_path / "MP_Data", z["X"], z["y"])
+    np.save(tmp_path / "stream.npy", z["X"].reshape(-1, layout.FRAME_SIZE))
     real, calls = convert_mod._scaled, []
 
     def interrupted(frames, camera):
@@ -186,11 +188,12 @@ def test_ctrl_c_leaves_no_output_and_no_temp(shared, tmp_path, monkeypatch):
     monkeypatch.setattr(convert_mod, "_scaled", interrupted)
     monkeypatch.setattr(datasets, "CHUNK", 7)
     for data, out, stop_at in ((root, tmp_path / "out", 100), (shared("data", "signers", "s04.npz"),
-                                                               tmp_path / "out.npz", 3)):
+                                                               tmp_path / "out.npz", 3),
+                               (tmp_path / "stream.npy", tmp_path / "out.npy", 2)):
         calls.clear()
         with pytest.raises(KeyboardInterrupt):
             convert_mod.convert(data, convert_mod.parse_camera("16:9"), out)
-        assert len(calls) == stop_at and _leftovers(tmp_path, {"MP_Data"}) == []
+        assert len(calls) == stop_at and _leftovers(tmp_path, {"MP_Data", "stream.npy"}) == []
 
 
 @pytest.mark.parametrize("text, want", [("16:9", (16, 9)), ("1280x720", (1280, 720)), (" 9:16 ", (9, 16)),
@@ -456,3 +459,75 @@ def test_258_values_in_another_order_are_refused(shared, tmp_path, capsys):
     assert _leftovers(tmp_path, {"MP_Data", "p01.npz"}) == []
     widened = layout.with_zero_face(both[:, order])  # the packed file's refusal is its visibility, not zero points
     assert (layout.part(widened, layout.POSE)[..., 3] < 0).any() and layout.part(widened, layout.POSE).any(-1).all()
+
+
+def _stream(shared, sequences=90):
+    """s04's real recordings (a 16:9 camera) end to end as one stream, float64 as np.save of MediaPipe's lists."""
+    return np.load(shared("data", "signers", "s04.npz"))["X"][:sequences].reshape(-1, layout.FRAME_SIZE).astype(
+        np.float64)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_a_saved_stream_of_pose_and_hands_converts_and_live_takes_the_copy(shared, tmp_path, capsys, order):
+    """A (T, 258) stream (2,700 real frames, more than a block, stored in either order): the copy is (T, 1662) float32,
+    every frame the original with its face zeroed, scaled; live refuses the original naming convert and takes the
+    copy."""
+    from signlstm.frames.sources import check_stream
+
+    X = _stream(shared)
+    src, out = tmp_path / "stream258.npy", tmp_path / "stream1662.npy"
+    np.save(src, np.asarray(X[:, POSE_HANDS], order=order))
+    assert main(["convert", "--data", str(src), "--camera", "16:9", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"converted a stream of 2,700 frame(s) from {src} (16:9: x and z scaled by 1.333; pose + both hands (258 "
+        f"values) widened to 1662, the face zeroed) to {out}"]
+    copy = np.load(out)
+    assert copy.dtype == np.float32 and copy.shape == (2700, layout.FRAME_SIZE)
+    assert np.array_equal(copy, layout.to_reference_aspect(_face_zeroed(X).astype(np.float32), 16, 9))
+    with pytest.raises(BadInput, match=r"frame has shape \(2700, 258\).*signlstm convert --data"):
+        check_stream(str(src))
+    check_stream(str(out))
+    assert _leftovers(tmp_path, {src.name, out.name}) == []
+
+
+def test_a_16_9_stream_is_told_by_its_face_and_a_4_3_one_is_left(shared, tmp_path, capsys):
+    """auto on s04's 1662-value stream: 16:9 from its face mesh, the copy reads 4:3; the copy itself, converted again
+    with auto, is 4:3 and nothing is written."""
+    X = _stream(shared, 20)
+    src, out = tmp_path / "s04.npy", tmp_path / "s04_43.npy"
+    np.save(src, X)
+    assert main(["convert", "--data", str(src), "--camera", "auto", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"converted a stream of 600 frame(s) from {src} (16:9 as its face mesh says, estimate ")
+    assert np.array_equal(np.load(out), layout.to_reference_aspect(X.astype(np.float32), 16, 9))
+    assert likely_shape(np.load(out)).name == "4:3"
+    again = tmp_path / "again.npy"
+    assert main(["convert", "--data", str(out), "--camera", "auto", "--out", str(again)]) == 0
+    assert capsys.readouterr().out.startswith(f"nothing to convert: {out} holds a 4:3 image's keypoints (4:3 as its "
+                                              "face mesh says")
+    assert not again.exists()
+
+
+@pytest.mark.parametrize("defect", ["nan", "order", "out"])
+def test_a_bad_stream_or_output_is_one_line_and_nothing_is_left(shared, tmp_path, defect):
+    """A NaN in frame 1,500 (the second block read), 258 values with the hands first, an output that is not a .npy:
+    one line naming the file (and the frame), exit 2, no output and no temp file."""
+    import subprocess
+    import sys
+
+    X = _stream(shared)[:, POSE_HANDS]
+    out = tmp_path / ("out.npz" if defect == "out" else "out.npy")
+    if defect == "nan":
+        X[1500, 7] = np.nan
+    elif defect == "order":
+        X = X[:, np.r_[layout.POSE.size:layout.POSE_HANDS_SIZE, :layout.POSE.size]]
+    src = tmp_path / "stream.npy"
+    np.save(src, X)
+    p = subprocess.run([sys.executable, "-m", "signlstm", "convert", "--data", str(src), "--camera", "16:9", "--out",
+                        str(out)], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+    want = {"nan": f"{src}: frame 1500 holds NaN or infinite values",
+            "order": f"{src}: frame 0 holds a pose MediaPipe never gives",
+            "out": f"{out}: the copy of a saved stream (.npy) is a .npy: give a file name ending in .npy"}[defect]
+    assert p.stderr.splitlines()[0].startswith(f"signlstm convert: error: {want}") and len(p.stderr.splitlines()) == 1
+    assert _leftovers(tmp_path, {src.name}) == []

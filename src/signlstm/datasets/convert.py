@@ -182,7 +182,7 @@ def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> 
     map_keypoint_file(data, width)  # its shape, type and length checked before anything else
 
     def frames():
-        """The stream's frames in checked blocks, (n, 1662) float32 (the header is checked at the first call)."""
+        """The stream's frames in blocks read from disk one at a time, widened and checked: (n, 1662) float32."""
         done = 0
         for raw in keypoint_blocks(data, width=width):
             wide = layout.with_zero_face(raw) if width else raw

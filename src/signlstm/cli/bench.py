@@ -1,5 +1,4 @@
 """signlstm bench: speed figures measured in one run, printed as ratios."""
-import json
 import tempfile
 
 from ..judging.bench import PARTS
@@ -38,4 +37,4 @@ def run(args):
         report = bench.run(bundle, args.shared, clip=args.clip, frames=args.frames, videos=args.videos,
                            soak_frames=args.soak, memory=args.memory or (), skip=args.skip, tmp=tmp, on_part=show)
     if args.json:
-        print(json.dumps(report))
+        print(common.json_line(report))

@@ -734,3 +734,22 @@ def test_a_report_or_picture_may_be_written_inside_a_data_folder(shared, tmp_pat
     assert main(["evaluate", "--data", str(tmp_path), "--plot", str(tmp_path / "cm.png")]) == 0
     assert (tmp_path / "cm.png").stat().st_size > 0
     assert main(["evaluate", "--data", str(tmp_path)]) == 0 and "accuracy" in capsys.readouterr().out
+
+
+def test_json_output_is_standard_json_with_null_for_what_nothing_measured(shared, tmp_path, capsys):
+    """judge streams --json on a person without a cells.json beside them (as anyone's own data): the consistent
+    cells measured nothing, and their figures are null, not NaN, which JSON.parse and other strict readers refuse."""
+    (tmp_path / "people").mkdir()
+    (tmp_path / "others").mkdir()
+    shutil.copyfile(shared("data", "signers", "s02.npz"), tmp_path / "people" / "newa.npz")  # a name the models
+    shutil.copyfile(shared("data", "other_signs", "o05.npz"), tmp_path / "others" / "othx.npz")  # never saw
+    assert main(["judge", "streams", "--data", str(tmp_path / "people"), "--others", str(tmp_path / "others"),
+                 "--shipped", "--json", "--streams", "1", "--workers", "1"]) == 0
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    out = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    consistent = [v["pooled"] for k, v in out["streams"].items() if k.endswith("|consistent")]
+    assert len(consistent) == 3 and all(v["ref"] == 0 and v["wer"] is None for v in consistent), consistent
+    assert all(isinstance(v["pooled"]["wer"], float) for k, v in out["streams"].items() if k.endswith("|all"))

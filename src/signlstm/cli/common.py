@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from .. import layout
@@ -161,6 +162,29 @@ def check_paths_apart(args) -> None:
         inputs += value if isinstance(value, list) else [] if value is None else [value]
     whole = [p for name in getattr(args, "whole", ("model",)) if (p := getattr(args, name, None)) is not None]
     check_outputs_apart(outputs, [p for p in inputs if p not in whole], models=whole)
+
+
+def json_line(obj) -> str:
+    """``obj`` as one line of standard JSON, which every parser reads: a figure nothing measured (NaN, an infinity) is
+    null, numpy numbers and arrays are plain numbers and lists, and anything else JSON has no form for is its text."""
+    return json.dumps(_plain(obj), allow_nan=False, default=str)
+
+
+def _plain(obj):
+    """``obj`` with its numpy values as Python's and its non-finite floats as None, in nested dicts and lists."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {(k.item() if isinstance(k, np.generic) else k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def print_note(note: str | None) -> None:

@@ -1,5 +1,4 @@
 """signlstm evaluate: accuracy, per-class and per-signer scores, confusion of a model on labelled data."""
-import json
 
 from . import common
 
@@ -43,4 +42,4 @@ def run(args):
     elif args.plot:
         plot_confusion(result, args.plot)
         common.print_note(missing_letters_note(result["labels"]))
-    print(json.dumps(result) if args.json else format_report(result))
+    print(common.json_line(result) if args.json else format_report(result))

@@ -1,5 +1,4 @@
 """signlstm live: recognise signs from a camera, a video or saved keypoints, in a window or as JSON lines."""
-import json
 import math
 
 from ..errors import SignlstmError
@@ -49,7 +48,7 @@ def run(args):
 
     def word(event):
         if args.headless:
-            print(json.dumps(event), flush=True)
+            print(common.json_line(event), flush=True)
 
     summary = run_live(bundle, args.source, args.threshold, args.stability, args.sentence,
                        window=not args.headless, out=args.out, strip=args.strip, serial=args.serial,
@@ -61,6 +60,6 @@ def run(args):
     if note:  # not an error: the input ended before the model's window was ever full
         print(note, file=sys.stderr)
     if args.headless:
-        print(json.dumps(summary), flush=True)
+        print(common.json_line(summary), flush=True)
     else:
         print(f"{summary['frames']} frames at {summary['fps']} fps; words: {' '.join(summary['words']) or '(none)'}")

@@ -3,6 +3,7 @@ import json
 import os
 import sys
 
+from . import common
 from ..errors import BadInput, SignlstmError
 
 
@@ -68,7 +69,7 @@ def run(args):
     for row in loadtest(args.model, args.clients, args.image_clients, args.seconds, args.fps, args.min_fps,
                         args.max_p95, files, clip):
         rows.append(row)
-        print(json.dumps(row) if args.json else row_line(row), flush=True)
+        print(common.json_line(row) if args.json else row_line(row), flush=True)
     if not args.json:
         print("\n".join(held_lines(rows)))
     if any(r["errors"] for r in rows):

@@ -1,6 +1,5 @@
 """signlstm predict: label and probabilities per sequence, streamed (memory holds one chunk of the data); the data may
 be unlabelled (a packed file without ``y``, an ``.npy`` of sequences)."""
-import json
 import sys
 
 from . import common
@@ -34,8 +33,8 @@ def run(args):
     for i, (src, true, label, p) in enumerate(predictions(bundle, read()), 1):
         if args.json:
             line = {"file": src, "index": i - 1, "label": label, "true": true}
-            print(json.dumps({**line, "no_person": True} if p is None else
-                             {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
+            print(common.json_line({**line, "no_person": True} if p is None else
+                                   {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
         else:
             where = shown_name(src, len(src))  # a file name's control characters sent to no terminal
             print(f"{i - 1:5d}  {'-':<12} {'':5}  {where}  (no person in any frame)" if p is None else

@@ -1,5 +1,4 @@
 """signlstm judge cv: leave-one-signer-out cross-validation of training recipes."""
-import json
 import sys
 import time
 
@@ -37,10 +36,10 @@ def run(args):
     summary = crossval.summarize(results, consistent, archs)
     header.append(f"consistent-gesture cells: {consistent.source or 'none given (no cells.json beside the data)'}")
     if args.results:
-        write_text(args.results, json.dumps({"header": header, "results": results}, default=str) + "\n")
+        write_text(args.results, common.json_line({"header": header, "results": results}) + "\n")
     header.append(f"wall time {(time.time() - t0) / 60:.1f} min")
     if args.json:
-        print(json.dumps({"summary": summary, "header": header}, default=str))
+        print(common.json_line({"summary": summary, "header": header}))
     else:
         print(report.format_crossval(summary, header))
     sys.stdout.flush()

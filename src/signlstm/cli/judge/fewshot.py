@@ -1,5 +1,4 @@
 """signlstm judge fewshot: how well `adapt` fits a person it never saw from K of their recordings."""
-import json
 import sys
 
 from .. import common
@@ -31,4 +30,4 @@ def run(args):
                       tutorial_epochs=args.tutorial_epochs, time_k=5 if 5 in args.shots else max(args.shots),
                       base=DEFAULT_MODEL if args.shipped else None,
                       log=lambda m: print(m, file=sys.stderr, flush=True))
-    print(json.dumps(res, default=str) if args.json else report.format_fewshot(res))
+    print(common.json_line(res) if args.json else report.format_fewshot(res))

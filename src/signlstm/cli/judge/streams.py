@@ -1,5 +1,4 @@
 """signlstm judge streams: continuous signing, several signs in a row with rests and other signs between."""
-import json
 import sys
 
 from .. import common
@@ -79,7 +78,7 @@ def run(args):
                     workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped,
                     adapt=args.adapt,
                     log=lambda m: print(m, file=sys.stderr, flush=True))
-    print(json.dumps(res, default=str) if args.json else format_streams(res))
+    print(common.json_line(res) if args.json else format_streams(res))
 
 
 def write_stream(args):

@@ -1,5 +1,4 @@
 """signlstm judge vocab: each person's own vocabulary taught with K recordings per sign, untaught signs must be none."""
-import json
 import sys
 
 from .. import common
@@ -67,7 +66,7 @@ def run(args):
     finally:
         bar.close()  # ends the bar's line: anything said next (an error too) starts on its own line
     summ = vocab.summary(res)
-    print(json.dumps({**res, "summary": summ}, default=str) if args.json else vocab_report.format_vocab(res, summ))
+    print(common.json_line({**res, "summary": summ}) if args.json else vocab_report.format_vocab(res, summ))
 
 
 def check_options(args) -> None:

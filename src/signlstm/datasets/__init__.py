@@ -73,8 +73,10 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
     if len(lengths) > 1:
         by_length = "; ".join(f"{n} frames: {', '.join(str(s.path) for s in out if s.seq_len == n)}"
                               for n in sorted(lengths))
-        raise SignlstmError(f"the data mixes sequence lengths ({by_length[:400]}); give files of one length, or pass "
-                            "--length N to read N-frame sequences (a tree's others are then left out with --skip-bad)")
+        trees = any(Path(s.path).is_dir() for s in out)  # a packed file holds one length; a tree's may be chosen
+        raise SignlstmError(f"the data mixes sequence lengths ({by_length[:400]}); give files of one length" + (
+            ", or pass --length N to read a tree's N-frame sequences (its others are then left out with --skip-bad)"
+            if trees else ""))
     return out
 
 

@@ -1,3 +1,4 @@
+import re
 import shutil
 
 import numpy as np
@@ -389,10 +390,19 @@ def test_two_sequence_folders_with_one_number_are_named_not_read_as_two_recordin
 
 
 def test_data_of_two_lengths_names_the_files_of_each(tmp_path, shared):
+    """Packed files of 30 and 45 frames: the files of each length are named, and --length, which cannot choose a
+    packed file's length, is not offered; beside a tree, whose sequences of one length it keeps, it is."""
     with np.load(shared("data", "signers", "s02.npz")) as z:
         np.savez(tmp_path / "p45.npz", X=np.concatenate([z["X"], z["X"][:, :15]], axis=1), y=z["y"])
-    with pytest.raises(SignlstmError, match=r"mixes sequence lengths \(30 frames: .*s02.npz; 45 frames: .*p45.npz\)"):
+    with pytest.raises(SignlstmError) as e:
         datasets.load([shared("data", "signers", "s02.npz"), tmp_path / "p45.npz"])
+    assert re.fullmatch(r"the data mixes sequence lengths \(30 frames: .*s02.npz; 45 frames: .*p45.npz\); give files "
+                        r"of one length", str(e.value)), str(e.value)
+    tree = tmp_path / "MP_Data"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), tree / "hello" / "0")
+    with pytest.raises(SignlstmError, match=r"45 frames: .*p45.npz\); give files of one length, or pass --length N to "
+                                            r"read a tree's N-frame sequences"):
+        datasets.load([tree, tmp_path / "p45.npz"])
 
 
 def test_a_packed_file_of_no_sequences_is_named(tmp_path):

@@ -27,14 +27,15 @@ def run(args):
     sources, bundle = common.open_streamed(args)
     actions = (bundle.signs if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     unknown: list[str] = []
+    spelled: dict[str, str] = {}
     if actions:  # the data's other actions are not scored as signs: say which, before the figures
         from ..judging.labels import scored_labels
 
-        unknown, notes = scored_labels(sources, bundle, actions)
+        unknown, spelled, notes = scored_labels(sources, bundle, actions)
         for note in notes:
             print(note, file=sys.stderr)
-    result = evaluate(bundle, stream(args.data, actions=actions + unknown if actions else None, sources=sources),
-                      unknown=unknown if actions else ())
+    chunks = stream(args.data, actions=actions + unknown + list(spelled) if actions else None, sources=sources)
+    result = evaluate(bundle, (chunk.renamed(spelled) for chunk in chunks), unknown=unknown if actions else ())
     if result["skipped"]:
         print(describe_skipped(result["skipped"]), file=sys.stderr)
     if args.plot and not result["n"]:

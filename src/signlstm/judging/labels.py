@@ -2,8 +2,8 @@
 ``fewshot``, :func:`match_labels`): each label matched to one of the model's by :func:`signlstm.sign_names.sign_key`
 ("Hello", "thank you" are the model's "hello", "thanks"); recordings labelled ``none`` (no sign) and those of signs the
 model does not know are left out of the scoring, each said in a note line. For ``signlstm evaluate``
-(:func:`scored_labels`), which scores the model's signs as the data spells them: the model's signs spelled otherwise
-are left out with a note, and signs it does not know are scored by how often it answers its rejection label."""
+(:func:`scored_labels`): the model's signs under another spelling are scored as them, with a note, and signs it does
+not know are scored by how often it answers its rejection label."""
 from __future__ import annotations
 
 import dataclasses
@@ -81,12 +81,13 @@ def renamed(data, mapping: dict[str, str]):
     return dataclasses.replace(sub, actions=[a for a in sub.actions if (sub.labels == a).any()])
 
 
-def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[str]]:
+def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
     """What ``signlstm evaluate`` scores beside the signs ``actions`` (the model's, or ``--actions``): (the data's
-    labels the model does not know, scored by how often it answers its rejection label to them; the note lines that
-    say what is left out and why). Recordings labelled ``none``, and the model's own signs spelled otherwise or left
-    out of ``actions``, are neither; without a rejection label, labels the model does not know are not scored
-    either."""
+    labels the model does not know, scored by how often it answers its rejection label to them; the data's spellings
+    of the model's signs in ``actions`` (data label -> the model's: "Hello" -> "hello"), scored as those signs; the
+    note lines that say what is scored under another name, what is left out and why). Recordings labelled ``none``,
+    and the model's own signs left out of ``actions``, are neither; without a rejection label, labels the model does
+    not know are not scored either."""
     from ..sign_names import shown_list
 
     notes = []
@@ -97,12 +98,16 @@ def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[
     other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
                    - {bundle.reject_label})
     signs = bundle.signs
-    spelled = same_signs(other, signs)  # the model's signs under another spelling: neither scored nor unknown
-    left = [a for a in other if a in signs or a in spelled]  # its own signs that --actions leaves out, too
+    spelled = same_signs(other, signs)  # the model's signs under another spelling: scored as them, if in actions
+    scored = {a: sign for a, sign in spelled.items() if sign in actions}
+    if scored:
+        notes.append(f"note: scored as the model's sign(s) they name: "
+                     f"{shown_list([f'{a} as {sign}' for a, sign in scored.items()])}")
+    left = [a for a in other if (a in signs or a in spelled) and a not in scored]  # what --actions leaves out
     if left:
-        notes.append(f"note: not scored, the model's own sign(s) spelled otherwise or left out of --actions: "
+        notes.append(f"note: not scored, the model's own sign(s) left out of --actions: "
                      f"{shown_list([f'{a} ({spelled[a]})' if a in spelled else a for a in left])}")
-    unknown = [a for a in other if a not in left]
+    unknown = [a for a in other if a not in left and a not in scored]
     if unknown and bundle.reject_label:
         notes.append(f"note: the data's action(s) the model does not know, scored by how often it answers "
                      f"{bundle.reject_label} to them: {shown_list(unknown)} (it knows {shown_list(signs)})")
@@ -110,4 +115,4 @@ def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], list[
         notes.append(f"note: not scored, the data's action(s) the model does not know (it has no rejection label): "
                      f"{shown_list(unknown)}")
         unknown = []
-    return unknown, notes
+    return unknown, scored, notes

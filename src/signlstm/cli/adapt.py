@@ -77,10 +77,11 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
             raise SignlstmError(f"--negatives {' '.join(map(str, negatives))}: {problem}")  # as train says it
         bundle = adapt(base, data, shots=shots, seed=seed, method=method, negatives=others)
     _notes(base, data, method)
-    if bundle.meta["adapted"].get("hands_unseen"):
-        import sys
+    for key, kind in (("hands_unseen", "note"), ("hands_rare", "warning")):  # what the vocabulary's shots lacked
+        if bundle.meta["adapted"].get(key):
+            import sys
 
-        print(f"note: {bundle.meta['adapted']['hands_unseen']}", file=sys.stderr)
+            print(f"{kind}: {bundle.meta['adapted'][key]}", file=sys.stderr)
     save_bundle(bundle.model, bundle.meta, out)
     a = bundle.meta["adapted"]
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())

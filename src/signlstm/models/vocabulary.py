@@ -223,6 +223,20 @@ def hands_unseen(data: Dataset, idx: np.ndarray) -> np.ndarray:
     return np.setdiff1d(idx, shown) if len(shown) else idx[:0]
 
 
+def hands_rare(data: Dataset, idx: np.ndarray) -> str | None:
+    """A warning when most of the recordings ``idx`` show a hand in fewer than half of their frames (then
+    :func:`hands_unseen` keeps them all: hands are not what tells them apart), else None. Taught from such recordings,
+    a vocabulary tells its signs by what else moves and may name a rest, the hands out of view, as a sign."""
+    from .. import layout
+
+    shares = data.hand_shares(idx)
+    if not len(shares) or np.median(shares) >= layout.SIGN_HANDS:
+        return None
+    return (f"only {int((shares >= layout.SIGN_HANDS).sum())} of {len(shares)} recording(s) show a hand in at least "
+            "half of their frames: the signs are taught from what else moves, and a rest with the hands out of view "
+            "may be named a sign; check that the hands are in the picture (MediaPipe finds them there)")
+
+
 def unseen_note(labels: np.ndarray, taught) -> str:
     """The recordings :func:`hands_unseen` left out (their ``labels``) in words, naming the signs not ``taught``
     because of it."""
@@ -317,6 +331,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,
             "hands_unseen": unseen_note(data.labels[unseen], signs) if len(unseen) else None,
+            "hands_rare": hands_rare(support, np.arange(len(support))),
             "check": check,
             "sources": list(support.sources),
             "seconds": round(seconds, 2),

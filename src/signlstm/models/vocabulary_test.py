@@ -12,6 +12,7 @@ from signlstm.conftest import held_back, shared_path
 from signlstm.datasets import load_npz
 from signlstm.sign_names import NONE
 from signlstm.errors import SignlstmError
+from signlstm import layout
 from signlstm.layout import without_hands
 from signlstm.models.bundle import load_bundle, save_bundle
 
@@ -475,3 +476,23 @@ def test_the_checks_shares_count_the_recordings_named_rightly_and_those_answered
     assert check["recordings"] == 8 and check["right"] == 4 / 8 and check["none"] == 2 / 8
     assert check["alike"] == [["a", "b", 2, 8]]  # a -> b once, b -> a once, of their 8 checked recordings
     assert check_lines(check)[0].endswith("50 % of 8 named rightly, 25 % answered none")
+
+
+def test_a_vocabulary_of_recordings_without_hands_is_warned_about(shared, tmp_path, capsys):
+    """o04's vocabulary with every hand block zeroed (MediaPipe never found the hands: a camera framing the face
+    only): adapt writes the model but warns that a rest may be named a sign, as it then is; o04 as recorded is not
+    warned about."""
+    z = np.load(shared("data", "vocab", "o04.npz"))
+    X = z["X"].copy()
+    X[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0
+    np.savez(tmp_path / "o04.npz", X=X, y=z["y"], seq=z["seq"], actions=z["actions"])
+    assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "o04.npz"), "--out", str(tmp_path / "bare")]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: only 0 of {len(X)} recording(s) show a hand in at least half of their frames" in err
+    rest = without_hands(np.repeat(z["X"][:1, :1].astype(np.float32), 30, axis=1))  # o04 at rest, hands out of view
+    b = load_bundle(tmp_path / "bare")
+    assert b.meta["adapted"]["hands_rare"] and b.predict(rest).argmax() != b.labels.index(NONE)
+    assert main(["adapt", "--vocabulary", "--data", str(shared("data", "vocab", "o04.npz")), "--out",
+                 str(tmp_path / "own")]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert load_bundle(tmp_path / "own").meta["adapted"]["hands_rare"] is None

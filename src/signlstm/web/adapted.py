@@ -70,7 +70,8 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
             state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}",
                          progress=0.15)
             bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
-            state["notes"] += [bundle.meta["adapted"]["hands_unseen"]] if bundle.meta["adapted"]["hands_unseen"] else []
+            state["notes"] += [bundle.meta["adapted"][k] for k in ("hands_unseen", "hands_rare")
+                               if bundle.meta["adapted"][k]]  # recordings without hands: the page says so too
         else:
             state["notes"] += [f"'{shown_name(a)}' taken as the model's '{shown_name(b)}'"
                                for a, b in same_signs(signs, base.signs).items()]

@@ -168,6 +168,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     meta = read_meta(bases[signers[0]])
     mapping, signers, notes = match_labels(_counts(declared, signers), meta["labels"], meta.get("reject_label"))
     _check_measurable(_counts(declared, signers, mapping), shots)  # again, on the labels the bases know
+    notes += _untested_notes(_counts(declared, signers, mapping), shots)
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
@@ -242,6 +243,23 @@ def _check_measurable(counts: dict, shots) -> None:
     if all(none_left(c, k) for c in counts.values() for k in shots):  # nobody measured at any K
         raise SignlstmError("too few recordings to measure: " + "; ".join(
             f"{s} has {none_left(c, shots[0])}" for s, c in counts.items()))
+
+
+def _untested_notes(counts: dict, shots) -> list[str]:
+    """A note for each person (``counts``: person -> recordings per sign) with signs that K shots use up (K or fewer
+    recordings) at a K where their other signs are tested: those signs are in none of that K's test, so the person's
+    figure there is of their other signs."""
+    from ..sign_names import shown_name
+    from .labels import none_left
+
+    out = []
+    for person, c in counts.items():
+        short = {k: [a for a, n in c.items() if n <= k] for k in shots if not none_left(c, k)}
+        if any(short.values()):
+            out.append(f"note: {person}: signs with K or fewer recordings are all shots and not tested: " + "; ".join(
+                f"K = {k}: {', '.join(f'{shown_name(a)} ({c[a]})' for a in signs)}" for k, signs in short.items()
+                if signs))
+    return out
 
 
 def _signer_files(paths) -> dict[str, str]:

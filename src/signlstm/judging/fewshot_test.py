@@ -148,3 +148,28 @@ def test_a_fold_holds_its_person_once_whatever_their_data(tmp_path, small_base, 
         assert r["n"] == n and r["k"][5]["test"] == n - 15 and r["k"][5]["acc"] > 0.5
     added = (1800 - 600) * 30 * 1662 * 4
     assert peaks[1800] - peaks[600] < 1.5 * added, (peaks, added)
+
+
+def test_signs_that_k_shots_use_up_are_named_as_not_tested(tmp_path, shared):
+    """--shipped on a person with 2 recordings of hello and 5 of thanks and iloveyou: at K = 2 and K = 3 hello is all
+    shots, so those K test only thanks and iloveyou; a note names hello and its count at each. (A renamed copy of
+    s03's recordings stands in for a new person: plumbing, not a measurement.)"""
+    from ..datasets import load
+    from ..models.bundle import DEFAULT_MODEL
+    from .fewshot import few_shot_cv
+    from .report import format_fewshot
+
+    s03 = load([shared("data", "signers", "s03.npz")])
+    idx = np.concatenate([np.flatnonzero(s03.labels == a)[:n] for a, n in (("hello", 2), ("thanks", 5),
+                                                                           ("iloveyou", 5))])
+    names = ["hello", "thanks", "iloveyou"]
+    f = tmp_path / "newcomer.npz"
+    np.savez_compressed(f, X=s03.X[idx], y=np.array([names.index(a) for a in s03.labels[idx]], np.int16),
+                        seq=np.arange(len(idx), dtype=np.int16), actions=np.array(names))
+    res = few_shot_cv([str(f)], shots=[1, 2, 3], workers=1, cache=tmp_path / "cache", tutorial=False, time_k=None,
+                      base=DEFAULT_MODEL, log=lambda m: None)
+    (r,) = res["results"]
+    assert [r["k"][k]["test"] for k in (1, 2, 3)] == [9, 6, 4], r
+    assert res["notes"] == ["note: newcomer: signs with K or fewer recordings are all shots and not tested: K = 2: "
+                            "hello (2); K = 3: hello (2)"]
+    assert res["notes"][0] in format_fewshot(res)

@@ -26,7 +26,7 @@ import numpy as np
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
-from ..sign_names import NONE
+from ..sign_names import NONE, is_rejection_name, rejection_note
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
 from .labels import count_span, leaves_none
 
@@ -36,6 +36,12 @@ SEEDS = (0, 1, 2)
 TAUGHT = 0.75
 TRUNK_SET = "trunk_set/2"  # part of the trunks' cache key: change it when trunk_set changes
 STREAMS = 1  # streams per person, seed and K in which the taught signs are made in a row
+
+
+def sign_counts(label_counts: dict[str, int]) -> dict[str, int]:
+    """``label_counts`` (label -> recordings) without the labels that spell the rejection label ``none`` (any case):
+    recordings of no sign, never one of a person's signs to teach or leave untaught."""
+    return {a: n for a, n in label_counts.items() if not is_rejection_name(a)}
 
 
 def person(path) -> str:
@@ -124,7 +130,7 @@ def not_measured(files: dict[str, Path], shots, seeds, signs: int | None = None)
     from ..datasets import open_npz
     from ..errors import BadInput, SignlstmError
 
-    out = {p: shot_problems(open_npz(f).label_counts, shots, seeds, signs) for p, f in files.items()}
+    out = {p: shot_problems(sign_counts(open_npz(f).label_counts), shots, seeds, signs) for p, f in files.items()}
     out = {p: v for p, v in out.items() if v}
     if files and all(len(out.get(p, ())) == len(set(shots)) for p in files):
         if len(files) == 1:
@@ -159,14 +165,49 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
             check_unseen(Path(trunk_folder) / p, [p], "--trunks")
     if trunk:
         check_unseen(trunk, list(files), "--shipped")
+    if trunk or trunk_folder:
+        check_lengths(files, trunk, trunk_folder)
+    else:
+        check_trunk_people(files, others, signers)
     return files
+
+
+def check_lengths(files: dict[str, Path], trunk=None, trunk_folder=None) -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput` naming the file, as ``adapt`` words it) a person file whose
+    sequences are not as long as the window of the trunk that judges it (``trunk``, or ``<trunk_folder>/<person>``)."""
+    from ..datasets import open_npz
+    from ..errors import BadInput
+    from ..models.bundle import length_problem, read_meta
+
+    for p, f in files.items():
+        want = int(read_meta(Path(trunk) if trunk else Path(trunk_folder) / p)["seq_len"])
+        held = open_npz(f).held
+        if held and held != want:
+            raise BadInput(f, f"{length_problem(held, want)} (it reads {want}-frame windows: record {want}-frame "
+                              "sequences)")
+
+
+def check_trunk_people(files: dict[str, Path], others=(), signers=()) -> None:
+    """Refuse (one line naming the person) to train a trunk for a person when no one else's recordings are given
+    (``files``, ``others`` and ``signers`` hold that person only): the trunk that never sees them has nothing to learn
+    from; the message says what to give instead."""
+    from ..errors import SignlstmError
+
+    people = {person(f) for f in person_paths([*files.values(), *(others or ()), *(signers or ())])}
+    if len(files) == 1 and people == set(files):
+        (p,) = files
+        raise SignlstmError(f"{p} is the only person given, and the trunk that judges {p} is trained without them: "
+                            "it would have no training data; give --shipped (the shipped trunk) or --trunks DIR (ready "
+                            "trunks), or other people's recordings to train it on (more --data files, --negatives or "
+                            "--signers)")
 
 
 def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sign: int = PER_SIGN, seed: int = 0):
     """The training set of a trunk: every person's own signs as ``person/sign`` classes (``vocab`` and ``others``
     files; a person of ``others`` who has a ``vocab`` file is read from there only), up to ``per_sign`` recordings
-    per signer and sign of ``signers`` (those without a ``vocab`` file) under their shared labels, no-hand windows as ``none``; nothing of
-    ``held_out``."""
+    per signer and sign of ``signers`` (those without a ``vocab`` file) under their shared labels, no-hand windows as
+    ``none``; nothing of ``held_out``. A person's recordings labelled ``none`` (any case) are not one of their signs:
+    left out."""
     from ..datasets import Dataset, concat, load
     from ..datasets.training_sets import training_set
     from ..models import recipes
@@ -179,6 +220,9 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
         if person(f) == held_out:
             continue
         d = load([f], **held)
+        rejected = np.array([is_rejection_name(a) for a in d.labels.tolist()], bool)
+        if rejected.any():  # recordings of no sign are not one of the person's signs
+            d = d.subset(np.flatnonzero(~rejected))
         labels = np.array([f"{g}/{a}" for g, a in zip(d.groups, d.labels)])
         parts.append(Dataset(d.frames, labels, d.groups, d.sources, sorted(set(labels.tolist())), columns=d.columns))
     rng = np.random.default_rng(seed)
@@ -252,7 +296,8 @@ def split_signs(actions, seed: int, taught: float = TAUGHT, count: int | None = 
 
 
 def run_person(task: dict) -> dict:
-    """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest. The person's
+    """Every (K, seed) of one person on its trunk: adapt on K shots of the taught signs, test the rest (recordings
+    labelled ``none``, any case, are no sign: neither taught, tested nor untaught). The person's
     recordings are held once: the taught signs are that data under their names (no copy), the test recordings are
     scored a chunk at a time; only the untaught signs' recordings are copied."""
     from ..datasets import load
@@ -261,6 +306,7 @@ def run_person(task: dict) -> dict:
     from ..models.vocabulary import adapt_vocab, vocab_shots
 
     data = load([task["file"]])
+    actions = [a for a in data.actions if not is_rejection_name(a)]  # not the recordings labelled none: no sign
     base = load_bundle(task["trunk"])
     rows = []
     if task.get("radii"):  # trunk features of every recording of the person, once, for the trade-off's other radii
@@ -268,7 +314,7 @@ def run_person(task: dict) -> dict:
 
         every = data.apply(trunk_forward(base.model))
     for seed in task["seeds"]:
-        taught, untaught = split_signs(data.actions, seed, count=task.get("signs"))
+        taught, untaught = split_signs(actions, seed, count=task.get("signs"))
         signs = dataclasses.replace(data, actions=list(taught))  # the data itself, its signs the taught ones
         taught_idx = np.flatnonzero(np.isin(data.labels, taught))
         other_idx = np.flatnonzero(np.isin(data.labels, untaught))
@@ -299,6 +345,19 @@ def run_person(task: dict) -> dict:
                 row.update(_tutorial(signs.subset(pick), signs, test, task["tutorial_epochs"], seed))
             rows.append(row)
     return {"person": task["person"], "rows": rows}
+
+
+def streamless(rows) -> list[str]:
+    """A note per person whose streams (:func:`in_a_row`) held none of their taught signs at any K and seed, so that
+    no word error rate is shown for them: none of their test recordings shows a hand in enough of its frames to be
+    made in a row."""
+    from .streams import MIN_HANDS
+
+    people = dict.fromkeys(r["person"] for r in rows if r.get("streams"))
+    empty = [p for p in people if not any(x["ref"] for r in rows if r["person"] == p for x in r.get("streams", ()))]
+    return [f"note: {p}: no in-a-row word error rate: none of their taught signs' test recordings shows a hand in at "
+            f"least {MIN_HANDS:.0%} of its frames (only those are made in a row)"
+            for p in empty]
 
 
 def in_a_row(bundle, signs, test, other, name: str, seed: int, draws: int = STREAMS) -> list[dict]:
@@ -369,8 +428,15 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         used = " and ".join(o for o, v in (("--negatives", others), ("--signers", signers)) if v)
         notes.append(f"note: {used} not used: they are the training set of the trunks, and "
                      f"{'--shipped' if trunk else '--trunks'} gives ready ones")
+    rejected: dict[str, int] = {}  # recordings labelled none, per spelling, of every person: no sign, left out
+    for f in files.values():
+        for a, n in open_npz(f).label_counts.items():
+            if is_rejection_name(a):
+                rejected[a] = rejected.get(a, 0) + n
+    if note := rejection_note(rejected):
+        notes.append(note)
     for p, f in files.items():
-        counts = open_npz(f).label_counts
+        counts = sign_counts(open_npz(f).label_counts)
         short = {k: fewer_than_k(counts, k, seeds, signs) for k in todo[p]}
         if any(short.values()):
             notes.append(f"note: {p}: signs with fewer than K recordings are taught from all they have: " + ", ".join(
@@ -396,11 +462,11 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         rows += r["rows"]
         if progress:
             progress(r["person"])
+    notes += streamless(rows)
     wall = None
     if adapt_runs and tasks:  # after the parallel work: the largest vocabulary, as a person would adapt it
-        from ..datasets import open_sources
-
-        largest = max((p for p in files if todo[p]), key=lambda p: (len(open_sources([files[p]])[0].actions), p))
+        size = {p: len(sign_counts(open_npz(files[p]).label_counts)) for p in files if todo[p]}
+        largest = max(size, key=lambda p: (size[p], p))
         wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
     return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "streams": streams,
             "signs": signs, "people": list(files), "not_measured": unmeasured, "notes": notes,
@@ -424,6 +490,8 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
 
     data = load([file])
     pick = choose_shots(data, shots, seed)
+    pick = pick[[not is_rejection_name(a) for a in data.labels[pick].tolist()]]  # recordings of no sign: not taught
+    signs = len([a for a in data.actions if not is_rejection_name(a)])
     seconds = []
     with tempfile.TemporaryDirectory(prefix="signlstm-adapt-") as tmp:
         writer = SequenceWriter(Path(tmp) / "MP_Data")
@@ -437,9 +505,9 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
             seconds.append(round(time.time() - t0, 2))
             if done.returncode:
                 raise RuntimeError(f"adapt failed ({done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
-            log(f"  adapt --vocabulary on {person(file)} ({len(data.actions)} signs x {shots}), run {i + 1}: "
+            log(f"  adapt --vocabulary on {person(file)} ({signs} signs x {shots}), run {i + 1}: "
                 f"{seconds[-1]:.2f} s")
-    return {"person": person(file), "signs": len(data.actions), "shots": shots, "sequences": int(len(pick)),
+    return {"person": person(file), "signs": signs, "shots": shots, "sequences": int(len(pick)),
             "seconds": seconds, "median": float(np.median(seconds)) if seconds else float("nan")}
 
 

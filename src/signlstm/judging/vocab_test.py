@@ -134,8 +134,9 @@ def test_a_bad_person_file_is_one_line_naming_it_before_any_trunk(tmp_path, caps
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [err.strip()] and str(bad) in err and "people" not in err
     assert not (tmp_path / "cache").exists()
-    good = shared_path("data", "vocab", "s23.npz")  # with ready trunks, no trunk-training files are needed
-    assert vocab.person_files([good]) == {"s23": good}
+    good = shared_path("data", "vocab", "s23.npz")  # no trunk-training files are needed: each trains on the other
+    o04 = shared_path("data", "vocab", "o04.npz")
+    assert vocab.person_files([good, o04]) == {"s23": good, "o04": o04}
     for bad_option in (["--signs", "1"], ["--streams", "-1"]):
         assert main(["judge", "vocab", "--data", str(good), *bad_option]) == 2
         err = capsys.readouterr().err
@@ -361,7 +362,92 @@ def test_a_cached_trunk_that_saw_the_person_judged_is_refused(capsys, monkeypatc
                         {p: TRUNK_MODEL for p in held_out})
     code = main(["judge", "vocab", "--data", str(shared_path("data", "vocab", "s23.npz")), "--shots", "1",
                  "--seeds", "0", "--tutorial-shots", "--adapt-runs", "0", "--streams", "0",
+                 "--negatives", str(shared_path("data", "other_signs", "o01.npz")),  # someone to train a trunk on
                  "--cache", str(tmp_path / "cache")])
     err = capsys.readouterr().err
     assert code == 2 and "a cached trunk: " in err and "was trained on s23" in err, err
     assert err.strip().splitlines()[-1].startswith("signlstm judge vocab: error: a cached trunk"), err
+
+
+def _s23_variant(path, actions=None, handless=False, frames=None):
+    """A renamed copy of s23's file at ``path`` (a new person for the shipped trunk: plumbing only), its signs named
+    ``actions``, every hand value zeroed (``handless``: MediaPipe found no hands) or its frames resampled to
+    ``frames`` per sequence."""
+    src = np.load(shared_path("data", "vocab", "s23.npz"))
+    X = src["X"].copy()
+    if handless:
+        X[:, :, 1536:] = 0  # the two hands: the last 126 values of a frame
+    if frames:
+        X = X[:, np.round(np.linspace(0, X.shape[1] - 1, frames)).astype(int)]
+    np.savez(path, X=X, y=src["y"], seq=src["seq"], actions=src["actions"] if actions is None else np.array(actions))
+    return path
+
+
+def _judge_json(capsys, *argv):
+    """``judge vocab --shipped`` at K = 3, seed 0, without the tutorial recipe or the adapt timing: (its JSON, its
+    stderr)."""
+    import json
+
+    from signlstm.cli import main
+
+    capsys.readouterr()
+    assert main(["judge", "vocab", "--shipped", "--shots", "3", "--seeds", "0", "--tutorial-shots", "--adapt-runs",
+                 "0", "--workers", "1", "--json", *argv]) == 0
+    out = capsys.readouterr()
+    return json.loads(out.out), out.err
+
+
+def test_recordings_labelled_none_are_no_sign_of_the_person(tmp_path, capsys):
+    """A person file whose sign of index 0 is labelled ``none`` (no sign, as the README has it): those recordings are
+    neither taught nor untaught nor tested, and the note of ``adapt --vocabulary`` and ``judge streams`` says so; the
+    7 real signs are split (5 taught, 2 untaught), and a trunk's training set has no ``person/none`` class."""
+    names = [str(a) for a in np.load(shared_path("data", "vocab", "s23.npz"))["actions"]]
+    f = _s23_variant(tmp_path / "withnone.npz", actions=["none", *names[1:]])
+    res, _ = _judge_json(capsys, "--data", str(f), "--streams", "0")
+    (row,) = res["rows"]
+    assert (row["signs"], row["untaught"], row["test"]) == (5, 2, 5 * 27), row
+    assert "note: left out 30 recording(s) labelled 'none' (the rejection label is not a sign)" in res["notes"], res
+    d = vocab.trunk_set([f], [], [], held_out=None)
+    assert "withnone/none" not in d.actions and {"withnone/" + a for a in names[1:]} <= set(d.actions)
+
+
+def test_a_person_of_another_sequence_length_is_named_before_anything_runs(tmp_path, capsys):
+    """A person of 45-frame recordings judged on the shipped trunk (30-frame windows): one line naming the file, in
+    ``adapt``'s words, before the progress bar."""
+    from signlstm.cli import main
+
+    f = _s23_variant(tmp_path / "long.npz", frames=45)
+    assert main(["judge", "vocab", "--data", str(f), "--shipped", "--shots", "1", "--seeds", "0",
+                 "--tutorial-shots", "--adapt-runs", "0", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()] and "people" not in err, err
+    assert f"error: {f}: the data has 45-frame sequences, the model expects 30 (it reads 30-frame windows" in err, err
+
+
+def test_one_person_without_a_trunk_source_is_told_what_to_give(tmp_path, capsys):
+    """One person and nothing else to train their trunk on (no --shipped, --trunks, other people): one line naming
+    the person and the ways on, before any trunk is trained."""
+    from signlstm.cli import main
+
+    good = str(shared_path("data", "vocab", "s23.npz"))
+    assert main(["judge", "vocab", "--data", good, "--shots", "1", "--seeds", "0", "--tutorial-shots",
+                 "--adapt-runs", "0", "--workers", "1", "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()] and "no data given" not in err, err
+    assert "s23 is the only person given" in err and all(o in err for o in ("--shipped", "--trunks", "--negatives"))
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_person_whose_recordings_show_no_hands_is_named_for_the_missing_in_a_row_figure(tmp_path, capsys):
+    """Every hand value zeroed (MediaPipe never found the hands): no recording can be made in a row, so no word error
+    rate; a note names the person and says why."""
+    f = _s23_variant(tmp_path / "nohands.npz", handless=True)
+    res, _ = _judge_json(capsys, "--data", str(f), "--streams", "1")
+    (row,) = res["rows"]
+    assert [x["ref"] for x in row["streams"]] == [0]
+    assert any(n.startswith("note: nohands: no in-a-row word error rate: none of their taught signs' test "
+                            "recordings shows a hand") for n in res["notes"]), res["notes"]
+    # a person with their hands in view has no such note
+    f = _s23_variant(tmp_path / "hands.npz")
+    res, _ = _judge_json(capsys, "--data", str(f), "--streams", "1")
+    assert res["rows"][0]["streams"][0]["ref"] > 0 and not any("in-a-row" in n for n in res["notes"]), res["notes"]

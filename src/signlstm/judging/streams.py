@@ -2,7 +2,8 @@
 
 For each held-out person a keypoint stream is built from their own recordings (:func:`build_stream`): up to
 ``per_label`` recordings per label (only those with a hand in at least ``min_hands`` of their frames: a sign nobody
-can see is not a word), ``others`` other-sign recordings by people the model never saw, in a seeded random order,
+can see is not a word), ``others`` other-sign recordings by people the model never saw (held to the same share of
+frames with a hand: a recording nobody can see tests no rejection), in a seeded random order,
 each segment preceded by a rest of ``rest`` frames (the next segment's first frame with both hands out of view) and
 a ``tail``-frame rest at the end. The reference is the person's signs in order, a sign made again counting again.
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..models.bundle import META_FILE
 from ..datasets.synthetic_streams import TAIL, compose
-from ..layout import SIGN_HANDS, hand_share
+from ..layout import SIGN_HANDS
 
 PER_LABEL = 4
 OTHERS = 4
@@ -70,17 +71,20 @@ def pick_signs(signs, labels=None, per_label: int = PER_LABEL, min_hands: float 
 
 
 def build_stream(signs, others, labels=None, seed=0, per_label: int = PER_LABEL, n_others: int = OTHERS,
-                 rest=REST, tail: int = TAIL, min_hands: float = MIN_HANDS, rows=None) -> Stream:
+                 rest=REST, tail: int = TAIL, min_hands: float = MIN_HANDS, rows=None, names=None) -> Stream:
     """One person's stream from ``signs`` (their recordings, a Dataset; only its ``rows`` when given) and ``others``
     (other signs by people the model never saw, a Dataset or None); ``labels`` limits the signs used (e.g. their
-    consistent cells); ``seed``: an int or a sequence of ints (:func:`numpy.random.default_rng`)."""
+    consistent cells); ``seed``: an int or a sequence of ints (:func:`numpy.random.default_rng`); ``names``: each
+    label's word in the reference (a label not in it makes other-sign segments; None: every label as recorded)."""
     rng = np.random.default_rng(seed)
     items = [(signs, i, str(signs.labels[i])) for i in pick_signs(signs, labels, per_label, min_hands, rng, rows)]
+    if names is not None:
+        items = [(data, i, names.get(label)) for data, i, label in items]
     if others is not None and len(others) and n_others:
         items += [(others, int(i), None) for i in rng.choice(len(others), min(n_others, len(others)), replace=False)]
     items = [items[k] for k in rng.permutation(len(items))]
     gaps = [int(rng.integers(rest[0], rest[1] + 1)) for _ in items]
-    frames, spans = compose([data.X[i] for data, i, _ in items], gaps, tail)
+    frames, spans = compose([data.batch([i])[0] for data, i, _ in items], gaps, tail)
     return Stream(frames, [Segment(a, b, label, data.sources[i], str(data.labels[i]))
                            for (a, b), (data, i, label) in zip(spans, items)])
 
@@ -91,32 +95,58 @@ def person_seed(seed: int, person: str, draw: int = 0) -> tuple[int, ...]:
     return (seed, zlib.crc32(person.encode())) + ((draw,) if draw else ())
 
 
-def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, n_others: int = OTHERS):
-    """(the stream of :func:`build_stream`, a note or None) for one person's recordings (``data``, paths) with other
-    signs from ``others`` (paths or None), seeded for that person (:func:`person_seed`); recordings labelled as no
-    sign are left out of it, and the note says so (:class:`SignlstmError` when that leaves none, or ``data`` holds
-    more than one person)."""
+def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, n_others: int = OTHERS,
+                  model=None) -> tuple[Stream, list[str]]:
+    """(the stream of :func:`build_stream`, note lines) for one person's recordings (``data``, paths) with other
+    signs from ``others`` (paths or None), seeded for that person (:func:`person_seed`). Its reference is what
+    :func:`benchmark` scores for the ``model`` (a bundle folder; default the shipped default model): each sign the
+    model knows under the model's name for it, signs it does not know as other-sign segments; recordings labelled as
+    no sign, other-sign recordings that are the model's signs and those with a hand in fewer than ``MIN_HANDS`` of
+    their frames are left out; each said in a note. :class:`SignlstmError` when no recording of the model's signs
+    shows a hand, or ``data`` holds more than one person."""
     from ..datasets import load
-    from ..errors import SignlstmError
-    from ..sign_names import is_rejection_name, rejection_note
+    from ..datasets.training_sets import usable_negatives
+    from ..errors import BadInput, SignlstmError
+    from ..models.bundle import DEFAULT_MODEL, read_meta
+    from ..sign_names import is_rejection_name
+    from .labels import match_labels
 
     signs = load(data)
     people = sorted(set(signs.groups.tolist()))
     if len(people) != 1:
         raise SignlstmError(f"--write-stream takes one person's recordings in --data, got {len(people)}: "
                             f"{', '.join(people)}")
-    note = None
     rejected = np.array([is_rejection_name(a) for a in signs.labels.tolist()], bool)
-    if rejected.any():  # recordings of no sign are not words of the reference
-        note = rejection_note(dict(zip(*np.unique(signs.labels[rejected], return_counts=True))))
-        signs = signs.subset(~rejected)
-        signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
-        if not len(signs):
-            raise SignlstmError(f"--write-stream: every recording of {people[0]} is labelled none: no signs to make a "
-                                "stream of")
+    if rejected.all():
+        raise SignlstmError(f"--write-stream: every recording of {people[0]} is labelled none: no signs to make a "
+                            "stream of")
+    meta = read_meta(model or DEFAULT_MODEL)
+    counts = {people[0]: dict(zip(*map(np.ndarray.tolist, np.unique(signs.labels, return_counts=True))))}
+    names, _, notes = match_labels(counts, meta["labels"], meta.get("reject_label"))
+    signs = signs.subset(~rejected)  # recordings of no sign are not words of the reference
+    signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
+    if not (np.isin(signs.labels, list(names)) & (signs.hand_shares() >= MIN_HANDS)).any():
+        raise BadInput(signs.sources[0].split("#")[0], f"no recording of {people[0]}'s signs the model knows shows a "
+                       f"hand in at least {MIN_HANDS:.0%} of its frames: nothing to replay as signs")
     others = load(others) if others else None
+    if others is not None:
+        keep = usable_negatives(others, [a for a in meta["labels"] if a != meta.get("reject_label")])
+        if not keep.all():
+            notes.append(f"note: left out {int((~keep).sum())} other-sign recording(s) that are the model's signs "
+                         "(as training leaves them out)")
+        others, note = _shown_others(others.subset(keep))
+        notes += [note] if note else []
     return build_stream(signs, others, seed=person_seed(seed, people[0]), per_label=per_label,
-                        n_others=n_others), note
+                        n_others=n_others, names=names), notes
+
+
+def _shown_others(others):
+    """(``others`` with a hand in at least ``MIN_HANDS`` of their frames, as a stream's signs must have, or None; the
+    note line saying how many were left out, or None)."""
+    shown = others.hand_shares() >= MIN_HANDS
+    note = (f"note: left out {int((~shown).sum())} other-sign recording(s) with a hand in fewer than "
+            f"{MIN_HANDS:.0%} of their frames (as the signs are)" if not shown.all() else None)
+    return (others.subset(shown) if shown.any() else None), note
 
 
 def save_stream(stream: Stream, path) -> None:
@@ -242,7 +272,9 @@ def fold(task: dict) -> dict:
     adapted to K of the person's recordings per sign (:func:`signlstm.models.adapt.adapt`, as ``signlstm adapt --shots
     K`` adapts a base that ``signlstm train --negatives`` made: with features of other signs it was trained on,
     ``task["adapt_negatives"]``, stored with it), and the streams and window figures are made of their other
-    recordings."""
+    recordings. Other-sign recordings with a hand in fewer than ``MIN_HANDS`` of their frames are left out, as the
+    signs are (``others_handless`` names them); a person none of whose recordings shows a hand gets no streams and
+    no adapting (``no_hands``)."""
     from ..models.adapt import adapt, choose_shots, load_negatives
     from ..models.stored_features import other_sign_features
     from ..datasets import load
@@ -253,12 +285,15 @@ def fold(task: dict) -> dict:
 
     signer = task["signer"]
     bundles = {recipe: load_bundle(path) for recipe, path in task["bases"].items()}
-    data = load(task["signs"])
+    # only the parts the bases read, as float16 (as training holds them): 13x less than whole float32 frames
+    held = {"parts": sorted({p for b in bundles.values() for p in b.parts_read}), "dtype": np.float16}
+    data = load(task["signs"], **held)
     if not (data.groups == signer).all():  # (the person's own files hold only them: no copy)
         data = data.subset(data.groups == signer)
     if task.get("labels") is not None:  # the person's labels as the models name them (:func:`benchmark`)
         data = renamed(data, task["labels"])
-    if task.get("adapt"):
+    no_hands = not (data.hand_shares() >= MIN_HANDS).any()
+    if task.get("adapt") and not no_hands:
         pick = choose_shots(data, task["adapt"], task["seed"])
         negatives = load_negatives(task.get("adapt_negatives"), data.seq_len)
         # as `signlstm train --negatives` stores them with a base, for `adapt` without --negatives
@@ -266,17 +301,23 @@ def fold(task: dict) -> dict:
                                  other_signs=None if negatives is None else other_sign_features(b, negatives))
                    for recipe, b in bundles.items()}
         data = data.subset(np.setdiff1d(np.arange(len(data)), pick))
-    others = load(task["others"]) if task["others"] else None
-    out = {"signer": signer, "streams": {}, "windows": {}, "others_left_out": []}
+    others = load(task["others"], **held) if task["others"] else None
+    out = {"signer": signer, "streams": {}, "windows": {}, "others_left_out": [], "others_handless": [],
+           "no_hands": no_hands}
     if others is not None:  # other signs that are the models' signs under another spelling: left out, as in training
         keep = usable_negatives(others, sorted({a for b in bundles.values() for a in b.labels}))
         out["others_left_out"] = sorted({(src, str(a)) for src, a, k in zip(others.sources, others.labels, keep)
                                          if not k})
         others = others.subset(keep) if keep.any() else None
-    said = {recipe: decide(b.labels, b.predict(data.X), reject=b.reject_label) for recipe, b in bundles.items()}
+    if others is not None:
+        shown = others.hand_shares() >= MIN_HANDS
+        out["others_handless"] = sorted((src, str(a)) for src, a, k in zip(others.sources, others.labels, shown)
+                                        if not k)
+        others = others.subset(shown) if shown.any() else None
+    said = {recipe: decide(b.labels, data.apply(b.predict), reject=b.reject_label) for recipe, b in bundles.items()}
     labels = {"consistent": list(task["consistent"]), "recognised": list(task["consistent"]), "all": None}
     for cellset in CELLSETS:
-        if cellset != "all" and not labels[cellset]:
+        if no_hands or cellset != "all" and not labels[cellset]:
             continue
         signs = data.subset(said["default"] == data.labels) if cellset == "recognised" else data
         for draw in range(task.get("draws", DRAWS)):
@@ -287,7 +328,7 @@ def fold(task: dict) -> dict:
                 emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
                                  None if task.get("per_window") else bundle.predict)
                 out["streams"].setdefault((name, cellset), []).append(score(stream, emitted))
-    share = hand_share(data.X)
+    share = data.hand_shares()
     consistent = np.isin(data.labels, list(task["consistent"]))
     for recipe, bundle in bundles.items():
         rejected = said[recipe] == bundle.reject_label
@@ -295,8 +336,8 @@ def fold(task: dict) -> dict:
         for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
             m = mask & (share >= MIN_HANDS)
             windows[cellset] = (int(rejected[m].sum()), int(m.sum()))
-        if others is not None and task.get("window_others", True):
-            told = decide(bundle.labels, bundle.predict(others.X), reject=bundle.reject_label)
+        if others is not None and task.get("window_others", True) and not (no_hands and task.get("adapt")):
+            told = decide(bundle.labels, others.apply(bundle.predict), reject=bundle.reject_label)
             windows["others"] = (int((told == bundle.reject_label).sum()), len(others))
     return out
 
@@ -436,10 +477,23 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     if left:
         notes.append(f"note: left out {sum(left.values())} other-sign recording(s) that are the models' signs "
                      f"(as training leaves them out): " + ", ".join(f"{a} ({n})" for a, n in sorted(left.items())))
+    handless = {tuple(x) for f in folds for x in f.get("others_handless", ())}
+    if handless:
+        notes.append(f"note: left out {len(handless)} other-sign recording(s) with a hand in fewer than "
+                     f"{MIN_HANDS:.0%} of their frames (as the signs are)")
+    blind = [f["signer"] for f in folds if f.get("no_hands")]
+    if blind:
+        from ..errors import SignlstmError
+
+        why = (f"none of their recordings of the models' signs shows a hand in at least {MIN_HANDS:.0%} of its "
+               "frames (were the hands found?): nothing to replay as signs")
+        if len(blind) == len(folds):
+            raise SignlstmError(f"nothing to measure: {', '.join(blind)}: {why}")
+        notes.append(f"note: left out {', '.join(blind)}: {why}")
     out = summarise(folds, rules)
     out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws, adapt=adapt,
                recipes=recipes,
-               people=len(folds), shipped=shipped, notes=notes,
+               people=len(folds) - len(blind), shipped=shipped, notes=notes,
                bases={recipe: str(models[recipe] if shipped else Path(next(iter(f.values()))).parent)
                       for recipe, f in found.items() if f})
     return out
@@ -453,6 +507,7 @@ def _scored_labels(signer_files, bases: dict, adapt: int | None) -> tuple[dict[s
     from ..datasets import open_npz
     from ..errors import SignlstmError
     from ..models.bundle import read_meta
+    from ..sign_names import shown_list
     from .labels import count_span, match_labels
 
     counts = {Path(f).stem: open_npz(f).label_counts for f in signer_files}
@@ -468,6 +523,10 @@ def _scored_labels(signer_files, bases: dict, adapt: int | None) -> tuple[dict[s
             if max(mine.values()) <= adapt:
                 short[p] = (f"{p} has {count_span(mine.values())} recording(s) per sign: --adapt {adapt} shots use "
                             "them all, none are left for the streams")
+            elif gone := sorted((a, n) for a, n in mine.items() if n <= adapt):
+                notes.append(f"note: {p}: --adapt {adapt} shots use every recording of "
+                             f"{shown_list(f'{a} ({n})' for a, n in gone)}: no test recordings, the streams hold "
+                             "their other signs only")
         if len(short) == len(people):
             raise SignlstmError("too few recordings to measure: " + "; ".join(short.values()))
         if short:

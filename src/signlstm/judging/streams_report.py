@@ -55,8 +55,8 @@ def format_streams(res: dict) -> str:
         for name in rules:
             c = _get(res, name, "consistent")["signers"].get(s)
             a = _get(res, name, "all")["signers"].get(s)
-            other = a["other_words"] if a else 0
-            row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {other:6.2f}"
+            other = _num(a["other_words"] if a else None, "{:6.2f}")
+            row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {other:>6s}"
         lines.append(row)
     recipes = res.get("recipes", {})
     lines += ["", "window level (the same bases, recordings as recorded):"]
@@ -75,24 +75,29 @@ def format_streams(res: dict) -> str:
 
 def _targets(res, name: str) -> str:
     """One line: the issue's targets for rule ``name`` on the consistent cells (on all cells when the data has no
-    consistent cells, e.g. people without a cells.json), met or missed."""
+    consistent cells, e.g. people without a cells.json), met, missed, or not measured (with why) when there was
+    nothing to measure them on."""
     w = res["windows"].get(res.get("recipes", {}).get(name, "default")) or res["windows"]["default"]
     cellset = "consistent" if _get(res, name, "consistent")["pooled"].get("ref") else "all"
     p = _get(res, name, cellset)["pooled"]
     if not p.get("ref"):
         return f"targets (rule {name}): no signs in the streams"
     worst = max((r["wer"] for r in _get(res, name, cellset)["signers"].values()), default=float("nan"))
+    no_others = "not measured (no other-sign recordings)"
     checks = [("WER pooled", p["wer"] <= TARGETS["wer"], f"{_pct(p['wer']).strip()} % <= 5 %"),
               ("WER every person", worst <= TARGETS["wer_signer"], f"{_pct(worst).strip()} % <= 15 %"),
-              ("other-sign words", p["other_words"] <= TARGETS["other_words"], f"{p['other_words']:.3f} <= 0.05"),
+              ("other-sign words", p["other_words"] <= TARGETS["other_words"] if p.get("other_segments") else no_others,
+               f"{_num(p['other_words'], '{:.3f}').strip()} <= 0.05"),
               ("median latency", p["latency_median"] <= TARGETS["latency_median"],
-               f"{p['latency_median']:.1f} <= 15 frames"),
-              ("signs answered none", w[cellset]["share"] <= TARGETS["signs_rejected"],
+               f"{_num(p['latency_median']).strip()} <= 15 frames"),
+              ("signs answered none", w[cellset]["share"] <= TARGETS["signs_rejected"] if w[cellset]["n"]
+               else "not measured (no sign with a hand in at least half its frames)",
                f"{_pct(w[cellset]['share']).strip()} % <= 0.5 %"),
-              ("other signs rejected", w["others"]["share"] >= TARGETS["others_rejected"],
-               f"{_pct(w['others']['share']).strip()} % >= 90 %")]
+              ("other signs rejected", w["others"]["share"] >= TARGETS["others_rejected"] if w["others"]["n"]
+               else no_others, f"{_pct(w['others']['share']).strip()} % >= 90 %")]
     return (f"targets (rule {name}, {cellset} cells): "
-            + "; ".join(f"{label} {'met' if ok else 'MISSED'} ({txt})" for label, ok, txt in checks))
+            + "; ".join(f"{label} {ok}" if isinstance(ok, str) else f"{label} {'met' if ok else 'MISSED'} ({txt})"
+                        for label, ok, txt in checks))
 
 
 def _get(res, name, cellset):

@@ -49,7 +49,7 @@ def test_stream_holds_the_recordings_with_rests_between(s02_stream):
 
 def test_signs_without_hands_are_left_out(shared):
     renotte = load([shared("data", "signers", "renotte.npz")])
-    share = streams.hand_share(renotte.X)
+    share = layout.hand_share(renotte.X)
     picked = streams.pick_signs(renotte, per_label=30)
     assert (share[picked] >= 0.5).all() and len(picked) == int((share >= 0.5).sum())
     assert (share < 0.5).sum() > 40  # renotte's hello and thanks are mostly recorded without a detected hand
@@ -130,7 +130,7 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     # the spot rule ran on the spotting model: its words are not the stream rule's on the default model
     assert out["streams"][("spot", "all")] != out["streams"][("stream", "all")]
     # the window-level counts, per base, are the recordings with hands in view
-    ok = streams.hand_share(signs.X) >= streams.MIN_HANDS
+    ok = layout.hand_share(signs.X) >= streams.MIN_HANDS
     assert set(out["windows"]) == {"default", "spotting"}
     for counts in out["windows"].values():
         assert counts["all"][1] == int(ok.sum())
@@ -229,7 +229,7 @@ def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(sma
             "rules": rules, "seed": 0, "draws": 1}
     signs = load([task["signs"][0]])
     rest = np.setdiff1d(np.arange(len(signs)), choose_shots(signs, 5, 0))
-    ok = streams.hand_share(signs.X) >= streams.MIN_HANDS
+    ok = layout.hand_share(signs.X) >= streams.MIN_HANDS
     plain, adapted = streams.fold(task), streams.fold({**task, "adapt": 5})
     assert plain["windows"]["default"]["all"][1] == int(ok.sum())
     assert adapted["windows"]["default"]["all"][1] == int(ok[rest].sum()) < int(ok.sum())
@@ -312,7 +312,7 @@ def _person(path, X, names, labels):
 
 def _with_hands(data, label, n, skip=0):
     """``n`` of ``data``'s recordings of ``label`` with a hand in most frames (streams use only those)."""
-    idx = np.flatnonzero((data.labels == label) & (streams.hand_share(data.X) >= 0.6))
+    idx = np.flatnonzero((data.labels == label) & (layout.hand_share(data.X) >= 0.6))
     return idx[skip:skip + n]
 
 
@@ -424,7 +424,7 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
     assert main([*args, "--write-stream", str(out)]) == 0
     assert np.array_equal(np.load(out), np.load(demo))
     assert capsys.readouterr().out.splitlines()[-1] == \
-        "367 frames; reference: iloveyou thanks hello hello iloveyou thanks"
+        '367 frames; reference: ["iloveyou", "thanks", "hello", "hello", "iloveyou", "thanks"]'
 
     z = np.load(shared("data", "signers", "s08.npz"))
     y = z["y"].copy()
@@ -434,7 +434,7 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
     args[3] = str(tmp_path / "s08.npz")
     assert main([*args, "--write-stream", str(tmp_path / "mixed.npy")]) == 0
     out, err = capsys.readouterr()
-    reference = out.splitlines()[-1].split("reference: ")[1].split()
+    reference = json.loads(out.splitlines()[-1].split("reference: ")[1])
     assert sorted(reference) == ["hello", "hello", "thanks", "thanks"]
     assert "left out 30 recording(s) labelled 'none'" in err
     for bad in (["--per-label", "-2"], ["--others-per-stream", "-1"]):  # a numpy traceback
@@ -449,3 +449,135 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
     assert "every recording of s08 is labelled none" in capsys.readouterr().err
     assert main([*args, "--write-stream", str(tmp_path / "stream")]) == 2  # live would not read it as keypoints
     assert "name it .npy" in capsys.readouterr().err and not (tmp_path / "stream").exists()
+
+
+def test_other_signs_without_hands_are_left_out_and_targets_with_nothing_to_measure_say_so(shared, tmp_path, capsys):
+    """Other-sign recordings are held to the signs' hand share: o01's recordings with the hands zeroed (as when
+    MediaPipe loses them) are left out of the streams and of the window-level count, with a note (they were counted
+    'rejected' and lowered the words on other signs). With no other-sign recording left (--others holding the model's
+    own signs only), the other-sign targets are 'not measured' and the per-person figure n/a, not MISSED and nan."""
+    from signlstm.cli import main
+
+    s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
+    names = ["hello", "thanks", "iloveyou"]
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    idx = np.concatenate([_with_hands(s03, a, 6) for a in names])
+    _person(people / "newcomer.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    shown = np.flatnonzero(layout.hand_share(o01.X) >= 0.6)[:2]
+    X = np.concatenate([o01.X[shown], layout.without_hands(o01.X[:3])])
+    _person(others / "stranger.npz", X, ["soup"], ["soup"] * 5)
+    argv = ["judge", "streams", "--data", str(people), "--shipped", "--rules", "stream", "--streams", "1",
+            "--workers", "1"]
+    capsys.readouterr()
+    assert main([*argv, "--others", str(others), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["windows"]["default"]["others"]["n"] == 2  # the two with hands (5 before)
+    assert res["streams"]["stream|all"]["pooled"]["other_segments"] == 2
+    assert any("left out 3 other-sign recording(s) with a hand in fewer than 50% of their frames" in n
+               for n in res["notes"]), res["notes"]
+
+    o06 = load([shared("data", "vocab", "o06.npz")])
+    own = np.concatenate([np.flatnonzero(o06.labels == a)[:2] for a in ("hello", "thank you")])
+    (others / "stranger.npz").unlink()
+    _person(others / "stranger.npz", o06.X[own], ["hello", "thank you"], o06.labels[own].tolist())
+    assert main([*argv, "--others", str(others)]) == 0
+    out = capsys.readouterr().out
+    assert "other-sign words not measured (no other-sign recordings)" in out, out
+    assert "other signs rejected not measured (no other-sign recordings)" in out, out
+    assert "MISSED (nan" not in out and "MISSED (n/a" not in out, out
+    row = next(line for line in out.splitlines() if line.startswith("newcomer "))
+    assert row.split()[-1] == "n/a" and "nan" not in row, row
+
+
+def test_signs_used_up_by_adapt_shots_and_people_without_hands_are_said(shared, tmp_path, capsys):
+    """--adapt 3 on a person with 2 hello recordings: hello is all shots and leaves the streams, a note names it (the
+    person's figure covers thanks and iloveyou only); a person whose every recording has the hands zeroed is left out
+    with a note naming them (it printed n/a rows and no reason), and alone is refused in one line."""
+    from signlstm.cli import main
+
+    s03 = load([shared("data", "signers", "s03.npz")])
+    names = ["hello", "thanks", "iloveyou"]
+    people, others, blind = tmp_path / "people", tmp_path / "others", tmp_path / "blind"
+    people.mkdir(), others.mkdir(), blind.mkdir()
+    idx = np.concatenate([_with_hands(s03, "hello", 2), _with_hands(s03, "thanks", 6),
+                          _with_hands(s03, "iloveyou", 6)])
+    _person(people / "few.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    idx = np.concatenate([_with_hands(s03, a, 6, skip=6) for a in names])
+    _person(people / "handless.npz", layout.without_hands(s03.X[idx]), names, s03.labels[idx].tolist())
+    _person(blind / "handless.npz", layout.without_hands(s03.X[idx]), names, s03.labels[idx].tolist())
+    o01 = load([shared("data", "other_signs", "o01.npz")])
+    _person(others / "stranger.npz", o01.X[np.flatnonzero(layout.hand_share(o01.X) >= 0.6)[:2]], ["soup"],
+            ["soup"] * 2)
+    argv = ["--others", str(others), "--shipped", "--rules", "stream", "--streams", "1", "--workers", "1"]
+    capsys.readouterr()
+    assert main(["judge", "streams", "--data", str(people), *argv, "--adapt", "3", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["people"] == 1 and res["streams"]["stream|all"]["pooled"]["ref"] == 6  # the 3 thanks, 3 iloveyou left
+    notes = "\n".join(res["notes"])
+    assert "note: few: --adapt 3 shots use every recording of hello (2)" in notes, notes
+    assert "note: left out handless: none of their recordings" in notes, notes
+    assert "handless" not in res["streams"]["stream|all"]["signers"]
+    assert main(["judge", "streams", "--data", str(blind), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "handless: none of their recordings" in err, err
+
+
+def test_write_stream_reference_is_what_is_scored(shared, tmp_path, capsys):
+    """--write-stream's reference is the words scored, as a JSON list: labels spelled Hello / thank you take the
+    model's names, a sign it does not know (please) is written as other-sign segments with the scoring's note (it was
+    a word of the reference the model can never say), hand-less other signs are left out with a note; a person with
+    no recording showing a hand is refused in one line naming the file (it wrote a stream of other signs only)."""
+    from signlstm.cli import main
+
+    s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
+    pick = np.concatenate([_with_hands(s03, a, 2) for a in ("hello", "thanks")])
+    shown = np.flatnonzero(layout.hand_share(o01.X) >= 0.6)
+    X = np.concatenate([s03.X[pick], o01.X[shown[:2]]])
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    _person(people / "newcomer.npz", X, ["Hello", "please", "thank you"], ["Hello"] * 2 + ["thank you"] * 2
+            + ["please"] * 2)
+    _person(others / "stranger.npz", np.concatenate([o01.X[shown[2:4]], layout.without_hands(o01.X[:3])]),
+            ["soup"], ["soup"] * 5)
+    argv = ["judge", "streams", "--data", str(people / "newcomer.npz"), "--others", str(others / "stranger.npz"),
+            "--others-per-stream", "5"]
+    capsys.readouterr()
+    assert main([*argv, "--write-stream", str(tmp_path / "s.npy")]) == 0
+    out, err = capsys.readouterr()
+    reference = json.loads(out.splitlines()[-1].split("reference: ")[1])
+    assert sorted(reference) == ["hello", "hello", "thanks", "thanks"], out
+    segments = out.splitlines()[:-1]
+    assert sum("(other sign)" in line for line in segments) == 4, out  # 2 please, 2 soup with hands
+    assert sum("(other sign)" in line and "(please)" in line for line in segments) == 2, out
+    assert "not scored, the data's action(s) the model does not know: please (2)" in err, err
+    assert "left out 3 other-sign recording(s) with a hand in fewer than 50% of their frames" in err, err
+    _person(people / "newcomer.npz", layout.without_hands(X), ["Hello", "please", "thank you"],
+            ["Hello"] * 2 + ["thank you"] * 2 + ["please"] * 2)
+    assert main([*argv, "--write-stream", str(tmp_path / "blind.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "newcomer.npz: no recording of newcomer's signs" in err, err
+    assert "nothing to replay as signs" in err and not (tmp_path / "blind.npy").exists()
+
+
+def test_a_person_is_held_as_the_parts_the_models_read_in_float16(shared, tmp_path, capsys, monkeypatch):
+    """A fold holds the person and the other signs as training does: only the parts the models read (pose and hands,
+    258 values) in float16, 15,480 bytes a recording, and prices the memory check so. s03's 90 recordings under an
+    8 MB limit are judged (as whole float32 frames, 18 MB, they were refused)."""
+    from signlstm.cli import main
+
+    s03 = load([shared("data", "signers", "s03.npz")])
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    _person(people / "newcomer.npz", s03.X, list(s03.actions), s03.labels.tolist())
+    o01 = load([shared("data", "other_signs", "o01.npz")])
+    _person(others / "stranger.npz", o01.X[:4], ["soup"], ["soup"] * 4)
+    assert len(s03) * s03.seq_len * layout.FRAME_SIZE * 4 > 16e6
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "8M")
+    capsys.readouterr()
+    code = main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--rules", "stream",
+                 "--streams", "1", "--workers", "1", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["streams"]["stream|all"]["pooled"]["ref"] == 12 and res["windows"]["default"]["all"]["n"] > 0

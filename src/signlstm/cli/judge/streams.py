@@ -1,4 +1,5 @@
 """signlstm judge streams: continuous signing, several signs in a row with rests and other signs between."""
+import json
 import sys
 
 from .. import common
@@ -31,8 +32,9 @@ def register(sub):
                         "recording K of each sign")
     p.add_argument("--write-stream", metavar="FILE.npy",
                    help="only write the stream of the one person in --data (signs of every label, with --others' "
-                        "recordings) as a (frames, 1662) keypoint file for `live --source`, print its segments, "
-                        "and stop")
+                        "recordings; signs the default model does not know as other signs) as a (frames, 1662) "
+                        "keypoint file for `live --source`, print its segments and its reference (the words scored, "
+                        "by the model's names, as a JSON list), and stop")
     p.add_argument("--per-label", type=int, default=4, help="recordings per label in a stream (default 4)")
     p.add_argument("--others-per-stream", type=int, default=4, help="other-sign recordings in a stream (default 4)")
     p.add_argument("--streams", type=int, default=None, metavar="N",
@@ -87,11 +89,11 @@ def write_stream(args):
 
     if not str(args.write_stream).lower().endswith(".npy"):  # `live --source` knows keypoints by their suffix
         raise SignlstmError(f"--write-stream writes a keypoint file: name it .npy, got {args.write_stream}")
-    stream, note = person_stream(args.data, args.others, seed=args.seed, per_label=args.per_label,
-                                 n_others=args.others_per_stream)
-    if note:
+    stream, notes = person_stream(args.data, args.others, seed=args.seed, per_label=args.per_label,
+                                  n_others=args.others_per_stream)
+    for note in notes:
         print(note, file=sys.stderr)
     save_stream(stream, args.write_stream)
     for seg in stream.segments:
         print(f"{seg.start:5d}-{seg.stop - 1:5d}  {seg.label or '(other sign)':14s} {seg.source} ({seg.recorded})")
-    print(f"{len(stream.frames)} frames; reference: {' '.join(stream.reference)}")
+    print(f"{len(stream.frames)} frames; reference: {json.dumps(stream.reference, ensure_ascii=False)}")

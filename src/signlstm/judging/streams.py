@@ -98,17 +98,18 @@ def person_seed(seed: int, person: str, draw: int = 0) -> tuple[int, ...]:
 def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, n_others: int = OTHERS,
                   model=None) -> tuple[Stream, list[str]]:
     """(the stream of :func:`build_stream`, note lines) for one person's recordings (``data``, paths) with other
-    signs from ``others`` (paths or None), seeded for that person (:func:`person_seed`). Its reference is what
-    :func:`benchmark` scores for the ``model`` (a bundle folder; default the shipped default model): each sign the
-    model knows under the model's name for it, signs it does not know as other-sign segments; recordings labelled as
-    no sign, other-sign recordings that are the model's signs and those with a hand in fewer than ``MIN_HANDS`` of
-    their frames are left out; each said in a note. :class:`SignlstmError` when no recording of the model's signs
-    shows a hand, or ``data`` holds more than one person."""
+    signs from ``others`` (paths or None), seeded for that person (:func:`person_seed`). Its signs and reference are
+    what :func:`benchmark` scores for the ``model`` (a bundle folder; default the shipped default model): each sign the
+    model knows under the model's name for it; recordings of signs it does not know, recordings labelled as no sign,
+    other-sign recordings that are the model's signs and those with a hand in fewer than ``MIN_HANDS`` of their
+    frames are left out; each said in a note. A person none of whose signs the model knows (their own vocabulary, for
+    a model adapted to it) gets every sign under its own name, with a note. :class:`SignlstmError` when no recording
+    of those signs shows a hand, or ``data`` holds more than one person."""
     from ..datasets import load
     from ..datasets.training_sets import usable_negatives
     from ..errors import BadInput, SignlstmError
     from ..models.bundle import DEFAULT_MODEL, read_meta
-    from ..sign_names import is_rejection_name
+    from ..sign_names import is_rejection_name, rejection_note
     from .labels import match_labels
 
     signs = load(data)
@@ -122,10 +123,19 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
                             "stream of")
     meta = read_meta(model or DEFAULT_MODEL)
     counts = {people[0]: dict(zip(*map(np.ndarray.tolist, np.unique(signs.labels, return_counts=True))))}
-    names, _, notes = match_labels(counts, meta["labels"], meta.get("reject_label"))
     signs = signs.subset(~rejected)  # recordings of no sign are not words of the reference
     signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
-    if not (np.isin(signs.labels, list(names)) & (signs.hand_shares() >= MIN_HANDS)).any():
+    try:
+        names, _, notes = match_labels(counts, meta["labels"], meta.get("reject_label"))
+        signs = signs.subset(np.isin(signs.labels, list(names)))  # signs the model does not know: not scored
+    except SignlstmError:  # none of them is the model's: their own vocabulary, under its own names
+        names = {a: a for a in signs.actions}
+        left = rejection_note({a: n for a, n in counts[people[0]].items() if is_rejection_name(a)})
+        notes = [left] if left else []
+        signs_known = ", ".join(a for a in meta["labels"] if a != meta.get("reject_label"))
+        notes.append(f"note: none of {people[0]}'s signs is one of the default model's ({signs_known}): the stream "
+                     "holds them all, under their own names (replay it with a model that knows them)")
+    if not (signs.hand_shares() >= MIN_HANDS).any():
         raise BadInput(signs.sources[0].split("#")[0], f"no recording of {people[0]}'s signs the model knows shows a "
                        f"hand in at least {MIN_HANDS:.0%} of its frames: nothing to replay as signs")
     others = load(others) if others else None
@@ -336,7 +346,7 @@ def fold(task: dict) -> dict:
         for cellset, mask in (("consistent", consistent), ("all", np.ones(len(data), bool))):
             m = mask & (share >= MIN_HANDS)
             windows[cellset] = (int(rejected[m].sum()), int(m.sum()))
-        if others is not None and task.get("window_others", True) and not (no_hands and task.get("adapt")):
+        if others is not None and task.get("window_others", True) and not no_hands:  # a person left out: all of it
             told = decide(bundle.labels, others.apply(bundle.predict), reject=bundle.reject_label)
             windows["others"] = (int((told == bundle.reject_label).sum()), len(others))
     return out

@@ -524,10 +524,12 @@ def test_signs_used_up_by_adapt_shots_and_people_without_hands_are_said(shared, 
 
 
 def test_write_stream_reference_is_what_is_scored(shared, tmp_path, capsys):
-    """--write-stream's reference is the words scored, as a JSON list: labels spelled Hello / thank you take the
-    model's names, a sign it does not know (please) is written as other-sign segments with the scoring's note (it was
-    a word of the reference the model can never say), hand-less other signs are left out with a note; a person with
-    no recording showing a hand is refused in one line naming the file (it wrote a stream of other signs only)."""
+    """--write-stream's stream and reference are what is scored, the reference as a JSON list: labels spelled Hello /
+    thank you take the model's names, a sign it does not know (please) is left out with the scoring's note (it was a
+    word of the reference the model can never say), hand-less other signs are left out with a note; a person with no
+    recording showing a hand is refused in one line naming the file (it wrote a stream of other signs only); a
+    person none of whose signs the model knows (their own vocabulary) gets them all under their own names, with a
+    note."""
     from signlstm.cli import main
 
     s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
@@ -548,8 +550,7 @@ def test_write_stream_reference_is_what_is_scored(shared, tmp_path, capsys):
     reference = json.loads(out.splitlines()[-1].split("reference: ")[1])
     assert sorted(reference) == ["hello", "hello", "thanks", "thanks"], out
     segments = out.splitlines()[:-1]
-    assert sum("(other sign)" in line for line in segments) == 4, out  # 2 please, 2 soup with hands
-    assert sum("(other sign)" in line and "(please)" in line for line in segments) == 2, out
+    assert sum("(other sign)" in line for line in segments) == 2 and "please" not in out, out  # 2 soup with hands
     assert "not scored, the data's action(s) the model does not know: please (2)" in err, err
     assert "left out 3 other-sign recording(s) with a hand in fewer than 50% of their frames" in err, err
     _person(people / "newcomer.npz", layout.without_hands(X), ["Hello", "please", "thank you"],
@@ -558,6 +559,13 @@ def test_write_stream_reference_is_what_is_scored(shared, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "newcomer.npz: no recording of newcomer's signs" in err, err
     assert "nothing to replay as signs" in err and not (tmp_path / "blind.npy").exists()
+    _person(people / "newcomer.npz", X, ["bonjour", "please", "merci"], ["bonjour"] * 2 + ["merci"] * 2
+            + ["please"] * 2)
+    assert main([*argv, "--write-stream", str(tmp_path / "own.npy")]) == 0
+    out, err = capsys.readouterr()
+    assert sorted(json.loads(out.splitlines()[-1].split("reference: ")[1])) == ["bonjour", "bonjour", "merci",
+                                                                                "merci", "please", "please"], out
+    assert "note: none of newcomer's signs is one of the default model's (hello, thanks, iloveyou)" in err, err
 
 
 def test_a_person_is_held_as_the_parts_the_models_read_in_float16(shared, tmp_path, capsys, monkeypatch):

@@ -32,9 +32,9 @@ def register(sub):
                         "recording K of each sign")
     p.add_argument("--write-stream", metavar="FILE.npy",
                    help="only write the stream of the one person in --data (signs of every label, with --others' "
-                        "recordings; signs the default model does not know as other signs) as a (frames, 1662) "
-                        "keypoint file for `live --source`, print its segments and its reference (the words scored, "
-                        "by the model's names, as a JSON list), and stop")
+                        "recordings; signs the default model does not know left out, unless it knows none) as a "
+                        "(frames, 1662) keypoint file for `live --source`, print its segments and its reference (the "
+                        "words scored, by the model's names, as a JSON list), and stop")
     p.add_argument("--per-label", type=int, default=4, help="recordings per label in a stream (default 4)")
     p.add_argument("--others-per-stream", type=int, default=4, help="other-sign recordings in a stream (default 4)")
     p.add_argument("--streams", type=int, default=None, metavar="N",

@@ -117,10 +117,10 @@ def split_problem(counts: dict[str, int], shots, seeds, signs: int | None = None
     return next(iter(shot_problems(counts, shots, seeds, signs).values()), None)
 
 
-def fewer_than_k(counts: dict[str, int], k: int, seeds, signs: int | None = None) -> list[str]:
-    """The signs taught at some seed that have fewer than ``k`` recordings: taught from all they have."""
+def used_up(counts: dict[str, int], k: int, seeds, signs: int | None = None) -> list[str]:
+    """The signs taught at some seed that have ``k`` or fewer recordings: all of them are shots, none is tested."""
     taught = {a for seed in seeds for a in split_signs(list(counts), seed, count=signs)[0]}
-    return sorted(a for a in taught if counts[a] < k)
+    return sorted(a for a in taught if counts[a] <= k)
 
 
 def not_measured(files: dict[str, Path], shots, seeds, signs: int | None = None) -> dict[str, dict[int, str]]:
@@ -437,9 +437,9 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         notes.append(note)
     for p, f in files.items():
         counts = sign_counts(open_npz(f).label_counts)
-        short = {k: fewer_than_k(counts, k, seeds, signs) for k in todo[p]}
+        short = {k: used_up(counts, k, seeds, signs) for k in todo[p]}
         if any(short.values()):
-            notes.append(f"note: {p}: signs with fewer than K recordings are taught from all they have: " + ", ".join(
+            notes.append(f"note: {p}: signs with K or fewer recordings are all shots and not tested: " + ", ".join(
                 f"K = {k}: {len(a)} sign(s) with {count_span([counts[x] for x in a])}" for k, a in short.items() if a))
     if trunk:
         bases = {p: Path(trunk) for p in files}

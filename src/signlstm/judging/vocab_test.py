@@ -296,7 +296,7 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
 
 def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_the_others_are(tmp_path, capsys):
     """A person whose signs have 4-6 recordings each: at K = 6 nothing is left to test, so that row is n/a with the
-    reason and the mean is over the people measured (the run goes on); at K = 5 the signs with 4 are taught from all 4, said in a note. The shipped trunk does not use
+    reason and the mean is over the people measured (the run goes on); at K = 5 the signs with 4 or 5 are all shots and not tested, said in a note. The shipped trunk does not use
     --negatives (they train trunks): said too. (Renamed copies of s23's file stand in for new people.)"""
     import shutil
 
@@ -320,7 +320,7 @@ def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_t
     assert any(x.startswith("  6 full ") for x in lines) and any(x.startswith("  6 mean ") for x in lines), out
     assert [x for x in lines if x.startswith("  6 mean ")][0].endswith("mean over 1 of 2 people"), out
     assert "mean over" not in [x for x in lines if x.startswith("  5 mean ")][0], out
-    assert "note: few: signs with fewer than K recordings are taught from all they have: K = 5: " in out, out
+    assert "note: few: signs with K or fewer recordings are all shots and not tested: K = 5: " in out, out
     assert "note: --negatives not used" in out, out
 
 

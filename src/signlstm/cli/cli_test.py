@@ -780,3 +780,5 @@ def test_evaluate_scores_the_models_signs_under_the_datas_spelling(shared, tmp_p
     out = capsys.readouterr()
     assert out.err.splitlines() == ["note: scored as the model's sign(s) they name: Hello as hello"]
     assert json.loads(out.out)["per_class"]["hello"]["support"] == 60
+    assert main(["evaluate", "--data", str(tmp_path / "caps.npz"), "--actions", "Hello"]) == 2  # the data's name
+    assert "it calls 'Hello' 'hello': give --actions hello" in capsys.readouterr().err

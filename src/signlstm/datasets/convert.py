@@ -136,6 +136,9 @@ def convert(data: str | Path, camera: Camera | None, out: str | Path, length: in
     few have a face). Nothing is written when the camera is 4:3 (and the data 1662 values a frame). ``length``: frames
     per sequence of a tree (default: its commonest count, at least 30), or the length a packed file must hold."""
     if Path(data).suffix.lower() == ".npy" and not Path(data).is_dir():
+        if length:
+            raise SignlstmError(f"--length {length}: {data} is a saved stream, which is not cut into sequences; leave "
+                                "--length out")
         return convert_stream(data, camera, out)
     src = _open(Path(data), length)
     out = Path(out)
@@ -178,6 +181,9 @@ def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> 
 
     data, out = Path(data), Path(out)
     shape = read_keypoint_header(data).shape
+    if len(shape) == 1:
+        raise BadInput(data, f"holds one frame {shape}, not a stream of frames: a tutorial frame file is converted "
+                             "with its MP_Data folder (--data MP_Data)")
     width = layout.POSE_HANDS_SIZE if shape and shape[-1] == layout.POSE_HANDS_SIZE else None
     map_keypoint_file(data, width)  # its shape, type and length checked before anything else
 

@@ -508,10 +508,11 @@ def test_a_16_9_stream_is_told_by_its_face_and_a_4_3_one_is_left(shared, tmp_pat
     assert not again.exists()
 
 
-@pytest.mark.parametrize("defect", ["nan", "order", "out"])
+@pytest.mark.parametrize("defect", ["nan", "order", "out", "frame", "length"])
 def test_a_bad_stream_or_output_is_one_line_and_nothing_is_left(shared, tmp_path, defect):
-    """A NaN in frame 1,500 (the second block read), 258 values with the hands first, an output that is not a .npy:
-    one line naming the file (and the frame), exit 2, no output and no temp file."""
+    """A NaN in frame 1,500 (the second block read), 258 values with the hands first, an output that is not a .npy,
+    one frame file instead of a stream, --length given for a stream: one line naming the file (and the frame), exit 2,
+    no output and no temp file."""
     import subprocess
     import sys
 
@@ -522,12 +523,14 @@ def test_a_bad_stream_or_output_is_one_line_and_nothing_is_left(shared, tmp_path
     elif defect == "order":
         X = X[:, np.r_[layout.POSE.size:layout.POSE_HANDS_SIZE, :layout.POSE.size]]
     src = tmp_path / "stream.npy"
-    np.save(src, X)
+    np.save(src, X[0] if defect == "frame" else X)  # "frame": one tutorial frame file, not a stream
     p = subprocess.run([sys.executable, "-m", "signlstm", "convert", "--data", str(src), "--camera", "16:9", "--out",
-                        str(out)], capture_output=True, text=True)
+                        str(out), *(["--length", "30"] if defect == "length" else [])], capture_output=True, text=True)
     assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
     want = {"nan": f"{src}: frame 1500 holds NaN or infinite values",
             "order": f"{src}: frame 0 holds a pose MediaPipe never gives",
-            "out": f"{out}: the copy of a saved stream (.npy) is a .npy: give a file name ending in .npy"}[defect]
+            "out": f"{out}: the copy of a saved stream (.npy) is a .npy: give a file name ending in .npy",
+            "frame": f"{src}: holds one frame (258,), not a stream of frames",
+            "length": f"--length 30: {src} is a saved stream, which is not cut into sequences"}[defect]
     assert p.stderr.splitlines()[0].startswith(f"signlstm convert: error: {want}") and len(p.stderr.splitlines()) == 1
     assert _leftovers(tmp_path, {src.name}) == []

@@ -249,17 +249,11 @@ def _untested_notes(counts: dict, shots) -> list[str]:
     """A note for each person (``counts``: person -> recordings per sign) with signs that K shots use up (K or fewer
     recordings) at a K where their other signs are tested: those signs are in none of that K's test, so the person's
     figure there is of their other signs."""
-    from ..sign_names import shown_name
-    from .labels import none_left
+    from .labels import none_left, used_up_note
 
-    out = []
-    for person, c in counts.items():
-        short = {k: [a for a, n in c.items() if n <= k] for k in shots if not none_left(c, k)}
-        if any(short.values()):
-            out.append(f"note: {person}: signs with K or fewer recordings are all shots and not tested: " + "; ".join(
-                f"K = {k}: {', '.join(f'{shown_name(a)} ({c[a]})' for a in signs)}" for k, signs in short.items()
-                if signs))
-    return out
+    notes = (used_up_note(person, c, {k: [a for a, n in c.items() if n <= k] for k in shots if not none_left(c, k)})
+             for person, c in counts.items())
+    return [n for n in notes if n]
 
 
 def _signer_files(paths) -> dict[str, str]:

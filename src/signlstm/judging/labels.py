@@ -31,7 +31,16 @@ def leaves_none(counts: dict[str, int], k: int) -> str:
     return f"{count_span(counts.values() or [0])} recording(s) per sign, K = {k} leaves none to test"
 
 
-def _rejection_counts(label_counts) -> dict[str, int]:
+def used_up_note(person: str, counts: dict[str, int], short: dict[int, list[str]]) -> str | None:
+    """The note naming ``person``'s signs that K shots use up at each K (``short``: K -> those signs, K or fewer
+    recordings each: all shots, none tested; ``counts``: recordings per sign), or None when there are none."""
+    parts = [f"K = {k}: {', '.join(f'{shown_name(a)} ({counts[a]})' for a in signs)}" for k, signs in short.items()
+             if signs]
+    return (f"note: {person}: signs with K or fewer recordings are all shots and not tested: " + "; ".join(parts)
+            if parts else None)
+
+
+def rejection_counts(label_counts) -> dict[str, int]:
     """Recordings labelled ``none`` (any case) in each of ``label_counts`` (label -> recordings), summed per label."""
     rejected: dict[str, int] = {}
     for counts in label_counts:
@@ -52,7 +61,7 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
     signs = [a for a in labels if a != reject and not is_rejection_name(a)]
     said = {a for c in counts.values() for a, n in c.items() if n and not is_rejection_name(a)}
     mapping = {**{a: a for a in said if a in signs}, **same_signs(said, signs)}
-    rejected, unknown = _rejection_counts(counts.values()), {}
+    rejected, unknown = rejection_counts(counts.values()), {}
     for person_counts in counts.values():
         for label, n in person_counts.items():
             if n and not is_rejection_name(label) and label not in mapping:
@@ -91,7 +100,7 @@ def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], dict[
     from ..sign_names import shown_list
 
     notes = []
-    rejected = _rejection_counts(src.label_counts for src in sources)
+    rejected = rejection_counts(src.label_counts for src in sources)
     rejected = {label: n for label, n in rejected.items() if label not in actions}
     if rejected:
         notes.append(rejection_note(rejected))

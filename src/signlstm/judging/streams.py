@@ -125,10 +125,12 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
     counts = {people[0]: dict(zip(*map(np.ndarray.tolist, np.unique(signs.labels, return_counts=True))))}
     signs = signs.subset(~rejected)  # recordings of no sign are not words of the reference
     signs.actions = [a for a in signs.actions if not is_rejection_name(a)]
+    known = " the model knows"
     try:
         names, _, notes = match_labels(counts, meta["labels"], meta.get("reject_label"))
         signs = signs.subset(np.isin(signs.labels, list(names)))  # signs the model does not know: not scored
     except SignlstmError:  # none of them is the model's: their own vocabulary, under its own names
+        known = ""
         names = {a: a for a in signs.actions}
         left = rejection_note({a: n for a, n in counts[people[0]].items() if is_rejection_name(a)})
         notes = [left] if left else []
@@ -136,8 +138,8 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
         notes.append(f"note: none of {people[0]}'s signs is one of the default model's ({signs_known}): the stream "
                      "holds them all, under their own names (replay it with a model that knows them)")
     if not (signs.hand_shares() >= MIN_HANDS).any():
-        raise BadInput(signs.sources[0].split("#")[0], f"no recording of {people[0]}'s signs the model knows shows a "
-                       f"hand in at least {MIN_HANDS:.0%} of its frames: nothing to replay as signs")
+        raise BadInput(signs.sources[0].split("#")[0], f"no recording of {people[0]}'s signs{known} shows a hand in "
+                       f"at least {MIN_HANDS:.0%} of its frames: nothing to replay as signs")
     others = load(others) if others else None
     if others is not None:
         keep = usable_negatives(others, [a for a in meta["labels"] if a != meta.get("reject_label")])
@@ -154,9 +156,13 @@ def _shown_others(others):
     """(``others`` with a hand in at least ``MIN_HANDS`` of their frames, as a stream's signs must have, or None; the
     note line saying how many were left out, or None)."""
     shown = others.hand_shares() >= MIN_HANDS
-    note = (f"note: left out {int((~shown).sum())} other-sign recording(s) with a hand in fewer than "
-            f"{MIN_HANDS:.0%} of their frames (as the signs are)" if not shown.all() else None)
-    return (others.subset(shown) if shown.any() else None), note
+    return (others.subset(shown) if shown.any() else None), _handless_note(int((~shown).sum()))
+
+
+def _handless_note(n: int) -> str | None:
+    """The note for ``n`` other-sign recordings left out for showing a hand in too few frames, or None for none."""
+    return (f"note: left out {n} other-sign recording(s) with a hand in fewer than {MIN_HANDS:.0%} of their frames "
+            "(as the signs are)" if n else None)
 
 
 def save_stream(stream: Stream, path) -> None:
@@ -487,10 +493,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     if left:
         notes.append(f"note: left out {sum(left.values())} other-sign recording(s) that are the models' signs "
                      f"(as training leaves them out): " + ", ".join(f"{a} ({n})" for a, n in sorted(left.items())))
-    handless = {tuple(x) for f in folds for x in f.get("others_handless", ())}
-    if handless:
-        notes.append(f"note: left out {len(handless)} other-sign recording(s) with a hand in fewer than "
-                     f"{MIN_HANDS:.0%} of their frames (as the signs are)")
+    if note := _handless_note(len({tuple(x) for f in folds for x in f.get("others_handless", ())})):
+        notes.append(note)
     blind = [f["signer"] for f in folds if f.get("no_hands")]
     if blind:
         from ..errors import SignlstmError

@@ -28,7 +28,7 @@ from .. import parallel
 from ..datasets import is_hidden, packed_files
 from ..sign_names import NONE, is_rejection_name, rejection_note
 from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
-from .labels import count_span, leaves_none
+from .labels import leaves_none, rejection_counts, used_up_note
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 SHOTS = (1, 3, 5, 10)
@@ -428,19 +428,13 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         used = " and ".join(o for o, v in (("--negatives", others), ("--signers", signers)) if v)
         notes.append(f"note: {used} not used: they are the training set of the trunks, and "
                      f"{'--shipped' if trunk else '--trunks'} gives ready ones")
-    rejected: dict[str, int] = {}  # recordings labelled none, per spelling, of every person: no sign, left out
-    for f in files.values():
-        for a, n in open_npz(f).label_counts.items():
-            if is_rejection_name(a):
-                rejected[a] = rejected.get(a, 0) + n
-    if note := rejection_note(rejected):
+    # recordings labelled none, of every person: no sign, left out
+    if note := rejection_note(rejection_counts(open_npz(f).label_counts for f in files.values())):
         notes.append(note)
     for p, f in files.items():
         counts = sign_counts(open_npz(f).label_counts)
-        short = {k: used_up(counts, k, seeds, signs) for k in todo[p]}
-        if any(short.values()):
-            notes.append(f"note: {p}: signs with K or fewer recordings are all shots and not tested: " + ", ".join(
-                f"K = {k}: {len(a)} sign(s) with {count_span([counts[x] for x in a])}" for k, a in short.items() if a))
+        if note := used_up_note(p, counts, {k: used_up(counts, k, seeds, signs) for k in todo[p]}):
+            notes.append(note)
     if trunk:
         bases = {p: Path(trunk) for p in files}
     elif trunk_folder:

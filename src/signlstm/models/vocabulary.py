@@ -229,12 +229,12 @@ def hands_rare(data: Dataset, idx: np.ndarray) -> str | None:
     a vocabulary tells its signs by what else moves and may name a rest, the hands out of view, as a sign."""
     from .. import layout
 
-    shares = data.hand_shares(idx)
-    if not len(shares) or np.median(shares) >= layout.SIGN_HANDS:
+    if not len(idx) or len(hands_shown(data, idx)):  # hands_shown's rule: some are kept when most show a hand
         return None
-    return (f"only {int((shares >= layout.SIGN_HANDS).sum())} of {len(shares)} recording(s) show a hand in at least "
-            "half of their frames: the signs are taught from what else moves, and a rest with the hands out of view "
-            "may be named a sign; check that the hands are in the picture (MediaPipe finds them there)")
+    seen = int((data.hand_shares(idx) >= layout.SIGN_HANDS).sum())
+    return (f"only {seen} of {len(idx)} recording(s) show a hand in at least half of their frames: the signs are "
+            "taught from what else moves, and a rest with the hands out of view may be named a sign; check that the "
+            "hands are in the picture (MediaPipe finds them there)")
 
 
 def unseen_note(labels: np.ndarray, taught) -> str:

@@ -181,11 +181,11 @@ def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> 
 
     data, out = Path(data), Path(out)
     shape = read_keypoint_header(data).shape
+    width = layout.POSE_HANDS_SIZE if shape and shape[-1] == layout.POSE_HANDS_SIZE else None
+    map_keypoint_file(data, width)  # its shape, type and length checked before anything else
     if len(shape) == 1:
         raise BadInput(data, f"holds one frame {shape}, not a stream of frames: a tutorial frame file is converted "
                              "with its MP_Data folder (--data MP_Data)")
-    width = layout.POSE_HANDS_SIZE if shape and shape[-1] == layout.POSE_HANDS_SIZE else None
-    map_keypoint_file(data, width)  # its shape, type and length checked before anything else
 
     def frames():
         """The stream's frames in blocks read from disk one at a time, widened and checked: (n, 1662) float32."""

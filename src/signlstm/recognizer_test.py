@@ -84,13 +84,14 @@ def test_stream_rule_says_a_sign_again_after_a_rest_and_once_within_a_sign():
     frames = np.concatenate([hand_frames(15), hand_frames(6, False), hand_frames(15), hand_frames(3, False)])
     stream = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=6)
     tutorial = Recognizer(Bundle(None, meta), classify=lambda w: classify(w), stability=3, rule="tutorial")
-    assert [w for w in (stream.update(f).word for f in frames) if w] == ["a", "a"]
+    said = [(s.frame, s.word) for s in (stream.update(f) for f in frames) if s.word]
+    assert said == [(4, "a"), (23, "a")]  # the second once three windows after the rest agree
     assert [w for w in (tutorial.update(f).word for f in frames) if w] == ["a"]
     # a left-handed signer's frames: the left hand alone is in view, and is no rest
     left = np.concatenate([hand_frames(15, block=layout.LEFT_HAND), hand_frames(6, False),
                            hand_frames(15, block=layout.LEFT_HAND), hand_frames(3, False)])
     stream = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=6)
-    assert [w for w in (stream.update(f).word for f in left) if w] == ["a", "a"]
+    assert [(s.frame, s.word) for s in (stream.update(f) for f in left) if s.word] == said
 
 
 def test_stream_rule_names_a_sign_that_ends_before_stability_windows_saw_it():

@@ -99,7 +99,7 @@ def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
 
 def test_the_report_gives_the_trade_off_at_other_radii():
     """Plumbing of the trade-off table, on the shipped trunk (which saw s23: its figures are no measurement): the
-    figures at the fit's own radius are the bundle's, a smaller radius rejects more, a huge one nothing."""
+    figures at the fit's own radius are the bundle's, a radius of 0.5 rejects far more, a huge one nothing."""
     from signlstm.models.vocabulary import RADIUS, TRUNK_MODEL
     from signlstm.judging.vocab_report import format_vocab
 
@@ -111,7 +111,8 @@ def test_the_report_gives_the_trade_off_at_other_radii():
             assert abs(row["tradeoff"][str(RADIUS)][m] - row[m]) <= 0.01
     row = rows[1]
     t = row["tradeoff"]
-    assert t["0.5"]["known_none"] >= row["known_none"] and t["0.5"]["rejected"] >= row["rejected"]
+    # radius 0.5: far more of both answered none (0.64 / 1.0 against 0.02 / 0.52 when written)
+    assert t["0.5"]["known_none"] >= row["known_none"] + 0.2 and t["0.5"]["rejected"] >= row["rejected"] + 0.2
     assert t["10.0"]["rejected"] == 0.0 and t["10.0"]["known_none"] == 0.0
     res = {"shots": [3], "seeds": [0], "radius": RADIUS, "radii": task["radii"], "rows": [row], "seconds": 1.0,
            "started": "a", "ended": "b", "load": [0.5, 0.7]}

@@ -18,9 +18,11 @@ and not the other. Which frames the page skips changes from run to run (it runs 
 one processed frame to the next makes the figures vary from run to run (measured figures: the README's web
 section). The figures are printed; the bars asserted are set to catch a broken mapping (left and right swapped, a
 part missing or misplaced, frames out of order: presence near 50 % or below, landmarks tens of percent
-apart), not the run-to-run spread: presence >= 85 % on the three signs, landmarks within 5 %. On soup, whose hands
-stay near the detection threshold, presence is checked only at >= 50 % (it has agreed in 57-78 % of the frames from
-one run to the next), and a run under it is played once more: a swapped or missing hand shows on the three signs.
+apart), not the run-to-run spread: hand presence >= 85 % on the three signs, pose and face presence >= 85 % on
+every clip with both parts' landmarks compared (a part the page never fills agrees with nothing), landmarks within
+5 %. On soup, whose hands stay near the detection threshold, hand presence is checked only at >= 50 % (it has agreed
+in 57-78 % of the frames from one run to the next), and a run under it is played once more: a swapped or missing
+hand shows on the three signs.
 """
 from __future__ import annotations
 
@@ -100,6 +102,9 @@ def test_the_page_finds_the_landmarks_python_finds(start_server, browser, tmp_pa
         diffs = report[clip]["median landmark difference"]
         if any(v > 0.05 for v in diffs.values()):
             failures.append(f"{clip}: landmarks differ by more than 5 % of the image: {diffs}")
+        body = report[clip]["pose and face presence agrees"]
+        if min(body.values()) < 0.85 or not {"pose", "face"} <= set(diffs):
+            failures.append(f"{clip}: pose and face presence agrees in {body}, landmarks compared {sorted(diffs)}")
     signs = np.mean([agree[c] for c in ("iloveyou", "thanks", "hello")])
     report["hand presence agrees, the three signs"] = round(float(signs), 3)
     print(json.dumps(report, indent=1))
@@ -136,6 +141,8 @@ def _compare(clip: str, server, browser, folder, bundle) -> tuple[dict, float]:
     found_page, found_py = layout.detected(page), layout.detected(py)
     hands_agree = float(np.mean((found_page["left_hand"] == found_py["left_hand"])
                                 & (found_page["right_hand"] == found_py["right_hand"])))
+    body = {p.name: round(float(np.mean(found_page[p.name] == found_py[p.name])), 3)
+            for p in (layout.POSE, layout.FACE)}
     diffs = {}
     for part in (layout.POSE, layout.LEFT_HAND, layout.RIGHT_HAND, layout.FACE):
         both = found_page[part.name] & found_py[part.name]
@@ -145,7 +152,7 @@ def _compare(clip: str, server, browser, folder, bundle) -> tuple[dict, float]:
     words = {rule: {"page": _words(bundle, page, rule), "python": _words(bundle, py, rule)} for rule in RULES}
     return {"frames": len(order), "distinct camera frames": len(set(order)),
             "page pixels vs the y4m frame (mean abs, 0-255)": round(float(camera_diff), 2),
-            "hand presence agrees": round(hands_agree, 3),
+            "hand presence agrees": round(hands_agree, 3), "pose and face presence agrees": body,
             "page hands (left, right)": [int(found_page["left_hand"].sum()), int(found_page["right_hand"].sum())],
             "python hands (left, right)": [int(found_py["left_hand"].sum()), int(found_py["right_hand"].sum())],
             "median landmark difference": diffs, "words": words}, hands_agree

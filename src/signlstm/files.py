@@ -426,14 +426,51 @@ def check_folder_out(out: str | Path, marker: str) -> None:
     check_writable_folder(path.parent if path.is_dir() else path)
 
 
-def check_file_out(out: str | Path) -> None:
-    """Refuse (:class:`~signlstm.errors.BadInput`) an output file path that a later write would fail on: a folder,
-    or a place where no file can be made (:func:`check_writable_folder` of its folder)."""
+# what an output file is, or what an existing file holds (:func:`held_kind`), as messages name it
+FILE_KINDS = {"report": "a report", "model": "a model", "stream": "a keypoint stream",
+              "recordings": "keypoint recordings"}
+MODEL_FILE_SUFFIXES = (".h5", ".hdf5", ".keras")
+
+
+def held_kind(path: str | Path) -> str | None:
+    """What the existing file ``path`` holds, by its suffix and (an ``.npy``) its header: ``"model"`` (``.h5``,
+    ``.keras``), ``"stream"`` (an ``.npy`` of frames of 1662 or 258 values), ``"recordings"`` (any other ``.npy``, an
+    ``.npz``); None for anything else, or no file there."""
+    from . import layout, limits
+    from .errors import BadInput
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    suffix = path.suffix.lower()
+    if suffix in MODEL_FILE_SUFFIXES:
+        return "model"
+    if suffix == ".npz":
+        return "recordings"
+    if suffix != ".npy":
+        return None
+    try:
+        with open(path, "rb") as f:
+            shape = limits.read_npy_header(f, path).shape
+    except (OSError, BadInput):
+        return "recordings"  # keypoint data or not, it is no stream to replace with one
+    return "stream" if len(shape) == 2 and shape[1] in (layout.FRAME_SIZE, layout.POSE_HANDS_SIZE) else "recordings"
+
+
+def check_file_out(out: str | Path, kind: str = "report") -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput`) an output file path that a later write would fail on (a folder, a
+    place where no file can be made: :func:`check_writable_folder` of its folder) or that holds what an output of
+    ``kind`` (a key of :data:`FILE_KINDS`) must not replace: keypoint data or a model (:func:`held_kind`), unless it
+    is of the same kind (a model exported again, a stream extracted again); recordings never."""
     from .errors import BadInput
 
     path = Path(out)
     if path.is_dir():
         raise BadInput(path, "is a folder: give a file name")
+    held = held_kind(path)
+    if held is not None and held != kind:
+        raise BadInput(path, f"holds {FILE_KINDS[held]}, which {FILE_KINDS[kind]} would replace: nothing is "
+                             "overwritten; choose another file name")
     check_writable_folder(path.parent)
 
 

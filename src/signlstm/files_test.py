@@ -147,14 +147,17 @@ def test_a_ctrl_c_that_python_swallows_still_stops_the_write_and_the_command(sha
     import subprocess
     import sys
 
+    import numpy as np
+
     out = tmp_path / "s08.npy"
-    out.write_bytes(b"an earlier stream")
+    np.save(out, np.zeros((40, 1662), np.float32))  # an earlier stream
+    earlier = out.read_bytes()
     argv = ["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
             str(shared("data", "other_signs", "o07.npz")), "--write-stream", str(out)]
     p = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, *argv], capture_output=True, text=True, timeout=300)
     assert "Exception ignored" in p.stderr and "KeyboardInterrupt" in p.stderr, p.stderr  # swallowed, as by JAX
     assert p.returncode == 130 and p.stderr.strip().splitlines()[-1] == "signlstm judge streams: interrupted"
-    assert out.read_bytes() == b"an earlier stream" and sorted(tmp_path.iterdir()) == [out]
+    assert out.read_bytes() == earlier and sorted(tmp_path.iterdir()) == [out]
 
 
 def test_what_is_renamed_into_place_was_flushed_to_the_disk_first(tmp_path, monkeypatch):
@@ -274,3 +277,52 @@ def test_what_a_killed_writer_left_is_removed_by_the_next_write_beside_it_and_a_
         for w in writers:
             w.kill()
             w.wait(timeout=30)
+
+
+def test_a_file_output_replaces_only_a_file_of_its_own_kind(shared, tmp_path, capsys):
+    """Keypoint recordings (an ``.npz``, an ``.npy`` of sequences) are never written over; a keypoint stream only by
+    a stream (``judge streams --write-stream``, ``extract --keypoints``), a model file only by a model (``export``); a report (``audit
+    --out``) by none of them. A refusal is one line naming the file, exit 2, the file unchanged."""
+    import shutil
+    from pathlib import Path
+
+    import numpy as np
+
+    from signlstm.cli import main
+    from signlstm.files import held_kind
+
+    demo = Path(__file__).resolve().parents[2] / "demo" / "s08_stream.npy"
+    s08 = shared("data", "signers", "s08.npz")
+    files = {"recordings.npy": None, "s08.npz": s08, "stream.npy": demo,
+             "action.h5": shared("data", "legacy_models", "JarrettTo__action.h5")}
+    for name, source in files.items():
+        if source is None:
+            np.save(tmp_path / name, np.load(s08)["X"][:4])
+        else:
+            shutil.copyfile(source, tmp_path / name)
+    assert {name: held_kind(tmp_path / name) for name in files} == {
+        "recordings.npy": "recordings", "s08.npz": "recordings", "stream.npy": "stream", "action.h5": "model"}
+    assert held_kind(tmp_path / "absent.npy") is None and held_kind(demo.parent / "README.md") is None
+    before = {name: (tmp_path / name).read_bytes() for name in files}
+
+    def refused(args, name, what):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert f": error: {tmp_path / name}: holds {what}, which " in err and err.count("\n") == 1, err
+        assert "nothing is overwritten" in err and (tmp_path / name).read_bytes() == before[name]
+
+    stream = ["judge", "streams", "--data", str(s08), "--others", str(shared("data", "other_signs", "o07.npz")),
+              "--per-label", "2", "--others-per-stream", "1", "--write-stream"]
+    for name, what in (("recordings.npy", "keypoint recordings"), ("s08.npz", "keypoint recordings"),
+                       ("stream.npy", "a keypoint stream"), ("action.h5", "a model")):
+        refused(["audit", "--data", str(s08), "--out", str(tmp_path / name)], name, what)
+        if name != "action.h5":
+            refused(["export", "--format", "json", "--out", str(tmp_path / name)], name, what)
+    refused([*stream, str(tmp_path / "recordings.npy")], "recordings.npy", "keypoint recordings")
+    refused(["extract", "--videos", str(shared("media", "asl_hello_rohan937.mp4")), "--keypoints",
+             str(tmp_path / "recordings.npy")],
+            "recordings.npy", "keypoint recordings")
+    assert main([*stream, str(tmp_path / "stream.npy")]) == 0  # a stream over a stream
+    assert np.load(tmp_path / "stream.npy").shape != np.load(demo).shape
+    assert main(["export", "--format", "h5", "--out", str(tmp_path / "action.h5")]) == 0  # a model over a model
+    assert (tmp_path / "action.h5").read_bytes() != before["action.h5"]

@@ -19,7 +19,7 @@ def run(args):
 
     default = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}[args.format]
     out = Path(args.out or default)
-    check_file_out(out)  # a folder is refused as given, before a suffix would make it the name of a file beside it
+    check_file_out(out, "model")  # a folder is refused as given, before a suffix would make it the name of a file
     bundle = common.open_model(args)
     if args.format == "json":
         write_text(out, bundle.model.to_json())
@@ -28,6 +28,7 @@ def run(args):
             out = out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
         elif args.format == "h5" and out.suffix.lower() not in (".h5", ".hdf5"):  # `--model` reads .h5 by its suffix
             out = out.with_name(out.name + ".h5")
+        check_file_out(out, "model")
         save = _save_weights if args.format == "weights" else _save_h5
         # HDF5 can crash on a full disk: the weights and 1 MB of layout must fit before it starts
         check_free_space(out, sum(int(w.numpy().nbytes) for w in bundle.model.weights) + (1 << 20))

@@ -41,10 +41,12 @@ def run(args):
     checked_length(args)
     if args.stride is not None and args.stride < 1:
         raise SignlstmError(f"--stride must be at least 1, got {args.stride}")
-    if args.data:
-        from ..files import check_writable_folder
+    from ..files import check_file_out, check_writable_folder
 
+    if args.data:
         check_writable_folder(args.data)  # before any video is read
+    else:
+        check_file_out(args.keypoints, "stream")
     def report(done):  # said before the keypoint file is put in place (which may fail on a full disk)
         if not done.used and len(done.skipped) == 1:  # the one input's problem is the one line
             raise BadInput(done.skipped[0].path, done.skipped[0].error)

@@ -1,5 +1,4 @@
 """signlstm judge streams: continuous signing, several signs in a row with rests and other signs between."""
-import json
 import sys
 
 from .. import common
@@ -85,10 +84,12 @@ def run(args):
 
 def write_stream(args):
     from ...errors import SignlstmError
+    from ...files import check_file_out
     from ...judging.streams import person_stream, save_stream
 
     if not str(args.write_stream).lower().endswith(".npy"):  # `live --source` knows keypoints by their suffix
         raise SignlstmError(f"--write-stream writes a keypoint file: name it .npy, got {args.write_stream}")
+    check_file_out(args.write_stream, "stream")
     stream, notes = person_stream(args.data, args.others, seed=args.seed, per_label=args.per_label,
                                   n_others=args.others_per_stream)
     for note in notes:
@@ -96,4 +97,4 @@ def write_stream(args):
     save_stream(stream, args.write_stream)
     for seg in stream.segments:
         print(f"{seg.start:5d}-{seg.stop - 1:5d}  {seg.label or '(other sign)':14s} {seg.source} ({seg.recorded})")
-    print(f"{len(stream.frames)} frames; reference: {json.dumps(stream.reference, ensure_ascii=False)}")
+    print(f"{len(stream.frames)} frames; reference: {common.json_line(stream.reference)}")

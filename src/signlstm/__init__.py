@@ -1,14 +1,14 @@
 """signlstm: sign recognition from MediaPipe keypoints with a small recurrent network.
 
-Keras runs on the JAX backend; it is selected here, before Keras is imported anywhere,
-so users never export KERAS_BACKEND themselves. :func:`import_keras` imports Keras without
-the packages it would import only for features signlstm does not use.
+Keras runs on the JAX backend; it is selected here, before Keras is imported anywhere, so users never export
+KERAS_BACKEND themselves (one set to another backend is replaced). :func:`import_keras` imports Keras without the
+packages it would import only for features signlstm does not use.
 """
 import importlib
 import os
 import sys
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ["KERAS_BACKEND"] = "jax"  # the models call JAX itself: another backend set outside cannot run them
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("GLOG_minloglevel", "2")
 

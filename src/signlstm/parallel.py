@@ -19,7 +19,7 @@ _initialised: set = set()
 def limit_threads() -> None:
     """Make this process use one XLA thread (call before JAX starts); selects the Keras backend too."""
     os.environ.setdefault("XLA_FLAGS", THREAD_FLAGS)
-    os.environ.setdefault("KERAS_BACKEND", "jax")
+    os.environ["KERAS_BACKEND"] = "jax"
 
 
 def _call(fn, initializer, initargs, task):

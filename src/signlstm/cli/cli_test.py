@@ -119,6 +119,23 @@ def test_predict_json_lines(trained, shared, capsys):
     assert np.mean([r["label"] == r["true"] for r in rows]) > 0.8
 
 
+def test_json_lines_keep_sign_names_as_written(shared, tmp_path, capsys):
+    """A sign named in other letters comes out of --json as written (one line each, as parsers and people read it);
+    only what would end a line, or no output can encode, is escaped."""
+    from signlstm.cli.common import json_line
+
+    z = np.load(shared("data", "signers", "s08.npz"))
+    np.savez(tmp_path / "s08.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(["hello", "thanks", "te amo ñ"]))
+    assert main(["predict", "--data", str(tmp_path / "s08.npz"), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"true": "te amo ñ"' in out and "\\u00f1" not in out and len(out.splitlines()) == 90
+    assert main(["evaluate", "--data", str(tmp_path / "s08.npz"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["unknown_signs"]["per_label"]["te amo ñ"]["n"] == 30
+    odd = {"a\u2028b\x85c": os.fsdecode(b"s\xff.npz")}  # a line separator in a name, a file name's undecodable byte
+    line = json_line(odd)
+    assert json.loads(line) == odd and len(line.splitlines()) == 1 and line.encode("utf-8")
+
+
 def test_predict_reads_unlabelled_sequences_as_the_labelled_ones(shared, tmp_path, capsys):
     """The tutorial's X saved alone (np.save) or packed without y: predicted with the shipped model, the same labels
     and probabilities as the labelled file, `true` null; an unlabelled .npy cut short is one line, exit 2."""
@@ -175,6 +192,16 @@ def test_summary_and_exports(trained, tmp_path, capsys):
     assert run.returncode == 0, run.stderr
     probs = np.array([list(json.loads(line)["probs"].values()) for line in run.stdout.splitlines()])
     assert np.allclose(probs, b.predict(load_npz(data).X), atol=1e-3)
+
+
+def test_a_keras_backend_set_to_another_is_replaced_by_jax(shared):
+    """Tutorial users come from TensorFlow and may have KERAS_BACKEND set: the models call JAX, so signlstm runs on
+    it whatever the variable says (TensorFlow is not even installed here)."""
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    run = subprocess.run([sys.executable, "-m", "signlstm", "evaluate", "--data",
+                          str(shared("data", "signers", "s08.npz")), "--json"], capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1])["accuracy"] > 0.9
 
 
 def test_untrained_legacy_model_warns(shared, capsys):

@@ -20,7 +20,8 @@ def add_data(p, required=True, people=False, unlabelled=False, length="from the 
                    help="MP_Data folders (<action>/<seq>/<frame>.npy), packed .npz files or folders of them"
                         + ("; also .npz without y and .npy arrays of sequences (N, T, 1662), unlabelled"
                            if unlabelled else ""))
-    p.add_argument("--actions", nargs="+", help="actions to use, in label order (default: folder names)")
+    p.add_argument("--actions", nargs="+", help="the data's actions to use, in label order (default: all of them, by "
+                                                "name); with a tutorial .h5 --model, its labels in output order")
     p.add_argument("--length", type=int, help=f"frames per sequence (default: {length})")
     p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
 
@@ -164,10 +165,19 @@ def check_paths_apart(args) -> None:
     check_outputs_apart(outputs, [p for p in inputs if p not in whole], models=whole)
 
 
+# characters that end a line for str.splitlines (and some readers) which JSON leaves unescaped in a string
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def json_line(obj) -> str:
     """``obj`` as one line of standard JSON, which every parser reads: a figure nothing measured (NaN, an infinity) is
-    null, numpy numbers and arrays are plain numbers and lists, and anything else JSON has no form for is its text."""
-    return json.dumps(_plain(obj), allow_nan=False, default=str)
+    null, numpy numbers and arrays are plain numbers and lists, and anything else JSON has no form for is its text.
+    Sign names keep their letters (``"ñ"``, not ``"\\u00f1"``); characters that would end the line, and the stand-ins
+    of a file name's undecodable bytes (lone surrogates, which no output can encode), are escaped."""
+    text = json.dumps(_plain(obj), allow_nan=False, default=str, ensure_ascii=False)
+    for char, escaped in _LINE_BREAKS.items():
+        text = text.replace(char, escaped)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _plain(obj):

@@ -51,8 +51,9 @@ CONVERT_HINT = ("`signlstm convert --data <its MP_Data folder, .npz or .npy stre
 
 
 def shape_problem(shape, width: int | None = None) -> str:
-    """Why an array of ``shape`` is not one keypoint frame: what its last axis looks like instead of the 1662 values
-    (pose + hands in a frame or in packed sequences: with :data:`CONVERT_HINT`), or, when that axis is the values
+    """Why an array of ``shape`` is not one keypoint frame, or frames (2 or more axes): what its last axis looks like
+    instead of the 1662 values (pose + hands in a frame, a stream or packed sequences: with :data:`CONVERT_HINT`), or,
+    when that axis is the values
     expected, how many frames it holds where one was expected. ``width``: the values per frame of the data being
     converted (``signlstm convert``, which reads 1662 or :data:`layout.POSE_HANDS_SIZE`, one of them throughout)."""
     shape = tuple(int(n) for n in shape)
@@ -61,7 +62,8 @@ def shape_problem(shape, width: int | None = None) -> str:
     if n == want:
         return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
                 f"frames of {want} values where one frame was expected")
-    text = f"frame has shape {shape}, expected ({want},): looks like {layout.describe_size(n)}, "
+    text = (f"shape {shape}: frames of {n} values, expected {want}" if len(shape) > 1 else
+            f"frame has shape {shape}, expected ({want},)") + f": looks like {layout.describe_size(n)}, "
     if width:
         return text + (f"not MediaPipe Holistic's {layout.FRAME_SIZE} values or pose + both hands "
                        f"({layout.POSE_HANDS_SIZE}), which convert reads")

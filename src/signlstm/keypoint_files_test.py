@@ -219,8 +219,8 @@ def test_a_pose_and_hands_frame_is_refused_naming_convert(shared, tmp_path, name
     np.save(stream, np.stack([np.load(path)] * 5))
     with pytest.raises(BadInput) as e:
         read_keypoint_file(stream)
-    assert e.value.problem == ("frame has shape (5, 258), expected (1662,): looks like pose + both hands without the "
-                               "face (258 values), not MediaPipe Holistic's 1662-value layout: `signlstm convert "
-                               "--data <its MP_Data folder, .npz or .npy stream> --camera <its camera's shape, e.g. "
-                               "16:9> --out <a new name>` copies the data into that layout, the face zeroed (the "
+    assert e.value.problem == ("shape (5, 258): frames of 258 values, expected 1662: looks like pose + both hands "
+                               "without the face (258 values), not MediaPipe Holistic's 1662-value layout: `signlstm "
+                               "convert --data <its MP_Data folder, .npz or .npy stream> --camera <its camera's shape, "
+                               "e.g. 16:9> --out <a new name>` copies the data into that layout, the face zeroed (the "
                                "shipped models do not read it)")

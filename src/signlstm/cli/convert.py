@@ -27,7 +27,7 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets.convert import convert, convert_people, parse_camera
+    from ..datasets.convert import companions, convert, convert_people, parse_camera
     from ..datasets import is_packed_folder
 
     camera = parse_camera(args.camera)  # before any file is read
@@ -43,3 +43,6 @@ def run(args):
         copied = sum(r.copied for r in results)
         print(f"wrote {len(results)} file(s) to {args.out}: {len(results) - copied} converted, {copied} copied as "
               "they were")
+        others = [p.name for p in companions(args.out)]
+        if others:
+            print(f"copied beside them: {', '.join(others)}")

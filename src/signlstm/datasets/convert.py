@@ -151,7 +151,8 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
     """Write the folder ``out`` with every packed ``.npz`` of the folder ``data`` (one person each), under the same
     names: each converted as :func:`convert` does (``camera`` None: each told from its own face mesh, so a folder
     where only some people recorded at 16:9 is made consistent), or copied byte for byte when it holds a 4:3 image's
-    keypoints. Built in a temporary folder beside ``out`` and renamed into place: all the files or none."""
+    keypoints; the folder's other files (:func:`companions`: its ``cells.json``, notes) are copied as they are. Built
+    in a temporary folder beside ``out`` and renamed into place: all the files or none."""
     data, out = Path(data), Path(out)
     if not datasets.is_packed_folder(data):
         raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
@@ -168,7 +169,16 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
                 shutil.copyfile(src.path, tmp / name)
             result.out, result.copied = out / name, result.out is None
             results.append(result)
+        for path in companions(data):
+            shutil.copyfile(path, tmp / path.name)
     return results
+
+
+def companions(folder: str | Path) -> list[Path]:
+    """The files beside the packed ``.npz`` files of a folder of people that hold no keypoints (``cells.json``, a
+    README), which a copy of the folder keeps: regular files of another suffix, not hidden, in name order."""
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.is_file() and p.suffix.lower() != ".npz" and not p.name.startswith("."))
 
 
 def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> Converted:

@@ -246,18 +246,22 @@ def test_a_link_as_output_and_folders_made_for_a_failed_copy(shared, tmp_path, c
 
 def test_a_folder_of_people_is_converted_each_by_its_own_camera(shared, tmp_path, capsys):
     """A folder holding s02 (4:3) and s04 (16:9) with auto: s04 converted as alone, s02 copied byte for byte, one
-    line each and a total; with a face-zeroed vocabulary beside them, auto cannot tell it and nothing is written."""
+    line each and a total, the folder's cells.json and README copied beside them (not a hidden file); with a face-zeroed vocabulary beside them, auto cannot tell it and nothing is written."""
     import shutil
 
     people = tmp_path / "people"
     people.mkdir()
-    for name in ("s02", "s04"):
-        shutil.copyfile(shared("data", "signers", f"{name}.npz"), people / f"{name}.npz")
+    for name in ("s02.npz", "s04.npz", "cells.json", "README.md"):  # the judges read cells.json beside the people
+        shutil.copyfile(shared("data", "signers", name), people / name)
+    (people / ".DS_Store").write_bytes(b"\0")
     assert main(["convert", "--data", str(people), "--camera", "auto", "--out", str(tmp_path / "as43")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"copied {people / 's02.npz'} as it was to {tmp_path / 'as43' / 's02.npz'}: it holds")
     assert out[1].startswith(f"converted 90 sequence(s) of 3 action(s) from {people / 's04.npz'} (16:9 as its face")
     assert out[2] == f"wrote 2 file(s) to {tmp_path / 'as43'}: 1 converted, 1 copied as they were"
+    assert out[3] == "copied beside them: README.md, cells.json"
+    assert sorted(p.name for p in (tmp_path / "as43").iterdir()) == ["README.md", "cells.json", "s02.npz", "s04.npz"]
+    assert (tmp_path / "as43" / "cells.json").read_bytes() == (people / "cells.json").read_bytes()
     assert (tmp_path / "as43" / "s02.npz").read_bytes() == (people / "s02.npz").read_bytes()
     convert_mod.convert(people / "s04.npz", None, tmp_path / "alone.npz")
     assert (tmp_path / "as43" / "s04.npz").read_bytes() == (tmp_path / "alone.npz").read_bytes()
@@ -371,7 +375,7 @@ def test_a_packed_file_of_pose_and_hands_converts_too(shared, tmp_path, capsys):
     assert np.array_equal(after["X"], layout.to_reference_aspect(_face_zeroed(X), 16, 9))
     assert np.array_equal(after["y"], y) and np.array_equal(after["seq"], before["seq"])
     assert len(datasets.load([out])) == 9
-    with pytest.raises(BadInput, match=r"X: frame has shape \(9, 30, 258\).*signlstm convert --data"):
+    with pytest.raises(BadInput, match=r"X: shape \(9, 30, 258\): frames of 258 values.*signlstm convert --data"):
         datasets.load([src])
 
 
@@ -484,7 +488,7 @@ def test_a_saved_stream_of_pose_and_hands_converts_and_live_takes_the_copy(share
     copy = np.load(out)
     assert copy.dtype == np.float32 and copy.shape == (2700, layout.FRAME_SIZE)
     assert np.array_equal(copy, layout.to_reference_aspect(_face_zeroed(X).astype(np.float32), 16, 9))
-    with pytest.raises(BadInput, match=r"frame has shape \(2700, 258\).*signlstm convert --data"):
+    with pytest.raises(BadInput, match=r"shape \(2700, 258\): frames of 258 values.*signlstm convert --data"):
         check_stream(str(src))
     check_stream(str(out))
     assert _leftovers(tmp_path, {src.name, out.name}) == []

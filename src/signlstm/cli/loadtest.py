@@ -11,7 +11,8 @@ def register(sub):
     p = sub.add_parser("loadtest", help="how many pages one `signlstm serve` holds here (simulated pages, loopback)",
                        description=__doc__.splitlines()[0])
     p.add_argument("--model", help="model bundle the server loads (default: the shipped model)")
-    p.add_argument("--shared", default="../shared", help="the shared data folder (DEV signers and clips)")
+    p.add_argument("--shared", default="../shared",
+                   help="the shared data folder (DEV signers and clips; default ../shared)")
     p.add_argument("--clients", type=int, nargs="+", default=[10, 25, 50, 75, 100],
                    help="keypoint-page counts to run, each for --seconds (default 10 25 50 75 100)")
     p.add_argument("--image-clients", type=int, nargs="*", default=[1, 2],
@@ -26,7 +27,8 @@ def register(sub):
     p.add_argument("--max-p95", type=float, default=30.0,
                    help="server p95 per-frame ms to hold (default 30; an image page's frame time if longer)")
     p.add_argument("--signers", nargs="+", default=["s02", "s03", "s04"],
-                   help="DEV signers (files of SHARED/data/signers) whose keypoints the pages replay")
+                   help="DEV signers (files of SHARED/data/signers) whose keypoints the pages replay (default: s02 "
+                        "s03 s04)")
     p.add_argument("--clip", help="clip of the image pages (default: the shared THANK YOU clip)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON lines only")
     p.set_defaults(run=run)

@@ -8,9 +8,10 @@ def register(sub):
     p.add_argument("--out", required=True, metavar="MODEL_DIR", help="bundle folder to write")
     p.add_argument("--arch", default="default",
                    help="recipe: default (signer-independent), spotting (the same network trained on synthetic "
-                        "streams, for the spot rule) or tutorial (the seed's model)")
+                        "streams, for the spot rule) or tutorial (the seed's model); default: default")
     p.add_argument("--epochs", type=int, help="maximum epochs (default: the recipe's)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the starting weights, the order of the batches and the augmentation (default 0)")
     p.add_argument("--logdir", help="write TensorBoard logs here")
     p.add_argument("--fixes", help="a fixes CSV from `signlstm audit` to apply (relabel or drop)")
     p.add_argument("--negatives", nargs="+", metavar="PATH",

@@ -16,6 +16,23 @@ def test_a_portrait_camera_as_found_costs_accuracy_and_as_stored_costs_none(shar
     assert moved_most(rows[0][1], rows[1][1], 1)[0][0] == "s21"
 
 
+def test_json_gives_the_table_s_rows(shared, capsys):
+    """``--json``: one line holding the rows the table prints (s21 as found at 720x1280 moved most, as the function
+    says above), the figures unrounded."""
+    import json
+
+    data = str(shared("data", "signers", "s21.npz"))
+    assert main(["judge", "cameras", "--data", data, "--shapes", "720x1280"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert main(["judge", "cameras", "--data", data, "--shapes", "720x1280", "--json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = json.loads(out[0])["rows"]
+    assert len(out) == 1 and [r["camera"] for r in rows] == ["640x480", "720x1280"]
+    assert [f"{r['as_found']:.3f}" for r in rows] == [line.split()[1] for line in table[1:]]
+    assert rows[1]["as_found"] < rows[0]["as_found"] - 0.1 and rows[1]["as_stored"] == rows[0]["as_found"]
+    assert rows[1]["moved_most"][0]["person"] == "s21" and rows[0]["moved_most"] == []
+
+
 def test_a_shape_that_is_not_an_image_size_is_one_line(capsys):
     for shape in ("auto", "wide", "16:9", "0x0"):
         assert main(["judge", "cameras", "--data", "nowhere.npz", "--shapes", "640x480", shape]) == 2

@@ -11,6 +11,7 @@ def register(sub):
     p.add_argument("--shapes", nargs="+", default=["1280x720", "480x640", "720x1280"], metavar="WxH",
                    help="camera image sizes to score (default: 1280x720 480x640 720x1280)")
     common.add_h5_actions(p)
+    p.add_argument("--json", action="store_true", help="print the rows as one JSON line instead of the table")
     p.set_defaults(run=run)
 
 
@@ -42,9 +43,17 @@ def run(args):
     if not set(held) & set(signs):  # (the readers, told to keep only these signs, would find nothing to read)
         raise SignlstmError(f"{', '.join(map(str, args.data))}: holds none of the model's signs ({shown_list(signs)});"
                             f" it holds {shown_list(held)}")
+    rows = []
     for n, (shape, found, stored) in enumerate(camera_rows(bundle, args.data, sizes)):
         if n == 0:  # the data is read: the table begins, with the data's own camera
             base = found
-            print(f"{'camera':>10}  {'as found':>8}  {'as stored':>9}  people moved most (as found)")
-        moved = ", ".join(f"{s} {a:.3f}->{b:.3f}" for s, a, b in moved_most(base, found)) if n else ""
-        print(f"{shape:>10}  {found['accuracy']:8.3f}  {stored['accuracy']:9.3f}  {moved}", flush=True)
+            if not args.json:
+                print(f"{'camera':>10}  {'as found':>8}  {'as stored':>9}  people moved most (as found)")
+        moved = moved_most(base, found) if n else []
+        rows.append({"camera": shape, "as_found": found["accuracy"], "as_stored": stored["accuracy"],
+                     "moved_most": [{"person": s, "from": a, "to": b} for s, a, b in moved]})
+        if not args.json:
+            text = ", ".join(f"{s} {a:.3f}->{b:.3f}" for s, a, b in moved)
+            print(f"{shape:>10}  {found['accuracy']:8.3f}  {stored['accuracy']:9.3f}  {text}", flush=True)
+    if args.json:
+        print(common.json_line({"rows": rows}))

@@ -22,7 +22,10 @@ def run(args):
 
     if args.out:
         check_file_out(args.out)  # before any feature is computed
+    from ..datasets import shared_names_note
+
     sources = common.open_data(args)
+    common.print_note(shared_names_note(sources))
     # one file or tree is one person: the people and the folds are known before anything is read
     check_splits([src.group for src in sources], args.splits, where=", ".join(str(src.path) for src in sources))
     data = common.load_data(args, sources=sources, dtype=np.float16)  # read a chunk at a time as float32

@@ -16,7 +16,7 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..datasets import describe_skipped, stream
+    from ..datasets import describe_skipped, shared_names_note, stream
     from ..judging.metrics import check_plot_out, evaluate, format_report, plot_confusion
     from ..fronts.unicode_text import missing_letters_note
     from ..models.keras_files import use_compilation_cache
@@ -25,6 +25,7 @@ def run(args):
         check_plot_out(args.plot)  # before the model is loaded and the data read
     use_compilation_cache()
     sources, bundle = common.open_streamed(args)
+    common.print_note(shared_names_note(sources))  # scored per person
     actions = (bundle.signs if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
     unknown: list[str] = []
     spelled: dict[str, str] = {}

@@ -80,6 +80,21 @@ def open_sources(paths, actions: list[str] | None = None, length: int | None = N
     return out
 
 
+def shared_names_note(sources: list[Source]) -> str | None:
+    """A note naming the sources (files or trees) read as one person because they share a person's name (a packed
+    file's name, a tree's: :func:`~signlstm.datasets.mp_data.tree_person`), for commands that split or score by
+    person: right for one person's files (``vocab/o04.npz`` and ``other_signs/o04.npz``), wrong for two people."""
+    named: dict[str, list[Path]] = {}
+    for s in sources:
+        named.setdefault(s.group, []).append(s.path)
+    shared = {g: paths for g, paths in named.items() if len(paths) > 1}
+    if not shared:
+        return None
+    said = "; ".join(f"{' and '.join(map(str, paths))} as '{g}'" for g, paths in shared.items())
+    return (f"note: read as one person each (a file's or a tree's name is its person): {said[:600]}; if they are "
+            "different people, rename their files")
+
+
 def stream(paths, actions: list[str] | None = None, length: int | None = None, skip_bad: bool = False,
            chunk: int = CHUNK, sources: list[Source] | None = None) -> Iterator[Dataset]:
     """The data of ``paths`` (or the already opened ``sources``) as chunks of at most ``chunk`` sequences, (n, T, 1662)

@@ -1,3 +1,4 @@
+import json
 import re
 import shutil
 
@@ -633,3 +634,24 @@ def test_a_folder_numbered_in_other_digits_than_0_to_9_is_not_a_sequence(tmp_pat
         datasets.load([root])
     d = datasets.load([root], skip_bad=True)
     assert len(d) == 4 and [str(p) for p, _ in d.skipped] == [str(root / "hello" / "\u0663")]
+
+
+def test_tutorial_trees_are_their_folders_people_and_shared_names_are_noted(shared, tmp_path, capsys):
+    """Every tutorial user's tree is named MP_Data: ``alice/MP_Data`` and ``bob/MP_Data`` are two people, alice and
+    bob (a tree of another name is its own); two packed files of one name are one person, which evaluate says."""
+    from signlstm.cli import main
+
+    for person in ("alice", "bob"):
+        shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), tmp_path / person / "MP_Data" / "hello" / "0")
+    trees = [tmp_path / "alice" / "MP_Data", tmp_path / "bob" / "MP_Data"]
+    assert sorted(set(datasets.load(trees).groups.tolist())) == ["alice", "bob"]
+    assert datasets.shared_names_note(datasets.open_sources(trees)) is None
+    assert set(datasets.load([shared("data", "MP_Data_renotte")]).groups.tolist()) == {"MP_Data_renotte"}
+    for person, signer in (("alice", "s02"), ("bob", "s03")):
+        shutil.copyfile(shared("data", "signers", f"{signer}.npz"), tmp_path / person / "p.npz")
+    files = [str(tmp_path / "alice" / "p.npz"), str(tmp_path / "bob" / "p.npz")]
+    assert main(["evaluate", "--data", *files, *map(str, trees), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == (f"note: read as one person each (a file's or a tree's name is its person): {files[0]} and "
+                   f"{files[1]} as 'p'; if they are different people, rename their files\n")
+    assert sorted(json.loads(out)["per_signer"]) == ["alice", "bob", "p"]

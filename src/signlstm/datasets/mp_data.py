@@ -117,6 +117,19 @@ def _tree_width(seqs: list[tuple[str, Path]]) -> int:
     return layout.POSE_HANDS_SIZE if layout.POSE_HANDS_SIZE in counts else layout.FRAME_SIZE
 
 
+TUTORIAL_TREE = "MP_Data"  # the name the tutorial gives every tree it writes
+
+
+def tree_person(root: str | Path) -> str:
+    """Whose recordings the tree ``root`` holds, as a person's name: the tree's folder name, or, for a tree of the
+    tutorial's own name (:data:`TUTORIAL_TREE`, which every tutorial user's tree has: ``alice/MP_Data``,
+    ``bob/MP_Data``), the name of the folder that holds it."""
+    root = Path(root)
+    if root.name != TUTORIAL_TREE:
+        return root.name
+    return Path(os.path.abspath(root)).parent.name or root.name
+
+
 def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int | None = None,
                  skip_bad: bool = False, group: str | None = None, pose_hands: bool = False) -> Source:
     """The tutorial layout ``root/<action>/<seq>/<frame>.npy``, read sequence folder by sequence folder.
@@ -158,7 +171,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     T = _expected_length(counts, length)
     commonest, k = counts.most_common(1)[0]
     held = commonest if k >= 2 and 2 * k > len(seqs) else 0  # the tree's length, when most sequences (2+) agree
-    group = group or root.name
+    group = group or tree_person(root)
     width = _tree_width(seqs) if pose_hands else None  # None: 1662 values, 258 refused naming convert
 
     def hint(n: int) -> str:

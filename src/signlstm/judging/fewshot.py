@@ -7,7 +7,8 @@ the tutorial recipe is trained from scratch on the same K sequences. Folds run i
 
 A third figure bounds what any adaptation of that base can do for the signer: ``own`` is the accuracy of a logistic
 regression on the base's frozen features (where ``adapt`` cuts the network) trained on 4/5 of the signer's own
-sequences and tested on the other 1/5 (stratified 5-fold, about 24 shots per action, signs only, no ``none``). A
+sequences and tested on the other 1/5 (stratified 5-fold, fewer folds when an action has fewer than 5 recordings:
+24 shots per action for 30 recordings; signs only, no ``none``). A
 signer low there is limited by their recordings (gestures that are the same under two labels, hands undetected), not
 by the number of shots.
 
@@ -69,7 +70,7 @@ def run_fold(task: dict) -> dict:
         pred = decide(b.labels, data.apply(b.predict, rest))
         row = {"acc": float((pred == truth).mean()), "seconds": secs, "test": len(rest),
                "support": int(len(pick)), "errors": _errors(truth, pred)}
-        if task["tutorial"]:
+        if task["tutorial"] and len(set(data.labels[pick].tolist())) > 1:  # (it learns two signs at least)
             keras.backend.clear_session()
             t0 = time.time()
             tb = fit(data.subset(pick), "tutorial", epochs=task["tutorial_epochs"], seed=seed, progress=False,
@@ -169,6 +170,8 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     mapping, signers, notes = match_labels(_counts(declared, signers), meta["labels"], meta.get("reject_label"))
     _check_measurable(_counts(declared, signers, mapping), shots)  # again, on the labels the bases know
     notes += _untested_notes(_counts(declared, signers, mapping), shots)
+    if tutorial:
+        notes += _one_sign_notes(_counts(declared, signers, mapping))
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),
@@ -254,6 +257,13 @@ def _untested_notes(counts: dict, shots) -> list[str]:
     notes = (used_up_note(person, c, {k: [a for a, n in c.items() if n <= k] for k in shots if not none_left(c, k)})
              for person, c in counts.items())
     return [n for n in notes if n]
+
+
+def _one_sign_notes(counts: dict) -> list[str]:
+    """A note for each person (``counts``: person -> recordings per sign) who holds one sign the bases know: the
+    tutorial recipe, trained from scratch on their shots, needs two signs to learn, so its column is n/a for them."""
+    return [f"note: {person}: the tutorial recipe is n/a (only {next(iter(c))} of the signs the base knows; trained "
+            "from scratch it needs two)" for person, c in counts.items() if len(c) == 1]
 
 
 def _signer_files(paths) -> dict[str, str]:

@@ -70,6 +70,25 @@ def test_a_ready_base_adapts_only_to_people_it_never_saw(tmp_path, shared, small
     assert "few-shot on people the base never saw" in format_fewshot(res)
 
 
+def test_a_person_with_one_of_the_base_s_signs_gets_the_tutorial_column_n_a_not_a_stop(tmp_path, shared, small_base):
+    """A person who recorded one of the base's signs (s12's hello, beside a sign it does not know): adapted and
+    scored; the tutorial recipe, which needs two signs to learn from scratch, is n/a for them with a note, where the
+    whole run had stopped ("training needs at least 2 actions")."""
+    from .fewshot import few_shot_cv
+    from .report import format_fewshot
+
+    z = np.load(shared("data", "signers", "s12.npz"))
+    keep = z["y"] != 1  # thanks left out; iloveyou called "wave", which the base does not know
+    np.savez(tmp_path / "s12.npz", X=z["X"][keep], y=z["y"][keep], seq=z["seq"][keep],
+             actions=np.array(["hello", "thanks", "wave"]))
+    res = few_shot_cv([str(tmp_path / "s12.npz")], shots=[3], base=small_base.path, workers=1,
+                      cache=tmp_path / "cache", tutorial=True, tutorial_epochs=2, time_k=None, log=lambda m: None)
+    (r,) = res["results"]
+    assert r["k"][3]["test"] == 30 - 3 and r["k"][3]["acc"] > 0.5 and "tutorial_acc" not in r["k"][3]
+    assert "note: s12: the tutorial recipe is n/a (only hello of the signs the base knows" in "\n".join(res["notes"])
+    assert format_fewshot(res).count("    n/a") >= 2  # the person's tutorial cell and the mean's
+
+
 def test_a_person_with_k_or_fewer_recordings_per_sign_is_not_measured_at_that_k(tmp_path, shared, recwarn):
     """--shipped on a person with 5 recordings per sign, spelled Hello / thank you / iloveyou, with a sign the model
     does not know (please) and recordings labelled none: at K = 5 nothing is left to test, so that K is n/a with the

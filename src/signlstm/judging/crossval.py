@@ -13,14 +13,17 @@ consistent-gesture score over the signer+label cells that ``cells.json`` beside 
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
 from .. import parallel
+from ..files import cache_dir, write_text
 from ..sign_names import NONE
 from ..recognizer import decide
 from .folds import FOLD_AUDIT_SPLITS, fold_fixes
@@ -96,12 +99,13 @@ def _run_fold(task):
     seconds = time.time() - t0
     labels = bundle.labels
     probs = bundle.predict(test.X)
-    res = {"arch": arch, "seed": seed, "signer": signer, "true": test.labels.tolist(),
+    res = {"arch": arch, "seed": seed, "signer": signer, "epochs_cap": epochs, "true": test.labels.tolist(),
            "hands": hand_share(test.X).round(3).tolist(),
            "pred": decide(labels, probs).tolist(), "labels": labels, "probs": np.round(probs, 6).tolist(),
            "reject_bias": bundle.meta.get("reject_bias", 0.0),
            "seconds": seconds, "epochs_run": bundle.meta["training"]["epochs_run"], "train_sequences": len(train),
            "trained_on": sorted(set(train.groups.tolist())),
+           "untrained": sorted(set(test.labels.tolist()) - set(train.labels.tolist())),
            "parameters": int(bundle.model.count_params())}
     if neg is not None:
         nh = no_hand_windows(test, 1.0, seed)
@@ -125,12 +129,34 @@ def collapsed(pred: list[str]) -> bool:
     return counts.max() >= COLLAPSE_SHARE * len(pred)
 
 
+def learnable(result: dict) -> tuple[dict, dict[str, int]]:
+    """A fold's result with the held-out person's recordings of signs its training set holds none of (no one else
+    recorded them, so the fold could not learn them: ``untrained``) left out, and how many of each were left out."""
+    untrained = set(result.get("untrained", ()))
+    keep = [i for i, t in enumerate(result["true"]) if t not in untrained]
+    if len(keep) == len(result["true"]):
+        return result, {}
+    left: dict[str, int] = {}
+    for t in result["true"]:
+        if t in untrained:
+            left[t] = left.get(t, 0) + 1
+    kept = {**result, **{key: [result[key][i] for i in keep] for key in ("true", "pred", "hands", "probs")
+                         if key in result}}
+    return kept, left
+
+
 def summarize(results: list[dict], cells, archs: list[str] | None = None) -> dict:
     """Per recipe: per-signer and per-cell accuracy (means over seeds), raw and consistent-gesture scores
-    (``cells``: :class:`signlstm.judging.cells.Cells`)."""
+    (``cells``: :class:`signlstm.judging.cells.Cells`). A held-out person's signs that no one else recorded are
+    left out (:func:`learnable`), named in ``unlearnable`` (person -> sign -> recordings)."""
     out = {}
     for arch in archs or dict.fromkeys(r["arch"] for r in results):
-        rs = [r for r in results if r["arch"] == arch]
+        rs, unlearnable = [], {}
+        for r in (r for r in results if r["arch"] == arch):
+            kept, left = learnable(r)
+            rs.append(kept)
+            if left:
+                unlearnable[r["signer"]] = left
         flags = defaultdict(list)  # (signer, label) -> correct flags over all seeds
         per_seed = defaultdict(lambda: {"all": [], "cons": []})
         for r in rs:
@@ -173,6 +199,7 @@ def summarize(results: list[dict], cells, archs: list[str] | None = None) -> dic
                              "max": float(np.max([r["seconds"] for r in rs]))},
             "epochs_run": {"min": int(min(r["epochs_run"] for r in rs)), "max": int(max(r["epochs_run"] for r in rs))},
             "parameters": rs[0]["parameters"],
+            "unlearnable": unlearnable,
         }
         summary["collapse_share"] = COLLAPSE_SHARE
         real_none = [p == NONE for r in rs for p in r["pred"]]
@@ -236,8 +263,10 @@ def prior_tradeoff(rs: list[dict], cells) -> list[dict]:
 def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | None = None, workers: int = 0,
                    ray: str | None = None, fixes=None, negatives=None, length: int | None = None,
                    tutorial_epochs: int | None = None, tutorial_seeds=None, actions=None, skip_bad: bool = False,
-                   progress: bool = True) -> tuple[list[dict], list[str], list[str]]:
-    """Every (recipe, seed, held-out signer) fold, in worker processes: (fold results, recipes, header lines)."""
+                   progress: bool = True, cache=None) -> tuple[list[dict], list[str], list[str]]:
+    """Every (recipe, seed, held-out signer) fold, in worker processes: (fold results, recipes, header lines). With
+    ``cache`` (a folder), each fold's result is kept there under a hash of the data files' content, the options and
+    the training code, and a rerun trains only the folds it lacks."""
     from tqdm.auto import tqdm
 
     from ..datasets import load
@@ -281,20 +310,49 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
                      "no-hand windows of the training signers" if neg_groups else "no negatives"))
     header.append("test folds: every sequence of the held-out signer with its label as recorded")
     del data
+    # Slow recipes first so the workers stay busy to the end.
+    order = sorted(archs, key=lambda a: a != "tutorial")
+    seeds_of = {a: (tutorial_seeds or seeds) if a == "tutorial" else seeds for a in archs}
+    folds = [(a, seed, s, epochs_of[a]) for a in order for seed in seeds_of[a] for s in signers]
+    kept, folder = {}, None
+    if cache is not None:
+        folder = fold_results_folder(cache, data_paths, negatives, fixes, length, actions, skip_bad)
+        kept = {f: json.loads(p.read_text()) for f in folds if (p := folder / _result_name(f)).is_file()}
+        if kept:
+            header.append(f"{len(kept)} of {len(folds)} fold result(s) reused from {folder}")
+    todo = [f for f in folds if f not in kept]
     init = (list(map(str, data_paths)), list(map(str, negatives or [])), length)
     fold_fixes = {s: None for s in signers}
-    if fixes == "audit":
-        for s, fx in tqdm(parallel.map_tasks(_fold_fixes, signers, workers, ray, _init_worker, init, ordered=False),
-                          total=len(signers), desc="audit folds", file=sys.stderr, disable=not progress):
+    if fixes == "audit":  # each fold's audit, for the held-out people of the folds to train
+        audited = sorted({s for _, _, s, _ in todo})
+        for s, fx in tqdm(parallel.map_tasks(_fold_fixes, audited, workers, ray, _init_worker, init, ordered=False),
+                          total=len(audited), desc="audit folds", file=sys.stderr, disable=not progress):
             fold_fixes[s] = fx
     elif fixes:
         rows = read_fixes(fixes)
         fold_fixes = {s: rows for s in signers}
-    # Slow recipes first so the workers stay busy to the end.
-    order = sorted(archs, key=lambda a: a != "tutorial")
-    seeds_of = {a: (tutorial_seeds or seeds) if a == "tutorial" else seeds for a in archs}
-    tasks = [(a, seed, s, epochs_of[a], fold_fixes[s], neg_test[s]) for a in order for seed in seeds_of[a]
-             for s in signers]
-    results = list(tqdm(parallel.map_tasks(_run_fold, tasks, workers, ray, _init_worker, init, ordered=False),
-                        total=len(tasks), desc="folds", unit="fold", file=sys.stderr, disable=not progress))
+    tasks = [(a, seed, s, ep, fold_fixes[s], neg_test[s]) for a, seed, s, ep in todo]
+    results = list(kept.values())
+    for r in tqdm(parallel.map_tasks(_run_fold, tasks, workers, ray, _init_worker, init, ordered=False),
+                  total=len(tasks), desc="folds", unit="fold", file=sys.stderr, disable=not progress):
+        results.append(r)
+        if folder is not None:
+            write_text(folder / _result_name((r["arch"], r["seed"], r["signer"], r["epochs_cap"])), json.dumps(r))
     return results, archs, header
+
+
+def fold_results_folder(cache, data_paths, negatives, fixes, length, actions, skip_bad) -> Path:
+    """Where :func:`cross_validate` keeps its fold results: a folder of the cache named by a hash of the data files'
+    content (and the negatives', the fixes file's), the options that shape the data, and the training code."""
+    from .folds import AUDIT_CODE, TRAINING_CODE, content_key, data_files
+
+    fix_files = [fixes] if fixes and fixes != "audit" else []
+    key = content_key(length, actions, skip_bad, fixes == "audit", negatives is not None,
+                      files=data_files(data_paths) + data_files(negatives) + fix_files,
+                      code=TRAINING_CODE + ("judging/crossval.py",) + (AUDIT_CODE if fixes == "audit" else ()))
+    return cache_dir(cache) / "cv" / key
+
+
+def _result_name(fold: tuple) -> str:
+    arch, seed, signer, epochs = fold
+    return f"{arch}-s{seed}-e{epochs}-{signer}.json"

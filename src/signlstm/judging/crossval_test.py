@@ -151,3 +151,38 @@ def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held
     finally:
         crossval._STATE.clear()
     assert res["trained_on"] == sorted(people[1:] + ["o06"]) and res["neg_groups"] == ["o04"] * len(res["neg_groups"])
+
+
+def test_fold_results_are_cached_and_a_rerun_trains_nothing(shared, tmp_path):
+    """``judge cv --cache``: each fold's result is kept under a hash of the data and options; a rerun reuses them all
+    (the same results, no file written again) and one more seed trains only its own folds."""
+    paths = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s05")]
+    kw = dict(epochs=1, workers=1, cache=tmp_path, progress=False)
+    first, _, header = crossval.cross_validate(paths, **kw)
+    assert not any("reused" in h for h in header) and {r["signer"] for r in first} == {"s03", "s05"}
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.json")}
+    assert len(stamps) == 2
+    again, _, header = crossval.cross_validate(paths, **kw)
+    assert "2 of 2 fold result(s) reused" in header[-1] and again == first
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.json")} == stamps
+    more, _, header = crossval.cross_validate(paths, seeds=(0, 1), **kw)
+    assert "2 of 4 fold result(s) reused" in header[-1] and len(list(tmp_path.rglob("*.json"))) == 4
+    assert [r for r in more if r["seed"] == 0] == first
+
+
+def test_a_sign_only_the_held_out_person_recorded_is_not_scored_but_named(shared, tmp_path):
+    """s05's iloveyou renamed "wave": no one else recorded wave, and now no one else iloveyou (s03's), so neither
+    fold's training set holds the held-out person's third sign: those 30 recordings of each are left out of their
+    figures and named in the report, where they had counted as 30 errors."""
+    z = np.load(shared("data", "signers", "s05.npz"))
+    np.savez(tmp_path / "s05.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(["hello", "thanks", "wave"]))
+    paths = [str(shared("data", "signers", "s03.npz")), str(tmp_path / "s05.npz")]
+    results, archs, header = crossval.cross_validate(paths, epochs=1, workers=1, progress=False)
+    s = crossval.summarize(results, cells_file.load_cells(None), archs)["default"]
+    assert s["unlearnable"] == {"s03": {"iloveyou": 30}, "s05": {"wave": 30}} and "wave" not in s["table"]["s05"]
+    fold = next(r for r in results if r["signer"] == "s05")
+    known = [t == p for t, p in zip(fold["true"], fold["pred"]) if t != "wave"]
+    assert len(fold["true"]) == 90 and s["table"]["s05"]["all"] == pytest.approx(np.mean(known))
+    text = report.format_crossval({"default": s}, header)
+    assert "not scored, held-out signs no one else recorded (no fold learns them): s03 iloveyou (30); s05 wave (30)" \
+        in text

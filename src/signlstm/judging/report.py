@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 
+from ..sign_names import shown_name
 from .crossval import GOOD
 
 
@@ -50,6 +51,10 @@ def format_crossval(summary: dict, header: list[str]) -> str:
                          f"{c['signers_at_target']}/{c['signers']} signers >= {GOOD:.0%}")
         lines.append(f"  raw score (all cells, labels as recorded): pooled {_pct(sm['raw']['pooled']).strip()}, "
                      f"mean per signer {_pct(sm['raw']['mean_per_signer']).strip()}")
+        if sm.get("unlearnable"):
+            lines.append("  not scored, held-out signs no one else recorded (no fold learns them): " + "; ".join(
+                f"{s} " + ", ".join(f"{shown_name(a)} ({n})" for a, n in sorted(left.items()))
+                for s, left in sorted(sm["unlearnable"].items())))
         lines.append("  per seed: " + ", ".join(f"seed {k}: raw {_pct(v['raw']).strip()} cons "
                                                f"{_pct(v['consistent']).strip()}" for k, v in sm["per_seed"].items()))
         lines.append(f"  collapsed runs (one sign label for >= {sm['collapse_share']:.0%} of a test signer): "
@@ -99,9 +104,10 @@ def format_fewshot(res: dict) -> str:
     lines = [f"{based}, adapted with method '{res['method']}' on K random sequences per action "
              f"(seed {res['seed']}), tested on the signer's other sequences, labels as recorded",
              "columns: base = un-adapted base; own = logistic regression on the base's features, 5-fold within the "
-             "signer (about 24 shots per action; signs only); K=k adapted accuracy; tutk = tutorial recipe trained "
-             "from scratch on the same K; s K=k = adaptation seconds in the worker (no start-up); cli = wall "
-             "seconds of `signlstm adapt` in a fresh process", *res.get("notes", ()), "", head]
+             "signer (4/5 of its recordings of each action as shots, 24 of 30; signs only); K=k adapted accuracy; "
+             "tutk = tutorial recipe trained from scratch on the same K; s K=k = adaptation seconds in the worker "
+             "(no start-up); cli = wall seconds of `signlstm adapt` in a fresh process", *res.get("notes", ()), "",
+             head]
 
     def pct(v):
         return "    n/a" if v is None or not np.isfinite(v) else f"{100 * v:6.1f}%"

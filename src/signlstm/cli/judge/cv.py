@@ -22,17 +22,19 @@ def register(sub):
 
 
 def run(args):
-    from ...files import check_file_out, write_text
+    from ...datasets import shared_names_note
+    from ...files import cache_dir, check_file_out, write_text
     from ...judging import cells, crossval, report
 
     if args.results:
         check_file_out(args.results)  # before any fold is trained
     t0 = time.time()
+    common.print_note(shared_names_note(common.open_data(args)))  # before any fold is trained
     consistent = cells.load_cells(args.cells or cells.find(args.data))
     results, archs, header = crossval.cross_validate(
         args.data, args.arch, args.seeds, args.epochs, args.workers, args.ray, args.fixes, args.negatives,
         common.checked_length(args), args.tutorial_epochs, args.tutorial_seeds, common.checked_actions(args),
-        args.skip_bad)
+        args.skip_bad, cache=cache_dir(args.cache))
     summary = crossval.summarize(results, consistent, archs)
     header.append(f"consistent-gesture cells: {consistent.source or 'none given (no cells.json beside the data)'}")
     if args.results:

@@ -204,6 +204,21 @@ def test_a_keras_backend_set_to_another_is_replaced_by_jax(shared):
     assert json.loads(run.stdout.splitlines()[-1])["accuracy"] > 0.9
 
 
+def test_a_tutorial_h5_s_labels_do_not_choose_the_data(shared, capsys):
+    """A tutorial .h5's --actions are its labels, in its user's spelling (ILY): the data is read whole, its
+    iloveyou scored as ILY with a note (evaluate: 90 recordings, not 60 of them) and every sequence predicted."""
+    model = str(shared("data", "legacy_models", "Izroth404__action.h5"))
+    args = ["--model", model, "--actions", "hello", "thanks", "ILY", "--data", str(shared("data", "MP_Data_renotte"))]
+    assert main(["evaluate", *args, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: scored as the model's sign(s) they name: iloveyou as ILY" in err
+    result = json.loads(out.splitlines()[-1])
+    assert result["n"] == 90 and result["labels"][:3] == ["hello", "thanks", "ILY"]
+    assert main(["predict", *args, "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 90 and sum(r["true"] == "iloveyou" for r in rows) == 30
+
+
 def test_untrained_legacy_model_warns(shared, capsys):
     assert main(["summary", "--model", str(shared("data", "legacy_models", "Izroth404__action.h5")),
                  "--actions", "hello", "thanks", "iloveyou"]) == 0

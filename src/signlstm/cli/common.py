@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .. import layout
 
@@ -235,17 +236,29 @@ def open_model(args, front: bool = False):
     return bundle
 
 
+def data_actions(args) -> list[str] | None:
+    """The ``--actions`` that choose which of the data's actions are read (:func:`checked_actions`), or None when
+    they are the labels of a model file (a tutorial ``.h5`` or a bare ``.keras`` given as ``--model``): the data is
+    then read whole, and what is scored as which label is the command's to say (its own spelling included)."""
+    if getattr(args, "model", None) and not Path(args.model).is_dir():
+        checked_actions(args)
+        return None
+    return checked_actions(args)
+
+
 def open_streamed(args, labelled: bool = True):
     """``(sources, bundle)`` for a command that streams ``--data`` through a model: every data file's header checked
     before the model loads, the sequence length the model's unless ``--length`` says otherwise (a tree of another
     length is named, :func:`check_length`), and freed chunks handed back to the system as the data is read one chunk
     at a time. Unless ``labelled``, data without labels is read too (:func:`~signlstm.datasets.open_sources`)."""
+    from ..datasets import open_sources
     from ..limits import return_freed_memory
 
     return_freed_memory()
-    sources = open_data(args, labelled=labelled)
+    actions = data_actions(args)
+    sources = open_sources(args.data, actions, checked_length(args), args.skip_bad, labelled)
     bundle = open_model(args)
-    return at_model_length(sources, bundle, args, args.actions, labelled), bundle
+    return at_model_length(sources, bundle, args, actions, labelled), bundle
 
 
 def at_model_length(sources, bundle, args, actions=None, labelled: bool = True):

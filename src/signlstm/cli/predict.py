@@ -26,7 +26,7 @@ def run(args):
     skipped = []  # the files the chunks skipped, said after the answers
 
     def read():
-        for chunk in stream(args.data, actions=args.actions, sources=sources):
+        for chunk in stream(args.data, actions=common.data_actions(args), sources=sources):
             skipped.extend(chunk.skipped)
             yield chunk
 

@@ -27,6 +27,7 @@ from ..errors import BadInput, SignlstmError, optional
 from ..datasets.fixes import key as _key
 from ..sign_names import shown_name
 
+WEAK_CHECK = 0.5  # out-of-fold accuracy under which the audit warns that its flags say little (signers: 0.84)
 RELABEL_CONFIDENCE = 0.6  # below this out-of-fold probability a flagged sequence is dropped, not relabelled
 SESSION_MIN = 5  # a run of at least this many consecutive flagged sequences is reported as a session
 ROUNDS = 2  # audit rounds (see :func:`audit`)
@@ -407,6 +408,10 @@ def format_findings(result: AuditResult, data: Dataset) -> str:
     lines += ["", f"{len(data)} sequences, {len(set(data.groups.tolist()))} signers; signer-grouped out-of-fold "
                   f"accuracy {'-' if len(signs) == 1 else f'{oof:.3f}'}; cleanlab flagged {int(result.issues.sum())}; "
                   f"fixes: relabel {n_relabel}, drop {n_drop}"]
+    if len(signs) > 1 and oof < WEAK_CHECK and result.fixes:
+        lines.append(f"warning: other people's recordings name only {oof:.1%} of these recordings rightly (chance "
+                     f"{1 / len(signs):.1%}): their signs under one name differ (each person's own vocabulary?), so "
+                     "the flags say little; read them before training with these fixes")
     return "\n".join(lines)
 
 
@@ -424,5 +429,6 @@ def camera_lines(shapes: dict[str, camera_shape.CameraShape | None]) -> list[str
     if lines:
         told = len(shapes) - len(unknown)
         lines.insert(0, "")
-        lines.append(f"face mesh proportions say 4:3 for {told - len(odd)} of the {told} people with a face")
+        if told:
+            lines.append(f"face mesh proportions say 4:3 for {told - len(odd)} of the {told} people with a face")
     return lines

@@ -240,3 +240,18 @@ def test_data_with_no_person_in_any_frame_is_one_line_before_any_work(shared, tm
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"signlstm audit: error: {tmp_path}: no person in any frame"), err
     assert "nothing to audit" in err[0] and not out.exists()
+
+
+def test_people_s_own_vocabularies_get_a_warning_not_silent_drops(shared, capsys):
+    """Two people's own vocabularies (o04, o06; the face zeroed): few signs share a name and a gesture, the other
+    person's recordings name few of them rightly, and the audit says its flags say little (the signers' data, one
+    gesture per name, checks at 0.84); with no face, no camera line counts "0 of the 0 people"."""
+    import re
+
+    from signlstm.cli import main
+
+    assert main(["audit", "--data", *(str(shared("data", "vocab", f"{p}.npz")) for p in ("o04", "o06"))]) == 0
+    out = capsys.readouterr().out
+    oof = float(re.search(r"out-of-fold accuracy ([0-9.]+)", out).group(1))
+    assert oof < 0.5 and "warning: other people's recordings name only" in out and "the flags say little" in out
+    assert "0 of the 0 people" not in out and "camera shape not told for o04, o06" in out

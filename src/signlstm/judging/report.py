@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from ..sign_names import shown_name
+from ..sign_names import fit_columns, shown_name
 from .crossval import GOOD
 
 
@@ -17,11 +17,11 @@ def format_crossval(summary: dict, header: list[str]) -> str:
     """The leave-one-signer-out table (:func:`signlstm.judging.crossval.summarize`)."""
     archs = list(summary)
     labels = summary[archs[0]]["labels"]
-    cols = [a[:5] for a in labels] + ["all", "cons"]
+    cols = list(labels) + ["all", "cons"]
     lines = list(header) + ["", "per signer, accuracy on held-out signer (mean over seeds); cons = consistent-gesture "
                                 "cells of VARIANTS.md only", ""]
     lines.append(f"{'':8}" + " | ".join(f"{a:^{7 * len(cols) - 1}}" for a in archs))
-    lines.append(f"{'signer':8}" + " | ".join(" ".join(f"{c:>6}" for c in cols) for _ in archs))
+    lines.append(f"{'signer':8}" + " | ".join(" ".join(fit_columns(c, 6, right=True) for c in cols) for _ in archs))
     signers = sorted(summary[archs[0]]["table"])
     for s in signers:
         parts = []

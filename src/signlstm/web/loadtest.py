@@ -167,7 +167,9 @@ def free_port() -> int:
 def start_server(model, clients: int, port: int, tmp: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "signlstm", "serve", "--port", str(port), "--max-clients", str(clients + 5),
            "--data", f"{tmp}/data", "--models", f"{tmp}/models"] + (["--model", str(model)] if model else [])
-    proc = subprocess.Popen(cmd, stdout=sys.stderr)  # our stdout is the report
+    log = Path(tmp) / "server.log"  # what the server says (its start, its "interrupted" when stopped) stays out of
+    with open(log, "w") as f:  # the table; it is shown when the server does not start
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
     end = time.monotonic() + 180
     while True:
         try:
@@ -176,7 +178,8 @@ def start_server(model, clients: int, port: int, tmp: str) -> subprocess.Popen:
         except OSError:
             if proc.poll() is not None or time.monotonic() > end:
                 proc.kill()
-                raise SignlstmError(f"the server did not start (exit status {proc.poll()})")
+                said = log.read_text(errors="replace").strip().splitlines()[-1:] or ["nothing"]
+                raise SignlstmError(f"the server did not start (exit status {proc.poll()}; it said: {said[0]})")
             time.sleep(0.3)
 
 

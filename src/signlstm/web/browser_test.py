@@ -232,6 +232,12 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     wait_for(a, lambda s: leading(s) == "ily", "'ily' on top of the adapted model's bars", 90)
     keep(a, tmp_path / "adapted.png", f"web_page_{path}_adapted.png")
     assert [bar["label"] for bar in page(b)["bars"]] == ["hello", "thanks", "iloveyou"]  # the other tab keeps its model
+    if path == "page":  # a lost connection (a new one starts on the server's model): the page adapts again once back
+        a.execute_script("window.signlstm.ws.close()")
+        wait_for(a, lambda s: (s["adapt"] or {}).get("state") != "done", "the lost connection said", 10)
+        s = wait_for(a, lambda s: (s["adapt"] or {}).get("state") == "done" and s["model"]["adapted"]
+                     and [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"],
+                     "the adapted model again after the reconnection", 120)
     assert not page(a)["errors"] and not page(b)["errors"]
     if path == "page":
         assert health(server)["messages"]["images"] == 0

@@ -14,6 +14,9 @@ const S = window.signlstm = {
   inflight: false, sentAt: 0, lastSend: 0, replies: [], cameraOk: false,
   results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
   recording: null, toRecord: [], adapt: null, closed: false,
+  // the name this page last adapted to, and the one to adapt to again once a lost connection is back (a new
+  // connection starts on the server's model)
+  adaptedName: null, readapt: null,
   // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
   path: null, pathReason: "", imagesAllowed: false, layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
   image: null,  // the camera frame message's header (hello's "image")
@@ -113,6 +116,10 @@ function lost() {
     showRecording({...r, phase: "lost", rest});
   }
   if (S.adapt && (S.adapt.state === "waiting" || S.adapt.state === "running")) showAdapt({...S.adapt, state: "lost"});
+  else if (S.adapt && S.adapt.state === "done" && S.adaptedName) {
+    S.readapt = S.adaptedName;
+    showAdapt({...S.adapt, state: "readapt"});
+  }
 }
 
 function showPath() {
@@ -338,6 +345,10 @@ function handle(m) {
       for (const p of S.layout.parts) { p.start = start; start += p.points * p.values; }
       S.layout.size = start;
       if (m.adapt && m.adapt.state !== "idle") showAdapt(m.adapt);
+      if (S.readapt) {  // back after a lost connection: this page's adapted model again, from the recordings
+        sendControl({type: "adapt", name: S.readapt});
+        S.readapt = null;
+      }
       const ws = S.ws;
       choosePath(m).then(() => { if (S.path === "page") pageLoop(ws); else schedule(0); });
       break;
@@ -502,7 +513,7 @@ function showAdapt(a) {
   S.adapt = a;
   const running = a.state === "waiting" || a.state === "running";
   $("adapt").disabled = running;
-  $("adapt-progress").hidden = a.state === "idle" || a.state === "lost";
+  $("adapt-progress").hidden = ["idle", "lost", "readapt"].includes(a.state);
   $("adapt-bar").style.width = (100 * (a.progress || 0)).toFixed(0) + "%";
   const text = {
     waiting: `waiting for another adaptation to finish… ${a.seconds}s`,
@@ -511,6 +522,8 @@ function showAdapt(a) {
       (a.check && a.check.length ? ". " + a.check.join("; ") : ""),
     error: `adapting failed: ${a.phase}`,
     lost: "the connection to the server was lost while adapting: press adapt again",
+    readapt: "the connection to the server was lost: the page is on the server's model until it is back, then " +
+      "adapts to your recordings again",
   }[a.state] || "";
   $("adapt-status").textContent = text;
 }
@@ -539,7 +552,10 @@ $("record-form").addEventListener("submit", (ev) => {
   recordNext();
 });
 $("cancel").addEventListener("click", () => { S.toRecord = []; sendControl({type: "cancel"}); });
-$("adapt").addEventListener("click", () => sendControl({type: "adapt", name: $("name").value.trim()}));
+$("adapt").addEventListener("click", () => {
+  S.adaptedName = $("name").value.trim();
+  sendControl({type: "adapt", name: S.adaptedName});
+});
 $("clear").addEventListener("click", () => sendControl({type: "clear"}));
 window.addEventListener("pagehide", () => { S.closed = true; if (S.ws) S.ws.close(); });
 

@@ -38,6 +38,9 @@ def main(argv=None) -> int:
 
     from ..files import check_not_interrupted, interrupts_remembered, terminated
 
+    for stream in (sys.stdout, sys.stderr):  # a terminal or file in another encoding than UTF-8 (Windows' cp1252):
+        if hasattr(stream, "reconfigure"):  # a sign's letters it lacks are written as \u escapes, not a traceback
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
     try:

@@ -136,6 +136,19 @@ def test_json_lines_keep_sign_names_as_written(shared, tmp_path, capsys):
     assert json.loads(line) == odd and len(line.splitlines()) == 1 and line.encode("utf-8")
 
 
+def test_an_output_in_another_encoding_gets_escapes_not_a_traceback(shared, tmp_path):
+    """Output to a terminal or file in cp1252 (Windows'), which has no Devanagari: the table writes the sign's name
+    as escapes and --json as JSON's own, which parse back to the name."""
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello"), tmp_path / "MP_Data" / "नमस्ते")
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    argv = [sys.executable, "-m", "signlstm", "evaluate", "--data", str(tmp_path / "MP_Data")]
+    table = subprocess.run(argv, capture_output=True, env=env)
+    assert table.returncode == 0 and b"Traceback" not in table.stderr, table.stderr[-600:]
+    assert b"\\u0928\\u092e" in table.stdout
+    run = subprocess.run([*argv, "--json"], capture_output=True, env=env)
+    assert run.returncode == 0 and list(json.loads(run.stdout)["unknown_signs"]["per_label"]) == ["नमस्ते"]
+
+
 def test_predict_reads_unlabelled_sequences_as_the_labelled_ones(shared, tmp_path, capsys):
     """The tutorial's X saved alone (np.save) or packed without y: predicted with the shipped model, the same labels
     and probabilities as the labelled file, `true` null; an unlabelled .npy cut short is one line, exit 2."""

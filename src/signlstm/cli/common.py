@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def add_data(p, required=True, people=False, unlabelled=False, length="from the 
                         + ("; also .npz without y and .npy arrays of sequences (N, T, 1662), unlabelled"
                            if unlabelled else ""))
     p.add_argument("--actions", nargs="+", help="the data's actions to use, in label order (default: all of them, by "
-                                                "name); with a tutorial .h5 --model, its labels in output order")
+                                                "name; a tutorial .h5 --model's labels, for commands with --model)")
     p.add_argument("--length", type=int, help=f"frames per sequence (default: {length})")
     p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
 
@@ -55,7 +56,8 @@ def add_judging(p, cells: bool = True, negatives: str = "recordings of other sig
     p.add_argument("--workers", type=int, default=0, help="parallel worker processes (default: one per core)")
     p.add_argument("--ray", metavar="ADDRESS", help="run the folds on Ray: 'local', 'auto' or a cluster address")
     p.add_argument("--cache", metavar="DIR",
-                   help="where trained fold models are cached (default: $SIGNLSTM_CACHE or ~/.cache/signlstm)")
+                   help="where trained fold models and fold results are cached (default: $SIGNLSTM_CACHE or "
+                        "~/.cache/signlstm)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -173,9 +175,11 @@ _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 def json_line(obj) -> str:
     """``obj`` as one line of standard JSON, which every parser reads: a figure nothing measured (NaN, an infinity) is
     null, numpy numbers and arrays are plain numbers and lists, and anything else JSON has no form for is its text.
-    Sign names keep their letters (``"ñ"``, not ``"\\u00f1"``); characters that would end the line, and the stand-ins
-    of a file name's undecodable bytes (lone surrogates, which no output can encode), are escaped."""
-    text = json.dumps(_plain(obj), allow_nan=False, default=str, ensure_ascii=False)
+    Sign names keep their letters (``"ñ"``, not ``"\\u00f1"``) when the output is UTF-8 (else every non-ASCII letter
+    is escaped, as JSON allows); characters that would end the line, and the stand-ins of a file name's undecodable
+    bytes (lone surrogates, which no output can encode), are escaped."""
+    utf8 = codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name == "utf-8"
+    text = json.dumps(_plain(obj), allow_nan=False, default=str, ensure_ascii=not utf8)
     for char, escaped in _LINE_BREAKS.items():
         text = text.replace(char, escaped)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -341,15 +341,21 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     return results, archs, header
 
 
+# The code a fold's result depends on beyond its model's training (paths relative to the package).
+SCORING_CODE = ("judging/crossval.py", "judging/folds.py", "recognizer.py", "models/bundle.py")
+
+
 def fold_results_folder(cache, data_paths, negatives, fixes, length, actions, skip_bad) -> Path:
     """Where :func:`cross_validate` keeps its fold results: a folder of the cache named by a hash of the data files'
-    content (and the negatives', the fixes file's), the options that shape the data, and the training code."""
+    content and paths (a tree's signs and people are its folders' names; the negatives', the fixes file's too), the
+    options that shape the data, and the code that trains and scores a fold."""
     from .folds import AUDIT_CODE, TRAINING_CODE, content_key, data_files
 
     fix_files = [fixes] if fixes and fixes != "audit" else []
+    files = data_files(data_paths) + data_files(negatives) + fix_files
     key = content_key(length, actions, skip_bad, fixes == "audit", negatives is not None,
-                      files=data_files(data_paths) + data_files(negatives) + fix_files,
-                      code=TRAINING_CODE + ("judging/crossval.py",) + (AUDIT_CODE if fixes == "audit" else ()))
+                      [os.path.abspath(f) for f in files], files=files,
+                      code=TRAINING_CODE + SCORING_CODE + (AUDIT_CODE if fixes == "audit" else ()))
     return cache_dir(cache) / "cv" / key
 
 

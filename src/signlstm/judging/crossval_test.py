@@ -168,6 +168,13 @@ def test_fold_results_are_cached_and_a_rerun_trains_nothing(shared, tmp_path):
     more, _, header = crossval.cross_validate(paths, seeds=(0, 1), **kw)
     assert "2 of 4 fold result(s) reused" in header[-1] and len(list(tmp_path.rglob("*.json"))) == 4
     assert [r for r in more if r["seed"] == 0] == first
+    # the same bytes under another name (a person, or a tree's sign folder, renamed) are other data
+    import shutil
+
+    shutil.copyfile(paths[1], tmp_path / "s06.npz")
+    folder = crossval.fold_results_folder(tmp_path, paths, None, None, None, None, False)
+    assert crossval.fold_results_folder(tmp_path, [paths[0], tmp_path / "s06.npz"], None, None, None, None,
+                                        False) != folder and folder == next(tmp_path.rglob("*.json")).parent
 
 
 def test_a_sign_only_the_held_out_person_recorded_is_not_scored_but_named(shared, tmp_path):

@@ -281,8 +281,9 @@ def test_what_a_killed_writer_left_is_removed_by_the_next_write_beside_it_and_a_
 
 def test_a_file_output_replaces_only_a_file_of_its_own_kind(shared, tmp_path, capsys):
     """Keypoint recordings (an ``.npz``, an ``.npy`` of sequences) are never written over; a keypoint stream only by
-    a stream (``judge streams --write-stream``, ``extract --keypoints``), a model file only by a model (``export``); a report (``audit
-    --out``) by none of them. A refusal is one line naming the file, exit 2, the file unchanged."""
+    a stream (``judge streams --write-stream``, ``extract --keypoints``), a model file only by a model (``export``,
+    not its JSON layout, which holds no weights); a report (``audit --out``) by none of them. A refusal is one line
+    naming the file, exit 2, the file unchanged."""
     import shutil
     from pathlib import Path
 
@@ -316,8 +317,7 @@ def test_a_file_output_replaces_only_a_file_of_its_own_kind(shared, tmp_path, ca
     for name, what in (("recordings.npy", "keypoint recordings"), ("s08.npz", "keypoint recordings"),
                        ("stream.npy", "a keypoint stream"), ("action.h5", "a model")):
         refused(["audit", "--data", str(s08), "--out", str(tmp_path / name)], name, what)
-        if name != "action.h5":
-            refused(["export", "--format", "json", "--out", str(tmp_path / name)], name, what)
+        refused(["export", "--format", "json", "--out", str(tmp_path / name)], name, what)  # a layout, no weights
     refused([*stream, str(tmp_path / "recordings.npy")], "recordings.npy", "keypoint recordings")
     refused(["extract", "--videos", str(shared("media", "asl_hello_rohan937.mp4")), "--keypoints",
              str(tmp_path / "recordings.npy")],

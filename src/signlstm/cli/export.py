@@ -15,18 +15,20 @@ def register(sub):
 
 
 def run(args):
-    from ..files import check_file_out, check_free_space, write_atomic, write_text
+    from ..files import MODEL_FILE_SUFFIXES, check_file_out, check_free_space, write_atomic, write_text
 
     default = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}[args.format]
     out = Path(args.out or default)
-    check_file_out(out, "model")  # a folder is refused as given, before a suffix would make it the name of a file
+    # a folder is refused as given, before a suffix would make it the name of a file; the JSON of the network's
+    # layout holds no weights: no model file is replaced by it
+    check_file_out(out, "report" if args.format == "json" else "model")
     bundle = common.open_model(args)
     if args.format == "json":
         write_text(out, bundle.model.to_json())
     else:
         if args.format == "weights" and not out.name.endswith(".weights.h5"):
             out = out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
-        elif args.format == "h5" and out.suffix.lower() not in (".h5", ".hdf5"):  # `--model` reads .h5 by its suffix
+        elif args.format == "h5" and out.suffix.lower() not in MODEL_FILE_SUFFIXES[:2]:  # `--model` reads it by suffix
             out = out.with_name(out.name + ".h5")
         check_file_out(out, "model")
         save = _save_weights if args.format == "weights" else _save_h5

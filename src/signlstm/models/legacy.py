@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput
-from ..files import not_a_file
+from ..files import MODEL_FILE_SUFFIXES, not_a_file
 from .keras_files import load_model
 
 
@@ -134,7 +134,7 @@ def gives_probabilities(model) -> bool:
 
 def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     """``(model, meta)`` of an ``action.h5``; its input must be (T, 1662) and its outputs match ``actions``."""
-    if path.suffix not in (".h5", ".hdf5", ".keras"):
+    if path.suffix.lower() not in MODEL_FILE_SUFFIXES:
         raise BadInput(path, "not a model (expected a bundle folder, an .h5 or a .keras file)")
     if problem := not_a_file(path):
         raise BadInput(path, problem)

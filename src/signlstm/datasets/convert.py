@@ -176,9 +176,10 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
 
 def companions(folder: str | Path) -> list[Path]:
     """The files beside the packed ``.npz`` files of a folder of people that hold no keypoints (``cells.json``, a
-    README), which a copy of the folder keeps: regular files of another suffix, not hidden, in name order."""
+    README), which a copy of the folder keeps: regular files, not hidden, that are not keypoint data (``.npz``,
+    ``.npy``: a stream beside them is converted on its own, ``convert --data stream.npy``), in name order."""
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() != ".npz" and not p.name.startswith("."))
+                  if p.is_file() and p.suffix.lower() not in (".npz", ".npy") and not p.name.startswith("."))
 
 
 def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> Converted:

@@ -2,6 +2,7 @@
 a 4:3 person's data is left alone; defective input and taken outputs are one line, and nothing is left behind."""
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -246,7 +247,9 @@ def test_a_link_as_output_and_folders_made_for_a_failed_copy(shared, tmp_path, c
 
 def test_a_folder_of_people_is_converted_each_by_its_own_camera(shared, tmp_path, capsys):
     """A folder holding s02 (4:3) and s04 (16:9) with auto: s04 converted as alone, s02 copied byte for byte, one
-    line each and a total, the folder's cells.json and README copied beside them (not a hidden file); with a face-zeroed vocabulary beside them, auto cannot tell it and nothing is written."""
+    line each and a total, the folder's cells.json and README copied beside them (not a hidden file, nor a keypoint
+    stream, which would be left unconverted); with a face-zeroed vocabulary beside them, auto cannot tell it and
+    nothing is written."""
     import shutil
 
     people = tmp_path / "people"
@@ -254,6 +257,7 @@ def test_a_folder_of_people_is_converted_each_by_its_own_camera(shared, tmp_path
     for name in ("s02.npz", "s04.npz", "cells.json", "README.md"):  # the judges read cells.json beside the people
         shutil.copyfile(shared("data", "signers", name), people / name)
     (people / ".DS_Store").write_bytes(b"\0")
+    shutil.copyfile(Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy", people / "stream.npy")
     assert main(["convert", "--data", str(people), "--camera", "auto", "--out", str(tmp_path / "as43")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"copied {people / 's02.npz'} as it was to {tmp_path / 'as43' / 's02.npz'}: it holds")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -257,6 +258,17 @@ def loadtest(model, clients: list[int], image_clients: list[int], seconds: float
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            said = server_problems(Path(tmp) / "server.log")
+            if said:
+                print("the server logged a problem while it ran:", *said, sep="\n", file=sys.stderr)
+
+
+def server_problems(log: Path, most: int = 40) -> list[str]:
+    """The lines of the server's log from its first traceback, error or exception on (at most ``most``): what the
+    operator must see, where its start and its "interrupted" when stopped are not."""
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    first = next((i for i, line in enumerate(lines) if re.search(r"Traceback|Error|Exception", line)), None)
+    return [] if first is None else lines[first:first + most]
 
 
 def row_line(r: dict) -> str:

@@ -143,3 +143,15 @@ def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
                                                        "signlstm.json)")):
         assert main(["loadtest", *options]) == 2
         assert capsys.readouterr().err == f"signlstm loadtest: error: {said}\n", options
+
+
+def test_loadtest_shows_what_the_server_logged_as_a_problem_and_not_its_quiet_lines(tmp_path):
+    from signlstm.web.loadtest import server_problems
+
+    log = tmp_path / "server.log"
+    quiet = ["signlstm serve: http://127.0.0.1:8765/ (model default)", "signlstm serve: interrupted"]
+    log.write_text("\n".join(quiet) + "\n")
+    assert server_problems(log) == [] and server_problems(tmp_path / "absent.log") == []
+    fault = ["Traceback (most recent call last):", '  File "engine.py", line 1, in step', "RuntimeError: a fault"]
+    log.write_text("\n".join(quiet[:1] + fault + quiet[1:]) + "\n")
+    assert server_problems(log) == fault + quiet[1:] and server_problems(log, most=1) == fault[:1]

@@ -392,6 +392,8 @@ function handle(m) {
   }
 }
 
+const MANY_BARS = 12;  // more bars than this are laid out in two columns, so a vocabulary's fit on the screen
+
 function setModel(m) {
   S.model = m; S.labels = m.labels; S.colors = m.colors; S.threshold = m.threshold;
   S.modelProbs = 0;  // results with probabilities from this model
@@ -400,14 +402,18 @@ function setModel(m) {
   if (m.warning) message(`${m.name}: ${m.warning}`);
   const bars = $("bars");
   bars.textContent = "";
+  bars.classList.toggle("many", m.labels.length > MANY_BARS);
   m.labels.forEach((label, i) => {
     const bar = document.createElement("div");
     bar.className = "bar";
     bar.dataset.label = label;
-    bar.innerHTML = '<span class="fill"></span><span class="threshold"></span><span class="name"></span>';
+    // the name isolated (<bdi>) from the probability at the bar's end: a right-to-left name does not reorder them
+    bar.innerHTML = '<span class="fill"></span><span class="threshold"></span><bdi class="name"></bdi>' +
+      '<span class="p"></span>';
     bar.querySelector(".fill").style.background = m.colors[i];
     bar.querySelector(".threshold").style.left = (100 * m.threshold) + "%";
     bar.querySelector(".name").textContent = label;
+    bar.title = label;  // a name longer than its bar is cut there: whole on hover
     bars.appendChild(bar);
   });
   const list = $("actions");
@@ -437,7 +443,7 @@ function result(m) {
     document.querySelectorAll("#bars .bar").forEach((bar, i) => {
       const p = m.probs[i] || 0;
       bar.querySelector(".fill").style.width = (100 * p).toFixed(1) + "%";
-      bar.querySelector(".name").textContent = `${S.labels[i]} ${p.toFixed(2)}`;
+      bar.querySelector(".p").textContent = p.toFixed(2);
       bar.classList.toggle("top", i === top);
     });
   }
@@ -503,7 +509,9 @@ function showRecording(r) {
     ul.textContent = "";
     for (const [action, n] of Object.entries(r.counts)) {
       const li = document.createElement("li");
-      li.textContent = `${action}: ${n} recorded`;
+      const name = document.createElement("bdi");  // a right-to-left name keeps its count after it
+      name.textContent = action;
+      li.append(name, `: ${n} recorded`);
       ul.appendChild(li);
     }
   }

@@ -47,6 +47,7 @@ DATA = "web_data"  # where recordings from the pages go: DATA/<name>/<action>/<n
 MODELS = "web_models"  # where the models adapted from the pages go
 MAX_TEXT_BYTES = 4096  # one JSON control message
 MAX_SEQUENCES = 50  # per "record" request
+MAX_LIST = 200  # signs a "record" request's list may name after its own
 DISK_RESERVE = 100 * 2**20  # free bytes a recording leaves on the server's disk for the machine's other work
 MAX_ADAPTING = 8  # adapt jobs queued or running, all pages: one thread runs them, a few seconds each
 IMAGE_PAGES_PER_WORKER = 2  # pages whose frames the server landmarks at once, per --workers: each holds its own
@@ -479,7 +480,7 @@ class Session:
                 self.clear()
                 return {"type": "cleared"}
             if kind == "record":
-                return self.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"))
+                return self.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"), m.get("then"))
             if kind == "cancel":
                 return self.cancel()
             if kind == "adapt":
@@ -490,17 +491,18 @@ class Session:
             raise
         raise BadMessage(f"unknown message type {kind[:40]!r}")
 
-    def record(self, name: str, action: str, count: int, pause: float | None = None) -> dict:
+    def record(self, name: str, action: str, count: int, pause: float | None = None, then=None) -> dict:
+        """Start recording ``count`` sequences of ``action`` for the visitor ``name``; ``then``: the signs the page
+        will ask for next (its list's rest), each checked now as ``action`` is, so a bad name late in a list is
+        refused before anything of the list is recorded."""
         from ..fronts.recorder import Recorder
 
         check_name(name)
-        if isinstance(action, str):
-            action = sign_name(action)  # the page's letters, as one spelling
-        if not isinstance(action, str):
-            raise BadMessage("action: a sign's name (text)")
-        problem = page_name_problem(action) or self._case_clash(name, action)
-        if problem:
-            raise BadMessage(f"action: '{shown_name(action)}' {problem}")
+        if then is not None and (not isinstance(then, list) or len(then) > MAX_LIST):
+            raise BadMessage(f"then: a list of at most {MAX_LIST} signs' names")
+        for sign in [action, *(then or [])]:
+            self._check_sign(name, sign)
+        action = sign_name(action)  # the page's letters, as one spelling
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEQUENCES:
             raise BadMessage(f"count: a whole number from 1 to {MAX_SEQUENCES}")
         pause = self.engine.pause if pause is None else pause
@@ -513,6 +515,15 @@ class Session:
                                      float(pause))
         return {"type": "recording", "name": name, **self.recorder.status(),
                 "counts": counts(self.engine.data / name)}
+
+    def _check_sign(self, name: str, action) -> None:
+        """Refuse (:class:`BadMessage`) a sign's name ``action`` that ``name`` cannot record (see :meth:`record`)."""
+        if not isinstance(action, str):
+            raise BadMessage("action: a sign's name (text)")
+        action = sign_name(action)
+        problem = page_name_problem(action) or self._case_clash(name, action)
+        if problem:
+            raise BadMessage(f"action: '{shown_name(action)}' {problem}")
 
     def _check_room(self, count: int) -> None:
         """Refuse (:class:`BadMessage`) a recording of ``count`` sequences the server's disk cannot take while

@@ -181,6 +181,35 @@ def test_a_visitors_name_that_is_not_one_folder_is_refused_and_nothing_is_writte
     assert len(written) == 30 and all(p.parent == data / "me" / "hello" / "0" for p in written)
 
 
+def test_a_list_of_signs_is_checked_whole_before_its_first_is_recorded(engine, frames, tmp_path):
+    """The page sends the rest of its list with its first sign: a name that cannot be a folder last in a list of
+    signs is refused before anything is recorded, where the list's first signs had been recorded before it."""
+    from signlstm.web.engine import Engine
+
+    e = Engine(engine.bundle, data=tmp_path / "web_data", models=tmp_path / "web_models", pause=0.0)
+    try:
+        session = e.open()
+
+        async def visit(then):
+            try:
+                await session.control(json.dumps({"type": "record", "name": "me", "action": "hola", "count": 1,
+                                                  "pause": 0, "then": then}), None)
+            except BadMessage as err:
+                return (err.about, str(err)), await session.receive(protocol.pack(frames[:30], protocol.ALL))
+            return None, await session.receive(protocol.pack(frames[:30], protocol.ALL))
+
+        refused, reply = asyncio.run(visit(["adiós", "a/b"]))
+        assert refused == ("record", "action: 'a/b' cannot be a folder name (no /, \\, leading dot or NUL)")
+        assert "recording" not in reply
+        assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+        for bad, why in (("a list", "then: a list of at most 200 signs' names"), ([3], "action: a sign's name (text)")):
+            assert asyncio.run(visit(bad))[0] == ("record", why)
+        refused, reply = asyncio.run(visit(["adiós"]))  # a good list: its first sign is recorded
+        assert refused is None and reply["recording"]["phase"] == "done"
+    finally:
+        e.shutdown()
+
+
 def test_the_signs_a_page_is_shown_it_has_recorded_leave_out_folders_a_tool_or_the_system_put_there(
         engine, frames, tmp_path):
     """A visitor's folder that also holds what Jupyter (``.ipynb_checkpoints``) and a Mac's unzip (``__MACOSX``) put

@@ -551,7 +551,9 @@ function signList(text) {
 function recordNext() {
   const action = S.toRecord.shift();
   if (action === undefined) return;
-  sendControl({type: "record", name: $("name").value.trim(), action, count: parseInt($("count").value, 10)});
+  // the rest of the list goes along to be checked now: a bad name late in it stops the list before it starts
+  sendControl({type: "record", name: $("name").value.trim(), action, count: parseInt($("count").value, 10),
+               then: S.toRecord});
 }
 
 $("record-form").addEventListener("submit", (ev) => {

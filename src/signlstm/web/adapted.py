@@ -65,11 +65,12 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     state["notes"] = left_out(root, data.skipped)
     try:
         if vocabulary(base, signs):
-            alike = spelled_alike_note(signs)  # "Hello" and "hello" on a disk that keeps them apart: two signs
-            state["notes"] += [alike.removeprefix("note: ")] if alike else []
             state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}",
                          progress=0.15)
             bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
+            # "Hello" and "hello" on a disk that keeps them apart: two signs, if both were taught
+            alike = spelled_alike_note([a for a in bundle.labels if a != bundle.reject_label])
+            state["notes"] += [alike.removeprefix("note: ")] if alike else []
             state["notes"] += [bundle.meta["adapted"][k] for k in ("hands_unseen", "hands_rare")
                                if bundle.meta["adapted"][k]]  # recordings without hands: the page says so too
         else:

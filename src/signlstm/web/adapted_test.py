@@ -63,24 +63,34 @@ def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike
                                                                                            clip_keypoints, tmp_path):
     """"Hello" and "thanks" are the base's signs (as ``adapt`` takes them): the base is adapted, not made into a
     vocabulary of two, and the page is told how "Hello" was taken; in a vocabulary, "Thanks" beside "thanks" (two
-    folders on this disk) are two signs, and the page is told so."""
+    folders on this disk) are two signs, and the page is told so; when "hello" beside "Hello" has no recording with
+    a hand in view, it is not taught, and the note on the two spellings is not said."""
     from signlstm.datasets.sequence_writer import SequenceWriter
 
     assert not adapted.vocabulary(trained_model, ["Hello", "thanks"])
     assert adapted.vocabulary(trained_model, ["hello", "thanks", "ñandú"])
+    from signlstm import layout
+
+    handless = clip_keypoints["hello"].copy()
+    handless[:, layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0
+    clips = {**clip_keypoints, "no hands": handless}
     for name, signs in (("v", [("Hello", "hello"), ("thanks", "thanks")]),
-                        ("w", [("Thanks", "thanks"), ("thanks", "thanks"), ("ñandú", "iloveyou")])):
+                        ("w", [("Thanks", "thanks"), ("thanks", "thanks"), ("ñandú", "iloveyou")]),
+                        ("x", [("Hello", "hello"), ("hello", "no hands"), ("ñandú", "iloveyou")])):
         writer = SequenceWriter(tmp_path / "web_data" / name)
         for action, clip in signs:
             for k in range(3):
-                writer.write(action, clip_keypoints[clip][k:k + 30])
+                writer.write(action, clips[clip][k:k + 30])
         state = {}
         bundle, _ = adapted.adapt_job(trained_model, tmp_path / "web_data" / name, tmp_path / "web_models", name,
                                       state)
         if name == "v":
             assert "hello" in bundle.labels and "Hello" not in bundle.labels
             assert state["notes"] == ["'Hello' taken as the model's 'hello'"]
-        else:
+        elif name == "w":
             assert {"Thanks", "thanks", "ñandú"} <= set(bundle.labels)
             assert state["notes"] == ["'Thanks' and 'thanks' look like one sign spelled in different ways; they are "
                                       "taken as different signs (give them one name to make them one)"]
+        else:
+            assert "hello" not in bundle.labels and {"Hello", "ñandú"} <= set(bundle.labels)
+            assert len(state["notes"]) == 1 and "'hello' had no recording with" in state["notes"][0], state["notes"]

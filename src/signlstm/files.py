@@ -429,7 +429,8 @@ def check_folder_out(out: str | Path, marker: str) -> None:
 # what an output file is, or what an existing file holds (:func:`held_kind`), as messages name it
 FILE_KINDS = {"report": "a report", "model": "a model", "stream": "a keypoint stream",
               "recordings": "keypoint recordings"}
-MODEL_FILE_SUFFIXES = (".h5", ".hdf5", ".keras")  # a bare model file (a tutorial .h5, a .keras), by its suffix
+H5_SUFFIXES = (".h5", ".hdf5")  # an HDF5 model file (a tutorial action.h5), which --model reads by its suffix
+MODEL_FILE_SUFFIXES = H5_SUFFIXES + (".keras",)  # a bare model file (a tutorial .h5, a .keras), by its suffix
 
 
 def held_kind(path: str | Path) -> str | None:

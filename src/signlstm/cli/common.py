@@ -244,10 +244,8 @@ def data_actions(args) -> list[str] | None:
     """The ``--actions`` that choose which of the data's actions are read (:func:`checked_actions`), or None when
     they are the labels of a model file (a tutorial ``.h5`` or a bare ``.keras`` given as ``--model``): the data is
     then read whole, and what is scored as which label is the command's to say (its own spelling included)."""
-    if getattr(args, "model", None) and not Path(args.model).is_dir():
-        checked_actions(args)
-        return None
-    return checked_actions(args)
+    actions = checked_actions(args)
+    return None if getattr(args, "model", None) and not Path(args.model).is_dir() else actions
 
 
 def open_streamed(args, labelled: bool = True):

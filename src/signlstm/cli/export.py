@@ -15,7 +15,7 @@ def register(sub):
 
 
 def run(args):
-    from ..files import MODEL_FILE_SUFFIXES, check_file_out, check_free_space, write_atomic, write_text
+    from ..files import H5_SUFFIXES, check_file_out, check_free_space, write_atomic, write_text
 
     default = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}[args.format]
     out = Path(args.out or default)
@@ -28,7 +28,7 @@ def run(args):
     else:
         if args.format == "weights" and not out.name.endswith(".weights.h5"):
             out = out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
-        elif args.format == "h5" and out.suffix.lower() not in MODEL_FILE_SUFFIXES[:2]:  # `--model` reads it by suffix
+        elif args.format == "h5" and out.suffix.lower() not in H5_SUFFIXES:  # `--model` reads it by its suffix
             out = out.with_name(out.name + ".h5")
         check_file_out(out, "model")
         save = _save_weights if args.format == "weights" else _save_h5

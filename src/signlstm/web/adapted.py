@@ -49,7 +49,7 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
     bundle, its batch forward pass)."""
     from ..models.adapt import adapt
-    from ..datasets import load
+    from ..datasets import load_mp_data
     from ..sign_names import NONE, same_signs, shown_name, spelled_alike_note
     from ..models.bundle import load_bundle, save_bundle
     from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
@@ -58,7 +58,8 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     if not root.is_dir():
         raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
     try:
-        data = load([root], length=base.seq_len, skip_bad=True)
+        # the visitor is the person, whatever their folder's name (one named MP_Data is not the data folder's)
+        data = load_mp_data(root, length=base.seq_len, skip_bad=True, group=name)
     except BadInput as e:  # the page hears what is wrong, not where the server keeps its files
         raise SignlstmError(f"none of your recordings could be read ({e.problem})") from None
     signs = [a for a in data.actions if a != NONE]

@@ -94,3 +94,18 @@ def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike
         else:
             assert "hello" not in bundle.labels and {"Hello", "ñandú"} <= set(bundle.labels)
             assert len(state["notes"]) == 1 and "'hello' had no recording with" in state["notes"][0], state["notes"]
+
+
+def test_a_visitor_named_like_the_tutorials_tree_is_their_own_person(trained_model, clip_keypoints, tmp_path):
+    """A visitor may call themselves ``MP_Data``: the adapted model records them, not the server's data folder (the
+    name a tree of that name takes elsewhere), as the person it learnt from, so ``evaluate`` and the judges know."""
+    from signlstm.datasets.sequence_writer import SequenceWriter
+
+    root = tmp_path / "web_data" / "MP_Data"
+    writer = SequenceWriter(root)
+    for action in ("iloveyou", "thanks"):
+        for k in range(3):
+            writer.write(action, clip_keypoints[action][k:k + 30])
+    bundle, _ = adapted.adapt_job(trained_model, root, tmp_path / "web_models", "MP_Data", {})
+    people = bundle.meta["training"]["groups"]
+    assert "MP_Data" in people and "web_data" not in people, people

@@ -50,7 +50,8 @@ STATE = """
                     : document.getElementById('message').textContent,
                 fps: parseFloat(document.getElementById('fps').textContent),
                 latency: document.getElementById('latency').textContent, errors: S.errors,
-                model: S.model, adapt: S.adapt, rec: document.getElementById('rec-status').textContent};"""
+                model: S.model, adapt: S.adapt, rec: document.getElementById('rec-status').textContent,
+                counts: [...document.querySelectorAll('#counts li')].map(li => li.textContent)};"""
 
 
 def wait_for(d, cond, what, timeout=120.0):
@@ -241,6 +242,14 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     assert not page(a)["errors"] and not page(b)["errors"]
     if path == "page":
         assert health(server)["messages"]["images"] == 0
+        # The page opened again: the counts of the name in the form, and of the visitor's once it is typed.
+        a.get(server.url + "/")
+        wait_for(a, lambda s: s["landmarks"] >= 1, "the page opened again", 120)
+        assert page(a)["counts"] == []  # "me" recorded nothing
+        a.find_element("id", "name").clear()
+        a.find_element("id", "name").send_keys("visitor\t")  # the tab leaves the field: a change
+        wait_for(a, lambda s: s["counts"] == ["ily: 1 recorded", "thank you: 1 recorded", "谢谢: 1 recorded"],
+                 "the visitor's counts", 30)
 
     # A closed tab frees its state on the server.
     b.quit()

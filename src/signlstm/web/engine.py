@@ -483,6 +483,9 @@ class Session:
                 return self.record(m.get("name"), m.get("action"), m.get("count"), m.get("pause"), m.get("then"))
             if kind == "cancel":
                 return self.cancel()
+            if kind == "counts":
+                check_name(name := m.get("name"))
+                return {"type": "counts", "name": name, "counts": counts(self.engine.data / name)}
             if kind == "adapt":
                 await self.adapt(m.get("name"), send)
                 return None

@@ -14,11 +14,11 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
   a JPEG after a header with the time the page took it, :func:`.protocol.pack_image`; the next one only after the
   reply, at most ``fps`` a second; the recognizer sees the frames at 30 a second, made from those times).
 - browser -> server, text JSON: ``{"type": "record", "name", "action", "count", "pause"}``, ``{"type": "cancel"}``,
-  ``{"type": "clear"}``, ``{"type": "adapt", "name"}``, ``{"type": "ping"}``.
+  ``{"type": "clear"}``, ``{"type": "adapt", "name"}``, ``{"type": "counts", "name"}``, ``{"type": "ping"}``.
 - server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout and the camera frame's header,
   whether the page may find landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per
   message (probabilities, sentence, word, the message's timestamp, for an image the landmark points; recording
-  status), ``recording``, ``adapt`` progress,
+  status), ``recording``, ``adapt`` progress, ``counts`` (the sequences a visitor has saved, per sign),
   ``error`` (a refused message, with ``about``: the type of a refused control message, or ``record`` when a
   recorded sequence could not be written and the recording stopped; the page stays connected), ``busy``.
 

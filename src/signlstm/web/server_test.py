@@ -250,6 +250,13 @@ def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, sta
     saved_models = list((tmp_path / "web_models").iterdir())
     assert len(saved_models) == 1 and (saved_models[0] / "signlstm.json").is_file()
     assert _health(server)["labels"] == ["hello", "thanks", "iloveyou"]  # other pages keep the server's model
+    with websockets.connect(server.ws_url) as ws:  # the page opened again: what the visitor recorded before
+        _recv(ws, "model")
+        for name, expect in (("visitor", {"iloveyou": 1, "thanks": 1}), ("nobody", {})):
+            ws.send(json.dumps({"type": "counts", "name": name}))
+            assert _recv(ws, "counts") == {"type": "counts", "name": name, "counts": expect}
+        ws.send(json.dumps({"type": "counts", "name": "../visitor"}))
+        assert _recv(ws, "error")["about"] == "counts"
 
 
 def test_adapt_without_recordings_says_so(trained_model, start_server):

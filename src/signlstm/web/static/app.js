@@ -349,6 +349,7 @@ function handle(m) {
         sendControl({type: "adapt", name: S.readapt});
         S.readapt = null;
       }
+      askCounts();
       const ws = S.ws;
       choosePath(m).then(() => { if (S.path === "page") pageLoop(ws); else schedule(0); });
       break;
@@ -370,6 +371,9 @@ function handle(m) {
       break;
     case "adapt":
       showAdapt(m);
+      break;
+    case "counts":
+      if (m.name === $("name").value.trim()) showCounts(m.counts);  // not an answer about a name since changed
       break;
     case "error":
       S.errors.push(m.message);
@@ -504,17 +508,28 @@ function showRecording(r) {
   const next = S.toRecord.length ? ` (then: ${S.toRecord.join(", ")})` : "";
   $("rec-status").textContent = text + (busy ? next : "");
   if (r.phase === "done" && S.toRecord.length) recordNext();
-  if (r.counts) {
-    const ul = $("counts");
-    ul.textContent = "";
-    for (const [action, n] of Object.entries(r.counts)) {
-      const li = document.createElement("li");
-      const name = document.createElement("bdi");  // a right-to-left name keeps its count after it
-      name.textContent = action;
-      li.append(name, `: ${n} recorded`);
-      ul.appendChild(li);
-    }
+  if (r.counts) showCounts(r.counts);
+}
+
+// The sequences the visitor named in the form has saved, per sign.
+function showCounts(counts) {
+  const ul = $("counts");
+  ul.textContent = "";
+  for (const [action, n] of Object.entries(counts)) {
+    const li = document.createElement("li");
+    const name = document.createElement("bdi");  // a right-to-left name keeps its count after it
+    name.textContent = action;
+    li.append(name, `: ${n} recorded`);
+    ul.appendChild(li);
   }
+}
+
+// Ask for the counts of the name in the form (on connecting, and when the visitor changes it): a page opened again
+// shows what that visitor recorded before.
+function askCounts() {
+  const input = $("name");
+  if (input.checkValidity()) sendControl({type: "counts", name: input.value.trim()});
+  else $("counts").textContent = "";
 }
 
 function showAdapt(a) {
@@ -567,6 +582,7 @@ $("adapt").addEventListener("click", () => {
   sendControl({type: "adapt", name: S.adaptedName});
 });
 $("clear").addEventListener("click", () => sendControl({type: "clear"}));
+$("name").addEventListener("change", askCounts);
 window.addEventListener("pagehide", () => { S.closed = true; if (S.ws) S.ws.close(); });
 
 (async () => {

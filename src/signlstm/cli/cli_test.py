@@ -809,6 +809,18 @@ def test_json_output_is_standard_json_with_null_for_what_nothing_measured(shared
     assert all(isinstance(v["pooled"]["wer"], float) for k, v in out["streams"].items() if k.endswith("|all"))
 
 
+def test_evaluate_says_nothing_of_a_sign_folder_with_no_recordings(shared, tmp_path, capsys):
+    """A tree with an empty folder beside hello's (a sign set up and not yet recorded): no note calls it a sign the
+    model does not know and scores it, since nothing of it is read; hello's 30 recordings are scored."""
+    import json
+
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello"), tmp_path / "MP_Data" / "hello")
+    (tmp_path / "MP_Data" / "wave").mkdir()
+    assert main(["evaluate", "--data", str(tmp_path / "MP_Data"), "--json"]) == 0
+    out = capsys.readouterr()
+    assert "wave" not in out.err and json.loads(out.out)["n"] == 30, out.err
+
+
 def test_evaluate_scores_the_models_signs_under_the_datas_spelling(shared, tmp_path, capsys):
     """s02's recordings labelled Hello / thank you / ILY (as adapt and judge take them) are scored as hello / thanks
     / iloveyou, with a note: the same report as the file under the model's own names; a file holding both hello and

@@ -104,8 +104,9 @@ def scored_labels(sources, bundle, actions: list[str]) -> tuple[list[str], dict[
     rejected = {label: n for label, n in rejected.items() if label not in actions}
     if rejected:
         notes.append(rejection_note(rejected))
-    other = sorted({a for src in sources for a in src.actions if not is_rejection_name(a)} - set(actions)
-                   - {bundle.reject_label})
+    held = {a for src in sources for a, n in src.label_counts.items() if n}  # an empty sign folder holds nothing
+    other = sorted({a for src in sources for a in src.actions if a in held and not is_rejection_name(a)}
+                   - set(actions) - {bundle.reject_label})
     signs = bundle.signs
     spelled = same_signs(other, signs)  # the model's signs under another spelling: scored as them, if in actions
     scored = {a: sign for a, sign in spelled.items() if sign in actions}

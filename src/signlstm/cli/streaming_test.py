@@ -43,7 +43,7 @@ def test_predict_marks_empty_rooms_and_an_all_empty_file_is_exit_2(tmp_path, sha
     np.savez(empty, X=np.zeros((300, 30, 1662), np.float16), y=np.zeros(300, np.int8))
     for cmd in ("predict", "evaluate"):
         assert main([cmd, "--data", str(empty)]) == 2
-        assert "no person in any frame of the 300 sequence(s)" in capsys.readouterr().err
+        assert f"{empty}: no person in any frame of the 300 sequence(s)" in capsys.readouterr().err  # the file
 
 
 def _zip(members: dict[str, bytes | tuple[bytes, int, int]]) -> bytes:

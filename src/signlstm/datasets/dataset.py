@@ -182,7 +182,13 @@ def no_person(X: np.ndarray) -> np.ndarray:
 
 def data_name(data: Dataset) -> str:
     """The file or folder ``data`` was read from, for a message (several: their common folder)."""
-    files = sorted({str(s).split("#")[0] for s in data.sources})
+    return sources_name(data.sources)
+
+
+def sources_name(sources) -> str:
+    """The file or folder sequences of ``sources`` (a :class:`Dataset`'s) were read from, for a message (several:
+    their common folder)."""
+    files = sorted({str(s).split("#")[0] for s in sources})
     if len(files) == 1:
         return files[0]
     try:

@@ -13,8 +13,9 @@ import numpy as np
 
 from ..models.bundle import Bundle, check_seq_len
 from ..datasets import CHUNK, Dataset, no_person
+from ..datasets.dataset import sources_name
 from ..sign_names import NONE, columns, fit_columns, shown_name
-from ..errors import SignlstmError
+from ..errors import BadInput, SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
 from ..fronts import unicode_text
@@ -92,7 +93,7 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     Recordings labelled with one of ``unknown`` (signs the model was never taught) are not scored as signs: the
     model should answer them ``none``, and ``unknown_signs`` counts how often it does (:func:`_unknown_counts`).
     """
-    true, pred, groups, skipped, empty, seen = [], [], [], [], {}, 0
+    true, pred, groups, skipped, empty, seen, empty_sources = [], [], [], [], {}, 0, []
     unknown, strangers, people = set(unknown), {}, set()  # people: whose recordings of unknown signs were read
     for c in _chunks(data):
         check_labels(bundle, c, unknown)
@@ -102,6 +103,8 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
         gone = no_person(X)
         for g in c.groups[gone]:  # of any label
             empty[str(g)] = empty.get(str(g), 0) + 1
+        if not pred and gone.any():  # named if no sequence shows a person: each chunk's file or common folder
+            empty_sources.append(sources_name([s for s, none in zip(c.sources, gone) if none]))
         strange = np.isin(c.labels, sorted(unknown)) if unknown else np.zeros(len(c), bool)
         if strange.any():
             people.update(str(g) for g in c.groups[strange])
@@ -115,10 +118,11 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     if not pred and strangers:  # only signs the model does not know: how often it says none is the score
         result = {"accuracy": None, "n": 0, "labels": [], "per_class": {}, "per_signer": {}, "confusion": [],
                   "multilabel_confusion": {}}
+    elif not pred and seen:
+        raise BadInput(sources_name(empty_sources), f"no person in any frame of the {seen} sequence(s) (every value "
+                                                    "is zero): nothing to score")
     elif not pred:
-        raise SignlstmError(f"no person in any frame of the {seen} sequence(s) of {', '.join(sorted(empty)) or 'the data'}"
-                            " (every value is zero): nothing to score" if seen else
-                            f"no sequence of the model's actions ({', '.join(bundle.labels)}) in the data: nothing to "
+        raise SignlstmError(f"no sequence of the model's actions ({', '.join(bundle.labels)}) in the data: nothing to "
                             "score")
     else:
         result = score(np.concatenate(true), np.concatenate(pred), np.concatenate(groups), bundle.labels)

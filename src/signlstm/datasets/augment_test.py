@@ -133,3 +133,40 @@ def test_resample_time_skips_or_repeats_frames_at_other_speeds():
     assert np.array_equal(taken(1.0), X[..., 0].astype(int))
     default = augment.resample_time(X, np.random.default_rng(1))[..., 0]
     assert np.mean(np.any(default != X[..., 0], axis=1)) > 0.8
+
+
+def _shoulder_width(A):
+    """Each window's median shoulder width (pose points 11 and 12, aspect-correct), over the frames showing both."""
+    lx, ly, rx, ry = A[..., 44], A[..., 45], A[..., 48], A[..., 49]
+    both = (lx != 0) & (rx != 0)
+    w = np.hypot((lx - rx) * augment.ASPECT, ly - ry)
+    return np.array([np.median(w[i][both[i]]) for i in range(len(A))])
+
+
+def test_affine_scales_and_shifts_detected_points_about_the_centre_and_keeps_zeros(shared):
+    """Scale alone moves every detected x / y to 0.5 + s (v - 0.5) and scales z; a shift alone moves every detected
+    point of a window by one offset within the range; undetected points stay zero either way."""
+    X = _windows(shared, 8)
+    hands = slice(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)
+    hx = X[..., hands][..., 0::3]
+    seen = hx != 0
+    S = augment.affine(X, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.0)
+    sx, sz = S[..., hands][..., 0::3], S[..., hands][..., 2::3]
+    assert np.allclose(sx[seen], 0.5 + 0.7 * (hx[seen] - 0.5), atol=1e-6)
+    assert np.allclose(sz[seen], 0.7 * X[..., hands][..., 2::3][seen], atol=1e-6)
+    assert not np.any(sx[~seen])
+    T = augment.affine(X, np.random.default_rng(1), scale=(1.0, 1.0), degrees=0.0, shift=0.05)
+    dx = T[..., hands][..., 0::3] - hx
+    for i in range(len(X)):
+        moved = dx[i][seen[i]]
+        assert np.allclose(moved, moved[0], atol=1e-6) and abs(moved[0]) <= 0.05  # one offset a window
+    assert len({round(float(dx[i][seen[i]][0]), 6) for i in range(len(X))}) == len(X)  # drawn per window
+    assert not np.any(T[..., hands][..., 0::3][~seen])
+
+
+def test_augment_changes_each_windows_size(shared):
+    """The recipe's augmentation scales windows (0.8-1.2): the median shoulder width of 16 windows changes by up to
+    a fifth, where mirroring, time and hand changes alone leave it within 2 %."""
+    X = _windows(shared)
+    ratio = np.log(_shoulder_width(augment.augment(X, np.random.default_rng(0))) / _shoulder_width(X))
+    assert ratio.std() > 0.05 and np.abs(ratio).max() > 0.1, ratio

@@ -16,6 +16,7 @@ def _feats(X):
 def test_features_ignore_scale_and_position(shared):
     X = np.load(shared("data", "signers", "s09.npz"))["X"][:8].astype(np.float32)
     moved = augment.affine(X, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.05)
+    assert np.abs(moved - X)[..., layout.POSE.slice].max() > 0.03  # the input did move
     assert _feats(X).shape == (8, layout.SEQ_LEN, features.N_FEATURES)
     assert np.allclose(_feats(moved), _feats(X), atol=2e-4)
 

@@ -481,6 +481,25 @@ def test_live_on_a_keypoint_stream_says_what_the_benchmark_replay_says(capsys):
             assert summary["words"] == reference
 
 
+@pytest.mark.parametrize("rule, options", [("stream", ["--threshold", "0.93"]),
+                                           ("stream", ["--rest", "1000", "--rearm", "1000"]),
+                                           ("spot", ["--onset", "0.9"]), ("spot", ["--refractory", "200"])])
+def test_live_reads_each_rule_setting_it_is_given(rule, options, capsys):
+    """Each setting given to ``live`` reaches the recognizer: its words on the stream demo are the replay's with
+    that setting, and not the rule's default words (a threshold the last thanks does not pass; rests that never end
+    a sign, so the same hello again needs more rejected windows than the stream has between them; an onset or a
+    refractory time that loses signs)."""
+    from signlstm.models.bundle import SPOTTING_MODEL, load_bundle
+
+    frames = np.load(STREAM_DEMO).astype(np.float32)
+    settings = {options[i].removeprefix("--"): float(options[i + 1]) for i in range(0, len(options), 2)}
+    settings = {k: int(v) if v.is_integer() else v for k, v in settings.items()}
+    bundle = load_bundle(SPOTTING_MODEL if rule == "spot" else None)
+    assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", rule, *options]) == 0
+    said = [(w["frame"], w["label"]) for w in _lines(capsys.readouterr().out)[:-1]]
+    assert said == _replayed(bundle, frames, rule, **settings) != _replayed(bundle, frames, rule)
+
+
 def test_live_on_a_video_says_what_the_benchmark_replay_of_its_keypoints_says(shared, capsys):
     """Frame for frame with the video's frames taken as 30 a second (as the benchmark replays keypoints), and the same
     words at the video's own rate (24.5 frames a second, made into 30 a second for the recognizer)."""

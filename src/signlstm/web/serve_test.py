@@ -80,6 +80,46 @@ def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model
     assert "signlstm serve" not in run.stderr, run.stderr  # its "interrupted" when stopped: not between the rows
 
 
+def test_serve_on_every_address_over_https_listens_there_and_answers_over_tls(tmp_path):
+    """``--host 0.0.0.0 --certfile --keyfile``, as a phone on the local network needs it: the server listens on every
+    address (and nothing else) and answers https with the certificate given."""
+    import os
+    import shutil
+    import signal
+    import ssl
+    import time
+    import urllib.request
+
+    import pytest
+
+    if shutil.which("openssl") is None:  # `make test` installs it
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("openssl is not installed: the certificates are not made")
+    crt, key = tmp_path / "a.crt", tmp_path / "a.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(crt)],
+                   check=True, capture_output=True)
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "serve", "--host", "0.0.0.0", "--port", str(port),
+                             "--certfile", str(crt), "--keyfile", str(key), "--data", str(tmp_path / "d"),
+                             "--models", str(tmp_path / "m")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        end = time.monotonic() + 180
+        while not _listening(port):
+            assert proc.poll() is None and time.monotonic() < end, proc.stderr.read() if proc.poll() else "no socket"
+            time.sleep(0.2)
+        assert _listening(port) == ["00000000"]  # 0.0.0.0: every address
+        tls = ssl.create_default_context(cafile=str(crt))  # the certificate given, checked for localhost
+        with urllib.request.urlopen(f"https://localhost:{port}/api/health", context=tls, timeout=30) as r:
+            assert json.load(r)["labels"] == ["hello", "thanks", "iloveyou", "none"]  # the shipped model
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert f"on https://localhost:{port}/ and this machine's other addresses" in out, (out, err)
+
+
 def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypatch, capsys):
     """Without @mediapipe/holistic to give the pages, the operator is told that pages will ask their visitors to send
     camera images (browser_test: nothing is sent before); listening on every address over http, that other machines
@@ -88,7 +128,7 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     from signlstm.web import server
 
     started = []
-    monkeypatch.setattr(server, "serve", lambda *a, **k: started.append(k))
+    monkeypatch.setattr(server, "serve", lambda *a, **k: started.append(a))
     monkeypatch.setattr(server, "HOLISTIC", tmp_path / "no_node_modules")
     monkeypatch.chdir(tmp_path)  # nor in the current folder
     with socket.socket() as free:  # a port nothing listens on
@@ -97,10 +137,18 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     assert main(["serve", "--port", str(port)]) == 0 and started
     err = capsys.readouterr().err
     assert "pages will ask their visitors to send their camera images here" in err and "over https" not in err
-    assert main(["serve", "--port", str(port), "--host", "0.0.0.0", "--data", str(tmp_path / "d")]) == 0
+    assert main(["serve", "--port", str(port), "--host", "0.0.0.0", "--data", str(tmp_path / "d"), "--rule", "stream",
+                 "--threshold", "0.7", "--stability", "5", "--rest", "3", "--rearm", "4"]) == 0
     out = capsys.readouterr()
     assert f"on http://localhost:{port}/ and this machine's other addresses" in out.out
     assert "other machines reaching this page over http get no camera" in out.err
+    engine, *where = started[-1]
+    assert where == ["0.0.0.0", port, None, None]  # the address asked for, no TLS
+    try:
+        page = engine.open().recognizer  # each page's recognizer has the settings given
+        assert (page.rule, page.threshold, page.recent.maxlen, page.rest, page.rearm) == ("stream", 0.7, 5, 3, 4)
+    finally:
+        engine.shutdown()
 
 
 def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current_folder(tmp_path, monkeypatch,

@@ -151,6 +151,11 @@ def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held
     finally:
         crossval._STATE.clear()
     assert res["trained_on"] == sorted(people[1:] + ["o06"]) and res["neg_groups"] == ["o04"] * len(res["neg_groups"])
+    # the fold trains on its fixed labels: the audit's drops are not among its sequences
+    from signlstm.datasets.training_sets import training_set
+
+    fixed = len(training_set(data, fixes=fixes, negatives=neg, held_out=["s02", "o04"], seed=0))
+    assert res["train_sequences"] == fixed < len(training_set(data, negatives=neg, held_out=["s02", "o04"], seed=0))
 
 
 def test_fold_results_are_cached_and_a_rerun_trains_nothing(shared, tmp_path):

@@ -149,8 +149,11 @@ def test_adapt_command_writes_a_bundle_that_reloads_and_records_its_base(base, t
     assert b.reject_label == NONE and b.labels[-1] == NONE
     meta = json.loads((out / "signlstm.json").read_text())
     assert meta["parameters"] == b.model.count_params()
-    # The fast path `live` uses agrees with predict, and `evaluate` scores it unchanged.
+    # The recordings taught are seed 3's draw, not seed 0's.
     s21 = signer("s21")
+    drawn = [s21.sources[i] for i in choose_shots(s21, 5, 3)]
+    assert sorted(a["sources"]) == sorted(drawn) != sorted(s21.sources[i] for i in choose_shots(s21, 5, 0))
+    # The fast path `live` uses agrees with predict, and `evaluate` scores it unchanged.
     np.testing.assert_allclose(b.classify(s21.X[0]), b.predict(s21.X[:1])[0], atol=1e-5)
     assert main(["evaluate", "--model", str(out), "--data", str(data), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.85

@@ -14,20 +14,26 @@ def _init(offset):
 
 
 def _work(task):
-    return task * task + _SEEN["offset"], os.environ.get("XLA_FLAGS")
+    return task * task + _SEEN["offset"], os.environ.get("XLA_FLAGS"), os.getpid(), _SEEN["pid"]
 
 
 def test_map_tasks_gives_the_same_results_everywhere():
+    """The same results in this process, in two spawned processes and on Ray, each task run where its worker's
+    initializer ran; workers other than this process where more than one is asked for."""
     tasks = list(range(7))
     inline = list(parallel.map_tasks(_work, tasks, workers=1, initializer=_init, initargs=(5,)))
     procs = list(parallel.map_tasks(_work, tasks, workers=2, initializer=_init, initargs=(5,)))
     ray = list(parallel.map_tasks(_work, tasks, workers=2, ray="local", initializer=_init, initargs=(5,)))
-    assert [r for r, _ in inline] == [t * t + 5 for t in tasks]
-    assert procs == ray and [r for r, _ in procs] == [r for r, _ in inline]
-    assert all(flags == parallel.THREAD_FLAGS for _, flags in procs)  # one XLA thread per worker
-    assert all(flags == parallel.THREAD_FLAGS for _, flags in inline)  # and in this process, as a worker
+    assert [r[0] for r in inline] == [t * t + 5 for t in tasks]
+    assert [r[:2] for r in procs] == [r[:2] for r in ray] and [r[0] for r in procs] == [r[0] for r in inline]
+    assert all(r[1] == parallel.THREAD_FLAGS for r in procs)  # one XLA thread per worker
+    assert all(r[1] == parallel.THREAD_FLAGS for r in inline)  # and in this process, as a worker
+    assert {r[2] for r in inline} == {os.getpid()}
+    for run in (procs, ray):  # other processes, each initialised itself
+        pids = {r[2] for r in run}
+        assert os.getpid() not in pids and len(pids) <= 2 and all(r[2] == r[3] for r in run), run
     unordered = sorted(parallel.map_tasks(_work, tasks, workers=2, initializer=_init, initargs=(5,), ordered=False))
-    assert unordered == sorted(procs)
+    assert [r[:2] for r in unordered] == sorted(r[:2] for r in procs)
 
 
 def test_cross_validation_folds_on_ray_equal_local_workers(shared):

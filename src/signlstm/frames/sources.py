@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -325,8 +326,6 @@ def _image_too_large(path) -> str | None:
             with Image.open(path) as im:
                 width, height = im.size
         except Image.DecompressionBombError as e:  # over Pillow's own limit, itself far over ours
-            import re
-
             pixels = re.search(r"\((\d+) pixels\)", str(e))  # "Image size (400000000 pixels) exceeds limit ..."
             return _over(f"an image of {int(pixels[1]):,} pixels" if pixels else "an image of too many pixels")
         except Exception:
@@ -335,12 +334,27 @@ def _image_too_large(path) -> str | None:
 
 
 def is_camera(spec) -> bool:
-    return isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit())
+    """True for a camera index: an int, or a name of ASCII digits only (``²`` or ``٣`` is a file's name)."""
+    return isinstance(spec, int) or (isinstance(spec, str) and spec.isascii() and spec.isdigit())
+
+
+MAX_CAMERA = 2**31 - 1  # the largest index OpenCV takes (a C int)
+
+
+def frame_order(path: Path) -> tuple:
+    """Sort key of an image folder's frames: the numbers in their names compared as numbers, so ``frame2`` comes
+    before ``frame10`` as ``ffmpeg -i clip.mp4 frame%d.jpg`` and ``cv2.imwrite(f"{i}.jpg")`` number them (then by
+    name: ``01`` and ``1`` in one order)."""
+    parts = re.split(r"([0-9]+)", path.name)
+    return [int(t) if i % 2 else t.casefold() for i, t in enumerate(parts)], path.name
 
 
 def open_source(spec) -> Source:
-    """Open ``spec``: a camera index (int or digits), a video file, an image file or a folder of images."""
+    """Open ``spec``: a camera index (int or digits), a video file, an image file or a folder of images (in
+    :func:`frame_order`)."""
     if is_camera(spec):
+        if int(spec) > MAX_CAMERA:
+            raise BadInput(f"camera {spec}", "no such camera (an index is a small number: 0 is the first camera)")
         return CaptureSource(int(spec), str(spec), live=True)
     path = Path(spec)
     if not path.exists():
@@ -348,7 +362,7 @@ def open_source(spec) -> Source:
     if not path.is_dir() and (problem := not_a_file(path)):
         raise BadInput(path, problem)
     if path.is_dir():
-        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        images = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=frame_order)
         if not images:
             raise BadInput(path, _not_images(path) or f"folder holds no images ({', '.join(IMAGE_SUFFIXES)})")
         return ImageSource(images, str(path))

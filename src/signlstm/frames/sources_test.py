@@ -32,6 +32,28 @@ def test_image_folder_in_name_order(shared, tmp_path):
     assert read_image(tmp_path / "00.png").shape == (400, 600, 3)
 
 
+def test_image_folder_numbered_without_padding_in_number_order(shared, tmp_path):
+    """Frames named as ``ffmpeg -i clip.mp4 frame%d.png`` names them: frame2 before frame10 (by name it is after)."""
+    import shutil
+
+    for name, image in (("frame2.png", "skimage_coffee_no_person.png"), ("frame10.png", "skimage_astronaut.png"),
+                        ("frame1.png", "skimage_astronaut.png")):
+        shutil.copy(shared("media", image), tmp_path / name)
+    assert [f.shape for f in open_source(tmp_path)] == [(512, 512, 3), (400, 600, 3), (512, 512, 3)]
+
+
+def test_a_camera_index_is_ascii_digits_of_a_size_a_camera_can_have(tmp_path):
+    """A superscript or Arabic-Indic digit is a file's name, not a camera; an index past what OpenCV takes is one
+    line naming it."""
+    from signlstm.frames.sources import is_camera
+
+    assert is_camera("0") and is_camera(1) and not is_camera("²") and not is_camera("٣")
+    with pytest.raises(BadInput, match="²: no such file"):
+        open_source("²")
+    with pytest.raises(BadInput, match=r"^camera 99999999999999999999: no such camera"):
+        open_source("99999999999999999999")
+
+
 def test_missing_and_unreadable_sources_name_the_file(tmp_path):
     with pytest.raises(BadInput, match="nope.mp4: no such file"):
         open_source(tmp_path / "nope.mp4")

@@ -351,6 +351,27 @@ def test_an_output_that_is_a_link_to_nothing_is_refused_and_left(shared, tmp_pat
     assert all((tmp_path / n).is_symlink() for n in ("m", "out.json"))
 
 
+def test_extract_writes_a_video_named_twice_once_and_says_what_it_stretches_or_cannot_name(shared, tmp_path, capsys):
+    """The same clip under two paths is one video's sequences, with a line for the second; a decomposed é in --label
+    is the composed folder collect and the page make; a clip shorter than --length resampled says its frames are
+    repeated; a keypoint file not named .npy is refused before anything is read."""
+    import unicodedata
+
+    clip = shared("media", "asl_iloveyou_rohan937.mp4")
+    alias = str(clip.parent / ".." / clip.parent.name / clip.name)
+    decomposed = unicodedata.normalize("NFD", "école")
+    assert main(["extract", "--videos", str(clip), alias, "--label", decomposed, "--data", str(tmp_path / "D"),
+                 "--workers", "1", "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert f"skipped {alias}: the same video as {clip}" in out.err and "from 1 video(s), skipped 1" in out.out
+    assert [p.name for p in (tmp_path / "D").iterdir()] == ["école"]  # composed
+    assert main(["extract", "--videos", str(clip), "--label", "a", "--data", str(tmp_path / "R"), "--mode",
+                 "resample", "--length", "60", "--workers", "1", "--quiet"]) == 0
+    assert "39 frames stretched to 60: frames repeated" in capsys.readouterr().err
+    assert main(["extract", "--videos", str(clip), "--keypoints", str(tmp_path / "k.npz")]) == 2
+    assert "a keypoint file is a .npy" in capsys.readouterr().err and not (tmp_path / "k.npz").exists()
+
+
 @pytest.mark.parametrize("label", ["../x", "a/../../x", "..", "x" * 300])
 def test_extract_refuses_a_label_that_is_not_one_folder_name(shared, tmp_path, label, capsys):
     assert main(["extract", "--videos", str(shared("media", "asl_soup_slp.mp4")), "--label", label,

@@ -1,5 +1,6 @@
 """signlstm extract: keypoints from recorded videos, as MP_Data sequences or one keypoint file."""
 import sys
+from pathlib import Path
 
 from .. import layout
 
@@ -29,7 +30,7 @@ def register(sub):
 def run(args):
     from ..datasets.from_videos import write_videos
     from ..errors import BadInput, SignlstmError
-    from ..sign_names import name_problem, shown_name
+    from ..sign_names import name_problem, shown_name, sign_name
     from .common import checked_length
 
     if bool(args.data) == bool(args.keypoints):
@@ -41,6 +42,11 @@ def run(args):
     checked_length(args)
     if args.stride is not None and args.stride < 1:
         raise SignlstmError(f"--stride must be at least 1, got {args.stride}")
+    if args.keypoints and Path(args.keypoints).suffix.lower() != ".npy":
+        raise SignlstmError(f"--keypoints {args.keypoints}: a keypoint file is a .npy (live, convert and evaluate "
+                            "read it by that name)")
+    if args.stride is not None and (args.keypoints or args.mode == "resample"):
+        print("note: --stride is read with --data and --mode window only", file=sys.stderr)
     from ..files import check_file_out, check_writable_folder
 
     if args.data:
@@ -56,9 +62,10 @@ def run(args):
             raise SignlstmError("no video found in " + " ".join(args.videos) if not done.found
                                 else f"none of the {done.found} video(s) could be used")
 
-    done = write_videos(args.videos, args.label, args.data or None, args.keypoints or None, args.length, args.mode,
+    label = sign_name(args.label) if args.label else None  # in composed form, as collect and the page name signs
+    done = write_videos(args.videos, label, args.data or None, args.keypoints or None, args.length, args.mode,
                         args.stride, args.workers, args.ray, progress=not args.quiet,
                         note=lambda text: print(f"note: {text}", file=sys.stderr), ready=report)
-    out = (f"{done.sequences} sequence(s) of '{args.label}' to {args.data}" if args.data
+    out = (f"{done.sequences} sequence(s) of '{label}' to {args.data}" if args.data
            else f"{args.keypoints}: {done.frames} frames x {layout.FRAME_SIZE} values")
     print(f"wrote {out} from {done.used} video(s)" + (f", skipped {len(done.skipped)}" if done.skipped else ""))

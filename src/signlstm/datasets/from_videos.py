@@ -40,12 +40,18 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
     found, skipped = find_videos(videos)
     done = Written(found=len(found), skipped=skipped)
     writer = SequenceWriter(data) if data is not None else None
+    if writer is not None:  # a video named twice (or within a folder named too) would be two people's worth of it
+        found, twice = _once(found)
+        skipped += twice
     with (StreamWriter(keypoints) if writer is None else contextlib.nullcontext()) as stream:
         for item in extract_videos(found, workers, progress=progress, ray=ray):
             raw = None if item.error else len(item.keypoints)
             if item.error is None and (mode == "window" or writer is None):  # the models' rate, as live reads it
                 item.keypoints = item.at_models_rate()
             if item.error is None and writer is not None:
+                if mode == "resample" and len(item.keypoints) < length:
+                    item.note = "; ".join(filter(None, [item.note, f"{len(item.keypoints)} frames stretched to "
+                                                                   f"{length}: frames repeated"]))
                 count = 0
                 for count, seq in enumerate(iter_sequences(item.keypoints, length, mode, stride), 1):
                     writer.write(label, seq)
@@ -67,3 +73,19 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
         if stream is not None and done.used:
             stream.commit()
     return done
+
+
+def _once(found: list[Path]) -> tuple[list[Path], list]:
+    """``found`` with each video once (by the file it is, however named), and the repeats as skipped entries."""
+    from ..keypoints.extraction import Extracted
+
+    first: dict = {}
+    once, twice = [], []
+    for p in found:
+        key = p.resolve()
+        if key in first:
+            twice.append(Extracted(str(p), error=f"the same video as {first[key]}: its sequences are written once"))
+        else:
+            first[key] = p
+            once.append(p)
+    return once, twice

@@ -11,6 +11,7 @@ Any other declared array is checked with :func:`check_declared`.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import math
@@ -30,6 +31,8 @@ MAX_RATIO = 100  # a zip member may unpack to at most this many times its stored
 RATIO_FLOOR = 64 << 20  # ... once it unpacks to more than this (small all-zero files still load, and are reported)
 MAX_SIDE_ARRAY = 1 << 20  # bytes of a small side array (``actions``) read whole
 MAX_TEXT_FILE = 64 << 20  # bytes of a text file read whole (a fixes list, a list of signs, cells.json)
+MAX_MEMBERS = 1000  # archive members of a packed file or a model archive (each a few: X, y, seq, actions; config,
+# metadata, weights); the archive's directory is counted before it is read, which costs memory and time per member
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -199,6 +202,17 @@ _LOCAL_HEADER = 30  # bytes of a zip local file header before its file name and 
 _LOCAL_MAGIC = b"PK\x03\x04"
 
 
+def _open_zip(where, f) -> zipfile.ZipFile:
+    """The zip archive open as the binary file ``f``; :class:`BadInput` naming ``where`` when it declares more than
+    :data:`MAX_MEMBERS` members, counted from its end record before its directory is read."""
+    end = zipfile._EndRecData(f)  # the standard library's reader of the end record (None: not a zip archive)
+    f.seek(0)
+    if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:
+        raise BadInput(where, f"its archive declares {end[zipfile._ECD_ENTRIES_TOTAL]:,} members; signlstm reads "
+                              f"archives of at most {MAX_MEMBERS:,} (a packed file holds X, y, seq and actions)")
+    return zipfile.ZipFile(f)
+
+
 def _check_extents(where, f, z: zipfile.ZipFile, infos) -> None:
     """:class:`BadInput` naming ``where``, the member and the numbers when one of ``infos`` (entries of the archive
     ``z``, read from the binary file ``f``) has no local header where the directory places it, or claims stored bytes
@@ -216,7 +230,8 @@ def _check_extents(where, f, z: zipfile.ZipFile, infos) -> None:
                                   f"directory places it (the file is {size:,} bytes)")
         name_len, extra_len = struct.unpack_from("<HH", local, 26)
         data = info.header_offset + _LOCAL_HEADER + name_len + extra_len
-        limit = next((s for s in starts if s > info.header_offset), end)
+        at = bisect.bisect_right(starts, info.header_offset)  # the first start after this entry's
+        limit = starts[at] if at < len(starts) else end
         if data + info.compress_size > limit:
             what = ("the next member" if limit < end else
                     "the archive's directory" if limit < size else "the end of the file")
@@ -235,7 +250,7 @@ def npz_members(path) -> dict[str, Member]:
     header plus the declared array, and not to more than :data:`MAX_RATIO` times its stored size."""
     out = {}
     try:
-        with open(path, "rb") as f, zipfile.ZipFile(f) as z:
+        with open(path, "rb") as f, _open_zip(path, f) as z:
             infos = [i for i in z.infolist() if i.filename.endswith(".npy")]
             _check_extents(path, f, z, infos)
             for info in infos:
@@ -263,7 +278,7 @@ def check_model_archive(path, limit: int = MODEL_LIMIT) -> None:
     """A ``.keras`` file: members that unpack to more than ``limit`` in all (or to more than :data:`MAX_RATIO` times
     their size), and weights files whose datasets declare more than ``limit``, are refused before Keras reads them."""
     try:
-        with zipfile.ZipFile(path) as z:
+        with open(path, "rb") as f, _open_zip(path, f) as z:
             infos = z.infolist()
             total = sum(i.file_size for i in infos)
             if total > limit:

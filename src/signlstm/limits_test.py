@@ -71,6 +71,30 @@ def test_a_member_whose_directory_entry_claims_more_than_the_file_holds_is_refus
     assert f"but {after} begins at byte " in msg and f"(the file is {p.stat().st_size:,} bytes)" in msg
 
 
+def test_an_archive_of_more_members_than_a_packed_file_holds_is_refused_before_its_directory_is_read(tmp_path,
+                                                                                                     shared):
+    """s02's arrays beside 999 or 1,000 one-byte members: the first is read (its 90 recordings), the second refused
+    in one line from the count its end record declares; so is a model archive of as many members."""
+    from signlstm.datasets import open_npz
+
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in ("X", "y", "seq")}
+    for junk in (limits.MAX_MEMBERS - 3, limits.MAX_MEMBERS - 2):
+        path = tmp_path / f"many{junk}.npz"
+        np.savez(path, **arrays)
+        with zipfile.ZipFile(path, "a") as z:
+            for i in range(junk):
+                z.writestr(f"junk{i}.txt", b"x")
+        if junk + 3 <= limits.MAX_MEMBERS:
+            assert sum(open_npz(path).label_counts.values()) == 90
+        else:
+            with pytest.raises(BadInput, match=f"{path.name}: its archive declares 1,001 members; signlstm reads "
+                                               "archives of at most 1,000"):
+                open_npz(path)
+            with pytest.raises(BadInput, match="declares 1,001 members"):
+                limits.check_model_archive(path)
+
+
 def test_a_stored_member_that_claims_to_unpack_to_more_than_it_stores_is_refused(tmp_path):
     """X.npy declares 8 sequences, its directory entry 797,888 unpacked bytes to match, but it is stored uncompressed
     in 199,568 bytes (2 sequences): refused before it is read."""

@@ -54,6 +54,19 @@ def check_out_paths(out=None, strip=None) -> None:
 _TURN = 0.25  # seconds a queue call of the video's waits before it looks again
 
 
+def fit_into(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` scaled to fit ``width`` x ``height`` whole, centred on black (a video's frames are of one size)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = min(width / w, height / h)
+    size = (max(1, min(width, round(w * scale))), max(1, min(height, round(h * scale))))
+    out = np.zeros((height, width, *image.shape[2:]), image.dtype)
+    x, y = (width - size[0]) // 2, (height - size[1]) // 2
+    out[y:y + size[1], x:x + size[0]] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return out
+
+
 class VideoOut:
     """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place (:meth:`rename`) once
     :meth:`verify` has read it back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
@@ -78,7 +91,8 @@ class VideoOut:
             return
         if self.writer is None:
             fourcc = cv2.VideoWriter_fourcc(*("MJPG" if self.path.suffix.lower() == ".avi" else "mp4v"))
-            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (frame.shape[1], frame.shape[0]))
+            self.size = (frame.shape[1], frame.shape[0])
+            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, self.size)
             if not self.writer.isOpened():
                 from ..errors import BadInput
 
@@ -86,6 +100,8 @@ class VideoOut:
                                           "refuses to write, or a codec it lacks)")
             self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
             self.thread.start()
+        if (frame.shape[1], frame.shape[0]) != self.size:  # a folder of images of several sizes: each fitted whole
+            frame = fit_into(frame, *self.size)
         for _ in range(copies):
             self._put(frame)
             self.count += 1
@@ -215,6 +231,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     stream, detect = open_input(spec, face=bundle.reads_face)
     win = video = None
     strips = StripCollector() if strip else None
+    bare = StripCollector() if strip else None  # frames before the window is full: the picture of a short input
     pipe = Pipeline(stream, detect, serial)
     rate = float(fps or stream.fps)
     resample = Resample()
@@ -261,8 +278,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                     if pending is not None:
                         video.write(pending, copies)
                     pending, copies = view, len(due)
-                if strips and step.probs is not None:  # frames with bars make the picture
-                    strips.add(index, view, said)
+                if strips:  # frames with bars make the picture
+                    (strips if step.probs is not None else bare).add(index, view, said)
                 if win and not win.show(view):
                     break
                 if pace:
@@ -302,10 +319,11 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                 video.write(pending, max(copies, 1) if end.word else copies)
             video.verify()  # the encoder writes the frames queued; the video must read back whole
         picture = None
-        if strips and strips.samples:
+        if strips and (strips.samples or bare.samples):
             import cv2
 
-            picture = _encoded(cv2, render.strip(strips.frames()), Path(strip).suffix.lower())
+            shown = (strips if strips.samples else bare).frames()
+            picture = _encoded(cv2, render.strip(shown), Path(strip).suffix.lower())
         with interrupts_held(drop=True):  # the outputs go into place; Ctrl-C now comes after the run is done
             if picture is not None:
                 write_atomic(strip, lambda p: Path(p).write_bytes(picture))

@@ -89,6 +89,30 @@ def test_keypoint_replay_writes_video_and_strip(clip_model, tmp_path, capsys):
     assert sorted(p.name for p in out.parent.iterdir()) == ["demo.mp4", "demo.png"]  # no temporary files left
 
 
+def test_images_of_several_sizes_make_a_whole_video_and_a_short_input_its_strip(shared, tmp_path, capsys):
+    """A folder of pictures of two sizes (a phone's photos in both orientations): the video holds every one, each
+    fitted to the first one's size; six pictures, fewer than the window, still make the strip asked for (of the
+    pictures without bars), and an earlier strip is replaced."""
+    import shutil
+
+    import cv2
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for i in range(6):
+        shutil.copy(shared("media", "skimage_coffee_no_person.png" if i % 2 else "skimage_astronaut.png"),
+                    pictures / f"{i}.png")
+    out, strip = tmp_path / "out" / "v.avi", tmp_path / "out" / "v.png"
+    strip.parent.mkdir()
+    strip.write_bytes(b"an earlier strip")
+    assert main(["live", "--source", str(pictures), "--headless", "--out", str(out), "--strip", str(strip)]) == 0
+    assert "shorter than the model's window (6 of 30 frames)" in capsys.readouterr().err
+    written = read_frames(out)
+    assert len(written) == 6 and len({f.shape for f in written}) == 1
+    picture = cv2.imread(str(strip))
+    assert picture is not None and picture.shape[1] > 1000
+
+
 def test_serial_and_pipelined_loops_agree(clip_model, shared):
     from signlstm.models.bundle import load_bundle
     from signlstm.fronts.live import run

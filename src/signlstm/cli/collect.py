@@ -107,8 +107,14 @@ def run(args):
     saved = collect(args.actions, counts, args.data, args.source, args.length,
                     window=not args.headless, pause=args.pause,
                     on_saved=lambda path: print(f"saved {path}", flush=True))
+    from ..frames.sources import is_camera
+
+    if saved < wanted and not saved and args.headless and not is_camera(args.source):
+        raise BadInput(args.source, f"ended before a whole sequence of {args.length} frames (at 30 a second) was "
+                                    f"recorded: nothing saved of the {wanted} sequence(s) asked for")
     if saved < wanted:
-        print(f"stopped after {saved} of {wanted} sequence(s): the source ended or the window was closed")
+        ended = ("the source ended" if args.headless else "the source ended or the window was closed")
+        print(f"stopped after {saved} of {wanted} sequence(s): {ended}")
     else:
         print(f"collected {saved} sequence(s) in {args.data}")
     if args.then_adapt and wanted and not saved:

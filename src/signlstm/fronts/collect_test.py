@@ -39,7 +39,7 @@ def test_collect_headless_from_a_clip_writes_loadable_sequences(shared, tmp_path
     # a rerun numbers after the highest existing sequence; the clip ends during the 5th, which is dropped
     assert main(args[:5] + ["5"] + args[6:]) == 0
     out = capsys.readouterr().out
-    assert "stopped after 4 of 10" in out
+    assert "stopped after 4 of 10 sequence(s): the source ended\n" in out  # headless: no window was closed
     assert sorted(int(p.name) for p in (data / "hello").iterdir()) == [0, 1, 2, 3, 4, 5]
     assert load([data], length=10).X.shape == (8, 10, 1662)
 
@@ -208,3 +208,18 @@ def test_collect_from_saved_keypoints_cuts_them_into_sequences_and_a_bad_file_is
                  "--headless"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "shape63_onehand.npy" in err and not (tmp_path / "d2").exists()
+
+
+def test_collect_from_a_file_too_short_for_one_sequence_is_one_line_and_exit_2(shared, tmp_path, capsys):
+    """A still image (one frame) or a clip shorter than --length: nothing can be recorded, which is said naming the
+    file, and no folder is made."""
+    for source, length in ((shared("media", "asl_iloveyou_rohan937_frame20.jpg"), "30"),
+                           (shared("media", "asl_soup_slp.mp4"), "100")):
+        assert main(["collect", "--actions", "a", "--sequences", "2", "--length", length, "--pause", "0",
+                     "--data", str(tmp_path / "MP_Data"), "--source", str(source), "--headless"]) == 2
+        captured = capsys.readouterr()
+        assert captured.err == (f"signlstm collect: error: {source}: ended before a whole sequence of {length} "
+                                "frames (at 30 a second) was recorded: nothing saved of the 2 sequence(s) asked "
+                                "for\n"), captured.err
+        assert not (tmp_path / "MP_Data" / "a").exists()
+

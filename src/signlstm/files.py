@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # a write the disk has no room for, whatever file it names
@@ -303,14 +304,24 @@ def interrupts_remembered():
         signal.signal(signal.SIGINT, REMEMBERING)
     if term:
         signal.signal(signal.SIGTERM, _as_ctrl_c)
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = partial(_quiet_interrupt, unraisable)
     try:
         yield
     finally:
+        sys.unraisablehook = unraisable
         if ctrl_c:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         if term:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _INTERRUPTS.clear()
+
+
+def _quiet_interrupt(hook, unraisable) -> None:
+    """An exception Python cannot raise (in a garbage-collection callback, a generator closed by the collector) goes
+    to ``hook``, except the Ctrl-C :func:`interrupts_remembered` remembers: it stops the command once, in one line."""
+    if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+        hook(unraisable)
 
 
 def forget_interrupts() -> None:

@@ -66,5 +66,16 @@ def main(argv=None) -> int:
         return 2
 
 
+def console() -> None:
+    """The ``signlstm`` command: :func:`main`, then its status as the process's. A Ctrl-C after the command has
+    finished is ignored: it would only cut short the process's own shutdown (its native threads), never the
+    command."""
+    import signal
+
+    status = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

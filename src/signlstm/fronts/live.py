@@ -127,13 +127,18 @@ class VideoOut:
             self.writer.write(frame)
 
     def drain(self) -> None:
-        """Wait until the frames queued are encoded; the encoder thread ends."""
-        if self.thread is not None:
-            self._put(None)
-            self.thread.join()
-            self.thread = None
-        if self.writer is not None:
-            self.writer.release()
+        """Wait until the frames queued are encoded (a few: the queue is short); the encoder thread ends. A Ctrl-C
+        waits until then: a join it cut short could take the thread for ended while it still writes to the writer
+        this releases."""
+        from ..files import interrupts_held
+
+        with interrupts_held():
+            if self.thread is not None:
+                self._put(None)
+                self.thread.join()
+                self.thread = None
+            if self.writer is not None:
+                self.writer.release()
 
     def verify(self) -> None:
         """Write the frames queued (the encoder thread ends) and read the video back: one that does not hold every
@@ -297,12 +302,13 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
             video.abort()
         raise
     finally:
-        pipe.close()
-        stream.close()
-        if detect is not None:
-            detect.close()
-        if win:
-            win.close()
+        with interrupts_held():  # a Ctrl-C now waits until the threads and graphs are closed, then counts
+            pipe.close()
+            stream.close()
+            if detect is not None:
+                detect.close()
+            if win:
+                win.close()
     elapsed = recent[-1] - t0 if frames > 1 else 0.0  # first to last frame, without start-up and shutdown
     end = rec.finish()  # the input ended: the sign in progress may still get its word
     if end.word:

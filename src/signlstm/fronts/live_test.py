@@ -113,6 +113,39 @@ def test_images_of_several_sizes_make_a_whole_video_and_a_short_input_its_strip(
     assert picture is not None and picture.shape[1] > 1000
 
 
+def test_a_ctrl_c_while_a_video_is_finished_waits_for_its_encoder(tmp_path):
+    """Ctrl-C while the encoder thread writes the last queued frames: it comes once the thread has ended and the
+    writer is released (a join it cut short took the thread for ended while it still wrote: a segfault when the
+    writer went)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from signlstm.fronts.live import VideoOut
+
+    video = VideoOut(tmp_path / "v.mp4", 30)
+    frame = np.zeros((48, 64, 3), np.uint8)
+    video.write(frame)  # opens the writer and starts its encoder
+    real = video.writer
+
+    class Slow:  # an encoder on a loaded machine
+        def write(self, image):
+            time.sleep(0.05)
+            real.write(image)
+
+        def release(self):
+            real.release()
+
+    video.writer = Slow()
+    video.write(frame, 8)
+    encoder = video.thread
+    threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        video.drain()
+    assert not encoder.is_alive() and video.thread is None
+
+
 def test_serial_and_pipelined_loops_agree(clip_model, shared):
     from signlstm.models.bundle import load_bundle
     from signlstm.fronts.live import run

@@ -442,13 +442,16 @@ class KeypointReplay(Source):
     keypoints = True
 
     def __init__(self, path, fps: float = 30.0):
-        from ..keypoint_files import check_frame, keypoint_blocks, read_frame
+        from ..keypoint_files import check_frame, keypoint_blocks, read_frame, read_keypoint_header
 
         self.name, self.fps, self.path = str(path), fps, Path(path)
         if not self.path.is_dir() and (problem := not_a_file(self.path)):
             raise BadInput(self.path, problem)
         if self.path.is_file():
             blocks, self._check = keypoint_blocks(path), check_frame  # each frame checked as it is reached
+            if len(shape := read_keypoint_header(self.path).shape) == 1:
+                raise BadInput(self.path, f"holds one frame {shape}, not a stream of frames: a tutorial frame file "
+                                          f"is replayed with its sequence folder (--source {self.path.parent})")
         else:  # each frame file checked as it is read
             blocks, self._check = [map(read_frame, sequence_frame_files(self.path))], None
         self._frames = enumerate(itertools.chain.from_iterable(blocks))

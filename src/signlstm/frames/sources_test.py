@@ -409,3 +409,15 @@ def test_a_video_whose_picture_stops_changing_says_which_frames_repeat_it(shared
     out.release()
     with open_source(slow) as src:
         assert len(list(src)) == 12 and src.notes == []
+
+
+def test_a_tutorial_frame_file_given_as_a_stream_names_its_sequence_folder(shared):
+    """One (1662,) frame file is not a stream to replay (as convert says too): the message names its folder."""
+    from signlstm.frames.sources import open_stream
+
+    frame = shared("data", "MP_Data_renotte", "hello", "30", "5.npy")
+    with pytest.raises(BadInput, match=r"5.npy: holds one frame \(1662,\), not a stream of frames: a tutorial frame "
+                                       r"file is replayed with its sequence folder \(--source .*hello/30\)"):
+        open_stream(frame)
+    with open_stream(frame.parent) as replay:  # the folder is
+        assert replay.read().shape == (1662,)

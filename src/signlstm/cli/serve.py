@@ -1,4 +1,6 @@
 """signlstm serve: the browser front end (camera page, live words, recording and adapting) on a small web server."""
+from pathlib import Path
+
 from . import common, recognizer_options
 
 
@@ -43,10 +45,13 @@ def run(args):
     if bool(args.certfile) != bool(args.keyfile):
         raise SignlstmError("--certfile and --keyfile go together")
     from ..web import server
-    from ..web.server import check_listen, check_tls, holistic_dir
+    from ..web.server import check_listen, check_tls, holistic_dir, holistic_missing
 
     if args.holistic and holistic_dir(args.holistic) is None:
         raise SignlstmError(f"{args.holistic}: no holistic.js there (the folder of the npm package @mediapipe/holistic)")
+    if args.holistic and (missing := holistic_missing(Path(args.holistic))):
+        raise SignlstmError(f"{args.holistic}: the npm package @mediapipe/holistic there lacks {', '.join(missing)} "
+                            "(a copy cut short: copy the whole folder, or npm ci)")
     recognizer_options.check_rule(args)
     if args.certfile:
         check_tls(args.certfile, args.keyfile)  # before the model loads (seconds), not as uvicorn's traceback after
@@ -79,6 +84,9 @@ def run(args):
         common.print_note(f"note: the pages find their landmarks with @mediapipe/holistic "
                           f"{server.holistic_version(page_holistic)} from {page_holistic.absolute()} (the current "
                           "folder's node_modules)")
+    if page_holistic is not None and (missing := holistic_missing(page_holistic)):
+        common.print_note(f"note: {page_holistic.absolute()} lacks {', '.join(missing)} of @mediapipe/holistic (npm ci "
+                          "puts them back): pages whose browser needs them cannot find their landmarks themselves")
     if page_holistic is None:
         common.print_note("note: no @mediapipe/holistic to give the pages (make install or npm ci in the checkout, and "
                           "serve from there; or --holistic DIR): pages will ask their visitors to send their camera "

@@ -51,7 +51,8 @@ STATE = """
                 fps: parseFloat(document.getElementById('fps').textContent),
                 latency: document.getElementById('latency').textContent, errors: S.errors,
                 model: S.model, adapt: S.adapt, rec: document.getElementById('rec-status').textContent,
-                counts: [...document.querySelectorAll('#counts li')].map(li => li.textContent)};"""
+                counts: [...document.querySelectorAll('#counts li')].map(li => li.textContent),
+                name: document.getElementById('name').value, nameLocked: document.getElementById('name').disabled};"""
 
 
 def wait_for(d, cond, what, timeout=120.0):
@@ -139,7 +140,9 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
     d.execute_script("""
         const status = document.getElementById('rec-status');
         const cut = new MutationObserver(() => {
-            if (status.textContent.startsWith('recording "wave"')) { cut.disconnect(); window.signlstm.ws.close(); }
+            if (status.textContent.startsWith('recording "wave"')) {
+                window.nameLocked = document.getElementById('name').disabled;  // the list keeps its name
+                cut.disconnect(); window.signlstm.ws.close(); }
         });
         cut.observe(status, {childList: true, characterData: true, subtree: true});""")
     d.find_element("id", "record").click()
@@ -150,6 +153,7 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
         assert time.monotonic() < end, "the page did not reconnect"
         time.sleep(0.25)
     assert d.find_element("id", "record").is_enabled() and not d.find_element("id", "cancel").is_enabled()
+    assert d.execute_script("return window.nameLocked") is True and not page(d)["nameLocked"]
 
 
 @pytest.mark.parametrize("path, query", [("page", ""), ("server", "?landmarks=server")])
@@ -242,14 +246,17 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     assert not page(a)["errors"] and not page(b)["errors"]
     if path == "page":
         assert health(server)["messages"]["images"] == 0
-        # The page opened again: the counts of the name in the form, and of the visitor's once it is typed.
+        # The page opened again: the name the visitor typed, their counts and their adapted model are back; another
+        # name typed shows its own counts.
+        counted = ["ily: 1 recorded", "thank you: 1 recorded", "谢谢: 1 recorded"]
         a.get(server.url + "/")
-        wait_for(a, lambda s: s["landmarks"] >= 1, "the page opened again", 120)
-        assert page(a)["counts"] == []  # "me" recorded nothing
+        s = wait_for(a, lambda s: s["counts"] == counted and (s["adapt"] or {}).get("state") == "done"
+                     and [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"],
+                     "the visitor's counts and adapted model, the page opened again", 180)
+        assert s["name"] == "visitor"
         a.find_element("id", "name").clear()
-        a.find_element("id", "name").send_keys("visitor\t")  # the tab leaves the field: a change
-        wait_for(a, lambda s: s["counts"] == ["ily: 1 recorded", "thank you: 1 recorded", "谢谢: 1 recorded"],
-                 "the visitor's counts", 30)
+        a.find_element("id", "name").send_keys("nobody\t")  # the tab leaves the field: a change
+        wait_for(a, lambda s: s["counts"] == [], "no counts for a name that recorded nothing", 30)
 
     # A closed tab frees its state on the server.
     b.quit()

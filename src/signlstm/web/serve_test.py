@@ -52,7 +52,17 @@ def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys
     from signlstm.cli import main
 
     (tmp_path / "a_file").write_text("")
+    cut = tmp_path / "cut_short"  # a copy of the package that holds holistic.js alone
+    cut.mkdir()
+    (cut / "holistic.js").write_text("")
     for options, said in ((["--port", "0"], "--port must be within 1..65535, got 0"),
+                          (["--holistic", str(cut)], f"{cut}: the npm package @mediapipe/holistic there lacks "
+                                                     "holistic.binarypb, holistic_solution_packed_assets_loader.js, "
+                                                     "holistic_solution_packed_assets.data, "
+                                                     "holistic_solution_simd_wasm_bin.js, "
+                                                     "holistic_solution_simd_wasm_bin.wasm, "
+                                                     "holistic_solution_wasm_bin.js, holistic_solution_wasm_bin.wasm "
+                                                     "(a copy cut short: copy the whole folder, or npm ci)"),
                           (["--data", str(tmp_path / "a_file")], f"{tmp_path / 'a_file'}: exists and is not a folder"),
                           (["--models", str(tmp_path / "a_file" / "m")], f"{tmp_path / 'a_file' / 'm'}: cannot be "
                                                                          f"made: {tmp_path / 'a_file'} is not a folder"),

@@ -54,13 +54,28 @@ FPS = 12  # frames a second the page sends at most
 SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding them
 
 
+# the files of @mediapipe/holistic a page loads (the graph, its models, and the WebAssembly runtime with and
+# without SIMD, whichever the browser runs)
+HOLISTIC_FILES = ("holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
+                  "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",
+                  "holistic_solution_simd_wasm_bin.wasm", "holistic_solution_wasm_bin.js",
+                  "holistic_solution_wasm_bin.wasm")
+
+
 def holistic_dir(path=None) -> Path | None:
     """The folder of ``@mediapipe/holistic`` to serve (``path``, else the node_modules of the checkout signlstm runs
-    from, else of the current folder: an install that is not editable lives outside the checkout), or None."""
+    from, else of the current folder: an install that is not editable lives outside the checkout), or None. A folder
+    counts when it holds ``holistic.js``; :func:`holistic_missing` says what else it lacks."""
     for folder in [Path(path)] if path else [HOLISTIC, Path("node_modules", "@mediapipe", "holistic")]:
         if (folder / "holistic.js").is_file():
             return folder
     return None
+
+
+def holistic_missing(folder: Path) -> list[str]:
+    """The files of :data:`HOLISTIC_FILES` that ``folder`` does not hold (a copy cut short): without them the page
+    cannot run MediaPipe Holistic."""
+    return [name for name in HOLISTIC_FILES if not (folder / name).is_file()]
 
 
 def holistic_version(folder: Path) -> str:

@@ -13,10 +13,10 @@ const S = window.signlstm = {
   ws: null, fps: 12, width: 480, drawing: null, labels: [], colors: [], threshold: 0.5,
   inflight: false, sentAt: 0, lastSend: 0, replies: [], cameraOk: false,
   results: 0, landmarkResults: 0, probResults: 0, modelProbs: 0, words: [], sentence: [], errors: [], model: null,
-  recording: null, toRecord: [], adapt: null, closed: false,
+  recording: null, toRecord: [], listName: null, adapt: null, closed: false,
   // the name this page last adapted to, and the one to adapt to again once a lost connection is back (a new
-  // connection starts on the server's model)
-  adaptedName: null, readapt: null,
+  // connection starts on the server's model), or once the page is opened again (kept in the browser's storage)
+  adaptedName: null, readapt: null, reopened: false,
   // where the landmarks are found: "page" (this browser) or "server"; why, when it is the server
   path: null, pathReason: "", imagesAllowed: false, layout: null, holistic: null, pending: 0, sent: 0, skipped: 0, pageFrames: 0, graphClock: 0,
   image: null,  // the camera frame message's header (hello's "image")
@@ -109,6 +109,8 @@ function connect() {
 
 // The connection closed: a recording or an adaptation in progress is the old connection's, gone with it.
 function lost() {
+  $("adapt").disabled = false;  // (a press the server never answered)
+  $("name").disabled = false;
   const r = S.recording;
   if (r && (r.phase === "pause" || r.phase === "recording")) {
     const rest = S.toRecord.length ? `; not recorded: ${S.toRecord.join(", ")}` : "";
@@ -345,6 +347,11 @@ function handle(m) {
       for (const p of S.layout.parts) { p.start = start; start += p.points * p.values; }
       S.layout.size = start;
       if (m.adapt && m.adapt.state !== "idle") showAdapt(m.adapt);
+      if (!S.reopened) {  // the page opened again: the model this browser adapted to that name, again
+        S.reopened = true;
+        const adapted = stored("adapted");
+        if (adapted && adapted === $("name").value.trim()) S.adaptedName = S.readapt = adapted;
+      }
       if (S.readapt) {  // back after a lost connection: this page's adapted model again, from the recordings
         sendControl({type: "adapt", name: S.readapt});
         S.readapt = null;
@@ -379,6 +386,11 @@ function handle(m) {
       S.errors.push(m.message);
       if (S.inflight) { S.inflight = false; schedule(200); }
       S.pending = Math.max(0, S.pending - 1);
+      if (m.about === "adapt") {  // a refused adaptation: said where adapting is
+        $("adapt").disabled = false;
+        $("adapt-status").textContent = `adapting refused: ${m.message}`;
+        break;
+      }
       let rest = "";
       if (m.about === "record") {  // a refused record request, or a recording that could not be saved: it stops
         if (S.toRecord.length) rest = `; not recorded: ${S.toRecord.join(", ")}`;
@@ -386,6 +398,7 @@ function handle(m) {
         if (S.recording) S.recording = {...S.recording, phase: "stopped"};
         $("record").disabled = false;
         $("cancel").disabled = true;
+        $("name").disabled = false;
       }
       $("rec-status").textContent = m.message + rest;
       break;
@@ -498,6 +511,7 @@ function showRecording(r) {
   const busy = r.phase === "pause" || r.phase === "recording";
   $("record").disabled = busy;
   $("cancel").disabled = !busy;
+  $("name").disabled = busy || S.toRecord.length > 0;  // a list is recorded under the name it started with
   const text = {
     pause: `get ready: sequence ${r.done + 1} of ${r.count} of "${r.action}" starts in a moment`,
     recording: `recording "${r.action}": sequence ${r.done + 1} of ${r.count}, frame ${r.frame} of ${r.length}`,
@@ -534,12 +548,13 @@ function askCounts() {
 
 function showAdapt(a) {
   S.adapt = a;
+  if (a.state === "done" && S.adaptedName) store("adapted", S.adaptedName);
   const running = a.state === "waiting" || a.state === "running";
   $("adapt").disabled = running;
   $("adapt-progress").hidden = ["idle", "lost", "readapt"].includes(a.state);
   $("adapt-bar").style.width = (100 * (a.progress || 0)).toFixed(0) + "%";
   const text = {
-    waiting: `waiting for another adaptation to finish… ${a.seconds}s`,
+    waiting: `waiting for the adapt worker (one adaptation at a time)… ${a.seconds}s`,
     running: `${a.phase}… ${a.seconds}s`,
     done: `done in ${a.seconds}s: this page now uses your adapted model (${(a.labels || []).join(", ")})` +
       (a.check && a.check.length ? ". " + a.check.join("; ") : ""),
@@ -567,22 +582,42 @@ function recordNext() {
   const action = S.toRecord.shift();
   if (action === undefined) return;
   // the rest of the list goes along to be checked now: a bad name late in it stops the list before it starts
-  sendControl({type: "record", name: $("name").value.trim(), action, count: parseInt($("count").value, 10),
+  sendControl({type: "record", name: S.listName, action, count: parseInt($("count").value, 10),
                then: S.toRecord});
 }
 
 $("record-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   S.toRecord = signList($("action").value);
+  S.listName = $("name").value.trim();
   recordNext();
 });
 $("cancel").addEventListener("click", () => { S.toRecord = []; sendControl({type: "cancel"}); });
 $("adapt").addEventListener("click", () => {
   S.adaptedName = $("name").value.trim();
+  if (S.ws && S.ws.readyState === WebSocket.OPEN) $("adapt").disabled = true;  // until the server answers: one press
   sendControl({type: "adapt", name: S.adaptedName});
 });
 $("clear").addEventListener("click", () => sendControl({type: "clear"}));
-$("name").addEventListener("change", askCounts);
+$("name").addEventListener("change", () => {
+  if ($("name").checkValidity()) store("name", $("name").value.trim());
+  askCounts();
+});
+
+// The visitor's name and the name they last adapted to, kept in this browser for the page opened again (nothing
+// when the browser keeps no storage for the page).
+function store(key, value) {
+  try { localStorage.setItem("signlstm." + key, value); } catch (e) { /* no storage: nothing kept */ }
+}
+
+function stored(key) {
+  try { return localStorage.getItem("signlstm." + key); } catch (e) { return null; }
+}
+
+{
+  const name = stored("name");
+  if (name) { $("name").value = name; if (!$("name").checkValidity()) $("name").value = "me"; }
+}
 window.addEventListener("pagehide", () => { S.closed = true; if (S.ws) S.ws.close(); });
 
 (async () => {

@@ -33,6 +33,8 @@ MAX_SIDE_ARRAY = 1 << 20  # bytes of a small side array (``actions``) read whole
 MAX_TEXT_FILE = 64 << 20  # bytes of a text file read whole (a fixes list, a list of signs, cells.json)
 MAX_MEMBERS = 1000  # archive members of a packed file or a model archive (each a few: X, y, seq, actions; config,
 # metadata, weights); the archive's directory is counted before it is read, which costs memory and time per member
+MAX_DIRECTORY = 1 << 20  # bytes of an archive's directory (its entries: about 100 bytes each), checked beside the
+# count, which an archive may understate: Python's reader reads the directory by its size
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -204,12 +206,17 @@ _LOCAL_MAGIC = b"PK\x03\x04"
 
 def _open_zip(where, f) -> zipfile.ZipFile:
     """The zip archive open as the binary file ``f``; :class:`BadInput` naming ``where`` when it declares more than
-    :data:`MAX_MEMBERS` members, counted from its end record before its directory is read."""
+    :data:`MAX_MEMBERS` members, or a directory of more than :data:`MAX_DIRECTORY` bytes (a count understated), read
+    from its end record before its directory is read."""
     end = zipfile._EndRecData(f)  # the standard library's reader of the end record (None: not a zip archive)
     f.seek(0)
     if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:
         raise BadInput(where, f"its archive declares {end[zipfile._ECD_ENTRIES_TOTAL]:,} members; signlstm reads "
                               f"archives of at most {MAX_MEMBERS:,} (a packed file holds X, y, seq and actions)")
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_DIRECTORY:
+        raise BadInput(where, f"its archive's directory is {fmt_bytes(end[zipfile._ECD_SIZE])}, for "
+                              f"{end[zipfile._ECD_ENTRIES_TOTAL]:,} members it declares; signlstm reads archives of "
+                              f"at most {MAX_MEMBERS:,} members, a directory of at most {fmt_bytes(MAX_DIRECTORY)}")
     return zipfile.ZipFile(f)
 
 

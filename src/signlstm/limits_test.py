@@ -93,6 +93,19 @@ def test_an_archive_of_more_members_than_a_packed_file_holds_is_refused_before_i
                 open_npz(path)
             with pytest.raises(BadInput, match="declares 1,001 members"):
                 limits.check_model_archive(path)
+    # 20,000 members whose end record says 3 (the count and the zip64 one): refused by the directory's size
+    path = tmp_path / "understated.npz"
+    np.savez(path, **arrays)
+    with zipfile.ZipFile(path, "a") as z:
+        for i in range(20_000):
+            z.writestr(f"junk{i}.txt", b"x")
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<HH", raw, raw.rfind(b"PK\x05\x06") + 8, 3, 3)
+    if (at := raw.rfind(b"PK\x06\x06")) >= 0:
+        struct.pack_into("<QQ", raw, at + 24, 3, 3)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(BadInput, match=r"understated.npz: its archive's directory is .* MB, for 3 members it declares"):
+        open_npz(path)
 
 
 def test_a_stored_member_that_claims_to_unpack_to_more_than_it_stores_is_refused(tmp_path):

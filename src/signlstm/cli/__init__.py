@@ -68,12 +68,22 @@ def main(argv=None) -> int:
 
 def console() -> None:
     """The ``signlstm`` command: :func:`main`, then its status as the process's. A Ctrl-C after the command has
-    finished is ignored: it would only cut short the process's own shutdown (its native threads), never the
-    command."""
+    finished (while Python waits for worker threads, or its native threads end) ends the process at once with the
+    command's status, output flushed, instead of a traceback or a crash in the middle of the shutdown."""
     import signal
 
     status = main()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def done(*_):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed or broken output: nothing more can be said there
+                pass
+        os._exit(status)
+
+    signal.signal(signal.SIGINT, done)
+    signal.signal(signal.SIGTERM, done)
     sys.exit(status)
 
 

@@ -351,19 +351,47 @@ def test_an_output_that_is_a_link_to_nothing_is_refused_and_left(shared, tmp_pat
     assert all((tmp_path / n).is_symlink() for n in ("m", "out.json"))
 
 
+def test_a_ctrl_c_once_the_command_is_done_ends_the_process_at_once_with_its_status():
+    """``signlstm`` (:func:`signlstm.cli.console`): the command has finished, and Python waits for a worker thread
+    (a pool's job, a native thread) before the process ends; a Ctrl-C then ends it at once, with the command's status
+    and its output, not a traceback, a crash or the wait."""
+    import signal
+    import time
+
+    script = ("import sys, threading, time\n"
+              "import signlstm.cli as cli\n"
+              "def main():\n"
+              "    threading.Thread(target=time.sleep, args=(30,)).start()  # not a daemon: the exit waits for it\n"
+              "    print('done', flush=True)\n"
+              "    return 3\n"
+              "cli.main = main\n"
+              "cli.console()\n")
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "done\n"
+    time.sleep(0.5)
+    start = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 3 and err == "" and time.monotonic() - start < 10, (p.returncode, err)
+
+
 def test_extract_writes_a_video_named_twice_once_and_says_what_it_stretches_or_cannot_name(shared, tmp_path, capsys):
     """The same clip under two paths is one video's sequences, with a line for the second; a decomposed é in --label
     is the composed folder collect and the page make; a clip shorter than --length resampled says its frames are
     repeated; a keypoint file not named .npy is refused before anything is read."""
     import unicodedata
 
-    clip = shared("media", "asl_iloveyou_rohan937.mp4")
+    clip = tmp_path / "videos" / "ily.mp4"
+    clip.parent.mkdir()
+    shutil.copy(shared("media", "asl_iloveyou_rohan937.mp4"), clip)
     alias = str(clip.parent / ".." / clip.parent.name / clip.name)
+    os.link(clip, clip.parent / "linked.mp4")  # the same file under another name
     decomposed = unicodedata.normalize("NFD", "école")
-    assert main(["extract", "--videos", str(clip), alias, "--label", decomposed, "--data", str(tmp_path / "D"),
-                 "--workers", "1", "--quiet"]) == 0
+    assert main(["extract", "--videos", str(clip), alias, str(clip.parent / "linked.mp4"), "--label", decomposed,
+                 "--data", str(tmp_path / "D"), "--workers", "1", "--quiet"]) == 0
     out = capsys.readouterr()
-    assert f"skipped {alias}: the same video as {clip}" in out.err and "from 1 video(s), skipped 1" in out.out
+    assert f"skipped {alias}: the same video as {clip}" in out.err and "from 1 video(s), skipped 2" in out.out
+    assert f"skipped {clip.parent / 'linked.mp4'}: the same video as {clip}" in out.err
     assert [p.name for p in (tmp_path / "D").iterdir()] == ["école"]  # composed
     assert main(["extract", "--videos", str(clip), "--label", "a", "--data", str(tmp_path / "R"), "--mode",
                  "resample", "--length", "60", "--workers", "1", "--quiet"]) == 0

@@ -76,13 +76,18 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
 
 
 def _once(found: list[Path]) -> tuple[list[Path], list]:
-    """``found`` with each video once (by the file it is, however named), and the repeats as skipped entries."""
+    """``found`` with each video once (by the file it is: a path, a symbolic or a hard link to it are one), and the
+    repeats as skipped entries."""
     from ..keypoints.extraction import Extracted
 
     first: dict = {}
     once, twice = [], []
     for p in found:
-        key = p.resolve()
+        try:
+            st = p.stat()
+            key = (st.st_dev, st.st_ino)
+        except OSError:  # (said when it is read)
+            key = p
         if key in first:
             twice.append(Extracted(str(p), error=f"the same video as {first[key]}: its sequences are written once"))
         else:

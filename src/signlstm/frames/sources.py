@@ -353,7 +353,7 @@ def open_source(spec) -> Source:
     """Open ``spec``: a camera index (int or digits), a video file, an image file or a folder of images (in
     :func:`frame_order`)."""
     if is_camera(spec):
-        if int(spec) > MAX_CAMERA:
+        if len(str(spec)) > len(str(MAX_CAMERA)) or int(spec) > MAX_CAMERA:  # (int() refuses 4,300 digits and more)
             raise BadInput(f"camera {spec}", "no such camera (an index is a small number: 0 is the first camera)")
         return CaptureSource(int(spec), str(spec), live=True)
     path = Path(spec)

@@ -52,6 +52,8 @@ def test_a_camera_index_is_ascii_digits_of_a_size_a_camera_can_have(tmp_path):
         open_source("²")
     with pytest.raises(BadInput, match=r"^camera 99999999999999999999: no such camera"):
         open_source("99999999999999999999")
+    with pytest.raises(BadInput, match=r"^camera 9{5000}: no such camera"):  # past what int() converts
+        open_source("9" * 5000)
 
 
 def test_missing_and_unreadable_sources_name_the_file(tmp_path):

@@ -61,8 +61,9 @@ def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys
                                                      "holistic_solution_packed_assets.data, "
                                                      "holistic_solution_simd_wasm_bin.js, "
                                                      "holistic_solution_simd_wasm_bin.wasm, "
-                                                     "holistic_solution_wasm_bin.js, holistic_solution_wasm_bin.wasm "
-                                                     "(a copy cut short: copy the whole folder, or npm ci)"),
+                                                     "holistic_solution_wasm_bin.js, holistic_solution_wasm_bin.wasm, "
+                                                     "pose_landmark_full.tflite (a copy cut short: copy the whole "
+                                                     "folder, or npm ci)"),
                           (["--data", str(tmp_path / "a_file")], f"{tmp_path / 'a_file'}: exists and is not a folder"),
                           (["--models", str(tmp_path / "a_file" / "m")], f"{tmp_path / 'a_file' / 'm'}: cannot be "
                                                                          f"made: {tmp_path / 'a_file'} is not a folder"),

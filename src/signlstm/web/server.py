@@ -59,7 +59,7 @@ SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding th
 HOLISTIC_FILES = ("holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
                   "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",
                   "holistic_solution_simd_wasm_bin.wasm", "holistic_solution_wasm_bin.js",
-                  "holistic_solution_wasm_bin.wasm")
+                  "holistic_solution_wasm_bin.wasm", "pose_landmark_full.tflite")  # (model complexity 1's pose)
 
 
 def holistic_dir(path=None) -> Path | None:

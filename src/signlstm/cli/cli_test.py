@@ -41,8 +41,23 @@ def test_train_command_writes_a_tutorial_bundle(tmp_path, shared, capsys):
     meta = json.loads((out / "signlstm.json").read_text())
     assert meta["labels"] == ["hello", "thanks", "iloveyou"] and meta["parameters"] == 596_675
     assert meta["training"]["sequences"] == 90 and meta["metrics"]["test_sequences"] == 5
+    assert meta["training"]["epochs_run"] == 2  # --epochs, not the recipe's 500
     assert any((tmp_path / "logs").iterdir())  # TensorBoard event file
     assert "596,675 parameters" in capsys.readouterr().out
+
+
+def test_train_seed_gives_its_own_model_and_the_same_one_again(tmp_path, shared):
+    """``train --seed``: one epoch on s02 with seed 1 twice gives the same weights, with seed 2 other ones."""
+    from signlstm.models.bundle import load_bundle
+
+    def weights(seed, name):
+        assert main(["train", "--data", str(shared("data", "signers", "s02.npz")), "--epochs", "1", "--seed",
+                     str(seed), "--out", str(tmp_path / name)]) == 0
+        return load_bundle(tmp_path / name).model.get_weights()
+
+    one, again, two = weights(1, "a"), weights(1, "b"), weights(2, "c")
+    assert all(np.array_equal(x, y) for x, y in zip(one, again))
+    assert not all(np.array_equal(x, y) for x, y in zip(one, two))
 
 
 def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, shared, capsys):

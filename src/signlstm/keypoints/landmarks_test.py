@@ -165,6 +165,9 @@ def test_an_error_on_frame_k_in_any_thread_comes_out_of_the_loop_after_k_frames(
     from signlstm.keypoints.pipeline import Pipeline
 
     K = 5
+    # a camera's full queues drop frames before the landmark steps: on a loaded machine as few as 5 of the 39 may
+    # reach them, so there a step fails on the 2nd frame it gets (the reader reads every frame: its 6th fails)
+    k = 1 if live else K
     error = OSError(f"failed on frame {K}")
     src = open_source(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))
     src.live = live
@@ -193,9 +196,9 @@ def test_an_error_on_frame_k_in_any_thread_comes_out_of_the_loop_after_k_frames(
         return np.full(layout.FRAME_SIZE, image.mean(), np.float32)
 
     class TwoStages:
-        stages = (keypoints, failing_on_call(K, lambda v: v + 1))
+        stages = (keypoints, failing_on_call(k, lambda v: v + 1))
 
-    source, detect = {"reader": (Failing(src), keypoints), "detect": (src, failing_on_call(K, keypoints)),
+    source, detect = {"reader": (Failing(src), keypoints), "detect": (src, failing_on_call(k, keypoints)),
                       "second stage": (src, TwoStages())}[where]
     seen = []
     with pytest.raises(OSError) as raised:
@@ -205,6 +208,6 @@ def test_an_error_on_frame_k_in_any_thread_comes_out_of_the_loop_after_k_frames(
     src.close()
     assert raised.value is error
     if live:
-        assert len(seen) <= K and seen == sorted(seen), seen
+        assert len(seen) <= (K if where == "reader" else k) and seen == sorted(seen), seen
     else:
         assert seen == list(range(K)), seen

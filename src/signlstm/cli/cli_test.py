@@ -60,6 +60,21 @@ def test_train_seed_gives_its_own_model_and_the_same_one_again(tmp_path, shared)
     assert not all(np.array_equal(x, y) for x, y in zip(one, two))
 
 
+def test_judge_cv_runs_each_recipe_and_seed_asked_for_and_writes_every_fold(tmp_path, shared, capsys):
+    """``judge cv`` from the command line, two people: the default recipe with seeds 0 and 1 and the tutorial's with
+    seed 1 (one epoch each), every fold in ``--results`` and both recipes in the ``--json`` summary."""
+    people = [str(shared("data", "signers", f"{p}.npz")) for p in ("s03", "s05")]
+    assert main(["judge", "cv", "--data", *people, "--arch", "default", "tutorial", "--seeds", "0", "1",
+                 "--tutorial-seeds", "1", "--epochs", "1", "--tutorial-epochs", "1", "--workers", "1", "--json",
+                 "--results", str(tmp_path / "r.json"), "--cache", str(tmp_path / "cache")]) == 0
+    folds = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert sorted((r["arch"], r["seed"], r["signer"]) for r in folds) == [
+        ("default", 0, "s03"), ("default", 0, "s05"), ("default", 1, "s03"), ("default", 1, "s05"),
+        ("tutorial", 1, "s03"), ("tutorial", 1, "s05")]
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]
+    assert sorted(summary) == ["default", "tutorial"], summary
+
+
 def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, shared, capsys):
     """``train --negatives`` writes the trunk features of the other signs beside the model (``other_signs.npz``),
     and ``adapt`` without ``--negatives`` takes its 'none' examples of other signs from them."""

@@ -1,4 +1,6 @@
 """Cross-validation bookkeeping: the consistent cells, held-out negatives, the training set, scores, collapse."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,21 @@ def cells():
     from ..conftest import shared_path
 
     return cells_file.load_cells(shared_path("data", "signers", "cells.json"))
+
+
+@contextlib.contextmanager
+def _as_worker(**state):
+    """This process holds ``state`` as a fold worker's inside the block, and what it held before after it: a worker
+    initialised earlier in this process (an in-process ``judge cv`` run) keeps its data, which the pool does not
+    load again (``parallel``)."""
+    saved = dict(crossval._STATE)
+    crossval._STATE.clear()
+    crossval._STATE.update(state)
+    try:
+        yield
+    finally:
+        crossval._STATE.clear()
+        crossval._STATE.update(saved)
 
 
 def test_consistent_cells_are_read_from_the_data(cells, shared, tmp_path):
@@ -120,14 +137,11 @@ def test_a_worker_holds_the_frames_in_float16_and_a_fold_learns_the_same(shared)
     the same data held as float32."""
     paths = [str(shared("data", "signers", f"{s}.npz")) for s in ("s02", "s03", "s05")]
     task = ("default", 0, "s05", 1, None, [])
-    try:
-        crossval._STATE.update(data=load(paths), neg=None, audit_feats=None)
+    with _as_worker(data=load(paths), neg=None, audit_feats=None):
         as_float32 = crossval._run_fold(task)
         crossval._init_worker(paths, [], None)
         assert crossval._STATE["data"].frames.dtype == np.float16
         held = crossval._run_fold(task)
-    finally:
-        crossval._STATE.clear()  # a failure here must not leave this process holding the data as a worker
     assert held["signer"] == "s05" and len(held["pred"]) == 90
     assert held["trained_on"] == as_float32["trained_on"] == ["s02", "s03"]  # never the person it judges
     assert held["pred"] == as_float32["pred"] and held["probs"] == as_float32["probs"]
@@ -145,11 +159,8 @@ def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held
     assert fixes and not [r for r in fixes if "s02.npz" in r["source"]]
     assert {r["source"].rsplit("/", 1)[-1].split("#")[0] for r in fixes} <= {f"{s}.npz" for s in people[1:]}
     neg = load([str(shared("data", "other_signs", f"{o}.npz")) for o in ("o04", "o06")])
-    try:
-        crossval._STATE.update(data=data, neg=neg, audit_feats=None)
+    with _as_worker(data=data, neg=neg, audit_feats=None):
         res = crossval._run_fold(("default", 0, "s02", 1, fixes, ["o04"]))
-    finally:
-        crossval._STATE.clear()
     assert res["trained_on"] == sorted(people[1:] + ["o06"]) and res["neg_groups"] == ["o04"] * len(res["neg_groups"])
     # the fold trains on its fixed labels: the audit's drops are not among its sequences
     from signlstm.datasets.training_sets import training_set

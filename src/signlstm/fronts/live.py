@@ -54,19 +54,6 @@ def check_out_paths(out=None, strip=None) -> None:
 _TURN = 0.25  # seconds a queue call of the video's waits before it looks again
 
 
-def fit_into(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """``image`` scaled to fit ``width`` x ``height`` whole, centred on black (a video's frames are of one size)."""
-    import cv2
-
-    h, w = image.shape[:2]
-    scale = min(width / w, height / h)
-    size = (max(1, min(width, round(w * scale))), max(1, min(height, round(h * scale))))
-    out = np.zeros((height, width, *image.shape[2:]), image.dtype)
-    x, y = (width - size[0]) // 2, (height - size[1]) // 2
-    out[y:y + size[1], x:x + size[0]] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return out
-
-
 class VideoOut:
     """An .mp4/.avi encoded in a background thread to a temporary name, renamed into place (:meth:`rename`) once
     :meth:`verify` has read it back whole (OpenCV's writer says nothing when a write fails, e.g. on a full disk)."""
@@ -101,6 +88,8 @@ class VideoOut:
             self.thread = threading.Thread(target=self._encode, daemon=True, name="signlstm-video")
             self.thread.start()
         if (frame.shape[1], frame.shape[0]) != self.size:  # a folder of images of several sizes: each fitted whole
+            from .render import fit_into
+
             frame = fit_into(frame, *self.size)
         for _ in range(copies):
             self._put(frame)
@@ -283,7 +272,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
                     if pending is not None:
                         video.write(pending, copies)
                     pending, copies = view, len(due)
-                if strips:  # frames with bars make the picture
+                if strips:  # frames with bars make the picture; those before the window is full, when none has
                     (strips if step.probs is not None else bare).add(index, view, said)
                 if win and not win.show(view):
                     break

@@ -61,6 +61,19 @@ def fit_height(image: np.ndarray, height: int = HEIGHT) -> np.ndarray:
     return cv2.resize(image, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_LINEAR)
 
 
+def fit_into(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` scaled to fit ``width`` x ``height`` whole, centred on black (a video's frames are of one size)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = min(width / w, height / h)
+    size = (max(1, min(width, round(w * scale))), max(1, min(height, round(h * scale))))
+    out = np.zeros((height, width, *image.shape[2:]), image.dtype)
+    x, y = (width - size[0]) // 2, (height - size[1]) // 2
+    out[y:y + size[1], x:x + size[0]] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return out
+
+
 def _points(keypoints: np.ndarray, p: layout.Part, w: int, h: int) -> np.ndarray | None:
     xyz = layout.part(keypoints, p)
     if not np.any(xyz):

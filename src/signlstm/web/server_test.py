@@ -673,7 +673,7 @@ def test_a_camera_frame_page_whose_landmark_graph_fails_to_start_gives_back_its_
         try:
             while json.loads(ws.recv(timeout=60))["type"] not in ("result", "error"):
                 pass
-        except Exception:  # noqa: BLE001 - the server may answer the failure by closing the connection
+        except closed:  # the server may answer the failure by closing the connection
             pass
     _wait(lambda: _health(server)["image_pages"] == 0)
     assert _health(server)["image_pages"] == 0

@@ -23,6 +23,11 @@ from .files import not_a_file
 MAX_VALUE = 1e3
 
 
+def listed_numbers(numbers: list[int], most: int = 5) -> str:
+    """Frame numbers for a message: ``[30, 31]``, or the first ``most`` and how many more."""
+    return str(numbers) if len(numbers) <= most else f"{str(numbers[:most])[:-1]}, ... ({len(numbers) - most} more)]"
+
+
 def frame_files(folder: Path) -> list[tuple[int, Path]]:
     """A sequence folder's frame files as (frame number, path), in order: every ``<number>.npy`` in it, or
     :class:`BadInput` naming the folder when they are named with leading zeros (``00.npy``) or with the suffix twice

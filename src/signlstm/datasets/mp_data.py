@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput
-from ..keypoint_files import frame_files, read_frames, read_keypoint_header
+from ..keypoint_files import frame_files, listed_numbers, read_frames, read_keypoint_header
 from ..sign_names import sign_name, text_problem
 from .dataset import Dataset, Source, is_hidden, look_alike
 
@@ -52,11 +52,6 @@ def _numbered_twice(seqs: list[tuple[int, Path]]) -> list[tuple[Path, Path]]:
         kept = next((d for d in ds if d.name == str(n)), ds[0])
         twice += [(d, kept) for d in ds if d is not kept]
     return twice
-
-
-def _listed(numbers: list[int], most: int = 5) -> str:
-    """Frame numbers for a message: ``[30, 31]``, or the first ``most`` and how many more."""
-    return str(numbers) if len(numbers) <= most else f"{str(numbers[:most])[:-1]}, ... ({len(numbers) - most} more)]"
 
 
 def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
@@ -205,11 +200,11 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                     raise BadInput(d, f"its frame files are numbered 1 to {T}; the tutorial's start at 0 (0.npy to "
                                       f"{T - 1}.npy): number them from 0")
                 if missing:
-                    raise BadInput(d, f"frame file(s) {_listed(missing)} of 0-{T - 1} missing (the sequence holds "
+                    raise BadInput(d, f"frame file(s) {listed_numbers(missing)} of 0-{T - 1} missing (the sequence holds "
                                       f"{len(numbers)} frame files)")
                 if len(numbers) > T:
                     more = hint(len(numbers))
-                    raise BadInput(d, f"sequence has extra frames {_listed(numbers[T:])} beyond the {T}-frame layout"
+                    raise BadInput(d, f"sequence has extra frames {listed_numbers(numbers[T:])} beyond the {T}-frame layout"
                                       f"{' (' + more + ')' if more else ''}")
                 X.append(read_frames([d / f"{n}.npy" for n in range(T)], width))
             except BadInput as e:

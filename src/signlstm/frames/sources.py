@@ -425,11 +425,16 @@ def load_keypoints(path) -> np.ndarray:
 def sequence_frame_files(folder: Path) -> list[Path]:
     """The frame files of the ``MP_Data`` sequence folder ``folder`` in order (``0.npy``, ``1.npy``, ... without
     gaps, else :class:`BadInput`)."""
-    from ..keypoint_files import frame_files
+    from ..keypoint_files import frame_files, listed_numbers
 
     files = frame_files(folder)
-    if not files or [n for n, _ in files] != list(range(len(files))):
+    if not files:
         raise BadInput(folder, "not a sequence folder (expected 0.npy, 1.npy, ... without gaps)")
+    numbers = [n for n, _ in files]
+    missing = sorted(set(range(numbers[-1] + 1)) - set(numbers))
+    if missing:
+        raise BadInput(folder, f"frame file(s) {listed_numbers(missing)} of 0-{numbers[-1]} missing (the sequence "
+                               f"holds {len(numbers)} frame files)")
     return [f for _, f in files]
 
 

@@ -228,6 +228,20 @@ def test_a_sequence_folder_of_zero_padded_frame_files_is_named_as_such(shared, t
         open_stream(str(tmp_path))
 
 
+def test_a_sequence_folder_with_a_frame_file_missing_names_the_missing_frames(shared, tmp_path):
+    """A tutorial sequence folder with frame 15 deleted (and one with 0-9 only): the gap is named as ``convert``
+    names it, the sequence without a gap replays all its frames."""
+    seq = shared("data", "MP_Data_renotte", "hello", "30")
+    for t in range(30):
+        if t != 15:
+            (tmp_path / f"{t}.npy").write_bytes((seq / f"{t}.npy").read_bytes())
+    with pytest.raises(BadInput, match=r"frame file\(s\) \[15\] of 0-29 missing \(the sequence holds 29 frame files\)"):
+        open_stream(str(tmp_path))
+    for t in range(15, 30):
+        (tmp_path / f"{t}.npy").unlink(missing_ok=True)
+    assert load_keypoints(tmp_path).shape == (15, 1662)
+
+
 def test_a_bad_file_is_one_line_from_signlstm_and_the_decoders_say_nothing(shared, tmp_path, capfd):
     """FFmpeg ("moov atom not found", "partial file"), libjpeg ("Premature end of JPEG file") and libpng ("iCCP: known
     incorrect sRGB profile", from the astronaut PNG) print nothing beside the project's line; a video cut in half

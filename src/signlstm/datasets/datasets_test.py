@@ -299,6 +299,19 @@ def test_sequences_or_a_stream_saved_as_one_npy_are_not_called_frames(tmp_path, 
         datasets.load([tmp_path / "stream.npy"])
 
 
+def test_sequences_saved_in_fortran_order_read_as_the_same_sequences_a_chunk_at_a_time(tmp_path, shared):
+    """``np.save`` of a transposed or Fortran-ordered X writes its sequences' values apart on disk: read unlabelled
+    (``predict``), chunk by chunk, it gives the same sequences as the C-ordered file."""
+    X = np.load(shared("data", "signers", "s08.npz"))["X"][:7]
+    np.save(tmp_path / "c.npy", X)
+    np.save(tmp_path / "f.npy", np.asfortranarray(X))
+    (c,), (f,) = (datasets.open_sources([tmp_path / n], labelled=False) for n in ("c.npy", "f.npy"))
+    got = [d.X for d in f.chunks(3)]
+    assert [len(x) for x in got] == [3, 3, 1]
+    np.testing.assert_array_equal(np.concatenate(got), np.concatenate([d.X for d in c.chunks(3)]))
+    np.testing.assert_array_equal(np.concatenate(got), X)
+
+
 def test_an_action_spelling_none_in_another_case_is_refused_by_load(shared, tmp_path):
     """'None' beside 'hello' would be trained as a sign by anything that loads data (judge, the web page): the folder
     or packed file is named; a folder called 'none' (recordings of no sign), or a 'None' the actions leave out, loads."""

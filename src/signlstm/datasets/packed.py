@@ -57,6 +57,9 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
     cut or damaged entry is :class:`BadInput`."""
     N, T, F = header.shape
     seq_bytes = T * F * header.dtype.itemsize
+    if header.fortran:  # an .npy array (a packed file's are refused): a sequence's values lie apart on disk
+        yield from _fortran_x(path, header, size)
+        return
     try:
         with (open(path, "rb") if path.suffix.lower() == ".npy" else _zip_member(path, "X.npy")) as f:
             f.read(header.offset)
@@ -68,6 +71,17 @@ def packed_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tupl
                                          f" of the {N} it declares")
                 yield start, np.frombuffer(data, header.dtype).reshape(n, T, F)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, MemoryError) as e:
+        raise _unreadable(path, "X", e) from None
+
+
+def _fortran_x(path: Path, header: limits.ArrayHeader, size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``X`` of the ``.npy`` array of sequences ``path`` stored in Fortran order, as :func:`packed_x` gives it: read
+    through its memory map a chunk at a time (only the chunk is copied into memory)."""
+    try:
+        mm = np.memmap(path, dtype=header.dtype, mode="r", offset=header.offset, shape=header.shape, order="F")
+        for start in range(0, header.shape[0], size):
+            yield start, np.ascontiguousarray(mm[start:start + size])
+    except (OSError, ValueError, MemoryError) as e:
         raise _unreadable(path, "X", e) from None
 
 
@@ -208,8 +222,6 @@ def open_sequences_npy(path: Path, length: int | None = None, skip_bad: bool = F
     hx = read_keypoint_header(path)
     if len(hx.shape) != 3:
         raise BadInput(path, npy_problem(path))
-    if hx.fortran:
-        raise BadInput(path, "stored in Fortran order; signlstm reads C-order arrays (save np.ascontiguousarray of it)")
     N, T = _check_sequences(path, hx, length, "the array")
     want = hx.offset + hx.nbytes
     if path.stat().st_size < want:

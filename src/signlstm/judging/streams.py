@@ -435,6 +435,11 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
+    if len(signer_files) < 2 and not (shipped or bases):
+        from ..errors import SignlstmError
+
+        raise SignlstmError(f"judge streams trains a base without each person: it needs at least 2 people in --data, "
+                            f"it has {len(signer_files)} (or judge them with --shipped or --bases)")
     plan = fold_plan(signer_files, other_files)
     found = {}
     if adapt:  # `adapt` fits window classifiers: a rule made for another recipe's models is left out

@@ -218,11 +218,24 @@ def test_a_cached_base_that_saw_the_person_judged_is_refused(shared, capsys, mon
     from signlstm.judging import folds
 
     monkeypatch.setattr(folds, "fold_bases", lambda paths, group, **kw: {s: DEFAULT_MODEL for s in group})
-    code = main(["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
-                 str(shared("data", "other_signs", "o07.npz")), "--negatives", str(shared("data", "other_signs")),
-                 "--rules", "stream", "--cache", str(tmp_path / "cache")])
+    code = main(["judge", "streams", "--data", *(str(shared("data", "signers", f"{s}.npz")) for s in ("s08", "s13")),
+                 "--others", str(shared("data", "other_signs", "o07.npz")), "--negatives",
+                 str(shared("data", "other_signs")), "--rules", "stream", "--cache", str(tmp_path / "cache")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "a cached base: " in err and "was trained on o07, s08" in err, err
+
+
+def test_one_person_without_ready_models_is_refused_in_one_line(shared, capsys, tmp_path):
+    """A base is trained without each person: with one person in --data there is no one to train it on, which is
+    said in one line (exit 2) before anything is trained, instead of training on nothing."""
+    from signlstm.cli import main
+
+    code = main(["judge", "streams", "--data", str(shared("data", "signers", "s02.npz")), "--others",
+                 str(shared("data", "other_signs", "o01.npz")), "--rules", "stream", "--streams", "1",
+                 "--workers", "1", "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "needs at least 2 people in --data, it has 1" in err, err
+    assert not (tmp_path / "cache").exists()
 
 
 def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(small_base, shared, capsys):
@@ -599,3 +612,35 @@ def test_a_person_is_held_as_the_parts_the_models_read_in_float16(shared, tmp_pa
     assert code == 0, err
     res = json.loads(out)
     assert res["streams"]["stream|all"]["pooled"]["ref"] == 12 and res["windows"]["default"]["all"]["n"] > 0
+
+
+def test_per_label_others_per_stream_and_seed_make_the_benchmarks_streams(shared, tmp_path, capsys):
+    """``judge streams --per-label 2 --others-per-stream 1 --seed 3`` (with --shipped: nothing trained): each of the
+    two streams holds 2 recordings per sign and 1 other sign (the defaults, 4 and 4, make 12 words and 4 other signs
+    a stream of a person with 6 per sign and 4 other signs), and the figures are those of the fold seeded 3, not
+    seed 0's (the seed draws each stream's recordings and order). (A renamed copy of s03's recordings stands in for a
+    new person.)"""
+    from signlstm.cli import main
+    from signlstm.cli.common import json_line
+
+    s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
+    names = ["hello", "thanks", "iloveyou"]
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    idx = np.concatenate([_with_hands(s03, a, 6) for a in names])
+    person = _person(people / "newcomer.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    stranger = _person(others / "stranger.npz", o01.X[np.flatnonzero(layout.hand_share(o01.X) >= 0.6)[:4]],
+                       ["soup"], ["soup"] * 4)
+    capsys.readouterr()
+    assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--rules", "stream",
+                 "--streams", "2", "--workers", "1", "--json", "--per-label", "2", "--others-per-stream", "1",
+                 "--seed", "3"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    pooled = res["streams"]["stream|all"]["pooled"]
+    assert pooled["ref"] == 2 * 2 * 3 and pooled["other_segments"] == 2 * 1, pooled
+    rules = [("stream", rule_settings("stream"))]
+    task = {"signer": "newcomer", "bases": {"default": str(DEFAULT_MODEL)}, "signs": [str(person)],
+            "others": [str(stranger)], "consistent": (), "rules": rules, "per_label": 2, "n_others": 1, "draws": 2}
+    seeded = {seed: json.loads(json_line(streams.summarise([streams.fold({**task, "seed": seed})], rules)))[
+        "streams"]["stream|all"]["pooled"] for seed in (0, 3)}
+    assert pooled == seeded[3] != seeded[0], (pooled, seeded)

@@ -187,6 +187,67 @@ def test_bad_shots_is_one_line_error(base, tmp_path, capsys):
     assert not (tmp_path / "never").exists()
 
 
+def test_adapt_command_method_head_and_ncm_keep_the_embedding_and_top_refits_it(base, tmp_path, capsys):
+    """``adapt --method`` from the command line, on s21's 5 shots per sign: ``head`` and ``ncm`` leave the base's
+    ``embedding`` layer as it was and give a new head only, ``top`` (the default) refits the embedding too; ``ncm``
+    fits nothing (its head is the class means: no steps, no augmented copies), so its head is not ``head``'s fitted
+    one. Each names s21's held-back recordings."""
+    base, _ = base
+    data = shared_path("data", "signers", "s21.npz")
+    test = held_back(signer("s21"), 5)
+    models = {}
+    for method in ("top", "head", "ncm"):
+        assert main(["adapt", "--model", str(base.path), "--data", str(data), "--shots", "5", "--method", method,
+                     "--out", str(tmp_path / method)]) == 0
+        models[method] = load_bundle(tmp_path / method)
+    capsys.readouterr()
+
+    def weights(b, layer):
+        return b.model.get_layer(layer).get_weights()
+
+    def same(a, b):
+        return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+    assert not same(weights(models["top"], "embedding"), weights(base, "embedding"))
+    assert same(weights(models["head"], "embedding"), weights(base, "embedding"))
+    assert same(weights(models["ncm"], "embedding"), weights(base, "embedding"))
+    assert not np.allclose(weights(models["head"], "head")[0], weights(models["ncm"], "head")[0])
+    fitted = {m: (b.meta["adapted"]["method"], b.meta["adapted"]["steps"]) for m, b in models.items()}
+    assert fitted["ncm"] == ("ncm", 0) and fitted["head"][0] == "head" and fitted["head"][1] > 0, fitted
+    assert models["ncm"].meta["adapted"]["augmented_windows"] < models["head"].meta["adapted"]["augmented_windows"]
+    for method, b in models.items():
+        assert b.labels == ["hello", "thanks", "iloveyou", NONE]
+        assert accuracy(b, test) >= 0.8, (method, accuracy(b, test))
+
+
+def test_adapt_command_negatives_are_other_signs_learnt_as_none(base, tmp_path, capsys):
+    """``adapt --negatives`` from the command line: o04's other signs are learnt as 'none', at most 3 per sign
+    recording of the person (45 for s06's 15 shots), the 'none' prior lowered by NEGATIVES_BIAS more; another
+    person's other signs (o06's) are then answered 'none' more often than by the same adaptation without them (the
+    small base stores no other signs: without --negatives it learns none), and s06's own signs stay named."""
+    from signlstm.datasets import load
+    from signlstm.models.adapt import NEGATIVES_BIAS
+
+    base, who = base
+    data = shared_path("data", "signers", f"{who}.npz")
+    negatives = shared_path("data", "other_signs", "o04.npz")
+    argv = ["adapt", "--model", str(base.path), "--data", str(data), "--shots", "5"]
+    assert main([*argv, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*argv, "--negatives", str(negatives), "--out", str(tmp_path / "others")]) == 0
+    capsys.readouterr()
+    plain, others = load_bundle(tmp_path / "plain"), load_bundle(tmp_path / "others")
+    assert plain.meta["adapted"]["other_signs"] == 0
+    assert others.meta["adapted"]["other_signs"] == 45 and others.meta["adapted"]["other_signs_from"] == "negatives"
+    assert others.meta["reject_bias"] == plain.meta["reject_bias"] + NEGATIVES_BIAS
+    unseen = load([shared_path("data", "other_signs", "o06.npz")])
+
+    def rejected(b):
+        return float((np.array(b.labels)[b.predict(unseen.X).argmax(1)] == NONE).mean())
+
+    assert rejected(others) >= rejected(plain) + 0.1, (rejected(plain), rejected(others))
+    assert accuracy(others, held_back(signer(who), 5)) >= 0.85
+
+
 def test_collect_then_adapt_is_one_flow(base, shared, tmp_path, capsys):
     # Earlier recordings of the person (the tutorial author's own hello / thanks, 5 each) plus one hello recorded
     # now from a real clip; --then-adapt fits the model to all of them right after recording.

@@ -149,6 +149,39 @@ def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mi
     assert {"o05", "o07", "s02"} <= set(groups)
 
 
+def test_adapt_vocabulary_command_teaches_k_shots_and_keeps_the_trunks_signs_when_asked(o07, tmp_path, capsys):
+    """``adapt --vocabulary --shots 3`` from the command line, on 8 recordings each of o07's a, b, hello, my and
+    name (a packed file): 3 of each sign are taught, the seeded draw among those showing a hand (all 8 without
+    --shots); with ``--keep-base-actions`` the shipped trunk's thanks and iloveyou are answered too, from the
+    recordings stored with it, so s02's thanks are named thanks (the shipped trunk saw s02: this checks the keeping,
+    not a new person's thanks)."""
+    from signlstm.models.vocabulary import vocab_shots
+    from signlstm.recognizer import decide
+
+    names = ["a", "b", "hello", "my", "name"]
+    idx = np.concatenate([np.flatnonzero(o07.labels == a)[:8] for a in names])
+    signs = o07.subset(idx)
+    np.savez_compressed(tmp_path / "o07.npz", X=signs.X.astype(np.float16),
+                        y=np.array([names.index(a) for a in signs.labels], np.int16),
+                        seq=np.arange(len(signs), dtype=np.int16), actions=np.array(names))
+    argv = ["adapt", "--vocabulary", "--data", str(tmp_path / "o07.npz"), "--shots", "3"]
+    assert main([*argv, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*argv, "--keep-base-actions", "--out", str(tmp_path / "kept")]) == 0
+    capsys.readouterr()
+    plain, kept = load_bundle(tmp_path / "plain"), load_bundle(tmp_path / "kept")
+    pick, _ = vocab_shots(signs, 3, 0)
+    assert plain.meta["adapted"]["sequences"] == {a: 3 for a in names}
+    assert [s.rsplit("#", 1)[1] for s in plain.meta["adapted"]["sources"]] == [str(i) for i in pick]
+    assert plain.labels == names + [NONE]
+    assert kept.labels == names + ["thanks", "iloveyou", NONE]
+    assert kept.meta["adapted"]["kept_base_actions"] == ["thanks", "iloveyou"]
+    assert {a: n for a, n in kept.meta["adapted"]["sequences"].items() if a in names} == {a: 3 for a in names}
+    s02 = load_npz(shared_path("data", "signers", "s02.npz"))
+    thanks = s02.subset(s02.labels == "thanks")
+    assert (decide(kept.labels, kept.predict(thanks.X)) == "thanks").mean() >= 0.8
+    assert (decide(plain.labels, plain.predict(thanks.X)) == NONE).mean() >= 0.5
+
+
 def test_the_check_of_the_shots_finds_one_sign_taught_under_two_names(o07):
     """``adapt --vocabulary`` names each recording by a model fitted without it: one sign recorded under two names
     (o07's ``hello``, 5 recordings as ``hi`` and 5 as ``hey``) is what it finds alike, beside signs it tells apart;

@@ -739,6 +739,7 @@ def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_w
     --plot type matplotlib cannot write, and counts below their least (epochs, shots, bench's frames, videos, soak
     and memory sizes; were tracebacks after the work, or a temp file named): one line, exit 2, nothing written."""
     tree, s02 = str(shared("data", "MP_Data_renotte")), str(shared("data", "signers", "s02.npz"))
+    o01 = str(shared("data", "other_signs", "o01.npz"))
     clip = str(shared("media", "asl_iloveyou_rohan937.mp4"))
     for argv, said in (
             (["convert", "--data", tree, "--camera", "16:9", "--length", "1000000000", "--out", str(tmp_path / "c")],
@@ -768,9 +769,12 @@ def test_a_length_seed_or_picture_type_no_run_could_use_is_one_line_before_any_w
              "--rules: unknown rule(s) nope (known: "),
             (["judge", "streams", "--data", s02, "--shipped", "--bases", str(tmp_path)],
              "--shipped and --bases: choose one"),
-            (["judge", "cv", "--data", s02, s02.replace("s02", "s03"), "--fixes", "audit"],
-             "--fixes audit audits each fold's training signers in 5 signer-grouped folds: it needs at least 6 "
-             "signers, the data has 2")):
+            *((["judge", *command, "--data", s02, s02.replace("s02", "s03"), "--fixes", "audit", "--cache",
+                str(tmp_path / "cache")],
+               "--fixes audit audits each fold's training people in 5 signer-grouped folds: it needs at least 6 "
+               "people, the data has 2") for command in (["cv"], ["streams", "--others", o01], ["fewshot"])),
+            (["judge", "streams", "--data", s02, "--others", o01, "--cache", str(tmp_path / "cache")],
+             "it needs at least 2 people in --data, it has 1")):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and said in err and "Traceback" not in err, err

@@ -26,7 +26,7 @@ from .. import parallel
 from ..files import cache_dir, write_text
 from ..sign_names import NONE
 from ..recognizer import decide
-from .folds import FOLD_AUDIT_SPLITS, fold_fixes
+from .folds import FOLD_AUDIT_SPLITS, check_fold_audit, fold_fixes
 
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
@@ -279,10 +279,8 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     signers = sorted(set(data.groups.tolist()))
     if len(signers) < 2:
         raise SignlstmError(f"cross-validation needs at least 2 signers, the data has {signers}")
-    if fixes == "audit" and len(signers) - 1 < FOLD_AUDIT_SPLITS:
-        raise SignlstmError(f"--fixes audit audits each fold's training signers in {FOLD_AUDIT_SPLITS} "
-                            f"signer-grouped folds: it needs at least {FOLD_AUDIT_SPLITS + 1} signers, the data has "
-                            f"{len(signers)} (give a fixes file, or none)")
+    if fixes == "audit":
+        check_fold_audit(len(signers))
     archs = list(dict.fromkeys(archs))
     for a in archs:
         recipes.get(a)

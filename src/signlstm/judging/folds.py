@@ -103,6 +103,17 @@ def content_key(*parts, files=(), code=()) -> str:
 FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit runs on each fold's training people
 
 
+def check_fold_audit(people: int) -> None:
+    """:class:`SignlstmError` when ``--fixes audit`` cannot audit each fold's training people (all ``people`` but
+    the one held out) in :data:`FOLD_AUDIT_SPLITS` signer-grouped folds: said before anything is trained."""
+    if people - 1 < FOLD_AUDIT_SPLITS:
+        from ..errors import SignlstmError
+
+        raise SignlstmError(f"--fixes audit audits each fold's training people in {FOLD_AUDIT_SPLITS} "
+                            f"signer-grouped folds: it needs at least {FOLD_AUDIT_SPLITS + 1} people, the data has "
+                            f"{people} (give a fixes file, or none)")
+
+
 def fold_fixes(data, held_out: str, feats=None) -> list[dict]:
     """``--fixes audit`` for one fold: the fixes of the audit of everyone in ``data`` but ``held_out``, in
     :data:`FOLD_AUDIT_SPLITS` signer-grouped folds (``feats``: the audit's features of all of ``data``, computed
@@ -152,6 +163,8 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
     folder = cache_dir(cache) / "bases" / f"{recipe}-s{seed}-{key}"
     want = {s: folder / s for s in held_out}
     todo = [s for s, p in want.items() if not (p / META_FILE).exists()]
+    if todo and fixes == "audit":
+        check_fold_audit(len(data_files(paths)))
     if todo:
         log(f"training {len(todo)} base model(s) ({recipe}, each without one person) into {folder}")
         jobs = [dict(paths=paths, held_out=s, out=want[s], recipe=recipe, epochs=epochs, seed=seed,

@@ -172,6 +172,11 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     notes += _untested_notes(_counts(declared, signers, mapping), shots)
     if tutorial:
         notes += _one_sign_notes(_counts(declared, signers, mapping))
+    unused = [o for o, given in (("--arch", recipe != "default"), ("--epochs", epochs is not None),
+                                 ("--negatives", negatives), ("--fixes", fixes)) if given]
+    if base is not None and unused:
+        notes.append(f"note: {', '.join(unused)} not used: they make fold bases, and a ready model is adapted "
+                     "instead")
     # Fold results are cached beside the bases (a ready base's in the cache folder), keyed by everything that makes
     # them (and the adaptation code).
     key = content_key(shots, seed, method, tutorial, tutorial_epochs, str(base),

@@ -1,4 +1,7 @@
 """Few-shot cross-validation: one held-out signer end to end, cached folds, the within-signer bound."""
+import json
+from pathlib import Path
+
 import numpy as np
 
 from ..models.adapt import choose_shots
@@ -60,7 +63,10 @@ def test_a_ready_base_adapts_only_to_people_it_never_saw(tmp_path, shared, small
         with pytest.raises(SignlstmError, match="was trained on s03"):
             few_shot_cv([str(shared("data", "signers", "s03.npz"))], shots=[3], base=base, **kw)
     assert "s12" not in read_meta(small_base.path)["training"]["groups"]
-    res = few_shot_cv([str(shared("data", "signers", "s12.npz"))], shots=[3], base=small_base.path, **kw)
+    res = few_shot_cv([str(shared("data", "signers", "s12.npz"))], shots=[3], base=small_base.path, epochs=3,
+                      negatives=[str(shared("data", "other_signs", "o01.npz"))], **kw)
+    assert ("note: --epochs, --negatives not used: they make fold bases, and a ready model is adapted instead"
+            in res["notes"]), res["notes"]  # what trains fold bases reaches nothing here: said, not dropped silently
     (r,) = res["results"]
     assert r["signer"] == "s12" and r["k"][3]["test"] == 90 - 9
     assert r["k"][3]["acc"] >= 0.9 and r["k"][3]["acc"] >= r["base_acc"] + 0.2, r  # adapting helps a new person
@@ -193,3 +199,50 @@ def test_signs_that_k_shots_use_up_are_named_as_not_tested(tmp_path, shared):
     assert res["notes"] == ["note: newcomer: signs with K or fewer recordings are all shots and not tested: K = 2: "
                             "hello (2); K = 3: hello (2)"]
     assert res["notes"][0] in format_fewshot(res)
+
+
+def test_judge_fewshot_shipped_from_the_command_line_refuses_a_person_the_shipped_model_saw(tmp_path, shared, capsys):
+    """``judge fewshot --shipped`` adapts the shipped model, which was trained on every signer of ../shared: asked to
+    judge one of them (s03) from the command line it refuses in one line naming the model and the person, before any
+    work (without --shipped, one person's file would be refused for too few signers instead)."""
+    from ..cli import main
+    from ..models.bundle import DEFAULT_MODEL
+
+    assert main(["judge", "fewshot", "--data", str(shared("data", "signers", "s03.npz")), "--shipped", "--shots", "2",
+                 "--workers", "1", "--cache", str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()], err
+    assert f"error: --shipped: {DEFAULT_MODEL} was trained on s03; it can only judge people it never saw" in err, err
+    assert not (tmp_path / "cache").exists()
+
+
+def test_judge_fewshot_from_the_command_line_trains_fold_bases_with_the_negatives_and_seed_asked_for(tmp_path, shared,
+                                                                                                    capsys):
+    """``judge fewshot`` run to its end from the command line on fold bases (one epoch each): each base is trained
+    without its person, with ``--seed`` and with the ``--negatives`` (o01's other sign) as ``none``; the ``--json``
+    line holds every person at the ``--shots`` K asked for, drawn with that seed. s03 (8 recordings per sign) is
+    adapted on 2 of each and tested on the other 6; s12 (2 per sign: it only trains s03's base) is n/a at K = 2,
+    which keeps the run to one fold's work."""
+    from ..cli import main
+    from ..models.bundle import read_meta
+
+    people = []
+    for s, n in (("s03", 8), ("s12", 2)):
+        with np.load(shared("data", "signers", f"{s}.npz")) as z:
+            keep = np.concatenate([np.flatnonzero(z["y"] == a)[:n] for a in range(3)])
+            np.savez(tmp_path / f"{s}.npz", X=z["X"][keep], y=z["y"][keep], seq=z["seq"][keep])
+        people.append(str(tmp_path / f"{s}.npz"))
+    capsys.readouterr()
+    assert main(["judge", "fewshot", "--data", *people, "--negatives", str(shared("data", "other_signs", "o01.npz")),
+                 "--shots", "2", "--seed", "7", "--epochs", "1", "--tutorial-epochs", "1", "--workers", "1", "--json",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    res = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert res["base"] is None and res["shots"] == [2] and res["seed"] == 7 and res["time_k"] == 2, res
+    s03, s12 = res["results"]
+    assert [(r["signer"], r["seed"], list(r["k"])) for r in (s03, s12)] == [("s03", 7, ["2"]), ("s12", 7, ["2"])]
+    assert (s03["k"]["2"]["support"], s03["k"]["2"]["test"]) == (6, 18) and 0 <= s03["k"]["2"]["acc"] <= 1, s03
+    assert s12["k"]["2"] == {"na": "2 recording(s) per sign, K = 2 leaves none to test", "test": 0, "support": 6}
+    for s in ("s03", "s12"):
+        meta = read_meta(Path(res["cache"]) / s)
+        assert meta["labels"][-1] == "none" and meta["training"]["seed"] == 7, meta["training"]
+        assert set(meta["training"]["groups"]) == {"s03", "s12", "o01"} - {s}, meta["training"]["groups"]

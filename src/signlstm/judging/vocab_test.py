@@ -452,3 +452,23 @@ def test_a_person_whose_recordings_show_no_hands_is_named_for_the_missing_in_a_r
     f = _s23_variant(tmp_path / "hands.npz")
     res, _ = _judge_json(capsys, "--data", str(f), "--streams", "1")
     assert res["rows"][0]["streams"][0]["ref"] > 0 and not any("in-a-row" in n for n in res["notes"]), res["notes"]
+
+
+def test_judge_vocab_teaches_signs_scores_radii_and_trains_the_tutorial_at_the_k_asked_for(tmp_path, capsys):
+    """``judge vocab`` from the command line with ``--signs 3`` (3 of the person's 8 signs taught, the other 5 never
+    taught), ``--radii 0.5 10`` (the same fit scored at those radii too) and ``--tutorial-shots 3`` (the tutorial
+    recipe trained from scratch at K = 3, not at its default 5): each reaches the figures. At radius 10 nothing is
+    answered none, at 0.5 at least as much of both as at the fit's own radius. (A renamed copy of s23's file on the
+    shipped trunk: plumbing, not a measurement.)"""
+    f = _s23_variant(tmp_path / "newcomer.npz")
+    res, _ = _judge_json(capsys, "--data", str(f), "--signs", "3", "--radii", "0.5", "10", "--tutorial-shots", "3",
+                         "--tutorial-epochs", "1", "--streams", "0")
+    (row,) = res["rows"]
+    assert (row["signs"], row["untaught"], row["test"]) == (3, 5, 3 * 27) and res["signs"] == 3, row
+    assert res["radii"] == [0.5, 10.0] and sorted(row["tradeoff"]) == ["0.5", "10.0"], row
+    t = row["tradeoff"]
+    assert t["10.0"]["rejected"] == 0.0 and t["10.0"]["known_none"] == 0.0, t
+    assert t["0.5"]["rejected"] >= row["rejected"] and t["0.5"]["known_none"] >= row["known_none"], (t, row)
+    assert t["0.5"]["rejected"] > t["10.0"]["rejected"], t  # the radius changes what is answered none
+    assert sorted(res["summary"]["3"]["tradeoff"]) == ["0.5", "10.0"], res["summary"]
+    assert 0 <= row["tutorial_acc"] <= 1 and 0 <= res["summary"]["3"]["mean"]["tutorial_acc"] <= 1, row

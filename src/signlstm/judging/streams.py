@@ -495,6 +495,10 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
         left[label] = left.get(label, 0) + 1
     if fixes and fixes != "audit" and not shipped and not bases:
         notes.append(f"note: {fixes_caveat(fixes)}")
+    unused = [o for o, given in (("--fixes", fixes), ("--negatives", negatives and others and not adapt)) if given]
+    if (shipped or bases) and unused:
+        notes.append(f"note: {', '.join(unused)} not used: they train fold bases, and "
+                     f"{'--shipped' if shipped else '--bases'} gives ready ones")
     if left:
         notes.append(f"note: left out {sum(left.values())} other-sign recording(s) that are the models' signs "
                      f"(as training leaves them out): " + ", ".join(f"{a} ({n})" for a, n in sorted(left.items())))

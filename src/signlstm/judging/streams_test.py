@@ -634,8 +634,9 @@ def test_per_label_others_per_stream_and_seed_make_the_benchmarks_streams(shared
     capsys.readouterr()
     assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--rules", "stream",
                  "--streams", "2", "--workers", "1", "--json", "--per-label", "2", "--others-per-stream", "1",
-                 "--seed", "3"]) == 0
+                 "--seed", "3", "--fixes", "audit", "--negatives", str(others)]) == 0
     res = json.loads(capsys.readouterr().out)
+    assert "note: --fixes, --negatives not used: they train fold bases, and --shipped gives ready ones" in res["notes"]
     pooled = res["streams"]["stream|all"]["pooled"]
     assert pooled["ref"] == 2 * 2 * 3 and pooled["other_segments"] == 2 * 1, pooled
     rules = [("stream", rule_settings("stream"))]

@@ -223,3 +223,55 @@ def test_collect_from_a_file_too_short_for_one_sequence_is_one_line_and_exit_2(s
                                 "for\n"), captured.err
         assert not (tmp_path / "MP_Data" / "a").exists()
 
+
+def _start(frames, seq):
+    """Where in ``frames`` the recorded sequence ``seq`` begins: the offset of the window of ``frames`` nearest it."""
+    n = len(seq)
+    return int(np.argmin([np.abs(frames[o:o + n] - seq).mean() for o in range(len(frames) - n + 1)]))
+
+
+def test_collect_pause_from_the_command_line_is_the_time_before_each_sequence(shared, tmp_path, monkeypatch,
+                                                                            slow_camera):
+    """``collect --pause`` from the command line, from a camera (the one thing simulated: s02's signs in a row,
+    delivered 30 a second in real time), whose frames go by during a pause: with ``--pause 0`` the first sequence
+    is the camera's first frames and the second follows straight on; with ``--pause 1`` about a second of frames
+    (not the default's two) goes by before each sequence."""
+    from signlstm.keypoints import landmarks
+
+    X = load([shared("data", "signers", "s02.npz")]).X.reshape(-1, 1662)[:160].astype(np.float32)
+    monkeypatch.setattr(landmarks, "open_input", lambda spec, face=True: (slow_camera(X, 1 / 30), None))
+    starts = {}
+    for pause in ("0", "1"):
+        data = tmp_path / pause
+        assert main(["collect", "--actions", "hello", "--sequences", "2", "--length", "10", "--pause", pause,
+                     "--data", str(data), "--source", "0", "--headless"]) == 0
+        seqs = [np.stack([np.load(data / "hello" / str(n) / f"{f}.npy") for f in range(10)]) for n in (0, 1)]
+        starts[pause] = [_start(X, s) for s in seqs]
+    assert starts["0"][0] == 0 and abs(starts["0"][1] - 10) <= 3, starts
+    first, second = starts["1"]
+    assert 15 <= first <= 45 and 15 <= second - first - 10 <= 45, starts  # a second is 30 frames
+
+
+def test_collect_then_adapt_starts_from_the_model_given(shared, tmp_path, capsys):
+    """``collect --then-adapt --model``: the model written is the given base (the shipped spotting model, not the
+    shipped default) fitted to what was recorded: its signs, the base's trunk weights unchanged, its spotting rule,
+    and the base named in its record."""
+    from pathlib import Path
+
+    from signlstm.models.bundle import load_bundle
+
+    stream = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"  # 367 frames of keypoints
+    spotting = Path(__file__).resolve().parents[1] / "models" / "spotting"
+    data, out = tmp_path / "MP_Data", tmp_path / "mine"
+    assert main(["collect", "--actions", "hello", "thanks", "--sequences", "3", "--pause", "0", "--data", str(data),
+                 "--source", str(stream), "--headless", "--model", str(spotting), "--then-adapt", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "collected 6 sequence(s)" in printed and f"wrote {out}" in printed, printed
+    mine, base, default = load_bundle(out), load_bundle(spotting), load_bundle()
+    assert mine.labels == ["hello", "thanks", "none"]
+    assert mine.meta["adapted"]["base"]["path"] == str(spotting) and mine.meta.get("rule") == "spot"
+    assert mine.meta["adapted"]["sequences"] == {"hello": 3, "thanks": 3}
+    kept = [w for w in mine.model.layers if w.weights and w.name != mine.model.layers[-1].name][0]
+    assert all(np.array_equal(a, b) for a, b in zip(kept.get_weights(), base.model.get_layer(kept.name).get_weights()))
+    assert not all(np.array_equal(a, b) for a, b in zip(kept.get_weights(),
+                                                         default.model.get_layer(kept.name).get_weights()))

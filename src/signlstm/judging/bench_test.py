@@ -51,3 +51,15 @@ def test_bench_memory_on_a_full_disk_is_one_line(shared, tmp_path, monkeypatch, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"signlstm bench: error: {tmp_path}/"), err
     assert "bench2000.npz: cannot be written: it needs about 200.5 MB and the disk holds 1.0 MB free" in err[0], err
+
+
+def test_bench_soak_runs_the_frames_asked_for_and_skip_leaves_out_each_part_named(shared, capsys):
+    """``bench --skip`` every part, with ``--soak 30``: the report holds the soak alone, its live run of the 30 frames
+    asked for (after its warm-up) with the memory before and after it, and none of the parts skipped."""
+    assert main(["bench", "--shared", str(shared()), "--frames", "40", "--videos", "1", "--soak", "30", "--skip",
+                 "classifier", "live", "extraction", "training", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(report) == ["machine", "model", "parameters", "soak"], sorted(report)
+    soak = report["soak"]
+    assert soak["frames"] == 30 and soak["rss_before_mb"] > 0 and soak["rss_after_mb"] > 0, soak
+    assert soak["growth_mb"] == soak["rss_after_mb"] - soak["rss_before_mb"], soak

@@ -214,3 +214,25 @@ def test_a_gif_is_read_when_named_and_left_out_of_a_folders_videos(shared, tmp_p
     assert np.array_equal(np.load(tmp_path / "folder.npy"), np.load(tmp_path / "avi.npy"))
     gif = np.load(tmp_path / "gif.npy")
     assert len(gif) >= 39 and (gif[:, 1536:] != 0).any(1).mean() > 0.5
+
+
+def test_extract_stride_is_the_most_frames_between_window_starts(shared, tmp_path, capsys):
+    """``extract --length 10 --stride 3`` (window mode): the clip's frames at 30 a second, as ``--keypoints`` writes
+    them, cut into 10-frame windows that start at most 3 frames apart, the first at the clip's start and the last at
+    its end (41 frames: 12 windows; the default stride of half the length, 5, makes 8)."""
+    clip = str(shared("media", "asl_soup_slp.mp4"))
+    assert main(["extract", "--videos", clip, "--keypoints", str(tmp_path / "k.npy"), "--workers", "1",
+                 "--quiet"]) == 0
+    kp = np.load(tmp_path / "k.npy").astype(np.float64)
+    assert main(["extract", "--videos", clip, "--label", "soup", "--data", str(tmp_path / "d"), "--length", "10",
+                 "--stride", "3", "--workers", "1", "--quiet"]) == 0
+    assert f"wrote 12 sequence(s) of 'soup' to {tmp_path / 'd'}" in capsys.readouterr().out
+    folders = sorted((tmp_path / "d" / "soup").iterdir(), key=lambda p: int(p.name))
+    starts = []
+    for folder in folders:
+        seq = np.stack([np.load(folder / f"{f}.npy") for f in range(10)])
+        start = int(np.argmin([np.abs(kp[o:o + 10] - seq).max() for o in range(len(kp) - 9)]))
+        assert np.allclose(kp[start:start + 10], seq, atol=1e-6), folder  # a window of the clip's frames
+        starts.append(start)
+    assert len(kp) == 41 and starts[0] == 0 and starts[-1] == 31, starts
+    assert len(starts) == 12 and 1 <= min(np.diff(starts)) and max(np.diff(starts)) <= 3, starts

@@ -91,6 +91,46 @@ def test_loadtest_runs_both_paths_on_loopback_and_reports_each_row(trained_model
     assert "signlstm serve" not in run.stderr, run.stderr  # its "interrupted" when stopped: not between the rows
 
 
+def test_loadtest_runs_the_signers_rate_seconds_and_limits_asked_for(trained_model, shared, tmp_path):
+    """``loadtest --signers --seconds --fps --min-fps --max-p95``, keypoint path only: the pages replay the person
+    file named (from a shared folder that holds only s05's), each run lasts its second (the second row comes about a
+    second after the first, not the default's 10), each page sends 10 frames a second (so no page is answered more
+    often; the default sends 30), and the rows are held to the limits given (no rate required, 10 s of server time:
+    every row held; the default 29 fps could not be)."""
+    import signal
+    import time
+
+    signers = tmp_path / "shared" / "data" / "signers"
+    signers.mkdir(parents=True)
+    (signers / "s05.npz").symlink_to(shared("data", "signers", "s05.npz"))
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", "loadtest", "--model", str(trained_model.path),
+                             "--shared", str(tmp_path / "shared"), "--signers", "s05", "--clients", "1", "2",
+                             "--image-clients", "--seconds", "1", "--fps", "10", "--min-fps", "0", "--max-p95",
+                             "10000", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        rows, at = [], []
+        for line in proc.stdout:  # each row as soon as it is measured
+            rows.append(json.loads(line))
+            at.append(time.monotonic())
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:  # as Ctrl-C: loadtest stops its server
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    assert [(r["path"], r["clients"]) for r in rows] == [("keypoints", 1), ("keypoints", 2)], rows
+    # the second run: its 10th frame sent 0.9 s in, half a second for the last replies, two pages connecting
+    # (measured 1.4 s); the default --seconds 10 could not end before 10 s
+    assert 1.2 <= at[1] - at[0] < 9.5, at
+    for r in rows:  # a page sends 10 frames in its second: at most 10 replies
+        assert r["errors"] == 0 and 0 < r["fps_min"] <= r["fps_median"] <= 10, r
+        assert (r["min_fps"], r["max_p95"], r["held"]) == (0.0, 10000.0, True), r
+
+
 def test_serve_on_every_address_over_https_listens_there_and_answers_over_tls(tmp_path):
     """``--host 0.0.0.0 --certfile --keyfile``, as a phone on the local network needs it: the server listens on every
     address (and nothing else) and answers https with the certificate given."""

@@ -224,6 +224,9 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         d.find_element("id", "record").click()
     for d, last in ((a, "ily"), (b, "谢谢")):
         wait_for(d, lambda s: s["rec"] == f'saved 1 sequence(s) of "{last}"', "the recorded sequences", 240)
+    counted = ["ily: 1 recorded", "thank you: 1 recorded", "谢谢: 1 recorded"]
+    for d in (a, b):  # each tab shows the name's total: the other tab's recordings too
+        wait_for(d, lambda s: s["counts"] == counted, "the name's counts in both tabs", 30)
     data = tmp_path / "web_data" / "visitor"
     assert all((data / sign / "0" / "29.npy").is_file() for sign in ("ily", "thank you", "谢谢"))
     a.find_element("id", "adapt").click()
@@ -248,7 +251,6 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         assert health(server)["messages"]["images"] == 0
         # The page opened again: the name the visitor typed, their counts and their adapted model are back; another
         # name typed shows its own counts.
-        counted = ["ily: 1 recorded", "thank you: 1 recorded", "谢谢: 1 recorded"]
         a.get(server.url + "/")
         s = wait_for(a, lambda s: s["counts"] == counted and (s["adapt"] or {}).get("state") == "done"
                      and [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"],

@@ -155,6 +155,15 @@ class Engine:
     def _adapt_ended(self) -> None:
         self.adapting -= 1
 
+    def counts_changed(self, name: str, by: "Session") -> None:
+        """After ``by`` saved sequences of ``name``: every other open page showing ``name``'s counts is sent them
+        (two tabs recording under one name each see the folder's total, not their own last count)."""
+        others = [s for s in list(self.sessions) if s is not by and s.watching == name and s.notify is not None]
+        if others:
+            message = {"type": "counts", "name": name, "counts": counts(self.data / name)}
+            for s in others:
+                s.notify(message)
+
     def models_in_use(self) -> set[Path]:
         """The folders of the models the open pages use (:func:`~signlstm.web.adapted.prune_adapted` spares them)."""
         return {s.bundle.path.resolve() for s in list(self.sessions) if s.bundle.path is not None}
@@ -254,6 +263,8 @@ class Session:
         self.detect_face = None  # whether self.detect runs the face mesh
         self.recorder = None  # a Recorder while the page records
         self.name = None  # whose folder the recording goes to
+        self.watching = None  # whose counts the page shows (it asked for them, or records under that name)
+        self.notify = None  # sends the page a message from any thread (set by the server)
         self.frames = 0
         self.closed = False
         self.lock = asyncio.Lock()  # held while an image is processed; a model switch waits for it
@@ -442,6 +453,7 @@ class Session:
         """Write completed sequences (each whole, as ``collect`` does): the status fields that say so."""
         for w in writes:
             w.write()
+        self.engine.counts_changed(self.name, self)
         return {"saved": shown_path(writes[-1].path), "counts": counts(writes[-1].writer.root)}
 
     def _close_detector(self) -> None:
@@ -485,6 +497,7 @@ class Session:
                 return self.cancel()
             if kind == "counts":
                 check_name(name := m.get("name"))
+                self.watching = name
                 return {"type": "counts", "name": name, "counts": counts(self.engine.data / name)}
             if kind == "adapt":
                 await self.adapt(m.get("name"), send)
@@ -513,7 +526,7 @@ class Session:
             raise BadMessage("pause: 0 to 10 seconds")
         self._check_room(count)
         with self.guard:
-            self.name = name
+            self.name = self.watching = name
             self.recorder = Recorder(LaterWriter(self.engine.data / name), action, count, self.bundle.seq_len,
                                      float(pause))
         return {"type": "recording", "name": name, **self.recorder.status(),

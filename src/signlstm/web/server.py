@@ -203,6 +203,19 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
 
         sending = loop.create_task(sender())
 
+        def push(message: dict) -> None:  # on the event loop: a message no request of this page asked for
+            outbox.append(message)
+            if wake is not None and not wake.done():
+                wake.set_result(None)
+
+        def notify(message: dict) -> None:  # from any thread (a recording of another page written)
+            try:
+                loop.call_soon_threadsafe(push, message)
+            except RuntimeError:  # the loop is closed: the server is stopping
+                pass
+
+        session.notify = notify
+
         try:
             await send({"type": "hello", "fps": FPS, "width": SEND_WIDTH, "max_frame_bytes": MAX_FRAME_BYTES,
                         "max_text_bytes": MAX_TEXT_BYTES, "drawing": drawing(), "adapt": session.adapt_state,
@@ -231,6 +244,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
         except WebSocketDisconnect:
             pass
         finally:
+            session.notify = None
             sending.cancel()
             engine.sessions.discard(session)
             session.closed = True

@@ -274,11 +274,13 @@ def test_adapt_without_recordings_says_so(trained_model, start_server):
 def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_sent(trained_model, start_server,
                                                                                    clip_keypoints, tmp_path):
     """The page's usual path: keypoints it computed, no image; replies echo the timestamp; a bad message hurts no
-    one; a recording is the very keypoints sent."""
+    one; a recording is the very keypoints sent, and another page showing that name's counts is sent them."""
     from signlstm.web import protocol
 
     server = start_server(trained_model)
-    with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b:
+    with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b, \
+            websockets.connect(server.ws_url, max_size=None) as c:
+        _recv(c, "model")
         hello = _recv(a, "hello")
         assert hello["keypoints"] == protocol.describe() and hello["page_landmarks"] in (True, False)
         mask = _recv(a, "model")["mask"]
@@ -306,12 +308,19 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
         assert h["messages"] == {"keypoints": 150, "images": 0, "refused": 2}, h
 
         K = clip_keypoints["thanks"]
+        for name in ("visitor", "other"):  # page a shows visitor's counts, then page c another name's
+            (a if name == "visitor" else c).send(json.dumps({"type": "counts", "name": name}))
+            assert _recv(a if name == "visitor" else c, "counts")["counts"] == {}
         b.send(json.dumps({"type": "record", "name": "visitor", "action": "thanks", "count": 1, "pause": 0}))
         assert _recv(b, "recording")["phase"] == "recording"
         for i in range(30):
             b.send(protocol.pack(K[i], protocol.ALL, t=5000 + 1000 * i / 30))
             r = _recv(b, "result")
         assert r["recording"]["phase"] == "done" and r["recording"]["counts"] == {"thanks": 1}
+        # the page showing visitor's counts is sent the new total; the one showing another name's is sent nothing
+        assert _recv(a, "counts", timeout=10) == {"type": "counts", "name": "visitor", "counts": {"thanks": 1}}
+        with pytest.raises(TimeoutError):
+            c.recv(timeout=1)
     seq = tmp_path / "web_data" / "visitor" / "thanks" / "0"
     saved = np.stack([np.load(seq / f"{i}.npy") for i in range(30)])
     assert np.array_equal(saved, K[:30].astype(np.float32).astype(np.float64))

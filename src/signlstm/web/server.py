@@ -18,7 +18,8 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 - server -> browser, text JSON: ``hello`` (drawing info, limits, the keypoint layout and the camera frame's header,
   whether the page may find landmarks itself), ``model`` (labels, colours, the parts to send), ``result`` per
   message (probabilities, sentence, word, the message's timestamp, for an image the landmark points; recording
-  status), ``recording``, ``adapt`` progress, ``counts`` (the sequences a visitor has saved, per sign),
+  status), ``recording``, ``adapt`` progress, ``counts`` (the sequences a visitor has saved, per sign:
+  the answer to a request, and again whenever another page saves under the name the page last asked about),
   ``error`` (a refused message, with ``about``: the type of a refused control message, or ``record`` when a
   recorded sequence could not be written and the recording stopped; the page stays connected), ``busy``.
 

@@ -398,6 +398,14 @@ def test_a_ctrl_c_once_the_command_is_done_ends_the_process_at_once_with_its_sta
               "cli.console()\n")
     p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert p.stdout.readline() == "done\n"
+
+    def caught(sig):  # the signals the process has a handler for, from /proc
+        with open(f"/proc/{p.pid}/status") as f:
+            return int(next(line for line in f if line.startswith("SigCgt:")).split()[1], 16) >> (sig - 1) & 1
+
+    end = time.monotonic() + 10  # well within the thread's 30 s
+    while not caught(signal.SIGTERM) and time.monotonic() < end:  # main has returned: console's handlers are set
+        time.sleep(0.01)
     time.sleep(0.5)
     start = time.monotonic()
     p.send_signal(signal.SIGINT)

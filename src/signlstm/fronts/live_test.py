@@ -129,18 +129,29 @@ def test_a_ctrl_c_while_a_video_is_finished_waits_for_its_encoder(tmp_path):
     video.write(frame)  # opens the writer and starts its encoder
     real = video.writer
 
-    class Slow:  # an encoder on a loaded machine
+    sent = threading.Event()
+
+    class Slow:  # an encoder on a loaded machine, its 8 frames still to write when the Ctrl-C comes
         def write(self, image):
+            sent.wait(30)
             time.sleep(0.05)
             real.write(image)
 
         def release(self):
             real.release()
 
+    def ctrl_c():  # once drain holds Ctrl-C (its handler set; at most 5 s), as a timer did at 0.1 s
+        end = time.monotonic() + 5
+        while signal.getsignal(signal.SIGINT) is before and time.monotonic() < end:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+        sent.set()
+
     video.writer = Slow()
     video.write(frame, 8)
     encoder = video.thread
-    threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+    before = signal.getsignal(signal.SIGINT)
+    threading.Thread(target=ctrl_c).start()
     with pytest.raises(KeyboardInterrupt):
         video.drain()
     assert not encoder.is_alive() and video.thread is None

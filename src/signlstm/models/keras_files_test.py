@@ -73,6 +73,7 @@ def test_predict_keeps_its_compiled_programs_for_the_next_run_and_answers_the_sa
     """``predict`` (as ``live`` and ``evaluate``) keeps the programs it compiles in the cache folder's ``xla``; a
     second run finds them there and prints the same answers."""
     import os
+    import re
     import subprocess
     import sys
 
@@ -86,6 +87,12 @@ def test_predict_keeps_its_compiled_programs_for_the_next_run_and_answers_the_sa
 
     programs = kept()
     assert programs, "no compiled program kept"
-    again = subprocess.run(argv, capture_output=True, text=True, env=env)
+    # JAX's log names each program it reads from the cache (a debug line on stderr)
+    logged = {**env, "JAX_DEBUG_LOG_MODULES": "jax._src.compiler"}
+    again = subprocess.run(argv, capture_output=True, text=True, env=logged)
     assert again.returncode == 0 and again.stdout == first.stdout and len(first.stdout.splitlines()) >= 90
-    assert kept() == programs  # read, not compiled and written anew
+    read = set(re.findall(r"Persistent compilation cache hit for '[^']*' with key '([^']+)'", again.stderr))
+    assert {name.removesuffix("-cache") for name in programs} <= read, (sorted(programs), sorted(read))
+    # read, not compiled and written anew; a program kept only now is one whose compile took under the kept
+    # programs' 0.1 s the first time and over it on a busier machine now (jit_convert_element_type, seen)
+    assert kept().items() >= programs.items()

@@ -53,6 +53,9 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     if radius is not None and method != "vocab":
         raise SignlstmError("--radius goes with --vocabulary (the other methods answer none from the base's own "
                             "none output)")
+    if negatives and method == "vocab":
+        raise SignlstmError("--negatives goes with the other methods: a vocabulary answers none for what lies beyond "
+                            "--radius of your recordings, and learns no other signs")
     check_base(args.model, method)
     from ..files import check_folder_out
     from ..models.bundle import META_FILE

@@ -279,6 +279,10 @@ def test_a_vocabulary_keeps_the_base_signs_only_when_asked(o07, unseen_trunk, tm
     assert "--vocabulary" in capsys.readouterr().err
     assert main(["adapt", "--radius", "0.9", "--data", str(src), "--out", str(tmp_path / "x")]) == 2
     assert "--radius goes with --vocabulary" in capsys.readouterr().err
+    assert main(["adapt", "--vocabulary", "--negatives", str(shared_path("data", "other_signs", "o01.npz")), "--data",
+                 str(src), "--out", str(tmp_path / "x")]) == 2  # it would be dropped: a vocabulary learns no none
+    assert "--negatives goes with the other methods" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
 
 
 def test_lda_covariance_is_scikit_learns_shrinkage_lda():

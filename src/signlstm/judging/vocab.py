@@ -424,10 +424,12 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     unmeasured = not_measured(files, shots, seeds, signs)
     todo = {p: [k for k in shots if k not in unmeasured.get(p, {})] for p in files}
     notes = []
-    if (trunk or trunk_folder) and (others or signers):
-        used = " and ".join(o for o, v in (("--negatives", others), ("--signers", signers)) if v)
-        notes.append(f"note: {used} not used: they are the training set of the trunks, and "
+    unused = [o for o, v in (("--negatives", others), ("--signers", signers), ("--epochs", epochs is not None)) if v]
+    if (trunk or trunk_folder) and unused:
+        notes.append(f"note: {' and '.join(unused)} not used: they make the trunks, and "
                      f"{'--shipped' if trunk else '--trunks'} gives ready ones")
+    if tutorial_epochs is not None and not tutorial:
+        notes.append("note: --tutorial-epochs not used: no --tutorial-shots, so the tutorial recipe is not trained")
     # recordings labelled none, of every person: no sign, left out
     if note := rejection_note(rejection_counts(open_npz(f).label_counts for f in files.values())):
         notes.append(note)

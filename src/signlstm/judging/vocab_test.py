@@ -298,7 +298,7 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
 def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_the_others_are(tmp_path, capsys):
     """A person whose signs have 4-6 recordings each: at K = 6 nothing is left to test, so that row is n/a with the
     reason and the mean is over the people measured (the run goes on); at K = 5 the signs with 4 or 5 are all shots and not tested, said in a note. The shipped trunk does not use
-    --negatives (they train trunks): said too. (Renamed copies of s23's file stand in for new people.)"""
+    --negatives or --epochs (they train trunks), nor a run without --tutorial-shots --tutorial-epochs: said too. (Renamed copies of s23's file stand in for new people.)"""
     import shutil
 
     from signlstm.cli import main
@@ -312,8 +312,8 @@ def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_t
     capsys.readouterr()
     assert main(["judge", "vocab", "--data", str(few), str(tmp_path / "full.npz"), "--shipped", "--shots", "5", "6",
                  "--seeds", "0", "--tutorial-shots", "--adapt-runs", "0", "--streams", "0", "--workers", "1",
-                 "--negatives", str(shared_path("data", "other_signs", "o01.npz")),
-                 "--cache", str(tmp_path / "cache")]) == 0
+                 "--negatives", str(shared_path("data", "other_signs", "o01.npz")), "--epochs", "3",
+                 "--tutorial-epochs", "2", "--cache", str(tmp_path / "cache")]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert "  6 few      n/a: 4-6 recording(s) per sign, K = 6 leaves none to test" in lines, out
@@ -322,7 +322,8 @@ def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_t
     assert [x for x in lines if x.startswith("  6 mean ")][0].endswith("mean over 1 of 2 people"), out
     assert "mean over" not in [x for x in lines if x.startswith("  5 mean ")][0], out
     assert "note: few: signs with K or fewer recordings are all shots and not tested: K = 5: " in out, out
-    assert "note: --negatives not used" in out, out
+    assert "note: --negatives and --epochs not used: they make the trunks, and --shipped gives ready ones" in out, out
+    assert "note: --tutorial-epochs not used: no --tutorial-shots" in out, out
 
 
 def test_one_person_is_held_once_whatever_their_data(tmp_path, unseen_trunk):

@@ -139,7 +139,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     from ..errors import SignlstmError
     from ..files import cache_dir
     from ..models.bundle import read_meta
-    from .folds import check_unseen
+    from .folds import check_lengths, check_unseen
     from .labels import match_labels
 
     t_start = time.time()
@@ -158,6 +158,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     if base is not None:
         check_unseen(base, signers, "--shipped")
         bases = {s: Path(base) for s in signers}
+        check_lengths([(src.group, src.path) for src in sources], bases)  # before any work, naming the file
     elif len(all_signers) < 2:
         raise SignlstmError(f"few-shot cross-validation needs at least 2 signers, the data has {all_signers}")
     else:

@@ -246,3 +246,20 @@ def test_judge_fewshot_from_the_command_line_trains_fold_bases_with_the_negative
         meta = read_meta(Path(res["cache"]) / s)
         assert meta["labels"][-1] == "none" and meta["training"]["seed"] == 7, meta["training"]
         assert set(meta["training"]["groups"]) == {"s03", "s12", "o01"} - {s}, meta["training"]["groups"]
+
+
+def test_a_person_of_another_length_than_the_shipped_window_is_named_before_any_work(shared, tmp_path, capsys):
+    """``--shipped`` on 20-frame recordings: one line naming the file, exit 2, before any adapting (it said so only
+    from inside a fold, without the file). (s02's recordings cut to 20 frames, renamed, stand in for a new person.)"""
+    import numpy as np
+
+    from signlstm.cli import main
+
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        np.savez(tmp_path / "lena.npz", **{k: z[k][:, :20] if k == "X" else z[k] for k in z.files})
+    code = main(["judge", "fewshot", "--shipped", "--data", str(tmp_path / "lena.npz"), "--shots", "1", "--workers",
+                 "1", "--cache", str(tmp_path / "cache")])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.count("\n") == 1, captured.err
+    assert f"{tmp_path / 'lena.npz'}: the data has 20-frame sequences, the model expects 30" in captured.err
+    assert "adapting" not in captured.err + captured.out and not (tmp_path / "cache").exists()

@@ -100,6 +100,24 @@ def content_key(*parts, files=(), code=()) -> str:
     return h.hexdigest()[:12]
 
 
+def check_lengths(files, models: dict) -> None:
+    """Refuse (:class:`~signlstm.errors.BadInput` naming the file, as ``adapt`` words it) a person's file whose
+    sequences are not as long as the window of the model that judges that person: ``files`` is (person, path) pairs,
+    ``models`` each person's model folder (a person without one is not judged by a model: not checked)."""
+    from ..errors import BadInput
+    from ..models.bundle import length_problem, read_meta
+
+    wants: dict[str, int] = {}
+    for person, f in files:
+        if person not in models:
+            continue
+        want = wants.setdefault(str(models[person]), int(read_meta(Path(models[person]))["seq_len"]))
+        (src,) = open_sources([f])
+        if src.held and src.held != want:
+            raise BadInput(f, f"{length_problem(src.held, want)} (it reads {want}-frame windows: record {want}-frame "
+                              "sequences)")
+
+
 FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit runs on each fold's training people
 
 

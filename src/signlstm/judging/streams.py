@@ -431,7 +431,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     than one draw); ``adapt``: K recordings per sign of each person that every base is adapted to before their
     streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
     from ..models.bundle import front_model
-    from .folds import check_unseen, data_files, fixes_caveat, fold_bases
+    from .folds import check_lengths, check_unseen, data_files, fixes_caveat, fold_bases
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
@@ -479,6 +479,9 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                                             log=log))
             for s in group:  # trained now or earlier (a cache kept from older code): who it saw, read back
                 check_unseen(found[recipe][s], [s, *plan[s]], "a cached base")
+    # the people's files, and the other signs each stream holds, against the window of the base that reads them
+    check_lengths([(Path(f).stem, f) for f in signer_files], found["default"])
+    check_lengths([(s, f) for s, gs in plan.items() for f in other_files if Path(f).stem in gs], found["default"])
     labels, measured, notes = _scored_labels(signer_files, found, adapt)
     found = {recipe: {s: b for s, b in f.items() if s in measured} for recipe, f in found.items()}
     by_stem = {Path(f).stem: f for f in other_files}

@@ -645,3 +645,26 @@ def test_per_label_others_per_stream_and_seed_make_the_benchmarks_streams(shared
     seeded = {seed: json.loads(json_line(streams.summarise([streams.fold({**task, "seed": seed})], rules)))[
         "streams"]["stream|all"]["pooled"] for seed in (0, 3)}
     assert pooled == seeded[3] != seeded[0], (pooled, seeded)
+
+
+def test_a_file_of_another_length_than_the_models_window_is_named_before_any_work(shared, tmp_path, capsys):
+    """20-frame recordings (a person's, or the other signs of a stream) judged by 30-frame models: one line naming the
+    file, exit 2, before anything is replayed (they were replayed as 20-frame windows, with full tables). (Renamed
+    copies of s02's and o01's recordings, cut to 20 frames, stand in for new people.)"""
+    from signlstm.cli import main
+
+    def cut(src, out, frames):
+        with np.load(src) as z:
+            np.savez(out, **{k: z[k][:, :frames] if k == "X" else z[k] for k in z.files})
+        return out
+
+    (tmp_path / "p").mkdir(), (tmp_path / "o").mkdir()
+    for person, other in ((20, 30), (30, 20)):
+        p = cut(shared("data", "signers", "s02.npz"), tmp_path / "p" / f"lena{person}.npz", person)
+        o = cut(shared("data", "other_signs", "o01.npz"), tmp_path / "o" / f"ozz{other}.npz", other)
+        code = main(["judge", "streams", "--shipped", "--data", str(p), "--others", str(o), "--streams", "1",
+                     "--rules", "stream"])
+        err = capsys.readouterr().err
+        named = p if person == 20 else o
+        assert code == 2 and err.count("\n") == 1, err
+        assert f"{named}: the data has 20-frame sequences, the model expects 30" in err, err

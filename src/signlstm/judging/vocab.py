@@ -175,16 +175,9 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
 def check_lengths(files: dict[str, Path], trunk=None, trunk_folder=None) -> None:
     """Refuse (:class:`~signlstm.errors.BadInput` naming the file, as ``adapt`` words it) a person file whose
     sequences are not as long as the window of the trunk that judges it (``trunk``, or ``<trunk_folder>/<person>``)."""
-    from ..datasets import open_npz
-    from ..errors import BadInput
-    from ..models.bundle import length_problem, read_meta
+    from . import folds
 
-    for p, f in files.items():
-        want = int(read_meta(Path(trunk) if trunk else Path(trunk_folder) / p)["seq_len"])
-        held = open_npz(f).held
-        if held and held != want:
-            raise BadInput(f, f"{length_problem(held, want)} (it reads {want}-frame windows: record {want}-frame "
-                              "sequences)")
+    folds.check_lengths(files.items(), {p: Path(trunk) if trunk else Path(trunk_folder) / p for p in files})
 
 
 def check_trunk_people(files: dict[str, Path], others=(), signers=()) -> None:

@@ -18,7 +18,8 @@ def run(args):
     from ..datasets.fixes import write_fixes
     from ..files import check_file_out
     from ..judging.audit import audit, check_splits, format_findings
-    from ..sign_names import spelled_alike_note
+    from ..judging.labels import rejection_counts
+    from ..sign_names import is_rejection_name, rejection_note, spelled_alike_note
 
     if args.out:
         check_file_out(args.out)  # before any feature is computed
@@ -28,7 +29,12 @@ def run(args):
     common.print_note(shared_names_note(sources))
     # one file or tree is one person: the people and the folds are known before anything is read
     check_splits([src.group for src in sources], args.splits, where=", ".join(str(src.path) for src in sources))
-    data = common.load_data(args, sources=sources, dtype=np.float16)  # read a chunk at a time as float32
+    # recordings of no sign (training's own negatives): nothing to check, nothing to drop
+    actions = common.checked_actions(args) or list(dict.fromkeys(a for src in sources for a in src.actions))
+    signs = [a for a in actions if not is_rejection_name(a)]
+    common.print_note(rejection_note(rejection_counts(
+        {a: n for a, n in src.label_counts.items() if a in actions} for src in sources)))
+    data = common.load_data(args, actions=signs, sources=sources, dtype=np.float16)  # a chunk at a time as float32
     common.print_note(spelled_alike_note(data.actions))
     result = audit(data, n_splits=args.splits)
     print(format_findings(result, data))

@@ -526,6 +526,27 @@ def test_evaluate_says_it_leaves_out_the_recordings_labelled_none(shared, tmp_pa
     assert "note: left out 10 recording(s) labelled 'none' (the rejection label is not a sign)" in out.err.splitlines()
 
 
+def test_audit_leaves_out_the_recordings_labelled_none_and_writes_no_fix_for_them(shared, tmp_path, capsys):
+    """Recordings of no sign (a person's 'none', hands out of view) are training's negatives: the audit leaves them
+    out with a note, so its fixes do not drop them (it dropped all 20 as hand-less, and training then lost its
+    'none' output), and it checks the signs as without them."""
+    import csv
+
+    with np.load(shared("data", "signers", "s08.npz")) as z:
+        rest = z["X"][:20].copy()
+        rest[:, :, 1536:] = 0  # both hands out of view
+        np.savez(tmp_path / "fred.npz", X=np.concatenate([z["X"], rest]), y=np.concatenate([z["y"], np.full(20, 3)]),
+                 seq=np.concatenate([z["seq"], np.arange(20)]), actions=np.array(["hello", "thanks", "iloveyou", "none"]))
+    people = [str(tmp_path / "fred.npz")] + [str(shared("data", "signers", f"{s}.npz")) for s in ("s05", "s06", "s09")]
+    assert main(["audit", "--data", *people, "--out", str(tmp_path / "fixes.csv")]) == 0
+    out = capsys.readouterr()
+    assert "note: left out 20 recording(s) labelled 'none' (the rejection label is not a sign)" in out.err.splitlines()
+    assert "none" not in out.out and "360 sequences, 4 signers" in out.out, out.out
+    with open(tmp_path / "fixes.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and not [r for r in rows if "none" in r.values()], rows[:3]
+
+
 def test_train_on_data_with_a_none_folder_learns_none_without_saying_it_has_none(shared, tmp_path, capsys):
     z = np.load(shared("data", "signers", "s08.npz"))
     np.savez(tmp_path / "mine.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(["hello", "none", "iloveyou"]))

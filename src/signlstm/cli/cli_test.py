@@ -526,6 +526,22 @@ def test_evaluate_says_it_leaves_out_the_recordings_labelled_none(shared, tmp_pa
     assert "note: left out 10 recording(s) labelled 'none' (the rejection label is not a sign)" in out.err.splitlines()
 
 
+def test_one_person_under_two_names_is_refused_by_every_judge_before_any_work(shared, tmp_path, capsys):
+    """s02's recordings again as paul.npz (saved in float16, 60 of its 90): a leave-one-person-out judge would train
+    on paul and test on s02, which scored 100 % where s02 alone scores 34 % (a reviewer's figures). Every judge says
+    who shares recordings, in one line, exit 2, before anything is trained or written."""
+    s02 = str(shared("data", "signers", "s02.npz"))
+    with np.load(s02) as z:
+        np.savez(tmp_path / "paul.npz", X=z["X"][:60].astype(np.float16), y=z["y"][:60], seq=z["seq"][:60])
+    o01, paul = str(shared("data", "other_signs", "o01.npz")), str(tmp_path / "paul.npz")
+    for argv in (["cv", "--data", s02, paul], ["streams", "--data", s02, paul, "--others", o01],
+                 ["fewshot", "--data", s02, paul], ["vocab", "--data", s02, paul, "--shipped"]):
+        assert main(["judge", *argv, "--cache", str(tmp_path / "cache")]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "s02 and paul hold 60 of the same recording(s)" in err, (argv, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["paul.npz"]
+
+
 def test_audit_leaves_out_the_recordings_labelled_none_and_writes_no_fix_for_them(shared, tmp_path, capsys):
     """Recordings of no sign (a person's 'none', hands out of view) are training's negatives: the audit leaves them
     out with a note, so its fixes do not drop them (it dropped all 20 as hand-less, and training then lost its

@@ -26,7 +26,7 @@ from .. import parallel
 from ..files import cache_dir, write_text
 from ..sign_names import NONE
 from ..recognizer import decide
-from .folds import FOLD_AUDIT_SPLITS, check_fold_audit, fold_fixes
+from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes
 
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
@@ -277,6 +277,7 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
 
     data = load(data_paths, actions=actions, length=length, skip_bad=skip_bad)
     signers = sorted(set(data.groups.tolist()))
+    check_distinct_people([*data_paths, *(negatives or [])])
     if len(signers) < 2:
         raise SignlstmError(f"cross-validation needs at least 2 signers, the data has {signers}")
     if fixes == "audit":

@@ -139,12 +139,13 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     from ..errors import SignlstmError
     from ..files import cache_dir
     from ..models.bundle import read_meta
-    from .folds import check_lengths, check_unseen
+    from .folds import check_distinct_people, check_lengths, check_unseen
     from .labels import match_labels
 
     t_start = time.time()
     shots = sorted(set(int(k) for k in shots))
     files = _signer_files(paths)  # two people's files of one name refused before anything is read
+    check_distinct_people([*paths, *(negatives or [])])  # one person under two names, refused as well
     sources = open_sources(paths)  # headers only: each fold reads its own person's recordings
     held: dict[str, list[str]] = {}  # person -> the files of their recordings
     declared: dict[str, Counter] = {}  # person -> recordings per label

@@ -100,6 +100,47 @@ def content_key(*parts, files=(), code=()) -> str:
     return h.hexdigest()[:12]
 
 
+def shared_recordings(sources) -> dict[tuple[str, str], int]:
+    """Recordings that two people of ``sources`` both hold, value for value (compared at float16, so a copy saved in
+    another float type counts too; a sequence of zeros, no one in view, is left aside): (person, other person) ->
+    how many. Read a chunk at a time; only a 16-byte digest per recording is kept."""
+    import numpy as np
+
+    first: dict[bytes, str] = {}
+    shared: dict[tuple[str, str], int] = {}
+    for src in sources:
+        for chunk in src.chunks(256):
+            X = chunk.X.astype(np.float16)
+            for x, person in zip(X, chunk.groups.tolist()):
+                if not x.any():
+                    continue
+                other = first.setdefault(hashlib.blake2b(x.tobytes(), digest_size=16).digest(), person)
+                if other != person:
+                    shared[(other, person)] = shared.get((other, person), 0) + 1
+    return shared
+
+
+def check_distinct_people(paths) -> None:
+    """Refuse (:class:`~signlstm.errors.SignlstmError`, before any work) data in which two people (files of two
+    names) hold the same recordings: one person under two names, who would be on both sides of a split (a person
+    in two folders under one name, e.g. a vocabulary and the other signs cut from it, is one person: allowed)."""
+    from ..datasets import is_packed_folder
+    from ..errors import SignlstmError
+
+    files: dict[tuple[int, int], Path] = {}  # each file once, however often and by whichever path it is given
+    for p in map(Path, paths):
+        for f in packed_files(p) if p.is_dir() and is_packed_folder(p) else [p]:
+            stat = f.stat()
+            files.setdefault((stat.st_dev, stat.st_ino), f)
+    shared = shared_recordings(s for f in files.values() for s in open_sources([f]))  # (lengths: not checked here)
+    if shared:
+        (a, b), n = next(iter(shared.items()))
+        more = f" (and {len(shared) - 1} more pair(s) of people)" if len(shared) > 1 else ""
+        raise SignlstmError(f"{a} and {b} hold {n} of the same recording(s){more}: one person under two names, whose "
+                            "recordings would be on both sides of a split; give each person's recordings once, in "
+                            "one file")
+
+
 def check_lengths(files, models: dict) -> None:
     """Refuse (:class:`~signlstm.errors.BadInput` naming the file, as ``adapt`` words it) a person's file whose
     sequences are not as long as the window of the model that judges that person: ``files`` is (person, path) pairs,

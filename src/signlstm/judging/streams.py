@@ -431,7 +431,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     than one draw); ``adapt``: K recordings per sign of each person that every base is adapted to before their
     streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
     from ..models.bundle import front_model
-    from .folds import check_lengths, check_unseen, data_files, fixes_caveat, fold_bases
+    from .folds import check_distinct_people, check_lengths, check_unseen, data_files, fixes_caveat, fold_bases
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
@@ -440,6 +440,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
 
         raise SignlstmError(f"judge streams trains a base without each person: it needs at least 2 people in --data, "
                             f"it has {len(signer_files)} (or judge them with --shipped or --bases)")
+    check_distinct_people([*data, *(others or []), *(negatives or [])])
     plan = fold_plan(signer_files, other_files)
     found = {}
     if adapt:  # `adapt` fits window classifiers: a rule made for another recipe's models is left out

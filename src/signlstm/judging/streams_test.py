@@ -400,8 +400,9 @@ def test_adapt_with_too_few_recordings_for_k_shots_is_said_and_the_others_measur
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "few has 3 recording(s) per sign: --adapt 3 shots use them all" in err, err
-    idx = np.concatenate([_with_hands(s03, a, 6) for a in names])
-    _person(people / "more.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    s05 = load([shared("data", "signers", "s05.npz")])  # another person: one person's recordings are one file
+    idx = np.concatenate([_with_hands(s05, a, 6) for a in names])
+    _person(people / "more.npz", s05.X[idx], names, s05.labels[idx].tolist())
     assert main([*argv, "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["people"] == 1 and res["streams"]["stream|all"]["pooled"]["ref"] == 9

@@ -27,7 +27,8 @@ from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
 from ..sign_names import NONE, is_rejection_name, rejection_note
-from .folds import TRAINING_CODE, cache_dir, check_person_files, check_unseen, content_key, data_files
+from .folds import (TRAINING_CODE, cache_dir, check_distinct_people, check_person_files, check_unseen, content_key,
+                    data_files)
 from .labels import leaves_none, rejection_counts, used_up_note
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
@@ -147,13 +148,15 @@ def person_files(vocab, others=(), signers=(), trunk_folder=None, trunk=None, sh
     (:func:`~signlstm.judging.folds.check_person_files`; the trunks' ``others`` and ``signers`` files too), before any
     trunk is trained; with ``shots`` and ``seeds``, that someone can be measured at some K (:func:`not_measured`);
     with ``trunk_folder``, a trunk bundle ``<trunk_folder>/<person>`` for each person too, and with ``trunk`` (one
-    trunk for everyone), that it never saw any of them."""
+    trunk for everyone), that it never saw any of them; and that no two people hold the same recordings
+    (:func:`~signlstm.judging.folds.check_distinct_people`)."""
     from ..errors import BadInput
 
     check_folders(vocab, "--data")
     check_person_files(vocab, "judge vocab", judged=True)
     if others or signers:
         check_trunk_inputs(vocab, others, signers)  # each file, and one sequence length for the trunks' training set
+    check_distinct_people([*vocab, *others, *signers])
     files = {person(f): f for f in data_files(vocab)}
     if shots is not None and seeds is not None:
         not_measured(files, shots, seeds, signs)  # a person not measured at some K is a row of the report

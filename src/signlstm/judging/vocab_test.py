@@ -298,7 +298,7 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
 def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_the_others_are(tmp_path, capsys):
     """A person whose signs have 4-6 recordings each: at K = 6 nothing is left to test, so that row is n/a with the
     reason and the mean is over the people measured (the run goes on); at K = 5 the signs with 4 or 5 are all shots and not tested, said in a note. The shipped trunk does not use
-    --negatives or --epochs (they train trunks), nor a run without --tutorial-shots --tutorial-epochs: said too. (Renamed copies of s23's file stand in for new people.)"""
+    --negatives or --epochs (they train trunks), nor a run without --tutorial-shots --tutorial-epochs: said too. (Renamed: a part of s23's file and o05's whole file stand in for two new people.)"""
     import shutil
 
     from signlstm.cli import main
@@ -308,7 +308,7 @@ def test_a_person_with_too_few_recordings_for_some_k_is_not_measured_there_and_t
     idx = np.concatenate([np.flatnonzero(y == a)[:4 + 2 * (a % 2)] for a in range(len(src["actions"]))])
     few = tmp_path / "few.npz"
     np.savez(few, X=src["X"][idx], y=y[idx], seq=src["seq"][idx], actions=src["actions"])
-    shutil.copy(shared_path("data", "vocab", "s23.npz"), tmp_path / "full.npz")
+    shutil.copy(shared_path("data", "vocab", "o05.npz"), tmp_path / "full.npz")  # another person (one file each)
     capsys.readouterr()
     assert main(["judge", "vocab", "--data", str(few), str(tmp_path / "full.npz"), "--shipped", "--shots", "5", "6",
                  "--seeds", "0", "--tutorial-shots", "--adapt-runs", "0", "--streams", "0", "--workers", "1",

@@ -69,7 +69,10 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     else:
         base = common.open_model(args)
     data = common.load_data(args, bundle=base)
-    if method == "vocab":
+    if method == "vocab":  # the person's own signs: two spellings of one would be learnt as two
+        from ..sign_names import is_rejection_name, spelled_alike_note
+
+        common.print_note(spelled_alike_note([a for a in data.actions if not is_rejection_name(a)]))
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)
     else:

@@ -542,6 +542,30 @@ def test_one_person_under_two_names_is_refused_by_every_judge_before_any_work(sh
     assert sorted(p.name for p in tmp_path.iterdir()) == ["paul.npz"]
 
 
+def test_two_spellings_of_one_sign_are_said_by_cv_vocab_and_a_vocabulary(shared, tmp_path, capsys):
+    """A person whose I LOVE YOU recordings are labelled 'thank you' beside their 'thanks': learnt as two signs by
+    ``judge cv``, ``judge vocab`` and ``adapt --vocabulary``, which now say so as ``train`` and ``audit`` do (they
+    said nothing). (s08's recordings, renamed alice, stand in for a new person.)"""
+    with np.load(shared("data", "signers", "s08.npz")) as z:
+        np.savez(tmp_path / "alice.npz", X=z["X"], y=z["y"], seq=z["seq"],
+                 actions=np.array(["hello", "thanks", "thank you"]))
+    alice, s05 = str(tmp_path / "alice.npz"), str(shared("data", "signers", "s05.npz"))
+
+    def said(text, start="note: "):  # the note's line, its two spellings in the data's order
+        return any(line.startswith(start) and "'thanks' and 'thank you' look like one sign spelled in different ways"
+                   in line for line in text.splitlines())
+
+    # judge cv says it before any fold is trained (here it then stops: --fixes audit needs 6 people)
+    assert main(["judge", "cv", "--data", alice, s05, "--fixes", "audit"]) == 2
+    assert said(capsys.readouterr().err)
+    assert main(["adapt", "--vocabulary", "--data", alice, "--shots", "5", "--out", str(tmp_path / "mine")]) == 0
+    assert said(capsys.readouterr().err)
+    assert main(["judge", "vocab", "--data", alice, "--shipped", "--shots", "5", "--seeds", "0", "--tutorial-shots",
+                 "--adapt-runs", "0", "--streams", "0", "--workers", "1", "--cache", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    assert said(out, "note: alice: "), out
+
+
 def test_audit_leaves_out_the_recordings_labelled_none_and_writes_no_fix_for_them(shared, tmp_path, capsys):
     """Recordings of no sign (a person's 'none', hands out of view) are training's negatives: the audit leaves them
     out with a note, so its fixes do not drop them (it dropped all 20 as hand-less, and training then lost its

@@ -26,7 +26,7 @@ import numpy as np
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
-from ..sign_names import NONE, is_rejection_name, rejection_note
+from ..sign_names import NONE, is_rejection_name, rejection_note, spelled_alike_note
 from .folds import (TRAINING_CODE, cache_dir, check_distinct_people, check_person_files, check_unseen, content_key,
                     data_files)
 from .labels import leaves_none, rejection_counts, used_up_note
@@ -433,6 +433,8 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         counts = sign_counts(open_npz(f).label_counts)
         if note := used_up_note(p, counts, {k: used_up(counts, k, seeds, signs) for k in todo[p]}):
             notes.append(note)
+        if note := spelled_alike_note(list(counts)):  # learnt as two signs of the person's vocabulary
+            notes.append(f"note: {p}: {note.removeprefix('note: ')}")
     if trunk:
         bases = {p: Path(trunk) for p in files}
     elif trunk_folder:

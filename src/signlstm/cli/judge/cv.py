@@ -23,13 +23,17 @@ def register(sub):
 
 def run(args):
     from ...datasets import shared_names_note
+    from ...sign_names import is_rejection_name, spelled_alike_note
     from ...files import cache_dir, check_file_out, write_text
     from ...judging import cells, crossval, report
 
     if args.results:
         check_file_out(args.results)  # before any fold is trained
     t0 = time.time()
-    common.print_note(shared_names_note(common.open_data(args)))  # before any fold is trained
+    sources = common.open_data(args)
+    common.print_note(shared_names_note(sources))  # before any fold is trained
+    common.print_note(spelled_alike_note(list(dict.fromkeys(a for src in sources for a in src.actions
+                                                            if not is_rejection_name(a)))))
     consistent = cells.load_cells(args.cells or cells.find(args.data))
     results, archs, header = crossval.cross_validate(
         args.data, args.arch, args.seeds, args.epochs, args.workers, args.ray, args.fixes, args.negatives,

@@ -605,8 +605,9 @@ def test_a_frame_file_that_is_a_pipe_or_a_device_is_named_as_such(shared, tmp_pa
 
 
 def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(tmp_path, shared):
-    """A folder holding the tree, a sign folder of one .npy per recording, a recording saved as one .npy, and frames
-    numbered from 1: each is one line saying what the tutorial's layout wants, naming the folder."""
+    """A folder holding the tree, a sign folder of one .npy per recording, a recording saved as one .npy, frames
+    numbered from 1, and people's packed files in folders or beside one: each is one line saying what the layout
+    wants, naming the folder (the packed files were not named: "no sequence folders")."""
     import numpy as np
 
     good = shared("data", "MP_Data_renotte", "hello", "30")
@@ -619,7 +620,15 @@ def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(
     for i in range(30):
         (tmp_path / "from_one" / "hello" / "0").mkdir(parents=True, exist_ok=True)
         np.save(tmp_path / "from_one" / "hello" / "0" / f"{i + 1}.npy", frames[i])
+    for folder in ("grouped/group1", "grouped/group2", "beside/notes"):  # people's packed files in folders, or beside one
+        (tmp_path / folder).mkdir(parents=True)
+    shutil.copy(shared("data", "signers", "s02.npz"), tmp_path / "grouped" / "group1" / "nina.npz")
+    shutil.copy(shared("data", "signers", "s02.npz"), tmp_path / "beside" / "alice.npz")
     for root, where, said in (
+            ("grouped", "grouped", f"holds folders of packed files (group1/nina.npz): give each folder "
+                                   f"({tmp_path / 'grouped' / 'group1'}, ...) instead"),
+            ("beside", "beside", "holds packed files (alice.npz) beside folders and no sequence folders: a folder of "
+                                 "packed files holds nothing else"),
             ("project", "project", "holds a tree of sign folders in MP_Data/ (MP_Data/<action>/<number>/): give "
                                    f"{tmp_path / 'project' / 'MP_Data'} instead"),
             ("per_recording", "per_recording/hello", "holds 0.npy and no sequence folders: the tutorial's layout is a "

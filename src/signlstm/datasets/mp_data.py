@@ -57,8 +57,18 @@ def _numbered_twice(seqs: list[tuple[int, Path]]) -> list[tuple[Path, Path]]:
 def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
     """(path, problem) when ``root``'s sign folders (``actions``) hold no sequence folder because ``root`` is not
     the tree itself: a folder holding the tree (``project/MP_Data``), or a sign folder holding one ``.npy`` per
-    recording (``hello/0.npy``) instead of a folder per recording."""
+    recording (``hello/0.npy``) instead of a folder per recording; or packed files beside the folders, or in them
+    (a folder of people's ``.npz`` files holds nothing else)."""
+    def listed(names: list[str]) -> str:
+        return f"{', '.join(names[:3])}{' ...' if len(names) > 3 else ''}"
+
+    if packed := sorted(q.name for q in root.iterdir() if q.suffix.lower() == ".npz" and not is_hidden(q)):
+        return root, (f"holds packed files ({listed(packed)}) beside folders and no sequence folders: a folder of "
+                      "packed files holds nothing else (give the files one by one, or move the folders out)")
     for a in actions:
+        if packed := sorted(q.name for q in a.glob("*.npz") if not is_hidden(q)) if a.is_dir() else []:
+            return root, (f"holds folders of packed files ({a.name}/{packed[0]}): give each folder ({a}, ...) "
+                          "instead")
         inner = [b for b in sorted(a.iterdir()) if b.is_dir() and not is_hidden(b)] if a.is_dir() else []
         if any(sequence_folders(b) for b in inner[:20]):
             return root, f"holds a tree of sign folders in {a.name}/ ({a.name}/<action>/<number>/): give {a} instead"

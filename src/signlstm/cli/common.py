@@ -10,7 +10,8 @@ from pathlib import Path
 from .. import layout
 
 
-def add_data(p, required=True, people=False, unlabelled=False, length="from the data, at least 30"):
+def add_data(p, required=True, people=False, unlabelled=False,
+             length="from the data: a packed file's own, a tree's at least 30"):
     """``--data`` and how it is read (``--actions``, ``--length``, ``--skip-bad``); with ``people``, ``--data`` alone:
     a per-person benchmark reads whole packed files, one per person; with ``unlabelled``, the help names the
     unlabelled forms the command reads too; ``length``: the help's default of ``--length``."""

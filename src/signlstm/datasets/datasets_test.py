@@ -191,7 +191,8 @@ def test_packed_labels_beyond_the_action_names_and_another_length_are_refused(tm
     with pytest.raises(BadInput, match=r"p02.npz: y holds labels 0..2 but there are 2 actions \(its actions\), "
                                        r"numbered 0..1"):
         datasets.load([tmp_path / "p02.npz"])
-    with pytest.raises(BadInput, match=r"s02.npz: sequences have 30 frames, expected 20"):
+    with pytest.raises(BadInput, match=r"s02.npz: sequences have 30 frames, expected 20 \(a packed file holds one length: "
+                                       r"leave it out of --data, or read it with --length 30\)"):
         datasets.load([shared("data", "signers", "s02.npz")], length=20)
 
 

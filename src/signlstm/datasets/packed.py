@@ -100,7 +100,7 @@ def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, nam
     N, T = hx.shape[:2]
     if length and T != length:
         raise BadInput(path, f"sequences have {T} frames, expected {length} (a packed file holds one length: leave it "
-                             "out of --data, or give --length to read it)")
+                             f"out of --data, or read it with --length {T})")
     if T == 0 and N:
         raise BadInput(path, f"{name} has shape {hx.shape}: sequences of no frames")
     if N == 0:

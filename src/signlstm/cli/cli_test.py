@@ -539,6 +539,9 @@ def test_one_person_under_two_names_is_refused_by_every_judge_before_any_work(sh
         assert main(["judge", *argv, "--cache", str(tmp_path / "cache")]) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "s02 and paul hold 60 of the same recording(s)" in err, (argv, err)
+    # a file that is not there is named as every command names it (not the system's "No such file or directory")
+    assert main(["judge", "fewshot", "--data", s02, "--negatives", str(tmp_path / "gone.npz")]) == 2
+    assert capsys.readouterr().err.endswith(f"{tmp_path / 'gone.npz'}: no such file\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["paul.npz"]
 
 

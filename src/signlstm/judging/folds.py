@@ -127,12 +127,13 @@ def check_distinct_people(paths) -> None:
     from ..datasets import is_packed_folder
     from ..errors import SignlstmError
 
-    files: dict[tuple[int, int], Path] = {}  # each file once, however often and by whichever path it is given
+    sources: dict[tuple[int, int], list] = {}  # each file once, however often and by whichever path it is given
     for p in map(Path, paths):
         for f in packed_files(p) if p.is_dir() and is_packed_folder(p) else [p]:
+            opened = open_sources([f])  # a file that is not data named first; lengths are not checked here
             stat = f.stat()
-            files.setdefault((stat.st_dev, stat.st_ino), f)
-    shared = shared_recordings(s for f in files.values() for s in open_sources([f]))  # (lengths: not checked here)
+            sources.setdefault((stat.st_dev, stat.st_ino), opened)
+    shared = shared_recordings(s for opened in sources.values() for s in opened)
     if shared:
         (a, b), n = next(iter(shared.items()))
         more = f" (and {len(shared) - 1} more pair(s) of people)" if len(shared) > 1 else ""

@@ -179,8 +179,13 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
                 pass
             return False
 
-        outbox: deque = deque()  # keypoint replies for the sender task
+        outbox: deque = deque()  # replies (and unasked messages) for the sender task
         wake: asyncio.Future | None = None  # set when the outbox has something
+
+        def push(message) -> None:  # on the event loop: to this page's sender task
+            outbox.append(message)
+            if wake is not None and not wake.done():
+                wake.set_result(None)
 
         def answered(result) -> None:
             """The batcher's callback for one keypoint message: the reply goes to this page's sender task, so a page
@@ -189,9 +194,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             in_flight -= 1
             if room is not None and not room.done():
                 room.set_result(None)
-            outbox.append(result)
-            if wake is not None and not wake.done():
-                wake.set_result(None)
+            push(result)
 
         async def sender() -> None:
             nonlocal wake
@@ -204,12 +207,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
 
         sending = loop.create_task(sender())
 
-        def push(message: dict) -> None:  # on the event loop: a message no request of this page asked for
-            outbox.append(message)
-            if wake is not None and not wake.done():
-                wake.set_result(None)
-
-        def notify(message: dict) -> None:  # from any thread (a recording of another page written)
+        def notify(message: dict) -> None:  # from any thread: a message no request of this page asked for
             try:
                 loop.call_soon_threadsafe(push, message)
             except RuntimeError:  # the loop is closed: the server is stopping

@@ -165,23 +165,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(model, clients: int, port: int, tmp: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "signlstm", "serve", "--port", str(port), "--max-clients", str(clients + 5),
+def start_server(model, clients: int, tmp: str, ports=None) -> tuple[subprocess.Popen, int]:
+    """Start ``signlstm serve`` on loopback and wait until it answers; return it and its port. A free port is picked
+    afresh (three tries) when the one picked was taken by another process before the server bound it; ``ports``
+    gives the ports to try instead."""
+    cmd = [sys.executable, "-m", "signlstm", "serve", "--max-clients", str(clients + 5),
            "--data", f"{tmp}/data", "--models", f"{tmp}/models"] + (["--model", str(model)] if model else [])
     log = Path(tmp) / "server.log"  # what the server says (its start, its "interrupted" when stopped) stays out of
-    with open(log, "w") as f:  # the table; it is shown when the server does not start
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
-    end = time.monotonic() + 180
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > end:
-                proc.kill()
-                said = log.read_text(errors="replace").strip().splitlines()[-1:] or ["nothing"]
-                raise SignlstmError(f"the server did not start (exit status {proc.poll()}; it said: {said[0]})")
-            time.sleep(0.3)
+    said = ["nothing"]  # the table; it is shown when the server does not start
+    for port in ports if ports is not None else (free_port() for _ in range(3)):
+        with open(log, "w") as f:
+            proc = subprocess.Popen(cmd + ["--port", str(port)], stdout=f, stderr=subprocess.STDOUT)
+        end = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2).close()
+                return proc, port
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > end:
+                    break
+                time.sleep(0.3)
+        proc.kill()
+        proc.wait()
+        said = log.read_text(errors="replace").strip().splitlines()[-1:] or ["nothing"]
+        if "is in use" not in said[0]:
+            break
+    raise SignlstmError(f"the server did not start (exit status {proc.poll()}; it said: {said[0]})")
 
 
 def health(url: str) -> dict:
@@ -239,8 +248,7 @@ def loadtest(model, clients: list[int], image_clients: list[int], seconds: float
     stream = [{mask: protocol.pack(f, mask) for mask in range(1, protocol.ALL + 1)} for f in frames_kp[:3000]]
     frames = jpeg_frames(clip, SEND_WIDTH) if image_clients else []
     with tempfile.TemporaryDirectory(prefix="signlstm-loadtest-") as tmp:
-        port = free_port()
-        proc = start_server(model, max(clients + image_clients), port, tmp)
+        proc, port = start_server(model, max(clients + image_clients), tmp)
         try:
             page_fps = min(fps, FPS)  # the fallback page sends no faster
             for path, counts, data, rate in (("keypoints", clients, stream, fps),

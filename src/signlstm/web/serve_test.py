@@ -254,3 +254,28 @@ def test_loadtest_shows_what_the_server_logged_as_a_problem_and_not_its_quiet_li
     fault = ["Traceback (most recent call last):", '  File "engine.py", line 1, in step', "RuntimeError: a fault"]
     log.write_text("\n".join(quiet[:1] + fault + quiet[1:]) + "\n")
     assert server_problems(log) == fault + quiet[1:] and server_problems(log, most=1) == fault[:1]
+
+
+def test_loadtest_takes_another_port_when_the_one_it_picked_is_taken_before_the_server_binds_it(tmp_path):
+    """The port ``loadtest`` picks is free when picked, yet another process may take it before the server binds it:
+    the server is then started on another port instead of the run failing; a port that stays taken is said."""
+    import signal
+
+    import pytest
+
+    from signlstm.errors import SignlstmError
+    from signlstm.web.loadtest import free_port, health, start_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        with pytest.raises(SignlstmError, match=f"it said: .*--port {busy}: 127.0.0.1:{busy} is in use"):
+            start_server(None, 1, str(tmp_path), ports=[busy])
+        free = free_port()
+        proc, port = start_server(None, 1, str(tmp_path), ports=[busy, free])
+        try:
+            assert port == free and health(f"ws://127.0.0.1:{port}/ws")["windows"] == 0
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)

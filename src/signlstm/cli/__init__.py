@@ -10,7 +10,6 @@ import os
 import sys
 
 from ..errors import SignlstmError, one_line
-from .common import check_counts, check_paths_apart
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
             "extract", "collect", "convert", "live", "bench", "serve", "loadtest", "judge", "trunk"]
@@ -30,6 +29,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command ``argv`` (default: the process's arguments) and return its exit status."""
+    import signal
+
+    console_s = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is _stop]
+    try:
+        return _main(argv, console_s)
+    finally:
+        for s in console_s:  # the command has ended: a Ctrl-C from here on ends the process at once, quietly
+            signal.signal(s, _stop)
+
+
+def _main(argv, console_s: list) -> int:
+    """:func:`main`; ``console_s``: the signals :func:`console` handles, which the command takes over once its
+    options are parsed."""
+    import signal
     import warnings
 
     import signlstm  # noqa: F401  selects the Keras backend before anything imports Keras
@@ -37,12 +51,15 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
     from ..files import check_not_interrupted, interrupts_remembered, terminated
+    from .common import check_counts, check_paths_apart
 
     for stream in (sys.stdout, sys.stderr):  # a terminal or file in another encoding than UTF-8 (Windows' cp1252):
         if hasattr(stream, "reconfigure"):  # a sign's letters it lacks are written as \u escapes, not a traceback
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
+    for s in console_s:  # Python's own handlers, which the command's own handling of Ctrl-C and SIGTERM builds on
+        signal.signal(s, signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL)
     try:
         with interrupts_remembered():  # a Ctrl-C that Python swallowed still ends the command as interrupted
             check_counts(args)
@@ -66,25 +83,38 @@ def main(argv=None) -> int:
         return 2
 
 
-def console() -> None:
-    """The ``signlstm`` command: :func:`main`, then its status as the process's. A Ctrl-C after the command has
-    finished (while Python waits for worker threads, or its native threads end) ends the process at once with the
-    command's status, output flushed, instead of a traceback or a crash in the middle of the shutdown."""
+_STATUS: list = []  # the status of the command the process ran, once it has ended
+
+
+def _stop(signum, frame) -> None:
+    """The process's Ctrl-C and SIGTERM handler outside the command itself (while Python starts signlstm and parses
+    the options, and once the command has ended): end the process at once, output flushed, with the command's status,
+    or before it ran with "interrupted" and 130 (143: "terminated"), instead of a traceback from inside an import or
+    a crash in the middle of the shutdown. Nothing is being written then."""
     import signal
 
-    status = main()
+    if not _STATUS:
+        print(f"signlstm: {'terminated' if signum == signal.SIGTERM else 'interrupted'}", file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken output: nothing more can be said there
+            pass
+    os._exit(_STATUS[0] if _STATUS else 128 + signum)
 
-    def done(*_):
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):  # a closed or broken output: nothing more can be said there
-                pass
-        os._exit(status)
 
-    signal.signal(signal.SIGINT, done)
-    signal.signal(signal.SIGTERM, done)
-    sys.exit(status)
+def console() -> None:
+    """The ``signlstm`` command: :func:`main`, then its status as the process's. Ctrl-C and SIGTERM outside the
+    command itself are :func:`_stop`'s (where the system or Python's own handler had them: not where they are
+    ignored)."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _stop)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _stop)
+    _STATUS.append(main())
+    sys.exit(_STATUS[0])
 
 
 if __name__ == "__main__":

@@ -399,18 +399,40 @@ def test_a_ctrl_c_once_the_command_is_done_ends_the_process_at_once_with_its_sta
     p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert p.stdout.readline() == "done\n"
 
-    def caught(sig):  # the signals the process has a handler for, from /proc
-        with open(f"/proc/{p.pid}/status") as f:
-            return int(next(line for line in f if line.startswith("SigCgt:")).split()[1], 16) >> (sig - 1) & 1
-
     end = time.monotonic() + 10  # well within the thread's 30 s
-    while not caught(signal.SIGTERM) and time.monotonic() < end:  # main has returned: console's handlers are set
+    while not _caught(p.pid, signal.SIGTERM) and time.monotonic() < end:  # main has returned: console's handlers are set
         time.sleep(0.01)
     time.sleep(0.5)
     start = time.monotonic()
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=20)
     assert p.returncode == 3 and err == "" and time.monotonic() - start < 10, (p.returncode, err)
+
+
+def test_a_ctrl_c_while_signlstm_starts_ends_it_in_one_line():
+    """A Ctrl-C while Python imports signlstm's commands and parses the options (the first half second or so, before
+    the command runs) ends the process with "interrupted" and status 130, not a traceback from inside an import."""
+    import signal
+    import time
+
+    for delay in (0.1, 0.25):
+        p = subprocess.Popen([sys.executable, "-m", "signlstm", "summary"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        end = time.monotonic() + 30
+        while not _caught(p.pid, signal.SIGINT) and time.monotonic() < end:  # Python has started (its handler)
+            time.sleep(0.005)
+        time.sleep(delay)
+        p.send_signal(signal.SIGINT)
+        err = p.communicate(timeout=60)[1]
+        said = err.strip().splitlines()
+        assert p.returncode == 130 and said[-1:] in (["signlstm: interrupted"], ["signlstm summary: interrupted"]) \
+            and "Traceback" not in err, (delay, p.returncode, err[-1500:])
+
+
+def _caught(pid: int, sig: int) -> bool:
+    """Whether process ``pid`` has a handler for ``sig`` (its SigCgt mask in /proc)."""
+    with open(f"/proc/{pid}/status") as f:
+        return bool(int(next(line for line in f if line.startswith("SigCgt:")).split()[1], 16) >> (sig - 1) & 1)
 
 
 def test_extract_writes_a_video_named_twice_once_and_says_what_it_stretches_or_cannot_name(shared, tmp_path, capsys):

@@ -142,7 +142,7 @@ def run_fresh(fn, arg):
     import time
     from concurrent.futures import ProcessPoolExecutor
 
-    t0 = time.time()
+    t0 = time.perf_counter()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         result = pool.submit(fn, arg).result()
-    return result, time.time() - t0
+    return result, time.perf_counter() - t0

@@ -40,7 +40,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     too. ``args`` needs model, data, actions, length, skip_bad."""
     import time
 
-    t0 = time.time()
+    t0 = time.perf_counter()
     from ..errors import SignlstmError
     from ..models.adapt import adapt, load_negatives
     from ..models.keras_files import use_compilation_cache
@@ -94,7 +94,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     new = f" (new: {', '.join(a['new_labels'])})" if a.get("new_labels") else ""
     new += f" (kept from the base: {', '.join(a['kept_base_actions'])})" if a.get("kept_base_actions") else ""
     print(f"wrote {out}: labels {bundle.labels}{new}, adapted from {base.path} on {counts} sequence(s) "
-          f"in {a['seconds']:.1f} s ({time.time() - t0:.1f} s in all)")
+          f"in {a['seconds']:.1f} s ({time.perf_counter() - t0:.1f} s in all)")
     if "check" in a:
         from ..models.vocabulary import check_lines
 

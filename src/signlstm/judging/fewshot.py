@@ -64,18 +64,18 @@ def run_fold(task: dict) -> dict:
             p = decide(base.labels, data.apply(base.predict, rest))
             out["base_acc"] = float((p == truth).mean())
             out["own_acc"] = within_signer_accuracy(base, data, seed)
-        t0 = time.time()
+        t0 = time.perf_counter()
         b = adapt(base, data, shots=k, seed=seed, method=task["method"])
-        secs = time.time() - t0
+        secs = time.perf_counter() - t0
         pred = decide(b.labels, data.apply(b.predict, rest))
         row = {"acc": float((pred == truth).mean()), "seconds": secs, "test": len(rest),
                "support": int(len(pick)), "errors": _errors(truth, pred)}
         if task["tutorial"] and len(set(data.labels[pick].tolist())) > 1:  # (it learns two signs at least)
             keras.backend.clear_session()
-            t0 = time.time()
+            t0 = time.perf_counter()
             tb = fit(data.subset(pick), "tutorial", epochs=task["tutorial_epochs"], seed=seed, progress=False,
                      test_split=0.0)
-            row["tutorial_seconds"] = time.time() - t0
+            row["tutorial_seconds"] = time.perf_counter() - t0
             tp = decide(tb.labels, data.apply(tb.predict, rest))
             row["tutorial_acc"] = float((tp == truth).mean())
             row["tutorial_epochs"] = tb.meta["training"]["epochs_run"]
@@ -117,7 +117,7 @@ def _errors(truth, pred) -> dict:
 def adapt_seconds(job: dict) -> float:
     """Wall time of what ``signlstm adapt`` does (load the base and the signer's file, adapt, save), in this
     process; run it in a fresh process (:func:`signlstm.parallel.run_fresh`) to include the start-up a user sees."""
-    t0 = time.time()
+    t0 = time.perf_counter()
     from ..models.adapt import adapt
     from ..datasets import load
     from ..models.bundle import load_bundle, save_bundle
@@ -125,7 +125,7 @@ def adapt_seconds(job: dict) -> float:
     base = load_bundle(job["model"])
     b = adapt(base, load([job["data"]]), shots=job["shots"], seed=job["seed"])
     save_bundle(b.model, b.meta, job["out"])
-    return time.time() - t0
+    return time.perf_counter() - t0
 
 
 def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=None, ray: str | None = None,
@@ -142,7 +142,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     from .folds import check_distinct_people, check_lengths, check_unseen
     from .labels import match_labels
 
-    t_start = time.time()
+    t_start = time.perf_counter()
     shots = sorted(set(int(k) for k in shots))
     files = _signer_files(paths)  # two people's files of one name refused before anything is read
     check_distinct_people([*paths, *(negatives or [])])  # one person under two names, refused as well
@@ -166,7 +166,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
         bases = fold_bases(paths, signers, recipe, epochs, seed, negatives, fixes, workers, ray, cache, log)
         for s in signers:  # trained now or earlier (a cache kept from older code): who it saw, read back
             check_unseen(bases[s], [s], "a cached base")
-    t_bases = time.time() - t_start
+    t_bases = time.perf_counter() - t_start
     # the data's labels as the bases name them; recordings of none and of signs they do not know left out, said
     meta = read_meta(bases[signers[0]])
     mapping, signers, notes = match_labels(_counts(declared, signers), meta["labels"], meta.get("reject_label"))
@@ -197,13 +197,13 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     if results:
         log(f"{len(results)} fold result(s) reused from {fold_dir}")
     log(f"adapting {len(tasks)} signer(s) x K={shots}" + (" + tutorial from scratch" if tutorial else ""))
-    t0 = time.time()
+    t0 = time.perf_counter()
     for r in parallel.map_tasks(run_fold, tasks, workers=workers, ray=ray, ordered=False):
         results.append(r)
         write_text(fold_dir / f"{r['signer']}.json", json.dumps(r, default=str))
-        log(f"  {r['signer']} done ({time.time() - t0:.0f} s elapsed)")
+        log(f"  {r['signer']} done ({time.perf_counter() - t0:.0f} s elapsed)")
     results.sort(key=lambda r: r["signer"])
-    t_folds = time.time() - t0
+    t_folds = time.perf_counter() - t0
 
     # The user's view of speed: `signlstm adapt --shots K` in a fresh process, one at a time (nothing else of ours
     # running), on the signer's own packed file.
@@ -220,7 +220,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
                     r["cli_seconds"] = parallel.run_fresh(adapt_seconds, job)[1]
     return {"results": results, "shots": shots, "seed": seed, "method": method, "recipe": recipe, "notes": notes,
             "cache": str(home), "base": str(base) if base is not None else None, "time_k": time_k,
-            "seconds": {"bases": t_bases, "folds": t_folds, "total": time.time() - t_start},
+            "seconds": {"bases": t_bases, "folds": t_folds, "total": time.perf_counter() - t_start},
             "load": os.getloadavg()}
 
 

@@ -194,7 +194,7 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
     from ..models.bundle import save_bundle
     from ..models.training import fit
 
-    t0 = time.time()
+    t0 = time.perf_counter()
     # what the recipe reads, as `train` holds it (the audit reads the whole frame)
     held = {} if fixes == "audit" else recipes.get(recipe).held
     data = load(paths, **held)
@@ -204,7 +204,7 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
     bundle = fit(train, recipe, epochs=epochs, seed=seed, progress=False, test_split=0.0)
     bundle.meta["training"]["held_out"] = held_out
     save_bundle(bundle.model, bundle.meta, out)
-    return {"held_out": held_out, "seconds": round(time.time() - t0, 1), "path": str(out)}
+    return {"held_out": held_out, "seconds": round(time.perf_counter() - t0, 1), "path": str(out)}
 
 
 def _train(job: dict) -> dict:
@@ -229,7 +229,7 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
         log(f"training {len(todo)} base model(s) ({recipe}, each without one person) into {folder}")
         jobs = [dict(paths=paths, held_out=s, out=want[s], recipe=recipe, epochs=epochs, seed=seed,
                      negatives=negatives, fixes=fixes) for s in todo]
-        t0 = time.time()
+        t0 = time.perf_counter()
         for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
-            log(f"  base without {r['held_out']}: {r['seconds']} s ({time.time() - t0:.0f} s elapsed)")
+            log(f"  base without {r['held_out']}: {r['seconds']} s ({time.perf_counter() - t0:.0f} s elapsed)")
     return want

@@ -489,7 +489,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     # the other signs each base was trained on: `signlstm train --negatives` stores their features for `adapt`
     adapt_negatives = {s: [f for f in data_files(negatives) if Path(f).stem not in {s, *gs}]
                        for s, gs in plan.items()} if adapt else None
-    t0 = time.time()
+    t0 = time.perf_counter()
     folds = run({Path(f).stem: [f] for f in signer_files}, found,
                 {s: [by_stem[g] for g in gs if g in by_stem] for s, gs in plan.items()}, cells, rules, seed=seed,
                 workers=workers, ray=ray, per_label=per_label, n_others=n_others, draws=draws, adapt=adapt,
@@ -518,7 +518,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
             raise SignlstmError(f"nothing to measure: {', '.join(blind)}: {why}")
         notes.append(f"note: left out {', '.join(blind)}: {why}")
     out = summarise(folds, rules)
-    out.update(rules=[list(r) for r in rules], seconds=round(time.time() - t0, 1), draws=draws, adapt=adapt,
+    out.update(rules=[list(r) for r in rules], seconds=round(time.perf_counter() - t0, 1), draws=draws, adapt=adapt,
                recipes=recipes,
                people=len(folds) - len(blind), shipped=shipped, notes=notes,
                bases={recipe: str(models[recipe] if shipped else Path(next(iter(f.values()))).parent)

@@ -105,7 +105,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     from ..datasets import augment as aug
     from .training import lower_reject_logit
 
-    t0 = time.time()
+    t0 = time.perf_counter()
     if method not in METHODS:
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
     check_seq_len(data.seq_len, base.seq_len)
@@ -143,18 +143,18 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     y = np.concatenate([np.broadcast_to(np.asarray(lab, np.int64), idx.shape) for _, idx, lab, _ in groups])
 
     # Frozen trunk features of the windows and of augmented copies of them (stored other signs: their copies).
-    tick = {"prepare": time.time() - t0}
+    tick = {"prepare": time.perf_counter() - t0}
     inp, cut, chain, old_head = split_model(base.model)
-    tick["split"] = time.time() - t0
+    tick["split"] = time.perf_counter() - t0
     reps = 0 if method == "ncm" else max(0, int(np.ceil(copies / (len(y) + others))) - 1)
     trunk = trunk_forward(base.model, split=(inp, cut))
     if reps:  # fewer windows than ``copies``: all of them at once, and their augmented copies
         X = np.concatenate([_windows(*g[:2], g[3]) for g in groups])
         Xa = np.concatenate([X] + [aug.augment(X, rng) for _ in range(reps)])
-        tick["augment"] = time.time() - t0
+        tick["augment"] = time.perf_counter() - t0
         F = trunk(Xa)
     else:
-        tick["augment"] = time.time() - t0
+        tick["augment"] = time.perf_counter() - t0
         F = np.concatenate([np.zeros((0, int(cut.shape[-1])), np.float32)] + [
             np.asarray(trunk(_windows(data_, idx[k:k + 4 * CHUNK], bare)), np.float32)
             for data_, idx, _, bare in groups for k in range(0, len(idx), 4 * CHUNK)])
@@ -163,7 +163,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         rows = stored[:, : min(reps + 1, stored.shape[1])].reshape(-1, stored.shape[-1])
         F = np.concatenate([np.asarray(F, np.float32), rows])
         ya = np.concatenate([ya, np.full(len(rows), labels.index(reject))])
-    tick["trunk"] = time.time() - t0
+    tick["trunk"] = time.perf_counter() - t0
 
     # Prototype (nearest-class-mean) head on the embedding.
     dense = [layer for layer in chain if layer.weights]
@@ -186,7 +186,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     if method != "ncm":
         W1, W, b = _fit_top(F, ya, W1, act, W, b, seed, steps, batch_size, learning_rate, l2sp,
                             train_embedding=method == "top" and W1 is not None)
-    tick["fit"] = time.time() - t0
+    tick["fit"] = time.perf_counter() - t0
 
     # The adapted model: the base's trunk (shared, unchanged) + fresh copies of the top layers + the new head.
     x = cut
@@ -204,7 +204,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         # many windows as the signs (each sign window with its hands removed), so it is as over-predicted.
         lower_reject_logit(model, labels.index(reject), reject_bias)
 
-    seconds = time.time() - t0
+    seconds = time.perf_counter() - t0
     meta = {k: v for k, v in base.meta.items()
             if k not in ("labels", "reject_label", "reject_bias", "metrics", "parameters")}
     meta.update({

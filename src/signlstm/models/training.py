@@ -203,7 +203,7 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     bar = [_Progress(epochs)] if progress else []
     callbacks = r.callbacks() + bar + logs
     ema_fit(model.optimizer, epochs * len(batches))
-    t0 = time.time()
+    t0 = time.perf_counter()
     with held_interrupts() as pending:
         try:
             hist = model.fit(batches, epochs=epochs, callbacks=[_HeldInterrupt(pending)] + callbacks, verbose=verbose)
@@ -214,7 +214,7 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
         finally:  # Keras ends no callback on an exception: the bar's line ends before anything said next
             for b in bar:
                 b.bar.close()
-    seconds = time.time() - t0
+    seconds = time.perf_counter() - t0
     if getattr(model.optimizer, "use_ema", False):
         # Keras' EMA finalisation leaves each weight sharing its buffer with its moving average; the next predict,
         # which donates the weights' buffers on JAX, would free the averages too and saving would then fail.

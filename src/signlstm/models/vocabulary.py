@@ -284,7 +284,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     """
     from .architectures import build_openset_model
 
-    t0 = time.time()
+    t0 = time.perf_counter()
     check_radius(radius)
     check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
@@ -299,7 +299,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     trunk = trunk_forward(base.model, split=(inp, cut))
     F, F_views = support_features(trunk, support, VIEW_SHIFTS if shift_views else ())
     names = support.labels
-    tick = {"trunk": time.time() - t0}
+    tick = {"trunk": time.perf_counter() - t0}
     kept = []
     if keep_base_actions:
         Fb, Lb = base_examples(base, signs)
@@ -311,12 +311,12 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     weights = vocab_head(F, y, len(signs), radius=radius, within=within, own=len(signs) - len(kept), views=views)
     tied = bool(kept)  # the base's signs have wide radii: a window is none outside the named sign's own
     model = build_openset_model(inp, cut, weights, tied=tied)
-    tick["fit"] = time.time() - t0
+    tick["fit"] = time.perf_counter() - t0
     check = look_alike(check_shots(F, y, len(signs), own=len(signs) - len(kept), views=views, radius=radius,
                                    within=within, tied=tied), y, signs, own=len(signs) - len(kept))
-    tick["check"] = time.time() - t0
+    tick["check"] = time.perf_counter() - t0
     labels = signs + [NONE]
-    seconds = time.time() - t0
+    seconds = time.perf_counter() - t0
     meta = {k: v for k, v in base.meta.items()
             if k not in ("labels", "reject_label", "reject_bias", "metrics", "parameters", "training", "trunk")}
     meta.update({

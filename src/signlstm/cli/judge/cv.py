@@ -29,7 +29,7 @@ def run(args):
 
     if args.results:
         check_file_out(args.results)  # before any fold is trained
-    t0 = time.time()
+    t0 = time.perf_counter()
     sources = common.open_data(args)
     common.print_note(shared_names_note(sources))  # before any fold is trained
     common.print_note(spelled_alike_note(list(dict.fromkeys(a for src in sources for a in src.actions
@@ -43,7 +43,7 @@ def run(args):
     header.append(f"consistent-gesture cells: {consistent.source or 'none given (no cells.json beside the data)'}")
     if args.results:
         write_text(args.results, common.json_line({"header": header, "results": results}) + "\n")
-    header.append(f"wall time {(time.time() - t0) / 60:.1f} min")
+    header.append(f"wall time {(time.perf_counter() - t0) / 60:.1f} min")
     if args.json:
         print(common.json_line({"summary": summary, "header": header}))
     else:

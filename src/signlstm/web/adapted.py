@@ -40,6 +40,12 @@ def prune_adapted(models: Path, name: str, in_use: set[Path]) -> list[Path]:
     return removed
 
 
+def check_recorded(root: Path, name: str) -> None:
+    """Refuse, in the words the page shows, a name nothing has been recorded under yet (no folder ``root``)."""
+    if not root.is_dir():
+        raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
+
+
 def adapt_job(base, root: Path, models: Path, name: str, state: dict,
                in_use: Callable[[], set[Path]] = set):
     """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
@@ -55,8 +61,7 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
     state.update(phase="loading your recordings", progress=0.05)
-    if not root.is_dir():
-        raise SignlstmError(f"no recordings for '{name}' yet: record some sequences first")
+    check_recorded(root, name)
     try:
         # the visitor is the person, whatever their folder's name (one named MP_Data is not the data folder's)
         data = load_mp_data(root, length=base.seq_len, skip_bad=True, group=name)

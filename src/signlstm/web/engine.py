@@ -610,9 +610,15 @@ class Session:
             return adapted.adapt_job(self.bundle, engine.data / name, engine.models, name, state, engine.models_in_use)
 
         try:
-            self.adapt_job = engine.start_adapt(job)
-        except RuntimeError:  # the adapt thread is shut down
-            raise BadMessage("the server is stopping") from None
+            adapted.check_recorded(engine.data / name, name)
+        except SignlstmError as e:  # nothing to adapt to: said at once, not after the adaptations ahead of it
+            self.adapt_job = Future()
+            self.adapt_job.set_exception(e)
+        else:
+            try:
+                self.adapt_job = engine.start_adapt(job)
+            except RuntimeError:  # the adapt thread is shut down
+                raise BadMessage("the server is stopping") from None
         self.adapt_task = asyncio.get_running_loop().create_task(self._adapt(self.adapt_job, state, send))
 
     async def _adapt(self, job: Future, state: dict, send) -> None:
@@ -629,14 +635,14 @@ class Session:
 
         future = asyncio.wrap_future(job)
         try:
-            while not future.done():
+            while not job.done():
                 state["seconds"] = round(time.monotonic() - t0, 1)
                 self.adapt_state = dict(state)
                 await tell(dict(state))
                 await asyncio.wait([future], timeout=0.5)
-            if future.cancelled():
+            if job.cancelled():
                 return  # dropped before it started: the page left
-            bundle, forward = future.result()
+            bundle, forward = job.result()
             if self.closed:
                 return  # the page went away; the model stays on disk
             async with self.lock:

@@ -62,16 +62,21 @@ def test_train_seed_gives_its_own_model_and_the_same_one_again(tmp_path, shared)
 
 def test_judge_cv_runs_each_recipe_and_seed_asked_for_and_writes_every_fold(tmp_path, shared, capsys):
     """``judge cv`` from the command line, two people: the default recipe with seeds 0 and 1 and the tutorial's with
-    seed 1 (one epoch each), every fold in ``--results`` and both recipes in the ``--json`` summary."""
+    seed 1 (one epoch each), every fold in ``--results`` and both recipes in the ``--json`` summary; a ``--cells``
+    file that names no cell of one of them is said."""
     people = [str(shared("data", "signers", f"{p}.npz")) for p in ("s03", "s05")]
+    (tmp_path / "cells.json").write_text(json.dumps({"include": {"s03": ["hello"]}}))
     assert main(["judge", "cv", "--data", *people, "--arch", "default", "tutorial", "--seeds", "0", "1",
                  "--tutorial-seeds", "1", "--epochs", "1", "--tutorial-epochs", "1", "--workers", "1", "--json",
-                 "--results", str(tmp_path / "r.json"), "--cache", str(tmp_path / "cache")]) == 0
+                 "--results", str(tmp_path / "r.json"), "--cache", str(tmp_path / "cache"),
+                 "--cells", str(tmp_path / "cells.json")]) == 0
+    out = capsys.readouterr()
+    assert f"note: {tmp_path / 'cells.json'} names no cell of s05: their signs" in out.err
     folds = json.loads((tmp_path / "r.json").read_text())["results"]
     assert sorted((r["arch"], r["seed"], r["signer"]) for r in folds) == [
         ("default", 0, "s03"), ("default", 0, "s05"), ("default", 1, "s03"), ("default", 1, "s05"),
         ("tutorial", 1, "s03"), ("tutorial", 1, "s05")]
-    summary = json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]
+    summary = json.loads(out.out.splitlines()[-1])["summary"]
     assert sorted(summary) == ["default", "tutorial"], summary
 
 

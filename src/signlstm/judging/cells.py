@@ -27,6 +27,15 @@ class Cells:
     def __bool__(self) -> bool:
         return bool(self.include)
 
+    def missing_note(self, people) -> str | None:
+        """The note naming those of ``people`` the file gives no cell at all (their signs count in the all-cells
+        figures only: a person the file was not written for, or a typo in a name), or None."""
+        missing = [p for p in people if p not in self.include] if self.include else []
+        if not missing:
+            return None
+        return (f"note: {self.source} names no cell of {', '.join(missing)}: their signs count in the all-cells "
+                "figures only, not in the consistent-gesture ones")
+
 
 def find(paths) -> Path | None:
     """``cells.json`` in the first data folder (or beside the first data file) that has one."""

@@ -41,6 +41,10 @@ def test_consistent_cells_are_read_from_the_data(cells, shared, tmp_path):
     assert not cells.is_consistent("renotte", "hello") and not cells.is_consistent("s16", "thanks")
     assert cells.is_consistent("s09", "thanks") and cells.is_consistent("s06", "hello")
     assert not cells_file.load_cells(None)
+    assert cells.missing_note(["s02", "renotte", "paul"]) == (
+        f"note: {cells.source} names no cell of renotte, paul: their signs count in the all-cells figures only, not "
+        "in the consistent-gesture ones")
+    assert cells.missing_note(["s02", "s06"]) is None and cells_file.load_cells(None).missing_note(["paul"]) is None
     (tmp_path / "cells.json").write_text("[1, 2]")
     with pytest.raises(BadInput, match="not a cells file"):
         cells_file.load_cells(tmp_path / "cells.json")

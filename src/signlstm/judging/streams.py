@@ -508,6 +508,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
                      f"(as training leaves them out): " + ", ".join(f"{a} ({n})" for a, n in sorted(left.items())))
     if note := _handless_note(len({tuple(x) for f in folds for x in f.get("others_handless", ())})):
         notes.append(note)
+    if cells and (note := cells.missing_note([f["signer"] for f in folds])):
+        notes.append(note)
     blind = [f["signer"] for f in folds if f.get("no_hands")]
     if blind:
         from ..errors import SignlstmError

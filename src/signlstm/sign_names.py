@@ -191,6 +191,13 @@ def fit_columns(text: str, width: int, right: bool = False) -> str:
     return pad + cut if right else cut + pad
 
 
+def name_column(names, least: int):
+    """For a table's column of ``names`` (people, signs): a function that shows a name (:func:`shown_name`) padded to
+    the column's width, in terminal columns (:func:`columns`): ``least``, or one more than the widest name."""
+    width = max([least, *(columns(shown_name(str(n))) + 1 for n in names)])
+    return lambda name: fit_columns(shown_name(str(name)), width)
+
+
 def shown_list(names, most: int = 10) -> str:
     """``names`` for a message: each as :func:`shown_name` shows it, comma-separated, the first ``most`` and then
     how many more."""

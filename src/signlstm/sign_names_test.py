@@ -110,3 +110,16 @@ def test_full_width_letters_take_two_columns():
 
     assert columns("ＡＢＣ") == 6 and columns("ａ1") == 3
     assert fit_columns("ＡＢＣ", 6) == "ＡＢＣ" and fit_columns("ＡＢＣ", 5) == "ＡＢ "
+
+
+def test_a_column_of_names_is_as_wide_as_its_widest_name_in_terminal_columns():
+    """People's and signs' names in a table's first column: every cell takes the same terminal columns whatever the
+    script (two for a Chinese letter, none for a vowel sign), at least the least width given, and a space after the
+    widest name; a control character is shown as its escape."""
+    from signlstm.sign_names import columns, name_column
+
+    names = ["s02", "長い名前の人たち", "नमस्ते", "a_person_with_a_long_name", "bad\x1bname"]
+    cell = name_column(names, 8)
+    assert {columns(cell(n)) for n in names} == {26} and cell("a_person_with_a_long_name").endswith("name ")
+    assert cell("長い名前の人たち") == "長い名前の人たち" + " " * 10 and cell("bad\x1bname").startswith("bad\\x1bname")
+    assert name_column(["s02", "mean"], 8)("s02") == "s02     "

@@ -14,7 +14,7 @@ import numpy as np
 from ..models.bundle import Bundle, check_seq_len
 from ..datasets import CHUNK, Dataset, no_person
 from ..datasets.dataset import sources_name
-from ..sign_names import NONE, columns, fit_columns, shown_name
+from ..sign_names import NONE, columns, fit_columns, name_column, shown_name
 from ..errors import BadInput, SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
@@ -177,10 +177,11 @@ def format_report(result: dict) -> str:
         for a, row in zip(names, result["confusion"]):
             lines.append(f"{fit_columns(a, w)} " + "".join(f"{v:>10}" for v in row))
     if len(result["per_signer"]) > 1:
-        lines += ["", f"{'signer':<14}{'accuracy':>10}{'n':>6}"]
+        person = name_column(["signer", *result["per_signer"]], 14)
+        lines += ["", f"{person('signer')}{'accuracy':>10}{'n':>6}"]
         for g, m in result["per_signer"].items():
             trained = "  (in training)" if g in seen else ""
-            lines.append(f"{shown_name(g):<14}{m['accuracy']:>10.3f}{m['n']:>6}{trained}")
+            lines.append(f"{person(g)}{m['accuracy']:>10.3f}{m['n']:>6}{trained}")
     strangers = result.get("unknown_signs")
     if strangers and strangers["n"]:
         lines += ["", f"signs the model does not know (it should answer none): {strangers['none']} of "

@@ -82,3 +82,22 @@ def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
     assert result["per_class"]["c"] == {"precision": None, "recall": None, "f1": None, "support": 0}
     assert result["per_class"]["none"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
     assert result["per_class"]["b"]["f1"] == 0.5
+
+
+def test_the_per_person_table_lines_up_names_in_any_script_and_of_any_length(default, shared):
+    """Two people named in Japanese and with a long name (s02's and s03's recordings): their rows' figures start at
+    the same terminal column, after the whole name."""
+    from signlstm.judging.metrics import format_report
+    from signlstm.sign_names import columns
+
+    data = load_npz(shared("data", "signers", "s02.npz")).subset(np.arange(0, 90, 9))
+    other = load_npz(shared("data", "signers", "s03.npz")).subset(np.arange(0, 90, 9))
+    data.groups, other.groups = np.full(len(data), "長い名前の人たち"), np.full(len(other), "a_person_with_a_long_name")
+    r = evaluate(default, concat([data, other]))
+    lines = format_report(r).splitlines()
+    head = next(x for x in lines if x.startswith("signer "))
+    ends = set()
+    for g in ("長い名前の人たち", "a_person_with_a_long_name"):
+        (row,) = [x for x in lines if x.startswith(g + " ")]
+        ends.add(columns(row[:row.index(f"{r['per_signer'][g]['accuracy']:.3f}")]))
+    assert len(ends) == 1 and columns(head[:head.index("accuracy")]) + 3 == ends.pop(), lines

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from ..sign_names import fit_columns, shown_name
+from ..sign_names import fit_columns, name_column, shown_name
 from .crossval import GOOD
 
 
@@ -20,17 +20,18 @@ def format_crossval(summary: dict, header: list[str]) -> str:
     cols = list(labels) + ["all", "cons"]
     lines = list(header) + ["", "per signer, accuracy on held-out signer (mean over seeds); cons = consistent-gesture "
                                 "cells of VARIANTS.md only", ""]
-    lines.append(f"{'':8}" + " | ".join(f"{a:^{7 * len(cols) - 1}}" for a in archs))
-    lines.append(f"{'signer':8}" + " | ".join(" ".join(fit_columns(c, 6, right=True) for c in cols) for _ in archs))
     signers = sorted(summary[archs[0]]["table"])
+    name = name_column(["signer", *signers], 8)
+    lines.append(name("") + " | ".join(f"{a:^{7 * len(cols) - 1}}" for a in archs))
+    lines.append(name("signer") + " | ".join(" ".join(fit_columns(c, 6, right=True) for c in cols) for _ in archs))
     for s in signers:
         parts = []
         for a in archs:
             row = summary[a]["table"].get(s, {})
             vals = [row.get(x) for x in labels] + [row.get("all"), row.get("consistent")]
             parts.append(" ".join(_pct(v) for v in vals))
-        lines.append(f"{s:8}" + " | ".join(parts))
-    lines.append(f"{'mean':8}" + " | ".join(
+        lines.append(name(s) + " | ".join(parts))
+    lines.append(name("mean") + " | ".join(
         " ".join(_pct(float(np.mean([summary[a]["table"][s].get(x) for s in signers
                                      if summary[a]["table"][s].get(x) is not None]))) for x in labels)
         + " " + _pct(summary[a]["raw"]["mean_per_signer"]) + " " + _pct(summary[a]["consistent"]["mean_per_signer"])
@@ -91,7 +92,8 @@ def format_fewshot(res: dict) -> str:
     rs = res["results"]
     tut = any("tutorial_acc" in r["k"][k] for r in rs for k in shots)
     own = any("own_acc" in r for r in rs)
-    head = (f"{'signer':9}{'base':>6} " + (f"{'own':>7} |" if own else "")
+    name = name_column(["signer", *(r["signer"] for r in rs)], 9)
+    head = (f"{name('signer')}{'base':>6} " + (f"{'own':>7} |" if own else "")
             + "".join(f"{'K=' + str(k):>7}" for k in shots))
     if tut:
         head += " |" + "".join(f"{'tut' + str(k):>7}" for k in shots)
@@ -123,7 +125,7 @@ def format_fewshot(res: dict) -> str:
         return float(f(values)) if values else None
 
     for r in rs:
-        row = (f"{r['signer']:9}{pct(r.get('base_acc'))}" + (pct(r.get("own_acc")) + " |" if own else "")
+        row = (f"{name(r['signer'])}{pct(r.get('base_acc'))}" + (pct(r.get("own_acc")) + " |" if own else "")
                + "".join(pct(r["k"][k].get("acc")) for k in shots))
         if tut:
             row += " |" + "".join(pct(r["k"][k].get("tutorial_acc")) for k in shots)
@@ -132,7 +134,7 @@ def format_fewshot(res: dict) -> str:
             row += f" | {r['cli_seconds']:7.1f}"
         lines.append(row)
     means = {k: mean(measured(k).values()) for k in shots}
-    row = (f"{'mean':9}{pct(mean([r.get('base_acc') for r in rs]))}"
+    row = (f"{name('mean')}{pct(mean([r.get('base_acc') for r in rs]))}"
            + (pct(mean([r.get("own_acc") for r in rs])) + " |" if own else "") + "".join(pct(means[k]) for k in shots))
     if tut:
         row += " |" + "".join(pct(mean(measured(k, "tutorial_acc").values())) for k in shots)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ..sign_names import name_column
 from .streams import CELLSETS
 
 # The targets on the consistent-gesture streams of held-out people.
@@ -49,9 +50,10 @@ def format_streams(res: dict) -> str:
                      "as recorded)")
     lines += ["", "per person: WER % (consistent cells / all cells), other-sign words, per rule"]
     people = sorted({s for t in res["streams"].values() for s in t["signers"]})
-    lines.append("person   " + "".join(f"{name:>26s}" for name in rules))
+    person = name_column(["person", *people], 8)
+    lines.append(person("person") + " " + "".join(f"{name:>26s}" for name in rules))
     for s in people:
-        row = f"{s:8s} "
+        row = person(s) + " "
         for name in rules:
             c = _get(res, name, "consistent")["signers"].get(s)
             a = _get(res, name, "all")["signers"].get(s)

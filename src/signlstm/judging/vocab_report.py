@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from ..sign_names import name_column
+
 
 def _pct(v: float) -> str:
     return "   -" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:5.1f}"
@@ -22,21 +24,23 @@ def format_vocab(res: dict, summ: dict) -> str:
     lines = [f"vocabulary benchmark: {taught}, {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
              f"{res['seconds']:.0f} s wall ({res.get('started', '?')} - {res.get('ended', '?')}, load average "
              f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})", *res.get("notes", ())]
-    head = f"{'K':>3} {'person':8} {'signs':>5} {'known acc':>9} {'known->none':>11} {'untaught->none':>14} " \
+    person = name_column(["person", *(p for s in summ.values() for p in [*s["people"], *s.get("not_measured", {})])],
+                         8)
+    head = f"{'K':>3} {person('person')} {'signs':>5} {'known acc':>9} {'known->none':>11} {'untaught->none':>14} " \
            f"{'adapt s':>7} {'tutorial acc':>12} {'in a row WER':>12} {'untaught words/seg':>18}"
     for k, s in summ.items():
         lines += ["", head]
         for p, v in s["people"].items():
-            lines.append(f"{k:>3} {p:8} {v['signs']:>5} {_pct(v['acc']):>9} {_pct(v['known_none']):>11} "
+            lines.append(f"{k:>3} {person(p)} {v['signs']:>5} {_pct(v['acc']):>9} {_pct(v['known_none']):>11} "
                          f"{_pct(v['rejected']):>14} {v['seconds']:>7.1f} {_pct(v['tutorial_acc']):>12}"
                          f"{_row(v)}")
         for p, why in s.get("not_measured", {}).items():
-            lines.append(f"{k:>3} {p:8} n/a: {why}")
+            lines.append(f"{k:>3} {person(p)} n/a: {why}")
         m = s["mean"]
         if m:
             over = (f", mean over {m['people']} of {m['of']} people" if m.get("of", 0) > m.get("people", 0)
                     else "")
-            lines.append(f"{k:>3} {'mean':8} {'':>5} {_pct(m['acc']):>9} {_pct(m['known_none']):>11} "
+            lines.append(f"{k:>3} {person('mean')} {'':>5} {_pct(m['acc']):>9} {_pct(m['known_none']):>11} "
                          f"{_pct(m['rejected']):>14} {m['seconds']:>7.1f} {_pct(m['tutorial_acc']):>12}"
                          f"{_row(m)}   worst person {_pct(m['worst_acc']).strip()} %{over}")
         if s.get("tradeoff"):

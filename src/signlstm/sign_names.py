@@ -33,13 +33,13 @@ def rejection_problem(name: str, none_ok: bool = True) -> str | None:
 
 
 def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot; more than 255
-    bytes; a control, format or line-separator character; nothing visible; the rejection label in another case,
-    :func:`rejection_problem`), else None. (Names are taken in Unicode's composed form, :func:`sign_name`, before
-    they are checked.)"""
+    """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot; a leading ``-``,
+    which no option could name; more than 255 bytes; a control, format or line-separator character; nothing visible;
+    the rejection label in another case, :func:`rejection_problem`), else None. (Names are taken in Unicode's
+    composed form, :func:`sign_name`, before they are checked.)"""
     if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
         return "cannot be a folder name (no /, \\, leading dot or NUL)"
-    if problem := text_problem(name):
+    if problem := option_problem(name) or text_problem(name):
         return problem
     kinds = [unicodedata.category(c) for c in name]
     if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
@@ -49,6 +49,12 @@ def name_problem(name: str) -> str | None:
     if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
         return "has no visible character"
     return rejection_problem(name)
+
+
+def option_problem(name: str) -> str | None:
+    """Why ``name`` cannot be given to a command's ``--actions`` (it starts with ``-``, as an option does), else
+    None."""
+    return "starts with '-' (--actions would take it for an option)" if name.startswith("-") else None
 
 
 def text_problem(name: str) -> str | None:

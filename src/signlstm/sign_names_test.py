@@ -15,6 +15,7 @@ def test_names_people_give_their_signs_are_taken(name):
     ("   ", "cannot be a folder name"), ("a\u2028b", "line-separator"), ("a\u200bb", "format"),
     ("\u2800", "no visible character"), ("\u0301", "no visible character"), ("é" * 200, "bytes long"),
     ("a\udcff", "not valid text"),  # the byte 0xff of a Linux argument, as Python reads it
+    ("-dash", "starts with '-'"), ("--help", "starts with '-'"),  # `--actions -dash` cannot be given
 ])
 def test_names_no_folder_can_hold_or_nobody_can_see_are_refused(name, problem):
     assert problem in name_problem(name)

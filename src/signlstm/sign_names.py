@@ -204,6 +204,14 @@ def name_column(names, least: int):
     return lambda name: fit_columns(shown_name(str(name)), width)
 
 
+def quoted_names(names, always: bool = False) -> str:
+    """``names`` for one line of output, comma-separated, each whole as :func:`shown_name` shows it (a control
+    character as its escape, a joiner kept), in quotes when a space or a comma would blur where it ends, an escape
+    was made, or ``always``."""
+    shown = [(a, shown_name(a, len(a))) for a in map(str, names)]
+    return ", ".join(f"'{s}'" if always or s != a or any(c.isspace() or c == "," for c in a) else s for a, s in shown)
+
+
 def shown_list(names, most: int = 10) -> str:
     """``names`` for a message: each as :func:`shown_name` shows it, comma-separated, the first ``most`` and then
     how many more."""

@@ -1031,3 +1031,27 @@ def test_evaluate_scores_the_models_signs_under_the_datas_spelling(shared, tmp_p
     assert json.loads(out.out)["per_class"]["hello"]["support"] == 60
     assert main(["evaluate", "--data", str(tmp_path / "caps.npz"), "--actions", "Hello"]) == 2  # the data's name
     assert "it calls 'Hello' 'hello': give --actions hello" in capsys.readouterr().err
+
+
+def test_predict_and_summary_show_any_label_whole_and_in_line(shared, tmp_path, capsys):
+    """A model whose signs are named in Chinese, with a joiner inside an emoji and at length (the shipped model's
+    network under other labels): ``predict``'s probabilities start at one terminal column whatever the answer, and
+    ``summary`` shows each label as written (a joiner is no escape), quoted where a space would blur it."""
+    from signlstm.models.bundle import DEFAULT_MODEL, META_FILE
+    from signlstm.sign_names import columns
+
+    model = tmp_path / "m"
+    shutil.copytree(DEFAULT_MODEL, model)
+    meta = json.loads((model / META_FILE).read_text())
+    names = ["谢谢", "👨\u200d👩\u200d👧 family", "a_sign_with_a_long_name_indeed", "none"]
+    meta["labels"] = names
+    (model / META_FILE).write_text(json.dumps(meta))
+    assert main(["summary", "--model", str(model)]) == 0
+    assert "labels (4): 谢谢, '👨\u200d👩\u200d👧 family', a_sign_with_a_long_name_indeed, none " in capsys.readouterr().out
+    z = np.load(shared("data", "signers", "s08.npz"))
+    np.savez(tmp_path / "s08.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(names[:3]))
+    assert main(["predict", "--model", str(model), "--data", str(tmp_path / "s08.npz")]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    answered = {a for a in names if any(r.split(None, 1)[1].startswith(a + " ") for r in rows)}
+    assert len(answered) >= 2 and len(rows) == 90, answered
+    assert len({columns(r[:r.index(" 0.") if " 0." in r else r.index(" 1.")]) for r in rows}) == 1, rows[:5]

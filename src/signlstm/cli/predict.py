@@ -18,10 +18,11 @@ def run(args):
     from ..errors import SignlstmError
     from ..judging.metrics import predictions
     from ..models.keras_files import use_compilation_cache
-    from ..sign_names import shown_name
+    from ..sign_names import name_column, shown_name
 
     use_compilation_cache()
     sources, bundle = common.open_streamed(args, labelled=False)
+    answer = name_column(bundle.labels, 13)  # the answers' column, as wide as the widest label
     i = empty = 0
     skipped = []  # the files the chunks skipped, said after the answers
 
@@ -37,8 +38,8 @@ def run(args):
                                    {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
         else:
             where = shown_name(src, len(src))  # a file name's control characters sent to no terminal
-            print(f"{i - 1:5d}  {'-':<12} {'':5}  {where}  (no person in any frame)" if p is None else
-                  f"{i - 1:5d}  {shown_name(label, len(label)):<12} {float(p.max()):.3f}  {where}")
+            print(f"{i - 1:5d}  {answer('-')}{'':5}  {where}  (no person in any frame)" if p is None else
+                  f"{i - 1:5d}  {answer(label)}{float(p.max()):.3f}  {where}")
         empty += p is None
     if skipped:
         print(describe_skipped(skipped), file=sys.stderr)

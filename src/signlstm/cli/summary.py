@@ -10,11 +10,10 @@ def register(sub):
 
 
 def run(args):
+    from ..sign_names import quoted_names
+
     bundle = common.open_model(args)
     bundle.model.summary(print_fn=lambda line, **_: print(line))
     print(f"parameters: {bundle.model.count_params():,}")
-    # quoted when a space or comma would blur where it ends, escaped (repr) when it holds a character a terminal
-    # would act on (a control character, a line separator)
-    names = ", ".join(repr(a) if not a.isprintable() or any(c.isspace() or c == "," for c in a) else a
-                      for a in bundle.labels)
+    names = quoted_names(bundle.labels)
     print(f"labels ({len(bundle.labels)}): {names}   sequence length: {bundle.seq_len}   arch: {bundle.meta.get('arch')}")

@@ -35,12 +35,12 @@ def run(args):
     common.print_note(spelled_alike_note(list(dict.fromkeys(a for src in sources for a in src.actions
                                                             if not is_rejection_name(a)))))
     consistent = cells.load_cells(args.cells or cells.find(args.data))
-    common.print_note(consistent.missing_note(list(dict.fromkeys(s.group for s in sources))))
     results, archs, header = crossval.cross_validate(
         args.data, args.arch, args.seeds, args.epochs, args.workers, args.ray, args.fixes, args.negatives,
         common.checked_length(args), args.tutorial_epochs, args.tutorial_seeds, common.checked_actions(args),
         args.skip_bad, cache=cache_dir(args.cache))
     summary = crossval.summarize(results, consistent, archs)
+    common.print_note(consistent.missing_note(list(dict.fromkeys(s.group for s in sources))))  # beside the table
     header.append(f"consistent-gesture cells: {consistent.source or 'none given (no cells.json beside the data)'}")
     if args.results:
         write_text(args.results, common.json_line({"header": header, "results": results}) + "\n")

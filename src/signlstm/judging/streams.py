@@ -431,6 +431,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     than one draw); ``adapt``: K recordings per sign of each person that every base is adapted to before their
     streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
     from ..models.bundle import front_model
+    from ..models.recipes import get as get_recipe
     from .folds import check_distinct_people, check_lengths, check_unseen, data_files, fixes_caveat, fold_bases
 
     signer_files = data_files(data)
@@ -449,6 +450,13 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
         if left:
             log(f"--adapt: rule(s) {', '.join(left)} left out (adapt is made for the default recipe's models)")
     recipes = {name: rule_recipe(name, settings) for name, settings in rules}
+    wanting = [name for name, recipe in recipes.items() if get_recipe(recipe).needs_others]
+    if wanting and not (shipped or bases or negatives):  # said before the default bases are trained
+        from ..errors import SignlstmError
+
+        raise SignlstmError(f"rule(s) {', '.join(wanting)}: their fold bases learn to say nothing for other signs "
+                            "from --negatives (recordings of other signs): give it, or leave the rule(s) out with "
+                            "--rules")
     if shipped:
         strangers = sorted(Path(f).stem for f in other_files)  # every other-sign person in every stream
         plan = {s: strangers for s in plan}

@@ -669,3 +669,103 @@ def test_a_file_of_another_length_than_the_models_window_is_named_before_any_wor
         named = p if person == 20 else o
         assert code == 2 and err.count("\n") == 1, err
         assert f"{named}: the data has 20-frame sequences, the model expects 30" in err, err
+
+
+def test_bases_rules_cells_and_others_choose_the_models_rules_cells_and_other_signs(shared, tmp_path, capsys):
+    """``judge streams --bases DIR --rules stream --cells FILE --others DIR2 --negatives DIR3`` (nothing trained): the
+    person is judged by DIR's default base (a copy of the shipped model, which never saw them), under the stream rule
+    only (DIR holds no spotting base, which the spot rule would need: asked for, it is refused in one line); the
+    consistent cells are FILE's (hello and thanks: 8 words a stream), not those of the cells.json beside the data
+    (hello: 4); the other signs are DIR2's 3 recordings, not DIR3's 2. A ready base that saw the person judged is
+    refused in one line. (Renamed copies of s03's and o01's recordings stand in for new people.)"""
+    import shutil
+
+    from signlstm.cli import main
+
+    s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
+    names = ["hello", "thanks", "iloveyou"]
+    people, others, negatives, bases = (tmp_path / d for d in ("people", "others", "negatives", "bases"))
+    for d in (people, others, negatives):
+        d.mkdir()
+    idx = np.concatenate([_with_hands(s03, a, 6) for a in names])
+    _person(people / "newcomer.npz", s03.X[idx], names, s03.labels[idx].tolist())
+    (people / "cells.json").write_text(json.dumps({"include": {"newcomer": ["hello"]}}))
+    (tmp_path / "cells.json").write_text(json.dumps({"include": {"newcomer": ["hello", "thanks"]}}))
+    shown = np.flatnonzero(layout.hand_share(o01.X) >= 0.6)
+    _person(others / "stranger.npz", o01.X[shown[:3]], ["soup"], ["soup"] * 3)
+    _person(negatives / "passerby.npz", o01.X[shown[3:5]], ["soup"], ["soup"] * 2)
+    shutil.copytree(DEFAULT_MODEL, bases / "default" / "newcomer")
+    argv = ["judge", "streams", "--data", str(people), "--others", str(others), "--negatives", str(negatives),
+            "--bases", str(bases), "--cells", str(tmp_path / "cells.json"), "--streams", "1", "--workers", "1",
+            "--cache", str(tmp_path / "cache")]
+    capsys.readouterr()
+    code = main([*argv, "--rules", "stream", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["bases"] == {"default": str(bases / "default")} and res["people"] == 1
+    assert not (tmp_path / "cache").exists()  # nothing trained
+    assert res["recipes"] == {"stream": "default"} and [r[0] for r in res["rules"]] == ["stream"]
+    assert sorted(res["streams"]) == ["stream|all", "stream|consistent", "stream|recognised"]
+    assert sorted(res["windows"]) == ["default"]
+    streams_of = {k.split("|")[1]: v["pooled"] for k, v in res["streams"].items()}
+    assert streams_of["all"]["ref"] == 12 and streams_of["consistent"]["ref"] == 8, streams_of
+    assert streams_of["all"]["other_segments"] == 3 and res["windows"]["default"]["others"]["n"] == 3, res
+    assert main([*argv, "--rules", "spot"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no spotting base bundle for newcomer" in err, err
+    (tmp_path / "cells.json").write_text(json.dumps({"include": {"someone": ["hello"]}}))  # not newcomer's
+    assert main([*argv, "--rules", "stream", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert f"note: {tmp_path / 'cells.json'} names no cell of newcomer: their signs count in the all-cells figures " \
+        "only, not in the consistent-gesture ones" in res["notes"], res["notes"]
+    shutil.copytree(DEFAULT_MODEL, bases / "default" / "s08")  # the shipped model was trained on s08
+    code = main(["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others", str(others),
+                 "--bases", str(bases), "--rules", "stream", "--streams", "1", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--bases: " in err and "was trained on s08" in err, err
+
+
+def test_fixes_are_applied_to_the_training_data_of_the_fold_bases(shared, tmp_path, capsys):
+    """``judge streams --fixes FILE`` trains each fold base on its people's recordings with FILE's fixes applied: a
+    file dropping every iloveyou recording of two people (6 each) makes bases that know hello and thanks only, so
+    iloveyou is left out of the streams with a note (2 people x 2 signs x 2 recordings scored, not 3 signs), and the
+    caveat of a fixes file is noted. (Renamed copies of 6 recordings per sign of s03 and s05 stand in for the
+    people; the bases are the default recipe's, each trained on the other person's 12 or 18 recordings.)"""
+    from signlstm.cli import main
+    from signlstm.models.bundle import read_meta
+
+    names = ["hello", "thanks", "iloveyou"]
+    people, others = tmp_path / "people", tmp_path / "others"
+    people.mkdir(), others.mkdir()
+    rows = ["source,label,action,new_label,reason"]
+    for person, real in (("ann", "s03"), ("bob", "s05")):
+        signs = load([shared("data", "signers", f"{real}.npz")])
+        idx = np.concatenate([_with_hands(signs, a, 6) for a in names])
+        _person(people / f"{person}.npz", signs.X[idx], names, signs.labels[idx].tolist())
+        rows += [f"{person}.npz#{k},iloveyou,drop,,not a sign here" for k in range(12, 18)]
+    (tmp_path / "fixes.csv").write_text("\n".join(rows) + "\n")
+    o01 = load([shared("data", "other_signs", "o01.npz")])
+    _person(others / "stranger.npz", o01.X[np.flatnonzero(layout.hand_share(o01.X) >= 0.6)[:2]], ["soup"],
+            ["soup"] * 2)
+    capsys.readouterr()
+    # every rule (the default), the spot rule's among them, whose bases learn other signs from --negatives: without
+    # it, refused in one line before any base is trained
+    assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--workers", "1", "--cache",
+                 str(tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "rule(s) spot: their fold bases learn to say nothing for other signs from " \
+        "--negatives" in err and not (tmp_path / "cache").exists(), err
+    code = main(["judge", "streams", "--data", str(people), "--others", str(others), "--fixes",
+                 str(tmp_path / "fixes.csv"), "--rules", "stream", "--streams", "1", "--per-label", "2", "--workers", "1",
+                 "--json", "--cache", str(tmp_path / "cache")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    res = json.loads(out)
+    folder = Path(res["bases"]["default"])
+    for person in ("ann", "bob"):
+        assert read_meta(folder / person)["labels"] == ["hello", "thanks", "none"]
+    notes = "\n".join(res["notes"])
+    assert "not scored, the data's action(s) the model does not know: iloveyou (12)" in notes, notes
+    assert f"fixes file {tmp_path / 'fixes.csv'} applied to the training people" in notes, notes
+    assert res["streams"]["stream|all"]["pooled"]["ref"] == 2 * 2 * 2

@@ -40,6 +40,8 @@ class Recipe:
     batches: Callable | None = None
     # The recognizer rule the recipe's models are made for (written in the bundle; None: the recognizer's default).
     rule: str | None = None
+    # Whether training needs recordings of other signs (``--negatives``, or a ``none`` folder in the data).
+    needs_others: bool = False
 
     @property
     def held(self) -> dict:
@@ -87,8 +89,9 @@ SPOTTING = Recipe(
     preprocessing=DEFAULT.preprocessing,
     augment=augment.augment,
     parts_read=PARTS_READ,
-    batches=synthetic_streams.SpottingBatches,
+    batches=synthetic_streams.SpottingBatches,  # its streams' other-sign segments: the data's `none` recordings
     rule="spot",
+    needs_others=True,
 )
 
 RECIPES: dict[str, Recipe] = {"tutorial": TUTORIAL, "default": DEFAULT, "spotting": SPOTTING}

@@ -66,8 +66,8 @@ def _process_map(fn, tasks, workers, initializer, initargs, ordered):
         else:
             for f in as_completed([pool.submit(call, t) for t in tasks]):
                 yield f.result()
-    except BaseException:  # Ctrl-C, an error, or the caller stopped reading: the tasks still running are not waited for
-        _stop(pool)
+    except BaseException as e:  # Ctrl-C, an error, or the caller stopped reading: the tasks running are not waited for
+        _stop(pool, ending=isinstance(e, KeyboardInterrupt))
         raise
     pool.shutdown()
 
@@ -79,8 +79,15 @@ def _ignore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stop(pool) -> None:
-    """Cancel ``pool``'s queued tasks and end its worker processes now (their tasks' results are not wanted)."""
+def _stop(pool, ending: bool = False) -> None:
+    """Cancel ``pool``'s queued tasks and end its worker processes now (their tasks' results are not wanted).
+    ``ending``: the command ends (Ctrl-C): the pool's queue thread, which may still be writing to a worker that is
+    gone, then drops the write quietly, as it does while Python exits, instead of printing a traceback after the
+    command's "interrupted"."""
+    import multiprocessing.util
+
+    if ending:
+        multiprocessing.util._exiting = True  # what multiprocessing.util.is_exiting() reads
     workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for w in workers:

@@ -103,12 +103,25 @@ def _stop(signum, frame) -> None:
     os._exit(_STATUS[0] if _STATUS else 128 + signum)
 
 
+def _ignore_stops() -> None:
+    """The last of the process's exit functions: Python then takes its own signal handlers away as it tears itself
+    down, and a Ctrl-C there would end the process by the signal (status 130, with no word) after a command that had
+    ended well. From here on Ctrl-C and SIGTERM are ignored; the teardown is short."""
+    import signal
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(s) is _stop:
+            signal.signal(s, signal.SIG_IGN)
+
+
 def console() -> None:
     """The ``signlstm`` command: :func:`main`, then its status as the process's. Ctrl-C and SIGTERM outside the
     command itself are :func:`_stop`'s (where the system or Python's own handler had them: not where they are
-    ignored)."""
+    ignored), and ignored once Python tears itself down (:func:`_ignore_stops`)."""
+    import atexit
     import signal
 
+    atexit.register(_ignore_stops)  # the first registered runs last
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _stop)
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:

@@ -414,6 +414,31 @@ def test_a_ctrl_c_once_the_command_is_done_ends_the_process_at_once_with_its_sta
     assert p.returncode == 3 and err == "" and time.monotonic() - start < 10, (p.returncode, err)
 
 
+def test_a_ctrl_c_while_python_tears_itself_down_leaves_the_commands_status():
+    """``signlstm`` (:func:`signlstm.cli.console`): the command has ended (its files written) and Python tears itself
+    down, its own signal handlers gone (here slowly: an object's finaliser takes 3 s); a Ctrl-C then leaves the
+    process's status the command's, instead of ending it by the signal (status 130 with no word)."""
+    import signal
+
+    script = ("import time\n"
+              "import signlstm.cli as cli\n"
+              "class Slow:\n"
+              "    def __del__(self):\n"
+              "        print('tearing down', flush=True)\n"
+              "        time.sleep(3)\n"
+              "def main():\n"
+              "    print('done', flush=True)\n"
+              "    return 3\n"
+              "cli.main = main\n"
+              "slow = Slow()  # finalised with the module, after the exit functions\n"
+              "cli.console()\n")
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "done\n" and p.stdout.readline() == "tearing down\n"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 3 and err == "", (p.returncode, err)
+
+
 def test_a_ctrl_c_while_signlstm_starts_ends_it_in_one_line():
     """A Ctrl-C while Python imports signlstm's commands and parses the options (the first half second or so, before
     the command runs) ends the process with "interrupted" and status 130, not a traceback from inside an import."""

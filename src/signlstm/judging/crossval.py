@@ -52,6 +52,29 @@ def _init_worker(data_paths, negative_paths, length):
     _STATE["audit_feats"] = None
 
 
+def _people(paths, actions, length, skip_bad, workers: int) -> tuple[list[str], int]:
+    """(the people, the sequence length) of the data at ``paths``, read a chunk at a time, every file's defects found
+    as loading it would find them; with ``workers``, refused in one line when that many worker processes could not
+    each hold it as :func:`_init_worker` does (float16, whole frames) within :func:`limits.memory_budget`."""
+    from .. import layout, limits
+    from ..datasets import open_sources, stream
+
+    sources = open_sources(paths, actions, length, skip_bad)
+    total, T = sum(s.count for s in sources), sources[0].seq_len
+    need = workers * total * T * layout.FRAME_SIZE * np.dtype(np.float16).itemsize
+    if need > limits.memory_budget():
+        from ..errors import BadInput
+
+        raise BadInput(", ".join(map(str, paths)), f"declares {total:,} sequences of {T} x {layout.FRAME_SIZE} "
+                       f"values, which each of the {workers} worker process(es) holds as float16: "
+                       f"{limits.fmt_bytes(need)}, more than the {limits.fmt_bytes(limits.memory_budget())} this "
+                       f"command may hold ({limits.budget_source()}); give fewer --workers")
+    people = set()
+    for part in stream(paths, actions, length, skip_bad, sources=sources):
+        people.update(part.groups.tolist())
+    return sorted(people), T
+
+
 def held_out_negatives(signers: list[str], neg_groups: list[str]) -> dict[str, list[str]]:
     """Which negative people are held out with each test signer: the same person if present (s23), the others
     spread round-robin over the remaining folds, so every negative person is tested on by models that never saw them."""
@@ -269,15 +292,14 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     the training code, and a rerun trains only the folds it lacks."""
     from tqdm.auto import tqdm
 
-    from ..datasets import load
     from ..errors import SignlstmError
     from ..datasets.fixes import read_fixes
     from ..models import recipes
     from .folds import fixes_caveat
 
-    data = load(data_paths, actions=actions, length=length, skip_bad=skip_bad)
-    signers = sorted(set(data.groups.tolist()))
-    check_distinct_people([*data_paths, *(negatives or [])])
+    check_distinct_people([*data_paths, *(negatives or [])])  # before anything else is read
+    workers = workers or os.cpu_count() or 1
+    signers, seq_len = _people(data_paths, actions, length, skip_bad, workers if not ray else 1)
     if len(signers) < 2:
         raise SignlstmError(f"cross-validation needs at least 2 signers, the data has {signers}")
     if fixes == "audit":
@@ -285,11 +307,10 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     archs = list(dict.fromkeys(archs))
     for a in archs:
         recipes.get(a)
-    neg_groups = sorted(set(load(negatives, length=data.seq_len).groups.tolist())) if negatives else []
+    neg_groups = _people(negatives, None, seq_len, False, 0)[0] if negatives else []
     neg_test = held_out_negatives(signers, neg_groups)
     tut_cap = tutorial_epochs or TUTORIAL_EPOCHS
     epochs_of = {a: (epochs if a != "tutorial" else min(epochs or tut_cap, tut_cap)) for a in archs}
-    workers = workers or os.cpu_count() or 1
     header = [f"leave-one-signer-out cross-validation: {len(signers)} signers x seeds {list(seeds)} x "
               f"recipes {archs}, {workers} worker process(es)" + (f" on Ray ({ray})" if ray else "")]
     if "tutorial" in archs and tutorial_seeds:
@@ -308,7 +329,6 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
                   + (f"negatives {', '.join(neg_groups)} as '{NONE}' (held-out people's negatives excluded) plus "
                      "no-hand windows of the training signers" if neg_groups else "no negatives"))
     header.append("test folds: every sequence of the held-out signer with its label as recorded")
-    del data
     # Slow recipes first so the workers stay busy to the end.
     order = sorted(archs, key=lambda a: a != "tutorial")
     seeds_of = {a: (tutorial_seeds or seeds) if a == "tutorial" else seeds for a in archs}

@@ -213,3 +213,20 @@ def test_a_sign_only_the_held_out_person_recorded_is_not_scored_but_named(shared
     text = report.format_crossval({"default": s}, header)
     assert "not scored, held-out signs no one else recorded (no fold learns them): s03 iloveyou (30); s05 wave (30)" \
         in text
+
+
+def test_the_data_every_worker_would_hold_is_checked_before_any_fold_and_the_people_read_a_chunk_at_a_time(
+        shared, monkeypatch, capsys):
+    """``judge cv`` lists the people without holding the data (a chunk at a time) and refuses, in one line before
+    any fold, data that its worker processes could not each hold as float16 whole frames within the memory budget:
+    two people's 180 recordings are 17.9 MB a worker, so 30 MB holds one worker's and not two."""
+    from ..cli import main
+
+    people = [str(shared("data", "signers", f"{p}.npz")) for p in ("s03", "s05")]
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "30M")
+    assert crossval._people(people, None, None, False, 1) == (["s03", "s05"], 30)
+    assert main(["judge", "cv", "--data", *people, "--epochs", "1", "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"signlstm judge cv: error: {', '.join(people)}: declares 180 sequences of 30 x 1662 values, "
+                   "which each of the 2 worker process(es) holds as float16: 35.9 MB, more than the 30.0 MB this "
+                   "command may hold (SIGNLSTM_MEMORY_LIMIT); give fewer --workers\n")

@@ -24,6 +24,31 @@ class Written:
     found: int = 0
     used: int = 0
     skipped: list = field(default_factory=list)
+    videos: list = field(default_factory=list)  # the videos whose sequences are being or were put in the tree
+
+
+@contextlib.contextmanager
+def _said_if_interrupted(done: Written, label, writer, note):
+    """A Ctrl-C inside the block, after ``writer`` put some videos' sequences in its tree: ``note`` says how many
+    (counted on the disk) and from which videos, since they stay there (each sequence whole) and extracting those
+    videos again would add them again."""
+    from .mp_data import sequence_folders
+
+    def on_disk() -> set:
+        folder = writer.folder(label)
+        return {p for _, p in sequence_folders(folder)} if folder.is_dir() else set()
+
+    before = on_disk() if writer is not None else set()
+    try:
+        yield
+    except KeyboardInterrupt:
+        added = len(on_disk() - before) if writer is not None else 0
+        if added:
+            videos = done.videos
+            shown = ", ".join(map(str, videos[:5])) + (f" and {len(videos) - 5} more" if len(videos) > 5 else "")
+            note(f"interrupted: the {added} sequence(s) of '{label}' written from {len(videos)} video(s) ({shown}) "
+                 f"stay in {writer.root}; extracting those again would add them again")
+        raise
 
 
 def write_videos(videos, label: str | None = None, data=None, keypoints=None, length: int = layout.SEQ_LEN,
@@ -43,7 +68,8 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
     if writer is not None:  # a video named twice (or within a folder named too) would be two people's worth of it
         found, twice = _once(found)
         skipped += twice
-    with (StreamWriter(keypoints) if writer is None else contextlib.nullcontext()) as stream:
+    with (StreamWriter(keypoints) if writer is None else contextlib.nullcontext()) as stream, \
+            _said_if_interrupted(done, label, writer, note):
         for item in extract_videos(found, workers, progress=progress, ray=ray):
             raw = None if item.error else len(item.keypoints)
             if item.error is None and (mode == "window" or writer is None):  # the models' rate, as live reads it
@@ -54,6 +80,8 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                                                                    f"{length}: frames repeated"]))
                 count = 0
                 for count, seq in enumerate(iter_sequences(item.keypoints, length, mode, stride), 1):
+                    if count == 1:
+                        done.videos.append(item.path)
                     writer.write(label, seq)
                 if not count:
                     item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "

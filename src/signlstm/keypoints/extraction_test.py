@@ -151,7 +151,8 @@ def test_a_full_disk_is_one_line_and_a_failed_write_leaves_no_folder(shared, tmp
 def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, tmp_path):
     """Ctrl-C from a terminal (to every process of the command) and from `timeout -s INT` (to the main process
     alone) while two worker processes landmark videos: "interrupted", exit 130 without waiting for the videos being
-    landmarked, no worker's traceback, no worker left running, and only whole sequences on disk."""
+    landmarked, no worker's traceback, no worker left running, and only whole sequences on disk, which a note
+    counts."""
     import os
     import signal
     import subprocess
@@ -184,6 +185,9 @@ def test_ctrl_c_during_a_two_worker_extract_ends_it_at_once_in_one_line(shared, 
         assert not alive, alive
         seqs = list(out.glob("hello/*"))
         assert len(seqs) < len(videos)  # the rest was dropped (every one of the videos gives a sequence or more)
+        # what stays in the tree is said (a second run would add it again)
+        assert f"note: interrupted: the {len(seqs)} sequence(s) of 'hello' written from " in err, (err, seqs)
+        assert f"stay in {out}; extracting those again would add them again" in err, err
         for seq in seqs:
             assert seq.name.isdigit() and len(list(seq.glob("*.npy"))) == 30, seq
 

@@ -78,7 +78,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
                 if path is not None:
                     saved += 1
                     if on_saved:
-                        on_saved(path)
+                        on_saved(path, rec.last_hands)
         return saved
     finally:
         if pipe:

@@ -227,3 +227,23 @@ def test_a_sequence_already_there_that_is_not_whole_is_named_before_recording(sh
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{seq}: holds {keep} frame file(s), not the frames 0-{length - 1}" in err, err
     assert sorted(p.name for p in (data / "hello").iterdir()) == ["0"]
+
+
+def test_a_sequence_saved_with_no_hand_in_view_is_said_as_it_is_saved(shared, tmp_path, capsys):
+    """Recording from a source in which MediaPipe finds no hand (here s08's stream with both hand blocks zeroed from
+    its 31st frame): the second sequence is saved, and said to show a hand in 0 % of its frames; the first, whose
+    hands are seen, is not."""
+    import numpy as np
+
+    from signlstm import layout
+
+    frames = np.load(shared("data", "signers", "s08.npz"))["X"][:2].reshape(-1, layout.FRAME_SIZE).astype(np.float32)
+    frames[30:, layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0
+    stream = tmp_path / "stream.npy"
+    np.save(stream, frames)
+    assert main(["collect", "--actions", "hi", "--sequences", "2", "--data", str(tmp_path / "d"), "--source",
+                 str(stream), "--headless", "--pause", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert f"saved {tmp_path / 'd' / 'hi' / '1'}" in out and "collected 2 sequence(s)" in out
+    assert err.count("note: ") == 1 and f"note: {tmp_path / 'd' / 'hi' / '1'}: a hand is seen in 0% of its " \
+        "frames (fewer than 50%)" in err, err

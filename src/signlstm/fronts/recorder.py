@@ -30,6 +30,7 @@ class Recorder:
         self.clock = clock
         self.frames: list[np.ndarray] = []
         self.saved: list[Path] = []
+        self.last_hands: float | None = None  # the last sequence written: the share of its frames with a hand seen
         self.until = clock() + pause
 
     @property
@@ -60,8 +61,10 @@ class Recorder:
         self.frames.append(np.asarray(keypoints, np.float64))
         if len(self.frames) < self.length:
             return None
-        path = self.writer.write(self.action, np.stack(self.frames))
+        seq = np.stack(self.frames)
+        path = self.writer.write(self.action, seq)
         self.saved.append(path)
+        self.last_hands = float(layout.hand_share(seq[None])[0])
         self.frames = []
         self.until = self.clock() + self.pause
         return path

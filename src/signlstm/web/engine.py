@@ -642,7 +642,7 @@ class Session:
                 await asyncio.wait([future], timeout=0.5)
             if job.cancelled():
                 return  # dropped before it started: the page left
-            bundle, forward = job.result()
+            bundle, forward = await future  # (its error read here: asyncio would log one never read)
             if self.closed:
                 return  # the page went away; the model stays on disk
             async with self.lock:

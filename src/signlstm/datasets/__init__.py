@@ -105,16 +105,22 @@ def stream(paths, actions: list[str] | None = None, length: int | None = None, s
             yield part.subset(np.isin(part.labels, actions) | (part.labels == UNLABELLED)) if actions else part
 
 
-def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:
-    """Every sequence of ``sources`` in one Dataset of ``parts`` columns in ``dtype``, allocated once from the
-    declared counts (refused when that exceeds :func:`limits.memory_budget`). An action (of ``actions``, when given)
-    that spells the rejection label :data:`NONE` in another case ("None", "NONE") is :class:`BadInput` naming its
-    folder (or packed file) before anything is read: it would be taught as a sign."""
+def check_rejection_labels(sources: list[Source], actions=None) -> None:
+    """An action of ``sources`` (of ``actions``, when given) that spells the rejection label :data:`NONE` in another
+    case ("None", "NONE") is :class:`BadInput` naming its folder (or packed file), before anything is read: it would
+    be taught as a sign."""
     for s in sources:
         for label in s.label_counts:
             problem = rejection_problem(label)
             if problem and (not actions or label in actions):
                 raise BadInput(s.path / label if s.path.is_dir() else s.path, f"action '{label}' {problem}")
+
+
+def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:
+    """Every sequence of ``sources`` in one Dataset of ``parts`` columns in ``dtype``, allocated once from the
+    declared counts (refused when that exceeds :func:`limits.memory_budget`), the labels checked first
+    (:func:`check_rejection_labels`)."""
+    check_rejection_labels(sources, actions)
     cols = columns(parts)
     T = sources[0].seq_len
     K = layout.FRAME_SIZE if cols is None else len(cols)

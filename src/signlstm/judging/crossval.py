@@ -37,42 +37,50 @@ GOOD = 0.95  # a signer scored at or above this (consistent-gesture score, accur
 _STATE: dict = {}
 
 
-def _init_worker(data_paths, negative_paths, length):
-    """Load the data once per worker process (every fold reads it): whole frames (the audit's features read the
-    face too) as float16, half of float32, the precision ``../shared``'s files are stored in; each recipe is given
-    them as float32 batches."""
+def _init_worker(data_paths, negative_paths, length, parts=None):
+    """Load the data once per worker process (every fold reads it): the keypoint ``parts`` the folds' recipes read
+    (None: whole frames, which the audit's features read) as float16, half of float32, the precision
+    ``../shared``'s files are stored in; each recipe is given them as float32 batches."""
     import warnings
 
     warnings.filterwarnings("ignore")
     from ..datasets import load
 
-    _STATE["data"] = load(data_paths, length=length, dtype=np.float16)
-    _STATE["neg"] = (load(negative_paths, length=length or _STATE["data"].seq_len, dtype=np.float16)
+    _STATE["data"] = load(data_paths, length=length, dtype=np.float16, parts=parts)
+    _STATE["neg"] = (load(negative_paths, length=length or _STATE["data"].seq_len, dtype=np.float16, parts=parts)
                      if negative_paths else None)
     _STATE["audit_feats"] = None
 
 
-def _people(paths, actions, length, skip_bad, workers: int) -> tuple[list[str], int]:
-    """(the people, the sequence length) of the data at ``paths``, read a chunk at a time, every file's defects found
-    as loading it would find them; with ``workers``, refused in one line when that many worker processes could not
-    each hold it as :func:`_init_worker` does (float16, whole frames) within :func:`limits.memory_budget`."""
-    from .. import layout, limits
-    from ..datasets import open_sources, stream
+def _people(paths, actions, length, skip_bad) -> tuple[list[str], int, int]:
+    """(the people, the sequence length, the sequences declared) of the data at ``paths``, read a chunk at a time,
+    its files and labels checked as loading them checks them (:func:`signlstm.datasets.load`)."""
+    from ..datasets import check_rejection_labels, open_sources, stream
 
     sources = open_sources(paths, actions, length, skip_bad)
-    total, T = sum(s.count for s in sources), sources[0].seq_len
-    need = workers * total * T * layout.FRAME_SIZE * np.dtype(np.float16).itemsize
-    if need > limits.memory_budget():
-        from ..errors import BadInput
-
-        raise BadInput(", ".join(map(str, paths)), f"declares {total:,} sequences of {T} x {layout.FRAME_SIZE} "
-                       f"values, which each of the {workers} worker process(es) holds as float16: "
-                       f"{limits.fmt_bytes(need)}, more than the {limits.fmt_bytes(limits.memory_budget())} this "
-                       f"command may hold ({limits.budget_source()}); give fewer --workers")
+    check_rejection_labels(sources, actions)
     people = set()
     for part in stream(paths, actions, length, skip_bad, sources=sources):
         people.update(part.groups.tolist())
-    return sorted(people), T
+    return sorted(people), sources[0].seq_len, sum(s.count for s in sources)
+
+
+def _check_held(paths, sequences: int, T: int, parts, workers: int) -> None:
+    """Refuse, in one line, data that ``workers`` worker processes could not each hold as :func:`_init_worker` holds
+    it (float16, the keypoint ``parts``) within :func:`limits.memory_budget`, together."""
+    from .. import layout, limits
+    from ..datasets.dataset import columns
+
+    K = layout.FRAME_SIZE if columns(parts) is None else len(columns(parts))
+    each = sequences * T * K * np.dtype(np.float16).itemsize
+    if workers * each > limits.memory_budget():
+        from ..errors import BadInput
+
+        raise BadInput(", ".join(map(str, paths)), f"declares {sequences:,} sequences of {T} x {K} values, which "
+                       f"each of the {workers} worker process(es) would hold as float16: {limits.fmt_bytes(each)} "
+                       f"each, {limits.fmt_bytes(workers * each)} in all, more than the "
+                       f"{limits.fmt_bytes(limits.memory_budget())} this command may hold ({limits.budget_source()}); "
+                       "give fewer --workers")
 
 
 def held_out_negatives(signers: list[str], neg_groups: list[str]) -> dict[str, list[str]]:
@@ -299,15 +307,15 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
 
     check_distinct_people([*data_paths, *(negatives or [])])  # before anything else is read
     workers = workers or os.cpu_count() or 1
-    signers, seq_len = _people(data_paths, actions, length, skip_bad, workers if not ray else 1)
+    archs = list(dict.fromkeys(archs))
+    # what the workers hold: the parts the recipes read, or whole frames for the audit's features
+    parts = None if fixes == "audit" else sorted({p for a in archs for p in recipes.get(a).parts_read})
+    signers, seq_len, sequences = _people(data_paths, actions, length, skip_bad)
     if len(signers) < 2:
         raise SignlstmError(f"cross-validation needs at least 2 signers, the data has {signers}")
     if fixes == "audit":
         check_fold_audit(len(signers))
-    archs = list(dict.fromkeys(archs))
-    for a in archs:
-        recipes.get(a)
-    neg_groups = _people(negatives, None, seq_len, False, 0)[0] if negatives else []
+    neg_groups, _, neg_sequences = _people(negatives, None, seq_len, False) if negatives else ([], 0, 0)
     neg_test = held_out_negatives(signers, neg_groups)
     tut_cap = tutorial_epochs or TUTORIAL_EPOCHS
     epochs_of = {a: (epochs if a != "tutorial" else min(epochs or tut_cap, tut_cap)) for a in archs}
@@ -340,7 +348,11 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
         if kept:
             header.append(f"{len(kept)} of {len(folds)} fold result(s) reused from {folder}")
     todo = [f for f in folds if f not in kept]
-    init = (list(map(str, data_paths)), list(map(str, negatives or [])), length)
+    # the workers that start (one per fold to run, at most --workers) each hold the data and the negatives
+    audits = len({s for _, _, s, _ in todo}) if fixes == "audit" else 0
+    _check_held([*data_paths, *(negatives or [])], sequences + neg_sequences, seq_len, parts,
+                1 if ray else min(workers, max(len(todo), audits)))
+    init = (list(map(str, data_paths)), list(map(str, negatives or [])), length, parts)
     fold_fixes = {s: None for s in signers}
     if fixes == "audit":  # each fold's audit, for the held-out people of the folds to train
         audited = sorted({s for _, _, s, _ in todo})

@@ -45,6 +45,8 @@ def test_consistent_cells_are_read_from_the_data(cells, shared, tmp_path):
         f"note: {cells.source} names no cell of renotte, paul: their signs count in the all-cells figures only, not "
         "in the consistent-gesture ones")
     assert cells.missing_note(["s02", "s06"]) is None and cells_file.load_cells(None).missing_note(["paul"]) is None
+    many = cells.missing_note(["bad\x1b[31mred"] + [f"p{i}" for i in range(30)])  # short, nothing to the terminal
+    assert "of bad\\x1b[31mred, p0, p1, " in many and "p8 and 21 more:" in many and "\x1b" not in many, many
     (tmp_path / "cells.json").write_text("[1, 2]")
     with pytest.raises(BadInput, match="not a cells file"):
         cells_file.load_cells(tmp_path / "cells.json")
@@ -216,17 +218,30 @@ def test_a_sign_only_the_held_out_person_recorded_is_not_scored_but_named(shared
 
 
 def test_the_data_every_worker_would_hold_is_checked_before_any_fold_and_the_people_read_a_chunk_at_a_time(
-        shared, monkeypatch, capsys):
+        shared, monkeypatch, capsys, tmp_path):
     """``judge cv`` lists the people without holding the data (a chunk at a time) and refuses, in one line before
-    any fold, data that its worker processes could not each hold as float16 whole frames within the memory budget:
-    two people's 180 recordings are 17.9 MB a worker, so 30 MB holds one worker's and not two."""
+    any fold, data that its worker processes could not each hold as float16 within the memory budget: the keypoint
+    parts the recipes read (the default's pose and hands: two people's 180 recordings are 2.8 MB a worker, so 4 MB
+    holds one worker's and not the two that two folds start), whole frames for the tutorial's (17.9 MB, not even
+    one). A label that spells none in another case is found before any worker starts, as loading finds it."""
     from ..cli import main
+    from ..sign_names import rejection_problem
 
     people = [str(shared("data", "signers", f"{p}.npz")) for p in ("s03", "s05")]
-    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "30M")
-    assert crossval._people(people, None, None, False, 1) == (["s03", "s05"], 30)
-    assert main(["judge", "cv", "--data", *people, "--epochs", "1", "--workers", "2"]) == 2
-    err = capsys.readouterr().err
-    assert err == (f"signlstm judge cv: error: {', '.join(people)}: declares 180 sequences of 30 x 1662 values, "
-                   "which each of the 2 worker process(es) holds as float16: 35.9 MB, more than the 30.0 MB this "
-                   "command may hold (SIGNLSTM_MEMORY_LIMIT); give fewer --workers\n")
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "4M")
+    assert crossval._people(people, None, None, False) == (["s03", "s05"], 30, 180)
+    # two folds: at most two workers start, whatever --workers says
+    for arch, workers, said in (("default", "4", "30 x 258 values, which each of the 2 worker process(es) would hold "
+                                                 "as float16: 2.8 MB each, 5.6 MB in all"),
+                                ("tutorial", "1", "30 x 1662 values, which each of the 1 worker process(es) would "
+                                                  "hold as float16: 17.9 MB each, 17.9 MB in all")):
+        assert main(["judge", "cv", "--data", *people, "--epochs", "1", "--workers", workers, "--arch", arch]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"signlstm judge cv: error: {', '.join(people)}: declares 180 sequences of {said}, more than "
+                       "the 4.0 MB this command may hold (SIGNLSTM_MEMORY_LIMIT); give fewer --workers\n"), err
+    monkeypatch.delenv("SIGNLSTM_MEMORY_LIMIT")
+    z = np.load(people[0])
+    np.savez(tmp_path / "s03.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(["hello", "thanks", "None"]))
+    assert main(["judge", "cv", "--data", str(tmp_path / "s03.npz"), people[1], "--epochs", "1"]) == 2
+    assert capsys.readouterr().err == (f"signlstm judge cv: error: {tmp_path / 's03.npz'}: action 'None' "
+                                       f"{rejection_problem('None')}\n")

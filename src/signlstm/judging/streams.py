@@ -402,6 +402,15 @@ def summarise(folds: list[dict], rules) -> dict:
     return {"streams": table, "windows": windows}
 
 
+def _has_none(files) -> bool:
+    """Whether any of the person ``files`` declares recordings labelled ``none`` (read from their headers): a base
+    trained on them learns other signs from them, as from ``--negatives``."""
+    from ..datasets import open_sources
+    from ..sign_names import NONE
+
+    return any(s.label_counts.get(NONE) for s in open_sources(files))
+
+
 def rule_recipe(name: str, settings: dict) -> str:
     """The recipe whose bases a compared rule (``name`` and its Recognizer keyword arguments) is replayed on."""
     from ..models.recipes import for_rule
@@ -432,7 +441,8 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
     from ..models.bundle import front_model
     from ..models.recipes import get as get_recipe
-    from .folds import check_distinct_people, check_lengths, check_unseen, data_files, fixes_caveat, fold_bases
+    from .folds import (check_distinct_people, check_fold_audit, check_lengths, check_unseen, data_files,
+                        fixes_caveat, fold_bases)
 
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
@@ -450,8 +460,10 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
         if left:
             log(f"--adapt: rule(s) {', '.join(left)} left out (adapt is made for the default recipe's models)")
     recipes = {name: rule_recipe(name, settings) for name, settings in rules}
+    if fixes == "audit" and not (shipped or bases):
+        check_fold_audit(len(signer_files))  # as training the bases would say
     wanting = [name for name, recipe in recipes.items() if get_recipe(recipe).needs_others]
-    if wanting and not (shipped or bases or negatives):  # said before the default bases are trained
+    if wanting and not (shipped or bases or negatives or _has_none(signer_files)):  # before the default bases
         from ..errors import SignlstmError
 
         raise SignlstmError(f"rule(s) {', '.join(wanting)}: their fold bases learn to say nothing for other signs "

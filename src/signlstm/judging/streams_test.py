@@ -473,6 +473,14 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
     assert "every recording of s08 is labelled none" in capsys.readouterr().err
     assert main([*args, "--write-stream", str(tmp_path / "stream")]) == 2  # live would not read it as keypoints
     assert "name it .npy" in capsys.readouterr().err and not (tmp_path / "stream").exists()
+    # signs named in Chinese and at length: each segment's source starts at one terminal column
+    np.savez(tmp_path / "s08.npz", X=z["X"], y=z["y"], seq=z["seq"], actions=np.array(["你好", "谢谢你", "a" * 30]))
+    assert main([*args, "--write-stream", str(tmp_path / "zh.npy")]) == 0
+    from signlstm.sign_names import columns
+
+    rows = [r for r in capsys.readouterr().out.splitlines() if "npz#" in r]
+    assert len(rows) == 8 and len({columns(r[:r.index("../") if "../" in r else r.index("/")]) for r in rows}) == 1, \
+        rows
 
 
 def test_other_signs_without_hands_are_left_out_and_targets_with_nothing_to_measure_say_so(shared, tmp_path, capsys):
@@ -756,6 +764,9 @@ def test_fixes_are_applied_to_the_training_data_of_the_fold_bases(shared, tmp_pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "rule(s) spot: their fold bases learn to say nothing for other signs from " \
         "--negatives" in err and not (tmp_path / "cache").exists(), err
+    # people whose own recordings hold some labelled none teach the spotting bases other signs themselves
+    _person(tmp_path / "own_none.npz", o01.X[:2], ["hello", "none"], ["none", "none"])
+    assert streams._has_none([tmp_path / "own_none.npz"]) and not streams._has_none([people / "ann.npz"])
     code = main(["judge", "streams", "--data", str(people), "--others", str(others), "--fixes",
                  str(tmp_path / "fixes.csv"), "--rules", "stream", "--streams", "1", "--per-label", "2", "--workers", "1",
                  "--json", "--cache", str(tmp_path / "cache")])

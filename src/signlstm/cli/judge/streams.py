@@ -86,6 +86,7 @@ def write_stream(args):
     from ...errors import SignlstmError
     from ...files import check_file_out
     from ...judging.streams import person_stream, save_stream
+    from ...sign_names import name_column
 
     if not str(args.write_stream).lower().endswith(".npy"):  # `live --source` knows keypoints by their suffix
         raise SignlstmError(f"--write-stream writes a keypoint file: name it .npy, got {args.write_stream}")
@@ -95,6 +96,8 @@ def write_stream(args):
     for note in notes:
         print(note, file=sys.stderr)
     save_stream(stream, args.write_stream)
-    for seg in stream.segments:
-        print(f"{seg.start:5d}-{seg.stop - 1:5d}  {seg.label or '(other sign)':14s} {seg.source} ({seg.recorded})")
+    shown = [seg.label or "(other sign)" for seg in stream.segments]
+    label = name_column(shown, 15)
+    for seg, name in zip(stream.segments, shown):
+        print(f"{seg.start:5d}-{seg.stop - 1:5d}  {label(name)}{seg.source} ({seg.recorded})")
     print(f"{len(stream.frames)} frames; reference: {common.json_line(stream.reference)}")

@@ -34,9 +34,9 @@ def rejection_problem(name: str, none_ok: bool = True) -> str | None:
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be an action's folder in ``MP_Data`` (a ``/``, ``\\``, NUL or leading dot; a leading ``-``,
-    which no option could name; more than 255 bytes; a control, format or line-separator character; nothing visible;
-    the rejection label in another case, :func:`rejection_problem`), else None. (Names are taken in Unicode's
-    composed form, :func:`sign_name`, before they are checked.)"""
+    which a list of ``--actions`` would take for an option; more than 255 bytes; a control, format or
+    line-separator character; nothing visible; the rejection label in another case, :func:`rejection_problem`), else
+    None. (Names are taken in Unicode's composed form, :func:`sign_name`, before they are checked.)"""
     if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
         return "cannot be a folder name (no /, \\, leading dot or NUL)"
     if problem := option_problem(name) or text_problem(name):
@@ -52,9 +52,9 @@ def name_problem(name: str) -> str | None:
 
 
 def option_problem(name: str) -> str | None:
-    """Why ``name`` cannot be given to a command's ``--actions`` (it starts with ``-``, as an option does), else
-    None."""
-    return "starts with '-' (--actions would take it for an option)" if name.startswith("-") else None
+    """Why ``name`` cannot be given in a command's list of ``--actions`` (it starts with ``-``, as an option does),
+    else None."""
+    return "starts with '-' (a list of --actions would take it for an option)" if name.startswith("-") else None
 
 
 def text_problem(name: str) -> str | None:
@@ -198,10 +198,14 @@ def fit_columns(text: str, width: int, right: bool = False) -> str:
 
 
 def name_column(names, least: int):
-    """For a table's column of ``names`` (people, signs): a function that shows a name (:func:`shown_name`) padded to
-    the column's width, in terminal columns (:func:`columns`): ``least``, or one more than the widest name."""
-    width = max([least, *(columns(shown_name(str(n))) + 1 for n in names)])
-    return lambda name: fit_columns(shown_name(str(name)), width)
+    """For a table's column of ``names`` (people, signs): a function that shows a name whole (:func:`shown_name`)
+    padded to the column's width, in terminal columns (:func:`columns`): ``least``, or one more than the widest
+    name."""
+    def shown(name) -> str:  # whole, whatever its length: two long names may differ only at their ends
+        return shown_name(str(name), len(str(name)))
+
+    width = max([least, *(columns(shown(n)) + 1 for n in names)])
+    return lambda name: fit_columns(shown(name), width)
 
 
 def quoted_names(names, always: bool = False) -> str:

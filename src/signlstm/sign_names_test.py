@@ -124,3 +124,5 @@ def test_a_column_of_names_is_as_wide_as_its_widest_name_in_terminal_columns():
     assert {columns(cell(n)) for n in names} == {26} and cell("a_person_with_a_long_name").endswith("name ")
     assert cell("長い名前の人たち") == "長い名前の人たち" + " " * 10 and cell("bad\x1bname").startswith("bad\\x1bname")
     assert name_column(["s02", "mean"], 8)("s02") == "s02     "
+    long = ["the_sign_for_greeting_someone_in_the_morning_" + end for end in ("hello", "thanks")]
+    assert [name_column(long, 8)(n).rstrip() for n in long] == long  # whole: they differ only at their ends

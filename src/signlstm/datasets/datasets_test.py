@@ -540,7 +540,7 @@ def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_bre
             datasets.load([root], skip_bad=True)
         shutil.rmtree(root / name)
     shutil.copytree(root / "thanks", root / "-dash")  # a sign no --actions could name
-    with pytest.raises(BadInput, match=r"-dash: the action's folder name starts with '-' \(--actions would take it"):
+    with pytest.raises(BadInput, match=r"-dash: the action's folder name starts with '-' \(a list of --actions would"):
         datasets.load([root], skip_bad=True)
     shutil.rmtree(root / "-dash")
     assert len(datasets.load([root])) == 4

@@ -33,7 +33,9 @@ class Cells:
         missing = [p for p in people if p not in self.include] if self.include else []
         if not missing:
             return None
-        return (f"note: {self.source} names no cell of {', '.join(missing)}: their signs count in the all-cells "
+        from ..sign_names import shown_list
+
+        return (f"note: {self.source} names no cell of {shown_list(missing)}: their signs count in the all-cells "
                 "figures only, not in the consistent-gesture ones")
 
 

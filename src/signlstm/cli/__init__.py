@@ -4,7 +4,6 @@ Errors a user can cause print one line on stderr and exit with status 2.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -18,6 +17,8 @@ DESCRIPTION = ("Recognize sign-language signs from MediaPipe keypoints: record, 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # here, as every import of this module's: the module itself imports next to nothing
+
     from .. import __version__
 
     parser = argparse.ArgumentParser(prog="signlstm", description=DESCRIPTION)

@@ -130,33 +130,40 @@ def _text_width(text: str, scale: float) -> int:
 
 def _fit_text(text: str, scale: float, width: int, keep_end: bool = False) -> str:
     """``text`` cut so it fits ``width`` pixels: its end cut off (ending in ".."), or with ``keep_end`` its start
-    (beginning with "..", whole words first: a sentence's newest words are at its end)."""
+    (beginning with "..")."""
     if _text_width(text, scale) <= width:
         return text
-    if not keep_end:
-        while text and _text_width(text + "..", scale) > width:
-            text = text[:-1]
-        return text + ".."
-    words = text.split(" ")
+    if keep_end:
+        while text and _text_width(".." + text, scale) > width:
+            text = text[1:]
+        return ".." + text
+    while text and _text_width(text + "..", scale) > width:
+        text = text[:-1]
+    return text + ".."
+
+
+def _fit_sentence(words: list[str], scale: float, width: int) -> str:
+    """The sentence ``words`` as it fits ``width`` pixels: its newest words kept, whole signs dropped from its start
+    (".." before the rest; a sign's name may hold spaces), and a last sign wider than that cut at its start."""
+    words = list(words)
+    if _text_width(" ".join(words), scale) <= width:
+        return " ".join(words)
     while len(words) > 1 and _text_width(".. " + " ".join(words), scale) > width:
         words.pop(0)
     if len(words) > 1 or _text_width(".. " + words[0], scale) <= width:
         return ".. " + " ".join(words)
-    text = words[0]  # one word wider than the banner: its end
-    while text and _text_width(".." + text, scale) > width:
-        text = text[1:]
-    return ".." + text
+    return _fit_text(words[0], scale, width, keep_end=True)
 
 
-def draw_banner(image: np.ndarray, lines: list[str], color=BANNER_BGR, keep_end: bool = False) -> np.ndarray:
+def draw_banner(image: np.ndarray, lines: list[str], color=BANNER_BGR) -> np.ndarray:
     """The tutorial's orange banner across the top with text (the sentence, or collection status); a line too long
-    for it loses its end, or with ``keep_end`` its start."""
+    for it loses its end."""
     import cv2
 
     w = image.shape[1]
     cv2.rectangle(image, (0, 0), (w, BANNER * max(1, len(lines))), color, -1)
     for i, line in enumerate(lines):
-        _text(image, _fit_text(line, 0.8, w - 20, keep_end), (10, BANNER * i + 28), 0.8, (255, 255, 255), 2)
+        _text(image, _fit_text(line, 0.8, w - 20), (10, BANNER * i + 28), 0.8, (255, 255, 255), 2)
     return image
 
 
@@ -232,10 +239,8 @@ def annotate(image: np.ndarray | None, keypoints: np.ndarray | None, labels: lis
     view = fit_height(image) if image is not None else canvas()
     if keypoints is not None:
         draw_landmarks(view, keypoints)
-    if banner is not None:
-        draw_banner(view, banner)
-    else:  # the sentence: its newest words stay in view
-        draw_banner(view, [" ".join(sentence or [])], keep_end=True)
+    # the sentence's newest words stay in view
+    draw_banner(view, banner if banner is not None else [_fit_sentence(sentence or [], 0.8, view.shape[1] - 20)])
     if fps is not None:
         draw_fps(view, fps)
     if labels is None:

@@ -128,17 +128,18 @@ def test_a_space_no_default_font_holds_is_drawn_as_a_space_not_looked_for_elsewh
     assert unicode_text.font_for("\u3000") == unicode_text._default_font()
 
 
-def test_a_sentence_too_long_for_the_banner_keeps_its_newest_words():
-    """The live view's sentence loses its oldest words, not the one just signed; a status line loses its end; a
-    single word wider than the banner shows its end."""
-    words = "good morning thank you very much see you later nice to meet you how are you".split()
-    fitted = render._fit_text(" ".join(words), 0.8, 620, keep_end=True)
-    assert fitted.startswith(".. ") and fitted.endswith(" how are you") and render._text_width(fitted, 0.8) <= 620
-    view = render.annotate(None, None, sentence=words * 2)  # a replay's view: 854 pixels, 834 for the text
-    shown = render._fit_text(" ".join(words * 2), 0.8, render.REPLAY_W - 20, keep_end=True)
-    assert shown.endswith(" how are you") and not shown.startswith(".. good")
+def test_a_sentence_too_long_for_the_banner_keeps_its_newest_signs_whole():
+    """The live view's sentence loses its oldest signs, whole (a sign's name may hold spaces), not the one just
+    signed; a status line loses its end; a single sign wider than the banner shows its end."""
+    signs = ["hello", "thank you very much", "nice to meet you", "good morning", "see you later", "how are you"]
+    fitted = render._fit_sentence(signs, 0.8, 420)
+    assert fitted.startswith(".. ") and fitted.endswith(" how are you") and render._text_width(fitted, 0.8) <= 420
+    kept = fitted[3:]
+    assert any(kept == " ".join(signs[k:]) for k in range(1, len(signs))), fitted  # whole signs, from one on
+    view = render.annotate(None, None, sentence=signs * 2)  # a replay's view: 854 pixels, 834 for the text
+    shown = render._fit_sentence(signs * 2, 0.8, render.REPLAY_W - 20)
+    assert shown.endswith(" how are you") and shown.startswith(".. ")
     assert (view[:render.BANNER] == render.draw_banner(render.canvas(), [shown])[:render.BANNER]).all()
-    assert (view[:render.BANNER] != render.draw_banner(render.canvas(), [" ".join(words * 2)])[:render.BANNER]).any()
-    assert render._fit_text(" ".join(words), 0.8, 620).startswith("good morning")
-    long = render._fit_text("L" + "o" * 120 + "ng", 0.8, 300, keep_end=True)
+    assert render._fit_text(" ".join(signs), 0.8, 420).startswith("hello thank")
+    long = render._fit_sentence(["L" + "o" * 120 + "ng"], 0.8, 300)
     assert long.startswith("..") and long.endswith("ooong") and render._text_width(long, 0.8) <= 300

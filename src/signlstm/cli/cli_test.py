@@ -552,10 +552,10 @@ def test_train_on_data_without_a_person_is_refused(shared, tmp_path, capsys):
     assert "no person in any frame" in capsys.readouterr().err and not (tmp_path / "m").exists()
 
 
-def _signer_tree(root, shared, names, per_sign, length=30):
-    """An MP_Data tree of s08's first ``per_sign`` recordings of hello, thanks and iloveyou, in folders ``names``
-    (in that order), resampled in time (nearest frame) to ``length`` frames."""
-    with np.load(shared("data", "signers", "s08.npz")) as z:
+def _signer_tree(root, shared, names, per_sign, length=30, signer="s08"):
+    """An MP_Data tree of ``signer``'s first ``per_sign`` recordings of hello, thanks and iloveyou, in folders
+    ``names`` (in that order), resampled in time (nearest frame) to ``length`` frames."""
+    with np.load(shared("data", "signers", f"{signer}.npz")) as z:
         X, y = z["X"], z["y"]
     idx = np.clip(np.rint(np.linspace(0, 29, length)), 0, 29).astype(int)
     for k, action in enumerate(names):
@@ -674,7 +674,8 @@ def test_a_sign_folder_called_none_in_another_case_is_refused_by_train_and_adapt
 def test_judge_refuses_to_train_a_sign_folder_called_none_in_another_case(shared, tmp_path, capsys):
     """judge reads its data with datasets.load, which refuses 'None' as train and adapt do: one line naming the
     first person's folder, before any fold is trained."""
-    people = [_signer_tree(tmp_path / p, shared, ["hello", "None"], per_sign=3) for p in ("p1", "p2")]
+    people = [_signer_tree(tmp_path / p, shared, ["hello", "None"], per_sign=3, signer=s)
+              for p, s in (("p1", "s08"), ("p2", "s09"))]
     assert main(["judge", "cv", "--data", *map(str, people), "--epochs", "1", "--workers", "1", "--json"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{people[0] / 'None'}: action 'None' is the rejection label 'none' in another " \

@@ -71,11 +71,18 @@ def match_labels(counts: dict[str, dict[str, int]], labels, reject: str | None) 
         said = ", ".join(shown_name(a) for a in sorted({a for c in counts.values() for a in c})[:10]) or "none"
         raise SignlstmError(f"nothing to score: none of the data's labels ({said}) is one of the model's signs "
                             f"({', '.join(signs)})")
-    notes = [rejection_note(rejected)] if rejected else []
+    def whose(keep) -> str:  # with several people, whose recordings a note counts: "; alice: please (4)"
+        if len(counts) < 2:
+            return ""
+        mine = {p: [(a, n) for a, n in sorted(c.items()) if n and keep(a)] for p, c in counts.items()}
+        shown = [f"{shown_name(p)}: " + ", ".join(f"{shown_name(a)} ({n})" for a, n in m) for p, m in mine.items() if m]
+        return "; by person: " + "; ".join(shown[:10]) + (f"; and {len(shown) - 10} more" if len(shown) > 10 else "")
+
+    notes = [rejection_note(rejected) + whose(is_rejection_name)] if sum(rejected.values()) else []
     if unknown:
         shown = ", ".join(f"{shown_name(a)} ({n})" for a, n in sorted(unknown.items()))
         notes.append(f"note: not scored, the data's action(s) the model does not know: {shown} (it knows "
-                     f"{', '.join(signs)})")
+                     f"{', '.join(signs)})" + whose(lambda a: a in unknown))
     if len(people) < len(counts):
         notes.append(f"note: left out {', '.join(p for p in counts if p not in people)}: none of their recordings "
                      "is one of the model's signs")

@@ -778,5 +778,6 @@ def test_fixes_are_applied_to_the_training_data_of_the_fold_bases(shared, tmp_pa
         assert read_meta(folder / person)["labels"] == ["hello", "thanks", "none"]
     notes = "\n".join(res["notes"])
     assert "not scored, the data's action(s) the model does not know: iloveyou (12)" in notes, notes
+    assert "; by person: ann: iloveyou (6); bob: iloveyou (6)" in notes, notes  # whose, with several people
     assert f"fixes file {tmp_path / 'fixes.csv'} applied to the training people" in notes, notes
     assert res["streams"]["stream|all"]["pooled"]["ref"] == 2 * 2 * 2

@@ -170,6 +170,22 @@ def read_npy_header(f, where, name: str = "") -> ArrayHeader:
     return ArrayHeader(tuple(int(n) for n in shape), dtype, bool(fortran), offset)
 
 
+def check_held(where, sequences: int, T: int, K: int, dtype, workers: int | None = None) -> None:
+    """Refuse (:class:`BadInput` naming ``where``) ``sequences`` of ``T`` x ``K`` values in ``dtype`` that do not fit
+    in :func:`memory_budget`: held by the command, or with ``workers`` by each of that many worker processes."""
+    dtype = np.dtype(dtype)
+    each = sequences * T * K * dtype.itemsize
+    budget = memory_budget()
+    if each * (workers or 1) <= budget:
+        return
+    held = (f" = {fmt_bytes(each)} as {dtype.name}" if workers is None else
+            f", which each of the {workers} worker process(es) would hold as {dtype.name}: {fmt_bytes(each)} each, "
+            f"{fmt_bytes(workers * each)} in all")
+    raise BadInput(where, f"declares {sequences:,} sequences of {T} x {K} values{held}, more than the "
+                          f"{fmt_bytes(budget)} this command may hold ({budget_source()})"
+                          + ("; give fewer --workers" if workers is not None else ""))
+
+
 def check_declared(where, what: str, shape, dtype, limit: int) -> int:
     """Bytes of an array of ``shape`` and ``dtype``; :class:`BadInput` naming ``where`` and the numbers when they
     exceed ``limit``."""

@@ -125,12 +125,7 @@ def _collect(sources: list[Source], actions, parts, dtype, where) -> Dataset:
     T = sources[0].seq_len
     K = layout.FRAME_SIZE if cols is None else len(cols)
     total = sum(s.count for s in sources)
-    budget = limits.memory_budget()
-    need = total * T * K * np.dtype(dtype).itemsize
-    if need > budget:
-        raise BadInput(where, f"declares {total:,} sequences of {T} x {K} values = {limits.fmt_bytes(need)} as "
-                              f"{np.dtype(dtype).name}, more than the {limits.fmt_bytes(budget)} this command may hold "
-                              f"({limits.budget_source()})")
+    limits.check_held(where, total, T, K, dtype)
     frames = np.empty((total, T, K), dtype)
     labels, groups, srcs, skipped, order, n = [], [], [], [], list(actions) if actions else [], 0
     for s in sources:

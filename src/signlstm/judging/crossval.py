@@ -65,24 +65,6 @@ def _people(paths, actions, length, skip_bad) -> tuple[list[str], int, int]:
     return sorted(people), sources[0].seq_len, sum(s.count for s in sources)
 
 
-def _check_held(paths, sequences: int, T: int, parts, workers: int) -> None:
-    """Refuse, in one line, data that ``workers`` worker processes could not each hold as :func:`_init_worker` holds
-    it (float16, the keypoint ``parts``) within :func:`limits.memory_budget`, together."""
-    from .. import layout, limits
-    from ..datasets.dataset import columns
-
-    K = layout.FRAME_SIZE if columns(parts) is None else len(columns(parts))
-    each = sequences * T * K * np.dtype(np.float16).itemsize
-    if workers * each > limits.memory_budget():
-        from ..errors import BadInput
-
-        raise BadInput(", ".join(map(str, paths)), f"declares {sequences:,} sequences of {T} x {K} values, which "
-                       f"each of the {workers} worker process(es) would hold as float16: {limits.fmt_bytes(each)} "
-                       f"each, {limits.fmt_bytes(workers * each)} in all, more than the "
-                       f"{limits.fmt_bytes(limits.memory_budget())} this command may hold ({limits.budget_source()}); "
-                       "give fewer --workers")
-
-
 def held_out_negatives(signers: list[str], neg_groups: list[str]) -> dict[str, list[str]]:
     """Which negative people are held out with each test signer: the same person if present (s23), the others
     spread round-robin over the remaining folds, so every negative person is tested on by models that never saw them."""
@@ -300,6 +282,8 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     the training code, and a rerun trains only the folds it lacks."""
     from tqdm.auto import tqdm
 
+    from .. import layout, limits
+    from ..datasets.dataset import columns
     from ..errors import SignlstmError
     from ..datasets.fixes import read_fixes
     from ..models import recipes
@@ -350,8 +334,10 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     todo = [f for f in folds if f not in kept]
     # the workers that start (one per fold to run, at most --workers) each hold the data and the negatives
     audits = len({s for _, _, s, _ in todo}) if fixes == "audit" else 0
-    _check_held([*data_paths, *(negatives or [])], sequences + neg_sequences, seq_len, parts,
-                1 if ray else min(workers, max(len(todo), audits)))
+    cols = columns(parts)
+    limits.check_held(", ".join(map(str, [*data_paths, *(negatives or [])])), sequences + neg_sequences, seq_len,
+                      layout.FRAME_SIZE if cols is None else len(cols), np.float16,
+                      workers=1 if ray else min(workers, max(len(todo), audits)))
     init = (list(map(str, data_paths)), list(map(str, negatives or [])), length, parts)
     fold_fixes = {s: None for s in signers}
     if fixes == "audit":  # each fold's audit, for the held-out people of the folds to train

@@ -216,11 +216,11 @@ def quoted_names(names, always: bool = False) -> str:
     return ", ".join(f"'{s}'" if always or s != a or any(c.isspace() or c == "," for c in a) else s for a, s in shown)
 
 
-def shown_list(names, most: int = 10) -> str:
-    """``names`` for a message: each as :func:`shown_name` shows it, comma-separated, the first ``most`` and then
-    how many more."""
-    names = list(names)
-    shown = ", ".join(shown_name(str(n)) for n in names[:most])
+def shown_list(names, most: int = 10, whole: bool = False) -> str:
+    """``names`` for a message: each as :func:`shown_name` shows it (``whole``: not cut, as a path), comma-separated,
+    the first ``most`` and then how many more."""
+    names = [str(n) for n in names]
+    shown = ", ".join(shown_name(n, len(n) if whole else 40) for n in names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 

@@ -32,6 +32,7 @@ def _said_if_interrupted(done: Written, label, writer, note):
     """A Ctrl-C inside the block, after ``writer`` put some videos' sequences in its tree: ``note`` says how many
     (counted on the disk) and from which videos, since they stay there (each sequence whole) and extracting those
     videos again would add them again."""
+    from ..sign_names import shown_list
     from .mp_data import sequence_folders
 
     def on_disk() -> set:
@@ -44,10 +45,9 @@ def _said_if_interrupted(done: Written, label, writer, note):
     except KeyboardInterrupt:
         added = len(on_disk() - before) if writer is not None else 0
         if added:
-            videos = done.videos
-            shown = ", ".join(map(str, videos[:5])) + (f" and {len(videos) - 5} more" if len(videos) > 5 else "")
-            note(f"interrupted: the {added} sequence(s) of '{label}' written from {len(videos)} video(s) ({shown}) "
-                 f"stay in {writer.root}; extracting those again would add them again")
+            note(f"interrupted: the {added} sequence(s) of '{label}' written from {len(done.videos)} video(s) "
+                 f"({shown_list(done.videos, most=5, whole=True)}) stay in {writer.root}; extracting those again "
+                 "would add them again")
         raise
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .. import layout
 from ..errors import BadInput
 from ..keypoint_files import frame_files, listed_numbers, read_frames, read_keypoint_header
-from ..sign_names import option_problem, sign_name, text_problem
+from ..sign_names import option_problem, shown_list, sign_name, text_problem
 from .dataset import Dataset, Source, is_hidden, look_alike
 
 
@@ -59,11 +59,8 @@ def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
     the tree itself: a folder holding the tree (``project/MP_Data``), or a sign folder holding one ``.npy`` per
     recording (``hello/0.npy``) instead of a folder per recording; or packed files beside the folders, or in them
     (a folder of people's ``.npz`` files holds nothing else)."""
-    def listed(names: list[str]) -> str:
-        return f"{', '.join(names[:3])}{' ...' if len(names) > 3 else ''}"
-
     if packed := sorted(q.name for q in root.iterdir() if q.suffix.lower() == ".npz" and not is_hidden(q)):
-        return root, (f"holds packed files ({listed(packed)}) beside folders and no sequence folders: a folder of "
+        return root, (f"holds packed files ({shown_list(packed, most=3)}) beside folders and no sequence folders: a folder of "
                       "packed files holds nothing else (give the files one by one, or move the folders out)")
     for a in actions:
         if packed := sorted(q.name for q in a.glob("*.npz") if not is_hidden(q)) if a.is_dir() else []:

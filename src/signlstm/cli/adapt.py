@@ -94,8 +94,8 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
     new = f" (new: {', '.join(a['new_labels'])})" if a.get("new_labels") else ""
     new += f" (kept from the base: {', '.join(a['kept_base_actions'])})" if a.get("kept_base_actions") else ""
-    print(f"wrote {out}: labels [{quoted_names(bundle.labels, always=True)}]{new}, adapted from {base.path} on {counts} sequence(s) "
-          f"in {a['seconds']:.1f} s ({time.perf_counter() - t0:.1f} s in all)")
+    print(f"wrote {out}: labels [{quoted_names(bundle.labels, always=True)}]{new}, adapted from {base.path} on "
+          f"{counts} sequence(s) in {a['seconds']:.1f} s ({time.perf_counter() - t0:.1f} s in all)")
     if "check" in a:
         from ..models.vocabulary import check_lines
 

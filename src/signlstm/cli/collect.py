@@ -104,6 +104,7 @@ def run(args):
         wanted = sum(counts.values())
     else:
         counts, wanted = args.sequences, args.sequences * len(args.actions)
+
     def said_saved(path, hands: float) -> None:  # each sequence as it is saved, and one nobody could learn from
         print(f"saved {path}", flush=True)
         if hands < layout.SIGN_HANDS:

@@ -192,13 +192,10 @@ def replay(make, frames, predict=None) -> list[tuple[int, str]]:
     if predict is None:
         return _feed(make(None), frames)
     windows = []
-    probe = make(lambda w: windows.append(w) or _PROBE[: len(probe.labels)])
+    probe = make(lambda w: windows.append(w) or np.zeros(len(probe.labels), np.float32))
     _feed(probe, frames)
     probs = iter(predict(np.stack(windows)) if windows else [])
     return _feed(make(lambda w: next(probs)), frames)
-
-
-_PROBE = np.zeros(64, np.float32)
 
 
 def _feed(recognizer, frames) -> list[tuple[int, str]]:

@@ -89,6 +89,26 @@ def test_batched_replay_gives_the_words_of_the_per_window_path(s02_stream):
     assert sum(a == b for a, b in zip(words["stream"], words["stream"][1:])) >= 1
 
 
+def test_batched_replay_reads_models_of_more_than_64_signs_under_every_rule(shared):
+    """A vocabulary of the five people's signs (70 and `none`) replayed under the spot rule as the judges replay
+    it: the batched path gives the per-window path's words (its first pass once fed the rule 64 probabilities)."""
+    from signlstm.models.bundle import load_bundle
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+
+    merged = load([shared("data", "vocab", f"{p}.npz") for p in ("o04", "o05", "o06", "o07", "s23")],
+                  dtype=np.float16)
+    bundle = adapt_vocab(load_bundle(TRUNK_MODEL), merged, shots=5, seed=0)
+    assert len(bundle.labels) > 65
+    o07 = merged.subset(merged.groups == "o07")
+    stream = streams.build_stream(o07, None, seed=0, per_label=1)
+    for rule in ("spot", "stream"):
+        # the spot rule on a model not trained for it: an event ends where its signs' top probability falls
+        settings = rule_settings(rule) | ({"onset": 0.95, "threshold": 0.97} if rule == "spot" else {})
+        fast = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames, bundle.predict)
+        slow = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames)
+        assert fast == slow and len(slow) >= 20, (rule, slow)  # of 35 signs
+
+
 def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsys):
     from signlstm.cli import main
 

@@ -47,6 +47,7 @@ FRAME_SIZE = RIGHT_HAND.stop  # 1662
 POSE_HANDS = (POSE, LEFT_HAND, RIGHT_HAND)
 POSE_HANDS_SIZE = sum(p.size for p in POSE_HANDS)  # 258
 SEQ_LEN = 30  # the tutorial's sequence_length
+RATE = 30.0  # frames a second of the tutorial's recordings, what the models and the rules' counts assume
 # The most frames a window or sequence may hold (a model's window, ``--length``): 33 s of signing. The default
 # recipe's gap filling holds a frames x frames matrix per window, so a window's memory grows with its square.
 MAX_SEQ_LEN = 1000

@@ -1081,3 +1081,32 @@ def test_predict_and_summary_show_any_label_whole_and_in_line(shared, tmp_path, 
     answered = {a for a in names if any(r.split(None, 1)[1].startswith(a + " ") for r in rows)}
     assert len(answered) >= 2 and len(rows) == 90, answered
     assert len({columns(r[:r.index(" 0.") if " 0." in r else r.index(" 1.")]) for r in rows}) == 1, rows[:5]
+
+
+def _option(command: list[str], flag: str):
+    """The argparse action of ``flag`` in the subcommand ``command`` (e.g. ["judge", "streams"])."""
+    import argparse
+
+    from signlstm.cli import build_parser
+
+    parser = build_parser()
+    for name in command:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return next(a for a in parser._actions if flag in a.option_strings)
+
+
+def test_help_gives_the_defaults_the_library_uses():
+    """Where an option's default lives in a room the CLI does not import to build its help (Keras comes with it), the
+    help and the option's default say the library's value."""
+    from signlstm.judging.crossval import TUTORIAL_EPOCHS
+    from signlstm.judging.streams import DRAWS, OTHERS, PER_LABEL
+    from signlstm.models.vocabulary import RADIUS
+
+    for command, flag, value, default in [(["judge", "streams"], "--per-label", PER_LABEL, PER_LABEL),
+                                          (["judge", "streams"], "--others-per-stream", OTHERS, OTHERS),
+                                          (["judge", "streams"], "--streams", DRAWS, None),
+                                          (["judge", "cv"], "--tutorial-epochs", TUTORIAL_EPOCHS, None),
+                                          (["adapt"], "--radius", RADIUS, None)]:
+        action = _option(command, flag)
+        assert f"default {value:g}" in " ".join(action.help.split()) and action.default == default, (flag, action.help)

@@ -3,6 +3,7 @@ from .. import layout
 
 
 def register(sub):
+    from ..datasets.mp_data import TUTORIAL_TREE
     from ..fronts.recorder import PAUSE
 
     p = sub.add_parser("collect", help="record keypoint sequences for each action (MP_Data layout)")
@@ -15,9 +16,11 @@ def register(sub):
     p.add_argument("--sequences", type=int, default=30, help="sequences per action (default 30)")
     p.add_argument("--length", type=int, default=layout.SEQ_LEN,
                    help=f"frames per sequence (default {layout.SEQ_LEN})")
-    p.add_argument("--data", default="MP_Data", help="output folder (default MP_Data); existing sequences are kept")
+    p.add_argument("--data", default=TUTORIAL_TREE,
+                   help=f"output folder (default {TUTORIAL_TREE}); existing sequences are kept")
     p.add_argument("--source", default="0", help="camera index (default 0), a video file, a folder of images or saved "
-                                                 "keypoints (.npy); recorded at 30 frames a second whatever its rate")
+                                                 "keypoints (.npy); recorded at "
+                                                 f"{layout.RATE:g} frames a second whatever its rate")
     p.add_argument("--pause", type=float, default=PAUSE,
                    help=f"seconds of 'STARTING COLLECTION' before each sequence (default {PAUSE:g}; not recorded)")
     p.add_argument("--headless", action="store_true", help="no window; print each saved sequence")

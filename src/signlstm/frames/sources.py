@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInput, SignlstmError
+from ..layout import RATE
 from ..files import not_a_file
 
 # FFmpeg's own log ("moov atom not found", "partial file", h264 errors): read by OpenCV when it first opens a video
@@ -123,7 +124,7 @@ class Source:
     """Iterator of BGR frames; ``close()`` (or ``with``) releases the device or file."""
 
     name: str = "source"
-    fps: float = 30.0
+    fps: float = RATE
     live: bool = False
     keypoints: bool = False  # True when the items are (1662,) keypoint frames, not images
     declared_frames: int = 0  # frames a video's header says it holds (0: not known)
@@ -179,8 +180,8 @@ class CaptureSource(Source):
             raise (SignlstmError(f"camera {name}: {what}") if live else BadInput(name, what))
         fps = self.cap.get(cv2.CAP_PROP_FPS)
         usable = bool(fps) and 1 <= fps <= 240
-        self.fps = float(fps) if usable else 30.0
-        self.stated_rate = f"{self.fps:g}" if usable else "no usable rate, read as 30"
+        self.fps = float(fps) if usable else RATE
+        self.stated_rate = f"{self.fps:g}" if usable else f"no usable rate, read as {RATE:g}"
         count = 0 if live else self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.declared_frames = int(count) if count and 0 < count < 2**53 else 0
         self._counted = not live and Path(name).suffix.lower() in COUNTED_SUFFIXES
@@ -446,7 +447,7 @@ class KeypointReplay(Source):
 
     keypoints = True
 
-    def __init__(self, path, fps: float = 30.0):
+    def __init__(self, path, fps: float = RATE):
         from ..keypoint_files import check_frame, keypoint_blocks, read_frame, read_keypoint_header
 
         self.name, self.fps, self.path = str(path), fps, Path(path)

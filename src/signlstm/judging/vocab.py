@@ -480,6 +480,7 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
 
     from ..models.adapt import choose_shots
     from ..datasets import load
+    from ..datasets.mp_data import TUTORIAL_TREE
     from ..datasets.sequence_writer import SequenceWriter
 
     data = load([file])
@@ -488,7 +489,7 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
     signs = len([a for a in data.actions if not is_rejection_name(a)])
     seconds = []
     with tempfile.TemporaryDirectory(prefix="signlstm-adapt-") as tmp:
-        writer = SequenceWriter(Path(tmp) / "MP_Data")
+        writer = SequenceWriter(Path(tmp) / TUTORIAL_TREE)
         for i in pick:
             writer.write(str(data.labels[i]), data.frames[i])
         cmd = [sys.executable, "-m", "signlstm", "adapt", "--vocabulary", "--model", str(trunk),

@@ -244,7 +244,8 @@ def test_judge_vocab_refuses_options_it_cannot_use_before_anything_else(tmp_path
     good = str(shared_path("data", "vocab", "s23.npz"))
     for bad in (["--cells", str(shared_path("data", "signers", "cells.json"))], ["--shots", "3", "0"],
                 ["--seeds", "-1"], ["--tutorial-shots", "0"], ["--tutorial-epochs", "0"], ["--epochs", "0"],
-                ["--adapt-runs", "-1"], ["--streams", "-2"], ["--radii", "0"], ["--workers", "-1"]):
+                ["--adapt-runs", "-1"], ["--streams", "-2"], ["--radii", "0"], ["--radii", "1", "1e9"],
+                ["--workers", "-1"]):
         assert main(["judge", "vocab", "--data", good, "--trunks", str(tmp_path / "trunks"), *bad]) == 2, bad
         err = capsys.readouterr().err
         assert err.strip().splitlines() == [err.strip()] and err.startswith(f"signlstm judge vocab: error: {bad[0]}")

@@ -46,7 +46,7 @@ class Extracted:
     path: str
     keypoints: np.ndarray | None = None
     error: str | None = None
-    fps: float = 30.0
+    fps: float = layout.RATE
     note: str | None = None  # what to tell of a video used (:attr:`~signlstm.frames.sources.Source.notes`)
     times: np.ndarray | None = None  # each frame's own time in seconds (:attr:`~signlstm.frames.sources.Source.time`)
 
@@ -81,9 +81,7 @@ def find_videos(paths) -> tuple[list[Path], list[Extracted]]:
 def frame_limit(fps: float, budget: int) -> int:
     """Most frames of a video at ``fps`` whose keypoints (float32) and, twice, their frames at 30 a second (made, then
     stacked) fit in ``budget`` bytes."""
-    from .resample import RATE
-
-    return int(budget // (layout.FRAME_SIZE * 4 * (1 + 2 * max(1.0, RATE / fps))))
+    return int(budget // (layout.FRAME_SIZE * 4 * (1 + 2 * max(1.0, layout.RATE / fps))))
 
 
 def _too_long(frames: str, fps: float, most: int, budget: int) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import layout
 
-RATE = 30.0  # frames a second of the tutorial's recordings, what the models and the rules' counts assume
+RATE = layout.RATE
 MAX_GAP = 1.0  # seconds between two frames past which none are made up between them (a window's length)
 _EXACT = 1e-6  # an output time this close (in frames) to an input frame's is that frame
 _PART_STARTS = np.array([p.start for p in layout.PARTS])  # the parts tile the frame, in order (see layout)

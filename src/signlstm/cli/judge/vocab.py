@@ -87,9 +87,12 @@ def check_options(args) -> None:
         bad = [v for v in values if v is not None and v < low]
         if bad:
             raise SignlstmError(f"{option} must be {'at least 1' if low else '0 or more'}, got {bad[0]}")
-    bad = [r for r in args.radii if not (0 < r < float("inf"))]
+    from ...models.vocabulary import RADIUS_RANGE
+
+    low, high = RADIUS_RANGE  # as adapt's --radius
+    bad = [r for r in args.radii if not low <= r <= high]
     if bad:
-        raise SignlstmError(f"--radii must be finite numbers above 0, got {bad[0]}")
+        raise SignlstmError(f"--radii must be numbers from {low:g} to {high:g}, got {bad[0]:g}")
     if getattr(args, "radius", None) is not None:
         from ...models.vocabulary import check_radius
 

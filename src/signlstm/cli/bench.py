@@ -26,6 +26,7 @@ def register(sub):
 
 
 def run(args):
+    from ..fronts.live import run as live
     from ..judging import bench, bench_report
 
     def show(name, report):
@@ -34,7 +35,7 @@ def run(args):
 
     bundle = common.open_model(args)
     with tempfile.TemporaryDirectory() as tmp:
-        report = bench.run(bundle, args.shared, clip=args.clip, frames=args.frames, videos=args.videos,
+        report = bench.run(bundle, args.shared, live=live, clip=args.clip, frames=args.frames, videos=args.videos,
                            soak_frames=args.soak, memory=args.memory or (), skip=args.skip, tmp=tmp, on_part=show)
     if args.json:
         print(common.json_line(report))

@@ -18,7 +18,7 @@ def run(args):
 
     from ..datasets import describe_skipped, shared_names_note, stream
     from ..judging.metrics import check_plot_out, evaluate, format_report, plot_confusion
-    from ..fronts.unicode_text import missing_letters_note
+    from ..unicode_text import missing_letters_note
     from ..models.keras_files import use_compilation_cache
 
     if args.plot:

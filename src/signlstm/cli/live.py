@@ -42,7 +42,7 @@ def run(args):
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)
     if not args.headless or args.out or args.strip:  # the sign names are drawn
-        from ..fronts.unicode_text import missing_letters_note
+        from ..unicode_text import missing_letters_note
 
         common.print_note(missing_letters_note(bundle.labels))
 

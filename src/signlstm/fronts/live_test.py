@@ -713,7 +713,7 @@ def test_live_says_once_when_no_installed_font_draws_a_sign_name(tmp_path, capsy
     """A sign name in a script no installed font holds is drawn as boxes: ``live`` says so in one note before it
     draws (a window, ``--out`` or ``--strip``), naming that sign and not one whose letters a font holds, and says
     nothing when it draws nothing."""
-    from signlstm.fronts import unicode_text
+    from signlstm import unicode_text
     from signlstm.models.bundle import load_bundle, save_bundle
 
     shipped = load_bundle()

@@ -4,7 +4,7 @@
 keypoints) scaled to ``HEIGHT`` rows with the skeleton drawn from the 1662-value frame, the
 sentence in a banner on top, fps at the bottom, and, when labels are given, a side panel with one
 bar per action in colours generated for N actions. The panel sits beside the image, never over it. Text outside
-ASCII (a sign named ``ñandú``) is drawn by :mod:`signlstm.fronts.unicode_text`, OpenCV's fonts holding ASCII only.
+ASCII (a sign named ``ñandú``) is drawn by :mod:`signlstm.unicode_text`, OpenCV's fonts holding ASCII only.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import colorsys
 import numpy as np
 
 from .. import layout
-from . import unicode_text
+from .. import unicode_text
 
 HEIGHT = 480  # rows of the annotated picture
 PANEL_WIDTH = 300
@@ -110,7 +110,7 @@ def draw_landmarks(image: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
 
 
 def _text(image, text, org, scale=0.6, color=(255, 255, 255), thickness=1):
-    """Text at ``org`` (its baseline's left end): OpenCV's font for ASCII, :mod:`signlstm.fronts.unicode_text`
+    """Text at ``org`` (its baseline's left end): OpenCV's font for ASCII, :mod:`signlstm.unicode_text`
     beyond."""
     if not text.isascii():
         unicode_text.draw(image, text, org, scale, color, thickness)

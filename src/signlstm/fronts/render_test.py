@@ -84,7 +84,7 @@ def test_sign_names_beyond_ascii_are_drawn_as_their_letters():
 def test_any_label_is_drawn_on_one_line_without_failing():
     """Labels come from folder names and files: a line break or a control code is drawn as '?', on one line, and a
     font Pillow cannot draw at the size asked is replaced by DejaVu Sans."""
-    from signlstm.fronts import unicode_text
+    from signlstm import unicode_text
 
     panel = render.draw_panel(["año\nnuevo", "tab\tñ", "ok"], np.array([0.2, 0.3, 0.5]))
     x0, y0, x1, y1 = render.bar_slots(3)[0]
@@ -99,7 +99,7 @@ def test_a_name_beyond_ascii_cut_by_the_top_edge_is_drawn_in_its_visible_part():
     """``ñandú`` with its baseline 8 pixels from the top (the live banner, a strip's caption near the edge): its
     letters reach above the picture. The call returns (it stopped ``live`` with a ValueError of shapes (0, w) and
     (h, w)), the rows that are in the picture are lit, and nothing is drawn below the baseline's few pixels."""
-    from signlstm.fronts import unicode_text
+    from signlstm import unicode_text
 
     image = np.zeros((120, 200, 3), np.uint8)
     assert unicode_text.draw(image, "ñandú", (10, 8), scale=1.0) is image
@@ -114,7 +114,7 @@ def test_a_name_beyond_ascii_cut_by_the_top_edge_is_drawn_in_its_visible_part():
 def test_a_line_thickness_of_2_draws_no_outline_and_3_an_outline_of_one_pixel():
     """OpenCV line thicknesses against Pillow's outline: the real outcome is that ``ñandú`` at thickness 1 and 2 takes
     the same width (no outline) and at 3 two pixels more (a 1-pixel outline on each side)."""
-    from signlstm.fronts import unicode_text
+    from signlstm import unicode_text
 
     one, two, three = (unicode_text.width("ñandú", 1.0, thickness=t) for t in (1, 2, 3))
     assert one == two and three == one + 2
@@ -123,7 +123,7 @@ def test_a_line_thickness_of_2_draws_no_outline_and_3_an_outline_of_one_pixel():
 def test_a_space_no_default_font_holds_is_drawn_as_a_space_not_looked_for_elsewhere():
     """The ideographic space U+3000 is not in DejaVu Sans: the real outcome is that a space is left to the default
     font (nothing to draw), never sent to another font or the Last Resort placeholder box."""
-    from signlstm.fronts import unicode_text
+    from signlstm import unicode_text
 
     assert unicode_text.font_for("\u3000") == unicode_text._default_font()
 

@@ -131,11 +131,9 @@ def mean_runs(runs: list[dict]) -> dict:
     return {**runs[-1], "fps": sum(fps) / len(fps), "runs": fps}
 
 
-def live_loop(bundle, video, serial: bool = False) -> dict:
-    """Frames per second of the whole headless live engine on ``video``."""
-    from ..fronts.live import run
-
-    summary = run(bundle, video, serial=serial)
+def live_loop(live, bundle, video, serial: bool = False) -> dict:
+    """Frames per second of the whole headless live engine (``live``: :func:`signlstm.fronts.live.run`) on ``video``."""
+    summary = live(bundle, video, serial=serial)
     return {"frames": summary["frames"], "fps": summary["fps"], "words": len(summary["words"])}
 
 
@@ -180,16 +178,15 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def soak(bundle, video, frames: int) -> dict:
-    """RSS before and after a headless live run of ``frames`` frames (the clip looped), after a warm-up."""
+def soak(live, bundle, video, frames: int) -> dict:
+    """RSS before and after a headless live run (``live``: :func:`signlstm.fronts.live.run`) of ``frames`` frames
+    (the clip looped), after a warm-up."""
     import gc
 
-    from ..fronts.live import run
-
-    run(bundle, video, max_frames=300)
+    live(bundle, video, max_frames=300)
     gc.collect()  # what earlier measurements left behind is not the live loop's
     before = rss_mb()
-    summary = run(bundle, video, max_frames=frames)
+    summary = live(bundle, video, max_frames=frames)
     gc.collect()
     after = rss_mb()
     return {"frames": summary["frames"], "rss_before_mb": before, "rss_after_mb": after, "growth_mb": after - before}
@@ -277,10 +274,11 @@ def memory_table(signers, sizes, tmp, model: str | None = None) -> list[dict]:
 PARTS = ("classifier", "live", "extraction", "training")
 
 
-def run(bundle, shared, *, clip=None, frames: int = 300, videos: int = 12, soak_frames: int = 0, memory=(),
+def run(bundle, shared, *, live, clip=None, frames: int = 300, videos: int = 12, soak_frames: int = 0, memory=(),
         skip=(), tmp, on_part=lambda name, report: None) -> dict:
     """Every figure of ``signlstm bench`` in one run: the parts of :data:`PARTS` not in ``skip``, the live soak
-    when ``soak_frames`` and the memory table when ``memory`` (sizes) are given. Each part's figures go into the
+    when ``soak_frames`` and the memory table when ``memory`` (sizes) are given; ``live`` is the headless live loop
+    (:func:`signlstm.fronts.live.run`), which the judges do not import. Each part's figures go into the
     returned report under its name, and ``on_part(name, report)`` is called as soon as one is measured, so a
     front can show it while the next one runs. ``tmp`` is a folder for the looped clips and packed files."""
     from ..datasets import load
@@ -305,7 +303,7 @@ def run(bundle, shared, *, clip=None, frames: int = 300, videos: int = 12, soak_
         stages, loops = [], []
         for _ in range(2):
             stages.append(landmark_stage(video, face=bundle.reads_face, threads=True))
-            loops.append(live_loop(bundle, video))
+            loops.append(live_loop(live, bundle, video))
         lm, lv = mean_runs(stages), mean_runs(loops)
         done("live", {"holistic": full, "one_thread": lean, "landmarks": lm, "loop": lv,
                       "stage": "Holistic" if bundle.reads_face else "pose + hands (no face mesh)",
@@ -313,7 +311,7 @@ def run(bundle, shared, *, clip=None, frames: int = 300, videos: int = 12, soak_
                       "stage_vs_holistic": lean["fps"] / full["fps"], "threads_vs_one": lm["fps"] / lean["fps"]})
     if soak_frames:  # before training, whose data would sit in the baseline
         small = shared / "media" / "asl_iloveyou_rohan937_480x270_mjpg.avi"
-        done("soak", soak(bundle, looped_clip(small, soak_frames + 300, tmp / "soak.avi"), soak_frames))
+        done("soak", soak(live, bundle, looped_clip(small, soak_frames + 300, tmp / "soak.avi"), soak_frames))
     if "extraction" not in skip:
         clips = sorted(str(p) for p in (shared / "media").glob("*.mp4"))
         chosen = [clips[i % len(clips)] for i in range(videos)]

@@ -18,7 +18,7 @@ from ..sign_names import NONE, columns, fit_columns, name_column, shown_name
 from ..errors import BadInput, SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
-from ..fronts import unicode_text
+from .. import unicode_text
 
 
 def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:

@@ -4,7 +4,8 @@ OpenCV's built-in fonts hold ASCII only (``ñandú`` comes out as ``??and??``), 
 text that is not ASCII here, with Pillow and a TrueType font: DejaVu Sans, which matplotlib ships (Latin, Greek,
 Cyrillic and more), or, for each letter it lacks, the first font installed on the machine that holds it (matplotlib's
 font list). Sizes follow OpenCV's: ``scale`` 1 is about as tall as ``cv2.FONT_HERSHEY_SIMPLEX`` at scale 1. Each word is
-rendered once per size and thickness and kept (a live view redraws the same labels every frame).
+rendered once per size and thickness and kept (a live view redraws the same labels every frame). The judges' plots
+(:mod:`signlstm.judging.metrics`) take their fonts from :func:`fallback_families`.
 """
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def undrawable(texts) -> str:
 def missing_letters_note(labels) -> str | None:
     """A one-line note naming the ``labels`` whose letters no installed font holds (they will show as boxes in a
     picture), or None when every letter can be drawn."""
-    from ..sign_names import shown_list
+    from .sign_names import shown_list
 
     lacking = [name for name in labels if undrawable([name])]
     if not lacking:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import layout
-from .errors import BadInput
+from .errors import BadInput, SignlstmError
 from .sign_names import NONE
 
 THRESHOLD = 0.5  # the tutorial's
@@ -48,6 +48,18 @@ RULE_SETTINGS = {"tutorial": {"threshold": THRESHOLD, "stability": STABILITY},
                  "stream": {"threshold": 0.9, "stability": 16, "rest": 6, "rearm": 10},
                  "spot": {"threshold": 0.65, "onset": 0.2, "refractory": 25}}
 RULES = tuple(RULE_SETTINGS)
+MOST = 100_000  # the largest count of windows, frames or words a setting takes (about 55 minutes at 30 a second)
+RANGES = {"threshold": (0, 1), "onset": (0, 1), "stability": (1, MOST), "sentence": (1, MOST), "rest": (1, MOST),
+          "rearm": (1, MOST), "refractory": (0, MOST)}  # each setting's least and largest value
+
+
+def check_settings(prefix: str = "", **settings) -> None:
+    """:class:`SignlstmError` naming the first of ``settings`` (keyword arguments of :class:`Recognizer`; None: the
+    rule's default) outside its range in :data:`RANGES`; ``prefix`` goes before its name (the command line's ``--``)."""
+    for name, value in settings.items():
+        low, high = RANGES.get(name, (None, None))
+        if low is not None and value is not None and not low <= value <= high:
+            raise SignlstmError(f"{prefix}{name} must be within {low}..{high}, got {value}")
 
 
 def rule_settings(rule: str = RULE) -> dict:
@@ -102,16 +114,14 @@ class Recognizer:
                            f"'rule' {bundle_rule(bundle)!r} is not one of {', '.join(RULES)}")
         rule = rule or bundle_rule(bundle)
         if rule not in RULES:
-            raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
+            raise SignlstmError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
         defaults = {"stability": 1, "rest": 1, "rearm": 1, "onset": 0.0, "refractory": 0, **RULE_SETTINGS[rule]}
         given = {"threshold": threshold, "stability": stability, "rest": rest, "rearm": rearm, "onset": onset,
                  "refractory": refractory}
         threshold, stability, rest, rearm, onset, refractory = (defaults[k] if v is None else v
                                                                 for k, v in given.items())
-        if not (0 <= threshold <= 1 and 0 <= onset <= 1):
-            raise ValueError(f"threshold and onset must be within 0..1, got {threshold} and {onset}")
-        if stability < 1 or sentence < 1 or rest < 1 or rearm < 1 or refractory < 0:
-            raise ValueError("stability, sentence, rest and rearm must be at least 1, refractory at least 0")
+        check_settings(threshold=threshold, stability=stability, sentence=sentence, rest=rest, rearm=rearm, onset=onset,
+                       refractory=refractory)
         self.labels = list(bundle.labels)
         self.reject = bundle.reject_label
         self.seq_len = bundle.seq_len

@@ -4,7 +4,8 @@ import pytest
 
 from signlstm import layout
 from signlstm.models.bundle import Bundle
-from signlstm.recognizer import RULE, RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
+from signlstm.errors import SignlstmError
+from signlstm.recognizer import MOST, RULE, RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
 
 
 def scripted(labels, tops, probs=0.95, seq_len=3, reject=None):
@@ -61,7 +62,7 @@ def test_below_threshold_and_rejection_label_emit_nothing():
 
 def test_bad_settings_are_refused():
     meta, classify = scripted(["a", "b"], [])
-    with pytest.raises(ValueError):
+    with pytest.raises(SignlstmError, match="threshold must be within 0..1, got 1.5"):
         Recognizer(Bundle(None, meta), threshold=1.5, classify=classify)
 
 
@@ -135,7 +136,7 @@ def test_rule_defaults_and_unknown_rule():
     rec = Recognizer(Bundle(None, meta), classify=classify)
     assert rec.rule == RULE == "stream" and rec.threshold == RULE_SETTINGS["stream"]["threshold"]
     assert rec.rest == RULE_SETTINGS["stream"]["rest"] and rec.recent.maxlen == RULE_SETTINGS["stream"]["stability"]
-    with pytest.raises(ValueError):
+    with pytest.raises(SignlstmError):
         Recognizer(Bundle(None, meta), classify=classify, rule="nope")
 
 
@@ -234,8 +235,8 @@ def test_at_a_rest_the_sign_before_it_no_longer_counts():
 def test_settings_out_of_range_are_refused():
     meta, classify = scripted(["a", "b", "none"], [], reject="none")
     for bad in ({"stability": 0}, {"sentence": 0}, {"rest": 0}, {"rearm": 0}, {"refractory": -1}, {"onset": 1.5},
-                {"onset": -0.1}, {"threshold": -0.1}):
-        with pytest.raises(ValueError):
+                {"onset": -0.1}, {"threshold": -0.1}, {"stability": MOST + 1}):
+        with pytest.raises(SignlstmError, match=f"{next(iter(bad))} must be within"):
             Recognizer(Bundle(None, meta), classify=classify, **bad)
     assert Recognizer(Bundle(None, meta), classify=classify, rule="spot", refractory=0, onset=1.0).refractory == 0
 

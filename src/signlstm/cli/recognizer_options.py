@@ -28,21 +28,11 @@ def add_rule(p):
                         f"(default {default('refractory')})")
 
 
-MOST = 100_000  # the largest count of windows, frames or words a setting takes (about 55 minutes at 30 a second)
-
-
 def check_rule(args):
     """One clear error for settings out of range."""
-    from ..errors import SignlstmError
+    from ..recognizer import RANGES, check_settings
 
-    for name in ("threshold", "onset"):
-        value = getattr(args, name)
-        if value is not None and not 0 <= value <= 1:
-            raise SignlstmError(f"--{name} must be within 0..1, got {value}")
-    for name, least in (("stability", 1), ("sentence", 1), ("rest", 1), ("rearm", 1), ("refractory", 0)):
-        value = getattr(args, name)
-        if value is not None and not least <= value <= MOST:
-            raise SignlstmError(f"--{name} must be within {least}..{MOST}, got {value}")
+    check_settings("--", **{name: getattr(args, name) for name in RANGES})
 
 
 def rule_notes(args, bundle) -> None:

@@ -232,7 +232,7 @@ class Batcher:
             self.windows += sum(len(w) for _, w in groups.values())
             try:
                 probs = {key: forward(windows) for key, (forward, windows) in groups.items()}
-            except Exception as e:  # noqa: BLE001 - a programming error: these pages are told
+            except Exception as e:  # noqa: BLE001 - a programming error: logged for each message (server.answer)
                 probs = e
         for m, rec, step, slot in stepped:
             if slot is not None:

@@ -90,10 +90,7 @@ class Engine:
         # checks them, here once.
         self.options = {"threshold": threshold, "stability": stability, "sentence": sentence, "rule": rule,
                         "rest": rest, "rearm": rearm, "onset": onset, "refractory": refractory}
-        try:
-            Recognizer(bundle, **self.options)
-        except ValueError as e:
-            raise SignlstmError(str(e)) from None
+        Recognizer(bundle, **self.options)
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
         bundle.prepare()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import packed_files
-from ..files import check_free_space, not_written
+from ..files import check_free_space, write_atomic
 
 
 def _percentiles(times: list[float]) -> dict:
@@ -194,8 +194,8 @@ def soak(live, bundle, video, frames: int) -> dict:
 
 def synthetic_packed(signers, sequences: int, out) -> Path:
     """A packed file (``X`` float16, ``y``, ``seq``) of ``sequences`` real recordings: the ``.npz`` files in the folder
-    ``signers``, their sequences in turn and repeated, written chunk by chunk and stored uncompressed. A disk without
-    room for it is :class:`~signlstm.errors.BadInput` naming ``out``, and nothing is left."""
+    ``signers``, their sequences in turn and repeated, written chunk by chunk, atomically, and stored uncompressed. A
+    disk without room for it is :class:`~signlstm.errors.BadInput` naming ``out``, and nothing is left."""
     Xs, ys = [], []
     for f in packed_files(Path(signers)):
         with np.load(f) as z:
@@ -204,8 +204,9 @@ def synthetic_packed(signers, sequences: int, out) -> Path:
     X, y = np.concatenate(Xs), np.concatenate(ys)
     out = Path(out)
     check_free_space(out, sequences * X[0].nbytes + 2**20)
-    try:
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+
+    def write(tmp):  # a disk that fills meanwhile (another writer took the room checked above): write_atomic says so
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
             with z.open("X.npy", "w", force_zip64=True) as f:
                 np.lib.format.write_array_header_1_0(f, {"descr": X.dtype.str, "fortran_order": False,
                                                          "shape": (sequences, *X.shape[1:])})
@@ -214,9 +215,8 @@ def synthetic_packed(signers, sequences: int, out) -> Path:
             for name, arr in (("y", np.resize(y, sequences)), ("seq", np.arange(sequences, dtype=np.int32))):
                 with z.open(f"{name}.npy", "w") as f:
                     np.lib.format.write_array(f, arr)
-    except OSError as e:  # the disk filled while writing (another writer took the room checked above)
-        out.unlink(missing_ok=True)
-        raise not_written(out, e) from None
+
+    write_atomic(out, write)
     return out
 
 

@@ -42,7 +42,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
     t0 = time.perf_counter()
     from ..errors import SignlstmError
-    from ..models.adapt import adapt, load_negatives
+    from ..models.adapt import adapt, adapt_notes, load_negatives
     from ..models.keras_files import use_compilation_cache
     from ..models.bundle import save_bundle
     from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
@@ -70,10 +70,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     else:
         base = common.open_model(args)
     data = common.load_data(args, bundle=base)
-    if method == "vocab":  # the person's own signs: two spellings of one would be learnt as two
-        from ..sign_names import is_rejection_name, spelled_alike_note
-
-        common.print_note(spelled_alike_note([a for a in data.actions if not is_rejection_name(a)]))
+    if method == "vocab":
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)
     else:
@@ -83,12 +80,11 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         if others is not None and (problem := negatives_problem(others, data.actions)):
             raise SignlstmError(f"--negatives {' '.join(map(str, negatives))}: {problem}")  # as train says it
         bundle = adapt(base, data, shots=shots, seed=seed, method=method, negatives=others)
-    _notes(base, data, method)
+    for note in adapt_notes(base, data, bundle, asked=args.actions):
+        common.print_note(f"note: {note}")
     for key, kind in (("hands_unseen", "note"), ("hands_rare", "warning")):  # what the vocabulary's shots lacked
         if bundle.meta["adapted"].get(key):
-            import sys
-
-            print(f"{kind}: {bundle.meta['adapted'][key]}", file=sys.stderr)
+            common.print_note(f"{kind}: {bundle.meta['adapted'][key]}")
     save_bundle(bundle.model, bundle.meta, out)
     a = bundle.meta["adapted"]
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
@@ -117,48 +113,3 @@ def check_base(model, method: str, how: str = "adapt it with --vocabulary") -> N
     if is_vocabulary(read_meta(model)):
         raise SignlstmError(f"{model} is a vocabulary (made by adapt --vocabulary): {how}, giving the recordings "
                             "of every sign it should answer")
-
-
-def _notes(base, data, method) -> None:
-    """What the user should know about their data (said once the fit worked, so a refusal stays one line): people
-    the base already saw (the check and any figure on them flatter it), the base's signs under another spelling or
-    not in the data, recordings labelled ``none`` a vocabulary leaves out, and several people's recordings taught as
-    one vocabulary."""
-    import sys
-
-    import numpy as np
-
-    from ..models.adapt import seen_people
-    from ..models.bundle import is_vocabulary
-    from ..sign_names import NONE, rejection_note, same_signs, shown_list, shown_name
-
-    people = sorted({str(g) for g in np.unique(data.groups)})
-    seen = sorted(set(people) & set(seen_people(base)))
-    if seen:
-        check = " (the check below included)" if method == "vocab" else ""  # only a vocabulary prints a check
-        print(f"note: {base.path or 'the base'} was trained on recordings of {', '.join(seen)}: figures on them"
-              f"{check} flatter it", file=sys.stderr)
-    if method == "vocab":  # a vocabulary answers 'none' for anything else: recordings labelled so teach nothing
-        note = rejection_note({NONE: int((data.labels == NONE).sum())})
-        if note:
-            print(note, file=sys.stderr)
-        if is_vocabulary(base.meta):  # a vocabulary adapted again: its signs go
-            have = {a for a in data.actions if (data.labels == a).any()}
-            gone = [a for a in base.labels if a not in have and a != NONE]
-            if gone:
-                print(f"note: {base.path}'s own sign(s) {shown_list(gone)} are not in the data: the new vocabulary "
-                      "does not answer them (a vocabulary answers the signs of --data; give their recordings too to "
-                      "keep them)", file=sys.stderr)
-    if method != "vocab":  # the base's signs: under the data's spelling of them, and those the data lacks
-        names = [a for a in base.labels if a not in (NONE, base.reject_label)]
-        same = same_signs(data.actions, names)
-        for theirs, ours in same.items():
-            print(f"note: '{shown_name(theirs)}' is taught as the base's '{ours}'", file=sys.stderr)
-        have = {same.get(a, a) for a in data.actions if (data.labels == a).any()}
-        missing = [a for a in names if a not in have]
-        if missing:
-            print(f"note: no recordings of the base's {', '.join(map(repr, missing))} in the data: the adapted model "
-                  "does not answer it (record a few of each sign it should keep)", file=sys.stderr)
-    if method == "vocab" and len(people) > 1:
-        print(f"note: the data holds {len(people)} people's recordings ({', '.join(people)}); a sign name two of them "
-              "use is taught as one sign", file=sys.stderr)

@@ -136,6 +136,24 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
     assert meta["adapted"]["method"] == "vocab" and "to meet ñandú" in meta["labels"]
 
 
+def test_signs_asked_for_without_recordings_are_named_and_not_answered(shared, tmp_path, capsys):
+    """--actions names signs with no recording (a list recorded in part): the vocabulary answers those recorded, and
+    the command names the others instead of dropping them without a word."""
+    from signlstm.datasets.sequence_writer import SequenceWriter
+
+    s23 = load_npz(shared("data", "vocab", "s23.npz"))
+    writer = SequenceWriter(tmp_path / "MP_Data")
+    for a in s23.actions[:2]:
+        for i in np.flatnonzero(s23.labels == a)[:5]:
+            writer.write(a, s23.X[i])
+    asked = [*s23.actions[:2], "ñandú", "good night"]
+    assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "MP_Data"), "--actions", *asked,
+                 "--out", str(tmp_path / "mine")]) == 0
+    assert load_bundle(tmp_path / "mine").labels == [*s23.actions[:2], NONE]
+    assert ("note: no recordings of 'ñandú', 'good night', asked for: the adapted model does not answer them"
+            in capsys.readouterr().err)
+
+
 def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mixed(shared, tmp_path, capsys):
     """The shipped trunk was trained on o05's and o07's recordings: adapting to them says so (its check flatters),
     says two people's signs are taught as one vocabulary, and the bundle names them in ``training.groups`` (which

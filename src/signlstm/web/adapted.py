@@ -54,9 +54,9 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
     --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result, and remove
     ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
     bundle, its batch forward pass)."""
-    from ..models.adapt import adapt
+    from ..models.adapt import adapt, adapt_notes
     from ..datasets import load_mp_data
-    from ..sign_names import NONE, same_signs, shown_name, spelled_alike_note
+    from ..sign_names import NONE
     from ..models.bundle import load_bundle, save_bundle
     from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
@@ -73,17 +73,15 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
         if vocabulary(base, signs):
             state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}",
                          progress=0.15)
-            bundle = adapt_vocab(load_bundle(TRUNK_MODEL), data, seed=0, radius=RADIUS)
-            # "Hello" and "hello" on a disk that keeps them apart: two signs, if both were taught
-            alike = spelled_alike_note([a for a in bundle.labels if a != bundle.reject_label])
-            state["notes"] += [alike.removeprefix("note: ")] if alike else []
+            trunk = load_bundle(TRUNK_MODEL)
+            bundle = adapt_vocab(trunk, data, seed=0, radius=RADIUS)
+            state["notes"] += adapt_notes(trunk, data, bundle, base_name="the shipped trunk")
             state["notes"] += [bundle.meta["adapted"][k] for k in ("hands_unseen", "hands_rare")
                                if bundle.meta["adapted"][k]]  # recordings without hands: the page says so too
         else:
-            state["notes"] += [f"'{shown_name(a)}' taken as the model's '{shown_name(b)}'"
-                               for a, b in same_signs(signs, base.signs).items()]
             state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
             bundle = adapt(base, data, seed=0)
+            state["notes"] += adapt_notes(base, data, bundle, base_name="the model")
     except SignlstmError as e:
         raise SignlstmError("; ".join([str(e), *state["notes"]])) from None
     state.update(phase="saving the adapted model", progress=0.85)

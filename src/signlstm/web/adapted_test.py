@@ -48,8 +48,9 @@ def test_recordings_that_cannot_be_read_are_named_by_sign_and_no_server_path_rea
     state = {}
     bundle, _ = adapted.adapt_job(trained_model, root, tmp_path / "web_models", "v", state)
     assert "hello" not in bundle.labels and {"iloveyou", "thanks"} <= set(bundle.labels)
-    [line] = state["notes"]
+    line, lost = state["notes"]
     assert line.startswith("1 recording(s) of 'hello' left out, unreadable (") and str(tmp_path) not in line, line
+    assert lost.startswith("no recordings of the model's 'hello': the adapted model does not answer it"), lost
 
     only = tmp_path / "web_data" / "w"
     SequenceWriter(only).write("hello", clip_keypoints["hello"][:30])
@@ -62,7 +63,8 @@ def test_recordings_that_cannot_be_read_are_named_by_sign_and_no_server_path_rea
 def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike_are_noted(trained_model,
                                                                                            clip_keypoints, tmp_path):
     """"Hello" and "thanks" are the base's signs (as ``adapt`` takes them): the base is adapted, not made into a
-    vocabulary of two, and the page is told how "Hello" was taken; in a vocabulary, "Thanks" beside "thanks" (two
+    vocabulary of two, and the page is told how "Hello" was taken and which of the base's signs the model no longer
+    answers (none recorded); in a vocabulary, "Thanks" beside "thanks" (two
     folders on this disk) are two signs, and the page is told so; when "hello" beside "Hello" has no recording with
     a hand in view, it is not taught, and the note on the two spellings is not said."""
     from signlstm.datasets.sequence_writer import SequenceWriter
@@ -86,7 +88,9 @@ def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike
                                       state)
         if name == "v":
             assert "hello" in bundle.labels and "Hello" not in bundle.labels
-            assert state["notes"] == ["'Hello' taken as the model's 'hello'"]
+            assert state["notes"] == ["'Hello' is taught as the model's 'hello'",
+                                      "no recordings of the model's 'iloveyou': the adapted model does not answer it "
+                                      "(record a few of each sign it should keep)"]
         elif name == "w":
             assert {"Thanks", "thanks", "ñandú"} <= set(bundle.labels)
             assert state["notes"] == ["'Thanks' and 'thanks' look like one sign spelled in different ways; they are "

@@ -117,7 +117,7 @@ def run(args):
 
     saved = collect(args.actions, counts, args.data, args.source, args.length,
                     window=not args.headless, pause=args.pause,
-                    on_saved=said_saved)
+                    on_saved=said_saved, each=args.sequences)
     from ..frames.sources import is_camera
 
     if saved < wanted and not saved and args.headless and not is_camera(args.source):

@@ -12,8 +12,10 @@ from .recorder import PAUSE, Recorder
 
 
 def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
-            window: bool = False, pause: float = PAUSE, on_saved=None) -> int:
-    """Record ``sequences`` sequences per action (or ``sequences[action]``) from ``spec``; returns how many were saved.
+            window: bool = False, pause: float = PAUSE, on_saved=None, each: int | None = None) -> int:
+    """Record ``sequences`` sequences per action (or ``sequences[action]``, what is left of ``each`` per action when
+    some were recorded before) from ``spec``; returns how many were saved. The window names each sequence by its place
+    among the action's ``each`` and the action's among ``actions``.
 
     The frames recorded are those :class:`~signlstm.keypoints.resample.Resample` makes due at the models' 30 a second,
     as ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
@@ -51,11 +53,13 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             return saved
         index, image, keypoints = item
         due.extend(resample(pipe.when(index), keypoints))
-        for i, action in enumerate(todo):
+        for action in todo:
             rec = Recorder(writer, action, counts[action], length, pause)
+            before = each - counts[action] if each else 0  # recorded before this run
             while rec.phase != "done":
-                title = (f"Collecting frames for {action} - sequence {rec.done + 1} of {counts[action]}"
-                         + (f" (sign {i + 1} of {len(todo)})" if len(counts) > 1 else ""))
+                title = (f"Collecting frames for {action} - sequence {before + rec.done + 1} of "
+                         f"{each or counts[action]}"
+                         + (f" (sign {actions.index(action) + 1} of {len(actions)})" if len(actions) > 1 else ""))
                 if rec.phase == "pause" and not source.live:
                     if win and not win.wait(rec.pause_left(), render.annotate(None, None, banner=[
                             "STARTING COLLECTION", title])):

@@ -247,3 +247,42 @@ def test_a_sequence_saved_with_no_hand_in_view_is_said_as_it_is_saved(shared, tm
     assert f"saved {tmp_path / 'd' / 'hi' / '1'}" in out and "collected 2 sequence(s)" in out
     assert err.count("note: ") == 1 and f"note: {tmp_path / 'd' / 'hi' / '1'}: a hand is seen in 0% of its " \
         "frames (fewer than 50%)" in err, err
+
+
+def test_a_resumed_list_shows_each_sequence_and_sign_by_its_place_in_the_whole_list(shared, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """The window (offscreen) of a rerun of a list of three signs, the first complete and the second with one of its
+    two sequences: each banner counts the sign's sequences and the list's signs as a whole, not what is left."""
+    from signlstm.fronts import render
+
+    clip = str(shared("media", "asl_soup_slp.mp4"))  # 41 frames: four 10-frame sequences
+    signs = tmp_path / "signs.txt"
+    signs.write_text("hello\nñandú\ngood morning\n", encoding="utf-8")
+    args = ["collect", "--actions-file", str(signs), "--sequences", "2", "--length", "10", "--data",
+            str(tmp_path / "MP_Data"), "--source", clip, "--pause", "0.05"]
+    assert main([*args[:4], "1", *args[5:], "--headless"]) == 0  # one sequence of each sign
+    import shutil
+
+    data = tmp_path / "MP_Data"
+    shutil.copytree(data / "hello" / "0", data / "hello" / "1")  # hello complete
+    shutil.rmtree(data / "good morning" / "0")  # good morning not begun
+    from signlstm.datasets.sequence_writer import SequenceWriter
+
+    assert SequenceWriter(data).still_to_record(read_sign_list(signs), 2) == {"hello": 0, "ñandú": 1,
+                                                                               "good morning": 2}
+    banners = []
+    real = render.annotate
+
+    def seen(*a, banner=None, **k):  # the window's pictures as drawn, their banner noted
+        if banner and banner[1 if banner[0] == "STARTING COLLECTION" else 0] not in banners:
+            banners.append(banner[1 if banner[0] == "STARTING COLLECTION" else 0])
+        return real(*a, banner=banner, **k)
+
+    monkeypatch.setattr(render, "annotate", seen)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "1 complete, 3 of 6 sequence(s) recorded; next: ñandú" in capsys.readouterr().out
+    assert banners == ["Collecting frames for ñandú - sequence 2 of 2 (sign 2 of 3)",
+                       "Collecting frames for good morning - sequence 1 of 2 (sign 3 of 3)",
+                       "Collecting frames for good morning - sequence 2 of 2 (sign 3 of 3)"]

@@ -142,6 +142,13 @@ def _fit_text(text: str, scale: float, width: int, keep_end: bool = False) -> st
     return text + ".."
 
 
+def bar_text(label: str, prob: float | None, scale: float, width: int) -> str:
+    """A bar's words within ``width`` pixels: the sign's name and its probability (``prob``, None before the window
+    is full), the name cut (ending in "..") where both do not fit, never the probability."""
+    number = "" if prob is None else f" {prob:.2f}"
+    return _fit_text(label, scale, width - _text_width(number, scale)) + number
+
+
 def _fit_sentence(words: list[str], scale: float, width: int) -> str:
     """The sentence ``words`` as it fits ``width`` pixels: its newest words kept, whole signs dropped from its start
     (".." before the rest; a sign's name may hold spaces), and a last sign wider than that cut at its start."""
@@ -219,7 +226,7 @@ def draw_panel(labels: list[str], probs: np.ndarray | None, height: int = HEIGHT
         if xe > x0:
             cv2.rectangle(panel, (x0, y0), (xe - 1, y1 - 1), cols[i], -1)
         scale = min(0.6, max(0.35, bar_h / 34))
-        text = _fit_text(f"{label} {p:.2f}" if probs is not None else label, scale, x1 - x0 - 8)
+        text = bar_text(label, p if probs is not None else None, scale, x1 - x0 - 8)
         ty = y0 + bar_h // 2 + int(cv2.getTextSize("Ag", FONT, scale, 1)[0][1] / 2)
         _text(panel, text, (x0 + 5, ty), scale, (0, 0, 0), 3)
         _text(panel, text, (x0 + 5, ty), scale, (255, 255, 255), 1)

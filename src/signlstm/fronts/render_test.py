@@ -143,3 +143,13 @@ def test_a_sentence_too_long_for_the_banner_keeps_its_newest_signs_whole():
     assert render._fit_text(" ".join(signs), 0.8, 420).startswith("hello thank")
     long = render._fit_sentence(["L" + "o" * 120 + "ng"], 0.8, 300)
     assert long.startswith("..") and long.endswith("ooong") and render._text_width(long, 0.8) <= 300
+
+
+def test_a_bar_cuts_a_long_name_and_keeps_its_probability():
+    """A name wider than its bar ends in ".." before the probability, which stays whole; a short one is whole."""
+    from signlstm.fronts.render import PANEL_WIDTH, _text_width, bar_text
+
+    name = "good afternoon and good evening to all of you, ñandú"
+    text = bar_text(name, 0.953, 0.5, PANEL_WIDTH - 40)
+    assert text.endswith(".. 0.95") and name.startswith(text[:-7]) and _text_width(text, 0.5) <= PANEL_WIDTH - 40
+    assert bar_text("hello", 0.5, 0.5, PANEL_WIDTH - 40) == "hello 0.50" and bar_text(name, None, 0.5, 900) == name

@@ -153,3 +153,19 @@ def test_a_bar_cuts_a_long_name_and_keeps_its_probability():
     text = bar_text(name, 0.953, 0.5, PANEL_WIDTH - 40)
     assert text.endswith(".. 0.95") and name.startswith(text[:-7]) and _text_width(text, 0.5) <= PANEL_WIDTH - 40
     assert bar_text("hello", 0.5, 0.5, PANEL_WIDTH - 40) == "hello 0.50" and bar_text(name, None, 0.5, 900) == name
+
+
+def test_the_chosen_bar_is_framed_and_the_threshold_drawn_where_it_lies():
+    """The frame goes round the bar ``annotate`` chooses (the most likely), not another; the threshold's line crosses
+    each column at its share of the bars' width."""
+    from signlstm.fronts.render import annotate, bar_slots, draw_panel
+
+    probs = np.array([0.05, 0.8, 0.15])
+    panel = annotate(None, None, ["a", "b", "c"], probs, threshold=0.9)
+    panel = panel[:, panel.shape[1] - draw_panel(["a", "b", "c"], probs).shape[1]:]  # the panel beside the view
+    slots = bar_slots(3, panel.shape[0])
+    framed = [bool((panel[(y0 + y1) // 2, x0 - 2] == 255).all()) for x0, y0, x1, y1 in slots]
+    assert framed == [False, True, False]
+    x0, y0, x1, _ = slots[0]
+    line = x0 + round(0.9 * (x1 - x0))
+    assert (panel[y0 - 2, line] == 230).all() and not (panel[y0 - 2, x0 + round(0.1 * (x1 - x0))] == 230).all()

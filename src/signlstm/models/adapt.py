@@ -46,9 +46,12 @@ NEGATIVES_PER_WINDOW = 3
 NEGATIVES_BIAS = 1.0
 
 
-def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray | None = None) -> np.ndarray:
+def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray | None = None,
+                 in_a_row: bool = False) -> np.ndarray:
     """Indices of at most ``k`` sequences per action, drawn at random (seeded), sorted; all when ``k`` is None.
-    ``rows``: drawn among these indices only."""
+    ``rows``: drawn among these indices only. ``in_a_row``: each action's ``k`` are neighbours in the data's order
+    (the order recorded: a tree's sequence numbers, a packed file's rows), from a seeded start, as a person records
+    them one after another, instead of any ``k`` of all."""
     rows = np.arange(len(data)) if rows is None else np.asarray(rows, np.intp)
     if k is None:
         return rows
@@ -56,8 +59,12 @@ def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray |
         raise SignlstmError(f"--shots must be at least 1, got {k}")
     rng = np.random.default_rng(seed)
     held = data.labels[rows]
-    idx = [rng.choice(pool, min(k, len(pool)), replace=False)
-           for pool in (rows[held == a] for a in data.actions) if len(pool)]
+    pools = [pool for pool in (rows[held == a] for a in data.actions) if len(pool)]
+    if in_a_row:
+        starts = [int(rng.integers(0, max(1, len(pool) - k + 1))) for pool in pools]
+        idx = [pool[s:s + k] for pool, s in zip(pools, starts)]
+    else:
+        idx = [rng.choice(pool, min(k, len(pool)), replace=False) for pool in pools]
     return np.sort(np.concatenate(idx)) if idx else np.arange(0)
 
 

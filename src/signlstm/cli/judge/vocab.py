@@ -17,6 +17,9 @@ def register(sub):
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                    help="seeds of the taught/untaught split and the shot draws (default: 0 1 2)")
+    p.add_argument("--in-a-row", action="store_true",
+                   help="each sign's K recordings are K made one after another (in the file's order, from a seeded "
+                        "start), as a person records them, instead of any K of its recordings")
     p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.models.vocabulary.RADIUS)")
     p.add_argument("--radii", type=float, nargs="+", default=[],
                    help="also score the same fits at these radii: the trade-off table (known signs answered none "
@@ -62,7 +65,7 @@ def run(args):
                         tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk,
                         epochs=args.epochs, workers=args.workers, ray=args.ray, cache=args.cache, log=log,
                         progress=lambda p: bar.update(), radii=args.radii, adapt_runs=args.adapt_runs,
-                        streams=args.streams, signs=args.signs)
+                        streams=args.streams, signs=args.signs, in_a_row=args.in_a_row)
     finally:
         bar.close()  # ends the bar's line: anything said next (an error too) starts on its own line
     summ = vocab.summary(res)

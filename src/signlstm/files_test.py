@@ -163,6 +163,19 @@ def test_a_ctrl_c_that_python_swallows_still_stops_the_write_and_the_command(sha
     assert out.read_bytes() == earlier and sorted(tmp_path.iterdir()) == [out]
 
 
+def test_a_ctrl_c_that_python_swallows_still_ends_a_command_that_writes_nothing_as_interrupted(shared):
+    """A command with no file to write (``evaluate``) that ran on past a swallowed Ctrl-C still ends as interrupted
+    once it returns: exit 130 and the one line, not exit 0 as if nobody had pressed it."""
+    import subprocess
+    import sys
+
+    argv = ["evaluate", "--data", str(shared("data", "signers", "s02.npz"))]
+    p = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, *argv], capture_output=True, text=True, timeout=300)
+    assert p.stdout.splitlines()[-1] == "fired 1"  # raised inside the callback, and swallowed there, as by JAX
+    assert "accuracy" in p.stdout  # the command ran on to its end
+    assert p.returncode == 130 and p.stderr == "signlstm evaluate: interrupted\n", (p.returncode, p.stderr)
+
+
 def test_what_is_renamed_into_place_was_flushed_to_the_disk_first(tmp_path, monkeypatch):
     """A file, a folder and a recorded sequence are on the disk before their name is, and their folder's new name
     after (so a power cut leaves the old file or the whole new one, never a name over lost data). A power cut cannot

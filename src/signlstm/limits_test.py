@@ -270,3 +270,38 @@ def test_a_named_pipe_nobody_writes_to_reads_as_empty_instead_of_waiting_for_eve
 
     os.mkfifo(tmp_path / "signs.txt")
     assert read_small(tmp_path / "signs.txt", "list of signs") == b""
+
+
+
+@pytest.mark.timeout(60)  # a pipe read wrongly would wait for ever
+def test_a_named_pipe_longer_than_the_limit_is_refused_not_cut(tmp_path):
+    """A pipe has no size to check before reading: the start of the shipped fixes file (4,000 bytes, which the
+    smallest pipe buffer holds) fed through a named pipe is read whole under a larger limit, and refused in one line
+    under a smaller one, never cut to the limit."""
+    import os
+
+    import signlstm
+    from signlstm.limits import read_small
+
+    text = (Path(signlstm.__file__).parent / "models" / "default-fixes.csv").read_bytes()[:4000]
+    assert len(text) == 4000
+    fifo = tmp_path / "fixes.csv"
+    os.mkfifo(fifo)
+
+    def fed(limit):
+        """read_small of the pipe holding ``text``, its writer gone (as ``head -c 4000 default-fixes.csv |`` leaves
+        it)."""
+        held = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that the writer opens without waiting
+        try:
+            w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            try:
+                assert os.write(w, text) == len(text)
+            finally:
+                os.close(w)
+            return read_small(fifo, "fixes file", limit=limit)
+        finally:
+            os.close(held)
+
+    assert fed(10_000) == text
+    with pytest.raises(BadInput, match=r"fixes.csv: more than 1.0 kB; a fixes file is at most that"):
+        fed(1000)

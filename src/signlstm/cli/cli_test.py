@@ -1110,3 +1110,27 @@ def test_help_gives_the_defaults_the_library_uses():
                                           (["adapt"], "--radius", RADIUS, None)]:
         action = _option(command, flag)
         assert f"default {value:g}" in " ".join(action.help.split()) and action.default == default, (flag, action.help)
+
+
+
+def test_once_a_real_command_returns_ctrl_c_and_sigterm_are_consoles_again(tmp_path, capsys):
+    """Under :func:`signlstm.cli.console`'s handlers, the real :func:`signlstm.cli.main` gives Ctrl-C and SIGTERM back
+    to ``_stop`` when the command returns, after a command that ended well (``summary`` of the shipped model) and
+    after one refused in one line: a Ctrl-C while Python then waits for a thread or tears itself down ends the process
+    with the command's status, not by Python's default handler."""
+    import signal
+
+    import signlstm.cli as cli
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for argv, status in ((["summary"], 0), (["evaluate", "--data", str(tmp_path / "gone.npz")], 2)):
+            for s in before:
+                signal.signal(s, cli._stop)  # as console() sets them before it calls main()
+            assert cli.main(argv) == status, (argv, capsys.readouterr().err)
+            assert signal.getsignal(signal.SIGINT) is cli._stop and signal.getsignal(signal.SIGTERM) is cli._stop, argv
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+    out, err = capsys.readouterr()
+    assert out and err.strip().splitlines()[-1].startswith("signlstm evaluate: error:"), err

@@ -96,3 +96,23 @@ def test_a_fixes_file_that_is_a_folder_or_a_pipe_is_named_as_such(tmp_path):
     for path, what in ((tmp_path, "a folder, not a file"), (tmp_path / "pipe.csv", "not a regular file")):
         with pytest.raises(BadInput, match=what):
             read_fixes(path)
+
+
+def test_the_shipped_fixes_apply_to_the_packed_recordings_they_name(shared):
+    """A packed recording is named by its own number (the file's ``seq``), not by its row: s02's first thanks (row 30)
+    is ``s02.npz#0`` and renotte's first hello is ``renotte.npz#30``; so the shipped model's fixes file, applied to
+    ../shared/data/signers, drops and relabels exactly the recordings its rows name (2007 to 1688)."""
+    from pathlib import Path
+
+    import signlstm
+    from signlstm.datasets import load, load_npz
+
+    s02 = load_npz(shared("data", "signers", "s02.npz"))
+    assert s02.labels[30] == "thanks" and s02.sources[30].endswith("s02.npz#0")
+    assert s02.sources[-1].endswith("s02.npz#29")
+    assert load_npz(shared("data", "signers", "renotte.npz")).sources[0].endswith("renotte.npz#30")
+    data = load([shared("data", "signers")])
+    fixed = apply_fixes(data, read_fixes(Path(signlstm.__file__).parent / "models" / "default-fixes.csv"))
+    assert len(data) == 2007 and len(fixed) == 1688
+    assert {a: int((fixed.labels == a).sum()) for a in fixed.actions} == {"hello": 595, "thanks": 565,
+                                                                           "iloveyou": 528}

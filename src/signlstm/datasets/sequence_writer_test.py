@@ -43,3 +43,24 @@ def test_the_writer_refuses_none_in_another_case_and_writes_none(shared, tmp_pat
     assert w.write("none", frames) == tmp_path / "MP" / "none" / "0"
     d = datasets.load([tmp_path / "MP"])
     assert d.labels.tolist() == ["none"] and np.array_equal(d.X[0], frames.astype(np.float32))
+
+
+def test_the_plan_counts_only_what_each_sign_lacks_and_a_sequence_with_a_gap_is_not_whole(shared, tmp_path):
+    """``collect``'s plan and pre-check on a real tree (MP_Data_renotte's 30 hello, two of its thanks): a sign that
+    already has more sequences than asked needs none (never a negative count that would shorten the run), and a
+    sequence folder of 30 frame files numbered 0-28 and 30 is named as not whole though its count is right."""
+    import shutil
+
+    root = tmp_path / "MP"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello"), root / "hello")
+    for n in ("30", "31"):
+        shutil.copytree(shared("data", "MP_Data_renotte", "thanks", n), root / "thanks" / n)
+    w = sequence_writer.SequenceWriter(root)
+    actions = ["hello", "thanks", "iloveyou"]
+    assert w.still_to_record(actions, 20) == {"hello": 0, "thanks": 18, "iloveyou": 20}
+    assert w.still_to_record(actions, 30) == {"hello": 0, "thanks": 28, "iloveyou": 30}
+    assert w.unlike(actions, 30) is None
+    gap = root / "thanks" / "31"
+    (gap / "29.npy").rename(gap / "30.npy")
+    assert len(list(gap.glob("*.npy"))) == 30
+    assert w.unlike(actions, 30) == (gap, "holds 30 frame file(s), not the frames 0-29 of a whole sequence")

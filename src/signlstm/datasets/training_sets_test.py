@@ -51,3 +51,20 @@ def test_a_training_set_of_signs_with_no_person_in_any_frame_is_refused_whatever
     with pytest.raises(BadInput, match=r"no person in any frame of its 90 sequence\(s\)"):
         training_sets.training_set(nobody, negatives=[shared("data", "other_signs", "o01.npz")])
     assert len(training_sets.training_set(data, negatives=[shared("data", "other_signs", "o01.npz")])) > len(data)
+
+
+def test_two_people_recording_one_sign_under_one_number_are_two_recordings(shared):
+    """A repeated recording is the same person's sign and number: ../shared/data/other_signs (the shipped model's
+    negatives) holds several people who recorded the same other sign under the same numbers (o04 and o07 among
+    them), and every one of its 459 recordings is kept as a negative, each person's all."""
+    other = datasets.load([shared("data", "other_signs")])
+    keep = training_sets.usable_negatives(other, list(datasets.SIGNER_LABELS))
+    assert len(other) == keep.sum() == 459
+    assert {g: int(keep[other.groups == g].sum()) for g in sorted(set(other.groups))} == {
+        "o01": 20, "o02": 20, "o03": 20, "o04": 90, "o05": 78, "o06": 66, "o07": 90, "s23": 75}
+
+    def keys(person):
+        return {(sign_key(x), s.rsplit("#", 1)[1]) for x, s, g in zip(other.labels, other.sources, other.groups)
+                if g == person}
+
+    assert keys("o04") & keys("o07")  # the case this test is about is in the data

@@ -137,6 +137,21 @@ def test_consistent_windows_are_scored_by_how_often_a_hand_was_seen(cells):
         {"default": s}, [])
 
 
+def test_the_boundaries_of_the_hand_bands_and_of_the_target_are_counted_on_their_upper_side(cells):
+    """A window whose share of frames with a hand is exactly 0, 0.3 or 0.7 is counted in the band that starts there,
+    and a signer whose consistent-gesture score is exactly the target (19 of 20) is counted as at target."""
+    true = ["hello"] * 10 + ["thanks"] * 10  # both consistent cells of s09
+    r = {"arch": "default", "seed": 0, "signer": "s09", "true": true, "pred": ["thanks"] + true[1:],
+         "hands": [0.0, 0.3, 0.7] + [1.0] * 17, "seconds": 1.0, "epochs_run": 1, "train_sequences": 1,
+         "parameters": 1}
+    s = crossval.summarize([r], cells)["default"]
+    assert s["table"]["s09"]["consistent"] == crossval.GOOD == 0.95
+    assert (s["consistent"]["signers_at_target"], s["consistent"]["signers"]) == (1, 1)
+    low, mid, high = s["by_hands"]
+    assert (low["windows"], low["accuracy"]) == (1, 0.0)  # the wrong answer is the hand-less window
+    assert (mid["windows"], high["windows"], high["accuracy"]) == (1, 18, 1.0)
+
+
 def test_a_worker_holds_the_frames_in_float16_and_a_fold_learns_the_same(shared):
     """``judge cv``'s workers hold every frame as float16 (half of float32; ``../shared``'s files are stored so): a
     fold trained on them (default recipe, 1 epoch, s05 held out) answers s05's recordings exactly as one trained on
@@ -153,10 +168,12 @@ def test_a_worker_holds_the_frames_in_float16_and_a_fold_learns_the_same(shared)
     assert held["pred"] == as_float32["pred"] and held["probs"] == as_float32["probs"]
 
 
-def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held_out_with_them(shared):
+def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held_out_with_them(shared, cells):
     """One fold of ``judge cv`` with other signs and ``--fixes audit``: the audit that fixes its labels never saw the
     held-out person (s02's hand-less recordings would be among its drops), and the model trains on neither them nor
-    the other-sign person tested with them."""
+    the other-sign person tested with them. Its summary's "other signs rejected" is the share of the held-out other
+    signs answered ``none``, and its hand-share bands hold every consistent window, those with no hand (a share of
+    exactly 0) in the lowest."""
     from signlstm.judging.folds import FOLD_AUDIT_SPLITS, fold_fixes
 
     people = ["s02", "s03", "s05", "s06", "s08", "s09", "s11"][:FOLD_AUDIT_SPLITS + 2]
@@ -173,6 +190,14 @@ def test_a_fold_is_trained_and_audited_without_its_person_and_the_negatives_held
 
     fixed = len(training_set(data, fixes=fixes, negatives=neg, held_out=["s02", "o04"], seed=0))
     assert res["train_sequences"] == fixed < len(training_set(data, negatives=neg, held_out=["s02", "o04"], seed=0))
+    s = crossval.summarize([res], cells)["default"]
+    rejected = float(np.mean([p == NONE for p in res["neg_pred"]]))
+    assert s["rejection"]["other_signs"] == s["rejection"]["per_person"]["o04"] == rejected
+    hands = np.asarray(res["hands"])
+    assert np.sum(hands == 0) >= 3  # s02's hand-less recordings
+    assert [b["windows"] for b in s["by_hands"]] == [np.sum(hands < 0.3), np.sum((hands >= 0.3) & (hands < 0.7)),
+                                                     np.sum(hands >= 0.7)]
+    assert sum(b["windows"] for b in s["by_hands"]) == len(res["true"]) == 90  # all of s02's cells are consistent
 
 
 def test_fold_results_are_cached_and_a_rerun_trains_nothing(shared, tmp_path):

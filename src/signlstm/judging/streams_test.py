@@ -801,3 +801,15 @@ def test_fixes_are_applied_to_the_training_data_of_the_fold_bases(shared, tmp_pa
     assert "; by person: ann: iloveyou (6); bob: iloveyou (6)" in notes, notes  # whose, with several people
     assert f"fixes file {tmp_path / 'fixes.csv'} applied to the training people" in notes, notes
     assert res["streams"]["stream|all"]["pooled"]["ref"] == 2 * 2 * 2
+
+
+def test_a_sign_named_twice_in_its_own_span_has_the_latency_of_the_first_word(s02_stream):
+    """On s02's real stream, each sign named 2 frames before its last frame and again on the rest after it (as the
+    stream rule can after a rearm): its latency is the first word's (-2), the second word only an insertion."""
+    _, _, st = s02_stream
+    signs = [seg for seg in st.segments if seg.label]
+    emitted = sorted([(seg.stop - 3, seg.label) for seg in signs] + [(seg.stop + 4, seg.label) for seg in signs])
+    assert all(seg.stop + 4 < nxt.start for seg, nxt in zip(st.segments, st.segments[1:]))  # still each one's span
+    scored = streams.score(st, emitted)
+    assert scored["latencies"] == [-2] * len(signs) == [-2] * 12
+    assert scored["errors"] == 12 and scored["other_words"] == 0

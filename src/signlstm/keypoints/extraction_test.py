@@ -22,6 +22,19 @@ def test_windows_cover_the_video_and_resample_gives_one_sequence():
     assert one.shape == (1, 30, 1662) and np.array_equal(one[0, -1], kp[19])
 
 
+def test_resample_stretches_a_short_recording_to_the_nearest_frame_of_each_instant(shared):
+    """``extract --mode resample`` on 20 real frames (MP_Data_renotte's thanks/30, frames 0-19): the 30 frames are
+    the nearest recorded frame to each of 30 evenly spaced instants from the first frame to the last, so every frame
+    is used and none is moved towards the start."""
+    seq = shared("data", "MP_Data_renotte", "thanks", "30")
+    kp = np.stack([np.load(seq / f"{t}.npy") for t in range(20)])
+    assert len({f.tobytes() for f in kp}) == 20  # each frame tells which it is
+    picks = [0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 8, 9, 9, 10, 10, 11, 12, 12, 13, 14, 14, 15, 16, 16, 17, 18, 18, 19]
+    assert all(abs(p - k * 19 / 29) <= 0.5 for k, p in enumerate(picks))
+    one = to_sequences(kp, 30, "resample")
+    assert one.shape == (1, 30, 1662) and np.array_equal(one[0], kp[picks])
+
+
 def _tree(root):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.npy"))}
 

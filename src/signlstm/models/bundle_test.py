@@ -328,19 +328,22 @@ def test_saving_over_a_folder_that_is_not_a_bundle_is_refused_and_leaves_it_whol
     assert len(list((data / "hello" / "0").glob("*.npy"))) == 30 and [p.name for p in tmp_path.iterdir()] == ["MP_Data"]
 
 
-def test_a_model_of_nan_weights_is_neither_written_nor_loaded(tmp_path, shared):
+def test_a_model_of_nan_or_infinite_weights_is_neither_written_nor_loaded(tmp_path, shared):
     """A training that diverged (keypoint values of 1e30) left NaN weights whose every answer is NaN (``predict
     --json`` printed ``NaN``, not JSON): saving it is refused with nothing written, and a model file holding such
-    weights (saved before the check) is named when loaded."""
+    weights (saved before the check) is named when loaded. Infinite weights (an overflow, no NaN yet) are refused
+    alike."""
     from signlstm.errors import SignlstmError
 
     b = _small_bundle()
     good = bundle.save_bundle(b.model, b.meta, tmp_path / "good")
     kernel, bias = b.model.layers[-1].get_weights()
-    b.model.layers[-1].set_weights([kernel, np.full_like(bias, np.nan)])
-    with pytest.raises(SignlstmError, match=r"m: not written: .* 3 of its 596,675 weights are NaN or infinite"):
-        bundle.save_bundle(b.model, b.meta, tmp_path / "m")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["good"]
+    for bad in (np.full_like(bias, np.nan), np.array([np.inf, -np.inf, np.inf], bias.dtype)):
+        b.model.layers[-1].set_weights([kernel, bad])
+        with pytest.raises(SignlstmError, match=r"m: not written: .* 3 of its 596,675 weights are NaN or infinite"):
+            bundle.save_bundle(b.model, b.meta, tmp_path / "m")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["good"]
+    b.model.layers[-1].set_weights([kernel, np.array([np.nan, np.inf, -np.inf], bias.dtype)])
     b.model.save(good / "model.keras")  # as an older signlstm wrote it
     with pytest.raises(BadInput, match=r"model.keras: unusable model: 3 of its 596,675 weights are NaN"):
         bundle.load_bundle(good)

@@ -21,10 +21,8 @@ def register(sub):
 
 
 def run(args):
-    import sys
-
     from ..datasets import load
-    from ..datasets.training_sets import negatives_problem, training_set
+    from ..datasets.training_sets import negatives_problem
     from ..errors import SignlstmError
     from ..files import check_folder_out, check_writable_folder
     from ..models.bundle import META_FILE
@@ -35,37 +33,22 @@ def run(args):
         check_writable_folder(args.logdir)
     from ..models import recipes
     from ..models.bundle import save_bundle
-    from ..models.training import fit
+    from ..models.training import train_bundle
 
     recipe = recipes.get(args.arch)
     data = common.load_data(args, require_all=True, **recipe.held)
     common.print_note(spelled_alike_note(data.actions))
-    others = None  # read once: trained as 'none', and stored for `adapt` below
+    others = None  # read once: trained as 'none', and stored for `adapt`
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
         if problem := negatives_problem(others, data.actions):
             raise SignlstmError(f"--negatives {' '.join(map(str, args.negatives))}: {problem}")
-    signs = list(data.actions)
-    data = training_set(data, fixes=args.fixes, negatives=others, seed=args.seed)
-    gone = [a for a in signs if a not in data.actions]
-    if gone:
-        why = f"the fixes in {args.fixes} leave" if args.fixes else "the data holds"
-        print(f"note: left out {', '.join(repr(a) for a in gone)}: {why} no recording of "
-              f"{'it' if len(gone) == 1 else 'them'} to learn from", file=sys.stderr)
-    bundle = fit(data, recipe, epochs=args.epochs, seed=args.seed, logdir=args.logdir)
-    if untrained := bundle.meta["training"]["untrained_labels"]:
-        print(f"note: {', '.join(repr(a) for a in untrained)}: every recording was held back to test the model, so "
-              f"{'its output was' if len(untrained) == 1 else 'their outputs were'} never trained; record more",
-              file=sys.stderr)
-    if args.fixes:
-        bundle.meta["training"]["fixes"] = str(args.fixes)
-    if args.negatives:
-        bundle.meta["training"]["negatives"] = [str(p) for p in args.negatives]
-    extra = {}
-    if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
-        from ..models.stored_features import OTHER_SIGNS, npz_bytes, other_sign_features
-
-        extra[OTHER_SIGNS] = npz_bytes(F=other_sign_features(bundle, others, seed=args.seed))
+    named = {**({"fixes": str(args.fixes)} if args.fixes else {}),
+             **({"negatives": [str(p) for p in args.negatives]} if args.negatives else {})}
+    bundle, extra, notes = train_bundle(data, recipe, others, fixes=args.fixes, epochs=args.epochs, seed=args.seed,
+                                        logdir=args.logdir, named=named)
+    for note in notes:
+        common.print_note(f"note: {note}")
     save_bundle(bundle.model, bundle.meta, args.out, extra=extra)  # the model and its features in one rename
     m = bundle.meta["metrics"]
     acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""

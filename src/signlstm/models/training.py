@@ -10,6 +10,7 @@ import contextlib
 import signal
 import threading
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -182,6 +183,40 @@ def ema_fit(optimizer, steps: int) -> None:
     untrained weights; from 500 steps on (every benchmark's and the shipped models' training) nothing changes."""
     if getattr(optimizer, "use_ema", False) and steps > 0:
         optimizer.ema_momentum = min(float(optimizer.ema_momentum), max(0.0, 1.0 - EMA_SPAN / steps))
+
+
+def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others: Dataset | None = None,
+                 fixes=None, epochs: int | None = None, seed: int = 0, logdir: str | None = None,
+                 named: dict | None = None) -> tuple[Bundle, dict, list[str]]:
+    """What ``signlstm train`` makes of ``data``: (the bundle, the extra files to save beside it, notes for the
+    person, one line each). The fixes (a file or rows) are applied and ``others`` (other signs, a Dataset) trained as
+    ``none`` (:func:`~signlstm.datasets.training_sets.training_set`); the other signs' trunk features are stored for
+    ``adapt`` (:func:`~signlstm.models.stored_features.other_sign_features`), so an adapted model keeps rejecting
+    them. ``named``: how the metadata names the fixes and the other signs (``{"fixes": ..., "negatives": [...]}``,
+    e.g. their paths)."""
+    from ..datasets.training_sets import negatives_problem, training_set
+
+    if others is not None and (problem := negatives_problem(others, data.actions)):
+        raise SignlstmError(f"the other signs: {problem}")
+    signs = list(data.actions)
+    data = training_set(data, fixes=fixes, negatives=others, seed=seed)
+    notes = []
+    if gone := [a for a in signs if a not in data.actions]:
+        why = f"the fixes in {fixes} leave" if isinstance(fixes, (str, Path)) else \
+            "the fixes leave" if fixes else "the data holds"
+        notes.append(f"left out {', '.join(repr(a) for a in gone)}: {why} no recording of "
+                     f"{'it' if len(gone) == 1 else 'them'} to learn from")
+    bundle = fit(data, recipe, epochs=epochs, seed=seed, logdir=logdir)
+    if untrained := bundle.meta["training"]["untrained_labels"]:
+        notes.append(f"{', '.join(repr(a) for a in untrained)}: every recording was held back to test the model, so "
+                     f"{'its output was' if len(untrained) == 1 else 'their outputs were'} never trained; record more")
+    bundle.meta["training"].update(named or {})
+    extra = {}
+    if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
+        from .stored_features import OTHER_SIGNS, npz_bytes, other_sign_features
+
+        extra[OTHER_SIGNS] = npz_bytes(F=other_sign_features(bundle, others, seed=seed))
+    return bundle, extra, notes
 
 
 def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | None = None, seed: int = 0,

@@ -126,3 +126,23 @@ def test_an_augmented_recipes_full_batches_see_every_sequence_over_epochs():
         batches.on_epoch_end()
     assert all(sorted(o) == list(idx) for o in orders)
     assert not np.array_equal(orders[0], orders[1]) and seen == set(idx.tolist())
+
+
+def test_a_training_from_the_library_makes_what_train_makes_and_says_what_it_left_out(shared):
+    """``train_bundle`` on s02 with its iloveyou recordings all dropped by fixes and o04's other signs as ``none``: the
+    sign left out is said, the other signs are the model's ``none`` and their features are stored for ``adapt``, and
+    the metadata names the fixes and the other signs as given."""
+    from signlstm.datasets import load
+    from signlstm.models.stored_features import OTHER_SIGNS
+    from signlstm.models.training import train_bundle
+
+    data = load([shared("data", "signers", "s02.npz")], dtype=np.float16)
+    others = load([shared("data", "other_signs", "o04.npz")], dtype=np.float16)
+    fixes = [{"source": s, "label": "iloveyou", "action": "drop", "new_label": ""}
+             for s, a in zip(data.sources, data.labels) if a == "iloveyou"]
+    bundle, extra, notes = train_bundle(data, "default", others, fixes=fixes, epochs=1, seed=0,
+                                        named={"fixes": "mine.csv", "negatives": ["o04.npz"]})
+    assert bundle.labels == ["hello", "thanks", "none"]
+    assert notes == ["left out 'iloveyou': the fixes leave no recording of it to learn from"]
+    assert bundle.meta["training"]["fixes"] == "mine.csv" and bundle.meta["training"]["negatives"] == ["o04.npz"]
+    assert list(extra) == [OTHER_SIGNS] and len(extra[OTHER_SIGNS]) > 1000

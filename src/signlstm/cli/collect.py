@@ -21,6 +21,10 @@ def register(sub):
     p.add_argument("--source", default="0", help="camera index (default 0), a video file, a folder of images or saved "
                                                  "keypoints (.npy); recorded at "
                                                  f"{layout.RATE:g} frames a second whatever its rate")
+    p.add_argument("--rounds", action="store_true",
+                   help="one sequence of each sign in turn, round after round, instead of all of one sign's before "
+                        "the next: each sign's recordings spread over the session (a vocabulary taught from "
+                        "recordings made one after another names the person's others less well: docs/vocabulary.md)")
     p.add_argument("--pause", type=float, default=PAUSE,
                    help=f"seconds of 'STARTING COLLECTION' before each sequence (default {PAUSE:g}; not recorded)")
     p.add_argument("--headless", action="store_true", help="no window; print each saved sequence")
@@ -117,7 +121,7 @@ def run(args):
 
     saved = collect(args.actions, counts, args.data, args.source, args.length,
                     window=not args.headless, pause=args.pause,
-                    on_saved=said_saved, each=args.sequences)
+                    on_saved=said_saved, each=args.sequences, rounds=args.rounds)
     from ..frames.sources import is_camera
 
     if saved < wanted and not saved and args.headless and not is_camera(args.source):

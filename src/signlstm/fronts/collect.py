@@ -12,10 +12,13 @@ from .recorder import PAUSE, Recorder
 
 
 def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
-            window: bool = False, pause: float = PAUSE, on_saved=None, each: int | None = None) -> int:
+            window: bool = False, pause: float = PAUSE, on_saved=None, each: int | None = None,
+            rounds: bool = False) -> int:
     """Record ``sequences`` sequences per action (or ``sequences[action]``, what is left of ``each`` per action when
     some were recorded before) from ``spec``; returns how many were saved. The window names each sequence by its place
-    among the action's ``each`` and the action's among ``actions``.
+    among the action's ``each`` and the action's among ``actions``. With ``rounds``, one sequence of each action in
+    turn, round after round, instead of all of one action's before the next: each sign's recordings then spread over
+    the session.
 
     The frames recorded are those :class:`~signlstm.keypoints.resample.Resample` makes due at the models' 30 a second,
     as ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
@@ -53,11 +56,13 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             return saved
         index, image, keypoints = item
         due.extend(resample(pipe.when(index), keypoints))
-        for action in todo:
-            rec = Recorder(writer, action, counts[action], length, pause)
-            before = each - counts[action] if each else 0  # recorded before this run
+        plan = ([(a, 1) for r in range(max(counts[a] for a in todo)) for a in todo if counts[a] > r] if rounds
+                else [(a, counts[a]) for a in todo])
+        before = {a: each - counts[a] if each else 0 for a in todo}  # recorded before this turn
+        for action, count in plan:
+            rec = Recorder(writer, action, count, length, pause)
             while rec.phase != "done":
-                title = (f"Collecting frames for {action} - sequence {before + rec.done + 1} of "
+                title = (f"Collecting frames for {action} - sequence {before[action] + rec.done + 1} of "
                          f"{each or counts[action]}"
                          + (f" (sign {actions.index(action) + 1} of {len(actions)})" if len(actions) > 1 else ""))
                 if rec.phase == "pause" and not source.live:
@@ -83,6 +88,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
                     saved += 1
                     if on_saved:
                         on_saved(path, rec.last_hands)
+            before[action] += count  # the sign's next turn (with rounds) counts on from here
         return saved
     finally:
         if pipe:

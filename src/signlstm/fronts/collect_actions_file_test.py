@@ -286,3 +286,24 @@ def test_a_resumed_list_shows_each_sequence_and_sign_by_its_place_in_the_whole_l
     assert banners == ["Collecting frames for ñandú - sequence 2 of 2 (sign 2 of 3)",
                        "Collecting frames for good morning - sequence 1 of 2 (sign 3 of 3)",
                        "Collecting frames for good morning - sequence 2 of 2 (sign 3 of 3)"]
+
+
+def test_rounds_record_one_sequence_of_each_sign_in_turn_and_a_rerun_goes_on(shared, tmp_path, capsys):
+    """--rounds: the signs take turns, one sequence each, round after round (each sign's recordings spread over the
+    session), numbered within each sign; a rerun records only what each still lacks, in turns again."""
+    import os
+
+    clip = str(shared("media", "asl_soup_slp.mp4"))  # 41 frames: four 10-frame sequences per run
+    signs = tmp_path / "signs.txt"
+    signs.write_text("hello\nñandú\n", encoding="utf-8")
+    data = tmp_path / "MP_Data"
+    args = ["collect", "--actions-file", str(signs), "--sequences", "3", "--length", "10", "--data", str(data),
+            "--source", clip, "--headless", "--rounds"]
+    assert main(args) == 0
+    saved = [line.removeprefix("saved ") for line in capsys.readouterr().out.splitlines() if line.startswith("saved ")]
+    assert [os.path.relpath(p, data) for p in saved] == ["hello/0", "ñandú/0", "hello/1", "ñandú/1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "0 complete, 4 of 6 sequence(s) recorded; next: hello" in out and "collected 2 sequence(s)" in out
+    d = load([data], length=10)
+    assert [int((d.labels == a).sum()) for a in ("hello", "ñandú")] == [3, 3]

@@ -1,11 +1,11 @@
-"""A converted copy of keypoints recorded before signlstm stored them as a 4:3 image's (``signlstm convert``).
+"""A copy of keypoints that hold MediaPipe's raw numbers, stored as a 4:3 image's (``signlstm convert``).
 
 MediaPipe divides x by the image's width and y by its height, so keypoints found in a 16:9 camera's image are narrower
-in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` now store every frame as a 4:3 image's
-(:func:`signlstm.layout.to_reference_aspect`); data recorded before (an ``MP_Data/<action>/<seq>/<frame>.npy`` tree
-written by the tutorial's own code, or a packed per-person ``.npz``) holds MediaPipe's raw numbers. :func:`convert`
-writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the camera's shape:
-given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
+in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` store every frame as a 4:3 image's
+(:func:`signlstm.layout.to_reference_aspect`); other data (an ``MP_Data/<action>/<seq>/<frame>.npy`` tree written by
+the tutorial's own code, or a packed per-person ``.npz`` of raw keypoints) holds MediaPipe's raw numbers.
+:func:`convert` writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the
+camera's shape: given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
 (:func:`signlstm.keypoints.camera_shape.likely_shape`, over all the data's frames). :func:`convert_people` does it for a
 folder of packed files, one person each, each by its own camera (the 4:3 ones copied as they are), so a folder where
 some people recorded at 16:9 comes out consistent.

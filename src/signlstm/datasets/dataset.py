@@ -59,10 +59,6 @@ class Dataset:
         return int(self.frames.shape[1])
 
     @property
-    def bytes_per_sequence(self) -> int:
-        return int(np.prod(self.frames.shape[1:])) * self.frames.dtype.itemsize
-
-    @property
     def X(self) -> np.ndarray:
         """Every sequence as (N, T, 1662) float32: ``frames`` itself when it is that, else a new array of N x 199,440
         bytes (use :meth:`batch` for a part of the data)."""
@@ -103,6 +99,7 @@ class Dataset:
         return np.array([index[a] for a in self.labels], dtype=np.int64)
 
     def subset(self, mask) -> "Dataset":
+        """The sequences picked by ``mask`` (a bool per sequence, or indices), with the same actions."""
         idx = np.flatnonzero(mask) if np.asarray(mask).dtype == bool else np.asarray(mask)
         return Dataset(self.frames[idx], self.labels[idx], self.groups[idx],
                        [self.sources[i] for i in idx], list(self.actions), list(self.skipped), self.columns)

@@ -108,7 +108,7 @@ def test_parts_are_held_as_float16_and_expand_to_the_same_frames(shared):
     full = datasets.load([shared("data", "signers", "s03.npz")])
     lean = datasets.load([shared("data", "signers", "s03.npz")], parts=["pose", "left_hand", "right_hand"],
                          dtype=np.float16)
-    assert lean.bytes_per_sequence == 30 * 258 * 2 and full.bytes_per_sequence == 30 * 1662 * 4
+    assert lean.frames[0].nbytes == 30 * 258 * 2 and full.frames[0].nbytes == 30 * 1662 * 4
     want = full.X.copy()
     want[..., 132:1536] = 0  # the face, not kept
     assert np.array_equal(lean.batch(np.arange(5, 40)), want[5:40])  # the file is float16: nothing is lost

@@ -18,6 +18,8 @@ FIELDS = ["source", "label", "action", "new_label", "reason"]
 
 
 def write_fixes(fixes: list[dict], out: str | Path) -> Path:
+    """Write ``fixes`` (rows with the :data:`FIELDS`) as the fixes file ``out``, replacing it atomically; returns
+    its path."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, FIELDS, lineterminator="\n")
     w.writeheader()

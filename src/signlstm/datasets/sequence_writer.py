@@ -80,6 +80,8 @@ class SequenceWriter:
         return max(numbers) + 1 if numbers else 0
 
     def write(self, action: str, frames: np.ndarray) -> Path:
+        """Store ``frames`` ((T, 1662)) as the action's next numbered sequence folder, put in place whole or not at
+        all; returns that folder. An action that cannot be a folder name is :class:`SignlstmError`."""
         frames = np.asarray(frames)
         if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
             raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")

@@ -396,14 +396,6 @@ def _not_images(folder: Path) -> str | None:
     return None
 
 
-def read_image(path) -> np.ndarray:
-    """One BGR image, or :class:`BadInput`."""
-    with open_source(path) as src:
-        if not isinstance(src, ImageSource) or len(src.paths) != 1:
-            raise BadInput(path, "not an image file")
-        return src.read()
-
-
 def is_keypoint_file(spec) -> bool:
     """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...; any
     number-named ``.npy`` files, so a folder of misnamed ones is named by :func:`load_keypoints`)."""

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from signlstm.errors import BadInput, SignlstmError
-from signlstm.frames.sources import KeypointReplay, load_keypoints, open_source, open_stream, read_frames, read_image
+from signlstm.frames.sources import KeypointReplay, load_keypoints, open_source, open_stream, read_frames
 
 CLIP_FRAMES = {"asl_iloveyou_rohan937.mp4": (39, (720, 1280)), "asl_soup_slp.mp4": (41, (240, 320)),
                "asl_iloveyou_rohan937_480x270_mjpg.avi": (39, (270, 480))}
@@ -29,7 +29,7 @@ def test_image_folder_in_name_order(shared, tmp_path):
     (tmp_path / "notes.txt").write_text("not an image")
     frames = list(open_source(tmp_path))
     assert [f.shape for f in frames] == [(400, 600, 3), (512, 512, 3)]
-    assert read_image(tmp_path / "00.png").shape == (400, 600, 3)
+    assert [f.shape for f in read_frames(tmp_path / "00.png")] == [(400, 600, 3)]
 
 
 def test_image_folder_numbered_without_padding_in_number_order(shared, tmp_path):
@@ -272,7 +272,7 @@ def test_a_bad_file_is_one_line_from_signlstm_and_the_decoders_say_nothing(share
     (frames / "0.jpg").write_bytes(shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()[:3000])
     with pytest.raises(BadInput, match=r"0.jpg: truncated image \(its JPEG data ends early\)"):
         read_frames(frames)
-    assert read_image(shared("media", "skimage_astronaut.png")).shape == (512, 512, 3)
+    assert [f.shape for f in read_frames(shared("media", "skimage_astronaut.png"))] == [(512, 512, 3)]
     assert capfd.readouterr().err == ""
 
 
@@ -307,7 +307,7 @@ def test_frames_over_the_pixel_limits_are_refused_by_the_header_or_scaled_down(s
     assert done.stderr.strip().splitlines()[-1] == (f"signlstm.errors.BadInput: {bomb / '0.png'}: an image whose header "
                                                     "declares more than the 67,108,864 pixels a frame may have here: "
                                                     "scale it down")
-    astronaut = cv2.resize(read_image(shared("media", "skimage_astronaut.png")), (4200, 4200))
+    astronaut = cv2.resize(read_frames(shared("media", "skimage_astronaut.png"))[0], (4200, 4200))
     video = tmp_path / "big.avi"
     out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (4200, 4200))
     for _ in range(2):

@@ -36,12 +36,12 @@ def clip_model(tmp_path_factory):
     from signlstm.models.bundle import save_bundle
     from signlstm.conftest import shared_path
     from signlstm.datasets import Dataset
-    from signlstm.keypoints.extraction import extract_videos, to_sequences
+    from signlstm.keypoints.extraction import extract_videos, iter_sequences
     from signlstm.models.training import fit
 
     videos = [shared_path("media", f"asl_{c}_rohan937.mp4") for c in CLIPS]
     keypoints = [e.keypoints for e in extract_videos(videos, workers=1, progress=False)]
-    seqs = [to_sequences(k, 30, stride=1) for k in keypoints]
+    seqs = [np.stack(list(iter_sequences(k, 30, stride=1))) for k in keypoints]
     data = Dataset(np.concatenate(seqs).astype(np.float32), np.repeat(LABELS, [len(s) for s in seqs]),
                    np.full(sum(map(len, seqs)), "rohan937"), [""] * sum(map(len, seqs)), LABELS)
     t0 = time.time()

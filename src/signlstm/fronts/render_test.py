@@ -40,11 +40,12 @@ def test_panel_before_the_window_is_full_shows_empty_bars():
 
 
 def test_skeleton_drawn_where_the_hand_is(shared):
-    from signlstm.keypoints.landmarks import image_keypoints
-    from signlstm.frames.sources import read_image
+    from signlstm.keypoints.landmarks import Holistic
+    from signlstm.frames.sources import read_frames
 
-    image = read_image(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))
-    kp = image_keypoints(image)
+    image = read_frames(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))[0]
+    with Holistic(static_image_mode=True) as h:
+        kp = h(image)
     view = render.annotate(image, kp, banner=["STARTING COLLECTION"])
     assert view.shape == (480, 853, 3)
     hand = layout.part(kp, layout.RIGHT_HAND)[:, :2] * [view.shape[1], view.shape[0]]

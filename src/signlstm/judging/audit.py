@@ -383,6 +383,9 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray |
 
 
 def format_findings(result: AuditResult, data: Dataset) -> str:
+    """The audit of ``data`` as text: a table of the findings, the cameras that are not 4:3, what was not checked and
+    why, and a summary line (out-of-fold accuracy, flags, fixes), with a warning when that accuracy is too low to trust
+    the flags."""
     head = ["kind", "signer", "label", "sequences", "suggested", "confidence"]
     rows = [f.row() for f in result.findings]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]

@@ -30,14 +30,18 @@ def _percentiles(times: list[float]) -> dict:
     return {"p50_ms": float(np.percentile(t, 50)), "p95_ms": float(np.percentile(t, 95))}
 
 
-def classifier(bundle, windows: np.ndarray, repeat: int = 200, block: int = 20) -> dict:
-    """Latency of one window: fast path vs ``model.predict``, in alternating blocks of ``block`` calls each (as a
-    live loop calls the classifier back to back) so that load affects both alike."""
+CALLS = 200  # windows timed on each path by :func:`classifier`
+BLOCK = 20  # calls in a row on one path before the other's turn
+
+
+def classifier(bundle, windows: np.ndarray) -> dict:
+    """Latency of one window: fast path vs ``model.predict``, :data:`CALLS` calls each in alternating blocks of
+    :data:`BLOCK` (as a live loop calls the classifier back to back) so that load affects both alike."""
     bundle.classify(windows[0])
     bundle.model.predict(windows[:1], verbose=0)
     fast, slow, diff = [], [], 0.0
-    for start in range(0, repeat, block):
-        xs = [windows[i % len(windows)] for i in range(start, min(start + block, repeat))]
+    for start in range(0, CALLS, BLOCK):
+        xs = [windows[i % len(windows)] for i in range(start, min(start + BLOCK, CALLS))]
         got = []
         for x in xs:
             t0 = time.perf_counter()
@@ -76,6 +80,7 @@ def training(data, epochs: int = 3, seed: int = 0) -> dict:
 
 
 def machine() -> dict:
+    """The machine a benchmark ran on: CPU count, processor and Python version."""
     return {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
             "python": platform.python_version()}
 

@@ -48,11 +48,14 @@ class Segment:
 
 @dataclass
 class Stream:
+    """One person's continuous stream: its frames and the recordings placed in it (:class:`Segment`), in order."""
+
     frames: np.ndarray  # (T, 1662)
     segments: list[Segment] = field(default_factory=list)
 
     @property
     def reference(self) -> list[str]:
+        """The words the stream should be read as: the labels of its sign segments, in order."""
         return [s.label for s in self.segments if s.label is not None]
 
 
@@ -222,6 +225,7 @@ def edit_distance(ref: list[str], hyp: list[str]) -> int:
 
 
 def merge_repeats(words: list[str]) -> list[str]:
+    """``words`` with each run of one word repeated back to back kept once (``a a b a`` -> ``a b a``)."""
     return [w for k, w in enumerate(words) if k == 0 or words[k - 1] != w]
 
 
@@ -338,8 +342,7 @@ def fold(task: dict) -> dict:
                                   per_label=task.get("per_label", PER_LABEL), n_others=task.get("n_others", OTHERS))
             for name, settings in task["rules"]:
                 bundle = bundles[rule_recipe(name, settings)]
-                emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames,
-                                 None if task.get("per_window") else bundle.predict)
+                emitted = replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames, bundle.predict)
                 out["streams"].setdefault((name, cellset), []).append(score(stream, emitted))
     share = data.hand_shares()
     consistent = np.isin(data.labels, list(task["consistent"]))
@@ -356,7 +359,7 @@ def fold(task: dict) -> dict:
 
 
 def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, workers: int = 0, ray=None,
-        per_window: bool = False, per_label: int = PER_LABEL, n_others: int = OTHERS,
+        per_label: int = PER_LABEL, n_others: int = OTHERS,
         draws: int = DRAWS, adapt: int | None = None, adapt_negatives: dict | None = None,
         labels: dict | None = None, others_once: bool = False) -> list[dict]:
     """Every held-out person's :func:`fold`, in worker processes. ``signers``: person -> their sign file(s);
@@ -373,7 +376,7 @@ def run(signers: dict, bases: dict, others: dict, cells, rules, seed: int = 0, w
     tasks = [{"signer": s, "bases": {recipe: str(folders[s]) for recipe, folders in bases.items()},
               "signs": [str(p) for p in signers[s]],
               "others": [str(p) for p in others.get(s, [])], "consistent": cells.include.get(s, ()),
-              "rules": list(rules), "seed": seed, "per_window": per_window, "labels": labels,
+              "rules": list(rules), "seed": seed, "labels": labels,
               "per_label": per_label, "n_others": n_others, "draws": draws, "adapt": adapt,
               "adapt_negatives": [str(p) for p in (adapt_negatives or {}).get(s, [])],
               "window_others": not (others_once and i)}

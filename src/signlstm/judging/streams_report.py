@@ -20,6 +20,8 @@ def _num(x: float, fmt: str = "{:5.1f}") -> str:
 
 
 def format_streams(res: dict) -> str:
+    """The stream benchmark's result ``res`` as text: pooled word error rates, other-sign words and latencies per rule
+    and cell set, a row per person, and the window-level rejection rates."""
     rules = [name for name, _ in res["rules"]]
     settings = {name: s for name, s in res["rules"]}
     draws = res.get("draws", 1)

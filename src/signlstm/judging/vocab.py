@@ -112,12 +112,6 @@ def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None
     return out
 
 
-def split_problem(counts: dict[str, int], shots, seeds, signs: int | None = None) -> str | None:
-    """Why a person with ``counts`` recordings per sign cannot be measured at some K of ``shots`` (the smallest such
-    K's reason, :func:`shot_problems`), or None: they can at every K."""
-    return next(iter(shot_problems(counts, shots, seeds, signs).values()), None)
-
-
 def used_up(counts: dict[str, int], k: int, seeds, signs: int | None = None) -> list[str]:
     """The signs taught at some seed that have ``k`` or fewer recordings: all of them are shots, none is tested."""
     taught = {a for seed in seeds for a in split_signs(list(counts), seed, count=signs)[0]}

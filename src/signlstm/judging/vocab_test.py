@@ -284,9 +284,10 @@ def test_judge_vocab_refuses_a_person_who_cannot_make_a_split(tmp_path, capsys, 
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
     counts = open_npz(shared_path("data", "vocab", "s23.npz")).label_counts
     assert len(counts) == 8 and set(counts.values()) == {30}
-    assert vocab.split_problem(counts, vocab.SHOTS, vocab.SEEDS) is None
-    assert "--signs 8 taught" in vocab.split_problem(counts, [3], [0], signs=8)
-    assert "K = 30" in vocab.split_problem(counts, [3, 30], [0])
+    assert vocab.shot_problems(counts, vocab.SHOTS, vocab.SEEDS) == {}
+    assert "--signs 8 taught" in vocab.shot_problems(counts, [3], [0], signs=8)[3]
+    problems = vocab.shot_problems(counts, [3, 30], [0])
+    assert list(problems) == [30] and "K = 30" in problems[30]
     # a person's figures without any untaught sign give no numpy warnings: NaN shown as '-'
     import warnings
 

@@ -79,9 +79,3 @@ def likely_shape(X: np.ndarray, min_frames: int = MIN_FACE_FRAMES) -> CameraShap
     """Keypoint sequences (N, T, 1662) (or frames (..., 1662)) -> the camera shape they were most likely found in,
     or None when fewer than ``min_frames`` frames have a face."""
     return shape_from_ratios(face_ratios(X), min_frames)
-
-
-def estimate_aspect(X: np.ndarray, min_frames: int = MIN_FACE_FRAMES) -> float | None:
-    """The raw estimate of the image's width / height that keypoints ``X`` were found in (None: too little face)."""
-    shape = likely_shape(X, min_frames)
-    return None if shape is None else shape.estimate

@@ -45,7 +45,7 @@ def test_an_mp_data_tree_looks_4_3(shared):
 def test_s04_stored_as_a_4_3_images_looks_4_3(s04):
     """What signlstm now stores for a 1280x720 camera (x scaled by 4/3 about the centre) reads as 4:3: the reason
     for the audit's finding."""
-    before = camera_shape.estimate_aspect(s04)
+    before = camera_shape.likely_shape(s04).estimate
     after = camera_shape.likely_shape(layout.to_reference_aspect(s04, 1280, 720))
     assert after.name == "4:3" and _nearer(after.estimate, "4:3", "16:9"), after
     assert after.estimate == pytest.approx(before * 0.75, rel=1e-3)
@@ -58,7 +58,7 @@ def test_a_portrait_phone_reads_as_portrait(shared):
 
 def test_no_face_tells_nothing(shared):
     X = load([shared("data", "vocab", "o04.npz")]).X  # face block zeroed for the folder's size budget
-    assert camera_shape.estimate_aspect(X) is None and camera_shape.likely_shape(X) is None
+    assert camera_shape.likely_shape(X) is None
     assert np.isnan(camera_shape.face_ratios(X)).all()
 
 

@@ -7,7 +7,7 @@ cores) runs Holistic's two steps in two threads instead. A video that cannot be 
 (:data:`signlstm.frames.sources.MAX_PIXELS`) is reported and skipped, and ``extract`` given one video says its problem
 in one line; one that ends well before the frames its header declares, or repeats one picture for half a second or
 more, is used with a note (:attr:`~signlstm.frames.sources.Source.notes`). How a video becomes sequences
-(:func:`to_sequences`):
+(:func:`iter_sequences`):
 
 - ``window`` (default): windows of ``seq_len`` consecutive frames at the models' 30 a second
   (:func:`~signlstm.keypoints.resample.at_rate`: a 24 or 60 fps video's frames made into 30 a second, as ``live`` reads
@@ -41,7 +41,7 @@ MODES = ("window", "resample")
 @dataclass
 class Extracted:
     """One video's outcome: (T, 1662) float32 keypoints of its frames and its frame rate, or the reason it was
-    skipped. :meth:`at_models_rate` gives the frames at 30 a second, what :func:`to_sequences` takes."""
+    skipped. :meth:`at_models_rate` gives the frames at 30 a second, what :func:`iter_sequences` takes."""
 
     path: str
     keypoints: np.ndarray | None = None
@@ -180,8 +180,9 @@ def window_starts(n_frames: int, seq_len: int, stride: int) -> list[int]:
 
 def iter_sequences(keypoints: np.ndarray, seq_len: int = layout.SEQ_LEN, mode: str = "window",
                    stride: int | None = None):
-    """The sequences of :func:`to_sequences` one at a time, each (seq_len, 1662) (a window is a view of
-    ``keypoints``: nothing is copied)."""
+    """The ``seq_len``-frame sequences of one video's (T, 1662) keypoints, one at a time, each (seq_len, 1662) (a
+    window is a view of ``keypoints``: nothing is copied); for ``window``, the keypoints at 30 a second
+    (:meth:`Extracted.at_models_rate`; see the module doc)."""
     if mode == "resample":
         if len(keypoints):
             yield keypoints[np.round(np.linspace(0, len(keypoints) - 1, seq_len)).astype(int)]
@@ -190,11 +191,3 @@ def iter_sequences(keypoints: np.ndarray, seq_len: int = layout.SEQ_LEN, mode: s
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     for start in window_starts(len(keypoints), seq_len, stride or max(1, seq_len // 2)):
         yield keypoints[start:start + seq_len]
-
-
-def to_sequences(keypoints: np.ndarray, seq_len: int = layout.SEQ_LEN, mode: str = "window",
-                 stride: int | None = None) -> np.ndarray:
-    """(n, seq_len, 1662) sequences of one video's (T, 1662) keypoints, at 30 a second for ``window``
-    (:meth:`Extracted.at_models_rate`; see the module doc)."""
-    seqs = list(iter_sequences(keypoints, seq_len, mode, stride))
-    return np.stack(seqs) if seqs else np.zeros((0, seq_len, keypoints.shape[-1]))

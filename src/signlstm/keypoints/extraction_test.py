@@ -3,7 +3,7 @@ import numpy as np
 
 from signlstm.cli import main
 from signlstm.datasets import load
-from signlstm.keypoints.extraction import to_sequences, window_starts
+from signlstm.keypoints.extraction import iter_sequences, window_starts
 from signlstm.keypoints.landmarks import video_keypoints
 from signlstm.keypoints.resample import at_rate, at_times
 from signlstm.frames.sources import open_source
@@ -16,9 +16,9 @@ def test_windows_cover_the_video_and_resample_gives_one_sequence():
     starts = window_starts(100, 30, 15)
     assert starts[0] == 0 and starts[-1] == 70 and max(np.diff(starts)) <= 15
     kp = np.arange(39 * 1662, dtype=float).reshape(39, 1662)
-    seqs = to_sequences(kp, 30)
+    seqs = np.stack(list(iter_sequences(kp, 30)))
     assert seqs.shape == (2, 30, 1662) and np.array_equal(seqs[1], kp[9:39])
-    one = to_sequences(kp[:20], 30, "resample")
+    one = np.stack(list(iter_sequences(kp[:20], 30, "resample")))
     assert one.shape == (1, 30, 1662) and np.array_equal(one[0, -1], kp[19])
 
 
@@ -31,7 +31,7 @@ def test_resample_stretches_a_short_recording_to_the_nearest_frame_of_each_insta
     assert len({f.tobytes() for f in kp}) == 20  # each frame tells which it is
     picks = [0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 7, 8, 9, 9, 10, 10, 11, 12, 12, 13, 14, 14, 15, 16, 16, 17, 18, 18, 19]
     assert all(abs(p - k * 19 / 29) <= 0.5 for k, p in enumerate(picks))
-    one = to_sequences(kp, 30, "resample")
+    one = np.stack(list(iter_sequences(kp, 30, "resample")))
     assert one.shape == (1, 30, 1662) and np.array_equal(one[0], kp[picks])
 
 

@@ -163,12 +163,6 @@ def parts(keypoints: np.ndarray) -> dict[str, bool]:
     return {name: bool(v) for name, v in layout.detected(np.asarray(keypoints)).items()}
 
 
-def image_keypoints(frame: np.ndarray) -> np.ndarray:
-    """Keypoints of a single still image (``static_image_mode=True``)."""
-    with Holistic(static_image_mode=True) as h:
-        return h(frame)
-
-
 def video_keypoints(frames, threads: bool = False) -> np.ndarray:
     """(T, 1662) float32 keypoints of one stream of BGR frames, tracked with a fresh graph; with ``threads`` the
     frames are read and the graph's two steps run in three threads (:class:`signlstm.keypoints.pipeline.Pipeline`), with

@@ -31,6 +31,7 @@ MAX_META_BYTES = 1 << 20  # a bundle's signlstm.json
 
 
 def library_versions() -> dict:
+    """The versions of signlstm, Keras (and its backend), JAX, NumPy and Python, as a bundle's metadata records them."""
     import jax
     import keras
 
@@ -109,6 +110,8 @@ class Bundle:
         self.classify(np.zeros((self.seq_len, layout.FRAME_SIZE), np.float32))
 
     def check_input(self, n_features: int = layout.FRAME_SIZE, seq_len: int | None = None, where="") -> None:
+        """Refuse (:class:`SignlstmError`, naming ``where`` or the bundle's path) a model whose input is not windows
+        of ``seq_len`` frames (any, when None) of ``n_features`` values."""
         shape = tuple(self.model.input_shape[1:])
         want = (seq_len or shape[0], n_features)
         if shape != want:

@@ -58,6 +58,13 @@ def to_y4m(name: str, out, size=(640, 360), fps: int = 25) -> None:
             f.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
 
 
+def pack_image(jpeg: bytes, t: float) -> bytes:
+    """The camera frame message the page sends for one JPEG frame taken at ``t`` (milliseconds, the page's clock)."""
+    from signlstm.web import protocol
+
+    return protocol.IMAGE_HEADER.pack(protocol.IMAGE_MAGIC, protocol.VERSION, bytes(5), float(t)) + bytes(jpeg)
+
+
 def stamp(frame: np.ndarray, index: int) -> np.ndarray:
     """``frame`` with ``index`` written as STAMP_BITS black/white blocks along the top of its right half (a background
     corner in these clips), so the page can say which camera frame it processed."""

@@ -68,6 +68,8 @@ class Busy(SignlstmError):
 
 
 def model_info(bundle, threshold: float) -> dict:
+    """The ``model`` message that tells a page about ``bundle``: its name, labels and their colours, the rejection
+    label, window length, ``threshold``, the parts it reads (and their mask), and a warning when it looks untrained."""
     from ..models.legacy import UNTRAINED, looks_untrained
 
     labels = bundle.labels
@@ -278,7 +280,7 @@ class Session:
     # -- one binary message, on the event loop (the work in the engine's threads) --------------------------------
     async def receive(self, data: bytes) -> dict:
         """A keypoint message (classified with the other pages' in the batcher) or a camera frame, with its time
-        (:func:`~.protocol.pack_image`) or a bare JPEG (landmarked in the pool): the reply to send. A bad message
+        (:mod:`.protocol`) or a bare JPEG (landmarked in the pool): the reply to send. A bad message
         raises :class:`BadMessage` and changes nothing. (The server puts keypoint messages straight into the batcher,
         :meth:`Batcher.put`, with a callback instead of a task each.)"""
         if protocol.is_keypoints(data):  # several may be on their way at once; the batcher keeps each page's in order

@@ -26,10 +26,11 @@ def test_jpeg_header_is_read_before_decoding(shared):
 
 
 def test_points_per_part(shared):
-    from signlstm.keypoints.landmarks import image_keypoints
+    from signlstm.keypoints.landmarks import Holistic
     import cv2
 
-    kp = image_keypoints(cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))))
+    with Holistic(static_image_mode=True) as h:
+        kp = h(cv2.imread(str(shared("media", "asl_iloveyou_rohan937_frame20.jpg"))))
     p = images.points(kp)
     assert len(p["pose"]) == 25 and len(p["right_hand"]) == 21 and p["left_hand"] == []
     assert len(p["face"]) == 468 // images.FACE_EVERY

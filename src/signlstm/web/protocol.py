@@ -16,7 +16,7 @@ holds is refused before anything is allocated) and returns (count, 1662) float32
 sent. The page builds the same bytes in ``static/app.js`` from the layout the server announces in ``hello``.
 
 The fallback's camera frame (the page sends images, the server finds the landmarks) is a 16-byte header then the
-JPEG file, built by :func:`pack_image` and read by :func:`unpack_image`::
+JPEG file, built by the page and read by :func:`unpack_image`::
 
     0  b"SJ"          magic
     2  u8  version    VERSION
@@ -28,12 +28,11 @@ JPEG file, built by :func:`pack_image` and read by :func:`unpack_image`::
 A bare JPEG (no header) is a frame without a time.
 
 Both headers carry :data:`VERSION`, which the page takes from ``hello`` (:func:`describe`, :func:`describe_image`);
-a message of another version is refused, saying so (:func:`version_error`). Version 2: a keypoint message's ``t`` is
-when the page took the frame, from which the server makes the models' 30 frames a second
-(:class:`signlstm.keypoints.resample.Resample`; before, it was only echoed), and its keypoints are stored as a 4:3
-image's (:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s ``aspect``; before,
-MediaPipe's own numbers whatever the camera's shape). A page loaded from an older server is refused until it is
-reloaded.
+a message of another version is refused, saying so (:func:`version_error`), so a page loaded from a server of
+another version is refused until it is reloaded. A keypoint message's ``t`` is when the page took the frame: the server
+resamples the frames to the models' 30 frames a second by it (:class:`signlstm.keypoints.resample.Resample`). Its
+keypoints are a 4:3 image's (:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s
+``aspect``).
 """
 from __future__ import annotations
 
@@ -46,7 +45,9 @@ from ..errors import SignlstmError
 from ..keypoint_files import MAX_VALUE, values_ok
 
 MAGIC = b"SK"
-VERSION = 2  # of both binary messages (see above: 2 = frames resampled by t, keypoints as a 4:3 image's)
+# Of both binary messages. 2: frames resampled by ``t``, keypoints as a 4:3 image's; 1 (refused): ``t`` only echoed,
+# keypoints as MediaPipe gave them whatever the camera's shape.
+VERSION = 2
 HEADER = struct.Struct("<2sBBHHd")
 MAX_FRAMES = layout.SEQ_LEN  # frames in one message
 ALL = (1 << len(layout.PARTS)) - 1
@@ -75,6 +76,7 @@ def mask_of(names) -> int:
 
 
 def parts_of(mask: int) -> list:
+    """The parts (:data:`signlstm.layout.PARTS`) a mask holds, in layout order."""
     return [p for i, p in enumerate(layout.PARTS) if mask >> i & 1]
 
 
@@ -84,6 +86,7 @@ def width(mask: int) -> int:
 
 
 def is_keypoints(data: bytes) -> bool:
+    """Whether a binary message is a keypoint message (it starts with :data:`MAGIC`)."""
     return data[:2] == MAGIC
 
 
@@ -133,13 +136,8 @@ def unpack(data: bytes, need: int = 0) -> tuple[np.ndarray, float, int]:
 
 
 def is_image(data: bytes) -> bool:
-    """Whether ``data`` is a camera frame with its header (:func:`pack_image`)."""
+    """Whether ``data`` is a camera frame with its header (see the module doc)."""
     return data[:2] == IMAGE_MAGIC
-
-
-def pack_image(jpeg: bytes, t: float) -> bytes:
-    """The message for one JPEG frame taken at ``t`` (milliseconds, the page's clock)."""
-    return IMAGE_HEADER.pack(IMAGE_MAGIC, VERSION, bytes(5), float(t)) + bytes(jpeg)
 
 
 def unpack_image(data: bytes) -> tuple[bytes, float]:

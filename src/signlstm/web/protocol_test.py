@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from signlstm import layout
 from signlstm.web import protocol
+from signlstm.web.conftest import pack_image
 from signlstm.web.protocol import BadMessage
 
 
@@ -75,7 +76,7 @@ def test_a_message_of_another_version_is_refused_saying_to_reload_the_page(frame
     from ``hello`` and refuses a server of another version than its code builds (app.js's PROTOCOL)."""
     assert protocol.VERSION == 2
     jpeg = shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()
-    keypoints, image = protocol.pack(frames[0], t=1.0), protocol.pack_image(jpeg, 1.0)
+    keypoints, image = protocol.pack(frames[0], t=1.0), pack_image(jpeg, 1.0)
     assert keypoints[2] == image[2] == 2
     assert protocol.unpack(keypoints)[1:] == (1.0, protocol.ALL) and protocol.unpack_image(image) == (jpeg, 1.0)
     reload = "version 1; this server reads version 2 (a page loaded before the server was updated: reload it)"
@@ -111,14 +112,14 @@ def test_a_message_declaring_more_than_it_holds_is_refused_before_allocating(fra
 
 def test_a_camera_frame_carries_the_time_it_was_taken_and_a_bad_header_is_refused(shared):
     jpeg = shared("media", "asl_iloveyou_rohan937_frame20.jpg").read_bytes()
-    data = protocol.pack_image(jpeg, 1234.5)
+    data = pack_image(jpeg, 1234.5)
     assert protocol.is_image(data) and not protocol.is_keypoints(data) and len(data) == 16 + len(jpeg)
     assert protocol.unpack_image(data) == (jpeg, 1234.5)
     assert protocol.describe_image() == {"version": protocol.VERSION, "magic": "SJ", "header_bytes": 16}
     for bad, why in [(data[:15], "shorter than its 16-byte header"), (data[:2] + b"\x07" + data[3:], "version 7"),
                      (data[:5] + b"\x01" + data[6:], "reserved header field"),
-                     (protocol.pack_image(jpeg, float("nan")), "not a number"),
-                     (protocol.pack_image(jpeg, float("inf")), "not a number")]:
+                     (pack_image(jpeg, float("nan")), "not a number"),
+                     (pack_image(jpeg, float("inf")), "not a number")]:
         with pytest.raises(BadMessage, match=why):
             protocol.unpack_image(bad)
 
@@ -266,7 +267,7 @@ def _mutations(frames):
     return st.one_of(valid, mutated, st.binary(max_size=256),
                      st.binary(max_size=64).map(lambda b: b"SK" + bytes([protocol.VERSION]) + b),
                      st.binary(max_size=64).map(lambda b: b"\xff\xd8" + b),
-                     st.builds(lambda b, t: protocol.pack_image(b"\xff\xd8" + b, t), st.binary(max_size=64),
+                     st.builds(lambda b, t: pack_image(b"\xff\xd8" + b, t), st.binary(max_size=64),
                                st.floats(width=64)))  # a camera frame with its time: a broken JPEG
 
 

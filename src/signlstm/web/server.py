@@ -11,7 +11,7 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 - browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most:
   past ``MAX_IN_FLIGHT`` unanswered the page is not read until one is answered), put straight into the engine's
   batcher and answered in the order sent through the page's own sender task; or one camera frame (the fallback:
-  a JPEG after a header with the time the page took it, :func:`.protocol.pack_image`; the next one only after the
+  a JPEG after a header with the time the page took it, laid out in :mod:`.protocol`; the next one only after the
   reply, at most ``fps`` a second; the recognizer sees the frames at 30 a second, made from those times).
 - browser -> server, text JSON: ``{"type": "record", "name", "action", "count", "pause"}``, ``{"type": "cancel"}``,
   ``{"type": "clear"}``, ``{"type": "adapt", "name"}``, ``{"type": "counts", "name"}``, ``{"type": "ping"}``.
@@ -390,6 +390,8 @@ def check_listen(host: str, port: int) -> None:
 
 def serve(engine: Engine, host: str = "127.0.0.1", port: int = 8000, certfile=None, keyfile=None,
           log_level: str = "warning", holistic=None) -> None:
+    """Run the web server for ``engine`` on ``host``:``port`` (over HTTPS when ``certfile`` is given) until it is
+    stopped; :class:`SignlstmError` when it cannot listen there."""
     import uvicorn
 
     ssl = {"ssl_certfile": certfile, "ssl_keyfile": keyfile} if certfile else {}

@@ -10,7 +10,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from signlstm.web.conftest import clip_frames, need
+from signlstm.web.conftest import clip_frames, need, pack_image
 
 need("starlette")
 need("uvicorn")
@@ -626,7 +626,7 @@ def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_t
         _recv(ws, "model")
         said = []
         for i, (b, t) in enumerate(zip(sent, times)):
-            ws.send(protocol.pack_image(b, t))
+            ws.send(pack_image(b, t))
             r = _recv(ws, "result")
             assert r["t"] == t and r["frame"] == i and r["points"]["pose"]
             probs, word = expect[i]
@@ -636,13 +636,13 @@ def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_t
             assert r["word"] == word, i
             said += [word] if word else []
         assert said and set(said) == {"iloveyou"}, said
-        ws.send(protocol.pack_image(*early))  # earlier than the frame before: nothing is due
+        ws.send(pack_image(*early))  # earlier than the frame before: nothing is due
         r = _recv(ws, "result")
         assert r["word"] is None and np.allclose(r["probs"], expect[-1][0], atol=2e-4) and r["frame"] == len(sent)
-        ws.send(protocol.pack_image(late[0], late[1]))  # a minute later: one frame, as a first frame
+        ws.send(pack_image(late[0], late[1]))  # a minute later: one frame, as a first frame
         r = _recv(ws, "result")
         assert np.allclose(r["probs"], rec.update(keypoints[-1]).probs, atol=2e-4)
-        ws.send(protocol.pack_image(late[0], late[1] + 10)[:12])
+        ws.send(pack_image(late[0], late[1] + 10)[:12])
         assert "shorter than its 16-byte header" in _recv(ws, "error")["message"]
     assert _health(server)["messages"] == {"keypoints": 0, "images": len(sent) + 2, "refused": 1}
 

@@ -274,9 +274,9 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
                 in_a_row: bool = False) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
 
-    The support windows (at most ``shots`` per sign, seeded choice; ``in_a_row``: :func:`vocab_shots`) go once through the trunk (``base`` cut where
-    :func:`signlstm.models.cut.split_model` cuts it); :func:`vocab_head` fits the sign classifier and the prototypes
-    with their radius (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The
+    The support windows (at most ``shots`` per sign, seeded choice; ``in_a_row``: :func:`vocab_shots`) go once
+    through the trunk (``base`` cut where :func:`signlstm.models.cut.split_model` cuts it); :func:`vocab_head` fits
+    the sign classifier and the prototypes with their radius (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The
     base's own labels are not kept: the vocabulary is the data's, unless ``keep_base_actions``: then the base's own
     signs (:func:`base_signs`, e.g. the trunk's hello / thanks / iloveyou) that the data lacks are added from the
     recordings' features stored with the base (:func:`signlstm.models.stored_features.write_base_examples`), and a

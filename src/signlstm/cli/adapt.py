@@ -35,9 +35,11 @@ def run(args):
              radius=args.radius, keep_base_actions=args.keep_base_actions)
 
 
-def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None, keep_base_actions=False):
+def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None, keep_base_actions=False,
+             asked=None):
     """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
-    too. ``args`` needs model, data, actions, length, skip_bad."""
+    too. ``args`` needs model, data, actions, length, skip_bad; ``asked``: the signs the person asked for, each named
+    when the model does not answer it (default ``args.actions``)."""
     import time
 
     t0 = time.perf_counter()
@@ -80,7 +82,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         if others is not None and (problem := negatives_problem(others, data.actions)):
             raise SignlstmError(f"--negatives {' '.join(map(str, negatives))}: {problem}")  # as train says it
         bundle = adapt(base, data, shots=shots, seed=seed, method=method, negatives=others)
-    for note in adapt_notes(base, data, bundle, asked=args.actions):
+    for note in adapt_notes(base, data, bundle, asked=args.actions if asked is None else asked):
         common.print_note(f"note: {note}")
     for key, kind in (("hands_unseen", "note"), ("hands_rare", "warning")):  # what the vocabulary's shots lacked
         if bundle.meta["adapted"].get(key):

@@ -44,7 +44,7 @@ def run(args):
 
     from ..errors import BadInput, SignlstmError
     from ..files import check_writable_folder, ignores_case
-    from ..fronts.collect import collect
+    from ..fronts.collect import collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import case_twins, read_sign_list, shown_name
 
@@ -104,10 +104,11 @@ def run(args):
                                 f"{len(args.actions)}")
         counts = SequenceWriter(args.data).still_to_record(args.actions, args.sequences)
         done = sum(args.sequences - c for c in counts.values())
-        todo = [a for a in args.actions if counts[a]]
-        print(f"{len(args.actions)} sign(s) in {args.actions_file}: {len(args.actions) - len(todo)} complete, "
+        plan = recording_plan(args.actions, counts, args.sequences, args.rounds)
+        complete = sum(not counts[a] for a in args.actions)
+        print(f"{len(args.actions)} sign(s) in {args.actions_file}: {complete} complete, "
               f"{done} of {args.sequences * len(args.actions)} sequence(s) recorded"
-              + (f"; next: {todo[0]}" if todo else ""), flush=True)
+              + (f"; next: {plan[0][0]}" if plan else ""), flush=True)
         wanted = sum(counts.values())
     else:
         counts, wanted = args.sequences, args.sequences * len(args.actions)
@@ -142,4 +143,4 @@ def run(args):
         # a list of signs is a vocabulary of its own: only those signs, 'none' for any other
         adapt_to(argparse.Namespace(model=args.model, data=[args.data], actions=args.actions if args.actions_file
                                     else None, length=args.length, skip_bad=False), args.then_adapt,
-                 method="vocab" if args.actions_file else "top")
+                 method="vocab" if args.actions_file else "top", asked=args.actions)

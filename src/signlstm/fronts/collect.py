@@ -11,6 +11,28 @@ from .. import layout
 from .recorder import PAUSE, Recorder
 
 
+def recording_plan(actions: list[str], counts: dict, each: int | None = None,
+                   rounds: bool = False) -> list[tuple[str, int]]:
+    """The turns of a recording, in order: (action, sequences to record in that turn) for ``counts`` (what each
+    action still lacks, of ``each``). Without ``rounds``, one turn per action in list order; with them, one sequence a
+    turn, each next turn to the action with the fewest recorded so far (the list's order among equals), so a rerun
+    carries on the round it stopped in."""
+    todo = [a for a in actions if counts[a] > 0]
+    if not rounds:
+        return [(a, counts[a]) for a in todo]
+    left = {a: counts[a] for a in todo}
+    done = {a: (each - counts[a] if each else 0) for a in todo}
+    plan = []
+    while left:
+        a = min(left, key=lambda a: (done[a], todo.index(a)))
+        plan.append((a, 1))
+        done[a] += 1
+        left[a] -= 1
+        if not left[a]:
+            del left[a]
+    return plan
+
+
 def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
             window: bool = False, pause: float = PAUSE, on_saved=None, each: int | None = None,
             rounds: bool = False) -> int:
@@ -18,7 +40,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     some were recorded before) from ``spec``; returns how many were saved. The window names each sequence by its place
     among the action's ``each`` and the action's among ``actions``. With ``rounds``, one sequence of each action in
     turn, round after round, instead of all of one action's before the next: each sign's recordings then spread over
-    the session.
+    the session (:func:`recording_plan`).
 
     The frames recorded are those :class:`~signlstm.keypoints.resample.Resample` makes due at the models' 30 a second,
     as ``live`` reads its input: a camera's frames placed at the times they were read (a camera in dim light that
@@ -56,8 +78,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
             return saved
         index, image, keypoints = item
         due.extend(resample(pipe.when(index), keypoints))
-        plan = ([(a, 1) for r in range(max(counts[a] for a in todo)) for a in todo if counts[a] > r] if rounds
-                else [(a, counts[a]) for a in todo])
+        plan = recording_plan(actions, counts, each, rounds)
         before = {a: each - counts[a] if each else 0 for a in todo}  # recorded before this turn
         for action, count in plan:
             rec = Recorder(writer, action, count, length, pause)

@@ -288,22 +288,60 @@ def test_a_resumed_list_shows_each_sequence_and_sign_by_its_place_in_the_whole_l
                        "Collecting frames for good morning - sequence 2 of 2 (sign 3 of 3)"]
 
 
-def test_rounds_record_one_sequence_of_each_sign_in_turn_and_a_rerun_goes_on(shared, tmp_path, capsys):
+def test_rounds_record_one_sequence_of_each_sign_in_turn_and_a_rerun_carries_on_the_round(shared, tmp_path,
+                                                                                          monkeypatch, capsys):
     """--rounds: the signs take turns, one sequence each, round after round (each sign's recordings spread over the
-    session), numbered within each sign; a rerun records only what each still lacks, in turns again."""
+    session); a rerun carries on the round it stopped in (the sign with the fewest first), says that sign is next,
+    and its window numbers each sequence within its sign."""
     import os
+
+    from signlstm.fronts import render
 
     clip = str(shared("media", "asl_soup_slp.mp4"))  # 41 frames: four 10-frame sequences per run
     signs = tmp_path / "signs.txt"
-    signs.write_text("hello\nñandú\n", encoding="utf-8")
+    signs.write_text("aa\nñandú\ncc\n", encoding="utf-8")
     data = tmp_path / "MP_Data"
     args = ["collect", "--actions-file", str(signs), "--sequences", "3", "--length", "10", "--data", str(data),
-            "--source", clip, "--headless", "--rounds"]
-    assert main(args) == 0
-    saved = [line.removeprefix("saved ") for line in capsys.readouterr().out.splitlines() if line.startswith("saved ")]
-    assert [os.path.relpath(p, data) for p in saved] == ["hello/0", "ñandú/0", "hello/1", "ñandú/1"]
+            "--source", clip, "--rounds", "--pause", "0.05"]
+
+    def saved(out):
+        return [os.path.relpath(line.removeprefix("saved "), data) for line in out.splitlines()
+                if line.startswith("saved ")]
+
+    assert main([*args, "--headless"]) == 0
+    assert saved(capsys.readouterr().out) == ["aa/0", "ñandú/0", "cc/0", "aa/1"]
+    banners = []
+    real = render.annotate
+
+    def seen(*a, banner=None, **k):  # the window's pictures as drawn, their banner's title noted once
+        title = banner and banner[1 if banner[0] == "STARTING COLLECTION" else 0]
+        if title and title not in banners:
+            banners.append(title)
+        return real(*a, banner=banner, **k)
+
+    monkeypatch.setattr(render, "annotate", seen)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "0 complete, 4 of 6 sequence(s) recorded; next: hello" in out and "collected 2 sequence(s)" in out
+    assert "0 complete, 4 of 9 sequence(s) recorded; next: ñandú" in out
+    assert saved(out) == ["ñandú/1", "cc/1", "aa/2", "ñandú/2"]
+    assert banners == ["Collecting frames for ñandú - sequence 2 of 3 (sign 2 of 3)",
+                       "Collecting frames for cc - sequence 2 of 3 (sign 3 of 3)",
+                       "Collecting frames for aa - sequence 3 of 3 (sign 1 of 3)",
+                       "Collecting frames for ñandú - sequence 3 of 3 (sign 2 of 3)",
+                       "Collecting frames for cc - sequence 3 of 3 (sign 3 of 3)"]  # begun as the clip ended
     d = load([data], length=10)
-    assert [int((d.labels == a).sum()) for a in ("hello", "ñandú")] == [3, 3]
+    assert [int((d.labels == a).sum()) for a in ("aa", "ñandú", "cc")] == [3, 3, 2]
+
+
+def test_then_adapt_names_a_sign_of_actions_the_source_ended_before(tmp_path, capsys):
+    """collect --actions ... --then-adapt whose source ends before the last sign: the model adapted to what was
+    recorded, and the sign asked for and never recorded named, as with --actions-file."""
+    from pathlib import Path
+
+    stream = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"  # 367 frames: 12 sequences of hello
+    assert main(["collect", "--data", str(tmp_path / "MP_Data"), "--source", str(stream), "--headless", "--pause",
+                 "0", "--sequences", "13", "--actions", "hello", "please", "--then-adapt", str(tmp_path / "m")]) == 0
+    captured = capsys.readouterr()
+    assert "stopped after" in captured.out and not (tmp_path / "MP_Data" / "please").exists()
+    assert "note: no recordings of 'please', asked for: the adapted model does not answer it" in captured.err

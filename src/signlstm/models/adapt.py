@@ -323,15 +323,17 @@ def seen_people(base: Bundle, data: Dataset | None = None) -> list[str]:
     return sorted(people | (set() if data is None else {str(g) for g in np.unique(data.groups)}))
 
 
-def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | None = None,
-                asked=None) -> list[str]:
+def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | None = None, asked=None,
+                replaced: Bundle | None = None, people_seen: bool = True) -> list[str]:
     """What a person should know about ``adapted``, ``base`` adapted to the recordings ``data`` (by :func:`adapt`, or
     as a vocabulary of their own by :func:`~signlstm.models.vocabulary.adapt_vocab`), one line each, for every front
     to show once the fit worked: people the base already saw (figures on them flatter it, a vocabulary's check
     included), taught signs spelled alike, recordings labelled ``none`` a vocabulary leaves out, a vocabulary's signs
     not recorded again, the base's signs under another spelling or not recorded, several people taught as one, and
-    signs ``asked`` for (a list the person gave) with no recording. ``base_name``: the base as the notes name it
-    (default: its path, and "the base" for its signs)."""
+    signs ``asked`` for (a list the person gave) that it does not answer. ``base_name``: the base as the notes name it
+    (default: its path, and "the base" for its signs); ``replaced``: the model ``adapted`` replaces, whose own signs a
+    vocabulary drops when they are not recorded again (default ``base``); ``people_seen``: whether to say whom the
+    base saw (a page's person is only the name typed there)."""
     from ..sign_names import quoted_names, rejection_note, shown_list, shown_name, spelled_alike_note
     from .bundle import is_vocabulary
 
@@ -339,16 +341,17 @@ def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | N
     vocabulary = is_vocabulary(adapted.meta)
     where, whose = base_name or str(base.path or "the base"), base_name or "the base"
     people = sorted({str(g) for g in np.unique(data.groups)})
-    seen = sorted(set(people) & set(seen_people(base)))
+    seen = sorted(set(people) & set(seen_people(base))) if people_seen else []
     if seen:
         notes.append(f"{where} was trained on recordings of {', '.join(seen)}: figures on them"
                      f"{' (the check below included)' if vocabulary else ''} flatter it")
     if vocabulary:  # the person's own signs: two spellings of one are learnt as two; 'none' teaches nothing
         notes += [spelled_alike_note([a for a in adapted.labels if a != adapted.reject_label]),
                   rejection_note({NONE: int((data.labels == NONE).sum())})]
-        if is_vocabulary(base.meta):  # a vocabulary adapted again: its signs not recorded again go
+        replaced = base if replaced is None else replaced
+        if is_vocabulary(replaced.meta):  # a vocabulary adapted again: its signs not recorded again go
             have = {a for a in data.actions if (data.labels == a).any()}
-            gone = [a for a in base.labels if a not in have and a != NONE]
+            gone = [a for a in replaced.labels if a not in have and a != NONE]
             if gone:
                 notes.append(f"{where}'s own sign(s) {shown_list(gone)} are not in the data: the new "
                              "vocabulary does not answer them (give their recordings too to keep them)")
@@ -363,8 +366,10 @@ def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | N
         missing = [a for a in names if a not in have]
         if missing:
             notes.append(f"no recordings of {whose}'s {', '.join(map(repr, missing))}: the adapted model does not "
-                         "answer it (record a few of each sign it should keep)")
-    unrecorded = [a for a in dict.fromkeys(asked or []) if not (data.labels == a).any()]
+                         f"answer {'it' if len(missing) == 1 else 'them'} (record a few of each sign it should keep)")
+    answered = set(adapted.labels)  # (a vocabulary keeping the base's signs answers some from the base's recordings)
+    unrecorded = [a for a in dict.fromkeys(asked or []) if not (data.labels == a).any() and a not in answered
+                  and a not in same_signs([a], answered)]
     if not vocabulary:  # the base's signs among them are said just above
         unrecorded = [a for a in unrecorded if same_signs([a], names).get(a, a) not in names]
     if unrecorded:

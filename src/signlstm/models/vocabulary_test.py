@@ -138,7 +138,8 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
 
 def test_signs_asked_for_without_recordings_are_named_and_not_answered(shared, tmp_path, capsys):
     """--actions names signs with no recording (a list recorded in part): the vocabulary answers those recorded, and
-    the command names the others instead of dropping them without a word."""
+    the command names the others instead of dropping them without a word, but not one it answers from the base's
+    recordings (--keep-base-actions)."""
     from signlstm.datasets.sequence_writer import SequenceWriter
 
     s23 = load_npz(shared("data", "vocab", "s23.npz"))
@@ -152,6 +153,12 @@ def test_signs_asked_for_without_recordings_are_named_and_not_answered(shared, t
     assert load_bundle(tmp_path / "mine").labels == [*s23.actions[:2], NONE]
     assert ("note: no recordings of 'ñandú', 'good night', asked for: the adapted model does not answer them"
             in capsys.readouterr().err)
+    # a sign the model answers from the base's stored recordings (--keep-base-actions) is not said to be missing
+    assert main(["adapt", "--vocabulary", "--keep-base-actions", "--data", str(tmp_path / "MP_Data"), "--actions",
+                 *asked, "Thanks", "--out", str(tmp_path / "kept")]) == 0
+    assert "thanks" in load_bundle(tmp_path / "kept").labels
+    err = capsys.readouterr().err
+    assert "note: no recordings of 'ñandú', 'good night', asked for: the adapted model does not answer them" in err
 
 
 def test_adapt_vocabulary_says_which_people_the_trunk_saw_and_when_people_are_mixed(shared, tmp_path, capsys):

@@ -75,13 +75,13 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
                          progress=0.15)
             trunk = load_bundle(TRUNK_MODEL)
             bundle = adapt_vocab(trunk, data, seed=0, radius=RADIUS)
-            state["notes"] += adapt_notes(trunk, data, bundle, base_name="the shipped trunk")
+            state["notes"] += adapt_notes(trunk, data, bundle, base_name="the model", replaced=base, people_seen=False)
             state["notes"] += [bundle.meta["adapted"][k] for k in ("hands_unseen", "hands_rare")
                                if bundle.meta["adapted"][k]]  # recordings without hands: the page says so too
         else:
             state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
             bundle = adapt(base, data, seed=0)
-            state["notes"] += adapt_notes(base, data, bundle, base_name="the model")
+            state["notes"] += adapt_notes(base, data, bundle, base_name="the model", people_seen=False)
     except SignlstmError as e:
         raise SignlstmError("; ".join([str(e), *state["notes"]])) from None
     state.update(phase="saving the adapted model", progress=0.85)

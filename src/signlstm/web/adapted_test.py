@@ -113,3 +113,33 @@ def test_a_visitor_named_like_the_tutorials_tree_is_their_own_person(trained_mod
     bundle, _ = adapted.adapt_job(trained_model, root, tmp_path / "web_models", "MP_Data", {})
     people = bundle.meta["training"]["groups"]
     assert "MP_Data" in people and "web_data" not in people, people
+
+
+def test_a_page_hears_the_signs_its_vocabulary_drops_and_nothing_of_whom_a_model_saw_by_its_name(trained_model,
+                                                                                               clip_keypoints,
+                                                                                               tmp_path):
+    """A visitor named like a person the models were trained on (s02) is not told the model saw them (the name is
+    only what they typed); a vocabulary adapted again from the page's vocabulary names the signs it no longer
+    answers, as the command does."""
+    from signlstm.datasets.sequence_writer import SequenceWriter
+
+    def record(root, signs):
+        writer = SequenceWriter(root)
+        for action, clip in signs:
+            for k in range(3):
+                writer.write(action, clip_keypoints[clip][k:k + 30])
+        return root
+
+    first = record(tmp_path / "web_data" / "s02", [("wave", "hello"), ("ñandú", "iloveyou")])
+    state = {}
+    mine, _ = adapted.adapt_job(trained_model, first, tmp_path / "web_models", "s02", state)
+    assert mine.labels == ["wave", "ñandú", "none"] and not any("trained on" in n for n in state["notes"])
+    again = record(tmp_path / "later" / "s02", [("ñandú", "iloveyou"), ("merci", "thanks")])
+    state = {}
+    adapted.adapt_job(mine, again, tmp_path / "web_models", "s02", state)
+    assert ("the model's own sign(s) wave are not in the data: the new vocabulary does not answer them (give their "
+            "recordings too to keep them)") in state["notes"], state["notes"]
+    state = {}
+    adapted.adapt_job(trained_model, record(tmp_path / "base" / "s02", [("hello", "hello"), ("thanks", "thanks")]),
+                      tmp_path / "web_models", "s02", state)
+    assert not any("trained on" in n for n in state["notes"]), state["notes"]

@@ -310,12 +310,12 @@ def run_person(task: dict) -> dict:
         other_idx = np.flatnonzero(np.isin(data.labels, untaught))
         other = data.subset(other_idx)
         for k in task["shots"]:
-            pick = vocab_shots(signs, k, seed, task.get("in_a_row", False))[0]  # what adapt_vocab is taught from
+            pick = vocab_shots(signs, k, seed, task.get("consecutive", False))[0]  # what adapt_vocab is taught from
             test = np.setdiff1d(taught_idx, pick)  # rows of the data
             truth = data.labels[test]
             t0 = time.perf_counter()
             bundle = adapt_vocab(base, signs, shots=k, seed=seed, radius=task["radius"],
-                                 in_a_row=task.get("in_a_row", False))
+                                 consecutive=task.get("consecutive", False))
             seconds = time.perf_counter() - t0
             row = {"person": task["person"], "seed": seed, "k": k, "signs": len(taught), "untaught": len(untaught),
                    "test": len(test), **_scores(bundle.labels, data.apply(bundle.predict, test), truth,
@@ -398,14 +398,14 @@ def _tutorial(support, data, test, epochs, seed) -> dict:
 def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | None = None, tutorial=(5,),
         tutorial_epochs: int | None = None, trunk_folder=None, trunk=None, epochs: int | None = None,
         workers: int = 0, ray: str | None = None, cache=None, log=print, progress=None, radii=(),
-        adapt_runs: int = 3, streams: int = STREAMS, signs: int | None = None, in_a_row: bool = False) -> dict:
+        adapt_runs: int = 3, streams: int = STREAMS, signs: int | None = None, consecutive: bool = False) -> dict:
     """The vocabulary benchmark over every person file in ``vocab`` (see the module docstring). ``trunk_folder``: a
     folder with one trunk per person (``<folder>/<person>``) instead of :func:`trunks`; ``trunk``: one trunk for
     every person (e.g. the shipped one, for people it never saw). ``radii``: the same fits
     scored at these open-set radii too (the trade-off between known signs and untaught signs answered ``none``).
     ``adapt_runs``: how many times :func:`adapt_wall` times ``adapt --vocabulary`` on the largest vocabulary (0: not);
     ``streams``: streams per person, seed and K of :func:`in_a_row` (0: none); ``signs``: how many of each person's
-    signs are taught (a seeded choice, the rest untaught) instead of three quarters of them; ``in_a_row``: each sign's K
+    signs are taught (a seeded choice, the rest untaught) instead of three quarters of them; ``consecutive``: each sign's K
     shots are K of its recordings made one after another (a seeded start), as a person records them, not any K."""
     from ..models.vocabulary import RADIUS
 
@@ -443,7 +443,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=todo[p], seeds=list(seeds),
                   radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
                   tutorial_epochs=tutorial_epochs, radii=list(radii or ()), streams=streams, signs=signs,
-                  in_a_row=in_a_row)
+                  consecutive=consecutive)
              for p, f in files.items() if todo[p]]
     for p in files:
         if not todo[p] and progress:
@@ -460,7 +460,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
         largest = max(size, key=lambda p: (size[p], p))
         wall = adapt_wall(files[largest], bases[largest], shots=5, runs=adapt_runs, log=log)
     return {"rows": rows, "adapt_wall": wall, "shots": list(shots), "seeds": list(seeds), "streams": streams,
-            "signs": signs, "in_a_row": in_a_row, "people": list(files), "not_measured": unmeasured, "notes": notes,
+            "signs": signs, "consecutive": consecutive, "people": list(files), "not_measured": unmeasured, "notes": notes,
             "radius": tasks[0]["radius"] if tasks else None, "radii": list(radii or ()),
             "trunks": {p: str(b) for p, b in bases.items()}, "seconds": round(time.perf_counter() - t0, 1),
             "started": _utc(started), "ended": _utc(time.time()), "load": [round(x, 1) for x in load0 + _load()]}

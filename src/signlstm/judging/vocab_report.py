@@ -21,7 +21,7 @@ def format_vocab(res: dict, summ: dict) -> str:
     rejected, adapt seconds (median), the tutorial recipe's accuracy on the same shots, and with streams the word
     error rate of the taught signs made in a row and the words said on untaught signs there, a segment."""
     taught = "3/4 of the signs taught" if res.get("signs") is None else f"{res['signs']} signs taught"
-    taught += " from K recordings in a row" if res.get("in_a_row") else ""
+    taught += " from K consecutive recordings" if res.get("consecutive") else ""
     lines = [f"vocabulary benchmark: {taught}, {len(res['seeds'])} seed(s) {res['seeds']}, radius {res['radius']}, "
              f"{res['seconds']:.0f} s wall ({res.get('started', '?')} - {res.get('ended', '?')}, load average "
              f"{' -> '.join(str(x) for x in res.get('load', [])) or '?'})", *res.get("notes", ())]

@@ -478,8 +478,8 @@ def test_judge_vocab_teaches_signs_scores_radii_and_trains_the_tutorial_at_the_k
     assert 0 <= row["tutorial_acc"] <= 1 and 0 <= res["summary"]["3"]["mean"]["tutorial_acc"] <= 1, row
 
 
-def test_shots_in_a_row_are_neighbours_in_the_order_recorded_and_what_the_vocabulary_is_taught(unseen_trunk):
-    """``--in-a-row``: each sign's K shots are K recordings made one after another (s23's file, in recording order),
+def test_consecutive_shots_are_neighbours_in_the_order_recorded_and_what_the_vocabulary_is_taught(unseen_trunk):
+    """``--consecutive``: each sign's K shots are K recordings made one after another (s23's file, in recording order),
     from a seeded start; those without a hand in view are then left out, as when a person adapts to what they
     recorded; the rest of the taught signs' recordings are tested, and the report says how the shots were drawn."""
     from signlstm.datasets import load
@@ -489,21 +489,21 @@ def test_shots_in_a_row_are_neighbours_in_the_order_recorded_and_what_the_vocabu
     d = load([shared_path("data", "vocab", "s23.npz")])
     starts = set()
     for seed in range(4):
-        pick = choose_shots(d, 3, seed=seed, in_a_row=True)
+        pick = choose_shots(d, 3, seed=seed, consecutive=True)
         for a in d.actions:
             place = np.flatnonzero(np.isin(np.flatnonzero(d.labels == a), pick))
             assert len(place) == 3 and (np.diff(place) == 1).all(), (a, place)
         starts.add(int(place[0]))
     assert len(starts) > 1
-    taught_from, unseen = vocab_shots(d, 3, 0, in_a_row=True)
+    taught_from, unseen = vocab_shots(d, 3, 0, consecutive=True)
     assert set(taught_from) == set(choose_shots(d, 3, 0, rows=np.flatnonzero(d.labels != "none"),
-                                                in_a_row=True)) - set(unseen)
+                                                consecutive=True)) - set(unseen)
     task = dict(person="s23", file=str(shared_path("data", "vocab", "s23.npz")), trunk=str(unseen_trunk.path),
-                shots=[3], seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=0, in_a_row=True)
+                shots=[3], seeds=[0], radius=RADIUS, tutorial=[], tutorial_epochs=None, streams=0, consecutive=True)
     (row,) = vocab.run_person(task)["rows"]
     signs = dataclasses.replace(d, actions=vocab.split_signs(d.actions, 0)[0])
     taught = np.flatnonzero(np.isin(d.labels, signs.actions))
-    assert row["test"] == len(taught) - len(vocab_shots(signs, 3, 0, in_a_row=True)[0]) >= 6 * 27
+    assert row["test"] == len(taught) - len(vocab_shots(signs, 3, 0, consecutive=True)[0]) >= 6 * 27
     assert row["acc"] >= 0.6, row
-    res = {"rows": [row], "shots": [3], "seeds": [0], "radius": RADIUS, "seconds": 1.0, "in_a_row": True}
-    assert "taught from K recordings in a row" in vocab_report.format_vocab(res, vocab.summary(res))
+    res = {"rows": [row], "shots": [3], "seeds": [0], "radius": RADIUS, "seconds": 1.0, "consecutive": True}
+    assert "taught from K consecutive recordings" in vocab_report.format_vocab(res, vocab.summary(res))

@@ -47,9 +47,9 @@ NEGATIVES_BIAS = 1.0
 
 
 def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray | None = None,
-                 in_a_row: bool = False) -> np.ndarray:
+                 consecutive: bool = False) -> np.ndarray:
     """Indices of at most ``k`` sequences per action, drawn at random (seeded), sorted; all when ``k`` is None.
-    ``rows``: drawn among these indices only. ``in_a_row``: each action's ``k`` are neighbours in the data's order
+    ``rows``: drawn among these indices only. ``consecutive``: each action's ``k`` are neighbours in the data's order
     (the order recorded: a tree's sequence numbers, a packed file's rows), from a seeded start, as a person records
     them one after another, instead of any ``k`` of all."""
     rows = np.arange(len(data)) if rows is None else np.asarray(rows, np.intp)
@@ -60,7 +60,7 @@ def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray |
     rng = np.random.default_rng(seed)
     held = data.labels[rows]
     pools = [pool for pool in (rows[held == a] for a in data.actions) if len(pool)]
-    if in_a_row:
+    if consecutive:
         starts = [int(rng.integers(0, max(1, len(pool) - k + 1))) for pool in pools]
         idx = [pool[s:s + k] for pool, s in zip(pools, starts)]
     else:

@@ -206,16 +206,16 @@ def check_radius(radius) -> float:
 
 
 def vocab_shots(data: Dataset, shots: int | None, seed: int = 0,
-                in_a_row: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                consecutive: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(the recordings a vocabulary is taught from, the recordings left out as :func:`hands_unseen`): at most
     ``shots`` per sign (seeded; all when None), drawn among the recordings that are signs (not ``none``) and show a
-    hand (what ``judge vocab`` teaches too, and tests on the rest); ``in_a_row``: ``shots`` recordings of each sign
+    hand (what ``judge vocab`` teaches too, and tests on the rest); ``consecutive``: ``shots`` recordings of each sign
     made one after another (:func:`~signlstm.models.adapt.choose_shots`), those without a hand in view then left out,
     as when a person records ``shots`` and adapts."""
     signs = np.flatnonzero(data.labels != NONE)
     unseen = hands_unseen(data, signs)
-    if in_a_row:
-        return np.setdiff1d(choose_shots(data, shots, seed, rows=signs, in_a_row=True), unseen), unseen
+    if consecutive:
+        return np.setdiff1d(choose_shots(data, shots, seed, rows=signs, consecutive=True), unseen), unseen
     return choose_shots(data, shots, seed, rows=np.setdiff1d(signs, unseen)), unseen
 
 
@@ -271,10 +271,10 @@ def support_features(trunk, support: Dataset, shifts=VIEW_SHIFTS) -> tuple[np.nd
 
 def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, radius: float = RADIUS,
                 log=None, within: float = WITHIN, keep_base_actions: bool = False, shift_views: bool = True,
-                in_a_row: bool = False) -> Bundle:
+                consecutive: bool = False) -> Bundle:
     """A new bundle answering ``data``'s signs and ``none`` for anything else, from ``base``'s frozen trunk.
 
-    The support windows (at most ``shots`` per sign, seeded choice; ``in_a_row``: :func:`vocab_shots`) go once
+    The support windows (at most ``shots`` per sign, seeded choice; ``consecutive``: :func:`vocab_shots`) go once
     through the trunk (``base`` cut where :func:`signlstm.models.cut.split_model` cuts it); :func:`vocab_head` fits
     the sign classifier and the prototypes with their radius (:class:`signlstm.models.architectures.OpenSetHead`). Nothing of the untaught signs is needed. The
     base's own labels are not kept: the vocabulary is the data's, unless ``keep_base_actions``: then the base's own
@@ -294,7 +294,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     check_radius(radius)
     check_seq_len(data.seq_len, base.seq_len)
     require_person(data, "nothing to adapt to")
-    idx, unseen = vocab_shots(data, shots, seed, in_a_row)
+    idx, unseen = vocab_shots(data, shots, seed, consecutive)
     support = data if len(idx) == len(data) else data.subset(idx)  # all of the data: held once, not copied
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
     if len(signs) < 2:

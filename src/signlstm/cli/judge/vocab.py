@@ -17,7 +17,7 @@ def register(sub):
     p.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="K values (default: 1 3 5 10)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                    help="seeds of the taught/untaught split and the shot draws (default: 0 1 2)")
-    p.add_argument("--in-a-row", action="store_true",
+    p.add_argument("--consecutive", action="store_true",
                    help="each sign's K recordings are K made one after another (in the file's order, from a seeded "
                         "start), as a person records them, instead of any K of its recordings")
     p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.models.vocabulary.RADIUS)")
@@ -65,7 +65,7 @@ def run(args):
                         tutorial_epochs=args.tutorial_epochs, trunk_folder=args.trunks, trunk=trunk,
                         epochs=args.epochs, workers=args.workers, ray=args.ray, cache=args.cache, log=log,
                         progress=lambda p: bar.update(), radii=args.radii, adapt_runs=args.adapt_runs,
-                        streams=args.streams, signs=args.signs, in_a_row=args.in_a_row)
+                        streams=args.streams, signs=args.signs, consecutive=args.consecutive)
     finally:
         bar.close()  # ends the bar's line: anything said next (an error too) starts on its own line
     summ = vocab.summary(res)

@@ -226,7 +226,7 @@ function keypointMessage(frame, mask, t) {
 }
 
 function imageMessage(jpeg, t) {
-  // A camera frame (signlstm.web.protocol.pack_image): 16-byte header with the time it was taken, then the JPEG.
+  // A camera frame (read by signlstm.web.protocol.unpack_image): 16-byte header with the time it was taken, then the JPEG.
   const L = S.image;
   const dv = new DataView(new ArrayBuffer(L.header_bytes));
   dv.setUint8(0, L.magic.charCodeAt(0)); dv.setUint8(1, L.magic.charCodeAt(1)); dv.setUint8(2, L.version);

@@ -113,12 +113,10 @@ def run(args):
     else:
         counts, wanted = args.sequences, args.sequences * len(args.actions)
 
-    def said_saved(path, hands: float) -> None:  # each sequence as it is saved, and one nobody could learn from
+    def said_saved(path, note: str | None) -> None:  # each sequence as it is saved, and one nobody could learn from
         print(f"saved {path}", flush=True)
-        if hands < layout.SIGN_HANDS:
-            print(f"note: {path}: a hand is seen in {hands:.0%} of its frames (fewer than {layout.SIGN_HANDS:.0%}): "
-                  "a vocabulary leaves it out, and a model learns little of a sign it cannot see; record it again "
-                  "with the hands in view", file=sys.stderr, flush=True)
+        if note:
+            print(f"note: {path}: {note}", file=sys.stderr, flush=True)
 
     saved = collect(args.actions, counts, args.data, args.source, args.length,
                     window=not args.headless, pause=args.pause,

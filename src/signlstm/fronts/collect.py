@@ -48,6 +48,8 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     frames' own times, saved keypoints and images at 30 a second. From a camera the pause runs over live frames
     (shown, not recorded); from a file it uses no frames (a still banner in the window, nothing headless). Stops early (returning
     the count so far) when a file ends (a sequence in progress is dropped) or the user quits the window.
+    ``on_saved(path, note)`` is called with each sequence saved and what to tell of it
+    (:func:`~signlstm.fronts.recorder.few_hands`, or None).
     """
     from collections import deque
 
@@ -108,7 +110,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
                 if path is not None:
                     saved += 1
                     if on_saved:
-                        on_saved(path, rec.last_hands)
+                        on_saved(path, rec.last_note)
             before[action] += count  # the sign's next turn (with rounds) counts on from here
         return saved
     finally:

@@ -19,6 +19,16 @@ from .. import layout
 PAUSE = 2.0  # seconds of 'STARTING COLLECTION' before each sequence (not recorded)
 
 
+def few_hands(frames: np.ndarray) -> str | None:
+    """What to tell of a recorded sequence (T, 1662) in which a hand is seen in fewer than
+    :data:`~signlstm.layout.SIGN_HANDS` of the frames (a vocabulary leaves it out), else None."""
+    hands = float(layout.hand_share(np.asarray(frames)[None])[0])
+    if hands >= layout.SIGN_HANDS:
+        return None
+    return (f"a hand is seen in {hands:.0%} of its frames (fewer than {layout.SIGN_HANDS:.0%}): a vocabulary leaves "
+            "it out, and a model learns little of a sign it cannot see; record it again with the hands in view")
+
+
 class Recorder:
     """Pause, then ``length`` frames, then write; ``count`` times. Feed it every frame with :meth:`feed`."""
 
@@ -30,7 +40,7 @@ class Recorder:
         self.clock = clock
         self.frames: list[np.ndarray] = []
         self.saved: list[Path] = []
-        self.last_hands: float | None = None  # the last sequence written: the share of its frames with a hand seen
+        self.last_note: str | None = None  # the last sequence written: what to tell of it (:func:`few_hands`)
         self.until = clock() + pause
 
     @property
@@ -64,7 +74,7 @@ class Recorder:
         seq = np.stack(self.frames)
         path = self.writer.write(self.action, seq)
         self.saved.append(path)
-        self.last_hands = float(layout.hand_share(seq[None])[0])
+        self.last_note = few_hands(seq)
         self.frames = []
         self.until = self.clock() + self.pause
         return path

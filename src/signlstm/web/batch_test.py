@@ -143,7 +143,10 @@ def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_
 
     monkeypatch.setattr(sequence_writer.SequenceWriter, "write", write)
     bundle = load_bundle()
-    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[:3], np.float32).reshape(-1, 1662)
+    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[1:4], np.float32).reshape(-1, 1662)
+    from signlstm.layout import without_hands
+
+    K[30:60] = without_hands(K[30:60])  # the second sequence recorded with the hands out of view
     engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")
     try:
         session = engine.open()
@@ -163,6 +166,9 @@ def test_a_keypoint_pages_recording_is_written_off_the_event_loop_and_whole(tmp_
     assert [r["frame"] for r in replies] == list(range(60))  # in order, the ones behind a write too
     assert replies[29]["recording"]["saved"].endswith("0") and replies[29]["recording"]["counts"] == {"thank you": 1}
     assert replies[59]["recording"]["phase"] == "done" and replies[59]["recording"]["counts"] == {"thank you": 2}
+    # the page hears of the sequence no vocabulary can learn from, as collect says it
+    assert "note" not in replies[29]["recording"]
+    assert replies[59]["recording"]["note"].startswith("'thank you' 1: a hand is seen in 0% of its frames (fewer than")
     for n in (0, 1):
         seq = tmp_path / "d" / "me" / "thank you" / str(n)
         saved = np.stack([np.load(seq / f"{i}.npy") for i in range(30)])

@@ -449,11 +449,19 @@ class Session:
         return status, writes or None
 
     def _write(self, writes: list) -> dict:
-        """Write completed sequences (each whole, as ``collect`` does): the status fields that say so."""
+        """Write completed sequences (each whole, as ``collect`` does): the status fields that say so, with a
+        ``note`` for a sequence a hand is seen in too few frames of (:func:`~signlstm.fronts.recorder.few_hands`)."""
+        from ..fronts.recorder import few_hands
+
+        notes = []
         for w in writes:
+            note = few_hands(w.frames)  # (the frames are let go once written)
             w.write()
+            if note:
+                notes.append(f"'{w.action}' {w.path.name}: {note}")
         self.engine.counts_changed(self.name, self)
-        return {"saved": shown_path(writes[-1].path), "counts": counts(writes[-1].writer.root)}
+        return {"saved": shown_path(writes[-1].path), "counts": counts(writes[-1].writer.root),
+                **({"note": "; ".join(notes)} if notes else {})}
 
     def _close_detector(self) -> None:
         if self.detect is not None:

@@ -521,6 +521,7 @@ function showRecording(r) {
   }[r.phase] || "";
   const next = S.toRecord.length ? ` (then: ${S.toRecord.join(", ")})` : "";
   $("rec-status").textContent = text + (busy ? next : "");
+  if (r.note) $("rec-notes").textContent += (($("rec-notes").textContent ? "\n" : "") + "note: " + r.note);
   if (r.phase === "done" && S.toRecord.length) recordNext();
   if (r.counts) showCounts(r.counts);
 }
@@ -590,6 +591,7 @@ $("record-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   S.toRecord = signList($("action").value);
   S.listName = $("name").value.trim();
+  $("rec-notes").textContent = "";  // the notes on the sequences of this request on
   recordNext();
 });
 $("cancel").addEventListener("click", () => { S.toRecord = []; sendControl({type: "cancel"}); });

@@ -440,12 +440,13 @@ def test_a_ctrl_c_while_python_tears_itself_down_leaves_the_commands_status():
 
 
 def test_a_ctrl_c_while_signlstm_starts_ends_it_in_one_line():
-    """A Ctrl-C while Python imports signlstm's commands and parses the options (the first half second or so, before
-    the command runs) ends the process with "interrupted" and status 130, not a traceback from inside an import."""
+    """A Ctrl-C while Python imports signlstm's commands and parses the options, or while Keras and JAX are imported
+    for the command (the first second or so, before the command runs), ends the process with "interrupted" and status
+    130, not a traceback from inside an import, an abort, or an exit by the signal itself."""
     import signal
     import time
 
-    for delay in (0.1, 0.25):
+    for delay in (0.1, 0.25, 0.4, 0.5):
         p = subprocess.Popen([sys.executable, "-m", "signlstm", "summary"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
         end = time.monotonic() + 30

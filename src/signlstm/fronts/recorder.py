@@ -40,13 +40,18 @@ class Recorder:
         self.clock = clock
         self.frames: list[np.ndarray] = []
         self.saved: list[Path] = []
-        self.last_note: str | None = None  # the last sequence written: what to tell of it (:func:`few_hands`)
+        self.notes: list[str | None] = []  # what to tell of each sequence in ``saved`` (:func:`few_hands`)
         self.until = clock() + pause
 
     @property
     def done(self) -> int:
         """Sequences written so far."""
         return len(self.saved)
+
+    @property
+    def last_note(self) -> str | None:
+        """What to tell of the last sequence written (:func:`few_hands`), None before the first."""
+        return self.notes[-1] if self.notes else None
 
     @property
     def phase(self) -> str:
@@ -74,7 +79,7 @@ class Recorder:
         seq = np.stack(self.frames)
         path = self.writer.write(self.action, seq)
         self.saved.append(path)
-        self.last_note = few_hands(seq)
+        self.notes.append(few_hands(seq))
         self.frames = []
         self.until = self.clock() + self.pause
         return path

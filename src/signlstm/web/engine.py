@@ -194,6 +194,7 @@ class PendingWrite:
     def __init__(self, writer: "LaterWriter", action: str, frames: np.ndarray):
         self.writer, self.action, self.frames = writer, action, frames
         self.path: Path | None = None
+        self.note: str | None = None  # what the recorder tells of it (:func:`~signlstm.fronts.recorder.few_hands`)
 
     def write(self) -> Path:
         from ..datasets.sequence_writer import SequenceWriter
@@ -443,6 +444,8 @@ class Session:
         if r.phase == "done":
             self.recorder = None
         writes = r.writer.take()
+        for w, note in zip(writes, r.notes[len(r.notes) - len(writes):]):  # the writer's queue: this recorder's last
+            w.note = note
         if writes and write:
             status.update(self._write(writes))
             writes = None
@@ -450,15 +453,12 @@ class Session:
 
     def _write(self, writes: list) -> dict:
         """Write completed sequences (each whole, as ``collect`` does): the status fields that say so, with a
-        ``note`` for a sequence a hand is seen in too few frames of (:func:`~signlstm.fronts.recorder.few_hands`)."""
-        from ..fronts.recorder import few_hands
-
+        ``note`` for a sequence a hand is seen in too few frames of (the recorder's, :func:`~signlstm.fronts.recorder.few_hands`)."""
         notes = []
         for w in writes:
-            note = few_hands(w.frames)  # (the frames are let go once written)
             w.write()
-            if note:
-                notes.append(f"'{w.action}' {w.path.name}: {note}")
+            if w.note:
+                notes.append(f"'{w.action}' {w.path.name}: {w.note}")
         self.engine.counts_changed(self.name, self)
         return {"saved": shown_path(writes[-1].path), "counts": counts(writes[-1].writer.root),
                 **({"note": "; ".join(notes)} if notes else {})}

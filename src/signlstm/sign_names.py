@@ -174,6 +174,13 @@ def case_twin(name: str, names) -> str | None:
     return next((n for group in case_twins([name, *names]) if name in group for n in group if n != name), None)
 
 
+def case_clash(other: str, where: str, disk: str) -> str:
+    """Why a sign cannot be recorded beside ``other`` (recorded or being recorded, as ``where`` says), from which it
+    differs only in case, where ``disk`` takes such names for one folder (:func:`case_twin`)."""
+    return (f"differs only in case from '{shown_name(other)}', {where}, and {disk} takes such names for one folder: "
+            "use that name or another")
+
+
 def columns(text: str) -> int:
     """How many terminal columns ``text`` takes: two for a wide letter (Chinese, Japanese, Korean, full-width forms),
     none for a combining mark or a format character (a vowel sign, a joiner), one for any other."""

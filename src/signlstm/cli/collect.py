@@ -43,10 +43,10 @@ def run(args):
     import sys
 
     from ..errors import BadInput, SignlstmError
-    from ..files import check_writable_folder, ignores_case
-    from ..fronts.collect import collect, recording_plan
+    from ..files import check_writable_folder
+    from ..fronts.collect import check_names, collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
-    from ..sign_names import case_twins, read_sign_list, shown_name
+    from ..sign_names import read_sign_list
 
     from .common import checked_actions, checked_length
 
@@ -80,20 +80,8 @@ def run(args):
     if args.actions_file:
         args.actions = read_sign_list(args.actions_file)
     check_writable_folder(args.data)  # before any camera opens
-    merged = ignores_case(args.data)  # a disk that takes Hello and hello for one folder
-    alike = [" and ".join(map(shown_name, names)) for names in case_twins(args.actions)]
-    if alike and merged:  # one folder would hold both
-        raise SignlstmError(f"{'; '.join(alike)} differ only in case, and the disk of {args.data} takes such names "
-                            "for one folder: rename one of them")
-    if alike:  # (kept apart: I and i may be two signs)
-        print(f"note: {'; '.join(alike)} differ only in case: they are recorded as different signs", file=sys.stderr)
-    if merged:
-        writer = SequenceWriter(args.data)
-        for a in args.actions:
-            if (other := writer.recorded_in_other_case(a)) is not None:
-                raise SignlstmError(f"'{shown_name(a)}' differs only in case from '{shown_name(other)}', already "
-                                    f"recorded in {args.data}, and its disk takes such names for one folder: use "
-                                    "that name or another")
+    if note := check_names(args.actions, args.data):
+        print(f"note: {note}", file=sys.stderr)
     odd = SequenceWriter(args.data).unlike(args.actions, args.length)
     if odd:  # counted as recorded, it would stay a sequence every reader refuses
         raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or record "
@@ -124,8 +112,8 @@ def run(args):
     from ..frames.sources import is_camera
 
     if saved < wanted and not saved and args.headless and not is_camera(args.source):
-        raise BadInput(args.source, f"ended before a whole sequence of {args.length} frames (at 30 a second) was "
-                                    f"recorded: nothing saved of the {wanted} sequence(s) asked for")
+        raise BadInput(args.source, f"ended before a whole sequence of {args.length} frames (at {layout.RATE:g} "
+                                    f"a second) was recorded: nothing saved of the {wanted} sequence(s) asked for")
     if saved < wanted:
         ended = ("the source ended" if args.headless else "the source ended or the window was closed")
         print(f"stopped after {saved} of {wanted} sequence(s): {ended}")

@@ -33,6 +33,29 @@ def recording_plan(actions: list[str], counts: dict, each: int | None = None,
     return plan
 
 
+def check_names(actions: list[str], data) -> str | None:
+    """Refuse (:class:`~signlstm.errors.SignlstmError`) signs of ``actions`` that would share a folder under ``data``
+    with another of them or with a sign recorded there, on a disk that takes names differing only in case for one
+    folder (:func:`~signlstm.files.ignores_case`); the note to give of such names on other disks, where they are
+    two signs (I and i may be), else None."""
+    from ..datasets.sequence_writer import SequenceWriter
+    from ..errors import SignlstmError
+    from ..files import ignores_case
+    from ..sign_names import case_clash, case_twins, shown_name
+
+    merged = ignores_case(data)
+    alike = "; ".join(" and ".join(map(shown_name, names)) for names in case_twins(actions))
+    if alike and merged:
+        raise SignlstmError(f"{alike} differ only in case, and the disk of {data} takes such names for one folder: "
+                            "rename one of them")
+    if merged:
+        for a in actions:
+            if (other := SequenceWriter(data).recorded_in_other_case(a)) is not None:
+                raise SignlstmError(f"'{shown_name(a)}' " + case_clash(other, f"already recorded in {data}",
+                                                                     "its disk"))
+    return f"{alike} differ only in case: they are recorded as different signs" if alike else None
+
+
 def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
             window: bool = False, pause: float = PAUSE, on_saved=None, each: int | None = None,
             rounds: bool = False) -> int:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import layout
 from ..fronts import render
-from ..sign_names import case_twin, page_name_problem, shown_name, sign_name, windows_problem
+from ..sign_names import case_clash, case_twin, page_name_problem, shown_name, sign_name, windows_problem
 from ..errors import SignlstmError
 from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
@@ -579,8 +579,7 @@ class Session:
             where = "being recorded on another page"
         if other is None:
             return None
-        return (f"differs only in case from '{shown_name(other)}', {where}, and the server's disk takes such names "
-                "for one folder: use that name or another")
+        return case_clash(other, where, "the server's disk")
 
     def cancel(self) -> dict:
         with self.guard:

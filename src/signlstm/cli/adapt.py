@@ -5,7 +5,7 @@ from . import common
 def register(sub):
     p = sub.add_parser("adapt", help="fit a model to a new person or new signs from a few recordings (seconds)")
     common.add_model(p)
-    common.add_data(p, length="the model's")
+    common.add_data(p, model=True)
     p.add_argument("--out", required=True, metavar="MODEL_DIR", help="bundle folder to write")
     p.add_argument("--shots", type=int, metavar="K",
                    help="use at most K sequences per action, chosen at random (default: all)")

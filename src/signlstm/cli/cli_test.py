@@ -1108,9 +1108,30 @@ def test_help_gives_the_defaults_the_library_uses():
                                           (["judge", "streams"], "--others-per-stream", OTHERS, OTHERS),
                                           (["judge", "streams"], "--streams", DRAWS, None),
                                           (["judge", "cv"], "--tutorial-epochs", TUTORIAL_EPOCHS, None),
-                                          (["adapt"], "--radius", RADIUS, None)]:
+                                          (["adapt"], "--radius", RADIUS, None),
+                                          (["judge", "vocab"], "--radius", RADIUS, None)]:
         action = _option(command, flag)
         assert f"default {value:g}" in " ".join(action.help.split()) and action.default == default, (flag, action.help)
+
+
+def test_literal_defaults_and_choices_are_the_librarys():
+    """The lists, counts and choices the CLI writes out rather than import from a room that brings Keras with it
+    (judge vocab's K values, seeds and streams; the tutorial recipe's epochs in three judges' help; adapt's methods and
+    its cap on negatives) are the library's own."""
+    from signlstm.judging import vocab
+    from signlstm.models.adapt import METHODS, NEGATIVES_PER_WINDOW
+    from signlstm.models.recipes import RECIPES
+
+    for flag, default in (("--shots", list(vocab.SHOTS)), ("--seeds", list(vocab.SEEDS)),
+                          ("--streams", vocab.STREAMS)):
+        action = _option(["judge", "vocab"], flag)
+        said = f"default: {' '.join(map(str, default))}" if isinstance(default, list) else f"default {default}"
+        assert action.default == default and said in " ".join(action.help.split()), (flag, action.help)
+    epochs = RECIPES["tutorial"].epochs
+    for command in (["judge", "cv"], ["judge", "fewshot"], ["judge", "vocab"]):
+        assert f"{epochs}" in _option(command, "--tutorial-epochs").help, command
+    assert _option(["adapt"], "--method").choices == [*METHODS, "vocab"]
+    assert f"at most {NEGATIVES_PER_WINDOW} per sign recording" in " ".join(_option(["adapt"], "--negatives").help.split())
 
 
 

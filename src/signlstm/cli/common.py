@@ -10,11 +10,11 @@ from pathlib import Path
 from .. import layout
 
 
-def add_data(p, required=True, people=False, unlabelled=False,
-             length="from the data: a packed file's own, a tree's at least 30"):
+def add_data(p, required=True, people=False, unlabelled=False, model=False):
     """``--data`` and how it is read (``--actions``, ``--length``, ``--skip-bad``); with ``people``, ``--data`` alone:
     a per-person benchmark reads whole packed files, one per person; with ``unlabelled``, the help names the
-    unlabelled forms the command reads too; ``length``: the help's default of ``--length``."""
+    unlabelled forms the command reads too; with ``model``, for a command with ``--model``, whose model gives the
+    length and, for a tutorial ``.h5``, takes ``--actions`` as its labels."""
     if people:
         p.add_argument("--data", nargs="+", required=required, metavar="PATH",
                        help="packed .npz files, one per person (the file name is the person), or folders of them")
@@ -24,7 +24,8 @@ def add_data(p, required=True, people=False, unlabelled=False,
                         + ("; also .npz without y and .npy arrays of sequences (N, T, 1662), unlabelled"
                            if unlabelled else ""))
     p.add_argument("--actions", nargs="+", help="the data's actions to use, in label order (default: all of them, by "
-                                                "name; a tutorial .h5 --model's labels, for commands with --model)")
+                                                "name" + ("; a tutorial .h5 --model's labels" if model else "") + ")")
+    length = "the model's" if model else f"from the data: a packed file's own, a tree's at least {layout.SEQ_LEN}"
     p.add_argument("--length", type=int, help=f"frames per sequence (default: {length})")
     p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
 

@@ -6,7 +6,7 @@ from . import common
 def register(sub):
     p = sub.add_parser("evaluate", help="score a model on labelled data")
     common.add_model(p)
-    common.add_data(p, length="the model's")
+    common.add_data(p, model=True)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="FILE.png", help="save the confusion matrix as a picture")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart

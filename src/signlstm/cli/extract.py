@@ -6,18 +6,20 @@ from .. import layout
 
 
 def register(sub):
+    from ..keypoints.extraction import MODES
+
     p = sub.add_parser("extract", help="turn recorded videos into keypoint sequences (MP_Data layout)")
     p.add_argument("--videos", nargs="+", required=True, metavar="FILE_OR_DIR", help="video files or folders of them")
     p.add_argument("--label", metavar="ACTION", help="the action the videos show (with --data)")
     p.add_argument("--data", metavar="MP_Data", help="write sequences to MP_Data/<label>/<n>/<frame>.npy")
     p.add_argument("--keypoints", metavar="OUT.npy",
-                   help="instead, write all videos' frames, concatenated in order, as one (T, 1662) file at 30 "
-                        "frames a second (the rate live reads keypoint files at)")
+                   help="instead, write all videos' frames, concatenated in order, as one (T, 1662) file at "
+                        f"{layout.RATE:g} frames a second (the rate live reads keypoint files at)")
     p.add_argument("--length", type=int, default=layout.SEQ_LEN,
                    help=f"frames per sequence (default {layout.SEQ_LEN})")
-    p.add_argument("--mode", choices=["window", "resample"], default="window",
-                   help="window: windows of consecutive frames at 30 a second covering the video (default); "
-                        "resample: one sequence per video")
+    p.add_argument("--mode", choices=MODES, default=MODES[0],
+                   help=f"window: windows of consecutive frames at {layout.RATE:g} a second covering the video "
+                        "(default); resample: one sequence per video")
     p.add_argument("--stride", type=int, help="with --mode window: most frames between window starts (default length/2)")
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
     p.add_argument("--ray", metavar="local|auto|ADDRESS",

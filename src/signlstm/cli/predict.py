@@ -8,7 +8,7 @@ from . import common
 def register(sub):
     p = sub.add_parser("predict", help="print the predicted label and probabilities per sequence")
     common.add_model(p)
-    common.add_data(p, unlabelled=True, length="the model's")
+    common.add_data(p, unlabelled=True, model=True)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(run=run)
 

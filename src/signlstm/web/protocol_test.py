@@ -94,6 +94,15 @@ def test_a_message_of_another_version_is_refused_saying_to_reload_the_page(frame
     assert page.count("dv.setUint8(2, L.version);") == 2  # both headers carry hello's version
 
 
+def test_the_load_test_leaves_as_many_messages_unanswered_as_the_page():
+    """``signlstm loadtest``'s simulated pages skip a frame at the page's own count of unanswered keypoint messages,
+    so its figures describe the page as it is."""
+    from signlstm.web.loadtest import MAX_PENDING
+
+    page = (Path(protocol.__file__).with_name("static") / "app.js").read_text()
+    assert re.findall(r"^const MAX_PENDING = (\d+);", page, re.M) == [str(MAX_PENDING)]
+
+
 def test_a_message_declaring_more_than_it_holds_is_refused_before_allocating(frames):
     """30 frames of 1662 values declared (199 kB) in a 6 kB message: refused, and unpack allocates nothing of that."""
     one = protocol.pack(frames[0])

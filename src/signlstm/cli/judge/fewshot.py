@@ -13,7 +13,8 @@ def register(sub):
     p.add_argument("--seed", type=int, default=0, help="seed of the bases and the shot draws (default 0)")
     p.add_argument("--epochs", type=int, help="maximum epochs per base (default: the recipe's)")
     p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
-    p.add_argument("--tutorial-epochs", type=int, help="cap of the tutorial recipe trained from scratch on the shots")
+    p.add_argument("--tutorial-epochs", type=int,
+                   help="cap of the epochs of the tutorial recipe trained from scratch on the shots (default: its 500)")
     p.add_argument("--shipped", action="store_true",
                    help="adapt the shipped model to every person instead of fold bases: for people it never saw; a "
                         "person it was trained on is refused")

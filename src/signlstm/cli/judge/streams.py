@@ -5,6 +5,8 @@ from .. import common
 
 
 def register(sub):
+    from ...recognizer import RULES
+
     p = sub.add_parser("streams", help="word error rate, other-sign words and latency on each held-out person's "
                                        "stream of signs, per recognizer rule")
     common.add_data(p, people=True)
@@ -14,7 +16,7 @@ def register(sub):
                         "one of these people out of training and puts their recordings in the stream")
     p.add_argument("--rules", nargs="+", default=None, metavar="RULE",
                    help="recognizer rules compared, each with its defaults and on bases of the recipe made for it "
-                        "(default: tutorial stream spot)")
+                        f"(default: {' '.join(RULES)})")
     p.add_argument("--seed", type=int, default=0, help="seed of the bases and the streams (default 0)")
     p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
     p.add_argument("--bases", metavar="DIR",

@@ -20,7 +20,7 @@ def register(sub):
     p.add_argument("--consecutive", action="store_true",
                    help="each sign's K recordings are K made one after another (in the file's order, from a seeded "
                         "start), as a person records them, instead of any K of its recordings")
-    p.add_argument("--radius", type=float, help="open-set radius of adapt (default: signlstm.models.vocabulary.RADIUS)")
+    p.add_argument("--radius", type=float, help="open-set radius of adapt (default 1.1, as adapt's)")
     p.add_argument("--radii", type=float, nargs="+", default=[],
                    help="also score the same fits at these radii: the trade-off table (known signs answered none "
                         "against untaught signs answered none)")

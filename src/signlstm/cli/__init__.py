@@ -12,8 +12,6 @@ from ..errors import SignlstmError, one_line
 
 COMMANDS = ["train", "evaluate", "predict", "summary", "export", "audit", "adapt",
             "extract", "collect", "convert", "live", "bench", "serve", "loadtest", "judge", "trunk"]
-WITHOUT_KERAS = {"extract", "collect", "convert", "loadtest"}  # the commands that need no model (collect: but its
-# --then-adapt, imported when it adapts)
 DESCRIPTION = ("Recognize sign-language signs from MediaPipe keypoints: record, extract, train, judge by held-out "
                "person, adapt to a person's own signs, and run live or in a browser.")
 
@@ -61,8 +59,9 @@ def _main(argv, console_s: list) -> int:
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     name = " ".join(filter(None, [args.command, getattr(args, "benchmark", None)]))  # e.g. "judge cv"
-    if console_s and args.command not in WITHOUT_KERAS:  # Keras and JAX imported while a Ctrl-C still ends the
-        signlstm.import_keras()  # process at once (:func:`_stop`): one raised inside their import may abort it
+    if console_s and getattr(args, "keras", True):  # Keras and JAX imported while a Ctrl-C still ends the process
+        signlstm.import_keras()  # at once (:func:`_stop`): one raised inside their import may abort it (a command
+        # that needs no model says keras=False)
     for s in console_s:  # Python's own handlers, which the command's own handling of Ctrl-C and SIGTERM builds on
         signal.signal(s, signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL)
     try:

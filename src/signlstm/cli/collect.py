@@ -36,7 +36,8 @@ def register(sub):
     p.add_argument("--model", metavar="M", help="with --then-adapt: the model to start from (default: the shipped "
                                                 "trunk with --actions-file, the shipped model with --actions)")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
-    p.set_defaults(run=run, writes=("then_adapt",), reads=("data", "source", "model", "actions_file"))
+    p.set_defaults(run=run, writes=("then_adapt",), reads=("data", "source", "model", "actions_file"),
+                   keras=False)  # needs no model (but its --then-adapt, which imports Keras when it adapts)
 
 
 def run(args):

@@ -23,7 +23,7 @@ def register(sub):
                    help="the copy: a new (or empty) folder for a folder, a new .npz file for a .npz, a new .npy "
                         "file for a stream")
     p.add_argument("--length", type=int, help="frames per sequence (default: from the data, at least 30)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, keras=False)  # needs no model
 
 
 def run(args):

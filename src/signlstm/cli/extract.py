@@ -26,7 +26,7 @@ def register(sub):
                    help="run on a Ray cluster: local (start one here), auto (the running cluster) or its address")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
-    p.set_defaults(run=run, writes=("keypoints",), reads=("videos", "data"))
+    p.set_defaults(run=run, writes=("keypoints",), reads=("videos", "data"), keras=False)  # needs no model
 
 
 def run(args):

@@ -31,7 +31,7 @@ def register(sub):
                         "s03 s04)")
     p.add_argument("--clip", help="clip of the image pages (default: the shared THANK YOU clip)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON lines only")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, keras=False)  # its server is another process
 
 
 def run(args):

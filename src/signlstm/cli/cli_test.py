@@ -208,6 +208,11 @@ def test_predict_reads_unlabelled_sequences_as_the_labelled_ones(shared, tmp_pat
     assert main(["predict", "--data", str(tmp_path / "cut.npy")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cut.npy: declares" in err[0] and "holds" in err[0]
+    assert main(["predict", "--data", str(data)]) == 0  # in text, a packed file's recordings name their sign: each
+    text = capsys.readouterr().out.splitlines()  # sign's are numbered from 0
+    assert text[30].endswith(f"{data}#0 (thanks)") and text[0].endswith(f"{data}#0 (hello)"), text[:31:30]
+    assert main(["predict", "--data", str(tmp_path / "X.npy")]) == 0
+    assert capsys.readouterr().out.splitlines()[30].endswith("X.npy#30")
     assert main(["evaluate", "--data", str(tmp_path / "noy.npz")]) == 2  # scoring needs the labels
     assert "lacks array 'y'" in capsys.readouterr().err
 

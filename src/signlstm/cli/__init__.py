@@ -51,7 +51,7 @@ def _main(argv, console_s: list) -> int:
 
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
-    from ..files import check_not_interrupted, interrupts_remembered, terminated
+    from ..interrupts import check_not_interrupted, interrupts_remembered, terminated
     from .common import check_counts, check_paths_apart
 
     for stream in (sys.stdout, sys.stderr):  # a terminal or file in another encoding than UTF-8 (Windows' cp1252):

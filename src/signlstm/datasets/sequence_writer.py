@@ -12,8 +12,8 @@ import numpy as np
 from .. import layout
 from . import sequence_folders
 from ..errors import SignlstmError
-from ..files import (check_not_interrupted, flush, flush_tree, made_parents, not_written, remove_made,
-                     temp_folder, usual_permissions)
+from ..files import flush, flush_tree, made_parents, not_written, remove_made, temp_folder, usual_permissions
+from ..interrupts import check_not_interrupted
 from ..sign_names import case_twin, name_problem, shown_name
 
 FRAME_DTYPE = np.float64  # a written frame's values, as the tutorial saves them

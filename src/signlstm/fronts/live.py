@@ -119,7 +119,7 @@ class VideoOut:
         """Wait until the frames queued are encoded (a few: the queue is short); the encoder thread ends. A Ctrl-C
         waits until then: a join it cut short could take the thread for ended while it still writes to the writer
         this releases."""
-        from ..files import interrupts_held
+        from ..interrupts import interrupts_held
 
         with interrupts_held():
             if self.thread is not None:
@@ -132,9 +132,9 @@ class VideoOut:
     def verify(self) -> None:
         """Write the frames queued (the encoder thread ends) and read the video back: one that does not hold every
         frame written is :class:`BadInput` naming the path, and after a Ctrl-C that Python swallowed
-        (:func:`signlstm.files.check_not_interrupted`) ``KeyboardInterrupt``; either way it is removed and whatever
+        (:func:`signlstm.interrupts.check_not_interrupted`) ``KeyboardInterrupt``; either way it is removed and whatever
         was at the path is kept."""
-        from ..files import check_not_interrupted
+        from ..interrupts import check_not_interrupted
 
         self.drain()
         if self.writer is None:
@@ -216,7 +216,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
     """
     from . import render
-    from ..files import check_not_interrupted, forget_interrupts, interrupts_held, write_atomic
+    from ..files import write_atomic
+    from ..interrupts import check_not_interrupted, forget_interrupts, interrupts_held
 
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,

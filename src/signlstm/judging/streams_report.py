@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ..layout import SIGN_HANDS
 from ..sign_names import name_column
 from .streams import CELLSETS
 
@@ -66,8 +67,8 @@ def format_streams(res: dict) -> str:
     lines += ["", "window level (the same bases, recordings as recorded):"]
     for recipe, w in res["windows"].items():
         used = ", ".join(name for name in rules if recipes.get(name, "default") == recipe)
-        lines += [f"  {recipe} bases (rules {used or 'none'}): real signs with a hand in >= half the frames answered "
-                  f"none: consistent cells {w['consistent']['rejected']}/{w['consistent']['n']} = "
+        lines += [f"  {recipe} bases (rules {used or 'none'}): real signs with a hand in >= {SIGN_HANDS:.0%} of the "
+                  f"frames answered none: consistent cells {w['consistent']['rejected']}/{w['consistent']['n']} = "
                   f"{_pct(w['consistent']['share']).strip()} %, all cells {w['all']['rejected']}/{w['all']['n']} = "
                   f"{_pct(w['all']['share']).strip()} %; other signs of held-out people rejected: "
                   f"{w['others']['rejected']}/{w['others']['n']} = {_pct(w['others']['share']).strip()} %"]
@@ -95,7 +96,7 @@ def _targets(res, name: str) -> str:
               ("median latency", p["latency_median"] <= TARGETS["latency_median"],
                f"{_num(p['latency_median']).strip()} <= 15 frames"),
               ("signs answered none", w[cellset]["share"] <= TARGETS["signs_rejected"] if w[cellset]["n"]
-               else "not measured (no sign with a hand in at least half its frames)",
+               else f"not measured (no sign with a hand in at least {SIGN_HANDS:.0%} of its frames)",
                f"{_pct(w[cellset]['share']).strip()} % <= 0.5 %"),
               ("other signs rejected", w["others"]["share"] >= TARGETS["others_rejected"] if w["others"]["n"]
                else no_others, f"{_pct(w['others']['share']).strip()} % >= 90 %")]

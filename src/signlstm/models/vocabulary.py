@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .adapt import choose_shots, hands_shown, seen_people
+from .. import layout
 from ..datasets import Dataset, require_person
 from ..sign_names import NONE, shown_name
 from ..errors import SignlstmError
@@ -232,13 +233,11 @@ def hands_rare(data: Dataset, idx: np.ndarray) -> str | None:
     """A warning when most of the recordings ``idx`` show a hand in fewer than half of their frames (then
     :func:`hands_unseen` keeps them all: hands are not what tells them apart), else None. Taught from such recordings,
     a vocabulary tells its signs by what else moves and may name a rest, the hands out of view, as a sign."""
-    from .. import layout
-
     if not len(idx) or len(hands_shown(data, idx)):  # hands_shown's rule: some are kept when most show a hand
         return None
     seen = int((data.hand_shares(idx) >= layout.SIGN_HANDS).sum())
-    return (f"only {seen} of {len(idx)} recording(s) show a hand in at least half of their frames: the signs are "
-            "taught from what else moves, and a rest with the hands out of view may be named a sign; check that the "
+    return (f"only {seen} of {len(idx)} recording(s) show a hand in at least {layout.SIGN_HANDS:.0%} of their frames: "
+            "the signs are taught from what else moves, and a rest with the hands out of view may be named a sign; check that the "
             "hands are in the picture (MediaPipe finds them there)")
 
 
@@ -247,7 +246,8 @@ def unseen_note(labels: np.ndarray, taught) -> str:
     because of it."""
     counts = {a: int((labels == a).sum()) for a in dict.fromkeys(labels.tolist())}
     gone = [a for a in counts if a not in set(taught)]
-    return (f"left out {len(labels)} recording(s) with a hand seen in fewer than half of their frames: "
+    return (f"left out {len(labels)} recording(s) with a hand seen in fewer than {layout.SIGN_HANDS:.0%} of their "
+            "frames: "
             + ", ".join(f"'{shown_name(a)}' {n}" for a, n in counts.items())
             + (f"; {', '.join(repr(shown_name(a)) for a in gone)} had no recording with the hand in view and "
                f"{'is' if len(gone) == 1 else 'are'} not taught: record {'it' if len(gone) == 1 else 'them'} again "

@@ -132,7 +132,7 @@ def test_adapt_vocabulary_on_35_signs_writes_those_labels_and_none(o07, tmp_path
 
     unseen = o07.labels[hands_unseen(o07, pick)]
     assert len(unseen) and meta["adapted"]["sequences"] == {a: 5 - int((unseen == a).sum()) for a in o07.actions}
-    assert f"note: left out {len(unseen)} recording(s) with a hand seen in fewer than half" in printed.err
+    assert f"note: left out {len(unseen)} recording(s) with a hand seen in fewer than 50%" in printed.err
     assert meta["adapted"]["method"] == "vocab" and "to meet ñandú" in meta["labels"]
 
 
@@ -555,7 +555,7 @@ def test_a_vocabulary_of_recordings_without_hands_is_warned_about(shared, tmp_pa
     np.savez(tmp_path / "o04.npz", X=X, y=z["y"], seq=z["seq"], actions=z["actions"])
     assert main(["adapt", "--vocabulary", "--data", str(tmp_path / "o04.npz"), "--out", str(tmp_path / "bare")]) == 0
     err = capsys.readouterr().err
-    assert f"warning: only 0 of {len(X)} recording(s) show a hand in at least half of their frames" in err
+    assert f"warning: only 0 of {len(X)} recording(s) show a hand in at least 50% of their frames" in err
     rest = without_hands(np.repeat(z["X"][:1, :1].astype(np.float32), 30, axis=1))  # o04 at rest, hands out of view
     b = load_bundle(tmp_path / "bare")
     assert b.meta["adapted"]["hands_rare"] and b.predict(rest).argmax() != b.labels.index(NONE)

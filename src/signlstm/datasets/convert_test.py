@@ -93,6 +93,21 @@ def test_a_camera_the_face_mesh_contradicts_is_named(shared, tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("warning: ") and "looks 4:3" in err[0] and out.is_file()
 
 
+
+def test_a_camera_given_as_an_image_size_of_the_shape_the_face_mesh_says_is_not_warned_of(shared, tmp_path, capsys):
+    """s04 looks 16:9: converting it as 1280x720 (a 16:9 image's size) says one line and no warning, and writes the
+    same copy as ``--camera 16:9``; as 720x1280 (9:16, a shape it does not look) it is warned of, naming the shape."""
+    src = shared("data", "signers", "s04.npz")
+    assert main(["convert", "--data", str(src), "--camera", "1280x720", "--out", str(tmp_path / "a.npz")]) == 0
+    said = capsys.readouterr()
+    assert said.err == "" and said.out.splitlines() == [
+        f"converted 90 sequence(s) of 3 action(s) from {src} (1280x720: x and z scaled by 1.333) to {tmp_path / 'a.npz'}"]
+    assert main(["convert", "--data", str(src), "--camera", "16:9", "--out", str(tmp_path / "b.npz")]) == 0
+    assert capsys.readouterr().err == ""
+    assert np.array_equal(np.load(tmp_path / "a.npz")["X"], np.load(tmp_path / "b.npz")["X"])
+    result = convert_mod.convert(src, convert_mod.parse_camera("720x1280"), tmp_path / "c.npz")
+    assert result.warning is not None and "looks 16:9" in result.warning and "not 720x1280 (9:16)" in result.warning
+
 def test_auto_without_a_face_is_refused_asking_for_camera(shared, tmp_path, capsys):
     z = np.load(shared("data", "signers", "s04.npz"))
     X = z["X"][:6].copy()

@@ -119,8 +119,9 @@ def test_a_page_hears_the_signs_its_vocabulary_drops_and_nothing_of_whom_a_model
                                                                                                clip_keypoints,
                                                                                                tmp_path):
     """A visitor named like a person the models were trained on (s02) is not told the model saw them (the name is
-    only what they typed); a vocabulary adapted again from the page's vocabulary names the signs it no longer
-    answers, as the command does."""
+    only what they typed); the vocabulary's own signs recorded again make a vocabulary anew (not the vocabulary
+    adapted as a base); a vocabulary adapted again from the page's vocabulary names the signs it no longer answers,
+    as the command does."""
     from signlstm.datasets.sequence_writer import SequenceWriter
 
     def record(root, signs):
@@ -134,6 +135,8 @@ def test_a_page_hears_the_signs_its_vocabulary_drops_and_nothing_of_whom_a_model
     state = {}
     mine, _ = adapted.adapt_job(trained_model, first, tmp_path / "web_models", "s02", state)
     assert mine.labels == ["wave", "ñandú", "none"] and not any("trained on" in n for n in state["notes"])
+    # its own signs recorded again (all of them, or some) are a vocabulary anew, from the trunk, not the base adapted
+    assert adapted.vocabulary(mine, ["wave", "ñandú"]) and adapted.vocabulary(mine, ["ñandú"])
     again = record(tmp_path / "later" / "s02", [("ñandú", "iloveyou"), ("merci", "thanks")])
     state = {}
     adapted.adapt_job(mine, again, tmp_path / "web_models", "s02", state)

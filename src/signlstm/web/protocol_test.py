@@ -331,3 +331,61 @@ def test_fuzzed_messages_end_in_a_refusal_or_a_result_and_the_session_keeps_work
     finally:
         engine.sessions.discard(session)
         session.close()
+
+
+def test_a_pages_own_pause_is_kept_and_another_page_under_its_name_is_sent_the_new_counts(engine, frames, tmp_path):
+    """A record request's ``pause`` is the page's, not the server's default: with 10 s asked on a server whose pause
+    is 0, the 30 real frames (s02) sent at once fall in the pause and nothing is recorded; asked for 0, the same
+    frames are the sequence. Once it is written, another page showing the same name's counts is sent the folder's
+    new counts, and the page that recorded (whose reply holds them) is not."""
+    from signlstm.web.engine import Engine
+
+    e = Engine(engine.bundle, data=tmp_path / "web_data", models=tmp_path / "web_models", pause=0.0)  # compiled
+    told = {"recorder": [], "watcher": []}
+    try:
+        recorder, watcher = e.open(), e.open()
+        recorder.notify, watcher.notify = told["recorder"].append, told["watcher"].append
+
+        async def visit():
+            await watcher.control(json.dumps({"type": "counts", "name": "me"}), None)
+            started = await recorder.control(json.dumps({"type": "record", "name": "me", "action": "hello",
+                                                         "count": 1, "pause": 10}), None)
+            paused = await recorder.receive(protocol.pack(frames[:30], protocol.ALL))
+            await recorder.control(json.dumps({"type": "record", "name": "me", "action": "hello", "count": 1,
+                                               "pause": 0}), None)
+            return started, paused, await recorder.receive(protocol.pack(frames[:30], protocol.ALL))
+
+        started, paused, saved = asyncio.run(visit())
+    finally:
+        e.shutdown()
+    assert started["phase"] == "pause" and paused["recording"]["phase"] == "pause"
+    assert paused["recording"]["frame"] == 0 and "saved" not in paused["recording"]
+    assert saved["recording"]["phase"] == "done" and saved["recording"]["counts"] == {"hello": 1}
+    assert told == {"recorder": [], "watcher": [{"type": "counts", "name": "me", "counts": {"hello": 1}}]}
+
+
+def test_a_model_an_open_page_uses_is_spared_when_its_visitors_older_models_are_removed(engine, tmp_path):
+    """Five adapted models of one visitor (the shipped model's files, dated 2000): the server's pruning keeps the
+    3 newest and the oldest, which an open page was switched to; once that page has left, the oldest goes too."""
+    import shutil
+
+    from signlstm.models.bundle import load_bundle
+    from signlstm.web import adapted
+    from signlstm.web.engine import Engine
+
+    models = tmp_path / "web_models"
+    older = [models / f"me-20000101-00000{i}" for i in range(5)]
+    for folder in older:
+        shutil.copytree(engine.bundle.path, folder)
+    e = Engine(engine.bundle, data=tmp_path / "web_data", models=models, pause=0.0)  # compiled already
+    try:
+        page = e.open()
+        page.use(load_bundle(older[0]), engine.forward)  # (its windows are never classified here)
+        assert adapted.prune_adapted(models, "me", e.models_in_use()) == [older[1]]
+        assert adapted.adapted_models(models, "me") == [older[0], *older[2:]]
+        page.close()
+        e.sessions.discard(page)  # the page left, as the server forgets it
+        assert adapted.prune_adapted(models, "me", e.models_in_use()) == [older[0]]
+    finally:
+        e.shutdown()
+    assert adapted.adapted_models(models, "me") == older[2:]

@@ -489,13 +489,25 @@ def short_input_note(name, frames: int, window: int) -> str | None:
 
 
 def stored_frames(path) -> int:
-    """The frames a video written here declares when opened again (0 when it does not open): how a writer that fails
-    silently (OpenCV's, on a full disk) is checked."""
+    """The frames a video written here holds when opened again: those its header declares when the last of them
+    reads back, else those that read back (0 when it does not open). How a writer that fails silently (OpenCV's, on
+    a full disk) is checked: an AVI cut short keeps its header at its start, which still declares every frame."""
+    import cv2
+
+    cv2.setLogLevel(0)
+    cap = cv2.VideoCapture(str(path))
     try:
-        with open_source(str(path)) as src:
-            return src.declared_frames
-    except SignlstmError:
-        return 0
+        declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+        if declared > 0 and cap.set(cv2.CAP_PROP_POS_FRAMES, declared - 1) and cap.read()[0]:
+            return declared
+        cap.release()
+        cap = cv2.VideoCapture(str(path))
+        read = 0
+        while cap.isOpened() and cap.grab():
+            read += 1
+        return read
+    finally:
+        cap.release()
 
 
 def read_frames(spec) -> list[np.ndarray]:

@@ -810,13 +810,16 @@ def test_outputs_that_would_write_over_the_input_or_that_cannot_be_written_are_r
     assert cv2.imread(str(tmp_path / "strip.jpg")) is not None
 
 
-def test_a_video_that_does_not_read_back_whole_is_refused_and_the_earlier_one_kept(shared, tmp_path):
-    """OpenCV's writer fails silently (a full disk): the video is read back before it replaces anything."""
+@pytest.mark.parametrize("suffix, left", [(".mp4", "0"), (".avi", "20")])
+def test_a_video_that_does_not_read_back_whole_is_refused_and_the_earlier_one_kept(shared, tmp_path, suffix, left):
+    """OpenCV's writer fails silently (a full disk): the video is read back before it replaces anything. An MP4 cut
+    short loses the index at its end and declares no frame; an AVI keeps its header at its start, which still
+    declares them all: its frames are read back."""
     from signlstm.errors import BadInput
     from signlstm.fronts.live import VideoOut
 
     frames = read_frames(str(shared("media", "asl_hello_rohan937.mp4")))
-    out = tmp_path / "a.mp4"
+    out = tmp_path / f"a{suffix}"
     out.write_bytes(b"an earlier video")
     video = VideoOut(out, 30.0)
     for f in frames:
@@ -824,7 +827,8 @@ def test_a_video_that_does_not_read_back_whole_is_refused_and_the_earlier_one_ke
     video.drain()
     with open(video.tmp, "r+b") as f:  # what a full disk leaves: the start of the file, no index at its end
         f.truncate(video.tmp.stat().st_size // 2)
-    with pytest.raises(BadInput, match=rf"a\.mp4: the video could not be written whole \(0 of its {len(frames)} frames"):
+    with pytest.raises(BadInput, match=rf"a\{suffix}: the video could not be written whole \({left} of its "
+                                       rf"{len(frames)} frames"):
         video.verify()
     assert out.read_bytes() == b"an earlier video" and sorted(tmp_path.iterdir()) == [out]
     video = VideoOut(out, 30.0)  # written whole, it replaces the earlier one
@@ -857,3 +861,31 @@ def test_ctrl_c_ends_a_headless_camera_run_with_its_outputs_written(tmp_path, mo
     assert main(["live", "--source", "0", "--headless", "--out", str(out), "--strip", str(strip)]) == 0
     assert out.stat().st_size > 0 and strip.stat().st_size > 0 and sorted(tmp_path.iterdir()) == [out, strip]
     assert len(read_frames(str(out))) >= 90  # 200 frames at 60 a second: about 100 at 30
+
+
+def test_live_on_a_video_cut_short_says_so_in_its_summary_and_on_stderr(shared, tmp_path, capsys):
+    """The hello clip cut in half (its first 188,759 bytes: 19 of the 38 frames its header declares), given to
+    ``live``: the frames it holds are read, and the summary line and stderr both say it ends early, as ``extract``
+    does."""
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(shared("media", "asl_hello_rohan937.mp4").read_bytes()[:188759])
+    assert main(["live", "--source", str(cut), "--headless"]) == 0
+    out, err = capsys.readouterr()
+    summary = _lines(out)[-1]
+    said = f"{cut}: it ends after 19 of the 38 frames its header declares (truncated?); the frames it holds are used"
+    assert summary["frames"] == 19 and summary["note"] == said
+    assert f"note: {said}" in err.splitlines()
+
+
+def test_the_strip_shows_its_word_frames_and_evenly_spaced_others_in_the_order_they_came():
+    """The strip picture's frames: every frame a word came on (frames 40 and 90 of 100), topped up to six with
+    evenly spaced others, all in the order of the input, so the picture reads left to right as the signing went
+    (each view here is marked with its frame number)."""
+    from signlstm.fronts.live import StripCollector
+
+    strips = StripCollector()
+    for i in range(100):
+        strips.add(i, np.full((2, 2, 3), i, np.uint8), word=i in (40, 90))
+    shown = [int(v[0, 0, 0]) for v in strips.frames()]
+    assert len(shown) == 6 and {40, 90} <= set(shown) and shown == sorted(shown), shown
+    assert shown[0] == 0 and shown[-1] >= 90  # spread over the whole input, not bunched at its start

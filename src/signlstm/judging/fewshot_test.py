@@ -263,3 +263,32 @@ def test_a_person_of_another_length_than_the_shipped_window_is_named_before_any_
     assert code == 2 and captured.err.count("\n") == 1, captured.err
     assert f"{tmp_path / 'lena.npz'}: the data has 20-frame sequences, the model expects 30" in captured.err
     assert "adapting" not in captured.err + captured.out and not (tmp_path / "cache").exists()
+
+
+def test_a_fold_adapts_with_the_method_it_is_given(small_base, shared):
+    """``run_fold`` adapts its person with the task's ``method`` (``judge fewshot --method``): with ``ncm`` (the
+    prototype head alone) s12's figure at K = 3 on the small test base is what ``adapt(..., method="ncm")`` on the
+    same shots scores on the rest of s12's recordings, not what the default ``top`` scores (the two differ here); its
+    errors are the recordings it names wrongly."""
+    from ..models.adapt import adapt
+    from ..recognizer import decide
+    from .fewshot import run_fold
+
+    f = shared("data", "signers", "s12.npz")
+    data = load_npz(f)
+    rest = np.setdiff1d(np.arange(len(data)), choose_shots(data, 3, 0))
+
+    def accuracy(method):
+        b = adapt(small_base, data, shots=3, seed=0, method=method)
+        return float((decide(b.labels, b.predict(data.X[rest])) == data.labels[rest]).mean())
+
+    ncm, top = accuracy("ncm"), accuracy("top")
+    assert ncm != top, (ncm, top)
+    task = dict(files=[str(f)], mapping={a: a for a in ("hello", "thanks", "iloveyou")}, signer="s12", seed=0,
+                shots=[3], base=str(small_base.path), method="ncm", tutorial=False, tutorial_epochs=None)
+    row = run_fold(task)["k"][3]
+    assert row["test"] == len(rest) == 81
+    assert abs(row["acc"] - ncm) < abs(top - ncm) / 2, (row["acc"], ncm, top)
+    # its errors (true -> said -> count) are the recordings named wrongly, and only those
+    assert all(t not in said for t, said in row["errors"].items())
+    assert sum(n for said in row["errors"].values() for n in said.values()) == round(81 * (1 - row["acc"]))

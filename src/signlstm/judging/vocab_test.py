@@ -87,15 +87,24 @@ def test_the_summary_averages_seeds_per_person_then_people_and_names_the_worst()
 
 
 def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
+    """``trunk`` on s23's vocabulary and s02's recordings as a signer: s23's signs are s23's own classes, s02's the
+    shared hello / thanks / iloveyou; beside the bundle, the trunk features of s02's recordings of those (all 10 a
+    sign that the training set holds) for ``adapt --vocabulary --keep-base-actions`` to keep them."""
     from signlstm.cli import main
     from signlstm.models.bundle import load_bundle
+    from signlstm.models.cut import trunk_width
+    from signlstm.models.stored_features import base_examples
 
-    assert main(["trunk", "--data", str(shared_path("data", "vocab", "s23.npz")), "--out", str(tmp_path / "t"),
-                 "--epochs", "1"]) == 0
+    assert main(["trunk", "--data", str(shared_path("data", "vocab", "s23.npz")), "--signers",
+                 str(shared_path("data", "signers", "s02.npz")), "--out", str(tmp_path / "t"), "--epochs", "1"]) == 0
     assert "wrote" in capsys.readouterr().out
     b = load_bundle(tmp_path / "t")
-    assert b.labels[-1] == "none" and sorted(b.labels[:-1]) == sorted(f"s23/{a}" for a in np.load(
-        shared_path("data", "vocab", "s23.npz"))["actions"])
+    shared_signs = ["hello", "thanks", "iloveyou"]
+    assert b.labels[-1] == "none" and sorted(b.labels[:-1]) == sorted([f"s23/{a}" for a in np.load(
+        shared_path("data", "vocab", "s23.npz"))["actions"]] + shared_signs)
+    F, labels = base_examples(b, [])
+    assert {a: int((labels == a).sum()) for a in shared_signs} == {a: vocab.PER_SIGN for a in shared_signs}
+    assert F.shape == (3 * vocab.PER_SIGN, trunk_width(b.model)) and np.isfinite(F).all()
 
 
 def test_the_report_gives_the_trade_off_at_other_radii():

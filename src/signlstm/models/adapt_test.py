@@ -35,12 +35,24 @@ def accuracy(bundle, data):
 
 
 def test_choose_shots_is_seeded_and_per_action(shared):
+    """s12's 30 recordings a sign: K = 5 of each, seeded, no recording twice, all of them past 30; with
+    ``consecutive``, 5 neighbours from a seeded start, every start of the 26 possible reached over 150 seeds."""
     data = signer("s12")
     a, b, c = choose_shots(data, 5, 0), choose_shots(data, 5, 0), choose_shots(data, 5, 1)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert len(np.unique(a)) == len(a) == 15  # no recording drawn twice
     assert {x: int((data.labels[a] == x).sum()) for x in data.actions} == {"hello": 5, "thanks": 5, "iloveyou": 5}
     assert len(choose_shots(data, 100, 0)) == len(data)  # at most K: all 30 per action
+    # consecutive: each sign's 5 are neighbours in the order recorded, from any start, the last 5 included
+    starts = set()
+    for seed in range(150):
+        pick = choose_shots(data, 5, seed, consecutive=True)
+        for x in data.actions:
+            pool = np.flatnonzero(data.labels == x)
+            at = np.flatnonzero(np.isin(pool, pick))
+            assert len(at) == 5 and np.array_equal(at, np.arange(at[0], at[0] + 5)), (seed, x)
+            starts.add(int(at[0]))
+    assert starts == set(range(30 - 5 + 1))
 
 
 def test_adapting_to_a_signer_with_other_gestures_beats_the_base(base):
@@ -135,6 +147,8 @@ def test_a_fourth_action_becomes_a_new_output(base):
 
 
 def test_adapt_command_writes_a_bundle_that_reloads_and_records_its_base(base, tmp_path, capsys):
+    """``adapt`` on 5 recordings a sign of s21: the bundle reloads, names its base, the shots drawn at the seed asked
+    for and the people whose recordings shaped it; ``evaluate`` scores it and says it saw s21."""
     base, _ = base
     out = tmp_path / "mine"
     data = shared_path("data", "signers", "s21.npz")
@@ -156,7 +170,12 @@ def test_adapt_command_writes_a_bundle_that_reloads_and_records_its_base(base, t
     # The fast path `live` uses agrees with predict, and `evaluate` scores it unchanged.
     np.testing.assert_allclose(b.classify(s21.X[0]), b.predict(s21.X[:1])[0], atol=1e-5)
     assert main(["evaluate", "--model", str(out), "--data", str(data), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.85
+    scored = json.loads(capsys.readouterr().out)
+    assert scored["accuracy"] >= 0.85
+    # s21's recordings shaped the adapted model: its people are the base's and s21, so `evaluate` says that the
+    # figure on s21 flatters it (and `judge` would refuse s21), as it does for the people the base saw
+    assert b.meta["training"]["groups"] == sorted({*base.meta["training"]["groups"], "s21"})
+    assert scored["trained_on"] == ["s21"]
 
 
 def test_the_bases_signs_under_the_datas_spelling_keep_their_outputs_and_a_missing_one_is_said(base, tmp_path, capsys):
@@ -350,3 +369,51 @@ def test_data_with_no_person_in_any_frame_is_refused(base, nobody, tmp_path, cap
     lines = [line for line in err.splitlines() if line.startswith("signlstm")]
     assert len(lines) == 1 and f"{nobody}: no person in any frame" in lines[0] and "Traceback" not in err, err
     assert not out.exists()
+
+
+def test_stored_other_signs_are_learnt_with_their_augmented_copies(base):
+    """``adapt`` given other signs' stored features (``other_signs``, as ``other_sign_features`` stores them: each
+    recording as its window and 3 augmented copies) learns ``none`` from the copies too, as many as it augments the
+    person's own windows: on s06 with 45 of o04's recordings, the model differs from one adapted with every copy
+    replaced by the plain window, while two adaptations on the same features are the same."""
+    from signlstm.datasets import load
+    from signlstm.models.stored_features import OTHER_SIGNS_COPIES, other_sign_features
+
+    base, who = base
+    data = signer(who)
+    S = other_sign_features(base, load([shared_path("data", "other_signs", "o04.npz")]), n=60).astype(np.float32)
+    assert S.shape[:2] == (60, OTHER_SIGNS_COPIES) and not np.array_equal(S[:, 0], S[:, 1])
+    plain = np.repeat(S[:, :1], OTHER_SIGNS_COPIES, axis=1)
+    X = signer("s12").X[:40]
+
+    def probs(other_signs):
+        b = adapt(base, data, shots=5, seed=0, method="head", other_signs=other_signs)
+        assert b.meta["adapted"]["other_signs"] == 45  # (3 per sign window)
+        return b.predict(X)
+
+    with_copies = probs(S)
+    np.testing.assert_allclose(probs(S), with_copies, atol=1e-6)  # the same features: the same model
+    assert np.abs(probs(plain) - with_copies).max() > 1e-3
+
+
+def test_other_sign_features_are_each_usable_recording_as_its_window_and_augmented_copies(base):
+    """What ``train --negatives`` stores for ``adapt`` (:func:`other_sign_features`), from o04's 90 recordings of
+    other signs and 30 of s21's hello spelled "Hello" (the base's own hello, never a 'none'): every o04 recording and
+    none of the hellos, each as its window's trunk features (what the base computes on it) and
+    ``OTHER_SIGNS_COPIES - 1`` augmented copies."""
+    from signlstm.datasets import load
+    from signlstm.models.cut import trunk_forward, trunk_width
+    from signlstm.models.stored_features import OTHER_SIGNS_COPIES, other_sign_features
+
+    base, _ = base
+    o04 = load([shared_path("data", "other_signs", "o04.npz")])
+    s21 = signer("s21")
+    hellos = s21.subset(np.flatnonzero(s21.labels == "hello")).renamed({"hello": "Hello"})
+    negatives = concat([o04, hellos])
+    assert len(negatives) == 120 and OTHER_SIGNS_COPIES == 4
+    F = other_sign_features(base, negatives, n=200)
+    assert F.shape == (90, OTHER_SIGNS_COPIES, trunk_width(base.model))
+    own = np.asarray(trunk_forward(base.model)(o04.X), np.float32)
+    np.testing.assert_allclose(F[:, 0].astype(np.float32), own, rtol=1e-2, atol=1e-2)  # (stored as float16)
+    for c in range(1, OTHER_SIGNS_COPIES):  # augmented: near the window's features, not the same
+        assert not np.allclose(F[:, c].astype(np.float32), own, atol=1e-2)

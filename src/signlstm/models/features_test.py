@@ -115,6 +115,11 @@ def test_a_frame_without_a_pose_gives_all_zero_pose_features(shared):
     assert not np.any(F[:, :8, :n])  # pose xy
     assert not np.any(F[:, :9, -4 - n:-4])  # pose velocity (frame 8 has no pose before it)
     assert np.all(np.abs(F[:, 8:, :n]).sum(-1) > 0.5)  # the frames with a pose still have it
+    # the body frame (centre, scale) comes from those frames alone: moved and scaled, the window gives the same
+    # features (the lost frames' zeros would pull a centre taken over every frame toward the image corner)
+    moved = augment.affine(no_pose, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.05)
+    assert np.abs(moved - no_pose)[:, 8:, layout.POSE.slice].max() > 0.03 and not moved[:, :8, layout.POSE.slice].any()
+    assert np.allclose(_feats(moved), F, atol=2e-4)
 
 
 def test_handshape_does_not_change_with_hand_tilt(shared):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import architectures
-from .training import lower_reject_logit
+from .training import EMA_SPAN, lower_reject_logit
 
 
 def test_lowering_the_reject_logit_rescales_only_the_none_odds(shared):
@@ -28,6 +28,9 @@ def test_the_default_recipe_learns_a_tutorial_sized_folder_in_its_20_epochs(shar
     own, other = (load_npz(shared("data", "signers", f"{p}.npz")) for p in ("s08", "s03"))
     bundle = fit(training_set(own, negatives=[], synthetic=0.25, seed=0), "default", seed=0, progress=False)
     assert bundle.meta["training"]["epochs_run"] == 20
+    # the average spans a fifth of the 20 epochs' full batches of 64 (EMA_SPAN), not the recipe's 0.99
+    steps = 20 * (bundle.meta["training"]["train_sequences"] // 64)
+    assert 20 <= steps < 100 and bundle.model.optimizer.ema_momentum == 1.0 - EMA_SPAN / steps
     assert (decide(bundle.labels, bundle.predict(other.X)) == other.labels).mean() >= 0.95
 
 
@@ -146,3 +149,26 @@ def test_a_training_from_the_library_makes_what_train_makes_and_says_what_it_lef
     assert notes == ["left out 'iloveyou': the fixes leave no recording of it to learn from"]
     assert bundle.meta["training"]["fixes"] == "mine.csv" and bundle.meta["training"]["negatives"] == ["o04.npz"]
     assert list(extra) == [OTHER_SIGNS] and len(extra[OTHER_SIGNS]) > 1000
+
+
+def test_a_held_back_share_keeps_every_sign_in_training_and_names_a_sign_it_took_whole(shared):
+    """``fit`` with a test split (``test_split``, as ``cli`` tests and the tutorial recipe use): the default recipe's
+    split is stratified, so on 6 + 6 + 2 of s02's recordings half held back takes 3, 3 and 1 of them at any seed and
+    every sign keeps recordings to learn from; with one iloveyou recording (too few to stratify) at a seed whose
+    split holds it back, the bundle names iloveyou as never trained (``untrained_labels``, which ``train`` says)."""
+    from ..datasets import load_npz
+    from . import recipes
+    from .training import fit, split
+
+    s02 = load_npz(shared("data", "signers", "s02.npz"))
+    assert s02.actions == ["hello", "thanks", "iloveyou"]
+    data = s02.subset(np.r_[0:6, 30:36, 60:62])
+    for seed in range(5):
+        tr, te = split(data, 0.5, seed, recipes.DEFAULT.stratify)
+        assert np.bincount(data.y[te], minlength=3).tolist() == [3, 3, 1], seed
+        assert set(data.y[tr].tolist()) == {0, 1, 2}
+    one = s02.subset(np.r_[0:6, 30:36, 60:61])
+    seed = next(s for s in range(20) if 12 in split(one, 0.5, s, True)[1])  # its iloveyou held back
+    bundle = fit(one, "default", epochs=1, seed=seed, progress=False, test_split=0.5)
+    assert bundle.meta["training"]["untrained_labels"] == ["iloveyou"]
+    assert bundle.meta["metrics"]["test_sequences"] == 7 and bundle.meta["training"]["train_sequences"] == 6

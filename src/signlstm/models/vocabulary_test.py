@@ -542,6 +542,8 @@ def test_the_checks_shares_count_the_recordings_named_rightly_and_those_answered
     check = look_alike(named, y, ["a", "b"], least=1)
     assert check["recordings"] == 8 and check["right"] == 4 / 8 and check["none"] == 2 / 8
     assert check["alike"] == [["a", "b", 2, 8]]  # a -> b once, b -> a once, of their 8 checked recordings
+    assert look_alike(named, y, ["a", "b"])["alike"] == [["a", "b", 2, 8]]  # the default floor, 2 times, is reached
+    assert look_alike(named, y, ["a", "b"], least=3)["alike"] == []
     assert check_lines(check)[0].endswith("50 % of 8 named rightly, 25 % answered none")
 
 
@@ -563,3 +565,25 @@ def test_a_vocabulary_of_recordings_without_hands_is_warned_about(shared, tmp_pa
                  str(tmp_path / "own")]) == 0
     assert "warning" not in capsys.readouterr().err
     assert load_bundle(tmp_path / "own").meta["adapted"]["hands_rare"] is None
+
+
+def test_the_base_signs_kept_weigh_no_more_than_the_persons_own_signs_in_the_classifier(o07):
+    """:func:`vocab_head` with the base's signs kept after the person's (``own``): 5 recordings each of o07's a and b,
+    and the 20 stored recordings each of the shipped trunk's hello, thanks and iloveyou. Each sign's prior is capped
+    at the person's largest count, so all five priors are equal (uncapped, each base sign would start ln 4 ahead of
+    the person's own: a person's sign near one of them would be named it)."""
+    from signlstm.models.cut import trunk_forward
+    from signlstm.models.vocabulary import TRUNK_MODEL, vocab_head
+
+    Fb, Lb = _shipped_examples()
+    assert {a: int((Lb == a).sum()) for a in set(Lb.tolist())} == {"hello": 20, "thanks": 20, "iloveyou": 20}
+    idx = np.concatenate([np.flatnonzero(o07.labels == a)[:5] for a in ("a", "b")])
+    F = np.concatenate([np.asarray(trunk_forward(load_bundle(TRUNK_MODEL).model)(o07.X[idx]), np.float32),
+                        Fb.astype(np.float32)])
+    signs = ["a", "b", "hello", "thanks", "iloveyou"]
+    y = np.array([signs.index(a) for a in o07.labels[idx].tolist() + Lb.tolist()])
+    w = vocab_head(F, y, len(signs), own=2)
+    # the classifier's bias is -m.k/2 + ln(prior) for each sign's mean m and kernel column k (no views given)
+    m, k, b = (w[n].astype(np.float64) for n in ("prototypes", "kernel", "bias"))
+    priors = np.exp(b + 0.5 * np.sum(m * k.T, 1))
+    np.testing.assert_allclose(priors, np.full(len(signs), 1 / len(signs)), rtol=1e-2)  # (float32 weights)

@@ -78,9 +78,11 @@ def at_times(frames: np.ndarray, seconds, rate: float = RATE) -> np.ndarray:
 
 
 def between(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
-    """The frame a fraction ``w`` of the way from ``a`` to ``b``: linear in each part both hold, else the nearer's."""
+    """The frame a fraction ``w`` of the way from ``a`` to ``b``: linear in each part both hold, else the nearer's
+    (``b``'s halfway: a frame made halfway, as every one at half the rate is, takes ``b``'s parts whatever the rounding
+    of its times)."""
     both = np.logical_or.reduceat(a != 0, _PART_STARTS) & np.logical_or.reduceat(b != 0, _PART_STARTS)
     # Rounding can carry (1 - w) a + w b past both ends (1000 and 1000 give 1000.00006): clipped to them, so a frame
     # made between two valid frames is valid too.
     mixed = np.clip((1 - w) * a + w * b, np.minimum(a, b), np.maximum(a, b))
-    return np.where(np.repeat(both, _PART_SIZES), mixed, b if w >= 0.5 else a).astype(np.float32)
+    return np.where(np.repeat(both, _PART_SIZES), mixed, b if w >= 0.5 - _EXACT else a).astype(np.float32)

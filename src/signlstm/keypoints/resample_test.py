@@ -139,3 +139,21 @@ def test_a_gap_of_exactly_max_gap_is_filled_and_one_just_longer_is_not(shared):
     r(0.0, X[0])
     alone = r(MAX_GAP + 1e-6, X[29])
     assert len(alone) == 1 and np.array_equal(alone[0], X[29])
+
+
+def test_frames_at_half_the_rate_come_out_the_same_whatever_the_clock_started_at(shared):
+    """At 15 frames a second every frame made up lies halfway between two: where a hand is in one of them only, it
+    takes the later one's whatever the rounding of the times (a page's clock started at 0, 1 s or 12345.678 s; the
+    same at 30 a second), so a page and ``live`` on the same frames say the same words."""
+    with np.load(shared("data", "signers", "s13.npz")) as z:
+        X = z["X"][::2].reshape(-1, z["X"].shape[-1])[::2].astype(np.float32)  # hands come and go between frames
+    start_made = []
+    for start in (0.0, 1.0, 4.096, 12345.678):
+        resample = Resample()
+        out = np.stack([f for i, x in enumerate(X) for f in resample(start + i / 15, x)])
+        start_made.append(out)
+    right = X[:, layout.RIGHT_HAND.slice].any(1) != np.roll(X[:, layout.RIGHT_HAND.slice].any(1), -1)
+    assert right[:-1].sum() >= 10  # frames whose right hand is gone or back in the next one
+    for out in start_made[1:]:
+        assert len(out) == len(start_made[0]) and np.array_equal(out != 0, start_made[0] != 0)
+    assert np.array_equal(start_made[0][1::2] != 0, np.stack([between(a, b, 0.5) for a, b in zip(X, X[1:])]) != 0)

@@ -36,21 +36,23 @@ def check_rule(args):
 
 
 def rule_notes(args, bundle) -> None:
-    """Notes, once every setting is accepted: a setting the rule asked for does not read, and a rule made for
-    another recipe's models than ``bundle``'s (the spot rule on the default model names few words: it reads a
-    spotting model's probabilities)."""
+    """Notes, once every setting is accepted: a setting the rule (asked for, else the model's own) does not read, and
+    a rule asked for that is made for another recipe's models than ``bundle``'s (the spot rule on the default model
+    names few words: it reads a spotting model's probabilities)."""
     import sys
 
     from ..models.recipes import for_rule
     from ..recognizer import RULE_SETTINGS, bundle_rule
 
-    if not args.rule:  # the model's own rule, with the settings given
+    rule = args.rule or bundle_rule(bundle)
+    if rule not in RULE_SETTINGS:  # a model naming a rule signlstm does not know: the recognizer refuses it
         return
     unread = [name for name in ("stability", "rest", "rearm", "onset", "refractory")
-              if getattr(args, name) is not None and name not in RULE_SETTINGS[args.rule]]
+              if getattr(args, name) is not None and name not in RULE_SETTINGS[rule]]
     if unread:
-        print(f"note: the {args.rule} rule does not read {', '.join('--' + n for n in unread)}", file=sys.stderr)
-    if for_rule(args.rule) != for_rule(bundle_rule(bundle)):
+        whose = "" if args.rule else " (the model's)"
+        print(f"note: the {rule} rule{whose} does not read {', '.join('--' + n for n in unread)}", file=sys.stderr)
+    if args.rule and for_rule(args.rule) != for_rule(bundle_rule(bundle)):
         print(f"note: the {args.rule} rule is made for models of the {for_rule(args.rule)} recipe; {bundle.path} is "
               f"made for the {bundle_rule(bundle)} rule", file=sys.stderr)
 

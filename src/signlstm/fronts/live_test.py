@@ -610,6 +610,8 @@ def test_bad_rule_settings_are_one_line(capsys):
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2"]) == 0
     assert "note: the tutorial rule does not read --rest" in capsys.readouterr().err
+    assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--onset", "0.99"]) == 0  # the model's rule
+    assert "note: the stream rule (the model's) does not read --onset" in capsys.readouterr().err
     # the spot rule on the default model (not its spotting one) is said too: it names few words there
     from signlstm.models.bundle import DEFAULT_MODEL
 

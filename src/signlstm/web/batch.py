@@ -120,7 +120,7 @@ def _compiled(model, spans):
 class Message:
     """One keypoint message on its way: its frames, how many are stepped, and what its reply needs."""
 
-    __slots__ = ("session", "data", "done", "arrived", "sent", "frames", "t", "next", "word", "step")
+    __slots__ = ("session", "data", "done", "arrived", "sent", "frames", "t", "next", "words", "step")
 
     def __init__(self, session, data: bytes, done, arrived: float):
         self.session, self.data, self.done, self.arrived = session, data, done, arrived
@@ -128,7 +128,7 @@ class Message:
         self.frames = None  # the frames they make due for the recognizer (or the message's refusal)
         self.t = 0.0
         self.next = 0
-        self.word = None
+        self.words = []  # (word, its probability) of each word its frames gave
         self.step = None
 
 
@@ -244,7 +244,8 @@ class Batcher:
                 except Exception as e:  # noqa: BLE001
                     m.frames = e
                     continue
-            m.word = step.word or m.word
+            if step.word:
+                m.words.append((step.word, step.word_prob))
             m.step = step
             m.next += 1
         # answer every message whose frames are all stepped (or that failed), each page's in order

@@ -121,6 +121,7 @@ def test_messages_of_several_frames_and_refusals_keep_each_pages_order_and_words
             if last.probs is not None:
                 np.testing.assert_allclose(r["probs"], last.probs, atol=1e-4)
             assert r["word"] == next((s.word for s in reversed(steps[at:at + n]) if s.word), None)
+            assert r["words"] == [{"word": s.word, "prob": round(s.word_prob, 4)} for s in steps[at:at + n] if s.word]
             assert r["sentence"] == last.sentence
             words += bool(r["word"])
     assert words  # words came, so the comparison covers them
@@ -378,6 +379,7 @@ def test_a_word_said_in_the_middle_of_a_message_of_many_frames_is_in_that_messag
     assert [steps[i].word for i in said] == ["iloveyou"] and said[0] % 25 != 24  # said mid-message
     for k, reply in enumerate(replies):
         assert reply["word"] == next((s.word for s in reversed(steps[25 * k:25 * k + 25]) if s.word), None)
+        assert [w["word"] for w in reply["words"]] == [s.word for s in steps[25 * k:25 * k + 25] if s.word]
         assert reply["sentence"] == steps[min(25 * k + 24, len(steps) - 1)].sentence
     assert replies[said[0] // 25]["word"] == "iloveyou"
 

@@ -314,7 +314,7 @@ class Session:
             return
         writes = None
         with self.guard:
-            reply = self.result(m.step or self.current(), m.word, len(m.sent), t=m.t)
+            reply = self.result(m.step or self.current(), m.words, len(m.sent), t=m.t)
             if self.recorder is not None:  # the frames due, as the recognizer saw them: 30 a second
                 reply["recording"], writes = self.record_frames(m.frames, write=False)
         e.messages["keypoints"] += 1
@@ -416,19 +416,23 @@ class Session:
 
     def steps(self, frames, extra: dict, n: int | None = None) -> dict:
         """The recognizer over ``frames``: the reply to a message of ``n`` of the page's frames (default: as many as
-        ``frames``) with the last probabilities, a word if one came, the sentence (with no frame to step, the
+        ``frames``) with the last probabilities, the words that came, the sentence (with no frame to step, the
         recognizer's as they stand)."""
-        rec, word, step = self.recognizer, None, self.current()
+        rec, words, step = self.recognizer, [], self.current()
         for f in frames:
             step = rec.update(f)
-            word = step.word or word
-        return self.result(step, word, len(frames) if n is None else n, **extra)
+            if step.word:
+                words.append((step.word, step.word_prob))
+        return self.result(step, words, len(frames) if n is None else n, **extra)
 
-    def result(self, step, word: str | None, n: int, **extra) -> dict:
-        """The reply to a message of ``n`` frames: ``step`` its last frame's, ``word`` the last any of them said."""
+    def result(self, step, words: list, n: int, **extra) -> dict:
+        """The reply to a message of ``n`` frames: ``step`` its last frame's, ``words`` (word, its probability) of
+        each word any of them said (see :mod:`~signlstm.web.protocol`)."""
         out = {"type": "result", "frame": self.frames + n - 1, **extra,
                "probs": None if step.probs is None else np.round(step.probs.astype(float), 4).tolist(),
-               "word": word, "sentence": step.sentence}
+               "word": words[-1][0] if words else None,
+               "words": [{"word": w, "prob": None if p is None else round(float(p), 4)} for w, p in words],
+               "sentence": step.sentence}
         self.frames += n
         return out
 

@@ -33,6 +33,14 @@ another version is refused until it is reloaded. A keypoint message's ``t`` is w
 resamples the frames to the models' 30 frames a second by it (:class:`signlstm.keypoints.resample.Resample`). Its
 keypoints are a 4:3 image's (:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s
 ``aspect``).
+
+The server answers each such message, in the order sent, with one JSON ``result``: ``frame`` (the number of the
+message's last frame among the frames the page has sent, from 0: the page's own frames, not those made at 30 a
+second), ``t`` (the message's, echoed), ``probs`` (the last window's probabilities in the model's label order, null
+before a window is full), ``words`` (every word the message's frames gave, in order, each ``{"word", "prob"}``: its
+probability in the window that decided it, which for a sign ended by a rest is not ``probs``), ``word`` (the last of
+them, or null), ``sentence`` (the last words kept), ``ms`` (the server's time on the message); the image path adds
+``width``, ``height`` and ``points`` (the landmarks found, to draw), and a page recording adds ``recording``.
 """
 from __future__ import annotations
 

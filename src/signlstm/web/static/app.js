@@ -464,7 +464,7 @@ function result(m) {
       bar.classList.toggle("top", i === top);
     });
   }
-  if (m.word) S.words.push(m.word);
+  for (const w of m.words || []) S.words.push(w.word);
   S.sentence = m.sentence;
   $("sentence").textContent = m.sentence.join(" ");
   if (m.recording) showRecording(m.recording);

@@ -611,8 +611,9 @@ def test_a_frame_file_that_is_a_pipe_or_a_device_is_named_as_such(shared, tmp_pa
 
 def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(tmp_path, shared):
     """A folder holding the tree, a sign folder of one .npy per recording, a recording saved as one .npy, frames
-    numbered from 1, and people's packed files in folders or beside one: each is one line saying what the layout
-    wants, naming the folder (the packed files were not named: "no sequence folders")."""
+    numbered from 1, people's packed files in folders or beside one, and one sign's or one recording's folder of a
+    tree given for the tree: each is one line saying what the layout wants, naming the folder (the packed files and
+    the recording were not named: "no sequence folders"; a sign's folder was taken for a tree of signs)."""
     import numpy as np
 
     good = shared("data", "MP_Data_renotte", "hello", "30")
@@ -640,7 +641,13 @@ def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(
                                                      "folder per recording"),
             ("one_file", "one_file/hello/0", "holds sequence.npy and no frame files: the tutorial's layout is one file "
                                              "per frame, 0.npy to 29.npy"),
-            ("from_one", "from_one/hello/0", "its frame files are numbered 1 to 30; the tutorial's start at 0")):
+            ("from_one", "from_one/hello/0", "its frame files are numbered 1 to 30; the tutorial's start at 0"),
+            ("project/MP_Data/hello", "project/MP_Data/hello", "is one sign's folder (<number>/<frame>.npy): give the "
+                                                               f"tree above it, {tmp_path / 'project' / 'MP_Data'}, "
+                                                               "with --actions hello"),
+            ("project/MP_Data/hello/0", "project/MP_Data/hello/0", "is one recording's folder (<frame>.npy): give the "
+                                                                   f"tree, {tmp_path / 'project' / 'MP_Data'}, with "
+                                                                   "--actions hello")):
         with pytest.raises(BadInput) as e:
             datasets.load([tmp_path / root])
         assert e.value.path == str(tmp_path / where) and said in e.value.problem, (root, str(e.value))

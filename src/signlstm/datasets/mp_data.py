@@ -3,6 +3,7 @@ and read sequence folder by sequence folder; every frame file checked (:mod:`sig
 from __future__ import annotations
 
 import os
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
@@ -54,6 +55,16 @@ def _numbered_twice(seqs: list[tuple[int, Path]]) -> list[tuple[Path, Path]]:
     return twice
 
 
+def _one_recording(folder: Path) -> bool:
+    """Whether ``folder`` holds a recording's frames, ``<frame>.npy`` files of one frame each (its first file's header
+    says so; nothing of the data is read)."""
+    numbered = sorted((f for f in folder.glob("*.npy") if f.stem.isdigit()), key=lambda f: int(f.stem))
+    try:
+        return bool(numbered) and len(read_keypoint_header(numbered[0]).shape) == 1
+    except BadInput:
+        return False
+
+
 def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
     """(path, problem) when ``root``'s sign folders (``actions``) hold no sequence folder because ``root`` is not
     the tree itself: a folder holding the tree (``project/MP_Data``), or a sign folder holding one ``.npy`` per
@@ -62,6 +73,9 @@ def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
     if packed := sorted(q.name for q in root.iterdir() if q.suffix.lower() == ".npz" and not is_hidden(q)):
         return root, (f"holds packed files ({shown_list(packed, most=3)}) beside folders and no sequence folders: a folder of "
                       "packed files holds nothing else (give the files one by one, or move the folders out)")
+    if any(_one_recording(a) for a in actions[:20] if a.is_dir()):
+        return root, (f"is one sign's folder (<number>/<frame>.npy): give the tree above it, {root.parent}, with "
+                      f"--actions {shlex.quote(root.name)}")
     for a in actions:
         if packed := sorted(q.name for q in a.glob("*.npz") if not is_hidden(q)) if a.is_dir() else []:
             return root, (f"holds folders of packed files ({a.name}/{packed[0]}): give each folder ({a}, ...) "
@@ -168,6 +182,9 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
         raise BadInput(*why)
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
+    if not seqs and _one_recording(root):
+        raise BadInput(root, f"is one recording's folder (<frame>.npy): give the tree, {root.parent.parent}, with "
+                             f"--actions {shlex.quote(root.parent.name)}")
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
     counts = Counter(_frame_count(d) for _, d in seqs)

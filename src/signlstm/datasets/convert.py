@@ -213,8 +213,9 @@ def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> 
         found = _camera_from_face(data, (camera_shape.face_ratios(b) for b in frames()))
         camera = Camera(found.name, *map(int, found.name.split(":")))
     result = Converted(data, out, camera, found=found, auto=found is not None, widened=bool(width), frames=0)
-    if camera.factor == 1.0 and not width:
+    if camera.factor == 1.0 and not width:  # nothing to write: what the face mesh says is still checked (warning)
         result.out = None
+        result.found = found or _face_shape(camera_shape.face_ratios(b) for b in frames())
         return result
     ratios = []
     with StreamWriter(out) as writer:
@@ -224,8 +225,15 @@ def convert_stream(data: str | Path, camera: Camera | None, out: str | Path) -> 
         writer.commit()
         result.frames = writer.frames
     if found is None:
-        result.found = camera_shape.shape_from_ratios(np.concatenate(ratios))
+        result.found = _face_shape(ratios)
     return result
+
+
+def _face_shape(ratios) -> camera_shape.CameraShape | None:
+    """The camera's shape the face mesh says from the frames' :func:`~signlstm.keypoints.camera_shape.face_ratios`
+    (``ratios``, in parts), None when too few frames have a face."""
+    ratios = list(ratios)
+    return camera_shape.shape_from_ratios(np.concatenate(ratios) if ratios else np.zeros(0))
 
 
 def _camera_from_face(path: Path, ratios) -> camera_shape.CameraShape:
@@ -247,14 +255,15 @@ def _convert_source(src: datasets.Source, camera: Camera | None, out: Path) -> C
         camera = Camera(found.name, *map(int, found.name.split(":")))
     widened = src.width == layout.POSE_HANDS_SIZE
     result = Converted(src.path, out, camera, found=found, auto=found is not None, widened=widened)
-    if camera.factor == 1.0 and not widened:
+    if camera.factor == 1.0 and not widened:  # nothing to write: what the face mesh says is still checked (warning)
         result.out = None
+        result.found = found or _face_shape(camera_shape.face_ratios(c.frames) for c in src.chunks(chunk_size(src)))
         return result
     convert_one = _convert_tree if src.path.is_dir() else _convert_npz
     ratios, labels = convert_one(src, out, camera)
     result.sequences, result.actions = len(labels), len(set(labels))
     if found is None:
-        result.found = camera_shape.shape_from_ratios(np.concatenate(ratios) if ratios else np.zeros(0))
+        result.found = _face_shape(ratios)
     return result
 
 

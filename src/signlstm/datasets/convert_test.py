@@ -107,6 +107,11 @@ def test_a_camera_given_as_an_image_size_of_the_shape_the_face_mesh_says_is_not_
     assert np.array_equal(np.load(tmp_path / "a.npz")["X"], np.load(tmp_path / "b.npz")["X"])
     result = convert_mod.convert(src, convert_mod.parse_camera("720x1280"), tmp_path / "c.npz")
     assert result.warning is not None and "looks 16:9" in result.warning and "not 720x1280 (9:16)" in result.warning
+    # given as 4:3 (nothing to convert, nothing written) it is warned of too: it was recorded otherwise
+    assert main(["convert", "--data", str(src), "--camera", "4:3", "--out", str(tmp_path / "d.npz")]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith("nothing to convert: ") and not (tmp_path / "d.npz").exists()
+    assert said.err.count("\n") == 1 and "looks 16:9" in said.err and "not 4:3" in said.err, said.err
 
 def test_auto_without_a_face_is_refused_asking_for_camera(shared, tmp_path, capsys):
     z = np.load(shared("data", "signers", "s04.npz"))

@@ -40,7 +40,9 @@ second), ``t`` (the message's, echoed), ``probs`` (the last window's probabiliti
 before a window is full), ``words`` (every word the message's frames gave, in order, each ``{"word", "prob"}``: its
 probability in the window that decided it, which for a sign ended by a rest is not ``probs``), ``word`` (the last of
 them, or null), ``sentence`` (the last words kept), ``ms`` (the server's time on the message); the image path adds
-``width``, ``height`` and ``points`` (the landmarks found, to draw), and a page recording adds ``recording``.
+``width``, ``height`` and ``points`` (the landmarks found, to draw), and a page recording adds ``recording``. A
+page's input has no end: a sign gets its word as it ends at a rest (or under the rule's counts), and the word
+``live`` may give a sign cut off by the end of a file (``Recognizer.finish``) has no counterpart here.
 """
 from __future__ import annotations
 

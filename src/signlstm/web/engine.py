@@ -40,6 +40,7 @@ from ..keypoints.resample import RATE, Resample
 from . import adapted, images, protocol
 from .batch import Batcher, Forward
 from .protocol import BadMessage
+from .recordings import LaterWriter, counts, recording_failed
 
 WORKERS = 2  # camera frames landmarked at once for pages that send frames: about one per core
 MAX_CLIENTS = 100  # pages open at once; more are turned away
@@ -179,56 +180,6 @@ class Engine:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def recording_failed(why) -> BadMessage:
-    """The reply to a message whose recorded sequence could not be written: the page's recording stops (``about``
-    ``record``, as for a refused record request)."""
-    err = BadMessage(f"the recording could not be saved, and stopped: {why}")
-    err.about = "record"
-    return err
-
-
-class PendingWrite:
-    """A completed sequence not written yet (the recorder lists it as saved): :meth:`write` writes it (in the
-    writing thread); then ``path`` is its folder."""
-
-    def __init__(self, writer: "LaterWriter", action: str, frames: np.ndarray):
-        self.writer, self.action, self.frames = writer, action, frames
-        self.path: Path | None = None
-        self.note: str | None = None  # what the recorder tells of it (:func:`~signlstm.fronts.recorder.few_hands`)
-
-    def write(self) -> Path:
-        from ..datasets.sequence_writer import SequenceWriter
-
-        self.path = SequenceWriter(self.writer.root).write(self.action, self.frames)
-        self.frames = None
-        return self.path
-
-    def __str__(self) -> str:
-        return str(self.path or f"{self.writer.root / self.action} (being written)")
-
-
-class LaterWriter:
-    """The :class:`~signlstm.fronts.recorder.Recorder`'s writer for a page: ``write`` only queues the sequence; the
-    session takes the queue (:meth:`take`) and writes it off the event loop, each sequence whole and atomic as
-    :class:`~signlstm.datasets.sequence_writer.SequenceWriter` writes it (the same code)."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-        self.queued: list[PendingWrite] = []
-
-    def write(self, action: str, frames: np.ndarray) -> PendingWrite:
-        frames = np.asarray(frames)
-        if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
-            raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
-        w = PendingWrite(self, action, frames)
-        self.queued.append(w)
-        return w
-
-    def take(self) -> list[PendingWrite]:
-        out, self.queued = self.queued, []
-        return out
-
-
 def shown_path(path) -> str:
     """``path`` as the page is told it: relative to the server's working folder when it is inside it, else the
     file's own name, so a page never learns where the server's files are on its disk; "(in memory)" for None."""
@@ -239,15 +190,6 @@ def shown_path(path) -> str:
         return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return path.name
-
-
-def counts(root: Path) -> dict[str, int]:
-    """Saved sequences per action under one visitor's folder."""
-    if not root.is_dir():
-        return {}
-    from ..datasets import is_hidden, sequence_folders
-
-    return {a.name: len(sequence_folders(a)) for a in sorted(root.iterdir()) if a.is_dir() and not is_hidden(a)}
 
 
 class Session:

@@ -223,6 +223,14 @@ def test_shipped_models_judge_only_people_they_never_saw(shared, tmp_path, capsy
     assert tutorial["wer"] <= 1 / 3  # the tutorial rule names at least two of the three (as `live` does)
     assert res["windows"]["default"]["others"] == {"rejected": 1, "n": 1, "share": 1.0}  # soup is none
     assert res["streams"]["stream|consistent"]["pooled"]["ref"] == 0  # no cells.json: all cells only
+    # a rule's settings as live takes them: applied to the rules that read them, the others said to be unread
+    assert main(["judge", "streams", "--data", str(people), "--others", str(others), "--shipped", "--json",
+                 "--rules", "stream", "--threshold", "0.9999", "--rest", "3", "--onset", "0.5"]) == 0
+    said = capsys.readouterr()
+    strict = json.loads(said.out)
+    assert "note: no rule compared (stream) reads --onset" in said.err
+    assert strict["rules"] == [["stream", {**rule_settings("stream"), "threshold": 0.9999, "rest": 3}]]
+    assert strict["streams"]["stream|all"]["pooled"]["wer"] > res["streams"]["stream|all"]["pooled"]["wer"]
 
     code = main(["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
                  str(shared("data", "other_signs", "o07.npz")), "--shipped", "--cache", str(tmp_path / "cache")])

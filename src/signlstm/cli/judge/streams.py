@@ -1,7 +1,7 @@
 """signlstm judge streams: continuous signing, several signs in a row with rests and other signs between."""
 import sys
 
-from .. import common
+from .. import common, recognizer_options
 
 
 def register(sub):
@@ -15,8 +15,9 @@ def register(sub):
                    help="other-sign recordings for the streams (default: the --negatives files); each fold holds "
                         "one of these people out of training and puts their recordings in the stream")
     p.add_argument("--rules", nargs="+", default=None, metavar="RULE",
-                   help="recognizer rules compared, each with its defaults and on bases of the recipe made for it "
-                        f"(default: {' '.join(RULES)})")
+                   help="recognizer rules compared, each with its defaults (and those of the settings below it reads) "
+                        f"and on bases of the recipe made for it (default: {' '.join(RULES)})")
+    recognizer_options.add_settings(p)  # each applied to the rules compared that read it, as live and serve apply it
     p.add_argument("--seed", type=int, default=0, help="seed of the bases and the streams (default 0)")
     p.add_argument("--fixes", help="an audit fixes file applied to the bases' training data, or 'audit'")
     p.add_argument("--bases", metavar="DIR",
@@ -51,17 +52,21 @@ def run(args):
     from ...judging import cells as cells_mod
     from ...judging.streams import DRAWS, benchmark
     from ...judging.streams_report import format_streams
-    from ...recognizer import RULES, rule_settings
+    from ...recognizer import RULES
 
     if args.per_label < 1 or args.others_per_stream < 0:
         raise SignlstmError(f"--per-label must be at least 1 and --others-per-stream at least 0, got "
                             f"{args.per_label} and {args.others_per_stream}")
     if args.write_stream:
         return write_stream(args)
+    recognizer_options.check_rule(args)
     rules = args.rules or list(RULES)
     bad = [r for r in rules if r not in RULES]
     if bad:
         raise SignlstmError(f"--rules: unknown rule(s) {', '.join(bad)} (known: {', '.join(RULES)})")
+    if unread := set.intersection(*(set(recognizer_options.unread(args, r)) for r in rules)):
+        print(f"note: no rule compared ({' '.join(rules)}) reads "
+              f"{', '.join('--' + n for n in recognizer_options.SETTINGS if n in unread)}", file=sys.stderr)
     draws = DRAWS if args.streams is None else args.streams
     if draws < 1:
         raise SignlstmError(f"--streams must be at least 1, got {draws}")
@@ -76,7 +81,7 @@ def run(args):
             check_person_files(paths, "judge streams", judged=paths is args.data)  # every defect before any training
     cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
-                    rules=[(r, rule_settings(r)) for r in rules], fixes=args.fixes, seed=args.seed,
+                    rules=[(r, recognizer_options.settings_of(args, r)) for r in rules], fixes=args.fixes, seed=args.seed,
                     per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
                     workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped,
                     adapt=args.adapt,

@@ -146,6 +146,43 @@ def test_a_legacy_h5_of_fixed_20_frame_windows_loads_with_seq_len_20_and_is_fed_
     np.testing.assert_array_equal(windows[0], X[:20])
 
 
+def _as_keras_2_wrote_it(config):
+    """A Keras 3 model configuration as Keras 2 wrote it into an ``.h5``: recurrent layers with ``time_major``, no
+    ``module``, ``registered_name`` or ``build_config``."""
+    if isinstance(config, dict):
+        for key in ("module", "registered_name", "build_config"):
+            config.pop(key, None)
+        if config.get("class_name") in ("LSTM", "GRU"):
+            config["config"]["time_major"] = False
+        for value in config.values():
+            _as_keras_2_wrote_it(value)
+    elif isinstance(config, list):
+        for value in config:
+            _as_keras_2_wrote_it(value)
+
+
+def test_a_keras_2_h5_with_a_bidirectional_lstm_loads_and_answers_as_its_network(shared, tmp_path):
+    """A tutorial user's ``.h5`` from Keras 2 with a Bidirectional LSTM (and a GRU after it): its recurrent layers
+    carry ``time_major``, inside the wrapper too, which Keras 3 refuses; it loads, and gives the probabilities of the
+    network it was saved from."""
+    import h5py
+    import keras
+
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((30, 1662)), layers.Bidirectional(layers.LSTM(8, return_sequences=True)),
+                              layers.GRU(8), layers.Dense(3, activation="softmax")])
+    path = tmp_path / "action.h5"
+    model.save(path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        _as_keras_2_wrote_it(config)
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = "2.9.0"
+    X = load_npz(shared("data", "signers", "s02.npz")).X[::10]
+    b = bundle.load_bundle(path, ACTIONS)
+    np.testing.assert_allclose(b.predict(X), model.predict(X, verbose=0), atol=1e-5)
+
+
 def test_h5_without_actions_asks_for_them(shared):
     with pytest.raises(BadInput, match="--actions"):
         bundle.load_bundle(shared("data", "legacy_models", "Atulkoirala__action.h5"))

@@ -143,10 +143,11 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
                              "e.g. --actions hello thanks iloveyou")
     check_declared_sizes(path)
     from . import architectures, features  # noqa: F401 - registers signlstm's layers, for files `export` wrote
+    compat = {"LSTM": CompatLSTM, "GRU": CompatGRU, "CompatLSTM": CompatLSTM, "CompatGRU": CompatGRU}  # the last
+    # two: a file `export` wrote, and the backward copy a Bidirectional wrapper makes of its layer by class name
     try:
-        model = load_model(path, compile=False,
-                           custom_objects={"LSTM": CompatLSTM, "GRU": CompatGRU, "CompatLSTM": CompatLSTM,
-                                           "CompatGRU": CompatGRU})  # the last two: a file `export` wrote
+        with keras.saving.custom_object_scope(compat):  # also for layers inside a wrapper (Bidirectional)
+            model = load_model(path, compile=False, custom_objects=compat)
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
         raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
     shape = io_shape(path, model)

@@ -324,7 +324,7 @@ def check_model_archive(path, limit: int = MODEL_LIMIT) -> None:
 
 # recurrent layers and their cells: weight matrices of units x units the recurrent kernel holds (one per gate)
 _RECURRENT_GATES = {"LSTM": 4, "CompatLSTM": 4, "LSTMCell": 4, "GRU": 3, "CompatGRU": 3, "GRUCell": 3,
-                    "SimpleRNN": 1, "SimpleRNNCell": 1}
+                    "SimpleRNN": 1, "CompatSimpleRNN": 1, "SimpleRNNCell": 1}
 
 
 def least_weight_bytes(config) -> int:

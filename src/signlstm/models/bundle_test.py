@@ -161,16 +161,19 @@ def _as_keras_2_wrote_it(config):
             _as_keras_2_wrote_it(value)
 
 
-def test_a_keras_2_h5_with_a_bidirectional_lstm_loads_and_answers_as_its_network(shared, tmp_path):
-    """A tutorial user's ``.h5`` from Keras 2 with a Bidirectional LSTM (and a GRU after it): its recurrent layers
-    carry ``time_major``, inside the wrapper too, which Keras 3 refuses; it loads, and gives the probabilities of the
-    network it was saved from."""
+@pytest.mark.parametrize("kind", ["bidirectional", "time_distributed"])
+def test_a_keras_2_h5_with_layers_in_wrappers_loads_and_answers_as_its_network(shared, tmp_path, kind):
+    """A tutorial user's ``.h5`` from Keras 2 with a Bidirectional LSTM (and a GRU after it), or a TimeDistributed
+    Dense before a SimpleRNN: its recurrent layers carry ``time_major``, inside the wrapper too, which Keras 3 refuses,
+    and the layer inside a wrapper is named without its module, which Keras 3 needs; it loads, and gives the
+    probabilities of the network it was saved from."""
     import h5py
     import keras
 
     layers = keras.layers
-    model = keras.Sequential([keras.Input((30, 1662)), layers.Bidirectional(layers.LSTM(8, return_sequences=True)),
-                              layers.GRU(8), layers.Dense(3, activation="softmax")])
+    middle = ([layers.Bidirectional(layers.LSTM(8, return_sequences=True)), layers.GRU(8)] if kind == "bidirectional"
+              else [layers.TimeDistributed(layers.Dense(8, activation="relu")), layers.SimpleRNN(8)])
+    model = keras.Sequential([keras.Input((30, 1662)), *middle, layers.Dense(3, activation="softmax")])
     path = tmp_path / "action.h5"
     model.save(path)
     with h5py.File(path, "r+") as f:

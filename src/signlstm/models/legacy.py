@@ -25,6 +25,21 @@ class CompatGRU(keras.layers.GRU):
         super().__init__(*args, **kwargs)
 
 
+class CompatSimpleRNN(keras.layers.SimpleRNN):
+    def __init__(self, *args, time_major=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def keras_2_names() -> dict:
+    """The classes a Keras 2 model file names its layers by: every Keras layer by its bare class name (Keras 2 wrote
+    the layer a wrapper such as TimeDistributed holds without its module, which Keras 3 needs), the recurrent ones
+    taking ``time_major`` (:class:`CompatLSTM`, :class:`CompatGRU`, :class:`CompatSimpleRNN`), also under their own
+    names (a file ``export`` wrote, and the backward copy a Bidirectional wrapper makes of its layer by class name)."""
+    names = {n: c for n, c in vars(keras.layers).items() if isinstance(c, type) and issubclass(c, keras.layers.Layer)}
+    compat = {"LSTM": CompatLSTM, "GRU": CompatGRU, "SimpleRNN": CompatSimpleRNN}
+    return {**names, **compat, **{c.__name__: c for c in compat.values()}}
+
+
 def _keras_version(path: Path) -> str:
     try:
         import h5py
@@ -143,11 +158,10 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
                              "e.g. --actions hello thanks iloveyou")
     check_declared_sizes(path)
     from . import architectures, features  # noqa: F401 - registers signlstm's layers, for files `export` wrote
-    compat = {"LSTM": CompatLSTM, "GRU": CompatGRU, "CompatLSTM": CompatLSTM, "CompatGRU": CompatGRU}  # the last
-    # two: a file `export` wrote, and the backward copy a Bidirectional wrapper makes of its layer by class name
+    names = keras_2_names()
     try:
-        with keras.saving.custom_object_scope(compat):  # also for layers inside a wrapper (Bidirectional)
-            model = load_model(path, compile=False, custom_objects=compat)
+        with keras.saving.custom_object_scope(names):  # also for the layers inside a wrapper
+            model = load_model(path, compile=False, custom_objects=names)
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
         raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
     shape = io_shape(path, model)

@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -184,6 +185,43 @@ def test_a_keras_2_h5_with_layers_in_wrappers_loads_and_answers_as_its_network(s
     X = load_npz(shared("data", "signers", "s02.npz")).X[::10]
     b = bundle.load_bundle(path, ACTIONS)
     np.testing.assert_allclose(b.predict(X), model.predict(X, verbose=0), atol=1e-5)
+
+
+def test_a_keras_2_archive_with_time_major_loads_and_answers_as_its_network(shared, tmp_path):
+    """A ``.keras`` archive as Keras 2.13-2.15 wrote it: its LSTM and the GRU inside a Bidirectional wrapper carry
+    ``time_major``, which Keras 3 refuses; it loads (from a copy without it; nothing is left in the temporary folder),
+    and gives the probabilities of the network it was saved from."""
+    import tempfile
+    import zipfile
+
+    import keras
+
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((30, 1662)), layers.LSTM(8, return_sequences=True),
+                              layers.Bidirectional(layers.GRU(4)), layers.Dense(3, activation="softmax")])
+    model.save(tmp_path / "new.keras")
+    with zipfile.ZipFile(tmp_path / "new.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("class_name") in ("LSTM", "GRU"):
+                node["config"]["time_major"] = False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "action.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    before = set(os.listdir(tempfile.gettempdir()))
+    X = load_npz(shared("data", "signers", "s02.npz")).X[::10]
+    b = bundle.load_bundle(path, ACTIONS)
+    np.testing.assert_allclose(b.predict(X), model.predict(X, verbose=0), atol=1e-5)
+    assert not [p for p in set(os.listdir(tempfile.gettempdir())) - before if p.startswith("signlstm-keras2-")]
 
 
 def test_h5_without_actions_asks_for_them(shared):

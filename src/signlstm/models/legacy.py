@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import keras
@@ -134,6 +135,45 @@ def _largest_output(model, frames: int) -> tuple[str, int]:
     return best
 
 
+@contextmanager
+def _without_time_major(path: Path):
+    """``path``, or for a ``.keras`` archive whose configuration gives a recurrent layer ``time_major`` (Keras 2.13 to
+    2.15 wrote them so; Keras 3 names its own layers by module there, so :func:`keras_2_names` does not reach them) a
+    copy of it in a temporary folder with that argument left out, removed afterwards."""
+    import json
+    import shutil
+    import tempfile
+
+    from .. import limits
+
+    with zipfile.ZipFile(path) if zipfile.is_zipfile(path) else nullcontext() as z:
+        names = z.namelist() if z else []
+        if "config.json" not in names or z.getinfo("config.json").file_size > limits.MAX_TEXT_FILE \
+                or b"time_major" not in (text := z.read("config.json")):
+            yield path
+            return
+        config = json.loads(text)
+        stack = [config]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("config"), dict):
+                    node["config"].pop("time_major", None)
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        with tempfile.TemporaryDirectory(prefix="signlstm-keras2-") as folder:
+            copy = Path(folder) / Path(path).name
+            with zipfile.ZipFile(copy, "w") as out:
+                for info in z.infolist():
+                    if info.filename == "config.json":
+                        out.writestr(info, json.dumps(config))
+                    else:
+                        with z.open(info) as src, out.open(info, "w") as dst:
+                            shutil.copyfileobj(src, dst)
+            yield copy
+
+
 def gives_probabilities(model) -> bool:
     """Whether ``model``'s last layer makes class probabilities: a softmax (a Dense or Activation layer's, or a
     Softmax layer), or signlstm's own open-set head; a nested model is looked into."""
@@ -160,8 +200,8 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
     from . import architectures, features  # noqa: F401 - registers signlstm's layers, for files `export` wrote
     names = keras_2_names()
     try:
-        with keras.saving.custom_object_scope(names):  # also for the layers inside a wrapper
-            model = load_model(path, compile=False, custom_objects=names)
+        with keras.saving.custom_object_scope(names), _without_time_major(path) as readable:
+            model = load_model(readable, compile=False, custom_objects=names)  # (a scope: also inside wrappers)
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
         raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
     shape = io_shape(path, model)

@@ -1,4 +1,7 @@
+import functools
+
 import numpy as np
+from hypothesis import given, settings, strategies as st
 
 from signlstm import layout
 from signlstm.datasets import load_npz
@@ -72,3 +75,37 @@ def test_keypoints_of_other_aspects_are_stored_as_a_4_3_images_and_back(shared):
             np.testing.assert_array_equal(np.delete(b, [0, 2], -1), np.delete(a, [0, 2], -1))  # y, visibility
             assert not b[~there].any()
         np.testing.assert_allclose(layout.from_reference_aspect(out, w, h), frames, atol=1e-12)
+
+
+@functools.cache
+def _frames_of_four_people():
+    """Real frames of four people (s02, s13, s21, renotte: 120 each), parts present and missing as recorded."""
+    from signlstm.conftest import shared_path
+
+    return np.concatenate([load_npz(shared_path("data", "signers", f"{p}.npz")).X[:4].reshape(-1, layout.FRAME_SIZE)
+                           for p in ("s02", "s13", "s21", "renotte")]).astype(np.float32)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), size=st.one_of(st.sampled_from([(640, 480), (1280, 960), (1280, 720), (720, 1280), (1, 1)]),
+                                       st.tuples(st.integers(1, 4000), st.integers(1, 4000))), f64=st.booleans())
+def test_any_cameras_keypoints_go_to_4_3_and_back_and_missing_parts_stay_missing(data, size, f64):
+    """Property, real frames with parts Hypothesis removes, any camera size: to_reference_aspect keeps the dtype,
+    keeps every missing part all zeros and every present part present, leaves y and visibility alone, changes nothing
+    for a 4:3 camera; from_reference_aspect gives the frames back (to the rounding of the scale: float32's about 0.5
+    magnified by 1 / r for a tall image)."""
+    X, (width, height) = _frames_of_four_people(), size
+    i = data.draw(st.integers(0, len(X) - 8), label="first frame")
+    F = X[i:i + 8].astype(np.float64 if f64 else np.float32)
+    for p in layout.PARTS:
+        F[np.array(data.draw(st.lists(st.booleans(), min_size=8, max_size=8), label=p.name)), p.slice] = 0
+    out = layout.to_reference_aspect(F, width, height)
+    assert out.dtype == F.dtype
+    for p in layout.PARTS:
+        assert np.array_equal(out[:, p.slice].any(1), F[:, p.slice].any(1)), p.name
+        assert np.array_equal(np.delete(layout.part(out, p), [0, 2], -1), np.delete(layout.part(F, p), [0, 2], -1))
+    if width * 3 == height * 4:
+        assert np.array_equal(out, F)
+    r = (width / height) / layout.ASPECT
+    back = layout.from_reference_aspect(out, width, height)
+    np.testing.assert_allclose(back, F, rtol=1e-6, atol=(1e-15 if f64 else 2.5e-7) * max(1.0, 1 / r))

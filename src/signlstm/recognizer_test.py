@@ -1,11 +1,15 @@
 """The recognizer: window, threshold, stability, sentence, rejection label; the tutorial rule (no repeats) and the stream rule (a sign again after a rest)."""
+import functools
+import zlib
+
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from signlstm import layout
 from signlstm.models.bundle import Bundle
 from signlstm.errors import SignlstmError
-from signlstm.recognizer import MOST, RULE, RULE_SETTINGS, STABILITY, THRESHOLD, Recognizer, rule_settings
+from signlstm.recognizer import MOST, RULE, RULE_SETTINGS, RULES, STABILITY, THRESHOLD, Recognizer, rule_settings
 
 
 def scripted(labels, tops, probs=0.95, seq_len=3, reject=None):
@@ -323,3 +327,92 @@ def test_a_word_carries_the_probability_of_the_window_that_decided_it():
     assert [(s.word, round(s.word_prob, 2), labels[s.top]) for s in said] == [("a", 0.93, "none"), ("a", 0.96, "a")]
     end = rec.finish()  # 'b' in the windows since the last rest, the last one at 0.91
     assert (end.word, round(end.word_prob, 2)) == ("b", 0.91)
+
+
+@functools.cache
+def _recordings():
+    """Real recordings: the first 12 of three people (s02, s13, s21), (12, 30, 1662) each."""
+    from signlstm.conftest import shared_path
+
+    out = []
+    for person in ("s02", "s13", "s21"):
+        with np.load(shared_path("data", "signers", f"{person}.npz")) as z:
+            out.append(z["X"][:12].astype(np.float32))
+    return out
+
+
+@st.composite
+def real_streams(draw):
+    """A keypoint stream of 1-4 pieces of real recordings (any part of one), each after a rest of 0-12 hand-less
+    frames, and, half the time, hands lost in frames Hypothesis picks."""
+    X = draw(st.sampled_from(_recordings()))
+    pieces = []
+    for _ in range(draw(st.integers(1, 4))):
+        rec = X[draw(st.integers(0, len(X) - 1))]
+        a = draw(st.integers(0, len(rec) - 1))
+        piece = rec[a:draw(st.integers(a + 1, len(rec)))]
+        pieces += [np.repeat(layout.without_hands(piece[:1]), draw(st.integers(0, 12)), 0), piece]
+    frames = np.concatenate(pieces)
+    if draw(st.booleans()):
+        lost = np.array(draw(st.lists(st.booleans(), min_size=len(frames), max_size=len(frames))))
+        frames[lost] = layout.without_hands(frames[lost])
+    return frames
+
+
+LABELS = ["a", "b", "c", "none"]
+
+
+@st.composite
+def rule_setups(draw):
+    """(Recognizer settings of any rule, window length, a classifier): the classifier gives each window one of up to
+    8 probability rows Hypothesis draws, chosen by a hash of the window's bytes, so any sequence of probabilities
+    comes out, and the same window always gets the same probabilities."""
+    rule = draw(st.sampled_from(RULES))
+    rows = np.array(draw(st.lists(st.lists(st.floats(0, 1), min_size=4, max_size=4).filter(lambda p: sum(p) > 0),
+                                  min_size=1, max_size=8)))
+    rows /= rows.sum(1, keepdims=True)
+    settings_ = {"rule": rule, "sentence": draw(st.integers(1, 4)),
+                 "threshold": draw(st.one_of(st.none(), st.sampled_from([0.0, 0.25, 0.5, 0.9])))}
+    if rule != "spot":  # None: the rule's own (10 or 16), longer than most signs in the streams
+        settings_["stability"] = draw(st.one_of(st.none(), st.integers(1, 6)))
+    if rule == "stream":
+        settings_.update(rest=draw(st.integers(1, 6)), rearm=draw(st.integers(1, 6)))
+    if rule == "spot":
+        settings_.update(onset=draw(st.sampled_from([0.0, 0.2, 0.5])), refractory=draw(st.integers(0, 6)))
+
+    def classify(window):
+        return rows[zlib.crc32(np.ascontiguousarray(window).tobytes()) % len(rows)]
+
+    return settings_, draw(st.integers(1, 8)), classify
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(real_streams(), rule_setups(), st.data())
+def test_any_rule_on_any_stream_keeps_its_promises(frames, setup, data):
+    """Property, every rule and setting, real keypoint streams, any probabilities: the tutorial rule never says one
+    word twice in a row; the sentence never holds more than ``sentence`` words; a second finish() says nothing more;
+    after reset() at any frame the recognizer says what a new one (with the same sentence) says on the frames that
+    follow, at the same frames (half the time right after a word)."""
+    settings_, seq_len, classify = setup
+    bundle = Bundle(None, {"labels": LABELS, "seq_len": seq_len, "reject_label": "none"})
+    rec = Recognizer(bundle, classify=classify, **settings_)
+    steps = [rec.update(f) for f in frames] + [rec.finish()]
+    assert [s.word for s in steps if s.word] == rec.words
+    if settings_["rule"] == "tutorial":
+        assert all(a != b for a, b in zip(rec.words, rec.words[1:])), rec.words
+    assert all(len(s.sentence) <= settings_["sentence"] for s in steps) and list(rec.sentence) == steps[-1].sentence
+    words, sentence = list(rec.words), list(rec.sentence)
+    again = rec.finish()
+    assert again.word is None and rec.words == words and again.sentence == sentence
+    said_at = [s.frame + 1 for s in steps[:-1] if s.word]  # resets right after a word, as a page's "clear" comes
+    k = data.draw(st.sampled_from(said_at) if said_at and data.draw(st.booleans()) else st.integers(0, len(frames)),
+                  label="reset at")
+    rec = Recognizer(bundle, classify=classify, **settings_)
+    for f in frames[:k]:
+        rec.update(f)
+    rec.reset()
+    new = Recognizer(bundle, classify=classify, **settings_)
+    new.sentence.extend(rec.sentence)
+    after = [(s.frame - k, s.word) for s in (rec.update(f) for f in frames[k:])] + [(None, rec.finish().word)]
+    assert after == [(s.frame, s.word) for s in (new.update(f) for f in frames[k:])] + [(None, new.finish().word)]
+    assert list(rec.sentence) == list(new.sentence)

@@ -1,5 +1,8 @@
 """What a sign may be called: any folder name with something visible in it, in one Unicode spelling."""
+import unicodedata
+
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from signlstm.sign_names import NONE, name_problem, rejection_problem, same_signs, shown_name, sign_key, sign_name
 
@@ -126,3 +129,38 @@ def test_a_column_of_names_is_as_wide_as_its_widest_name_in_terminal_columns():
     assert name_column(["s02", "mean"], 8)("s02") == "s02     "
     long = ["the_sign_for_greeting_someone_in_the_morning_" + end for end in ("hello", "thanks")]
     assert [name_column(long, 8)(n).rstrip() for n in long] == long  # whole: they differ only at their ends
+
+
+# Any text (lone surrogates too), and text of the characters the rules are about: line and paragraph separators,
+# controls, joiners, a combining accent; names that differ only in case (or only to casefold: ß and SS).
+_TRICKY = "a\u2028\u2029\x1b\n\t\x85\u200c\u200d\u200e\ufeff\u0301e\xe9 "
+_TEXT = st.text(max_size=12) | st.text(st.characters(codec="utf-8"), max_size=12) | st.text(st.sampled_from(_TRICKY),
+                                                                                            max_size=12)
+_CASES = st.sampled_from(["Hello", "hello", "HELLO", "straße", "STRASSE", "ǅ", "ǆ", "Ǆ", "İ", "i̇", "ß", "ẞ", "Σ", "σ",
+                          "ς"])
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(name=_TEXT | _CASES, names=st.lists(_CASES | _TEXT, max_size=6), most=st.integers(0, 45), data=st.data())
+def test_any_name_is_taken_once_composed_found_by_its_case_twins_and_shown_on_one_safe_line(name, names, most, data):
+    """Property, any text (and names holding it in other cases): sign_name is idempotent (one composed spelling); case_twin finds a twin exactly when
+    case_twins puts the name in a group with another name, and the twin is one of ``names``, another name that a
+    disk ignoring case takes for it, and finds the name back; shown_name never gives a control, format (a joiner
+    aside) or line-separator character, is one line, and shows a name without any whole when it is short enough."""
+    from signlstm.sign_names import JOINERS, case_twin, case_twins
+
+    assert sign_name(sign_name(name)) == sign_name(name) == unicodedata.normalize("NFC", sign_name(name))
+    variants = [name.upper(), name.lower(), name.swapcase(), name.title(), name.casefold()]
+    names = names + data.draw(st.lists(st.sampled_from(variants), max_size=2), label="the name in other cases")
+    twin = case_twin(name, names)
+    grouped = any(name in g and len(set(g) - {name}) for g in case_twins([name, *names]))
+    assert (twin is not None) == grouped
+    if twin is not None:
+        assert twin in names and twin != name and twin.lower() == name.lower() and case_twin(twin, [name]) == name
+    shown = shown_name(name, most)
+    assert not [c for c in shown if (unicodedata.category(c)[0] == "C" and c not in JOINERS)
+                or unicodedata.category(c) in ("Zl", "Zp")]
+    assert shown.splitlines() in ([shown], [])
+    plain = all(unicodedata.category(c)[0] != "C" or c in JOINERS for c in name) and not any(
+        unicodedata.category(c) in ("Zl", "Zp") for c in name)
+    assert not plain or len(name) > most or shown == name

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 from ..errors import BadInput
@@ -29,11 +30,13 @@ def write_fixes(fixes: list[dict], out: str | Path) -> Path:
 
 
 def key(source: str) -> str:
-    """A source name independent of where the data folder lives: ``s16.npz#12`` or ``hello/12``-style tails."""
-    if "#" in source:
-        path, seq = source.rsplit("#", 1)
+    """A source name independent of where the data folder lives and of how it was given (``.``, ``a/..``): a packed
+    recording's file name and number (``s16.npz#12``), or a tree recording's tree, sign and number
+    (``MP_Data/hello/12``), whatever ``#`` the folders or the sign's name hold."""
+    path, _, seq = source.rpartition("#")
+    if seq.isdigit() and Path(path).suffix.lower() in (".npz", ".npy"):
         return f"{Path(path).name}#{seq}"
-    return "/".join(Path(source).parts[-3:])
+    return "/".join(Path(os.path.abspath(source)).parts[-3:])
 
 
 def read_fixes(path: str | Path) -> list[dict]:

@@ -1,11 +1,14 @@
 """The fixes file: what a spreadsheet saves is read or named in one line, new labels are names a sign may have, and
 fixes that leave nothing to train on are refused before training."""
 import shutil
+from pathlib import PurePosixPath
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from signlstm.errors import BadInput
-from signlstm.datasets.fixes import FIELDS, apply_fixes, read_fixes
+from signlstm.datasets.fixes import FIELDS, apply_fixes, key, read_fixes
+from signlstm.sign_names import name_problem
 
 HEADER = ",".join(FIELDS) + "\n"
 
@@ -116,3 +119,50 @@ def test_the_shipped_fixes_apply_to_the_packed_recordings_they_name(shared):
     assert len(data) == 2007 and len(fixed) == 1688
     assert {a: int((fixed.labels == a).sum()) for a in fixed.actions} == {"hello": 595, "thanks": 565,
                                                                            "iloveyou": 528}
+
+
+_NAME = st.text(st.characters(codec="utf-8"), min_size=1, max_size=8).filter(lambda n: name_problem(n) is None)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(where=st.lists(_NAME, max_size=3), elsewhere=st.lists(_NAME, max_size=3), rooted=st.booleans(),
+       trees=st.lists(_NAME | st.sampled_from(["MP_Data", "s16", "a#1"]), min_size=2, max_size=2, unique=True),
+       action=_NAME, seqs=st.lists(st.integers(0, 10_000), min_size=2, max_size=2, unique=True))
+def test_a_recordings_key_is_the_same_wherever_its_data_folder_lives_and_names_it_alone(where, elsewhere, rooted, trees,
+                                                                                       action, seqs):
+    """Property, any folder and sign names ('#' too): a tree's recording (``<where>/<tree>/<action>/<seq>``, absolute or
+    relative) and a packed file's (``<where>/<person>.npz#<seq>``) have the same key under any other ``where``;
+    another recording of the same tree or file, or the same recording of another tree or person, has another key."""
+    here, there = PurePosixPath("/" if rooted else "", *where), PurePosixPath("/", *elsewhere)
+    (tree, tree2), (seq, seq2) = trees, seqs
+    recorded = key(str(here / tree / action / str(seq)))
+    assert recorded == key(str(there / tree / action / str(seq)))
+    assert recorded not in (key(str(here / tree / action / str(seq2))), key(str(here / tree2 / action / str(seq))))
+    packed = key(f"{here / tree}.npz#{seq}")
+    assert packed == key(f"{there / tree}.npz#{seq}")
+    assert packed not in (key(f"{here / tree}.npz#{seq2}"), key(f"{here / tree2}.npz#{seq}"))
+
+
+def test_a_trees_recording_is_keyed_by_its_tree_sign_and_number_whatever_holds_a_hash():
+    """A tree ``MP_Data`` in ``~/signs#2`` and the same tree copied to ``/data`` key ``hello/30`` alike (the key once
+    split at the folder's '#', and an audit's fixes made in one place were silently not applied in the other); a sign
+    called ``C#`` in two trees keys their ``C#/30`` apart (both were ``C#/30``: a fix for one applied to both)."""
+    assert key("/data/MP_Data/hello/30") == "MP_Data/hello/30"
+    assert key("/home/me/signs#2/MP_Data/hello/30") == "MP_Data/hello/30"
+    assert key("/data/MP_Data/C#/30") != key("/data/other/C#/30")
+
+
+def test_fixes_apply_to_a_tree_given_as_the_current_folder(tmp_path, tree, monkeypatch):
+    """Real recordings (MP_Data_renotte's hello/30 and 31 ...) audited as ``--data tiny`` (the fixes name
+    ``tiny/hello/30``), then trained on as ``--data .`` from inside ``tiny``: the relabel applies, as it does for
+    ``--data tiny`` or the absolute path (the sources ``hello/30`` were keyed ``hello/30``, and the fix was silently
+    ignored)."""
+    from signlstm.datasets import load
+
+    f = tmp_path / "fixes.csv"
+    f.write_text(HEADER + "tiny/hello/30,hello,relabel,thanks,\n")
+    monkeypatch.chdir(tmp_path)
+    assert sorted(apply_fixes(load(["tiny"]), f).labels.tolist()).count("thanks") == 3
+    assert sorted(apply_fixes(load([str(tree)]), f).labels.tolist()).count("thanks") == 3
+    monkeypatch.chdir(tree)
+    assert sorted(apply_fixes(load(["."]), f).labels.tolist()).count("thanks") == 3

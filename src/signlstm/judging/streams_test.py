@@ -4,12 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from signlstm import layout
 from signlstm.datasets import load
 from signlstm.judging import streams
 from signlstm.models.bundle import DEFAULT_MODEL, SPOTTING_MODEL
+from signlstm.models.bundle import Bundle
 from signlstm.recognizer import Recognizer, rule_settings
+from signlstm.recognizer_test import LABELS, real_streams, rule_setups
 
 
 @pytest.fixture(scope="module")
@@ -821,3 +824,27 @@ def test_a_sign_named_twice_in_its_own_span_has_the_latency_of_the_first_word(s0
     scored = streams.score(st, emitted)
     assert scored["latencies"] == [-2] * len(signs) == [-2] * 12
     assert scored["errors"] == 12 and scored["other_words"] == 0
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(real_streams(), rule_setups())
+def test_batched_replay_gives_the_per_window_words_for_any_rule_stream_and_probabilities(frames, setup):
+    """Property, every rule and setting, real keypoint streams (rests, hands lost), any probabilities (each window's
+    from a hash of its frames): the judges' batched replay classifies, in one pass, exactly the windows the per-window
+    replay classifies one by one (never rows a later frame overwrote), and gives its words at the same frames, the end
+    of the input's word included."""
+    settings_, seq_len, classify = setup
+    bundle = Bundle(None, {"labels": LABELS, "seq_len": seq_len, "reject_label": "none"})
+    one_by_one, batches = [], []
+
+    def make(c):
+        return Recognizer(bundle, classify=c or (lambda w: one_by_one.append(w.copy()) or classify(w)), **settings_)
+
+    def predict(windows):
+        batches.append(np.array(windows))
+        return np.stack([classify(w) for w in windows])
+
+    slow = streams.replay(make, frames)
+    assert streams.replay(make, frames, predict) == slow
+    assert len(batches) == (len(one_by_one) > 0) and len(one_by_one) == max(len(frames) - seq_len + 1, 0)
+    assert not one_by_one or np.array_equal(batches[0], np.stack(one_by_one))

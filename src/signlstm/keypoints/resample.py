@@ -43,7 +43,8 @@ class Resample:
         frame = np.asarray(frame, np.float32)
         if seconds is None:
             seconds = 0.0 if self.seen is None else self.seen + 1 / self.rate
-        if self.seen is not None and self.max_gap is not None and abs(seconds - self.seen) > self.max_gap:
+        if self.seen is not None and self.max_gap is not None \
+                and abs(seconds - self.seen) > self.max_gap + _EXACT / self.rate:  # (a gap of max_gap, rounded)
             self.start = self.last = None  # a restart: the frame comes out alone
         self.seen = seconds if self.start is None else max(self.seen, seconds)
         if self.start is None:

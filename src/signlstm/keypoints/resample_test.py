@@ -1,8 +1,11 @@
 """Frames at any rate made into the models' 30 a second: unchanged at 30, interpolated part by part below it, and a
 stream of real signs at 15 frames a second given the same words as at 30."""
+import functools
 import json
+import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -10,7 +13,7 @@ from signlstm import layout
 from signlstm.cli import main
 from signlstm.datasets import load_npz
 from signlstm.keypoint_files import MAX_VALUE, values_ok
-from signlstm.keypoints.resample import MAX_GAP, Resample, at_rate, at_times, between
+from signlstm.keypoints.resample import MAX_GAP, RATE, Resample, at_rate, at_times, between
 
 
 def test_frames_at_30_a_second_come_out_as_they_went_in_and_60_a_second_every_other(shared):
@@ -157,3 +160,62 @@ def test_frames_at_half_the_rate_come_out_the_same_whatever_the_clock_started_at
     for out in start_made[1:]:
         assert len(out) == len(start_made[0]) and np.array_equal(out != 0, start_made[0] != 0)
     assert np.array_equal(start_made[0][1::2] != 0, np.stack([between(a, b, 0.5) for a, b in zip(X, X[1:])]) != 0)
+
+
+def _real_frames(draw, X, most=40):
+    """Up to ``most`` consecutive real frames of ``X``, each hand hidden in frames Hypothesis picks (MediaPipe losing
+    it): frames where parts come and go between neighbours."""
+    n = draw(st.integers(2, most))
+    i0 = draw(st.integers(0, len(X) - n))
+    F = X[i0:i0 + n].copy()
+    for hand in (layout.LEFT_HAND, layout.RIGHT_HAND):
+        F[np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))), hand.slice] = 0
+    return F
+
+
+@functools.cache
+def _signing():
+    """Real frames, both hands in view throughout (s13's first eight recordings, 240 frames)."""
+    from signlstm.conftest import shared_path
+
+    with np.load(shared_path("data", "signers", "s13.npz")) as z:
+        return z["X"][:8].reshape(-1, layout.FRAME_SIZE).astype(np.float32)
+
+
+_FPS = st.one_of(st.sampled_from([10.0, 12.0, 15.0, 20.0, 23.976, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0]),
+                 st.floats(5, 120))
+_START = st.floats(-1e4, 1e6)  # a page's clock (performance.now() / 1000), a camera's perf_counter, a video's own time
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), fps=_FPS, start=_START, other=_START)
+def test_a_stream_comes_out_the_same_whatever_the_clock_started_at_and_as_long_as_it_lasts(data, fps, start, other):
+    """Property, on real frames whose hands come and go: the same frames at any rate (a grid of ``fps``, or a camera's
+    irregular times) come out in the same number, with the same parts present and the same values (to float32
+    rounding), whatever time the clock started at; on a grid, one frame per 1 / 30 s of the stream's length
+    (floor(duration x 30) + 1), and at 30 a second exactly the frames that went in."""
+    F = _real_frames(data.draw, _signing())
+    n = len(F)
+    if data.draw(st.booleans(), label="irregular times"):
+        gaps = data.draw(st.lists(st.floats(1e-3, 0.3), min_size=n - 1, max_size=n - 1), label="gaps")
+        times = np.concatenate([[0.0], np.cumsum(gaps)])
+    else:
+        times = np.arange(n) / fps
+        assert len(at_times(F, times + start)) == math.floor((n - 1) / fps * RATE + 1e-6) + 1
+    a, b = at_times(F, times + start), at_times(F, times + other)
+    assert len(a) == len(b) and np.array_equal(a != 0, b != 0)
+    assert np.allclose(a, b, rtol=1e-6, atol=1e-6)
+    assert np.array_equal(at_times(F, np.arange(n) / RATE + start), F)
+
+
+def test_frames_a_second_apart_come_out_the_same_whatever_the_page_clock_started_at(shared):
+    """Three real frames sent by a page one a second (gaps of exactly ``MAX_GAP``, which are filled: see the boundary
+    test above), stamped t / 1000 s as the server takes them: 61 frames whatever the clock's start. (One at 17.3 ms
+    gives the times 0.0173, 1.0172999999999999 and 2.0173, whose second gap rounds to 1.0000000000000002 s: it was
+    taken for longer than MAX_GAP, the third frame came out alone and the 29 before it were not made, 32 in all.)"""
+    X = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)
+    counts = {}
+    for t0 in (0.0, 1000.0, 17.3):
+        r = Resample()
+        counts[t0] = sum(len(r((t0 + 1000 * k) / 1000, X[k])) for k in range(3))
+    assert counts == {0.0: 61, 1000.0: 61, 17.3: 61}

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from signlstm import layout
+from signlstm.keypoint_files import MAX_VALUE
 from signlstm.web import protocol
 from signlstm.web.conftest import pack_image
 from signlstm.web.protocol import BadMessage
@@ -43,6 +45,30 @@ def test_a_message_carries_the_masked_parts_and_zeros_for_the_rest(frames):
     everything, _, _ = protocol.unpack(protocol.pack(f[0]))
     assert np.array_equal(everything[0], f[0])
     assert protocol.describe()["parts"][1] == {"name": "face", "points": 468, "values": 3}
+
+
+_VALUES = st.floats(-MAX_VALUE, MAX_VALUE, width=32)  # every value a reader takes: -0.0, subnormals, the extremes
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), mask=st.integers(1, protocol.ALL), t=st.floats(allow_nan=False, allow_infinity=False))
+def test_any_frames_and_mask_come_back_as_they_were_sent(frames, data, mask, t):
+    """Property: 1 to MAX_FRAMES frames (real ones, or any valid float32 values), any part mask, any finite time and
+    any ``need`` the mask holds: unpack(pack(...)) gives the mask, the time and the frames bit for bit (the sign of
+    a zero too) in the parts sent, and zeros in the others."""
+    n = data.draw(st.integers(1, protocol.MAX_FRAMES), label="count")
+    if data.draw(st.booleans(), label="real frames"):
+        f = frames[data.draw(st.lists(st.integers(0, len(frames) - 1), min_size=n, max_size=n), label="rows")]
+    else:
+        f = data.draw(hnp.arrays(np.float32, (n, layout.FRAME_SIZE), elements=_VALUES), label="values")
+    need = data.draw(st.integers(0, protocol.ALL).filter(lambda m: not m & ~mask), label="need")
+    got, t_got, m = protocol.unpack(protocol.pack(f, mask, t), need)
+    assert m == mask and t_got == t and got.shape == f.shape and got.dtype == np.float32
+    sent = np.zeros(layout.FRAME_SIZE, bool)
+    for p in protocol.parts_of(mask):
+        sent[p.slice] = True
+    assert np.array_equal(got[:, sent].view(np.uint32), f[:, sent].view(np.uint32)) and not got[:, ~sent].any()
 
 
 def test_bad_messages_are_refused_with_the_reason(frames):

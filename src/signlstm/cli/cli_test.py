@@ -213,6 +213,12 @@ def test_predict_reads_unlabelled_sequences_as_the_labelled_ones(shared, tmp_pat
     assert text[30].endswith(f"{data}#0 (thanks)") and text[0].endswith(f"{data}#0 (hello)"), text[:31:30]
     assert main(["predict", "--data", str(tmp_path / "X.npy")]) == 0
     assert capsys.readouterr().out.splitlines()[30].endswith("X.npy#30")
+    tree = tmp_path / "my#data"  # a tree's path names its sign, whatever '#' its folders hold
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), tree / "hello" / "30")
+    shutil.copytree(shared("data", "MP_Data_renotte", "thanks", "30"), tree / "thanks" / "30")
+    assert main(["predict", "--data", str(tree)]) == 0
+    assert [line.split()[-1] for line in capsys.readouterr().out.splitlines()] == [
+        str(tree / "hello" / "30"), str(tree / "thanks" / "30")]
     assert main(["evaluate", "--data", str(tmp_path / "noy.npz")]) == 2  # scoring needs the labels
     assert "lacks array 'y'" in capsys.readouterr().err
 

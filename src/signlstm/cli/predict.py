@@ -15,6 +15,7 @@ def register(sub):
 
 def run(args):
     from ..datasets import describe_skipped, stream
+    from ..datasets.packed import packed_recording
     from ..errors import SignlstmError
     from ..judging.metrics import predictions
     from ..models.keras_files import use_compilation_cache
@@ -38,8 +39,8 @@ def run(args):
                                    {**line, "probs": {a: round(float(v), 6) for a, v in zip(bundle.labels, p)}}))
         else:
             where = shown_name(src, len(src))  # a file name's control characters sent to no terminal
-            if true is not None and "#" in src:  # a packed file numbers each sign's recordings from 0: s02.npz#0
-                where += f" ({shown_name(true)})"  # is a hello and a thanks; a tree's path names its sign
+            if true is not None and packed_recording(src):  # a packed file numbers each sign's recordings from 0:
+                where += f" ({shown_name(true)})"  # s02.npz#0 is a hello and a thanks; a tree's path names its sign
             print(f"{i - 1:5d}  {answer('-')}{'':5}  {where}  (no person in any frame)" if p is None else
                   f"{i - 1:5d}  {answer(label)}{float(p.max()):.3f}  {where}")
         empty += p is None

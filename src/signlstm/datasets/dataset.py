@@ -185,7 +185,9 @@ def data_name(data: Dataset) -> str:
 def sources_name(sources) -> str:
     """The file or folder sequences of ``sources`` (a :class:`Dataset`'s) were read from, for a message (several:
     their common folder)."""
-    files = sorted({str(s).split("#")[0] for s in sources})
+    from .packed import packed_recording
+
+    files = sorted({(packed_recording(str(s)) or (str(s),))[0] for s in sources})
     if len(files) == 1:
         return files[0]
     try:

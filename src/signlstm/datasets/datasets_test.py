@@ -689,3 +689,22 @@ def test_tutorial_trees_are_their_folders_people_and_shared_names_are_noted(shar
     assert err == (f"note: read as one person each (a file's or a tree's name is its person): {files[0]} and "
                    f"{files[1]} as 'p'; if they are different people, rename their files\n")
     assert sorted(json.loads(out)["per_signer"]) == ["alice", "bob", "p"]
+
+
+def test_a_tree_whose_folder_holds_a_hash_is_named_by_its_folder_and_its_recordings_by_their_numbers(shared, tmp_path):
+    """A '#' belongs to a packed file's recording name (``s02.npz#3``) only: a tree in ``my#data`` is named
+    ``my#data`` in messages (not ``my``), and its recordings keep their folder numbers and are each kept once as
+    other signs."""
+    from signlstm.datasets.dataset import data_name
+    from signlstm.datasets.training_sets import usable_negatives
+    from signlstm.judging.audit import _seq_number
+
+    tree = tmp_path / "my#data"
+    for sign, n in (("hello", "30"), ("hello", "31"), ("thanks", "30")):
+        shutil.copytree(shared("data", "MP_Data_renotte", sign, n), tree / sign / n)
+    d = datasets.load([tree])
+    assert data_name(d) == str(tree)
+    assert [_seq_number(s, -1) for s in d.sources] == [30, 31, 30]
+    assert usable_negatives(d, ["iloveyou"]).all()
+    packed = datasets.load([shared("data", "signers", "s02.npz")])
+    assert data_name(packed) == str(shared("data", "signers", "s02.npz")) and _seq_number(packed.sources[31], -1) == 1

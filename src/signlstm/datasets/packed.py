@@ -22,6 +22,22 @@ from .dataset import UNLABELLED, Dataset, Source, is_hidden, look_alike
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 
 
+
+PACKED_SUFFIXES = (".npz", ".npy")  # files of whole recordings: a person's packed file, or an array of sequences
+
+
+def packed_source(path, seq) -> str:
+    """The name of the packed file ``path``'s recording number ``seq`` (``s02.npz#0``), as datasets, reports and
+    fixes give it: each sign's recordings are numbered from 0, so the name holds no sign."""
+    return f"{path}#{int(seq)}"
+
+
+def packed_recording(source: str) -> tuple[str, int] | None:
+    """(file, number) of a recording named by :func:`packed_source`, None for any other source (a tree's
+    ``<tree>/<sign>/<number>``, whatever ``#`` its folders or its sign's name hold)."""
+    path, _, seq = source.rpartition("#")
+    return (path, int(seq)) if seq.isdigit() and Path(path).suffix.lower() in PACKED_SUFFIXES else None
+
 def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
     """The array ``member`` of the archive ``z`` (the file ``path``), read whole; a cut or damaged entry is
     :class:`BadInput` naming the file and the member."""
@@ -208,7 +224,7 @@ def _packed_source(path: Path, hx: limits.ArrayHeader, N: int, T: int, seq: np.n
                                              widened)
             numbers = rows if seq is None else seq[rows]
             names = np.full(len(rows), UNLABELLED) if labels is None else labels[1][labels[0][rows]]
-            yield Dataset(X, names, np.full(len(rows), path.stem), [f"{path}#{int(k)}" for k in numbers],
+            yield Dataset(X, names, np.full(len(rows), path.stem), [packed_source(path, k) for k in numbers],
                           list(order or []), skipped)
 
     return Source(path, N, T, list(order or []), chunks, T, counts or {}, path.stem, hx.shape[2])

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import layout
 from . import Dataset, concat, load, require_person
+from .packed import packed_recording
 from ..sign_names import NONE, sign_key
 
 
@@ -36,9 +37,9 @@ def usable_negatives(other: Dataset, actions) -> np.ndarray:
     keep = np.array([sign_key(x) not in signs for x in other.labels], bool)
     seen = set()
     for i, (group, label, source) in enumerate(zip(other.groups, other.labels, other.sources)):
-        if "#" not in source or not keep[i]:
+        if not (packed := packed_recording(source)) or not keep[i]:
             continue
-        key = (group, sign_key(label), source.rsplit("#", 1)[1])
+        key = (group, sign_key(label), packed[1])
         keep[i] = key not in seen
         seen.add(key)
     return keep

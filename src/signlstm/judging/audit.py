@@ -222,7 +222,12 @@ def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
 
 
 def _seq_number(source: str, i: int) -> int:
-    tail = source.rsplit("#", 1)[-1] if "#" in source else Path(source).name
+    """The recording number ``source`` names (a packed file's, or a tree's folder), else ``i``."""
+    from ..datasets.packed import packed_recording
+
+    if packed := packed_recording(source):
+        return packed[1]
+    tail = Path(source).name
     return int(tail) if tail.isdigit() else i
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..models.bundle import META_FILE
+from ..datasets.dataset import sources_name
 from ..datasets.synthetic_streams import TAIL, compose
 from ..layout import SIGN_HANDS
 
@@ -141,7 +142,7 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
         notes.append(f"note: none of {people[0]}'s signs is one of the default model's ({signs_known}): the stream "
                      "holds them all, under their own names (replay it with a model that knows them)")
     if not (signs.hand_shares() >= MIN_HANDS).any():
-        raise BadInput(signs.sources[0].split("#")[0], f"no recording of {people[0]}'s signs{known} shows a hand in "
+        raise BadInput(sources_name(signs.sources[:1]), f"no recording of {people[0]}'s signs{known} shows a hand in "
                        f"at least {MIN_HANDS:.0%} of its frames: nothing to replay as signs")
     others = load(others) if others else None
     if others is not None:

@@ -50,8 +50,9 @@ def interrupts_remembered():
     """Inside the block (the main thread, over Python's own handler), a Ctrl-C raises ``KeyboardInterrupt`` as ever
     and is also remembered. Python swallows the exception when it is raised inside a garbage-collection callback (as
     JAX's are: "Exception ignored in ..."), and the program goes on; :func:`check_not_interrupted` then stops it
-    before :func:`write_atomic` or :func:`folder_atomic` puts anything in place. SIGTERM (over the system's default)
-    is taken as a Ctrl-C, so that ``kill`` leaves no half-written file either (:func:`terminated` tells which)."""
+    before :func:`~signlstm.files.write_atomic` or :func:`~signlstm.files.folder_atomic` puts anything in place.
+    SIGTERM (over the system's default) is taken as a Ctrl-C, so that ``kill`` leaves no half-written file either
+    (:func:`terminated` tells which)."""
     import signal
     import threading
 

@@ -1148,16 +1148,19 @@ def test_literal_defaults_and_choices_are_the_librarys():
 
 def test_commands_that_need_no_model_start_without_keras(tmp_path):
     """Under the console's Ctrl-C handler, a command that needs a model imports Keras before it runs (while a Ctrl-C
-    still ends the process at once); ``convert``, which needs none, does not, and starts faster for it."""
+    still ends the process at once: ``evaluate`` on a missing file has it imported before it refuses the file);
+    ``convert`` and ``extract``, which need none, do not, and start faster for it."""
     import subprocess
     import sys
 
     script = ("import signal, sys; import signlstm.cli as c; signal.signal(signal.SIGINT, c._stop); "
               "c.main(sys.argv[1:]); print('keras' in sys.modules)")
-    for argv, keras in ((["convert", "--data", str(tmp_path / "gone"), "--camera", "auto", "--out", str(tmp_path / "o")],
-                         "False"), (["summary"], "True")):
+    gone = str(tmp_path / "gone")
+    for argv, keras in ((["convert", "--data", gone, "--camera", "auto", "--out", str(tmp_path / "o")], "False"),
+                        (["extract", "--videos", gone, "--keypoints", str(tmp_path / "k.npy")], "False"),
+                        (["evaluate", "--data", gone], "True")):
         done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True)
-        assert done.stdout.splitlines()[-1] == keras, (argv, done.stdout, done.stderr[-500:])
+        assert "error" in done.stderr and done.stdout.splitlines()[-1] == keras, (argv, done.stdout, done.stderr[-500:])
 
 
 def test_once_a_real_command_returns_ctrl_c_and_sigterm_are_consoles_again(tmp_path, capsys):

@@ -643,11 +643,11 @@ def test_layouts_people_make_instead_of_the_tutorials_are_named_with_what_to_do(
                                              "per frame, 0.npy to 29.npy"),
             ("from_one", "from_one/hello/0", "its frame files are numbered 1 to 30; the tutorial's start at 0"),
             ("project/MP_Data/hello", "project/MP_Data/hello", "is one sign's folder (<number>/<frame>.npy): give the "
-                                                               f"tree above it, {tmp_path / 'project' / 'MP_Data'}, "
-                                                               "with --actions hello"),
+                                                               f"tree above it, {tmp_path / 'project' / 'MP_Data'} "
+                                                               "(with --actions hello, for a command that takes it)"),
             ("project/MP_Data/hello/0", "project/MP_Data/hello/0", "is one recording's folder (<frame>.npy): give the "
-                                                                   f"tree, {tmp_path / 'project' / 'MP_Data'}, with "
-                                                                   "--actions hello")):
+                                                                   f"tree, {tmp_path / 'project' / 'MP_Data'} (with "
+                                                                   "--actions hello, for a command that takes it)")):
         with pytest.raises(BadInput) as e:
             datasets.load([tmp_path / root])
         assert e.value.path == str(tmp_path / where) and said in e.value.problem, (root, str(e.value))

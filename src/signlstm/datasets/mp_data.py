@@ -74,8 +74,8 @@ def _not_a_tree(root: Path, actions: list[Path]) -> tuple[Path, str] | None:
         return root, (f"holds packed files ({shown_list(packed, most=3)}) beside folders and no sequence folders: a folder of "
                       "packed files holds nothing else (give the files one by one, or move the folders out)")
     if any(_one_recording(a) for a in actions[:20] if a.is_dir()):
-        return root, (f"is one sign's folder (<number>/<frame>.npy): give the tree above it, {root.parent}, with "
-                      f"--actions {shlex.quote(root.name)}")
+        return root, (f"is one sign's folder (<number>/<frame>.npy): give the tree above it, {root.parent} (with "
+                      f"--actions {shlex.quote(root.name)}, for a command that takes it)")
     for a in actions:
         if packed := sorted(q.name for q in a.glob("*.npz") if not is_hidden(q)) if a.is_dir() else []:
             return root, (f"holds folders of packed files ({a.name}/{packed[0]}): give each folder ({a}, ...) "
@@ -183,8 +183,8 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     if unnumbered and not skip_bad:
         raise BadInput(unnumbered[0][0], f"{unnumbered[0][1]}: rename it, or pass --skip-bad to leave it out")
     if not seqs and _one_recording(root):
-        raise BadInput(root, f"is one recording's folder (<frame>.npy): give the tree, {root.parent.parent}, with "
-                             f"--actions {shlex.quote(root.parent.name)}")
+        raise BadInput(root, f"is one recording's folder (<frame>.npy): give the tree, {root.parent.parent} (with "
+                             f"--actions {shlex.quote(root.parent.name)}, for a command that takes it)")
     if not seqs:
         raise BadInput(root, "no sequence folders (expected <action>/<number>/<frame>.npy)")
     counts = Counter(_frame_count(d) for _, d in seqs)

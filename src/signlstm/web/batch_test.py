@@ -384,6 +384,40 @@ def test_a_word_said_in_the_middle_of_a_message_of_many_frames_is_in_that_messag
     assert replies[said[0] // 25]["word"] == "iloveyou"
 
 
+def test_a_message_that_makes_several_words_lists_each_with_its_probability(shipped, tmp_path):
+    """The demo's stream (s08's signs in a row, the repository's own keypoints) kept at 15 frames a second and sent
+    30 frames a message, each stamped with its first frame's time: a message's frames are read 1/30 s apart and the
+    second before the next message is made up between them, so a message can give two words. Every word the
+    recognizer says on a message's frames is in its reply's ``words``, in order, with the probability it was said
+    with (a recognizer fed the frames :class:`~signlstm.keypoints.resample.Resample` makes of the same times), and
+    some replies hold more than one."""
+    from pathlib import Path
+
+    from signlstm.keypoints.resample import RATE, Resample
+    from signlstm.recognizer import Recognizer
+    from signlstm.web.engine import Engine
+
+    frames = np.load(Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy").astype(np.float32)[::2]
+    starts = range(0, len(frames), 30)
+    mask = protocol.mask_of(shipped.parts_read)
+    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session = engine.open()
+
+        async def page():
+            return [await session.receive(protocol.pack(frames[i:i + 30], mask, t=1000 + 1000 * i / 15))
+                    for i in starts]
+
+        replies = asyncio.run(page())
+    finally:
+        engine.shutdown()
+    alone, resample, sent = Recognizer(shipped, **engine.options), Resample(), _sent(frames, mask)
+    said = [[(step.word, round(step.word_prob, 4)) for k, f in enumerate(sent[i:i + 30])
+             for due in resample(1 + i / 15 + k / RATE, f) if (step := alone.update(due)).word] for i in starts]
+    assert sum(map(len, said)) >= 3 and max(map(len, said)) >= 2
+    assert [[(w["word"], w["prob"]) for w in r["words"]] for r in replies] == said
+
+
 def test_a_timed_message_of_several_frames_gives_the_recognizer_every_frame(shipped, tmp_path):
     """Three messages of 10 frames each, stamped with the time of their first frame (a page at 30 frames a second):
     the recognizer sees all 30 frames, the ones sent (the first at the stamp, each next 1/30 s later), and the last

@@ -57,9 +57,12 @@ def run(args):
     if args.per_label < 1 or args.others_per_stream < 0:
         raise SignlstmError(f"--per-label must be at least 1 and --others-per-stream at least 0, got "
                             f"{args.per_label} and {args.others_per_stream}")
-    if args.write_stream:
-        return write_stream(args)
     recognizer_options.check_rule(args)
+    if args.write_stream:
+        if given := [n for n in recognizer_options.SETTINGS if getattr(args, n) is not None]:
+            print(f"note: --write-stream writes the stream and replays nothing: "
+                  f"{', '.join('--' + n for n in given)} not read", file=sys.stderr)
+        return write_stream(args)
     rules = args.rules or list(RULES)
     bad = [r for r in rules if r not in RULES]
     if bad:

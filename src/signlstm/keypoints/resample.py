@@ -20,7 +20,7 @@ from .. import layout
 
 RATE = layout.RATE
 MAX_GAP = 1.0  # seconds between two frames past which none are made up between them (a window's length)
-_EXACT = 1e-6  # an output time this close (in frames) to an input frame's is that frame
+_EXACT = 1e-4  # frames (3.3 µs): times this close are one time (a clock in seconds since 1970 rounds to 2.4e-7 s)
 _PART_STARTS = np.array([p.start for p in layout.PARTS])  # the parts tile the frame, in order (see layout)
 _PART_SIZES = np.array([p.stop - p.start for p in layout.PARTS])
 

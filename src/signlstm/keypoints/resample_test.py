@@ -130,7 +130,8 @@ def test_a_frame_stamped_late_is_left_out_and_the_gap_rule_still_counts_from_the
 def test_a_gap_of_exactly_max_gap_is_filled_and_one_just_longer_is_not(shared):
     """The gap rule's boundary, on two real frames a second apart (s02's first recording, frames 0 and 29): a gap of
     exactly ``MAX_GAP`` (one window, 1 s) is no longer than a window, so its 29 frames are made up between them and the
-    second comes last, 30 frames; a gap a microsecond longer makes up none and the second frame comes out alone."""
+    second comes last, 30 frames (also a few microseconds longer: a clock's rounding); a gap 10 microseconds longer
+    makes up none and the second frame comes out alone."""
     X = load_npz(shared("data", "signers", "s02.npz")).X[0].astype(np.float32)
     assert MAX_GAP == 1.0 and not np.array_equal(X[0], X[29])
     r = Resample()
@@ -140,25 +141,33 @@ def test_a_gap_of_exactly_max_gap_is_filled_and_one_just_longer_is_not(shared):
     assert np.array_equal(filled[14], between(X[0], X[29], 15 / 30))
     r = Resample()
     r(0.0, X[0])
-    alone = r(MAX_GAP + 1e-6, X[29])
+    alone = r(MAX_GAP + 1e-5, X[29])
     assert len(alone) == 1 and np.array_equal(alone[0], X[29])
+    r = Resample()
+    r(0.0, X[0])
+    assert len(r(MAX_GAP + 1e-6, X[29])) == 30
 
 
 def test_frames_at_half_the_rate_come_out_the_same_whatever_the_clock_started_at(shared):
     """At 15 frames a second every frame made up lies halfway between two: where a hand is in one of them only, it
-    takes the later one's whatever the rounding of the times (a page's clock started at 0, 1 s or 12345.678 s; the
-    same at 30 a second), so a page and ``live`` on the same frames say the same words."""
+    takes the later one's whatever the rounding of the times (a page's clock started at 0, 1 s or 12345.678 s, or
+    a wall clock in seconds since 1970, given in seconds or as milliseconds / 1000; the same at 30 a second), so a page
+    and ``live`` on the same frames say the same words."""
     with np.load(shared("data", "signers", "s13.npz")) as z:
         X = z["X"][::2].reshape(-1, z["X"].shape[-1])[::2].astype(np.float32)  # hands come and go between frames
     start_made = []
-    for start in (0.0, 1.0, 4.096, 12345.678):
+    for start, ms in ((0.0, False), (1.0, False), (4.096, False), (12345.678, False), (1765080000.0, False),
+                      (1765080000.0, True)):
         resample = Resample()
-        out = np.stack([f for i, x in enumerate(X) for f in resample(start + i / 15, x)])
+        times = [(start * 1000 + 1000 * i / 15) / 1000 if ms else start + i / 15 for i in range(len(X))]
+        out = np.stack([f for t, x in zip(times, X) for f in resample(t, x)])
         start_made.append(out)
     right = X[:, layout.RIGHT_HAND.slice].any(1) != np.roll(X[:, layout.RIGHT_HAND.slice].any(1), -1)
     assert right[:-1].sum() >= 10  # frames whose right hand is gone or back in the next one
-    for out in start_made[1:]:
-        assert len(out) == len(start_made[0]) and np.array_equal(out != 0, start_made[0] != 0)
+    parts = {name: found for name, found in layout.detected(start_made[0]).items()}
+    for out in start_made[1:]:  # the same parts in every frame (values may differ in their last bits)
+        assert len(out) == len(start_made[0]) and all(np.array_equal(layout.detected(out)[name], found)
+                                                      for name, found in parts.items())
     assert np.array_equal(start_made[0][1::2] != 0, np.stack([between(a, b, 0.5) for a, b in zip(X, X[1:])]) != 0)
 
 

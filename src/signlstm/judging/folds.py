@@ -37,6 +37,22 @@ def data_files(paths) -> list[Path]:
     return out
 
 
+def person(path) -> str:
+    """The person id of a recording file (its stem), as :func:`signlstm.datasets.load` names groups."""
+    return Path(path).stem if Path(path).suffix.lower() == ".npz" else Path(path).name
+
+
+def person_paths(paths) -> list[Path]:
+    """One path per person behind data paths: each ``.npz`` of a folder of them, an ``MP_Data`` folder whole (its
+    name is the person, as :func:`signlstm.datasets.load` names its group), a file as it is. (Not
+    :func:`data_files`, which lists an ``MP_Data`` tree's every frame file: for hashing.)"""
+    out = []
+    for p in map(Path, paths or []):
+        packed = packed_files(p) if p.is_dir() else []
+        out += packed or [p]
+    return out
+
+
 def check_person_files(paths, benchmark: str, judged: bool = False) -> None:
     """Every header of ``paths`` checked (a missing or defective path raises :class:`~signlstm.errors.BadInput`
     naming it) and each path a packed ``.npz`` or a folder of them, one file per person (the file name is the
@@ -218,6 +234,7 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
     negatives = [str(p) for p in negatives] if negatives else negatives
     fix_files = [fixes] if fixes and fixes != "audit" else []
     key = content_key(recipe, epochs, seed, negatives is not None, fixes == "audit",
+                      [person(f) for f in person_paths([*paths, *(negatives or [])])],  # whom each file holds
                       files=data_files(paths) + data_files(negatives) + fix_files,
                       code=TRAINING_CODE + (AUDIT_CODE if fixes == "audit" else ()))
     folder = cache_dir(cache) / "bases" / f"{recipe}-s{seed}-{key}"

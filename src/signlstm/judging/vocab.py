@@ -28,7 +28,7 @@ from .. import parallel
 from ..datasets import is_hidden, packed_files
 from ..sign_names import NONE, is_rejection_name, rejection_note, spelled_alike_note
 from .folds import (TRAINING_CODE, cache_dir, check_distinct_people, check_person_files, check_unseen, content_key,
-                    data_files)
+                    data_files, person, person_paths)
 from .labels import leaves_none, rejection_counts, used_up_note
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
@@ -43,22 +43,6 @@ def sign_counts(label_counts: dict[str, int]) -> dict[str, int]:
     """``label_counts`` (label -> recordings) without the labels that spell the rejection label ``none`` (any case):
     recordings of no sign, never one of a person's signs to teach or leave untaught."""
     return {a: n for a, n in label_counts.items() if not is_rejection_name(a)}
-
-
-def person(path) -> str:
-    """The person id of a recording file (its stem), as :func:`signlstm.datasets.load` names groups."""
-    return Path(path).stem if Path(path).suffix.lower() == ".npz" else Path(path).name
-
-
-def person_paths(paths) -> list[Path]:
-    """One path per person behind data paths: each ``.npz`` of a folder of them, an ``MP_Data`` folder whole (its
-    name is the person, as :func:`signlstm.datasets.load` names its group), a file as it is. (Not
-    :func:`~signlstm.judging.folds.data_files`, which lists an ``MP_Data`` tree's every frame file: for hashing.)"""
-    out = []
-    for p in map(Path, paths or []):
-        packed = packed_files(p) if p.is_dir() else []
-        out += packed or [p]
-    return out
 
 
 def check_folders(paths, option: str) -> None:
@@ -254,7 +238,8 @@ def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: in
            workers: int = 0, ray: str | None = None, cache=None, log=print) -> dict[str | None, Path]:
     """One trunk per person in ``held_out`` (None: a trunk on everyone), trained where the cache lacks it."""
     vocab, others, signers = ([str(p) for p in v] for v in (vocab, others or [], signers or []))
-    key = content_key(TRUNK_SET, epochs, seed, per_sign, [person(f) for f in data_files(vocab)],
+    people = [person(f) for f in person_paths([*vocab, *others, *signers])]  # whom each file holds
+    key = content_key(TRUNK_SET, epochs, seed, per_sign, people,
                       files=data_files(vocab) + data_files(others) + data_files(signers), code=TRAINING_CODE)
     folder = cache_dir(cache) / "trunks" / f"trunk-s{seed}-{key}"
     want = {p: folder / (p or "all") for p in held_out}

@@ -8,7 +8,7 @@ import pytest
 
 from signlstm.conftest import shared_path
 from signlstm.datasets import open_npz
-from signlstm.judging import vocab, vocab_report
+from signlstm.judging import folds, vocab, vocab_report
 
 
 def test_split_signs_is_seeded_and_teaches_three_quarters():
@@ -226,7 +226,7 @@ def test_an_mp_data_folder_is_one_person_in_a_trunks_training_set(tmp_path):
     d = vocab.trunk_set([mp], [], [s23], held_out=None, per_sign=1)
     assert {"mp/hello", "mp/thanks", "hello"} <= set(d.actions)
     assert vocab.check_trunk_inputs([s23], [mp], [], held_out="mp") == ["mp", "s23"]
-    assert vocab.person_paths([mp, shared_path("data", "signers")])[:2] == [mp, shared_path("data", "signers",
+    assert folds.person_paths([mp, shared_path("data", "signers")])[:2] == [mp, shared_path("data", "signers",
                                                                                              "renotte.npz")]
 
 

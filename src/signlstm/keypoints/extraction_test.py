@@ -257,3 +257,31 @@ def test_extract_stride_is_the_most_frames_between_window_starts(shared, tmp_pat
         starts.append(start)
     assert len(kp) == 41 and starts[0] == 0 and starts[-1] == 31, starts
     assert len(starts) == 12 and 1 <= min(np.diff(starts)) and max(np.diff(starts)) <= 3, starts
+
+
+def test_a_folder_s_videos_are_found_whatever_the_case_of_their_suffix(shared, tmp_path):
+    """Cameras and phones name their files CLIP.MP4 or clip.Mov: a folder's videos are found by their suffix in any
+    case (sorted, in subfolders too); what is not a video is left out, and a folder without one is named."""
+    import os
+
+    from signlstm.keypoints.extraction import find_videos
+
+    (tmp_path / "v" / "day2").mkdir(parents=True)
+    os.symlink(shared("media", "asl_soup_slp.mp4"), tmp_path / "v" / "SOUP.MP4")
+    os.symlink(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"), tmp_path / "v" / "day2" / "ily.Avi")
+    (tmp_path / "v" / "notes.TXT").write_text("not a video")
+    (tmp_path / "empty").mkdir()
+    videos, bad = find_videos([tmp_path / "v", tmp_path / "empty"])
+    assert videos == [tmp_path / "v" / "SOUP.MP4", tmp_path / "v" / "day2" / "ily.Avi"]
+    assert [b.path for b in bad] == [str(tmp_path / "empty")] and bad[0].error.startswith("folder holds no videos")
+
+
+def test_a_video_below_30_frames_a_second_is_bounded_by_its_frames_at_30_a_second(shared):
+    """THANK YOU (32 frames at 24.70 a second) becomes about 39 frames at 30 a second, which must fit beside its own
+    32: in 718 kB that is 31 of its frames, so it is refused, naming the figures; in 760 kB it fits (33)."""
+    from signlstm.keypoints.extraction import extract_video, frame_limit
+
+    thanks = shared("media", "asl_thankyou_rohan937.mp4")
+    assert frame_limit(24.70, 718_100) == 31 and frame_limit(24.70, 760_000) == 33
+    assert "holds over 31 frames at 24.7" in extract_video(thanks, budget=718_100).error
+    assert extract_video(thanks, budget=760_000).keypoints.shape == (32, 1662)

@@ -50,3 +50,19 @@ def test_a_damaged_frame_that_decodes_writes_nothing_to_the_servers_error_stream
     for _ in range(3):
         assert images.decode_frame(damaged).shape == (270, 480, 3)
     assert capfd.readouterr().err == ""
+
+
+def test_a_frame_too_tall_or_too_wide_is_refused_whichever_side_is_long():
+    """The clip's real frame stretched to 2000 pixels one way (and 100 the other) is refused by its header, tall or
+    wide alike; at 1920 a side it is decoded, in BGR as OpenCV gives it."""
+    import cv2
+    import numpy as np
+
+    picture = cv2.imdecode(np.frombuffer(clip_frames("iloveyou")[0], np.uint8), cv2.IMREAD_COLOR)
+    for w, h in ((100, 2000), (2000, 100)):
+        ok, jpeg = cv2.imencode(".jpg", cv2.resize(picture, (w, h)))
+        assert ok and images.jpeg_size(jpeg.tobytes()) == (w, h)
+        with pytest.raises(BadMessage, match=f"frame of {w}x{h} pixels; at most 1920 a side"):
+            images.decode_frame(jpeg.tobytes())
+    ok, jpeg = cv2.imencode(".jpg", cv2.resize(picture, (100, 1920)))
+    assert np.array_equal(images.decode_frame(jpeg.tobytes()), cv2.imdecode(jpeg, cv2.IMREAD_COLOR))

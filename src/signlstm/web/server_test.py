@@ -197,6 +197,40 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
     _wait(lambda: _health(server)["sessions"] == 0)
 
 
+def test_a_page_is_closed_after_max_bad_messages_in_a_row_and_a_good_one_starts_the_count_again(trained_model,
+                                                                                               start_server):
+    """MAX_BAD - 1 bad messages, a good frame, MAX_BAD - 1 bad messages again: each bad one is answered with an error
+    and the page stays open (the good frame's result started the count again); one more bad message, the MAX_BAD-th
+    in a row, closes the page (1008), and the server goes on serving other pages."""
+    from signlstm.web.server import MAX_BAD
+
+    server = start_server(trained_model)
+    frame = clip_frames("iloveyou")[0]
+    with websockets.connect(server.ws_url, max_size=None) as a:
+        _recv(a, "model")
+        for round_ in range(2):
+            for _ in range(MAX_BAD - 1):
+                a.send(b"not a jpeg")
+                assert _recv(a, "error")["message"]
+            if round_ == 0:
+                a.send(frame)
+                assert _recv(a, "result")["frame"] == 0
+        a.send(frame)  # still open: answered
+        assert _recv(a, "result")["frame"] == 1
+        for _ in range(MAX_BAD - 1):
+            a.send(b"not a jpeg")
+            _recv(a, "error")
+        a.send(b"not a jpeg")
+        with pytest.raises(closed):
+            for _ in range(5):
+                a.recv(timeout=10)
+        assert a.close_code == 1008
+    with websockets.connect(server.ws_url, max_size=None) as b:
+        _recv(b, "model")
+        b.send(frame)
+        assert _recv(b, "result")["frame"] == 0
+
+
 def test_a_page_on_an_untrained_tutorial_model_is_told_so(shared, start_server):
     """The warning `live` prints for a tutorial file saved before training reaches the page too."""
     from signlstm.models.bundle import load_bundle

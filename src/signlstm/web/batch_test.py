@@ -350,30 +350,38 @@ def test_a_refused_message_is_answered_after_the_pages_earlier_messages_read_wit
     assert answered[0][1]["frame"] == 4 and isinstance(answered[1][1], BadMessage) and answered[2][1]["frame"] == 9
 
 
+def _page_replies(bundle, tmp_path, frames: np.ndarray, size: int, fps: float) -> tuple[list, dict]:
+    """The replies of one page of a server on ``bundle`` that sends ``frames`` taken at ``fps`` a second, ``size`` a
+    message, each stamped with its first frame's time; and the server's recognizer options."""
+    from signlstm.web.engine import Engine
+
+    mask = protocol.mask_of(bundle.parts_read)
+    engine = Engine(bundle, data=tmp_path / "d", models=tmp_path / "m")
+    try:
+        session = engine.open()
+
+        async def page():
+            return [await session.receive(protocol.pack(frames[i:i + size], mask, t=1000 + 1000 * i / fps))
+                    for i in range(0, len(frames), size)]
+
+        return asyncio.run(page()), engine.options
+    finally:
+        engine.shutdown()
+
+
 def test_a_word_said_in_the_middle_of_a_message_of_many_frames_is_in_that_messages_reply(shipped, tmp_path):
     """s02's ``iloveyou`` twice, then hands down, sent in messages of 25 frames: the message during which the
     recognizer says the word (on a frame that is not the message's last) is answered with that word, as the page's
     own recognizer fed frame by frame says it, and the sentence grows there."""
     from signlstm.datasets import load_npz
     from signlstm.recognizer import Recognizer
-    from signlstm.web.engine import Engine
 
     d = load_npz(shared_path("data", "signers", "s02.npz"))
     sign = np.asarray(d.X[d.labels == "iloveyou"][0], np.float32)
     frames = np.concatenate([sign, sign, layout.without_hands(sign[-1:].repeat(40, 0))])
     mask = protocol.mask_of(shipped.parts_read)
-    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
-    try:
-        session = engine.open()
-
-        async def page():
-            return [await session.receive(protocol.pack(frames[i:i + 25], mask, t=1000 + 1000 * i / 30))
-                    for i in range(0, len(frames), 25)]
-
-        replies = asyncio.run(page())
-    finally:
-        engine.shutdown()
-    alone = Recognizer(shipped, **engine.options)
+    replies, options = _page_replies(shipped, tmp_path, frames, 25, 30)
+    alone = Recognizer(shipped, **options)
     steps = [alone.update(f) for f in _sent(frames, mask)]
     said = [i for i, s in enumerate(steps) if s.word]
     assert [steps[i].word for i in said] == ["iloveyou"] and said[0] % 25 != 24  # said mid-message
@@ -395,23 +403,12 @@ def test_a_message_that_makes_several_words_lists_each_with_its_probability(ship
 
     from signlstm.keypoints.resample import RATE, Resample
     from signlstm.recognizer import Recognizer
-    from signlstm.web.engine import Engine
 
     frames = np.load(Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy").astype(np.float32)[::2]
     starts = range(0, len(frames), 30)
     mask = protocol.mask_of(shipped.parts_read)
-    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
-    try:
-        session = engine.open()
-
-        async def page():
-            return [await session.receive(protocol.pack(frames[i:i + 30], mask, t=1000 + 1000 * i / 15))
-                    for i in starts]
-
-        replies = asyncio.run(page())
-    finally:
-        engine.shutdown()
-    alone, resample, sent = Recognizer(shipped, **engine.options), Resample(), _sent(frames, mask)
+    replies, options = _page_replies(shipped, tmp_path, frames, 30, 15)
+    alone, resample, sent = Recognizer(shipped, **options), Resample(), _sent(frames, mask)
     said = [[(step.word, round(step.word_prob, 4)) for k, f in enumerate(sent[i:i + 30])
              for due in resample(1 + i / 15 + k / RATE, f) if (step := alone.update(due)).word] for i in starts]
     assert sum(map(len, said)) >= 3 and max(map(len, said)) >= 2

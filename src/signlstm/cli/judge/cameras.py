@@ -1,6 +1,8 @@
 """signlstm judge cameras: a model's accuracy on recordings as cameras of other shapes give their keypoints."""
 from .. import common
 
+SHAPES = ("1280x720", "480x640", "720x1280")  # a landscape HD webcam, a phone upright, an upright HD picture
+
 
 def register(sub):
     p = sub.add_parser("cameras", help="accuracy on recordings as other camera shapes give them, as found and as "
@@ -8,8 +10,8 @@ def register(sub):
     common.add_model(p)
     p.add_argument("--data", nargs="+", required=True, metavar="PATH",
                    help="recordings made with a 640x480 camera (packed .npz files, MP_Data folders or folders of them)")
-    p.add_argument("--shapes", nargs="+", default=["1280x720", "480x640", "720x1280"], metavar="WxH",
-                   help="camera image sizes to score (default: 1280x720 480x640 720x1280)")
+    p.add_argument("--shapes", nargs="+", default=list(SHAPES), metavar="WxH",
+                   help=f"camera image sizes to score (default: {' '.join(SHAPES)})")
     common.add_h5_actions(p)
     p.add_argument("--json", action="store_true", help="print the rows as one JSON line instead of the table")
     p.set_defaults(run=run)

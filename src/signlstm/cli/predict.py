@@ -15,7 +15,7 @@ def register(sub):
 
 def run(args):
     from ..datasets import describe_skipped, stream
-    from ..datasets.packed import packed_recording
+    from ..datasets.dataset import packed_recording
     from ..errors import SignlstmError
     from ..judging.metrics import predictions
     from ..models.keras_files import use_compilation_cache

@@ -177,6 +177,22 @@ def no_person(X: np.ndarray) -> np.ndarray:
     return ~np.any(X != 0, axis=tuple(range(1, X.ndim)))
 
 
+PACKED_SUFFIXES = (".npz", ".npy")  # files of whole recordings: a person's packed file, or an array of sequences
+
+
+def packed_source(path, seq) -> str:
+    """The name of the packed file ``path``'s recording number ``seq`` (``s02.npz#0``), as datasets, reports and
+    fixes give it: each sign's recordings are numbered from 0, so the name holds no sign."""
+    return f"{path}#{int(seq)}"
+
+
+def packed_recording(source: str) -> tuple[str, int] | None:
+    """(file, number) of a recording named by :func:`packed_source`, None for any other source (a tree's
+    ``<tree>/<sign>/<number>``, whatever ``#`` its folders or its sign's name hold)."""
+    path, _, seq = source.rpartition("#")
+    return (path, int(seq)) if seq.isdigit() and Path(path).suffix.lower() in PACKED_SUFFIXES else None
+
+
 def data_name(data: Dataset) -> str:
     """The file or folder ``data`` was read from, for a message (several: their common folder)."""
     return sources_name(data.sources)
@@ -185,8 +201,6 @@ def data_name(data: Dataset) -> str:
 def sources_name(sources) -> str:
     """The file or folder sequences of ``sources`` (a :class:`Dataset`'s) were read from, for a message (several:
     their common folder)."""
-    from .packed import packed_recording
-
     files = sorted({(packed_recording(str(s)) or (str(s),))[0] for s in sources})
     if len(files) == 1:
         return files[0]

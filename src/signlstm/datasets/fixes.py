@@ -33,7 +33,7 @@ def key(source: str) -> str:
     """A source name independent of where the data folder lives and of how it was given (``.``, ``a/..``): a packed
     recording's file name and number (``s16.npz#12``), or a tree recording's tree, sign and number
     (``MP_Data/hello/12``), whatever ``#`` the folders or the sign's name hold."""
-    from .packed import packed_recording, packed_source
+    from .dataset import packed_recording, packed_source
 
     if packed := packed_recording(source):
         return packed_source(Path(packed[0]).name, packed[1])

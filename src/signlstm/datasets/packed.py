@@ -16,27 +16,11 @@ from ..errors import BadInput, first_line
 from ..files import not_a_file
 from ..keypoint_files import check_frames, read_frame, shape_problem, values_ok
 from ..sign_names import name_problem, rejection_problem, shown_name, sign_name
-from .dataset import UNLABELLED, Dataset, Source, is_hidden, look_alike
+from .dataset import UNLABELLED, Dataset, Source, is_hidden, look_alike, packed_source
 
 
 SIGNER_LABELS = ("hello", "thanks", "iloveyou")  # label order of ../shared/data/signers/*.npz
 
-
-
-PACKED_SUFFIXES = (".npz", ".npy")  # files of whole recordings: a person's packed file, or an array of sequences
-
-
-def packed_source(path, seq) -> str:
-    """The name of the packed file ``path``'s recording number ``seq`` (``s02.npz#0``), as datasets, reports and
-    fixes give it: each sign's recordings are numbered from 0, so the name holds no sign."""
-    return f"{path}#{int(seq)}"
-
-
-def packed_recording(source: str) -> tuple[str, int] | None:
-    """(file, number) of a recording named by :func:`packed_source`, None for any other source (a tree's
-    ``<tree>/<sign>/<number>``, whatever ``#`` its folders or its sign's name hold)."""
-    path, _, seq = source.rpartition("#")
-    return (path, int(seq)) if seq.isdigit() and Path(path).suffix.lower() in PACKED_SUFFIXES else None
 
 def _read_member(z: zipfile.ZipFile, path, member: limits.Member) -> np.ndarray:
     """The array ``member`` of the archive ``z`` (the file ``path``), read whole; a cut or damaged entry is

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import layout
 from . import Dataset, concat, load, require_person
-from .packed import packed_recording
+from .dataset import packed_recording
 from ..sign_names import NONE, sign_key
 
 

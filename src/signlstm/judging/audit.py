@@ -223,7 +223,7 @@ def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
 
 def _seq_number(source: str, i: int) -> int:
     """The recording number ``source`` names (a packed file's, or a tree's folder), else ``i``."""
-    from ..datasets.packed import packed_recording
+    from ..datasets.dataset import packed_recording
 
     if packed := packed_recording(source):
         return packed[1]

@@ -57,8 +57,9 @@ def settings_of(args, rule: str) -> dict:
     it reads."""
     from ..recognizer import rule_settings
 
-    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
-    return {**rule_settings(rule), **{k: v for k, v in given.items() if k not in unread(args, rule)}}
+    skipped = unread(args, rule)
+    return {**rule_settings(rule),
+            **{name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None and name not in skipped}}
 
 
 def rule_notes(args, bundle) -> None:

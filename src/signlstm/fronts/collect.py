@@ -49,8 +49,9 @@ def check_names(actions: list[str], data) -> str | None:
         raise SignlstmError(f"{alike} differ only in case, and the disk of {data} takes such names for one folder: "
                             "rename one of them")
     if merged:
+        writer = SequenceWriter(data)
         for a in actions:
-            if (other := SequenceWriter(data).recorded_in_other_case(a)) is not None:
+            if (other := writer.recorded_in_other_case(a)) is not None:
                 raise SignlstmError(f"'{shown_name(a)}' " + case_clash(other, f"already recorded in {data}",
                                                                      "its disk"))
     return f"{alike} differ only in case: they are recorded as different signs" if alike else None

@@ -399,7 +399,8 @@ class Session:
 
     def _write(self, writes: list) -> dict:
         """Write completed sequences (each whole, as ``collect`` does): the status fields that say so, with a
-        ``note`` for a sequence a hand is seen in too few frames of (the recorder's, :func:`~signlstm.fronts.recorder.few_hands`)."""
+        ``note`` for a sequence a hand is seen in too few frames of (the recorder's,
+        :func:`~signlstm.fronts.recorder.few_hands`)."""
         notes = []
         for w in writes:
             w.write()

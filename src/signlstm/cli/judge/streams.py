@@ -84,7 +84,8 @@ def run(args):
             check_person_files(paths, "judge streams", judged=paths is args.data)  # every defect before any training
     cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
-                    rules=[(r, recognizer_options.settings_of(args, r)) for r in rules], fixes=args.fixes, seed=args.seed,
+                    rules=[(r, recognizer_options.settings_of(args, r)) for r in rules], fixes=args.fixes,
+                    seed=args.seed,
                     per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
                     workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped,
                     adapt=args.adapt,

@@ -390,8 +390,9 @@ class Session:
         if r.phase == "done":
             self.recorder = None
         writes = r.writer.take()
-        for w, note in zip(writes, r.notes[len(r.notes) - len(writes):]):  # the writer's queue: this recorder's last
-            w.note = note
+        notes = {id(saved): note for saved, note in zip(r.saved, r.notes)}  # saved: the writer's PendingWrites
+        for w in writes:
+            w.note = notes.get(id(w))
         if writes and write:
             status.update(self._write(writes))
             writes = None

@@ -39,13 +39,11 @@ def name_problem(name: str) -> str | None:
     None. (Names are taken in Unicode's composed form, :func:`sign_name`, before they are checked.)"""
     if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
         return "cannot be a folder name (no /, \\, leading dot or NUL)"
+    if len(name.encode("utf-8", "surrogatepass")) > 255:  # first: the checks below take memory by the character
+        return f"is {len(name.encode('utf-8', 'surrogatepass'))} bytes long; a folder name holds at most 255"
     if problem := option_problem(name) or text_problem(name):
         return problem
     kinds = [unicodedata.category(c) for c in name]
-    if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
-        return "holds a control, format or line-separator character"
-    if len(name.encode("utf-8")) > 255:
-        return f"is {len(name.encode('utf-8'))} bytes long; a folder name holds at most 255"
     if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
         return "has no visible character"
     return rejection_problem(name)
@@ -58,14 +56,18 @@ def option_problem(name: str) -> str | None:
 
 
 def text_problem(name: str) -> str | None:
-    """Why ``name`` cannot be shown as a sign's name on one line, wherever it comes from (bytes that are not UTF-8
-    text; a control character such as a line break or a tab; a line or paragraph separator), else None.
+    """Why ``name`` cannot be shown as a sign's name on one line as it is, wherever it comes from (bytes that are not
+    UTF-8 text; a control character such as a line break or a tab; a line or paragraph separator; a format character
+    other than the joiners of :data:`JOINERS`, or a character Unicode does not assign), else None.
     :func:`name_problem` refuses more for a name given to a new folder."""
     kinds = [unicodedata.category(c) for c in name]
     if any(k == "Cs" for k in kinds):  # a lone surrogate: bytes that were not text (a name given as such on Linux)
         return "is not valid text (it holds bytes that are not UTF-8)"
     if any(k in ("Cc", "Zl", "Zp") for k in kinds):
         return "holds a control or line-separator character (a line break, a tab)"
+    if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
+        return "holds a format character (one that changes how the text around it shows, such as a right-to-left " \
+               "override or a zero-width space) or one Unicode does not assign"
     return None
 
 
@@ -240,6 +242,10 @@ def rejection_note(counts: dict[str, int]) -> str | None:
             "sign)")
 
 
+LINE_MOST = 1024  # characters of a line of a list of signs: composed, more are always over 255 bytes (a character
+# composes at most four into one)
+
+
 def read_sign_list(path) -> list[str]:
     """The signs of an actions file, in order: one per line, stripped, in Unicode's composed form, blank and ``#``
     lines skipped, repeats once. A name no folder can have (:func:`name_problem`), ``none`` in any
@@ -253,7 +259,10 @@ def read_sign_list(path) -> list[str]:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     names = []
     for n, line in enumerate(text.split("\n"), 1):  # lines end at \n only: a U+2028 is refused, not a new line
-        name = sign_name(line.strip())
+        if len(line := line.strip()) > LINE_MOST:  # refused before its composed form is made, which takes memory
+            raise BadInput(path, f"line {n}: '{shown_name(line)}' is {len(line)} characters long; a folder "
+                                 "name holds at most 255 bytes")
+        name = sign_name(line)
         if not name or name.startswith("#"):
             continue
         problem = rejection_problem(name, none_ok=False) or name_problem(name)

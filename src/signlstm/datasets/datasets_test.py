@@ -519,7 +519,8 @@ except BadInput as e:
 
 def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_break_is_refused(tmp_path, shared):
     """A file, a link to nothing or a loop of links named like a sequence is named (with ``--skip-bad``, left out and
-    listed), never dropped without a word; an action folder whose name holds a line break or a tab is refused."""
+    listed), never dropped without a word; an action folder whose name holds a line break, a tab or a format character
+    is refused, as a packed file's name is."""
     src = shared("data", "MP_Data_renotte")
     root = tmp_path / "MP_Data"
     for action in ("hello", "thanks"):
@@ -537,6 +538,11 @@ def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_bre
     for name in ("a\nb", "a\tb"):
         shutil.copytree(root / "thanks", root / name)
         with pytest.raises(BadInput, match=r"the action's folder name holds a control or line-separator character"):
+            datasets.load([root], skip_bad=True)
+        shutil.rmtree(root / name)
+    for name in ("\u202eyou", "a\u200bb"):  # a right-to-left override, a zero-width space: refused as in a packed file
+        shutil.copytree(root / "thanks", root / name)
+        with pytest.raises(BadInput, match=r"the action's folder name holds a format character"):
             datasets.load([root], skip_bad=True)
         shutil.rmtree(root / name)
     shutil.copytree(root / "thanks", root / "-dash")  # a sign no --actions could name

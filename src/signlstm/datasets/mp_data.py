@@ -168,7 +168,7 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
     names = [sign_name(a) for a in actions] if actions else sorted(folder)
     odd = [a for a in names if a in folder and (text_problem(a) or option_problem(a))]
     if odd:
-        shown = " (a sign's name is shown on one line)" if text_problem(odd[0]) else ""
+        shown = " (a sign's name is shown on one line, as it is)" if text_problem(odd[0]) else ""
         raise BadInput(folder[odd[0]], f"the action's folder name {text_problem(odd[0]) or option_problem(odd[0])}: "
                                        f"rename it{shown}")
     seqs, unnumbered = [], []  # each action's folder listed once

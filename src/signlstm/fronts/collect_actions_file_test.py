@@ -345,3 +345,20 @@ def test_then_adapt_names_a_sign_of_actions_the_source_ended_before(tmp_path, ca
     captured = capsys.readouterr()
     assert "stopped after" in captured.out and not (tmp_path / "MP_Data" / "please").exists()
     assert "note: no recordings of 'please', asked for: the adapted model does not answer it" in captured.err
+
+
+def test_a_line_too_long_to_be_a_name_is_refused_in_memory_that_does_not_grow_with_it(tmp_path):
+    """A 10 MB line is refused as too long before anything per character is built (which took about 77 bytes a
+    character, 770 MB here): the peak of Python's allocations stays under 10 times the file's size."""
+    import tracemalloc
+
+    f = tmp_path / "signs.txt"
+    f.write_text("hello\n" + "x" * 10_000_000 + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadInput, match="line 2: 'x{40}...' is 10000000 characters long"):
+            read_sign_list(f)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000_000, peak

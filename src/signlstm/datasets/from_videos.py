@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .. import layout
 
 
@@ -78,14 +80,22 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                 if mode == "resample" and len(item.keypoints) < length:
                     item.note = "; ".join(filter(None, [item.note, f"{len(item.keypoints)} frames stretched to "
                                                                    f"{length}: frames repeated"]))
-                count = 0
-                for count, seq in enumerate(iter_sequences(item.keypoints, length, mode, stride), 1):
-                    if count == 1:
-                        done.videos.append(item.path)
-                    writer.write(label, seq)
-                if not count:
-                    item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
-                                  f"fewer than {length}: no window (try --mode resample)")
+                count = unseen = 0
+                if not np.any(item.keypoints):  # zeros: MediaPipe found no one (a dark, blank or tiny picture)
+                    item.error = f"no person is found in any of its {raw} frames: no sequence of it is written"
+                else:
+                    for count, seq in enumerate(iter_sequences(item.keypoints, length, mode, stride), 1):
+                        if count == 1:
+                            done.videos.append(item.path)
+                        writer.write(label, seq)
+                        unseen += bool(layout.hand_share(seq[None])[0] < layout.SIGN_HANDS)
+                    if not count:
+                        item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
+                                      f"fewer than {length}: no window (try --mode resample)")
+                if unseen:
+                    item.note = "; ".join(filter(None, [item.note, f"{unseen} of its {count} sequence(s) show a hand "
+                                                                   f"in fewer than {layout.SIGN_HANDS:.0%} of their "
+                                                                   "frames: a vocabulary leaves them out"]))
                 done.sequences += count
             elif item.error is None:
                 stream.write(item.keypoints)

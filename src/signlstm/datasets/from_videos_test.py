@@ -1,4 +1,6 @@
 """Recorded videos written as data (:func:`signlstm.datasets.from_videos.write_videos`, what ``extract`` runs)."""
+import re
+
 from signlstm.datasets.from_videos import write_videos
 
 
@@ -14,3 +16,39 @@ def test_a_stream_file_is_not_written_when_no_video_could_be_used(shared, tmp_pa
     assert done.found == 2 and done.used == 0 and done.frames == 0
     assert [str(s.path) for s in done.skipped] == [str(empty), str(text)] and all(s.error for s in done.skipped)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.mp4", "text.mp4"]  # no k.npy, no temporary file
+
+
+def _video(path, frames, fps):
+    """Write ``frames`` (BGR images of one size) as a Motion-JPEG AVI, which OpenCV reads without FFmpeg."""
+    import cv2
+
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
+    for f in frames:
+        out.write(f)
+    out.release()
+    return path
+
+
+def test_a_video_with_nobody_in_it_is_not_data_and_windows_without_hands_are_noted(shared, tmp_path):
+    """A video in which MediaPipe finds no one (a dark picture) is skipped with its reason, and none of its windows
+    becomes a recording of the label; the real hello clip followed by as many dark frames (the person gone) is
+    written, with a note that its later windows show a hand in fewer than half of their frames."""
+    import cv2
+    import numpy as np
+
+    dark = np.full((270, 480, 3), 20, np.uint8)
+    clip = cv2.VideoCapture(str(shared("media", "asl_hello_rohan937.mp4")))
+    frames = []
+    while (got := clip.read())[0]:
+        frames.append(cv2.resize(got[1], (480, 270), interpolation=cv2.INTER_AREA))
+    nobody = _video(tmp_path / "nobody.avi", [dark] * 40, 30)
+    leaves = _video(tmp_path / "leaves.avi", frames + [dark] * 40, 24.22)
+    notes = []
+    done = write_videos([nobody, leaves], "hello", data=tmp_path / "MP_Data", workers=1, progress=False,
+                        note=notes.append)
+    assert [(str(s.path), s.error) for s in done.skipped] == [
+        (str(nobody), "no person is found in any of its 40 frames: no sequence of it is written")]
+    assert done.used == 1 and done.videos == [str(leaves)] and done.sequences == 6  # 96 frames at 30 a second
+    assert len(list((tmp_path / "MP_Data" / "hello").iterdir())) == 6
+    assert len(notes) == 1 and re.fullmatch(rf"{re.escape(str(leaves))}: [34] of its 6 sequence\(s\) show a hand in "
+                                            r"fewer than 50% of their frames: a vocabulary leaves them out", notes[0])

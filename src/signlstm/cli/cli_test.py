@@ -185,19 +185,22 @@ def test_an_output_in_another_encoding_gets_escapes_not_a_traceback(shared, tmp_
 
 
 def test_predict_reads_unlabelled_sequences_as_the_labelled_ones(shared, tmp_path, capsys):
-    """The tutorial's X saved alone (np.save) or packed without y: predicted with the shipped model, the same labels
-    and probabilities as the labelled file, `true` null; an unlabelled .npy cut short is one line, exit 2."""
+    """The tutorial's X saved alone (np.save) or packed without y (with or without its seq, which numbers each sign's
+    recordings from 0): predicted with the shipped model, the same labels and probabilities as the labelled file,
+    `true` null, named by row; an unlabelled .npy cut short is one line, exit 2."""
     data = shared("data", "signers", "s08.npz")
     X = np.load(data)["X"]
     np.save(tmp_path / "X.npy", X)
     np.savez(tmp_path / "noy.npz", X=X)
+    with np.load(data) as z:  # the file without its labels: its numbers, given per sign, name recordings by row
+        np.savez(tmp_path / "noy_seq.npz", X=z["X"], seq=z["seq"])
 
     def rows(path):
         assert main(["predict", "--data", str(path), "--json"]) == 0
         return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
     want = rows(data)
-    for path in (tmp_path / "X.npy", tmp_path / "noy.npz"):
+    for path in (tmp_path / "X.npy", tmp_path / "noy.npz", tmp_path / "noy_seq.npz"):
         got = rows(path)
         assert [r["label"] for r in got] == [r["label"] for r in want] and len(got) == len(X)
         assert all(r["true"] is None for r in got) and got[3]["file"] == f"{path}#3"

@@ -111,7 +111,8 @@ def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, nam
 def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False, labelled: bool = True,
              pose_hands: bool = False) -> Source:
     """A packed file: ``X`` (N, T, 1662), ``y``, ``seq`` and optional ``actions``; the stem is the signer id. Unless
-    ``labelled``, ``y`` may be missing: every sequence is then labelled :data:`UNLABELLED`. The
+    ``labelled``, ``y`` may be missing: every sequence is then labelled :data:`UNLABELLED`, and named by its row
+    when ``seq`` numbers two alike (numbers per sign, whose labels are not there). The
     headers and the small arrays are read now; ``X`` is read chunk by chunk from its zip entry. A sequence with a
     value that is not finite or far outside any image (:func:`~signlstm.keypoint_files.values_ok`) is
     :class:`BadInput` naming it as ``<action>/<seq>`` (row), or with ``skip_bad`` left
@@ -143,9 +144,8 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
         with zipfile.ZipFile(path) as z:
             side[name] = _read_member(z, path, members[name])
     seq = side["seq"].astype(np.int64) if "seq" in side else None  # None: a sequence's number is its row
-    if "y" not in side:
-        _check_numbers(path, seq, None, [])
-        return _packed_source(path, hx, N, T, seq, skip_bad)
+    if "y" not in side:  # without labels, numbers given per sign (as the signers' files give them) name no one
+        return _packed_source(path, hx, N, T, seq if seq is None or _numbered_once(seq) else None, skip_bad)
     raw = side["y"]
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
     if N and (raw.min() < 0 or raw.max() >= len(actions)):  # on the stored integers: uint64's top half stays positive
@@ -161,19 +161,23 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
                           counts)
 
 
-def _check_numbers(path: Path, seq: np.ndarray | None, y: np.ndarray | None, actions: list[str]) -> None:
-    """:class:`BadInput` when the packed file ``path`` numbers two recordings of one sign alike (``seq``; per label
-    ``y`` when it has labels): a recording is named by its file, number and sign in fixes and reports."""
+def _numbered_once(seq: np.ndarray) -> bool:
+    """Whether ``seq`` gives each row its own number."""
+    return len(np.unique(seq)) == len(seq)
+
+
+def _check_numbers(path: Path, seq: np.ndarray | None, y: np.ndarray, actions: list[str]) -> None:
+    """:class:`BadInput` when the packed file ``path`` numbers two recordings of one sign alike (``seq``, per label
+    ``y``): a recording is named by its file, number and sign in fixes and reports."""
     if seq is None or not len(seq):
         return
-    keys = np.stack([seq, np.zeros_like(seq) if y is None else y], axis=1)
+    keys = np.stack([seq, y], axis=1)
     _, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
         row = int(first[np.flatnonzero(counts > 1)[0]])
-        sign = "" if y is None else f" of {shown_name(actions[y[row]])!r}"
-        raise BadInput(path, f"seq gives {int(counts[counts > 1][0])} recordings{sign} the same number "
-                             f"{int(seq[row])} (the first in row {row}): each recording of a sign needs its own "
-                             "number, by which fixes and reports name it")
+        raise BadInput(path, f"seq gives {int(counts[counts > 1][0])} recordings of {shown_name(actions[y[row]])!r} the "
+                             f"same number {int(seq[row])} (the first in row {row}): each recording of a sign needs "
+                             "its own number, by which fixes and reports name it")
 
 
 def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool,

@@ -589,3 +589,76 @@ def test_a_model_ending_in_a_sigmoid_is_not_taken_for_one_giving_class_probabili
 
     assert legacy.gives_probabilities(ending("softmax"))
     assert not legacy.gives_probabilities(ending("sigmoid"))
+
+
+def test_a_model_file_whose_softmax_is_inside_a_nested_model_loads_and_answers_as_keras_does(shared, tmp_path):
+    """A tutorial user's network wrapped in another Sequential (a nested model whose last layer is the softmax) and
+    saved as ``.h5``: its class probabilities come from the nested model's softmax, so it loads with its labels and
+    answers s02's recordings as Keras does; the same nesting ending in a linear layer is refused."""
+    import keras
+    from keras import layers
+
+    def nested(activation, name):
+        inner = keras.Sequential([keras.Input((30, 1662)), layers.LSTM(8), layers.Dense(3, activation=activation)],
+                                 name="network")
+        outer = keras.Sequential([keras.Input((30, 1662)), inner], name="wrapped")
+        outer.save(tmp_path / name)
+        return outer
+
+    model = nested("softmax", "nested.h5")
+    X = load_npz(shared("data", "signers", "s02.npz")).X[::20].astype(np.float32)
+    b = bundle.load_bundle(tmp_path / "nested.h5", ACTIONS)
+    assert b.labels == ACTIONS and b.seq_len == 30
+    np.testing.assert_allclose(b.predict(X), model.predict(X, verbose=0), atol=1e-5)
+    nested("linear", "logits.h5")
+    with pytest.raises(BadInput, match="gives no probabilities"):
+        bundle.load_bundle(tmp_path / "logits.h5", ACTIONS)
+
+
+def test_a_save_that_fails_midway_leaves_the_earlier_bundle_whole(tmp_path, shared):
+    """``save_bundle`` fills a temporary folder renamed onto ``out`` at the end: a save that fails after its
+    model.keras and signlstm.json are written (here an extra file whose data is not bytes; a full disk or a Ctrl-C
+    alike) leaves the earlier bundle at ``out`` as it was, its labels and its answers, and nothing beside it."""
+    X = load_npz(shared("data", "signers", "s03.npz")).X[::30]
+    b = _small_bundle()
+    bundle.save_bundle(b.model, b.meta, tmp_path / "m")
+    before = bundle.load_bundle(tmp_path / "m").predict(X)
+    other = architectures.build_tutorial_model(3)
+    assert not np.allclose(other.predict(X, verbose=0), before)  # another model: its answers would show
+    with pytest.raises(TypeError):
+        bundle.save_bundle(other, {**b.meta, "labels": ["a", "b", "c"]}, tmp_path / "m", extra={"F.npz": None})
+    again = bundle.load_bundle(tmp_path / "m")
+    assert again.labels == ACTIONS and np.array_equal(again.predict(X), before)
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["model.keras", "signlstm.json"]
+
+
+def test_a_tutorial_h5_holding_nan_weights_is_refused_naming_it(shared, tmp_path):
+    """The trained tutorial file (FruitPnchSamuraiG's) saved again with NaN and infinite biases in its softmax layer,
+    as a diverged notebook run leaves it: loaded as ``--model FILE.h5 --actions ...`` it is refused naming the file,
+    as a bundle folder's model.keras is, instead of answering NaN for every window."""
+    path, actions = shared("data", "legacy_models", "FruitPnchSamuraiG__action.h5"), ACTIONS + ["rashford"]
+    model = bundle.load_bundle(path, actions).model
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel, np.array([np.nan, np.inf, -np.inf, 0.0], bias.dtype)])
+    model.save(tmp_path / "action.h5")
+    with pytest.raises(BadInput, match=r"action.h5: unusable model: 3 of its [\d,]+ weights are NaN or infinite"):
+        bundle.load_bundle(tmp_path / "action.h5", actions)
+
+
+def test_a_model_reading_windows_of_max_seq_len_frames_is_taken_and_one_frame_more_is_not(tmp_path):
+    """The window limit is inclusive, as a bundle's ``seq_len`` (1 to MAX_SEQ_LEN) is: a tutorial-style LSTM reading
+    windows of exactly MAX_SEQ_LEN (1000) frames is taken with that shape; one reading a frame more is refused by
+    name."""
+    import keras
+    from keras import layers
+
+    from signlstm.layout import MAX_SEQ_LEN
+
+    def reading(frames):
+        return keras.Sequential([keras.Input((frames, 1662)), layers.LSTM(4), layers.Dense(3, activation="softmax")])
+
+    assert legacy.io_shape(tmp_path / "max.h5", reading(MAX_SEQ_LEN)) == (MAX_SEQ_LEN, 1662)
+    too_long = f"reads windows of {MAX_SEQ_LEN + 1} frames; signlstm reads at most {MAX_SEQ_LEN}"
+    with pytest.raises(BadInput, match=too_long):
+        legacy.io_shape(tmp_path / "over.h5", reading(MAX_SEQ_LEN + 1))

@@ -172,3 +172,20 @@ def test_a_held_back_share_keeps_every_sign_in_training_and_names_a_sign_it_took
     bundle = fit(one, "default", epochs=1, seed=seed, progress=False, test_split=0.5)
     assert bundle.meta["training"]["untrained_labels"] == ["iloveyou"]
     assert bundle.meta["metrics"]["test_sequences"] == 7 and bundle.meta["training"]["train_sequences"] == 6
+
+
+def test_the_recipes_fit_with_the_loss_and_stopping_they_declare():
+    """README: the tutorial recipe is the notebook's categorical cross-entropy with early stopping on the loss
+    (patience 10, best weights restored, so a run that got worse in its last epochs keeps its best); the default
+    recipe smooths its targets by 0.1, the spotting recipe, whose stream targets are already soft (ramping to
+    ``none``), not at all."""
+    import keras
+
+    from . import recipes
+
+    [stop] = recipes.TUTORIAL.callbacks()
+    assert isinstance(stop, keras.callbacks.EarlyStopping)
+    assert (stop.monitor, stop.patience, stop.restore_best_weights) == ("loss", 10, True)
+    assert recipes.TUTORIAL.build(3, 30).loss == "categorical_crossentropy"
+    smoothing = {name: recipes.RECIPES[name].build(4, 30).loss.label_smoothing for name in ("default", "spotting")}
+    assert smoothing == {"default": 0.1, "spotting": 0.0}

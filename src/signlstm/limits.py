@@ -278,6 +278,8 @@ def npz_members(path) -> dict[str, Member]:
             _check_extents(path, f, z, infos)
             for info in infos:
                 name = info.filename[:-4]
+                if name in out:  # a zip may hold a name twice; numpy reads the last, a reader may take either
+                    raise BadInput(path, f"holds {info.filename} twice: which one is the array is not known")
                 _check_ratio(path, info.filename, info.compress_size, info.file_size)
                 with z.open(info) as m:
                     header = read_npy_header(m, path, info.filename)

@@ -37,6 +37,24 @@ def test_a_member_whose_header_declares_more_than_its_entry_holds_is_refused(tmp
         limits.npz_members(p)
 
 
+def test_a_packed_file_holding_an_array_twice_is_refused_naming_it(shared, tmp_path):
+    """A zip may hold two members of one name; numpy's reader takes the last, another tool the first: s02's X stored
+    twice, the second with its rows reversed (the same shape, so nothing else gives it away), is refused by name."""
+    import warnings
+
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files}
+    p = tmp_path / "twice.npz"
+    np.savez(p, **arrays)
+    buf = io.BytesIO()
+    np.save(buf, arrays["X"][::-1])
+    with warnings.catch_warnings(), zipfile.ZipFile(p, "a") as z:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+        z.writestr("X.npy", buf.getvalue())
+    with pytest.raises(BadInput, match=r"twice.npz: holds X.npy twice"):
+        limits.npz_members(p)
+
+
 def claiming_npz(path, n, members=("X", "y")):
     """A packed file whose ``X.npy`` declares ``n`` sequences and ``y.npy`` ``n`` labels (of ``members``, in that
     order) but each holds two, stored uncompressed: the zipfile module writes it, its central directory entries made

@@ -490,8 +490,8 @@ def test_a_configuration_describing_layers_its_weights_do_not_hold_is_refused_be
 
 
 def test_model_files_of_the_wrong_kind_and_bundle_members_that_are_not_files_say_what_they_are(tmp_path):
-    """An HDF5 model saved as model.keras, an empty model.keras, a text one, a model.keras that is a folder: each is
-    named with what it is."""
+    """An HDF5 model saved as model.keras, an empty model.keras, a text one, a model.keras that is a folder, a .keras
+    model saved as action.h5: each is named with what it is."""
     import shutil
 
     cases = [(lambda f: _tiny_lstm(f.with_suffix(".h5"), 30, outputs=4).rename(f),
@@ -507,6 +507,11 @@ def test_model_files_of_the_wrong_kind_and_bundle_members_that_are_not_files_say
         with pytest.raises(BadInput) as e:
             bundle.load_bundle(folder)
         assert str(e.value) == f"{folder / bundle.MODEL_FILE}: {said}", str(e.value)
+    renamed = shutil.copy(bundle.DEFAULT_MODEL / bundle.MODEL_FILE, tmp_path / "action.h5")  # the other way round
+    with pytest.raises(BadInput) as e:
+        bundle.load_bundle(renamed, ["hello", "thanks", "iloveyou", "none"])
+    assert str(e.value) == (f"{renamed}: a zip archive under an HDF5 name (a .keras model is a zip archive): if it is "
+                            "a Keras model, name it .keras")
 
 
 def test_a_label_with_a_line_break_is_refused_and_reordered_labels_are_warned_of(tmp_path, capsys):

@@ -70,6 +70,9 @@ def check_declared_sizes(path: Path) -> None:
     if head.startswith(limits.LFS_MAGIC):
         raise BadInput(path, "a Git LFS pointer, not a model (run `git lfs pull` in the source repository)")
     if zipfile.is_zipfile(path):
+        if Path(path).suffix.lower() in (".h5", ".hdf5"):
+            raise BadInput(path, "a zip archive under an HDF5 name (a .keras model is a zip archive): if it is a "
+                                 "Keras model, name it .keras")
         limits.check_model_archive(path)
     elif Path(path).suffix.lower() == ".keras":
         if head.startswith(b"PK\x03\x04"):  # a cut archive: its directory is at the end

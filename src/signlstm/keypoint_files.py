@@ -31,7 +31,7 @@ def listed_numbers(numbers: list[int], most: int = 5) -> str:
 def frame_files(folder: Path) -> list[tuple[int, Path]]:
     """A sequence folder's frame files as (frame number, path), in order: every ``<number>.npy`` in it, or
     :class:`BadInput` naming the folder when they are named with leading zeros (``00.npy``) or with the suffix twice
-    (``0.npy.npy``) where the tutorial layout writes ``0.npy``."""
+    (``0.npy.npy``), or with digits other than 0-9 (``٥.npy``), where the tutorial layout writes ``0.npy``."""
     files = sorted((int(f.name[:-4]), f) for f in Path(folder).iterdir()
                    if f.name.endswith(".npy") and f.name[:-4].isdigit())
     for _, f in files:  # a frame's name on a pipe, a device or a folder: named as such, not as a missing frame
@@ -44,7 +44,8 @@ def frame_files(folder: Path) -> list[tuple[int, Path]]:
                                    "the tutorial layout names them 0.npy, 1.npy, ... (rename them)")
     padded = [f.name for n, f in files if f.name != f"{n}.npy"]
     if padded:
-        raise BadInput(folder, f"frame files named with leading zeros ({', '.join(padded[:3])}"
+        how = "with leading zeros" if all(name.isascii() for name in padded) else "with digits other than 0-9"
+        raise BadInput(folder, f"frame files named {how} ({', '.join(padded[:3])}"
                                f"{', ...' if len(padded) > 3 else ''}): the tutorial layout names them 0.npy, 1.npy, "
                                "... (rename them)")
     return files
@@ -64,6 +65,11 @@ def shape_problem(shape, width: int | None = None) -> str:
     shape = tuple(int(n) for n in shape)
     n = shape[-1] if shape else 0
     want = width or layout.FRAME_SIZE
+    if not shape:
+        return f"frame has shape (), expected ({want},): one number, not a frame"
+    if len(shape) == 2 and shape[0] == want != n:  # (1662, T), (1662, 1): frames as columns
+        return f"shape {shape}: {want} values in each column, not in each row: frames are rows (is it transposed?)"
+
     if n == want:
         return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
                 f"frames of {want} values where one frame was expected")

@@ -81,6 +81,13 @@ def test_several_frames_where_one_was_expected_are_counted_not_called_another_la
         read_frame(tmp_path / "5.npy")
     assert e.value.problem == ("frame has shape (2, 3, 1662), expected (1662,): an array of 6 frames of 1662 values "
                                "where one frame was expected")
+    for shape, said in (((), "frame has shape (), expected (1662,): one number, not a frame"),
+                        ((1662, 1), "shape (1662, 1): 1662 values in each column, not in each row: frames are rows "
+                                    "(is it transposed?)")):
+        np.save(tmp_path / "5.npy", np.zeros(shape, np.float32))
+        with pytest.raises(BadInput) as e:
+            read_frame(tmp_path / "5.npy")
+        assert e.value.problem == said
 
 
 def test_a_stream_written_in_parts_is_one_file_and_nothing_when_interrupted(shared, tmp_path):

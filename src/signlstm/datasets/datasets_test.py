@@ -283,6 +283,10 @@ def test_frame_files_named_with_leading_zeros_are_named_as_such(tmp_path, shared
     with pytest.raises(BadInput, match=r"hello/0: frame files named 0.npy.npy, 1.npy.npy, 10.npy.npy, ...: the "
                                        r"tutorial layout names them 0.npy"):
         datasets.load([tmp_path / "MP_Data"])
+    for t in range(30):  # the Arabic-Indic digit five: a number to int(), not a tutorial name
+        (seq / f"{t}.npy.npy").rename(seq / ("\u0665.npy" if t == 5 else f"{t}.npy"))
+    with pytest.raises(BadInput, match=r"frame files named with digits other than 0-9 \(\u0665.npy\)"):
+        datasets.load([tmp_path / "MP_Data"])
 
 
 def test_sequences_or_a_stream_saved_as_one_npy_are_not_called_frames(tmp_path, shared):

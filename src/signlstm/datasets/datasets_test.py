@@ -539,6 +539,10 @@ def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_bre
         d = datasets.load([root], skip_bad=True)
         assert len(d) == 4 and [str(p) for p, _ in d.skipped] == [str(root / "hello" / n)]
         (root / "hello" / n).unlink()
+    (root / "hello" / "35").symlink_to(root / "hello")  # a link to the sign's folder: no recording, and said so
+    with pytest.raises(BadInput, match=r"hello/35: holds folders \(30, 31, 35\) and no frame files: a recording's"):
+        datasets.load([root])
+    (root / "hello" / "35").unlink()
     for name in ("a\nb", "a\tb"):
         shutil.copytree(root / "thanks", root / name)
         with pytest.raises(BadInput, match=r"the action's folder name holds a control or line-separator character"):

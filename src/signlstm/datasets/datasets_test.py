@@ -146,6 +146,9 @@ def test_a_bad_value_deep_in_a_packed_file_names_its_sequence_and_frame_and_skip
     assert len(d) == len(X) - 2 and d.skipped == [(tmp_path / "p01.npz", f"sequence thanks/7 (row 37) {why}"),
                                                    (tmp_path / "p01.npz", f"sequence iloveyou/10 (row 70) {why}")]
     assert np.array_equal(d.X[37], X[38].astype(np.float32))
+    kept = np.setdiff1d(np.arange(len(X)), [37, 70])  # each kept recording keeps its own label and number
+    assert d.labels.tolist() == [["hello", "thanks", "iloveyou"][k] for k in y[kept]]
+    assert d.sources == [f"{tmp_path / 'p01.npz'}#{k}" for k in seq[kept]]
 
 
 def test_no_person_is_every_value_zero(shared):
@@ -722,3 +725,36 @@ def test_a_tree_whose_folder_holds_a_hash_is_named_by_its_folder_and_its_recordi
     assert usable_negatives(d, ["iloveyou"]).all()
     packed = datasets.load([shared("data", "signers", "s02.npz")])
     assert data_name(packed) == str(shared("data", "signers", "s02.npz")) and _seq_number(packed.sources[31], -1) == 1
+
+
+def test_concat_orders_the_labels_as_first_held_and_leaves_out_actions_no_part_holds(shared):
+    """s02's thanks then s03's hello and iloveyou: the label order (a model's outputs) is the order in which the
+    parts hold the labels, and an action a part only lists (s02's, after the subset) is no output of the result."""
+    s02, s03 = (datasets.load_npz(shared("data", "signers", f"{p}.npz")) for p in ("s02", "s03"))
+    both = datasets.concat([s02.subset(s02.labels == "thanks"), s03.subset(s03.labels == "iloveyou"),
+                            s03.subset(s03.labels == "hello")])
+    assert both.actions == ["thanks", "iloveyou", "hello"]
+    assert both.y.tolist() == [0] * 30 + [1] * 30 + [2] * 30
+
+
+def test_concat_converts_a_part_of_several_chunks_row_for_row(shared):
+    """The other signs folder (459 recordings, read as 1662 float32 values: two chunks of 256) joined after a lean
+    float16 part (pose + hands): every converted recording is at its own row, the second chunk's too."""
+    lean = datasets.load([shared("data", "signers", "s03.npz")], parts=["pose", "left_hand", "right_hand"],
+                         dtype=np.float16)
+    other = datasets.load([shared("data", "other_signs")])
+    assert len(other) > datasets.CHUNK
+    both = datasets.concat([lean, other])
+    want = other.X.astype(np.float16).astype(np.float32)
+    want[..., 132:1536] = 0
+    assert np.array_equal(both.batch(np.arange(len(lean), len(both))), want)
+    assert both.sources[len(lean):] == other.sources
+
+
+def test_skip_bad_with_actions_still_reports_the_skipped_sequences(tmp_path, shared):
+    """``train --actions ... --skip-bad``: keeping only the asked actions still reports the sequence left out."""
+    root = _tree_with(tmp_path, shared("data", "bad_inputs", "shape99.npy"), shared)
+    d = datasets.load([root], actions=["thanks", "hello"], skip_bad=True)
+    assert len(d) == 3 and d.actions == ["thanks", "hello"]
+    assert len(d.skipped) == 1 and "thanks/1/5.npy" in str(d.skipped[0][0])
+    assert "1 x " in datasets.describe_skipped(d.skipped)

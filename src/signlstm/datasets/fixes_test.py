@@ -166,3 +166,33 @@ def test_fixes_apply_to_a_tree_given_as_the_current_folder(tmp_path, tree, monke
     assert sorted(apply_fixes(load([str(tree)]), f).labels.tolist()).count("thanks") == 3
     monkeypatch.chdir(tree)
     assert sorted(apply_fixes(load(["."]), f).labels.tolist()).count("thanks") == 3
+
+
+def test_fixes_apply_to_a_packed_file_whose_name_is_in_capitals(tmp_path, shared):
+    """A packed file saved as ``S02.NPZ`` (read as any packed file) has its recordings named by file and number too,
+    so a fixes row for ``S02.NPZ#0`` written where the data lived elsewhere drops its first thanks and relabels its
+    first hello, and nothing else."""
+    from signlstm.datasets import load
+
+    shutil.copy(shared("data", "signers", "s02.npz"), tmp_path / "S02.NPZ")
+    data = load([tmp_path / "S02.NPZ"])
+    rows = [dict(source="/elsewhere/S02.NPZ#0", label="thanks", action="drop", new_label="", reason=""),
+            dict(source="/elsewhere/S02.NPZ#1", label="hello", action="relabel", new_label="iloveyou", reason="")]
+    fixed = apply_fixes(data, rows)
+    assert len(fixed) == 89 and (tmp_path / "S02.NPZ#0").as_posix() not in [
+        s for s, a in zip(fixed.sources, fixed.labels) if a == "thanks"]
+    assert {a: int((fixed.labels == a).sum()) for a in fixed.actions} == {"hello": 29, "thanks": 29, "iloveyou": 31}
+
+
+def test_a_fixes_file_is_written_whole_into_a_folder_made_for_it(tmp_path):
+    """``audit --fixes-out``: the shipped model's fixes written to a folder that does not exist yet are read back
+    as the same rows, and nothing else (no temporary file) is left beside them."""
+    from pathlib import Path
+
+    import signlstm
+    from signlstm.datasets.fixes import write_fixes
+
+    rows = read_fixes(Path(signlstm.__file__).parent / "models" / "default-fixes.csv")
+    out = write_fixes(rows, tmp_path / "audit" / "fixes.csv")
+    assert out == tmp_path / "audit" / "fixes.csv" and read_fixes(out) == rows and len(rows) > 100
+    assert [p.name for p in (tmp_path / "audit").iterdir()] == ["fixes.csv"]

@@ -64,3 +64,33 @@ def test_the_plan_counts_only_what_each_sign_lacks_and_a_sequence_with_a_gap_is_
     (gap / "29.npy").rename(gap / "30.npy")
     assert len(list(gap.glob("*.npy"))) == 30
     assert w.unlike(actions, 30) == (gap, "holds 30 frame file(s), not the frames 0-29 of a whole sequence")
+
+
+def test_frames_are_saved_as_the_tutorial_saves_them(shared, tmp_path):
+    """``extract --data`` and the web page hand the writer float32 keypoints (MediaPipe's, s02's recordings here);
+    every frame file is a (1662,) float64 array as the tutorial's ``np.save`` writes it, holding the same values."""
+    X = datasets.load_npz(shared("data", "signers", "s02.npz")).X[:2]
+    w = sequence_writer.SequenceWriter(tmp_path / "MP")
+    for x in X:
+        w.write("hello", x)
+    for n, x in enumerate(X):
+        files = [np.load(tmp_path / "MP" / "hello" / str(n) / f"{t}.npy") for t in range(30)]
+        assert {(f.dtype, f.shape) for f in files} == {(np.dtype(np.float64), (1662,))}
+        assert np.array_equal(np.stack(files), x)
+
+
+def test_a_sign_whose_folder_is_in_another_unicode_form_is_recorded_on_in_that_folder(shared, tmp_path):
+    """A tree copied from a Mac keeps "a\u00f1o" as "an" + combining tilde + "o": recording the sign again (its name
+    typed, composed) goes on in that folder, numbered after its recording, so the tree still holds one sign."""
+    import shutil
+    import unicodedata
+
+    root = tmp_path / "MP"
+    decomposed = unicodedata.normalize("NFD", "a\u00f1o")
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), root / decomposed / "0")
+    w = sequence_writer.SequenceWriter(root)
+    assert w.still_to_record(["a\u00f1o"], 3) == {"a\u00f1o": 2}
+    assert w.write("a\u00f1o", datasets.load_npz(shared("data", "signers", "s02.npz")).X[0]) == root / decomposed / "1"
+    assert [p.name for p in root.iterdir()] == [decomposed]
+    d = datasets.load([root])
+    assert d.actions == ["a\u00f1o"] and len(d) == 2

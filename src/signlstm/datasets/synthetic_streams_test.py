@@ -120,3 +120,42 @@ def test_a_window_partly_into_one_sign_keeps_the_rest_of_its_target_on_the_rejec
     partial = Y[65]
     assert 0 < partial[1] < 1 and partial[3] == pytest.approx(1 - partial[1]) and partial.sum() == pytest.approx(1)
     assert (Y[:, 1] <= 1).all() and np.allclose(Y.sum(1), 1)
+
+
+def test_a_streams_signs_are_one_to_five_recordings_of_each_sign_that_show_a_hand_in_half_their_frames(train):
+    """s02-s04 hold 12 sign recordings with a hand in under half their frames (hands out of view: no sign to learn
+    to say); over 40 streams none of them is used, and each stream holds every sign of its person 1 to 5 times,
+    every count from 1 to 5 drawn."""
+    batches = SpottingBatches(train, np.arange(len(train)), None, 64, None, seed=0)
+    none = train.actions.index(NONE)
+    signs = np.flatnonzero(train.y != none)
+    poor = {train.batch([i])[0].tobytes() for i in signs[train.hand_shares(signs) < layout.SIGN_HANDS]}
+    assert len(poor) == 12
+    counts = set()
+    for _ in range(40):
+        frames, spans, classes = batches.stream()
+        said = [c for c in classes if c != none]
+        assert sum(frames[a:b].tobytes() in poor for (a, b), c in zip(spans, classes) if c != none) == 0
+        assert set(said) == {0, 1, 2}
+        counts |= {said.count(c) for c in (0, 1, 2)}
+    assert counts == {1, 2, 3, 4, 5}
+
+
+def test_half_of_each_streams_windows_end_within_12_frames_of_a_recordings_end(train):
+    """A batch's windows come half from near the recordings' ends (where the targets change) and half from
+    anywhere: over 10 streams (5 batches of 2, each stream seen as its batch is made), every stream has at least 16
+    of its 32 windows ending within 12 frames of a recording's last frame, and at least 70 % of all 320 do (half
+    drawn there, the other half landing there about 60 % of the time: about 80 %); windows drawn anywhere alone
+    end there about 60 % of the time (192 of 320 with this seed)."""
+    batches = SpottingBatches(train, np.arange(len(train)), None, 64, None, seed=1, steps=5)
+    made, stream = [], batches.stream
+    batches.stream = lambda: made.append(stream()) or made[-1]  # each stream recorded as the batch takes it
+    T, near_counts = train.seq_len, []
+    for k in range(5):
+        X, _ = batches[k]
+        for s, (frames, spans, _) in enumerate(made[-2:]):
+            end_of = {frames[e - T + 1:e + 1].tobytes(): e for e in range(T - 1, len(frames))}
+            last = np.array([stop - 1 for _, stop in spans])
+            ends = np.array([end_of[x.tobytes()] for x in X[32 * s:32 * (s + 1)]])
+            near_counts.append(int((np.abs(ends[:, None] - last[None]) <= 12).any(1).sum()))
+    assert len(made) == 10 and min(near_counts) >= 16 and sum(near_counts) >= 224, near_counts

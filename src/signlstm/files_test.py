@@ -326,3 +326,22 @@ def test_a_file_output_replaces_only_a_file_of_its_own_kind(shared, tmp_path, ca
     assert np.load(tmp_path / "stream.npy").shape != np.load(demo).shape
     assert main(["export", "--format", "h5", "--out", str(tmp_path / "action.h5")]) == 0  # a model over a model
     assert (tmp_path / "action.h5").read_bytes() != before["action.h5"]
+
+
+def test_a_write_is_refused_when_the_disk_holds_less_than_it_needs_and_taken_when_it_holds_just_enough(tmp_path,
+                                                                                                      monkeypatch):
+    """``check_free_space`` (before ``bench --memory``'s packed files, an export, a training log): a write of 200 MB
+    on a disk with 150 MB free is refused naming the file and both sizes, and one of exactly the free bytes is taken
+    (the disk's free space is the one thing faked: a full disk cannot be made here)."""
+    import shutil
+    from collections import namedtuple
+
+    from signlstm.files import check_free_space
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 150 * 10**6, 150 * 10**6))
+    with pytest.raises(BadInput) as e:
+        check_free_space(tmp_path / "big.npz", 200 * 10**6)
+    assert str(e.value) == (f"{tmp_path / 'big.npz'}: cannot be written: it needs about 200.0 MB and the disk holds "
+                            "150.0 MB free")
+    check_free_space(tmp_path / "fits.npz", 150 * 10**6)

@@ -231,3 +231,22 @@ def test_a_pose_and_hands_frame_is_refused_naming_convert(shared, tmp_path, name
                                "convert --data <its MP_Data folder, .npz or .npy stream> --camera <its camera's shape, "
                                "e.g. 16:9> --out <a new name>` copies the data into that layout, the face zeroed (the "
                                "shipped models do not read it)")
+
+
+def test_missing_frame_files_are_listed_whole_up_to_five_then_counted(shared, tmp_path):
+    """A tutorial sequence folder (a real one of MP_Data) with frame files missing in its middle is named with the
+    numbers missing: all five when five are missing, the first five and how many more when six are."""
+    from signlstm import datasets
+
+    seq = tmp_path / "MP_Data" / "hello" / "0"
+    shutil.copytree(shared("data", "MP_Data_renotte", "hello", "30"), seq)
+    for n in range(10, 15):
+        (seq / f"{n}.npy").unlink()
+    with pytest.raises(BadInput) as e:
+        datasets.load([tmp_path / "MP_Data"])
+    assert "frame file(s) [10, 11, 12, 13, 14] of 0-29 missing (the sequence holds 25 frame files)" in str(e.value)
+    (seq / "15.npy").unlink()
+    with pytest.raises(BadInput) as e:
+        datasets.load([tmp_path / "MP_Data"])
+    assert ("frame file(s) [10, 11, 12, 13, 14, ... (1 more)] of 0-29 missing (the sequence holds 24 frame files)"
+            in str(e.value))

@@ -70,3 +70,19 @@ def test_ordered_results_keep_at_most_the_window_in_flight():
         assert out == [t * 2 for t in tasks] and submitted == tasks
 
     check()
+
+
+def test_a_second_run_in_this_process_with_other_initargs_initialises_its_worker_again():
+    """Two in-process runs (``workers=1``, as ``judge cv --workers 1`` runs its folds) whose initializer is given
+    other arguments (other data): the second run's tasks see the second arguments, not what the first run loaded;
+    the same arguments again are not loaded twice."""
+    calls = []
+
+    def count(offset):
+        calls.append(offset)
+        _init(offset)
+
+    assert [r[0] for r in parallel.map_tasks(_work, [1, 2], workers=1, initializer=count, initargs=(5,))] == [6, 9]
+    assert [r[0] for r in parallel.map_tasks(_work, [1, 2], workers=1, initializer=count, initargs=(7,))] == [8, 11]
+    assert [r[0] for r in parallel.map_tasks(_work, [3], workers=1, initializer=count, initargs=(7,))] == [16]
+    assert calls == [5, 7]

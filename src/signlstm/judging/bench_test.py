@@ -63,3 +63,48 @@ def test_bench_soak_runs_the_frames_asked_for_and_skip_leaves_out_each_part_name
     soak = report["soak"]
     assert soak["frames"] == 30 and soak["rss_before_mb"] > 0 and soak["rss_after_mb"] > 0, soak
     assert soak["growth_mb"] == soak["rss_after_mb"] - soak["rss_before_mb"], soak
+
+
+def test_bench_memory_packs_the_signers_recordings_in_turn_and_the_live_figures_are_the_mean_of_the_runs(shared,
+                                                                                                         tmp_path):
+    """``bench --memory``'s packed file of N sequences holds the folder's real recordings in turn, repeated until
+    there are N (here two signers' recordings and 20 more), their labels with them, in float16; and the live
+    figures of two interleaved runs are their mean, with each run's figure kept."""
+    import numpy as np
+
+    from signlstm.datasets import load
+    from signlstm.judging.bench import mean_runs, synthetic_packed
+
+    folder = tmp_path / "signers"
+    folder.mkdir()
+    for s in ("s02", "s05"):
+        (folder / f"{s}.npz").symlink_to(shared("data", "signers", f"{s}.npz"))
+    real = load([folder])
+    n = len(real) + 20
+    packed = synthetic_packed(folder, n, tmp_path / "packed.npz")
+    with np.load(packed) as z:
+        X, y = z["X"], z["y"]
+    assert X.shape == (n, *real.X.shape[1:]) and X.dtype == np.float16
+    order = np.arange(n) % len(real)
+    assert np.array_equal(X, real.X.astype(np.float16)[order])
+    assert [real.actions[i] for i in y] == list(real.labels[order])
+    assert mean_runs([{"fps": 10.0, "frames": 60}, {"fps": 20.0, "frames": 60}]) == {"fps": 15.0, "frames": 60,
+                                                                                     "runs": [10.0, 20.0]}
+
+
+def test_bench_text_puts_each_commands_memory_and_each_extractions_workers_in_their_own_columns():
+    """The text of ``bench``'s memory table and extraction line (``part_lines``) on figures as ``memory_table`` and
+    ``run`` store them: the columns are predict, evaluate, then one training epoch, each with its own peak RSS and
+    seconds, the file in GB; the extraction line names the worker count of the all-cores run."""
+    row = {"sequences": 2000, "file_mb": 199.6, "predict": {"peak_rss_mb": 410.0, "seconds": 5.5},
+           "evaluate": {"peak_rss_mb": 620.0, "seconds": 7.3}, "train_epoch": {"peak_rss_mb": 1500.0, "seconds": 61.0}}
+    lines = part_lines("memory", {"memory": [row]})
+    assert lines[1].split() == ["sequences", "file", "|", "predict", "|", "evaluate", "|", "train", "1", "epoch"]
+    assert lines[2].split() == ["2,000", "0.2", "GB", "|", "410", "MB", "5.5", "s", "|", "620", "MB", "7.3", "s", "|",
+                                "1500", "MB", "61.0", "s"], lines
+    one = {"videos": 12, "workers": 1, "videos_per_s": 0.5, "cores_busy": 1.0}
+    allc = {"videos": 12, "workers": 4, "videos_per_s": 1.5, "cores_busy": 3.5}
+    lone = {"serial": {"frames": 300, "fps": 20.0}, "threads": {"frames": 300, "fps": 30.0}, "ratio": 1.5}
+    lines = part_lines("extraction", {"extraction": {"one": one, "all": allc, "ratio": 3.0, "lone_video": lone}})
+    assert lines[0] == ("extraction  0.50 videos/s with 1 worker (1.00 cores busy) | 1.50 with 4 (3.50 cores busy) | "
+                        "ratio 3.00"), lines

@@ -270,3 +270,42 @@ def test_the_data_every_worker_would_hold_is_checked_before_any_fold_and_the_peo
     assert main(["judge", "cv", "--data", str(tmp_path / "s03.npz"), people[1], "--epochs", "1"]) == 2
     assert capsys.readouterr().err == (f"signlstm judge cv: error: {tmp_path / 's03.npz'}: action 'None' "
                                        f"{rejection_problem('None')}\n")
+
+
+def test_the_crossval_table_shows_each_signers_row_the_means_and_the_pooled_scores_in_their_columns(cells):
+    """``judge cv``'s table (``report.format_crossval``) on folds scored against the DEV signers' ``cells.json``:
+    every held-out signer has a row whose label, all-cells and consistent-gesture columns hold that signer's figures
+    (s06's all cells and its one consistent cell differ; renotte, whom the file names no cell of, shows ``-`` there),
+    the mean row averages each column over the signers that have it, and the score lines give the pooled figures
+    and the signers at target out of those with consistent cells (worked out by hand)."""
+    true = ["hello"] * 10 + ["thanks"] * 10 + ["iloveyou"] * 10
+    good = {"arch": "default", "seed": 0, "signer": "s09", "true": true, "pred": true, "seconds": 1.0,
+            "epochs_run": 3, "train_sequences": 5, "parameters": 10}
+    results = [good, {**good, "signer": "s06", "pred": ["hello"] * 30},
+               {**good, "signer": "s08", "pred": ["hello"] * 9 + ["thanks"] + ["none"] * 20},
+               {**good, "signer": "renotte", "true": ["hello"] * 4 + ["thanks"] * 4,
+                "pred": ["hello"] * 4 + ["none"] * 4}]
+    text = report.format_crossval(crossval.summarize(results, cells), ["header"])
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+            if line.split() and line.split()[0] in ("renotte", "s06", "s08", "s09", "mean")}
+    #          hello     thanks    iloveyou  all       cons
+    assert rows == {"renotte": ["100.0%", "0.0%", "-", "50.0%", "-"],
+                    "s06": ["100.0%", "0.0%", "0.0%", "33.3%", "100.0%"],
+                    "s08": ["90.0%", "0.0%", "0.0%", "30.0%", "30.0%"],
+                    "s09": ["100.0%", "100.0%", "100.0%", "100.0%", "100.0%"],
+                    "mean": ["97.5%", "25.0%", "33.3%", "53.3%", "76.7%"]}, text
+    # consistent cells: s06 10/10, s08 9/30, s09 30/30 = 49/70; all cells 53 of 98 recordings
+    assert ("consistent-gesture score: pooled 70.0%, mean per signer 76.7%, lowest signer s08 30.0%, "
+            "2/3 signers >= 95%") in text, text
+    assert "raw score (all cells, labels as recorded): pooled 54.1%, mean per signer 53.3%" in text, text
+
+
+@pytest.mark.parametrize("include", ['{"s02": "hello"}', '["s02", "s05"]', '{"s02": null}'])
+def test_a_cells_file_whose_include_is_not_signers_to_lists_of_labels_is_refused_naming_it(tmp_path, include):
+    """A hand-edited ``cells.json`` whose ``include`` gives a person's labels as one string (read as its letters, no
+    cell of theirs would be consistent), lists signers without labels or gives no list, is one line naming the file
+    and what ``include`` must be, not a silently wrong consistent-gesture score or a traceback."""
+    (tmp_path / "cells.json").write_text('{"include": ' + include + "}")
+    with pytest.raises(BadInput, match=r"cells.json: not a cells file \('include' must map signer ids to lists of "
+                                       r"labels\)"):
+        cells_file.load_cells(tmp_path / "cells.json")

@@ -292,3 +292,31 @@ def test_a_fold_adapts_with_the_method_it_is_given(small_base, shared):
     # its errors (true -> said -> count) are the recordings named wrongly, and only those
     assert all(t not in said for t, said in row["errors"].items())
     assert sum(n for said in row["errors"].values() for n in said.values()) == round(81 * (1 - row["acc"]))
+
+
+def test_the_few_shot_table_gives_each_signers_figures_their_means_and_who_is_below_target():
+    """``judge fewshot``'s table (``report.format_fewshot``) on three signers' figures (as ``few_shot_cv`` returns
+    them; worked out by hand): each signer's row holds its base, adapted (K=3) and tutorial accuracy; the mean row
+    averages each column (the base's too, not a median: 0.5, 0.6, 1.0 give 70.0 %), and its tutorial column is the
+    tutorial's mean, not the adapted one's; the K line counts a signer at exactly 95 % as at target and names the one
+    below with its errors."""
+    from .report import format_fewshot
+
+    def signer(name, base, acc, tut, secs, errors):
+        return {"signer": name, "base_acc": base,
+                "k": {3: {"acc": acc, "tutorial_acc": tut, "seconds": secs, "errors": errors, "test": 20}}}
+
+    res = {"shots": [3], "seed": 0, "method": "head", "recipe": "default", "cache": "cache", "notes": [],
+           "seconds": {"total": 120.0, "bases": 60.0, "folds": 60.0}, "load": [1.0, 1.0, 1.0],
+           "results": [signer("s12", 0.5, 0.95, 0.4, 1.0, {}), signer("s03", 0.6, 0.8, 0.5, 2.0,
+                                                                          {"hello": {"thanks": 2}}),
+                       signer("s04", 1.0, 1.0, 0.6, 4.0, {})]}
+    text = format_fewshot(res)
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+            if line.split() and line.split()[0] in ("s12", "s03", "s04", "mean")}
+    #              base     K=3            tut3           s K=3
+    assert rows == {"s12": ["50.0%", "95.0%", "|", "40.0%", "|", "1.0"],
+                    "s03": ["60.0%", "80.0%", "|", "50.0%", "|", "2.0"],
+                    "s04": ["100.0%", "100.0%", "|", "60.0%", "|", "4.0"],
+                    "mean": ["70.0%", "91.7%", "|", "50.0%", "|", "2.0", "(seconds:", "median)"]}, text
+    assert "K=3: mean 91.7%, 2/3 signers >= 95%, below: s03 80.0% (errors hello->thanks x2)\n" in text, text

@@ -852,3 +852,37 @@ def test_batched_replay_gives_the_per_window_words_for_any_rule_stream_and_proba
     assert streams.replay(make, frames, predict) == slow
     assert len(batches) == (len(one_by_one) > 0) and len(one_by_one) == max(len(frames) - seq_len + 1, 0)
     assert not one_by_one or np.array_equal(batches[0], np.stack(one_by_one))
+
+
+def test_the_streams_table_puts_each_figure_in_its_column_and_the_targets_are_judged_on_the_right_side():
+    """``judge streams``'s report (``streams_report.format_streams``) on two people's scored streams (as ``fold``
+    returns them, pooled by ``summarise``; figures worked out by hand): each pooled row holds the words, WER, WER
+    with repeats merged, other-sign words, latencies and the worst person (the one with the highest WER); each
+    person's row holds their consistent-cells WER, then their all-cells WER and other-sign words; the targets are
+    met here (pooled WER 5 % <= 5 %, worst person 10 % <= 15 %, 95 % of other signs rejected >= 90 %)."""
+    from signlstm.judging.streams_report import format_streams
+
+    def row(ref, errors, merged_ref, merged_errors, other_words, latencies):
+        return [{"ref": ref, "errors": errors, "merged_ref": merged_ref, "merged_errors": merged_errors, "others": 4,
+                 "other_words": other_words, "latencies": latencies}]
+
+    folds = [{"signer": "s02", "streams": {("stream", "consistent"): row(10, 0, 8, 1, 0, [10, 12]),
+                                           ("stream", "all"): row(20, 4, 16, 4, 1, [10, 12, 14])},
+              "windows": {"default": {"consistent": (0, 10), "all": (1, 20), "others": (10, 10)}}},
+             {"signer": "s05", "streams": {("stream", "consistent"): row(10, 1, 10, 2, 0, [20]),
+                                           ("stream", "all"): row(20, 5, 18, 6, 0, [20, 30])},
+              "windows": {"default": {"consistent": (0, 10), "all": (0, 20), "others": (9, 10)}}}]
+    rules = [("stream", {"threshold": 0.5})]
+    res = streams.summarise(folds, rules)
+    res.update(rules=rules, seconds=1, people=2)
+    text = format_streams(res)
+    lines = {tuple(line.split()[:2]): line.split()[2:] for line in text.splitlines() if line.split()}
+    #                                 words  WER  merged  other   median  p95   worst
+    assert lines[("stream", "consistent")] == ["20", "5.0", "16.7", "0.000", "12.0", "19.2", "10.0", "(s05)"], text
+    assert lines[("stream", "all")] == ["40", "22.5", "29.4", "0.125", "14.0", "28.0", "25.0", "(s05)"], text
+    #                  consistent  all   other words
+    assert lines[("s02", "0.0")] == ["/", "20.0", "0.25"], text
+    assert lines[("s05", "10.0")] == ["/", "25.0", "0.00"], text
+    assert ("targets (rule stream, consistent cells): WER pooled met (5.0 % <= 5 %); WER every person met "
+            "(10.0 % <= 15 %); other-sign words met (0.000 <= 0.05); median latency met (12.0 <= 15 frames); signs "
+            "answered none met (0.0 % <= 0.5 %); other signs rejected met (95.0 % >= 90 %)") in text, text

@@ -516,3 +516,28 @@ def test_consecutive_shots_are_neighbours_in_the_order_recorded_and_what_the_voc
     assert row["acc"] >= 0.6, row
     res = {"rows": [row], "shots": [3], "seeds": [0], "radius": RADIUS, "seconds": 1.0, "consecutive": True}
     assert "taught from K consecutive recordings" in vocab_report.format_vocab(res, vocab.summary(res))
+
+
+def test_the_vocabulary_table_gives_each_persons_figures_the_mean_over_those_measured_and_who_was_not():
+    """``judge vocab``'s table (``vocab_report.format_vocab``) on two people's figures over two seeds (rows as
+    ``run_person`` returns them, summed up by ``summary``; worked out by hand) and a third person too short of
+    recordings at K = 3: each person's line holds their signs, known-sign accuracy, known signs answered none and
+    untaught signs answered none, in that order; the mean line the means of those columns, the worst person, and
+    that it is over 2 of the 3 people; the third person's line says why they were not measured."""
+    from signlstm.judging.vocab_report import format_vocab
+
+    def row(person, seed, signs, acc, known_none, rejected, seconds):
+        return {"person": person, "k": 3, "seed": seed, "signs": signs, "acc": acc, "known_none": known_none,
+                "rejected": rejected, "seconds": seconds}
+
+    res = {"shots": [3], "seeds": [0, 1], "radius": 1.0, "seconds": 10.0, "not_measured": {"s24": {3: "too few"}},
+           "rows": [row("s20", 0, 8, 0.9, 0.1, 0.6, 1.0), row("s20", 1, 8, 0.8, 0.0, 0.8, 3.0),
+                    row("s22", 0, 6, 0.7, 0.2, 0.9, 2.0), row("s22", 1, 6, 0.7, 0.2, 0.9, 2.0)]}
+    text = format_vocab(res, vocab.summary(res))
+    lines = {tuple(line.split()[:2]): line.split()[2:] for line in text.splitlines() if line.startswith("  3 ")}
+    #                           signs  acc    known->none  untaught->none  adapt s  tutorial  in a row
+    assert lines[("3", "s20")] == ["8", "85.0", "5.0", "70.0", "2.0", "-", "-", "-"], text
+    assert lines[("3", "s22")] == ["6", "70.0", "20.0", "90.0", "2.0", "-", "-", "-"], text
+    assert lines[("3", "mean")] == ["77.5", "12.5", "80.0", "2.0", "-", "-", "-", "worst", "person", "70.0", "%,",
+                                    "mean", "over", "2", "of", "3", "people"], text
+    assert lines[("3", "s24")] == ["n/a:", "too", "few"], text

@@ -279,3 +279,19 @@ def test_loadtest_takes_another_port_when_the_one_it_picked_is_taken_before_the_
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=60)
+
+
+def test_loadtest_summary_gives_the_largest_page_count_held_on_each_path_and_the_counts_tried():
+    """The summary under ``loadtest``'s table (``held_lines``): per path, the largest page count whose row was held
+    (not the first or smallest: 1 and 8 held, 4 missed its rate), at the limits the rows were held to, and every
+    count tried in order; a path with no row held says 0; a path not run gives no line."""
+    from signlstm.web.loadtest import held_lines
+
+    def row(path, clients, held, min_fps=29.0, max_p95=50.0):
+        return {"path": path, "clients": clients, "held": held, "min_fps": min_fps, "max_p95": max_p95}
+
+    rows = [row("keypoints", 1, True), row("keypoints", 8, True), row("keypoints", 4, False),
+            row("images", 2, False, 11.6, 83.3)]
+    assert held_lines(rows) == ["keypoints: held 8 pages at >= 29 fps each with server p95 < 50 ms (tried 1, 8, 4)",
+                                "images: held 0 pages at >= 11.6 fps each with server p95 < 83.3 ms (tried 2)"]
+    assert held_lines(rows[:3]) == held_lines(rows)[:1]

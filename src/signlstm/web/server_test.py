@@ -901,3 +901,19 @@ def test_a_message_of_many_frames_is_answered_with_its_last_word_and_a_model_swi
         assert s.steps(rest, {})["sentence"] == said
     finally:
         engine.shutdown()
+
+
+def test_every_loopback_name_and_address_is_answered_on_a_loopback_server_and_no_other_name():
+    """A server on loopback only answers a request whose Host is a loopback name or address (``localhost`` in any
+    case, any ``*.localhost`` name, which resolves to the loopback, 127.0.0.0/8, ``[::1]``), with or without a port,
+    and refuses any other name, even one that starts or ends like a loopback name."""
+    from starlette.datastructures import Headers
+
+    from signlstm.web.origin import request_problem
+
+    for host in ("localhost", "LOCALHOST:8765", "app.localhost:8765", "127.0.0.2", "[::1]:8765"):
+        assert request_problem(Headers({"host": host}), loopback_only=True) is None, host
+        assert request_problem(Headers({"host": host, "origin": f"http://{host}"}), loopback_only=True) is None, host
+    for host in ("example.com", "localhost.example:8765", "mylocalhost", "10.0.0.1"):
+        assert "is not a loopback name" in request_problem(Headers({"host": host}), loopback_only=True), host
+        assert request_problem(Headers({"host": host}), loopback_only=False) is None, host

@@ -886,3 +886,27 @@ def test_the_streams_table_puts_each_figure_in_its_column_and_the_targets_are_ju
     assert ("targets (rule stream, consistent cells): WER pooled met (5.0 % <= 5 %); WER every person met "
             "(10.0 % <= 15 %); other-sign words met (0.000 <= 0.05); median latency met (12.0 <= 15 frames); signs "
             "answered none met (0.0 % <= 0.5 %); other signs rejected met (95.0 % >= 90 %)") in text, text
+
+
+def test_a_person_whose_stream_holds_no_sign_is_not_taken_for_the_worst():
+    """A person none of whose recordings of a cell set is usable has a stream of other signs only: no words to get
+    wrong, WER undefined. Listed first, they hid the worst person (``n/a (s02)``) from the pooled row and the
+    every-person target; the worst is the highest WER among people whose stream holds signs."""
+    from signlstm.judging.streams_report import format_streams
+
+    def row(ref, errors):
+        return [{"ref": ref, "errors": errors, "merged_ref": ref, "merged_errors": errors, "others": 4,
+                 "other_words": 0, "latencies": [10] if ref else []}]
+
+    windows = {"default": {"consistent": (0, 10), "all": (0, 10), "others": (10, 10)}}
+    folds = [{"signer": "s02", "streams": {("stream", "consistent"): row(0, 0), ("stream", "all"): row(10, 1)},
+              "windows": windows},
+             {"signer": "s05", "streams": {("stream", "consistent"): row(10, 3), ("stream", "all"): row(10, 3)},
+              "windows": windows}]
+    rules = [("stream", {})]
+    res = streams.summarise(folds, rules)
+    res.update(rules=rules, seconds=1, people=2)
+    text = format_streams(res)
+    lines = {tuple(line.split()[:2]): line.split()[2:] for line in text.splitlines() if line.split()}
+    assert lines[("stream", "consistent")][-2:] == ["30.0", "(s05)"], text
+    assert "WER every person MISSED (30.0 % <= 15 %)" in text, text

@@ -223,17 +223,29 @@ def run_pages(path: str, clients: int, url: str, data, seconds: float, fps: floa
     h1 = health(url)
     batches = h1.get("batches", 0) - h0.get("batches", 0)
     per_batch = (h1.get("windows", 0) - h0.get("windows", 0)) / batches if batches else 0.0
-    rates = np.array([s["replies"] / s["seconds"] if s["seconds"] else 0.0 for s in out.values()])
-    server = np.concatenate([s["server_ms"] for s in out.values()] + [np.zeros(0)])
-    rtt = np.concatenate([s["rtt_ms"] for s in out.values()] + [np.zeros(0)])
-    errors = [e for s in out.values() for e in s["errors"]]
+    return {"path": path, "clients": clients, **page_figures(list(out.values())),
+            "server_cpu_cores": round(cpu / wall, 2), "clients_cpu_cores": round(own / wall, 2),
+            "load1": round(os.getloadavg()[0], 2), "windows_per_batch": round(per_batch, 1)}
+
+
+def page_figures(pages: list[dict]) -> dict:
+    """A run's figures from what each page measured (``replies`` in ``seconds``, ``server_ms`` and ``rtt_ms`` per
+    reply, ``errors``): the slowest page's and the median page's replies a second, the server's time per message
+    (p50, p95) and the round trip's p95 over every reply, and the errors of all pages (the first of them)."""
+    rates = np.array([s["replies"] / s["seconds"] if s["seconds"] else 0.0 for s in pages])
+    server = np.concatenate([s["server_ms"] for s in pages] + [np.zeros(0)])
+    rtt = np.concatenate([s["rtt_ms"] for s in pages] + [np.zeros(0)])
+    errors = [e for s in pages for e in s["errors"]]
     pct = lambda a, q: round(float(np.percentile(a, q)), 2) if len(a) else float("nan")  # noqa: E731
-    return {"path": path, "clients": clients, "fps_min": round(float(rates.min()), 2),
-            "fps_median": round(float(np.median(rates)), 2), "server_ms_p50": pct(server, 50),
-            "server_ms_p95": pct(server, 95), "rtt_ms_p95": pct(rtt, 95), "errors": len(errors),
-            "first_error": errors[0] if errors else None, "server_cpu_cores": round(cpu / wall, 2),
-            "clients_cpu_cores": round(own / wall, 2), "load1": round(os.getloadavg()[0], 2),
-            "windows_per_batch": round(per_batch, 1)}
+    return {"fps_min": round(float(rates.min()), 2), "fps_median": round(float(np.median(rates)), 2),
+            "server_ms_p50": pct(server, 50), "server_ms_p95": pct(server, 95), "rtt_ms_p95": pct(rtt, 95),
+            "errors": len(errors), "first_error": errors[0] if errors else None}
+
+
+def held(r: dict) -> bool:
+    """Whether the run ``r`` held (see the module docstring): its slowest page got at least ``min_fps`` replies a
+    second, the server's p95 time stayed under ``max_p95`` ms, and no page saw an error."""
+    return r["fps_min"] >= r["min_fps"] and r["server_ms_p95"] < r["max_p95"] and not r["errors"]
 
 
 def loadtest(model, clients: list[int], image_clients: list[int], seconds: float, fps: float, min_fps: float,
@@ -258,7 +270,7 @@ def loadtest(model, clients: list[int], image_clients: list[int], seconds: float
                     r["min_fps"] = round(min_fps * rate / fps, 2)
                     # an image page's frame is landmarked on the server: held if it comes within the page's frame time
                     r["max_p95"] = max_p95 if path == "keypoints" else round(max(max_p95, 1000 / rate), 1)
-                    r["held"] = r["fps_min"] >= r["min_fps"] and r["server_ms_p95"] < r["max_p95"] and not r["errors"]
+                    r["held"] = held(r)
                     yield r
         finally:
             proc.send_signal(signal.SIGINT)  # as Ctrl+C: the server stops quietly (SIGTERM says "terminated")

@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 
+import numpy as np
+
 from signlstm.web.conftest import need
 
 need("starlette")
@@ -295,3 +297,25 @@ def test_loadtest_summary_gives_the_largest_page_count_held_on_each_path_and_the
     assert held_lines(rows) == ["keypoints: held 8 pages at >= 29 fps each with server p95 < 50 ms (tried 1, 8, 4)",
                                 "images: held 0 pages at >= 11.6 fps each with server p95 < 83.3 ms (tried 2)"]
     assert held_lines(rows[:3]) == held_lines(rows)[:1]
+
+
+def test_a_runs_figures_are_its_slowest_page_and_a_run_with_errors_is_not_held():
+    """``loadtest``'s row from what each page measured: ``fps_min`` the slowest page's replies a second (not the
+    median page's), percentiles over every reply of every page, errors counted over pages; a run is held only when
+    its slowest page keeps the rate, the server's p95 stays under the limit and no page saw an error."""
+    from signlstm.web.loadtest import held, page_figures
+
+    pages = [{"replies": 300, "seconds": 10.0, "server_ms": np.full(300, 2.0), "rtt_ms": np.full(300, 5.0),
+              "errors": []},
+             {"replies": 240, "seconds": 10.0, "server_ms": np.full(240, 4.0), "rtt_ms": np.full(240, 9.0),
+              "errors": []},
+             {"replies": 290, "seconds": 10.0, "server_ms": np.r_[np.full(280, 3.0), np.full(10, 50.0)],
+              "rtt_ms": np.full(290, 6.0), "errors": ["closed: 1011"]}]
+    r = page_figures(pages)
+    assert r == {"fps_min": 24.0, "fps_median": 29.0, "server_ms_p50": 3.0, "server_ms_p95": 4.0, "rtt_ms_p95": 9.0,
+                 "errors": 1, "first_error": "closed: 1011"}, r
+    limits = {"min_fps": 20.0, "max_p95": 30.0}
+    assert not held({**r, **limits})  # a page saw an error
+    assert held({**page_figures(pages[:2]), **limits})
+    assert not held({**page_figures(pages[:2]), **limits, "min_fps": 25.0})  # the slowest page is under 25 a second
+    assert not held({**page_figures(pages[:2]), **limits, "max_p95": 4.0})  # p95 4.0 ms is not under 4.0

@@ -448,8 +448,10 @@ class KeypointReplay(Source):
         if self.path.is_file():
             blocks, self._check = keypoint_blocks(path), check_frame  # each frame checked as it is reached
             if len(shape := read_keypoint_header(self.path).shape) == 1:
-                raise BadInput(self.path, f"holds one frame {shape}, not a stream of frames: a tutorial frame file "
-                                          f"is replayed with its sequence folder (--source {self.path.parent})")
+                tutorial = re.fullmatch(r"[0-9]+\.npy", self.path.name) and (self.path.parent / "0.npy").is_file()
+                raise BadInput(self.path, f"holds one frame {shape}, not a stream of frames" + (
+                    f": a tutorial frame file is replayed with its sequence folder (--source {self.path.parent})"
+                    if tutorial else ": a stream is a (T, 1662) .npy (`signlstm extract --keypoints` writes one)"))
         else:  # each frame file checked as it is read
             blocks, self._check = [map(read_frame, sequence_frame_files(self.path))], None
         self._frames = enumerate(itertools.chain.from_iterable(blocks))

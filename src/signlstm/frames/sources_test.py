@@ -438,8 +438,11 @@ def test_a_video_whose_picture_stops_changing_says_which_frames_repeat_it(shared
         assert len(list(src)) == 12 and src.notes == []
 
 
-def test_a_tutorial_frame_file_given_as_a_stream_names_its_sequence_folder(shared):
-    """One (1662,) frame file is not a stream to replay (as convert says too): the message names its folder."""
+def test_a_tutorial_frame_file_given_as_a_stream_names_its_sequence_folder(shared, tmp_path):
+    """One (1662,) frame file is not a stream to replay (as convert says too): the message names its folder; a
+    frame file alone in a folder that is no recording's is told what a stream is instead."""
+    import shutil
+
     from signlstm.frames.sources import open_stream
 
     frame = shared("data", "MP_Data_renotte", "hello", "30", "5.npy")
@@ -448,3 +451,7 @@ def test_a_tutorial_frame_file_given_as_a_stream_names_its_sequence_folder(share
         open_stream(frame)
     with open_stream(frame.parent) as replay:  # the folder is
         assert replay.read().shape == (1662,)
+    alone = shutil.copy(frame, tmp_path / "frame.npy")
+    with pytest.raises(BadInput, match=r"frame.npy: holds one frame \(1662,\), not a stream of frames: a stream is a "
+                                       r"\(T, 1662\) .npy \(`signlstm extract --keypoints` writes one\)$"):
+        open_stream(alone)

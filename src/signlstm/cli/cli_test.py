@@ -1187,3 +1187,93 @@ def test_once_a_real_command_returns_ctrl_c_and_sigterm_are_consoles_again(tmp_p
             signal.signal(s, handler)
     out, err = capsys.readouterr()
     assert out and err.strip().splitlines()[-1].startswith("signlstm evaluate: error:"), err
+
+
+def test_a_path_the_system_refuses_is_named_in_one_line_exit_2(shared, tmp_path, capsys):
+    """An input or output path the operating system refuses (here a file name longer than a folder entry may be) is one
+    line on stderr naming that path and the system's reason, exit 2, nothing written, for a data input (evaluate) and
+    for each kind of output (export's file, audit's report, train's bundle folder, extract's keypoint file)."""
+    long = "x" * 300
+    s02 = str(shared("data", "signers", "s02.npz"))
+    clip = str(shared("media", "asl_hello_rohan937.mp4"))
+    for argv, path in ((["evaluate", "--data", str(tmp_path / f"{long}.npz")], tmp_path / f"{long}.npz"),
+                       (["export", "--format", "json", "--out", str(tmp_path / f"{long}.json")],
+                        tmp_path / f"{long}.json"),
+                       (["audit", "--data", s02, "--out", str(tmp_path / f"{long}.csv")], tmp_path / f"{long}.csv"),
+                       (["train", "--data", s02, "--epochs", "1", "--out", str(tmp_path / long)], tmp_path / long),
+                       (["extract", "--videos", clip, "--keypoints", str(tmp_path / f"{long}.npy")],
+                        tmp_path / f"{long}.npy")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+        assert err == f"signlstm {argv[0]}: error: {path}: File name too long\n", (argv, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_gives_an_out_without_its_formats_ending_that_ending(tmp_path, capsys):
+    """``export --out`` without the format's ending gets it (README): weights to ``w`` or ``w.h5`` are written as
+    ``w.weights.h5`` / ``w2.weights.h5`` (Keras reads weights by that ending), a whole model to ``m`` as ``m.h5``; each
+    is said and nothing else is written, and the weights load back into the shipped model's network."""
+    import keras
+
+    from signlstm.models.bundle import load_bundle
+
+    for fmt, given, written in (("weights", "w", "w.weights.h5"), ("weights", "w2.h5", "w2.weights.h5"),
+                                ("h5", "m", "m.h5")):
+        assert main(["export", "--format", fmt, "--out", str(tmp_path / given)]) == 0
+        assert capsys.readouterr().out == f"wrote {tmp_path / written}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.h5", "w.weights.h5", "w2.weights.h5"]
+    shipped = load_bundle().model
+    copy = keras.models.clone_model(shipped)
+    copy.load_weights(tmp_path / "w2.weights.h5")
+    assert all(np.array_equal(a, b) for a, b in zip(copy.get_weights(), shipped.get_weights()))
+
+
+def test_a_length_other_than_the_models_window_is_refused_in_one_line(shared, tmp_path, capsys):
+    """``--length`` that is not the model's window (the shipped model reads 30 frames) is refused in one line naming
+    both lengths, exit 2, by evaluate, predict and adapt, before anything is scored or written, though the tree's
+    30-frame sequences could be read at that length; the model's own length given again is accepted."""
+    tree = str(shared("data", "MP_Data_renotte"))
+    for argv in (["evaluate", "--data", tree, "--length", "20"], ["predict", "--data", tree, "--length", "25"],
+                 ["adapt", "--data", tree, "--length", "20", "--out", str(tmp_path / "a")]):
+        assert main(argv) == 2, argv
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1, (argv, out, err)
+        assert f"--length {argv[argv.index('--length') + 1]}, but the model reads 30-frame sequences" in err, err
+    assert list(tmp_path.iterdir()) == []
+    assert main(["evaluate", "--data", tree, "--length", "30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 90
+
+
+def test_adapt_vocabulary_builds_its_head_at_the_radius_given(shared, tmp_path, capsys):
+    """``adapt --vocabulary --radius``: the vocabulary is built at the radius given (stored in its bundle), not at the
+    default 1.1: taught 5 recordings of each of three of s23's signs, at radius 0.5 it answers 'none' to more of that
+    person's other recordings of those signs than at the default, and to no fewer of them."""
+    from signlstm.models.bundle import load_bundle
+
+    s23 = str(shared("data", "vocab", "s23.npz"))
+    signs = ["Good Morning", "No", "yes"]
+    for name, radius in (("tight", ["--radius", "0.5"]), ("default", [])):
+        assert main(["adapt", "--vocabulary", "--data", s23, "--actions", *signs, "--shots", "5", *radius,
+                     "--out", str(tmp_path / name)]) == 0
+    capsys.readouterr()
+    tight, default = load_bundle(tmp_path / "tight"), load_bundle(tmp_path / "default")
+    assert (tight.meta["adapted"]["radius"], default.meta["adapted"]["radius"]) == (0.5, 1.1)
+    with np.load(s23) as z:
+        names = z["actions"][z["y"]]
+        X = z["X"][np.isin(names, signs)]
+    rejected = {name: float((np.array(b.labels)[b.predict(X).argmax(1)] == "none").mean())
+                for name, b in (("tight", tight), ("default", default))}
+    assert rejected["tight"] > rejected["default"], rejected
+
+
+def test_predict_actions_choose_the_recordings_read(shared, capsys):
+    """``predict --actions`` with a model bundle reads only the data's recordings of those actions (s02 holds 30 of
+    each of three signs: 60 lines for two of them), each still answered with every label of the model."""
+    from signlstm.models.bundle import load_bundle
+
+    assert main(["predict", "--data", str(shared("data", "signers", "s02.npz")), "--actions", "thanks", "hello",
+                 "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 60 and {line["true"] for line in lines} == {"hello", "thanks"}, len(lines)
+    assert all(list(line["probs"]) == load_bundle().labels for line in lines)

@@ -17,13 +17,19 @@ class BadInput(SignlstmError):
         return type(self), (self.path, self.problem)
 
 
+# Bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069): each shows the text after it in
+# another order (a right-to-left override turns "olleh.npy" into what reads as "hello.npy").
+REORDERING = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+
+
 def one_line(text: str) -> str:
-    """``text`` with its line breaks, tabs and other control characters shown as escapes (``\\n``, ``\\t``): a
-    message naming a file whose name holds one stays one line."""
+    """``text`` with its line breaks, tabs and other control characters, and the characters that reorder the text
+    after them (:data:`REORDERING`), shown as escapes (``\\n``, ``\\t``, ``\\u202e``): a message naming a file
+    whose name holds one stays one line, read in order."""
     import unicodedata
 
-    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-                   for c in text)
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in REORDERING else c for c in text)
 
 
 def first_line(e: BaseException) -> str:

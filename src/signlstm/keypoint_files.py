@@ -67,7 +67,7 @@ def shape_problem(shape, width: int | None = None) -> str:
     want = width or layout.FRAME_SIZE
     if not shape:
         return f"frame has shape (), expected ({want},): one number, not a frame"
-    if len(shape) == 2 and shape[0] == want != n:  # (1662, T), (1662, 1): frames as columns
+    if len(shape) >= 2 and shape[-2] == want != n:  # (1662, T), (1662, 1), (N, 1662, T): frames as columns
         return f"shape {shape}: {want} values in each column, not in each row: frames are rows (is it transposed?)"
 
     if n == want:

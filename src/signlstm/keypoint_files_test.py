@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from signlstm.errors import BadInput
+from signlstm.datasets import load_npz
 from signlstm.keypoint_files import check_frame, map_keypoint_file, read_frame, read_keypoint_file
 
 
@@ -88,6 +89,11 @@ def test_several_frames_where_one_was_expected_are_counted_not_called_another_la
         with pytest.raises(BadInput) as e:
             read_frame(tmp_path / "5.npy")
         assert e.value.problem == said
+    X = np.load(shared("data", "signers", "s08.npz"))["X"][:2]  # packed sequences stored transposed: said so too
+    np.savez(tmp_path / "t.npz", X=X.transpose(0, 2, 1), y=np.zeros(2, int))
+    with pytest.raises(BadInput, match=r"t.npz: X: shape \(2, 1662, 30\): 1662 values in each column, not in each "
+                                       r"row: frames are rows \(is it transposed\?\)"):
+        load_npz(tmp_path / "t.npz")
 
 
 def test_a_stream_written_in_parts_is_one_file_and_nothing_when_interrupted(shared, tmp_path):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from .errors import REORDERING
+
 NONE = "none"  # the rejection label: none of the known signs
 # The zero-width non-joiner and joiner: format characters that are part of how Persian, Hindi and other scripts
 # spell words, not control characters.
@@ -44,6 +46,8 @@ def name_problem(name: str) -> str | None:
     if problem := option_problem(name) or text_problem(name):
         return problem
     kinds = [unicodedata.category(c) for c in name]
+    if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
+        return "holds a control, format or line-separator character"
     if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
         return "has no visible character"
     return rejection_problem(name)
@@ -56,18 +60,22 @@ def option_problem(name: str) -> str | None:
 
 
 def text_problem(name: str) -> str | None:
-    """Why ``name`` cannot be shown as a sign's name on one line as it is, wherever it comes from (bytes that are not
-    UTF-8 text; a control character such as a line break or a tab; a line or paragraph separator; a format character
-    other than the joiners of :data:`JOINERS`, or a character Unicode does not assign), else None.
+    """Why ``name`` cannot be shown as a sign's name on one line, wherever it comes from (bytes that are not UTF-8
+    text; a control character such as a line break or a tab; a line or paragraph separator), else None.
     :func:`name_problem` refuses more for a name given to a new folder."""
     kinds = [unicodedata.category(c) for c in name]
     if any(k == "Cs" for k in kinds):  # a lone surrogate: bytes that were not text (a name given as such on Linux)
         return "is not valid text (it holds bytes that are not UTF-8)"
     if any(k in ("Cc", "Zl", "Zp") for k in kinds):
         return "holds a control or line-separator character (a line break, a tab)"
-    if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
-        return "holds a format character (one that changes how the text around it shows, such as a right-to-left " \
-               "override or a zero-width space) or one Unicode does not assign"
+    return None
+
+
+def reorder_problem(name: str) -> str | None:
+    """Why ``name`` would show the text after it in another order (it holds a bidirectional embedding, override or
+    isolate, :data:`~signlstm.errors.REORDERING`), else None."""
+    if any(c in REORDERING for c in name):
+        return "holds a character that reorders the text shown after it (a right-to-left override or isolate)"
     return None
 
 
@@ -259,12 +267,13 @@ def read_sign_list(path) -> list[str]:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     names = []
     for n, line in enumerate(text.split("\n"), 1):  # lines end at \n only: a U+2028 is refused, not a new line
-        if len(line := line.strip()) > LINE_MOST:  # refused before its composed form is made, which takes memory
-            raise BadInput(path, f"line {n}: '{shown_name(line)}' is {len(line)} characters long; a folder "
-                                 "name holds at most 255 bytes")
-        name = sign_name(line)
-        if not name or name.startswith("#"):
+        line = line.strip()
+        if not line or line.startswith("#"):
             continue
+        if len(line) > LINE_MOST:  # refused before its composed form is made, which takes memory by the character
+            raise BadInput(path, f"line {n}: '{shown_name(line)}' is {len(line.encode('utf-8', 'surrogatepass'))} "
+                                 "bytes long; a folder name holds at most 255")
+        name = sign_name(line)
         problem = rejection_problem(name, none_ok=False) or name_problem(name)
         if problem:
             raise BadInput(path, f"line {n}: '{shown_name(name)}' {problem}")

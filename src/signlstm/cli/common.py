@@ -261,6 +261,9 @@ def open_streamed(args, labelled: bool = True):
     return_freed_memory()
     actions = data_actions(args)
     sources = open_sources(args.data, actions, checked_length(args), args.skip_bad, labelled)
+    for src in sources:
+        if src.note:
+            print(f"note: {src.note}", file=sys.stderr)
     bundle = open_model(args)
     return at_model_length(sources, bundle, args, actions, labelled), bundle
 

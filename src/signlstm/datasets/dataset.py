@@ -246,6 +246,7 @@ class Source:
     label_counts: dict[str, int] = field(default_factory=dict)  # sequences per label, as declared (a tree: folders)
     group: str = ""  # the person its sequences are by (their ``groups``): a packed file's stem, a tree's name
     width: int = layout.FRAME_SIZE  # values per frame as stored: layout.POSE_HANDS_SIZE is read widened (convert)
+    note: str = ""  # what a command reading it tells of how its recordings are named, when not as usual
 
 
 def look_alike(names) -> str | None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from signlstm import datasets
-from signlstm.errors import BadInput, SignlstmError
+from signlstm.errors import BadInput, SignlstmError, one_line
 
 
 def test_tutorial_data_loads_to_its_90_sequences(shared):
@@ -526,8 +526,8 @@ except BadInput as e:
 
 def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_break_is_refused(tmp_path, shared):
     """A file, a link to nothing or a loop of links named like a sequence is named (with ``--skip-bad``, left out and
-    listed), never dropped without a word; an action folder whose name holds a line break, a tab or a format character
-    is refused, as a packed file's name is."""
+    listed), never dropped without a word; an action folder whose name holds a line break, a tab or a character that
+    reorders the text after it is refused, its name shown escaped."""
     src = shared("data", "MP_Data_renotte")
     root = tmp_path / "MP_Data"
     for action in ("hello", "thanks"):
@@ -551,10 +551,13 @@ def test_a_numbered_entry_that_is_not_a_folder_or_an_action_name_with_a_line_bre
         with pytest.raises(BadInput, match=r"the action's folder name holds a control or line-separator character"):
             datasets.load([root], skip_bad=True)
         shutil.rmtree(root / name)
-    for name in ("\u202eyou", "a\u200bb"):  # a right-to-left override, a zero-width space: refused as in a packed file
+    for name in ("\u202eyou", "a\u2067b"):  # a right-to-left override, a right-to-left isolate
         shutil.copytree(root / "thanks", root / name)
-        with pytest.raises(BadInput, match=r"the action's folder name holds a format character"):
+        with pytest.raises(BadInput, match=r"the action's folder name holds a character that reorders the text shown "
+                                           r"after it") as e:
             datasets.load([root], skip_bad=True)
+        shown = one_line(str(e.value))  # as the command prints it: escaped, the line read in order
+        assert name not in shown and name.encode("unicode_escape").decode() in shown, shown
         shutil.rmtree(root / name)
     shutil.copytree(root / "thanks", root / "-dash")  # a sign no --actions could name
     with pytest.raises(BadInput, match=r"-dash: the action's folder name starts with '-' \(a list of --actions would"):

@@ -80,22 +80,29 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                 if mode == "resample" and len(item.keypoints) < length:
                     item.note = "; ".join(filter(None, [item.note, f"{len(item.keypoints)} frames stretched to "
                                                                    f"{length}: frames repeated"]))
-                count = unseen = 0
-                if not np.any(item.keypoints):  # zeros: MediaPipe found no one (a dark, blank or tiny picture)
+                # written; windows without a person in any frame (zeros: not written; the windows cover every frame, so
+                # some window of a video with a person in a frame has one); of those written, those with few hands
+                count = nobody = unseen = 0
+                if not np.any(item.keypoints):  # MediaPipe found no one (a dark, blank or tiny picture)
                     item.error = f"no person is found in any of its {raw} frames: no sequence of it is written"
                 else:
-                    for count, seq in enumerate(iter_sequences(item.keypoints, length, mode, stride), 1):
-                        if count == 1:
+                    for seq in iter_sequences(item.keypoints, length, mode, stride):
+                        if not np.any(seq):
+                            nobody += 1
+                            continue
+                        if not count:
                             done.videos.append(item.path)
                         writer.write(label, seq)
+                        count += 1
                         unseen += bool(layout.hand_share(seq[None])[0] < layout.SIGN_HANDS)
-                    if not count:
+                    if not count + nobody:
                         item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
                                       f"fewer than {length}: no window (try --mode resample)")
+                said = [f"{nobody} of its {count + nobody} window(s) show no one in any frame: not written"] * bool(nobody)
                 if unseen:
-                    item.note = "; ".join(filter(None, [item.note, f"{unseen} of its {count} sequence(s) show a hand "
-                                                                   f"in fewer than {layout.SIGN_HANDS:.0%} of their "
-                                                                   "frames: a vocabulary leaves them out"]))
+                    said.append(f"{unseen} of the {count} sequence(s) written show a hand in fewer than "
+                                f"{layout.SIGN_HANDS:.0%} of their frames: a vocabulary leaves them out")
+                item.note = "; ".join(filter(None, [item.note, *said])) or None
                 done.sequences += count
             elif item.error is None:
                 stream.write(item.keypoints)

@@ -32,7 +32,8 @@ def _video(path, frames, fps):
 def test_a_video_with_nobody_in_it_is_not_data_and_windows_without_hands_are_noted(shared, tmp_path):
     """A video in which MediaPipe finds no one (a dark picture) is skipped with its reason, and none of its windows
     becomes a recording of the label; the real hello clip followed by as many dark frames (the person gone) is
-    written, with a note that its later windows show a hand in fewer than half of their frames."""
+    written but its windows that show no one (the dark end), with a note saying how many were left out and how many
+    of those written show a hand in fewer than half of their frames."""
     import cv2
     import numpy as np
 
@@ -48,7 +49,8 @@ def test_a_video_with_nobody_in_it_is_not_data_and_windows_without_hands_are_not
                         note=notes.append)
     assert [(str(s.path), s.error) for s in done.skipped] == [
         (str(nobody), "no person is found in any of its 40 frames: no sequence of it is written")]
-    assert done.used == 1 and done.videos == [str(leaves)] and done.sequences == 6  # 96 frames at 30 a second
-    assert len(list((tmp_path / "MP_Data" / "hello").iterdir())) == 6
-    assert len(notes) == 1 and re.fullmatch(rf"{re.escape(str(leaves))}: [34] of its 6 sequence\(s\) show a hand in "
+    assert done.used == 1 and done.videos == [str(leaves)] and done.sequences == 4  # 6 windows at 30 a second
+    assert len(list((tmp_path / "MP_Data" / "hello").iterdir())) == 4
+    assert len(notes) == 1 and re.fullmatch(rf"{re.escape(str(leaves))}: 2 of its 6 window\(s\) show no one in any "
+                                            r"frame: not written; [12] of the 4 sequence\(s\) written show a hand in "
                                             r"fewer than 50% of their frames: a vocabulary leaves them out", notes[0])

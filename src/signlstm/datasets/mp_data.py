@@ -13,7 +13,7 @@ import numpy as np
 from .. import layout
 from ..errors import BadInput
 from ..keypoint_files import frame_files, listed_numbers, read_frames, read_keypoint_header
-from ..sign_names import option_problem, shown_list, sign_name, text_problem
+from ..sign_names import option_problem, reorder_problem, shown_list, sign_name, text_problem
 from .dataset import Dataset, Source, is_hidden, look_alike
 
 
@@ -166,11 +166,11 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                              "encoded): merge them or rename one")
     folder = {sign_name(f): root / f for f in on_disk}  # each sign's name in composed form, as --actions gives it
     names = [sign_name(a) for a in actions] if actions else sorted(folder)
-    odd = [a for a in names if a in folder and (text_problem(a) or option_problem(a))]
+    problem = {a: text_problem(a) or reorder_problem(a) or option_problem(a) for a in names if a in folder}
+    odd = [a for a, p in problem.items() if p]
     if odd:
-        shown = " (a sign's name is shown on one line, as it is)" if text_problem(odd[0]) else ""
-        raise BadInput(folder[odd[0]], f"the action's folder name {text_problem(odd[0]) or option_problem(odd[0])}: "
-                                       f"rename it{shown}")
+        shown = " (a sign's name is shown on one line)" if text_problem(odd[0]) else ""
+        raise BadInput(folder[odd[0]], f"the action's folder name {problem[odd[0]]}: rename it{shown}")
     seqs, unnumbered = [], []  # each action's folder listed once
     for a in [a for a in names if a in folder]:
         found, strays = _listing(folder[a])

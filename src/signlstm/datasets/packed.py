@@ -145,7 +145,13 @@ def open_npz(path: str | Path, length: int | None = None, skip_bad: bool = False
             side[name] = _read_member(z, path, members[name])
     seq = side["seq"].astype(np.int64) if "seq" in side else None  # None: a sequence's number is its row
     if "y" not in side:  # without labels, numbers given per sign (as the signers' files give them) name no one
-        return _packed_source(path, hx, N, T, seq if seq is None or _numbered_once(seq) else None, skip_bad)
+        if seq is None or _numbered_once(seq):
+            return _packed_source(path, hx, N, T, seq, skip_bad)
+        src = _packed_source(path, hx, N, T, None, skip_bad)
+        src.note = (f"{path}: seq numbers two recordings alike (each sign's from 0?) and there are no labels to tell "
+                    f"them apart: its recordings are named by row, {packed_source(path, 0)} to "
+                    f"{packed_source(path, N - 1)}")
+        return src
     raw = side["y"]
     actions = _action_names(path, side["actions"]) if "actions" in side else list(SIGNER_LABELS)
     if N and (raw.min() < 0 or raw.max() >= len(actions)):  # on the stored integers: uint64's top half stays positive

@@ -667,3 +667,13 @@ def test_a_model_reading_windows_of_max_seq_len_frames_is_taken_and_one_frame_mo
     too_long = f"reads windows of {MAX_SEQ_LEN + 1} frames; signlstm reads at most {MAX_SEQ_LEN}"
     with pytest.raises(BadInput, match=too_long):
         legacy.io_shape(tmp_path / "over.h5", reading(MAX_SEQ_LEN + 1))
+
+
+def test_a_bundle_whose_labels_hold_format_characters_still_loads(tmp_path):
+    """A tree's sign folders could be named with a zero-width space or a right-to-left override before such names
+    were refused: a bundle trained on them loads as before (only a label no line can show is refused), its labels as
+    written."""
+    b = _small_bundle()
+    labels = ["hel\u200blo", "\u202ethanks", "iloveyou"]
+    bundle.save_bundle(b.model, {**b.meta, "labels": labels}, tmp_path / "m")
+    assert bundle.load_bundle(tmp_path / "m").labels == labels

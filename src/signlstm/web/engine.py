@@ -32,7 +32,7 @@ import numpy as np
 from .. import layout
 from ..fronts import render
 from ..sign_names import case_clash, case_twin, page_name_problem, shown_name, sign_name, windows_problem
-from ..errors import SignlstmError
+from ..errors import BadInput, SignlstmError
 from ..files import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
 from ..fronts.recorder import PAUSE
@@ -192,6 +192,15 @@ def shown_path(path) -> str:
         return path.name
 
 
+def for_page(err: BaseException) -> str:
+    """The error ``err`` as a page is told it: the file it names shown as :func:`shown_path` shows it."""
+    if isinstance(err, BadInput):
+        return f"{shown_path(err.path)}: {err.problem}"
+    if isinstance(err, OSError) and err.filename:
+        return f"{shown_path(err.filename)}: {err.strerror or err}"
+    return str(err)
+
+
 class Session:
     """One page: its recognizer, recording and model, and its landmark graph if it sends images."""
 
@@ -295,7 +304,7 @@ class Session:
                     except (OSError, RuntimeError, SignlstmError) as err:
                         with self.guard:
                             self.recorder = None
-                        result, failed = recording_failed(err), True
+                        result, failed = recording_failed(for_page(err)), True
                 self.backlog.popleft()
                 if isinstance(result, dict):
                     result["ms"] = round((time.perf_counter() - arrived) * 1000, 2)
@@ -354,7 +363,7 @@ class Session:
                 return self.record_frames(frames)[0]
             except (OSError, SignlstmError) as err:  # a full disk: the recording stops, and the page hears why
                 self.recorder = None
-                raise recording_failed(err) from None
+                raise recording_failed(for_page(err)) from None
 
     def steps(self, frames, extra: dict, n: int | None = None) -> dict:
         """The recognizer over ``frames``: the reply to a message of ``n`` of the page's frames (default: as many as
@@ -435,8 +444,10 @@ class Session:
             raise BadMessage(f"control message over {MAX_TEXT_BYTES} bytes")
         try:
             m = json.loads(text)
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
+        except ValueError:
             raise BadMessage("control messages are JSON objects") from None
+        except RecursionError:  # nesting deeper than the parser goes
+            raise BadMessage("control message nested too deeply (a request's fields are flat)") from None
         if not isinstance(m, dict) or not isinstance(m.get("type"), str):
             raise BadMessage('control messages are JSON objects with a "type"')
         kind = m["type"]
@@ -471,8 +482,8 @@ class Session:
         check_name(name)
         if then is not None and (not isinstance(then, list) or len(then) > MAX_LIST):
             raise BadMessage(f"then: a list of at most {MAX_LIST} signs' names")
-        for sign in [action, *(then or [])]:
-            self._check_sign(name, sign)
+        for field, sign in [("action", action), *((f"then[{i}]", a) for i, a in enumerate(then or []))]:
+            self._check_sign(name, sign, field)
         action = sign_name(action)  # the page's letters, as one spelling
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEQUENCES:
             raise BadMessage(f"count: a whole number from 1 to {MAX_SEQUENCES}")
@@ -487,14 +498,15 @@ class Session:
         return {"type": "recording", "name": name, **self.recorder.status(),
                 "counts": counts(self.engine.data / name)}
 
-    def _check_sign(self, name: str, action) -> None:
-        """Refuse (:class:`BadMessage`) a sign's name ``action`` that ``name`` cannot record (see :meth:`record`)."""
+    def _check_sign(self, name: str, action, field: str = "action") -> None:
+        """Refuse (:class:`BadMessage`, naming the message's ``field``) a sign's name ``action`` that ``name`` cannot
+        record (see :meth:`record`)."""
         if not isinstance(action, str):
-            raise BadMessage("action: a sign's name (text)")
+            raise BadMessage(f"{field}: a sign's name (text)")
         action = sign_name(action)
         problem = page_name_problem(action) or self._case_clash(name, action)
         if problem:
-            raise BadMessage(f"action: '{shown_name(action)}' {problem}")
+            raise BadMessage(f"{field}: '{shown_name(action)}' {problem}")
 
     def _check_room(self, count: int) -> None:
         """Refuse (:class:`BadMessage`) a recording of ``count`` sequences the server's disk cannot take while
@@ -608,7 +620,7 @@ class Session:
             await tell(info)
             await tell(dict(state))
         except SignlstmError as e:
-            state.update(state="error", phase=str(e), seconds=round(time.monotonic() - t0, 1))
+            state.update(state="error", phase=for_page(e), seconds=round(time.monotonic() - t0, 1))
             self.adapt_state = dict(state)
             await tell(dict(state))
         except asyncio.CancelledError:  # this task was cancelled (the loop is stopping)

@@ -219,7 +219,8 @@ def test_a_visitors_name_that_is_not_one_folder_is_refused_and_nothing_is_writte
 
 def test_a_list_of_signs_is_checked_whole_before_its_first_is_recorded(engine, frames, tmp_path):
     """The page sends the rest of its list with its first sign: a name that cannot be a folder last in a list of
-    signs is refused before anything is recorded, where the list's first signs had been recorded before it."""
+    signs is refused, naming its place in the list, before anything is recorded, where the list's first signs had
+    been recorded before it; a request nested deeper than JSON is read is refused as such."""
     from signlstm.web.engine import Engine
 
     e = Engine(engine.bundle, data=tmp_path / "web_data", models=tmp_path / "web_models", pause=0.0)
@@ -235,13 +236,15 @@ def test_a_list_of_signs_is_checked_whole_before_its_first_is_recorded(engine, f
             return None, await session.receive(protocol.pack(frames[:30], protocol.ALL))
 
         refused, reply = asyncio.run(visit(["adiós", "a/b"]))
-        assert refused == ("record", "action: 'a/b' cannot be a folder name (no /, \\, leading dot or NUL)")
+        assert refused == ("record", "then[1]: 'a/b' cannot be a folder name (no /, \\, leading dot or NUL)")
         assert "recording" not in reply
         assert not [p for p in tmp_path.rglob("*") if p.is_file()]
-        for bad, why in (("a list", "then: a list of at most 200 signs' names"), ([3], "action: a sign's name (text)")):
+        for bad, why in (("a list", "then: a list of at most 200 signs' names"), ([3], "then[0]: a sign's name (text)")):
             assert asyncio.run(visit(bad))[0] == ("record", why)
         refused, reply = asyncio.run(visit(["adiós"]))  # a good list: its first sign is recorded
         assert refused is None and reply["recording"]["phase"] == "done"
+        with pytest.raises(BadMessage, match=r"^control message nested too deeply \(a request's fields are flat\)$"):
+            asyncio.run(session.control('{"type": "ping", "x": ' + "[" * 1500 + "]" * 1500 + "}", None))
     finally:
         e.shutdown()
 

@@ -9,7 +9,10 @@ frames once the visitor has pressed the button that allows it, and the server fi
 Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 
 - browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most:
-  past ``MAX_IN_FLIGHT`` unanswered the page is not read until one is answered), put straight into the engine's
+  past ``MAX_IN_FLIGHT`` whose replies are not sent yet the page is not read until one is, so a page that reads no
+  reply fills no queue; a script sending far ahead of the replies is read as fast as it is answered, and past
+  about 20 s of such backlog the keepalive ping, read behind it, times out: the socket closes, 1011), put straight
+  into the engine's
   batcher and answered in the order sent through the page's own sender task; or one camera frame (the fallback:
   a JPEG after a header with the time the page took it, laid out in :mod:`.protocol`; the next one only after the
   reply, at most ``fps`` a second; the recognizer sees the frames at 30 a second, made from those times).
@@ -182,25 +185,28 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
         outbox: deque = deque()  # replies (and unasked messages) for the sender task
         wake: asyncio.Future | None = None  # set when the outbox has something
 
-        def push(message) -> None:  # on the event loop: to this page's sender task
-            outbox.append(message)
+        def push(message, reply: bool = False) -> None:  # on the event loop: to this page's sender task
+            outbox.append((message, reply))
             if wake is not None and not wake.done():
                 wake.set_result(None)
 
         def answered(result) -> None:
             """The batcher's callback for one keypoint message: the reply goes to this page's sender task, so a page
-            that does not read its replies (its socket's buffer full) holds up no other page."""
-            nonlocal in_flight
-            in_flight -= 1
-            if room is not None and not room.done():
-                room.set_result(None)
-            push(result)
+            that does not read its replies (its socket's buffer full) holds up no other page; the message stays in
+            flight until its reply is sent, so such a page is not read further and its replies wait in no queue."""
+            push(result, reply=True)
 
         async def sender() -> None:
-            nonlocal wake
+            nonlocal wake, in_flight
             while True:
                 while outbox:
-                    if await answer(outbox.popleft()):
+                    message, reply = outbox.popleft()
+                    closed = await answer(message)
+                    if reply:
+                        in_flight -= 1
+                        if room is not None and not room.done():
+                            room.set_result(None)
+                    if closed:
                         return
                 wake = loop.create_future()
                 await wake

@@ -363,7 +363,8 @@ def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_an
                                                                                       clip_keypoints, tmp_path):
     """A sequence that cannot be written (this process may write no file over 5,000 bytes for a while, as a full disk
     refuses: the writes fail with EFBIG) stops the recording with one error saying so, about ``record``; every
-    keypoint message is still answered, in order, the page goes on being recognised, and nothing half-written stays."""
+    keypoint message is still answered, in order, the page goes on being recognised, and nothing half-written stays;
+    the error names no folder of the server's disk."""
     import resource
 
     from signlstm.web import protocol
@@ -407,6 +408,7 @@ def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_an
     error = answers[29]
     assert error["about"] == "record" and error["message"].startswith(
         "the recording could not be saved, and stopped: "), error
+    assert str(tmp_path) not in error["message"], error  # the page never learns where the server keeps its files
     folder = tmp_path / "web_data" / "visitor" / "thanks"
     assert not folder.exists() or not any(folder.iterdir()), list(folder.iterdir())
 
@@ -459,14 +461,19 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
 
 
 def test_sign_names_that_would_be_invisible_reserved_or_two_spellings_of_one(trained_model, start_server, tmp_path):
-    """`none` (any case), names with nothing visible, a line separator or a lone surrogate are refused; the two
-    Unicode spellings of é are one folder."""
+    """`none` (any case), names with nothing visible (a Hangul filler), a joiner at either end (a second "hello"), a
+    line separator, a Windows device name (COM with a superscript digit too) or a lone surrogate are refused; an
+    emoji with its variation selector or joiner and a Persian word with its non-joiner are names; the two Unicode
+    spellings of é are one folder."""
     from signlstm.sign_names import page_name_problem
 
     assert all(page_name_problem(n) for n in ("none", "NONE", "\u0301", "\u2800", "a\u2028b", " x", "a/b", "a?",
-                                              "x" * 41, "CON", "nul.txt", "Com1", "a."))
+                                              "x" * 41, "CON", "nul.txt", "Com1", "a.", "COM\u00b9", "lpt\u00b2.txt",
+                                              "CONIN$", "conout$", "LPT0", "\u3164", "\u115f\ufe0f", "hello\u200d",
+                                              "\u200chello"))
     assert not any(page_name_problem(n) for n in ("hello", "thank you", "é", "我爱你", "ñandú", "x" * 40, "cone",
-                                                  "com10", "a.b", "A.I"))
+                                                  "com10", "a.b", "A.I", "\u2764\ufe0f", "\U0001f44b\u200d\u2642",
+                                                  "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"))
     server = start_server(trained_model)
     with websockets.connect(server.ws_url) as ws:
         _recv(ws, "model")

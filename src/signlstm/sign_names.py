@@ -12,6 +12,10 @@ NONE = "none"  # the rejection label: none of the known signs
 # The zero-width non-joiner and joiner: format characters that are part of how Persian, Hindi and other scripts
 # spell words, not control characters.
 JOINERS = {"\u200c", "\u200d"}
+# Letters and symbols that draw nothing: the blank braille cell, the Hangul fillers, the combining grapheme joiner and
+# the variation selectors (Unicode's default-ignorable code points among letters, marks and symbols).
+BLANK = frozenset(["\u2800", "\u115f", "\u1160", "\u3164", "\uffa0", "\u034f",
+                   *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))])
 # Spellings of one sign seen in recorded folder names, by normalised name (:func:`sign_key`).
 SAME_SIGN = {"thankyou": "thanks", "ily": "iloveyou"}
 
@@ -48,8 +52,10 @@ def name_problem(name: str) -> str | None:
     kinds = [unicodedata.category(c) for c in name]
     if any(k[0] == "C" and c not in JOINERS for c, k in zip(name, kinds)):
         return "holds a control, format or line-separator character"
-    if not any(k[0] in "LNPS" and c != "\u2800" for c, k in zip(name, kinds)):  # U+2800: the blank braille cell
+    if not any(k[0] in "LNPS" and c not in BLANK for c, k in zip(name, kinds)):
         return "has no visible character"
+    if name[0] in JOINERS or name[-1] in JOINERS:  # "hello" + a joiner would be a second "hello"
+        return "begins or ends with a zero-width joiner, which joins nothing there"
     return rejection_problem(name)
 
 
@@ -81,8 +87,10 @@ def reorder_problem(name: str) -> str | None:
 
 PAGE_NAME_MOST = 40  # characters of a sign's name from the web page
 NOT_ON_EVERY_DISK = ':*?"<>|'  # characters some file systems refuse in a folder name
-# Names Windows keeps for devices, with or without an extension ("con", "nul.txt"): no folder there can have them.
-WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+# Names Windows keeps for devices, with or without an extension ("con", "nul.txt"): no folder there can have them
+# (Microsoft's list: COM and LPT with a digit, also 0 and the superscripts 1-3; and the console's CONIN$, CONOUT$).
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", "conin$", "conout$",
+                   *(f"{port}{n}" for port in ("com", "lpt") for n in (*"0123456789", "\u00b9", "\u00b2", "\u00b3"))}
 
 
 def windows_problem(name: str) -> str | None:

@@ -120,13 +120,14 @@ def _compiled(model, spans):
 class Message:
     """One keypoint message on its way: its frames, how many are stepped, and what its reply needs."""
 
-    __slots__ = ("session", "data", "done", "arrived", "sent", "frames", "t", "next", "words", "step")
+    __slots__ = ("session", "data", "done", "arrived", "sent", "frames", "t", "mask", "next", "words", "step")
 
     def __init__(self, session, data: bytes, done, arrived: float):
         self.session, self.data, self.done, self.arrived = session, data, done, arrived
         self.sent = None  # the page's frames
         self.frames = None  # the frames they make due for the recognizer (or the message's refusal)
         self.t = 0.0
+        self.mask = 0  # the parts the page sent (:mod:`.protocol`)
         self.next = 0
         self.words = []  # (word, its probability) of each word its frames gave
         self.step = None
@@ -190,7 +191,7 @@ class Batcher:
             if s.closed:
                 continue
             try:
-                m.sent, m.t, _ = unpack(m.data, s.need)
+                m.sent, m.t, m.mask = unpack(m.data, s.need)
                 with s.guard:
                     m.frames = s.due_frames(m.sent, m.t)
             except BadMessage as e:

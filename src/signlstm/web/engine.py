@@ -266,7 +266,13 @@ class Session:
         writes = None
         with self.guard:
             reply = self.result(m.step or self.current(), m.words, len(m.sent), t=m.t)
-            if self.recorder is not None:  # the frames due, as the recognizer saw them: 30 a second
+            if self.recorder is not None and m.mask != protocol.ALL:  # sent before the page knew: not the 1662 values
+                missing = ", ".join(p.name for p in protocol.parts_of(protocol.ALL & ~m.mask))
+                reply["recording"] = {"name": self.name, **self.recorder.status()}
+                if self.recorder.phase == "recording":  # (in a pause its frames are not kept anyway)
+                    reply["recording"]["note"] = (f"a message without {missing} is not recorded: a recording keeps "
+                                                  "every part (the tutorial's 1662 values)")
+            elif self.recorder is not None:  # the frames due, as the recognizer saw them: 30 a second
                 reply["recording"], writes = self.record_frames(m.frames, write=False)
         e.messages["keypoints"] += 1
         e.served += 1

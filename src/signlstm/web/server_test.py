@@ -307,7 +307,8 @@ def test_adapt_without_recordings_says_so_at_once(trained_model, start_server):
 def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_sent(trained_model, start_server,
                                                                                    clip_keypoints, tmp_path):
     """The page's usual path: keypoints it computed, no image; replies echo the timestamp; a bad message hurts no
-    one; a recording is the very keypoints sent, and another page showing that name's counts is sent them."""
+    one; a recording is the very keypoints sent (a message without every part is not recorded, and the page is told),
+    and another page showing that name's counts is sent them."""
     from signlstm.web import protocol
 
     server = start_server(trained_model)
@@ -346,6 +347,10 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
             assert _recv(a if name == "visitor" else c, "counts")["counts"] == {}
         b.send(json.dumps({"type": "record", "name": "visitor", "action": "thanks", "count": 1, "pause": 0}))
         assert _recv(b, "recording")["phase"] == "recording"
+        b.send(protocol.pack(K[0], mask, t=5000 - 1000 / 30))  # sent before the page knew it records: no face
+        r = _recv(b, "result")["recording"]
+        assert r["frame"] == 0 and r["note"] == ("a message without face is not recorded: a recording keeps every part "
+                                                 "(the tutorial's 1662 values)"), r
         for i in range(30):
             b.send(protocol.pack(K[i], protocol.ALL, t=5000 + 1000 * i / 30))
             r = _recv(b, "result")

@@ -349,6 +349,8 @@ class StreamWriter:
         from .files import not_written
 
         frames = np.ascontiguousarray(frames, np.float32).reshape(-1, layout.FRAME_SIZE)
+        if not len(frames):  # a part of no frames adds nothing (and a view of no bytes cannot be cast)
+            return
         try:
             self._file.write(memoryview(frames).cast("B"))
         except OSError as e:  # a full disk, a file too large

@@ -4,6 +4,7 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from signlstm.errors import BadInput
 from signlstm.datasets import load_npz
@@ -256,3 +257,45 @@ def test_missing_frame_files_are_listed_whole_up_to_five_then_counted(shared, tm
         datasets.load([tmp_path / "MP_Data"])
     assert ("frame file(s) [10, 11, 12, 13, 14, ... (1 more)] of 0-29 missing (the sequence holds 24 frame files)"
             in str(e.value))
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True)
+@given(sizes=st.lists(st.integers(0, 7), min_size=1, max_size=6), start=st.integers(0, 80),
+       dtype=st.sampled_from(["<f4", ">f4", "<f8", "<f2"]), one=st.booleans(), block=st.integers(1, 9))
+def test_any_parts_written_to_a_stream_read_back_as_their_concatenation(tmp_path_factory, sizes, start, dtype, one,
+                                                                         block):
+    """Property, real frames (s02's, one after another) cut into parts of any sizes (empty ones too), of any float type and byte order, a one-frame part given as a (1662,) frame or not: the committed stream
+    reads back (whole, memory-mapped, and in blocks of any size) as the float32 of their concatenation, in a new
+    folder, nothing else left beside it."""
+    from signlstm.conftest import shared_path
+    from signlstm.keypoint_files import StreamWriter, keypoint_blocks
+
+    from hypothesis import assume
+
+    assume(sum(sizes) > 0)  # a stream of no frames is refused by its readers: no stream
+    frames = np.load(shared_path("data", "signers", "s02.npz"))["X"][:5].reshape(-1, 1662)[start:start + sum(sizes)]
+    parts = np.split(frames.astype(dtype), np.cumsum(sizes)[:-1])
+    out = tmp_path_factory.mktemp("stream") / "new" / "s.npy"
+    with StreamWriter(out) as w:
+        for p in parts:
+            w.write(p[0] if one and len(p) == 1 else p)
+        w.commit()
+    want = np.concatenate(parts).astype(np.float32)
+    assert sorted(q.name for q in out.parent.iterdir()) == ["s.npy"]
+    got = read_keypoint_file(out)
+    assert got.dtype == np.float32 and np.array_equal(got, want)
+    assert np.array_equal(map_keypoint_file(out), want)
+    assert np.array_equal(np.concatenate(list(keypoint_blocks(out, block))), want)
+
+
+def test_an_empty_part_adds_nothing_to_a_stream(shared, tmp_path):
+    """A part of no frames (as a filter that keeps none of a block gives it; found by the property above, where it
+    raised TypeError) appends nothing; the frames around it are the stream."""
+    from signlstm.keypoint_files import StreamWriter
+
+    X = np.load(shared("data", "signers", "s02.npz"))["X"][0].astype(np.float32)
+    with StreamWriter(tmp_path / "s.npy") as w:
+        w.write(X[:0])
+        w.write(X[:2])
+        w.commit()
+    assert np.array_equal(read_keypoint_file(tmp_path / "s.npy"), X[:2])

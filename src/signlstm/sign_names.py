@@ -12,6 +12,7 @@ NONE = "none"  # the rejection label: none of the known signs
 # The zero-width non-joiner and joiner: format characters that are part of how Persian, Hindi and other scripts
 # spell words, not control characters.
 JOINERS = {"\u200c", "\u200d"}
+SKIPPED_FOLDER = "__MACOSX"  # what macOS's unzip puts beside a zip's files: no sign's folder
 # Letters and symbols that draw nothing: the blank braille cell, the Hangul fillers, the combining grapheme joiner and
 # the variation selectors (Unicode's default-ignorable code points among letters, marks and symbols).
 BLANK = frozenset(["\u2800", "\u115f", "\u1160", "\u3164", "\uffa0", "\u034f",
@@ -45,6 +46,8 @@ def name_problem(name: str) -> str | None:
     None. (Names are taken in Unicode's composed form, :func:`sign_name`, before they are checked.)"""
     if not name.strip() or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
         return "cannot be a folder name (no /, \\, leading dot or NUL)"
+    if name == SKIPPED_FOLDER:
+        return "is the folder macOS's unzip leaves, which every reader of a tree skips"
     if len(name.encode("utf-8", "surrogatepass")) > 255:  # first: the checks below take memory by the character
         return f"is {len(name.encode('utf-8', 'surrogatepass'))} bytes long; a folder name holds at most 255"
     if problem := option_problem(name) or text_problem(name):
@@ -133,6 +136,12 @@ def shown_name(name: str, most: int = 40) -> str:
 def sign_name(name: str) -> str:
     """A sign's name as typed, in Unicode's composed form (NFC): two spellings of one letter are one sign."""
     return unicodedata.normalize("NFC", name)
+
+
+def look_alike_key(name: str) -> str:
+    """What two names that look the same share: the composed form, spaces around dropped and runs of them as one
+    ("thank  you " and "thank you")."""
+    return " ".join(sign_name(name).split())
 
 
 def sign_key(label: str) -> str:

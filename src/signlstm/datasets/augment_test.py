@@ -248,3 +248,38 @@ def test_augment_tilts_each_hand_against_the_arm_it_is_on(shared):
         mirrored = np.nanmean(apart(after + before[:, ::-1]), 1)
     moved = np.fmin(kept, mirrored)
     assert np.isfinite(moved).sum() >= 80 and np.nanmedian(moved) > 15, np.round(np.sort(moved), 1)
+
+
+def _seen(A, p):
+    """(B, T): where part ``p`` is detected (any of its values not zero)."""
+    return np.any(A[..., p.slice] != 0, axis=-1)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1), f64=st.booleans())
+def test_augment_keeps_shapes_and_types_and_never_makes_a_missing_part_appear(data, seed, f64):
+    """Property, 6 real windows of four people with parts Hypothesis removes (in a whole window or in some frames),
+    given as float32 or float64, any seed: the default recipe's augmentation gives windows of the same shape as
+    float32, every value finite; a pose or face missing from a whole window stays missing in all its frames, and so
+    does a hand (mirrored or not: a window gets at most the hands it had, on either side); and no detected point is
+    moved onto the image's origin (x, y and z all zero: "not detected")."""
+    X = _frames_of_four_people()
+    starts = data.draw(st.lists(st.integers(0, len(X) - 30), min_size=6, max_size=6), label="windows")
+    W = np.stack([X[s:s + 30] for s in starts])
+    for p in layout.PARTS:
+        whole = np.array(data.draw(st.lists(st.booleans(), min_size=6, max_size=6), label=f"no {p.name}"))
+        W[whole, :, p.slice] = 0
+        some = data.draw(st.lists(st.integers(0, 29), max_size=10), label=f"frames without {p.name}")
+        W[:, some, p.slice] = 0
+    W = W.astype(np.float64 if f64 else np.float32)
+    A = augment.augment(W, np.random.default_rng(seed))
+    assert A.shape == W.shape and A.dtype == np.float32 and np.isfinite(A).all()
+    for p in (layout.POSE, layout.FACE):
+        assert not np.any(_seen(A, p) & ~_seen(W, p).any(1, keepdims=True)), p.name
+    l, r = _seen(W, layout.LEFT_HAND).any(1), _seen(W, layout.RIGHT_HAND).any(1)
+    out_l, out_r = _seen(A, layout.LEFT_HAND).any(1), _seen(A, layout.RIGHT_HAND).any(1)
+    assert np.all(((out_l <= l) & (out_r <= r)) | ((out_l <= r) & (out_r <= l)))
+    for p in layout.PARTS:
+        pts = layout.part(A, p)[..., :3]
+        seen = np.any(pts != 0, axis=-1)
+        assert not np.any(seen & np.all(np.abs(pts) < 1e-12, axis=-1)), p.name

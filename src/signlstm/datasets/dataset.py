@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput, SignlstmError
-from ..sign_names import is_rejection_name, shown_name, sign_name
+from ..sign_names import SKIPPED_FOLDER, is_rejection_name, look_alike_key, shown_name
 
 
 CHUNK = 256  # sequences per streamed chunk: 51 MB as float32 30 x 1662 frames
@@ -229,7 +229,7 @@ def describe_skipped(skipped) -> str:
 
 def is_hidden(p: Path) -> bool:
     """A name the system or a tool put there, not data: ``.ipynb_checkpoints``, ``._s01.npz``, ``__MACOSX``."""
-    return p.name.startswith(".") or p.name == "__MACOSX"
+    return p.name.startswith(".") or p.name == SKIPPED_FOLDER
 
 
 @dataclass
@@ -258,7 +258,7 @@ def look_alike(names) -> str | None:
     for a in names:
         if is_rejection_name(a):
             continue
-        key = " ".join(sign_name(a).split())
+        key = look_alike_key(a)
         if key in seen:
             return f"'{shown_name(seen[key])}' and '{shown_name(a)}'"
         seen[key] = a

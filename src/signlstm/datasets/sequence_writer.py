@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from . import sequence_folders
 from ..errors import SignlstmError
 from ..files import flush, flush_tree, made_parents, not_written, remove_made, temp_folder, usual_permissions
 from ..interrupts import check_not_interrupted
-from ..sign_names import case_twin, name_problem, shown_name
+from ..sign_names import case_twin, look_alike_key, name_problem, shown_name
 
 FRAME_DTYPE = np.float64  # a written frame's values, as the tutorial saves them
 FRAME_FILE_BYTES = layout.FRAME_SIZE * np.dtype(FRAME_DTYPE).itemsize + 128  # one frame's .npy file, header included
@@ -42,15 +41,16 @@ class SequenceWriter:
         return case_twin(action, names)
 
     def folder(self, action: str) -> Path:
-        """The action's folder: ``<root>/<action>``, or an existing folder whose name is ``action`` in another
-        Unicode form (a tree copied from a Mac keeps ``ñ`` as ``n`` and a combining tilde), so that recordings of one
-        sign go on in one folder."""
+        """The action's folder: ``<root>/<action>``, or an existing folder whose name looks the same
+        (:func:`~signlstm.sign_names.look_alike_key`: ``action`` in another Unicode form, as a tree copied from a Mac
+        keeps ``ñ`` as ``n`` and a combining tilde, or with other spaces), so that recordings of one sign go on in
+        one folder, and the tree stays one the reader takes."""
         exact = self.root / action
         if exact.is_dir() or not self.root.is_dir():
             return exact
-        want = unicodedata.normalize("NFC", action)
+        want = look_alike_key(action)
         return next((p for p in sorted(self.root.iterdir())
-                     if p.is_dir() and unicodedata.normalize("NFC", p.name) == want), exact)
+                     if p.is_dir() and look_alike_key(p.name) == want), exact)
 
     def still_to_record(self, actions, sequences: int) -> dict[str, int]:
         """Sequences still to record per action of ``actions`` so that each has ``sequences`` complete ones."""

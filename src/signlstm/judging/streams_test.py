@@ -1,10 +1,11 @@
 """Stream benchmark: streams built from real recordings, scoring, and replay through the live recognizer."""
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, settings, strategies as st
 
 from signlstm import layout
 from signlstm.datasets import load
@@ -910,3 +911,39 @@ def test_a_person_whose_stream_holds_no_sign_is_not_taken_for_the_worst():
     lines = {tuple(line.split()[:2]): line.split()[2:] for line in text.splitlines() if line.split()}
     assert lines[("stream", "consistent")][-2:] == ["30.0", "(s05)"], text
     assert "WER every person MISSED (30.0 % <= 15 %)" in text, text
+
+
+def _levenshtein(a, b):
+    """Edit distance by its definition (the fewest deletions, insertions and substitutions), for short lists."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=None)
+    def d(i, j):
+        if i == 0 or j == 0:
+            return i + j
+        return min(d(i - 1, j) + 1, d(i, j - 1) + 1, d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))
+
+    return d(len(a), len(b))
+
+
+_WORDS = st.lists(st.sampled_from(["hello", "thanks", "iloveyou", "none", "Hello", "ñandú", ""]), max_size=7)
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(a=_WORDS, b=_WORDS, c=_WORDS)
+def test_word_errors_are_an_edit_distance_and_merging_repeats_never_adds_words(a, b, c):
+    """Property, any three sentences of sign words (repeats, the rejection label, case and accents, an empty word):
+    ``edit_distance`` is the fewest edits by definition; it is 0 exactly between equal sentences, symmetric, at
+    least the difference in length and at most the longer length, and obeys the triangle inequality (word error
+    rates add up across a merged report). ``merge_repeats`` keeps each run once: never more words, no word twice in
+    a row, the same runs in order, unchanged when merged again; merging both sides never raises the word errors of a
+    sentence against itself merged."""
+    d = streams.edit_distance
+    assert d(a, b) == _levenshtein(a, b)
+    assert (d(a, b) == 0) == (a == b) and d(a, a) == 0 and d(a, b) == d(b, a)
+    assert abs(len(a) - len(b)) <= d(a, b) <= max(len(a), len(b))
+    assert d(a, c) <= d(a, b) + d(b, c)
+    m = streams.merge_repeats(a)
+    assert len(m) <= len(a) and streams.merge_repeats(m) == m
+    assert all(x != y for x, y in zip(m, m[1:]))
+    assert m == [w for w, _ in itertools.groupby(a)]

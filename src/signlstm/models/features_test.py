@@ -1,9 +1,11 @@
 """The default recipe: invariant features inside the model, generalisation to an unseen signer, the shipped model."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ..datasets import augment
 from .. import layout
+from ..layout_test import _frames_of_four_people
 from . import architectures, features
 from ..datasets import load
 from ..sign_names import NONE
@@ -171,3 +173,47 @@ def test_shipped_model_loads_and_recognises_a_dev_signer(shared):
     empty[..., layout.LEFT_HAND.start:] = 0
     probs = bundle.predict(empty)
     assert (np.array(bundle.labels)[probs.argmax(1)] == NONE).mean() >= 0.9
+
+
+@settings(max_examples=20, deadline=None, database=None, derandomize=True)
+@given(data=st.data())
+def test_a_hands_shape_ignores_where_the_hand_is_and_missing_parts_give_zeros_never_nan(data):
+    """Property, 4 real windows of four people with hands dropped in frames, the pose in whole windows or frames,
+    and each hand of each window moved up (or not) and sideways by its own offset in every frame where it is seen:
+    the hand's shape and direction do not change wherever it is masked in (moving a hand up never masks it out), its
+    wrist moves by one offset per window and hand, and every feature is finite; a frame without a hand has that
+    hand's block all zeros, and a window with no hand at all has both hands' blocks and wrist velocities zero."""
+    X = _frames_of_four_people()
+    starts = data.draw(st.lists(st.integers(0, len(X) - 30), min_size=4, max_size=4), label="windows")
+    W = np.stack([X[s:s + 30] for s in starts])
+    for p in (layout.LEFT_HAND, layout.RIGHT_HAND, layout.POSE):
+        W[:, data.draw(st.lists(st.integers(0, 29), max_size=12), label=f"frames without {p.name}"), p.slice] = 0
+    W[np.array(data.draw(st.lists(st.booleans(), min_size=4, max_size=4), label="no pose")), :, layout.POSE.slice] = 0
+    W[np.array(data.draw(st.lists(st.booleans(), min_size=4, max_size=4), label="no hands")), :,
+      layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] = 0
+    moved = W.copy()
+    for p in (layout.LEFT_HAND, layout.RIGHT_HAND):
+        h = moved[..., p.slice].reshape(4, 30, 21, 3)
+        seen = np.any(h != 0, axis=(-2, -1))
+        for b in range(4):
+            dx = data.draw(st.floats(-0.15, 0.15), label="dx")
+            dy = data.draw(st.floats(-0.15, 0.0), label="dy (up)")
+            dz = data.draw(st.floats(-0.1, 0.1), label="dz")
+            h[b][seen[b]] += np.float32([dx, dy, dz])
+        moved[..., p.slice] = h.reshape(4, 30, p.size)
+    F, G = _feats(W), _feats(moved)
+    assert np.isfinite(F).all() and np.isfinite(G).all()
+    for p, (w0, d0, s0, m0), (w1, d1, s1, m1) in zip((layout.LEFT_HAND, layout.RIGHT_HAND), features.hand_blocks(F),
+                                                     features.hand_blocks(G)):
+        seen = np.any(W[..., p.slice] != 0, -1)
+        assert not np.any(m0[~seen]) and np.all(m1 >= m0), p.name
+        on = (m0 > 0) & (m1 > 0)
+        assert np.allclose(s0[on], s1[on], atol=1e-4) and np.allclose(d0[on], d1[on], atol=1e-4), p.name
+        for b in range(4):
+            shift = (w1 - w0)[b][on[b]]
+            assert np.allclose(shift, shift[:1], atol=1e-4), p.name
+        b0 = features.HAND_START + features.HAND_SIZE * (p is layout.RIGHT_HAND)
+        assert not np.any(F[..., b0:b0 + features.HAND_SIZE][~seen]), p.name
+    none = ~np.any(W[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop] != 0, axis=(1, 2))
+    hands = slice(features.HAND_START, features.HAND_START + 2 * features.HAND_SIZE)
+    assert not np.any(F[none][..., hands]) and not np.any(F[none][..., -4:])

@@ -83,8 +83,8 @@ class SequenceWriter:
         """Store ``frames`` ((T, 1662)) as the action's next numbered sequence folder, put in place whole or not at
         all; returns that folder. An action that cannot be a folder name is :class:`SignlstmError`."""
         frames = np.asarray(frames)
-        if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE:
-            raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}), got {frames.shape}")
+        if frames.ndim != 2 or frames.shape[1] != layout.FRAME_SIZE or not len(frames):
+            raise ValueError(f"frames must be (T, {layout.FRAME_SIZE}) with T >= 1, got {frames.shape}")
         if name_problem(action):
             raise SignlstmError(f"action '{shown_name(action)}' {name_problem(action)}")
         folder = self.folder(action)

@@ -210,3 +210,12 @@ def test_every_sign_the_writer_accepts_is_read_back(tmp_path):
         w.write("__MACOSX", X[1])
     assert datasets.load([tmp_path / "MP"]).labels.tolist() == ["hello"]
     assert sorted(p.name for p in (tmp_path / "MP").iterdir()) == ["hello"]
+
+
+def test_a_sequence_of_no_frames_is_refused_before_any_folder_is_made(tmp_path):
+    """An empty sequence folder would be read as a recording cut short (and, empty, a rename by another writer could
+    take its number): no frames is refused, and nothing is made."""
+    w = sequence_writer.SequenceWriter(tmp_path / "MP")
+    with pytest.raises(ValueError, match=r"frames must be \(T, 1662\) with T >= 1, got \(0, 1662\)"):
+        w.write("hello", np.zeros((0, 1662), np.float32))
+    assert not (tmp_path / "MP").exists()

@@ -69,7 +69,6 @@ def shape_problem(shape, width: int | None = None) -> str:
         return f"frame has shape (), expected ({want},): one number, not a frame"
     if len(shape) >= 2 and shape[-2] == want != n:  # (1662, T), (1662, 1), (N, 1662, T): frames as columns
         return f"shape {shape}: {want} values in each column, not in each row: frames are rows (is it transposed?)"
-
     if n == want:
         return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
                 f"frames of {want} values where one frame was expected")

@@ -58,8 +58,8 @@ def settings_of(args, rule: str) -> dict:
     from ..recognizer import rule_settings
 
     skipped = unread(args, rule)
-    return {**rule_settings(rule),
-            **{name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None and name not in skipped}}
+    given = {name: getattr(args, name) for name in SETTINGS if name not in skipped}
+    return {**rule_settings(rule), **{name: value for name, value in given.items() if value is not None}}
 
 
 def rule_notes(args, bundle) -> None:

@@ -98,7 +98,9 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                     if not count + nobody:
                         item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
                                       f"fewer than {length}: no window (try --mode resample)")
-                said = [f"{nobody} of its {count + nobody} window(s) show no one in any frame: not written"] * bool(nobody)
+                said = []
+                if nobody:
+                    said.append(f"{nobody} of its {count + nobody} window(s) show no one in any frame: not written")
                 if unseen:
                     said.append(f"{unseen} of the {count} sequence(s) written show a hand in fewer than "
                                 f"{layout.SIGN_HANDS:.0%} of their frames: a vocabulary leaves them out")

@@ -218,9 +218,9 @@ def open_mp_data(root: str | Path, actions: list[str] | None = None, length: int
                     raise BadInput(d, f"holds {', '.join(whole[:3])}{' ...' if len(whole) > 3 else ''} and no frame "
                                       f"files: the tutorial's layout is one file per frame, 0.npy to {T - 1}.npy")
                 if not numbers and (inner := sorted(f.name for f in d.iterdir() if f.is_dir())):
-                    raise BadInput(d, f"holds folders ({', '.join(inner[:3])}{' ...' if len(inner) > 3 else ''}) and no "
-                                      "frame files: a recording's folder holds 0.npy, 1.npy, ... (a link to a sign's "
-                                      "folder?)")
+                    raise BadInput(d, f"holds folders ({', '.join(inner[:3])}{' ...' if len(inner) > 3 else ''}) "
+                                      "and no frame files: a recording's folder holds 0.npy, 1.npy, ... (a link to a "
+                                      "sign's folder?)")
                 if missing and numbers == list(range(len(numbers))):
                     more = hint(len(numbers))
                     raise BadInput(d, f"truncated sequence: holds {len(numbers)} of {T} frames (recording aborted?"

@@ -181,9 +181,9 @@ def _check_numbers(path: Path, seq: np.ndarray | None, y: np.ndarray, actions: l
     _, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
         row = int(first[np.flatnonzero(counts > 1)[0]])
-        raise BadInput(path, f"seq gives {int(counts[counts > 1][0])} recordings of {shown_name(actions[y[row]])!r} the "
-                             f"same number {int(seq[row])} (the first in row {row}): each recording of a sign needs "
-                             "its own number, by which fixes and reports name it")
+        raise BadInput(path, f"seq gives {int(counts[counts > 1][0])} recordings of {shown_name(actions[y[row]])!r} "
+                             f"the same number {int(seq[row])} (the first in row {row}): each recording of a sign "
+                             "needs its own number, by which fixes and reports name it")
 
 
 def _checked_rows(path: Path, raw: np.ndarray, rows: np.ndarray, ids: list[str], skip_bad: bool,

@@ -121,7 +121,8 @@ def held_interrupts():
     (while it compiles, the first seconds) or in a garbage-collection callback is swallowed or turned into another
     error by Keras' clean-up (``TypeError: 'NoneType' object is not callable``, or training that goes on). Only in
     the main thread, and only over Python's own handler or the command's
-    (:func:`signlstm.interrupts.interrupts_remembered`, which is told of the Ctrl-C too), not where a program has set its own or ignores SIGINT."""
+    (:func:`signlstm.interrupts.interrupts_remembered`, which is told of the Ctrl-C too), not where a program has set
+    its own or ignores SIGINT."""
     from ..interrupts import REMEMBERING, remember_interrupt
 
     pending: list = []

@@ -237,8 +237,8 @@ def hands_rare(data: Dataset, idx: np.ndarray) -> str | None:
         return None
     seen = int((data.hand_shares(idx) >= layout.SIGN_HANDS).sum())
     return (f"only {seen} of {len(idx)} recording(s) show a hand in at least {layout.SIGN_HANDS:.0%} of their frames: "
-            "the signs are taught from what else moves, and a rest with the hands out of view may be named a sign; check "
-            "that the hands are in the picture (MediaPipe finds them there)")
+            "the signs are taught from what else moves, and a rest with the hands out of view may be named a sign; "
+            "check that the hands are in the picture (MediaPipe finds them there)")
 
 
 def unseen_note(labels: np.ndarray, taught) -> str:

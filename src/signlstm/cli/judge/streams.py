@@ -85,8 +85,7 @@ def run(args):
     cells = cells_mod.load_cells(args.cells or cells_mod.find(args.data))
     res = benchmark(args.data, args.negatives, others=args.others, cells=cells,
                     rules=[(r, recognizer_options.settings_of(args, r)) for r in rules], fixes=args.fixes,
-                    seed=args.seed,
-                    per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
+                    seed=args.seed, per_label=args.per_label, n_others=args.others_per_stream, draws=draws,
                     workers=args.workers, ray=args.ray, cache=args.cache, bases=args.bases, shipped=args.shipped,
                     adapt=args.adapt,
                     log=lambda m: print(m, file=sys.stderr, flush=True))

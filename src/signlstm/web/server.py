@@ -10,8 +10,8 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
 
 - browser -> server, binary: a keypoint message (:mod:`.protocol`, at the camera's rate, a few in flight at most:
   past ``MAX_IN_FLIGHT`` whose replies are not sent yet the page is not read until one is, so a page that reads no
-  reply fills no queue; a script sending far ahead of the replies is read as fast as it is answered, and past
-  about 20 s of such backlog the keepalive ping, read behind it, times out: the socket closes, 1011), put straight
+  reply fills no queue; a script sending far ahead of the replies is read as fast as it is answered, and the
+  keepalive ping, read behind its messages, may time out: the socket closes, 1011), put straight
   into the engine's batcher and answered in the order sent through the page's own sender task; or one camera frame
   (the fallback: a JPEG after a header with the time the page took it, laid out in :mod:`.protocol`; the next one
   only after the reply, at most ``fps`` a second; the recognizer sees the frames at 30 a second, made from those

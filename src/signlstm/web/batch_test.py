@@ -444,3 +444,41 @@ def test_a_timed_message_of_several_frames_gives_the_recognizer_every_frame(ship
     alone = Recognizer(shipped, **engine.options)
     step = [alone.update(f) for f in _sent(K, mask)][-1]
     np.testing.assert_allclose(replies[-1]["probs"], step.probs, atol=1e-4)
+
+
+def test_a_page_whose_clock_stands_still_or_runs_back_is_told_so_and_answered_when_it_starts_again(shipped, tmp_path):
+    """s02's frames sent one a message by three pages whose clocks are broken: one stamps every frame with the same
+    time, one runs 33 ms backwards a frame, one stamps 1e300 ms (where 1/30 s is lost to rounding). None of them makes
+    a frame due after the first (but the backward clock's frame a second back, which starts its time afresh); once a
+    second's worth of frames (30) has come with no later time, each message that makes none due is refused saying
+    why, and a page whose clock starts again at 2 s is answered with probabilities again."""
+    from signlstm.datasets import load
+    from signlstm.web.engine import Engine
+    from signlstm.web.protocol import BadMessage
+
+    K = np.asarray(load([shared_path("data", "signers", "s02.npz")]).X[0], np.float32)
+    mask = protocol.mask_of(shipped.parts_read)
+    engine = Engine(shipped, data=tmp_path / "d", models=tmp_path / "m")
+    clocks = {"still": lambda i: 5000.0, "back": lambda i: 5000.0 - 33 * i, "huge": lambda i: 1e300}
+    try:
+        async def page(session, clock):
+            said = []
+            for i in range(40):
+                try:
+                    said.append(await session.receive(protocol.pack(K[i % 30][None], mask, t=clock(i))))
+                except BadMessage as e:
+                    said.append(str(e))
+            said.append(await session.receive(protocol.pack(K[0][None], mask, t=2000.0)))
+            return said
+
+        async def pages():
+            return await asyncio.gather(*(page(engine.open(), clock) for clock in clocks.values()))
+
+        got = dict(zip(clocks, asyncio.run(pages())))
+    finally:
+        engine.shutdown()
+    for name, said in got.items():
+        refused = [i for i, r in enumerate(said) if isinstance(r, str)]
+        assert refused == [30, *range(32 if name == "back" else 31, 40)], (name, refused)
+        assert "no later than the latest before them" in said[30] and "30 frames" in said[30], said[30]
+        assert said[-1]["frame"] >= 1, (name, said[-1])

@@ -353,8 +353,15 @@ class Session:
         due (:class:`~signlstm.keypoints.resample.Resample`, as ``live`` turns a source's frames into the models' rate),
         the first taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not known, each 1 /
         RATE seconds after the latest time seen). A gap of more than :data:`~signlstm.keypoints.resample.MAX_GAP` starts
-        the page's time afresh. The caller holds the guard."""
-        return [f for k, frame in enumerate(frames) for f in self.resample(t / 1000 + k / RATE if t else None, frame)]
+        the page's time afresh. The caller holds the guard. Refused (:class:`BadMessage`) when they make no frame due
+        and a second's worth of frames in a row (:data:`RATE`) came with no later time than the latest seen: a page's
+        clock that stands still or runs backwards would otherwise get no words, and no word why, for ever."""
+        due = [f for k, frame in enumerate(frames) for f in self.resample(t / 1000 + k / RATE if t else None, frame)]
+        if not due and self.resample.stalled >= RATE:
+            raise BadMessage(f"the last {self.resample.stalled} frames' times were no later than the latest before "
+                             "them: each frame's time must be later than the one before, in milliseconds on one "
+                             "clock (0 when it is not known)")
+        return due
 
     def current(self) -> Step:
         """The recognizer's state as the step of its newest frame: the reply to a message that made no frame due."""

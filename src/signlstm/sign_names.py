@@ -124,13 +124,32 @@ def page_name_problem(name: str) -> str | None:
 
 
 def shown_name(name: str, most: int = 40) -> str:
-    """``name`` for a message: its first ``most`` characters, then "..." when it is longer; a control, format or
+    """``name`` for a message: its first ``most`` characters (fewer where the cut would split a letter made of
+    several: a syllable of Hangul jamo, a letter and its marks), then "..." when it is longer; a control, format or
     line-separator character shown as its escape (``\\x1b``, ``\\u2028``), so a message stays one line and sends
     nothing to the terminal."""
-    short = name if len(name) <= most else name[:most] + "..."
+    short = name if len(name) <= most else name[:_whole_cut(name, most)] + "..."
     return "".join(c.encode("unicode_escape").decode("ascii")
                    if (unicodedata.category(c)[0] == "C" and c not in JOINERS) or unicodedata.category(c) in ("Zl", "Zp")
                    else c for c in short)
+
+
+def _joins_before(before: str, c: str) -> bool:
+    """Whether ``c`` belongs to the letter drawn with ``before`` (a cut between them would split one letter): a mark, a
+    joiner or the character after one, a variation selector, a Hangul vowel or final consonant jamo, an emoji skin
+    tone or tag."""
+    o = ord(c)
+    return (unicodedata.category(c)[0] == "M" or c in JOINERS or before == "\u200d" or c in BLANK
+            or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F)
+
+
+def _whole_cut(name: str, most: int) -> int:
+    """Where to cut ``name`` to at most ``most`` characters without splitting a letter drawn from several (a
+    syllable of Hangul jamo, a letter and its marks); at ``most`` when its first letter alone is longer."""
+    cut = most
+    while 0 < cut < len(name) and _joins_before(name[cut - 1], name[cut]):
+        cut -= 1
+    return cut or most
 
 
 def sign_name(name: str) -> str:

@@ -73,6 +73,18 @@ def test_a_name_in_a_message_shows_control_characters_as_escapes():
     assert shown_name("नमस्ते") == "नमस्ते" and shown_name("a" * 41) == "a" * 40 + "..."
 
 
+def test_a_long_name_is_cut_between_letters_not_inside_one():
+    """A name over 40 characters is cut before the letter the 41st character belongs to: a Hangul syllable typed as
+    jamo (as macOS writes file names), a letter with its accent, a hand with its skin tone stay whole or go whole."""
+    jamo = unicodedata.normalize("NFD", "한국" * 10)  # 20 syllables of 3 jamo each: the 41st is a 14th's vowel
+    shown = shown_name(jamo)
+    assert shown.endswith("...") and unicodedata.normalize("NFC", shown[:-3]) == "한국" * 6 + "한"
+    assert shown_name("x" * 39 + "e\u0301z") == "x" * 39 + "..."
+    assert shown_name("x" * 39 + "\U0001F44B\U0001F3FD") == "x" * 39 + "..."
+    assert shown_name("x" * 38 + "e\u0301z") == "x" * 38 + "e\u0301..."
+    assert shown_name("e" + "\u0301" * 50) == "e" + "\u0301" * 39 + "..."  # one letter longer than 40: cut at 40
+
+
 def test_terminal_columns_count_wide_letters_twice_and_marks_not_at_all():
     import unicodedata
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from signlstm.web.conftest import need
 
@@ -50,6 +51,7 @@ def test_serve_binds_to_localhost_by_default(tmp_path):
     assert proc.returncode == 130 and err.strip().splitlines()[-1] == "signlstm serve: interrupted", err
 
 
+@pytest.mark.timeout(120)  # an option no longer refused would start a server that waits for ever
 def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys):
     from signlstm.cli import main
 

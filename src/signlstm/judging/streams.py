@@ -294,7 +294,7 @@ def fold(task: dict) -> dict:
     signs are (``others_handless`` names them); a person none of whose recordings shows a hand gets no streams and
     no adapting (``no_hands``)."""
     from ..models.adapt import adapt, choose_shots, load_negatives
-    from ..models.stored_features import other_sign_features
+    from ..models.stored_features import other_sign_arrays
     from ..datasets import load
     from ..models.bundle import load_bundle
     from ..recognizer import Recognizer, decide
@@ -316,7 +316,7 @@ def fold(task: dict) -> dict:
         negatives = load_negatives(task.get("adapt_negatives"), data.seq_len)
         # as `signlstm train --negatives` stores them with a base, for `adapt` without --negatives
         bundles = {recipe: adapt(b, data.subset(pick), seed=task["seed"],
-                                 other_signs=None if negatives is None else other_sign_features(b, negatives))
+                                 other_signs=None if negatives is None else other_sign_arrays(b, negatives))
                    for recipe, b in bundles.items()}
         data = data.subset(np.setdiff1d(np.arange(len(data)), pick))
     others = load(task["others"], **held) if task["others"] else None

@@ -36,7 +36,7 @@ from ..sign_names import NONE, same_signs
 from ..errors import SignlstmError
 from .bundle import Bundle, check_seq_len, library_versions
 from .cut import HEAD, split_model, trunk_forward
-from .stored_features import stored_other_signs
+from .stored_features import other_signs_beside, stored_other_signs
 
 METHODS = ("top", "head", "ncm")
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
@@ -97,12 +97,14 @@ def _windows(data: Dataset, idx: np.ndarray, bare: bool) -> np.ndarray:
 
 def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, method: str = "top",
           copies: int = 256, steps: int = 300, batch_size: int = 64, learning_rate: float = 3e-3,
-          l2sp: float = 1e-2, negatives: Dataset | None = None, other_signs: np.ndarray | None = None,
+          l2sp: float = 1e-2, negatives: Dataset | None = None, other_signs: dict | None = None,
           log=None) -> Bundle:
     """A new bundle: ``base`` fitted to ``data`` (at most ``shots`` sequences per action, seeded choice).
 
     ``negatives``: recordings of other signs as extra ``none`` examples; else ``other_signs``, their features as
-    :func:`signlstm.models.stored_features.other_sign_features` gives them; else those stored with the base, if any.
+    :func:`signlstm.models.stored_features.other_sign_arrays` gives them; else those stored with the base, if any.
+    Either way a recording of one of the person's signs, under any spelling, is not taught as ``none``
+    (:func:`~signlstm.datasets.training_sets.usable_negatives`, :func:`~.stored_features.other_signs_beside`).
 
     ``method``: ``top`` (default: embedding + prototype-initialised head fitted on augmented support features),
     ``head`` (the same with the embedding frozen), ``ncm`` (the prototype head alone, no augmentation or training).
@@ -110,6 +112,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     import keras
 
     from ..datasets import augment as aug
+    from ..datasets.training_sets import usable_negatives
     from .training import lower_reject_logit
 
     t0 = time.perf_counter()
@@ -139,11 +142,13 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         r = labels.index(reject)
         groups += [(support, hands_shown(support, sign_idx), r, True),
                    (support, np.flatnonzero(support.labels == reject), r, False)]
-        if negatives is not None and len(negatives):
-            others = min(len(negatives), NEGATIVES_PER_WINDOW * len(sign_idx))
-            groups.append((negatives, np.sort(rng.choice(len(negatives), others, replace=False)), r, False))
+        usable = np.flatnonzero(usable_negatives(negatives, real)) if negatives is not None else []
+        if len(usable):
+            others = min(len(usable), NEGATIVES_PER_WINDOW * len(sign_idx))
+            groups.append((negatives, np.sort(rng.choice(usable, others, replace=False)), r, False))
         else:
             stored = other_signs if other_signs is not None else stored_other_signs(base)
+            stored = None if stored is None else other_signs_beside(stored, real)
             if stored is not None and len(stored):
                 others = min(len(stored), NEGATIVES_PER_WINDOW * len(sign_idx))
                 stored = stored[np.sort(rng.choice(len(stored), others, replace=False))]

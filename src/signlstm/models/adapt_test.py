@@ -9,7 +9,7 @@ from signlstm.models.bundle import load_bundle
 from signlstm.cli import main
 from signlstm.conftest import held_back, shared_path
 from signlstm.datasets import concat, load_npz
-from signlstm.sign_names import NONE
+from signlstm.sign_names import NONE, sign_key
 from signlstm.errors import SignlstmError
 from signlstm.layout import without_hands
 
@@ -372,18 +372,19 @@ def test_data_with_no_person_in_any_frame_is_refused(base, nobody, tmp_path, cap
 
 
 def test_stored_other_signs_are_learnt_with_their_augmented_copies(base):
-    """``adapt`` given other signs' stored features (``other_signs``, as ``other_sign_features`` stores them: each
+    """``adapt`` given other signs' stored features (``other_signs``, as ``other_sign_arrays`` stores them: each
     recording as its window and 3 augmented copies) learns ``none`` from the copies too, as many as it augments the
     person's own windows: on s06 with 45 of o04's recordings, the model differs from one adapted with every copy
     replaced by the plain window, while two adaptations on the same features are the same."""
     from signlstm.datasets import load
-    from signlstm.models.stored_features import OTHER_SIGNS_COPIES, other_sign_features
+    from signlstm.models.stored_features import OTHER_SIGNS_COPIES, other_sign_arrays
 
     base, who = base
     data = signer(who)
-    S = other_sign_features(base, load([shared_path("data", "other_signs", "o04.npz")]), n=60).astype(np.float32)
+    arrays = other_sign_arrays(base, load([shared_path("data", "other_signs", "o04.npz")]), n=60)
+    S = arrays["F"].astype(np.float32)
     assert S.shape[:2] == (60, OTHER_SIGNS_COPIES) and not np.array_equal(S[:, 0], S[:, 1])
-    plain = np.repeat(S[:, :1], OTHER_SIGNS_COPIES, axis=1)
+    plain = {**arrays, "F": np.repeat(S[:, :1], OTHER_SIGNS_COPIES, axis=1)}
     X = signer("s12").X[:40]
 
     def probs(other_signs):
@@ -391,19 +392,19 @@ def test_stored_other_signs_are_learnt_with_their_augmented_copies(base):
         assert b.meta["adapted"]["other_signs"] == 45  # (3 per sign window)
         return b.predict(X)
 
-    with_copies = probs(S)
-    np.testing.assert_allclose(probs(S), with_copies, atol=1e-6)  # the same features: the same model
+    with_copies = probs(arrays)
+    np.testing.assert_allclose(probs(arrays), with_copies, atol=1e-6)  # the same features: the same model
     assert np.abs(probs(plain) - with_copies).max() > 1e-3
 
 
 def test_other_sign_features_are_each_usable_recording_as_its_window_and_augmented_copies(base):
-    """What ``train --negatives`` stores for ``adapt`` (:func:`other_sign_features`), from o04's 90 recordings of
+    """What ``train --negatives`` stores for ``adapt`` (:func:`other_sign_arrays`), from o04's 90 recordings of
     other signs and 30 of s21's hello spelled "Hello" (the base's own hello, never a 'none'): every o04 recording and
     none of the hellos, each as its window's trunk features (what the base computes on it) and
-    ``OTHER_SIGNS_COPIES - 1`` augmented copies."""
+    ``OTHER_SIGNS_COPIES - 1`` augmented copies, with the label it was recorded under."""
     from signlstm.datasets import load
     from signlstm.models.cut import trunk_forward, trunk_width
-    from signlstm.models.stored_features import OTHER_SIGNS_COPIES, other_sign_features
+    from signlstm.models.stored_features import OTHER_SIGNS_COPIES, other_sign_arrays
 
     base, _ = base
     o04 = load([shared_path("data", "other_signs", "o04.npz")])
@@ -411,9 +412,41 @@ def test_other_sign_features_are_each_usable_recording_as_its_window_and_augment
     hellos = s21.subset(np.flatnonzero(s21.labels == "hello")).renamed({"hello": "Hello"})
     negatives = concat([o04, hellos])
     assert len(negatives) == 120 and OTHER_SIGNS_COPIES == 4
-    F = other_sign_features(base, negatives, n=200)
+    arrays = other_sign_arrays(base, negatives, n=200)
+    F = arrays["F"]
     assert F.shape == (90, OTHER_SIGNS_COPIES, trunk_width(base.model))
+    assert arrays["labels"].tolist() == o04.labels.tolist()
     own = np.asarray(trunk_forward(base.model)(o04.X), np.float32)
     np.testing.assert_allclose(F[:, 0].astype(np.float32), own, rtol=1e-2, atol=1e-2)  # (stored as float16)
     for c in range(1, OTHER_SIGNS_COPIES):  # augmented: near the window's features, not the same
         assert not np.allclose(F[:, c].astype(np.float32), own, atol=1e-2)
+
+
+def test_a_persons_own_signs_among_the_other_signs_are_not_taught_as_none(shared):
+    """o06 adapts the shipped model to six of their signs (please, sorry, bye, welcome, y, s; 5 recordings each),
+    given as negatives their own other_signs file, which holds 6 recordings of each of those six and of five other
+    signs: only the 30 of the other five are taught as ``none``, and the 25 held-back recordings of each sign are
+    recognised. The other signs stored with the shipped model carry their labels: the rows of those six signs, under
+    any spelling, are left out of what ``adapt`` teaches as ``none`` beside them, and kept beside other signs."""
+    from signlstm.datasets import load
+    from signlstm.models.adapt import load_negatives
+    from signlstm.models.stored_features import other_signs_beside, stored_other_signs
+
+    shipped = load_bundle()
+    signs = ["please", "sorry", "bye", "welcome", "y", "s"]
+    vocab = load([shared_path("data", "vocab", "o06.npz")])
+    vocab = vocab.subset(np.flatnonzero(np.isin(vocab.labels, signs)))
+    negatives = load_negatives([shared_path("data", "other_signs", "o06.npz")], shipped.seq_len)
+    assert len(negatives) == 66 and np.isin(negatives.labels, signs).sum() == 36
+    pick = choose_shots(vocab, 5, 0)
+    adapted = adapt(shipped, vocab.subset(pick), seed=0, negatives=negatives)
+    assert adapted.meta["adapted"]["other_signs"] == 30
+    assert accuracy(adapted, vocab.subset(np.setdiff1d(np.arange(len(vocab)), pick))) >= 0.95
+
+    stored = stored_other_signs(shipped)
+    labels = stored["labels"].tolist()
+    mine = ["Please", "SORRY", "bye", "welcome", "y", "s", "hello"]  # (spelled as the person may)
+    gone = sum(sign_key(a) in {sign_key(m) for m in mine} for a in labels)
+    assert gone >= 20 and len(other_signs_beside(stored, mine)) == len(labels) - gone
+    assert len(other_signs_beside(stored, ["hello", "thanks"])) == len(labels) == len(stored["F"])
+    assert len(other_signs_beside({"F": stored["F"]}, mine)) == len(labels)  # a bundle stored without labels

@@ -52,11 +52,12 @@ def base_example_arrays(base: Bundle, data: Dataset, per_sign: int = BASE_PER_SI
     return {"F": np.asarray(F, np.float16), "labels": labels}, {a: int((labels == a).sum()) for a in want}
 
 
-def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> np.ndarray:
-    """Trunk features (where :func:`signlstm.models.cut.split_model` cuts ``base``) of at most ``n`` recordings of
-    ``negatives`` (a seeded choice of those :func:`signlstm.datasets.training_sets.usable_negatives` keeps beside the
-    base's signs), each as the window and ``OTHER_SIGNS_COPIES - 1`` augmented copies: (recordings, copies, features)
-    float16."""
+def other_sign_arrays(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> dict:
+    """The arrays of :data:`OTHER_SIGNS`: ``F``, the trunk features (where :func:`signlstm.models.cut.split_model`
+    cuts ``base``) of at most ``n`` recordings of ``negatives`` (a seeded choice of those
+    :func:`signlstm.datasets.training_sets.usable_negatives` keeps beside the base's signs), each as the window and
+    ``OTHER_SIGNS_COPIES - 1`` augmented copies: (recordings, copies, features) float16; ``labels``, the sign each
+    recording is of, so that a person's own sign of that name is not taught as ``none`` (:func:`other_signs_beside`)."""
     from ..datasets import augment as aug
     from ..datasets.training_sets import usable_negatives
 
@@ -66,18 +67,30 @@ def other_sign_features(base: Bundle, negatives: Dataset, n: int = OTHER_SIGNS_K
     X = negatives.batch(idx)
     forward = trunk_forward(base.model)
     F = [forward(X)] + [forward(aug.augment(X, rng)) for _ in range(OTHER_SIGNS_COPIES - 1)]
-    return np.stack([np.asarray(f, np.float16) for f in F], axis=1)
+    return {"F": np.stack([np.asarray(f, np.float16) for f in F], axis=1),
+            "labels": np.array(negatives.labels[idx].tolist(), dtype=str)}
+
+
+def other_signs_beside(others: dict, actions) -> np.ndarray:
+    """The rows of ``others`` (:func:`other_sign_arrays`' arrays) that may be taught as ``none`` beside ``actions``:
+    those of other signs than the actions, under any spelling (:func:`~signlstm.sign_names.sign_key`); all of them
+    when they carry no labels (a bundle written before labels were kept). (recordings, copies, features) float32."""
+    F, labels = np.asarray(others["F"], np.float32), others.get("labels")
+    if labels is None:
+        return F
+    signs = {sign_key(a) for a in actions if a != NONE}
+    return F[np.array([sign_key(a) not in signs for a in np.asarray(labels).tolist()], bool)]
 
 
 def write_other_signs(bundle_dir, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> int:
-    """Store :func:`other_sign_features` of ``negatives`` in ``bundle_dir`` (a saved bundle with a rejection label),
+    """Store :func:`other_sign_arrays` of ``negatives`` in ``bundle_dir`` (a saved bundle with a rejection label),
     written atomically, for :func:`signlstm.models.adapt.adapt` to keep rejecting other signs when it is given none.
     Returns the count."""
     from .bundle import load_bundle
 
-    F = other_sign_features(load_bundle(bundle_dir), negatives, n, seed)
-    _store(bundle_dir, OTHER_SIGNS, F=F)
-    return len(F)
+    arrays = other_sign_arrays(load_bundle(bundle_dir), negatives, n, seed)
+    _store(bundle_dir, OTHER_SIGNS, **arrays)
+    return len(arrays["F"])
 
 
 def npz_bytes(**arrays) -> bytes:
@@ -97,11 +110,13 @@ def _store(bundle_dir, name: str, **arrays) -> None:
 
 
 def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: int | None = None,
-            text: tuple[str, ...] = (), what: str = "features") -> dict[str, np.ndarray] | None:
+            text: tuple[str, ...] = (), what: str = "features",
+            optional: tuple[str, ...] = ()) -> dict[str, np.ndarray] | None:
     """The arrays of ``base``'s ``name`` file (written by :func:`_store`), or None when the bundle has none. ``shapes``:
     array -> what it holds, one name per dimension; a dimension named in several arrays has one size in all of them,
     and ``features`` is ``width`` values (the trunk's) unless there are no rows. Arrays in ``text`` hold names, the
-    others finite numbers (``what``: what the features are, for messages). Declared sizes and types are checked
+    others finite numbers (``what``: what the features are, for messages); those in ``optional`` may be absent, and
+    are then left out of the result. Declared sizes and types are checked
     before anything is read; a file that breaks any of this is :class:`BadInput` naming it."""
     from .. import limits
     from ..errors import BadInput
@@ -114,6 +129,7 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
         return None
     members = limits.npz_members(path)
     sizes: dict[str, tuple[str, int]] = {}
+    shapes = {key: dims for key, dims in shapes.items() if key in members or key not in optional}
     for key, dims in shapes.items():
         if key not in members or len(members[key].header.shape) != len(dims):
             raise BadInput(path, f"holds no ({', '.join(dims)}) array {key}")
@@ -144,11 +160,12 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
     return arrays
 
 
-def stored_other_signs(base: Bundle) -> np.ndarray | None:
-    """The other-sign features stored with ``base`` (:func:`write_other_signs`), float32, or None."""
-    stored = _stored(base, OTHER_SIGNS, {"F": ("recordings", "copies", "features")}, width=trunk_width(base.model),
-                     what="other-sign features")
-    return None if stored is None else stored["F"].astype(np.float32)
+def stored_other_signs(base: Bundle) -> dict | None:
+    """The other-sign arrays stored with ``base`` (:func:`write_other_signs`): ``F`` float32 and ``labels`` (absent
+    from a bundle written before they were kept), or None."""
+    stored = _stored(base, OTHER_SIGNS, {"F": ("recordings", "copies", "features"), "labels": ("recordings",)},
+                     width=trunk_width(base.model), text=("labels",), what="other-sign features", optional=("labels",))
+    return None if stored is None else {**stored, "F": stored["F"].astype(np.float32)}
 
 
 def base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:

@@ -192,7 +192,7 @@ def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others
     """What ``signlstm train`` makes of ``data``: (the bundle, the extra files to save beside it, notes for the
     person, one line each). The fixes (a file or rows) are applied and ``others`` (other signs, a Dataset) trained as
     ``none`` (:func:`~signlstm.datasets.training_sets.training_set`); the other signs' trunk features are stored for
-    ``adapt`` (:func:`~signlstm.models.stored_features.other_sign_features`), so an adapted model keeps rejecting
+    ``adapt`` (:func:`~signlstm.models.stored_features.other_sign_arrays`), so an adapted model keeps rejecting
     them. ``named``: how the metadata names the fixes and the other signs (``{"fixes": ..., "negatives": [...]}``,
     e.g. their paths)."""
     from ..datasets.training_sets import negatives_problem, training_set
@@ -214,9 +214,9 @@ def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others
     bundle.meta["training"].update(named or {})
     extra = {}
     if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
-        from .stored_features import OTHER_SIGNS, npz_bytes, other_sign_features
+        from .stored_features import OTHER_SIGNS, npz_bytes, other_sign_arrays
 
-        extra[OTHER_SIGNS] = npz_bytes(F=other_sign_features(bundle, others, seed=seed))
+        extra[OTHER_SIGNS] = npz_bytes(**other_sign_arrays(bundle, others, seed=seed))
     return bundle, extra, notes
 
 

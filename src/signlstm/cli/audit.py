@@ -29,7 +29,7 @@ def run(args):
     common.print_note(shared_names_note(sources))
     # one file or tree is one person: the people and the folds are known before anything is read
     check_splits([src.group for src in sources], args.splits, where=", ".join(str(src.path) for src in sources))
-    # recordings of no sign (training's own negatives): nothing to check, nothing to drop
+    # recordings of no sign (training's own negatives) are not read: the audit leaves them out (audit.signs_only)
     actions = common.checked_actions(args) or list(dict.fromkeys(a for src in sources for a in src.actions))
     signs = [a for a in actions if not is_rejection_name(a)]
     common.print_note(rejection_note(rejection_counts(

@@ -132,6 +132,10 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    signs = signs_only(data)
+    if feats is not None and len(signs) < len(data):
+        feats = feats[np.isin(data.labels, signs.actions)]
+    data = signs
     check_splits(data.groups.tolist(), n_splits)
     require_person(data, "nothing to audit")
     F = data_features(data) if feats is None else feats
@@ -242,13 +246,29 @@ def fixed_labels(data: Dataset, fixes: list[dict]) -> np.ndarray:
     return y
 
 
+def signs_only(data: Dataset) -> Dataset:
+    """``data`` without its recordings of no sign (labelled ``none`` or another rejection name: training's own
+    negatives, with nothing to check and no sign to take one for), its actions the signs alone."""
+    from ..sign_names import is_rejection_name
+
+    signs = [a for a in data.actions if not is_rejection_name(a)]
+    if len(signs) == len(data.actions):
+        return data
+    return replace(data.subset(np.isin(data.labels, signs)), actions=signs)
+
+
 def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = ROUNDS) -> AuditResult:
-    """The whole audit: out-of-fold predictions, findings and fixes, repeated ``rounds`` times. From the second
+    """The whole audit of ``data``'s signs (:func:`signs_only`; ``feats``: :func:`data_features` of ``data``, when
+    computed already): out-of-fold predictions, findings and fixes, repeated ``rounds`` times. From the second
     round on, the out-of-fold models learn from the labels as the previous round fixed them (swaps relabelled,
     disagreeing sequences left out), so a folder that only looked right because another signer's swapped folder
     backed it up (two open hands labelled iloveyou by both) is found too. A later round's fix of a sequence replaces
     an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
     recorded."""
+    signs = signs_only(data)
+    if feats is not None and len(signs) < len(data):
+        feats = feats[np.isin(data.labels, signs.actions)]
+    data = signs
     check_splits(data.groups.tolist(), n_splits)
     require_person(data, "nothing to audit")
     F = data_features(data) if feats is None else feats
@@ -388,9 +408,10 @@ def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray |
 
 
 def format_findings(result: AuditResult, data: Dataset) -> str:
-    """The audit of ``data`` as text: a table of the findings, the cameras that are not 4:3, what was not checked and
-    why, and a summary line (out-of-fold accuracy, flags, fixes), with a warning when that accuracy is too low to trust
-    the flags."""
+    """The audit of ``data`` (its signs: :func:`signs_only`) as text: a table of the findings, the cameras that are not
+    4:3, what was not checked and why, and a summary line (out-of-fold accuracy, flags, fixes), with a warning when
+    that accuracy is too low to trust the flags."""
+    data = signs_only(data)
     head = ["kind", "signer", "label", "sequences", "suggested", "confidence"]
     rows = [f.row() for f in result.findings]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]

@@ -274,3 +274,41 @@ def test_people_s_own_vocabularies_get_a_warning_not_silent_drops(shared, capsys
     oof = float(re.search(r"out-of-fold accuracy ([0-9.]+)", out).group(1))
     assert oof < 0.5 and "warning: other people's recordings name only" in out and "the flags say little" in out
     assert "0 of the 0 people" not in out and "camera shape not told for o04, o06" in out
+
+
+def test_recordings_of_no_sign_are_left_out_of_the_audit_by_the_library_as_by_the_command(shared, tmp_path, capsys):
+    """s02-s05's files, each with 20 of o04's other signs added under ``none`` (training's own negatives): the
+    library's audit and format_findings leave them out, as ``signlstm audit`` does (which does not read them), and
+    give the fixes and summary of the files without them; features given for every recording are cut to match."""
+    from ..cli import main
+    from ..conftest import shared_path
+    from ..datasets.packed import SIGNER_LABELS
+
+    others = np.load(shared_path("data", "other_signs", "o04.npz"))["X"]
+    plain, paths = [], []
+    for k, who in enumerate(["s02", "s03", "s04", "s05"]):
+        with np.load(shared_path("data", "signers", f"{who}.npz")) as z:
+            arrays = {key: z[key] for key in z.files}
+        plain.append(shared_path("data", "signers", f"{who}.npz"))
+        extra = others[20 * k:20 * (k + 1)]
+        arrays["X"] = np.concatenate([arrays["X"], extra.astype(arrays["X"].dtype)])
+        arrays["y"] = np.concatenate([arrays["y"], np.full(20, len(SIGNER_LABELS))])
+        arrays["seq"] = np.concatenate([arrays["seq"], np.arange(20)])
+        arrays["actions"] = np.array([*SIGNER_LABELS, "none"])
+        paths.append(tmp_path / f"{who}.npz")
+        np.savez(paths[-1], **arrays)
+    mixed = load(paths)
+    assert (mixed.labels == "none").sum() == 80
+    result = audit.audit(mixed)
+    assert not [f for f in result.fixes if f["label"] == "none" or f.get("new_label") == "none"]
+    expected = audit.audit(load(plain))
+    assert len(result.fixes) == len(expected.fixes) > 0
+    assert [(f["action"], f["label"], f["new_label"]) for f in result.fixes] == \
+        [(f["action"], f["label"], f["new_label"]) for f in expected.fixes]
+    text = audit.format_findings(result, mixed)
+    assert text.splitlines()[-1] == audit.format_findings(expected, load(plain)).splitlines()[-1]
+    assert "360 sequences, 4 signers" in text.splitlines()[-1]
+    with_feats = audit.audit(mixed, feats=audit.data_features(mixed))
+    assert [f["source"] for f in with_feats.fixes] == [f["source"] for f in result.fixes]
+    assert main(["audit", "--data", *map(str, paths)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == text.splitlines()[-1]

@@ -855,12 +855,14 @@ def test_batched_replay_gives_the_per_window_words_for_any_rule_stream_and_proba
     assert not one_by_one or np.array_equal(batches[0], np.stack(one_by_one))
 
 
-def test_the_streams_table_puts_each_figure_in_its_column_and_the_targets_are_judged_on_the_right_side():
+def test_the_streams_table_puts_each_figure_in_its_column_and_the_targets_are_judged_on_the_right_side(monkeypatch):
     """``judge streams``'s report (``streams_report.format_streams``) on two people's scored streams (as ``fold``
     returns them, pooled by ``summarise``; figures worked out by hand): each pooled row holds the words, WER, WER
     with repeats merged, other-sign words, latencies and the worst person (the one with the highest WER); each
     person's row holds their consistent-cells WER, then their all-cells WER and other-sign words; the targets are
-    met here (pooled WER 5 % <= 5 %, worst person 10 % <= 15 %, 95 % of other signs rejected >= 90 %)."""
+    met here (pooled WER 5 % <= 5 %, worst person 10 % <= 15 %, 95 % of other signs rejected >= 90 %), and each
+    bound shown is the one checked (other targets: other bounds and verdicts)."""
+    from signlstm.judging import streams_report
     from signlstm.judging.streams_report import format_streams
 
     def row(ref, errors, merged_ref, merged_errors, other_words, latencies):
@@ -887,6 +889,12 @@ def test_the_streams_table_puts_each_figure_in_its_column_and_the_targets_are_ju
     assert ("targets (rule stream, consistent cells): WER pooled met (5.0 % <= 5 %); WER every person met "
             "(10.0 % <= 15 %); other-sign words met (0.000 <= 0.05); median latency met (12.0 <= 15 frames); signs "
             "answered none met (0.0 % <= 0.5 %); other signs rejected met (95.0 % >= 90 %)") in text, text
+    targets = {"wer": 0.04, "wer_signer": 0.2, "other_words": 0.1, "latency_median": 10, "signs_rejected": 0.01,
+               "others_rejected": 0.96}  # each shown bound is the one checked
+    monkeypatch.setattr(streams_report, "TARGETS", targets)
+    assert ("WER pooled MISSED (5.0 % <= 4 %); WER every person met (10.0 % <= 20 %); other-sign words met (0.000 "
+            "<= 0.1); median latency MISSED (12.0 <= 10 frames); signs answered none met (0.0 % <= 1 %); other signs "
+            "rejected MISSED (95.0 % >= 96 %)") in format_streams(res)
 
 
 def test_a_person_whose_stream_holds_no_sign_is_not_taken_for_the_worst():

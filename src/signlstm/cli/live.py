@@ -1,5 +1,4 @@
 """signlstm live: recognise signs from a camera, a video or saved keypoints, in a window or as JSON lines."""
-import math
 
 from ..errors import SignlstmError
 from . import common, recognizer_options
@@ -28,14 +27,13 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..fronts.live import check_out_paths, run as run_live
+    from ..fronts.live import check_out_paths, fps_problem, run as run_live
     from ..frames.sources import check_stream, short_input_note
     from ..models.keras_files import use_compilation_cache
 
     recognizer_options.check_rule(args)
-    if args.fps is not None and not (math.isfinite(args.fps) and args.fps >= 1):
-        # (below 1, each frame would be made into more than 30 for the recognizer: near 0, without bound)
-        raise SignlstmError(f"--fps must be a number of frames a second of at least 1, got {args.fps}")
+    if problem := fps_problem(args.fps):
+        raise SignlstmError(f"--fps {problem}")
     check_out_paths(args.out, args.strip)
     check_stream(args.source)  # a bad keypoint file is refused before the model is loaded
     use_compilation_cache()

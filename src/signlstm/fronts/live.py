@@ -32,6 +32,16 @@ OUT_VIDEO_SUFFIXES = (".mp4", ".avi")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
+def fps_problem(fps) -> str | None:
+    """Why ``fps`` (frames a second of a source, None: its own) cannot be taken, else None: it must be a number of at
+    least 1 (below, each frame would be made into more than 30 for the recognizer: near 0, without bound)."""
+    import math
+
+    if fps is None or (isinstance(fps, (int, float)) and math.isfinite(fps) and fps >= 1):
+        return None
+    return f"must be a number of frames a second of at least 1, got {fps}"
+
+
 def check_out_paths(out=None, strip=None) -> None:
     """Refuse, before anything is read, a video or strip picture path :func:`run` could not write: a folder, a
     suffix of another kind of file, or a folder it cannot be written in (:class:`BadInput` naming it)."""
@@ -219,6 +229,8 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
     from ..files import write_atomic
     from ..interrupts import check_not_interrupted, forget_interrupts, interrupts_held
 
+    if problem := fps_problem(fps):
+        raise SignlstmError(f"fps {problem}")
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
                      refractory=refractory)

@@ -604,6 +604,13 @@ def test_bad_rule_settings_are_one_line(capsys):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.count("\n") == 1 and message in out.err
+    from signlstm.errors import SignlstmError
+    from signlstm.fronts.live import run
+    from signlstm.models.bundle import load_bundle
+
+    for fps in (0, -30, float("nan"), 0.5):  # the library refuses them as the command does (0 is not "not given")
+        with pytest.raises(SignlstmError, match=f"fps must be a number of frames a second of at least 1, got {fps}"):
+            run(load_bundle(), str(STREAM_DEMO), fps=fps)
     # a setting the rule asked for does not read is said, not silently dropped, but only once nothing is refused
     assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2",
                  "--fps", "0"]) == 2

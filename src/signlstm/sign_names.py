@@ -12,6 +12,7 @@ NONE = "none"  # the rejection label: none of the known signs
 # The zero-width non-joiner and joiner: format characters that are part of how Persian, Hindi and other scripts
 # spell words, not control characters.
 JOINERS = {"\u200c", "\u200d"}
+FEWEST_SIGNS = 2  # in a vocabulary: one sign alone has nothing to tell apart
 SKIPPED_FOLDER = "__MACOSX"  # what macOS's unzip puts beside a zip's files: no sign's folder
 # Letters and symbols that draw nothing: the blank braille cell, the Hangul fillers, the combining grapheme joiner and
 # the variation selectors (Unicode's default-ignorable code points among letters, marks and symbols).

@@ -1,5 +1,6 @@
 """signlstm adapt: fit a trained model to a new person (and new signs) from a few of their recordings, in seconds."""
 from . import common
+from ..sign_names import FEWEST_SIGNS
 
 
 def register(sub):
@@ -12,9 +13,9 @@ def register(sub):
     p.add_argument("--seed", type=int, default=0, help="seed of the random choice and of the fit (default 0)")
     p.add_argument("--method", choices=["top", "head", "ncm", "vocab"], default="top",
                    help="top: fit the embedding layer and a new head (default); head: the head only; "
-                        "ncm: nearest class mean, no fitting; vocab: your own vocabulary (2 signs or more; measured up "
-                        "to 50): answers only "
-                        "your signs and 'none' for any other, from the shipped trunk unless --model is given")
+                        f"ncm: nearest class mean, no fitting; vocab: your own vocabulary ({FEWEST_SIGNS} signs or more; "
+                        "measured up to 50): answers only your signs and 'none' for any other, from the shipped trunk "
+                        "unless --model is given")
     p.add_argument("--vocabulary", dest="method", action="store_const", const="vocab",
                    help="the same as --method vocab")
     p.add_argument("--radius", type=float,

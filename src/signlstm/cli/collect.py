@@ -47,7 +47,7 @@ def run(args):
     from ..files import check_writable_folder
     from ..fronts.collect import check_names, collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
-    from ..sign_names import read_sign_list
+    from ..sign_names import FEWEST_SIGNS, read_sign_list
 
     from .common import checked_actions, checked_length
 
@@ -88,9 +88,9 @@ def run(args):
         raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or record "
                                "into another --data; nothing was recorded")
     if args.actions_file:
-        if args.then_adapt and len(args.actions) < 2:
-            raise SignlstmError(f"--then-adapt: a vocabulary needs at least 2 signs; {args.actions_file} names "
-                                f"{len(args.actions)}")
+        if args.then_adapt and len(args.actions) < FEWEST_SIGNS:
+            raise SignlstmError(f"--then-adapt: a vocabulary needs at least {FEWEST_SIGNS} signs; "
+                                f"{args.actions_file} names {len(args.actions)}")
         counts = SequenceWriter(args.data).still_to_record(args.actions, args.sequences)
         done = sum(args.sequences - c for c in counts.values())
         plan = recording_plan(args.actions, counts, args.sequences, args.rounds)

@@ -26,7 +26,7 @@ import numpy as np
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
-from ..sign_names import NONE, is_rejection_name, rejection_note, spelled_alike_note
+from ..sign_names import FEWEST_SIGNS, NONE, is_rejection_name, rejection_note, spelled_alike_note
 from .folds import (TRAINING_CODE, cache_dir, check_distinct_people, check_person_files, check_unseen, content_key,
                     data_files, person, person_paths)
 from .labels import leaves_none, rejection_counts, used_up_note
@@ -79,9 +79,10 @@ def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None
     taught and 1 never taught (else no K can be measured), and at every seed a taught sign must have a recording
     beyond its K shots to test on."""
     held = f"{sum(counts.values())} recording(s) of {len(counts)} sign(s)"
-    need = 3 if signs is None else max(2, signs) + 1
+    need = max(FEWEST_SIGNS, signs or 0) + 1
     if len(counts) < need:
-        why = "2 taught and 1 never taught" if signs is None else f"--signs {signs} taught and 1 never taught"
+        why = f"{FEWEST_SIGNS} taught and 1 never taught" if signs is None else \
+            f"--signs {signs} taught and 1 never taught"
         return {k: f"{held}; judge vocab needs at least {need} signs with recordings ({why})" for k in sorted(shots)}
     out = {}
     for k in sorted(shots):
@@ -262,9 +263,10 @@ def split_signs(actions, seed: int, taught: float = TAUGHT, count: int | None = 
     and 1 untaught when there are 3 or more), or ``count`` of them taught (at least 2) when given."""
     actions = sorted(actions)
     if count is not None:
-        n_untaught = max(0, len(actions) - max(2, count))
+        n_untaught = max(0, len(actions) - max(FEWEST_SIGNS, count))
     else:
-        n_untaught = min(max(1, round(len(actions) * (1 - taught))), len(actions) - 2) if len(actions) >= 3 else 0
+        n_untaught = min(max(1, round(len(actions) * (1 - taught))), len(actions) - FEWEST_SIGNS) \
+            if len(actions) > FEWEST_SIGNS else 0
     perm = np.random.default_rng(seed).permutation(len(actions))
     untaught = sorted(actions[i] for i in perm[:n_untaught])
     return [a for a in actions if a not in untaught], untaught

@@ -16,7 +16,7 @@ import numpy as np
 from .adapt import choose_shots, hands_shown, seen_people
 from .. import layout
 from ..datasets import Dataset, require_person
-from ..sign_names import NONE, shown_name
+from ..sign_names import FEWEST_SIGNS, NONE, shown_name
 from ..errors import SignlstmError
 from .bundle import Bundle, check_seq_len, library_versions
 from .cut import split_model, trunk_forward
@@ -297,8 +297,8 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
     idx, unseen = vocab_shots(data, shots, seed, consecutive)
     support = data if len(idx) == len(data) else data.subset(idx)  # all of the data: held once, not copied
     signs = [a for a in support.actions if a != NONE and (support.labels == a).any()]
-    if len(signs) < 2:
-        raise SignlstmError("a vocabulary needs at least 2 signs with recordings; the data has "
+    if len(signs) < FEWEST_SIGNS:
+        raise SignlstmError(f"a vocabulary needs at least {FEWEST_SIGNS} signs with recordings; the data has "
                             + (f"only '{shown_name(signs[0])}'" if signs else "none")
                             + (f" ({unseen_note(data.labels[unseen], signs)})" if len(unseen) else ""))
     inp, cut, _, _ = split_model(base.model)

@@ -2,6 +2,7 @@
 import sys
 
 from .. import common
+from ...sign_names import FEWEST_SIGNS
 
 
 def register(sub):
@@ -37,8 +38,8 @@ def register(sub):
                         "each, the untaught signs between, rests of hand-less frames), read as `live` reads them: "
                         "word error rate and words said on untaught signs (default 1, 0: skip)")
     p.add_argument("--signs", type=int, metavar="N",
-                   help="teach N of each person's signs (a seeded choice, at least 2; the rest never taught) "
-                        "instead of three quarters of them: small vocabularies")
+                   help=f"teach N of each person's signs (a seeded choice, at least {FEWEST_SIGNS}; the rest never "
+                        "taught) instead of three quarters of them: small vocabularies")
     p.add_argument("--trunks", metavar="DIR", help="use DIR/<person> as each person's trunk instead of training them")
     p.add_argument("--shipped", action="store_true",
                    help="use the shipped trunk (what `adapt --vocabulary` starts from) for every person instead of "
@@ -81,9 +82,9 @@ def check_options(args) -> None:
                             "their own classes); leave it out")
     if args.shipped and args.trunks:
         raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
-    if args.signs is not None and args.signs < 2:
-        raise SignlstmError(f"--signs must be at least 2 (a vocabulary of one sign has nothing to tell apart), "
-                            f"got {args.signs}")
+    if args.signs is not None and args.signs < FEWEST_SIGNS:
+        raise SignlstmError(f"--signs must be at least {FEWEST_SIGNS} (a vocabulary of one sign has nothing to tell "
+                            f"apart), got {args.signs}")
     at_least = [("--tutorial-shots", args.tutorial_shots, 1), ("--streams", [args.streams], 0),
                 ("--adapt-runs", [args.adapt_runs], 0)]  # (--shots and the epochs: common.check_counts)
     for option, values, low in at_least:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from signlstm import limits
 from signlstm.errors import BadInput, SignlstmError
@@ -323,3 +324,78 @@ def test_a_named_pipe_longer_than_the_limit_is_refused_not_cut(tmp_path):
     assert fed(10_000) == text
     with pytest.raises(BadInput, match=r"fixes.csv: more than 1.0 kB; a fixes file is at most that"):
         fed(1000)
+
+
+@pytest.fixture(scope="module")
+def s02_X():
+    """s02's recordings as they are packed (float16), for packed files of any size cut from real data."""
+    from signlstm.conftest import shared_path
+
+    return np.load(shared_path("data", "signers", "s02.npz"))["X"]
+
+
+def _npz_bytes(members: dict, compressed: bool) -> bytes:
+    f = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(f, **members)
+    return f.getvalue()
+
+
+def _with_header(data: bytes, name: str, shape) -> bytes:
+    """The archive ``data`` with member ``name``'s .npy header declaring ``shape``, its values left as they are."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            raw = src.read(info)
+            if info.filename == name:
+                f = io.BytesIO(raw)
+                h = limits.read_npy_header(f, "x")
+                head = io.BytesIO()
+                np.lib.format.write_array_header_2_0(head, {"descr": h.dtype.str, "fortran_order": False,
+                                                            "shape": tuple(shape)})
+                raw = head.getvalue() + raw[h.offset:]
+            z.writestr(info.filename, raw)
+    return out.getvalue()
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True)
+@given(data=st.data())
+def test_any_honest_packed_file_is_read_as_declared_and_any_header_declaring_other_than_it_holds_is_refused(
+        s02_X, tmp_path_factory, data):
+    """Property, real keypoints: a packed file of any 0-5 of s02's recordings, cut to any 1-30 frames, float16 or
+    float32, with its y, seq and actions, compressed or not, is accepted with each member's header exactly numpy's
+    (shape, dtype, bytes); the same file whose X header declares any shape of another size (more or fewer sequences
+    or frames, what a corrupt or hostile header says) is BadInput naming it. And the declared-size check refuses
+    exactly the shapes whose bytes exceed its limit (one byte over, at it, any size), and returns the others' bytes."""
+    n = data.draw(st.integers(0, 5), label="sequences")
+    T = data.draw(st.integers(1, 30), label="frames")
+    dtype = data.draw(st.sampled_from([np.float16, np.float32]), label="dtype")
+    start = data.draw(st.integers(0, len(s02_X) - 5), label="first")
+    X = np.ascontiguousarray(s02_X[start:start + n, :T]).astype(dtype)
+    members = {"X": X, "y": np.arange(n) % 3, "seq": np.arange(n), "actions": np.array(["hello", "thanks", "iloveyou"])}
+    compressed = data.draw(st.booleans(), label="compressed")
+    raw = _npz_bytes(members, compressed)
+    path = tmp_path_factory.mktemp("npz") / "p.npz"
+    path.write_bytes(raw)
+    got = limits.npz_members(path)
+    assert set(got) == set(members)
+    for name, arr in members.items():
+        h = got[name].header
+        assert (h.shape, h.dtype, h.nbytes) == (arr.shape, arr.dtype, arr.nbytes)
+        assert got[name].size == h.offset + arr.nbytes
+    other = data.draw(st.tuples(st.integers(0, 2 * n + 3), st.integers(0, 60), st.sampled_from([1662, 1661, 1663,
+                                                                                                  258]))
+                      .filter(lambda s: math.prod(s) != X.size), label="declared shape")
+    path.write_bytes(_with_header(raw, "X.npy", other))
+    with pytest.raises(BadInput, match=r"p\.npz: X\.npy declares shape"):
+        limits.npz_members(path)
+    shape = data.draw(st.lists(st.integers(0, 1 << 40), max_size=4), label="shape")
+    dt = np.dtype(data.draw(st.sampled_from(["<f2", "<f4", "<f8", "u1", "<U9"])))
+    nbytes = math.prod(shape) * dt.itemsize
+    limit = data.draw(st.sampled_from([nbytes, nbytes + 1, max(nbytes - 1, 0)]) | st.integers(0, 1 << 45),
+                      label="limit")
+    if nbytes > limit:
+        with pytest.raises(BadInput, match="more than the"):
+            limits.check_declared("f", "X", shape, dt, limit)
+    else:
+        assert limits.check_declared("f", "X", shape, dt, limit) == nbytes

@@ -416,3 +416,44 @@ def test_any_rule_on_any_stream_keeps_its_promises(frames, setup, data):
     after = [(s.frame - k, s.word) for s in (rec.update(f) for f in frames[k:])] + [(None, rec.finish().word)]
     assert after == [(s.frame, s.word) for s in (new.update(f) for f in frames[k:])] + [(None, new.finish().word)]
     assert list(rec.sentence) == list(new.sentence)
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(real_streams(), st.sampled_from(RULES), st.integers(1, 30), st.integers(1, 6), st.booleans())
+def test_the_window_classified_at_any_frame_is_the_last_frames_in_order_and_is_never_overwritten(
+        frames, rule, seq_len, rest, batched):
+    """Property, real keypoint streams, every rule, any window length: the window handed to the classifier at frame
+    i (from the first full window on, none before) is frames i - seq_len + 1 .. i in order, the same values, with
+    under the stream rule the hands taken off the frames up to the last rest (``rest`` hand-less frames in a row)
+    and nothing else changed; every window handed out keeps its values while later frames come (a caller may keep
+    them: the batcher, a recording). The same through ``advance``/``conclude`` as through ``update``."""
+    seen = []
+
+    def classify(window):
+        seen.append((window, window.copy()))
+        return np.array([0.1, 0.1, 0.1, 0.7])
+
+    bundle = Bundle(None, {"labels": LABELS, "seq_len": seq_len, "reject_label": "none"})
+    options = {"rule": rule, **({"rest": rest} if rule == "stream" else {})}
+    rec = Recognizer(bundle, classify=classify, **options)
+    for f in frames:
+        if batched:
+            step, window = rec.advance(f)
+            if window is not None:
+                rec.conclude(step, classify(window))
+        else:
+            rec.update(f)
+    hidden, idle, expected = -1, 0, []  # hidden: the last frame whose hands a rest took off
+    for i, f in enumerate(frames):
+        idle = 0 if f[layout.LEFT_HAND.start:layout.RIGHT_HAND.stop].any() else idle + 1
+        if rule == "stream" and idle == rest:
+            hidden = i
+        if i >= seq_len - 1:
+            w = frames[i - seq_len + 1:i + 1].copy()
+            bare = max(0, hidden - (i - seq_len + 1) + 1)  # frames of the window up to the last rest
+            w[:bare] = layout.without_hands(w[:bare])
+            expected.append(w)
+    assert len(seen) == len(expected)
+    for (kept, then), want in zip(seen, expected):
+        np.testing.assert_array_equal(then, want)
+        np.testing.assert_array_equal(kept, then)

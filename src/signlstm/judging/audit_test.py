@@ -3,6 +3,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from . import audit
 from ..datasets import fixes
@@ -312,3 +313,46 @@ def test_recordings_of_no_sign_are_left_out_of_the_audit_by_the_library_as_by_th
     assert [f["source"] for f in with_feats.fixes] == [f["source"] for f in result.fixes]
     assert main(["audit", "--data", *map(str, paths)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == text.splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def six_people():
+    """Eight recordings of each sign of six DEV signers (real data), with the audit's pooled features."""
+    from ..conftest import shared_path
+
+    data = load([shared_path("data", "signers", f"{s}.npz") for s in ("s02", "s03", "s04", "s05", "s08", "s11")])
+    keep = np.concatenate([np.flatnonzero((data.groups == g) & (data.labels == a))[:8]
+                           for g in np.unique(data.groups) for a in data.actions])
+    data = data.subset(np.sort(keep))
+    return data, audit.data_features(data)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True)
+@given(st.data())
+def test_any_signer_folds_keep_each_person_on_one_side_and_never_learn_the_held_out_persons_labels(six_people, data):
+    """Property, real signers: for any 2-6 of them and any fold count (one per signer, or 2..people), every fold's
+    training and test people are disjoint, every recording is tested exactly once (one person per fold when a fold is
+    one signer's), and a person's out-of-fold probabilities and ``unjudged`` flags do not change whatever labels that
+    person's recordings are given for training (``train_y``, -1 leaving one out): each person is judged only by
+    models that never saw them. Every recording's probabilities sum to 1."""
+    full, feats = six_people
+    people = data.draw(st.lists(st.sampled_from(sorted(set(full.groups))), min_size=2, max_size=6, unique=True))
+    rows = np.flatnonzero(np.isin(full.groups, people))
+    d, F = full.subset(rows), feats[rows]
+    n_splits = data.draw(st.none() | st.integers(2, len(people)))
+    tested = np.zeros(len(d), int)
+    for tr, te in audit._signer_folds(d, n_splits, d.y):
+        assert not set(d.groups[tr]) & set(d.groups[te]) and len(tr) + len(te) == len(d)
+        assert n_splits is not None or len(set(d.groups[te])) == 1
+        tested[te] += 1
+    assert (tested == 1).all()
+    held = data.draw(st.sampled_from(people))
+    mine = d.groups == held
+    train_y = d.y.copy()
+    train_y[mine] = data.draw(st.lists(st.integers(-1, len(d.actions) - 1), min_size=int(mine.sum()),
+                                       max_size=int(mine.sum())))
+    probs = audit.out_of_fold_probs(d, n_splits, feats=F)
+    again = audit.out_of_fold_probs(d, n_splits, feats=F, train_y=train_y)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(again[mine], probs[mine], atol=1e-9)
+    assert (audit.unjudged(d, n_splits, train_y)[mine] == audit.unjudged(d, n_splits)[mine]).all()

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from signlstm.models.adapt import choose_shots
 from signlstm.cli import main
@@ -587,3 +588,66 @@ def test_the_base_signs_kept_weigh_no_more_than_the_persons_own_signs_in_the_cla
     m, k, b = (w[n].astype(np.float64) for n in ("prototypes", "kernel", "bias"))
     priors = np.exp(b + 0.5 * np.sum(m * k.T, 1))
     np.testing.assert_allclose(priors, np.full(len(signs), 1 / len(signs)), rtol=1e-2)  # (float32 weights)
+
+
+@pytest.fixture(scope="module")
+def o07_features(o07):
+    """The shipped trunk's features of six recordings of each of o07's first 10 signs, of the same windows shifted in
+    time (VIEW_SHIFTS, as adapt_vocab's views), and of six recordings of each of 4 further signs nobody taught."""
+    from signlstm.models.cut import split_model, trunk_forward
+    from signlstm.models.vocabulary import TRUNK_MODEL, VIEW_SHIFTS, support_features
+
+    trunk_bundle = load_bundle(TRUNK_MODEL)
+    trunk = trunk_forward(trunk_bundle.model, split=split_model(trunk_bundle.model)[:2])
+    rows = np.concatenate([np.flatnonzero(o07.labels == a)[:6] for a in o07.actions[:14]])
+    support = o07.subset(rows)
+    F, views = support_features(trunk, support)
+    y = np.array([o07.actions.index(a) for a in support.labels])
+    return F, views.reshape(len(VIEW_SHIFTS), len(F), -1), y
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True)
+@given(data=st.data())
+def test_a_vocabulary_head_is_the_same_whatever_the_order_of_its_shots(o07_features, data):
+    """Property, real trunk features of o07's signs: for any 2-6 signs taught from 1-6 shots each (any count per
+    sign, the last one or two signs perhaps the base's kept signs, with or without the shifted views), the head fitted
+    on the shots in any other order has the same standardisation, prototypes, radii and classifier, and answers any
+    window (taught signs and untaught ones) with the same probabilities; a window's answer does not depend on the
+    other windows in its batch (itself repeated, or alone)."""
+    from signlstm.models.architectures import openset_probs
+    from signlstm.models.vocabulary import vocab_head
+
+    F_all, views_all, y_all = o07_features
+    n = data.draw(st.integers(2, 6), label="signs")
+    signs = data.draw(st.lists(st.integers(0, 9), min_size=n, max_size=n, unique=True), label="which")
+    base = data.draw(st.integers(0, min(2, n - 2)), label="base signs kept")
+    rows, y = [], []
+    for j, s in enumerate(signs):
+        k = data.draw(st.integers(1 if j < n - base else 2, 6), label=f"shots of sign {j}")
+        rows += list(np.flatnonzero(y_all == s)[:k])
+        y += [j] * k
+    rows, y = np.array(rows), np.array(y)
+    own = n - base
+    mine = y < own
+    use_views = data.draw(st.booleans(), label="views")
+    tied = data.draw(st.booleans(), label="tied")
+
+    def head(order):
+        r, yy = rows[order], y[order]
+        views = None
+        if use_views:
+            person = r[yy < own]
+            views = (views_all[:, person].reshape(-1, F_all.shape[1]), np.tile(yy[yy < own], len(views_all)))
+        return vocab_head(F_all[r], yy, n, own=own, views=views)
+
+    order = np.array(data.draw(st.permutations(range(len(rows))), label="order"))
+    w, again = head(np.arange(len(rows))), head(order)
+    for key in w:
+        np.testing.assert_allclose(again[key], w[key], rtol=2e-4, atol=2e-4, err_msg=key)
+    queries = np.concatenate([F_all[rows], F_all[y_all >= 10][::3]])  # the shots and signs never taught
+    p = openset_probs(w, queries, tied=tied)
+    np.testing.assert_allclose(openset_probs(again, queries, tied=tied), p, atol=2e-4)
+    i = data.draw(st.integers(0, len(queries) - 1), label="a window")
+    np.testing.assert_allclose(openset_probs(w, queries[[i, i, i]], tied=tied), p[[i, i, i]], atol=1e-5)
+    np.testing.assert_allclose(openset_probs(w, queries[i:i + 1], tied=tied)[0], p[i], atol=1e-5)
+    assert mine.any()

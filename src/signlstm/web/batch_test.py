@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from signlstm import layout
 from signlstm.conftest import shared_path
@@ -482,3 +483,122 @@ def test_a_page_whose_clock_stands_still_or_runs_back_is_told_so_and_answered_wh
         assert refused == [30, *range(32 if name == "back" else 31, 40)], (name, refused)
         assert "no later than the latest before them" in said[30] and "30 frames" in said[30], said[30]
         assert said[-1]["frame"] >= 1, (name, said[-1])
+
+
+@pytest.fixture(scope="module")
+def signing():
+    """Real signing to stream: twelve of s05's recordings (hello, thanks, iloveyou) as (12, 30, 1662) frames."""
+    from signlstm.datasets import load
+
+    X = np.asarray(load([shared_path("data", "signers", "s05.npz")]).X, np.float32)
+    return X[np.linspace(0, len(X) - 1, 12).astype(int)]
+
+
+def _stream_case():
+    """A page's stream: 2-4 real recordings in a row, some with their hands (or one hand) gone for a while, the
+    page's frame times at one rate (8-75 a second, jittered, sometimes a pause longer than a window), the parts sent
+    (those the model reads, with or without the face), and the message boundaries."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def case(draw):
+        picks = draw(st.lists(st.integers(0, 11), min_size=2, max_size=4))
+        n = 30 * len(picks)
+        holes = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(1, 12), st.sampled_from(["both", "left",
+                                                                                                     "right"])),
+                              max_size=3))
+        if draw(st.booleans()):  # a page at exactly 30 a second
+            fps, steps, pause = 30.0, [1.0] * (n - 1), None
+        else:
+            fps = draw(st.sampled_from([30.0, 8.0, 15.0, 24.0, 60.0, 75.0]) | st.floats(8.0, 75.0))
+            jitter = draw(st.sampled_from([0.0, 0.3]))
+            steps = draw(st.lists(st.floats(1.0 - jitter, 1.0 + jitter), min_size=n - 1, max_size=n - 1))
+            pause = draw(st.none() | st.tuples(st.integers(1, n - 1), st.floats(1.1, 5.0)))
+        t0 = draw(st.sampled_from([0.0, 1000.0 / 30, 123456.789, 1.7e12]))  # 1.7e12: a page sending Date.now()
+        cuts = sorted(set(draw(st.lists(st.integers(1, n - 1), max_size=n // 3))))
+        face = draw(st.booleans())
+        rule = draw(st.sampled_from(["stream", "tutorial", "spot"]))
+        return picks, holes, fps, steps, pause, t0, cuts, face, rule
+
+    return case()
+
+
+@settings(max_examples=12, deadline=None, database=None, derandomize=True)
+@given(case=_stream_case())
+def test_any_messages_of_a_stream_give_what_the_recognizer_gives_the_frames_at_30_a_second(shipped, signing, case):
+    """Property, real signing: however a page cuts its frames into messages (1-30 frames each, sent all at once), at
+    whatever rate and timing it took them (a pause longer than a window included), with hands missing for a while
+    and with or without the face, the replies carry what a Recognizer gives the same frames resampled to 30 a second
+    by their times (each message's frames 1/30 s apart from its ``t``, as the protocol says): each reply's
+    probabilities are those of the last window its frames made due, its ``frame`` number and ``t`` are the page's,
+    and the words, their probabilities and the sentence are the recognizer's, in order. At exactly 30 a second the
+    cuts make no difference: the same replies as one frame per message."""
+    import tempfile
+
+    from signlstm.keypoints.resample import Resample
+    from signlstm.recognizer import Recognizer
+    from signlstm.web.engine import Engine
+
+    picks, holes, fps, steps, pause, t0, cuts, face, rule = case
+    frames = signing[picks].reshape(-1, layout.FRAME_SIZE).copy()
+    for at, length, which in holes:
+        part = {"both": np.s_[layout.LEFT_HAND.start:layout.RIGHT_HAND.stop], "left": layout.LEFT_HAND.slice,
+                "right": layout.RIGHT_HAND.slice}[which]
+        frames[at:at + length, part] = 0
+    mask = protocol.mask_of(shipped.parts_read + (["face"] if face else []))
+    for p in layout.PARTS:  # what arrives: the parts not sent are zeros
+        if not mask & protocol.mask_of([p.name]):
+            frames[:, p.slice] = 0
+    gaps = np.array([0.0, *steps]) * 1000 / fps
+    if pause:
+        gaps[pause[0]] += pause[1] * 1000
+    times = t0 + np.cumsum(gaps)  # the page's clock, milliseconds
+    bounds = sorted({0, *cuts, *range(30, len(frames), 30), len(frames)})  # at most 30 frames a message
+    messages = [(a, b) for a, b in zip(bounds, bounds[1:])]
+    options = {"stream": RULE, "tutorial": {"rule": "tutorial", "threshold": 0.8, "stability": 10},
+               "spot": {"rule": "spot", "threshold": 0.6, "onset": 0.2, "refractory": 10}}[rule]
+
+    def expected(messages):
+        """The recognizer alone over each message's frames at their protocol times, resampled to 30 a second."""
+        rec, resample, out = Recognizer(shipped, **options), Resample(), []
+        for a, b in messages:
+            t = times[a]
+            step, words = None, []
+            for k in range(a, b):
+                for f in resample(t / 1000 + (k - a) / 30 if t else None, frames[k]):
+                    step = rec.update(f)
+                    if step.word:
+                        words.append((step.word, step.word_prob))
+            out.append((step, words, list(rec.sentence), rec.last_probs))
+        return out
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Engine(shipped, data=f"{tmp}/d", models=f"{tmp}/m", **options)
+        try:
+            async def page(messages):
+                s = engine.open()
+                try:
+                    return await asyncio.gather(*(s.receive(protocol.pack(frames[a:b], mask, t=times[a]))
+                                                  for a, b in messages))
+                finally:
+                    s.close()
+                    engine.sessions.discard(s)
+
+            replies = asyncio.run(page(messages))
+            regular = fps == 30.0 and not pause and set(steps) == {1.0}  # frames exactly 1/30 s apart
+            ones = asyncio.run(page([(k, k + 1) for k in range(len(frames))])) if regular else None
+        finally:
+            engine.shutdown()
+    said = []
+    for (a, b), reply, (step, words, sentence, last) in zip(messages, replies, expected(messages)):
+        assert reply["frame"] == b - 1 and reply["t"] == times[a]
+        assert (reply["probs"] is None) == (last is None)
+        if last is not None:
+            np.testing.assert_allclose(reply["probs"], last, atol=2e-4)
+        assert [(w["word"], w["prob"]) for w in reply["words"]] == [(w, pytest.approx(p, abs=2e-4)) for w, p in words]
+        assert reply["word"] == (words[-1][0] if words else None) and reply["sentence"] == sentence
+        said += words
+    if ones is not None:
+        assert [w["word"] for r in ones for w in r["words"]] == [w for w, _ in said]
+        np.testing.assert_allclose(ones[-1]["probs"] or [], replies[-1]["probs"] or [], atol=2e-4)
+        assert ones[-1]["sentence"] == replies[-1]["sentence"]

@@ -16,8 +16,8 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..datasets import describe_skipped, shared_names_note, stream
-    from ..judging.metrics import check_plot_out, evaluate, format_report, plot_confusion
+    from ..datasets import describe_skipped, shared_names_note
+    from ..judging.metrics import check_plot_out, evaluate_data, format_report, plot_confusion
     from ..unicode_text import missing_letters_note
     from ..models.keras_files import use_compilation_cache
 
@@ -26,17 +26,9 @@ def run(args):
     use_compilation_cache()
     sources, bundle = common.open_streamed(args)
     common.print_note(shared_names_note(sources))  # scored per person
-    actions = (bundle.signs if args.actions is None and bundle.path and bundle.path.is_dir() else None) or args.actions
-    unknown: list[str] = []
-    spelled: dict[str, str] = {}
-    if actions:  # the data's other actions are not scored as signs: say which, before the figures
-        from ..judging.labels import scored_labels
-
-        unknown, spelled, notes = scored_labels(sources, bundle, actions)
-        for note in notes:
-            print(note, file=sys.stderr)
-    chunks = stream(args.data, actions=actions + unknown + list(spelled) if actions else None, sources=sources)
-    result = evaluate(bundle, (chunk.renamed(spelled) for chunk in chunks), unknown=unknown if actions else ())
+    result, notes = evaluate_data(bundle, args.data, args.actions, sources=sources)
+    for note in notes:  # what is scored under another name or left out
+        print(note, file=sys.stderr)
     if result["skipped"]:
         print(describe_skipped(result["skipped"]), file=sys.stderr)
     if args.plot and not result["n"]:

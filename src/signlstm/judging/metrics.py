@@ -85,6 +85,24 @@ def predictions(bundle: Bundle, chunks):
             yield src, None if true == UNLABELLED else str(true), label, p
 
 
+def evaluate_data(bundle: Bundle, paths, actions: list[str] | None = None,
+                  sources=None) -> tuple[dict, list[str]]:
+    """``bundle`` scored on the recordings of ``paths`` (or the already opened ``sources`` of them), read a chunk at
+    a time, as ``signlstm evaluate`` scores them: (:func:`evaluate`'s result, notes for the person). The signs scored
+    are ``actions``, else a bundle folder's own signs, else every label of the data; labels that are the model's
+    signs in another spelling are scored as the model names them ("thank you" as thanks), and other labels as signs
+    it was never taught (:func:`~signlstm.judging.labels.scored_labels`; the notes say which)."""
+    from ..datasets import open_sources, stream
+    from .labels import scored_labels
+
+    if actions is None and bundle.path and Path(bundle.path).is_dir():
+        actions = bundle.signs or None
+    sources = open_sources(paths) if sources is None else sources
+    unknown, spelled, notes = scored_labels(sources, bundle, actions) if actions else ([], {}, [])
+    chunks = stream(paths, actions=actions + unknown + list(spelled) if actions else None, sources=sources)
+    return evaluate(bundle, (chunk.renamed(spelled) for chunk in chunks), unknown=unknown), notes
+
+
 def evaluate(bundle: Bundle, data, unknown=()) -> dict:
     """Scores of ``bundle`` on ``data`` (a :class:`Dataset` or an iterable of chunks), read one chunk at a time.
 

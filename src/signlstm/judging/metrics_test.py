@@ -148,3 +148,26 @@ def test_the_report_lists_the_unknown_signs_the_model_lets_through_most_first():
     assert rows == ["sign00", "sign10", "sign01", "sign11", "sign02", "sign03", "sign04", "sign05", "sign06", "sign07"]
     assert lines[-1] == "  and 2 more: 17 of 20 none"
     assert "  sign00: 0 of 10 none; named hello 10" in lines
+
+
+def test_a_library_user_scores_a_file_as_the_command_does(default, shared, capsys):
+    """o06's whole vocabulary (24 signs, 720 recordings) on the shipped model: ``evaluate_data`` scores its hello and
+    its "thank you" (as thanks), counts its 22 other signs as never taught, and gives the notes and figures that
+    ``signlstm evaluate --json`` prints."""
+    import json
+
+    from signlstm.cli import main
+    from signlstm.conftest import shared_path
+    from signlstm.judging.metrics import evaluate_data
+
+    path = shared_path("data", "vocab", "o06.npz")
+    result, notes = evaluate_data(default, [path])
+    assert result["n"] == 60 and result["per_signer"]["o06"]["per_label"].keys() == {"hello", "thanks"}
+    assert result["unknown_signs"]["n"] == 660 and len(result["unknown_signs"]["per_label"]) == 22
+    assert notes[0] == "note: scored as the model's sign(s) they name: thank you as thanks"
+    assert main(["evaluate", "--data", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    said = json.loads(out.out)
+    assert said["accuracy"] == result["accuracy"] and said["confusion"] == result["confusion"]
+    assert said["unknown_signs"] == json.loads(json.dumps(result["unknown_signs"]))
+    assert out.err.splitlines() == notes

@@ -63,7 +63,7 @@ def run(args):
         from pathlib import Path
 
         from ..files import check_folder_out
-        from ..models.bundle import META_FILE, read_meta
+        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, read_meta
 
         from .adapt import check_base
 
@@ -74,7 +74,8 @@ def run(args):
                                 "<its signs in output order> --data ...")
         check_base(args.model, "vocab" if args.actions_file else "top",
                    how="record its signs with --actions-file (a list of signs is adapted as a vocabulary)")
-        wanted = read_meta(args.model)["seq_len"] if args.model and Path(args.model).is_dir() else layout.SEQ_LEN
+        base = args.model or (TRUNK_MODEL if args.actions_file else DEFAULT_MODEL)  # (adapt's base)
+        wanted = read_meta(base)["seq_len"]
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
                                 f"--length {wanted}")

@@ -27,6 +27,7 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "default"
 # The shipped spotting model (the ``spotting`` recipe's): what ``live`` and ``serve`` use for the recognizer's ``spot``
 # rule unless told another model.
 SPOTTING_MODEL = Path(__file__).resolve().parent / "spotting"
+TRUNK_MODEL = Path(__file__).resolve().parent / "trunk"  # the trunk trained on every kind of sign: vocabularies' base
 MAX_META_BYTES = 1 << 20  # a bundle's signlstm.json
 
 

@@ -18,11 +18,10 @@ from .. import layout
 from ..datasets import Dataset, require_person
 from ..sign_names import FEWEST_SIGNS, NONE, shown_name
 from ..errors import SignlstmError
-from .bundle import Bundle, check_seq_len, library_versions
+from .bundle import TRUNK_MODEL, Bundle, check_seq_len, library_versions
 from .cut import split_model, trunk_forward
 from .stored_features import base_examples, base_signs
 
-TRUNK_MODEL = Path(__file__).resolve().parent / "trunk"  # the trunk trained on every kind of sign
 RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
 WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
 # adapt_vocab's classifier also learns each shot as a sliding window sees it this many frames before its end (> 0,

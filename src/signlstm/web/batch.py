@@ -14,8 +14,8 @@ concluded (one that made none due, in its turn after the page's earlier messages
 
 Rounds start at most every ``tick`` seconds, so the messages of a few milliseconds share one forward pass. The
 forward pass runs on the loop's own thread: a round is one piece of work with nothing between a window and its
-probabilities, and on a busy machine it waits for no other thread (measured with ``signlstm loadtest``, 50 pages,
-load average 6-7 on 2 cores: p95 19-21 ms inline, 32-135 ms with the forward pass handed to a thread and back).
+probabilities, and on a busy machine it waits for no other thread (BENCHMARKS.md, "the batcher's forward pass on
+the loop's thread").
 """
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""A model in the tutorial's other forms: its weights (``save_weights``), its layout as JSON (``to_json``) or one
+``.h5`` file (``model.save``), each written atomically."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .bundle import Bundle
+
+FORMATS = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.h5"}  # format -> default file
+
+
+def export_path(fmt: str, out=None) -> Path:
+    """Where :func:`export_model` writes format ``fmt``: ``out`` (default :data:`FORMATS`' file), with the suffix
+    Keras reads the format by added when it lacks it (``.weights.h5`` for weights, ``.h5`` for a whole model)."""
+    from ..files import H5_SUFFIXES
+
+    out = Path(out or FORMATS[fmt])
+    if fmt == "weights" and not out.name.endswith(".weights.h5"):
+        return out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
+    if fmt == "h5" and out.suffix.lower() not in H5_SUFFIXES:
+        return out.with_name(out.name + ".h5")
+    return out
+
+
+def export_model(bundle: Bundle, fmt: str, out=None) -> Path:
+    """Write ``bundle``'s model in format ``fmt`` (a key of :data:`FORMATS`) to :func:`export_path` of ``out``,
+    atomically (an interrupted or failed write leaves no file and keeps an earlier one); refused before anything is
+    written when the path is no place for a file or the disk cannot hold the weights. Returns the path written."""
+    from ..files import check_file_out, check_free_space, write_atomic, write_text
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    out = export_path(fmt, out)
+    if fmt == "json":  # the network's layout holds no weights: no model file is replaced by it
+        check_file_out(out, "report")
+        write_text(out, bundle.model.to_json())
+        return out
+    check_file_out(out, "model")
+    # HDF5 can crash on a full disk: the weights and 1 MB of layout must fit before it starts
+    check_free_space(out, sum(int(w.numpy().nbytes) for w in bundle.model.weights) + (1 << 20))
+    save = _save_weights if fmt == "weights" else _save_h5
+    write_atomic(out, lambda p: save(bundle.model, p))
+    return out
+
+
+def _save_h5(model, tmp) -> None:
+    import absl.logging  # Keras warns through absl that .h5 is a legacy format: the tutorial's is what was asked
+
+    level = absl.logging.get_verbosity()
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    try:
+        _saved_as(tmp, ".h5", model.save)
+    finally:
+        absl.logging.set_verbosity(level)
+
+
+def _save_weights(model, tmp) -> None:
+    _saved_as(tmp, ".weights.h5", model.save_weights)
+
+
+def _saved_as(tmp: str, suffix: str, save) -> None:
+    """``save(tmp + suffix)`` (Keras picks the format by the suffix), then renamed to ``tmp``; the file is removed
+    if the save fails or is interrupted."""
+    named = Path(tmp + suffix)
+    try:
+        save(str(named))
+        named.replace(tmp)
+    finally:
+        named.unlink(missing_ok=True)

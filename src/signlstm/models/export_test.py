@@ -1,0 +1,42 @@
+"""The tutorial's other forms of a model, written by the library as ``signlstm export`` writes them."""
+import json
+
+import numpy as np
+
+from signlstm.conftest import shared_path
+from signlstm.datasets import load_npz
+from signlstm.models.bundle import load_bundle
+from signlstm.models.export import export_model, export_path
+
+
+def test_each_form_is_written_under_the_suffix_keras_reads_it_by_and_gives_the_models_answers(tmp_path):
+    """The shipped model exported by the library: weights as ``x.weights.h5`` (loaded into the same network, the
+    same probabilities on s02's windows), one ``.h5`` file (loaded back as a model with the labels, the same
+    probabilities), the layout as JSON (the network's own); a name that already has the suffix keeps it, and the
+    default names are the tutorial's."""
+    import keras
+
+    shipped = load_bundle()
+    X = load_npz(shared_path("data", "signers", "s02.npz")).X[:6]
+    want = shipped.predict(X)
+    assert [export_path(f).name for f in ("weights", "json", "h5")] == ["action.weights.h5", "action.json",
+                                                                         "action.h5"]
+    assert export_path("h5", tmp_path / "m.H5") == tmp_path / "m.H5"
+    assert export_path("weights", tmp_path / "w.h5") == tmp_path / "w.weights.h5"
+
+    weights = export_model(shipped, "weights", tmp_path / "w")
+    assert weights == tmp_path / "w.weights.h5" and not (tmp_path / "w").exists()
+    fresh = load_bundle()
+    for w in fresh.model.weights:
+        w.assign(np.zeros(w.shape, w.dtype))
+    fresh.model.load_weights(weights)
+    np.testing.assert_allclose(fresh.predict(X), want, atol=1e-6)
+
+    whole = export_model(shipped, "h5", tmp_path / "m")
+    assert whole == tmp_path / "m.h5"
+    np.testing.assert_allclose(load_bundle(whole, shipped.labels).predict(X), want, atol=1e-6)
+
+    layout = export_model(shipped, "json", tmp_path / "m.json")
+    assert json.loads(layout.read_text()) == json.loads(shipped.model.to_json())
+    assert keras.models.model_from_json(layout.read_text()).count_params() == shipped.model.count_params()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.h5", "m.json", "w.weights.h5"]  # no temporary left

@@ -1282,3 +1282,49 @@ def test_predict_actions_choose_the_recordings_read(shared, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(lines) == 60 and {line["true"] for line in lines} == {"hello", "thanks"}, len(lines)
     assert all(list(line["probs"]) == load_bundle().labels for line in lines)
+
+
+def test_the_defaults_a_command_states_are_the_ones_its_library_uses(capsys):
+    """Each default an option gives, or its help states, is the library's own: the judges' K values, seeds,
+    streams and draws, the bench's frames and videos, the server's port, the vocabulary radius, the tutorial recipe's
+    epochs and their cap in cross-validation, adapt's other signs per window. (The command layer cannot import the
+    library's heavy modules to print its help, so the figures are written there again; this keeps them one fact.)"""
+    import inspect
+    import re
+
+    from signlstm.cli import build_parser
+    from signlstm.judging import bench, crossval, fewshot, streams, vocab
+    from signlstm.models import adapt as adapting, recipes, vocabulary
+    from signlstm.web import server
+
+    def defaults(fn, *names):
+        params = inspect.signature(fn).parameters
+        return tuple(params[n].default for n in names)
+
+    def shown(*command) -> str:  # the help as argparse prints it, lines joined
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        return " ".join(capsys.readouterr().out.split())
+
+    parser = build_parser()
+    a = parser.parse_args(["judge", "vocab", "--data", "x"])
+    assert (tuple(a.shots), tuple(a.seeds), a.streams, a.adapt_runs, tuple(a.tutorial_shots)) == \
+        (vocab.SHOTS, vocab.SEEDS, vocab.STREAMS, *defaults(vocab.run, "adapt_runs", "tutorial"))
+    text = shown("judge", "vocab")
+    assert f"default {vocabulary.RADIUS:g}" in text
+    assert vocab.TAUGHT == 3 / 4 and "3/4 of a person's signs" in shown("judge")
+    assert f"default: its {recipes.TUTORIAL.epochs}" in text
+    a = parser.parse_args(["judge", "streams", "--data", "x"])
+    assert (a.per_label, a.others_per_stream) == (streams.PER_LABEL, streams.OTHERS)
+    assert f"(default {streams.DRAWS};" in shown("judge", "streams")
+    a = parser.parse_args(["judge", "fewshot", "--data", "x"])
+    assert tuple(a.shots) == defaults(fewshot.few_shot_cv, "shots")[0]
+    assert f"default: its {recipes.TUTORIAL.epochs}" in shown("judge", "fewshot")
+    text = shown("judge", "cv")
+    assert f"{recipes.TUTORIAL.epochs} epochs per fold (default {crossval.TUTORIAL_EPOCHS})" in text
+    a = parser.parse_args(["bench"])
+    assert (a.frames, a.videos) == defaults(bench.run, "frames", "videos")
+    assert parser.parse_args(["serve"]).port == defaults(server.serve, "port")[0] == defaults(server.config, "port")[0]
+    text = shown("adapt")
+    assert f"(default {vocabulary.RADIUS:g};" in text
+    assert re.search(rf"at most {adapting.NEGATIVES_PER_WINDOW} per sign recording", text)

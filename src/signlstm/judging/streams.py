@@ -427,6 +427,17 @@ def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
     return held_out_negatives(sorted(Path(f).stem for f in signer_files), sorted(Path(f).stem for f in other_files))
 
 
+def check_sources(negatives, others=None, bases=None, shipped: bool = False) -> None:
+    """Refuse (:class:`SignlstmError`) what :func:`benchmark` cannot judge with: both the shipped models and a folder
+    of bases, or no other-sign recordings for the streams' other-sign segments."""
+    from ..errors import SignlstmError
+
+    if shipped and bases:
+        raise SignlstmError("--shipped and --bases: choose one (the shipped models, or your fold bases)")
+    if not (negatives or others):
+        raise SignlstmError("--negatives (or --others) is needed: the streams' other signs come from them")
+
+
 def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, seed: int = 0, workers: int = 0,
               ray=None, cache=None, bases=None, shipped: bool = False, per_label: int = PER_LABEL,
               n_others: int = OTHERS, draws: int = DRAWS, adapt: int | None = None, log=print) -> dict:
@@ -445,6 +456,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     from .folds import (check_distinct_people, check_fold_audit, check_lengths, check_unseen, data_files,
                         fixes_caveat, fold_bases)
 
+    check_sources(negatives, others, bases, shipped)
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
     if len(signer_files) < 2 and not (shipped or bases):

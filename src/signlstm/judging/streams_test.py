@@ -955,3 +955,16 @@ def test_word_errors_are_an_edit_distance_and_merging_repeats_never_adds_words(a
     assert len(m) <= len(a) and streams.merge_repeats(m) == m
     assert all(x != y for x, y in zip(m, m[1:]))
     assert m == [w for w, _ in itertools.groupby(a)]
+
+
+def test_the_library_refuses_what_the_command_refuses_before_any_work(shared, tmp_path):
+    """``benchmark`` given both the shipped models and a folder of bases, or no other-sign recordings, is refused
+    with the command's line, before anything is trained or read."""
+    from signlstm.errors import SignlstmError
+
+    signers = [str(shared("data", "signers", f"{p}.npz")) for p in ("s02", "s03")]
+    with pytest.raises(SignlstmError, match=r"^--shipped and --bases: choose one"):
+        streams.benchmark(signers, [str(shared("data", "other_signs", "o04.npz"))], shipped=True, bases=tmp_path)
+    with pytest.raises(SignlstmError, match=r"^--negatives \(or --others\) is needed"):
+        streams.benchmark(signers, None, shipped=True)
+    assert not any(tmp_path.iterdir())

@@ -50,7 +50,7 @@ def run(args):
     from ...errors import SignlstmError
     from ...judging.folds import check_person_files
     from ...judging import cells as cells_mod
-    from ...judging.streams import DRAWS, benchmark
+    from ...judging.streams import DRAWS, benchmark, check_sources
     from ...judging.streams_report import format_streams
     from ...recognizer import RULES
 
@@ -75,10 +75,7 @@ def run(args):
         raise SignlstmError(f"--streams must be at least 1, got {draws}")
     if args.adapt is not None and args.adapt < 1:
         raise SignlstmError(f"--adapt must be at least 1 recording per sign, got {args.adapt}")
-    if args.shipped and args.bases:
-        raise SignlstmError("--shipped and --bases: choose one (the shipped models, or your fold bases)")
-    if not (args.negatives or args.others):
-        raise SignlstmError("--negatives (or --others) is needed: the streams' other signs come from them")
+    check_sources(args.negatives, args.others, args.bases, args.shipped)
     for paths in (args.data, args.negatives, args.others):
         if paths:
             check_person_files(paths, "judge streams", judged=paths is args.data)  # every defect before any training

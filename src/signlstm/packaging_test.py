@@ -38,3 +38,17 @@ def test_wheel_install_runs_live_with_the_shipped_model_outside_the_checkout(tmp
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["frames"] == 367 and summary["words"].count("hello") == 2  # the stream demo: hello made twice
+
+
+def test_the_readmes_python_example_prints_what_the_readme_says(shared):
+    """README.md's "From Python" block, run as written from the repository root (``../shared`` beside it), prints
+    the lines the README shows after it: the library gives what the commands give."""
+    shared("data", "signers", "s02.npz")  # under CI a missing file fails here
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    said = section.split("```python\n", 1)[1].split("```\n```\n", 1)[1].split("```", 1)[0]
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout == said, (run.stdout, said)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import urllib.request
@@ -41,7 +42,9 @@ def page(d) -> dict:
 STATE = """
         const S = window.signlstm;
         const bars = [...document.querySelectorAll('#bars .bar')].map(b => ({
-            label: b.dataset.label, width: parseFloat(b.querySelector('.fill').style.width || '0')}));
+            label: b.dataset.label, width: parseFloat(b.querySelector('.fill').style.width || '0'),
+            p: b.querySelector('.p').textContent, top: b.classList.contains('top'),
+            mark: b.querySelector('.threshold').style.left}));
         return {path: S.path, pathReason: S.pathReason, pathText: document.getElementById('path').textContent,
                 pageFrames: S.pageFrames, results: S.results, landmarks: S.landmarkResults, probs: S.probResults,
                 modelProbs: S.modelProbs, words: S.words,
@@ -126,12 +129,19 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
                                                                                      browser, tmp_path):
     """The connection closes while a list of signs is being recorded (a server restart, a network drop): the page
     says the sequence in progress and the signs after it were not recorded, and lets the visitor record
-    again."""
+    again. Before that, the bars show the probabilities they are filled to (the top one marked, the threshold
+    mark at the model's threshold), and the recording keeps the page's frames (no note that they lack a part)."""
     server = start_server(trained_model)
     to_y4m("thanks", tmp_path / "thanks.y4m")
     d = browser(*fake_camera(tmp_path / "thanks.y4m"))
     d.get(server.url + "/")
-    wait_for(d, lambda s: s["landmarks"] >= 2, "landmarks", 180)
+    s = wait_for(d, lambda s: s["landmarks"] >= 2 and s["probs"] >= 1, "landmarks and probabilities", 180)
+    # Each bar says its probability as wide as it is filled, the widest one is marked top, and the threshold mark
+    # stands at the model's threshold.
+    assert [bar["mark"] for bar in s["bars"]] == [f"{100 * s['model']['threshold']:g}%"] * 3, s["bars"]
+    assert all(abs(float(bar["p"]) - bar["width"] / 100) <= 0.006 for bar in s["bars"]), s["bars"]
+    tops = [bar["width"] for bar in s["bars"] if bar["top"]]
+    assert tops == [max(bar["width"] for bar in s["bars"])], s["bars"]
     d.find_element("id", "action").send_keys("wave, nod")
     d.find_element("id", "count").clear()
     d.find_element("id", "count").send_keys("3")
@@ -140,20 +150,22 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
     d.execute_script("""
         const status = document.getElementById('rec-status');
         const cut = new MutationObserver(() => {
-            if (status.textContent.startsWith('recording "wave"')) {
+            if (/^recording "wave": sequence 1 of 3, frame [1-9]/.test(status.textContent)) {  // frames kept
                 window.nameLocked = document.getElementById('name').disabled;  // the list keeps its name
+                window.notes = document.getElementById('rec-notes').textContent;
                 cut.disconnect(); window.signlstm.ws.close(); }
         });
         cut.observe(status, {childList: true, characterData: true, subtree: true});""")
     d.find_element("id", "record").click()
     s = wait_for(d, lambda s: "connection to the server was lost" in s["rec"], "the lost recording said", 30)
-    assert 'of "wave" was not saved; not recorded: nod' in s["rec"], s["rec"]
+    assert 'sequence 1 of "wave" was not saved; not recorded: nod' in s["rec"], s["rec"]
     end = time.monotonic() + 60
     while d.execute_script("return window.signlstm.ws.readyState") != 1:  # reconnected (OPEN)
         assert time.monotonic() < end, "the page did not reconnect"
         time.sleep(0.25)
     assert d.find_element("id", "record").is_enabled() and not d.find_element("id", "cancel").is_enabled()
     assert d.execute_script("return window.nameLocked") is True and not page(d)["nameLocked"]
+    assert d.execute_script("return window.notes") == ""  # the page's keypoints were recorded: no note against them
 
 
 @pytest.mark.parametrize("path, query", [("page", ""), ("server", "?landmarks=server")])
@@ -284,13 +296,186 @@ def test_a_camera_without_a_4_3_picture_is_seen_whole(trained_model, start_serve
 
 
 @pytest.mark.parametrize("flags, expect", [
-    (["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream=deny"], "denied"),
-    (["--use-fake-ui-for-media-stream"], "No camera"),
+    (["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream=deny"], "Camera access was denied. Allow "
+     "the camera for this page"),
+    (["--use-fake-ui-for-media-stream"], "No camera was found. Connect a camera"),
 ])
 def test_camera_denied_or_missing_is_said_on_the_page(trained_model, start_server, browser, flags, expect):
+    """A camera the visitor refused, or no camera: the page says which, and how to fix it (not the browser's
+    error name), and opens no connection."""
     server = start_server(trained_model)
     d = browser(*flags)
     d.get(server.url + "/")
     s = wait_for(d, lambda s: s["message"], "a camera message", 30)
     assert expect in s["message"], s["message"]
     assert health(server)["sessions"] == 0  # no camera, no connection
+
+
+def still_camera(image: Path, out: Path, size=(640, 360), frames: int = 10) -> None:
+    """A .y4m (4:2:0) of one real photo, which Chromium's fake camera plays in a loop: a camera that sees no one."""
+    import cv2
+
+    frame = cv2.resize(cv2.imread(str(image)), size, interpolation=cv2.INTER_AREA)
+    with open(out, "wb") as f:
+        f.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+
+
+def test_what_the_server_says_to_a_visitor_is_shown_on_the_page(shared, start_server, browser, tmp_path):
+    """What the server tells a visitor reaches the page's text: that it is full (the page opened while another one
+    holds the only place), that its model looks untrained (a tutorial file saved before training), an adaptation
+    that failed (nothing recorded) or was refused (a bad name), a list of signs refused for a bad name in it (with the
+    signs not recorded, and record usable again), and the note on a sequence saved with no hand in view (a camera
+    that sees a coffee cup; its images sent once the visitor has pressed the button)."""
+    from signlstm.models.bundle import load_bundle
+
+    websockets = need("websockets.sync.client")
+    server = start_server(load_bundle(shared("data", "legacy_models", "Atulkoirala__action.h5"),
+                                      ["hello", "thanks", "iloveyou"]), max_clients=1, pause=0.5)
+    still_camera(shared("media", "skimage_coffee_no_person.png"), tmp_path / "cup.y4m")
+    d = browser(*fake_camera(tmp_path / "cup.y4m"))
+    text = lambda el: d.execute_script("return document.getElementById(arguments[0]).textContent", el)  # noqa: E731
+
+    with websockets.connect(server.ws_url):  # another page holds the only place
+        d.get(server.url + "/?landmarks=server")
+        s = wait_for(d, lambda s: s["message"], "the busy message", 30)
+        assert "the server already has 1 pages open; try again later" in s["message"], s["message"]
+    end = time.monotonic() + 20
+    while health(server)["sessions"]:
+        assert time.monotonic() < end, health(server)
+        time.sleep(0.1)
+    d.get(server.url + "/?landmarks=server")
+    s = wait_for(d, lambda s: s["path"] == "asking" and s["model"] and s["message"], "the model's warning", 30)
+    assert "this model looks untrained" in s["message"], s["message"]
+
+    d.find_element("id", "adapt").click()  # "me" has recorded nothing
+    wait_for(d, lambda s: (s["adapt"] or {}).get("state") == "error", "the failed adaptation", 30)
+    assert text("adapt-status").startswith("adapting failed: ") and "record some" in text("adapt-status")
+    d.find_element("id", "name").clear()
+    d.find_element("id", "name").send_keys("me too")  # not a name the server takes
+    d.find_element("id", "adapt").click()
+    wait_for(d, lambda s: s["errors"], "the refused adaptation", 30)
+    assert text("adapt-status").startswith("adapting refused: name: "), text("adapt-status")
+    assert d.find_element("id", "adapt").is_enabled()
+    d.find_element("id", "name").clear()
+    d.find_element("id", "name").send_keys("me")
+
+    d.find_element("id", "action").send_keys("wave, a/b")
+    d.find_element("id", "count").clear()
+    d.find_element("id", "count").send_keys("1")
+    d.find_element("id", "record").click()
+    s = wait_for(d, lambda s: len(s["errors"]) == 2, "the refused list", 30)
+    assert s["rec"] == s["errors"][1] + "; not recorded: a/b" and "cannot be a folder name" in s["rec"], s["rec"]
+    assert d.find_element("id", "record").is_enabled() and not d.find_element("id", "cancel").is_enabled()
+
+    assert health(server)["messages"]["images"] == 0
+    d.find_element("id", "send-images").click()
+    d.find_element("id", "action").clear()
+    d.find_element("id", "action").send_keys("wave")
+    d.find_element("id", "record").click()
+    wait_for(d, lambda s: s["rec"] == 'saved 1 sequence(s) of "wave"', "the saved sequence", 60)
+    notes = text("rec-notes")
+    assert notes.startswith("note: 'wave' ") and "a hand is seen in 0% of its frames" in notes, notes
+
+
+def test_a_typed_list_of_signs_is_split_on_every_scripts_comma(shared, tmp_path):
+    """The page's ``signList`` (app.js, run under Node) on a real vocabulary's sign names (s23's, some two words
+    long) typed with each separator a keyboard gives, a name typed twice and a name in decomposed form: the names
+    in order, trimmed, each once, composed (NFC), spaces inside a name kept."""
+    import subprocess
+
+    import numpy as np
+
+    from signlstm.web.aspect_twin_test import APP_JS, _node, js_function
+
+    with np.load(shared("data", "vocab", "s23.npz")) as f:
+        names = [str(a) for a in f["actions"]]
+    assert len(names) >= 6 and any(" " in n for n in names), names
+    separators = [",", "\n", "\u060c", "\uff0c", "\u3001", "\ufe50"]  # Latin, Arabic, full-width, ideographic, small
+    typed = {sep: f" {sep} ".join(names) for sep in separators}
+    typed["repeated"] = ", ".join(names + names[:2]) + ", ,"
+    typed["decomposed"] = "Cafe\u0301, caf\u00e9, " + names[0]
+    script = tmp_path / "signlist.js"
+    script.write_text('"use strict";\n' + js_function(APP_JS.read_text(), "signList") +
+                      "\nconst lists = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));\n"
+                      "console.log(JSON.stringify(Object.fromEntries(Object.entries(lists)"
+                      ".map(([k, v]) => [k, signList(v)]))));\n")
+    (tmp_path / "lists.json").write_text(json.dumps(typed), encoding="utf-8")
+    r = subprocess.run([_node(), str(script), str(tmp_path / "lists.json")], capture_output=True, text=True,
+                       encoding="utf-8", timeout=60)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    for sep in separators:
+        assert got[sep] == names, (sep, got[sep])
+    assert got["repeated"] == names
+    assert got["decomposed"] == ["Caf\u00e9", "caf\u00e9", names[0]]
+
+
+FRAME_TWIN = """
+"use strict";
+const fs = require("fs");
+const [inFile, outDir] = process.argv.slice(2);
+const {layout, results, masks, t} = JSON.parse(fs.readFileSync(inFile, "utf8"));
+const S = {layout};
+%(code)s
+results.forEach((r, k) => {
+  const frame = frameOf(r);
+  fs.writeFileSync(`${outDir}/frame${k}.f32`, Buffer.from(frame.buffer));
+  for (const mask of masks)
+    fs.writeFileSync(`${outDir}/msg${k}_${mask}.bin`, Buffer.from(keypointMessage(frame, mask, t)));
+});
+"""
+
+
+def test_the_page_builds_each_frame_and_message_as_signlstm_reads_them(shared, tmp_path):
+    """The page's ``frameOf`` and ``keypointMessage`` (app.js, run under Node with the layout of ``hello``): real
+    frames of s02 (both hands, one hand of each side, no hand, no face) given as Holistic's results (pose with its
+    visibility; a part not found absent) come back as the same 1662 values, each part in its place; the keypoint
+    message of every part mask unpacks (:func:`signlstm.web.protocol.unpack`) to those values in the parts sent,
+    zeros in the others, with the mask and the time the frame was taken."""
+    import subprocess
+
+    import numpy as np
+
+    from signlstm import layout
+    from signlstm.web import protocol
+    from signlstm.web.aspect_twin_test import APP_JS, _node, hello_layout, js_function
+
+    with np.load(shared("data", "signers", "s02.npz")) as f:
+        X = np.asarray(f["X"], np.float32).reshape(-1, layout.FRAME_SIZE)
+    d = layout.detected(X)
+    left, right = d["left_hand"], d["right_hand"]
+    kinds = [left & right, left & ~right, right & ~left, ~left & ~right, ~d["face"]]
+    frames = X[[int(np.flatnonzero(k)[len(np.flatnonzero(k)) // 2]) for k in kinds]]
+    fields = {"pose": "poseLandmarks", "face": "faceLandmarks", "left_hand": "leftHandLandmarks",
+              "right_hand": "rightHandLandmarks"}
+    results = []
+    for frame in frames:
+        r = {}
+        for p in layout.PARTS:
+            v = frame[p.slice].reshape(p.points, p.values_per_point)
+            if v.any():
+                r[fields[p.name]] = [dict(zip(("x", "y", "z", "visibility"), map(float, q))) for q in v]
+        results.append(r)
+    source = APP_JS.read_text()
+    code = "\n".join([re.search(r"^const RESULT_FIELDS = \{.*?\};", source, re.M | re.S).group(0),
+                      js_function(source, "frameOf"), js_function(source, "keypointMessage")])
+    t = 123456.789
+    masks = list(range(1, protocol.ALL + 1))
+    (tmp_path / "in.json").write_text(json.dumps({"layout": hello_layout(), "results": results, "masks": masks,
+                                                  "t": t}))
+    (tmp_path / "twin.js").write_text(FRAME_TWIN % {"code": code})
+    run = subprocess.run([_node(), str(tmp_path / "twin.js"), str(tmp_path / "in.json"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    for k, frame in enumerate(frames):
+        got = np.fromfile(tmp_path / f"frame{k}.f32", "<f4")
+        assert np.array_equal(got, frame), f"frame {k}: {np.flatnonzero(got != frame)[:10]}"
+        for mask in masks:
+            sent, at, m = protocol.unpack((tmp_path / f"msg{k}_{mask}.bin").read_bytes())
+            expect = frame.copy()
+            for i, p in enumerate(layout.PARTS):
+                if not mask >> i & 1:
+                    expect[p.slice] = 0
+            assert (m, at) == (mask, t) and np.array_equal(sent[0], expect), (k, mask)

@@ -24,7 +24,8 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
   status), ``recording``, ``adapt`` progress, ``counts`` (the sequences a visitor has saved, per sign:
   the answer to a request, and again whenever another page saves under the name the page last asked about),
   ``error`` (a refused message, with ``about``: the type of a refused control message, or ``record`` when a
-  recorded sequence could not be written and the recording stopped; the page stays connected), ``busy``.
+  recorded sequence could not be written and the recording stopped; ``to``: ``frame`` when it answers a keypoint
+  message or a camera frame, which the page counts as answered; the page stays connected), ``busy``.
 
 A message over the size limit closes that page's socket (code 1009) and a page that sends ``MAX_BAD`` bad messages
 in a row is closed (1008); other pages never notice.
@@ -162,14 +163,19 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
         in_flight = 0  # keypoint messages of this page in the batcher
         room: asyncio.Future | None = None  # set when in_flight drops below MAX_IN_FLIGHT
 
-        async def answer(result) -> bool:
-            """Send one reply, or the reason a message was refused; True when the page is closed for it."""
+        async def answer(result, frame: bool = False) -> bool:
+            """Send one reply, or the reason a message was refused (``frame``: a binary message's, keypoints or a
+            camera frame); True when the page is closed for it."""
             nonlocal bad
             try:
                 if isinstance(result, BadMessage):
                     bad += 1
-                    await send({"type": "error", "message": str(result),
-                                **({"about": result.about} if result.about else {})})
+                    error = {"type": "error", "message": str(result)}
+                    if result.about:
+                        error["about"] = result.about
+                    if frame:
+                        error["to"] = "frame"
+                    await send(error)
                     if bad >= MAX_BAD:
                         await ws.close(code=1008, reason="too many bad messages")
                         return True
@@ -201,7 +207,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             while True:
                 while outbox:
                     message, reply = outbox.popleft()
-                    closed = await answer(message)
+                    closed = await answer(message, frame=reply)
                     if reply:
                         in_flight -= 1
                         if room is not None and not room.done():
@@ -244,7 +250,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
                                     else session.control(msg.get("text") or "", send))
                 except BadMessage as e:
                     result = e
-                if await answer(result):
+                if await answer(result, frame=data is not None):
                     break
         except WebSocketDisconnect:
             pass

@@ -167,6 +167,8 @@ def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_m
                     error = _recv(a, "error")
                     assert error["message"]  # a refused record request says so (the page stops its list of signs)
                     assert error.get("about") == ("record" if "../x" in str(bad) else None), error
+                    # the answer to a binary message (a frame the page counts as answered), not to a refused request
+                    assert error.get("to") == ("frame" if isinstance(bad, bytes) else None), error
         assert words["a"] and set(words["a"]) == {"iloveyou"}, words
         assert words["b"] and set(words["b"]) == {"thanks"}, words
 
@@ -291,7 +293,8 @@ def test_record_then_adapt_switches_the_page_to_its_own_model(trained_model, sta
             ws.send(json.dumps({"type": "counts", "name": name}))
             assert _recv(ws, "counts") == {"type": "counts", "name": name, "counts": expect}
         ws.send(json.dumps({"type": "counts", "name": "../visitor"}))
-        assert _recv(ws, "error")["about"] == "counts"
+        error = _recv(ws, "error")
+        assert error["about"] == "counts" and "to" not in error
 
 
 def test_adapt_without_recordings_says_so_at_once(trained_model, start_server):
@@ -411,7 +414,7 @@ def test_a_recording_the_disk_cannot_take_stops_says_why_and_every_message_is_an
     assert kinds == ["result"] * 29 + ["error"] + ["result"] * 10, kinds  # the 30th frame ends the sequence
     assert all("recording" not in m for m in answers[30:]), answers[30:]  # nor do the replies queued behind it
     error = answers[29]
-    assert error["about"] == "record" and error["message"].startswith(
+    assert error["about"] == "record" and error["to"] == "frame" and error["message"].startswith(
         "the recording could not be saved, and stopped: "), error
     assert str(tmp_path) not in error["message"], error  # the page never learns where the server keeps its files
     folder = tmp_path / "web_data" / "visitor" / "thanks"
@@ -689,7 +692,8 @@ def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_t
         r = _recv(ws, "result")
         assert np.allclose(r["probs"], rec.update(keypoints[-1]).probs, atol=2e-4)
         ws.send(pack_image(late[0], late[1] + 10)[:12])
-        assert "shorter than its 16-byte header" in _recv(ws, "error")["message"]
+        error = _recv(ws, "error")
+        assert "shorter than its 16-byte header" in error["message"] and error["to"] == "frame"
     assert _health(server)["messages"] == {"keypoints": 0, "images": len(sent) + 2, "refused": 1}
 
 

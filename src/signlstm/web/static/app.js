@@ -384,8 +384,10 @@ function handle(m) {
       break;
     case "error":
       S.errors.push(m.message);
-      if (S.inflight) { S.inflight = false; schedule(200); }
-      S.pending = Math.max(0, S.pending - 1);
+      if (m.to === "frame") {  // the answer to a keypoint message or a camera frame (not to a refused request)
+        if (S.inflight) { S.inflight = false; schedule(200); }
+        S.pending = Math.max(0, S.pending - 1);
+      }
       if (m.about === "adapt") {  // a refused adaptation: said where adapting is
         $("adapt").disabled = false;
         $("adapt-status").textContent = `adapting refused: ${m.message}`;

@@ -132,10 +132,6 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    signs = signs_only(data)
-    if feats is not None and len(signs) < len(data):
-        feats = feats[np.isin(data.labels, signs.actions)]
-    data = signs
     check_splits(data.groups.tolist(), n_splits)
     require_person(data, "nothing to audit")
     F = data_features(data) if feats is None else feats

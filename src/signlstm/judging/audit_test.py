@@ -309,8 +309,11 @@ def test_recordings_of_no_sign_are_left_out_of_the_audit_by_the_library_as_by_th
     text = audit.format_findings(result, mixed)
     assert text.splitlines()[-1] == audit.format_findings(expected, load(plain)).splitlines()[-1]
     assert "360 sequences, 4 signers" in text.splitlines()[-1]
-    with_feats = audit.audit(mixed, feats=audit.data_features(mixed))
+    feats = audit.data_features(mixed)
+    with_feats = audit.audit(mixed, feats=feats)
     assert [f["source"] for f in with_feats.fixes] == [f["source"] for f in result.fixes]
+    # the audit's parts take the data as given: a row per recording, none among them
+    assert audit.out_of_fold_probs(mixed, feats=feats).shape == (len(mixed), len(mixed.actions)) == (440, 4)
     assert main(["audit", "--data", *map(str, paths)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == text.splitlines()[-1]
 

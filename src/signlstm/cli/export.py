@@ -13,11 +13,7 @@ def register(sub):
 
 
 def run(args):
-    from pathlib import Path
+    from ..models.export import check_export_out, export_model
 
-    from ..files import check_file_out
-    from ..models.export import FORMATS, export_model
-
-    # a folder is refused as given, before a suffix would make it the name of a file, and before the model is loaded
-    check_file_out(Path(args.out or FORMATS[args.format]), "report" if args.format == "json" else "model")
+    check_export_out(args.format, args.out)  # before the model is loaded
     print(f"wrote {export_model(common.open_model(args), args.format, args.out)}")

@@ -22,20 +22,33 @@ def export_path(fmt: str, out=None) -> Path:
     return out
 
 
-def export_model(bundle: Bundle, fmt: str, out=None) -> Path:
-    """Write ``bundle``'s model in format ``fmt`` (a key of :data:`FORMATS`) to :func:`export_path` of ``out``,
-    atomically (an interrupted or failed write leaves no file and keeps an earlier one); refused before anything is
-    written when the path is no place for a file or the disk cannot hold the weights. Returns the path written."""
-    from ..files import check_file_out, check_free_space, write_atomic, write_text
+def check_export_out(fmt: str, out=None) -> Path:
+    """:func:`export_path` of ``out``, refused (:class:`~signlstm.errors.BadInput`) when ``out`` as given (a folder,
+    before a suffix would make it the name of a file) or that path is no place for the file: nothing is written."""
+    from ..files import check_file_out
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
-    out = export_path(fmt, out)
-    if fmt == "json":  # the network's layout holds no weights: no model file is replaced by it
-        check_file_out(out, "report")
+    kind = "report" if fmt == "json" else "model"  # the network's layout holds no weights: it replaces no model file
+    given = Path(out or FORMATS[fmt])
+    check_file_out(given, kind)
+    path = export_path(fmt, out)
+    if path != given:
+        check_file_out(path, kind)
+    return path
+
+
+def export_model(bundle: Bundle, fmt: str, out=None) -> Path:
+    """Write ``bundle``'s model in format ``fmt`` (a key of :data:`FORMATS`) to :func:`export_path` of ``out``,
+    atomically (an interrupted or failed write leaves no file and keeps an earlier one); refused before anything is
+    written when the path is no place for a file (:func:`check_export_out`) or the disk cannot hold the weights.
+    Returns the path written."""
+    from ..files import check_free_space, write_atomic, write_text
+
+    out = check_export_out(fmt, out)
+    if fmt == "json":
         write_text(out, bundle.model.to_json())
         return out
-    check_file_out(out, "model")
     # HDF5 can crash on a full disk: the weights and 1 MB of layout must fit before it starts
     check_free_space(out, sum(int(w.numpy().nbytes) for w in bundle.model.weights) + (1 << 20))
     save = _save_weights if fmt == "weights" else _save_h5

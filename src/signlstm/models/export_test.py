@@ -2,11 +2,13 @@
 import json
 
 import numpy as np
+import pytest
 
 from signlstm.conftest import shared_path
+from signlstm.errors import BadInput
 from signlstm.datasets import load_npz
 from signlstm.models.bundle import load_bundle
-from signlstm.models.export import export_model, export_path
+from signlstm.models.export import FORMATS, export_model, export_path
 
 
 def test_each_form_is_written_under_the_suffix_keras_reads_it_by_and_gives_the_models_answers(tmp_path):
@@ -40,3 +42,9 @@ def test_each_form_is_written_under_the_suffix_keras_reads_it_by_and_gives_the_m
     assert json.loads(layout.read_text()) == json.loads(shipped.model.to_json())
     assert keras.models.model_from_json(layout.read_text()).count_params() == shipped.model.count_params()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.h5", "m.json", "w.weights.h5"]  # no temporary left
+
+    (tmp_path / "d").mkdir()  # a folder given is refused as given, as the command refuses it: no d.h5 beside it
+    for fmt in FORMATS:
+        with pytest.raises(BadInput, match="is a folder"):
+            export_model(shipped, fmt, tmp_path / "d")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "m.h5", "m.json", "w.weights.h5"]

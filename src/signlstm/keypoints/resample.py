@@ -36,15 +36,22 @@ class Resample:
         self.seen = None  # the latest time seen
         self.last = None  # (time since start, frame) of the frame before
         self.next = 0  # index of the next output frame
-        self.stalled = 0  # frames in a row, up to the latest, whose time was no later than the latest time seen
+        self.stalled = 0  # frames in a row, up to the latest, that made no output frame due
 
     def __call__(self, seconds: float | None, frame: np.ndarray) -> list[np.ndarray]:
         """The output frames due up to ``seconds`` (0, 1 or more), given the frame taken then; ``seconds`` None:
-        1 / ``rate`` after the latest time seen (a frame whose time is not known)."""
-        frame = np.asarray(frame, np.float32)
+        1 / ``rate`` after the latest time seen (a frame whose time is not known; at a time so large that 1 / ``rate``
+        is lost to rounding, the time starts afresh)."""
+        out = self._due(seconds, np.asarray(frame, np.float32))
+        self.stalled = 0 if out else self.stalled + 1
+        return out
+
+    def _due(self, seconds: float | None, frame: np.ndarray) -> list[np.ndarray]:
         if seconds is None:
             seconds = 0.0 if self.seen is None else self.seen + 1 / self.rate
-        self.stalled = 0 if self.seen is None or seconds > self.seen else self.stalled + 1
+            if self.seen is not None and seconds <= self.seen:
+                self.start = self.last = self.seen = None
+                seconds = 0.0
         if self.seen is not None and self.max_gap is not None \
                 and abs(seconds - self.seen) > self.max_gap + _EXACT / self.rate:  # (a gap of max_gap, rounded)
             self.start = self.last = None  # a restart: the frame comes out alone

@@ -353,14 +353,16 @@ class Session:
         due (:class:`~signlstm.keypoints.resample.Resample`, as ``live`` turns a source's frames into the models' rate),
         the first taken at ``t`` milliseconds and each next one 1 / RATE seconds later (``t`` 0: not known, each 1 /
         RATE seconds after the latest time seen). A gap of more than :data:`~signlstm.keypoints.resample.MAX_GAP` starts
-        the page's time afresh. The caller holds the guard. Refused (:class:`BadMessage`) when they make no frame due
-        and a second's worth of frames in a row (:data:`RATE`) came with no later time than the latest seen: a page's
-        clock that stands still or runs backwards would otherwise get no words, and no word why, for ever."""
+        the page's time afresh. The caller holds the guard. Refused (:class:`BadMessage`) once a second's worth of
+        frames in a row (:data:`RATE`) made no frame due: a page's clock that stands still, runs backwards or counts
+        in another unit than milliseconds would otherwise get no words, and no word why, for ever."""
+        seen = self.resample.seen
         due = [f for k, frame in enumerate(frames) for f in self.resample(t / 1000 + k / RATE if t else None, frame)]
         if not due and self.resample.stalled >= RATE:
-            raise BadMessage(f"the last {self.resample.stalled} frames' times were no later than the latest before "
-                             "them: each frame's time must be later than the one before, in milliseconds on one "
-                             "clock (0 when it is not known)")
+            before = "" if seen is None else f", the latest before {seen * 1000:.15g} ms"
+            raise BadMessage(f"the last {self.resample.stalled} frames made no frame due: their times did not move "
+                             f"on by a frame's {1000 / RATE:.3g} ms (this message's {t:.15g} ms{before}); give each "
+                             "frame the time it was taken, in milliseconds on one clock (0 when it is not known)")
         return due
 
     def current(self) -> Step:

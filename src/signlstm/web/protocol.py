@@ -31,8 +31,8 @@ Both headers carry :data:`VERSION`, which the page takes from ``hello`` (:func:`
 a message of another version is refused, saying so (:func:`version_error`), so a page loaded from a server of
 another version is refused until it is reloaded. A keypoint message's ``t`` is when the page took the frame: the server
 resamples the frames to the models' 30 frames a second by it (:class:`signlstm.keypoints.resample.Resample`); once 30
-frames in a row come no later than the latest time before them (a clock standing still or running back), a message
-that makes no frame due is refused, saying so. Its
+frames in a row have made no frame due (a clock standing still, running back, or counting seconds), a message that
+makes none is refused, saying so. Its
 keypoints are a 4:3 image's (:func:`signlstm.layout.to_reference_aspect`, which the page applies with ``hello``'s
 ``aspect``).
 

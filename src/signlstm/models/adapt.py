@@ -104,7 +104,8 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     ``negatives``: recordings of other signs as extra ``none`` examples; else ``other_signs``, their features as
     :func:`signlstm.models.stored_features.other_sign_arrays` gives them; else those stored with the base, if any.
     Either way a recording of one of the person's signs, under any spelling, is not taught as ``none``
-    (:func:`~signlstm.datasets.training_sets.usable_negatives`, :func:`~.stored_features.other_signs_beside`).
+    (:func:`~signlstm.datasets.training_sets.usable_negatives`, :func:`~.stored_features.other_signs_beside`; their
+    count is the metadata's ``other_signs_left_out``), and ``negatives`` all of which are is refused.
 
     ``method``: ``top`` (default: embedding + prototype-initialised head fitted on augmented support features),
     ``head`` (the same with the embedding frozen), ``ncm`` (the prototype head alone, no augmentation or training).
@@ -112,7 +113,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     import keras
 
     from ..datasets import augment as aug
-    from ..datasets.training_sets import usable_negatives
+    from ..datasets.training_sets import negatives_problem, usable_negatives
     from .training import lower_reject_logit
 
     t0 = time.perf_counter()
@@ -137,18 +138,23 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     # removed) is read a chunk at a time, so no copy of the whole data is made.
     sign_idx = np.flatnonzero(np.isin(support.labels, real))
     groups = [(support, sign_idx, np.array([labels.index(a) for a in support.labels[sign_idx]], np.int64), False)]
-    others, stored = 0, None
+    others, stored, left_out = 0, None, 0
     if reject:
         r = labels.index(reject)
         groups += [(support, hands_shown(support, sign_idx), r, True),
                    (support, np.flatnonzero(support.labels == reject), r, False)]
-        usable = np.flatnonzero(usable_negatives(negatives, real)) if negatives is not None else []
-        if len(usable):
+        if negatives is not None and len(negatives):
+            if problem := negatives_problem(negatives, real):
+                raise SignlstmError(f"the other signs: {problem}")
+            usable = np.flatnonzero(usable_negatives(negatives, real))
+            left_out = len(negatives) - len(usable)
             others = min(len(usable), NEGATIVES_PER_WINDOW * len(sign_idx))
             groups.append((negatives, np.sort(rng.choice(usable, others, replace=False)), r, False))
         else:
             stored = other_signs if other_signs is not None else stored_other_signs(base)
-            stored = None if stored is None else other_signs_beside(stored, real)
+            if stored is not None:
+                kept = other_signs_beside(stored, real)
+                left_out, stored = len(stored["F"]) - len(kept), kept
             if stored is not None and len(stored):
                 others = min(len(stored), NEGATIVES_PER_WINDOW * len(sign_idx))
                 stored = stored[np.sort(rng.choice(len(stored), others, replace=False))]
@@ -233,6 +239,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
             "negatives": int((y == labels.index(reject)).sum()) if reject else 0,
             "other_signs": others,
             "other_signs_from": None if not others else "base" if stored is not None else "negatives",
+            "other_signs_left_out": left_out,  # recordings of the person's own signs among them, or given twice
             "new_labels": [a for a in labels if a not in base.labels],
             "augmented_windows": int(len(y) * (reps + 1)),
             "steps": 0 if method == "ncm" else steps,

@@ -440,13 +440,20 @@ def test_a_persons_own_signs_among_the_other_signs_are_not_taught_as_none(shared
     assert len(negatives) == 66 and np.isin(negatives.labels, signs).sum() == 36
     pick = choose_shots(vocab, 5, 0)
     adapted = adapt(shipped, vocab.subset(pick), seed=0, negatives=negatives)
-    assert adapted.meta["adapted"]["other_signs"] == 30
+    assert adapted.meta["adapted"]["other_signs"] == 30 and adapted.meta["adapted"]["other_signs_left_out"] == 36
     assert accuracy(adapted, vocab.subset(np.setdiff1d(np.arange(len(vocab)), pick))) >= 0.95
+    own = negatives.subset(np.isin(negatives.labels, signs))  # nothing left to teach as none: refused, as train does
+    with pytest.raises(SignlstmError, match="^the other signs: none of its 36 recordings can be trained as 'none'"):
+        adapt(shipped, vocab.subset(pick), seed=0, negatives=own, method="ncm")
 
     stored = stored_other_signs(shipped)
     labels = stored["labels"].tolist()
     mine = ["Please", "SORRY", "bye", "welcome", "y", "s", "hello"]  # (spelled as the person may)
     gone = sum(sign_key(a) in {sign_key(m) for m in mine} for a in labels)
     assert gone >= 20 and len(other_signs_beside(stored, mine)) == len(labels) - gone
+    plain = adapt(shipped, vocab.subset(pick), seed=0, method="ncm")  # the stored ones, the six signs' left out
+    assert plain.meta["adapted"]["other_signs_from"] == "base"
+    assert plain.meta["adapted"]["other_signs_left_out"] == sum(sign_key(a) in set(map(sign_key, signs))
+                                                                for a in labels) > 0
     assert len(other_signs_beside(stored, ["hello", "thanks"])) == len(labels) == len(stored["F"])
     assert len(other_signs_beside({"F": stored["F"]}, mine)) == len(labels)  # a bundle stored without labels

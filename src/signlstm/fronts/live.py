@@ -30,16 +30,18 @@ STRIP_MAX = 6
 
 OUT_VIDEO_SUFFIXES = (".mp4", ".avi")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+MAX_FPS = 1000  # frames a second a source may be said to have (--fps): faster than any camera
 
 
 def fps_problem(fps) -> str | None:
-    """Why ``fps`` (frames a second of a source, None: its own) cannot be taken, else None: it must be a number of at
-    least 1 (below, each frame would be made into more than 30 for the recognizer: near 0, without bound)."""
-    import math
+    """Why ``fps`` (frames a second of a source, None: its own) cannot be taken, else None: it must be a number from 1
+    (below, each frame would be made into more than 30 for the recognizer: near 0, without bound) to :data:`MAX_FPS`
+    (above, a second's frames would all make one frame)."""
+    import numbers
 
-    if fps is None or (isinstance(fps, (int, float)) and math.isfinite(fps) and fps >= 1):
+    if fps is None or (isinstance(fps, numbers.Real) and not isinstance(fps, bool) and 1 <= fps <= MAX_FPS):
         return None
-    return f"must be a number of frames a second of at least 1, got {fps}"
+    return f"must be a number of frames a second from 1 to {MAX_FPS}, got {fps}"
 
 
 def check_out_paths(out=None, strip=None) -> None:

@@ -600,7 +600,8 @@ def test_bad_rule_settings_are_one_line(capsys):
                           (["--refractory", "-1"], "--refractory must be within 0..100000"),
                           (["--stability", "9" * 20], "--stability must be within 1..100000"),
                           (["--sentence", "9" * 20], "--sentence must be within 1..100000"),
-                          (["--fps", "1e-9"], "--fps must be a number of frames a second of at least 1")):
+                          (["--fps", "1e-9"], "--fps must be a number of frames a second from 1 to 1000, got"),
+                          (["--fps", "1e308"], "--fps must be a number of frames a second from 1 to 1000, got")):
         assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "stream", *args]) == 2
         out = capsys.readouterr()
         assert out.out == "" and out.err.count("\n") == 1 and message in out.err
@@ -608,9 +609,11 @@ def test_bad_rule_settings_are_one_line(capsys):
     from signlstm.fronts.live import run
     from signlstm.models.bundle import load_bundle
 
-    for fps in (0, -30, float("nan"), 0.5):  # the library refuses them as the command does (0 is not "not given")
-        with pytest.raises(SignlstmError, match=f"fps must be a number of frames a second of at least 1, got {fps}"):
+    for fps in (0, -30, float("nan"), 0.5, True, 1001):  # the library refuses them as the command does
+        with pytest.raises(SignlstmError, match=f"fps must be a number of frames a second from 1 to 1000, got {fps}"):
             run(load_bundle(), str(STREAM_DEMO), fps=fps)
+    for fps in (np.float32(30), np.int64(30)):  # a rate read from a video's metadata or an array is a number too
+        assert run(load_bundle(), str(STREAM_DEMO), fps=fps)["words"]
     # a setting the rule asked for does not read is said, not silently dropped, but only once nothing is refused
     assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2",
                  "--fps", "0"]) == 2

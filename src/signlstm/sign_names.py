@@ -137,11 +137,13 @@ def shown_name(name: str, most: int = 40) -> str:
 
 def _joins_before(before: str, c: str) -> bool:
     """Whether ``c`` belongs to the letter drawn with ``before`` (a cut between them would split one letter): a mark, a
-    joiner or the character after one, a variation selector, a Hangul vowel or final consonant jamo, an emoji skin
-    tone or tag."""
+    joiner or the character after one, a letter after a virama (an Indic conjunct), a variation selector, a Hangul
+    vowel or final consonant jamo, Thai and Lao's SARA AM, an emoji skin tone or tag, a flag's second letter."""
     o = ord(c)
     return (unicodedata.category(c)[0] == "M" or c in JOINERS or before == "\u200d" or c in BLANK
-            or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F)
+            or unicodedata.combining(before) == 9 and unicodedata.category(c) == "Lo" or c in "\u0e33\u0eb3"
+            or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F
+            or 0x1F1E6 <= o <= 0x1F1FF and 0x1F1E6 <= ord(before) <= 0x1F1FF)
 
 
 def _whole_cut(name: str, most: int) -> int:

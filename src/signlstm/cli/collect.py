@@ -63,7 +63,7 @@ def run(args):
         from pathlib import Path
 
         from ..files import check_folder_out
-        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, read_meta
+        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, bundle_meta
 
         from .adapt import check_base
 
@@ -75,7 +75,7 @@ def run(args):
         check_base(args.model, "vocab" if args.actions_file else "top",
                    how="record its signs with --actions-file (a list of signs is adapted as a vocabulary)")
         base = args.model or (TRUNK_MODEL if args.actions_file else DEFAULT_MODEL)  # (adapt's base)
-        wanted = read_meta(base)["seq_len"]
+        wanted = bundle_meta(base)["seq_len"]
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
                                 f"--length {wanted}")

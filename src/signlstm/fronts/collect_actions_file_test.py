@@ -117,15 +117,20 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
 
 
 def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
-    """A window length the model cannot read, an output folder that is not a model, or a bare model file to start
-    from (which names no signs; it was refused only after recording): refused before the source is opened (the
+    """A window length the model cannot read, an output folder that is not a model, a bare model file to start
+    from (which names no signs; it was refused only after recording), or a model folder that is missing or not a
+    bundle (named as adapt names it): refused before the source is opened (the
     source here does not exist; the error is about --then-adapt)."""
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "a.txt").write_text("mine")
     h5 = str(shared("data", "legacy_models", "Atulkoirala__action.h5"))
     for extra, problem in ((["--length", "20", "--then-adapt", str(tmp_path / "m")], "--length 30"),
                            (["--then-adapt", str(tmp_path / "notes")], "a folder that is not a model"),
-                           (["--then-adapt", str(tmp_path / "m"), "--model", h5], "is a bare model file")):
+                           (["--then-adapt", str(tmp_path / "m"), "--model", h5], "is a bare model file"),
+                           (["--then-adapt", str(tmp_path / "m"), "--model", str(tmp_path / "gone")],
+                            f"{tmp_path / 'gone'}: no such model file or bundle folder"),  # as adapt says it
+                           (["--then-adapt", str(tmp_path / "m"), "--model", str(tmp_path / "notes")],
+                            f"{tmp_path / 'notes'}: not a model bundle (needs model.keras and signlstm.json)")):
         assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source",
                      str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
         assert problem in capsys.readouterr().err

@@ -342,6 +342,22 @@ def is_vocabulary(meta: dict) -> bool:
     return (meta.get("adapted") or {}).get("method") == "vocab"
 
 
+def bundle_meta(path: str | Path) -> dict:
+    """The metadata of the bundle folder ``path`` (:func:`read_meta`), refused (:class:`BadInput`) as
+    :func:`load_bundle` refuses it: no such folder, or one without :data:`MODEL_FILE` and :data:`META_FILE`."""
+    path = Path(path)
+    if not path.is_dir():
+        raise BadInput(path, "no such model file or bundle folder" if not path.exists() else
+                       f"not a model bundle (a folder holding {MODEL_FILE} and {META_FILE})")
+    for name in (META_FILE, MODEL_FILE):
+        f = path / name
+        if problem := not_a_file(f):
+            raise BadInput(f, problem)
+        if not f.is_file():
+            raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
+    return read_meta(path)
+
+
 def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:
     """Load a bundle folder, or a tutorial-era ``.h5`` / bare ``.keras`` file with ``actions``.
 
@@ -353,13 +369,7 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
 
     path = Path(path) if path else DEFAULT_MODEL
     if path.is_dir():
-        for name in (META_FILE, MODEL_FILE):
-            f = path / name
-            if problem := not_a_file(f):
-                raise BadInput(f, problem)
-            if not f.is_file():
-                raise BadInput(path, f"not a model bundle (needs {MODEL_FILE} and {META_FILE})")
-        meta = read_meta(path)
+        meta = bundle_meta(path)
         model_file = path / MODEL_FILE
         check_declared_sizes(model_file)
         _custom_objects()

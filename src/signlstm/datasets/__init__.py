@@ -17,6 +17,7 @@ writes the tutorial tree;
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -37,14 +38,20 @@ __all__ = ["CHUNK", "UNLABELLED", "SIGNER_LABELS", "Dataset", "Source", "columns
            "load_mp_data", "load_npz", "load"]
 
 
+def path_list(paths) -> list:
+    """``paths`` as a list: one path (a ``str`` or ``Path``) alone, or the paths given."""
+    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+
+
 def open_sources(paths, actions: list[str] | None = None, length: int | None = None,
                  skip_bad: bool = False, labelled: bool = True, pose_hands: bool = False) -> list[Source]:
     """Open any mix of MP_Data folders, packed ``.npz`` files and folders of them (headers checked, nothing large
     read). Unless ``labelled``, packed files without ``y`` and ``.npy`` arrays of sequences are read too, their
     sequences labelled :data:`UNLABELLED`. ``pose_hands`` (``signlstm convert``): a tree or packed file of pose +
-    both hands frames (:data:`layout.POSE_HANDS_SIZE` values) is read too, widened with the face zeroed."""
+    both hands frames (:data:`layout.POSE_HANDS_SIZE` values) is read too, widened with the face zeroed. ``paths``:
+    a list of them, or one."""
     out = []
-    for p in map(Path, paths):
+    for p in map(Path, path_list(paths)):
         if not p.is_dir() and (problem := not_a_file(p)):
             raise BadInput(p, problem)
         if is_packed_folder(p):
@@ -170,6 +177,7 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
     :class:`Dataset`); the declared total must fit in :func:`limits.memory_budget`. ``sources``: ``paths`` already
     opened (:func:`open_sources`), not opened again.
     """
+    paths = path_list(paths)
     sources = sources if sources is not None else open_sources(paths, actions, length, skip_bad)
     data = _collect(sources, actions, parts, dtype, ", ".join(map(str, paths)))
     if actions:

@@ -29,6 +29,18 @@ def test_packed_file_holds_the_same_recordings_as_the_tutorial_tree(shared):
     assert np.abs(packed.X - tree.X).max() < 2e-3  # float16 storage
 
 
+def test_one_path_given_alone_is_read_as_a_list_of_it(shared):
+    """``load`` and ``stream`` given one path (a str or a Path, not a list) read that file, not each of its letters
+    as a path (the first, "/", the whole disk)."""
+    from pathlib import Path
+
+    path = shared("data", "signers", "s02.npz")
+    whole = datasets.load([path])
+    for one in (str(path), Path(path)):
+        assert np.array_equal(datasets.load(one).X, whole.X)
+        assert sum(len(c) for c in datasets.stream(one)) == len(whole) == 90
+
+
 def test_folder_of_packed_files_carries_signer_ids(shared):
     d = datasets.load([shared("data", "signers")])
     assert len(set(d.groups)) == 22 and len(d) == 22 * 90 + 30 - 3

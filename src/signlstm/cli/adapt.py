@@ -71,7 +71,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
 
         base = load_bundle(args.model or TRUNK_MODEL)
     else:
-        base = common.open_model(args)
+        base = common.open_model(args, new_signs=True)
     data = common.load_data(args, bundle=base)
     if method == "vocab":
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,

@@ -227,14 +227,16 @@ def check_length(sources, bundle, length=None) -> None:
                             "model's length is the default)")
 
 
-def open_model(args, front: bool = False):
+def open_model(args, front: bool = False, new_signs: bool = False):
     """Load ``--model`` (or the shipped one: for a ``front``, the one for its ``--rule``) and warn when it looks
-    untrained."""
+    untrained. ``--actions`` name a model file's labels; of a bundle folder's, they must be among them unless
+    ``new_signs`` (``adapt``: the data's signs, new ones too)."""
     from ..models.bundle import front_model, label_order_problem, load_bundle
     from ..models.legacy import UNTRAINED, looks_untrained
 
     path = args.model or (front_model(args.rule) if front else None)
-    bundle = load_bundle(path, checked_actions(args))
+    folder = path is None or Path(path).is_dir()
+    bundle = load_bundle(path, None if new_signs and folder else checked_actions(args))
     if looks_untrained(bundle.model):
         print(f"warning: {bundle.path}: {UNTRAINED}", file=sys.stderr)
     if problem := label_order_problem(bundle.meta):

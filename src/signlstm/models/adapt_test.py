@@ -457,3 +457,16 @@ def test_a_persons_own_signs_among_the_other_signs_are_not_taught_as_none(shared
                                                                 for a in labels) > 0
     assert len(other_signs_beside(stored, ["hello", "thanks"])) == len(labels) == len(stored["F"])
     assert len(other_signs_beside({"F": stored["F"]}, mine)) == len(labels)  # a bundle stored without labels
+
+
+def test_adapt_actions_may_name_signs_the_base_does_not_know(tmp_path, capsys):
+    """``adapt --actions please sorry`` on o06's vocabulary: the data's signs to use, new ones (a sign the model does
+    not know is just a new name), not labels the base must have; on a bare model file they stay its labels."""
+    out = tmp_path / "m"
+    assert main(["adapt", "--data", str(shared_path("data", "vocab", "o06.npz")), "--actions", "please", "sorry",
+                 "--shots", "3", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert load_bundle(out).labels == ["please", "sorry", NONE]
+    h5 = shared_path("data", "legacy_models", "Atulkoirala__action.h5")
+    assert main(["adapt", "--model", str(h5), "--data", str(shared_path("data", "vocab", "o06.npz")), "--actions",
+                 "please", "sorry", "--out", str(tmp_path / "n")]) == 2
+    assert "model has 3 outputs but 2 actions were given" in capsys.readouterr().err.splitlines()[-1]

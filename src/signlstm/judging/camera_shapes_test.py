@@ -53,3 +53,28 @@ def test_data_of_none_of_the_models_signs_is_named_as_such(shared, tmp_path, cap
     assert main(["judge", "cameras", "--data", str(tmp_path / "MP_Data")]) == 2
     assert capsys.readouterr().err.endswith("holds none of the model's signs (hello, thanks, iloveyou); it holds "
                                             "soup\n")
+
+
+def test_recordings_of_another_length_are_one_line_naming_their_file(shared, tmp_path, capsys):
+    """s02's recordings made 40 frames long: ``judge cameras`` says so in one line naming the file, exit 2, as
+    ``evaluate`` does; the library's scoring and adapting name it too (BadInput with the file's path)."""
+    import numpy as np
+    import pytest
+
+    from signlstm.datasets import load
+    from signlstm.errors import BadInput
+    from signlstm.judging.metrics import evaluate
+    from signlstm.models.adapt import adapt
+    from signlstm.models.bundle import load_bundle
+
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        path = tmp_path / "s02_40.npz"
+        np.savez(path, X=np.concatenate([z["X"], z["X"][:, :10]], axis=1), y=z["y"], seq=z["seq"])
+    assert main(["judge", "cameras", "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"signlstm judge cameras: error: {path}: the data has 40-frame sequences, the model expects 30\n"
+    data = load([path])
+    for call in (lambda: evaluate(load_bundle(), data), lambda: adapt(load_bundle(), data, shots=3)):
+        with pytest.raises(BadInput) as e:
+            call()
+        assert e.value.path == str(path) and "40-frame sequences" in e.value.problem

@@ -26,7 +26,7 @@ def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:
     unknown = sorted(set(data.labels.tolist()) - set(bundle.labels) - {NONE} - set(expected))
     if unknown:
         raise SignlstmError(f"the data has action(s) {unknown} that the model does not know (it knows {bundle.labels})")
-    check_seq_len(data.seq_len, bundle.seq_len)
+    check_seq_len(data.seq_len, bundle.seq_len, data)
 
 
 def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[str]) -> dict:

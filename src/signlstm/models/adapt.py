@@ -119,7 +119,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     t0 = time.perf_counter()
     if method not in METHODS:
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
-    check_seq_len(data.seq_len, base.seq_len)
+    check_seq_len(data.seq_len, base.seq_len, data)
     require_person(data, "nothing to adapt to")
     data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
     chosen = choose_shots(data, shots, seed)

@@ -45,9 +45,14 @@ def length_problem(held: int, want: int) -> str | None:
     return None if held == want else f"the data has {held}-frame sequences, the model expects {want}"
 
 
-def check_seq_len(held: int, want: int) -> None:
-    """Refuse (:class:`SignlstmError`) sequences of ``held`` frames for a model of ``want`` (:func:`length_problem`)."""
+def check_seq_len(held: int, want: int, data=None) -> None:
+    """Refuse sequences of ``held`` frames for a model of ``want`` (:func:`length_problem`): :class:`BadInput` naming
+    the file or folder of ``data`` (a :class:`~signlstm.datasets.Dataset`) when given, else :class:`SignlstmError`."""
     problem = length_problem(held, want)
+    if problem and data is not None:
+        from ..datasets.dataset import sources_name
+
+        raise BadInput(sources_name(data.sources), problem)
     if problem:
         raise SignlstmError(problem)
 

@@ -291,7 +291,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
 
     t0 = time.perf_counter()
     check_radius(radius)
-    check_seq_len(data.seq_len, base.seq_len)
+    check_seq_len(data.seq_len, base.seq_len, data)
     require_person(data, "nothing to adapt to")
     idx, unseen = vocab_shots(data, shots, seed, consecutive)
     support = data if len(idx) == len(data) else data.subset(idx)  # all of the data: held once, not copied

@@ -283,12 +283,14 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     from tqdm.auto import tqdm
 
     from .. import layout, limits
+    from ..datasets import path_list
     from ..datasets.dataset import columns
     from ..errors import SignlstmError
     from ..datasets.fixes import read_fixes
     from ..models import recipes
     from .folds import fixes_caveat
 
+    data_paths, negatives = path_list(data_paths), negatives and path_list(negatives)
     check_distinct_people([*data_paths, *(negatives or [])])  # before anything else is read
     workers = workers or os.cpu_count() or 1
     archs = list(dict.fromkeys(archs))

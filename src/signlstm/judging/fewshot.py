@@ -135,13 +135,14 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     """Few-shot leave-one-signer-out cross-validation; see the module docstring. Returns per-signer results.
     ``base``: one ready model adapted to every signer instead of fold bases (e.g. the shipped model, for people it
     never saw; a signer it was trained on is refused)."""
-    from ..datasets import open_sources
+    from ..datasets import open_sources, path_list
     from ..errors import SignlstmError
     from ..files import cache_dir
     from ..models.bundle import read_meta
     from .folds import check_distinct_people, check_lengths, check_unseen
     from .labels import match_labels
 
+    paths, negatives = path_list(paths), negatives and path_list(negatives)
     t_start = time.perf_counter()
     shots = sorted(set(int(k) for k in shots))
     files = _signer_files(paths)  # two people's files of one name refused before anything is read

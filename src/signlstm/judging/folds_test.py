@@ -72,3 +72,24 @@ def test_fold_bases_are_cached_per_epochs_and_a_rerun_trains_nothing(shared, tmp
     now = folds.fold_bases([str(renamed / "bob.npz"), str(renamed / "carol.npz")], ["bob"], epochs=1, **kw)["bob"]
     assert now != first_bob and said, said
     assert read_meta(now)["training"]["groups"] == ["carol"]
+
+
+def test_each_judge_given_one_path_alone_reads_that_file(shared):
+    """cross_validate, few_shot_cv, the stream benchmark and the vocabulary benchmark given one path as a str (not a
+    list): each reads that one person's file and says it needs more people, instead of taking each letter for a path
+    ("/": the whole disk)."""
+    import pytest
+
+    from signlstm.errors import SignlstmError
+    from signlstm.judging import streams, vocab
+    from signlstm.judging.crossval import cross_validate
+    from signlstm.judging.fewshot import few_shot_cv
+
+    s02, o04 = str(shared("data", "signers", "s02.npz")), str(shared("data", "other_signs", "o04.npz"))
+    for call, said in ((lambda: cross_validate(s02, epochs=1, progress=False), "at least 2 signers, the data has"),
+                       (lambda: few_shot_cv(s02, shots=(1,), log=lambda m: None), "at least 2 signers, the data has"),
+                       (lambda: streams.benchmark(s02, o04, log=lambda m: None), "at least 2 people in --data"),
+                       (lambda: vocab.run(str(shared("data", "vocab", "s23.npz")), adapt_runs=0, log=lambda m: None),
+                        "s23 is the only person given")):
+        with pytest.raises(SignlstmError, match=said):
+            call()

@@ -456,6 +456,9 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     from .folds import (check_distinct_people, check_fold_audit, check_lengths, check_unseen, data_files,
                         fixes_caveat, fold_bases)
 
+    from ..datasets import path_list
+
+    data, negatives, others = (p and path_list(p) for p in (data, negatives, others))
     check_sources(negatives, others, bases, shipped)
     signer_files = data_files(data)
     other_files = data_files(others or negatives)

@@ -396,7 +396,9 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     shots are K of its recordings made one after another (a seeded start), as a person records them, not any K."""
     from ..models.vocabulary import RADIUS
 
-    from ..datasets import open_npz
+    from ..datasets import open_npz, path_list
+
+    vocab, others, signers = (p and path_list(p) for p in (vocab, others, signers))
 
     t0, started, load0 = time.perf_counter(), time.time(), _load()  # a duration; the clock's time, for the report
     files = person_files(vocab, others, signers, trunk_folder, trunk, shots, seeds, signs)

@@ -233,6 +233,7 @@ def run(bundle, spec="0", threshold: float | None = None, stability: int | None 
 
     if problem := fps_problem(fps):
         raise SignlstmError(f"fps {problem}")
+    check_out_paths(out, strip)  # before any frame is read
     bundle.prepare()
     rec = Recognizer(bundle, threshold, stability, sentence, rule=rule, rest=rest, rearm=rearm, onset=onset,
                      refractory=refractory)

@@ -614,6 +614,11 @@ def test_bad_rule_settings_are_one_line(capsys):
             run(load_bundle(), str(STREAM_DEMO), fps=fps)
     for fps in (np.float32(30), np.int64(30)):  # a rate read from a video's metadata or an array is a number too
         assert run(load_bundle(), str(STREAM_DEMO), fps=fps)["words"]
+    from signlstm.errors import BadInput
+
+    for kind, name in (("out", "demo.txt"), ("strip", "strip.txt")):  # refused before any frame, as by the command
+        with pytest.raises(BadInput, match=f"{name}: a (video|picture) is written as"):
+            run(load_bundle(), str(STREAM_DEMO), **{kind: name}, max_frames=0)
     # a setting the rule asked for does not read is said, not silently dropped, but only once nothing is refused
     assert main(["live", "--source", str(STREAM_DEMO), "--headless", "--rule", "tutorial", "--rest", "2",
                  "--fps", "0"]) == 2

@@ -34,7 +34,7 @@ import numpy as np
 from ..datasets import CHUNK, Dataset, require_person
 from ..sign_names import NONE, same_signs
 from ..errors import SignlstmError
-from .bundle import Bundle, check_seq_len, library_versions
+from .bundle import Bundle, check_seq_len, is_vocabulary, library_versions
 from .cut import HEAD, split_model, trunk_forward
 from .stored_features import other_signs_beside, stored_other_signs
 
@@ -119,6 +119,10 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     t0 = time.perf_counter()
     if method not in METHODS:
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
+    if is_vocabulary(base.meta):  # its head is a vocabulary's open-set head, which these methods cannot refit
+        raise SignlstmError(f"{base.path or 'the base'} is a vocabulary (made by adapt --vocabulary): adapt it with "
+                            "signlstm.models.vocabulary.adapt_vocab (--vocabulary), giving the recordings of every "
+                            "sign it should answer")
     check_seq_len(data.seq_len, base.seq_len, data)
     require_person(data, "nothing to adapt to")
     data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
@@ -347,7 +351,6 @@ def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | N
     vocabulary drops when they are not recorded again (default ``base``); ``people_seen``: whether to say whom the
     base saw (a page's person is only the name typed there)."""
     from ..sign_names import quoted_names, rejection_note, shown_list, shown_name, spelled_alike_note
-    from .bundle import is_vocabulary
 
     notes = []
     vocabulary = is_vocabulary(adapted.meta)

@@ -470,3 +470,15 @@ def test_adapt_actions_may_name_signs_the_base_does_not_know(tmp_path, capsys):
     assert main(["adapt", "--model", str(h5), "--data", str(shared_path("data", "vocab", "o06.npz")), "--actions",
                  "please", "sorry", "--out", str(tmp_path / "n")]) == 2
     assert "model has 3 outputs but 2 actions were given" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_the_library_refuses_to_refit_a_vocabulary_by_another_method(tmp_path):
+    """``adapt`` (top, head or ncm) of a vocabulary bundle: one clear error saying to adapt it as a vocabulary,
+    as the command says it, not a traceback from inside the head's weights."""
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+
+    data = load_npz(shared_path("data", "vocab", "s23.npz"))
+    vocabulary = adapt_vocab(load_bundle(TRUNK_MODEL), data, shots=3)
+    for method in ("top", "ncm"):
+        with pytest.raises(SignlstmError, match=r"is a vocabulary \(made by adapt --vocabulary\): adapt it with"):
+            adapt(vocabulary, data, shots=3, method=method)

@@ -89,13 +89,13 @@ def evaluate_data(bundle: Bundle, paths, actions: list[str] | None = None,
                   sources=None) -> tuple[dict, list[str]]:
     """``bundle`` scored on the recordings of ``paths`` (or the already opened ``sources`` of them), read a chunk at
     a time, as ``signlstm evaluate`` scores them: (:func:`evaluate`'s result, notes for the person). The signs scored
-    are ``actions``, else a bundle folder's own signs, else every label of the data; labels that are the model's
+    are ``actions``, else the model's own signs (:attr:`Bundle.signs`); labels that are the model's
     signs in another spelling are scored as the model names them ("thank you" as thanks), and other labels as signs
     it was never taught (:func:`~signlstm.judging.labels.scored_labels`; the notes say which)."""
     from ..datasets import open_sources, stream
     from .labels import scored_labels
 
-    if actions is None and bundle.path and Path(bundle.path).is_dir():
+    if actions is None:
         actions = bundle.signs or None
     sources = open_sources(paths) if sources is None else sources
     unknown, spelled, notes = scored_labels(sources, bundle, actions) if actions else ([], {}, [])

@@ -43,9 +43,15 @@ def export_model(bundle: Bundle, fmt: str, out=None) -> Path:
     atomically (an interrupted or failed write leaves no file and keeps an earlier one); refused before anything is
     written when the path is no place for a file (:func:`check_export_out`) or the disk cannot hold the weights.
     Returns the path written."""
+    from ..errors import BadInput
     from ..files import check_free_space, write_atomic, write_text
 
     out = check_export_out(fmt, out)
+    if bundle.path is not None:  # the model read, or a file of its folder, would be replaced by its own export
+        source = Path(bundle.path).resolve()
+        if out.resolve() == source or source in out.resolve().parents:
+            raise BadInput(out, f"is {'inside ' if source != out.resolve() else ''}the model being exported "
+                                f"({bundle.path}): give a path outside it")
     if fmt == "json":
         write_text(out, bundle.model.to_json())
         return out

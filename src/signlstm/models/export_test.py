@@ -48,3 +48,14 @@ def test_each_form_is_written_under_the_suffix_keras_reads_it_by_and_gives_the_m
         with pytest.raises(BadInput, match="is a folder"):
             export_model(shipped, fmt, tmp_path / "d")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "m.h5", "m.json", "w.weights.h5"]
+
+    import shutil  # the model's own folder or file is not written over by its export
+
+    shutil.copytree(shipped.path, tmp_path / "model")
+    mine = load_bundle(tmp_path / "model")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()}
+    with pytest.raises(BadInput, match=r"is inside the model being exported"):
+        export_model(mine, "json", tmp_path / "model" / "signlstm.json")
+    with pytest.raises(BadInput, match=r"is the model being exported"):
+        export_model(load_bundle(whole, shipped.labels), "h5", whole)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()} == before

@@ -174,7 +174,6 @@ def test_a_library_user_scores_a_file_as_the_command_does(default, shared, capsy
     # a tutorial .h5 loaded with its labels: scored on its signs, as `evaluate --model F.h5 --actions ...` scores
     legacy = shared("data", "legacy_models", "FruitPnchSamuraiG__action.h5")
     labels = ["hello", "thanks", "iloveyou", "rashford"]
-    result, _ = evaluate_data(load_bundle(legacy, labels), [shared_path("data", "signers", "s02.npz")])
-    assert main(["evaluate", "--model", str(legacy), "--actions", *labels, "--data",
-                 str(shared_path("data", "signers", "s02.npz")), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["accuracy"] == result["accuracy"] and result["n"] == 90
+    result, _ = evaluate_data(load_bundle(legacy, labels), [path])
+    assert main(["evaluate", "--model", str(legacy), "--actions", *labels, "--data", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == result["accuracy"] and result["n"] == 60

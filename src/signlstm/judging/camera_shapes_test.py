@@ -57,7 +57,7 @@ def test_data_of_none_of_the_models_signs_is_named_as_such(shared, tmp_path, cap
 
 def test_recordings_of_another_length_are_one_line_naming_their_file(shared, tmp_path, capsys):
     """s02's recordings made 40 frames long: ``judge cameras`` says so in one line naming the file, exit 2, as
-    ``evaluate`` does; the library's scoring and adapting name it too (BadInput with the file's path)."""
+    ``evaluate`` does; the library's scoring, predictions and adapting name it too (BadInput with the file's path)."""
     import numpy as np
     import pytest
 
@@ -74,7 +74,10 @@ def test_recordings_of_another_length_are_one_line_naming_their_file(shared, tmp
     err = capsys.readouterr().err
     assert err == f"signlstm judge cameras: error: {path}: the data has 40-frame sequences, the model expects 30\n"
     data = load([path])
-    for call in (lambda: evaluate(load_bundle(), data), lambda: adapt(load_bundle(), data, shots=3)):
+    from signlstm.judging.metrics import predictions
+
+    for call in (lambda: evaluate(load_bundle(), data), lambda: adapt(load_bundle(), data, shots=3),
+                 lambda: list(predictions(load_bundle(), [data]))):
         with pytest.raises(BadInput) as e:
             call()
         assert e.value.path == str(path) and "40-frame sequences" in e.value.problem

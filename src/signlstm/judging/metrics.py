@@ -73,10 +73,12 @@ def predictions(bundle: Bundle, chunks):
     """``signlstm predict``'s answers, one per sequence of ``chunks`` (:func:`~signlstm.datasets.stream`), in order:
     (source, true label or None when unlabelled, the label decided, its probabilities), with label and
     probabilities None for a sequence showing no person (every value zero), which is not classified. The chunks'
-    skipped files are reported by the chunks themselves (``chunk.skipped``)."""
+    skipped files are reported by the chunks themselves (``chunk.skipped``). Sequences of another length than the
+    model's window are refused (:class:`BadInput` naming their file), as ``predict`` refuses them."""
     from ..datasets import UNLABELLED
 
     for chunk in chunks:
+        check_seq_len(chunk.seq_len, bundle.seq_len, chunk)
         gone = no_person(chunk.X)
         P = bundle.predict(chunk.X[~gone])
         said = iter(zip(P, decide(bundle.labels, P, reject=bundle.reject_label)))  # one decision per chunk

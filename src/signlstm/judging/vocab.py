@@ -214,12 +214,16 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
 
 def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
                 per_sign: int = PER_SIGN) -> dict:
-    """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``."""
+    """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``; the inputs
+    (:func:`check_trunk_inputs`) and ``out`` are checked before it trains."""
+    from ..files import check_folder_out
     from ..models.stored_features import BASE_EXAMPLES, base_example_arrays, npz_bytes
     from ..models.bundle import save_bundle
     from ..models.training import fit
 
     t0 = time.perf_counter()
+    check_folder_out(out, META_FILE)
+    check_trunk_inputs(vocab, others, signers, held_out)
     data = trunk_set(vocab, others, signers, held_out, per_sign, seed)
     bundle = fit(data, "default", epochs=epochs, seed=seed, progress=False, test_split=0.0)
     bundle.meta["training"]["held_out"] = held_out

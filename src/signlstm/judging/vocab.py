@@ -214,8 +214,9 @@ def trunk_set(vocab, others=(), signers=(), held_out: str | None = None, per_sig
 
 def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int | None = None, seed: int = 0,
                 per_sign: int = PER_SIGN) -> dict:
-    """Train the default recipe on :func:`trunk_set` and save the bundle to ``out``; the inputs
-    (:func:`check_trunk_inputs`) and ``out`` are checked before it trains."""
+    """Train the default recipe on :func:`trunk_set` and save the bundle to ``out`` (checked before it trains);
+    ``held_out``: the person the trunk is for, left out of its data whether the data holds them or not (the command
+    checks they are there: :func:`check_trunk_inputs`)."""
     from ..files import check_folder_out
     from ..models.stored_features import BASE_EXAMPLES, base_example_arrays, npz_bytes
     from ..models.bundle import save_bundle
@@ -223,7 +224,6 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
 
     t0 = time.perf_counter()
     check_folder_out(out, META_FILE)
-    check_trunk_inputs(vocab, others, signers, held_out)
     data = trunk_set(vocab, others, signers, held_out, per_sign, seed)
     bundle = fit(data, "default", epochs=epochs, seed=seed, progress=False, test_split=0.0)
     bundle.meta["training"]["held_out"] = held_out

@@ -73,6 +73,33 @@ def check_trunk_inputs(vocab, others=(), signers=(), held_out: str | None = None
     return people
 
 
+def check_run_options(signs=None, tutorial=(), streams=STREAMS, adapt_runs=0, radii=(), radius=None, trunk=None,
+                      trunk_folder=None) -> None:
+    """Refuse (:class:`SignlstmError`, naming the command's option) what :func:`run` cannot measure: fewer taught
+    signs than a vocabulary has, counts below their least, radii outside
+    :data:`~signlstm.models.vocabulary.RADIUS_RANGE`, one trunk for all and a folder of trunks at once."""
+    from ..errors import SignlstmError
+    from ..models.vocabulary import RADIUS_RANGE, check_radius
+
+    if trunk and trunk_folder:
+        raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
+    if signs is not None and signs < FEWEST_SIGNS:
+        raise SignlstmError(f"--signs must be at least {FEWEST_SIGNS} (a vocabulary of one sign has nothing to tell "
+                            f"apart), got {signs}")
+    at_least = [("--tutorial-shots", tutorial or (), 1), ("--streams", [streams], 0),
+                ("--adapt-runs", [adapt_runs], 0)]  # (--shots and the epochs: the command's common.check_counts)
+    for option, values, low in at_least:
+        bad = [v for v in values if v is not None and v < low]
+        if bad:
+            raise SignlstmError(f"{option} must be {'at least 1' if low else '0 or more'}, got {bad[0]}")
+    low, high = RADIUS_RANGE  # as adapt's --radius
+    bad = [r for r in radii or () if not low <= r <= high]
+    if bad:
+        raise SignlstmError(f"--radii must be numbers from {low:g} to {high:g}, got {bad[0]:g}")
+    if radius is not None:
+        check_radius(radius)
+
+
 def shot_problems(counts: dict[str, int], shots, seeds, signs: int | None = None) -> dict[int, str]:
     """Why a person with ``counts`` recordings per sign cannot be measured at each K of ``shots``: K -> the reason,
     for the K they cannot (none: measured at every K). Every draw of :func:`split_signs` must leave at least 2 signs
@@ -403,6 +430,7 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     from ..datasets import open_npz, path_list
 
     vocab, others, signers = (p and path_list(p) for p in (vocab, others, signers))
+    check_run_options(signs, tutorial, streams, adapt_runs, radii, radius, trunk, trunk_folder)
 
     t0, started, load0 = time.perf_counter(), time.time(), _load()  # a duration; the clock's time, for the report
     files = person_files(vocab, others, signers, trunk_folder, trunk, shots, seeds, signs)

@@ -80,24 +80,8 @@ def check_options(args) -> None:
     if args.cells:
         raise SignlstmError("--cells: judge vocab does not use consistent-gesture cells (each person's own signs are "
                             "their own classes); leave it out")
-    if args.shipped and args.trunks:
-        raise SignlstmError("--shipped and --trunks: choose one (the shipped trunk, or your trunks)")
-    if args.signs is not None and args.signs < FEWEST_SIGNS:
-        raise SignlstmError(f"--signs must be at least {FEWEST_SIGNS} (a vocabulary of one sign has nothing to tell "
-                            f"apart), got {args.signs}")
-    at_least = [("--tutorial-shots", args.tutorial_shots, 1), ("--streams", [args.streams], 0),
-                ("--adapt-runs", [args.adapt_runs], 0)]  # (--shots and the epochs: common.check_counts)
-    for option, values, low in at_least:
-        bad = [v for v in values if v is not None and v < low]
-        if bad:
-            raise SignlstmError(f"{option} must be {'at least 1' if low else '0 or more'}, got {bad[0]}")
-    from ...models.vocabulary import RADIUS_RANGE
+    from ...judging.vocab import check_run_options
 
-    low, high = RADIUS_RANGE  # as adapt's --radius
-    bad = [r for r in args.radii if not low <= r <= high]
-    if bad:
-        raise SignlstmError(f"--radii must be numbers from {low:g} to {high:g}, got {bad[0]:g}")
-    if getattr(args, "radius", None) is not None:
-        from ...models.vocabulary import check_radius
-
-        check_radius(args.radius)
+    check_run_options(signs=args.signs, tutorial=args.tutorial_shots, streams=args.streams,
+                      adapt_runs=args.adapt_runs, radii=args.radii, radius=args.radius,
+                      trunk=args.shipped or None, trunk_folder=args.trunks)

@@ -427,11 +427,30 @@ def fold_plan(signer_files, other_files) -> dict[str, list[str]]:
     return held_out_negatives(sorted(Path(f).stem for f in signer_files), sorted(Path(f).stem for f in other_files))
 
 
-def check_sources(negatives, others=None, bases=None, shipped: bool = False) -> None:
-    """Refuse (:class:`SignlstmError`) what :func:`benchmark` cannot judge with: both the shipped models and a folder
-    of bases, or no other-sign recordings for the streams' other-sign segments."""
+def check_stream_counts(per_label: int, n_others: int) -> None:
+    """Refuse (:class:`SignlstmError`) a stream of no sign's recordings per label, or of fewer than no other signs."""
     from ..errors import SignlstmError
 
+    if per_label < 1 or n_others < 0:
+        raise SignlstmError(f"--per-label must be at least 1 and --others-per-stream at least 0, got {per_label} and "
+                            f"{n_others}")
+
+
+def check_sources(negatives, others=None, bases=None, shipped: bool = False, rules=(), per_label: int = PER_LABEL,
+                  n_others: int = OTHERS, draws: int = DRAWS, adapt: int | None = None) -> None:
+    """Refuse (:class:`SignlstmError`, naming the command's option) what :func:`benchmark` cannot judge with: both the
+    shipped models and a folder of bases, no other-sign recordings for the streams' other-sign segments, a rule
+    the recognizer does not have, or counts below their least."""
+    from ..errors import SignlstmError
+    from ..recognizer import RULES
+
+    if bad := [name for name, _ in rules if name not in RULES]:
+        raise SignlstmError(f"--rules: unknown rule(s) {', '.join(bad)} (known: {', '.join(RULES)})")
+    check_stream_counts(per_label, n_others)
+    if draws < 1:
+        raise SignlstmError(f"--streams must be at least 1, got {draws}")
+    if adapt is not None and adapt < 1:
+        raise SignlstmError(f"--adapt must be at least 1 recording per sign, got {adapt}")
     if shipped and bases:
         raise SignlstmError("--shipped and --bases: choose one (the shipped models, or your fold bases)")
     if not (negatives or others):
@@ -450,7 +469,10 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     of each rule), for people and other-sign people they never saw, with every other-sign person in every stream;
     ``draws``: streams per person and cell set, each drawing its recordings and order anew (pooled: a steadier figure
     than one draw); ``adapt``: K recordings per sign of each person that every base is adapted to before their
-    streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``)."""
+    streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``).
+    ``cells``: :class:`~signlstm.judging.cells.Cells` (default: the ``cells.json`` beside the data, if any);
+    ``rules``: (name, recognizer settings) pairs (default: every rule at its defaults). Options it cannot judge with
+    are refused first (:func:`check_sources`)."""
     from ..models.bundle import front_model
     from ..models.recipes import get as get_recipe
     from .folds import (check_distinct_people, check_fold_audit, check_lengths, check_unseen, data_files,
@@ -458,8 +480,13 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
 
     from ..datasets import path_list
 
+    from ..recognizer import RULES, rule_settings
+    from .cells import find, load_cells
+
     data, negatives, others = (p and path_list(p) for p in (data, negatives, others))
-    check_sources(negatives, others, bases, shipped)
+    rules = list(rules) or [(name, rule_settings(name)) for name in RULES]  # every rule, at its defaults
+    check_sources(negatives, others, bases, shipped, rules, per_label, n_others, draws, adapt)
+    cells = load_cells(find(data)) if cells is None else cells
     signer_files = data_files(data)
     other_files = data_files(others or negatives)
     if len(signer_files) < 2 and not (shipped or bases):

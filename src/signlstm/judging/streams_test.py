@@ -968,3 +968,20 @@ def test_the_library_refuses_what_the_command_refuses_before_any_work(shared, tm
     with pytest.raises(SignlstmError, match=r"^--negatives \(or --others\) is needed"):
         streams.benchmark(signers, None, shipped=True)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_benchmarks_defaults_are_usable_and_its_options_are_checked(shared):
+    """``benchmark`` refuses a rule it does not have, no sign per label, no draw, or fewer than no other signs in
+    one line with the command's words, before anything is read (here before it finds that the shipped models saw
+    s02); with its default cells and rules it reaches the people (one person: too few)."""
+    from signlstm.errors import SignlstmError
+
+    s02, o04 = str(shared("data", "signers", "s02.npz")), str(shared("data", "other_signs", "o04.npz"))
+    with pytest.raises(SignlstmError, match="at least 2 people in --data"):
+        streams.benchmark([s02], [o04], log=lambda m: None)
+    for options, said in (({"rules": [("wave", {})]}, "--rules: unknown rule"),
+                          ({"per_label": 0}, "--per-label must be at least 1"),
+                          ({"n_others": -1}, "--others-per-stream at least 0"),
+                          ({"draws": 0}, "--streams must be at least 1")):
+        with pytest.raises(SignlstmError, match=said):
+            streams.benchmark([s02], [o04], shipped=True, log=lambda m: None, **options)

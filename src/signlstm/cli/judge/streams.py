@@ -47,16 +47,13 @@ def register(sub):
 
 
 def run(args):
-    from ...errors import SignlstmError
     from ...judging.folds import check_person_files
     from ...judging import cells as cells_mod
-    from ...judging.streams import DRAWS, benchmark, check_sources
+    from ...judging.streams import DRAWS, benchmark, check_sources, check_stream_counts
     from ...judging.streams_report import format_streams
     from ...recognizer import RULES
 
-    if args.per_label < 1 or args.others_per_stream < 0:
-        raise SignlstmError(f"--per-label must be at least 1 and --others-per-stream at least 0, got "
-                            f"{args.per_label} and {args.others_per_stream}")
+    check_stream_counts(args.per_label, args.others_per_stream)
     recognizer_options.check_rule(args)
     if args.write_stream:
         if given := [n for n in recognizer_options.SETTINGS if getattr(args, n) is not None]:
@@ -64,18 +61,12 @@ def run(args):
                   f"{', '.join('--' + n for n in given)} not read", file=sys.stderr)
         return write_stream(args)
     rules = args.rules or list(RULES)
-    bad = [r for r in rules if r not in RULES]
-    if bad:
-        raise SignlstmError(f"--rules: unknown rule(s) {', '.join(bad)} (known: {', '.join(RULES)})")
+    draws = DRAWS if args.streams is None else args.streams
+    check_sources(args.negatives, args.others, args.bases, args.shipped, [(r, {}) for r in rules], args.per_label,
+                  args.others_per_stream, draws, args.adapt)
     if unread := set.intersection(*(set(recognizer_options.unread(args, r)) for r in rules)):
         print(f"note: no rule compared ({' '.join(rules)}) reads "
               f"{', '.join('--' + n for n in recognizer_options.SETTINGS if n in unread)}", file=sys.stderr)
-    draws = DRAWS if args.streams is None else args.streams
-    if draws < 1:
-        raise SignlstmError(f"--streams must be at least 1, got {draws}")
-    if args.adapt is not None and args.adapt < 1:
-        raise SignlstmError(f"--adapt must be at least 1 recording per sign, got {args.adapt}")
-    check_sources(args.negatives, args.others, args.bases, args.shipped)
     for paths in (args.data, args.negatives, args.others):
         if paths:
             check_person_files(paths, "judge streams", judged=paths is args.data)  # every defect before any training

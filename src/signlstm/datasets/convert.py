@@ -130,11 +130,15 @@ class Converted:
                 "check --camera (data converted already would be scaled twice)")
 
 
-def convert(data: str | Path, camera: Camera | None, out: str | Path, length: int | None = None) -> Converted:
+def convert(data: str | Path, camera: Camera | str | None, out: str | Path, length: int | None = None) -> Converted:
     """Write ``out``, a copy of the tree, ``.npz`` or ``.npy`` stream ``data`` as a 4:3 image's keypoints (see the
-    module docstring). ``camera`` None: told from the face mesh of all the data's frames (:class:`BadInput` when too
+    module docstring). ``camera``: a :class:`Camera`, or its text as ``--camera`` takes it (:func:`parse_camera`:
+    "16:9", "1280x720", "auto"); None: told from the face mesh of all the data's frames (:class:`BadInput` when too
     few have a face). Nothing is written when the camera is 4:3 (and the data 1662 values a frame). ``length``: frames
     per sequence of a tree (default: its commonest count, at least 30), or the length a packed file must hold."""
+    camera = parse_camera(camera) if isinstance(camera, str) else camera
+    if length is not None and length < 1:
+        raise SignlstmError(f"--length must be at least 1, got {length}")
     if Path(data).suffix.lower() == ".npy" and not Path(data).is_dir():
         if length:
             raise SignlstmError(f"--length {length}: {data} is a saved stream, which is not cut into sequences; leave "
@@ -146,7 +150,7 @@ def convert(data: str | Path, camera: Camera | None, out: str | Path, length: in
     return _convert_source(src, camera, out)
 
 
-def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
+def convert_people(data: str | Path, camera: Camera | str | None, out: str | Path,
                    length: int | None = None) -> list[Converted]:
     """Write the folder ``out`` with every packed ``.npz`` of the folder ``data`` (one person each), under the same
     names: each converted as :func:`convert` does (``camera`` None: each told from its own face mesh, so a folder
@@ -154,6 +158,7 @@ def convert_people(data: str | Path, camera: Camera | None, out: str | Path,
     keypoints; the folder's other files (:func:`companions`: its ``cells.json``, notes) are copied as they are. Built
     in a temporary folder beside ``out`` and renamed into place: all the files or none."""
     data, out = Path(data), Path(out)
+    camera = parse_camera(camera) if isinstance(camera, str) else camera
     if not datasets.is_packed_folder(data):
         raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
     sources = datasets.open_sources([data], length=length, pose_hands=True)  # every header checked before writing

@@ -1,6 +1,5 @@
 """signlstm extract: keypoints from recorded videos, as MP_Data sequences or one keypoint file."""
 import sys
-from pathlib import Path
 
 from .. import layout
 
@@ -30,23 +29,10 @@ def register(sub):
 
 
 def run(args):
-    from ..datasets.from_videos import write_videos
+    from ..datasets.from_videos import check_outputs, write_videos
     from ..errors import BadInput, SignlstmError
-    from ..sign_names import name_problem, shown_name, sign_name
-    from .common import checked_length
-
-    if bool(args.data) == bool(args.keypoints):
-        raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
-    if args.data and not args.label:
-        raise SignlstmError("--data needs --label ACTION (the action the videos show)")
-    if args.data and name_problem(args.label):
-        raise SignlstmError(f"--label '{shown_name(args.label)}' {name_problem(args.label)}")
-    checked_length(args)
-    if args.stride is not None and args.stride < 1:
-        raise SignlstmError(f"--stride must be at least 1, got {args.stride}")
-    if args.keypoints and Path(args.keypoints).suffix.lower() != ".npy":
-        raise SignlstmError(f"--keypoints {args.keypoints}: a keypoint file is a .npy (live, convert and evaluate "
-                            "read it by that name)")
+    from ..sign_names import sign_name
+    check_outputs(args.label, args.data, args.keypoints, args.length, args.stride)
     if args.stride is not None and (args.keypoints or args.mode == "resample"):
         print("note: --stride is read with --data and --mode window only", file=sys.stderr)
     from ..files import check_file_out, check_writable_folder

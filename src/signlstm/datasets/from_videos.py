@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -53,17 +54,45 @@ def _said_if_interrupted(done: Written, label, writer, note):
         raise
 
 
+def check_outputs(label: str | None, data=None, keypoints=None, length: int = layout.SEQ_LEN,
+                  stride: int | None = None) -> None:
+    """Refuse (:class:`SignlstmError`, naming the command's options) what :func:`write_videos` cannot write, before
+    any video is read: both or neither of a tree and a stream file, a tree without a valid label, a length or stride
+    below 1, a stream file not named ``.npy``."""
+    from ..errors import SignlstmError
+    from ..sign_names import name_problem, shown_name
+
+    if bool(data) == bool(keypoints):
+        raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
+    if data and not label:
+        raise SignlstmError("--data needs --label ACTION (the action the videos show)")
+    if data and (problem := name_problem(label)):
+        raise SignlstmError(f"--label '{shown_name(label)}' {problem}")
+    if length is None or not 1 <= length <= layout.MAX_SEQ_LEN:
+        raise SignlstmError(f"--length must be a number of frames from 1 to {layout.MAX_SEQ_LEN}, got {length}")
+    if stride is not None and stride < 1:
+        raise SignlstmError(f"--stride must be at least 1, got {stride}")
+    if keypoints and Path(keypoints).suffix.lower() != ".npy":
+        raise SignlstmError(f"--keypoints {keypoints}: a keypoint file is a .npy (live, convert and evaluate read it "
+                            "by that name)")
+
+
 def write_videos(videos, label: str | None = None, data=None, keypoints=None, length: int = layout.SEQ_LEN,
                  mode: str = "window", stride: int | None = None, workers: int = 0, ray: str | None = None,
                  progress: bool = True, note=lambda text: None, ready=lambda done: None) -> Written:
     """Extract ``videos`` (paths, or folders of them) into ``data`` (``label``'s sequences, ``length`` frames each)
     or into the stream file ``keypoints``; ``note(text)`` hears each video's note (a video that ends early) as it
     comes, ``ready(done)`` what was read once every video was, before the stream file is put in place (an exception
-    it raises keeps the file from being written). When no video could be used, the stream file is not written."""
+    it raises keeps the file from being written). When no video could be used, the stream file is not written.
+    The outputs are checked first (:func:`check_outputs`)."""
     from ..keypoint_files import StreamWriter
     from ..keypoints.extraction import extract_videos, find_videos, iter_sequences
     from .sequence_writer import SequenceWriter
 
+    from ..sign_names import sign_name
+
+    check_outputs(label, data, keypoints, length, stride)
+    label = sign_name(label) if label else None  # in composed form, as collect and the page name signs
     found, skipped = find_videos(videos)
     done = Written(found=len(found), skipped=skipped)
     writer = SequenceWriter(data) if data is not None else None

@@ -54,3 +54,22 @@ def test_a_video_with_nobody_in_it_is_not_data_and_windows_without_hands_are_not
     assert len(notes) == 1 and re.fullmatch(rf"{re.escape(str(leaves))}: 2 of its 6 window\(s\) show no one in any "
                                             r"frame: not written; [12] of the 4 sequence\(s\) written show a hand in "
                                             r"fewer than 50% of their frames: a vocabulary leaves them out", notes[0])
+
+
+def test_the_library_refuses_what_it_cannot_write_before_reading_any_video(shared, tmp_path):
+    """write_videos given a tree without a label, a stream file not named .npy, a length or stride below 1: one
+    line each, as ``extract`` says it, before MediaPipe reads the clip (nothing is written)."""
+    import pytest
+
+    from signlstm.errors import SignlstmError
+
+    clip = str(shared("media", "asl_hello_rohan937.mp4"))
+    for options, said in (({"data": tmp_path / "d"}, "--data needs --label ACTION"),
+                          ({"keypoints": tmp_path / "k.txt"}, "a keypoint file is a .npy"),
+                          ({"label": "hello", "data": tmp_path / "d", "length": 0}, "--length must be a number"),
+                          ({"label": "hello", "data": tmp_path / "d", "stride": 0}, "--stride must be at least 1"),
+                          ({"label": "hello", "data": tmp_path / "d", "keypoints": tmp_path / "k.npy"},
+                           "give either --data")):
+        with pytest.raises(SignlstmError, match=said):
+            write_videos([clip], progress=False, **options)
+    assert list(tmp_path.iterdir()) == []

@@ -155,6 +155,22 @@ def _whole_cut(name: str, most: int) -> int:
     return cut or most
 
 
+def checked_names(names, option: str = "--actions") -> list[str]:
+    """``names`` in Unicode's composed form (:func:`sign_name`), or :class:`~signlstm.errors.SignlstmError` (naming
+    ``option``) for the first that cannot be a sign's name (:func:`name_problem`) or is given twice: a list of labels
+    with a name twice would give two outputs one name, or record one sign twice over."""
+    from .errors import SignlstmError
+
+    out, seen = [sign_name(a) for a in names], set()
+    for a in out:
+        if problem := name_problem(a):
+            raise SignlstmError(f"{option}: '{shown_name(a)}' {problem}")
+        if a in seen:
+            raise SignlstmError(f"{option}: '{shown_name(a)}' is given twice; each label names one output")
+        seen.add(a)
+    return out
+
+
 def sign_name(name: str) -> str:
     """A sign's name as typed, in Unicode's composed form (NFC): two spellings of one letter are one sign."""
     return unicodedata.normalize("NFC", name)

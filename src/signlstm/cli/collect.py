@@ -45,7 +45,7 @@ def run(args):
 
     from ..errors import BadInput, SignlstmError
     from ..files import check_writable_folder
-    from ..fronts.collect import check_names, collect, recording_plan
+    from ..fronts.collect import check_names, check_recording, collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import FEWEST_SIGNS, read_sign_list
 
@@ -54,8 +54,6 @@ def run(args):
     checked_length(args)
     if args.sequences < 1:
         raise SignlstmError(f"--sequences must be at least 1, got {args.sequences}")
-    if not 0 <= args.pause < float("inf"):  # (False for NaN)
-        raise SignlstmError(f"--pause must be at least 0 seconds, got {args.pause}")
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")
     checked_actions(args)
@@ -84,10 +82,7 @@ def run(args):
     check_writable_folder(args.data)  # before any camera opens
     if note := check_names(args.actions, args.data):
         print(f"note: {note}", file=sys.stderr)
-    odd = SequenceWriter(args.data).unlike(args.actions, args.length)
-    if odd:  # counted as recorded, it would stay a sequence every reader refuses
-        raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or record "
-                               "into another --data; nothing was recorded")
+    check_recording(args.actions, args.data, args.length, args.pause)
     if args.actions_file:
         if args.then_adapt and len(args.actions) < FEWEST_SIGNS:
             raise SignlstmError(f"--then-adapt: a vocabulary needs at least {FEWEST_SIGNS} signs; "

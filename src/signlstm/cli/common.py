@@ -99,22 +99,12 @@ def checked_actions(args) -> list[str] | None:
     empty, a control or line-separator character, ``/``, ``None`` for the rejection label ...) or is given twice: a
     label list with a name twice would give two outputs one name. Every command taking ``--actions`` checks them
     before anything is read (:func:`load_data`, :func:`open_model`, :func:`open_streamed`)."""
-    from ..errors import SignlstmError
-    from ..sign_names import name_problem, shown_name, sign_name
+    from ..sign_names import checked_names
 
     if getattr(args, "actions", None) is None:
         return None
-    names = [sign_name(a) for a in args.actions]
-    seen = set()
-    for a in names:
-        problem = name_problem(a)
-        if problem:
-            raise SignlstmError(f"--actions: '{shown_name(a)}' {problem}")
-        if a in seen:
-            raise SignlstmError(f"--actions: '{shown_name(a)}' is given twice; each label names one output")
-        seen.add(a)
-    args.actions = names
-    return names
+    args.actions = checked_names(args.actions)
+    return args.actions
 
 
 def checked_length(args) -> int | None:

@@ -33,6 +33,27 @@ def recording_plan(actions: list[str], counts: dict, each: int | None = None,
     return plan
 
 
+def check_recording(actions, data, length: int = layout.SEQ_LEN, pause: float = PAUSE) -> list[str]:
+    """``actions`` in composed form, or :class:`~signlstm.errors.SignlstmError` / :class:`~signlstm.errors.BadInput`
+    before anything is recorded: a name that cannot be a sign's or is given twice
+    (:func:`~signlstm.sign_names.checked_names`), a length outside 1 to :data:`~signlstm.layout.MAX_SEQ_LEN`, a pause
+    that is not a number of seconds, a sequence already in ``data`` of another length (an aborted recording, which
+    every reader would refuse once more were recorded beside it)."""
+    from ..datasets.sequence_writer import SequenceWriter
+    from ..errors import BadInput, SignlstmError
+    from ..sign_names import checked_names
+
+    actions = checked_names(actions)
+    if not 1 <= length <= layout.MAX_SEQ_LEN:
+        raise SignlstmError(f"--length must be a number of frames from 1 to {layout.MAX_SEQ_LEN}, got {length}")
+    if not 0 <= pause < float("inf"):  # (False for NaN)
+        raise SignlstmError(f"--pause must be at least 0 seconds, got {pause}")
+    if odd := SequenceWriter(data).unlike(actions, length):
+        raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or record "
+                               "into another --data; nothing was recorded")
+    return actions
+
+
 def check_names(actions: list[str], data) -> str | None:
     """Refuse (:class:`~signlstm.errors.SignlstmError`) signs of ``actions`` that would share a folder under ``data``
     with another of them or with a sign recorded there, on a disk that takes names differing only in case for one
@@ -83,6 +104,7 @@ def collect(actions: list[str], sequences: int | dict, data, spec="0", length: i
     from ..keypoints.pipeline import Pipeline
     from ..keypoints.resample import Resample
 
+    actions = check_recording(actions, data, length, pause)
     writer = SequenceWriter(data)
     saved = 0
     win = pipe = None

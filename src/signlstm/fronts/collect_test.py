@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from signlstm.cli import main
 from signlstm.datasets import load
@@ -275,3 +276,24 @@ def test_collect_then_adapt_starts_from_the_model_given(shared, tmp_path, capsys
     assert all(np.array_equal(a, b) for a, b in zip(kept.get_weights(), base.model.get_layer(kept.name).get_weights()))
     assert not all(np.array_equal(a, b) for a, b in zip(kept.get_weights(),
                                                          default.model.get_layer(kept.name).get_weights()))
+
+
+def test_the_library_refuses_what_the_command_refuses_before_recording(shared, tmp_path):
+    """collect() given a sign twice, a pause that is not a number, or a data folder holding an aborted 20-frame
+    sequence of a sign it would record 30-frame ones of: one line each, as ``collect`` says it, and nothing is
+    recorded (the clip is never opened)."""
+    from signlstm.datasets.sequence_writer import SequenceWriter
+    from signlstm.errors import BadInput, SignlstmError
+    from signlstm.fronts.collect import collect
+
+    clip = str(shared("media", "asl_hello_rohan937.mp4"))
+    with pytest.raises(SignlstmError, match="'hello' is given twice"):
+        collect(["hello", "hello"], 1, tmp_path / "a", clip)
+    with pytest.raises(SignlstmError, match="--pause must be at least 0 seconds, got nan"):
+        collect(["hello"], 1, tmp_path / "b", clip, pause=float("nan"))
+    SequenceWriter(tmp_path / "c").write("hello", np.zeros((20, 1662), np.float32))
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "c").rglob("*"))
+    with pytest.raises(BadInput, match="an aborted recording, or one of another --length"):
+        collect(["hello"], 1, tmp_path / "c", clip)
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "c").rglob("*")) == before
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

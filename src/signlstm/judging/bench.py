@@ -285,9 +285,16 @@ def run(bundle, shared, *, live, clip=None, frames: int = 300, videos: int = 12,
     when ``soak_frames`` and the memory table when ``memory`` (sizes) are given; ``live`` is the headless live loop
     (:func:`signlstm.fronts.live.run`), which the judges do not import. Each part's figures go into the
     returned report under its name, and ``on_part(name, report)`` is called as soon as one is measured, so a
-    front can show it while the next one runs. ``tmp`` is a folder for the looped clips and packed files."""
+    front can show it while the next one runs. ``tmp`` is a folder for the looped clips and packed files. A part not
+    in :data:`PARTS` or a count of frames or videos below 1 is refused (:class:`SignlstmError`, as the command)."""
     from ..datasets import load
+    from ..errors import SignlstmError
 
+    if unknown := [p for p in skip if p not in PARTS]:
+        raise SignlstmError(f"--skip: no part {', '.join(map(repr, unknown))} (the parts: {', '.join(PARTS)})")
+    for name, n in (("--frames", frames), ("--videos", videos)):
+        if n < 1:
+            raise SignlstmError(f"{name} must be at least 1, got {n}")
     shared, tmp = Path(shared), Path(tmp)
     clip = clip or shared / "media" / "asl_iloveyou_rohan937.mp4"
     report = {"machine": machine(), "model": str(bundle.path), "parameters": bundle.model.count_params()}

@@ -108,3 +108,20 @@ def test_bench_text_puts_each_commands_memory_and_each_extractions_workers_in_th
     lines = part_lines("extraction", {"extraction": {"one": one, "all": allc, "ratio": 3.0, "lone_video": lone}})
     assert lines[0] == ("extraction  0.50 videos/s with 1 worker (1.00 cores busy) | 1.50 with 4 (3.50 cores busy) | "
                         "ratio 3.00"), lines
+
+
+def test_the_library_refuses_a_part_it_has_not_and_counts_below_one(shared, tmp_path):
+    """bench.run given a misspelt part to skip, no video or no frame: one line each, as ``bench`` says it, before
+    anything is measured (a misspelt part was measured anyway; no video divided by zero)."""
+    import pytest
+
+    from signlstm.errors import SignlstmError
+    from signlstm.judging import bench
+    from signlstm.models.bundle import load_bundle
+
+    for options, said in (({"skip": ("classifer",)}, "--skip: no part 'classifer'"),
+                          ({"videos": 0}, "--videos must be at least 1, got 0"),
+                          ({"frames": 0}, "--frames must be at least 1, got 0")):
+        with pytest.raises(SignlstmError, match=said):
+            bench.run(load_bundle(), shared("."), live=None, tmp=tmp_path, **options)
+    assert list(tmp_path.iterdir()) == []

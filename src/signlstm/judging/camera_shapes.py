@@ -29,7 +29,17 @@ def _as_camera(chunks, convert):
 def camera_rows(bundle, data, cameras):
     """Yield ``(shape, as found, as stored)`` for the data's own 640x480 camera, then for each ``(width, height)`` of
     ``cameras``: :func:`~signlstm.judging.metrics.evaluate`'s results of ``bundle`` on ``data`` (paths), read a chunk
-    at a time."""
+    at a time. A size that is not two whole numbers above 0 is refused (:class:`SignlstmError`) before anything is
+    read."""
+    import numbers
+
+    from ..errors import SignlstmError
+
+    cameras = list(cameras)
+    for size in cameras:
+        if len(size) != 2 or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0
+                                     for n in size):
+            raise SignlstmError(f"--shapes {'x'.join(map(str, size))}: give image sizes WIDTHxHEIGHT, e.g. 1280x720")
     signs = bundle.signs
     base = evaluate(bundle, stream(data, actions=signs))
     yield "640x480", base, base

@@ -81,3 +81,17 @@ def test_recordings_of_another_length_are_one_line_naming_their_file(shared, tmp
         with pytest.raises(BadInput) as e:
             call()
         assert e.value.path == str(path) and "40-frame sequences" in e.value.problem
+
+
+def test_the_library_refuses_a_size_no_camera_has(shared):
+    """camera_rows given a size of 0 or below refuses it in one line before reading anything (0 divided by zero, a
+    negative size gave a figure)."""
+    import pytest
+
+    from signlstm.errors import SignlstmError
+    from signlstm.judging.camera_shapes import camera_rows
+    from signlstm.models.bundle import load_bundle
+
+    for size in ((0, 720), (-1280, 720), (1280.5, 720)):
+        with pytest.raises(SignlstmError, match="give image sizes WIDTHxHEIGHT"):
+            next(camera_rows(load_bundle(), [str(shared("data", "signers", "s02.npz"))], [size]))

@@ -103,11 +103,13 @@ def shared_names_note(sources: list[Source]) -> str | None:
 
 
 def stream(paths, actions: list[str] | None = None, length: int | None = None, skip_bad: bool = False,
-           chunk: int = CHUNK, sources: list[Source] | None = None) -> Iterator[Dataset]:
+           chunk: int = CHUNK, sources: list[Source] | None = None, labelled: bool = True) -> Iterator[Dataset]:
     """The data of ``paths`` (or the already opened ``sources``) as chunks of at most ``chunk`` sequences, (n, T, 1662)
     float32 each, file after file: memory holds one chunk whatever the size of the data. With ``actions`` only those
-    labels are kept. Every file's header is checked before the first chunk."""
-    for src in sources if sources is not None else open_sources(paths, actions, length, skip_bad):
+    labels are kept. Every file's header is checked before the first chunk. Unless ``labelled``, packed files without
+    labels and ``.npy`` arrays of sequences are read too (:func:`open_sources`; what ``predict`` reads)."""
+    opened = sources if sources is not None else open_sources(paths, actions, length, skip_bad, labelled=labelled)
+    for src in opened:
         for part in src.chunks(chunk):
             yield part.subset(np.isin(part.labels, actions) | (part.labels == UNLABELLED)) if actions else part
 

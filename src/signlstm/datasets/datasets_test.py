@@ -836,3 +836,14 @@ def test_any_packed_file_reads_back_exactly_in_chunks_of_any_size_and_skip_bad_d
     assert sum((p.skipped for p in parts), []) == [
         (path, f"sequence {ids[i]} holds NaN, infinite or far too large values") for i in bad]
     assert np.array_equal(datasets.load([path], skip_bad=skip_bad).X, frames)
+
+
+def test_stream_reads_unlabelled_sequences_when_told_to(shared, tmp_path):
+    """An .npy array of s02's 90 sequences (what ``predict`` reads): ``stream`` refuses it as data to learn from,
+    and with ``labelled=False`` gives its 90 sequences, unlabelled, as they are."""
+    X = datasets.load([shared("data", "signers", "s02.npz")]).X
+    np.save(tmp_path / "seqs.npy", X)
+    with pytest.raises(BadInput):
+        list(datasets.stream([tmp_path / "seqs.npy"]))
+    got = np.concatenate([c.X for c in datasets.stream([tmp_path / "seqs.npy"], labelled=False)])
+    assert np.array_equal(got, X)

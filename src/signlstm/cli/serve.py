@@ -58,7 +58,7 @@ def run(args):
     check_listen(args.host, args.port)  # before "serving ... on" is printed
     from ..files import check_writable_folder
 
-    for folder in (args.data, args.models):  # the pages' recordings and models: refused now, not when one is saved
+    for folder in (args.data, args.models):  # before the model loads (the engine checks them again)
         check_writable_folder(folder)
     bundle = common.open_model(args, front=True)
     recognizer_options.rule_notes(args, bundle)

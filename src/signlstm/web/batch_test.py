@@ -611,3 +611,16 @@ def test_any_messages_of_a_stream_give_what_the_recognizer_gives_the_frames_at_3
         assert [w["word"] for r in ones for w in r["words"]] == [w for w, _ in said]
         np.testing.assert_allclose(ones[-1]["probs"] or [], replies[-1]["probs"] or [], atol=2e-4)
         assert ones[-1]["sentence"] == replies[-1]["sentence"]
+
+
+def test_an_engine_refuses_folders_it_could_not_save_in(shipped, tmp_path):
+    """Engine given a data or models folder under a file (as ``serve`` refuses them): BadInput naming it when the
+    engine is made, not when a page first saves a recording or a model."""
+    from signlstm.errors import BadInput
+    from signlstm.web.engine import Engine
+
+    (tmp_path / "afile").write_text("mine")
+    for where in ({"data": tmp_path / "afile" / "d"}, {"models": tmp_path / "afile"}):
+        with pytest.raises(BadInput, match="afile"):
+            Engine(shipped, **{"data": tmp_path / "d", "models": tmp_path / "m", **where})
+    assert (tmp_path / "afile").read_text() == "mine"

@@ -96,6 +96,10 @@ class Engine:
         Recognizer(bundle, **self.options)
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
+        from ..files import check_writable_folder
+
+        for folder in (data, models):  # the pages' recordings and models: refused now, not when one is saved
+            check_writable_folder(folder)
         bundle.prepare()
         self.bundle = bundle
         self.workers, self.max_clients = workers, max_clients

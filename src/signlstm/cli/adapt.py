@@ -33,14 +33,15 @@ def register(sub):
 
 def run(args):
     adapt_to(args, args.out, shots=args.shots, seed=args.seed, method=args.method, negatives=args.negatives,
-             radius=args.radius, keep_base_actions=args.keep_base_actions)
+             radius=args.radius, keep_base_actions=args.keep_base_actions, every_action=True)
 
 
 def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None, keep_base_actions=False,
-             asked=None):
+             asked=None, every_action=False):
     """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
     too. ``args`` needs model, data, actions, length, skip_bad; ``asked``: the signs the person asked for, each named
-    when the model does not answer it (default ``args.actions``)."""
+    when the model does not answer it (default ``args.actions``); ``every_action``: each of ``args.actions`` must
+    have recordings in the data (``adapt --actions``: a sign asked for is one recorded)."""
     import time
 
     t0 = time.perf_counter()
@@ -72,7 +73,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         base = load_bundle(args.model or TRUNK_MODEL)
     else:
         base = common.open_model(args, new_signs=True)
-    data = common.load_data(args, bundle=base)
+    data = common.load_data(args, bundle=base, require_all=every_action)
     if method == "vocab":
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)

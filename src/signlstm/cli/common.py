@@ -225,8 +225,9 @@ def open_model(args, front: bool = False, new_signs: bool = False):
     from ..models.legacy import UNTRAINED, looks_untrained
 
     path = args.model or (front_model(args.rule) if front else None)
+    actions = checked_actions(args)  # (the names refused before any file is opened)
     folder = path is None or Path(path).is_dir()
-    bundle = load_bundle(path, None if new_signs and folder else checked_actions(args))
+    bundle = load_bundle(path, None if new_signs and folder else actions)
     if looks_untrained(bundle.model):
         print(f"warning: {bundle.path}: {UNTRAINED}", file=sys.stderr)
     if problem := label_order_problem(bundle.meta):

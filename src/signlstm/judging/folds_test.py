@@ -75,9 +75,9 @@ def test_fold_bases_are_cached_per_epochs_and_a_rerun_trains_nothing(shared, tmp
 
 
 def test_each_judge_given_one_path_alone_reads_that_file(shared):
-    """cross_validate, few_shot_cv, the stream benchmark and the vocabulary benchmark given one path as a str (not a
-    list): each reads that one person's file and says it needs more people, instead of taking each letter for a path
-    ("/": the whole disk)."""
+    """cross_validate, few_shot_cv, the stream benchmark, the vocabulary benchmark and its trunks' check given one path
+    as a str (not a list): each reads that one person's file and says it needs more people, instead of taking each
+    letter for a path ("/": the whole disk)."""
     import pytest
 
     from signlstm.errors import SignlstmError
@@ -90,6 +90,8 @@ def test_each_judge_given_one_path_alone_reads_that_file(shared):
                        (lambda: few_shot_cv(s02, shots=(1,), log=lambda m: None), "at least 2 signers, the data has"),
                        (lambda: streams.benchmark(s02, o04, log=lambda m: None), "at least 2 people in --data"),
                        (lambda: vocab.run(str(shared("data", "vocab", "s23.npz")), adapt_runs=0, log=lambda m: None),
-                        "s23 is the only person given")):
+                        "s23 is the only person given"),
+                       (lambda: vocab.check_trunk_inputs(str(shared("data", "vocab", "s23.npz")), held_out="s23"),
+                        "--held-out s23: the only person in the data")):
         with pytest.raises(SignlstmError, match=said):
             call()

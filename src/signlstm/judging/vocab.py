@@ -58,9 +58,10 @@ def check_folders(paths, option: str) -> None:
 def check_trunk_inputs(vocab, others=(), signers=(), held_out: str | None = None) -> list[str]:
     """What :func:`train_trunk` reads, checked before it trains: every path's header (no empty folder, no defective
     file, one sequence length), and ``held_out`` one of the people in them. Returns the people, sorted."""
-    from ..datasets import open_sources
+    from ..datasets import open_sources, path_list
     from ..errors import SignlstmError
 
+    vocab, others, signers = (path_list(p or ()) for p in (vocab, others, signers))
     for option, paths in (("--data", vocab), ("--negatives", others), ("--signers", signers)):
         check_folders(paths, option)
     open_sources([*vocab, *others, *signers])
@@ -249,7 +250,10 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
     from ..models.bundle import save_bundle
     from ..models.training import fit
 
+    from ..datasets import path_list
+
     t0 = time.perf_counter()
+    vocab, others, signers = (path_list(p or ()) for p in (vocab, others, signers))
     check_folder_out(out, META_FILE)
     data = trunk_set(vocab, others, signers, held_out, per_sign, seed)
     bundle = fit(data, "default", epochs=epochs, seed=seed, progress=False, test_split=0.0)

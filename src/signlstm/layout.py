@@ -51,6 +51,15 @@ RATE = 30.0  # frames a second of the tutorial's recordings, what the models and
 # The most frames a window or sequence may hold (a model's window, ``--length``): 33 s of signing. The default
 # recipe's gap filling holds a frames x frames matrix per window, so a window's memory grows with its square.
 MAX_SEQ_LEN = 1000
+
+
+def seq_len_problem(length) -> str | None:
+    """Why ``length`` cannot be the frames of a sequence (a whole number from 1 to :data:`MAX_SEQ_LEN`), else None."""
+    import numbers
+
+    if isinstance(length, numbers.Integral) and not isinstance(length, bool) and 1 <= length <= MAX_SEQ_LEN:
+        return None
+    return f"must be a number of frames from 1 to {MAX_SEQ_LEN}, got {length}"
 SIGN_HANDS = 0.5  # a recording shows its sign when a hand is seen in at least this share of its frames (hand_share)
 ASPECT = 4 / 3  # width / height of the tutorial's 640x480 webcam image (x and y are both divided by their side)
 FACE_POINTS = (10, 1, 152)  # face-mesh midline points (forehead top, nose tip, chin): a mirror maps them onto themselves

@@ -138,19 +138,34 @@ def shown_name(name: str, most: int = 40) -> str:
 def _joins_before(before: str, c: str) -> bool:
     """Whether ``c`` belongs to the letter drawn with ``before`` (a cut between them would split one letter): a mark, a
     joiner or the character after one, a letter after a virama (an Indic conjunct), a variation selector, a Hangul
-    vowel or final consonant jamo, Thai and Lao's SARA AM, an emoji skin tone or tag, a flag's second letter."""
+    vowel or final consonant jamo, Thai and Lao's SARA AM, an emoji skin tone or tag."""
     o = ord(c)
     return (unicodedata.category(c)[0] == "M" or c in JOINERS or before == "\u200d" or c in BLANK
             or unicodedata.combining(before) == 9 and unicodedata.category(c) == "Lo" or c in "\u0e33\u0eb3"
-            or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F
-            or 0x1F1E6 <= o <= 0x1F1FF and 0x1F1E6 <= ord(before) <= 0x1F1FF)
+            or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F)
+
+
+def _flag_letter(c: str) -> bool:
+    """Whether ``c`` is a regional indicator (two make a flag)."""
+    return 0x1F1E6 <= ord(c) <= 0x1F1FF
+
+
+def _joins_at(name: str, i: int) -> bool:
+    """Whether ``name[i]`` belongs to the letter drawn with ``name[i - 1]`` (:func:`_joins_before`; a flag's second
+    regional indicator: an odd count of them runs up to ``i``)."""
+    if _flag_letter(name[i]):
+        run = 0
+        while i - 1 - run >= 0 and _flag_letter(name[i - 1 - run]):
+            run += 1
+        return run % 2 == 1
+    return _joins_before(name[i - 1], name[i])
 
 
 def _whole_cut(name: str, most: int) -> int:
     """Where to cut ``name`` to at most ``most`` characters without splitting a letter drawn from several (a
     syllable of Hangul jamo, a letter and its marks); at ``most`` when its first letter alone is longer."""
     cut = most
-    while 0 < cut < len(name) and _joins_before(name[cut - 1], name[cut]):
+    while 0 < cut < len(name) and _joins_at(name, cut):
         cut -= 1
     return cut or most
 

@@ -85,6 +85,8 @@ def test_a_long_name_is_cut_between_letters_not_inside_one():
     assert shown_name("x" * 38 + "e\u0301z") == "x" * 38 + "e\u0301..."
     assert shown_name("e" + "\u0301" * 50) == "e" + "\u0301" * 39 + "..."  # one letter longer than 40: cut at 40
     assert shown_name("x" * 39 + "\U0001F1FA\U0001F1F8z") == "x" * 39 + "..."  # a flag: two regional letters
+    flags = "\U0001F1FA\U0001F1F8\U0001F1EB\U0001F1F7"  # two flags: the cut falls between them
+    assert shown_name("x" * 38 + flags) == "x" * 38 + flags[:2] + "..."
     assert shown_name("x" * 37 + "नमस्ते") == "x" * 37 + "नम..."  # स्त, a conjunct: with its virama and त
     assert shown_name("x" * 39 + "กำz") == "x" * 39 + "..." and shown_name("x" * 38 + "กำz") == "x" * 38 + "กำ..."
     assert shown_name("x" * 38 + "स्तz") == "x" * 38 + "..."  # the cut between the virama and त moves before स

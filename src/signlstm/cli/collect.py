@@ -45,7 +45,7 @@ def run(args):
 
     from ..errors import BadInput, SignlstmError
     from ..files import check_writable_folder
-    from ..fronts.collect import check_names, check_recording, collect, recording_plan
+    from ..fronts.collect import check_names, check_plan, check_recording, collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import FEWEST_SIGNS, read_sign_list
 
@@ -54,6 +54,7 @@ def run(args):
     checked_length(args)
     if args.sequences < 1:
         raise SignlstmError(f"--sequences must be at least 1, got {args.sequences}")
+    check_plan(args.length, args.pause)
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")
     checked_actions(args)

@@ -112,8 +112,8 @@ def checked_length(args) -> int | None:
     :data:`~signlstm.layout.MAX_SEQ_LEN` frames."""
     from ..errors import SignlstmError
 
-    if args.length is not None and not 1 <= args.length <= layout.MAX_SEQ_LEN:
-        raise SignlstmError(f"--length must be a number of frames from 1 to {layout.MAX_SEQ_LEN}, got {args.length}")
+    if args.length is not None and (problem := layout.seq_len_problem(args.length)):
+        raise SignlstmError(f"--length {problem}")
     return args.length
 
 

@@ -130,15 +130,21 @@ class Converted:
                 "check --camera (data converted already would be scaled twice)")
 
 
+def _camera(camera: Camera | str | None, length: int | None) -> Camera | None:
+    """``camera`` as a :class:`Camera` (its text parsed as ``--camera`` is), once ``length`` (None: not given) is
+    checked (:func:`~signlstm.layout.seq_len_problem`)."""
+    if length is not None and (problem := layout.seq_len_problem(length)):
+        raise SignlstmError(f"--length {problem}")
+    return parse_camera(camera) if isinstance(camera, str) else camera
+
+
 def convert(data: str | Path, camera: Camera | str | None, out: str | Path, length: int | None = None) -> Converted:
     """Write ``out``, a copy of the tree, ``.npz`` or ``.npy`` stream ``data`` as a 4:3 image's keypoints (see the
     module docstring). ``camera``: a :class:`Camera`, or its text as ``--camera`` takes it (:func:`parse_camera`:
     "16:9", "1280x720", "auto"); None: told from the face mesh of all the data's frames (:class:`BadInput` when too
     few have a face). Nothing is written when the camera is 4:3 (and the data 1662 values a frame). ``length``: frames
     per sequence of a tree (default: its commonest count, at least 30), or the length a packed file must hold."""
-    camera = parse_camera(camera) if isinstance(camera, str) else camera
-    if length is not None and length < 1:
-        raise SignlstmError(f"--length must be at least 1, got {length}")
+    camera = _camera(camera, length)
     if Path(data).suffix.lower() == ".npy" and not Path(data).is_dir():
         if length:
             raise SignlstmError(f"--length {length}: {data} is a saved stream, which is not cut into sequences; leave "
@@ -158,7 +164,7 @@ def convert_people(data: str | Path, camera: Camera | str | None, out: str | Pat
     keypoints; the folder's other files (:func:`companions`: its ``cells.json``, notes) are copied as they are. Built
     in a temporary folder beside ``out`` and renamed into place: all the files or none."""
     data, out = Path(data), Path(out)
-    camera = parse_camera(camera) if isinstance(camera, str) else camera
+    camera = _camera(camera, length)
     if not datasets.is_packed_folder(data):
         raise BadInput(data, "not a folder of packed .npz files (convert takes it as one MP_Data folder)")
     sources = datasets.open_sources([data], length=length, pose_hands=True)  # every header checked before writing

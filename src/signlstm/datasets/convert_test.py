@@ -59,16 +59,19 @@ def test_npz_auto_is_converted_as_16_9_in_its_own_form(shared, tmp_path, capsys)
 
 def test_the_library_takes_the_camera_as_the_command_writes_it(shared, tmp_path):
     """``convert`` given the camera as text ("16:9", as ``--camera`` takes it) writes the same file as given the
-    parsed camera; a length below 1 is refused as the command refuses it."""
+    parsed camera; a length below 1 is refused as the command refuses it, for one file and a folder of people."""
     from signlstm.errors import SignlstmError
 
     src = shared("data", "signers", "s04.npz")
     convert_mod.convert(src, "16:9", tmp_path / "text.npz")
     convert_mod.convert(src, convert_mod.parse_camera("16:9"), tmp_path / "parsed.npz")
     assert (tmp_path / "text.npz").read_bytes() == (tmp_path / "parsed.npz").read_bytes()
-    with pytest.raises(SignlstmError, match="--length must be at least 1, got 0"):
+    with pytest.raises(SignlstmError, match="--length must be a number of frames from 1 to 1000, got 0"):
         convert_mod.convert(src, "16:9", tmp_path / "zero.npz", length=0)
     assert not (tmp_path / "zero.npz").exists()
+    with pytest.raises(SignlstmError, match="--length must be a number of frames from 1 to 1000, got 0"):
+        convert_mod.convert_people(shared("data", "signers"), "16:9", tmp_path / "people", length=0)
+    assert not (tmp_path / "people").exists()
 
 
 def test_tree_is_converted_frame_by_frame_with_the_same_names(shared, tmp_path, capsys):

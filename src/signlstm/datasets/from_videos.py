@@ -68,8 +68,8 @@ def check_outputs(label: str | None, data=None, keypoints=None, length: int = la
         raise SignlstmError("--data needs --label ACTION (the action the videos show)")
     if data and (problem := name_problem(label)):
         raise SignlstmError(f"--label '{shown_name(label)}' {problem}")
-    if length is None or not 1 <= length <= layout.MAX_SEQ_LEN:
-        raise SignlstmError(f"--length must be a number of frames from 1 to {layout.MAX_SEQ_LEN}, got {length}")
+    if problem := layout.seq_len_problem(length):
+        raise SignlstmError(f"--length {problem}")
     if stride is not None and stride < 1:
         raise SignlstmError(f"--stride must be at least 1, got {stride}")
     if keypoints and Path(keypoints).suffix.lower() != ".npy":

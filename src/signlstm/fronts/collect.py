@@ -33,21 +33,29 @@ def recording_plan(actions: list[str], counts: dict, each: int | None = None,
     return plan
 
 
+def check_plan(length: int = layout.SEQ_LEN, pause: float = PAUSE) -> None:
+    """Refuse (:class:`~signlstm.errors.SignlstmError`) a length outside 1 to :data:`~signlstm.layout.MAX_SEQ_LEN`
+    or a pause that is not a number of seconds: the options, before any file is read."""
+    from ..errors import SignlstmError
+
+    if problem := layout.seq_len_problem(length):
+        raise SignlstmError(f"--length {problem}")
+    if not 0 <= pause < float("inf"):  # (False for NaN)
+        raise SignlstmError(f"--pause must be at least 0 seconds, got {pause}")
+
+
 def check_recording(actions, data, length: int = layout.SEQ_LEN, pause: float = PAUSE) -> list[str]:
     """``actions`` in composed form, or :class:`~signlstm.errors.SignlstmError` / :class:`~signlstm.errors.BadInput`
     before anything is recorded: a name that cannot be a sign's or is given twice
-    (:func:`~signlstm.sign_names.checked_names`), a length outside 1 to :data:`~signlstm.layout.MAX_SEQ_LEN`, a pause
-    that is not a number of seconds, a sequence already in ``data`` of another length (an aborted recording, which
-    every reader would refuse once more were recorded beside it)."""
+    (:func:`~signlstm.sign_names.checked_names`), a length or pause :func:`check_plan` refuses, a sequence already in
+    ``data`` of another length (an aborted recording, which every reader would refuse once more were recorded beside
+    it)."""
     from ..datasets.sequence_writer import SequenceWriter
-    from ..errors import BadInput, SignlstmError
+    from ..errors import BadInput
     from ..sign_names import checked_names
 
     actions = checked_names(actions)
-    if not 1 <= length <= layout.MAX_SEQ_LEN:
-        raise SignlstmError(f"--length must be a number of frames from 1 to {layout.MAX_SEQ_LEN}, got {length}")
-    if not 0 <= pause < float("inf"):  # (False for NaN)
-        raise SignlstmError(f"--pause must be at least 0 seconds, got {pause}")
+    check_plan(length, pause)
     if odd := SequenceWriter(data).unlike(actions, length):
         raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or record "
                                "into another --data; nothing was recorded")

@@ -297,3 +297,13 @@ def test_the_library_refuses_what_the_command_refuses_before_recording(shared, t
         collect(["hello"], 1, tmp_path / "c", clip)
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "c").rglob("*")) == before
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_a_pause_that_is_no_number_is_refused_first(tmp_path, capsys):
+    """``--pause nan`` with other problems (a sign twice, a model to adapt, names differing in case): the pause is
+    said first, in one line, before any model, list or folder is read."""
+    for extra in (["--actions", "a", "a", "--then-adapt", str(tmp_path / "m")], ["--actions", "I", "i"]):
+        assert main(["collect", *extra, "--pause", "nan", "--data", str(tmp_path / "d"), "--source",
+                     str(tmp_path / "none.mp4"), "--headless"]) == 2
+        assert capsys.readouterr().err == "signlstm collect: error: --pause must be at least 0 seconds, got nan\n"
+    assert list(tmp_path.iterdir()) == []

@@ -121,7 +121,10 @@ def test_the_library_refuses_a_part_it_has_not_and_counts_below_one(shared, tmp_
 
     for options, said in (({"skip": ("classifer",)}, "--skip: no part 'classifer'"),
                           ({"videos": 0}, "--videos must be at least 1, got 0"),
-                          ({"frames": 0}, "--frames must be at least 1, got 0")):
+                          ({"frames": 0}, "--frames must be at least 1, got 0"),
+                          ({"soak_frames": -1}, "--soak must be 0 or more, got -1"),
+                          ({"memory": [100, 0]}, "--memory must be at least 1, got 0"),
+                          ({"skip": "lve"}, "--skip: no part 'lve'")):  # (one part named alone)
         with pytest.raises(SignlstmError, match=said):
             bench.run(load_bundle(), shared("."), live=None, tmp=tmp_path, **options)
     assert list(tmp_path.iterdir()) == []

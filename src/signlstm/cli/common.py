@@ -210,8 +210,7 @@ def check_length(sources, bundle, length=None) -> None:
     want = bundle.seq_len
     for src in sources:
         if src.held and src.held != want:
-            raise BadInput(src.path, f"{length_problem(src.held, want)} (it reads {want}-frame windows: record "
-                                     f"{want}-frame sequences, or train a model on these with --length {src.held})")
+            raise BadInput(src.path, length_problem(src.held, want))
     if length and length != want:
         raise SignlstmError(f"--length {length}, but the model reads {want}-frame sequences (leave --length out: the "
                             "model's length is the default)")

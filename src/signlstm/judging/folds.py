@@ -172,8 +172,7 @@ def check_lengths(files, models: dict) -> None:
         want = wants.setdefault(str(models[person]), int(read_meta(Path(models[person]))["seq_len"]))
         (src,) = open_sources([f])
         if src.held and src.held != want:
-            raise BadInput(f, f"{length_problem(src.held, want)} (it reads {want}-frame windows: record {want}-frame "
-                              "sequences)")
+            raise BadInput(f, length_problem(src.held, want))
 
 
 FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit runs on each fold's training people

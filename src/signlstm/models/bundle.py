@@ -42,7 +42,9 @@ def library_versions() -> dict:
 
 def length_problem(held: int, want: int) -> str | None:
     """What is wrong with sequences of ``held`` frames for a model that reads ``want``-frame windows, or None."""
-    return None if held == want else f"the data has {held}-frame sequences, the model expects {want}"
+    return None if held == want else (f"the data has {held}-frame sequences, the model expects {want} (it reads "
+                                      f"{want}-frame windows: record {want}-frame sequences, or train a model on "
+                                      f"these with --length {held})")
 
 
 def check_seq_len(held: int, want: int, data=None) -> None:

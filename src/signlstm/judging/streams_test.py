@@ -477,12 +477,13 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
     out = tmp_path / "s08_stream.npy"
     args = ["judge", "streams", "--data", str(shared("data", "signers", "s08.npz")), "--others",
             str(shared("data", "other_signs", "o07.npz")), "--per-label", "2", "--others-per-stream", "2"]
-    assert main([*args, "--write-stream", str(out), "--threshold", "0.5"]) == 0
+    assert main([*args, "--write-stream", str(out), "--threshold", "0.5", "--rules", "wave", "--streams", "0"]) == 0
     assert np.array_equal(np.load(out), np.load(demo))
     said = capsys.readouterr()
     assert said.out.splitlines()[-1] == \
         '367 frames; reference: ["iloveyou", "thanks", "hello", "hello", "iloveyou", "thanks"]'
-    assert "note: --write-stream writes the stream and replays nothing: --threshold not read" in said.err
+    assert ("note: --write-stream writes the stream and replays nothing: --threshold, --rules, --streams not read"
+            in said.err), said.err
     assert main([*args, "--write-stream", str(tmp_path / "never.npy"), "--threshold", "2"]) == 2  # as any rule's
     assert "--threshold must be within 0..1" in capsys.readouterr().err and not (tmp_path / "never.npy").exists()
 

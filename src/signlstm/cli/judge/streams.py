@@ -56,7 +56,8 @@ def run(args):
     check_stream_counts(args.per_label, args.others_per_stream)
     recognizer_options.check_rule(args)
     if args.write_stream:
-        if given := [n for n in recognizer_options.SETTINGS if getattr(args, n) is not None]:
+        given = [n for n in (*recognizer_options.SETTINGS, "rules", "streams", "adapt") if getattr(args, n) is not None]
+        if given:
             print(f"note: --write-stream writes the stream and replays nothing: "
                   f"{', '.join('--' + n for n in given)} not read", file=sys.stderr)
         return write_stream(args)

@@ -40,8 +40,9 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
              asked=None, every_action=False):
     """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
     too. ``args`` needs model, data, actions, length, skip_bad; ``asked``: the signs the person asked for, each named
-    when the model does not answer it (default ``args.actions``); ``every_action``: each of ``args.actions`` must
-    have recordings in the data (``adapt --actions``: a sign asked for is one recorded)."""
+    when the model does not answer it (default ``args.actions``); ``every_action``: a sign of ``args.actions`` that
+    the data records under another spelling is refused, naming the data's (``adapt --actions``: Thanks for thanks
+    would adapt to no recording of it); one the data does not hold at all is named in a note."""
     import time
 
     t0 = time.perf_counter()
@@ -73,7 +74,16 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         base = load_bundle(args.model or TRUNK_MODEL)
     else:
         base = common.open_model(args, new_signs=True)
-    data = common.load_data(args, bundle=base, require_all=every_action)
+    if every_action and args.actions:
+        from ..sign_names import same_signs
+
+        held = list(dict.fromkeys(a for src in common.open_data(args) for a in src.actions))
+        if spelled := same_signs([a for a in args.actions if a not in held], held):
+            import shlex
+
+            raise SignlstmError("--actions: " + "; ".join(f"'{a}' is recorded as '{b}' in the data: give --actions "
+                                                          f"{shlex.quote(b)}" for a, b in spelled.items()))
+    data = common.load_data(args, bundle=base)
     if method == "vocab":
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)

@@ -223,6 +223,15 @@ def same_signs(labels, names) -> dict[str, str]:
     return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
 
+def respelling_hint(labels, names) -> str:
+    """For each of ``labels`` that is one of ``names`` in another spelling (:func:`same_signs`), "; it calls 'Hello'
+    'hello': give --actions hello" (the name quoted for a shell where it needs it), to end a message; else ""."""
+    import shlex
+
+    return "".join(f"; it calls '{a}' '{b}': give --actions {shlex.quote(b)}" for a, b in same_signs(labels,
+                                                                                                     names).items())
+
+
 def spelled_alike(labels) -> list[list[str]]:
     """The groups of two or more of ``labels`` that name one sign (:func:`sign_key`: "thanks" and "thank you"), in
     the order of their first label."""

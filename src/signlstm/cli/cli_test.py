@@ -1077,6 +1077,13 @@ def test_evaluate_scores_the_models_signs_under_the_datas_spelling(shared, tmp_p
     assert json.loads(out.out)["per_class"]["hello"]["support"] == 60
     assert main(["evaluate", "--data", str(tmp_path / "caps.npz"), "--actions", "Hello"]) == 2  # the data's name
     assert "it calls 'Hello' 'hello': give --actions hello" in capsys.readouterr().err
+    # train's --actions in another spelling than the data's: the same hint, before any training
+    people = [str(shared("data", "signers", f"{p}.npz")) for p in ("s02", "s03")]
+    assert main(["train", "--data", *people, "--actions", "Hello", "thanks", "--epochs", "1", "--out",
+                 str(tmp_path / "never")]) == 2
+    assert "no sequences for action(s) ['Hello'] in " in (err := capsys.readouterr().err)
+    assert err.rstrip().endswith("; it calls 'Hello' 'hello': give --actions hello")
+    assert not (tmp_path / "never").exists()
 
 
 def test_predict_and_summary_show_any_label_whole_and_in_line(shared, tmp_path, capsys):

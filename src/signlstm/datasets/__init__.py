@@ -185,13 +185,9 @@ def load(paths, actions: list[str] | None = None, length: int | None = None,
     if actions:
         missing = [a for a in actions if a not in set(data.labels.tolist())]
         if missing and require_all:
-            import shlex
+            from ..sign_names import respelling_hint
 
-            from ..sign_names import same_signs
-
-            held = list(dict.fromkeys(a for src in sources for a in src.actions))
-            hint = "".join(f"; it calls '{a}' '{b}': give --actions {shlex.quote(b)}"
-                           for a, b in same_signs(missing, held).items())
+            hint = respelling_hint(missing, list(dict.fromkeys(a for src in sources for a in src.actions)))
             raise SignlstmError(f"no sequences for action(s) {missing} in {', '.join(map(str, paths))}{hint}")
         data.actions = list(actions)
     return data

@@ -391,10 +391,9 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
                                  f"labels")
         unknown = sorted(set(actions or []) - set(meta["labels"]) - {NONE})
         if unknown:
-            from ..sign_names import same_signs
+            from ..sign_names import respelling_hint
 
-            spelled = same_signs(unknown, meta["labels"])  # "Hello" for "hello": --actions takes the model's name
-            hint = "".join(f"; it calls '{a}' '{b}': give --actions {b}" for a, b in spelled.items())
+            hint = respelling_hint(unknown, meta["labels"])  # "Hello" for "hello": --actions takes the model's name
             raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']}){hint}")
         _check_weights(model_file, model)
         return Bundle(model, meta, path)

@@ -223,6 +223,13 @@ def same_signs(labels, names) -> dict[str, str]:
     return {a: by_key[sign_key(a)][0] for a in labels if a not in names and len(by_key.get(sign_key(a), ())) == 1}
 
 
+def not_among(labels, signs) -> list[bool]:
+    """For each of ``labels``, whether it names none of ``signs`` under any spelling (:func:`sign_key`; ``none`` among
+    ``signs`` counts for nothing): a recording of it may stand for another sign beside them."""
+    keys = {sign_key(a) for a in signs if a != NONE}
+    return [sign_key(a) not in keys for a in labels]
+
+
 def respelling_hint(labels, names) -> str:
     """For each of ``labels`` that is one of ``names`` in another spelling (:func:`same_signs`), "; it calls 'Hello'
     'hello': give --actions hello" (the name quoted for a shell where it needs it), to end a message; else ""."""

@@ -10,7 +10,7 @@ import numpy as np
 from .. import layout
 from . import Dataset, concat, load, require_person
 from .dataset import packed_recording
-from ..sign_names import NONE, sign_key
+from ..sign_names import NONE, not_among, sign_key
 
 
 def no_hand_windows(data: Dataset, share: float = 0.25, seed: int = 0) -> Dataset:
@@ -33,8 +33,7 @@ def usable_negatives(other: Dataset, actions) -> np.ndarray:
     actions under another spelling (a vocabulary's own "thank you" is not "none" for a model of thanks), and each
     recording once (the same person's label and sequence number read from two files, e.g. a subset file and the
     whole vocabulary it was cut from)."""
-    signs = {sign_key(a) for a in actions if a != NONE}
-    keep = np.array([sign_key(x) not in signs for x in other.labels], bool)
+    keep = np.array(not_among(other.labels.tolist(), actions), bool)
     seen = set()
     for i, (group, label, source) in enumerate(zip(other.groups, other.labels, other.sources)):
         if not (packed := packed_recording(source)) or not keep[i]:

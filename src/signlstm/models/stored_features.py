@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import Dataset
-from ..sign_names import NONE, sign_key
+from ..sign_names import NONE, not_among
 from ..errors import SignlstmError, first_line
 from .bundle import Bundle
 from .cut import trunk_forward, trunk_width
@@ -78,8 +78,7 @@ def other_signs_beside(others: dict, actions) -> np.ndarray:
     F, labels = np.asarray(others["F"], np.float32), others.get("labels")
     if labels is None:
         return F
-    signs = {sign_key(a) for a in actions if a != NONE}
-    return F[np.array([sign_key(a) not in signs for a in np.asarray(labels).tolist()], bool)]
+    return F[np.array(not_among(np.asarray(labels).tolist(), actions), bool)]
 
 
 def write_other_signs(bundle_dir, negatives: Dataset, n: int = OTHER_SIGNS_KEPT, seed: int = 0) -> int:
@@ -184,6 +183,5 @@ def base_examples(base: Bundle, skip) -> tuple[np.ndarray, np.ndarray]:
     if unknown:
         raise BadInput(Path(base.path) / BASE_EXAMPLES, f"labels name {len(unknown)} sign(s) that are not the model's "
                                                         f"own ({', '.join(map(repr, unknown[:5]))})")
-    skip = {sign_key(a) for a in skip}
-    keep = np.array([sign_key(a) not in skip for a in labels.tolist()], bool)
+    keep = np.array(not_among(labels.tolist(), skip), bool)
     return F[keep], labels[keep]

@@ -245,12 +245,11 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
     """Train the default recipe on :func:`trunk_set` and save the bundle to ``out`` (checked before it trains);
     ``held_out``: the person the trunk is for, left out of its data whether the data holds them or not (the command
     checks they are there: :func:`check_trunk_inputs`)."""
+    from ..datasets import path_list
     from ..files import check_folder_out
     from ..models.stored_features import BASE_EXAMPLES, base_example_arrays, npz_bytes
     from ..models.bundle import save_bundle
     from ..models.training import fit
-
-    from ..datasets import path_list
 
     t0 = time.perf_counter()
     vocab, others, signers = (path_list(p or ()) for p in (vocab, others, signers))

@@ -436,7 +436,7 @@ def check_stream_counts(per_label: int, n_others: int) -> None:
                             f"{n_others}")
 
 
-def check_sources(negatives, others=None, bases=None, shipped: bool = False, rules=(), per_label: int = PER_LABEL,
+def check_options(negatives, others=None, bases=None, shipped: bool = False, rules=(), per_label: int = PER_LABEL,
                   n_others: int = OTHERS, draws: int = DRAWS, adapt: int | None = None) -> None:
     """Refuse (:class:`SignlstmError`, naming the command's option) what :func:`benchmark` cannot judge with: both the
     shipped models and a folder of bases, no other-sign recordings for the streams' other-sign segments, a rule
@@ -472,20 +472,19 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
     streams, which are made of their other recordings (what a person gets after ``signlstm adapt --shots K``).
     ``cells``: :class:`~signlstm.judging.cells.Cells` (default: the ``cells.json`` beside the data, if any);
     ``rules``: (name, recognizer settings) pairs (default: every rule at its defaults). Options it cannot judge with
-    are refused first (:func:`check_sources`)."""
+    are refused first (:func:`check_options`)."""
     from ..models.bundle import front_model
     from ..models.recipes import get as get_recipe
     from .folds import (check_distinct_people, check_fold_audit, check_lengths, check_unseen, data_files,
                         fixes_caveat, fold_bases)
 
     from ..datasets import path_list
-
     from ..recognizer import RULES, rule_settings
     from .cells import find, load_cells
 
     data, negatives, others = (p and path_list(p) for p in (data, negatives, others))
     rules = list(rules) or [(name, rule_settings(name)) for name in RULES]  # every rule, at its defaults
-    check_sources(negatives, others, bases, shipped, rules, per_label, n_others, draws, adapt)
+    check_options(negatives, others, bases, shipped, rules, per_label, n_others, draws, adapt)
     cells = load_cells(find(data)) if cells is None else cells
     signer_files = data_files(data)
     other_files = data_files(others or negatives)

@@ -49,7 +49,7 @@ def register(sub):
 def run(args):
     from ...judging.folds import check_person_files
     from ...judging import cells as cells_mod
-    from ...judging.streams import DRAWS, benchmark, check_sources, check_stream_counts
+    from ...judging.streams import DRAWS, benchmark, check_options, check_stream_counts
     from ...judging.streams_report import format_streams
     from ...recognizer import RULES
 
@@ -63,7 +63,7 @@ def run(args):
         return write_stream(args)
     rules = args.rules or list(RULES)
     draws = DRAWS if args.streams is None else args.streams
-    check_sources(args.negatives, args.others, args.bases, args.shipped, [(r, {}) for r in rules], args.per_label,
+    check_options(args.negatives, args.others, args.bases, args.shipped, [(r, {}) for r in rules], args.per_label,
                   args.others_per_stream, draws, args.adapt)
     if unread := set.intersection(*(set(recognizer_options.unread(args, r)) for r in rules)):
         print(f"note: no rule compared ({' '.join(rules)}) reads "

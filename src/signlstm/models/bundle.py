@@ -366,7 +366,8 @@ def bundle_meta(path: str | Path) -> dict:
 
 
 def load_bundle(path: str | Path | None = None, actions: list[str] | None = None) -> Bundle:
-    """Load a bundle folder, or a tutorial-era ``.h5`` / bare ``.keras`` file with ``actions``.
+    """Load a bundle folder (``path`` None: the shipped model, :data:`DEFAULT_MODEL`), or a tutorial-era ``.h5`` /
+    bare ``.keras`` file with ``actions`` (its labels in output order).
 
     Declared sizes are checked before anything is read (:func:`signlstm.models.legacy.check_declared_sizes`); a file
     that is not a usable model is :class:`BadInput` naming it.

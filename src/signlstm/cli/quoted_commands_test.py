@@ -46,10 +46,11 @@ def quoted(text: str) -> list[tuple[int, str, bool]]:
             found.append((start + 1, " ".join(line.split(" #", 1)[0].split()), True))
         i += 1
     commands = set(_sub(build_parser()))
-    for m in re.finditer(r"(?<!`)`([^`\n]+(?:\n[^`\n]+)?)`(?!`)", text):
+    prose = re.sub(r"```.*?```", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)  # its lines kept
+    for m in re.finditer(r"(?<!`)`([^`]+)`(?!`)", prose):
         words = m.group(1).split()
         if len(words) > 1 and (words[0] == "signlstm" or (words[0] in commands and words[1].startswith("--"))):
-            found.append((text.count("\n", 0, m.start()) + 1, " ".join(["signlstm"] * (words[0] != "signlstm")
+            found.append((prose.count("\n", 0, m.start()) + 1, " ".join(["signlstm"] * (words[0] != "signlstm")
                                                                       + words), False))
     return found
 

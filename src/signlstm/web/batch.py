@@ -14,8 +14,8 @@ concluded (one that made none due, in its turn after the page's earlier messages
 
 Rounds start at most every ``tick`` seconds, so the messages of a few milliseconds share one forward pass. The
 forward pass runs on the loop's own thread: a round is one piece of work with nothing between a window and its
-probabilities, and on a busy machine it waits for no other thread (BENCHMARKS.md, "the batcher's forward pass on
-the loop's thread").
+probabilities and no hand-off to another thread. The reply times this gives are the README's ``signlstm loadtest``
+table.
 """
 from __future__ import annotations
 

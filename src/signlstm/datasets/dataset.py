@@ -182,7 +182,8 @@ PACKED_SUFFIXES = (".npz", ".npy")  # files of whole recordings: a person's pack
 
 def packed_source(path, seq) -> str:
     """The name of the packed file ``path``'s recording number ``seq`` (``s02.npz#0``), as datasets, reports and
-    fixes give it: each sign's recordings are numbered from 0, so the name holds no sign."""
+    fixes give it: ``seq`` is the file's own number, each sign's recordings numbered on their own (from 0 in most
+    files, from 30 in one that kept its tree's folders), so the name holds no sign."""
     return f"{path}#{int(seq)}"
 
 

@@ -45,6 +45,7 @@ def run(args):
     if bool(args.certfile) != bool(args.keyfile):
         raise SignlstmError("--certfile and --keyfile go together")
     from ..web import server
+    from ..web.origin import is_loopback
     from ..web.server import check_listen, check_tls, holistic_dir, holistic_missing
 
     if args.holistic and holistic_dir(args.holistic) is None:
@@ -76,7 +77,7 @@ def run(args):
         shown = "localhost"
     print(f"serving {bundle.path} ({', '.join(bundle.labels)}) on {scheme}://{shown}:{args.port}/"
           + (" and this machine's other addresses" if everywhere else "") + "  (Ctrl+C stops)", flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile:
+    if not is_loopback(args.host) and not args.certfile:  # (a loopback page is a secure context: the camera works)
         common.print_note("note: browsers give a page the camera only over https or on localhost: other machines "
                           "reaching this page over http get no camera (add --certfile and --keyfile)")
     page_holistic = holistic_dir(args.holistic)

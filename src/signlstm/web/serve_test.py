@@ -178,7 +178,8 @@ def test_serve_on_every_address_over_https_listens_there_and_answers_over_tls(tm
 def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypatch, capsys):
     """Without @mediapipe/holistic to give the pages, the operator is told that pages will ask their visitors to send
     camera images (browser_test: nothing is sent before); listening on every address over http, that other machines
-    get no camera. The blocking server itself is replaced: what is tested is the start-up."""
+    get no camera, which a loopback address or name in any spelling does not say. The blocking server itself is
+    replaced: what is tested is the start-up."""
     from signlstm.cli import main
     from signlstm.web import server
 
@@ -192,6 +193,9 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     assert main(["serve", "--port", str(port)]) == 0 and started
     err = capsys.readouterr().err
     assert "pages will ask their visitors to send their camera images here" in err and "over https" not in err
+    for host in ("127.0.0.2", "LOCALHOST"):  # loopback (as the server's own check names it): the camera works there
+        assert main(["serve", "--port", str(port), "--host", host]) == 0, host
+        assert "over http get no camera" not in capsys.readouterr().err, host
     assert main(["serve", "--port", str(port), "--host", "0.0.0.0", "--data", str(tmp_path / "d"), "--rule", "stream",
                  "--threshold", "0.7", "--stability", "5", "--rest", "3", "--rearm", "4"]) == 0
     out = capsys.readouterr()

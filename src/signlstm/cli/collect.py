@@ -51,9 +51,7 @@ def run(args):
 
     from .common import checked_actions, checked_length
 
-    checked_length(args)
-    if args.sequences < 1:
-        raise SignlstmError(f"--sequences must be at least 1, got {args.sequences}")
+    checked_length(args)  # (--sequences: common.check_counts)
     check_plan(args.length, args.pause)
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")

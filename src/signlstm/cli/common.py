@@ -120,7 +120,8 @@ def checked_length(args) -> int | None:
 SEED_OPTIONS = ("seed", "seeds", "tutorial_seeds")  # the options that seed random draws, in any command
 MAX_SEED = 2**32 - 1  # numpy's and Keras's largest seed
 # whole-number options and their least value, in any command that has them (a list: each value)
-AT_LEAST = {"epochs": 1, "tutorial_epochs": 1, "shots": 1, "frames": 1, "videos": 1, "soak": 0, "memory": 1}
+AT_LEAST = {"epochs": 1, "tutorial_epochs": 1, "shots": 1, "frames": 1, "videos": 1, "soak": 0, "memory": 1,
+            "sequences": 1}
 
 
 def check_counts(args) -> None:

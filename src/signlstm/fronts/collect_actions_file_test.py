@@ -84,6 +84,8 @@ def test_a_missing_or_undecodable_actions_file_is_named(tmp_path, content, probl
                                            (["--actions", "hello", "--pause", "-3"], "--pause must be at least 0"),
                                            (["--actions", "hello", "--pause", "nan"], "--pause must be at least 0"),
                                            (["--actions", "hello", "--model", "m"], "--model goes with --then-adapt"),
+                                           (["--actions", "hello", "--sequences", "0"],
+                                            "--sequences must be at least 1, got 0"),
                                            (["--actions", "hello", "None"],
                                             "--actions: 'None' is the rejection label 'none' in another case")])
 def test_bad_collect_arguments_are_refused_before_anything_opens(tmp_path, args, problem, capsys):

@@ -281,8 +281,8 @@ def test_npy_headers_read_as_numpy_reads_them_and_a_cut_or_oversized_one_is_refu
 
 
 def test_a_named_pipe_nobody_writes_to_reads_as_empty_instead_of_waiting_for_ever(tmp_path):
-    """A list of signs, a fixes or cells file given as a named pipe with no writer: opening it used to wait for a
-    writer for ever; it now reads as nothing (and the command says the file holds nothing)."""
+    """A list of signs, a fixes or cells file given as a named pipe with no writer: opening it does not wait for a
+    writer for ever: it reads as nothing (and the command says the file holds nothing)."""
     import os
 
     from signlstm.limits import read_small

@@ -600,7 +600,7 @@ def test_evaluate_says_it_leaves_out_the_recordings_labelled_none(shared, tmp_pa
 
 def test_one_person_under_two_names_is_refused_by_every_judge_before_any_work(shared, tmp_path, capsys):
     """s02's recordings again as paul.npz (saved in float16, 60 of its 90): a leave-one-person-out judge would train
-    on paul and test on s02, which scored 100 % where s02 alone scores 34 % (a reviewer's figures). Every judge says
+    on paul and test on s02, which scores 100 % where s02 alone scores 34 %. Every judge says
     who shares recordings, in one line, exit 2, before anything is trained or written."""
     s02 = str(shared("data", "signers", "s02.npz"))
     with np.load(s02) as z:
@@ -997,7 +997,7 @@ def test_an_output_that_names_holds_or_lies_in_an_input_is_refused_before_any_wo
 
 def test_a_sign_whose_every_recording_is_held_back_is_named_as_never_trained(shared, tmp_path, capsys):
     """The tutorial recipe holds back 5 % for its test: a sign of one recording can lose it to the test (seed 0
-    here), and its output is never trained; the command says so (it said nothing) and the bundle records it."""
+    here), and its output is never trained; the command says so and the bundle records it."""
     from signlstm.models.bundle import read_meta
 
     root = _tiny_tree(tmp_path / "MP_Data", shared, actions=("hello",))

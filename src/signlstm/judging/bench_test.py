@@ -112,7 +112,7 @@ def test_bench_text_puts_each_commands_memory_and_each_extractions_workers_in_th
 
 def test_the_library_refuses_a_part_it_has_not_and_counts_below_one(shared, tmp_path):
     """bench.run given a misspelt part to skip, no video or no frame: one line each, as ``bench`` says it, before
-    anything is measured (a misspelt part was measured anyway; no video divided by zero)."""
+    anything is measured (nothing measured for a misspelt part, no division by zero videos)."""
     import pytest
 
     from signlstm.errors import SignlstmError

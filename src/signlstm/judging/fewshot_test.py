@@ -251,8 +251,8 @@ def test_judge_fewshot_from_the_command_line_trains_fold_bases_with_the_negative
 
 
 def test_a_person_of_another_length_than_the_shipped_window_is_named_before_any_work(shared, tmp_path, capsys):
-    """``--shipped`` on 20-frame recordings: one line naming the file, exit 2, before any adapting (it said so only
-    from inside a fold, without the file). (s02's recordings cut to 20 frames, renamed, stand in for a new person.)"""
+    """``--shipped`` on 20-frame recordings: one line naming the file, exit 2, before any adapting, not from
+    inside a fold. (s02's recordings cut to 20 frames, renamed, stand in for a new person.)"""
     import numpy as np
 
     from signlstm.cli import main

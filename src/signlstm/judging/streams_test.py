@@ -375,8 +375,8 @@ def test_labels_are_matched_to_the_models_and_none_unknown_signs_and_its_own_sig
         shared, tmp_path, capsys):
     """--shipped on a person whose labels are spelled Hello / thank you / ILoveYou, with a sign the model does not
     know (please) and recordings labelled none, and other signs that hold the model's hello and thank you under
-    another person's spelling: the labels are the model's, please and none are left out of the streams (they were
-    words of the reference: 'none', 'please' and 'Hello' never matched, about 100 % WER), the other person's hello
+    another person's spelling: the labels are the model's, please and none are left out of the streams (as words
+    of the reference, 'none', 'please' and 'Hello' could never be matched), the other person's hello
     and thank you are not 'other signs' (as training leaves them out), each said in a note. (A renamed copy of s03's
     recordings stands in for a new person: the figures check the plumbing, not a measurement.)"""
     from signlstm.cli import main
@@ -413,8 +413,8 @@ def test_labels_are_matched_to_the_models_and_none_unknown_signs_and_its_own_sig
 
 
 def test_adapt_with_too_few_recordings_for_k_shots_is_said_and_the_others_measured(shared, tmp_path, capsys):
-    """--adapt 3 on a person with 3 recordings per sign leaves nothing for the streams: one line, exit 2 (it ran and
-    printed an empty table, 'no signs in the streams', exit 0); beside a person with more, a note and the other
+    """--adapt 3 on a person with 3 recordings per sign leaves nothing for the streams: one line, exit 2, no table;
+    beside a person with more, a note and the other
     measured."""
     from signlstm.cli import main
 
@@ -522,9 +522,10 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
 
 def test_other_signs_without_hands_are_left_out_and_targets_with_nothing_to_measure_say_so(shared, tmp_path, capsys):
     """Other-sign recordings are held to the signs' hand share: o01's recordings with the hands zeroed (as when
-    MediaPipe loses them) are left out of the streams and of the window-level count, with a note (they were counted
-    'rejected' and lowered the words on other signs). With no other-sign recording left (--others holding the model's
-    own signs only), the other-sign targets are 'not measured' and the per-person figure n/a, not MISSED and nan."""
+    MediaPipe loses them) are left out of the streams and of the window-level count, with a note (not counted
+    'rejected': they would lower the words on other signs). With no other-sign recording left (--others holding the
+    model's own signs only), the other-sign targets are 'not measured' and the per-person figure n/a, not MISSED and
+    nan."""
     from signlstm.cli import main
 
     s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
@@ -562,7 +563,7 @@ def test_other_signs_without_hands_are_left_out_and_targets_with_nothing_to_meas
 def test_signs_used_up_by_adapt_shots_and_people_without_hands_are_said(shared, tmp_path, capsys):
     """--adapt 3 on a person with 2 hello recordings: hello is all shots and leaves the streams, a note names it (the
     person's figure covers thanks and iloveyou only); a person whose every recording has the hands zeroed is left out
-    with a note naming them (it printed n/a rows and no reason), and alone is refused in one line."""
+    with a note naming them (not n/a rows without a reason), and alone is refused in one line."""
     from signlstm.cli import main
 
     s03 = load([shared("data", "signers", "s03.npz")])
@@ -594,9 +595,9 @@ def test_signs_used_up_by_adapt_shots_and_people_without_hands_are_said(shared, 
 
 def test_write_stream_reference_is_what_is_scored(shared, tmp_path, capsys):
     """--write-stream's stream and reference are what is scored, the reference as a JSON list: labels spelled Hello /
-    thank you take the model's names, a sign it does not know (please) is left out with the scoring's note (it was a
+    thank you take the model's names, a sign it does not know (please) is left out with the scoring's note (a
     word of the reference the model can never say), hand-less other signs are left out with a note; a person with no
-    recording showing a hand is refused in one line naming the file (it wrote a stream of other signs only); a
+    recording showing a hand is refused in one line naming the file (no stream of other signs only is written); a
     person none of whose signs the model knows (their own vocabulary) gets them all under their own names, with a
     note."""
     from signlstm.cli import main
@@ -695,7 +696,7 @@ def test_per_label_others_per_stream_and_seed_make_the_benchmarks_streams(shared
 
 def test_a_file_of_another_length_than_the_models_window_is_named_before_any_work(shared, tmp_path, capsys):
     """20-frame recordings (a person's, or the other signs of a stream) judged by 30-frame models: one line naming the
-    file, exit 2, before anything is replayed (they were replayed as 20-frame windows, with full tables). (Renamed
+    file, exit 2, before anything is replayed (not as 20-frame windows with full tables). (Renamed
     copies of s02's and o01's recordings, cut to 20 frames, stand in for new people.)"""
     from signlstm.cli import main
 

@@ -140,7 +140,7 @@ def test_rule_defaults_and_unknown_rule():
     rec = Recognizer(Bundle(None, meta), classify=classify)
     assert rec.rule == RULE == "stream" and rec.threshold == RULE_SETTINGS["stream"]["threshold"]
     assert rec.rest == RULE_SETTINGS["stream"]["rest"] and rec.recent.maxlen == RULE_SETTINGS["stream"]["stability"]
-    with pytest.raises(SignlstmError):
+    with pytest.raises(SignlstmError, match="rule must be one of tutorial, stream, spot, got 'nope'"):
         Recognizer(Bundle(None, meta), classify=classify, rule="nope")
 
 

@@ -843,7 +843,8 @@ def test_stream_reads_unlabelled_sequences_when_told_to(shared, tmp_path):
     and with ``labelled=False`` gives its 90 sequences, unlabelled, as they are."""
     X = datasets.load([shared("data", "signers", "s02.npz")]).X
     np.save(tmp_path / "seqs.npy", X)
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput, match="an array of 90 sequences of 30 frames but no labels") as e:
         list(datasets.stream([tmp_path / "seqs.npy"]))
+    assert e.value.path == str(tmp_path / "seqs.npy")
     got = np.concatenate([c.X for c in datasets.stream([tmp_path / "seqs.npy"], labelled=False)])
     assert np.array_equal(got, X)

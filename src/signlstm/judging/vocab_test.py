@@ -570,9 +570,9 @@ def test_train_trunk_checks_where_it_writes_before_training(shared, tmp_path, mo
 
     files = [str(shared("data", "vocab", "s23.npz")), str(shared("data", "vocab", "o04.npz"))]
     (tmp_path / "f").write_text("mine")
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput, match="exists and is not a folder") as e:
         train_trunk(files, [], [], "s23", tmp_path / "f", epochs=1)
-    assert (tmp_path / "f").read_text() == "mine" and not fitted
+    assert e.value.path == str(tmp_path / "f") and (tmp_path / "f").read_text() == "mine" and not fitted
 
 
 def test_the_library_refuses_the_options_the_command_refuses(shared):

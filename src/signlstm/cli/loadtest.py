@@ -4,10 +4,11 @@ import os
 import sys
 
 from . import common
-from ..errors import BadInput, SignlstmError
 
 
 def register(sub):
+    from ..web.loadtest import MOST_SECONDS, SIGNERS
+
     p = sub.add_parser("loadtest", help="how many pages one `signlstm serve` holds here (simulated pages, loopback)",
                        description=__doc__.splitlines()[0])
     p.add_argument("--model", help="model bundle the server loads (default: the shipped model)")
@@ -17,7 +18,8 @@ def register(sub):
                    help="keypoint-page counts to run, each for --seconds (default 10 25 50 75 100)")
     p.add_argument("--image-clients", type=int, nargs="*", default=[1, 2],
                    help="image-page counts to run (default 1 2; none: skip the frame path)")
-    p.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10, at most 120)")
+    p.add_argument("--seconds", type=float, default=10.0,
+                   help=f"length of each run (default 10, at most {MOST_SECONDS})")
     p.add_argument("--fps", type=float, default=30.0,
                    help="frames a second each keypoint page sends (default 30); image pages send at most the "
                         "fallback page's 12")
@@ -26,36 +28,22 @@ def register(sub):
                         "share of its own rate")
     p.add_argument("--max-p95", type=float, default=30.0,
                    help="server p95 per-frame ms to hold (default 30; an image page's frame time if longer)")
-    p.add_argument("--signers", nargs="+", default=["s02", "s03", "s04"],
-                   help="DEV signers (files of SHARED/data/signers) whose keypoints the pages replay (default: s02 "
-                        "s03 s04)")
+    p.add_argument("--signers", nargs="+", default=list(SIGNERS),
+                   help="DEV signers (files of SHARED/data/signers) whose keypoints the pages replay (default: "
+                        f"{' '.join(SIGNERS)})")
     p.add_argument("--clip", help="clip of the image pages (default: the shared THANK YOU clip)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON lines only")
     p.set_defaults(run=run, keras=False)  # its server is another process
 
 
 def run(args):
-    from pathlib import Path
-
     from ..judging.bench import machine
-    from ..web.loadtest import COLUMNS, held_lines, loadtest, row_line
+    from ..web.loadtest import COLUMNS, check_options, held_lines, inputs, loadtest, row_line
     from ..web.server import FPS
 
-    if not 0 < args.seconds <= 120 or min(args.clients + args.image_clients + [1]) < 1 \
-            or max(args.clients + args.image_clients + [0]) > 500:
-        raise SignlstmError("--seconds must be above 0 and at most 120, and page counts within 1..500")
-    if not (0 < args.fps <= 120 and 0 <= args.min_fps <= args.fps and args.max_p95 > 0):
-        raise SignlstmError(f"--fps must be within 0..120 (got {args.fps:g}), --min-fps within 0..--fps (got "
-                            f"{args.min_fps:g}) and --max-p95 above 0 (got {args.max_p95:g})")
-    shared = Path(args.shared)
-    files = [shared / "data" / "signers" / f"{s}.npz" for s in args.signers]
-    clip = Path(args.clip or shared / "media" / "asl_thankyou_rohan937.mp4")
-    for f in files + ([clip] if args.image_clients else []):  # before the table's head is printed
-        if not f.is_file():
-            raise BadInput(f, "no such file")
-    from ..datasets import open_sources
-
-    open_sources(files)  # each person file's arrays checked, and the model the server will load, before the table
+    check_options(args.clients, args.image_clients, args.seconds, args.fps, args.min_fps, args.max_p95)
+    # the person files and the clip checked, and the model the server will load, before the table's head is printed
+    files, clip = inputs(args.shared, args.signers, args.clip, images=bool(args.image_clients))
     if args.model:
         from ..models.bundle import load_bundle
 

@@ -40,6 +40,9 @@ import numpy as np
 from ..errors import SignlstmError
 
 MAX_PENDING = 6  # keypoint messages a page leaves unanswered before it skips frames (static/app.js)
+SIGNERS = ("s02", "s03", "s04")  # DEV signers (files of SHARED/data/signers) whose keypoints the pages replay
+CLIP = "asl_thankyou_rohan937.mp4"  # the image pages' clip, in SHARED/media
+MOST_SECONDS, MOST_PAGES, MOST_FPS = 120, 500, 120  # a run's longest length, most pages and fastest page rate
 COLUMNS = (f"{'path':<10}{'pages':>6}{'fps min':>9}{'fps med':>9}{'srv p50':>9}{'srv p95':>9}{'rtt p95':>9}"
            f"{'errors':>7}{'srv cores':>10}{'cli cores':>10}{'batch':>7}{'load1':>7}  held")
 
@@ -248,13 +251,46 @@ def held(r: dict) -> bool:
     return r["fps_min"] >= r["min_fps"] and r["server_ms_p95"] < r["max_p95"] and not r["errors"]
 
 
+def check_options(clients: list[int], image_clients: list[int], seconds: float, fps: float, min_fps: float,
+                  max_p95: float) -> None:
+    """:class:`SignlstmError` unless every run can be made and ends: ``seconds`` above 0 and at most
+    :data:`MOST_SECONDS`, page counts within 1..:data:`MOST_PAGES`, ``fps`` within 0..:data:`MOST_FPS`, ``min_fps``
+    within 0..``fps`` and ``max_p95`` above 0."""
+    counts = list(clients) + list(image_clients)
+    if not 0 < seconds <= MOST_SECONDS or min(counts + [1]) < 1 or max(counts + [0]) > MOST_PAGES:
+        raise SignlstmError(f"--seconds must be above 0 and at most {MOST_SECONDS}, and page counts within "
+                            f"1..{MOST_PAGES}")
+    if not (0 < fps <= MOST_FPS and 0 <= min_fps <= fps and max_p95 > 0):
+        raise SignlstmError(f"--fps must be within 0..{MOST_FPS} (got {fps:g}), --min-fps within 0..--fps (got "
+                            f"{min_fps:g}) and --max-p95 above 0 (got {max_p95:g})")
+
+
+def inputs(shared, signers=SIGNERS, clip=None, images: bool = True) -> tuple[list[Path], Path]:
+    """The person files (``shared/data/signers/<signer>.npz``) the keypoint pages replay and the clip the image pages
+    send (default ``shared/media/``:data:`CLIP`), each checked (:class:`~signlstm.errors.BadInput` naming a missing
+    file; the person files' arrays are checked too); the clip only when ``images``."""
+    from ..datasets import open_sources
+    from ..errors import BadInput
+
+    shared = Path(shared)
+    files = [shared / "data" / "signers" / f"{s}.npz" for s in signers]
+    clip = Path(clip or shared / "media" / CLIP)
+    for f in files + ([clip] if images else []):
+        if not f.is_file():
+            raise BadInput(f, "no such file")
+    open_sources(files)
+    return files, clip
+
+
 def loadtest(model, clients: list[int], image_clients: list[int], seconds: float, fps: float, min_fps: float,
              max_p95: float, signer_files, clip):
     """Start a server on a free loopback port, run each count of keypoint pages then of image pages for ``seconds``,
-    and yield one row per run as it is measured (``held``: see the module docstring)."""
+    and yield one row per run as it is measured (``held``: see the module docstring). Options out of range are
+    refused before any server starts (:func:`check_options`)."""
     from . import protocol
     from .server import FPS, SEND_WIDTH
 
+    check_options(clients, image_clients, seconds, fps, min_fps, max_p95)
     frames_kp = keypoint_stream(signer_files)
     # every frame packed once per part mask a model may ask for (the clients only stamp the time)
     stream = [{mask: protocol.pack(f, mask) for mask in range(1, protocol.ALL + 1)} for f in frames_kp[:3000]]

@@ -237,8 +237,8 @@ def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current
 
 def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
     """Counts, lengths or rates out of range (a page rate below zero would never end its run), a missing person file
-    or clip, and a folder that is no model (it was two lines, after the table's head), are one line and exit 2 before
-    any server starts."""
+    or clip, and a folder that is no model, are one line and exit 2 before the table's head is printed or any server
+    starts."""
     from signlstm.cli import main
 
     counts = "--seconds must be above 0 and at most 120, and page counts within 1..500"
@@ -250,6 +250,26 @@ def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):
                                                        "signlstm.json)")):
         assert main(["loadtest", *options]) == 2
         assert capsys.readouterr().err == f"signlstm loadtest: error: {said}\n", options
+
+
+@pytest.mark.timeout(120)  # a library that did not refuse would start a server and run the pages
+def test_the_library_loadtest_refuses_what_the_command_refuses_before_any_server_starts(shared, tmp_path):
+    """``web.loadtest.loadtest`` as a Python user calls it: a run of no seconds, no pages or a page rate below zero
+    (which would never end) is refused in the command's words before a server is started; ``inputs`` names a person
+    file that is missing."""
+    from signlstm.errors import BadInput, SignlstmError
+    from signlstm.web.loadtest import inputs, loadtest
+
+    files, clip = [shared("data", "signers", "s02.npz")], shared("media", "asl_thankyou_rohan937.mp4")
+    counts = "--seconds must be above 0 and at most 120, and page counts within 1..500"
+    run = dict(clients=[1], image_clients=[], seconds=1.0, fps=30.0, min_fps=29.0, max_p95=30.0)
+    for options, said in (({"seconds": 0.0}, counts), ({"clients": [0]}, counts), ({"image_clients": [501]}, counts),
+                          ({"fps": -1.0}, r"--fps must be within 0..120 \(got -1\)")):
+        with pytest.raises(SignlstmError, match=said):
+            next(loadtest(None, **{**run, **options}, signer_files=files, clip=clip))
+    assert inputs(shared("."), ["s02"], images=True) == (files, clip)
+    with pytest.raises(BadInput, match="s99.npz: no such file"):
+        inputs(shared("."), ["s02", "s99"])
 
 
 def test_loadtest_shows_what_the_server_logged_as_a_problem_and_not_its_quiet_lines(tmp_path):

@@ -8,8 +8,7 @@ from . import common
 def register(sub):
     p = sub.add_parser("bench", help="measure classifier, live-loop, extraction and training speed in one run")
     common.add_model(p)
-    p.add_argument("--shared", default="../shared",
-                   help="the shared data folder (clips and DEV signers; default ../shared)")
+    common.add_shared(p, "clips and DEV signers")
     p.add_argument("--clip", help="clip for the live loop (default: the shared I LOVE YOU clip)")
     p.add_argument("--frames", type=int, default=300,
                    help="live-loop frames, at least (the clip is looped whole: 39-frame clips make 117 of 100; "

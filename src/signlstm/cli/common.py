@@ -30,6 +30,14 @@ def add_data(p, required=True, people=False, unlabelled=False, model=False):
     p.add_argument("--skip-bad", action="store_true", help="skip defective sequences instead of stopping")
 
 
+SHARED = "../shared"  # the shared data folder, beside the checkout, that bench and loadtest measure on by default
+
+
+def add_shared(p, holds: str):
+    """``--shared``: the shared data folder (default :data:`SHARED`); ``holds``: what the command reads there."""
+    p.add_argument("--shared", default=SHARED, help=f"the shared data folder ({holds}; default {SHARED})")
+
+
 def add_model(p, required=False):
     p.add_argument("--model", required=required, metavar="M",
                    help="a model bundle folder (default: the shipped model) or a tutorial .h5 with --actions")

@@ -12,8 +12,7 @@ def register(sub):
     p = sub.add_parser("loadtest", help="how many pages one `signlstm serve` holds here (simulated pages, loopback)",
                        description=__doc__.splitlines()[0])
     p.add_argument("--model", help="model bundle the server loads (default: the shipped model)")
-    p.add_argument("--shared", default="../shared",
-                   help="the shared data folder (DEV signers and clips; default ../shared)")
+    common.add_shared(p, "DEV signers and clips")
     p.add_argument("--clients", type=int, nargs="+", default=[10, 25, 50, 75, 100],
                    help="keypoint-page counts to run, each for --seconds (default 10 25 50 75 100)")
     p.add_argument("--image-clients", type=int, nargs="*", default=[1, 2],

@@ -1,6 +1,6 @@
 """The shape of the code: the stages of the pipeline import only the stages before them, no import cycles among our
-modules, argparse only in cli/, video opened only by sources, and ``import signlstm`` light (no Keras, JAX or
-MediaPipe until a command needs them)."""
+modules, argparse only in cli/, video opened only by sources, ``import signlstm`` light (no Keras, JAX or
+MediaPipe until a command needs them), and the stages before the models free of Keras."""
 import ast
 import subprocess
 import sys
@@ -105,3 +105,18 @@ def test_import_signlstm_is_light():
             "'starlette') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[1] == "[]", f"import signlstm pulled in {out[1]}"
+
+
+def test_the_stages_before_the_models_import_no_keras():
+    """frames, keypoints and datasets know nothing of Keras: each of their modules imports without it (Keras comes
+    with :mod:`signlstm.models`, through :func:`signlstm.import_keras`), so the judges that read data and build
+    streams pay for Keras only when they load a model."""
+    names = [m for m, _ in _modules() if m.split(".")[1:2] in (["frames"], ["keypoints"], ["datasets"])]
+    code = ("import importlib, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module(name)\n"
+            "    if 'keras' in sys.modules:\n"
+            "        print(name)\n"
+            "        break\n")
+    out = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, check=True).stdout
+    assert len(names) > 10 and out == "", f"{out.strip()} imports Keras"

@@ -22,7 +22,8 @@ from ..files import cache_dir
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "datasets/augment.py",
                  "models/training.py", "datasets/__init__.py", "datasets/dataset.py", "datasets/mp_data.py",
                  "datasets/packed.py", "keypoint_files.py", "datasets/fixes.py",
-                 "layout.py", "datasets/synthetic_streams.py", "datasets/training_sets.py", "sign_names.py")
+                 "layout.py", "datasets/synthetic_streams.py", "models/spotting_batches.py",
+                 "datasets/training_sets.py", "sign_names.py")
 AUDIT_CODE = ("judging/audit.py",)
 
 

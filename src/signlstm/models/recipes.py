@@ -3,7 +3,7 @@
 ``tutorial`` is the seed notebook's recipe exactly. ``default`` is signlstm's own signer-independent recipe
 (features: :mod:`signlstm.models.features`; network: :func:`signlstm.models.architectures.build_default_model`).
 ``spotting`` is the same network trained on windows of synthetic streams
-(:class:`signlstm.datasets.synthetic_streams.SpottingBatches`) to say a sign as it ends and nothing elsewhere, for the
+(:class:`signlstm.models.spotting_batches.SpottingBatches`) to say a sign as it ends and nothing elsewhere, for the
 recognizer's ``spot`` rule.
 """
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Callable
 
 import keras
 
-from ..datasets import augment, synthetic_streams
+from ..datasets import augment
 from .. import layout
 from . import architectures
+from .spotting_batches import SpottingBatches
 from .features import PARTS_READ
 
 
@@ -89,7 +90,7 @@ SPOTTING = Recipe(
     preprocessing=DEFAULT.preprocessing,
     augment=augment.augment,
     parts_read=PARTS_READ,
-    batches=synthetic_streams.SpottingBatches,  # its streams' other-sign segments: the data's `none` recordings
+    batches=SpottingBatches,  # its streams' other-sign segments: the data's `none` recordings
     rule="spot",
     needs_others=True,
 )

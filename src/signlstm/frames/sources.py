@@ -398,21 +398,9 @@ def _not_images(folder: Path) -> str | None:
 
 def is_keypoint_file(spec) -> bool:
     """True for a ``.npy`` keypoint file or an ``MP_Data`` sequence folder (``0.npy``, ``1.npy``, ...; any
-    number-named ``.npy`` files, so a folder of misnamed ones is named by :func:`load_keypoints`)."""
+    number-named ``.npy`` files, so a folder of misnamed ones is named by :class:`KeypointReplay`)."""
     p = Path(str(spec))
     return p.suffix.lower() == ".npy" or (p.is_dir() and any(f.stem.isdigit() for f in p.glob("*.npy")))
-
-
-def load_keypoints(path) -> np.ndarray:
-    """(T, 1662) float32 from a ``.npy`` file or an ``MP_Data`` sequence folder, checked."""
-    from ..keypoint_files import read_frames, read_keypoint_file
-
-    p = Path(path)
-    if not p.exists():
-        raise BadInput(p, "no such keypoint file or sequence folder")
-    if p.is_dir():
-        return read_frames(sequence_frame_files(p))
-    return read_keypoint_file(p)
 
 
 def sequence_frame_files(folder: Path) -> list[Path]:

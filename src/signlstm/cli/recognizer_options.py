@@ -1,8 +1,8 @@
 """The recognizer's options (rule, threshold, stability, sentence, rest, rearm, onset, refractory), shared by live
 and serve; the rules' settings also by judge streams."""
+from ..recognizer import RULE_SETTINGS
 
-
-SETTINGS = ("threshold", "stability", "rest", "rearm", "onset", "refractory")  # each read by some rules only
+SETTINGS = tuple(dict.fromkeys(name for rule in RULE_SETTINGS.values() for name in rule))  # each read by some rules
 
 
 def add_rule(p):
@@ -19,8 +19,6 @@ def add_rule(p):
 
 def add_settings(p):
     """The rules' settings (:data:`SETTINGS`), each None unless given: the rule's default."""
-    from ..recognizer import RULE_SETTINGS
-
     def default(key):
         return ", ".join(f"{r} {s[key]}" for r, s in RULE_SETTINGS.items() if key in s)
 
@@ -47,8 +45,6 @@ def check_rule(args):
 
 def unread(args, rule: str) -> list[str]:
     """The settings given in ``args`` that ``rule`` does not read."""
-    from ..recognizer import RULE_SETTINGS
-
     return [name for name in SETTINGS if getattr(args, name) is not None and name not in RULE_SETTINGS[rule]]
 
 
@@ -69,7 +65,7 @@ def rule_notes(args, bundle) -> None:
     import sys
 
     from ..models.recipes import for_rule
-    from ..recognizer import RULE_SETTINGS, bundle_rule
+    from ..recognizer import bundle_rule
 
     rule = args.rule or bundle_rule(bundle)
     if rule not in RULE_SETTINGS:  # a model naming a rule signlstm does not know: the recognizer refuses it

@@ -45,4 +45,9 @@ def optional(module: str, extra: str, what: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise SignlstmError(f"{what} needs {module.split('.')[0]}: pip install 'signlstm[{extra}]'") from None
+        raise missing_extra(what, module, extra) from None
+
+
+def missing_extra(what: str, module: str, extra: str) -> SignlstmError:
+    """The error for ``what`` (a command, an option) without ``module``, naming the extra that installs it."""
+    return SignlstmError(f"{what} needs {module.split('.')[0]}: pip install 'signlstm[{extra}]'")

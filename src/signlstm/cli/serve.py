@@ -33,13 +33,15 @@ def register(sub):
 
 
 def run(args):
-    from ..errors import SignlstmError
+    from ..errors import SignlstmError, missing_extra
 
     try:
+        import uvicorn  # noqa: F401  (web.server imports it only once it serves: after the model is loaded)
+
         from ..web.engine import Engine
         from ..web.server import serve
     except ImportError as e:
-        raise SignlstmError(f"serve needs {e.name}: pip install 'signlstm[web]'") from None
+        raise missing_extra("serve", e.name, "web") from None
     if not 1 <= args.port <= 65535:
         raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
     if bool(args.certfile) != bool(args.keyfile):

@@ -51,6 +51,18 @@ def test_serve_binds_to_localhost_by_default(tmp_path):
     assert proc.returncode == 130 and err.strip().splitlines()[-1] == "signlstm serve: interrupted", err
 
 
+def test_serve_without_uvicorn_says_which_package_is_missing_in_one_line(tmp_path, monkeypatch, capsys):
+    """Without uvicorn, as after a ``pip install signlstm`` that brought Starlette for something else but not
+    ``[web]``: one line naming the package and the extra, exit 2, before the model loads or "serving" is said."""
+    from signlstm.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # `import uvicorn` raises ImportError, as when not installed
+    assert main(["serve", "--data", str(tmp_path / "d"), "--models", str(tmp_path / "m")]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == "signlstm serve: error: serve needs uvicorn: pip install 'signlstm[web]'\n"
+    assert not (tmp_path / "d").exists()
+
+
 @pytest.mark.timeout(120)  # an option no longer refused would start a server that waits for ever
 def test_serve_refuses_bad_options_in_one_line_naming_the_cause(tmp_path, capsys):
     from signlstm.cli import main

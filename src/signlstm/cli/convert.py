@@ -6,6 +6,8 @@ from . import common
 
 
 def register(sub):
+    from ..datasets.convert import CAMERA_CHOICES
+
     p = sub.add_parser("convert", help="copy keypoint data recorded before (an MP_Data folder, a packed .npz or a "
                                        "saved .npy stream) as a 4:3 image's keypoints, as signlstm stores them; data "
                                        "of pose + both hands without the face (258 values a frame) is copied as 1662, "
@@ -16,9 +18,8 @@ def register(sub):
                         "each converted by its own camera, or copied when 4:3); its frames 1662 values, or all 258 "
                         "(pose + both hands, told from the files)")
     p.add_argument("--camera", required=True, metavar="SHAPE",
-                   help="the shape of the images the keypoints were found in: 16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT "
-                        "(e.g. 1280x720), or auto (told from the face mesh, as `audit` does; data without the face "
-                        "needs the shape)")
+                   help=f"the shape of the images the keypoints were found in: {CAMERA_CHOICES} (auto: told from "
+                        "the face mesh, as `audit` does; data without the face needs the shape)")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="the copy: a new (or empty) folder for a folder, a new .npz file for a .npz, a new .npy "
                         "file for a stream")

@@ -17,10 +17,11 @@ def run(args):
 
     from ..datasets.fixes import write_fixes
     from ..files import check_file_out
-    from ..judging.audit import audit, check_splits, format_findings
+    from ..judging.audit import audit, check_splits, format_findings, label_issue_finder
     from ..judging.labels import rejection_counts
     from ..sign_names import is_rejection_name, rejection_note, spelled_alike_note
 
+    label_issue_finder()  # cleanlab installed, before the data is read
     if args.out:
         check_file_out(args.out)  # before any feature is computed
     from ..datasets import shared_names_note

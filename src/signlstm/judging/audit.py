@@ -253,6 +253,12 @@ def signs_only(data: Dataset) -> Dataset:
     return replace(data.subset(np.isin(data.labels, signs)), actions=signs)
 
 
+def label_issue_finder():
+    """cleanlab's ``find_label_issues``, which the audit judges labels with (the ``[audit]`` extra), or
+    :class:`SignlstmError` naming the extra when cleanlab is not installed: checked before any data is read."""
+    return optional("cleanlab.filter", "audit", "the audit").find_label_issues
+
+
 def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = ROUNDS) -> AuditResult:
     """The whole audit of ``data``'s signs (:func:`signs_only`; ``feats``: :func:`data_features` of ``data``, when
     computed already): out-of-fold predictions, findings and fixes, repeated ``rounds`` times. From the second
@@ -261,6 +267,7 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     backed it up (two open hands labelled iloveyou by both) is found too. A later round's fix of a sequence replaces
     an earlier one; what an earlier round found and a later one does not see stays. Labels judged are always as
     recorded."""
+    label_issue_finder()  # before any feature is computed
     signs = signs_only(data)
     if feats is not None and len(signs) < len(data):
         feats = feats[np.isin(data.labels, signs.actions)]
@@ -327,7 +334,7 @@ def merge_rounds(earlier: list[Finding], later: list[Finding]) -> list[Finding]:
 def run_audit(data: Dataset, probs: np.ndarray | None = None, skip: np.ndarray | None = None) -> AuditResult:
     """Out-of-fold predictions + cleanlab -> findings (for people) and per-sequence fixes (for ``train --fixes``);
     sequences ``skip`` marks (default: those of a label only one signer recorded) are not judged."""
-    find_label_issues = optional("cleanlab.filter", "audit", "the audit").find_label_issues
+    find_label_issues = label_issue_finder()
 
     if probs is None:
         probs = out_of_fold_probs(data)

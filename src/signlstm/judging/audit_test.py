@@ -156,6 +156,34 @@ def test_audit_refuses_folds_it_cannot_make_in_one_line_before_any_work(shared, 
         audit.out_of_fold_probs(data, n_splits=5, feats=np.zeros((len(data), 43)))
 
 
+def test_audit_without_cleanlab_says_so_in_one_line_before_reading_the_data(shared, tmp_path, capsys, monkeypatch):
+    """Without cleanlab (the ``[audit]`` extra, not installed): ``signlstm audit``, the library's ``audit`` and the
+    judges' ``--fixes audit`` say which extra to install, in one line, before any recording is read, any feature
+    computed or any fold trained."""
+    import sys
+
+    from ..cli import main
+    from .. import datasets
+
+    def no_reading(*a, **k):
+        raise AssertionError("data read before cleanlab was checked")
+
+    for name in ["cleanlab", "cleanlab.filter", *[n for n in sys.modules if n.startswith("cleanlab.")]]:
+        monkeypatch.setitem(sys.modules, name, None)  # importing it raises ImportError, as when it is not installed
+    monkeypatch.setattr(audit, "pooled_features", no_reading)
+    data = load([shared("data", "signers", "s02.npz"), shared("data", "signers", "s03.npz")])
+    with pytest.raises(audit.SignlstmError, match=r"^the audit needs cleanlab: pip install 'signlstm\[audit\]'$"):
+        audit.audit(data)
+    monkeypatch.setattr(datasets, "load", no_reading)
+    assert main(["audit", "--data", str(shared("data", "signers")), "--out", str(tmp_path / "f.csv")]) == 2
+    assert capsys.readouterr().err == "signlstm audit: error: the audit needs cleanlab: pip install 'signlstm[audit]'\n"
+    assert not (tmp_path / "f.csv").exists()
+    from .folds import check_fold_audit  # the judges' --fixes audit, before any fold is trained
+
+    with pytest.raises(audit.SignlstmError, match=r"^the audit needs cleanlab"):
+        check_fold_audit(22)
+
+
 def test_audit_names_the_people_whose_camera_was_16_9(dev):
     """s04 and s15 (whose face mesh is narrower for its height than everyone else's) are named with a 16:9 camera; a
     640x480 signer is not; the finding changes no fix."""

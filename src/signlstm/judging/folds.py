@@ -181,7 +181,11 @@ FOLD_AUDIT_SPLITS = 5  # signer-grouped folds of the audit that --fixes audit ru
 
 def check_fold_audit(people: int) -> None:
     """:class:`SignlstmError` when ``--fixes audit`` cannot audit each fold's training people (all ``people`` but
-    the one held out) in :data:`FOLD_AUDIT_SPLITS` signer-grouped folds: said before anything is trained."""
+    the one held out) in :data:`FOLD_AUDIT_SPLITS` signer-grouped folds, or cleanlab (the ``[audit]`` extra) is not
+    installed: said before anything is trained."""
+    from .audit import label_issue_finder
+
+    label_issue_finder()
     if people - 1 < FOLD_AUDIT_SPLITS:
         from ..errors import SignlstmError
 

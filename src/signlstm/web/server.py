@@ -233,15 +233,17 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
                         "keypoints": protocol.describe(), "image": protocol.describe_image(),
                         "page_landmarks": page_landmarks is not None})
             await send(model_info(session.bundle, session.recognizer.threshold))
-            while True:
+            while not sending.done():  # (the sender ends when it closes the page: too many bad messages)
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     break
                 data = msg.get("bytes")
                 if data is not None and protocol.is_keypoints(data):
-                    while in_flight >= MAX_IN_FLIGHT:  # read no more from this page until one is answered
+                    while in_flight >= MAX_IN_FLIGHT and not sending.done():  # read no more until one is answered
                         room = loop.create_future()
-                        await room
+                        await asyncio.wait([room, sending], return_when=asyncio.FIRST_COMPLETED)
+                    if sending.done():  # closed meanwhile: its replies are no longer sent, so room never comes
+                        break
                     in_flight += 1
                     engine.batcher.put(session, data, answered)
                     continue

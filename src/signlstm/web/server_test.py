@@ -934,3 +934,33 @@ def test_every_loopback_name_and_address_is_answered_on_a_loopback_server_and_no
     for host in ("example.com", "localhost.example:8765", "mylocalhost", "10.0.0.1"):
         assert "is not a loopback name" in request_problem(Headers({"host": host}), loopback_only=True), host
         assert request_problem(Headers({"host": host}), loopback_only=False) is None, host
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped model, loaded once for this module's tests that need a model but none of its words."""
+    from signlstm.models.bundle import load_bundle
+
+    return load_bundle()
+
+
+def test_a_page_closed_for_bad_keypoint_messages_sent_far_ahead_of_their_replies_gives_back_its_place(shipped,
+                                                                                                    start_server):
+    """A page that sends bad keypoint messages many at once (more than MAX_IN_FLIGHT ahead of their replies) is closed
+    at the MAX_BAD-th refusal (1008) while it waits for room to send more: its place is given back (the server's count
+    of open pages falls to 0), so pages doing so one after another never fill a server of one place."""
+    from signlstm.web import protocol
+    from signlstm.web.server import MAX_BAD, MAX_IN_FLIGHT
+
+    server = start_server(shipped, max_clients=1)
+    bad = protocol.HEADER.pack(protocol.MAGIC, protocol.VERSION, 0, 1, 0, 0.0)  # part mask 0: refused
+    for _ in range(3):
+        with websockets.connect(server.ws_url) as ws:
+            _recv(ws, "model")
+            with pytest.raises(closed):  # the server may close before the sending ends
+                for _ in range(10 * MAX_BAD + MAX_IN_FLIGHT):
+                    ws.send(bad)
+                while True:
+                    ws.recv(timeout=10)
+            assert ws.close_code == 1008
+        _wait(lambda: _health(server)["sessions"] == 0)

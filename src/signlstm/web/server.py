@@ -28,7 +28,10 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
   message or a camera frame, which the page counts as answered; the page stays connected), ``busy``.
 
 A message over the size limit closes that page's socket (code 1009) and a page that sends ``MAX_BAD`` bad messages
-in a row is closed (1008); other pages never notice.
+in a row is closed (1008); other pages never notice. A page's text messages are read at most ``CONTROL_RATE`` a second
+once it has sent ``CONTROL_BURST`` (the page sends one per click or name typed): past that, the page is not read until
+its time comes, so a page sending them without end holds up no other page's replies. A page whose reply cannot be
+sent (it went away) is read no further.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
 from pathlib import Path
 
@@ -55,6 +59,8 @@ HOLISTIC = Path(__file__).resolve().parents[3] / "node_modules" / "@mediapipe" /
 MAX_BAD = 20  # bad messages in a row before a page is closed
 MAX_IN_FLIGHT = 8  # keypoint messages of one page being answered at once; past this the page is not read
 WS_MAX_SIZE = max(MAX_FRAME_BYTES, protocol.MAX_BYTES) + 64 * 1024  # the protocol layer refuses anything larger (1009)
+CONTROL_RATE = 10  # text (control) messages a second a page is read at, once it has sent CONTROL_BURST at once
+CONTROL_BURST = 20
 FPS = 12  # frames a second the page sends at most
 SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding them
 
@@ -160,6 +166,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             await ws.send_text(json.dumps(msg))
 
         bad = 0
+        pace = Pace(CONTROL_RATE, CONTROL_BURST)
         in_flight = 0  # keypoint messages of this page in the batcher
         room: asyncio.Future | None = None  # set when in_flight drops below MAX_IN_FLIGHT
 
@@ -184,8 +191,8 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
                 elif result is not None:
                     bad = 0
                     await send(result)
-            except (WebSocketDisconnect, RuntimeError, OSError):  # the page went away meanwhile
-                pass
+            except (WebSocketDisconnect, RuntimeError, OSError):  # the page went away meanwhile: read no more of it
+                return True
             return False
 
         outbox: deque = deque()  # replies (and unasked messages) for the sender task
@@ -247,6 +254,8 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
                     in_flight += 1
                     engine.batcher.put(session, data, answered)
                     continue
+                if data is None:  # (at least a turn of the loop between two: other pages are read meanwhile)
+                    await asyncio.sleep(pace.wait())
                 try:
                     result = await (session.receive(data) if data is not None
                                     else session.control(msg.get("text") or "", send))
@@ -286,6 +295,21 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = engine
     return app
+
+
+class Pace:
+    """A page's control messages: ``burst`` at once, then ``rate`` a second."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self.allowed, self.at = float(burst), time.monotonic()  # messages it may send now (below 0: owed)
+
+    def wait(self) -> float:
+        """Seconds the next message waits before it is read (0 within the burst)."""
+        now = time.monotonic()
+        self.allowed = min(self.burst, self.allowed + (now - self.at) * self.rate) - 1
+        self.at = now
+        return max(0.0, -self.allowed / self.rate)
 
 
 GRACE = 10  # seconds a stopping server waits for its pages' tasks before it cancels them

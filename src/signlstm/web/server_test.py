@@ -964,3 +964,59 @@ def test_a_page_closed_for_bad_keypoint_messages_sent_far_ahead_of_their_replies
                     ws.recv(timeout=10)
             assert ws.close_code == 1008
         _wait(lambda: _health(server)["sessions"] == 0)
+
+
+def test_a_page_sending_control_messages_without_end_is_read_at_its_pace_and_holds_up_no_other(shipped, start_server):
+    """A page sending CONTROL_BURST + 2 x CONTROL_RATE pings at once gets every pong, the last ones at CONTROL_RATE a
+    second after the burst (two seconds at least); another page's ping sent just after them is answered before them.
+    Read as fast as they came, a flood of them kept the event loop from every other page (a page signing alongside
+    one sending pings without end waited up to 7 s for a reply, measured)."""
+    from signlstm.web.server import CONTROL_BURST, CONTROL_RATE
+
+    server = start_server(shipped)
+    n = CONTROL_BURST + 2 * CONTROL_RATE
+    ping = json.dumps({"type": "ping"})
+    with websockets.connect(server.ws_url) as a, websockets.connect(server.ws_url) as b:
+        _recv(a, "model"), _recv(b, "model")
+        t0 = time.monotonic()
+        for _ in range(n):
+            a.send(ping)
+        b.send(ping)
+        _recv(b, "pong")
+        other = time.monotonic() - t0
+        for _ in range(n):
+            _recv(a, "pong")
+        paced = time.monotonic() - t0
+    assert paced >= 0.95 * (n - CONTROL_BURST) / CONTROL_RATE, paced
+    assert other < paced / 2, (other, paced)
+
+
+def test_a_page_that_leaves_with_control_messages_unread_is_read_no_further_and_logs_nothing(shipped, start_server,
+                                                                                             caplog):
+    """A client that sends 20,000 pings at once and resets its connection: the server stops reading it at the first
+    pong it cannot send (its place is given back at once) and its log stays quiet. Answered on, every pong written to
+    the lost connection in the same turn of the loop logged asyncio's "socket.send() raised exception." (786 lines
+    for these 20,000, measured)."""
+    import base64
+    import socket
+    import struct
+
+    server = start_server(shipped)
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        key = base64.b64encode(os.urandom(16))
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (server.port, key))
+        s.settimeout(10)
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(4096)
+        assert got.startswith(b"HTTP/1.1 101"), got
+        _wait(lambda: _health(server)["sessions"] == 1)
+        ping = b'{"type":"ping"}'
+        s.sendall((struct.pack("!BB", 0x81, 0x80 | len(ping)) + bytes(4) + ping) * 20_000)  # masked with zeros
+        time.sleep(0.2)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # closed with a reset
+    _wait(lambda: _health(server)["sessions"] == 0, timeout=10)
+    time.sleep(1)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= 30]
+    assert not said, said[:3]

@@ -44,7 +44,7 @@ from collections import deque
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -98,6 +98,7 @@ def holistic_version(folder: Path) -> str:
 
 
 PACKED = "holistic_solution_packed_assets"  # the package's models, packed in one file, listed in its loader script
+PIECE = 64 * 1024  # bytes of the packed models handed to a connection at a time (as FileResponse sends a file)
 PAGE_MODELS = ("package", "wheel")
 
 
@@ -281,8 +282,9 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
         async def packed_loader(request):
             return Response(packed[0], media_type="text/javascript")
 
-        async def packed_data(request):
-            return Response(packed[1], media_type="application/octet-stream")
+        async def packed_data(request):  # in pieces: a client that does not read holds no copy of the 17 MB
+            return StreamingResponse(pieces(packed[1]), media_type="application/octet-stream",
+                                     headers={"Content-Length": str(len(packed[1]))})
 
         routes += [Route(f"/holistic/{PACKED}_loader.js", packed_loader), Route(f"/holistic/{PACKED}.data", packed_data)]
     if page_landmarks is not None:
@@ -295,6 +297,13 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = engine
     return app
+
+
+async def pieces(body: bytes):
+    """``body`` in :data:`PIECE`-byte views (uvicorn takes the next once the connection's buffer has room)."""
+    view = memoryview(body)
+    for at in range(0, len(view), PIECE):
+        yield view[at:at + PIECE]
 
 
 class Pace:

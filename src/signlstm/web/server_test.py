@@ -1020,3 +1020,45 @@ def test_a_page_that_leaves_with_control_messages_unread_is_read_no_further_and_
     time.sleep(1)
     said = [r.getMessage() for r in caplog.records if r.levelno >= 30]
     assert not said, said[:3]
+
+
+def test_clients_that_do_not_read_the_wheels_packed_models_hold_no_copy_of_them(shipped, start_server, monkeypatch):
+    """With the wheel's models (SIGNLSTM_PAGE_MODELS=wheel) the packed models (17 MB, built in memory) go out in
+    pieces: 12 clients that ask for them and read nothing add less than 50 MB to the server's memory (one body in
+    a single write left a copy of the 17 MB in each connection's buffer: 60 such clients took 800 MB, measured),
+    and a client that reads gets every byte."""
+    import socket
+
+    from signlstm.web import server as srv
+
+    folder, wheel = srv.holistic_dir(), srv.wheel_models()
+    if folder is None or wheel is None:
+        if os.environ.get("CI"):
+            pytest.fail("node_modules/@mediapipe/holistic or the mediapipe wheel is missing")
+        pytest.skip("npm ci has not been run")
+    monkeypatch.setenv("SIGNLSTM_PAGE_MODELS", "wheel")
+    server = start_server(shipped)
+    data = srv.packed_assets(folder, wheel)[1]
+    url = f"/holistic/{srv.PACKED}.data"
+
+    def rss() -> int:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS"))
+
+    before = rss()
+    clients = []
+    try:
+        for _ in range(12):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", server.port))
+            s.sendall(f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+            clients.append(s)
+        time.sleep(3)
+        grown = rss() - before
+    finally:
+        for s in clients:
+            s.close()
+    assert grown < 50e6, f"{grown / 1e6:.0f} MB"
+    with urllib.request.urlopen(server.url + url, timeout=60) as r:
+        assert r.headers["Content-Length"] == str(len(data)) and r.read() == data

@@ -1015,6 +1015,7 @@ def test_a_report_or_picture_may_be_written_inside_a_data_folder(shared, tmp_pat
         shutil.copy(shared("data", "signers", f"{name}.npz"), tmp_path / f"{name}.npz")
     assert main(["evaluate", "--data", str(tmp_path), "--plot", str(tmp_path / "cm.png")]) == 0
     assert (tmp_path / "cm.png").stat().st_size > 0
+    assert f"wrote {tmp_path / 'cm.png'}" in capsys.readouterr().err  # said, as every command's written file is
     assert main(["evaluate", "--data", str(tmp_path)]) == 0 and "accuracy" in capsys.readouterr().out
 
 

@@ -36,4 +36,5 @@ def run(args):
     elif args.plot:
         plot_confusion(result, args.plot)
         common.print_note(missing_letters_note(result["labels"]))
+        print(f"wrote {args.plot}", file=sys.stderr)  # (stdout holds the report, or the JSON with --json)
     print(common.json_line(result) if args.json else format_report(result))

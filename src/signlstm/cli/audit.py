@@ -37,7 +37,7 @@ def run(args):
         {a: n for a, n in src.label_counts.items() if a in actions} for src in sources)))
     data = common.load_data(args, actions=signs, sources=sources, dtype=np.float16)  # a chunk at a time as float32
     common.print_note(spelled_alike_note(data.actions))
-    result = audit(data, n_splits=args.splits)
+    result = audit(data, n_splits=args.splits, progress=True)
     print(format_findings(result, data))
     if args.out:
         write_fixes(result.fixes, args.out)

@@ -55,10 +55,25 @@ def _hand_frame_features(shape: np.ndarray, direction: np.ndarray) -> np.ndarray
     return np.stack(out, axis=-1)
 
 
-def data_features(data: Dataset) -> np.ndarray:
+def data_features(data: Dataset, step=None) -> np.ndarray:
     """:func:`pooled_features` of every sequence of ``data``, a chunk at a time (held in any dtype and columns: only
-    one chunk is float32 at once)."""
-    return data.apply(pooled_features)
+    one chunk is float32 at once); ``step`` is called with the number of sequences of each chunk done."""
+    def chunk(X: np.ndarray) -> np.ndarray:
+        F = pooled_features(X)
+        if step is not None:
+            step(len(X))
+        return F
+
+    return data.apply(chunk)
+
+
+def _bar(total: int, desc: str, unit: str, show: bool):
+    """A tqdm bar on stderr (nothing drawn unless ``show``)."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not show)
 
 
 def pooled_features(X: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -124,10 +139,11 @@ def _signer_folds(data: Dataset, n_splits: int | None, y: np.ndarray):
 
 
 def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C: float = 1.0,
-                      train_y: np.ndarray | None = None) -> np.ndarray:
+                      train_y: np.ndarray | None = None, step=None) -> np.ndarray:
     """Signer-grouped out-of-fold class probabilities (N, len(actions)) from a logistic regression on
     :func:`pooled_features`: each signer is predicted by a model that never saw them. ``train_y`` (label index per
-    sequence, -1 = leave out) replaces the recorded labels for training, e.g. after a first round of fixes."""
+    sequence, -1 = leave out) replaces the recorded labels for training, e.g. after a first round of fixes; ``step``
+    (no arguments) is called as each fold is done."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -142,12 +158,14 @@ def out_of_fold_probs(data: Dataset, n_splits: int | None = None, feats=None, C:
         known = np.unique(y[tr])
         if len(known) < 2:  # the other signers' recordings (as fixed) hold one sign, or none: nothing to tell apart
             probs[te[:, None], known[None, :]] = 1.0
-            continue
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
-        clf.fit(F[tr], y[tr])
-        p = np.zeros((len(te), len(data.actions)))
-        p[:, clf.classes_] = clf.predict_proba(F[te])
-        probs[te] = p
+        else:
+            clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
+            clf.fit(F[tr], y[tr])
+            p = np.zeros((len(te), len(data.actions)))
+            p[:, clf.classes_] = clf.predict_proba(F[te])
+            probs[te] = p
+        if step is not None:
+            step()
     return probs
 
 
@@ -259,9 +277,11 @@ def label_issue_finder():
     return optional("cleanlab.filter", "audit", "the audit").find_label_issues
 
 
-def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = ROUNDS) -> AuditResult:
+def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = ROUNDS,
+          progress: bool = False) -> AuditResult:
     """The whole audit of ``data``'s signs (:func:`signs_only`; ``feats``: :func:`data_features` of ``data``, when
-    computed already): out-of-fold predictions, findings and fixes, repeated ``rounds`` times. From the second
+    computed already): out-of-fold predictions, findings and fixes, repeated ``rounds`` times (with ``progress``, a
+    bar on stderr over the sequences whose features are computed, then one over every round's folds). From the second
     round on, the out-of-fold models learn from the labels as the previous round fixed them (swaps relabelled,
     disagreeing sequences left out), so a folder that only looked right because another signer's swapped folder
     backed it up (two open hands labelled iloveyou by both) is found too. A later round's fix of a sequence replaces
@@ -274,17 +294,22 @@ def audit(data: Dataset, n_splits: int | None = None, feats=None, rounds: int = 
     data = signs
     check_splits(data.groups.tolist(), n_splits)
     require_person(data, "nothing to audit")
-    F = data_features(data) if feats is None else feats
+    if feats is None:
+        with _bar(len(data), "audit: features", "seq", progress) as bar:
+            feats = data_features(data, step=bar.update)
+    F = feats
     skip = unjudged(data, n_splits)
-    result = run_audit(data, out_of_fold_probs(data, n_splits, F), skip)
-    for _ in range(rounds - 1):
-        train_y = fixed_labels(data, result.fixes)
-        later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=train_y),
-                          unjudged(data, n_splits, train_y))
-        fixes = {(r["source"], r["label"]): r for r in result.fixes}
-        fixes.update({(r["source"], r["label"]): r for r in later.fixes})
-        result = AuditResult(merge_rounds(result.findings, later.findings), list(fixes.values()), later.probs,
-                             result.issues | later.issues)
+    folds = n_splits or len(set(data.groups.tolist()))
+    with _bar(rounds * folds, "audit: folds", "fold", progress) as bar:
+        result = run_audit(data, out_of_fold_probs(data, n_splits, F, step=bar.update), skip)
+        for _ in range(rounds - 1):
+            train_y = fixed_labels(data, result.fixes)
+            later = run_audit(data, out_of_fold_probs(data, n_splits, F, train_y=train_y, step=bar.update),
+                              unjudged(data, n_splits, train_y))
+            fixes = {(r["source"], r["label"]): r for r in result.fixes}
+            fixes.update({(r["source"], r["label"]): r for r in later.fixes})
+            result = AuditResult(merge_rounds(result.findings, later.findings), list(fixes.values()), later.probs,
+                                 result.issues | later.issues)
     result.cameras, result.unjudged = cameras(data), skip
     return result
 

@@ -184,6 +184,21 @@ def test_audit_without_cleanlab_says_so_in_one_line_before_reading_the_data(shar
         check_fold_audit(22)
 
 
+def test_the_command_shows_its_progress_over_the_features_and_every_rounds_folds(shared, capsys):
+    """``signlstm audit`` draws a bar on stderr over the sequences whose features it computes and over each round's
+    out-of-fold models (two people: two folds a round); the library draws none unless asked."""
+    from ..cli import main
+
+    two = [str(shared("data", "signers", f"{p}.npz")) for p in ("s02", "s03")]
+    assert main(["audit", "--data", *two]) == 0
+    err = capsys.readouterr().err
+    folds = 2 * audit.ROUNDS
+    assert "audit: features" in err and "180/180" in err, err
+    assert "audit: folds" in err and f"{folds}/{folds}" in err, err
+    audit.audit(load(two))
+    assert "audit:" not in capsys.readouterr().err
+
+
 def test_audit_names_the_people_whose_camera_was_16_9(dev):
     """s04 and s15 (whose face mesh is narrower for its height than everyone else's) are named with a 16:9 camera; a
     640x480 signer is not; the finding changes no fix."""

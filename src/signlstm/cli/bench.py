@@ -24,7 +24,17 @@ def register(sub):
     p.set_defaults(run=run)
 
 
+# What each part of the run measures, said on stderr as it starts.
+STARTING = {"classifier": "the classifier (compiled path vs model.predict)...",
+            "live": "the landmark stage and the live loop (runs over the looped clip, interleaved)...",
+            "soak": "memory over a long live run (--soak)...",
+            "extraction": "extraction (the videos with one worker, then all cores, then one video alone)...",
+            "training": "seconds per training epoch..."}
+
+
 def run(args):
+    import sys
+
     from ..fronts.live import run as live
     from ..judging import bench, bench_report
 
@@ -32,9 +42,13 @@ def run(args):
         if not args.json:
             print("\n".join(bench_report.part_lines(name, report)))
 
+    def starting(name):  # each part takes seconds to minutes: say which one runs
+        print(f"bench: measuring {STARTING[name]}", file=sys.stderr, flush=True)
+
     bundle = common.open_model(args)
     with tempfile.TemporaryDirectory() as tmp:
         report = bench.run(bundle, args.shared, live=live, clip=args.clip, frames=args.frames, videos=args.videos,
-                           soak_frames=args.soak, memory=args.memory or (), skip=args.skip, tmp=tmp, on_part=show)
+                           soak_frames=args.soak, memory=args.memory or (), skip=args.skip, tmp=tmp, on_part=show,
+                           on_start=starting)
     if args.json:
         print(common.json_line(report))

@@ -280,13 +280,14 @@ PARTS = ("classifier", "live", "extraction", "training")
 
 
 def run(bundle, shared, *, live, clip=None, frames: int = 300, videos: int = 12, soak_frames: int = 0, memory=(),
-        skip=(), tmp, on_part=lambda name, report: None) -> dict:
+        skip=(), tmp, on_part=lambda name, report: None, on_start=lambda name: None) -> dict:
     """Every figure of ``signlstm bench`` in one run: the parts of :data:`PARTS` not in ``skip``, the live soak
     when ``soak_frames`` and the memory table when ``memory`` (sizes) are given; ``live`` is the headless live loop
     (:func:`signlstm.fronts.live.run`), which the judges do not import. Each part's figures go into the
-    returned report under its name, and ``on_part(name, report)`` is called as soon as one is measured, so a
-    front can show it while the next one runs. ``tmp`` is a folder for the looped clips and packed files. A part not
-    in :data:`PARTS` or a count of frames or videos below 1 is refused (:class:`SignlstmError`, as the command)."""
+    returned report under its name, ``on_start(name)`` is called as one of :data:`PARTS` or the soak begins and
+    ``on_part(name, report)`` as soon as it is measured, so a front can say what runs and show each part while the
+    next one runs. ``tmp`` is a folder for the looped clips and packed files. A part not in :data:`PARTS` or a count
+    of frames or videos below 1 is refused (:class:`SignlstmError`, as the command)."""
     from ..datasets import load
     from ..errors import SignlstmError
 
@@ -306,10 +307,12 @@ def run(bundle, shared, *, live, clip=None, frames: int = 300, videos: int = 12,
         on_part(name, report)
 
     if "classifier" not in skip:
+        on_start("classifier")
         done("classifier", classifier(bundle, load([shared / "data" / "signers" / "s02.npz"]).X[:32]))
     if not {"live", "extraction"} <= set(skip):  # the clip looped, for the live loop and the lone video
         video = looped_clip(clip, frames, tmp / "loop.avi")
     if "live" not in skip:
+        on_start("live")
         full = landmark_stage(video)
         lean = full if bundle.reads_face else landmark_stage(video, face=False)
         # The two-thread stage and the live loop that runs it, interleaved twice: load that drifts during the run
@@ -324,16 +327,19 @@ def run(bundle, shared, *, live, clip=None, frames: int = 300, videos: int = 12,
                       "reads_face": bundle.reads_face, "ratio": lv["fps"] / lm["fps"],
                       "stage_vs_holistic": lean["fps"] / full["fps"], "threads_vs_one": lm["fps"] / lean["fps"]})
     if soak_frames:  # before training, whose data would sit in the baseline
+        on_start("soak")
         small = shared / "media" / "asl_iloveyou_rohan937_480x270_mjpg.avi"
         done("soak", soak(live, bundle, looped_clip(small, soak_frames + 300, tmp / "soak.avi"), soak_frames))
     if "extraction" not in skip:
+        on_start("extraction")
         clips = sorted(str(p) for p in (shared / "media").glob("*.mp4"))
         chosen = [clips[i % len(clips)] for i in range(videos)]
         one, allc = extraction(chosen, 1), extraction(chosen, os.cpu_count() or 1)
         done("extraction", {"one": one, "all": allc, "ratio": allc["videos_per_s"] / one["videos_per_s"],
                             "lone_video": lone_video(video)})
     if "training" not in skip:
+        on_start("training")
         done("training", training(load([shared / "data" / "signers"])))
-    if memory:
+    if memory:  # (not announced: asked for by name, and a disk without room for its files is one line)
         done("memory", memory_table(shared / "data" / "signers", memory, tmp, bundle.path))
     return report

@@ -15,7 +15,14 @@ pytestmark = pytest.mark.slow
 def test_bench_outcomes(shared, capsys):
     assert main(["bench", "--shared", str(shared()), "--frames", "60", "--videos", "2", "--skip", "training",
                  "--json"]) == 0
-    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    got = capsys.readouterr()
+    report = json.loads(got.out.strip().splitlines()[-1])
+    # each part is named on stderr as it starts (the live part alone takes minutes on a loaded machine), stdout is
+    # the JSON alone
+    said = [line.split(" (")[0] for line in got.err.splitlines() if line.startswith("bench: measuring")]
+    assert said == ["bench: measuring the classifier", "bench: measuring the landmark stage and the live loop",
+                    "bench: measuring extraction"], got.err
+    assert len(got.out.strip().splitlines()) == 1
     c = report["classifier"]
     assert c["max_abs_diff"] <= 1e-4  # the compiled per-window path gives model.predict's probabilities
     assert report["parameters"] == load_bundle().model.count_params()  # the shipped model, when no --model is given
@@ -58,8 +65,11 @@ def test_bench_soak_runs_the_frames_asked_for_and_skip_leaves_out_each_part_name
     asked for (after its warm-up) with the memory before and after it, and none of the parts skipped."""
     assert main(["bench", "--shared", str(shared()), "--frames", "40", "--videos", "1", "--soak", "30", "--skip",
                  "classifier", "live", "extraction", "training", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    got = capsys.readouterr()
+    report = json.loads(got.out.strip().splitlines()[-1])
     assert sorted(report) == ["machine", "model", "parameters", "soak"], sorted(report)
+    said = [line for line in got.err.splitlines() if line.startswith("bench: ")]
+    assert said == ["bench: measuring memory over a long live run (--soak)..."], got.err  # no part skipped is named
     soak = report["soak"]
     assert soak["frames"] == 30 and soak["rss_before_mb"] > 0 and soak["rss_after_mb"] > 0, soak
     assert soak["growth_mb"] == soak["rss_after_mb"] - soak["rss_before_mb"], soak

@@ -128,11 +128,17 @@ def adapt_seconds(job: dict) -> float:
     return time.perf_counter() - t0
 
 
+def timed_k(shots) -> int:
+    """The K whose adaptation is timed by default: 5 when it is among ``shots``, else the largest measured."""
+    return 5 if 5 in shots else max(shots)
+
+
 def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=None, ray: str | None = None,
                 recipe: str = "default", epochs: int | None = None, negatives=None, fixes=None,
                 tutorial: bool = True, tutorial_epochs: int | None = None, method: str = "top",
-                time_k: int | None = 5, signers=None, base=None, log=print) -> dict:
+                time_k: int | str | None = "auto", signers=None, base=None, log=print) -> dict:
     """Few-shot leave-one-signer-out cross-validation; see the module docstring. Returns per-signer results.
+    ``time_k``: the K whose `signlstm adapt` is timed (``"auto"``: :func:`timed_k` of ``shots``; None: no timing).
     ``base``: one ready model adapted to every signer instead of fold bases (e.g. the shipped model, for people it
     never saw; a signer it was trained on is refused)."""
     from ..datasets import open_sources, path_list
@@ -145,6 +151,7 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     paths, negatives = path_list(paths), negatives and path_list(negatives)
     t_start = time.perf_counter()
     shots = sorted(set(int(k) for k in shots))
+    time_k = timed_k(shots) if time_k == "auto" else time_k
     files = _signer_files(paths)  # two people's files of one name refused before anything is read
     check_distinct_people([*paths, *(negatives or [])])  # one person under two names, refused as well
     sources = open_sources(paths)  # headers only: each fold reads its own person's recordings

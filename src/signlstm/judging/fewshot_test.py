@@ -322,3 +322,11 @@ def test_the_few_shot_table_gives_each_signers_figures_their_means_and_who_is_be
                     "s04": ["100.0%", "100.0%", "|", "60.0%", "|", "4.0"],
                     "mean": ["70.0%", "91.7%", "|", "50.0%", "|", "2.0", "(seconds:", "median)"]}, text
     assert "K=3: mean 91.7%, 2/3 signers >= 95%, below: s03 80.0% (errors hello->thanks x2)\n" in text, text
+
+
+def test_the_k_timed_by_default_is_one_the_run_measures():
+    """The library's default timing (``time_k="auto"``), which the command uses: K = 5 when measured, else the
+    largest K measured, never a K the run leaves out."""
+    from .fewshot import timed_k
+
+    assert (timed_k([1, 3]), timed_k([1, 3, 5, 10]), timed_k([10])) == (3, 5, 10)

@@ -28,7 +28,7 @@ def run(args):
 
     res = few_shot_cv(args.data, shots=args.shots, seed=args.seed, workers=args.workers, cache=args.cache,
                       ray=args.ray, recipe=args.arch, epochs=args.epochs, negatives=args.negatives, fixes=args.fixes,
-                      tutorial_epochs=args.tutorial_epochs, time_k=5 if 5 in args.shots else max(args.shots),
+                      tutorial_epochs=args.tutorial_epochs,
                       base=DEFAULT_MODEL if args.shipped else None,
                       log=lambda m: print(m, file=sys.stderr, flush=True))
     print(common.json_line(res) if args.json else report.format_fewshot(res))

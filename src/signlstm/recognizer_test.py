@@ -329,6 +329,29 @@ def test_a_word_carries_the_probability_of_the_window_that_decided_it():
     assert (end.word, round(end.word_prob, 2)) == ("b", 0.91)
 
 
+
+def test_a_spot_rule_word_carries_its_own_probability_not_the_windows_best():
+    """Spot rule, threshold 0.4: the event's sum leads with 'a' (0.35 + 0.42) over 'b' (0.3 + 0.45), so 'a' speaks on
+    the second window, where 'b' is the window's best: the word's probability is a's 0.42 there, not 0.45."""
+    meta = {"labels": ["a", "b", "none"], "seq_len": 1, "reject_label": "none", "rule": "spot"}
+    rows = iter([[0.35, 0.3, 0.35], [0.42, 0.45, 0.13]])
+    rec = Recognizer(Bundle(None, meta), classify=lambda w: np.array(next(rows)), threshold=0.4, onset=0.2)
+    said = [s for s in (rec.update(f) for f in hand_frames(2)) if s.word]
+    assert [(s.frame, s.word, s.word_prob, rec.labels[s.top]) for s in said] == [(1, "a", 0.42, "b")]
+
+
+def test_a_rest_longer_than_rest_frames_ends_the_sign_once():
+    """Stream rule, rest 2: a classifier that names 'a' whatever it sees, 4 hand frames, then 10 hand-less ones.
+    'a' is said at the third agreeing window; the rest's second hand-less frame ends that sign, and 'a' (still named
+    on the hand-less windows) is said once more when three windows after the rest agree; the hand-less frames after
+    the rest's second are the same rest, not a new end of a sign each (which would say 'a' on every one)."""
+    meta, classify = scripted(["a", "b", "none"], [0] * 14, seq_len=1, reject="none")
+    rec = Recognizer(Bundle(None, meta), classify=classify, rule="stream", stability=3, rest=2)
+    frames = np.concatenate([hand_frames(4), hand_frames(10, False)])
+    assert [(s.frame, s.word) for s in (rec.update(f) for f in frames) if s.word] == [(2, "a"), (7, "a")]
+    assert rec.finish().word is None
+
+
 @functools.cache
 def _recordings():
     """Real recordings: the first 12 of three people (s02, s13, s21), (12, 30, 1662) each."""

@@ -34,10 +34,11 @@ def test_a_tutorial_frame_reads_as_1662_float32_values(shared):
 def test_a_saved_stream_reads_whole_and_memory_mapped_alike(shared, tmp_path):
     X = np.load(shared("data", "signers", "s02.npz"))["X"][:3].reshape(-1, 1662)  # 90 frames, float16
     path = tmp_path / "stream.npy"
-    np.save(path, X)
-    whole, mapped = read_keypoint_file(path), map_keypoint_file(path)
-    assert whole.shape == mapped.shape == (90, 1662) and whole.dtype == np.float32
-    assert np.array_equal(whole, np.asarray(mapped, np.float32))
+    for stored in (X, np.asfortranarray(X)):  # in either order, the frames as saved
+        np.save(path, stored)
+        whole, mapped = read_keypoint_file(path), map_keypoint_file(path)
+        assert whole.shape == mapped.shape == (90, 1662) and whole.dtype == np.float32
+        assert np.array_equal(whole, X.astype(np.float32)) and np.array_equal(np.asarray(mapped, np.float32), whole)
     with pytest.raises(BadInput, match="truncated: holds"):  # the last frame's bytes cut off
         path.write_bytes(path.read_bytes()[:-100])
         map_keypoint_file(path)
@@ -299,3 +300,19 @@ def test_an_empty_part_adds_nothing_to_a_stream(shared, tmp_path):
         w.write(X[:2])
         w.commit()
     assert np.array_equal(read_keypoint_file(tmp_path / "s.npy"), X[:2])
+
+
+def test_a_pose_visibility_above_one_is_not_a_pose_mediapipe_gives(shared):
+    """Real pose + both hands frames of s02, widened: as recorded they are a pose MediaPipe gives; one visibility
+    of 1 still is; one a hair above 1 (a probability cannot be) or below 0 is not."""
+    from signlstm import layout
+    from signlstm.keypoint_files import not_pose_hands
+
+    X = np.load(shared("data", "signers", "s02.npz"))["X"][0].astype(np.float32)  # 30 frames
+    keep = np.r_[layout.POSE.slice, layout.LEFT_HAND.start:layout.RIGHT_HAND.stop]
+    frames = layout.with_zero_face(X[:, keep])
+    assert not not_pose_hands(frames).any()
+    for value, odd in ((1.0, False), (1.01, True), (-0.01, True)):
+        bad = frames.copy()
+        bad[4, layout.POSE.start + 4 * 7 + 3] = value  # point 7's visibility, in frame 4
+        assert not_pose_hands(bad).tolist() == [k == 4 and odd for k in range(30)], value

@@ -246,6 +246,22 @@ def test_a_fortran_ordered_packed_file_is_refused(tmp_path, shared):
         limits.npz_members(tmp_path / "f.npz")
 
 
+def test_a_stream_whose_header_declares_a_negative_length_is_one_line(shared, tmp_path):
+    """numpy's header parser takes a negative length; a saved stream of two real frames whose header says (-2, 1662)
+    (same header length) is refused naming the shape, read whole or memory-mapped as a replay maps it."""
+    from signlstm.keypoint_files import map_keypoint_file, read_keypoint_file
+
+    X = np.load(shared("data", "signers", "s02.npz"))["X"][0, :2].astype(np.float32)
+    f = io.BytesIO()
+    np.save(f, X)
+    raw = f.getvalue().replace(b"(2, 1662), ", b"(-2, 1662),")
+    assert len(raw) == len(f.getvalue())
+    (tmp_path / "neg.npy").write_bytes(raw)
+    for read in (map_keypoint_file, read_keypoint_file):
+        with pytest.raises(BadInput, match=r"neg.npy: declares an invalid shape \(-2, 1662\)"):
+            read(tmp_path / "neg.npy")
+
+
 def test_a_file_that_is_not_npy_says_so(shared):
     from signlstm.keypoint_files import read_keypoint_file
 
@@ -324,6 +340,19 @@ def test_a_named_pipe_longer_than_the_limit_is_refused_not_cut(tmp_path):
     assert fed(10_000) == text
     with pytest.raises(BadInput, match=r"fixes.csv: more than 1.0 kB; a fixes file is at most that"):
         fed(1000)
+
+
+def test_a_text_file_of_exactly_the_limit_is_read_and_one_byte_over_is_refused(tmp_path):
+    """``read_small``'s limit is the most a file may hold: the start of the shipped fixes file, 4,000 bytes, is read
+    whole under a limit of 4,000 and refused in one line under 3,999."""
+    import signlstm
+    from signlstm.limits import read_small
+
+    text = (Path(signlstm.__file__).parent / "models" / "default-fixes.csv").read_bytes()[:4000]
+    (tmp_path / "fixes.csv").write_bytes(text)
+    assert read_small(tmp_path / "fixes.csv", "fixes file", limit=4000) == text
+    with pytest.raises(BadInput, match=r"fixes.csv: 4.0 kB; a fixes file is at most 4.0 kB"):
+        read_small(tmp_path / "fixes.csv", "fixes file", limit=3999)
 
 
 @pytest.fixture(scope="module")

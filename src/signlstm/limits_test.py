@@ -191,6 +191,48 @@ def test_an_h5_declaring_huge_weights_is_refused_without_reading_them(tmp_path, 
         limits.check_h5(p)
 
 
+def test_a_member_claiming_one_stored_byte_more_than_lies_before_the_next_is_refused(shared, tmp_path):
+    """Two real sequences of s02 and their labels stored uncompressed, X's directory entry claiming one byte more
+    than it stores: its bytes would run one byte into y's entry, and it is refused naming X and the numbers."""
+    z2 = np.load(shared("data", "signers", "s02.npz"))
+    path = tmp_path / "one.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for name, arr in (("X", z2["X"][:2]), ("y", z2["y"][:2])):
+            buf = io.BytesIO()
+            np.save(buf, arr)
+            z.writestr(f"{name}.npy", buf.getvalue())
+            if name == "X":
+                info = z.getinfo("X.npy")
+                info.file_size = info.compress_size = len(buf.getvalue()) + 1
+    with pytest.raises(BadInput, match=r"one.npz: X.npy: its zip entry claims [\d,]+ stored bytes .* but the next "
+                                       r"member begins at byte"):
+        limits.npz_members(path)
+
+
+def test_a_model_declaring_exactly_the_limit_is_read_and_one_byte_less_refuses_it(shared, tmp_path):
+    """The limit is the most a model may declare: the tutorial network's .h5 (596,675 float32 weights) and the shipped
+    .keras archive (its members' unpacked sizes) pass a limit of exactly their size and are refused one byte under.
+    An .h5 holding a dataset of variable-length values (objects, not weights) is refused naming it."""
+    import h5py
+
+    from signlstm.models.bundle import DEFAULT_MODEL
+
+    h5 = shared("data", "legacy_models", "Atulkoirala__action.h5")
+    assert limits.check_h5(h5, limit=596_675 * 4) == 596_675 * 4
+    with pytest.raises(BadInput, match=r"action.h5: its \d+ weight arrays declare 2.4 MB"):
+        limits.check_h5(h5, limit=596_675 * 4 - 1)
+    archive = DEFAULT_MODEL / "model.keras"
+    with zipfile.ZipFile(archive) as z:
+        total = sum(i.file_size for i in z.infolist())
+    limits.check_model_archive(archive, limit=total)
+    with pytest.raises(BadInput, match=r"model.keras: its \d+ archive members unpack to"):
+        limits.check_model_archive(archive, limit=total - 1)
+    with h5py.File(tmp_path / "vl.h5", "w") as f:
+        f.create_dataset("model_weights/x", (3,), dtype=h5py.vlen_dtype(np.dtype("float32")))
+    with pytest.raises(BadInput, match=r"vl.h5: dataset model_weights/x holds variable-length objects"):
+        limits.check_h5(tmp_path / "vl.h5")
+
+
 def test_declared_arrays_and_budget():
     f4 = np.dtype("float32")
     assert limits.check_declared("upload", "the recording", (5, 30, 1662), f4, 10 << 20) == 5 * 30 * 1662 * 4

@@ -68,3 +68,39 @@ def test_two_people_recording_one_sign_under_one_number_are_two_recordings(share
                 if g == person}
 
     assert keys("o04") & keys("o07")  # the case this test is about is in the data
+
+
+def test_a_held_out_persons_other_signs_are_not_trained_as_none(shared):
+    """s23 recorded the signs and other signs (../shared/data/other_signs/s23.npz): a training set holding s23 out,
+    as the fold base that judges s23 is built, holds none of s23's recordings, of the signs or of other signs; with
+    s23 kept, their 75 other-sign recordings are among the none examples."""
+    data = datasets.load([shared("data", "signers", f"{p}.npz") for p in ("s02", "s23")])
+    negatives = [shared("data", "other_signs", f"{p}.npz") for p in ("o01", "s23")]
+    held = training_sets.training_set(data, negatives=negatives, held_out=["s23"], synthetic=0)
+    assert "s23" not in set(held.groups.tolist()) and (held.labels == NONE).sum() == 20  # o01's 20
+    kept = training_sets.training_set(data, negatives=negatives, synthetic=0)
+    assert ((kept.groups == "s23") & (kept.labels == NONE)).sum() == 75
+
+
+def test_negatives_of_which_some_can_be_trained_as_none_teach_something(shared):
+    """o06's whole vocabulary beside a model of hello, thanks and iloveyou: its hello and "thank you" cannot be
+    trained as none, its other signs can, so it is no problem; its hello and "thank you" alone are one."""
+    whole = datasets.load([shared("data", "vocab", "o06.npz")])
+    assert training_sets.negatives_problem(whole, list(datasets.SIGNER_LABELS)) is None
+    theirs = whole.subset(np.isin(whole.labels, ["hello", "thank you"]))
+    assert training_sets.negatives_problem(theirs, list(datasets.SIGNER_LABELS)).startswith(
+        "none of its 60 recordings can be trained as 'none'")
+
+
+def test_the_training_set_leaves_out_negatives_that_are_its_signs_and_makes_no_hand_windows_of_signs_only(shared):
+    """o06's whole vocabulary as negatives beside s02's hello, thanks and iloveyou: its 30 hello and 30 "thank you"
+    are not trained as none, its other signs are. s02 with its hello recordings labelled none (recordings of no
+    sign): the no-hand windows are a share of its 60 sign recordings, not of all 90."""
+    s02 = datasets.load_npz(shared("data", "signers", "s02.npz"))
+    whole = datasets.load([shared("data", "vocab", "o06.npz")])
+    ts = training_sets.training_set(s02, negatives=whole, synthetic=0)
+    assert (ts.labels == NONE).sum() == len(whole) - 60
+    labels = np.where(s02.labels == "hello", NONE, s02.labels)
+    nones = datasets.Dataset(s02.X, labels, s02.groups, s02.sources, ["thanks", "iloveyou", NONE])
+    ts = training_sets.training_set(nones, negatives=[], synthetic=0.5)
+    assert len(ts) == 90 + 30 and (ts.labels == NONE).sum() == 30 + 30

@@ -19,6 +19,8 @@ def test_names_people_give_their_signs_are_taken(name):
     ("\u2800", "no visible character"), ("\u0301", "no visible character"), ("é" * 200, "bytes long"),
     ("a\udcff", "not valid text"),  # the byte 0xff of a Linux argument, as Python reads it
     ("-dash", "starts with '-'"), ("--help", "starts with '-'"),  # `--actions -dash` cannot be given
+    ("\u200chello", "begins or ends with a zero-width joiner"),  # a joiner at either end joins nothing
+    ("hello\u200d", "begins or ends with a zero-width joiner"),
 ])
 def test_names_no_folder_can_hold_or_nobody_can_see_are_refused(name, problem):
     assert problem in name_problem(name)
@@ -90,6 +92,8 @@ def test_a_long_name_is_cut_between_letters_not_inside_one():
     assert shown_name("x" * 37 + "नमस्ते") == "x" * 37 + "नम..."  # स्त, a conjunct: with its virama and त
     assert shown_name("x" * 39 + "กำz") == "x" * 39 + "..." and shown_name("x" * 38 + "กำz") == "x" * 38 + "กำ..."
     assert shown_name("x" * 38 + "स्तz") == "x" * 38 + "..."  # the cut between the virama and त moves before स
+    family = "\U0001F468\u200d\U0001F469"  # man, joiner, woman: one picture; the cut after the joiner moves before it
+    assert shown_name("x" * 38 + family + "z") == "x" * 38 + "..."
 
 
 def test_terminal_columns_count_wide_letters_twice_and_marks_not_at_all():
@@ -183,3 +187,33 @@ def test_any_name_is_taken_once_composed_found_by_its_case_twins_and_shown_on_on
     plain = all(unicodedata.category(c)[0] != "C" or c in JOINERS for c in name) and not any(
         unicodedata.category(c) in ("Zl", "Zp") for c in name)
     assert not plain or len(name) > most or shown == name
+
+
+def test_a_device_name_with_spaces_before_its_extension_is_one_on_windows():
+    """Windows drops the spaces at the end of a name's base, so "con .txt" and "NUL  " are the devices' names (no
+    folder there can have them); "cone" and "con-1" are not."""
+    from signlstm.sign_names import windows_problem
+
+    assert all("device name on Windows" in windows_problem(n) for n in ("con .txt", "NUL  ", "com1 .x"))
+    assert not any(windows_problem(n) for n in ("cone", "con-1", "a con"))
+
+
+def test_a_label_naming_none_of_the_signs_in_any_spelling_may_stand_for_another_sign():
+    """``not_among``: "Hello" and "thank you" are a model's hello and thanks; "bye" is none of them, and so is a
+    recording labelled none, whether or not the model's labels hold ``none`` (a rejection output is no sign)."""
+    from signlstm.sign_names import not_among
+
+    labels = ["Hello", "thank you", "bye", NONE]
+    assert not_among(labels, ["hello", "thanks", NONE]) == not_among(labels, ["hello", "thanks"]) == [
+        False, False, True, True]
+
+
+def test_lists_of_names_for_messages_count_what_they_leave_out_and_quote_what_they_escape():
+    """``shown_list``: ten names whole, an eleventh counted ("and 1 more"); ``quoted_names``: a name shown with an
+    escape (a control character) is quoted, so where it ends stays clear; a plain one is not."""
+    from signlstm.sign_names import quoted_names, shown_list
+
+    names = [f"s{k:02d}" for k in range(11)]
+    assert shown_list(names[:10]) == ", ".join(names[:10])
+    assert shown_list(names) == ", ".join(names[:10]) + " and 1 more"
+    assert quoted_names(["hello", "bye\x1b"]) == "hello, 'bye\\x1b'"

@@ -212,6 +212,36 @@ def test_packed_labels_beyond_the_action_names_and_another_length_are_refused(tm
     with pytest.raises(BadInput, match=r"s02.npz: sequences have 30 frames, expected 20 \(a packed file holds one length: "
                                        r"leave it out of --data, or read it with --length 30\)"):
         datasets.load([shared("data", "signers", "s02.npz")], length=20)
+    np.savez(tmp_path / "p04.npz", **{**arrays, "X": arrays["X"][:, :20]})  # shorter than asked for, too
+    with pytest.raises(BadInput, match=r"p04.npz: sequences have 20 frames, expected 30"):
+        datasets.load([tmp_path / "p04.npz"], length=30)
+
+
+def test_packed_labels_that_are_negative_too_few_or_not_integers_are_refused(tmp_path, shared):
+    """s02's file with one label -1 (numpy would read it as the last action), its labels one short of its 90
+    sequences, or its labels as floats: each refused in one line naming the file and the array."""
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        arrays = {k: z[k] for k in z.files if k != "actions"}
+    negative = arrays["y"].copy()
+    negative[5] = -1
+    for y, said in ((negative, r"y holds labels -1..2 but there are 3 actions"),
+                    (arrays["y"][:89], r"y has shape \(89,\), expected \(90,\) to match X's 90 sequences"),
+                    (arrays["y"].astype(np.float64), r"y has dtype float64, expected integers")):
+        np.savez(tmp_path / "p01.npz", **{**arrays, "y": y})
+        with pytest.raises(BadInput, match=rf"p01.npz: {said}"):
+            datasets.load([tmp_path / "p01.npz"])
+
+
+def test_an_unlabelled_packed_file_numbering_each_recording_once_names_them_by_their_numbers(tmp_path, shared):
+    """s02's 90 recordings without labels, numbered 100..189: read unlabelled, each is named by its own number and
+    no note is made (only numbers given twice, per sign, fall back to rows)."""
+    from signlstm.datasets.packed import open_npz
+
+    with np.load(shared("data", "signers", "s02.npz")) as z:
+        np.savez(tmp_path / "p.npz", X=z["X"], seq=np.arange(90) + 100)
+    src = open_npz(tmp_path / "p.npz", labelled=False)
+    sources = [s for chunk in src.chunks(64) for s in chunk.sources]
+    assert src.note == "" and sources == [f"{tmp_path / 'p.npz'}#{n}" for n in range(100, 190)]
 
 
 def test_packed_action_names_must_be_distinct(tmp_path, shared):

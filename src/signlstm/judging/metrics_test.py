@@ -82,6 +82,10 @@ def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
     assert result["per_class"]["c"] == {"precision": None, "recall": None, "f1": None, "support": 0}
     assert result["per_class"]["none"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
     assert result["per_class"]["b"]["f1"] == 0.5
+    # recordings labelled none that a model without a none output never answers none: none is a row all the same
+    result = score(np.array(["a", "none"]), np.array(["a", "b"]), np.array(["p"] * 2), ["a", "b"])
+    assert result["labels"] == ["a", "b", "none"] and result["confusion"][2] == [0, 1, 0]
+    assert result["per_class"]["none"] == {"precision": None, "recall": 0.0, "f1": None, "support": 1}
 
 
 def test_the_per_person_table_lines_up_names_in_any_script_and_of_any_length(default, shared):
@@ -132,6 +136,16 @@ def test_each_persons_accuracy_is_their_own_and_people_seen_through_unknown_sign
                                                                                                      len(p99)))
     assert set(r["per_signer"]) == {"s02", "p99"} and r["unknown_signs"]["n"] == len(s04)
     assert r["trained_on"] == ["s02", "s04"]
+    # o04's other signs, which the model should answer none: how often it does, and what it names otherwise
+    from signlstm.datasets import no_person
+
+    o04 = load_npz(shared("data", "other_signs", "o04.npz"))
+    o04 = o04.subset(np.flatnonzero(~no_person(o04.X))[::3])
+    said = decide(default.labels, default.predict(o04.X), reject=default.reject_label)
+    r = evaluate(default, concat([s02, o04]), unknown=sorted(set(o04.labels.tolist())))
+    rows = r["unknown_signs"]["per_label"].values()
+    assert r["unknown_signs"]["n"] == len(o04) and 0 < r["unknown_signs"]["none"] == int((said == "none").sum())
+    assert sum(n for row in rows for n in row["named"].values()) == int((said != "none").sum())
 
 
 def test_the_report_lists_the_unknown_signs_the_model_lets_through_most_first():

@@ -105,6 +105,26 @@ def apply_fixes(data, fixes: str | Path | list[dict]):
     return out
 
 
+def require_a_match(data, fixes) -> None:
+    """:class:`BadInput` naming the fixes (a file or its rows) when they hold fixes and none of them names a recording
+    of ``data``: a fixes file made for other data, or for these recordings under another name (a tree's
+    ``MP_Data/hello/12`` is not the packed ``s02.npz#12``), would change nothing, and nothing would say so."""
+    rows = read_fixes(fixes) if isinstance(fixes, (str, Path)) else fixes
+    if not rows:
+        return
+    held = {(key(s), str(a)) for s, a in zip(data.sources, data.labels)}
+    if any((key(r["source"] or ""), r["label"]) in held for r in rows):
+        return
+    from ..sign_names import shown_name
+
+    first = rows[0]
+    raise BadInput(fixes if isinstance(fixes, (str, Path)) else "the fixes",
+                   f"none of its {len(rows)} fix(es) names a recording of the data (the first names "
+                   f"{shown_name(key(first['source'] or ''), 80)} ({shown_name(first['label'] or '')})): made for "
+                   "other data? A packed recording is named by its file and number, a tree's by its folder, sign "
+                   "and number")
+
+
 def without_emptied(data):
     """``(data, gone)``: ``data`` (fixes applied) less its actions left with no sequence (every one of them dropped or
     relabelled), which are ``gone``: an output with no example to learn from would only take a share of the

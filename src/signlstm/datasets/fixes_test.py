@@ -76,6 +76,34 @@ def test_fixes_that_drop_every_sequence_are_refused_and_an_emptied_action_is_lef
     assert training_set(data, fixes=f, negatives=[]).actions == ["hello", "iloveyou", "none"]
 
 
+def test_fixes_that_name_none_of_the_datas_recordings_are_refused_by_every_trainer(tmp_path, tree, shared):
+    """The shipped fixes name the packed ``renotte.npz#30``; the same recordings as a tree (``tiny/hello/30``) are not
+    named by them, so training on the tree with them is refused in one line naming the file, as is a file naming
+    another tree, instead of training as if fixed. A file naming one of the recordings applies, and so does one
+    naming only a person a fold holds out (checked on all the data, not on the fold's training people)."""
+    from signlstm.datasets import load
+    from signlstm.datasets.training_sets import training_set
+
+    data = load([tree])
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + "../shared/data/signers/renotte.npz#30,hello,drop,,\n/x/MP_Data/hello/30,hello,drop,,\n")
+    with pytest.raises(BadInput, match=r"other.csv: none of its 2 fix\(es\) names a recording of the data \(the "
+                                       r"first names renotte.npz#30 \(hello\)\): made for other data\?"):
+        training_set(data, fixes=other, negatives=[])
+    with pytest.raises(BadInput, match="the fixes: none of its 1 fix"):
+        training_set(data, fixes=read_fixes(other)[:1])
+    one = tmp_path / "one.csv"
+    one.write_text(HEADER + "/x/tiny/hello/30,hello,drop,,\n/x/MP_Data/hello/30,hello,drop,,\n")
+    assert len(training_set(data, fixes=one)) == len(data) - 1
+    s02 = load([shared("data", "signers", "s02.npz"), shared("data", "signers", "s03.npz")])
+    held = [{"source": s, "label": a, "action": "drop", "new_label": ""}
+            for s, a in zip(s02.sources[:2], s02.labels[:2])]
+    assert len(training_set(s02, fixes=held, held_out=["s02"])) == int((s02.groups == "s03").sum())
+    header_only = tmp_path / "none.csv"
+    header_only.write_text(HEADER)
+    assert len(training_set(data, fixes=header_only)) == len(data)
+
+
 def test_an_empty_file_or_two_fixes_for_one_recording_are_named_and_a_header_alone_is_no_fixes(tmp_path):
     f = tmp_path / "fixes.csv"
     f.write_text("")

@@ -60,7 +60,7 @@ def run(args):
         from pathlib import Path
 
         from ..files import check_folder_out
-        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, bundle_meta
+        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, load_bundle
 
         from .adapt import check_base
 
@@ -72,7 +72,7 @@ def run(args):
         check_base(args.model, "vocab" if args.actions_file else "top",
                    how="record its signs with --actions-file (a list of signs is adapted as a vocabulary)")
         base = args.model or (TRUNK_MODEL if args.actions_file else DEFAULT_MODEL)  # (adapt's base)
-        wanted = bundle_meta(base)["seq_len"]
+        wanted = load_bundle(base).seq_len  # loaded whole, as adapting will load it: a broken base is said now
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
                                 f"--length {wanted}")

@@ -120,19 +120,34 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
 
 def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
     """A window length the model cannot read, an output folder that is not a model, a bare model file to start
-    from (which names no signs; it was refused only after recording), or a model folder that is missing or not a
-    bundle (named as adapt names it): refused before the source is opened (the
+    from (which names no signs; it was refused only after recording), or a model folder that is missing, not a
+    bundle or a broken one (named as adapt names it): refused before the source is opened (the
     source here does not exist; the error is about --then-adapt)."""
+    import json
+    import shutil
+
+    from ..models.bundle import DEFAULT_MODEL
+
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "a.txt").write_text("mine")
     h5 = str(shared("data", "legacy_models", "Atulkoirala__action.h5"))
+    cut, more = shutil.copytree(DEFAULT_MODEL, tmp_path / "cut"), shutil.copytree(DEFAULT_MODEL, tmp_path / "more")
+    (cut / "model.keras").write_bytes((DEFAULT_MODEL / "model.keras").read_bytes()[:100_000])  # a copy cut short
+    meta = json.loads((more / "signlstm.json").read_text())
+    (more / "signlstm.json").write_text(json.dumps({**meta, "labels": meta["labels"] + ["extra"]}))
     for extra, problem in ((["--length", "20", "--then-adapt", str(tmp_path / "m")], "--length 30"),
                            (["--then-adapt", str(tmp_path / "notes")], "a folder that is not a model"),
                            (["--then-adapt", str(tmp_path / "m"), "--model", h5], "is a bare model file"),
                            (["--then-adapt", str(tmp_path / "m"), "--model", str(tmp_path / "gone")],
                             f"{tmp_path / 'gone'}: no such model file or bundle folder"),  # as adapt says it
                            (["--then-adapt", str(tmp_path / "m"), "--model", str(tmp_path / "notes")],
-                            f"{tmp_path / 'notes'}: not a model bundle (needs model.keras and signlstm.json)")):
+                            f"{tmp_path / 'notes'}: not a model bundle (needs model.keras and signlstm.json)"),
+                           # a base Keras cannot load, or whose labels are not its outputs (said after recording)
+                           (["--then-adapt", str(tmp_path / "m"), "--model", str(cut)],
+                            f"{cut / 'model.keras'}: a truncated .keras archive"),
+                           (["--then-adapt", str(tmp_path / "m"), "--model", str(more)],
+                            f"{more}: the model reads (30, 1662) and gives 4 outputs; its signlstm.json says (30, "
+                            "1662) and 5 labels")):
         assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source",
                      str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
         assert problem in capsys.readouterr().err

@@ -97,8 +97,11 @@ def _keypoint_header(f, path: Path) -> limits.ArrayHeader:
 
 def read_keypoint_header(path: str | Path) -> limits.ArrayHeader:
     """The ``.npy`` header of ``path`` (its shape, dtype and data offset), nothing of its data read:
-    :class:`BadInput` for a missing or unreadable file, a Git LFS pointer or a file that is not an ``.npy`` array."""
+    :class:`BadInput` for a missing or unreadable file, one that is not a regular file (a pipe, which opening would
+    wait on for ever), a Git LFS pointer or a file that is not an ``.npy`` array."""
     path = Path(path)
+    if problem := not_a_file(path):
+        raise BadInput(path, problem)
     try:
         with open(path, "rb") as f:
             return _keypoint_header(f, path)

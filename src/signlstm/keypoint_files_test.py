@@ -316,3 +316,22 @@ def test_a_pose_visibility_above_one_is_not_a_pose_mediapipe_gives(shared):
         bad = frames.copy()
         bad[4, layout.POSE.start + 4 * 7 + 3] = value  # point 7's visibility, in frame 4
         assert not_pose_hands(bad).tolist() == [k == 4 and odd for k in range(30)], value
+
+
+@pytest.mark.timeout(60)  # opening a pipe nobody writes to waits for ever
+def test_a_stream_name_on_a_pipe_is_named_as_such_not_waited_on(tmp_path):
+    """A named pipe (or a device) under a stream's name: its header is not read, by the reader or by ``convert``, and
+    nothing is written."""
+    import os
+
+    from signlstm.datasets.convert import convert
+    from signlstm.keypoint_files import read_keypoint_header
+
+    os.mkfifo(tmp_path / "pipe.npy")
+    for call in (lambda: read_keypoint_header(tmp_path / "pipe.npy"),
+                 lambda: convert(tmp_path / "pipe.npy", "16:9", tmp_path / "out.npy")):
+        with pytest.raises(BadInput, match=r"pipe.npy: not a regular file \(a pipe, a device or a socket\)"):
+            call()
+    with pytest.raises(BadInput, match=r"null: not a regular file"):
+        read_keypoint_header("/dev/null")
+    assert not (tmp_path / "out.npy").exists()

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
-from ..files import cache_dir, write_text
+from ..files import cache_dir, check_writable_folder, write_text
 from ..sign_names import NONE
 from ..recognizer import decide
 from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes
@@ -334,6 +334,8 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
         if kept:
             header.append(f"{len(kept)} of {len(folds)} fold result(s) reused from {folder}")
     todo = [f for f in folds if f not in kept]
+    if folder is not None and todo:  # a cache no result could be written to, said before any fold is trained
+        check_writable_folder(folder)
     # the workers that start (one per fold to run, at most --workers) each hold the data and the negatives
     audits = len({s for _, _, s, _ in todo}) if fixes == "audit" else 0
     cols = columns(parts)

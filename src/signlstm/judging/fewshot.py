@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import parallel
 from ..datasets import packed_files
-from ..files import write_text
+from ..files import check_writable_folder, write_text
 from ..recognizer import decide
 from .folds import by_person, content_key, fold_bases
 
@@ -204,6 +204,8 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
                               base=str(bases[s]), method=method, tutorial=tutorial, tutorial_epochs=tutorial_epochs))
     if results:
         log(f"{len(results)} fold result(s) reused from {fold_dir}")
+    if tasks:
+        check_writable_folder(fold_dir)  # before any signer is adapted
     log(f"adapting {len(tasks)} signer(s) x K={shots}" + (" + tutorial from scratch" if tutorial else ""))
     t0 = time.perf_counter()
     for r in parallel.map_tasks(run_fold, tasks, workers=workers, ray=ray, ordered=False):

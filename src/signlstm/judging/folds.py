@@ -16,7 +16,7 @@ from pathlib import Path
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import open_sources, packed_files
-from ..files import cache_dir
+from ..files import cache_dir, check_writable_folder
 
 # The code a base's weights depend on (paths relative to the package).
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "datasets/augment.py",
@@ -247,6 +247,7 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
     if todo and fixes == "audit":
         check_fold_audit(len(data_files(paths)))
     if todo:
+        check_writable_folder(folder)  # before any base is trained
         log(f"training {len(todo)} base model(s) ({recipe}, each without one person) into {folder}")
         jobs = [dict(paths=paths, held_out=s, out=want[s], recipe=recipe, epochs=epochs, seed=seed,
                      negatives=negatives, fixes=fixes) for s in todo]

@@ -95,3 +95,15 @@ def test_each_judge_given_one_path_alone_reads_that_file(shared):
                         "--held-out s23: the only person in the data")):
         with pytest.raises(SignlstmError, match=said):
             call()
+
+
+def test_a_cache_that_cannot_hold_the_bases_is_refused_before_any_base_is_trained(shared, tmp_path):
+    """``--cache`` naming a file: one line naming it and why, before a base is trained (it was said only when the
+    first trained base was written into it)."""
+    from signlstm.errors import BadInput
+
+    people = [_person(tmp_path / f"{p}.npz", shared("data", "signers", f"{s}.npz"), np.arange(0, 90, 10))
+              for p, s in (("alice", "s02"), ("bob", "s03"))]
+    (tmp_path / "cache").write_text("not a folder")
+    with pytest.raises(BadInput, match=r"cache/bases/default-s0-\w+: cannot be made: .*cache is not a folder"):
+        folds.fold_bases(people, ["alice"], epochs=1, workers=1, cache=tmp_path / "cache", log=lambda *a: None)

@@ -26,6 +26,7 @@ import numpy as np
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
+from ..files import check_writable_folder
 from ..sign_names import FEWEST_SIGNS, NONE, is_rejection_name, rejection_note, spelled_alike_note
 from .folds import (TRAINING_CODE, cache_dir, check_distinct_people, check_person_files, check_unseen, content_key,
                     data_files, person, person_paths)
@@ -280,6 +281,7 @@ def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: in
     want = {p: folder / (p or "all") for p in held_out}
     todo = [p for p, f in want.items() if not (f / META_FILE).exists()]
     if todo:
+        check_writable_folder(folder)  # before any trunk is trained
         log(f"training {len(todo)} trunk(s) (each without one person) into {folder}")
         jobs = [dict(vocab=vocab, others=others, signers=signers, held_out=p, out=want[p], epochs=epochs, seed=seed,
                      per_sign=per_sign) for p in todo]

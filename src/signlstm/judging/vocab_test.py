@@ -589,3 +589,14 @@ def test_the_library_refuses_the_options_the_command_refuses(shared):
                           ({"trunk": "t", "trunk_folder": "f"}, "--shipped and --trunks: choose one")):
         with pytest.raises(SignlstmError, match=said):
             vocab.run(s23, adapt_runs=0, log=lambda m: None, **options)
+
+
+def test_a_cache_that_cannot_hold_the_trunks_is_refused_before_any_trunk_is_trained(tmp_path):
+    """``judge vocab --cache`` naming a file: one line naming it and why, before a trunk is trained (it was said only
+    when the first trained trunk was written into it)."""
+    from signlstm.errors import BadInput
+
+    (tmp_path / "cache").write_text("not a folder")
+    with pytest.raises(BadInput, match=r"cache/trunks/trunk-s0-\w+: cannot be made: .*cache is not a folder"):
+        vocab.trunks([shared_path("data", "vocab", "o04.npz"), shared_path("data", "vocab", "o05.npz")], [], [],
+                     ["o04"], epochs=1, workers=1, cache=tmp_path / "cache", log=lambda *a: None)

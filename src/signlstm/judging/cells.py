@@ -56,7 +56,8 @@ def load_cells(path: str | Path | None) -> Cells:
     raw = read_small(path, "cells file")
     try:
         include = json.loads(raw)["include"]
-        if not isinstance(include, dict) or not all(isinstance(v, list) for v in include.values()):
+        if not isinstance(include, dict) or not all(isinstance(v, list) and all(isinstance(label, str) for label in v)
+                                                    for v in include.values()):
             raise ValueError("'include' must map signer ids to lists of labels")
     except RecursionError:
         raise BadInput(path, "not a cells file (its JSON nests too deeply)") from None

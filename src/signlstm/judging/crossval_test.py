@@ -300,11 +300,12 @@ def test_the_crossval_table_shows_each_signers_row_the_means_and_the_pooled_scor
     assert "raw score (all cells, labels as recorded): pooled 54.1%, mean per signer 53.3%" in text, text
 
 
-@pytest.mark.parametrize("include", ['{"s02": "hello"}', '["s02", "s05"]', '{"s02": null}'])
+@pytest.mark.parametrize("include", ['{"s02": "hello"}', '["s02", "s05"]', '{"s02": null}', '{"s02": [0, 1, 2]}'])
 def test_a_cells_file_whose_include_is_not_signers_to_lists_of_labels_is_refused_naming_it(tmp_path, include):
     """A hand-edited ``cells.json`` whose ``include`` gives a person's labels as one string (read as its letters, no
-    cell of theirs would be consistent), lists signers without labels or gives no list, is one line naming the file
-    and what ``include`` must be, not a silently wrong consistent-gesture score or a traceback."""
+    cell of theirs would be consistent), lists signers without labels, gives no list, or gives labels by their
+    numbers (a packed file's ``y``, which match no label), is one line naming the file and what ``include`` must be,
+    not a silently wrong consistent-gesture score or a traceback."""
     (tmp_path / "cells.json").write_text('{"include": ' + include + "}")
     with pytest.raises(BadInput, match=r"cells.json: not a cells file \('include' must map signer ids to lists of "
                                        r"labels\)"):

@@ -313,8 +313,7 @@ def test_a_cells_file_whose_include_is_not_signers_to_lists_of_labels_is_refused
 
 
 def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_any_fold_is_trained(shared, tmp_path):
-    """``judge cv --cache`` naming a file: one line naming it and why, before a fold is trained (it was said only when
-    the first fold's result was written, a fold's training later)."""
+    """``judge cv --cache`` naming a file: one line naming it and why, before a fold is trained."""
     people = []
     for p, s in (("alice", "s02"), ("bob", "s03")):
         with np.load(shared("data", "signers", f"{s}.npz")) as z:

@@ -98,8 +98,7 @@ def test_each_judge_given_one_path_alone_reads_that_file(shared):
 
 
 def test_a_cache_that_cannot_hold_the_bases_is_refused_before_any_base_is_trained(shared, tmp_path):
-    """``--cache`` naming a file: one line naming it and why, before a base is trained (it was said only when the
-    first trained base was written into it)."""
+    """``--cache`` naming a file: one line naming it and why, before a base is trained."""
     from signlstm.errors import BadInput
 
     people = [_person(tmp_path / f"{p}.npz", shared("data", "signers", f"{s}.npz"), np.arange(0, 90, 10))

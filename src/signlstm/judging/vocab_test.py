@@ -592,8 +592,7 @@ def test_the_library_refuses_the_options_the_command_refuses(shared):
 
 
 def test_a_cache_that_cannot_hold_the_trunks_is_refused_before_any_trunk_is_trained(tmp_path):
-    """``judge vocab --cache`` naming a file: one line naming it and why, before a trunk is trained (it was said only
-    when the first trained trunk was written into it)."""
+    """``judge vocab --cache`` naming a file: one line naming it and why, before a trunk is trained."""
     from signlstm.errors import BadInput
 
     (tmp_path / "cache").write_text("not a folder")

@@ -4,6 +4,7 @@ from .. import layout
 
 def register(sub):
     from ..datasets.mp_data import TUTORIAL_TREE
+    from ..frames.sources import DEFAULT_CAMERA
     from ..fronts.recorder import PAUSE
 
     p = sub.add_parser("collect", help="record keypoint sequences for each action (MP_Data layout)")
@@ -18,7 +19,7 @@ def register(sub):
                    help=f"frames per sequence (default {layout.SEQ_LEN})")
     p.add_argument("--data", default=TUTORIAL_TREE,
                    help=f"output folder (default {TUTORIAL_TREE}); existing sequences are kept")
-    p.add_argument("--source", default="0", help="camera index (default 0), a video file, a folder of images or saved "
+    p.add_argument("--source", default=DEFAULT_CAMERA, help=f"camera index (default {DEFAULT_CAMERA}), a video file, a folder of images or saved "
                                                  "keypoints (.npy); recorded at "
                                                  f"{layout.RATE:g} frames a second whatever its rate")
     p.add_argument("--rounds", action="store_true",

@@ -5,11 +5,13 @@ from . import common, recognizer_options
 
 
 def register(sub):
+    from ..frames.sources import DEFAULT_CAMERA
+
     p = sub.add_parser("live", help="recognise signs in real time (camera, video file or keypoint file)")
     common.add_front_model(p)
     common.add_h5_actions(p)
-    p.add_argument("--source", default="0",
-                   help="camera index (default 0), a video file, a folder of images, or keypoints (.npy / MP_Data sequence)")
+    p.add_argument("--source", default=DEFAULT_CAMERA,
+                   help=f"camera index (default {DEFAULT_CAMERA}), a video file, a folder of images, or keypoints (.npy / MP_Data sequence)")
     recognizer_options.add_rule(p)
     p.add_argument("--headless", action="store_true",
                    help="no window: print one JSON line per word, then a summary line")

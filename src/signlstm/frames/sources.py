@@ -339,6 +339,7 @@ def is_camera(spec) -> bool:
     return isinstance(spec, int) or (isinstance(spec, str) and spec.isascii() and spec.isdigit())
 
 
+DEFAULT_CAMERA = "0"  # what --source reads when none is given: the first camera
 MAX_CAMERA = 2**31 - 1  # the largest index OpenCV takes (a C int)
 
 

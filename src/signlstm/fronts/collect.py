@@ -8,6 +8,7 @@ tutorial model, see the README); from a file the frames and keypoints are the sa
 from __future__ import annotations
 
 from .. import layout
+from ..frames.sources import DEFAULT_CAMERA
 from .recorder import PAUSE, Recorder
 
 
@@ -86,7 +87,7 @@ def check_names(actions: list[str], data) -> str | None:
     return f"{alike} differ only in case: they are recorded as different signs" if alike else None
 
 
-def collect(actions: list[str], sequences: int | dict, data, spec="0", length: int = layout.SEQ_LEN,
+def collect(actions: list[str], sequences: int | dict, data, spec=DEFAULT_CAMERA, length: int = layout.SEQ_LEN,
             window: bool = False, pause: float = PAUSE, on_saved=None, each: int | None = None,
             rounds: bool = False) -> int:
     """Record ``sequences`` sequences per action (or ``sequences[action]``, what is left of ``each`` per action when

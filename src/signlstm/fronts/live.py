@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SignlstmError
+from ..frames.sources import DEFAULT_CAMERA
 from ..keypoints.landmarks import open_input
 from ..keypoints.pipeline import Pipeline
 from ..recognizer import SENTENCE, Recognizer
@@ -203,7 +204,7 @@ class StripCollector:
         return [v for _, v in sorted(chosen.items(), key=lambda kv: kv[0])]
 
 
-def run(bundle, spec="0", threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
+def run(bundle, spec=DEFAULT_CAMERA, threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
         window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
         max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
         rearm: int | None = None, onset: float | None = None, refractory: int | None = None,

@@ -81,6 +81,20 @@ def held_back(data, k, seed=0):
     return data.subset(np.setdiff1d(np.arange(len(data)), choose_shots(data, k, seed)))
 
 
+@pytest.fixture
+def two_small_people(shared, tmp_path):
+    """Packed files of two people (s02's and s03's every tenth recording, as alice and bob): a fold run that stops
+    before any training needs no more."""
+    import numpy as np
+
+    people = []
+    for p, s in (("alice", "s02"), ("bob", "s03")):
+        with np.load(shared("data", "signers", f"{s}.npz")) as z:
+            np.savez(tmp_path / f"{p}.npz", X=z["X"][::10], y=z["y"][::10], seq=z["seq"][::10])
+        people.append(tmp_path / f"{p}.npz")
+    return people
+
+
 # People whose recordings train the shared test model: six DEV signers with the common gestures (VARIANTS.md).
 BASE_SIGNERS = ("s02", "s03", "s04", "s05", "s08", "s11")
 

@@ -312,13 +312,8 @@ def test_a_cells_file_whose_include_is_not_signers_to_lists_of_labels_is_refused
         cells_file.load_cells(tmp_path / "cells.json")
 
 
-def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_any_fold_is_trained(shared, tmp_path):
+def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_any_fold_is_trained(two_small_people, tmp_path):
     """``judge cv --cache`` naming a file: one line naming it and why, before a fold is trained."""
-    people = []
-    for p, s in (("alice", "s02"), ("bob", "s03")):
-        with np.load(shared("data", "signers", f"{s}.npz")) as z:
-            np.savez(tmp_path / f"{p}.npz", X=z["X"][::10], y=z["y"][::10], seq=z["seq"][::10])
-        people.append(tmp_path / f"{p}.npz")
     (tmp_path / "cache").write_text("not a folder")
     with pytest.raises(BadInput, match=r"cache/cv/\w+: cannot be made: .*cache is not a folder"):
-        crossval.cross_validate(people, epochs=1, workers=1, cache=tmp_path / "cache", progress=False)
+        crossval.cross_validate(two_small_people, epochs=1, workers=1, cache=tmp_path / "cache", progress=False)

@@ -332,7 +332,7 @@ def test_the_k_timed_by_default_is_one_the_run_measures():
     assert (timed_k([1, 3]), timed_k([1, 3, 5, 10]), timed_k([10])) == (3, 5, 10)
 
 
-def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_anyone_is_adapted(shared, tmp_path):
+def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_anyone_is_adapted(two_small_people, tmp_path):
     """``judge fewshot --shipped --cache`` naming a file: one line naming it and why, before a person is adapted."""
     import pytest
 
@@ -340,12 +340,7 @@ def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_anyone_is_a
     from ..models.bundle import DEFAULT_MODEL
     from .fewshot import few_shot_cv
 
-    people = []
-    for p, s in (("alice", "s02"), ("bob", "s03")):
-        with np.load(shared("data", "signers", f"{s}.npz")) as z:
-            np.savez(tmp_path / f"{p}.npz", X=z["X"][::10], y=z["y"][::10], seq=z["seq"][::10])
-        people.append(tmp_path / f"{p}.npz")
     (tmp_path / "cache").write_text("not a folder")
     with pytest.raises(BadInput, match=r"cache/fewshot/folds/\w+: cannot be made: .*cache is not a folder"):
-        few_shot_cv(people, shots=(1,), workers=1, cache=tmp_path / "cache", base=DEFAULT_MODEL, tutorial=False,
+        few_shot_cv(two_small_people, shots=(1,), workers=1, cache=tmp_path / "cache", base=DEFAULT_MODEL, tutorial=False,
                     time_k=None, log=lambda *a: None)

@@ -105,24 +105,27 @@ def apply_fixes(data, fixes: str | Path | list[dict]):
     return out
 
 
-def require_a_match(data, fixes) -> None:
-    """:class:`BadInput` naming the fixes (a file or its rows) when they hold fixes and none of them names a recording
-    of ``data``: a fixes file made for other data, or for these recordings under another name (a tree's
-    ``MP_Data/hello/12`` is not the packed ``s02.npz#12``), would change nothing, and nothing would say so."""
+def matched_none(data, fixes) -> str | None:
+    """What to say when ``fixes`` (a file or its rows) hold fixes and none of them names a recording of ``data``
+    (naming the file), else None: a fixes file made for other data, or for these recordings under another name (a
+    tree's ``MP_Data/hello/12`` is not the packed ``s02.npz#12``), changes nothing, and nothing else would say so. Not
+    a refusal: fixes made by auditing every person (the shipped ``default-fixes.csv``) name none of the recordings
+    of a person whose recordings needed none (``s11.npz``), and training on that person with them is a run like any
+    other."""
     rows = read_fixes(fixes) if isinstance(fixes, (str, Path)) else fixes
     if not rows:
-        return
+        return None
     held = {(key(s), str(a)) for s, a in zip(data.sources, data.labels)}
     if any((key(r["source"] or ""), r["label"]) in held for r in rows):
-        return
+        return None
     from ..sign_names import shown_name
 
     first = rows[0]
-    raise BadInput(fixes if isinstance(fixes, (str, Path)) else "the fixes",
-                   f"none of its {len(rows)} fix(es) names a recording of the data (the first names "
-                   f"{shown_name(key(first['source'] or ''), 80)} ({shown_name(first['label'] or '')})): made for "
-                   "other data? A packed recording is named by its file and number, a tree's by its folder, sign "
-                   "and number")
+    named = f"the fixes in {fixes}" if isinstance(fixes, (str, Path)) else "the fixes"
+    return (f"none of the {len(rows)} fix(es) of {named} names a recording of the data (the first names "
+            f"{shown_name(key(first['source'] or ''), 80)} ({shown_name(first['label'] or '')})), so nothing was "
+            "fixed: made for other data? A packed recording is named by its file and number, a tree's by its folder, "
+            "sign and number")
 
 
 def without_emptied(data):

@@ -1,7 +1,7 @@
 """The fixes file: what a spreadsheet saves is read or named in one line, new labels are names a sign may have, and
 fixes that leave nothing to train on are refused before training."""
 import shutil
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -76,31 +76,38 @@ def test_fixes_that_drop_every_sequence_are_refused_and_an_emptied_action_is_lef
     assert training_set(data, fixes=f, negatives=[]).actions == ["hello", "iloveyou", "none"]
 
 
-def test_fixes_that_name_none_of_the_datas_recordings_are_refused_by_every_trainer(tmp_path, tree, shared):
-    """The shipped fixes name the packed ``renotte.npz#30``; the same recordings as a tree (``tiny/hello/30``) are not
-    named by them, so training on the tree with them is refused in one line naming the file, as is a file naming
-    another tree, instead of training as if fixed. A file naming one of the recordings applies, and so does one
-    naming only a person a fold holds out (checked on all the data, not on the fold's training people)."""
+def test_fixes_that_name_none_of_the_datas_recordings_are_said_in_a_note_and_not_refused(tmp_path, tree, shared):
+    """The shipped fixes name no recording of s11 (an audit of every person found none to fix there): training on
+    s11 with them is trained as s11 is, not refused. Fixes naming none of the data's recordings (the packed
+    ``renotte.npz#30`` for the same recordings as a tree, ``tiny/hello/30``) are named in one note of ``train``'s;
+    fixes naming one of the recordings are applied, without the note."""
+    import signlstm
     from signlstm.datasets import load
+    from signlstm.datasets.fixes import matched_none
     from signlstm.datasets.training_sets import training_set
+    from signlstm.models.training import train_bundle
 
+    shipped = Path(signlstm.__file__).parent / "models" / "default-fixes.csv"
+    s11 = load([shared("data", "signers", "s11.npz")])
+    assert len(training_set(s11, fixes=shipped)) == len(s11)
+    assert len(training_set(s11, fixes=shipped, held_out=["s11"])) == 0
+    assert matched_none(s11, shipped).startswith(f"none of the 418 fix(es) of the fixes in {shipped} names a "
+                                                 "recording of the data (the first names renotte.npz#30 (hello))")
     data = load([tree])
     other = tmp_path / "other.csv"
     other.write_text(HEADER + "../shared/data/signers/renotte.npz#30,hello,drop,,\n/x/MP_Data/hello/30,hello,drop,,\n")
-    with pytest.raises(BadInput, match=r"other.csv: none of its 2 fix\(es\) names a recording of the data \(the "
-                                       r"first names renotte.npz#30 \(hello\)\): made for other data\?"):
-        training_set(data, fixes=other, negatives=[])
-    with pytest.raises(BadInput, match="the fixes: none of its 1 fix"):
-        training_set(data, fixes=read_fixes(other)[:1])
+    _, _, notes = train_bundle(data, fixes=other, epochs=1)
+    assert notes == [f"none of the 2 fix(es) of the fixes in {other} names a recording of the data (the first names "
+                     "renotte.npz#30 (hello)), so nothing was fixed: made for other data? A packed recording is named "
+                     "by its file and number, a tree's by its folder, sign and number"]
+    assert matched_none(data, read_fixes(other)[:1]).startswith("none of the 1 fix(es) of the fixes names")
     one = tmp_path / "one.csv"
     one.write_text(HEADER + "/x/tiny/hello/30,hello,drop,,\n/x/MP_Data/hello/30,hello,drop,,\n")
+    assert matched_none(data, one) is None
     assert len(training_set(data, fixes=one)) == len(data) - 1
-    s02 = load([shared("data", "signers", "s02.npz"), shared("data", "signers", "s03.npz")])
-    held = [{"source": s, "label": a, "action": "drop", "new_label": ""}
-            for s, a in zip(s02.sources[:2], s02.labels[:2])]
-    assert len(training_set(s02, fixes=held, held_out=["s02"])) == int((s02.groups == "s03").sum())
     header_only = tmp_path / "none.csv"
     header_only.write_text(HEADER)
+    assert matched_none(data, header_only) is None
     assert len(training_set(data, fixes=header_only)) == len(data)
 
 

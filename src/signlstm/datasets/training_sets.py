@@ -66,14 +66,11 @@ def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: i
     training signers (see :func:`no_hand_windows`). Without ``negatives`` the model learns the signs only (the
     tutorial's setup). Negatives that are one of the signs under another spelling, or the same recording twice, are left
     out (:func:`usable_negatives`). ``data`` without a person in any frame is :class:`BadInput`
-    (:func:`require_person`), whatever the negatives hold; so are fixes none of which names a recording of ``data``
-    (:func:`~signlstm.datasets.fixes.require_a_match`).
+    (:func:`require_person`), whatever the negatives hold.
     """
-    from .fixes import apply_fixes, require_a_match, without_emptied
+    from .fixes import apply_fixes, without_emptied
 
     require_person(data, "nothing to learn from")
-    if fixes is not None:  # checked on all of ``data``: a fold's training people may hold none of the recordings
-        require_a_match(data, fixes)
     held = list(held_out)
     train = data.subset(~np.isin(data.groups, held)) if held else data
     if fixes is not None:

@@ -190,18 +190,20 @@ def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others
                  fixes=None, epochs: int | None = None, seed: int = 0, logdir: str | None = None,
                  named: dict | None = None) -> tuple[Bundle, dict, list[str]]:
     """What ``signlstm train`` makes of ``data``: (the bundle, the extra files to save beside it, notes for the
-    person, one line each). The fixes (a file or rows) are applied and ``others`` (other signs, a Dataset) trained as
+    person, one line each). The fixes (a file or rows) are applied (none of them naming a recording of ``data`` is a
+    note: :func:`~signlstm.datasets.fixes.matched_none`) and ``others`` (other signs, a Dataset) trained as
     ``none`` (:func:`~signlstm.datasets.training_sets.training_set`); the other signs' trunk features are stored for
     ``adapt`` (:func:`~signlstm.models.stored_features.other_sign_arrays`), so an adapted model keeps rejecting
     them. ``named``: how the metadata names the fixes and the other signs (``{"fixes": ..., "negatives": [...]}``,
     e.g. their paths)."""
+    from ..datasets.fixes import matched_none
     from ..datasets.training_sets import negatives_problem, training_set
 
     if others is not None and (problem := negatives_problem(others, data.actions)):
         raise SignlstmError(f"the other signs: {problem}")
     signs = list(data.actions)
+    notes = [note] if fixes is not None and (note := matched_none(data, fixes)) else []
     data = training_set(data, fixes=fixes, negatives=others, seed=seed)
-    notes = []
     if gone := [a for a in signs if a not in data.actions]:
         why = f"the fixes in {fixes} leave" if isinstance(fixes, (str, Path)) else \
             "the fixes leave" if fixes else "the data holds"

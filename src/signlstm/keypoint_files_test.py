@@ -321,7 +321,7 @@ def test_a_pose_visibility_above_one_is_not_a_pose_mediapipe_gives(shared):
 @pytest.mark.timeout(60)  # opening a pipe nobody writes to waits for ever
 def test_a_stream_name_on_a_pipe_is_named_as_such_not_waited_on(tmp_path):
     """A named pipe (or a device) under a stream's name: its header is not read, by the reader or by ``convert``, and
-    nothing is written."""
+    nothing is written. A link to a stream file, or a link to that link, is the file: read."""
     import os
 
     from signlstm.datasets.convert import convert
@@ -335,3 +335,7 @@ def test_a_stream_name_on_a_pipe_is_named_as_such_not_waited_on(tmp_path):
     with pytest.raises(BadInput, match=r"null: not a regular file"):
         read_keypoint_header("/dev/null")
     assert not (tmp_path / "out.npy").exists()
+    np.save(tmp_path / "real.npy", np.zeros((3, 1662), np.float32))
+    os.symlink(tmp_path / "real.npy", tmp_path / "link.npy")
+    os.symlink(tmp_path / "link.npy", tmp_path / "link2.npy")
+    assert read_keypoint_header(tmp_path / "link2.npy").shape == (3, 1662)

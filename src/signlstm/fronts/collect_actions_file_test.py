@@ -120,7 +120,7 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
 
 def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
     """A window length the model cannot read, an output folder that is not a model, a bare model file to start
-    from (which names no signs; it was refused only after recording), or a model folder that is missing, not a
+    from (which names no signs), or a model folder that is missing, not a
     bundle or a broken one (named as adapt names it): refused before the source is opened (the
     source here does not exist; the error is about --then-adapt)."""
     import json
@@ -142,7 +142,7 @@ def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
                             f"{tmp_path / 'gone'}: no such model file or bundle folder"),  # as adapt says it
                            (["--then-adapt", str(tmp_path / "m"), "--model", str(tmp_path / "notes")],
                             f"{tmp_path / 'notes'}: not a model bundle (needs model.keras and signlstm.json)"),
-                           # a base Keras cannot load, or whose labels are not its outputs (said after recording)
+                           # a base Keras cannot load, or whose labels are not its outputs
                            (["--then-adapt", str(tmp_path / "m"), "--model", str(cut)],
                             f"{cut / 'model.keras'}: a truncated .keras archive"),
                            (["--then-adapt", str(tmp_path / "m"), "--model", str(more)],

@@ -329,7 +329,6 @@ def test_a_word_carries_the_probability_of_the_window_that_decided_it():
     assert (end.word, round(end.word_prob, 2)) == ("b", 0.91)
 
 
-
 def test_a_spot_rule_word_carries_its_own_probability_not_the_windows_best():
     """Spot rule, threshold 0.4: the event's sum leads with 'a' (0.35 + 0.42) over 'b' (0.3 + 0.45), so 'a' speaks on
     the second window, where 'b' is the window's best: the word's probability is a's 0.42 there, not 0.45."""

@@ -19,9 +19,10 @@ def register(sub):
                    help=f"frames per sequence (default {layout.SEQ_LEN})")
     p.add_argument("--data", default=TUTORIAL_TREE,
                    help=f"output folder (default {TUTORIAL_TREE}); existing sequences are kept")
-    p.add_argument("--source", default=DEFAULT_CAMERA, help=f"camera index (default {DEFAULT_CAMERA}), a video file, a folder of images or saved "
-                                                 "keypoints (.npy); recorded at "
-                                                 f"{layout.RATE:g} frames a second whatever its rate")
+    p.add_argument("--source", default=DEFAULT_CAMERA,
+                   help=f"camera index (default {DEFAULT_CAMERA}), a video file, a folder of images or saved "
+                        "keypoints (.npy); recorded at "
+                        f"{layout.RATE:g} frames a second whatever its rate")
     p.add_argument("--rounds", action="store_true",
                    help="one sequence of each sign in turn, round after round, instead of all of one sign's before "
                         "the next: each sign's recordings spread over the session (a vocabulary taught from "

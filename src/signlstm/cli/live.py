@@ -11,7 +11,8 @@ def register(sub):
     common.add_front_model(p)
     common.add_h5_actions(p)
     p.add_argument("--source", default=DEFAULT_CAMERA,
-                   help=f"camera index (default {DEFAULT_CAMERA}), a video file, a folder of images, or keypoints (.npy / MP_Data sequence)")
+                   help=f"camera index (default {DEFAULT_CAMERA}), a video file, a folder of images, or keypoints "
+                        "(.npy / MP_Data sequence)")
     recognizer_options.add_rule(p)
     p.add_argument("--headless", action="store_true",
                    help="no window: print one JSON line per word, then a summary line")

@@ -204,8 +204,8 @@ class StripCollector:
         return [v for _, v in sorted(chosen.items(), key=lambda kv: kv[0])]
 
 
-def run(bundle, spec=DEFAULT_CAMERA, threshold: float | None = None, stability: int | None = None, sentence: int = SENTENCE,
-        window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
+def run(bundle, spec=DEFAULT_CAMERA, threshold: float | None = None, stability: int | None = None,
+        sentence: int = SENTENCE, window: bool = False, out=None, strip=None, serial: bool = False, on_word=None,
         max_frames: int | None = None, rule: str | None = None, rest: int | None = None,
         rearm: int | None = None, onset: float | None = None, refractory: int | None = None,
         fps: float | None = None) -> dict:

@@ -39,7 +39,7 @@ def register(sub):
                                                 "trunk with --actions-file, the shipped model with --actions)")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
     p.set_defaults(run=run, writes=("then_adapt",), reads=("data", "source", "model", "actions_file"),
-                   keras=False)  # needs no model (but its --then-adapt, which imports Keras when it adapts)
+                   keras=False)  # needs no model (but --then-adapt loads its base, so Keras, before recording)
 
 
 def run(args):

@@ -3,7 +3,7 @@
 Every worker runs one core's worth of XLA threads (:data:`THREAD_FLAGS`), so N workers keep N cores busy without
 oversubscribing them. An ``initializer`` runs once per worker process before its first task (loading data shared by
 the tasks), on local processes and Ray workers alike. Results come back in task order, or as they finish with
-``ordered=False``.
+``ordered=False``. :func:`command_seconds` times one of the project's commands in a fresh process.
 """
 from __future__ import annotations
 
@@ -142,14 +142,21 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
             ray.shutdown()
 
 
-def run_fresh(fn, arg):
-    """``(fn(arg), wall seconds)`` with ``fn`` run in a newly spawned process: the seconds include the interpreter's
-    start-up and every import, as a user running a command sees them."""
-    import multiprocessing
+def command_seconds(args) -> float:
+    """Wall seconds of ``signlstm <args>`` run in a fresh process, from its start: the interpreter's start-up and
+    every import included, as a person running the command sees them; its output is discarded. A command that fails
+    raises :class:`RuntimeError` naming its exit status and the last line it printed to stderr."""
+    import subprocess
+    import sys
     import time
-    from concurrent.futures import ProcessPoolExecutor
 
+    args = [str(a) for a in args]
+    argv = [sys.executable, "-m", "signlstm", *args]
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        result = pool.submit(fn, arg).result()
-    return result, time.perf_counter() - t0
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    seconds = time.perf_counter() - t0
+    if done.returncode:
+        raise RuntimeError(f"signlstm {' '.join(args[:1])} exited {done.returncode}: "
+                           f"{' '.join(done.stderr.strip().splitlines()[-1:])}")
+    return seconds

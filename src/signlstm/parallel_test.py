@@ -86,3 +86,18 @@ def test_a_second_run_in_this_process_with_other_initargs_initialises_its_worker
     assert [r[0] for r in parallel.map_tasks(_work, [1, 2], workers=1, initializer=count, initargs=(7,))] == [8, 11]
     assert [r[0] for r in parallel.map_tasks(_work, [3], workers=1, initializer=count, initargs=(7,))] == [16]
     assert calls == [5, 7]
+
+
+def test_command_seconds_runs_the_command_itself(shared, tmp_path):
+    """The judges' timer runs ``signlstm <args>``: what it times writes the bundle the command writes, and a refused
+    input is a failure naming the command and the command's own one-line refusal."""
+    import pytest
+
+    from .models.bundle import DEFAULT_MODEL, read_meta
+
+    seconds = parallel.command_seconds(["adapt", "--model", DEFAULT_MODEL, "--data", shared("data", "signers", "s03.npz"),
+                                        "--shots", 1, "--out", tmp_path / "adapted"])
+    assert seconds > 0 and read_meta(tmp_path / "adapted")["adapted"]["shots"] == 1
+    with pytest.raises(RuntimeError, match=r"signlstm adapt exited 2: .*no-such\.npz"):
+        parallel.command_seconds(["adapt", "--data", tmp_path / "no-such.npz", "--out", tmp_path / "other"])
+    assert not (tmp_path / "other").exists()

@@ -114,20 +114,6 @@ def _errors(truth, pred) -> dict:
     return err
 
 
-def adapt_seconds(job: dict) -> float:
-    """Wall time of what ``signlstm adapt`` does (load the base and the signer's file, adapt, save), in this
-    process; run it in a fresh process (:func:`signlstm.parallel.run_fresh`) to include the start-up a user sees."""
-    t0 = time.perf_counter()
-    from ..models.adapt import adapt
-    from ..datasets import load
-    from ..models.bundle import load_bundle, save_bundle
-
-    base = load_bundle(job["model"])
-    b = adapt(base, load([job["data"]]), shots=job["shots"], seed=job["seed"])
-    save_bundle(b.model, b.meta, job["out"])
-    return time.perf_counter() - t0
-
-
 def timed_k(shots) -> int:
     """The K whose adaptation is timed by default: 5 when it is among ``shots``, else the largest measured."""
     return 5 if 5 in shots else max(shots)
@@ -220,14 +206,14 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
     if time_k:
         import tempfile
 
-        log(f"timing an adaptation with K={time_k} as `signlstm adapt` runs it, in a fresh process per signer")
+        log(f"timing `signlstm adapt --shots {time_k}` in a fresh process per signer")
         with tempfile.TemporaryDirectory() as tmp:
             for r in results:
                 f = files.get(r["signer"])
                 if f is not None:
-                    job = dict(model=str(bases[r["signer"]]), data=f, shots=time_k, seed=seed,
-                               out=str(Path(tmp) / r["signer"]))
-                    r["cli_seconds"] = parallel.run_fresh(adapt_seconds, job)[1]
+                    r["cli_seconds"] = parallel.command_seconds(
+                        ["adapt", "--model", bases[r["signer"]], "--data", f, "--shots", time_k, "--seed", seed,
+                         "--out", Path(tmp) / r["signer"]])
     return {"results": results, "shots": shots, "seed": seed, "method": method, "recipe": recipe, "notes": notes,
             "cache": str(home), "base": str(base) if base is not None else None, "time_k": time_k,
             "seconds": {"bases": t_bases, "folds": t_folds, "total": time.perf_counter() - t_start},

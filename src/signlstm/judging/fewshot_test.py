@@ -221,7 +221,7 @@ def test_judge_fewshot_from_the_command_line_trains_fold_bases_with_the_negative
     """``judge fewshot`` run to its end from the command line on fold bases (one epoch each): each base is trained
     without its person, with ``--seed`` and with the ``--negatives`` (o01's other sign) as ``none``; the ``--json``
     line holds every person at the ``--shots`` K asked for, drawn with that seed, and the tutorial recipe trained
-    beside for the ``--tutorial-epochs`` asked for. s03 (8 recordings per sign) is
+    beside for the ``--tutorial-epochs`` asked for, and ``signlstm adapt --shots 2`` timed for each person. s03 (8 recordings per sign) is
     adapted on 2 of each and tested on the other 6; s12 (2 per sign: it only trains s03's base) is n/a at K = 2,
     which keeps the run to one fold's work."""
     from ..cli import main
@@ -244,6 +244,7 @@ def test_judge_fewshot_from_the_command_line_trains_fold_bases_with_the_negative
     assert (s03["k"]["2"]["support"], s03["k"]["2"]["test"]) == (6, 18) and 0 <= s03["k"]["2"]["acc"] <= 1, s03
     assert s03["k"]["2"]["tutorial_epochs"] == 1, s03  # the tutorial recipe beside, capped at --tutorial-epochs
     assert s12["k"]["2"] == {"na": "2 recording(s) per sign, K = 2 leaves none to test", "test": 0, "support": 6}
+    assert s03["cli_seconds"] > 0 and s12["cli_seconds"] > 0  # `signlstm adapt --shots 2` timed for each person
     for s in ("s03", "s12"):
         meta = read_meta(Path(res["cache"]) / s)
         assert meta["labels"][-1] == "none" and meta["training"]["seed"] == 7, meta["training"]

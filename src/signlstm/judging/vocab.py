@@ -496,9 +496,6 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
     """Wall seconds of ``signlstm adapt --vocabulary`` in a fresh process, start-up included, as a person would run
     it: ``shots`` recordings of each of the person's signs written in the tutorial's folders (``MP_Data/<sign>/<n>/
     <frame>.npy``), adapted from ``trunk`` ``runs`` times; the bundle of each run is thrown away."""
-    import os
-    import subprocess
-    import sys
     import tempfile
 
     from ..models.adapt import choose_shots
@@ -515,14 +512,9 @@ def adapt_wall(file, trunk, shots: int = 5, runs: int = 3, seed: int = 0, log=pr
         writer = SequenceWriter(Path(tmp) / TUTORIAL_TREE)
         for i in pick:
             writer.write(str(data.labels[i]), data.frames[i])
-        cmd = [sys.executable, "-m", "signlstm", "adapt", "--vocabulary", "--model", str(trunk),
-               "--data", str(writer.root), "--out", str(Path(tmp) / "bundle")]
+        cmd = ["adapt", "--vocabulary", "--model", trunk, "--data", writer.root, "--out", Path(tmp) / "bundle"]
         for i in range(runs):
-            t0 = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-            seconds.append(round(time.perf_counter() - t0, 2))
-            if done.returncode:
-                raise RuntimeError(f"adapt failed ({done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
+            seconds.append(round(parallel.command_seconds(cmd), 2))
             log(f"  adapt --vocabulary on {person(file)} ({signs} signs x {shots}), run {i + 1}: "
                 f"{seconds[-1]:.2f} s")
     return {"person": person(file), "signs": signs, "shots": shots, "sequences": int(len(pick)),

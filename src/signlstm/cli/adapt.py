@@ -88,12 +88,8 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)
     else:
-        from ..datasets.training_sets import negatives_problem
-
-        others = load_negatives(negatives, base.seq_len)
-        if others is not None and (problem := negatives_problem(others, data.actions)):
-            raise SignlstmError(f"--negatives {' '.join(map(str, negatives))}: {problem}")  # as train says it
-        bundle = adapt(base, data, shots=shots, seed=seed, method=method, negatives=others)
+        bundle = adapt(base, data, shots=shots, seed=seed, method=method,
+                       negatives=load_negatives(negatives, base.seq_len))
     for note in adapt_notes(base, data, bundle, asked=args.actions if asked is None else asked):
         common.print_note(f"note: {note}")
     for key, kind in (("hands_unseen", "note"), ("hands_rare", "warning")):  # what the vocabulary's shots lacked

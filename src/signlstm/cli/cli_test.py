@@ -109,7 +109,7 @@ def test_train_with_negatives_that_are_all_its_own_signs_is_refused_before_train
     assert main([command[0], "--data", str(shared("data", "signers", "s02.npz")), "--negatives", negatives,
                  *command[1:], "--out", str(tmp_path / "m")]) == 2
     err = [e for e in capsys.readouterr().err.strip().splitlines() if not e.startswith("note:")]
-    assert len(err) == 1 and err[0].startswith(f"signlstm {command[0]}: error: --negatives {negatives}: none of "), err
+    assert len(err) == 1 and err[0].startswith(f"signlstm {command[0]}: error: the other signs in {negatives}: none of "), err
     assert "can be trained as 'none': each is one of the signs (hello, thanks, iloveyou)" in err[0]
     assert not (tmp_path / "m").exists()
 

@@ -22,8 +22,6 @@ def register(sub):
 
 def run(args):
     from ..datasets import load
-    from ..datasets.training_sets import negatives_problem
-    from ..errors import SignlstmError
     from ..files import check_folder_out, check_writable_folder
     from ..models.bundle import META_FILE
     from ..sign_names import spelled_alike_note
@@ -41,8 +39,6 @@ def run(args):
     others = None  # read once: trained as 'none', and stored for `adapt`
     if args.negatives:
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
-        if problem := negatives_problem(others, data.actions):
-            raise SignlstmError(f"--negatives {' '.join(map(str, args.negatives))}: {problem}")
     named = {**({"fixes": str(args.fixes)} if args.fixes else {}),
              **({"negatives": [str(p) for p in args.negatives]} if args.negatives else {})}
     bundle, extra, notes = train_bundle(data, recipe, others, fixes=args.fixes, epochs=args.epochs, seed=args.seed,

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import layout
 from . import Dataset, concat, load, require_person
-from .dataset import packed_recording
+from .dataset import data_name, packed_recording
 from ..sign_names import NONE, not_among, sign_key
 
 
@@ -52,6 +52,15 @@ def negatives_problem(other: Dataset, actions) -> str | None:
     signs = [a for a in actions if a != NONE]
     return (f"none of its {len(other):,} recordings can be trained as '{NONE}': each is one of the signs "
             f"({', '.join(signs)}) under some spelling, or a recording given twice; give recordings of other signs")
+
+
+def check_negatives(other: Dataset, actions) -> None:
+    """Refuse (:class:`~signlstm.errors.SignlstmError` naming the file or folder ``other`` was read from) other signs
+    that teach nothing beside ``actions`` (:func:`negatives_problem`)."""
+    if problem := negatives_problem(other, actions):
+        from ..errors import SignlstmError
+
+        raise SignlstmError(f"the other signs in {data_name(other)}: {problem}")
 
 
 def training_set(data: Dataset, fixes=None, negatives=None, held_out=(), seed: int = 0,

@@ -113,7 +113,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     import keras
 
     from ..datasets import augment as aug
-    from ..datasets.training_sets import negatives_problem, usable_negatives
+    from ..datasets.training_sets import check_negatives, usable_negatives
     from .training import lower_reject_logit
 
     t0 = time.perf_counter()
@@ -134,6 +134,8 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     if len(real) < 2 and not (real and reject):
         raise SignlstmError(f"adapting needs at least 2 actions (or 1 plus the base's '{reject or NONE}'); "
                             f"the data has {real or 'none'}")
+    if negatives is not None:
+        check_negatives(negatives, real)
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
 
@@ -148,8 +150,6 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         groups += [(support, hands_shown(support, sign_idx), r, True),
                    (support, np.flatnonzero(support.labels == reject), r, False)]
         if negatives is not None and len(negatives):
-            if problem := negatives_problem(negatives, real):
-                raise SignlstmError(f"the other signs: {problem}")
             usable = np.flatnonzero(usable_negatives(negatives, real))
             left_out = len(negatives) - len(usable)
             others = min(len(usable), NEGATIVES_PER_WINDOW * len(sign_idx))

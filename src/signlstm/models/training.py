@@ -197,10 +197,10 @@ def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others
     them. ``named``: how the metadata names the fixes and the other signs (``{"fixes": ..., "negatives": [...]}``,
     e.g. their paths)."""
     from ..datasets.fixes import matched_none
-    from ..datasets.training_sets import negatives_problem, training_set
+    from ..datasets.training_sets import check_negatives, training_set
 
-    if others is not None and (problem := negatives_problem(others, data.actions)):
-        raise SignlstmError(f"the other signs: {problem}")
+    if others is not None:
+        check_negatives(others, data.actions)
     signs = list(data.actions)
     notes = [note] if fixes is not None and (note := matched_none(data, fixes)) else []
     data = training_set(data, fixes=fixes, negatives=others, seed=seed)

@@ -151,6 +151,21 @@ def test_a_training_from_the_library_makes_what_train_makes_and_says_what_it_lef
     assert list(extra) == [OTHER_SIGNS] and len(extra[OTHER_SIGNS]) > 1000
 
 
+def test_a_training_from_the_library_refuses_other_signs_that_are_all_its_signs_naming_their_file(shared, tmp_path):
+    """``train_bundle`` on s02 with s04 (the same hello, thanks, iloveyou) as its other signs: refused before any
+    training, naming s04's file and why, as ``train --negatives`` says it."""
+    import pytest
+
+    from signlstm.datasets import load
+    from signlstm.errors import SignlstmError
+    from signlstm.models.training import train_bundle
+
+    s04 = shared("data", "signers", "s04.npz")
+    with pytest.raises(SignlstmError, match=rf"^the other signs in {s04}: none of its \d+ recordings can be trained "
+                                            r"as 'none': each is one of the signs \(hello, thanks, iloveyou\)"):
+        train_bundle(load([shared("data", "signers", "s02.npz")]), "default", load([s04]), epochs=1)
+
+
 def test_a_held_back_share_keeps_every_sign_in_training_and_names_a_sign_it_took_whole(shared):
     """``fit`` with a test split (``test_split``, as ``cli`` tests and the tutorial recipe use): the default recipe's
     split is stratified, so on 6 + 6 + 2 of s02's recordings half held back takes 3, 3 and 1 of them at any seed and

@@ -17,6 +17,16 @@ class BadInput(SignlstmError):
         return type(self), (self.path, self.problem)
 
 
+def check_count(option: str, value, least: int) -> None:
+    """Refuse (:class:`SignlstmError`, naming ``option``) a count below ``least``: ``value`` is one count or a list of
+    them; what is not a number (None: not given; a path) is not a count and passes."""
+    import numbers
+
+    for n in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(n, numbers.Real) and n < least:
+            raise SignlstmError(f"{option} must be {f'at least {least}' if least else '0 or more'}, got {n}")
+
+
 # Bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069): each shows the text after it in
 # another order (a right-to-left override turns "olleh.npy" into what reads as "hello.npy").
 REORDERING = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))

@@ -80,3 +80,20 @@ def test_a_command_given_a_bad_file_of_any_name_says_so_in_one_safe_line_naming_
     assert status == 2 and lines[-1] == "" and lines[-2].startswith(f"signlstm {command}: error: "), text
     assert text.splitlines() == lines[:-1] and not any(_unsafe(c) for c in text.replace("\n", "")), text
     assert kind == "tree" or one_line(str(target)) in lines[-2], text  # the file named, as it is shown
+
+
+def test_a_count_below_its_least_is_refused_naming_the_option_and_what_is_not_a_count_passes():
+    """The one wording of a count's least (the commands' options and the libraries' checks of them: bench, judges):
+    at least 1, or 0 or more; the first count of a list below it is named; None and paths are not counts."""
+    import numpy as np
+    import pytest
+
+    from signlstm.errors import SignlstmError, check_count
+
+    with pytest.raises(SignlstmError, match=r"^--memory must be at least 1, got 0$"):
+        check_count("--memory", [100, 0, -1], 1)
+    with pytest.raises(SignlstmError, match=r"^--soak must be 0 or more, got -1$"):
+        check_count("--soak", np.int64(-1), 0)
+    check_count("--videos", ["clip.mp4"], 1)
+    check_count("--streams", [None, 0], 0)
+    check_count("--shots", None, 1)

@@ -136,16 +136,12 @@ def check_counts(args) -> None:
     """:class:`SignlstmError` unless every seed option of the command (:data:`SEED_OPTIONS`) is 0 to
     :data:`MAX_SEED`, every count of :data:`AT_LEAST` at least its least value, and ``--workers`` of the commands
     that run worker processes is 0 (one per core) or more."""
-    from ..errors import SignlstmError
+    from ..errors import SignlstmError, check_count
 
     if args.command != "serve" and getattr(args, "workers", None) is not None and args.workers < 0:
         raise SignlstmError(f"--workers must be 0 (one per core) or more, got {args.workers}")
-    for name, low in AT_LEAST.items():
-        value = getattr(args, name, None)
-        for n in value if isinstance(value, list) else [value]:
-            if isinstance(n, int) and n < low:  # (extract's --videos are paths, not a count)
-                raise SignlstmError(f"--{name.replace('_', '-')} must be {'at least 1' if low else '0 or more'}, "
-                                    f"got {n}")
+    for name, low in AT_LEAST.items():  # (extract's --videos are paths, not counts: passed)
+        check_count(f"--{name.replace('_', '-')}", getattr(args, name, None), low)
     for name in SEED_OPTIONS:
         value = getattr(args, name, None)
         for seed in value if isinstance(value, list) else [] if value is None else [value]:

@@ -59,7 +59,7 @@ def check_outputs(label: str | None, data=None, keypoints=None, length: int = la
     """Refuse (:class:`SignlstmError`, naming the command's options) what :func:`write_videos` cannot write, before
     any video is read: both or neither of a tree and a stream file, a tree without a valid label, a length or stride
     below 1, a stream file not named ``.npy``."""
-    from ..errors import SignlstmError
+    from ..errors import SignlstmError, check_count
     from ..sign_names import name_problem, shown_name
 
     if bool(data) == bool(keypoints):
@@ -70,8 +70,7 @@ def check_outputs(label: str | None, data=None, keypoints=None, length: int = la
         raise SignlstmError(f"--label '{shown_name(label)}' {problem}")
     if problem := layout.seq_len_problem(length):
         raise SignlstmError(f"--length {problem}")
-    if stride is not None and stride < 1:
-        raise SignlstmError(f"--stride must be at least 1, got {stride}")
+    check_count("--stride", stride, 1)
     if keypoints and Path(keypoints).suffix.lower() != ".npy":
         raise SignlstmError(f"--keypoints {keypoints}: a keypoint file is a .npy (live, convert and evaluate read it "
                             "by that name)")

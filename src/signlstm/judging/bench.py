@@ -289,15 +289,14 @@ def run(bundle, shared, *, live, clip=None, frames: int = 300, videos: int = 12,
     next one runs. ``tmp`` is a folder for the looped clips and packed files. A part not in :data:`PARTS` or a count
     of frames or videos below 1 is refused (:class:`SignlstmError`, as the command)."""
     from ..datasets import load
-    from ..errors import SignlstmError
+    from ..errors import SignlstmError, check_count
 
     skip = (skip,) if isinstance(skip, str) else tuple(skip)
     if unknown := [p for p in skip if p not in PARTS]:
         raise SignlstmError(f"--skip: no part {', '.join(map(repr, unknown))} (the parts: {', '.join(PARTS)})")
     for name, n, least in (("--frames", frames, 1), ("--videos", videos, 1), ("--soak", soak_frames, 0),
-                           *(("--memory", m, 1) for m in memory or ())):
-        if n < least:
-            raise SignlstmError(f"{name} must be {'at least 1' if least else '0 or more'}, got {n}")
+                           ("--memory", list(memory or ()), 1)):
+        check_count(name, n, least)
     shared, tmp = Path(shared), Path(tmp)
     clip = clip or shared / "media" / "asl_iloveyou_rohan937.mp4"
     report = {"machine": machine(), "model": str(bundle.path), "parameters": bundle.model.count_params()}

@@ -441,14 +441,13 @@ def check_options(negatives, others=None, bases=None, shipped: bool = False, rul
     """Refuse (:class:`SignlstmError`, naming the command's option) what :func:`benchmark` cannot judge with: both the
     shipped models and a folder of bases, no other-sign recordings for the streams' other-sign segments, a rule
     the recognizer does not have, or counts below their least."""
-    from ..errors import SignlstmError
+    from ..errors import SignlstmError, check_count
     from ..recognizer import RULES
 
     if bad := [name for name, _ in rules if name not in RULES]:
         raise SignlstmError(f"--rules: unknown rule(s) {', '.join(bad)} (known: {', '.join(RULES)})")
     check_stream_counts(per_label, n_others)
-    if draws < 1:
-        raise SignlstmError(f"--streams must be at least 1, got {draws}")
+    check_count("--streams", draws, 1)
     if adapt is not None and adapt < 1:
         raise SignlstmError(f"--adapt must be at least 1 recording per sign, got {adapt}")
     if shipped and bases:

@@ -80,7 +80,7 @@ def check_run_options(signs=None, tutorial=(), streams=STREAMS, adapt_runs=0, ra
     """Refuse (:class:`SignlstmError`, naming the command's option) what :func:`run` cannot measure: fewer taught
     signs than a vocabulary has, counts below their least, radii outside
     :data:`~signlstm.models.vocabulary.RADIUS_RANGE`, one trunk for all and a folder of trunks at once."""
-    from ..errors import SignlstmError
+    from ..errors import SignlstmError, check_count
     from ..models.vocabulary import RADIUS_RANGE, check_radius
 
     if trunk and trunk_folder:
@@ -91,9 +91,7 @@ def check_run_options(signs=None, tutorial=(), streams=STREAMS, adapt_runs=0, ra
     at_least = [("--tutorial-shots", tutorial or (), 1), ("--streams", [streams], 0),
                 ("--adapt-runs", [adapt_runs], 0)]  # (--shots and the epochs: the command's common.check_counts)
     for option, values, low in at_least:
-        bad = [v for v in values if v is not None and v < low]
-        if bad:
-            raise SignlstmError(f"{option} must be {'at least 1' if low else '0 or more'}, got {bad[0]}")
+        check_count(option, values, low)
     low, high = RADIUS_RANGE  # as adapt's --radius
     bad = [r for r in radii or () if not low <= r <= high]
     if bad:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..datasets import CHUNK, Dataset, require_person
 from ..sign_names import NONE, same_signs
-from ..errors import SignlstmError
+from ..errors import SignlstmError, check_count
 from .bundle import Bundle, check_seq_len, is_vocabulary, library_versions
 from .cut import HEAD, split_model, trunk_forward
 from .stored_features import other_signs_beside, stored_other_signs
@@ -55,8 +55,7 @@ def choose_shots(data: Dataset, k: int | None, seed: int = 0, rows: np.ndarray |
     rows = np.arange(len(data)) if rows is None else np.asarray(rows, np.intp)
     if k is None:
         return rows
-    if k < 1:
-        raise SignlstmError(f"--shots must be at least 1, got {k}")
+    check_count("--shots", k, 1)
     rng = np.random.default_rng(seed)
     held = data.labels[rows]
     pools = [pool for pool in (rows[held == a] for a in data.actions) if len(pool)]

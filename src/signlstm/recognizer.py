@@ -72,17 +72,17 @@ def bundle_rule(bundle) -> str:
     return bundle.meta.get("rule") or RULE
 
 
-def decide(labels, probs, lower_reject: float = 0.0, reject: str | None = NONE) -> np.ndarray:
+def decide(labels, probs, lower_reject: float = 0.0) -> np.ndarray:
     """The one decision: the label of the most probable output per row of ``probs`` (N, classes).
 
-    ``lower_reject`` > 0 divides the rejection output's probability by ``e**lower_reject`` first (< 0 raises it),
-    the prior shift the cross-validation's trade-off table reports.
+    ``lower_reject`` > 0 divides the probability of the rejection output (:data:`NONE`) by ``e**lower_reject`` first
+    (< 0 raises it), the prior shift the cross-validation's trade-off table reports.
     """
     p = np.atleast_2d(np.asarray(probs, np.float64))
     labels = list(labels)
-    if lower_reject and reject in labels:
+    if lower_reject and NONE in labels:
         p = p.copy()
-        p[:, labels.index(reject)] *= np.exp(-lower_reject)
+        p[:, labels.index(NONE)] *= np.exp(-lower_reject)
     return np.array(labels)[p.argmax(1)] if len(p) else np.array([], dtype=str)
 
 
@@ -184,7 +184,7 @@ class Recognizer:
         if self.rule == "spot":
             word = self._spot(step.probs)
         else:
-            label = str(decide(self.labels, step.probs, reject=self.reject)[0])
+            label = str(decide(self.labels, step.probs)[0])
             self.recent.append(label)
             word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
         if word is not None:

@@ -81,7 +81,7 @@ def predictions(bundle: Bundle, chunks):
         check_seq_len(chunk.seq_len, bundle.seq_len, chunk)
         gone = no_person(chunk.X)
         P = bundle.predict(chunk.X[~gone])
-        said = iter(zip(P, decide(bundle.labels, P, reject=bundle.reject_label)))  # one decision per chunk
+        said = iter(zip(P, decide(bundle.labels, P)))  # one decision per chunk
         for src, true, none in zip(chunk.sources, chunk.labels, gone):
             p, label = (None, None) if none else next(said)
             yield src, None if true == UNLABELLED else str(true), label, p
@@ -162,7 +162,7 @@ def _unknown_counts(bundle: Bundle, labels: np.ndarray, X: np.ndarray, counts: d
     recordings ``X`` of signs it does not know, labelled ``labels``."""
     if not len(X):
         return
-    said = decide(bundle.labels, bundle.predict(X), reject=bundle.reject_label)
+    said = decide(bundle.labels, bundle.predict(X))
     for label, answer in zip(labels.tolist(), said.tolist()):
         row = counts.setdefault(label, {"n": 0, "none": 0, "named": {}})
         row["n"] += 1

@@ -141,7 +141,7 @@ def test_each_persons_accuracy_is_their_own_and_people_seen_through_unknown_sign
 
     o04 = load_npz(shared("data", "other_signs", "o04.npz"))
     o04 = o04.subset(np.flatnonzero(~no_person(o04.X))[::3])
-    said = decide(default.labels, default.predict(o04.X), reject=default.reject_label)
+    said = decide(default.labels, default.predict(o04.X))
     r = evaluate(default, concat([s02, o04]), unknown=sorted(set(o04.labels.tolist())))
     rows = r["unknown_signs"]["per_label"].values()
     assert r["unknown_signs"]["n"] == len(o04) and 0 < r["unknown_signs"]["none"] == int((said == "none").sum())

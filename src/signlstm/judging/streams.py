@@ -332,7 +332,7 @@ def fold(task: dict) -> dict:
         out["others_handless"] = sorted((src, str(a)) for src, a, k in zip(others.sources, others.labels, shown)
                                         if not k)
         others = others.subset(shown) if shown.any() else None
-    said = {recipe: decide(b.labels, data.apply(b.predict), reject=b.reject_label) for recipe, b in bundles.items()}
+    said = {recipe: decide(b.labels, data.apply(b.predict)) for recipe, b in bundles.items()}
     labels = {"consistent": list(task["consistent"]), "recognised": list(task["consistent"]), "all": None}
     for cellset in CELLSETS:
         if no_hands or cellset != "all" and not labels[cellset]:
@@ -354,7 +354,7 @@ def fold(task: dict) -> dict:
             m = mask & (share >= MIN_HANDS)
             windows[cellset] = (int(rejected[m].sum()), int(m.sum()))
         if others is not None and task.get("window_others", True) and not no_hands:  # a person left out: all of it
-            told = decide(bundle.labels, others.apply(bundle.predict), reject=bundle.reject_label)
+            told = decide(bundle.labels, others.apply(bundle.predict))
             windows["others"] = (int((told == bundle.reject_label).sum()), len(others))
     return out
 

@@ -179,10 +179,9 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     others = load(task["others"])
     for recipe, counts in out["windows"].items():
         b = load_bundle(task["bases"][recipe])
-        said = decide(b.labels, b.predict(signs.X), reject=b.reject_label)
+        said = decide(b.labels, b.predict(signs.X))
         assert counts["all"][0] == int((ok & (said == b.reject_label)).sum())
-        assert counts["others"][0] == int((decide(b.labels, b.predict(others.X), reject=b.reject_label)
-                                           == b.reject_label).sum())
+        assert counts["others"][0] == int((decide(b.labels, b.predict(others.X)) == b.reject_label).sum())
         if recipe == "default":  # the recognised cells: only the consistent recordings this base names rightly
             right = ok & (said == signs.labels)
             assert right.sum() < ok.sum()

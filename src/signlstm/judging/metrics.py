@@ -29,6 +29,13 @@ def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:
     check_seq_len(data.seq_len, bundle.seq_len, data)
 
 
+def measured_mean(values, f=np.mean) -> float:
+    """``f`` (the mean, or e.g. ``np.median``) of the values measured: None and NaN (not measured) are left out; NaN,
+    and no numpy warning, when none is."""
+    values = [v for v in values if v is not None and not np.isnan(v)]
+    return float(f(values)) if values else float("nan")
+
+
 def score(true: np.ndarray, pred: np.ndarray, groups: np.ndarray, labels: list[str]) -> dict:
     """Accuracy, per-class precision/recall, confusion and per-signer accuracy."""
     from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore_support

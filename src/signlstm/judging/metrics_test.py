@@ -191,3 +191,14 @@ def test_a_library_user_scores_a_file_as_the_command_does(default, shared, capsy
     result, _ = evaluate_data(load_bundle(legacy, labels), [path])
     assert main(["evaluate", "--model", str(legacy), "--actions", *labels, "--data", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] == result["accuracy"] and result["n"] == 60
+
+
+def test_the_mean_over_measured_values_leaves_out_the_unmeasured_and_is_nan_when_none_is(recwarn):
+    """``measured_mean`` (the few-shot table's and ``judge vocab``'s means over people): None and NaN are not
+    measured and left out; with nothing measured it is NaN, with no numpy warning; another reducer (the median) too."""
+    from signlstm.judging.metrics import measured_mean
+
+    assert measured_mean([0.5, None, float("nan"), 1.0]) == 0.75
+    assert measured_mean([1.0, None, 3.0, 10.0], np.median) == 3.0
+    assert np.isnan(measured_mean([None, float("nan")])) and np.isnan(measured_mean([]))
+    assert not recwarn.list

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..sign_names import fit_columns, name_column, shown_name
 from .crossval import GOOD
+from .metrics import measured_mean
 
 
 def _pct(v):
@@ -115,14 +116,10 @@ def format_fewshot(res: dict) -> str:
         return "    n/a" if v is None or not np.isfinite(v) else f"{100 * v:6.1f}%"
 
     def secs(v):
-        return "    n/a" if v is None else f"{v:7.1f}"
+        return "    n/a" if v is None or not np.isfinite(v) else f"{v:7.1f}"
 
     def measured(k, key="acc"):  # signer -> figure at K, for the signers measured there
         return {r["signer"]: r["k"][k][key] for r in rs if key in r["k"][k]}
-
-    def mean(values, f=np.mean):  # over the values measured (no numpy warning when there are none)
-        values = [v for v in values if v is not None and np.isfinite(v)]
-        return float(f(values)) if values else None
 
     for r in rs:
         row = (f"{name(r['signer'])}{pct(r.get('base_acc'))}" + (pct(r.get("own_acc")) + " |" if own else "")
@@ -133,12 +130,13 @@ def format_fewshot(res: dict) -> str:
         if "cli_seconds" in r:
             row += f" | {r['cli_seconds']:7.1f}"
         lines.append(row)
-    means = {k: mean(measured(k).values()) for k in shots}
-    row = (f"{name('mean')}{pct(mean([r.get('base_acc') for r in rs]))}"
-           + (pct(mean([r.get("own_acc") for r in rs])) + " |" if own else "") + "".join(pct(means[k]) for k in shots))
+    means = {k: measured_mean(measured(k).values()) for k in shots}
+    row = (f"{name('mean')}{pct(measured_mean([r.get('base_acc') for r in rs]))}"
+           + (pct(measured_mean([r.get("own_acc") for r in rs])) + " |" if own else "")
+           + "".join(pct(means[k]) for k in shots))
     if tut:
-        row += " |" + "".join(pct(mean(measured(k, "tutorial_acc").values())) for k in shots)
-    row += " |" + "".join(secs(mean(measured(k, "seconds").values(), np.median)) for k in shots)
+        row += " |" + "".join(pct(measured_mean(measured(k, "tutorial_acc").values())) for k in shots)
+    row += " |" + "".join(secs(measured_mean(measured(k, "seconds").values(), np.median)) for k in shots)
     cli = [r["cli_seconds"] for r in rs if "cli_seconds" in r]
     if cli:
         row += f" | {np.median(cli):7.1f}"

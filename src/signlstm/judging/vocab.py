@@ -533,17 +533,12 @@ def _load() -> list[float]:
         return []
 
 
-def _nanmean(values) -> float:
-    """The mean of the values that are not NaN; NaN (and no warning) when there are none."""
-    v = np.asarray(values, float)
-    return float(v[~np.isnan(v)].mean()) if (~np.isnan(v)).any() else float("nan")
-
-
 def summary(res: dict) -> dict:
     """Per K: per person (mean over seeds) and the mean over people of each figure (over the people measured at that
     K: ``mean["people"]`` of ``mean["of"]``; ``not_measured``: person -> why not); with streams, each person's
     streams pooled (``row_wer``: word error rate; ``row_other``: words said on untaught signs a segment) and the
     mean over people of those."""
+    from .metrics import measured_mean
     from .streams import pool
 
     out = {}
@@ -553,14 +548,14 @@ def summary(res: dict) -> dict:
         per = {}
         for p in people:
             rp = [r for r in rows if r["person"] == p]
-            per[p] = {m: _nanmean([r[m] for r in rp]) for m in ("acc", "known_none", "rejected")}
+            per[p] = {m: measured_mean([r[m] for r in rp]) for m in ("acc", "known_none", "rejected")}
             per[p]["seconds"] = float(np.median([r["seconds"] for r in rp]))
             per[p]["signs"] = rp[0]["signs"]
             tut = [r["tutorial_acc"] for r in rp if "tutorial_acc" in r]
             per[p]["tutorial_acc"] = float(np.mean(tut)) if tut else float("nan")
             scored = pool([x for r in rp for x in r.get("streams", ())])
             per[p]["row_wer"], per[p]["row_other"] = scored["wer"], scored["other_words"]
-        mean = {m: _nanmean([v[m] for v in per.values()]) for m in
+        mean = {m: measured_mean([v[m] for v in per.values()]) for m in
                 ("acc", "known_none", "rejected", "tutorial_acc", "row_wer", "row_other")} if per else {}
         if per:
             mean["worst_acc"] = min(v["acc"] for v in per.values())

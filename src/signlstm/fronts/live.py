@@ -335,7 +335,8 @@ def run(bundle, spec=DEFAULT_CAMERA, threshold: float | None = None, stability: 
             import cv2
 
             shown = (strips if strips.samples else bare).frames()
-            picture = _encoded(cv2, render.strip(shown), Path(strip).suffix.lower())
+            tiled = render.strip(shown, bar=render.bar_height(len(bundle.labels)))
+            picture = _encoded(cv2, tiled, Path(strip).suffix.lower())
         with interrupts_held(drop=True):  # the outputs go into place; Ctrl-C now comes after the run is done
             if picture is not None:
                 write_atomic(strip, lambda p: Path(p).write_bytes(picture))

@@ -183,6 +183,7 @@ def draw_fps(image: np.ndarray, fps: float) -> np.ndarray:
     return image
 
 
+MIN_STRIP_BAR = 12  # the least height in pixels a bar keeps in a strip picture, for its label to be read
 MIN_ROW = 12  # the thinnest row a bar and its label get (a bar of 8 px); more bars than fit go in another column
 
 
@@ -256,20 +257,30 @@ def annotate(image: np.ndarray | None, keypoints: np.ndarray | None, labels: lis
     return np.hstack([view, draw_panel(labels, probs, view.shape[0], threshold, chosen)])
 
 
-def strip(frames: list[np.ndarray], columns: int = 3, width: int = 560, gap: int = 6) -> np.ndarray:
-    """Tile annotated frames (scaled to ``width``) into a grid picture with thin gaps."""
+def bar_height(n: int, height: int = HEIGHT) -> int:
+    """The height in pixels of each bar in a panel of ``n`` actions ``height`` tall (:func:`bar_slots`)."""
+    _, y0, _, y1 = bar_slots(max(n, 1), height)[0]
+    return y1 - y0
+
+
+def strip(frames: list[np.ndarray], columns: int = 3, width: int = 560, gap: int = 6,
+          bar: int | None = None) -> np.ndarray:
+    """Tile annotated frames into a grid picture with thin gaps. Each frame is scaled to ``width``, or shrunk less
+    (at most to its own size) when its bars, ``bar`` pixels tall, would come out under :data:`MIN_STRIP_BAR`; tiles
+    wider than ``width`` take fewer columns, so the picture stays about ``columns`` widths wide."""
     import cv2
 
     if not frames:
         raise ValueError("no frames to tile")
-    tiles = [cv2.resize(f, (width, round(f.shape[0] * width / f.shape[1])), interpolation=cv2.INTER_AREA)
-             for f in frames]
-    th = max(t.shape[0] for t in tiles)
-    cols = min(columns, len(tiles))
+    widths = [max(width, min(f.shape[1], -(-f.shape[1] * MIN_STRIP_BAR // bar))) if bar else width for f in frames]
+    tiles = [cv2.resize(f, (w, round(f.shape[0] * w / f.shape[1])), interpolation=cv2.INTER_AREA)
+             for f, w in zip(frames, widths)]
+    th, tw = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
+    cols = max(1, min(columns, len(tiles), columns * width // tw))
     rows = -(-len(tiles) // cols)
-    out = np.full((rows * th + (rows + 1) * gap, cols * width + (cols + 1) * gap, 3), 255, np.uint8)
+    out = np.full((rows * th + (rows + 1) * gap, cols * tw + (cols + 1) * gap, 3), 255, np.uint8)
     for i, t in enumerate(tiles):
         r, c = divmod(i, cols)
-        y, x = gap + r * (th + gap), gap + c * (width + gap)
-        out[y:y + t.shape[0], x:x + width] = t
+        y, x = gap + r * (th + gap), gap + c * (tw + gap)
+        out[y:y + t.shape[0], x:x + t.shape[1]] = t
     return out

@@ -64,6 +64,22 @@ def test_strip_tiles_frames():
     assert out[6 + 10, 6 + 300 + 6 + 10].tolist() == [40, 40, 40]
 
 
+def test_a_strip_of_many_signs_keeps_its_bars_readable(shared):
+    """A frame of o07's 35 signs (two columns of bars, 1454 px wide) was shrunk to 560 px like a three-sign one:
+    its bars came out 6 px tall and their labels could not be read. A three-sign strip is as before."""
+    with np.load(shared("data", "vocab", "o07.npz")) as z:
+        labels = [str(a) for a in z["actions"]] + ["none"]
+    assert len(labels) == 36
+    probs = np.linspace(0, 1, len(labels))
+    many = [render.annotate(None, None, labels, probs, ["hello"], threshold=0.9) for _ in range(4)]
+    out = render.strip(many, bar=render.bar_height(len(labels)))
+    scale = (out.shape[1] - 2 * 6) / many[0].shape[1]
+    assert render.bar_height(len(labels)) * scale >= render.MIN_STRIP_BAR
+    assert out.shape[1] < 3 * many[0].shape[1]  # fewer columns for wider tiles: one here
+    few = [render.annotate(None, None, ["hello", "thanks", "iloveyou", "none"], probs[:4]) for _ in range(4)]
+    assert render.strip(few, bar=render.bar_height(4)).shape == render.strip(few).shape == (2 * 233 + 3 * 6, 3 * 560 + 4 * 6, 3)
+
+
 def test_sign_names_beyond_ascii_are_drawn_as_their_letters():
     """OpenCV's fonts draw each byte of a letter outside ASCII as '?': ``ñandú`` came out as ``??and??``."""
     def banner(text):

@@ -34,7 +34,8 @@ def _num(x: float, fmt: str = "{:5.1f}") -> str:
 
 def format_streams(res: dict) -> str:
     """The stream benchmark's result ``res`` as text: pooled word error rates, other-sign words and latencies per rule
-    and cell set, a row per person, and the window-level rejection rates."""
+    and cell set, two rows per person (WER and other-sign words; WER with repeats merged and latencies), and the
+    window-level rejection rates."""
     rules = [name for name, _ in res["rules"]]
     settings = {name: s for name, s in res["rules"]}
     draws = res.get("draws", 1)
@@ -74,6 +75,15 @@ def format_streams(res: dict) -> str:
             a = _get(res, name, "all")["signers"].get(s)
             other = _num(a["other_words"] if a else None, "{:6.2f}")
             row += f"{_pct(c['wer'] if c else None):>12s} /{_pct(a['wer'] if a else None)}  {other:>6s}"
+        lines.append(row)
+    lines += ["", "per person, consistent cells: WER merged %, latency median and p95 (frames), per rule"]
+    lines.append(person("person") + " " + "".join(f"{name:>26s}" for name in rules))
+    for s in people:
+        row = person(s) + " "
+        for name in rules:
+            c = _get(res, name, "consistent")["signers"].get(s) or {}
+            row += (f"{_pct(c.get('wer_merged')):>12s} {_num(c.get('latency_median')):>6s} "
+                    f"{_num(c.get('latency_p95')):>6s}")
         lines.append(row)
     recipes = res.get("recipes", {})
     lines += ["", "window level (the same bases, recordings as recorded):"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import layout, limits
 from .errors import BadInput
-from .files import not_a_file
+from .outputs import not_a_file
 
 # The largest keypoint value a frame may hold. MediaPipe's are image fractions (x, y; a point outside the image
 # overshoots by a few widths at most), depths of the same scale and visibilities in 0..1: the largest magnitude in

@@ -63,7 +63,7 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
         raise SignlstmError("--negatives goes with the other methods: a vocabulary answers none for what lies beyond "
                             "--radius of your recordings, and learns no other signs")
     check_base(args.model, method)
-    from ..files import check_folder_out
+    from ..outputs import check_folder_out
     from ..models.bundle import META_FILE
 
     check_folder_out(out, META_FILE)

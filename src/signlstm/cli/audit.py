@@ -16,7 +16,7 @@ def run(args):
     import numpy as np
 
     from ..datasets.fixes import write_fixes
-    from ..files import check_file_out
+    from ..outputs import check_file_out
     from ..judging.audit import audit, check_splits, format_findings, label_issue_finder
     from ..judging.labels import rejection_counts
     from ..sign_names import is_rejection_name, rejection_note, spelled_alike_note

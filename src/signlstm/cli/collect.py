@@ -46,7 +46,7 @@ def run(args):
     import sys
 
     from ..errors import BadInput, SignlstmError
-    from ..files import check_writable_folder
+    from ..outputs import check_writable_folder
     from ..fronts.collect import check_names, check_plan, check_recording, collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
     from ..sign_names import FEWEST_SIGNS, read_sign_list
@@ -61,7 +61,7 @@ def run(args):
     if args.then_adapt:  # what adapting will need, checked before anything is recorded
         from pathlib import Path
 
-        from ..files import check_folder_out
+        from ..outputs import check_folder_out
         from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, load_bundle
 
         from .adapt import check_base

@@ -153,8 +153,8 @@ def check_counts(args) -> None:
 def check_paths_apart(args) -> None:
     """Refuse, before any work, a command's outputs (the options it lists as ``writes``) that name, lie inside or
     hold one of its inputs (its ``reads``; those it lists as ``whole``, by default ``--model``, hold nothing of
-    another's) or each other (see :func:`signlstm.files.check_outputs_apart`)."""
-    from ..files import check_outputs_apart
+    another's) or each other (see :func:`signlstm.outputs.check_outputs_apart`)."""
+    from ..outputs import check_outputs_apart
 
     outputs = {f"--{name.replace('_', '-')}": getattr(args, name, None) for name in getattr(args, "writes", ())}
     inputs = []

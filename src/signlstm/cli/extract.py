@@ -35,7 +35,7 @@ def run(args):
     check_outputs(args.label, args.data, args.keypoints, args.length, args.stride)
     if args.stride is not None and (args.keypoints or args.mode == "resample"):
         print("note: --stride is read with --data and --mode window only", file=sys.stderr)
-    from ..files import check_file_out, check_writable_folder
+    from ..outputs import check_file_out, check_writable_folder
 
     if args.data:
         check_writable_folder(args.data)  # before any video is read

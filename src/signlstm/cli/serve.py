@@ -59,7 +59,7 @@ def run(args):
     if args.certfile:
         check_tls(args.certfile, args.keyfile)  # before the model loads (seconds), not as uvicorn's traceback after
     check_listen(args.host, args.port)  # before "serving ... on" is printed
-    from ..files import check_writable_folder
+    from ..outputs import check_writable_folder
 
     for folder in (args.data, args.models):  # before the model loads (the engine checks them again)
         check_writable_folder(folder)

@@ -22,7 +22,7 @@ def register(sub):
 
 def run(args):
     from ..datasets import load
-    from ..files import check_folder_out, check_writable_folder
+    from ..outputs import check_folder_out, check_writable_folder
     from ..models.bundle import META_FILE
     from ..sign_names import spelled_alike_note
 

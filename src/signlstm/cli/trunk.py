@@ -17,7 +17,7 @@ def register(sub):
 
 
 def run(args):
-    from ..files import check_folder_out
+    from ..outputs import check_folder_out
     from ..judging.vocab import check_trunk_inputs, train_trunk
     from ..models.bundle import META_FILE
 

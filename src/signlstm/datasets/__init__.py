@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import layout, limits
 from ..errors import BadInput, SignlstmError
-from ..files import not_a_file
+from ..outputs import not_a_file
 from ..sign_names import rejection_problem
 from .dataset import (CHUNK, UNLABELLED, Dataset, Source, columns, concat, data_name, describe_skipped, is_hidden,
                       no_person, require_person)

@@ -44,7 +44,8 @@ import numpy as np
 from ..keypoints import camera_shape
 from .. import datasets, layout
 from ..errors import BadInput, SignlstmError
-from ..files import folder_atomic, resolved, write_atomic
+from ..files import folder_atomic, write_atomic
+from ..outputs import resolved
 
 CAMERA_CHOICES = "16:9, 4:3, 3:4, 9:16, WIDTHxHEIGHT (e.g. 1280x720) or auto"
 

@@ -47,7 +47,7 @@ def read_fixes(path: str | Path) -> list[dict]:
     (:func:`~signlstm.sign_names.name_problem`; taken in Unicode's composed form)."""
     from ..sign_names import name_problem, shown_name, sign_name
 
-    from ..files import not_a_file
+    from ..outputs import not_a_file
 
     path = Path(path)
     if not_a_file(path):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import layout, limits
 from ..errors import BadInput, first_line
-from ..files import not_a_file
+from ..outputs import not_a_file
 from ..keypoint_files import check_frames, read_frame, shape_problem, values_ok
 from ..sign_names import name_problem, rejection_problem, shown_name, sign_name
 from .dataset import UNLABELLED, Dataset, Source, is_hidden, look_alike, packed_source

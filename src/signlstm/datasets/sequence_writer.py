@@ -33,7 +33,7 @@ class SequenceWriter:
     def recorded_in_other_case(self, action: str) -> str | None:
         """The name of a sign recorded here that differs from ``action`` only in case
         (:func:`~signlstm.sign_names.case_twin`), or None. On a disk that ignores case
-        (:func:`~signlstm.files.ignores_case`) ``action``'s sequences would join that folder."""
+        (:func:`~signlstm.outputs.ignores_case`) ``action``'s sequences would join that folder."""
         try:
             names = [p.name for p in self.root.iterdir() if p.is_dir()]
         except OSError:  # no folder yet, or one that cannot be read: nothing recorded to clash with

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import BadInput, SignlstmError
 from ..layout import RATE
-from ..files import not_a_file
+from ..outputs import not_a_file
 
 # FFmpeg's own log ("moov atom not found", "partial file", h264 errors): read by OpenCV when it first opens a video
 # or a camera, so set before any is opened; -8 is AV_LOG_QUIET. A user's own setting is kept.

@@ -66,11 +66,11 @@ def check_recording(actions, data, length: int = layout.SEQ_LEN, pause: float = 
 def check_names(actions: list[str], data) -> str | None:
     """Refuse (:class:`~signlstm.errors.SignlstmError`) signs of ``actions`` that would share a folder under ``data``
     with another of them or with a sign recorded there, on a disk that takes names differing only in case for one
-    folder (:func:`~signlstm.files.ignores_case`); the note to give of such names on other disks, where they are
+    folder (:func:`~signlstm.outputs.ignores_case`); the note to give of such names on other disks, where they are
     two signs (I and i may be), else None."""
     from ..datasets.sequence_writer import SequenceWriter
     from ..errors import SignlstmError
-    from ..files import ignores_case
+    from ..outputs import ignores_case
     from ..sign_names import case_clash, case_twins, shown_name
 
     merged = ignores_case(data)

@@ -39,14 +39,14 @@ def test_on_a_disk_that_ignores_case_signs_differing_only_in_case_are_refused(tm
     """A disk that takes Hello and hello for one folder (macOS, Windows; this one keeps them apart: its answer is
     the one thing faked): two such names in one list, or one beside a sign already recorded, are refused in one line
     before anything is read; elsewhere a note says they are two signs."""
-    import signlstm.files
+    import signlstm.outputs
 
     data = tmp_path / "MP_Data"
     (data / "Hello" / "0").mkdir(parents=True)
     signs = tmp_path / "signs.txt"
     args = ["collect", "--actions-file", str(signs), "--data", str(data), "--source", str(tmp_path / "none.mp4"),
             "--headless"]
-    monkeypatch.setattr(signlstm.files, "ignores_case", lambda folder: True)
+    monkeypatch.setattr(signlstm.outputs, "ignores_case", lambda folder: True)
     for text, said in (("Thanks\nthanks\n", "Thanks and thanks differ only in case, and the disk of"),
                        ("hello\n", "'hello' differs only in case from 'Hello', already recorded in")):
         signs.write_text(text, encoding="utf-8")

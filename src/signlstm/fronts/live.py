@@ -49,7 +49,7 @@ def check_out_paths(out=None, strip=None) -> None:
     """Refuse, before anything is read, a video or strip picture path :func:`run` could not write: a folder, a
     suffix of another kind of file, or a folder it cannot be written in (:class:`BadInput` naming it)."""
     from ..errors import BadInput
-    from ..files import check_writable_folder
+    from ..outputs import check_writable_folder
 
     for path, kinds, what in ((out, OUT_VIDEO_SUFFIXES, "video"), (strip, PICTURE_SUFFIXES, "picture")):
         if not path:

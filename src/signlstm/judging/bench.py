@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import packed_files
-from ..files import check_free_space, write_atomic
+from ..files import write_atomic
+from ..outputs import check_free_space
 
 
 def _percentiles(times: list[float]) -> dict:

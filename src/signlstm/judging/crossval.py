@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import parallel
-from ..files import cache_dir, check_writable_folder, write_text
+from ..files import cache_dir, write_text
+from ..outputs import check_writable_folder
 from ..sign_names import NONE
 from ..recognizer import decide
 from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes

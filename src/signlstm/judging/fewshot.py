@@ -26,7 +26,8 @@ import numpy as np
 
 from .. import parallel
 from ..datasets import packed_files
-from ..files import check_writable_folder, write_text
+from ..files import write_text
+from ..outputs import check_writable_folder
 from ..recognizer import decide
 from .folds import by_person, content_key, fold_bases
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import open_sources, packed_files
-from ..files import cache_dir, check_writable_folder
+from ..files import cache_dir
+from ..outputs import check_writable_folder
 
 # The code a base's weights depend on (paths relative to the package).
 TRAINING_CODE = ("models/features.py", "models/recipes.py", "models/architectures.py", "datasets/augment.py",

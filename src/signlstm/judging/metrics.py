@@ -231,7 +231,7 @@ def check_plot_out(out: str | Path) -> None:
     from matplotlib.figure import Figure
 
     from ..errors import BadInput
-    from ..files import check_file_out
+    from ..outputs import check_file_out
 
     kinds = FigureCanvasAgg(Figure()).get_supported_filetypes()
     kind = Path(out).suffix.lstrip(".").lower() or "png"

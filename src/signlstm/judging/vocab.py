@@ -26,7 +26,7 @@ import numpy as np
 from ..models.bundle import META_FILE
 from .. import parallel
 from ..datasets import is_hidden, packed_files
-from ..files import check_writable_folder
+from ..outputs import check_writable_folder
 from ..sign_names import FEWEST_SIGNS, NONE, is_rejection_name, rejection_note, spelled_alike_note
 from .folds import (TRAINING_CODE, cache_dir, check_distinct_people, check_person_files, check_unseen, content_key,
                     data_files, person, person_paths)
@@ -245,7 +245,7 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
     ``held_out``: the person the trunk is for, left out of its data whether the data holds them or not (the command
     checks they are there: :func:`check_trunk_inputs`)."""
     from ..datasets import path_list
-    from ..files import check_folder_out
+    from ..outputs import check_folder_out
     from ..models.stored_features import BASE_EXAMPLES, base_example_arrays, npz_bytes
     from ..models.bundle import save_bundle
     from ..models.training import fit

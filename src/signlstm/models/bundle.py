@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import __version__, layout
 from ..errors import BadInput, SignlstmError
-from ..files import check_folder_out, folder_atomic, not_a_file
+from ..files import folder_atomic
+from ..outputs import check_folder_out, not_a_file
 from ..sign_names import NONE, rejection_problem, sign_name, text_problem
 
 MODEL_FILE = "model.keras"
@@ -195,7 +196,7 @@ def weights_problem(model) -> str | None:
 def save_bundle(model, meta: dict, out: str | Path, extra: dict[str, bytes] | None = None) -> Path:
     """Write ``model.keras`` + ``signlstm.json`` (+ the files of ``extra``, name -> bytes, e.g. the stored features of
     :mod:`signlstm.models.stored_features`) to ``out`` in one rename. Only an absent or empty folder, or an
-    earlier bundle, is replaced (:func:`signlstm.files.check_folder_out`); a path the machine refuses is
+    earlier bundle, is replaced (:func:`signlstm.outputs.check_folder_out`); a path the machine refuses is
     :class:`BadInput` naming ``out``, and a model whose weights are not finite (:func:`weights_problem`) is
     :class:`SignlstmError`, nothing written."""
     out = Path(out)

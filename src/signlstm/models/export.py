@@ -12,7 +12,7 @@ FORMATS = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.
 def export_path(fmt: str, out=None) -> Path:
     """Where :func:`export_model` writes format ``fmt``: ``out`` (default :data:`FORMATS`' file), with the suffix
     Keras reads the format by added when it lacks it (``.weights.h5`` for weights, ``.h5`` for a whole model)."""
-    from ..files import H5_SUFFIXES
+    from ..outputs import H5_SUFFIXES
 
     out = Path(out or FORMATS[fmt])
     if fmt == "weights" and not out.name.endswith(".weights.h5"):
@@ -25,7 +25,7 @@ def export_path(fmt: str, out=None) -> Path:
 def check_export_out(fmt: str, out=None) -> Path:
     """:func:`export_path` of ``out``, refused (:class:`~signlstm.errors.BadInput`) when ``out`` as given (a folder,
     before a suffix would make it the name of a file) or that path is no place for the file: nothing is written."""
-    from ..files import check_file_out
+    from ..outputs import check_file_out
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
@@ -44,7 +44,8 @@ def export_model(bundle: Bundle, fmt: str, out=None) -> Path:
     written when the path is no place for a file (:func:`check_export_out`) or the disk cannot hold the weights.
     Returns the path written."""
     from ..errors import BadInput
-    from ..files import check_free_space, write_atomic, write_text
+    from ..files import write_atomic, write_text
+    from ..outputs import check_free_space
 
     out = check_export_out(fmt, out)
     if bundle.path is not None:  # the model read, or a file of its folder, would be replaced by its own export

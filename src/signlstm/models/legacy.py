@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import layout
 from ..errors import BadInput
-from ..files import MODEL_FILE_SUFFIXES, not_a_file
+from ..outputs import MODEL_FILE_SUFFIXES, not_a_file
 from .keras_files import load_model
 
 

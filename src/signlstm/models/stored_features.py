@@ -119,7 +119,7 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
     before anything is read; a file that breaks any of this is :class:`BadInput` naming it."""
     from .. import limits
     from ..errors import BadInput
-    from ..files import not_a_file
+    from ..outputs import not_a_file
 
     path = Path(base.path) / name if base.path else None
     if path is not None and (problem := not_a_file(path)):

@@ -48,7 +48,7 @@ class _TensorBoard(keras.callbacks.Callback):
     def __init__(self, logdir: str):
         super().__init__()
         from ..errors import optional
-        from ..files import check_free_space
+        from ..outputs import check_free_space
 
         # tensorboardX fails on a full disk with tracebacks from its thread and its exit handler: refuse it first
         check_free_space(logdir, 1 << 20)

@@ -33,7 +33,7 @@ from .. import layout
 from ..fronts import render
 from ..sign_names import case_clash, case_twin, page_name_problem, shown_name, sign_name, windows_problem
 from ..errors import BadInput, SignlstmError
-from ..files import ignores_case
+from ..outputs import ignores_case
 from ..recognizer import SENTENCE, Recognizer, Step
 from ..fronts.recorder import PAUSE
 from ..keypoints.resample import RATE, Resample
@@ -96,7 +96,7 @@ class Engine:
         Recognizer(bundle, **self.options)
         if workers < 1 or max_clients < 1:
             raise SignlstmError("workers and max clients must be at least 1")
-        from ..files import check_writable_folder
+        from ..outputs import check_writable_folder
 
         for folder in (data, models):  # the pages' recordings and models: refused now, not when one is saved
             check_writable_folder(folder)
@@ -531,7 +531,7 @@ class Session:
         """Refuse (:class:`BadMessage`) a recording of ``count`` sequences the server's disk cannot take while
         keeping :data:`DISK_RESERVE` free: a visitor does not fill the machine's disk."""
         from ..datasets.sequence_writer import FRAME_FILE_BYTES
-        from ..files import free_bytes
+        from ..outputs import free_bytes
         from ..limits import fmt_bytes
 
         need = count * self.bundle.seq_len * FRAME_FILE_BYTES

@@ -24,7 +24,8 @@ def register(sub):
 def run(args):
     from ...datasets import shared_names_note
     from ...sign_names import is_rejection_name, spelled_alike_note
-    from ...files import cache_dir, check_file_out, write_text
+    from ...files import cache_dir, write_text
+    from ...outputs import check_file_out
     from ...judging import cells, crossval, report
 
     if args.results:

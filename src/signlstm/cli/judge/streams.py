@@ -83,7 +83,7 @@ def run(args):
 
 def write_stream(args):
     from ...errors import SignlstmError
-    from ...files import check_file_out
+    from ...outputs import check_file_out
     from ...judging.streams import person_stream, save_stream
     from ...sign_names import name_column
 

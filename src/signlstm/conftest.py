@@ -122,12 +122,12 @@ UNSEEN_BY_TRUNK = ("o07", "s23")
 
 @pytest.fixture(scope="session")
 def unseen_trunk(tmp_path_factory):
-    """A vocabulary trunk (``signlstm trunk``'s recipe, :func:`signlstm.judging.vocab.train_trunk`) that never saw
+    """A vocabulary trunk (``signlstm trunk``'s recipe, :func:`signlstm.judging.trunks.train_trunk`) that never saw
     :data:`UNSEEN_BY_TRUNK`, for the tests that measure a vocabulary on a person (the shipped trunk was trained on
     everyone in ../shared): the other vocab people's signs, the other signs' people, 5 recordings per signer and sign
     of the signers, 20 epochs, seed 0 (about a minute on 2 cores). Returns the loaded bundle (saved on disk, with its
     ``examples.npz``)."""
-    from signlstm.judging.vocab import train_trunk
+    from signlstm.judging.trunks import train_trunk
     from signlstm.models.bundle import load_bundle
 
     def files(folder):

@@ -18,7 +18,7 @@ def register(sub):
 
 def run(args):
     from ..outputs import check_folder_out
-    from ..judging.vocab import check_trunk_inputs, train_trunk
+    from ..judging.trunks import check_trunk_inputs, train_trunk
     from ..models.bundle import META_FILE
 
     check_folder_out(args.out, META_FILE)  # before the training starts

@@ -81,7 +81,7 @@ def test_each_judge_given_one_path_alone_reads_that_file(shared):
     import pytest
 
     from signlstm.errors import SignlstmError
-    from signlstm.judging import streams, vocab
+    from signlstm.judging import streams, trunks, vocab
     from signlstm.judging.crossval import cross_validate
     from signlstm.judging.fewshot import few_shot_cv
 
@@ -91,7 +91,7 @@ def test_each_judge_given_one_path_alone_reads_that_file(shared):
                        (lambda: streams.benchmark(s02, o04, log=lambda m: None), "at least 2 people in --data"),
                        (lambda: vocab.run(str(shared("data", "vocab", "s23.npz")), adapt_runs=0, log=lambda m: None),
                         "s23 is the only person given"),
-                       (lambda: vocab.check_trunk_inputs(str(shared("data", "vocab", "s23.npz")), held_out="s23"),
+                       (lambda: trunks.check_trunk_inputs(str(shared("data", "vocab", "s23.npz")), held_out="s23"),
                         "--held-out s23: the only person in the data")):
         with pytest.raises(SignlstmError, match=said):
             call()

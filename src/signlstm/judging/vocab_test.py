@@ -1,5 +1,5 @@
-"""The vocabulary benchmark's pieces on the real files: the taught/untaught draw, a trunk's training set that never
-holds the held-out person, one person's row of figures."""
+"""The vocabulary benchmark's pieces on the real files: the taught/untaught draw, one person's row of figures, and the
+benchmark's refusals and notes."""
 import dataclasses
 import shutil
 
@@ -8,7 +8,7 @@ import pytest
 
 from signlstm.conftest import shared_path
 from signlstm.datasets import open_npz
-from signlstm.judging import folds, vocab, vocab_report
+from signlstm.judging import trunks, vocab, vocab_report
 
 
 def test_split_signs_is_seeded_and_teaches_three_quarters():
@@ -22,21 +22,6 @@ def test_split_signs_is_seeded_and_teaches_three_quarters():
     taught, untaught = vocab.split_signs(signs, seed=0, count=3)
     assert len(taught) == 3 and len(untaught) == 32 and sorted(taught + untaught) == sorted(signs)
     assert len(vocab.split_signs(signs, seed=0, count=1)[0]) == 2 and vocab.split_signs(signs, 0, count=99)[1] == []
-
-
-def test_a_trunk_never_sees_the_held_out_person():
-    d = vocab.trunk_set([shared_path("data", "vocab")], [shared_path("data", "other_signs")],
-                        [shared_path("data", "signers")], held_out="s23", per_sign=2)
-    groups = set(d.groups.tolist())
-    assert "s23" not in groups and {"o04", "o05", "o06", "o07", "o01", "s02", "renotte"} <= groups
-    assert not any(a.startswith("s23/") for a in d.actions)
-    # each person's signs are their own classes; the signers' shared signs a few per signer; 'none' from no hands
-    assert {"o05/a", "o07/a", "hello", "none"} <= set(d.actions)
-    assert int((d.labels == "hello").sum()) == 2 * 21
-    # with s23 in training, its signs come from its vocabulary file only (not again under the signers' labels)
-    d = vocab.trunk_set([shared_path("data", "vocab")], [], [shared_path("data", "signers")], held_out="o04",
-                        per_sign=2)
-    assert "s23/hello" in d.actions and "s23" not in set(d.groups[d.labels == "hello"].tolist())
 
 
 def test_one_person_on_a_trunk_gives_accuracy_rejection_and_seconds(unseen_trunk):
@@ -84,30 +69,6 @@ def test_the_summary_averages_seeds_per_person_then_people_and_names_the_worst()
     assert summ["mean"]["acc"] == pytest.approx(0.825) and summ["mean"]["worst_acc"] == pytest.approx(0.7)
     assert summ["mean"]["seconds"] == 1.5 and (summ["mean"]["people"], summ["mean"]["of"]) == (2, 2)
     assert summ["tradeoff"][2.0]["acc"] == pytest.approx(0.85) and summ["tradeoff"][2.0]["worst_acc"] == pytest.approx(0.8)
-
-
-def test_trunk_command_writes_a_bundle_of_person_sign_classes(tmp_path, capsys):
-    """``trunk`` on s23's vocabulary and s02's recordings as a signer: s23's signs are s23's own classes, s02's the
-    shared hello / thanks / iloveyou; beside the bundle, the trunk features of s02's recordings of those (all 10 a
-    sign that the training set holds) for ``adapt --vocabulary --keep-base-actions`` to keep them. It is trained with
-    the ``--seed`` given (5, not the default 0) for the ``--epochs`` given."""
-    from signlstm.cli import main
-    from signlstm.models.bundle import load_bundle
-    from signlstm.models.cut import trunk_width
-    from signlstm.models.stored_features import base_examples
-
-    assert main(["trunk", "--data", str(shared_path("data", "vocab", "s23.npz")), "--signers",
-                 str(shared_path("data", "signers", "s02.npz")), "--out", str(tmp_path / "t"), "--epochs", "1",
-                 "--seed", "5"]) == 0
-    assert "wrote" in capsys.readouterr().out
-    b = load_bundle(tmp_path / "t")
-    assert (b.meta["training"]["seed"], b.meta["training"]["epochs_run"]) == (5, 1), b.meta["training"]
-    shared_signs = ["hello", "thanks", "iloveyou"]
-    assert b.labels[-1] == "none" and sorted(b.labels[:-1]) == sorted([f"s23/{a}" for a in np.load(
-        shared_path("data", "vocab", "s23.npz"))["actions"]] + shared_signs)
-    F, labels = base_examples(b, [])
-    assert {a: int((labels == a).sum()) for a in shared_signs} == {a: vocab.PER_SIGN for a in shared_signs}
-    assert F.shape == (3 * vocab.PER_SIGN, trunk_width(b.model)) and np.isfinite(F).all()
 
 
 def test_the_report_gives_the_trade_off_at_other_radii():
@@ -204,49 +165,6 @@ def test_the_shipped_trunk_judges_only_people_it_never_saw(tmp_path, capsys):
     assert res["trunks"] == {"newcomer": str(TRUNK_MODEL)} and not (tmp_path / "cache").exists()
     (row,) = res["rows"]
     assert (row["person"], row["signs"], row["untaught"]) == ("newcomer", 6, 2)
-
-
-def _mp_data(root, actions=("hello", "thanks"), seqs=(30, 31)):
-    """A small tutorial MP_Data folder: ``seqs`` of ``actions`` copied from ../shared's MP_Data_renotte."""
-    import shutil
-
-    for a in actions:
-        for n in seqs:
-            shutil.copytree(shared_path("data", "MP_Data_renotte", a, str(n)), root / a / str(n))
-    return root
-
-
-def test_an_mp_data_folder_is_one_person_in_a_trunks_training_set(tmp_path):
-    """An MP_Data folder given as --negatives, --signers or --data is one person (the folder's name), not each of its
-    frame files."""
-    mp = _mp_data(tmp_path / "mp")
-    s23 = shared_path("data", "vocab", "s23.npz")
-    d = vocab.trunk_set([s23], [mp], [], held_out=None)
-    assert {"mp/hello", "mp/thanks", "none"} <= set(d.actions) and int((d.labels == "mp/hello").sum()) == 2
-    assert set(d.groups.tolist()) >= {"mp", "s23"}
-    d = vocab.trunk_set([s23], [mp], [mp], held_out="mp")  # held out: nothing of it, under either option
-    assert "mp" not in set(d.groups.tolist()) and not any(a.startswith("mp/") for a in d.actions)
-    d = vocab.trunk_set([mp], [], [s23], held_out=None, per_sign=1)
-    assert {"mp/hello", "mp/thanks", "hello"} <= set(d.actions)
-    assert vocab.check_trunk_inputs([s23], [mp], [], held_out="mp") == ["mp", "s23"]
-    assert folds.person_paths([mp, shared_path("data", "signers")])[:2] == [mp, shared_path("data", "signers",
-                                                                                             "renotte.npz")]
-
-
-def test_trunk_refuses_no_epochs_empty_folders_and_an_unknown_held_out_person_before_training(tmp_path, capsys):
-    from signlstm.cli import main
-
-    s23, empty, out = str(shared_path("data", "vocab", "s23.npz")), tmp_path / "empty", tmp_path / "t"
-    empty.mkdir()
-    for argv, said in ((["--epochs", "0"], "--epochs must be at least 1"), (["--seed", "-1"], "--seed"),
-                       (["--signers", str(empty)], f"{empty}: an empty folder"),
-                       (["--negatives", str(empty)], f"{empty}: an empty folder"),
-                       (["--held-out", "nobody"], "--held-out nobody: no such person in the data (people: s23)"),
-                       (["--held-out", "s23"], "leaves no one to train on")):
-        assert main(["trunk", "--data", s23, "--out", str(out), *argv]) == 2, argv
-        err = capsys.readouterr().err
-        assert err.strip().splitlines() == [err.strip()] and said in err and "Traceback" not in err, err
-        assert not out.exists()
 
 
 def test_judge_vocab_refuses_options_it_cannot_use_before_anything_else(tmp_path, capsys):
@@ -424,7 +342,7 @@ def test_recordings_labelled_none_are_no_sign_of_the_person(tmp_path, capsys):
     (row,) = res["rows"]
     assert (row["signs"], row["untaught"], row["test"]) == (5, 2, 5 * 27), row
     assert "note: left out 30 recording(s) labelled 'none' (the rejection label is not a sign)" in res["notes"], res
-    d = vocab.trunk_set([f], [], [], held_out=None)
+    d = trunks.trunk_set([f], [], [], held_out=None)
     assert "withnone/none" not in d.actions and {"withnone/" + a for a in names[1:]} <= set(d.actions)
 
 
@@ -557,24 +475,6 @@ def test_judge_vocab_consecutive_reaches_the_benchmark(tmp_path, capsys):
     assert (row["signs"], row["test"]) == (6, 6 * 27), row
 
 
-def test_train_trunk_checks_where_it_writes_before_training(shared, tmp_path, monkeypatch):
-    """The library's train_trunk refuses, before any training (the recipe's fit is never reached), an output that
-    is a file, as ``signlstm trunk`` does, and leaves it as it was."""
-    from signlstm.errors import BadInput
-    from signlstm.judging.vocab import train_trunk
-    from signlstm.models import training
-
-    fitted = []
-    real_fit = training.fit
-    monkeypatch.setattr(training, "fit", lambda *a, **k: fitted.append(1) or real_fit(*a, **k))
-
-    files = [str(shared("data", "vocab", "s23.npz")), str(shared("data", "vocab", "o04.npz"))]
-    (tmp_path / "f").write_text("mine")
-    with pytest.raises(BadInput, match="exists and is not a folder") as e:
-        train_trunk(files, [], [], "s23", tmp_path / "f", epochs=1)
-    assert e.value.path == str(tmp_path / "f") and (tmp_path / "f").read_text() == "mine" and not fitted
-
-
 def test_the_library_refuses_the_options_the_command_refuses(shared):
     """vocab.run given one taught sign, a radius past the range, a negative count of streams or a tutorial K of 0
     refuses each in one line before anything is read or trained, as ``judge vocab`` does (one taught sign gave
@@ -589,13 +489,3 @@ def test_the_library_refuses_the_options_the_command_refuses(shared):
                           ({"trunk": "t", "trunk_folder": "f"}, "--shipped and --trunks: choose one")):
         with pytest.raises(SignlstmError, match=said):
             vocab.run(s23, adapt_runs=0, log=lambda m: None, **options)
-
-
-def test_a_cache_that_cannot_hold_the_trunks_is_refused_before_any_trunk_is_trained(tmp_path):
-    """``judge vocab --cache`` naming a file: one line naming it and why, before a trunk is trained."""
-    from signlstm.errors import BadInput
-
-    (tmp_path / "cache").write_text("not a folder")
-    with pytest.raises(BadInput, match=r"cache/trunks/trunk-s0-\w+: cannot be made: .*cache is not a folder"):
-        vocab.trunks([shared_path("data", "vocab", "o04.npz"), shared_path("data", "vocab", "o05.npz")], [], [],
-                     ["o04"], epochs=1, workers=1, cache=tmp_path / "cache", log=lambda *a: None)

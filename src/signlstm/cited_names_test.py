@@ -100,8 +100,8 @@ def test_every_link_between_the_documents_reaches_its_file_and_heading():
 def test_a_name_or_link_that_is_not_there_is_found():
     modules = _modules()
     assert resolves("layout.to_reference_aspect", modules) and resolves("signlstm.keypoints.resample", modules)
-    assert resolves("recognizer.Recognizer.finish", modules) and resolves("streams.build_stream", modules)
-    assert not resolves("layout.to_reference_shape", modules) and not resolves("streams.build_streams", modules)
+    assert resolves("recognizer.Recognizer.finish", modules) and resolves("stream_scoring.build_stream", modules)
+    assert not resolves("layout.to_reference_shape", modules) and not resolves("stream_scoring.build_streams", modules)
     text = "`training.groups` and `vocabulary.VIEW_SHIFTS` and `s02.npz`"
     assert list(cited(text)) == [(1, "vocabulary.VIEW_SHIFTS")]  # a signlstm.json field and a file are not code
     assert _anchor("Continuous signing (`signlstm judge streams`)") == "continuous-signing-signlstm-judge-streams"

@@ -1128,7 +1128,8 @@ def test_help_gives_the_defaults_the_library_uses():
     """Where an option's default lives in a room the CLI does not import to build its help (Keras comes with it), the
     help and the option's default say the library's value."""
     from signlstm.judging.crossval import TUTORIAL_EPOCHS
-    from signlstm.judging.streams import DRAWS, OTHERS, PER_LABEL
+    from signlstm.judging.stream_scoring import OTHERS, PER_LABEL
+    from signlstm.judging.streams import DRAWS
     from signlstm.models.vocabulary import RADIUS
 
     for command, flag, value, default in [(["judge", "streams"], "--per-label", PER_LABEL, PER_LABEL),
@@ -1301,7 +1302,7 @@ def test_the_defaults_a_command_states_are_the_ones_its_library_uses(capsys):
     import re
 
     from signlstm.cli import build_parser
-    from signlstm.judging import bench, crossval, fewshot, streams, vocab
+    from signlstm.judging import bench, crossval, fewshot, stream_scoring, streams, vocab
     from signlstm.models import adapt as adapting, recipes, vocabulary
     from signlstm.web import server
 
@@ -1323,7 +1324,7 @@ def test_the_defaults_a_command_states_are_the_ones_its_library_uses(capsys):
     assert vocab.TAUGHT == 3 / 4 and "3/4 of a person's signs" in shown("judge")
     assert f"default: its {recipes.TUTORIAL.epochs}" in text
     a = parser.parse_args(["judge", "streams", "--data", "x"])
-    assert (a.per_label, a.others_per_stream) == (streams.PER_LABEL, streams.OTHERS)
+    assert (a.per_label, a.others_per_stream) == (stream_scoring.PER_LABEL, stream_scoring.OTHERS)
     assert f"(default {streams.DRAWS};" in shown("judge", "streams")
     a = parser.parse_args(["judge", "fewshot", "--data", "x"])
     assert tuple(a.shots) == defaults(fewshot.few_shot_cv, "shots")[0]

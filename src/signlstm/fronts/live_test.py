@@ -521,7 +521,7 @@ STREAM_DEMO = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"
 
 def _replayed(bundle, frames, rule, **settings):
     """The stream benchmark's replay of these frames (batched forward pass, the same Recognizer)."""
-    from signlstm.judging.streams import replay
+    from signlstm.judging.stream_scoring import replay
     from signlstm.recognizer import Recognizer, rule_settings
 
     settings = {**rule_settings(rule), **settings}
@@ -655,7 +655,7 @@ def test_a_camera_that_delivers_fewer_frames_than_it_reports_is_timed_by_its_fra
     (The camera is the one thing simulated: s02's stream, every other frame, delivered in real time.)"""
     from signlstm.fronts import live
     from signlstm.datasets import load_npz
-    from signlstm.judging.streams import build_stream
+    from signlstm.judging.stream_scoring import build_stream
     from signlstm.models.bundle import load_bundle
 
     stream = build_stream(load_npz(shared("data", "signers", "s02.npz")), None, seed=0, per_label=4)

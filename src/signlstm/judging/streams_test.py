@@ -1,118 +1,17 @@
-"""Stream benchmark: streams built from real recordings, scoring, and replay through the live recognizer."""
-import itertools
+"""Stream benchmark: each person's streams on the bases that never saw them, under every rule, and its refusals,
+notes and table."""
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from signlstm import layout
 from signlstm.datasets import load
 from signlstm.judging import streams
+from signlstm.judging.stream_scoring import MIN_HANDS, PER_LABEL, build_stream, person_seed, replay, score
 from signlstm.models.bundle import DEFAULT_MODEL, SPOTTING_MODEL
-from signlstm.models.bundle import Bundle
 from signlstm.recognizer import Recognizer, rule_settings
-from signlstm.recognizer_test import LABELS, real_streams, rule_setups
-
-
-@pytest.fixture(scope="module")
-def s02_stream():
-    from signlstm.conftest import shared_path
-
-    signs = load([shared_path("data", "signers", "s02.npz")])
-    others = load([shared_path("data", "other_signs", "o01.npz")])
-    return signs, others, streams.build_stream(signs, others, seed=streams.person_seed(0, "s02"))
-
-
-def test_stream_holds_the_recordings_with_rests_between(s02_stream):
-    signs, others, st = s02_stream
-    labels = [s.label for s in st.segments]
-    assert sorted(x for x in labels if x) == sorted(["hello"] * 4 + ["thanks"] * 4 + ["iloveyou"] * 4)
-    assert labels.count(None) == 4 and st.reference == [x for x in labels if x]
-    by_source = {(s, y): x for d in (signs, others) for s, y, x in zip(d.sources, d.labels, d.X)}
-    hands = layout.hands_present(st.frames)
-    previous_stop = 0
-    for seg in st.segments:
-        assert np.array_equal(st.frames[seg.start:seg.stop], by_source[seg.source, seg.recorded].astype(np.float32))
-        gap = seg.start - previous_stop
-        assert 8 <= gap <= 20 and not hands[previous_stop:seg.start].any()
-        rest = st.frames[previous_stop:seg.start]  # the next segment's first frame, hands out of view
-        assert np.array_equal(rest[0], layout.without_hands(st.frames[seg.start][None])[0])
-        previous_stop = seg.stop
-    assert len(st.frames) - previous_stop == 20 and not hands[previous_stop:].any()
-    for seg in st.segments:
-        if seg.label:
-            assert hands[seg.start:seg.stop].mean() >= 0.5
-    # a different person's seed gives another order; the same seed the same stream
-    again = streams.build_stream(signs, others, seed=streams.person_seed(0, "s02"))
-    assert np.array_equal(again.frames, st.frames)
-    other = streams.build_stream(signs, others, seed=streams.person_seed(0, "s03"))
-    assert [s.source for s in other.segments] != [s.source for s in st.segments]
-
-
-def test_signs_without_hands_are_left_out(shared):
-    renotte = load([shared("data", "signers", "renotte.npz")])
-    share = layout.hand_share(renotte.X)
-    picked = streams.pick_signs(renotte, per_label=30)
-    assert (share[picked] >= 0.5).all() and len(picked) == int((share >= 0.5).sum())
-    assert (share < 0.5).sum() > 40  # renotte's hello and thanks are mostly recorded without a detected hand
-
-
-def test_score_counts_errors_repeats_other_sign_words_and_latency():
-    segs = [streams.Segment(10, 40, "hello", "a"), streams.Segment(50, 80, None, "x"),
-            streams.Segment(90, 120, "hello", "b"), streams.Segment(130, 160, "thanks", "c")]
-    st = streams.Stream(np.zeros((180, layout.FRAME_SIZE), np.float32), segs)
-    perfect = streams.score(st, [(35, "hello"), (119, "hello"), (170, "thanks")])
-    assert perfect["errors"] == 0 and perfect["other_words"] == 0 and perfect["latencies"] == [-4, 0, 11]
-    merged = streams.score(st, [(35, "hello"), (170, "thanks")])  # the repeat said once
-    assert merged["errors"] == 1 and merged["merged_errors"] == 0
-    other = streams.score(st, [(35, "hello"), (70, "thanks"), (119, "hello"), (170, "thanks")])
-    assert other["errors"] == 1 and other["other_words"] == 1
-    again = streams.score(st, [(35, "hello"), (60, "thanks"), (70, "thanks"), (119, "hello"), (170, "thanks")])
-    assert again["other_words"] == 2  # each word said on another sign counts, the same word twice too
-    pooled = streams.pool([perfect, merged, other])
-    assert pooled["wer"] == pytest.approx(2 / 9) and pooled["other_words"] == pytest.approx(1 / 3)
-    assert pooled["wer_merged"] == pytest.approx(2 / 6)  # merged: 2 words a stream; the third's 4 words are 2 off
-    assert pooled["latency_median"] == 0
-
-
-def test_batched_replay_gives_the_words_of_the_per_window_path(s02_stream):
-    from signlstm.models.bundle import load_bundle
-
-    bundle = load_bundle()
-    _, _, st = s02_stream
-    for rule in ("tutorial", "stream"):
-        settings = rule_settings(rule)
-        fast = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), st.frames, bundle.predict)
-        slow = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), st.frames)
-        assert fast == slow and len(slow) >= 4
-    # the stream rule says a sign made again after a rest again; the tutorial rule cannot
-    words = {r: [w for _, w in streams.replay(lambda c: Recognizer(bundle, classify=c, **rule_settings(r)),
-                                                st.frames, bundle.predict)] for r in ("tutorial", "stream")}
-    repeats = sum(a == b for a, b in zip(st.reference, st.reference[1:]))
-    assert repeats and not any(a == b for a, b in zip(words["tutorial"], words["tutorial"][1:]))
-    assert sum(a == b for a, b in zip(words["stream"], words["stream"][1:])) >= 1
-
-
-def test_batched_replay_reads_models_of_more_than_64_signs_under_every_rule(shared):
-    """A vocabulary of the five people's signs (70 and `none`) replayed under the spot rule as the judges replay
-    it: the batched path gives the per-window path's words (its first pass once fed the rule 64 probabilities)."""
-    from signlstm.models.bundle import load_bundle
-    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
-
-    merged = load([shared("data", "vocab", f"{p}.npz") for p in ("o04", "o05", "o06", "o07", "s23")],
-                  dtype=np.float16)
-    bundle = adapt_vocab(load_bundle(TRUNK_MODEL), merged, shots=5, seed=0)
-    assert len(bundle.labels) > 65
-    o07 = merged.subset(merged.groups == "o07")
-    stream = streams.build_stream(o07, None, seed=0, per_label=1)
-    for rule in ("spot", "stream"):
-        # the spot rule on a model not trained for it: an event ends where its signs' top probability falls
-        settings = rule_settings(rule) | ({"onset": 0.95, "threshold": 0.97} if rule == "spot" else {})
-        fast = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames, bundle.predict)
-        slow = streams.replay(lambda c: Recognizer(bundle, classify=c, **settings), stream.frames)
-        assert fast == slow and len(slow) >= 20, (rule, slow)  # of 35 signs
 
 
 def test_bad_data_is_one_line_before_any_base_is_trained(shared, tmp_path, capsys):
@@ -150,9 +49,9 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     first, second = (row["words"] for row in out["streams"][("stream", "all")])
     assert out["streams"][("stream", "all")][0]["ref"] == 12 and first != second
     signs = load([task["signs"][0]])
-    draws = [streams.build_stream(signs, None, seed=streams.person_seed(0, "s02", d)) for d in (0, 1)]
+    draws = [build_stream(signs, None, seed=person_seed(0, "s02", d)) for d in (0, 1)]
     assert draws[0].reference != draws[1].reference
-    assert streams.person_seed(0, "s02", 0) == streams.person_seed(0, "s02")  # draw 0: the one-stream benchmark's
+    assert person_seed(0, "s02", 0) == person_seed(0, "s02")  # draw 0: the one-stream benchmark's
     # the spot rule ran on the spotting model: draw 0 replayed so, from the frames as the fold holds them, scores
     # as the fold's row
     from signlstm.models.bundle import load_bundle
@@ -160,13 +59,11 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
     spotting = load_bundle(SPOTTING_MODEL)
     held = {"parts": sorted(set(spotting.parts_read) | set(load_bundle(DEFAULT_MODEL).parts_read)),
             "dtype": np.float16}
-    stream = streams.build_stream(load(task["signs"], **held), load(task["others"], **held),
-                                  seed=streams.person_seed(0, "s02", 0))
-    emitted = streams.replay(lambda c: Recognizer(spotting, classify=c, **dict(rules)["spot"]), stream.frames,
-                             spotting.predict)
-    assert streams.score(stream, emitted) == out["streams"][("spot", "all")][0]
+    stream = build_stream(load(task["signs"], **held), load(task["others"], **held), seed=person_seed(0, "s02", 0))
+    emitted = replay(lambda c: Recognizer(spotting, classify=c, **dict(rules)["spot"]), stream.frames, spotting.predict)
+    assert score(stream, emitted) == out["streams"][("spot", "all")][0]
     # the window-level counts, per base, are the recordings with hands in view
-    ok = layout.hand_share(signs.X) >= streams.MIN_HANDS
+    ok = layout.hand_share(signs.X) >= MIN_HANDS
     assert set(out["windows"]) == {"default", "spotting"}
     for counts in out["windows"].values():
         assert counts["all"][1] == int(ok.sum())
@@ -186,7 +83,7 @@ def test_fold_scores_every_draw_rule_and_cell_set_and_the_report_shows_them(shar
             right = ok & (said == signs.labels)
             assert right.sum() < ok.sum()
             assert [row["ref"] for row in out["streams"][("stream", "recognised")]] == 2 * [
-                sum(min(streams.PER_LABEL, int((right & (signs.labels == a)).sum())) for a in consistent)]
+                sum(min(PER_LABEL, int((right & (signs.labels == a)).sum())) for a in consistent)]
 
     res = streams.summarise([out], rules)
     res.update(rules=rules, seconds=0.0, people=1, draws=2, recipes={"tutorial": "default", "stream": "default",
@@ -285,7 +182,7 @@ def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(sma
             "rules": rules, "seed": 0, "draws": 1}
     signs = load([task["signs"][0]])
     rest = np.setdiff1d(np.arange(len(signs)), choose_shots(signs, 5, 0))
-    ok = layout.hand_share(signs.X) >= streams.MIN_HANDS
+    ok = layout.hand_share(signs.X) >= MIN_HANDS
     plain, adapted = streams.fold(task), streams.fold({**task, "adapt": 5})
     assert plain["windows"]["default"]["all"][1] == int(ok.sum())
     assert adapted["windows"]["default"]["all"][1] == int(ok[rest].sum()) < int(ok.sum())
@@ -297,77 +194,6 @@ def test_adapted_bases_are_judged_on_the_recordings_they_were_not_adapted_to(sma
                  str(shared("data", "other_signs")), "--adapt", "0"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--adapt must be at least 1" in err, err
-
-
-def test_score_counts_a_word_on_the_first_frame_of_another_sign_and_no_latency_for_a_wrong_word():
-    """A word belongs to the segment whose span holds its frame, the segment's first frame included; a latency is
-    measured only for a word that names its sign rightly."""
-    segs = [streams.Segment(10, 40, "hello", "a"), streams.Segment(50, 80, None, "x")]
-    st = streams.Stream(np.zeros((100, layout.FRAME_SIZE), np.float32), segs)
-    at_start = streams.score(st, [(35, "hello"), (50, "thanks")])
-    assert at_start["errors"] == 1 and at_start["other_words"] == 1 and at_start["latencies"] == [-4]
-    before = streams.score(st, [(35, "hello"), (49, "thanks")])  # still the hello's span (up to the next start)
-    assert before["other_words"] == 0
-    wrong = streams.score(st, [(45, "thanks")])
-    assert wrong["errors"] == 1 and wrong["latencies"] == []
-    first = streams.score(st, [(5, "thanks"), (35, "hello")])  # on the rest before the first segment: no segment's
-    assert first["errors"] == 1 and first["other_words"] == 0 and first["latencies"] == [-4]
-
-
-def test_a_word_said_on_another_sign_counts_there_even_when_a_missed_sign_could_take_it_in_the_sentence():
-    """Words on other signs and latency are read in time, not from the sentence's alignment: a ``thanks`` said during
-    another sign, with the real thanks after it missed, is a word on another sign, and gives the real thanks no
-    latency (the sentence reads right, as the person sees it: no word error)."""
-    segs = [streams.Segment(10, 40, "hello", "a"), streams.Segment(50, 80, None, "x"),
-            streams.Segment(90, 120, "thanks", "c")]
-    st = streams.Stream(np.zeros((140, layout.FRAME_SIZE), np.float32), segs)
-    early = streams.score(st, [(35, "hello"), (70, "thanks")])
-    assert early["errors"] == 0 and early["other_words"] == 1 and early["latencies"] == [-4]
-    late = streams.score(st, [(70, "hello")])  # the hello missed in its own span, said on the other sign
-    assert late["errors"] == 1 and late["other_words"] == 1 and late["latencies"] == []
-    twice = streams.score(st, [(35, "hello"), (60, "hello"), (75, "iloveyou"), (119, "thanks")])
-    assert twice["errors"] == 2 and twice["other_words"] == 2 and twice["latencies"] == [-4, 0]
-
-
-def test_pool_latency_figures():
-    rows = [{"ref": 21, "errors": 0, "merged_ref": 21, "merged_errors": 0, "others": 0, "other_words": 0,
-             "latencies": list(range(20, -1, -1))}]
-    pooled = streams.pool(rows)
-    assert pooled["latency_median"] == 10 and pooled["latency_p95"] == 19 and pooled["wer"] == 0
-
-
-def test_a_stream_of_recordings_that_float16_does_not_hold_is_saved_exactly_as_float32(shared, tmp_path):
-    """``--write-stream`` of the tutorial's recordings (float32 values float16 cannot hold): the file holds the
-    stream's frames exactly, as float32; a stream of recordings stored as float16 (s02) is saved as float16, exactly."""
-    tree = load([shared("data", "MP_Data_renotte")])
-    for signs, dtype in ((tree, np.float32), (load([shared("data", "signers", "s02.npz")]), np.float16)):
-        st = streams.build_stream(signs, None, seed=0, per_label=1)
-        streams.save_stream(st, tmp_path / "stream.npy")
-        back = np.load(tmp_path / "stream.npy")
-        assert back.dtype == dtype and np.array_equal(back, st.frames)
-
-
-def test_rests_between_segments_take_the_given_lengths(s02_stream):
-    """``rest`` (least, most) frames before each segment, both ends included: (8, 8) is 8 frames every time."""
-    signs, others, _ = s02_stream
-    st = streams.build_stream(signs, others, seed=0, rest=(8, 8), tail=5)
-    starts = [s.start for s in st.segments]
-    stops = [0] + [s.stop for s in st.segments[:-1]]
-    assert [a - b for a, b in zip(starts, stops)] == [8] * len(st.segments)
-    assert len(st.frames) - st.segments[-1].stop == 5
-
-
-def test_replay_gives_the_word_that_the_end_of_the_input_ends():
-    """A clip of one sign shorter than the stream rule's stability (the rohan937 iloveyou's first 39 frames at 30 a
-    second: 10 windows, the rule wants 16) gets its word from the recognizer's finish(), as ``live`` gives it, on the
-    last frame."""
-    from signlstm.models.bundle import load_bundle
-
-    demo = Path(__file__).resolve().parents[3] / "demo" / "rohan937_hello_thanks_iloveyou.npy"
-    clip = np.load(demo)[86:125].astype(np.float32)
-    bundle = load_bundle()
-    said = streams.replay(lambda c: Recognizer(bundle, classify=c, **rule_settings("stream")), clip, bundle.predict)
-    assert said == [(38, "iloveyou")]
 
 
 def _person(path, X, names, labels):
@@ -833,42 +659,6 @@ def test_fixes_are_applied_to_the_training_data_of_the_fold_bases(shared, tmp_pa
     assert res["streams"]["stream|all"]["pooled"]["ref"] == 2 * 2 * 2
 
 
-def test_a_sign_named_twice_in_its_own_span_has_the_latency_of_the_first_word(s02_stream):
-    """On s02's real stream, each sign named 2 frames before its last frame and again on the rest after it (as the
-    stream rule can after a rearm): its latency is the first word's (-2), the second word only an insertion."""
-    _, _, st = s02_stream
-    signs = [seg for seg in st.segments if seg.label]
-    emitted = sorted([(seg.stop - 3, seg.label) for seg in signs] + [(seg.stop + 4, seg.label) for seg in signs])
-    assert all(seg.stop + 4 < nxt.start for seg, nxt in zip(st.segments, st.segments[1:]))  # still each one's span
-    scored = streams.score(st, emitted)
-    assert scored["latencies"] == [-2] * len(signs) == [-2] * 12
-    assert scored["errors"] == 12 and scored["other_words"] == 0
-
-
-@settings(max_examples=100, deadline=None, database=None, derandomize=True)
-@given(real_streams(), rule_setups())
-def test_batched_replay_gives_the_per_window_words_for_any_rule_stream_and_probabilities(frames, setup):
-    """Property, every rule and setting, real keypoint streams (rests, hands lost), any probabilities (each window's
-    from a hash of its frames): the judges' batched replay classifies, in one pass, exactly the windows the per-window
-    replay classifies one by one (never rows a later frame overwrote), and gives its words at the same frames, the end
-    of the input's word included."""
-    settings_, seq_len, classify = setup
-    bundle = Bundle(None, {"labels": LABELS, "seq_len": seq_len, "reject_label": "none"})
-    one_by_one, batches = [], []
-
-    def make(c):
-        return Recognizer(bundle, classify=c or (lambda w: one_by_one.append(w.copy()) or classify(w)), **settings_)
-
-    def predict(windows):
-        batches.append(np.array(windows))
-        return np.stack([classify(w) for w in windows])
-
-    slow = streams.replay(make, frames)
-    assert streams.replay(make, frames, predict) == slow
-    assert len(batches) == (len(one_by_one) > 0) and len(one_by_one) == max(len(frames) - seq_len + 1, 0)
-    assert not one_by_one or np.array_equal(batches[0], np.stack(one_by_one))
-
-
 def test_the_streams_table_puts_each_figure_in_its_column_and_the_targets_are_judged_on_the_right_side(monkeypatch):
     """``judge streams``'s report (``streams_report.format_streams``) on two people's scored streams (as ``fold``
     returns them, pooled by ``summarise``; figures worked out by hand): each pooled row holds the words, WER, WER
@@ -941,42 +731,6 @@ def test_a_person_whose_stream_holds_no_sign_is_not_taken_for_the_worst():
     lines = {tuple(line.split()[:2]): line.split()[2:] for line in text.splitlines() if line.split()}
     assert lines[("stream", "consistent")][-2:] == ["30.0", "(s05)"], text
     assert "WER every person MISSED (30.0 % <= 15 %)" in text, text
-
-
-def _levenshtein(a, b):
-    """Edit distance by its definition (the fewest deletions, insertions and substitutions), for short lists."""
-    from functools import lru_cache
-
-    @lru_cache(maxsize=None)
-    def d(i, j):
-        if i == 0 or j == 0:
-            return i + j
-        return min(d(i - 1, j) + 1, d(i, j - 1) + 1, d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))
-
-    return d(len(a), len(b))
-
-
-_WORDS = st.lists(st.sampled_from(["hello", "thanks", "iloveyou", "none", "Hello", "ñandú", ""]), max_size=7)
-
-
-@settings(max_examples=40, deadline=None, database=None, derandomize=True)
-@given(a=_WORDS, b=_WORDS, c=_WORDS)
-def test_word_errors_are_an_edit_distance_and_merging_repeats_never_adds_words(a, b, c):
-    """Property, any three sentences of sign words (repeats, the rejection label, case and accents, an empty word):
-    ``edit_distance`` is the fewest edits by definition; it is 0 exactly between equal sentences, symmetric, at
-    least the difference in length and at most the longer length, and obeys the triangle inequality (word error
-    rates add up across a merged report). ``merge_repeats`` keeps each run once: never more words, no word twice in
-    a row, the same runs in order, unchanged when merged again; merging both sides never raises the word errors of a
-    sentence against itself merged."""
-    d = streams.edit_distance
-    assert d(a, b) == _levenshtein(a, b)
-    assert (d(a, b) == 0) == (a == b) and d(a, a) == 0 and d(a, b) == d(b, a)
-    assert abs(len(a) - len(b)) <= d(a, b) <= max(len(a), len(b))
-    assert d(a, c) <= d(a, b) + d(b, c)
-    m = streams.merge_repeats(a)
-    assert len(m) <= len(a) and streams.merge_repeats(m) == m
-    assert all(x != y for x, y in zip(m, m[1:]))
-    assert m == [w for w, _ in itertools.groupby(a)]
 
 
 def test_the_library_refuses_what_the_command_refuses_before_any_work(shared, tmp_path):

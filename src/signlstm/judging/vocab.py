@@ -237,7 +237,7 @@ def streamless(rows) -> list[str]:
     """A note per person whose streams (:func:`in_a_row`) held none of their taught signs at any K and seed, so that
     no word error rate is shown for them: none of their test recordings shows a hand in enough of its frames to be
     made in a row."""
-    from .streams import MIN_HANDS
+    from .stream_scoring import MIN_HANDS
 
     people = dict.fromkeys(r["person"] for r in rows if r.get("streams"))
     empty = [p for p in people if not any(x["ref"] for r in rows if r["person"] == p for x in r.get("streams", ()))]
@@ -247,21 +247,21 @@ def streamless(rows) -> list[str]:
 
 
 def in_a_row(bundle, signs, test, other, name: str, seed: int, draws: int = STREAMS) -> list[dict]:
-    """The taught signs made in a row: ``draws`` keypoint streams (:func:`signlstm.judging.streams.build_stream`:
+    """The taught signs made in a row: ``draws`` keypoint streams (:func:`signlstm.judging.stream_scoring.build_stream`:
     one of each taught sign's test recordings (the rows ``test`` of ``signs``) and as many recordings of the untaught
     signs (``other``) as there are untaught signs, in a seeded order, rests of hand-less frames between), replayed
     through the ``Recognizer`` under the bundle's own rule and settings, as ``live --model`` runs it; each stream
-    scored by :func:`signlstm.judging.streams.score` (an untaught sign's word counts as a word on another sign)."""
+    scored by :func:`signlstm.judging.stream_scoring.score` (an untaught sign's word counts as a word on another sign)."""
     from ..recognizer import Recognizer
-    from . import streams
+    from .stream_scoring import build_stream, person_seed, replay, score
 
     n_other = len(set(other.labels.tolist())) if len(other) else 0
     out = []
     for draw in range(draws):
-        stream = streams.build_stream(signs, other if n_other else None, seed=streams.person_seed(seed, name, draw),
-                                      per_label=1, n_others=n_other, rows=test)
-        said = streams.replay(lambda c: Recognizer(bundle, classify=c), stream.frames, bundle.predict)
-        out.append(streams.score(stream, said))
+        stream = build_stream(signs, other if n_other else None, seed=person_seed(seed, name, draw),
+                              per_label=1, n_others=n_other, rows=test)
+        said = replay(lambda c: Recognizer(bundle, classify=c), stream.frames, bundle.predict)
+        out.append(score(stream, said))
     return out
 
 
@@ -413,7 +413,7 @@ def summary(res: dict) -> dict:
     streams pooled (``row_wer``: word error rate; ``row_other``: words said on untaught signs a segment) and the
     mean over people of those."""
     from .metrics import measured_mean
-    from .streams import pool
+    from .stream_scoring import pool
 
     out = {}
     for k in res["shots"]:

@@ -92,7 +92,7 @@ def test_frames_without_a_time_come_one_per_frame_after_the_latest_time_seen():
 def test_a_stream_at_15_frames_a_second_gives_the_words_of_the_same_signs_at_30(shared, tmp_path, capsys):
     """s02's 12 signs in a row (the stream benchmark's builder), then every other frame as a 15 fps camera gives it:
     with --fps 15 live says what it says at 30; read as 30 frames a second the signs are too short to be named."""
-    from signlstm.judging.streams import build_stream
+    from signlstm.judging.stream_scoring import build_stream
 
     stream = build_stream(load_npz(shared("data", "signers", "s02.npz")), None, seed=0, per_label=4)
     np.save(tmp_path / "s30.npy", stream.frames)

@@ -183,7 +183,7 @@ def test_a_page_that_finds_15_frames_a_second_gives_its_recognizer_30(tmp_path):
     with the time it was taken): the page's recognizer sees the frames made into 30 a second, as ``live`` does, and
     says the words of the same signs at 30. Without times (0: not known) each frame counts as 1/30 s and words go."""
     from signlstm.datasets import load_npz
-    from signlstm.judging.streams import build_stream
+    from signlstm.judging.stream_scoring import build_stream
     from signlstm.models.bundle import load_bundle
     from signlstm.web.engine import Engine
 

@@ -84,7 +84,7 @@ def run(args):
 def write_stream(args):
     from ...errors import SignlstmError
     from ...outputs import check_file_out
-    from ...judging.streams import person_stream, save_stream
+    from ...judging.stream_scoring import person_stream, save_stream
     from ...sign_names import name_column
 
     if not str(args.write_stream).lower().endswith(".npy"):  # `live --source` knows keypoints by their suffix

@@ -17,7 +17,8 @@ def run(args):
 
     from ..datasets.fixes import write_fixes
     from ..outputs import check_file_out
-    from ..judging.audit import audit, check_splits, format_findings, label_issue_finder
+    from ..judging.audit import audit, check_splits, label_issue_finder
+    from ..judging.audit_report import format_findings
     from ..judging.labels import rejection_counts
     from ..sign_names import is_rejection_name, rejection_note, spelled_alike_note
 

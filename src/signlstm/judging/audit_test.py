@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from . import audit
+from . import audit, audit_report
 from ..datasets import fixes
 from ..datasets import load
 
@@ -203,7 +203,7 @@ def test_audit_names_the_people_whose_camera_was_16_9(dev):
     """s04 and s15 (whose face mesh is narrower for its height than everyone else's) are named with a 16:9 camera; a
     640x480 signer is not; the finding changes no fix."""
     data, result = dev
-    lines = audit.format_findings(result, data).splitlines()
+    lines = audit_report.format_findings(result, data).splitlines()
     for person in ("s04", "s15"):
         said = [ln for ln in lines if ln.startswith(f"{person}: ")]
         assert len(said) == 1 and "16:9 camera" in said[0] and "4:3 image's" in said[0], said
@@ -219,7 +219,7 @@ def test_camera_findings_of_data_held_compact_and_of_people_without_a_face(share
                  shared("data", "vocab", "o04.npz")], parts=["face"], dtype=np.float16)
     shapes = audit.cameras(data)
     assert shapes["s04"].name == "16:9" and shapes["s02"].name == "4:3" and shapes["o04"] is None
-    lines = audit.camera_lines(shapes)
+    lines = audit_report.camera_lines(shapes)
     assert lines[0] == "" and lines[1].startswith("s04: face mesh proportions say a 16:9 camera (estimate 1.7")
     assert lines[2:] == ["camera shape not told for o04: fewer than 30 frames with a face",
                          "face mesh proportions say 4:3 for 1 of the 2 people with a face"]
@@ -349,8 +349,8 @@ def test_recordings_of_no_sign_are_left_out_of_the_audit_by_the_library_as_by_th
     assert len(result.fixes) == len(expected.fixes) > 0
     assert [(f["action"], f["label"], f["new_label"]) for f in result.fixes] == \
         [(f["action"], f["label"], f["new_label"]) for f in expected.fixes]
-    text = audit.format_findings(result, mixed)
-    assert text.splitlines()[-1] == audit.format_findings(expected, load(plain)).splitlines()[-1]
+    text = audit_report.format_findings(result, mixed)
+    assert text.splitlines()[-1] == audit_report.format_findings(expected, load(plain)).splitlines()[-1]
     assert "360 sequences, 4 signers" in text.splitlines()[-1]
     feats = audit.data_features(mixed)
     with_feats = audit.audit(mixed, feats=feats)

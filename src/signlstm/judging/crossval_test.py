@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from . import cells as cells_file
-from . import crossval, report
+from . import crossval, crossval_report
 from ..datasets import load
 from ..datasets.training_sets import training_set
 from ..sign_names import NONE
@@ -81,11 +81,11 @@ def test_summary_scores_and_collapse(cells):
     assert s["table"]["s06"]["all"] == 10 / 30
     assert s["consistent"]["min_signer"] == ("s08", 9 / 30)
     assert s["collapsed"] == [("s06", 0), ("s03", 0)]
-    text = report.format_crossval({"default": s}, ["header"])
+    text = crossval_report.format_crossval({"default": s}, ["header"])
     assert "consistent-gesture score" in text and "s06" in text
     none = crossval.summarize([good, bad], cells_file.load_cells(None))["default"]  # no cells.json beside the data
-    assert "consistent-gesture score: - (no consistent-gesture cells" in report.format_crossval({"default": none},
-                                                                                                ["header"])
+    assert "consistent-gesture score: - (no consistent-gesture cells" in crossval_report.format_crossval(
+        {"default": none}, ["header"])
 
 
 def test_training_set_labels_negatives_none_and_holds_people_out(shared):
@@ -133,7 +133,7 @@ def test_consistent_windows_are_scored_by_how_often_a_hand_was_seen(cells):
     assert (low["windows"], low["accuracy"], low["rejected"]) == (1, 0.0, 1.0)
     assert (mid["windows"], mid["accuracy"]) == (1, 1.0)
     assert (high["windows"], high["accuracy"], high["rejected"]) == (3, 1 / 3, 0.0)
-    assert "consistent cells by share of frames with a hand: 0%-30%: 1 windows" in report.format_crossval(
+    assert "consistent cells by share of frames with a hand: 0%-30%: 1 windows" in crossval_report.format_crossval(
         {"default": s}, [])
 
 
@@ -237,7 +237,7 @@ def test_a_sign_only_the_held_out_person_recorded_is_not_scored_but_named(shared
     fold = next(r for r in results if r["signer"] == "s05")
     known = [t == p for t, p in zip(fold["true"], fold["pred"]) if t != "wave"]
     assert len(fold["true"]) == 90 and s["table"]["s05"]["all"] == pytest.approx(np.mean(known))
-    text = report.format_crossval({"default": s}, header)
+    text = crossval_report.format_crossval({"default": s}, header)
     assert "not scored, held-out signs no one else recorded (no fold learns them): s03 iloveyou (30); s05 wave (30)" \
         in text
 
@@ -273,11 +273,11 @@ def test_the_data_every_worker_would_hold_is_checked_before_any_fold_and_the_peo
 
 
 def test_the_crossval_table_shows_each_signers_row_the_means_and_the_pooled_scores_in_their_columns(cells):
-    """``judge cv``'s table (``report.format_crossval``) on folds scored against the DEV signers' ``cells.json``:
-    every held-out signer has a row whose label, all-cells and consistent-gesture columns hold that signer's figures
-    (s06's all cells and its one consistent cell differ; renotte, whom the file names no cell of, shows ``-`` there),
-    the mean row averages each column over the signers that have it, and the score lines give the pooled figures
-    and the signers at target out of those with consistent cells (worked out by hand)."""
+    """``judge cv``'s table (``crossval_report.format_crossval``) on folds scored against the DEV signers'
+    ``cells.json``: every held-out signer has a row whose label, all-cells and consistent-gesture columns hold that
+    signer's figures (s06's all cells and its one consistent cell differ; renotte, whom the file names no cell of,
+    shows ``-`` there), the mean row averages each column over the signers that have it, and the score lines give the
+    pooled figures and the signers at target out of those with consistent cells (worked out by hand)."""
     true = ["hello"] * 10 + ["thanks"] * 10 + ["iloveyou"] * 10
     good = {"arch": "default", "seed": 0, "signer": "s09", "true": true, "pred": true, "seconds": 1.0,
             "epochs_run": 3, "train_sequences": 5, "parameters": 10}
@@ -285,7 +285,7 @@ def test_the_crossval_table_shows_each_signers_row_the_means_and_the_pooled_scor
                {**good, "signer": "s08", "pred": ["hello"] * 9 + ["thanks"] + ["none"] * 20},
                {**good, "signer": "renotte", "true": ["hello"] * 4 + ["thanks"] * 4,
                 "pred": ["hello"] * 4 + ["none"] * 4}]
-    text = report.format_crossval(crossval.summarize(results, cells), ["header"])
+    text = crossval_report.format_crossval(crossval.summarize(results, cells), ["header"])
     rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
             if line.split() and line.split()[0] in ("renotte", "s06", "s08", "s09", "mean")}
     #          hello     thanks    iloveyou  all       cons

@@ -12,7 +12,8 @@ sequences and tested on the other 1/5 (stratified 5-fold, fewer folds when an ac
 signer low there is limited by their recordings (gestures that are the same under two labels, hands undetected), not
 by the number of shots.
 
-``signlstm judge fewshot`` runs :func:`few_shot_cv`; :func:`signlstm.judging.report.format_fewshot` prints it.
+``signlstm judge fewshot`` runs :func:`few_shot_cv`; :func:`signlstm.judging.fewshot_report.format_fewshot` prints
+it.
 """
 from __future__ import annotations
 

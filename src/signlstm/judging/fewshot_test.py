@@ -13,7 +13,7 @@ def test_few_shot_cross_validation_runs_one_fold(tmp_path, shared):
 
     from ..models.bundle import read_meta
     from .fewshot import few_shot_cv
-    from .report import format_fewshot
+    from .fewshot_report import format_fewshot
 
     files = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s04", "s12")]
     kw = dict(workers=1, cache=tmp_path, epochs=2, tutorial_epochs=2, time_k=None, signers=["s12"],
@@ -56,7 +56,7 @@ def test_a_ready_base_adapts_only_to_people_it_never_saw(tmp_path, shared, small
     from ..errors import SignlstmError
     from ..models.bundle import DEFAULT_MODEL, read_meta
     from .fewshot import few_shot_cv
-    from .report import format_fewshot
+    from .fewshot_report import format_fewshot
 
     kw = dict(workers=1, cache=tmp_path / "cache", tutorial=False, time_k=None, log=lambda m: None)
     for base in (DEFAULT_MODEL, small_base.path):
@@ -81,7 +81,7 @@ def test_a_person_with_one_of_the_base_s_signs_gets_the_tutorial_column_n_a_not_
     scored; the tutorial recipe, which needs two signs to learn from scratch, is n/a for them with a note, where the
     whole run had stopped ("training needs at least 2 actions")."""
     from .fewshot import few_shot_cv
-    from .report import format_fewshot
+    from .fewshot_report import format_fewshot
 
     z = np.load(shared("data", "signers", "s12.npz"))
     keep = z["y"] != 1  # thanks left out; iloveyou called "wave", which the base does not know
@@ -107,7 +107,7 @@ def test_a_person_with_k_or_fewer_recordings_per_sign_is_not_measured_at_that_k(
     from ..errors import SignlstmError
     from ..models.bundle import DEFAULT_MODEL
     from .fewshot import few_shot_cv
-    from .report import format_fewshot
+    from .fewshot_report import format_fewshot
 
     s03, o01 = load([shared("data", "signers", "s03.npz")]), load([shared("data", "other_signs", "o01.npz")])
     idx = np.concatenate([np.flatnonzero(s03.labels == a)[:5] for a in ("hello", "thanks", "iloveyou")])
@@ -183,7 +183,7 @@ def test_signs_that_k_shots_use_up_are_named_as_not_tested(tmp_path, shared):
     from ..datasets import load
     from ..models.bundle import DEFAULT_MODEL
     from .fewshot import few_shot_cv
-    from .report import format_fewshot
+    from .fewshot_report import format_fewshot
 
     s03 = load([shared("data", "signers", "s03.npz")])
     idx = np.concatenate([np.flatnonzero(s03.labels == a)[:n] for a, n in (("hello", 2), ("thanks", 5),
@@ -298,12 +298,12 @@ def test_a_fold_adapts_with_the_method_it_is_given(small_base, shared):
 
 
 def test_the_few_shot_table_gives_each_signers_figures_their_means_and_who_is_below_target():
-    """``judge fewshot``'s table (``report.format_fewshot``) on three signers' figures (as ``few_shot_cv`` returns
+    """``judge fewshot``'s table (``fewshot_report.format_fewshot``) on three signers' figures (as ``few_shot_cv`` returns
     them; worked out by hand): each signer's row holds its base, adapted (K=3) and tutorial accuracy; the mean row
     averages each column (the base's too, not a median: 0.5, 0.6, 1.0 give 70.0 %), and its tutorial column is the
     tutorial's mean, not the adapted one's; the K line counts a signer at exactly 95 % as at target and names the one
     below with its errors."""
-    from .report import format_fewshot
+    from .fewshot_report import format_fewshot
 
     def signer(name, base, acc, tut, secs, errors):
         return {"signer": name, "base_acc": base,

@@ -26,7 +26,7 @@ def run(args):
     from ...sign_names import is_rejection_name, spelled_alike_note
     from ...files import cache_dir, write_text
     from ...outputs import check_file_out
-    from ...judging import cells, crossval, report
+    from ...judging import cells, crossval, crossval_report
 
     if args.results:
         check_file_out(args.results)  # before any fold is trained
@@ -49,5 +49,5 @@ def run(args):
     if args.json:
         print(common.json_line({"summary": summary, "header": header}))
     else:
-        print(report.format_crossval(summary, header))
+        print(crossval_report.format_crossval(summary, header))
     sys.stdout.flush()

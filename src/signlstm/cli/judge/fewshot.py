@@ -22,7 +22,7 @@ def register(sub):
 
 
 def run(args):
-    from ...judging import report
+    from ...judging import fewshot_report
     from ...judging.fewshot import few_shot_cv
     from ...models.bundle import DEFAULT_MODEL
 
@@ -31,4 +31,4 @@ def run(args):
                       tutorial_epochs=args.tutorial_epochs,
                       base=DEFAULT_MODEL if args.shipped else None,
                       log=lambda m: print(m, file=sys.stderr, flush=True))
-    print(common.json_line(res) if args.json else report.format_fewshot(res))
+    print(common.json_line(res) if args.json else fewshot_report.format_fewshot(res))

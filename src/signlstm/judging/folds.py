@@ -233,8 +233,11 @@ def _train(job: dict) -> dict:
 
 
 def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = None, seed: int = 0, negatives=None,
-               fixes=None, workers: int = 0, ray: str | None = None, cache=None, log=print) -> dict[str, Path]:
-    """One base bundle per person in ``held_out``, trained without that person where the cache lacks it."""
+               fixes=None, workers: int = 0, ray: str | None = None, cache=None, log=print,
+               also_unseen: dict[str, list[str]] | None = None) -> dict[str, Path]:
+    """One base bundle per person in ``held_out``, trained without that person where the cache lacks it. Each base,
+    trained now or earlier (a cache kept from older code), is read back for whom it saw (:func:`check_unseen`): one
+    that saw its held-out person, or a person ``also_unseen`` names for it, is refused."""
     paths = [str(p) for p in paths]
     negatives = [str(p) for p in negatives] if negatives else negatives
     fix_files = [fixes] if fixes and fixes != "audit" else []
@@ -255,4 +258,6 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
         t0 = time.perf_counter()
         for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
             log(f"  base without {r['held_out']}: {r['seconds']} s ({time.perf_counter() - t0:.0f} s elapsed)")
+    for s, base in want.items():
+        check_unseen(base, [s, *(also_unseen or {}).get(s, ())], "a cached base")
     return want

@@ -279,9 +279,7 @@ def benchmark(data, negatives, others=None, cells=None, rules=(), fixes=None, se
             keep = [str(f) for f in data_files(negatives) if Path(f).stem != person]
             found[recipe].update(fold_bases([str(f) for f in signer_files], group, recipe=recipe, seed=seed,
                                             negatives=keep, fixes=fixes, workers=workers, ray=ray, cache=cache,
-                                            log=log))
-            for s in group:  # trained now or earlier (a cache kept from older code): who it saw, read back
-                check_unseen(found[recipe][s], [s, *plan[s]], "a cached base")
+                                            log=log, also_unseen={s: plan[s] for s in group}))
     # the people's files, and the other signs each stream holds, against the window of the base that reads them
     check_lengths([(Path(f).stem, f) for f in signer_files], found["default"])
     check_lengths([(s, f) for s, gs in plan.items() for f in other_files if Path(f).stem in gs], found["default"])

@@ -18,7 +18,7 @@ from .. import parallel
 from ..datasets import is_hidden
 from ..outputs import check_writable_folder
 from ..sign_names import is_rejection_name
-from .folds import TRAINING_CODE, cache_dir, content_key, data_files, person, person_paths
+from .folds import TRAINING_CODE, cache_dir, check_unseen, content_key, data_files, person, person_paths
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 TRUNK_SET = "trunk_set/2"  # part of the trunks' cache key: change it when trunk_set changes
@@ -119,7 +119,9 @@ def _train(job: dict) -> dict:
 
 def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: int = 0, per_sign: int = PER_SIGN,
            workers: int = 0, ray: str | None = None, cache=None, log=print) -> dict[str | None, Path]:
-    """One trunk per person in ``held_out`` (None: a trunk on everyone), trained where the cache lacks it."""
+    """One trunk per person in ``held_out`` (None: a trunk on everyone), trained where the cache lacks it. Each trunk,
+    trained now or earlier (a cache kept from older code), is read back for whom it saw
+    (:func:`~signlstm.judging.folds.check_unseen`): one that saw its held-out person is refused."""
     vocab, others, signers = ([str(p) for p in v] for v in (vocab, others or [], signers or []))
     people = [person(f) for f in person_paths([*vocab, *others, *signers])]  # whom each file holds
     key = content_key(TRUNK_SET, epochs, seed, per_sign, people,
@@ -136,4 +138,6 @@ def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: in
         for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
             log(f"  trunk without {r['held_out']}: {r['classes']} classes, {r['sequences']} sequences, "
                 f"{r['seconds']} s ({time.perf_counter() - t0:.0f} s elapsed)")
+    for p, trunk in want.items():
+        check_unseen(trunk, [p], "a cached trunk")
     return want

@@ -336,8 +336,6 @@ def run(vocab, others=(), signers=(), shots=SHOTS, seeds=SEEDS, radius: float | 
     else:
         bases = trunks(vocab, others, signers, [p for p in files if todo[p]], epochs=epochs, workers=workers,
                        ray=ray, cache=cache, log=log)
-        for p in bases:  # trained now or earlier (a cache kept from older code): who it saw, read back
-            check_unseen(bases[p], [p], "a cached trunk")
     tasks = [dict(person=p, file=str(f), trunk=str(bases[p]), shots=todo[p], seeds=list(seeds),
                   radius=RADIUS if radius is None else radius, tutorial=list(tutorial or ()),
                   tutorial_epochs=tutorial_epochs, radii=list(radii or ()), streams=streams, signs=signs,

@@ -44,7 +44,9 @@ def _points(sub: np.ndarray):
     return sub[..., :_P].reshape(*lead, layout.POSE.points, layout.POSE.values_per_point), sub[..., _P:].reshape(*lead, -1, 3)
 
 
-def _mirror_block(sub: np.ndarray) -> np.ndarray:
+def mirror_block(sub: np.ndarray) -> np.ndarray:
+    """Left-right mirror of windows' touched columns (..., len(TOUCHED)), a copy: x flipped, pose landmarks and the
+    two hands swapped."""
     sub = sub.copy()
     sub[..., :_P] = sub[..., _POSE_PERM]
     sub[..., _F:] = sub[..., _HAND_SWAP]
@@ -52,22 +54,6 @@ def _mirror_block(sub: np.ndarray) -> np.ndarray:
         present = np.any(v[..., :3] != 0, axis=-1)
         v[..., 0] = np.where(present, 1.0 - v[..., 0], 0.0)
     return sub
-
-
-def mirror(X: np.ndarray) -> np.ndarray:
-    """Left-right mirror of windows (..., 1662): x flipped, pose landmarks and the two hands swapped."""
-    out = np.array(X, np.float32, copy=True)
-    out[..., TOUCHED] = _mirror_block(out[..., TOUCHED])
-    return out
-
-
-def _on_touched(X: np.ndarray, block, *args) -> np.ndarray:
-    """A float32 copy of ``X`` with ``block(sub, *args)`` applied in place to its touched columns."""
-    out = np.array(X, np.float32, copy=True)
-    sub = out[..., TOUCHED]
-    block(sub, *args)
-    out[..., TOUCHED] = sub
-    return out
 
 
 def _rotate(v: np.ndarray, cx, cy, cos, sin, scale=1.0) -> np.ndarray:
@@ -82,7 +68,9 @@ def _rotate(v: np.ndarray, cx, cy, cos, sin, scale=1.0) -> np.ndarray:
     return present
 
 
-def _affine_block(sub: np.ndarray, rng, scale, degrees, shift) -> None:
+def affine_block(sub: np.ndarray, rng, scale=SCALE, degrees=DEGREES, shift=SHIFT) -> None:
+    """Per-window random scale, rotation and shift of x/y (aspect-correct) about the image centre, zeros kept, in
+    place on windows' touched columns (B, ..., len(TOUCHED))."""
     B = len(sub)
     s = rng.uniform(*scale, B).astype(np.float32)
     a = np.deg2rad(rng.uniform(-degrees, degrees, B)).astype(np.float32)
@@ -96,11 +84,6 @@ def _affine_block(sub: np.ndarray, rng, scale, degrees, shift) -> None:
         v[..., 2] *= S
 
 
-def affine(X: np.ndarray, rng: np.random.Generator, scale=SCALE, degrees=DEGREES, shift=SHIFT) -> np.ndarray:
-    """Per-window random scale, rotation and shift of x/y (aspect-correct) about the image centre, zeros kept."""
-    return _on_touched(X, _affine_block, rng, scale, degrees, shift)
-
-
 def resample_time(X: np.ndarray, rng: np.random.Generator, speed=(0.8, 1.25)) -> np.ndarray:
     """Play each window at a random speed from a random start (nearest frames, same length)."""
     B, T = X.shape[:2]
@@ -112,18 +95,15 @@ def resample_time(X: np.ndarray, rng: np.random.Generator, speed=(0.8, 1.25)) ->
     return X[np.arange(B)[:, None], idx]
 
 
-def _tilt_block(sub: np.ndarray, rng, degrees) -> None:
+def tilt_block(sub: np.ndarray, rng, degrees=TILT) -> None:
+    """Rotate each hand about its own wrist by a random angle (per window and hand), in place on windows' touched
+    columns (B, ..., len(TOUCHED)): people tilt their hands."""
     B = len(sub)
     for lo in (_F, _F + HAND):
         h = sub[..., lo:lo + HAND].reshape(*sub.shape[:-1], layout.LEFT_HAND.points, 3)
         a = np.deg2rad(rng.uniform(-degrees, degrees, B)).astype(np.float32)[:, None, None]
         _rotate(h, h[..., :1, 0], h[..., :1, 1], np.cos(a), np.sin(a))  # about the wrist, landmark 0
         sub[..., lo:lo + HAND] = h.reshape(*sub.shape[:-1], HAND)
-
-
-def tilt_hands(X: np.ndarray, rng: np.random.Generator, degrees=TILT) -> np.ndarray:
-    """Rotate each hand about its own wrist by a random angle (per window and hand): people tilt their hands."""
-    return _on_touched(X, _tilt_block, rng, degrees)
 
 
 def _drop_block(sub: np.ndarray, rng, p) -> None:
@@ -142,9 +122,9 @@ def augment(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     sub = X[..., TOUCHED]
     flip = rng.random(len(X)) < 0.5
     if flip.any():
-        sub[flip] = _mirror_block(sub[flip])
-    _affine_block(sub, rng, SCALE, DEGREES, SHIFT)
-    _tilt_block(sub, rng, TILT)
+        sub[flip] = mirror_block(sub[flip])
+    affine_block(sub, rng, SCALE, DEGREES, SHIFT)
+    tilt_block(sub, rng, TILT)
     _drop_block(sub, rng, HAND_DROP)
     X[..., TOUCHED] = sub
     return X

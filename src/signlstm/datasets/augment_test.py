@@ -13,9 +13,19 @@ def _windows(shared, n=16):
     return np.load(shared("data", "signers", "s09.npz"))["X"][:n].astype(np.float32)
 
 
+def on_touched(X, block, *args, **kwargs):
+    """A float32 copy of windows ``X`` (..., 1662) with one of :func:`augment.augment`'s steps (``block``: a mirror,
+    affine or tilt block) applied to their touched columns, as ``augment`` applies it."""
+    out = np.array(X, np.float32, copy=True)
+    sub = out[..., augment.TOUCHED]
+    done = block(sub, *args, **kwargs)  # the mirror returns a copy; the others change ``sub`` in place
+    out[..., augment.TOUCHED] = sub if done is None else done
+    return out
+
+
 def test_mirror_swaps_hands_and_flips_x(shared):
     X = _windows(shared)
-    M = augment.mirror(X)
+    M = on_touched(X, augment.mirror_block)
     lh, rh = layout.LEFT_HAND.slice, layout.RIGHT_HAND.slice
     def seen(A, sl):
         return np.any(A[..., sl] != 0, axis=-1)
@@ -23,7 +33,7 @@ def test_mirror_swaps_hands_and_flips_x(shared):
     assert np.array_equal(seen(M, lh), seen(X, rh)) and np.array_equal(seen(M, rh), seen(X, lh))
     nose_x = X[..., 0]
     assert np.allclose(M[..., 0][nose_x != 0], 1 - nose_x[nose_x != 0], atol=1e-6)
-    back = augment.mirror(M)
+    back = on_touched(M, augment.mirror_block)
     assert np.allclose(back[..., augment.TOUCHED], X[..., augment.TOUCHED], atol=1e-6)
 
 
@@ -48,7 +58,7 @@ def test_mirror_swaps_left_and_right_pose_landmarks_and_the_hand_blocks(shared):
     """The left shoulder (11) of a mirrored window is the input's right shoulder (12) with x flipped, and back; the
     left hand block is the input's right hand with x flipped (y and z kept)."""
     X = _windows(shared, n=90)  # the first windows show the left hand only
-    M = augment.mirror(X)
+    M = on_touched(X, augment.mirror_block)
     for left, right in ((11, 12), (12, 11), (15, 16)):
         seen = np.any(X[..., 4 * right:4 * right + 3] != 0, axis=-1)
         assert seen.sum() > 100
@@ -91,7 +101,7 @@ def test_hand_tilt_turns_each_hand_about_its_wrist():
     hands = slice(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)
     X[..., hands] = rng.uniform(0.15, 0.35, (64, 5, 2 * layout.LEFT_HAND.size))  # hands well off the image centre
     X[-1, :, layout.RIGHT_HAND.slice] = 0
-    T = augment.tilt_hands(X, np.random.default_rng(4))
+    T = on_touched(X, augment.tilt_block, np.random.default_rng(4))
     assert np.array_equal(T[..., :layout.LEFT_HAND.start], X[..., :layout.LEFT_HAND.start])
     assert not np.any(T[-1, :, layout.RIGHT_HAND.slice])
     for p in (layout.LEFT_HAND, layout.RIGHT_HAND):
@@ -154,12 +164,12 @@ def test_affine_scales_and_shifts_detected_points_about_the_centre_and_keeps_zer
     hands = slice(layout.LEFT_HAND.start, layout.RIGHT_HAND.stop)
     hx = X[..., hands][..., 0::3]
     seen = hx != 0
-    S = augment.affine(X, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.0)
+    S = on_touched(X, augment.affine_block, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.0)
     sx, sz = S[..., hands][..., 0::3], S[..., hands][..., 2::3]
     assert np.allclose(sx[seen], 0.5 + 0.7 * (hx[seen] - 0.5), atol=1e-6)
     assert np.allclose(sz[seen], 0.7 * X[..., hands][..., 2::3][seen], atol=1e-6)
     assert not np.any(sx[~seen])
-    T = augment.affine(X, np.random.default_rng(1), scale=(1.0, 1.0), degrees=0.0, shift=0.05)
+    T = on_touched(X, augment.affine_block, np.random.default_rng(1), scale=(1.0, 1.0), degrees=0.0, shift=0.05)
     dx = T[..., hands][..., 0::3] - hx
     for i in range(len(X)):
         moved = dx[i][seen[i]]
@@ -188,14 +198,14 @@ def test_mirror_twice_gives_the_frames_back_and_a_mirror_commutes_with_any_camer
     F = X[i:i + 8].copy()
     for p in (layout.FACE, layout.LEFT_HAND, layout.RIGHT_HAND):
         F[np.array(data.draw(st.lists(st.booleans(), min_size=8, max_size=8), label=p.name)), p.slice] = 0
-    M = augment.mirror(F)
+    M = on_touched(F, augment.mirror_block)
     seen = layout.detected
     assert np.array_equal(seen(M)["left_hand"], seen(F)["right_hand"])
     assert np.array_equal(seen(M)["right_hand"], seen(F)["left_hand"])
-    back = augment.mirror(M)
+    back = on_touched(M, augment.mirror_block)
     assert all(np.array_equal(seen(back)[k], v) for k, v in seen(F).items())
     np.testing.assert_allclose(back, F, atol=1e-7)
-    np.testing.assert_allclose(augment.mirror(layout.to_reference_aspect(F, *size)),
+    np.testing.assert_allclose(on_touched(layout.to_reference_aspect(F, *size), augment.mirror_block),
                                layout.to_reference_aspect(M, *size), rtol=1e-5, atol=1e-5)
 
 

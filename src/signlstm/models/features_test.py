@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ..datasets import augment
+from ..datasets.augment_test import on_touched
 from .. import layout
 from ..layout_test import _frames_of_four_people
 from . import architectures, features
@@ -17,7 +18,7 @@ def _feats(X):
 
 def test_features_ignore_scale_and_position(shared):
     X = np.load(shared("data", "signers", "s09.npz"))["X"][:8].astype(np.float32)
-    moved = augment.affine(X, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.05)
+    moved = on_touched(X, augment.affine_block, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.05)
     assert np.abs(moved - X)[..., layout.POSE.slice].max() > 0.03  # the input did move
     assert _feats(X).shape == (8, layout.SEQ_LEN, features.N_FEATURES)
     assert np.allclose(_feats(moved), _feats(X), atol=2e-4)
@@ -119,14 +120,15 @@ def test_a_frame_without_a_pose_gives_all_zero_pose_features(shared):
     assert np.all(np.abs(F[:, 8:, :n]).sum(-1) > 0.5)  # the frames with a pose still have it
     # the body frame (centre, scale) comes from those frames alone: moved and scaled, the window gives the same
     # features (the lost frames' zeros would pull a centre taken over every frame toward the image corner)
-    moved = augment.affine(no_pose, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0, shift=0.05)
+    moved = on_touched(no_pose, augment.affine_block, np.random.default_rng(0), scale=(0.7, 0.7), degrees=0.0,
+                       shift=0.05)
     assert np.abs(moved - no_pose)[:, 8:, layout.POSE.slice].max() > 0.03 and not moved[:, :8, layout.POSE.slice].any()
     assert np.allclose(_feats(moved), F, atol=2e-4)
 
 
 def test_handshape_does_not_change_with_hand_tilt(shared):
     X = np.load(shared("data", "signers", "s05.npz"))["X"][:6].astype(np.float32)
-    tilted = augment.tilt_hands(X, np.random.default_rng(1), degrees=60.0)
+    tilted = on_touched(X, augment.tilt_block, np.random.default_rng(1), degrees=60.0)
     before, after = features.hand_blocks(_feats(X)), features.hand_blocks(_feats(tilted))
     for (_, dir0, shape0, mask0), (_, dir1, shape1, mask1) in zip(before, after):
         assert mask0.any() and np.array_equal(mask0, mask1)

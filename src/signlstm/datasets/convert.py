@@ -6,9 +6,9 @@ in x than a 4:3 webcam's. ``extract``, ``collect`` and ``live`` store every fram
 the tutorial's own code, or a packed per-person ``.npz`` of raw keypoints) holds MediaPipe's raw numbers.
 :func:`convert` writes a copy of one such tree or file with every frame passed through ``to_reference_aspect`` for the
 camera's shape: given (:func:`parse_camera`: ``16:9``, ``1280x720``, ...) or told from the face mesh
-(:func:`signlstm.keypoints.camera_shape.likely_shape`, over all the data's frames). :func:`convert_people` does it for a
-folder of packed files, one person each, each by its own camera (the 4:3 ones copied as they are), so a folder where
-some people recorded at 16:9 comes out consistent.
+(:func:`signlstm.keypoints.camera_shape.shape_from_ratios` of all the data's frames' face ratios).
+:func:`convert_people` does it for a folder of packed files, one person each, each by its own camera (the 4:3 ones
+copied as they are), so a folder where some people recorded at 16:9 comes out consistent.
 
 Data of the tutorial's variant that leaves the face out (every frame pose + both hands, :data:`layout.POSE_HANDS_SIZE`
 values: a tree whose first frame holds them, or a packed ``X`` of them) is copied into the 1662-value layout with the

@@ -10,7 +10,7 @@ import pytest
 from signlstm.datasets import convert as convert_mod
 from signlstm import datasets, layout
 from signlstm.datasets.sequence_writer import SequenceWriter
-from signlstm.keypoints.camera_shape import likely_shape
+from signlstm.keypoints.camera_shape import face_ratios, shape_from_ratios
 from signlstm.cli import main
 from signlstm.errors import BadInput
 
@@ -41,7 +41,8 @@ def test_npz_auto_is_converted_as_16_9_in_its_own_form(shared, tmp_path, capsys)
         f"converted 90 sequence(s) of 3 action(s) from {src} (16:9 as its face mesh says, estimate 1.77: x and z "
         f"scaled by 1.333) to {out}"]
     before, after = np.load(src), np.load(out)
-    assert likely_shape(before["X"]).name == "16:9" and likely_shape(after["X"]).name == "4:3"
+    assert shape_from_ratios(face_ratios(before["X"])).name == "16:9"
+    assert shape_from_ratios(face_ratios(after["X"])).name == "4:3"
     assert after.files == before.files and after["X"].dtype == before["X"].dtype == np.float16
     assert np.array_equal(after["X"], layout.to_reference_aspect(before["X"], 16, 9).astype(np.float16))
     assert not np.array_equal(after["X"], before["X"])
@@ -87,7 +88,7 @@ def test_tree_is_converted_frame_by_frame_with_the_same_names(shared, tmp_path, 
         a, b = np.load(f), np.load(out / f.relative_to(root))
         assert b.dtype == a.dtype == np.float64 and b.shape == a.shape == (layout.FRAME_SIZE,)
         assert np.array_equal(b, layout.to_reference_aspect(a, 1280, 720)), f
-    assert likely_shape(datasets.load_mp_data(out).X).name == "4:3"
+    assert shape_from_ratios(face_ratios(datasets.load_mp_data(out).X)).name == "4:3"
     assert _leftovers(out.parent, {out.name}) == []
 
 
@@ -545,7 +546,7 @@ def test_a_16_9_stream_is_told_by_its_face_and_a_4_3_one_is_left(shared, tmp_pat
     said = capsys.readouterr().out
     assert said.startswith(f"converted a stream of 600 frame(s) from {src} (16:9 as its face mesh says, estimate ")
     assert np.array_equal(np.load(out), layout.to_reference_aspect(X.astype(np.float32), 16, 9))
-    assert likely_shape(np.load(out)).name == "4:3"
+    assert shape_from_ratios(face_ratios(np.load(out))).name == "4:3"
     again = tmp_path / "again.npy"
     assert main(["convert", "--data", str(out), "--camera", "auto", "--out", str(again)]) == 0
     assert capsys.readouterr().out.startswith(f"nothing to convert: {out} holds a 4:3 image's keypoints (4:3 as its "

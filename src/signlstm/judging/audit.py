@@ -226,8 +226,8 @@ class AuditResult:
 
 def cameras(data: Dataset) -> dict[str, camera_shape.CameraShape | None]:
     """Per person (``data.groups``): the camera shape their face mesh says
-    (:func:`signlstm.keypoints.camera_shape.likely_shape` of all their frames), None where too few frames have a
-    face."""
+    (:func:`~signlstm.keypoints.camera_shape.shape_from_ratios` of all their frames'
+    :func:`~signlstm.keypoints.camera_shape.face_ratios`), None where too few frames have a face."""
     if not len(data):
         return {}
     if data.columns is None:  # only the face columns it needs are read, in any dtype

@@ -73,9 +73,3 @@ def shape_from_ratios(ratios: np.ndarray, min_frames: int = MIN_FACE_FRAMES) -> 
     estimate = CANONICAL_RATIO / float(np.median(r))
     name = min(SHAPES, key=lambda s: abs(np.log(estimate / SHAPES[s])))
     return CameraShape(name, SHAPES[name], estimate, len(r))
-
-
-def likely_shape(X: np.ndarray, min_frames: int = MIN_FACE_FRAMES) -> CameraShape | None:
-    """Keypoint sequences (N, T, 1662) (or frames (..., 1662)) -> the camera shape they were most likely found in,
-    or None when fewer than ``min_frames`` frames have a face."""
-    return shape_from_ratios(face_ratios(X), min_frames)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from . import camera_shape
+from .camera_shape import face_ratios, shape_from_ratios
 from .. import layout
 from ..datasets import load
 
@@ -29,48 +30,48 @@ def test_canonical_ratio_is_the_model_faces():
 
 
 def test_s04_looks_16_9(s04):
-    shape = camera_shape.likely_shape(s04)
+    shape = shape_from_ratios(face_ratios(s04))
     assert shape.name == "16:9" and _nearer(shape.estimate, "16:9", "4:3"), shape
     assert shape.frames >= 2000
 
 
 def test_a_640x480_signer_looks_4_3(shared):
     X = load([shared("data", "signers", "s02.npz")]).X.astype(np.float16)  # as packed files hold it
-    shape = camera_shape.likely_shape(X)
+    shape = shape_from_ratios(face_ratios(X))
     assert shape.name == "4:3" and _nearer(shape.estimate, "4:3", "16:9"), shape
 
 
 def test_an_mp_data_tree_looks_4_3(shared):
-    shape = camera_shape.likely_shape(load([shared("data", "MP_Data_renotte")]).X)
+    shape = shape_from_ratios(face_ratios(load([shared("data", "MP_Data_renotte")]).X))
     assert shape.name == "4:3", shape
 
 
 def test_s04_stored_as_a_4_3_images_looks_4_3(s04):
     """What signlstm now stores for a 1280x720 camera (x scaled by 4/3 about the centre) reads as 4:3: the reason
     for the audit's finding."""
-    before = camera_shape.likely_shape(s04).estimate
-    after = camera_shape.likely_shape(layout.to_reference_aspect(s04, 1280, 720))
+    before = shape_from_ratios(face_ratios(s04)).estimate
+    after = shape_from_ratios(face_ratios(layout.to_reference_aspect(s04, 1280, 720)))
     assert after.name == "4:3" and _nearer(after.estimate, "4:3", "16:9"), after
     assert after.estimate == pytest.approx(before * 0.75, rel=1e-3)
 
 
 def test_a_portrait_phone_reads_as_portrait(shared):
     X = load([shared("data", "signers", "s02.npz")]).X
-    assert camera_shape.likely_shape(layout.from_reference_aspect(X, 720, 1280)).name == "9:16"
+    assert shape_from_ratios(face_ratios(layout.from_reference_aspect(X, 720, 1280))).name == "9:16"
 
 
 def test_no_face_tells_nothing(shared):
     X = load([shared("data", "vocab", "o04.npz")]).X  # face block zeroed for the folder's size budget
-    assert camera_shape.likely_shape(X) is None
+    assert shape_from_ratios(face_ratios(X)) is None
     assert np.isnan(camera_shape.face_ratios(X)).all()
 
 
 def test_too_few_face_frames_tell_nothing(s04):
     full = np.flatnonzero(layout.detected(s04)["face"].all(1))[0]
     few = s04[full:full + 1].copy()  # one 30-frame sequence with a face in every frame, then one frame short of it
-    assert camera_shape.likely_shape(few) is not None
+    assert shape_from_ratios(face_ratios(few)) is not None
     few[0, 0, layout.FACE.slice] = 0
-    assert camera_shape.likely_shape(few) is None
+    assert shape_from_ratios(face_ratios(few)) is None
 
 
 def test_a_minority_of_recordings_from_another_camera_does_not_move_the_shape(shared):
@@ -78,12 +79,12 @@ def test_a_minority_of_recordings_from_another_camera_does_not_move_the_shape(sh
     of its 90 recordings as a portrait phone would have given them still reads as 4:3, its estimate within 3% of the
     untouched file's (a mean would be dragged to 0.98, nearer 3:4)."""
     X = load([shared("data", "signers", "s02.npz")]).X
-    clean = camera_shape.likely_shape(X)
+    clean = shape_from_ratios(face_ratios(X))
     mixed = X.copy()
     phone = np.arange(len(X)) % 10 < 3
     mixed[phone] = layout.from_reference_aspect(X[phone], 720, 1280)
-    assert phone.sum() == 27 and camera_shape.likely_shape(mixed[phone]).name == "9:16"
-    shape = camera_shape.likely_shape(mixed)
+    assert phone.sum() == 27 and shape_from_ratios(face_ratios(mixed[phone])).name == "9:16"
+    shape = shape_from_ratios(face_ratios(mixed))
     assert shape.name == "4:3" and shape.frames == clean.frames and shape.estimate == pytest.approx(clean.estimate,
                                                                                                    rel=0.03), shape
 
@@ -112,12 +113,12 @@ _COMMON = {"4:3": 4 / 3, "16:9": 16 / 9, "3:4": 3 / 4, "9:16": 9 / 16}  # landsc
 def test_any_persons_frames_placed_on_a_camera_of_a_common_shape_read_as_that_shape(person, shape, height, off):
     """Property, any of 21 people's real frames (stored as a 4:3 image's) placed on a camera of any height whose
     shape is one of the common ones (4:3, 16:9, 3:4, 9:16) to within 1 % (854x480, 1920x1088 are such cameras):
-    ``likely_shape`` names that shape, from every frame with a face, and its estimate moves with the camera's
-    width / height exactly (the stored frames' estimate times (w / h) / (4 / 3))."""
+    ``shape_from_ratios`` of the frames' ``face_ratios`` names that shape, from every frame with a face, and its
+    estimate moves with the camera's width / height exactly (the stored frames' estimate times (w / h) / (4 / 3))."""
     X = _stored_as_4_3(person).astype(np.float32)
     width = max(1, round(height * _COMMON[shape] * (1 + off)))
-    base = camera_shape.likely_shape(X)
-    found = camera_shape.likely_shape(layout.from_reference_aspect(X, width, height))
+    base = shape_from_ratios(face_ratios(X))
+    found = shape_from_ratios(face_ratios(layout.from_reference_aspect(X, width, height)))
     assert found is not None and found.name == shape and found.aspect == pytest.approx(_COMMON[shape]), (found, base)
     assert found.frames == base.frames == int(np.isfinite(camera_shape.face_ratios(X)).sum())
     assert found.estimate == pytest.approx(base.estimate * (width / height) / layout.ASPECT, rel=1e-4)

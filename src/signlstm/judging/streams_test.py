@@ -365,6 +365,30 @@ def test_write_stream_makes_the_demo_and_leaves_recordings_of_no_sign_out_of_the
         rows
 
 
+def test_write_stream_holds_the_signs_of_the_model_given(shared, tmp_path, capsys):
+    """``--model`` names the model whose signs the stream holds (a person's own vocabulary needs the model adapted to
+    it): o07's stream with the shipped model holds only the signs it knows (hello, and 'thank you' as thanks); with
+    a model adapted to o07's hello, my and name, those three. ``--model`` without ``--write-stream`` is refused."""
+    from signlstm.cli import main
+
+    o07 = str(shared("data", "vocab", "o07.npz"))
+    model = tmp_path / "o07_ncm"
+    assert main(["adapt", "--data", o07, "--actions", "hello", "my", "name", "--method", "ncm", "--shots", "2",
+                 "--out", str(model)]) == 0
+    args = ["judge", "streams", "--data", o07, "--per-label", "1", "--others-per-stream", "0", "--write-stream"]
+    capsys.readouterr()
+    assert main([*args, str(tmp_path / "shipped.npy")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith('reference: ["hello", "thanks"]')
+    assert main([*args, str(tmp_path / "own.npy"), "--model", str(model)]) == 0
+    assert sorted(json.loads(capsys.readouterr().out.splitlines()[-1].split("reference: ")[1])) == \
+        ["hello", "my", "name"]
+    assert main([*args, str(tmp_path / "never.npy"), "--model", str(tmp_path / "nothing")]) == 2
+    assert "nothing: no such model file or bundle folder" in capsys.readouterr().err
+    assert main(["judge", "streams", "--data", o07, "--model", str(model)]) == 2
+    assert "--model is read only with --write-stream" in capsys.readouterr().err
+    assert not (tmp_path / "never.npy").exists()
+
+
 def test_other_signs_without_hands_are_left_out_and_targets_with_nothing_to_measure_say_so(shared, tmp_path, capsys):
     """Other-sign recordings are held to the signs' hand share: o01's recordings with the hands zeroed (as when
     MediaPipe loses them) are left out of the streams and of the window-level count, with a note (not counted

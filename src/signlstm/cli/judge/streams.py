@@ -34,19 +34,23 @@ def register(sub):
                         "recording K of each sign")
     p.add_argument("--write-stream", metavar="FILE.npy",
                    help="only write the stream of the one person in --data (signs of every label, with --others' "
-                        "recordings; signs the default model does not know left out, unless it knows none) as a "
+                        "recordings; signs the model does not know left out, unless it knows none: --model) as a "
                         "(frames, 1662) keypoint file for `live --source`, print its segments and its reference (the "
                         "words scored, by the model's names, as a JSON list), and stop")
+    p.add_argument("--model", metavar="M",
+                   help="with --write-stream: a model bundle folder whose signs the stream holds, under its names "
+                        "(default: the shipped model; a person's own vocabulary needs the model adapted to it)")
     p.add_argument("--per-label", type=int, default=4, help="recordings per label in a stream (default 4)")
     p.add_argument("--others-per-stream", type=int, default=4, help="other-sign recordings in a stream (default 4)")
     p.add_argument("--streams", type=int, default=None, metavar="N",
                    help="streams per person and cell set, each with its own draw of recordings and order, pooled "
                         "(default 3; 1: the first draw alone)")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
-    p.set_defaults(run=run, writes=("write_stream",), reads=("data", "negatives", "others", "fixes", "cells"))
+    p.set_defaults(run=run, writes=("write_stream",), reads=("data", "negatives", "others", "fixes", "cells", "model"))
 
 
 def run(args):
+    from ...errors import SignlstmError
     from ...judging.folds import check_person_files
     from ...judging import cells as cells_mod
     from ...judging.streams import DRAWS, benchmark, check_options, check_stream_counts
@@ -55,6 +59,9 @@ def run(args):
 
     check_stream_counts(args.per_label, args.others_per_stream)
     recognizer_options.check_rule(args)
+    if args.model is not None and not args.write_stream:
+        raise SignlstmError("--model is read only with --write-stream: the benchmark judges fold bases it trains "
+                            "(or, with --shipped, the shipped models)")
     if args.write_stream:
         given = [n for n in (*recognizer_options.SETTINGS, "rules", "streams", "adapt") if getattr(args, n) is not None]
         if given:
@@ -91,7 +98,7 @@ def write_stream(args):
         raise SignlstmError(f"--write-stream writes a keypoint file: name it .npy, got {args.write_stream}")
     check_file_out(args.write_stream, "stream")
     stream, notes = person_stream(args.data, args.others, seed=args.seed, per_label=args.per_label,
-                                  n_others=args.others_per_stream)
+                                  n_others=args.others_per_stream, model=args.model)
     for note in notes:
         print(note, file=sys.stderr)
     save_stream(stream, args.write_stream)

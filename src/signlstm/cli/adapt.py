@@ -11,11 +11,12 @@ def register(sub):
     p.add_argument("--shots", type=int, metavar="K",
                    help="use at most K sequences per action, chosen at random (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random choice and of the fit (default 0)")
-    p.add_argument("--method", choices=["top", "head", "ncm", "vocab"], default="top",
-                   help="top: fit the embedding layer and a new head (default); head: the head only; "
+    p.add_argument("--method", choices=["top", "head", "ncm", "vocab"],
+                   help="top: fit the embedding layer and a new head; head: the head only; "
                         f"ncm: nearest class mean, no fitting; vocab: your own vocabulary ({FEWEST_SIGNS} signs or more; "
                         "measured up to 50): answers only your signs and 'none' for any other, from the shipped trunk "
-                        "unless --model is given")
+                        "unless --model is given. Default, as collect --then-adapt and the web page choose: top when "
+                        "every recorded sign is one of the model's, vocab when one is new or the model is a vocabulary")
     p.add_argument("--vocabulary", dest="method", action="store_const", const="vocab",
                    help="the same as --method vocab")
     p.add_argument("--radius", type=float,
@@ -36,44 +37,32 @@ def run(args):
              radius=args.radius, keep_base_actions=args.keep_base_actions, every_action=True)
 
 
-def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius=None, keep_base_actions=False,
+def adapt_to(args, out, shots=None, seed=0, method=None, negatives=None, radius=None, keep_base_actions=False,
              asked=None, every_action=False):
-    """Adapt ``args.model`` (or the shipped model) to ``args.data`` and write ``out``; used by ``collect --then-adapt``
-    too. ``args`` needs model, data, actions, length, skip_bad; ``asked``: the signs the person asked for, each named
-    when the model does not answer it (default ``args.actions``); ``every_action``: a sign of ``args.actions`` that
-    the data records under another spelling is refused, naming the data's (``adapt --actions``: Thanks for thanks
-    would adapt to no recording of it); one the data does not hold at all is named in a note."""
+    """Adapt ``args.model`` (or the shipped model) to ``args.data`` by ``method`` (default: the one
+    :func:`signlstm.models.adapting.choose_method` chooses from the recordings) and write ``out``; used by ``collect
+    --then-adapt`` too. ``args`` needs model, data, actions, length, skip_bad; ``asked``: the signs the person asked
+    for, each named when the model does not answer it (default ``args.actions``); ``every_action``: a sign of
+    ``args.actions`` that the data records under another spelling is refused, naming the data's (``adapt --actions``:
+    Thanks for thanks would adapt to no recording of it); one the data does not hold at all is named in a note."""
     import time
 
     t0 = time.perf_counter()
     from ..errors import SignlstmError
-    from ..models.adapt import adapt, adapt_notes, load_negatives
+    from ..outputs import check_folder_out
+    from ..models.adapt import check_base
+    from ..models.adapting import VOCAB, adapt_recordings, choose_method, recorded_signs
+    from ..models.bundle import META_FILE, TRUNK_MODEL, load_bundle, save_bundle
     from ..models.keras_files import use_compilation_cache
-    from ..models.bundle import save_bundle
-    from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
     from ..sign_names import quoted_names
 
-    if keep_base_actions and method != "vocab":
-        raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
-                            "that --data has recordings of)")
-    if radius is not None and method != "vocab":
-        raise SignlstmError("--radius goes with --vocabulary (the other methods answer none from the base's own "
-                            "none output)")
-    if negatives and method == "vocab":
-        raise SignlstmError("--negatives goes with the other methods: a vocabulary answers none for what lies beyond "
-                            "--radius of your recordings, and learns no other signs")
-    check_base(args.model, method)
-    from ..outputs import check_folder_out
-    from ..models.bundle import META_FILE
-
+    check_options(method, radius, keep_base_actions, negatives)  # a method given: its options before any work
+    if method:  # a vocabulary --model that it cannot refit: refused before any work
+        check_base(args.model, method)
     check_folder_out(out, META_FILE)
     use_compilation_cache()
-    if method == "vocab":  # the base is a trunk: the data's actions are new signs, not its labels
-        from ..models.bundle import load_bundle
-
-        base = load_bundle(args.model or TRUNK_MODEL)
-    else:
-        base = common.open_model(args, new_signs=True)
+    # a vocabulary asked for starts from the trunk (--model, else the shipped one): the data's actions are new signs
+    base = load_bundle(args.model or TRUNK_MODEL) if method == VOCAB else common.open_model(args, new_signs=True)
     if every_action and args.actions:
         from ..sign_names import same_signs
 
@@ -84,24 +73,23 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
             raise SignlstmError("--actions: " + "; ".join(f"'{a}' is recorded as '{b}' in the data: give --actions "
                                                           f"{shlex.quote(b)}" for a, b in spelled.items()))
     data = common.load_data(args, bundle=base)
-    if method == "vocab":
-        bundle = adapt_vocab(base, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
-                             keep_base_actions=keep_base_actions)
-    else:
-        bundle = adapt(base, data, shots=shots, seed=seed, method=method,
-                       negatives=load_negatives(negatives, base.seq_len))
-    for note in adapt_notes(base, data, bundle, asked=args.actions if asked is None else asked):
-        common.print_note(f"note: {note}")
-    for key, kind in (("hands_unseen", "note"), ("hands_rare", "warning")):  # what the vocabulary's shots lacked
-        if bundle.meta["adapted"].get(key):
-            common.print_note(f"{kind}: {bundle.meta['adapted'][key]}")
+    trunk = base if args.model or method == VOCAB else None  # else a vocabulary chosen below: the shipped trunk
+    if method is None:  # chosen from what was recorded: its options checked now, saying why it was chosen
+        method = choose_method(base, recorded_signs(data))
+        check_options(method, radius, keep_base_actions, negatives, base=base)
+    done = adapt_recordings(base, data, method=method, trunk=trunk,
+                            shots=shots, seed=seed, radius=radius, keep_base_actions=keep_base_actions,
+                            negatives=negatives, asked=args.actions if asked is None else asked)
+    for kind, line in done.said:
+        common.print_note(f"{kind}: {line}")
+    bundle = done.bundle
     save_bundle(bundle.model, bundle.meta, out)
     a = bundle.meta["adapted"]
     counts = ", ".join(f"{k} {v}" for k, v in a["sequences"].items())
     new = f" (new: {', '.join(a['new_labels'])})" if a.get("new_labels") else ""
     new += f" (kept from the base: {', '.join(a['kept_base_actions'])})" if a.get("kept_base_actions") else ""
-    print(f"wrote {out}: labels [{quoted_names(bundle.labels, always=True)}]{new}, adapted from {base.path} on "
-          f"{counts} sequence(s) in {a['seconds']:.1f} s ({time.perf_counter() - t0:.1f} s in all)")
+    print(f"wrote {out}: labels [{quoted_names(bundle.labels, always=True)}]{new}, adapted from {done.start.path} "
+          f"on {counts} sequence(s) in {a['seconds']:.1f} s ({time.perf_counter() - t0:.1f} s in all)")
     if "check" in a:
         from ..models.vocabulary import check_lines
 
@@ -109,17 +97,29 @@ def adapt_to(args, out, shots=None, seed=0, method="top", negatives=None, radius
     return bundle
 
 
-def check_base(model, method: str, how: str = "adapt it with --vocabulary") -> None:
-    """Refuse, before anything is read or recorded, to adapt a vocabulary model (one ``adapt --vocabulary`` made)
-    by another method: its head is a vocabulary's, which those methods cannot refit; ``how`` says what to do
-    instead."""
-    from pathlib import Path
-
+def check_options(method, radius, keep_base_actions, negatives, base=None) -> None:
+    """Refuse options that do not go with ``method``; ``base``: the model whose signs chose it (the method was not
+    given), named with the reason."""
     from ..errors import SignlstmError
-    from ..models.bundle import META_FILE, is_vocabulary, read_meta
+    from ..models.adapting import VOCAB
+    from ..models.bundle import is_vocabulary
 
-    if method == "vocab" or not model or not (Path(model) / META_FILE).is_file():
+    if method is None:
         return
-    if is_vocabulary(read_meta(model)):
-        raise SignlstmError(f"{model} is a vocabulary (made by adapt --vocabulary): {how}, giving the recordings "
-                            "of every sign it should answer")
+    why = ""
+    if base is not None and is_vocabulary(base.meta):
+        why = f" ({base.path} is a vocabulary: recordings given to it make a vocabulary again)"
+    elif base is not None:
+        why = (f" (these recordings hold signs {base.path} does not know, which make a vocabulary of your own: give "
+               "--method top to add them to it instead)" if method == VOCAB else
+               f" (these recordings hold only signs {base.path} knows, so they adapt it: give --vocabulary for a "
+               "vocabulary of them)")
+    if keep_base_actions and method != VOCAB:
+        raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
+                            "that --data has recordings of)" + why)
+    if radius is not None and method != VOCAB:
+        raise SignlstmError("--radius goes with --vocabulary (the other methods answer none from the base's own "
+                            "none output)" + why)
+    if negatives and method == VOCAB:
+        raise SignlstmError("--negatives goes with the other methods: a vocabulary answers none for what lies beyond "
+                            "--radius of your recordings, and learns no other signs" + why)

@@ -31,12 +31,13 @@ def register(sub):
                    help=f"seconds of 'STARTING COLLECTION' before each sequence (default {PAUSE:g}; not recorded)")
     p.add_argument("--headless", action="store_true", help="no window; print each saved sequence")
     p.add_argument("--then-adapt", metavar="MODEL_DIR",
-                   help="right after recording, adapt to every sequence in --data and write your own model to "
-                        "MODEL_DIR: with --actions-file a vocabulary of those signs only (as `signlstm adapt "
-                        "--vocabulary`, from the shipped trunk), with --actions the shipped model adapted to you (as "
-                        "`signlstm adapt`)")
+                   help="right after recording, adapt to the recordings in --data (with --actions-file: of its "
+                        "signs only; with --actions: every sequence) and write your own model to MODEL_DIR, as "
+                        "`signlstm adapt` and the web page do: the model adapted to you when every sign is one of "
+                        "its own, else a vocabulary of your signs (as `signlstm adapt --vocabulary`, from the shipped "
+                        "trunk)")
     p.add_argument("--model", metavar="M", help="with --then-adapt: the model to start from (default: the shipped "
-                                                "trunk with --actions-file, the shipped model with --actions)")
+                                                "model, and the shipped trunk for a vocabulary)")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
     p.set_defaults(run=run, writes=("then_adapt",), reads=("data", "source", "model", "actions_file"),
                    keras=False)  # needs no model (but --then-adapt loads its base, so Keras, before recording)
@@ -49,7 +50,7 @@ def run(args):
     from ..outputs import check_writable_folder
     from ..fronts.collect import check_names, check_plan, check_recording, collect, recording_plan
     from ..datasets.sequence_writer import SequenceWriter
-    from ..sign_names import FEWEST_SIGNS, read_sign_list
+    from ..sign_names import FEWEST_SIGNS, NONE, read_sign_list
 
     from .common import checked_actions, checked_length
 
@@ -58,36 +59,42 @@ def run(args):
     if args.model and not args.then_adapt:
         raise SignlstmError("--model goes with --then-adapt (the model to adapt after recording)")
     checked_actions(args)
+    if args.actions_file:
+        args.actions = read_sign_list(args.actions_file)
     if args.then_adapt:  # what adapting will need, checked before anything is recorded
         from pathlib import Path
 
         from ..outputs import check_folder_out
-        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, load_bundle
-
-        from .adapt import check_base
+        from ..models.adapting import VOCAB, choose_method
+        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, is_vocabulary, load_bundle
+        from ..sign_names import quoted_names, same_signs
 
         check_folder_out(args.then_adapt, META_FILE)
         if args.model and Path(args.model).is_file():  # collect's --actions are the signs to record, not its labels
             raise SignlstmError(f"--then-adapt starts from a model folder; {args.model} is a bare model file, which "
                                 f"names no signs: record, then run signlstm adapt --model {args.model} --actions "
                                 "<its signs in output order> --data ...")
-        check_base(args.model, "vocab" if args.actions_file else "top",
-                   how="record its signs with --actions-file (a list of signs is adapted as a vocabulary)")
-        base = args.model or (TRUNK_MODEL if args.actions_file else DEFAULT_MODEL)  # (adapt's base)
-        wanted = load_bundle(base).seq_len  # loaded whole, as adapting will load it: a broken base is said now
+        base = load_bundle(args.model or DEFAULT_MODEL)  # loaded whole, as adapting will load it: a broken base is said now
+        # the signs adapting will take: a list's, else every sign in --data and those to record
+        signs = [a for a in dict.fromkeys(args.actions if args.actions_file else
+                                          [*SequenceWriter(args.data).recorded(), *args.actions]) if a != NONE]
+        if choose_method(base, signs) == VOCAB:  # as adapting will choose it, once recorded
+            if len(signs) < FEWEST_SIGNS:
+                new = [a for a in signs if a not in base.signs and not same_signs([a], base.signs)]
+                why = ("the model is a vocabulary" if is_vocabulary(base.meta) else
+                       f"{quoted_names(new, always=True)} {'is' if len(new) == 1 else 'are'} not among its signs")
+                raise SignlstmError(f"--then-adapt: a vocabulary needs at least {FEWEST_SIGNS} signs; {why}, so "
+                                    f"recordings of {quoted_names(signs, always=True)} alone would make one")
+            base = base if args.model else load_bundle(TRUNK_MODEL)  # its start
+        wanted = base.seq_len
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "
                                 f"--length {wanted}")
-    if args.actions_file:
-        args.actions = read_sign_list(args.actions_file)
     check_writable_folder(args.data)  # before any camera opens
     if note := check_names(args.actions, args.data):
         print(f"note: {note}", file=sys.stderr)
     check_recording(args.actions, args.data, args.length, args.pause)
     if args.actions_file:
-        if args.then_adapt and len(args.actions) < FEWEST_SIGNS:
-            raise SignlstmError(f"--then-adapt: a vocabulary needs at least {FEWEST_SIGNS} signs; "
-                                f"{args.actions_file} names {len(args.actions)}")
         counts = SequenceWriter(args.data).still_to_record(args.actions, args.sequences)
         done = sum(args.sequences - c for c in counts.values())
         plan = recording_plan(args.actions, counts, args.sequences, args.rounds)
@@ -124,7 +131,7 @@ def run(args):
 
         from .adapt import adapt_to
 
-        # a list of signs is a vocabulary of its own: only those signs, 'none' for any other
+        # a list's signs only, else every sign in --data; the method chosen from them as adapt and the page choose it
         adapt_to(argparse.Namespace(model=args.model, data=[args.data], actions=args.actions if args.actions_file
                                     else None, length=args.length, skip_bad=False), args.then_adapt,
-                 method="vocab" if args.actions_file else "top", asked=args.actions)
+                 asked=args.actions)

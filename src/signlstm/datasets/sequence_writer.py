@@ -40,6 +40,16 @@ class SequenceWriter:
             return None
         return case_twin(action, names)
 
+    def recorded(self) -> list[str]:
+        """The signs with a sequence here (their folders' names in composed form, ``none`` too), in name order."""
+        from ..sign_names import sign_name
+
+        try:
+            folders = sorted(p for p in self.root.iterdir() if p.is_dir())
+        except OSError:  # no folder yet, or one that cannot be read: nothing recorded
+            return []
+        return [sign_name(p.name) for p in folders if sequence_folders(p)]
+
     def folder(self, action: str) -> Path:
         """The action's folder: ``<root>/<action>``, or an existing folder whose name looks the same
         (:func:`~signlstm.sign_names.look_alike_key`: ``action`` in another Unicode form, as a tree copied from a Mac

@@ -156,9 +156,9 @@ def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
 
 def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_as_one(tmp_path, capsys):
     """A rerun with --then-adapt when every sign is already recorded adapts what is there;
-    a list of one sign is refused before recording; a vocabulary given as --model is refused, before recording, by a
-    method that cannot refit it (one line), and adapted again with --vocabulary it says which of its signs the
-    data leaves out."""
+    a list of one sign is refused before recording; a vocabulary given as --model is adapted again as a vocabulary
+    (as adapt and the page adapt one), by collect --actions too, and refused in one line by a method that cannot
+    refit it; adapted again with --vocabulary it says which of its signs the data leaves out."""
     from pathlib import Path
 
     stream = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"  # 367 frames of keypoints
@@ -178,13 +178,15 @@ def test_then_adapt_with_every_sign_recorded_adapts_and_a_vocabulary_is_adapted_
 
     assert load_bundle(model).labels == ["uno", "dós", "none"]
 
-    assert main([*args, "--actions", "tres", "--model", str(model), "--then-adapt", str(tmp_path / "m2")]) == 2
+    assert main([*args, "--actions", "tres", "--model", str(model), "--then-adapt", str(tmp_path / "m2")]) == 0
+    again = load_bundle(tmp_path / "m2")
+    assert again.meta["adapted"]["method"] == "vocab" and set(again.labels) == {"uno", "dós", "tres", "none"}
+    assert again.meta["adapted"]["base"]["path"] == str(model)
+    capsys.readouterr()
+    assert main(["adapt", "--method", "top", "--model", str(model), "--data", str(data), "--out",
+                 str(tmp_path / "m3")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "is a vocabulary (made by adapt --vocabulary): record its signs with " \
-        "--actions-file" in err, err
-    assert not (data / "tres").exists()
-    assert main(["adapt", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "m3")]) == 2
-    assert "is a vocabulary" in capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a vocabulary (made by adapt --vocabulary): adapt it with --vocabulary" in err
     assert main([*args, "--actions", "tres", "cuatro"]) == 0
     assert main(["adapt", "--vocabulary", "--model", str(model), "--data", str(data), "--actions", "tres", "cuatro",
                  "--out", str(tmp_path / "m4")]) == 0

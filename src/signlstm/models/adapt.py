@@ -118,10 +118,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     t0 = time.perf_counter()
     if method not in METHODS:
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join(METHODS)})")
-    if is_vocabulary(base.meta):  # its head is a vocabulary's open-set head, which these methods cannot refit
-        raise SignlstmError(f"{base.path or 'the base'} is a vocabulary (made by adapt --vocabulary): adapt it with "
-                            "signlstm.models.vocabulary.adapt_vocab (--vocabulary), giving the recordings of every "
-                            "sign it should answer")
+    check_base(base, method)
     check_seq_len(data.seq_len, base.seq_len, data)
     require_person(data, "nothing to adapt to")
     data = data.renamed(same_signs(data.actions, [a for a in base.labels if a not in (NONE, base.reject_label)]))
@@ -259,6 +256,28 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
     if log:
         log(f"adapted in {seconds:.1f} s on {len(support)} sequences ({method})")
     return Bundle(model, meta)
+
+
+def check_base(base, method: str) -> None:
+    """Refuse to adapt a vocabulary (a bundle :func:`~signlstm.models.vocabulary.adapt_vocab` made) by ``method``
+    unless it is ``vocab``: its head is a vocabulary's open-set head, which :func:`adapt`'s methods cannot refit.
+    ``base``: a bundle, or a bundle folder's path (only its metadata is read, so this can come before anything else;
+    a path that is no bundle folder is left to the loader to name)."""
+    from pathlib import Path
+
+    from .bundle import META_FILE, read_meta
+
+    if method == "vocab" or not base:
+        return
+    if isinstance(base, Bundle):
+        meta, name = base.meta, base.path or "the base"
+    elif (Path(base) / META_FILE).is_file():
+        meta, name = read_meta(base), base
+    else:
+        return
+    if is_vocabulary(meta):
+        raise SignlstmError(f"{name} is a vocabulary (made by adapt --vocabulary): adapt it with --vocabulary, giving "
+                            "the recordings of every sign it should answer")
 
 
 def _embed(F, W1, act):

@@ -48,17 +48,14 @@ def check_recorded(root: Path, name: str) -> None:
 
 def adapt_job(base, root: Path, models: Path, name: str, state: dict,
                in_use: Callable[[], set[Path]] = set):
-    """Load the visitor's recordings and adapt to them, as the CLI's ``adapt`` does: when every recorded sign is one
-    of ``base``'s (and ``base`` is not a vocabulary of its own), ``adapt`` fits ``base`` to the visitor; otherwise
-    the recordings are a vocabulary of their own and ``adapt_vocab`` learns it from the shipped trunk (``adapt
-    --vocabulary``: it answers the recorded signs and ``none`` for any other). Save and warm the result, and remove
+    """Load the visitor's recordings and make their model from them as ``signlstm adapt`` makes it
+    (:func:`signlstm.models.adapting.adapt_recordings`: ``base`` adapted to them when every recorded sign is one of
+    its own, else a vocabulary of their signs from the shipped trunk). Save and warm the result, and remove
     ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
     bundle, its batch forward pass)."""
-    from ..models.adapt import adapt, adapt_notes
     from ..datasets import load_mp_data
-    from ..sign_names import NONE
+    from ..models.adapting import VOCAB, adapt_recordings, choose_method, recorded_signs
     from ..models.bundle import load_bundle, save_bundle
-    from ..models.vocabulary import RADIUS, TRUNK_MODEL, adapt_vocab
 
     state.update(phase="loading your recordings", progress=0.05)
     check_recorded(root, name)
@@ -67,23 +64,18 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
         data = load_mp_data(root, length=base.seq_len, skip_bad=True, group=name)
     except BadInput as e:  # the page hears what is wrong, not where the server keeps its files
         raise SignlstmError(f"none of your recordings could be read ({e.problem})") from None
-    signs = [a for a in data.actions if a != NONE]
+    signs = recorded_signs(data)
     state["notes"] = left_out(root, data.skipped)
+    method = choose_method(base, signs)
+    state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}"
+                 if method == VOCAB else f"adapting to {len(data)} sequences of {', '.join(data.actions)}",
+                 progress=0.15)
     try:
-        if vocabulary(base, signs):
-            state.update(phase=f"learning your vocabulary from {len(data)} sequences of {', '.join(signs)}",
-                         progress=0.15)
-            trunk = load_bundle(TRUNK_MODEL)
-            bundle = adapt_vocab(trunk, data, seed=0, radius=RADIUS)
-            state["notes"] += adapt_notes(trunk, data, bundle, base_name="the model", replaced=base, people_seen=False)
-            state["notes"] += [bundle.meta["adapted"][k] for k in ("hands_unseen", "hands_rare")
-                               if bundle.meta["adapted"][k]]  # recordings without hands: the page says so too
-        else:
-            state.update(phase=f"adapting to {len(data)} sequences of {', '.join(data.actions)}", progress=0.15)
-            bundle = adapt(base, data, seed=0)
-            state["notes"] += adapt_notes(base, data, bundle, base_name="the model", people_seen=False)
+        done = adapt_recordings(base, data, method=method, base_name="the model", people_seen=False)
     except SignlstmError as e:
         raise SignlstmError("; ".join([str(e), *state["notes"]])) from None
+    state["notes"] += [line for _, line in done.said]  # recordings without hands too: the page says so
+    bundle = done.bundle
     state.update(phase="saving the adapted model", progress=0.85)
     out = models / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     while out.exists():
@@ -116,14 +108,3 @@ def adapt_check(bundle) -> list[str]:
 
     check = (bundle.meta.get("adapted") or {}).get("check")
     return check_lines(check) if check else []
-
-
-def vocabulary(base, signs) -> bool:
-    """Whether recordings of ``signs`` are a vocabulary of their own for a page on ``base``: some sign is not one of
-    ``base``'s under any spelling (:func:`~signlstm.sign_names.same_signs`), or ``base`` is already a vocabulary (its
-    signs are the visitor's, all of them recorded again)."""
-    from ..models.bundle import is_vocabulary
-    from ..sign_names import same_signs
-
-    spelled = same_signs(signs, base.signs)  # "Hello" is the base's "hello", as adapt takes it
-    return is_vocabulary(base.meta) or not all(a in base.signs or a in spelled for a in signs)

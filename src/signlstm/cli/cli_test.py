@@ -1166,7 +1166,7 @@ def test_literal_defaults_and_choices_are_the_librarys():
 def test_commands_that_need_no_model_start_without_keras(tmp_path):
     """Under the console's Ctrl-C handler, a command that needs a model imports Keras before it runs (while a Ctrl-C
     still ends the process at once: ``evaluate`` on a missing file has it imported before it refuses the file);
-    ``convert`` and ``extract``, which need none, do not, and start faster for it."""
+    ``convert``, ``extract`` and ``collect``, which need none, do not, and start faster for it."""
     import subprocess
     import sys
 
@@ -1175,6 +1175,8 @@ def test_commands_that_need_no_model_start_without_keras(tmp_path):
     gone = str(tmp_path / "gone")
     for argv, keras in ((["convert", "--data", gone, "--camera", "auto", "--out", str(tmp_path / "o")], "False"),
                         (["extract", "--videos", gone, "--keypoints", str(tmp_path / "k.npy")], "False"),
+                        (["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source", gone,
+                          "--headless"], "False"),  # (its --then-adapt loads a model, so Keras, before recording)
                         (["evaluate", "--data", gone], "True")):
         done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True)
         assert "error" in done.stderr and done.stdout.splitlines()[-1] == keras, (argv, done.stdout, done.stderr[-500:])

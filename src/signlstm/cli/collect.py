@@ -129,7 +129,7 @@ def run(args):
     elif args.then_adapt:  # what was recorded now, or every sign already recorded before
         import argparse
 
-        from .adapt import adapt_to
+        from .adapting import adapt_to
 
         # a list's signs only, else every sign in --data; the method chosen from them as adapt and the page choose it
         adapt_to(argparse.Namespace(model=args.model, data=[args.data], actions=args.actions if args.actions_file

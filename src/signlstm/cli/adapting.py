@@ -74,12 +74,12 @@ def check_options(method, radius, keep_base_actions, negatives, base=None) -> No
         return
     why = ""
     if base is not None and is_vocabulary(base.meta):
-        why = f" ({base.path} is a vocabulary: recordings given to it make a vocabulary again)"
+        why = f"; {base.path} is a vocabulary: recordings given to it make a vocabulary again"
     elif base is not None:
-        why = (f" (these recordings hold signs {base.path} does not know, which make a vocabulary of your own: give "
-               "--method top to add them to it instead)" if method == VOCAB else
-               f" (these recordings hold only signs {base.path} knows, so they adapt it: give --vocabulary for a "
-               "vocabulary of them)")
+        why = (f"; these recordings hold signs {base.path} does not know, which make a vocabulary of your own: give "
+               "--method top to add them to it instead" if method == VOCAB else
+               f"; these recordings hold only signs {base.path} knows, so they adapt it: give --vocabulary for a "
+               "vocabulary of them")
     if keep_base_actions and method != VOCAB:
         raise SignlstmError("--keep-base-actions goes with --vocabulary (the other methods keep the base's signs "
                             "that --data has recordings of)" + why)

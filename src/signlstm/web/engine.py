@@ -328,20 +328,22 @@ class Session:
         """One JPEG frame taken at ``t`` (milliseconds; None or 0: not known) -> keypoints -> the frames at
         :data:`~signlstm.keypoints.resample.RATE` a second it makes due (:meth:`due_frames`) -> recognizer: (the reply
         with the points to draw, those frames, which a recording keeps)."""
-        image = images.decode_frame(data)
         face = self.bundle.reads_face
-        if self.detect is None or self.detect_face != face:
+        if self.detect is None or self.detect_face != face:  # a place first: a page over the limit costs no decoding
             self._close_detector()
             if not self.engine.image_page(True):
                 raise BadMessage(f"the server finds the landmarks of camera frames for {self.engine.max_image_pages} "
                                  "pages at most, all taken; a browser that runs MediaPipe Holistic sends landmarks "
                                  "instead (see the page's path line)")
             try:
+                image = images.decode_frame(data)
                 self.detect = self.engine.detector() if self.engine.detector is not None else _holistic(face)
             except BaseException:
                 self.engine.image_page(False)
                 raise
             self.detect_face = face
+        else:
+            image = images.decode_frame(data)
         keypoints = self.detect(image)
         height, width = image.shape[:2]  # the points drawn on the page's image: placed back on its shape
         extra = {"width": width, "height": height,

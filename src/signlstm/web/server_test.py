@@ -700,7 +700,8 @@ def test_camera_frames_reach_the_recognizer_at_30_a_second_made_from_the_times_t
 
 def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
     """Each page whose camera frames the server landmarks holds its own MediaPipe graph: with --workers 1, two such
-    pages at once; a third is told why, and gets its place when one leaves."""
+    pages at once; a third is told why (before its frame is decoded: a broken one is refused for the place too), and
+    gets its place when one leaves; a broken frame takes no place."""
     server = start_server(trained_model, workers=1)
     frame = clip_frames("iloveyou")[0]
     with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b:
@@ -712,10 +713,14 @@ def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
             _recv(c, "model")
             c.send(frame)
             assert "2 pages at most" in _recv(c, "error")["message"]
+            c.send(b"\xff\xd8 not a JPEG")  # refused for the place, before any decoding would find it broken
+            assert "2 pages at most" in _recv(c, "error")["message"]
         a.close()
         _wait(lambda: _health(server)["image_pages"] == 1)
         with websockets.connect(server.ws_url, max_size=None) as d:
             _recv(d, "model")
+            d.send(b"\xff\xd8 not a JPEG")
+            assert "JPEG" in _recv(d, "error")["message"] and _health(server)["image_pages"] == 1
             d.send(frame)
             assert _recv(d, "result")["probs"] is None  # landmarked: the window is filling
 

@@ -44,6 +44,7 @@ from collections import deque
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -66,7 +67,8 @@ SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding th
 
 
 # the files of @mediapipe/holistic a page loads (the graph, its models, and the WebAssembly runtime with and
-# without SIMD, whichever the browser runs)
+# without SIMD, whichever the browser runs), and the only ones of its folder served: holistic.js asks for these
+# (locateFile) at the page's model complexity 1
 HOLISTIC_FILES = ("holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
                   "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",
                   "holistic_solution_simd_wasm_bin.wasm", "holistic_solution_wasm_bin.js",
@@ -288,7 +290,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
 
         routes += [Route(f"/holistic/{PACKED}_loader.js", packed_loader), Route(f"/holistic/{PACKED}.data", packed_data)]
     if page_landmarks is not None:
-        routes.append(Mount("/holistic", StaticFiles(directory=page_landmarks), name="holistic"))
+        routes.append(Mount("/holistic", OnlyFiles(HOLISTIC_FILES, directory=page_landmarks), name="holistic"))
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
@@ -297,6 +299,20 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = engine
     return app
+
+
+class OnlyFiles(StaticFiles):
+    """The files ``names`` of a folder, served as :class:`StaticFiles` serves them (with their caching headers and
+    ranges); any other path under it is not found (404)."""
+
+    def __init__(self, names, **kwargs):
+        super().__init__(**kwargs)
+        self.names = frozenset(names)
+
+    async def get_response(self, path: str, scope) -> Response:
+        if path not in self.names:
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
 
 async def pieces(body: bytes):

@@ -1065,3 +1065,27 @@ def test_clients_that_do_not_read_the_wheels_packed_models_hold_no_copy_of_them(
     assert grown < 50e6, f"{grown / 1e6:.0f} MB"
     with urllib.request.urlopen(server.url + url, timeout=60) as r:
         assert r.headers["Content-Length"] == str(len(data)) and r.read() == data
+
+
+def test_the_pages_mediapipe_folder_serves_only_the_files_the_page_loads(shipped, start_server, tmp_path):
+    """``/holistic/`` serves the files of @mediapipe/holistic the page's runtime fetches (HOLISTIC_FILES) and nothing
+    else of its folder: not the package's own files, the other pose models, or whatever else ``--holistic DIR``
+    holds."""
+    import urllib.error
+
+    from signlstm.web.server import HOLISTIC_FILES
+
+    folder = tmp_path / "holistic"
+    (folder / "sub").mkdir(parents=True)
+    others = ("package.json", "README.md", "index.d.ts", "pose_landmark_lite.tflite", "pose_landmark_heavy.tflite",
+              "holistic_solution_simd_wasm_bin.data", "sub/notes.txt")
+    for name in HOLISTIC_FILES + others:
+        (folder / name).write_text(f"the bytes of {name}")
+    server = start_server(shipped, holistic=folder)
+    for name in HOLISTIC_FILES:
+        with urllib.request.urlopen(f"{server.url}/holistic/{name}", timeout=10) as r:
+            assert r.read() == f"the bytes of {name}".encode(), name
+    for name in others + ("", "sub/", "sub/../package.json"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"{server.url}/holistic/{name}", timeout=10)
+        assert e.value.code == 404, name

@@ -5,7 +5,7 @@ from . import common, recognizer_options
 
 
 def register(sub):
-    from ..web.engine import DATA, MAX_CLIENTS, MODELS, WORKERS
+    from ..web.engine import DATA, IDLE, MAX_CLIENTS, MODELS, WORKERS
 
     p = sub.add_parser("serve", help="serve the camera web page: sign in a browser, see the words")
     common.add_front_model(p)
@@ -19,7 +19,8 @@ def register(sub):
                    help=f"camera frames landmarked at once for pages that send frames (default {WORKERS}; about one "
                         "per core)")
     p.add_argument("--max-clients", type=int, default=MAX_CLIENTS,
-                   help=f"pages open at once (default {MAX_CLIENTS}); more are turned away")
+                   help=f"pages open at once (default {MAX_CLIENTS}); more are turned away, unless a page has sent "
+                        f"nothing for {IDLE} s: it gives its place to the new one")
     p.add_argument("--holistic", metavar="DIR",
                    help="folder of the npm package @mediapipe/holistic the page loads (default: node_modules in "
                         "the checkout signlstm runs from, else in the current folder: `npm ci` or make install "

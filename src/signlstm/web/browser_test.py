@@ -479,3 +479,37 @@ def test_the_page_builds_each_frame_and_message_as_signlstm_reads_them(shared, t
                 if not mask >> i & 1:
                     expect[p.slice] = 0
             assert (m, at) == (mask, t) and np.array_equal(sent[0], expect), (k, mask)
+
+
+def test_a_page_that_gave_its_place_for_idling_says_so_and_connects_again_when_its_visitor_acts(shared, start_server,
+                                                                                                browser, tmp_path):
+    """A page that sends nothing (the server has no MediaPipe to give it and its visitor has not let it send images)
+    gives its place to a new page once it has been idle for the server's ``idle`` seconds and all places are taken:
+    the page says so, does not connect again by itself (it would take a place back only to idle in it), and
+    connects again at its visitor's next key press."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    from signlstm.models.bundle import load_bundle
+
+    websockets = need("websockets.sync.client")
+    empty = tmp_path / "no_holistic"
+    empty.mkdir()
+    server = start_server(load_bundle(), max_clients=1, idle=2.0, holistic=empty)
+    d = browser("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+    d.get(server.url + "/")
+    wait_for(d, lambda s: s["path"] == "asking", "the page asking to send images", 60)
+    time.sleep(2.5)
+    with websockets.connect(server.ws_url) as other:  # takes the idle page's place
+        assert json.loads(other.recv(timeout=30))["type"] == "hello"
+        s = wait_for(d, lambda s: "gave its place to a new page" in s["message"], "the page told it gave way", 30)
+        assert "Click or press a key on this page to connect again" in s["message"], s["message"]
+        time.sleep(3)  # (a page reconnecting by itself would have been turned away, or taken the place back, by now)
+        assert d.execute_script("return window.signlstm.ws.readyState") == 3  # CLOSED
+        assert health(server)["sessions"] == 1
+    ActionChains(d).send_keys(Keys.SHIFT).perform()
+    connected = lambda s: d.execute_script("return window.signlstm.ws.readyState") == 1  # noqa: E731 - OPEN
+    s = wait_for(d, lambda s: connected(s) and not s["message"], "the page connected again", 30)
+    assert s["path"] == "asking"
+    time.sleep(1)
+    assert health(server)["sessions"] == 1

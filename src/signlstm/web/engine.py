@@ -43,7 +43,8 @@ from .protocol import BadMessage
 from .recordings import LaterWriter, counts, recording_failed
 
 WORKERS = 2  # camera frames landmarked at once for pages that send frames: about one per core
-MAX_CLIENTS = 100  # pages open at once; more are turned away
+MAX_CLIENTS = 100  # pages open at once; more are turned away, unless a page has been idle for IDLE seconds
+IDLE = 60  # seconds a page has sent nothing after which it gives its place to a new page when all are taken
 DATA = "web_data"  # where recordings from the pages go: DATA/<name>/<action>/<n>/
 MODELS = "web_models"  # where the models adapted from the pages go
 MAX_TEXT_BYTES = 4096  # one JSON control message
@@ -88,7 +89,7 @@ class Engine:
                  workers: int = WORKERS, max_clients: int = MAX_CLIENTS, data: str | Path = DATA,
                  models: str | Path = MODELS, pause: float = PAUSE, detector=None, rule: str | None = None,
                  rest: int | None = None, rearm: int | None = None, onset: float | None = None,
-                 refractory: int | None = None):
+                 refractory: int | None = None, idle: float = IDLE):
         # Every page's recognizer gets these (None: the rule's default; rule None: each model's own); the recognizer
         # checks them, here once.
         self.options = {"threshold": threshold, "stability": stability, "sentence": sentence, "rule": rule,
@@ -103,6 +104,7 @@ class Engine:
         bundle.prepare()
         self.bundle = bundle
         self.workers, self.max_clients = workers, max_clients
+        self.idle = idle
         self.data, self.models = Path(data), Path(models)
         self.ignores_case = ignores_case(self.data)  # whether Hello and hello are one folder there
         self.pause = pause
@@ -121,11 +123,26 @@ class Engine:
         self.messages = {"keypoints": 0, "images": 0, "refused": 0}  # binary messages received, all pages
 
     def open(self) -> "Session":
+        """A new page's session; when all :attr:`max_clients` places are taken, the page that has sent nothing for
+        longest gives its place (:meth:`Session.give_way`) if that is :attr:`idle` seconds or more, else
+        :class:`Busy`."""
         if len(self.sessions) >= self.max_clients:
-            raise Busy(f"the server already has {self.max_clients} pages open; try again later")
+            idlest = self.idlest()
+            if idlest is None:
+                raise Busy(f"the server already has {self.max_clients} pages open; try again later")
+            self.sessions.discard(idlest)
+            idlest.give_way()
         s = Session(self)
         self.sessions.add(s)
         return s
+
+    def idlest(self) -> "Session | None":
+        """The open page that has sent nothing for longest, if for :attr:`idle` seconds or more and it is not
+        adapting (a page waiting for its adaptation may well send nothing meanwhile), else None."""
+        now = time.monotonic()
+        idle = [s for s in list(self.sessions) if s.leave is not None and now - s.heard >= self.idle
+                and (s.adapt_task is None or s.adapt_task.done())]
+        return min(idle, key=lambda s: s.heard, default=None)
 
     def image_page(self, opening: bool) -> bool:
         """Take (``opening``) or give back a place for a page whose frames the server landmarks; False when all
@@ -220,6 +237,8 @@ class Session:
         self.name = None  # whose folder the recording goes to
         self.watching = None  # whose counts the page shows (it asked for them, or records under that name)
         self.notify = None  # sends the page a message from any thread (set by the server)
+        self.leave = None  # tells the page it gave its place and closes it, on the event loop (set by the server)
+        self.heard = time.monotonic()  # when the page last sent a message (the server sets it)
         self.frames = 0
         self.closed = False
         self.lock = asyncio.Lock()  # held while an image is processed; a model switch waits for it
@@ -450,6 +469,13 @@ class Session:
                 trim_freed_memory()  # the graph's memory goes back to the system, not into the heap for good
             self.engine.image_page(False)
         self.detect = None
+
+    def give_way(self) -> None:
+        """Close this page, telling it that it gave its place to a new page for having sent nothing for
+        :attr:`Engine.idle` seconds (the page connects again when its visitor acts)."""
+        if self.leave is not None:
+            self.leave(f"this page sent nothing for {time.monotonic() - self.heard:.0f} s and gave its place to a new "
+                       f"page (the server has {self.engine.max_clients} places, all taken).")
 
     def close(self) -> None:
         self.closed = True

@@ -25,7 +25,9 @@ Protocol on ``/ws`` (see :mod:`.engine` for what each message does):
   the answer to a request, and again whenever another page saves under the name the page last asked about),
   ``error`` (a refused message, with ``about``: the type of a refused control message, or ``record`` when a
   recorded sequence could not be written and the recording stopped; ``to``: ``frame`` when it answers a keypoint
-  message or a camera frame, which the page counts as answered; the page stays connected), ``busy``.
+  message or a camera frame, which the page counts as answered; the page stays connected), ``busy`` (all places
+  taken: the page is closed), ``idle`` (the page sent nothing for the engine's ``idle`` seconds and gave its place
+  to a new page when all were taken: the page is closed, 1013, and connects again when its visitor acts).
 
 A message over the size limit closes that page's socket (code 1009) and a page that sends ``MAX_BAD`` bad messages
 in a row is closed (1008); other pages never notice. A page's text messages are read at most ``CONTROL_RATE`` a second
@@ -178,6 +180,10 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             camera frame); True when the page is closed for it."""
             nonlocal bad
             try:
+                if isinstance(result, GaveWay):
+                    await send({"type": "idle", "message": result.why})
+                    await ws.close(code=1013, reason="idle: gave its place to a new page")
+                    return True
                 if isinstance(result, BadMessage):
                     bad += 1
                     error = {"type": "error", "message": str(result)}
@@ -236,6 +242,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
                 pass
 
         session.notify = notify
+        session.leave = lambda why: push(GaveWay(why))
 
         try:
             await send({"type": "hello", "fps": FPS, "width": SEND_WIDTH, "max_frame_bytes": MAX_FRAME_BYTES,
@@ -245,6 +252,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
             await send(model_info(session.bundle, session.recognizer.threshold))
             while not sending.done():  # (the sender ends when it closes the page: too many bad messages)
                 msg = await ws.receive()
+                session.heard = time.monotonic()
                 if msg["type"] == "websocket.disconnect":
                     break
                 data = msg.get("bytes")
@@ -269,7 +277,7 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
         except WebSocketDisconnect:
             pass
         finally:
-            session.notify = None
+            session.notify = session.leave = None
             sending.cancel()
             engine.sessions.discard(session)
             session.closed = True
@@ -299,6 +307,13 @@ def create_app(engine: Engine, holistic: str | Path | None = None, page_models: 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.engine = engine
     return app
+
+
+class GaveWay:
+    """For a page's sender task: the page gave its place to a new one (``why``, as the page is told it)."""
+
+    def __init__(self, why: str):
+        self.why = why
 
 
 class OnlyFiles(StaticFiles):

@@ -1089,3 +1089,29 @@ def test_the_pages_mediapipe_folder_serves_only_the_files_the_page_loads(shipped
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(f"{server.url}/holistic/{name}", timeout=10)
         assert e.value.code == 404, name
+
+
+def test_a_page_that_sent_nothing_for_long_gives_its_place_to_a_new_one_when_all_are_taken(shipped, start_server):
+    """All places taken (2): a new page gets the place of the page that has sent nothing for ``idle`` seconds or more,
+    which is told why and closed (1013); a page heard from lately keeps its place, and with no page idle that long
+    the next one is turned away as before."""
+    server = start_server(shipped, max_clients=2, idle=5.0)
+    with websockets.connect(server.ws_url) as a, websockets.connect(server.ws_url) as b:
+        _recv(a, "model")
+        _recv(b, "model")
+        time.sleep(5.5)
+        b.send('{"type": "ping"}')  # b is heard from; a has sent nothing for 5.5 s
+        _recv(b, "pong")
+        with websockets.connect(server.ws_url) as c:
+            _recv(c, "model")  # a gave its place
+            said = _recv(a, "idle", timeout=10)["message"]
+            assert "sent nothing for 6 s and gave its place to a new page" in said or \
+                "sent nothing for 5 s and gave its place to a new page" in said, said
+            with pytest.raises(closed):
+                a.recv(timeout=10)
+            assert a.close_code == 1013
+            with websockets.connect(server.ws_url) as d:  # b and c were heard from within 5 s: no place for d
+                assert "already has 2 pages open" in _recv(d, "busy")["message"]
+            b.send('{"type": "ping"}')
+            _recv(b, "pong")
+            assert _health(server)["sessions"] == 2

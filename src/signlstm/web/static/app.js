@@ -107,6 +107,17 @@ function connect() {
   };
 }
 
+// The next click or key press on the page connects again (after the server closed an idle page).
+function reconnectOnAction() {
+  const again = () => {
+    for (const kind of ["pointerdown", "keydown"]) window.removeEventListener(kind, again, true);
+    S.closed = false;
+    message("");
+    connect();
+  };
+  for (const kind of ["pointerdown", "keydown"]) window.addEventListener(kind, again, true);
+}
+
 // The connection closed: a recording or an adaptation in progress is the old connection's, gone with it.
 function lost() {
   $("adapt").disabled = false;  // (a press the server never answered)
@@ -407,6 +418,13 @@ function handle(m) {
     case "busy":
       message(m.message);
       S.closed = true;
+      break;
+    case "idle":  // this page sent nothing for long and gave its place to a new page: back on the visitor's word
+      S.closed = true;  // (the close that follows is not retried by itself)
+      lost();
+      message(m.message + " Click or press a key on this page to connect again.");
+      status("disconnected (idle)", true);
+      reconnectOnAction();
       break;
   }
 }

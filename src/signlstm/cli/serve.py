@@ -47,9 +47,10 @@ def run(args):
         raise SignlstmError(f"--port must be within 1..65535, got {args.port}")
     if bool(args.certfile) != bool(args.keyfile):
         raise SignlstmError("--certfile and --keyfile go together")
-    from ..web import server
+    from ..web import holistic_assets
+    from ..web.holistic_assets import holistic_dir, holistic_missing
     from ..web.origin import is_loopback
-    from ..web.server import check_listen, check_tls, holistic_dir, holistic_missing
+    from ..web.server import check_listen, check_tls
 
     if args.holistic and holistic_dir(args.holistic) is None:
         raise SignlstmError(f"{args.holistic}: no holistic.js there (the folder of the npm package @mediapipe/holistic)")
@@ -84,9 +85,9 @@ def run(args):
         common.print_note("note: browsers give a page the camera only over https or on localhost: other machines "
                           "reaching this page over http get no camera (add --certfile and --keyfile)")
     page_holistic = holistic_dir(args.holistic)
-    if page_holistic is not None and not args.holistic and page_holistic != server.HOLISTIC:
+    if page_holistic is not None and not args.holistic and page_holistic != holistic_assets.HOLISTIC:
         common.print_note(f"note: the pages find their landmarks with @mediapipe/holistic "
-                          f"{server.holistic_version(page_holistic)} from {page_holistic.absolute()} (the current "
+                          f"{holistic_assets.holistic_version(page_holistic)} from {page_holistic.absolute()} (the current "
                           "folder's node_modules)")
     if page_holistic is not None and (missing := holistic_missing(page_holistic)):
         common.print_note(f"note: {page_holistic.absolute()} lacks {', '.join(missing)} of @mediapipe/holistic (npm ci "

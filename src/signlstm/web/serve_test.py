@@ -193,11 +193,11 @@ def test_serve_says_when_pages_will_send_their_camera_frames(tmp_path, monkeypat
     get no camera, which a loopback address or name in any spelling does not say. The blocking server itself is
     replaced: what is tested is the start-up."""
     from signlstm.cli import main
-    from signlstm.web import server
+    from signlstm.web import holistic_assets, server
 
     started = []
     monkeypatch.setattr(server, "serve", lambda *a, **k: started.append(a))
-    monkeypatch.setattr(server, "HOLISTIC", tmp_path / "no_node_modules")
+    monkeypatch.setattr(holistic_assets, "HOLISTIC", tmp_path / "no_node_modules")
     monkeypatch.chdir(tmp_path)  # nor in the current folder
     with socket.socket() as free:  # a port nothing listens on
         free.bind(("127.0.0.1", 0))
@@ -229,13 +229,14 @@ def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current
     from pathlib import Path
 
     from signlstm.cli import main
-    from signlstm.web import server
+    from signlstm.web import holistic_assets, server
 
     checkout = Path(__file__).resolve().parents[3]
-    monkeypatch.setattr(server, "HOLISTIC", tmp_path / "site-packages" / "node_modules" / "@mediapipe" / "holistic")
+    monkeypatch.setattr(holistic_assets, "HOLISTIC",
+                        tmp_path / "site-packages" / "node_modules" / "@mediapipe" / "holistic")
     monkeypatch.setattr(server, "serve", lambda *a, **k: None)
     monkeypatch.chdir(checkout)
-    assert server.holistic_dir() == Path("node_modules/@mediapipe/holistic"), "npm ci (make install) not run?"
+    assert holistic_assets.holistic_dir() == Path("node_modules/@mediapipe/holistic"), "npm ci (make install) not run?"
     pinned = json.loads((checkout / "package.json").read_text())["dependencies"]["@mediapipe/holistic"]
     with socket.socket() as free:  # a port nothing listens on
         free.bind(("127.0.0.1", 0))
@@ -244,7 +245,7 @@ def test_an_install_outside_the_checkout_finds_the_pages_holistic_in_the_current
     assert (f"the pages find their landmarks with @mediapipe/holistic {pinned} from "
             f"{checkout / 'node_modules' / '@mediapipe' / 'holistic'}") in capsys.readouterr().err
     monkeypatch.chdir(tmp_path)
-    assert server.holistic_dir() is None
+    assert holistic_assets.holistic_dir() is None
 
 
 def test_loadtest_refuses_what_it_cannot_run_in_one_line(tmp_path, capsys):

@@ -2,7 +2,7 @@
 
 The page loads MediaPipe Holistic (the npm package ``@mediapipe/holistic``, installed by ``make install`` with
 ``npm ci``) from ``/holistic/`` on this same server, never from elsewhere (optionally with the model files of the
-``mediapipe`` wheel in place of the package's: :func:`packed_assets`), finds the landmarks itself and sends only
+``mediapipe`` wheel in place of the package's: :func:`~.holistic_assets.packed_assets`), finds the landmarks itself and sends only
 keypoints; with ``?landmarks=server``, or when the package is missing or the browser cannot run it, it sends camera
 frames once the visitor has pressed the button that allows it, and the server finds the landmarks.
 
@@ -55,10 +55,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..errors import SignlstmError
 from . import protocol
 from .engine import MAX_TEXT_BYTES, BadMessage, Busy, Engine, model_info
+from .holistic_assets import HOLISTIC_FILES, PACKED, holistic_dir, packed_assets, wheel_models
 from .images import MAX_FRAME_BYTES, drawing
 
 STATIC = Path(__file__).resolve().parent / "static"
-HOLISTIC = Path(__file__).resolve().parents[3] / "node_modules" / "@mediapipe" / "holistic"  # `npm ci` in the checkout
 MAX_BAD = 20  # bad messages in a row before a page is closed
 MAX_IN_FLIGHT = 8  # keypoint messages of one page being answered at once; past this the page is not read
 WS_MAX_SIZE = max(MAX_FRAME_BYTES, protocol.MAX_BYTES) + 64 * 1024  # the protocol layer refuses anything larger (1009)
@@ -68,77 +68,12 @@ FPS = 12  # frames a second the page sends at most
 SEND_WIDTH = 480  # the page scales frames to this width before JPEG-encoding them
 
 
-# the files of @mediapipe/holistic a page loads (the graph, its models, and the WebAssembly runtime with and
-# without SIMD, whichever the browser runs), and the only ones of its folder served: holistic.js asks for these
-# (locateFile) at the page's model complexity 1
-HOLISTIC_FILES = ("holistic.js", "holistic.binarypb", "holistic_solution_packed_assets_loader.js",
-                  "holistic_solution_packed_assets.data", "holistic_solution_simd_wasm_bin.js",
-                  "holistic_solution_simd_wasm_bin.wasm", "holistic_solution_wasm_bin.js",
-                  "holistic_solution_wasm_bin.wasm", "pose_landmark_full.tflite")  # (model complexity 1's pose)
-
-
-def holistic_dir(path=None) -> Path | None:
-    """The folder of ``@mediapipe/holistic`` to serve (``path``, else the node_modules of the checkout signlstm runs
-    from, else of the current folder: an install that is not editable lives outside the checkout), or None. A folder
-    counts when it holds ``holistic.js``; :func:`holistic_missing` says what else it lacks."""
-    for folder in [Path(path)] if path else [HOLISTIC, Path("node_modules", "@mediapipe", "holistic")]:
-        if (folder / "holistic.js").is_file():
-            return folder
-    return None
-
-
-def holistic_missing(folder: Path) -> list[str]:
-    """The files of :data:`HOLISTIC_FILES` that ``folder`` does not hold (a copy cut short): without them the page
-    cannot run MediaPipe Holistic."""
-    return [name for name in HOLISTIC_FILES if not (folder / name).is_file()]
-
-
-def holistic_version(folder: Path) -> str:
-    """The version the ``package.json`` of an ``@mediapipe/holistic`` folder states, or "of unknown version"."""
-    try:
-        return str(json.loads((folder / "package.json").read_text())["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return "of unknown version"
-
-
-PACKED = "holistic_solution_packed_assets"  # the package's models, packed in one file, listed in its loader script
 PIECE = 64 * 1024  # bytes of the packed models handed to a connection at a time (as FileResponse sends a file)
 PAGE_MODELS = ("package", "wheel")
 
 
-def wheel_models() -> Path | None:
-    """The ``mediapipe`` wheel's folder (found without importing it), or None."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("mediapipe")
-    return Path(spec.origin).parent if spec and spec.origin else None
-
-
-def packed_assets(folder: Path, wheel: Path | None) -> tuple[bytes, bytes, list[str]]:
-    """The package's packed models with every file the ``mediapipe`` wheel also has (same path under ``modules/``)
-    taken from the wheel instead, so the page runs the same model bytes as Python: (loader script, data, the files
-    replaced). Built from the installed packages when the server starts; nothing is fetched."""
-    loader = (folder / f"{PACKED}_loader.js").read_text()
-    data = (folder / f"{PACKED}.data").read_bytes()
-    at = loader.rindex("loadPackage(") + len("loadPackage(")
-    meta, end = json.JSONDecoder().raw_decode(loader, at)
-    out, replaced, files = [], [], []
-    for f in meta["files"]:
-        blob = data[f["start"]:f["end"]]
-        own = wheel / f["filename"].split("/mediapipe/", 1)[1] if wheel else None
-        if own is not None and own.is_file() and own.read_bytes() != blob:
-            blob = own.read_bytes()
-            replaced.append(f["filename"].rsplit("/", 1)[1])
-        start = sum(len(b) for b in out)
-        out.append(blob)
-        files.append({**f, "start": start, "end": start + len(blob)})
-    body = b"".join(out)
-    meta = {**meta, "files": files, "remote_package_size": len(body)}
-    return (loader[:at] + json.dumps(meta) + loader[end:]).encode(), body, replaced
-
-
 def create_app(engine: Engine, holistic: str | Path | None = None, page_models: str | None = None) -> Starlette:
-    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: :func:`holistic_dir`);
+    """The app; ``holistic`` is the folder of ``@mediapipe/holistic`` (default: :func:`~.holistic_assets.holistic_dir`);
     ``page_models``: ``wheel`` serves the page the ``mediapipe`` wheel's models where the package's differ,
     ``package`` the package's own (default: ``$SIGNLSTM_PAGE_MODELS``, else ``package``)."""
     import os

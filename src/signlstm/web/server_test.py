@@ -111,31 +111,6 @@ def test_page_and_static_files(trained_model, start_server):
     assert _health(server)["labels"] == ["hello", "thanks", "iloveyou"]
 
 
-def test_the_packed_models_of_the_page_can_be_the_wheels(tmp_path):
-    """With ``page_models="wheel"`` the page gets the package's packed models with each file the mediapipe wheel also
-    has replaced by the wheel's bytes, the loader's list rewritten to match; the rest is the package's, unchanged."""
-    import os
-
-    from signlstm.web import server as srv
-
-    folder, wheel = srv.holistic_dir(), srv.wheel_models()
-    if folder is None or wheel is None:
-        if os.environ.get("CI"):
-            pytest.fail("node_modules/@mediapipe/holistic or the mediapipe wheel is missing")
-        pytest.skip("npm ci has not been run")
-    loader, data, replaced = srv.packed_assets(folder, wheel)
-    assert {"hand_landmark_full.tflite", "pose_detection.tflite"} <= set(replaced)
-    meta = json.JSONDecoder().raw_decode(loader.decode(), loader.decode().rindex("loadPackage(") + 12)[0]
-    assert meta["remote_package_size"] == len(data) and meta["files"][-1]["end"] == len(data)
-    for f in meta["files"]:
-        own = wheel / f["filename"].split("/mediapipe/", 1)[1]
-        blob = data[f["start"]:f["end"]]
-        assert blob == own.read_bytes() if own.is_file() else blob and own.name not in replaced
-    original = (folder / f"{srv.PACKED}_loader.js").read_text()
-    at = original.rindex("loadPackage(")
-    assert loader.decode()[:at] == original[:at] and loader.decode().endswith(");\n\n  })();\n")
-
-
 def test_each_page_has_its_own_recognizer_and_bad_messages_hurt_no_one(trained_model, start_server):
     server = start_server(trained_model, max_clients=3)
     frames = {a: clip_frames(a) for a in ("iloveyou", "thanks")}
@@ -313,7 +288,7 @@ def test_keypoint_pages_get_their_own_words_and_recordings_hold_the_keypoints_se
     one; a recording is the very keypoints sent (a message without every part is not recorded, and the page is told),
     and another page showing that name's counts is sent them."""
     from signlstm.web import protocol
-    from signlstm.web.server import holistic_dir
+    from signlstm.web.holistic_assets import holistic_dir
 
     server = start_server(trained_model)
     with websockets.connect(server.ws_url, max_size=None) as a, websockets.connect(server.ws_url, max_size=None) as b, \
@@ -1032,17 +1007,17 @@ def test_clients_that_do_not_read_the_wheels_packed_models_hold_no_copy_of_them(
     byte."""
     import socket
 
-    from signlstm.web import server as srv
+    from signlstm.web import holistic_assets as assets
 
-    folder, wheel = srv.holistic_dir(), srv.wheel_models()
+    folder, wheel = assets.holistic_dir(), assets.wheel_models()
     if folder is None or wheel is None:
         if os.environ.get("CI"):
             pytest.fail("node_modules/@mediapipe/holistic or the mediapipe wheel is missing")
         pytest.skip("npm ci has not been run")
     monkeypatch.setenv("SIGNLSTM_PAGE_MODELS", "wheel")
     server = start_server(shipped)
-    data = srv.packed_assets(folder, wheel)[1]
-    url = f"/holistic/{srv.PACKED}.data"
+    data = assets.packed_assets(folder, wheel)[1]
+    url = f"/holistic/{assets.PACKED}.data"
 
     def rss() -> int:
         with open("/proc/self/status") as f:
@@ -1073,7 +1048,7 @@ def test_the_pages_mediapipe_folder_serves_only_the_files_the_page_loads(shipped
     holds."""
     import urllib.error
 
-    from signlstm.web.server import HOLISTIC_FILES
+    from signlstm.web.holistic_assets import HOLISTIC_FILES
 
     folder = tmp_path / "holistic"
     (folder / "sub").mkdir(parents=True)

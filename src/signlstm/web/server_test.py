@@ -17,7 +17,7 @@ need("uvicorn")
 websockets = need("websockets.sync.client")
 closed = need("websockets.exceptions").ConnectionClosed
 
-from signlstm.web import adapted, images  # noqa: E402
+from signlstm.web import adapted, images, recordings  # noqa: E402
 from signlstm.web import engine as eng  # noqa: E402
 
 
@@ -866,8 +866,8 @@ def test_a_recording_the_disk_has_no_room_for_beside_its_reserve_is_refused_befo
     from collections import namedtuple
 
     usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**40, 2**40 - eng.DISK_RESERVE - 2**20,
-                                                                 eng.DISK_RESERVE + 2**20))
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**40, 2**40 - recordings.DISK_RESERVE - 2**20,
+                                                                 recordings.DISK_RESERVE + 2**20))
     engine = eng.Engine(trained_model, data=tmp_path / "web_data", models=tmp_path / "web_models")
     try:
         page = engine.open()

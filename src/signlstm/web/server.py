@@ -301,11 +301,52 @@ def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "war
     # ways cost the server about a tenth of its time at 50 pages (profiled).
     made = uvicorn.Config(OwnPageOnly(app, is_loopback(host)), host=host, port=port, log_level=log_level,
                           ws_max_size=WS_MAX_SIZE, ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False,
-                          lifespan="on", timeout_graceful_shutdown=GRACE, **ssl)
+                          lifespan="on", timeout_graceful_shutdown=GRACE, http=head_timeout_protocol(), **ssl)
     errors = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, ClientTextNotUtf8) for f in errors.filters):
         errors.addFilter(ClientTextNotUtf8())
     return made
+
+
+def head_timeout_protocol():
+    """uvicorn's HTTP/1.1 protocol (h11) that also closes a connection which has not sent a whole request head within
+    its keep-alive timeout (``timeout_keep_alive``, 5 s) of opening or of its last response. uvicorn itself closes a
+    connection idle between requests after that long, but keeps for ever one that sends nothing, or half a request
+    head, or one byte of it at a time: none of its settings bounds those (``limit_concurrency`` answers 503 to
+    requests and still holds the connections; ``h11_max_incomplete_event_size`` bounds a head's bytes, not its
+    time)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeout(H11Protocol):
+        head_timer = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self.wait_for_head()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self.wait_for_head()
+
+        def connection_lost(self, exc) -> None:
+            if self.head_timer is not None:
+                self.head_timer.cancel()
+            super().connection_lost(exc)
+
+        def wait_for_head(self) -> None:
+            """Close the connection unless a new request head (a new cycle, or the switch to a WebSocket) has come
+            within ``timeout_keep_alive``."""
+            if self.head_timer is not None:
+                self.head_timer.cancel()
+            cycle = self.cycle
+
+            def late() -> None:
+                if self.cycle is cycle and self.transport.get_protocol() is self and not self.transport.is_closing():
+                    self.timeout_keep_alive_handler()
+
+            self.head_timer = self.loop.call_later(self.timeout_keep_alive, late)
+
+    return HeadTimeout
 
 
 class ClientTextNotUtf8(logging.Filter):

@@ -1090,3 +1090,39 @@ def test_a_page_that_sent_nothing_for_long_gives_its_place_to_a_new_one_when_all
             b.send('{"type": "ping"}')
             _recv(b, "pong")
             assert _health(server)["sessions"] == 2
+
+
+def test_a_connection_that_sends_no_whole_request_head_is_closed_within_the_keep_alive_timeout(shipped, start_server):
+    """A connection that sends nothing, half a request head, or half of its second request's head, is closed within
+    uvicorn's keep-alive timeout (5 s), as one idle between requests is: such connections would otherwise stay open
+    for ever (2,000 of them, each a file the server holds open). A page's WebSocket stays open past it."""
+    import socket
+
+    server = start_server(shipped)
+    half = f"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUser-Agent: ".encode()
+    whole = f"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+    try:
+        clients[1].sendall(half)
+        clients[2].sendall(whole)
+        got = b""
+        while b"\r\n\r\n" not in got or not got.rstrip().endswith(b"}"):  # the first response, whole
+            got += clients[2].recv(65536)
+        assert got.startswith(b"HTTP/1.1 200"), got[:100]
+        clients[2].sendall(half)
+        with websockets.connect(server.ws_url) as page:
+            _recv(page, "model")
+            t0 = opened = time.monotonic()
+            for s in clients:
+                s.settimeout(20)
+                while True:
+                    data = s.recv(65536)  # (the second client's first response, if any, then the end)
+                    if not data:
+                        break
+            assert time.monotonic() - t0 < 15
+            time.sleep(max(0.0, 6 - (time.monotonic() - opened)))
+            page.send('{"type": "ping"}')  # the page's WebSocket, open as long, is not closed
+            _recv(page, "pong")
+    finally:
+        for s in clients:
+            s.close()

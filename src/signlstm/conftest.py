@@ -1,6 +1,7 @@
 """Test fixtures: the real data in ../shared (tests fail, not skip, under CI when it is missing)."""
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -18,13 +19,20 @@ def pytest_configure(config):
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def unavailable(msg: str) -> NoReturn:
+    """What a test does when something it needs is not on this machine (data, a program, an optional package): under
+    CI (the ``CI`` environment variable set, as CI services set it) it fails, saying ``msg``; elsewhere it is skipped
+    with ``msg`` (the whole module when called while the module is imported)."""
+    if os.environ.get("CI"):
+        pytest.fail(msg, pytrace=False)
+    pytest.skip(msg, allow_module_level=True)
+
+
 def shared_path(*parts) -> Path:
-    """A file under ../shared; missing is a failure under CI and a skip elsewhere."""
+    """A file under ../shared; missing is :func:`unavailable`."""
     p = SHARED.joinpath(*parts)
     if not p.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{p} is missing (CI must have ../shared beside the checkout)")
-        pytest.skip(f"{p} not available")
+        unavailable(f"{p} is missing (../shared must be beside the checkout)")
     return p
 
 

@@ -10,7 +10,6 @@ elsewhere a skip, as with the browser tests.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 
 from signlstm import layout
+from signlstm.conftest import unavailable
 from signlstm.web import protocol
 
 APP_JS = Path(__file__).with_name("static") / "app.js"
@@ -28,10 +28,7 @@ SHAPES = [(1280, 720), (480, 640), (720, 1280), (640, 480), (1920, 1080), (270, 
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
-        msg = "node is missing (apt-get install nodejs): the page's JavaScript cannot be run"
-        if os.environ.get("CI"):
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        unavailable("node is missing (apt-get install nodejs): the page's JavaScript cannot be run")
     return node
 
 

@@ -10,17 +10,14 @@ import time
 import numpy as np
 import pytest
 
-from signlstm.conftest import shared_path
+from signlstm.conftest import shared_path, unavailable
 
 def need(module: str):
-    """Import a web or browser-test dependency; missing is a failure under CI and a skip elsewhere."""
+    """Import a web or browser-test dependency; missing is :func:`~signlstm.conftest.unavailable`."""
     try:
         return importlib.import_module(module)
     except ImportError:
-        msg = f"{module} is not installed (pip install starlette uvicorn websockets selenium)"
-        if os.environ.get("CI"):
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg, allow_module_level=True)
+        unavailable(f"{module} is not installed (pip install starlette uvicorn websockets selenium)")
 
 
 CLIPS = {"hello": "asl_hello_rohan937.mp4", "thanks": "asl_thankyou_rohan937.mp4",
@@ -198,10 +195,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader
 def browser(tmp_path):
     """Call with camera flags to get a Selenium driver of a fresh Chromium; all are quit after the test."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        msg = "Chromium/ChromeDriver missing: apt-get install chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        unavailable("Chromium/ChromeDriver missing: apt-get install chromium chromium-driver")
     webdriver = need("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
@@ -229,3 +223,23 @@ def browser(tmp_path):
 def fake_camera(y4m) -> list[str]:
     return ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m}"]
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """Call with a name to get ``(certfile, keyfile)``: a new self-signed certificate for localhost (its subject and
+    subjectAltName) and its RSA key, made by ``openssl`` in the test's folder; openssl missing is
+    :func:`~signlstm.conftest.unavailable` (``make test`` installs it)."""
+    import shutil
+    import subprocess
+
+    def make(name: str = "a") -> tuple[Path, Path]:
+        if shutil.which("openssl") is None:
+            unavailable("openssl is not installed: the certificates are not made")
+        crt, key = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key),
+                        "-out", str(crt)], check=True, capture_output=True)
+        return crt, key
+
+    return make

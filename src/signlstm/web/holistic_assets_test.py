@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
 
-import pytest
 
+from signlstm.conftest import unavailable
 from signlstm.web import holistic_assets as assets
 
 
@@ -14,9 +13,7 @@ def test_the_packed_models_of_the_page_can_be_the_wheels(tmp_path):
     has replaced by the wheel's bytes, the loader's list rewritten to match; the rest is the package's, unchanged."""
     folder, wheel = assets.holistic_dir(), assets.wheel_models()
     if folder is None or wheel is None:
-        if os.environ.get("CI"):
-            pytest.fail("node_modules/@mediapipe/holistic or the mediapipe wheel is missing")
-        pytest.skip("npm ci has not been run")
+        unavailable("node_modules/@mediapipe/holistic (npm ci) or the mediapipe wheel is missing")
     loader, data, replaced = assets.packed_assets(folder, wheel)
     assert {"hand_landmark_full.tflite", "pose_detection.tflite"} <= set(replaced)
     meta = json.JSONDecoder().raw_decode(loader.decode(), loader.decode().rindex("loadPackage(") + 12)[0]

@@ -147,24 +147,15 @@ def test_loadtest_runs_the_signers_rate_seconds_and_limits_asked_for(trained_mod
         assert (r["min_fps"], r["max_p95"], r["held"]) == (0.0, 10000.0, True), r
 
 
-def test_serve_on_every_address_over_https_listens_there_and_answers_over_tls(tmp_path):
+def test_serve_on_every_address_over_https_listens_there_and_answers_over_tls(tmp_path, certificate):
     """``--host 0.0.0.0 --certfile --keyfile``, as a phone on the local network needs it: the server listens on every
     address (and nothing else) and answers https with the certificate given."""
-    import os
-    import shutil
     import signal
     import ssl
     import time
     import urllib.request
 
-    import pytest
-
-    if shutil.which("openssl") is None:  # `make test` installs it
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("openssl is not installed: the certificates are not made")
-    crt, key = tmp_path / "a.crt", tmp_path / "a.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(crt)],
-                   check=True, capture_output=True)
+    crt, key = certificate()
     with socket.socket() as free:  # a port nothing listens on
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]

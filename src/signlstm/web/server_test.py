@@ -10,6 +10,7 @@ import urllib.request
 import numpy as np
 import pytest
 
+from signlstm.conftest import unavailable
 from signlstm.web.conftest import clip_frames, need, pack_image
 
 need("starlette")
@@ -56,22 +57,14 @@ def _refused(capsys, argv, *named):
     return err
 
 
-def test_serve_refuses_tls_files_it_cannot_load_in_one_line_before_the_model(shared, tmp_path, capsys):
-    import shutil
-    import subprocess
-
+def test_serve_refuses_tls_files_it_cannot_load_in_one_line_before_the_model(shared, tmp_path, capsys, certificate):
     missing, not_pem = tmp_path / "missing.pem", shared("data", "vocab", "README.md")
     key = tmp_path / "key.pem"
     key.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
     _refused(capsys, ["--certfile", str(missing), "--keyfile", str(key)], str(missing), "no such file")
     _refused(capsys, ["--certfile", str(not_pem), "--keyfile", str(key)], str(not_pem), "not a PEM certificate")
     _refused(capsys, ["--certfile", str(tmp_path), "--keyfile", str(key)], str(tmp_path), "not a file")
-    if shutil.which("openssl") is None:  # `make test` installs it
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("openssl is not installed: the certificates are not made")
-    for name in ("a", "b"):  # two real self-signed certificates and their keys
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                        "/CN=localhost", "-keyout", str(tmp_path / f"{name}.key"), "-out", str(tmp_path / f"{name}.crt")],
-                       check=True, capture_output=True)
+    certificate("a"), certificate("b")  # two real self-signed certificates and their keys
     from signlstm.web.server import check_tls
 
     check_tls(tmp_path / "a.crt", tmp_path / "a.key")  # a good pair passes
@@ -1011,9 +1004,7 @@ def test_clients_that_do_not_read_the_wheels_packed_models_hold_no_copy_of_them(
 
     folder, wheel = assets.holistic_dir(), assets.wheel_models()
     if folder is None or wheel is None:
-        if os.environ.get("CI"):
-            pytest.fail("node_modules/@mediapipe/holistic or the mediapipe wheel is missing")
-        pytest.skip("npm ci has not been run")
+        unavailable("node_modules/@mediapipe/holistic (npm ci) or the mediapipe wheel is missing")
     monkeypatch.setenv("SIGNLSTM_PAGE_MODELS", "wheel")
     server = start_server(shipped)
     data = assets.packed_assets(folder, wheel)[1]

@@ -1124,45 +1124,6 @@ def _option(command: list[str], flag: str):
     return next(a for a in parser._actions if flag in a.option_strings)
 
 
-def test_help_gives_the_defaults_the_library_uses():
-    """Where an option's default lives in a room the CLI does not import to build its help (Keras comes with it), the
-    help and the option's default say the library's value."""
-    from signlstm.judging.crossval import TUTORIAL_EPOCHS
-    from signlstm.judging.stream_scoring import OTHERS, PER_LABEL
-    from signlstm.judging.streams import DRAWS
-    from signlstm.models.vocabulary import RADIUS
-
-    for command, flag, value, default in [(["judge", "streams"], "--per-label", PER_LABEL, PER_LABEL),
-                                          (["judge", "streams"], "--others-per-stream", OTHERS, OTHERS),
-                                          (["judge", "streams"], "--streams", DRAWS, None),
-                                          (["judge", "cv"], "--tutorial-epochs", TUTORIAL_EPOCHS, None),
-                                          (["adapt"], "--radius", RADIUS, None),
-                                          (["judge", "vocab"], "--radius", RADIUS, None)]:
-        action = _option(command, flag)
-        assert f"default {value:g}" in " ".join(action.help.split()) and action.default == default, (flag, action.help)
-
-
-def test_literal_defaults_and_choices_are_the_librarys():
-    """The lists, counts and choices the CLI writes out rather than import from a room that brings Keras with it
-    (judge vocab's K values, seeds and streams; the tutorial recipe's epochs in three judges' help; adapt's methods and
-    its cap on negatives) are the library's own."""
-    from signlstm.judging import vocab
-    from signlstm.models.adapt import METHODS, NEGATIVES_PER_WINDOW
-    from signlstm.models.recipes import RECIPES
-
-    for flag, default in (("--shots", list(vocab.SHOTS)), ("--seeds", list(vocab.SEEDS)),
-                          ("--streams", vocab.STREAMS)):
-        action = _option(["judge", "vocab"], flag)
-        said = f"default: {' '.join(map(str, default))}" if isinstance(default, list) else f"default {default}"
-        assert action.default == default and said in " ".join(action.help.split()), (flag, action.help)
-    epochs = RECIPES["tutorial"].epochs
-    for command in (["judge", "cv"], ["judge", "fewshot"], ["judge", "vocab"]):
-        assert f"{epochs}" in _option(command, "--tutorial-epochs").help, command
-    assert _option(["adapt"], "--method").choices == [*METHODS, "vocab"]
-    assert f"at most {NEGATIVES_PER_WINDOW} per sign recording" in " ".join(_option(["adapt"], "--negatives").help.split())
-
-
-
 def test_commands_that_need_no_model_start_without_keras(tmp_path):
     """Under the console's Ctrl-C handler, a command that needs a model imports Keras before it runs (while a Ctrl-C
     still ends the process at once: ``evaluate`` on a missing file has it imported before it refuses the file);
@@ -1296,46 +1257,52 @@ def test_predict_actions_choose_the_recordings_read(shared, capsys):
 
 
 def test_the_defaults_a_command_states_are_the_ones_its_library_uses(capsys):
-    """Each default an option gives, or its help states, is the library's own: the judges' K values, seeds,
-    streams and draws, the bench's frames and videos, the server's port, the vocabulary radius, the tutorial recipe's
-    epochs and their cap in cross-validation, adapt's other signs per window. (The command layer cannot import the
-    library's heavy modules to print its help, so the figures are written there again; this keeps them one fact.)"""
+    """Each default an option takes, and each default its help states, is the library's own: the judges' K values,
+    seeds, streams, draws and adapt runs, the vocabulary radius, the tutorial recipe's epochs and their cap in
+    cross-validation, the bench's frames and videos, the server's port, adapt's methods and its other signs per
+    window. (The command layer cannot import the library's heavy modules, which bring Keras, to build its parser, so
+    these figures are written there again; this keeps each one fact.) A figure must be in its own option's help."""
     import inspect
-    import re
 
-    from signlstm.cli import build_parser
     from signlstm.judging import bench, crossval, fewshot, stream_scoring, streams, vocab
     from signlstm.models import adapt as adapting, recipes, vocabulary
     from signlstm.web import server
 
-    def defaults(fn, *names):
-        params = inspect.signature(fn).parameters
-        return tuple(params[n].default for n in names)
+    def default(fn, name):
+        return inspect.signature(fn).parameters[name].default
 
-    def shown(*command) -> str:  # the help as argparse prints it, lines joined
-        with pytest.raises(SystemExit):
-            main([*command, "--help"])
-        return " ".join(capsys.readouterr().out.split())
+    def listed(values) -> str:
+        return " ".join(map(str, values))
 
-    parser = build_parser()
-    a = parser.parse_args(["judge", "vocab", "--data", "x"])
-    assert (tuple(a.shots), tuple(a.seeds), a.streams, a.adapt_runs, tuple(a.tutorial_shots)) == \
-        (vocab.SHOTS, vocab.SEEDS, vocab.STREAMS, *defaults(vocab.run, "adapt_runs", "tutorial"))
-    text = shown("judge", "vocab")
-    assert f"default {vocabulary.RADIUS:g}" in text
-    assert vocab.TAUGHT == 3 / 4 and "3/4 of a person's signs" in shown("judge")
-    assert f"default: its {recipes.TUTORIAL.epochs}" in text
-    a = parser.parse_args(["judge", "streams", "--data", "x"])
-    assert (a.per_label, a.others_per_stream) == (stream_scoring.PER_LABEL, stream_scoring.OTHERS)
-    assert f"(default {streams.DRAWS};" in shown("judge", "streams")
-    a = parser.parse_args(["judge", "fewshot", "--data", "x"])
-    assert tuple(a.shots) == defaults(fewshot.few_shot_cv, "shots")[0]
-    assert f"default: its {recipes.TUTORIAL.epochs}" in shown("judge", "fewshot")
-    text = shown("judge", "cv")
-    assert f"{recipes.TUTORIAL.epochs} epochs per fold (default {crossval.TUTORIAL_EPOCHS})" in text
-    a = parser.parse_args(["bench"])
-    assert (a.frames, a.videos) == defaults(bench.run, "frames", "videos")
-    assert parser.parse_args(["serve"]).port == defaults(server.serve, "port")[0] == defaults(server.config, "port")[0]
-    text = shown("adapt")
-    assert f"(default {vocabulary.RADIUS:g};" in text
-    assert re.search(rf"at most {adapting.NEGATIVES_PER_WINDOW} per sign recording", text)
+    epochs, port = recipes.TUTORIAL.epochs, default(server.serve, "port")
+    few_shots = default(fewshot.few_shot_cv, "shots")
+    runs, tutorial_shots = default(vocab.run, "adapt_runs"), default(vocab.run, "tutorial")
+    frames, videos = default(bench.run, "frames"), default(bench.run, "videos")
+    assert default(server.config, "port") == port
+    # command, option, the option's default (None: the library chooses), what the option's help says
+    for command, flag, value, said in [
+            (["judge", "vocab"], "--shots", list(vocab.SHOTS), f"(default: {listed(vocab.SHOTS)})"),
+            (["judge", "vocab"], "--seeds", list(vocab.SEEDS), f"(default: {listed(vocab.SEEDS)})"),
+            (["judge", "vocab"], "--streams", vocab.STREAMS, f"(default {vocab.STREAMS}, 0: skip)"),
+            (["judge", "vocab"], "--adapt-runs", runs, f"default {runs}, 0: skip)"),
+            (["judge", "vocab"], "--tutorial-shots", list(tutorial_shots), f"default: {listed(tutorial_shots)};"),
+            (["judge", "vocab"], "--radius", None, f"(default {vocabulary.RADIUS:g}, as adapt's)"),
+            (["judge", "vocab"], "--tutorial-epochs", None, f"(default: its {epochs})"),
+            (["judge", "streams"], "--per-label", stream_scoring.PER_LABEL, f"(default {stream_scoring.PER_LABEL})"),
+            (["judge", "streams"], "--others-per-stream", stream_scoring.OTHERS, f"(default {stream_scoring.OTHERS})"),
+            (["judge", "streams"], "--streams", None, f"(default {streams.DRAWS};"),
+            (["judge", "fewshot"], "--shots", list(few_shots), f"(default: {listed(few_shots)})"),
+            (["judge", "fewshot"], "--tutorial-epochs", None, f"(default: its {epochs})"),
+            (["judge", "cv"], "--tutorial-epochs", None,
+             f"{epochs} epochs per fold (default {crossval.TUTORIAL_EPOCHS})"),
+            (["bench"], "--frames", frames, f"default {frames})"),
+            (["bench"], "--videos", videos, f"(default {videos})"),
+            (["serve"], "--port", port, f"(default {port})"),
+            (["adapt"], "--radius", None, f"(default {vocabulary.RADIUS:g};"),
+            (["adapt"], "--negatives", None, f"at most {adapting.NEGATIVES_PER_WINDOW} per sign recording")]:
+        action = _option(command, flag)
+        assert action.default == value and said in " ".join(action.help.split()), (command, flag, action.help)
+    assert _option(["adapt"], "--method").choices == [*adapting.METHODS, "vocab"]
+    with pytest.raises(SystemExit):
+        main(["judge", "--help"])
+    assert vocab.TAUGHT == 3 / 4 and "3/4 of a person's signs" in " ".join(capsys.readouterr().out.split())

@@ -129,7 +129,9 @@ def test_each_persons_accuracy_is_their_own_and_people_seen_through_unknown_sign
         expected[name] = float((said == d.labels).mean())
         assert r["per_signer"][name]["accuracy"] == pytest.approx(expected[name])
         assert r["per_signer"][name]["n"] == len(d)
-        for a, acc in r["per_signer"][name]["per_label"].items():
+        per_label = r["per_signer"][name]["per_label"]
+        assert sorted(per_label) == sorted(set(d.labels)), (name, per_label)  # each sign the person recorded
+        for a, acc in per_label.items():
             assert acc == pytest.approx(float((said[d.labels == a] == a).mean())), (name, a)
     assert expected["p99"] < expected["s02"] - 0.2  # the two people's figures differ: neither is the pooled one
     assert r["accuracy"] == pytest.approx((expected["s02"] * len(s02) + expected["p99"] * len(p99)) / (len(s02) +

@@ -34,9 +34,14 @@ def test_one_bar_per_action_in_its_own_colour(n, columns):
 
 
 def test_panel_before_the_window_is_full_shows_empty_bars():
+    """Before the first window is full (no probabilities) each action still has its bar, drawn empty: its box stands
+    out of the panel's background and holds its label in white letters, and no pixel of it has the action's colour."""
     panel = render.draw_panel(["a", "b", "c"], None)
     for i, (x0, y0, x1, y1) in enumerate(render.bar_slots(3)):
-        assert not (panel[y0:y1, x0:x1] == render.colors(3)[i]).all(axis=2).any()
+        box = panel[y0:y1, x0:x1]
+        assert not (box == render.colors(3)[i]).all(axis=2).any(), f"bar {i} is filled"
+        assert (box != render.PANEL_BGR).any(axis=2).mean() > 0.9, f"bar {i} is not drawn"
+        assert (box.min(axis=2) > 200).sum() >= 5, f"bar {i} has no label"  # white letters, antialiased
 
 
 def test_skeleton_drawn_where_the_hand_is(shared):

@@ -64,16 +64,13 @@ def test_serve_refuses_tls_files_it_cannot_load_in_one_line_before_the_model(sha
     _refused(capsys, ["--certfile", str(missing), "--keyfile", str(key)], str(missing), "no such file")
     _refused(capsys, ["--certfile", str(not_pem), "--keyfile", str(key)], str(not_pem), "not a PEM certificate")
     _refused(capsys, ["--certfile", str(tmp_path), "--keyfile", str(key)], str(tmp_path), "not a file")
-    certificate("a"), certificate("b")  # two real self-signed certificates and their keys
+    (crt, crt_key), (_, other_key) = certificate("a"), certificate("b")  # two real self-signed pairs
     from signlstm.web.server import check_tls
 
-    check_tls(tmp_path / "a.crt", tmp_path / "a.key")  # a good pair passes
-    _refused(capsys, ["--certfile", str(tmp_path / "a.crt"), "--keyfile", str(not_pem)], str(not_pem),
-             "not a PEM private key")
-    _refused(capsys, ["--certfile", str(tmp_path / "a.key"), "--keyfile", str(tmp_path / "a.key")],
-             str(tmp_path / "a.key"), "not a PEM certificate")
-    _refused(capsys, ["--certfile", str(tmp_path / "a.crt"), "--keyfile", str(tmp_path / "b.key")],
-             "is not the private key of --certfile")
+    check_tls(crt, crt_key)  # a good pair passes
+    _refused(capsys, ["--certfile", str(crt), "--keyfile", str(not_pem)], str(not_pem), "not a PEM private key")
+    _refused(capsys, ["--certfile", str(crt_key), "--keyfile", str(crt_key)], str(crt_key), "not a PEM certificate")
+    _refused(capsys, ["--certfile", str(crt), "--keyfile", str(other_key)], "is not the private key of --certfile")
 
 
 def test_serve_refuses_a_host_or_port_it_cannot_listen_on_before_saying_serving(capsys):

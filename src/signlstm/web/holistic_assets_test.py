@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-
 from signlstm.conftest import unavailable
 from signlstm.web import holistic_assets as assets
 

@@ -8,6 +8,7 @@ the tasks), on local processes and Ray workers alike. Results come back in task 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from .errors import SignlstmError, optional
 
@@ -117,7 +118,7 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
         import warnings
 
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _sigterm_kept():
                 # Ray starts its daemons through a preexec_fn (its choice, not ours), which fires JAX's at-fork
                 # warning here; the forked child only masks SIGINT and sets a parent-death signal, then execs.
                 warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
@@ -140,6 +141,26 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
     finally:
         if started:
             ray.shutdown()
+
+
+@contextmanager
+def _sigterm_kept():
+    """Put back, after the block (``ray.init``), the SIGTERM handler this process had before it: Ray replaces it
+    with its own exit and a crash handler of its C++ core that prints a stack trace ("SIGTERM received",
+    ``logging.cc``) and aborts, so that ``kill`` would end a command running on Ray without its "terminated" and
+    with its outputs' temp files left behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if before is not None:  # (None: a handler not set from Python, which cannot be put back)
+            signal.signal(signal.SIGTERM, before)
 
 
 def command_seconds(args) -> float:

@@ -101,3 +101,34 @@ def test_command_seconds_runs_the_command_itself(shared, tmp_path):
     with pytest.raises(RuntimeError, match=r"signlstm adapt exited 2: .*no-such\.npz"):
         parallel.command_seconds(["adapt", "--data", tmp_path / "no-such.npz", "--out", tmp_path / "other"])
     assert not (tmp_path / "other").exists()
+
+
+def test_sigterm_ends_a_command_running_on_ray_as_terminated(shared, tmp_path):
+    """``kill`` of a command whose folds run on a local Ray instance: Ray's start replaces the command's SIGTERM
+    handler (with its own exit, and a crash handler that prints "SIGTERM received ... logging.cc" and aborts); the
+    command's is put back, so it ends as on a Ctrl-C: "terminated", status 143, no crash lines, no temp file left in
+    its cache."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    data = [str(shared("data", "signers", f"{s}.npz")) for s in ("s03", "s09")]
+    p = subprocess.Popen([sys.executable, "-m", "signlstm", "judge", "cv", "--data", *data, "--epochs", "1",
+                          "--workers", "1", "--ray", "local", "--cache", str(tmp_path / "cache")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    said = []
+    for line in p.stderr:  # Ray says when its instance has started (and the command's handlers were put back)
+        said.append(line)
+        if "Started a local Ray instance" in line:
+            break
+    else:
+        pytest.fail(f"Ray never started: {''.join(said)}")
+    time.sleep(3)  # the first fold is being trained
+    p.send_signal(signal.SIGTERM)
+    err = "".join(said) + p.stderr.read()
+    assert p.wait(timeout=120) == 143, err
+    assert err.rstrip().splitlines()[-1].endswith("signlstm judge cv: terminated") and "SIGTERM received" not in err
+    assert not [f for f in (tmp_path / "cache").rglob("*") if f.is_file()]

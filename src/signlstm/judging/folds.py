@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..models.bundle import META_FILE
@@ -228,8 +229,29 @@ def train_base(paths, held_out: str, out: str | Path, recipe: str = "default", e
     return {"held_out": held_out, "seconds": round(time.perf_counter() - t0, 1), "path": str(out)}
 
 
+@contextmanager
+def made_once(out: str | Path):
+    """Hold, against the other processes of this machine that make the same cache entry ``out`` (a base, a trunk),
+    the lock of a hidden ``.<name>.lock`` file beside it: a command started while another trains ``out`` waits for it
+    and then finds it made, instead of training it again and swapping it under the other's feet. Where the machine
+    has no ``flock`` (Windows), nothing is held."""
+    out = Path(out)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield  # (the lock ends with the file's closing)
+
+
 def _train(job: dict) -> dict:
-    return train_base(**job)
+    with made_once(job["out"]):
+        if (Path(job["out"]) / META_FILE).exists():  # another command trained it while this one waited
+            return {"held_out": job["held_out"], "seconds": 0.0, "path": str(job["out"]), "made_by_another": True}
+        return train_base(**job)
 
 
 def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = None, seed: int = 0, negatives=None,
@@ -257,7 +279,8 @@ def fold_bases(paths, held_out, recipe: str = "default", epochs: int | None = No
                      negatives=negatives, fixes=fixes) for s in todo]
         t0 = time.perf_counter()
         for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
-            log(f"  base without {r['held_out']}: {r['seconds']} s ({time.perf_counter() - t0:.0f} s elapsed)")
+            done = "trained by another command meanwhile" if r.get("made_by_another") else f"{r['seconds']} s"
+            log(f"  base without {r['held_out']}: {done} ({time.perf_counter() - t0:.0f} s elapsed)")
     for s, base in want.items():
         check_unseen(base, [s, *(also_unseen or {}).get(s, ())], "a cached base")
     return want

@@ -18,7 +18,7 @@ from .. import parallel
 from ..datasets import is_hidden
 from ..outputs import check_writable_folder
 from ..sign_names import is_rejection_name
-from .folds import TRAINING_CODE, cache_dir, check_unseen, content_key, data_files, person, person_paths
+from .folds import TRAINING_CODE, cache_dir, check_unseen, content_key, data_files, made_once, person, person_paths
 
 PER_SIGN = 10  # signers' recordings per signer and sign in a trunk's training set
 TRUNK_SET = "trunk_set/2"  # part of the trunks' cache key: change it when trunk_set changes
@@ -114,7 +114,10 @@ def train_trunk(vocab, others, signers, held_out: str | None, out, epochs: int |
 
 
 def _train(job: dict) -> dict:
-    return train_trunk(**job)
+    with made_once(job["out"]):  # (as a base: a trunk another command trained meanwhile is not trained again)
+        if (Path(job["out"]) / META_FILE).exists():
+            return {"held_out": job["held_out"], "path": str(job["out"]), "made_by_another": True}
+        return train_trunk(**job)
 
 
 def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: int = 0, per_sign: int = PER_SIGN,
@@ -136,8 +139,9 @@ def trunks(vocab, others, signers, held_out, epochs: int | None = None, seed: in
                      per_sign=per_sign) for p in todo]
         t0 = time.perf_counter()
         for r in parallel.map_tasks(_train, jobs, workers=workers, ray=ray, ordered=False):
-            log(f"  trunk without {r['held_out']}: {r['classes']} classes, {r['sequences']} sequences, "
-                f"{r['seconds']} s ({time.perf_counter() - t0:.0f} s elapsed)")
+            done = ("trained by another command meanwhile" if r.get("made_by_another") else
+                    f"{r['classes']} classes, {r['sequences']} sequences, {r['seconds']} s")
+            log(f"  trunk without {r['held_out']}: {done} ({time.perf_counter() - t0:.0f} s elapsed)")
     for p, trunk in want.items():
         check_unseen(trunk, [p], "a cached trunk")
     return want

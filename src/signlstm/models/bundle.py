@@ -372,37 +372,76 @@ def load_bundle(path: str | Path | None = None, actions: list[str] | None = None
 
     Declared sizes are checked before anything is read (:func:`signlstm.models.legacy.check_declared_sizes`); a file
     that is not a usable model is :class:`BadInput` naming it.
+    A bundle folder that another command replaces while it is read (``train --out`` of the folder a starting ``live``
+    or ``serve`` reads) is read again, so the metadata and the model come from one and the same bundle.
     """
-    from .keras_files import load_model
-    from .legacy import check_declared_sizes, first_line, io_shape, load_legacy
+    from .legacy import load_legacy
 
     path = Path(path) if path else DEFAULT_MODEL
     if path.is_dir():
-        meta = bundle_meta(path)
-        model_file = path / MODEL_FILE
-        check_declared_sizes(model_file)
-        _custom_objects()
-        try:
-            model = load_model(model_file, compile=False)
-        except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
-            raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e)})") from None
-        shape = io_shape(model_file, model)
-        if shape != (meta["seq_len"], layout.FRAME_SIZE) or model.output_shape[-1] != len(meta["labels"]):
-            raise BadInput(path, f"the model reads {shape} and gives {model.output_shape[-1]} outputs; its "
-                                 f"{META_FILE} says ({meta['seq_len']}, {layout.FRAME_SIZE}) and {len(meta['labels'])} "
-                                 f"labels")
-        unknown = sorted(set(actions or []) - set(meta["labels"]) - {NONE})
-        if unknown:
-            from ..sign_names import respelling_hint
+        import time
 
-            hint = respelling_hint(unknown, meta["labels"])  # "Hello" for "hello": --actions takes the model's name
-            raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']}){hint}")
-        _check_weights(model_file, model)
-        return Bundle(model, meta, path)
+        give_up = time.monotonic() + REPLACED_PATIENCE
+        while time.monotonic() < give_up:
+            before = _folder_id(path)
+            try:
+                bundle = _load_folder(path, actions)
+            except SignlstmError:
+                if _folder_id(path) == before:
+                    raise
+                continue
+            if _folder_id(path) == before:
+                return bundle
+        raise SignlstmError(f"{path}: replaced again and again for {REPLACED_PATIENCE} s while being read (another "
+                            "command keeps writing it); try again once it is written")
     if not path.exists():
         raise BadInput(path, "no such model file or bundle folder")
     model, meta = load_legacy(path, actions)
     _check_weights(path, model)
+    return Bundle(model, meta, path)
+
+
+REPLACED_PATIENCE = 60  # seconds a bundle folder replaced while it is being read is read again, until read whole
+
+
+def _folder_id(path: Path) -> tuple[int, int, int] | None:
+    """What tells the folder at ``path`` from the one that replaces it (a writer renames a new folder into place):
+    its device, inode and change time (an inode freed by the folder replaced may be the next one's); None while no
+    folder is there (between a replacing writer's two renames)."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns
+
+
+def _load_folder(path: Path, actions) -> Bundle:
+    """:func:`load_bundle` of a bundle folder, read once (its metadata, then its model)."""
+    from .keras_files import load_model
+    from .legacy import check_declared_sizes, first_line, io_shape
+
+    meta = bundle_meta(path)
+    model_file = path / MODEL_FILE
+    check_declared_sizes(model_file)
+    _custom_objects()
+    try:
+        model = load_model(model_file, compile=False)
+    except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
+        raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e)})") from None
+    shape = io_shape(model_file, model)
+    if shape != (meta["seq_len"], layout.FRAME_SIZE) or model.output_shape[-1] != len(meta["labels"]):
+        raise BadInput(path, f"the model reads {shape} and gives {model.output_shape[-1]} outputs; its "
+                             f"{META_FILE} says ({meta['seq_len']}, {layout.FRAME_SIZE}) and {len(meta['labels'])} "
+                             f"labels")
+    unknown = sorted(set(actions or []) - set(meta["labels"]) - {NONE})
+    if unknown:
+        from ..sign_names import respelling_hint
+
+        hint = respelling_hint(unknown, meta["labels"])  # "Hello" for "hello": --actions takes the model's name
+        raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']}){hint}")
+    _check_weights(model_file, model)
     return Bundle(model, meta, path)
 
 

@@ -730,3 +730,38 @@ def test_a_bundle_saved_with_any_valid_labels_loads_back_with_them_in_order_and_
     assert again.labels == labels and again.reject_label == reject
     assert bundle.label_order_problem(again.meta) is None
     np.testing.assert_array_equal(again.predict(s03_windows), bundle.Bundle(model, meta).predict(s03_windows))
+
+
+def test_a_bundle_replaced_while_it_is_read_is_read_whole(tmp_path):
+    """Another command replaces the bundle folder (``train --out`` of the folder a starting ``serve`` reads: a new
+    folder renamed into place) 30 times, a fifth of a second apart, while it is loaded over and over: every load
+    gives one bundle's metadata with that same bundle's model (the shipped model's 4 labels, or the trunk's 109),
+    never one's labels with the other's network (refused as a model whose outputs are not its labels, or silently
+    misnamed when the counts agree)."""
+    import subprocess
+    import sys
+
+    sources = []
+    for name, src in (("four", bundle.DEFAULT_MODEL), ("many", bundle.TRUNK_MODEL)):
+        (tmp_path / name).mkdir()
+        for f in (bundle.MODEL_FILE, bundle.META_FILE):
+            (tmp_path / name / f).write_bytes((src / f).read_bytes())
+        sources.append(str(tmp_path / name))
+    out = tmp_path / "m"
+    script = ("import os, shutil, sys, time\n"
+              "from signlstm.files import folder_atomic\n"
+              "out, sources = sys.argv[1], sys.argv[2:]\n"
+              "for i in range(31):\n"
+              "    with folder_atomic(out, replace=True) as tmp:\n"
+              "        for f in ('model.keras', 'signlstm.json'):\n"
+              "            shutil.copy(os.path.join(sources[i % 2], f), tmp / f)\n"
+              "    print(i, flush=True)\n"
+              "    time.sleep(0.2)\n")
+    writer = subprocess.Popen([sys.executable, "-c", script, str(out), *sources], stdout=subprocess.PIPE, text=True)
+    writer.stdout.readline()  # the first bundle is in place
+    labels = []
+    while writer.poll() is None:
+        b = bundle.load_bundle(out)
+        assert b.model.output_shape[-1] == len(b.labels)
+        labels.append(len(b.labels))
+    assert writer.returncode == 0 and labels and set(labels) <= {4, 109}, labels

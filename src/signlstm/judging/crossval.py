@@ -337,12 +337,13 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     todo = [f for f in folds if f not in kept]
     if folder is not None and todo:  # a cache no result could be written to, said before any fold is trained
         check_writable_folder(folder)
-    # the workers that start (one per fold to run, at most --workers) each hold the data and the negatives
+    # the workers that start (one per fold to run, at most --workers) each hold the data and the negatives: on this
+    # machine with a local Ray instance too (its --workers cores run a worker each); a cluster's are on its machines
     audits = len({s for _, _, s, _ in todo}) if fixes == "audit" else 0
     cols = columns(parts)
     limits.check_held(", ".join(map(str, [*data_paths, *(negatives or [])])), sequences + neg_sequences, seq_len,
                       layout.FRAME_SIZE if cols is None else len(cols), np.float16,
-                      workers=1 if ray else min(workers, max(len(todo), audits)))
+                      workers=1 if ray and ray != "local" else min(workers, max(len(todo), audits)))
     init = (list(map(str, data_paths)), list(map(str, negatives or [])), length, parts)
     fold_fixes = {s: None for s in signers}
     if fixes == "audit":  # each fold's audit, for the held-out people of the folds to train

@@ -272,6 +272,21 @@ def test_the_data_every_worker_would_hold_is_checked_before_any_fold_and_the_peo
                                        f"{rejection_problem('None')}\n")
 
 
+def test_a_local_ray_instances_workers_are_counted_as_this_machines_like_worker_processes(shared, monkeypatch, capsys):
+    """``--ray local`` runs the folds in Ray workers on this machine, one per --workers core, each holding the data
+    as a worker process does: two people's 2.8 MB a worker do not fit 4 MB twice, refused in one line before Ray
+    starts, as without Ray."""
+    from ..cli import main
+
+    people = [str(shared("data", "signers", f"{p}.npz")) for p in ("s03", "s05")]
+    monkeypatch.setenv("SIGNLSTM_MEMORY_LIMIT", "4M")
+    assert main(["judge", "cv", "--data", *people, "--epochs", "1", "--workers", "2", "--ray", "local"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"signlstm judge cv: error: {', '.join(people)}: declares 180 sequences of 30 x 258 values, which "
+                   "each of the 2 worker process(es) would hold as float16: 2.8 MB each, 5.6 MB in all, more than "
+                   "the 4.0 MB this command may hold (SIGNLSTM_MEMORY_LIMIT); give fewer --workers\n"), err
+
+
 def test_the_crossval_table_shows_each_signers_row_the_means_and_the_pooled_scores_in_their_columns(cells):
     """``judge cv``'s table (``crossval_report.format_crossval``) on folds scored against the DEV signers'
     ``cells.json``: every held-out signer has a row whose label, all-cells and consistent-gesture columns hold that

@@ -122,8 +122,8 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
                 # Ray starts its daemons through a preexec_fn (its choice, not ours), which fires JAX's at-fork
                 # warning here; the forked child only masks SIGINT and sets a parent-death signal, then execs.
                 warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
-                if address == "local":
-                    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+                if address == "local":  # a new instance here, even where $RAY_ADDRESS names a cluster
+                    ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False)
                 else:
                     ray.init(address=address, log_to_driver=False)
         except ConnectionError as e:

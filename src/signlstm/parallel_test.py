@@ -132,3 +132,12 @@ def test_sigterm_ends_a_command_running_on_ray_as_terminated(shared, tmp_path):
     assert p.wait(timeout=120) == 143, err
     assert err.rstrip().splitlines()[-1].endswith("signlstm judge cv: terminated") and "SIGTERM received" not in err
     assert not [f for f in (tmp_path / "cache").rglob("*") if f.is_file()]
+
+
+def test_ray_local_starts_its_own_instance_whatever_ray_address_says(monkeypatch):
+    """``--ray local`` where ``$RAY_ADDRESS`` names a cluster (as on a machine set up for one; here nothing listens
+    there): a local instance is started and runs the tasks, instead of Ray joining that address and refusing the
+    local instance's core count (a ValueError traceback)."""
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
+    got = list(parallel.map_tasks(_work, [1, 2], workers=1, ray="local", initializer=_init, initargs=(5,)))
+    assert [r[0] for r in got] == [6, 9] and all(r[2] != os.getpid() for r in got)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
-from .errors import SignlstmError, optional
+from .errors import SignlstmError, first_line, optional
 
 THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
@@ -128,6 +128,14 @@ def _ray_map(fn, tasks, address, workers, initializer, initargs, ordered):
                     ray.init(address=address, log_to_driver=False)
         except ConnectionError as e:
             raise SignlstmError(f"cannot reach a Ray cluster at '{address}': {e}") from None
+        except OSError:  # a temp folder Ray cannot write, or its sockets' paths too long: said as any OSError is
+            raise
+        except Exception as e:  # noqa: BLE001 - Ray raises a bare Exception when its node does not start in time
+            ray.shutdown()  # what it started of its processes
+            if address != "local":
+                raise SignlstmError(f"cannot join the Ray cluster at '{address}': {first_line(e)}") from None
+            raise SignlstmError(f"could not start a local Ray instance ({first_line(e)}); on a machine this busy, "
+                                "retry, or run without --ray") from None
     try:
         remote = ray.remote(num_cpus=1)(_call)
         submit = lambda t: remote.remote(fn, initializer, initargs, t)  # noqa: E731

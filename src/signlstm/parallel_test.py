@@ -2,8 +2,10 @@
 import os
 
 import numpy as np
+import pytest
 
 from . import parallel
+from .errors import SignlstmError
 
 _SEEN: dict = {}
 
@@ -141,3 +143,19 @@ def test_ray_local_starts_its_own_instance_whatever_ray_address_says(monkeypatch
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
     got = list(parallel.map_tasks(_work, [1, 2], workers=1, ray="local", initializer=_init, initargs=(5,)))
     assert [r[0] for r in got] == [6, 9] and all(r[2] != os.getpid() for r in got)
+
+
+def test_a_local_ray_instance_that_does_not_start_is_one_line(monkeypatch):
+    """Ray raises a bare ``Exception`` when its node does not come up within its 30 s (its raylet waits for a metrics
+    agent whose imports can take longer on a busy machine): that is one line naming what failed and what to do, not a
+    traceback. (Ray's start-up cannot be made to time out on purpose here, so its ``init`` raises what it raised.)"""
+    import ray
+
+    def timed_out(**kwargs):
+        raise Exception("The current node timed out during startup. This could happen because some of the raylet "
+                        "failed to startup or the GCS has become overloaded.")
+
+    monkeypatch.setattr(ray, "init", timed_out)
+    with pytest.raises(SignlstmError, match=r"^could not start a local Ray instance \(The current node timed out "
+                                            r"during startup\..*\); on a machine this busy, retry, or run without --ray$"):
+        list(parallel.map_tasks(_work, [1], workers=1, ray="local", initializer=_init, initargs=(5,)))

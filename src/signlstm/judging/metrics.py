@@ -195,10 +195,15 @@ def format_report(result: dict) -> str:
         names = result["labels"]
         w = min(30, max([13] + [columns(a) for a in names]))  # the label column, in terminal columns
         lines += ["", f"{'label':<{w + 1}}{'precision':>10}{'recall':>8}{'n':>6}"]
-        for a, m in result["per_class"].items():  # None: undefined (never answered; none in the data)
-            precision = f"{'-':>10}" if m["precision"] is None else f"{m['precision']:>10.3f}"
+        answered = np.asarray(result["confusion"]).sum(axis=0)  # how often each label was answered
+        for i, (a, m) in enumerate(result["per_class"].items()):  # None: undefined (never answered; none in the data)
+            # a label absent from the data has precision 0 whenever it is answered, which says nothing more than
+            # how often it was: the row says that instead of a bare 0.000
+            absent = not m["support"] and answered[i]
+            precision = f"{'-':>10}" if m["precision"] is None or absent else f"{m['precision']:>10.3f}"
             recall = f"{'-':>8}" if m["recall"] is None else f"{m['recall']:>8.3f}"
-            lines.append(f"{fit_columns(a, w)} {precision}{recall}{m['support']:>6}")
+            why = f"  (none in the data; answered {answered[i]} time{'s' * (answered[i] != 1)})" if absent else ""
+            lines.append(f"{fit_columns(a, w)} {precision}{recall}{m['support']:>6}{why}")
         lines += ["", "confusion (rows true, columns predicted)",
                   " " * (w + 1) + "".join(" " + fit_columns(a, 9, right=True) for a in names)]
         for a, row in zip(names, result["confusion"]):

@@ -68,7 +68,8 @@ def test_the_report_table_lines_up_labels_in_any_script():
 
 def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
     """A label never answered has no precision, one absent from the data no recall (nor F1): the table shows '-',
-    the JSON null, not 0."""
+    the JSON null, not 0. A label absent from the data but answered (the shipped model's none on signs only) has
+    precision 0 by definition: the table shows '-' there too and says how often it was answered."""
     from signlstm.judging.metrics import format_report, score
 
     true = np.array(["a", "a", "b", "b"])
@@ -76,9 +77,9 @@ def test_precision_and_recall_that_nothing_defines_are_shown_as_a_dash():
     result = score(true, pred, np.array(["p"] * 4), ["a", "b", "c"])
     lines = format_report(result).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("label"))
-    rows = {line.split()[0]: line.split()[1:] for line in lines[start + 1:start + 5]}
+    rows = {line.split()[0]: line.split(maxsplit=4)[1:] for line in lines[start + 1:start + 5]}
     assert rows == {"a": ["1.000", "0.500", "2"], "b": ["0.500", "0.500", "2"], "c": ["-", "-", "0"],
-                    "none": ["0.000", "-", "0"]}
+                    "none": ["-", "-", "0", "(none in the data; answered 1 time)"]}
     assert result["per_class"]["c"] == {"precision": None, "recall": None, "f1": None, "support": 0}
     assert result["per_class"]["none"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
     assert result["per_class"]["b"]["f1"] == 0.5

@@ -52,3 +52,31 @@ def test_the_readmes_python_example_prints_what_the_readme_says(shared):
                          env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout == said, (run.stdout, said)
+
+
+def test_make_says_what_it_installs_before_each_step_that_takes_long(tmp_path):
+    """A first `make demo` or `make test` installs for minutes: each step that downloads (the lock's packages,
+    MediaPipe, the page's npm packages, Debian's Chromium) is announced on a line of its own before it runs, and pip
+    shows what it collects (no --quiet on the two big installs). Read from `make -n` in a copy of the files the
+    targets depend on, with no .venv, so nothing is installed."""
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    for name in ("Makefile", "requirements.lock", "pyproject.toml", "package.json", "package-lock.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    plan = {}
+    for target in ("demo", "test"):
+        run = subprocess.run(["make", "-n", target], cwd=tmp_path, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        plan[target] = run.stdout.splitlines()
+    assert plan["demo"][0] == plan["test"][0]
+    assert plan["test"][0].startswith('echo "make: installing the locked dependencies into .venv (a few minutes, once')
+    for target, steps in (("demo", ("pip install -r requirements.lock", "pip install --no-deps mediapipe==")),
+                          ("test", ("pip install -r requirements.lock", "pip install --no-deps mediapipe==",
+                                    "npm ci", "apt-get update"))):
+        lines = plan[target]
+        for step in steps:  # the line before the one running the step says what is installed
+            (at,) = [i for i, line in enumerate(lines) if step in line]
+            assert "echo \"make: installing " in lines[at - 1], (step, lines)
+        assert not [line for line in lines if "pip install" in line and "--quiet" in line and "-e ." not in line]

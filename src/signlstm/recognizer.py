@@ -146,6 +146,9 @@ class Recognizer:
         self.event: np.ndarray | None = None  # spot rule: sign probabilities summed over the event in progress
         self.spoken = False  # spot rule: the event in progress has spoken (or may not)
         self.since = 1 << 30  # spot rule: windows since the last word
+        self.hand_frames = 0  # frames with a hand in view, over the whole input (for :meth:`silence`)
+        self.peak: tuple[str, float] | None = None  # the highest sign probability of any window, and its sign
+        self.named: tuple[str, float] | None = None  # the same over the windows decided as a sign (not spot)
 
     @property
     def window(self) -> np.ndarray:
@@ -167,10 +170,13 @@ class Recognizer:
         the next frame (a batch of streams classifies all their windows at once between the two)."""
         frame = np.asarray(keypoints, np.float32)
         self._append(frame)
+        # layout.hands_present for one frame: the two hand blocks are adjacent, a hand is there when any value is
+        hand = bool(frame[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop].any())
+        self.hand_frames += hand
         step = Step(self.frames)
         self.frames += 1
         if self.rule == "stream":
-            word = self._boundaries(frame)
+            word = self._boundaries(hand)
             if word is not None:  # the sign that just ended (the next one may say the same word again)
                 self._say(step, word)
         if self._held < self.seq_len:
@@ -181,11 +187,16 @@ class Recognizer:
     def conclude(self, step: Step, probs: np.ndarray) -> Step:
         """The second half of :meth:`update`: the decision on the window's probabilities; maybe a word."""
         step.probs = self.last_probs = np.asarray(probs)
+        if len(self.signs) and (self.peak is None or step.probs[self.signs].max() > self.peak[1]):
+            best = self.signs[int(step.probs[self.signs].argmax())]
+            self.peak = (self.labels[best], float(step.probs[best]))
         if self.rule == "spot":
             word = self._spot(step.probs)
         else:
             label = str(decide(self.labels, step.probs)[0])
             self.recent.append(label)
+            if label != self.reject and (self.named is None or step.probs[self.labels.index(label)] > self.named[1]):
+                self.named = (label, float(step.probs[self.labels.index(label)]))
             word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
         if word is not None:
             self._say(step, word)
@@ -203,6 +214,27 @@ class Recognizer:
             self.said = word  # a second finish says nothing more
         step.sentence = list(self.sentence)
         return step
+
+    def silence(self) -> str | None:
+        """Why the input gave no word, from what the recognizer saw: no hand in any frame, or the highest sign
+        probability of any window and the threshold it had to pass (or, when it passed it, the rule's other
+        conditions); None when a word was said or no window was ever full (the input was shorter than the window)."""
+        if self.words or self.frames < self.seq_len:
+            return None
+        if not self.hand_frames:
+            return f"no hand in any of its {self.frames} frames (signs are read from the hands)"
+        if self.peak is None:
+            return "the model has no sign to say"
+        if self.rule != "spot" and self.named is None:
+            return (f"every window said {self.reject} (the highest probability of a sign: {self.peak[0]} "
+                    f"{self.peak[1]:.2f})")
+        label, prob = self.peak if self.rule == "spot" else self.named
+        if prob <= self.threshold:
+            return (f"no window's sign passed the threshold {self.threshold:g} (the highest: {label} {prob:.2f})")
+        other = (f"--onset {self.onset:g} and --refractory {self.refractory}" if self.rule == "spot" else
+                 f"{self.recent.maxlen} agreeing windows (--stability)")
+        return (f"{label} passed the threshold {self.threshold:g} ({prob:.2f}) but never with the {self.rule} rule's "
+                f"{other}")
 
     def _say(self, step: Step, word: str) -> None:
         """Emit ``word`` on ``step``: the sentence and the list of words get it. Its probability is the one of the
@@ -240,11 +272,10 @@ class Recognizer:
         buf[:len(frames)] = frames
         self._buf, self._end, self._held = buf, len(frames), len(frames)
 
-    def _boundaries(self, frame: np.ndarray) -> str | None:
-        """Stream rule: a rest of ``rest`` hand-less frames ends the sign (its word, if it gets one now: see
-        :meth:`_ended`) and hides the hands of the frames before."""
-        # layout.hands_present for one frame: the two hand blocks are adjacent, a hand is there when any value is
-        self.idle = 0 if frame[..., layout.LEFT_HAND.start:layout.RIGHT_HAND.stop].any() else self.idle + 1
+    def _boundaries(self, hand: bool) -> str | None:
+        """Stream rule, after a frame with or without a ``hand``: a rest of ``rest`` hand-less frames ends the sign
+        (its word, if it gets one now: see :meth:`_ended`) and hides the hands of the frames before."""
+        self.idle = 0 if hand else self.idle + 1
         if self.idle != self.rest:
             return None
         word = self._ended()

@@ -60,6 +60,8 @@ def run(args):
     note = short_input_note(args.source, summary["recognized_frames"], bundle.seq_len)
     if note:  # not an error: the input ended before the model's window was ever full
         print(note, file=sys.stderr)
+    if "no_word" in summary:
+        print(f"note: {args.source}: no word: {summary['no_word']}", file=sys.stderr)
     if args.headless:
         print(common.json_line(summary), flush=True)
     else:

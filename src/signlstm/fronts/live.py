@@ -226,7 +226,8 @@ def run(bundle, spec=DEFAULT_CAMERA, threshold: float | None = None, stability: 
     seconds from the first frame: a video's own time, a camera's as read), ``frame``, ``label``, ``prob`` and
     ``sentence``. The summary has ``frames``, ``fps``,
     ``words``, ``dropped`` (frames a camera delivered faster than they could be used) and ``recognized_frames``
-    (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said).
+    (the frames the recognizer saw, at 30 a second: fewer than the model's window, nothing could be said), and
+    ``no_word`` when the input filled the window and gave no word: why (:meth:`Recognizer.silence`).
     """
     from . import render
     from ..files import write_atomic
@@ -350,6 +351,8 @@ def run(bundle, spec=DEFAULT_CAMERA, threshold: float | None = None, stability: 
                "words": rec.words, "dropped": pipe.dropped, "recognized_frames": rec.frames}
     if stream.notes:  # a video ending well before its header says, or repeating one picture: said
         summary["note"] = f"{stream.name}: {'; '.join(stream.notes)}"
+    if silence := rec.silence():  # an input that filled the window and gave no word: why
+        summary["no_word"] = silence
     return summary
 
 

@@ -316,6 +316,32 @@ def test_shipped_model_emits_nothing_for_another_sign_or_an_empty_room(shared, t
         assert summary["frames"] == frames and summary["words"] == []
 
 
+def test_a_replay_that_gives_no_word_says_why(shared, capsys):
+    """One MP_Data sequence with no hand in any frame (renotte's hello/30), one whose every window the shipped model
+    calls none (thanks/31), and a sign above the threshold in fewer windows than --stability (the hello clip, its
+    rest put off): each gives no word and a note on stderr naming why, from what the recognizer saw."""
+    tree = shared("data", "MP_Data_renotte")
+    said = {}
+    for source, options in (("hello/30", []), ("thanks/31", []), ("thanks/31", ["--rule", "spot"])):
+        assert main(["live", "--source", str(tree / source), "--headless", *options]) == 0
+        out, err = capsys.readouterr()
+        summary = _lines(out)[-1]
+        assert summary["words"] == [] and summary["recognized_frames"] == 30
+        assert err.strip() == f"note: {tree / source}: no word: {summary['no_word']}"
+        said[source, *options] = summary["no_word"]
+    assert said["hello/30",] == "no hand in any of its 30 frames (signs are read from the hands)"
+    assert said["thanks/31",].startswith("every window said none (the highest probability of a sign: ")
+    assert said["thanks/31", "--rule", "spot"].startswith("no window's sign passed the threshold 0.65 (the highest: ")
+    assert main(["live", "--source", str(shared("media", "asl_hello_rohan937.mp4")), "--headless", "--rest", "100"]) == 0
+    summary = _lines(capsys.readouterr().out)[-1]
+    assert summary["words"] == [] and summary["no_word"].startswith("hello passed the threshold 0.9 (")
+    assert summary["no_word"].endswith("but never with the stream rule's 16 agreeing windows (--stability)")
+    # a word said: no such note
+    assert main(["live", "--source", str(shared("media", "asl_hello_rohan937.mp4")), "--headless"]) == 0
+    out, err = capsys.readouterr()
+    assert "no_word" not in _lines(out)[-1] and "no word" not in err
+
+
 def test_a_clip_shorter_than_the_stream_rule_stability_still_gets_its_word(shared, tmp_path, capsys):
     """The default stream rule wants 16 agreeing windows: a 39-frame clip taken as 30 frames a second has 10. Its end
     ends the sign, which gets its word when every window agrees above the threshold; the annotated video's last frame

@@ -10,6 +10,41 @@ import signlstm  # noqa: F401  selects the Keras backend
 SHARED = Path(os.environ.get("SIGNLSTM_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 
 
+def in_terminal(argv: list[str], timeout: float = 600) -> tuple[int, str, str]:
+    """``python -m signlstm *argv`` with its stderr on a pseudo-terminal, as a person at a terminal runs it:
+    (exit status, stdout, what the terminal showed, each ``\\r`` redraw of a bar as a line of its own)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import threading
+
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 120 columns, as a window's
+    proc = subprocess.Popen([sys.executable, "-m", "signlstm", *argv], stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = bytearray()
+
+    def drain():  # until the command's end closes the terminal's other side (EIO on Linux)
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    out, _ = proc.communicate(timeout=timeout)
+    reader.join(timeout=10)
+    os.close(main)
+    return proc.returncode, out.decode(), shown.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def pytest_configure(config):
     """Ctrl-C as a terminal gives it: a run started in the background by a shell without job control inherits SIGINT
     ignored, as would every command it starts, and the tests of what Ctrl-C does would then all fail."""

@@ -100,6 +100,39 @@ def test_train_with_negatives_stores_other_signs_that_adapt_uses(tmp_path, share
     capsys.readouterr()
 
 
+def test_long_stages_are_said_on_a_terminal_before_their_silence(tmp_path, shared, capsys):
+    """At a terminal, `train --negatives`, `evaluate` and `judge cv` say each stage that keeps them silent for a while
+    as it starts (reading, the first epoch's compiling, the other signs' features; loading and scoring with a bar;
+    reading and checking every person before the folds); a log or a program reading stderr gets none of it."""
+    from signlstm.conftest import in_terminal
+
+    s02, o04 = shared("data", "signers", "s02.npz"), shared("data", "other_signs", "o04.npz")
+    n = len(np.load(o04)["y"])
+    code, out, shown = in_terminal(["train", "--data", str(s02), "--negatives", str(o04), "--epochs", "1", "--out",
+                                    str(tmp_path / "m")])
+    assert code == 0 and out.startswith(f"wrote {tmp_path / 'm'}"), shown
+    stages = [line for line in shown.splitlines() if line.endswith("...")]
+    assert stages == [f"train: reading {s02}...", f"train: reading the other signs, {o04}...",
+                      "train: training on 194 sequences for up to 1 epoch; the first epoch also compiles the network, "
+                      "so it takes longest...", f"train: storing the trunk features of the {n} other signs, for adapt..."]
+    assert shown.index(stages[2]) < shown.index("train: 100%|")  # said before the bar is drawn
+
+    code, out, shown = in_terminal(["evaluate", "--data", str(s02)])
+    assert code == 0 and out.startswith("accuracy 0.933 on 90 sequences"), shown
+    assert shown.startswith("evaluate: loading the shipped model...\nevaluate: scoring 90 recordings, at most 256 at a "
+                            "time; the first chunk also compiles the model...\n"), shown
+    assert "evaluate: 100%|" in shown and "| 90/90 [" in shown
+
+    code, out, shown = in_terminal(["judge", "cv", "--data", str(s02), "--epochs", "1"])  # one person: refused
+    assert code == 2 and shown.splitlines() == [
+        "judge cv: reading every person's recordings (checked for one person under two names, and keyed for the "
+        "cache) before the folds...", "signlstm judge cv: error: cross-validation needs at least 2 signers, the "
+        "data has ['s02']"], shown
+
+    assert main(["evaluate", "--data", str(s02)]) == 0  # stderr not a terminal: nothing of it
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("command", [["train", "--epochs", "1"], ["adapt"]])
 def test_train_with_negatives_that_are_all_its_own_signs_is_refused_before_training(tmp_path, shared, capsys,
                                                                                     command):

@@ -199,6 +199,14 @@ def _plain(obj):
     return obj
 
 
+def stage(command: str, text: str) -> None:
+    """Say on stderr, when it is a terminal, that ``command`` starts a stage that may take a while (``train: reading
+    ...``), so a person waiting knows what the silence is; a log or a program reading stderr gets the notes and
+    errors only."""
+    if sys.stderr.isatty():
+        print(f"{command}: {text}...", file=sys.stderr, flush=True)
+
+
 def print_note(note: str | None) -> None:
     """Print ``note`` on stderr, when there is one (a note is not an error: the command goes on)."""
     if note:

@@ -16,7 +16,9 @@ def register(sub):
 def run(args):
     import sys
 
-    from ..datasets import describe_skipped, shared_names_note
+    from tqdm.auto import tqdm
+
+    from ..datasets import CHUNK, describe_skipped, shared_names_note
     from ..judging.metrics import check_plot_out, evaluate_data, format_report, plot_confusion
     from ..unicode_text import missing_letters_note
     from ..models.keras_files import use_compilation_cache
@@ -24,9 +26,15 @@ def run(args):
     if args.plot:
         check_plot_out(args.plot)  # before the model is loaded and the data read
     use_compilation_cache()
+    common.stage("evaluate", f"loading {args.model or 'the shipped model'}")
     sources, bundle = common.open_streamed(args)
     common.print_note(shared_names_note(sources))  # scored per person
-    result, notes = evaluate_data(bundle, args.data, args.actions, sources=sources)
+    total = sum(src.count for src in sources)
+    common.stage("evaluate", f"scoring {total:,} recordings, at most {CHUNK} at a time; the first chunk also "
+                             "compiles the model")
+    with tqdm(total=total, desc="evaluate", unit="seq", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        result, notes = evaluate_data(bundle, args.data, args.actions, sources=sources, step=bar.update)
+        bar.update(total - bar.n)  # recordings read but not scored (labelled none, or no sign of the model's) too
     for note in notes:  # what is scored under another name or left out
         print(note, file=sys.stderr)
     if result["skipped"]:

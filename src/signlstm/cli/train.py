@@ -20,6 +20,11 @@ def register(sub):
     p.set_defaults(run=run, writes=("out", "logdir"), reads=("data", "negatives", "fixes"))
 
 
+def stage(text: str) -> None:
+    """Say on stderr which stage of the training starts (each may take seconds to a minute before the bar moves)."""
+    common.stage("train", text)
+
+
 def run(args):
     from ..datasets import load
     from ..outputs import check_folder_out, check_writable_folder
@@ -29,6 +34,7 @@ def run(args):
     check_folder_out(args.out, META_FILE)
     if args.logdir:
         check_writable_folder(args.logdir)
+    stage(f"reading {' '.join(map(str, args.data))}")  # (Keras loads meanwhile: seconds before the bar)
     from ..models import recipes
     from ..models.bundle import save_bundle
     from ..models.training import train_bundle
@@ -38,11 +44,12 @@ def run(args):
     common.print_note(spelled_alike_note(data.actions))
     others = None  # read once: trained as 'none', and stored for `adapt`
     if args.negatives:
+        stage(f"reading the other signs, {' '.join(map(str, args.negatives))}")
         others = load(args.negatives, length=data.seq_len, parts=recipe.parts_read, dtype=data.frames.dtype)
     named = {**({"fixes": str(args.fixes)} if args.fixes else {}),
              **({"negatives": [str(p) for p in args.negatives]} if args.negatives else {})}
     bundle, extra, notes = train_bundle(data, recipe, others, fixes=args.fixes, epochs=args.epochs, seed=args.seed,
-                                        logdir=args.logdir, named=named)
+                                        logdir=args.logdir, named=named, on_stage=stage)
     for note in notes:
         common.print_note(f"note: {note}")
     save_bundle(bundle.model, bundle.meta, args.out, extra=extra)  # the model and its features in one rename

@@ -95,12 +95,13 @@ def predictions(bundle: Bundle, chunks):
 
 
 def evaluate_data(bundle: Bundle, paths, actions: list[str] | None = None,
-                  sources=None) -> tuple[dict, list[str]]:
+                  sources=None, step=None) -> tuple[dict, list[str]]:
     """``bundle`` scored on the recordings of ``paths`` (or the already opened ``sources`` of them), read a chunk at
     a time, as ``signlstm evaluate`` scores them: (:func:`evaluate`'s result, notes for the person). The signs scored
     are ``actions``, else the model's own signs (:attr:`Bundle.signs`); labels that are the model's
     signs in another spelling are scored as the model names them ("thank you" as thanks), and other labels as signs
-    it was never taught (:func:`~signlstm.judging.labels.scored_labels`; the notes say which)."""
+    it was never taught (:func:`~signlstm.judging.labels.scored_labels`; the notes say which). ``step(n)`` is called
+    with the number of sequences of each chunk once it is scored (a progress bar's)."""
     from ..datasets import open_sources, stream
     from .labels import scored_labels
 
@@ -109,16 +110,17 @@ def evaluate_data(bundle: Bundle, paths, actions: list[str] | None = None,
     sources = open_sources(paths) if sources is None else sources
     unknown, spelled, notes = scored_labels(sources, bundle, actions) if actions else ([], {}, [])
     chunks = stream(paths, actions=actions + unknown + list(spelled) if actions else None, sources=sources)
-    return evaluate(bundle, (chunk.renamed(spelled) for chunk in chunks), unknown=unknown), notes
+    return evaluate(bundle, (chunk.renamed(spelled) for chunk in chunks), unknown=unknown, step=step), notes
 
 
-def evaluate(bundle: Bundle, data, unknown=()) -> dict:
+def evaluate(bundle: Bundle, data, unknown=(), step=None) -> dict:
     """Scores of ``bundle`` on ``data`` (a :class:`Dataset` or an iterable of chunks), read one chunk at a time.
 
     Sequences whose every value is zero (no person in any frame) are left out of the scores and counted under
     ``no_person``; when no sequence shows a person, :class:`SignlstmError` says so instead of scoring an empty room.
     Recordings labelled with one of ``unknown`` (signs the model was never taught) are not scored as signs: the
     model should answer them ``none``, and ``unknown_signs`` counts how often it does (:func:`_unknown_counts`).
+    ``step(n)``, when given, is called with the number of sequences of each chunk once it is scored.
     """
     true, pred, groups, skipped, empty, seen, empty_sources = [], [], [], [], {}, 0, []
     unknown, strangers, people = set(unknown), {}, set()  # people: whose recordings of unknown signs were read
@@ -142,6 +144,8 @@ def evaluate(bundle: Bundle, data, unknown=()) -> dict:
             pred.append(decide(bundle.labels, bundle.predict(X[keep])))
             true.append(c.labels[keep])
             groups.append(c.groups[keep])
+        if step is not None:
+            step(len(c))
     if not pred and strangers:  # only signs the model does not know: how often it says none is the score
         result = {"accuracy": None, "n": 0, "labels": [], "per_class": {}, "per_signer": {}, "confusion": [],
                   "multilabel_confusion": {}}

@@ -188,14 +188,14 @@ def ema_fit(optimizer, steps: int) -> None:
 
 def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others: Dataset | None = None,
                  fixes=None, epochs: int | None = None, seed: int = 0, logdir: str | None = None,
-                 named: dict | None = None) -> tuple[Bundle, dict, list[str]]:
+                 named: dict | None = None, on_stage=None) -> tuple[Bundle, dict, list[str]]:
     """What ``signlstm train`` makes of ``data``: (the bundle, the extra files to save beside it, notes for the
     person, one line each). The fixes (a file or rows) are applied (none of them naming a recording of ``data`` is a
     note: :func:`~signlstm.datasets.fixes.matched_none`) and ``others`` (other signs, a Dataset) trained as
     ``none`` (:func:`~signlstm.datasets.training_sets.training_set`); the other signs' trunk features are stored for
     ``adapt`` (:func:`~signlstm.models.stored_features.other_sign_arrays`), so an adapted model keeps rejecting
     them. ``named``: how the metadata names the fixes and the other signs (``{"fixes": ..., "negatives": [...]}``,
-    e.g. their paths)."""
+    e.g. their paths). ``on_stage(text)`` is told of each stage that may take a while as it starts (see :func:`fit`)."""
     from ..datasets.fixes import matched_none
     from ..datasets.training_sets import check_negatives, training_set
 
@@ -209,7 +209,7 @@ def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others
             "the fixes leave" if fixes else "the data holds"
         notes.append(f"left out {', '.join(repr(a) for a in gone)}: {why} no recording of "
                      f"{'it' if len(gone) == 1 else 'them'} to learn from")
-    bundle = fit(data, recipe, epochs=epochs, seed=seed, logdir=logdir)
+    bundle = fit(data, recipe, epochs=epochs, seed=seed, logdir=logdir, on_stage=on_stage)
     if untrained := bundle.meta["training"]["untrained_labels"]:
         notes.append(f"{', '.join(repr(a) for a in untrained)}: every recording was held back to test the model, so "
                      f"{'its output was' if len(untrained) == 1 else 'their outputs were'} never trained; record more")
@@ -218,14 +218,18 @@ def train_bundle(data: Dataset, recipe: str | recipes.Recipe = "default", others
     if others is not None and bundle.reject_label:  # for `adapt`, which then keeps rejecting other signs
         from .stored_features import OTHER_SIGNS, npz_bytes, other_sign_arrays
 
+        if on_stage:
+            on_stage(f"storing the trunk features of the {len(others):,} other signs, for adapt")
         extra[OTHER_SIGNS] = npz_bytes(**other_sign_arrays(bundle, others, seed=seed))
     return bundle, extra, notes
 
 
 def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | None = None, seed: int = 0,
         logdir: str | None = None, progress: bool = True, test_split: float | None = None,
-        verbose: int = 0) -> Bundle:
-    """Train ``recipe`` on ``data``; the bundle's metrics come from the held-back split."""
+        verbose: int = 0, on_stage=None) -> Bundle:
+    """Train ``recipe`` on ``data``; the bundle's metrics come from the held-back split. ``on_stage(text)`` is told,
+    as each starts, of the stages before the first epoch ends that take a while: a recipe's own batches (the
+    spotting recipe's synthetic streams) and the first epoch, which also compiles the network."""
     r = recipes.get(recipe) if isinstance(recipe, str) else recipe
     if len(data.actions) < 2:
         raise SignlstmError(f"training needs at least 2 actions, the data has {data.actions}")
@@ -236,8 +240,13 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     tr, te = split(data, share, seed, r.stratify)
     model = r.build(n, data.seq_len)
     epochs = epochs or r.epochs
+    if on_stage and r.batches:
+        on_stage(f"making the {r.name} recipe's training batches from {len(tr):,} sequences")
     batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)  # may refuse the data
     logs = [_TensorBoard(logdir)] if logdir else []  # (refused on a full disk before the progress bar shows)
+    if on_stage:  # before the bar is drawn
+        on_stage(f"training on {len(tr):,} sequences for up to {epochs} epoch{'s' * (epochs != 1)}; the first "
+                 "epoch also compiles the network, so it takes longest")
     bar = [_Progress(epochs)] if progress else []
     callbacks = r.callbacks() + bar + logs
     ema_fit(model.optimizer, epochs * len(batches))

@@ -36,6 +36,9 @@ def run(args):
     common.print_note(spelled_alike_note(list(dict.fromkeys(a for src in sources for a in src.actions
                                                             if not is_rejection_name(a)))))
     consistent = cells.load_cells(args.cells or cells.find(args.data))
+    # seconds before the folds' bar: every recording is read, checked against the others' and hashed for the cache
+    common.stage("judge cv", "reading every person's recordings (checked for one person under two names, and keyed "
+                             "for the cache) before the folds")
     results, archs, header = crossval.cross_validate(
         args.data, args.arch, args.seeds, args.epochs, args.workers, args.ray, args.fixes, args.negatives,
         common.checked_length(args), args.tutorial_epochs, args.tutorial_seeds, common.checked_actions(args),

@@ -93,6 +93,10 @@ class Holistic:
     ``face=False`` skips the face mesh (the face block of every frame is zeros; pose and hands are unchanged).
     :attr:`stages` is the same work as two steps, :meth:`pose_step` then :meth:`parts_step`, each called on the
     frames in order; they may run in two threads (one thread per step).
+
+    A frame of another width or height than the one before it (a folder of images of several shapes) starts each
+    step's tracking afresh, as the stream's first frame: MediaPipe tracks and smooths the landmarks in coordinates
+    divided by the image's sides, which place them elsewhere in an image of another shape.
     """
 
     def __init__(self, static_image_mode: bool = False, min_detection_confidence: float = 0.5,
@@ -102,6 +106,8 @@ class Holistic:
         self.people = [0, 0]  # frames through each stage in which a person (a pose) was found
         self._graphs = []
         self._no_pose = NormalizedLandmarkList()  # what a frame without a person feeds the parts graph's gate
+        self._shapes = [None, None]  # (height, width) of the last frame through each stage
+        self._loud_from = [_QUIET_FRAMES, _QUIET_FRAMES]  # each stage is quiet until this many frames had a person
         with _quiet_stderr():
             try:
                 self._graphs.append(_pose_graph(static_image_mode, min_detection_confidence,
@@ -109,6 +115,7 @@ class Holistic:
                 self._graphs.append(_parts_graph(face))
                 # The graphs open their calculators (and log) in their own threads; one blank frame waits for that.
                 self.parts_step(self.pose_step(np.zeros((64, 64, 3), np.uint8)))
+                self._shapes = [None, None]  # (that frame is no stream's)
             except BaseException:
                 self.close()
                 raise
@@ -123,7 +130,8 @@ class Holistic:
 
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        with _quiet_stderr(self.people[0] < _QUIET_FRAMES):
+        self._fresh_if_reshaped(0, rgb)
+        with _quiet_stderr(self.people[0] < self._loud_from[0]):
             found = self._graphs[0].process(rgb).pose_landmarks
         self.people[0] += found is not None
         return rgb, found
@@ -134,13 +142,24 @@ class Holistic:
         rgb, pose = step
         found = pose is not None  # without a person: an empty list the graph's gate drops (see _parts_graph)
         feed = {"image": rgb, "pose_in": pose if found else self._no_pose, "pose_found": found}
-        with _quiet_stderr(self.people[1] < _QUIET_FRAMES):
+        self._fresh_if_reshaped(1, rgb)
+        with _quiet_stderr(self.people[1] < self._loud_from[1]):
             out = self._graphs[1].process(feed)
         self.people[1] += found
         keypoints = layout.extract_keypoints(SimpleNamespace(  # MediaPipe's landmark lists by Holistic's field names
             pose_landmarks=pose, face_landmarks=getattr(out, "face_landmarks", None),
             left_hand_landmarks=out.left_hand_landmarks, right_hand_landmarks=out.right_hand_landmarks))
         return layout.to_reference_aspect(keypoints, rgb.shape[1], rgb.shape[0])
+
+    def _fresh_if_reshaped(self, stage: int, rgb: np.ndarray) -> None:
+        """Restart graph ``stage`` (its tracking and smoothing) when ``rgb`` is not of the last frame's shape; its
+        calculators log again as they reopen, so the stage is quiet again for its next frames with a person."""
+        shape = rgb.shape[:2]
+        if self._shapes[stage] not in (None, shape):
+            with _quiet_stderr():
+                self._graphs[stage].reset()
+            self._loud_from[stage] = self.people[stage] + _QUIET_FRAMES
+        self._shapes[stage] = shape
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         """(1662,) float64 keypoints of one BGR frame, in the tutorial's order."""

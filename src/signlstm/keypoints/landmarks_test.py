@@ -215,3 +215,21 @@ def test_an_error_on_frame_k_in_any_thread_comes_out_of_the_loop_after_k_frames(
         assert len(seen) <= (K if where == "reader" else k) and seen == sorted(seen), seen
     else:
         assert seen == list(range(K)), seen
+
+
+def test_frames_of_changing_shape_are_each_tracked_as_a_first_frame(shared):
+    """A folder of images of two shapes (the hello clip's 1280x720 frames, every other one cropped to its 4:3
+    middle): MediaPipe tracks in coordinates divided by the image's sides, so a graph tracking across the change
+    looked for the person where the last frame's numbers put them in the other shape (the pose's x off by 0.07-0.16
+    on the uncropped frames, as tracked on 2026-12-07). A change of shape starts the tracking afresh: each frame gets
+    the keypoints a fresh graph finds in it alone."""
+    with open_source(shared("media", "asl_hello_rohan937.mp4")) as src:
+        images = list(src)[:12]
+    x0 = (images[0].shape[1] - images[0].shape[0] * 4 // 3) // 2
+    mixed = [i if k % 2 == 0 else np.ascontiguousarray(i[:, x0:-x0]) for k, i in enumerate(images)]
+    tracked = video_keypoints(mixed)
+    for k, image in enumerate(mixed):
+        with Holistic(static_image_mode=True) as h:
+            alone = h(image)
+        for p in (layout.POSE, layout.LEFT_HAND, layout.RIGHT_HAND):
+            assert np.abs(tracked[k, p.slice] - alone[p.slice]).mean() < 0.005, (k, p.name)

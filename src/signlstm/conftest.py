@@ -115,6 +115,26 @@ def slow_camera():
     return SlowCamera
 
 
+def made_once_by_two(script: str, starts: str, timeout: float = 900) -> list[str]:
+    """Run the Python ``script`` in two processes at once, each asking for the same cached model and printing its
+    log and then the model's path: both must find it missing (their first line starts with ``starts``), one train it,
+    the other take it as "trained by another command meanwhile", and both end with the same path. Returns the first
+    process's lines."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=timeout) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outs
+    said = [out.splitlines() for out, _ in outs]
+    assert all(lines[0].startswith(starts) for lines in said), said  # both found it missing
+    done = sorted(lines[1].split(": ", 1)[1].split(" (")[0] for lines in said)
+    assert done[1] == "trained by another command meanwhile" and done[0].endswith(" s"), said  # one trained it
+    assert said[0][-1] == said[1][-1], said
+    return said[0]
+
+
 def held_back(data, k, seed=0):
     """The recordings of ``data`` that ``adapt``'s seeded choice of ``k`` shots per sign leaves: its test set."""
     import numpy as np

@@ -112,23 +112,14 @@ def test_two_commands_asking_for_one_base_at_once_train_it_once(shared, tmp_path
     """Two processes (two judges run at once on one cache) ask for the same base together: one trains it, the other
     waits and then takes it as made ("trained by another command meanwhile"), instead of training it a second time
     and swapping its folder under the first one's feet."""
-    import subprocess
-    import sys
+    from signlstm.conftest import made_once_by_two
+    from signlstm.models.bundle import read_meta
 
     paths = [str(_person(tmp_path / f"{p}.npz", shared("data", "signers", f"{s}.npz"), np.r_[0:2, 30:32, 60:62]))
              for p, s in (("alice", "s02"), ("bob", "s03"))]
-    script = ("import sys\n"
-              "from signlstm.judging.folds import fold_bases\n"
+    script = ("from signlstm.judging.folds import fold_bases\n"
               f"print(fold_bases({paths!r}, ['alice'], epochs=1, workers=1, cache={str(tmp_path / 'cache')!r},\n"
               "                 log=lambda m: print(m, flush=True))['alice'])\n")
-    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=600) for p in runs]
-    assert [p.returncode for p in runs] == [0, 0], outs
-    said = [out.splitlines() for out, _ in outs]
-    assert all(lines[0].startswith("training 1 base model(s)") for lines in said), said  # both found it missing
-    done = sorted(lines[1].split(": ")[1].split(" (")[0] for lines in said)
-    assert done[1] == "trained by another command meanwhile" and done[0].endswith(" s"), said  # one trained it
-    assert said[0][-1] == said[1][-1] and (tmp_path / "cache").is_dir()
-    from signlstm.models.bundle import read_meta
-    assert read_meta(said[0][-1])["training"]["held_out"] == "alice"
+    said = made_once_by_two(script, "training 1 base model(s)", timeout=600)
+    assert (tmp_path / "cache").is_dir()
+    assert read_meta(said[-1])["training"]["held_out"] == "alice"

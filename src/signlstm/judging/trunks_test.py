@@ -120,19 +120,10 @@ def test_a_cache_that_cannot_hold_the_trunks_is_refused_before_any_trunk_is_trai
 def test_two_commands_asking_for_one_trunk_at_once_train_it_once(tmp_path):
     """Two processes (two ``judge vocab`` run at once on one cache) ask for the same trunk together: one trains it,
     the other waits and takes it as made, as fold bases are (:func:`signlstm.judging.folds.made_once`)."""
-    import subprocess
-    import sys
+    from signlstm.conftest import made_once_by_two
 
     data = [str(shared_path("data", "vocab", n)) for n in ("o04.npz", "o05.npz")]
     script = ("from signlstm.judging.trunks import trunks\n"
               f"print(trunks({data!r}, [], [], ['o04'], epochs=1, per_sign=1, workers=1,\n"
               f"             cache={str(tmp_path / 'cache')!r}, log=lambda m: print(m, flush=True))['o04'])\n")
-    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=900) for p in runs]
-    assert [p.returncode for p in runs] == [0, 0], outs
-    said = [out.splitlines() for out, _ in outs]
-    assert all(lines[0].startswith("training 1 trunk(s)") for lines in said), said  # both found it missing
-    done = sorted(lines[1].split(": ", 1)[1].split(" (")[0] for lines in said)
-    assert done[1] == "trained by another command meanwhile" and done[0].endswith(" s"), said  # one trained it
-    assert said[0][-1] == said[1][-1]
+    made_once_by_two(script, "training 1 trunk(s)")

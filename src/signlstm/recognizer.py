@@ -187,17 +187,19 @@ class Recognizer:
     def conclude(self, step: Step, probs: np.ndarray) -> Step:
         """The second half of :meth:`update`: the decision on the window's probabilities; maybe a word."""
         step.probs = self.last_probs = np.asarray(probs)
-        if len(self.signs) and (self.peak is None or step.probs[self.signs].max() > self.peak[1]):
+        if len(self.signs):
             best = self.signs[int(step.probs[self.signs].argmax())]
-            self.peak = (self.labels[best], float(step.probs[best]))
+            if self.peak is None or step.probs[best] > self.peak[1]:
+                self.peak = (self.labels[best], float(step.probs[best]))
         if self.rule == "spot":
             word = self._spot(step.probs)
         else:
             label = str(decide(self.labels, step.probs)[0])
+            prob = float(step.probs[self.labels.index(label)])
             self.recent.append(label)
-            if label != self.reject and (self.named is None or step.probs[self.labels.index(label)] > self.named[1]):
-                self.named = (label, float(step.probs[self.labels.index(label)]))
-            word = label if self._emits(label, float(step.probs[self.labels.index(label)])) else None
+            if label != self.reject and (self.named is None or prob > self.named[1]):
+                self.named = (label, prob)
+            word = label if self._emits(label, prob) else None
         if word is not None:
             self._say(step, word)
             self.said = word  # stream rule: this sign has its word

@@ -34,7 +34,7 @@ import numpy as np
 from ..datasets import CHUNK, Dataset, require_person
 from ..sign_names import NONE, same_signs
 from ..errors import SignlstmError, check_count
-from .bundle import Bundle, check_seq_len, is_vocabulary, library_versions
+from .bundle import VOCAB, Bundle, check_seq_len, is_vocabulary, library_versions
 from .cut import HEAD, split_model, trunk_forward
 from .stored_features import other_signs_beside, stored_other_signs
 
@@ -267,7 +267,7 @@ def check_base(base, method: str) -> None:
 
     from .bundle import META_FILE, read_meta
 
-    if method == "vocab" or not base:
+    if method == VOCAB or not base:
         return
     if isinstance(base, Bundle):
         meta, name = base.meta, base.path or "the base"

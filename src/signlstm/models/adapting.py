@@ -16,10 +16,8 @@ from ..datasets import Dataset
 from ..errors import SignlstmError
 from ..sign_names import NONE, same_signs
 from .adapt import METHODS, adapt, adapt_notes, check_base, load_negatives
-from .bundle import TRUNK_MODEL, Bundle, is_vocabulary, load_bundle
+from .bundle import TRUNK_MODEL, VOCAB, Bundle, is_vocabulary, load_bundle
 from .vocabulary import RADIUS, adapt_vocab
-
-VOCAB = "vocab"  # the method that makes a vocabulary; the others are :data:`signlstm.models.adapt.METHODS`
 
 
 @dataclass

@@ -21,6 +21,7 @@ from ..files import folder_atomic
 from ..outputs import check_folder_out, not_a_file
 from ..sign_names import NONE, rejection_problem, sign_name, text_problem
 
+VOCAB = "vocab"  # the adaptation method that makes a vocabulary of a person's own signs (adapt --vocabulary)
 MODEL_FILE = "model.keras"
 META_FILE = "signlstm.json"
 FORMAT = "signlstm-bundle/1"  # the "format" of the signlstm.json this version writes and reads
@@ -347,7 +348,7 @@ def front_model(rule: str | None = None) -> Path:
 def is_vocabulary(meta: dict) -> bool:
     """Whether a bundle's metadata ``meta`` is a vocabulary's (``adapt --vocabulary``: its signs are a person's own,
     on a trunk's features)."""
-    return (meta.get("adapted") or {}).get("method") == "vocab"
+    return (meta.get("adapted") or {}).get("method") == VOCAB
 
 
 def bundle_meta(path: str | Path) -> dict:

@@ -18,7 +18,7 @@ from .. import layout
 from ..datasets import Dataset, require_person
 from ..sign_names import FEWEST_SIGNS, NONE, shown_name
 from ..errors import SignlstmError
-from .bundle import TRUNK_MODEL, Bundle, check_seq_len, library_versions
+from .bundle import TRUNK_MODEL, VOCAB, Bundle, check_seq_len, library_versions
 from .cut import split_model, trunk_forward
 from .stored_features import base_examples, base_signs
 
@@ -331,7 +331,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         "adapted": {
             "base": {"path": str(base.path) if base.path else None, "labels": len(base.labels),
                      "arch": base.meta.get("arch")},
-            "shots": shots, "method": "vocab", "seed": seed, "radius": radius, "within": within,
+            "shots": shots, "method": VOCAB, "seed": seed, "radius": radius, "within": within,
             "view_shifts": list(VIEW_SHIFTS) if shift_views else [],
             "sequences": {a: int((names == a).sum()) for a in signs},
             "kept_base_actions": kept,

@@ -42,10 +42,13 @@ def one_line(text: str) -> str:
                    if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in REORDERING else c for c in text)
 
 
-def first_line(e: BaseException) -> str:
-    """The first line of the error ``e``'s message (at most 120 characters) for a one-line report, else its type's
-    name."""
-    return str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+def first_line(e: BaseException, typed: bool = False) -> str:
+    """The first line of the error ``e``'s message (at most 120 characters) for a one-line report, led by its type's
+    name when ``typed`` (``ValueError: ...``); its type's name alone when that line is empty or blank."""
+    text = str(e).splitlines()[0][:120] if str(e) else ""
+    if not text.strip():
+        return type(e).__name__
+    return f"{type(e).__name__}: {text}" if typed else text
 
 
 def optional(module: str, extra: str, what: str):

@@ -97,3 +97,14 @@ def test_a_count_below_its_least_is_refused_naming_the_option_and_what_is_not_a_
     check_count("--videos", ["clip.mp4"], 1)
     check_count("--streams", [None, 0], 0)
     check_count("--shots", None, 1)
+
+
+def test_first_line_names_the_type_for_a_blank_line_and_leads_with_it_when_typed():
+    """An error whose message starts with a blank line is named by its type, not shown as ``()``; ``typed`` (how the
+    model loaders report Keras' and h5py's errors) puts the type first, before at most 120 characters of the line."""
+    assert first_line(ValueError("\nthe reason")) == "ValueError"
+    assert first_line(OSError("   ")) == "OSError"
+    assert first_line(ValueError("bad file\nmore")) == "bad file"
+    assert first_line(ValueError("bad file\nmore"), typed=True) == "ValueError: bad file"
+    assert first_line(KeyError(), typed=True) == "KeyError"
+    assert first_line(ValueError("x" * 500), typed=True) == "ValueError: " + "x" * 120

@@ -384,7 +384,7 @@ def check_h5(file, where=None, limit: int = MODEL_LIMIT, member: str = "") -> in
     except BadInput:
         raise
     except Exception as e:  # noqa: BLE001 - h5py raises many types for a damaged file; each is a bad file here
-        raise BadInput(where, f"{what}not a readable HDF5 file ({type(e).__name__}: {first_line(e)})") from None
+        raise BadInput(where, f"{what}not a readable HDF5 file ({first_line(e, typed=True)})") from None
     total = sum(s for _, _, s in sizes)
     if total > limit:
         name, shape, big = max(sizes, key=lambda s: s[2])

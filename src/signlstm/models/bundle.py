@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__, layout
-from ..errors import BadInput, SignlstmError
+from ..errors import BadInput, SignlstmError, first_line
 from ..files import folder_atomic
 from ..outputs import check_folder_out, not_a_file
 from ..sign_names import NONE, rejection_problem, sign_name, text_problem
@@ -421,7 +421,7 @@ def _folder_id(path: Path) -> tuple[int, int, int] | None:
 def _load_folder(path: Path, actions) -> Bundle:
     """:func:`load_bundle` of a bundle folder, read once (its metadata, then its model)."""
     from .keras_files import load_model
-    from .legacy import check_declared_sizes, first_line, io_shape
+    from .legacy import check_declared_sizes, io_shape
 
     meta = bundle_meta(path)
     model_file = path / MODEL_FILE
@@ -430,7 +430,7 @@ def _load_folder(path: Path, actions) -> Bundle:
     try:
         model = load_model(model_file, compile=False)
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
-        raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e)})") from None
+        raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e, typed=True)})") from None
     shape = io_shape(model_file, model)
     if shape != (meta["seq_len"], layout.FRAME_SIZE) or model.output_shape[-1] != len(meta["labels"]):
         raise BadInput(path, f"the model reads {shape} and gives {model.output_shape[-1]} outputs; its "

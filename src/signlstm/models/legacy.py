@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from .. import layout
-from ..errors import BadInput
+from ..errors import BadInput, first_line
 from ..outputs import MODEL_FILE_SUFFIXES, not_a_file
 from .keras_files import load_model
 
@@ -50,12 +50,6 @@ def _keras_version(path: Path) -> str:
             return v.decode() if isinstance(v, bytes) else str(v)
     except Exception:
         return "?"
-
-
-def first_line(e: BaseException) -> str:
-    """``Type: first line of the message`` of an exception, at most 200 characters."""
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text.splitlines()[0][:200]}" if text else type(e).__name__
 
 
 def check_declared_sizes(path: Path) -> None:
@@ -104,7 +98,7 @@ def io_shape(path: Path, model) -> tuple:
     try:
         inp, out = model.input_shape, model.output_shape
     except (AttributeError, ValueError) as e:
-        raise BadInput(path, f"the model has no defined input and output shape ({first_line(e)})") from None
+        raise BadInput(path, f"the model has no defined input and output shape ({first_line(e, typed=True)})") from None
     if not (isinstance(inp, tuple) and isinstance(out, tuple) and all(isinstance(n, (int, type(None))) for n in inp)):
         raise BadInput(path, f"the model has input {inp} and output {out}; signlstm reads one (T, "
                              f"{layout.FRAME_SIZE}) input and one vector of class probabilities")
@@ -206,7 +200,7 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
         with keras.saving.custom_object_scope(names), _without_time_major(path) as readable:
             model = load_model(readable, compile=False, custom_objects=names)  # (a scope: also inside wrappers)
     except Exception as e:  # noqa: BLE001 - any loader failure is a bad file for the user
-        raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e)})") from None
+        raise BadInput(path, f"cannot be loaded as a Keras model ({first_line(e, typed=True)})") from None
     shape = io_shape(path, model)
     if len(shape) != 2 or shape[-1] != layout.FRAME_SIZE:
         raise BadInput(path, f"model input is {shape}, expected ({layout.SEQ_LEN}, {layout.FRAME_SIZE}): "

@@ -7,7 +7,8 @@ def register(sub):
     common.add_model(p)
     common.add_h5_actions(p)
     p.add_argument("--format", required=True, choices=["weights", "json", "h5"])
-    p.add_argument("--out", help="output file (default: action.weights.h5 / action.json / action.h5)")
+    p.add_argument("--out", help="output file (default: action.weights.h5 / action.json / action.h5); a name "
+                                 "without the format's ending gets it: --out m writes m.weights.h5 / m.json / m.h5")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
     p.set_defaults(run=run, writes=("out",), reads=("model",))
 

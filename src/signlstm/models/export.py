@@ -10,8 +10,9 @@ FORMATS = {"weights": "action.weights.h5", "json": "action.json", "h5": "action.
 
 
 def export_path(fmt: str, out=None) -> Path:
-    """Where :func:`export_model` writes format ``fmt``: ``out`` (default :data:`FORMATS`' file), with the suffix
-    Keras reads the format by added when it lacks it (``.weights.h5`` for weights, ``.h5`` for a whole model)."""
+    """Where :func:`export_model` writes format ``fmt``: ``out`` (default :data:`FORMATS`' file), with the format's
+    suffix added when it lacks it (``.weights.h5`` for weights and ``.h5`` for a whole model, which Keras reads the
+    format by; ``.json`` for the layout, as the default file and the other formats are named)."""
     from ..outputs import H5_SUFFIXES
 
     out = Path(out or FORMATS[fmt])
@@ -19,6 +20,8 @@ def export_path(fmt: str, out=None) -> Path:
         return out.with_name(out.name.removesuffix(".h5") + ".weights.h5")
     if fmt == "h5" and out.suffix.lower() not in H5_SUFFIXES:
         return out.with_name(out.name + ".h5")
+    if fmt == "json" and out.suffix.lower() != ".json":
+        return out.with_name(out.name + ".json")
     return out
 
 

@@ -59,3 +59,16 @@ def test_each_form_is_written_under_the_suffix_keras_reads_it_by_and_gives_the_m
     with pytest.raises(BadInput, match=r"is the model being exported"):
         export_model(load_bundle(whole, shipped.labels), "h5", whole)
     assert {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()} == before
+
+
+def test_export_json_names_its_file_with_json_as_the_other_formats_get_their_endings(tmp_path, capsys):
+    """``export --format json --out layout`` writes ``layout.json`` (as ``--out m`` writes ``m.weights.h5`` and
+    ``m.h5``), says that name, and the file is the shipped model's layout; a name ending in ``.JSON`` keeps it."""
+    from signlstm.cli import main
+
+    assert main(["export", "--format", "json", "--out", str(tmp_path / "layout")]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'layout.json'}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["layout.json"]
+    assert json.loads((tmp_path / "layout.json").read_text()) == json.loads(load_bundle().model.to_json())
+    assert export_path("json", tmp_path / "m.JSON") == tmp_path / "m.JSON"
+    assert export_path("json", tmp_path / "m.txt") == tmp_path / "m.txt.json"

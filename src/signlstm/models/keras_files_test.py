@@ -96,3 +96,50 @@ def test_predict_keeps_its_compiled_programs_for_the_next_run_and_answers_the_sa
     # read, not compiled and written anew; a program kept only now is one whose compile took under the kept
     # programs' 0.1 s the first time and over it on a busier machine now (jit_convert_element_type, seen)
     assert kept().items() >= programs.items()
+
+
+def test_a_compiled_program_cut_short_in_the_cache_is_never_kept_and_is_compiled_anew(shared, tmp_path):
+    """``predict`` on a disk that takes at most 20,000 bytes a file (the limit a full disk sets, given by
+    RLIMIT_FSIZE): the larger compiled programs cannot be kept, and none is kept cut short (JAX wrote the entry in
+    place, leaving the truncated file, which it warned about as "Error reading persistent compilation cache entry"
+    and never replaced, on every later run). Run again with room, each program is kept whole, without a warning; and
+    an entry cut short by hand is removed as it is read and written whole by that run."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import zlib
+
+    from jax._src.compilation_cache import decompress_executable
+
+    most = 20_000
+    env = {**os.environ, "SIGNLSTM_CACHE": str(tmp_path / "cache")}
+    argv = [sys.executable, "-m", "signlstm", "predict", "--data", str(shared("data", "signers", "s02.npz"))]
+    xla = tmp_path / "cache" / "xla"
+
+    def run(limit=None):
+        def small_files():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, preexec_fn=limit and small_files)
+        assert done.returncode == 0 and "Error reading persistent compilation cache" not in done.stderr, done.stderr
+        return done
+
+    def kept():
+        out = {}
+        for p in xla.iterdir():
+            assert p.name.endswith("-cache"), p.name  # no temp file left
+            decompress_executable(p.read_bytes())  # whole: zlib.error if cut short
+            out[p.name] = p.stat().st_size
+        return out
+
+    first = run(most)
+    assert kept() and max(kept().values()) < most
+    again = run()
+    assert again.stdout == first.stdout and max(kept().values()) >= most
+    big = max(kept(), key=kept().get)
+    whole = (xla / big).read_bytes()
+    (xla / big).write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(zlib.error):
+        decompress_executable((xla / big).read_bytes())
+    assert run().stdout == first.stdout and kept()[big] > len(whole) // 2  # compiled again, not always byte for byte

@@ -14,6 +14,7 @@ import numpy as np
 from . import layout, limits
 from .errors import BadInput
 from .outputs import not_a_file
+from .wording import counted
 
 # The largest keypoint value a frame may hold. MediaPipe's are image fractions (x, y; a point outside the image
 # overshoots by a few widths at most), depths of the same scale and visibilities in 0..1: the largest magnitude in
@@ -70,9 +71,9 @@ def shape_problem(shape, width: int | None = None) -> str:
     if len(shape) >= 2 and shape[-2] == want != n:  # (1662, T), (1662, 1), (N, 1662, T): frames as columns
         return f"shape {shape}: {want} values in each column, not in each row: frames are rows (is it transposed?)"
     if n == want:
-        return (f"frame has shape {shape}, expected ({want},): an array of {int(np.prod(shape[:-1]))} "
-                f"frames of {want} values where one frame was expected")
-    text = (f"shape {shape}: frames of {n} values, expected {want}" if len(shape) > 1 else
+        return (f"frame has shape {shape}, expected ({want},): an array of "
+                f"{counted(int(np.prod(shape[:-1])), 'frame')} of {want} values where one frame was expected")
+    text = (f"shape {shape}: frames of {counted(n, 'value')}, expected {want}" if len(shape) > 1 else
             f"frame has shape {shape}, expected ({want},)") + f": looks like {layout.describe_size(n)}, "
     if width:
         return text + (f"not MediaPipe Holistic's {layout.FRAME_SIZE} values or pose + both hands "

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .wording import counted
+
 
 @dataclass(frozen=True)
 class Part:
@@ -94,7 +96,7 @@ KNOWN_SIZES = {
 
 def describe_size(n: int) -> str:
     """Name the feature set a frame of ``n`` values most likely holds."""
-    return KNOWN_SIZES.get(n, f"an unknown feature set of {n} values")
+    return KNOWN_SIZES.get(n, f"an unknown feature set of {counted(n, 'value')}")
 
 
 def with_zero_face(frames: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import layout
+from .wording import counted
 from .errors import BadInput, SignlstmError
 from .sign_names import NONE
 
@@ -224,7 +225,7 @@ class Recognizer:
         if self.words or self.frames < self.seq_len:
             return None
         if not self.hand_frames:
-            return f"no hand in any of its {self.frames} frames (signs are read from the hands)"
+            return f"no hand in any of its {counted(self.frames, 'frame')} (signs are read from the hands)"
         if self.peak is None:
             return "the model has no sign to say"
         if self.rule != "spot" and self.named is None:

@@ -2,6 +2,7 @@
 import sys
 
 from .. import layout
+from ..wording import counted
 
 
 def register(sub):
@@ -55,5 +56,5 @@ def run(args):
                         args.stride, args.workers, args.ray, progress=not args.quiet,
                         note=lambda text: print(f"note: {text}", file=sys.stderr), ready=report)
     out = (f"{done.sequences} sequence(s) of '{label}' to {args.data}" if args.data
-           else f"{args.keypoints}: {done.frames} frames x {layout.FRAME_SIZE} values")
+           else f"{args.keypoints}: {counted(done.frames, 'frame')} x {layout.FRAME_SIZE} values")
     print(f"wrote {out} from {done.used} video(s)" + (f", skipped {len(done.skipped)}" if done.skipped else ""))

@@ -2,6 +2,7 @@
 
 from ..errors import SignlstmError
 from . import common, recognizer_options
+from ..wording import counted
 
 
 def register(sub):
@@ -65,4 +66,5 @@ def run(args):
     if args.headless:
         print(common.json_line(summary), flush=True)
     else:
-        print(f"{summary['frames']} frames at {summary['fps']} fps; words: {' '.join(summary['words']) or '(none)'}")
+        print(f"{counted(summary['frames'], 'frame')} at {summary['fps']} fps; words: "
+              f"{' '.join(summary['words']) or '(none)'}")

@@ -1,5 +1,6 @@
 """signlstm train: fit a recipe on keypoint data and write a model bundle."""
 from . import common
+from ..wording import counted
 
 
 def register(sub):
@@ -54,9 +55,10 @@ def run(args):
         common.print_note(f"note: {note}")
     save_bundle(bundle.model, bundle.meta, args.out, extra=extra)  # the model and its features in one rename
     m = bundle.meta["metrics"]
-    acc = f", held-back accuracy {m['test_accuracy']:.3f} on {m['test_sequences']} sequences" if "test_accuracy" in m else ""
+    acc = (f", held-back accuracy {m['test_accuracy']:.3f} on {counted(m['test_sequences'], 'sequence')}"
+           if "test_accuracy" in m else "")
     print(f"wrote {args.out}: {bundle.meta['arch']} model, {bundle.model.count_params():,} parameters, "
-          f"labels {bundle.labels}, {bundle.meta['training']['epochs_run']} epochs{acc}")
+          f"labels {bundle.labels}, {counted(bundle.meta['training']['epochs_run'], 'epoch')}{acc}")
     if bundle.reject_label is None and args.arch == "default":  # (the tutorial's own setup has none)
         common.print_note("note: no --negatives (nor a 'none' folder in the data): the model has no 'none' output, so "
                           "every window is named one of its signs; the shipped model was trained with --negatives "

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import layout
+from ..wording import counted
 
 
 @dataclass
@@ -106,13 +107,14 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                 item.keypoints = item.at_models_rate()
             if item.error is None and writer is not None:
                 if mode == "resample" and len(item.keypoints) < length:
-                    item.note = "; ".join(filter(None, [item.note, f"{len(item.keypoints)} frames stretched to "
-                                                                   f"{length}: frames repeated"]))
+                    stretched = f"{counted(len(item.keypoints), 'frame')} stretched to {length}: frames repeated"
+                    item.note = "; ".join(filter(None, [item.note, stretched]))
                 # written; windows without a person in any frame (zeros: not written; the windows cover every frame, so
                 # some window of a video with a person in a frame has one); of those written, those with few hands
                 count = nobody = unseen = 0
                 if not np.any(item.keypoints):  # MediaPipe found no one (a dark, blank or tiny picture)
-                    item.error = f"no person is found in any of its {raw} frames: no sequence of it is written"
+                    item.error = (f"no person is found in any of its {counted(raw, 'frame')}: no sequence of it is "
+                                  "written")
                 else:
                     for seq in iter_sequences(item.keypoints, length, mode, stride):
                         if not np.any(seq):
@@ -124,7 +126,8 @@ def write_videos(videos, label: str | None = None, data=None, keypoints=None, le
                         count += 1
                         unseen += bool(layout.hand_share(seq[None])[0] < layout.SIGN_HANDS)
                     if not count + nobody:
-                        item.error = (f"has {len(item.keypoints)} frames at 30 a second ({raw} at its {item.fps:g}), "
+                        item.error = (f"has {counted(len(item.keypoints), 'frame')} at 30 a second ({raw} at its "
+                                      f"{item.fps:g}), "
                                       f"fewer than {length}: no window (try --mode resample)")
                 said = []
                 if nobody:

@@ -73,3 +73,19 @@ def test_the_library_refuses_what_it_cannot_write_before_reading_any_video(share
         with pytest.raises(SignlstmError, match=said):
             write_videos([clip], progress=False, **options)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_one_frame_input_is_said_in_the_singular(shared, tmp_path, capsys):
+    """A one-frame picture given to ``extract``: as sequences, one line saying it ``has 1 frame`` (not "1 frames"),
+    exit 2, nothing written; as a keypoint stream, ``1 frame x 1662 values``."""
+    from signlstm.cli import main
+
+    picture = shared("media", "asl_iloveyou_rohan937_frame20.jpg")
+    argv = ["extract", "--videos", str(picture), "--quiet"]
+    assert main([*argv, "--label", "hello", "--data", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"signlstm extract: error: {picture}: has 1 frame at 30 a second (1 at its 30), fewer than 30: "
+                   "no window (try --mode resample)\n"), err
+    assert main([*argv, "--keypoints", str(tmp_path / "k.npy")]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'k.npy'}: 1 frame x 1662 values from 1 video(s)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]

@@ -12,6 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from .. import layout, limits
+from ..wording import counted
 from ..errors import BadInput, first_line
 from ..outputs import not_a_file
 from ..keypoint_files import check_frames, read_frame, shape_problem, values_ok
@@ -99,8 +100,8 @@ def _check_sequences(path: Path, hx: limits.ArrayHeader, length: int | None, nam
         raise BadInput(path, f"{name} has dtype {hx.dtype}, expected floating point")
     N, T = hx.shape[:2]
     if length and T != length:
-        raise BadInput(path, f"sequences have {T} frames, expected {length} (a packed file holds one length: leave it "
-                             f"out of --data, or read it with --length {T})")
+        raise BadInput(path, f"sequences have {counted(T, 'frame')}, expected {length} (a packed file holds one "
+                             f"length: leave it out of --data, or read it with --length {T})")
     if T == 0 and N:
         raise BadInput(path, f"{name} has shape {hx.shape}: sequences of no frames")
     if N == 0:
@@ -283,8 +284,8 @@ def npy_problem(path: Path) -> str:
 
     shape = read_keypoint_header(path).shape
     if len(shape) == 3 and shape[2] == layout.FRAME_SIZE:
-        return (f"an array of {shape[0]} sequences of {shape[1]} frames but no labels: pack it with its labels as a "
-                f".npz, np.savez('data.npz', X=X, y=y) (y: each sequence's action number; actions=[names] optional); "
+        return (f"an array of {counted(shape[0], 'sequence')} of {counted(shape[1], 'frame')} but no labels: pack "
+                f"it with its labels as a .npz, np.savez('data.npz', X=X, y=y) (y: each sequence's action number; actions=[names] optional); "
                 f"`signlstm predict` reads it as it is")
     if len(shape) == 2 and shape[0] > 1 and shape[1] == layout.FRAME_SIZE:
         return (f"a keypoint stream of {shape[0]} frames without labels (replay it with `signlstm live --source "

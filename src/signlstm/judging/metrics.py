@@ -19,6 +19,7 @@ from ..errors import BadInput, SignlstmError
 from ..files import write_atomic
 from ..recognizer import decide
 from .. import unicode_text
+from ..wording import counted
 
 
 def check_labels(bundle: Bundle, data: Dataset, expected=()) -> None:
@@ -185,7 +186,7 @@ def _unknown_counts(bundle: Bundle, labels: np.ndarray, X: np.ndarray, counts: d
 
 def format_report(result: dict) -> str:
     """A plain-text table of an evaluation result."""
-    lines = [f"accuracy {result['accuracy']:.3f} on {result['n']} sequences" if result["n"] else
+    lines = [f"accuracy {result['accuracy']:.3f} on {counted(result['n'], 'sequence')}" if result["n"] else
              "no recordings of the model's own signs: accuracy not measured"]
     seen = result.get("trained_on") or []
     if seen:
@@ -221,7 +222,8 @@ def format_report(result: dict) -> str:
     strangers = result.get("unknown_signs")
     if strangers and strangers["n"]:
         lines += ["", f"signs the model does not know (it should answer none): {strangers['none']} of "
-                      f"{strangers['n']} recordings answered none ({100 * strangers['none'] / strangers['n']:.1f} %)"]
+                      f"{counted(strangers['n'], 'recording')} answered none "
+                      f"({100 * strangers['none'] / strangers['n']:.1f} %)"]
         rows = sorted(strangers["per_label"].items(), key=lambda kv: (kv[1]["none"] / kv[1]["n"], kv[0]))
         for label, row in rows[:10]:  # the signs it lets through most, first
             named = ", ".join(f"{a} {k}" for a, k in sorted(row["named"].items(), key=lambda kv: -kv[1])[:3])

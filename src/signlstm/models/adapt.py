@@ -37,6 +37,7 @@ from ..errors import SignlstmError, check_count
 from .bundle import VOCAB, Bundle, check_seq_len, is_vocabulary, library_versions
 from .cut import HEAD, split_model, trunk_forward
 from .stored_features import other_signs_beside, stored_other_signs
+from ..wording import counted
 
 METHODS = ("top", "head", "ncm")
 # Other-sign recordings given to `adapt` as 'none' examples: at most this many per sign window of the person (all
@@ -254,7 +255,7 @@ def adapt(base: Bundle, data: Dataset, shots: int | None = None, seed: int = 0, 
         if reject_bias:
             meta["reject_bias"] = reject_bias
     if log:
-        log(f"adapted in {seconds:.1f} s on {len(support)} sequences ({method})")
+        log(f"adapted in {seconds:.1f} s on {counted(len(support), 'sequence')} ({method})")
     return Bundle(model, meta)
 
 

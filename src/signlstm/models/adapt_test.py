@@ -309,7 +309,7 @@ def test_stored_other_sign_features_that_are_not_numbers_are_bad_input_naming_th
     np.savez_compressed(folder / OTHER_SIGNS, F=F)
     with pytest.raises(BadInput) as e:
         adapt(load_bundle(folder), signer(who), shots=3, seed=0)
-    assert e.value.path == str(folder / OTHER_SIGNS) and "F holds 1 values that are not finite numbers" in str(e.value)
+    assert e.value.path == str(folder / OTHER_SIGNS) and "F holds 1 value that is not a finite number" in str(e.value)
     np.savez_compressed(folder / OTHER_SIGNS, F=F[:, :0])  # recordings without any copy
     with pytest.raises(BadInput, match="holds .* recordings but no copies"):
         adapt(load_bundle(folder), signer(who), shots=3, seed=0)

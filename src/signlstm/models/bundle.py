@@ -20,6 +20,7 @@ from ..errors import BadInput, SignlstmError, first_line
 from ..files import folder_atomic
 from ..outputs import check_folder_out, not_a_file
 from ..sign_names import NONE, rejection_problem, sign_name, text_problem
+from ..wording import counted
 
 VOCAB = "vocab"  # the adaptation method that makes a vocabulary of a person's own signs (adapt --vocabulary)
 MODEL_FILE = "model.keras"
@@ -433,7 +434,7 @@ def _load_folder(path: Path, actions) -> Bundle:
         raise BadInput(model_file, f"cannot be loaded as a Keras model ({first_line(e, typed=True)})") from None
     shape = io_shape(model_file, model)
     if shape != (meta["seq_len"], layout.FRAME_SIZE) or model.output_shape[-1] != len(meta["labels"]):
-        raise BadInput(path, f"the model reads {shape} and gives {model.output_shape[-1]} outputs; its "
+        raise BadInput(path, f"the model reads {shape} and gives {counted(model.output_shape[-1], 'output')}; its "
                              f"{META_FILE} says ({meta['seq_len']}, {layout.FRAME_SIZE}) and {len(meta['labels'])} "
                              f"labels")
     unknown = sorted(set(actions or []) - set(meta["labels"]) - {NONE})

@@ -12,6 +12,7 @@ from .. import layout
 from ..errors import BadInput, first_line
 from ..outputs import MODEL_FILE_SUFFIXES, not_a_file
 from .keras_files import load_model
+from ..wording import counted
 
 
 class CompatLSTM(keras.layers.LSTM):
@@ -107,7 +108,8 @@ def io_shape(path: Path, model) -> tuple:
                              "vector of class probabilities per window")
     frames = inp[1] if len(inp) > 1 else None
     if frames is not None and not 0 < frames <= layout.MAX_SEQ_LEN:
-        raise BadInput(path, f"the model reads windows of {frames} frames; signlstm reads at most {layout.MAX_SEQ_LEN}")
+        raise BadInput(path, f"the model reads windows of {counted(frames, 'frame')}; signlstm reads at most "
+                             f"{layout.MAX_SEQ_LEN}")
     window = int(np.prod([layout.SEQ_LEN if n is None else n for n in inp[1:]]))
     name, values = _largest_output(model, frames or layout.SEQ_LEN)
     if values > max(window, MAX_LAYER_VALUES):
@@ -210,7 +212,8 @@ def load_legacy(path: Path, actions: list[str] | None) -> tuple[object, dict]:
                              "reads one vector of class probabilities per window")
     n_out = model.output_shape[-1]
     if n_out != len(actions):
-        raise BadInput(path, f"model has {n_out} outputs but {len(actions)} actions were given ({' '.join(actions)})")
+        raise BadInput(path, f"model has {counted(n_out, 'output')} but {counted(len(actions), 'action')} "
+                             f"{'was' if len(actions) == 1 else 'were'} given ({' '.join(actions)})")
     # a window of any length (an LSTM built without input_length): given the tutorial's 30 frames
     meta = {"labels": list(actions), "seq_len": layout.SEQ_LEN if shape[0] is None else int(shape[0]),
             "arch": "legacy-h5",

@@ -12,6 +12,7 @@ import numpy as np
 from ..datasets import Dataset
 from ..sign_names import NONE, not_among
 from ..errors import SignlstmError, first_line
+from ..wording import counted
 from .bundle import Bundle
 from .cut import trunk_forward, trunk_width
 
@@ -154,7 +155,9 @@ def _stored(base: Bundle, name: str, shapes: dict[str, tuple[str, ...]], width: 
         raise BadInput(path, f"not a readable .npz file ({first_line(e)})") from None
     for key, a in arrays.items():
         if key not in text and not np.isfinite(a).all():
-            raise BadInput(path, f"{key} holds {int((~np.isfinite(a)).sum()):,} values that are not finite numbers "
+            bad = int((~np.isfinite(a)).sum())
+            raise BadInput(path, f"{key} holds {counted(bad, 'value', grouped=True)} that "
+                                 f"{'is not a finite number' if bad == 1 else 'are not finite numbers'} "
                                  "(NaN or infinity)")
     return arrays
 

@@ -21,6 +21,7 @@ from .bundle import Bundle, library_versions
 from ..datasets import Dataset
 from ..sign_names import NONE
 from ..errors import SignlstmError
+from ..wording import counted
 
 EMA_SPAN = 5  # an optimizer's moving average spans at least 1/EMA_SPAN of the training's steps (see ema_fit)
 
@@ -241,12 +242,12 @@ def fit(data: Dataset, recipe: str | recipes.Recipe = "default", epochs: int | N
     model = r.build(n, data.seq_len)
     epochs = epochs or r.epochs
     if on_stage and r.batches:
-        on_stage(f"making the {r.name} recipe's training batches from {len(tr):,} sequences")
+        on_stage(f"making the {r.name} recipe's training batches from {counted(len(tr), 'sequence', grouped=True)}")
     batches = (r.batches or _Batches)(data, tr, Y, r.batch_size or 32, r.augment, seed)  # may refuse the data
     logs = [_TensorBoard(logdir)] if logdir else []  # (refused on a full disk before the progress bar shows)
     if on_stage:  # before the bar is drawn
-        on_stage(f"training on {len(tr):,} sequences for up to {epochs} epoch{'s' * (epochs != 1)}; the first "
-                 "epoch also compiles the network, so it takes longest")
+        on_stage(f"training on {counted(len(tr), 'sequence', grouped=True)} for up to {counted(epochs, 'epoch')}; "
+                 "the first epoch also compiles the network, so it takes longest")
     bar = [_Progress(epochs)] if progress else []
     callbacks = r.callbacks() + bar + logs
     ema_fit(model.optimizer, epochs * len(batches))

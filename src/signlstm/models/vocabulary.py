@@ -21,6 +21,7 @@ from ..errors import SignlstmError
 from .bundle import TRUNK_MODEL, VOCAB, Bundle, check_seq_len, library_versions
 from .cut import split_model, trunk_forward
 from .stored_features import base_examples, base_signs
+from ..wording import counted
 
 RADIUS = 1.1  # open-set radius, in standardised trunk units per sqrt(dimension), for a class with many shots
 WITHIN = 0.5  # weight of the within-sign spread in adapt_vocab's standardisation (see vocab_head)
@@ -346,7 +347,7 @@ def adapt_vocab(base: Bundle, data: Dataset, shots: int | None = None, seed: int
         "training": {"groups": seen_people(base, support)},
     })
     if log:
-        log(f"adapted to {len(signs)} signs in {seconds:.1f} s on {len(support)} sequences (vocab)")
+        log(f"adapted to {len(signs)} signs in {seconds:.1f} s on {counted(len(support), 'sequence')} (vocab)")
     return Bundle(model, meta)
 
 

@@ -391,8 +391,8 @@ def _with_nan(F, at=(3, 7)):
 @pytest.mark.parametrize("case,problem", [
     ("narrow", "its sign features have 10 values each, the model's trunk gives 256"),
     ("fewer labels", "labels has 57 recordings but F has 60"),
-    ("nan", "F holds 1 values that are not finite numbers"),
-    ("inf", "F holds 1 values that are not finite numbers"),
+    ("nan", "F holds 1 value that is not a finite number"),
+    ("inf", "F holds 1 value that is not a finite number"),
     ("unknown sign", "labels name 1 sign(s) that are not the model's own ('o04/ball')"),
     ("numbers as labels", "labels holds int64 values, not names"),
 ])
@@ -424,8 +424,8 @@ def test_the_command_says_in_one_line_that_stored_examples_are_not_numbers_and_w
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("signlstm")]  # after a note on who the trunk saw
     assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0] == (f"signlstm adapt: error: {folder / 'examples.npz'}: F holds 1 values that are not finite "
-                        "numbers (NaN or infinity)")
+    assert lines[0] == (f"signlstm adapt: error: {folder / 'examples.npz'}: F holds 1 value that is not a finite "
+                        "number (NaN or infinity)")
     assert not out.exists()
     # the same copy with the shipped features keeps the trunk's thanks (s23's own signs but it): what was refused
     # was the NaN

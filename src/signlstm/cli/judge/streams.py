@@ -2,6 +2,7 @@
 import sys
 
 from .. import common, recognizer_options
+from ...wording import counted
 
 
 def register(sub):
@@ -106,4 +107,4 @@ def write_stream(args):
     label = name_column(shown, 15)
     for seg, name in zip(stream.segments, shown):
         print(f"{seg.start:5d}-{seg.stop - 1:5d}  {label(name)}{seg.source} ({seg.recorded})")
-    print(f"{len(stream.frames)} frames; reference: {common.json_line(stream.reference)}")
+    print(f"{counted(len(stream.frames), 'frame')}; reference: {common.json_line(stream.reference)}")

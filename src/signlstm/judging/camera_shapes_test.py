@@ -73,7 +73,8 @@ def test_recordings_of_another_length_are_one_line_naming_their_file(shared, tmp
     assert main(["judge", "cameras", "--data", str(path)]) == 2
     err = capsys.readouterr().err
     assert err == (f"signlstm judge cameras: error: {path}: the data has 40-frame sequences, the model expects 30 "
-                   "(it reads 30-frame windows: record 30-frame sequences, or train a model on these with --length 40)\n")
+                   "(it reads 30-frame windows: record 30-frame sequences, or use a model trained on 40-frame ones: "
+                   "signlstm train --length 40 makes one)\n")
     data = load([path])
     from signlstm.judging.metrics import predictions
 

@@ -489,3 +489,23 @@ def test_the_library_refuses_to_refit_a_vocabulary_by_another_method(tmp_path):
     for method in ("top", "ncm"):
         with pytest.raises(SignlstmError, match=r"is a vocabulary \(made by adapt --vocabulary\): adapt it with"):
             adapt(vocabulary, data, shots=3, method=method)
+
+
+def test_recordings_of_another_length_are_told_what_can_read_them(tmp_path, capsys):
+    """A tree of 20-frame recordings adapted from the shipped 30-frame model, even with ``--length 20``: one line
+    naming the tree, exit 2, nothing written, that says what a person can do (record 30-frame sequences, or use a
+    model trained at 20 frames, which ``train --length 20`` makes), not to train on these few recordings."""
+    tree = tmp_path / "MP20"
+    for action in ("hello", "thanks"):
+        for seq in ("30", "31"):
+            (tree / action / seq).mkdir(parents=True)
+            for i in range(20):
+                src = shared_path("data", "MP_Data_renotte", action, seq, f"{i}.npy")
+                (tree / action / seq / f"{i}.npy").write_bytes(src.read_bytes())
+    for extra in ([], ["--length", "20"]):
+        assert main(["adapt", "--data", str(tree), *extra, "--out", str(tmp_path / "m")]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"signlstm adapt: error: {tree}: the data has 20-frame sequences, the model expects 30 (it "
+                       "reads 30-frame windows: record 30-frame sequences, or use a model trained on 20-frame ones: "
+                       "signlstm train --length 20 makes one)\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MP20"]

@@ -46,8 +46,8 @@ def library_versions() -> dict:
 def length_problem(held: int, want: int) -> str | None:
     """What is wrong with sequences of ``held`` frames for a model that reads ``want``-frame windows, or None."""
     return None if held == want else (f"the data has {held}-frame sequences, the model expects {want} (it reads "
-                                      f"{want}-frame windows: record {want}-frame sequences, or train a model on "
-                                      f"these with --length {held})")
+                                      f"{want}-frame windows: record {want}-frame sequences, or use a model trained "
+                                      f"on {held}-frame ones: signlstm train --length {held} makes one)")
 
 
 def check_seq_len(held: int, want: int, data=None) -> None:

@@ -1,8 +1,10 @@
 """Test fixtures: the real data in ../shared (tests fail, not skip, under CI when it is missing)."""
+import functools
 import os
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
 import pytest
 
 import signlstm  # noqa: F401  selects the Keras backend
@@ -74,6 +76,18 @@ def shared_path(*parts) -> Path:
 @pytest.fixture
 def shared():
     return shared_path
+
+
+@functools.cache
+def s02_head() -> dict[str, np.ndarray]:
+    """The first 8 recordings of a real packed file, s02.npz (its X, y and seq as stored, read-only), read once: the
+    property tests that draw a few real recordings for each case take them from here (inflating the whole file again
+    for each case took most of their time)."""
+    with np.load(shared_path("data", "signers", "s02.npz")) as z:
+        head = {k: z[k][:8].copy() for k in ("X", "y", "seq")}
+    for v in head.values():
+        v.setflags(write=False)
+    return head
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from signlstm import datasets, keypoint_files
-from signlstm.conftest import shared_path
+from signlstm.conftest import s02_head, shared_path
 from signlstm.errors import BadInput
 
 CASES = 300
@@ -134,9 +134,8 @@ def zip_of(members: dict[str, bytes], compress: bool) -> bytes:
 
 @st.composite
 def npz_files(draw):
-    with np.load(shared_path("data", "signers", "s02.npz")) as z:
-        n = draw(st.integers(0, 4))
-        members = {"X.npy": _npy(z["X"][:n]), "y.npy": _npy(z["y"][:n]), "seq.npy": _npy(z["seq"][:n])}
+    n = draw(st.integers(0, 4))
+    members = {f"{k}.npy": _npy(v[:n]) for k, v in s02_head().items()}
     kind = draw(st.sampled_from(["archive", "member", "header", "values", "drop", "actions"]))
     if kind == "member":
         name = draw(st.sampled_from(sorted(members)))
@@ -172,6 +171,22 @@ def test_fuzz_npz(tmp_path, data):
 
 # --- MP_Data trees -----------------------------------------------------------------------------------------------
 
+@functools.cache
+def tutorial_sequences() -> dict[str, bytes]:
+    """Sequences 30 and 31 of hello and thanks in the tutorial's MP_Data tree, as {path under the tree (their
+    numbers made 0 and 1): bytes}, read once."""
+    source = shared_path("data", "MP_Data_renotte")
+    return {f"{action}/{n}/{f.name}": f.read_bytes() for action in ("hello", "thanks") for n in (0, 1)
+            for f in sorted((source / action / str(30 + n)).iterdir())}
+
+
+def write_tree(root) -> None:
+    """The four tutorial sequences of :func:`tutorial_sequences` as an MP_Data tree at ``root``."""
+    for name, data in tutorial_sequences().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
 @st.composite
 def tree_edits(draw):
     return draw(st.lists(st.tuples(st.sampled_from(["remove", "extra", "replace", "rename", "empty_dir", "zero_file",
@@ -186,9 +201,7 @@ def test_fuzz_mp_data_tree(tmp_path, case):
     edits, frame_bytes, skip_bad = case
     root = tmp_path / "MP_Data"
     shutil.rmtree(root, ignore_errors=True)
-    for action in ("hello", "thanks"):
-        for n in (0, 1):
-            shutil.copytree(shared_path("data", "MP_Data_renotte", action, str(30 + n)), root / action / str(n))
+    write_tree(root)
     for kind, action, n, frame in edits:
         seq = root / action / str(n)
         if not seq.is_dir():
@@ -291,16 +304,13 @@ def test_the_files_each_fuzz_starts_from_load(tmp_path):
     values[7] = -0.0
     p.write_bytes(frame_file()[:128] + values.tobytes())
     assert keypoint_files.read_frame(p)[7] == 0
-    with np.load(shared_path("data", "signers", "s02.npz")) as z:
-        members = {"X.npy": _npy(z["X"][:4]), "y.npy": _npy(z["y"][:4]), "seq.npy": _npy(z["seq"][:4])}
+    members = {f"{k}.npy": _npy(v[:4]) for k, v in s02_head().items()}
     for compress in (False, True):
         p = tmp_path / f"s99{compress}.npz"
         p.write_bytes(zip_of(members, compress))
         assert sum(len(c) for c in datasets.stream([p], chunk=2)) == 4
     root = tmp_path / "MP_Data"
-    for action in ("hello", "thanks"):
-        for n in (0, 1):
-            shutil.copytree(shared_path("data", "MP_Data_renotte", action, str(30 + n)), root / action / str(n))
+    write_tree(root)
     assert datasets.load([root]).X.shape == (4, 30, 1662)
     assert load_bundle(DEFAULT_MODEL).labels == json.loads((DEFAULT_MODEL / "signlstm.json").read_text())["labels"]
     h5 = load_bundle(shared_path("data", "legacy_models", "Atulkoirala__action.h5"), ["hello", "thanks", "iloveyou"])

@@ -268,13 +268,13 @@ def test_any_parts_written_to_a_stream_read_back_as_their_concatenation(tmp_path
     """Property, real frames (s02's, one after another) cut into parts of any sizes (empty ones too), of any float type and byte order, a one-frame part given as a (1662,) frame or not: the committed stream
     reads back (whole, memory-mapped, and in blocks of any size) as the float32 of their concatenation, in a new
     folder, nothing else left beside it."""
-    from signlstm.conftest import shared_path
+    from signlstm.conftest import s02_head
     from signlstm.keypoint_files import StreamWriter, keypoint_blocks
 
     from hypothesis import assume
 
     assume(sum(sizes) > 0)  # a stream of no frames is refused by its readers: no stream
-    frames = np.load(shared_path("data", "signers", "s02.npz"))["X"][:5].reshape(-1, 1662)[start:start + sum(sizes)]
+    frames = s02_head()["X"][:5].reshape(-1, 1662)[start:start + sum(sizes)]
     parts = np.split(frames.astype(dtype), np.cumsum(sizes)[:-1])
     out = tmp_path_factory.mktemp("stream") / "new" / "s.npy"
     with StreamWriter(out) as w:

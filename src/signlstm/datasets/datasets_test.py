@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from signlstm import datasets
-from signlstm.conftest import shared_path
+from signlstm.conftest import s02_head, shared_path
 from signlstm.errors import BadInput, SignlstmError, one_line
 
 
@@ -825,7 +825,7 @@ def test_any_packed_file_reads_back_exactly_in_chunks_of_any_size_and_skip_bad_d
     from signlstm.datasets.dataset import packed_source
     from signlstm.errors import BadInput
 
-    X = np.load(shared_path("data", "signers", "s02.npz"))["X"][:N, :T].astype(dtype)
+    X = s02_head()["X"][:N, :T].astype(dtype)
     actions = data.draw(st.one_of(st.none(), st.lists(st.sampled_from(["hello", "thanks", "ñandú", "e\u0301", "Hi 2",
                                                                        "none"]), min_size=1, max_size=4, unique=True)),
                         label="actions")

@@ -132,8 +132,9 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
         left = rejection_note({a: n for a, n in counts[people[0]].items() if is_rejection_name(a)})
         notes = [left] if left else []
         signs_known = ", ".join(a for a in meta["labels"] if a != meta.get("reject_label"))
-        notes.append(f"note: none of {people[0]}'s signs is one of the default model's ({signs_known}): the stream "
-                     "holds them all, under their own names (replay it with a model that knows them)")
+        whose = f"{model}'s" if model else "the default model's"
+        notes.append(f"note: none of {people[0]}'s signs is one of {whose} ({signs_known}): the stream holds them "
+                     "all, under their own names (replay it with a model that knows them)")
     if not (signs.hand_shares() >= MIN_HANDS).any():
         raise BadInput(sources_name(signs.sources[:1]), f"no recording of {people[0]}'s signs{known} shows a hand in "
                        f"at least {MIN_HANDS:.0%} of its frames: nothing to replay as signs")

@@ -257,3 +257,18 @@ def test_word_errors_are_an_edit_distance_and_merging_repeats_never_adds_words(a
     assert len(m) <= len(a) and stream_scoring.merge_repeats(m) == m
     assert all(x != y for x, y in zip(m, m[1:]))
     assert m == [w for w, _ in itertools.groupby(a)]
+
+
+def test_a_stream_for_a_model_that_knows_none_of_the_signs_names_that_model(shared):
+    """o01's one sign (seeyoulater) is none of the shipped trunk's classes (``o04/ball``, ...): the stream written
+    for ``--model`` the trunk holds it under its own name, and the note names the trunk whose signs it lists, not the
+    default model."""
+    from signlstm.models.bundle import TRUNK_MODEL, read_meta
+
+    stream, notes = stream_scoring.person_stream([shared("data", "other_signs", "o01.npz")], model=TRUNK_MODEL)
+    assert set(stream.reference) == {"seeyoulater"}
+    said = [n for n in notes if "none of o01's signs" in n]
+    assert len(said) == 1 and said[0].startswith(f"note: none of o01's signs is one of {TRUNK_MODEL}'s (o04/ball, "), \
+        said
+    listed = said[0].split(f"{TRUNK_MODEL}'s (", 1)[1].split("): ", 1)[0].split(", ")
+    assert "default model" not in said[0] and listed == read_meta(TRUNK_MODEL)["labels"][:-1]

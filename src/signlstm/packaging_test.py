@@ -61,8 +61,10 @@ def test_make_says_what_it_installs_before_each_step_that_takes_long(tmp_path):
     targets depend on, with no .venv, so nothing is installed."""
     import shutil
 
+    from signlstm.conftest import unavailable
+
     if shutil.which("make") is None:
-        pytest.skip("make is not installed")
+        unavailable("make is not installed (apt-get install make)")
     for name in ("Makefile", "requirements.lock", "pyproject.toml", "package.json", "package-lock.json"):
         shutil.copy(ROOT / name, tmp_path / name)
     plan = {}

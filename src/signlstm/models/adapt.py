@@ -363,12 +363,13 @@ def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | N
     """What a person should know about ``adapted``, ``base`` adapted to the recordings ``data`` (by :func:`adapt`, or
     as a vocabulary of their own by :func:`~signlstm.models.vocabulary.adapt_vocab`), one line each, for every front
     to show once the fit worked: people the base already saw (figures on them flatter it, a vocabulary's check
-    included), taught signs spelled alike, recordings labelled ``none`` a vocabulary leaves out, a vocabulary's signs
-    not recorded again, the base's signs under another spelling or not recorded, several people taught as one, and
-    signs ``asked`` for (a list the person gave) that it does not answer. ``base_name``: the base as the notes name it
-    (default: its path, and "the base" for its signs); ``replaced``: the model ``adapted`` replaces, whose own signs a
-    vocabulary drops when they are not recorded again (default ``base``); ``people_seen``: whether to say whom the
-    base saw (a page's person is only the name typed there)."""
+    included), taught signs spelled alike, recordings labelled ``none`` a vocabulary leaves out, the replaced model's
+    signs a vocabulary does not answer, the base's signs under another spelling or not recorded, several people taught
+    as one, and signs ``asked`` for (a list the person gave) that it does not answer. ``base_name``: the base as the
+    notes name it (default: its path, and "the base" for its signs); ``replaced``: the model ``adapted`` replaces
+    (default ``base``), whose own signs a vocabulary answers only when they are recorded again or kept (said unless it
+    is a trunk, whose classes are other people's signs); ``people_seen``: whether to say whom the base saw (a page's
+    person is only the name typed there)."""
     from ..sign_names import quoted_names, rejection_note, shown_list, shown_name, spelled_alike_note
 
     notes = []
@@ -383,12 +384,14 @@ def adapt_notes(base: Bundle, data: Dataset, adapted: Bundle, base_name: str | N
         notes += [spelled_alike_note([a for a in adapted.labels if a != adapted.reject_label]),
                   rejection_note({NONE: int((data.labels == NONE).sum())})]
         replaced = base if replaced is None else replaced
-        if is_vocabulary(replaced.meta):  # a vocabulary adapted again: its signs not recorded again go
-            have = {a for a in data.actions if (data.labels == a).any()}
-            gone = [a for a in replaced.labels if a not in have and a != NONE]
+        if "trunk" not in replaced.meta:  # the person's model (not a trunk's classes): the signs it no longer answers
+            answers = [a for a in adapted.labels if a != adapted.reject_label]
+            gone = [a for a in replaced.labels if a not in (NONE, replaced.reject_label) and a not in answers
+                    and not same_signs([a], answers)]
             if gone:
-                notes.append(f"{where}'s own sign(s) {shown_list(gone)} are not in the data: the new "
-                             "vocabulary does not answer them (give their recordings too to keep them)")
+                notes.append(f"{base_name or str(replaced.path or 'the base')}'s own sign(s) {shown_list(gone)} are "
+                             "not in the data: the new vocabulary does not answer them (give their recordings too "
+                             "to keep them)")
         if len(people) > 1:
             notes.append(f"the data holds {len(people)} people's recordings ({', '.join(people)}); a sign name two "
                          "of them use is taught as one sign")

@@ -79,3 +79,22 @@ def test_options_are_checked_against_the_method_the_recordings_choose(shared, tm
     assert main(["adapt", "--data", str(data), "--keep-base-actions", "--out", str(tmp_path / "c")]) == 0
     kept = load_bundle(tmp_path / "c")
     assert is_vocabulary(kept.meta) and {"thanks", "iloveyou"} <= set(kept.meta["adapted"]["kept_base_actions"])
+
+
+def test_a_vocabulary_chosen_by_the_signs_names_the_models_signs_it_no_longer_answers(shared, tmp_path, capsys):
+    """Recordings of hello and a sign the shipped model does not know (please), given to ``adapt`` without
+    --vocabulary, make a vocabulary of those two from the shipped trunk: the shipped model's thanks and iloveyou are
+    no longer answered, and a note says so, as adapting the model says of the signs it drops (none did). Kept with
+    --keep-base-actions, they are answered: no such note. A vocabulary asked for from the trunk names none of the
+    trunk's classes (other people's signs, not the person's model's)."""
+    data = tree(shared, tmp_path / "alice", {"hello": "hello", "please": "iloveyou"})
+    dropped = (f"note: {DEFAULT_MODEL}'s own sign(s) thanks, iloveyou are not in the data: the new vocabulary does "
+               "not answer them (give their recordings too to keep them)")
+    assert main(["adapt", "--data", str(data), "--out", str(tmp_path / "a")]) == 0
+    assert load_bundle(tmp_path / "a").labels == ["hello", "please", "none"]
+    assert dropped in capsys.readouterr().err.splitlines()
+    assert main(["adapt", "--data", str(data), "--keep-base-actions", "--out", str(tmp_path / "b")]) == 0
+    assert {"thanks", "iloveyou"} <= set(load_bundle(tmp_path / "b").labels)
+    assert "own sign(s)" not in capsys.readouterr().err
+    assert main(["adapt", "--vocabulary", "--data", str(data), "--out", str(tmp_path / "c")]) == 0
+    assert "own sign(s)" not in capsys.readouterr().err

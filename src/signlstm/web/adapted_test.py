@@ -65,8 +65,9 @@ def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike
     """"Hello" and "thanks" are the base's signs (as ``adapt`` takes them): the base is adapted, not made into a
     vocabulary of two, and the page is told how "Hello" was taken and which of the base's signs the model no longer
     answers (none recorded); in a vocabulary, "Thanks" beside "thanks" (two
-    folders on this disk) are two signs, and the page is told so; when "hello" beside "Hello" has no recording with
-    a hand in view, it is not taught, and the note on the two spellings is not said."""
+    folders on this disk) are two signs, and the page is told so, and which of the model's signs the vocabulary does
+    not answer; when "hello" beside "Hello" has no recording with a hand in view, it is not taught, and the note on
+    the two spellings is not said."""
     from signlstm.datasets.sequence_writer import SequenceWriter
 
     from signlstm.models.adapting import choose_method
@@ -96,10 +97,13 @@ def test_a_base_sign_in_another_spelling_adapts_the_base_and_signs_spelled_alike
         elif name == "w":
             assert {"Thanks", "thanks", "ñandú"} <= set(bundle.labels)
             assert state["notes"] == ["'Thanks' and 'thanks' look like one sign spelled in different ways; they are "
-                                      "taken as different signs (give them one name to make them one)"]
+                                      "taken as different signs (give them one name to make them one)",
+                                      "the model's own sign(s) hello, iloveyou are not in the data: the new "
+                                      "vocabulary does not answer them (give their recordings too to keep them)"]
         else:
             assert "hello" not in bundle.labels and {"Hello", "ñandú"} <= set(bundle.labels)
-            assert len(state["notes"]) == 1 and "'hello' had no recording with" in state["notes"][0], state["notes"]
+            assert len(state["notes"]) == 2 and "'hello' had no recording with" in state["notes"][1], state["notes"]
+            assert state["notes"][0].startswith("the model's own sign(s) thanks, iloveyou are not in the data")
 
 
 def test_a_visitor_named_like_the_tutorials_tree_is_their_own_person(trained_model, clip_keypoints, tmp_path):

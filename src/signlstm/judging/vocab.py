@@ -19,7 +19,6 @@ import numpy as np
 
 from ..models.bundle import META_FILE
 from .. import parallel
-from ..datasets import packed_files
 from ..sign_names import FEWEST_SIGNS, NONE, is_rejection_name, rejection_note, spelled_alike_note
 from .folds import check_distinct_people, check_person_files, check_unseen, data_files, person, person_paths
 from .labels import leaves_none, rejection_counts, used_up_note

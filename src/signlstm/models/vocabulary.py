@@ -9,7 +9,6 @@ method and its measurements.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 

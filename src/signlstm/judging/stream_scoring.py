@@ -105,7 +105,7 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
     from ..datasets import load
     from ..datasets.training_sets import usable_negatives
     from ..errors import BadInput, SignlstmError
-    from ..models.bundle import DEFAULT_MODEL, bundle_meta, read_meta
+    from ..models.bundle import DEFAULT_MODEL, load_bundle, read_meta
     from ..sign_names import is_rejection_name, rejection_note
     from .labels import match_labels
 
@@ -118,7 +118,7 @@ def person_stream(data, others=None, seed: int = 0, per_label: int = PER_LABEL, 
     if rejected.all():
         raise SignlstmError(f"--write-stream: every recording of {people[0]} is labelled none: no signs to make a "
                             "stream of")
-    meta = bundle_meta(model) if model else read_meta(DEFAULT_MODEL)
+    meta = load_bundle(model).meta if model else read_meta(DEFAULT_MODEL)  # the network's outputs checked too
     counts = {people[0]: dict(zip(*map(np.ndarray.tolist, np.unique(signs.labels, return_counts=True))))}
     signs = signs.subset(~rejected)  # recordings of no sign are not words of the reference
     signs.actions = [a for a in signs.actions if not is_rejection_name(a)]

@@ -272,3 +272,23 @@ def test_a_stream_for_a_model_that_knows_none_of_the_signs_names_that_model(shar
         said
     listed = said[0].split(f"{TRUNK_MODEL}'s (", 1)[1].split("): ", 1)[0].split(", ")
     assert "default model" not in said[0] and listed == read_meta(TRUNK_MODEL)["labels"][:-1]
+
+
+def test_a_model_whose_metadata_disagrees_with_its_network_is_refused_naming_it(shared, tmp_path):
+    """``--write-stream --model M`` of a bundle whose ``signlstm.json`` names fewer labels than its network has outputs
+    (the shipped model's folder with one label dropped): one :class:`BadInput` naming the folder, not a stream written
+    under names that are not the network's."""
+    import json
+    import shutil
+
+    from signlstm.errors import BadInput
+    from signlstm.models.bundle import DEFAULT_MODEL
+
+    bad = tmp_path / "bad"
+    shutil.copytree(DEFAULT_MODEL, bad)
+    meta = json.loads((bad / "signlstm.json").read_text())
+    meta["labels"] = [a for a in meta["labels"] if a != "iloveyou"]
+    (bad / "signlstm.json").write_text(json.dumps(meta))
+    with pytest.raises(BadInput, match="outputs") as e:
+        stream_scoring.person_stream([shared("data", "signers", "s02.npz")], model=bad)
+    assert e.value.path == str(bad)

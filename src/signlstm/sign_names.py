@@ -351,7 +351,7 @@ def read_sign_list(path) -> list[str]:
         text = read_small(path, "list of signs").decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise BadInput(path, f"cannot be read as UTF-8 text ({e.__class__.__name__})") from None
-    names = []
+    names = {}  # (a dict: in order, and a repeat found at once, however long the list)
     for n, line in enumerate(text.split("\n"), 1):  # lines end at \n only: a U+2028 is refused, not a new line
         line = line.strip()
         if not line or line.startswith("#"):
@@ -363,8 +363,7 @@ def read_sign_list(path) -> list[str]:
         problem = rejection_problem(name, none_ok=False) or name_problem(name)
         if problem:
             raise BadInput(path, f"line {n}: '{shown_name(name)}' {problem}")
-        if name not in names:
-            names.append(name)
+        names.setdefault(name)
     if not names:
         raise BadInput(path, "no sign names (one per line)")
-    return names
+    return list(names)

@@ -59,9 +59,10 @@ def check_outputs(label: str | None, data=None, keypoints=None, length: int = la
                   stride: int | None = None) -> None:
     """Refuse (:class:`SignlstmError`, naming the command's options) what :func:`write_videos` cannot write, before
     any video is read: both or neither of a tree and a stream file, a tree without a valid label, a length or stride
-    below 1, a stream file not named ``.npy``."""
-    from ..errors import SignlstmError, check_count
-    from ..sign_names import name_problem, shown_name
+    below 1, a stream file not named ``.npy``; and (:class:`BadInput`) a sequence of the label already in the tree
+    that is not whole (an aborted recording: every reader would refuse it once more were written beside it)."""
+    from ..errors import BadInput, SignlstmError, check_count
+    from ..sign_names import name_problem, shown_name, sign_name
 
     if bool(data) == bool(keypoints):
         raise SignlstmError("give either --data MP_Data with --label, or --keypoints OUT.npy")
@@ -75,6 +76,12 @@ def check_outputs(label: str | None, data=None, keypoints=None, length: int = la
     if keypoints and Path(keypoints).suffix.lower() != ".npy":
         raise SignlstmError(f"--keypoints {keypoints}: a keypoint file is a .npy (live, convert and evaluate read it "
                             "by that name)")
+    if data:
+        from .sequence_writer import SequenceWriter
+
+        if odd := SequenceWriter(data).unlike([sign_name(label)], length):
+            raise BadInput(odd[0], f"{odd[1]} (an aborted recording, or one of another --length): remove it, or "
+                                   "extract into another --data; nothing was extracted")
 
 
 def write_videos(videos, label: str | None = None, data=None, keypoints=None, length: int = layout.SEQ_LEN,

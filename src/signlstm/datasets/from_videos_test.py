@@ -89,3 +89,23 @@ def test_a_one_frame_input_is_said_in_the_singular(shared, tmp_path, capsys):
     assert main([*argv, "--keypoints", str(tmp_path / "k.npy")]) == 0
     assert capsys.readouterr().out == f"wrote {tmp_path / 'k.npy'}: 1 frame x 1662 values from 1 video(s)\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npy"]
+
+
+def test_extracting_beside_a_sequence_that_is_not_whole_is_refused_before_any_video_is_read(shared, tmp_path, capsys):
+    """``extract --data`` into a tree whose ``hello/0`` holds frames 0-28 of 30 (an aborted recording, as in
+    ../shared/data/bad_inputs/truncated_sequence): one line naming that folder, exit status 2, nothing written
+    beside it (collect refuses the same tree so)."""
+    import numpy as np
+
+    from signlstm.cli import main
+
+    seq = tmp_path / "MP_Data" / "hello" / "0"
+    seq.mkdir(parents=True)
+    for f in range(29):
+        np.save(seq / f"{f}.npy", np.zeros(1662))
+    args = ["extract", "--videos", str(shared("media", "asl_hello_rohan937.mp4")), "--label", "hello", "--data",
+            str(tmp_path / "MP_Data"), "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(seq) in err and "29 frame file(s)" in err
+    assert sorted(p.name for p in (tmp_path / "MP_Data" / "hello").iterdir()) == ["0"]

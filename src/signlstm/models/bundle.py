@@ -437,6 +437,9 @@ def _load_folder(path: Path, actions) -> Bundle:
         raise BadInput(path, f"the model reads {shape} and gives {counted(model.output_shape[-1], 'output')}; its "
                              f"{META_FILE} says ({meta['seq_len']}, {layout.FRAME_SIZE}) and {len(meta['labels'])} "
                              f"labels")
+    if not is_vocabulary(meta) and _open_set(model):  # adapt's methods would refit its head as a Dense one
+        raise BadInput(path, f"its network ends in a vocabulary's open-set head, but its {META_FILE} does not say it "
+                             f"is a vocabulary ('adapted.method' {VOCAB!r}): the metadata is not this network's")
     unknown = sorted(set(actions or []) - set(meta["labels"]) - {NONE})
     if unknown:
         from ..sign_names import respelling_hint
@@ -445,6 +448,13 @@ def _load_folder(path: Path, actions) -> Bundle:
         raise SignlstmError(f"{path}: the model does not know {unknown} (its labels are {meta['labels']}){hint}")
     _check_weights(model_file, model)
     return Bundle(model, meta, path)
+
+
+def _open_set(model) -> bool:
+    """Whether ``model`` holds a vocabulary's open-set head (:class:`~signlstm.models.architectures.OpenSetHead`)."""
+    from .architectures import OpenSetHead
+
+    return any(isinstance(layer, OpenSetHead) for layer in model.layers)
 
 
 def _check_weights(path, model) -> None:

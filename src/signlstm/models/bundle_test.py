@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from signlstm.models import architectures, bundle, legacy
 from signlstm.datasets import load_npz
+from signlstm.conftest import shared_path
 from signlstm.errors import BadInput
 
 ACTIONS = ["hello", "thanks", "iloveyou"]
@@ -765,3 +766,29 @@ def test_a_bundle_replaced_while_it_is_read_is_read_whole(tmp_path):
         assert b.model.output_shape[-1] == len(b.labels)
         labels.append(len(b.labels))
     assert writer.returncode == 0 and labels and set(labels) <= {4, 109}, labels
+
+
+@pytest.mark.parametrize("edit", ["no 'adapted'", "method 'top'"])
+def test_a_vocabulary_whose_metadata_does_not_say_so_is_refused_naming_it(tmp_path, capsys, edit):
+    """A vocabulary bundle (``adapt --vocabulary`` of s23) whose ``signlstm.json`` lost its ``adapted`` record, or
+    names another method: loading it is one :class:`BadInput` naming the folder, and ``adapt --model`` of it is one
+    line and exit status 2 with nothing written, not a traceback from refitting its open-set head as a Dense one."""
+    from signlstm.cli import main
+    from signlstm.models.vocabulary import TRUNK_MODEL, adapt_vocab
+
+    s23 = shared_path("data", "vocab", "s23.npz")
+    made = adapt_vocab(bundle.load_bundle(TRUNK_MODEL), load_npz(s23), shots=2)
+    meta = dict(made.meta)
+    if edit == "no 'adapted'":
+        del meta["adapted"]
+    else:
+        meta["adapted"] = {**meta["adapted"], "method": "top"}
+    folder = bundle.save_bundle(made.model, meta, tmp_path / "vocab")
+    with pytest.raises(BadInput, match="open-set head") as e:
+        bundle.load_bundle(folder)
+    assert e.value.path == str(folder)
+    capsys.readouterr()
+    assert main(["adapt", "--model", str(folder), "--data", str(s23), "--shots", "2", "--out",
+                 str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "open-set head" in err and not (tmp_path / "out").exists()

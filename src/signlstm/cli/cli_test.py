@@ -1340,3 +1340,14 @@ def test_the_defaults_a_command_states_are_the_ones_its_library_uses(capsys):
     with pytest.raises(SystemExit):
         main(["judge", "--help"])
     assert vocab.TAUGHT == 3 / 4 and "3/4 of a person's signs" in " ".join(capsys.readouterr().out.split())
+
+
+def test_extract_of_a_file_that_is_not_a_video_is_one_line_in_a_log(tmp_path, capsys):
+    """``extract`` of a text file named .mp4 with stderr not a terminal (a log, a program reading it): the one error
+    line and no progress bar before it (a bar is drawn at a terminal only, as evaluate's), exit status 2, no file."""
+    video = tmp_path / "clip.mp4"
+    video.write_text("this is not a video\n")
+    assert main(["extract", "--videos", str(video), "--keypoints", str(tmp_path / "k.npy")]) == 2
+    assert capsys.readouterr().err == (f"signlstm extract: error: {video}: unreadable video (no frame could be "
+                                       "decoded)\n")
+    assert not (tmp_path / "k.npy").exists()

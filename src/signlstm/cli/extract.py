@@ -53,7 +53,8 @@ def run(args):
 
     label = sign_name(args.label) if args.label else None  # in composed form, as collect and the page name signs
     done = write_videos(args.videos, label, args.data or None, args.keypoints or None, args.length, args.mode,
-                        args.stride, args.workers, args.ray, progress=not args.quiet,
+                        args.stride, args.workers, args.ray,
+                        progress=not args.quiet and sys.stderr.isatty(),  # a bar at a terminal, as evaluate's
                         note=lambda text: print(f"note: {text}", file=sys.stderr), ready=report)
     out = (f"{done.sequences} sequence(s) of '{label}' to {args.data}" if args.data
            else f"{args.keypoints}: {counted(done.frames, 'frame')} x {layout.FRAME_SIZE} values")

@@ -86,6 +86,10 @@ def run(args):
                 raise SignlstmError(f"--then-adapt: a vocabulary needs at least {FEWEST_SIGNS} signs; {why}, so "
                                     f"recordings of {quoted_names(signs, always=True)} alone would make one")
             base = base if args.model else load_bundle(TRUNK_MODEL)  # its start
+        else:  # adapting the model reads the other signs stored with it: a broken file is said now, not after recording
+            from ..models.stored_features import stored_other_signs
+
+            stored_other_signs(base)
         wanted = base.seq_len
         if args.length != wanted:
             raise SignlstmError(f"--then-adapt adapts a model that reads {wanted}-frame sequences: record them with "

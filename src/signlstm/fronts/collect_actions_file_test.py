@@ -121,7 +121,7 @@ def test_names_are_one_spelling_and_a_line_separator_inside_one_is_named(tmp_pat
 def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
     """A window length the model cannot read, an output folder that is not a model, a bare model file to start
     from (which names no signs), or a model folder that is missing, not a
-    bundle or a broken one (named as adapt names it): refused before the source is opened (the
+    bundle or a broken one (named as adapt names it; its stored other signs too): refused before the source is opened (the
     source here does not exist; the error is about --then-adapt)."""
     import json
     import shutil
@@ -133,6 +133,8 @@ def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
     h5 = str(shared("data", "legacy_models", "Atulkoirala__action.h5"))
     cut, more = shutil.copytree(DEFAULT_MODEL, tmp_path / "cut"), shutil.copytree(DEFAULT_MODEL, tmp_path / "more")
     (cut / "model.keras").write_bytes((DEFAULT_MODEL / "model.keras").read_bytes()[:100_000])  # a copy cut short
+    garbled = shutil.copytree(DEFAULT_MODEL, tmp_path / "garbled")
+    (garbled / "other_signs.npz").write_bytes(b"not a zip archive" * 100)  # the other signs adapting reads
     meta = json.loads((more / "signlstm.json").read_text())
     (more / "signlstm.json").write_text(json.dumps({**meta, "labels": meta["labels"] + ["extra"]}))
     for extra, problem in ((["--length", "20", "--then-adapt", str(tmp_path / "m")], "--length 30"),
@@ -147,7 +149,9 @@ def test_then_adapt_is_checked_before_recording(tmp_path, capsys, shared):
                             f"{cut / 'model.keras'}: a truncated .keras archive"),
                            (["--then-adapt", str(tmp_path / "m"), "--model", str(more)],
                             f"{more}: the model reads (30, 1662) and gives 4 outputs; its signlstm.json says (30, "
-                            "1662) and 5 labels")):
+                            "1662) and 5 labels"),
+                           (["--then-adapt", str(tmp_path / "m"), "--model", str(garbled)],
+                            f"{garbled / 'other_signs.npz'}: not a readable .npz file")):
         assert main(["collect", "--actions", "hello", "--data", str(tmp_path / "d"), "--source",
                      str(tmp_path / "none.mp4"), "--headless", *extra]) == 2
         assert problem in capsys.readouterr().err

@@ -27,7 +27,7 @@ from ..files import cache_dir, write_text
 from ..outputs import check_writable_folder
 from ..sign_names import NONE
 from ..recognizer import decide
-from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes
+from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes, made_once
 
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
@@ -131,6 +131,22 @@ def _run_fold(task):
             res["neg_pred"] = decide(labels, neg_probs).tolist()
             res["neg_probs"] = np.round(neg_probs, 6).tolist()
     return res
+
+
+def _made_fold(job):
+    """One fold (``job``: a :func:`_run_fold` task and the cache file of its result, or None), its result written
+    there while this process holds the lock of :func:`~signlstm.judging.folds.made_once`: a command run at the same
+    time on the same cache waits for it and takes the result instead of training the fold again. Returns (the
+    result, whether another command made it meanwhile)."""
+    task, out = job
+    if out is None:
+        return _run_fold(task), False
+    with made_once(out):
+        if Path(out).is_file():  # another command trained this fold while this one waited
+            return json.loads(Path(out).read_text()), True
+        result = _run_fold(task)
+        write_text(out, json.dumps(result))
+        return result, False
 
 
 def collapsed(pred: list[str]) -> bool:
@@ -280,7 +296,8 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
                    progress: bool = True, cache=None) -> tuple[list[dict], list[str], list[str]]:
     """Every (recipe, seed, held-out signer) fold, in worker processes: (fold results, recipes, header lines). With
     ``cache`` (a folder), each fold's result is kept there under a hash of the data files' content, the options and
-    the training code, and a rerun trains only the folds it lacks."""
+    the training code, and a rerun trains only the folds it lacks; a fold that another command on the same cache is
+    training meanwhile is waited for and its result taken (:func:`_made_fold`), not trained twice."""
     from tqdm.auto import tqdm
 
     from .. import layout, limits
@@ -354,13 +371,19 @@ def cross_validate(data_paths, archs=("default",), seeds=(0,), epochs: int | Non
     elif fixes:
         rows = read_fixes(fixes)
         fold_fixes = {s: rows for s in signers}
-    tasks = [(a, seed, s, ep, fold_fixes[s], neg_test[s]) for a, seed, s, ep in todo]
-    results = list(kept.values())
-    for r in tqdm(parallel.map_tasks(_run_fold, tasks, workers, ray, _init_worker, init, ordered=False),
-                  total=len(tasks), desc="folds", unit="fold", file=sys.stderr, disable=not progress):
+    jobs = [((a, seed, s, ep, fold_fixes[s], neg_test[s]), None if folder is None else str(folder / _result_name(
+        (a, seed, s, ep)))) for a, seed, s, ep in todo]
+    results, by_another = list(kept.values()), 0
+    for r, another in tqdm(parallel.map_tasks(_made_fold, jobs, workers, ray, _init_worker, init, ordered=False),
+                           total=len(jobs), desc="folds", unit="fold", file=sys.stderr, disable=not progress):
         results.append(r)
-        if folder is not None:
-            write_text(folder / _result_name((r["arch"], r["seed"], r["signer"], r["epochs_cap"])), json.dumps(r))
+        by_another += another
+        out = folder and folder / _result_name((r["arch"], r["seed"], r["signer"], r["epochs_cap"]))
+        if out and not out.is_file():  # a Ray cluster's worker wrote it on its own machine's disk
+            write_text(out, json.dumps(r))
+    if by_another:
+        header.append(f"{by_another} of {len(folds)} fold result(s) trained by another command meanwhile, taken "
+                      f"from {folder}")
     return results, archs, header
 
 

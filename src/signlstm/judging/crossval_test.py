@@ -332,3 +332,29 @@ def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_any_fold_is
     (tmp_path / "cache").write_text("not a folder")
     with pytest.raises(BadInput, match=r"cache/cv/\w+: cannot be made: .*cache is not a folder"):
         crossval.cross_validate(two_small_people, epochs=1, workers=1, cache=tmp_path / "cache", progress=False)
+
+
+@pytest.mark.timeout(3600)  # two processes training at once on a busy machine
+def test_two_commands_running_the_same_folds_at_once_train_each_fold_once(two_small_people, tmp_path):
+    """Two processes (two ``judge cv`` on one cache) run the same two folds together: each fold is trained by one of
+    them while the other waits for it and takes its result ("trained by another command meanwhile"), instead of both
+    training every fold; both find no result cached when they start and end with the same figures."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import json\n"
+              "from signlstm.judging.crossval import cross_validate\n"
+              f"results, _, header = cross_validate({list(map(str, two_small_people))!r}, epochs=1, workers=1,\n"
+              f"                                    progress=False, cache={str(tmp_path / 'cache')!r})\n"
+              "print(json.dumps({'header': header, 'pred': sorted((r['signer'], r['pred']) for r in results)}))\n")
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outs = [p.communicate(timeout=1800) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outs
+    said = [json.loads(out.splitlines()[-1]) for out, _ in outs]
+    assert not any("reused" in h for s in said for h in s["header"]), said  # both found every fold missing
+    taken = [int(h.split(" of 2 fold result(s) trained by another command")[0])
+             for s in said for h in s["header"] if "by another command meanwhile" in h]
+    assert sum(taken) == 2, said  # each of the two folds trained once, by one of the two
+    assert said[0]["pred"] == said[1]["pred"] and len(list((tmp_path / "cache").rglob("*.json"))) == 2

@@ -30,7 +30,7 @@ from ..datasets import packed_files
 from ..files import write_text
 from ..outputs import check_writable_folder
 from ..recognizer import decide
-from .folds import by_person, content_key, fold_bases
+from .folds import by_person, content_key, fold_bases, made_once
 
 # ---------------------------------------------------------------------------------------------------------------- folds
 
@@ -194,10 +194,13 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
         check_writable_folder(fold_dir)  # before any signer is adapted
     log(f"adapting {len(tasks)} signer(s) x K={shots}" + (" + tutorial from scratch" if tutorial else ""))
     t0 = time.perf_counter()
-    for r in parallel.map_tasks(run_fold, tasks, workers=workers, ray=ray, ordered=False):
+    jobs = [(task, str(fold_dir / f"{task['signer']}.json")) for task in tasks]
+    for r, seconds in parallel.map_tasks(_made_fold, jobs, workers=workers, ray=ray, ordered=False):
         results.append(r)
-        write_text(fold_dir / f"{r['signer']}.json", json.dumps(r, default=str))
-        log(f"  {r['signer']} done ({time.perf_counter() - t0:.0f} s elapsed)")
+        if not (out := fold_dir / f"{r['signer']}.json").is_file():  # a Ray cluster's worker wrote it on its own disk
+            write_text(out, json.dumps(r, default=str))
+        done = "trained by another command meanwhile" if seconds is None else f"{seconds:.0f} s"
+        log(f"  {r['signer']}: {done} ({time.perf_counter() - t0:.0f} s elapsed)")
     results.sort(key=lambda r: r["signer"])
     t_folds = time.perf_counter() - t0
 
@@ -218,6 +221,21 @@ def few_shot_cv(paths, shots=(1, 3, 5), seed: int = 0, workers: int = 0, cache=N
             "cache": str(home), "base": str(base) if base is not None else None, "time_k": time_k,
             "seconds": {"bases": t_bases, "folds": t_folds, "total": time.perf_counter() - t_start},
             "load": os.getloadavg()}
+
+
+def _made_fold(job) -> tuple[dict, float | None]:
+    """:func:`run_fold` of ``job`` (a task and the cache file of its result), the result written there while this
+    process holds the lock of :func:`~signlstm.judging.folds.made_once`: a command run at the same time on the same
+    cache waits for it and takes the result instead of adapting again. Returns (the result, the seconds it took, or
+    None when another command made it meanwhile)."""
+    task, out = job
+    with made_once(out):
+        if Path(out).is_file():  # another command ran this fold while this one waited
+            return _from_json(json.loads(Path(out).read_text())), None
+        t0 = time.perf_counter()
+        result = run_fold(task)
+        write_text(out, json.dumps(result, default=str))
+        return result, time.perf_counter() - t0
 
 
 def _counts(declared: dict[str, Counter], signers, mapping: dict[str, str] | None = None) -> dict[str, dict[str, int]]:

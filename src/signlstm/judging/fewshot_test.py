@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ..models.adapt import choose_shots
 from ..datasets import load_npz
@@ -345,3 +346,22 @@ def test_a_cache_that_cannot_hold_the_fold_results_is_refused_before_anyone_is_a
     with pytest.raises(BadInput, match=r"cache/fewshot/folds/\w+: cannot be made: .*cache is not a folder"):
         few_shot_cv(two_small_people, shots=(1,), workers=1, cache=tmp_path / "cache", base=DEFAULT_MODEL, tutorial=False,
                     time_k=None, log=lambda *a: None)
+
+
+@pytest.mark.timeout(3600)  # two processes training at once on a busy machine
+def test_two_commands_adapting_one_person_at_once_adapt_them_once(two_small_people, tmp_path):
+    """Two processes (two ``judge fewshot`` on one cache) adapt one base (trained without alice, one epoch) to alice
+    together: one adapts and scores her, the other waits and takes that fold's result ("trained by another command
+    meanwhile") instead of adapting her a second time; both report the same figures."""
+    from ..conftest import made_once_by_two
+    from .folds import fold_bases
+
+    base = fold_bases(two_small_people, ["alice"], epochs=1, workers=1, cache=tmp_path / "bases",
+                      log=lambda m: None)["alice"]
+    script = ("from signlstm.judging.fewshot import few_shot_cv\n"
+              f"res = few_shot_cv([{str(two_small_people[0])!r}], shots=[1], base={str(base)!r}, workers=1,\n"
+              f"                  cache={str(tmp_path / 'cache')!r}, tutorial=False, time_k=None,\n"
+              "                  log=lambda m: print(m, flush=True))\n"
+              "print(res['results'][0]['k'][1])\n")
+    said = made_once_by_two(script, "adapting 1 signer(s) x K=[1]", timeout=1200)
+    assert "'test': 6" in said[-1], said  # alice's 9 recordings, 3 a sign: one shot of each, the other 6 tested

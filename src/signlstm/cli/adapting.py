@@ -39,7 +39,7 @@ def adapt_to(args, out, shots=None, seed=0, method=None, negatives=None, radius=
             raise SignlstmError("--actions: " + "; ".join(f"'{a}' is recorded as '{b}' in the data: give --actions "
                                                           f"{shlex.quote(b)}" for a, b in spelled.items()))
     data = common.load_data(args, bundle=base)
-    trunk = base if args.model or method == VOCAB else None  # else a vocabulary chosen below: the shipped trunk
+    trunk = base if method == VOCAB else None  # asked for: the trunk loaded above; else adapting.vocabulary_start
     if method is None:  # chosen from what was recorded: its options checked now, saying why it was chosen
         method = choose_method(base, recorded_signs(data))
         check_options(method, radius, keep_base_actions, negatives, base=base)

@@ -65,8 +65,8 @@ def run(args):
         from pathlib import Path
 
         from ..outputs import check_folder_out
-        from ..models.adapting import VOCAB, choose_method
-        from ..models.bundle import DEFAULT_MODEL, META_FILE, TRUNK_MODEL, is_vocabulary, load_bundle
+        from ..models.adapting import VOCAB, choose_method, vocabulary_start
+        from ..models.bundle import DEFAULT_MODEL, META_FILE, is_vocabulary, load_bundle
         from ..sign_names import quoted_names, same_signs
 
         check_folder_out(args.then_adapt, META_FILE)
@@ -85,7 +85,7 @@ def run(args):
                        f"{quoted_names(new, always=True)} {'is' if len(new) == 1 else 'are'} not among its signs")
                 raise SignlstmError(f"--then-adapt: a vocabulary needs at least {FEWEST_SIGNS} signs; {why}, so "
                                     f"recordings of {quoted_names(signs, always=True)} alone would make one")
-            base = base if args.model else load_bundle(TRUNK_MODEL)  # its start
+            base = vocabulary_start(base)  # its start
         else:  # adapting the model reads the other signs stored with it: a broken file is said now, not after recording
             from ..models.stored_features import stored_other_signs
 

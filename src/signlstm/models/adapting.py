@@ -5,7 +5,7 @@ the trunk a vocabulary needs, fits, and says what the person should know of the 
 The rule (:func:`choose_method`): recordings whose every sign is one of the base's (under any spelling) adapt the
 base itself (:func:`signlstm.models.adapt.adapt`, ``top``); recordings with a sign the base does not know, or any
 recordings given to a vocabulary, are a vocabulary of the person's own (:func:`signlstm.models.vocabulary.adapt_vocab`
-from the shipped trunk): it answers their signs and ``none`` for any other, where the base adapted with new outputs
+from :func:`vocabulary_start`): it answers their signs and ``none`` for any other, where the base adapted with new outputs
 names nearly every untaught sign as one of them (docs/vocabulary.md).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..datasets import Dataset
 from ..errors import SignlstmError
 from ..sign_names import NONE, same_signs
 from .adapt import METHODS, adapt, adapt_notes, check_base, load_negatives
-from .bundle import TRUNK_MODEL, VOCAB, Bundle, is_vocabulary, load_bundle
+from .bundle import DEFAULT_MODEL, SPOTTING_MODEL, TRUNK_MODEL, VOCAB, Bundle, is_vocabulary, load_bundle
 from .vocabulary import RADIUS, adapt_vocab
 
 
@@ -46,13 +46,23 @@ def choose_method(base: Bundle, signs) -> str:
     return VOCAB if is_vocabulary(base.meta) or not all(a in base.signs or a in spelled for a in signs) else "top"
 
 
+def vocabulary_start(base: Bundle) -> Bundle:
+    """The model whose embedding a vocabulary of recordings given to ``base`` is learnt on: ``base`` itself (a
+    model the person chose, their vocabulary, a trunk), unless it is one of the shipped three-sign models (default,
+    spotting), whose embedding knows three signs: then the shipped trunk, trained on every kind of sign."""
+    from pathlib import Path
+
+    shipped = {DEFAULT_MODEL.resolve(), SPOTTING_MODEL.resolve()}
+    return load_bundle(TRUNK_MODEL) if base.path and Path(base.path).resolve() in shipped else base
+
+
 def adapt_recordings(base: Bundle, data: Dataset, method: str | None = None, trunk: Bundle | None = None,
                      shots: int | None = None, seed: int = 0, radius: float | None = None,
                      keep_base_actions: bool = False, negatives=None, asked=None, base_name: str | None = None,
                      people_seen: bool = True) -> Adapted:
     """``base`` adapted to the recordings ``data``, by ``method`` (default: :func:`choose_method`'s).
 
-    A vocabulary (``vocab``) is learnt from ``trunk`` (default: the shipped one, :data:`TRUNK_MODEL`), at ``radius``
+    A vocabulary (``vocab``) is learnt from ``trunk`` (default: :func:`vocabulary_start` of ``base``), at ``radius``
     (default :data:`~signlstm.models.vocabulary.RADIUS`), keeping the trunk's own signs when ``keep_base_actions``;
     the other methods fit ``base`` (``shots``, ``seed`` as :func:`~signlstm.models.adapt.adapt` takes them) with the
     recordings of other signs at the paths ``negatives`` as extra ``none`` examples. A vocabulary given to another
@@ -65,7 +75,7 @@ def adapt_recordings(base: Bundle, data: Dataset, method: str | None = None, tru
         raise SignlstmError(f"unknown adaptation method '{method}' (choose from {', '.join((*METHODS, VOCAB))})")
     check_base(base, method)
     if method == VOCAB:
-        start = trunk if trunk is not None else load_bundle(TRUNK_MODEL)
+        start = trunk if trunk is not None else vocabulary_start(base)
         bundle = adapt_vocab(start, data, shots=shots, seed=seed, radius=RADIUS if radius is None else radius,
                              keep_base_actions=keep_base_actions)
     else:

@@ -98,3 +98,25 @@ def test_a_vocabulary_chosen_by_the_signs_names_the_models_signs_it_no_longer_an
     assert "own sign(s)" not in capsys.readouterr().err
     assert main(["adapt", "--vocabulary", "--data", str(data), "--out", str(tmp_path / "c")]) == 0
     assert "own sign(s)" not in capsys.readouterr().err
+
+
+def test_a_vocabulary_starts_from_the_model_chosen_on_every_front_and_from_the_trunk_for_a_shipped_one(shared,
+                                                                                                       tmp_path):
+    """Recordings with a new sign given to a model the person chose (here a copy of the shipped model, kept in their
+    own folder) make a vocabulary on that model's embedding, from ``adapt --model`` and from a page served with it
+    alike (the page took the shipped trunk whatever ``serve --model`` was); given to a shipped three-sign model (the
+    spotting model), on the shipped trunk's."""
+    from signlstm.models.bundle import SPOTTING_MODEL
+    from signlstm.web.adapted import adapt_job
+
+    data = tree(shared, tmp_path / "alice", {"hello": "hello", "please": "iloveyou"})
+    mine = shutil.copytree(DEFAULT_MODEL, tmp_path / "mine")
+    assert main(["adapt", "--model", str(mine), "--data", str(data), "--out", str(tmp_path / "adapted")]) == 0
+    page, _ = adapt_job(load_bundle(mine), data, tmp_path / "web_models", "alice", {})
+    cli = load_bundle(tmp_path / "adapted")
+    X = load([data]).X
+    for b in (cli, page):
+        assert is_vocabulary(b.meta) and b.meta["adapted"]["base"]["path"] == str(mine), b.meta["adapted"]["base"]
+    np.testing.assert_allclose(page.predict(X), cli.predict(X), atol=1e-5)
+    assert main(["adapt", "--model", str(SPOTTING_MODEL), "--data", str(data), "--out", str(tmp_path / "spot")]) == 0
+    assert Path(load_bundle(tmp_path / "spot").meta["adapted"]["base"]["path"]).name == "trunk"

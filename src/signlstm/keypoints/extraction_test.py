@@ -90,8 +90,11 @@ def test_ray_cluster_gives_byte_identical_keypoints(shared):
     videos = [str(shared("media", "asl_soup_slp.mp4")), str(shared("media", "asl_iloveyou_rohan937_480x270_mjpg.avi"))]
     local = list(extract_videos(videos, workers=1, progress=False))
     remote = list(extract_videos(videos, workers=2, progress=False, ray="local"))
-    assert [r.path for r in remote] == videos and all(r.error is None for r in remote)
-    for a, b in zip(local, remote):
+    assert [r.path for r in local] == [r.path for r in remote] == videos
+    assert all(r.error is None for r in local + remote)
+    # every frame of each video (41 and 39), so an empty or short result on either side cannot pass
+    assert [a.keypoints.shape for a in local] == [(41, 1662), (39, 1662)]
+    for a, b in zip(local, remote, strict=True):
         assert a.keypoints.shape == b.keypoints.shape and a.keypoints.tobytes() == b.keypoints.tobytes()
 
 

@@ -130,14 +130,18 @@ def test_the_load_test_leaves_as_many_messages_unanswered_as_the_page():
 
 
 def test_a_message_declaring_more_than_it_holds_is_refused_before_allocating(frames):
-    """30 frames of 1662 values declared (199 kB) in a 6 kB message: refused, and unpack allocates nothing of that."""
+    """30 frames of 1662 values declared (199 kB) in a 6 kB message: refused for the size it declares, and unpack
+    allocates nothing of that; the most a header can declare (65535 frames, 435 MB) is refused for its count, before
+    its size is even worked out."""
     one = protocol.pack(frames[0])
     _, version, mask, _, _, t = protocol.HEADER.unpack_from(one)
-    for count in (protocol.MAX_FRAMES, 65535):
+    for count, why in [(protocol.MAX_FRAMES, f"keypoint message declares {protocol.MAX_FRAMES} frame(s) of 1662 values "
+                                             f"({16 + 4 * 1662 * protocol.MAX_FRAMES} bytes) but is {len(one)} bytes"),
+                       (65535, f"keypoint message of 65535 frames; 1 to {protocol.MAX_FRAMES} per message")]:
         liar = protocol.HEADER.pack(protocol.MAGIC, version, mask, count, 0, t) + one[16:]
         tracemalloc.start()
         try:
-            with pytest.raises(BadMessage, match="frame"):
+            with pytest.raises(BadMessage, match=f"^{re.escape(why)}$"):
                 protocol.unpack(liar)
             peak = tracemalloc.get_traced_memory()[1]
         finally:

@@ -157,8 +157,11 @@ def test_evaluate_json_and_plot(trained, shared, tmp_path, capsys):
     assert r["per_signer"]["s03"]["accuracy"] > 0.8
     assert r["trained_on"] == ["s03"]  # the model was trained on s03 (its meta's training groups), never on s04
     assert np.array(r["confusion"]).sum() == 180
-    assert set(r["per_class"]) >= {"hello", "thanks", "iloveyou"}
+    # the model's three signs, each once, and nothing else (no none row: the model has no none output and
+    # no recording is labelled none)
+    assert r["labels"] == ["hello", "thanks", "iloveyou"] and list(r["per_class"]) == r["labels"]
     confusion = np.array(r["confusion"])  # rows: the labels as recorded; columns: the model's answers
+    assert confusion.shape == (3, 3) and sum(m["support"] for m in r["per_class"].values()) == 180
     for i, a in enumerate(r["labels"]):
         right, told, made = confusion[i, i], confusion[:, i].sum(), confusion[i].sum()
         # undefined (a label never answered, or none of it in the data): null, not a score of 0

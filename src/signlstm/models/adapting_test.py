@@ -7,7 +7,7 @@ import numpy as np
 
 from signlstm.cli import main
 from signlstm.datasets import load
-from signlstm.models.adapting import VOCAB, choose_method
+from signlstm.models.adapting import VOCAB, choose_method, recorded_signs
 from signlstm.models.bundle import DEFAULT_MODEL, is_vocabulary, load_bundle
 
 STREAM = Path(__file__).resolve().parents[3] / "demo" / "s08_stream.npy"  # 367 frames of keypoints of hello
@@ -31,6 +31,17 @@ def test_the_method_follows_the_signs_recorded():
     vocabulary = load_bundle(DEFAULT_MODEL)
     vocabulary.meta["adapted"] = {"method": VOCAB}
     assert choose_method(vocabulary, ["hello"]) == VOCAB
+
+
+def test_the_signs_recorded_are_those_with_recordings_and_none_is_no_sign(shared, tmp_path):
+    """Recordings of hello and of none (the tutorial author's thanks, recorded as none): the signs recorded are hello
+    alone (the page's "learning your vocabulary from ... of" line names them), and a sign listed with no recording
+    is none of them."""
+    data = load([tree(shared, tmp_path / "alice", {"hello": "hello", "none": "thanks"})])
+    assert sorted(data.actions) == ["hello", "none"] and len(data) == 10
+    assert recorded_signs(data) == ["hello"]
+    data.actions = [*data.actions, "please"]
+    assert recorded_signs(data) == ["hello"]
 
 
 def test_hello_and_a_new_sign_make_one_vocabulary_from_collect_adapt_and_the_page(shared, tmp_path, capsys):

@@ -557,8 +557,6 @@ def test_pages_that_leave_while_adapting_drop_their_waiting_jobs_quietly(trained
     def saved():
         return sorted(models.iterdir()) if models.exists() else []
 
-    import threading
-
     # the running job waits until the test has seen the five counted out, however fast it would adapt
     counted_out = threading.Event()
     job = adapted.adapt_job
@@ -692,26 +690,40 @@ def test_camera_frame_pages_are_capped_by_workers(trained_model, start_server):
 
 def test_a_camera_frame_page_whose_landmark_graph_fails_to_start_gives_back_its_place(trained_model, start_server,
                                                                                      monkeypatch):
-    """With --workers 1 (two camera-frame pages at most), the landmark graph failing to start for a page's first
-    frame (faked: the engine's detector maker raises): the real outcome is that the page's place is given back (the
-    health count of such pages is 0 again), so the server is not left with a place no page holds."""
+    """With --workers 1 (two camera-frame pages at most) and one such page holding a place: a second page's first
+    frame takes the other place while its landmark graph starts (the health count says 2), the graph fails (faked: the
+    engine's detector maker raises once the count is seen), and the page gives back its own place and no other (the
+    count is 1 again, and stays 1 when it leaves), so the server is not left with a place no page holds."""
     server = start_server(trained_model, workers=1)
+    frame = clip_frames("iloveyou")[0]
+    starting, fail = threading.Event(), threading.Event()
 
     def failing():
+        starting.set()
+        assert fail.wait(60)
         raise RuntimeError("no graph today")
 
-    monkeypatch.setattr(server.engine, "detector", failing)
-    frame = clip_frames("iloveyou")[0]
-    with websockets.connect(server.ws_url, max_size=None) as ws:
-        _recv(ws, "model")
-        ws.send(frame)
-        try:
-            while json.loads(ws.recv(timeout=60))["type"] not in ("result", "error"):
+    with websockets.connect(server.ws_url, max_size=None) as holder:
+        _recv(holder, "model")
+        holder.send(frame)
+        _recv(holder, "result")
+        assert _health(server)["image_pages"] == 1
+        monkeypatch.setattr(server.engine, "detector", failing)
+        with websockets.connect(server.ws_url, max_size=None) as ws:
+            _recv(ws, "model")
+            ws.send(frame)
+            assert starting.wait(60)
+            assert _health(server)["image_pages"] == 2  # the place is taken while the graph starts
+            fail.set()
+            try:
+                while json.loads(ws.recv(timeout=60))["type"] not in ("result", "error"):
+                    pass
+            except closed:  # the server may answer the failure by closing the connection
                 pass
-        except closed:  # the server may answer the failure by closing the connection
-            pass
+            _wait(lambda: _health(server)["image_pages"] == 1)
+        time.sleep(0.5)  # the failed page's leaving gives back nothing more
+        assert _health(server)["image_pages"] == 1
     _wait(lambda: _health(server)["image_pages"] == 0)
-    assert _health(server)["image_pages"] == 0
 
 
 def test_a_sign_differing_only_in_case_from_a_recorded_one_is_refused_where_the_disk_merges_them(

@@ -479,3 +479,19 @@ def test_the_window_classified_at_any_frame_is_the_last_frames_in_order_and_is_n
     for (kept, then), want in zip(seen, expected):
         np.testing.assert_array_equal(then, want)
         np.testing.assert_array_equal(kept, then)
+
+
+def test_lowering_the_rejection_divides_its_probability_by_e_to_the_shift():
+    """``decide``'s ``lower_reject`` divides none's probability by e to its value: none at 0.6 beats hello at 0.4
+    unshifted, lowered by 0.3 (0.44) and raised (-1: 0.3 e = 0.82 beats 0.7 too); lowered by 1 (0.22) it loses. A
+    model without none is unmoved."""
+    from signlstm.recognizer import decide
+
+    probs = [[0.4, 0.6], [0.7, 0.3]]
+    assert decide(["hello", "none"], probs).tolist() == ["none", "hello"]
+    assert decide(["hello", "none"], probs, -1.0).tolist() == ["none", "none"]  # 0.3 e = 0.82 > 0.7
+    assert decide(["hello", "none"], probs, 0.3).tolist() == ["none", "hello"]
+    assert decide(["hello", "none"], probs, 1.0).tolist() == ["hello", "hello"]
+    assert decide(["hello", "none"], [[0.45, 0.55]], -1.0).tolist() == ["none"]
+    assert decide(["hello", "thanks"], probs, 5.0).tolist() == ["thanks", "hello"]
+    assert decide(["hello", "none"], np.zeros((0, 2))).tolist() == []

@@ -173,6 +173,24 @@ def test_rests_between_segments_take_the_given_lengths(s02_stream):
     assert len(st.frames) - st.segments[-1].stop == 5
 
 
+def test_the_seed_draws_which_recordings_their_order_and_every_rest_length(s02_stream):
+    """Over ten seeds: the signs are drawn among all of s02's recordings with hands (not always its first ones),
+    they come mixed (not all hellos, then all thanks, ...), and the rests take every length from 8 to 20 frames,
+    both ends included."""
+    signs, others, _ = s02_stream
+    drawn, mixed, gaps = set(), 0, set()
+    for seed in range(10):
+        st = stream_scoring.build_stream(signs, others, seed=seed)
+        drawn |= {s.source for s in st.segments if s.label}
+        labels = [s.label or "" for s in st.segments]
+        mixed += len([k for k, _ in itertools.groupby(labels)]) > len(set(labels))
+        stops = [0] + [s.stop for s in st.segments[:-1]]
+        gaps |= {s.start - b for s, b in zip(st.segments, stops)}
+    assert len(drawn) > 2 * 12, len(drawn)  # 12 a stream, not the same 12
+    assert mixed == 10
+    assert gaps == set(range(8, 21)), sorted(gaps)
+
+
 def test_replay_gives_the_word_that_the_end_of_the_input_ends():
     """A clip of one sign shorter than the stream rule's stability (the rohan937 iloveyou's first 39 frames at 30 a
     second: 10 windows, the rule wants 16) gets its word from the recognizer's finish(), as ``live`` gives it, on the

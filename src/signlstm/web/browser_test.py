@@ -142,7 +142,7 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
     assert all(abs(float(bar["p"]) - bar["width"] / 100) <= 0.006 for bar in s["bars"]), s["bars"]
     tops = [bar["width"] for bar in s["bars"] if bar["top"]]
     assert tops == [max(bar["width"] for bar in s["bars"])], s["bars"]
-    d.find_element("id", "action").send_keys("wave, nod")
+    d.find_element("id", "action").send_keys("wave\nnod")
     d.find_element("id", "count").clear()
     d.find_element("id", "count").send_keys("3")
     # The page itself closes the connection the moment it shows the recording of wave: a poll from here could miss
@@ -158,7 +158,7 @@ def test_a_recording_cut_by_a_lost_connection_is_said_and_recording_can_start_ag
         cut.observe(status, {childList: true, characterData: true, subtree: true});""")
     d.find_element("id", "record").click()
     s = wait_for(d, lambda s: "connection to the server was lost" in s["rec"], "the lost recording said", 30)
-    assert 'sequence 1 of "wave" was not saved; not recorded: nod' in s["rec"], s["rec"]
+    assert 'sequence 1 of "wave" was not saved; not recorded: "nod"' in s["rec"], s["rec"]
     end = time.monotonic() + 60
     while d.execute_script("return window.signlstm.ws.readyState") != 1:  # reconnected (OPEN)
         assert time.monotonic() < end, "the page did not reconnect"
@@ -224,10 +224,10 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
     assert sa["sentence"] != sb["sentence"] and sa["fps"] > 0 and sa["latency"].isdigit()
     keep(a, tmp_path / "page.png", f"web_page_{path}.png")
 
-    # Recording from the page (one visitor, two tabs; the second records a list of two signs, named with a space and
-    # in Chinese, separated by a full-width comma as a Chinese keyboard types it), then adapting in the first tab:
+    # Recording from the page (one visitor, two tabs; the second records a list of two signs, one a line: one named
+    # with a comma, which is one sign as in an actions file, and one in Chinese), then adapting in the first tab:
     # signs the model does not know make a vocabulary of their own.
-    for d, action in ((a, "ily"), (b, "thank you\uff0c谢谢")):
+    for d, action in ((a, "ily"), (b, "yes, please\n谢谢")):
         d.find_element("id", "name").clear()
         d.find_element("id", "name").send_keys("visitor")
         d.find_element("id", "action").send_keys(action)
@@ -236,15 +236,15 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         d.find_element("id", "record").click()
     for d, last in ((a, "ily"), (b, "谢谢")):
         wait_for(d, lambda s: s["rec"] == f'saved 1 sequence(s) of "{last}"', "the recorded sequences", 240)
-    counted = ["ily: 1 recorded", "thank you: 1 recorded", "谢谢: 1 recorded"]
+    counted = ["ily: 1 recorded", "yes, please: 1 recorded", "谢谢: 1 recorded"]
     for d in (a, b):  # each tab shows the name's total: the other tab's recordings too
         wait_for(d, lambda s: s["counts"] == counted, "the name's counts in both tabs", 30)
     data = tmp_path / "web_data" / "visitor"
-    assert all((data / sign / "0" / "29.npy").is_file() for sign in ("ily", "thank you", "谢谢"))
+    assert all((data / sign / "0" / "29.npy").is_file() for sign in ("ily", "yes, please", "谢谢"))
     a.find_element("id", "adapt").click()
     s = wait_for(a, lambda s: (s["adapt"] or {}).get("state") in ("done", "error"), "adapting", 300)
     assert s["adapt"]["state"] == "done", s["adapt"]
-    s = wait_for(a, lambda s: [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"]
+    s = wait_for(a, lambda s: [bar["label"] for bar in s["bars"]] == ["ily", "yes, please", "谢谢", "none"]
                  and s["modelProbs"] > 3, "the adapted model's bars", 60)
     assert s["model"]["adapted"]
     # the new label, from one recording of the first tab, tops the bars as the looping clip signs it (a window that
@@ -256,7 +256,7 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         a.execute_script("window.signlstm.ws.close()")
         wait_for(a, lambda s: (s["adapt"] or {}).get("state") != "done", "the lost connection said", 10)
         s = wait_for(a, lambda s: (s["adapt"] or {}).get("state") == "done" and s["model"]["adapted"]
-                     and [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"],
+                     and [bar["label"] for bar in s["bars"]] == ["ily", "yes, please", "谢谢", "none"],
                      "the adapted model again after the reconnection", 120)
     assert not page(a)["errors"] and not page(b)["errors"]
     if path == "page":
@@ -265,7 +265,7 @@ def test_two_tabs_see_their_own_words_then_record_and_adapt(trained_model, start
         # name typed shows its own counts.
         a.get(server.url + "/")
         s = wait_for(a, lambda s: s["counts"] == counted and (s["adapt"] or {}).get("state") == "done"
-                     and [bar["label"] for bar in s["bars"]] == ["ily", "thank you", "谢谢", "none"],
+                     and [bar["label"] for bar in s["bars"]] == ["ily", "yes, please", "谢谢", "none"],
                      "the visitor's counts and adapted model, the page opened again", 180)
         assert s["name"] == "visitor"
         a.find_element("id", "name").clear()
@@ -361,12 +361,12 @@ def test_what_the_server_says_to_a_visitor_is_shown_on_the_page(shared, start_se
     d.find_element("id", "name").clear()
     d.find_element("id", "name").send_keys("me")
 
-    d.find_element("id", "action").send_keys("wave, a/b")
+    d.find_element("id", "action").send_keys("wave\na/b")
     d.find_element("id", "count").clear()
     d.find_element("id", "count").send_keys("1")
     d.find_element("id", "record").click()
     s = wait_for(d, lambda s: len(s["errors"]) == 2, "the refused list", 30)
-    assert s["rec"] == s["errors"][1] + "; not recorded: a/b" and "cannot be a folder name" in s["rec"], s["rec"]
+    assert s["rec"] == s["errors"][1] + '; not recorded: "a/b"' and "cannot be a folder name" in s["rec"], s["rec"]
     assert d.find_element("id", "record").is_enabled() and not d.find_element("id", "cancel").is_enabled()
 
     assert health(server)["messages"]["images"] == 0
@@ -379,37 +379,61 @@ def test_what_the_server_says_to_a_visitor_is_shown_on_the_page(shared, start_se
     assert notes.startswith("note: 'wave' ") and "a hand is seen in 0% of its frames" in notes, notes
 
 
-def test_a_typed_list_of_signs_is_split_on_every_scripts_comma(shared, tmp_path):
-    """The page's ``signList`` (app.js, run under Node) on a real vocabulary's sign names (s23's, some two words
-    long) typed with each separator a keyboard gives, a name typed twice and a name in decomposed form: the names
-    in order, trimmed, each once, composed (NFC), spaces inside a name kept."""
+def test_the_pages_list_of_signs_is_read_as_collect_reads_an_actions_file(shared, tmp_path):
+    """The page's ``signList`` (app.js, run under Node) and ``collect --actions-file``'s reader
+    (:func:`~signlstm.sign_names.read_sign_list`) on the same texts give the same signs: a real vocabulary's names
+    (s23's, some two words long), names holding each script's comma ("yes, please", Arabic, full-width, ideographic),
+    a name typed twice, in decomposed form, blank and comment lines, each of the white space Python strips around a
+    name, Windows line ends. Where the reader refuses a text, the page sends a name the server refuses
+    (:func:`~signlstm.sign_names.page_name_problem`)."""
     import subprocess
 
     import numpy as np
 
+    from signlstm.errors import BadInput
+    from signlstm.sign_names import page_name_problem, read_sign_list
     from signlstm.web.aspect_twin_test import APP_JS, _node, js_function
 
     with np.load(shared("data", "vocab", "s23.npz")) as f:
         names = [str(a) for a in f["actions"]]
     assert len(names) >= 6 and any(" " in n for n in names), names
-    separators = [",", "\n", "\u060c", "\uff0c", "\u3001", "\ufe50"]  # Latin, Arabic, full-width, ideographic, small
-    typed = {sep: f" {sep} ".join(names) for sep in separators}
-    typed["repeated"] = ", ".join(names + names[:2]) + ", ,"
-    typed["decomposed"] = "Cafe\u0301, caf\u00e9, " + names[0]
+    commas = ["yes, please", "\u0634\u0643\u0631\u0627\u060c \u062c\u0632\u064a\u0644\u0627", "thank you\uff0c\u8c22\u8c22",
+              "\u306f\u3044\u3001\u3069\u3046\u305e", "a\ufe50b"]
+    spaces = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != "\n")
+    texts = {
+        "vocabulary": "\n".join(names),
+        "commas": "\n".join(commas),
+        "around": "\n".join(f"{spaces}{n}{spaces[::-1]}" for n in names),
+        "windows": "\r\n".join(["# my signs", "", *commas, "   ", names[0], "#not a sign", ""]),
+        "repeated": "\n".join(names + names[:2] + ["Cafe\u0301", "caf\u00e9", "Caf\u00e9"]),
+        "bom inside": "thanks\n\ufeffhello",  # a format character inside the file: refused by both
+        "line separator": "a\u2028b\nthanks",
+    }
     script = tmp_path / "signlist.js"
     script.write_text('"use strict";\n' + js_function(APP_JS.read_text(), "signList") +
                       "\nconst lists = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));\n"
                       "console.log(JSON.stringify(Object.fromEntries(Object.entries(lists)"
                       ".map(([k, v]) => [k, signList(v)]))));\n")
-    (tmp_path / "lists.json").write_text(json.dumps(typed), encoding="utf-8")
+    (tmp_path / "lists.json").write_text(json.dumps(texts), encoding="utf-8")
     r = subprocess.run([_node(), str(script), str(tmp_path / "lists.json")], capture_output=True, text=True,
                        encoding="utf-8", timeout=60)
     assert r.returncode == 0, r.stderr
-    got = json.loads(r.stdout)
-    for sep in separators:
-        assert got[sep] == names, (sep, got[sep])
-    assert got["repeated"] == names
-    assert got["decomposed"] == ["Caf\u00e9", "caf\u00e9", names[0]]
+    page_lists = json.loads(r.stdout)
+    read = {}
+    for key, text in texts.items():
+        (tmp_path / "actions.txt").write_bytes(text.encode("utf-8"))
+        try:
+            read[key] = read_sign_list(tmp_path / "actions.txt")
+        except BadInput:
+            read[key] = None
+    assert read["commas"] == commas and read["windows"] == [*commas, names[0]], read
+    assert read["bom inside"] is None and read["line separator"] is None
+    for key in texts:
+        if read[key] is not None:
+            assert page_lists[key] == read[key], (key, page_lists[key], read[key])
+        else:
+            assert any(page_name_problem(n) for n in page_lists[key]), (key, page_lists[key])
+    assert page_lists["repeated"] == names + ["Caf\u00e9", "caf\u00e9"]
 
 
 FRAME_TWIN = """

@@ -124,7 +124,7 @@ function lost() {
   $("name").disabled = false;
   const r = S.recording;
   if (r && (r.phase === "pause" || r.phase === "recording")) {
-    const rest = S.toRecord.length ? `; not recorded: ${S.toRecord.join(", ")}` : "";
+    const rest = S.toRecord.length ? `; not recorded: ${quoted(S.toRecord)}` : "";
     S.toRecord = [];
     showRecording({...r, phase: "lost", rest});
   }
@@ -406,7 +406,7 @@ function handle(m) {
       }
       let rest = "";
       if (m.about === "record") {  // a refused record request, or a recording that could not be saved: it stops
-        if (S.toRecord.length) rest = `; not recorded: ${S.toRecord.join(", ")}`;
+        if (S.toRecord.length) rest = `; not recorded: ${quoted(S.toRecord)}`;
         S.toRecord = [];
         if (S.recording) S.recording = {...S.recording, phase: "stopped"};
         $("record").disabled = false;
@@ -435,7 +435,7 @@ function setModel(m) {
   S.model = m; S.labels = m.labels; S.colors = m.colors; S.threshold = m.threshold;
   S.modelProbs = 0;  // results with probabilities from this model
   $("window-note").textContent = "filling the window…";
-  $("model").textContent = (m.adapted ? "adapted model: " : "model: ") + m.name + " (" + m.labels.join(", ") + ")";
+  $("model").textContent = (m.adapted ? "adapted model: " : "model: ") + m.name + " (" + quoted(m.labels) + ")";
   if (m.warning) message(`${m.name}: ${m.warning}`);
   const bars = $("bars");
   bars.textContent = "";
@@ -453,12 +453,18 @@ function setModel(m) {
     bar.title = label;  // a name longer than its bar is cut there: whole on hover
     bars.appendChild(bar);
   });
-  const list = $("actions");
-  list.textContent = "";
+  const known = $("known");  // the model's signs, each a button that adds it to the list as a line of its own
+  known.textContent = "";
   for (const label of m.labels.filter((l) => l !== m.reject)) {
-    const o = document.createElement("option");
-    o.value = label;
-    list.appendChild(o);
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", () => {
+      const field = $("action");
+      field.value += (field.value && !field.value.endsWith("\n") ? "\n" : "") + label + "\n";
+      field.focus();
+    });
+    known.appendChild(b);
   }
 }
 
@@ -539,7 +545,7 @@ function showRecording(r) {
     cancelled: "recording cancelled (the unfinished sequence was not saved)",
     lost: `the connection to the server was lost: sequence ${r.done + 1} of "${r.action}" was not saved${r.rest}`,
   }[r.phase] || "";
-  const next = S.toRecord.length ? ` (then: ${S.toRecord.join(", ")})` : "";
+  const next = S.toRecord.length ? ` (then: ${quoted(S.toRecord)})` : "";
   $("rec-status").textContent = text + (busy ? next : "");
   if (r.note) $("rec-notes").textContent += (($("rec-notes").textContent ? "\n" : "") + "note: " + r.note);
   if (r.phase === "done" && S.toRecord.length) recordNext();
@@ -577,7 +583,7 @@ function showAdapt(a) {
   const text = {
     waiting: `waiting for the adapt worker (one adaptation at a time)… ${a.seconds}s`,
     running: `${a.phase}… ${a.seconds}s`,
-    done: `done in ${a.seconds}s: this page now uses your adapted model (${(a.labels || []).join(", ")})` +
+    done: `done in ${a.seconds}s: this page now uses your adapted model (${quoted(a.labels || [])})` +
       (a.check && a.check.length ? ". " + a.check.join("; ") : ""),
     error: `adapting failed: ${a.phase}`,
     lost: "the connection to the server was lost while adapting: press adapt again",
@@ -591,12 +597,22 @@ function sendControl(obj) {
   if (S.ws && S.ws.readyState === WebSocket.OPEN) S.ws.send(JSON.stringify(obj));
 }
 
-// The signs to record: one or more names separated by commas (any script's: Latin, Arabic ، , full-width ， and
-// ideographic 、; spaces inside a name), in Unicode's composed form, recorded one after the other, each `count`
-// times; the next starts when the server says the previous one is done.
+// The signs to record, read as `collect --actions-file` reads its file (sign_names.read_sign_list): one name a line
+// (a name may hold any other character: commas, spaces, any script's letters), each line stripped of the white space
+// Python's str.strip strips, blank lines and lines starting with # skipped, each name in Unicode's composed form,
+// once; recorded one after the other, each `count` times; the next starts when the server says the previous one is
+// done. The server checks each name.
 function signList(text) {
-  const names = text.normalize("NFC").split(/[,\n\u060C\uFF0C\u3001\uFE50]/).map((a) => a.trim());
-  return [...new Set(names.filter((a) => a))];
+  const space = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+";
+  const strip = new RegExp(`^${space}|${space}$`, "g");
+  const names = text.split("\n").map((line) => line.replace(strip, ""))
+    .filter((line) => line && !line.startsWith("#")).map((line) => line.normalize("NFC"));
+  return [...new Set(names)];
+}
+
+// Sign names for a line of text, each in quotes: a name may hold a comma or a space.
+function quoted(names) {
+  return names.map((a) => `"${a}"`).join(", ");
 }
 
 function recordNext() {

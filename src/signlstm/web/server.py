@@ -291,17 +291,20 @@ GRACE = 10  # seconds a stopping server waits for its pages' tasks before it can
 
 
 def config(app, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning", **ssl):
-    """A uvicorn Config for ``app`` with the WebSocket size limit set, answering only its own page
-    (:class:`~.origin.OwnPageOnly`; only loopback names when ``host`` is a loopback address)."""
+    """A uvicorn Config for ``app`` with the WebSocket size limit set (and a message's fragments and the pongs a
+    client leaves unread bounded: :mod:`.ws_protocol`), answering only its own page (:class:`~.origin.OwnPageOnly`;
+    only loopback names when ``host`` is a loopback address)."""
     import uvicorn
 
     from .origin import OwnPageOnly, is_loopback
+    from .ws_protocol import bounded_ws_protocol
 
     # No per-message compression: keypoint floats and JPEG frames hardly compress, and deflating every message both
     # ways cost the server about a tenth of its time at 50 pages (profiled).
     made = uvicorn.Config(OwnPageOnly(app, is_loopback(host)), host=host, port=port, log_level=log_level,
                           ws_max_size=WS_MAX_SIZE, ws_ping_interval=20, ws_ping_timeout=20, ws_per_message_deflate=False,
-                          lifespan="on", timeout_graceful_shutdown=GRACE, http=head_timeout_protocol(), **ssl)
+                          lifespan="on", timeout_graceful_shutdown=GRACE, http=head_timeout_protocol(),
+                          ws=bounded_ws_protocol(), **ssl)
     errors = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, ClientTextNotUtf8) for f in errors.filters):
         errors.addFilter(ClientTextNotUtf8())

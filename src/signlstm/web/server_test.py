@@ -1,6 +1,7 @@
 """signlstm serve without a browser: the WebSocket protocol, limits, per-page state, recording and adapting."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -1126,3 +1127,111 @@ def test_a_connection_that_sends_no_whole_request_head_is_closed_within_the_keep
     finally:
         for s in clients:
             s.close()
+
+
+def _raw_ws(server):
+    """A socket past the WebSocket handshake with ``server``'s /ws (frames are sent by hand, masked with zeros)."""
+    import base64
+    import socket
+
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    s.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (server.port, base64.b64encode(os.urandom(16))))
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += s.recv(4096)
+    assert got.startswith(b"HTTP/1.1 101"), got
+    return s
+
+
+def _frame(opcode: int, fin: bool, payload: bytes = b"") -> bytes:
+    import struct
+
+    assert len(payload) < 126
+    return struct.pack("!BB", opcode | (0x80 if fin else 0), 0x80 | len(payload)) + bytes(4) + payload
+
+
+def _read_until(s, what: bytes | None, timeout: float) -> bytes:
+    """What the server sends ``s`` until it has sent ``what`` or closed the connection (``timeout`` seconds at
+    most)."""
+    import socket
+
+    got, end = b"", time.monotonic() + timeout
+    with contextlib.suppress(ConnectionResetError, socket.timeout):
+        while (left := end - time.monotonic()) > 0 and (what is None or what not in got):
+            s.settimeout(left)
+            if not (piece := s.recv(65536)):
+                break
+            got += piece
+    return got
+
+
+def test_a_message_in_more_fragments_than_the_bound_closes_its_page_at_once_and_others_keep_their_answers(
+        shipped, start_server):
+    """A ping sent in MOST_FRAGMENTS frames (all but its first empty) is answered; in one more, its connection is
+    closed with 1009 saying why. A message sent as a million one-byte fragments (7 MB on the wire) is closed within a
+    second, while another page's pings are each answered within a second (unbounded, it cost seconds of the event
+    loop, every page waiting)."""
+    import struct
+
+    from signlstm.web.ws_protocol import MOST_FRAGMENTS
+
+    server = start_server(shipped)
+    ping = b'{"type":"ping"}'
+    with contextlib.closing(_raw_ws(server)) as s:
+        s.sendall(_frame(0x1, False, ping) + _frame(0x0, False) * (MOST_FRAGMENTS - 2) + _frame(0x0, True))
+        assert b'"pong"' in _read_until(s, b'"pong"', 60)
+    with contextlib.closing(_raw_ws(server)) as s:
+        s.sendall(_frame(0x1, False, ping) + _frame(0x0, False) * (MOST_FRAGMENTS - 1) + _frame(0x0, True))
+        got = _read_until(s, None, 30)
+        assert b'"pong"' not in got and struct.pack("!H", 1009) + b"a message in more than 1024 fragments" in got, got
+
+    flood = _frame(0x2, False, b"x") + _frame(0x0, False, b"x") * 1_000_000 + _frame(0x0, True, b"x")
+    with websockets.connect(server.ws_url) as other, contextlib.closing(_raw_ws(server)) as s:
+        _recv(other, "model")
+        waits, done = [], threading.Event()
+
+        def pings():
+            while not done.is_set():
+                t0 = time.monotonic()
+                other.send(json.dumps({"type": "ping"}))
+                _recv(other, "pong", timeout=30)
+                waits.append(time.monotonic() - t0)
+                time.sleep(0.05)
+
+        pinger = threading.Thread(target=pings)
+        pinger.start()
+        t0 = time.monotonic()
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            s.sendall(flood)
+        closed_in = time.monotonic() - t0 if struct.pack("!H", 1009) in _read_until(s, None, 60) else None
+        time.sleep(0.5)
+        done.set()
+        pinger.join(60)
+    assert closed_in is not None and closed_in < 1.0, closed_in
+    assert waits and max(waits) < 1.0, waits
+
+
+def test_a_client_sending_pings_without_reading_the_pongs_grows_no_buffer_on_the_server(shipped, start_server):
+    """A client sends 125-byte ping frames, up to 32 MB of them, and reads nothing: the server stops reading it once
+    its pongs wait unsent (the client's sending stalls), so the server holds less than a megabyte of unsent data for
+    it (uvicorn answered every ping at once: the server held what the client sent); another page is answered."""
+    import socket
+
+    server = start_server(shipped)
+    ping = _frame(0x9, True, b"p" * 125) * 512
+    with contextlib.closing(_raw_ws(server)) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(5)
+        sent = 0
+        with contextlib.suppress(socket.timeout):
+            while sent < 32 * 2**20:
+                s.sendall(ping)
+                sent += len(ping)
+        held = sum(p.transport.get_write_buffer_size() for p in list(server.server.server_state.connections)
+                   if getattr(p, "transport", None) is not None and not p.transport.is_closing())
+        with websockets.connect(server.ws_url) as other:
+            _recv(other, "model")
+            other.send(json.dumps({"type": "ping"}))
+            _recv(other, "pong")
+    assert held < 2**20, (held, sent)

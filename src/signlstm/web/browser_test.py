@@ -324,8 +324,9 @@ def still_camera(image: Path, out: Path, size=(640, 360), frames: int = 10) -> N
 
 def test_what_the_server_says_to_a_visitor_is_shown_on_the_page(shared, start_server, browser, tmp_path):
     """What the server tells a visitor reaches the page's text: that it is full (the page opened while another one
-    holds the only place), that its model looks untrained (a tutorial file saved before training), an adaptation
-    that failed (nothing recorded) or was refused (a bad name), a list of signs refused for a bad name in it (with the
+    holds the only place; a click once the place is free connects it), that its model looks untrained (a tutorial
+    file saved before training), an adaptation that failed (nothing recorded) or was refused (a bad name), a list of
+    signs with no name in it (comment and blank lines only), a list of signs refused for a bad name in it (with the
     signs not recorded, and record usable again), and the note on a sequence saved with no hand in view (a camera
     that sees a coffee cup; its images sent once the visitor has pressed the button)."""
     from signlstm.models.bundle import load_bundle
@@ -341,6 +342,15 @@ def test_what_the_server_says_to_a_visitor_is_shown_on_the_page(shared, start_se
         d.get(server.url + "/?landmarks=server")
         s = wait_for(d, lambda s: s["message"], "the busy message", 30)
         assert "the server already has 1 pages open; try again later" in s["message"], s["message"]
+        assert "Click or press a key on this page to try again" in s["message"], s["message"]
+    end = time.monotonic() + 20
+    while health(server)["sessions"]:
+        assert time.monotonic() < end, health(server)
+        time.sleep(0.1)
+    d.find_element("tag name", "h1").click()  # the place is free: the visitor's click connects the page
+    wait_for(d, lambda s: s["model"] and not s["message"].startswith("the server already has"), "the page connected",
+             30)
+    d.get("about:blank")
     end = time.monotonic() + 20
     while health(server)["sessions"]:
         assert time.monotonic() < end, health(server)
@@ -361,9 +371,13 @@ def test_what_the_server_says_to_a_visitor_is_shown_on_the_page(shared, start_se
     d.find_element("id", "name").clear()
     d.find_element("id", "name").send_keys("me")
 
-    d.find_element("id", "action").send_keys("wave\na/b")
     d.find_element("id", "count").clear()
     d.find_element("id", "count").send_keys("1")
+    d.find_element("id", "action").send_keys("# my signs\n   \n")  # no name in it: said, nothing sent
+    d.find_element("id", "record").click()
+    wait_for(d, lambda s: s["rec"].startswith("no sign names: give one a line"), "no sign names said", 10)
+    d.find_element("id", "action").clear()
+    d.find_element("id", "action").send_keys("wave\na/b")
     d.find_element("id", "record").click()
     s = wait_for(d, lambda s: len(s["errors"]) == 2, "the refused list", 30)
     assert s["rec"] == s["errors"][1] + '; not recorded: "a/b"' and "cannot be a folder name" in s["rec"], s["rec"]

@@ -107,7 +107,7 @@ function connect() {
   };
 }
 
-// The next click or key press on the page connects again (after the server closed an idle page).
+// The next click or key press on the page connects again (after the server closed an idle page, or was full).
 function reconnectOnAction() {
   const again = () => {
     for (const kind of ["pointerdown", "keydown"]) window.removeEventListener(kind, again, true);
@@ -415,9 +415,11 @@ function handle(m) {
       }
       $("rec-status").textContent = m.message + rest;
       break;
-    case "busy":
-      message(m.message);
+    case "busy":  // all places taken: tried again on the visitor's word, not by itself (it would take a place)
       S.closed = true;
+      message(m.message + " Click or press a key on this page to try again.");
+      status("server busy", true);
+      reconnectOnAction();
       break;
     case "idle":  // this page sent nothing for long and gave its place to a new page: back on the visitor's word
       S.closed = true;  // (the close that follows is not retried by itself)
@@ -628,6 +630,10 @@ $("record-form").addEventListener("submit", (ev) => {
   S.toRecord = signList($("action").value);
   S.listName = $("name").value.trim();
   $("rec-notes").textContent = "";  // the notes on the sequences of this request on
+  if (!S.toRecord.length) {  // blank and # lines only: nothing would be sent, nothing said
+    $("rec-status").textContent = "no sign names: give one a line (lines starting with # are skipped)";
+    return;
+  }
   recordNext();
 });
 $("cancel").addEventListener("click", () => { S.toRecord = []; sendControl({type: "cancel"}); });

@@ -411,8 +411,8 @@ def test_the_pages_list_of_signs_is_read_as_collect_reads_an_actions_file(shared
     with np.load(shared("data", "vocab", "s23.npz")) as f:
         names = [str(a) for a in f["actions"]]
     assert len(names) >= 6 and any(" " in n for n in names), names
-    commas = ["yes, please", "\u0634\u0643\u0631\u0627\u060c \u062c\u0632\u064a\u0644\u0627", "thank you\uff0c\u8c22\u8c22",
-              "\u306f\u3044\u3001\u3069\u3046\u305e", "a\ufe50b"]
+    commas = ["yes, please", "\u0634\u0643\u0631\u0627\u060c \u062c\u0632\u064a\u0644\u0627",
+              "thank you\uff0c\u8c22\u8c22", "\u306f\u3044\u3001\u3069\u3046\u305e", "a\ufe50b"]
     spaces = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != "\n")
     texts = {
         "vocabulary": "\n".join(names),

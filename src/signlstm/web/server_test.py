@@ -1135,8 +1135,9 @@ def _raw_ws(server):
     import socket
 
     s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    key = base64.b64encode(os.urandom(16))
     s.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (server.port, base64.b64encode(os.urandom(16))))
+              b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (server.port, key))
     got = b""
     while b"\r\n\r\n" not in got:
         got += s.recv(4096)

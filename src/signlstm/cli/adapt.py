@@ -15,7 +15,7 @@ def register(sub):
                    help="top: fit the embedding layer and a new head; head: the head only; "
                         f"ncm: nearest class mean, no fitting; vocab: your own vocabulary ({FEWEST_SIGNS} signs or more; "
                         "measured up to 50): answers only your signs and 'none' for any other, from the shipped trunk "
-                        "unless --model is given. Default, as collect --then-adapt and the web page choose: top when "
+                        "unless --model names another than the shipped models. Default, as collect --then-adapt and the web page choose: top when "
                         "every recorded sign is one of the model's, vocab when one is new or the model is a vocabulary")
     p.add_argument("--vocabulary", dest="method", action="store_const", const="vocab",
                    help="the same as --method vocab")

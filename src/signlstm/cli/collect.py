@@ -37,7 +37,8 @@ def register(sub):
                         "its own, else a vocabulary of your signs (as `signlstm adapt --vocabulary`, from the shipped "
                         "trunk)")
     p.add_argument("--model", metavar="M", help="with --then-adapt: the model to start from (default: the shipped "
-                                                "model, and the shipped trunk for a vocabulary)")
+                                                "model; a vocabulary starts from it unless it is a shipped one, "
+                                                "then from the shipped trunk)")
     # outputs refused before any work when they name, hold or lie in an input: common.check_paths_apart
     p.set_defaults(run=run, writes=("then_adapt",), reads=("data", "source", "model", "actions_file"),
                    keras=False)  # needs no model (but --then-adapt loads its base, so Keras, before recording)

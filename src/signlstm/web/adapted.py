@@ -50,9 +50,9 @@ def adapt_job(base, root: Path, models: Path, name: str, state: dict,
                in_use: Callable[[], set[Path]] = set):
     """Load the visitor's recordings and make their model from them as ``signlstm adapt`` makes it
     (:func:`signlstm.models.adapting.adapt_recordings`: ``base`` adapted to them when every recorded sign is one of
-    its own, else a vocabulary of their signs from the shipped trunk). Save and warm the result, and remove
-    ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing ``in_use()``): (the adapted
-    bundle, its batch forward pass)."""
+    its own, else a vocabulary of their signs from :func:`~signlstm.models.adapting.vocabulary_start`). Save and
+    warm the result, and remove ``name``'s older adapted models that no page uses (:func:`prune_adapted`, sparing
+    ``in_use()``): (the adapted bundle, its batch forward pass)."""
     from ..datasets import load_mp_data
     from ..models.adapting import VOCAB, adapt_recordings, choose_method, recorded_signs
     from ..models.bundle import load_bundle, save_bundle

@@ -205,3 +205,30 @@ def test_the_mean_over_measured_values_leaves_out_the_unmeasured_and_is_nan_when
     assert measured_mean([1.0, None, 3.0, 10.0], np.median) == 3.0
     assert np.isnan(measured_mean([None, float("nan")])) and np.isnan(measured_mean([]))
     assert not recwarn.list
+
+
+def test_every_recording_is_scored_across_chunks_and_unknown_signs_with_nobody_are_not_counted(default, shared,
+                                                                                               monkeypatch):
+    """Data read in chunks of 7 recordings: all 20 of s02's recordings scored, none lost at a chunk's end; s04's
+    recordings of a sign the model does not know, three of them with every value zero: those three are counted as
+    showing nobody, not as answers to the unknown sign. The table of one person has no per-person block; a 40-letter
+    sign name does not widen the label column past 30 columns."""
+    from signlstm.judging import metrics
+
+    monkeypatch.setattr(metrics, "CHUNK", 7)
+    s02 = load_npz(shared("data", "signers", "s02.npz")).subset(np.arange(0, 90, 9)[:10].tolist() + list(range(1, 11)))
+    s04 = load_npz(shared("data", "signers", "s04.npz")).subset(np.arange(0, 90, 9))
+    X = s04.X.copy()
+    X[:3] = 0
+    wave = Dataset(X, np.full(len(s04), "wave"), s04.groups, s04.sources, ["wave"])
+    r = evaluate(default, concat([s02, wave]), unknown=("wave",))
+    assert r["n"] == len(s02) == 20 and sum(m["n"] for m in r["per_signer"].values()) == 20
+    assert r["unknown_signs"]["n"] == len(wave) - 3 and r["no_person"]["per_signer"] == {"s04": 3}
+    lines = metrics.format_report(r).splitlines()
+    assert not any(x.startswith("signer ") for x in lines), lines  # one person scored: no per-person block
+    long = "a sign whose name runs to forty letters."
+    assert len(long) == 40
+    table = metrics.format_report(metrics.score(np.array([long, "b"]), np.array([long, "b"]), np.array(["p"] * 2),
+                                                [long, "b"])).splitlines()
+    head = next(x for x in table if x.startswith("label"))
+    assert head.index("precision") == 30 + 2, head  # the column: 30 wide, one space, then 'precision' in 10

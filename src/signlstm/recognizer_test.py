@@ -495,3 +495,20 @@ def test_lowering_the_rejection_divides_its_probability_by_e_to_the_shift():
     assert decide(["hello", "none"], [[0.45, 0.55]], -1.0).tolist() == ["none"]
     assert decide(["hello", "thanks"], probs, 5.0).tolist() == ["thanks", "hello"]
     assert decide(["hello", "none"], np.zeros((0, 2))).tolist() == []
+
+
+def test_silence_says_why_no_word_came_and_reset_forgets_the_last_probabilities():
+    """No hand in any frame is said as such (frames with a hand are counted, not frames); under the spot rule, signs
+    below its threshold are said as that (the spot rule names no window as a sign, so "every window said none" would
+    be wrong); after :meth:`reset` no probabilities are left to show (the end of the input has none)."""
+    meta = {"labels": ["a", "b", "none"], "seq_len": 2, "reject_label": "none", "rule": "spot"}
+    rec = Recognizer(Bundle(None, meta), classify=lambda w: np.array([0.5, 0.1, 0.4]))
+    feed(rec, 3)  # zeros: no hand
+    assert rec.silence() == "no hand in any of its 3 frames (signs are read from the hands)"
+    rec = Recognizer(Bundle(None, meta), classify=lambda w: np.array([0.5, 0.1, 0.4]))
+    [rec.update(f) for f in hand_frames(4)]
+    assert not rec.words and rec.silence().startswith(f"no window's sign passed the threshold {rec.threshold:g} "
+                                                      "(the highest: a 0.50)"), rec.silence()
+    assert rec.last_probs is not None
+    rec.reset()
+    assert rec.last_probs is None and rec.finish().probs is None

@@ -277,6 +277,15 @@ def test_word_errors_are_an_edit_distance_and_merging_repeats_never_adds_words(a
     assert m == [w for w, _ in itertools.groupby(a)]
 
 
+def test_a_stream_is_one_persons_two_people_are_refused_naming_them(shared):
+    """``--write-stream`` of s02's and s03's recordings together: refused, naming both (a stream is one person's
+    signing), not a stream of the two mixed."""
+    from signlstm.errors import SignlstmError
+
+    with pytest.raises(SignlstmError, match=r"one person's recordings in --data, got 2: s02, s03$"):
+        stream_scoring.person_stream([shared("data", "signers", "s02.npz"), shared("data", "signers", "s03.npz")])
+
+
 def test_a_stream_for_a_model_that_knows_none_of_the_signs_names_that_model(shared):
     """o01's one sign (seeyoulater) is none of the shipped trunk's classes (``o04/ball``, ...): the stream written
     for ``--model`` the trunk holds it under its own name, and the note names the trunk whose signs it lists, not the

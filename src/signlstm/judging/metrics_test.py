@@ -232,3 +232,18 @@ def test_every_recording_is_scored_across_chunks_and_unknown_signs_with_nobody_a
                                                 [long, "b"])).splitlines()
     head = next(x for x in table if x.startswith("label"))
     assert head.index("precision") == 30 + 2, head  # the column: 30 wide, one space, then 'precision' in 10
+
+
+def test_recordings_labelled_none_are_no_unknown_sign_for_a_model_without_a_none_output(shared):
+    """A tutorial-style model answers hello / thanks / iloveyou only; recordings labelled ``none`` (no sign) are
+    still taken (scored as a row of their own, as :func:`score` shows), while a sign it does not know is refused."""
+    from signlstm.judging.metrics import check_labels
+    from signlstm.models.bundle import Bundle
+
+    tutorial = Bundle(None, {"labels": ["hello", "thanks", "iloveyou"], "seq_len": 30})
+    s02 = load_npz(shared("data", "signers", "s02.npz")).subset(np.arange(0, 90, 9))
+    s02.labels = np.where(s02.labels == "hello", "none", s02.labels)
+    check_labels(tutorial, s02)
+    s02.labels = np.where(s02.labels == "none", "wave", s02.labels)
+    with pytest.raises(SignlstmError, match=r"action\(s\) \['wave'\] that the model does not know"):
+        check_labels(tutorial, s02)

@@ -418,7 +418,9 @@ def test_signs_of_your_own_names_become_a_vocabulary(trained_model, start_server
             if m["type"] == "adapt" and m["state"] in ("done", "error"):
                 break
         assert m["state"] == "done", m
-        assert m["check"] and m["check"][0].startswith("check: each recording named by a model fitted without it")
+        # the vocabulary's check, after the note on the model's signs it does not answer (thanks is "thank you")
+        assert [x for x in m["check"] if x.startswith("check: each recording named by a model fitted without it")]
+        assert [x for x in m["check"] if x.startswith("the model's own sign(s) hello, iloveyou are not in the data")]
         assert model["labels"] == ["thank you", "我爱你", "none"] and model["reject"] == "none" and model["adapted"]
         saved = list((tmp_path / "web_models").iterdir())
         assert len(saved) == 1 and json.loads((saved[0] / "signlstm.json").read_text())["adapted"]["method"] == "vocab"

@@ -27,7 +27,7 @@ from ..files import cache_dir, write_text
 from ..outputs import check_writable_folder
 from ..sign_names import NONE
 from ..recognizer import decide
-from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes, made_once
+from .folds import FOLD_AUDIT_SPLITS, check_distinct_people, check_fold_audit, fold_fixes, result_made_once
 
 COLLAPSE_SHARE = 0.9  # a run that gives one sign label to at least this share of its test sequences has collapsed
 HAND_BANDS = (0.0, 0.3, 0.7, 1.01)  # consistent cells scored by share of frames with a detected hand
@@ -139,14 +139,7 @@ def _made_fold(job):
     time on the same cache waits for it and takes the result instead of training the fold again. Returns (the
     result, whether another command made it meanwhile)."""
     task, out = job
-    if out is None:
-        return _run_fold(task), False
-    with made_once(out):
-        if Path(out).is_file():  # another command trained this fold while this one waited
-            return json.loads(Path(out).read_text()), True
-        result = _run_fold(task)
-        write_text(out, json.dumps(result))
-        return result, False
+    return (_run_fold(task), False) if out is None else result_made_once(out, lambda: _run_fold(task))
 
 
 def collapsed(pred: list[str]) -> bool:

@@ -30,7 +30,7 @@ from ..datasets import packed_files
 from ..files import write_text
 from ..outputs import check_writable_folder
 from ..recognizer import decide
-from .folds import by_person, content_key, fold_bases, made_once
+from .folds import by_person, content_key, fold_bases, result_made_once
 
 # ---------------------------------------------------------------------------------------------------------------- folds
 
@@ -229,13 +229,9 @@ def _made_fold(job) -> tuple[dict, float | None]:
     cache waits for it and takes the result instead of adapting again. Returns (the result, the seconds it took, or
     None when another command made it meanwhile)."""
     task, out = job
-    with made_once(out):
-        if Path(out).is_file():  # another command ran this fold while this one waited
-            return _from_json(json.loads(Path(out).read_text())), None
-        t0 = time.perf_counter()
-        result = run_fold(task)
-        write_text(out, json.dumps(result, default=str))
-        return result, time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result, by_another = result_made_once(out, lambda: run_fold(task), load=_from_json)
+    return result, None if by_another else time.perf_counter() - t0
 
 
 def _counts(declared: dict[str, Counter], signers, mapping: dict[str, str] | None = None) -> dict[str, dict[str, int]]:

@@ -247,6 +247,23 @@ def made_once(out: str | Path):
         yield  # (the lock ends with the file's closing)
 
 
+def result_made_once(out: str | Path, make, load=None) -> tuple[object, bool]:
+    """The result kept as JSON in the cache file ``out``, made by ``make()`` and written there while this process
+    holds the lock of :func:`made_once` (or read back, through ``load`` when given, if another command wrote it while
+    this one waited): (the result, whether another command made it)."""
+    import json
+
+    from ..files import write_text
+
+    with made_once(out):
+        if Path(out).is_file():
+            kept = json.loads(Path(out).read_text())
+            return (load(kept) if load else kept), True
+        result = make()
+        write_text(out, json.dumps(result, default=str))
+        return result, False
+
+
 def _train(job: dict) -> dict:
     with made_once(job["out"]):
         if (Path(job["out"]) / META_FILE).exists():  # another command trained it while this one waited
